@@ -1,0 +1,479 @@
+/*
+ * hamctl: the control client.  Subcommands come from one table; those
+ * that talk to hamd send one request over the control socket and print
+ * the reply, for people or (-j) as JSON.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_output.h"
+#include "hamd.h"
+#include "imsg.h"
+#include "key.h"
+
+#define DEFAULT_SOCKET	HAMD_RUNDIR "/hamd.sock"
+/* A reply takes milliseconds; anything near this means hamd is stuck. */
+#define REPLY_TIMEOUT_MS	15000
+
+struct ctl_ctx {
+	const char	*socket;
+	int		 json;
+	int		 fd;
+	struct imsgbuf	 ibuf;
+};
+
+struct command {
+	const char	*name;
+	const char	*args;
+	const char	*help;
+	int		(*fn)(struct ctl_ctx *, int, char **);
+};
+
+static int	cmd_help(struct ctl_ctx *, int, char **);
+static int	cmd_status(struct ctl_ctx *, int, char **);
+static int	cmd_reload(struct ctl_ctx *, int, char **);
+static int	cmd_log(struct ctl_ctx *, int, char **);
+static int	cmd_genkey(struct ctl_ctx *, int, char **);
+static int	cmd_pubkey(struct ctl_ctx *, int, char **);
+
+static const struct command commands[] = {
+	{ "help", "", "show this list of commands", cmd_help },
+	{ "status", "", "show version, uptime, node key and processes",
+	    cmd_status },
+	{ "reload", "", "re-read hamd.conf (root or admin group)",
+	    cmd_reload },
+	{ "log", "brief|verbose", "set the log level of every hamd process",
+	    cmd_log },
+	{ "genkey", "[file]", "write a new private key to file (mode 0600) "
+	    "or standard output", cmd_genkey },
+	{ "pubkey", "[file]", "print the public key of a private key read "
+	    "from file or standard input", cmd_pubkey },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: hamctl [-j] [-s socket] command [argument ...]\n"
+	    "run 'hamctl help' for the commands\n");
+}
+
+static int
+cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	size_t	 i;
+	char	 left[64];
+
+	if (ctx->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_array_begin(&j, "commands");
+		for (i = 0; i < NCOMMANDS; i++) {
+			json_object_begin(&j, NULL);
+			json_string(&j, "name", commands[i].name);
+			json_string(&j, "arguments", commands[i].args);
+			json_string(&j, "help", commands[i].help);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+		json_end(&j);
+		return 0;
+	}
+	printf("usage: hamctl [-j] [-s socket] command [argument ...]\n\n"
+	    "  -j         JSON output\n"
+	    "  -s socket  control socket (default %s)\n\ncommands:\n",
+	    DEFAULT_SOCKET);
+	for (i = 0; i < NCOMMANDS; i++) {
+		(void)snprintf(left, sizeof(left), "%s %s", commands[i].name,
+		    commands[i].args);
+		printf("  %-22s %s\n", left, commands[i].help);
+	}
+	return 0;
+}
+
+static int
+ctl_connect(struct ctl_ctx *ctx)
+{
+	struct sockaddr_un	 sun;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, ctx->socket, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		fprintf(stderr, "hamctl: socket path %s is too long\n",
+		    ctx->socket);
+		return -1;
+	}
+	if ((ctx->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		fprintf(stderr, "hamctl: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (connect(ctx->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		int	 e = errno;
+
+		fprintf(stderr, "hamctl: cannot connect to %s: %s\n",
+		    ctx->socket, strerror(e));
+		if (e == ENOENT || e == ECONNREFUSED)
+			fprintf(stderr, "hamctl: is hamd running? Start it, "
+			    "or name its socket with -s\n");
+		(void)close(ctx->fd);
+		return -1;
+	}
+	if (imsgbuf_init(&ctx->ibuf, ctx->fd) == -1) {
+		fprintf(stderr, "hamctl: out of memory\n");
+		(void)close(ctx->fd);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ctl_disconnect(struct ctl_ctx *ctx)
+{
+	imsgbuf_clear(&ctx->ibuf);
+	(void)close(ctx->fd);
+}
+
+/*
+ * Send one request and wait for its reply.  The reply's payload lands in
+ * out (exactly outlen bytes for type `want'); a struct ctl_result may
+ * come instead (an error such as permission denied), reported in *res.
+ * Returns the reply type, or -1.
+ */
+static int
+ctl_call(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen,
+    uint32_t want, void *out, size_t outlen, struct ctl_result *res)
+{
+	struct pollfd	 pfd;
+	struct imsg	 imsg;
+	int		 n, rtype;
+
+	if (ctl_connect(ctx) == -1)
+		return -1;
+	if (imsg_compose(&ctx->ibuf, type, 0, -1, arg, arglen) == -1 ||
+	    imsgbuf_flush(&ctx->ibuf) == -1) {
+		fprintf(stderr, "hamctl: cannot send the request: %s\n",
+		    strerror(errno));
+		goto fail;
+	}
+	for (;;) {
+		if ((n = imsg_get(&ctx->ibuf, &imsg)) == -1) {
+			fprintf(stderr, "hamctl: malformed reply from hamd\n");
+			goto fail;
+		}
+		if (n == 1)
+			break;
+		pfd.fd = ctx->fd;
+		pfd.events = POLLIN;
+		if ((n = poll(&pfd, 1, REPLY_TIMEOUT_MS)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "hamctl: poll: %s\n", strerror(errno));
+			goto fail;
+		}
+		if (n == 0) {
+			fprintf(stderr, "hamctl: no reply from hamd within %d "
+			    "seconds\n", REPLY_TIMEOUT_MS / 1000);
+			goto fail;
+		}
+		if ((n = imsgbuf_read(&ctx->ibuf)) == 0) {
+			fprintf(stderr, "hamctl: hamd closed the connection "
+			    "(was the request malformed?)\n");
+			goto fail;
+		}
+		if (n == -1 && errno != EAGAIN) {
+			fprintf(stderr, "hamctl: read: %s\n", strerror(errno));
+			goto fail;
+		}
+	}
+	rtype = (int)imsg.hdr.type;
+	if (imsg.hdr.type == IMSG_CTL_RESULT &&
+	    imsg_get_data(&imsg, res, sizeof(*res)) == 0) {
+		res->msg[sizeof(res->msg) - 1] = '\0';
+	} else if (imsg.hdr.type != want ||
+	    imsg_get_data(&imsg, out, outlen) == -1) {
+		fprintf(stderr, "hamctl: unexpected reply %u from hamd (is "
+		    "hamctl the same version as hamd?)\n", imsg.hdr.type);
+		imsg_free(&imsg);
+		goto fail;
+	}
+	imsg_free(&imsg);
+	ctl_disconnect(ctx);
+	return rtype;
+ fail:
+	ctl_disconnect(ctx);
+	return -1;
+}
+
+/* Print a ctl_result; 0 if it reports success. */
+static int
+print_result(struct ctl_ctx *ctx, const struct ctl_result *res)
+{
+	if (ctx->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_bool(&j, "ok", res->code == 0);
+		json_string(&j, "message", res->msg);
+		if (res->code != 0)
+			json_string(&j, "error", strerror(res->code));
+		json_object_end(&j);
+		json_end(&j);
+	}
+	if (res->code != 0)
+		fprintf(stderr, "hamctl: %s\n", res->msg);
+	else if (!ctx->json)
+		printf("%s\n", res->msg);
+	return res->code == 0 ? 0 : 1;
+}
+
+static void
+format_uptime(char *buf, size_t len, int64_t s)
+{
+	if (s >= 86400)
+		(void)snprintf(buf, len, "%lldd %02lld:%02lld:%02lld",
+		    (long long)(s / 86400), (long long)(s % 86400 / 3600),
+		    (long long)(s % 3600 / 60), (long long)(s % 60));
+	else
+		(void)snprintf(buf, len, "%02lld:%02lld:%02lld",
+		    (long long)(s / 3600), (long long)(s % 3600 / 60),
+		    (long long)(s % 60));
+}
+
+static int
+cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct ctl_status	 st;
+	struct ctl_result	 res;
+	char			 up[64];
+	uint32_t		 i;
+	int			 t;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: hamctl status\n");
+		return 1;
+	}
+	t = ctl_call(ctx, IMSG_CTL_STATUS, NULL, 0, IMSG_CTL_STATUS_REPLY,
+	    &st, sizeof(st), &res);
+	if (t == -1)
+		return 1;
+	if (t == IMSG_CTL_RESULT) {
+		/* Only a refusal comes back as a result here. */
+		(void)print_result(ctx, &res);
+		return 1;
+	}
+	st.version[sizeof(st.version) - 1] = '\0';
+	st.pubkey[sizeof(st.pubkey) - 1] = '\0';
+	if (st.nprocs > PROC_MAX)
+		st.nprocs = PROC_MAX;
+	for (i = 0; i < st.nprocs; i++)
+		st.procs[i].name[sizeof(st.procs[i].name) - 1] = '\0';
+
+	if (ctx->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "version", st.version);
+		json_int(&j, "uptime", st.uptime);
+		json_string(&j, "public_key", st.pubkey);
+		json_string(&j, "log", st.verbose ? "verbose" : "brief");
+		json_array_begin(&j, "processes");
+		for (i = 0; i < st.nprocs; i++) {
+			json_object_begin(&j, NULL);
+			json_string(&j, "name", st.procs[i].name);
+			json_int(&j, "pid", st.procs[i].pid);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+		json_end(&j);
+		return 0;
+	}
+	format_uptime(up, sizeof(up), st.uptime);
+	printf("hamd %s, up %s\n", st.version, up);
+	printf("public key: %s\n", st.pubkey[0] ? st.pubkey : "(loading)");
+	printf("log level:  %s\n", st.verbose ? "verbose" : "brief");
+	printf("processes:\n");
+	for (i = 0; i < st.nprocs; i++)
+		printf("  %-8s %d\n", st.procs[i].name, st.procs[i].pid);
+	return 0;
+}
+
+static int
+cmd_reload(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct ctl_result	 res;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: hamctl reload\n");
+		return 1;
+	}
+	if (ctl_call(ctx, IMSG_CTL_RELOAD, NULL, 0, IMSG_CTL_RESULT, &res,
+	    sizeof(res), &res) == -1)
+		return 1;
+	return print_result(ctx, &res);
+}
+
+static int
+cmd_log(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct ctl_result	 res;
+	int32_t			 v;
+
+	if (argc != 2 || (strcmp(argv[1], "brief") != 0 &&
+	    strcmp(argv[1], "verbose") != 0)) {
+		fprintf(stderr, "usage: hamctl log brief|verbose\n");
+		return 1;
+	}
+	v = strcmp(argv[1], "verbose") == 0;
+	if (ctl_call(ctx, IMSG_CTL_LOG_VERBOSE, &v, sizeof(v), IMSG_CTL_RESULT,
+	    &res, sizeof(res), &res) == -1)
+		return 1;
+	return print_result(ctx, &res);
+}
+
+static int
+cmd_genkey(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	uint8_t	 priv[KEY_LEN];
+	char	 b64[KEY_B64_LEN + 1], err[512];
+	int	 rc = 0;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: hamctl genkey [file]\n");
+		return 1;
+	}
+	key_generate(priv);
+	if (argc == 2) {
+		if (key_file_write(argv[1], priv, err, sizeof(err)) == -1) {
+			fprintf(stderr, "hamctl: %s\n", err);
+			rc = 1;
+		}
+	} else {
+		key_to_base64(b64, priv);
+		printf("%s\n", b64);
+		sodium_memzero(b64, sizeof(b64));
+	}
+	sodium_memzero(priv, sizeof(priv));
+	return rc;
+}
+
+/* Read one key from standard input: 44 characters and a newline. */
+static int
+read_key_stdin(uint8_t key[KEY_LEN])
+{
+	char	 buf[128];
+	size_t	 n;
+	int	 rc;
+
+	n = fread(buf, 1, sizeof(buf) - 1, stdin);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	rc = key_from_base64(key, buf);
+	sodium_memzero(buf, sizeof(buf));
+	return rc;
+}
+
+static int
+cmd_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	uint8_t	 priv[KEY_LEN], pub[KEY_LEN];
+	char	 b64[KEY_B64_LEN + 1], err[512];
+	int	 rc;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: hamctl pubkey [file]\n");
+		return 1;
+	}
+	if (argc == 2)
+		rc = key_file_read(argv[1], priv, err, sizeof(err));
+	else {
+		rc = read_key_stdin(priv);
+		(void)strlcpy(err, "standard input does not hold a private key "
+		    "(44 characters of base64, as 'hamctl genkey' prints)",
+		    sizeof(err));
+	}
+	if (rc == -1) {
+		fprintf(stderr, "hamctl: %s\n", err);
+		return 1;
+	}
+	rc = key_public(pub, priv);
+	sodium_memzero(priv, sizeof(priv));
+	if (rc == -1) {
+		fprintf(stderr, "hamctl: that private key gives a low-order "
+		    "public key; generate another with 'hamctl genkey'\n");
+		return 1;
+	}
+	key_to_base64(b64, pub);
+	if (ctx->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "public_key", b64);
+		json_object_end(&j);
+		json_end(&j);
+	} else
+		printf("%s\n", b64);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctl_ctx	 ctx;
+	size_t		 i;
+	int		 ch;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.socket = DEFAULT_SOCKET;
+	ctx.fd = -1;
+	while ((ch = getopt(argc, argv, "+hjs:")) != -1) {
+		switch (ch) {
+		case 'h':
+			return cmd_help(&ctx, 0, NULL);
+		case 'j':
+			ctx.json = 1;
+			break;
+		case 's':
+			ctx.socket = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return 1;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "hamctl: libsodium failed to initialise\n");
+		return 1;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			return commands[i].fn(&ctx, argc, argv);
+	fprintf(stderr, "hamctl: unknown command \"%s\"; run 'hamctl help' "
+	    "for the list\n", argv[0]);
+	return 1;
+}

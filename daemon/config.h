@@ -1,0 +1,129 @@
+/*
+ * hamd's configuration: what parse.y builds from hamd.conf.
+ * Everything here is plain data; the parent owns it and sends to each
+ * child only the part that child needs.
+ */
+#ifndef HAMD_CONFIG_H
+#define HAMD_CONFIG_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <net/if.h>
+#include <limits.h>
+#include <stdint.h>
+
+#include "key.h"
+
+#define CONF_DEFAULT_FILE	SYSCONFDIR "/hamd.conf"
+#define CONF_DEFAULT_MTU	1420
+#define CONF_DEFAULT_PORT	51820
+#define CONF_DEFAULT_IFNAME	"ham0"
+#define CONF_SOCKET_MAX		108	/* sizeof(sun_path) */
+#define CONF_NAME_MAX		64	/* user, group, peer names */
+#define CONF_MAX_ADDRS		16	/* interface addresses */
+#define CONF_MAX_ALLOWED	64	/* allowed-ips per peer */
+#define CONF_MAX_PEERS		1024
+#define CONF_MTU_MIN		1280	/* the IPv6 minimum link MTU */
+#define CONF_MTU_MAX		65535
+#define CONF_LINE_MAX		8192	/* longest line of hamd.conf, bytes */
+#define CONF_INCLUDE_DEPTH	8	/* files open at once, the first included */
+#define CONF_PREFIX_STRLEN	(INET6_ADDRSTRLEN + 4)	/* "addr/len" */
+
+/* Build-time paths; configure defines them in autoconf.h. */
+#ifndef HAMD_USER
+#define HAMD_USER		"_hamd"
+#endif
+#ifndef HAMD_STATEDIR
+#define HAMD_STATEDIR		"/var/lib/hamd"
+#endif
+#ifndef HAMD_RUNDIR
+#define HAMD_RUNDIR		"/run"
+#endif
+#define CONF_DEFAULT_CHROOT	HAMD_STATEDIR "/empty"
+#define CONF_DEFAULT_SOCKET	HAMD_RUNDIR "/hamd.sock"
+
+enum read_access {
+	READ_ACCESS_ADMINS = 0,	/* default: only root and the admin group */
+	READ_ACCESS_ALL,	/* any local user may run read-only commands */
+};
+
+/* An address with prefix length: interface address or allowed IP. */
+struct conf_prefix {
+	sa_family_t	af;		/* AF_INET or AF_INET6 */
+	uint8_t		plen;		/* 0..32 or 0..128 */
+	union {
+		struct in_addr	v4;
+		struct in6_addr	v6;
+	} addr;
+};
+
+struct conf_peer {
+	TAILQ_ENTRY(conf_peer)	 entry;
+	char			 name[CONF_NAME_MAX];
+	uint8_t			 pubkey[KEY_LEN];
+	int			 has_psk;
+	char			 psk_file[PATH_MAX];	/* read by the parent */
+	int			 has_endpoint;
+	char			 endpoint_host[256];	/* as written, IPv6
+							   without brackets */
+	uint16_t		 endpoint_port;
+	struct conf_prefix	 allowed[CONF_MAX_ALLOWED];
+	int			 nallowed;
+	uint16_t		 keepalive;		/* seconds, 0 = off */
+};
+TAILQ_HEAD(conf_peers, conf_peer);
+
+struct hamd_config {
+	/* privilege separation */
+	char			 user[CONF_NAME_MAX];
+	char			 chroot_dir[PATH_MAX];
+	char			 state_dir[PATH_MAX];
+	/* control socket */
+	char			 socket_path[CONF_SOCKET_MAX];
+	char			 admin_group[CONF_NAME_MAX];	/* "" = none */
+	enum read_access	 read_access;
+	int			 verbose;	/* log verbose: 1 */
+	/* interface (data plane) */
+	char			 ifname[IFNAMSIZ];
+	uint16_t		 mtu;
+	struct conf_prefix	 addrs[CONF_MAX_ADDRS];
+	int			 naddrs;
+	uint16_t		 listen_port;
+	char			 private_key_file[PATH_MAX];	/* "" = state_dir/private.key */
+	/* static peers */
+	struct conf_peers	 peers;
+	int			 npeers;
+};
+
+/* A config with every default filled in. NULL on ENOMEM. */
+struct hamd_config	*config_new_default(void);
+void			 config_free(struct hamd_config *);
+/* The private key file, with the state-directory default applied. */
+const char		*config_private_key_path(const struct hamd_config *,
+			    char *buf, size_t len);
+
+/*
+ * Parse file into a new config (defaults first, then the file).
+ * Errors are printed with log_warnx as "file:line: message"; returns
+ * NULL if there was any.  opts_socket, if not NULL, overrides the socket
+ * from the file (hamd -s).
+ */
+struct hamd_config	*parse_config(const char *file, const char *opts_socket);
+
+/* Helpers the parser uses, also tested directly. 0 or -1. */
+int	conf_parse_prefix(const char *, struct conf_prefix *, int host_bits_ok);
+int	conf_parse_endpoint(const char *, char *host, size_t hostlen,
+	    uint16_t *port);
+/* The same, with a message in err that says what is wrong. */
+int	conf_parse_prefix_err(const char *, struct conf_prefix *,
+	    int host_bits_ok, char *err, size_t errlen);
+int	conf_parse_endpoint_err(const char *, char *host, size_t hostlen,
+	    uint16_t *port, char *err, size_t errlen);
+/* "10.0.0.0/24" into buf (CONF_PREFIX_STRLEN bytes); returns buf. */
+const char *conf_prefix_str(const struct conf_prefix *, char *buf,
+	    size_t len);
+/* The parser's keyword table, in order; NULL past the end (tests). */
+const char *conf_keyword(size_t);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * control: owns the UNIX control socket.  It learns each caller's
+ * credentials from the kernel (SO_PEERCRED), decides what the caller may
+ * do, and forwards permitted requests to the parent stamped with those
+ * credentials.  A malformed request closes that one connection.
+ */
+#include "autoconf.h"
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "hamd.h"
+#include "log.h"
+#include "proc.h"
+#include "sandbox.h"
+
+/* Enough for several administrators and scripts at once. */
+#define CONTROL_MAX_CLIENTS	32
+
+struct ctl_conn {
+	TAILQ_ENTRY(ctl_conn)	 entry;
+	uint32_t		 id;
+	struct imsgev		 iev;
+	struct ctl_cred		 cred;
+};
+
+struct control {
+	struct privsep		*ps;
+	struct conf_control	 conf;
+	int			 have_conf;
+	int			 sock;
+	struct event		*ev_accept;
+	TAILQ_HEAD(, ctl_conn)	 conns;
+	int			 nconns;
+	uint32_t		 next_id;
+};
+
+/* What a request needs and how large its payload is on the socket. */
+enum ctl_need { NEED_READ, NEED_ADMIN };
+struct ctl_request {
+	uint32_t	 type;
+	const char	*name;
+	enum ctl_need	 need;
+	size_t		 len;
+};
+static const struct ctl_request ctl_requests[] = {
+	{ IMSG_CTL_STATUS,	"status",	NEED_READ,	0 },
+	{ IMSG_CTL_RELOAD,	"reload",	NEED_ADMIN,	0 },
+	{ IMSG_CTL_LOG_VERBOSE,	"log",		NEED_ADMIN,	sizeof(int32_t) },
+};
+
+static struct control	 ctl;
+
+static void	control_conn_close(struct ctl_conn *);
+
+static const struct ctl_request *
+ctl_request_find(uint32_t type)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(ctl_requests) / sizeof(ctl_requests[0]); i++)
+		if (ctl_requests[i].type == type)
+			return &ctl_requests[i];
+	return NULL;
+}
+
+static int
+caller_is_admin(const struct ctl_cred *cred)
+{
+	uint32_t	 i;
+
+	if (cred->uid == 0)
+		return 1;
+	if (!ctl.conf.has_admin_gid)
+		return 0;
+	if (cred->gid == ctl.conf.admin_gid)
+		return 1;
+	for (i = 0; i < ctl.conf.nuids && i < CONF_ADMIN_UIDS; i++)
+		if (ctl.conf.uids[i] == cred->uid)
+			return 1;
+	return 0;
+}
+
+static int
+caller_may(const struct ctl_cred *cred, enum ctl_need need)
+{
+	if (caller_is_admin(cred))
+		return 1;
+	return need == NEED_READ && ctl.conf.read_access == READ_ACCESS_ALL;
+}
+
+static struct ctl_conn *
+control_conn_find(uint32_t id)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &ctl.conns, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void
+control_deny(struct ctl_conn *c, const struct ctl_request *req)
+{
+	struct ctl_result	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.code = EPERM;
+	(void)snprintf(r.msg, sizeof(r.msg), "permission denied: \"%s\" "
+	    "needs root or the admin group%s", req->name,
+	    req->need == NEED_READ ? ", or read-access all in hamd.conf" : "");
+	audit("control-denied", "uid=%u gid=%u pid=%d command=%s",
+	    c->cred.uid, c->cred.gid, c->cred.pid, req->name);
+	(void)imsgev_compose(&c->iev, IMSG_CTL_RESULT, 0, -1, &r, sizeof(r));
+}
+
+/* One request from a client; -1 closes the connection. */
+static int
+control_request(struct ctl_conn *c, struct imsg *imsg)
+{
+	const struct ctl_request	*req;
+	uint8_t				 buf[sizeof(struct ctl_cred) + 64];
+	size_t				 len = imsg_get_len(imsg);
+
+	if ((req = ctl_request_find(imsg->hdr.type)) == NULL) {
+		log_warnx("client uid %u sent unknown request %u; closing",
+		    c->cred.uid, imsg->hdr.type);
+		return -1;
+	}
+	if (len != req->len || imsg->fd != -1) {
+		log_warnx("client uid %u sent a malformed %s request; closing",
+		    c->cred.uid, req->name);
+		return -1;
+	}
+	if (req->type == IMSG_CTL_LOG_VERBOSE) {
+		int32_t	 v;
+
+		memcpy(&v, imsg->data, sizeof(v));
+		if (v != 0 && v != 1)
+			return -1;
+	}
+	if (!ctl.have_conf || !caller_may(&c->cred, req->need)) {
+		control_deny(c, req);
+		return 0;
+	}
+	memcpy(buf, &c->cred, sizeof(c->cred));
+	memcpy(buf + sizeof(c->cred), imsg->data, len);
+	proc_compose(ctl.ps, PROC_PARENT, req->type, c->id, -1, buf,
+	    sizeof(c->cred) + len);
+	return 0;
+}
+
+static void
+control_conn_event(int fd, short what, void *arg)
+{
+	struct ctl_conn	*c = arg;
+	struct imsg	 imsg;
+	int		 n;
+
+	if (what & EV_WRITE) {
+		if (imsgbuf_write(&c->iev.ibuf) == -1) {
+			control_conn_close(c);
+			return;
+		}
+	}
+	if (what & EV_READ) {
+		n = imsgbuf_read(&c->iev.ibuf);
+		if (n == 0 || (n == -1 && errno != EAGAIN)) {
+			control_conn_close(c);
+			return;
+		}
+		for (;;) {
+			n = imsg_get(&c->iev.ibuf, &imsg);
+			if (n == -1) {
+				log_warnx("client uid %u sent a malformed "
+				    "message; closing", c->cred.uid);
+				control_conn_close(c);
+				return;
+			}
+			if (n == 0)
+				break;
+			n = control_request(c, &imsg);
+			imsg_free(&imsg);
+			if (n == -1) {
+				control_conn_close(c);
+				return;
+			}
+		}
+	}
+	imsgev_update(&c->iev);
+}
+
+static void
+control_conn_close(struct ctl_conn *c)
+{
+	TAILQ_REMOVE(&ctl.conns, c, entry);
+	ctl.nconns--;
+	imsgev_close(&c->iev);
+	free(c);
+}
+
+static void
+control_accept(int fd, short what, void *arg)
+{
+	struct ctl_conn	*c;
+	struct ucred	 uc;
+	socklen_t	 len = sizeof(uc);
+	int		 s;
+
+	if ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warn("accept");
+		return;
+	}
+	if (ctl.nconns >= CONTROL_MAX_CLIENTS) {
+		log_warnx("too many control clients; refusing one");
+		(void)close(s);
+		return;
+	}
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
+		log_warn("SO_PEERCRED");
+		(void)close(s);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s", __func__);
+		(void)close(s);
+		return;
+	}
+	c->cred.uid = uc.uid;
+	c->cred.gid = uc.gid;
+	c->cred.pid = uc.pid;
+	c->id = ++ctl.next_id;
+	if (c->id == 0)
+		c->id = ++ctl.next_id;
+	if (imsgev_init(&c->iev, ctl.ps->base, s, control_conn_event, c) ==
+	    -1) {
+		log_warn("%s", __func__);
+		(void)close(s);
+		free(c);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&ctl.conns, c, entry);
+	ctl.nconns++;
+	log_debug("control client uid %u pid %d connected", uc.uid, uc.pid);
+}
+
+static void
+control_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
+{
+	struct ctl_conn	*c;
+	int32_t		 v;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CONF_CONTROL:
+		(void)imsg_get_data(imsg, &ctl.conf, sizeof(ctl.conf));
+		if (ctl.conf.nuids > CONF_ADMIN_UIDS)
+			fatalx("parent sent %u admin uids", ctl.conf.nuids);
+		ctl.have_conf = 1;
+		break;
+	case IMSG_CONTROL_SOCKET:
+		if (ctl.sock != -1)
+			fatalx("parent sent a second control socket");
+		ctl.sock = imsg_get_fd(imsg);
+		ctl.ev_accept = event_new(ps->base, ctl.sock,
+		    EV_READ | EV_PERSIST, control_accept, NULL);
+		if (ctl.ev_accept == NULL ||
+		    event_add(ctl.ev_accept, NULL) == -1)
+			fatalx("cannot listen on the control socket");
+		break;
+	case IMSG_LOG_VERBOSE:
+		(void)imsg_get_data(imsg, &v, sizeof(v));
+		log_setverbose(v);
+		break;
+	case IMSG_CTL_STATUS_REPLY:
+	case IMSG_CTL_RESULT:
+		/* The client may have gone meanwhile; that is fine. */
+		if ((c = control_conn_find(imsg->hdr.peerid)) == NULL)
+			break;
+		(void)imsgev_compose(&c->iev, imsg->hdr.type, 0, -1,
+		    imsg->data, imsg->datalen);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
+static void
+control_dispatch_child(struct privsep *ps, int from, struct imsg *imsg)
+{
+	fatalx("%s: unexpected message %u from %s", __func__, imsg->hdr.type,
+	    ps->procs[from].name);
+}
+
+void
+control_run(struct privsep *ps)
+{
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.ps = ps;
+	ctl.sock = -1;
+	TAILQ_INIT(&ctl.conns);
+
+	proc_child_setup(ps);
+	ps->dispatch[PROC_PARENT] = control_dispatch_parent;
+	ps->dispatch[HAMD_PROC_ENGINE] = control_dispatch_child;
+	ps->dispatch[HAMD_PROC_TUN] = control_dispatch_child;
+	proc_child_loop(ps, &policy_control);
+}

@@ -1,0 +1,98 @@
+/*
+ * hamd: message types and the payloads shared by its processes and by
+ * hamctl.  One enum for every message on every channel, numbered densely
+ * because the rule table (msgrules.c) is indexed by type.
+ */
+#ifndef HAMD_HAMD_H
+#define HAMD_HAMD_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#include "key.h"
+#include "proc.h"
+
+#define HAMD_PROC_CONTROL	1
+#define HAMD_PROC_ENGINE	2
+#define HAMD_PROC_TUN		3
+
+enum imsg_type {
+	IMSG_NONE = 0,
+	IMSG_LOG = PROC_IMSG_LOG,	/* child -> parent, see proc.h */
+
+	/* parent -> children: configuration */
+	IMSG_CONF_CONTROL = PROC_IMSG_FIRST, /* struct conf_control */
+	IMSG_CONTROL_SOCKET,		/* fd: the listening control socket */
+	IMSG_TUN_PRIVKEY,		/* 32 bytes: the node's private key */
+	IMSG_TUN_PUBKEY,		/* tun -> parent: 32 bytes */
+	IMSG_LOG_VERBOSE,		/* parent -> children: int32_t */
+
+	/*
+	 * Control socket (hamctl <-> control) and control <-> parent.  On
+	 * the control socket requests carry their arguments only; control
+	 * prefixes a struct ctl_cred when it forwards them to the parent.
+	 * Replies travel back with the client's id as peerid.
+	 */
+	IMSG_CTL_STATUS,		/* request; reply IMSG_CTL_STATUS_REPLY */
+	IMSG_CTL_RELOAD,		/* request; reply IMSG_CTL_RESULT */
+	IMSG_CTL_LOG_VERBOSE,		/* request: int32_t 0 or 1 */
+	IMSG_CTL_STATUS_REPLY,		/* struct ctl_status */
+	IMSG_CTL_RESULT,		/* struct ctl_result, ends a request */
+
+	IMSG_MAX_TYPE
+};
+
+/* Who asked, as the kernel told the control process (SO_PEERCRED). */
+struct ctl_cred {
+	uint32_t	uid;
+	uint32_t	gid;
+	int32_t		pid;
+};
+
+#define CTL_MSG_MAX	256
+struct ctl_result {
+	int32_t		code;		/* 0, or an errno value */
+	char		msg[CTL_MSG_MAX];	/* NUL-terminated */
+};
+
+#define CTL_PROC_NAME	16
+struct ctl_proc {
+	char		name[CTL_PROC_NAME];
+	int32_t		pid;
+};
+
+struct ctl_status {
+	char		version[32];
+	int64_t		uptime;		/* seconds */
+	char		pubkey[KEY_B64_LEN + 1];
+	uint8_t		verbose;
+	uint8_t		pad[2];
+	uint32_t	nprocs;
+	struct ctl_proc	procs[PROC_MAX];
+};
+
+/* What the control process needs to decide who may do what. */
+#define CONF_ADMIN_UIDS	64
+struct conf_control {
+	int32_t		read_access;	/* enum read_access */
+	int32_t		has_admin_gid;
+	uint32_t	admin_gid;
+	uint32_t	nuids;		/* members named in the group file */
+	uint32_t	uids[CONF_ADMIN_UIDS];
+};
+
+/* Entry points of the children, one file each. */
+void	control_run(struct privsep *);
+void	engine_run(struct privsep *);
+void	tun_run(struct privsep *);
+
+extern const struct msg_rule	hamd_msg_rules[IMSG_MAX_TYPE];
+extern const struct proc_desc	hamd_procs[PROC_MAX];
+
+/* Seccomp policies, one per child (privsep/policy_hamd.c). */
+struct seccomp_policy;
+extern const struct seccomp_policy	policy_control;
+extern const struct seccomp_policy	policy_engine;
+extern const struct seccomp_policy	policy_tun;
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * Who may send which message to whom, and how large it is.  The receiver
+ * checks every message against this table (proc_check) before its
+ * handler sees it; a mismatch is fatal.
+ */
+#include "autoconf.h"
+
+#include "hamd.h"
+#include "log.h"
+
+#define P	PROC_BIT(PROC_PARENT)
+#define C	PROC_BIT(HAMD_PROC_CONTROL)
+#define E	PROC_BIT(HAMD_PROC_ENGINE)
+#define T	PROC_BIT(HAMD_PROC_TUN)
+#define EXACT(n)	(n), (n)
+
+const struct msg_rule hamd_msg_rules[IMSG_MAX_TYPE] = {
+	[IMSG_LOG] = { "log", C | E | T, P,
+	    sizeof(int32_t) + 1, sizeof(int32_t) + LOG_LINE_MAX,
+	    MSG_FD_NONE, 1 },
+	[IMSG_CONF_CONTROL] = { "conf-control", P, C,
+	    EXACT(sizeof(struct conf_control)), MSG_FD_NONE, 0 },
+	[IMSG_CONTROL_SOCKET] = { "control-socket", P, C,
+	    EXACT(0), MSG_FD_REQUIRED, 0 },
+	[IMSG_TUN_PRIVKEY] = { "tun-privkey", P, T,
+	    EXACT(KEY_LEN), MSG_FD_NONE, 0 },
+	[IMSG_TUN_PUBKEY] = { "tun-pubkey", T, P,
+	    EXACT(KEY_LEN), MSG_FD_NONE, 0 },
+	[IMSG_LOG_VERBOSE] = { "log-verbose", P, C | E | T,
+	    EXACT(sizeof(int32_t)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_STATUS] = { "ctl-status", C, P,
+	    EXACT(sizeof(struct ctl_cred)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_RELOAD] = { "ctl-reload", C, P,
+	    EXACT(sizeof(struct ctl_cred)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_LOG_VERBOSE] = { "ctl-log-verbose", C, P,
+	    EXACT(sizeof(struct ctl_cred) + sizeof(int32_t)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_STATUS_REPLY] = { "ctl-status-reply", P, C,
+	    EXACT(sizeof(struct ctl_status)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_RESULT] = { "ctl-result", P, C,
+	    EXACT(sizeof(struct ctl_result)), MSG_FD_NONE, 0 },
+};
+
+const struct proc_desc hamd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HAMD_PROC_CONTROL] = { "control", control_run },
+	[HAMD_PROC_ENGINE] = { "engine", engine_run },
+	[HAMD_PROC_TUN] = { "tun", tun_run },
+};

@@ -1,0 +1,52 @@
+/*
+ * Logging in the OpenBSD style, plus audit records.
+ *
+ * The parent writes to stderr (foreground, -d) or to syslog.  Children are
+ * chrooted and have no /dev/log: they install a sink that forwards each
+ * formatted line to the parent, which writes it out.  Audit records are
+ * key=value lines at LOG_AUTHPRIV|LOG_NOTICE, always prefixed "audit:".
+ */
+#ifndef HAMD_LOG_H
+#define HAMD_LOG_H
+
+#include <stdarg.h>
+#include <syslog.h>
+
+#define LOG_LINE_MAX	1024
+
+#ifndef __dead
+#define __dead __attribute__((__noreturn__))
+#endif
+
+/* Where lines go. A sink receives the priority and the finished line. */
+typedef void (*log_sink_fn)(int priority, const char *line);
+
+void	log_init(const char *ident, int foreground, int verbose);
+void	log_procname(const char *);	/* prefix for every line */
+void	log_set_sink(log_sink_fn);	/* NULL: back to stderr/syslog */
+void	log_setverbose(int);
+int	log_getverbose(void);
+/* Write an already formatted line (the parent, for lines from children). */
+void	log_emit(int priority, const char *line);
+
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+__dead void fatal(const char *, ...) __attribute__((format(printf, 1, 2)));
+__dead void fatalx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Called by fatal/fatalx before exit, e.g. to flush a sink. */
+void	log_set_fatal_hook(void (*)(void));
+
+/*
+ * audit("reload", "uid=%u result=%s", uid, "ok") logs
+ * "audit: event=reload uid=0 result=ok" at LOG_AUTHPRIV|LOG_NOTICE.
+ * Values with spaces must be quoted by the caller (use log_quote).
+ */
+void	audit(const char *event, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Quote s for a key=value record into buf: "..." with \" and \\ escaped
+ * and control characters as \xNN. Returns buf. */
+const char *log_quote(const char *s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,398 @@
+/*
+ * Process framework: spawning by fork and re-exec, fixed channel fds,
+ * message dispatch with rule checks, and log forwarding to the parent.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proc.h"
+#include "sandbox.h"
+
+/* Socket buffers large enough for batched data-path messages. */
+#define PROC_SOCKBUF	(4 * 1024 * 1024)
+
+static struct privsep	*log_ps;	/* for the log sink */
+
+int
+proc_lookup(const struct privsep *ps, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < PROC_MAX; i++)
+		if (strcmp(ps->procs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static void
+proc_sockbuf(int fd)
+{
+	int	 sz = PROC_SOCKBUF;
+
+	/* Best effort: the kernel caps it at net.core.[rw]mem_max. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
+
+static __dead void
+proc_exec_child(struct privsep *ps, int c, int pairs[PROC_MAX][PROC_MAX])
+{
+	char	*nargv[32];
+	int	 nargc = 0, k, v, tmp[PROC_MAX];
+
+	/*
+	 * Move our ends of the pairs to 3 + peer.  Go through descriptors
+	 * above the target range first so that no dup2 overwrites a
+	 * descriptor still to be moved.
+	 */
+	for (k = 0; k < PROC_MAX; k++) {
+		tmp[k] = -1;
+		if (k == c)
+			continue;
+		if ((tmp[k] = fcntl(pairs[c][k], F_DUPFD_CLOEXEC, 64)) == -1)
+			_exit(127);
+	}
+	for (k = 0; k < PROC_MAX; k++) {
+		if (k == c)
+			continue;
+		if (dup2(tmp[k], PROC_FD_BASE + k) == -1)
+			_exit(127);
+	}
+	/* Everything else, our own slot included, goes away. */
+	if (c + PROC_FD_BASE < PROC_FD_BASE + PROC_MAX)
+		(void)close(PROC_FD_BASE + c);
+	(void)syscall(SYS_close_range, PROC_FD_BASE + PROC_MAX, ~0U, 0);
+
+	nargv[nargc++] = (char *)"hamd";
+	nargv[nargc++] = (char *)"-P";
+	nargv[nargc++] = (char *)ps->procs[c].name;
+	nargv[nargc++] = (char *)"-U";
+	nargv[nargc++] = (char *)ps->user;
+	nargv[nargc++] = (char *)"-C";
+	nargv[nargc++] = (char *)ps->chroot_dir;
+	if (ps->foreground)
+		nargv[nargc++] = (char *)"-d";
+	for (v = 0; v < ps->verbose && v < 4; v++)
+		nargv[nargc++] = (char *)"-v";
+	nargv[nargc] = NULL;
+
+	execv("/proc/self/exe", nargv);
+	{
+		char	msg[256];
+		int	n = snprintf(msg, sizeof(msg),
+		    "hamd: cannot execute %s: %s\n", ps->procs[c].name,
+		    strerror(errno));
+		if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) == -1)
+			_exit(127);
+	}
+	_exit(127);
+}
+
+void
+proc_spawn(struct privsep *ps, int argc, char *argv[])
+{
+	int	 pairs[PROC_MAX][PROC_MAX];
+	int	 i, j, sv[2], c;
+	pid_t	 pid;
+
+	for (i = 0; i < PROC_MAX; i++)
+		for (j = 0; j < PROC_MAX; j++)
+			pairs[i][j] = -1;
+	for (i = 0; i < PROC_MAX; i++) {
+		for (j = i + 1; j < PROC_MAX; j++) {
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+			    sv) == -1)
+				fatal("%s: socketpair", __func__);
+			proc_sockbuf(sv[0]);
+			proc_sockbuf(sv[1]);
+			pairs[i][j] = sv[0];
+			pairs[j][i] = sv[1];
+		}
+	}
+
+	ps->pids[PROC_PARENT] = getpid();
+	for (c = 1; c < PROC_MAX; c++) {
+		switch ((pid = fork())) {
+		case -1:
+			fatal("%s: fork", __func__);
+		case 0:
+			proc_exec_child(ps, c, pairs);
+		default:
+			ps->pids[c] = pid;
+			break;
+		}
+	}
+
+	for (i = 0; i < PROC_MAX; i++)
+		for (j = 0; j < PROC_MAX; j++)
+			if (i != PROC_PARENT && pairs[i][j] != -1)
+				(void)close(pairs[i][j]);
+	for (j = 0; j < PROC_MAX; j++)
+		ps->fds[j] = pairs[PROC_PARENT][j];
+	(void)argc;
+	(void)argv;
+}
+
+void
+proc_child_fds(struct privsep *ps)
+{
+	int	 k, fd, type;
+	socklen_t len = sizeof(type);
+
+	for (k = 0; k < PROC_MAX; k++) {
+		ps->fds[k] = -1;
+		if (k == ps->id)
+			continue;
+		fd = PROC_FD_BASE + k;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+		    type != SOCK_STREAM)
+			fatalx("channel to %s missing: run hamd without -P",
+			    ps->procs[k].name);
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+			fatal("%s: fcntl", __func__);
+		ps->fds[k] = fd;
+	}
+	(void)syscall(SYS_close_range, PROC_FD_BASE + PROC_MAX, ~0U, 0);
+}
+
+void
+proc_check(struct privsep *ps, int from, const struct imsg *imsg)
+{
+	const struct msg_rule	*r;
+	uint32_t		 type = imsg->hdr.type;
+	size_t			 len = imsg->datalen;
+	const char		*fname = ps->procs[from].name;
+
+	if (type >= ps->nrules || ps->rules[type].name == NULL)
+		fatalx("unknown message type %u from %s", type, fname);
+	r = &ps->rules[type];
+	if (!(r->from & PROC_BIT(from)) || !(r->to & PROC_BIT(ps->id)))
+		fatalx("message %s from %s not accepted here", r->name, fname);
+	if (len < r->minlen || len > r->maxlen)
+		fatalx("message %s from %s has size %zu, expected %u-%u",
+		    r->name, fname, len, r->minlen, r->maxlen);
+	if ((r->fd == MSG_FD_REQUIRED) != (imsg->fd != -1))
+		fatalx("message %s from %s %s a file descriptor", r->name,
+		    fname, imsg->fd == -1 ? "lacks" : "carries unexpected");
+	if (r->nulterm && (len == 0 || imsg->data[len - 1] != '\0'))
+		fatalx("message %s from %s is not NUL-terminated", r->name,
+		    fname);
+}
+
+/* Lines from children: only the levels and facilities we produce. */
+static void
+proc_log_from_child(struct privsep *ps, int from, struct imsg *imsg)
+{
+	int32_t	 pri;
+	int	 fac;
+
+	memcpy(&pri, imsg->data, sizeof(pri));
+	fac = pri & LOG_FACMASK;
+	if ((pri & ~(LOG_FACMASK | LOG_PRIMASK)) != 0 ||
+	    (fac != 0 && fac != LOG_AUTHPRIV))
+		fatalx("log line from %s with bad priority %d",
+		    ps->procs[from].name, pri);
+	log_emit(pri, (const char *)imsg->data + sizeof(pri));
+}
+
+static void
+proc_channel(int fd, short what, void *arg)
+{
+	struct imsgev	*iev = arg;
+	struct privsep	*ps = iev->data;
+	int		 peer = (int)(iev - ps->iev);
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	if (what & EV_WRITE) {
+		if (imsgbuf_write(&iev->ibuf) == -1) {
+			if (errno != EPIPE)
+				fatal("write to %s", ps->procs[peer].name);
+			goto closed;
+		}
+	}
+	if (what & EV_READ) {
+		n = imsgbuf_read(&iev->ibuf);
+		if (n == -1 && errno != EAGAIN)
+			fatal("read from %s", ps->procs[peer].name);
+		if (n == 0)
+			goto closed;
+		for (;;) {
+			n = imsg_get(&iev->ibuf, &imsg);
+			if (n == -1)
+				fatalx("malformed message from %s",
+				    ps->procs[peer].name);
+			if (n == 0)
+				break;
+			proc_check(ps, peer, &imsg);
+			if (imsg.hdr.type == PROC_IMSG_LOG)
+				proc_log_from_child(ps, peer, &imsg);
+			else if (ps->dispatch[peer] != NULL)
+				ps->dispatch[peer](ps, peer, &imsg);
+			else
+				fatalx("no handler for %s",
+				    ps->procs[peer].name);
+			imsg_free(&imsg);
+			if (ps->fds[peer] == -1)
+				return;	/* the handler closed the channel */
+		}
+	}
+	imsgev_update(iev);
+	return;
+ closed:
+	if (ps->on_close != NULL)
+		ps->on_close(ps, peer);
+	else
+		fatalx("%s closed the channel", ps->procs[peer].name);
+}
+
+void
+proc_listen(struct privsep *ps)
+{
+	int	 k;
+
+	for (k = 0; k < PROC_MAX; k++) {
+		if (k == ps->id || ps->fds[k] == -1)
+			continue;
+		if (imsgev_init(&ps->iev[k], ps->base, ps->fds[k],
+		    proc_channel, ps) == -1)
+			fatal("%s: imsgev_init", __func__);
+	}
+}
+
+void
+proc_close(struct privsep *ps, int peer)
+{
+	if (ps->fds[peer] == -1)
+		return;
+	imsgev_close(&ps->iev[peer]);
+	ps->fds[peer] = -1;
+}
+
+int
+proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
+    int fd, const void *data, size_t len)
+{
+	const struct msg_rule	*r;
+
+	if (type >= ps->nrules || ps->rules[type].name == NULL)
+		fatalx("%s: unknown message type %u", __func__, type);
+	r = &ps->rules[type];
+	if (!(r->from & PROC_BIT(ps->id)) || !(r->to & PROC_BIT(to)) ||
+	    len < r->minlen || len > r->maxlen)
+		fatalx("%s: message %s to %s breaks its rule (size %zu)",
+		    __func__, r->name, ps->procs[to].name, len);
+	if (ps->fds[to] == -1) {
+		if (fd != -1)
+			(void)close(fd);
+		errno = EPIPE;
+		return -1;
+	}
+	if (imsgev_compose(&ps->iev[to], type, peerid, fd, data, len) == -1)
+		fatal("%s: compose %s", __func__, r->name);
+	return 0;
+}
+
+void
+proc_flush_all(struct privsep *ps)
+{
+	int	 k;
+
+	for (k = 0; k < PROC_MAX; k++)
+		if (k != ps->id && ps->fds[k] != -1)
+			(void)imsgbuf_flush(&ps->iev[k].ibuf);
+}
+
+static void
+proc_log_sink(int priority, const char *line)
+{
+	struct privsep	*ps = log_ps;
+	struct iovec	 iov[2];
+	int32_t		 pri = priority;
+	size_t		 n = strnlen(line, LOG_LINE_MAX - 1);
+	char		 buf[LOG_LINE_MAX];
+
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	iov[0].iov_base = &pri;
+	iov[0].iov_len = sizeof(pri);
+	iov[1].iov_base = buf;
+	iov[1].iov_len = n + 1;
+	if (ps->fds[PROC_PARENT] == -1 ||
+	    imsg_composev(&ps->iev[PROC_PARENT].ibuf, PROC_IMSG_LOG, 0, -1,
+	    iov, 2) == -1) {
+		log_set_sink(NULL);
+		log_emit(priority, buf);
+		log_set_sink(proc_log_sink);
+		return;
+	}
+	if (ps->iev[PROC_PARENT].ev != NULL)
+		imsgev_update(&ps->iev[PROC_PARENT]);
+}
+
+static void
+proc_log_flush(void)
+{
+	if (log_ps != NULL && log_ps->fds[PROC_PARENT] != -1)
+		(void)imsgbuf_flush(&log_ps->iev[PROC_PARENT].ibuf);
+}
+
+void
+proc_log_to_parent(struct privsep *ps)
+{
+	log_ps = ps;
+	log_set_sink(proc_log_sink);
+	log_set_fatal_hook(proc_log_flush);
+}
+
+static void
+proc_child_on_close(struct privsep *ps, int peer)
+{
+	/* The parent reports deaths; a closed channel just ends us. */
+	log_debug("exiting: %s closed its channel", ps->procs[peer].name);
+	exit(0);
+}
+
+void
+proc_child_setup(struct privsep *ps)
+{
+	pid_t	 parent = getppid();
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	/* The parent handles ^C in the foreground; we end by EOF. */
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGHUP, SIG_IGN);
+	sandbox_enter(ps->chroot_dir, ps->user, parent);
+	/* The event base opens its fds now, before seccomp forbids it. */
+	if ((ps->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	ps->on_close = proc_child_on_close;
+	proc_listen(ps);
+	proc_log_to_parent(ps);
+}
+
+void
+proc_child_loop(struct privsep *ps, const struct seccomp_policy *pol)
+{
+	sandbox_seccomp(pol);
+	sandbox_test_violation(ps->procs[ps->id].name);
+	log_debug("running");
+	if (event_base_dispatch(ps->base) == -1)
+		fatalx("event loop failed");
+	exit(0);
+}

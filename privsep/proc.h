@@ -1,0 +1,114 @@
+/*
+ * Privilege-separated processes: the parent creates one socketpair for
+ * every pair of processes, forks and re-executes itself for each child
+ * with "-P name", and each child finds its channels at fixed descriptor
+ * numbers (PROC_FD_BASE + the other process's index).  Messages between
+ * processes are checked against one rule table per program: origin,
+ * destination, payload size and fd.  A message that breaks a rule is
+ * fatal in the receiver.
+ */
+#ifndef HAMD_PROC_H
+#define HAMD_PROC_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#include "imsg.h"
+#include "imsgev.h"
+
+#define PROC_MAX	4		/* parent and three children */
+#define PROC_PARENT	0
+#define PROC_FD_BASE	3		/* child: fd of process i is 3 + i */
+#define PROC_BIT(id)	(1u << (id))
+
+/*
+ * Message type 1 is the framework's own: a log line from a child
+ * (int32_t priority, then the line with its NUL).  Programs number their
+ * types from PROC_IMSG_FIRST.
+ */
+#define PROC_IMSG_LOG	1
+#define PROC_IMSG_FIRST	2
+
+struct privsep;
+
+/* A rule for one message type. */
+enum msg_fd { MSG_FD_NONE = 0, MSG_FD_REQUIRED };
+struct msg_rule {
+	const char	*name;		/* NULL: type not in use */
+	uint8_t		 from;		/* PROC_BIT mask of allowed senders */
+	uint8_t		 to;		/* PROC_BIT mask of allowed receivers */
+	uint32_t	 minlen;	/* payload bounds; equal for exact */
+	uint32_t	 maxlen;
+	enum msg_fd	 fd;
+	int		 nulterm;	/* payload must end in its only NUL */
+};
+
+typedef void (*proc_dispatch_fn)(struct privsep *, int from, struct imsg *);
+
+struct proc_desc {
+	const char	*name;
+	void		(*run)(struct privsep *);	/* child entry, NULL for parent */
+};
+
+struct privsep {
+	const struct proc_desc	*procs;		/* PROC_MAX entries */
+	const struct msg_rule	*rules;
+	uint32_t		 nrules;	/* rules[0..nrules-1] by type */
+	int			 id;		/* this process's index */
+	pid_t			 pids[PROC_MAX];
+	struct event_base	*base;
+	struct imsgev		 iev[PROC_MAX];	/* iev[id] unused */
+	int			 fds[PROC_MAX];	/* -1 when unused */
+	proc_dispatch_fn	 dispatch[PROC_MAX];
+	void			(*on_close)(struct privsep *, int peer);
+	void			*arg;		/* the program's own state */
+	/* spawn parameters, also passed to each child on its command line */
+	const char		*user;
+	const char		*chroot_dir;
+	int			 foreground;
+	int			 verbose;
+};
+
+/* Look up a process by name; -1 if unknown. */
+int	proc_lookup(const struct privsep *, const char *name);
+
+/*
+ * Parent: create the socketpairs, fork and exec /proc/self/exe for every
+ * child with argv + "-P name -U user -C dir [-d] [-v]".  Fills ps->pids.
+ * Fatal on error.
+ */
+void	proc_spawn(struct privsep *, int argc, char *argv[]);
+/* Child: take the channel fds at their fixed numbers, close all others. */
+void	proc_child_fds(struct privsep *);
+/* Set up the libevent channels and the dispatchers (after event_base). */
+void	proc_listen(struct privsep *);
+
+/* Compose to process `to'. Fatal if the rule table forbids it. */
+int	proc_compose(struct privsep *, int to, uint32_t type, uint32_t peerid,
+	    int fd, const void *data, size_t len);
+/* Flush every channel, blocking; used before exit. */
+void	proc_flush_all(struct privsep *);
+/* Close the channel to one process (the parent, at shutdown). */
+void	proc_close(struct privsep *, int peer);
+
+/*
+ * Check an incoming message from `from' against the rules; fatalx with a
+ * message naming the sender, type and size on any violation.
+ */
+void	proc_check(struct privsep *, int from, const struct imsg *);
+
+/*
+ * Child start: enter the sandbox (chroot, user, capabilities), create the
+ * event base and the channels, and send log lines to the parent.  The
+ * child then sets its dispatchers and calls proc_child_loop, which loads
+ * the seccomp policy and runs the event loop; it never returns.
+ */
+struct seccomp_policy;
+void	proc_child_setup(struct privsep *);
+__attribute__((__noreturn__))
+void	proc_child_loop(struct privsep *, const struct seccomp_policy *);
+
+/* Forward log lines of a child to the parent (installs a log sink). */
+void	proc_log_to_parent(struct privsep *);
+
+#endif

@@ -1,0 +1,129 @@
+#!/bin/sh
+# The control socket: who may do what, reload, log levels, hostile input,
+# and the daemon's start-up checks.
+. "$(dirname "$0")/lib.sh"
+require_root
+mktmp
+NS="hamd-ctl-$$"
+netns_add "$NS"
+CTLSEND="$top_builddir/tests/tools/ctlsend"
+NOBODY=$(id -u nobody)
+as_nobody() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"; }
+
+# --- start-up checks ---------------------------------------------------------
+write_conf "$T_TMP"
+out=$("$HAMD" -n -f "$T_TMP/hamd.conf" 2>&1)
+check "-n accepts a good file" [ "$out" = "configuration OK" ]
+write_conf "$T_TMP" 'mtu 99'
+out=$("$HAMD" -n -f "$T_TMP/hamd.conf" 2>&1); rc=$?
+check "-n rejects a bad file with status 1" [ $rc = 1 ]
+check "-n names file, line and what was expected" \
+    sh -c "echo '$out' | grep -q 'hamd.conf:5: .*1280'"
+
+write_conf "$T_TMP" 'user "hamd_no_such_user"'
+out=$(ip netns exec "$NS" "$HAMD" -d -f "$T_TMP/hamd.conf" 2>&1); rc=$?
+check "a missing user is a clear start-up error" \
+    sh -c "[ $rc = 1 ] && echo '$out' | grep -q 'hamd_no_such_user.*does not exist: create it'"
+
+write_conf "$T_TMP"
+mkdir -p -m 700 "$T_TMP/state"
+"$HAMCTL" genkey "$T_TMP/state/private.key"
+chmod 644 "$T_TMP/state/private.key"
+out=$(ip netns exec "$NS" "$HAMD" -d -f "$T_TMP/hamd.conf" 2>&1); rc=$?
+check "a key file others can read is refused" \
+    sh -c "[ $rc = 1 ] && echo '$out' | grep -q 'chmod 600'"
+chmod 600 "$T_TMP/state/private.key"
+
+# --- who may do what -----------------------------------------------------------
+start_hamd "$NS" "$T_TMP"
+wait_for 10 hamd_ready "$T_TMP" || { cat "$T_TMP/hamd.log"; not_ok "hamd starts"; finish; exit; }
+ok "hamd starts with an existing key"
+check "status shows the existing key" \
+    sh -c "hamctl_in() { '$HAMCTL' -s '$T_TMP/hamd.sock' \"\$@\"; }; '$HAMCTL' -s '$T_TMP/hamd.sock' status | grep -q \"\$('$HAMCTL' pubkey '$T_TMP/state/private.key')\""
+
+out=$(as_nobody "$HAMCTL" -s "$T_TMP/hamd.sock" reload 2>&1); rc=$?
+check "unprivileged reload fails with status 1" [ $rc = 1 ]
+check "unprivileged reload says permission denied" \
+    sh -c "echo '$out' | grep -q 'permission denied'"
+check "denial audited with the caller's uid" \
+    grep -q "audit: event=control-denied uid=$NOBODY .*command=reload" "$T_TMP/hamd.log"
+out=$(hamctl_in "$T_TMP" reload 2>&1); rc=$?
+check "root reload succeeds" sh -c "[ $rc = 0 ] && echo '$out' | grep -q 'configuration reloaded'"
+check "root reload audited" \
+    grep -q 'audit: event=reload uid=0 .*result=ok' "$T_TMP/hamd.log"
+out=$(as_nobody "$HAMCTL" -s "$T_TMP/hamd.sock" status 2>&1); rc=$?
+check "unprivileged status is denied by default" \
+    sh -c "[ $rc = 1 ] && echo '$out' | grep -q 'permission denied'"
+
+write_conf "$T_TMP" "read-access all"
+hamctl_in "$T_TMP" reload >/dev/null
+check "read-access all lets others read" \
+    sh -c "setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups '$HAMCTL' -s '$T_TMP/hamd.sock' status >/dev/null"
+check "... but not change anything" \
+    sh -c "! setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups '$HAMCTL' -s '$T_TMP/hamd.sock' log verbose 2>/dev/null"
+write_conf "$T_TMP" "admin-group \"$(id -gn nobody)\""
+hamctl_in "$T_TMP" reload >/dev/null
+check "a member of admin-group may reload" \
+    sh -c "setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups '$HAMCTL' -s '$T_TMP/hamd.sock' reload >/dev/null"
+check "... and that is audited with its uid" \
+    grep -q "audit: event=reload uid=$NOBODY .*result=ok" "$T_TMP/hamd.log"
+
+# --- reload keeps the running configuration on errors ---------------------------------
+write_conf "$T_TMP" "read-access all"
+hamctl_in "$T_TMP" reload >/dev/null
+printf 'mtu 1420\nnot-a-keyword yes\n' >> "$T_TMP/hamd.conf"
+out=$(hamctl_in "$T_TMP" reload 2>&1); rc=$?
+check "broken reload fails" [ $rc = 1 ]
+check "broken reload says the running configuration is kept" \
+    sh -c "echo '$out' | grep -q 'running configuration is kept'"
+check "the log names the bad line" grep -q 'hamd.conf:6:' "$T_TMP/hamd.log"
+check "the rejection is audited" grep -q 'audit: event=reload uid=0 .*result=rejected' "$T_TMP/hamd.log"
+check "still running with the old configuration (read-access all)" \
+    sh -c "setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups '$HAMCTL' -s '$T_TMP/hamd.sock' status >/dev/null"
+write_conf "$T_TMP"
+kill -HUP "$HAMD_PID"
+check "SIGHUP reloads (audited)" wait_for 5 grep -q 'audit: event=reload uid=0 via=SIGHUP result=ok' "$T_TMP/hamd.log"
+check "... and applies the file (read-access admins again)" \
+    wait_for 5 sh -c "! setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups '$HAMCTL' -s '$T_TMP/hamd.sock' status 2>/dev/null"
+
+# --- log levels ------------------------------------------------------------------
+hamctl_in "$T_TMP" log verbose >/dev/null
+check "log verbose shows in status" sh -c "'$HAMCTL' -s '$T_TMP/hamd.sock' -j status | grep -q '\"log\":\"verbose\"'"
+check "log verbose reaches the children" \
+    wait_for 5 grep -q 'control: control client uid 0' "$T_TMP/hamd.log"
+hamctl_in "$T_TMP" log brief >/dev/null
+check "log brief" sh -c "'$HAMCTL' -s '$T_TMP/hamd.sock' -j status | grep -q '\"log\":\"brief\"'"
+check "log level changes audited" grep -q 'audit: event=log-level uid=0 .*level=brief' "$T_TMP/hamd.log"
+out=$(hamctl_in "$T_TMP" log loud 2>&1); rc=$?
+check "log with a bad level is a usage error" sh -c "[ $rc = 1 ] && echo '$out' | grep -q 'usage: hamctl log brief|verbose'"
+
+# --- JSON --------------------------------------------------------------------------
+if command -v python3 >/dev/null; then
+	for cmd in status help; do
+		check "-j $cmd is valid JSON" sh -c "'$HAMCTL' -s '$T_TMP/hamd.sock' -j $cmd | python3 -m json.tool >/dev/null"
+	done
+fi
+
+# --- hostile input: each closes that connection, hamd goes on ---------------------------
+hostile() {	# description, expected answer, ctlsend args...
+	d=$1; want=$2; shift 2
+	got=$("$CTLSEND" "$T_TMP/hamd.sock" "$@" 2>&1)
+	check "$d: $want (got $got)" [ "$got" = "$want" ]
+	check "$d: hamd still answers" hamd_ready "$T_TMP"
+}
+head -c 4096 /dev/urandom > "$T_TMP/garbage"
+hostile "4 KiB of random bytes" closed raw < "$T_TMP/garbage"
+head -c 1048576 /dev/urandom > "$T_TMP/garbage"
+hostile "1 MiB of random bytes" closed raw < "$T_TMP/garbage"
+hostile "length below the header" closed hdr status 8
+hostile "length above the maximum" closed hdr status 0x7fffffff
+hostile "unknown request type" closed msg 9999 0
+hostile "internal message type" closed msg privkey 32
+hostile "status with a payload" closed msg status 4
+hostile "log with a short payload" closed msg log 2
+hostile "request carrying an fd" closed msg status 0 fd
+printf '\001\002' > "$T_TMP/partial"
+hostile "half a header, then silence" open raw < "$T_TMP/partial"
+hostile "a well-formed status" "reply status" msg status 0
+
+finish

@@ -1,0 +1,153 @@
+# Shared helpers for the integration tests.  Source it; it sets a trap
+# that removes every namespace and process the test created, by recorded
+# name and PID, even when the test fails.
+#
+# Only loopback and addresses inside the test's own namespaces are used.
+
+set -u
+
+: "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_srcdir:=$top_builddir}"
+HAMD="$top_builddir/hamd"
+HAMCTL="$top_builddir/hamctl"
+T_NAME=$(basename "$0" .sh)
+T_FAILS=0
+T_CHECKS=0
+T_PIDS=""
+T_NETNS=""
+T_TMP=""
+
+skip() { echo "SKIP: $*"; exit 77; }
+log() { echo "# $*"; }
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, TUN, privilege drop)"
+	ip netns list >/dev/null 2>&1 || skip "ip netns does not work here"
+}
+
+cleanup() {
+	rc=$?
+	set +e
+	for p in $T_PIDS; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in $T_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	for n in $T_NETNS; do
+		# Processes still inside (children of a killed hamd) die here.
+		for p in $(ip netns pids "$n" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns delete "$n" 2>/dev/null
+	done
+	[ -n "$T_TMP" ] && rm -rf "$T_TMP"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# A private temporary directory: root-owned, 0755 so the chroot checks pass.
+mktmp() {
+	T_TMP=$(mktemp -d "/tmp/hamd-$T_NAME.XXXXXX")
+	chmod 755 "$T_TMP"
+}
+
+# netns_add NAME: create a namespace whose name carries our PID.
+netns_add() {
+	ip netns add "$1" || { echo "cannot create netns $1"; exit 1; }
+	T_NETNS="$T_NETNS $1"
+	ip -n "$1" link set lo up
+}
+
+track_pid() { T_PIDS="$T_PIDS $1"; }
+
+ok() {
+	T_CHECKS=$((T_CHECKS + 1))
+	echo "ok $T_CHECKS - $*"
+}
+not_ok() {
+	T_CHECKS=$((T_CHECKS + 1))
+	T_FAILS=$((T_FAILS + 1))
+	echo "not ok $T_CHECKS - $*"
+}
+check() {	# check "description" command...
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# wait_for SECONDS command...: poll every 50 ms until the command
+# succeeds; 1 if the deadline passes first.
+wait_for() {
+	deadline=$1; shift
+	end=$(( $(date +%s%N) / 1000000 + deadline * 1000 ))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ $(( $(date +%s%N) / 1000000 )) -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
+
+# Milliseconds since the epoch.
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+dead() { ! alive "$1"; }
+
+# all_dead PID...: true when none of them exists any more
+all_dead() {
+	for p in "$@"; do alive "$p" && return 1; done
+	return 0
+}
+
+# field FILE KEY: a line "KEY:\tvalue" of a /proc status file
+status_field() { sed -n "s/^$2:[[:space:]]*//p" "$1"; }
+
+finish() {
+	echo "$((T_CHECKS - T_FAILS)) passed, $T_FAILS failed"
+	[ "$T_FAILS" -eq 0 ] && [ "$T_CHECKS" -gt 0 ]
+}
+
+# --- hamd helpers ---------------------------------------------------------
+
+# write_conf DIR [extra lines...]: a minimal hamd.conf in DIR whose state,
+# chroot and socket live in DIR; children run as nobody.
+write_conf() {
+	d=$1; shift
+	{
+		echo "user \"nobody\""
+		echo "state-directory \"$d/state\""
+		echo "chroot \"$d/state/empty\""
+		echo "socket \"$d/hamd.sock\""
+		for l in "$@"; do echo "$l"; done
+	} > "$d/hamd.conf"
+}
+
+# start_hamd NS DIR [VAR=value...]: hamd -d in namespace NS with DIR's
+# config, output in DIR/hamd.log; sets HAMD_PID.
+start_hamd() {
+	ns=$1; d=$2; shift 2
+	ip netns exec "$ns" env "$@" "$HAMD" -d -f "$d/hamd.conf" \
+	    >"$d/hamd.log" 2>&1 &
+	HAMD_PID=$!
+	track_pid "$HAMD_PID"
+}
+
+hamctl_in() {	# hamctl_in DIR args...
+	d=$1; shift
+	"$HAMCTL" -s "$d/hamd.sock" "$@"
+}
+
+# proc_pid DIR NAME: pid of a hamd process from 'hamctl -j status'
+proc_pid() {
+	hamctl_in "$1" -j status |
+	    sed -n "s/.*\"name\":\"$2\",\"pid\":\([0-9]*\).*/\1/p"
+}
+
+hamd_ready() { hamctl_in "$1" status 2>/dev/null | grep -q 'public key: [A-Za-z0-9+/]'; }
+
+# stop_hamd PID: SIGTERM and wait; 1 if it did not exit within 5 s
+stop_hamd() {
+	kill -TERM "$1" 2>/dev/null
+	wait_for 5 dead "$1"
+}

@@ -1,0 +1,106 @@
+#!/bin/sh
+# Privilege separation: what each process may do, and that the death of
+# any of them ends the whole daemon.
+. "$(dirname "$0")/lib.sh"
+require_root
+mktmp
+NS="hamd-ps-$$"
+netns_add "$NS"
+write_conf "$T_TMP"
+NOBODY=$(id -u nobody)
+
+start_hamd "$NS" "$T_TMP"
+if ! wait_for 10 hamd_ready "$T_TMP"; then
+	cat "$T_TMP/hamd.log"
+	not_ok "hamd starts and answers status"
+	finish; exit
+fi
+ok "hamd starts and answers status"
+
+# --- confinement, read from /proc ------------------------------------------
+for name in control engine tun; do
+	pid=$(proc_pid "$T_TMP" $name)
+	st=/proc/$pid/status
+	check "$name: runs as nobody" \
+	    [ "$(status_field $st Uid)" = "$NOBODY	$NOBODY	$NOBODY	$NOBODY" ]
+	check "$name: no supplementary groups" \
+	    [ "$(status_field $st Groups)" = "$(id -g nobody)" ]
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		check "$name: $set empty" \
+		    [ "$(status_field $st $set)" = 0000000000000000 ]
+	done
+	check "$name: NoNewPrivs 1" [ "$(status_field $st NoNewPrivs)" = 1 ]
+	check "$name: Seccomp 2 (filter)" [ "$(status_field $st Seccomp)" = 2 ]
+	check "$name: root is the empty chroot" \
+	    [ "$(readlink /proc/$pid/root)" = "$T_TMP/state/empty" ]
+	check "$name: child of the parent" \
+	    [ "$(status_field $st PPid)" = "$HAMD_PID" ]
+done
+st=/proc/$HAMD_PID/status
+# CAP_NET_ADMIN (12) and CAP_KILL (5): 0x1020, nothing else
+for set in CapPrm CapEff CapBnd; do
+	check "parent: $set is CAP_NET_ADMIN+CAP_KILL only" \
+	    [ "$(status_field $st $set)" = 0000000000001020 ]
+done
+check "parent: CapInh and CapAmb empty" \
+    [ "$(status_field $st CapInh)$(status_field $st CapAmb)" = 00000000000000000000000000000000 ]
+check "parent: NoNewPrivs 1" [ "$(status_field $st NoNewPrivs)" = 1 ]
+check "state directory is 0700" [ "$(stat -c %a "$T_TMP/state")" = 700 ]
+check "node key created with mode 0600" \
+    [ "$(stat -c %a "$T_TMP/state/private.key")" = 600 ]
+check "status shows the key in the file" \
+    [ "$(hamctl_in "$T_TMP" -j status | sed -n 's/.*"public_key":"\([^"]*\)".*/\1/p')" = \
+      "$("$HAMCTL" pubkey "$T_TMP/state/private.key")" ]
+stop_hamd "$HAMD_PID"
+check "SIGTERM stops hamd" dead "$HAMD_PID"
+check "socket removed on stop" [ ! -e "$T_TMP/hamd.sock" ]
+check "stop is audited" grep -q 'audit: event=stop' "$T_TMP/hamd.log"
+
+# --- the death of any process ends them all within two seconds -------------
+for victim in control engine tun parent; do
+	start_hamd "$NS" "$T_TMP"
+	if ! wait_for 10 hamd_ready "$T_TMP"; then
+		not_ok "restart for $victim"; continue
+	fi
+	pids="$HAMD_PID $(proc_pid "$T_TMP" control) $(proc_pid "$T_TMP" engine) $(proc_pid "$T_TMP" tun)"
+	if [ $victim = parent ]; then vpid=$HAMD_PID; else vpid=$(proc_pid "$T_TMP" $victim); fi
+	t0=$(now_ms)
+	kill -KILL "$vpid"
+	if wait_for 2 all_dead $pids; then
+		ok "SIGKILL of $victim: all hamd processes gone in $(( $(now_ms) - t0 )) ms"
+	else
+		not_ok "SIGKILL of $victim: processes left: $(for p in $pids; do alive $p && echo $p; done)"
+	fi
+	wait "$HAMD_PID" 2>/dev/null
+	if [ $victim != parent ]; then
+		check "log names $victim and SIGKILL" \
+		    grep -q "$victim (pid $vpid) was killed by signal SIGKILL" "$T_TMP/hamd.log"
+		check "child death audited" \
+		    grep -q "audit: event=child-death proc=$victim pid=$vpid signal=SIGKILL" "$T_TMP/hamd.log"
+	fi
+	rm -f "$T_TMP/hamd.sock"
+done
+
+# --- the sandbox kills a child that breaks it ---------------------------------
+if [ "${HAMD_TEST_HOOKS:-no}" != yes ]; then
+	log "forbidden-syscall checks need ./configure --enable-test-hooks"
+	not_ok "test hooks built in"
+else
+	for victim in control engine tun; do
+		start_hamd "$NS" "$T_TMP" HAMD_TEST_FORBIDDEN_SYSCALL=$victim
+		if wait_for 5 dead "$HAMD_PID"; then
+			wait "$HAMD_PID"; rc=$?
+			check "$victim breaking seccomp: hamd exits with status 1" [ $rc = 1 ]
+			check "$victim breaking seccomp: killed by SIGSYS" \
+			    grep -q "$victim (pid [0-9]*) was killed by signal SIGSYS" "$T_TMP/hamd.log"
+			check "$victim breaking seccomp: clean stop audited" \
+			    grep -q 'audit: event=stop .*reason=child-death' "$T_TMP/hamd.log"
+			check "$victim breaking seccomp: socket removed" [ ! -e "$T_TMP/hamd.sock" ]
+			check "$victim breaking seccomp: no process left in the namespace" \
+			    [ -z "$(ip netns pids "$NS")" ]
+		else
+			not_ok "$victim breaking seccomp: hamd still running"
+		fi
+	done
+fi
+finish

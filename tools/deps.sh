@@ -1,0 +1,35 @@
+#!/bin/sh
+# Install what hamd needs from Debian's packages.
+#   tools/deps.sh build   what building hamd needs
+#   tools/deps.sh test    that, plus everything the tests use
+set -eu
+BUILD="build-essential autoconf automake libtool pkg-config bison
+libsodium-dev libevent-dev libseccomp-dev libcap-dev libb2-dev check
+iproute2 mandoc"
+TEST="$BUILD util-linux nftables iperf3 wireguard-go wireguard-tools
+tshark valgrind clang libclang-rt-14-dev python3 procps kmod"
+
+case "${1:-build}" in
+build) pkgs=$BUILD ;;
+test) pkgs=$TEST ;;
+*) echo "usage: tools/deps.sh build|test" >&2; exit 1 ;;
+esac
+if [ "$(id -u)" != 0 ]; then
+	echo "tools/deps.sh: run as root (it installs packages with apt-get)" >&2
+	exit 1
+fi
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# tshark asks whether non-root users may capture; answer no.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	    debconf-set-selections
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
