@@ -161,7 +161,8 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 static void
 control_conn_event(int fd, short what, void *arg)
 {
-	struct ctl_conn	*c = arg;
+	struct imsgev	*iev = arg;
+	struct ctl_conn	*c = iev->data;
 	struct imsg	 imsg;
 	int		 n;
 

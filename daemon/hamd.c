@@ -593,6 +593,7 @@ main(int argc, char *argv[])
 		child_main(procname, puser, pdir, verbose);
 
 	log_init("hamd", 1, verbose);
+	log_procname("parent");
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
 	if ((p.conf = parse_config(p.conffile, p.opt_socket)) == NULL)
@@ -624,7 +625,6 @@ main(int argc, char *argv[])
 		log_init("hamd", 0, effective_verbose(&p, p.conf));
 	}
 	log_setverbose(effective_verbose(&p, p.conf));
-	log_procname("parent");
 	p.started = time(NULL);
 
 	p.ps.procs = hamd_procs;

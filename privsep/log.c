@@ -16,6 +16,7 @@
 #include "log.h"
 
 static int		 log_foreground = 1;
+static int		 log_journal;	/* stderr is the systemd journal */
 static int		 log_verbose;
 static const char	*log_proc;
 static log_sink_fn	 log_sink;
@@ -26,6 +27,11 @@ log_init(const char *ident, int foreground, int verbose)
 {
 	log_foreground = foreground;
 	log_verbose = verbose;
+	/*
+	 * Under systemd with -d, stderr goes to the journal, which reads a
+	 * "<priority>" prefix; audit records keep their authpriv facility.
+	 */
+	log_journal = foreground && getenv("JOURNAL_STREAM") != NULL;
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	tzset();
@@ -68,10 +74,13 @@ log_emit(int priority, const char *line)
 
 	if (log_foreground) {
 		/* One write per line keeps lines of several processes whole. */
-		char	buf[LOG_LINE_MAX + 2];
-		size_t	n = strnlen(line, LOG_LINE_MAX);
+		char	buf[LOG_LINE_MAX + 16];
+		size_t	n = 0, l = strnlen(line, LOG_LINE_MAX);
 
-		memcpy(buf, line, n);
+		if (log_journal)
+			n = (size_t)snprintf(buf, 16, "<%d>", priority);
+		memcpy(buf + n, line, l);
+		n += l;
 		buf[n++] = '\n';
 		ssize_t	w = write(STDERR_FILENO, buf, n);
 

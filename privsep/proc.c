@@ -221,17 +221,18 @@ proc_channel(int fd, short what, void *arg)
 
 	if (what & EV_WRITE) {
 		if (imsgbuf_write(&iev->ibuf) == -1) {
-			if (errno != EPIPE)
+			if (errno != EPIPE && errno != ECONNRESET)
 				fatal("write to %s", ps->procs[peer].name);
 			goto closed;
 		}
 	}
 	if (what & EV_READ) {
 		n = imsgbuf_read(&iev->ibuf);
+		/* A peer that died with our data unread resets the stream. */
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			goto closed;
 		if (n == -1 && errno != EAGAIN)
 			fatal("read from %s", ps->procs[peer].name);
-		if (n == 0)
-			goto closed;
 		for (;;) {
 			n = imsg_get(&iev->ibuf, &imsg);
 			if (n == -1)

@@ -111,11 +111,11 @@ finish() {
 # --- hamd helpers ---------------------------------------------------------
 
 # write_conf DIR [extra lines...]: a minimal hamd.conf in DIR whose state,
-# chroot and socket live in DIR; children run as nobody.
+# chroot and socket live in DIR; children run as nobody (or $CONF_USER).
 write_conf() {
 	d=$1; shift
 	{
-		echo "user \"nobody\""
+		echo "user \"${CONF_USER:-nobody}\""
 		echo "state-directory \"$d/state\""
 		echo "chroot \"$d/state/empty\""
 		echo "socket \"$d/hamd.sock\""
@@ -151,3 +151,6 @@ stop_hamd() {
 	kill -TERM "$1" 2>/dev/null
 	wait_for 5 dead "$1"
 }
+
+# contains TEXT PATTERN: grep for PATTERN in TEXT
+contains() { printf '%s\n' "$1" | grep -q -- "$2"; }

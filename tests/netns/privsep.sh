@@ -24,7 +24,7 @@ for name in control engine tun; do
 	check "$name: runs as nobody" \
 	    [ "$(status_field $st Uid)" = "$NOBODY	$NOBODY	$NOBODY	$NOBODY" ]
 	check "$name: no supplementary groups" \
-	    [ "$(status_field $st Groups)" = "$(id -g nobody)" ]
+	    [ "$(status_field $st Groups | tr -d ' ')" = "$(id -g nobody)" ]
 	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
 		check "$name: $set empty" \
 		    [ "$(status_field $st $set)" = 0000000000000000 ]
