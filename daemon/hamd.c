@@ -107,7 +107,8 @@ node_key_load(const struct hamd_config *conf, uint8_t priv[KEY_LEN])
 	uint8_t		 pub[KEY_LEN];
 	char		 b64[KEY_B64_LEN + 1];
 
-	config_private_key_path(conf, path, sizeof(path));
+	if (config_private_key_path(conf, path, sizeof(path)) == NULL)
+		fatalx("private key path is too long");
 	if (lstat(path, &st) == -1 && errno == ENOENT &&
 	    conf->private_key_file[0] == '\0') {
 		key_generate(priv);

@@ -50,7 +50,8 @@ kws=$(sed -n 's/^[[:space:]]*{[[:space:]]*"\([a-z][a-z-]*\)",[[:space:]]*[A-Z_]*
     "$top_srcdir/daemon/parse.y")
 [ -n "$kws" ] || not_ok "keywords found in parse.y"
 for k in $kws; do
-	if grep -q "\(^\.It Ic\|^\.It Xo\|^\.Ic\|^\.It Cm\|Ic\) $k\( \|$\)" "$top_srcdir/man/hamd.conf.5"; then
+	# as a statement (.It Ic keyword) or a value on such a line
+	if grep -Eq "^\.It Ic( .*)? $k( |\$)|^\.It Ic $k( |\$)" "$top_srcdir/man/hamd.conf.5"; then
 		ok "hamd.conf.5 documents $k"
 	else
 		not_ok "hamd.conf.5 lacks keyword $k"
