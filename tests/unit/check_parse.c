@@ -230,6 +230,11 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 	va_list	 ap;
 	int	 n;
 
+	if (b->s == NULL) {
+		b->cap = 256;
+		b->len = 0;
+		ck_assert_ptr_nonnull(b->s = malloc(b->cap));
+	}
 	for (;;) {
 		va_start(ap, fmt);
 		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);

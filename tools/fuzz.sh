@@ -1,0 +1,51 @@
+#!/bin/sh
+# Build every libFuzzer target in tests/fuzz with clang (ASan, UBSan) and
+# run each for SECONDS (default 20).  A crash, leak or sanitizer report
+# fails the run and leaves the reproducer in the work directory.
+#   tools/fuzz.sh [SECONDS] [TARGET...]
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+secs=${1:-20}
+[ $# -gt 0 ] && shift
+work=${FUZZ_WORK:-$(mktemp -d /tmp/hamd-fuzz.XXXXXX)}
+mkdir -p "$work"
+: > "$work/autoconf.h"
+echo '#define _GNU_SOURCE 1' > "$work/autoconf.h"
+echo '#include "compat/compat.h"' >> "$work/autoconf.h"
+CC=${CC:-clang}
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+INC="-I$work -I$top -I$top/ipc -I$top/privsep -I$top/crypto -I$top/daemon -DSYSCONFDIR=\"/etc\""
+PKGS="libsodium libb2 libevent_core"
+
+# The parser's C file comes from bison.
+bison -y -d -Wno-yacc -o "$work/parse.c" daemon/parse.y
+
+# target: the sources it needs besides itself
+sources() {
+	case $1 in
+	fuzz_config) echo "$work/parse.c daemon/config.c privsep/log.c crypto/key.c compat/strlcpy.c" ;;
+	fuzz_imsg) echo "ipc/imsg.c" ;;
+	fuzz_wire) echo "$(ls crypto/*.c | grep -v key.c) crypto/key.c" ;;
+	fuzz_allowedips) echo "daemon/allowedips.c" ;;
+	*) echo "" ;;
+	esac
+}
+
+targets=${*:-$(ls tests/fuzz/fuzz_*.c | sed 's|.*/||; s|\.c$||')}
+fail=0
+for t in $targets; do
+	# shellcheck disable=SC2046,SC2086
+	$CC $CFLAGS $INC -o "$work/$t" "tests/fuzz/$t.c" $(sources $t) \
+	    $(pkg-config --cflags --libs $PKGS) || { echo "fuzz: $t does not build"; fail=1; continue; }
+	mkdir -p "$work/corpus-$t"
+	if "$work/$t" -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 \
+	    -artifact_prefix="$work/$t-" "$work/corpus-$t" >"$work/$t.log" 2>&1; then
+		echo "fuzz: $t clean: $(grep -o 'Done [0-9]* runs' "$work/$t.log" | tail -n 1)"
+	else
+		fail=1
+		echo "fuzz: $t FAILED (log and reproducer in $work)"
+		tail -n 40 "$work/$t.log"
+	fi
+done
+[ $fail = 0 ]
