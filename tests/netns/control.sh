@@ -34,6 +34,25 @@ check "a key file others can read is refused" \
     sh -c "[ $rc = 1 ] && grep -q 'chmod 600' '$T_TMP/out'"
 chmod 600 "$T_TMP/state/private.key"
 
+# --- keys, checked against wireguard-tools ---------------------------------
+"$HAMCTL" genkey "$T_TMP/k1"
+check "genkey writes mode 0600" [ "$(stat -c %a "$T_TMP/k1")" = 600 ]
+check "genkey never overwrites" sh -c "! '$HAMCTL' genkey '$T_TMP/k1' 2>/dev/null"
+if command -v wg >/dev/null; then
+	check "pubkey of a file matches wg pubkey" \
+	    [ "$("$HAMCTL" pubkey "$T_TMP/k1")" = "$(wg pubkey < "$T_TMP/k1")" ]
+	(umask 077; wg genkey > "$T_TMP/k2")
+	check "pubkey of a wg genkey key on stdin matches wg pubkey" \
+	    [ "$("$HAMCTL" pubkey < "$T_TMP/k2")" = "$(wg pubkey < "$T_TMP/k2")" ]
+	check "genkey to stdout is a key wg accepts" \
+	    sh -c "'$HAMCTL' genkey | wg pubkey >/dev/null"
+else
+	not_ok "wireguard-tools (wg) installed"
+fi
+out=$(echo "not a key" | "$HAMCTL" pubkey 2>&1); rc=$?
+check "pubkey rejects garbage" [ $rc = 1 ]
+check "... saying what it expected" contains "$out" '44 characters of base64'
+
 # --- who may do what -----------------------------------------------------------
 start_hamd "$NS" "$T_TMP"
 wait_for 10 hamd_ready "$T_TMP" || { cat "$T_TMP/hamd.log"; not_ok "hamd starts"; finish; exit; }
