@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,62 @@ imsg_composev(struct imsgbuf *ib, uint32_t type, uint32_t peerid, int fd,
 	if (fd != -1)
 		close_keep_errno(fd);
 	return -1;
+}
+
+struct ibuf *
+imsg_create(struct imsgbuf *ib, uint32_t type, uint32_t peerid, size_t maxlen)
+{
+	struct ibuf	*b;
+	struct imsg_hdr	 hdr;
+
+	if (maxlen > IMSG_MAX_PAYLOAD) {
+		errno = ERANGE;
+		return NULL;
+	}
+	if ((b = malloc(sizeof(*b) + IMSG_HEADER_SIZE + maxlen)) == NULL)
+		return NULL;
+	b->buf = (uint8_t *)(b + 1);
+	b->size = IMSG_HEADER_SIZE + maxlen;
+	b->wpos = 0;
+	b->fd = -1;
+	hdr.type = type;
+	hdr.len = 0;		/* set by imsg_close */
+	hdr.peerid = peerid;
+	hdr.pid = (uint32_t)ib->pid;
+	memcpy(b->buf, &hdr, sizeof(hdr));
+	return b;
+}
+
+uint8_t *
+imsg_payload(struct ibuf *b)
+{
+	return b->buf + IMSG_HEADER_SIZE;
+}
+
+int
+imsg_close(struct imsgbuf *ib, struct ibuf *b, size_t len)
+{
+	uint32_t	 total;
+
+	if (IMSG_HEADER_SIZE + len > b->size) {
+		imsg_abandon(b);
+		errno = ERANGE;
+		return -1;
+	}
+	/* Only what is sent needs wiping later. */
+	b->size = IMSG_HEADER_SIZE + len;
+	total = (uint32_t)b->size;
+	memcpy(b->buf + offsetof(struct imsg_hdr, len), &total, sizeof(total));
+	TAILQ_INSERT_TAIL(&ib->wq, b, entry);
+	ib->queued++;
+	return 0;
+}
+
+void
+imsg_abandon(struct ibuf *b)
+{
+	explicit_bzero(b->buf, b->size);
+	free(b);
 }
 
 /*

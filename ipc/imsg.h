@@ -104,6 +104,20 @@ int	imsg_composev(struct imsgbuf *, uint32_t type, uint32_t peerid,
 	    int fd, const struct iovec *iov, int iovcnt);
 
 /*
+ * Build a message in place, for payloads written straight into the
+ * queue (batched packets): imsg_create reserves room for up to maxlen
+ * payload bytes and returns the buffer, imsg_payload points at its
+ * payload, imsg_close queues it with its final length (<= maxlen) and
+ * imsg_abandon frees it unsent.  No fd travels with such a message.
+ * imsg_create returns NULL with errno ERANGE or ENOMEM.
+ */
+struct ibuf	*imsg_create(struct imsgbuf *, uint32_t type, uint32_t peerid,
+		    size_t maxlen);
+uint8_t		*imsg_payload(struct ibuf *);
+int		 imsg_close(struct imsgbuf *, struct ibuf *, size_t len);
+void		 imsg_abandon(struct ibuf *);
+
+/*
  * Read what the socket has.  1: bytes (or fds) arrived; 0: EOF;
  * -1: error (errno EAGAIN when there was nothing to read, EBADMSG for a
  * control-message error such as a truncated fd list or too many pending

@@ -5,7 +5,7 @@
  * the one it started from: the suite runs under valgrind and ASan.
  */
 #ifdef HAVE_CONFIG_H
-#include "config.h"
+#include "autoconf.h"
 #endif
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -1336,6 +1336,55 @@ rnd(uint64_t *s)
 	return *s * 0x2545f4914f6cdd1dull;
 }
 
+/* Messages built in place arrive with the length given at close. */
+START_TEST(test_create_close)
+{
+	struct imsgbuf	 a, b;
+	struct imsg	 m;
+	struct ibuf	*ib;
+	int		 sv[2], fds0 = count_fds();
+
+	mkpair(sv);
+	ck_assert_int_eq(imsgbuf_init(&a, sv[0]), 0);
+	ck_assert_int_eq(imsgbuf_init(&b, sv[1]), 0);
+	ck_assert_ptr_null(imsg_create(&a, 9, 0, IMSG_MAX_PAYLOAD + 1));
+	ck_assert_int_eq(errno, ERANGE);
+
+	ib = imsg_create(&a, 7, 42, 1000);
+	ck_assert_ptr_nonnull(ib);
+	fill(imsg_payload(ib), 300, 5);
+	ck_assert_int_eq(imsg_close(&a, ib, 300), 0);
+	/* Closing beyond the reservation fails and frees the buffer. */
+	ib = imsg_create(&a, 8, 0, 10);
+	ck_assert_int_eq(imsg_close(&a, ib, 11), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ib = imsg_create(&a, 8, 0, 10);
+	imsg_abandon(ib);
+	ib = imsg_create(&a, 6, 0, IMSG_MAX_PAYLOAD);
+	ck_assert_int_eq(imsg_close(&a, ib, 0), 0);
+	ck_assert_uint_eq(imsgbuf_queued(&a), 2);
+	ck_assert_int_eq(imsgbuf_flush(&a), 0);
+
+	ck_assert_int_eq(imsgbuf_read(&b), 1);
+	ck_assert_int_eq(imsg_get(&b, &m), 1);
+	ck_assert_uint_eq(m.hdr.type, 7);
+	ck_assert_uint_eq(m.hdr.peerid, 42);
+	ck_assert_uint_eq(m.datalen, 300);
+	ck_assert(pattern_ok(m.data, 300, 5));
+	imsg_free(&m);
+	ck_assert_int_eq(imsg_get(&b, &m), 1);
+	ck_assert_uint_eq(m.hdr.type, 6);
+	ck_assert_uint_eq(m.datalen, 0);
+	imsg_free(&m);
+	ck_assert_int_eq(imsg_get(&b, &m), 0);
+	imsgbuf_clear(&a);
+	imsgbuf_clear(&b);
+	close(sv[0]);
+	close(sv[1]);
+	ck_assert_int_eq(count_fds(), fds0);
+}
+END_TEST
+
 START_TEST(test_garbage)
 {
 	struct imsgbuf	 r;
@@ -1501,6 +1550,7 @@ imsg_suite(void)
 
 	tc = tcase_create("api");
 	tcase_add_test(tc, test_get_data_len);
+	tcase_add_test(tc, test_create_close);
 	tcase_add_test(tc, test_compose_too_large);
 	tcase_add_test(tc, test_write_epipe);
 	tcase_add_test(tc, test_flush_concurrent_reader);
