@@ -1,0 +1,78 @@
+/*
+ * Batches of packets between tun and engine: many packets in one message,
+ * each with a small record saying which peer or address it belongs to.
+ *
+ * Both sides see only this interface (add/commit/flush on the way out,
+ * foreach on the way in), so the transport under it, today one imsg per
+ * batch over a socketpair, can become a shared-memory ring without
+ * touching either side's logic.
+ *
+ * Payload layout: records back to back, each a struct pkt_rec followed
+ * by len bytes of packet and zero padding to a multiple of 4.
+ */
+#ifndef HAMD_PKTBATCH_H
+#define HAMD_PKTBATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imsg.h"
+
+#define PKT_PEER_NONE	0xffffffffu
+#define PKT_MAX_LEN	65535	/* a UDP datagram or a TUN super-packet */
+
+/* Flags of a record. */
+#define PKT_F_TO_ADDR	0x0001	/* send to addr, not to the peer's endpoint */
+#define PKT_F_HANDSHAKE	0x0002	/* a handshake message (for counters) */
+#define PKT_F_ALL	(PKT_F_TO_ADDR | PKT_F_HANDSHAKE)
+
+/* A UDP endpoint as the engine sees it; port in network byte order. */
+struct pkt_addr {
+	uint8_t		 af;		/* AF_INET, AF_INET6, 0 = none */
+	uint8_t		 pad;
+	uint16_t	 port;
+	uint8_t		 addr[16];	/* IPv4 in the first 4 bytes */
+};
+
+struct pkt_rec {
+	uint32_t	 peer;		/* peer id or PKT_PEER_NONE */
+	uint16_t	 len;		/* packet bytes after the record */
+	uint16_t	 flags;
+	struct pkt_addr	 addr;
+};
+
+struct pktbatch {
+	struct imsgbuf	*ib;
+	uint32_t	 type;		/* message type of the batches */
+	struct ibuf	*cur;		/* the batch being filled */
+	size_t		 used;
+	uint8_t		*pending;	/* record of the packet being added */
+	unsigned int	 count;		/* packets in cur */
+};
+
+void	 pktbatch_init(struct pktbatch *, struct imsgbuf *, uint32_t type);
+/*
+ * Reserve room for a packet of up to maxlen bytes and return where to
+ * write it; then pktbatch_commit with its real length.  NULL on ENOMEM
+ * (or maxlen > PKT_MAX_LEN).  A full batch is queued first.
+ */
+uint8_t	*pktbatch_add(struct pktbatch *, uint32_t peer, uint16_t flags,
+	    const struct pkt_addr *, size_t maxlen);
+void	 pktbatch_commit(struct pktbatch *, size_t len);
+/* Queue the current batch, if any; returns the packets it held. */
+unsigned int pktbatch_flush(struct pktbatch *);
+/* Drop the current batch unsent (shutdown). */
+void	 pktbatch_discard(struct pktbatch *);
+
+/*
+ * Walk a received batch.  The whole payload is validated first (record
+ * sizes, lengths, padding, flags, address family), so a malformed batch
+ * makes no callback at all and returns -1; otherwise fn is called once
+ * per packet and the count is returned.
+ */
+typedef void (*pktbatch_fn)(void *arg, const struct pkt_rec *,
+    const uint8_t *pkt);
+int	pktbatch_foreach(const uint8_t *payload, size_t len, pktbatch_fn,
+	    void *arg);
+
+#endif
