@@ -1,0 +1,100 @@
+/*
+ * WireGuard message types, sizes and field offsets, the byte-order
+ * helpers every codec uses, and the classifier that sorts a received
+ * datagram before any crypto touches it.
+ *
+ * Every message starts with a 4-byte little-endian type whose upper three
+ * bytes are reserved and zero; receivers read the type as one 32-bit
+ * word, so a non-zero reserved byte makes an unknown type, never a known
+ * one.  The project's own UDP messages (discovery probes, relay frames)
+ * use first-byte values WireGuard never uses; the engine sorts those out
+ * before calling this.
+ *
+ * Layouts (offset: size field):
+ *
+ * 1 initiation, 148 bytes
+ *	0:1 type=1  1:3 reserved  4:4 sender index  8:32 ephemeral
+ *	40:48 encrypted static  88:28 encrypted timestamp
+ *	116:16 mac1  132:16 mac2
+ * 2 response, 92 bytes
+ *	0:1 type=2  1:3 reserved  4:4 sender index  8:4 receiver index
+ *	12:32 ephemeral  44:16 encrypted nothing  60:16 mac1  76:16 mac2
+ * 3 cookie reply, 64 bytes
+ *	0:1 type=3  1:3 reserved  4:4 receiver index  8:24 nonce
+ *	32:32 encrypted cookie
+ * 4 data, >= 32 bytes: see transport.h
+ */
+#ifndef HAMD_WG_WIRE_H
+#define HAMD_WG_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum wg_msg_type {
+	WG_MSG_INITIATION = 1,
+	WG_MSG_RESPONSE = 2,
+	WG_MSG_COOKIE = 3,
+	WG_MSG_DATA = 4
+};
+
+#define WG_INIT_LEN		148
+#define WG_INIT_OFF_SENDER	4
+#define WG_INIT_OFF_NOISE	8	/* the Noise message 1 starts here */
+#define WG_INIT_OFF_MAC1	116
+#define WG_INIT_OFF_MAC2	132
+
+#define WG_RESP_LEN		92
+#define WG_RESP_OFF_SENDER	4
+#define WG_RESP_OFF_RECEIVER	8
+#define WG_RESP_OFF_NOISE	12	/* the Noise message 2 starts here */
+#define WG_RESP_OFF_MAC1	60
+#define WG_RESP_OFF_MAC2	76
+
+#define WG_COOKIE_REPLY_LEN	64
+#define WG_COOKIE_OFF_RECEIVER	4
+#define WG_COOKIE_OFF_NONCE	8
+#define WG_COOKIE_OFF_COOKIE	32
+
+/* mac1 and mac2 end every handshake message. */
+#define WG_MACS_LEN		32
+
+static inline uint32_t
+wg_get_le32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+}
+
+static inline uint64_t
+wg_get_le64(const uint8_t *p)
+{
+	return ((uint64_t)wg_get_le32(p) | (uint64_t)wg_get_le32(p + 4) << 32);
+}
+
+static inline void
+wg_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void
+wg_put_le64(uint8_t *p, uint64_t v)
+{
+	wg_put_le32(p, (uint32_t)v);
+	wg_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/*
+ * Sort a datagram: *type gets its message type and *receiver the index
+ * the caller must look its session up by (types 2, 3 and 4; 0 for an
+ * initiation, which names no session yet).  Checks only what is free to
+ * check: known type, zero reserved bytes, the exact length of types 1-3
+ * and the minimum of type 4.  WG_OK or WG_DROP_MALFORMED.
+ */
+int	wg_msg_classify(const uint8_t *msg, size_t len, int *type,
+	    uint32_t *receiver);
+
+#endif
