@@ -30,6 +30,7 @@
 #include "hamd.h"
 #include "key.h"
 #include "log.h"
+#include "netconf.h"
 #include "proc.h"
 #include "sandbox.h"
 
@@ -53,6 +54,7 @@ struct parent {
 	int			 exit_code;
 	struct event		*ev_timer;
 	struct event		*ev_sig[4];
+	struct netconf		 net;
 };
 
 static __dead void
@@ -287,9 +289,18 @@ parent_reload(struct parent *p, char *msg, size_t msglen)
 		return EINVAL;
 	}
 	reload_keep_fixed(p->conf, nconf);
+	if (strcmp(p->conf->ifname, nconf->ifname) != 0 ||
+	    p->conf->listen_port != nconf->listen_port) {
+		log_warnx("reload: interface and listen-port take effect only "
+		    "after a restart");
+		memcpy(nconf->ifname, p->conf->ifname, sizeof(nconf->ifname));
+		nconf->listen_port = p->conf->listen_port;
+	}
+	(void)netconf_reload(&p->net, p->conf, nconf);
 	config_free(p->conf);
 	p->conf = nconf;
 	send_control_conf(p, &cc);
+	netconf_send_peers(&p->net, &p->ps, nconf);
 	broadcast_verbose(p, effective_verbose(p, nconf));
 	(void)snprintf(msg, msglen, "configuration reloaded from %s",
 	    p->conffile);
@@ -619,6 +630,10 @@ main(int argc, char *argv[])
 	p.opt_verbose = verbose;
 	node_key_load(p.conf, priv);
 	p.ctl_sock = ctl_socket_open(&p, p.conf->socket_path);
+	if (netconf_setup(&p.net, p.conf, err, sizeof(err)) == -1) {
+		ctl_socket_remove(&p);
+		fatalx("%s", err);
+	}
 
 	if (!foreground) {
 		if (daemon(0, 0) == -1)
@@ -662,6 +677,8 @@ main(int argc, char *argv[])
 	proc_compose(&p.ps, HAMD_PROC_TUN, IMSG_TUN_PRIVKEY, 0, -1, priv,
 	    sizeof(priv));
 	sodium_memzero(priv, sizeof(priv));
+	netconf_send_devices(&p.net, &p.ps, p.conf);
+	netconf_send_peers(&p.net, &p.ps, p.conf);
 
 	log_info("started (version %s, control socket %s)", PACKAGE_VERSION,
 	    p.ctl_path);

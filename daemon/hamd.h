@@ -9,7 +9,9 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "key.h"
+#include "pktbatch.h"
 #include "proc.h"
 
 #define HAMD_PROC_CONTROL	1
@@ -38,6 +40,19 @@ enum imsg_type {
 	IMSG_CTL_LOG_VERBOSE,		/* request: int32_t 0 or 1 */
 	IMSG_CTL_STATUS_REPLY,		/* struct ctl_status */
 	IMSG_CTL_RESULT,		/* struct ctl_result, ends a request */
+
+	/* data plane set-up: parent -> tun, parent -> engine */
+	IMSG_TUN_DEVICE,		/* fd + struct tun_device_msg */
+	IMSG_TUN_PEER,			/* struct tun_peer_msg (holds the PSK) */
+	IMSG_TUN_PEERS_END,		/* empty: peers not sent are removed */
+	IMSG_ENGINE_SOCKET,		/* fd + int32_t address family */
+	IMSG_ENGINE_PEER,		/* struct engine_peer_msg */
+	IMSG_ENGINE_PEERS_END,		/* empty */
+
+	/* data plane: batches (ipc/pktbatch.h) and endpoint confirmation */
+	IMSG_PKT_OUT,			/* tun -> engine: ciphertext to send */
+	IMSG_PKT_IN,			/* engine -> tun: datagrams received */
+	IMSG_ENDPOINT,			/* tun -> engine: struct endpoint_msg */
 
 	IMSG_MAX_TYPE
 };
@@ -79,6 +94,38 @@ struct conf_control {
 	uint32_t	admin_gid;
 	uint32_t	nuids;		/* members named in the group file */
 	uint32_t	uids[CONF_ADMIN_UIDS];
+};
+
+struct tun_device_msg {
+	char		ifname[16];
+	uint32_t	mtu;
+	uint32_t	offloads;	/* TUN_F_* the device accepted */
+	int32_t		vnet_hdr;
+};
+
+/* A static peer as tun needs it: keys, allowed IPs, timers. */
+struct tun_peer_msg {
+	uint32_t		id;
+	char			name[CONF_NAME_MAX];
+	uint8_t			pubkey[KEY_LEN];
+	uint8_t			psk[KEY_LEN];	/* zero when has_psk is 0 */
+	uint8_t			has_psk;
+	uint8_t			pad;
+	uint16_t		keepalive;	/* persistent keepalive, s */
+	uint32_t		nallowed;
+	struct conf_prefix	allowed[CONF_MAX_ALLOWED];
+};
+
+/* A peer as the engine needs it: where to send, nothing secret. */
+struct engine_peer_msg {
+	uint32_t		id;
+	struct pkt_addr		endpoint;	/* af 0: none configured */
+};
+
+/* tun -> engine: a packet from addr authenticated as peer id. */
+struct endpoint_msg {
+	uint32_t		id;
+	struct pkt_addr		addr;
 };
 
 /* Entry points of the children, one file each. */

@@ -38,6 +38,25 @@ const struct msg_rule hamd_msg_rules[IMSG_MAX_TYPE] = {
 	    EXACT(sizeof(struct ctl_status)), MSG_FD_NONE, 0 },
 	[IMSG_CTL_RESULT] = { "ctl-result", P, C,
 	    EXACT(sizeof(struct ctl_result)), MSG_FD_NONE, 0 },
+	[IMSG_TUN_DEVICE] = { "tun-device", P, T,
+	    EXACT(sizeof(struct tun_device_msg)), MSG_FD_REQUIRED, 0 },
+	[IMSG_TUN_PEER] = { "tun-peer", P, T,
+	    EXACT(sizeof(struct tun_peer_msg)), MSG_FD_NONE, 0 },
+	[IMSG_TUN_PEERS_END] = { "tun-peers-end", P, T,
+	    EXACT(0), MSG_FD_NONE, 0 },
+	[IMSG_ENGINE_SOCKET] = { "engine-socket", P, E,
+	    EXACT(sizeof(int32_t)), MSG_FD_REQUIRED, 0 },
+	[IMSG_ENGINE_PEER] = { "engine-peer", P, E,
+	    EXACT(sizeof(struct engine_peer_msg)), MSG_FD_NONE, 0 },
+	[IMSG_ENGINE_PEERS_END] = { "engine-peers-end", P, E,
+	    EXACT(0), MSG_FD_NONE, 0 },
+	/* Batches hold at least one record; pktbatch_foreach checks the rest. */
+	[IMSG_PKT_OUT] = { "pkt-out", T, E,
+	    sizeof(struct pkt_rec), IMSG_MAX_PAYLOAD, MSG_FD_NONE, 0 },
+	[IMSG_PKT_IN] = { "pkt-in", E, T,
+	    sizeof(struct pkt_rec), IMSG_MAX_PAYLOAD, MSG_FD_NONE, 0 },
+	[IMSG_ENDPOINT] = { "endpoint", T, E,
+	    EXACT(sizeof(struct endpoint_msg)), MSG_FD_NONE, 0 },
 };
 
 const struct proc_desc hamd_procs[PROC_MAX] = {

@@ -1,43 +1,241 @@
 /*
- * tun: the only process that holds keys.  It receives the node's private
- * key from the parent, and later the TUN fd, the peers' keys and every
- * session key; it does the handshakes, the encryption and the cryptokey
- * routing.
+ * tun: the only process that holds keys.  It owns the TUN device, the
+ * node's static key, the peers' public and preshared keys and every
+ * session key; it runs the WireGuard device (wg.c): handshakes,
+ * encryption, decryption and cryptokey routing.  Ciphertext goes to and
+ * comes from the engine in batches.
  */
 #include "autoconf.h"
 
+#include <errno.h>
+#include <event2/event.h>
+#include <linux/virtio_net.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "hamd.h"
 #include "key.h"
 #include "log.h"
+#include "pktbatch.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "wg.h"
 
-struct tunstate {
-	uint8_t		 priv[KEY_LEN];
-	uint8_t		 pub[KEY_LEN];
-	int		 have_key;
+/* TUN reads per readiness event before we let other events run. */
+#define TUN_READS_PER_EVENT	256
+#define TICK_MS			100
+#define VNET_HDR_LEN		((int)sizeof(struct virtio_net_hdr))
+
+struct tunproc {
+	struct privsep		*ps;
+	struct wg_dev		*dev;
+	struct pktbatch		 out;		/* to the engine */
+	int			 fd;		/* the TUN device */
+	int			 vnet_hdr;
+	struct event		*ev_tun;
+	struct event		*ev_tick;
+	int			 in_config;	/* between peers and end mark */
+	uint8_t			 rbuf[VNET_HDR_LEN + 65536];
 };
 
-static struct tunstate	*ts;
+static struct tunproc	 tp;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- callbacks of the WireGuard device ------------------------------ */
+
+static uint8_t *
+io_out_reserve(void *arg, uint32_t peer, uint16_t flags,
+    const struct pkt_addr *to, size_t maxlen)
+{
+	return pktbatch_add(&tp.out, peer, flags, to, maxlen);
+}
+
+static void
+io_out_commit(void *arg, size_t len)
+{
+	pktbatch_commit(&tp.out, len);
+}
+
+static void
+io_tun_write(void *arg, uint8_t *pkt, size_t len)
+{
+	uint8_t	*p = pkt;
+
+	if (tp.fd == -1)
+		return;
+	/* The device leaves headroom: the virtio header goes there. */
+	if (tp.vnet_hdr) {
+		p -= VNET_HDR_LEN;
+		memset(p, 0, VNET_HDR_LEN);
+		len += VNET_HDR_LEN;
+	}
+	/* A full device queue drops the packet, as a NIC would. */
+	if (write(tp.fd, p, len) == -1 && errno != EAGAIN)
+		log_debug("write to the TUN device: %s", strerror(errno));
+}
+
+static void
+io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr)
+{
+	struct endpoint_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = peer;
+	m.addr = *addr;
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENDPOINT, 0, -1, &m,
+	    sizeof(m));
+}
+
+/* Queue what the device produced and wake the engine channel. */
+static void
+tun_flush(void)
+{
+	if (pktbatch_flush(&tp.out) > 0)
+		imsgev_update(&tp.ps->iev[HAMD_PROC_ENGINE]);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static void
+tun_readable(int fd, short what, void *arg)
+{
+	uint64_t	 now = now_ns();
+	ssize_t		 n;
+	int		 i;
+
+	for (i = 0; i < TUN_READS_PER_EVENT; i++) {
+		n = read(fd, tp.rbuf, sizeof(tp.rbuf));
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("read from the TUN device");
+			break;
+		}
+		if (tp.vnet_hdr) {
+			/* No offloads are enabled: the header says nothing. */
+			if (n < VNET_HDR_LEN)
+				continue;
+			wg_send_packet(tp.dev, tp.rbuf + VNET_HDR_LEN,
+			    (size_t)n - VNET_HDR_LEN, now);
+		} else
+			wg_send_packet(tp.dev, tp.rbuf, (size_t)n, now);
+	}
+	tun_flush();
+}
+
+static void
+tun_tick(int fd, short what, void *arg)
+{
+	wg_tick(tp.dev, now_ns());
+	tun_flush();
+}
+
+static void
+tun_recv_one(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
+{
+	wg_receive(tp.dev, &rec->addr, pkt, rec->len, *(uint64_t *)arg);
+}
+
+static void
+tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
+{
+	uint64_t	 now = now_ns();
+
+	switch (imsg->hdr.type) {
+	case IMSG_PKT_IN:
+		if (pktbatch_foreach(imsg->data, imsg->datalen, tun_recv_one,
+		    &now) == -1)
+			fatalx("engine sent a malformed packet batch");
+		tun_flush();
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
+static void
+tun_set_device(struct imsg *imsg)
+{
+	struct tun_device_msg	 td;
+
+	if (tp.fd != -1)
+		fatalx("parent sent a second TUN device");
+	(void)imsg_get_data(imsg, &td, sizeof(td));
+	if (td.mtu < 1280 || td.mtu > 65535)
+		fatalx("parent sent MTU %u", td.mtu);
+	tp.fd = imsg_get_fd(imsg);
+	tp.vnet_hdr = td.vnet_hdr != 0;
+	tp.dev->mtu = td.mtu;
+	tp.ev_tun = event_new(tp.ps->base, tp.fd, EV_READ | EV_PERSIST,
+	    tun_readable, NULL);
+	if (tp.ev_tun == NULL || event_add(tp.ev_tun, NULL) == -1)
+		fatalx("cannot watch the TUN device");
+}
+
+static void
+tun_set_peer(struct imsg *imsg)
+{
+	struct tun_peer_msg	*m;
+
+	/* The message holds a PSK: copy it only into guarded memory. */
+	if ((m = sodium_malloc(sizeof(*m))) == NULL)
+		fatal("%s: sodium_malloc", __func__);
+	(void)imsg_get_data(imsg, m, sizeof(*m));
+	m->name[sizeof(m->name) - 1] = '\0';
+	if (m->nallowed > CONF_MAX_ALLOWED || m->id == 0 ||
+	    m->id == PKT_PEER_NONE)
+		fatalx("parent sent a malformed peer");
+	if (!tp.in_config) {
+		wg_config_begin(tp.dev);
+		tp.in_config = 1;
+	}
+	if (wg_peer_set(tp.dev, m->id, m->name, m->pubkey,
+	    m->has_psk ? m->psk : NULL, m->keepalive, m->allowed,
+	    (int)m->nallowed, now_ns()) == -1)
+		log_warnx("peer %s: cannot be added (too many peers or "
+		    "allowed IPs)", m->name);
+	sodium_free(m);
+}
 
 static void
 tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
+	uint8_t	 priv[KEY_LEN];
 	int32_t	 v;
 
 	switch (imsg->hdr.type) {
 	case IMSG_TUN_PRIVKEY:
-		if (ts->have_key)
+		if (tp.dev->have_key)
 			fatalx("parent sent a second private key");
-		(void)imsg_get_data(imsg, ts->priv, sizeof(ts->priv));
-		if (key_public(ts->pub, ts->priv) == -1)
+		(void)imsg_get_data(imsg, priv, sizeof(priv));
+		if (wg_dev_set_key(tp.dev, priv) == -1)
 			fatalx("the node key has a low-order public key");
-		ts->have_key = 1;
-		proc_compose(ps, PROC_PARENT, IMSG_TUN_PUBKEY, 0, -1, ts->pub,
-		    sizeof(ts->pub));
+		sodium_memzero(priv, sizeof(priv));
+		proc_compose(ps, PROC_PARENT, IMSG_TUN_PUBKEY, 0, -1,
+		    tp.dev->self.pub, KEY_LEN);
+		break;
+	case IMSG_TUN_DEVICE:
+		tun_set_device(imsg);
+		break;
+	case IMSG_TUN_PEER:
+		tun_set_peer(imsg);
+		break;
+	case IMSG_TUN_PEERS_END:
+		if (!tp.in_config)
+			wg_config_begin(tp.dev);	/* no peers at all */
+		wg_config_end(tp.dev);
+		tp.in_config = 0;
+		log_debug("%d peers configured", tp.dev->npeers);
 		break;
 	case IMSG_LOG_VERBOSE:
 		(void)imsg_get_data(imsg, &v, sizeof(v));
@@ -49,24 +247,53 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 }
 
 static void
-tun_dispatch_child(struct privsep *ps, int from, struct imsg *imsg)
+tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 {
 	fatalx("%s: unexpected message %u from %s", __func__, imsg->hdr.type,
 	    ps->procs[from].name);
 }
 
+/* Test-only knobs, read before the sandbox closes the environment. */
+static void
+tun_test_hooks(void)
+{
+#ifdef HAMD_TEST_HOOKS
+	const char	*s;
+
+	if ((s = getenv("HAMD_TEST_REKEY_AFTER")) != NULL && atoi(s) > 0) {
+		tp.dev->rekey_after = (uint64_t)atoi(s) * 1000000000u;
+		log_info("test hook: rekey after %d s", atoi(s));
+	}
+	if ((s = getenv("HAMD_TEST_UNDER_LOAD")) != NULL && *s == '1') {
+		tp.dev->force_under_load = 1;
+		log_info("test hook: always under load");
+	}
+#endif
+}
+
 void
 tun_run(struct privsep *ps)
 {
+	struct wg_io	 io = {
+		NULL, io_out_reserve, io_out_commit, io_tun_write, io_endpoint
+	};
+	struct timeval	 tick = { 0, TICK_MS * 1000 };
+
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
-	/* Guarded pages: never swapped, never in a core dump. */
-	if ((ts = sodium_malloc(sizeof(*ts))) == NULL)
-		fatalx("sodium_malloc");
-	memset(ts, 0, sizeof(*ts));
+	memset(&tp, 0, sizeof(tp));
+	tp.ps = ps;
+	tp.fd = -1;
 	proc_child_setup(ps);
+	if ((tp.dev = wg_dev_new(&io, 1420)) == NULL)
+		fatalx("cannot allocate the WireGuard device");
+	tun_test_hooks();
+	pktbatch_init(&tp.out, &ps->iev[HAMD_PROC_ENGINE].ibuf, IMSG_PKT_OUT);
 	ps->dispatch[PROC_PARENT] = tun_dispatch_parent;
-	ps->dispatch[HAMD_PROC_CONTROL] = tun_dispatch_child;
-	ps->dispatch[HAMD_PROC_ENGINE] = tun_dispatch_child;
+	ps->dispatch[HAMD_PROC_CONTROL] = tun_dispatch_control;
+	ps->dispatch[HAMD_PROC_ENGINE] = tun_dispatch_engine;
+	tp.ev_tick = event_new(ps->base, -1, EV_PERSIST, tun_tick, NULL);
+	if (tp.ev_tick == NULL || event_add(tp.ev_tick, &tick) == -1)
+		fatalx("cannot start the timer");
 	proc_child_loop(ps, &policy_tun);
 }

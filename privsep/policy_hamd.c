@@ -56,8 +56,15 @@ static const struct seccomp_allow control_allow[] = {
 	ALLOW_ARG1(fcntl, 1, F_SETFL, "make accepted sockets non-blocking"),
 };
 
+/*
+ * The UDP sockets arrive after this filter is loaded, already bound and
+ * non-blocking (the parent sets both), so the engine needs no socket(),
+ * bind(), setsockopt() or fcntl(): only the data calls themselves.
+ */
 static const struct seccomp_allow engine_allow[] = {
 	EVENT_LOOP_BASE,
+	ALLOW(recvmmsg, "UDP: receive a burst of datagrams per call"),
+	ALLOW(sendmmsg, "UDP: send a burst of datagrams per call"),
 };
 
 static const struct seccomp_allow tun_allow[] = {

@@ -7,7 +7,7 @@ BUILD="build-essential autoconf automake libtool pkg-config bison
 libsodium-dev libevent-dev libseccomp-dev libcap-dev libb2-dev check
 iproute2 mandoc"
 TEST="$BUILD util-linux nftables iperf3 wireguard-go wireguard-tools
-tshark valgrind clang libclang-rt-14-dev python3 procps kmod"
+tshark valgrind clang libclang-rt-14-dev python3 procps kmod iputils-ping"
 
 case "${1:-build}" in
 build) pkgs=$BUILD ;;

@@ -154,3 +154,31 @@ stop_hamd() {
 
 # contains TEXT PATTERN: grep for PATTERN in TEXT
 contains() { printf '%s\n' "$1" | grep -q -- "$2"; }
+
+# --- two hosts on one link -----------------------------------------------
+
+# link_pair NS1 NS2 ADDR1 ADDR2 [ADDR6_1 ADDR6_2]: a veth between two
+# namespaces with the given outer addresses (with prefix length).
+link_pair() {
+	ip link add "v-$$-a" netns "$1" type veth peer name "v-$$-b" netns "$2" ||
+	    { echo "cannot create veth"; exit 1; }
+	ip -n "$1" link set "v-$$-a" name eth0
+	ip -n "$2" link set "v-$$-b" name eth0
+	ip -n "$1" addr add "$3" dev eth0
+	ip -n "$2" addr add "$4" dev eth0
+	if [ $# -ge 6 ]; then
+		ip -n "$1" addr add "$5" dev eth0 nodad
+		ip -n "$2" addr add "$6" dev eth0 nodad
+	fi
+	ip -n "$1" link set eth0 up
+	ip -n "$2" link set eth0 up
+}
+
+# pings NS ADDR [ping options]: one answered ping, within 2 s
+pings() {
+	ns=$1; a=$2; shift 2
+	ip netns exec "$ns" ping -n -q -c 1 -W 2 "$@" "$a" >/dev/null 2>&1
+}
+
+# pubkey_of DIR: the node key hamd created in DIR/state
+pubkey_of() { "$HAMCTL" pubkey "$1/state/private.key"; }

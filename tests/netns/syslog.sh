@@ -29,13 +29,16 @@ track_pid $!
 wait_for 5 test -S "$T_TMP/log.sock" || { not_ok "listener started"; finish; exit; }
 
 # /dev may have no log socket to bind over: put a private /dev in place
-# holding only what hamd needs (null for daemon(), log for syslog).
+# holding only what hamd needs (null for daemon(), net/tun for the
+# device, log for syslog).
 mkdir "$T_TMP/dev"
-: > "$T_TMP/dev/null"; : > "$T_TMP/dev/log"
 unshare --mount --propagation private sh -c "
 	mount -t tmpfs none '$T_TMP/dev' &&
+	mkdir '$T_TMP/dev/net' &&
 	: > '$T_TMP/dev/null' && : > '$T_TMP/dev/log' &&
+	: > '$T_TMP/dev/net/tun' &&
 	mount --bind /dev/null '$T_TMP/dev/null' &&
+	mount --bind /dev/net/tun '$T_TMP/dev/net/tun' &&
 	mount --bind '$T_TMP/log.sock' '$T_TMP/dev/log' &&
 	mount --rbind '$T_TMP/dev' /dev &&
 	exec ip netns exec '$NS' '$HAMD' -f '$T_TMP/hamd.conf'

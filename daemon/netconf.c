@@ -1,0 +1,378 @@
+/*
+ * The parent's part of the data plane: the TUN device, its addresses and
+ * routes, the UDP sockets, and the peers as each child needs them (keys
+ * to tun, endpoints to engine).  Runs as root with CAP_NET_ADMIN.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hamd.h"
+#include "key.h"
+#include "log.h"
+#include "netconf.h"
+
+#ifndef UDP_GRO
+#define UDP_GRO		104
+#endif
+
+/* Socket buffers: a burst of a few thousand datagrams must fit. */
+#define UDP_SOCKBUF	(8 * 1024 * 1024)
+
+static int
+prefix_covers(const struct conf_prefix *outer, const struct conf_prefix *in)
+{
+	const uint8_t	*a = (const uint8_t *)&outer->addr;
+	const uint8_t	*b = (const uint8_t *)&in->addr;
+	unsigned int	 i, bits = outer->plen;
+
+	if (outer->af != in->af || outer->plen > in->plen)
+		return 0;
+	for (i = 0; i < bits / 8; i++)
+		if (a[i] != b[i])
+			return 0;
+	if (bits % 8) {
+		uint8_t	 m = (uint8_t)(0xff << (8 - bits % 8));
+
+		if ((a[i] & m) != (b[i] & m))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+prefix_equal(const struct conf_prefix *a, const struct conf_prefix *b)
+{
+	return a->af == b->af && a->plen == b->plen &&
+	    memcmp(&a->addr, &b->addr, a->af == AF_INET ? 4 : 16) == 0;
+}
+
+/* The routes the configuration asks for: allowed IPs outside our subnets. */
+static int
+wanted_routes(const struct hamd_config *conf, struct conf_prefix *out,
+    int max)
+{
+	const struct conf_peer	*peer;
+	char			 buf[CONF_PREFIX_STRLEN];
+	int			 n = 0, i, j, covered;
+
+	TAILQ_FOREACH(peer, &conf->peers, entry) {
+		for (i = 0; i < peer->nallowed; i++) {
+			const struct conf_prefix *a = &peer->allowed[i];
+
+			if (a->plen == 0) {
+				log_warnx("peer %s: not routing %s through the "
+				    "tunnel (a default route needs policy "
+				    "routing; add it yourself)", peer->name,
+				    conf_prefix_str(a, buf, sizeof(buf)));
+				continue;
+			}
+			for (covered = 0, j = 0; j < conf->naddrs; j++)
+				if (prefix_covers(&conf->addrs[j], a))
+					covered = 1;
+			for (j = 0; j < n; j++)
+				if (prefix_equal(&out[j], a))
+					covered = 1;
+			if (!covered && n < max)
+				out[n++] = *a;
+		}
+	}
+	return n;
+}
+
+static int
+udp_socket(int af, uint16_t port, uint16_t *bound, char *err, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	int			 fd, one = 1, sz = UDP_SOCKBUF;
+
+	if ((fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		(void)snprintf(err, len, "UDP socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		sl = sizeof(*sin6);
+		/* One socket per family keeps the engine's addresses plain. */
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
+	}
+	/* FORCE: we hold CAP_NET_ADMIN, so rmem_max does not cap us. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1) {
+		(void)snprintf(err, len, "cannot listen on UDP port %u (%s): "
+		    "%s; choose another listen-port", port,
+		    af == AF_INET ? "IPv4" : "IPv6", strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
+		(void)snprintf(err, len, "getsockname: %s", strerror(errno));
+		(void)close(fd);
+		return -1;
+	}
+	*bound = ntohs(af == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+	    ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+int
+netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
+    size_t len)
+{
+	char		 buf[CONF_PREFIX_STRLEN], what[128];
+	int		 i, rc;
+	uint16_t	 port;
+
+	memset(nc, 0, sizeof(*nc));
+	nc->sock4 = nc->sock6 = -1;
+	nc->tun.fd = -1;
+	nc->nl.fd = -1;
+	nc->next_id = 1;
+	if ((rc = nl_open(&nc->nl)) < 0) {
+		(void)snprintf(err, len, "netlink: %s", strerror(-rc));
+		return -1;
+	}
+	if (tundev_open(&nc->tun, conf->ifname, err, len) == -1)
+		return -1;
+	if ((rc = nl_link_up(&nc->nl, nc->tun.ifindex, conf->mtu)) < 0) {
+		(void)snprintf(err, len, "%s: cannot set MTU %u and bring it "
+		    "up: %s", nc->tun.name, conf->mtu, strerror(-rc));
+		return -1;
+	}
+	for (i = 0; i < conf->naddrs; i++) {
+		conf_prefix_str(&conf->addrs[i], buf, sizeof(buf));
+		rc = nl_prefix_conflict(&nc->nl, nc->tun.ifindex,
+		    &conf->addrs[i], what, sizeof(what));
+		if (rc > 0)
+			log_warnx("address %s overlaps %s already on this "
+			    "machine; traffic may take the wrong way", buf,
+			    what);
+		if ((rc = nl_addr_add(&nc->nl, nc->tun.ifindex,
+		    &conf->addrs[i])) < 0) {
+			(void)snprintf(err, len, "%s: cannot add address %s: "
+			    "%s", nc->tun.name, buf, strerror(-rc));
+			return -1;
+		}
+	}
+	nc->nroutes = wanted_routes(conf, nc->routes, NETCONF_MAX_ROUTES);
+	for (i = 0; i < nc->nroutes; i++) {
+		if ((rc = nl_route_add(&nc->nl, nc->tun.ifindex,
+		    &nc->routes[i])) < 0) {
+			(void)snprintf(err, len, "%s: cannot add route %s: %s",
+			    nc->tun.name, conf_prefix_str(&nc->routes[i], buf,
+			    sizeof(buf)), strerror(-rc));
+			return -1;
+		}
+	}
+	if ((nc->sock4 = udp_socket(AF_INET, conf->listen_port, &port, err,
+	    len)) == -1)
+		return -1;
+	nc->port = port;
+	if ((nc->sock6 = udp_socket(AF_INET6, port, &port, err, len)) == -1) {
+		/* A machine without IPv6 still works over IPv4. */
+		log_warnx("%s; continuing with IPv4 only", err);
+		nc->sock6 = -1;
+	}
+	log_info("interface %s up (mtu %u, offloads 0x%x), listening on "
+	    "UDP port %u", nc->tun.name, conf->mtu, nc->tun.offloads,
+	    nc->port);
+	return 0;
+}
+
+/* Stable peer ids: the same public key keeps its id across reloads. */
+static uint32_t
+peer_id(struct netconf *nc, const uint8_t pub[KEY_LEN])
+{
+	int	 i;
+
+	for (i = 0; i < nc->nids; i++)
+		if (sodium_memcmp(nc->ids[i].pub, pub, KEY_LEN) == 0)
+			return nc->ids[i].id;
+	if (nc->nids == NETCONF_MAX_IDS)
+		fatalx("too many distinct peers since start; restart hamd");
+	memcpy(nc->ids[nc->nids].pub, pub, KEY_LEN);
+	nc->ids[nc->nids].id = nc->next_id++;
+	return nc->ids[nc->nids++].id;
+}
+
+/* Resolve "host" and port to a pkt_addr; -1 if it does not resolve. */
+static int
+resolve_endpoint(const char *host, uint16_t port, struct pkt_addr *out)
+{
+	struct addrinfo	 hints, *res;
+	char		 serv[8];
+	int		 rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	(void)snprintf(serv, sizeof(serv), "%u", port);
+	if ((rc = getaddrinfo(host, serv, &hints, &res)) != 0) {
+		log_warnx("endpoint %s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	if (res->ai_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)res->ai_addr;
+
+		out->af = AF_INET;
+		out->port = sin->sin_port;
+		memcpy(out->addr, &sin->sin_addr, 4);
+	} else if (res->ai_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)res->ai_addr;
+
+		out->af = AF_INET6;
+		out->port = sin6->sin6_port;
+		memcpy(out->addr, &sin6->sin6_addr, 16);
+	}
+	freeaddrinfo(res);
+	return out->af != 0 ? 0 : -1;
+}
+
+/* Send the peers: keys and allowed IPs to tun, endpoints to engine. */
+void
+netconf_send_peers(struct netconf *nc, struct privsep *ps,
+    const struct hamd_config *conf)
+{
+	const struct conf_peer	*cp;
+	struct tun_peer_msg	*tp;
+	struct engine_peer_msg	 ep;
+	char			 err[512];
+
+	/* The PSK passes through here: keep it off the stack. */
+	if ((tp = sodium_malloc(sizeof(*tp))) == NULL)
+		fatal("%s: sodium_malloc", __func__);
+	TAILQ_FOREACH(cp, &conf->peers, entry) {
+		memset(tp, 0, sizeof(*tp));
+		tp->id = peer_id(nc, cp->pubkey);
+		(void)snprintf(tp->name, sizeof(tp->name), "%s", cp->name);
+		memcpy(tp->pubkey, cp->pubkey, KEY_LEN);
+		if (cp->has_psk) {
+			if (key_file_read(cp->psk_file, tp->psk, err,
+			    sizeof(err)) == -1)
+				fatalx("peer %s: %s", cp->name, err);
+			tp->has_psk = 1;
+		}
+		tp->keepalive = cp->keepalive;
+		tp->nallowed = (uint32_t)cp->nallowed;
+		memcpy(tp->allowed, cp->allowed,
+		    sizeof(cp->allowed[0]) * (size_t)cp->nallowed);
+		proc_compose(ps, HAMD_PROC_TUN, IMSG_TUN_PEER, 0, -1, tp,
+		    sizeof(*tp));
+
+		memset(&ep, 0, sizeof(ep));
+		ep.id = tp->id;
+		if (cp->has_endpoint)
+			(void)resolve_endpoint(cp->endpoint_host,
+			    cp->endpoint_port, &ep.endpoint);
+		proc_compose(ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEER, 0, -1, &ep,
+		    sizeof(ep));
+	}
+	sodium_free(tp);
+	proc_compose(ps, HAMD_PROC_TUN, IMSG_TUN_PEERS_END, 0, -1, NULL, 0);
+	proc_compose(ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEERS_END, 0, -1, NULL,
+	    0);
+}
+
+void
+netconf_send_devices(struct netconf *nc, struct privsep *ps,
+    const struct hamd_config *conf)
+{
+	struct tun_device_msg	 td;
+	int32_t			 af;
+
+	memset(&td, 0, sizeof(td));
+	(void)snprintf(td.ifname, sizeof(td.ifname), "%s", nc->tun.name);
+	td.mtu = conf->mtu;
+	td.offloads = nc->tun.offloads;
+	td.vnet_hdr = nc->tun.vnet_hdr;
+	/* The fd moves to tun: the device lives exactly as long as tun. */
+	proc_compose(ps, HAMD_PROC_TUN, IMSG_TUN_DEVICE, 0, nc->tun.fd, &td,
+	    sizeof(td));
+	nc->tun.fd = -1;
+	af = AF_INET;
+	proc_compose(ps, HAMD_PROC_ENGINE, IMSG_ENGINE_SOCKET, 0, nc->sock4,
+	    &af, sizeof(af));
+	nc->sock4 = -1;
+	if (nc->sock6 != -1) {
+		af = AF_INET6;
+		proc_compose(ps, HAMD_PROC_ENGINE, IMSG_ENGINE_SOCKET, 0,
+		    nc->sock6, &af, sizeof(af));
+		nc->sock6 = -1;
+	}
+}
+
+int
+netconf_reload(struct netconf *nc, const struct hamd_config *old,
+    const struct hamd_config *new)
+{
+	struct conf_prefix	 want[NETCONF_MAX_ROUTES];
+	char			 buf[CONF_PREFIX_STRLEN];
+	int			 n, i, j, found, rc;
+
+	/* Addresses: drop those gone, add the new ones. */
+	for (i = 0; i < old->naddrs; i++) {
+		for (found = 0, j = 0; j < new->naddrs; j++)
+			if (prefix_equal(&old->addrs[i], &new->addrs[j]))
+				found = 1;
+		if (!found)
+			(void)nl_addr_del(&nc->nl, nc->tun.ifindex,
+			    &old->addrs[i]);
+	}
+	for (j = 0; j < new->naddrs; j++)
+		if ((rc = nl_addr_add(&nc->nl, nc->tun.ifindex,
+		    &new->addrs[j])) < 0)
+			log_warnx("reload: cannot add address %s: %s",
+			    conf_prefix_str(&new->addrs[j], buf, sizeof(buf)),
+			    strerror(-rc));
+	n = wanted_routes(new, want, NETCONF_MAX_ROUTES);
+	for (i = 0; i < nc->nroutes; i++) {
+		for (found = 0, j = 0; j < n; j++)
+			if (prefix_equal(&nc->routes[i], &want[j]))
+				found = 1;
+		if (!found)
+			(void)nl_route_del(&nc->nl, nc->tun.ifindex,
+			    &nc->routes[i]);
+	}
+	for (j = 0; j < n; j++)
+		if ((rc = nl_route_add(&nc->nl, nc->tun.ifindex, &want[j])) < 0)
+			log_warnx("reload: cannot add route %s: %s",
+			    conf_prefix_str(&want[j], buf, sizeof(buf)),
+			    strerror(-rc));
+	memcpy(nc->routes, want, sizeof(want[0]) * (size_t)n);
+	nc->nroutes = n;
+	if (old->mtu != new->mtu &&
+	    (rc = nl_link_up(&nc->nl, nc->tun.ifindex, new->mtu)) < 0)
+		log_warnx("reload: cannot set MTU %u: %s", new->mtu,
+		    strerror(-rc));
+	return 0;
+}

@@ -1,0 +1,313 @@
+/*
+ * A small rtnetlink client: one request at a time, each acknowledged.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netlink.h"
+
+#define NL_BUFSIZE	16384
+
+struct nl_req {
+	struct nlmsghdr	 hdr;
+	union {
+		struct ifinfomsg	ifi;
+		struct ifaddrmsg	ifa;
+		struct rtmsg		rtm;
+	} u;
+	char		 attrs[256];
+};
+
+int
+nl_open(struct nl *nl)
+{
+	struct sockaddr_nl	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	nl->seq = 1;
+	if ((nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_ROUTE)) == -1)
+		return -errno;
+	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		int e = errno;
+
+		(void)close(nl->fd);
+		nl->fd = -1;
+		return -e;
+	}
+	return 0;
+}
+
+void
+nl_close(struct nl *nl)
+{
+	if (nl->fd != -1)
+		(void)close(nl->fd);
+	nl->fd = -1;
+}
+
+static void
+nl_attr(struct nl_req *r, unsigned short type, const void *data, size_t len)
+{
+	struct rtattr	*rta;
+	size_t		 off = NLMSG_ALIGN(r->hdr.nlmsg_len);
+
+	/* Requests are built from fixed fields only; overflow is a bug. */
+	if (off + RTA_SPACE(len) > sizeof(*r))
+		return;
+	rta = (struct rtattr *)((char *)r + off);
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), data, len);
+	r->hdr.nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
+}
+
+/* Send one request and wait for its acknowledgement. */
+static int
+nl_talk(struct nl *nl, struct nl_req *r)
+{
+	struct sockaddr_nl	 sa;
+	char			 buf[NL_BUFSIZE];
+	struct nlmsghdr		*h;
+	ssize_t			 n;
+	uint32_t		 seq = nl->seq++;
+
+	r->hdr.nlmsg_seq = seq;
+	r->hdr.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(nl->fd, r, r->hdr.nlmsg_len, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) == -1)
+		return -errno;
+	for (;;) {
+		if ((n = recv(nl->fd, buf, sizeof(buf), 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		    h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EBADMSG;
+				return e->error;	/* 0 is the ack */
+			}
+		}
+	}
+}
+
+int
+nl_link_up(struct nl *nl, unsigned int ifindex, unsigned int mtu)
+{
+	struct nl_req	 r;
+	uint32_t	 m = mtu;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifi));
+	r.hdr.nlmsg_type = RTM_NEWLINK;
+	r.u.ifi.ifi_family = AF_UNSPEC;
+	r.u.ifi.ifi_index = (int)ifindex;
+	r.u.ifi.ifi_flags = IFF_UP;
+	r.u.ifi.ifi_change = IFF_UP;
+	nl_attr(&r, IFLA_MTU, &m, sizeof(m));
+	return nl_talk(nl, &r);
+}
+
+static size_t
+prefix_addrlen(const struct conf_prefix *p)
+{
+	return p->af == AF_INET ? 4 : 16;
+}
+
+static int
+nl_addr(struct nl *nl, int type, unsigned int ifindex,
+    const struct conf_prefix *p)
+{
+	struct nl_req	 r;
+	uint32_t	 flags = IFA_F_NODAD;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifa));
+	r.hdr.nlmsg_type = (unsigned short)type;
+	if (type == RTM_NEWADDR)
+		r.hdr.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	r.u.ifa.ifa_family = (unsigned char)p->af;
+	r.u.ifa.ifa_prefixlen = p->plen;
+	r.u.ifa.ifa_index = ifindex;
+	nl_attr(&r, IFA_LOCAL, &p->addr, prefix_addrlen(p));
+	nl_attr(&r, IFA_ADDRESS, &p->addr, prefix_addrlen(p));
+	if (p->af == AF_INET6)
+		nl_attr(&r, IFA_FLAGS, &flags, sizeof(flags));
+	return nl_talk(nl, &r);
+}
+
+int
+nl_addr_add(struct nl *nl, unsigned int ifindex, const struct conf_prefix *p)
+{
+	return nl_addr(nl, RTM_NEWADDR, ifindex, p);
+}
+
+int
+nl_addr_del(struct nl *nl, unsigned int ifindex, const struct conf_prefix *p)
+{
+	return nl_addr(nl, RTM_DELADDR, ifindex, p);
+}
+
+static int
+nl_route(struct nl *nl, int type, unsigned int ifindex,
+    const struct conf_prefix *p)
+{
+	struct nl_req	 r;
+	uint32_t	 oif = ifindex;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.rtm));
+	r.hdr.nlmsg_type = (unsigned short)type;
+	if (type == RTM_NEWROUTE)
+		r.hdr.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	r.u.rtm.rtm_family = (unsigned char)p->af;
+	r.u.rtm.rtm_dst_len = p->plen;
+	r.u.rtm.rtm_table = RT_TABLE_MAIN;
+	r.u.rtm.rtm_protocol = RTPROT_STATIC;
+	r.u.rtm.rtm_scope = RT_SCOPE_LINK;
+	r.u.rtm.rtm_type = RTN_UNICAST;
+	nl_attr(&r, RTA_DST, &p->addr, prefix_addrlen(p));
+	nl_attr(&r, RTA_OIF, &oif, sizeof(oif));
+	return nl_talk(nl, &r);
+}
+
+int
+nl_route_add(struct nl *nl, unsigned int ifindex, const struct conf_prefix *p)
+{
+	return nl_route(nl, RTM_NEWROUTE, ifindex, p);
+}
+
+int
+nl_route_del(struct nl *nl, unsigned int ifindex, const struct conf_prefix *p)
+{
+	return nl_route(nl, RTM_DELROUTE, ifindex, p);
+}
+
+/* Do a/alen and b/blen share their first min(alen, blen) bits? */
+static int
+prefix_overlap(const uint8_t *a, unsigned int alen, const uint8_t *b,
+    unsigned int blen)
+{
+	unsigned int	 bits = alen < blen ? alen : blen, i;
+
+	for (i = 0; i < bits / 8; i++)
+		if (a[i] != b[i])
+			return 0;
+	if (bits % 8) {
+		uint8_t	 mask = (uint8_t)(0xff << (8 - bits % 8));
+
+		if ((a[i] & mask) != (b[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+int
+nl_prefix_conflict(struct nl *nl, unsigned int ifindex,
+    const struct conf_prefix *p, char *what, size_t len)
+{
+	struct nl_req		 r;
+	struct sockaddr_nl	 sa;
+	char			 buf[NL_BUFSIZE], dst[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE];
+	struct nlmsghdr		*h;
+	ssize_t			 n;
+	uint32_t		 seq = nl->seq++;
+	int			 found = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.rtm));
+	r.hdr.nlmsg_type = RTM_GETROUTE;
+	r.hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	r.hdr.nlmsg_seq = seq;
+	r.u.rtm.rtm_family = (unsigned char)p->af;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(nl->fd, &r, r.hdr.nlmsg_len, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) == -1)
+		return -errno;
+	for (;;) {
+		if ((n = recv(nl->fd, buf, sizeof(buf), 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		    h = NLMSG_NEXT(h, n)) {
+			struct rtmsg	*rtm;
+			struct rtattr	*a;
+			int		 alen;
+			const uint8_t	*rdst = NULL;
+			uint32_t	 oif = 0;
+
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return found;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -EIO;
+			if (h->nlmsg_type != RTM_NEWROUTE ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
+				continue;
+			rtm = NLMSG_DATA(h);
+			/* Default routes overlap everything: not a conflict. */
+			if (rtm->rtm_dst_len == 0 || found ||
+			    (rtm->rtm_table != RT_TABLE_MAIN &&
+			    rtm->rtm_table != RT_TABLE_LOCAL) ||
+			    rtm->rtm_type == RTN_MULTICAST ||
+			    rtm->rtm_type == RTN_BROADCAST)
+				continue;
+			alen = (int)RTM_PAYLOAD(h);
+			for (a = RTM_RTA(rtm); RTA_OK(a, alen);
+			    a = RTA_NEXT(a, alen)) {
+				if (a->rta_type == RTA_DST &&
+				    RTA_PAYLOAD(a) == prefix_addrlen(p))
+					rdst = RTA_DATA(a);
+				else if (a->rta_type == RTA_OIF &&
+				    RTA_PAYLOAD(a) == sizeof(oif))
+					memcpy(&oif, RTA_DATA(a), sizeof(oif));
+			}
+			if (rdst == NULL || oif == ifindex)
+				continue;
+			/* Link-local and loopback routes are everywhere. */
+			if (p->af == AF_INET6 && rdst[0] == 0xfe &&
+			    (rdst[1] & 0xc0) == 0x80)
+				continue;
+			if (p->af == AF_INET6 && rtm->rtm_dst_len == 128 &&
+			    rtm->rtm_table == RT_TABLE_LOCAL &&
+			    memcmp(rdst, &in6addr_loopback, 16) == 0)
+				continue;
+			if (p->af == AF_INET && rdst[0] == 127)
+				continue;
+			if (!prefix_overlap(rdst, rtm->rtm_dst_len,
+			    (const uint8_t *)&p->addr, p->plen))
+				continue;
+			(void)inet_ntop(p->af, rdst, dst, sizeof(dst));
+			if (if_indextoname(oif, ifn) == NULL)
+				(void)snprintf(ifn, sizeof(ifn), "#%u", oif);
+			(void)snprintf(what, len, "route %s/%u via %s", dst,
+			    rtm->rtm_dst_len, ifn);
+			found = 1;
+		}
+	}
+}

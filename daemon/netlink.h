@@ -1,0 +1,35 @@
+/*
+ * rtnetlink for the parent: bring the TUN link up with its MTU, set its
+ * addresses and the routes of the overlay.  Every request is acknowledged
+ * by the kernel; functions return 0 or -errno.
+ */
+#ifndef HAMD_NETLINK_H
+#define HAMD_NETLINK_H
+
+#include "config.h"
+
+struct nl {
+	int		 fd;
+	uint32_t	 seq;
+};
+
+int	nl_open(struct nl *);
+void	nl_close(struct nl *);
+/* Set the MTU and bring the link up. */
+int	nl_link_up(struct nl *, unsigned int ifindex, unsigned int mtu);
+/* Add (or replace) an interface address; IPv6 without DAD. */
+int	nl_addr_add(struct nl *, unsigned int ifindex, const struct conf_prefix *);
+int	nl_addr_del(struct nl *, unsigned int ifindex, const struct conf_prefix *);
+/* A route for prefix through the interface, in the main table. */
+int	nl_route_add(struct nl *, unsigned int ifindex, const struct conf_prefix *);
+int	nl_route_del(struct nl *, unsigned int ifindex, const struct conf_prefix *);
+
+/*
+ * Does prefix overlap a route of another interface or an address of
+ * this machine?  1 with a description in what, 0 if not, -errno on
+ * failure.  Used to report overlay prefixes that collide with the LAN.
+ */
+int	nl_prefix_conflict(struct nl *, unsigned int ifindex,
+	    const struct conf_prefix *, char *what, size_t len);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * The WireGuard device as the tun process runs it: peers and their
+ * sessions, the index table, cryptokey routing, the timers, and the
+ * handling of every received message.  It does no I/O itself: packets
+ * leave through the callbacks in struct wg_io, and time comes in as an
+ * argument (monotonic nanoseconds), so tests and fuzzers drive it
+ * directly.  Every struct here holding a secret lives in sodium_malloc'd
+ * memory and is wiped before it is freed.
+ */
+#ifndef HAMD_WG_H
+#define HAMD_WG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "allowedips.h"
+#include "cookie.h"
+#include "noise.h"
+#include "pktbatch.h"
+#include "replay.h"
+#include "transport.h"
+#include "wg_result.h"
+
+#define WG_MAX_PEERS		4096
+#define WG_MAX_STAGED		128	/* packets held while a handshake runs */
+#define WG_INDEX_BUCKETS	4096
+/* Room a caller must leave before a plaintext it is given (vnet header). */
+#define WG_HEADROOM		WG_DATA_HDR_LEN
+
+struct wg_peer;
+
+struct wg_keypair {
+	struct wg_session_keys	 keys;
+	struct replay_window	 replay;
+	uint64_t		 send_counter;
+	uint64_t		 birth;		/* ns */
+	uint32_t		 local_index;
+	uint32_t		 remote_index;
+	int			 initiator;
+	int			 valid;
+};
+
+struct wg_index {
+	struct wg_index		*next;
+	uint32_t		 index;
+	struct wg_peer		*peer;
+	struct wg_keypair	*kp;		/* NULL: the peer's handshake */
+};
+
+/* A packet held until a session exists. */
+struct wg_staged {
+	uint16_t		 len;
+	uint8_t			 data[];
+};
+
+struct wg_peer_stats {
+	uint64_t		 rx_bytes, tx_bytes;
+	uint64_t		 rx_packets, tx_packets;
+	uint64_t		 handshakes;
+	int64_t			 last_handshake;	/* unix seconds, 0 never */
+	uint64_t		 drops[WG_RESULT_MAX];
+};
+
+enum wg_hs_state { WG_HS_NONE = 0, WG_HS_INITIATED };
+
+struct wg_peer {
+	uint32_t		 id;
+	char			 name[64];
+	uint8_t			 pubkey[32];
+	uint8_t			 psk[32];
+	int			 has_psk;
+	uint16_t		 keepalive;	/* persistent, seconds */
+	int			 seen;		/* in the latest configuration */
+
+	struct noise_handshake	 hs;
+	enum wg_hs_state	 hs_state;
+	struct wg_index		 hs_idx;	/* index entry of hs */
+	uint8_t			 last_ts[12];
+	int			 have_ts;
+	uint64_t		 last_init_rx;	/* flood limit, ns */
+	struct cookie_maker	 cm;
+
+	struct wg_keypair	 kp[3];		/* storage */
+	struct wg_index		 kp_idx[3];
+	struct wg_keypair	*current, *previous, *next;
+
+	struct pkt_addr		 endpoint;	/* last authenticated source */
+
+	/* timers, ns; 0 = not armed */
+	uint64_t		 t_retransmit;
+	uint64_t		 t_attempt_start;
+	uint64_t		 t_last_init_sent;
+	uint64_t		 t_keepalive;
+	uint64_t		 t_new_handshake;
+	uint64_t		 t_last_sent;
+	uint64_t		 t_last_handshake;
+
+	struct wg_staged	*staged[WG_MAX_STAGED];
+	int			 nstaged;
+
+	struct wg_peer_stats	 st;
+};
+
+/* What the device needs from its process. */
+struct wg_io {
+	void		*arg;
+	/*
+	 * Room for one outgoing datagram of up to maxlen bytes, for peer (to
+	 * its endpoint) or, with PKT_F_TO_ADDR, to `to'; NULL if none.
+	 */
+	uint8_t		*(*out_reserve)(void *arg, uint32_t peer, uint16_t flags,
+			    const struct pkt_addr *to, size_t maxlen);
+	void		 (*out_commit)(void *arg, size_t len);
+	/* A decrypted packet for the TUN device; WG_HEADROOM bytes before
+	 * pkt are the caller's to use. */
+	void		 (*tun_write)(void *arg, uint8_t *pkt, size_t len);
+	/* A packet from addr authenticated as peer: its new endpoint. */
+	void		 (*endpoint)(void *arg, uint32_t peer,
+			    const struct pkt_addr *);
+};
+
+struct wg_dev {
+	struct noise_protocol	 proto;
+	struct noise_static	 self;
+	int			 have_key;
+	struct cookie_checker	 cc;
+	struct wg_io		 io;
+	size_t			 mtu;
+
+	struct wg_peer		*peers[WG_MAX_PEERS];
+	int			 npeers;
+	struct allowedips	*aips;
+	struct wg_index		*buckets[WG_INDEX_BUCKETS];
+
+	/* load detection for cookies */
+	uint64_t		 load_window_start;
+	uint32_t		 load_count;
+	int			 under_load;
+	int			 force_under_load;	/* test hook */
+	uint64_t		 rekey_after;		/* ns; test hook shortens */
+
+	uint64_t		 drops[WG_RESULT_MAX];	/* unattributed */
+	uint64_t		 unknown_peer;		/* initiations */
+	uint64_t		 cookies_sent;
+
+	uint8_t			 buf[WG_DATA_MAX_LEN + 64];	/* rx/tx scratch */
+};
+
+/* New device in sodium_malloc'd memory; NULL on ENOMEM. */
+struct wg_dev	*wg_dev_new(const struct wg_io *, size_t mtu);
+void		 wg_dev_free(struct wg_dev *);
+/* The node's static key; 0, or -1 if its public key is low-order. */
+int		 wg_dev_set_key(struct wg_dev *, const uint8_t priv[32]);
+
+/*
+ * Add or update a peer (by public key).  A new PSK or new key drops the
+ * peer's sessions; allowed IPs are replaced.  -1 when full or on a bad
+ * prefix.
+ */
+struct conf_prefix;
+int		 wg_peer_set(struct wg_dev *, uint32_t id, const char *name,
+		    const uint8_t pub[32], const uint8_t *psk,
+		    uint16_t keepalive, const struct conf_prefix *allowed,
+		    int nallowed, uint64_t now);
+/* Start of a reconfiguration, and its end: peers not set in between go. */
+void		 wg_config_begin(struct wg_dev *);
+void		 wg_config_end(struct wg_dev *);
+struct wg_peer	*wg_peer_by_id(struct wg_dev *, uint32_t id);
+
+/* A packet read from the TUN device (no vnet header). */
+void		 wg_send_packet(struct wg_dev *, const uint8_t *pkt, size_t len,
+		    uint64_t now);
+/* A datagram the engine received from src. */
+void		 wg_receive(struct wg_dev *, const struct pkt_addr *src,
+		    const uint8_t *msg, size_t len, uint64_t now);
+/* Run due timers; call at least every 100 ms. */
+void		 wg_tick(struct wg_dev *, uint64_t now);
+
+#endif

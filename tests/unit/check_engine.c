@@ -1,0 +1,380 @@
+/*
+ * The engine's data path against real UDP sockets on loopback: what it
+ * passes to tun and what it drops on receive, where it sends tun's
+ * batches, the per-peer and global counters, the endpoint rules across
+ * roaming and reconfiguration, and fatalx on a malformed batch.
+ *
+ * engine.c is included whole so its static functions can be driven
+ * without the sandbox: the test plays parent and tun by calling the
+ * dispatchers with hand-made messages.
+ */
+#include "engine.c"
+
+#include <check.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "transport.h"
+
+static struct privsep	 ps;
+static struct imsgbuf	 tunside;	/* tun's end of the channel */
+static int		 esock;		/* the engine's IPv4 socket */
+static int		 remote;	/* a peer on loopback */
+static struct pkt_addr	 remote_addr;
+
+static void
+quiet(int priority, const char *line)
+{
+	(void)priority;
+	(void)line;
+}
+
+/* tun's channel is never dispatched here: we read its far end directly. */
+static void
+no_handler(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+}
+
+static struct pkt_addr
+loop_addr(int fd)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	struct pkt_addr		 a;
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	memset(&a, 0, sizeof(a));
+	a.af = AF_INET;
+	a.port = sin.sin_port;
+	memcpy(a.addr, &sin.sin_addr, 4);
+	return a;
+}
+
+static int
+udp_loopback(void)
+{
+	struct sockaddr_in	 sin;
+	int			 fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ne(fd, -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+static void
+to_engine(int from, uint32_t type, int fd, const void *data, size_t len)
+{
+	struct imsg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = type;
+	m.hdr.len = (uint32_t)(IMSG_HEADER_SIZE + len);
+	m.fd = fd;
+	m.data = data;
+	m.datalen = len;
+	if (from == PROC_PARENT)
+		engine_dispatch_parent(&ps, from, &m);
+	else
+		engine_dispatch_tun(&ps, from, &m);
+}
+
+static void
+send_peer(uint32_t id, const struct pkt_addr *ep)
+{
+	struct engine_peer_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = id;
+	if (ep != NULL)
+		m.endpoint = *ep;
+	to_engine(PROC_PARENT, IMSG_ENGINE_PEER, -1, &m, sizeof(m));
+}
+
+static void
+send_endpoint(uint32_t id, const struct pkt_addr *a)
+{
+	struct endpoint_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = id;
+	m.addr = *a;
+	to_engine(HAMD_PROC_TUN, IMSG_ENDPOINT, -1, &m, sizeof(m));
+}
+
+/* A PKT_OUT payload built record by record, as tun would. */
+struct out {
+	uint8_t		 buf[65536];
+	size_t		 len;
+};
+
+static void
+out_add(struct out *o, uint32_t peer, uint16_t flags,
+    const struct pkt_addr *to, const char *data)
+{
+	struct pkt_rec	 r;
+	size_t		 n = strlen(data);
+
+	memset(&r, 0, sizeof(r));
+	r.peer = peer;
+	r.len = (uint16_t)n;
+	r.flags = flags;
+	if (to != NULL)
+		r.addr = *to;
+	memcpy(o->buf + o->len, &r, sizeof(r));
+	o->len += sizeof(r);
+	memset(o->buf + o->len, 0, (n + 3) & ~(size_t)3);
+	memcpy(o->buf + o->len, data, n);
+	o->len += (n + 3) & ~(size_t)3;
+}
+
+/* The next datagram on the remote socket, NUL-terminated; -1 if none. */
+static ssize_t
+remote_recv(char *buf, size_t len)
+{
+	ssize_t	 n = recv(remote, buf, len - 1, MSG_DONTWAIT);
+
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+static void
+setup(void)
+{
+	int	 sv[2];
+	int32_t	 af = AF_INET;
+
+	log_init("check_engine", 1, 0);
+	log_set_sink(quiet);
+	memset(&ps, 0, sizeof(ps));
+	ps.id = HAMD_PROC_ENGINE;
+	ck_assert_ptr_nonnull(ps.base = event_base_new());
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(imsgev_init(&ps.iev[HAMD_PROC_TUN], ps.base, sv[0],
+	    no_handler, &ps), 0);
+	ck_assert_int_eq(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+	ck_assert_int_eq(imsgbuf_init(&tunside, sv[1]), 0);
+	engine_init(&ps);
+
+	esock = udp_loopback();
+	remote = udp_loopback();
+	remote_addr = loop_addr(remote);
+	to_engine(PROC_PARENT, IMSG_ENGINE_SOCKET, esock, &af, sizeof(af));
+	send_peer(1, &remote_addr);
+	send_peer(2, NULL);
+	to_engine(PROC_PARENT, IMSG_ENGINE_PEERS_END, -1, NULL, 0);
+}
+
+START_TEST(t_send)
+{
+	struct out	*o = calloc(1, sizeof(*o));
+	struct pkt_addr	 v6 = remote_addr, port0 = remote_addr;
+	char		 buf[256];
+	int		 i;
+
+	v6.af = AF_INET6;
+	port0.port = 0;
+	out_add(o, 1, 0, NULL, "to-endpoint");
+	out_add(o, 2, 0, NULL, "no-endpoint");
+	out_add(o, 7, 0, NULL, "never-configured");
+	out_add(o, PKT_PEER_NONE, 0, NULL, "nowhere");
+	out_add(o, PKT_PEER_NONE, PKT_F_TO_ADDR, &port0, "refused");
+	out_add(o, PKT_PEER_NONE, PKT_F_TO_ADDR, &remote_addr, "to-addr");
+	out_add(o, 1, PKT_F_TO_ADDR, &v6, "no-v6-socket");
+	to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o->buf, o->len);
+
+	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), 11);
+	ck_assert_str_eq(buf, "to-endpoint");
+	/* The refused datagram did not stop the ones after it. */
+	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), 7);
+	ck_assert_str_eq(buf, "to-addr");
+	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), -1);
+
+	ck_assert_uint_eq(env->peers[1].stats.tx_packets, 1);
+	ck_assert_uint_eq(env->peers[1].stats.tx_bytes, 11);
+	ck_assert_uint_eq(env->peers[2].stats.no_endpoint, 1);
+	ck_assert_uint_eq(env->stats.tx_unknown_peer, 2);
+	ck_assert_uint_eq(env->stats.tx_errors, 1);
+	ck_assert_uint_eq(env->stats.tx_no_socket, 1);
+	ck_assert_uint_eq(env->stats.tx_datagrams, 2);
+
+	/* More than one sendmmsg worth, in order. */
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < 3 * ENGINE_BATCH + 5; i++) {
+		(void)snprintf(buf, sizeof(buf), "n%d", i);
+		out_add(o, 1, 0, NULL, buf);
+	}
+	to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o->buf, o->len);
+	for (i = 0; i < 3 * ENGINE_BATCH + 5; i++) {
+		char	 want[16];
+
+		(void)snprintf(want, sizeof(want), "n%d", i);
+		ck_assert_int_gt(remote_recv(buf, sizeof(buf)), 0);
+		ck_assert_str_eq(buf, want);
+	}
+	ck_assert_uint_eq(env->peers[1].stats.tx_packets,
+	    1 + 3 * ENGINE_BATCH + 5);
+	free(o);
+}
+END_TEST
+
+struct got {
+	int		 n;
+	struct pkt_rec	 rec[8];
+	size_t		 len[8];
+};
+
+static void
+collect(void *arg, const struct pkt_rec *r, const uint8_t *pkt)
+{
+	struct got	*g = arg;
+
+	if (g->n < 8) {
+		g->rec[g->n] = *r;
+		g->len[g->n] = r->len;
+	}
+	g->n++;
+}
+
+START_TEST(t_receive)
+{
+	struct sockaddr_in	 to;
+	struct pkt_addr		 eng = loop_addr(esock);
+	struct imsg		 m;
+	struct got		 g;
+	uint8_t			 msg[WG_INIT_LEN];
+
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = eng.port;
+	memcpy(&to.sin_addr, eng.addr, 4);
+#define SEND(len) ck_assert_int_eq(sendto(remote, msg, (len), 0, \
+	(struct sockaddr *)&to, sizeof(to)), (len))
+	memset(msg, 0, sizeof(msg));
+	msg[0] = WG_MSG_INITIATION;
+	SEND(WG_INIT_LEN);
+	SEND(WG_INIT_LEN - 1);			/* wrong size */
+	msg[0] = WG_MSG_DATA;
+	SEND(WG_DATA_MIN_LEN);
+	SEND(WG_DATA_MIN_LEN - 1);		/* too short */
+	msg[1] = 1;				/* reserved byte set */
+	SEND(WG_DATA_MIN_LEN);
+	SEND(0);
+#undef SEND
+
+	engine_rx(esock, EV_READ, &env->sock[SOCK_V4]);
+	ck_assert_uint_eq(env->stats.rx_datagrams, 6);
+	ck_assert_uint_eq(env->stats.rx_malformed, 4);
+
+	ck_assert_int_eq(imsgbuf_read(&tunside), 1);
+	ck_assert_int_eq(imsg_get(&tunside, &m), 1);
+	ck_assert_uint_eq(m.hdr.type, IMSG_PKT_IN);
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(pktbatch_foreach(m.data, m.datalen, collect, &g), 2);
+	ck_assert_uint_eq(g.len[0], WG_INIT_LEN);
+	ck_assert_uint_eq(g.rec[0].flags, PKT_F_HANDSHAKE);
+	ck_assert_uint_eq(g.len[1], WG_DATA_MIN_LEN);
+	ck_assert_uint_eq(g.rec[1].flags, 0);
+	ck_assert_uint_eq(g.rec[1].peer, PKT_PEER_NONE);
+	ck_assert(addr_equal(&g.rec[1].addr, &remote_addr));
+	imsg_free(&m);
+	ck_assert_int_eq(imsg_get(&tunside, &m), 0);
+}
+END_TEST
+
+START_TEST(t_endpoints)
+{
+	struct pkt_addr	 roamed = remote_addr, moved = remote_addr;
+
+	roamed.port = htons(1);
+	moved.port = htons(2);
+	/* Only tun's word moves an endpoint. */
+	send_endpoint(1, &roamed);
+	ck_assert(addr_equal(&env->peers[1].ep, &roamed));
+	ck_assert_uint_eq(env->peers[1].stats.roams, 1);
+	send_endpoint(1, &roamed);
+	ck_assert_uint_eq(env->peers[1].stats.roams, 1);
+	send_endpoint(2, &roamed);
+	ck_assert(addr_equal(&env->peers[2].ep, &roamed));
+
+	/* Reload, same configured endpoint: the roamed one stays. */
+	send_peer(1, &remote_addr);
+	send_peer(2, NULL);
+	to_engine(PROC_PARENT, IMSG_ENGINE_PEERS_END, -1, NULL, 0);
+	ck_assert(addr_equal(&env->peers[1].ep, &roamed));
+	ck_assert(addr_equal(&env->peers[2].ep, &roamed));
+
+	/* Reload with a new endpoint for 1 and without 2. */
+	send_peer(1, &moved);
+	to_engine(PROC_PARENT, IMSG_ENGINE_PEERS_END, -1, NULL, 0);
+	ck_assert(addr_equal(&env->peers[1].ep, &moved));
+	ck_assert_ptr_null(peer_get(2));
+	/* tun may still report the removed peer: ignored, not fatal. */
+	send_endpoint(2, &roamed);
+	ck_assert_ptr_null(peer_get(2));
+
+	/* Re-added: a fresh peer with fresh counters. */
+	send_peer(1, &moved);
+	send_peer(2, &remote_addr);
+	to_engine(PROC_PARENT, IMSG_ENGINE_PEERS_END, -1, NULL, 0);
+	ck_assert(addr_equal(&env->peers[2].ep, &remote_addr));
+	ck_assert_uint_eq(env->peers[2].stats.roams, 0);
+}
+END_TEST
+
+START_TEST(t_bad_batch)
+{
+	struct out	 o;
+
+	memset(&o, 0, sizeof(o));
+	out_add(&o, 1, 0, NULL, "x");
+	o.len -= 2;				/* cut into the padding */
+	to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o.buf, o.len);
+}
+END_TEST
+
+START_TEST(t_bad_endpoint)
+{
+	struct pkt_addr	 none;
+
+	memset(&none, 0, sizeof(none));
+	send_endpoint(1, &none);
+}
+END_TEST
+
+START_TEST(t_bad_peer_id)
+{
+	send_peer(ENGINE_MAX_ID + 1, NULL);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("engine");
+	TCase	*tc = tcase_create("data path");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, t_send);
+	tcase_add_test(tc, t_receive);
+	tcase_add_test(tc, t_endpoints);
+	tcase_add_exit_test(tc, t_bad_batch, 1);
+	tcase_add_exit_test(tc, t_bad_endpoint, 1);
+	tcase_add_exit_test(tc, t_bad_peer_id, 1);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
