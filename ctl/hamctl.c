@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl_output.h"
@@ -44,6 +47,7 @@ static int	cmd_help(struct ctl_ctx *, int, char **);
 static int	cmd_status(struct ctl_ctx *, int, char **);
 static int	cmd_reload(struct ctl_ctx *, int, char **);
 static int	cmd_log(struct ctl_ctx *, int, char **);
+static int	cmd_peers(struct ctl_ctx *, int, char **);
 static int	cmd_genkey(struct ctl_ctx *, int, char **);
 static int	cmd_pubkey(struct ctl_ctx *, int, char **);
 
@@ -51,6 +55,8 @@ static const struct command commands[] = {
 	{ "help", "", "show this list of commands", cmd_help },
 	{ "status", "", "show version, uptime, node key and processes",
 	    cmd_status },
+	{ "peers", "", "show each peer: key, endpoint, allowed IPs, latest "
+	    "handshake, traffic and drops", cmd_peers },
 	{ "reload", "", "re-read hamd.conf (root or admin group)",
 	    cmd_reload },
 	{ "log", "brief|verbose", "set the log level of every hamd process",
@@ -148,6 +154,63 @@ ctl_disconnect(struct ctl_ctx *ctx)
 	(void)close(ctx->fd);
 }
 
+/* Connect and send one request; 0 or -1 (reported). */
+static int
+ctl_send(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen)
+{
+	if (ctl_connect(ctx) == -1)
+		return -1;
+	if (imsg_compose(&ctx->ibuf, type, 0, -1, arg, arglen) == -1 ||
+	    imsgbuf_flush(&ctx->ibuf) == -1) {
+		fprintf(stderr, "hamctl: cannot send the request: %s\n",
+		    strerror(errno));
+		ctl_disconnect(ctx);
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for the next reply message; 0, or -1 (reported, disconnected). */
+static int
+ctl_next(struct ctl_ctx *ctx, struct imsg *imsg)
+{
+	struct pollfd	 pfd;
+	int		 n;
+
+	for (;;) {
+		if ((n = imsg_get(&ctx->ibuf, imsg)) == -1) {
+			fprintf(stderr, "hamctl: malformed reply from hamd\n");
+			break;
+		}
+		if (n == 1)
+			return 0;
+		pfd.fd = ctx->fd;
+		pfd.events = POLLIN;
+		if ((n = poll(&pfd, 1, REPLY_TIMEOUT_MS)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "hamctl: poll: %s\n", strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			fprintf(stderr, "hamctl: no reply from hamd within %d "
+			    "seconds\n", REPLY_TIMEOUT_MS / 1000);
+			break;
+		}
+		if ((n = imsgbuf_read(&ctx->ibuf)) == 0) {
+			fprintf(stderr, "hamctl: hamd closed the connection "
+			    "(was the request malformed?)\n");
+			break;
+		}
+		if (n == -1 && errno != EAGAIN) {
+			fprintf(stderr, "hamctl: read: %s\n", strerror(errno));
+			break;
+		}
+	}
+	ctl_disconnect(ctx);
+	return -1;
+}
+
 /*
  * Send one request and wait for its reply.  The reply's payload lands in
  * out (exactly outlen bytes for type `want'); a struct ctl_result may
@@ -158,48 +221,11 @@ static int
 ctl_call(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen,
     uint32_t want, void *out, size_t outlen, struct ctl_result *res)
 {
-	struct pollfd	 pfd;
 	struct imsg	 imsg;
-	int		 n, rtype;
+	int		 rtype;
 
-	if (ctl_connect(ctx) == -1)
+	if (ctl_send(ctx, type, arg, arglen) == -1 || ctl_next(ctx, &imsg) == -1)
 		return -1;
-	if (imsg_compose(&ctx->ibuf, type, 0, -1, arg, arglen) == -1 ||
-	    imsgbuf_flush(&ctx->ibuf) == -1) {
-		fprintf(stderr, "hamctl: cannot send the request: %s\n",
-		    strerror(errno));
-		goto fail;
-	}
-	for (;;) {
-		if ((n = imsg_get(&ctx->ibuf, &imsg)) == -1) {
-			fprintf(stderr, "hamctl: malformed reply from hamd\n");
-			goto fail;
-		}
-		if (n == 1)
-			break;
-		pfd.fd = ctx->fd;
-		pfd.events = POLLIN;
-		if ((n = poll(&pfd, 1, REPLY_TIMEOUT_MS)) == -1) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "hamctl: poll: %s\n", strerror(errno));
-			goto fail;
-		}
-		if (n == 0) {
-			fprintf(stderr, "hamctl: no reply from hamd within %d "
-			    "seconds\n", REPLY_TIMEOUT_MS / 1000);
-			goto fail;
-		}
-		if ((n = imsgbuf_read(&ctx->ibuf)) == 0) {
-			fprintf(stderr, "hamctl: hamd closed the connection "
-			    "(was the request malformed?)\n");
-			goto fail;
-		}
-		if (n == -1 && errno != EAGAIN) {
-			fprintf(stderr, "hamctl: read: %s\n", strerror(errno));
-			goto fail;
-		}
-	}
 	rtype = (int)imsg.hdr.type;
 	if (imsg.hdr.type == IMSG_CTL_RESULT &&
 	    imsg_get_data(&imsg, res, sizeof(*res)) == 0) {
@@ -209,14 +235,12 @@ ctl_call(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen,
 		fprintf(stderr, "hamctl: unexpected reply %u from hamd (is "
 		    "hamctl the same version as hamd?)\n", imsg.hdr.type);
 		imsg_free(&imsg);
-		goto fail;
+		ctl_disconnect(ctx);
+		return -1;
 	}
 	imsg_free(&imsg);
 	ctl_disconnect(ctx);
 	return rtype;
- fail:
-	ctl_disconnect(ctx);
-	return -1;
 }
 
 /* Print a ctl_result; 0 if it reports success. */
@@ -312,6 +336,210 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 	printf("processes:\n");
 	for (i = 0; i < st.nprocs; i++)
 		printf("  %-8s %d\n", st.procs[i].name, st.procs[i].pid);
+	return 0;
+}
+
+/* The drop reasons hamctl shows, in this order. */
+static const int drop_reasons[] = {
+	WG_DROP_BAD_MAC, WG_DROP_REPLAY, WG_DROP_ALLOWED_IPS,
+	WG_DROP_UNKNOWN_INDEX, WG_DROP_MALFORMED, WG_DROP_COUNTER_LIMIT,
+	WG_DROP_BAD_KEY, WG_DROP_STATE,
+};
+#define NDROP_REASONS	(sizeof(drop_reasons) / sizeof(drop_reasons[0]))
+
+static void
+format_addr(char *buf, size_t len, const struct pkt_addr *a)
+{
+	char	 ip[INET6_ADDRSTRLEN];
+
+	if (a->af != AF_INET && a->af != AF_INET6) {
+		(void)snprintf(buf, len, "(none)");
+		return;
+	}
+	(void)inet_ntop(a->af, a->addr, ip, sizeof(ip));
+	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+	    ntohs(a->port));
+}
+
+static void
+format_prefix(char *buf, size_t len, const struct conf_prefix *p)
+{
+	char	 ip[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(p->af, &p->addr, ip, sizeof(ip)) == NULL)
+		(void)snprintf(ip, sizeof(ip), "?");
+	(void)snprintf(buf, len, "%s/%u", ip, p->plen);
+}
+
+static void
+format_bytes(char *buf, size_t len, uint64_t b)
+{
+	const char	*unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double		 v = (double)b;
+	int		 u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	(void)snprintf(buf, len, u == 0 ? "%.0f %s" : "%.2f %s", v, unit[u]);
+}
+
+static void
+peer_json(struct json *j, const struct ctl_peer *p)
+{
+	char	 buf[128];
+	size_t	 i;
+
+	json_object_begin(j, NULL);
+	json_string(j, "name", p->name);
+	json_string(j, "public_key", p->pubkey);
+	json_bool(j, "preshared_key", p->has_psk);
+	json_bool(j, "session", p->session);
+	if (p->endpoint.af != 0) {
+		format_addr(buf, sizeof(buf), &p->endpoint);
+		json_string(j, "endpoint", buf);
+	}
+	json_array_begin(j, "allowed_ips");
+	for (i = 0; i < p->nallowed && i < CONF_MAX_ALLOWED; i++) {
+		format_prefix(buf, sizeof(buf), &p->allowed[i]);
+		json_string(j, NULL, buf);
+	}
+	json_array_end(j);
+	json_int(j, "latest_handshake", p->last_handshake);
+	json_int(j, "handshakes", (int64_t)p->handshakes);
+	json_int(j, "rx_bytes", (int64_t)p->rx_bytes);
+	json_int(j, "tx_bytes", (int64_t)p->tx_bytes);
+	json_int(j, "rx_packets", (int64_t)p->rx_packets);
+	json_int(j, "tx_packets", (int64_t)p->tx_packets);
+	json_int(j, "persistent_keepalive", p->keepalive);
+	json_object_begin(j, "drops");
+	for (i = 0; i < NDROP_REASONS; i++)
+		json_int(j, wg_result_str(drop_reasons[i]),
+		    (int64_t)p->drops[drop_reasons[i]]);
+	json_object_end(j);
+	json_object_end(j);
+}
+
+static void
+peer_print(const struct ctl_peer *p, time_t now)
+{
+	char	 buf[128], rx[32], tx[32];
+	size_t	 i;
+
+	printf("peer %s\n", p->name);
+	printf("  public key:      %s%s\n", p->pubkey,
+	    p->has_psk ? " (with preshared key)" : "");
+	format_addr(buf, sizeof(buf), &p->endpoint);
+	printf("  endpoint:        %s\n", buf);
+	printf("  allowed ips:     ");
+	for (i = 0; i < p->nallowed && i < CONF_MAX_ALLOWED; i++) {
+		format_prefix(buf, sizeof(buf), &p->allowed[i]);
+		printf("%s%s", i > 0 ? ", " : "", buf);
+	}
+	printf("%s\n", p->nallowed == 0 ? "(none)" : "");
+	if (p->last_handshake == 0)
+		printf("  latest handshake: never\n");
+	else
+		printf("  latest handshake: %lld seconds ago%s\n",
+		    (long long)(now - p->last_handshake),
+		    p->session ? "" : " (session expired)");
+	format_bytes(rx, sizeof(rx), p->rx_bytes);
+	format_bytes(tx, sizeof(tx), p->tx_bytes);
+	printf("  transfer:        %s received, %s sent (%llu / %llu "
+	    "packets)\n", rx, tx, (unsigned long long)p->rx_packets,
+	    (unsigned long long)p->tx_packets);
+	if (p->keepalive)
+		printf("  keepalive:       every %u seconds\n", p->keepalive);
+	printf("  dropped:        ");
+	for (i = 0; i < NDROP_REASONS; i++)
+		printf(" %s %llu%s", wg_result_str(drop_reasons[i]),
+		    (unsigned long long)p->drops[drop_reasons[i]],
+		    i + 1 < NDROP_REASONS ? "," : "\n");
+}
+
+static int
+cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct imsg		 imsg;
+	struct ctl_peer		 p;
+	struct ctl_peers_end	 end;
+	struct ctl_result	 res;
+	struct json		 j;
+	size_t			 i;
+	int			 n = 0;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: hamctl peers\n");
+		return 1;
+	}
+	if (ctl_send(ctx, IMSG_CTL_PEERS, NULL, 0) == -1)
+		return 1;
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_array_begin(&j, "peers");
+	}
+	for (;;) {
+		if (ctl_next(ctx, &imsg) == -1)
+			return 1;
+		if (imsg.hdr.type == IMSG_CTL_PEER &&
+		    imsg_get_data(&imsg, &p, sizeof(p)) == 0) {
+			imsg_free(&imsg);
+			p.name[sizeof(p.name) - 1] = '\0';
+			p.pubkey[sizeof(p.pubkey) - 1] = '\0';
+			if (ctx->json)
+				peer_json(&j, &p);
+			else {
+				if (n > 0)
+					printf("\n");
+				peer_print(&p, time(NULL));
+			}
+			n++;
+			continue;
+		}
+		if (imsg.hdr.type == IMSG_CTL_PEERS_END &&
+		    imsg_get_data(&imsg, &end, sizeof(end)) == 0) {
+			imsg_free(&imsg);
+			break;
+		}
+		if (imsg.hdr.type == IMSG_CTL_RESULT &&
+		    imsg_get_data(&imsg, &res, sizeof(res)) == 0) {
+			imsg_free(&imsg);
+			ctl_disconnect(ctx);
+			res.msg[sizeof(res.msg) - 1] = '\0';
+			fprintf(stderr, "hamctl: %s\n", res.msg);
+			return 1;
+		}
+		fprintf(stderr, "hamctl: unexpected reply %u from hamd\n",
+		    imsg.hdr.type);
+		imsg_free(&imsg);
+		ctl_disconnect(ctx);
+		return 1;
+	}
+	ctl_disconnect(ctx);
+	if (ctx->json) {
+		json_array_end(&j);
+		json_object_begin(&j, "unattributed_drops");
+		for (i = 0; i < NDROP_REASONS; i++)
+			json_int(&j, wg_result_str(drop_reasons[i]),
+			    (int64_t)end.drops[drop_reasons[i]]);
+		json_int(&j, "unknown_peer", (int64_t)end.unknown_peer);
+		json_object_end(&j);
+		json_int(&j, "cookie_replies_sent", (int64_t)end.cookies_sent);
+		json_object_end(&j);
+		json_end(&j);
+		return 0;
+	}
+	if (n == 0)
+		printf("no peers configured\n");
+	printf("%sdropped without a peer:", n > 0 ? "\n" : "");
+	for (i = 0; i < NDROP_REASONS; i++)
+		printf(" %s %llu,", wg_result_str(drop_reasons[i]),
+		    (unsigned long long)end.drops[drop_reasons[i]]);
+	printf(" unknown_peer %llu; cookie replies sent %llu\n",
+	    (unsigned long long)end.unknown_peer,
+	    (unsigned long long)end.cookies_sent);
 	return 0;
 }
 

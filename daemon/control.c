@@ -49,11 +49,14 @@ struct ctl_request {
 	const char	*name;
 	enum ctl_need	 need;
 	size_t		 len;
+	int		 to;		/* the process that answers */
 };
 static const struct ctl_request ctl_requests[] = {
-	{ IMSG_CTL_STATUS,	"status",	NEED_READ,	0 },
-	{ IMSG_CTL_RELOAD,	"reload",	NEED_ADMIN,	0 },
-	{ IMSG_CTL_LOG_VERBOSE,	"log",		NEED_ADMIN,	sizeof(int32_t) },
+	{ IMSG_CTL_STATUS, "status", NEED_READ, 0, PROC_PARENT },
+	{ IMSG_CTL_RELOAD, "reload", NEED_ADMIN, 0, PROC_PARENT },
+	{ IMSG_CTL_LOG_VERBOSE, "log", NEED_ADMIN, sizeof(int32_t),
+	    PROC_PARENT },
+	{ IMSG_CTL_PEERS, "peers", NEED_READ, 0, HAMD_PROC_TUN },
 };
 
 static struct control	 ctl;
@@ -153,7 +156,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	}
 	memcpy(buf, &c->cred, sizeof(c->cred));
 	memcpy(buf + sizeof(c->cred), imsg->data, len);
-	proc_compose(ctl.ps, PROC_PARENT, req->type, c->id, -1, buf,
+	proc_compose(ctl.ps, req->to, req->type, c->id, -1, buf,
 	    sizeof(c->cred) + len);
 	return 0;
 }
@@ -295,6 +298,25 @@ control_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
+/* Replies from tun go to the client that asked, if it is still there. */
+static void
+control_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
+{
+	struct ctl_conn	*c;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_PEER:
+	case IMSG_CTL_PEERS_END:
+		if ((c = control_conn_find(imsg->hdr.peerid)) == NULL)
+			break;
+		(void)imsgev_compose(&c->iev, imsg->hdr.type, 0, -1,
+		    imsg->data, imsg->datalen);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
 static void
 control_dispatch_child(struct privsep *ps, int from, struct imsg *imsg)
 {
@@ -313,6 +335,6 @@ control_run(struct privsep *ps)
 	proc_child_setup(ps);
 	ps->dispatch[PROC_PARENT] = control_dispatch_parent;
 	ps->dispatch[HAMD_PROC_ENGINE] = control_dispatch_child;
-	ps->dispatch[HAMD_PROC_TUN] = control_dispatch_child;
+	ps->dispatch[HAMD_PROC_TUN] = control_dispatch_tun;
 	proc_child_loop(ps, &policy_control);
 }

@@ -13,6 +13,7 @@
 #include "key.h"
 #include "pktbatch.h"
 #include "proc.h"
+#include "wg_result.h"
 
 #define HAMD_PROC_CONTROL	1
 #define HAMD_PROC_ENGINE	2
@@ -53,6 +54,11 @@ enum imsg_type {
 	IMSG_PKT_OUT,			/* tun -> engine: ciphertext to send */
 	IMSG_PKT_IN,			/* engine -> tun: datagrams received */
 	IMSG_ENDPOINT,			/* tun -> engine: struct endpoint_msg */
+
+	/* hamctl peers: control -> tun, replies tun -> control */
+	IMSG_CTL_PEERS,			/* request (struct ctl_cred on the way in) */
+	IMSG_CTL_PEER,			/* struct ctl_peer, one per peer */
+	IMSG_CTL_PEERS_END,		/* struct ctl_peers_end, ends the reply */
 
 	IMSG_MAX_TYPE
 };
@@ -114,6 +120,7 @@ struct tun_peer_msg {
 	uint16_t		keepalive;	/* persistent keepalive, s */
 	uint32_t		nallowed;
 	struct conf_prefix	allowed[CONF_MAX_ALLOWED];
+	struct pkt_addr		endpoint;	/* configured, for display */
 };
 
 /* A peer as the engine needs it: where to send, nothing secret. */
@@ -126,6 +133,35 @@ struct engine_peer_msg {
 struct endpoint_msg {
 	uint32_t		id;
 	struct pkt_addr		addr;
+};
+
+/* One peer in the reply to hamctl peers. */
+struct ctl_peer {
+	uint32_t		id;
+	char			name[CONF_NAME_MAX];
+	char			pubkey[KEY_B64_LEN + 1];
+	uint8_t			has_psk;
+	uint8_t			session;	/* a usable session exists */
+	uint8_t			pad;
+	struct pkt_addr		endpoint;	/* af 0: not known */
+	int64_t			last_handshake;	/* unix seconds, 0: never */
+	uint64_t		rx_bytes, tx_bytes;
+	uint64_t		rx_packets, tx_packets;
+	uint64_t		handshakes;
+	uint64_t		drops[WG_RESULT_MAX];
+	uint16_t		keepalive;
+	uint16_t		pad2;
+	uint32_t		nallowed;
+	struct conf_prefix	allowed[CONF_MAX_ALLOWED];
+};
+
+/* The end of the reply: drops no peer can be blamed for. */
+struct ctl_peers_end {
+	uint32_t		npeers;
+	uint32_t		pad;
+	uint64_t		drops[WG_RESULT_MAX];
+	uint64_t		unknown_peer;	/* initiations from unknown keys */
+	uint64_t		cookies_sent;
 };
 
 /* Entry points of the children, one file each. */

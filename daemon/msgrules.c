@@ -57,6 +57,12 @@ const struct msg_rule hamd_msg_rules[IMSG_MAX_TYPE] = {
 	    sizeof(struct pkt_rec), IMSG_MAX_PAYLOAD, MSG_FD_NONE, 0 },
 	[IMSG_ENDPOINT] = { "endpoint", T, E,
 	    EXACT(sizeof(struct endpoint_msg)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_PEERS] = { "ctl-peers", C, T,
+	    EXACT(sizeof(struct ctl_cred)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_PEER] = { "ctl-peer", T, C,
+	    EXACT(sizeof(struct ctl_peer)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_PEERS_END] = { "ctl-peers-end", T, C,
+	    EXACT(sizeof(struct ctl_peers_end)), MSG_FD_NONE, 0 },
 };
 
 const struct proc_desc hamd_procs[PROC_MAX] = {

@@ -286,14 +286,14 @@ netconf_send_peers(struct netconf *nc, struct privsep *ps,
 		tp->nallowed = (uint32_t)cp->nallowed;
 		memcpy(tp->allowed, cp->allowed,
 		    sizeof(cp->allowed[0]) * (size_t)cp->nallowed);
-		proc_compose(ps, HAMD_PROC_TUN, IMSG_TUN_PEER, 0, -1, tp,
-		    sizeof(*tp));
-
 		memset(&ep, 0, sizeof(ep));
 		ep.id = tp->id;
 		if (cp->has_endpoint)
 			(void)resolve_endpoint(cp->endpoint_host,
 			    cp->endpoint_port, &ep.endpoint);
+		tp->endpoint = ep.endpoint;
+		proc_compose(ps, HAMD_PROC_TUN, IMSG_TUN_PEER, 0, -1, tp,
+		    sizeof(*tp));
 		proc_compose(ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEER, 0, -1, &ep,
 		    sizeof(ep));
 	}

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <linux/virtio_net.h>
+#include <stdio.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,7 @@ static void
 tun_set_peer(struct imsg *imsg)
 {
 	struct tun_peer_msg	*m;
+	struct wg_peer		*p;
 
 	/* The message holds a PSK: copy it only into guarded memory. */
 	if ((m = sodium_malloc(sizeof(*m))) == NULL)
@@ -204,6 +206,10 @@ tun_set_peer(struct imsg *imsg)
 	    (int)m->nallowed, now_ns()) == -1)
 		log_warnx("peer %s: cannot be added (too many peers or "
 		    "allowed IPs)", m->name);
+	else if ((p = wg_peer_by_id(tp.dev, m->id)) != NULL &&
+	    p->endpoint.af == 0)
+		/* Shown until a packet authenticates from somewhere. */
+		p->endpoint = m->endpoint;
 	sodium_free(m);
 }
 
@@ -246,11 +252,74 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
+static int
+peer_prefix(void *arg, int af, const uint8_t *addr, unsigned int plen)
+{
+	struct ctl_peer		*cp = arg;
+	struct conf_prefix	*pf;
+
+	if (cp->nallowed == CONF_MAX_ALLOWED)
+		return 1;
+	pf = &cp->allowed[cp->nallowed++];
+	memset(pf, 0, sizeof(*pf));
+	pf->af = (sa_family_t)af;
+	pf->plen = (uint8_t)plen;
+	memcpy(&pf->addr, addr, af == AF_INET ? 4 : 16);
+	return 0;
+}
+
+/* hamctl peers: one message per peer, then the unattributed counters. */
+static void
+tun_reply_peers(struct privsep *ps, uint32_t client)
+{
+	struct ctl_peer		 cp;
+	struct ctl_peers_end	 end;
+	struct wg_peer		*p;
+	uint64_t		 now = now_ns();
+	int			 i;
+
+	for (i = 0; i < WG_MAX_PEERS; i++) {
+		if ((p = tp.dev->peers[i]) == NULL)
+			continue;
+		memset(&cp, 0, sizeof(cp));
+		cp.id = p->id;
+		(void)snprintf(cp.name, sizeof(cp.name), "%s", p->name);
+		key_to_base64(cp.pubkey, p->pubkey);
+		cp.has_psk = (uint8_t)p->has_psk;
+		cp.session = wg_peer_has_session(p, now);
+		cp.endpoint = p->endpoint;
+		cp.last_handshake = p->st.last_handshake;
+		cp.rx_bytes = p->st.rx_bytes;
+		cp.tx_bytes = p->st.tx_bytes;
+		cp.rx_packets = p->st.rx_packets;
+		cp.tx_packets = p->st.tx_packets;
+		cp.handshakes = p->st.handshakes;
+		memcpy(cp.drops, p->st.drops, sizeof(cp.drops));
+		cp.keepalive = p->keepalive;
+		(void)allowedips_foreach_peer(tp.dev->aips, p->id, peer_prefix,
+		    &cp);
+		proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_PEER, client, -1,
+		    &cp, sizeof(cp));
+	}
+	memset(&end, 0, sizeof(end));
+	end.npeers = (uint32_t)tp.dev->npeers;
+	memcpy(end.drops, tp.dev->drops, sizeof(end.drops));
+	end.unknown_peer = tp.dev->unknown_peer;
+	end.cookies_sent = tp.dev->cookies_sent;
+	proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_PEERS_END, client, -1,
+	    &end, sizeof(end));
+}
+
 static void
 tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 {
-	fatalx("%s: unexpected message %u from %s", __func__, imsg->hdr.type,
-	    ps->procs[from].name);
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_PEERS:
+		tun_reply_peers(ps, imsg->hdr.peerid);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
 }
 
 /* Test-only knobs, read before the sandbox closes the environment. */

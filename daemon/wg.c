@@ -139,6 +139,13 @@ keypair_expired(const struct wg_keypair *kp, uint64_t now)
 	return now - kp->birth >= WG_NSEC(REJECT_AFTER_TIME);
 }
 
+int
+wg_peer_has_session(const struct wg_peer *p, uint64_t now)
+{
+	return p->current != NULL && p->current->valid &&
+	    !keypair_expired(p->current, now);
+}
+
 static void
 peer_clear_sessions(struct wg_dev *d, struct wg_peer *p)
 {

@@ -166,6 +166,8 @@ int		 wg_peer_set(struct wg_dev *, uint32_t id, const char *name,
 void		 wg_config_begin(struct wg_dev *);
 void		 wg_config_end(struct wg_dev *);
 struct wg_peer	*wg_peer_by_id(struct wg_dev *, uint32_t id);
+/* Does the peer have a session we can send on now? */
+int		 wg_peer_has_session(const struct wg_peer *, uint64_t now);
 
 /* A packet read from the TUN device (no vnet header). */
 void		 wg_send_packet(struct wg_dev *, const uint8_t *pkt, size_t len,

@@ -70,6 +70,19 @@ else
 	not_ok "iperf3 installed"
 fi
 
+# --- hamctl peers ------------------------------------------------------------
+out=$(hamctl_in "$T_TMP/a" peers)
+check "peers shows the peer's endpoint" contains "$out" 'endpoint: *192.168.241.2:51821'
+check "peers shows its allowed IPs" contains "$out" 'allowed ips: *10.241.0.2/32, fd77::2/128'
+check "peers shows a recent handshake" contains "$out" 'latest handshake: [0-9]* seconds ago$'
+check "peers shows the preshared key is in use" contains "$out" 'with preshared key'
+out=$(hamctl_in "$T_TMP/a" -j peers)
+check "peers -j: a session and traffic" \
+    contains "$out" '"session":true,.*"rx_bytes":[1-9]'
+if command -v python3 >/dev/null; then
+	check "peers -j is valid JSON" sh -c "echo '$out' | python3 -m json.tool >/dev/null"
+fi
+
 # --- rekey under traffic: 4 s rekey timer, 60 pings over 12 s ------------------
 hs0=$(grep -c 'handshake complete' "$T_TMP/a/hamd.log" "$T_TMP/b/hamd.log" | awk -F: '{s+=$2} END {print s}')
 out=$(ip netns exec "$A" ping -n -q -c 60 -i 0.2 -W 1 10.241.0.2 2>&1)
