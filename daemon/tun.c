@@ -333,6 +333,10 @@ tun_test_hooks(void)
 		tp.dev->rekey_after = (uint64_t)atoi(s) * 1000000000u;
 		log_info("test hook: rekey after %d s", atoi(s));
 	}
+	if ((s = getenv("HAMD_TEST_KEYLOG")) != NULL && *s == '1') {
+		tp.dev->keylog = 1;
+		log_info("test hook: session keys are logged");
+	}
 	if ((s = getenv("HAMD_TEST_UNDER_LOAD")) != NULL && *s == '1') {
 		tp.dev->force_under_load = 1;
 		log_info("test hook: always under load");

@@ -225,6 +225,15 @@ peer_add_keypair(struct wg_dev *d, struct wg_peer *p,
 		p->current = kp;
 	else
 		p->next = kp;
+	if (d->keylog) {
+		char	 hs[2 * WG_AEAD_KEY_LEN + 1], hr[2 * WG_AEAD_KEY_LEN + 1];
+
+		/* Test builds only: lets a test look for session keys. */
+		(void)sodium_bin2hex(hs, sizeof(hs), keys->send, WG_AEAD_KEY_LEN);
+		(void)sodium_bin2hex(hr, sizeof(hr), keys->recv, WG_AEAD_KEY_LEN);
+		log_info("test hook: keylog peer %s send %s recv %s", p->name,
+		    hs, hr);
+	}
 	p->t_last_handshake = now;
 	p->st.handshakes++;
 	p->st.last_handshake = (int64_t)time(NULL);
