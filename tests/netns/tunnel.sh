@@ -91,6 +91,17 @@ check "rekeyed during the pings ($((hs1 - hs0)) new handshakes)" [ $((hs1 - hs0)
 check "no ping lost across rekeys: $(echo "$out" | grep -o '[0-9]* received')" \
     contains "$out" " 0% packet loss"
 
+# --- reload: a removed peer is gone at once, a re-added one works again -------
+cp "$T_TMP/a/hamd.conf" "$T_TMP/a/hamd.conf.full"
+write_conf "$T_TMP/a" 'address 10.241.0.1/24' 'address fd77::1/64' 'listen-port 51820'
+hamctl_in "$T_TMP/a" reload >/dev/null
+check "reload without the peer: peers lists none" \
+    contains "$(hamctl_in "$T_TMP/a" peers)" 'no peers configured'
+check "... and nothing reaches B" sh -c "! ip netns exec $A ping -n -q -c 2 -W 1 10.241.0.2 >/dev/null 2>&1"
+cp "$T_TMP/a/hamd.conf.full" "$T_TMP/a/hamd.conf"
+hamctl_in "$T_TMP/a" reload >/dev/null
+check "reload with the peer again: traffic flows" wait_for 10 pings "$A" 10.241.0.2
+
 # --- roaming: B moves to a new outer address ---------------------------------------
 ip -n "$B" addr del 192.168.241.2/24 dev eth0
 ip -n "$B" addr add 192.168.241.7/24 dev eth0
