@@ -20,6 +20,7 @@
 #include "hamd.h"
 #include "key.h"
 #include "log.h"
+#include "offload.h"
 #include "pktbatch.h"
 #include "proc.h"
 #include "sandbox.h"
@@ -28,7 +29,6 @@
 /* TUN reads per readiness event before we let other events run. */
 #define TUN_READS_PER_EVENT	256
 #define TICK_MS			100
-#define VNET_HDR_LEN		((int)sizeof(struct virtio_net_hdr))
 
 struct tunproc {
 	struct privsep		*ps;
@@ -39,7 +39,10 @@ struct tunproc {
 	struct event		*ev_tun;
 	struct event		*ev_tick;
 	int			 in_config;	/* between peers and end mark */
+	unsigned int		 offloads;	/* TUN_F_* in force */
+	uint64_t		 offload_drops;	/* reads that made no sense */
 	uint8_t			 rbuf[VNET_HDR_LEN + 65536];
+	uint8_t			 seg[65536];	/* segments of a super-packet */
 };
 
 static struct tunproc	 tp;
@@ -109,6 +112,12 @@ tun_flush(void)
 /* ---- events ------------------------------------------------------------ */
 
 static void
+tun_send_segment(void *arg, const uint8_t *pkt, size_t len)
+{
+	wg_send_packet(tp.dev, pkt, len, *(uint64_t *)arg);
+}
+
+static void
 tun_readable(int fd, short what, void *arg)
 {
 	uint64_t	 now = now_ns();
@@ -122,14 +131,16 @@ tun_readable(int fd, short what, void *arg)
 				log_warn("read from the TUN device");
 			break;
 		}
-		if (tp.vnet_hdr) {
-			/* No offloads are enabled: the header says nothing. */
-			if (n < VNET_HDR_LEN)
-				continue;
+		if (!tp.vnet_hdr)
+			wg_send_packet(tp.dev, tp.rbuf, (size_t)n, now);
+		else if (tp.offloads != 0) {
+			/* Checksums to finish, super-packets to cut. */
+			if (offload_split(tp.rbuf, (size_t)n, tp.seg,
+			    tun_send_segment, &now) == -1)
+				tp.offload_drops++;
+		} else if (n > VNET_HDR_LEN)
 			wg_send_packet(tp.dev, tp.rbuf + VNET_HDR_LEN,
 			    (size_t)n - VNET_HDR_LEN, now);
-		} else
-			wg_send_packet(tp.dev, tp.rbuf, (size_t)n, now);
 	}
 	tun_flush();
 }
@@ -176,6 +187,7 @@ tun_set_device(struct imsg *imsg)
 		fatalx("parent sent MTU %u", td.mtu);
 	tp.fd = imsg_get_fd(imsg);
 	tp.vnet_hdr = td.vnet_hdr != 0;
+	tp.offloads = tp.vnet_hdr ? td.offloads : 0;
 	tp.dev->mtu = td.mtu;
 	tp.ev_tun = event_new(tp.ps->base, tp.fd, EV_READ | EV_PERSIST,
 	    tun_readable, NULL);
