@@ -28,6 +28,7 @@ sources() {
 	fuzz_imsg) echo "ipc/imsg.c" ;;
 	fuzz_wire) echo "$(ls crypto/*.c | grep -v key.c) crypto/key.c" ;;
 	fuzz_allowedips) echo "daemon/allowedips.c" ;;
+	fuzz_offload) echo "daemon/offload.c" ;;
 	fuzz_tun) echo "daemon/wg.c daemon/allowedips.c ipc/pktbatch.c ipc/imsg.c privsep/log.c $(ls crypto/*.c) compat/strlcpy.c" ;;
 	*) echo "" ;;
 	esac
