@@ -8,6 +8,14 @@
  * rest to tun in one IMSG_PKT_IN batch per burst, each tagged with its
  * source address.  Outbound: tun's IMSG_PKT_OUT batches are sent with
  * sendmmsg, to an explicit address or to the peer's current endpoint.
+ *
+ * Both ways use the kernel's UDP offloads, because the per-datagram cost
+ * of the UDP stack is most of this process's CPU.  On send, runs of
+ * records to one address with one length go out as a train: one message
+ * with UDP_SEGMENT, cut into datagrams by the kernel (or the NIC) after
+ * the socket layer.  On receive, the parent has set UDP_GRO, so one
+ * buffer may hold several datagrams of the same size (the last may be
+ * shorter); each is split out and classified on its own.
  * A peer's endpoint moves only when tun says a packet from a new address
  * authenticated (IMSG_ENDPOINT); the engine never trusts a source address
  * by itself, since anyone can forge one.
@@ -23,6 +31,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +55,20 @@
  * that one busy socket cannot starve the other or tun's channel.
  */
 #define ENGINE_RX_ROUNDS	8
-/* One more than the largest datagram we pass on, so MSG_TRUNC is exact. */
+/*
+ * One more than the largest datagram we pass on, so MSG_TRUNC is exact;
+ * also the most a GRO train holds (the kernel's gro_max_size, 64 KB with
+ * the headers, unless an administrator raises it).
+ */
 #define ENGINE_RX_BUFLEN	(PKT_MAX_LEN + 1)
 /*
  * Batches queued towards tun before we stop reading the sockets.  Each
  * queued batch holds up to IMSG_MAX_PAYLOAD bytes, so this bounds our
  * memory when tun falls behind (or a flood of well-shaped garbage
- * arrives); meanwhile the kernel drops datagrams at the socket buffer,
- * which costs us no CPU.  Reading resumes below half of it.
+ * arrives) to this many batches plus one recvmmsg round (at most
+ * ENGINE_BATCH GRO trains of 64 KB); meanwhile the kernel drops
+ * datagrams at the socket buffer, which costs us no CPU.  Reading
+ * resumes below half of it.
  */
 #define ENGINE_TUN_BACKLOG	16
 #define ENGINE_RESUME_USEC	1000
@@ -61,6 +76,27 @@
 #define ENGINE_LOG_INTERVAL	10
 /* Peer ids are 1 .. NETCONF_MAX_IDS (the parent's netconf.c). */
 #define ENGINE_MAX_ID		NETCONF_MAX_IDS
+
+/* Older libc headers; the values are the kernel's ABI. */
+#ifndef SOL_UDP
+#define SOL_UDP			17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT		103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO			104
+#endif
+
+/*
+ * A send train: at most this many datagrams (the kernel's
+ * UDP_MAX_SEGMENTS) and this many bytes with the IP and UDP headers, so
+ * the whole train fits one 64 KB IP packet before segmentation.
+ */
+#define ENGINE_GSO_SEGS		64
+#define ENGINE_GSO_BYTES	65000
+/* Records queued per socket before a flush: every train full. */
+#define ENGINE_TX_IOV		(ENGINE_BATCH * ENGINE_GSO_SEGS)
 
 /* "[ipv6]:port" at most. */
 #define ADDR_STRLEN		(INET6_ADDRSTRLEN + 8)
@@ -96,10 +132,13 @@ struct engine_stats {
 	uint64_t		 rx_truncated;	/* larger than our buffers */
 	uint64_t		 rx_errors;	/* recvmmsg failed */
 	uint64_t		 rx_paused;	/* reads stopped: tun behind */
+	uint64_t		 rx_gro_trains;	/* buffers holding >1 datagram */
 	uint64_t		 tx_datagrams;
 	uint64_t		 tx_bytes;
-	uint64_t		 tx_errors;	/* one datagram refused */
+	uint64_t		 tx_errors;	/* datagrams refused */
 	uint64_t		 tx_dropped;	/* socket buffer full */
+	uint64_t		 tx_gso_trains;	/* sent with UDP_SEGMENT */
+	uint64_t		 tx_gso_fallback; /* trains resent one by one */
 	uint64_t		 tx_no_socket;	/* no socket for the family */
 	uint64_t		 tx_unknown_peer; /* id not configured */
 };
@@ -113,24 +152,51 @@ struct ratelimit {
 struct engine_sock {
 	int			 fd;		/* -1: not sent (yet) */
 	int			 af;
+	int			 gso;		/* UDP_SEGMENT works here */
 	struct event		*ev;
 };
 
-/* Datagrams gathered for one sendmmsg on one socket. */
-struct engine_txq {
-	struct engine_sock	*sock;
-	unsigned int		 n;
-	struct mmsghdr		 msgs[ENGINE_BATCH];
-	struct iovec		 iov[ENGINE_BATCH];
-	union sockunion		 names[ENGINE_BATCH];
-	struct engine_peer	*peer[ENGINE_BATCH];	/* NULL: none */
+/* Room for one cmsg carrying an int (UDP_GRO) or a uint16_t (UDP_SEGMENT). */
+union engine_cmsg {
+	char			 buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr		 align;
 };
 
-/* Receive side: one set of buffers, shared by the sockets in turn. */
+/*
+ * Consecutive records to one address, of one length but for the last:
+ * one message, whose iovecs point at the records in tun's imsg.
+ */
+struct engine_train {
+	unsigned int		 first;		/* index in iov[] */
+	unsigned int		 nseg;
+	size_t			 seglen;	/* length of all but the last */
+	size_t			 bytes;
+	int			 closed;	/* a shorter record ended it */
+	struct engine_peer	*peer;		/* NULL: none */
+};
+
+/* Trains gathered for one sendmmsg on one socket. */
+struct engine_txq {
+	struct engine_sock	*sock;
+	unsigned int		 n;		/* trains */
+	unsigned int		 niov;		/* records */
+	struct mmsghdr		 msgs[ENGINE_BATCH];
+	union sockunion		 names[ENGINE_BATCH];
+	struct engine_train	 train[ENGINE_BATCH];
+	union engine_cmsg	 ctl[ENGINE_BATCH];
+	struct iovec		 iov[ENGINE_TX_IOV];
+};
+
+/*
+ * Receive side: one set of buffers, shared by the sockets in turn.  Each
+ * buffer holds a whole GRO train (at most 64 KB), so ENGINE_BATCH of
+ * them bound our receive memory to 4 MB.
+ */
 struct engine_rxq {
 	struct mmsghdr		 msgs[ENGINE_BATCH];
 	struct iovec		 iov[ENGINE_BATCH];
 	union sockunion		 names[ENGINE_BATCH];
+	union engine_cmsg	 ctl[ENGINE_BATCH];
 	uint8_t			*buf;		/* ENGINE_BATCH buffers */
 };
 
@@ -297,13 +363,11 @@ engine_tun_push(void)
 		engine_rx_pause();
 }
 
+/* Pass one datagram to tun, or count why not. */
 static void
-engine_rx_one(struct engine_sock *s, unsigned int i)
+engine_rx_dgram(const uint8_t *pkt, size_t len, const struct pkt_addr *from,
+    int truncated)
 {
-	struct mmsghdr	*m = &env->rx.msgs[i];
-	const uint8_t	*pkt = env->rx.iov[i].iov_base;
-	size_t		 len = m->msg_len;
-	struct pkt_addr	 from;
 	uint16_t	 flags = 0;
 	uint32_t	 receiver;
 	uint8_t		*dst;
@@ -311,7 +375,7 @@ engine_rx_one(struct engine_sock *s, unsigned int i)
 
 	env->stats.rx_datagrams++;
 	env->stats.rx_bytes += len;
-	if ((m->msg_hdr.msg_flags & MSG_TRUNC) || len > PKT_MAX_LEN) {
+	if (truncated || len > PKT_MAX_LEN) {
 		env->stats.rx_truncated++;
 		return;
 	}
@@ -319,19 +383,66 @@ engine_rx_one(struct engine_sock *s, unsigned int i)
 	 * The project's own message types (discovery, relay) get sorted
 	 * out here, before the WireGuard check.
 	 */
-	if (wg_msg_classify(pkt, len, &type, &receiver) != WG_OK ||
-	    sockaddr_to_addr(&env->rx.names[i], m->msg_hdr.msg_namelen,
-	    s->af, &from) == -1) {
+	if (from == NULL || wg_msg_classify(pkt, len, &type,
+	    &receiver) != WG_OK) {
 		env->stats.rx_malformed++;
 		return;
 	}
 	if (type != WG_MSG_DATA)
 		flags |= PKT_F_HANDSHAKE;
-	if ((dst = pktbatch_add(&env->rxb, PKT_PEER_NONE, flags, &from,
+	if ((dst = pktbatch_add(&env->rxb, PKT_PEER_NONE, flags, from,
 	    len)) == NULL)
 		fatal("%s: pktbatch_add", __func__);
 	memcpy(dst, pkt, len);
 	pktbatch_commit(&env->rxb, len);
+}
+
+/* The segment size of a GRO train, or 0 for a plain datagram. */
+static size_t
+engine_rx_gro_size(struct msghdr *mh)
+{
+	struct cmsghdr	*c;
+	int		 gso;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(gso))) {
+			memcpy(&gso, CMSG_DATA(c), sizeof(gso));
+			return gso > 0 ? (size_t)gso : 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One received buffer: a datagram, or a GRO train of datagrams from one
+ * source, all seglen bytes but the last.  Each part is checked on its
+ * own, so a bad part costs only itself.  A truncated train (more than
+ * our 64 KB buffer, which the kernel's GRO limits should never make)
+ * still yields its complete parts; the cut one counts as truncated.
+ */
+static void
+engine_rx_one(struct engine_sock *s, unsigned int i)
+{
+	struct mmsghdr	*m = &env->rx.msgs[i];
+	const uint8_t	*pkt = env->rx.iov[i].iov_base;
+	size_t		 len = m->msg_len, seglen, off, n;
+	struct pkt_addr	 from;
+	int		 ok, trunc;
+
+	ok = sockaddr_to_addr(&env->rx.names[i], m->msg_hdr.msg_namelen,
+	    s->af, &from) == 0;
+	trunc = (m->msg_hdr.msg_flags & MSG_TRUNC) != 0;
+	if ((seglen = engine_rx_gro_size(&m->msg_hdr)) == 0 || len <= seglen) {
+		engine_rx_dgram(pkt, len, ok ? &from : NULL, trunc);
+		return;
+	}
+	env->stats.rx_gro_trains++;
+	for (off = 0; off < len; off += n) {
+		n = len - off < seglen ? len - off : seglen;
+		engine_rx_dgram(pkt + off, n, ok ? &from : NULL,
+		    trunc && off + n == len);
+	}
 }
 
 /* One recvmmsg; returns the datagrams read (0 when drained or failed). */
@@ -342,9 +453,12 @@ engine_rx_round(struct engine_sock *s)
 	int			 i, n;
 
 	/* The kernel overwrites these on every call. */
-	for (i = 0; i < ENGINE_BATCH; i++)
+	for (i = 0; i < ENGINE_BATCH; i++) {
 		env->rx.msgs[i].msg_hdr.msg_namelen =
 		    sizeof(env->rx.names[i]);
+		env->rx.msgs[i].msg_hdr.msg_controllen =
+		    sizeof(env->rx.ctl[i]);
+	}
 	n = recvmmsg(s->fd, env->rx.msgs, ENGINE_BATCH, MSG_DONTWAIT, NULL);
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -420,63 +534,209 @@ engine_rx_resume(int fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* Send: tun -> sockets */
 
-static void
-engine_tx_flush(struct engine_txq *q)
+/* Largest train payload: the IP packet before segmentation fits 64 KB. */
+static size_t
+engine_gso_max(int af)
 {
-	struct engine_peer	*p;
+	return ENGINE_GSO_BYTES - (af == AF_INET ? 20 + 8 : 40 + 8);
+}
+
+/*
+ * 1 if the kernel refused a train as a train, so its datagrams may still
+ * go one by one: EIO (a device or path without checksum offload, or
+ * IPsec), EINVAL (a socket that cannot do it; before Linux 6.10 also a
+ * segment larger than the path MTU), EMSGSIZE (a segment larger than the
+ * path MTU: a lone datagram is fragmented instead), and the errors of a
+ * kernel or family without UDP_SEGMENT.
+ */
+static int
+engine_gso_refused(int err)
+{
+	switch (err) {
+	case EIO:
+	case EINVAL:
+	case EMSGSIZE:
+	case ENOPROTOOPT:
+	case EOPNOTSUPP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Stop making trains on this socket, for good: every later train would
+ * fail the same way and cost a second system call.  EMSGSIZE is the
+ * path's fault, not the socket's, so it leaves GSO on for other peers.
+ */
+static void
+engine_gso_off(struct engine_sock *s, int err)
+{
+	if (err == EMSGSIZE || !s->gso)
+		return;
+	s->gso = 0;
+	log_warnx("UDP GSO refused on the %s socket (%s); sending datagrams "
+	    "one by one", s->af == AF_INET ? "IPv4" : "IPv6", strerror(err));
+}
+
+static void
+engine_tx_sent(const struct mmsghdr *m, const struct engine_train *t)
+{
+	env->stats.tx_datagrams += t->nseg;
+	env->stats.tx_bytes += t->bytes;
+	if (m->msg_hdr.msg_controllen > 0)
+		env->stats.tx_gso_trains++;
+	if (t->peer != NULL) {
+		t->peer->stats.tx_packets += t->nseg;
+		t->peer->stats.tx_bytes += t->bytes;
+	}
+}
+
+/* One destination refused a message (unreachable, too big). */
+static void
+engine_tx_refused(struct engine_txq *q, const struct mmsghdr *m,
+    const struct engine_train *t, int err)
+{
 	struct pkt_addr		 a;
 	char			 buf[ADDR_STRLEN];
 	unsigned long long	 missed;
-	unsigned int		 i = 0, k;
-	size_t			 len;
-	int			 n, saved;
 
-	while (i < q->n) {
-		n = sendmmsg(q->sock->fd, &q->msgs[i], q->n - i, MSG_DONTWAIT);
-		if (n > 0) {
-			for (k = i; k < i + (unsigned int)n; k++) {
-				len = q->iov[k].iov_len;
-				env->stats.tx_datagrams++;
-				env->stats.tx_bytes += len;
-				if ((p = q->peer[k]) != NULL) {
-					p->stats.tx_packets++;
-					p->stats.tx_bytes += len;
-				}
-			}
-			i += (unsigned int)n;
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ENOBUFS) {
-			/* UDP: a full queue loses the rest of the burst. */
-			env->stats.tx_dropped += q->n - i;
-			break;
-		}
-		/* One destination failed (unreachable, too big): skip it. */
-		env->stats.tx_errors++;
-		saved = errno;
-		if (ratelimit_ok(&env->tx_log, &missed)) {
-			(void)sockaddr_to_addr(&q->names[i],
-			    q->msgs[i].msg_hdr.msg_namelen, q->sock->af, &a);
-			log_warnx("send to %s: %s (%llu more since the last "
-			    "report)", addr_str(&a, buf, sizeof(buf)),
-			    strerror(saved), missed);
-		}
-		i++;
+	env->stats.tx_errors += t->nseg;
+	if (ratelimit_ok(&env->tx_log, &missed)) {
+		(void)sockaddr_to_addr(m->msg_hdr.msg_name,
+		    m->msg_hdr.msg_namelen, q->sock->af, &a);
+		log_warnx("send to %s: %s (%llu more since the last report)",
+		    addr_str(&a, buf, sizeof(buf)), strerror(err), missed);
 	}
-	q->n = 0;
 }
 
-/* pktbatch_foreach callback: queue one datagram. pkt lives in the imsg. */
+static void	engine_tx_unbundle(struct engine_txq *, const struct mmsghdr *,
+		    const struct engine_train *);
+
+/*
+ * sendmmsg msgs[0 .. n), described by t[]: a full socket buffer drops
+ * the rest (UDP), a refused message is skipped, a refused train is
+ * resent datagram by datagram.
+ */
+static void
+engine_tx_send(struct engine_txq *q, struct mmsghdr *msgs,
+    const struct engine_train *t, unsigned int n)
+{
+	unsigned int	 i = 0, k, end;
+	int		 r, err;
+
+	while (i < n) {
+		/* After GSO went off, queued trains go one by one. */
+		end = n;
+		if (!q->sock->gso)
+			for (end = i; end < n &&
+			    msgs[end].msg_hdr.msg_controllen == 0; end++)
+				;
+		if (end == i) {
+			engine_tx_unbundle(q, &msgs[i], &t[i]);
+			i++;
+			continue;
+		}
+		r = sendmmsg(q->sock->fd, &msgs[i], end - i, MSG_DONTWAIT);
+		if (r > 0) {
+			for (k = i; k < i + (unsigned int)r; k++)
+				engine_tx_sent(&msgs[k], &t[k]);
+			i += (unsigned int)r;
+			continue;
+		}
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == 0 || errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS) {
+			/* UDP: a full queue loses the rest of the burst. */
+			for (k = i; k < n; k++)
+				env->stats.tx_dropped += t[k].nseg;
+			break;
+		}
+		err = errno;
+		if (msgs[i].msg_hdr.msg_controllen > 0 &&
+		    engine_gso_refused(err)) {
+			env->stats.tx_gso_fallback++;
+			engine_gso_off(q->sock, err);
+			engine_tx_unbundle(q, &msgs[i], &t[i]);
+		} else
+			engine_tx_refused(q, &msgs[i], &t[i], err);
+		i++;
+	}
+}
+
+/* Send a train's datagrams one per message, as without GSO. */
+static void
+engine_tx_unbundle(struct engine_txq *q, const struct mmsghdr *m,
+    const struct engine_train *t)
+{
+	struct mmsghdr		 one[ENGINE_GSO_SEGS];
+	struct engine_train	 tone[ENGINE_GSO_SEGS];
+	unsigned int		 k;
+
+	memset(one, 0, t->nseg * sizeof(one[0]));
+	for (k = 0; k < t->nseg; k++) {
+		one[k].msg_hdr.msg_name = m->msg_hdr.msg_name;
+		one[k].msg_hdr.msg_namelen = m->msg_hdr.msg_namelen;
+		one[k].msg_hdr.msg_iov = &m->msg_hdr.msg_iov[k];
+		one[k].msg_hdr.msg_iovlen = 1;
+		tone[k].nseg = 1;
+		tone[k].bytes = m->msg_hdr.msg_iov[k].iov_len;
+		tone[k].peer = t->peer;
+	}
+	/* No control data: no train, so this never comes back here. */
+	engine_tx_send(q, one, tone, t->nseg);
+}
+
+static void
+engine_tx_flush(struct engine_txq *q)
+{
+	struct engine_train	*t;
+	struct msghdr		*mh;
+	struct cmsghdr		*c;
+	uint16_t		 seg;
+	unsigned int		 i;
+
+	for (i = 0; i < q->n; i++) {
+		t = &q->train[i];
+		mh = &q->msgs[i].msg_hdr;
+		mh->msg_iov = &q->iov[t->first];
+		mh->msg_iovlen = t->nseg;
+		if (t->nseg == 1) {
+			mh->msg_control = NULL;
+			mh->msg_controllen = 0;
+			continue;
+		}
+		memset(&q->ctl[i], 0, sizeof(q->ctl[i]));
+		c = &q->ctl[i].align;
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(seg));
+		seg = (uint16_t)t->seglen;
+		memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+		mh->msg_control = c;
+		mh->msg_controllen = CMSG_SPACE(sizeof(seg));
+	}
+	engine_tx_send(q, q->msgs, q->train, q->n);
+	q->n = 0;
+	q->niov = 0;
+}
+
+/*
+ * pktbatch_foreach callback: queue one datagram, joining the previous
+ * train when it goes to the same address for the same peer, has room,
+ * and this record is no longer than its segments.  pkt lives in the imsg.
+ */
 static void
 engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 {
 	struct engine_peer	*p = NULL;
 	const struct pkt_addr	*dst;
 	struct engine_txq	*q;
+	struct engine_train	*t;
 	struct mmsghdr		*m;
+	union sockunion		 su;
+	socklen_t		 sl;
 	unsigned int		 i;
 
 	if (rec->peer != PKT_PEER_NONE &&
@@ -502,18 +762,42 @@ engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 		env->stats.tx_no_socket++;
 		return;
 	}
+	sl = addr_to_sockaddr(dst, &su);
+	if (q->n > 0 && q->sock->gso) {
+		t = &q->train[q->n - 1];
+		m = &q->msgs[q->n - 1];
+		/* Trains' iovecs are contiguous: only the last one grows. */
+		if (!t->closed && t->peer == p && rec->len > 0 &&
+		    rec->len <= t->seglen && t->nseg < ENGINE_GSO_SEGS &&
+		    t->bytes + rec->len <= engine_gso_max(q->sock->af) &&
+		    m->msg_hdr.msg_namelen == sl &&
+		    memcmp(&q->names[q->n - 1], &su, sl) == 0) {
+			q->iov[q->niov].iov_base = (void *)(uintptr_t)pkt;
+			q->iov[q->niov].iov_len = rec->len;
+			q->niov++;
+			t->nseg++;
+			t->bytes += rec->len;
+			t->closed = rec->len < t->seglen;
+			return;
+		}
+	}
 	if (q->n == ENGINE_BATCH)
 		engine_tx_flush(q);
 	i = q->n++;
+	t = &q->train[i];
+	t->first = q->niov;
+	t->nseg = 1;
+	t->seglen = t->bytes = rec->len;
+	t->closed = 0;
+	t->peer = p;
+	q->iov[q->niov].iov_base = (void *)(uintptr_t)pkt;
+	q->iov[q->niov].iov_len = rec->len;
+	q->niov++;
+	q->names[i] = su;
 	m = &q->msgs[i];
-	q->iov[i].iov_base = (void *)(uintptr_t)pkt;
-	q->iov[i].iov_len = rec->len;
-	q->peer[i] = p;
 	memset(m, 0, sizeof(*m));
 	m->msg_hdr.msg_name = &q->names[i];
-	m->msg_hdr.msg_namelen = addr_to_sockaddr(dst, &q->names[i]);
-	m->msg_hdr.msg_iov = &q->iov[i];
-	m->msg_hdr.msg_iovlen = 1;
+	m->msg_hdr.msg_namelen = sl;
 }
 
 static void
@@ -538,7 +822,8 @@ engine_socket(struct imsg *imsg)
 {
 	struct engine_sock	*s;
 	int32_t			 af;
-	int			 i, fd;
+	socklen_t		 sl;
+	int			 i, fd, v;
 
 	if (imsg_get_data(imsg, &af, sizeof(af)) == -1 ||
 	    (i = sock_index(af)) == -1)
@@ -555,8 +840,14 @@ engine_socket(struct imsg *imsg)
 	if (!env->paused && event_add(s->ev, NULL) == -1)
 		fatalx("%s: event_add", __func__);
 	s->fd = fd;
-	log_debug("%s: %s socket ready", __func__,
-	    af == AF_INET ? "IPv4" : "IPv6");
+	/*
+	 * A kernel before 4.18 has no UDP_SEGMENT and silently ignores
+	 * the cmsg, sending a train as one oversized datagram: ask first.
+	 */
+	sl = sizeof(v);
+	s->gso = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &v, &sl) == 0;
+	log_debug("%s: %s socket ready, UDP GSO %s", __func__,
+	    af == AF_INET ? "IPv4" : "IPv6", s->gso ? "on" : "unavailable");
 }
 
 static void
@@ -715,6 +1006,7 @@ engine_init(struct privsep *ps)
 		rx->msgs[i].msg_hdr.msg_name = &rx->names[i];
 		rx->msgs[i].msg_hdr.msg_iov = &rx->iov[i];
 		rx->msgs[i].msg_hdr.msg_iovlen = 1;
+		rx->msgs[i].msg_hdr.msg_control = &rx->ctl[i];
 	}
 	pktbatch_init(&env->rxb, &ps->iev[HAMD_PROC_TUN].ibuf, IMSG_PKT_IN);
 	if ((env->resume_ev = evtimer_new(ps->base, engine_rx_resume,

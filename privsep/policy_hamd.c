@@ -58,13 +58,19 @@ static const struct seccomp_allow control_allow[] = {
 
 /*
  * The UDP sockets arrive after this filter is loaded, already bound and
- * non-blocking (the parent sets both), so the engine needs no socket(),
- * bind(), setsockopt() or fcntl(): only the data calls themselves.
+ * non-blocking, with UDP_GRO on (the parent sets all three), so the
+ * engine needs no socket(), bind(), setsockopt() or fcntl(): only the
+ * data calls themselves, and one read-only probe.
  */
 static const struct seccomp_allow engine_allow[] = {
 	EVENT_LOOP_BASE,
 	ALLOW(recvmmsg, "UDP: receive a burst of datagrams per call"),
 	ALLOW(sendmmsg, "UDP: send a burst of datagrams per call"),
+	{ SCMP_SYS(getsockopt),
+	    "UDP_SEGMENT probe: a kernel without UDP GSO would send a "
+	    "train as one datagram (that level and option only)",
+	    /* SOL_UDP (IPPROTO_UDP) and UDP_SEGMENT: the kernel's ABI. */
+	    2, { 1, 2 }, { 17, 103 } },
 };
 
 static const struct seccomp_allow tun_allow[] = {

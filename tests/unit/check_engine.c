@@ -2,7 +2,9 @@
  * The engine's data path against real UDP sockets on loopback: what it
  * passes to tun and what it drops on receive, where it sends tun's
  * batches, the per-peer and global counters, the endpoint rules across
- * roaming and reconfiguration, and fatalx on a malformed batch.
+ * roaming and reconfiguration, and fatalx on a malformed batch.  Also
+ * the UDP offloads: GSO trains on send (and the fallback when the
+ * kernel refuses one), GRO trains split into records on receive.
  *
  * engine.c is included whole so its static functions can be driven
  * without the sandbox: the test plays parent and tun by calling the
@@ -13,6 +15,10 @@
 #include <check.h>
 #include <fcntl.h>
 #include <unistd.h>
+
+#ifndef SO_NO_CHECK
+#define SO_NO_CHECK	11
+#endif
 
 #include "transport.h"
 
@@ -110,7 +116,7 @@ send_endpoint(uint32_t id, const struct pkt_addr *a)
 
 /* A PKT_OUT payload built record by record, as tun would. */
 struct out {
-	uint8_t		 buf[65536];
+	uint8_t		 buf[131072];
 	size_t		 len;
 };
 
@@ -132,6 +138,49 @@ out_add(struct out *o, uint32_t peer, uint16_t flags,
 	memset(o->buf + o->len, 0, (n + 3) & ~(size_t)3);
 	memcpy(o->buf + o->len, data, n);
 	o->len += (n + 3) & ~(size_t)3;
+}
+
+/* A record of len bytes, each byte fill. */
+static void
+out_add_len(struct out *o, uint32_t peer, uint16_t flags,
+    const struct pkt_addr *to, size_t n, uint8_t fill)
+{
+	struct pkt_rec	 r;
+
+	ck_assert_uint_le(o->len + sizeof(r) + n + 3, sizeof(o->buf));
+	memset(&r, 0, sizeof(r));
+	r.peer = peer;
+	r.len = (uint16_t)n;
+	r.flags = flags;
+	if (to != NULL)
+		r.addr = *to;
+	memcpy(o->buf + o->len, &r, sizeof(r));
+	o->len += sizeof(r);
+	memset(o->buf + o->len, 0, (n + 3) & ~(size_t)3);
+	memset(o->buf + o->len, fill, n);
+	o->len += (n + 3) & ~(size_t)3;
+}
+
+/*
+ * Read datagrams on the remote socket (no GRO: one per recv) and check
+ * that they are exactly want[0 .. n) long, each filled with its index
+ * (mod 256), and that nothing follows.
+ */
+static void
+remote_expect(const size_t *want, int n)
+{
+	static uint8_t	 buf[65536];
+	ssize_t		 got;
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		got = recv(remote, buf, sizeof(buf), MSG_DONTWAIT);
+		ck_assert_msg(got == (ssize_t)want[i],
+		    "datagram %d: %zd bytes, want %zu", i, got, want[i]);
+		ck_assert_msg(got == 0 || (buf[0] == (uint8_t)i &&
+		    buf[got - 1] == (uint8_t)i), "datagram %d out of order", i);
+	}
+	ck_assert_int_eq(recv(remote, buf, sizeof(buf), MSG_DONTWAIT), -1);
 }
 
 /* The next datagram on the remote socket, NUL-terminated; -1 if none. */
@@ -225,6 +274,111 @@ START_TEST(t_send)
 }
 END_TEST
 
+/*
+ * Runs of same-size records to one address leave as GSO trains and
+ * arrive as separate datagrams of the right sizes, in order, at a socket
+ * without GRO; a train ends at a shorter record, another address or
+ * peer, 64 segments or 65000 bytes.
+ */
+START_TEST(t_send_gso)
+{
+	struct out	*o = calloc(1, sizeof(*o));
+	size_t		 want[128], bytes = 0;
+	int		 i, n = 0;
+
+	/* 30 records of 100 bytes, the last 60: one train. */
+	for (i = 0; i < 30; i++) {
+		want[n] = i == 29 ? 60 : 100;
+		bytes += want[n];
+		out_add_len(o, 1, 0, NULL, want[n], (uint8_t)n);
+		n++;
+	}
+	to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o->buf, o->len);
+	remote_expect(want, n);
+	ck_assert_uint_eq(env->stats.tx_gso_trains, 1);
+	ck_assert_uint_eq(env->stats.tx_datagrams, 30);
+	ck_assert_uint_eq(env->stats.tx_bytes, bytes);
+	ck_assert_uint_eq(env->peers[1].stats.tx_packets, 30);
+	ck_assert_uint_eq(env->peers[1].stats.tx_bytes, bytes);
+	ck_assert(env->sock[SOCK_V4].gso);
+
+	/*
+	 * 3 x 100, 50 (ends the train), 2 x 100, 100 to the same address
+	 * for no peer (another train), 65 x 10 (64 + 1), 50 x 1400 (46 fit
+	 * 65000 bytes with the headers, then 4).
+	 */
+	memset(o, 0, sizeof(*o));
+	n = 0;
+#define ADD(peer, fl, to, len) do {					\
+	want[n] = (len);						\
+	out_add_len(o, (peer), (fl), (to), (len), (uint8_t)n);		\
+	n++;								\
+} while (0)
+	for (i = 0; i < 3; i++)
+		ADD(1, 0, NULL, 100);
+	ADD(1, 0, NULL, 50);
+	ADD(1, 0, NULL, 100);
+	ADD(1, 0, NULL, 100);
+	ADD(PKT_PEER_NONE, PKT_F_TO_ADDR, &remote_addr, 100);
+	for (i = 0; i < 65; i++)
+		ADD(1, 0, NULL, 10);
+	to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o->buf, o->len);
+	remote_expect(want, n);
+	/* 4 + 2 + (1 alone) + 64 + (1 alone) */
+	ck_assert_uint_eq(env->stats.tx_gso_trains, 1 + 3);
+	ck_assert_uint_eq(env->stats.tx_datagrams, 30 + n);
+
+	memset(o, 0, sizeof(*o));
+	n = 0;
+	for (i = 0; i < 50; i++)
+		ADD(1, 0, NULL, 1400);
+#undef ADD
+	to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o->buf, o->len);
+	remote_expect(want, n);
+	ck_assert_uint_eq(env->stats.tx_gso_trains, 4 + 2);
+	ck_assert_uint_eq(env->stats.tx_datagrams, 30 + 72 + 50);
+	ck_assert_uint_eq(env->stats.tx_errors, 0);
+	ck_assert_uint_eq(env->stats.tx_dropped, 0);
+	free(o);
+}
+END_TEST
+
+/*
+ * A socket that cannot send GSO trains (SO_NO_CHECK makes the kernel
+ * refuse them with EINVAL): the train goes out datagram by datagram,
+ * GSO stays off on that socket, nothing is lost or miscounted.
+ */
+START_TEST(t_send_gso_fallback)
+{
+	struct out	*o = calloc(1, sizeof(*o));
+	size_t		 want[30];
+	int		 i, one = 1;
+
+	ck_assert_int_eq(setsockopt(esock, SOL_SOCKET, SO_NO_CHECK, &one,
+	    sizeof(one)), 0);
+	for (i = 0; i < 30; i++) {
+		want[i] = 100;
+		out_add_len(o, 1, 0, NULL, want[i], (uint8_t)i);
+	}
+	to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o->buf, o->len);
+	remote_expect(want, 30);
+	ck_assert_uint_eq(env->stats.tx_gso_fallback, 1);
+	ck_assert_uint_eq(env->stats.tx_gso_trains, 0);
+	ck_assert(!env->sock[SOCK_V4].gso);
+	ck_assert_uint_eq(env->stats.tx_datagrams, 30);
+	ck_assert_uint_eq(env->stats.tx_bytes, 3000);
+	ck_assert_uint_eq(env->peers[1].stats.tx_packets, 30);
+	ck_assert_uint_eq(env->stats.tx_errors, 0);
+
+	/* Off for good: no more trains, no more refusals. */
+	to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o->buf, o->len);
+	remote_expect(want, 30);
+	ck_assert_uint_eq(env->stats.tx_gso_fallback, 1);
+	ck_assert_uint_eq(env->stats.tx_datagrams, 60);
+	free(o);
+}
+END_TEST
+
 struct got {
 	int		 n;
 	struct pkt_rec	 rec[8];
@@ -284,6 +438,81 @@ START_TEST(t_receive)
 	ck_assert_uint_eq(g.rec[1].flags, 0);
 	ck_assert_uint_eq(g.rec[1].peer, PKT_PEER_NONE);
 	ck_assert(addr_equal(&g.rec[1].addr, &remote_addr));
+	imsg_free(&m);
+	ck_assert_int_eq(imsg_get(&tunside, &m), 0);
+}
+END_TEST
+
+/*
+ * With UDP_GRO on the engine's socket (as the parent sets it), a train
+ * sent with UDP_SEGMENT over loopback arrives as one buffer; the engine
+ * splits it into one record per datagram, classifies each, and drops
+ * only the bad one.
+ */
+START_TEST(t_receive_gro)
+{
+	struct sockaddr_in	 to;
+	struct pkt_addr		 eng = loop_addr(esock);
+	union engine_cmsg	 ctl;
+	struct cmsghdr		*c;
+	struct msghdr		 mh;
+	struct iovec		 iov;
+	struct imsg		 m;
+	struct got		 g;
+	uint8_t			 train[3 * WG_INIT_LEN + WG_DATA_MIN_LEN];
+	uint16_t		 seg = WG_INIT_LEN;
+	int			 one = 1;
+
+	ck_assert_int_eq(setsockopt(esock, SOL_UDP, UDP_GRO, &one,
+	    sizeof(one)), 0);
+	memset(train, 0, sizeof(train));
+	train[0] = WG_MSG_INITIATION;
+	train[WG_INIT_LEN] = 9;				/* not WireGuard */
+	train[2 * WG_INIT_LEN] = WG_MSG_INITIATION;
+	train[3 * WG_INIT_LEN] = WG_MSG_DATA;		/* the short last */
+
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = eng.port;
+	memcpy(&to.sin_addr, eng.addr, 4);
+	iov.iov_base = train;
+	iov.iov_len = sizeof(train);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &to;
+	mh.msg_namelen = sizeof(to);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_control = &ctl;
+	mh.msg_controllen = CMSG_SPACE(sizeof(seg));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	ck_assert_int_eq(sendmsg(remote, &mh, 0), (ssize_t)sizeof(train));
+
+	engine_rx(esock, EV_READ, &env->sock[SOCK_V4]);
+	/* One buffer held all four: the kernel did not split the train. */
+	ck_assert_uint_eq(env->stats.rx_gro_trains, 1);
+	ck_assert_uint_eq(env->stats.rx_datagrams, 4);
+	ck_assert_uint_eq(env->stats.rx_bytes, sizeof(train));
+	ck_assert_uint_eq(env->stats.rx_malformed, 1);
+	ck_assert_uint_eq(env->stats.rx_truncated, 0);
+
+	ck_assert_int_eq(imsgbuf_read(&tunside), 1);
+	ck_assert_int_eq(imsg_get(&tunside, &m), 1);
+	ck_assert_uint_eq(m.hdr.type, IMSG_PKT_IN);
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(pktbatch_foreach(m.data, m.datalen, collect, &g), 3);
+	ck_assert_uint_eq(g.len[0], WG_INIT_LEN);
+	ck_assert_uint_eq(g.rec[0].flags, PKT_F_HANDSHAKE);
+	ck_assert_uint_eq(g.len[1], WG_INIT_LEN);
+	ck_assert_uint_eq(g.rec[1].flags, PKT_F_HANDSHAKE);
+	ck_assert_uint_eq(g.len[2], WG_DATA_MIN_LEN);
+	ck_assert_uint_eq(g.rec[2].flags, 0);
+	ck_assert(addr_equal(&g.rec[0].addr, &remote_addr));
+	ck_assert(addr_equal(&g.rec[2].addr, &remote_addr));
 	imsg_free(&m);
 	ck_assert_int_eq(imsg_get(&tunside, &m), 0);
 }
@@ -365,7 +594,10 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, t_send);
+	tcase_add_test(tc, t_send_gso);
+	tcase_add_test(tc, t_send_gso_fallback);
 	tcase_add_test(tc, t_receive);
+	tcase_add_test(tc, t_receive_gro);
 	tcase_add_test(tc, t_endpoints);
 	tcase_add_exit_test(tc, t_bad_batch, 1);
 	tcase_add_exit_test(tc, t_bad_endpoint, 1);
