@@ -202,3 +202,206 @@ offload_split(const uint8_t *buf, size_t len, uint8_t *scratch,
 		return -1;
 	}
 }
+
+/* ---- receive side: merging segments for the TUN device --------------- */
+
+#define TCP_SYN		0x02
+#define TCP_RST		0x04
+#define TCP_URG		0x20
+#define TCP_ECE		0x40
+
+void
+gro_init(struct gro *g, void (*write)(void *, const uint8_t *, size_t),
+    void *arg)
+{
+	memset(g, 0, sizeof(*g));
+	g->write = write;
+	g->arg = arg;
+}
+
+/* Headers of a TCP segment we could merge; 0 if it is not one. */
+static size_t
+tcp_headers(const uint8_t *pkt, size_t len, int *v6)
+{
+	size_t	 iphl, tcphl;
+
+	if (len >= 40 && (pkt[0] >> 4) == 6) {
+		if (pkt[6] != IPPROTO_TCP_ ||
+		    (size_t)get16(pkt + 4) + 40 != len)
+			return 0;
+		iphl = 40;
+		*v6 = 1;
+	} else if (len >= 20 && pkt[0] == 0x45) {
+		/* No IP options, no fragments, and the length is exact. */
+		if (pkt[9] != IPPROTO_TCP_ || get16(pkt + 2) != len ||
+		    (get16(pkt + 6) & 0x3fff) != 0)
+			return 0;
+		iphl = 20;
+		*v6 = 0;
+	} else
+		return 0;
+	if (len < iphl + 20)
+		return 0;
+	tcphl = (size_t)(pkt[iphl + 12] >> 4) * 4;
+	if (tcphl < 20 || len < iphl + tcphl)
+		return 0;
+	/* Only plain data: control flags go through on their own. */
+	if (pkt[iphl + 13] & (TCP_SYN | TCP_RST | TCP_URG | TCP_FIN |
+	    TCP_CWR | TCP_ECE))
+		return 0;
+	return iphl + tcphl;
+}
+
+/* Same flow: addresses, ports (and for IPv4 TOS, TTL, protocol). */
+static int
+same_flow(const uint8_t *a, const uint8_t *b, int v6)
+{
+	if (v6)
+		return memcmp(a, b, 4) == 0 &&		/* version, class, label */
+		    memcmp(a + 6, b + 6, 34 + 4) == 0;	/* nh, hops, addrs, ports */
+	return a[1] == b[1] && a[8] == b[8] && a[9] == b[9] &&
+	    memcmp(a + 12, b + 12, 8 + 4) == 0;
+}
+
+static void
+gro_write_flow(struct gro *g, struct gro_flow *f)
+{
+	uint8_t	*v = f->buf, *ip = f->buf + VNET_HDR_LEN;
+	size_t	 iphl = f->v6 ? 40 : 20, l4 = f->len - iphl;
+
+	if (f->len == 0)
+		return;
+	memset(v, 0, VNET_HDR_LEN);
+	if (f->nsegs > 1) {
+		/* One packet for the stack; it trusts our NEEDS_CSUM. */
+		v[0] = VNET_F_NEEDS_CSUM;
+		v[1] = f->v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4;
+		v[2] = (uint8_t)f->hdrlen;
+		v[3] = (uint8_t)(f->hdrlen >> 8);
+		v[4] = (uint8_t)f->mss;
+		v[5] = (uint8_t)(f->mss >> 8);
+		v[6] = (uint8_t)iphl;
+		v[8] = 16;		/* the TCP checksum field */
+		if (f->v6)
+			put16(ip + 4, (uint16_t)l4);
+		else {
+			put16(ip + 2, (uint16_t)f->len);
+			put16(ip + 10, 0);
+			put16(ip + 10, (uint16_t)~offload_csum_fold(
+			    offload_csum_add(0, ip, iphl)));
+		}
+		/* NEEDS_CSUM: the field holds the pseudo-header sum only. */
+		put16(ip + iphl + 16, offload_csum_fold(pseudo_sum(ip, f->v6,
+		    l4)));
+	}
+	g->write(g->arg, f->buf, VNET_HDR_LEN + f->len);
+	f->len = 0;
+	f->nsegs = 0;
+}
+
+void
+gro_flush(struct gro *g)
+{
+	int	 i;
+
+	for (i = 0; i < GRO_FLOWS; i++)
+		gro_write_flow(g, &g->flows[i]);
+}
+
+static void
+gro_start(struct gro *g, struct gro_flow *f, const uint8_t *pkt, size_t len,
+    size_t hdrlen, int v6)
+{
+	memcpy(f->buf + VNET_HDR_LEN, pkt, len);
+	f->len = len;
+	f->hdrlen = hdrlen;
+	f->mss = len - hdrlen;
+	f->v6 = v6;
+	f->nsegs = 1;
+	f->closed = (pkt[(v6 ? 40 : 20) + 13] & TCP_PSH) != 0 || f->mss == 0;
+	f->age = ++g->clock;
+}
+
+/* Can seg (headers h bytes) follow what f holds? */
+static int
+gro_fits(const struct gro_flow *f, const uint8_t *seg, size_t len, size_t h)
+{
+	const uint8_t	*ip = f->buf + VNET_HDR_LEN;
+	size_t		 iphl = f->v6 ? 40 : 20, plen = len - h;
+	const uint8_t	*t0 = ip + iphl, *t1 = seg + iphl;
+	uint32_t	 next;
+
+	if (f->closed || h != f->hdrlen || plen == 0 || plen > f->mss ||
+	    f->nsegs == GRO_MAX_SEGS || f->len + plen > GRO_MAX_LEN)
+		return 0;
+	/* Same ack, window and options; flags apart from PSH the same. */
+	next = get32(t0 + 4) + (uint32_t)(f->len - f->hdrlen);
+	if (get32(t1 + 4) != next || memcmp(t0 + 8, t1 + 8, 4) != 0 ||
+	    memcmp(t0 + 14, t1 + 14, 2) != 0 ||
+	    (t0[13] & ~TCP_PSH) != (t1[13] & ~TCP_PSH) ||
+	    memcmp(t0 + 20, t1 + 20, h - iphl - 20) != 0)
+		return 0;
+	return 1;
+}
+
+void
+gro_packet(struct gro *g, const uint8_t *pkt, size_t len)
+{
+	struct gro_flow	*f, *oldest = NULL, *same = NULL;
+	size_t		 h;
+	int		 v6 = 0, i;
+	uint8_t		 plain[VNET_HDR_LEN + GRO_MAX_LEN];
+
+	if ((h = tcp_headers(pkt, len, &v6)) == 0) {
+		/* Not mergeable; a TCP packet of a held flow must follow it. */
+		for (i = 0; i < GRO_FLOWS; i++) {
+			f = &g->flows[i];
+			if (f->len > 0 && len >= 40 && (pkt[0] >> 4) ==
+			    (f->v6 ? 6 : 4) && same_flow(f->buf + VNET_HDR_LEN,
+			    pkt, f->v6))
+				gro_write_flow(g, f);
+		}
+		if (len > GRO_MAX_LEN)
+			return;
+		memset(plain, 0, VNET_HDR_LEN);
+		memcpy(plain + VNET_HDR_LEN, pkt, len);
+		g->write(g->arg, plain, VNET_HDR_LEN + len);
+		return;
+	}
+	for (i = 0; i < GRO_FLOWS; i++) {
+		f = &g->flows[i];
+		if (f->len == 0) {
+			if (oldest == NULL || oldest->len > 0)
+				oldest = f;
+			continue;
+		}
+		if (f->v6 == v6 && same_flow(f->buf + VNET_HDR_LEN, pkt, v6))
+			same = f;
+		else if (oldest == NULL || (oldest->len > 0 &&
+		    f->age < oldest->age))
+			oldest = f;
+	}
+	if (same != NULL) {
+		if (gro_fits(same, pkt, len, h)) {
+			uint8_t	*ip = same->buf + VNET_HDR_LEN;
+
+			memcpy(ip + same->len, pkt + h, len - h);
+			same->len += len - h;
+			same->nsegs++;
+			g->merged++;
+			/* PSH and the last short segment end the train. */
+			ip[(v6 ? 40 : 20) + 13] |= pkt[(v6 ? 40 : 20) + 13] &
+			    TCP_PSH;
+			if (len - h < same->mss || (pkt[(v6 ? 40 : 20) + 13] &
+			    TCP_PSH))
+				same->closed = 1;
+			return;
+		}
+		gro_write_flow(g, same);
+		gro_start(g, same, pkt, len, h, v6);
+		return;
+	}
+	if (oldest->len > 0)
+		gro_write_flow(g, oldest);
+	gro_start(g, oldest, pkt, len, h, v6);
+}

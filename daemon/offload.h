@@ -47,3 +47,43 @@ uint32_t offload_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t offload_csum_fold(uint32_t sum);
 
 #endif
+
+/*
+ * The other direction: decrypted TCP segments of one flow that follow
+ * each other are written to the TUN device as one super-packet with a
+ * virtio header (GSO), the way GRO would have merged them on a NIC.  The
+ * receiving stack then handles one packet instead of dozens.
+ */
+#define GRO_FLOWS	8
+#define GRO_MAX_LEN	65535
+#define GRO_MAX_SEGS	64
+
+struct gro_flow {
+	size_t		 len;		/* bytes in buf (no vnet header) */
+	size_t		 hdrlen;	/* IP + TCP headers */
+	size_t		 mss;		/* payload of the first segment */
+	int		 v6;
+	int		 nsegs;
+	int		 closed;	/* a short or PSH segment ended it */
+	uint64_t	 age;		/* for replacing the oldest flow */
+	uint8_t		 buf[VNET_HDR_LEN + GRO_MAX_LEN];
+};
+
+struct gro {
+	struct gro_flow	 flows[GRO_FLOWS];
+	uint64_t	 clock;
+	/* Writes one packet to the device: vnet header first. */
+	void		(*write)(void *arg, const uint8_t *buf, size_t len);
+	void		*arg;
+	uint64_t	 merged;	/* segments that joined another */
+};
+
+void	gro_init(struct gro *, void (*write)(void *, const uint8_t *, size_t),
+	    void *arg);
+/*
+ * Offer one plaintext packet.  A TCP segment may be held to be merged;
+ * anything else is written at once (after what it must follow).
+ */
+void	gro_packet(struct gro *, const uint8_t *pkt, size_t len);
+/* Write everything held; call at the end of each batch. */
+void	gro_flush(struct gro *);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <stdio.h>
 #include <sodium.h>
@@ -43,6 +44,7 @@ struct tunproc {
 	uint64_t		 offload_drops;	/* reads that made no sense */
 	uint8_t			 rbuf[VNET_HDR_LEN + 65536];
 	uint8_t			 seg[65536];	/* segments of a super-packet */
+	struct gro		 gro;		/* merges what we write */
 };
 
 static struct tunproc	 tp;
@@ -72,12 +74,25 @@ io_out_commit(void *arg, size_t len)
 }
 
 static void
+tun_write_dev(void *arg, const uint8_t *buf, size_t len)
+{
+	/* A full device queue drops the packet, as a NIC would. */
+	if (write(tp.fd, buf, len) == -1 && errno != EAGAIN)
+		log_debug("write to the TUN device: %s", strerror(errno));
+}
+
+static void
 io_tun_write(void *arg, uint8_t *pkt, size_t len)
 {
 	uint8_t	*p = pkt;
 
 	if (tp.fd == -1)
 		return;
+	/* With offloads the device takes merged TCP trains. */
+	if (tp.offloads & TUN_F_TSO4) {
+		gro_packet(&tp.gro, pkt, len);
+		return;
+	}
 	/* The device leaves headroom: the virtio header goes there. */
 	if (tp.vnet_hdr) {
 		p -= VNET_HDR_LEN;
@@ -105,6 +120,8 @@ io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr)
 static void
 tun_flush(void)
 {
+	if (tp.fd != -1)
+		gro_flush(&tp.gro);
 	if (pktbatch_flush(&tp.out) > 0)
 		imsgev_update(&tp.ps->iev[HAMD_PROC_ENGINE]);
 }
@@ -188,6 +205,7 @@ tun_set_device(struct imsg *imsg)
 	tp.fd = imsg_get_fd(imsg);
 	tp.vnet_hdr = td.vnet_hdr != 0;
 	tp.offloads = tp.vnet_hdr ? td.offloads : 0;
+	gro_init(&tp.gro, tun_write_dev, NULL);
 	tp.dev->mtu = td.mtu;
 	tp.ev_tun = event_new(tp.ps->base, tp.fd, EV_READ | EV_PERSIST,
 	    tun_readable, NULL);

@@ -497,7 +497,8 @@ peer_stage(struct wg_peer *p, const uint8_t *pkt, size_t len)
 	struct wg_staged	*s;
 
 	if (p->nstaged == WG_MAX_STAGED) {
-		/* Keep the newest: drop the oldest. */
+		/* Keep the newest: drop the oldest, wiped like the rest. */
+		sodium_memzero(p->staged[0]->data, p->staged[0]->len);
 		free(p->staged[0]);
 		memmove(&p->staged[0], &p->staged[1],
 		    sizeof(p->staged[0]) * (WG_MAX_STAGED - 1));

@@ -251,6 +251,157 @@ START_TEST(t_hostile)
 }
 END_TEST
 
+/* What gro writes to the device, kept for the checks. */
+struct written {
+	int	 n;
+	size_t	 len[MAXSEG];
+	uint8_t	*buf[MAXSEG];
+};
+
+static void
+record(void *arg, const uint8_t *buf, size_t len)
+{
+	struct written	*w = arg;
+
+	ck_assert_int_lt(w->n, MAXSEG);
+	w->buf[w->n] = malloc(len);
+	memcpy(w->buf[w->n], buf, len);
+	w->len[w->n++] = len;
+}
+
+static void
+written_free(struct written *w)
+{
+	int	 i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->buf[i]);
+	w->n = 0;
+}
+
+/*
+ * Round trip: cut a super-packet, merge the segments again, and cut
+ * what gro wrote: the segments must come out as they went in.
+ */
+static void
+gro_roundtrip(int v6, size_t payload, uint16_t mss, uint8_t flags,
+    int want_writes)
+{
+	static uint8_t	 buf[70000], scratch[65536];
+	static struct segs a, b;
+	static struct gro g;
+	struct written	 w;
+	int		 i, k;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&w, 0, sizeof(w));
+	(void)offload_split(buf, make_super(buf, v6, payload, mss, flags),
+	    scratch, collect, &a);
+	gro_init(&g, record, &w);
+	for (i = 0; i < a.n; i++)
+		gro_packet(&g, a.pkt[i], a.len[i]);
+	gro_flush(&g);
+	ck_assert_int_eq(w.n, want_writes);
+	for (k = 0; k < w.n; k++)
+		ck_assert_int_ge(offload_split(w.buf[k], w.len[k], scratch,
+		    collect, &b), 1);
+	ck_assert_int_eq(b.n, a.n);
+	for (i = 0; i < a.n; i++) {
+		ck_assert_uint_eq(a.len[i], b.len[i]);
+		ck_assert_int_eq(memcmp(a.pkt[i], b.pkt[i], a.len[i]), 0);
+	}
+	written_free(&w);
+}
+
+START_TEST(t_gro)
+{
+	/* ACK only: one write carries the lot. */
+	gro_roundtrip(0, 20000, 1368, 0x10, 1);
+	gro_roundtrip(1, 20000, 1348, 0x10, 1);
+	/* A short last segment still joins. */
+	gro_roundtrip(0, 1368 * 3 + 5, 1368, 0x10, 1);
+	/* PSH on the last segment: kept on the merged packet. */
+	gro_roundtrip(0, 5000, 1000, 0x18, 1);
+	/* FIN: the final segment cannot merge, it follows on its own. */
+	gro_roundtrip(0, 5000, 1000, 0x11, 2);
+	/* Nearly 64 KB in 59 segments: still one packet. */
+	gro_roundtrip(0, 60000, 1024, 0x10, 1);
+}
+END_TEST
+
+START_TEST(t_gro_order)
+{
+	static uint8_t	 buf[70000], scratch[65536];
+	static struct segs a;
+	static struct gro g;
+	struct written	 w;
+	uint8_t		 udp[48];
+
+	memset(&a, 0, sizeof(a));
+	memset(&w, 0, sizeof(w));
+	(void)offload_split(buf, make_super(buf, 0, 4000, 1000, 0x10),
+	    scratch, collect, &a);
+	gro_init(&g, record, &w);
+	gro_packet(&g, a.pkt[0], a.len[0]);
+	gro_packet(&g, a.pkt[1], a.len[1]);
+	/* A gap in the sequence: what is held goes first. */
+	gro_packet(&g, a.pkt[3], a.len[3]);
+	ck_assert_int_eq(w.n, 1);
+	ck_assert_uint_eq(w.buf[0][1], VNET_GSO_TCPV4);
+	/* A non-TCP packet goes straight out, with an empty header. */
+	memset(udp, 0, sizeof(udp));
+	udp[0] = 0x45;
+	udp[3] = 48;
+	udp[9] = 17;
+	gro_packet(&g, udp, sizeof(udp));
+	ck_assert_int_eq(w.n, 2);
+	ck_assert_uint_eq(w.len[1], VNET_HDR_LEN + sizeof(udp));
+	ck_assert_uint_eq(w.buf[1][0], 0);
+	ck_assert_uint_eq(w.buf[1][1], 0);
+	gro_flush(&g);
+	ck_assert_int_eq(w.n, 3);
+	/* The lone segment is written as a plain packet. */
+	ck_assert_uint_eq(w.buf[2][1], VNET_GSO_NONE);
+	ck_assert_uint_eq(w.len[2], VNET_HDR_LEN + a.len[3]);
+	written_free(&w);
+}
+END_TEST
+
+START_TEST(t_gro_hostile)
+{
+	static uint8_t	 buf[4096];
+	static struct gro g;
+	struct written	 w;
+	int		 i;
+
+	memset(&w, 0, sizeof(w));
+	gro_init(&g, record, &w);
+	srandom(5);
+	for (i = 0; i < 20000; i++) {
+		size_t	 n = (size_t)random() % sizeof(buf), j;
+
+		for (j = 0; j < n; j++)
+			buf[j] = (uint8_t)random();
+		if (i % 2 && n > 40) {
+			buf[0] = 0x45;
+			buf[2] = (uint8_t)(n >> 8);
+			buf[3] = (uint8_t)n;
+			buf[6] = buf[7] = 0;
+			buf[9] = 6;
+			buf[33] = 0x10;
+		}
+		gro_packet(&g, buf, n);
+		if (w.n > MAXSEG - 10) {
+			gro_flush(&g);
+			written_free(&w);
+		}
+	}
+	gro_flush(&g);
+	written_free(&w);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -263,6 +414,9 @@ main(void)
 	tcase_add_test(tc, t_tso6);
 	tcase_add_test(tc, t_csum_only);
 	tcase_add_test(tc, t_hostile);
+	tcase_add_test(tc, t_gro);
+	tcase_add_test(tc, t_gro_order);
+	tcase_add_test(tc, t_gro_hostile);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);
