@@ -1,0 +1,285 @@
+#!/bin/sh
+# hamd against wireguard-go, the interop oracle nobody here wrote.
+#
+# Namespace A runs hamd, namespace B runs wireguard-go configured with wg;
+# a veth joins them.  Four cases, each with fresh keys, namespaces and
+# daemons: hamd initiates (wireguard-go has no endpoint for it), then
+# wireguard-go initiates (hamd has none), each without and with a
+# preshared key.  Each case pings both ways over IPv4 and IPv6, reads
+# wg's view of the handshake and transfer counters, runs iperf3 both ways
+# and has tshark dissect the outer UDP traffic captured on B: the
+# handshake must start on the expected side, its mac1 must match the
+# receiver's key in tshark's own implementation, and nothing may be
+# malformed.  Speeds are reported, never asserted.
+. "$(dirname "$0")/lib.sh"
+require_root
+for c in wireguard-go wg; do
+	command -v "$c" >/dev/null || skip "$c not installed"
+done
+mktmp
+
+# wireguard-go keeps its UAPI socket in /var/run/wireguard, which every
+# namespace shares: each run uses interface names of its own, and the
+# trap below kills wireguard-go by PID and removes the sockets it left
+# before lib.sh's cleanup runs.
+# The directory itself stays: other tests' wireguard-go may be using it.
+WG_RUNDIR=/var/run/wireguard
+WG_PIDS=""
+WG_SOCKS=""
+interop_cleanup() {
+	rc=$?
+	set +e
+	for p in $WG_PIDS; do kill -KILL "$p" 2>/dev/null; done
+	for p in $WG_PIDS; do wait "$p" 2>/dev/null; done
+	for s in $WG_SOCKS; do rm -f "$s"; done
+	(exit $rc)
+	cleanup
+}
+trap interop_cleanup EXIT
+
+HAS_TSHARK=
+command -v tshark >/dev/null && HAS_TSHARK=yes
+HAS_IPERF=
+command -v iperf3 >/dev/null && HAS_IPERF=yes
+# Both are part of the test: missing, they fail it rather than vanish.
+[ -n "$HAS_TSHARK" ] || not_ok "tshark installed (capture checks left out)"
+[ -n "$HAS_IPERF" ] || not_ok "iperf3 installed (throughput runs left out)"
+
+PORT_A=51820		# hamd
+PORT_B=51821		# wireguard-go
+OUT_A=192.168.242.1
+OUT_B=192.168.242.2
+
+# --- helpers ----------------------------------------------------------------
+
+sock_ready() { [ -S "$1" ]; }
+listening() { ip netns exec "$1" ss -ltn | grep -q ":$2 "; }
+file_has() { grep -q -- "$2" "$1" 2>/dev/null; }
+
+# wg_field NS IF WHAT KEY: the values wg show prints for peer KEY
+wg_field() {
+	ip netns exec "$1" wg show "$2" "$3" 2>/dev/null |
+	    awk -v k="$4" '$1 == k { $1 = ""; sub(/^ /, ""); print }'
+}
+captured() {	# captured FILE: a WireGuard data message is in the capture
+	tshark -n -r "$1" -d "udp.port==$PORT_B,wg" -Y "wg.type == 4" \
+	    2>/dev/null | grep -q .
+}
+
+# iperf NS_SERVER ADDR NS_CLIENT [-R]: one 2 s run; prints the receiver line
+iperf() {
+	ip netns exec "$1" iperf3 -s -1 -B "$2" >/dev/null 2>&1 &
+	track_pid $!
+	wait_for 5 listening "$1" 5201
+	ip netns exec "$3" iperf3 -c "$2" -t 2 -f m ${4:+"$4"} 2>&1 |
+	    grep receiver | sed 's/.*sec *[0-9.]* [KMG]*Bytes *//; s/ *receiver//'
+}
+
+# --- one case ---------------------------------------------------------------
+
+# run_case N hamd|wg yes|no: fresh namespaces, keys and daemons; INIT
+# is the side that knows the other's endpoint and starts the handshake.
+run_case() {
+	n=$1; init=$2; usepsk=$3
+	if [ "$usepsk" = yes ]; then what="$init initiates, PSK"; else what="$init initiates"; fi
+	A="hamd-ia$n-$$"; B="hamd-ib$n-$$"
+	WGIF=$(printf 'wg%sc%s' "$$" "$n" | cut -c1-15)
+	WGSOCK="$WG_RUNDIR/$WGIF.sock"
+	D="$T_TMP/c$n"
+	log "case $n: $what (wireguard-go interface $WGIF)"
+	t_start=$(date +%s)
+
+	netns_add "$A"; netns_add "$B"
+	link_pair "$A" "$B" "$OUT_A/24" "$OUT_B/24"
+	mkdir -p "$D/a" "$D/b"
+	chmod 755 "$D" "$D/a" "$D/b"
+	mkdir -m 700 "$D/a/state"
+	"$HAMCTL" genkey "$D/a/state/private.key"
+	KA=$(pubkey_of "$D/a")
+	(umask 077; wg genkey > "$D/b/private.key"; wg genpsk > "$D/psk")
+	KB=$(wg pubkey < "$D/b/private.key")
+
+	# The capture starts before either daemon, so it sees the handshake.
+	TS_PID=
+	if [ -n "$HAS_TSHARK" ]; then
+		ip netns exec "$B" tshark -n -i eth0 -f "udp port $PORT_B" \
+		    -w "$D/cap.pcapng" >"$D/tshark.log" 2>&1 &
+		TS_PID=$!
+		track_pid "$TS_PID"
+		wait_for 10 file_has "$D/tshark.log" "Capture started" ||
+		    log "tshark did not report capturing: $(cat "$D/tshark.log")"
+	fi
+
+	# hamd in A
+	psk_a=""; psk_b=""
+	if [ "$usepsk" = yes ]; then
+		psk_a="preshared-key \"$D/psk\""
+		psk_b="preshared-key $D/psk"
+	fi
+	ep_a=""; ep_b=""
+	if [ "$init" = hamd ]; then
+		ep_a="endpoint \"$OUT_B:$PORT_B\""
+	else
+		ep_b="endpoint $OUT_A:$PORT_A"
+	fi
+	write_conf "$D/a" 'address 10.242.0.1/24' 'address fd77:242::1/64' \
+	    "listen-port $PORT_A" \
+	    'peer "wggo" {' "public-key \"$KB\"" "$psk_a" "$ep_a" \
+	    'allowed-ips 10.242.0.2/32, fd77:242::2/128' '}'
+	start_hamd "$A" "$D/a"
+	PA=$HAMD_PID
+	if ! wait_for 10 hamd_ready "$D/a"; then
+		cat "$D/a/hamd.log"
+		not_ok "case $n: hamd starts"
+		return
+	fi
+	hamctl_in "$D/a" log verbose >/dev/null
+
+	# wireguard-go in B
+	ip netns exec "$B" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 \
+	    LOG_LEVEL=verbose wireguard-go -f "$WGIF" >"$D/wg-go.log" 2>&1 &
+	PW=$!
+	track_pid "$PW"
+	WG_PIDS="$WG_PIDS $PW"
+	WG_SOCKS="$WG_SOCKS $WGSOCK"
+	if ! wait_for 10 sock_ready "$WGSOCK"; then
+		cat "$D/wg-go.log"
+		not_ok "case $n: wireguard-go starts"
+		return
+	fi
+	# shellcheck disable=SC2086 # $psk_b and $ep_b are words for wg
+	if ! ip netns exec "$B" wg set "$WGIF" private-key "$D/b/private.key" \
+	    listen-port "$PORT_B" peer "$KA" $psk_b $ep_b \
+	    allowed-ips 10.242.0.1/32,fd77:242::1/128; then
+		not_ok "case $n: wg set configures wireguard-go"
+		return
+	fi
+	ip -n "$B" addr add 10.242.0.2/24 dev "$WGIF"
+	ip -n "$B" addr add fd77:242::2/64 dev "$WGIF" nodad
+	ip -n "$B" link set "$WGIF" up
+	ok "case $n: hamd and wireguard-go start"
+
+	# Pings: the initiator's side speaks first.
+	if [ "$init" = hamd ]; then
+		first=$A; dst1=10.242.0.2; second=$B; dst2=10.242.0.1
+	else
+		first=$B; dst1=10.242.0.1; second=$A; dst2=10.242.0.2
+	fi
+	t0=$(now_ms)
+	if wait_for 10 pings "$first" "$dst1"; then
+		ok "case $n: IPv4 ping from the $init side ($(( $(now_ms) - t0 )) ms to the first answer)"
+	else
+		not_ok "case $n: IPv4 ping from the $init side"
+		tail -n 30 "$D/a/hamd.log" "$D/wg-go.log"
+	fi
+	check "case $n: IPv4 ping from the other side" pings "$second" "$dst2"
+	check "case $n: IPv6 ping hamd -> wireguard-go" \
+	    wait_for 5 pings "$A" fd77:242::2
+	check "case $n: IPv6 ping wireguard-go -> hamd" \
+	    wait_for 5 pings "$B" fd77:242::1
+	check "case $n: 1400-byte ping with DF set both ways" \
+	    sh -c "ip netns exec $A ping -n -q -c 1 -W 2 -M do -s 1372 10.242.0.2 >/dev/null &&
+	    ip netns exec $B ping -n -q -c 1 -W 2 -M do -s 1372 10.242.0.1 >/dev/null"
+
+	hs=$(wg_field "$B" "$WGIF" latest-handshakes "$KA")
+	check "case $n: wg shows a handshake with hamd's key, made in this case (at ${hs:-none})" \
+	    [ "${hs:-0}" -ge "$t_start" ]
+
+	# The capture ends before iperf3: it needs the handshake and some
+	# data, not a few hundred megabytes.  dumpcap drops what it has not
+	# yet written when told to stop, so first wait for the file to show
+	# data messages.
+	if [ -n "$TS_PID" ]; then
+		wait_for 10 captured "$D/cap.pcapng" ||
+		    log "no data message in the capture yet"
+		kill -INT "$TS_PID"
+		wait_for 10 dead "$TS_PID" || kill -KILL "$TS_PID"
+		wait "$TS_PID" 2>/dev/null
+		check_capture "$n" "$init" "$D/cap.pcapng"
+	fi
+
+	if [ -n "$HAS_IPERF" ]; then
+		out=$(iperf "$B" 10.242.0.2 "$A")
+		check "case $n: iperf3 hamd -> wireguard-go: ${out:-failed}" \
+		    contains "$out" "Mbits/sec"
+		out=$(iperf "$B" 10.242.0.2 "$A" -R)
+		check "case $n: iperf3 wireguard-go -> hamd: ${out:-failed}" \
+		    contains "$out" "Mbits/sec"
+	fi
+
+	tr=$(wg_field "$B" "$WGIF" transfer "$KA")
+	rx=${tr%% *}; tx=${tr##* }
+	check "case $n: wg counts bytes both ways (received $rx, sent $tx)" \
+	    sh -c "[ '${rx:-0}' -gt 0 ] && [ '${tx:-0}' -gt 0 ]"
+	if [ "$init" = hamd ]; then
+		check "case $n: hamd logged its handshake as the initiator" \
+		    grep -q 'peer wggo: handshake complete (initiator)' "$D/a/hamd.log"
+	else
+		check "case $n: hamd logged its handshake as the responder" \
+		    grep -q 'peer wggo: handshake response sent' "$D/a/hamd.log"
+	fi
+
+	# Teardown: every process by PID, the socket, the namespaces.
+	stop_hamd "$PA"
+	kill -TERM "$PW" 2>/dev/null
+	wait_for 5 dead "$PW" || kill -KILL "$PW" 2>/dev/null
+	wait "$PW" 2>/dev/null
+	check "case $n: both daemons stop cleanly" all_dead "$PA" "$PW"
+	rm -f "$WGSOCK"
+	for ns in "$A" "$B"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns delete "$ns"
+	done
+}
+
+# ts_read FILE tshark-args...: read a capture with B's port decoded as
+# WireGuard and both public keys known, so that tshark checks each mac1
+ts_read() {
+	f=$1; shift
+	tshark -n -r "$f" -d "udp.port==$PORT_B,wg" \
+	    -o "uat:wg_keys:\"Public\",\"$KA\"" \
+	    -o "uat:wg_keys:\"Public\",\"$KB\"" "$@"
+}
+
+# check_capture N INIT FILE: tshark's reading of the outer traffic
+check_capture() {
+	if [ ! -s "$3" ]; then
+		not_ok "case $1: tshark captured the outer traffic"
+		return
+	fi
+	msgs=$(ts_read "$3" -Y wg -T fields \
+	    -e ip.src -e wg.type -e wg.receiver_pubkey 2>/dev/null)
+	printf '%s\n' "$msgs" > "$3.txt"
+	for t in "1:handshake initiation" "2:handshake response" \
+	    "4:transport data message"; do
+		check "case $1: tshark dissects a ${t#*:} (type ${t%%:*})" \
+		    sh -c "awk -F'\t' '\$2 == ${t%%:*}' '$3.txt' | grep -q ."
+	done
+	if [ "$2" = hamd ]; then want=$OUT_A; else want=$OUT_B; fi
+	src=$(awk -F'\t' '$2 == 1 { print $1; exit }' "$3.txt")
+	ninit=$(awk -F'\t' '$2 == 1' "$3.txt" | wc -l)
+	check "case $1: the first initiation comes from the $2 side ($src, $ninit in all)" \
+	    [ "$src" = "$want" ]
+	# tshark checks each mac1 against the public keys it was given: its
+	# own reading of whom every handshake message is for.
+	nmac=$(awk -F'\t' -v a="$OUT_A" -v ka="$KA" -v kb="$KB" '
+	    $2 == 1 || $2 == 2 { n++; if ($3 != ($1 == a ? kb : ka)) bad++ }
+	    END { print (n > 0 && bad == 0) ? n : -(bad + 0) }' "$3.txt")
+	check "case $1: tshark's mac1 check names the right receiver in every handshake message ($nmac)" \
+	    [ "$nmac" -gt 0 ]
+	if bad=$(ts_read "$3" \
+	    -Y '_ws.malformed || _ws.expert.severity >= error' 2>"$3.err"); then
+		check "case $1: tshark finds nothing malformed and no error${bad:+: $bad}" \
+		    [ -z "$bad" ]
+	else
+		not_ok "case $1: tshark reads the capture: $(grep -v dangerous "$3.err")"
+	fi
+}
+
+run_case 1 hamd no
+run_case 2 wg no
+run_case 3 hamd yes
+run_case 4 wg yes
+finish
