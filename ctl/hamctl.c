@@ -464,6 +464,7 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 	struct imsg		 imsg;
 	struct ctl_peer		 p;
 	struct ctl_peers_end	 end;
+	struct engine_stats	 es;
 	struct ctl_result	 res;
 	struct json		 j;
 	size_t			 i;
@@ -518,8 +519,25 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	ctl_disconnect(ctx);
+	/* The engine's side: what never reached tun. */
+	if (ctl_call(ctx, IMSG_CTL_ENGINE, NULL, 0, IMSG_CTL_ENGINE_REPLY, &es,
+	    sizeof(es), &res) != IMSG_CTL_ENGINE_REPLY)
+		return 1;
 	if (ctx->json) {
 		json_array_end(&j);
+		json_object_begin(&j, "engine");
+		json_int(&j, "rx_datagrams", (int64_t)es.rx_datagrams);
+		json_int(&j, "rx_bytes", (int64_t)es.rx_bytes);
+		json_int(&j, "rx_malformed", (int64_t)es.rx_malformed);
+		json_int(&j, "rx_truncated", (int64_t)es.rx_truncated);
+		json_int(&j, "tx_datagrams", (int64_t)es.tx_datagrams);
+		json_int(&j, "tx_bytes", (int64_t)es.tx_bytes);
+		json_int(&j, "tx_errors", (int64_t)es.tx_errors);
+		json_int(&j, "tx_dropped", (int64_t)es.tx_dropped);
+		json_int(&j, "tx_unknown_peer", (int64_t)es.tx_unknown_peer);
+		json_int(&j, "tx_gso_trains", (int64_t)es.tx_gso_trains);
+		json_int(&j, "rx_gro_trains", (int64_t)es.rx_gro_trains);
+		json_object_end(&j);
 		json_object_begin(&j, "unattributed_drops");
 		for (i = 0; i < NDROP_REASONS; i++)
 			json_int(&j, wg_result_str(drop_reasons[i]),
@@ -540,6 +558,14 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 	printf(" unknown_peer %llu; cookie replies sent %llu\n",
 	    (unsigned long long)end.unknown_peer,
 	    (unsigned long long)end.cookies_sent);
+	printf("engine: %llu datagrams received (%llu malformed, %llu too "
+	    "large), %llu sent (%llu refused, %llu dropped)\n",
+	    (unsigned long long)es.rx_datagrams,
+	    (unsigned long long)es.rx_malformed,
+	    (unsigned long long)es.rx_truncated,
+	    (unsigned long long)es.tx_datagrams,
+	    (unsigned long long)es.tx_errors,
+	    (unsigned long long)es.tx_dropped);
 	return 0;
 }
 

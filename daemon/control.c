@@ -57,6 +57,7 @@ static const struct ctl_request ctl_requests[] = {
 	{ IMSG_CTL_LOG_VERBOSE, "log", NEED_ADMIN, sizeof(int32_t),
 	    PROC_PARENT },
 	{ IMSG_CTL_PEERS, "peers", NEED_READ, 0, HAMD_PROC_TUN },
+	{ IMSG_CTL_ENGINE, "engine", NEED_READ, 0, HAMD_PROC_ENGINE },
 };
 
 static struct control	 ctl;
@@ -298,15 +299,16 @@ control_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
-/* Replies from tun go to the client that asked, if it is still there. */
+/* Replies from tun and engine go to the client that asked, if still there. */
 static void
-control_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
+control_dispatch_reply(struct privsep *ps, int from, struct imsg *imsg)
 {
 	struct ctl_conn	*c;
 
 	switch (imsg->hdr.type) {
 	case IMSG_CTL_PEER:
 	case IMSG_CTL_PEERS_END:
+	case IMSG_CTL_ENGINE_REPLY:
 		if ((c = control_conn_find(imsg->hdr.peerid)) == NULL)
 			break;
 		(void)imsgev_compose(&c->iev, imsg->hdr.type, 0, -1,
@@ -315,13 +317,6 @@ control_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
-}
-
-static void
-control_dispatch_child(struct privsep *ps, int from, struct imsg *imsg)
-{
-	fatalx("%s: unexpected message %u from %s", __func__, imsg->hdr.type,
-	    ps->procs[from].name);
 }
 
 void
@@ -334,7 +329,7 @@ control_run(struct privsep *ps)
 
 	proc_child_setup(ps);
 	ps->dispatch[PROC_PARENT] = control_dispatch_parent;
-	ps->dispatch[HAMD_PROC_ENGINE] = control_dispatch_child;
-	ps->dispatch[HAMD_PROC_TUN] = control_dispatch_tun;
+	ps->dispatch[HAMD_PROC_ENGINE] = control_dispatch_reply;
+	ps->dispatch[HAMD_PROC_TUN] = control_dispatch_reply;
 	proc_child_loop(ps, &policy_control);
 }

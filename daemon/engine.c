@@ -124,25 +124,6 @@ struct engine_peer {
 	struct engine_peer_stats stats;
 };
 
-/* Global counters; rx_datagrams counts everything read, drops included. */
-struct engine_stats {
-	uint64_t		 rx_datagrams;
-	uint64_t		 rx_bytes;
-	uint64_t		 rx_malformed;	/* not a WireGuard message */
-	uint64_t		 rx_truncated;	/* larger than our buffers */
-	uint64_t		 rx_errors;	/* recvmmsg failed */
-	uint64_t		 rx_paused;	/* reads stopped: tun behind */
-	uint64_t		 rx_gro_trains;	/* buffers holding >1 datagram */
-	uint64_t		 tx_datagrams;
-	uint64_t		 tx_bytes;
-	uint64_t		 tx_errors;	/* datagrams refused */
-	uint64_t		 tx_dropped;	/* socket buffer full */
-	uint64_t		 tx_gso_trains;	/* sent with UDP_SEGMENT */
-	uint64_t		 tx_gso_fallback; /* trains resent one by one */
-	uint64_t		 tx_no_socket;	/* no socket for the family */
-	uint64_t		 tx_unknown_peer; /* id not configured */
-};
-
 struct ratelimit {
 	time_t			 last;
 	int			 logged;	/* last is valid */
@@ -970,7 +951,15 @@ engine_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 static void
 engine_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 {
-	fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_ENGINE:
+		/* Counters only: the engine has nothing else worth showing. */
+		proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_ENGINE_REPLY,
+		    imsg->hdr.peerid, -1, &env->stats, sizeof(env->stats));
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
 }
 
 /*

@@ -59,6 +59,8 @@ enum imsg_type {
 	IMSG_CTL_PEERS,			/* request (struct ctl_cred on the way in) */
 	IMSG_CTL_PEER,			/* struct ctl_peer, one per peer */
 	IMSG_CTL_PEERS_END,		/* struct ctl_peers_end, ends the reply */
+	IMSG_CTL_ENGINE,		/* request, answered by the engine */
+	IMSG_CTL_ENGINE_REPLY,		/* struct engine_stats */
 
 	IMSG_MAX_TYPE
 };
@@ -162,6 +164,25 @@ struct ctl_peers_end {
 	uint64_t		drops[WG_RESULT_MAX];
 	uint64_t		unknown_peer;	/* initiations from unknown keys */
 	uint64_t		cookies_sent;
+};
+
+/* The engine's counters; rx_datagrams counts everything read. */
+struct engine_stats {
+	uint64_t		 rx_datagrams;
+	uint64_t		 rx_bytes;
+	uint64_t		 rx_malformed;	/* not a WireGuard message */
+	uint64_t		 rx_truncated;	/* larger than our buffers */
+	uint64_t		 rx_errors;	/* recvmmsg failed */
+	uint64_t		 rx_paused;	/* reads stopped: tun behind */
+	uint64_t		 rx_gro_trains;	/* buffers holding >1 datagram */
+	uint64_t		 tx_datagrams;
+	uint64_t		 tx_bytes;
+	uint64_t		 tx_errors;	/* datagrams refused */
+	uint64_t		 tx_dropped;	/* socket buffer full */
+	uint64_t		 tx_gso_trains;	/* sent with UDP_SEGMENT */
+	uint64_t		 tx_gso_fallback; /* trains resent one by one */
+	uint64_t		 tx_no_socket;	/* no socket for the family */
+	uint64_t		 tx_unknown_peer; /* id not configured */
 };
 
 /* Entry points of the children, one file each. */

@@ -63,6 +63,10 @@ const struct msg_rule hamd_msg_rules[IMSG_MAX_TYPE] = {
 	    EXACT(sizeof(struct ctl_peer)), MSG_FD_NONE, 0 },
 	[IMSG_CTL_PEERS_END] = { "ctl-peers-end", T, C,
 	    EXACT(sizeof(struct ctl_peers_end)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_ENGINE] = { "ctl-engine", C, E,
+	    EXACT(sizeof(struct ctl_cred)), MSG_FD_NONE, 0 },
+	[IMSG_CTL_ENGINE_REPLY] = { "ctl-engine-reply", E, C,
+	    EXACT(sizeof(struct engine_stats)), MSG_FD_NONE, 0 },
 };
 
 const struct proc_desc hamd_procs[PROC_MAX] = {
