@@ -545,6 +545,8 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 		json_int(&j, "unknown_peer", (int64_t)end.unknown_peer);
 		json_object_end(&j);
 		json_int(&j, "cookie_replies_sent", (int64_t)end.cookies_sent);
+		json_int(&j, "handshakes_ratelimited",
+		    (int64_t)end.ratelimited);
 		json_object_end(&j);
 		json_end(&j);
 		return 0;
@@ -555,9 +557,10 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < NDROP_REASONS; i++)
 		printf(" %s %llu,", wg_result_str(drop_reasons[i]),
 		    (unsigned long long)end.drops[drop_reasons[i]]);
-	printf(" unknown_peer %llu; cookie replies sent %llu\n",
-	    (unsigned long long)end.unknown_peer,
-	    (unsigned long long)end.cookies_sent);
+	printf(" unknown_peer %llu; cookie replies sent %llu; handshakes over "
+	    "a source's rate %llu\n", (unsigned long long)end.unknown_peer,
+	    (unsigned long long)end.cookies_sent,
+	    (unsigned long long)end.ratelimited);
 	printf("engine: %llu datagrams received (%llu malformed, %llu too "
 	    "large), %llu sent (%llu refused, %llu dropped)\n",
 	    (unsigned long long)es.rx_datagrams,

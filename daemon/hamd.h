@@ -164,6 +164,7 @@ struct ctl_peers_end {
 	uint64_t		drops[WG_RESULT_MAX];
 	uint64_t		unknown_peer;	/* initiations from unknown keys */
 	uint64_t		cookies_sent;
+	uint64_t		ratelimited;	/* handshakes over a source's share */
 };
 
 /* The engine's counters; rx_datagrams counts everything read. */

@@ -336,6 +336,7 @@ tun_reply_peers(struct privsep *ps, uint32_t client)
 	memcpy(end.drops, tp.dev->drops, sizeof(end.drops));
 	end.unknown_peer = tp.dev->unknown_peer;
 	end.cookies_sent = tp.dev->cookies_sent;
+	end.ratelimited = tp.dev->ratelimited;
 	proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_PEERS_END, client, -1,
 	    &end, sizeof(end));
 }

@@ -29,6 +29,10 @@
 #define UNDER_LOAD_PER_SEC	200
 /* Retransmissions get up to this much random delay, as in Linux. */
 #define JITTER_NS		(UINT64_C(333) * 1000000)
+/* Under load a source may send this many handshake messages a second. */
+#define RL_PER_SEC		20
+#define RL_BURST		5
+#define RL_COST			(WG_NSEC_PER_SEC / RL_PER_SEC)
 /* Keys are wiped this long after the last handshake. */
 #define ZERO_KEYS_AFTER		WG_NSEC(REJECT_AFTER_TIME * 3)
 
@@ -263,6 +267,7 @@ wg_dev_new(const struct wg_io *io, size_t mtu)
 	d->io = *io;
 	d->mtu = mtu;
 	d->rekey_after = WG_NSEC(REKEY_AFTER_TIME);
+	randombytes_buf(d->rl_key, sizeof(d->rl_key));
 	wg_protocol_init(&d->proto);
 	if ((d->aips = allowedips_new(WG_MAX_PEERS * 64)) == NULL) {
 		sodium_free(d);
@@ -606,6 +611,39 @@ under_load(struct wg_dev *d, uint64_t now)
 }
 
 /*
+ * A token bucket per source address (not port: one host, one budget).
+ * Sources hash to slots with a secret key, so a flood cannot aim at
+ * someone else's slot; a collision only shares a budget.
+ */
+static int
+ratelimit_allow(struct wg_dev *d, const struct pkt_addr *src, uint64_t now)
+{
+	struct wg_rl_slot	*s;
+	uint8_t			 h[crypto_shorthash_BYTES];
+	size_t			 n = src->af == AF_INET ? 4 : 16;
+	uint64_t		 t;
+
+	(void)crypto_shorthash(h, src->addr, n, d->rl_key);
+	s = &d->rl[(h[0] | (unsigned int)h[1] << 8) % WG_RL_SLOTS];
+	if (s->af != src->af || memcmp(s->addr, src->addr, n) != 0) {
+		s->af = src->af;
+		memcpy(s->addr, src->addr, n);
+		s->last = now;
+		s->tokens = RL_COST * RL_BURST;
+	}
+	t = s->tokens + (now - s->last);
+	if (t > RL_COST * RL_BURST)
+		t = RL_COST * RL_BURST;
+	s->last = now;
+	if (t < RL_COST) {
+		s->tokens = t;
+		return 0;
+	}
+	s->tokens = t - RL_COST;
+	return 1;
+}
+
+/*
  * mac1 (always) and mac2 (under load).  0: go on; 1: answered with a
  * cookie or dropped, stop here.
  */
@@ -623,6 +661,11 @@ check_macs(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 	    &mac2_ok);
 	if (r != WG_OK) {
 		d->drops[r]++;
+		return 1;
+	}
+	/* Under load even a good source gets only its share of our time. */
+	if (load && !ratelimit_allow(d, src, now)) {
+		d->ratelimited++;
 		return 1;
 	}
 	if (!load || mac2_ok)

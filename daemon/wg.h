@@ -119,6 +119,15 @@ struct wg_io {
 			    const struct pkt_addr *);
 };
 
+/* Per-source token buckets for handshake messages under load. */
+#define WG_RL_SLOTS		4096
+struct wg_rl_slot {
+	uint8_t			 addr[16];
+	uint8_t			 af;
+	uint64_t		 last;		/* ns */
+	uint64_t		 tokens;	/* ns of credit */
+};
+
 struct wg_dev {
 	struct noise_protocol	 proto;
 	struct noise_static	 self;
@@ -143,6 +152,9 @@ struct wg_dev {
 	uint64_t		 drops[WG_RESULT_MAX];	/* unattributed */
 	uint64_t		 unknown_peer;		/* initiations */
 	uint64_t		 cookies_sent;
+	uint64_t		 ratelimited;	/* handshakes over the source limit */
+	uint8_t			 rl_key[16];	/* hashes sources to slots */
+	struct wg_rl_slot	 rl[WG_RL_SLOTS];
 
 	uint8_t			 buf[WG_DATA_MAX_LEN + 64];	/* rx/tx scratch */
 };

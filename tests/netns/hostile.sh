@@ -60,6 +60,7 @@ for k, v in p["drops"].items(): print("peer.%s %d" % (k, v))
 for k, v in j["unattributed_drops"].items(): print("un.%s %d" % (k, v))
 print("engine.rx_malformed %d" % j["engine"]["rx_malformed"])
 print("cookies %d" % j["cookie_replies_sent"])
+print("ratelimited %d" % j["handshakes_ratelimited"])
 print("handshakes %d" % p["handshakes"])
 print("endpoint %s" % p.get("endpoint", "none"))' | sort
 }
@@ -136,7 +137,8 @@ scenario bad-source "peer.allowed_ips+1" 1
 # --- flood: cookies under load, and the cookie works ---------------------
 # Junk initiations with a valid mac1 from HOSTILE: hamd does Diffie-
 # Hellman (and counts un.bad_mac) until more than 200 a second put it
-# under load; from then on it answers with cookie replies only.
+# under load; from then on it answers with cookie replies only, and only
+# as many as the source's rate allows (20 a second, 5 at once).
 before=$(stats)
 out=$(wgpeer -n 500 flood 2>&1); rc=$?
 check "flood: $out" [ "$rc" = 0 ]
@@ -144,14 +146,17 @@ got=$(printf '%s\n' "$out" | sed -n 's/.*cookies=\([0-9]*\).*/\1/p')
 aftr=$(stats)
 dc=$(( $(stat_of "$aftr" cookies) - $(stat_of "$before" cookies) ))
 db=$(( $(stat_of "$aftr" un.bad_mac) - $(stat_of "$before" un.bad_mac) ))
+dr=$(( $(stat_of "$aftr" ratelimited) - $(stat_of "$before" ratelimited) ))
 check "flood: hamd counted every cookie reply the tool got and the probe's ($dc >= ${got:-?} + 1)" \
     [ "$dc" -ge $(( ${got:-0} + 1 )) ]
-# Every junk initiation got either a Diffie-Hellman or a cookie, never both.
-dh_bounded() { [ "$db" -lt 500 ] && [ $((db + dc)) -le 501 ]; }
-check "flood: Diffie-Hellman only until under load ($db junk initiations opened, $dc cookies)" \
+# Every junk initiation got a Diffie-Hellman, a cookie or the rate
+# limit, never two of them.
+dh_bounded() { [ "$db" -lt 500 ] && [ $((db + dc + dr)) -le 502 ]; }
+check "flood: Diffie-Hellman only until under load ($db opened, $dc cookies, $dr over the source's rate)" \
     dh_bounded
-check "flood: nothing else counted ($(changes "$before" "$aftr" cookies un.bad_mac))" \
-    [ -z "$(changes "$before" "$aftr" cookies un.bad_mac)" ]
+check "flood: the per-source rate limit held back most ($dr)" [ "$dr" -gt 100 ]
+check "flood: nothing else counted ($(changes "$before" "$aftr" cookies un.bad_mac ratelimited))" \
+    [ -z "$(changes "$before" "$aftr" cookies un.bad_mac ratelimited)" ]
 check "flood: endpoint still $MAIN" [ "$(stat_of "$aftr" endpoint)" = "$MAIN" ]
 check "flood: hamd still runs" alive "$HAMD_PID"
 hs=$(wgpeer handshake 2>&1)
