@@ -110,6 +110,17 @@ check "A follows B to its new address" wait_for 5 pings "$A" 10.241.0.2
 check "A logged the new endpoint" \
     grep -q 'endpoint 192.168.241.7:51821' "$T_TMP/a/hamd.log"
 
+# --- roaming: B comes back on another port ---------------------------------
+stop_hamd "$PB"
+sed -i 's/^listen-port 51821$/listen-port 51822/' "$T_TMP/b/hamd.conf"
+start_hamd "$B" "$T_TMP/b"
+PB=$HAMD_PID
+check "B restarts on port 51822" wait_for 10 hamd_ready "$T_TMP/b"
+check "B reaches A from its new port" wait_for 10 pings "$B" 10.241.0.1
+check "A follows B to its new port" wait_for 5 pings "$A" 10.241.0.2
+check "A logged the new endpoint and port" \
+    grep -q 'endpoint 192.168.241.7:51822' "$T_TMP/a/hamd.log"
+
 stop_hamd "$PA"
 stop_hamd "$PB"
 check "both nodes stop cleanly" all_dead "$PA" "$PB"
