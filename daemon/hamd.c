@@ -275,6 +275,7 @@ parent_reload(struct parent *p, char *msg, size_t msglen)
 {
 	struct hamd_config	*nconf;
 	struct conf_control	 cc;
+	char			 err[512];
 
 	log_info("reloading configuration from %s", p->conffile);
 	if ((nconf = parse_config(p->conffile, p->opt_socket)) == NULL) {
@@ -286,6 +287,13 @@ parent_reload(struct parent *p, char *msg, size_t msglen)
 		config_free(nconf);
 		(void)snprintf(msg, msglen, "admin-group of %s does not "
 		    "exist; the running configuration is kept", p->conffile);
+		return EINVAL;
+	}
+	if (netconf_check_psks(nconf, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s", err);
+		config_free(nconf);
+		(void)snprintf(msg, msglen, "%.120s; the running configuration "
+		    "is kept (details in the log)", err);
 		return EINVAL;
 	}
 	reload_keep_fixed(p->conf, nconf);
@@ -628,6 +636,8 @@ main(int argc, char *argv[])
 	if (sandbox_check_chroot(p.conf->chroot_dir, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	p.opt_verbose = verbose;
+	if (netconf_check_psks(p.conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	node_key_load(p.conf, priv);
 	p.ctl_sock = ctl_socket_open(&p, p.conf->socket_path);
 	if (netconf_setup(&p.net, p.conf, err, sizeof(err)) == -1) {

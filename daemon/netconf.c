@@ -270,6 +270,25 @@ resolve_endpoint(const char *host, uint16_t port, struct pkt_addr *out)
 	return out->af != 0 ? 0 : -1;
 }
 
+int
+netconf_check_psks(const struct hamd_config *conf, char *err, size_t len)
+{
+	const struct conf_peer	*cp;
+	uint8_t			 psk[KEY_LEN];
+	char			 e[512];
+
+	TAILQ_FOREACH(cp, &conf->peers, entry) {
+		if (!cp->has_psk)
+			continue;
+		if (key_file_read(cp->psk_file, psk, e, sizeof(e)) == -1) {
+			(void)snprintf(err, len, "peer %s: %s", cp->name, e);
+			return -1;
+		}
+		sodium_memzero(psk, sizeof(psk));
+	}
+	return 0;
+}
+
 /* Send the peers: keys and allowed IPs to tun, endpoints to engine. */
 void
 netconf_send_peers(struct netconf *nc, struct privsep *ps,
@@ -289,9 +308,12 @@ netconf_send_peers(struct netconf *nc, struct privsep *ps,
 		(void)snprintf(tp->name, sizeof(tp->name), "%s", cp->name);
 		memcpy(tp->pubkey, cp->pubkey, KEY_LEN);
 		if (cp->has_psk) {
+			/* Checked before the configuration was accepted. */
 			if (key_file_read(cp->psk_file, tp->psk, err,
-			    sizeof(err)) == -1)
-				fatalx("peer %s: %s", cp->name, err);
+			    sizeof(err)) == -1) {
+				log_warnx("peer %s left out: %s", cp->name, err);
+				continue;
+			}
 			tp->has_psk = 1;
 		}
 		tp->keepalive = cp->keepalive;

@@ -35,6 +35,11 @@ int	netconf_setup(struct netconf *, const struct hamd_config *,
 /* Hand the TUN fd to tun and the sockets to engine. */
 void	netconf_send_devices(struct netconf *, struct privsep *,
 	    const struct hamd_config *);
+/*
+ * Read every preshared key file once, so that a missing or unsafe file
+ * refuses the configuration (at start or reload) instead of a peer.
+ */
+int	netconf_check_psks(const struct hamd_config *, char *err, size_t len);
 /* Send every peer (tun: keys, engine: endpoints), then the end marks. */
 void	netconf_send_peers(struct netconf *, struct privsep *,
 	    const struct hamd_config *);

@@ -143,6 +143,9 @@ hostile "unknown request type" closed msg 9999 0
 hostile "internal message type" closed msg privkey 32
 hostile "status with a payload" closed msg status 4
 hostile "log with a short payload" closed msg log 2
+hostile "peers with a payload" closed msg peers 8
+hostile "engine counters with a payload" closed msg engine 1
+hostile "an internal reply type from a client" closed msg 0x7fffffff 0
 hostile "request carrying an fd" closed msg status 0 fd
 printf '\001\002' > "$T_TMP/partial"
 hostile "half a header, then silence" open raw < "$T_TMP/partial"

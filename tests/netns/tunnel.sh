@@ -101,6 +101,13 @@ check "... and nothing reaches B" sh -c "! ip netns exec $A ping -n -q -c 2 -W 1
 cp "$T_TMP/a/hamd.conf.full" "$T_TMP/a/hamd.conf"
 hamctl_in "$T_TMP/a" reload >/dev/null
 check "reload with the peer again: traffic flows" wait_for 10 pings "$A" 10.241.0.2
+sed "s|$T_TMP/psk|$T_TMP/no-such-psk|" "$T_TMP/a/hamd.conf.full" > "$T_TMP/a/hamd.conf"
+out=$(hamctl_in "$T_TMP/a" reload 2>&1); rc=$?
+check "reload with a missing preshared key file is refused" [ $rc = 1 ]
+check "... saying the running configuration is kept" \
+    contains "$out" 'no-such-psk.*running configuration is kept'
+check "... and traffic goes on" pings "$A" 10.241.0.2
+cp "$T_TMP/a/hamd.conf.full" "$T_TMP/a/hamd.conf"
 
 # --- roaming: B moves to a new outer address ---------------------------------------
 ip -n "$B" addr del 192.168.241.2/24 dev eth0

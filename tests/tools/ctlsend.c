@@ -8,7 +8,8 @@
  *   ctlsend SOCKET hdr TYPE LENFIELD     a header whose length field is
  *                                        LENFIELD, nothing after it
  *
- * TYPE is status, reload, log, privkey (an internal type) or a number.
+ * TYPE is status, reload, log, peers, engine, privkey (an internal
+ * type) or a number.
  * Prints "closed" if hamd closed the connection within two seconds,
  * "reply status" or "reply result" for a reply (or its type number), or "open" if neither happened.
  */
@@ -35,6 +36,10 @@ type_of(const char *s)
 		return IMSG_CTL_RELOAD;
 	if (strcmp(s, "log") == 0)
 		return IMSG_CTL_LOG_VERBOSE;
+	if (strcmp(s, "peers") == 0)
+		return IMSG_CTL_PEERS;
+	if (strcmp(s, "engine") == 0)
+		return IMSG_CTL_ENGINE;
 	if (strcmp(s, "privkey") == 0)
 		return IMSG_TUN_PRIVKEY;
 	return (uint32_t)strtoul(s, NULL, 0);
