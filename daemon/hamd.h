@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "hubproto.h"
 #include "key.h"
 #include "pktbatch.h"
 #include "proc.h"
@@ -18,6 +19,11 @@
 #define HAMD_PROC_CONTROL	1
 #define HAMD_PROC_ENGINE	2
 #define HAMD_PROC_TUN		3
+
+/* hamhubd's processes (hub/), same framework and message enum. */
+#define HUBD_PROC_CONTROL	1
+#define HUBD_PROC_ENGINE	2
+#define HUBD_PROC_AUTHORITY	3
 
 enum imsg_type {
 	IMSG_NONE = 0,
@@ -61,6 +67,43 @@ enum imsg_type {
 	IMSG_CTL_PEERS_END,		/* struct ctl_peers_end, ends the reply */
 	IMSG_CTL_ENGINE,		/* request, answered by the engine */
 	IMSG_CTL_ENGINE_REPLY,		/* struct engine_stats */
+
+	/*
+	 * The hub channel.  hamd: engine <-> tun carry frame bodies of the
+	 * node's one TCP connection (peerid 0).  hamhubd: engine <->
+	 * authority carry them for every node connection, peerid being
+	 * the engine's connection id.
+	 */
+	IMSG_HUB_FRAME_IN,		/* engine -> tun/authority: frame body */
+	IMSG_HUB_FRAME_OUT,		/* tun/authority -> engine: frame body */
+	IMSG_HUB_CONN_OPEN,		/* engine -> tun/authority: struct hub_conn_msg */
+	IMSG_HUB_CONN_CLOSE,		/* tun/authority -> engine: close it, empty */
+	IMSG_HUB_CONN_CLOSED,		/* engine -> tun/authority: it is gone, empty */
+
+	/* hamd: the hub connection and what the hub assigns */
+	IMSG_HUB_CONNECT,		/* engine -> parent: want a socket, empty */
+	IMSG_HUB_SOCKET,		/* parent -> engine: fd (connect started) +
+					   struct hub_conn_msg (the hub) */
+	IMSG_HUB_STATE,			/* tun -> parent: struct hub_state_msg */
+	IMSG_ENGINE_PEER_DEL,		/* tun -> engine: uint32_t peer id */
+	IMSG_CTL_HUB_REQ,		/* hamctl -> control -> tun: struct ctl_hub_req */
+	IMSG_CTL_HUB_NET,		/* tun -> control: struct ctl_hub_net */
+	IMSG_CTL_HUB_MEMBER,		/* tun -> control: struct ctl_hub_member */
+
+	/* hamhubd */
+	IMSG_HUBD_LISTENER,		/* parent -> engine: fd + int32_t kind */
+	IMSG_HUBD_PRIVKEY,		/* parent -> authority: 32 bytes */
+	IMSG_HUBD_PUBKEY,		/* authority -> parent: 32 bytes */
+	IMSG_HUBD_CONF,			/* parent -> authority: struct hubd_conf_msg */
+	IMSG_CTL_HUBD_STATUS,		/* request; reply IMSG_CTL_HUBD_STATUS_REPLY */
+	IMSG_CTL_HUBD_STATUS_REPLY,	/* struct ctl_hubd_status */
+	IMSG_CTL_HUBD_NODES,		/* request; replies IMSG_CTL_HUB_MEMBER... */
+	IMSG_CTL_HUBD_NETWORKS,		/* request; replies IMSG_CTL_HUB_NET... */
+	IMSG_CTL_HUBD_BLOCK,		/* request: struct ctl_cidr */
+	IMSG_CTL_HUBD_UNBLOCK,		/* request: struct ctl_cidr */
+	IMSG_CTL_HUBD_BLOCKS,		/* request; replies IMSG_CTL_HUBD_CIDR... */
+	IMSG_CTL_HUBD_CIDR,		/* struct ctl_cidr */
+	IMSG_HUBD_ENGINE_STATS,		/* engine -> authority: struct hubd_engine_stats */
 
 	IMSG_MAX_TYPE
 };
@@ -184,6 +227,68 @@ struct engine_stats {
 	uint64_t		 tx_gso_fallback; /* trains resent one by one */
 	uint64_t		 tx_no_socket;	/* no socket for the family */
 	uint64_t		 tx_unknown_peer; /* id not configured */
+};
+
+/* A hub TCP connection: the far end, and our end. */
+struct hub_conn_msg {
+	struct pkt_addr		remote;
+	struct pkt_addr		local;
+};
+
+/* Where the node's hub session is (tun -> parent, shown by status). */
+enum hub_state {
+	HUB_STATE_NONE = 0,		/* no hub configured */
+	HUB_STATE_CONNECTING,		/* TCP connect or handshake under way */
+	HUB_STATE_ONLINE,		/* logged in */
+	HUB_STATE_REFUSED,		/* the hub refused the login */
+	HUB_STATE_MAX
+};
+struct hub_state_msg {
+	int32_t			state;		/* enum hub_state */
+	int32_t			pad;
+	int64_t			since;		/* unix seconds */
+	struct hub_login_ok	addr;		/* valid when ONLINE */
+	char			reason[HUB_TEXT_MAX];	/* why not online */
+};
+
+/* hamhubd: what the authority needs from the configuration. */
+struct hubd_conf_msg {
+	struct conf_prefix	pool4;
+	struct conf_prefix	pool6;		/* plen 0: derive a ULA /64 */
+	uint32_t		max_nodes;
+	uint32_t		login_timeout;	/* s */
+};
+
+/* An address range (hamctl hub block, unblock, blocks). */
+struct ctl_cidr {
+	struct conf_prefix	prefix;
+};
+
+struct hubd_engine_stats {
+	uint64_t		accepted;
+	uint64_t		refused;	/* over the connection limits */
+	uint64_t		closed_idle;	/* sent nothing in time */
+	uint64_t		bad_frames;	/* zero or oversized length */
+	uint64_t		rx_frames, tx_frames;
+	uint64_t		rx_bytes, tx_bytes;
+	uint32_t		open;		/* connections now */
+	uint32_t		pad;
+};
+
+struct ctl_hubd_status {
+	char			version[32];
+	int64_t			uptime;
+	char			pubkey[KEY_B64_LEN + 1];
+	uint8_t			pad[3];
+	uint32_t		nodes;		/* known */
+	uint32_t		online;
+	uint32_t		networks;
+	uint32_t		blocks;
+	struct conf_prefix	pool4;
+	struct conf_prefix	pool6;
+	struct hubd_engine_stats engine;
+	uint32_t		nprocs;
+	struct ctl_proc		procs[PROC_MAX];
 };
 
 /* Entry points of the children, one file each. */

@@ -4,7 +4,7 @@
 #   tools/deps.sh test    that, plus everything the tests use
 set -eu
 BUILD="build-essential autoconf automake libtool pkg-config bison
-libsodium-dev libevent-dev libseccomp-dev libcap-dev libb2-dev check
+libsodium-dev libevent-dev libseccomp-dev libcap-dev libb2-dev libsqlite3-dev check
 iproute2 mandoc"
 TEST="$BUILD util-linux nftables iperf3 wireguard-go wireguard-tools
 tshark valgrind clang libclang-rt-14-dev python3 procps kmod iputils-ping"

@@ -1,0 +1,223 @@
+/*
+ * The node-to-hub protocol: frames on the TCP connection, the secure
+ * channel's frame types, and the plaintext messages inside it.  Shared
+ * by hamd (the tun process is the client) and hamhubd (the authority
+ * process is the server).  PROTOCOL.md gives every byte layout.
+ *
+ * On the stream each frame is a 2-byte big-endian body length, then the
+ * body; a body is 1..HUB_FRAME_MAX bytes.  The body's first byte is the
+ * frame type:
+ *
+ *	HUB_FRAME_INIT	node -> hub: Noise IK message 1, payload a TAI64N
+ *			timestamp (12 bytes)
+ *	HUB_FRAME_RESP	hub -> node: Noise IK message 2, empty payload
+ *	HUB_FRAME_DATA	either way: ChaCha20-Poly1305 of one message,
+ *			nonce a 64-bit counter per direction from 0
+ *
+ * The decoded structs below are what the codec produces and consumes;
+ * the encoder writes only what the wire format says (strings as a
+ * length and their bytes), never the structs' padding.
+ */
+#ifndef HAMD_HUBPROTO_H
+#define HAMD_HUBPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pktbatch.h"		/* struct pkt_addr */
+
+#define HUB_PROLOGUE		"hamd hub protocol v1"
+#define HUB_PROTOCOL_VERSION	1
+#define HUB_DEFAULT_PORT	7777
+#define HUB_FRAME_MAX		16384	/* largest frame body */
+#define HUB_MSG_MAX		(HUB_FRAME_MAX - 1 - 16)	/* plaintext */
+
+#define HUB_KEY_LEN		32
+#define HUB_NETID_LEN		16
+#define HUB_NAME_MAX		64	/* network name with its NUL */
+#define HUB_PASSWORD_MAX	128	/* password with its NUL */
+#define HUB_NICK_MAX		33	/* nickname with its NUL */
+#define HUB_TEXT_MAX		200	/* result message with its NUL */
+
+enum hub_frame_type {
+	HUB_FRAME_INIT = 1,
+	HUB_FRAME_RESP = 2,
+	HUB_FRAME_DATA = 4,
+};
+
+enum hub_msg_type {
+	/* node -> hub */
+	HUB_MSG_LOGIN = 0x10,
+	HUB_MSG_REQUEST = 0x11,
+	HUB_MSG_LOGOUT = 0x14,
+	/* either way */
+	HUB_MSG_PING = 0x12,
+	HUB_MSG_PONG = 0x13,
+	/* hub -> node */
+	HUB_MSG_LOGIN_OK = 0x20,
+	HUB_MSG_LOGIN_REFUSED = 0x21,
+	HUB_MSG_PEER_UP = 0x22,
+	HUB_MSG_PEER_DOWN = 0x23,
+	HUB_MSG_PEER_CHECK = 0x24,
+	HUB_MSG_RESPONSE = 0x25,
+	HUB_MSG_NET_ENTRY = 0x26,
+	HUB_MSG_MEMBER_ENTRY = 0x27,
+};
+
+/* Requests a node makes on behalf of its administrator (hamctl). */
+enum hub_op {
+	HUB_OP_NETWORKS = 1,	/* list the node's networks */
+	HUB_OP_MEMBERS,		/* net: list members (pending ones too) */
+	HUB_OP_CREATE,		/* net, password, type, mode, limit */
+	HUB_OP_DELETE,		/* net */
+	HUB_OP_JOIN,		/* net, password (empty with an invite) */
+	HUB_OP_LEAVE,		/* net */
+	HUB_OP_APPROVE,		/* net, key */
+	HUB_OP_REJECT,		/* net, key */
+	HUB_OP_EVICT,		/* net, key */
+	HUB_OP_INVITE,		/* net, key */
+	HUB_OP_SET_PASSWORD,	/* net, password */
+	HUB_OP_SET_MODE,	/* net, mode */
+	HUB_OP_SET_LIMIT,	/* net, limit (0: none) */
+	HUB_OP_PROMOTE,		/* net, key: make admin */
+	HUB_OP_DEMOTE,		/* net, key: make plain member */
+	HUB_OP_TRANSFER,	/* net, key: new owner */
+	HUB_OP_NICKNAME,	/* nick: this node's nickname */
+	HUB_OP_MAX
+};
+
+enum hub_join_mode { HUB_MODE_AUTO = 0, HUB_MODE_APPROVAL, HUB_MODE_CLOSED,
+	HUB_MODE_MAX };
+enum hub_net_type { HUB_TYPE_MESH = 0, HUB_TYPE_HUBSPOKE, HUB_TYPE_MAX };
+enum hub_role { HUB_ROLE_MEMBER = 0, HUB_ROLE_ADMIN, HUB_ROLE_OWNER,
+	HUB_ROLE_MAX };
+enum hub_mstate { HUB_MSTATE_ACTIVE = 0, HUB_MSTATE_PENDING,
+	HUB_MSTATE_BANNED, HUB_MSTATE_MAX };
+
+/* Why a login was refused. */
+enum hub_refusal { HUB_REFUSED_BLOCKED = 1, HUB_REFUSED_VERSION,
+	HUB_REFUSED_POOL_FULL, HUB_REFUSED_BUSY, HUB_REFUSED_MAX };
+
+struct hub_login {
+	uint16_t	version;
+	uint16_t	udp_port;	/* the node's WireGuard port */
+	char		nick[HUB_NICK_MAX];
+};
+
+struct hub_login_ok {
+	uint8_t		v4[4];		/* the node's overlay addresses */
+	uint8_t		v4_plen;	/* the pool's prefix length */
+	uint8_t		v6_plen;
+	uint8_t		v6[16];
+	struct pkt_addr	observed;	/* where the hub saw the node from */
+};
+
+struct hub_login_refused {
+	uint8_t		reason;		/* enum hub_refusal */
+	char		msg[HUB_TEXT_MAX];
+};
+
+struct hub_peer {			/* PEER_UP; DOWN and CHECK use key */
+	uint8_t		key[HUB_KEY_LEN];
+	uint8_t		v4[4];
+	uint8_t		v6[16];
+	struct pkt_addr	endpoint;	/* af 0: unknown */
+	char		nick[HUB_NICK_MAX];
+};
+
+struct hub_request {
+	uint32_t	id;		/* echoed in the entries and response */
+	uint8_t		op;		/* enum hub_op */
+	uint8_t		has_key;
+	uint8_t		type;		/* enum hub_net_type */
+	uint8_t		mode;		/* enum hub_join_mode */
+	uint32_t	limit;		/* member limit, 0: none; <= 65535 */
+	uint8_t		key[HUB_KEY_LEN];
+	char		net[HUB_NAME_MAX];	/* name or 32 hex digits */
+	char		password[HUB_PASSWORD_MAX];
+	char		nick[HUB_NICK_MAX];
+};
+
+struct hub_response {
+	uint32_t	id;
+	int32_t		code;		/* 0 or an errno value */
+	char		msg[HUB_TEXT_MAX];
+};
+
+struct hub_net_info {
+	uint32_t	id;		/* request id */
+	uint8_t		netid[HUB_NETID_LEN];
+	char		name[HUB_NAME_MAX];
+	uint8_t		type, mode, role, state;	/* role/state: the asker's */
+	uint32_t	members;	/* active */
+	uint32_t	pending;
+	uint32_t	limit;
+	uint32_t	online;
+};
+
+struct hub_member_info {
+	uint32_t	id;		/* request id */
+	uint8_t		key[HUB_KEY_LEN];
+	char		nick[HUB_NICK_MAX];
+	uint8_t		v4[4];
+	uint8_t		v6[16];
+	uint8_t		role, state, online, pad;
+	struct pkt_addr	endpoint;	/* hub's view; af 0 when offline */
+	int64_t		last_seen;	/* unix seconds, 0: never */
+};
+
+/* Any message, decoded. */
+struct hub_msg {
+	uint8_t		type;		/* enum hub_msg_type */
+	union {
+		struct hub_login		login;
+		struct hub_login_ok		login_ok;
+		struct hub_login_refused	refused;
+		struct hub_peer			peer;	/* UP, DOWN, CHECK */
+		struct hub_request		req;
+		struct hub_response		resp;
+		struct hub_net_info		net;
+		struct hub_member_info		member;
+		uint64_t			ping;	/* PING, PONG: cookie */
+	} u;
+};
+
+/*
+ * Encode msg into out (cap bytes).  Returns the length, or 0 if a field
+ * is out of range (unknown type or enum, string without a NUL in its
+ * array) or it does not fit.  Strings go out as a 1-byte length and the
+ * bytes without the NUL.
+ */
+size_t	hub_msg_encode(const struct hub_msg *, uint8_t *out, size_t cap);
+/*
+ * Decode exactly len bytes.  0, or -1 for anything but a well-formed
+ * message: unknown type, short or trailing bytes, a string that is too
+ * long or holds a NUL, an enum value out of range.  On -1 the struct is
+ * zeroed.  Passwords in a decoded request are the caller's to wipe.
+ */
+int	hub_msg_decode(struct hub_msg *, const uint8_t *in, size_t len);
+
+/* The name of a message type, op, mode, type, role or state, for logs. */
+const char	*hub_msg_name(int type);
+const char	*hub_op_name(int op);
+const char	*hub_mode_name(int mode);
+const char	*hub_type_name(int type);
+const char	*hub_role_name(int role);
+const char	*hub_mstate_name(int st);
+/* Parse a mode or type name ("auto", "approval", "closed"; "mesh",
+ * "hub-and-spoke"); -1 if unknown. */
+int		 hub_mode_parse(const char *);
+int		 hub_type_parse(const char *);
+
+/*
+ * Network names: 1..63 bytes of [A-Za-z0-9._-], not starting with '-'
+ * or '.', and not 32 hex digits (which name a network by ID).
+ */
+int	hub_name_valid(const char *);
+/* Is this 32 hex digits?  Fills id if so. */
+int	hub_netid_parse(const char *, uint8_t id[HUB_NETID_LEN]);
+void	hub_netid_format(const uint8_t id[HUB_NETID_LEN], char out[33]);
+/* Nicknames: 0..32 printable ASCII bytes without '"' or '\\'. */
+int	hub_nick_valid(const char *);
+
+#endif
