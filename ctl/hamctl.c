@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ctl_output.h"
+#include "hamctl.h"
 #include "hamd.h"
 #include "imsg.h"
 #include "key.h"
@@ -29,19 +30,6 @@
 /* A reply takes milliseconds; anything near this means hamd is stuck. */
 #define REPLY_TIMEOUT_MS	15000
 
-struct ctl_ctx {
-	const char	*socket;
-	int		 json;
-	int		 fd;
-	struct imsgbuf	 ibuf;
-};
-
-struct command {
-	const char	*name;
-	const char	*args;
-	const char	*help;
-	int		(*fn)(struct ctl_ctx *, int, char **);
-};
 
 static int	cmd_help(struct ctl_ctx *, int, char **);
 static int	cmd_status(struct ctl_ctx *, int, char **);
@@ -51,7 +39,7 @@ static int	cmd_peers(struct ctl_ctx *, int, char **);
 static int	cmd_genkey(struct ctl_ctx *, int, char **);
 static int	cmd_pubkey(struct ctl_ctx *, int, char **);
 
-static const struct command commands[] = {
+static const struct command base_commands[] = {
 	{ "help", "", "show this list of commands", cmd_help },
 	{ "status", "", "show version, uptime, node key and processes",
 	    cmd_status },
@@ -66,7 +54,22 @@ static const struct command commands[] = {
 	{ "pubkey", "[file]", "print the public key of a private key read "
 	    "from file or standard input", cmd_pubkey },
 };
-#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+/* Every command: ours, the hub commands of a node, the hub's own. */
+static const struct command *const command_tables[] = {
+	base_commands, hub_node_commands, hubd_commands
+};
+static const size_t *command_counts[] = {
+	NULL, &hub_node_ncommands, &hubd_ncommands
+};
+#define NTABLES	(sizeof(command_tables) / sizeof(command_tables[0]))
+
+static size_t
+table_len(size_t t)
+{
+	return t == 0 ? sizeof(base_commands) / sizeof(base_commands[0]) :
+	    *command_counts[t];
+}
 
 static void
 usage(FILE *out)
@@ -78,7 +81,7 @@ usage(FILE *out)
 static int
 cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	size_t	 i;
+	size_t	 i, t;
 	char	 left[64];
 
 	if (ctx->json) {
@@ -87,13 +90,16 @@ cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
 		json_array_begin(&j, "commands");
-		for (i = 0; i < NCOMMANDS; i++) {
-			json_object_begin(&j, NULL);
-			json_string(&j, "name", commands[i].name);
-			json_string(&j, "arguments", commands[i].args);
-			json_string(&j, "help", commands[i].help);
-			json_object_end(&j);
-		}
+		for (t = 0; t < NTABLES; t++)
+			for (i = 0; i < table_len(t); i++) {
+				const struct command *c = &command_tables[t][i];
+
+				json_object_begin(&j, NULL);
+				json_string(&j, "name", c->name);
+				json_string(&j, "arguments", c->args);
+				json_string(&j, "help", c->help);
+				json_object_end(&j);
+			}
 		json_array_end(&j);
 		json_object_end(&j);
 		json_end(&j);
@@ -103,11 +109,17 @@ cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
 	    "  -j         JSON output\n"
 	    "  -s socket  control socket (default %s)\n\ncommands:\n",
 	    DEFAULT_SOCKET);
-	for (i = 0; i < NCOMMANDS; i++) {
-		(void)snprintf(left, sizeof(left), "%s %s", commands[i].name,
-		    commands[i].args);
-		printf("  %-22s %s\n", left, commands[i].help);
-	}
+	for (t = 0; t < NTABLES; t++)
+		for (i = 0; i < table_len(t); i++) {
+			const struct command *c = &command_tables[t][i];
+
+			(void)snprintf(left, sizeof(left), "%s %s", c->name,
+			    c->args);
+			if (strlen(left) > 28)
+				printf("  %s\n  %-28s %s\n", left, "", c->help);
+			else
+				printf("  %-28s %s\n", left, c->help);
+		}
 	return 0;
 }
 
@@ -147,7 +159,7 @@ ctl_connect(struct ctl_ctx *ctx)
 	return 0;
 }
 
-static void
+void
 ctl_disconnect(struct ctl_ctx *ctx)
 {
 	imsgbuf_clear(&ctx->ibuf);
@@ -155,7 +167,7 @@ ctl_disconnect(struct ctl_ctx *ctx)
 }
 
 /* Connect and send one request; 0 or -1 (reported). */
-static int
+int
 ctl_send(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen)
 {
 	if (ctl_connect(ctx) == -1)
@@ -171,7 +183,7 @@ ctl_send(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen)
 }
 
 /* Wait for the next reply message; 0, or -1 (reported, disconnected). */
-static int
+int
 ctl_next(struct ctl_ctx *ctx, struct imsg *imsg)
 {
 	struct pollfd	 pfd;
@@ -217,7 +229,7 @@ ctl_next(struct ctl_ctx *ctx, struct imsg *imsg)
  * come instead (an error such as permission denied), reported in *res.
  * Returns the reply type, or -1.
  */
-static int
+int
 ctl_call(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen,
     uint32_t want, void *out, size_t outlen, struct ctl_result *res)
 {
@@ -244,7 +256,7 @@ ctl_call(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen,
 }
 
 /* Print a ctl_result; 0 if it reports success. */
-static int
+int
 print_result(struct ctl_ctx *ctx, const struct ctl_result *res)
 {
 	if (ctx->json) {
@@ -266,7 +278,7 @@ print_result(struct ctl_ctx *ctx, const struct ctl_result *res)
 	return res->code == 0 ? 0 : 1;
 }
 
-static void
+void
 format_uptime(char *buf, size_t len, int64_t s)
 {
 	if (s >= 86400)
@@ -347,7 +359,7 @@ static const int drop_reasons[] = {
 };
 #define NDROP_REASONS	(sizeof(drop_reasons) / sizeof(drop_reasons[0]))
 
-static void
+void
 format_addr(char *buf, size_t len, const struct pkt_addr *a)
 {
 	char	 ip[INET6_ADDRSTRLEN];
@@ -361,7 +373,7 @@ format_addr(char *buf, size_t len, const struct pkt_addr *a)
 	    ntohs(a->port));
 }
 
-static void
+void
 format_prefix(char *buf, size_t len, const struct conf_prefix *p)
 {
 	char	 ip[INET6_ADDRSTRLEN];
@@ -371,7 +383,7 @@ format_prefix(char *buf, size_t len, const struct conf_prefix *p)
 	(void)snprintf(buf, len, "%s/%u", ip, p->plen);
 }
 
-static void
+void
 format_bytes(char *buf, size_t len, uint64_t b)
 {
 	const char	*unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
@@ -696,7 +708,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ctl_ctx	 ctx;
-	size_t		 i;
+	size_t		 i, t;
 	int		 ch;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -727,9 +739,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "hamctl: libsodium failed to initialise\n");
 		return 1;
 	}
-	for (i = 0; i < NCOMMANDS; i++)
-		if (strcmp(argv[0], commands[i].name) == 0)
-			return commands[i].fn(&ctx, argc, argv);
+	for (t = 0; t < NTABLES; t++)
+		for (i = 0; i < table_len(t); i++)
+			if (strcmp(argv[0], command_tables[t][i].name) == 0)
+				return command_tables[t][i].fn(&ctx, argc,
+				    argv);
 	fprintf(stderr, "hamctl: unknown command \"%s\"; run 'hamctl help' "
 	    "for the list\n", argv[0]);
 	return 1;

@@ -58,6 +58,8 @@ config_new_default(void)
 	conf->verbose = 0;
 	conf->mtu = CONF_DEFAULT_MTU;
 	conf->listen_port = CONF_DEFAULT_PORT;
+	conf->hub.port = CONF_DEFAULT_HUB_PORT;
+	conf->hub.keepalive = CONF_DEFAULT_HUB_KEEPALIVE;
 	conf->private_key_file[0] = '\0';
 	TAILQ_INIT(&conf->peers);
 	return (conf);

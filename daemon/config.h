@@ -74,6 +74,19 @@ struct conf_peer {
 };
 TAILQ_HEAD(conf_peers, conf_peer);
 
+/* The hub this node logs in to (hub ... in hamd.conf). */
+#define CONF_NICK_MAX		33	/* HUB_NICK_MAX */
+#define CONF_DEFAULT_HUB_PORT	7777	/* HUB_DEFAULT_PORT */
+#define CONF_DEFAULT_HUB_KEEPALIVE 25	/* s, under common NAT timeouts */
+struct conf_hub {
+	int			 enabled;
+	char			 host[256];	/* IPv6 without brackets */
+	uint16_t		 port;
+	uint8_t			 pubkey[KEY_LEN];
+	char			 nickname[CONF_NICK_MAX];
+	uint16_t		 keepalive;	/* for the hub's peers, s */
+};
+
 struct hamd_config {
 	/* privilege separation */
 	char			 user[CONF_NAME_MAX];
@@ -94,6 +107,8 @@ struct hamd_config {
 	/* static peers */
 	struct conf_peers	 peers;
 	int			 npeers;
+	/* the hub */
+	struct conf_hub		 hub;
 };
 
 /* A config with every default filled in. NULL on ENOMEM. */

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ struct ctl_conn {
 
 struct control {
 	struct privsep		*ps;
+	const struct control_program *prog;
 	struct conf_control	 conf;
 	int			 have_conf;
 	int			 sock;
@@ -42,36 +44,19 @@ struct control {
 	uint32_t		 next_id;
 };
 
-/* What a request needs and how large its payload is on the socket. */
-enum ctl_need { NEED_READ, NEED_ADMIN };
-struct ctl_request {
-	uint32_t	 type;
-	const char	*name;
-	enum ctl_need	 need;
-	size_t		 len;
-	int		 to;		/* the process that answers */
-};
-static const struct ctl_request ctl_requests[] = {
-	{ IMSG_CTL_STATUS, "status", NEED_READ, 0, PROC_PARENT },
-	{ IMSG_CTL_RELOAD, "reload", NEED_ADMIN, 0, PROC_PARENT },
-	{ IMSG_CTL_LOG_VERBOSE, "log", NEED_ADMIN, sizeof(int32_t),
-	    PROC_PARENT },
-	{ IMSG_CTL_PEERS, "peers", NEED_READ, 0, HAMD_PROC_TUN },
-	{ IMSG_CTL_ENGINE, "engine", NEED_READ, 0, HAMD_PROC_ENGINE },
-};
-
 static struct control	 ctl;
 
 static void	control_conn_close(struct ctl_conn *);
+static void	control_dispatch_reply(struct privsep *, int, struct imsg *);
 
 static const struct ctl_request *
 ctl_request_find(uint32_t type)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(ctl_requests) / sizeof(ctl_requests[0]); i++)
-		if (ctl_requests[i].type == type)
-			return &ctl_requests[i];
+	for (i = 0; i < ctl.prog->nrequests; i++)
+		if (ctl.prog->requests[i].type == type)
+			return &ctl.prog->requests[i];
 	return NULL;
 }
 
@@ -119,8 +104,9 @@ control_deny(struct ctl_conn *c, const struct ctl_request *req)
 	memset(&r, 0, sizeof(r));
 	r.code = EPERM;
 	(void)snprintf(r.msg, sizeof(r.msg), "permission denied: \"%s\" "
-	    "needs root or the admin group%s", req->name,
-	    req->need == NEED_READ ? ", or read-access all in hamd.conf" : "");
+	    "needs root or the admin group%s%s", req->name,
+	    req->need == NEED_READ ? ", or read-access all in " : "",
+	    req->need == NEED_READ ? ctl.prog->conffile : "");
 	audit("control-denied", "uid=%u gid=%u pid=%d command=%s",
 	    c->cred.uid, c->cred.gid, c->cred.pid, req->name);
 	(void)imsgev_compose(&c->iev, IMSG_CTL_RESULT, 0, -1, &r, sizeof(r));
@@ -131,8 +117,10 @@ static int
 control_request(struct ctl_conn *c, struct imsg *imsg)
 {
 	const struct ctl_request	*req;
-	uint8_t				 buf[sizeof(struct ctl_cred) + 64];
+	uint8_t				 buf[sizeof(struct ctl_cred) +
+					    CTL_REQUEST_MAX];
 	size_t				 len = imsg_get_len(imsg);
+	enum ctl_need			 need;
 
 	if ((req = ctl_request_find(imsg->hdr.type)) == NULL) {
 		log_warnx("client uid %u sent unknown request %u; closing",
@@ -151,14 +139,21 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		if (v != 0 && v != 1)
 			return -1;
 	}
-	if (!ctl.have_conf || !caller_may(&c->cred, req->need)) {
+	need = req->need;
+	if (req->need_of != NULL)
+		need = req->need_of(imsg->data, len);
+	if (!ctl.have_conf || !caller_may(&c->cred, need)) {
 		control_deny(c, req);
 		return 0;
 	}
+	if (len > CTL_REQUEST_MAX)
+		fatalx("%s: request table allows %zu bytes", __func__, len);
 	memcpy(buf, &c->cred, sizeof(c->cred));
 	memcpy(buf + sizeof(c->cred), imsg->data, len);
 	proc_compose(ctl.ps, req->to, req->type, c->id, -1, buf,
 	    sizeof(c->cred) + len);
+	/* Requests may carry a network password. */
+	sodium_memzero(buf, sizeof(buf));
 	return 0;
 }
 
@@ -262,7 +257,6 @@ control_accept(int fd, short what, void *arg)
 static void
 control_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
-	struct ctl_conn	*c;
 	int32_t		 v;
 
 	switch (imsg->hdr.type) {
@@ -286,50 +280,42 @@ control_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		(void)imsg_get_data(imsg, &v, sizeof(v));
 		log_setverbose(v);
 		break;
-	case IMSG_CTL_STATUS_REPLY:
-	case IMSG_CTL_RESULT:
-		/* The client may have gone meanwhile; that is fine. */
-		if ((c = control_conn_find(imsg->hdr.peerid)) == NULL)
-			break;
-		(void)imsgev_compose(&c->iev, imsg->hdr.type, 0, -1,
-		    imsg->data, imsg->datalen);
-		break;
 	default:
-		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+		control_dispatch_reply(ps, from, imsg);
 	}
 }
 
-/* Replies from tun and engine go to the client that asked, if still there. */
+/*
+ * Replies go to the client that asked, if it is still there.  The rule
+ * table has already checked that this sender may send this type to us,
+ * and every such type is a reply.
+ */
 static void
 control_dispatch_reply(struct privsep *ps, int from, struct imsg *imsg)
 {
 	struct ctl_conn	*c;
 
-	switch (imsg->hdr.type) {
-	case IMSG_CTL_PEER:
-	case IMSG_CTL_PEERS_END:
-	case IMSG_CTL_ENGINE_REPLY:
-		if ((c = control_conn_find(imsg->hdr.peerid)) == NULL)
-			break;
-		(void)imsgev_compose(&c->iev, imsg->hdr.type, 0, -1,
-		    imsg->data, imsg->datalen);
-		break;
-	default:
-		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
-	}
+	if ((c = control_conn_find(imsg->hdr.peerid)) == NULL)
+		return;
+	(void)imsgev_compose(&c->iev, imsg->hdr.type, 0, -1, imsg->data,
+	    imsg->datalen);
 }
 
 void
-control_run(struct privsep *ps)
+control_main(struct privsep *ps, const struct control_program *prog)
 {
+	int	 i;
+
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.ps = ps;
+	ctl.prog = prog;
 	ctl.sock = -1;
 	TAILQ_INIT(&ctl.conns);
 
 	proc_child_setup(ps);
 	ps->dispatch[PROC_PARENT] = control_dispatch_parent;
-	ps->dispatch[HAMD_PROC_ENGINE] = control_dispatch_reply;
-	ps->dispatch[HAMD_PROC_TUN] = control_dispatch_reply;
+	for (i = 1; i < PROC_MAX; i++)
+		if (i != ps->id)
+			ps->dispatch[i] = control_dispatch_reply;
 	proc_child_loop(ps, &policy_control);
 }

@@ -31,29 +31,24 @@
 #include "key.h"
 #include "log.h"
 #include "netconf.h"
+#include "parent.h"
 #include "proc.h"
 #include "sandbox.h"
 
-/* How long children get to exit on their own before SIGKILL. */
-#define SHUTDOWN_GRACE_MS	1000
-
 struct parent {
-	struct privsep		 ps;
+	struct parent_base	 b;	/* first: ps->arg points to both */
 	struct hamd_config	*conf;
 	const char		*conffile;
 	const char		*opt_socket;
 	int			 opt_verbose;
 	int			 ctl_sock;
-	dev_t			 ctl_dev;
-	ino_t			 ctl_ino;
-	char			 ctl_path[CONF_SOCKET_MAX];
 	time_t			 started;
 	uint8_t			 pubkey[KEY_LEN];
 	int			 have_pubkey;
-	int			 shutting_down;
-	int			 exit_code;
-	struct event		*ev_timer;
 	struct event		*ev_sig[4];
+	struct hub_state_msg	 hub;		/* as tun last reported */
+	char			 overlay_warning[CTL_MSG_MAX];
+	struct event		*ev_hub_retry;
 	struct netconf		 net;
 };
 
@@ -62,20 +57,6 @@ usage(void)
 {
 	fprintf(stderr, "usage: hamd [-dnv] [-f file] [-s socket]\n");
 	exit(1);
-}
-
-static const char *
-signame(int sig)
-{
-	static char	 buf[16];
-	const char	*n = sigabbrev_np(sig);
-
-	if (n == NULL) {
-		(void)snprintf(buf, sizeof(buf), "%d", sig);
-		return buf;
-	}
-	(void)snprintf(buf, sizeof(buf), "SIG%s", n);
-	return buf;
 }
 
 /* The state directory: root-owned, 0700; created on first start. */
@@ -100,149 +81,11 @@ state_dir_prepare(const struct hamd_config *conf)
 		fatal("cannot create chroot directory %s", conf->chroot_dir);
 }
 
-/* Read the node key, creating it on first start at the default path. */
-static void
-node_key_load(const struct hamd_config *conf, uint8_t priv[KEY_LEN])
-{
-	char		 path[PATH_MAX], err[512];
-	struct stat	 st;
-	uint8_t		 pub[KEY_LEN];
-	char		 b64[KEY_B64_LEN + 1];
-
-	if (config_private_key_path(conf, path, sizeof(path)) == NULL)
-		fatalx("private key path is too long");
-	if (lstat(path, &st) == -1 && errno == ENOENT &&
-	    conf->private_key_file[0] == '\0') {
-		key_generate(priv);
-		if (key_file_write(path, priv, err, sizeof(err)) == -1)
-			fatalx("%s", err);
-		if (key_public(pub, priv) == -1)
-			fatalx("generated key has a low-order public key");
-		key_to_base64(b64, pub);
-		log_info("created node key %s", path);
-		audit("key-created", "path=%s pubkey=%s", path, b64);
-		return;
-	}
-	if (key_file_read(path, priv, err, sizeof(err)) == -1)
-		fatalx("%s", err);
-}
-
-static int
-ctl_socket_open(struct parent *p, const char *path)
-{
-	struct sockaddr_un	 sun;
-	struct stat		 st;
-	mode_t			 old;
-	int			 fd, probe;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path))
-		fatalx("control socket path %s is too long", path);
-
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			fatalx("%s exists and is not a socket; remove it or "
-			    "choose another path with -s", path);
-		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-		    0)) == -1)
-			fatal("socket");
-		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-			fatalx("another hamd is running on %s (stop it or "
-			    "use -s to choose another socket)", path);
-		(void)close(probe);
-		if (unlink(path) == -1)
-			fatal("unlink stale socket %s", path);
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		fatal("socket");
-	/*
-	 * Anyone may connect: the control process decides per caller from
-	 * SO_PEERCRED, so an unprivileged user gets a clear "permission
-	 * denied" from hamd instead of a bare EACCES from the kernel.
-	 */
-	old = umask(0111);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		fatal("bind %s", path);
-	(void)umask(old);
-	if (chmod(path, 0666) == -1)
-		fatal("chmod %s", path);
-	if (listen(fd, 16) == -1)
-		fatal("listen %s", path);
-	if (stat(path, &st) == -1)
-		fatal("stat %s", path);
-	p->ctl_dev = st.st_dev;
-	p->ctl_ino = st.st_ino;
-	(void)strlcpy(p->ctl_path, path, sizeof(p->ctl_path));
-	return fd;
-}
-
-/* Remove the socket only if it is still the one we created. */
-static void
-ctl_socket_remove(struct parent *p)
-{
-	struct stat	 st;
-
-	if (p->ctl_path[0] == '\0')
-		return;
-	if (lstat(p->ctl_path, &st) == 0 && st.st_dev == p->ctl_dev &&
-	    st.st_ino == p->ctl_ino)
-		(void)unlink(p->ctl_path);
-}
-
-/* Resolve the admin group into what control needs; -1 if it is unknown. */
-static int
-conf_control_build(const struct hamd_config *conf, struct conf_control *cc)
-{
-	struct group	*gr;
-	struct passwd	*pw;
-	char		**m;
-
-	memset(cc, 0, sizeof(*cc));
-	cc->read_access = conf->read_access;
-	if (conf->admin_group[0] == '\0')
-		return 0;
-	if ((gr = getgrnam(conf->admin_group)) == NULL) {
-		log_warnx("admin-group \"%s\" does not exist; create it with "
-		    "'groupadd %s' or remove the admin-group line",
-		    conf->admin_group, conf->admin_group);
-		return -1;
-	}
-	cc->has_admin_gid = 1;
-	cc->admin_gid = gr->gr_gid;
-	for (m = gr->gr_mem; *m != NULL; m++) {
-		if (cc->nuids == CONF_ADMIN_UIDS) {
-			log_warnx("admin-group \"%s\" has more than %d "
-			    "members; only the first %d are admins by name",
-			    conf->admin_group, CONF_ADMIN_UIDS,
-			    CONF_ADMIN_UIDS);
-			break;
-		}
-		if ((pw = getpwnam(*m)) != NULL)
-			cc->uids[cc->nuids++] = pw->pw_uid;
-	}
-	return 0;
-}
-
 static void
 send_control_conf(struct parent *p, const struct conf_control *cc)
 {
-	proc_compose(&p->ps, HAMD_PROC_CONTROL, IMSG_CONF_CONTROL, 0, -1,
+	proc_compose(&p->b.ps, HAMD_PROC_CONTROL, IMSG_CONF_CONTROL, 0, -1,
 	    cc, sizeof(*cc));
-}
-
-static void
-broadcast_verbose(struct parent *p, int v)
-{
-	int32_t	 val = v;
-	int	 c;
-
-	log_setverbose(v);
-	for (c = 1; c < PROC_MAX; c++)
-		proc_compose(&p->ps, c, IMSG_LOG_VERBOSE, 0, -1, &val,
-		    sizeof(val));
 }
 
 static int
@@ -267,6 +110,11 @@ reload_keep_fixed(const struct hamd_config *old, struct hamd_config *new)
 	KEEP(socket_path, "socket");
 	KEEP(private_key_file, "private-key");
 #undef KEEP
+	if (memcmp(&old->hub, &new->hub, sizeof(old->hub)) != 0) {
+		log_warnx("reload: the hub settings take effect only after a "
+		    "restart");
+		new->hub = old->hub;
+	}
 }
 
 /* Returns 0 or an errno value, with a message for the caller in msg. */
@@ -283,7 +131,8 @@ parent_reload(struct parent *p, char *msg, size_t msglen)
 		    "log); the running configuration is kept", p->conffile);
 		return EINVAL;
 	}
-	if (conf_control_build(nconf, &cc) == -1) {
+	if (parent_conf_control(nconf->admin_group, nconf->read_access,
+	    p->conffile, &cc) == -1) {
 		config_free(nconf);
 		(void)snprintf(msg, msglen, "admin-group of %s does not "
 		    "exist; the running configuration is kept", p->conffile);
@@ -308,8 +157,8 @@ parent_reload(struct parent *p, char *msg, size_t msglen)
 	config_free(p->conf);
 	p->conf = nconf;
 	send_control_conf(p, &cc);
-	netconf_send_peers(&p->net, &p->ps, nconf);
-	broadcast_verbose(p, effective_verbose(p, nconf));
+	netconf_send_peers(&p->net, &p->b.ps, nconf);
+	parent_broadcast_verbose(&p->b, effective_verbose(p, nconf));
 	(void)snprintf(msg, msglen, "configuration reloaded from %s",
 	    p->conffile);
 	return 0;
@@ -323,7 +172,7 @@ reply_result(struct parent *p, uint32_t client, int code, const char *msg)
 	memset(&r, 0, sizeof(r));
 	r.code = code;
 	(void)strlcpy(r.msg, msg, sizeof(r.msg));
-	proc_compose(&p->ps, HAMD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1,
+	proc_compose(&p->b.ps, HAMD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1,
 	    &r, sizeof(r));
 }
 
@@ -341,12 +190,91 @@ reply_status(struct parent *p, uint32_t client)
 	s.verbose = (uint8_t)log_getverbose();
 	s.nprocs = PROC_MAX;
 	for (i = 0; i < PROC_MAX; i++) {
-		(void)strlcpy(s.procs[i].name, p->ps.procs[i].name,
+		(void)strlcpy(s.procs[i].name, p->b.ps.procs[i].name,
 		    sizeof(s.procs[i].name));
-		s.procs[i].pid = p->ps.pids[i];
+		s.procs[i].pid = p->b.ps.pids[i];
 	}
-	proc_compose(&p->ps, HAMD_PROC_CONTROL, IMSG_CTL_STATUS_REPLY, client,
+	s.hub_state = p->hub.state;
+	s.hub_since = p->hub.since;
+	if (p->conf->hub.enabled)
+		(void)snprintf(s.hub, sizeof(s.hub), "%s%s%s port %u",
+		    strchr(p->conf->hub.host, ':') != NULL ? "[" : "",
+		    p->conf->hub.host,
+		    strchr(p->conf->hub.host, ':') != NULL ? "]" : "",
+		    p->conf->hub.port);
+	(void)strlcpy(s.hub_reason, p->hub.reason, sizeof(s.hub_reason));
+	s.hub_addr = p->hub.addr;
+	(void)strlcpy(s.overlay_warning, p->overlay_warning,
+	    sizeof(s.overlay_warning));
+	proc_compose(&p->b.ps, HAMD_PROC_CONTROL, IMSG_CTL_STATUS_REPLY, client,
 	    -1, &s, sizeof(s));
+}
+
+/* ---- the hub ------------------------------------------------------------ */
+
+static void	hub_socket_send(struct parent *);
+
+static void
+hub_retry(int fd, short ev, void *arg)
+{
+	hub_socket_send(arg);
+}
+
+/* The engine wants a connection to the hub: start one and pass it. */
+static void
+hub_socket_send(struct parent *p)
+{
+	struct hub_conn_msg	 cm;
+	struct timeval		 tv = { 5, 0 };
+	char			 err[512];
+	int			 fd;
+
+	if (!p->conf->hub.enabled)
+		return;
+	if ((fd = netconf_hub_socket(&p->net, &p->conf->hub, &cm, err,
+	    sizeof(err))) == -1) {
+		/* Resolution failed: the engine's backoff never started. */
+		log_warnx("%s; retrying in %lld s", err, (long long)tv.tv_sec);
+		if (p->ev_hub_retry == NULL &&
+		    (p->ev_hub_retry = evtimer_new(p->b.ps.base, hub_retry,
+		    p)) == NULL)
+			fatalx("%s: timer", __func__);
+		(void)evtimer_add(p->ev_hub_retry, &tv);
+		return;
+	}
+	proc_compose(&p->b.ps, HAMD_PROC_ENGINE, IMSG_HUB_SOCKET, 0, fd, &cm,
+	    sizeof(cm));
+}
+
+static void
+hub_configure_tun(struct parent *p)
+{
+	struct tun_hub_msg	 th;
+
+	if (!p->conf->hub.enabled)
+		return;
+	memset(&th, 0, sizeof(th));
+	memcpy(th.hub_pub, p->conf->hub.pubkey, sizeof(th.hub_pub));
+	th.udp_port = p->net.port;
+	th.keepalive = p->conf->hub.keepalive;
+	(void)strlcpy(th.nick, p->conf->hub.nickname, sizeof(th.nick));
+	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_TUN_HUB, 0, -1, &th,
+	    sizeof(th));
+}
+
+static void
+hub_state_update(struct parent *p, struct imsg *imsg)
+{
+	struct hub_state_msg	 st;
+
+	(void)imsg_get_data(imsg, &st, sizeof(st));
+	st.reason[sizeof(st.reason) - 1] = '\0';
+	if (st.state < 0 || st.state >= HUB_STATE_MAX)
+		fatalx("tun sent hub state %d", st.state);
+	p->hub = st;
+	if (st.state == HUB_STATE_ONLINE)
+		netconf_overlay_apply(&p->net, &st.addr, p->overlay_warning,
+		    sizeof(p->overlay_warning));
 }
 
 static void
@@ -374,7 +302,7 @@ parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		memcpy(&v, imsg->data + sizeof(cred), sizeof(v));
 		if (v != 0 && v != 1)
 			fatalx("control sent log level %d", v);
-		broadcast_verbose(p, v);
+		parent_broadcast_verbose(&p->b, v);
 		audit("log-level", "uid=%u pid=%d level=%s", cred.uid,
 		    cred.pid, v ? "verbose" : "brief");
 		reply_result(p, client, 0, v ? "log level is now verbose" :
@@ -398,6 +326,9 @@ parent_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 		key_to_base64(b64, p->pubkey);
 		log_info("node public key %s", b64);
 		break;
+	case IMSG_HUB_STATE:
+		hub_state_update(p, imsg);
+		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -406,101 +337,13 @@ parent_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 static void
 parent_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 {
-	fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
-}
-
-static void
-parent_finish(struct parent *p)
-{
-	event_base_loopbreak(p->ps.base);
-}
-
-static int
-children_alive(const struct parent *p)
-{
-	int	 c, n = 0;
-
-	for (c = 1; c < PROC_MAX; c++)
-		if (p->ps.pids[c] > 0)
-			n++;
-	return n;
-}
-
-static void
-shutdown_timeout(int fd, short ev, void *arg)
-{
-	struct parent	*p = arg;
-	int		 c;
-
-	for (c = 1; c < PROC_MAX; c++) {
-		if (p->ps.pids[c] <= 0)
-			continue;
-		log_warnx("%s (pid %d) did not exit; killing it",
-		    p->ps.procs[c].name, p->ps.pids[c]);
-		(void)kill(p->ps.pids[c], SIGKILL);
+	switch (imsg->hdr.type) {
+	case IMSG_HUB_CONNECT:
+		hub_socket_send(ps->arg);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
-}
-
-static void
-parent_shutdown(struct parent *p, int code)
-{
-	struct timeval	 tv = { SHUTDOWN_GRACE_MS / 1000,
-	    (SHUTDOWN_GRACE_MS % 1000) * 1000 };
-	int		 c;
-
-	if (p->shutting_down)
-		return;
-	p->shutting_down = 1;
-	p->exit_code = code;
-	/* Children exit when their channel to us closes. */
-	for (c = 1; c < PROC_MAX; c++)
-		proc_close(&p->ps, c);
-	if (children_alive(p) == 0) {
-		parent_finish(p);
-		return;
-	}
-	p->ev_timer = evtimer_new(p->ps.base, shutdown_timeout, p);
-	if (p->ev_timer == NULL || evtimer_add(p->ev_timer, &tv) == -1)
-		fatalx("%s: timer", __func__);
-}
-
-static void
-parent_sigchld(struct parent *p)
-{
-	pid_t	 pid;
-	int	 st, c, died = 0;
-
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (c = 1; c < PROC_MAX; c++)
-			if (p->ps.pids[c] == pid)
-				break;
-		if (c == PROC_MAX)
-			continue;
-		p->ps.pids[c] = 0;
-		if (p->shutting_down && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-			log_debug("%s (pid %d) exited", p->ps.procs[c].name,
-			    pid);
-			continue;
-		}
-		if (WIFSIGNALED(st)) {
-			log_warnx("%s (pid %d) was killed by signal %s",
-			    p->ps.procs[c].name, pid, signame(WTERMSIG(st)));
-			audit("child-death", "proc=%s pid=%d signal=%s",
-			    p->ps.procs[c].name, pid, signame(WTERMSIG(st)));
-		} else {
-			log_warnx("%s (pid %d) exited with status %d",
-			    p->ps.procs[c].name, pid, WEXITSTATUS(st));
-			audit("child-death", "proc=%s pid=%d status=%d",
-			    p->ps.procs[c].name, pid, WEXITSTATUS(st));
-		}
-		died = 1;
-	}
-	if (died && !p->shutting_down) {
-		log_warnx("a child process died; shutting down");
-		parent_shutdown(p, 1);
-	}
-	if (p->shutting_down && children_alive(p) == 0)
-		parent_finish(p);
 }
 
 static void
@@ -512,7 +355,7 @@ parent_signal(int sig, short ev, void *arg)
 
 	switch (sig) {
 	case SIGCHLD:
-		parent_sigchld(p);
+		parent_sigchld(&p->b);
 		break;
 	case SIGHUP:
 		code = parent_reload(p, msg, sizeof(msg));
@@ -524,7 +367,7 @@ parent_signal(int sig, short ev, void *arg)
 	case SIGINT:
 	case SIGTERM:
 		log_info("received %s, shutting down", signame(sig));
-		parent_shutdown(p, 0);
+		parent_shutdown(&p->b, 0);
 		break;
 	}
 }
@@ -567,7 +410,7 @@ main(int argc, char *argv[])
 	struct conf_control	 cc;
 	uint8_t			 priv[KEY_LEN];
 	const char		*procname = NULL, *puser = NULL, *pdir = NULL;
-	char			 err[512];
+	char			 err[512], keypath[PATH_MAX];
 	uid_t			 uid;
 	gid_t			 gid;
 	int			 ch, foreground = 0, noaction = 0, verbose = 0;
@@ -619,7 +462,8 @@ main(int argc, char *argv[])
 	if ((p.conf = parse_config(p.conffile, p.opt_socket)) == NULL)
 		fatalx("%s: configuration has errors, not starting",
 		    p.conffile);
-	if (conf_control_build(p.conf, &cc) == -1)
+	if (parent_conf_control(p.conf->admin_group, p.conf->read_access,
+	    p.conffile, &cc) == -1)
 		fatalx("%s: configuration has errors, not starting",
 		    p.conffile);
 	if (noaction) {
@@ -638,10 +482,14 @@ main(int argc, char *argv[])
 	p.opt_verbose = verbose;
 	if (netconf_check_psks(p.conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	node_key_load(p.conf, priv);
-	p.ctl_sock = ctl_socket_open(&p, p.conf->socket_path);
+	if (config_private_key_path(p.conf, keypath, sizeof(keypath)) == NULL)
+		fatalx("private key path is too long");
+	parent_key_load(keypath, p.conf->private_key_file[0] == '\0', "node",
+	    priv);
+	p.b.progname = "hamd";
+	p.ctl_sock = parent_ctl_socket_open(&p.b, p.conf->socket_path);
 	if (netconf_setup(&p.net, p.conf, err, sizeof(err)) == -1) {
-		ctl_socket_remove(&p);
+		parent_ctl_socket_remove(&p.b);
 		fatalx("%s", err);
 	}
 
@@ -653,54 +501,56 @@ main(int argc, char *argv[])
 	log_setverbose(effective_verbose(&p, p.conf));
 	p.started = time(NULL);
 
-	p.ps.procs = hamd_procs;
-	p.ps.rules = hamd_msg_rules;
-	p.ps.nrules = IMSG_MAX_TYPE;
-	p.ps.id = PROC_PARENT;
-	p.ps.arg = &p;
-	p.ps.user = p.conf->user;
-	p.ps.chroot_dir = p.conf->chroot_dir;
-	p.ps.foreground = foreground;
-	p.ps.verbose = effective_verbose(&p, p.conf);
+	p.b.ps.procs = hamd_procs;
+	p.b.ps.rules = hamd_msg_rules;
+	p.b.ps.nrules = IMSG_MAX_TYPE;
+	p.b.ps.id = PROC_PARENT;
+	p.b.ps.arg = &p;
+	p.b.ps.user = p.conf->user;
+	p.b.ps.chroot_dir = p.conf->chroot_dir;
+	p.b.ps.foreground = foreground;
+	p.b.ps.verbose = effective_verbose(&p, p.conf);
 	(void)signal(SIGPIPE, SIG_IGN);
-	proc_spawn(&p.ps, argc, argv);
+	proc_spawn(&p.b.ps, argc, argv);
 	sandbox_parent_caps(keep, sizeof(keep) / sizeof(keep[0]));
 
-	if ((p.ps.base = event_base_new()) == NULL)
+	if ((p.b.ps.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	p.ps.dispatch[HAMD_PROC_CONTROL] = parent_dispatch_control;
-	p.ps.dispatch[HAMD_PROC_ENGINE] = parent_dispatch_engine;
-	p.ps.dispatch[HAMD_PROC_TUN] = parent_dispatch_tun;
-	p.ps.on_close = parent_on_close;
-	proc_listen(&p.ps);
+	p.b.ps.dispatch[HAMD_PROC_CONTROL] = parent_dispatch_control;
+	p.b.ps.dispatch[HAMD_PROC_ENGINE] = parent_dispatch_engine;
+	p.b.ps.dispatch[HAMD_PROC_TUN] = parent_dispatch_tun;
+	p.b.ps.on_close = parent_on_close;
+	proc_listen(&p.b.ps);
 	for (i = 0; i < 4; i++) {
-		p.ev_sig[i] = evsignal_new(p.ps.base, sigs[i], parent_signal,
+		p.ev_sig[i] = evsignal_new(p.b.ps.base, sigs[i], parent_signal,
 		    &p);
 		if (p.ev_sig[i] == NULL || evsignal_add(p.ev_sig[i], NULL) == -1)
 			fatalx("cannot install signal handlers");
 	}
 
 	send_control_conf(&p, &cc);
-	proc_compose(&p.ps, HAMD_PROC_CONTROL, IMSG_CONTROL_SOCKET, 0,
+	proc_compose(&p.b.ps, HAMD_PROC_CONTROL, IMSG_CONTROL_SOCKET, 0,
 	    p.ctl_sock, NULL, 0);
 	p.ctl_sock = -1;
-	proc_compose(&p.ps, HAMD_PROC_TUN, IMSG_TUN_PRIVKEY, 0, -1, priv,
+	proc_compose(&p.b.ps, HAMD_PROC_TUN, IMSG_TUN_PRIVKEY, 0, -1, priv,
 	    sizeof(priv));
 	sodium_memzero(priv, sizeof(priv));
-	netconf_send_devices(&p.net, &p.ps, p.conf);
-	netconf_send_peers(&p.net, &p.ps, p.conf);
+	netconf_send_devices(&p.net, &p.b.ps, p.conf);
+	netconf_send_peers(&p.net, &p.b.ps, p.conf);
+	hub_configure_tun(&p);
+	hub_socket_send(&p);
 
 	log_info("started (version %s, control socket %s)", PACKAGE_VERSION,
-	    p.ctl_path);
+	    p.b.ctl_path);
 	audit("start", "pid=%d version=%s config=%s", (int)getpid(),
 	    PACKAGE_VERSION, p.conffile);
 
-	event_base_dispatch(p.ps.base);
+	event_base_dispatch(p.b.ps.base);
 
-	ctl_socket_remove(&p);
+	parent_ctl_socket_remove(&p.b);
 	audit("stop", "pid=%d reason=%s", (int)getpid(),
-	    p.exit_code == 0 ? "signal" : "child-death");
+	    p.b.exit_code == 0 ? "signal" : "child-death");
 	log_info("stopped");
 	config_free(p.conf);
-	return p.exit_code;
+	return p.b.exit_code;
 }

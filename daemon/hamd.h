@@ -85,6 +85,7 @@ enum imsg_type {
 	IMSG_HUB_SOCKET,		/* parent -> engine: fd (connect started) +
 					   struct hub_conn_msg (the hub) */
 	IMSG_HUB_STATE,			/* tun -> parent: struct hub_state_msg */
+	IMSG_TUN_HUB,			/* parent -> tun: struct tun_hub_msg */
 	IMSG_ENGINE_PEER_DEL,		/* tun -> engine: uint32_t peer id */
 	IMSG_CTL_HUB_REQ,		/* hamctl -> control -> tun: struct ctl_hub_req */
 	IMSG_CTL_HUB_NET,		/* tun -> control: struct ctl_hub_net */
@@ -135,6 +136,14 @@ struct ctl_status {
 	uint8_t		pad[2];
 	uint32_t	nprocs;
 	struct ctl_proc	procs[PROC_MAX];
+	/* the hub session: enum hub_state, addresses when online */
+	int32_t		hub_state;
+	int32_t		pad2;
+	int64_t		hub_since;
+	char		hub[280];		/* host and port, "" none */
+	char		hub_reason[HUB_TEXT_MAX];
+	struct hub_login_ok hub_addr;
+	char		overlay_warning[CTL_MSG_MAX];	/* "" if none */
 };
 
 /* What the control process needs to decide who may do what. */
@@ -251,12 +260,23 @@ struct hub_state_msg {
 	char			reason[HUB_TEXT_MAX];	/* why not online */
 };
 
+/* parent -> tun: the hub to log in to, and what to tell it. */
+struct tun_hub_msg {
+	uint8_t			hub_pub[KEY_LEN];
+	uint16_t		udp_port;	/* our WireGuard port */
+	uint16_t		keepalive;	/* for the hub's peers, s */
+	char			nick[HUB_NICK_MAX];
+	uint8_t			pad[3];
+};
+
 /* hamhubd: what the authority needs from the configuration. */
 struct hubd_conf_msg {
 	struct conf_prefix	pool4;
 	struct conf_prefix	pool6;		/* plen 0: derive a ULA /64 */
-	uint32_t		max_nodes;
+	uint32_t		max_conns;	/* engine: all connections */
+	uint32_t		max_per_addr;	/* engine: from one address */
 	uint32_t		login_timeout;	/* s */
+	int32_t			pids[PROC_MAX];	/* for hamctl hub status */
 };
 
 /* An address range (hamctl hub block, unblock, blocks). */
@@ -291,6 +311,29 @@ struct ctl_hubd_status {
 	struct ctl_proc		procs[PROC_MAX];
 };
 
+/*
+ * The control process serves both daemons; each names its requests:
+ * the message type, who may send it, its payload size on the socket,
+ * and which process answers.
+ */
+enum ctl_need { NEED_READ, NEED_ADMIN };
+#define CTL_REQUEST_MAX	512	/* largest request payload */
+struct ctl_request {
+	uint32_t	 type;
+	const char	*name;
+	enum ctl_need	 need;
+	size_t		 len;
+	int		 to;		/* the process that answers */
+	/* if set, decides the need from the payload (len bytes) */
+	enum ctl_need	(*need_of)(const void *, size_t);
+};
+struct control_program {
+	const struct ctl_request *requests;
+	size_t			 nrequests;
+	const char		*conffile;	/* named in "permission denied" */
+};
+void	control_main(struct privsep *, const struct control_program *);
+
 /* Entry points of the children, one file each. */
 void	control_run(struct privsep *);
 void	engine_run(struct privsep *);
@@ -299,10 +342,19 @@ void	tun_run(struct privsep *);
 extern const struct msg_rule	hamd_msg_rules[IMSG_MAX_TYPE];
 extern const struct proc_desc	hamd_procs[PROC_MAX];
 
+/* hamhubd's children (hub/) and tables (hub/msgrules_hub.c). */
+void	hubcontrol_run(struct privsep *);
+void	hubengine_run(struct privsep *);
+void	authority_run(struct privsep *);
+extern const struct msg_rule	hubd_msg_rules[IMSG_MAX_TYPE];
+extern const struct proc_desc	hubd_procs[PROC_MAX];
+
 /* Seccomp policies, one per child (privsep/policy_hamd.c). */
 struct seccomp_policy;
 extern const struct seccomp_policy	policy_control;
 extern const struct seccomp_policy	policy_engine;
 extern const struct seccomp_policy	policy_tun;
+extern const struct seccomp_policy	policy_hubd_authority;
+extern const struct seccomp_policy	policy_hubd_engine;
 
 #endif

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -409,4 +410,138 @@ netconf_reload(struct netconf *nc, const struct hamd_config *old,
 		log_warnx("reload: cannot set MTU %u: %s", new->mtu,
 		    strerror(-rc));
 	return 0;
+}
+
+/* ---- the hub ----------------------------------------------------------- */
+
+static void
+sockaddr_to_pkt(const struct sockaddr *sa, struct pkt_addr *pa)
+{
+	memset(pa, 0, sizeof(*pa));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		pa->af = AF_INET;
+		pa->port = sin->sin_port;
+		memcpy(pa->addr, &sin->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		pa->af = AF_INET6;
+		pa->port = sin6->sin6_port;
+		memcpy(pa->addr, &sin6->sin6_addr, 16);
+	}
+}
+
+int
+netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
+    struct hub_conn_msg *cm, char *err, size_t len)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 port[8];
+	unsigned int	 n = 0, pick;
+	int		 fd, rc, one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	(void)snprintf(port, sizeof(port), "%u", hub->port);
+	if ((rc = getaddrinfo(hub->host, port, &hints, &res)) != 0) {
+		(void)snprintf(err, len, "hub %s: %s", hub->host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		n++;
+	pick = nc->hub_turn++ % n;
+	for (ai = res; pick > 0; ai = ai->ai_next)
+		pick--;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		(void)snprintf(err, len, "hub socket: %s", strerror(errno));
+		freeaddrinfo(res);
+		return -1;
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	memset(cm, 0, sizeof(*cm));
+	sockaddr_to_pkt(ai->ai_addr, &cm->remote);
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
+	    errno != EINPROGRESS) {
+		/* The engine sees the error through SO_ERROR and backs off. */
+		log_debug("hub connect: %s", strerror(errno));
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void
+overlay_prefix(int af, const uint8_t *addr, unsigned int plen,
+    struct conf_prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->af = (sa_family_t)af;
+	p->plen = (uint8_t)plen;
+	memcpy(&p->addr, addr, af == AF_INET ? 4 : 16);
+}
+
+/* The network a host address belongs to (host bits cleared). */
+static void
+prefix_network(const struct conf_prefix *in, struct conf_prefix *out)
+{
+	uint8_t		*b = (uint8_t *)&out->addr;
+	unsigned int	 i, bits = in->af == AF_INET ? 32 : 128;
+
+	*out = *in;
+	for (i = in->plen; i < bits; i++)
+		b[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+}
+
+void
+netconf_overlay_apply(struct netconf *nc, const struct hub_login_ok *ok,
+    char *warning, size_t len)
+{
+	struct conf_prefix	 want[2], net;
+	char			 buf[CONF_PREFIX_STRLEN], what[256];
+	int			 i, j, rc, same;
+
+	overlay_prefix(AF_INET, ok->v4, ok->v4_plen, &want[0]);
+	overlay_prefix(AF_INET6, ok->v6, ok->v6_plen, &want[1]);
+	same = nc->noverlay == 2;
+	for (i = 0; i < 2 && same; i++)
+		same = memcmp(&nc->overlay[i], &want[i], sizeof(want[i])) == 0;
+	if (same)
+		return;
+	for (i = 0; i < nc->noverlay; i++)
+		(void)nl_addr_del(&nc->nl, nc->tun.ifindex, &nc->overlay[i]);
+	nc->noverlay = 0;
+	warning[0] = '\0';
+	for (i = 0, j = 0; i < 2; i++) {
+		conf_prefix_str(&want[i], buf, sizeof(buf));
+		prefix_network(&want[i], &net);
+		rc = nl_prefix_conflict(&nc->nl, nc->tun.ifindex, &net, what,
+		    sizeof(what));
+		if (rc > 0) {
+			(void)snprintf(warning, len, "overlay %s overlaps %s "
+			    "on this machine: not set; ask the hub operator "
+			    "for another address-pool or move the local "
+			    "network", conf_prefix_str(&net, buf, sizeof(buf)),
+			    what);
+			log_warnx("%s", warning);
+			audit("overlay-conflict", "prefix=%s with=\"%s\"", buf,
+			    what);
+			continue;
+		}
+		if ((rc = nl_addr_add(&nc->nl, nc->tun.ifindex,
+		    &want[i])) < 0) {
+			log_warnx("%s: cannot add address %s: %s",
+			    nc->tun.name, buf, strerror(-rc));
+			continue;
+		}
+		log_info("%s: overlay address %s", nc->tun.name, buf);
+		nc->overlay[j++] = want[i];
+	}
+	nc->noverlay = j;
 }

@@ -27,6 +27,9 @@ struct netconf {
 	}			 ids[NETCONF_MAX_IDS];
 	int			 nids;
 	uint32_t		 next_id;
+	struct conf_prefix	 overlay[2];	/* the hub's addresses, set */
+	int			 noverlay;
+	unsigned int		 hub_turn;	/* which resolved address next */
 };
 
 /* Create the device, set addresses and routes, open the sockets. */
@@ -46,5 +49,23 @@ void	netconf_send_peers(struct netconf *, struct privsep *,
 /* Apply address, route and MTU changes of a reload. */
 int	netconf_reload(struct netconf *, const struct hamd_config *old,
 	    const struct hamd_config *new);
+
+/*
+ * Start a non-blocking TCP connect to the hub; the fd (or -1 with a
+ * message in err) and the address it goes to.  Resolves the name each
+ * time and takes the resolved addresses in turn.
+ */
+struct hub_conn_msg;
+int	netconf_hub_socket(struct netconf *, const struct conf_hub *,
+	    struct hub_conn_msg *, char *err, size_t len);
+/*
+ * Set the addresses the hub assigned on the device (their prefixes
+ * route the overlay, nothing else), replacing earlier ones.  A prefix
+ * that collides with a route or address already on this machine is not
+ * set; warning then says which and what to do.
+ */
+struct hub_login_ok;
+void	netconf_overlay_apply(struct netconf *, const struct hub_login_ok *,
+	    char *warning, size_t len);
 
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "hamd.h"
+#include "hubclient.h"
 #include "key.h"
 #include "log.h"
 #include "offload.h"
@@ -34,6 +35,7 @@
 struct tunproc {
 	struct privsep		*ps;
 	struct wg_dev		*dev;
+	struct hubclient	*hub;
 	struct pktbatch		 out;		/* to the engine */
 	int			 fd;		/* the TUN device */
 	int			 vnet_hdr;
@@ -165,8 +167,82 @@ tun_readable(int fd, short what, void *arg)
 static void
 tun_tick(int fd, short what, void *arg)
 {
-	wg_tick(tp.dev, now_ns());
+	uint64_t	 now = now_ns();
+
+	wg_tick(tp.dev, now);
+	hubclient_tick(tp.hub, now);
 	tun_flush();
+}
+
+/* ---- the hub session's ways out ---------------------------------------- */
+
+static void
+hub_send_frame(void *arg, const uint8_t *body, size_t len)
+{
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_HUB_FRAME_OUT, 0, -1, body,
+	    len);
+}
+
+static void
+hub_close_conn(void *arg)
+{
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_HUB_CONN_CLOSE, 0, -1,
+	    NULL, 0);
+}
+
+static void
+hub_state(void *arg, const struct hub_state_msg *st)
+{
+	proc_compose(tp.ps, PROC_PARENT, IMSG_HUB_STATE, 0, -1, st,
+	    sizeof(*st));
+}
+
+static void
+hub_engine_peer(void *arg, uint32_t id, const struct pkt_addr *ep)
+{
+	struct engine_peer_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = id;
+	m.endpoint = *ep;
+	/* Packets already batched for this peer must not overtake it. */
+	tun_flush();
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEER, 0, -1, &m,
+	    sizeof(m));
+}
+
+static void
+hub_engine_peer_del(void *arg, uint32_t id)
+{
+	tun_flush();
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEER_DEL, 0, -1,
+	    &id, sizeof(id));
+}
+
+static void
+hub_reply_net(void *arg, uint32_t client, const struct hub_net_info *ni)
+{
+	proc_compose(tp.ps, HAMD_PROC_CONTROL, IMSG_CTL_HUB_NET, client, -1,
+	    ni, sizeof(*ni));
+}
+
+static void
+hub_reply_member(void *arg, uint32_t client, const struct hub_member_info *mi)
+{
+	proc_compose(tp.ps, HAMD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER, client,
+	    -1, mi, sizeof(*mi));
+}
+
+static void
+hub_reply_result(void *arg, uint32_t client, int code, const char *msg)
+{
+	struct ctl_result	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.code = code;
+	(void)snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	proc_compose(tp.ps, HAMD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1,
+	    &r, sizeof(r));
 }
 
 static void
@@ -180,11 +256,24 @@ tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 {
 	uint64_t	 now = now_ns();
 
+	struct hub_conn_msg	 hc;
+
 	switch (imsg->hdr.type) {
 	case IMSG_PKT_IN:
 		if (pktbatch_foreach(imsg->data, imsg->datalen, tun_recv_one,
 		    &now) == -1)
 			fatalx("engine sent a malformed packet batch");
+		tun_flush();
+		break;
+	case IMSG_HUB_CONN_OPEN:
+		(void)imsg_get_data(imsg, &hc, sizeof(hc));
+		hubclient_conn_open(tp.hub, &hc, now);
+		break;
+	case IMSG_HUB_CONN_CLOSED:
+		hubclient_conn_closed(tp.hub, now);
+		break;
+	case IMSG_HUB_FRAME_IN:
+		hubclient_frame(tp.hub, imsg->data, imsg->datalen, now);
 		tun_flush();
 		break;
 	default:
@@ -266,6 +355,13 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_TUN_PEER:
 		tun_set_peer(imsg);
 		break;
+	case IMSG_TUN_HUB: {
+		struct tun_hub_msg	 th;
+
+		(void)imsg_get_data(imsg, &th, sizeof(th));
+		hubclient_configure(tp.hub, &th);
+		break;
+	}
 	case IMSG_TUN_PEERS_END:
 		if (!tp.in_config)
 			wg_config_begin(tp.dev);	/* no peers at all */
@@ -348,6 +444,19 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_CTL_PEERS:
 		tun_reply_peers(ps, imsg->hdr.peerid);
 		break;
+	case IMSG_CTL_HUB_REQ: {
+		struct hub_request	*req;
+
+		/* It may hold a network password: guarded memory only. */
+		if ((req = sodium_malloc(sizeof(*req))) == NULL)
+			fatal("%s: sodium_malloc", __func__);
+		memcpy(req, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
+		    sizeof(*req));
+		sodium_memzero((void *)(uintptr_t)imsg->data, imsg->datalen);
+		hubclient_request(tp.hub, imsg->hdr.peerid, req, now_ns());
+		sodium_free(req);
+		break;
+	}
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -382,6 +491,11 @@ tun_run(struct privsep *ps)
 		NULL, io_out_reserve, io_out_commit, io_tun_write, io_endpoint
 	};
 	struct timeval	 tick = { 0, TICK_MS * 1000 };
+	struct hubclient_io hio = {
+		NULL, hub_send_frame, hub_close_conn, hub_state,
+		hub_engine_peer, hub_engine_peer_del, hub_reply_net,
+		hub_reply_member, hub_reply_result
+	};
 
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
@@ -391,6 +505,8 @@ tun_run(struct privsep *ps)
 	proc_child_setup(ps);
 	if ((tp.dev = wg_dev_new(&io, 1420)) == NULL)
 		fatalx("cannot allocate the WireGuard device");
+	if ((tp.hub = hubclient_new(&hio, tp.dev)) == NULL)
+		fatalx("cannot allocate the hub session");
 	tun_test_hooks();
 	pktbatch_init(&tp.out, &ps->iev[HAMD_PROC_ENGINE].ibuf, IMSG_PKT_OUT);
 	ps->dispatch[PROC_PARENT] = tun_dispatch_parent;

@@ -324,8 +324,8 @@ wg_peer_by_id(struct wg_dev *d, uint32_t id)
 	return NULL;
 }
 
-static struct wg_peer *
-peer_by_key(struct wg_dev *d, const uint8_t pub[32])
+struct wg_peer *
+wg_peer_by_key(struct wg_dev *d, const uint8_t pub[32])
 {
 	int	 i;
 
@@ -352,7 +352,9 @@ wg_config_end(struct wg_dev *d)
 	int	 i;
 
 	for (i = 0; i < WG_MAX_PEERS; i++) {
-		if (d->peers[i] == NULL || d->peers[i]->seen)
+		/* Peers the hub gave us are not the file's to remove. */
+		if (d->peers[i] == NULL || d->peers[i]->seen ||
+		    d->peers[i]->from_hub)
 			continue;
 		log_info("peer %s removed", d->peers[i]->name);
 		peer_free(d, d->peers[i]);
@@ -369,7 +371,7 @@ wg_peer_set(struct wg_dev *d, uint32_t id, const char *name,
 	struct wg_peer	*p;
 	int		 i, slot = -1;
 
-	if ((p = peer_by_key(d, pub)) == NULL) {
+	if ((p = wg_peer_by_key(d, pub)) == NULL) {
 		for (i = 0; i < WG_MAX_PEERS && slot == -1; i++)
 			if (d->peers[i] == NULL)
 				slot = i;
@@ -402,6 +404,27 @@ wg_peer_set(struct wg_dev *d, uint32_t id, const char *name,
 			return -1;
 	(void)now;
 	return 0;
+}
+
+int
+wg_peer_remove(struct wg_dev *d, uint32_t id)
+{
+	int	 i;
+
+	for (i = 0; i < WG_MAX_PEERS; i++) {
+		if (d->peers[i] == NULL || d->peers[i]->id != id)
+			continue;
+		/*
+		 * Every keypair goes with the peer, so a packet still in
+		 * flight on one of its sessions finds no index and is
+		 * dropped.
+		 */
+		peer_free(d, d->peers[i]);
+		d->peers[i] = NULL;
+		d->npeers--;
+		return 0;
+	}
+	return -1;
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -455,6 +478,12 @@ peer_initiate(struct wg_dev *d, struct wg_peer *p, uint64_t now, int retry)
 	peer_send_handshake_msg(d, p, msg, sizeof(msg), NULL);
 	log_debug("peer %s: handshake initiation sent%s", p->name,
 	    retry ? " (retry)" : "");
+}
+
+void
+wg_peer_initiate(struct wg_dev *d, struct wg_peer *p, uint64_t now)
+{
+	peer_initiate(d, p, now, 0);
 }
 
 /* Encrypt one packet (or a keepalive, len 0) on the current session. */
@@ -705,7 +734,7 @@ recv_initiation(struct wg_dev *d, const struct pkt_addr *src,
 		d->drops[r]++;
 		goto out;
 	}
-	if ((p = peer_by_key(d, pub)) == NULL) {
+	if ((p = wg_peer_by_key(d, pub)) == NULL) {
 		d->unknown_peer++;
 		goto out;
 	}

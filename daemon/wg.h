@@ -71,6 +71,7 @@ struct wg_peer {
 	int			 has_psk;
 	uint16_t		 keepalive;	/* persistent, seconds */
 	int			 seen;		/* in the latest configuration */
+	int			 from_hub;	/* the hub's, not the file's */
 
 	struct noise_handshake	 hs;
 	enum wg_hs_state	 hs_state;
@@ -179,6 +180,11 @@ int		 wg_peer_set(struct wg_dev *, uint32_t id, const char *name,
 void		 wg_config_begin(struct wg_dev *);
 void		 wg_config_end(struct wg_dev *);
 struct wg_peer	*wg_peer_by_id(struct wg_dev *, uint32_t id);
+struct wg_peer	*wg_peer_by_key(struct wg_dev *, const uint8_t pub[32]);
+/* Remove a peer with its sessions; -1 if there is none with this id. */
+int		 wg_peer_remove(struct wg_dev *, uint32_t id);
+/* Start a handshake now (unless one is already under way). */
+void		 wg_peer_initiate(struct wg_dev *, struct wg_peer *, uint64_t);
 /* Does the peer have a session we can send on now? */
 int		 wg_peer_has_session(const struct wg_peer *, uint64_t now);
 

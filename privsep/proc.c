@@ -78,13 +78,14 @@ proc_exec_child(struct privsep *ps, int c, int pairs[PROC_MAX][PROC_MAX])
 		(void)close(PROC_FD_BASE + c);
 	(void)syscall(SYS_close_range, PROC_FD_BASE + PROC_MAX, ~0U, 0);
 
-	nargv[nargc++] = (char *)"hamd";
+	nargv[nargc++] = (char *)(ps->progname != NULL ? ps->progname : "hamd");
 	nargv[nargc++] = (char *)"-P";
 	nargv[nargc++] = (char *)ps->procs[c].name;
 	nargv[nargc++] = (char *)"-U";
 	nargv[nargc++] = (char *)ps->user;
 	nargv[nargc++] = (char *)"-C";
-	nargv[nargc++] = (char *)ps->chroot_dir;
+	nargv[nargc++] = (char *)(ps->chroot_dirs[c] != NULL ?
+	    ps->chroot_dirs[c] : ps->chroot_dir);
 	if (ps->foreground)
 		nargv[nargc++] = (char *)"-d";
 	for (v = 0; v < ps->verbose && v < 4; v++)

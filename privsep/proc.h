@@ -65,6 +65,8 @@ struct privsep {
 	/* spawn parameters, also passed to each child on its command line */
 	const char		*user;
 	const char		*chroot_dir;
+	const char		*chroot_dirs[PROC_MAX];	/* per child, if set */
+	const char		*progname;	/* argv[0] of children */
 	int			 foreground;
 	int			 verbose;
 };

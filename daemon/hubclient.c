@@ -1,0 +1,632 @@
+/*
+ * The tun process's side of the hub protocol (see hubclient.h and
+ * PROTOCOL.md, "Node to hub").  Everything the hub says arrives here
+ * authenticated by the channel; it is still checked, because a hub is
+ * not trusted with more than membership: it cannot hand us a peer whose
+ * allowed IPs reach beyond that peer's own two overlay addresses.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hubchan.h"
+#include "hubclient.h"
+#include "hubproto.h"
+#include "key.h"
+#include "log.h"
+
+#define NS			1000000000ull
+#define HANDSHAKE_TIMEOUT	(10 * NS)	/* INIT to RESP, and login */
+#define PING_INTERVAL		(20 * NS)
+#define HUB_SILENCE_MAX		(60 * NS)	/* then the connection is dead */
+#define REQUEST_TIMEOUT		(30 * NS)
+#define CHECK_TIMEOUT		(15 * NS)	/* a peer must answer by then */
+#define MAX_PENDING		64
+#define MAX_HUB_PEERS		WG_MAX_PEERS
+#define HUB_PEER_ID_BASE	0x40000000u	/* file peers count from 1 */
+
+enum hc_state { HC_IDLE = 0, HC_HANDSHAKE, HC_LOGIN, HC_ONLINE };
+
+struct hc_pending {
+	uint32_t	 hub_id;	/* 0: free */
+	uint32_t	 client;
+	uint64_t	 deadline;
+};
+
+struct hc_peer {
+	int		 used;
+	uint32_t	 id;
+	uint8_t		 key[HUB_KEY_LEN];
+	int		 listed;	/* in the current login's list */
+	uint64_t	 check_until;	/* 0: no liveness check running */
+	uint64_t	 check_rx;	/* packets received when it began */
+	uint64_t	 check_hs;	/* handshakes when it began */
+};
+
+struct hubclient {
+	struct hubclient_io	 io;
+	struct wg_dev		*dev;
+	struct noise_protocol	 proto;
+	int			 configured;
+	struct tun_hub_msg	 conf;
+	enum hc_state		 state;
+	struct hub_chan		 chan;
+	uint64_t		 deadline;	/* handshake or login */
+	uint64_t		 last_rx;
+	uint64_t		 next_ping;
+	int			 syncing;	/* login list not yet ended */
+	struct hub_state_msg	 st;
+	uint32_t		 next_req;
+	struct hc_pending	 pending[MAX_PENDING];
+	struct hc_peer		 peers[MAX_HUB_PEERS];
+	uint8_t			 pt[HUB_MSG_MAX];
+	uint8_t			 frame[HUB_FRAME_MAX];
+};
+
+static void
+hc_set_state(struct hubclient *hc, int state, const char *reason)
+{
+	if (hc->st.state != state)
+		hc->st.since = (int64_t)time(NULL);
+	hc->st.state = state;
+	(void)snprintf(hc->st.reason, sizeof(hc->st.reason), "%s",
+	    reason != NULL ? reason : "");
+	hc->io.state(hc->io.arg, &hc->st);
+}
+
+struct hubclient *
+hubclient_new(const struct hubclient_io *io, struct wg_dev *dev)
+{
+	struct hubclient	*hc;
+
+	if ((hc = sodium_malloc(sizeof(*hc))) == NULL)
+		return NULL;
+	memset(hc, 0, sizeof(*hc));
+	hc->io = *io;
+	hc->dev = dev;
+	if (hub_proto_init(&hc->proto) != 0) {
+		sodium_free(hc);
+		return NULL;
+	}
+	return hc;
+}
+
+void
+hubclient_free(struct hubclient *hc)
+{
+	if (hc == NULL)
+		return;
+	hub_chan_clear(&hc->chan);
+	sodium_free(hc);	/* wipes */
+}
+
+void
+hubclient_configure(struct hubclient *hc, const struct tun_hub_msg *m)
+{
+	hc->conf = *m;
+	hc->conf.nick[sizeof(hc->conf.nick) - 1] = '\0';
+	hc->configured = 1;
+	hc_set_state(hc, HUB_STATE_CONNECTING, "connecting");
+}
+
+int
+hubclient_is_hub_peer(const struct hubclient *hc, uint32_t id)
+{
+	return hc != NULL && id >= HUB_PEER_ID_BASE &&
+	    id - HUB_PEER_ID_BASE < MAX_HUB_PEERS &&
+	    hc->peers[id - HUB_PEER_ID_BASE].used;
+}
+
+/* ---- sending --------------------------------------------------------- */
+
+static int
+hc_send(struct hubclient *hc, const struct hub_msg *m)
+{
+	size_t	 len, flen;
+
+	if ((len = hub_msg_encode(m, hc->pt, sizeof(hc->pt))) == 0) {
+		log_warnx("hub: cannot encode %s", hub_msg_name(m->type));
+		return -1;
+	}
+	if (hub_chan_seal(&hc->chan, hc->pt, len, hc->frame,
+	    sizeof(hc->frame), &flen) != WG_OK) {
+		sodium_memzero(hc->pt, len);
+		log_warnx("hub: cannot seal %s", hub_msg_name(m->type));
+		return -1;
+	}
+	sodium_memzero(hc->pt, len);
+	hc->io.send_frame(hc->io.arg, hc->frame, flen);
+	return 0;
+}
+
+/* ---- requests from hamctl -------------------------------------------- */
+
+static struct hc_pending *
+pending_find(struct hubclient *hc, uint32_t hub_id)
+{
+	int	 i;
+
+	if (hub_id == 0)
+		return NULL;
+	for (i = 0; i < MAX_PENDING; i++)
+		if (hc->pending[i].hub_id == hub_id)
+			return &hc->pending[i];
+	return NULL;
+}
+
+static void
+pending_fail_all(struct hubclient *hc, int code, const char *msg)
+{
+	int	 i;
+
+	for (i = 0; i < MAX_PENDING; i++) {
+		if (hc->pending[i].hub_id == 0)
+			continue;
+		hc->io.reply_result(hc->io.arg, hc->pending[i].client, code,
+		    msg);
+		hc->pending[i].hub_id = 0;
+	}
+}
+
+void
+hubclient_request(struct hubclient *hc, uint32_t client,
+    const struct hub_request *req, uint64_t now)
+{
+	struct hub_msg		 m;
+	struct hc_pending	*slot = NULL;
+	int			 i;
+
+	if (!hc->configured) {
+		hc->io.reply_result(hc->io.arg, client, ENOTCONN,
+		    "no hub is configured (add a hub line to hamd.conf)");
+		return;
+	}
+	if (hc->state != HC_ONLINE) {
+		hc->io.reply_result(hc->io.arg, client, ENOTCONN,
+		    "not logged in to the hub yet; see hamctl status");
+		return;
+	}
+	for (i = 0; i < MAX_PENDING && slot == NULL; i++)
+		if (hc->pending[i].hub_id == 0)
+			slot = &hc->pending[i];
+	if (slot == NULL) {
+		hc->io.reply_result(hc->io.arg, client, EBUSY,
+		    "too many requests in flight; try again");
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_REQUEST;
+	m.u.req = *req;
+	if (++hc->next_req == 0)
+		hc->next_req = 1;
+	m.u.req.id = hc->next_req;
+	if (hc_send(hc, &m) == -1) {
+		sodium_memzero(&m, sizeof(m));
+		hc->io.reply_result(hc->io.arg, client, EINVAL,
+		    "the request does not fit the hub protocol");
+		return;
+	}
+	sodium_memzero(&m, sizeof(m));
+	slot->hub_id = hc->next_req;
+	slot->client = client;
+	slot->deadline = now + REQUEST_TIMEOUT;
+}
+
+/* ---- peers ----------------------------------------------------------- */
+
+static struct hc_peer *
+peer_find(struct hubclient *hc, const uint8_t key[HUB_KEY_LEN])
+{
+	int	 i;
+
+	for (i = 0; i < MAX_HUB_PEERS; i++)
+		if (hc->peers[i].used &&
+		    sodium_memcmp(hc->peers[i].key, key, HUB_KEY_LEN) == 0)
+			return &hc->peers[i];
+	return NULL;
+}
+
+static void
+peer_remove(struct hubclient *hc, struct hc_peer *hp, const char *why)
+{
+	char	 b64[KEY_B64_LEN + 1];
+
+	key_to_base64(b64, hp->key);
+	(void)wg_peer_remove(hc->dev, hp->id);
+	hc->io.engine_peer_del(hc->io.arg, hp->id);
+	log_info("hub peer %s removed: %s", b64, why);
+	audit("peer-removed", "peer=%s reason=%s", b64, why);
+	memset(hp, 0, sizeof(*hp));
+}
+
+static void
+peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
+{
+	struct conf_prefix	 allowed[2];
+	struct hc_peer		*hp;
+	struct wg_peer		*wp;
+	char			 b64[KEY_B64_LEN + 1], name[64];
+	int			 i, fresh = 0;
+
+	key_to_base64(b64, hpm->key);
+	if (sodium_memcmp(hpm->key, hc->dev->self.pub, HUB_KEY_LEN) == 0) {
+		log_warnx("hub announced our own key as a peer; ignored");
+		return;
+	}
+	if ((wp = wg_peer_by_key(hc->dev, hpm->key)) != NULL &&
+	    !wp->from_hub) {
+		log_info("hub peer %s is configured in hamd.conf; the file "
+		    "wins", b64);
+		return;
+	}
+	if ((hp = peer_find(hc, hpm->key)) == NULL) {
+		if (hpm->endpoint.af == 0 && hc->syncing)
+			return;		/* entitled but offline: nothing to do */
+		for (i = 0; i < MAX_HUB_PEERS && hp == NULL; i++)
+			if (!hc->peers[i].used)
+				hp = &hc->peers[i];
+		if (hp == NULL) {
+			log_warnx("hub peer %s: too many peers", b64);
+			return;
+		}
+		memset(hp, 0, sizeof(*hp));
+		hp->used = 1;
+		hp->id = HUB_PEER_ID_BASE + (uint32_t)(hp - hc->peers);
+		memcpy(hp->key, hpm->key, HUB_KEY_LEN);
+		fresh = 1;
+	}
+	hp->listed = 1;
+	hp->check_until = 0;
+	/* A peer reaches us from its own overlay addresses, nothing else. */
+	memset(allowed, 0, sizeof(allowed));
+	allowed[0].af = AF_INET;
+	allowed[0].plen = 32;
+	memcpy(&allowed[0].addr.v4, hpm->v4, 4);
+	allowed[1].af = AF_INET6;
+	allowed[1].plen = 128;
+	memcpy(&allowed[1].addr.v6, hpm->v6, 16);
+	if (hpm->nick[0] != '\0')
+		(void)snprintf(name, sizeof(name), "%s", hpm->nick);
+	else
+		(void)snprintf(name, sizeof(name), "%.12s", b64);
+	if (wg_peer_set(hc->dev, hp->id, name, hpm->key, NULL,
+	    hc->conf.keepalive, allowed, 2, now) == -1) {
+		log_warnx("hub peer %s: cannot be added", b64);
+		(void)wg_peer_remove(hc->dev, hp->id);
+		memset(hp, 0, sizeof(*hp));
+		return;
+	}
+	wp = wg_peer_by_id(hc->dev, hp->id);
+	wp->from_hub = 1;
+	if (hpm->endpoint.af != 0) {
+		/*
+		 * A hint where to send first; only an authenticated packet
+		 * (tun's IMSG_ENDPOINT) moves an endpoint later.
+		 */
+		if (wp->endpoint.af == 0)
+			wp->endpoint = hpm->endpoint;
+		if (fresh)
+			hc->io.engine_peer(hc->io.arg, hp->id, &hpm->endpoint);
+	}
+	if (fresh) {
+		log_info("hub peer %s (%s) up", b64, name);
+		audit("peer-added", "peer=%s via=hub", b64);
+		if (hpm->endpoint.af != 0)
+			wg_peer_initiate(hc->dev, wp, now);
+	}
+}
+
+static void
+peer_check(struct hubclient *hc, const uint8_t key[HUB_KEY_LEN],
+    uint64_t now)
+{
+	struct hc_peer	*hp;
+	struct wg_peer	*wp;
+
+	if ((hp = peer_find(hc, key)) == NULL ||
+	    (wp = wg_peer_by_id(hc->dev, hp->id)) == NULL)
+		return;
+	if (hp->check_until != 0)
+		return;
+	hp->check_until = now + CHECK_TIMEOUT;
+	hp->check_rx = wp->st.rx_packets;
+	hp->check_hs = wp->st.handshakes;
+	wg_peer_initiate(hc->dev, wp, now);
+}
+
+static void
+peers_tick(struct hubclient *hc, uint64_t now)
+{
+	struct wg_peer	*wp;
+	int		 i;
+
+	for (i = 0; i < MAX_HUB_PEERS; i++) {
+		struct hc_peer	*hp = &hc->peers[i];
+
+		if (!hp->used || hp->check_until == 0)
+			continue;
+		if ((wp = wg_peer_by_id(hc->dev, hp->id)) == NULL) {
+			memset(hp, 0, sizeof(*hp));
+			continue;
+		}
+		if (wp->st.rx_packets != hp->check_rx ||
+		    wp->st.handshakes != hp->check_hs) {
+			hp->check_until = 0;	/* it answered */
+			continue;
+		}
+		if (now >= hp->check_until)
+			peer_remove(hc, hp, "did not answer a liveness check");
+	}
+}
+
+static void
+sync_end(struct hubclient *hc)
+{
+	int	 i;
+
+	hc->syncing = 0;
+	for (i = 0; i < MAX_HUB_PEERS; i++)
+		if (hc->peers[i].used && !hc->peers[i].listed)
+			peer_remove(hc, &hc->peers[i],
+			    "no longer shares a network with us");
+}
+
+/* ---- receiving ------------------------------------------------------- */
+
+static void
+hc_fail(struct hubclient *hc, const char *why)
+{
+	log_warnx("hub: %s; closing the connection", why);
+	hc->io.close_conn(hc->io.arg);
+	hub_chan_clear(&hc->chan);
+	hc->state = HC_IDLE;
+	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
+	hc_set_state(hc, HUB_STATE_CONNECTING, why);
+}
+
+static void
+on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
+{
+	char	 v4[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN];
+	int	 i;
+
+	if (ok->v4_plen < 8 || ok->v4_plen > 30 || ok->v6_plen < 48 ||
+	    ok->v6_plen > 124) {
+		hc_fail(hc, "hub assigned an unusable address prefix");
+		return;
+	}
+	hc->state = HC_ONLINE;
+	hc->syncing = 1;
+	for (i = 0; i < MAX_HUB_PEERS; i++)
+		hc->peers[i].listed = 0;
+	hc->st.addr = *ok;
+	(void)inet_ntop(AF_INET, ok->v4, v4, sizeof(v4));
+	(void)inet_ntop(AF_INET6, ok->v6, v6, sizeof(v6));
+	log_info("logged in to the hub: %s/%u %s/%u", v4, ok->v4_plen, v6,
+	    ok->v6_plen);
+	audit("hub-login", "address=%s address6=%s", v4, v6);
+	hc_set_state(hc, HUB_STATE_ONLINE, NULL);
+}
+
+static void
+on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
+{
+	struct hc_pending	*pd;
+	struct hc_peer		*hp;
+	struct hub_msg		 pong;
+
+	if (hc->state == HC_LOGIN && m->type != HUB_MSG_LOGIN_OK &&
+	    m->type != HUB_MSG_LOGIN_REFUSED) {
+		hc_fail(hc, "hub sent a message before answering the login");
+		return;
+	}
+	switch (m->type) {
+	case HUB_MSG_LOGIN_OK:
+		if (hc->state != HC_LOGIN) {
+			hc_fail(hc, "hub sent a second login answer");
+			return;
+		}
+		on_login_ok(hc, &m->u.login_ok);
+		break;
+	case HUB_MSG_LOGIN_REFUSED:
+		log_warnx("hub refused the login: %s", m->u.refused.msg);
+		audit("hub-login-refused", "reason=%u",
+		    m->u.refused.reason);
+		hc->io.close_conn(hc->io.arg);
+		hub_chan_clear(&hc->chan);
+		hc->state = HC_IDLE;
+		hc_set_state(hc, HUB_STATE_REFUSED, m->u.refused.msg);
+		break;
+	case HUB_MSG_PEER_UP:
+		peer_up(hc, &m->u.peer, now);
+		break;
+	case HUB_MSG_PEER_DOWN:
+		if ((hp = peer_find(hc, m->u.peer.key)) != NULL)
+			peer_remove(hc, hp, "the hub took it down");
+		break;
+	case HUB_MSG_PEER_CHECK:
+		peer_check(hc, m->u.peer.key, now);
+		break;
+	case HUB_MSG_PING:
+		memset(&pong, 0, sizeof(pong));
+		pong.type = HUB_MSG_PONG;
+		pong.u.ping = m->u.ping;
+		(void)hc_send(hc, &pong);
+		break;
+	case HUB_MSG_PONG:
+		break;
+	case HUB_MSG_NET_ENTRY:
+		if ((pd = pending_find(hc, m->u.net.id)) != NULL) {
+			struct hub_net_info	 ni = m->u.net;
+
+			ni.id = 0;
+			hc->io.reply_net(hc->io.arg, pd->client, &ni);
+		}
+		break;
+	case HUB_MSG_MEMBER_ENTRY:
+		if ((pd = pending_find(hc, m->u.member.id)) != NULL) {
+			struct hub_member_info	 mi = m->u.member;
+
+			mi.id = 0;
+			hc->io.reply_member(hc->io.arg, pd->client, &mi);
+		}
+		break;
+	case HUB_MSG_RESPONSE:
+		/* Response 0 ends the peer list that follows a login. */
+		if (m->u.resp.id == 0) {
+			if (hc->syncing)
+				sync_end(hc);
+			break;
+		}
+		if ((pd = pending_find(hc, m->u.resp.id)) != NULL) {
+			hc->io.reply_result(hc->io.arg, pd->client,
+			    m->u.resp.code, m->u.resp.msg);
+			pd->hub_id = 0;
+		}
+		break;
+	default:
+		hc_fail(hc, "hub sent a message only nodes send");
+		break;
+	}
+}
+
+void
+hubclient_conn_open(struct hubclient *hc, const struct hub_conn_msg *c,
+    uint64_t now)
+{
+	size_t	 len;
+
+	if (!hc->configured || !hc->dev->have_key) {
+		hc->io.close_conn(hc->io.arg);
+		return;
+	}
+	hub_chan_clear(&hc->chan);
+	if (hub_chan_initiate(&hc->chan, &hc->proto, &hc->dev->self,
+	    hc->conf.hub_pub, hc->frame, sizeof(hc->frame), &len) != WG_OK) {
+		hc_fail(hc, "cannot start the handshake (bad hub key?)");
+		return;
+	}
+	hc->io.send_frame(hc->io.arg, hc->frame, len);
+	hc->state = HC_HANDSHAKE;
+	hc->deadline = now + HANDSHAKE_TIMEOUT;
+	hc->last_rx = now;
+	(void)c;
+	log_debug("hub: connected, handshake sent");
+}
+
+void
+hubclient_conn_closed(struct hubclient *hc, uint64_t now)
+{
+	int	 was_online = hc->state == HC_ONLINE;
+
+	hub_chan_clear(&hc->chan);
+	hc->state = HC_IDLE;
+	hc->syncing = 0;
+	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
+	if (was_online) {
+		log_warnx("lost the hub connection; tunnels stay up");
+		audit("hub-lost", "peers=%d", hc->dev->npeers);
+	}
+	if (hc->st.state != HUB_STATE_REFUSED)
+		hc_set_state(hc, HUB_STATE_CONNECTING,
+		    "connection lost; reconnecting");
+	(void)now;
+}
+
+void
+hubclient_frame(struct hubclient *hc, const uint8_t *body, size_t len,
+    uint64_t now)
+{
+	struct hub_msg	 m;
+	struct hub_msg	 login;
+	size_t		 ptlen;
+
+	hc->last_rx = now;
+	switch (hc->state) {
+	case HC_IDLE:
+		return;
+	case HC_HANDSHAKE:
+		if (hub_chan_finish(&hc->chan, body, len) != WG_OK) {
+			hc_fail(hc, "the hub did not prove its key");
+			return;
+		}
+		memset(&login, 0, sizeof(login));
+		login.type = HUB_MSG_LOGIN;
+		login.u.login.version = HUB_PROTOCOL_VERSION;
+		login.u.login.udp_port = hc->conf.udp_port;
+		memcpy(login.u.login.nick, hc->conf.nick,
+		    sizeof(login.u.login.nick));
+		if (hc_send(hc, &login) == -1) {
+			hc_fail(hc, "cannot send the login");
+			return;
+		}
+		hc->state = HC_LOGIN;
+		hc->deadline = now + HANDSHAKE_TIMEOUT;
+		hc->next_ping = now + PING_INTERVAL;
+		return;
+	default:
+		break;
+	}
+	if (hub_chan_open(&hc->chan, body, len, hc->pt, sizeof(hc->pt),
+	    &ptlen) != WG_OK) {
+		hc_fail(hc, "a frame from the hub failed authentication");
+		return;
+	}
+	if (hub_msg_decode(&m, hc->pt, ptlen) == -1) {
+		sodium_memzero(hc->pt, ptlen);
+		hc_fail(hc, "the hub sent a malformed message");
+		return;
+	}
+	sodium_memzero(hc->pt, ptlen);
+	on_message(hc, &m, now);
+	sodium_memzero(&m, sizeof(m));
+}
+
+void
+hubclient_tick(struct hubclient *hc, uint64_t now)
+{
+	struct hub_msg	 ping;
+	int		 i;
+
+	peers_tick(hc, now);
+	for (i = 0; i < MAX_PENDING; i++) {
+		if (hc->pending[i].hub_id == 0 ||
+		    now < hc->pending[i].deadline)
+			continue;
+		hc->io.reply_result(hc->io.arg, hc->pending[i].client,
+		    ETIMEDOUT, "the hub did not answer in time");
+		hc->pending[i].hub_id = 0;
+	}
+	switch (hc->state) {
+	case HC_HANDSHAKE:
+	case HC_LOGIN:
+		if (now >= hc->deadline)
+			hc_fail(hc, "the hub did not answer the login in "
+			    "time");
+		break;
+	case HC_ONLINE:
+		if (now - hc->last_rx > HUB_SILENCE_MAX) {
+			hc_fail(hc, "the hub went silent");
+			break;
+		}
+		if (now >= hc->next_ping) {
+			memset(&ping, 0, sizeof(ping));
+			ping.type = HUB_MSG_PING;
+			randombytes_buf(&ping.u.ping, sizeof(ping.u.ping));
+			(void)hc_send(hc, &ping);
+			hc->next_ping = now + PING_INTERVAL;
+		}
+		break;
+	default:
+		break;
+	}
+}

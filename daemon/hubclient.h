@@ -1,0 +1,66 @@
+/*
+ * The node's session with its hub, as the tun process runs it: the
+ * Noise IK handshake and transport over the engine's TCP connection,
+ * login, the peers the hub announces (their keys and allowed IPs go
+ * into the WireGuard device, their endpoints to the engine), liveness
+ * checks, and hamctl's requests to the hub.
+ *
+ * Peers the hub gave us outlive the connection: losing the hub changes
+ * nothing on the data plane.  After a new login the hub lists every
+ * peer we are entitled to (online ones with an endpoint); peers that the
+ * list leaves out are removed at its end, which is how an eviction
+ * decided while we were away reaches us.
+ */
+#ifndef HAMD_HUBCLIENT_H
+#define HAMD_HUBCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hamd.h"
+#include "wg.h"
+
+/* How the hub session reaches the other processes. */
+struct hubclient_io {
+	void	*arg;
+	void	(*send_frame)(void *, const uint8_t *body, size_t len);
+	void	(*close_conn)(void *);
+	void	(*state)(void *, const struct hub_state_msg *);
+	void	(*engine_peer)(void *, uint32_t id, const struct pkt_addr *);
+	void	(*engine_peer_del)(void *, uint32_t id);
+	void	(*reply_net)(void *, uint32_t client,
+		    const struct hub_net_info *);
+	void	(*reply_member)(void *, uint32_t client,
+		    const struct hub_member_info *);
+	void	(*reply_result)(void *, uint32_t client, int code,
+		    const char *msg);
+};
+
+struct hubclient;
+
+/* In sodium_malloc'd memory; NULL on ENOMEM. */
+struct hubclient *hubclient_new(const struct hubclient_io *,
+		    struct wg_dev *);
+void		 hubclient_free(struct hubclient *);
+/* The parent's IMSG_TUN_HUB: which hub, our port and nickname. */
+void		 hubclient_configure(struct hubclient *,
+		    const struct tun_hub_msg *);
+
+/* The engine's connection events and frames. */
+void		 hubclient_conn_open(struct hubclient *,
+		    const struct hub_conn_msg *, uint64_t now);
+void		 hubclient_conn_closed(struct hubclient *, uint64_t now);
+void		 hubclient_frame(struct hubclient *, const uint8_t *,
+		    size_t, uint64_t now);
+
+/* A hamctl request for the hub (already checked by control). */
+void		 hubclient_request(struct hubclient *, uint32_t client,
+		    const struct hub_request *, uint64_t now);
+
+/* Timers: pings, handshake and request deadlines, liveness checks. */
+void		 hubclient_tick(struct hubclient *, uint64_t now);
+
+/* Is this a peer the hub gave us (for hamctl peers)? */
+int		 hubclient_is_hub_peer(const struct hubclient *, uint32_t id);
+
+#endif

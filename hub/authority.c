@@ -1,0 +1,1074 @@
+/*
+ * authority: the hub's only process with its static key.  It runs the
+ * Noise IK responder for every node connection the engine carries,
+ * logs nodes in, keeps presence (which online node has been told about
+ * which peer), answers hamctl hub requests, and owns the database.
+ * Membership decisions are in membership.c.
+ *
+ * What arrives from the engine is hostile until the channel says
+ * otherwise: a frame that does not authenticate, decode, or fit the
+ * session's state closes that one connection and nothing else.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hamd.h"
+#include "hubchan.h"
+#include "hubproto.h"
+#include "key.h"
+#include "log.h"
+#include "membership.h"
+#include "proc.h"
+#include "sandbox.h"
+#include "store.h"
+#include "tai64n.h"
+
+#define DATABASE_PATH		"/data/hub.db"	/* inside the chroot */
+#define CONN_BUCKETS		1024
+#define KEY_BUCKETS		4096
+#define SEEN_MAX		65536	/* handshake timestamps remembered */
+#define TICK_MS			1000
+
+struct seen_ts {
+	uint8_t		 key[HUB_KEY_LEN];
+	uint8_t		 ts[TAI64N_LEN];
+	struct seen_ts	*next;
+};
+
+struct authority {
+	struct privsep		*ps;
+	struct store		*store;
+	struct noise_protocol	 proto;
+	struct noise_static	*self;		/* sodium_malloc'd */
+	int			 have_key;
+	struct hubd_conf_msg	 conf;
+	int			 have_conf;
+	uint8_t			 pool6[16];	/* configured or derived */
+	int			 plen6;
+	time_t			 started;
+	TAILQ_HEAD(, session)	 sessions;
+	TAILQ_HEAD(, session)	 onlines;
+	uint32_t		 nonline;
+	struct session		*by_conn[CONN_BUCKETS];	/* chained: hnext */
+	struct seen_ts		*seen[KEY_BUCKETS];
+	uint32_t		 nseen;
+	struct hubd_engine_stats engine;
+	struct event		*ev_tick;
+	uint8_t			 pt[HUB_MSG_MAX];
+	uint8_t			 frame[HUB_FRAME_MAX];
+};
+
+static struct authority	 au;
+
+static void	session_close(struct session *, const char *why);
+
+struct store *
+authority_store(struct authority *a)
+{
+	return a->store;
+}
+
+int64_t
+authority_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static const char *
+key_str(const uint8_t *key, char buf[KEY_B64_LEN + 1])
+{
+	key_to_base64(buf, key);
+	return buf;
+}
+
+static const char *
+addr_str(const struct pkt_addr *a, char *buf, size_t len)
+{
+	char	 ip[INET6_ADDRSTRLEN] = "?";
+
+	if (a->af == AF_INET || a->af == AF_INET6)
+		(void)inet_ntop(a->af, a->addr, ip, sizeof(ip));
+	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+	    ntohs(a->port));
+	return buf;
+}
+
+/* ---- sessions by connection and by key -------------------------------- */
+
+static struct session **
+conn_slot(uint32_t conn)
+{
+	return &au.by_conn[conn % CONN_BUCKETS];
+}
+
+static struct session *
+session_by_conn(uint32_t conn)
+{
+	struct session	*s;
+
+	for (s = *conn_slot(conn); s != NULL; s = s->hnext)
+		if (s->conn == conn)
+			return s;
+	return NULL;
+}
+
+struct session *
+authority_online(struct authority *a, const uint8_t *key)
+{
+	struct session	*s;
+
+	TAILQ_FOREACH(s, &a->onlines, online)
+		if (memcmp(s->key, key, HUB_KEY_LEN) == 0)
+			return s;
+	return NULL;
+}
+
+static void
+session_free(struct session *s)
+{
+	struct session	**sp;
+
+	for (sp = conn_slot(s->conn); *sp != NULL; sp = &(*sp)->hnext)
+		if (*sp == s) {
+			*sp = s->hnext;
+			break;
+		}
+	TAILQ_REMOVE(&au.sessions, s, entry);
+	if (s->chan != NULL) {
+		hub_chan_clear(s->chan);
+		sodium_free(s->chan);
+	}
+	free(s->told);
+	free(s);
+}
+
+/* ---- handshake replay ------------------------------------------------- */
+
+/*
+ * A handshake must carry a later TAI64N timestamp than the last one we
+ * accepted from the same key; a replayed INIT is refused before it can
+ * cost the node its session.
+ */
+static int
+ts_fresh(const uint8_t *key, const uint8_t ts[TAI64N_LEN])
+{
+	struct seen_ts	*e;
+	uint32_t	 b;
+
+	memcpy(&b, key, sizeof(b));
+	b %= KEY_BUCKETS;
+	for (e = au.seen[b]; e != NULL; e = e->next)
+		if (memcmp(e->key, key, HUB_KEY_LEN) == 0)
+			break;
+	if (e != NULL) {
+		if (memcmp(ts, e->ts, TAI64N_LEN) <= 0)
+			return 0;
+		memcpy(e->ts, ts, TAI64N_LEN);
+		return 1;
+	}
+	if (au.nseen >= SEEN_MAX)
+		return 1;	/* bounded memory; the channel is still fresh */
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return 1;
+	memcpy(e->key, key, HUB_KEY_LEN);
+	memcpy(e->ts, ts, TAI64N_LEN);
+	e->next = au.seen[b];
+	au.seen[b] = e;
+	au.nseen++;
+	return 1;
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+static int
+session_send(struct session *s, const struct hub_msg *m)
+{
+	size_t	 len, flen;
+
+	if (s->state == SESSION_CLOSING || s->chan == NULL)
+		return -1;
+	if ((len = hub_msg_encode(m, au.pt, sizeof(au.pt))) == 0) {
+		log_warnx("%s: cannot encode %s", __func__,
+		    hub_msg_name(m->type));
+		return -1;
+	}
+	if (hub_chan_seal(s->chan, au.pt, len, au.frame, sizeof(au.frame),
+	    &flen) != WG_OK) {
+		sodium_memzero(au.pt, len);
+		session_close(s, "cannot seal a frame");
+		return -1;
+	}
+	sodium_memzero(au.pt, len);
+	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUB_FRAME_OUT, s->conn, -1,
+	    au.frame, flen);
+	return 0;
+}
+
+void
+session_respond(struct authority *a, struct session *s, uint32_t id,
+    int code, const char *fmt, ...)
+{
+	struct hub_msg	 m;
+	va_list		 ap;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_RESPONSE;
+	m.u.resp.id = id;
+	m.u.resp.code = code;
+	va_start(ap, fmt);
+	(void)vsnprintf(m.u.resp.msg, sizeof(m.u.resp.msg), fmt, ap);
+	va_end(ap);
+	(void)session_send(s, &m);
+}
+
+void
+session_send_net(struct authority *a, struct session *s,
+    const struct hub_net_info *ni)
+{
+	struct hub_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_NET_ENTRY;
+	m.u.net = *ni;
+	(void)session_send(s, &m);
+}
+
+void
+session_send_member(struct authority *a, struct session *s,
+    const struct hub_member_info *mi)
+{
+	struct hub_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_MEMBER_ENTRY;
+	m.u.member = *mi;
+	(void)session_send(s, &m);
+}
+
+/* ---- presence --------------------------------------------------------- */
+
+static int
+told_find(const struct session *s, const uint8_t *key, size_t *pos)
+{
+	size_t	 lo = 0, hi = s->ntold, mid;
+	int	 c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = memcmp(s->told[mid], key, HUB_KEY_LEN);
+		if (c == 0) {
+			*pos = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return 0;
+}
+
+static void
+told_add(struct session *s, const uint8_t *key)
+{
+	size_t	 pos;
+	void	*n;
+
+	if (told_find(s, key, &pos))
+		return;
+	if (s->ntold == s->told_cap) {
+		size_t	 cap = s->told_cap ? s->told_cap * 2 : 16;
+
+		if ((n = reallocarray(s->told, cap, HUB_KEY_LEN)) == NULL)
+			fatal("%s", __func__);
+		s->told = n;
+		s->told_cap = cap;
+	}
+	memmove(s->told[pos + 1], s->told[pos],
+	    (s->ntold - pos) * HUB_KEY_LEN);
+	memcpy(s->told[pos], key, HUB_KEY_LEN);
+	s->ntold++;
+}
+
+static int
+told_del(struct session *s, const uint8_t *key)
+{
+	size_t	 pos;
+
+	if (!told_find(s, key, &pos))
+		return 0;
+	memmove(s->told[pos], s->told[pos + 1],
+	    (s->ntold - pos - 1) * HUB_KEY_LEN);
+	s->ntold--;
+	return 1;
+}
+
+static void
+send_peer(struct session *to, int type, const uint8_t *key)
+{
+	struct hub_msg		 m;
+	struct store_node	 n;
+	struct session		*o;
+
+	memset(&m, 0, sizeof(m));
+	m.type = (uint8_t)type;
+	memcpy(m.u.peer.key, key, HUB_KEY_LEN);
+	if (type == HUB_MSG_PEER_UP) {
+		if ((o = authority_online(&au, key)) != NULL) {
+			n = o->node;
+			m.u.peer.endpoint = o->endpoint;
+		} else if (store_node_get(au.store, key, &n) != STORE_OK)
+			return;
+		memcpy(m.u.peer.v4, n.v4, 4);
+		memcpy(m.u.peer.v6, n.v6, 16);
+		memcpy(m.u.peer.nick, n.nick, sizeof(m.u.peer.nick));
+	}
+	(void)session_send(to, &m);
+}
+
+/* Make both sides of a pair of online nodes know each other. */
+static void
+pair_up(struct session *a, struct session *b)
+{
+	size_t	 pos;
+
+	if (!told_find(a, b->key, &pos)) {
+		told_add(a, b->key);
+		send_peer(a, HUB_MSG_PEER_UP, b->key);
+	}
+	if (!told_find(b, a->key, &pos)) {
+		told_add(b, a->key);
+		send_peer(b, HUB_MSG_PEER_UP, a->key);
+	}
+}
+
+static void
+pair_down(struct session *a, const uint8_t *key)
+{
+	struct session	*b;
+
+	if (told_del(a, key))
+		send_peer(a, HUB_MSG_PEER_DOWN, key);
+	if ((b = authority_online(&au, key)) != NULL &&
+	    told_del(b, a->key))
+		send_peer(b, HUB_MSG_PEER_DOWN, a->key);
+}
+
+struct peerlist {
+	uint8_t		(*keys)[HUB_KEY_LEN];
+	size_t		 n, cap;
+};
+
+static int
+peerlist_add(void *arg, const uint8_t peer[32])
+{
+	struct peerlist	*pl = arg;
+	void		*n;
+
+	if (pl->n == pl->cap) {
+		size_t	 cap = pl->cap ? pl->cap * 2 : 64;
+
+		if ((n = reallocarray(pl->keys, cap, HUB_KEY_LEN)) == NULL)
+			fatal("%s", __func__);
+		pl->keys = n;
+		pl->cap = cap;
+	}
+	memcpy(pl->keys[pl->n++], peer, HUB_KEY_LEN);
+	return 0;
+}
+
+static int
+peerlist_has(const struct peerlist *pl, const uint8_t *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < pl->n; i++)
+		if (memcmp(pl->keys[i], key, HUB_KEY_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+resync_one(struct session *s)
+{
+	struct peerlist	 pl;
+	struct session	*o;
+	size_t		 i;
+
+	memset(&pl, 0, sizeof(pl));
+	if (store_peers_of(au.store, s->key, peerlist_add, &pl) != STORE_OK) {
+		log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		free(pl.keys);
+		return;
+	}
+	/* Lost peers first, from the end: told shrinks as we go. */
+	for (i = s->ntold; i-- > 0;)
+		if (!peerlist_has(&pl, s->told[i]))
+			pair_down(s, s->told[i]);
+	for (i = 0; i < pl.n; i++)
+		if ((o = authority_online(&au, pl.keys[i])) != NULL)
+			pair_up(s, o);
+	free(pl.keys);
+}
+
+void
+presence_resync(struct authority *a, const uint8_t (*keys)[32], size_t n)
+{
+	struct session	*s;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		if ((s = authority_online(a, keys[i])) != NULL)
+			resync_one(s);
+}
+
+/*
+ * After a login: list every peer the node is entitled to (online ones
+ * with an endpoint), end the list, and tell the online ones about it.
+ */
+static void
+presence_login(struct session *s)
+{
+	struct peerlist	 pl;
+	struct session	*o;
+	size_t		 i;
+
+	memset(&pl, 0, sizeof(pl));
+	if (store_peers_of(au.store, s->key, peerlist_add, &pl) != STORE_OK)
+		log_warnx("%s: %s", __func__, store_errmsg(au.store));
+	for (i = 0; i < pl.n; i++) {
+		if ((o = authority_online(&au, pl.keys[i])) != NULL)
+			pair_up(s, o);
+		else
+			send_peer(s, HUB_MSG_PEER_UP, pl.keys[i]);
+	}
+	free(pl.keys);
+	session_respond(&au, s, 0, 0, "peers listed");
+}
+
+/* Off line: gracefully (tear down) or lost (check liveness). */
+static void
+presence_logoff(struct session *s)
+{
+	struct session	*o;
+	size_t		 i;
+
+	for (i = 0; i < s->ntold; i++) {
+		if ((o = authority_online(&au, s->told[i])) == NULL)
+			continue;
+		if (told_del(o, s->key))
+			send_peer(o, s->graceful ? HUB_MSG_PEER_DOWN :
+			    HUB_MSG_PEER_CHECK, s->key);
+	}
+	s->ntold = 0;
+	TAILQ_REMOVE(&au.onlines, s, online);
+	au.nonline--;
+}
+
+/* ---- the connection's life -------------------------------------------- */
+
+static void
+session_close(struct session *s, const char *why)
+{
+	char	 b64[KEY_B64_LEN + 1], ab[64];
+
+	if (s->state == SESSION_CLOSING)
+		return;
+	if (s->state == SESSION_ONLINE) {
+		presence_logoff(s);
+		log_info("node %s logged off: %s", key_str(s->key, b64), why);
+		audit(s->graceful ? "logout" : "connection-lost",
+		    "node=%s from=%s reason=\"%s\"", b64,
+		    addr_str(&s->remote, ab, sizeof(ab)), why);
+	} else
+		log_debug("connection %u from %s closed: %s", s->conn,
+		    addr_str(&s->remote, ab, sizeof(ab)), why);
+	s->state = SESSION_CLOSING;
+	if (s->chan != NULL)
+		hub_chan_clear(s->chan);
+	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUB_CONN_CLOSE, s->conn, -1,
+	    NULL, 0);
+}
+
+static void
+conn_open(uint32_t conn, const struct hub_conn_msg *cm)
+{
+	struct session	*s, **slot;
+
+	if (session_by_conn(conn) != NULL)
+		fatalx("engine reused connection id %u", conn);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		fatal("%s", __func__);
+	s->conn = conn;
+	s->remote = cm->remote;
+	s->opened = now_ns();
+	slot = conn_slot(conn);
+	s->hnext = *slot;
+	*slot = s;
+	TAILQ_INSERT_TAIL(&au.sessions, s, entry);
+	if (!au.have_key || !au.have_conf) {
+		session_close(s, "hub not ready");
+		return;
+	}
+	if ((s->chan = sodium_malloc(sizeof(*s->chan))) == NULL)
+		fatal("%s: sodium_malloc", __func__);
+	memset(s->chan, 0, sizeof(*s->chan));
+}
+
+static void
+conn_closed(uint32_t conn)
+{
+	struct session	*s;
+
+	if ((s = session_by_conn(conn)) == NULL)
+		return;
+	if (s->state != SESSION_CLOSING)
+		session_close(s, "connection closed");
+	session_free(s);
+}
+
+static void
+handshake(struct session *s, const uint8_t *body, size_t len)
+{
+	uint8_t		 ts[TAI64N_LEN];
+	char		 b64[KEY_B64_LEN + 1], ab[64];
+	size_t		 outlen;
+	int		 rc;
+
+	if (len != HUB_CHAN_INIT_LEN || body[0] != HUB_FRAME_INIT) {
+		session_close(s, "first frame is not a handshake");
+		return;
+	}
+	if ((rc = hub_chan_accept_static(s->chan, &au.proto, au.self, body,
+	    len)) != WG_OK) {
+		/* Wrong hub key pinned by the node, or a forged message. */
+		session_close(s, "handshake failed");
+		return;
+	}
+	if (hub_chan_accept_finish(s->chan, body, len, ts, au.frame,
+	    sizeof(au.frame), &outlen) != WG_OK) {
+		session_close(s, "handshake failed");
+		return;
+	}
+	memcpy(s->key, s->chan->remote, HUB_KEY_LEN);
+	if (!ts_fresh(s->key, ts)) {
+		log_warnx("replayed handshake for %s from %s",
+		    key_str(s->key, b64), addr_str(&s->remote, ab, sizeof(ab)));
+		audit("handshake-replay", "node=%s from=%s", b64, ab);
+		session_close(s, "replayed handshake");
+		return;
+	}
+	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUB_FRAME_OUT, s->conn, -1,
+	    au.frame, outlen);
+	s->state = SESSION_WAIT_LOGIN;
+}
+
+static void
+refuse(struct session *s, int reason, const char *msg)
+{
+	struct hub_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_LOGIN_REFUSED;
+	m.u.refused.reason = (uint8_t)reason;
+	(void)snprintf(m.u.refused.msg, sizeof(m.u.refused.msg), "%s", msg);
+	(void)session_send(s, &m);
+	session_close(s, msg);
+}
+
+static void
+login(struct session *s, const struct hub_login *lg)
+{
+	struct hub_msg	 m;
+	struct session	*old;
+	char		 b64[KEY_B64_LEN + 1], ab[64], v4[INET_ADDRSTRLEN];
+	uint8_t		 ip[16];
+	int		 rc, af;
+
+	key_str(s->key, b64);
+	addr_str(&s->remote, ab, sizeof(ab));
+	if (lg->version != HUB_PROTOCOL_VERSION) {
+		refuse(s, HUB_REFUSED_VERSION, "protocol version not "
+		    "supported by this hub; upgrade hamd");
+		return;
+	}
+	memset(ip, 0, sizeof(ip));
+	af = s->remote.af;
+	memcpy(ip, s->remote.addr, af == AF_INET ? 4 : 16);
+	if ((rc = store_block_match(au.store, af, ip)) != 0) {
+		if (rc < 0)
+			log_warnx("block check: %s", store_errmsg(au.store));
+		audit("login-blocked", "node=%s from=%s", b64, ab);
+		refuse(s, HUB_REFUSED_BLOCKED, "this address range is "
+		    "blocked by the hub operator");
+		return;
+	}
+	rc = store_node_login(au.store, s->key,
+	    (const uint8_t *)&au.conf.pool4.addr, au.conf.pool4.plen,
+	    au.pool6, au.plen6, authority_now(), &s->node);
+	if (rc == STORE_FULL) {
+		refuse(s, HUB_REFUSED_POOL_FULL, "the hub's address pool is "
+		    "full");
+		return;
+	}
+	if (rc != STORE_OK) {
+		log_warnx("login of %s: %s", b64, store_errmsg(au.store));
+		refuse(s, HUB_REFUSED_BUSY, "hub database error; try later");
+		return;
+	}
+	if (lg->nick[0] != '\0' && hub_nick_valid(lg->nick) &&
+	    strcmp(lg->nick, s->node.nick) != 0 &&
+	    store_node_set_nick(au.store, s->key, lg->nick) == STORE_OK)
+		(void)snprintf(s->node.nick, sizeof(s->node.nick), "%s",
+		    lg->nick);
+	/* One session per node: a new login replaces an old one. */
+	if ((old = authority_online(&au, s->key)) != NULL) {
+		old->graceful = 0;
+		session_close(old, "replaced by a new login");
+	}
+	s->udp_port = lg->udp_port;
+	s->endpoint = s->remote;
+	s->endpoint.port = htons(lg->udp_port);
+	s->state = SESSION_ONLINE;
+	TAILQ_INSERT_TAIL(&au.onlines, s, online);
+	au.nonline++;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_LOGIN_OK;
+	memcpy(m.u.login_ok.v4, s->node.v4, 4);
+	m.u.login_ok.v4_plen = au.conf.pool4.plen;
+	memcpy(m.u.login_ok.v6, s->node.v6, 16);
+	m.u.login_ok.v6_plen = (uint8_t)au.plen6;
+	m.u.login_ok.observed = s->remote;
+	(void)session_send(s, &m);
+	(void)inet_ntop(AF_INET, s->node.v4, v4, sizeof(v4));
+	log_info("node %s logged in from %s as %s", b64, ab, v4);
+	audit("login", "node=%s from=%s address=%s", b64, ab, v4);
+	presence_login(s);
+}
+
+static void
+online_message(struct session *s, struct hub_msg *m)
+{
+	struct hub_msg	 pong;
+
+	switch (m->type) {
+	case HUB_MSG_PING:
+		memset(&pong, 0, sizeof(pong));
+		pong.type = HUB_MSG_PONG;
+		pong.u.ping = m->u.ping;
+		(void)session_send(s, &pong);
+		break;
+	case HUB_MSG_PONG:
+		break;
+	case HUB_MSG_LOGOUT:
+		s->graceful = 1;
+		session_close(s, "logged out");
+		break;
+	case HUB_MSG_REQUEST:
+		membership_request(&au, s, &m->u.req);
+		break;
+	default:
+		session_close(s, "node sent a message only hubs send");
+		break;
+	}
+}
+
+static void
+frame_in(uint32_t conn, const uint8_t *body, size_t len)
+{
+	struct session	*s;
+	struct hub_msg	 m;
+	size_t		 ptlen;
+
+	if ((s = session_by_conn(conn)) == NULL || s->state == SESSION_CLOSING)
+		return;
+	if (s->state == SESSION_WAIT_INIT) {
+		handshake(s, body, len);
+		return;
+	}
+	if (hub_chan_open(s->chan, body, len, au.pt, sizeof(au.pt), &ptlen) !=
+	    WG_OK) {
+		session_close(s, "a frame failed authentication");
+		return;
+	}
+	if (hub_msg_decode(&m, au.pt, ptlen) == -1) {
+		sodium_memzero(au.pt, ptlen);
+		session_close(s, "malformed message");
+		return;
+	}
+	sodium_memzero(au.pt, ptlen);
+	if (s->state == SESSION_WAIT_LOGIN) {
+		if (m.type != HUB_MSG_LOGIN)
+			session_close(s, "first message is not a login");
+		else
+			login(s, &m.u.login);
+	} else
+		online_message(s, &m);
+	sodium_memzero(&m, sizeof(m));
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+/*
+ * Without a configured IPv6 pool the hub makes a ULA /64 (RFC 4193: fd,
+ * a random 40-bit global ID, subnet 0) once and keeps it in the
+ * database, so addresses survive restarts.
+ */
+static void
+pool6_setup(void)
+{
+	uint8_t	 ula[16];
+
+	if (au.conf.pool6.plen != 0) {
+		memcpy(au.pool6, &au.conf.pool6.addr, 16);
+		au.plen6 = au.conf.pool6.plen;
+		return;
+	}
+	memset(ula, 0, sizeof(ula));
+	ula[0] = 0xfd;
+	randombytes_buf(ula + 1, 5);
+	if (store_meta_get_or_set(au.store, "ula6", ula, sizeof(ula)) !=
+	    STORE_OK)
+		fatalx("cannot keep the IPv6 prefix: %s",
+		    store_errmsg(au.store));
+	memcpy(au.pool6, ula, 16);
+	au.plen6 = 64;
+}
+
+static void
+authority_tick(int fd, short ev, void *arg)
+{
+	struct session	*s, *next;
+	uint64_t	 now = now_ns();
+	uint64_t	 limit = (uint64_t)(au.conf.login_timeout ?
+	    au.conf.login_timeout : 10) * 1000000000u;
+
+	/* Connections must log in within the login timeout. */
+	for (s = TAILQ_FIRST(&au.sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if ((s->state == SESSION_WAIT_INIT ||
+		    s->state == SESSION_WAIT_LOGIN) && now - s->opened > limit)
+			session_close(s, "did not log in in time");
+	}
+}
+
+/* ---- hamctl hub ------------------------------------------------------- */
+
+static void
+ctl_result(uint32_t client, int code, const char *fmt, ...)
+{
+	struct ctl_result	 r;
+	va_list			 ap;
+
+	memset(&r, 0, sizeof(r));
+	r.code = code;
+	va_start(ap, fmt);
+	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	va_end(ap);
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1, &r,
+	    sizeof(r));
+}
+
+static void
+ctl_status(uint32_t client)
+{
+	struct ctl_hubd_status	 st;
+	int			 i;
+
+	memset(&st, 0, sizeof(st));
+	(void)snprintf(st.version, sizeof(st.version), "%s", PACKAGE_VERSION);
+	st.uptime = (int64_t)(time(NULL) - au.started);
+	if (au.have_key)
+		key_to_base64(st.pubkey, au.self->pub);
+	(void)store_node_count(au.store, &st.nodes);
+	st.online = au.nonline;
+	(void)store_net_count(au.store, &st.networks);
+	(void)store_block_count(au.store, &st.blocks);
+	st.pool4 = au.conf.pool4;
+	st.pool6.af = AF_INET6;
+	st.pool6.plen = (uint8_t)au.plen6;
+	memcpy(&st.pool6.addr, au.pool6, 16);
+	st.engine = au.engine;
+	st.nprocs = PROC_MAX;
+	for (i = 0; i < PROC_MAX; i++) {
+		(void)snprintf(st.procs[i].name, sizeof(st.procs[i].name),
+		    "%s", au.ps->procs[i].name);
+		st.procs[i].pid = au.conf.pids[i];
+	}
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_STATUS_REPLY,
+	    client, -1, &st, sizeof(st));
+}
+
+struct ctl_walk {
+	uint32_t	 client;
+	uint32_t	 n;
+};
+
+static int
+ctl_node(void *arg, const struct store_node *n)
+{
+	struct ctl_walk		*w = arg;
+	struct hub_member_info	 mi;
+	struct session		*s;
+
+	memset(&mi, 0, sizeof(mi));
+	memcpy(mi.key, n->key, HUB_KEY_LEN);
+	memcpy(mi.nick, n->nick, sizeof(mi.nick));
+	memcpy(mi.v4, n->v4, 4);
+	memcpy(mi.v6, n->v6, 16);
+	mi.last_seen = n->last_seen;
+	if ((s = authority_online(&au, n->key)) != NULL) {
+		mi.online = 1;
+		mi.endpoint = s->endpoint;
+	}
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER, w->client,
+	    -1, &mi, sizeof(mi));
+	w->n++;
+	return 0;
+}
+
+static int
+ctl_net(void *arg, const struct store_net *net)
+{
+	struct ctl_walk		*w = arg;
+	struct hub_net_info	 ni;
+
+	membership_net_info(au.store, net, NULL, &ni);
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_NET, w->client,
+	    -1, &ni, sizeof(ni));
+	w->n++;
+	return 0;
+}
+
+static int
+ctl_block_entry(void *arg, const struct store_block *b)
+{
+	struct ctl_walk	*w = arg;
+	struct ctl_cidr	 c;
+
+	memset(&c, 0, sizeof(c));
+	c.prefix.af = b->af;
+	c.prefix.plen = b->plen;
+	memcpy(&c.prefix.addr, b->addr, b->af == AF_INET ? 4 : 16);
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_CIDR, w->client,
+	    -1, &c, sizeof(c));
+	w->n++;
+	return 0;
+}
+
+static void
+ctl_block(uint32_t client, const struct ctl_cred *cred,
+    const struct ctl_cidr *c, int add)
+{
+	struct store_block	 b;
+	struct session		*s, *next;
+	char			 buf[CONF_PREFIX_STRLEN];
+	int			 rc;
+
+	if ((c->prefix.af != AF_INET || c->prefix.plen > 32) &&
+	    (c->prefix.af != AF_INET6 || c->prefix.plen > 128)) {
+		ctl_result(client, EINVAL, "not an address range");
+		return;
+	}
+	memset(&b, 0, sizeof(b));
+	b.af = (uint8_t)c->prefix.af;
+	b.plen = c->prefix.plen;
+	memcpy(b.addr, &c->prefix.addr, b.af == AF_INET ? 4 : 16);
+	b.created = authority_now();
+	conf_prefix_str(&c->prefix, buf, sizeof(buf));
+	rc = add ? store_block_add(au.store, &b) :
+	    store_block_remove(au.store, &b);
+	if (rc == STORE_EXISTS) {
+		ctl_result(client, EEXIST, "%s is already blocked", buf);
+		return;
+	}
+	if (rc == STORE_NOTFOUND) {
+		ctl_result(client, ENOENT, "%s is not blocked", buf);
+		return;
+	}
+	if (rc != STORE_OK) {
+		ctl_result(client, EIO, "database: %s",
+		    store_errmsg(au.store));
+		return;
+	}
+	audit(add ? "block" : "unblock", "range=%s uid=%u", buf, cred->uid);
+	if (!add) {
+		ctl_result(client, 0, "%s unblocked", buf);
+		return;
+	}
+	/* Nodes already in the range are logged off now. */
+	for (s = TAILQ_FIRST(&au.onlines); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, online);
+		if (store_block_match(au.store, s->remote.af,
+		    s->remote.addr) == 1) {
+			s->graceful = 1;
+			refuse(s, HUB_REFUSED_BLOCKED, "this address range "
+			    "is blocked by the hub operator");
+		}
+	}
+	ctl_result(client, 0, "%s blocked", buf);
+}
+
+static void
+authority_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
+{
+	struct ctl_cred		 cred;
+	struct ctl_cidr		 cidr;
+	struct ctl_walk		 w;
+	uint32_t		 client = imsg->hdr.peerid;
+
+	memcpy(&cred, imsg->data, sizeof(cred));
+	memset(&w, 0, sizeof(w));
+	w.client = client;
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_HUBD_STATUS:
+		ctl_status(client);
+		break;
+	case IMSG_CTL_HUBD_NODES:
+		if (store_node_foreach(au.store, ctl_node, &w) != STORE_OK)
+			ctl_result(client, EIO, "database: %s",
+			    store_errmsg(au.store));
+		else
+			ctl_result(client, 0, "%u nodes", w.n);
+		break;
+	case IMSG_CTL_HUBD_NETWORKS:
+		if (store_net_foreach(au.store, ctl_net, &w) != STORE_OK)
+			ctl_result(client, EIO, "database: %s",
+			    store_errmsg(au.store));
+		else
+			ctl_result(client, 0, "%u networks", w.n);
+		break;
+	case IMSG_CTL_HUBD_BLOCKS:
+		if (store_block_foreach(au.store, ctl_block_entry, &w) !=
+		    STORE_OK)
+			ctl_result(client, EIO, "database: %s",
+			    store_errmsg(au.store));
+		else
+			ctl_result(client, 0, "%u blocked ranges", w.n);
+		break;
+	case IMSG_CTL_HUBD_BLOCK:
+	case IMSG_CTL_HUBD_UNBLOCK:
+		memcpy(&cidr, (const uint8_t *)imsg->data + sizeof(cred),
+		    sizeof(cidr));
+		ctl_block(client, &cred, &cidr,
+		    imsg->hdr.type == IMSG_CTL_HUBD_BLOCK);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
+static void
+authority_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
+{
+	struct hub_conn_msg	 cm;
+
+	switch (imsg->hdr.type) {
+	case IMSG_HUB_CONN_OPEN:
+		(void)imsg_get_data(imsg, &cm, sizeof(cm));
+		conn_open(imsg->hdr.peerid, &cm);
+		break;
+	case IMSG_HUB_FRAME_IN:
+		frame_in(imsg->hdr.peerid, imsg->data, imsg->datalen);
+		break;
+	case IMSG_HUB_CONN_CLOSED:
+		conn_closed(imsg->hdr.peerid);
+		break;
+	case IMSG_HUBD_ENGINE_STATS:
+		(void)imsg_get_data(imsg, &au.engine, sizeof(au.engine));
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
+static void
+authority_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
+{
+	uint8_t	 priv[KEY_LEN];
+	int32_t	 v;
+
+	switch (imsg->hdr.type) {
+	case IMSG_HUBD_PRIVKEY:
+		if (au.have_key)
+			fatalx("parent sent a second private key");
+		(void)imsg_get_data(imsg, priv, sizeof(priv));
+		memcpy(au.self->priv, priv, KEY_LEN);
+		sodium_memzero(priv, sizeof(priv));
+		if (key_public(au.self->pub, au.self->priv) == -1)
+			fatalx("the hub key has a low-order public key");
+		au.have_key = 1;
+		proc_compose(ps, PROC_PARENT, IMSG_HUBD_PUBKEY, 0, -1,
+		    au.self->pub, KEY_LEN);
+		break;
+	case IMSG_HUBD_CONF:
+		(void)imsg_get_data(imsg, &au.conf, sizeof(au.conf));
+		if (au.conf.pool4.af != AF_INET || au.conf.pool4.plen < 8 ||
+		    au.conf.pool4.plen > 30 || (au.conf.pool6.plen != 0 &&
+		    (au.conf.pool6.af != AF_INET6 ||
+		    au.conf.pool6.plen < 48 || au.conf.pool6.plen > 96)))
+			fatalx("parent sent unusable address pools");
+		au.have_conf = 1;
+		pool6_setup();
+		break;
+	case IMSG_LOG_VERBOSE:
+		(void)imsg_get_data(imsg, &v, sizeof(v));
+		log_setverbose(v);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
+void
+authority_run(struct privsep *ps)
+{
+	struct timeval	 tick = { TICK_MS / 1000, 0 };
+	char		 err[256];
+
+	if (sodium_init() < 0)
+		fatalx("libsodium failed to initialise");
+	memset(&au, 0, sizeof(au));
+	au.ps = ps;
+	au.started = time(NULL);
+	TAILQ_INIT(&au.sessions);
+	TAILQ_INIT(&au.onlines);
+	if ((au.self = sodium_malloc(sizeof(*au.self))) == NULL)
+		fatal("%s: sodium_malloc", __func__);
+	if (hub_proto_init(&au.proto) != WG_OK)
+		fatalx("cannot set up the hub protocol");
+	proc_child_setup(ps);
+	/* In the chroot now: the database directory is all there is. */
+	if ((au.store = store_open(DATABASE_PATH, err, sizeof(err))) == NULL)
+		fatalx("database: %s", err);
+	ps->dispatch[PROC_PARENT] = authority_dispatch_parent;
+	ps->dispatch[HUBD_PROC_CONTROL] = authority_dispatch_control;
+	ps->dispatch[HUBD_PROC_ENGINE] = authority_dispatch_engine;
+	au.ev_tick = event_new(ps->base, -1, EV_PERSIST, authority_tick, NULL);
+	if (au.ev_tick == NULL || event_add(au.ev_tick, &tick) == -1)
+		fatalx("cannot start the timer");
+	proc_child_loop(ps, &policy_hubd_authority);
+}

@@ -1,0 +1,762 @@
+/*
+ * Membership: what a logged-in node may do to networks, decided against
+ * the store.  Every change is one store transaction; after it, the nodes
+ * whose peer sets may have changed (the network's members before and
+ * after) are resynchronised, so an eviction reaches every peer in the
+ * same event-loop turn.
+ *
+ * Joining by password costs an Argon2id verification.  A wrong password,
+ * an unknown network and a closed network give the same answer after
+ * the same work (unknown networks are checked against a dummy hash), and
+ * failures are rate-limited per node and per source address before any
+ * hashing happens.  The authority is single-threaded, so at most one
+ * verification runs at a time; a hub-wide budget per second bounds the
+ * time a flood of joins can take from everything else.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "hubproto.h"
+#include "key.h"
+#include "log.h"
+#include "membership.h"
+#include "store.h"
+
+/* Failed joins: a burst of 5, then one every 12 s, per node and address. */
+#define FAIL_BURST		5
+#define FAIL_REFILL_S		12
+#define FAIL_SLOTS		1024
+/* Argon2id verifications the hub does per second, all nodes together. */
+#define VERIFY_PER_SECOND	20
+
+#define JOIN_REFUSED	"wrong network name or password, or the network " \
+			"does not take new members"
+
+struct fail_slot {
+	uint8_t		 id[HUB_KEY_LEN];	/* node key or address */
+	int64_t		 last;
+	int		 tokens;
+};
+
+static struct fail_slot	 fails[FAIL_SLOTS];
+static int64_t		 verify_second;
+static int		 verify_count;
+static char		 dummy_hash[crypto_pwhash_STRBYTES];
+
+static struct fail_slot *
+fail_slot(const uint8_t *id, size_t len, int64_t now)
+{
+	struct fail_slot	*f;
+	uint8_t			 k[HUB_KEY_LEN];
+	uint32_t		 h;
+
+	memset(k, 0, sizeof(k));
+	memcpy(k, id, len < sizeof(k) ? len : sizeof(k));
+	crypto_generichash((uint8_t *)&h, sizeof(h), k, sizeof(k), NULL, 0);
+	f = &fails[h % FAIL_SLOTS];
+	if (memcmp(f->id, k, sizeof(k)) != 0) {
+		/* A collision evicts the old entry: memory stays bounded. */
+		memcpy(f->id, k, sizeof(k));
+		f->tokens = FAIL_BURST;
+		f->last = now;
+	}
+	while (f->tokens < FAIL_BURST && now - f->last >= FAIL_REFILL_S) {
+		f->tokens++;
+		f->last += FAIL_REFILL_S;
+	}
+	if (f->tokens == FAIL_BURST)
+		f->last = now;
+	return f;
+}
+
+static int
+fail_allowed(struct session *s, int64_t now)
+{
+	return fail_slot(s->key, HUB_KEY_LEN, now)->tokens > 0 &&
+	    fail_slot(s->remote.addr, sizeof(s->remote.addr), now)->tokens > 0;
+}
+
+static void
+fail_count(struct session *s, int64_t now)
+{
+	struct fail_slot	*f;
+
+	if ((f = fail_slot(s->key, HUB_KEY_LEN, now))->tokens > 0)
+		f->tokens--;
+	if ((f = fail_slot(s->remote.addr, sizeof(s->remote.addr),
+	    now))->tokens > 0)
+		f->tokens--;
+}
+
+static int
+verify_budget(int64_t now)
+{
+	if (now != verify_second) {
+		verify_second = now;
+		verify_count = 0;
+	}
+	return verify_count++ < VERIFY_PER_SECOND;
+}
+
+static int
+password_hash(const char *pw, char out[STORE_PWHASH_MAX])
+{
+	if (crypto_pwhash_STRBYTES > STORE_PWHASH_MAX)
+		return -1;
+	return crypto_pwhash_str(out, pw, strlen(pw),
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE);
+}
+
+/* 1 if pw matches; a NULL hash still does the same work, and fails. */
+static int
+password_check(const char *hash, const char *pw)
+{
+	if (dummy_hash[0] == '\0' &&
+	    password_hash("hamd dummy password", dummy_hash) != 0)
+		fatalx("cannot compute the dummy password hash");
+	if (hash == NULL) {
+		if (crypto_pwhash_str_verify(dummy_hash, pw, strlen(pw)) == 0)
+			return 0;	/* guessed the dummy: still no network */
+		return 0;
+	}
+	return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static int
+net_lookup(struct store *st, const char *ref, struct store_net *net)
+{
+	uint8_t	 id[HUB_NETID_LEN];
+
+	if (hub_netid_parse(ref, id))
+		return store_net_by_id(st, id, net);
+	return store_net_by_name(st, ref, net);
+}
+
+struct keyset {
+	uint8_t		(*keys)[32];
+	size_t		 n, cap;
+};
+
+static void
+keyset_add(struct keyset *ks, const uint8_t *key)
+{
+	void	*n;
+	size_t	 i;
+
+	for (i = 0; i < ks->n; i++)
+		if (memcmp(ks->keys[i], key, 32) == 0)
+			return;
+	if (ks->n == ks->cap) {
+		size_t	 cap = ks->cap ? ks->cap * 2 : 32;
+
+		if ((n = reallocarray(ks->keys, cap, 32)) == NULL)
+			fatal("%s", __func__);
+		ks->keys = n;
+		ks->cap = cap;
+	}
+	memcpy(ks->keys[ks->n++], key, 32);
+}
+
+static int
+keyset_member(void *arg, const struct store_member *m)
+{
+	keyset_add(arg, m->key);
+	return 0;
+}
+
+/* Everyone with a row in the network, now. */
+static void
+members_collect(struct store *st, const uint8_t *netid, struct keyset *ks)
+{
+	(void)store_member_foreach(st, netid, keyset_member, ks);
+}
+
+static void
+resync(struct authority *a, struct store *st, const uint8_t *netid,
+    struct keyset *before)
+{
+	members_collect(st, netid, before);
+	presence_resync(a, (const uint8_t (*)[32])before->keys, before->n);
+	free(before->keys);
+	memset(before, 0, sizeof(*before));
+}
+
+static const char *
+b64(const uint8_t *key, char buf[KEY_B64_LEN + 1])
+{
+	key_to_base64(buf, key);
+	return buf;
+}
+
+static const char *
+idhex(const uint8_t *id, char buf[33])
+{
+	hub_netid_format(id, buf);
+	return buf;
+}
+
+void
+membership_net_info(struct store *st, const struct store_net *net,
+    const uint8_t *asker, struct hub_net_info *ni)
+{
+	struct store_member	 m;
+
+	memset(ni, 0, sizeof(*ni));
+	memcpy(ni->netid, net->id, HUB_NETID_LEN);
+	memcpy(ni->name, net->name, sizeof(ni->name));
+	ni->type = net->type;
+	ni->mode = net->mode;
+	ni->limit = net->limit;
+	(void)store_net_counts(st, net->id, &ni->members, &ni->pending);
+	ni->role = HUB_ROLE_MEMBER;
+	ni->state = HUB_MSTATE_ACTIVE;
+	if (asker != NULL &&
+	    store_member_get(st, net->id, asker, &m) == STORE_OK) {
+		ni->role = m.role;
+		ni->state = m.state;
+	}
+}
+
+/* ---- the operations --------------------------------------------------- */
+
+struct op {
+	struct authority	*a;
+	struct store		*st;
+	struct session		*s;
+	struct hub_request	*req;
+	struct store_net	 net;
+	struct store_member	 me;	/* the caller's row, if any */
+	int			 have_me;
+	char			 who[KEY_B64_LEN + 1];
+	char			 id[33];
+};
+
+static void reply(struct op *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+reply(struct op *o, int code, const char *fmt, ...)
+{
+	char	 msg[HUB_TEXT_MAX];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	session_respond(o->a, o->s, o->req->id, code, "%s", msg);
+}
+
+static int
+is_admin(const struct op *o)
+{
+	return o->have_me && o->me.state == HUB_MSTATE_ACTIVE &&
+	    (o->me.role == HUB_ROLE_ADMIN || o->me.role == HUB_ROLE_OWNER);
+}
+
+static int
+is_owner(const struct op *o)
+{
+	return o->have_me && o->me.state == HUB_MSTATE_ACTIVE &&
+	    o->me.role == HUB_ROLE_OWNER;
+}
+
+static int
+store_failed(struct op *o, int rc)
+{
+	if (rc == STORE_OK)
+		return 0;
+	if (rc == STORE_ERR)
+		log_warnx("%s %s: %s", hub_op_name(o->req->op), o->id,
+		    store_errmsg(o->st));
+	return 1;
+}
+
+static int
+walk_net(void *arg, const struct store_net *net, const struct store_member *m)
+{
+	struct op		*o = arg;
+	struct hub_net_info	 ni;
+
+	membership_net_info(o->st, net, o->s->key, &ni);
+	ni.id = o->req->id;
+	session_send_net(o->a, o->s, &ni);
+	return 0;
+}
+
+static int
+walk_member(void *arg, const struct store_member *m)
+{
+	struct op		*o = arg;
+	struct hub_member_info	 mi;
+	struct store_node	 n;
+	struct session		*on;
+
+	/* Pending and banned rows are the administrators' business. */
+	if (m->state != HUB_MSTATE_ACTIVE && !is_admin(o))
+		return 0;
+	if (o->req->op == HUB_OP_MEMBERS || m->state == HUB_MSTATE_PENDING) {
+		memset(&mi, 0, sizeof(mi));
+		mi.id = o->req->id;
+		memcpy(mi.key, m->key, HUB_KEY_LEN);
+		mi.role = m->role;
+		mi.state = m->state;
+		if (store_node_get(o->st, m->key, &n) == STORE_OK) {
+			memcpy(mi.nick, n.nick, sizeof(mi.nick));
+			memcpy(mi.v4, n.v4, 4);
+			memcpy(mi.v6, n.v6, 16);
+			mi.last_seen = n.last_seen;
+		}
+		if ((on = authority_online(o->a, m->key)) != NULL) {
+			mi.online = 1;
+			mi.endpoint = on->endpoint;
+		}
+		session_send_member(o->a, o->s, &mi);
+	}
+	return 0;
+}
+
+static void
+op_create(struct op *o)
+{
+	struct store_net	 net;
+	struct keyset		 ks;
+	int			 rc;
+
+	if (!hub_name_valid(o->req->net)) {
+		reply(o, EINVAL, "\"%s\" is not a valid network name (1-63 "
+		    "letters, digits, '.', '_' or '-')", o->req->net);
+		return;
+	}
+	if (strlen(o->req->password) < 8) {
+		reply(o, EINVAL, "%s", "the password must have at least 8 "
+		    "characters");
+		return;
+	}
+	memset(&net, 0, sizeof(net));
+	randombytes_buf(net.id, sizeof(net.id));
+	(void)snprintf(net.name, sizeof(net.name), "%s", o->req->net);
+	net.type = o->req->type;
+	net.mode = o->req->mode;
+	net.limit = o->req->limit;
+	memcpy(net.owner, o->s->key, HUB_KEY_LEN);
+	net.created = authority_now();
+	if (password_hash(o->req->password, net.pwhash) != 0) {
+		reply(o, ENOMEM, "%s", "cannot hash the password");
+		return;
+	}
+	rc = store_net_create(o->st, &net);
+	sodium_memzero(net.pwhash, sizeof(net.pwhash));
+	if (rc == STORE_EXISTS) {
+		reply(o, EEXIST, "a network named \"%s\" exists already",
+		    net.name);
+		return;
+	}
+	if (store_failed(o, rc)) {
+		reply(o, EIO, "%s", "hub database error");
+		return;
+	}
+	idhex(net.id, o->id);
+	audit("network-create", "net=%s name=\"%s\" owner=%s type=%s mode=%s",
+	    o->id, net.name, o->who, hub_type_name(net.type),
+	    hub_mode_name(net.mode));
+	memset(&ks, 0, sizeof(ks));
+	resync(o->a, o->st, net.id, &ks);
+	session_respond(o->a, o->s, o->req->id, 0, "created network %s (id "
+	    "%s)", net.name, o->id);
+}
+
+static void
+op_join(struct op *o, int found)
+{
+	int64_t		 now = authority_now();
+	struct keyset	 ks;
+	int		 rc, ok, state;
+
+	memset(&ks, 0, sizeof(ks));
+	if (found && o->have_me && o->me.state == HUB_MSTATE_ACTIVE) {
+		reply(o, EEXIST, "already a member of %s", o->net.name);
+		return;
+	}
+	/* An invitation is an approval made in advance: no password. */
+	if (found) {
+		members_collect(o->st, o->net.id, &ks);
+		rc = store_member_join_invited(o->st, o->net.id, o->s->key,
+		    now);
+		if (rc == STORE_OK) {
+			audit("join", "net=%s node=%s via=invite", o->id,
+			    o->who);
+			resync(o->a, o->st, o->net.id, &ks);
+			reply(o, 0, "joined %s (invited)", o->net.name);
+			return;
+		}
+		if (rc == STORE_FULL) {
+			free(ks.keys);
+			reply(o, ENOSPC, "%s is full", o->net.name);
+			return;
+		}
+	}
+	if (!fail_allowed(o->s, now)) {
+		free(ks.keys);
+		audit("join-ratelimited", "node=%s", o->who);
+		reply(o, EAGAIN, "%s", "too many failed joins; wait a minute "
+		    "before trying again");
+		return;
+	}
+	if (!verify_budget(now)) {
+		free(ks.keys);
+		reply(o, EBUSY, "%s", "the hub is busy checking passwords; "
+		    "try again in a second");
+		return;
+	}
+	ok = password_check(found ? o->net.pwhash : NULL, o->req->password);
+	if (!ok || !found || o->net.mode == HUB_MODE_CLOSED) {
+		free(ks.keys);
+		fail_count(o->s, now);
+		audit("join-refused", "node=%s net=%s", o->who,
+		    found ? o->id : "unknown");
+		reply(o, EACCES, "%s", JOIN_REFUSED);
+		return;
+	}
+	state = o->net.mode == HUB_MODE_AUTO ? HUB_MSTATE_ACTIVE :
+	    HUB_MSTATE_PENDING;
+	rc = store_member_join(o->st, o->net.id, o->s->key, (uint8_t)state,
+	    now);
+	switch (rc) {
+	case STORE_OK:
+		audit("join", "net=%s node=%s state=%s", o->id, o->who,
+		    hub_mstate_name(state));
+		resync(o->a, o->st, o->net.id, &ks);
+		if (state == HUB_MSTATE_ACTIVE)
+			reply(o, 0, "joined %s", o->net.name);
+		else
+			reply(o, 0, "asked to join %s; waiting for an "
+			    "administrator's approval", o->net.name);
+		return;
+	case STORE_BANNED:
+		reply(o, EPERM, "you were removed from %s; an administrator "
+		    "must approve you again", o->net.name);
+		break;
+	case STORE_EXISTS:
+		reply(o, EEXIST, "already asked to join %s; waiting for "
+		    "approval", o->net.name);
+		break;
+	case STORE_FULL:
+		reply(o, ENOSPC, "%s is full", o->net.name);
+		break;
+	default:
+		(void)store_failed(o, rc);
+		reply(o, EIO, "%s", "hub database error");
+		break;
+	}
+	free(ks.keys);
+}
+
+/* Operations on another member by an administrator. */
+static void
+op_on_member(struct op *o)
+{
+	struct store_member	 target;
+	struct keyset		 ks;
+	char			 tk[KEY_B64_LEN + 1];
+	int64_t			 now = authority_now();
+	int			 rc = STORE_OK, owner_only = 0;
+	const char		*event, *done;
+
+	if (!o->req->has_key) {
+		reply(o, EINVAL, "%s", "which node? give its public key");
+		return;
+	}
+	b64(o->req->key, tk);
+	switch (o->req->op) {
+	case HUB_OP_PROMOTE:
+	case HUB_OP_DEMOTE:
+	case HUB_OP_TRANSFER:
+		owner_only = 1;
+		break;
+	}
+	if (owner_only ? !is_owner(o) : !is_admin(o)) {
+		reply(o, EPERM, "only the %s of the network may do that",
+		    owner_only ? "owner" : "owner or an administrator");
+		return;
+	}
+	memset(&target, 0, sizeof(target));
+	rc = store_member_get(o->st, o->net.id, o->req->key, &target);
+	if (o->req->op != HUB_OP_INVITE && rc == STORE_NOTFOUND) {
+		reply(o, ENOENT, "that node is not a member of %s",
+		    o->net.name);
+		return;
+	}
+	/* An administrator acts on plain members only. */
+	if (!is_owner(o) && rc == STORE_OK && target.role != HUB_ROLE_MEMBER &&
+	    o->req->op != HUB_OP_INVITE) {
+		reply(o, EPERM, "%s", "only the owner may act on "
+		    "administrators");
+		return;
+	}
+	memset(&ks, 0, sizeof(ks));
+	members_collect(o->st, o->net.id, &ks);
+	switch (o->req->op) {
+	case HUB_OP_APPROVE:
+		event = "approve";
+		done = "approved";
+		rc = store_member_set_state(o->st, o->net.id, o->req->key,
+		    target.state, HUB_MSTATE_ACTIVE, now);
+		if (target.state == HUB_MSTATE_ACTIVE)
+			rc = STORE_EXISTS;
+		break;
+	case HUB_OP_REJECT:
+		event = "reject";
+		done = "rejected";
+		rc = target.state == HUB_MSTATE_PENDING ?
+		    store_member_remove(o->st, o->net.id, o->req->key) :
+		    STORE_NOTFOUND;
+		break;
+	case HUB_OP_EVICT:
+		event = "evict";
+		done = "evicted";
+		rc = store_member_set_state(o->st, o->net.id, o->req->key,
+		    target.state, HUB_MSTATE_BANNED, now);
+		break;
+	case HUB_OP_INVITE:
+		event = "invite";
+		done = "invited";
+		rc = store_invite_add(o->st, o->net.id, o->req->key, now);
+		break;
+	case HUB_OP_PROMOTE:
+		event = "promote";
+		done = "promoted to administrator";
+		rc = store_member_set_role(o->st, o->net.id, o->req->key,
+		    HUB_ROLE_ADMIN);
+		break;
+	case HUB_OP_DEMOTE:
+		event = "demote";
+		done = "demoted to member";
+		rc = store_member_set_role(o->st, o->net.id, o->req->key,
+		    HUB_ROLE_MEMBER);
+		break;
+	default:	/* HUB_OP_TRANSFER */
+		event = "transfer";
+		done = "now owns the network";
+		rc = store_net_transfer(o->st, o->net.id, o->req->key);
+		break;
+	}
+	switch (rc) {
+	case STORE_OK:
+		audit(event, "net=%s node=%s by=%s", o->id, tk, o->who);
+		resync(o->a, o->st, o->net.id, &ks);
+		session_respond(o->a, o->s, o->req->id, 0, "%s %s", tk, done);
+		return;
+	case STORE_NOTFOUND:
+		reply(o, ENOENT, "nothing to do: that node is not in a state "
+		    "where it can be %s", done);
+		break;
+	case STORE_EXISTS:
+		reply(o, EEXIST, "nothing to do: that node is already %s",
+		    done);
+		break;
+	case STORE_FULL:
+		reply(o, ENOSPC, "%s is full", o->net.name);
+		break;
+	case STORE_DENIED:
+		reply(o, EPERM, "%s", "not allowed on the network's owner");
+		break;
+	default:
+		(void)store_failed(o, rc);
+		reply(o, EIO, "%s", "hub database error");
+		break;
+	}
+	free(ks.keys);
+}
+
+static void
+op_settings(struct op *o)
+{
+	int		 rc;
+	char		 what[64];
+
+	if (o->req->op == HUB_OP_SET_PASSWORD ? !is_owner(o) : !is_admin(o)) {
+		reply(o, EPERM, "only the %s may change that",
+		    o->req->op == HUB_OP_SET_PASSWORD ? "owner" :
+		    "owner or an administrator");
+		return;
+	}
+	switch (o->req->op) {
+	case HUB_OP_SET_PASSWORD:
+		if (strlen(o->req->password) < 8) {
+			reply(o, EINVAL, "%s", "the password must have at "
+			    "least 8 characters");
+			return;
+		}
+		if (password_hash(o->req->password, o->net.pwhash) != 0) {
+			reply(o, ENOMEM, "%s", "cannot hash the password");
+			return;
+		}
+		(void)snprintf(what, sizeof(what), "password");
+		break;
+	case HUB_OP_SET_MODE:
+		o->net.mode = o->req->mode;
+		(void)snprintf(what, sizeof(what), "mode=%s",
+		    hub_mode_name(o->net.mode));
+		break;
+	default:	/* HUB_OP_SET_LIMIT */
+		o->net.limit = o->req->limit;
+		(void)snprintf(what, sizeof(what), "limit=%u", o->net.limit);
+		break;
+	}
+	rc = store_net_update(o->st, &o->net);
+	sodium_memzero(o->net.pwhash, sizeof(o->net.pwhash));
+	if (store_failed(o, rc)) {
+		reply(o, EIO, "%s", "hub database error");
+		return;
+	}
+	audit(o->req->op == HUB_OP_SET_PASSWORD ? "password-change" :
+	    "network-change", "net=%s by=%s %s", o->id, o->who,
+	    o->req->op == HUB_OP_SET_PASSWORD ? "" : what);
+	reply(o, 0, "%s changed", o->req->op == HUB_OP_SET_PASSWORD ?
+	    "password" : what);
+}
+
+void
+membership_request(struct authority *a, struct session *s,
+    struct hub_request *req)
+{
+	struct op	 o;
+	struct keyset	 ks;
+	int		 rc, found;
+
+	memset(&o, 0, sizeof(o));
+	o.a = a;
+	o.st = authority_store(a);
+	o.s = s;
+	o.req = req;
+	b64(s->key, o.who);
+
+	switch (req->op) {
+	case HUB_OP_NETWORKS:
+		if (store_node_networks(o.st, s->key, walk_net, &o) !=
+		    STORE_OK)
+			reply(&o, EIO, "%s", "hub database error");
+		else
+			reply(&o, 0, "%s", "networks listed");
+		return;
+	case HUB_OP_CREATE:
+		op_create(&o);
+		goto out;
+	case HUB_OP_NICKNAME:
+		if (!hub_nick_valid(req->nick))
+			reply(&o, EINVAL, "%s", "not a valid nickname");
+		else if (store_node_set_nick(o.st, s->key, req->nick) !=
+		    STORE_OK)
+			reply(&o, EIO, "%s", "hub database error");
+		else {
+			(void)snprintf(s->node.nick, sizeof(s->node.nick),
+			    "%s", req->nick);
+			reply(&o, 0, "nickname set to \"%s\"", req->nick);
+		}
+		return;
+	default:
+		break;
+	}
+
+	rc = net_lookup(o.st, req->net, &o.net);
+	found = rc == STORE_OK;
+	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+		(void)store_failed(&o, rc);
+		reply(&o, EIO, "%s", "hub database error");
+		goto out;
+	}
+	if (found) {
+		idhex(o.net.id, o.id);
+		o.have_me = store_member_get(o.st, o.net.id, s->key, &o.me) ==
+		    STORE_OK;
+	}
+	if (req->op == HUB_OP_JOIN) {
+		op_join(&o, found);
+		goto out;
+	}
+	/* Everything else needs an active member; others learn nothing. */
+	if (!found || !o.have_me || o.me.state != HUB_MSTATE_ACTIVE) {
+		reply(&o, ENOENT, "you are not a member of a network \"%s\"",
+		    req->net);
+		goto out;
+	}
+	switch (req->op) {
+	case HUB_OP_MEMBERS:
+		if (store_member_foreach(o.st, o.net.id, walk_member, &o) !=
+		    STORE_OK)
+			reply(&o, EIO, "%s", "hub database error");
+		else
+			reply(&o, 0, "members of %s listed", o.net.name);
+		break;
+	case HUB_OP_DELETE:
+		if (!is_owner(&o)) {
+			reply(&o, EPERM, "%s", "only the owner may delete a "
+			    "network");
+			break;
+		}
+		memset(&ks, 0, sizeof(ks));
+		members_collect(o.st, o.net.id, &ks);
+		if (store_failed(&o, store_net_delete(o.st, o.net.id))) {
+			free(ks.keys);
+			reply(&o, EIO, "%s", "hub database error");
+			break;
+		}
+		audit("network-delete", "net=%s name=\"%s\" by=%s", o.id,
+		    o.net.name, o.who);
+		presence_resync(a, (const uint8_t (*)[32])ks.keys, ks.n);
+		free(ks.keys);
+		reply(&o, 0, "deleted %s", o.net.name);
+		break;
+	case HUB_OP_LEAVE:
+		memset(&ks, 0, sizeof(ks));
+		members_collect(o.st, o.net.id, &ks);
+		rc = store_member_remove(o.st, o.net.id, s->key);
+		if (rc == STORE_DENIED) {
+			free(ks.keys);
+			reply(&o, EPERM, "%s", "the owner cannot leave: transfer "
+			    "ownership or delete the network");
+			break;
+		}
+		if (store_failed(&o, rc)) {
+			free(ks.keys);
+			reply(&o, EIO, "%s", "hub database error");
+			break;
+		}
+		audit("leave", "net=%s node=%s", o.id, o.who);
+		presence_resync(a, (const uint8_t (*)[32])ks.keys, ks.n);
+		free(ks.keys);
+		reply(&o, 0, "left %s", o.net.name);
+		break;
+	case HUB_OP_APPROVE:
+	case HUB_OP_REJECT:
+	case HUB_OP_EVICT:
+	case HUB_OP_INVITE:
+	case HUB_OP_PROMOTE:
+	case HUB_OP_DEMOTE:
+	case HUB_OP_TRANSFER:
+		op_on_member(&o);
+		break;
+	case HUB_OP_SET_PASSWORD:
+	case HUB_OP_SET_MODE:
+	case HUB_OP_SET_LIMIT:
+		op_settings(&o);
+		break;
+	default:
+		reply(&o, EINVAL, "%s", "unknown request");
+		break;
+	}
+out:
+	sodium_memzero(req->password, sizeof(req->password));
+	sodium_memzero(&o.net, sizeof(o.net));
+}
