@@ -41,8 +41,8 @@ static int	cmd_pubkey(struct ctl_ctx *, int, char **);
 
 static const struct command base_commands[] = {
 	{ "help", "", "show this list of commands", cmd_help },
-	{ "status", "", "show version, uptime, node key and processes",
-	    cmd_status },
+	{ "status", "", "show version, uptime, node key, hub connection "
+	    "and processes", cmd_status },
 	{ "peers", "", "show each peer: key, endpoint, allowed IPs, latest "
 	    "handshake, traffic and drops", cmd_peers },
 	{ "reload", "", "re-read hamd.conf (root or admin group)",
@@ -78,11 +78,43 @@ usage(FILE *out)
 	    "run 'hamctl help' for the commands\n");
 }
 
+#define HELP_LEFT	28	/* the column of "command arguments" */
+#define HELP_WIDTH	79
+
+/* A command's synopsis, then its help wrapped to HELP_WIDTH. */
+static void
+help_line(const struct command *c)
+{
+	const char	*h = c->help;
+	const size_t	 room = HELP_WIDTH - HELP_LEFT - 3;
+	char		 left[128];
+	size_t		 n;
+
+	(void)snprintf(left, sizeof(left), "%s%s%s", c->name,
+	    c->args[0] != '\0' ? " " : "", c->args);
+	if (strlen(left) >= HELP_LEFT) {
+		printf("  %s\n", left);
+		left[0] = '\0';
+	}
+	do {
+		if ((n = strlen(h)) > room) {
+			/* at the last space that fits, or after a long word */
+			for (n = room; n > 0 && h[n] != ' '; n--)
+				;
+			if (n == 0)
+				n = strcspn(h, " ");
+		}
+		printf("  %-*s %.*s\n", HELP_LEFT, left, (int)n, h);
+		left[0] = '\0';
+		h += n;
+		h += strspn(h, " ");
+	} while (*h != '\0');
+}
+
 static int
 cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	size_t	 i, t;
-	char	 left[64];
 
 	if (ctx->json) {
 		struct json j;
@@ -107,19 +139,13 @@ cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
 	}
 	printf("usage: hamctl [-j] [-s socket] command [argument ...]\n\n"
 	    "  -j         JSON output\n"
-	    "  -s socket  control socket (default %s)\n\ncommands:\n",
-	    DEFAULT_SOCKET);
+	    "  -s socket  control socket (default %s;\n"
+	    "             %s for the \"hub ...\" commands)\n\n"
+	    "commands:\n",
+	    DEFAULT_SOCKET, HAMCTL_HUBD_SOCKET);
 	for (t = 0; t < NTABLES; t++)
-		for (i = 0; i < table_len(t); i++) {
-			const struct command *c = &command_tables[t][i];
-
-			(void)snprintf(left, sizeof(left), "%s %s", c->name,
-			    c->args);
-			if (strlen(left) > 28)
-				printf("  %s\n  %-28s %s\n", left, "", c->help);
-			else
-				printf("  %-28s %s\n", left, c->help);
-		}
+		for (i = 0; i < table_len(t); i++)
+			help_line(&command_tables[t][i]);
 	return 0;
 }
 
@@ -291,6 +317,92 @@ format_uptime(char *buf, size_t len, int64_t s)
 		    (long long)(s % 60));
 }
 
+/* The hub session, as hamd's status reports it. */
+struct hub_view {
+	const char	*state;
+	char		 since[32];	/* local time, "" if unknown */
+	char		 v4[64];	/* "" unless online */
+	char		 v6[64];
+};
+
+static void
+hub_view(const struct ctl_status *st, struct hub_view *v)
+{
+	static const char *const names[HUB_STATE_MAX] = {
+		[HUB_STATE_NONE] = "none",
+		[HUB_STATE_CONNECTING] = "connecting",
+		[HUB_STATE_ONLINE] = "online",
+		[HUB_STATE_REFUSED] = "refused",
+	};
+	const struct hub_login_ok	*a = &st->hub_addr;
+	char				 ip[INET6_ADDRSTRLEN];
+	time_t				 t = (time_t)st->hub_since;
+	struct tm			 tm;
+
+	memset(v, 0, sizeof(*v));
+	/* Configured but not reported on yet: on its way. */
+	v->state = st->hub[0] == '\0' ? "none" :
+	    st->hub_state > HUB_STATE_NONE && st->hub_state < HUB_STATE_MAX ?
+	    names[st->hub_state] : "connecting";
+	if (st->hub_since > 0 && localtime_r(&t, &tm) != NULL)
+		(void)strftime(v->since, sizeof(v->since), "%Y-%m-%d %H:%M:%S",
+		    &tm);
+	if (st->hub_state != HUB_STATE_ONLINE)
+		return;
+	if (inet_ntop(AF_INET, a->v4, ip, sizeof(ip)) != NULL)
+		(void)snprintf(v->v4, sizeof(v->v4), "%s/%u", ip, a->v4_plen);
+	if (a->v6_plen != 0 && inet_ntop(AF_INET6, a->v6, ip, sizeof(ip)))
+		(void)snprintf(v->v6, sizeof(v->v6), "%s/%u", ip, a->v6_plen);
+}
+
+static void
+hub_status_json(struct json *j, const struct ctl_status *st)
+{
+	struct hub_view	 v;
+
+	hub_view(st, &v);
+	json_object_begin(j, "hub");
+	json_string(j, "state", v.state);
+	if (st->hub[0] != '\0') {
+		json_string(j, "endpoint", st->hub);
+		if (st->hub_since > 0)
+			json_int(j, "since", st->hub_since);
+		if (st->hub_reason[0] != '\0' &&
+		    st->hub_state != HUB_STATE_ONLINE)
+			json_string(j, "reason", st->hub_reason);
+	}
+	if (v.v4[0] != '\0')
+		json_string(j, "address", v.v4);
+	if (v.v6[0] != '\0')
+		json_string(j, "address6", v.v6);
+	if (st->overlay_warning[0] != '\0')
+		json_string(j, "overlay_warning", st->overlay_warning);
+	json_object_end(j);
+}
+
+static void
+hub_status_print(const struct ctl_status *st)
+{
+	struct hub_view	 v;
+
+	hub_view(st, &v);
+	if (st->hub[0] == '\0')
+		printf("hub:        none configured\n");
+	else if (st->hub_state == HUB_STATE_ONLINE)
+		printf("hub:        %s: online%s%s, address %s%s%s\n", st->hub,
+		    v.since[0] ? " since " : "", v.since, v.v4,
+		    v.v6[0] ? " " : "", v.v6);
+	else if (st->hub_state == HUB_STATE_REFUSED)
+		printf("hub:        %s: refused: %s\n", st->hub,
+		    st->hub_reason[0] ? st->hub_reason : "no reason given");
+	else
+		printf("hub:        %s: connecting%s%s%s\n", st->hub,
+		    st->hub_reason[0] ? " (" : "", st->hub_reason,
+		    st->hub_reason[0] ? ")" : "");
+	if (st->overlay_warning[0] != '\0')
+		printf("warning:    %s\n", st->overlay_warning);
+}
+
 static int
 cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -319,6 +431,9 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		st.nprocs = PROC_MAX;
 	for (i = 0; i < st.nprocs; i++)
 		st.procs[i].name[sizeof(st.procs[i].name) - 1] = '\0';
+	st.hub[sizeof(st.hub) - 1] = '\0';
+	st.hub_reason[sizeof(st.hub_reason) - 1] = '\0';
+	st.overlay_warning[sizeof(st.overlay_warning) - 1] = '\0';
 
 	if (ctx->json) {
 		struct json j;
@@ -329,6 +444,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		json_int(&j, "uptime", st.uptime);
 		json_string(&j, "public_key", st.pubkey);
 		json_string(&j, "log", st.verbose ? "verbose" : "brief");
+		hub_status_json(&j, &st);
 		json_array_begin(&j, "processes");
 		for (i = 0; i < st.nprocs; i++) {
 			json_object_begin(&j, NULL);
@@ -345,6 +461,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 	printf("hamd %s, up %s\n", st.version, up);
 	printf("public key: %s\n", st.pubkey[0] ? st.pubkey : "(loading)");
 	printf("log level:  %s\n", st.verbose ? "verbose" : "brief");
+	hub_status_print(&st);
 	printf("processes:\n");
 	for (i = 0; i < st.nprocs; i++)
 		printf("  %-8s %d\n", st.procs[i].name, st.procs[i].pid);
@@ -723,6 +840,7 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			ctx.socket = optarg;
+			ctx.socket_set = 1;
 			break;
 		default:
 			usage(stderr);

@@ -22,9 +22,19 @@
  *
  * Every drop is counted, none is logged per packet: the counters are for
  * a later control request, and logs about failures are rate-limited.
+ *
+ * The engine also carries the node's one TCP connection to the hub.  The
+ * parent creates each socket and starts its connect() (the engine may
+ * not create sockets); the engine sees it through, cuts the stream into
+ * frames for tun and writes tun's frames back, and when the connection
+ * fails or ends it waits (exponential backoff with jitter, so that a
+ * hub coming back is not hit by every node at once) and asks the parent
+ * for a new socket.  Frames are the hub channel's ciphertext: the
+ * engine never sees what they say.
  */
 #include "autoconf.h"
 
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -36,9 +46,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
+#include "framer.h"
 #include "hamd.h"
 #include "log.h"
 #include "netconf.h"
@@ -76,6 +88,31 @@
 #define ENGINE_LOG_INTERVAL	10
 /* Peer ids are 1 .. NETCONF_MAX_IDS (the parent's netconf.c). */
 #define ENGINE_MAX_ID		NETCONF_MAX_IDS
+/*
+ * Peers the hub tells tun about get ids from their own range, so they
+ * never meet a configured peer's: hubclient.c's HUB_PEER_ID_BASE and
+ * MAX_HUB_PEERS (WG_MAX_PEERS).  Only tun adds or removes these, and
+ * a reload's end of peers leaves them alone.
+ */
+#define ENGINE_HUB_ID_BASE	0x40000000u
+#define ENGINE_HUB_MAX_IDS	4096
+
+/* The hub connection. */
+#define HUB_CONNECT_TIMEOUT	10		/* s */
+#define HUB_BACKOFF_MIN		1000		/* ms */
+#define HUB_BACKOFF_MAX		60000		/* ms */
+#define HUB_JITTER_PCT		25		/* +- this much of a delay */
+/* A connection up this long was a success: the next delay starts over. */
+#define HUB_STABLE		30000		/* ms */
+/* Bytes read per readable event, so UDP and tun get their turn. */
+#define HUB_READ_MAX		(64 * 1024)
+/* Unsent bytes towards the hub before we give the connection up. */
+#define HUB_OUT_MAX		(1024 * 1024)
+/*
+ * Frames queued towards tun before we stop reading the hub: a hostile
+ * hub cannot make us buffer more than this many frames (4 MB).
+ */
+#define HUB_TUN_BACKLOG		256
 
 /* Older libc headers; the values are the kernel's ABI. */
 #ifndef SOL_UDP
@@ -181,10 +218,34 @@ struct engine_rxq {
 	uint8_t			*buf;		/* ENGINE_BATCH buffers */
 };
 
+enum hub_conn_state {
+	HUBC_IDLE = 0,		/* no hub: the parent sent no socket yet */
+	HUBC_WAIT_SOCKET,	/* asked the parent with IMSG_HUB_CONNECT */
+	HUBC_CONNECTING,	/* connect() under way */
+	HUBC_UP,		/* connected; tun has IMSG_HUB_CONN_OPEN */
+	HUBC_BACKOFF,		/* waiting before asking again */
+};
+
+struct engine_hub {
+	enum hub_conn_state	 state;
+	int			 fd;		/* -1 unless CONNECTING or UP */
+	struct pkt_addr		 remote;	/* as the parent named it */
+	struct event		*rev;		/* on fd */
+	struct event		*wev;		/* on fd: connected, or writable */
+	struct event		*timer;		/* connect timeout, or backoff */
+	struct framer		 fr;
+	struct frame_out	 out;
+	int			 held;		/* reads held: tun behind */
+	uint64_t		 up_since;	/* ms, monotonic */
+	uint32_t		 backoff;	/* ms, the next delay before jitter */
+	uint64_t		 rng;		/* jitter only: not a secret */
+};
+
 struct engine {
 	struct privsep		*ps;
 	struct engine_sock	 sock[SOCK_MAX];
 	struct engine_peer	*peers;		/* indexed by id, [0] unused */
+	struct engine_peer	*hub_peers;	/* id - ENGINE_HUB_ID_BASE */
 	uint32_t		 maxid;		/* highest id ever configured */
 	uint32_t		 gen;		/* current configuration */
 	struct pktbatch		 rxb;		/* IMSG_PKT_IN towards tun */
@@ -195,6 +256,7 @@ struct engine {
 	struct engine_stats	 stats;
 	struct ratelimit	 rx_log;
 	struct ratelimit	 tx_log;
+	struct engine_hub	 hub;
 };
 
 static struct engine	*env;
@@ -314,19 +376,38 @@ ratelimit_ok(struct ratelimit *rl, unsigned long long *missed)
 	return 1;
 }
 
-/* A configured peer, or NULL for any other id (including hostile ones). */
+static int
+hub_peer_id(uint32_t id)
+{
+	return id >= ENGINE_HUB_ID_BASE &&
+	    id - ENGINE_HUB_ID_BASE < ENGINE_HUB_MAX_IDS;
+}
+
+/* The slot of a configured or hub peer id, NULL for any other id. */
+static struct engine_peer *
+peer_slot(uint32_t id)
+{
+	if (id >= 1 && id <= ENGINE_MAX_ID)
+		return &env->peers[id];
+	if (hub_peer_id(id))
+		return &env->hub_peers[id - ENGINE_HUB_ID_BASE];
+	return NULL;
+}
+
+/* A known peer, or NULL for any other id (including hostile ones). */
 static struct engine_peer *
 peer_get(uint32_t id)
 {
-	if (id == 0 || id > ENGINE_MAX_ID || !env->peers[id].configured)
-		return NULL;
-	return &env->peers[id];
+	struct engine_peer	*p = peer_slot(id);
+
+	return p != NULL && p->configured ? p : NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* Receive: sockets -> tun */
 
 static void	engine_rx_pause(void);
+static void	hub_rx_update(void);
 
 /*
  * Hand queued batches to tun now rather than on the next loop turn, so
@@ -484,6 +565,7 @@ engine_rx_pause(void)
 	for (i = 0; i < SOCK_MAX; i++)
 		if (env->sock[i].ev != NULL)
 			(void)event_del(env->sock[i].ev);
+	hub_rx_update();
 	if (evtimer_add(env->resume_ev, &tv) == -1)
 		fatalx("%s: evtimer_add", __func__);
 }
@@ -491,25 +573,33 @@ engine_rx_pause(void)
 /*
  * Polled rather than driven by tun's channel: that channel's handler is
  * the framework's, and a millisecond is short next to a socket buffer
- * that holds thousands of datagrams.
+ * that holds thousands of datagrams.  The hub's reads wait on the same
+ * timer, with their own threshold.
  */
 static void
 engine_rx_resume(int fd, short what, void *arg)
 {
 	struct timeval	 tv = { 0, ENGINE_RESUME_USEC };
-	int		 i;
+	uint32_t	 queued;
+	int		 i, again = 0;
 
-	if (imsgbuf_queued(&env->ps->iev[HAMD_PROC_TUN].ibuf) >
-	    ENGINE_TUN_BACKLOG / 2) {
-		if (evtimer_add(env->resume_ev, &tv) == -1)
-			fatalx("%s: evtimer_add", __func__);
-		return;
+	queued = imsgbuf_queued(&env->ps->iev[HAMD_PROC_TUN].ibuf);
+	if (env->paused && queued > ENGINE_TUN_BACKLOG / 2)
+		again = 1;
+	else if (env->paused) {
+		env->paused = 0;
+		for (i = 0; i < SOCK_MAX; i++)
+			if (env->sock[i].ev != NULL &&
+			    event_add(env->sock[i].ev, NULL) == -1)
+				fatalx("%s: event_add", __func__);
 	}
-	env->paused = 0;
-	for (i = 0; i < SOCK_MAX; i++)
-		if (env->sock[i].ev != NULL &&
-		    event_add(env->sock[i].ev, NULL) == -1)
-			fatalx("%s: event_add", __func__);
+	if (env->hub.held && queued > HUB_TUN_BACKLOG / 2)
+		again = 1;
+	else
+		env->hub.held = 0;
+	hub_rx_update();
+	if (again && evtimer_add(env->resume_ev, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
 }
 
 /* ------------------------------------------------------------------ */
@@ -831,8 +921,12 @@ engine_socket(struct imsg *imsg)
 	    af == AF_INET ? "IPv4" : "IPv6", s->gso ? "on" : "unavailable");
 }
 
+/*
+ * A peer from the configuration (parent) or from the hub (tun).  Each
+ * sender has its own id range, so neither can touch the other's peers.
+ */
 static void
-engine_peer_msg(struct imsg *imsg)
+engine_peer_msg(struct imsg *imsg, int from_tun)
 {
 	struct engine_peer_msg	 m;
 	struct engine_peer	*p;
@@ -840,13 +934,13 @@ engine_peer_msg(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
-	if (m.id == 0 || m.id > ENGINE_MAX_ID)
+	if (from_tun ? !hub_peer_id(m.id) : (m.id == 0 || m.id > ENGINE_MAX_ID))
 		fatalx("%s: peer id %u out of range", __func__, m.id);
 	if (m.endpoint.af != 0 && sock_index(m.endpoint.af) == -1)
 		fatalx("%s: peer %u: bad address family %u", __func__, m.id,
 		    m.endpoint.af);
 	addr_normalize(&m.endpoint);
-	p = &env->peers[m.id];
+	p = peer_slot(m.id);
 	if (!p->configured) {
 		memset(p, 0, sizeof(*p));
 		p->configured = 1;
@@ -854,14 +948,42 @@ engine_peer_msg(struct imsg *imsg)
 		log_debug("peer %u added, endpoint %s", m.id,
 		    addr_str(&p->ep, buf, sizeof(buf)));
 	} else if (!addr_equal(&p->conf_ep, &m.endpoint)) {
-		/* A new configured endpoint wins over a roamed one. */
-		p->conf_ep = p->ep = m.endpoint;
-		log_debug("peer %u endpoint %s (configuration)", m.id,
-		    addr_str(&p->ep, buf, sizeof(buf)));
+		/*
+		 * A new configured endpoint wins over a roamed one.  The
+		 * hub saying it no longer knows one is no reason to drop
+		 * an endpoint that works.
+		 */
+		p->conf_ep = m.endpoint;
+		if (!from_tun || m.endpoint.af != 0)
+			p->ep = m.endpoint;
+		log_debug("peer %u endpoint %s (%s)", m.id,
+		    addr_str(&p->ep, buf, sizeof(buf)),
+		    from_tun ? "hub" : "configuration");
 	}
+	if (from_tun)
+		return;
 	p->gen = env->gen;
 	if (m.id > env->maxid)
 		env->maxid = m.id;
+}
+
+/* tun: the hub took a peer away. */
+static void
+engine_peer_del(struct imsg *imsg)
+{
+	struct engine_peer	*p;
+	uint32_t		 id;
+
+	if (imsg_get_data(imsg, &id, sizeof(id)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (!hub_peer_id(id))
+		fatalx("%s: peer id %u out of range", __func__, id);
+	if ((p = peer_get(id)) == NULL) {
+		log_debug("%s: peer %u not known", __func__, id);
+		return;
+	}
+	memset(p, 0, sizeof(*p));
+	log_debug("peer %u removed", id);
 }
 
 /* End of a configuration: peers not sent in it are gone. */
@@ -889,7 +1011,7 @@ engine_endpoint(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
-	if (m.id == 0 || m.id > ENGINE_MAX_ID ||
+	if (peer_slot(m.id) == NULL ||
 	    sock_index(m.addr.af) == -1 || m.addr.port == 0)
 		fatalx("%s: bad endpoint message from tun", __func__);
 	addr_normalize(&m.addr);
@@ -907,6 +1029,350 @@ engine_endpoint(struct imsg *imsg)
 }
 
 /* ------------------------------------------------------------------ */
+/* The hub connection */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("%s: clock_gettime", __func__);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* splitmix64: spreads reconnects, guards nothing. */
+static uint64_t
+hub_random(void)
+{
+	uint64_t	 z = (env->hub.rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static const char *
+hub_name(char *buf, size_t len)
+{
+	return addr_str(&env->hub.remote, buf, len);
+}
+
+/* Read the hub while it is up, unless tun is behind. */
+static void
+hub_rx_update(void)
+{
+	struct engine_hub	*h = &env->hub;
+
+	if (h->rev == NULL)
+		return;
+	if (h->state == HUBC_UP && !env->paused && !h->held) {
+		if (!event_pending(h->rev, EV_READ, NULL) &&
+		    event_add(h->rev, NULL) == -1)
+			fatalx("%s: event_add", __func__);
+	} else
+		(void)event_del(h->rev);
+}
+
+static void
+hub_rx_hold(void)
+{
+	struct timeval	 tv = { 0, ENGINE_RESUME_USEC };
+
+	env->hub.held = 1;
+	hub_rx_update();
+	if (evtimer_add(env->resume_ev, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
+}
+
+/* Drop the socket and whatever was buffered for it (wiped). */
+static void
+hub_close_fd(void)
+{
+	struct engine_hub	*h = &env->hub;
+
+	if (h->rev != NULL) {
+		event_free(h->rev);
+		h->rev = NULL;
+	}
+	if (h->wev != NULL) {
+		event_free(h->wev);
+		h->wev = NULL;
+	}
+	if (h->fd != -1) {
+		(void)close(h->fd);
+		h->fd = -1;
+	}
+	(void)evtimer_del(h->timer);
+	framer_reset(&h->fr);
+	frame_out_free(&h->out);
+	h->held = 0;
+}
+
+/*
+ * The connection is over, or never came up: tell tun if it knew of it
+ * (and did not end it itself), and ask for a new socket after the
+ * backoff.  A connection that stayed up long enough counts as a
+ * success, so the wait starts over at the minimum; otherwise it
+ * doubles, up to the maximum.
+ */
+static void
+hub_retry(const char *what, const char *why, int tell_tun)
+{
+	struct engine_hub	*h = &env->hub;
+	struct timeval		 tv;
+	uint64_t		 delay;
+	char			 buf[ADDR_STRLEN];
+	int			 was_up = h->state == HUBC_UP;
+
+	hub_close_fd();
+	if (was_up && now_ms() - h->up_since >= HUB_STABLE)
+		h->backoff = HUB_BACKOFF_MIN;
+	if (was_up && tell_tun)
+		(void)proc_compose(env->ps, HAMD_PROC_TUN,
+		    IMSG_HUB_CONN_CLOSED, 0, -1, NULL, 0);
+	delay = h->backoff * (uint64_t)(100 - HUB_JITTER_PCT +
+	    hub_random() % (2 * HUB_JITTER_PCT + 1)) / 100;
+	h->backoff = h->backoff * 2 > HUB_BACKOFF_MAX ? HUB_BACKOFF_MAX :
+	    h->backoff * 2;
+	h->state = HUBC_BACKOFF;
+	tv.tv_sec = (time_t)(delay / 1000);
+	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
+	if (evtimer_add(h->timer, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
+	log_info("hub connection to %s %s (%s), retrying in %.1f s",
+	    hub_name(buf, sizeof(buf)), what, why, (double)delay / 1000);
+}
+
+static void
+hub_lost(const char *why)
+{
+	hub_retry(env->hub.state == HUBC_UP ? "lost" : "failed", why, 1);
+}
+
+/* Connect timeout, or the end of a backoff. */
+static void
+hub_timer(int fd, short what, void *arg)
+{
+	struct engine_hub	*h = &env->hub;
+
+	switch (h->state) {
+	case HUBC_CONNECTING:
+		hub_lost("connect timed out");
+		break;
+	case HUBC_BACKOFF:
+		h->state = HUBC_WAIT_SOCKET;
+		(void)proc_compose(env->ps, PROC_PARENT, IMSG_HUB_CONNECT, 0,
+		    -1, NULL, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+hub_sockname(int fd, int peer, struct pkt_addr *a)
+{
+	union sockunion	 su;
+	socklen_t	 sl = sizeof(su);
+
+	memset(&su, 0, sizeof(su));
+	if ((peer ? getpeername(fd, &su.sa, &sl) :
+	    getsockname(fd, &su.sa, &sl)) == -1)
+		return -1;
+	if (sockaddr_to_addr(&su, sl, su.sa.sa_family, a) == -1) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+hub_connected(void)
+{
+	struct engine_hub	*h = &env->hub;
+	struct hub_conn_msg	 m;
+	socklen_t		 sl = sizeof(int);
+	char			 buf[ADDR_STRLEN];
+	int			 err = 0;
+
+	if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1)
+		err = errno;
+	if (err != 0) {
+		hub_lost(strerror(err));
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	if (hub_sockname(h->fd, 1, &m.remote) == -1 ||
+	    hub_sockname(h->fd, 0, &m.local) == -1) {
+		hub_lost(strerror(errno));
+		return;
+	}
+	(void)evtimer_del(h->timer);
+	h->state = HUBC_UP;
+	h->up_since = now_ms();
+	log_info("hub connection to %s up", hub_name(buf, sizeof(buf)));
+	(void)proc_compose(env->ps, HAMD_PROC_TUN, IMSG_HUB_CONN_OPEN, 0, -1,
+	    &m, sizeof(m));
+	/* tun's first frame, the handshake, arrives next; until then idle. */
+	if (frame_out_pending(&h->out) == 0)
+		(void)event_del(h->wev);
+	hub_rx_update();
+}
+
+static void
+hub_write(int fd, short what, void *arg)
+{
+	struct engine_hub	*h = &env->hub;
+
+	if (h->state == HUBC_CONNECTING) {
+		hub_connected();
+		return;
+	}
+	switch (frame_out_write(&h->out, h->fd, NULL)) {
+	case -1:
+		hub_lost(strerror(errno));
+		break;
+	case 0:
+		break;		/* wev stays armed */
+	default:
+		(void)event_del(h->wev);
+		break;
+	}
+}
+
+/*
+ * Frames go to tun as they are found, so the framer holds at most one
+ * incomplete frame; a bad length or a frame cut by EOF ends the
+ * connection, since the stream cannot be trusted past it.
+ */
+static void
+hub_read(int fd, short what, void *arg)
+{
+	struct engine_hub	*h = &env->hub;
+	struct imsgbuf		*tun = &env->ps->iev[HAMD_PROC_TUN].ibuf;
+	const uint8_t		*body;
+	size_t			 len, total = 0;
+	ssize_t			 n;
+	int			 r;
+
+	for (;;) {
+		while ((r = framer_next(&h->fr, &body, &len)) == 1)
+			(void)proc_compose(env->ps, HAMD_PROC_TUN,
+			    IMSG_HUB_FRAME_IN, 0, -1, body, len);
+		if (r == -1) {
+			hub_lost("bad frame length from the hub");
+			return;
+		}
+		if (imsgbuf_queued(tun) >= HUB_TUN_BACKLOG) {
+			hub_rx_hold();
+			return;
+		}
+		if (env->paused || total >= HUB_READ_MAX)
+			return;
+		n = framer_read_fd(&h->fr, h->fd, HUB_READ_MAX - total);
+		if (n > 0) {
+			total += (size_t)n;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n == 0)
+			hub_lost(framer_pending(&h->fr) > 0 ?
+			    "closed inside a frame" : "closed by the hub");
+		else
+			hub_lost(strerror(errno));
+		return;
+	}
+}
+
+/*
+ * The parent's socket, connect() started.  Normally the answer to our
+ * IMSG_HUB_CONNECT (or the first one, at start); one that arrives at
+ * any other time replaces the connection we have (a reload may name
+ * another hub).
+ */
+static void
+hub_socket(struct imsg *imsg)
+{
+	struct engine_hub	*h = &env->hub;
+	struct hub_conn_msg	 m;
+	struct timeval		 tv = { HUB_CONNECT_TIMEOUT, 0 };
+	char			 buf[ADDR_STRLEN];
+	int			 fd;
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (sock_index(m.remote.af) == -1 || m.remote.port == 0)
+		fatalx("%s: bad hub address", __func__);
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("%s: no socket", __func__);
+	if (h->state == HUBC_UP || h->state == HUBC_CONNECTING) {
+		log_info("hub connection to %s replaced",
+		    hub_name(buf, sizeof(buf)));
+		if (h->state == HUBC_UP)
+			(void)proc_compose(env->ps, HAMD_PROC_TUN,
+			    IMSG_HUB_CONN_CLOSED, 0, -1, NULL, 0);
+		h->backoff = HUB_BACKOFF_MIN;
+	}
+	hub_close_fd();
+	addr_normalize(&m.remote);
+	h->remote = m.remote;
+	h->fd = fd;
+	h->state = HUBC_CONNECTING;
+	if ((h->rev = event_new(env->ps->base, fd, EV_READ | EV_PERSIST,
+	    hub_read, NULL)) == NULL ||
+	    (h->wev = event_new(env->ps->base, fd, EV_WRITE | EV_PERSIST,
+	    hub_write, NULL)) == NULL)
+		fatalx("%s: event_new", __func__);
+	if (event_add(h->wev, NULL) == -1 || evtimer_add(h->timer, &tv) == -1)
+		fatalx("%s: event_add", __func__);
+	log_debug("hub connection to %s: connecting",
+	    hub_name(buf, sizeof(buf)));
+}
+
+static void
+hub_frame_out(struct imsg *imsg)
+{
+	struct engine_hub	*h = &env->hub;
+	size_t			 len = imsg_get_len(imsg);
+
+	if (len == 0 || len > HUB_FRAME_MAX)
+		fatalx("%s: bad frame size %zu", __func__, len);
+	/* Meant for a connection that is gone: tun hears CONN_CLOSED. */
+	if (h->state != HUBC_UP)
+		return;
+	if (frame_out_add(&h->out, imsg->data, len) == -1) {
+		if (errno != ENOBUFS)
+			fatal("%s: frame_out_add", __func__);
+		hub_lost("the hub is not reading: 1 MiB unsent");
+		return;
+	}
+	if (!event_pending(h->wev, EV_WRITE, NULL) &&
+	    event_add(h->wev, NULL) == -1)
+		fatalx("%s: event_add", __func__);
+}
+
+/*
+ * tun ends the session (failed handshake, refused login, silence):
+ * what is queued gets one try, and tun already knows, so no
+ * CONN_CLOSED.  A close meant for a connection that already failed
+ * finds none and changes nothing.
+ */
+static void
+hub_conn_close(struct imsg *imsg)
+{
+	struct engine_hub	*h = &env->hub;
+
+	if (imsg_get_len(imsg) != 0)
+		fatalx("%s: bad size", __func__);
+	if (h->state != HUBC_UP)
+		return;
+	(void)frame_out_write(&h->out, h->fd, NULL);
+	hub_retry("closed", "the session ended", 0);
+}
+
+/* ------------------------------------------------------------------ */
 /* Dispatch */
 
 static void
@@ -919,10 +1385,13 @@ engine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		engine_socket(imsg);
 		break;
 	case IMSG_ENGINE_PEER:
-		engine_peer_msg(imsg);
+		engine_peer_msg(imsg, 0);
 		break;
 	case IMSG_ENGINE_PEERS_END:
 		engine_peers_end();
+		break;
+	case IMSG_HUB_SOCKET:
+		hub_socket(imsg);
 		break;
 	case IMSG_LOG_VERBOSE:
 		(void)imsg_get_data(imsg, &v, sizeof(v));
@@ -943,6 +1412,18 @@ engine_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_ENDPOINT:
 		engine_endpoint(imsg);
 		break;
+	case IMSG_ENGINE_PEER:
+		engine_peer_msg(imsg, 1);
+		break;
+	case IMSG_ENGINE_PEER_DEL:
+		engine_peer_del(imsg);
+		break;
+	case IMSG_HUB_FRAME_OUT:
+		hub_frame_out(imsg);
+		break;
+	case IMSG_HUB_CONN_CLOSE:
+		hub_conn_close(imsg);
+		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -962,6 +1443,24 @@ engine_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
+/* Before seccomp: getrandom is not allowed afterwards. */
+static void
+engine_hub_init(struct privsep *ps)
+{
+	struct engine_hub	*h = &env->hub;
+
+	h->fd = -1;
+	h->backoff = HUB_BACKOFF_MIN;
+	if (framer_init(&h->fr, HUB_FRAME_MAX) == -1)
+		fatal("%s: framer_init", __func__);
+	frame_out_init(&h->out, HUB_OUT_MAX);
+	if ((h->timer = evtimer_new(ps->base, hub_timer, NULL)) == NULL)
+		fatalx("%s: evtimer_new", __func__);
+	if (getrandom(&h->rng, sizeof(h->rng), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(h->rng))
+		h->rng = now_ms() ^ ((uint64_t)getpid() << 32);
+}
+
 /*
  * Allocate everything while malloc may still do as it likes; the receive
  * buffers are large (ENGINE_BATCH * 64 KB) but only touched as far as
@@ -978,7 +1477,9 @@ engine_init(struct privsep *ps)
 	env->ps = ps;
 	env->gen = 1;
 	if ((env->peers = calloc(ENGINE_MAX_ID + 1,
-	    sizeof(*env->peers))) == NULL)
+	    sizeof(*env->peers))) == NULL ||
+	    (env->hub_peers = calloc(ENGINE_HUB_MAX_IDS,
+	    sizeof(*env->hub_peers))) == NULL)
 		fatal("%s: calloc peers", __func__);
 	for (i = 0; i < SOCK_MAX; i++) {
 		env->sock[i].fd = -1;
@@ -1001,6 +1502,7 @@ engine_init(struct privsep *ps)
 	if ((env->resume_ev = evtimer_new(ps->base, engine_rx_resume,
 	    NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
+	engine_hub_init(ps);
 }
 
 void

@@ -1,11 +1,12 @@
 /*
- * hamd.conf: the grammar and its lexer.
+ * hamd.conf: the grammar.
  *
- * One statement a line; a peer block holds one option a line.  The file
- * is read whole and checked for NUL bytes and overlong lines before the
- * first token, so the lexer only ever sees text.  Errors print as
- * "file:line: message" and the parse goes on at the next line, so one
- * run reports every mistake; any error makes parse_config return NULL.
+ * One statement a line; a peer block holds one option a line.  The
+ * lexer (whole-file reading, include, macros, words and strings) is
+ * conflex.c, shared with hamhubd.conf; this file has the keywords and
+ * the statements.  Errors print as "file:line: message" and the parse
+ * goes on at the next line, so one run reports every mistake; any error
+ * makes parse_config return NULL.
  * Nothing here opens anything but the files it reads: key files, the
  * socket and addresses are the parent's business.
  */
@@ -16,46 +17,18 @@
 
 %{
 #include <sys/types.h>
-#include <sys/stat.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config.h"
+#include "conflex.h"
 #include "key.h"
 #include "log.h"
-
-#define FILE_MAX	(16 * 1024 * 1024)	/* refuse bigger files */
-#define TOKEN_MAX	CONF_LINE_MAX		/* longest word or string */
-#define UNGET_MAX	(TOKEN_MAX + 8)		/* a macro value and a char */
-#define FROM_MACRO	0x100	/* pushed-back char came from a macro */
-#define MAX_ERRORS	50	/* then stop: the rest is noise */
-
-struct file {
-	struct file	*parent;	/* the file that included this one */
-	char		*name;
-	unsigned char	*buf;		/* the whole file */
-	size_t		 len;
-	size_t		 pos;
-	int		 lineno;
-	int		 depth;		/* 1 for the main file */
-	int		 eof_nl;	/* the newline at EOF was returned */
-	size_t		 nunget;
-	int		 unget[UNGET_MAX];
-};
-
-struct macro {
-	struct macro	*next;
-	char		*name;
-	char		*value;
-};
 
 /* Where a given allowed IP lives, for duplicates across peers. */
 struct aip_slot {
@@ -63,17 +36,14 @@ struct aip_slot {
 	int			 idx;
 };
 
-static struct file		*file;
+static struct conflex		 lex;
 static struct hamd_config	*conf;
-static struct macro		*macros;
-static int			 errors;
-static int			 aborted;
 
 /* Statements that may appear once. */
 enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_INTERFACE, ONCE_MTU, ONCE_LISTENPORT,
-	ONCE_PRIVATEKEY,
+	ONCE_PRIVATEKEY, ONCE_HUB, ONCE_NICKNAME,
 	PONCE_PUBKEY, PONCE_PSK, PONCE_ENDPOINT, PONCE_KEEPALIVE
 };
 static unsigned int		 seen;		/* global statements */
@@ -89,31 +59,12 @@ static int			 peer_full;
 static struct aip_slot		*aip_tab;
 static size_t			 aip_size, aip_count;
 
-/* Lexer state. */
-static int			 from_macro;	/* of the last char read */
-static char			 tokbuf[TOKEN_MAX];	/* last token's text */
-static int			 stmt_ntok;	/* tokens on this line */
-static int			 after_nl = 1;
-static int			 first_tok;
-static int			 line_start;	/* lexing a line's first token */
-static char			 first_text[72];
-
 static int	 yylex(void);
 static void	 yyerror(const char *);
 static void	 conf_err(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-static void	 conf_err_in(const char *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static void	 conf_oom(void);
-static const char *shown(const char *);
-
-static void	 do_include(int, const char *);
-static void	 macro_set(int, const char *, const char *);
 static int	 once(int, enum once, const char *);
-static void	 set_name(int, const char *, char *, size_t, const char *);
-static void	 set_path(int, const char *, char *, size_t, const char *);
 static void	 set_ifname(int, const char *);
-static int	 in_range(int, const char *, int64_t, int64_t, int64_t);
 static void	 add_address(int, const char *);
 static void	 peer_begin(int, const char *);
 static void	 peer_end(void);
@@ -122,6 +73,21 @@ static void	 peer_psk(int, const char *);
 static void	 peer_endpoint(int, const char *);
 static void	 peer_allowed(int, const char *);
 static void	 peer_keepalive(int, int64_t);
+static void	 hub_set(int, const char *);
+static void	 hub_pubkey(int, const char *);
+static int	 hub_has_key;
+static int	 nick_valid(const char *);
+
+/* The shared helpers, with this parser's lexer. */
+#define shown(s)		conflex_shown(s)
+#define conf_oom()		conflex_oom(&lex)
+#define copy_str(d, l, s)	conflex_copy((d), (l), (s))
+#define in_range(line, what, v, lo, hi) \
+	conflex_in_range(&lex, (line), (what), (v), (lo), (hi))
+#define set_name(line, kw, d, l, v) \
+	(void)conflex_set_name(&lex, (line), (kw), (d), (l), (v))
+#define set_path(line, kw, d, l, v) \
+	(void)conflex_set_path(&lex, (line), (kw), (d), (l), (v))
 
 #define LINE(loc)	((loc).first_line)
 %}
@@ -144,6 +110,7 @@ static void	 peer_keepalive(int, int64_t);
 %token	PRESHARED_KEY "preshared-key" PRIVATE_KEY "private-key"
 %token	PUBLIC_KEY "public-key" READ_ACCESS "read-access" SOCKET "socket"
 %token	STATE_DIRECTORY "state-directory" USER "user" VERBOSE "verbose"
+%token	HUB "hub" NICKNAME "nickname" PORT "port"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
@@ -155,7 +122,7 @@ static void	 peer_keepalive(int, int64_t);
 grammar		: %empty
 		| grammar NL
 		| grammar INCLUDE STRING NL {
-			do_include(LINE(@3), $3);
+			conflex_include(&lex, LINE(@3), $3);
 			free($3);
 		}
 		| grammar varset NL
@@ -169,7 +136,7 @@ grammar		: %empty
 		;
 
 varset		: STRING '=' STRING {
-			macro_set(LINE(@1), $1, $3);
+			conflex_macro_set(&lex, LINE(@1), $1, $3);
 			free($1);
 			free($3);
 		}
@@ -177,7 +144,7 @@ varset		: STRING '=' STRING {
 			char	 v[32];
 
 			(void)snprintf(v, sizeof(v), "%lld", (long long)$3);
-			macro_set(LINE(@1), $1, v);
+			conflex_macro_set(&lex, LINE(@1), $1, v);
 			free($1);
 		}
 		;
@@ -272,6 +239,44 @@ main		: USER STRING {
 				    sizeof(conf->private_key_file), $2);
 			free($2);
 		}
+		| HUB STRING {
+			/* -1: a repeated hub line, already reported */
+			hub_has_key = -1;
+			if (once(LINE(@1), ONCE_HUB, "hub") == 0) {
+				hub_has_key = 0;
+				hub_set(LINE(@2), $2);
+			}
+			free($2);
+		} hubopts {
+			if (hub_has_key == 0)
+				conf_err(LINE(@1), "hub needs the hub's "
+				    "public-key (hamctl hub key prints it on "
+				    "the hub)");
+		}
+		| NICKNAME STRING {
+			if (once(LINE(@1), ONCE_NICKNAME, "nickname") == 0) {
+				if (!nick_valid($2))
+					conf_err(LINE(@2), "nickname %s: "
+					    "expected up to 32 printable "
+					    "characters without quotes or "
+					    "backslashes", shown($2));
+				else
+					copy_str(conf->hub.nickname,
+					    sizeof(conf->hub.nickname), $2);
+			}
+			free($2);
+		}
+		;
+
+hubopts		: %empty
+		| hubopts PORT NUMBER {
+			if (in_range(LINE(@3), "hub port", $3, 1, 65535) == 0)
+				conf->hub.port = (uint16_t)$3;
+		}
+		| hubopts PUBLIC_KEY STRING {
+			hub_pubkey(LINE(@3), $3);
+			free($3);
+		}
 		;
 
 peer		: PEER STRING optnl '{' {
@@ -342,13 +347,16 @@ static const struct keyword {
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
 	{ "endpoint",			ENDPOINT },
+	{ "hub",			HUB },
 	{ "include",			INCLUDE },
 	{ "interface",			INTERFACE },
 	{ "listen-port",		LISTEN_PORT },
 	{ "log",			LOG },
 	{ "mtu",			MTU },
+	{ "nickname",			NICKNAME },
 	{ "peer",			PEER },
 	{ "persistent-keepalive",	PERSISTENT_KEEPALIVE },
+	{ "port",			PORT },
 	{ "preshared-key",		PRESHARED_KEY },
 	{ "private-key",		PRIVATE_KEY },
 	{ "public-key",			PUBLIC_KEY },
@@ -380,8 +388,12 @@ lookup(const char *s)
 
 	kw = bsearch(s, keywords, sizeof(keywords) / sizeof(keywords[0]),
 	    sizeof(keywords[0]), kw_cmp);
-	return (kw != NULL ? kw->token : STRING);
+	return (kw != NULL ? kw->token : -1);
 }
+
+static const struct conflex_syntax syntax = {
+	lookup, STRING, NUMBER, NL, LEXERROR, "", "{},="
+};
 
 static const char *
 token_name(int tok)
@@ -404,79 +416,14 @@ is_peer_option(int tok)
 
 /* ---- messages ---- */
 
-static void __attribute__((format(printf, 3, 0)))
-conf_verr(const char *name, int line, const char *fmt, va_list ap)
-{
-	char	 msg[LOG_LINE_MAX];
-
-	if (aborted)
-		return;
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (line > 0)
-		log_warnx("%s:%d: %s", name, line, msg);
-	else
-		log_warnx("%s: %s", name, msg);
-	if (++errors >= MAX_ERRORS) {
-		log_warnx("%s: too many errors, giving up", name);
-		aborted = 1;
-	}
-}
-
-static void
-conf_err_in(const char *name, int line, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	conf_verr(name, line, fmt, ap);
-	va_end(ap);
-}
-
 static void
 conf_err(int line, const char *fmt, ...)
 {
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	conf_verr(file->name, line, fmt, ap);
+	conflex_verr(&lex, NULL, line, fmt, ap);
 	va_end(ap);
-}
-
-static void
-conf_oom(void)
-{
-	if (file != NULL)
-		conf_err(file->lineno, "out of memory");
-	else if (!aborted) {
-		log_warnx("out of memory");
-		errors++;
-	}
-	aborted = 1;
-}
-
-/*
- * User text quoted back in a message: printable and at most 64 bytes,
- * so hostile input can neither flood the log nor forge lines in it.
- * Four rotating buffers: enough for any one message.
- */
-static const char *
-shown(const char *s)
-{
-	static char	 bufs[4][72];
-	static int	 n;
-	char		*b = bufs[n++ % 4];
-	size_t		 i, j = 0;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i == 64) {
-			memcpy(b + j, "...", 3);
-			j += 3;
-			break;
-		}
-		b[j++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	}
-	b[j] = '\0';
-	return (b);
 }
 
 /*
@@ -489,7 +436,7 @@ yyerror(const char *msg)
 	const char	*rest, *comma, *kw;
 	int		 line = LINE(yylloc);
 
-	if (aborted || yychar == LEXERROR)
+	if (lex.aborted || yychar == LEXERROR)
 		return;		/* the lexer has said why */
 	if (yychar == 0 && curpeer != NULL) {
 		conf_err(line, "unexpected end of file: missing '}' for "
@@ -497,13 +444,13 @@ yyerror(const char *msg)
 		    peer_line);
 		return;
 	}
-	if (stmt_ntok == 1 && curpeer != NULL && yychar == STRING) {
+	if (lex.stmt_ntok == 1 && curpeer != NULL && yychar == STRING) {
 		conf_err(line, "unknown peer option \"%s\": expected "
 		    "public-key, preshared-key, endpoint, allowed-ips or "
-		    "persistent-keepalive", shown(tokbuf));
+		    "persistent-keepalive", shown(lex.tokbuf));
 		return;
 	}
-	if (stmt_ntok == 1 && (kw = token_name(yychar)) != NULL) {
+	if (lex.stmt_ntok == 1 && (kw = token_name(yychar)) != NULL) {
 		if (curpeer != NULL && !is_peer_option(yychar)) {
 			conf_err(line, "%s is not valid inside a peer block "
 			    "(missing '}' for peer \"%s\"?)", kw,
@@ -516,9 +463,9 @@ yyerror(const char *msg)
 			return;
 		}
 	}
-	if (stmt_ntok == 2 && first_tok == STRING && curpeer == NULL &&
-	    yychar != '=') {
-		conf_err(line, "unknown keyword \"%s\"", first_text);
+	if (lex.stmt_ntok == 2 && lex.first_tok == STRING &&
+	    curpeer == NULL && yychar != '=') {
+		conf_err(line, "unknown keyword \"%s\"", lex.first_text);
 		return;
 	}
 	if (strncmp(msg, "syntax error, ", 14) != 0) {
@@ -530,474 +477,30 @@ yyerror(const char *msg)
 		comma = strstr(rest, ", expecting");
 		conf_err(line, "syntax error: %.*s %s%s%s%s",
 		    comma != NULL ? (int)(comma - rest) : (int)strlen(rest),
-		    rest, yychar == STRING ? "\"" : "", shown(tokbuf),
+		    rest, yychar == STRING ? "\"" : "", shown(lex.tokbuf),
 		    yychar == STRING ? "\"" : "", comma != NULL ? comma : "");
 	} else
 		conf_err(line, "syntax error: %s", rest);
 }
 
-/* ---- files ---- */
-
-static void
-file_free(struct file *f)
-{
-	if (f == NULL)
-		return;
-	free(f->name);
-	free(f->buf);
-	free(f);
-}
-
-/*
- * Read a whole file and check that it is text made of lines: a NUL
- * byte or an overlong line refuses it before anything is parsed, with
- * the line that is wrong.  Errors are said at "from" (the include
- * line) when the file cannot be read, at the bad line otherwise.
- */
-static struct file *
-pushfile(const char *name, const char *from, int fromline)
-{
-	struct file	*f;
-	struct stat	 st;
-	unsigned char	*nb;
-	size_t		 cap = 0, i, col;
-	ssize_t		 n;
-	int		 fd, line;
-
-	if ((f = calloc(1, sizeof(*f))) == NULL ||
-	    (f->name = strdup(name)) == NULL) {
-		free(f);
-		conf_oom();
-		return (NULL);
-	}
-	fd = open(name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1) {
-		if (from != NULL)
-			conf_err_in(from, fromline, "include \"%s\": %s",
-			    shown(name), strerror(errno));
-		else
-			conf_err_in(name, 0, "%s", strerror(errno));
-		goto fail;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		if (from != NULL)
-			conf_err_in(from, fromline, "include \"%s\": not a "
-			    "regular file", shown(name));
-		else
-			conf_err_in(name, 0, "not a regular file");
-		goto fail;
-	}
-	for (;;) {
-		if (f->len == cap) {
-			if (cap >= FILE_MAX) {
-				conf_err_in(name, 0, "file larger than %d "
-				    "bytes", FILE_MAX);
-				goto fail;
-			}
-			cap = cap == 0 ? 65536 : cap * 2;
-			if ((nb = realloc(f->buf, cap)) == NULL) {
-				conf_oom();
-				goto fail;
-			}
-			f->buf = nb;
-		}
-		n = read(fd, f->buf + f->len, cap - f->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			conf_err_in(name, 0, "read: %s", strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		f->len += (size_t)n;
-	}
-	(void)close(fd);
-	fd = -1;
-	for (i = 0, col = 0, line = 1; i < f->len; i++) {
-		if (f->buf[i] == '\0') {
-			conf_err_in(name, line, "NUL byte in the file: "
-			    "expected a text file");
-			goto fail;
-		}
-		if (f->buf[i] == '\n') {
-			line++;
-			col = 0;
-		} else if (++col > CONF_LINE_MAX) {
-			conf_err_in(name, line, "line too long: expected at "
-			    "most %d bytes", CONF_LINE_MAX);
-			goto fail;
-		}
-	}
-	f->lineno = 1;
-	f->parent = file;
-	f->depth = file != NULL ? file->depth + 1 : 1;
-	return (f);
- fail:
-	if (fd != -1)
-		(void)close(fd);
-	file_free(f);
-	return (NULL);
-}
-
-/* Back to the including file; -1 at the end of the main one. */
-static int
-popfile(void)
-{
-	struct file	*prev;
-
-	if (file->parent == NULL)
-		return (-1);
-	prev = file->parent;
-	file_free(file);
-	file = prev;
-	return (0);
-}
-
-static void
-do_include(int line, const char *path)
-{
-	struct file	*f, *nf;
-
-	if (path[0] != '/') {
-		conf_err(line, "include path \"%s\" is not absolute: "
-		    "expected a path starting with /", shown(path));
-		return;
-	}
-	for (f = file; f != NULL; f = f->parent)
-		if (strcmp(f->name, path) == 0) {
-			conf_err(line, "include \"%s\": the file includes "
-			    "itself", shown(path));
-			return;
-		}
-	if (file->depth >= CONF_INCLUDE_DEPTH) {
-		conf_err(line, "include \"%s\": nested too deep, at most %d "
-		    "files may be open at once", shown(path),
-		    CONF_INCLUDE_DEPTH);
-		return;
-	}
-	if ((nf = pushfile(path, file->name, line)) != NULL)
-		file = nf;
-}
-
 /* ---- lexer ---- */
-
-static int
-lgetc(int continuation)
-{
-	struct file	*f = file;
-	int		 c;
-
-	if (f->nunget > 0) {
-		c = f->unget[--f->nunget];
-		from_macro = (c & FROM_MACRO) != 0;
-		return (c & ~FROM_MACRO);
-	}
-	from_macro = 0;
-	for (;;) {
-		if (f->pos >= f->len)
-			return (EOF);
-		c = f->buf[f->pos++];
-		if (c != '\\' || !continuation)
-			return (c);
-		/* Backslash-newline joins lines, also before a CR LF. */
-		if (f->pos < f->len && f->buf[f->pos] == '\n')
-			f->pos++;
-		else if (f->pos + 1 < f->len && f->buf[f->pos] == '\r' &&
-		    f->buf[f->pos + 1] == '\n')
-			f->pos += 2;
-		else
-			return (c);
-		f->lineno++;
-	}
-}
-
-/* Push back the char just read; one at a time keeps its origin right. */
-static void
-lungetc(int c)
-{
-	if (c == EOF || file->nunget >= UNGET_MAX)
-		return;
-	file->unget[file->nunget++] = c | (from_macro ? FROM_MACRO : 0);
-}
-
-/* Say what is wrong, drop the rest of the line, let the parser resync. */
-static int __attribute__((format(printf, 1, 2)))
-lex_error(const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 c;
-
-	va_start(ap, fmt);
-	conf_verr(file->name, LINE(yylloc), fmt, ap);
-	va_end(ap);
-	while ((c = lgetc(1)) != '\n' && c != EOF)
-		;
-	lungetc(c);
-	return (LEXERROR);
-}
-
-static int
-is_alnum(int c)
-{
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'));
-}
-
-/* What an unquoted word may hold: enough for paths, addresses, keys. */
-static int
-is_word(int c)
-{
-	return (is_alnum(c) || (c != '\0' && c != EOF &&
-	    strchr("-_./:[]+%@", c) != NULL));
-}
-
-static int
-is_macro_name(const char *s)
-{
-	if (*s == '\0' || (*s >= '0' && *s <= '9'))
-		return (0);
-	for (; *s != '\0'; s++)
-		if (!is_alnum((unsigned char)*s) && *s != '_')
-			return (0);
-	return (1);
-}
-
-static int
-is_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	return (*s != '\0' && strspn(s, "0123456789") == strlen(s));
-}
-
-static int
-lex_quoted(void)
-{
-	size_t	 len = 0;
-	int	 c, next;
-
-	for (;;) {
-		c = lgetc(1);
-		if (c == EOF || c == '\n') {
-			lungetc(c);
-			return (lex_error("unterminated quoted string: "
-			    "expected a closing \" on the same line"));
-		}
-		if (c == '"')
-			break;
-		if (c == '\\') {
-			next = lgetc(1);
-			if (next != '"' && next != '\\') {
-				lungetc(next);
-				return (lex_error("invalid escape in quoted "
-				    "string: expected \\\" or \\\\"));
-			}
-			c = next;
-		} else if (c < 0x20 || c == 0x7f)
-			return (lex_error("control character 0x%02x in "
-			    "quoted string", c));
-		if (len >= sizeof(tokbuf) - 1)
-			return (lex_error("quoted string too long: expected "
-			    "at most %zu bytes", sizeof(tokbuf) - 1));
-		tokbuf[len++] = (char)c;
-	}
-	tokbuf[len] = '\0';
-	if ((yylval.string = strdup(tokbuf)) == NULL) {
-		conf_oom();
-		return (0);
-	}
-	return (STRING);
-}
-
-static int
-lex_word(int c)
-{
-	size_t	 len = 0;
-	char	*end;
-	int	 tok;
-
-	do {
-		if (len >= sizeof(tokbuf) - 1) {
-			tokbuf[len] = '\0';
-			return (lex_error("word too long: expected at most "
-			    "%zu bytes", sizeof(tokbuf) - 1));
-		}
-		tokbuf[len++] = (char)c;
-		tokbuf[len] = '\0';
-		c = lgetc(1);
-		/*
-		 * '=' belongs to the word (base64 keys end with it) unless
-		 * the line starts "name=": that defines a macro.
-		 */
-	} while (is_word(c) || (c == '=' && !(line_start &&
-	    is_macro_name(tokbuf))));
-	lungetc(c);
-	tokbuf[len] = '\0';
-	if ((tok = lookup(tokbuf)) != STRING)
-		return (tok);
-	if (is_number(tokbuf)) {
-		errno = 0;
-		yylval.number = strtoll(tokbuf, &end, 10);
-		if (errno == ERANGE || *end != '\0')
-			return (lex_error("number %s is too large",
-			    shown(tokbuf)));
-		return (NUMBER);
-	}
-	if ((yylval.string = strdup(tokbuf)) == NULL) {
-		conf_oom();
-		return (0);
-	}
-	return (STRING);
-}
-
-/*
- * $name: push the macro's value back to be read as if written here.
- * Its characters are marked, and a '$' among them is not expanded, so
- * no definition can make the lexer loop.
- */
-static int
-lex_macro(void)
-{
-	char		 name[TOKEN_MAX];
-	const struct macro *m;
-	size_t		 len = 0, n;
-	int		 c;
-
-	while ((c = lgetc(1)) != EOF && (is_alnum(c) || c == '_')) {
-		if (len >= sizeof(name) - 1)
-			return (lex_error("macro name too long"));
-		name[len++] = (char)c;
-	}
-	lungetc(c);
-	name[len] = '\0';
-	if (len == 0)
-		return (lex_error("'$' must be followed by a macro name"));
-	for (m = macros; m != NULL; m = m->next)
-		if (strcmp(m->name, name) == 0)
-			break;
-	if (m == NULL)
-		return (lex_error("macro \"%s\" is not defined", shown(name)));
-	n = strlen(m->value);
-	if (n > UNGET_MAX - file->nunget)
-		return (lex_error("macro \"%s\" is too long to expand here",
-		    shown(name)));
-	while (n > 0)
-		file->unget[file->nunget++] =
-		    (unsigned char)m->value[--n] | FROM_MACRO;
-	return (-1);
-}
-
-static int
-lex_token(void)
-{
-	int	 c, tok;
-
- top:
-	if (aborted)
-		return (0);
-	do {
-		c = lgetc(1);
-	} while (c == ' ' || c == '\t' || c == '\r');
-	yylloc.first_line = yylloc.last_line = file->lineno;
-	tokbuf[0] = '\0';
-	if (c == '#')	/* a comment ends with its line, backslash or not */
-		while ((c = lgetc(0)) != '\n' && c != EOF)
-			;
-	if (c == EOF) {
-		/* The last line of a file needs no newline. */
-		if (!file->eof_nl) {
-			file->eof_nl = 1;
-			return (NL);
-		}
-		if (popfile() == 0)
-			goto top;
-		if (file->len > 0 && file->buf[file->len - 1] == '\n' &&
-		    file->lineno > 1)
-			yylloc.first_line = yylloc.last_line = file->lineno - 1;
-		return (0);
-	}
-	if (c == '\n') {
-		file->lineno++;
-		return (NL);
-	}
-	if (c == '$') {
-		if (from_macro)
-			return (lex_error("'$' in the value of a macro: "
-			    "macros do not nest"));
-		if ((tok = lex_macro()) != -1)
-			return (tok);
-		goto top;
-	}
-	if (c == '"')
-		return (lex_quoted());
-	if (c == '{' || c == '}' || c == ',' || c == '=') {
-		tokbuf[0] = (char)c;
-		tokbuf[1] = '\0';
-		return (c);
-	}
-	if (is_word(c))
-		return (lex_word(c));
-	if (c >= 0x20 && c < 0x7f)
-		return (lex_error("unexpected character '%c'", c));
-	return (lex_error("unexpected byte 0x%02x", c));
-}
 
 static int
 yylex(void)
 {
-	int	 tok;
+	struct conflex_value	 v;
+	int			 tok;
 
-	line_start = after_nl || stmt_ntok == 0;
-	tok = lex_token();
-	if (after_nl) {
-		stmt_ntok = 0;
-		after_nl = 0;
-	}
-	if (++stmt_ntok == 1) {
-		first_tok = tok;
-		(void)snprintf(first_text, sizeof(first_text), "%s",
-		    shown(tokbuf));
-	}
-	if (tok == NL)
-		after_nl = 1;
+	tok = conflex_lex(&lex, &v);
+	yylloc.first_line = yylloc.last_line = lex.tokline;
+	if (tok == STRING)
+		yylval.string = v.string;
+	else if (tok == NUMBER)
+		yylval.number = v.number;
 	return (tok);
 }
 
 /* ---- statements ---- */
-
-static void
-macro_set(int line, const char *name, const char *value)
-{
-	struct macro	*m;
-	char		*v;
-
-	if (!is_macro_name(name)) {
-		conf_err(line, "invalid macro name \"%s\": expected letters, "
-		    "digits and _, not starting with a digit", shown(name));
-		return;
-	}
-	if ((v = strdup(value)) == NULL) {
-		conf_oom();
-		return;
-	}
-	for (m = macros; m != NULL; m = m->next)
-		if (strcmp(m->name, name) == 0) {
-			free(m->value);
-			m->value = v;
-			return;
-		}
-	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (m->name = strdup(name)) == NULL) {
-		free(m);
-		free(v);
-		conf_oom();
-		return;
-	}
-	m->value = v;
-	m->next = macros;
-	macros = m;
-}
 
 static int
 once(int line, enum once which, const char *kw)
@@ -1016,63 +519,6 @@ once(int line, enum once which, const char *kw)
 	}
 	*set |= 1U << which;
 	return (0);
-}
-
-static int
-in_range(int line, const char *what, int64_t v, int64_t lo, int64_t hi)
-{
-	if (v < lo || v > hi) {
-		conf_err(line, "%s %lld out of range: expected %lld-%lld",
-		    what, (long long)v, (long long)lo, (long long)hi);
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-copy_str(char *dst, size_t len, const char *src)
-{
-	size_t	 n = strlen(src);
-
-	if (n >= len)
-		return (-1);
-	memcpy(dst, src, n + 1);
-	return (0);
-}
-
-/* User and group names as useradd(8) takes them, plus a trailing '$'. */
-static void
-set_name(int line, const char *kw, char *dst, size_t len, const char *v)
-{
-	size_t	 n = strlen(v), i;
-	int	 ok = n > 0 && n < len && (v[0] == '_' ||
-		    (is_alnum((unsigned char)v[0]) && !(v[0] >= '0' &&
-		    v[0] <= '9')));
-
-	for (i = 1; ok && i < n; i++)
-		if (!is_alnum((unsigned char)v[i]) && v[i] != '_' &&
-		    v[i] != '.' && v[i] != '-' && !(v[i] == '$' && i == n - 1))
-			ok = 0;
-	if (!ok) {
-		conf_err(line, "%s \"%s\" is not a valid name: expected 1-%zu "
-		    "of A-Z a-z 0-9 _ . -, starting with a letter or _", kw,
-		    shown(v), len - 1);
-		return;
-	}
-	(void)copy_str(dst, len, v);
-}
-
-static void
-set_path(int line, const char *kw, char *dst, size_t len, const char *v)
-{
-	if (v[0] != '/') {
-		conf_err(line, "%s \"%s\" is not an absolute path: expected a "
-		    "path starting with /", kw, shown(v));
-		return;
-	}
-	if (copy_str(dst, len, v) == -1)
-		conf_err(line, "%s path too long (%zu bytes): expected at "
-		    "most %zu", kw, strlen(v), len - 1);
 }
 
 static void
@@ -1186,6 +632,58 @@ peer_end(void)
 		conf_err(peer_line, "peer \"%s\" has no public-key: every "
 		    "peer needs one", shown(curpeer->name));
 	curpeer = NULL;
+}
+
+/* What hub_nick_valid() accepts; kept here so the parser stands alone. */
+static int
+nick_valid(const char *v)
+{
+	size_t	 n = 0;
+
+	for (; *v != '\0'; v++, n++)
+		if (*v < 0x20 || *v > 0x7e || *v == '"' || *v == '\\')
+			return 0;
+	return n < CONF_NICK_MAX;
+}
+
+static void
+hub_set(int line, const char *v)
+{
+	char	 host[256];
+	uint16_t port = 0;
+
+	/* "host" or "host:port" (IPv6 as [addr]:port), like endpoint. */
+	if (conf_parse_endpoint(v, host, sizeof(host), &port) == -1) {
+		if (strlen(v) == 0 || strlen(v) >= sizeof(host) ||
+		    strpbrk(v, " \t/") != NULL) {
+			conf_err(line, "hub %s: expected a host name or "
+			    "address", shown(v));
+			return;
+		}
+		copy_str(host, sizeof(host), v);
+		port = 0;
+	}
+	copy_str(conf->hub.host, sizeof(conf->hub.host), host);
+	if (port != 0)
+		conf->hub.port = port;
+	conf->hub.enabled = 1;
+}
+
+static void
+hub_pubkey(int line, const char *v)
+{
+	uint8_t	 key[KEY_LEN];
+
+	if (key_from_base64(key, v) == -1 || key_is_zero(key)) {
+		conf_err(line, "hub public-key is not a valid key: expected "
+		    "%d characters of base64 as hamctl hub key prints",
+		    KEY_B64_LEN);
+		return;
+	}
+	if (hub_has_key == 0) {
+		memcpy(conf->hub.pubkey, key, KEY_LEN);
+		hub_has_key = 1;
+	}
 }
 
 static void
@@ -1357,20 +855,7 @@ peer_allowed(int line, const char *v)
 static void
 parse_reset(void)
 {
-	struct macro	*m;
-
-	while (file != NULL) {
-		struct file	*parent = file->parent;
-
-		file_free(file);
-		file = parent;
-	}
-	while ((m = macros) != NULL) {
-		macros = m->next;
-		free(m->name);
-		free(m->value);
-		free(m);
-	}
+	conflex_reset(&lex);
 	free(scratch);
 	scratch = NULL;
 	free(aip_tab);
@@ -1378,15 +863,9 @@ parse_reset(void)
 	aip_size = aip_count = 0;
 	curpeer = NULL;
 	conf = NULL;
-	errors = aborted = 0;
 	seen = peer_seen = 0;
 	addrs_full = peer_full = 0;
 	peer_line = 0;
-	stmt_ntok = 0;
-	after_nl = 1;
-	first_tok = 0;
-	first_text[0] = tokbuf[0] = '\0';
-	from_macro = 0;
 }
 
 struct hamd_config *
@@ -1397,18 +876,17 @@ parse_config(const char *filename, const char *opts_socket)
 
 	if (filename == NULL)
 		filename = CONF_DEFAULT_FILE;
+	conflex_init(&lex, &syntax);
 	parse_reset();
 	if ((c = config_new_default()) == NULL) {
 		log_warnx("%s: out of memory", filename);
 		return (NULL);
 	}
 	conf = c;
-	if ((file = pushfile(filename, NULL, 0)) != NULL) {
-		if (yyparse() != 0 && errors == 0)
-			conf_err(LINE(yylloc), "cannot parse the file");
-	} else if (errors == 0)
-		errors++;
-	nerr = errors;
+	if (conflex_open(&lex, filename) == 0 && yyparse() != 0 &&
+	    lex.errors == 0)
+		conf_err(LINE(yylloc), "cannot parse the file");
+	nerr = lex.errors;
 	parse_reset();
 	if (nerr == 0 && c->private_key_file[0] == '\0') {
 		char	 kp[PATH_MAX];

@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "compat.h"
 #include "hamd.h"
 #include "hubconfig.h"
 #include "key.h"
@@ -37,7 +36,6 @@
 #include "sandbox.h"
 
 /* The authority's chroot holds only the database directory. */
-#define AUTHORITY_DIR	"authority"
 #define DATABASE_DIR	"data"
 
 struct hubparent {
@@ -89,12 +87,14 @@ state_dirs_prepare(struct hubparent *p, uid_t uid, gid_t gid)
 
 	dir_make(p->conf->state_dir, 0700, 0, 0);
 	n = snprintf(p->authority_dir, sizeof(p->authority_dir), "%s/%s",
-	    p->conf->state_dir, AUTHORITY_DIR);
+	    p->conf->state_dir, HUBD_AUTHORITY_NAME);
 	if (n < 0 || (size_t)n >= sizeof(p->authority_dir))
 		fatalx("state-directory path is too long");
 	dir_make(p->authority_dir, 0755, 0, 0);
-	(void)snprintf(data, sizeof(data), "%s/%s", p->authority_dir,
+	n = snprintf(data, sizeof(data), "%s/%s", p->authority_dir,
 	    DATABASE_DIR);
+	if (n < 0 || (size_t)n >= sizeof(data))
+		fatalx("state-directory path is too long");
 	dir_make(data, 0700, uid, gid);
 	if (mkdir(p->conf->chroot_dir, 0755) == -1 && errno != EEXIST)
 		fatal("cannot create chroot directory %s", p->conf->chroot_dir);

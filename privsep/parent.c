@@ -19,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat.h"
 #include "hamd.h"
 #include "key.h"
 #include "log.h"

@@ -9,58 +9,21 @@
 #include <sys/socket.h>
 
 #include <fcntl.h>
-#include <seccomp.h>
 #include <stddef.h>
 
 #include "hamd.h"
+#include "policy.h"
 #include "sandbox.h"
 
-#define ALLOW(name, why)	{ SCMP_SYS(name), why, 0, { 0, 0 }, { 0, 0 } }
-#define ALLOW_ARG1(name, a, v, why) \
-	{ SCMP_SYS(name), why, 1, { a, 0 }, { v, 0 } }
-#define NELEM(a)		(sizeof(a) / sizeof((a)[0]))
-
-/*
- * What every child's event loop needs: libevent's epoll backend, imsg
- * channel I/O with fd passing, malloc, the clock for timers, and exit.
- */
-#define EVENT_LOOP_BASE							\
-	ALLOW(epoll_wait, "libevent: wait for events"),			\
-	ALLOW(epoll_pwait, "libevent: wait for events (newer libc)"),	\
-	ALLOW(epoll_ctl, "libevent: add and remove fds"),		\
-	ALLOW(read, "libevent's internal signal/notify fds"),		\
-	ALLOW(write, "libevent's notify fd; stderr before the log channel"), \
-	ALLOW(recvmsg, "imsg: read channel data and passed fds"),	\
-	ALLOW(sendmsg, "imsg: write channel data and passed fds"),	\
-	ALLOW(poll, "imsg: blocking flush of log lines before exit"),	\
-	ALLOW(close, "closing passed and accepted fds"),		\
-	ALLOW(clock_gettime, "libevent timers (when not in the vDSO)"), \
-	ALLOW(gettimeofday, "libevent cached time (when not in the vDSO)"), \
-	ALLOW(brk, "malloc"),						\
-	ALLOW(mmap, "malloc of large buffers (imsg read buffers)"),	\
-	ALLOW(munmap, "free of large buffers"),				\
-	ALLOW(mremap, "realloc of large buffers"),			\
-	ALLOW(madvise, "free returns memory to the kernel"),		\
-	ALLOW(getpid, "imsg stamps the sender's pid in each header"),	\
-	ALLOW(rt_sigreturn, "return from a signal handler"),		\
-	ALLOW(rt_sigprocmask, "libc blocks signals around abort"),	\
-	ALLOW(exit, "thread exit"),					\
-	ALLOW(exit_group, "process exit")
-
-static const struct seccomp_allow control_allow[] = {
-	EVENT_LOOP_BASE,
-	ALLOW(accept4, "accept a hamctl connection"),
-	ALLOW_ARG1(getsockopt, 2, SO_PEERCRED,
-	    "SO_PEERCRED: who is calling (nothing else)"),
-	ALLOW_ARG1(fcntl, 1, F_GETFL, "make accepted sockets non-blocking"),
-	ALLOW_ARG1(fcntl, 1, F_SETFL, "make accepted sockets non-blocking"),
-};
 
 /*
  * The UDP sockets arrive after this filter is loaded, already bound and
  * non-blocking, with UDP_GRO on (the parent sets all three), so the
  * engine needs no socket(), bind(), setsockopt() or fcntl(): only the
- * data calls themselves, and one read-only probe.
+ * data calls themselves, and one read-only probe.  The hub's TCP
+ * socket arrives the same way with its connect() already started: the
+ * engine only learns how that ended and which addresses it joined, and
+ * moves bytes with read() and write().
  */
 static const struct seccomp_allow engine_allow[] = {
 	EVENT_LOOP_BASE,
@@ -71,6 +34,12 @@ static const struct seccomp_allow engine_allow[] = {
 	    "train as one datagram (that level and option only)",
 	    /* SOL_UDP (IPPROTO_UDP) and UDP_SEGMENT: the kernel's ABI. */
 	    2, { 1, 2 }, { 17, 103 } },
+	{ SCMP_SYS(getsockopt),
+	    "SO_ERROR: how the hub socket's connect() ended (that level "
+	    "and option only)",
+	    2, { 1, 2 }, { SOL_SOCKET, SO_ERROR } },
+	ALLOW(getpeername, "the hub connection's far end, for tun"),
+	ALLOW(getsockname, "the hub connection's near end, for tun"),
 };
 
 static const struct seccomp_allow tun_allow[] = {
@@ -81,9 +50,6 @@ static const struct seccomp_allow tun_allow[] = {
 	ALLOW(munlock, "libsodium: release locked secrets"),
 };
 
-const struct seccomp_policy policy_control = {
-	"control", control_allow, NELEM(control_allow)
-};
 const struct seccomp_policy policy_engine = {
 	"engine", engine_allow, NELEM(engine_allow)
 };

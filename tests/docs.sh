@@ -1,7 +1,9 @@
 #!/bin/sh
 # Documentation is part of the change: the man pages are clean under
 # mandoc -Tlint, every hamctl command and hamd option is in its man page
-# and in 'hamctl help', and every hamd.conf keyword is in hamd.conf(5).
+# and in 'hamctl help', every hamhubd option is in hamhubd(8), and every
+# keyword of hamd.conf and hamhubd.conf is in hamd.conf(5) and
+# hamhubd.conf(5).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -19,22 +21,42 @@ for m in "$top_srcdir"/man/*.[0-9]; do
 	else not_ok "mandoc -Tlint $(basename "$m"): $out"; fi
 done
 
-# Commands, from hamctl's own table.
+# Commands, from hamctl's own table: one "name<TAB>arguments" line each.
+# Several entries may share a name (set NETWORK mode ..., hub status):
+# the plain lowercase words of the arguments are part of the command,
+# and the man page needs an .It line with each of them as Cm, in order.
+tab=$(printf '\t')
 cmds=$("$top_builddir/hamctl" -j help | tr '{' '\n' |
-    sed -n 's/.*"name":"\([a-z-]*\)".*/\1/p')
+    sed -n 's/.*"name":"\([a-z-]*\)","arguments":"\([^"]*\)".*/\1'"$tab"'\2/p')
 [ -n "$cmds" ] || not_ok "hamctl -j help lists commands"
-for c in $cmds; do
-	if grep -q "^\.It Cm $c\( \|$\)" "$top_srcdir/man/hamctl.8"; then
-		ok "hamctl.8 documents $c"
+help=$("$top_builddir/hamctl" help)
+set -f	# arguments such as [file] are not patterns
+while IFS="$tab" read -r name args; do
+	[ -n "$name" ] || continue
+	cmd=$name re="^\\.It Cm $name"
+	for w in $args; do
+		case $w in
+		*[!a-z-]*|-*) ;;	# NETWORK, [file], on|off
+		*) cmd="$cmd $w" re="$re( .*)? Cm $w" ;;
+		esac
+	done
+	if grep -Eq "$re( |\$)" "$top_srcdir/man/hamctl.8"; then
+		ok "hamctl.8 documents $cmd"
 	else
-		not_ok "hamctl.8 lacks '.It Cm $c'"
+		not_ok "hamctl.8 lacks an '.It Cm' line for $cmd"
 	fi
-	if "$top_builddir/hamctl" help | grep -q "^  $c "; then
-		ok "hamctl help lists $c"
+	syn="  $name${args:+ $args}"
+	if printf '%s\n' "$help" | awk -v s="$syn" 'index($0, s) == 1 &&
+	    (length($0) == length(s) || substr($0, length(s) + 1, 1) == " ") {
+		f = 1 } END { exit !f }'; then
+		ok "hamctl help lists $cmd"
 	else
-		not_ok "hamctl help lacks $c"
+		not_ok "hamctl help lacks '$syn'"
 	fi
-done
+done <<EOF
+$cmds
+EOF
+set +f
 
 # hamd's options, from its usage line.
 for o in d f n s v; do
@@ -45,18 +67,36 @@ for o in d f n s v; do
 	fi
 done
 
-# Keywords, from the parser's keyword table: lines like { "mtu", MTU },
-kws=$(sed -n 's/^[[:space:]]*{[[:space:]]*"\([a-z][a-z-]*\)",[[:space:]]*[A-Z_]*[[:space:]]*},.*/\1/p' \
-    "$top_srcdir/daemon/parse.y")
-[ -n "$kws" ] || not_ok "keywords found in parse.y"
-for k in $kws; do
-	# as a statement (.It Ic keyword) or a value on such a line
-	if grep -Eq "^\.It Ic( .*)? $k( |\$)|^\.It Ic $k( |\$)" "$top_srcdir/man/hamd.conf.5"; then
-		ok "hamd.conf.5 documents $k"
+# hamhubd's options, from the usage line in its source.
+hopts=$(sed -n 's/.*"usage: hamhubd \(.*\)\\n".*/\1/p' \
+    "$top_srcdir/hub/hamhubd.c" | grep -o '\[-[a-zA-Z]*' | sed 's/^\[-//' |
+    fold -w 1)
+[ -n "$hopts" ] || not_ok "usage line found in hub/hamhubd.c"
+for o in $hopts; do
+	if grep -q "^\.It Fl $o\( \|$\)" "$top_srcdir/man/hamhubd.8"; then
+		ok "hamhubd.8 documents -$o"
 	else
-		not_ok "hamd.conf.5 lacks keyword $k"
+		not_ok "hamhubd.8 lacks -$o"
 	fi
 done
+
+# Keywords, from a parser's keyword table: lines like { "mtu", MTU },
+check_keywords() {	# grammar man-page
+	kws=$(sed -n 's/^[[:space:]]*{[[:space:]]*"\([a-z][a-z-]*\)",[[:space:]]*[A-Z_]*[[:space:]]*},.*/\1/p' \
+	    "$top_srcdir/$1")
+	[ -n "$kws" ] || not_ok "keywords found in $1"
+	for k in $kws; do
+		# as a statement (.It Ic keyword) or a value on such a line
+		if grep -Eq "^\.It Ic( .*)? $k( |\$)|^\.It Ic $k( |\$)" \
+		    "$top_srcdir/man/$2"; then
+			ok "$2 documents $k"
+		else
+			not_ok "$2 lacks keyword $k"
+		fi
+	done
+}
+check_keywords daemon/parse.y hamd.conf.5
+check_keywords hub/hubparse.y hamhubd.conf.5
 
 echo "$((checks - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -182,3 +182,68 @@ pings() {
 
 # pubkey_of DIR: the node key hamd created in DIR/state
 pubkey_of() { "$HAMCTL" pubkey "$1/state/private.key"; }
+
+# --- the hub ---------------------------------------------------------------
+
+HAMHUBD="$top_builddir/hamhubd"
+
+# bridge_add NS: a namespace holding a bridge br0 that hosts join.
+bridge_add() {
+	netns_add "$1"
+	ip -n "$1" link add br0 type bridge
+	ip -n "$1" link set br0 up
+	T_BRIDGE=$1
+	T_PORTS=0
+}
+
+# bridge_join NS ADDR [ADDR6]: connect NS to the bridge as eth0.
+bridge_join() {
+	T_PORTS=$((T_PORTS + 1))
+	ip link add "b$$p$T_PORTS" netns "$T_BRIDGE" type veth \
+	    peer name eth0 netns "$1" || { echo "cannot create veth"; exit 1; }
+	ip -n "$T_BRIDGE" link set "b$$p$T_PORTS" master br0 up
+	ip -n "$1" addr add "$2" dev eth0
+	[ $# -ge 3 ] && ip -n "$1" addr add "$3" dev eth0 nodad
+	ip -n "$1" link set eth0 up
+}
+
+# write_hub_conf DIR [extra lines...]: hamhubd.conf with everything in DIR.
+write_hub_conf() {
+	d=$1; shift
+	{
+		echo "user \"${CONF_USER:-nobody}\""
+		echo "state-directory \"$d/state\""
+		echo "chroot \"$d/state/empty\""
+		echo "socket \"$d/hub.sock\""
+		for l in "$@"; do echo "$l"; done
+	} > "$d/hamhubd.conf"
+}
+
+# start_hub NS DIR [VAR=value...]: hamhubd -d in NS; sets HUB_PID.
+start_hub() {
+	ns=$1; d=$2; shift 2
+	ip netns exec "$ns" env "$@" "$HAMHUBD" -d -f "$d/hamhubd.conf" \
+	    >>"$d/hub.log" 2>&1 &
+	HUB_PID=$!
+	track_pid "$HUB_PID"
+}
+
+hubctl() {	# hubctl DIR args...: hamctl against the hub's socket
+	d=$1; shift
+	"$HAMCTL" -s "$d/hub.sock" "$@"
+}
+
+hub_ready() { hubctl "$1" hub key 2>/dev/null | grep -q '^[A-Za-z0-9+/]\{43\}=$'; }
+
+# node_online DIR: hamd in DIR is logged in to its hub
+node_online() { hamctl_in "$1" status 2>/dev/null | grep -q '^hub:.*online'; }
+
+# overlay_v4 NS / overlay_v6 NS: the address the hub gave ham0
+overlay_v4() {
+	ip -n "$1" -4 -o addr show dev ham0 2>/dev/null |
+	    sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' | head -n 1
+}
+overlay_v6() {
+	ip -n "$1" -6 -o addr show dev ham0 scope global 2>/dev/null |
+	    sed -n 's/.* inet6 \([0-9a-f:]*\)\/.*/\1/p' | head -n 1
+}

@@ -1,0 +1,901 @@
+/*
+ * hamctl's hub commands on a node: requests that hamd carries to its
+ * hub (networks, membership, their administration).  Also the listing
+ * code that ctl_hubd.c shares: read rows until the closing ctl_result,
+ * then print them as a table or as JSON.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl_output.h"
+#include "hamctl.h"
+#include "hamd.h"
+#include "hubproto.h"
+#include "imsg.h"
+#include "key.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+/* Fields a row may have; the column tables pick from them. */
+#define FIELDS_MAX	16
+
+_Static_assert(NF_MAX <= FIELDS_MAX, "NF_MAX");
+_Static_assert(MF_MAX <= FIELDS_MAX, "MF_MAX");
+
+/* ---- usage ------------------------------------------------------------ */
+
+/* Is word one of the space-separated words of s? */
+static int
+has_word(const char *s, const char *word)
+{
+	size_t	 n = strlen(word);
+
+	while (*s != '\0') {
+		if (strncmp(s, word, n) == 0 && (s[n] == ' ' || s[n] == '\0'))
+			return 1;
+		s += strcspn(s, " ");
+		s += strspn(s, " ");
+	}
+	return 0;
+}
+
+/*
+ * The usage lines of the commands called name; with word, only the
+ * forms that have it among their arguments.  Returns 1, the exit status.
+ */
+int
+ctl_usage(const struct command *tab, size_t n, const char *name)
+{
+	const char	*word = NULL, *lead = "usage:";
+	char		 cmd[32];
+	size_t		 i;
+
+	/* "hub block" or "set owner": the command, then the form. */
+	(void)strlcpy(cmd, name, sizeof(cmd));
+	if ((word = strchr(cmd, ' ')) != NULL)
+		cmd[word++ - cmd] = '\0';
+	for (i = 0; i < n; i++) {
+		if (strcmp(tab[i].name, cmd) != 0 ||
+		    (word != NULL && !has_word(tab[i].args, word)))
+			continue;
+		fprintf(stderr, "%s hamctl %s%s%s\n", lead, tab[i].name,
+		    tab[i].args[0] != '\0' ? " " : "", tab[i].args);
+		lead = "      ";
+	}
+	return 1;
+}
+
+/* ---- listings --------------------------------------------------------- */
+
+struct table {
+	const struct ctl_listing	*l;
+	size_t				 nrows;
+	size_t				 cap;
+	char				(*cells)[CTL_FIELD_MAX];
+};
+
+static void
+table_add(struct table *t, char f[][CTL_FIELD_MAX])
+{
+	size_t	 c, nc = t->l->ncols;
+
+	if (t->nrows == t->cap) {
+		t->cap = t->cap == 0 ? 16 : t->cap * 2;
+		t->cells = reallocarray(t->cells, t->cap * nc,
+		    sizeof(*t->cells));
+		if (t->cells == NULL) {
+			fprintf(stderr, "hamctl: out of memory\n");
+			exit(1);
+		}
+	}
+	for (c = 0; c < nc; c++)
+		memcpy(t->cells[t->nrows * nc + c], f[t->l->cols[c].field],
+		    CTL_FIELD_MAX);
+	t->nrows++;
+}
+
+static const char *
+table_cell(const struct table *t, size_t row, size_t col)
+{
+	const char	*s = t->cells[row * t->l->ncols + col];
+
+	return s[0] == '\0' ? "-" : s;
+}
+
+/* Columns padded to their widest cell; the last one is not padded. */
+static void
+table_text(const struct table *t)
+{
+	const struct ctl_col	*cols = t->l->cols;
+	size_t			 w[FIELDS_MAX], c, r, last = 0;
+
+	for (c = 0; c < t->l->ncols && c < FIELDS_MAX; c++) {
+		if (cols[c].head == NULL)
+			continue;
+		last = c;
+		w[c] = strlen(cols[c].head);
+		for (r = 0; r < t->nrows; r++)
+			if (strlen(table_cell(t, r, c)) > w[c])
+				w[c] = strlen(table_cell(t, r, c));
+	}
+	for (r = 0; r <= t->nrows; r++)
+		for (c = 0; c <= last; c++) {
+			if (cols[c].head == NULL)
+				continue;
+			printf("%-*s%s", c == last ? 0 : (int)w[c],
+			    r == 0 ? cols[c].head : table_cell(t, r - 1, c),
+			    c == last ? "\n" : "  ");
+		}
+}
+
+static void
+table_json(struct json *j, const struct table *t)
+{
+	const struct ctl_col	*col;
+	const char		*s;
+	size_t			 c, r;
+
+	json_array_begin(j, t->l->what);
+	for (r = 0; r < t->nrows; r++) {
+		json_object_begin(j, NULL);
+		for (c = 0; c < t->l->ncols; c++) {
+			col = &t->l->cols[c];
+			s = t->cells[r * t->l->ncols + c];
+			if (col->key == NULL || s[0] == '\0')
+				continue;
+			if (col->kind == COL_INT)
+				json_int(j, col->key, strtoll(s, NULL, 10));
+			else if (col->kind == COL_BOOL)
+				json_bool(j, col->key, strcmp(s, "yes") == 0);
+			else
+				json_string(j, col->key, s);
+		}
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static int
+table_show(struct ctl_ctx *ctx, const struct table *t,
+    const struct ctl_result *res)
+{
+	struct json	 j;
+
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		table_json(&j, t);
+		json_bool(&j, "ok", res->code == 0);
+		json_string(&j, "message", res->msg);
+		if (res->code != 0)
+			json_string(&j, "error", strerror(res->code));
+		json_object_end(&j);
+		json_end(&j);
+	} else if (res->code == 0 && t->nrows == 0)
+		printf("no %s\n", t->l->what);
+	else if (res->code == 0)
+		table_text(t);
+	if (res->code != 0)
+		fprintf(stderr, "hamctl: %s\n", res->msg);
+	return res->code == 0 ? 0 : 1;
+}
+
+/* Rows until the ctl_result that ends the reply; 0 or -1 (reported). */
+static int
+table_collect(struct ctl_ctx *ctx, struct table *t, struct ctl_result *res)
+{
+	union {
+		struct hub_net_info	net;
+		struct hub_member_info	member;
+		struct ctl_cidr		cidr;
+	}		 item;
+	char		 f[FIELDS_MAX][CTL_FIELD_MAX];
+	struct imsg	 imsg;
+
+	for (;;) {
+		if (ctl_next(ctx, &imsg) == -1)
+			return -1;
+		if (imsg.hdr.type == t->l->item && t->l->len <= sizeof(item) &&
+		    imsg_get_data(&imsg, &item, t->l->len) == 0) {
+			imsg_free(&imsg);
+			memset(f, 0, sizeof(f));
+			t->l->fields(&item, f);
+			table_add(t, f);
+			continue;
+		}
+		if (imsg.hdr.type == IMSG_CTL_RESULT &&
+		    imsg_get_data(&imsg, res, sizeof(*res)) == 0) {
+			imsg_free(&imsg);
+			ctl_disconnect(ctx);
+			res->msg[sizeof(res->msg) - 1] = '\0';
+			return 0;
+		}
+		fprintf(stderr, "hamctl: unexpected reply %u from %s (is "
+		    "hamctl the same version as the daemon?)\n",
+		    imsg.hdr.type, ctx->socket);
+		imsg_free(&imsg);
+		ctl_disconnect(ctx);
+		return -1;
+	}
+}
+
+int
+ctl_list(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen,
+    const struct ctl_listing *l)
+{
+	struct table		 t;
+	struct ctl_result	 res;
+	int			 rc = 1;
+
+	memset(&t, 0, sizeof(t));
+	t.l = l;
+	if (ctl_send(ctx, type, arg, arglen) == 0 &&
+	    table_collect(ctx, &t, &res) == 0)
+		rc = table_show(ctx, &t, &res);
+	free(t.cells);
+	return rc;
+}
+
+/* ---- the fields of networks and members ------------------------------- */
+
+/* Text from a fixed array, cut at its NUL; control bytes shown as '?'. */
+static void
+field_text(char *dst, const char *src, size_t srclen)
+{
+	size_t	 i;
+
+	for (i = 0; i < srclen && i + 1 < CTL_FIELD_MAX && src[i] != '\0';
+	    i++)
+		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+	dst[i] = '\0';
+}
+
+static void
+field_name(char *dst, const char *name)
+{
+	(void)strlcpy(dst, name != NULL ? name : "?", CTL_FIELD_MAX);
+}
+
+/* An overlay address; empty when the hub assigned none. */
+static void
+field_ip(char *dst, int af, const uint8_t *a)
+{
+	static const uint8_t	 zero[16];
+
+	if (memcmp(a, zero, af == AF_INET ? 4 : 16) != 0 &&
+	    inet_ntop(af, a, dst, CTL_FIELD_MAX) == NULL)
+		dst[0] = '\0';
+}
+
+static void
+field_seen(char *dst, int online, int64_t t)
+{
+	long long	 d = (long long)(time(NULL) - t);
+
+	if (d < 0)
+		d = 0;
+	if (online)
+		(void)strlcpy(dst, "now", CTL_FIELD_MAX);
+	else if (t == 0)
+		(void)strlcpy(dst, "never", CTL_FIELD_MAX);
+	else if (d < 60)
+		(void)snprintf(dst, CTL_FIELD_MAX, "%llds ago", d);
+	else if (d < 3600)
+		(void)snprintf(dst, CTL_FIELD_MAX, "%lld min ago", d / 60);
+	else if (d < 86400)
+		(void)snprintf(dst, CTL_FIELD_MAX, "%lld h ago", d / 3600);
+	else
+		(void)snprintf(dst, CTL_FIELD_MAX, "%lld days ago", d / 86400);
+}
+
+void
+hub_net_fields(const void *p, char f[][CTL_FIELD_MAX])
+{
+	const struct hub_net_info	*n = p;
+
+	field_text(f[NF_NAME], n->name, sizeof(n->name));
+	hub_netid_format(n->netid, f[NF_ID]);
+	field_name(f[NF_TYPE], hub_type_name(n->type));
+	field_name(f[NF_MODE], hub_mode_name(n->mode));
+	field_name(f[NF_ROLE], hub_role_name(n->role));
+	field_name(f[NF_STATE], hub_mstate_name(n->state));
+	if (n->state == HUB_MSTATE_ACTIVE)
+		field_name(f[NF_YOU], hub_role_name(n->role));
+	else
+		(void)snprintf(f[NF_YOU], CTL_FIELD_MAX, "%s, %s",
+		    hub_role_name(n->role), hub_mstate_name(n->state));
+	(void)snprintf(f[NF_MEMBERS], CTL_FIELD_MAX, "%u", n->members);
+	(void)snprintf(f[NF_LIMIT], CTL_FIELD_MAX, "%u", n->limit);
+	if (n->limit != 0)
+		(void)snprintf(f[NF_SIZE], CTL_FIELD_MAX, "%u/%u", n->members,
+		    n->limit);
+	else
+		(void)snprintf(f[NF_SIZE], CTL_FIELD_MAX, "%u/none",
+		    n->members);
+	(void)snprintf(f[NF_PENDING], CTL_FIELD_MAX, "%u", n->pending);
+	(void)snprintf(f[NF_ONLINE], CTL_FIELD_MAX, "%u", n->online);
+}
+
+void
+hub_member_fields(const void *p, char f[][CTL_FIELD_MAX])
+{
+	const struct hub_member_info	*m = p;
+
+	field_text(f[MF_NICK], m->nick, sizeof(m->nick));
+	key_to_base64(f[MF_KEY], m->key);
+	field_ip(f[MF_V4], AF_INET, m->v4);
+	field_ip(f[MF_V6], AF_INET6, m->v6);
+	field_name(f[MF_ROLE], hub_role_name(m->role));
+	field_name(f[MF_STATE], hub_mstate_name(m->state));
+	field_name(f[MF_ONLINE], m->online ? "yes" : "no");
+	if (m->endpoint.af == AF_INET || m->endpoint.af == AF_INET6)
+		format_addr(f[MF_ENDPOINT], CTL_FIELD_MAX, &m->endpoint);
+	field_seen(f[MF_SEEN], m->online, m->last_seen);
+	(void)snprintf(f[MF_SEEN_UNIX], CTL_FIELD_MAX, "%lld",
+	    (long long)m->last_seen);
+}
+
+static const struct ctl_col network_cols[] = {
+	{ "NAME", "name", COL_STR, NF_NAME },
+	{ "ID", "id", COL_STR, NF_ID },
+	{ "TYPE", "type", COL_STR, NF_TYPE },
+	{ "MODE", "mode", COL_STR, NF_MODE },
+	{ "YOU", NULL, COL_STR, NF_YOU },
+	{ NULL, "role", COL_STR, NF_ROLE },
+	{ NULL, "state", COL_STR, NF_STATE },
+	{ "MEMBERS", NULL, COL_STR, NF_SIZE },
+	{ NULL, "members", COL_INT, NF_MEMBERS },
+	{ NULL, "limit", COL_INT, NF_LIMIT },
+	{ "PENDING", "pending", COL_INT, NF_PENDING },
+	{ "ONLINE", "online", COL_INT, NF_ONLINE },
+};
+static const struct ctl_listing networks_listing = {
+	IMSG_CTL_HUB_NET, sizeof(struct hub_net_info), hub_net_fields,
+	network_cols, NELEM(network_cols), "networks"
+};
+
+static const struct ctl_col member_cols[] = {
+	{ "NICKNAME", "nickname", COL_STR, MF_NICK },
+	{ "PUBLIC KEY", "public_key", COL_STR, MF_KEY },
+	{ "IPV4", "ipv4", COL_STR, MF_V4 },
+	{ "IPV6", "ipv6", COL_STR, MF_V6 },
+	{ "ROLE", "role", COL_STR, MF_ROLE },
+	{ "STATE", "state", COL_STR, MF_STATE },
+	{ "ONLINE", "online", COL_BOOL, MF_ONLINE },
+	{ "ENDPOINT", "endpoint", COL_STR, MF_ENDPOINT },
+	{ "LAST SEEN", NULL, COL_STR, MF_SEEN },
+	{ NULL, "last_seen", COL_INT, MF_SEEN_UNIX },
+};
+static const struct ctl_listing members_listing = {
+	IMSG_CTL_HUB_MEMBER, sizeof(struct hub_member_info), hub_member_fields,
+	member_cols, NELEM(member_cols), "members"
+};
+
+/* ---- passwords -------------------------------------------------------- */
+
+/*
+ * Never from argv, where ps shows it: from the terminal with echo off,
+ * or one line of standard input for scripts.  A signal while echo is
+ * off restores the terminal before it takes effect.
+ */
+static volatile sig_atomic_t	 pw_signo;
+static const int		 pw_signals[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM
+};
+
+/* The prompt and the newline are a courtesy; failing to write them is
+ * no reason to fail the command. */
+static void
+tty_puts(int fd, const char *s)
+{
+	if (write(fd, s, strlen(s)) == -1)
+		return;
+}
+
+static void
+pw_catch(int signo)
+{
+	pw_signo = signo;
+}
+
+/* One line without its newline: its length, -1 (errno), -2 too long. */
+static ssize_t
+read_line(int fd, char *buf, size_t len)
+{
+	size_t	 n = 0;
+	ssize_t	 r;
+	char	 c = 0;
+	int	 over = 0;
+
+	for (;;) {
+		if ((r = read(fd, &c, 1)) == -1 && errno == EINTR &&
+		    pw_signo == 0)
+			continue;
+		if (r == -1) {
+			sodium_memzero(buf, len);
+			return -1;
+		}
+		if (r == 0 || c == '\n')
+			break;
+		if (n + 1 < len)
+			buf[n++] = c;
+		else
+			over = 1;
+	}
+	sodium_memzero(&c, sizeof(c));
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	if (over) {
+		sodium_memzero(buf, len);
+		return -2;
+	}
+	return (ssize_t)n;
+}
+
+static ssize_t
+tty_read_line(const char *prompt, char *buf, size_t len)
+{
+	struct sigaction	 sa, saved[NELEM(pw_signals)];
+	struct termios		 old, quiet;
+	ssize_t			 n;
+	size_t			 i;
+	int			 fd, e;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		return -1;
+	if (tcgetattr(fd, &old) == -1) {
+		e = errno;
+		(void)close(fd);
+		errno = e;
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = pw_catch;	/* no SA_RESTART: read must return */
+	(void)sigemptyset(&sa.sa_mask);
+	pw_signo = 0;
+	for (i = 0; i < NELEM(pw_signals); i++)
+		(void)sigaction(pw_signals[i], &sa, &saved[i]);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	(void)tcsetattr(fd, TCSAFLUSH, &quiet);
+	tty_puts(fd, prompt);
+	n = read_line(fd, buf, len);
+	e = errno;
+	(void)tcsetattr(fd, TCSAFLUSH, &old);
+	tty_puts(fd, "\n");
+	(void)close(fd);
+	for (i = 0; i < NELEM(pw_signals); i++)
+		(void)sigaction(pw_signals[i], &saved[i], NULL);
+	if (pw_signo != 0) {
+		sodium_memzero(buf, len);
+		(void)raise(pw_signo);
+	}
+	errno = e;
+	return n;
+}
+
+/* A password into buf (HUB_PASSWORD_MAX bytes); 0 or -1 (reported). */
+static int
+get_password(const char *prompt, char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	if (isatty(STDIN_FILENO))
+		n = tty_read_line(prompt, buf, len);
+	else
+		n = read_line(STDIN_FILENO, buf, len);
+	if (n == -2)
+		fprintf(stderr, "hamctl: the password is longer than %zu "
+		    "bytes; choose a shorter one\n", len - 1);
+	else if (n == -1)
+		fprintf(stderr, "hamctl: cannot read the password: %s\n",
+		    strerror(errno));
+	return n < 0 ? -1 : 0;
+}
+
+/* A new password: not empty, and typed twice at a terminal. */
+static int
+get_new_password(const char *net, char *buf, size_t len)
+{
+	char	 again[HUB_PASSWORD_MAX], prompt[HUB_NAME_MAX + 32];
+	int	 rc = 0;
+
+	(void)snprintf(prompt, sizeof(prompt), "New password for %s: ", net);
+	if (get_password(prompt, buf, len) == -1)
+		return -1;
+	if (buf[0] == '\0') {
+		fprintf(stderr, "hamctl: the password is empty; a network "
+		    "needs one (type it at the prompt, or give it on "
+		    "standard input)\n");
+		return -1;
+	}
+	if (!isatty(STDIN_FILENO))
+		return 0;
+	if (get_password("Retype it: ", again, sizeof(again)) == -1)
+		rc = -1;
+	else if (strcmp(buf, again) != 0) {
+		fprintf(stderr, "hamctl: the passwords do not match; nothing "
+		    "was sent\n");
+		rc = -1;
+	}
+	sodium_memzero(again, sizeof(again));
+	if (rc == -1)
+		sodium_memzero(buf, len);
+	return rc;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static int
+req_net(struct hub_request *req, const char *s)
+{
+	if (!hub_name_valid(s) && !hub_netid_parse(s, NULL)) {
+		fprintf(stderr, "hamctl: \"%s\" is not a network: give its "
+		    "name (1-63 letters, digits, '.', '_' or '-', not "
+		    "starting with '.' or '-') or the 32 hex digits of its ID "
+		    "that 'hamctl networks' shows\n", s);
+		return -1;
+	}
+	(void)strlcpy(req->net, s, sizeof(req->net));
+	return 0;
+}
+
+static int
+req_key(struct hub_request *req, const char *s)
+{
+	if (key_from_base64(req->key, s) == -1) {
+		fprintf(stderr, "hamctl: \"%s\" is not a node's public key: "
+		    "give the 44 characters of base64 that 'hamctl status' "
+		    "prints on that node or 'hamctl members NETWORK' lists\n",
+		    s);
+		return -1;
+	}
+	req->has_key = 1;
+	return 0;
+}
+
+static int
+req_limit(struct hub_request *req, const char *s)
+{
+	char		*end;
+	unsigned long	 v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    v > 65535) {
+		fprintf(stderr, "hamctl: member limit \"%s\": give a number "
+		    "from 1 to 65535, or 0 for no limit\n", s);
+		return -1;
+	}
+	req->limit = (uint32_t)v;
+	return 0;
+}
+
+static int
+req_mode(struct hub_request *req, const char *s)
+{
+	int	 v;
+
+	if ((v = hub_mode_parse(s)) == -1) {
+		fprintf(stderr, "hamctl: join mode \"%s\": give auto (the "
+		    "password lets a node in), approval (an administrator "
+		    "approves it too) or closed (only invited nodes)\n", s);
+		return -1;
+	}
+	req->mode = (uint8_t)v;
+	return 0;
+}
+
+/* Send a request that changes something, print its result; wipes req. */
+static int
+hub_send(struct ctl_ctx *ctx, struct hub_request *req)
+{
+	struct ctl_result	 res;
+	int			 t;
+
+	t = ctl_call(ctx, IMSG_CTL_HUB_REQ, req, sizeof(*req),
+	    IMSG_CTL_RESULT, &res, sizeof(res), &res);
+	sodium_memzero(req, sizeof(*req));
+	if (t == -1)
+		return 1;
+	return print_result(ctx, &res);
+}
+
+static int
+node_usage(const char *name)
+{
+	return ctl_usage(hub_node_commands, hub_node_ncommands, name);
+}
+
+/* ---- the commands ----------------------------------------------------- */
+
+static int
+cmd_networks(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct hub_request	 req;
+
+	if (argc != 1)
+		return node_usage(argv[0]);
+	memset(&req, 0, sizeof(req));
+	req.op = HUB_OP_NETWORKS;
+	return ctl_list(ctx, IMSG_CTL_HUB_REQ, &req, sizeof(req),
+	    &networks_listing);
+}
+
+static int
+cmd_members(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct hub_request	 req;
+
+	if (argc != 2)
+		return node_usage(argv[0]);
+	memset(&req, 0, sizeof(req));
+	req.op = HUB_OP_MEMBERS;
+	if (req_net(&req, argv[1]) == -1)
+		return 1;
+	return ctl_list(ctx, IMSG_CTL_HUB_REQ, &req, sizeof(req),
+	    &members_listing);
+}
+
+/* create's options, in any order, each at most once. */
+static int
+create_options(struct hub_request *req, int argc, char **argv)
+{
+	int	 i, v, type = 0, mode = 0, limit = 0;
+
+	for (i = 0; i < argc; i++) {
+		if ((v = hub_type_parse(argv[i])) != -1 && type++ == 0)
+			req->type = (uint8_t)v;
+		else if (hub_mode_parse(argv[i]) != -1 && mode++ == 0)
+			(void)req_mode(req, argv[i]);
+		else if (strcmp(argv[i], "limit") == 0 && limit++ == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "hamctl: limit needs a number: "
+				    "limit N, N from 1 to 65535\n");
+				return -1;
+			}
+			if (req_limit(req, argv[++i]) == -1)
+				return -1;
+		} else {
+			fprintf(stderr, "hamctl: unexpected \"%s\": the "
+			    "options are mesh or hub-and-spoke, auto, "
+			    "approval or closed, and limit N, each at most "
+			    "once\n", argv[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_create(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct hub_request	 req;
+
+	if (argc < 2)
+		return node_usage(argv[0]);
+	if (hub_netid_parse(argv[1], NULL)) {
+		fprintf(stderr, "hamctl: 32 hex digits name a network by its "
+		    "ID; choose another name\n");
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.op = HUB_OP_CREATE;
+	if (req_net(&req, argv[1]) == -1 ||
+	    create_options(&req, argc - 2, argv + 2) == -1 ||
+	    get_new_password(req.net, req.password, sizeof(req.password)) == -1)
+		return 1;
+	return hub_send(ctx, &req);
+}
+
+static int
+cmd_join(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct hub_request	 req;
+	char			 prompt[HUB_NAME_MAX + 64];
+
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "-") != 0))
+		return node_usage(argv[0]);
+	memset(&req, 0, sizeof(req));
+	req.op = HUB_OP_JOIN;
+	if (req_net(&req, argv[1]) == -1)
+		return 1;
+	(void)snprintf(prompt, sizeof(prompt), "Password for %s (just press "
+	    "enter if you were invited): ", req.net);
+	if (argc == 2 &&
+	    get_password(prompt, req.password, sizeof(req.password)) == -1)
+		return 1;
+	return hub_send(ctx, &req);
+}
+
+/* Commands that name a network, and for some a node. */
+static const struct {
+	const char	*name;
+	uint8_t		 op;
+	uint8_t		 key;
+} simple_ops[] = {
+	{ "delete", HUB_OP_DELETE, 0 },
+	{ "leave", HUB_OP_LEAVE, 0 },
+	{ "approve", HUB_OP_APPROVE, 1 },
+	{ "reject", HUB_OP_REJECT, 1 },
+	{ "evict", HUB_OP_EVICT, 1 },
+	{ "invite", HUB_OP_INVITE, 1 },
+};
+
+static int
+cmd_simple(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct hub_request	 req;
+	size_t			 i;
+
+	for (i = 0; i < NELEM(simple_ops); i++)
+		if (strcmp(argv[0], simple_ops[i].name) == 0)
+			break;
+	if (i == NELEM(simple_ops) || argc != 2 + simple_ops[i].key)
+		return node_usage(argv[0]);
+	memset(&req, 0, sizeof(req));
+	req.op = simple_ops[i].op;
+	if (req_net(&req, argv[1]) == -1 ||
+	    (simple_ops[i].key && req_key(&req, argv[2]) == -1))
+		return 1;
+	return hub_send(ctx, &req);
+}
+
+/* hamctl set NETWORK what ...: argv holds what follows "what". */
+static int
+set_password(struct hub_request *req, int argc, char **argv)
+{
+	req->op = HUB_OP_SET_PASSWORD;
+	return argc != 0 ? -2 :
+	    get_new_password(req->net, req->password, sizeof(req->password));
+}
+
+static int
+set_mode(struct hub_request *req, int argc, char **argv)
+{
+	req->op = HUB_OP_SET_MODE;
+	return argc != 1 ? -2 : req_mode(req, argv[0]);
+}
+
+static int
+set_limit(struct hub_request *req, int argc, char **argv)
+{
+	req->op = HUB_OP_SET_LIMIT;
+	return argc != 1 ? -2 : req_limit(req, argv[0]);
+}
+
+static int
+set_admin(struct hub_request *req, int argc, char **argv)
+{
+	if (argc != 2 || (strcmp(argv[1], "on") != 0 &&
+	    strcmp(argv[1], "off") != 0))
+		return -2;
+	req->op = strcmp(argv[1], "on") == 0 ? HUB_OP_PROMOTE : HUB_OP_DEMOTE;
+	return req_key(req, argv[0]);
+}
+
+static int
+set_owner(struct hub_request *req, int argc, char **argv)
+{
+	req->op = HUB_OP_TRANSFER;
+	return argc != 1 ? -2 : req_key(req, argv[0]);
+}
+
+static const struct {
+	const char	*what;
+	int		(*fn)(struct hub_request *, int, char **);
+} set_ops[] = {
+	{ "password", set_password },
+	{ "mode", set_mode },
+	{ "limit", set_limit },
+	{ "admin", set_admin },
+	{ "owner", set_owner },
+};
+
+static int
+set_nickname(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct hub_request	 req;
+
+	if (argc != 3)
+		return node_usage("set nickname");
+	if (!hub_nick_valid(argv[2])) {
+		fprintf(stderr, "hamctl: nickname \"%s\": use up to %d "
+		    "printable ASCII characters without '\"' or '\\'\n",
+		    argv[2], HUB_NICK_MAX - 1);
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.op = HUB_OP_NICKNAME;
+	(void)strlcpy(req.nick, argv[2], sizeof(req.nick));
+	return hub_send(ctx, &req);
+}
+
+/*
+ * "nickname" in the network's place means this node's nickname; a
+ * network called nickname is named by its ID.
+ */
+static int
+cmd_set(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct hub_request	 req;
+	char			 form[32];
+	size_t			 i;
+	int			 rc;
+
+	if (argc >= 2 && strcmp(argv[1], "nickname") == 0)
+		return set_nickname(ctx, argc, argv);
+	if (argc < 3)
+		return node_usage(argv[0]);
+	for (i = 0; i < NELEM(set_ops); i++)
+		if (strcmp(argv[2], set_ops[i].what) == 0)
+			break;
+	if (i == NELEM(set_ops)) {
+		fprintf(stderr, "hamctl: cannot set \"%s\"\n", argv[2]);
+		return node_usage(argv[0]);
+	}
+	memset(&req, 0, sizeof(req));
+	if (req_net(&req, argv[1]) == -1)
+		return 1;
+	if ((rc = set_ops[i].fn(&req, argc - 3, argv + 3)) == -2) {
+		(void)snprintf(form, sizeof(form), "set %s", set_ops[i].what);
+		return node_usage(form);
+	}
+	if (rc == -1) {
+		sodium_memzero(&req, sizeof(req));
+		return 1;
+	}
+	return hub_send(ctx, &req);
+}
+
+const struct command hub_node_commands[] = {
+	{ "networks", "", "list this node's networks on its hub, with its "
+	    "role in each", cmd_networks },
+	{ "members", "NETWORK", "list a network's members (administrators "
+	    "also see pending and evicted ones)", cmd_members },
+	{ "create", "NETWORK [mesh|hub-and-spoke] [auto|approval|closed] "
+	    "[limit N]", "create a network that this node owns (default mesh, "
+	    "auto, no limit); asks for its password", cmd_create },
+	{ "delete", "NETWORK", "delete a network this node owns",
+	    cmd_simple },
+	{ "join", "NETWORK [-]", "join a network; asks for its password (an "
+	    "invited node just presses enter, or gives -)", cmd_join },
+	{ "leave", "NETWORK", "leave a network", cmd_simple },
+	{ "approve", "NETWORK KEY", "let in a node waiting for approval",
+	    cmd_simple },
+	{ "reject", "NETWORK KEY", "turn down a node waiting for approval",
+	    cmd_simple },
+	{ "evict", "NETWORK KEY", "remove a member; it cannot rejoin until "
+	    "approved", cmd_simple },
+	{ "invite", "NETWORK KEY", "let a node join without the password, "
+	    "even when the network is closed", cmd_simple },
+	{ "set", "NETWORK password", "change the network's password (owner); "
+	    "asks for it twice", cmd_set },
+	{ "set", "NETWORK mode auto|approval|closed", "who may join: "
+	    "anyone with the password, those an administrator approves, "
+	    "or only invited nodes", cmd_set },
+	{ "set", "NETWORK limit N", "allow at most N members (1-65535, 0: no "
+	    "limit)", cmd_set },
+	{ "set", "NETWORK admin KEY on|off", "make a member an administrator, "
+	    "or a plain member again (owner)", cmd_set },
+	{ "set", "NETWORK owner KEY", "hand the network to another member "
+	    "(owner)", cmd_set },
+	{ "set", "nickname NAME", "this node's name in member lists (up to "
+	    "32 characters)", cmd_set },
+};
+const size_t hub_node_ncommands = NELEM(hub_node_commands);

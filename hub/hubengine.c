@@ -1,0 +1,908 @@
+/*
+ * hamhubd's engine: the network-facing process.  It accepts node
+ * connections on the TCP listeners the parent bound, cuts each stream
+ * into frames and hands the bodies to the authority, and writes the
+ * authority's frames back.  It holds no key and never looks inside a
+ * frame: everything it moves is ciphertext or a Noise handshake, so a
+ * compromised engine can drop or delay the hub's traffic but neither
+ * read nor forge it.
+ *
+ * Each connection gets an id that is never reused while the process
+ * lives, so a late message from the authority about a closed
+ * connection can never reach a newer one.  The authority hears of each
+ * connection exactly twice: IMSG_HUB_CONN_OPEN when it is accepted and
+ * IMSG_HUB_CONN_CLOSED when it ends, whatever the reason.
+ *
+ * What one hostile client can cost us is bounded: one framer buffer
+ * (2 + HUB_FRAME_MAX bytes), 1 MiB of output, a share of the reads per
+ * loop turn, and its slot until the login or idle timeout.  The number
+ * of connections is bounded in total and per address.
+ */
+#include "autoconf.h"
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "framer.h"
+#include "hamd.h"
+#include "hubproto.h"
+#include "log.h"
+#include "proc.h"
+#include "sandbox.h"
+
+/* Limits when the parent sends no configuration. */
+#define HUBE_DEF_MAX_CONNS	4096
+#define HUBE_DEF_MAX_PER_ADDR	16
+#define HUBE_DEF_LOGIN_TIMEOUT	10	/* s */
+/* Nodes ping every 20 s: three missed pings and more is a dead link. */
+#define HUBE_IDLE_TIMEOUT	90	/* s */
+/* What CONN_CLOSE waits for the queued output to leave. */
+#define HUBE_CLOSE_LINGER	2	/* s */
+/* Unsent output beyond this: a reader too slow to keep. */
+#define HUBE_OUT_MAX		(1024 * 1024)
+/* Bytes read from one connection per readable event. */
+#define HUBE_READ_MAX		(64 * 1024)
+/* Connections accepted per event on one listener. */
+#define HUBE_ACCEPT_BATCH	64
+/*
+ * Output queued towards the authority before we stop reading sockets:
+ * bytes, and messages (which also bounds the cost of counting the
+ * bytes).  Reading resumes below half of both.
+ */
+#define HUBE_AUTH_BACKLOG	(4 * 1024 * 1024)
+#define HUBE_AUTH_BACKLOG_MSGS	65536
+#define HUBE_RESUME_USEC	1000
+/* Timeouts, close lingers and statistics run on one tick. */
+#define HUBE_TICK_SEC		1
+#define HUBE_MAX_LISTENERS	16	/* hubconfig.h: 8 addresses, TCP and UDP */
+#define HUBE_ID_BUCKETS		4096	/* power of two */
+#define HUBE_ADDR_BUCKETS	1024	/* power of two */
+/* At most one log line per this many seconds about failing accepts. */
+#define HUBE_LOG_INTERVAL	10
+
+/* Listener kinds in IMSG_HUBD_LISTENER. */
+#define HUBE_LISTENER_TCP	0
+#define HUBE_LISTENER_UDP	1
+
+/* "[ipv6]:port" at most. */
+#define ADDR_STRLEN		(INET6_ADDRSTRLEN + 8)
+
+union sockunion {
+	struct sockaddr		 sa;
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	struct sockaddr_storage	 ss;
+};
+
+/*
+ * Connections counted together for max_per_addr: one IPv4 address, or
+ * one IPv6 /64 (a single host usually has a whole /64 to pick from).
+ */
+struct haddr {
+	LIST_ENTRY(haddr)	 entry;
+	uint8_t			 key[1 + 16];
+	uint32_t		 n;
+};
+LIST_HEAD(haddr_list, haddr);
+
+struct hconn {
+	TAILQ_ENTRY(hconn)	 entry;		/* all connections */
+	LIST_ENTRY(hconn)	 hentry;	/* id bucket */
+	uint32_t		 id;
+	int			 fd;
+	struct event		*rev;
+	struct event		*wev;
+	struct framer		 fr;
+	struct frame_out	 out;
+	struct pkt_addr		 remote;
+	struct pkt_addr		 local;
+	struct haddr		*addr;
+	uint64_t		 opened;	/* monotonic ms */
+	uint64_t		 last_frame;	/* 0: none yet */
+	int			 closing;	/* the authority said CONN_CLOSE */
+	int			 shut;		/* our FIN sent */
+	uint64_t		 close_by;	/* give up flushing then */
+};
+TAILQ_HEAD(hconn_list, hconn);
+LIST_HEAD(hconn_bucket, hconn);
+
+struct hlistener {
+	int			 fd;
+	int			 kind;
+	struct event		*ev;		/* TCP only */
+};
+
+struct ratelimit {
+	uint64_t		 last;
+	int			 logged;
+	uint64_t		 missed;
+};
+
+struct hubengine {
+	struct privsep		*ps;
+	struct hlistener	 lis[HUBE_MAX_LISTENERS];
+	int			 nlis;
+	struct hconn_list	 conns;
+	struct hconn_bucket	 byid[HUBE_ID_BUCKETS];
+	struct haddr_list	 byaddr[HUBE_ADDR_BUCKETS];
+	uint8_t			 addr_key[crypto_shorthash_KEYBYTES];
+	uint32_t		 next_id;
+	uint32_t		 max_conns;
+	uint32_t		 max_per_addr;
+	uint32_t		 login_timeout;	/* s */
+	int			 paused;	/* sockets not being read */
+	size_t			 auth_est;	/* bytes towards the authority,
+						   an upper bound */
+	struct event		*resume_ev;
+	struct event		*tick_ev;
+	struct hubd_engine_stats stats;
+	int			 stats_changed;
+	struct ratelimit	 accept_log;
+};
+
+static struct hubengine	*env;
+
+static void	hconn_close(struct hconn *, const char *why);
+static void	hconn_write(int, short, void *);
+static void	hubengine_pause(void);
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("%s: clock_gettime", __func__);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+ratelimit_ok(struct ratelimit *rl, unsigned long long *missed)
+{
+	uint64_t	 now = now_ms();
+
+	if (rl->logged && now - rl->last < HUBE_LOG_INTERVAL * 1000) {
+		rl->missed++;
+		return 0;
+	}
+	rl->logged = 1;
+	rl->last = now;
+	*missed = rl->missed;
+	rl->missed = 0;
+	return 1;
+}
+
+/*
+ * An IPv4 client of a dual-stack listener shows up as ::ffff:a.b.c.d;
+ * it is an IPv4 node, and the authority tells peers so.
+ */
+static int
+sockaddr_to_addr(const union sockunion *su, socklen_t len, struct pkt_addr *a)
+{
+	static const uint8_t	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	memset(a, 0, sizeof(*a));
+	if (su->sa.sa_family == AF_INET && len >= sizeof(su->sin)) {
+		a->af = AF_INET;
+		a->port = su->sin.sin_port;
+		memcpy(a->addr, &su->sin.sin_addr, 4);
+	} else if (su->sa.sa_family == AF_INET6 && len >= sizeof(su->sin6)) {
+		a->port = su->sin6.sin6_port;
+		if (memcmp(&su->sin6.sin6_addr, mapped, sizeof(mapped)) == 0) {
+			a->af = AF_INET;
+			memcpy(a->addr, (const uint8_t *)&su->sin6.sin6_addr +
+			    12, 4);
+		} else {
+			a->af = AF_INET6;
+			memcpy(a->addr, &su->sin6.sin6_addr, 16);
+		}
+	} else
+		return -1;
+	return 0;
+}
+
+static const char *
+addr_str(const struct pkt_addr *a, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if (a->af == 0 || inet_ntop(a->af, a->addr, host,
+	    sizeof(host)) == NULL) {
+		(void)snprintf(buf, len, "none");
+		return buf;
+	}
+	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u",
+	    host, ntohs(a->port));
+	return buf;
+}
+
+static void
+stats_touch(void)
+{
+	env->stats_changed = 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The authority's channel and backpressure */
+
+/* Bytes queued on the channel: exact, by walking the queue. */
+static size_t
+auth_queued_bytes(void)
+{
+	const struct imsgbuf	*ib = &env->ps->iev[HUBD_PROC_AUTHORITY].ibuf;
+	const struct ibuf	*b;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(b, &ib->wq, entry)
+		n += b->size - b->wpos;
+	return n;
+}
+
+/*
+ * Walking the queue after every message would cost as much as the
+ * messages, so a running upper bound (what we queued since the last
+ * walk, plus what that walk found) decides when to walk.
+ */
+static void
+auth_check_backlog(void)
+{
+	const struct imsgbuf	*ib = &env->ps->iev[HUBD_PROC_AUTHORITY].ibuf;
+
+	if (imsgbuf_queued(ib) >= HUBE_AUTH_BACKLOG_MSGS) {
+		hubengine_pause();
+		return;
+	}
+	if (env->auth_est < HUBE_AUTH_BACKLOG)
+		return;
+	env->auth_est = auth_queued_bytes();
+	if (env->auth_est >= HUBE_AUTH_BACKLOG)
+		hubengine_pause();
+}
+
+static void
+auth_send(uint32_t type, uint32_t id, const void *data, size_t len)
+{
+	/* -1: the authority is gone, and its channel's close ends us. */
+	if (proc_compose(env->ps, HUBD_PROC_AUTHORITY, type, id, -1, data,
+	    len) == 0)
+		env->auth_est += IMSG_HEADER_SIZE + len;
+	auth_check_backlog();
+}
+
+/* ------------------------------------------------------------------ */
+/* Connection tables */
+
+static struct hconn_bucket *
+id_bucket(uint32_t id)
+{
+	return &env->byid[id & (HUBE_ID_BUCKETS - 1)];
+}
+
+static struct hconn *
+hconn_find(uint32_t id)
+{
+	struct hconn	*c;
+
+	LIST_FOREACH(c, id_bucket(id), hentry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void
+addr_key(const struct pkt_addr *a, uint8_t key[1 + 16])
+{
+	memset(key, 0, 1 + 16);
+	key[0] = a->af;
+	memcpy(key + 1, a->addr, a->af == AF_INET ? 4 : 8);
+}
+
+/* Keyed, so a client choosing its IPv6 addresses cannot pile up a chain. */
+static struct haddr_list *
+addr_bucket(const uint8_t key[1 + 16])
+{
+	uint8_t		 h[crypto_shorthash_BYTES];
+	uint32_t	 v;
+
+	(void)crypto_shorthash(h, key, 1 + 16, env->addr_key);
+	memcpy(&v, h, sizeof(v));
+	return &env->byaddr[v & (HUBE_ADDR_BUCKETS - 1)];
+}
+
+static struct haddr *
+addr_find(const uint8_t key[1 + 16], struct haddr_list **bucket)
+{
+	struct haddr	*h;
+
+	*bucket = addr_bucket(key);
+	LIST_FOREACH(h, *bucket, entry)
+		if (memcmp(h->key, key, sizeof(h->key)) == 0)
+			return h;
+	return NULL;
+}
+
+static void
+addr_release(struct haddr *h)
+{
+	if (--h->n > 0)
+		return;
+	LIST_REMOVE(h, entry);
+	free(h);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections */
+
+static void
+hconn_read_on(struct hconn *c)
+{
+	if (event_add(c->rev, NULL) == -1)
+		fatalx("%s: event_add", __func__);
+}
+
+static void
+hconn_write_on(struct hconn *c)
+{
+	if (!event_pending(c->wev, EV_WRITE, NULL) &&
+	    event_add(c->wev, NULL) == -1)
+		fatalx("%s: event_add", __func__);
+}
+
+/*
+ * The one way a connection ends: its fd, buffers and table entries go,
+ * and the authority hears of it once.
+ */
+static void
+hconn_close(struct hconn *c, const char *why)
+{
+	char	 buf[ADDR_STRLEN];
+
+	log_debug("connection %u from %s closed: %s", c->id,
+	    addr_str(&c->remote, buf, sizeof(buf)), why);
+	event_free(c->rev);
+	event_free(c->wev);
+	(void)close(c->fd);
+	framer_free(&c->fr);
+	frame_out_free(&c->out);
+	TAILQ_REMOVE(&env->conns, c, entry);
+	LIST_REMOVE(c, hentry);
+	addr_release(c->addr);
+	env->stats.open--;
+	stats_touch();
+	auth_send(IMSG_HUB_CONN_CLOSED, c->id, NULL, 0);
+	free(c);
+}
+
+/*
+ * After CONN_CLOSE and a flushed output: FIN, then wait (within the
+ * linger) for the node's EOF.  Closing with unread input would send a
+ * reset, and the node's kernel would drop the frames we just sent,
+ * which are often the reason for closing (a refusal, say).
+ */
+static void
+hconn_shutdown(struct hconn *c)
+{
+	if (c->shut)
+		return;
+	c->shut = 1;
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		hconn_close(c, "shutdown failed");
+		return;
+	}
+	if (!env->paused)
+		hconn_read_on(c);
+}
+
+static void
+hconn_write(int fd, short what, void *arg)
+{
+	struct hconn	*c = arg;
+	uint64_t	 before = env->stats.tx_bytes;
+
+	switch (frame_out_write(&c->out, c->fd, &env->stats.tx_bytes)) {
+	case -1:
+		hconn_close(c, strerror(errno));
+		return;
+	case 0:
+		hconn_write_on(c);
+		break;
+	default:
+		(void)event_del(c->wev);
+		if (c->closing)
+			hconn_shutdown(c);
+		break;
+	}
+	if (env->stats.tx_bytes != before)
+		stats_touch();
+}
+
+/* While closing: input is read only to see the EOF, and dropped. */
+static void
+hconn_drain(struct hconn *c)
+{
+	uint8_t		 junk[4096];
+	size_t		 total = 0;
+	ssize_t		 n;
+
+	while (total < HUBE_READ_MAX) {
+		n = read(c->fd, junk, sizeof(junk));
+		if (n > 0) {
+			total += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		hconn_close(c, n == 0 ? "closed as asked" : strerror(errno));
+		return;
+	}
+	env->stats.rx_bytes += total;
+	if (total > 0)
+		stats_touch();
+	sodium_memzero(junk, sizeof(junk));
+}
+
+/*
+ * Complete frames go to the authority as they are found, so the
+ * framer never holds more than one incomplete frame; reads stop after
+ * HUBE_READ_MAX bytes (other connections get their turn, and the level
+ * trigger brings us back) or when the authority falls behind.
+ */
+static void
+hconn_read(int fd, short what, void *arg)
+{
+	struct hconn	*c = arg;
+	const uint8_t	*body;
+	size_t		 len, total = 0;
+	ssize_t		 n;
+	int		 r;
+
+	if (c->closing) {
+		hconn_drain(c);
+		return;
+	}
+	for (;;) {
+		while ((r = framer_next(&c->fr, &body, &len)) == 1) {
+			c->last_frame = now_ms();
+			env->stats.rx_frames++;
+			stats_touch();
+			auth_send(IMSG_HUB_FRAME_IN, c->id, body, len);
+		}
+		if (r == -1) {
+			env->stats.bad_frames++;
+			stats_touch();
+			hconn_close(c, "bad frame length");
+			return;
+		}
+		if (env->paused || total >= HUBE_READ_MAX)
+			return;
+		n = framer_read_fd(&c->fr, c->fd, HUBE_READ_MAX - total);
+		if (n > 0) {
+			total += (size_t)n;
+			env->stats.rx_bytes += (uint64_t)n;
+			stats_touch();
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n == 0)
+			hconn_close(c, framer_pending(&c->fr) > 0 ?
+			    "end of stream inside a frame" : "end of stream");
+		else
+			hconn_close(c, strerror(errno));
+		return;
+	}
+}
+
+/* Options the node's liveness depends on; failing them is not fatal. */
+static void
+hconn_sockopts(int fd, uint32_t id)
+{
+	int	 one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		log_debug("connection %u: TCP_NODELAY: %s", id,
+		    strerror(errno));
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) == -1)
+		log_debug("connection %u: SO_KEEPALIVE: %s", id,
+		    strerror(errno));
+}
+
+/* Take an accepted socket (ours from here on), or refuse it. */
+static void
+hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
+{
+	struct hub_conn_msg	 m;
+	struct haddr_list	*bucket;
+	struct haddr		*h;
+	struct hconn		*c;
+	union sockunion		 su;
+	socklen_t		 sl = sizeof(su);
+	uint8_t			 key[1 + 16];
+	char			 buf[ADDR_STRLEN];
+
+	memset(&m, 0, sizeof(m));
+	if (sockaddr_to_addr(from, fromlen, &m.remote) == -1) {
+		(void)close(fd);
+		return;
+	}
+	addr_key(&m.remote, key);
+	h = addr_find(key, &bucket);
+	if (env->stats.open >= env->max_conns ||
+	    (h != NULL && h->n >= env->max_per_addr)) {
+		(void)close(fd);
+		env->stats.refused++;
+		stats_touch();
+		log_debug("connection from %s refused: %s",
+		    addr_str(&m.remote, buf, sizeof(buf)),
+		    h != NULL && h->n >= env->max_per_addr ?
+		    "too many from this address" : "too many connections");
+		return;
+	}
+	if (getsockname(fd, &su.sa, &sl) == -1 ||
+	    sockaddr_to_addr(&su, sl, &m.local) == -1) {
+		log_debug("connection from %s: getsockname: %s",
+		    addr_str(&m.remote, buf, sizeof(buf)), strerror(errno));
+		(void)close(fd);
+		return;
+	}
+	/* Ids name connections to the authority: never twice. */
+	if (env->next_id == 0)
+		fatalx("%s: connection ids exhausted", __func__);
+	hconn_sockopts(fd, env->next_id);
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("%s: calloc", __func__);
+	if (framer_init(&c->fr, HUB_FRAME_MAX) == -1)
+		fatal("%s: framer_init", __func__);
+	frame_out_init(&c->out, HUBE_OUT_MAX);
+	if (h == NULL) {
+		if ((h = calloc(1, sizeof(*h))) == NULL)
+			fatal("%s: calloc", __func__);
+		memcpy(h->key, key, sizeof(h->key));
+		LIST_INSERT_HEAD(bucket, h, entry);
+	}
+	h->n++;
+	c->addr = h;
+	c->id = env->next_id++;
+	c->fd = fd;
+	c->remote = m.remote;
+	c->local = m.local;
+	c->opened = now_ms();
+	if ((c->rev = event_new(env->ps->base, fd, EV_READ | EV_PERSIST,
+	    hconn_read, c)) == NULL ||
+	    (c->wev = event_new(env->ps->base, fd, EV_WRITE | EV_PERSIST,
+	    hconn_write, c)) == NULL)
+		fatalx("%s: event_new", __func__);
+	TAILQ_INSERT_TAIL(&env->conns, c, entry);
+	LIST_INSERT_HEAD(id_bucket(c->id), c, hentry);
+	env->stats.accepted++;
+	env->stats.open++;
+	stats_touch();
+	log_debug("connection %u from %s accepted", c->id,
+	    addr_str(&c->remote, buf, sizeof(buf)));
+	auth_send(IMSG_HUB_CONN_OPEN, c->id, &m, sizeof(m));
+	if (!env->paused)
+		hconn_read_on(c);
+}
+
+static void
+hubengine_accept(int fd, short what, void *arg)
+{
+	union sockunion		 su;
+	socklen_t		 sl;
+	unsigned long long	 missed;
+	int			 i, s;
+
+	for (i = 0; i < HUBE_ACCEPT_BATCH && !env->paused; i++) {
+		sl = sizeof(su);
+		s = accept4(fd, &su.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (s != -1) {
+			hconn_new(s, &su, sl);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+			return;
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;
+		default:
+			/*
+			 * Out of fds or memory: the listener stays readable,
+			 * so stop for this turn; the kernel keeps the
+			 * backlog, and closing connections frees fds.
+			 */
+			if (ratelimit_ok(&env->accept_log, &missed))
+				log_warn("accept (%llu more since the last "
+				    "report)", missed);
+			return;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Pause and resume, timeouts, statistics */
+
+static void
+hubengine_pause(void)
+{
+	struct timeval	 tv = { 0, HUBE_RESUME_USEC };
+	struct hconn	*c;
+	int		 i;
+
+	if (env->paused)
+		return;
+	env->paused = 1;
+	for (i = 0; i < env->nlis; i++)
+		if (env->lis[i].ev != NULL)
+			(void)event_del(env->lis[i].ev);
+	TAILQ_FOREACH(c, &env->conns, entry)
+		(void)event_del(c->rev);
+	if (evtimer_add(env->resume_ev, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
+	log_debug("authority behind: reading paused");
+}
+
+/*
+ * Polled rather than driven by the authority's channel, whose handler
+ * is the framework's; a millisecond is short next to socket buffers.
+ */
+static void
+hubengine_resume(int fd, short what, void *arg)
+{
+	struct timeval	 tv = { 0, HUBE_RESUME_USEC };
+	const struct imsgbuf *ib = &env->ps->iev[HUBD_PROC_AUTHORITY].ibuf;
+	struct hconn	*c;
+	int		 i;
+
+	if (imsgbuf_queued(ib) > HUBE_AUTH_BACKLOG_MSGS / 2 ||
+	    (env->auth_est = auth_queued_bytes()) > HUBE_AUTH_BACKLOG / 2) {
+		if (evtimer_add(env->resume_ev, &tv) == -1)
+			fatalx("%s: evtimer_add", __func__);
+		return;
+	}
+	env->paused = 0;
+	for (i = 0; i < env->nlis; i++)
+		if (env->lis[i].ev != NULL &&
+		    event_add(env->lis[i].ev, NULL) == -1)
+			fatalx("%s: event_add", __func__);
+	TAILQ_FOREACH(c, &env->conns, entry)
+		if (!c->closing || c->shut)
+			hconn_read_on(c);
+	log_debug("reading resumed");
+}
+
+static void
+hubengine_tick(int fd, short what, void *arg)
+{
+	struct hconn	*c, *next;
+	uint64_t	 now = now_ms();
+	uint64_t	 login = (uint64_t)env->login_timeout * 1000;
+
+	for (c = TAILQ_FIRST(&env->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->closing) {
+			if (now >= c->close_by)
+				hconn_close(c, "close linger expired");
+			continue;
+		}
+		/*
+		 * While paused, frames wait in the kernel through no fault
+		 * of the node's.
+		 */
+		if (env->paused)
+			continue;
+		if (c->last_frame == 0 && now - c->opened >= login) {
+			env->stats.closed_idle++;
+			hconn_close(c, "no frame before the login timeout");
+		} else if (c->last_frame != 0 &&
+		    now - c->last_frame >= HUBE_IDLE_TIMEOUT * 1000) {
+			env->stats.closed_idle++;
+			hconn_close(c, "idle");
+		}
+	}
+	if (env->stats_changed) {
+		env->stats_changed = 0;
+		auth_send(IMSG_HUBD_ENGINE_STATS, 0, &env->stats,
+		    sizeof(env->stats));
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages */
+
+static void
+hubengine_listener(struct imsg *imsg)
+{
+	struct hlistener	*l;
+	int32_t			 kind;
+	int			 fd;
+
+	if (imsg_get_data(imsg, &kind, sizeof(kind)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (kind != HUBE_LISTENER_TCP && kind != HUBE_LISTENER_UDP)
+		fatalx("%s: unknown listener kind %d", __func__, kind);
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("%s: no fd", __func__);
+	if (env->nlis == HUBE_MAX_LISTENERS)
+		fatalx("%s: too many listeners", __func__);
+	l = &env->lis[env->nlis++];
+	l->fd = fd;
+	l->kind = kind;
+	/* UDP (discovery, relay) comes later; the fd is kept for it. */
+	if (kind == HUBE_LISTENER_UDP) {
+		log_debug("UDP socket received (not used yet)");
+		return;
+	}
+	/* Already bound, listening and non-blocking: no fcntl here. */
+	if ((l->ev = event_new(env->ps->base, fd, EV_READ | EV_PERSIST,
+	    hubengine_accept, l)) == NULL)
+		fatalx("%s: event_new", __func__);
+	if (!env->paused && event_add(l->ev, NULL) == -1)
+		fatalx("%s: event_add", __func__);
+	log_debug("TCP listener ready");
+}
+
+static void
+hubengine_conf(struct imsg *imsg)
+{
+	struct hubd_conf_msg	 m;
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	/* A lower limit applies to new connections; none is cut off. */
+	env->max_conns = m.max_conns > 0 ? m.max_conns : HUBE_DEF_MAX_CONNS;
+	env->max_per_addr = m.max_per_addr > 0 ? m.max_per_addr :
+	    HUBE_DEF_MAX_PER_ADDR;
+	env->login_timeout = m.login_timeout > 0 ? m.login_timeout :
+	    HUBE_DEF_LOGIN_TIMEOUT;
+	log_debug("limits: %u connections, %u per address, login within "
+	    "%u s", env->max_conns, env->max_per_addr, env->login_timeout);
+}
+
+static void
+hubengine_frame_out(struct imsg *imsg)
+{
+	struct hconn	*c;
+	size_t		 len = imsg_get_len(imsg);
+
+	if (len == 0 || len > HUB_FRAME_MAX)
+		fatalx("%s: bad frame size %zu", __func__, len);
+	/* Gone already: the authority learns it from CONN_CLOSED. */
+	if ((c = hconn_find(imsg->hdr.peerid)) == NULL || c->closing)
+		return;
+	if (frame_out_add(&c->out, imsg->data, len) == -1) {
+		if (errno != ENOBUFS)
+			fatal("%s: frame_out_add", __func__);
+		hconn_close(c, "output over 1 MiB: reader too slow");
+		return;
+	}
+	env->stats.tx_frames++;
+	stats_touch();
+	hconn_write_on(c);
+}
+
+static void
+hubengine_conn_close(struct imsg *imsg)
+{
+	struct hconn	*c;
+
+	if (imsg_get_len(imsg) != 0)
+		fatalx("%s: bad size", __func__);
+	if ((c = hconn_find(imsg->hdr.peerid)) == NULL || c->closing)
+		return;
+	log_debug("connection %u: closing as the authority asked", c->id);
+	c->closing = 1;
+	c->close_by = now_ms() + HUBE_CLOSE_LINGER * 1000;
+	/* Nothing more goes to the authority; reading resumes after FIN. */
+	(void)event_del(c->rev);
+	if (frame_out_pending(&c->out) == 0)
+		hconn_shutdown(c);
+}
+
+static void
+hubengine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
+{
+	int32_t	 v;
+
+	switch (imsg->hdr.type) {
+	case IMSG_HUBD_LISTENER:
+		hubengine_listener(imsg);
+		break;
+	case IMSG_HUBD_CONF:
+		hubengine_conf(imsg);
+		break;
+	case IMSG_LOG_VERBOSE:
+		if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
+			fatalx("%s: bad verbosity", __func__);
+		log_setverbose(v);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
+static void
+hubengine_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_HUB_FRAME_OUT:
+		hubengine_frame_out(imsg);
+		break;
+	case IMSG_HUB_CONN_CLOSE:
+		hubengine_conn_close(imsg);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
+/* Control has nothing to ask the engine; its counters go via the authority. */
+static void
+hubengine_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
+{
+	fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+}
+
+static void
+hubengine_init(struct privsep *ps)
+{
+	struct timeval	 tick = { HUBE_TICK_SEC, 0 };
+	int		 i;
+
+	if (sodium_init() < 0)
+		fatalx("%s: sodium_init", __func__);
+	if ((env = calloc(1, sizeof(*env))) == NULL)
+		fatal("%s: calloc", __func__);
+	env->ps = ps;
+	TAILQ_INIT(&env->conns);
+	for (i = 0; i < HUBE_ID_BUCKETS; i++)
+		LIST_INIT(&env->byid[i]);
+	for (i = 0; i < HUBE_ADDR_BUCKETS; i++)
+		LIST_INIT(&env->byaddr[i]);
+	/* Before seccomp: getrandom is not allowed afterwards. */
+	randombytes_buf(env->addr_key, sizeof(env->addr_key));
+	env->next_id = 1;
+	env->max_conns = HUBE_DEF_MAX_CONNS;
+	env->max_per_addr = HUBE_DEF_MAX_PER_ADDR;
+	env->login_timeout = HUBE_DEF_LOGIN_TIMEOUT;
+	if ((env->resume_ev = evtimer_new(ps->base, hubengine_resume,
+	    NULL)) == NULL ||
+	    (env->tick_ev = event_new(ps->base, -1, EV_PERSIST,
+	    hubengine_tick, NULL)) == NULL)
+		fatalx("%s: evtimer_new", __func__);
+	if (evtimer_add(env->tick_ev, &tick) == -1)
+		fatalx("%s: evtimer_add", __func__);
+}
+
+void
+hubengine_run(struct privsep *ps)
+{
+	proc_child_setup(ps);
+	hubengine_init(ps);
+	ps->dispatch[PROC_PARENT] = hubengine_dispatch_parent;
+	ps->dispatch[HUBD_PROC_CONTROL] = hubengine_dispatch_control;
+	ps->dispatch[HUBD_PROC_AUTHORITY] = hubengine_dispatch_authority;
+	proc_child_loop(ps, &policy_hubd_engine);
+}

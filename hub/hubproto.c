@@ -1,0 +1,715 @@
+/*
+ * The node-to-hub message codec and the name helpers; see hubproto.h
+ * and PROTOCOL.md ("Node to hub") for the layouts.
+ *
+ * Every message has one validity function used by both directions, so
+ * that the encoder can never produce what the decoder refuses, and a
+ * successful decode always re-encodes to the same bytes (the fuzz
+ * target checks that).  The wire is written field by field through a
+ * small cursor instead of copying structs, so padding, host byte order
+ * and bytes after a string's NUL never leave the process.
+ */
+#include "autoconf.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "hubproto.h"
+
+#define HUB_LIMIT_MAX	65535
+
+/* ------------------------------------------------------------------ */
+/* cursors */
+
+/*
+ * A failed write or read only sets err; the later calls see it and do
+ * nothing, so the codecs read straight through and test once at the end.
+ */
+struct wcur {
+	uint8_t		*p;
+	size_t		 cap;
+	size_t		 len;
+	int		 err;
+};
+
+struct rcur {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+	int		 err;
+};
+
+static void
+put_bytes(struct wcur *w, const void *b, size_t n)
+{
+	if (w->err || n > w->cap - w->len) {
+		w->err = 1;
+		return;
+	}
+	if (n > 0)
+		memcpy(w->p + w->len, b, n);
+	w->len += n;
+}
+
+static void
+put8(struct wcur *w, uint8_t v)
+{
+	put_bytes(w, &v, 1);
+}
+
+static void
+put16(struct wcur *w, uint16_t v)
+{
+	uint8_t	b[2];
+
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+	put_bytes(w, b, sizeof(b));
+}
+
+static void
+put32(struct wcur *w, uint32_t v)
+{
+	uint8_t	b[4];
+
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+	put_bytes(w, b, sizeof(b));
+}
+
+static void
+put64(struct wcur *w, uint64_t v)
+{
+	put32(w, (uint32_t)(v >> 32));
+	put32(w, (uint32_t)v);
+}
+
+/*
+ * A string is its length byte and its bytes.  The NUL must lie inside
+ * the array: a string that fills it would be cut or read past the end
+ * on the other side.
+ */
+static void
+put_str(struct wcur *w, const char *s, size_t size)
+{
+	size_t	n;
+
+	if ((n = strnlen(s, size)) >= size || n > UINT8_MAX) {
+		w->err = 1;
+		return;
+	}
+	put8(w, (uint8_t)n);
+	put_bytes(w, s, n);
+}
+
+static int
+addr_len(uint8_t af)
+{
+	switch (af) {
+	case 0:
+		return (0);
+	case AF_INET:
+		return (4);
+	case AF_INET6:
+		return (16);
+	default:
+		return (-1);
+	}
+}
+
+/* The port is already in network order in the struct: copy it as is. */
+static void
+put_addr(struct wcur *w, const struct pkt_addr *a)
+{
+	int	n;
+
+	/* "No address" with a port would not survive the round trip. */
+	if ((n = addr_len(a->af)) < 0 || (a->af == 0 && a->port != 0)) {
+		w->err = 1;
+		return;
+	}
+	put8(w, a->af);
+	put_bytes(w, &a->port, sizeof(a->port));
+	put_bytes(w, a->addr, (size_t)n);
+}
+
+static void
+get_bytes(struct rcur *r, void *b, size_t n)
+{
+	if (r->err || n > r->len - r->off) {
+		r->err = 1;
+		return;
+	}
+	if (n > 0)
+		memcpy(b, r->p + r->off, n);
+	r->off += n;
+}
+
+static uint8_t
+get8(struct rcur *r)
+{
+	uint8_t	v = 0;
+
+	get_bytes(r, &v, 1);
+	return (v);
+}
+
+static uint16_t
+get16(struct rcur *r)
+{
+	uint8_t	b[2] = { 0, 0 };
+
+	get_bytes(r, b, sizeof(b));
+	return ((uint16_t)(b[0] << 8 | b[1]));
+}
+
+static uint32_t
+get32(struct rcur *r)
+{
+	uint8_t	b[4] = { 0, 0, 0, 0 };
+
+	get_bytes(r, b, sizeof(b));
+	return ((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3]);
+}
+
+static uint64_t
+get64(struct rcur *r)
+{
+	uint64_t	hi;
+
+	hi = get32(r);
+	return (hi << 32 | get32(r));
+}
+
+/* dst has size bytes and is already zeroed: the NUL comes with it. */
+static void
+get_str(struct rcur *r, char *dst, size_t size)
+{
+	size_t	n;
+
+	n = get8(r);
+	if (r->err || n >= size || n > r->len - r->off ||
+	    memchr(r->p + r->off, '\0', n) != NULL) {
+		r->err = 1;
+		return;
+	}
+	get_bytes(r, dst, n);
+}
+
+static void
+get_addr(struct rcur *r, struct pkt_addr *a)
+{
+	int	n;
+
+	a->af = get8(r);
+	get_bytes(r, &a->port, sizeof(a->port));
+	if (r->err || (n = addr_len(a->af)) < 0 ||
+	    (a->af == 0 && a->port != 0)) {
+		r->err = 1;
+		return;
+	}
+	get_bytes(r, a->addr, (size_t)n);
+}
+
+/* ------------------------------------------------------------------ */
+/* field rules shared by encoder and decoder */
+
+static int
+login_ok_valid(const struct hub_login_ok *m)
+{
+	return (m->v4_plen <= 32 && m->v6_plen <= 128);
+}
+
+static int
+refused_valid(const struct hub_login_refused *m)
+{
+	return (m->reason >= HUB_REFUSED_BLOCKED &&
+	    m->reason < HUB_REFUSED_MAX);
+}
+
+static int
+request_valid(const struct hub_request *m)
+{
+	return (m->op >= HUB_OP_NETWORKS && m->op < HUB_OP_MAX &&
+	    m->has_key <= 1 && m->type < HUB_TYPE_MAX &&
+	    m->mode < HUB_MODE_MAX && m->limit <= HUB_LIMIT_MAX);
+}
+
+static int
+net_valid(const struct hub_net_info *m)
+{
+	return (m->type < HUB_TYPE_MAX && m->mode < HUB_MODE_MAX &&
+	    m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX);
+}
+
+static int
+member_valid(const struct hub_member_info *m)
+{
+	return (m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX &&
+	    m->online <= 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* the codec */
+
+size_t
+hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
+{
+	struct wcur	w;
+
+	memset(&w, 0, sizeof(w));
+	w.p = out;
+	w.cap = cap;
+	put8(&w, m->type);
+	switch (m->type) {
+	case HUB_MSG_LOGIN:
+		put16(&w, m->u.login.version);
+		put16(&w, m->u.login.udp_port);
+		put_str(&w, m->u.login.nick, sizeof(m->u.login.nick));
+		break;
+	case HUB_MSG_REQUEST:
+		if (!request_valid(&m->u.req)) {
+			w.err = 1;
+			break;
+		}
+		put32(&w, m->u.req.id);
+		put8(&w, m->u.req.op);
+		put8(&w, m->u.req.has_key);
+		put8(&w, m->u.req.type);
+		put8(&w, m->u.req.mode);
+		put32(&w, m->u.req.limit);
+		if (m->u.req.has_key)
+			put_bytes(&w, m->u.req.key, HUB_KEY_LEN);
+		put_str(&w, m->u.req.net, sizeof(m->u.req.net));
+		put_str(&w, m->u.req.password, sizeof(m->u.req.password));
+		put_str(&w, m->u.req.nick, sizeof(m->u.req.nick));
+		break;
+	case HUB_MSG_LOGOUT:
+		break;
+	case HUB_MSG_PING:
+	case HUB_MSG_PONG:
+		put64(&w, m->u.ping);
+		break;
+	case HUB_MSG_LOGIN_OK:
+		if (!login_ok_valid(&m->u.login_ok)) {
+			w.err = 1;
+			break;
+		}
+		put_bytes(&w, m->u.login_ok.v4, 4);
+		put8(&w, m->u.login_ok.v4_plen);
+		put_bytes(&w, m->u.login_ok.v6, 16);
+		put8(&w, m->u.login_ok.v6_plen);
+		put_addr(&w, &m->u.login_ok.observed);
+		break;
+	case HUB_MSG_LOGIN_REFUSED:
+		if (!refused_valid(&m->u.refused)) {
+			w.err = 1;
+			break;
+		}
+		put8(&w, m->u.refused.reason);
+		put_str(&w, m->u.refused.msg, sizeof(m->u.refused.msg));
+		break;
+	case HUB_MSG_PEER_UP:
+		put_bytes(&w, m->u.peer.key, HUB_KEY_LEN);
+		put_bytes(&w, m->u.peer.v4, 4);
+		put_bytes(&w, m->u.peer.v6, 16);
+		put_addr(&w, &m->u.peer.endpoint);
+		put_str(&w, m->u.peer.nick, sizeof(m->u.peer.nick));
+		break;
+	case HUB_MSG_PEER_DOWN:
+	case HUB_MSG_PEER_CHECK:
+		put_bytes(&w, m->u.peer.key, HUB_KEY_LEN);
+		break;
+	case HUB_MSG_RESPONSE:
+		put32(&w, m->u.resp.id);
+		put32(&w, (uint32_t)m->u.resp.code);
+		put_str(&w, m->u.resp.msg, sizeof(m->u.resp.msg));
+		break;
+	case HUB_MSG_NET_ENTRY:
+		if (!net_valid(&m->u.net)) {
+			w.err = 1;
+			break;
+		}
+		put32(&w, m->u.net.id);
+		put_bytes(&w, m->u.net.netid, HUB_NETID_LEN);
+		put_str(&w, m->u.net.name, sizeof(m->u.net.name));
+		put8(&w, m->u.net.type);
+		put8(&w, m->u.net.mode);
+		put8(&w, m->u.net.role);
+		put8(&w, m->u.net.state);
+		put32(&w, m->u.net.members);
+		put32(&w, m->u.net.pending);
+		put32(&w, m->u.net.limit);
+		put32(&w, m->u.net.online);
+		break;
+	case HUB_MSG_MEMBER_ENTRY:
+		if (!member_valid(&m->u.member)) {
+			w.err = 1;
+			break;
+		}
+		put32(&w, m->u.member.id);
+		put_bytes(&w, m->u.member.key, HUB_KEY_LEN);
+		put_str(&w, m->u.member.nick, sizeof(m->u.member.nick));
+		put_bytes(&w, m->u.member.v4, 4);
+		put_bytes(&w, m->u.member.v6, 16);
+		put8(&w, m->u.member.role);
+		put8(&w, m->u.member.state);
+		put8(&w, m->u.member.online);
+		put_addr(&w, &m->u.member.endpoint);
+		put64(&w, (uint64_t)m->u.member.last_seen);
+		break;
+	default:
+		w.err = 1;
+		break;
+	}
+	if (w.err) {
+		/* A request may have left part of its password behind. */
+		if (out != NULL && w.len > 0)
+			sodium_memzero(out, w.len);
+		return (0);
+	}
+	return (w.len);
+}
+
+int
+hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
+{
+	struct rcur	r;
+	int		ok = 1;
+
+	memset(m, 0, sizeof(*m));
+	memset(&r, 0, sizeof(r));
+	r.p = in;
+	r.len = len;
+	m->type = get8(&r);
+	switch (r.err ? 0 : m->type) {
+	case HUB_MSG_LOGIN:
+		m->u.login.version = get16(&r);
+		m->u.login.udp_port = get16(&r);
+		get_str(&r, m->u.login.nick, sizeof(m->u.login.nick));
+		break;
+	case HUB_MSG_REQUEST:
+		m->u.req.id = get32(&r);
+		m->u.req.op = get8(&r);
+		m->u.req.has_key = get8(&r);
+		m->u.req.type = get8(&r);
+		m->u.req.mode = get8(&r);
+		m->u.req.limit = get32(&r);
+		if (!r.err && !(ok = request_valid(&m->u.req)))
+			break;
+		if (m->u.req.has_key)
+			get_bytes(&r, m->u.req.key, HUB_KEY_LEN);
+		get_str(&r, m->u.req.net, sizeof(m->u.req.net));
+		get_str(&r, m->u.req.password, sizeof(m->u.req.password));
+		get_str(&r, m->u.req.nick, sizeof(m->u.req.nick));
+		break;
+	case HUB_MSG_LOGOUT:
+		break;
+	case HUB_MSG_PING:
+	case HUB_MSG_PONG:
+		m->u.ping = get64(&r);
+		break;
+	case HUB_MSG_LOGIN_OK:
+		get_bytes(&r, m->u.login_ok.v4, 4);
+		m->u.login_ok.v4_plen = get8(&r);
+		get_bytes(&r, m->u.login_ok.v6, 16);
+		m->u.login_ok.v6_plen = get8(&r);
+		get_addr(&r, &m->u.login_ok.observed);
+		ok = login_ok_valid(&m->u.login_ok);
+		break;
+	case HUB_MSG_LOGIN_REFUSED:
+		m->u.refused.reason = get8(&r);
+		get_str(&r, m->u.refused.msg, sizeof(m->u.refused.msg));
+		ok = refused_valid(&m->u.refused);
+		break;
+	case HUB_MSG_PEER_UP:
+		get_bytes(&r, m->u.peer.key, HUB_KEY_LEN);
+		get_bytes(&r, m->u.peer.v4, 4);
+		get_bytes(&r, m->u.peer.v6, 16);
+		get_addr(&r, &m->u.peer.endpoint);
+		get_str(&r, m->u.peer.nick, sizeof(m->u.peer.nick));
+		break;
+	case HUB_MSG_PEER_DOWN:
+	case HUB_MSG_PEER_CHECK:
+		get_bytes(&r, m->u.peer.key, HUB_KEY_LEN);
+		break;
+	case HUB_MSG_RESPONSE:
+		m->u.resp.id = get32(&r);
+		m->u.resp.code = (int32_t)get32(&r);
+		get_str(&r, m->u.resp.msg, sizeof(m->u.resp.msg));
+		break;
+	case HUB_MSG_NET_ENTRY:
+		m->u.net.id = get32(&r);
+		get_bytes(&r, m->u.net.netid, HUB_NETID_LEN);
+		get_str(&r, m->u.net.name, sizeof(m->u.net.name));
+		m->u.net.type = get8(&r);
+		m->u.net.mode = get8(&r);
+		m->u.net.role = get8(&r);
+		m->u.net.state = get8(&r);
+		m->u.net.members = get32(&r);
+		m->u.net.pending = get32(&r);
+		m->u.net.limit = get32(&r);
+		m->u.net.online = get32(&r);
+		ok = net_valid(&m->u.net);
+		break;
+	case HUB_MSG_MEMBER_ENTRY:
+		m->u.member.id = get32(&r);
+		get_bytes(&r, m->u.member.key, HUB_KEY_LEN);
+		get_str(&r, m->u.member.nick, sizeof(m->u.member.nick));
+		get_bytes(&r, m->u.member.v4, 4);
+		get_bytes(&r, m->u.member.v6, 16);
+		m->u.member.role = get8(&r);
+		m->u.member.state = get8(&r);
+		m->u.member.online = get8(&r);
+		get_addr(&r, &m->u.member.endpoint);
+		m->u.member.last_seen = (int64_t)get64(&r);
+		ok = member_valid(&m->u.member);
+		break;
+	default:
+		r.err = 1;
+		break;
+	}
+	if (r.err || !ok || r.off != len) {
+		/* Wiped, not just cleared: a request may hold a password. */
+		sodium_memzero(m, sizeof(*m));
+		return (-1);
+	}
+	return (0);
+}
+
+/* ------------------------------------------------------------------ */
+/* names */
+
+static const char *
+name_of(const char *const *names, size_t n, int v)
+{
+	if (v < 0 || (size_t)v >= n || names[v] == NULL)
+		return ("unknown");
+	return (names[v]);
+}
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *const msg_names[] = {
+	[HUB_MSG_LOGIN] = "login",
+	[HUB_MSG_REQUEST] = "request",
+	[HUB_MSG_PING] = "ping",
+	[HUB_MSG_PONG] = "pong",
+	[HUB_MSG_LOGOUT] = "logout",
+	[HUB_MSG_LOGIN_OK] = "login-ok",
+	[HUB_MSG_LOGIN_REFUSED] = "login-refused",
+	[HUB_MSG_PEER_UP] = "peer-up",
+	[HUB_MSG_PEER_DOWN] = "peer-down",
+	[HUB_MSG_PEER_CHECK] = "peer-check",
+	[HUB_MSG_RESPONSE] = "response",
+	[HUB_MSG_NET_ENTRY] = "net-entry",
+	[HUB_MSG_MEMBER_ENTRY] = "member-entry",
+};
+
+static const char *const op_names[] = {
+	[HUB_OP_NETWORKS] = "networks",
+	[HUB_OP_MEMBERS] = "members",
+	[HUB_OP_CREATE] = "create",
+	[HUB_OP_DELETE] = "delete",
+	[HUB_OP_JOIN] = "join",
+	[HUB_OP_LEAVE] = "leave",
+	[HUB_OP_APPROVE] = "approve",
+	[HUB_OP_REJECT] = "reject",
+	[HUB_OP_EVICT] = "evict",
+	[HUB_OP_INVITE] = "invite",
+	[HUB_OP_SET_PASSWORD] = "set-password",
+	[HUB_OP_SET_MODE] = "set-mode",
+	[HUB_OP_SET_LIMIT] = "set-limit",
+	[HUB_OP_PROMOTE] = "promote",
+	[HUB_OP_DEMOTE] = "demote",
+	[HUB_OP_TRANSFER] = "transfer",
+	[HUB_OP_NICKNAME] = "nickname",
+};
+
+static const char *const mode_names[] = {
+	[HUB_MODE_AUTO] = "auto",
+	[HUB_MODE_APPROVAL] = "approval",
+	[HUB_MODE_CLOSED] = "closed",
+};
+
+static const char *const type_names[] = {
+	[HUB_TYPE_MESH] = "mesh",
+	[HUB_TYPE_HUBSPOKE] = "hub-and-spoke",
+};
+
+static const char *const role_names[] = {
+	[HUB_ROLE_MEMBER] = "member",
+	[HUB_ROLE_ADMIN] = "admin",
+	[HUB_ROLE_OWNER] = "owner",
+};
+
+static const char *const mstate_names[] = {
+	[HUB_MSTATE_ACTIVE] = "active",
+	[HUB_MSTATE_PENDING] = "pending",
+	[HUB_MSTATE_BANNED] = "banned",
+};
+
+/* A new enum value without a name must not compile. */
+_Static_assert(NELEM(op_names) == HUB_OP_MAX, "op_names");
+_Static_assert(NELEM(mode_names) == HUB_MODE_MAX, "mode_names");
+_Static_assert(NELEM(type_names) == HUB_TYPE_MAX, "type_names");
+_Static_assert(NELEM(role_names) == HUB_ROLE_MAX, "role_names");
+_Static_assert(NELEM(mstate_names) == HUB_MSTATE_MAX, "mstate_names");
+
+const char *
+hub_msg_name(int type)
+{
+	return (name_of(msg_names, NELEM(msg_names), type));
+}
+
+const char *
+hub_op_name(int op)
+{
+	return (name_of(op_names, NELEM(op_names), op));
+}
+
+const char *
+hub_mode_name(int mode)
+{
+	return (name_of(mode_names, NELEM(mode_names), mode));
+}
+
+const char *
+hub_type_name(int type)
+{
+	return (name_of(type_names, NELEM(type_names), type));
+}
+
+const char *
+hub_role_name(int role)
+{
+	return (name_of(role_names, NELEM(role_names), role));
+}
+
+const char *
+hub_mstate_name(int st)
+{
+	return (name_of(mstate_names, NELEM(mstate_names), st));
+}
+
+static int
+parse_name(const char *const *names, size_t n, const char *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(names[i], s) == 0)
+			return ((int)i);
+	return (-1);
+}
+
+int
+hub_mode_parse(const char *s)
+{
+	return (parse_name(mode_names, NELEM(mode_names), s));
+}
+
+int
+hub_type_parse(const char *s)
+{
+	return (parse_name(type_names, NELEM(type_names), s));
+}
+
+/* ------------------------------------------------------------------ */
+/* network names and IDs, nicknames */
+
+/* Locale-free on purpose: these bytes go on the wire and into the
+ * store, and must mean the same on every host. */
+static int
+hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+static int
+name_char(int c)
+{
+	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-');
+}
+
+int
+hub_netid_parse(const char *s, uint8_t id[HUB_NETID_LEN])
+{
+	uint8_t	b[HUB_NETID_LEN];
+	size_t	i;
+	int	hi, lo;
+
+	if (s == NULL || strnlen(s, 2 * HUB_NETID_LEN + 1) !=
+	    2 * HUB_NETID_LEN)
+		return (0);
+	for (i = 0; i < HUB_NETID_LEN; i++) {
+		if ((hi = hexdigit((unsigned char)s[2 * i])) < 0 ||
+		    (lo = hexdigit((unsigned char)s[2 * i + 1])) < 0)
+			return (0);
+		b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (id != NULL)
+		memcpy(id, b, sizeof(b));
+	return (1);
+}
+
+void
+hub_netid_format(const uint8_t id[HUB_NETID_LEN], char out[33])
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < HUB_NETID_LEN; i++) {
+		out[2 * i] = digits[id[i] >> 4];
+		out[2 * i + 1] = digits[id[i] & 0xf];
+	}
+	out[2 * HUB_NETID_LEN] = '\0';
+}
+
+int
+hub_name_valid(const char *s)
+{
+	size_t	i, n;
+
+	if (s == NULL || (n = strnlen(s, HUB_NAME_MAX)) == 0 ||
+	    n >= HUB_NAME_MAX || s[0] == '-' || s[0] == '.')
+		return (0);
+	for (i = 0; i < n; i++)
+		if (!name_char((unsigned char)s[i]))
+			return (0);
+	/* 32 hex digits name a network by ID; a name must never shadow
+	 * one. */
+	return (!hub_netid_parse(s, NULL));
+}
+
+int
+hub_nick_valid(const char *s)
+{
+	size_t	i, n;
+
+	if (s == NULL || (n = strnlen(s, HUB_NICK_MAX)) >= HUB_NICK_MAX)
+		return (0);
+	/* Nicknames are shown in hamctl output and logs, quoted: no
+	 * control bytes, and nothing that could end or escape a quote. */
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return (0);
+	return (1);
+}

@@ -1,0 +1,158 @@
+#!/bin/sh
+# The hub: one hamhubd and four hamd nodes on one bridge.  Networks are
+# created and joined through hamctl on the nodes; every member reaches
+# every other by its virtual address (IPv4 and IPv6); hub-and-spoke
+# networks connect spokes only to the hub members; a wrong password is
+# refused; an eviction cuts a node off within a second and for good;
+# restarts of the hub and of a node keep networks, members, addresses
+# and bans.
+. "$(dirname "$0")/lib.sh"
+require_root
+[ -x "$HAMHUBD" ] || skip "hamhubd not built"
+mktmp
+
+S=hub-sw-$$
+H=hub-h-$$
+bridge_add "$S"
+netns_add "$H"
+bridge_join "$H" 10.77.0.1/24
+NODES="1 2 3 4"
+for i in $NODES; do
+	netns_add "hub-n$i-$$"
+	bridge_join "hub-n$i-$$" "10.77.0.1$i/24"
+done
+ns() { echo "hub-n$1-$$"; }
+dir() { echo "$T_TMP/n$1"; }
+
+mkdir -p "$T_TMP/hub"
+write_hub_conf "$T_TMP/hub" 'listen on 10.77.0.1 port 7777'
+start_hub "$H" "$T_TMP/hub"
+check "hub starts and prints its key" wait_for 10 hub_ready "$T_TMP/hub"
+HUBKEY=$(hubctl "$T_TMP/hub" hub key)
+log "hub key $HUBKEY"
+
+start_node() {	# start_node N
+	mkdir -p "$(dir "$1")"
+	write_conf "$(dir "$1")" "hub \"10.77.0.1\" port 7777 public-key \"$HUBKEY\"" \
+	    "nickname \"node$1\""
+	start_hamd "$(ns "$1")" "$(dir "$1")"
+	eval "PID$1=\$HAMD_PID"
+}
+for i in $NODES; do start_node "$i"; done
+for i in $NODES; do
+	check "node $i logs in" wait_for 15 node_online "$(dir "$i")"
+done
+for i in $NODES; do
+	eval "V4_$i=\$(overlay_v4 \"\$(ns $i)\")"
+	eval "V6_$i=\$(overlay_v6 \"\$(ns $i)\")"
+	eval "log \"node $i: \$V4_$i \$V6_$i\""
+done
+check "addresses come from 100.64.0.0/10" \
+    contains "$V4_1 $V4_2 $V4_3 $V4_4" '^100\.6[4-9]\.'
+check "every node has an IPv6 ULA address" \
+    contains "$V6_1 $V6_2 $V6_3 $V6_4" '^fd[0-9a-f:]* fd[0-9a-f:]* fd[0-9a-f:]* fd'
+check "addresses differ" test "$(printf '%s\n' "$V4_1" "$V4_2" "$V4_3" "$V4_4" |
+    sort -u | wc -l)" = 4
+check "only the overlay is routed through ham0" \
+    test "$(ip -n "$(ns 1)" -4 route show dev ham0 | wc -l)" = 1
+
+ctl() { n=$1; shift; hamctl_in "$(dir "$n")" "$@"; }
+pw() { printf '%s\n' "$1"; }
+v4() { eval "echo \$V4_$1"; }
+v6() { eval "echo \$V6_$1"; }
+reach() { pings "$(ns "$1")" "$(v4 "$2")"; }
+reach6() { pings "$(ns "$1")" "$(v6 "$2")"; }
+no_reach() { ! pings "$(ns "$1")" "$(v4 "$2")" -W 1; }
+
+# --- hub-and-spoke --------------------------------------------------------
+check "create a hub-and-spoke network" \
+    sh -c "printf 'spokepass1\n' | '$HAMCTL' -s '$(dir 1)/hamd.sock' create spokes hub-and-spoke"
+for i in 2 3; do
+	check "node $i joins spokes" sh -c "printf 'spokepass1\n' |
+	    '$HAMCTL' -s '$(dir "$i")/hamd.sock' join spokes"
+done
+check "spoke 2 reaches the hub member" wait_for 10 reach 2 1
+check "spoke 3 reaches the hub member" wait_for 10 reach 3 1
+check "hub member reaches spoke 2" wait_for 10 reach 1 2
+check "spoke 2 does not reach spoke 3" no_reach 2 3
+check "spoke 3 does not reach spoke 2" no_reach 3 2
+check "the owner deletes spokes" ctl 1 delete spokes
+check "spokes are cut off after the delete" wait_for 3 no_reach 2 1
+
+# --- a mesh, joined automatically and by approval ---------------------------
+check "wrong password for an unknown network is refused" \
+    sh -c "! printf 'whatever12\n' | '$HAMCTL' -s '$(dir 2)/hamd.sock' join nosuchnet"
+check "create lan (automatic joins)" \
+    sh -c "printf 'lanpassword\n' | '$HAMCTL' -s '$(dir 1)/hamd.sock' create lan"
+OUT=$(printf 'wrongpassword\n' | ctl 2 join lan 2>&1)
+check "wrong password is refused" test $? -ne 0
+check "wrong password and unknown network say the same" \
+    test "$OUT" = "$(printf 'whatever12\n' | ctl 2 join nosuchnet2 2>&1)"
+check "the refusal names no password" sh -c "! grep -q -e wrongpassword -e lanpassword '$T_TMP/hub/hub.log' '$(dir 2)/hamd.log'"
+for i in 2 3; do
+	check "node $i joins lan" sh -c "printf 'lanpassword\n' |
+	    '$HAMCTL' -s '$(dir "$i")/hamd.sock' join lan"
+done
+check "switch lan to approval" ctl 1 set lan mode approval
+check "node 4 asks to join" sh -c "printf 'lanpassword\n' |
+    '$HAMCTL' -s '$(dir 4)/hamd.sock' join lan | grep -q approval"
+check "node 4 is pending" sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' members lan | grep node4 | grep -q pending"
+check "a pending node reaches nobody" no_reach 4 1
+K4=$(pubkey_of "$(dir 4)")
+check "the owner approves node 4" ctl 1 approve lan "$K4"
+for a in $NODES; do
+	for b in $NODES; do
+		[ "$a" = "$b" ] && continue
+		check "node $a reaches node $b (IPv4)" wait_for 10 reach "$a" "$b"
+		check "node $a reaches node $b (IPv6)" wait_for 5 reach6 "$a" "$b"
+	done
+done
+check "members lists all four" \
+    test "$(ctl 2 -j members lan | grep -o '"public_key"' | wc -l)" = 4
+check "networks shows lan" sh -c "'$HAMCTL' -s '$(dir 3)/hamd.sock' networks | grep -q lan"
+check "a plain member cannot evict" sh -c "! '$HAMCTL' -s '$(dir 2)/hamd.sock' evict lan '$K4'"
+
+# --- eviction ----------------------------------------------------------------
+peers_has() { hamctl_in "$(dir "$1")" peers | grep -q "$2"; }
+check "node 2 has node 4 as a peer" peers_has 2 "$K4"
+T0=$(now_ms)
+check "the owner evicts node 4" ctl 1 evict lan "$K4"
+gone() { for i in 1 2 3; do peers_has "$i" "$K4" && return 1; done; return 0; }
+check "every peer drops node 4 within one second" wait_for 1 gone
+log "eviction reached every peer in $(( $(now_ms) - T0 )) ms"
+check "node 4 drops every peer" sh -c "! '$HAMCTL' -s '$(dir 4)/hamd.sock' peers | grep -q public"
+for i in 1 2 3; do
+	check "node 4 no longer reaches node $i" no_reach 4 "$i"
+	check "node $i no longer reaches node 4" no_reach "$i" 4
+done
+check "node 4 cannot rejoin with the password" \
+    sh -c "! printf 'lanpassword\n' | '$HAMCTL' -s '$(dir 4)/hamd.sock' join lan"
+
+# --- restarts ---------------------------------------------------------------
+kill -TERM "$HUB_PID"
+check "hub stops" wait_for 5 dead "$HUB_PID"
+check "tunnels stay up without the hub" reach 1 2
+start_hub "$H" "$T_TMP/hub"
+check "hub restarts" wait_for 10 hub_ready "$T_TMP/hub"
+for i in $NODES; do
+	check "node $i logs in again" wait_for 15 node_online "$(dir "$i")"
+done
+check "lan survives the restart" sh -c "'$HAMCTL' -s '$T_TMP/hub/hub.sock' hub networks | grep -q lan"
+check "addresses survive the restart" test "$(overlay_v4 "$(ns 1)")" = "$V4_1"
+check "the ban survives the restart" \
+    sh -c "! printf 'lanpassword\n' | '$HAMCTL' -s '$(dir 4)/hamd.sock' join lan"
+check "members still reach each other" wait_for 10 reach 3 1
+check "node 4 is still cut off" no_reach 4 1
+
+stop_hamd "$PID2"
+check "node 2 stops" dead "$PID2"
+start_node 2
+check "node 2 logs in after a restart" wait_for 15 node_online "$(dir 2)"
+check "node 2 keeps its address" test "$(overlay_v4 "$(ns 2)")" = "$V4_2"
+check "node 2 reaches node 3 again" wait_for 10 reach 2 3
+
+# --- audit ----------------------------------------------------------------
+for e in login join approve evict network-create; do
+	check "hub audits $e" grep -q "audit: event=$e " "$T_TMP/hub/hub.log"
+done
+finish
