@@ -365,10 +365,13 @@ pair_up(struct session *a, struct session *b)
 }
 
 static void
-pair_down(struct session *a, const uint8_t *key)
+pair_down(struct session *a, const uint8_t *keyp)
 {
 	struct session	*b;
+	uint8_t		 key[HUB_KEY_LEN];
 
+	/* keyp may point into a->told, which told_del() shifts. */
+	memcpy(key, keyp, sizeof(key));
 	if (told_del(a, key))
 		send_peer(a, HUB_MSG_PEER_DOWN, key);
 	if ((b = authority_online(&au, key)) != NULL &&

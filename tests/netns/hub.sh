@@ -100,11 +100,11 @@ check "node 4 is pending" sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' members lan |
 check "a pending node reaches nobody" no_reach 4 1
 K4=$(pubkey_of "$(dir 4)")
 check "the owner approves node 4" ctl 1 approve lan "$K4"
-for a in $NODES; do
-	for b in $NODES; do
-		[ "$a" = "$b" ] && continue
-		check "node $a reaches node $b (IPv4)" wait_for 10 reach "$a" "$b"
-		check "node $a reaches node $b (IPv6)" wait_for 5 reach6 "$a" "$b"
+for src in $NODES; do
+	for dst in $NODES; do
+		[ "$src" = "$dst" ] && continue
+		check "node $src reaches node $dst (IPv4)" wait_for 10 reach "$src" "$dst"
+		check "node $src reaches node $dst (IPv6)" wait_for 5 reach6 "$src" "$dst"
 	done
 done
 check "members lists all four" \

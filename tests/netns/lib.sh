@@ -41,7 +41,12 @@ cleanup() {
 		done
 		ip netns delete "$n" 2>/dev/null
 	done
-	[ -n "$T_TMP" ] && rm -rf "$T_TMP"
+	# HAMD_TEST_KEEP=1 keeps the logs and state for a post-mortem.
+	if [ -n "$T_TMP" ] && [ "${HAMD_TEST_KEEP:-0}" = 1 ]; then
+		echo "# kept $T_TMP"
+	elif [ -n "$T_TMP" ]; then
+		rm -rf "$T_TMP"
+	fi
 	exit $rc
 }
 trap cleanup EXIT
@@ -72,8 +77,8 @@ not_ok() {
 	echo "not ok $T_CHECKS - $*"
 }
 check() {	# check "description" command...
-	d=$1; shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
+	_check_what=$1; shift
+	if "$@"; then ok "$_check_what"; else not_ok "$_check_what"; fi
 }
 
 # wait_for SECONDS command...: poll every 50 ms until the command
@@ -128,7 +133,7 @@ write_conf() {
 start_hamd() {
 	ns=$1; d=$2; shift 2
 	ip netns exec "$ns" env "$@" "$HAMD" -d -f "$d/hamd.conf" \
-	    >"$d/hamd.log" 2>&1 &
+	    >>"$d/hamd.log" 2>&1 &
 	HAMD_PID=$!
 	track_pid "$HAMD_PID"
 }
