@@ -340,6 +340,7 @@ peer_check(struct hubclient *hc, const uint8_t key[HUB_KEY_LEN],
 	hp->check_until = now + CHECK_TIMEOUT;
 	hp->check_rx = wp->st.rx_packets;
 	hp->check_hs = wp->st.handshakes;
+	log_info("hub lost peer %s; checking that it is alive", wp->name);
 	wg_peer_initiate(hc->dev, wp, now);
 }
 

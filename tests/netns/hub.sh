@@ -151,6 +151,22 @@ check "node 2 logs in after a restart" wait_for 15 node_online "$(dir 2)"
 check "node 2 keeps its address" test "$(overlay_v4 "$(ns 2)")" = "$V4_2"
 check "node 2 reaches node 3 again" wait_for 10 reach 2 3
 
+# --- presence: a lost connection is checked, a dead node removed -------------
+K2=$(pubkey_of "$(dir 2)")
+K3=$(pubkey_of "$(dir 3)")
+# Abort node 2's hub connection only: the hub loses it, node 2 lives on.
+ip netns exec "$(ns 2)" ss -K dst 10.77.0.1 dport = 7777 >/dev/null 2>&1
+check "node 3 is told to check node 2" \
+    wait_for 5 grep -q "hub lost peer node2; checking" "$(dir 3)/hamd.log"
+check "node 2 logs in again" wait_for 15 node_online "$(dir 2)"
+check "node 3 keeps node 2, which answers" peers_has 3 "$K2"
+check "node 3 still reaches node 2" wait_for 5 reach 3 2
+kill -KILL "$PID3"
+check "node 1 is told to check node 3" \
+    wait_for 5 grep -q "hub lost peer node3; checking" "$(dir 1)/hamd.log"
+check "node 1 removes node 3, which does not answer" \
+    wait_for 25 sh -c "! '$HAMCTL' -s '$(dir 1)/hamd.sock' peers | grep -q '$K3'"
+
 # --- audit ----------------------------------------------------------------
 for e in login join approve evict network-create; do
 	check "hub audits $e" grep -q "audit: event=$e " "$T_TMP/hub/hub.log"
