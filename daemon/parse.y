@@ -18,6 +18,7 @@
 %{
 #include <sys/types.h>
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -110,7 +111,7 @@ static int	 nick_valid(const char *);
 %token	PRESHARED_KEY "preshared-key" PRIVATE_KEY "private-key"
 %token	PUBLIC_KEY "public-key" READ_ACCESS "read-access" SOCKET "socket"
 %token	STATE_DIRECTORY "state-directory" USER "user" VERBOSE "verbose"
-%token	HUB "hub" NICKNAME "nickname" PORT "port"
+%token	HUB "hub" NICKNAME "nickname"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
@@ -247,7 +248,7 @@ main		: USER STRING {
 				hub_set(LINE(@2), $2);
 			}
 			free($2);
-		} hubopts {
+		} hubkey {
 			if (hub_has_key == 0)
 				conf_err(LINE(@1), "hub needs the hub's "
 				    "public-key (hamctl hub key prints it on "
@@ -268,14 +269,10 @@ main		: USER STRING {
 		}
 		;
 
-hubopts		: %empty
-		| hubopts PORT NUMBER {
-			if (in_range(LINE(@3), "hub port", $3, 1, 65535) == 0)
-				conf->hub.port = (uint16_t)$3;
-		}
-		| hubopts PUBLIC_KEY STRING {
-			hub_pubkey(LINE(@3), $3);
-			free($3);
+hubkey		: %empty
+		| PUBLIC_KEY STRING {
+			hub_pubkey(LINE(@2), $2);
+			free($2);
 		}
 		;
 
@@ -356,7 +353,6 @@ static const struct keyword {
 	{ "nickname",			NICKNAME },
 	{ "peer",			PEER },
 	{ "persistent-keepalive",	PERSISTENT_KEEPALIVE },
-	{ "port",			PORT },
 	{ "preshared-key",		PRESHARED_KEY },
 	{ "private-key",		PRIVATE_KEY },
 	{ "public-key",			PUBLIC_KEY },
@@ -649,15 +645,17 @@ nick_valid(const char *v)
 static void
 hub_set(int line, const char *v)
 {
-	char	 host[256];
-	uint16_t port = 0;
+	struct in6_addr	 a6;
+	char		 host[256];
+	uint16_t	 port = 0;
 
-	/* "host" or "host:port" (IPv6 as [addr]:port), like endpoint. */
+	/* "host", "host:port", "[v6]:port" or a bare IPv6 address. */
 	if (conf_parse_endpoint(v, host, sizeof(host), &port) == -1) {
 		if (strlen(v) == 0 || strlen(v) >= sizeof(host) ||
-		    strpbrk(v, " \t/") != NULL) {
+		    strpbrk(v, " \t/[]") != NULL || (strchr(v, ':') != NULL &&
+		    inet_pton(AF_INET6, v, &a6) != 1)) {
 			conf_err(line, "hub %s: expected a host name or "
-			    "address", shown(v));
+			    "address, with :port if not 7777", shown(v));
 			return;
 		}
 		copy_str(host, sizeof(host), v);

@@ -96,7 +96,7 @@ user "nobody"
 state-directory "$dir/n$i/state"
 chroot "$dir/n$i/state/empty"
 socket "$dir/n$i/hamd.sock"
-hub "10.99.0.1" port 7777 public-key "$hubkey"
+hub "10.99.0.1:7777" public-key "$hubkey"
 nickname "node$i"
 CONF
 	ip netns exec "demo-n$i-$tag" ./hamd -d -f "$dir/n$i/hamd.conf" \

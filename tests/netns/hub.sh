@@ -33,7 +33,7 @@ log "hub key $HUBKEY"
 
 start_node() {	# start_node N
 	mkdir -p "$(dir "$1")"
-	write_conf "$(dir "$1")" "hub \"10.77.0.1\" port 7777 public-key \"$HUBKEY\"" \
+	write_conf "$(dir "$1")" "hub \"10.77.0.1:7777\" public-key \"$HUBKEY\"" \
 	    "nickname \"node$1\""
 	start_hamd "$(ns "$1")" "$(dir "$1")"
 	eval "PID$1=\$HAMD_PID"

@@ -493,6 +493,50 @@ START_TEST(t_keepalive)
 }
 END_TEST
 
+START_TEST(t_hub)
+{
+	struct hamd_config	*c;
+
+	c = parses("hub \"192.0.2.1\" public-key " K1 "\n");
+	ck_assert_int_eq(c->hub.enabled, 1);
+	ck_assert_str_eq(c->hub.host, "192.0.2.1");
+	ck_assert_uint_eq(c->hub.port, 7777);
+	ck_assert_uint_eq(c->hub.keepalive, 25);
+	config_free(c);
+	c = parses("hub \"hub.example.net:9000\" public-key " K1
+	    "\nnickname \"build server 1\"\n");
+	ck_assert_str_eq(c->hub.host, "hub.example.net");
+	ck_assert_uint_eq(c->hub.port, 9000);
+	ck_assert_str_eq(c->hub.nickname, "build server 1");
+	config_free(c);
+	/* host:port and [v6]:port as for endpoints */
+	c = parses("hub \"[2001:db8::1]:7000\" public-key " K1 "\n");
+	ck_assert_str_eq(c->hub.host, "2001:db8::1");
+	ck_assert_uint_eq(c->hub.port, 7000);
+	config_free(c);
+	c = parses("hub \"2001:db8::2\" public-key " K1 "\n");
+	ck_assert_str_eq(c->hub.host, "2001:db8::2");
+	ck_assert_uint_eq(c->hub.port, 7777);
+	config_free(c);
+	c = parses("mtu 1400\n");
+	ck_assert_int_eq(c->hub.enabled, 0);
+	config_free(c);
+	fails_at("hub \"192.0.2.1\"\n", 1, "hub needs the hub's public-key");
+	fails_at("hub \"192.0.2.1\" public-key \"nokey\"\n", 1,
+	    "hub public-key is not a valid key");
+	ck_assert(!logged("nokey"));
+	fails_at("hub \"192.0.2.1:0\" public-key " K1 "\n", 1,
+	    "expected a host name or address");
+	fails_at("hub \"a b\" public-key " K1 "\n", 1,
+	    "expected a host name or address");
+	fails_at("hub \"a\" public-key " K1 "\nhub \"b\" public-key " K2
+	    "\n", 2, "hub given twice");
+	fails_at("nickname \"a\\\"b\"\n", 1, "expected up to 32 printable");
+	fails_at("nickname \"0123456789012345678901234567890123\"\n", 1,
+	    "expected up to 32 printable");
+}
+END_TEST
+
 START_TEST(t_interface)
 {
 	struct hamd_config	*c;
@@ -1187,7 +1231,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 23);
+	ck_assert_uint_eq(i, 25);
 }
 END_TEST
 
@@ -1450,6 +1494,7 @@ parse_suite(void)
 	tcase_add_test(tc, t_mtu);
 	tcase_add_test(tc, t_listen_port);
 	tcase_add_test(tc, t_keepalive);
+	tcase_add_test(tc, t_hub);
 	tcase_add_test(tc, t_interface);
 	tcase_add_test(tc, t_paths);
 	tcase_add_test(tc, t_names);
