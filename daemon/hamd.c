@@ -35,6 +35,9 @@
 #include "proc.h"
 #include "sandbox.h"
 
+/* How long a logout gets to reach the hub before the children stop. */
+#define LOGOUT_GRACE_MS	300
+
 struct parent {
 	struct parent_base	 b;	/* first: ps->arg points to both */
 	struct hamd_config	*conf;
@@ -49,6 +52,7 @@ struct parent {
 	struct hub_state_msg	 hub;		/* as tun last reported */
 	char			 overlay_warning[CTL_MSG_MAX];
 	struct event		*ev_hub_retry;
+	struct event		*ev_logout;
 	struct netconf		 net;
 };
 
@@ -292,6 +296,11 @@ parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_CTL_STATUS:
 		reply_status(p, client);
 		break;
+	case IMSG_CTL_HUBD_STATUS:
+		reply_result(p, client, EOPNOTSUPP, "this is hamd's socket: "
+		    "hub commands go to hamhubd's (hamctl -s "
+		    "/run/hamhubd.sock hub ...)");
+		break;
 	case IMSG_CTL_RELOAD:
 		code = parent_reload(p, msg, sizeof(msg));
 		audit("reload", "uid=%u pid=%d via=control result=%s",
@@ -347,6 +356,34 @@ parent_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 }
 
 static void
+logout_done(int fd, short ev, void *arg)
+{
+	struct parent	*p = arg;
+
+	parent_shutdown(&p->b, 0);
+}
+
+/*
+ * A node that stops on purpose logs out first, so that its peers tear
+ * their tunnels down now instead of checking its liveness.  The logout
+ * travels tun -> engine -> hub in order; a short grace lets it leave.
+ */
+static void
+parent_stop(struct parent *p)
+{
+	struct timeval	 tv = { 0, LOGOUT_GRACE_MS * 1000 };
+
+	if (p->hub.state != HUB_STATE_ONLINE || p->ev_logout != NULL) {
+		parent_shutdown(&p->b, 0);
+		return;
+	}
+	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_HUB_LOGOUT, 0, -1, NULL, 0);
+	if ((p->ev_logout = evtimer_new(p->b.ps.base, logout_done, p)) ==
+	    NULL || evtimer_add(p->ev_logout, &tv) == -1)
+		parent_shutdown(&p->b, 0);
+}
+
+static void
 parent_signal(int sig, short ev, void *arg)
 {
 	struct parent	*p = arg;
@@ -367,7 +404,7 @@ parent_signal(int sig, short ev, void *arg)
 	case SIGINT:
 	case SIGTERM:
 		log_info("received %s, shutting down", signame(sig));
-		parent_shutdown(&p->b, 0);
+		parent_stop(p);
 		break;
 	}
 }

@@ -86,6 +86,7 @@ enum imsg_type {
 					   struct hub_conn_msg (the hub) */
 	IMSG_HUB_STATE,			/* tun -> parent: struct hub_state_msg */
 	IMSG_TUN_HUB,			/* parent -> tun: struct tun_hub_msg */
+	IMSG_HUB_LOGOUT,		/* parent -> tun: stopping, log out; empty */
 	IMSG_ENGINE_PEER_DEL,		/* tun -> engine: uint32_t peer id */
 	IMSG_CTL_HUB_REQ,		/* hamctl -> control -> tun: struct ctl_hub_req */
 	IMSG_CTL_HUB_NET,		/* tun -> control: struct ctl_hub_net */

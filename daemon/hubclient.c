@@ -40,6 +40,9 @@ struct hc_pending {
 	uint32_t	 hub_id;	/* 0: free */
 	uint32_t	 client;
 	uint64_t	 deadline;
+	uint32_t	 uid;		/* who asked, for the audit record */
+	uint8_t		 op;
+	char		 net[HUB_NAME_MAX];
 };
 
 struct hc_peer {
@@ -179,7 +182,7 @@ pending_fail_all(struct hubclient *hc, int code, const char *msg)
 
 void
 hubclient_request(struct hubclient *hc, uint32_t client,
-    const struct hub_request *req, uint64_t now)
+    const struct ctl_cred *cred, const struct hub_request *req, uint64_t now)
 {
 	struct hub_msg		 m;
 	struct hc_pending	*slot = NULL;
@@ -219,6 +222,44 @@ hubclient_request(struct hubclient *hc, uint32_t client,
 	slot->hub_id = hc->next_req;
 	slot->client = client;
 	slot->deadline = now + REQUEST_TIMEOUT;
+	slot->uid = cred->uid;
+	slot->op = req->op;
+	(void)snprintf(slot->net, sizeof(slot->net), "%s", req->net);
+}
+
+void
+hubclient_logout(struct hubclient *hc)
+{
+	struct hub_msg	 m;
+
+	if (hc->state != HC_ONLINE)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_LOGOUT;
+	(void)hc_send(hc, &m);
+	hc->io.close_conn(hc->io.arg);
+	hub_chan_clear(&hc->chan);
+	hc->state = HC_IDLE;
+	log_info("logged out of the hub");
+	audit("hub-logout", "peers=%d", hc->dev->npeers);
+}
+
+/* Changes made through the hub are audited here too, with who asked. */
+static void
+audit_request(const struct hc_pending *pd, const struct hub_response *r)
+{
+	char	 net[HUB_NAME_MAX + 2];
+	uint8_t	 id[HUB_NETID_LEN];
+
+	if (pd->op == HUB_OP_NETWORKS || pd->op == HUB_OP_MEMBERS)
+		return;
+	/* The name went through hub_name_valid() or it was refused. */
+	(void)snprintf(net, sizeof(net), "%s",
+	    hub_name_valid(pd->net) || hub_netid_parse(pd->net, id) ||
+	    pd->net[0] == '\0' ? pd->net : "?");
+	audit("hub-request", "op=%s net=%s uid=%u result=%d",
+	    hub_op_name(pd->op), net[0] != '\0' ? net : "-", pd->uid,
+	    (int)r->code);
 }
 
 /* ---- peers ----------------------------------------------------------- */
@@ -489,6 +530,7 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 			break;
 		}
 		if ((pd = pending_find(hc, m->u.resp.id)) != NULL) {
+			audit_request(pd, &m->u.resp);
 			hc->io.reply_result(hc->io.arg, pd->client,
 			    m->u.resp.code, m->u.resp.msg);
 			pd->hub_id = 0;

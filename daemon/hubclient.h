@@ -54,8 +54,12 @@ void		 hubclient_frame(struct hubclient *, const uint8_t *,
 		    size_t, uint64_t now);
 
 /* A hamctl request for the hub (already checked by control). */
+struct ctl_cred;
 void		 hubclient_request(struct hubclient *, uint32_t client,
-		    const struct hub_request *, uint64_t now);
+		    const struct ctl_cred *, const struct hub_request *,
+		    uint64_t now);
+/* hamd stops: tell the hub, so that peers tear their tunnels down. */
+void		 hubclient_logout(struct hubclient *);
 
 /* Timers: pings, handshake and request deadlines, liveness checks. */
 void		 hubclient_tick(struct hubclient *, uint64_t now);

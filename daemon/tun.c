@@ -362,6 +362,9 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		hubclient_configure(tp.hub, &th);
 		break;
 	}
+	case IMSG_HUB_LOGOUT:
+		hubclient_logout(tp.hub);
+		break;
 	case IMSG_TUN_PEERS_END:
 		if (!tp.in_config)
 			wg_config_begin(tp.dev);	/* no peers at all */
@@ -453,7 +456,8 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		memcpy(req, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
 		    sizeof(*req));
 		sodium_memzero((void *)(uintptr_t)imsg->data, imsg->datalen);
-		hubclient_request(tp.hub, imsg->hdr.peerid, req, now_ns());
+		hubclient_request(tp.hub, imsg->hdr.peerid,
+		    (const struct ctl_cred *)imsg->data, req, now_ns());
 		sodium_free(req);
 		break;
 	}

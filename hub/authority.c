@@ -947,6 +947,10 @@ authority_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 	memset(&w, 0, sizeof(w));
 	w.client = client;
 	switch (imsg->hdr.type) {
+	case IMSG_CTL_STATUS:
+		ctl_result(client, EOPNOTSUPP, "this is hamhubd's socket: use "
+		    "'hamctl hub status' here, 'hamctl status' on a node");
+		break;
 	case IMSG_CTL_HUBD_STATUS:
 		ctl_status(client);
 		break;

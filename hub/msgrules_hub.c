@@ -25,6 +25,9 @@ const struct msg_rule hubd_msg_rules[IMSG_MAX_TYPE] = {
 	    EXACT(0), MSG_FD_REQUIRED, 0 },
 	[IMSG_LOG_VERBOSE] = { "log-verbose", P, C | E | A,
 	    EXACT(sizeof(int32_t)), MSG_FD_NONE, 0 },
+	/* hamctl status against the hub: answered with a pointer to hub status */
+	[IMSG_CTL_STATUS] = { "ctl-status", C, A,
+	    EXACT(CRED), MSG_FD_NONE, 0 },
 	[IMSG_CTL_RELOAD] = { "ctl-reload", C, P,
 	    EXACT(CRED), MSG_FD_NONE, 0 },
 	[IMSG_CTL_LOG_VERBOSE] = { "ctl-log-verbose", C, P,
@@ -76,6 +79,8 @@ const struct msg_rule hubd_msg_rules[IMSG_MAX_TYPE] = {
 };
 
 static const struct ctl_request hubd_ctl_requests[] = {
+	{ IMSG_CTL_STATUS, "status", NEED_READ, 0, HUBD_PROC_AUTHORITY,
+	    NULL },
 	{ IMSG_CTL_RELOAD, "reload", NEED_ADMIN, 0, PROC_PARENT, NULL },
 	{ IMSG_CTL_LOG_VERBOSE, "log", NEED_ADMIN, sizeof(int32_t),
 	    PROC_PARENT, NULL },

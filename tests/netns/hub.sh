@@ -144,15 +144,18 @@ check "the ban survives the restart" \
 check "members still reach each other" wait_for 10 reach 3 1
 check "node 4 is still cut off" no_reach 4 1
 
+K2=$(pubkey_of "$(dir 2)")
 stop_hamd "$PID2"
 check "node 2 stops" dead "$PID2"
+check "node 2 logged out" grep -q "audit: event=logout node=$K2" "$T_TMP/hub/hub.log"
+check "node 3 drops node 2 at once when it logs out" \
+    wait_for 2 sh -c "! '$HAMCTL' -s '$(dir 3)/hamd.sock' peers | grep -q '$K2'"
 start_node 2
 check "node 2 logs in after a restart" wait_for 15 node_online "$(dir 2)"
 check "node 2 keeps its address" test "$(overlay_v4 "$(ns 2)")" = "$V4_2"
 check "node 2 reaches node 3 again" wait_for 10 reach 2 3
 
 # --- presence: a lost connection is checked, a dead node removed -------------
-K2=$(pubkey_of "$(dir 2)")
 K3=$(pubkey_of "$(dir 3)")
 # Abort node 2's hub connection only: the hub loses it, node 2 lives on.
 ip netns exec "$(ns 2)" ss -K dst 10.77.0.1 dport = 7777 >/dev/null 2>&1
@@ -168,6 +171,8 @@ check "node 1 removes node 3, which does not answer" \
     wait_for 25 sh -c "! '$HAMCTL' -s '$(dir 1)/hamd.sock' peers | grep -q '$K3'"
 
 # --- audit ----------------------------------------------------------------
+check "the node audits its requests with the caller's uid" \
+    grep -q "audit: event=hub-request op=evict net=lan uid=0 result=0" "$(dir 1)/hamd.log"
 for e in login join approve evict network-create; do
 	check "hub audits $e" grep -q "audit: event=$e " "$T_TMP/hub/hub.log"
 done

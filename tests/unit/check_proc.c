@@ -15,7 +15,7 @@
 
 static struct privsep	 ps;
 static struct imsg	 msg;
-static uint8_t		 payload[8192];
+static uint8_t		 payload[HUB_FRAME_MAX + 64];
 
 static void
 quiet(int priority, const char *line)
@@ -44,9 +44,21 @@ setup_msg(int self, uint32_t type, size_t len, int fd)
 }
 
 /* These must not be in hamd's real procs: entry points are not linked. */
-void control_run(struct privsep *p) { (void)p; }
+void control_main(struct privsep *p, const struct control_program *c)
+{ (void)p; (void)c; }
 void engine_run(struct privsep *p) { (void)p; }
 void tun_run(struct privsep *p) { (void)p; }
+void hubengine_run(struct privsep *p) { (void)p; }
+void authority_run(struct privsep *p) { (void)p; }
+
+/* The same checks against hamhubd's table. */
+static void
+setup_hub_msg(int self, uint32_t type, size_t len, int fd)
+{
+	setup_msg(self, type, len, fd);
+	ps.procs = hubd_procs;
+	ps.rules = hubd_msg_rules;
+}
 
 START_TEST(t_valid)
 {
@@ -147,11 +159,56 @@ START_TEST(t_every_rule_named)
 {
 	uint32_t	 t;
 
-	/* Dense numbering: every type but 0 has a rule. */
+	/* Dense numbering: every type but 0 is used by hamd or hamhubd. */
 	for (t = 1; t < IMSG_MAX_TYPE; t++)
-		ck_assert_msg(hamd_msg_rules[t].name != NULL,
+		ck_assert_msg(hamd_msg_rules[t].name != NULL ||
+		    hubd_msg_rules[t].name != NULL,
 		    "message type %u has no rule", t);
 	ck_assert_ptr_null(hamd_msg_rules[IMSG_NONE].name);
+	ck_assert_ptr_null(hubd_msg_rules[IMSG_NONE].name);
+}
+END_TEST
+
+START_TEST(t_hub_valid)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUBD_PRIVKEY, KEY_LEN, -1);
+	proc_check(&ps, PROC_PARENT, &msg);
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUB_FRAME_IN, 100, -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
+	setup_hub_msg(HUBD_PROC_ENGINE, IMSG_HUBD_LISTENER, sizeof(int32_t),
+	    5);
+	proc_check(&ps, PROC_PARENT, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_key_to_engine)
+{
+	/* The network-facing engine never receives the hub's key. */
+	setup_hub_msg(HUBD_PROC_ENGINE, IMSG_HUBD_PRIVKEY, KEY_LEN, -1);
+	proc_check(&ps, PROC_PARENT, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_frame_oversized)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUB_FRAME_IN,
+	    HUB_FRAME_MAX + 1, -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_type_of_hamd)
+{
+	/* hamd's data plane messages mean nothing to hamhubd. */
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_TUN_PRIVKEY, KEY_LEN, -1);
+	proc_check(&ps, PROC_PARENT, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_frame_from_control)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUB_FRAME_IN, 100, -1);
+	proc_check(&ps, HUBD_PROC_CONTROL, &msg);
 }
 END_TEST
 
@@ -176,6 +233,11 @@ main(void)
 	tcase_add_exit_test(tc, t_log_unterminated, 1);
 	tcase_add_exit_test(tc, t_log_oversized, 1);
 	tcase_add_exit_test(tc, t_ctl_from_engine, 1);
+	tcase_add_test(tc, t_hub_valid);
+	tcase_add_exit_test(tc, t_hub_key_to_engine, 1);
+	tcase_add_exit_test(tc, t_hub_frame_oversized, 1);
+	tcase_add_exit_test(tc, t_hub_type_of_hamd, 1);
+	tcase_add_exit_test(tc, t_hub_frame_from_control, 1);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* Exit tests need a fork per test. */
