@@ -129,8 +129,14 @@ check "node 4 cannot rejoin with the password" \
     sh -c "! printf 'lanpassword\n' | '$HAMCTL' -s '$(dir 4)/hamd.sock' join lan"
 
 # --- restarts ---------------------------------------------------------------
-kill -TERM "$HUB_PID"
-check "hub stops" wait_for 5 dead "$HUB_PID"
+# A crash right after an acknowledged change loses nothing: kill the
+# authority (which holds the database) the moment hamctl has its answer.
+check "create net2 just before a crash" \
+    sh -c "printf 'net2password\n' | '$HAMCTL' -s '$(dir 3)/hamd.sock' create net2"
+AUTH_PID=$(hubctl "$T_TMP/hub" -j hub status |
+    sed -n 's/.*"name":"authority","pid":\([0-9]*\).*/\1/p')
+kill -KILL "$AUTH_PID"
+check "the hub stops when its authority dies" wait_for 5 dead "$HUB_PID"
 check "tunnels stay up without the hub" reach 1 2
 start_hub "$H" "$T_TMP/hub"
 check "hub restarts" wait_for 10 hub_ready "$T_TMP/hub"
@@ -138,6 +144,8 @@ for i in $NODES; do
 	check "node $i logs in again" wait_for 15 node_online "$(dir "$i")"
 done
 check "lan survives the restart" sh -c "'$HAMCTL' -s '$T_TMP/hub/hub.sock' hub networks | grep -q lan"
+check "the acknowledged net2 survives the crash" \
+    sh -c "'$HAMCTL' -s '$T_TMP/hub/hub.sock' hub networks | grep -q net2"
 check "addresses survive the restart" test "$(overlay_v4 "$(ns 1)")" = "$V4_1"
 check "the ban survives the restart" \
     sh -c "! printf 'lanpassword\n' | '$HAMCTL' -s '$(dir 4)/hamd.sock' join lan"
