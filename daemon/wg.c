@@ -502,7 +502,8 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	cap = wg_data_msg_len(len, d->mtu);
 	if ((out = d->io.out_reserve(d->io.arg, p->id, 0, NULL, cap)) == NULL)
 		return 0;	/* no room: dropped like a full queue */
-	memcpy(out + WG_DATA_HDR_LEN, pkt, len);
+	if (len > 0)	/* a keepalive has no packet at all */
+		memcpy(out + WG_DATA_HDR_LEN, pkt, len);
 	ctr = kp->send_counter++;
 	if (wg_data_seal(out, cap, len, d->mtu, kp->remote_index, ctr,
 	    kp->keys.send, &outlen) != WG_OK) {

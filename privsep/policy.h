@@ -41,6 +41,8 @@
 	ALLOW(rt_sigreturn, "return from a signal handler"),		\
 	ALLOW(rt_sigprocmask, "libc blocks signals around abort"),	\
 	ALLOW(exit, "thread exit"),					\
-	ALLOW(exit_group, "process exit")
+	ALLOW(exit_group, "process exit"),				\
+	ALLOW(sigaltstack, "sanitizer runtimes (ASan/UBSan test builds) " \
+	    "set and clear an alternate signal stack")
 
 #endif
