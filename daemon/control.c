@@ -97,18 +97,21 @@ control_conn_find(uint32_t id)
 }
 
 static void
-control_deny(struct ctl_conn *c, const struct ctl_request *req)
+control_deny(struct ctl_conn *c, const struct ctl_request *req,
+    enum ctl_need need)
 {
 	struct ctl_result	 r;
+	char			 q[64];
 
 	memset(&r, 0, sizeof(r));
 	r.code = EPERM;
 	(void)snprintf(r.msg, sizeof(r.msg), "permission denied: \"%s\" "
 	    "needs root or the admin group%s%s", req->name,
-	    req->need == NEED_READ ? ", or read-access all in " : "",
-	    req->need == NEED_READ ? ctl.prog->conffile : "");
+	    need == NEED_READ ? ", or read-access all in " : "",
+	    need == NEED_READ ? ctl.prog->conffile : "");
 	audit("control-denied", "uid=%u gid=%u pid=%d command=%s",
-	    c->cred.uid, c->cred.gid, c->cred.pid, req->name);
+	    c->cred.uid, c->cred.gid, c->cred.pid,
+	    log_quote(req->name, q, sizeof(q)));
 	(void)imsgev_compose(&c->iev, IMSG_CTL_RESULT, 0, -1, &r, sizeof(r));
 }
 
@@ -143,7 +146,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	if (req->need_of != NULL)
 		need = req->need_of(imsg->data, len);
 	if (!ctl.have_conf || !caller_may(&c->cred, need)) {
-		control_deny(c, req);
+		control_deny(c, req, need);
 		return 0;
 	}
 	if (len > CTL_REQUEST_MAX)

@@ -279,13 +279,14 @@ peer_find(struct hubclient *hc, const uint8_t key[HUB_KEY_LEN])
 static void
 peer_remove(struct hubclient *hc, struct hc_peer *hp, const char *why)
 {
-	char	 b64[KEY_B64_LEN + 1];
+	char	 b64[KEY_B64_LEN + 1], q[128];
 
 	key_to_base64(b64, hp->key);
 	(void)wg_peer_remove(hc->dev, hp->id);
 	hc->io.engine_peer_del(hc->io.arg, hp->id);
 	log_info("hub peer %s removed: %s", b64, why);
-	audit("peer-removed", "peer=%s reason=%s", b64, why);
+	audit("peer-removed", "peer=%s reason=%s", b64,
+	    log_quote(why, q, sizeof(q)));
 	memset(hp, 0, sizeof(*hp));
 }
 
@@ -381,7 +382,7 @@ peer_check(struct hubclient *hc, const uint8_t key[HUB_KEY_LEN],
 	hp->check_until = now + CHECK_TIMEOUT;
 	hp->check_rx = wp->st.rx_packets;
 	hp->check_hs = wp->st.handshakes;
-	log_info("hub lost peer %s; checking that it is alive", wp->name);
+	log_info("checking that peer %s is alive", wp->name);
 	wg_peer_initiate(hc->dev, wp, now);
 }
 
@@ -570,6 +571,7 @@ void
 hubclient_conn_closed(struct hubclient *hc, uint64_t now)
 {
 	int	 was_online = hc->state == HC_ONLINE;
+	int	 i;
 
 	hub_chan_clear(&hc->chan);
 	hc->state = HC_IDLE;
@@ -578,11 +580,17 @@ hubclient_conn_closed(struct hubclient *hc, uint64_t now)
 	if (was_online) {
 		log_warnx("lost the hub connection; tunnels stay up");
 		audit("hub-lost", "peers=%d", hc->dev->npeers);
+		/*
+		 * Without the hub nobody tells us a peer went away: check
+		 * each one; those that answer keep their tunnels.
+		 */
+		for (i = 0; i < MAX_HUB_PEERS; i++)
+			if (hc->peers[i].used)
+				peer_check(hc, hc->peers[i].key, now);
 	}
 	if (hc->st.state != HUB_STATE_REFUSED)
 		hc_set_state(hc, HUB_STATE_CONNECTING,
 		    "connection lost; reconnecting");
-	(void)now;
 }
 
 void

@@ -504,7 +504,7 @@ netconf_overlay_apply(struct netconf *nc, const struct hub_login_ok *ok,
     char *warning, size_t len)
 {
 	struct conf_prefix	 want[2], net;
-	char			 buf[CONF_PREFIX_STRLEN], what[256];
+	char			 buf[CONF_PREFIX_STRLEN], what[256], q[300];
 	int			 i, j, rc, same;
 
 	overlay_prefix(AF_INET, ok->v4, ok->v4_plen, &want[0]);
@@ -530,8 +530,8 @@ netconf_overlay_apply(struct netconf *nc, const struct hub_login_ok *ok,
 			    "network", conf_prefix_str(&net, buf, sizeof(buf)),
 			    what);
 			log_warnx("%s", warning);
-			audit("overlay-conflict", "prefix=%s with=\"%s\"", buf,
-			    what);
+			audit("overlay-conflict", "prefix=%s with=%s", buf,
+			    log_quote(what, q, sizeof(q)));
 			continue;
 		}
 		if ((rc = nl_addr_add(&nc->nl, nc->tun.ifindex,

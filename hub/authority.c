@@ -693,6 +693,9 @@ online_message(struct session *s, struct hub_msg *m)
 	case HUB_MSG_REQUEST:
 		membership_request(&au, s, &m->u.req);
 		break;
+	case HUB_MSG_LOGIN:
+		session_close(s, "node sent a second login");
+		break;
 	default:
 		session_close(s, "node sent a message only hubs send");
 		break;
@@ -859,7 +862,7 @@ ctl_net(void *arg, const struct store_net *net)
 	struct ctl_walk		*w = arg;
 	struct hub_net_info	 ni;
 
-	membership_net_info(au.store, net, NULL, &ni);
+	membership_net_info(&au, net, NULL, &ni);
 	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_NET, w->client,
 	    -1, &ni, sizeof(ni));
 	w->n++;

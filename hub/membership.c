@@ -77,11 +77,23 @@ fail_slot(const uint8_t *id, size_t len, int64_t now)
 	return f;
 }
 
+/* An IPv6 host can pick any address of its /64: count the /64. */
+static struct fail_slot *
+fail_slot_addr(const struct pkt_addr *a, int64_t now)
+{
+	uint8_t	 b[17];
+
+	memset(b, 0, sizeof(b));
+	b[0] = a->af;
+	memcpy(b + 1, a->addr, a->af == AF_INET6 ? 8 : 4);
+	return fail_slot(b, sizeof(b), now);
+}
+
 static int
 fail_allowed(struct session *s, int64_t now)
 {
 	return fail_slot(s->key, HUB_KEY_LEN, now)->tokens > 0 &&
-	    fail_slot(s->remote.addr, sizeof(s->remote.addr), now)->tokens > 0;
+	    fail_slot_addr(&s->remote, now)->tokens > 0;
 }
 
 static void
@@ -91,8 +103,7 @@ fail_count(struct session *s, int64_t now)
 
 	if ((f = fail_slot(s->key, HUB_KEY_LEN, now))->tokens > 0)
 		f->tokens--;
-	if ((f = fail_slot(s->remote.addr, sizeof(s->remote.addr),
-	    now))->tokens > 0)
+	if ((f = fail_slot_addr(&s->remote, now))->tokens > 0)
 		f->tokens--;
 }
 
@@ -206,11 +217,28 @@ idhex(const uint8_t *id, char buf[33])
 	return buf;
 }
 
+struct online_count {
+	struct authority	*a;
+	uint32_t		 n;
+};
+
+static int
+count_online(void *arg, const struct store_member *m)
+{
+	struct online_count	*oc = arg;
+
+	if (m->state == HUB_MSTATE_ACTIVE && authority_online(oc->a, m->key))
+		oc->n++;
+	return 0;
+}
+
 void
-membership_net_info(struct store *st, const struct store_net *net,
+membership_net_info(struct authority *a, const struct store_net *net,
     const uint8_t *asker, struct hub_net_info *ni)
 {
+	struct store		*st = authority_store(a);
 	struct store_member	 m;
+	struct online_count	 oc = { a, 0 };
 
 	memset(ni, 0, sizeof(*ni));
 	memcpy(ni->netid, net->id, HUB_NETID_LEN);
@@ -219,6 +247,8 @@ membership_net_info(struct store *st, const struct store_net *net,
 	ni->mode = net->mode;
 	ni->limit = net->limit;
 	(void)store_net_counts(st, net->id, &ni->members, &ni->pending);
+	(void)store_member_foreach(st, net->id, count_online, &oc);
+	ni->online = oc.n;
 	ni->role = HUB_ROLE_MEMBER;
 	ni->state = HUB_MSTATE_ACTIVE;
 	if (asker != NULL &&
@@ -288,7 +318,7 @@ walk_net(void *arg, const struct store_net *net, const struct store_member *m)
 	struct op		*o = arg;
 	struct hub_net_info	 ni;
 
-	membership_net_info(o->st, net, o->s->key, &ni);
+	membership_net_info(o->a, net, o->s->key, &ni);
 	ni.id = o->req->id;
 	session_send_net(o->a, o->s, &ni);
 	return 0;
@@ -683,6 +713,20 @@ membership_request(struct authority *a, struct session *s,
 	}
 	if (req->op == HUB_OP_JOIN) {
 		op_join(&o, found);
+		goto out;
+	}
+	/* A node waiting for approval may withdraw its request. */
+	if (req->op == HUB_OP_LEAVE && found && o.have_me &&
+	    o.me.state == HUB_MSTATE_PENDING) {
+		if (store_failed(&o, store_member_remove(o.st, o.net.id,
+		    s->key)))
+			reply(&o, EIO, "%s", "hub database error");
+		else {
+			audit("leave", "net=%s node=%s state=pending", o.id,
+			    o.who);
+			reply(&o, 0, "withdrew the request to join %s",
+			    o.net.name);
+		}
 		goto out;
 	}
 	/* Everything else needs an active member; others learn nothing. */

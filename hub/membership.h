@@ -65,7 +65,7 @@ void		 presence_resync(struct authority *, const uint8_t (*keys)[32],
 void		 membership_request(struct authority *, struct session *,
 		    struct hub_request *);
 /* The hub's own view for hamctl hub networks. */
-void		 membership_net_info(struct store *, const struct store_net *,
+void		 membership_net_info(struct authority *, const struct store_net *,
 		    const uint8_t *asker, struct hub_net_info *);
 
 #endif

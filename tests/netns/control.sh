@@ -65,7 +65,7 @@ check "unprivileged reload fails with status 1" [ $rc = 1 ]
 check "unprivileged reload says permission denied" \
     contains "$out" 'permission denied'
 check "denial audited with the caller's uid" \
-    grep -q "audit: event=control-denied uid=$NOBODY .*command=reload" "$T_TMP/hamd.log"
+    grep -q "audit: event=control-denied uid=$NOBODY .*command=\"reload\"" "$T_TMP/hamd.log"
 out=$(hamctl_in "$T_TMP" reload 2>&1); rc=$?
 check "root reload succeeds" [ $rc = 0 ]
 check "root reload says so" contains "$out" 'configuration reloaded'

@@ -168,13 +168,13 @@ K3=$(pubkey_of "$(dir 3)")
 # Abort node 2's hub connection only: the hub loses it, node 2 lives on.
 ip netns exec "$(ns 2)" ss -K dst 10.77.0.1 dport = 7777 >/dev/null 2>&1
 check "node 3 is told to check node 2" \
-    wait_for 5 grep -q "hub lost peer node2; checking" "$(dir 3)/hamd.log"
+    wait_for 5 grep -q "checking that peer node2 is alive" "$(dir 3)/hamd.log"
 check "node 2 logs in again" wait_for 15 node_online "$(dir 2)"
 check "node 3 keeps node 2, which answers" peers_has 3 "$K2"
 check "node 3 still reaches node 2" wait_for 5 reach 3 2
 kill -KILL "$PID3"
 check "node 1 is told to check node 3" \
-    wait_for 5 grep -q "hub lost peer node3; checking" "$(dir 1)/hamd.log"
+    wait_for 5 grep -q "checking that peer node3 is alive" "$(dir 1)/hamd.log"
 check "node 1 removes node 3, which does not answer" \
     wait_for 25 sh -c "! '$HAMCTL' -s '$(dir 1)/hamd.sock' peers | grep -q '$K3'"
 
