@@ -359,6 +359,7 @@ static void
 hub_status_json(struct json *j, const struct ctl_status *st)
 {
 	struct hub_view	 v;
+	char		 seen[64];
 
 	hub_view(st, &v);
 	json_object_begin(j, "hub");
@@ -375,6 +376,11 @@ hub_status_json(struct json *j, const struct ctl_status *st)
 		json_string(j, "address", v.v4);
 	if (v.v6[0] != '\0')
 		json_string(j, "address6", v.v6);
+	if (st->hub_state == HUB_STATE_ONLINE &&
+	    st->hub_addr.observed.af != 0) {
+		format_addr(seen, sizeof(seen), &st->hub_addr.observed);
+		json_string(j, "seen_from", seen);
+	}
 	if (st->overlay_warning[0] != '\0')
 		json_string(j, "overlay_warning", st->overlay_warning);
 	json_object_end(j);
@@ -384,6 +390,7 @@ static void
 hub_status_print(const struct ctl_status *st)
 {
 	struct hub_view	 v;
+	char		 seen[64];
 
 	hub_view(st, &v);
 	if (st->hub[0] == '\0')
@@ -399,6 +406,11 @@ hub_status_print(const struct ctl_status *st)
 		printf("hub:        %s: connecting%s%s%s\n", st->hub,
 		    st->hub_reason[0] ? " (" : "", st->hub_reason,
 		    st->hub_reason[0] ? ")" : "");
+	if (st->hub_state == HUB_STATE_ONLINE &&
+	    st->hub_addr.observed.af != 0) {
+		format_addr(seen, sizeof(seen), &st->hub_addr.observed);
+		printf("seen from:  %s (the hub's view of this node)\n", seen);
+	}
 	if (st->overlay_warning[0] != '\0')
 		printf("warning:    %s\n", st->overlay_warning);
 }

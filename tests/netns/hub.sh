@@ -56,6 +56,22 @@ check "addresses differ" test "$(printf '%s\n' "$V4_1" "$V4_2" "$V4_3" "$V4_4" |
 check "only the overlay is routed through ham0" \
     test "$(ip -n "$(ns 1)" -4 route show dev ham0 | wc -l)" = 1
 
+check "status shows where the hub sees the node from" \
+    sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' status | grep -q 'seen from:  10.77.0.11:'"
+
+# A node whose LAN already uses part of the pool: told, not broken.
+netns_add "hub-n5-$$"
+bridge_join "hub-n5-$$" 10.77.0.15/24
+ip -n "hub-n5-$$" route add 100.64.0.0/16 dev eth0
+start_node 5
+check "node 5 logs in despite the collision" wait_for 15 node_online "$(dir 5)"
+check "the colliding overlay prefix is reported" \
+    sh -c "'$HAMCTL' -s '$(dir 5)/hamd.sock' status | grep -q 'warning: *overlay 100.64.0.0/10 overlaps route 100.64.0.0/16 via eth0'"
+check "the colliding IPv4 address is not set" test -z "$(overlay_v4 "hub-n5-$$")"
+check "the IPv6 overlay is set" test -n "$(overlay_v6 "hub-n5-$$")"
+check "the collision is audited" grep -q "audit: event=overlay-conflict prefix=100.64.0.0/10" "$(dir 5)/hamd.log"
+stop_hamd "$PID5"
+
 ctl() { n=$1; shift; hamctl_in "$(dir "$n")" "$@"; }
 pw() { printf '%s\n' "$1"; }
 v4() { eval "echo \$V4_$1"; }
