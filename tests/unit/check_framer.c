@@ -49,8 +49,11 @@ body_check(const uint8_t *b, size_t len, size_t want, uint8_t seed)
 	size_t	 i;
 
 	ck_assert_uint_eq(len, want);
+	/* One assertion per frame: Check logs every assertion it runs. */
 	for (i = 0; i < len; i++)
-		ck_assert_uint_eq(b[i], (uint8_t)(seed + i * 7));
+		if (b[i] != (uint8_t)(seed + i * 7))
+			break;
+	ck_assert_msg(i == len, "byte %zu of %zu differs", i, len);
 }
 
 /* Frame k of the test streams: lengths from 1 to 300, odd ones too. */
@@ -115,10 +118,13 @@ START_TEST(t_byte_at_a_time)
 	cur = 0;			/* where the frame being read starts */
 	end = FRAMER_HDR_LEN + len_of(0);
 	for (off = 0; off < s.len; off++) {
-		ck_assert_uint_eq(framer_append(&f, s.buf + off, 1), 1);
+		/* Plain checks per byte: Check logs every assertion it runs. */
+		if (framer_append(&f, s.buf + off, 1) != 1)
+			ck_abort_msg("byte %zu not taken", off);
 		if (off + 1 < end) {
-			ck_assert_int_eq(framer_next(&f, &b, &len), 0);
-			ck_assert_uint_eq(framer_pending(&f), off + 1 - cur);
+			if (framer_next(&f, &b, &len) != 0 ||
+			    framer_pending(&f) != off + 1 - cur)
+				ck_abort_msg("frame early at byte %zu", off);
 			continue;
 		}
 		ck_assert_int_eq(framer_next(&f, &b, &len), 1);
