@@ -275,6 +275,12 @@ hub_state_update(struct parent *p, struct imsg *imsg)
 	st.reason[sizeof(st.reason) - 1] = '\0';
 	if (st.state < 0 || st.state >= HUB_STATE_MAX)
 		fatalx("tun sent hub state %d", st.state);
+	/* tun checked the hub's pools; the parent does not act on less. */
+	if (st.state == HUB_STATE_ONLINE && (st.addr.v4_plen < 8 ||
+	    st.addr.v4_plen > 30 || st.addr.v6_plen < 48 ||
+	    st.addr.v6_plen > 124))
+		fatalx("tun sent overlay prefixes /%u and /%u",
+		    st.addr.v4_plen, st.addr.v6_plen);
 	p->hub = st;
 	if (st.state == HUB_STATE_ONLINE)
 		netconf_overlay_apply(&p->net, &st.addr, p->overlay_warning,

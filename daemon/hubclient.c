@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "allowedips.h"
 #include "hubchan.h"
 #include "hubclient.h"
 #include "hubproto.h"
@@ -67,6 +68,7 @@ struct hubclient {
 	uint64_t		 last_rx;
 	uint64_t		 next_ping;
 	int			 syncing;	/* login list not yet ended */
+	uint64_t		 now;		/* of the event being handled */
 	struct hub_state_msg	 st;
 	uint32_t		 next_req;
 	struct hc_pending	 pending[MAX_PENDING];
@@ -262,6 +264,80 @@ audit_request(const struct hc_pending *pd, const struct hub_response *r)
 	    (int)r->code);
 }
 
+/* ---- what the hub may tell us ------------------------------------------ */
+
+/*
+ * Text from the hub goes to logs and to an administrator's terminal:
+ * control characters would forge log lines or drive the terminal.
+ */
+static void
+sanitize(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			*s = '?';
+}
+
+static int
+in_prefix(const uint8_t *a, const uint8_t *net, unsigned int plen)
+{
+	unsigned int	 full = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, net, full) != 0)
+		return 0;
+	return rest == 0 ||
+	    ((a[full] ^ net[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+/*
+ * Overlay pools a node accepts: private IPv4 (RFC 1918), shared address
+ * space (RFC 6598) and unique local IPv6 (RFC 4193).  A hub that hands
+ * out anything else would route public addresses into the tunnel.
+ */
+static int
+pools_acceptable(const struct hub_login_ok *ok)
+{
+	static const struct { uint8_t net[4]; unsigned int plen; } v4[] = {
+		{ { 10, 0, 0, 0 }, 8 }, { { 172, 16, 0, 0 }, 12 },
+		{ { 192, 168, 0, 0 }, 16 }, { { 100, 64, 0, 0 }, 10 },
+	};
+	static const uint8_t	 ula[16] = { 0xfc };
+	size_t			 i;
+
+	if (ok->v6_plen < 48 || ok->v6_plen > 124 ||
+	    !in_prefix(ok->v6, ula, 7))
+		return 0;
+	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+		if (ok->v4_plen >= v4[i].plen && ok->v4_plen <= 30 &&
+		    in_prefix(ok->v4, v4[i].net, v4[i].plen))
+			return 1;
+	return 0;
+}
+
+/*
+ * A peer's addresses must lie in the pools of our login, not be ours,
+ * and not be routed to a peer of hamd.conf: the file's peers keep what
+ * the file gives them.
+ */
+static int
+peer_addrs_acceptable(struct hubclient *hc, const struct hub_peer *p)
+{
+	const struct hub_login_ok	*ok = &hc->st.addr;
+	uint32_t			 owner;
+
+	if (!in_prefix(p->v4, ok->v4, ok->v4_plen) ||
+	    !in_prefix(p->v6, ok->v6, ok->v6_plen) ||
+	    memcmp(p->v4, ok->v4, 4) == 0 || memcmp(p->v6, ok->v6, 16) == 0)
+		return 0;
+	owner = allowedips_lookup(hc->dev->aips, AF_INET, p->v4);
+	if (owner != ALLOWEDIPS_PEER_NONE && !hubclient_is_hub_peer(hc, owner))
+		return 0;
+	owner = allowedips_lookup(hc->dev->aips, AF_INET6, p->v6);
+	if (owner != ALLOWEDIPS_PEER_NONE && !hubclient_is_hub_peer(hc, owner))
+		return 0;
+	return 1;
+}
+
 /* ---- peers ----------------------------------------------------------- */
 
 static struct hc_peer *
@@ -297,6 +373,7 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	struct hc_peer		*hp;
 	struct wg_peer		*wp;
 	char			 b64[KEY_B64_LEN + 1], name[64];
+	uint32_t		 owner;
 	int			 i, fresh = 0;
 
 	key_to_base64(b64, hpm->key);
@@ -308,6 +385,12 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	    !wp->from_hub) {
 		log_info("hub peer %s is configured in hamd.conf; the file "
 		    "wins", b64);
+		return;
+	}
+	if (!peer_addrs_acceptable(hc, hpm)) {
+		log_warnx("hub peer %s: its addresses are outside the overlay, "
+		    "ours, or a configured peer's; ignored", b64);
+		audit("hub-peer-refused", "peer=%s", b64);
 		return;
 	}
 	if ((hp = peer_find(hc, hpm->key)) == NULL) {
@@ -336,7 +419,21 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	allowed[1].af = AF_INET6;
 	allowed[1].plen = 128;
 	memcpy(&allowed[1].addr.v6, hpm->v6, 16);
-	if (hpm->nick[0] != '\0')
+	/*
+	 * An address is one peer's, and the hub's latest word on it wins:
+	 * a hub peer still holding one of these (the hub gave it to
+	 * another node while we were away, say) goes, rather than stay
+	 * on without its allowed IPs.  Hub peers hold only a /32 and a
+	 * /128, so a lookup that names one is an exact match.
+	 */
+	for (i = 0; i < 2; i++) {
+		owner = allowedips_lookup(hc->dev->aips, allowed[i].af,
+		    &allowed[i].addr);
+		if (owner != hp->id && hubclient_is_hub_peer(hc, owner))
+			peer_remove(hc, &hc->peers[owner - HUB_PEER_ID_BASE],
+			    "the hub gave its address to another peer");
+	}
+	if (hpm->nick[0] != '\0' && hub_nick_valid(hpm->nick))
 		(void)snprintf(name, sizeof(name), "%s", hpm->nick);
 	else
 		(void)snprintf(name, sizeof(name), "%.12s", b64);
@@ -425,14 +522,35 @@ sync_end(struct hubclient *hc)
 
 /* ---- receiving ------------------------------------------------------- */
 
+/*
+ * The session is over, whoever ended it.  Tunnels stay; but without the
+ * hub nobody tells us a peer went away, so each one is checked, and
+ * those that answer keep their tunnels.
+ */
+static void
+session_end(struct hubclient *hc)
+{
+	int	 i, was_online = hc->state == HC_ONLINE;
+
+	hub_chan_clear(&hc->chan);
+	hc->state = HC_IDLE;
+	hc->syncing = 0;
+	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
+	if (!was_online)
+		return;
+	log_warnx("lost the hub connection; tunnels stay up");
+	audit("hub-lost", "peers=%d", hc->dev->npeers);
+	for (i = 0; i < MAX_HUB_PEERS; i++)
+		if (hc->peers[i].used)
+			peer_check(hc, hc->peers[i].key, hc->now);
+}
+
 static void
 hc_fail(struct hubclient *hc, const char *why)
 {
 	log_warnx("hub: %s; closing the connection", why);
 	hc->io.close_conn(hc->io.arg);
-	hub_chan_clear(&hc->chan);
-	hc->state = HC_IDLE;
-	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
+	session_end(hc);
 	hc_set_state(hc, HUB_STATE_CONNECTING, why);
 }
 
@@ -442,9 +560,9 @@ on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
 	char	 v4[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN];
 	int	 i;
 
-	if (ok->v4_plen < 8 || ok->v4_plen > 30 || ok->v6_plen < 48 ||
-	    ok->v6_plen > 124) {
-		hc_fail(hc, "hub assigned an unusable address prefix");
+	if (!pools_acceptable(ok)) {
+		hc_fail(hc, "hub assigned addresses outside private IPv4, "
+		    "100.64.0.0/10 and ULA IPv6 space; refused");
 		return;
 	}
 	hc->state = HC_ONLINE;
@@ -485,8 +603,7 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 		audit("hub-login-refused", "reason=%u",
 		    m->u.refused.reason);
 		hc->io.close_conn(hc->io.arg);
-		hub_chan_clear(&hc->chan);
-		hc->state = HC_IDLE;
+		session_end(hc);
 		hc_set_state(hc, HUB_STATE_REFUSED, m->u.refused.msg);
 		break;
 	case HUB_MSG_PEER_UP:
@@ -570,24 +687,8 @@ hubclient_conn_open(struct hubclient *hc, const struct hub_conn_msg *c,
 void
 hubclient_conn_closed(struct hubclient *hc, uint64_t now)
 {
-	int	 was_online = hc->state == HC_ONLINE;
-	int	 i;
-
-	hub_chan_clear(&hc->chan);
-	hc->state = HC_IDLE;
-	hc->syncing = 0;
-	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
-	if (was_online) {
-		log_warnx("lost the hub connection; tunnels stay up");
-		audit("hub-lost", "peers=%d", hc->dev->npeers);
-		/*
-		 * Without the hub nobody tells us a peer went away: check
-		 * each one; those that answer keep their tunnels.
-		 */
-		for (i = 0; i < MAX_HUB_PEERS; i++)
-			if (hc->peers[i].used)
-				peer_check(hc, hc->peers[i].key, now);
-	}
+	hc->now = now;
+	session_end(hc);
 	if (hc->st.state != HUB_STATE_REFUSED)
 		hc_set_state(hc, HUB_STATE_CONNECTING,
 		    "connection lost; reconnecting");
@@ -601,6 +702,7 @@ hubclient_frame(struct hubclient *hc, const uint8_t *body, size_t len,
 	struct hub_msg	 login;
 	size_t		 ptlen;
 
+	hc->now = now;
 	hc->last_rx = now;
 	switch (hc->state) {
 	case HC_IDLE:
@@ -638,6 +740,23 @@ hubclient_frame(struct hubclient *hc, const uint8_t *body, size_t len,
 		return;
 	}
 	sodium_memzero(hc->pt, ptlen);
+	switch (m.type) {
+	case HUB_MSG_LOGIN_REFUSED:
+		sanitize(m.u.refused.msg);
+		break;
+	case HUB_MSG_RESPONSE:
+		sanitize(m.u.resp.msg);
+		break;
+	case HUB_MSG_NET_ENTRY:
+		sanitize(m.u.net.name);
+		break;
+	case HUB_MSG_MEMBER_ENTRY:
+		sanitize(m.u.member.nick);
+		break;
+	case HUB_MSG_PEER_UP:
+		sanitize(m.u.peer.nick);
+		break;
+	}
 	on_message(hc, &m, now);
 	sodium_memzero(&m, sizeof(m));
 }
@@ -648,6 +767,7 @@ hubclient_tick(struct hubclient *hc, uint64_t now)
 	struct hub_msg	 ping;
 	int		 i;
 
+	hc->now = now;
 	peers_tick(hc, now);
 	for (i = 0; i < MAX_PENDING; i++) {
 		if (hc->pending[i].hub_id == 0 ||

@@ -413,12 +413,19 @@ peerlist_has(const struct peerlist *pl, const uint8_t *key)
 	return 0;
 }
 
+/*
+ * Bring one online node's peers in line with the store.  keys are the
+ * nodes whose relation to it may have changed: any of them it is no
+ * longer entitled to gets a PEER_DOWN even if it is not in the told
+ * set (a peer that dropped its hub connection without logging out is
+ * not, yet it may still hold a tunnel to it).
+ */
 static void
-resync_one(struct session *s)
+resync_one(struct session *s, const uint8_t (*keys)[32], size_t nkeys)
 {
 	struct peerlist	 pl;
 	struct session	*o;
-	size_t		 i;
+	size_t		 i, pos;
 
 	memset(&pl, 0, sizeof(pl));
 	if (store_peers_of(au.store, s->key, peerlist_add, &pl) != STORE_OK) {
@@ -430,6 +437,11 @@ resync_one(struct session *s)
 	for (i = s->ntold; i-- > 0;)
 		if (!peerlist_has(&pl, s->told[i]))
 			pair_down(s, s->told[i]);
+	for (i = 0; i < nkeys; i++)
+		if (memcmp(keys[i], s->key, HUB_KEY_LEN) != 0 &&
+		    !peerlist_has(&pl, keys[i]) &&
+		    !told_find(s, keys[i], &pos))
+			send_peer(s, HUB_MSG_PEER_DOWN, keys[i]);
 	for (i = 0; i < pl.n; i++)
 		if ((o = authority_online(&au, pl.keys[i])) != NULL)
 			pair_up(s, o);
@@ -444,7 +456,7 @@ presence_resync(struct authority *a, const uint8_t (*keys)[32], size_t n)
 
 	for (i = 0; i < n; i++)
 		if ((s = authority_online(a, keys[i])) != NULL)
-			resync_one(s);
+			resync_one(s, keys, n);
 }
 
 /*
@@ -459,8 +471,13 @@ presence_login(struct session *s)
 	size_t		 i;
 
 	memset(&pl, 0, sizeof(pl));
-	if (store_peers_of(au.store, s->key, peerlist_add, &pl) != STORE_OK)
+	if (store_peers_of(au.store, s->key, peerlist_add, &pl) != STORE_OK) {
+		/* An incomplete list must not end: it would remove peers. */
 		log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		free(pl.keys);
+		session_close(s, "hub database error");
+		return;
+	}
 	for (i = 0; i < pl.n; i++) {
 		if ((o = authority_online(&au, pl.keys[i])) != NULL)
 			pair_up(s, o);
@@ -620,9 +637,12 @@ login(struct session *s, const struct hub_login *lg)
 	memset(ip, 0, sizeof(ip));
 	af = s->remote.af;
 	memcpy(ip, s->remote.addr, af == AF_INET ? 4 : 16);
-	if ((rc = store_block_match(au.store, af, ip)) != 0) {
-		if (rc < 0)
-			log_warnx("block check: %s", store_errmsg(au.store));
+	if ((rc = store_block_match(au.store, af, ip)) < 0) {
+		log_warnx("block check: %s", store_errmsg(au.store));
+		refuse(s, HUB_REFUSED_BUSY, "hub database error; try later");
+		return;
+	}
+	if (rc != 0) {
 		audit("login-blocked", "node=%s from=%s", b64, ab);
 		refuse(s, HUB_REFUSED_BLOCKED, "this address range is "
 		    "blocked by the hub operator");
@@ -772,11 +792,15 @@ authority_tick(int fd, short ev, void *arg)
 	uint64_t	 limit = (uint64_t)(au.conf.login_timeout ?
 	    au.conf.login_timeout : 10) * 1000000000u;
 
-	/* Connections must log in within the login timeout. */
+	/*
+	 * Connections must log in within the login timeout.  One that has
+	 * not sent a whole frame yet is the engine's to close (it counts
+	 * it in closed_idle, and spares it while reading is paused); a
+	 * second timer here would race the engine's for it.
+	 */
 	for (s = TAILQ_FIRST(&au.sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		if ((s->state == SESSION_WAIT_INIT ||
-		    s->state == SESSION_WAIT_LOGIN) && now - s->opened > limit)
+		if (s->state == SESSION_WAIT_LOGIN && now - s->opened > limit)
 			session_close(s, "did not log in in time");
 	}
 }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "hubproto.h"
@@ -30,91 +31,117 @@
 #include "membership.h"
 #include "store.h"
 
-/* Failed joins: a burst of 5, then one every 12 s, per node and address. */
-#define FAIL_BURST		5
-#define FAIL_REFILL_S		12
-#define FAIL_SLOTS		1024
-/* Argon2id verifications the hub does per second, all nodes together. */
-#define VERIFY_PER_SECOND	20
+/*
+ * Every Argon2id computation (create, set-password, join) costs the
+ * asking node key and its source address (IPv4 address or IPv6 /64)
+ * one token: a burst of 8, then one every 12 s.  The whole hub does at
+ * most HASHES_PER_SECOND of them after a burst of HASHES_BURST (each
+ * takes about 0.12 s of a core), so a flood of joins can take at most
+ * half the authority's time.
+ */
+#define HASH_BURST		8
+#define HASH_REFILL_S		12
+#define HASH_SLOTS		1024
+#define HASHES_PER_SECOND	4	/* sustained, hub-wide */
+#define HASHES_BURST		16	/* hub-wide, for a burst of joins */
 
 #define JOIN_REFUSED	"wrong network name or password, or the network " \
 			"does not take new members"
 
-struct fail_slot {
+struct hash_slot {
 	uint8_t		 id[HUB_KEY_LEN];	/* node key or address */
 	int64_t		 last;
 	int		 tokens;
 };
 
-static struct fail_slot	 fails[FAIL_SLOTS];
-static int64_t		 verify_second;
-static int		 verify_count;
+/* Separate tables, a secret hash: nobody picks a key to share a slot. */
+static struct hash_slot	 key_slots[HASH_SLOTS], addr_slots[HASH_SLOTS];
+static uint8_t		 slot_secret[crypto_shorthash_KEYBYTES];
+static int		 have_secret;
+static uint64_t		 budget_last;	/* ms, monotonic */
+static uint64_t		 budget_credit;	/* ms of hashing; 1000 per hash */
 static char		 dummy_hash[crypto_pwhash_STRBYTES];
 
-static struct fail_slot *
-fail_slot(const uint8_t *id, size_t len, int64_t now)
+static struct hash_slot *
+hash_slot(struct hash_slot *tab, const uint8_t *id, size_t len, int64_t now)
 {
-	struct fail_slot	*f;
-	uint8_t			 k[HUB_KEY_LEN];
-	uint32_t		 h;
+	struct hash_slot	*f;
+	uint8_t			 k[HUB_KEY_LEN], h[crypto_shorthash_BYTES];
+	uint64_t		 v;
 
+	if (!have_secret) {
+		randombytes_buf(slot_secret, sizeof(slot_secret));
+		have_secret = 1;
+	}
 	memset(k, 0, sizeof(k));
 	memcpy(k, id, len < sizeof(k) ? len : sizeof(k));
-	crypto_generichash((uint8_t *)&h, sizeof(h), k, sizeof(k), NULL, 0);
-	f = &fails[h % FAIL_SLOTS];
+	crypto_shorthash(h, k, sizeof(k), slot_secret);
+	memcpy(&v, h, sizeof(v));
+	f = &tab[v % HASH_SLOTS];
 	if (memcmp(f->id, k, sizeof(k)) != 0) {
-		/* A collision evicts the old entry: memory stays bounded. */
+		/*
+		 * A newcomer takes the slot over but not a fresh burst: it
+		 * inherits what is left, so a collision never resets a limit.
+		 */
+		if (f->last == 0) {
+			f->tokens = HASH_BURST;
+			f->last = now;
+		}
 		memcpy(f->id, k, sizeof(k));
-		f->tokens = FAIL_BURST;
-		f->last = now;
 	}
-	while (f->tokens < FAIL_BURST && now - f->last >= FAIL_REFILL_S) {
+	while (f->tokens < HASH_BURST && now - f->last >= HASH_REFILL_S) {
 		f->tokens++;
-		f->last += FAIL_REFILL_S;
+		f->last += HASH_REFILL_S;
 	}
-	if (f->tokens == FAIL_BURST)
+	if (f->tokens == HASH_BURST)
 		f->last = now;
 	return f;
 }
 
 /* An IPv6 host can pick any address of its /64: count the /64. */
-static struct fail_slot *
-fail_slot_addr(const struct pkt_addr *a, int64_t now)
+static struct hash_slot *
+addr_slot(const struct pkt_addr *a, int64_t now)
 {
 	uint8_t	 b[17];
 
 	memset(b, 0, sizeof(b));
 	b[0] = a->af;
 	memcpy(b + 1, a->addr, a->af == AF_INET6 ? 8 : 4);
-	return fail_slot(b, sizeof(b), now);
+	return hash_slot(addr_slots, b, sizeof(b), now);
 }
 
+/*
+ * May this session have a password hashed now?  Takes the tokens if so.
+ * 0, or an errno value for the answer: EAGAIN (this node or address is
+ * over its share), EBUSY (the hub is over its budget).
+ */
 static int
-fail_allowed(struct session *s, int64_t now)
+hash_take(struct session *s, int64_t now)
 {
-	return fail_slot(s->key, HUB_KEY_LEN, now)->tokens > 0 &&
-	    fail_slot_addr(&s->remote, now)->tokens > 0;
-}
+	struct hash_slot	*k = hash_slot(key_slots, s->key, HUB_KEY_LEN,
+				    now);
+	struct hash_slot	*a = addr_slot(&s->remote, now);
 
-static void
-fail_count(struct session *s, int64_t now)
-{
-	struct fail_slot	*f;
+	struct timespec		 ts;
+	uint64_t		 ms;
 
-	if ((f = fail_slot(s->key, HUB_KEY_LEN, now))->tokens > 0)
-		f->tokens--;
-	if ((f = fail_slot_addr(&s->remote, now))->tokens > 0)
-		f->tokens--;
-}
-
-static int
-verify_budget(int64_t now)
-{
-	if (now != verify_second) {
-		verify_second = now;
-		verify_count = 0;
-	}
-	return verify_count++ < VERIFY_PER_SECOND;
+	if (k->tokens <= 0 || a->tokens <= 0)
+		return EAGAIN;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (budget_last == 0)
+		budget_credit = HASHES_BURST * 1000;
+	else
+		budget_credit += (ms - budget_last) * HASHES_PER_SECOND;
+	if (budget_credit > HASHES_BURST * 1000)
+		budget_credit = HASHES_BURST * 1000;
+	budget_last = ms;
+	if (budget_credit < 1000)
+		return EBUSY;
+	budget_credit -= 1000;
+	k->tokens--;
+	a->tokens--;
+	return 0;
 }
 
 static int
@@ -287,6 +314,19 @@ reply(struct op *o, int code, const char *fmt, ...)
 	session_respond(o->a, o->s, o->req->id, code, "%s", msg);
 }
 
+static void
+reply_busy(struct op *o, int code)
+{
+	if (code == EAGAIN) {
+		audit("hash-ratelimited", "node=%s op=%s", o->who,
+		    hub_op_name(o->req->op));
+		reply(o, EAGAIN, "%s", "too many password operations from "
+		    "this node or address; wait a minute before trying again");
+	} else
+		reply(o, EBUSY, "%s", "the hub is busy checking passwords; "
+		    "try again in a few seconds");
+}
+
 static int
 is_admin(const struct op *o)
 {
@@ -373,6 +413,21 @@ op_create(struct op *o)
 		    "characters");
 		return;
 	}
+	/* Everything cheap first: a taken name costs no hashing. */
+	if ((rc = store_net_by_name(o->st, o->req->net, NULL)) == STORE_OK) {
+		reply(o, EEXIST, "a network named \"%s\" exists already",
+		    o->req->net);
+		return;
+	}
+	if (rc != STORE_NOTFOUND) {
+		(void)store_failed(o, rc);
+		reply(o, EIO, "%s", "hub database error");
+		return;
+	}
+	if ((rc = hash_take(o->s, authority_now())) != 0) {
+		reply_busy(o, rc);
+		return;
+	}
 	memset(&net, 0, sizeof(net));
 	randombytes_buf(net.id, sizeof(net.id));
 	(void)snprintf(net.name, sizeof(net.name), "%s", o->req->net);
@@ -418,6 +473,11 @@ op_join(struct op *o, int found)
 		reply(o, EEXIST, "already a member of %s", o->net.name);
 		return;
 	}
+	if (found && o->have_me && o->me.state == HUB_MSTATE_PENDING) {
+		reply(o, EEXIST, "already asked to join %s; waiting for "
+		    "approval", o->net.name);
+		return;
+	}
 	/* An invitation is an approval made in advance: no password. */
 	if (found) {
 		members_collect(o->st, o->net.id, &ks);
@@ -436,23 +496,14 @@ op_join(struct op *o, int found)
 			return;
 		}
 	}
-	if (!fail_allowed(o->s, now)) {
+	if ((rc = hash_take(o->s, now)) != 0) {
 		free(ks.keys);
-		audit("join-ratelimited", "node=%s", o->who);
-		reply(o, EAGAIN, "%s", "too many failed joins; wait a minute "
-		    "before trying again");
-		return;
-	}
-	if (!verify_budget(now)) {
-		free(ks.keys);
-		reply(o, EBUSY, "%s", "the hub is busy checking passwords; "
-		    "try again in a second");
+		reply_busy(o, rc);
 		return;
 	}
 	ok = password_check(found ? o->net.pwhash : NULL, o->req->password);
 	if (!ok || !found || o->net.mode == HUB_MODE_CLOSED) {
 		free(ks.keys);
-		fail_count(o->s, now);
 		audit("join-refused", "node=%s net=%s", o->who,
 		    found ? o->id : "unknown");
 		reply(o, EACCES, "%s", JOIN_REFUSED);
@@ -626,6 +677,10 @@ op_settings(struct op *o)
 		if (strlen(o->req->password) < 8) {
 			reply(o, EINVAL, "%s", "the password must have at "
 			    "least 8 characters");
+			return;
+		}
+		if ((rc = hash_take(o->s, authority_now())) != 0) {
+			reply_busy(o, rc);
 			return;
 		}
 		if (password_hash(o->req->password, o->net.pwhash) != 0) {

@@ -131,16 +131,29 @@ check "a plain member cannot evict" sh -c "! '$HAMCTL' -s '$(dir 2)/hamd.sock' e
 # --- eviction ----------------------------------------------------------------
 peers_has() { hamctl_in "$(dir "$1")" peers | grep -q "$2"; }
 check "node 2 has node 4 as a peer" peers_has 2 "$K4"
+# Node 4 loses the hub (its connection aborted, reconnection blocked):
+# peers check it, it answers, they keep it.  An eviction must still
+# reach them although the hub no longer counts node 4 as their peer.
+ip netns exec "$(ns 4)" nft -f - <<'NFT'
+table inet hubtest { chain out { type filter hook output priority 0; tcp dport 7777 drop; } }
+NFT
+ip netns exec "$(ns 4)" ss -K dst 10.77.0.1 dport = 7777 >/dev/null 2>&1
+check "node 2 checks node 4 after it lost the hub" \
+    wait_for 5 grep -q "checking that peer node4 is alive" "$(dir 2)/hamd.log"
+check "node 4 answers and node 2 keeps it" wait_for 5 reach 2 4
 T0=$(now_ms)
 check "the owner evicts node 4" ctl 1 evict lan "$K4"
 gone() { for i in 1 2 3; do peers_has "$i" "$K4" && return 1; done; return 0; }
 check "every peer drops node 4 within one second" wait_for 1 gone
 log "eviction reached every peer in $(( $(now_ms) - T0 )) ms"
-check "node 4 drops every peer" sh -c "! '$HAMCTL' -s '$(dir 4)/hamd.sock' peers | grep -q public"
 for i in 1 2 3; do
 	check "node 4 no longer reaches node $i" no_reach 4 "$i"
 	check "node $i no longer reaches node 4" no_reach "$i" 4
 done
+ip netns exec "$(ns 4)" nft delete table inet hubtest
+check "node 4 logs in again" wait_for 20 node_online "$(dir 4)"
+check "node 4 drops every peer once the hub lists none" wait_for 5 \
+    sh -c "! '$HAMCTL' -s '$(dir 4)/hamd.sock' peers | grep -q public"
 check "node 4 cannot rejoin with the password" \
     sh -c "! printf 'lanpassword\n' | '$HAMCTL' -s '$(dir 4)/hamd.sock' join lan"
 
