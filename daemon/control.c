@@ -22,14 +22,25 @@
 #include "proc.h"
 #include "sandbox.h"
 
-/* Enough for several administrators and scripts at once. */
-#define CONTROL_MAX_CLIENTS	32
+/*
+ * Enough for several administrators and scripts at once.  The socket is
+ * open to every local user, so one user holds at most a few of the
+ * slots and root always finds one; a connection carries one request
+ * and does not linger.
+ */
+#define CONTROL_MAX_CLIENTS	64
+#define CONTROL_MAX_PER_UID	8	/* for users other than root */
+#define CONTROL_ROOT_RESERVE	16	/* slots only root may take */
+#define CONTROL_REQUEST_WAIT	10	/* s from connect to the request */
+#define CONTROL_REPLY_WAIT	90	/* s for the answer to arrive */
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	uint32_t		 id;
 	struct imsgev		 iev;
 	struct ctl_cred		 cred;
+	int			 asked;		/* its one request is forwarded */
+	struct event		*ev_timeout;
 };
 
 struct control {
@@ -47,6 +58,7 @@ struct control {
 static struct control	 ctl;
 
 static void	control_conn_close(struct ctl_conn *);
+static void	control_conn_arm(struct ctl_conn *, int);
 static void	control_dispatch_reply(struct privsep *, int, struct imsg *);
 
 static const struct ctl_request *
@@ -190,6 +202,16 @@ control_conn_event(int fd, short what, void *arg)
 			}
 			if (n == 0)
 				break;
+			if (c->asked) {
+				/* One request per connection (PROTOCOL.md). */
+				log_warnx("client uid %u sent a second request; "
+				    "closing", c->cred.uid);
+				imsg_free(&imsg);
+				control_conn_close(c);
+				return;
+			}
+			c->asked = 1;
+			control_conn_arm(c, CONTROL_REPLY_WAIT);
 			n = control_request(c, &imsg);
 			imsg_free(&imsg);
 			if (n == -1) {
@@ -202,8 +224,43 @@ control_conn_event(int fd, short what, void *arg)
 }
 
 static void
+control_conn_timeout(int fd, short what, void *arg)
+{
+	struct ctl_conn	*c = arg;
+
+	log_debug("control client uid %u timed out", c->cred.uid);
+	control_conn_close(c);
+}
+
+static void
+control_conn_arm(struct ctl_conn *c, int seconds)
+{
+	struct timeval	 tv = { seconds, 0 };
+
+	if (c->ev_timeout == NULL &&
+	    (c->ev_timeout = evtimer_new(ctl.ps->base, control_conn_timeout,
+	    c)) == NULL)
+		fatalx("%s: timer", __func__);
+	(void)evtimer_add(c->ev_timeout, &tv);
+}
+
+static int
+conns_of(uint32_t uid)
+{
+	struct ctl_conn	*c;
+	int		 n = 0;
+
+	TAILQ_FOREACH(c, &ctl.conns, entry)
+		if (c->cred.uid == uid)
+			n++;
+	return n;
+}
+
+static void
 control_conn_close(struct ctl_conn *c)
 {
+	if (c->ev_timeout != NULL)
+		event_free(c->ev_timeout);
 	TAILQ_REMOVE(&ctl.conns, c, entry);
 	ctl.nconns--;
 	imsgev_close(&c->iev);
@@ -234,6 +291,13 @@ control_accept(int fd, short what, void *arg)
 		(void)close(s);
 		return;
 	}
+	if (uc.uid != 0 && (conns_of(uc.uid) >= CONTROL_MAX_PER_UID ||
+	    ctl.nconns >= CONTROL_MAX_CLIENTS - CONTROL_ROOT_RESERVE)) {
+		log_warnx("uid %u has too many control connections; refusing "
+		    "one", uc.uid);
+		(void)close(s);
+		return;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("%s", __func__);
 		(void)close(s);
@@ -254,6 +318,7 @@ control_accept(int fd, short what, void *arg)
 	}
 	TAILQ_INSERT_TAIL(&ctl.conns, c, entry);
 	ctl.nconns++;
+	control_conn_arm(c, CONTROL_REQUEST_WAIT);
 	log_debug("control client uid %u pid %d connected", uc.uid, uc.pid);
 }
 

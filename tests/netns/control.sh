@@ -151,4 +151,42 @@ printf '\001\002' > "$T_TMP/partial"
 hostile "half a header, then silence" open raw < "$T_TMP/partial"
 hostile "a well-formed status" "reply status" msg status 0
 
+# --- one user cannot crowd out root, nor grow the control process -----------
+# nobody holds 12 idle connections: at most 8 are kept, root still gets in.
+as_nobody /usr/bin/python3 -c '
+import socket, sys, time
+held = []
+for i in range(12):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1]); held.append(s)
+time.sleep(30)' "$T_TMP/hamd.sock" &
+HOLDER=$!
+track_pid "$HOLDER"
+held_by_nobody() {
+	test "$(grep -c "uid $NOBODY has too many control connections" \
+	    "$T_TMP/hamd.log")" -ge 4
+}
+check "a user's ninth connection is refused" wait_for 5 held_by_nobody
+check "root still gets an answer" hamd_ready "$T_TMP"
+kill "$HOLDER" 2>/dev/null
+# Two requests on one connection: the second closes it.
+two=$(python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+req = struct.pack("=IIII", int(sys.argv[2]), 16, 0, 0)
+s.sendall(req * 200)
+n = 0
+while True:
+    d = s.recv(65536)
+    if not d: break
+    n += len(d)
+print("closed" if n < 5000 else "answered %d bytes" % n)' "$T_TMP/hamd.sock" \
+    7)	# IMSG_CTL_STATUS (PROTOCOL.md: the type numbers are the protocol)
+check "a second request on one connection closes it ($two)" \
+    [ "$two" = closed ]
+check "the second request is what closed it" \
+    grep -q "client uid 0 sent a second request; closing" "$T_TMP/hamd.log"
+check "hamd still answers after that" hamd_ready "$T_TMP"
+
 finish
