@@ -366,6 +366,15 @@ peer_remove(struct hubclient *hc, struct hc_peer *hp, const char *why)
 	memset(hp, 0, sizeof(*hp));
 }
 
+void
+hubclient_forget(struct hubclient *hc, const uint8_t key[HUB_KEY_LEN])
+{
+	struct hc_peer	*hp;
+
+	if ((hp = peer_find(hc, key)) != NULL)
+		peer_remove(hc, hp, "configured in hamd.conf now");
+}
+
 static void
 peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 {

@@ -64,6 +64,12 @@ void		 hubclient_logout(struct hubclient *);
 /* Timers: pings, handshake and request deadlines, liveness checks. */
 void		 hubclient_tick(struct hubclient *, uint64_t now);
 
+/*
+ * hamd.conf now names this key: the hub's peer of that key goes, so
+ * that the file's peer starts clean.
+ */
+void		 hubclient_forget(struct hubclient *, const uint8_t key[32]);
+
 /* Is this a peer the hub gave us (for hamctl peers)? */
 int		 hubclient_is_hub_peer(const struct hubclient *, uint32_t id);
 

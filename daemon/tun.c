@@ -320,6 +320,8 @@ tun_set_peer(struct imsg *imsg)
 		wg_config_begin(tp.dev);
 		tp.in_config = 1;
 	}
+	/* The file wins over the hub for a key both name. */
+	hubclient_forget(tp.hub, m->pubkey);
 	if (wg_peer_set(tp.dev, m->id, m->name, m->pubkey,
 	    m->has_psk ? m->psk : NULL, m->keepalive, m->allowed,
 	    (int)m->nallowed, now_ns()) == -1)

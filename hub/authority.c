@@ -40,6 +40,14 @@
 #define KEY_BUCKETS		4096
 #define SEEN_MAX		65536	/* handshake timestamps remembered */
 #define TICK_MS			1000
+/*
+ * New node keys per source address (IPv4, or IPv6 /64): a burst of 32,
+ * then one every 30 s.  Every new key takes a pool address for good,
+ * so nobody may mint them by the thousand.
+ */
+#define NEWNODE_BURST		32
+#define NEWNODE_REFILL_S	30
+#define NEWNODE_SLOTS		1024
 
 struct seen_ts {
 	uint8_t		 key[HUB_KEY_LEN];
@@ -71,6 +79,46 @@ struct authority {
 };
 
 static struct authority	 au;
+
+struct newnode_slot {
+	uint8_t		 addr[17];
+	int64_t		 last;
+	int		 tokens;
+};
+static struct newnode_slot	 newnodes[NEWNODE_SLOTS];
+static uint8_t			 newnode_secret[crypto_shorthash_KEYBYTES];
+
+/* May this address bring one more new node key now?  Takes it if so. */
+static int
+newnode_allowed(const struct pkt_addr *a, int64_t now)
+{
+	struct newnode_slot	*f;
+	uint8_t			 b[17], h[crypto_shorthash_BYTES];
+	uint64_t		 v;
+
+	memset(b, 0, sizeof(b));
+	b[0] = a->af;
+	memcpy(b + 1, a->addr, a->af == AF_INET6 ? 8 : 4);
+	crypto_shorthash(h, b, sizeof(b), newnode_secret);
+	memcpy(&v, h, sizeof(v));
+	f = &newnodes[v % NEWNODE_SLOTS];
+	if (f->last == 0) {
+		f->tokens = NEWNODE_BURST;
+		f->last = now;
+	}
+	/* A colliding address inherits the tokens left: no fresh burst. */
+	memcpy(f->addr, b, sizeof(b));
+	while (f->tokens < NEWNODE_BURST && now - f->last >= NEWNODE_REFILL_S) {
+		f->tokens++;
+		f->last += NEWNODE_REFILL_S;
+	}
+	if (f->tokens == NEWNODE_BURST)
+		f->last = now;
+	if (f->tokens <= 0)
+		return 0;
+	f->tokens--;
+	return 1;
+}
 
 static void	session_close(struct session *, const char *why);
 
@@ -648,6 +696,13 @@ login(struct session *s, const struct hub_login *lg)
 		    "blocked by the hub operator");
 		return;
 	}
+	if ((rc = store_node_get(au.store, s->key, NULL)) == STORE_NOTFOUND &&
+	    !newnode_allowed(&s->remote, authority_now())) {
+		audit("login-new-ratelimited", "node=%s from=%s", b64, ab);
+		refuse(s, HUB_REFUSED_BUSY, "too many new nodes from this "
+		    "address; try again later");
+		return;
+	}
 	rc = store_node_login(au.store, s->key,
 	    (const uint8_t *)&au.conf.pool4.addr, au.conf.pool4.plen,
 	    au.pool6, au.plen6, authority_now(), &s->node);
@@ -1090,6 +1145,7 @@ authority_run(struct privsep *ps)
 	au.started = time(NULL);
 	TAILQ_INIT(&au.sessions);
 	TAILQ_INIT(&au.onlines);
+	randombytes_buf(newnode_secret, sizeof(newnode_secret));
 	if ((au.self = sodium_malloc(sizeof(*au.self))) == NULL)
 		fatal("%s: sodium_malloc", __func__);
 	if (hub_proto_init(&au.proto) != WG_OK)
