@@ -309,13 +309,14 @@ hubd_check_pool(const struct conf_prefix *p, char *err, size_t errlen)
 			if (within(p, private4[i]))
 				return (0);
 		seterr(err, errlen, "%s is not private address space (RFC "
-		    "1918 or RFC 6598): nodes will route it to the mesh "
-		    "instead of the Internet", ps);
-		return (1);
+		    "1918 or RFC 6598): nodes refuse a pool that would route "
+		    "public addresses into the mesh", ps);
+		return (-1);
 	}
 	if (within(p, "fc00::/7"))
 		return (0);
 	seterr(err, errlen, "%s is not a unique local prefix (fc00::/7): "
-	    "nodes will route it to the mesh instead of the Internet", ps);
-	return (1);
+	    "nodes refuse a pool that would route public addresses into the "
+	    "mesh", ps);
+	return (-1);
 }
