@@ -871,6 +871,8 @@ seed(const char *dir, const char *name)
 int
 main(int argc, char *argv[])
 {
+	int	 i;
+
 	if (argc != 2)
 		return 2;
 	setup();
@@ -895,6 +897,8 @@ main(int argc, char *argv[])
 	put_op(9, 2, HUB_OP_MEMBERS, 1);	/* request id 2: home */
 	msg_entries(2);
 	msg_response(2, 0, "ok");
+	put_op(9, 2, HUB_OP_CREATE, 1 | 16);	/* request id 3: home */
+	msg_response(3, 17, "exists");
 	msg_simple(HUB_MSG_PING);
 	msg_simple(HUB_MSG_PONG);
 	put_op(8, 1, 50, 0);			/* a ping goes out */
@@ -922,6 +926,14 @@ main(int argc, char *argv[])
 	put_op(10, 1, 2, 0);			/* RESP never comes */
 	put_op(8, 1, 30, 0);
 	seed(argv[1], "silence");
+
+	/* more requests than may wait; then they time out */
+	msg_login_ok();
+	for (i = 0; i < 66; i++)
+		put_op(9, 2, HUB_OP_JOIN, (uint8_t)(1 + i % 7));
+	msg_response(5, 0, "joined");
+	put_op(8, 1, 62, 0);
+	seed(argv[1], "busy");
 
 	msg_login_ok();
 	msg_peer(HUB_MSG_PEER_DOWN, 0);
