@@ -107,6 +107,9 @@ enum imsg_type {
 	IMSG_CTL_HUBD_CIDR,		/* struct ctl_cidr */
 	IMSG_HUBD_ENGINE_STATS,		/* engine -> authority: struct hubd_engine_stats */
 
+	/* NAT discovery (hamd): what the hub's UDP ports saw */
+	IMSG_NAT_STATE,			/* engine -> parent: struct nat_state_msg */
+
 	IMSG_MAX_TYPE
 };
 
@@ -129,6 +132,32 @@ struct ctl_proc {
 	int32_t		pid;
 };
 
+/*
+ * NAT discovery: the engine probes the hub's two UDP ports (the hub's
+ * TCP port and the next one) from its WireGuard socket; the answers say
+ * where the probes came from.  Same public endpoint for both: the NAT
+ * maps endpoint-independently.  See PROTOCOL.md, "NAT discovery".
+ */
+#define NAT_PROBE_TYPE		0x80	/* first byte; WireGuard uses 1-4 */
+#define NAT_ANSWER_TYPE		0x81
+#define NAT_PROBE_LEN		64	/* type, 3 zero bytes, nonce, zeros */
+#define NAT_ANSWER_LEN		32	/* never more than a probe */
+enum nat_kind {
+	NAT_UNKNOWN = 0,		/* no discovery yet */
+	NAT_NONE,			/* public endpoint is our own */
+	NAT_INDEPENDENT,		/* endpoint-independent mapping */
+	NAT_DEPENDENT,			/* a new mapping per destination */
+	NAT_NO_ANSWER,			/* UDP to the hub blocked or filtered */
+	NAT_KIND_MAX
+};
+struct nat_state_msg {
+	int32_t			kind;		/* enum nat_kind */
+	int32_t			pad;
+	struct pkt_addr		public_ep;	/* as the hub's first port saw it */
+	struct pkt_addr		second_ep;	/* as the second port saw it */
+	int64_t			when;		/* unix seconds */
+};
+
 struct ctl_status {
 	char		version[32];
 	int64_t		uptime;		/* seconds */
@@ -145,6 +174,7 @@ struct ctl_status {
 	char		hub_reason[HUB_TEXT_MAX];
 	struct hub_login_ok hub_addr;
 	char		overlay_warning[CTL_MSG_MAX];	/* "" if none */
+	struct nat_state_msg nat;	/* what NAT discovery found */
 };
 
 /* What the control process needs to decide who may do what. */

@@ -82,6 +82,8 @@ const struct msg_rule hamd_msg_rules[IMSG_MAX_TYPE] = {
 	    EXACT(0), MSG_FD_NONE, 0 },
 	[IMSG_HUB_SOCKET] = { "hub-socket", P, E,
 	    EXACT(sizeof(struct hub_conn_msg)), MSG_FD_REQUIRED, 0 },
+	[IMSG_NAT_STATE] = { "nat-state", E, P,
+	    EXACT(sizeof(struct nat_state_msg)), MSG_FD_NONE, 0 },
 	[IMSG_HUB_STATE] = { "hub-state", T, P,
 	    EXACT(sizeof(struct hub_state_msg)), MSG_FD_NONE, 0 },
 	[IMSG_TUN_HUB] = { "tun-hub", P, T,
