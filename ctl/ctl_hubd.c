@@ -175,6 +175,8 @@ status_json(const struct ctl_hubd_status *st)
 	json_int(&j, "tx_frames", (int64_t)e->tx_frames);
 	json_int(&j, "rx_bytes", (int64_t)e->rx_bytes);
 	json_int(&j, "tx_bytes", (int64_t)e->tx_bytes);
+	json_int(&j, "nat_probes", (int64_t)e->nat_probes);
+	json_int(&j, "nat_dropped", (int64_t)e->nat_dropped);
 	json_object_end(&j);
 	json_array_begin(&j, "processes");
 	for (i = 0; i < st->nprocs; i++) {
@@ -217,6 +219,9 @@ status_text(const struct ctl_hubd_status *st)
 	printf("frames:      %llu received (%s), %llu sent (%s)\n",
 	    (unsigned long long)e->rx_frames, a,
 	    (unsigned long long)e->tx_frames, b);
+	printf("discovery:   %llu probes answered, %llu datagrams dropped\n",
+	    (unsigned long long)e->nat_probes,
+	    (unsigned long long)e->nat_dropped);
 	printf("processes:\n");
 	for (i = 0; i < st->nprocs; i++)
 		if (st->procs[i].name[0] != '\0')

@@ -415,6 +415,76 @@ hub_status_print(const struct ctl_status *st)
 		printf("warning:    %s\n", st->overlay_warning);
 }
 
+/* What NAT discovery found, as hamd's status reports it. */
+static const char *
+nat_kind_name(int32_t kind)
+{
+	switch (kind) {
+	case NAT_NONE:
+		return "none";
+	case NAT_INDEPENDENT:
+		return "endpoint-independent";
+	case NAT_DEPENDENT:
+		return "endpoint-dependent";
+	case NAT_NO_ANSWER:
+		return "no-answer";
+	default:
+		return "unknown";
+	}
+}
+
+static int
+nat_has_eps(const struct nat_state_msg *n)
+{
+	return n->kind == NAT_NONE || n->kind == NAT_INDEPENDENT ||
+	    n->kind == NAT_DEPENDENT;
+}
+
+static void
+nat_status_json(struct json *j, const struct nat_state_msg *n)
+{
+	char	 ep[64];
+
+	json_object_begin(j, "nat");
+	json_string(j, "kind", nat_kind_name(n->kind));
+	if (nat_has_eps(n)) {
+		format_addr(ep, sizeof(ep), &n->public_ep);
+		json_string(j, "public_endpoint", ep);
+		format_addr(ep, sizeof(ep), &n->second_ep);
+		json_string(j, "second_endpoint", ep);
+	}
+	json_object_end(j);
+}
+
+static void
+nat_status_print(const struct nat_state_msg *n)
+{
+	char	 a[64], b[64];
+
+	format_addr(a, sizeof(a), &n->public_ep);
+	format_addr(b, sizeof(b), &n->second_ep);
+	switch (n->kind) {
+	case NAT_NONE:
+		printf("nat:        no NAT, public endpoint %s\n", a);
+		break;
+	case NAT_INDEPENDENT:
+		printf("nat:        endpoint-independent mapping, public "
+		    "endpoint %s\n", a);
+		break;
+	case NAT_DEPENDENT:
+		printf("nat:        endpoint-dependent mapping (symmetric "
+		    "NAT): the hub saw %s and %s\n", a, b);
+		break;
+	case NAT_NO_ANSWER:
+		printf("nat:        no answer from the hub's UDP ports (UDP "
+		    "blocked?)\n");
+		break;
+	default:
+		printf("nat:        not probed yet\n");
+		break;
+	}
+}
+
 static int
 cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -457,6 +527,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		json_string(&j, "public_key", st.pubkey);
 		json_string(&j, "log", st.verbose ? "verbose" : "brief");
 		hub_status_json(&j, &st);
+		nat_status_json(&j, &st.nat);
 		json_array_begin(&j, "processes");
 		for (i = 0; i < st.nprocs; i++) {
 			json_object_begin(&j, NULL);
@@ -474,6 +545,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 	printf("public key: %s\n", st.pubkey[0] ? st.pubkey : "(loading)");
 	printf("log level:  %s\n", st.verbose ? "verbose" : "brief");
 	hub_status_print(&st);
+	nat_status_print(&st.nat);
 	printf("processes:\n");
 	for (i = 0; i < st.nprocs; i++)
 		printf("  %-8s %d\n", st.procs[i].name, st.procs[i].pid);

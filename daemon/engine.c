@@ -241,6 +241,21 @@ struct engine_hub {
 	uint64_t		 rng;		/* jitter only: not a secret */
 };
 
+/*
+ * NAT discovery: one round at a time, ports P and P+1 of the hub ([0]
+ * and [1]).  The nonce stays valid until the next round or the end of
+ * the connection, so a late answer still counts.
+ */
+struct engine_nat {
+	struct event		*timer;		/* resends, deadline, next round */
+	int			 step;		/* seconds since the round began */
+	int			 active;	/* a nonce is current */
+	int			 done;		/* this round was reported */
+	uint8_t			 nonce[8];
+	int			 have[2];
+	struct pkt_addr		 seen[2];	/* as each port saw us */
+};
+
 struct engine {
 	struct privsep		*ps;
 	struct engine_sock	 sock[SOCK_MAX];
@@ -257,6 +272,7 @@ struct engine {
 	struct ratelimit	 rx_log;
 	struct ratelimit	 tx_log;
 	struct engine_hub	 hub;
+	struct engine_nat	 nat;
 };
 
 static struct engine	*env;
@@ -408,6 +424,7 @@ peer_get(uint32_t id)
 
 static void	engine_rx_pause(void);
 static void	hub_rx_update(void);
+static void	nat_rx(const uint8_t *, size_t, const struct pkt_addr *);
 
 /*
  * Hand queued batches to tun now rather than on the next loop turn, so
@@ -443,8 +460,14 @@ engine_rx_dgram(const uint8_t *pkt, size_t len, const struct pkt_addr *from,
 	}
 	/*
 	 * The project's own message types (discovery, relay) get sorted
-	 * out here, before the WireGuard check.
+	 * out here, before the WireGuard check.  None of them ever
+	 * reaches tun or moves an endpoint.
 	 */
+	if (len > 0 && (pkt[0] == NAT_PROBE_TYPE ||
+	    pkt[0] == NAT_ANSWER_TYPE)) {
+		nat_rx(pkt, len, from);
+		return;
+	}
 	if (from == NULL || wg_msg_classify(pkt, len, &type,
 	    &receiver) != WG_OK) {
 		env->stats.rx_malformed++;
@@ -1031,6 +1054,9 @@ engine_endpoint(struct imsg *imsg)
 /* ------------------------------------------------------------------ */
 /* The hub connection */
 
+static void	nat_round(void);
+static void	nat_stop(void);
+
 static uint64_t
 now_ms(void)
 {
@@ -1104,6 +1130,7 @@ hub_close_fd(void)
 		h->fd = -1;
 	}
 	(void)evtimer_del(h->timer);
+	nat_stop();
 	framer_reset(&h->fr);
 	frame_out_free(&h->out);
 	h->held = 0;
@@ -1218,6 +1245,7 @@ hub_connected(void)
 	if (frame_out_pending(&h->out) == 0)
 		(void)event_del(h->wev);
 	hub_rx_update();
+	nat_round();
 }
 
 static void
@@ -1373,6 +1401,217 @@ hub_conn_close(struct imsg *imsg)
 }
 
 /* ------------------------------------------------------------------ */
+/*
+ * NAT discovery.  While the hub connection is up, every NAT_INTERVAL
+ * seconds: one probe to each of the hub's UDP ports P and P+1 (P its
+ * TCP port) from the UDP socket of the hub's family, with one fresh
+ * nonce; missing answers get up to NAT_RESENDS more probes, a second
+ * apart.  Each answer says which address and port that hub port saw.
+ * Both alike: the NAT maps endpoint-independently; different: it maps
+ * per destination; none within NAT_DEADLINE seconds: UDP does not get
+ * through.  The parent hears the result of every round; it alone can
+ * tell "no NAT" from an endpoint-independent one (its own addresses).
+ * An answer only ever changes this report: it never reaches tun and
+ * never moves a peer's endpoint.  The nonce comes from the jitter
+ * generator: it keeps off-path forgers from guessing, no more.
+ */
+#define NAT_INTERVAL		60		/* s between rounds */
+#define NAT_RESENDS		2		/* at 1 s intervals */
+#define NAT_DEADLINE		3		/* s after the first probe */
+
+static uint16_t
+nat_hub_port(int i)
+{
+	return htons((uint16_t)(ntohs(env->hub.remote.port) + i));
+}
+
+/* Probes to the hub's ports whose answer is missing. */
+static void
+nat_send(void)
+{
+	struct engine_nat	*n = &env->nat;
+	struct engine_sock	*s;
+	struct mmsghdr		 msgs[2];
+	struct iovec		 iov;
+	union sockunion		 names[2];
+	struct pkt_addr		 dst;
+	uint8_t			 probe[NAT_PROBE_LEN];
+	unsigned int		 cnt = 0;
+	int			 i, r;
+
+	s = &env->sock[sock_index(env->hub.remote.af)];
+	if (s->fd == -1) {
+		env->stats.tx_no_socket++;
+		return;
+	}
+	memset(probe, 0, sizeof(probe));
+	probe[0] = NAT_PROBE_TYPE;
+	memcpy(probe + 4, n->nonce, sizeof(n->nonce));
+	iov.iov_base = probe;
+	iov.iov_len = sizeof(probe);
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < 2; i++) {
+		if (n->have[i])
+			continue;
+		dst = env->hub.remote;
+		dst.port = nat_hub_port(i);
+		msgs[cnt].msg_hdr.msg_namelen = addr_to_sockaddr(&dst,
+		    &names[cnt]);
+		msgs[cnt].msg_hdr.msg_name = &names[cnt];
+		msgs[cnt].msg_hdr.msg_iov = &iov;
+		msgs[cnt].msg_hdr.msg_iovlen = 1;
+		cnt++;
+	}
+	if (cnt == 0)
+		return;
+	/* A loss is what resends are for: count it, nothing more. */
+	r = sendmmsg(s->fd, msgs, cnt, MSG_DONTWAIT);
+	if (r < 0)
+		r = 0;
+	env->stats.tx_datagrams += (unsigned int)r;
+	env->stats.tx_bytes += (uint64_t)r * sizeof(probe);
+	env->stats.tx_errors += cnt - (unsigned int)r;
+}
+
+static void
+nat_report(int32_t kind)
+{
+	struct engine_nat	*n = &env->nat;
+	struct nat_state_msg	 m;
+	struct timespec		 ts;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = kind;
+	if (kind != NAT_NO_ANSWER) {
+		m.public_ep = n->seen[0];
+		m.second_ep = n->seen[1];
+	}
+	/* clock_gettime is in the filter; time() might not be a vDSO call. */
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		ts.tv_sec = 0;
+	m.when = ts.tv_sec;
+	n->done = 1;
+	(void)proc_compose(env->ps, PROC_PARENT, IMSG_NAT_STATE, 0, -1, &m,
+	    sizeof(m));
+}
+
+static void
+nat_arm(int sec)
+{
+	struct timeval	 tv = { sec, 0 };
+
+	if (evtimer_add(env->nat.timer, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
+}
+
+/* A new round: fresh nonce, both probes. */
+static void
+nat_round(void)
+{
+	struct engine_nat	*n = &env->nat;
+	uint64_t		 r;
+
+	if (env->hub.state != HUBC_UP)
+		return;
+	r = hub_random();
+	memcpy(n->nonce, &r, sizeof(n->nonce));
+	n->active = 1;
+	n->done = 0;
+	n->step = 0;
+	memset(n->have, 0, sizeof(n->have));
+	memset(n->seen, 0, sizeof(n->seen));
+	nat_send();
+	nat_arm(1);
+}
+
+static void
+nat_timer(int fd, short what, void *arg)
+{
+	struct engine_nat	*n = &env->nat;
+
+	if (env->hub.state != HUBC_UP)
+		return;
+	n->step++;
+	if (n->step <= NAT_RESENDS) {
+		nat_send();
+		nat_arm(1);
+	} else if (n->step == NAT_DEADLINE) {
+		/* One answer of two classifies nothing: keep the last. */
+		if (!n->done && !n->have[0] && !n->have[1])
+			nat_report(NAT_NO_ANSWER);
+		else if (!n->done)
+			log_debug("NAT discovery: only one of the hub's ports "
+			    "answered");
+		nat_arm(NAT_INTERVAL - NAT_DEADLINE);
+	} else
+		nat_round();
+}
+
+/* The hub connection is gone: no round, no valid nonce. */
+static void
+nat_stop(void)
+{
+	struct engine_nat	*n = &env->nat;
+
+	if (n->timer != NULL)
+		(void)evtimer_del(n->timer);
+	n->active = 0;
+	explicit_bzero(n->nonce, sizeof(n->nonce));
+}
+
+/*
+ * A datagram of a discovery type.  Only a 32-byte answer from the hub's
+ * address and one of its two ports, carrying the current nonce, counts;
+ * everything else (probes sent to us included) is dropped and counted.
+ */
+static void
+nat_rx(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
+{
+	static const uint8_t	 zero[3];
+	struct engine_nat	*n = &env->nat;
+	const struct pkt_addr	*hub = &env->hub.remote;
+	struct pkt_addr		 ep;
+	int			 i;
+
+	if (from == NULL || len != NAT_ANSWER_LEN ||
+	    pkt[0] != NAT_ANSWER_TYPE || memcmp(pkt + 1, zero, 3) != 0 ||
+	    !n->active || env->hub.state != HUBC_UP ||
+	    from->af != hub->af || memcmp(from->addr, hub->addr,
+	    sizeof(hub->addr)) != 0 ||
+	    memcmp(pkt + 4, n->nonce, sizeof(n->nonce)) != 0)
+		goto bad;
+	if (from->port == nat_hub_port(0))
+		i = 0;
+	else if (from->port == nat_hub_port(1))
+		i = 1;
+	else
+		goto bad;
+	memset(&ep, 0, sizeof(ep));
+	if (pkt[12] == 4 && hub->af == AF_INET) {
+		ep.af = AF_INET;
+		memcpy(ep.addr, pkt + 16, 4);
+	} else if (pkt[12] == 6 && hub->af == AF_INET6) {
+		ep.af = AF_INET6;
+		memcpy(ep.addr, pkt + 16, 16);
+	} else
+		goto bad;
+	memcpy(&ep.port, pkt + 14, sizeof(ep.port));
+	if (pkt[13] != 0 || ep.port == 0)
+		goto bad;
+	env->stats.nat_answers++;
+	if (n->have[i])
+		return;		/* an answer to a resend */
+	n->have[i] = 1;
+	n->seen[i] = ep;
+	if (n->have[0] && n->have[1])
+		nat_report(addr_equal(&n->seen[0], &n->seen[1]) ?
+		    NAT_INDEPENDENT : NAT_DEPENDENT);
+	return;
+ bad:
+	env->stats.nat_bad++;
+}
+
+/* ------------------------------------------------------------------ */
 /* Dispatch */
 
 static void
@@ -1454,7 +1693,8 @@ engine_hub_init(struct privsep *ps)
 	if (framer_init(&h->fr, HUB_FRAME_MAX) == -1)
 		fatal("%s: framer_init", __func__);
 	frame_out_init(&h->out, HUB_OUT_MAX);
-	if ((h->timer = evtimer_new(ps->base, hub_timer, NULL)) == NULL)
+	if ((h->timer = evtimer_new(ps->base, hub_timer, NULL)) == NULL ||
+	    (env->nat.timer = evtimer_new(ps->base, nat_timer, NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
 	if (getrandom(&h->rng, sizeof(h->rng), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(h->rng))

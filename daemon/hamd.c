@@ -8,15 +8,20 @@
 #include "autoconf.h"
 
 #include <sys/capability.h>
+#include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <ifaddrs.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
@@ -54,6 +59,7 @@ struct parent {
 	struct event		*ev_hub_retry;
 	struct event		*ev_logout;
 	struct netconf		 net;
+	struct nat_state_msg	 nat;		/* NAT discovery, refined */
 };
 
 static __dead void
@@ -210,6 +216,7 @@ reply_status(struct parent *p, uint32_t client)
 	s.hub_addr = p->hub.addr;
 	(void)strlcpy(s.overlay_warning, p->overlay_warning,
 	    sizeof(s.overlay_warning));
+	s.nat = p->nat;
 	proc_compose(&p->b.ps, HAMD_PROC_CONTROL, IMSG_CTL_STATUS_REPLY, client,
 	    -1, &s, sizeof(s));
 }
@@ -349,12 +356,125 @@ parent_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
+/* ---- NAT discovery -------------------------------------------------- */
+
+/* 1 if a is one of this machine's addresses with our UDP port. */
+static int
+nat_is_own(const struct parent *p, const struct pkt_addr *a)
+{
+	struct ifaddrs		*ifa, *i;
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	int			 own = 0;
+
+	if (ntohs(a->port) != p->net.port)
+		return 0;
+	if (getifaddrs(&ifa) == -1) {
+		log_warn("%s: getifaddrs", __func__);
+		return 0;
+	}
+	for (i = ifa; i != NULL && !own; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != a->af)
+			continue;
+		if (a->af == AF_INET) {
+			sin = (const struct sockaddr_in *)(void *)i->ifa_addr;
+			own = memcmp(&sin->sin_addr, a->addr, 4) == 0;
+		} else {
+			sin6 = (const struct sockaddr_in6 *)(void *)
+			    i->ifa_addr;
+			own = memcmp(&sin6->sin6_addr, a->addr, 16) == 0;
+		}
+	}
+	freeifaddrs(ifa);
+	return own;
+}
+
+static const char *
+nat_ep_str(const struct pkt_addr *a, char *buf, size_t len)
+{
+	char	 ip[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(a->af, a->addr, ip, sizeof(ip)) == NULL)
+		(void)strlcpy(ip, "?", sizeof(ip));
+	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+	    ntohs(a->port));
+	return buf;
+}
+
+static int
+nat_ep_sane(const struct pkt_addr *a)
+{
+	return (a->af == AF_INET || a->af == AF_INET6) && a->port != 0;
+}
+
+/*
+ * The engine's verdict of one round.  Only the parent knows the
+ * machine's own addresses, so it alone tells "no NAT" from an
+ * endpoint-independent NAT.  A change is logged; a repeat is not.
+ */
+static void
+nat_state_update(struct parent *p, struct imsg *imsg)
+{
+	struct nat_state_msg	 m;
+	char			 a[INET6_ADDRSTRLEN + 8];
+	char			 b[INET6_ADDRSTRLEN + 8];
+	int			 changed;
+
+	(void)imsg_get_data(imsg, &m, sizeof(m));
+	switch (m.kind) {
+	case NAT_INDEPENDENT:
+	case NAT_DEPENDENT:
+		if (!nat_ep_sane(&m.public_ep) || !nat_ep_sane(&m.second_ep) ||
+		    m.public_ep.af != m.second_ep.af)
+			fatalx("engine sent NAT endpoints of families %u "
+			    "and %u", m.public_ep.af, m.second_ep.af);
+		break;
+	case NAT_NO_ANSWER:
+		if (m.public_ep.af != 0 || m.second_ep.af != 0)
+			fatalx("engine sent endpoints with no answer");
+		break;
+	default:
+		fatalx("engine sent NAT kind %d", m.kind);
+	}
+	if (m.kind == NAT_INDEPENDENT && nat_is_own(p, &m.public_ep))
+		m.kind = NAT_NONE;
+	changed = m.kind != p->nat.kind ||
+	    memcmp(&m.public_ep, &p->nat.public_ep, sizeof(m.public_ep)) != 0 ||
+	    memcmp(&m.second_ep, &p->nat.second_ep, sizeof(m.second_ep)) != 0;
+	p->nat = m;
+	if (!changed)
+		return;
+	switch (m.kind) {
+	case NAT_NONE:
+		log_info("NAT: none, public endpoint %s",
+		    nat_ep_str(&m.public_ep, a, sizeof(a)));
+		break;
+	case NAT_INDEPENDENT:
+		log_info("NAT: endpoint-independent mapping, public endpoint "
+		    "%s", nat_ep_str(&m.public_ep, a, sizeof(a)));
+		break;
+	case NAT_DEPENDENT:
+		log_info("NAT: endpoint-dependent mapping (symmetric NAT): "
+		    "the hub saw %s and %s",
+		    nat_ep_str(&m.public_ep, a, sizeof(a)),
+		    nat_ep_str(&m.second_ep, b, sizeof(b)));
+		break;
+	default:
+		log_info("NAT: no answer from the hub's UDP ports (UDP "
+		    "blocked?)");
+		break;
+	}
+}
+
 static void
 parent_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 {
 	switch (imsg->hdr.type) {
 	case IMSG_HUB_CONNECT:
 		hub_socket_send(ps->arg);
+		break;
+	case IMSG_NAT_STATE:
+		nat_state_update(ps->arg, imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);

@@ -267,6 +267,8 @@ struct engine_stats {
 	uint64_t		 tx_gso_fallback; /* trains resent one by one */
 	uint64_t		 tx_no_socket;	/* no socket for the family */
 	uint64_t		 tx_unknown_peer; /* id not configured */
+	uint64_t		 nat_answers;	/* discovery answers taken */
+	uint64_t		 nat_bad;	/* 0x80/0x81 datagrams dropped */
 };
 
 /* A hub TCP connection: the far end, and our end. */
@@ -324,6 +326,7 @@ struct hubd_engine_stats {
 	uint64_t		rx_bytes, tx_bytes;
 	uint32_t		open;		/* connections now */
 	uint32_t		pad;
+	uint64_t		nat_probes, nat_dropped;	/* UDP discovery */
 };
 
 struct ctl_hubd_status {

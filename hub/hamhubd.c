@@ -1,9 +1,10 @@
 /*
  * hamhubd: the parent process of the hub.  It loads the configuration,
  * creates what needs root (state directory, the hub's key, the database
- * directory, the control socket, the listening sockets), spawns the
- * children, hands each one its part, drops every capability and
- * supervises: a child that dies ends the daemon.
+ * directory, the control socket, the listening sockets and the UDP
+ * sockets of NAT discovery), spawns the children, hands each one its
+ * part, drops every capability and supervises: a child that dies ends
+ * the daemon.
  *
  * The hub's key goes to the authority only; the engine, which faces the
  * network, gets the listening sockets and nothing secret.
@@ -45,7 +46,8 @@ struct hubparent {
 	const char		*opt_socket;
 	int			 opt_verbose;
 	char			 authority_dir[PATH_MAX];
-	int			 lfds[HUBD_MAX_LISTEN];	/* until sent */
+	/* until sent: per address the TCP listener, then UDP P and P+1 */
+	int			 lfds[HUBD_MAX_LISTEN * 3];
 	struct event		*ev_sig[4];
 };
 
@@ -100,30 +102,51 @@ state_dirs_prepare(struct hubparent *p, uid_t uid, gid_t gid)
 		fatal("cannot create chroot directory %s", p->conf->chroot_dir);
 }
 
+/*
+ * A TCP listener on l, or a UDP socket for NAT discovery on l's address
+ * and port + port_add (the TCP port and the next one).  No SO_REUSEADDR
+ * on UDP: there it would let a second socket share the port silently.
+ */
 static int
-listen_socket(const struct hubd_listen *l, int type)
+listen_socket(const struct hubd_listen *l, int type, int port_add)
 {
-	char	 host[INET6_ADDRSTRLEN];
-	int	 fd, one = 1, port;
-	const struct sockaddr	*sa = (const struct sockaddr *)&l->ss;
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)(void *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)(void *)&ss;
+	char			 host[INET6_ADDRSTRLEN];
+	int			 fd, one = 1, port;
 
-	if ((fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	memcpy(&ss, &l->ss, sizeof(ss));
+	if (ss.ss_family == AF_INET) {
+		port = ntohs(sin->sin_port) + port_add;
+		sin->sin_port = htons((uint16_t)port);
+		(void)inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+	} else {
+		port = ntohs(sin6->sin6_port) + port_add;
+		sin6->sin6_port = htons((uint16_t)port);
+		(void)inet_ntop(AF_INET6, &sin6->sin6_addr, host,
+		    sizeof(host));
+	}
+	if ((fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		fatal("socket");
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (sa->sa_family == AF_INET6)
+	if (type == SOCK_STREAM)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+	if (ss.ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
-	if (bind(fd, sa, l->len) == -1) {
-		if (sa->sa_family == AF_INET)
-			(void)inet_ntop(AF_INET, &((const struct sockaddr_in *)
-			    (const void *)sa)->sin_addr, host, sizeof(host));
-		else
-			(void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-			    (const void *)sa)->sin6_addr, host, sizeof(host));
-		port = ntohs(sa->sa_family == AF_INET ?
-		    ((const struct sockaddr_in *)(const void *)sa)->sin_port :
-		    ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+	/* Answers leave from the address the probe reached (wildcards). */
+	if (type == SOCK_DGRAM && (ss.ss_family == AF_INET ?
+	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) :
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+	    sizeof(one))) == -1)
+		fatal("setsockopt PKTINFO");
+	if (bind(fd, (struct sockaddr *)&ss, l->len) == -1) {
+		if (type == SOCK_DGRAM)
+			fatal("cannot bind UDP %s port %d for NAT discovery "
+			    "(port in use? the hub needs UDP on its TCP port "
+			    "and the next one)", host, port);
 		fatal("cannot listen on %s port %d (another hub running? "
 		    "change listen in the configuration)", host, port);
 	}
@@ -132,13 +155,37 @@ listen_socket(const struct hubd_listen *l, int type)
 	return fd;
 }
 
+/* Port 65535 leaves no next port for the second discovery socket. */
+static void
+listen_check_ports(const struct hubd_config *conf, const char *conffile)
+{
+	const struct sockaddr	*sa;
+	char			 buf[HUBD_LISTEN_STRLEN];
+	int			 i, port;
+
+	for (i = 0; i < conf->nlisten; i++) {
+		sa = (const struct sockaddr *)&conf->listen[i].ss;
+		port = ntohs(sa->sa_family == AF_INET ?
+		    ((const struct sockaddr_in *)(const void *)sa)->sin_port :
+		    ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+		if (port == 65535)
+			fatalx("%s: listen %s: port 65535 is not usable: NAT "
+			    "discovery also needs UDP on the next port; "
+			    "choose a lower port", conffile,
+			    hubd_listen_str(&conf->listen[i], buf,
+			    sizeof(buf)));
+	}
+}
+
+/* Per address: the TCP listener (kind 0), then UDP P and P+1 (kind 1). */
 static void
 send_listeners(struct hubparent *p)
 {
-	int32_t	 kind = 0;
+	int32_t	 kind;
 	int	 i;
 
-	for (i = 0; i < p->conf->nlisten; i++) {
+	for (i = 0; i < p->conf->nlisten * 3; i++) {
+		kind = i % 3 == 0 ? 0 : 1;
 		proc_compose(&p->b.ps, HUBD_PROC_ENGINE, IMSG_HUBD_LISTENER, 0,
 		    p->lfds[i], &kind, sizeof(kind));
 		p->lfds[i] = -1;
@@ -395,6 +442,7 @@ main(int argc, char *argv[])
 	    p.conffile, &cc) == -1)
 		fatalx("%s: configuration has errors, not starting",
 		    p.conffile);
+	listen_check_ports(p.conf, p.conffile);
 	if (noaction) {
 		fprintf(stderr, "configuration OK\n");
 		exit(0);
@@ -415,8 +463,14 @@ main(int argc, char *argv[])
 	p.b.progname = "hamhubd";
 	ctl_sock = parent_ctl_socket_open(&p.b, p.conf->socket_path);
 	/* Bound now, while the parent may still bind a low port. */
-	for (i = 0; i < p.conf->nlisten; i++)
-		p.lfds[i] = listen_socket(&p.conf->listen[i], SOCK_STREAM);
+	for (i = 0; i < p.conf->nlisten; i++) {
+		p.lfds[i * 3] = listen_socket(&p.conf->listen[i],
+		    SOCK_STREAM, 0);
+		p.lfds[i * 3 + 1] = listen_socket(&p.conf->listen[i],
+		    SOCK_DGRAM, 0);
+		p.lfds[i * 3 + 2] = listen_socket(&p.conf->listen[i],
+		    SOCK_DGRAM, 1);
+	}
 
 	if (!foreground) {
 		if (daemon(0, 0) == -1)

@@ -17,6 +17,14 @@
  * (2 + HUB_FRAME_MAX bytes), 1 MiB of output, a share of the reads per
  * loop turn, and its slot until the login or idle timeout.  The number
  * of connections is bounded in total and per address.
+ *
+ * It also answers NAT discovery probes on the UDP sockets the parent
+ * bound (the TCP port and the next one): a probe of exactly
+ * NAT_PROBE_LEN bytes gets NAT_ANSWER_LEN bytes saying where it came
+ * from, at most HUBE_NAT_RATE a second per source; anything else is
+ * dropped and counted.  An answer is always smaller than its probe and
+ * the rate table bounds all answers together, so the hub is a poor
+ * reflector.  See PROTOCOL.md, "NAT discovery".
  */
 #include "autoconf.h"
 
@@ -68,11 +76,24 @@
 #define HUBE_RESUME_USEC	1000
 /* Timeouts, close lingers and statistics run on one tick. */
 #define HUBE_TICK_SEC		1
-#define HUBE_MAX_LISTENERS	16	/* hubconfig.h: 8 addresses, TCP and UDP */
+/* hubconfig.h: 8 addresses, each TCP and UDP on two ports */
+#define HUBE_MAX_LISTENERS	24
 #define HUBE_ID_BUCKETS		4096	/* power of two */
 #define HUBE_ADDR_BUCKETS	1024	/* power of two */
 /* At most one log line per this many seconds about failing accepts. */
 #define HUBE_LOG_INTERVAL	10
+
+/* Datagrams read per readable event on one UDP socket. */
+#define HUBE_UDP_BATCH		64
+/*
+ * Discovery answers: at most HUBE_NAT_RATE a second (bursts of as many)
+ * per source, an IPv4 address or an IPv6 /64, in a table of
+ * HUBE_NAT_SLOTS slots.  A slot changes hands only after a second
+ * without probes from its owner, so all answers together stay under
+ * HUBE_NAT_SLOTS * HUBE_NAT_RATE a second.
+ */
+#define HUBE_NAT_RATE		20
+#define HUBE_NAT_SLOTS		1024	/* power of two */
 
 /* Listener kinds in IMSG_HUBD_LISTENER. */
 #define HUBE_LISTENER_TCP	0
@@ -123,7 +144,14 @@ LIST_HEAD(hconn_bucket, hconn);
 struct hlistener {
 	int			 fd;
 	int			 kind;
-	struct event		*ev;		/* TCP only */
+	struct event		*ev;		/* TCP: accept; UDP: datagrams */
+};
+
+/* A token bucket of discovery answers for one source. */
+struct natslot {
+	uint8_t			 key[1 + 16];	/* addr_key(); zeros: free */
+	uint64_t		 last;		/* monotonic ms */
+	uint32_t		 tokens;	/* thousandths of an answer */
 };
 
 struct ratelimit {
@@ -152,6 +180,8 @@ struct hubengine {
 	struct hubd_engine_stats stats;
 	int			 stats_changed;
 	struct ratelimit	 accept_log;
+	struct ratelimit	 udp_log;
+	struct natslot		 nat[HUBE_NAT_SLOTS];
 };
 
 static struct hubengine	*env;
@@ -642,6 +672,192 @@ hubengine_accept(int fd, short what, void *arg)
 }
 
 /* ------------------------------------------------------------------ */
+/* NAT discovery */
+
+/* May src have an answer now?  Takes one token if so. */
+static int
+nat_allow(const struct pkt_addr *src, uint64_t now)
+{
+	uint8_t		 key[1 + 16], h[crypto_shorthash_BYTES];
+	uint32_t	 v;
+	uint64_t	 t, elapsed;
+	struct natslot	*s;
+
+	addr_key(src, key);
+	(void)crypto_shorthash(h, key, sizeof(key), env->addr_key);
+	memcpy(&v, h, sizeof(v));
+	s = &env->nat[v & (HUBE_NAT_SLOTS - 1)];
+	elapsed = now - s->last;
+	if (memcmp(s->key, key, sizeof(key)) != 0) {
+		/* Another source's, and busy: this one waits. */
+		if (s->last != 0 && elapsed < 1000)
+			return 0;
+		memcpy(s->key, key, sizeof(key));
+		s->tokens = HUBE_NAT_RATE * 1000;
+	} else {
+		t = (uint64_t)s->tokens + elapsed * HUBE_NAT_RATE;
+		s->tokens = t > HUBE_NAT_RATE * 1000 ? HUBE_NAT_RATE * 1000 :
+		    (uint32_t)t;
+	}
+	s->last = now;
+	if (s->tokens < 1000)
+		return 0;
+	s->tokens -= 1000;
+	return 1;
+}
+
+/*
+ * A reply's source: the address the probe reached, from the
+ * IP_PKTINFO/IPV6_PKTINFO the parent asked for, so that an answer on a
+ * wildcard socket of a multi-homed hub gets through the node's NAT.
+ * Returns the control length to send, 0 if there is none.
+ */
+static size_t
+nat_reply_cmsg(struct msghdr *in, uint8_t *out, size_t outlen)
+{
+	struct cmsghdr		*c, *o;
+	struct in_pktinfo	 pi;
+	struct in6_pktinfo	 pi6;
+
+	memset(out, 0, outlen);
+	for (c = CMSG_FIRSTHDR(in); c != NULL; c = CMSG_NXTHDR(in, c)) {
+		o = (struct cmsghdr *)(void *)out;
+		if (c->cmsg_level == IPPROTO_IP &&
+		    c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(pi)) &&
+		    outlen >= CMSG_SPACE(sizeof(pi))) {
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(pi6)) &&
+		    outlen >= CMSG_SPACE(sizeof(pi6))) {
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi6));
+			memcpy(CMSG_DATA(o), &pi6, sizeof(pi6));
+			return CMSG_SPACE(sizeof(pi6));
+		}
+	}
+	return 0;
+}
+
+/*
+ * One datagram: answered if it is a well-formed probe from a source
+ * within its rate; otherwise dropped.  Returns 1 if answered.
+ */
+static int
+nat_probe(int fd, const uint8_t *buf, ssize_t n, struct msghdr *msg,
+    uint64_t now)
+{
+	union sockunion		*from = msg->msg_name;
+	struct pkt_addr		 src;
+	uint8_t			 ans[NAT_ANSWER_LEN];
+	union {
+		struct cmsghdr	 h;
+		uint8_t		 b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	}			 cbuf;
+	struct iovec		 iov;
+	struct msghdr		 out;
+	size_t			 clen;
+
+	if (n != NAT_PROBE_LEN || (msg->msg_flags & MSG_TRUNC) ||
+	    buf[0] != NAT_PROBE_TYPE || buf[1] != 0 || buf[2] != 0 ||
+	    buf[3] != 0)
+		return 0;
+	if (sockaddr_to_addr(from, msg->msg_namelen, &src) == -1 ||
+	    src.port == 0)
+		return 0;
+	if (!nat_allow(&src, now))
+		return 0;
+
+	memset(ans, 0, sizeof(ans));
+	ans[0] = NAT_ANSWER_TYPE;
+	memcpy(ans + 4, buf + 4, 8);		/* the nonce */
+	ans[12] = src.af == AF_INET ? 4 : 6;
+	memcpy(ans + 14, &src.port, 2);		/* network order */
+	memcpy(ans + 16, src.addr, src.af == AF_INET ? 4 : 16);
+
+	clen = nat_reply_cmsg(msg, cbuf.b, sizeof(cbuf.b));
+	memset(&out, 0, sizeof(out));
+	iov.iov_base = ans;
+	iov.iov_len = sizeof(ans);
+	out.msg_name = from;
+	out.msg_namelen = msg->msg_namelen;
+	out.msg_iov = &iov;
+	out.msg_iovlen = 1;
+	out.msg_control = clen > 0 ? cbuf.b : NULL;
+	out.msg_controllen = clen;
+	if (sendmsg(fd, &out, MSG_DONTWAIT) != (ssize_t)sizeof(ans))
+		return 0;
+	return 1;
+}
+
+static void
+hubengine_udp(int fd, short what, void *arg)
+{
+	union sockunion		 from;
+	/* One more than a probe: a longer datagram is seen as such. */
+	uint8_t			 buf[NAT_PROBE_LEN + 1];
+	union {
+		struct cmsghdr	 h;
+		uint8_t		 b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+				    CMSG_SPACE(sizeof(struct in_pktinfo))];
+	}			 cbuf;
+	struct iovec		 iov;
+	struct msghdr		 msg;
+	unsigned long long	 missed;
+	uint64_t		 now = now_ms();
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < HUBE_UDP_BATCH; i++) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = sizeof(cbuf.b);
+		if ((n = recvmsg(fd, &msg, MSG_DONTWAIT)) == -1) {
+			switch (errno) {
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return;
+			case EINTR:
+			case ECONNREFUSED:	/* ICMP about an answer */
+			case EHOSTUNREACH:
+			case ENETUNREACH:
+				continue;
+			default:
+				if (ratelimit_ok(&env->udp_log, &missed))
+					log_warn("recvmsg on a discovery "
+					    "socket (%llu more since the last "
+					    "report)", missed);
+				return;
+			}
+		}
+		if (nat_probe(fd, buf, n, &msg, now))
+			env->stats.nat_probes++;
+		else
+			env->stats.nat_dropped++;
+		stats_touch();
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Pause and resume, timeouts, statistics */
 
 static void
@@ -655,7 +871,7 @@ hubengine_pause(void)
 		return;
 	env->paused = 1;
 	for (i = 0; i < env->nlis; i++)
-		if (env->lis[i].ev != NULL)
+		if (env->lis[i].kind == HUBE_LISTENER_TCP)
 			(void)event_del(env->lis[i].ev);
 	TAILQ_FOREACH(c, &env->conns, entry)
 		(void)event_del(c->rev);
@@ -684,7 +900,7 @@ hubengine_resume(int fd, short what, void *arg)
 	}
 	env->paused = 0;
 	for (i = 0; i < env->nlis; i++)
-		if (env->lis[i].ev != NULL &&
+		if (env->lis[i].kind == HUBE_LISTENER_TCP &&
 		    event_add(env->lis[i].ev, NULL) == -1)
 			fatalx("%s: event_add", __func__);
 	TAILQ_FOREACH(c, &env->conns, entry)
@@ -750,9 +966,17 @@ hubengine_listener(struct imsg *imsg)
 	l = &env->lis[env->nlis++];
 	l->fd = fd;
 	l->kind = kind;
-	/* UDP (discovery, relay) comes later; the fd is kept for it. */
+	/*
+	 * Discovery answers go to the network, not to the authority, so
+	 * these sockets are read even while the TCP side is paused.
+	 */
 	if (kind == HUBE_LISTENER_UDP) {
-		log_debug("UDP socket received (not used yet)");
+		if ((l->ev = event_new(env->ps->base, fd, EV_READ | EV_PERSIST,
+		    hubengine_udp, l)) == NULL)
+			fatalx("%s: event_new", __func__);
+		if (event_add(l->ev, NULL) == -1)
+			fatalx("%s: event_add", __func__);
+		log_debug("UDP discovery socket ready");
 		return;
 	}
 	/* Already bound, listening and non-blocking: no fcntl here. */

@@ -142,4 +142,37 @@ for n in $NODES; do
 	check "$n is seen from $(nat_public "$n")" \
 	    is "$(addr_of "$seen")" "$(nat_public "$n")"
 done
+
+# --- NAT discovery: what each node's hamctl status says ----------------------
+nat_line() {
+	hamctl_in "$(nat_dir "$1")" status 2>/dev/null | sed -n 's/^nat: *//p'
+}
+nat_shows() { nat_line "$1" | grep -q "^$2"; }
+# nat_eps LINE: the addresses of the endpoints a nat line names
+nat_eps() {
+	echo "$1" | sed -e 's/^.*\(public endpoint\|the hub saw\) //' \
+	    -e 's/ and / /' | tr ' ' '\n' | sed 's/:[0-9]*$//'
+}
+for n in $NODES; do
+	kind=$(nat_kind "$(nat_router_of "$n")")
+	case $kind in
+	none)			want="no NAT, public endpoint"; jkind=none ;;
+	eim|port-restricted)	want="endpoint-independent mapping, public endpoint"
+				jkind=endpoint-independent ;;
+	symmetric)		want="endpoint-dependent mapping"
+				jkind=endpoint-dependent ;;
+	udp-blocked)		want="no answer"; jkind=no-answer ;;
+	esac
+	check "$n ($kind): status shows \"$want\"" \
+	    wait_for 15 nat_shows "$n" "$want"
+	line=$(nat_line "$n")
+	log "$n nat: $line"
+	check "$n ($kind): JSON nat kind is $jkind" sh -c \
+	    "\"$HAMCTL\" -s \"$(nat_dir "$n")/hamd.sock\" -j status |
+	    grep -q '\"nat\":{\"kind\":\"$jkind\"'"
+	[ "$kind" = udp-blocked ] && continue
+	eps=$(nat_eps "$line" | sort -u)
+	check "$n ($kind): the public endpoint is $(nat_public "$n")" \
+	    is "$eps" "$(nat_public "$n")"
+done
 finish
