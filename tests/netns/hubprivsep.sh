@@ -260,7 +260,8 @@ for victim in control engine authority parent; do
 	check "hub down after $victim: node 2 still reaches node 1" reach 2 1
 	start_hub "$H" "$HD"
 	check "hub restarts after the death of $victim" wait_for 10 hub_ready "$HD"
-	check "both nodes log in again after the death of $victim" wait_for 15 hub_online 2
+	# Backoff doubles across quick restarts (up to 16 s + 25% jitter).
+	check "both nodes log in again after the death of $victim" wait_for 30 hub_online 2
 done
 check "the network survived every restart" \
     sh -c "'$HAMCTL' -s '$HD/hub.sock' hub networks | grep -q psnet"
