@@ -750,6 +750,8 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 		json_int(&j, "tx_unknown_peer", (int64_t)es.tx_unknown_peer);
 		json_int(&j, "tx_gso_trains", (int64_t)es.tx_gso_trains);
 		json_int(&j, "rx_gro_trains", (int64_t)es.rx_gro_trains);
+		json_int(&j, "nat_answers", (int64_t)es.nat_answers);
+		json_int(&j, "nat_bad", (int64_t)es.nat_bad);
 		json_object_end(&j);
 		json_object_begin(&j, "unattributed_drops");
 		for (i = 0; i < NDROP_REASONS; i++)
@@ -775,13 +777,16 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 	    (unsigned long long)end.cookies_sent,
 	    (unsigned long long)end.ratelimited);
 	printf("engine: %llu datagrams received (%llu malformed, %llu too "
-	    "large), %llu sent (%llu refused, %llu dropped)\n",
+	    "large), %llu sent (%llu refused, %llu dropped); discovery: "
+	    "%llu answers, %llu bad\n",
 	    (unsigned long long)es.rx_datagrams,
 	    (unsigned long long)es.rx_malformed,
 	    (unsigned long long)es.rx_truncated,
 	    (unsigned long long)es.tx_datagrams,
 	    (unsigned long long)es.tx_errors,
-	    (unsigned long long)es.tx_dropped);
+	    (unsigned long long)es.tx_dropped,
+	    (unsigned long long)es.nat_answers,
+	    (unsigned long long)es.nat_bad);
 	return 0;
 }
 

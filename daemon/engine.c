@@ -1608,7 +1608,9 @@ nat_rx(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
 		    NAT_INDEPENDENT : NAT_DEPENDENT);
 	return;
  bad:
+	/* Not a WireGuard message either: malformed, of a discovery type. */
 	env->stats.nat_bad++;
+	env->stats.rx_malformed++;
 }
 
 /* ------------------------------------------------------------------ */

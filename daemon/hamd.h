@@ -268,7 +268,8 @@ struct engine_stats {
 	uint64_t		 tx_no_socket;	/* no socket for the family */
 	uint64_t		 tx_unknown_peer; /* id not configured */
 	uint64_t		 nat_answers;	/* discovery answers taken */
-	uint64_t		 nat_bad;	/* 0x80/0x81 datagrams dropped */
+	uint64_t		 nat_bad;	/* 0x80/0x81 datagrams dropped
+						   (counted as malformed too) */
 };
 
 /* A hub TCP connection: the far end, and our end. */

@@ -184,6 +184,8 @@ done
 # The same scan finds the password in a process that holds it.
 env HPS_PW="$PW" sleep 30 &
 HOLDER=$!; track_pid $HOLDER
+# Scan once it runs sleep, with the environment in place.
+wait_for 5 grep -q '^sleep' "/proc/$HOLDER/cmdline"
 check "the scan finds the password where it is" \
     contains "$("$MEMSCAN" $HOLDER "$PWHEX")" "$PWHEX found"
 kill $HOLDER
