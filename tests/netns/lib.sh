@@ -50,7 +50,8 @@ cleanup() {
 	exit $rc
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+# A reader that goes away (| head) must not leave namespaces behind.
+trap 'exit 1' INT TERM HUP PIPE
 
 # A private temporary directory: root-owned, 0755 so the chroot checks pass.
 mktmp() {
