@@ -170,5 +170,37 @@ write_conf "$T_TMP/n" "hub \"10.78.0.1:7777\" public-key \"$HUBKEY\"" \
 start_hamd "$N" "$T_TMP/n"
 check "a node logs in over TCP" wait_for 15 node_online "$T_TMP/n"
 check "the hub is still running" alive "$HUB_PID"
+nat_line() { hamctl_in "$T_TMP/n" status | sed -n 's/^nat: *//p'; }
+check "the node classifies its NAT" \
+    wait_for 10 sh -c "'$HAMCTL' -s '$T_TMP/n/hamd.sock' status | grep -q '^nat: *no NAT, public endpoint 10.78.0.3:51820'"
+NAT0=$(nat_line)
+
+# Forged answers at the node's WireGuard port: from a stranger, from the
+# hub's address but another port, and a well-formed one with a guessed
+# nonce.  None is taken; each is counted; the NAT result stays.
+nat_bad() {
+	hamctl_in "$T_TMP/n" -j peers | sed -n 's/.*"nat_bad":\([0-9]*\).*/\1/p'
+}
+BAD0=$(nat_bad)
+cat > "$T_TMP/forge.py" <<'PYEOF'
+import socket, struct, sys
+src, sport, dst = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ans = bytes([0x81, 0, 0, 0]) + b"\x11" * 8 + bytes([4, 0]) + \
+    struct.pack("!H", 4444) + socket.inet_aton("192.0.2.66") + b"\0" * 12
+# A raw socket, so the source may be the hub's own address and port.
+udp = struct.pack("!HHHH", sport, 51820, 8 + len(ans), 0) + ans
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+    socket.inet_aton(src), socket.inet_aton(dst))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.sendto(ip + udp, (dst, 0))
+PYEOF
+ip netns exec "$C" "$PY" "$T_TMP/forge.py" 10.78.0.2 40000 10.78.0.3
+ip netns exec "$C" "$PY" "$T_TMP/forge.py" 10.78.0.1 40001 10.78.0.3
+ip netns exec "$C" "$PY" "$T_TMP/forge.py" 10.78.0.1 7777 10.78.0.3
+bad_grew() { [ "$(nat_bad)" -ge $((BAD0 + 3)) ]; }
+check "three forged answers are dropped and counted" wait_for 5 bad_grew
+check "the NAT result is unchanged by them" test "$(nat_line)" = "$NAT0"
+check "the forged endpoint appears nowhere" \
+    sh -c "! '$HAMCTL' -s '$T_TMP/n/hamd.sock' status | grep -q 192.0.2.66"
 
 finish
