@@ -563,15 +563,10 @@ static const int drop_reasons[] = {
 void
 format_addr(char *buf, size_t len, const struct pkt_addr *a)
 {
-	char	 ip[INET6_ADDRSTRLEN];
-
-	if (a->af != AF_INET && a->af != AF_INET6) {
+	if (a->af != AF_INET && a->af != AF_INET6)
 		(void)snprintf(buf, len, "(none)");
-		return;
-	}
-	(void)inet_ntop(a->af, a->addr, ip, sizeof(ip));
-	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
-	    ntohs(a->port));
+	else
+		(void)pkt_addr_str(a, buf, len);
 }
 
 void

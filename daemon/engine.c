@@ -313,21 +313,6 @@ addr_equal(const struct pkt_addr *a, const struct pkt_addr *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-static const char *
-addr_str(const struct pkt_addr *a, char *buf, size_t len)
-{
-	char	 host[INET6_ADDRSTRLEN];
-
-	if (a->af == 0 || inet_ntop(a->af, a->addr, host,
-	    sizeof(host)) == NULL) {
-		(void)snprintf(buf, len, "none");
-		return buf;
-	}
-	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u",
-	    host, ntohs(a->port));
-	return buf;
-}
-
 /*
  * The IPv6 scope id has no room in a pkt_addr, so a link-local peer
  * cannot be sent to; the kernel refuses (EINVAL) and we count it.
@@ -700,7 +685,7 @@ engine_tx_refused(struct engine_txq *q, const struct mmsghdr *m,
 		(void)sockaddr_to_addr(m->msg_hdr.msg_name,
 		    m->msg_hdr.msg_namelen, q->sock->af, &a);
 		log_warnx("send to %s: %s (%llu more since the last report)",
-		    addr_str(&a, buf, sizeof(buf)), strerror(err), missed);
+		    pkt_addr_str(&a, buf, sizeof(buf)), strerror(err), missed);
 	}
 }
 
@@ -969,7 +954,7 @@ engine_peer_msg(struct imsg *imsg, int from_tun)
 		p->configured = 1;
 		p->conf_ep = p->ep = m.endpoint;
 		log_debug("peer %u added, endpoint %s", m.id,
-		    addr_str(&p->ep, buf, sizeof(buf)));
+		    pkt_addr_str(&p->ep, buf, sizeof(buf)));
 	} else if (!addr_equal(&p->conf_ep, &m.endpoint)) {
 		/*
 		 * A new configured endpoint wins over a roamed one.  The
@@ -980,7 +965,7 @@ engine_peer_msg(struct imsg *imsg, int from_tun)
 		if (!from_tun || m.endpoint.af != 0)
 			p->ep = m.endpoint;
 		log_debug("peer %u endpoint %s (%s)", m.id,
-		    addr_str(&p->ep, buf, sizeof(buf)),
+		    pkt_addr_str(&p->ep, buf, sizeof(buf)),
 		    from_tun ? "hub" : "configuration");
 	}
 	if (from_tun)
@@ -1047,7 +1032,7 @@ engine_endpoint(struct imsg *imsg)
 		return;
 	p->ep = m.addr;
 	p->stats.roams++;
-	log_info("peer %u endpoint %s", m.id, addr_str(&p->ep, buf,
+	log_info("peer %u endpoint %s", m.id, pkt_addr_str(&p->ep, buf,
 	    sizeof(buf)));
 }
 
@@ -1081,7 +1066,7 @@ hub_random(void)
 static const char *
 hub_name(char *buf, size_t len)
 {
-	return addr_str(&env->hub.remote, buf, len);
+	return pkt_addr_str(&env->hub.remote, buf, len);
 }
 
 /* Read the hub while it is up, unless tun is behind. */

@@ -150,18 +150,6 @@ key_str(const uint8_t *key, char buf[KEY_B64_LEN + 1])
 	return buf;
 }
 
-static const char *
-addr_str(const struct pkt_addr *a, char *buf, size_t len)
-{
-	char	 ip[INET6_ADDRSTRLEN] = "?";
-
-	if (a->af == AF_INET || a->af == AF_INET6)
-		(void)inet_ntop(a->af, a->addr, ip, sizeof(ip));
-	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
-	    ntohs(a->port));
-	return buf;
-}
-
 /* ---- sessions by connection and by key -------------------------------- */
 
 static struct session **
@@ -569,10 +557,10 @@ session_close(struct session *s, const char *why)
 		log_info("node %s logged off: %s", key_str(s->key, b64), why);
 		audit(s->graceful ? "logout" : "connection-lost",
 		    "node=%s from=%s reason=\"%s\"", b64,
-		    addr_str(&s->remote, ab, sizeof(ab)), why);
+		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why);
 	} else
 		log_debug("connection %u from %s closed: %s", s->conn,
-		    addr_str(&s->remote, ab, sizeof(ab)), why);
+		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why);
 	s->state = SESSION_CLOSING;
 	if (s->chan != NULL)
 		hub_chan_clear(s->chan);
@@ -643,7 +631,7 @@ handshake(struct session *s, const uint8_t *body, size_t len)
 	memcpy(s->key, s->chan->remote, HUB_KEY_LEN);
 	if (!ts_fresh(s->key, ts)) {
 		log_warnx("replayed handshake for %s from %s",
-		    key_str(s->key, b64), addr_str(&s->remote, ab, sizeof(ab)));
+		    key_str(s->key, b64), pkt_addr_str(&s->remote, ab, sizeof(ab)));
 		audit("handshake-replay", "node=%s from=%s", b64, ab);
 		session_close(s, "replayed handshake");
 		return;
@@ -676,7 +664,7 @@ login(struct session *s, const struct hub_login *lg)
 	int		 rc, af;
 
 	key_str(s->key, b64);
-	addr_str(&s->remote, ab, sizeof(ab));
+	pkt_addr_str(&s->remote, ab, sizeof(ab));
 	if (lg->version != HUB_PROTOCOL_VERSION) {
 		refuse(s, HUB_REFUSED_VERSION, "protocol version not "
 		    "supported by this hub; upgrade hamd");

@@ -246,21 +246,6 @@ sockaddr_to_addr(const union sockunion *su, socklen_t len, struct pkt_addr *a)
 	return 0;
 }
 
-static const char *
-addr_str(const struct pkt_addr *a, char *buf, size_t len)
-{
-	char	 host[INET6_ADDRSTRLEN];
-
-	if (a->af == 0 || inet_ntop(a->af, a->addr, host,
-	    sizeof(host)) == NULL) {
-		(void)snprintf(buf, len, "none");
-		return buf;
-	}
-	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u",
-	    host, ntohs(a->port));
-	return buf;
-}
-
 static void
 stats_touch(void)
 {
@@ -403,7 +388,7 @@ hconn_close(struct hconn *c, const char *why)
 	char	 buf[ADDR_STRLEN];
 
 	log_debug("connection %u from %s closed: %s", c->id,
-	    addr_str(&c->remote, buf, sizeof(buf)), why);
+	    pkt_addr_str(&c->remote, buf, sizeof(buf)), why);
 	event_free(c->rev);
 	event_free(c->wev);
 	(void)close(c->fd);
@@ -580,7 +565,7 @@ hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
 		env->stats.refused++;
 		stats_touch();
 		log_debug("connection from %s refused: %s",
-		    addr_str(&m.remote, buf, sizeof(buf)),
+		    pkt_addr_str(&m.remote, buf, sizeof(buf)),
 		    h != NULL && h->n >= env->max_per_addr ?
 		    "too many from this address" : "too many connections");
 		return;
@@ -588,7 +573,7 @@ hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
 	if (getsockname(fd, &su.sa, &sl) == -1 ||
 	    sockaddr_to_addr(&su, sl, &m.local) == -1) {
 		log_debug("connection from %s: getsockname: %s",
-		    addr_str(&m.remote, buf, sizeof(buf)), strerror(errno));
+		    pkt_addr_str(&m.remote, buf, sizeof(buf)), strerror(errno));
 		(void)close(fd);
 		return;
 	}
@@ -626,7 +611,7 @@ hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
 	env->stats.open++;
 	stats_touch();
 	log_debug("connection %u from %s accepted", c->id,
-	    addr_str(&c->remote, buf, sizeof(buf)));
+	    pkt_addr_str(&c->remote, buf, sizeof(buf)));
 	auth_send(IMSG_HUB_CONN_OPEN, c->id, &m, sizeof(m));
 	if (!env->paused)
 		hconn_read_on(c);

@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pktbatch.h"
@@ -128,4 +130,19 @@ pktbatch_foreach(const uint8_t *p, size_t len, pktbatch_fn fn, void *arg)
 		off += PAD4(rec.len);
 	}
 	return n;
+}
+
+const char *
+pkt_addr_str(const struct pkt_addr *a, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if ((a->af != AF_INET && a->af != AF_INET6) ||
+	    inet_ntop(a->af, a->addr, host, sizeof(host)) == NULL) {
+		(void)snprintf(buf, len, "none");
+		return buf;
+	}
+	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u",
+	    host, ntohs(a->port));
+	return buf;
 }

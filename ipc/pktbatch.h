@@ -34,6 +34,9 @@ struct pkt_addr {
 	uint8_t		 addr[16];	/* IPv4 in the first 4 bytes */
 };
 
+/* "a.b.c.d:port" or "[v6]:port" into buf, "none" for family 0; buf. */
+const char	*pkt_addr_str(const struct pkt_addr *, char *buf, size_t len);
+
 struct pkt_rec {
 	uint32_t	 peer;		/* peer id or PKT_PEER_NONE */
 	uint16_t	 len;		/* packet bytes after the record */
