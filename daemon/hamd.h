@@ -110,6 +110,18 @@ enum imsg_type {
 	/* NAT discovery (hamd): what the hub's UDP ports saw */
 	IMSG_NAT_STATE,			/* engine -> parent: struct nat_state_msg */
 
+	/* NAT traversal and relay (hamd) */
+	IMSG_TUN_CANDIDATES,		/* parent -> tun: struct hub_candidates */
+	IMSG_ENGINE_RELAY,		/* tun -> engine: struct engine_relay_msg */
+	IMSG_ENGINE_PATHS,		/* tun -> engine: struct engine_paths_msg */
+	IMSG_PEER_PROBE,		/* engine -> tun: struct peer_probe_msg */
+	IMSG_PATH_INFO,			/* engine -> tun: struct path_info_msg */
+
+	/* hamhubd relay: authority -> engine */
+	IMSG_HUBD_RELAY_ADD,		/* struct hubd_relay_msg */
+	IMSG_HUBD_RELAY_DEL,		/* uint32_t relay id */
+	IMSG_HUBD_RELAY_PAIR,		/* struct hubd_relay_pair */
+
 	IMSG_MAX_TYPE
 };
 
@@ -156,6 +168,73 @@ struct nat_state_msg {
 	struct pkt_addr		public_ep;	/* as the hub's first port saw it */
 	struct pkt_addr		second_ep;	/* as the second port saw it */
 	int64_t			when;		/* unix seconds */
+};
+
+/*
+ * Relay datagrams on the WireGuard port (node <-> hub UDP port P), first
+ * byte a type WireGuard never uses.  See PROTOCOL.md, "Relay".
+ *	REGISTER  node -> hub: type, 3 zero, relay id (4), token (16)
+ *	REGISTERED hub -> node: type, 3 zero, relay id (4)
+ *	DATA      type, 3 zero, relay id (4: destination node->hub, source
+ *		  hub->node), then one WireGuard packet
+ */
+#define RELAY_REGISTER_TYPE	0x82
+#define RELAY_REGISTERED_TYPE	0x83
+#define RELAY_DATA_TYPE		0x84
+#define RELAY_REGISTER_LEN	24
+#define RELAY_REGISTERED_LEN	8
+
+/* The path a hub peer's packets take; higher is preferred. */
+enum path_kind {
+	PATH_NONE = 0,			/* nowhere to send yet */
+	PATH_RELAY_TCP,			/* through the hub's TCP connection */
+	PATH_RELAY_UDP,			/* through the hub's UDP port */
+	PATH_DIRECT,			/* straight to a public address */
+	PATH_LAN,			/* straight to a LAN candidate */
+	PATH_KIND_MAX
+};
+
+/* tun -> engine: this login's relay credentials (relay_id 0: none). */
+struct engine_relay_msg {
+	uint32_t		relay_id;
+	uint8_t			token[HUB_RELAY_TOKEN_LEN];
+};
+
+/* tun -> engine: a hub peer's candidates and relay id (hints only). */
+struct engine_paths_msg {
+	uint32_t		id;		/* hub peer id */
+	uint32_t		relay_id;	/* 0: cannot be relayed */
+	int32_t			punch;		/* probe the candidates now */
+	int32_t			pad;
+	struct hub_candidates	cands;
+};
+
+/* engine -> tun: send the peer something it authenticates. */
+#define PROBE_KEEPALIVE		0	/* on the session, if one is usable */
+#define PROBE_HANDSHAKE		1	/* a handshake initiation: it is answered */
+struct peer_probe_msg {
+	uint32_t		id;
+	int32_t			kind;		/* PROBE_* */
+};
+
+/* engine -> tun: a peer's path changed (for hamctl peers). */
+struct path_info_msg {
+	uint32_t		id;
+	int32_t			path;		/* enum path_kind */
+	struct pkt_addr		addr;		/* where packets go */
+	int64_t			since;		/* unix seconds */
+};
+
+/* hamhubd: authority -> engine, a logged-in node's relay session. */
+struct hubd_relay_msg {
+	uint32_t		conn;		/* its TCP connection */
+	uint32_t		relay_id;
+	uint8_t			token[HUB_RELAY_TOKEN_LEN];
+};
+/* hamhubd: two relay sessions may (up 1) or may no longer (up 0) relay. */
+struct hubd_relay_pair {
+	uint32_t		a, b;		/* relay ids */
+	int32_t			up;
 };
 
 struct ctl_status {
@@ -238,6 +317,10 @@ struct ctl_peer {
 	uint16_t		pad2;
 	uint32_t		nallowed;
 	struct conf_prefix	allowed[CONF_MAX_ALLOWED];
+	/* hub peers: the path the engine chose (PATH_NONE for others) */
+	int32_t			path;		/* enum path_kind */
+	uint32_t		rtt_us;		/* last handshake, 0: none */
+	int64_t			path_since;	/* unix seconds, 0: never */
 };
 
 /* The end of the reply: drops no peer can be blamed for. */
@@ -270,6 +353,11 @@ struct engine_stats {
 	uint64_t		 nat_answers;	/* discovery answers taken */
 	uint64_t		 nat_bad;	/* 0x80/0x81 datagrams dropped
 						   (counted as malformed too) */
+	uint64_t		 relay_tx;	/* packets sent through the hub */
+	uint64_t		 relay_rx;	/* packets the hub relayed to us */
+	uint64_t		 relay_bad;	/* relay datagrams/frames dropped */
+	uint64_t		 probes;	/* probe copies sent to candidates */
+	uint64_t		 path_changes;
 };
 
 /* A hub TCP connection: the far end, and our end. */
@@ -328,6 +416,13 @@ struct hubd_engine_stats {
 	uint32_t		open;		/* connections now */
 	uint32_t		pad;
 	uint64_t		nat_probes, nat_dropped;	/* UDP discovery */
+	uint64_t		relay_packets, relay_bytes;	/* forwarded */
+	uint64_t		relay_registers;	/* REGISTER taken */
+	uint64_t		relay_unknown;	/* from no logged-in node */
+	uint64_t		relay_denied;	/* to a node sharing no network */
+	uint64_t		relay_bad;	/* malformed relay traffic */
+	uint32_t		relay_sessions;
+	uint32_t		pad2;
 };
 
 struct ctl_hubd_status {

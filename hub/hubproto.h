@@ -43,13 +43,22 @@ enum hub_frame_type {
 	HUB_FRAME_INIT = 1,
 	HUB_FRAME_RESP = 2,
 	HUB_FRAME_DATA = 4,
+	/*
+	 * Relayed WireGuard packets, not encrypted by the channel (they
+	 * are end-to-end encrypted already) and handled by the engines
+	 * only: type, 3 zero bytes, a relay id (4 bytes, big-endian: the
+	 * destination node->hub, the source hub->node), the packet.
+	 */
+	HUB_FRAME_RELAY = 8,
 };
+#define HUB_RELAY_HDR_LEN	8	/* of a relay frame or datagram */
 
 enum hub_msg_type {
 	/* node -> hub */
 	HUB_MSG_LOGIN = 0x10,
 	HUB_MSG_REQUEST = 0x11,
 	HUB_MSG_LOGOUT = 0x14,
+	HUB_MSG_CANDIDATES = 0x15,	/* where the node may be reached */
 	/* either way */
 	HUB_MSG_PING = 0x12,
 	HUB_MSG_PONG = 0x13,
@@ -62,6 +71,46 @@ enum hub_msg_type {
 	HUB_MSG_RESPONSE = 0x25,
 	HUB_MSG_NET_ENTRY = 0x26,
 	HUB_MSG_MEMBER_ENTRY = 0x27,
+	HUB_MSG_RELAY_INFO = 0x28,	/* the node's relay id and token */
+	HUB_MSG_PEER_PATHS = 0x29,	/* a peer's candidates: probe now */
+};
+
+/*
+ * NAT traversal.  A candidate is an address where a node may be
+ * reached; only an authenticated packet from an address ever makes it
+ * a peer's endpoint, so candidates are hints.
+ */
+#define HUB_CAND_MAX		8
+#define HUB_RELAY_TOKEN_LEN	16
+enum hub_cand_kind {
+	HUB_CAND_LAN = 1,	/* a local address (private ranges only) */
+	HUB_CAND_PUBLIC,	/* found by NAT discovery */
+	HUB_CAND_FORWARD,	/* "public-endpoint" in hamd.conf */
+	HUB_CAND_OBSERVED,	/* hub: TCP source address, node's UDP port */
+	HUB_CAND_MAX_KIND
+};
+struct hub_candidate {
+	uint8_t		kind;		/* enum hub_cand_kind */
+	uint8_t		pad[3];
+	struct pkt_addr	addr;		/* AF_INET or AF_INET6, port != 0 */
+};
+/* CANDIDATES, node -> hub; also parent -> tun in hamd. */
+struct hub_candidates {
+	uint8_t		nat;		/* enum nat_kind (hamd.h) */
+	uint8_t		n;		/* 0..HUB_CAND_MAX */
+	uint8_t		pad[2];
+	struct hub_candidate c[HUB_CAND_MAX];
+};
+/* RELAY_INFO, hub -> node, right after LOGIN_OK. */
+struct hub_relay_info {
+	uint32_t	relay_id;	/* != 0, this login's */
+	uint8_t		token[HUB_RELAY_TOKEN_LEN];
+};
+/* PEER_PATHS, hub -> node: after PEER_UP, and when candidates change. */
+struct hub_peer_paths {
+	uint8_t		key[HUB_KEY_LEN];
+	uint32_t	relay_id;	/* the peer's, for relay frames */
+	struct hub_candidates cands;
 };
 
 /* Requests a node makes on behalf of its administrator (hamctl). */
@@ -178,6 +227,9 @@ struct hub_msg {
 		struct hub_response		resp;
 		struct hub_net_info		net;
 		struct hub_member_info		member;
+		struct hub_candidates		cands;
+		struct hub_relay_info		relay;
+		struct hub_peer_paths		paths;
 		uint64_t			ping;	/* PING, PONG: cookie */
 	} u;
 };

@@ -55,6 +55,13 @@ const struct msg_rule hubd_msg_rules[IMSG_MAX_TYPE] = {
 	    EXACT(0), MSG_FD_NONE, 0 },
 	[IMSG_HUBD_ENGINE_STATS] = { "hubd-engine-stats", E, A,
 	    EXACT(sizeof(struct hubd_engine_stats)), MSG_FD_NONE, 0 },
+	/* Relay sessions and the pairs that may use them. */
+	[IMSG_HUBD_RELAY_ADD] = { "hubd-relay-add", A, E,
+	    EXACT(sizeof(struct hubd_relay_msg)), MSG_FD_NONE, 0 },
+	[IMSG_HUBD_RELAY_DEL] = { "hubd-relay-del", A, E,
+	    EXACT(sizeof(uint32_t)), MSG_FD_NONE, 0 },
+	[IMSG_HUBD_RELAY_PAIR] = { "hubd-relay-pair", A, E,
+	    EXACT(sizeof(struct hubd_relay_pair)), MSG_FD_NONE, 0 },
 	/* hamctl hub ...: control -> authority, replies back */
 	[IMSG_CTL_HUBD_STATUS] = { "ctl-hubd-status", C, A,
 	    EXACT(CRED), MSG_FD_NONE, 0 },

@@ -24,7 +24,13 @@
 /* Flags of a record. */
 #define PKT_F_TO_ADDR	0x0001	/* send to addr, not to the peer's endpoint */
 #define PKT_F_HANDSHAKE	0x0002	/* a handshake message (for counters) */
-#define PKT_F_ALL	(PKT_F_TO_ADDR | PKT_F_HANDSHAKE)
+/*
+ * A hub peer's probe (a handshake initiation or a keepalive tun made
+ * for hole punching): the engine sends a copy to every candidate and to
+ * the relay as well as to the current path.
+ */
+#define PKT_F_PROBE	0x0004
+#define PKT_F_ALL	(PKT_F_TO_ADDR | PKT_F_HANDSHAKE | PKT_F_PROBE)
 
 /* A UDP endpoint as the engine sees it; port in network byte order. */
 struct pkt_addr {
