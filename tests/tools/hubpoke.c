@@ -39,6 +39,15 @@
  *                      answers a ping, then all log out
  *   slowread HUBKEY    a logged-in node that sends PINGs and never reads
  *                      the PONGs: the hub must cut it off, not queue
+ *   relay HUBKEY       the relay's rules: nodes A and B log in (fresh
+ *                      keys, no network in common) and register their
+ *                      UDP sockets; nothing reaches B from a connection
+ *                      that has not logged in, from an unregistered UDP
+ *                      address, from a REGISTER with a wrong token, or
+ *                      from A (no network in common), over TCP or UDP;
+ *                      no answer is larger than what provoked it; then A
+ *                      creates a network, B joins, and A's packets reach
+ *                      B with A's relay id, as many bytes as were sent
  *
  * Prints what it saw ("MODE: key=value ... ok", or "MODE: WRONG: ..."
  * for each thing the hub should not have done), then "hubpoke:
@@ -69,6 +78,7 @@
 #include "blake2s_glue.h"
 #include "framer.h"
 #include "hubchan.h"
+#include "hamd.h"
 #include "hubproto.h"
 #include "key.h"
 #include "noise.h"
@@ -1233,6 +1243,238 @@ m_slowread(void)
 	pc_free(&c);
 }
 
+/* ---- relay ------------------------------------------------------------- */
+
+#define RELAY_QUIET_MS	700	/* how long "nothing arrives" is watched */
+
+static void	usage(void) __attribute__((noreturn));
+
+/* A UDP socket connected to the hub's UDP port (its TCP port number). */
+static int
+udp_open(void)
+{
+	int	fd;
+
+	if ((fd = socket(g.hub.ss_family, SOCK_DGRAM, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&g.hub, g.hublen) == -1)
+		die("connect udp: %s", strerror(errno));
+	return fd;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A datagram within ms, into buf; its length, or -1 if none came. */
+static ssize_t
+udp_recv(int fd, uint8_t *buf, size_t len, int ms)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return -1;
+	return recv(fd, buf, len, MSG_DONTWAIT);
+}
+
+static void
+udp_register(int fd, uint32_t id, const uint8_t *token)
+{
+	uint8_t	b[RELAY_REGISTER_LEN];
+
+	memset(b, 0, sizeof(b));
+	b[0] = RELAY_REGISTER_TYPE;
+	put32(b + 4, id);
+	memcpy(b + 8, token, HUB_RELAY_TOKEN_LEN);
+	if (send(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		die("send register: %s", strerror(errno));
+}
+
+/* A relay datagram or frame body to id: header and a fake packet. */
+static size_t
+relay_body(uint8_t type, uint32_t id, uint8_t *b, size_t len)
+{
+	memset(b, 0, len);
+	b[0] = type;
+	put32(b + 4, id);
+	b[HUB_RELAY_HDR_LEN] = 4;	/* looks like WireGuard data */
+	randombytes_buf(b + HUB_RELAY_HDR_LEN + 1, len - HUB_RELAY_HDR_LEN - 1);
+	return len;
+}
+
+/* Nothing for B on its UDP socket or its connection for a while. */
+static void
+b_gets_nothing(const char *what, int ub, struct pconn *b)
+{
+	uint8_t		 buf[2048];
+	const uint8_t	*body;
+	size_t		 len;
+	uint64_t	 end = now_ms() + RELAY_QUIET_MS;
+
+	if (udp_recv(ub, buf, sizeof(buf), RELAY_QUIET_MS) >= 0)
+		wrong("%s: B got a datagram", what);
+	while (pc_recv(b, end, &body, &len) == 1)
+		if (len > 0 && body[0] == HUB_FRAME_RELAY)
+			wrong("%s: B got a relay frame", what);
+}
+
+static int
+relay_request(struct pconn *c, int op, const char *net, uint32_t id)
+{
+	struct hub_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_REQUEST;
+	m.u.req.id = id;
+	m.u.req.op = (uint8_t)op;
+	m.u.req.mode = HUB_MODE_AUTO;
+	m.u.req.type = HUB_TYPE_MESH;
+	(void)snprintf(m.u.req.net, sizeof(m.u.req.net), "%s", net);
+	(void)snprintf(m.u.req.password, sizeof(m.u.req.password),
+	    "pokepassword");
+	if (pc_send_msg(c, &m, NULL, NULL) == -1)
+		return -1;
+	while (pc_expect(c, deadline(), HUB_MSG_RESPONSE, &m) == 1)
+		if (m.u.resp.id == id)
+			return m.u.resp.code;
+	return -1;
+}
+
+static void
+m_relay(void)
+{
+	struct pconn	 a, b, c;
+	struct hub_msg	 m;
+	struct hub_relay_info ra, rb;
+	uint8_t		 buf[2048], pkt[200], f[HUB_FRAME_MAX];
+	char		 net[32];
+	const uint8_t	*body;
+	size_t		 len;
+	ssize_t		 n;
+	int		 ua, ub, ux, got;
+
+	if (!g.have_hub)
+		usage();
+	pc_open(&a);
+	pc_open(&b);
+	pc_open(&c);
+	if (pc_handshake(&a, deadline()) != 1 ||
+	    pc_login(&a, "relay-a", deadline(), NULL, NULL) == -1 ||
+	    pc_expect(&a, deadline(), HUB_MSG_RELAY_INFO, &m) != 1)
+		die("A: no login with relay info");
+	ra = m.u.relay;
+	if (pc_handshake(&b, deadline()) != 1 ||
+	    pc_login(&b, "relay-b", deadline(), NULL, NULL) == -1 ||
+	    pc_expect(&b, deadline(), HUB_MSG_RELAY_INFO, &m) != 1)
+		die("B: no login with relay info");
+	rb = m.u.relay;
+	if (ra.relay_id == 0 || rb.relay_id == 0 || ra.relay_id == rb.relay_id)
+		wrong("relay ids %u and %u", ra.relay_id, rb.relay_id);
+	if (pc_handshake(&c, deadline()) != 1)
+		die("C: no handshake");
+
+	ua = udp_open();
+	ub = udp_open();
+	ux = udp_open();
+	/* B registers; the answer is smaller than the question. */
+	udp_register(ub, rb.relay_id, rb.token);
+	n = udp_recv(ub, buf, sizeof(buf), 2000);
+	if (n != RELAY_REGISTERED_LEN || buf[0] != RELAY_REGISTERED_TYPE ||
+	    get32(buf + 4) != rb.relay_id)
+		wrong("B's REGISTER answered with %zd bytes", n);
+
+	/* C has not logged in: its relay frame goes nowhere. */
+	(void)pc_send_frame(&c, pkt, relay_body(HUB_FRAME_RELAY, rb.relay_id,
+	    pkt, sizeof(pkt)));
+	b_gets_nothing("a connection that did not log in", ub, &b);
+	/* An address that never registered. */
+	(void)send(ux, pkt, relay_body(RELAY_DATA_TYPE, rb.relay_id, pkt,
+	    sizeof(pkt)), 0);
+	b_gets_nothing("an unregistered address", ub, &b);
+	if (udp_recv(ux, buf, sizeof(buf), 10) >= 0)
+		wrong("the hub answered an unregistered address");
+	/* A REGISTER for B's id with a wrong token: no answer, no takeover. */
+	memcpy(buf, rb.token, HUB_RELAY_TOKEN_LEN);
+	buf[0] ^= 1;
+	udp_register(ux, rb.relay_id, buf);
+	if (udp_recv(ux, buf, sizeof(buf), RELAY_QUIET_MS) >= 0)
+		wrong("a REGISTER with a wrong token was answered");
+	(void)send(ux, pkt, relay_body(RELAY_DATA_TYPE, ra.relay_id, pkt,
+	    sizeof(pkt)), 0);
+	if (udp_recv(ua, buf, sizeof(buf), RELAY_QUIET_MS) >= 0)
+		wrong("a wrong token made the hub relay");
+
+	/* A and B share no network: nothing by TCP or by UDP. */
+	udp_register(ua, ra.relay_id, ra.token);
+	if (udp_recv(ua, buf, sizeof(buf), 2000) != RELAY_REGISTERED_LEN)
+		wrong("A's REGISTER was not answered");
+	(void)pc_send_frame(&a, pkt, relay_body(HUB_FRAME_RELAY, rb.relay_id,
+	    pkt, sizeof(pkt)));
+	(void)send(ua, pkt, relay_body(RELAY_DATA_TYPE, rb.relay_id, pkt,
+	    sizeof(pkt)), 0);
+	b_gets_nothing("a node sharing no network", ub, &b);
+	/* Garbage of every relay type and size from A: never answered. */
+	for (len = 0; len <= 40; len++) {
+		relay_body(RELAY_DATA_TYPE, rb.relay_id, f, 64);
+		(void)send(ua, f, len, 0);
+		relay_body(RELAY_REGISTER_TYPE, ra.relay_id, f, 64);
+		(void)send(ua, f, len, 0);
+	}
+	while ((n = udp_recv(ua, buf, sizeof(buf), 300)) >= 0)
+		if (n > RELAY_REGISTERED_LEN)
+			wrong("a %zd-byte answer to garbage", n);
+
+	/* The positive control: one network, and the same packets pass. */
+	(void)snprintf(net, sizeof(net), "poke%08x", randombytes_random());
+	if (relay_request(&a, HUB_OP_CREATE, net, 1) != 0 ||
+	    relay_request(&b, HUB_OP_JOIN, net, 2) != 0)
+		die("cannot create and join %s", net);
+	(void)send(ua, pkt, relay_body(RELAY_DATA_TYPE, rb.relay_id, pkt,
+	    sizeof(pkt)), 0);
+	n = udp_recv(ub, buf, sizeof(buf), 2000);
+	if (n != (ssize_t)sizeof(pkt) || buf[0] != RELAY_DATA_TYPE ||
+	    get32(buf + 4) != ra.relay_id ||
+	    memcmp(buf + HUB_RELAY_HDR_LEN, pkt + HUB_RELAY_HDR_LEN,
+	    sizeof(pkt) - HUB_RELAY_HDR_LEN) != 0)
+		wrong("A's datagram did not reach B as sent (%zd bytes)", n);
+	(void)pc_send_frame(&a, pkt, relay_body(HUB_FRAME_RELAY, rb.relay_id,
+	    pkt, sizeof(pkt)));
+	n = udp_recv(ub, buf, sizeof(buf), 2000);
+	if (n != (ssize_t)sizeof(pkt) || get32(buf + 4) != ra.relay_id)
+		wrong("A's TCP relay frame did not reach B (%zd bytes)", n);
+	/* B's UDP gone quiet is not tested here: 120 s is too long. */
+	got = 0;
+	(void)pc_send_frame(&b, pkt, relay_body(HUB_FRAME_RELAY, ra.relay_id,
+	    pkt, sizeof(pkt)));
+	if ((n = udp_recv(ua, buf, sizeof(buf), 2000)) == (ssize_t)sizeof(pkt))
+		got = 1;
+	if (!got)
+		wrong("B's TCP relay frame did not reach A");
+	(void)pc_recv(&b, now_ms() + 10, &body, &len);
+	(void)pc_logout(&a);
+	(void)pc_logout(&b);
+	close(ua);
+	close(ub);
+	close(ux);
+	pc_free(&a);
+	pc_free(&b);
+	pc_free(&c);
+	if (!g.bad)
+		printf("relay: ok\n");
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static void
@@ -1361,6 +1603,8 @@ main(int argc, char *argv[])
 		m_flood(n);
 	else if (strcmp(mode, "slowread") == 0)
 		m_slowread();
+	else if (strcmp(mode, "relay") == 0)
+		m_relay();
 	else
 		usage();
 	printf("hubpoke: connections=%u\n", g.nconns);

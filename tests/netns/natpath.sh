@@ -1,0 +1,291 @@
+#!/bin/sh
+# NAT traversal end to end: hamd nodes behind real nftables NATs of every
+# kind natlib.sh builds, one hub on the "internet".  Every pair of nodes
+# pings both ways; the test prints each pair's path as both ends chose
+# it and the time from the mesh being formed to the first answer, and
+# checks the path against what the NAT kinds allow:
+#
+#   direct   where at least one side maps and filters endpoint-
+#            independently, or neither side is symmetric
+#   lan      the two nodes behind one NAT
+#   relay    symmetric against symmetric or against port-restricted
+#            filtering (a per-destination port that the other side's
+#            filter never saw cannot be punched without port
+#            prediction; RFC 4787 section 5)
+#   relay-tcp from the node whose firewall drops all UDP
+#
+# Then, on pairs of the same mesh: a direct path that a firewall rule
+# breaks falls back to the relay, and goes direct again within 10 s of
+# the rule's removal; a NAT that forgets its mappings interrupts a ping
+# stream briefly and causes no handshake storm; the hub killed with
+# SIGKILL for 30 s loses no ping on a direct path, and both nodes log in
+# again within 10 s of its restart; a node advertising an endpoint that
+# is not its own is never reached there.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/natlib.sh"
+require_root
+nat_require
+[ -x "$HAMHUBD" ] || skip "hamhubd not built"
+mktmp
+
+# --- topology -------------------------------------------------------------------
+HUB=203.0.113.1
+EVIL=203.0.113.66
+nat_hub hub "$HUB" || { not_ok "the hub starts"; finish; exit 1; }
+nat_inet_host evil "$EVIL"
+nat_router open none 203.0.113.10 198.51.100.0/24
+nat_router eim eim 203.0.113.11 10.1.0.0/24
+nat_router prc port-restricted 203.0.113.12 10.2.0.0/24
+nat_router sym symmetric 203.0.113.13 10.3.0.0/24
+nat_router symb symmetric 203.0.113.15 10.5.0.0/24
+nat_router udpb udp-blocked 203.0.113.14 10.4.0.0/24
+nat_host open1 open 198.51.100.10
+nat_host eim1 eim 10.1.0.10
+nat_host prc1 prc 10.2.0.10
+nat_host prc2 prc 10.2.0.11
+nat_host sym1 sym 10.3.0.10
+nat_host symb1 symb 10.5.0.10
+nat_host udpb1 udpb 10.4.0.10
+NODES="open1 eim1 prc1 prc2 sym1 symb1 udpb1"
+
+# sym1 also claims a port forward on the evil host: a hint nobody must
+# ever take for its endpoint (nothing authenticated comes from there).
+for n in $NODES; do
+	if [ "$n" = sym1 ]; then
+		nat_node "$n" "public-endpoint \"$EVIL:51820\""
+	else
+		nat_node "$n"
+	fi
+	eval "PID_$n=\$HAMD_PID"
+done
+for n in $NODES; do
+	check "$n logs in" wait_for 20 nat_online "$n"
+done
+
+hamctl_n() { _n=$1; shift; hamctl_in "$(nat_dir "$_n")" "$@"; }
+key_of() { pubkey_of "$(nat_dir "$1")"; }
+for n in $NODES; do eval "KEY_$n=\$(key_of $n)"; done
+
+# peer_field A B FIELD: FIELD of B in A's "hamctl -j peers"
+peer_field() {
+	eval "_k=\$KEY_$2"
+	hamctl_n "$1" -j peers 2>/dev/null | python3 -c '
+import json, sys
+k, f = sys.argv[1], sys.argv[2]
+for p in json.load(sys.stdin)["peers"]:
+    if p.get("public_key") == k:
+        print(p.get(f, ""))' "$_k" "$3"
+}
+# engine_field NODE FIELD: an engine counter from "hamctl -j peers"
+engine_field() {
+	hamctl_n "$1" -j peers 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d.get("engine", {}).get(sys.argv[1], ""))' "$2"
+}
+hub_field() {
+	hubctl "$NAT_HUB_DIR" -j hub status 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for part in sys.argv[1].split("."):
+    d = d.get(part, {}) if isinstance(d, dict) else {}
+print(d if d != {} else "")' "$1"
+}
+path_is() { test "$(peer_field "$1" "$2" path)" = "$3"; }
+v4_of() { overlay_v4 "$(nat_ns "$1")"; }
+ping_once() { ip netns exec "$(nat_ns "$1")" ping -n -q -c 1 -W 1 "$(v4_of "$2")" >/dev/null 2>&1; }
+
+# --- the mesh ---------------------------------------------------------------------
+check "open1 creates the network" sh -c "printf 'natpassword\n' |
+    '$HAMCTL' -s '$(nat_dir open1)/hamd.sock' create natnet"
+for n in $NODES; do
+	[ "$n" = open1 ] && continue
+	check "$n joins" sh -c "printf 'natpassword\n' |
+	    '$HAMCTL' -s '$(nat_dir "$n")/hamd.sock' join natnet"
+done
+T0=$(now_ms)
+for n in $NODES; do
+	check "$n has its overlay address" wait_for 10 sh -c "[ -n \"\$(ip -n $(nat_ns "$n") -4 -o addr show dev ham0 2>/dev/null)\" ]"
+done
+
+# Every ordered pair pings in the background until it gets an answer
+# (deadline 40 s), and notes when.
+PAIRS=""
+for a in $NODES; do
+	for b in $NODES; do
+		[ "$a" = "$b" ] && continue
+		PAIRS="$PAIRS $a:$b"
+		(
+			end=$(( $(now_ms) + 40000 ))
+			while [ "$(now_ms)" -lt "$end" ]; do
+				if ping_once "$a" "$b"; then
+					echo $(( $(now_ms) - T0 )) > "$T_TMP/first.$a.$b"
+					exit 0
+				fi
+			done
+			echo fail > "$T_TMP/first.$a.$b"
+		) &
+		track_pid $!
+	done
+done
+wait_done() {
+	for p in $PAIRS; do
+		[ -s "$T_TMP/first.${p%:*}.${p#*:}" ] || return 1
+	done
+}
+wait_for 45 wait_done
+
+# expect A B: the path A should use towards B
+expect() {
+	case "$1:$2" in
+	*:udpb1)	echo relay-udp ;;
+	udpb1:*)	echo relay-tcp ;;
+	prc1:prc2|prc2:prc1) echo lan ;;
+	sym1:symb1|symb1:sym1|sym1:prc?|symb1:prc?|prc?:sym1|prc?:symb1)
+			echo relay-udp ;;
+	*)		echo direct ;;
+	esac
+}
+# Paths settle (an upgrade from the relay takes a probe round).
+settled() {
+	for p in $PAIRS; do
+		path_is "${p%:*}" "${p#*:}" "$(expect "${p%:*}" "${p#*:}")" ||
+		    return 1
+	done
+}
+wait_for 20 settled
+log "pair            path (a to b)   path (b to a)   first answer a->b, b->a (ms)"
+connected=0; total=0
+for a in $NODES; do
+	for b in $NODES; do
+		[ "$a" = "$b" ] && continue
+		total=$((total + 1))
+		t=$(cat "$T_TMP/first.$a.$b" 2>/dev/null)
+		[ "$t" != fail ] && [ -n "$t" ] && connected=$((connected + 1))
+		case " $SEEN " in *" $b:$a "*) continue ;; esac
+		SEEN="$SEEN $a:$b"
+		log "$(printf '%-15s %-15s %-15s %s, %s' "$a-$b" \
+		    "$(peer_field "$a" "$b" path)" "$(peer_field "$b" "$a" path)" \
+		    "$t" "$(cat "$T_TMP/first.$b.$a" 2>/dev/null)")"
+	done
+done
+check "every ordered pair got a ping answer ($connected of $total)" \
+    test "$connected" -eq "$total"
+for p in $SEEN; do
+	a=${p%:*}; b=${p#*:}
+	check "$a to $b: $(expect "$a" "$b")" path_is "$a" "$b" "$(expect "$a" "$b")"
+	check "$b to $a: $(expect "$b" "$a")" path_is "$b" "$a" "$(expect "$b" "$a")"
+done
+check "the hub relayed packets" test "$(hub_field engine.relay_packets)" -gt 0
+check "no endpoint of sym1 is the advertised forward" sh -c "
+    for n in $NODES; do
+	case \"\$(peer_field \$n sym1 endpoint)\" in $EVIL:*) exit 1 ;; esac
+    done"
+
+# --- relay abuse ---------------------------------------------------------------
+# From the evil host: a connection that never logs in, an unregistered
+# address, a wrong token and two nodes sharing no network get nothing
+# relayed, and nothing is answered with more bytes than it got; the
+# same packets pass once the two share a network (hubpoke relay).
+unknown0=$(hub_field engine.relay_unknown)
+denied0=$(hub_field engine.relay_denied)
+POKE="$top_builddir/tests/tools/hubpoke"
+out=$(ip netns exec "$(nat_ns evil)" "$POKE" -w 3000 "$HUB" "$NAT_HUB_PORT" \
+    relay "$NAT_HUB_KEY" 2>&1)
+printf '%s\n' "$out" | sed 's/^/# /'
+check "hubpoke relay: the relay keeps its rules" contains "$out" "relay: ok"
+check "relay traffic from no logged-in node was counted" \
+    test "$(hub_field engine.relay_unknown)" -gt "$unknown0"
+check "relay traffic between nodes sharing no network was counted" \
+    test "$(hub_field engine.relay_denied)" -gt "$denied0"
+
+# --- fallback and upgrade ---------------------------------------------------------
+# A firewall rule in open's router drops UDP between open1 and eim's
+# public address, except to and from the hub.
+OPEN_NS=$(nat_ns open)
+ip netns exec "$OPEN_NS" nft add table ip natpath_block
+ip netns exec "$OPEN_NS" nft "add chain ip natpath_block f { type filter hook forward priority -10; }"
+block() {
+	ip netns exec "$OPEN_NS" nft add rule ip natpath_block f \
+	    ip saddr 203.0.113.11 ip daddr 198.51.100.10 udp dport != 0 drop
+	ip netns exec "$OPEN_NS" nft add rule ip natpath_block f \
+	    ip saddr 198.51.100.10 ip daddr 203.0.113.11 udp dport != 0 drop
+}
+unblock() { ip netns exec "$OPEN_NS" nft flush chain ip natpath_block f; }
+# A ping stream keeps both directions busy while the path breaks.
+ip netns exec "$(nat_ns open1)" ping -n -q -i 0.1 -w 60 "$(v4_of eim1)" \
+    >"$T_TMP/upgrade.ping" 2>&1 &
+UP_PING=$!
+track_pid "$UP_PING"
+wait_for 5 path_is open1 eim1 direct
+block
+t=$(now_ms)
+check "a blocked direct path falls back to the relay (open1)" \
+    wait_for 15 path_is open1 eim1 relay-udp
+check "... and on the other side (eim1)" wait_for 15 path_is eim1 open1 relay-udp
+log "fell back after $(( $(now_ms) - t )) ms"
+check "pings cross the relay" ping_once open1 eim1
+unblock
+t=$(now_ms)
+up_ok=1
+wait_for 10 path_is open1 eim1 direct || up_ok=0
+wait_for 2 path_is eim1 open1 direct || up_ok=0
+log "direct again after $(( $(now_ms) - t )) ms"
+check "direct again on both sides within 10 s" test "$up_ok" = 1
+kill "$UP_PING" 2>/dev/null
+
+# --- NAT rebinding ---------------------------------------------------------------
+# prc forgets every mapping while prc1 and eim1 ping each other at 10/s.
+hs_before=$(( $(peer_field prc1 eim1 handshakes) + $(peer_field eim1 prc1 handshakes) ))
+ip netns exec "$(nat_ns prc1)" ping -n -i 0.1 -c 100 "$(v4_of eim1)" \
+    >"$T_TMP/rebind.ping" 2>&1 &
+RB_PING=$!
+track_pid "$RB_PING"
+# replies FILE N: the ping output in FILE shows at least N answers
+replies() { [ "$(grep -c 'bytes from' "$1")" -ge "$2" ]; }
+wait_for 10 replies "$T_TMP/rebind.ping" 20
+nat_flush prc
+wait_for 20 dead "$RB_PING"
+lost=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T_TMP/rebind.ping")
+lost=$((100 - ${lost:-0}))
+hs_after=$(( $(peer_field prc1 eim1 handshakes) + $(peer_field eim1 prc1 handshakes) ))
+log "rebinding: $lost of 100 pings lost, $((hs_after - hs_before)) handshakes"
+check "a NAT flush costs at most 3 s of pings ($lost lost)" test "$lost" -le 30
+check "and no handshake storm ($((hs_after - hs_before)) handshakes)" \
+    test $((hs_after - hs_before)) -le 4
+check "prc1 and eim1 are direct again" wait_for 10 path_is prc1 eim1 direct
+
+# --- hub outage --------------------------------------------------------------------
+# open1 and eim1 are direct; 10 pings a second for the whole outage.
+wait_for 10 path_is open1 eim1 direct
+ip netns exec "$(nat_ns open1)" ping -n -i 0.1 -w 50 "$(v4_of eim1)" \
+    >"$T_TMP/outage.ping" 2>&1 &
+OUT_PING=$!
+track_pid "$OUT_PING"
+wait_for 10 replies "$T_TMP/outage.ping" 10
+HUB_PIDS=$(ip netns pids "$(nat_ns hub)")
+kill -KILL $HUB_PIDS
+check "every hub process is gone" wait_for 10 all_dead $HUB_PIDS
+check "open1 notices the hub is gone" wait_for 70 sh -c "! '$HAMCTL' -s '$(nat_dir open1)/hamd.sock' status | grep -q '^hub:.*online'"
+# The outage itself: 30 s without a hub (a duration, not a condition).
+sleep 30
+start_hub "$(nat_ns hub)" "$NAT_HUB_DIR"
+wait_for 10 hub_ready "$NAT_HUB_DIR"
+t=$(now_ms)
+check "open1 logs in again within 10 s of the restart" wait_for 10 nat_online open1
+check "eim1 logs in again within 10 s of the restart" wait_for 10 nat_online eim1
+log "logged in again $(( $(now_ms) - t )) ms after the restart"
+kill -INT "$OUT_PING" 2>/dev/null
+wait_for 5 dead "$OUT_PING"
+sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T_TMP/outage.ping")
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T_TMP/outage.ping")
+log "hub outage: $got of $sent pings answered"
+check "no ping lost while the hub was down ($got of $sent)" \
+    test -n "$sent" -a "$sent" -gt 300 -a "$sent" = "$got"
+check "the pair stayed direct" path_is open1 eim1 direct
+
+for n in $NODES; do
+	eval "p=\$PID_$n"
+	check "$n still runs" alive "$p"
+done
+finish
