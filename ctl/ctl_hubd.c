@@ -177,6 +177,13 @@ status_json(const struct ctl_hubd_status *st)
 	json_int(&j, "tx_bytes", (int64_t)e->tx_bytes);
 	json_int(&j, "nat_probes", (int64_t)e->nat_probes);
 	json_int(&j, "nat_dropped", (int64_t)e->nat_dropped);
+	json_int(&j, "relay_sessions", e->relay_sessions);
+	json_int(&j, "relay_registers", (int64_t)e->relay_registers);
+	json_int(&j, "relay_packets", (int64_t)e->relay_packets);
+	json_int(&j, "relay_bytes", (int64_t)e->relay_bytes);
+	json_int(&j, "relay_unknown", (int64_t)e->relay_unknown);
+	json_int(&j, "relay_denied", (int64_t)e->relay_denied);
+	json_int(&j, "relay_bad", (int64_t)e->relay_bad);
 	json_object_end(&j);
 	json_array_begin(&j, "processes");
 	for (i = 0; i < st->nprocs; i++) {
@@ -222,6 +229,15 @@ status_text(const struct ctl_hubd_status *st)
 	printf("discovery:   %llu probes answered, %llu datagrams dropped\n",
 	    (unsigned long long)e->nat_probes,
 	    (unsigned long long)e->nat_dropped);
+	format_bytes(a, sizeof(a), e->relay_bytes);
+	printf("relay:       %u sessions, %llu registrations; %llu packets "
+	    "forwarded (%s), %llu from or to unknown nodes, %llu denied, "
+	    "%llu malformed\n", e->relay_sessions,
+	    (unsigned long long)e->relay_registers,
+	    (unsigned long long)e->relay_packets, a,
+	    (unsigned long long)e->relay_unknown,
+	    (unsigned long long)e->relay_denied,
+	    (unsigned long long)e->relay_bad);
 	printf("processes:\n");
 	for (i = 0; i < st->nprocs; i++)
 		if (st->procs[i].name[0] != '\0')

@@ -8,6 +8,13 @@
  * What arrives from the engine is hostile until the channel says
  * otherwise: a frame that does not authenticate, decode, or fit the
  * session's state closes that one connection and nothing else.
+ *
+ * NAT traversal: each login gets a relay id and token (RELAY_INFO),
+ * which the engine learns too (IMSG_HUBD_RELAY_ADD); the engine relays
+ * only between the pairs this process allows (IMSG_HUBD_RELAY_PAIR),
+ * which are exactly the pairs told about each other.  Candidates a node
+ * sends are checked against what the hub can see, and go to its peers
+ * (PEER_PATHS) together with theirs, so that both sides probe at once.
  */
 #include "autoconf.h"
 
@@ -48,6 +55,12 @@
 #define NEWNODE_BURST		32
 #define NEWNODE_REFILL_S	30
 #define NEWNODE_SLOTS		1024
+/*
+ * CANDIDATES per session: a burst of 4, then one per 10 s.  Each one
+ * costs two PEER_PATHS per online peer, and makes them all probe.
+ */
+#define CAND_BURST		4
+#define CAND_REFILL_S		10
 
 struct seen_ts {
 	uint8_t		 key[HUB_KEY_LEN];
@@ -73,6 +86,9 @@ struct authority {
 	struct seen_ts		*seen[KEY_BUCKETS];
 	uint32_t		 nseen;
 	struct hubd_engine_stats engine;
+	uint64_t		 cand_msgs;	/* CANDIDATES taken */
+	uint64_t		 cand_limited;	/* ignored: over the rate */
+	uint64_t		 cand_dropped;	/* entries that failed checks */
 	struct event		*ev_tick;
 	uint8_t			 pt[HUB_MSG_MAX];
 	uint8_t			 frame[HUB_FRAME_MAX];
@@ -196,6 +212,7 @@ session_free(struct session *s)
 		sodium_free(s->chan);
 	}
 	free(s->told);
+	sodium_memzero(s, sizeof(*s));	/* the relay token */
 	free(s);
 }
 
@@ -384,20 +401,61 @@ send_peer(struct session *to, int type, const uint8_t *key)
 	(void)session_send(to, &m);
 }
 
-/* Make both sides of a pair of online nodes know each other. */
+/* Tell to where about may be reached, and its relay id: probe now. */
+static void
+send_paths(struct session *to, const struct session *about)
+{
+	struct hub_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_PATHS;
+	memcpy(m.u.paths.key, about->key, HUB_KEY_LEN);
+	m.u.paths.relay_id = about->relay_id;
+	m.u.paths.cands = about->cands;
+	(void)session_send(to, &m);
+}
+
+static void
+relay_pair_send(const struct session *a, const struct session *b, int up)
+{
+	struct hubd_relay_pair	 p;
+
+	if (a->relay_id == 0 || b->relay_id == 0)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.a = a->relay_id;
+	p.b = b->relay_id;
+	p.up = up;
+	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_PAIR, 0, -1, &p,
+	    sizeof(p));
+}
+
+/*
+ * Make both sides of a pair of online nodes know each other.  The
+ * first time, each also gets the other's paths (both probe at once),
+ * and the engine may relay between them from now on.
+ */
 static void
 pair_up(struct session *a, struct session *b)
 {
 	size_t	 pos;
+	int	 fresh = 0;
 
 	if (!told_find(a, b->key, &pos)) {
 		told_add(a, b->key);
 		send_peer(a, HUB_MSG_PEER_UP, b->key);
+		fresh = 1;
 	}
 	if (!told_find(b, a->key, &pos)) {
 		told_add(b, a->key);
 		send_peer(b, HUB_MSG_PEER_UP, a->key);
+		fresh = 1;
 	}
+	if (!fresh)
+		return;
+	send_paths(a, b);
+	send_paths(b, a);
+	relay_pair_send(a, b, 1);
 }
 
 static void
@@ -410,9 +468,12 @@ pair_down(struct session *a, const uint8_t *keyp)
 	memcpy(key, keyp, sizeof(key));
 	if (told_del(a, key))
 		send_peer(a, HUB_MSG_PEER_DOWN, key);
-	if ((b = authority_online(&au, key)) != NULL &&
-	    told_del(b, a->key))
+	if ((b = authority_online(&au, key)) == NULL)
+		return;
+	if (told_del(b, a->key))
 		send_peer(b, HUB_MSG_PEER_DOWN, a->key);
+	/* They share no network any more: no relaying either. */
+	relay_pair_send(a, b, 0);
 }
 
 struct peerlist {
@@ -554,6 +615,9 @@ session_close(struct session *s, const char *why)
 		return;
 	if (s->state == SESSION_ONLINE) {
 		presence_logoff(s);
+		/* Its pairs go with it: no PAIR 0 per peer needed. */
+		proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_DEL, 0,
+		    -1, &s->relay_id, sizeof(s->relay_id));
 		log_info("node %s logged off: %s", key_str(s->key, b64), why);
 		audit(s->graceful ? "logout" : "connection-lost",
 		    "node=%s from=%s reason=\"%s\"", b64,
@@ -654,6 +718,192 @@ refuse(struct session *s, int reason, const char *msg)
 	session_close(s, msg);
 }
 
+/* ---- relay and candidates ------------------------------------------- */
+
+/*
+ * A relay id no other session holds (closing ones included: the engine
+ * may not have dropped theirs yet), a token, the engine told, and the
+ * one candidate the hub can vouch for: where the TCP connection came
+ * from, with the node's UDP port.
+ */
+static void
+relay_start(struct session *s)
+{
+	struct hubd_relay_msg	 rm;
+	struct session		*o;
+	uint32_t		 id;
+
+	do {
+		randombytes_buf(&id, sizeof(id));
+		TAILQ_FOREACH(o, &au.sessions, entry)
+			if (o->relay_id == id)
+				break;
+	} while (id == 0 || o != NULL);
+	s->relay_id = id;
+	randombytes_buf(s->relay_token, sizeof(s->relay_token));
+	memset(&rm, 0, sizeof(rm));
+	rm.conn = s->conn;
+	rm.relay_id = s->relay_id;
+	memcpy(rm.token, s->relay_token, sizeof(rm.token));
+	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_ADD, 0, -1, &rm,
+	    sizeof(rm));
+	sodium_memzero(&rm, sizeof(rm));
+
+	memset(&s->cands, 0, sizeof(s->cands));
+	if (s->udp_port != 0) {
+		s->cands.c[0].kind = HUB_CAND_OBSERVED;
+		s->cands.c[0].addr = s->endpoint;
+		s->cands.n = 1;
+	}
+	s->cand_tokens = CAND_BURST;
+	s->cand_refill = authority_now();
+}
+
+static int
+addr_same(const struct pkt_addr *a, const struct pkt_addr *b)
+{
+	return a->af == b->af && a->port == b->port &&
+	    memcmp(a->addr, b->addr, a->af == AF_INET ? 4 : 16) == 0;
+}
+
+/* 10/8, 172.16/12, 192.168/16, 100.64/10 (carrier NAT), fc00::/7. */
+static int
+addr_private(const struct pkt_addr *a)
+{
+	const uint8_t	*p = a->addr;
+
+	if (a->af == AF_INET)
+		return p[0] == 10 || (p[0] == 172 && (p[1] & 0xf0) == 16) ||
+		    (p[0] == 192 && p[1] == 168) ||
+		    (p[0] == 100 && (p[1] & 0xc0) == 64);
+	return a->af == AF_INET6 && (p[0] & 0xfe) == 0xfc;
+}
+
+/*
+ * Somewhere a node could be sent unicast UDP from afar: not 0/8,
+ * loopback, link-local, multicast, 240/4 (broadcast included); for
+ * IPv6 not ::, ::1, fe80::/10, ff00::/8, nor an IPv4-mapped address
+ * (an IPv4 candidate says AF_INET).
+ */
+static int
+addr_unicast(const struct pkt_addr *a)
+{
+	static const uint8_t	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	const uint8_t		*p = a->addr;
+
+	if (a->af == AF_INET)
+		return p[0] != 0 && p[0] != 127 && !(p[0] == 169 &&
+		    p[1] == 254) && p[0] < 224;
+	if (a->af != AF_INET6)
+		return 0;
+	if (sodium_is_zero(p, 15) && (p[15] == 0 || p[15] == 1))
+		return 0;
+	if (p[0] == 0xff || (p[0] == 0xfe && (p[1] & 0xc0) == 0x80))
+		return 0;
+	return memcmp(p, mapped, sizeof(mapped)) != 0;
+}
+
+/*
+ * What a node may claim: LAN addresses only in private ranges (they
+ * are tried by every peer, so they must not aim peers at the public
+ * Internet); a public address only if it is the one the hub sees; a
+ * port forward anywhere unicast.  OBSERVED is the hub's own word.
+ */
+static int
+cand_ok(const struct session *s, const struct hub_candidate *c)
+{
+	switch (c->kind) {
+	case HUB_CAND_LAN:
+		return addr_private(&c->addr);
+	case HUB_CAND_PUBLIC:
+		return c->addr.af == s->remote.af && memcmp(c->addr.addr,
+		    s->remote.addr, c->addr.af == AF_INET ? 4 : 16) == 0;
+	case HUB_CAND_FORWARD:
+		return addr_unicast(&c->addr);
+	default:
+		return 0;
+	}
+}
+
+static int
+cand_allowed(struct session *s, int64_t now)
+{
+	while (s->cand_tokens < CAND_BURST &&
+	    now - s->cand_refill >= CAND_REFILL_S) {
+		s->cand_tokens++;
+		s->cand_refill += CAND_REFILL_S;
+	}
+	if (s->cand_tokens == CAND_BURST)
+		s->cand_refill = now;
+	if (s->cand_tokens <= 0)
+		return 0;
+	s->cand_tokens--;
+	return 1;
+}
+
+/*
+ * A node's new candidate list: checked, deduplicated, the observed
+ * address added, and sent to every online peer together with that
+ * peer's (both sides probe at once).  Over the rate it is ignored.
+ */
+static void
+candidates(struct session *s, const struct hub_candidates *in)
+{
+	struct hub_candidates	 nc;
+	struct hub_candidate	 obs;
+	struct session		*o;
+	char			 b64[KEY_B64_LEN + 1];
+	size_t			 i, j;
+	int			 dropped = 0;
+
+	if (!cand_allowed(s, authority_now())) {
+		au.cand_limited++;
+		log_debug("node %s: candidates over the rate, ignored",
+		    key_str(s->key, b64));
+		return;
+	}
+	au.cand_msgs++;
+	memset(&nc, 0, sizeof(nc));
+	nc.nat = in->nat;
+	for (i = 0; i < in->n && i < HUB_CAND_MAX; i++) {
+		if (!cand_ok(s, &in->c[i])) {
+			dropped++;
+			continue;
+		}
+		for (j = 0; j < nc.n; j++)
+			if (addr_same(&nc.c[j].addr, &in->c[i].addr))
+				break;
+		if (j < nc.n)
+			continue;
+		nc.c[nc.n].kind = in->c[i].kind;
+		nc.c[nc.n].addr = in->c[i].addr;
+		nc.n++;
+	}
+	if (s->udp_port != 0 && nc.n < HUB_CAND_MAX) {
+		memset(&obs, 0, sizeof(obs));
+		obs.kind = HUB_CAND_OBSERVED;
+		obs.addr = s->endpoint;
+		for (j = 0; j < nc.n; j++)
+			if (addr_same(&nc.c[j].addr, &obs.addr))
+				break;
+		if (j == nc.n)
+			nc.c[nc.n++] = obs;
+	}
+	if (dropped > 0) {
+		au.cand_dropped += (uint64_t)dropped;
+		log_debug("node %s: %d of %u candidates dropped",
+		    key_str(s->key, b64), dropped, in->n);
+	}
+	s->cands = nc;
+	for (i = 0; i < s->ntold; i++) {
+		if ((o = authority_online(&au, s->told[i])) == NULL)
+			continue;
+		send_paths(o, s);
+		send_paths(s, o);
+	}
+}
+
 static void
 login(struct session *s, const struct hub_login *lg)
 {
@@ -720,6 +970,7 @@ login(struct session *s, const struct hub_login *lg)
 	s->state = SESSION_ONLINE;
 	TAILQ_INSERT_TAIL(&au.onlines, s, online);
 	au.nonline++;
+	relay_start(s);
 
 	memset(&m, 0, sizeof(m));
 	m.type = HUB_MSG_LOGIN_OK;
@@ -729,6 +980,13 @@ login(struct session *s, const struct hub_login *lg)
 	m.u.login_ok.v6_plen = (uint8_t)au.plen6;
 	m.u.login_ok.observed = s->remote;
 	(void)session_send(s, &m);
+	/* Before any PEER_PATHS naming peers' relay ids. */
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_RELAY_INFO;
+	m.u.relay.relay_id = s->relay_id;
+	memcpy(m.u.relay.token, s->relay_token, HUB_RELAY_TOKEN_LEN);
+	(void)session_send(s, &m);
+	sodium_memzero(&m, sizeof(m));
 	(void)inet_ntop(AF_INET, s->node.v4, v4, sizeof(v4));
 	log_info("node %s logged in from %s as %s", b64, ab, v4);
 	audit("login", "node=%s from=%s address=%s", b64, ab, v4);
@@ -755,6 +1013,9 @@ online_message(struct session *s, struct hub_msg *m)
 		break;
 	case HUB_MSG_REQUEST:
 		membership_request(&au, s, &m->u.req);
+		break;
+	case HUB_MSG_CANDIDATES:
+		candidates(s, &m->u.cands);
 		break;
 	case HUB_MSG_LOGIN:
 		session_close(s, "node sent a second login");

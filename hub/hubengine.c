@@ -25,6 +25,16 @@
  * dropped and counted.  An answer is always smaller than its probe and
  * the rate table bounds all answers together, so the hub is a poor
  * reflector.  See PROTOCOL.md, "NAT discovery".
+ *
+ * And it relays WireGuard packets between logged-in nodes that share a
+ * network, for those no direct path reaches (PROTOCOL.md, "Relay"): by
+ * UDP on the first discovery socket of each address (port P; P+1 never
+ * relays) and as relay frames on node connections, which never reach
+ * the authority.  The authority names the sessions (relay id, token,
+ * connection) and the pairs allowed; the table is relay.c.  Only a
+ * REGISTER with the right token is answered, and with fewer bytes; a
+ * relayed packet leaves as large as it came (plus the frame's 2-byte
+ * length on TCP, to a logged-in node), so nothing here amplifies.
  */
 #include "autoconf.h"
 
@@ -50,6 +60,7 @@
 #include "hubproto.h"
 #include "log.h"
 #include "proc.h"
+#include "relay.h"
 #include "sandbox.h"
 
 /* Limits when the parent sends no configuration. */
@@ -94,6 +105,17 @@
  */
 #define HUBE_NAT_RATE		20
 #define HUBE_NAT_SLOTS		1024	/* power of two */
+
+/*
+ * Relay frames are dropped once a connection's unsent output passes
+ * this, so that the authority's own frames (which close the connection
+ * when they do not fit) always find room.
+ */
+#define HUBE_RELAY_OUT_MAX	(HUBE_OUT_MAX / 2)
+/* A relayed WireGuard packet: a keepalive (32 bytes) at least. */
+#define HUBE_RELAY_MIN_PKT	32
+/* Room for the largest UDP datagram. */
+#define HUBE_UDP_BUF		65536
 
 /* Listener kinds in IMSG_HUBD_LISTENER. */
 #define HUBE_LISTENER_TCP	0
@@ -144,6 +166,8 @@ LIST_HEAD(hconn_bucket, hconn);
 struct hlistener {
 	int			 fd;
 	int			 kind;
+	int			 relay;		/* UDP port P: relays too */
+	int			 port;		/* host order; -1: unknown */
 	struct event		*ev;		/* TCP: accept; UDP: datagrams */
 };
 
@@ -182,11 +206,17 @@ struct hubengine {
 	struct ratelimit	 accept_log;
 	struct ratelimit	 udp_log;
 	struct natslot		 nat[HUBE_NAT_SLOTS];
+	struct relay_table	*relay;
+	int			 last_tcp;	/* listener index, -1: none */
+	int			 udp_after_tcp;	/* UDP listeners since it */
+	uint8_t			 udpbuf[HUBE_UDP_BUF];
+	uint8_t			 relaybuf[HUB_FRAME_MAX];
 };
 
 static struct hubengine	*env;
 
 static void	hconn_close(struct hconn *, const char *why);
+static void	relay_frame_in(struct hconn *, const uint8_t *, size_t);
 static void	hconn_write(int, short, void *);
 static void	hubengine_pause(void);
 
@@ -397,6 +427,9 @@ hconn_close(struct hconn *c, const char *why)
 	TAILQ_REMOVE(&env->conns, c, entry);
 	LIST_REMOVE(c, hentry);
 	addr_release(c->addr);
+	/* The authority's RELAY_DEL may come later, or have crossed this. */
+	if (relay_del_conn(env->relay, c->id) == 0)
+		env->stats.relay_sessions = relay_count(env->relay);
 	env->stats.open--;
 	stats_touch();
 	auth_send(IMSG_HUB_CONN_CLOSED, c->id, NULL, 0);
@@ -494,9 +527,14 @@ hconn_read(int fd, short what, void *arg)
 	}
 	for (;;) {
 		while ((r = framer_next(&c->fr, &body, &len)) == 1) {
-			c->last_frame = now_ms();
 			env->stats.rx_frames++;
 			stats_touch();
+			/* Ours, not the authority's (it could not open it). */
+			if (body[0] == HUB_FRAME_RELAY) {
+				relay_frame_in(c, body, len);
+				continue;
+			}
+			c->last_frame = now_ms();
 			auth_send(IMSG_HUB_FRAME_IN, c->id, body, len);
 		}
 		if (r == -1) {
@@ -786,12 +824,284 @@ nat_probe(int fd, const uint8_t *buf, ssize_t n, struct msghdr *msg,
 	return 1;
 }
 
+/* ------------------------------------------------------------------ */
+/* Relay */
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* The hub address a datagram reached, from its PKTINFO; af 0 if none. */
+static void
+local_of(struct msghdr *in, struct pkt_addr *a)
+{
+	struct cmsghdr		*c;
+	struct in_pktinfo	 pi;
+	struct in6_pktinfo	 pi6;
+
+	memset(a, 0, sizeof(*a));
+	for (c = CMSG_FIRSTHDR(in); c != NULL; c = CMSG_NXTHDR(in, c)) {
+		if (c->cmsg_level == IPPROTO_IP &&
+		    c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(pi))) {
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			a->af = AF_INET;
+			memcpy(a->addr, &pi.ipi_addr, 4);
+			return;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(pi6))) {
+			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
+			a->af = AF_INET6;
+			memcpy(a->addr, &pi6.ipi6_addr, 16);
+			return;
+		}
+	}
+}
+
+/* The control message making a datagram leave from local; its length. */
+static size_t
+local_cmsg(const struct pkt_addr *local, uint8_t *out, size_t outlen)
+{
+	struct cmsghdr		*o = (struct cmsghdr *)(void *)out;
+	struct in_pktinfo	 pi;
+	struct in6_pktinfo	 pi6;
+
+	memset(out, 0, outlen);
+	if (local->af == AF_INET && outlen >= CMSG_SPACE(sizeof(pi))) {
+		memset(&pi, 0, sizeof(pi));
+		memcpy(&pi.ipi_spec_dst, local->addr, 4);
+		o->cmsg_level = IPPROTO_IP;
+		o->cmsg_type = IP_PKTINFO;
+		o->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+		return CMSG_SPACE(sizeof(pi));
+	}
+	if (local->af == AF_INET6 && outlen >= CMSG_SPACE(sizeof(pi6))) {
+		memset(&pi6, 0, sizeof(pi6));
+		memcpy(&pi6.ipi6_addr, local->addr, 16);
+		o->cmsg_level = IPPROTO_IPV6;
+		o->cmsg_type = IPV6_PKTINFO;
+		o->cmsg_len = CMSG_LEN(sizeof(pi6));
+		memcpy(CMSG_DATA(o), &pi6, sizeof(pi6));
+		return CMSG_SPACE(sizeof(pi6));
+	}
+	return 0;
+}
+
+/* One datagram to a, from local, on fd.  0, or -1 (dropped). */
+static int
+relay_sendto(int fd, const struct pkt_addr *a, const struct pkt_addr *local,
+    const uint8_t *buf, size_t len)
+{
+	union sockunion		 to;
+	union {
+		struct cmsghdr	 h;
+		uint8_t		 b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	}			 cbuf;
+	struct iovec		 iov;
+	struct msghdr		 out;
+	socklen_t		 tolen;
+	size_t			 clen;
+
+	memset(&to, 0, sizeof(to));
+	if (a->af == AF_INET) {
+		to.sin.sin_family = AF_INET;
+		to.sin.sin_port = a->port;
+		memcpy(&to.sin.sin_addr, a->addr, 4);
+		tolen = sizeof(to.sin);
+	} else {
+		to.sin6.sin6_family = AF_INET6;
+		to.sin6.sin6_port = a->port;
+		memcpy(&to.sin6.sin6_addr, a->addr, 16);
+		tolen = sizeof(to.sin6);
+	}
+	clen = local_cmsg(local, cbuf.b, sizeof(cbuf.b));
+	memset(&out, 0, sizeof(out));
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	out.msg_name = &to;
+	out.msg_namelen = tolen;
+	out.msg_iov = &iov;
+	out.msg_iovlen = 1;
+	out.msg_control = clen > 0 ? cbuf.b : NULL;
+	out.msg_controllen = clen;
+	if (sendmsg(fd, &out, MSG_DONTWAIT) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+/*
+ * Relay header and WireGuard packet: type, three zero bytes, the id,
+ * then a packet whose own first four bytes are a WireGuard type (1-4)
+ * and three zeros.  The relay carries nothing else.
+ */
+static int
+relay_wellformed(const uint8_t *b, size_t len)
+{
+	const uint8_t	*wg = b + HUB_RELAY_HDR_LEN;
+
+	return len >= HUB_RELAY_HDR_LEN + HUBE_RELAY_MIN_PKT &&
+	    b[1] == 0 && b[2] == 0 && b[3] == 0 &&
+	    wg[0] >= 1 && wg[0] <= 4 && wg[1] == 0 && wg[2] == 0 && wg[3] == 0;
+}
+
+static void
+relay_verdict_count(enum relay_verdict v)
+{
+	switch (v) {
+	case RELAY_DENIED:
+		env->stats.relay_denied++;
+		break;
+	case RELAY_OK:
+		break;
+	default:
+		env->stats.relay_unknown++;
+		break;
+	}
+	stats_touch();
+}
+
+/*
+ * Forward b (len bytes, header included; b is ours to rewrite) as the
+ * route says, with the id field now naming the sender.
+ */
+static void
+relay_forward(uint8_t *b, size_t len, const struct relay_route *r)
+{
+	struct hconn	*d;
+
+	put_be32(b + 4, r->src_id);
+	if (r->via_udp) {
+		if (r->dst_sock < 0 || r->dst_sock >= env->nlis ||
+		    relay_sendto(env->lis[r->dst_sock].fd, &r->dst_addr,
+		    &r->dst_local, b, len) == -1)
+			return;
+	} else {
+		b[0] = HUB_FRAME_RELAY;
+		if (len > HUB_FRAME_MAX) {
+			/* A datagram too large for a frame. */
+			env->stats.relay_bad++;
+			stats_touch();
+			return;
+		}
+		if ((d = hconn_find(r->dst_conn)) == NULL || d->closing ||
+		    frame_out_pending(&d->out) + FRAMER_HDR_LEN + len >
+		    HUBE_RELAY_OUT_MAX ||
+		    frame_out_add(&d->out, b, len) == -1)
+			return;
+		env->stats.tx_frames++;
+		hconn_write_on(d);
+	}
+	env->stats.relay_packets++;
+	env->stats.relay_bytes += len;
+	stats_touch();
+}
+
+/* REGISTER on a relay socket: answered (8 bytes of 24) only if valid. */
+static void
+relay_udp_register(struct hlistener *l, uint8_t *b, size_t len,
+    struct msghdr *msg, const struct pkt_addr *src, uint64_t now)
+{
+	struct pkt_addr		 local;
+	enum relay_verdict	 v;
+	uint8_t			 ans[RELAY_REGISTERED_LEN];
+	uint32_t		 id;
+
+	if (len != RELAY_REGISTER_LEN || b[1] != 0 || b[2] != 0 ||
+	    b[3] != 0) {
+		env->stats.relay_bad++;
+		stats_touch();
+		return;
+	}
+	id = get_be32(b + 4);
+	local_of(msg, &local);
+	v = relay_register(env->relay, id, b + 8, src, &local,
+	    (int)(l - env->lis), now);
+	if (v != RELAY_OK) {
+		relay_verdict_count(v);
+		return;
+	}
+	env->stats.relay_registers++;
+	stats_touch();
+	memset(ans, 0, sizeof(ans));
+	ans[0] = RELAY_REGISTERED_TYPE;
+	put_be32(ans + 4, id);
+	(void)relay_sendto(l->fd, src, &local, ans, sizeof(ans));
+}
+
+static void
+relay_udp_data(uint8_t *b, size_t len, const struct pkt_addr *src,
+    uint64_t now)
+{
+	struct relay_route	 r;
+	enum relay_verdict	 v;
+
+	if (!relay_wellformed(b, len)) {
+		env->stats.relay_bad++;
+		stats_touch();
+		return;
+	}
+	v = relay_route_udp(env->relay, src, get_be32(b + 4), now, &r);
+	if (v != RELAY_OK) {
+		relay_verdict_count(v);
+		return;
+	}
+	relay_forward(b, len, &r);
+}
+
+/*
+ * A relay frame from a node connection.  Only a connection with a
+ * relay session (a logged-in node) may send them; they do not count
+ * as activity before that, or they would hold a slot open unlogged.
+ */
+static void
+relay_frame_in(struct hconn *c, const uint8_t *body, size_t len)
+{
+	struct relay_route	 r;
+	enum relay_verdict	 v;
+
+	if (!relay_wellformed(body, len)) {
+		env->stats.relay_bad++;
+		stats_touch();
+		return;
+	}
+	v = relay_route_conn(env->relay, c->id, get_be32(body + 4), now_ms(),
+	    &r);
+	if (v == RELAY_UNKNOWN_SENDER) {
+		relay_verdict_count(v);
+		return;
+	}
+	c->last_frame = now_ms();
+	if (v != RELAY_OK) {
+		relay_verdict_count(v);
+		return;
+	}
+	/* The framer's buffer is not ours to rewrite. */
+	memcpy(env->relaybuf, body, len);
+	env->relaybuf[0] = RELAY_DATA_TYPE;
+	relay_forward(env->relaybuf, len, &r);
+}
+
 static void
 hubengine_udp(int fd, short what, void *arg)
 {
+	struct hlistener	*l = arg;
 	union sockunion		 from;
-	/* One more than a probe: a longer datagram is seen as such. */
-	uint8_t			 buf[NAT_PROBE_LEN + 1];
+	uint8_t			*buf = env->udpbuf;
 	union {
 		struct cmsghdr	 h;
 		uint8_t		 b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
@@ -799,6 +1109,7 @@ hubengine_udp(int fd, short what, void *arg)
 	}			 cbuf;
 	struct iovec		 iov;
 	struct msghdr		 msg;
+	struct pkt_addr		 src;
 	unsigned long long	 missed;
 	uint64_t		 now = now_ms();
 	ssize_t			 n;
@@ -807,7 +1118,7 @@ hubengine_udp(int fd, short what, void *arg)
 	for (i = 0; i < HUBE_UDP_BATCH; i++) {
 		memset(&msg, 0, sizeof(msg));
 		iov.iov_base = buf;
-		iov.iov_len = sizeof(buf);
+		iov.iov_len = HUBE_UDP_BUF;
 		msg.msg_name = &from;
 		msg.msg_namelen = sizeof(from);
 		msg.msg_iov = &iov;
@@ -833,6 +1144,22 @@ hubengine_udp(int fd, short what, void *arg)
 					    "report)", missed);
 				return;
 			}
+		}
+		if (n > 0 && (buf[0] == RELAY_REGISTER_TYPE ||
+		    buf[0] == RELAY_DATA_TYPE)) {
+			if (!l->relay || (msg.msg_flags & MSG_TRUNC) ||
+			    sockaddr_to_addr(&from, msg.msg_namelen, &src) ==
+			    -1 || src.port == 0) {
+				env->stats.relay_bad++;
+				stats_touch();
+				continue;
+			}
+			if (buf[0] == RELAY_REGISTER_TYPE)
+				relay_udp_register(l, buf, (size_t)n, &msg,
+				    &src, now);
+			else
+				relay_udp_data(buf, (size_t)n, &src, now);
+			continue;
 		}
 		if (nat_probe(fd, buf, n, &msg, now))
 			env->stats.nat_probes++;
@@ -933,6 +1260,20 @@ hubengine_tick(int fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* Messages */
 
+/* A bound socket's port, host order; -1 if it cannot be had. */
+static int
+listener_port(int fd)
+{
+	union sockunion	 su;
+	socklen_t	 sl = sizeof(su);
+	struct pkt_addr	 a;
+
+	if (getsockname(fd, &su.sa, &sl) == -1 ||
+	    sockaddr_to_addr(&su, sl, &a) == -1)
+		return -1;
+	return ntohs(a.port);
+}
+
 static void
 hubengine_listener(struct imsg *imsg)
 {
@@ -951,6 +1292,22 @@ hubengine_listener(struct imsg *imsg)
 	l = &env->lis[env->nlis++];
 	l->fd = fd;
 	l->kind = kind;
+	l->port = listener_port(fd);
+	/*
+	 * The parent sends, per address, the TCP listener and then UDP on
+	 * its port P and on P+1: only the first, on port P, relays (nodes
+	 * send relay datagrams to the port they know, the TCP one).
+	 */
+	if (kind == HUBE_LISTENER_TCP) {
+		env->last_tcp = env->nlis - 1;
+		env->udp_after_tcp = 0;
+	} else if (env->last_tcp >= 0 && env->udp_after_tcp++ == 0) {
+		l->relay = l->port == env->lis[env->last_tcp].port;
+		if (!l->relay)
+			log_warnx("%s: UDP port %d after TCP port %d: not "
+			    "relaying there", __func__, l->port,
+			    env->lis[env->last_tcp].port);
+	}
 	/*
 	 * Discovery answers go to the network, not to the authority, so
 	 * these sockets are read even while the TCP side is paused.
@@ -961,7 +1318,8 @@ hubengine_listener(struct imsg *imsg)
 			fatalx("%s: event_new", __func__);
 		if (event_add(l->ev, NULL) == -1)
 			fatalx("%s: event_add", __func__);
-		log_debug("UDP discovery socket ready");
+		log_debug("UDP discovery socket on port %d ready%s", l->port,
+		    l->relay ? ", relaying" : "");
 		return;
 	}
 	/* Already bound, listening and non-blocking: no fcntl here. */
@@ -1030,6 +1388,62 @@ hubengine_conn_close(struct imsg *imsg)
 		hconn_shutdown(c);
 }
 
+/*
+ * The authority's word on relay sessions.  A session for a connection
+ * already gone, or a DEL or PAIR naming one, is a message that crossed
+ * the connection's close: ignored.
+ */
+static void
+hubengine_relay_add(struct imsg *imsg)
+{
+	struct hubd_relay_msg	 m;
+	struct hconn		*c;
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	if ((c = hconn_find(m.conn)) == NULL || c->closing) {
+		sodium_memzero(&m, sizeof(m));
+		return;
+	}
+	if (relay_add(env->relay, m.conn, m.relay_id, m.token) == -1) {
+		if (errno == EEXIST)
+			fatalx("%s: authority sent relay id %u for "
+			    "connection %u twice", __func__, m.relay_id,
+			    m.conn);
+		fatal("%s: relay_add", __func__);
+	}
+	sodium_memzero(&m, sizeof(m));
+	env->stats.relay_sessions = relay_count(env->relay);
+	stats_touch();
+}
+
+static void
+hubengine_relay_del(struct imsg *imsg)
+{
+	uint32_t	 id;
+
+	if (imsg_get_data(imsg, &id, sizeof(id)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (relay_del(env->relay, id) == 0) {
+		env->stats.relay_sessions = relay_count(env->relay);
+		stats_touch();
+	}
+}
+
+static void
+hubengine_relay_pair(struct imsg *imsg)
+{
+	struct hubd_relay_pair	 p;
+
+	if (imsg_get_data(imsg, &p, sizeof(p)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (p.up != 0 && p.up != 1)
+		fatalx("%s: bad pair state %d", __func__, p.up);
+	if (relay_pair(env->relay, p.a, p.b, p.up) == -1)
+		log_debug("%s: relay pair %u %u (%d) not taken", __func__,
+		    p.a, p.b, p.up);
+}
+
 static void
 hubengine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
@@ -1062,6 +1476,15 @@ hubengine_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_HUB_CONN_CLOSE:
 		hubengine_conn_close(imsg);
 		break;
+	case IMSG_HUBD_RELAY_ADD:
+		hubengine_relay_add(imsg);
+		break;
+	case IMSG_HUBD_RELAY_DEL:
+		hubengine_relay_del(imsg);
+		break;
+	case IMSG_HUBD_RELAY_PAIR:
+		hubengine_relay_pair(imsg);
+		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -1078,6 +1501,7 @@ static void
 hubengine_init(struct privsep *ps)
 {
 	struct timeval	 tick = { HUBE_TICK_SEC, 0 };
+	uint8_t		 key[crypto_shorthash_KEYBYTES];
 	int		 i;
 
 	if (sodium_init() < 0)
@@ -1092,6 +1516,11 @@ hubengine_init(struct privsep *ps)
 		LIST_INIT(&env->byaddr[i]);
 	/* Before seccomp: getrandom is not allowed afterwards. */
 	randombytes_buf(env->addr_key, sizeof(env->addr_key));
+	randombytes_buf(key, sizeof(key));
+	if ((env->relay = relay_table_new(key)) == NULL)
+		fatal("%s: relay_table_new", __func__);
+	sodium_memzero(key, sizeof(key));
+	env->last_tcp = -1;
 	env->next_id = 1;
 	env->max_conns = HUBE_DEF_MAX_CONNS;
 	env->max_per_addr = HUBE_DEF_MAX_PER_ADDR;

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "hamd.h"		/* NAT_KIND_MAX */
 #include "hubproto.h"
 
 #define HUB_LIMIT_MAX	65535
@@ -222,6 +223,74 @@ get_addr(struct rcur *r, struct pkt_addr *a)
 /* ------------------------------------------------------------------ */
 /* field rules shared by encoder and decoder */
 
+/*
+ * A candidate is somewhere to send UDP: "no address" or port 0 would
+ * only make the receiver send to nowhere.
+ */
+static int
+cand_valid(const struct hub_candidate *c)
+{
+	return (c->kind >= HUB_CAND_LAN && c->kind < HUB_CAND_MAX_KIND &&
+	    (c->addr.af == AF_INET || c->addr.af == AF_INET6) &&
+	    c->addr.port != 0);
+}
+
+static int
+cands_valid(const struct hub_candidates *m)
+{
+	size_t	i;
+
+	if (m->nat >= NAT_KIND_MAX || m->n > HUB_CAND_MAX)
+		return (0);
+	for (i = 0; i < m->n; i++)
+		if (!cand_valid(&m->c[i]))
+			return (0);
+	return (1);
+}
+
+/* Relay id 0 means "none" in every process: it never names a session. */
+static int
+relay_info_valid(const struct hub_relay_info *m)
+{
+	return (m->relay_id != 0);
+}
+
+static void
+put_cands(struct wcur *w, const struct hub_candidates *m)
+{
+	size_t	i;
+
+	if (!cands_valid(m)) {
+		w->err = 1;
+		return;
+	}
+	put8(w, m->nat);
+	put8(w, m->n);
+	for (i = 0; i < m->n; i++) {
+		put8(w, m->c[i].kind);
+		put_addr(w, &m->c[i].addr);
+	}
+}
+
+/* The caller tests cands_valid afterwards: n is checked before the
+ * loop so that it never writes past the array. */
+static void
+get_cands(struct rcur *r, struct hub_candidates *m)
+{
+	size_t	i;
+
+	m->nat = get8(r);
+	m->n = get8(r);
+	if (r->err || m->n > HUB_CAND_MAX) {
+		r->err = 1;
+		return;
+	}
+	for (i = 0; i < m->n && !r->err; i++) {
+		m->c[i].kind = get8(r);
+		get_addr(r, &m->c[i].addr);
+	}
+}
+
 static int
 login_ok_valid(const struct hub_login_ok *m)
 {
@@ -293,6 +362,9 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put_str(&w, m->u.req.nick, sizeof(m->u.req.nick));
 		break;
 	case HUB_MSG_LOGOUT:
+		break;
+	case HUB_MSG_CANDIDATES:
+		put_cands(&w, &m->u.cands);
 		break;
 	case HUB_MSG_PING:
 	case HUB_MSG_PONG:
@@ -366,6 +438,20 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put_addr(&w, &m->u.member.endpoint);
 		put64(&w, (uint64_t)m->u.member.last_seen);
 		break;
+	case HUB_MSG_RELAY_INFO:
+		if (!relay_info_valid(&m->u.relay)) {
+			w.err = 1;
+			break;
+		}
+		put32(&w, m->u.relay.relay_id);
+		put_bytes(&w, m->u.relay.token, HUB_RELAY_TOKEN_LEN);
+		break;
+	case HUB_MSG_PEER_PATHS:
+		/* Relay id 0 is allowed here: "the peer cannot be relayed". */
+		put_bytes(&w, m->u.paths.key, HUB_KEY_LEN);
+		put32(&w, m->u.paths.relay_id);
+		put_cands(&w, &m->u.paths.cands);
+		break;
 	default:
 		w.err = 1;
 		break;
@@ -412,6 +498,10 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		get_str(&r, m->u.req.nick, sizeof(m->u.req.nick));
 		break;
 	case HUB_MSG_LOGOUT:
+		break;
+	case HUB_MSG_CANDIDATES:
+		get_cands(&r, &m->u.cands);
+		ok = cands_valid(&m->u.cands);
 		break;
 	case HUB_MSG_PING:
 	case HUB_MSG_PONG:
@@ -473,6 +563,17 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		m->u.member.last_seen = (int64_t)get64(&r);
 		ok = member_valid(&m->u.member);
 		break;
+	case HUB_MSG_RELAY_INFO:
+		m->u.relay.relay_id = get32(&r);
+		get_bytes(&r, m->u.relay.token, HUB_RELAY_TOKEN_LEN);
+		ok = relay_info_valid(&m->u.relay);
+		break;
+	case HUB_MSG_PEER_PATHS:
+		get_bytes(&r, m->u.paths.key, HUB_KEY_LEN);
+		m->u.paths.relay_id = get32(&r);
+		get_cands(&r, &m->u.paths.cands);
+		ok = cands_valid(&m->u.paths.cands);
+		break;
 	default:
 		r.err = 1;
 		break;
@@ -504,6 +605,7 @@ static const char *const msg_names[] = {
 	[HUB_MSG_PING] = "ping",
 	[HUB_MSG_PONG] = "pong",
 	[HUB_MSG_LOGOUT] = "logout",
+	[HUB_MSG_CANDIDATES] = "candidates",
 	[HUB_MSG_LOGIN_OK] = "login-ok",
 	[HUB_MSG_LOGIN_REFUSED] = "login-refused",
 	[HUB_MSG_PEER_UP] = "peer-up",
@@ -512,6 +614,8 @@ static const char *const msg_names[] = {
 	[HUB_MSG_RESPONSE] = "response",
 	[HUB_MSG_NET_ENTRY] = "net-entry",
 	[HUB_MSG_MEMBER_ENTRY] = "member-entry",
+	[HUB_MSG_RELAY_INFO] = "relay-info",
+	[HUB_MSG_PEER_PATHS] = "peer-paths",
 };
 
 static const char *const op_names[] = {

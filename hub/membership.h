@@ -38,6 +38,12 @@ struct session {
 	/* peers this node has been told are up, sorted by key */
 	uint8_t			(*told)[HUB_KEY_LEN];
 	size_t			 ntold, told_cap;
+	/* NAT traversal: from the login on (relay_id 0 before) */
+	uint32_t		 relay_id;	/* unique among sessions */
+	uint8_t			 relay_token[HUB_RELAY_TOKEN_LEN];
+	struct hub_candidates	 cands;		/* validated; told to peers */
+	int64_t			 cand_refill;	/* s: last token added */
+	int			 cand_tokens;	/* CANDIDATES allowed now */
 };
 
 struct authority;

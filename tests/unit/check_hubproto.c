@@ -21,6 +21,7 @@
 #include <blake2.h>
 #include <sodium.h>
 
+#include "hamd.h"		/* NAT_KIND_MAX */
 #include "hubchan.h"
 #include "hubproto.h"
 #include "noise.h"
@@ -36,6 +37,7 @@ static const uint8_t all_types[] = {
 	HUB_MSG_PONG, HUB_MSG_LOGIN_OK, HUB_MSG_LOGIN_REFUSED,
 	HUB_MSG_PEER_UP, HUB_MSG_PEER_DOWN, HUB_MSG_PEER_CHECK,
 	HUB_MSG_RESPONSE, HUB_MSG_NET_ENTRY, HUB_MSG_MEMBER_ENTRY,
+	HUB_MSG_CANDIDATES, HUB_MSG_RELAY_INFO, HUB_MSG_PEER_PATHS,
 };
 
 static int
@@ -99,7 +101,7 @@ static size_t
 samples(struct hub_msg *s)
 {
 	struct hub_msg	*m;
-	size_t		 n = 0;
+	size_t		 i, n = 0;
 
 #define NEXT(t)	(m = &s[n++], memset(m, 0, sizeof(*m)), m->type = (t))
 	NEXT(HUB_MSG_LOGIN);
@@ -203,6 +205,31 @@ samples(struct hub_msg *s)
 	NEXT(HUB_MSG_PONG);
 	m->u.ping = UINT64_C(0x0102030405060708);
 	NEXT(HUB_MSG_LOGOUT);
+
+	NEXT(HUB_MSG_CANDIDATES);		/* none, NAT unknown */
+	NEXT(HUB_MSG_CANDIDATES);		/* full, every kind and family */
+	m->u.cands.nat = NAT_KIND_MAX - 1;
+	m->u.cands.n = HUB_CAND_MAX;
+	for (i = 0; i < HUB_CAND_MAX; i++) {
+		m->u.cands.c[i].kind = (uint8_t)(HUB_CAND_LAN +
+		    i % (HUB_CAND_MAX_KIND - HUB_CAND_LAN));
+		if (i % 2)
+			addr6(&m->u.cands.c[i].addr, "2001:db8::ffff", 65535);
+		else
+			addr4(&m->u.cands.c[i].addr, "192.168.1.9",
+			    (uint16_t)(i + 1));
+	}
+	NEXT(HUB_MSG_RELAY_INFO);
+	m->u.relay.relay_id = 1;
+	NEXT(HUB_MSG_RELAY_INFO);
+	m->u.relay.relay_id = 0xffffffff;
+	memset(m->u.relay.token, 0xff, HUB_RELAY_TOKEN_LEN);
+	NEXT(HUB_MSG_PEER_PATHS);		/* no relay, no candidates */
+	memset(m->u.paths.key, 0x5a, HUB_KEY_LEN);
+	NEXT(HUB_MSG_PEER_PATHS);
+	memset(m->u.paths.key, 0xff, HUB_KEY_LEN);
+	m->u.paths.relay_id = 0xfffffffe;
+	m->u.paths.cands = s[n - 5].u.cands;
 #undef NEXT
 	ck_assert(n <= MAXSAMPLES);
 	return (n);
@@ -401,6 +428,42 @@ START_TEST(test_layout)
 	m.type = HUB_MSG_LOGOUT;
 	ck_assert_uint_eq(enc(&m, b), 1);
 	ck_assert_int_eq(b[0], 0x14);
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_CANDIDATES;
+	m.u.cands.nat = 2;
+	m.u.cands.n = 2;
+	m.u.cands.c[0].kind = HUB_CAND_LAN;
+	addr4(&m.u.cands.c[0].addr, "10.0.0.1", 51820);
+	m.u.cands.c[1].kind = HUB_CAND_PUBLIC;
+	addr6(&m.u.cands.c[1].addr, "2001:db8::1", 1);
+	m.u.cands.c[1].pad[0] = 0x99;	/* never on the wire */
+	len = enc(&m, b);
+	unhex(want, &wlen, "15" "02" "02" "01" "02" "ca6c" "0a000001"
+	    "02" "0a" "0001" "20010db8000000000000000000000001");
+	ck_assert(len == wlen && memcmp(b, want, len) == 0);
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_RELAY_INFO;
+	m.u.relay.relay_id = 0x01020304;
+	memset(m.u.relay.token, 0x11, HUB_RELAY_TOKEN_LEN);
+	len = enc(&m, b);
+	unhex(want, &wlen, "28" "01020304" "11111111111111111111111111111111");
+	ck_assert(len == wlen && memcmp(b, want, len) == 0);
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_PATHS;
+	memset(m.u.paths.key, 0x22, HUB_KEY_LEN);
+	m.u.paths.relay_id = 5;
+	m.u.paths.cands.nat = 3;
+	m.u.paths.cands.n = 1;
+	m.u.paths.cands.c[0].kind = HUB_CAND_OBSERVED;
+	addr4(&m.u.paths.cands.c[0].addr, "198.51.100.1", 4500);
+	len = enc(&m, b);
+	unhex(want, &wlen, "29"
+	    "2222222222222222222222222222222222222222222222222222222222222222"
+	    "00000005" "03" "01" "04" "02" "1194" "c6336401");
+	ck_assert(len == wlen && memcmp(b, want, len) == 0);
 
 	/* the largest message fits a frame with room to spare */
 	memset(&m, 0, sizeof(m));
@@ -669,6 +732,133 @@ START_TEST(test_addresses)
 }
 END_TEST
 
+/*
+ * Candidates: the count, kinds, families and ports the decoder refuses,
+ * in CANDIDATES and in PEER_PATHS (whose candidates start 36 bytes
+ * later), and relay id 0 in RELAY_INFO.
+ */
+START_TEST(test_candidates)
+{
+	struct hub_msg	m, e, d;
+	uint8_t		b[ENCMAX];
+	size_t		len, i, off;
+	int		v, pp;
+
+	for (pp = 0; pp <= 1; pp++) {
+		memset(&m, 0, sizeof(m));
+		off = pp ? 1 + HUB_KEY_LEN + 4 : 1;
+		m.type = pp ? HUB_MSG_PEER_PATHS : HUB_MSG_CANDIDATES;
+		m.u.cands.n = 1;	/* paths.cands sits elsewhere */
+		if (pp) {
+			m.u.paths.cands.n = 1;
+			m.u.paths.cands.c[0].kind = HUB_CAND_FORWARD;
+			addr4(&m.u.paths.cands.c[0].addr, "203.0.113.1", 9);
+		} else {
+			m.u.cands.c[0].kind = HUB_CAND_FORWARD;
+			addr4(&m.u.cands.c[0].addr, "203.0.113.1", 9);
+		}
+		/* nat at off, n at off+1, kind off+2, af off+3, port off+4 */
+		len = enc(&m, b);
+		ck_assert_uint_eq(len, off + 2 + 1 + 1 + 2 + 4);
+		patched(&m, off, NAT_KIND_MAX, "nat max");
+		patched(&m, off, 0xff, "nat 255");
+		patched(&m, off + 1, 0, "n 0 with an entry");
+		patched(&m, off + 1, 2, "n 2 with one entry");
+		patched(&m, off + 1, HUB_CAND_MAX + 1, "n 9");
+		patched(&m, off + 1, 0xff, "n 255");
+		patched(&m, off + 2, 0, "kind 0");
+		patched(&m, off + 2, HUB_CAND_MAX_KIND, "kind max");
+		patched(&m, off + 2, 0xff, "kind 255");
+		for (v = 0; v < 256; v++) {
+			if (v == AF_INET)
+				continue;
+			/* AF_INET6 would need 12 more bytes: too short */
+			patched(&m, off + 3, (uint8_t)v, "bad af");
+		}
+		len = enc(&m, b);
+		b[off + 4] = b[off + 5] = 0;
+		assert_rejected(b, len, "port 0");
+		/* af 0 with port 0 is a valid pkt_addr, not a candidate */
+		b[off + 3] = 0;
+		assert_rejected(b, len - 4, "no address");
+		for (v = 0; v < NAT_KIND_MAX; v++) {
+			len = enc(&m, b);
+			b[off] = (uint8_t)v;
+			ck_assert(hub_msg_decode(&d, b, len) == 0);
+		}
+
+		/* nine valid entries: refused for the count alone */
+		len = off;
+		(void)enc(&m, b);	/* keeps PEER_PATHS' key and id */
+		b[len++] = NAT_NONE;
+		b[len++] = HUB_CAND_MAX + 1;
+		for (i = 0; i < HUB_CAND_MAX + 1; i++) {
+			b[len++] = HUB_CAND_LAN;
+			b[len++] = AF_INET;
+			b[len++] = 0x12;
+			b[len++] = 0x34;
+			memcpy(b + len, "\x0a\0\0\x01", 4);
+			len += 4;
+		}
+		assert_rejected(b, len, "9 candidates");
+		b[off + 1] = HUB_CAND_MAX;
+		ck_assert(hub_msg_decode(&d, b, len - 8) == 0);
+		assert_rejected(b, len, "one entry trailing");
+
+		/* the encoder refuses all of it too */
+		e = m;
+		if (pp) {
+			e.u.paths.cands.n = HUB_CAND_MAX + 1;
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+			e = m;
+			e.u.paths.cands.nat = NAT_KIND_MAX;
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+			e = m;
+			e.u.paths.cands.c[0].kind = 0;
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+			e = m;
+			e.u.paths.cands.c[0].addr.port = 0;
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+			e = m;
+			memset(&e.u.paths.cands.c[0].addr, 0,
+			    sizeof(struct pkt_addr));
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+		} else {
+			e.u.cands.n = HUB_CAND_MAX + 1;
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+			e = m;
+			e.u.cands.nat = NAT_KIND_MAX;
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+			e = m;
+			e.u.cands.c[0].kind = HUB_CAND_MAX_KIND;
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+			e = m;
+			e.u.cands.c[0].addr.port = 0;
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+			e = m;
+			e.u.cands.c[0].addr.af = AF_UNIX;
+			ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+		}
+	}
+
+	/* RELAY_INFO: id 0 names no session */
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_RELAY_INFO;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.relay.relay_id = 1;
+	len = enc(&m, b);
+	ck_assert_uint_eq(len, 1 + 4 + HUB_RELAY_TOKEN_LEN);
+	b[4] = 0;
+	assert_rejected(b, len, "relay id 0");
+	/* PEER_PATHS: id 0 is "cannot be relayed", and fine */
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_PATHS;
+	len = enc(&m, b);
+	ck_assert_uint_eq(len, 1 + HUB_KEY_LEN + 4 + 2);
+	ck_assert(hub_msg_decode(&d, b, len) == 0 && d.u.paths.relay_id == 0);
+}
+END_TEST
+
 /* Where each string's length byte sits in a sample with the longest. */
 static const struct {
 	uint8_t	type;
@@ -818,6 +1008,9 @@ START_TEST(test_names)
 		if (!known_type(v))
 			ck_assert_str_eq(hub_msg_name(v), "unknown");
 	ck_assert_str_eq(hub_msg_name(HUB_MSG_PEER_CHECK), "peer-check");
+	ck_assert_str_eq(hub_msg_name(HUB_MSG_CANDIDATES), "candidates");
+	ck_assert_str_eq(hub_msg_name(HUB_MSG_RELAY_INFO), "relay-info");
+	ck_assert_str_eq(hub_msg_name(HUB_MSG_PEER_PATHS), "peer-paths");
 
 	ck_assert_str_eq(hub_op_name(0), "unknown");
 	ck_assert_str_eq(hub_op_name(-1), "unknown");
@@ -1597,6 +1790,7 @@ hubproto_suite(void)
 	tcase_add_test(tc, test_unknown_types);
 	tcase_add_test(tc, test_enum_ranges);
 	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_candidates);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_random_decode);
 	/* valgrind is slow; without fork Check applies no timeout */
