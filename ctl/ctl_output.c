@@ -112,6 +112,21 @@ json_int(struct json *j, const char *key, int64_t value)
 	fprintf(j->out, "%" PRId64, value);
 }
 
+/* A number with a fixed count of decimals (milliseconds, say). */
+void
+json_fixed(struct json *j, const char *key, double value, int decimals)
+{
+	json_member(j, key);
+	fprintf(j->out, "%.*f", decimals, value);
+}
+
+void
+json_null(struct json *j, const char *key)
+{
+	json_member(j, key);
+	fputs("null", j->out);
+}
+
 void
 json_bool(struct json *j, const char *key, int value)
 {

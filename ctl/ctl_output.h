@@ -25,6 +25,9 @@ void	json_array_end(struct json *);
 void	json_string(struct json *, const char *key, const char *value);
 void	json_int(struct json *, const char *key, int64_t value);
 void	json_bool(struct json *, const char *key, int value);
+void	json_fixed(struct json *, const char *key, double value,
+	    int decimals);
+void	json_null(struct json *, const char *key);
 /* Finish with a newline. */
 void	json_end(struct json *);
 /* Write s as a JSON string literal, quotes included. */

@@ -43,7 +43,8 @@ static const struct command base_commands[] = {
 	{ "help", "", "show this list of commands", cmd_help },
 	{ "status", "", "show version, uptime, node key, hub connection "
 	    "and processes", cmd_status },
-	{ "peers", "", "show each peer: key, endpoint, allowed IPs, latest "
+	{ "peers", "", "show each peer: key, path (lan, direct, relay-udp, "
+	    "relay-tcp) and endpoint, round-trip time, allowed IPs, latest "
 	    "handshake, traffic and drops", cmd_peers },
 	{ "reload", "", "re-read hamd.conf (root or admin group)",
 	    cmd_reload },
@@ -593,6 +594,24 @@ format_bytes(char *buf, size_t len, uint64_t b)
 	(void)snprintf(buf, len, u == 0 ? "%.0f %s" : "%.2f %s", v, unit[u]);
 }
 
+/* How a hub peer's packets travel; "-" before the engine chose. */
+static const char *
+path_name(int path)
+{
+	switch (path) {
+	case PATH_LAN:
+		return "lan";
+	case PATH_DIRECT:
+		return "direct";
+	case PATH_RELAY_UDP:
+		return "relay-udp";
+	case PATH_RELAY_TCP:
+		return "relay-tcp";
+	default:
+		return "-";
+	}
+}
+
 static void
 peer_json(struct json *j, const struct ctl_peer *p)
 {
@@ -608,6 +627,13 @@ peer_json(struct json *j, const struct ctl_peer *p)
 		format_addr(buf, sizeof(buf), &p->endpoint);
 		json_string(j, "endpoint", buf);
 	}
+	json_string(j, "path", p->path > PATH_NONE && p->path < PATH_KIND_MAX ?
+	    path_name(p->path) : "none");
+	if (p->rtt_us != 0)
+		json_fixed(j, "rtt_ms", p->rtt_us / 1000.0, 3);
+	else
+		json_null(j, "rtt_ms");
+	json_int(j, "path_since", p->path_since);
 	json_array_begin(j, "allowed_ips");
 	for (i = 0; i < p->nallowed && i < CONF_MAX_ALLOWED; i++) {
 		format_prefix(buf, sizeof(buf), &p->allowed[i]);
@@ -638,8 +664,20 @@ peer_print(const struct ctl_peer *p, time_t now)
 	printf("peer %s\n", p->name);
 	printf("  public key:      %s%s\n", p->pubkey,
 	    p->has_psk ? " (with preshared key)" : "");
+	if (p->path > PATH_NONE && p->path < PATH_KIND_MAX) {
+		if (p->path_since > 0 && now >= p->path_since)
+			printf("  path:            %s (since %lld seconds "
+			    "ago)\n", path_name(p->path),
+			    (long long)(now - p->path_since));
+		else
+			printf("  path:            %s\n", path_name(p->path));
+	} else
+		printf("  path:            -\n");
 	format_addr(buf, sizeof(buf), &p->endpoint);
 	printf("  endpoint:        %s\n", buf);
+	if (p->rtt_us != 0)
+		printf("  round trip:      %.3f ms (latest handshake)\n",
+		    p->rtt_us / 1000.0);
 	printf("  allowed ips:     ");
 	for (i = 0; i < p->nallowed && i < CONF_MAX_ALLOWED; i++) {
 		format_prefix(buf, sizeof(buf), &p->allowed[i]);
@@ -747,6 +785,11 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 		json_int(&j, "rx_gro_trains", (int64_t)es.rx_gro_trains);
 		json_int(&j, "nat_answers", (int64_t)es.nat_answers);
 		json_int(&j, "nat_bad", (int64_t)es.nat_bad);
+		json_int(&j, "relay_tx", (int64_t)es.relay_tx);
+		json_int(&j, "relay_rx", (int64_t)es.relay_rx);
+		json_int(&j, "relay_bad", (int64_t)es.relay_bad);
+		json_int(&j, "probes", (int64_t)es.probes);
+		json_int(&j, "path_changes", (int64_t)es.path_changes);
 		json_object_end(&j);
 		json_object_begin(&j, "unattributed_drops");
 		for (i = 0; i < NDROP_REASONS; i++)
@@ -773,7 +816,8 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 	    (unsigned long long)end.ratelimited);
 	printf("engine: %llu datagrams received (%llu malformed, %llu too "
 	    "large), %llu sent (%llu refused, %llu dropped); discovery: "
-	    "%llu answers, %llu bad\n",
+	    "%llu answers, %llu bad; relay: %llu sent, %llu received, %llu "
+	    "bad; %llu probes, %llu path changes\n",
 	    (unsigned long long)es.rx_datagrams,
 	    (unsigned long long)es.rx_malformed,
 	    (unsigned long long)es.rx_truncated,
@@ -781,7 +825,12 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 	    (unsigned long long)es.tx_errors,
 	    (unsigned long long)es.tx_dropped,
 	    (unsigned long long)es.nat_answers,
-	    (unsigned long long)es.nat_bad);
+	    (unsigned long long)es.nat_bad,
+	    (unsigned long long)es.relay_tx,
+	    (unsigned long long)es.relay_rx,
+	    (unsigned long long)es.relay_bad,
+	    (unsigned long long)es.probes,
+	    (unsigned long long)es.path_changes);
 	return 0;
 }
 

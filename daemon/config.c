@@ -400,3 +400,44 @@ conf_parse_endpoint(const char *s, char *host, size_t hostlen,
 {
 	return (conf_parse_endpoint_err(s, host, hostlen, port, NULL, 0));
 }
+
+int
+conf_parse_public_ep(const char *s, struct conf_public_ep *ep, char *err,
+    size_t errlen)
+{
+	char		 sb[80], host[INET6_ADDRSTRLEN + IFNAMSIZ + 1];
+	uint16_t	 port;
+	const uint8_t	*b;
+
+	memset(ep, 0, sizeof(*ep));
+	if (conf_parse_endpoint_err(s, host, sizeof(host), &port, err,
+	    errlen) == -1)
+		return (-1);
+	if (inet_pton(AF_INET, host, &ep->addr.v4) == 1)
+		ep->af = AF_INET;
+	else if (inet_pton(AF_INET6, host, &ep->addr.v6) == 1)
+		ep->af = AF_INET6;
+	else {
+		seterr(err, errlen, "%s is not a numeric address: expected "
+		    "a.b.c.d:port or [IPv6 address]:port (names are not "
+		    "looked up)", shown(s, sb, sizeof(sb)));
+		return (-1);
+	}
+	b = (const uint8_t *)&ep->addr;
+	if ((ep->af == AF_INET && (b[0] == 0 || b[0] == 127 || b[0] >= 224 ||
+	    (b[0] == 169 && b[1] == 254))) ||
+	    (ep->af == AF_INET6 && (IN6_IS_ADDR_UNSPECIFIED(&ep->addr.v6) ||
+	    IN6_IS_ADDR_LOOPBACK(&ep->addr.v6) ||
+	    IN6_IS_ADDR_MULTICAST(&ep->addr.v6) ||
+	    IN6_IS_ADDR_LINKLOCAL(&ep->addr.v6) ||
+	    IN6_IS_ADDR_V4MAPPED(&ep->addr.v6)))) {
+		seterr(err, errlen, "%s cannot be reached by peers: expected "
+		    "a unicast address, not unspecified, loopback, multicast "
+		    "or link-local", shown(s, sb, sizeof(sb)));
+		memset(ep, 0, sizeof(*ep));
+		return (-1);
+	}
+	ep->port = port;
+	ep->set = 1;
+	return (0);
+}

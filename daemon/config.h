@@ -77,7 +77,12 @@ TAILQ_HEAD(conf_peers, conf_peer);
 /* The hub this node logs in to (hub ... in hamd.conf). */
 #define CONF_NICK_MAX		33	/* HUB_NICK_MAX */
 #define CONF_DEFAULT_HUB_PORT	7777	/* HUB_DEFAULT_PORT */
-#define CONF_DEFAULT_HUB_KEEPALIVE 25	/* s, under common NAT timeouts */
+/*
+ * Hub peers' persistent keepalive (hub-keepalive): NAT mappings and
+ * conntrack entries for UDP commonly expire after 30 s of silence, so a
+ * useful value stays below that.
+ */
+#define CONF_DEFAULT_HUB_KEEPALIVE 25	/* s */
 struct conf_hub {
 	int			 enabled;
 	char			 host[256];	/* IPv6 without brackets */
@@ -85,6 +90,21 @@ struct conf_hub {
 	uint8_t			 pubkey[KEY_LEN];
 	char			 nickname[CONF_NICK_MAX];
 	uint16_t		 keepalive;	/* for the hub's peers, s */
+};
+
+/*
+ * public-endpoint: a port forwarded to this node's WireGuard port,
+ * offered to peers as a candidate.  A numeric address: the parser looks
+ * up no names, and a candidate must not change behind our back.
+ */
+struct conf_public_ep {
+	int			 set;
+	sa_family_t		 af;		/* AF_INET or AF_INET6 */
+	uint16_t		 port;		/* host byte order */
+	union {
+		struct in_addr	 v4;
+		struct in6_addr	 v6;
+	}			 addr;
 };
 
 struct hamd_config {
@@ -109,6 +129,7 @@ struct hamd_config {
 	int			 npeers;
 	/* the hub */
 	struct conf_hub		 hub;
+	struct conf_public_ep	 public_ep;	/* reloadable, unlike hub */
 };
 
 /* A config with every default filled in. NULL on ENOMEM. */
@@ -135,6 +156,13 @@ int	conf_parse_prefix_err(const char *, struct conf_prefix *,
 	    int host_bits_ok, char *err, size_t errlen);
 int	conf_parse_endpoint_err(const char *, char *host, size_t hostlen,
 	    uint16_t *port, char *err, size_t errlen);
+/*
+ * A public-endpoint value: a numeric IPv4 "a.b.c.d:port" or IPv6
+ * "[addr]:port" of a unicast address peers can reach (not unspecified,
+ * loopback, multicast or link-local).  0, or -1 with err set.
+ */
+int	conf_parse_public_ep(const char *, struct conf_public_ep *,
+	    char *err, size_t errlen);
 /* "10.0.0.0/24" into buf (CONF_PREFIX_STRLEN bytes); returns buf. */
 const char *conf_prefix_str(const struct conf_prefix *, char *buf,
 	    size_t len);

@@ -42,6 +42,8 @@
 
 /* How long a logout gets to reach the hub before the children stop. */
 #define LOGOUT_GRACE_MS	300
+/* Interfaces come and go without telling us: look again this often. */
+#define CANDIDATES_RECHECK_S	30
 
 struct parent {
 	struct parent_base	 b;	/* first: ps->arg points to both */
@@ -60,7 +62,12 @@ struct parent {
 	struct event		*ev_logout;
 	struct netconf		 net;
 	struct nat_state_msg	 nat;		/* NAT discovery, refined */
+	struct hub_candidates	 cands;		/* as last sent to tun */
+	int			 cands_sent;
+	struct event		*ev_cands;
 };
+
+static void	candidates_update(struct parent *);
 
 static __dead void
 usage(void)
@@ -168,6 +175,7 @@ parent_reload(struct parent *p, char *msg, size_t msglen)
 	p->conf = nconf;
 	send_control_conf(p, &cc);
 	netconf_send_peers(&p->net, &p->b.ps, nconf);
+	candidates_update(p);	/* public-endpoint may have changed */
 	parent_broadcast_verbose(&p->b, effective_verbose(p, nconf));
 	(void)snprintf(msg, msglen, "configuration reloaded from %s",
 	    p->conffile);
@@ -271,6 +279,40 @@ hub_configure_tun(struct parent *p)
 	(void)strlcpy(th.nick, p->conf->hub.nickname, sizeof(th.nick));
 	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_TUN_HUB, 0, -1, &th,
 	    sizeof(th));
+}
+
+/*
+ * Where peers may reach us, for tun to tell the hub: sent when it
+ * changes (NAT discovery, a reload, interfaces seen by the periodic
+ * look), and only with a hub.
+ */
+static void
+candidates_update(struct parent *p)
+{
+	struct hub_candidates	 c;
+	char			 a[INET6_ADDRSTRLEN + 8];
+	unsigned int		 i;
+
+	if (!p->conf->hub.enabled)
+		return;
+	netconf_candidates(&p->net, p->conf, &p->nat, &c);
+	if (p->cands_sent && memcmp(&c, &p->cands, sizeof(c)) == 0)
+		return;
+	p->cands = c;
+	p->cands_sent = 1;
+	for (i = 0; i < c.n; i++)
+		log_debug("candidate %u: %s %s", i, c.c[i].kind ==
+		    HUB_CAND_LAN ? "lan" : c.c[i].kind == HUB_CAND_PUBLIC ?
+		    "public" : "forward", pkt_addr_str(&c.c[i].addr, a,
+		    sizeof(a)));
+	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_TUN_CANDIDATES, 0, -1, &c,
+	    sizeof(c));
+}
+
+static void
+candidates_recheck(int fd, short ev, void *arg)
+{
+	candidates_update(arg);
 }
 
 static void
@@ -444,6 +486,7 @@ nat_state_update(struct parent *p, struct imsg *imsg)
 	p->nat = m;
 	if (!changed)
 		return;
+	candidates_update(p);
 	switch (m.kind) {
 	case NAT_NONE:
 		log_info("NAT: none, public endpoint %s",
@@ -701,6 +744,15 @@ main(int argc, char *argv[])
 	netconf_send_devices(&p.net, &p.b.ps, p.conf);
 	netconf_send_peers(&p.net, &p.b.ps, p.conf);
 	hub_configure_tun(&p);
+	candidates_update(&p);
+	if (p.conf->hub.enabled) {
+		struct timeval	 tv = { CANDIDATES_RECHECK_S, 0 };
+
+		if ((p.ev_cands = event_new(p.b.ps.base, -1, EV_PERSIST,
+		    candidates_recheck, &p)) == NULL ||
+		    event_add(p.ev_cands, &tv) == -1)
+			fatalx("cannot start the candidates timer");
+	}
 	hub_socket_send(&p);
 
 	log_info("started (version %s, control socket %s)", PACKAGE_VERSION,

@@ -32,8 +32,7 @@
 #define REQUEST_TIMEOUT		(30 * NS)
 #define CHECK_TIMEOUT		(15 * NS)	/* a peer must answer by then */
 #define MAX_PENDING		64
-#define MAX_HUB_PEERS		WG_MAX_PEERS
-#define HUB_PEER_ID_BASE	0x40000000u	/* file peers count from 1 */
+#define MAX_HUB_PEERS		HUB_PEER_IDS
 
 enum hc_state { HC_IDLE = 0, HC_HANDSHAKE, HC_LOGIN, HC_ONLINE };
 
@@ -73,9 +72,15 @@ struct hubclient {
 	uint32_t		 next_req;
 	struct hc_pending	 pending[MAX_PENDING];
 	struct hc_peer		 peers[MAX_HUB_PEERS];
+	struct hub_candidates	 cands;		/* the parent's latest */
+	int			 have_cands;
+	int			 relay_up;	/* the engine has our relay id */
 	uint8_t			 pt[HUB_MSG_MAX];
 	uint8_t			 frame[HUB_FRAME_MAX];
 };
+
+static struct hc_peer	*peer_find(struct hubclient *,
+			    const uint8_t [HUB_KEY_LEN]);
 
 static void
 hc_set_state(struct hubclient *hc, int state, const char *reason)
@@ -151,6 +156,115 @@ hc_send(struct hubclient *hc, const struct hub_msg *m)
 	sodium_memzero(hc->pt, len);
 	hc->io.send_frame(hc->io.arg, hc->frame, flen);
 	return 0;
+}
+
+/* ---- NAT traversal ------------------------------------------------------ */
+
+static void
+send_candidates(struct hubclient *hc)
+{
+	struct hub_msg	 m;
+
+	if (hc->state != HC_ONLINE || !hc->have_cands)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_CANDIDATES;
+	m.u.cands = hc->cands;
+	if (hc_send(hc, &m) == 0)
+		log_debug("hub: %u candidates sent", hc->cands.n);
+}
+
+void
+hubclient_candidates(struct hubclient *hc, const struct hub_candidates *c)
+{
+	if (hc->have_cands && memcmp(&hc->cands, c, sizeof(*c)) == 0)
+		return;
+	hc->cands = *c;
+	hc->have_cands = 1;
+	send_candidates(hc);
+}
+
+static void
+relay_set(struct hubclient *hc, const struct hub_relay_info *ri)
+{
+	struct engine_relay_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	if (ri != NULL) {
+		m.relay_id = ri->relay_id;
+		memcpy(m.token, ri->token, sizeof(m.token));
+	} else if (!hc->relay_up)
+		return;
+	hc->relay_up = ri != NULL;
+	hc->io.engine_relay(hc->io.arg, &m);
+	sodium_memzero(&m, sizeof(m));
+}
+
+/*
+ * Addresses nobody can be reached at; the hub checked the rest, and
+ * only an authenticated packet ever makes a candidate an endpoint.
+ */
+static int
+cand_usable(const struct hub_candidate *c)
+{
+	static const uint8_t	 v6_any[16], v6_lo[16] = { [15] = 1 };
+	static const uint8_t	 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t		*a = c->addr.addr;
+
+	if (c->kind < HUB_CAND_LAN || c->kind >= HUB_CAND_MAX_KIND ||
+	    c->addr.port == 0)
+		return 0;
+	switch (c->addr.af) {
+	case AF_INET:
+		/* 0/8, 127/8, multicast, reserved and broadcast */
+		return a[0] != 0 && a[0] != 127 && a[0] < 224;
+	case AF_INET6:
+		if (memcmp(a, v4mapped, 12) == 0)
+			return 0;	/* we speak v4 on a v4 socket */
+		return memcmp(a, v6_any, 16) != 0 &&
+		    memcmp(a, v6_lo, 16) != 0 && a[0] != 0xff;
+	default:
+		return 0;
+	}
+}
+
+static void
+peer_paths(struct hubclient *hc, const struct hub_peer_paths *pp)
+{
+	struct engine_paths_msg	 m;
+	struct hc_peer		*hp;
+	char			 b64[KEY_B64_LEN + 1];
+	unsigned int		 i, dropped = 0;
+
+	/* PEER_UP comes first; after a login, the peer's own again. */
+	if ((hp = peer_find(hc, pp->key)) == NULL ||
+	    (hc->syncing && !hp->listed)) {
+		key_to_base64(b64, pp->key);
+		log_debug("hub: paths of %s, not a peer of ours (yet); "
+		    "ignored", b64);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.id = hp->id;
+	m.relay_id = pp->relay_id;
+	m.punch = 1;
+	m.cands.nat = pp->cands.nat < NAT_KIND_MAX ? pp->cands.nat :
+	    NAT_UNKNOWN;
+	for (i = 0; i < pp->cands.n && i < HUB_CAND_MAX; i++) {
+		if (!cand_usable(&pp->cands.c[i])) {
+			dropped++;
+			continue;
+		}
+		m.cands.c[m.cands.n] = pp->cands.c[i];
+		memset(m.cands.c[m.cands.n].pad, 0,
+		    sizeof(m.cands.c[m.cands.n].pad));
+		m.cands.c[m.cands.n].addr.pad = 0;
+		m.cands.n++;
+	}
+	if (dropped > 0)
+		log_debug("hub: %u unusable candidates of peer %u dropped",
+		    dropped, hp->id);
+	hc->io.engine_paths(hc->io.arg, &m);
 }
 
 /* ---- requests from hamctl -------------------------------------------- */
@@ -242,6 +356,7 @@ hubclient_logout(struct hubclient *hc)
 	hc->io.close_conn(hc->io.arg);
 	hub_chan_clear(&hc->chan);
 	hc->state = HC_IDLE;
+	relay_set(hc, NULL);
 	log_info("logged out of the hub");
 	audit("hub-logout", "peers=%d", hc->dev->npeers);
 }
@@ -454,7 +569,7 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 		return;
 	}
 	wp = wg_peer_by_id(hc->dev, hp->id);
-	wp->from_hub = 1;
+	wg_peer_set_hub(wp);
 	if (hpm->endpoint.af != 0) {
 		/*
 		 * A hint where to send first; only an authenticated packet
@@ -544,6 +659,8 @@ session_end(struct hubclient *hc)
 	hub_chan_clear(&hc->chan);
 	hc->state = HC_IDLE;
 	hc->syncing = 0;
+	/* The hub forgets our relay session with the login. */
+	relay_set(hc, NULL);
 	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
 	if (!was_online)
 		return;
@@ -585,6 +702,7 @@ on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
 	    ok->v6_plen);
 	audit("hub-login", "address=%s address6=%s", v4, v6);
 	hc_set_state(hc, HUB_STATE_ONLINE, NULL);
+	send_candidates(hc);
 }
 
 static void
@@ -632,6 +750,16 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 		(void)hc_send(hc, &pong);
 		break;
 	case HUB_MSG_PONG:
+		break;
+	case HUB_MSG_RELAY_INFO:
+		if (m->u.relay.relay_id == 0) {
+			hc_fail(hc, "hub sent relay id 0");
+			return;
+		}
+		relay_set(hc, &m->u.relay);
+		break;
+	case HUB_MSG_PEER_PATHS:
+		peer_paths(hc, &m->u.paths);
 		break;
 	case HUB_MSG_NET_ENTRY:
 		if ((pd = pending_find(hc, m->u.net.id)) != NULL) {

@@ -20,6 +20,16 @@
 #include "hamd.h"
 #include "wg.h"
 
+/*
+ * Peers the hub gives us have ids from HUB_PEER_ID_BASE on (the file's
+ * count from 1, and the engine relies on the split: its
+ * ENGINE_HUB_ID_BASE is the same number).
+ */
+#define HUB_PEER_ID_BASE	0x40000000u
+#define HUB_PEER_IDS		WG_MAX_PEERS
+#define HUB_PEER_ID(id)		((id) >= HUB_PEER_ID_BASE && \
+				    (id) - HUB_PEER_ID_BASE < HUB_PEER_IDS)
+
 /* How the hub session reaches the other processes. */
 struct hubclient_io {
 	void	*arg;
@@ -34,6 +44,10 @@ struct hubclient_io {
 		    const struct hub_member_info *);
 	void	(*reply_result)(void *, uint32_t client, int code,
 		    const char *msg);
+	/* this login's relay credentials (relay_id 0: none any more) */
+	void	(*engine_relay)(void *, const struct engine_relay_msg *);
+	/* a hub peer's candidates, from the hub's PEER_PATHS */
+	void	(*engine_paths)(void *, const struct engine_paths_msg *);
 };
 
 struct hubclient;
@@ -69,6 +83,14 @@ void		 hubclient_tick(struct hubclient *, uint64_t now);
  * that the file's peer starts clean.
  */
 void		 hubclient_forget(struct hubclient *, const uint8_t key[32]);
+
+/*
+ * The parent's candidates (IMSG_TUN_CANDIDATES, checked by the caller):
+ * sent to the hub after each login, and at once when they change while
+ * we are online.
+ */
+void		 hubclient_candidates(struct hubclient *,
+		    const struct hub_candidates *);
 
 /* Is this a peer the hub gave us (for hamctl peers)? */
 int		 hubclient_is_hub_peer(const struct hubclient *, uint32_t id);

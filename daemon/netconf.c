@@ -10,6 +10,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -214,7 +216,8 @@ netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
 		/* A machine without IPv6 still works over IPv4. */
 		log_warnx("%s; continuing with IPv4 only", err);
 		nc->sock6 = -1;
-	}
+	} else
+		nc->have6 = 1;
 	log_info("interface %s up (mtu %u, offloads 0x%x), listening on "
 	    "UDP port %u", nc->tun.name, conf->mtu, nc->tun.offloads,
 	    nc->port);
@@ -544,4 +547,86 @@ netconf_overlay_apply(struct netconf *nc, const struct hub_login_ok *ok,
 		nc->overlay[j++] = want[i];
 	}
 	nc->noverlay = j;
+}
+
+/* ---- candidates for NAT traversal ----------------------------------------- */
+
+/*
+ * Local addresses worth offering as LAN candidates: the ranges the hub
+ * accepts as LAN (RFC 1918, RFC 6598, ULA), so nothing we send is
+ * dropped there; link-local needs a scope no peer can know.
+ */
+static int
+lan_addr_ok(int af, const uint8_t *a)
+{
+	if (af == AF_INET)
+		return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		    (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64);
+	return (a[0] & 0xfe) == 0xfc;
+}
+
+static int
+cand_add(struct hub_candidates *c, int kind, const struct pkt_addr *a)
+{
+	unsigned int	 i;
+
+	if (c->n >= HUB_CAND_MAX)
+		return -1;
+	for (i = 0; i < c->n; i++)
+		if (memcmp(&c->c[i].addr, a, sizeof(*a)) == 0)
+			return 0;	/* the first, most specific kind wins */
+	memset(&c->c[c->n], 0, sizeof(c->c[c->n]));
+	c->c[c->n].kind = (uint8_t)kind;
+	c->c[c->n].addr = *a;
+	c->n++;
+	return 0;
+}
+
+void
+netconf_candidates(const struct netconf *nc, const struct hamd_config *conf,
+    const struct nat_state_msg *nat, struct hub_candidates *out)
+{
+	struct ifaddrs	*ifa, *i;
+	struct pkt_addr	 a;
+	int		 pass;
+
+	memset(out, 0, sizeof(*out));
+	out->nat = (uint8_t)nat->kind;
+	if (conf->public_ep.set) {
+		memset(&a, 0, sizeof(a));
+		a.af = (uint8_t)conf->public_ep.af;
+		a.port = htons(conf->public_ep.port);
+		memcpy(a.addr, &conf->public_ep.addr,
+		    a.af == AF_INET ? 4 : 16);
+		(void)cand_add(out, HUB_CAND_FORWARD, &a);
+	}
+	/* Only a mapping that is the same for everyone can be shared. */
+	if ((nat->kind == NAT_INDEPENDENT || nat->kind == NAT_NONE) &&
+	    nat->public_ep.af != 0 && nat->public_ep.port != 0)
+		(void)cand_add(out, HUB_CAND_PUBLIC, &nat->public_ep);
+	if (getifaddrs(&ifa) == -1) {
+		log_warn("%s: getifaddrs", __func__);
+		return;
+	}
+	/* IPv4 first: most LANs have it, and room is short. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = ifa; i != NULL; i = i->ifa_next) {
+			int	 af = pass == 0 ? AF_INET : AF_INET6;
+
+			if (i->ifa_addr == NULL || i->ifa_addr->sa_family !=
+			    af || !(i->ifa_flags & IFF_UP) ||
+			    (i->ifa_flags & IFF_LOOPBACK) ||
+			    strcmp(i->ifa_name, nc->tun.name) == 0 ||
+			    (af == AF_INET6 && !nc->have6))
+				continue;
+			sockaddr_to_pkt(i->ifa_addr, &a);
+			if (!lan_addr_ok(af, a.addr))
+				continue;
+			a.port = htons(nc->port);
+			if (cand_add(out, HUB_CAND_LAN, &a) == -1)
+				break;
+		}
+	}
+	freeifaddrs(ifa);
 }

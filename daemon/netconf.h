@@ -30,6 +30,7 @@ struct netconf {
 	struct conf_prefix	 overlay[2];	/* the hub's addresses, set */
 	int			 noverlay;
 	unsigned int		 hub_turn;	/* which resolved address next */
+	int			 have6;		/* an IPv6 socket is open */
 };
 
 /* Create the device, set addresses and routes, open the sockets. */
@@ -67,5 +68,16 @@ int	netconf_hub_socket(struct netconf *, const struct conf_hub *,
 struct hub_login_ok;
 void	netconf_overlay_apply(struct netconf *, const struct hub_login_ok *,
 	    char *warning, size_t len);
+
+/*
+ * Where peers may reach us, for the hub: the configured port forward,
+ * the public endpoint NAT discovery found (when the mapping is the same
+ * for every destination), and the private addresses of our other
+ * interfaces with our WireGuard port; at most HUB_CAND_MAX.
+ */
+struct hub_candidates;
+struct nat_state_msg;
+void	netconf_candidates(const struct netconf *, const struct hamd_config *,
+	    const struct nat_state_msg *, struct hub_candidates *);
 
 #endif

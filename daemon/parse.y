@@ -44,7 +44,8 @@ static struct hamd_config	*conf;
 enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_INTERFACE, ONCE_MTU, ONCE_LISTENPORT,
-	ONCE_PRIVATEKEY, ONCE_HUB, ONCE_NICKNAME,
+	ONCE_PRIVATEKEY, ONCE_HUB, ONCE_NICKNAME, ONCE_PUBLICEP,
+	ONCE_HUBKEEPALIVE,
 	PONCE_PUBKEY, PONCE_PSK, PONCE_ENDPOINT, PONCE_KEEPALIVE
 };
 static unsigned int		 seen;		/* global statements */
@@ -77,6 +78,10 @@ static void	 peer_keepalive(int, int64_t);
 static void	 hub_set(int, const char *);
 static void	 hub_pubkey(int, const char *);
 static int	 hub_has_key;
+static void	 public_ep_set(int, const char *);
+/* Where public-endpoint was given: it needs a hub, known at the end. */
+static int	 public_ep_line;
+static char	 public_ep_file[PATH_MAX];
 static int	 nick_valid(const char *);
 
 /* The shared helpers, with this parser's lexer. */
@@ -111,7 +116,8 @@ static int	 nick_valid(const char *);
 %token	PRESHARED_KEY "preshared-key" PRIVATE_KEY "private-key"
 %token	PUBLIC_KEY "public-key" READ_ACCESS "read-access" SOCKET "socket"
 %token	STATE_DIRECTORY "state-directory" USER "user" VERBOSE "verbose"
-%token	HUB "hub" NICKNAME "nickname"
+%token	HUB "hub" NICKNAME "nickname" HUB_KEEPALIVE "hub-keepalive"
+%token	PUBLIC_ENDPOINT "public-endpoint"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
@@ -267,6 +273,20 @@ main		: USER STRING {
 			}
 			free($2);
 		}
+
+		| HUB_KEEPALIVE NUMBER {
+			if (once(LINE(@1), ONCE_HUBKEEPALIVE,
+			    "hub-keepalive") == 0 &&
+			    in_range(LINE(@2), "hub-keepalive", $2, 0,
+			    65535) == 0)
+				conf->hub.keepalive = (uint16_t)$2;
+		}
+		| PUBLIC_ENDPOINT STRING {
+			if (once(LINE(@1), ONCE_PUBLICEP,
+			    "public-endpoint") == 0)
+				public_ep_set(LINE(@2), $2);
+			free($2);
+		}
 		;
 
 hubkey		: %empty
@@ -345,6 +365,7 @@ static const struct keyword {
 	{ "chroot",			CHROOT },
 	{ "endpoint",			ENDPOINT },
 	{ "hub",			HUB },
+	{ "hub-keepalive",		HUB_KEEPALIVE },
 	{ "include",			INCLUDE },
 	{ "interface",			INTERFACE },
 	{ "listen-port",		LISTEN_PORT },
@@ -355,6 +376,7 @@ static const struct keyword {
 	{ "persistent-keepalive",	PERSISTENT_KEEPALIVE },
 	{ "preshared-key",		PRESHARED_KEY },
 	{ "private-key",		PRIVATE_KEY },
+	{ "public-endpoint",		PUBLIC_ENDPOINT },
 	{ "public-key",			PUBLIC_KEY },
 	{ "read-access",		READ_ACCESS },
 	{ "socket",			SOCKET },
@@ -685,6 +707,21 @@ hub_pubkey(int line, const char *v)
 }
 
 static void
+public_ep_set(int line, const char *v)
+{
+	char	 err[256];
+
+	if (conf_parse_public_ep(v, &conf->public_ep, err, sizeof(err)) ==
+	    -1) {
+		conf_err(line, "public-endpoint: %s", err);
+		return;
+	}
+	public_ep_line = line;
+	copy_str(public_ep_file, sizeof(public_ep_file),
+	    conflex_filename(&lex));
+}
+
+static void
 peer_pubkey(int line, const char *v)
 {
 	struct conf_peer	*p;
@@ -862,6 +899,8 @@ parse_reset(void)
 	curpeer = NULL;
 	conf = NULL;
 	seen = peer_seen = 0;
+	public_ep_line = 0;
+	public_ep_file[0] = '\0';
 	addrs_full = peer_full = 0;
 	peer_line = 0;
 }
@@ -884,6 +923,10 @@ parse_config(const char *filename, const char *opts_socket)
 	if (conflex_open(&lex, filename) == 0 && yyparse() != 0 &&
 	    lex.errors == 0)
 		conf_err(LINE(yylloc), "cannot parse the file");
+	if (c->public_ep.set && !c->hub.enabled)
+		conflex_err_in(&lex, public_ep_file, public_ep_line,
+		    "public-endpoint is offered to peers through the hub: it "
+		    "needs a hub line");
 	nerr = lex.errors;
 	parse_reset();
 	if (nerr == 0 && c->private_key_file[0] == '\0') {

@@ -31,6 +31,8 @@
 /* TUN reads per readiness event before we let other events run. */
 #define TUN_READS_PER_EVENT	256
 #define TICK_MS			100
+/* Probes the engine may ask for, per peer and second. */
+#define PROBES_PER_SEC		10
 
 struct tunproc {
 	struct privsep		*ps;
@@ -246,6 +248,84 @@ hub_reply_result(void *arg, uint32_t client, int code, const char *msg)
 }
 
 static void
+hub_engine_relay(void *arg, const struct engine_relay_msg *m)
+{
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_RELAY, 0, -1, m,
+	    sizeof(*m));
+}
+
+static void
+hub_engine_paths(void *arg, const struct engine_paths_msg *m)
+{
+	/* Packets already batched go out on the paths they were meant for. */
+	tun_flush();
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PATHS, 0, -1, m,
+	    sizeof(*m));
+}
+
+/*
+ * The engine wants a hub peer probed (hole punching, a quiet path).
+ * Probes only ever go to hub peers: a static peer may be any WireGuard,
+ * which the engine has no business nudging; asking is a broken engine.
+ * A peer the hub just removed may still be named: ignored.
+ */
+static void
+tun_peer_probe(struct imsg *imsg, uint64_t now)
+{
+	struct peer_probe_msg	 m;
+	struct wg_peer		*p;
+
+	(void)imsg_get_data(imsg, &m, sizeof(m));
+	if (!HUB_PEER_ID(m.id))
+		fatalx("engine asked to probe peer %u, not a hub peer", m.id);
+	if (m.kind != PROBE_KEEPALIVE && m.kind != PROBE_HANDSHAKE)
+		fatalx("engine sent probe kind %d", m.kind);
+	if ((p = wg_peer_by_id(tp.dev, m.id)) == NULL)
+		return;
+	if (now - p->probe_win >= 1000000000u) {
+		p->probe_win = now;
+		p->probe_count = 0;
+	}
+	if (++p->probe_count > PROBES_PER_SEC) {
+		if (p->probe_count == PROBES_PER_SEC + 1)
+			log_debug("peer %s: more than %d probes a second "
+			    "asked for; dropping the rest", p->name,
+			    PROBES_PER_SEC);
+		return;
+	}
+	(void)wg_peer_probe(tp.dev, p, m.kind == PROBE_HANDSHAKE ?
+	    WG_PROBE_HANDSHAKE : WG_PROBE_KEEPALIVE, now);
+}
+
+static int
+addr_ok(const struct pkt_addr *a)
+{
+	return a->af == 0 || ((a->af == AF_INET || a->af == AF_INET6) &&
+	    a->port != 0);
+}
+
+/* The path the engine chose, shown by hamctl peers. */
+static void
+tun_path_info(struct imsg *imsg)
+{
+	struct path_info_msg	 m;
+	struct wg_peer		*p;
+
+	(void)imsg_get_data(imsg, &m, sizeof(m));
+	/* Port 0 is fine: the relay-TCP pseudo endpoint (hub address). */
+	if (m.path < PATH_NONE || m.path >= PATH_KIND_MAX ||
+	    (m.addr.af != 0 && m.addr.af != AF_INET &&
+	    m.addr.af != AF_INET6) || (m.path != PATH_NONE && m.addr.af == 0))
+		fatalx("engine sent path %d with an address of family %u",
+		    m.path, m.addr.af);
+	if ((p = wg_peer_by_id(tp.dev, m.id)) == NULL)
+		return;
+	p->path = m.path;
+	p->path_addr = m.addr;
+	p->path_since = m.since;
+}
+
+static void
 tun_recv_one(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 {
 	wg_receive(tp.dev, &rec->addr, pkt, rec->len, *(uint64_t *)arg);
@@ -275,6 +355,13 @@ tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_HUB_FRAME_IN:
 		hubclient_frame(tp.hub, imsg->data, imsg->datalen, now);
 		tun_flush();
+		break;
+	case IMSG_PEER_PROBE:
+		tun_peer_probe(imsg, now);
+		tun_flush();
+		break;
+	case IMSG_PATH_INFO:
+		tun_path_info(imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -334,6 +421,24 @@ tun_set_peer(struct imsg *imsg)
 	sodium_free(m);
 }
 
+/* The parent's candidates for the hub; it built them, so they are sane. */
+static void
+tun_candidates(struct imsg *imsg)
+{
+	struct hub_candidates	 c;
+	unsigned int		 i;
+
+	(void)imsg_get_data(imsg, &c, sizeof(c));
+	if (c.n > HUB_CAND_MAX || c.nat >= NAT_KIND_MAX)
+		fatalx("parent sent %u candidates, NAT kind %u", c.n, c.nat);
+	for (i = 0; i < c.n; i++)
+		if (c.c[i].kind < HUB_CAND_LAN ||
+		    c.c[i].kind >= HUB_CAND_MAX_KIND ||
+		    c.c[i].addr.af == 0 || !addr_ok(&c.c[i].addr))
+			fatalx("parent sent a malformed candidate");
+	hubclient_candidates(tp.hub, &c);
+}
+
 static void
 tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
@@ -366,6 +471,9 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	}
 	case IMSG_HUB_LOGOUT:
 		hubclient_logout(tp.hub);
+		break;
+	case IMSG_TUN_CANDIDATES:
+		tun_candidates(imsg);
 		break;
 	case IMSG_TUN_PEERS_END:
 		if (!tp.in_config)
@@ -419,6 +527,12 @@ tun_reply_peers(struct privsep *ps, uint32_t client)
 		cp.has_psk = (uint8_t)p->has_psk;
 		cp.session = wg_peer_has_session(p, now);
 		cp.endpoint = p->endpoint;
+		/* Where packets go, once the engine has chosen. */
+		if (p->path != PATH_NONE && p->path_addr.af != 0)
+			cp.endpoint = p->path_addr;
+		cp.path = p->path;
+		cp.path_since = p->path_since;
+		cp.rtt_us = p->rtt_us;
 		cp.last_handshake = p->st.last_handshake;
 		cp.rx_bytes = p->st.rx_bytes;
 		cp.tx_bytes = p->st.tx_bytes;
@@ -500,7 +614,8 @@ tun_run(struct privsep *ps)
 	struct hubclient_io hio = {
 		NULL, hub_send_frame, hub_close_conn, hub_state,
 		hub_engine_peer, hub_engine_peer_del, hub_reply_net,
-		hub_reply_member, hub_reply_result
+		hub_reply_member, hub_reply_result, hub_engine_relay,
+		hub_engine_paths
 	};
 
 	if (sodium_init() < 0)

@@ -36,8 +36,11 @@
 /* Keys are wiped this long after the last handshake. */
 #define ZERO_KEYS_AFTER		WG_NSEC(REJECT_AFTER_TIME * 3)
 
+/* Why an initiation goes out: see peer_initiate. */
+enum init_mode { INIT_NORMAL, INIT_RETRY, INIT_FORCED };
+
 static void	peer_initiate(struct wg_dev *, struct wg_peer *, uint64_t,
-		    int retry);
+		    enum init_mode);
 static void	peer_send_keepalive(struct wg_dev *, struct wg_peer *,
 		    uint64_t);
 
@@ -379,6 +382,7 @@ wg_peer_set(struct wg_dev *d, uint32_t id, const char *name,
 			return -1;
 		memset(p, 0, sizeof(*p));
 		memcpy(p->pubkey, pub, 32);
+		p->passive_ka = WG_NSEC(KEEPALIVE_TIMEOUT);
 		cookie_maker_init(&p->cm, pub);
 		p->hs_idx.peer = p;
 		d->peers[slot] = p;
@@ -433,28 +437,43 @@ static void
 peer_send_handshake_msg(struct wg_dev *d, struct wg_peer *p,
     const uint8_t *msg, size_t len, const struct pkt_addr *to)
 {
-	uint8_t	*out;
+	uint8_t		*out;
+	uint16_t	 flags = PKT_F_HANDSHAKE;
 
+	if (to != NULL)
+		flags |= PKT_F_TO_ADDR;
+	else if (p != NULL)
+		flags |= p->probe_flags;	/* an initiation */
 	out = d->io.out_reserve(d->io.arg, p != NULL ? p->id : PKT_PEER_NONE,
-	    PKT_F_HANDSHAKE | (to != NULL ? PKT_F_TO_ADDR : 0), to, len);
+	    flags, to, len);
 	if (out == NULL)
 		return;
 	memcpy(out, msg, len);
 	d->io.out_commit(d->io.arg, len);
 }
 
+/*
+ * Start a handshake.  INIT_NORMAL: at most one per REKEY_TIMEOUT while
+ * one is unanswered; INIT_RETRY: the retransmit timer's; INIT_FORCED: a
+ * probe's, which the caller limits (a new ephemeral each time, so the
+ * answer to an earlier one no longer counts: the limit keeps it above
+ * any sane round trip).
+ */
 static void
-peer_initiate(struct wg_dev *d, struct wg_peer *p, uint64_t now, int retry)
+peer_initiate(struct wg_dev *d, struct wg_peer *p, uint64_t now,
+    enum init_mode mode)
 {
 	uint8_t	 msg[WG_INIT_LEN], ts[TAI64N_LEN];
+	int	 retry = mode == INIT_RETRY;
 
 	if (!d->have_key)
 		return;
-	/* At most one initiation per REKEY_TIMEOUT, retries aside. */
-	if (!retry && p->hs_state == WG_HS_INITIATED &&
+	if (mode == INIT_NORMAL && p->hs_state == WG_HS_INITIATED &&
 	    now - p->t_last_init_sent < WG_NSEC(REKEY_TIMEOUT))
 		return;
-	if (!retry || p->t_attempt_start == 0)
+	/* A probe does not prolong an attempt that is giving up. */
+	if (mode == INIT_NORMAL || p->t_attempt_start == 0 ||
+	    p->hs_state != WG_HS_INITIATED)
 		p->t_attempt_start = now;
 	noise_hs_clear(&p->hs);
 	if (noise_hs_init(&p->hs, &d->proto, NOISE_INITIATOR, &d->self,
@@ -483,13 +502,16 @@ peer_initiate(struct wg_dev *d, struct wg_peer *p, uint64_t now, int retry)
 void
 wg_peer_initiate(struct wg_dev *d, struct wg_peer *p, uint64_t now)
 {
-	peer_initiate(d, p, now, 0);
+	peer_initiate(d, p, now, INIT_NORMAL);
 }
 
-/* Encrypt one packet (or a keepalive, len 0) on the current session. */
+/*
+ * Encrypt one packet (or a keepalive, len 0) on the current session;
+ * flags go on its record (PKT_F_PROBE for a probe keepalive).
+ */
 static int
 peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
-    size_t len, uint64_t now)
+    size_t len, uint64_t now, uint16_t flags)
 {
 	struct wg_keypair	*kp = p->current;
 	uint8_t			*out;
@@ -500,7 +522,8 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	    kp->send_counter >= REJECT_AFTER_MESSAGES)
 		return -1;
 	cap = wg_data_msg_len(len, d->mtu);
-	if ((out = d->io.out_reserve(d->io.arg, p->id, 0, NULL, cap)) == NULL)
+	if ((out = d->io.out_reserve(d->io.arg, p->id, flags, NULL, cap)) ==
+	    NULL)
 		return 0;	/* no room: dropped like a full queue */
 	if (len > 0)	/* a keepalive has no packet at all */
 		memcpy(out + WG_DATA_HDR_LEN, pkt, len);
@@ -522,7 +545,7 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	/* The initiator of an old session starts the next one. */
 	if (kp->initiator && (now - kp->birth >= d->rekey_after ||
 	    kp->send_counter >= REKEY_AFTER_MESSAGES))
-		peer_initiate(d, p, now, 0);
+		peer_initiate(d, p, now, INIT_NORMAL);
 	return 0;
 }
 
@@ -553,15 +576,36 @@ peer_send_staged(struct wg_dev *d, struct wg_peer *p, uint64_t now)
 
 	for (i = 0; i < n; i++)
 		(void)peer_encrypt(d, p, p->staged[i]->data,
-		    p->staged[i]->len, now);
+		    p->staged[i]->len, now, 0);
 	peer_clear_staged(p);
 }
 
 static void
 peer_send_keepalive(struct wg_dev *d, struct wg_peer *p, uint64_t now)
 {
-	if (peer_encrypt(d, p, NULL, 0, now) == -1)
-		peer_initiate(d, p, now, 0);
+	if (peer_encrypt(d, p, NULL, 0, now, 0) == -1)
+		peer_initiate(d, p, now, INIT_NORMAL);
+}
+
+void
+wg_peer_set_hub(struct wg_peer *p)
+{
+	p->from_hub = 1;
+	p->passive_ka = WG_HUB_PASSIVE_KA_NS;
+	p->probe_flags = PKT_F_PROBE;
+}
+
+int
+wg_peer_probe(struct wg_dev *d, struct wg_peer *p, int kind, uint64_t now)
+{
+	if (kind == WG_PROBE_KEEPALIVE && wg_peer_has_session(p, now) &&
+	    peer_encrypt(d, p, NULL, 0, now, p->probe_flags) == 0)
+		return 1;
+	if (p->t_last_init_sent != 0 &&
+	    now - p->t_last_init_sent < WG_PROBE_INIT_NS)
+		return 0;
+	peer_initiate(d, p, now, INIT_FORCED);
+	return p->hs_state == WG_HS_INITIATED && p->t_last_init_sent == now;
 }
 
 /* The destination of an IP packet; 0 or -1 for anything else. */
@@ -596,10 +640,10 @@ wg_send_packet(struct wg_dev *d, const uint8_t *pkt, size_t len,
 	if ((id = allowedips_lookup(d->aips, af, dst)) == ALLOWEDIPS_PEER_NONE ||
 	    (p = wg_peer_by_id(d, id)) == NULL)
 		return;	/* no peer routes it: the kernel should not have */
-	if (p->nstaged == 0 && peer_encrypt(d, p, pkt, len, now) == 0)
+	if (p->nstaged == 0 && peer_encrypt(d, p, pkt, len, now, 0) == 0)
 		return;
 	peer_stage(p, pkt, len);
-	peer_initiate(d, p, now, 0);
+	peer_initiate(d, p, now, INIT_NORMAL);
 }
 
 /* ---- receiving --------------------------------------------------------- */
@@ -614,12 +658,35 @@ addr_bytes(const struct pkt_addr *a, uint8_t out[18], size_t *len)
 	*len = n + 2;
 }
 
+/*
+ * An authenticated packet came from src.  The engine hears of an
+ * address when it is new to the peer's slots or its slot was reported a
+ * second or more ago: a path's liveness, at a bounded rate.
+ */
 static void
-note_endpoint(struct wg_dev *d, struct wg_peer *p, const struct pkt_addr *src)
+note_endpoint(struct wg_dev *d, struct wg_peer *p, const struct pkt_addr *src,
+    uint64_t now)
 {
-	if (memcmp(&p->endpoint, src, sizeof(*src)) == 0)
-		return;
+	struct wg_ep_slot	*s = NULL;
+	int			 i;
+
 	p->endpoint = *src;
+	for (i = 0; i < WG_EP_SLOTS; i++)
+		if (p->ep_seen[i].addr.af != 0 &&
+		    memcmp(&p->ep_seen[i].addr, src, sizeof(*src)) == 0)
+			s = &p->ep_seen[i];
+	if (s != NULL && now - s->reported < WG_EP_REPORT_NS)
+		return;
+	if (s == NULL) {
+		/* The slot reported longest ago (or a free one) goes. */
+		s = &p->ep_seen[0];
+		for (i = 1; i < WG_EP_SLOTS; i++)
+			if (p->ep_seen[i].addr.af == 0 || (s->addr.af != 0 &&
+			    p->ep_seen[i].reported < s->reported))
+				s = &p->ep_seen[i];
+		s->addr = *src;
+	}
+	s->reported = now;
 	d->io.endpoint(d->io.arg, p->id, src);
 }
 
@@ -756,7 +823,7 @@ recv_initiation(struct wg_dev *d, const struct pkt_addr *src,
 	p->last_init_rx = now;
 	memcpy(p->last_ts, ts, sizeof(ts));
 	p->have_ts = 1;
-	note_endpoint(d, p, src);
+	note_endpoint(d, p, src, now);
 
 	/* Our own initiation, if any, loses to theirs. */
 	noise_hs_clear(&p->hs);
@@ -816,7 +883,13 @@ recv_response(struct wg_dev *d, const struct pkt_addr *src,
 	p->hs_state = WG_HS_NONE;
 	p->t_retransmit = 0;
 	p->t_attempt_start = 0;
-	note_endpoint(d, p, src);
+	/* The response answers our latest initiation: no other is open. */
+	if (now - p->t_last_init_sent >= UINT64_C(1000) * UINT32_MAX)
+		p->rtt_us = UINT32_MAX;
+	else if ((p->rtt_us = (uint32_t)((now - p->t_last_init_sent) /
+	    1000)) == 0)
+		p->rtt_us = 1;		/* 0 means none */
+	note_endpoint(d, p, src, now);
 	peer_add_keypair(d, p, &keys, remote, 1, now);
 	sodium_memzero(&keys, sizeof(keys));
 	log_debug("peer %s: handshake complete (initiator)", p->name);
@@ -911,19 +984,19 @@ recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 	}
 	if (kp == p->next)
 		peer_confirm_next(d, p);
-	note_endpoint(d, p, src);
+	note_endpoint(d, p, src, now);
 	p->st.rx_packets++;
 	p->st.rx_bytes += len;
 	/* Anything authenticated answers our last data: no rekey needed. */
 	p->t_new_handshake = 0;
 	if (kp->initiator && now - kp->birth >= WG_NSEC(REJECT_AFTER_TIME -
 	    KEEPALIVE_TIMEOUT - REKEY_TIMEOUT))
-		peer_initiate(d, p, now, 0);
+		peer_initiate(d, p, now, INIT_NORMAL);
 	if (ptlen == 0)
 		return;		/* keepalive */
 	/* We owe a keepalive unless we send something soon. */
 	if (p->t_keepalive == 0)
-		p->t_keepalive = now + WG_NSEC(KEEPALIVE_TIMEOUT);
+		p->t_keepalive = now + p->passive_ka;
 	pt = d->buf + WG_DATA_HDR_LEN;
 	if (inner_src(pt, ptlen, &af, &isrc, &iplen) == -1) {
 		p->st.drops[WG_DROP_MALFORMED]++;
@@ -993,7 +1066,7 @@ peer_tick(struct wg_dev *d, struct wg_peer *p, uint64_t now)
 			p->t_attempt_start = 0;
 			peer_clear_staged(p);
 		} else
-			peer_initiate(d, p, now, 1);
+			peer_initiate(d, p, now, INIT_RETRY);
 	}
 	if (p->t_keepalive != 0 && now >= p->t_keepalive) {
 		p->t_keepalive = 0;
@@ -1003,7 +1076,7 @@ peer_tick(struct wg_dev *d, struct wg_peer *p, uint64_t now)
 		p->t_new_handshake = 0;
 		log_debug("peer %s: no reply to data for %d s; new handshake",
 		    p->name, KEEPALIVE_TIMEOUT + REKEY_TIMEOUT);
-		peer_initiate(d, p, now, 0);
+		peer_initiate(d, p, now, INIT_NORMAL);
 	}
 	if (p->keepalive != 0 && (p->current != NULL || p->t_last_sent == 0) &&
 	    now - p->t_last_sent >= WG_NSEC(p->keepalive))

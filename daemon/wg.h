@@ -63,6 +63,25 @@ struct wg_peer_stats {
 
 enum wg_hs_state { WG_HS_NONE = 0, WG_HS_INITIATED };
 
+/*
+ * Addresses that authenticated lately, and when each was last reported
+ * to the engine: the engine learns every live path about once a second
+ * (two slots: the current path and the one a peer moves to or probes).
+ */
+#define WG_EP_SLOTS		2
+#define WG_EP_REPORT_NS		UINT64_C(1000000000)
+struct wg_ep_slot {
+	struct pkt_addr		 addr;		/* af 0: free */
+	uint64_t		 reported;	/* ns */
+};
+
+/* What a probe asks for (tun's IMSG_PEER_PROBE, PROBE_* in hamd.h). */
+enum wg_probe { WG_PROBE_KEEPALIVE = 0, WG_PROBE_HANDSHAKE = 1 };
+/* A probe may force a new initiation at most this often. */
+#define WG_PROBE_INIT_NS	UINT64_C(1000000000)
+/* Hub peers owe a passive keepalive this soon (static: the paper's 10 s). */
+#define WG_HUB_PASSIVE_KA_NS	UINT64_C(1000000000)
+
 struct wg_peer {
 	uint32_t		 id;
 	char			 name[64];
@@ -86,6 +105,23 @@ struct wg_peer {
 	struct wg_keypair	*current, *previous, *next;
 
 	struct pkt_addr		 endpoint;	/* last authenticated source */
+	struct wg_ep_slot	 ep_seen[WG_EP_SLOTS];
+	/*
+	 * Hub peers: received data is answered within 1 s (a path's
+	 * liveness shows in seconds), and every initiation and probe
+	 * keepalive carries PKT_F_PROBE so the engine copies it to the
+	 * candidates and the relay.  Static peers keep WireGuard's
+	 * constants: the far end may be any WireGuard.
+	 */
+	uint64_t		 passive_ka;	/* ns */
+	uint16_t		 probe_flags;	/* PKT_F_PROBE or 0 */
+	uint32_t		 rtt_us;	/* last handshake's, 0: none */
+	/* the engine's word on the path (hamctl peers) */
+	int32_t			 path;		/* enum path_kind */
+	struct pkt_addr		 path_addr;
+	int64_t			 path_since;	/* unix seconds */
+	uint64_t		 probe_win;	/* ns: probes per second */
+	unsigned int		 probe_count;
 
 	/* timers, ns; 0 = not armed */
 	uint64_t		 t_retransmit;
@@ -185,6 +221,16 @@ struct wg_peer	*wg_peer_by_key(struct wg_dev *, const uint8_t pub[32]);
 int		 wg_peer_remove(struct wg_dev *, uint32_t id);
 /* Start a handshake now (unless one is already under way). */
 void		 wg_peer_initiate(struct wg_dev *, struct wg_peer *, uint64_t);
+/* The hub's peer: short passive keepalive, PKT_F_PROBE (see above). */
+void		 wg_peer_set_hub(struct wg_peer *);
+/*
+ * A probe for hole punching: WG_PROBE_KEEPALIVE sends a keepalive on a
+ * usable session, else an initiation; WG_PROBE_HANDSHAKE an initiation.
+ * An initiation a probe forces ignores REKEY_TIMEOUT's limit but comes
+ * at most once per WG_PROBE_INIT_NS.  Returns 1 if something was sent.
+ */
+int		 wg_peer_probe(struct wg_dev *, struct wg_peer *, int kind,
+		    uint64_t now);
 /* Does the peer have a session we can send on now? */
 int		 wg_peer_has_session(const struct wg_peer *, uint64_t now);
 

@@ -22,7 +22,7 @@
  *	12	a raw frame body (2-byte length and bytes), not sealed
  *	13	a hub peer answers its liveness check: 1 byte picks it
  *	14	the configuration is reloaded: the static peer again
- *	15	as < 8, a message
+ *	15	the parent's candidates: 1 byte picks a set
  *
  * After every step the device and the session must hold together:
  * never more than WG_MAX_PEERS peers; each hub peer has exactly its
@@ -30,6 +30,10 @@
  * hub peer ids never meet the static peer's, which survives unchanged;
  * what the engine was told and what hamctl was answered match; and
  * everything the node sends opens and decodes on the hub's side.
+ * NAT traversal: CANDIDATES go out only after the login and say what
+ * the parent gave; the engine holds a relay id only while a session
+ * is up; paths reach the engine only for hub peers we have, with no
+ * candidate nobody can be reached at.
  *
  * FUZZ_MAKE_SEEDS builds a program that writes valid inputs (login,
  * peer list, checks, requests, reconnection, logout) into argv[1] and
@@ -88,6 +92,10 @@ static struct fz {
 	uint8_t			 init[HUB_CHAN_INIT_LEN];
 	int			 have_init;
 	uint8_t			 told[HUB_IDS];	/* the engine's hub peers */
+	uint32_t		 relay_id;	/* the engine's, 0: none */
+	struct hub_candidates	 cands;		/* the parent's latest */
+	int			 cands_set;
+	int			 paths;		/* PEER_PATHS passed on */
 	uint8_t			 outstanding[MAX_CLIENTS];
 	int			 noutstanding;
 	uint32_t		 next_client;
@@ -175,6 +183,14 @@ io_send_frame(void *arg, const uint8_t *body, size_t len)
 		f.got_login = 1;
 		f.logins++;
 		break;
+	case HUB_MSG_CANDIDATES:
+		CHECK(f.got_login);
+		CHECK(f.node_state == HUB_STATE_ONLINE);
+		CHECK(f.cands_set);
+		CHECK(m.u.cands.n == f.cands.n && m.u.cands.nat == f.cands.nat);
+		CHECK(memcmp(m.u.cands.c, f.cands.c, f.cands.n *
+		    sizeof(f.cands.c[0])) == 0);
+		break;
 	case HUB_MSG_REQUEST:
 	case HUB_MSG_PING:
 	case HUB_MSG_PONG:
@@ -233,6 +249,49 @@ io_engine_peer_del(void *arg, uint32_t id)
 	CHECK(hub_id_ok(id));
 	CHECK(wg_peer_by_id(f.dev, id) == NULL);	/* gone first */
 	f.told[id - HUB_ID_BASE] = 0;
+}
+
+static void
+io_engine_relay(void *arg, const struct engine_relay_msg *m)
+{
+	(void)arg;
+	if (m->relay_id != 0) {
+		CHECK(f.conn && f.node_state == HUB_STATE_ONLINE);
+	} else
+		CHECK(f.relay_id != 0);		/* only a real change */
+	f.relay_id = m->relay_id;
+}
+
+static int
+cand_sane(const struct hub_candidate *c)
+{
+	const uint8_t	*a = c->addr.addr;
+	static const uint8_t	 zero[16];
+
+	if (c->kind < HUB_CAND_LAN || c->kind >= HUB_CAND_MAX_KIND ||
+	    c->addr.port == 0)
+		return 0;
+	if (c->addr.af == AF_INET)
+		return a[0] != 0 && a[0] != 127 && a[0] < 224;
+	if (c->addr.af == AF_INET6)
+		return a[0] != 0xff && memcmp(a, zero, 15) != 0;
+	return 0;
+}
+
+static void
+io_engine_paths(void *arg, const struct engine_paths_msg *m)
+{
+	struct wg_peer	*wp;
+	unsigned int	 i;
+
+	(void)arg;
+	CHECK(hub_id_ok(m->id));
+	CHECK((wp = wg_peer_by_id(f.dev, m->id)) != NULL && wp->from_hub);
+	CHECK(m->punch == 1);
+	CHECK(m->cands.n <= HUB_CAND_MAX && m->cands.nat < NAT_KIND_MAX);
+	for (i = 0; i < m->cands.n; i++)
+		CHECK(cand_sane(&m->cands.c[i]));
+	f.paths++;
 }
 
 static void
@@ -400,6 +459,7 @@ conn_down(void)
 	if (!f.conn)
 		return;
 	hubclient_conn_closed(f.hc, f.now);
+	CHECK(f.relay_id == 0);		/* the relay session ended with it */
 	f.conn = 0;
 	f.close_asked = 0;
 	f.hub_ready = 0;
@@ -467,6 +527,29 @@ step_message(const uint8_t *pt, size_t len)
 	memcpy(body, f.frame, flen);
 	hubclient_frame(f.hc, body, flen, f.now);
 	free(body);
+}
+
+/* The parent's candidates: arg's low bits say how many, the rest vary. */
+static void
+step_candidates(uint8_t arg)
+{
+	struct hub_candidates	 c;
+	unsigned int		 i;
+
+	memset(&c, 0, sizeof(c));
+	c.nat = (uint8_t)((arg >> 4) % NAT_KIND_MAX);
+	c.n = (uint8_t)(arg % (HUB_CAND_MAX + 1));
+	for (i = 0; i < c.n; i++) {
+		c.c[i].kind = (uint8_t)(HUB_CAND_LAN + (i + arg) % 3);
+		c.c[i].addr.af = AF_INET;
+		c.c[i].addr.port = htons(51820);
+		c.c[i].addr.addr[0] = 192;
+		c.c[i].addr.addr[1] = 168;
+		c.c[i].addr.addr[3] = (uint8_t)(1 + i);
+	}
+	f.cands = c;
+	f.cands_set = 1;
+	hubclient_candidates(f.hc, &c);
 }
 
 static void
@@ -584,7 +667,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hubclient_io	 hio = { NULL, io_send_frame, io_close_conn,
 				    io_state, io_engine_peer,
 				    io_engine_peer_del, io_reply_net,
-				    io_reply_member, io_reply_result };
+				    io_reply_member, io_reply_result,
+				    io_engine_relay, io_engine_paths };
 	struct tun_hub_msg	 conf;
 	size_t			 off = 0, len;
 	unsigned int		 steps = 0;
@@ -631,9 +715,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 11:
 			hubclient_logout(f.hc);
 			break;
+		case 15:
+			off++;
+			step_candidates(arg);
+			break;
 		case 12:
 		case 0: case 1: case 2: case 3: case 4: case 5: case 6:
-		case 7: case 15:
+		case 7:
 			if (size - off < 2) {
 				off = size;
 				break;
@@ -841,6 +929,60 @@ msg_simple(uint8_t type)
 }
 
 static void
+msg_relay_info(uint32_t id)
+{
+	struct hub_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_RELAY_INFO;
+	m.u.relay.relay_id = id;
+	memset(m.u.relay.token, 0x5a, sizeof(m.u.relay.token));
+	put_msg(&m);
+}
+
+/* Paths of peer i (key from peer_key), with good and useless entries. */
+static void
+msg_paths(int i)
+{
+	struct hub_msg	 m;
+	struct hub_candidate	*c;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_PATHS;
+	peer_key(m.u.paths.key, i);
+	m.u.paths.relay_id = 7 + (uint32_t)i;
+	m.u.paths.cands.nat = 2;	/* NAT_INDEPENDENT */
+	c = &m.u.paths.cands.c[0];
+	c[0].kind = HUB_CAND_LAN;
+	c[0].addr.af = AF_INET;
+	c[0].addr.port = htons(51820);
+	c[0].addr.addr[0] = 192;
+	c[0].addr.addr[1] = 168;
+	c[0].addr.addr[3] = 9;
+	c[1].kind = HUB_CAND_OBSERVED;
+	c[1].addr.af = AF_INET;
+	c[1].addr.port = htons(40000);
+	c[1].addr.addr[0] = 203;
+	c[1].addr.addr[2] = 113;
+	c[1].addr.addr[3] = 5;
+	c[2].kind = HUB_CAND_PUBLIC;		/* loopback: dropped */
+	c[2].addr.af = AF_INET;
+	c[2].addr.port = htons(51820);
+	c[2].addr.addr[0] = 127;
+	c[2].addr.addr[3] = 1;
+	c[3].kind = HUB_CAND_FORWARD;		/* ::1: dropped */
+	c[3].addr.af = AF_INET6;
+	c[3].addr.port = htons(51820);
+	c[3].addr.addr[15] = 1;
+	c[4].kind = HUB_CAND_FORWARD;		/* multicast: dropped */
+	c[4].addr.af = AF_INET;
+	c[4].addr.port = htons(51820);
+	c[4].addr.addr[0] = 239;
+	m.u.paths.cands.n = 5;
+	put_msg(&m);
+}
+
+static void
 sync3(void)
 {
 	msg_login_ok();
@@ -864,7 +1006,8 @@ seed(const char *dir, const char *name)
 	}
 	(void)LLVMFuzzerTestOneInput(sbuf, slen);
 	printf("seed %-12s %4zu bytes: logins %d, online %d, hub peers up "
-	    "to %d\n", name, slen, f.logins, f.onlines, f.max_hub_peers);
+	    "to %d, paths %d\n", name, slen, f.logins, f.onlines,
+	    f.max_hub_peers, f.paths);
 	slen = 0;
 }
 
@@ -941,6 +1084,30 @@ main(int argc, char *argv[])
 	msg_response(0, 0, "");
 	msg_entries(1);
 	seed(argv[1], "stray");
+
+	/* NAT traversal: candidates before and after the login, relay
+	 * credentials, paths for known, unknown and early peers, loss */
+	put_op(15, 1, 0x23, 0);			/* 3 candidates, before */
+	msg_login_ok();
+	msg_relay_info(1234);
+	msg_paths(1);				/* before its PEER_UP */
+	msg_peer(HUB_MSG_PEER_UP, 0);
+	msg_peer(HUB_MSG_PEER_UP, 1);
+	msg_paths(0);
+	msg_paths(1);
+	msg_paths(9);				/* never announced */
+	msg_response(0, 0, "");
+	put_op(15, 1, 0x28, 0);			/* 8 candidates now */
+	put_op(15, 1, 0x28, 0);			/* the same: not sent again */
+	put_op(10, 1, 3, 0);			/* lost: relay id 0 */
+	put_op(10, 1, 0, 0);			/* back */
+	msg_login_ok();
+	msg_relay_info(99);
+	msg_peer(HUB_MSG_PEER_UP, 0);
+	msg_paths(0);
+	msg_response(0, 0, "");
+	put_op(11, 0, 0, 0);			/* logout */
+	seed(argv[1], "paths");
 
 	/* what a hub must not get away with */
 	sync3();

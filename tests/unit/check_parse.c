@@ -537,6 +537,98 @@ START_TEST(t_hub)
 }
 END_TEST
 
+START_TEST(t_hub_keepalive)
+{
+	struct hamd_config	*c;
+
+	c = parses("hub \"192.0.2.1\" public-key " K1 "\nhub-keepalive 20\n");
+	ck_assert_uint_eq(c->hub.keepalive, 20);
+	config_free(c);
+	c = parses("hub-keepalive 0\nhub \"192.0.2.1\" public-key " K1 "\n");
+	ck_assert_uint_eq(c->hub.keepalive, 0);
+	config_free(c);
+	c = parses("hub-keepalive 65535\n");
+	ck_assert_uint_eq(c->hub.keepalive, 65535);
+	config_free(c);
+	fails_at("hub-keepalive 65536\n", 1, "hub-keepalive 65536 out of range");
+	fails_at("hub-keepalive -1\n", 1, "out of range");
+	fails_at("hub-keepalive \"x\"\n", 1, "syntax error");
+	fails_at("hub-keepalive 10\nhub-keepalive 20\n", 2,
+	    "hub-keepalive given twice");
+	fails_at("peer \"p\" {\n\tpublic-key " K1 "\n\thub-keepalive 5\n}\n",
+	    3, "not valid inside a peer block");
+}
+END_TEST
+
+START_TEST(t_public_endpoint)
+{
+	struct hamd_config	*c;
+	const uint8_t		*b;
+
+	c = parses("hub \"192.0.2.1\" public-key " K1
+	    "\npublic-endpoint \"198.51.100.20:51820\"\n");
+	ck_assert_int_eq(c->public_ep.set, 1);
+	ck_assert_int_eq(c->public_ep.af, AF_INET);
+	ck_assert_uint_eq(c->public_ep.port, 51820);
+	b = (const uint8_t *)&c->public_ep.addr;
+	ck_assert(b[0] == 198 && b[1] == 51 && b[2] == 100 && b[3] == 20);
+	config_free(c);
+	/* before the hub line is fine too; IPv6 in brackets */
+	c = parses("public-endpoint \"[2001:db8::7]:1\"\nhub \"192.0.2.1\" "
+	    "public-key " K1 "\n");
+	ck_assert_int_eq(c->public_ep.af, AF_INET6);
+	ck_assert_uint_eq(c->public_ep.port, 1);
+	b = (const uint8_t *)&c->public_ep.addr;
+	ck_assert(b[0] == 0x20 && b[1] == 0x01 && b[15] == 7);
+	config_free(c);
+	c = parses("hub \"192.0.2.1\" public-key " K1 "\n");
+	ck_assert_int_eq(c->public_ep.set, 0);
+	config_free(c);
+
+#define HUBLINE	"hub \"192.0.2.1\" public-key " K1 "\n"
+	/* bad ports */
+	fails_at(HUBLINE "public-endpoint \"198.51.100.20:0\"\n", 2,
+	    "out of range");
+	fails_at(HUBLINE "public-endpoint \"198.51.100.20:65536\"\n", 2,
+	    "out of range");
+	fails_at(HUBLINE "public-endpoint \"198.51.100.20\"\n", 2,
+	    "missing port");
+	fails_at(HUBLINE "public-endpoint \"198.51.100.20:x\"\n", 2,
+	    "invalid port");
+	/* bad addresses */
+	fails_at(HUBLINE "public-endpoint \"fw.example.net:51820\"\n", 2,
+	    "is not a numeric address");
+	fails_at(HUBLINE "public-endpoint \"300.1.1.1:51820\"\n", 2,
+	    "invalid IPv4 address");
+	fails_at(HUBLINE "public-endpoint \"2001:db8::1:51820\"\n", 2,
+	    "needs brackets");
+	fails_at(HUBLINE "public-endpoint \"0.0.0.0:51820\"\n", 2,
+	    "cannot be reached by peers");
+	fails_at(HUBLINE "public-endpoint \"127.0.0.1:51820\"\n", 2,
+	    "cannot be reached by peers");
+	fails_at(HUBLINE "public-endpoint \"224.0.0.1:51820\"\n", 2,
+	    "cannot be reached by peers");
+	fails_at(HUBLINE "public-endpoint \"169.254.1.1:51820\"\n", 2,
+	    "cannot be reached by peers");
+	fails_at(HUBLINE "public-endpoint \"[::1]:51820\"\n", 2,
+	    "cannot be reached by peers");
+	fails_at(HUBLINE "public-endpoint \"[fe80::1]:51820\"\n", 2,
+	    "cannot be reached by peers");
+	fails_at(HUBLINE "public-endpoint \"[ff02::1]:51820\"\n", 2,
+	    "cannot be reached by peers");
+	fails_at(HUBLINE "public-endpoint \"[::ffff:192.0.2.1]:51820\"\n",
+	    2, "cannot be reached by peers");
+	/* duplicates */
+	fails_at(HUBLINE "public-endpoint \"198.51.100.20:1\"\n"
+	    "public-endpoint \"198.51.100.21:1\"\n", 3,
+	    "public-endpoint given twice");
+	/* it is offered through the hub */
+	fails_at("public-endpoint \"198.51.100.20:51820\"\n", 1,
+	    "it needs a hub line");
+#undef HUBLINE
+}
+END_TEST
+
 START_TEST(t_interface)
 {
 	struct hamd_config	*c;
@@ -1231,7 +1323,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 25);
+	ck_assert_uint_eq(i, 27);
 }
 END_TEST
 
@@ -1495,6 +1587,8 @@ parse_suite(void)
 	tcase_add_test(tc, t_listen_port);
 	tcase_add_test(tc, t_keepalive);
 	tcase_add_test(tc, t_hub);
+	tcase_add_test(tc, t_hub_keepalive);
+	tcase_add_test(tc, t_public_endpoint);
 	tcase_add_test(tc, t_interface);
 	tcase_add_test(tc, t_paths);
 	tcase_add_test(tc, t_names);
