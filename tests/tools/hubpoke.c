@@ -1309,8 +1309,9 @@ relay_body(uint8_t type, uint32_t id, uint8_t *b, size_t len)
 	memset(b, 0, len);
 	b[0] = type;
 	put32(b + 4, id);
-	b[HUB_RELAY_HDR_LEN] = 4;	/* looks like WireGuard data */
-	randombytes_buf(b + HUB_RELAY_HDR_LEN + 1, len - HUB_RELAY_HDR_LEN - 1);
+	/* Looks like WireGuard data: type 4, three zero bytes. */
+	b[HUB_RELAY_HDR_LEN] = 4;
+	randombytes_buf(b + HUB_RELAY_HDR_LEN + 4, len - HUB_RELAY_HDR_LEN - 4);
 	return len;
 }
 
@@ -1318,16 +1319,21 @@ relay_body(uint8_t type, uint32_t id, uint8_t *b, size_t len)
 static void
 b_gets_nothing(const char *what, int ub, struct pconn *b)
 {
-	uint8_t		 buf[2048];
+	uint8_t		 buf[2048], pt[HUB_MSG_MAX];
 	const uint8_t	*body;
-	size_t		 len;
+	size_t		 len, ptlen;
 	uint64_t	 end = now_ms() + RELAY_QUIET_MS;
 
 	if (udp_recv(ub, buf, sizeof(buf), RELAY_QUIET_MS) >= 0)
 		wrong("%s: B got a datagram", what);
-	while (pc_recv(b, end, &body, &len) == 1)
+	while (pc_recv(b, end, &body, &len) == 1) {
 		if (len > 0 && body[0] == HUB_FRAME_RELAY)
 			wrong("%s: B got a relay frame", what);
+		/* Open the hub's messages: the channel counts them. */
+		else if (hub_chan_open(&b->ch, body, len, pt, sizeof(pt),
+		    &ptlen) != WG_OK)
+			wrong("%s: a frame for B does not open", what);
+	}
 }
 
 static int
@@ -1370,19 +1376,19 @@ m_relay(void)
 	pc_open(&a);
 	pc_open(&b);
 	pc_open(&c);
-	if (pc_handshake(&a, deadline()) != 1 ||
+	if (pc_handshake(&a, deadline()) != 0 ||
 	    pc_login(&a, "relay-a", deadline(), NULL, NULL) == -1 ||
 	    pc_expect(&a, deadline(), HUB_MSG_RELAY_INFO, &m) != 1)
 		die("A: no login with relay info");
 	ra = m.u.relay;
-	if (pc_handshake(&b, deadline()) != 1 ||
+	if (pc_handshake(&b, deadline()) != 0 ||
 	    pc_login(&b, "relay-b", deadline(), NULL, NULL) == -1 ||
 	    pc_expect(&b, deadline(), HUB_MSG_RELAY_INFO, &m) != 1)
 		die("B: no login with relay info");
 	rb = m.u.relay;
 	if (ra.relay_id == 0 || rb.relay_id == 0 || ra.relay_id == rb.relay_id)
 		wrong("relay ids %u and %u", ra.relay_id, rb.relay_id);
-	if (pc_handshake(&c, deadline()) != 1)
+	if (pc_handshake(&c, deadline()) != 0)
 		die("C: no handshake");
 
 	ua = udp_open();
