@@ -31,9 +31,22 @@
  * hub coming back is not hit by every node at once) and asks the parent
  * for a new socket.  Frames are the hub channel's ciphertext: the
  * engine never sees what they say.
+ *
+ * Hub peers (ids from ENGINE_HUB_ID_BASE) get their path chosen here
+ * (pathsel.c): tun says which addresses a packet of theirs authenticated
+ * from, the hub says where they may be reached (candidates, hints only)
+ * and the engine probes those, prefers LAN over public over the relay,
+ * and falls back to the relay when a direct path goes silent.  The relay
+ * is the hub itself: over UDP (datagrams to its port P, after a REGISTER
+ * with the token tun got at login) or inside the TCP connection.  Relayed
+ * packets reach tun with a pseudo source, hub IP:P for UDP and hub IP:0
+ * for TCP, so tun's endpoint reports name the relay like any address.
+ * Configured peers keep the plain rule: the endpoint is where the last
+ * authenticated packet came from.
  */
 #include "autoconf.h"
 
+#include <sys/queue.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -54,6 +67,7 @@
 #include "hamd.h"
 #include "log.h"
 #include "netconf.h"
+#include "pathsel.h"
 #include "pktbatch.h"
 #include "proc.h"
 #include "sandbox.h"
@@ -100,7 +114,11 @@
 /* The hub connection. */
 #define HUB_CONNECT_TIMEOUT	10		/* s */
 #define HUB_BACKOFF_MIN		1000		/* ms */
-#define HUB_BACKOFF_MAX		60000		/* ms */
+/*
+ * Short: a node must be back on a restarted hub within seconds, since
+ * the hub also relays its traffic and carries hole-punch coordination.
+ */
+#define HUB_BACKOFF_MAX		6000		/* ms */
 #define HUB_JITTER_PCT		25		/* +- this much of a delay */
 /* A connection up this long was a success: the next delay starts over. */
 #define HUB_STABLE		30000		/* ms */
@@ -113,6 +131,31 @@
  * hub cannot make us buffer more than this many frames (4 MB).
  */
 #define HUB_TUN_BACKLOG		256
+
+/* The relay (see the wire formats in hamd.h and PROTOCOL.md). */
+#define RELAY_REGISTER_SEC	20	/* REGISTER this often */
+#define RELAY_UDP_VALID_MS	60000	/* a REGISTERED is good this long */
+/*
+ * Relay frames may fill only part of the queue towards the hub, so the
+ * channel's own frames (tun's) always find room: a full queue ends the
+ * connection, a full relay share only drops relayed packets, as UDP would.
+ */
+#define RELAY_OUT_MAX		(HUB_OUT_MAX / 2)
+
+/* Path selection timers: pathsel_tick and probe resends. */
+#define ENGINE_TICK_MS		250
+/*
+ * The last probe of a hub peer (a handshake initiation is 148 bytes, a
+ * keepalive 32) is sent again to the candidates this long after it
+ * went out: the first copies may die in a NAT that has not yet seen
+ * our outgoing packet, and a duplicate is only a replay the peer drops.
+ */
+#define PROBE_CACHE_LEN		148
+static const uint16_t probe_resend_ms[] = { 250, 500, 1000, 2000 };
+#define PROBE_RESENDS		\
+	(sizeof(probe_resend_ms) / sizeof(probe_resend_ms[0]))
+/* A peer's candidates: the hub's, and the endpoint of its PEER_UP. */
+#define ENGINE_MAX_CANDS	(HUB_CAND_MAX + 1)
 
 /* Older libc headers; the values are the kernel's ABI. */
 #ifndef SOL_UDP
@@ -153,13 +196,48 @@ struct engine_peer_stats {
 	uint64_t		 roams;		/* endpoint moved by tun */
 };
 
+struct engine_hp;
+
 struct engine_peer {
 	int			 configured;
+	/*
+	 * Records without PKT_F_TO_ADDR or PKT_F_PROBE go straight to ep:
+	 * always for a configured peer, for a hub peer while its path is
+	 * direct or LAN.  The send path checks nothing else.
+	 */
+	int			 fast;
 	uint32_t		 gen;		/* configuration last sent in */
-	struct pkt_addr		 conf_ep;	/* endpoint in the config */
+	struct pkt_addr		 conf_ep;	/* endpoint in the config (hub
+						   peers: PEER_UP's, a hint) */
 	struct pkt_addr		 ep;		/* current: conf_ep or roamed */
 	struct engine_peer_stats stats;
+	struct engine_hp	*hp;		/* hub peers only */
 };
+
+/* A hub peer's path state: candidates, relay, path selection, probes. */
+struct engine_hp {
+	uint32_t		 id;
+	struct engine_peer	*peer;
+	uint32_t		 relay_id;	/* the peer's, 0: none */
+	uint8_t			 nat;		/* its enum nat_kind */
+	uint8_t			 active;	/* on env->active */
+	uint8_t			 ncand;
+	uint8_t			 nhub;		/* of them, from the hub */
+	struct pkt_addr		 cand[ENGINE_MAX_CANDS];
+	uint8_t			 cand_lan[ENGINE_MAX_CANDS];
+	struct hub_candidates	 hubc;		/* as the hub sent them */
+	struct pathsel		 sel;
+	uint64_t		 probe_copies;	/* packets of tx_packets that
+						   were probes */
+	uint64_t		 tx_seen;	/* data sent, at the last tick */
+	/* the last probe, resent at probe_resend_ms[] after probe_at */
+	uint64_t		 probe_at;
+	uint16_t		 probe_len;	/* 0: none pending */
+	uint8_t			 probe_step;
+	uint8_t			 probe[PROBE_CACHE_LEN];
+	TAILQ_ENTRY(engine_hp)	 entry;
+};
+TAILQ_HEAD(engine_hp_list, engine_hp);
 
 struct ratelimit {
 	time_t			 last;
@@ -226,6 +304,15 @@ enum hub_conn_state {
 	HUBC_BACKOFF,		/* waiting before asking again */
 };
 
+/* Our own relay session with the hub. */
+struct engine_relay {
+	uint32_t		 id;		/* ours, 0: none */
+	uint8_t			 token[HUB_RELAY_TOKEN_LEN];
+	uint64_t		 registered;	/* ms of the last REGISTERED */
+	struct event		*timer;		/* REGISTER every 20 s */
+	uint8_t			*frame;		/* a TCP relay frame, built */
+};
+
 struct engine_hub {
 	enum hub_conn_state	 state;
 	int			 fd;		/* -1 unless CONNECTING or UP */
@@ -254,6 +341,7 @@ struct engine_nat {
 	uint8_t			 nonce[8];
 	int			 have[2];
 	struct pkt_addr		 seen[2];	/* as each port saw us */
+	int32_t			 kind;		/* last reported nat_kind */
 };
 
 struct engine {
@@ -261,6 +349,10 @@ struct engine {
 	struct engine_sock	 sock[SOCK_MAX];
 	struct engine_peer	*peers;		/* indexed by id, [0] unused */
 	struct engine_peer	*hub_peers;	/* id - ENGINE_HUB_ID_BASE */
+	struct engine_hp	*hps;		/* their paths, same index */
+	struct engine_hp_list	 active;	/* hub peers the tick looks at */
+	struct event		*tick_ev;
+	struct engine_relay	 relay;
 	uint32_t		 maxid;		/* highest id ever configured */
 	uint32_t		 gen;		/* current configuration */
 	struct pktbatch		 rxb;		/* IMSG_PKT_IN towards tun */
@@ -410,6 +502,8 @@ peer_get(uint32_t id)
 static void	engine_rx_pause(void);
 static void	hub_rx_update(void);
 static void	nat_rx(const uint8_t *, size_t, const struct pkt_addr *);
+static void	relay_rx(const uint8_t *, size_t, const struct pkt_addr *);
+static int	relay_pseudo(const struct pkt_addr *);
 
 /*
  * Hand queued batches to tun now rather than on the next loop turn, so
@@ -453,9 +547,24 @@ engine_rx_dgram(const uint8_t *pkt, size_t len, const struct pkt_addr *from,
 		nat_rx(pkt, len, from);
 		return;
 	}
+	if (len > 0 && (pkt[0] == RELAY_REGISTER_TYPE ||
+	    pkt[0] == RELAY_REGISTERED_TYPE || pkt[0] == RELAY_DATA_TYPE)) {
+		relay_rx(pkt, len, from);
+		return;
+	}
 	if (from == NULL || wg_msg_classify(pkt, len, &type,
 	    &receiver) != WG_OK) {
 		env->stats.rx_malformed++;
+		return;
+	}
+	/*
+	 * hub IP:P names the UDP relay; a bare WireGuard packet from there
+	 * would pass for a relayed one.  The port test first: it is all a
+	 * packet from anywhere else costs.
+	 */
+	if (from->port == env->hub.remote.port &&
+	    relay_pseudo(from) != PATH_NONE) {
+		env->stats.relay_bad++;
 		return;
 	}
 	if (type != WG_MSG_DATA)
@@ -658,6 +767,10 @@ engine_gso_off(struct engine_sock *s, int err)
 	    "one by one", s->af == AF_INET ? "IPv4" : "IPv6", strerror(err));
 }
 
+static void	engine_active_add(struct engine_hp *);
+static void	engine_tx_hub(struct engine_peer *, const struct pkt_rec *,
+		    const uint8_t *);
+
 static void
 engine_tx_sent(const struct mmsghdr *m, const struct engine_train *t)
 {
@@ -668,6 +781,9 @@ engine_tx_sent(const struct mmsghdr *m, const struct engine_train *t)
 	if (t->peer != NULL) {
 		t->peer->stats.tx_packets += t->nseg;
 		t->peer->stats.tx_bytes += t->bytes;
+		/* A hub peer that sends gets its path watched. */
+		if (t->peer->hp != NULL && !t->peer->hp->active)
+			engine_active_add(t->peer->hp);
 	}
 }
 
@@ -802,26 +918,89 @@ engine_tx_flush(struct engine_txq *q)
 }
 
 /*
- * pktbatch_foreach callback: queue one datagram, joining the previous
- * train when it goes to the same address for the same peer, has room,
- * and this record is no longer than its segments.  pkt lives in the imsg.
+ * Queue one datagram of len bytes for dst, joining the previous train
+ * when it goes to the same address for the same peer, has room, and
+ * this record is no longer than its segments.  pkt must stay valid
+ * until the queue is flushed (it lives in tun's imsg, or in a probe
+ * cache that the flush comes before).
  */
 static void
-engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
+engine_tx_queue(const struct pkt_addr *dst, struct engine_peer *p,
+    const uint8_t *pkt, size_t len)
 {
-	struct engine_peer	*p = NULL;
-	const struct pkt_addr	*dst;
 	struct engine_txq	*q;
 	struct engine_train	*t;
 	struct mmsghdr		*m;
 	union sockunion		 su;
 	socklen_t		 sl;
+	int			 si;
 	unsigned int		 i;
+
+	if ((si = sock_index(dst->af)) == -1) {
+		if (p != NULL)
+			p->stats.no_endpoint++;
+		return;
+	}
+	q = &env->tx[si];
+	if (q->sock->fd == -1) {
+		env->stats.tx_no_socket++;
+		return;
+	}
+	sl = addr_to_sockaddr(dst, &su);
+	if (q->n > 0 && q->sock->gso) {
+		t = &q->train[q->n - 1];
+		m = &q->msgs[q->n - 1];
+		/* Trains' iovecs are contiguous: only the last one grows. */
+		if (!t->closed && t->peer == p && len > 0 &&
+		    len <= t->seglen && t->nseg < ENGINE_GSO_SEGS &&
+		    t->bytes + len <= engine_gso_max(q->sock->af) &&
+		    m->msg_hdr.msg_namelen == sl &&
+		    memcmp(&q->names[q->n - 1], &su, sl) == 0) {
+			q->iov[q->niov].iov_base = (void *)(uintptr_t)pkt;
+			q->iov[q->niov].iov_len = len;
+			q->niov++;
+			t->nseg++;
+			t->bytes += len;
+			t->closed = len < t->seglen;
+			return;
+		}
+	}
+	if (q->n == ENGINE_BATCH || q->niov == ENGINE_TX_IOV)
+		engine_tx_flush(q);
+	i = q->n++;
+	t = &q->train[i];
+	t->first = q->niov;
+	t->nseg = 1;
+	t->seglen = t->bytes = len;
+	t->closed = 0;
+	t->peer = p;
+	q->iov[q->niov].iov_base = (void *)(uintptr_t)pkt;
+	q->iov[q->niov].iov_len = len;
+	q->niov++;
+	q->names[i] = su;
+	m = &q->msgs[i];
+	memset(m, 0, sizeof(*m));
+	m->msg_hdr.msg_name = &q->names[i];
+	m->msg_hdr.msg_namelen = sl;
+}
+
+/* pktbatch_foreach callback: one record of tun's batch. */
+static void
+engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
+{
+	struct engine_peer	*p = NULL;
+	const struct pkt_addr	*dst;
 
 	if (rec->peer != PKT_PEER_NONE &&
 	    (p = peer_get(rec->peer)) == NULL) {
 		/* Removed by a reload tun has not seen yet, or bogus. */
 		env->stats.tx_unknown_peer++;
+		return;
+	}
+	if (p != NULL && (!p->fast ||
+	    (p->hp != NULL && (rec->flags & (PKT_F_TO_ADDR | PKT_F_PROBE))))) {
+		/* A hub peer not on a settled direct path, or a probe. */
+		engine_tx_hub(p, rec, pkt);
 		return;
 	}
 	if (rec->flags & PKT_F_TO_ADDR)
@@ -834,63 +1013,27 @@ engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 		return;
 	} else
 		dst = &p->ep;
+	engine_tx_queue(dst, p, pkt, rec->len);
+}
 
-	/* pktbatch_foreach let only AF_INET and AF_INET6 through. */
-	q = &env->tx[sock_index(dst->af)];
-	if (q->sock->fd == -1) {
-		env->stats.tx_no_socket++;
-		return;
-	}
-	sl = addr_to_sockaddr(dst, &su);
-	if (q->n > 0 && q->sock->gso) {
-		t = &q->train[q->n - 1];
-		m = &q->msgs[q->n - 1];
-		/* Trains' iovecs are contiguous: only the last one grows. */
-		if (!t->closed && t->peer == p && rec->len > 0 &&
-		    rec->len <= t->seglen && t->nseg < ENGINE_GSO_SEGS &&
-		    t->bytes + rec->len <= engine_gso_max(q->sock->af) &&
-		    m->msg_hdr.msg_namelen == sl &&
-		    memcmp(&q->names[q->n - 1], &su, sl) == 0) {
-			q->iov[q->niov].iov_base = (void *)(uintptr_t)pkt;
-			q->iov[q->niov].iov_len = rec->len;
-			q->niov++;
-			t->nseg++;
-			t->bytes += rec->len;
-			t->closed = rec->len < t->seglen;
-			return;
-		}
-	}
-	if (q->n == ENGINE_BATCH)
-		engine_tx_flush(q);
-	i = q->n++;
-	t = &q->train[i];
-	t->first = q->niov;
-	t->nseg = 1;
-	t->seglen = t->bytes = rec->len;
-	t->closed = 0;
-	t->peer = p;
-	q->iov[q->niov].iov_base = (void *)(uintptr_t)pkt;
-	q->iov[q->niov].iov_len = rec->len;
-	q->niov++;
-	q->names[i] = su;
-	m = &q->msgs[i];
-	memset(m, 0, sizeof(*m));
-	m->msg_hdr.msg_name = &q->names[i];
-	m->msg_hdr.msg_namelen = sl;
+static void
+engine_tx_flush_all(void)
+{
+	int	 i;
+
+	for (i = 0; i < SOCK_MAX; i++)
+		if (env->tx[i].n > 0)
+			engine_tx_flush(&env->tx[i]);
 }
 
 static void
 engine_pkt_out(struct imsg *imsg)
 {
-	int	 i;
-
 	if (pktbatch_foreach(imsg->data, imsg->datalen, engine_tx_rec,
 	    env) == -1)
 		fatalx("%s: malformed packet batch from tun", __func__);
 	/* The iovecs point into the imsg: send before it is freed. */
-	for (i = 0; i < SOCK_MAX; i++)
-		if (env->tx[i].n > 0)
-			engine_tx_flush(&env->tx[i]);
+	engine_tx_flush_all();
 }
 
 /* ------------------------------------------------------------------ */
@@ -929,9 +1072,17 @@ engine_socket(struct imsg *imsg)
 	    af == AF_INET ? "IPv4" : "IPv6", s->gso ? "on" : "unavailable");
 }
 
+static void	hp_init(struct engine_peer *, uint32_t);
+static void	hp_cands_rebuild(struct engine_peer *);
+static void	engine_active_del(struct engine_hp *);
+static void	engine_endpoint_hub(struct engine_peer *,
+		    const struct pkt_addr *);
+
 /*
  * A peer from the configuration (parent) or from the hub (tun).  Each
  * sender has its own id range, so neither can touch the other's peers.
+ * A hub peer's endpoint from tun (PEER_UP's) is only a candidate: its
+ * path comes from what authenticates.
  */
 static void
 engine_peer_msg(struct imsg *imsg, int from_tun)
@@ -949,27 +1100,30 @@ engine_peer_msg(struct imsg *imsg, int from_tun)
 		    m.endpoint.af);
 	addr_normalize(&m.endpoint);
 	p = peer_slot(m.id);
+	if (from_tun) {
+		if (!p->configured) {
+			hp_init(p, m.id);
+			log_debug("hub peer %u added, candidate %s", m.id,
+			    pkt_addr_str(&m.endpoint, buf, sizeof(buf)));
+		}
+		p->conf_ep = m.endpoint;
+		hp_cands_rebuild(p);
+		engine_active_add(p->hp);
+		return;
+	}
 	if (!p->configured) {
 		memset(p, 0, sizeof(*p));
 		p->configured = 1;
+		p->fast = 1;
 		p->conf_ep = p->ep = m.endpoint;
 		log_debug("peer %u added, endpoint %s", m.id,
 		    pkt_addr_str(&p->ep, buf, sizeof(buf)));
 	} else if (!addr_equal(&p->conf_ep, &m.endpoint)) {
-		/*
-		 * A new configured endpoint wins over a roamed one.  The
-		 * hub saying it no longer knows one is no reason to drop
-		 * an endpoint that works.
-		 */
-		p->conf_ep = m.endpoint;
-		if (!from_tun || m.endpoint.af != 0)
-			p->ep = m.endpoint;
-		log_debug("peer %u endpoint %s (%s)", m.id,
-		    pkt_addr_str(&p->ep, buf, sizeof(buf)),
-		    from_tun ? "hub" : "configuration");
+		/* A new configured endpoint wins over a roamed one. */
+		p->conf_ep = p->ep = m.endpoint;
+		log_debug("peer %u endpoint %s (configuration)", m.id,
+		    pkt_addr_str(&p->ep, buf, sizeof(buf)));
 	}
-	if (from_tun)
-		return;
 	p->gen = env->gen;
 	if (m.id > env->maxid)
 		env->maxid = m.id;
@@ -989,6 +1143,10 @@ engine_peer_del(struct imsg *imsg)
 	if ((p = peer_get(id)) == NULL) {
 		log_debug("%s: peer %u not known", __func__, id);
 		return;
+	}
+	if (p->hp != NULL) {
+		engine_active_del(p->hp);
+		memset(p->hp, 0, sizeof(*p->hp));
 	}
 	memset(p, 0, sizeof(*p));
 	log_debug("peer %u removed", id);
@@ -1019,13 +1177,26 @@ engine_endpoint(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
-	if (peer_slot(m.id) == NULL ||
-	    sock_index(m.addr.af) == -1 || m.addr.port == 0)
+	if (peer_slot(m.id) == NULL || sock_index(m.addr.af) == -1)
 		fatalx("%s: bad endpoint message from tun", __func__);
 	addr_normalize(&m.addr);
 	if ((p = peer_get(m.id)) == NULL) {
 		/* Removed by a reload tun has not processed yet. */
 		log_debug("%s: peer %u not configured", __func__, m.id);
+		return;
+	}
+	if (p->hp != NULL) {
+		engine_endpoint_hub(p, &m.addr);
+		return;
+	}
+	/*
+	 * Port 0 is the TCP relay's pseudo address, hub IP:P the UDP
+	 * relay's: a configured peer is not relayed, and a stale report
+	 * (the hub changed meanwhile) is no reason to end the daemon.
+	 */
+	if (m.addr.port == 0 || relay_pseudo(&m.addr) != PATH_NONE) {
+		log_debug("%s: peer %u: relay address ignored", __func__,
+		    m.id);
 		return;
 	}
 	if (addr_equal(&p->ep, &m.addr))
@@ -1116,6 +1287,15 @@ hub_close_fd(void)
 	}
 	(void)evtimer_del(h->timer);
 	nat_stop();
+	/*
+	 * No connection, no relay (a relay session lives as long as its
+	 * login; the next one brings a new id); direct paths do not care.
+	 */
+	env->relay.id = 0;
+	env->relay.registered = 0;
+	explicit_bzero(env->relay.token, sizeof(env->relay.token));
+	if (env->relay.timer != NULL)
+		(void)evtimer_del(env->relay.timer);
 	framer_reset(&h->fr);
 	frame_out_free(&h->out);
 	h->held = 0;
@@ -1254,13 +1434,17 @@ hub_write(int fd, short what, void *arg)
 	}
 }
 
+static void	hub_relay_frame(const uint8_t *, size_t);
+
 /*
  * Frames go to tun as they are found, so the framer holds at most one
  * incomplete frame; a bad length or a frame cut by EOF ends the
- * connection, since the stream cannot be trusted past it.
+ * connection, since the stream cannot be trusted past it.  Relay
+ * frames are ours: their packets join the datagrams' batches to tun,
+ * and tun's channel never sees them.
  */
 static void
-hub_read(int fd, short what, void *arg)
+hub_read_frames(void)
 {
 	struct engine_hub	*h = &env->hub;
 	struct imsgbuf		*tun = &env->ps->iev[HAMD_PROC_TUN].ibuf;
@@ -1270,9 +1454,13 @@ hub_read(int fd, short what, void *arg)
 	int			 r;
 
 	for (;;) {
-		while ((r = framer_next(&h->fr, &body, &len)) == 1)
-			(void)proc_compose(env->ps, HAMD_PROC_TUN,
-			    IMSG_HUB_FRAME_IN, 0, -1, body, len);
+		while ((r = framer_next(&h->fr, &body, &len)) == 1) {
+			if (body[0] == HUB_FRAME_RELAY)
+				hub_relay_frame(body, len);
+			else
+				(void)proc_compose(env->ps, HAMD_PROC_TUN,
+				    IMSG_HUB_FRAME_IN, 0, -1, body, len);
+		}
 		if (r == -1) {
 			hub_lost("bad frame length from the hub");
 			return;
@@ -1297,6 +1485,14 @@ hub_read(int fd, short what, void *arg)
 			hub_lost(strerror(errno));
 		return;
 	}
+}
+
+static void
+hub_read(int fd, short what, void *arg)
+{
+	hub_read_frames();
+	if (pktbatch_flush(&env->rxb) > 0)
+		engine_tun_push();
 }
 
 /*
@@ -1476,6 +1672,7 @@ nat_report(int32_t kind)
 		ts.tv_sec = 0;
 	m.when = ts.tv_sec;
 	n->done = 1;
+	n->kind = kind;
 	(void)proc_compose(env->ps, PROC_PARENT, IMSG_NAT_STATE, 0, -1, &m,
 	    sizeof(m));
 }
@@ -1599,6 +1796,645 @@ nat_rx(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
 }
 
 /* ------------------------------------------------------------------ */
+/*
+ * Hub peers: paths and the relay.  pathsel.c decides; this part feeds
+ * it (authenticated addresses, sends, a tick), sends where it says,
+ * fans probes out to every candidate, and speaks the relay's wire
+ * format (hamd.h: REGISTER, REGISTERED, DATA; HUB_FRAME_RELAY frames).
+ */
+
+/* The relay path a pseudo address names, PATH_NONE for any other. */
+static int
+relay_pseudo(const struct pkt_addr *a)
+{
+	const struct pkt_addr	*h = &env->hub.remote;
+
+	if (h->af == 0 || a->af != h->af || memcmp(a->addr, h->addr,
+	    h->af == AF_INET ? 4 : 16) != 0)
+		return PATH_NONE;
+	if (a->port == h->port)
+		return PATH_RELAY_UDP;
+	if (a->port == 0)
+		return PATH_RELAY_TCP;
+	return PATH_NONE;
+}
+
+static void
+relay_pseudo_addr(int kind, struct pkt_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (kind != PATH_RELAY_UDP && kind != PATH_RELAY_TCP)
+		return;
+	*a = env->hub.remote;
+	if (kind == PATH_RELAY_TCP)
+		a->port = 0;
+}
+
+/*
+ * How our relayed packets leave now: as UDP datagrams while the hub
+ * confirms our registration, else in the TCP connection (UDP may be
+ * blocked, or our NAT forgot the mapping), else not at all.
+ */
+static int
+relay_mode(uint64_t now)
+{
+	struct engine_relay	*r = &env->relay;
+
+	if (r->id == 0 || env->hub.state != HUBC_UP)
+		return PATH_NONE;
+	if (r->registered != 0 && now - r->registered < RELAY_UDP_VALID_MS &&
+	    env->sock[sock_index(env->hub.remote.af)].fd != -1)
+		return PATH_RELAY_UDP;
+	return PATH_RELAY_TCP;
+}
+
+static int
+relay_usable(const struct engine_hp *hp, uint64_t now)
+{
+	return hp->relay_id != 0 && relay_mode(now) != PATH_NONE;
+}
+
+/* One datagram to the hub's UDP port P; -1 if it did not go. */
+static int
+relay_send_udp(const struct iovec *iov, int iovcnt, size_t len)
+{
+	struct engine_sock	*s = &env->sock[sock_index(env->hub.remote.af)];
+	struct mmsghdr		 m;
+	union sockunion		 su;
+	int			 r;
+
+	if (s->fd == -1) {
+		env->stats.tx_no_socket++;
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.msg_hdr.msg_name = &su;
+	m.msg_hdr.msg_namelen = addr_to_sockaddr(&env->hub.remote, &su);
+	m.msg_hdr.msg_iov = (struct iovec *)(uintptr_t)iov;
+	m.msg_hdr.msg_iovlen = (size_t)iovcnt;
+	do
+		r = sendmmsg(s->fd, &m, 1, MSG_DONTWAIT);
+	while (r == -1 && errno == EINTR);
+	if (r != 1) {
+		if (r == 0 || errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS)
+			env->stats.tx_dropped++;
+		else
+			env->stats.tx_errors++;
+		return -1;
+	}
+	env->stats.tx_datagrams++;
+	env->stats.tx_bytes += len;
+	return 0;
+}
+
+/*
+ * A packet for peer p through the relay.  want: the relay path an
+ * answer should go back on (PATH_RELAY_TCP: a question that came in
+ * the TCP connection), PATH_NONE for our current mode.  probe: a copy
+ * made for probing, which does not count as "we send on this path".
+ */
+static int
+relay_send(struct engine_peer *p, int want, const uint8_t *pkt, size_t len,
+    int probe)
+{
+	struct engine_hp	*hp = p->hp;
+	struct engine_hub	*h = &env->hub;
+	uint8_t			 hdr[HUB_RELAY_HDR_LEN], *f;
+	struct iovec		 iov[2];
+	uint32_t		 rid;
+	int			 mode;
+
+	mode = relay_mode(now_ms());
+	if (want == PATH_RELAY_TCP && mode != PATH_NONE)
+		mode = PATH_RELAY_TCP;
+	if (mode == PATH_NONE || hp->relay_id == 0) {
+		p->stats.no_endpoint++;
+		return -1;
+	}
+	rid = htonl(hp->relay_id);
+	if (mode == PATH_RELAY_UDP) {
+		/* No GSO: the hub forwards datagram by datagram. */
+		memset(hdr, 0, sizeof(hdr));
+		hdr[0] = RELAY_DATA_TYPE;
+		memcpy(hdr + 4, &rid, sizeof(rid));
+		iov[0].iov_base = hdr;
+		iov[0].iov_len = sizeof(hdr);
+		iov[1].iov_base = (void *)(uintptr_t)pkt;
+		iov[1].iov_len = len;
+		if (relay_send_udp(iov, 2, sizeof(hdr) + len) == -1)
+			return -1;
+	} else {
+		if (len + HUB_RELAY_HDR_LEN > HUB_FRAME_MAX ||
+		    frame_out_pending(&h->out) + FRAMER_HDR_LEN +
+		    HUB_RELAY_HDR_LEN + len > RELAY_OUT_MAX) {
+			env->stats.tx_dropped++;
+			return -1;
+		}
+		f = env->relay.frame;
+		memset(f, 0, HUB_RELAY_HDR_LEN);
+		f[0] = HUB_FRAME_RELAY;
+		memcpy(f + 4, &rid, sizeof(rid));
+		memcpy(f + HUB_RELAY_HDR_LEN, pkt, len);
+		if (frame_out_add(&h->out, f, HUB_RELAY_HDR_LEN + len) == -1) {
+			if (errno == ENOMEM)
+				fatal("%s: frame_out_add", __func__);
+			env->stats.tx_dropped++;
+			return -1;
+		}
+		if (!event_pending(h->wev, EV_WRITE, NULL) &&
+		    event_add(h->wev, NULL) == -1)
+			fatalx("%s: event_add", __func__);
+	}
+	env->stats.relay_tx++;
+	p->stats.tx_packets++;
+	p->stats.tx_bytes += len;
+	if (probe)
+		hp->probe_copies++;
+	if (!hp->active)
+		engine_active_add(hp);
+	return 0;
+}
+
+/* REGISTER: the hub learns (and checks) where our UDP relay lives. */
+static void
+relay_register(void)
+{
+	struct engine_relay	*r = &env->relay;
+	uint8_t			 msg[RELAY_REGISTER_LEN];
+	struct iovec		 iov;
+	uint32_t		 id;
+
+	if (r->id == 0 || env->hub.state != HUBC_UP)
+		return;
+	memset(msg, 0, sizeof(msg));
+	msg[0] = RELAY_REGISTER_TYPE;
+	id = htonl(r->id);
+	memcpy(msg + 4, &id, sizeof(id));
+	memcpy(msg + 8, r->token, sizeof(r->token));
+	iov.iov_base = msg;
+	iov.iov_len = sizeof(msg);
+	(void)relay_send_udp(&iov, 1, sizeof(msg));
+	explicit_bzero(msg, sizeof(msg));
+}
+
+static void
+relay_timer(int fd, short what, void *arg)
+{
+	relay_register();
+}
+
+/* tun: our relay id and token from this login (id 0: the login ended). */
+static void
+engine_relay_msg(struct imsg *imsg)
+{
+	struct engine_relay	*r = &env->relay;
+	struct engine_relay_msg	 m;
+	struct timeval		 tv = { RELAY_REGISTER_SEC, 0 };
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	r->id = m.relay_id;
+	memcpy(r->token, m.token, sizeof(r->token));
+	explicit_bzero(&m, sizeof(m));
+	r->registered = 0;
+	(void)evtimer_del(r->timer);
+	if (r->id == 0) {
+		explicit_bzero(r->token, sizeof(r->token));
+		log_debug("relay: no session");
+		return;
+	}
+	log_debug("relay: session %u, registering", r->id);
+	if (evtimer_add(r->timer, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
+	relay_register();
+}
+
+/*
+ * A relayed WireGuard packet, from the pseudo address of the way it
+ * came: to tun like any datagram.  -1 if it cannot be one.
+ */
+static int
+relay_deliver(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
+{
+	uint16_t	 flags = 0;
+	uint32_t	 receiver;
+	uint8_t		*dst;
+	int		 type;
+
+	if (wg_msg_classify(pkt, len, &type, &receiver) != WG_OK)
+		return -1;
+	if (type != WG_MSG_DATA)
+		flags |= PKT_F_HANDSHAKE;
+	if ((dst = pktbatch_add(&env->rxb, PKT_PEER_NONE, flags, from,
+	    len)) == NULL)
+		fatal("%s: pktbatch_add", __func__);
+	memcpy(dst, pkt, len);
+	pktbatch_commit(&env->rxb, len);
+	env->stats.relay_rx++;
+	return 0;
+}
+
+/*
+ * A datagram of a relay type.  Only the hub's address and port P may
+ * send them, and only REGISTERED (for our id) and DATA are for us;
+ * anything else is dropped and counted, never passed on.
+ */
+static void
+relay_rx(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
+{
+	struct engine_relay	*r = &env->relay;
+	uint32_t		 id;
+
+	if (from == NULL || len < HUB_RELAY_HDR_LEN ||
+	    (pkt[1] | pkt[2] | pkt[3]) != 0 ||
+	    relay_pseudo(from) != PATH_RELAY_UDP)
+		goto bad;
+	memcpy(&id, pkt + 4, sizeof(id));
+	id = ntohl(id);
+	switch (pkt[0]) {
+	case RELAY_REGISTERED_TYPE:
+		if (len != RELAY_REGISTERED_LEN || r->id == 0 || id != r->id ||
+		    env->hub.state != HUBC_UP)
+			goto bad;
+		if (r->registered == 0)
+			log_debug("relay: UDP registration confirmed");
+		r->registered = now_ms();
+		return;
+	case RELAY_DATA_TYPE:
+		if (relay_deliver(pkt + HUB_RELAY_HDR_LEN,
+		    len - HUB_RELAY_HDR_LEN, from) == -1)
+			goto bad;
+		return;
+	default:
+		break;		/* REGISTER is the hub's to receive */
+	}
+ bad:
+	env->stats.relay_bad++;
+}
+
+/* A HUB_FRAME_RELAY frame from the hub's TCP stream. */
+static void
+hub_relay_frame(const uint8_t *body, size_t len)
+{
+	struct pkt_addr	 from;
+
+	relay_pseudo_addr(PATH_RELAY_TCP, &from);
+	if (len < HUB_RELAY_HDR_LEN || (body[1] | body[2] | body[3]) != 0 ||
+	    relay_deliver(body + HUB_RELAY_HDR_LEN, len - HUB_RELAY_HDR_LEN,
+	    &from) == -1)
+		env->stats.relay_bad++;
+}
+
+static void
+engine_active_add(struct engine_hp *hp)
+{
+	struct timeval	 tv = { 0, ENGINE_TICK_MS * 1000 };
+
+	if (hp->active)
+		return;
+	if (TAILQ_EMPTY(&env->active) && evtimer_add(env->tick_ev, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
+	TAILQ_INSERT_TAIL(&env->active, hp, entry);
+	hp->active = 1;
+}
+
+static void
+engine_active_del(struct engine_hp *hp)
+{
+	if (!hp->active)
+		return;
+	TAILQ_REMOVE(&env->active, hp, entry);
+	hp->active = 0;
+	if (TAILQ_EMPTY(&env->active))
+		(void)evtimer_del(env->tick_ev);
+}
+
+/* A hub peer's slot comes into use (tun's IMSG_ENGINE_PEER). */
+static void
+hp_init(struct engine_peer *p, uint32_t id)
+{
+	struct engine_hp	*hp = &env->hps[id - ENGINE_HUB_ID_BASE];
+
+	memset(p, 0, sizeof(*p));
+	memset(hp, 0, sizeof(*hp));
+	p->configured = 1;
+	p->hp = hp;
+	hp->id = id;
+	hp->peer = p;
+	pathsel_init(&hp->sel);
+}
+
+static void
+hp_cand_add(struct engine_hp *hp, const struct pkt_addr *a, int lan)
+{
+	unsigned int	 i;
+
+	for (i = 0; i < hp->ncand; i++) {
+		if (addr_equal(&hp->cand[i], a)) {
+			hp->cand_lan[i] |= lan;
+			return;
+		}
+	}
+	if (hp->ncand < ENGINE_MAX_CANDS) {
+		hp->cand[hp->ncand] = *a;
+		hp->cand_lan[hp->ncand] = lan;
+		hp->ncand++;
+	}
+}
+
+/* The addresses probes go to: the hub's candidates, PEER_UP's endpoint. */
+static void
+hp_cands_rebuild(struct engine_peer *p)
+{
+	struct engine_hp	*hp = p->hp;
+	unsigned int		 i;
+
+	hp->ncand = 0;
+	for (i = 0; i < hp->hubc.n; i++)
+		hp_cand_add(hp, &hp->hubc.c[i].addr,
+		    hp->hubc.c[i].kind == HUB_CAND_LAN);
+	if (p->conf_ep.af != 0)
+		hp_cand_add(hp, &p->conf_ep, 0);
+}
+
+/* What an authenticated address is: the relay, a LAN candidate, direct. */
+static int
+hp_path_kind(const struct engine_hp *hp, const struct pkt_addr *a)
+{
+	unsigned int	 i;
+	int		 k;
+
+	if ((k = relay_pseudo(a)) != PATH_NONE)
+		return k;
+	for (i = 0; i < hp->ncand; i++)
+		if (hp->cand_lan[i] && addr_equal(&hp->cand[i], a))
+			return PATH_LAN;
+	/* Advertised or not: behind some NATs only this one works. */
+	return PATH_DIRECT;
+}
+
+/* Both NATs map per destination, or UDP is blocked on a side. */
+static int
+hp_hopeless(const struct engine_hp *hp)
+{
+	return env->nat.kind == NAT_NO_ANSWER || hp->nat == NAT_NO_ANSWER ||
+	    (env->nat.kind == NAT_DEPENDENT && hp->nat == NAT_DEPENDENT);
+}
+
+static void
+engine_path_changed(struct engine_peer *p, int from)
+{
+	struct engine_hp	*hp = p->hp;
+	struct path_info_msg	 m;
+	struct timespec		 ts;
+	char			 buf[ADDR_STRLEN];
+
+	p->ep = hp->sel.addr;
+	p->fast = hp->sel.kind >= PATH_DIRECT;
+	env->stats.path_changes++;
+	p->stats.roams++;
+	(void)pkt_addr_str(&p->ep, buf, sizeof(buf));
+	log_info("peer %u path %s -> %s, endpoint %s", hp->id,
+	    pathsel_kind_str(from), pathsel_kind_str(hp->sel.kind), buf);
+	audit("path-change", "peer=%u from=%s to=%s endpoint=%s", hp->id,
+	    pathsel_kind_str(from), pathsel_kind_str(hp->sel.kind), buf);
+	memset(&m, 0, sizeof(m));
+	m.id = hp->id;
+	m.path = hp->sel.kind;
+	m.addr = p->ep;
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		ts.tv_sec = 0;
+	m.since = ts.tv_sec;
+	(void)proc_compose(env->ps, HAMD_PROC_TUN, IMSG_PATH_INFO, 0, -1, &m,
+	    sizeof(m));
+}
+
+static void
+engine_probe_msg(uint32_t id, int32_t kind)
+{
+	struct peer_probe_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = id;
+	m.kind = kind;
+	(void)proc_compose(env->ps, HAMD_PROC_TUN, IMSG_PEER_PROBE, 0, -1, &m,
+	    sizeof(m));
+}
+
+/* Copies to every candidate but the current direct path. */
+static void
+engine_probe_cands(struct engine_peer *p, const uint8_t *pkt, size_t len)
+{
+	struct engine_hp	*hp = p->hp;
+	unsigned int		 i;
+
+	for (i = 0; i < hp->ncand; i++) {
+		if (p->fast && addr_equal(&hp->cand[i], &p->ep))
+			continue;
+		engine_tx_queue(&hp->cand[i], p, pkt, len);
+		env->stats.probes++;
+		hp->probe_copies++;
+	}
+}
+
+/*
+ * A probe (or, with no path yet, a handshake message): to the current
+ * path, every candidate, and the relay unless that is the current path,
+ * so whichever way works answers.  cache: keep it for the resends.
+ */
+static void
+engine_probe_out(struct engine_peer *p, const uint8_t *pkt, size_t len,
+    int cache)
+{
+	struct engine_hp	*hp = p->hp;
+	uint64_t		 now = now_ms();
+	int			 cur = hp->sel.kind;
+
+	if (cur == PATH_NONE && hp->ncand == 0 && !relay_usable(hp, now)) {
+		p->stats.no_endpoint++;
+		return;
+	}
+	if (cur >= PATH_DIRECT) {
+		engine_tx_queue(&p->ep, p, pkt, len);
+		hp->probe_copies++;
+	} else if (cur != PATH_NONE)
+		(void)relay_send(p, PATH_NONE, pkt, len, 1);
+	engine_probe_cands(p, pkt, len);
+	if ((cur == PATH_NONE || cur >= PATH_DIRECT) && relay_usable(hp, now))
+		(void)relay_send(p, PATH_NONE, pkt, len, 1);
+	if (cache && len <= PROBE_CACHE_LEN && hp->ncand > 0) {
+		memcpy(hp->probe, pkt, len);
+		hp->probe_len = (uint16_t)len;
+		hp->probe_at = now;
+		hp->probe_step = 0;
+		engine_active_add(hp);
+	}
+}
+
+/* A record for a hub peer that is not simply "to its direct path". */
+static void
+engine_tx_hub(struct engine_peer *p, const struct pkt_rec *rec,
+    const uint8_t *pkt)
+{
+	struct engine_hp	*hp = p->hp;
+	int			 k;
+
+	if (hp == NULL) {
+		/* A configured peer is always fast: cannot happen. */
+		fatalx("%s: peer %u has no path state", __func__, rec->peer);
+	}
+	if (rec->flags & PKT_F_TO_ADDR) {
+		/* An answer, back where its question came from. */
+		if ((k = relay_pseudo(&rec->addr)) != PATH_NONE)
+			(void)relay_send(p, k, pkt, rec->len, 0);
+		else
+			engine_tx_queue(&rec->addr, p, pkt, rec->len);
+		return;
+	}
+	if (rec->flags & PKT_F_PROBE) {
+		engine_probe_out(p, pkt, rec->len, 1);
+		return;
+	}
+	switch (hp->sel.kind) {
+	case PATH_NONE:
+		/* Nothing authenticated yet: a handshake goes everywhere. */
+		if (rec->flags & PKT_F_HANDSHAKE)
+			engine_probe_out(p, pkt, rec->len, 0);
+		else
+			p->stats.no_endpoint++;
+		break;
+	case PATH_RELAY_UDP:
+	case PATH_RELAY_TCP:
+		(void)relay_send(p, PATH_NONE, pkt, rec->len, 0);
+		break;
+	default:
+		engine_tx_queue(&p->ep, p, pkt, rec->len);
+		break;
+	}
+}
+
+/* One hub peer's timers; sends are queued, the caller flushes. */
+static void
+engine_tick_peer(struct engine_hp *hp, uint64_t now)
+{
+	struct engine_peer	*p = hp->peer;
+	struct pkt_addr		 ra;
+	uint64_t		 data;
+	int			 mode, from, a;
+
+	/* Sent anything but probes since the last look: "we send". */
+	data = p->stats.tx_packets - hp->probe_copies;
+	if (data != hp->tx_seen) {
+		hp->tx_seen = data;
+		pathsel_sent(&hp->sel, now);
+	}
+	mode = hp->relay_id != 0 ? relay_mode(now) : PATH_NONE;
+	relay_pseudo_addr(mode, &ra);
+	from = hp->sel.kind;
+	a = pathsel_tick(&hp->sel, now, mode != PATH_NONE, mode, &ra,
+	    hp->ncand > 0, hp_hopeless(hp));
+	if (a & PATHSEL_A_CHANGED)
+		engine_path_changed(p, from);
+	/* tun answers a keepalive probe with a handshake when it must. */
+	if (a & PATHSEL_A_HANDSHAKE)
+		engine_probe_msg(hp->id, PROBE_HANDSHAKE);
+	else if (a & PATHSEL_A_KEEPALIVE)
+		engine_probe_msg(hp->id, PROBE_KEEPALIVE);
+	if (hp->probe_len > 0 &&
+	    now - hp->probe_at >= probe_resend_ms[hp->probe_step]) {
+		engine_probe_cands(p, hp->probe, hp->probe_len);
+		if (++hp->probe_step == PROBE_RESENDS)
+			hp->probe_len = 0;
+	}
+}
+
+/*
+ * Every ENGINE_TICK_MS while some hub peer needs watching: those that
+ * sent lately, probe, or have probe copies to resend.  The others are
+ * off the list until they send or hear from tun or the hub again, so
+ * thousands of idle peers cost nothing.
+ */
+static void
+engine_tick(int fd, short what, void *arg)
+{
+	struct engine_hp	*hp, *next;
+	uint64_t		 now = now_ms();
+
+	for (hp = TAILQ_FIRST(&env->active); hp != NULL; hp = next) {
+		next = TAILQ_NEXT(hp, entry);
+		engine_tick_peer(hp, now);
+		if (hp->probe_len == 0 &&
+		    !pathsel_busy(&hp->sel, now, hp->ncand > 0))
+			engine_active_del(hp);
+	}
+	/* The resends point into the caches: out before anything moves. */
+	engine_tx_flush_all();
+}
+
+/* tun: a packet of hub peer p authenticated from a. */
+static void
+engine_endpoint_hub(struct engine_peer *p, const struct pkt_addr *a)
+{
+	struct engine_hp	*hp = p->hp;
+	int			 from = hp->sel.kind;
+
+	if (a->port == 0 && relay_pseudo(a) == PATH_NONE) {
+		log_debug("%s: peer %u: stale relay address ignored",
+		    __func__, hp->id);
+		return;
+	}
+	if (pathsel_authenticated(&hp->sel, hp_path_kind(hp, a), a,
+	    now_ms()))
+		engine_path_changed(p, from);
+	engine_active_add(hp);
+}
+
+/* tun: a hub peer's candidates, relay id and NAT kind (PEER_PATHS). */
+static void
+engine_paths(struct imsg *imsg)
+{
+	struct engine_paths_msg	 m;
+	struct engine_peer	*p;
+	struct engine_hp	*hp;
+	struct hub_candidate	*c;
+	uint64_t		 now;
+	unsigned int		 i;
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (!hub_peer_id(m.id) || m.cands.n > HUB_CAND_MAX ||
+	    m.cands.nat >= NAT_KIND_MAX)
+		fatalx("%s: bad paths message from tun", __func__);
+	for (i = 0; i < m.cands.n; i++) {
+		c = &m.cands.c[i];
+		if (c->kind < HUB_CAND_LAN || c->kind >= HUB_CAND_MAX_KIND ||
+		    sock_index(c->addr.af) == -1 || c->addr.port == 0)
+			fatalx("%s: peer %u: bad candidate", __func__, m.id);
+		addr_normalize(&c->addr);
+	}
+	if ((p = peer_get(m.id)) == NULL) {
+		log_debug("%s: peer %u not known", __func__, m.id);
+		return;
+	}
+	hp = p->hp;
+	hp->relay_id = m.relay_id;
+	hp->nat = m.cands.nat;
+	hp->hubc = m.cands;
+	hp_cands_rebuild(p);
+	log_debug("peer %u: %u candidates, relay id %u%s", m.id, hp->ncand,
+	    hp->relay_id, m.punch ? ", punch" : "");
+	engine_active_add(hp);
+	if (!m.punch)
+		return;
+	/* The peer probes us right now: so do we. */
+	now = now_ms();
+	pathsel_punch(&hp->sel, now);
+	engine_tick_peer(hp, now);
+	engine_tx_flush_all();
+}
+
+/* ------------------------------------------------------------------ */
 /* Dispatch */
 
 static void
@@ -1650,6 +2486,12 @@ engine_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_HUB_CONN_CLOSE:
 		hub_conn_close(imsg);
 		break;
+	case IMSG_ENGINE_RELAY:
+		engine_relay_msg(imsg);
+		break;
+	case IMSG_ENGINE_PATHS:
+		engine_paths(imsg);
+		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -1681,8 +2523,15 @@ engine_hub_init(struct privsep *ps)
 		fatal("%s: framer_init", __func__);
 	frame_out_init(&h->out, HUB_OUT_MAX);
 	if ((h->timer = evtimer_new(ps->base, hub_timer, NULL)) == NULL ||
-	    (env->nat.timer = evtimer_new(ps->base, nat_timer, NULL)) == NULL)
+	    (env->nat.timer = evtimer_new(ps->base, nat_timer, NULL)) == NULL ||
+	    (env->relay.timer = event_new(ps->base, -1, EV_PERSIST,
+	    relay_timer, NULL)) == NULL ||
+	    (env->tick_ev = event_new(ps->base, -1, EV_PERSIST, engine_tick,
+	    NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
+	if ((env->relay.frame = malloc(HUB_FRAME_MAX)) == NULL)
+		fatal("%s: malloc", __func__);
+	TAILQ_INIT(&env->active);
 	if (getrandom(&h->rng, sizeof(h->rng), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(h->rng))
 		h->rng = now_ms() ^ ((uint64_t)getpid() << 32);
@@ -1706,7 +2555,8 @@ engine_init(struct privsep *ps)
 	if ((env->peers = calloc(ENGINE_MAX_ID + 1,
 	    sizeof(*env->peers))) == NULL ||
 	    (env->hub_peers = calloc(ENGINE_HUB_MAX_IDS,
-	    sizeof(*env->hub_peers))) == NULL)
+	    sizeof(*env->hub_peers))) == NULL ||
+	    (env->hps = calloc(ENGINE_HUB_MAX_IDS, sizeof(*env->hps))) == NULL)
 		fatal("%s: calloc peers", __func__);
 	for (i = 0; i < SOCK_MAX; i++) {
 		env->sock[i].fd = -1;

@@ -1,1 +1,196 @@
+/*
+ * Path selection for a hub peer; the rules are in pathsel.h.  Pure
+ * state and arithmetic on injected time, so check_pathsel.c can play
+ * minutes of traffic in microseconds.
+ */
 #include "autoconf.h"
+
+#include <string.h>
+
+#include "hamd.h"
+#include "pathsel.h"
+
+static int
+addr_same(const struct pkt_addr *a, const struct pkt_addr *b)
+{
+	return a->af == b->af && a->port == b->port &&
+	    memcmp(a->addr, b->addr, a->af == AF_INET ? 4 : 16) == 0;
+}
+
+/*
+ * The wait before probe number step+1 of a schedule.  Quick at first,
+ * since the peer is probing us at the same moment (the hub told both)
+ * and the first packets through open the NATs; then slow enough to
+ * cost nothing on a pair that cannot connect, and slower still when
+ * both NATs map per destination or UDP is blocked: such a pair connects
+ * only if something changes.
+ */
+static uint64_t
+probe_gap(unsigned int step, int hopeless)
+{
+	switch (step) {
+	case 0:
+	case 1:
+		return 1000;
+	case 2:
+		return 2000;
+	case 3:
+		return 4000;
+	default:
+		return hopeless ? PATHSEL_HOPELESS_MS : PATHSEL_PROBE_MS;
+	}
+}
+
+void
+pathsel_init(struct pathsel *sel)
+{
+	memset(sel, 0, sizeof(*sel));
+	sel->kind = PATH_NONE;
+}
+
+/*
+ * Make addr the current path.  hold: we are leaving the old address
+ * for one of the same or lower rank, so it has to wait out a hold-down
+ * before it may come back; the hold-down doubles while changes follow
+ * each other and starts over after a stable path.
+ */
+static void
+pathsel_switch(struct pathsel *sel, int kind, const struct pkt_addr *addr,
+    uint64_t now, int hold)
+{
+	int	 was_low = sel->kind < PATH_DIRECT;
+
+	if (hold && sel->kind != PATH_NONE) {
+		if (sel->holddown == 0 ||
+		    now - sel->since >= PATHSEL_STABLE_MS)
+			sel->holddown = PATHSEL_HOLD_MIN_MS;
+		else if (sel->holddown < PATHSEL_HOLD_MAX_MS / 2)
+			sel->holddown *= 2;
+		else
+			sel->holddown = PATHSEL_HOLD_MAX_MS;
+		sel->held = sel->addr;
+		sel->held_until = now + sel->holddown;
+	}
+	sel->kind = kind;
+	sel->addr = *addr;
+	sel->since = now;
+	/* A new path gets its full grace before it counts as silent. */
+	sel->last_rx = now;
+	sel->last_tx = 0;
+	if (kind >= PATH_DIRECT) {
+		sel->next_probe = 0;
+		sel->probe_step = 0;
+	} else if (!was_low) {
+		/* Fell off a direct path: start trying to get back. */
+		sel->next_probe = now + probe_gap(1, 0);
+		sel->probe_step = 1;
+	}
+}
+
+int
+pathsel_authenticated(struct pathsel *sel, int kind,
+    const struct pkt_addr *addr, uint64_t now)
+{
+	if (kind <= PATH_NONE || kind >= PATH_KIND_MAX)
+		return 0;
+	if (sel->kind != PATH_NONE && addr_same(addr, &sel->addr)) {
+		sel->last_rx = now;
+		if (kind == sel->kind)
+			return 0;
+		/* The same address, seen differently (candidates changed). */
+		sel->kind = kind;
+		if (kind >= PATH_DIRECT)
+			sel->next_probe = 0;
+		return 1;
+	}
+	if (sel->held.af != 0 && addr_same(addr, &sel->held) &&
+	    now < sel->held_until)
+		return 0;
+	if (kind > sel->kind) {
+		pathsel_switch(sel, kind, addr, now, 0);
+		return 1;
+	}
+	if (kind < sel->kind && now - sel->last_rx < PATHSEL_QUIET_MS)
+		return 0;
+	pathsel_switch(sel, kind, addr, now, 1);
+	return 1;
+}
+
+void
+pathsel_sent(struct pathsel *sel, uint64_t now)
+{
+	if (sel->kind != PATH_NONE)
+		sel->last_tx = now;
+}
+
+void
+pathsel_punch(struct pathsel *sel, uint64_t now)
+{
+	sel->next_probe = now;
+	sel->probe_step = 0;
+}
+
+int
+pathsel_tick(struct pathsel *sel, uint64_t now, int relay_usable,
+    int relay_kind, const struct pkt_addr *relay_addr, int has_cands,
+    int hopeless)
+{
+	int	 a = 0;
+
+	/*
+	 * We send and hear nothing back: the path may be dead (a NAT
+	 * mapping expired, the peer moved).  A handshake initiation is
+	 * always answered, so it tells; meanwhile a direct path gives way
+	 * to the relay, which works whatever the NATs do.
+	 */
+	if (sel->kind != PATH_NONE && sel->last_tx != 0 &&
+	    now - sel->last_tx <= PATHSEL_SENDING_MS &&
+	    now - sel->last_rx >= PATHSEL_QUIET_MS) {
+		if (sel->last_hs == 0 || now - sel->last_hs >= PATHSEL_HS_MS) {
+			a |= PATHSEL_A_HANDSHAKE;
+			sel->last_hs = now;
+		}
+		if (relay_usable && sel->kind >= PATH_DIRECT &&
+		    relay_kind > PATH_NONE && relay_kind < PATH_DIRECT) {
+			pathsel_switch(sel, relay_kind, relay_addr, now, 1);
+			a |= PATHSEL_A_CHANGED;
+		}
+	}
+	if (sel->kind >= PATH_DIRECT || !has_cands) {
+		sel->next_probe = 0;
+		sel->probe_step = 0;
+	} else if (sel->next_probe == 0) {
+		sel->next_probe = now + probe_gap(1, hopeless);
+		sel->probe_step = 1;
+	} else if (now >= sel->next_probe) {
+		a |= PATHSEL_A_KEEPALIVE;
+		sel->probe_step++;
+		sel->next_probe = now + probe_gap(sel->probe_step, hopeless);
+	}
+	return a;
+}
+
+int
+pathsel_busy(const struct pathsel *sel, uint64_t now, int has_cands)
+{
+	if (sel->kind < PATH_DIRECT && has_cands)
+		return 1;
+	return sel->last_tx != 0 && now - sel->last_tx <= PATHSEL_SENDING_MS;
+}
+
+const char *
+pathsel_kind_str(int kind)
+{
+	switch (kind) {
+	case PATH_LAN:
+		return "lan";
+	case PATH_DIRECT:
+		return "direct";
+	case PATH_RELAY_UDP:
+		return "relay-udp";
+	case PATH_RELAY_TCP:
+		return "relay-tcp";
+	default:
+		return "none";
+	}
+}

@@ -1,1 +1,95 @@
-/* placeholder, filled in by the NAT traversal work */
+/*
+ * Path selection for one hub peer: which of the ways we have heard the
+ * peer from (LAN, a public or peer-reflexive address, the hub's relay
+ * over UDP or TCP) its packets go to, when to ask tun for a probe, and
+ * when to give a silent direct path up for the relay.
+ *
+ * Pure: no I/O, no clock.  Every call takes the time (now, monotonic
+ * milliseconds, never 0), so the rules can be tested against a made-up
+ * clock.  The engine feeds in what tun authenticated (IMSG_ENDPOINT),
+ * that it sent something, and a tick every few hundred milliseconds; it
+ * acts on what comes back.  Only an authenticated packet makes an
+ * address a path: candidates are hints that the engine probes.
+ *
+ * The rules:
+ *  - a path of higher rank (enum path_kind) is taken at once;
+ *  - another address of the same rank is taken at once (the peer
+ *    rebound or roamed);
+ *  - a lower rank only when the current path has been silent (nothing
+ *    authenticated from it) for PATHSEL_QUIET_MS;
+ *  - an address we left for one of the same or lower rank may come back
+ *    only after a hold-down (2 s, doubling per change up to 60 s, back
+ *    to 2 s once a path held for 60 s), so two live paths cannot make
+ *    the choice flap with every packet;
+ *  - while we send on a path that has been silent for PATHSEL_QUIET_MS:
+ *    one handshake probe per PATHSEL_HS_MS, and a direct path falls
+ *    back to the relay when the relay is usable;
+ *  - below PATH_DIRECT, with candidates to try: keepalive probes at
+ *    1, 2 and 4 s, then every 5 s (30 s when the NATs on both sides
+ *    make a direct path unlikely); a punch from the hub starts over.
+ */
+#ifndef HAMD_PATHSEL_H
+#define HAMD_PATHSEL_H
+
+#include <stdint.h>
+
+#include "pktbatch.h"
+
+#define PATHSEL_QUIET_MS	3000	/* silence that makes a path suspect */
+#define PATHSEL_SENDING_MS	1000	/* "we send" means: within this */
+#define PATHSEL_HS_MS		5000	/* between handshake probes */
+#define PATHSEL_HOLD_MIN_MS	2000
+#define PATHSEL_HOLD_MAX_MS	60000
+#define PATHSEL_STABLE_MS	60000	/* a path this old resets the hold */
+#define PATHSEL_PROBE_MS	5000	/* steady probing interval */
+#define PATHSEL_HOPELESS_MS	30000	/* ... for NATs that rarely punch */
+
+/* What pathsel_tick asks the caller to do (a bit mask). */
+#define PATHSEL_A_KEEPALIVE	0x01	/* IMSG_PEER_PROBE PROBE_KEEPALIVE */
+#define PATHSEL_A_HANDSHAKE	0x02	/* IMSG_PEER_PROBE PROBE_HANDSHAKE */
+#define PATHSEL_A_CHANGED	0x04	/* fell back to the relay */
+
+struct pathsel {
+	int		 kind;		/* enum path_kind of the current path */
+	struct pkt_addr	 addr;		/* its address (relay: pseudo) */
+	uint64_t	 since;		/* when it was chosen */
+	uint64_t	 last_rx;	/* last authenticated packet on it */
+	uint64_t	 last_tx;	/* last send on it, 0: none yet */
+	uint64_t	 last_hs;	/* last handshake probe, 0: none */
+
+	/* hold-down of the address we last moved away from */
+	struct pkt_addr	 held;		/* af 0: none */
+	uint64_t	 held_until;
+	uint32_t	 holddown;	/* ms, the last one given (0: none) */
+
+	/* keepalive probes while below PATH_DIRECT */
+	uint64_t	 next_probe;	/* 0: not scheduled */
+	unsigned int	 probe_step;	/* probes sent in this schedule */
+};
+
+void	pathsel_init(struct pathsel *);
+/*
+ * A packet from addr, of path kind, authenticated.  1 if the current
+ * path changed to it, 0 if not.
+ */
+int	pathsel_authenticated(struct pathsel *, int kind,
+	    const struct pkt_addr *, uint64_t now);
+/* We sent on the current path. */
+void	pathsel_sent(struct pathsel *, uint64_t now);
+/* The hub says probe now: the probe schedule starts over at once. */
+void	pathsel_punch(struct pathsel *, uint64_t now);
+/*
+ * Timers.  relay_usable: a relay path exists for this peer now, as
+ * relay_kind at relay_addr; has_cands: there are addresses to probe;
+ * hopeless: both NATs map per destination, or one side's UDP is
+ * blocked, so probes are spaced out.  Returns PATHSEL_A_* bits.
+ */
+int	pathsel_tick(struct pathsel *, uint64_t now, int relay_usable,
+	    int relay_kind, const struct pkt_addr *relay_addr, int has_cands,
+	    int hopeless);
+/* 1 while ticks may still ask for something (probes, quiet checks). */
+int	pathsel_busy(const struct pathsel *, uint64_t now, int has_cands);
+/* "lan", "direct", "relay-udp", "relay-tcp", "none". */
+const char *pathsel_kind_str(int kind);
+
+#endif

@@ -23,6 +23,7 @@
 #include "transport.h"
 
 static struct privsep	 ps;
+static struct msg_rule	 rules[IMSG_MAX_TYPE];
 static struct imsgbuf	 tunside;	/* tun's end of the channel */
 static int		 esock;		/* the engine's IPv4 socket */
 static int		 remote;	/* a peer on loopback */
@@ -32,7 +33,9 @@ static void
 quiet(int priority, const char *line)
 {
 	(void)priority;
-	(void)line;
+	/* CHECK_ENGINE_LOG=1 shows the engine's log lines (debugging). */
+	if (getenv("CHECK_ENGINE_LOG") != NULL)
+		fprintf(stderr, "%s\n", line);
 }
 
 /* tun's channel is never dispatched here: we read its far end directly. */
@@ -204,10 +207,23 @@ setup(void)
 	log_set_sink(quiet);
 	memset(&ps, 0, sizeof(ps));
 	ps.id = HAMD_PROC_ENGINE;
+	/* The engine's messages to tun here, as msgrules.c has them. */
+	memset(rules, 0, sizeof(rules));
+	rules[IMSG_PEER_PROBE] = (struct msg_rule){ "peer-probe",
+	    PROC_BIT(HAMD_PROC_ENGINE), PROC_BIT(HAMD_PROC_TUN),
+	    sizeof(struct peer_probe_msg), sizeof(struct peer_probe_msg),
+	    MSG_FD_NONE, 0 };
+	rules[IMSG_PATH_INFO] = (struct msg_rule){ "path-info",
+	    PROC_BIT(HAMD_PROC_ENGINE), PROC_BIT(HAMD_PROC_TUN),
+	    sizeof(struct path_info_msg), sizeof(struct path_info_msg),
+	    MSG_FD_NONE, 0 };
+	ps.rules = rules;
+	ps.nrules = IMSG_MAX_TYPE;
 	ck_assert_ptr_nonnull(ps.base = event_base_new());
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_eq(imsgev_init(&ps.iev[HAMD_PROC_TUN], ps.base, sv[0],
 	    no_handler, &ps), 0);
+	ps.fds[HAMD_PROC_TUN] = sv[0];
 	ck_assert_int_eq(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
 	ck_assert_int_eq(imsgbuf_init(&tunside, sv[1]), 0);
 	engine_init(&ps);
@@ -584,6 +600,328 @@ START_TEST(t_bad_peer_id)
 }
 END_TEST
 
+/* ---- hub peers: relay and paths ---------------------------------- */
+
+#define HUBID	ENGINE_HUB_ID_BASE
+
+static int		 hubs;		/* the hub's UDP port P */
+static struct pkt_addr	 hub_addr;
+
+/* The hub "connected": its address known, its UDP port a loopback socket. */
+static void
+hub_setup(void)
+{
+	hubs = udp_loopback();
+	hub_addr = loop_addr(hubs);
+	env->hub.remote = hub_addr;
+	env->hub.state = HUBC_UP;
+}
+
+static void
+dgram_to_engine(int fd, const void *buf, size_t len)
+{
+	struct pkt_addr		 eng = loop_addr(esock);
+	struct sockaddr_in	 to;
+
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_port = eng.port;
+	memcpy(&to.sin_addr, eng.addr, 4);
+	ck_assert_int_eq(sendto(fd, buf, len, 0, (struct sockaddr *)&to,
+	    sizeof(to)), (ssize_t)len);
+}
+
+/* The next message to tun of this type (others skipped); -1 if none. */
+static int
+tun_expect(uint32_t type, void *buf, size_t len)
+{
+	struct imsg	 m;
+	ssize_t		 n;
+
+	(void)imsgbuf_write(&ps.iev[HAMD_PROC_TUN].ibuf);
+	for (;;) {
+		if ((n = imsg_get(&tunside, &m)) == 0) {
+			if (imsgbuf_read(&tunside) != 1)
+				return -1;
+			continue;
+		}
+		ck_assert_int_gt(n, 0);
+		if (m.hdr.type != type) {
+			imsg_free(&m);
+			continue;
+		}
+		ck_assert_uint_le(m.datalen, len);
+		memcpy(buf, m.data, m.datalen);
+		imsg_free(&m);
+		return 0;
+	}
+}
+
+/* One PKT_IN batch with one record: check it came from "from". */
+static void
+tun_expect_pkt(const struct pkt_addr *from, size_t len)
+{
+	static uint8_t	 buf[IMSG_MAX_PAYLOAD];
+	struct imsg	 m;
+	struct got	 g;
+
+	(void)buf;
+	ck_assert_int_eq(imsgbuf_read(&tunside), 1);
+	ck_assert_int_eq(imsg_get(&tunside, &m), 1);
+	ck_assert_uint_eq(m.hdr.type, IMSG_PKT_IN);
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(pktbatch_foreach(m.data, m.datalen, collect, &g), 1);
+	ck_assert_uint_eq(g.len[0], len);
+	ck_assert(addr_equal(&g.rec[0].addr, from));
+	imsg_free(&m);
+}
+
+static void
+relay_login(uint32_t id)
+{
+	struct engine_relay_msg	 rm;
+	uint8_t			 buf[64];
+	uint32_t		 v;
+
+	memset(&rm, 0, sizeof(rm));
+	rm.relay_id = id;
+	memset(rm.token, 0xab, sizeof(rm.token));
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_RELAY, -1, &rm, sizeof(rm));
+	/* REGISTER at once. */
+	ck_assert_int_eq(recv(hubs, buf, sizeof(buf), MSG_DONTWAIT),
+	    RELAY_REGISTER_LEN);
+	ck_assert_uint_eq(buf[0], RELAY_REGISTER_TYPE);
+	memcpy(&v, buf + 4, 4);
+	ck_assert_uint_eq(ntohl(v), id);
+	ck_assert_uint_eq(buf[8], 0xab);
+	ck_assert_uint_eq(buf[23], 0xab);
+	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_TCP);
+}
+
+static void
+relay_registered(int from, uint32_t id)
+{
+	uint8_t		 msg[RELAY_REGISTERED_LEN];
+	uint32_t	 v = htonl(id);
+
+	memset(msg, 0, sizeof(msg));
+	msg[0] = RELAY_REGISTERED_TYPE;
+	memcpy(msg + 4, &v, 4);
+	dgram_to_engine(from, msg, sizeof(msg));
+}
+
+START_TEST(t_relay_rx)
+{
+	uint8_t		 msg[HUB_RELAY_HDR_LEN + WG_DATA_MIN_LEN];
+	struct pkt_addr	 tcp;
+	uint32_t	 v = htonl(9);
+
+	hub_setup();
+	relay_login(7);
+	/* REGISTERED from a stranger, for another id, then the real one. */
+	relay_registered(remote, 7);
+	relay_registered(hubs, 8);
+	relay_registered(hubs, 7);
+	engine_rx(esock, EV_READ, &env->sock[SOCK_V4]);
+	ck_assert_uint_eq(env->stats.relay_bad, 2);
+	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_UDP);
+
+	/*
+	 * DATA from the hub reaches tun from hub IP:P; from anyone else,
+	 * a bare packet from hub IP:P, or a bad inner packet: dropped.
+	 */
+	memset(msg, 0, sizeof(msg));
+	msg[0] = RELAY_DATA_TYPE;
+	memcpy(msg + 4, &v, 4);
+	msg[HUB_RELAY_HDR_LEN] = WG_MSG_DATA;
+	dgram_to_engine(hubs, msg, sizeof(msg));
+	dgram_to_engine(remote, msg, sizeof(msg));
+	dgram_to_engine(hubs, msg + HUB_RELAY_HDR_LEN, WG_DATA_MIN_LEN);
+	dgram_to_engine(hubs, msg, sizeof(msg) - 1);
+	msg[0] = RELAY_REGISTER_TYPE;
+	dgram_to_engine(hubs, msg, sizeof(msg));
+	msg[0] = RELAY_DATA_TYPE;
+	engine_rx(esock, EV_READ, &env->sock[SOCK_V4]);
+	ck_assert_uint_eq(env->stats.relay_rx, 1);
+	ck_assert_uint_eq(env->stats.relay_bad, 6);
+	tun_expect_pkt(&hub_addr, WG_DATA_MIN_LEN);
+
+	/* A relay frame in the TCP stream: from hub IP:0. */
+	msg[0] = HUB_FRAME_RELAY;
+	hub_relay_frame(msg, sizeof(msg));
+	hub_relay_frame(msg, 5);
+	ck_assert_int_eq(pktbatch_flush(&env->rxb), 1);
+	engine_tun_push();
+	tcp = hub_addr;
+	tcp.port = 0;
+	tun_expect_pkt(&tcp, WG_DATA_MIN_LEN);
+	ck_assert_uint_eq(env->stats.relay_rx, 2);
+	ck_assert_uint_eq(env->stats.relay_bad, 7);
+
+	/* The hub connection ends: no relay at all. */
+	hub_close_fd();
+	env->hub.state = HUBC_BACKOFF;
+	ck_assert_int_eq(relay_mode(now_ms()), PATH_NONE);
+	ck_assert_uint_eq(env->relay.id, 0);
+}
+END_TEST
+
+/* fd's next datagram is exactly want (after an 8-byte relay header). */
+static void
+recv_expect(int fd, const char *want, int relayed, uint32_t rid)
+{
+	char		 buf[256];
+	ssize_t		 n;
+	size_t		 off = relayed ? HUB_RELAY_HDR_LEN : 0;
+	uint32_t	 v;
+
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	ck_assert_int_eq(n, (ssize_t)(off + strlen(want)));
+	ck_assert(memcmp(buf + off, want, strlen(want)) == 0);
+	if (relayed) {
+		ck_assert_uint_eq((uint8_t)buf[0], RELAY_DATA_TYPE);
+		memcpy(&v, buf + 4, 4);
+		ck_assert_uint_eq(ntohl(v), rid);
+	}
+}
+
+static void
+send_one(uint32_t peer, uint16_t flags, const char *data)
+{
+	struct out	*o = calloc(1, sizeof(*o));
+
+	ck_assert_ptr_nonnull(o);
+	out_add(o, peer, flags, NULL, data);
+	to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o->buf, o->len);
+	free(o);
+}
+
+START_TEST(t_hub_paths)
+{
+	struct engine_peer_msg	 pm;
+	struct engine_paths_msg	 paths;
+	struct peer_probe_msg	 probe;
+	struct path_info_msg	 info;
+	struct engine_peer	*p;
+	struct pkt_addr		 lan_addr;
+	char			 buf[64];
+	uint32_t		 id = HUBID;
+	int			 lan;
+
+	hub_setup();
+	relay_login(7);
+	relay_registered(hubs, 7);
+	engine_rx(esock, EV_READ, &env->sock[SOCK_V4]);
+	lan = udp_loopback();
+	lan_addr = loop_addr(lan);
+
+	/* PEER_UP's endpoint is a candidate, not a path. */
+	memset(&pm, 0, sizeof(pm));
+	pm.id = HUBID;
+	pm.endpoint = remote_addr;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER, -1, &pm, sizeof(pm));
+	ck_assert_ptr_nonnull(p = peer_get(HUBID));
+	ck_assert_ptr_nonnull(p->hp);
+	ck_assert_int_eq(p->hp->sel.kind, PATH_NONE);
+	ck_assert_int_eq(p->fast, 0);
+	ck_assert_uint_eq(p->hp->ncand, 1);
+	/* Data with no path: dropped. */
+	send_one(HUBID, 0, "data");
+	ck_assert_uint_eq(p->stats.no_endpoint, 1);
+	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), -1);
+
+	/* The hub's paths, with a punch: a probe request at once. */
+	memset(&paths, 0, sizeof(paths));
+	paths.id = HUBID;
+	paths.relay_id = 9;
+	paths.punch = 1;
+	paths.cands.nat = NAT_INDEPENDENT;
+	paths.cands.n = 1;
+	paths.cands.c[0].kind = HUB_CAND_LAN;
+	paths.cands.c[0].addr = lan_addr;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PATHS, -1, &paths, sizeof(paths));
+	ck_assert_uint_eq(p->hp->ncand, 2);
+	ck_assert_int_eq(tun_expect(IMSG_PEER_PROBE, &probe, sizeof(probe)), 0);
+	ck_assert_uint_eq(probe.id, HUBID);
+	ck_assert_int_eq(probe.kind, PROBE_KEEPALIVE);
+
+	/* A probe goes to every candidate and the relay... */
+	send_one(HUBID, PKT_F_PROBE | PKT_F_HANDSHAKE, "probe");
+	recv_expect(remote, "probe", 0, 0);
+	recv_expect(lan, "probe", 0, 0);
+	recv_expect(hubs, "probe", 1, 9);
+	ck_assert_uint_eq(env->stats.probes, 2);
+	ck_assert_uint_eq(env->stats.relay_tx, 1);
+	/* ... and again to the candidates 250 ms later. */
+	ck_assert_uint_eq(p->hp->probe_len, 5);
+	p->hp->probe_at -= 300;
+	engine_tick(-1, EV_TIMEOUT, NULL);
+	recv_expect(remote, "probe", 0, 0);
+	recv_expect(lan, "probe", 0, 0);
+	ck_assert_int_eq(recv(hubs, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	ck_assert_uint_eq(env->stats.probes, 4);
+
+	/* The relay authenticates: relay-udp, and tun hears of it. */
+	send_endpoint(HUBID, &hub_addr);
+	ck_assert_int_eq(p->hp->sel.kind, PATH_RELAY_UDP);
+	ck_assert_uint_eq(env->stats.path_changes, 1);
+	ck_assert_int_eq(tun_expect(IMSG_PATH_INFO, &info, sizeof(info)), 0);
+	ck_assert_uint_eq(info.id, HUBID);
+	ck_assert_int_eq(info.path, PATH_RELAY_UDP);
+	ck_assert(addr_equal(&info.addr, &hub_addr));
+	send_one(HUBID, 0, "via-relay");
+	recv_expect(hubs, "via-relay", 1, 9);
+	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), -1);
+
+	/* The LAN candidate authenticates: lan, straight there. */
+	send_endpoint(HUBID, &lan_addr);
+	ck_assert_int_eq(p->hp->sel.kind, PATH_LAN);
+	ck_assert_int_eq(p->fast, 1);
+	ck_assert_uint_eq(env->stats.path_changes, 2);
+	ck_assert_int_eq(tun_expect(IMSG_PATH_INFO, &info, sizeof(info)), 0);
+	ck_assert_int_eq(info.path, PATH_LAN);
+	send_one(HUBID, 0, "direct");
+	recv_expect(lan, "direct", 0, 0);
+	ck_assert_int_eq(recv(hubs, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	/* The relay, now lower and the LAN fresh: refused. */
+	send_endpoint(HUBID, &hub_addr);
+	ck_assert_int_eq(p->hp->sel.kind, PATH_LAN);
+	/* A handshake answer to the relay goes back through it. */
+	{
+		struct out	*o = calloc(1, sizeof(*o));
+
+		out_add(o, HUBID, PKT_F_TO_ADDR | PKT_F_HANDSHAKE, &hub_addr,
+		    "answer");
+		to_engine(HAMD_PROC_TUN, IMSG_PKT_OUT, -1, o->buf, o->len);
+		free(o);
+	}
+	recv_expect(hubs, "answer", 1, 9);
+
+	/* A configured peer never takes a relay address. */
+	send_endpoint(1, &hub_addr);
+	ck_assert(addr_equal(&env->peers[1].ep, &remote_addr));
+
+	/* Deleted: off the tick's list, slot free. */
+	ck_assert(p->hp->active);
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER_DEL, -1, &id, sizeof(id));
+	ck_assert_ptr_null(peer_get(HUBID));
+	ck_assert(TAILQ_EMPTY(&env->active));
+	close(lan);
+}
+END_TEST
+
+/* tun's paths message is checked like any other. */
+START_TEST(t_bad_paths)
+{
+	struct engine_paths_msg	 paths;
+
+	memset(&paths, 0, sizeof(paths));
+	paths.id = HUBID;
+	paths.cands.n = HUB_CAND_MAX + 1;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PATHS, -1, &paths, sizeof(paths));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -602,6 +940,9 @@ main(void)
 	tcase_add_exit_test(tc, t_bad_batch, 1);
 	tcase_add_exit_test(tc, t_bad_endpoint, 1);
 	tcase_add_exit_test(tc, t_bad_peer_id, 1);
+	tcase_add_test(tc, t_relay_rx);
+	tcase_add_test(tc, t_hub_paths);
+	tcase_add_exit_test(tc, t_bad_paths, 1);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);

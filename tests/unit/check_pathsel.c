@@ -1,6 +1,382 @@
+/*
+ * Unit tests for daemon/pathsel.c: the path rules of a hub peer on a
+ * made-up clock (upgrades, rebinding, lower ranks after silence, the
+ * hold-down against flapping), the handshake probes and relay fallback
+ * of a silent path, and the probe backoff schedule.
+ */
 #include "autoconf.h"
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
-START_TEST(t_placeholder) { ck_assert_int_eq(1, 1); } END_TEST
-int main(void) { Suite *s = suite_create("x"); TCase *tc = tcase_create("x"); SRunner *r; int n;
-tcase_add_test(tc, t_placeholder); suite_add_tcase(s, tc); r = srunner_create(s); srunner_run_all(r, CK_NORMAL); n = srunner_ntests_failed(r); srunner_free(r); return n ? EXIT_FAILURE : EXIT_SUCCESS; }
+#include <string.h>
+
+#include "hamd.h"
+#include "pathsel.h"
+
+/* Far from 0, which pathsel may use as "never". */
+#define T0	1000000ULL
+
+static struct pkt_addr
+mk(const char *ip, uint16_t port)
+{
+	struct pkt_addr	 a;
+
+	memset(&a, 0, sizeof(a));
+	a.af = AF_INET;
+	a.port = htons(port);
+	ck_assert_int_eq(inet_pton(AF_INET, ip, a.addr), 1);
+	return a;
+}
+
+static int
+same(const struct pkt_addr *a, const struct pkt_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static struct pkt_addr	 lan, pub, pub2, relay, relaytcp;
+static struct pathsel	 s;
+
+static void
+setup(void)
+{
+	lan = mk("192.168.1.2", 51820);
+	pub = mk("198.51.100.7", 40000);
+	pub2 = mk("198.51.100.7", 40001);
+	relay = mk("203.0.113.1", 7000);
+	relaytcp = mk("203.0.113.1", 0);
+	pathsel_init(&s);
+}
+
+/* Tick with a usable UDP relay and candidates; the action bits. */
+static int
+tick(uint64_t now)
+{
+	return pathsel_tick(&s, now, 1, PATH_RELAY_UDP, &relay, 1, 0);
+}
+
+START_TEST(t_upgrade)
+{
+	ck_assert_int_eq(s.kind, PATH_NONE);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_TCP, &relaytcp,
+	    T0), 1);
+	ck_assert_int_eq(s.kind, PATH_RELAY_TCP);
+	/* Higher ranks win at once, however fresh the current path is. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    T0 + 1), 1);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
+	    T0 + 2), 1);
+	ck_assert_int_eq(s.kind, PATH_DIRECT);
+	ck_assert(same(&s.addr, &pub));
+	ck_assert_uint_eq(s.since, T0 + 2);
+	/* The same path again changes nothing. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
+	    T0 + 3), 0);
+	ck_assert_uint_eq(s.last_rx, T0 + 3);
+	/* LAN beats public. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_LAN, &lan, T0 + 4), 1);
+	ck_assert_int_eq(s.kind, PATH_LAN);
+	ck_assert(same(&s.addr, &lan));
+	/* Nonsense kinds are ignored. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_NONE, &pub, T0 + 5), 0);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_KIND_MAX, &pub,
+	    T0 + 5), 0);
+	ck_assert_int_eq(s.kind, PATH_LAN);
+}
+END_TEST
+
+START_TEST(t_rebind)
+{
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	/* The peer's NAT gave it a new port: taken at once. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub2,
+	    T0 + 10), 1);
+	ck_assert(same(&s.addr, &pub2));
+	/* A straggler from the old port does not take it back. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
+	    T0 + 20), 0);
+	ck_assert(same(&s.addr, &pub2));
+	/* After the hold-down it may (it really is back). */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
+	    T0 + 10 + PATHSEL_HOLD_MIN_MS), 1);
+	ck_assert(same(&s.addr, &pub));
+}
+END_TEST
+
+START_TEST(t_lower_rank)
+{
+	uint64_t	 t;
+
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	/* Relay packets while the direct path is fresh: refused. */
+	for (t = T0 + 100; t < T0 + PATHSEL_QUIET_MS; t += 100)
+		ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP,
+		    &relay, t), 0);
+	/* Direct keeps talking: still refused. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
+	    T0 + 2900), 0);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    T0 + 2900 + PATHSEL_QUIET_MS - 1), 0);
+	ck_assert_int_eq(s.kind, PATH_DIRECT);
+	/* 3 s of silence on direct: the relay is taken. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    T0 + 2900 + PATHSEL_QUIET_MS), 1);
+	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
+	ck_assert(same(&s.addr, &relay));
+	/* LAN over direct is an upgrade; direct after LAN waits again. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_LAN, &lan, T0 + 10000),
+	    1);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub2,
+	    T0 + 11000), 0);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub2,
+	    T0 + 13000), 1);
+}
+END_TEST
+
+START_TEST(t_quiet)
+{
+	uint64_t	 t;
+	int		 a, hs = 0;
+
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	/* Silent but we do not send: nothing to do. */
+	ck_assert_int_eq(tick(T0 + 10000), 0);
+	ck_assert_int_eq(pathsel_busy(&s, T0 + 10000, 1), 0);
+	/* Sending, and the peer answers: nothing either. */
+	for (t = T0 + 10000; t < T0 + 20000; t += 250) {
+		pathsel_sent(&s, t);
+		if (t % 1000 == 0)
+			(void)pathsel_authenticated(&s, PATH_DIRECT, &pub, t);
+		ck_assert_int_eq(pathsel_tick(&s, t, 0, PATH_NONE, &relay, 1,
+		    0), 0);
+	}
+	/*
+	 * The answers stop (last at T0 + 19000), no relay: one handshake
+	 * probe per 5 s, the path stays.
+	 */
+	for (t = T0 + 20000; t < T0 + 40000; t += 250) {
+		pathsel_sent(&s, t);
+		a = pathsel_tick(&s, t, 0, PATH_NONE, &relay, 1, 0);
+		ck_assert_int_eq(a & ~PATHSEL_A_HANDSHAKE, 0);
+		if (a & PATHSEL_A_HANDSHAKE) {
+			ck_assert_uint_ge(t, T0 + 19000 + PATHSEL_QUIET_MS);
+			hs++;
+		}
+		ck_assert(pathsel_busy(&s, t, 1));
+	}
+	/* At 22, 27, 32 and 37 s. */
+	ck_assert_int_eq(hs, 4);
+	ck_assert_int_eq(s.kind, PATH_DIRECT);
+
+	/* Now a relay is usable: the next tick falls back to it. */
+	pathsel_sent(&s, T0 + 40000);
+	a = tick(T0 + 40000);
+	ck_assert(a & PATHSEL_A_CHANGED);
+	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
+	ck_assert(same(&s.addr, &relay));
+	/* The relay gets its grace; then it too is silent: probes again. */
+	pathsel_sent(&s, T0 + 41000);
+	ck_assert_int_eq(tick(T0 + 41000) & PATHSEL_A_HANDSHAKE, 0);
+	pathsel_sent(&s, T0 + 45000);
+	a = tick(T0 + 45000);
+	ck_assert(a & PATHSEL_A_HANDSHAKE);
+	ck_assert_int_eq(a & PATHSEL_A_CHANGED, 0);
+	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
+}
+END_TEST
+
+/* The times at which keepalive probes come, ticking every 250 ms. */
+static int
+probe_times(uint64_t from, uint64_t to, int hopeless, uint64_t *at, int max)
+{
+	uint64_t	 t;
+	int		 n = 0;
+
+	for (t = from; t <= to; t += 250)
+		if (pathsel_tick(&s, t, 1, PATH_RELAY_UDP, &relay, 1,
+		    hopeless) & PATHSEL_A_KEEPALIVE) {
+			ck_assert_int_lt(n, max);
+			at[n++] = t - from;
+		}
+	return n;
+}
+
+START_TEST(t_backoff)
+{
+	uint64_t	 at[16];
+	int		 n;
+
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    T0), 1);
+	/* A punch: at once, then 1, 2, 4, 5, 5 s apart. */
+	pathsel_punch(&s, T0);
+	n = probe_times(T0, T0 + 22000, 0, at, 16);
+	ck_assert_int_eq(n, 7);
+	ck_assert_uint_eq(at[0], 0);
+	ck_assert_uint_eq(at[1], 1000);
+	ck_assert_uint_eq(at[2], 3000);
+	ck_assert_uint_eq(at[3], 7000);
+	ck_assert_uint_eq(at[4], 12000);
+	ck_assert_uint_eq(at[5], 17000);
+	ck_assert_uint_eq(at[6], 22000);
+
+	/* Another punch starts over. */
+	pathsel_punch(&s, T0 + 23000);
+	n = probe_times(T0 + 23000, T0 + 26000, 0, at, 16);
+	ck_assert_int_eq(n, 3);
+	ck_assert_uint_eq(at[1], 1000);
+	ck_assert_uint_eq(at[2], 3000);
+
+	/* A hopeless pair: the steady interval is 30 s. */
+	pathsel_punch(&s, T0 + 100000);
+	n = probe_times(T0 + 100000, T0 + 100000 + 67000, 1, at, 16);
+	ck_assert_int_eq(n, 6);
+	ck_assert_uint_eq(at[3], 7000);
+	ck_assert_uint_eq(at[4], 37000);
+	ck_assert_uint_eq(at[5], 67000);
+
+	/* No candidates: no probes, and nothing keeps the peer busy. */
+	pathsel_punch(&s, T0 + 200000);
+	ck_assert_int_eq(pathsel_tick(&s, T0 + 200000, 1, PATH_RELAY_UDP,
+	    &relay, 0, 0) & PATHSEL_A_KEEPALIVE, 0);
+	ck_assert_int_eq(pathsel_busy(&s, T0 + 200000, 0), 0);
+	ck_assert_int_eq(pathsel_busy(&s, T0 + 200000, 1), 1);
+
+	/* Direct: probing stops. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
+	    T0 + 300000), 1);
+	pathsel_punch(&s, T0 + 300000);
+	n = probe_times(T0 + 300000, T0 + 320000, 0, at, 16);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(pathsel_busy(&s, T0 + 320000, 1), 0);
+}
+END_TEST
+
+/* Falling off direct starts probing by itself, 1 s later. */
+START_TEST(t_fallback_probes)
+{
+	uint64_t	 at[16];
+	int		 n;
+
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	pathsel_sent(&s, T0 + 3000);
+	ck_assert(tick(T0 + 3000) & PATHSEL_A_CHANGED);
+	n = probe_times(T0 + 3250, T0 + 10000, 0, at, 16);
+	ck_assert_int_eq(n, 3);
+	ck_assert_uint_eq(at[0], 750);		/* T0 + 4000 */
+	ck_assert_uint_eq(at[1], 2750);
+	ck_assert_uint_eq(at[2], 6750);
+}
+END_TEST
+
+START_TEST(t_holddown)
+{
+	uint64_t	 t;
+	int		 i, changes = 0;
+
+	/* Direct, then silent while we send: relay. */
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	changes++;
+	pathsel_sent(&s, T0 + 3000);
+	ck_assert(tick(T0 + 3000) & PATHSEL_A_CHANGED);
+	ck_assert_int_eq(changes, 1);
+	changes = 0;
+	/* Both paths alive again, packets alternating every 50 ms. */
+	for (i = 0, t = T0 + 3050; i < 100; i++, t += 50) {
+		if (i % 2 == 0)
+			changes += pathsel_authenticated(&s, PATH_DIRECT, &pub,
+			    t);
+		else
+			changes += pathsel_authenticated(&s, PATH_RELAY_UDP,
+			    &relay, t);
+		(void)tick(t);
+	}
+	/* One return to direct, once its hold-down has passed. */
+	ck_assert_int_le(changes, 2);
+	ck_assert_int_eq(s.kind, PATH_DIRECT);
+
+	/* Starting from nothing: at most 2 changes in 100 alternations. */
+	pathsel_init(&s);
+	changes = 0;
+	for (i = 0, t = T0; i < 100; i++, t += 100)
+		changes += pathsel_authenticated(&s, i % 2 ? PATH_DIRECT :
+		    PATH_RELAY_UDP, i % 2 ? &pub : &relay, t);
+	ck_assert_int_le(changes, 2);
+	ck_assert_int_eq(s.kind, PATH_DIRECT);
+}
+END_TEST
+
+/* Repeated fallbacks: the hold-down doubles, then resets when stable. */
+START_TEST(t_holddown_doubling)
+{
+	uint64_t	 t = T0;
+	uint32_t	 want = PATHSEL_HOLD_MIN_MS;
+	int		 round;
+
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, t), 1);
+	for (round = 0; round < 8; round++) {
+		t += 3000;
+		pathsel_sent(&s, t);
+		ck_assert(tick(t) & PATHSEL_A_CHANGED);
+		ck_assert_uint_eq(s.holddown, want);
+		ck_assert_uint_eq(s.held_until, t + want);
+		/* Refused until the hold-down has passed. */
+		ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
+		    t + want - 1), 0);
+		t += want;
+		ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
+		    t), 1);
+		want = want * 2 > PATHSEL_HOLD_MAX_MS ? PATHSEL_HOLD_MAX_MS :
+		    want * 2;
+	}
+	ck_assert_uint_eq(s.holddown, PATHSEL_HOLD_MAX_MS);
+	/* A minute on direct: the next fallback starts at 2 s again. */
+	for (t += 1000; t - s.since < PATHSEL_STABLE_MS; t += 1000)
+		(void)pathsel_authenticated(&s, PATH_DIRECT, &pub, t);
+	t += 3000;
+	pathsel_sent(&s, t);
+	ck_assert(tick(t) & PATHSEL_A_CHANGED);
+	ck_assert_uint_eq(s.holddown, PATHSEL_HOLD_MIN_MS);
+}
+END_TEST
+
+START_TEST(t_names)
+{
+	ck_assert_str_eq(pathsel_kind_str(PATH_LAN), "lan");
+	ck_assert_str_eq(pathsel_kind_str(PATH_DIRECT), "direct");
+	ck_assert_str_eq(pathsel_kind_str(PATH_RELAY_UDP), "relay-udp");
+	ck_assert_str_eq(pathsel_kind_str(PATH_RELAY_TCP), "relay-tcp");
+	ck_assert_str_eq(pathsel_kind_str(PATH_NONE), "none");
+	ck_assert_str_eq(pathsel_kind_str(-1), "none");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*su = suite_create("pathsel");
+	TCase	*tc = tcase_create("rules");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, t_upgrade);
+	tcase_add_test(tc, t_rebind);
+	tcase_add_test(tc, t_lower_rank);
+	tcase_add_test(tc, t_quiet);
+	tcase_add_test(tc, t_backoff);
+	tcase_add_test(tc, t_fallback_probes);
+	tcase_add_test(tc, t_holddown);
+	tcase_add_test(tc, t_holddown_doubling);
+	tcase_add_test(tc, t_names);
+	suite_add_tcase(su, tc);
+	sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
