@@ -233,6 +233,8 @@ struct engine_hp {
 	/* the last probe, resent at probe_resend_ms[] after probe_at */
 	uint64_t		 probe_at;
 	uint16_t		 probe_len;	/* 0: none pending */
+	uint8_t			 probe_relay;	/* relay copy due at the first
+						   resend */
 	uint8_t			 probe_step;
 	uint8_t			 probe[PROBE_CACHE_LEN];
 	TAILQ_ENTRY(engine_hp)	 entry;
@@ -2261,15 +2263,27 @@ engine_probe_out(struct engine_peer *p, const uint8_t *pkt, size_t len,
 	} else if (cur != PATH_NONE)
 		(void)relay_send(p, PATH_NONE, pkt, len, 1);
 	engine_probe_cands(p, pkt, len);
-	if ((cur == PATH_NONE || cur >= PATH_DIRECT) && relay_usable(hp, now))
+	/*
+	 * The relay's copy: at once when there is no path yet; from a
+	 * direct path only with the first resend, so that a direct path
+	 * that works answers first (the peer answers a handshake where its
+	 * first copy came from, and an answer by relay would look like a
+	 * direct path that failed).
+	 */
+	hp->probe_relay = 0;
+	if (cur == PATH_NONE && relay_usable(hp, now))
 		(void)relay_send(p, PATH_NONE, pkt, len, 1);
-	if (cache && len <= PROBE_CACHE_LEN && hp->ncand > 0) {
+	else if (cur >= PATH_DIRECT && relay_usable(hp, now))
+		hp->probe_relay = 1;
+	if (cache && len <= PROBE_CACHE_LEN &&
+	    (hp->ncand > 0 || hp->probe_relay)) {
 		memcpy(hp->probe, pkt, len);
 		hp->probe_len = (uint16_t)len;
 		hp->probe_at = now;
 		hp->probe_step = 0;
 		engine_active_add(hp);
-	}
+	} else
+		hp->probe_relay = 0;
 }
 
 /* A record for a hub peer that is not simply "to its direct path". */
@@ -2344,6 +2358,10 @@ engine_tick_peer(struct engine_hp *hp, uint64_t now)
 	if (hp->probe_len > 0 &&
 	    now - hp->probe_at >= probe_resend_ms[hp->probe_step]) {
 		engine_probe_cands(p, hp->probe, hp->probe_len);
+		if (hp->probe_relay && relay_usable(hp, now))
+			(void)relay_send(p, PATH_NONE, hp->probe,
+			    hp->probe_len, 1);
+		hp->probe_relay = 0;
 		if (++hp->probe_step == PROBE_RESENDS)
 			hp->probe_len = 0;
 	}

@@ -87,6 +87,21 @@ pathsel_switch(struct pathsel *sel, int kind, const struct pkt_addr *addr,
 	}
 }
 
+/*
+ * Has the current path failed?  Silence alone says little: an idle
+ * tunnel is silent too.  It has failed when a handshake probe went
+ * unanswered (see pathsel_tick), or when not even the peer's persistent
+ * keepalives have come for PATHSEL_DEAD_MS.
+ */
+static int
+pathsel_failed(const struct pathsel *sel, uint64_t now)
+{
+	if (sel->last_hs > sel->last_rx && now - sel->last_hs >=
+	    PATHSEL_ANSWER_MS)
+		return 1;
+	return now - sel->last_rx >= PATHSEL_DEAD_MS;
+}
+
 int
 pathsel_authenticated(struct pathsel *sel, int kind,
     const struct pkt_addr *addr, uint64_t now)
@@ -110,7 +125,7 @@ pathsel_authenticated(struct pathsel *sel, int kind,
 		pathsel_switch(sel, kind, addr, now, 0);
 		return 1;
 	}
-	if (kind < sel->kind && now - sel->last_rx < PATHSEL_QUIET_MS)
+	if (kind < sel->kind && !pathsel_failed(sel, now))
 		return 0;
 	pathsel_switch(sel, kind, addr, now, 1);
 	return 1;
@@ -139,9 +154,11 @@ pathsel_tick(struct pathsel *sel, uint64_t now, int relay_usable,
 
 	/*
 	 * We send and hear nothing back: the path may be dead (a NAT
-	 * mapping expired, the peer moved).  A handshake initiation is
-	 * always answered, so it tells; meanwhile a direct path gives way
-	 * to the relay, which works whatever the NATs do.
+	 * mapping expired, the peer moved), or the peer merely has nothing
+	 * to say (our persistent keepalive on an idle tunnel).  A handshake
+	 * initiation is always answered, so it tells the two apart: only a
+	 * direct path whose probe has gone unanswered for PATHSEL_ANSWER_MS
+	 * while we still send gives way to the relay.
 	 */
 	if (sel->kind != PATH_NONE && sel->last_tx != 0 &&
 	    now - sel->last_tx <= PATHSEL_SENDING_MS &&
@@ -149,13 +166,21 @@ pathsel_tick(struct pathsel *sel, uint64_t now, int relay_usable,
 		if (sel->last_hs == 0 || now - sel->last_hs >= PATHSEL_HS_MS) {
 			a |= PATHSEL_A_HANDSHAKE;
 			sel->last_hs = now;
-		}
-		if (relay_usable && sel->kind >= PATH_DIRECT &&
-		    relay_kind > PATH_NONE && relay_kind < PATH_DIRECT) {
+		} else if (relay_usable && sel->kind >= PATH_DIRECT &&
+		    relay_kind > PATH_NONE && relay_kind < PATH_DIRECT &&
+		    sel->last_hs > sel->last_rx &&
+		    now - sel->last_hs >= PATHSEL_ANSWER_MS) {
 			pathsel_switch(sel, relay_kind, relay_addr, now, 1);
 			a |= PATHSEL_A_CHANGED;
 		}
 	}
+	/*
+	 * On a relay that is gone (the hub is down), a direct path must not
+	 * wait out a hold-down: it is the only way left.
+	 */
+	if (sel->kind > PATH_NONE && sel->kind < PATH_DIRECT &&
+	    (!relay_usable || relay_kind != sel->kind))
+		sel->held.af = 0;
 	if (sel->kind >= PATH_DIRECT || !has_cands) {
 		sel->next_probe = 0;
 		sel->probe_step = 0;

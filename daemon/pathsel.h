@@ -15,15 +15,19 @@
  *  - a path of higher rank (enum path_kind) is taken at once;
  *  - another address of the same rank is taken at once (the peer
  *    rebound or roamed);
- *  - a lower rank only when the current path has been silent (nothing
- *    authenticated from it) for PATHSEL_QUIET_MS;
+ *  - a lower rank only when the current path has failed: a handshake
+ *    probe on it went unanswered, or it has been silent for
+ *    PATHSEL_DEAD_MS (an idle tunnel is silent too, so silence alone
+ *    is no reason to leave a path);
  *  - an address we left for one of the same or lower rank may come back
  *    only after a hold-down (2 s, doubling per change up to 60 s, back
  *    to 2 s once a path held for 60 s), so two live paths cannot make
  *    the choice flap with every packet;
  *  - while we send on a path that has been silent for PATHSEL_QUIET_MS:
- *    one handshake probe per PATHSEL_HS_MS, and a direct path falls
- *    back to the relay when the relay is usable;
+ *    one handshake probe per PATHSEL_HS_MS; a direct path whose probe
+ *    is unanswered after PATHSEL_ANSWER_MS falls back to the relay when
+ *    the relay is usable (an idle peer answers the probe, a dead path
+ *    does not);
  *  - below PATH_DIRECT, with candidates to try: keepalive probes at
  *    1, 2 and 4 s, then every 5 s (30 s when the NATs on both sides
  *    make a direct path unlikely); a punch from the hub starts over.
@@ -38,6 +42,8 @@
 #define PATHSEL_QUIET_MS	3000	/* silence that makes a path suspect */
 #define PATHSEL_SENDING_MS	1000	/* "we send" means: within this */
 #define PATHSEL_HS_MS		5000	/* between handshake probes */
+#define PATHSEL_ANSWER_MS	1500	/* a handshake probe's answer is late */
+#define PATHSEL_DEAD_MS		60000	/* silence that no keepalive explains */
 #define PATHSEL_HOLD_MIN_MS	2000
 #define PATHSEL_HOLD_MAX_MS	60000
 #define PATHSEL_STABLE_MS	60000	/* a path this old resets the hold */

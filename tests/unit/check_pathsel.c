@@ -59,6 +59,23 @@ tick(uint64_t now)
 	return pathsel_tick(&s, now, 1, PATH_RELAY_UDP, &relay, 1, 0);
 }
 
+/*
+ * Silent since before t while we send: a handshake probe at t, and when
+ * it is still unanswered PATHSEL_ANSWER_MS later, the relay.  Returns
+ * the time of the fallback.
+ */
+static uint64_t
+fall_back(uint64_t t)
+{
+	pathsel_sent(&s, t);
+	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
+	ck_assert_int_ge(s.kind, PATH_DIRECT);
+	t += PATHSEL_ANSWER_MS;
+	pathsel_sent(&s, t);
+	ck_assert(tick(t) & PATHSEL_A_CHANGED);
+	return t;
+}
+
 START_TEST(t_upgrade)
 {
 	ck_assert_int_eq(s.kind, PATH_NONE);
@@ -122,18 +139,27 @@ START_TEST(t_lower_rank)
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
 	    T0 + 2900 + PATHSEL_QUIET_MS - 1), 0);
 	ck_assert_int_eq(s.kind, PATH_DIRECT);
-	/* 3 s of silence on direct: the relay is taken. */
+	/* 3 s of silence is an idle tunnel, not a failed path: refused. */
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
-	    T0 + 2900 + PATHSEL_QUIET_MS), 1);
+	    T0 + 2900 + PATHSEL_QUIET_MS), 0);
+	/* We send, probe, and the probe goes unanswered: the relay is taken. */
+	t = T0 + 2900 + PATHSEL_QUIET_MS;
+	pathsel_sent(&s, t);
+	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    t + PATHSEL_ANSWER_MS - 1), 0);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    t + PATHSEL_ANSWER_MS), 1);
 	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
 	ck_assert(same(&s.addr, &relay));
 	/* LAN over direct is an upgrade; direct after LAN waits again. */
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_LAN, &lan, T0 + 10000),
 	    1);
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub2,
-	    T0 + 11000), 0);
+	    T0 + 13000), 0);
+	/* A minute without a word, not even a keepalive: dead, go down. */
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub2,
-	    T0 + 13000), 1);
+	    T0 + 10000 + PATHSEL_DEAD_MS), 1);
 }
 END_TEST
 
@@ -262,14 +288,44 @@ START_TEST(t_fallback_probes)
 	uint64_t	 at[16];
 	int		 n;
 
+	uint64_t	 t;
+
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
-	pathsel_sent(&s, T0 + 3000);
-	ck_assert(tick(T0 + 3000) & PATHSEL_A_CHANGED);
-	n = probe_times(T0 + 3250, T0 + 10000, 0, at, 16);
+	t = fall_back(T0 + 3000);
+	n = probe_times(t + 250, t + 7000, 0, at, 16);
 	ck_assert_int_eq(n, 3);
 	ck_assert_uint_eq(at[0], 750);		/* T0 + 4000 */
 	ck_assert_uint_eq(at[1], 2750);
 	ck_assert_uint_eq(at[2], 6750);
+}
+END_TEST
+
+/*
+ * An idle tunnel: our persistent keepalive goes out after minutes of
+ * silence.  The handshake probe it triggers is answered on the direct
+ * path, so the path stays (falling back here was a bug: every idle
+ * direct tunnel went to the relay at its first keepalive).
+ */
+START_TEST(t_idle_answered)
+{
+	uint64_t	 t;
+
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	t = T0 + 120000;
+	pathsel_sent(&s, t);
+	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, t + 40),
+	    0);
+	for (t += 250; t < T0 + 130000; t += 250)
+		ck_assert_int_eq(tick(t) & PATHSEL_A_CHANGED, 0);
+	ck_assert_int_eq(s.kind, PATH_DIRECT);
+	/* Unanswered, but we stopped sending: nothing moves either. */
+	t = T0 + 200000;
+	pathsel_sent(&s, t);
+	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
+	for (t += 1250; t < T0 + 210000; t += 250)
+		ck_assert_int_eq(tick(t) & PATHSEL_A_CHANGED, 0);
+	ck_assert_int_eq(s.kind, PATH_DIRECT);
 }
 END_TEST
 
@@ -281,12 +337,11 @@ START_TEST(t_holddown)
 	/* Direct, then silent while we send: relay. */
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
 	changes++;
-	pathsel_sent(&s, T0 + 3000);
-	ck_assert(tick(T0 + 3000) & PATHSEL_A_CHANGED);
+	t = fall_back(T0 + 3000);
 	ck_assert_int_eq(changes, 1);
 	changes = 0;
 	/* Both paths alive again, packets alternating every 50 ms. */
-	for (i = 0, t = T0 + 3050; i < 100; i++, t += 50) {
+	for (i = 0, t += 50; i < 100; i++, t += 50) {
 		if (i % 2 == 0)
 			changes += pathsel_authenticated(&s, PATH_DIRECT, &pub,
 			    t);
@@ -319,9 +374,7 @@ START_TEST(t_holddown_doubling)
 
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, t), 1);
 	for (round = 0; round < 8; round++) {
-		t += 3000;
-		pathsel_sent(&s, t);
-		ck_assert(tick(t) & PATHSEL_A_CHANGED);
+		t = fall_back(t + 3000);
 		ck_assert_uint_eq(s.holddown, want);
 		ck_assert_uint_eq(s.held_until, t + want);
 		/* Refused until the hold-down has passed. */
@@ -337,9 +390,7 @@ START_TEST(t_holddown_doubling)
 	/* A minute on direct: the next fallback starts at 2 s again. */
 	for (t += 1000; t - s.since < PATHSEL_STABLE_MS; t += 1000)
 		(void)pathsel_authenticated(&s, PATH_DIRECT, &pub, t);
-	t += 3000;
-	pathsel_sent(&s, t);
-	ck_assert(tick(t) & PATHSEL_A_CHANGED);
+	(void)fall_back(t + 3000);
 	ck_assert_uint_eq(s.holddown, PATHSEL_HOLD_MIN_MS);
 }
 END_TEST
@@ -370,6 +421,7 @@ main(void)
 	tcase_add_test(tc, t_quiet);
 	tcase_add_test(tc, t_backoff);
 	tcase_add_test(tc, t_fallback_probes);
+	tcase_add_test(tc, t_idle_answered);
 	tcase_add_test(tc, t_holddown);
 	tcase_add_test(tc, t_holddown_doubling);
 	tcase_add_test(tc, t_names);
