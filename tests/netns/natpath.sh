@@ -203,6 +203,37 @@ check "relay traffic from no logged-in node was counted" \
 check "relay traffic between nodes sharing no network was counted" \
     test "$(hub_field engine.relay_denied)" -gt "$denied0"
 
+# --- forged relay traffic at a node ---------------------------------------------
+# From the evil host to open1's WireGuard port: relay datagrams from an
+# address that is not the hub's, a REGISTERED for another id, and,
+# through a raw socket with the hub's own address and port as source, a
+# relayed "packet" that is no WireGuard message tun can authenticate.
+# The first two are dropped and counted; the last reaches tun and fails
+# there; none moves a path.
+cat > "$T_TMP/forge.py" <<'PYEOF'
+import os, socket, struct, sys
+dst, hub, hport = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = bytes([0x84, 0, 0, 0]) + struct.pack("!I", 7) + \
+    bytes([4, 0, 0, 0]) + os.urandom(44)
+reg = bytes([0x83, 0, 0, 0]) + struct.pack("!I", 12345)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(data, (dst, 51820))
+s.sendto(reg, (dst, 51820))
+udp = struct.pack("!HHHH", hport, 51820, 8 + len(data), 0) + data
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+    socket.inet_aton(hub), socket.inet_aton(dst))
+r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+r.sendto(ip + udp, (dst, 0))
+PYEOF
+bad0=$(engine_field open1 relay_bad)
+ep0=$(peer_field open1 eim1 endpoint)
+ip netns exec "$(nat_ns evil)" python3 "$T_TMP/forge.py" 198.51.100.10 \
+    "$HUB" "$NAT_HUB_PORT"
+bad_grew() { [ "$(engine_field open1 relay_bad)" -ge $((bad0 + 2)) ]; }
+check "forged relay datagrams at a node are dropped and counted" \
+    wait_for 5 bad_grew
+check "and move no path" test "$(peer_field open1 eim1 endpoint)" = "$ep0"
+
 # --- fallback and upgrade ---------------------------------------------------------
 # A firewall rule in open's router drops UDP between open1 and eim's
 # public address, except to and from the hub.
