@@ -2072,7 +2072,9 @@ relay_rx(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
 		break;		/* REGISTER is the hub's to receive */
 	}
  bad:
+	/* Not a WireGuard message either: malformed too, as for discovery. */
 	env->stats.relay_bad++;
+	env->stats.rx_malformed++;
 }
 
 /* A HUB_FRAME_RELAY frame from the hub's TCP stream. */

@@ -355,7 +355,9 @@ struct engine_stats {
 						   (counted as malformed too) */
 	uint64_t		 relay_tx;	/* packets sent through the hub */
 	uint64_t		 relay_rx;	/* packets the hub relayed to us */
-	uint64_t		 relay_bad;	/* relay datagrams/frames dropped */
+	uint64_t		 relay_bad;	/* relay datagrams/frames dropped
+						   (datagrams of a relay type
+						   count as malformed too) */
 	uint64_t		 probes;	/* probe copies sent to candidates */
 	uint64_t		 path_changes;
 };

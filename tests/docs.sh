@@ -3,7 +3,8 @@
 # mandoc -Tlint, every hamctl command and hamd option is in its man page
 # and in 'hamctl help', every hamhubd option is in hamhubd(8), and every
 # keyword of hamd.conf and hamhubd.conf is in hamd.conf(5) and
-# hamhubd.conf(5).
+# hamhubd.conf(5), and PROTOCOL.md names every message type and audit
+# event.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -97,6 +98,25 @@ check_keywords() {	# grammar man-page
 }
 check_keywords daemon/parse.y hamd.conf.5
 check_keywords hub/hubparse.y hamhubd.conf.5
+
+# PROTOCOL.md names every message type between processes and every
+# audit event the daemons write.
+proto=$top_srcdir/PROTOCOL.md
+for t in $(sed -n 's/^[[:space:]]*\(IMSG_[A-Z0-9_]*\).*/\1/p' \
+    "$top_srcdir/daemon/hamd.h"); do
+	case $t in IMSG_NONE|IMSG_MAX_TYPE) continue ;; esac
+	if grep -q "\`$t\`" "$proto"; then ok "PROTOCOL.md documents $t"
+	else not_ok "PROTOCOL.md lacks $t"; fi
+done
+for e in $(cat "$top_srcdir"/daemon/*.c "$top_srcdir"/hub/*.c \
+    "$top_srcdir"/privsep/*.c | grep -o 'audit("[a-z0-9-]*"' |
+    sed 's/audit("//; s/"//' | sort -u); do
+	if grep -q "^| \`$e\`\|, \`$e\`" "$proto"; then
+		ok "PROTOCOL.md documents audit event $e"
+	else
+		not_ok "PROTOCOL.md lacks audit event $e"
+	fi
+done
 
 echo "$((checks - fails)) passed, $fails failed"
 [ "$fails" -eq 0 ]
