@@ -68,6 +68,7 @@
 #include "log.h"
 #include "netconf.h"
 #include "pathsel.h"
+#include "relayauth.h"
 #include "pktbatch.h"
 #include "proc.h"
 #include "sandbox.h"
@@ -134,6 +135,8 @@
 
 /* The relay (see the wire formats in hamd.h and PROTOCOL.md). */
 #define RELAY_REGISTER_SEC	20	/* REGISTER this often */
+#define RELAY_ANSWER_WINDOW	4	/* REGISTERs an answer may name */
+#define PROBE_PUNCH_MS		10000	/* resends to candidates after a punch */
 #define RELAY_UDP_VALID_MS	60000	/* a REGISTERED is good this long */
 /*
  * Relay frames may fill only part of the queue towards the hub, so the
@@ -229,12 +232,15 @@ struct engine_hp {
 	struct pathsel		 sel;
 	uint64_t		 probe_copies;	/* packets of tx_packets that
 						   were probes */
-	uint64_t		 tx_seen;	/* data sent, at the last tick */
+	uint64_t		 tx_seen;	/* tx_packets at the last tick */
+	uint64_t		 probes_seen;	/* probe_copies at the last tick */
 	/* the last probe, resent at probe_resend_ms[] after probe_at */
 	uint64_t		 probe_at;
 	uint16_t		 probe_len;	/* 0: none pending */
 	uint8_t			 probe_relay;	/* relay copy due at the first
 						   resend */
+	uint8_t			 probe_cands;	/* resend to the candidates */
+	uint64_t		 punch_at;	/* ms of the last PEER_PATHS */
 	uint8_t			 probe_step;
 	uint8_t			 probe[PROBE_CACHE_LEN];
 	TAILQ_ENTRY(engine_hp)	 entry;
@@ -310,6 +316,7 @@ enum hub_conn_state {
 struct engine_relay {
 	uint32_t		 id;		/* ours, 0: none */
 	uint8_t			 token[HUB_RELAY_TOKEN_LEN];
+	uint64_t		 counter;	/* of the last REGISTER sent */
 	uint64_t		 registered;	/* ms of the last REGISTERED */
 	struct event		*timer;		/* REGISTER every 20 s */
 	uint8_t			*frame;		/* a TCP relay frame, built */
@@ -554,8 +561,13 @@ engine_rx_dgram(const uint8_t *pkt, size_t len, const struct pkt_addr *from,
 		relay_rx(pkt, len, from);
 		return;
 	}
-	if (from == NULL || wg_msg_classify(pkt, len, &type,
-	    &receiver) != WG_OK) {
+	/*
+	 * Port 0 is no sender's (only a raw socket makes one), and hub
+	 * IP:0 is the TCP relay's pseudo address: such a datagram would
+	 * pass for a relayed packet.
+	 */
+	if (from == NULL || from->port == 0 || wg_msg_classify(pkt, len,
+	    &type, &receiver) != WG_OK) {
 		env->stats.rx_malformed++;
 		return;
 	}
@@ -1005,9 +1017,18 @@ engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 		engine_tx_hub(p, rec, pkt);
 		return;
 	}
-	if (rec->flags & PKT_F_TO_ADDR)
+	if (rec->flags & PKT_F_TO_ADDR) {
+		/*
+		 * An answer for no peer (a cookie reply) to a relay's pseudo
+		 * address cannot be relayed: the relay needs a peer's id.
+		 * Sent as it is, it would go to the hub as a bare packet.
+		 */
+		if (p == NULL && relay_pseudo(&rec->addr) != PATH_NONE) {
+			env->stats.relay_bad++;
+			return;
+		}
 		dst = &rec->addr;
-	else if (p == NULL) {
+	} else if (p == NULL) {
 		env->stats.tx_unknown_peer++;
 		return;
 	} else if (p->ep.af == 0) {
@@ -1958,26 +1979,25 @@ relay_send(struct engine_peer *p, int want, const uint8_t *pkt, size_t len,
 	return 0;
 }
 
-/* REGISTER: the hub learns (and checks) where our UDP relay lives. */
+/*
+ * REGISTER: the hub learns (and checks) where our UDP relay lives.  The
+ * token never leaves us: it keys a MAC over our id and a counter that
+ * grows with every REGISTER of this login (hub/relayauth.h).
+ */
 static void
 relay_register(void)
 {
 	struct engine_relay	*r = &env->relay;
-	uint8_t			 msg[RELAY_REGISTER_LEN];
+	uint8_t			 msg[RELAY_AUTH_LEN];
 	struct iovec		 iov;
-	uint32_t		 id;
 
 	if (r->id == 0 || env->hub.state != HUBC_UP)
 		return;
-	memset(msg, 0, sizeof(msg));
-	msg[0] = RELAY_REGISTER_TYPE;
-	id = htonl(r->id);
-	memcpy(msg + 4, &id, sizeof(id));
-	memcpy(msg + 8, r->token, sizeof(r->token));
+	relay_auth_build(msg, RELAY_REGISTER_TYPE, r->id, ++r->counter,
+	    r->token);
 	iov.iov_base = msg;
 	iov.iov_len = sizeof(msg);
 	(void)relay_send_udp(&iov, 1, sizeof(msg));
-	explicit_bzero(msg, sizeof(msg));
 }
 
 static void
@@ -2000,6 +2020,7 @@ engine_relay_msg(struct imsg *imsg)
 	memcpy(r->token, m.token, sizeof(r->token));
 	explicit_bzero(&m, sizeof(m));
 	r->registered = 0;
+	r->counter = 0;
 	(void)evtimer_del(r->timer);
 	if (r->id == 0) {
 		explicit_bzero(r->token, sizeof(r->token));
@@ -2046,6 +2067,7 @@ static void
 relay_rx(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
 {
 	struct engine_relay	*r = &env->relay;
+	uint64_t		 counter;
 	uint32_t		 id;
 
 	if (from == NULL || len < HUB_RELAY_HDR_LEN ||
@@ -2056,8 +2078,16 @@ relay_rx(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
 	id = ntohl(id);
 	switch (pkt[0]) {
 	case RELAY_REGISTERED_TYPE:
-		if (len != RELAY_REGISTERED_LEN || r->id == 0 || id != r->id ||
-		    env->hub.state != HUBC_UP)
+		/*
+		 * Only the hub holds our token: the answer names one of our
+		 * last few REGISTERs under a MAC, so it is neither forged
+		 * nor an old one replayed.
+		 */
+		if (r->id == 0 || env->hub.state != HUBC_UP ||
+		    relay_auth_peek(pkt, len, RELAY_REGISTERED_TYPE, &id,
+		    &counter) == -1 || id != r->id || counter > r->counter ||
+		    counter + RELAY_ANSWER_WINDOW <= r->counter ||
+		    relay_auth_verify(pkt, r->token) == -1)
 			goto bad;
 		if (r->registered == 0)
 			log_debug("relay: UDP registration confirmed");
@@ -2277,8 +2307,16 @@ engine_probe_out(struct engine_peer *p, const uint8_t *pkt, size_t len,
 		(void)relay_send(p, PATH_NONE, pkt, len, 1);
 	else if (cur >= PATH_DIRECT && relay_usable(hp, now))
 		hp->probe_relay = 1;
+	/*
+	 * The candidates get resends only while hole punching is timed:
+	 * just after the hub told both sides to probe, or with no path
+	 * yet.  Later probes go once: a candidate that never answers then
+	 * costs one packet per probe, whoever named it.
+	 */
+	hp->probe_cands = hp->ncand > 0 && (cur == PATH_NONE ||
+	    (hp->punch_at != 0 && now - hp->punch_at < PROBE_PUNCH_MS));
 	if (cache && len <= PROBE_CACHE_LEN &&
-	    (hp->ncand > 0 || hp->probe_relay)) {
+	    (hp->probe_cands || hp->probe_relay)) {
 		memcpy(hp->probe, pkt, len);
 		hp->probe_len = (uint16_t)len;
 		hp->probe_at = now;
@@ -2336,15 +2374,20 @@ engine_tick_peer(struct engine_hp *hp, uint64_t now)
 {
 	struct engine_peer	*p = hp->peer;
 	struct pkt_addr		 ra;
-	uint64_t		 data;
+	uint64_t		 tx;
 	int			 mode, from, a;
 
-	/* Sent anything but probes since the last look: "we send". */
-	data = p->stats.tx_packets - hp->probe_copies;
-	if (data != hp->tx_seen) {
-		hp->tx_seen = data;
+	/*
+	 * Sent more than probes since the last look: "we send".  Deltas,
+	 * not a difference of totals: a probe copy that failed to go out
+	 * is counted as a probe but not as sent, and must not make the
+	 * totals drift.
+	 */
+	tx = p->stats.tx_packets;
+	if (tx - hp->tx_seen > hp->probe_copies - hp->probes_seen)
 		pathsel_sent(&hp->sel, now);
-	}
+	hp->tx_seen = tx;
+	hp->probes_seen = hp->probe_copies;
 	mode = hp->relay_id != 0 ? relay_mode(now) : PATH_NONE;
 	relay_pseudo_addr(mode, &ra);
 	from = hp->sel.kind;
@@ -2359,12 +2402,13 @@ engine_tick_peer(struct engine_hp *hp, uint64_t now)
 		engine_probe_msg(hp->id, PROBE_KEEPALIVE);
 	if (hp->probe_len > 0 &&
 	    now - hp->probe_at >= probe_resend_ms[hp->probe_step]) {
-		engine_probe_cands(p, hp->probe, hp->probe_len);
+		if (hp->probe_cands)
+			engine_probe_cands(p, hp->probe, hp->probe_len);
 		if (hp->probe_relay && relay_usable(hp, now))
 			(void)relay_send(p, PATH_NONE, hp->probe,
 			    hp->probe_len, 1);
 		hp->probe_relay = 0;
-		if (++hp->probe_step == PROBE_RESENDS)
+		if (++hp->probe_step == PROBE_RESENDS || !hp->probe_cands)
 			hp->probe_len = 0;
 	}
 }
@@ -2449,6 +2493,7 @@ engine_paths(struct imsg *imsg)
 		return;
 	/* The peer probes us right now: so do we. */
 	now = now_ms();
+	hp->punch_at = now;
 	pathsel_punch(&hp->sel, now);
 	engine_tick_peer(hp, now);
 	engine_tx_flush_all();

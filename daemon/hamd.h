@@ -13,6 +13,7 @@
 #include "hubproto.h"
 #include "key.h"
 #include "pktbatch.h"
+#include "relayauth.h"	/* RELAY_*_TYPE */
 #include "proc.h"
 #include "wg_result.h"
 
@@ -173,16 +174,14 @@ struct nat_state_msg {
 /*
  * Relay datagrams on the WireGuard port (node <-> hub UDP port P), first
  * byte a type WireGuard never uses.  See PROTOCOL.md, "Relay".
- *	REGISTER  node -> hub: type, 3 zero, relay id (4), token (16)
- *	REGISTERED hub -> node: type, 3 zero, relay id (4)
+ *	REGISTER  node -> hub: 32 bytes, relay id and counter under a MAC
+ *		  keyed with the relay token (hub/relayauth.h)
+ *	REGISTERED hub -> node: 32 bytes, the same for the answer
  *	DATA      type, 3 zero, relay id (4: destination node->hub, source
  *		  hub->node), then one WireGuard packet
  */
-#define RELAY_REGISTER_TYPE	0x82
-#define RELAY_REGISTERED_TYPE	0x83
-#define RELAY_DATA_TYPE		0x84
-#define RELAY_REGISTER_LEN	24
-#define RELAY_REGISTERED_LEN	8
+#define RELAY_REGISTER_LEN	32	/* RELAY_AUTH_LEN */
+#define RELAY_REGISTERED_LEN	32
 
 /* The path a hub peer's packets take; higher is preferred. */
 enum path_kind {

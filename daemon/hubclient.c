@@ -200,12 +200,14 @@ relay_set(struct hubclient *hc, const struct hub_relay_info *ri)
 	sodium_memzero(&m, sizeof(m));
 }
 
+static int	in_prefix(const uint8_t *, const uint8_t *, unsigned int);
+
 /*
  * Addresses nobody can be reached at; the hub checked the rest, and
  * only an authenticated packet ever makes a candidate an endpoint.
  */
 static int
-cand_usable(const struct hub_candidate *c)
+cand_usable(const struct hubclient *hc, const struct hub_candidate *c)
 {
 	static const uint8_t	 v6_any[16], v6_lo[16] = { [15] = 1 };
 	static const uint8_t	 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
@@ -216,13 +218,23 @@ cand_usable(const struct hub_candidate *c)
 		return 0;
 	switch (c->addr.af) {
 	case AF_INET:
-		/* 0/8, 127/8, multicast, reserved and broadcast */
-		return a[0] != 0 && a[0] != 127 && a[0] < 224;
+		/*
+		 * 0/8, 127/8, link-local, multicast, reserved, broadcast;
+		 * and our overlay prefix: a probe there would go into our
+		 * own tunnel, and a path there would loop through it.
+		 */
+		if (in_prefix(a, hc->st.addr.v4, hc->st.addr.v4_plen))
+			return 0;
+		return a[0] != 0 && a[0] != 127 && a[0] < 224 &&
+		    !(a[0] == 169 && a[1] == 254);
 	case AF_INET6:
 		if (memcmp(a, v4mapped, 12) == 0)
 			return 0;	/* we speak v4 on a v4 socket */
+		if (in_prefix(a, hc->st.addr.v6, hc->st.addr.v6_plen))
+			return 0;
 		return memcmp(a, v6_any, 16) != 0 &&
-		    memcmp(a, v6_lo, 16) != 0 && a[0] != 0xff;
+		    memcmp(a, v6_lo, 16) != 0 && a[0] != 0xff &&
+		    !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 	default:
 		return 0;
 	}
@@ -251,7 +263,7 @@ peer_paths(struct hubclient *hc, const struct hub_peer_paths *pp)
 	m.cands.nat = pp->cands.nat < NAT_KIND_MAX ? pp->cands.nat :
 	    NAT_UNKNOWN;
 	for (i = 0; i < pp->cands.n && i < HUB_CAND_MAX; i++) {
-		if (!cand_usable(&pp->cands.c[i])) {
+		if (!cand_usable(hc, &pp->cands.c[i])) {
 			dropped++;
 			continue;
 		}

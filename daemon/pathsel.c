@@ -26,7 +26,7 @@ addr_same(const struct pkt_addr *a, const struct pkt_addr *b)
  * only if something changes.
  */
 static uint64_t
-probe_gap(unsigned int step, int hopeless)
+probe_gap(unsigned int step, int hopeless, int idle)
 {
 	switch (step) {
 	case 0:
@@ -37,8 +37,18 @@ probe_gap(unsigned int step, int hopeless)
 	case 3:
 		return 4000;
 	default:
+		if (idle)
+			return hopeless ? PATHSEL_IDLE_HOPELESS_MS :
+			    PATHSEL_IDLE_PROBE_MS;
 		return hopeless ? PATHSEL_HOPELESS_MS : PATHSEL_PROBE_MS;
 	}
+}
+
+/* Nothing sent for a while: a relayed pair nobody uses. */
+static int
+pathsel_idle(const struct pathsel *sel, uint64_t now)
+{
+	return sel->last_tx == 0 || now - sel->last_tx > PATHSEL_IDLE_MS;
 }
 
 void
@@ -82,7 +92,7 @@ pathsel_switch(struct pathsel *sel, int kind, const struct pkt_addr *addr,
 		sel->probe_step = 0;
 	} else if (!was_low) {
 		/* Fell off a direct path: start trying to get back. */
-		sel->next_probe = now + probe_gap(1, 0);
+		sel->next_probe = now + probe_gap(1, 0, 0);
 		sel->probe_step = 1;
 	}
 }
@@ -134,8 +144,16 @@ pathsel_authenticated(struct pathsel *sel, int kind,
 void
 pathsel_sent(struct pathsel *sel, uint64_t now)
 {
-	if (sel->kind != PATH_NONE)
-		sel->last_tx = now;
+	int	 was_idle;
+
+	if (sel->kind == PATH_NONE)
+		return;
+	was_idle = pathsel_idle(sel, now);
+	sel->last_tx = now;
+	/* Traffic again on an idle relayed pair: a probe soon. */
+	if (was_idle && sel->kind < PATH_DIRECT &&
+	    sel->next_probe > now + PATHSEL_PROBE_MS)
+		sel->next_probe = now + PATHSEL_PROBE_MS;
 }
 
 void
@@ -185,12 +203,13 @@ pathsel_tick(struct pathsel *sel, uint64_t now, int relay_usable,
 		sel->next_probe = 0;
 		sel->probe_step = 0;
 	} else if (sel->next_probe == 0) {
-		sel->next_probe = now + probe_gap(1, hopeless);
+		sel->next_probe = now + probe_gap(1, hopeless, 0);
 		sel->probe_step = 1;
 	} else if (now >= sel->next_probe) {
 		a |= PATHSEL_A_KEEPALIVE;
 		sel->probe_step++;
-		sel->next_probe = now + probe_gap(sel->probe_step, hopeless);
+		sel->next_probe = now + probe_gap(sel->probe_step, hopeless,
+		    pathsel_idle(sel, now));
 	}
 	return a;
 }

@@ -30,7 +30,10 @@
  *    does not);
  *  - below PATH_DIRECT, with candidates to try: keepalive probes at
  *    1, 2 and 4 s, then every 5 s (30 s when the NATs on both sides
- *    make a direct path unlikely); a punch from the hub starts over.
+ *    make a direct path unlikely) while we send, every 2 min (10 min)
+ *    once nothing was sent for 30 s, so idle pairs cost next to
+ *    nothing; traffic brings the 5 s schedule back, and a punch from
+ *    the hub starts over.
  */
 #ifndef HAMD_PATHSEL_H
 #define HAMD_PATHSEL_H
@@ -49,6 +52,9 @@
 #define PATHSEL_STABLE_MS	60000	/* a path this old resets the hold */
 #define PATHSEL_PROBE_MS	5000	/* steady probing interval */
 #define PATHSEL_HOPELESS_MS	30000	/* ... for NATs that rarely punch */
+#define PATHSEL_IDLE_MS		30000	/* nothing sent this long: idle */
+#define PATHSEL_IDLE_PROBE_MS	120000	/* probing an idle pair */
+#define PATHSEL_IDLE_HOPELESS_MS 600000	/* ... with NATs that rarely punch */
 
 /* What pathsel_tick asks the caller to do (a bit mask). */
 #define PATHSEL_A_KEEPALIVE	0x01	/* IMSG_PEER_PROBE PROBE_KEEPALIVE */

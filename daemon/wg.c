@@ -433,17 +433,23 @@ wg_peer_remove(struct wg_dev *d, uint32_t id)
 
 /* ---- sending ------------------------------------------------------------- */
 
+/*
+ * probe: an initiation a probe forced; a hub peer's gets PKT_F_PROBE so
+ * the engine copies it to every candidate.  Ordinary initiations (the
+ * first, rekeys, retries) follow the peer's path: with none yet, the
+ * engine sends handshakes everywhere anyway.
+ */
 static void
 peer_send_handshake_msg(struct wg_dev *d, struct wg_peer *p,
-    const uint8_t *msg, size_t len, const struct pkt_addr *to)
+    const uint8_t *msg, size_t len, const struct pkt_addr *to, int probe)
 {
 	uint8_t		*out;
 	uint16_t	 flags = PKT_F_HANDSHAKE;
 
 	if (to != NULL)
 		flags |= PKT_F_TO_ADDR;
-	else if (p != NULL)
-		flags |= p->probe_flags;	/* an initiation */
+	else if (p != NULL && probe)
+		flags |= p->probe_flags;
 	out = d->io.out_reserve(d->io.arg, p != NULL ? p->id : PKT_PEER_NONE,
 	    flags, to, len);
 	if (out == NULL)
@@ -494,7 +500,8 @@ peer_initiate(struct wg_dev *d, struct wg_peer *p, uint64_t now,
 	p->t_last_init_sent = now;
 	p->t_retransmit = now + WG_NSEC(REKEY_TIMEOUT) +
 	    randombytes_uniform((uint32_t)JITTER_NS);
-	peer_send_handshake_msg(d, p, msg, sizeof(msg), NULL);
+	peer_send_handshake_msg(d, p, msg, sizeof(msg), NULL,
+	    mode == INIT_FORCED);
 	log_debug("peer %s: handshake initiation sent%s", p->name,
 	    retry ? " (retry)" : "");
 }
@@ -842,7 +849,7 @@ recv_initiation(struct wg_dev *d, const struct pkt_addr *src,
 	}
 	peer_add_keypair(d, p, &keys, remote, 0, now);
 	sodium_memzero(&keys, sizeof(keys));
-	peer_send_handshake_msg(d, p, resp, sizeof(resp), src);
+	peer_send_handshake_msg(d, p, resp, sizeof(resp), src, 0);
 	log_debug("peer %s: handshake response sent", p->name);
  out:
 	noise_hs_clear(&hs);

@@ -57,10 +57,13 @@
 #define NEWNODE_SLOTS		1024
 /*
  * CANDIDATES per session: a burst of 4, then one per 10 s.  Each one
- * costs two PEER_PATHS per online peer, and makes them all probe.
+ * costs up to two PEER_PATHS per online peer, and makes them all probe.
+ * The last one over the rate waits for the next token (the 1 s tick).
  */
 #define CAND_BURST		4
 #define CAND_REFILL_S		10
+/* FORWARD candidates kept per list: a node has a router or two. */
+#define CAND_FORWARD_MAX	2
 
 struct seen_ts {
 	uint8_t		 key[HUB_KEY_LEN];
@@ -87,7 +90,10 @@ struct authority {
 	uint32_t		 nseen;
 	struct hubd_engine_stats engine;
 	uint64_t		 cand_msgs;	/* CANDIDATES taken */
-	uint64_t		 cand_limited;	/* ignored: over the rate */
+	uint64_t		 cand_limited;	/* over the rate: deferred (the
+						   last one per session is
+						   applied at the next token,
+						   earlier ones replaced) */
 	uint64_t		 cand_dropped;	/* entries that failed checks */
 	struct event		*ev_tick;
 	uint8_t			 pt[HUB_MSG_MAX];
@@ -750,6 +756,9 @@ relay_start(struct session *s)
 	sodium_memzero(&rm, sizeof(rm));
 
 	memset(&s->cands, 0, sizeof(s->cands));
+	s->cand_seen = 0;
+	s->cand_deferred = 0;
+	memset(&s->cand_next, 0, sizeof(s->cand_next));
 	if (s->udp_port != 0) {
 		s->cands.c[0].kind = HUB_CAND_OBSERVED;
 		s->cands.c[0].addr = s->endpoint;
@@ -804,23 +813,61 @@ addr_unicast(const struct pkt_addr *a)
 	return memcmp(p, mapped, sizeof(mapped)) != 0;
 }
 
+/* Whether the first plen bits of addr are those of prefix. */
+static int
+prefix_has(const uint8_t *prefix, int plen, const uint8_t *addr)
+{
+	int	 n = plen / 8, r = plen % 8;
+
+	if (memcmp(prefix, addr, (size_t)n) != 0)
+		return 0;
+	return r == 0 ||
+	    ((prefix[n] ^ addr[n]) & (uint8_t)(0xff << (8 - r))) == 0;
+}
+
+/*
+ * In the hub's own overlay pools (the addresses nodes get inside the
+ * tunnel): a "LAN" candidate there would have every peer send tunnel
+ * packets into its own tunnel.
+ */
+static int
+addr_overlay(const struct pkt_addr *a)
+{
+	if (a->af == AF_INET)
+		return au.conf.pool4.af == AF_INET && prefix_has(
+		    (const uint8_t *)&au.conf.pool4.addr, au.conf.pool4.plen,
+		    a->addr);
+	return a->af == AF_INET6 && au.plen6 > 0 &&
+	    prefix_has(au.pool6, au.plen6, a->addr);
+}
+
+/* The same IP (any port) as the node's hub connection. */
+static int
+addr_is_remote(const struct session *s, const struct pkt_addr *a)
+{
+	return a->af == s->remote.af && memcmp(a->addr, s->remote.addr,
+	    a->af == AF_INET ? 4 : 16) == 0;
+}
+
 /*
  * What a node may claim: LAN addresses only in private ranges (they
  * are tried by every peer, so they must not aim peers at the public
- * Internet); a public address only if it is the one the hub sees; a
- * port forward anywhere unicast.  OBSERVED is the hub's own word.
+ * Internet) and outside the hub's overlay pools; a public address or a
+ * port forward only on the IP the hub sees the node connect from (a
+ * port forward lives on the router the node reaches the hub through:
+ * anything else would let a node aim every peer's probes at a third
+ * party).  OBSERVED is the hub's own word.
  */
 static int
 cand_ok(const struct session *s, const struct hub_candidate *c)
 {
 	switch (c->kind) {
 	case HUB_CAND_LAN:
-		return addr_private(&c->addr);
+		return addr_private(&c->addr) && !addr_overlay(&c->addr);
 	case HUB_CAND_PUBLIC:
-		return c->addr.af == s->remote.af && memcmp(c->addr.addr,
-		    s->remote.addr, c->addr.af == AF_INET ? 4 : 16) == 0;
+		return addr_is_remote(s, &c->addr);
 	case HUB_CAND_FORWARD:
-		return addr_unicast(&c->addr);
+		return addr_is_remote(s, &c->addr) && addr_unicast(&c->addr);
 	default:
 		return 0;
 	}
@@ -843,31 +890,30 @@ cand_allowed(struct session *s, int64_t now)
 }
 
 /*
- * A node's new candidate list: checked, deduplicated, the observed
- * address added, and sent to every online peer together with that
- * peer's (both sides probe at once).  Over the rate it is ignored.
+ * Apply a node's new candidate list: checked, deduplicated, at most
+ * CAND_FORWARD_MAX port forwards, the observed address added, and sent
+ * to every online peer (which probes at once).  The node gets its
+ * peers' paths back too, except for its first list since the login:
+ * pair_up() sent them moments ago, and they have not changed since (a
+ * peer's change is sent to it as it happens).
  */
 static void
-candidates(struct session *s, const struct hub_candidates *in)
+cand_apply(struct session *s, const struct hub_candidates *in)
 {
 	struct hub_candidates	 nc;
 	struct hub_candidate	 obs;
 	struct session		*o;
 	char			 b64[KEY_B64_LEN + 1];
 	size_t			 i, j;
-	int			 dropped = 0;
+	int			 dropped = 0, nfwd = 0, first;
 
-	if (!cand_allowed(s, authority_now())) {
-		au.cand_limited++;
-		log_debug("node %s: candidates over the rate, ignored",
-		    key_str(s->key, b64));
-		return;
-	}
 	au.cand_msgs++;
 	memset(&nc, 0, sizeof(nc));
 	nc.nat = in->nat;
 	for (i = 0; i < in->n && i < HUB_CAND_MAX; i++) {
-		if (!cand_ok(s, &in->c[i])) {
+		if (!cand_ok(s, &in->c[i]) ||
+		    (in->c[i].kind == HUB_CAND_FORWARD &&
+		    nfwd >= CAND_FORWARD_MAX)) {
 			dropped++;
 			continue;
 		}
@@ -876,6 +922,8 @@ candidates(struct session *s, const struct hub_candidates *in)
 				break;
 		if (j < nc.n)
 			continue;
+		if (in->c[i].kind == HUB_CAND_FORWARD)
+			nfwd++;
 		nc.c[nc.n].kind = in->c[i].kind;
 		nc.c[nc.n].addr = in->c[i].addr;
 		nc.n++;
@@ -896,11 +944,58 @@ candidates(struct session *s, const struct hub_candidates *in)
 		    key_str(s->key, b64), dropped, in->n);
 	}
 	s->cands = nc;
+	first = !s->cand_seen;
+	s->cand_seen = 1;
 	for (i = 0; i < s->ntold; i++) {
 		if ((o = authority_online(&au, s->told[i])) == NULL)
 			continue;
 		send_paths(o, s);
-		send_paths(s, o);
+		if (!first)
+			send_paths(s, o);
+	}
+}
+
+/*
+ * A CANDIDATES from a node.  Over the rate it is not lost: it waits
+ * (replacing any older one waiting) until a token refills, and
+ * authority_tick() applies it then.
+ */
+static void
+candidates(struct session *s, const struct hub_candidates *in)
+{
+	char	 b64[KEY_B64_LEN + 1];
+
+	if (!cand_allowed(s, authority_now())) {
+		au.cand_limited++;
+		s->cand_next = *in;
+		s->cand_deferred = 1;
+		log_debug("node %s: candidates over the rate, deferred",
+		    key_str(s->key, b64));
+		return;
+	}
+	/* A newer list than the one waiting: that one is stale now. */
+	s->cand_deferred = 0;
+	cand_apply(s, in);
+}
+
+/* The 1 s tick: apply the lists that waited for a token. */
+static void
+cand_deferred_run(void)
+{
+	struct session	*s;
+	int64_t		 now = authority_now();
+
+	/*
+	 * All sessions, not the online list: applying one may close
+	 * another (a frame it cannot seal), which leaves the online list
+	 * but stays in this one until the engine says it is closed.
+	 */
+	TAILQ_FOREACH(s, &au.sessions, entry) {
+		if (s->state != SESSION_ONLINE || !s->cand_deferred ||
+		    !cand_allowed(s, now))
+			continue;
+		s->cand_deferred = 0;
+		cand_apply(s, &s->cand_next);
 	}
 }
 
@@ -1107,6 +1202,7 @@ authority_tick(int fd, short ev, void *arg)
 		if (s->state == SESSION_WAIT_LOGIN && now - s->opened > limit)
 			session_close(s, "did not log in in time");
 	}
+	cand_deferred_run();
 }
 
 /* ---- hamctl hub ------------------------------------------------------- */

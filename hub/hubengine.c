@@ -966,6 +966,10 @@ relay_verdict_count(enum relay_verdict v)
 	case RELAY_DENIED:
 		env->stats.relay_denied++;
 		break;
+	case RELAY_REPLAY:
+	case RELAY_MALFORMED:
+		env->stats.relay_bad++;
+		break;
 	case RELAY_OK:
 		break;
 	default:
@@ -1011,7 +1015,16 @@ relay_forward(uint8_t *b, size_t len, const struct relay_route *r)
 	stats_touch();
 }
 
-/* REGISTER on a relay socket: answered (8 bytes of 24) only if valid. */
+/*
+ * REGISTER on a relay socket (see relay.h): answered only if taken, by
+ * a REGISTERED of the same 32 bytes (never more than the question, so
+ * the port amplifies nothing).  Counted: a malformed one and a replay
+ * (counter not above the last taken) in relay_bad; an unknown id and a
+ * wrong MAC in relay_unknown.
+ */
+_Static_assert(RELAY_REGISTER_LEN == RELAY_AUTH_LEN &&
+    RELAY_REGISTERED_LEN == RELAY_AUTH_LEN, "REGISTER is relayauth's");
+
 static void
 relay_udp_register(struct hlistener *l, uint8_t *b, size_t len,
     struct msghdr *msg, const struct pkt_addr *src, uint64_t now)
@@ -1019,27 +1032,16 @@ relay_udp_register(struct hlistener *l, uint8_t *b, size_t len,
 	struct pkt_addr		 local;
 	enum relay_verdict	 v;
 	uint8_t			 ans[RELAY_REGISTERED_LEN];
-	uint32_t		 id;
 
-	if (len != RELAY_REGISTER_LEN || b[1] != 0 || b[2] != 0 ||
-	    b[3] != 0) {
-		env->stats.relay_bad++;
-		stats_touch();
-		return;
-	}
-	id = get_be32(b + 4);
 	local_of(msg, &local);
-	v = relay_register(env->relay, id, b + 8, src, &local,
-	    (int)(l - env->lis), now);
+	v = relay_register(env->relay, b, len, src, &local,
+	    (int)(l - env->lis), now, ans, NULL);
 	if (v != RELAY_OK) {
 		relay_verdict_count(v);
 		return;
 	}
 	env->stats.relay_registers++;
 	stats_touch();
-	memset(ans, 0, sizeof(ans));
-	ans[0] = RELAY_REGISTERED_TYPE;
-	put_be32(ans + 4, id);
 	(void)relay_sendto(l->fd, src, &local, ans, sizeof(ans));
 }
 

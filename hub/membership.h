@@ -44,6 +44,10 @@ struct session {
 	struct hub_candidates	 cands;		/* validated; told to peers */
 	int64_t			 cand_refill;	/* s: last token added */
 	int			 cand_tokens;	/* CANDIDATES allowed now */
+	int			 cand_seen;	/* a CANDIDATES applied since
+						   the login */
+	int			 cand_deferred;	/* cand_next waits for a token */
+	struct hub_candidates	 cand_next;	/* the last one over the rate */
 };
 
 struct authority;

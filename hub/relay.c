@@ -23,6 +23,9 @@
 
 #include "relay.h"
 
+_Static_assert(HUB_RELAY_TOKEN_LEN == RELAY_AUTH_TOKEN_LEN,
+    "the relay token keys the REGISTER MAC");
+
 #define RELAY_MIN_BUCKETS	64	/* power of two */
 #define ADDR_KEY_LEN		(1 + 2 + 16)
 
@@ -36,6 +39,7 @@ struct rsess {
 	struct pkt_addr	 local;		/* and to */
 	int		 sock;
 	uint64_t	 udp_when;	/* ms, of the last REGISTER */
+	uint64_t	 counter;	/* of the last REGISTER taken, 0: none */
 	uint32_t	*peers;		/* sorted */
 	size_t		 npeers, peers_cap;
 };
@@ -419,18 +423,34 @@ relay_id_of_conn(const struct relay_table *t, uint32_t conn)
 }
 
 enum relay_verdict
-relay_register(struct relay_table *t, uint32_t id, const uint8_t *token,
+relay_register(struct relay_table *t, const uint8_t *msg, size_t len,
     const struct pkt_addr *from, const struct pkt_addr *local, int sock,
-    uint64_t now)
+    uint64_t now, uint8_t answer[RELAY_AUTH_LEN], uint32_t *idp)
 {
 	struct rsess	*s, *o;
+	uint32_t	 id;
+	uint64_t	 counter;
 
+	if (idp != NULL)
+		*idp = 0;
+	if (relay_auth_peek(msg, len, RELAY_REGISTER_TYPE, &id, &counter) ==
+	    -1)
+		return (RELAY_MALFORMED);
+	if (idp != NULL)
+		*idp = id;
 	if ((s = find_id(t, id)) == NULL)
 		return (RELAY_UNKNOWN_SENDER);
-	if (sodium_memcmp(s->token, token, HUB_RELAY_TOKEN_LEN) != 0)
+	if (relay_auth_verify(msg, s->token) == -1)
 		return (RELAY_BAD_TOKEN);
+	/*
+	 * A REGISTER seen on the wire, sent again from elsewhere, must not
+	 * move the session: only a counter never taken before is news.
+	 */
+	if (counter <= s->counter)
+		return (RELAY_REPLAY);
 	if (from->af != AF_INET && from->af != AF_INET6)
 		return (RELAY_UNKNOWN_SENDER);
+	s->counter = counter;
 	/*
 	 * One session per address.  A NAT that gave another node's old
 	 * mapping to this one: the proven registration is the newer.
@@ -453,6 +473,7 @@ relay_register(struct relay_table *t, uint32_t id, const uint8_t *token,
 		memset(&s->local, 0, sizeof(s->local));
 	s->sock = sock;
 	s->udp_when = now;
+	relay_auth_build(answer, RELAY_REGISTERED_TYPE, id, counter, s->token);
 	return (RELAY_OK);
 }
 

@@ -14,12 +14,14 @@
 #ifndef HAMD_RELAY_H
 #define HAMD_RELAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sodium.h>
 
 #include "hubproto.h"		/* HUB_RELAY_TOKEN_LEN */
 #include "pktbatch.h"		/* struct pkt_addr */
+#include "relayauth.h"		/* RELAY_AUTH_LEN, the datagram types */
 
 /*
  * A registration stays good this long: the destination gets relayed
@@ -35,7 +37,10 @@ enum relay_verdict {
 	RELAY_UNKNOWN_SENDER,	/* no (fresh) registration / no session */
 	RELAY_UNKNOWN_DEST,	/* no session with that id */
 	RELAY_DENIED,		/* the two share no network */
-	RELAY_BAD_TOKEN,	/* REGISTER with the wrong token */
+	RELAY_BAD_TOKEN,	/* REGISTER with a wrong MAC */
+	RELAY_REPLAY,		/* REGISTER whose counter is not above the
+				   last one taken for its session */
+	RELAY_MALFORMED,	/* not a REGISTER (length, type, zeros) */
 };
 
 /* Where a relayed packet goes. */
@@ -77,14 +82,26 @@ int		 relay_paired(const struct relay_table *, uint32_t a,
 		    uint32_t b);
 
 /*
- * A REGISTER: token compared in constant time.  On RELAY_OK the session
- * is now reached at from (an address another session had loses it:
- * the newest registration wins), through the socket sock and the hub
- * address local, as of now (ms).  RELAY_UNKNOWN_SENDER: no such id.
+ * A REGISTER datagram (msg, len bytes; see relayauth.h).  It is taken
+ * only if it is one (else RELAY_MALFORMED), its id names a session
+ * (else RELAY_UNKNOWN_SENDER, as for a source that is neither IPv4 nor
+ * IPv6), its MAC is right for that session's token (constant time;
+ * else RELAY_BAD_TOKEN) and its counter is strictly greater than the
+ * last one taken for that session (else RELAY_REPLAY; counters start
+ * at 1, a new session has taken none).  A refused REGISTER changes
+ * nothing.
+ *
+ * On RELAY_OK the session is now reached at from (an address another
+ * session had loses it: the newest registration wins), through the
+ * socket sock and the hub address local (NULL: none), as of now (ms);
+ * its counter is now this one; and answer holds the RELAY_AUTH_LEN
+ * bytes of REGISTERED: the same id and counter under the same token.
+ * *id (if not NULL) is the id read from msg whenever it is a REGISTER.
  */
-enum relay_verdict relay_register(struct relay_table *, uint32_t id,
-		    const uint8_t *token, const struct pkt_addr *from,
-		    const struct pkt_addr *local, int sock, uint64_t now);
+enum relay_verdict relay_register(struct relay_table *, const uint8_t *msg,
+		    size_t len, const struct pkt_addr *from,
+		    const struct pkt_addr *local, int sock, uint64_t now,
+		    uint8_t answer[RELAY_AUTH_LEN], uint32_t *id);
 
 /*
  * Route a packet for dst from a UDP source address, or from a TCP

@@ -33,7 +33,7 @@ sources() {
 	fuzz_offload) echo "daemon/offload.c" ;;
 	fuzz_hubframe) echo "hub/hubproto.c hub/hubchan.c $(ls crypto/*.c) compat/strlcpy.c" ;;
 	fuzz_framer) echo "hub/framer.c" ;;
-	fuzz_relay) echo "hub/relay.c" ;;
+	fuzz_relay) echo "hub/relay.c hub/relayauth.c" ;;
 	fuzz_tun) echo "daemon/wg.c daemon/allowedips.c ipc/pktbatch.c ipc/imsg.c privsep/log.c $(ls crypto/*.c) compat/strlcpy.c" ;;
 	fuzz_hubclient) echo "daemon/hubclient.c daemon/wg.c daemon/allowedips.c hub/hubproto.c hub/hubchan.c hub/framer.c privsep/log.c $(ls crypto/*.c) compat/strlcpy.c" ;;
 	*) echo "" ;;

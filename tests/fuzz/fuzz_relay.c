@@ -1,13 +1,15 @@
 /*
  * libFuzzer target for the hub's relay table (hub/relay.c).  The input
  * is a program of 4-byte operations (add, delete by id or connection,
- * pair up or down, register with a right or wrong token, route from an
+ * pair up or down, register with a right or wrong MAC and a counter
+ * above, at or below the last one taken, route from an
  * address or a connection, let time pass) on a few ids, connections and
  * addresses, so that they collide.  Every result is checked against a
  * model kept in plain arrays; any difference aborts.
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Ihub -Iipc \
- *	    tests/fuzz/fuzz_relay.c hub/relay.c $(pkg-config --libs libsodium)
+ *	    tests/fuzz/fuzz_relay.c hub/relay.c hub/relayauth.c \
+ *	    $(pkg-config --libs libsodium)
  *
  * With -DFUZZ_STANDALONE it is an ordinary program that replays the
  * files named on its command line, for compilers without libFuzzer.
@@ -36,6 +38,7 @@ struct msess {
 	uint32_t	 conn;
 	int		 addr;		/* registered address, -1: none */
 	uint64_t	 when;
+	uint64_t	 counter;	/* of the last REGISTER taken */
 };
 
 static struct msess	 ms[NID];
@@ -147,7 +150,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct relay_route	 gr, wr;
 	enum relay_verdict	 want;
 	uint8_t			 tok[HUB_RELAY_TOKEN_LEN];
-	uint64_t		 now = 1000;
+	uint8_t			 msg[RELAY_AUTH_LEN], ans[RELAY_AUTH_LEN];
+	uint64_t		 now = 1000, c, ac;
+	uint32_t		 aid;
 	uint32_t		 id, id2, conn;
 	size_t			 i, nops;
 	int			 a, o, rc, want_rc, n;
@@ -206,14 +211,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rc == 0)
 				pairs[id][id2] = pairs[id2][id] = op[3] & 1;
 			break;
-		case 4:		/* register, token right or wrong */
+		case 4:		/* register: MAC right or wrong, counter
+				   from 16 below to 47 above the last */
 			token(id, op[3] & 1 ? op[3] : 0, tok);
+			c = ms[id].counter + (uint64_t)(op[3] >> 2);
+			c = c >= 16 ? c - 16 : 0;
+			relay_auth_build(msg, RELAY_REGISTER_TYPE, id, c, tok);
 			want = !ms[id].present ? RELAY_UNKNOWN_SENDER :
-			    op[3] & 1 ? RELAY_BAD_TOKEN : RELAY_OK;
-			CHECK(relay_register(t, id, tok, &addrs[a], NULL, 0,
-			    now) == want);
+			    op[3] & 1 ? RELAY_BAD_TOKEN :
+			    c <= ms[id].counter ? RELAY_REPLAY : RELAY_OK;
+			if (op[3] & 2)	/* a byte short: never one */
+				want = RELAY_MALFORMED;
+			CHECK(relay_register(t, msg, op[3] & 2 ?
+			    sizeof(msg) - 1 : sizeof(msg), &addrs[a], NULL, 0,
+			    now, ans, &aid) == want);
 			if (want != RELAY_OK)
 				break;
+			token(id, 0, tok);
+			CHECK(relay_auth_peek(ans, sizeof(ans),
+			    RELAY_REGISTERED_TYPE, &aid, &ac) == 0);
+			CHECK(aid == id && ac == c);
+			CHECK(relay_auth_verify(ans, tok) == 0);
+			ms[id].counter = c;
 			if (owner[a] != 0 && owner[a] != (int)id)
 				ms[owner[a]].addr = -1;
 			if (ms[id].addr >= 0 && ms[id].addr != a)

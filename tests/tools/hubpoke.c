@@ -43,9 +43,13 @@
  *                      keys, no network in common) and register their
  *                      UDP sockets; nothing reaches B from a connection
  *                      that has not logged in, from an unregistered UDP
- *                      address, from a REGISTER with a wrong token, or
+ *                      address, from a REGISTER with a wrong MAC, or
  *                      from A (no network in common), over TCP or UDP;
- *                      no answer is larger than what provoked it; then A
+ *                      REGISTERED is 32 bytes with the right counter and
+ *                      MAC; B's REGISTERs captured and replayed from
+ *                      another address get no answer and do not move
+ *                      B's registration; no answer is larger than what
+ *                      provoked it; then A
  *                      creates a network, B joins, and A's packets reach
  *                      B with A's relay id, as many bytes as were sent
  *
@@ -82,6 +86,7 @@
 #include "hubproto.h"
 #include "key.h"
 #include "noise.h"
+#include "relayauth.h"
 #include "tai64n.h"
 #include "transport.h"
 #include "wg_result.h"
@@ -1289,17 +1294,47 @@ udp_recv(int fd, uint8_t *buf, size_t len, int ms)
 	return recv(fd, buf, len, MSG_DONTWAIT);
 }
 
-static void
-udp_register(int fd, uint32_t id, const uint8_t *token)
+/*
+ * Send a REGISTER for id under token, with a counter above every one
+ * sent before (one sequence for all ids: still rising for each).  Its
+ * counter; the datagram is left in out if not NULL (to replay it).
+ */
+static uint64_t
+udp_register(int fd, uint32_t id, const uint8_t *token,
+    uint8_t out[RELAY_REGISTER_LEN])
 {
-	uint8_t	b[RELAY_REGISTER_LEN];
+	static uint64_t	counter;
+	uint8_t		b[RELAY_REGISTER_LEN];
 
-	memset(b, 0, sizeof(b));
-	b[0] = RELAY_REGISTER_TYPE;
-	put32(b + 4, id);
-	memcpy(b + 8, token, HUB_RELAY_TOKEN_LEN);
+	relay_auth_build(b, RELAY_REGISTER_TYPE, id, ++counter, token);
 	if (send(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b))
 		die("send register: %s", strerror(errno));
+	if (out != NULL)
+		memcpy(out, b, sizeof(b));
+	return counter;
+}
+
+/*
+ * The answer to a REGISTER of id with counter under token: within 2 s,
+ * REGISTERED of exactly 32 bytes, same id and counter, MAC by token.
+ */
+static void
+udp_registered(int fd, const char *who, uint32_t id, uint64_t counter,
+    const uint8_t *token)
+{
+	uint8_t		buf[2048];
+	uint32_t	aid;
+	uint64_t	ac;
+	ssize_t		n;
+
+	n = udp_recv(fd, buf, sizeof(buf), 2000);
+	if (n != RELAY_REGISTERED_LEN)
+		wrong("%s's REGISTER answered with %zd bytes", who, n);
+	else if (relay_auth_peek(buf, (size_t)n, RELAY_REGISTERED_TYPE, &aid,
+	    &ac) == -1 || aid != id || ac != counter)
+		wrong("%s's REGISTERED is not for its id and counter", who);
+	else if (relay_auth_verify(buf, token) == -1)
+		wrong("%s's REGISTERED has a wrong MAC", who);
 }
 
 /* A relay datagram or frame body to id: header and a fake packet. */
@@ -1365,6 +1400,8 @@ m_relay(void)
 	struct hub_msg	 m;
 	struct hub_relay_info ra, rb;
 	uint8_t		 buf[2048], pkt[200], f[HUB_FRAME_MAX];
+	uint8_t		 cap1[RELAY_REGISTER_LEN], cap2[RELAY_REGISTER_LEN];
+	uint64_t	 c1;
 	char		 net[32];
 	const uint8_t	*body;
 	size_t		 len;
@@ -1394,12 +1431,14 @@ m_relay(void)
 	ua = udp_open();
 	ub = udp_open();
 	ux = udp_open();
-	/* B registers; the answer is smaller than the question. */
-	udp_register(ub, rb.relay_id, rb.token);
-	n = udp_recv(ub, buf, sizeof(buf), 2000);
-	if (n != RELAY_REGISTERED_LEN || buf[0] != RELAY_REGISTERED_TYPE ||
-	    get32(buf + 4) != rb.relay_id)
-		wrong("B's REGISTER answered with %zd bytes", n);
+	/*
+	 * B registers twice (answers no larger than the questions); an
+	 * eavesdropper keeps both datagrams.
+	 */
+	c1 = udp_register(ub, rb.relay_id, rb.token, cap1);
+	udp_registered(ub, "B", rb.relay_id, c1, rb.token);
+	c1 = udp_register(ub, rb.relay_id, rb.token, cap2);
+	udp_registered(ub, "B", rb.relay_id, c1, rb.token);
 
 	/* C has not logged in: its relay frame goes nowhere. */
 	(void)pc_send_frame(&c, pkt, relay_body(HUB_FRAME_RELAY, rb.relay_id,
@@ -1414,18 +1453,26 @@ m_relay(void)
 	/* A REGISTER for B's id with a wrong token: no answer, no takeover. */
 	memcpy(buf, rb.token, HUB_RELAY_TOKEN_LEN);
 	buf[0] ^= 1;
-	udp_register(ux, rb.relay_id, buf);
+	(void)udp_register(ux, rb.relay_id, buf, NULL);
 	if (udp_recv(ux, buf, sizeof(buf), RELAY_QUIET_MS) >= 0)
 		wrong("a REGISTER with a wrong token was answered");
+	/*
+	 * B's captured REGISTERs (the last counter taken, and a lower one)
+	 * replayed from another address: no answer, and B stays where it
+	 * registered (the positive control below sends to B by UDP).
+	 */
+	(void)send(ux, cap2, sizeof(cap2), 0);
+	(void)send(ux, cap1, sizeof(cap1), 0);
+	if (udp_recv(ux, buf, sizeof(buf), RELAY_QUIET_MS) >= 0)
+		wrong("a replayed REGISTER was answered");
 	(void)send(ux, pkt, relay_body(RELAY_DATA_TYPE, ra.relay_id, pkt,
 	    sizeof(pkt)), 0);
 	if (udp_recv(ua, buf, sizeof(buf), RELAY_QUIET_MS) >= 0)
 		wrong("a wrong token made the hub relay");
 
 	/* A and B share no network: nothing by TCP or by UDP. */
-	udp_register(ua, ra.relay_id, ra.token);
-	if (udp_recv(ua, buf, sizeof(buf), 2000) != RELAY_REGISTERED_LEN)
-		wrong("A's REGISTER was not answered");
+	c1 = udp_register(ua, ra.relay_id, ra.token, NULL);
+	udp_registered(ua, "A", ra.relay_id, c1, ra.token);
 	(void)pc_send_frame(&a, pkt, relay_body(HUB_FRAME_RELAY, rb.relay_id,
 	    pkt, sizeof(pkt)));
 	(void)send(ua, pkt, relay_body(RELAY_DATA_TYPE, rb.relay_id, pkt,
@@ -1455,6 +1502,8 @@ m_relay(void)
 	    memcmp(buf + HUB_RELAY_HDR_LEN, pkt + HUB_RELAY_HDR_LEN,
 	    sizeof(pkt) - HUB_RELAY_HDR_LEN) != 0)
 		wrong("A's datagram did not reach B as sent (%zd bytes)", n);
+	if (udp_recv(ux, buf, sizeof(buf), 10) >= 0)
+		wrong("a replayed REGISTER moved B's packets to its sender");
 	(void)pc_send_frame(&a, pkt, relay_body(HUB_FRAME_RELAY, rb.relay_id,
 	    pkt, sizeof(pkt)));
 	n = udp_recv(ub, buf, sizeof(buf), 2000);

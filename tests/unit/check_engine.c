@@ -681,33 +681,41 @@ relay_login(uint32_t id)
 {
 	struct engine_relay_msg	 rm;
 	uint8_t			 buf[64];
+	uint64_t		 counter;
 	uint32_t		 v;
 
 	memset(&rm, 0, sizeof(rm));
 	rm.relay_id = id;
 	memset(rm.token, 0xab, sizeof(rm.token));
 	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_RELAY, -1, &rm, sizeof(rm));
-	/* REGISTER at once. */
+	/* REGISTER at once: id and counter 1 under the token's MAC. */
 	ck_assert_int_eq(recv(hubs, buf, sizeof(buf), MSG_DONTWAIT),
 	    RELAY_REGISTER_LEN);
-	ck_assert_uint_eq(buf[0], RELAY_REGISTER_TYPE);
-	memcpy(&v, buf + 4, 4);
-	ck_assert_uint_eq(ntohl(v), id);
-	ck_assert_uint_eq(buf[8], 0xab);
-	ck_assert_uint_eq(buf[23], 0xab);
+	ck_assert_int_eq(relay_auth_peek(buf, RELAY_REGISTER_LEN,
+	    RELAY_REGISTER_TYPE, &v, &counter), 0);
+	ck_assert_uint_eq(v, id);
+	ck_assert_uint_eq(counter, 1);
+	ck_assert_int_eq(relay_auth_verify(buf, rm.token), 0);
+	/* The token itself never goes on the wire. */
+	ck_assert_ptr_null(memmem(buf, RELAY_REGISTER_LEN, rm.token, 4));
 	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_TCP);
+}
+
+/* A REGISTERED for id and counter, its MAC keyed with token byte k. */
+static void
+relay_registered_mac(int from, uint32_t id, uint64_t counter, uint8_t k)
+{
+	uint8_t		 msg[RELAY_REGISTERED_LEN], token[HUB_RELAY_TOKEN_LEN];
+
+	memset(token, k, sizeof(token));
+	relay_auth_build(msg, RELAY_REGISTERED_TYPE, id, counter, token);
+	dgram_to_engine(from, msg, sizeof(msg));
 }
 
 static void
 relay_registered(int from, uint32_t id)
 {
-	uint8_t		 msg[RELAY_REGISTERED_LEN];
-	uint32_t	 v = htonl(id);
-
-	memset(msg, 0, sizeof(msg));
-	msg[0] = RELAY_REGISTERED_TYPE;
-	memcpy(msg + 4, &v, 4);
-	dgram_to_engine(from, msg, sizeof(msg));
+	relay_registered_mac(from, id, 1, 0xab);
 }
 
 START_TEST(t_relay_rx)
@@ -718,12 +726,20 @@ START_TEST(t_relay_rx)
 
 	hub_setup();
 	relay_login(7);
-	/* REGISTERED from a stranger, for another id, then the real one. */
+	/*
+	 * REGISTERED from a stranger, for another id, under another
+	 * token, for a REGISTER never sent: dropped; then the real one.
+	 */
 	relay_registered(remote, 7);
 	relay_registered(hubs, 8);
+	relay_registered_mac(hubs, 7, 1, 0xac);
+	relay_registered_mac(hubs, 7, 2, 0xab);
+	engine_rx(esock, EV_READ, &env->sock[SOCK_V4]);
+	ck_assert_uint_eq(env->stats.relay_bad, 4);
+	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_TCP);
 	relay_registered(hubs, 7);
 	engine_rx(esock, EV_READ, &env->sock[SOCK_V4]);
-	ck_assert_uint_eq(env->stats.relay_bad, 2);
+	ck_assert_uint_eq(env->stats.relay_bad, 4);
 	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_UDP);
 
 	/*
@@ -743,7 +759,7 @@ START_TEST(t_relay_rx)
 	msg[0] = RELAY_DATA_TYPE;
 	engine_rx(esock, EV_READ, &env->sock[SOCK_V4]);
 	ck_assert_uint_eq(env->stats.relay_rx, 1);
-	ck_assert_uint_eq(env->stats.relay_bad, 6);
+	ck_assert_uint_eq(env->stats.relay_bad, 8);
 	tun_expect_pkt(&hub_addr, WG_DATA_MIN_LEN);
 
 	/* A relay frame in the TCP stream: from hub IP:0. */
@@ -756,7 +772,7 @@ START_TEST(t_relay_rx)
 	tcp.port = 0;
 	tun_expect_pkt(&tcp, WG_DATA_MIN_LEN);
 	ck_assert_uint_eq(env->stats.relay_rx, 2);
-	ck_assert_uint_eq(env->stats.relay_bad, 7);
+	ck_assert_uint_eq(env->stats.relay_bad, 9);
 
 	/* The hub connection ends: no relay at all. */
 	hub_close_fd();

@@ -215,6 +215,9 @@ START_TEST(t_quiet)
 }
 END_TEST
 
+/* probe_times: do we send all the while (a pair in use)? */
+static int	 sending;
+
 /* The times at which keepalive probes come, ticking every 250 ms. */
 static int
 probe_times(uint64_t from, uint64_t to, int hopeless, uint64_t *at, int max)
@@ -223,8 +226,9 @@ probe_times(uint64_t from, uint64_t to, int hopeless, uint64_t *at, int max)
 	int		 n = 0;
 
 	for (t = from; t <= to; t += 250)
-		if (pathsel_tick(&s, t, 1, PATH_RELAY_UDP, &relay, 1,
-		    hopeless) & PATHSEL_A_KEEPALIVE) {
+		if ((sending ? pathsel_sent(&s, t) : (void)0,
+		    pathsel_tick(&s, t, 1, PATH_RELAY_UDP, &relay, 1,
+		    hopeless) & PATHSEL_A_KEEPALIVE)) {
 			ck_assert_int_lt(n, max);
 			at[n++] = t - from;
 		}
@@ -238,6 +242,7 @@ START_TEST(t_backoff)
 
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
 	    T0), 1);
+	sending = 1;
 	/* A punch: at once, then 1, 2, 4, 5, 5 s apart. */
 	pathsel_punch(&s, T0);
 	n = probe_times(T0, T0 + 22000, 0, at, 16);
@@ -272,13 +277,49 @@ START_TEST(t_backoff)
 	ck_assert_int_eq(pathsel_busy(&s, T0 + 200000, 0), 0);
 	ck_assert_int_eq(pathsel_busy(&s, T0 + 200000, 1), 1);
 
-	/* Direct: probing stops. */
+	/* Direct: probing stops (an idle direct pair: nobody sends). */
+	sending = 0;
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
 	    T0 + 300000), 1);
 	pathsel_punch(&s, T0 + 300000);
 	n = probe_times(T0 + 300000, T0 + 320000, 0, at, 16);
 	ck_assert_int_eq(n, 0);
 	ck_assert_int_eq(pathsel_busy(&s, T0 + 320000, 1), 0);
+}
+END_TEST
+
+/*
+ * A relayed pair nobody uses: after the first rounds, a probe every
+ * 2 minutes (every 10 for hopeless NATs); traffic brings 5 s back.
+ */
+START_TEST(t_idle_backoff)
+{
+	uint64_t	 at[16];
+	int		 n;
+
+	sending = 0;
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    T0), 1);
+	pathsel_punch(&s, T0);
+	n = probe_times(T0, T0 + 400000, 0, at, 16);
+	ck_assert_int_eq(n, 7);
+	ck_assert_uint_eq(at[3], 7000);
+	ck_assert_uint_eq(at[4], 127000);
+	ck_assert_uint_eq(at[5], 247000);
+	ck_assert_uint_eq(at[6], 367000);
+	/* Traffic: the next probe within 5 s, then every 5 s. */
+	sending = 1;
+	n = probe_times(T0 + 400250, T0 + 411000, 0, at, 16);
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_le(at[0], PATHSEL_PROBE_MS);
+	ck_assert_uint_eq(at[1] - at[0], PATHSEL_PROBE_MS);
+	/* Hopeless and idle: every 10 minutes. */
+	sending = 0;
+	pathsel_punch(&s, T0 + 500000);
+	n = probe_times(T0 + 500000, T0 + 500000 + 1300000, 1, at, 16);
+	ck_assert_int_eq(n, 6);
+	ck_assert_uint_eq(at[4], 7000 + PATHSEL_IDLE_HOPELESS_MS);
+	ck_assert_uint_eq(at[5], 7000 + 2 * PATHSEL_IDLE_HOPELESS_MS);
 }
 END_TEST
 
@@ -422,6 +463,7 @@ main(void)
 	tcase_add_test(tc, t_backoff);
 	tcase_add_test(tc, t_fallback_probes);
 	tcase_add_test(tc, t_idle_answered);
+	tcase_add_test(tc, t_idle_backoff);
 	tcase_add_test(tc, t_holddown);
 	tcase_add_test(tc, t_holddown_doubling);
 	tcase_add_test(tc, t_names);

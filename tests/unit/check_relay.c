@@ -1,6 +1,6 @@
 /*
  * The hub's relay table (hub/relay.c): registration with right and
- * wrong tokens, rebinding, the forwarding verdicts and the 120 s rule,
+ * wrong MACs, counters and replays, the REGISTERED answer, rebinding, the forwarding verdicts and the 120 s rule,
  * pairs coming and going, deletion leaving nothing behind, and many
  * sessions at once.
  */
@@ -22,6 +22,7 @@
 
 static struct relay_table	*t;
 static uint8_t			 tok[HUB_RELAY_TOKEN_LEN];
+static uint64_t			 ctr;	/* REGISTER counters: one for all */
 
 static void
 setup(void)
@@ -32,6 +33,7 @@ setup(void)
 	randombytes_buf(key, sizeof(key));
 	ck_assert((t = relay_table_new(key)) != NULL);
 	memset(tok, 0x5a, sizeof(tok));
+	ctr = 0;
 }
 
 static void
@@ -83,13 +85,32 @@ add(uint32_t conn, uint32_t id)
 	ck_assert_int_eq(relay_add(t, conn, id, k), 0);
 }
 
+/* A REGISTER of id with this counter under this token. */
+static void
+msg_of(uint8_t m[RELAY_AUTH_LEN], uint32_t id, uint64_t counter,
+    const uint8_t k[HUB_RELAY_TOKEN_LEN])
+{
+	relay_auth_build(m, RELAY_REGISTER_TYPE, id, counter, k);
+}
+
+static enum relay_verdict
+reg_msg(const uint8_t *m, size_t len, const struct pkt_addr *from,
+    uint64_t now)
+{
+	uint8_t		 ans[RELAY_AUTH_LEN];
+
+	return (relay_register(t, m, len, from, NULL, 0, now, ans, NULL));
+}
+
+/* id registers rightly, with a counter above any used so far. */
 static enum relay_verdict
 reg(uint32_t id, const struct pkt_addr *from, uint64_t now)
 {
-	uint8_t	 k[HUB_RELAY_TOKEN_LEN];
+	uint8_t	 k[HUB_RELAY_TOKEN_LEN], m[RELAY_AUTH_LEN];
 
 	tok_of(id, k);
-	return (relay_register(t, id, k, from, NULL, 0, now));
+	msg_of(m, id, ++ctr, k);
+	return (reg_msg(m, sizeof(m), from, now));
 }
 
 START_TEST(test_add_del)
@@ -132,31 +153,142 @@ START_TEST(test_register_token)
 {
 	struct pkt_addr	 x = a4("192.0.2.1", 1000);
 	struct relay_route r;
-	uint8_t		 k[HUB_RELAY_TOKEN_LEN];
+	uint8_t		 k[HUB_RELAY_TOKEN_LEN], m[RELAY_AUTH_LEN + 1];
+	uint8_t		 ans[RELAY_AUTH_LEN];
+	uint64_t	 c;
+	uint32_t	 id;
 	size_t		 i;
 
 	add(1, 100);
 	add(2, 200);
 	ck_assert_int_eq(relay_pair(t, 100, 200, 1), 0);
+	/* a MAC under a token one bit off */
 	tok_of(100, k);
 	for (i = 0; i < sizeof(k); i++) {
 		k[i] ^= 0x01;
-		ck_assert_int_eq(relay_register(t, 100, k, &x, NULL, 0, 5),
+		msg_of(m, 100, 1, k);
+		ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5),
 		    RELAY_BAD_TOKEN);
 		k[i] ^= 0x01;
 	}
+	/* any bit of the message or its MAC changed */
+	for (i = 4; i < RELAY_AUTH_LEN; i++) {
+		msg_of(m, 100, 1, k);
+		m[i] ^= 0x10;
+		ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5),
+		    i < 8 ? RELAY_UNKNOWN_SENDER : RELAY_BAD_TOKEN);
+	}
 	/* the other session's token does not fit */
 	tok_of(200, k);
-	ck_assert_int_eq(relay_register(t, 100, k, &x, NULL, 0, 5),
-	    RELAY_BAD_TOKEN);
-	ck_assert_int_eq(relay_register(t, 300, k, &x, NULL, 0, 5),
-	    RELAY_UNKNOWN_SENDER);
-	/* nothing registered from x */
+	msg_of(m, 100, 1, k);
+	ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5), RELAY_BAD_TOKEN);
+	/* an id with no session: its own token cannot help */
+	tok_of(300, k);
+	msg_of(m, 300, 1, k);
+	ck_assert_int_eq(relay_register(t, m, RELAY_AUTH_LEN, &x, NULL, 0, 5,
+	    ans, &id), RELAY_UNKNOWN_SENDER);
+	ck_assert_uint_eq(id, 300);
+	/* not a REGISTER: length, type, the zero bytes, the old format */
+	tok_of(100, k);
+	msg_of(m, 100, 1, k);
+	m[RELAY_AUTH_LEN] = 0;
+	ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN + 1, &x, 5),
+	    RELAY_MALFORMED);
+	ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN - 1, &x, 5),
+	    RELAY_MALFORMED);
+	ck_assert_int_eq(reg_msg(m, 24, &x, 5), RELAY_MALFORMED);
+	for (i = 0; i < 4; i++) {
+		m[i] ^= 0x01;
+		ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5),
+		    RELAY_MALFORMED);
+		m[i] ^= 0x01;
+	}
+	relay_auth_build(m, RELAY_REGISTERED_TYPE, 100, 1, k);
+	ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5), RELAY_MALFORMED);
+	/* nothing registered from x, and counter 1 still unused */
 	ck_assert_int_eq(relay_route_udp(t, &x, 200, 5, &r),
 	    RELAY_UNKNOWN_SENDER);
-	ck_assert_int_eq(reg(100, &x, 5), RELAY_OK);
+	msg_of(m, 100, 1, k);
+	memset(ans, 0xee, sizeof(ans));
+	ck_assert_int_eq(relay_register(t, m, RELAY_AUTH_LEN, &x, NULL, 0, 5,
+	    ans, &id), RELAY_OK);
+	ck_assert_uint_eq(id, 100);
 	ck_assert_int_eq(relay_route_udp(t, &x, 200, 5, &r), RELAY_OK);
 	ck_assert_uint_eq(r.src_id, 100);
+	/* the answer: REGISTERED, same id and counter, MAC by the token */
+	ck_assert_int_eq(relay_auth_peek(ans, sizeof(ans),
+	    RELAY_REGISTERED_TYPE, &id, &c), 0);
+	ck_assert_uint_eq(id, 100);
+	ck_assert_uint_eq(c, 1);
+	ck_assert_int_eq(relay_auth_verify(ans, k), 0);
+	tok_of(200, k);
+	ck_assert_int_eq(relay_auth_verify(ans, k), -1);
+}
+END_TEST
+
+START_TEST(test_register_counter)
+{
+	struct pkt_addr	 x = a4("192.0.2.1", 1000), y = a4("203.0.113.7", 4000);
+	struct relay_route r;
+	uint8_t		 k[HUB_RELAY_TOKEN_LEN], m[RELAY_AUTH_LEN];
+	uint8_t		 m7[RELAY_AUTH_LEN];
+
+	add(1, 100);
+	add(2, 200);
+	ck_assert_int_eq(relay_pair(t, 100, 200, 1), 0);
+	tok_of(100, k);
+	/* counters start at 1: 0 is never news */
+	msg_of(m, 100, 0, k);
+	ck_assert_int_eq(reg_msg(m, sizeof(m), &x, 10), RELAY_REPLAY);
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, 10, &r),
+	    RELAY_UNKNOWN_SENDER);
+	/* counters may skip (lost REGISTERs) */
+	msg_of(m7, 100, 7, k);
+	ck_assert_int_eq(reg_msg(m7, sizeof(m7), &x, 10), RELAY_OK);
+	/* the same REGISTER again, from x or captured and sent from y */
+	ck_assert_int_eq(reg_msg(m7, sizeof(m7), &x, 20), RELAY_REPLAY);
+	ck_assert_int_eq(reg_msg(m7, sizeof(m7), &y, 20), RELAY_REPLAY);
+	/* a lower counter, however fresh its MAC */
+	msg_of(m, 100, 6, k);
+	ck_assert_int_eq(reg_msg(m, sizeof(m), &y, 20), RELAY_REPLAY);
+	msg_of(m, 100, 1, k);
+	ck_assert_int_eq(reg_msg(m, sizeof(m), &y, 20), RELAY_REPLAY);
+	/* none moved the registration, nor refreshed it */
+	ck_assert_int_eq(relay_route_udp(t, &y, 200, 20, &r),
+	    RELAY_UNKNOWN_SENDER);
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, 20, &r), RELAY_OK);
+	ck_assert_int_eq(relay_route_conn(t, 2, 100, 10 + RELAY_UDP_FRESH_MS,
+	    &r), RELAY_OK);
+	ck_assert(!r.via_udp);
+	ck_assert_int_eq(relay_route_conn(t, 2, 100, 20, &r), RELAY_OK);
+	ck_assert(r.via_udp);
+	ck_assert(memcmp(&r.dst_addr, &x, sizeof(x)) == 0);
+	/* a higher counter from a new address moves the address index */
+	msg_of(m, 100, 8, k);
+	ck_assert_int_eq(reg_msg(m, sizeof(m), &y, 30), RELAY_OK);
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, 30, &r),
+	    RELAY_UNKNOWN_SENDER);
+	ck_assert_int_eq(relay_route_udp(t, &y, 200, 30, &r), RELAY_OK);
+	ck_assert_uint_eq(r.src_id, 100);
+	ck_assert_int_eq(relay_route_conn(t, 2, 100, 30, &r), RELAY_OK);
+	ck_assert(r.via_udp);
+	ck_assert(memcmp(&r.dst_addr, &y, sizeof(y)) == 0);
+	/* and the old one, replayed from x, cannot bring it back */
+	ck_assert_int_eq(reg_msg(m7, sizeof(m7), &x, 40), RELAY_REPLAY);
+	ck_assert_int_eq(reg_msg(m, sizeof(m), &x, 40), RELAY_REPLAY);
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, 40, &r),
+	    RELAY_UNKNOWN_SENDER);
+	ck_assert_int_eq(relay_route_udp(t, &y, 200, 40, &r), RELAY_OK);
+	/* the counter is per session: 200 starts from nothing */
+	tok_of(200, k);
+	msg_of(m, 200, 1, k);
+	ck_assert_int_eq(reg_msg(m, sizeof(m), &x, 50), RELAY_OK);
+	/* and a new session under the same id starts afresh */
+	ck_assert_int_eq(relay_del(t, 100), 0);
+	add(1, 100);
+	tok_of(100, k);
+	msg_of(m, 100, 1, k);
+	ck_assert_int_eq(reg_msg(m, sizeof(m), &y, 60), RELAY_OK);
 }
 END_TEST
 
@@ -166,7 +298,8 @@ START_TEST(test_rebind)
 	struct pkt_addr	 z = a6("2001:db8::1", 1000), local = a4("198.51.100.1",
 	    7777);
 	struct relay_route r;
-	uint8_t		 k[HUB_RELAY_TOKEN_LEN];
+	uint8_t		 k[HUB_RELAY_TOKEN_LEN], m[RELAY_AUTH_LEN];
+	uint8_t		 ans[RELAY_AUTH_LEN];
 
 	add(1, 100);
 	add(2, 200);
@@ -188,8 +321,9 @@ START_TEST(test_rebind)
 	ck_assert_int_eq(relay_route_udp(t, &z, 200, 30, &r), RELAY_OK);
 	/* 200 now sends to 100: by UDP to z, via the socket and address */
 	tok_of(100, k);
-	ck_assert_int_eq(relay_register(t, 100, k, &z, &local, 3, 40),
-	    RELAY_OK);
+	msg_of(m, 100, ++ctr, k);
+	ck_assert_int_eq(relay_register(t, m, sizeof(m), &z, &local, 3, 40,
+	    ans, NULL), RELAY_OK);
 	ck_assert_int_eq(relay_route_conn(t, 2, 100, 40, &r), RELAY_OK);
 	ck_assert(r.via_udp);
 	ck_assert_uint_eq(r.src_id, 200);
@@ -391,6 +525,7 @@ relay_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_add_del);
 	tcase_add_test(tc, test_register_token);
+	tcase_add_test(tc, test_register_counter);
 	tcase_add_test(tc, test_rebind);
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_pairs);
