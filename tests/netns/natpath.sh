@@ -298,8 +298,13 @@ rebind() {	# rebind WHAT COMMAND...
 new_address() {
 	# Removing the primary address would take a secondary one with it:
 	# the old goes first.
+	# The routes through the internet go with it: put them back.
+	_routes=$(ip -n "$(nat_ns prc)" route show | grep ' via ')
 	ip -n "$(nat_ns prc)" addr del 203.0.113.12/24 dev wan
 	ip -n "$(nat_ns prc)" addr add 203.0.113.22/24 dev wan
+	printf '%s\n' "$_routes" | while read -r _r; do
+		[ -n "$_r" ] && ip -n "$(nat_ns prc)" route replace $_r
+	done
 	nat_flush prc
 }
 wait_for 10 path_is prc1 eim1 direct
@@ -337,6 +342,11 @@ check "no ping lost while the hub was down ($got of $sent)" \
     test -n "$sent" -a "$sent" -gt 300 -a "$sent" = "$got"
 check "the pair stayed direct" path_is open1 eim1 direct
 
+# Direct peers survived all of it: nobody dropped a direct peer in a
+# liveness check (relayed ones cannot answer while the hub is down).
+check "open1 still has prc1 and prc2 directly" sh -c "
+    test \"\$1\" = direct -a \"\$2\" = direct" _ \
+    "$(peer_field open1 prc1 path)" "$(peer_field open1 prc2 path)"
 for n in $NODES; do
 	eval "p=\$PID_$n"
 	check "$n still runs" alive "$p"
