@@ -195,6 +195,8 @@ union sockunion {
 struct engine_peer_stats {
 	uint64_t		 tx_packets;
 	uint64_t		 tx_bytes;
+	uint64_t		 tx_refused;	/* the kernel refused them (a local
+						   firewall, no route) */
 	uint64_t		 no_endpoint;	/* dropped: nowhere to send */
 	uint64_t		 roams;		/* endpoint moved by tun */
 };
@@ -811,6 +813,15 @@ engine_tx_refused(struct engine_txq *q, const struct mmsghdr *m,
 	unsigned long long	 missed;
 
 	env->stats.tx_errors += t->nseg;
+	/*
+	 * Still "we send" for path selection: a local firewall that drops
+	 * the path's packets (EPERM) must make it look dead, not idle.
+	 */
+	if (t->peer != NULL) {
+		t->peer->stats.tx_refused += t->nseg;
+		if (t->peer->hp != NULL && !t->peer->hp->active)
+			engine_active_add(t->peer->hp);
+	}
 	if (ratelimit_ok(&env->tx_log, &missed)) {
 		(void)sockaddr_to_addr(m->msg_hdr.msg_name,
 		    m->msg_hdr.msg_namelen, q->sock->af, &a);
@@ -2383,7 +2394,7 @@ engine_tick_peer(struct engine_hp *hp, uint64_t now)
 	 * is counted as a probe but not as sent, and must not make the
 	 * totals drift.
 	 */
-	tx = p->stats.tx_packets;
+	tx = p->stats.tx_packets + p->stats.tx_refused;
 	if (tx - hp->tx_seen > hp->probe_copies - hp->probes_seen)
 		pathsel_sent(&hp->sel, now);
 	hp->tx_seen = tx;

@@ -603,8 +603,16 @@ netconf_candidates(const struct netconf *nc, const struct hamd_config *conf,
 	}
 	/* Only a mapping that is the same for everyone can be shared. */
 	if ((nat->kind == NAT_INDEPENDENT || nat->kind == NAT_NONE) &&
-	    nat->public_ep.af != 0 && nat->public_ep.port != 0)
-		(void)cand_add(out, HUB_CAND_PUBLIC, &nat->public_ep);
+	    nat->public_ep.af != 0 && nat->public_ep.port != 0) {
+		/*
+		 * No NAT and a private address: the hub is on our side of
+		 * any NAT, and the address is a LAN one (peers rank a path
+		 * to it as LAN, not as public).
+		 */
+		(void)cand_add(out, nat->kind == NAT_NONE &&
+		    lan_addr_ok(nat->public_ep.af, nat->public_ep.addr) ?
+		    HUB_CAND_LAN : HUB_CAND_PUBLIC, &nat->public_ep);
+	}
 	if (getifaddrs(&ifa) == -1) {
 		log_warn("%s: getifaddrs", __func__);
 		return;
