@@ -730,118 +730,11 @@ nat_allow(const struct pkt_addr *src, uint64_t now)
 }
 
 /*
- * A reply's source: the address the probe reached, from the
- * IP_PKTINFO/IPV6_PKTINFO the parent asked for, so that an answer on a
- * wildcard socket of a multi-homed hub gets through the node's NAT.
- * Returns the control length to send, 0 if there is none.
+ * Answers and relayed datagrams leave from the hub address the
+ * datagram that caused them reached (IP_PKTINFO/IPV6_PKTINFO, which the
+ * parent asked for), so that on a wildcard socket of a multi-homed hub
+ * they get through the node's NAT.
  */
-static size_t
-nat_reply_cmsg(struct msghdr *in, uint8_t *out, size_t outlen)
-{
-	struct cmsghdr		*c, *o;
-	struct in_pktinfo	 pi;
-	struct in6_pktinfo	 pi6;
-
-	memset(out, 0, outlen);
-	for (c = CMSG_FIRSTHDR(in); c != NULL; c = CMSG_NXTHDR(in, c)) {
-		o = (struct cmsghdr *)(void *)out;
-		if (c->cmsg_level == IPPROTO_IP &&
-		    c->cmsg_type == IP_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(pi)) &&
-		    outlen >= CMSG_SPACE(sizeof(pi))) {
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			pi.ipi_spec_dst = pi.ipi_addr;
-			pi.ipi_ifindex = 0;
-			o->cmsg_level = IPPROTO_IP;
-			o->cmsg_type = IP_PKTINFO;
-			o->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
-			return CMSG_SPACE(sizeof(pi));
-		}
-		if (c->cmsg_level == IPPROTO_IPV6 &&
-		    c->cmsg_type == IPV6_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(pi6)) &&
-		    outlen >= CMSG_SPACE(sizeof(pi6))) {
-			memcpy(&pi6, CMSG_DATA(c), sizeof(pi6));
-			o->cmsg_level = IPPROTO_IPV6;
-			o->cmsg_type = IPV6_PKTINFO;
-			o->cmsg_len = CMSG_LEN(sizeof(pi6));
-			memcpy(CMSG_DATA(o), &pi6, sizeof(pi6));
-			return CMSG_SPACE(sizeof(pi6));
-		}
-	}
-	return 0;
-}
-
-/*
- * One datagram: answered if it is a well-formed probe from a source
- * within its rate; otherwise dropped.  Returns 1 if answered.
- */
-static int
-nat_probe(int fd, const uint8_t *buf, ssize_t n, struct msghdr *msg,
-    uint64_t now)
-{
-	union sockunion		*from = msg->msg_name;
-	struct pkt_addr		 src;
-	uint8_t			 ans[NAT_ANSWER_LEN];
-	union {
-		struct cmsghdr	 h;
-		uint8_t		 b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	}			 cbuf;
-	struct iovec		 iov;
-	struct msghdr		 out;
-	size_t			 clen;
-
-	if (n != NAT_PROBE_LEN || (msg->msg_flags & MSG_TRUNC) ||
-	    buf[0] != NAT_PROBE_TYPE || buf[1] != 0 || buf[2] != 0 ||
-	    buf[3] != 0)
-		return 0;
-	if (sockaddr_to_addr(from, msg->msg_namelen, &src) == -1 ||
-	    src.port == 0)
-		return 0;
-	if (!nat_allow(&src, now))
-		return 0;
-
-	memset(ans, 0, sizeof(ans));
-	ans[0] = NAT_ANSWER_TYPE;
-	memcpy(ans + 4, buf + 4, 8);		/* the nonce */
-	ans[12] = src.af == AF_INET ? 4 : 6;
-	memcpy(ans + 14, &src.port, 2);		/* network order */
-	memcpy(ans + 16, src.addr, src.af == AF_INET ? 4 : 16);
-
-	clen = nat_reply_cmsg(msg, cbuf.b, sizeof(cbuf.b));
-	memset(&out, 0, sizeof(out));
-	iov.iov_base = ans;
-	iov.iov_len = sizeof(ans);
-	out.msg_name = from;
-	out.msg_namelen = msg->msg_namelen;
-	out.msg_iov = &iov;
-	out.msg_iovlen = 1;
-	out.msg_control = clen > 0 ? cbuf.b : NULL;
-	out.msg_controllen = clen;
-	if (sendmsg(fd, &out, MSG_DONTWAIT) != (ssize_t)sizeof(ans))
-		return 0;
-	return 1;
-}
-
-/* ------------------------------------------------------------------ */
-/* Relay */
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* The hub address a datagram reached, from its PKTINFO; af 0 if none. */
 static void
@@ -904,7 +797,7 @@ local_cmsg(const struct pkt_addr *local, uint8_t *out, size_t outlen)
 
 /* One datagram to a, from local, on fd.  0, or -1 (dropped). */
 static int
-relay_sendto(int fd, const struct pkt_addr *a, const struct pkt_addr *local,
+udp_send_from(int fd, const struct pkt_addr *a, const struct pkt_addr *local,
     const uint8_t *buf, size_t len)
 {
 	union sockunion		 to;
@@ -942,6 +835,60 @@ relay_sendto(int fd, const struct pkt_addr *a, const struct pkt_addr *local,
 	if (sendmsg(fd, &out, MSG_DONTWAIT) != (ssize_t)len)
 		return -1;
 	return 0;
+}
+
+/*
+ * One datagram: answered if it is a well-formed probe from a source
+ * within its rate; otherwise dropped.  Returns 1 if answered.
+ */
+static int
+nat_probe(int fd, const uint8_t *buf, ssize_t n, struct msghdr *msg,
+    uint64_t now)
+{
+	union sockunion		*from = msg->msg_name;
+	struct pkt_addr		 src, local;
+	uint8_t			 ans[NAT_ANSWER_LEN];
+
+	if (n != NAT_PROBE_LEN || (msg->msg_flags & MSG_TRUNC) ||
+	    buf[0] != NAT_PROBE_TYPE || buf[1] != 0 || buf[2] != 0 ||
+	    buf[3] != 0)
+		return 0;
+	if (sockaddr_to_addr(from, msg->msg_namelen, &src) == -1 ||
+	    src.port == 0)
+		return 0;
+	if (!nat_allow(&src, now))
+		return 0;
+
+	memset(ans, 0, sizeof(ans));
+	ans[0] = NAT_ANSWER_TYPE;
+	memcpy(ans + 4, buf + 4, 8);		/* the nonce */
+	ans[12] = src.af == AF_INET ? 4 : 6;
+	memcpy(ans + 14, &src.port, 2);		/* network order */
+	memcpy(ans + 16, src.addr, src.af == AF_INET ? 4 : 16);
+
+	local_of(msg, &local);
+	if (udp_send_from(fd, &src, &local, ans, sizeof(ans)) == -1)
+		return 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Relay */
+
+static uint32_t
+get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
 /*
@@ -991,7 +938,7 @@ relay_forward(uint8_t *b, size_t len, const struct relay_route *r)
 	put_be32(b + 4, r->src_id);
 	if (r->via_udp) {
 		if (r->dst_sock < 0 || r->dst_sock >= env->nlis ||
-		    relay_sendto(env->lis[r->dst_sock].fd, &r->dst_addr,
+		    udp_send_from(env->lis[r->dst_sock].fd, &r->dst_addr,
 		    &r->dst_local, b, len) == -1)
 			return;
 	} else {
@@ -1042,7 +989,7 @@ relay_udp_register(struct hlistener *l, uint8_t *b, size_t len,
 	}
 	env->stats.relay_registers++;
 	stats_touch();
-	(void)relay_sendto(l->fd, src, &local, ans, sizeof(ans));
+	(void)udp_send_from(l->fd, src, &local, ans, sizeof(ans));
 }
 
 static void
