@@ -11,4 +11,8 @@ size_t	strlcpy(char *, const char *, size_t);
 size_t	strlcat(char *, const char *, size_t);
 #endif
 
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #endif

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "compat.h"
+#include "compat/compat.h"
 
 #ifndef HAVE_STRLCPY
 size_t

@@ -15,7 +15,7 @@
 #include <blake2.h>
 #include <sodium.h>
 
-#include "blake2s_glue.h"
+#include "crypto/blake2s_glue.h"
 
 #define HMAC_BLOCK	BLAKE2S_BLOCKBYTES
 

@@ -7,11 +7,11 @@
 
 #include <sodium.h>
 
-#include "blake2s_glue.h"
-#include "cookie.h"
-#include "wg_result.h"
-#include "wg_timers.h"
-#include "wg_wire.h"
+#include "crypto/blake2s_glue.h"
+#include "crypto/cookie.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_timers.h"
+#include "crypto/wg_wire.h"
 
 #define LABEL_MAC1	"mac1----"
 #define LABEL_COOKIE	"cookie--"
@@ -81,7 +81,7 @@ cookie_consume_reply(struct cookie_maker *cm, const uint8_t *msg,
 {
 	uint8_t	cookie[COOKIE_LEN];
 
-	if (len != WG_COOKIE_REPLY_LEN || wg_get_le32(msg) != WG_MSG_COOKIE)
+	if (len != WG_COOKIE_REPLY_LEN || get_le32(msg) != WG_MSG_COOKIE)
 		return (WG_DROP_MALFORMED);
 	if (!cm->mac1_sent)
 		return (WG_DROP_STATE);
@@ -175,7 +175,7 @@ cookie_reply_create(struct cookie_checker *cc, uint8_t out[64],
 
 	if (len < 4)
 		return (WG_DROP_MALFORMED);
-	type = wg_get_le32(msg);
+	type = get_le32(msg);
 	if (!(type == WG_MSG_INITIATION && len == WG_INIT_LEN) &&
 	    !(type == WG_MSG_RESPONSE && len == WG_RESP_LEN))
 		return (WG_DROP_MALFORMED);

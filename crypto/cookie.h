@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "blake2s_glue.h"
+#include "crypto/blake2s_glue.h"
 
 #define COOKIE_LEN		16
 #define COOKIE_NONCE_LEN	24

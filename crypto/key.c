@@ -19,7 +19,8 @@
 
 #include <sodium.h>
 
-#include "key.h"
+#include "compat/util.h"
+#include "crypto/key.h"
 
 /* A key file holds 44 characters and a line end; anything bigger is wrong. */
 #define KEY_FILE_MAX	128
@@ -35,18 +36,6 @@ key_sodium_init(void)
 {
 	if (sodium_init() < 0)
 		abort();	/* no usable randomness: nothing safe to do */
-}
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 void

@@ -14,10 +14,10 @@
 
 #include <sodium.h>
 
-#include "blake2s_glue.h"
-#include "noise.h"
-#include "transport.h"
-#include "wg_result.h"
+#include "crypto/blake2s_glue.h"
+#include "crypto/noise.h"
+#include "crypto/transport.h"
+#include "crypto/wg_result.h"
 
 #define NAME_IK		"Noise_IK_25519_ChaChaPoly_BLAKE2s"
 #define NAME_IKPSK2	"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s"

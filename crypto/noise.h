@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "blake2s_glue.h"
+#include "crypto/blake2s_glue.h"
 
 #define NOISE_PUBLIC_LEN	32
 #define NOISE_PRIVATE_LEN	32

@@ -14,9 +14,9 @@
 
 #include <string.h>
 
-#include "replay.h"
-#include "wg_result.h"
-#include "wg_timers.h"
+#include "crypto/replay.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_timers.h"
 
 #define BLOCK(c)	((c) / REPLAY_BLOCK_BITS)
 #define SLOT(b)		((b) % REPLAY_BLOCKS)

@@ -6,16 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "tai64n.h"
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+#include "compat/bytes.h"
+#include "crypto/tai64n.h"
 
 void
 tai64n_encode(uint8_t out[TAI64N_LEN], uint64_t unix_sec, uint32_t nsec)

@@ -7,18 +7,18 @@
 
 #include <sodium.h>
 
-#include "replay.h"
-#include "transport.h"
-#include "wg_result.h"
-#include "wg_timers.h"
-#include "wg_wire.h"
+#include "crypto/replay.h"
+#include "crypto/transport.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_timers.h"
+#include "crypto/wg_wire.h"
 
 static void
 make_nonce(uint8_t n[crypto_aead_chacha20poly1305_IETF_NPUBBYTES],
     uint64_t counter)
 {
 	memset(n, 0, 4);
-	wg_put_le64(n + 4, counter);
+	put_le64(n + 4, counter);
 }
 
 /*
@@ -94,8 +94,8 @@ wg_data_seal(uint8_t *buf, size_t cap, size_t ptlen, size_t mtu,
 
 	buf[0] = WG_MSG_DATA;
 	buf[1] = buf[2] = buf[3] = 0;
-	wg_put_le32(buf + 4, receiver);
-	wg_put_le64(buf + 8, counter);
+	put_le32(buf + 4, receiver);
+	put_le64(buf + 8, counter);
 	memset(buf + WG_DATA_HDR_LEN + ptlen, 0, padded - ptlen);
 	wg_aead_seal(buf + WG_DATA_HDR_LEN, key, counter, NULL, 0,
 	    buf + WG_DATA_HDR_LEN, padded);
@@ -110,13 +110,13 @@ wg_data_header(const uint8_t *msg, size_t len, uint32_t *receiver,
 	uint64_t	c;
 
 	if (len < WG_DATA_MIN_LEN || len > WG_DATA_MAX_LEN ||
-	    wg_get_le32(msg) != WG_MSG_DATA)
+	    get_le32(msg) != WG_MSG_DATA)
 		return (WG_DROP_MALFORMED);
-	c = wg_get_le64(msg + 8);
+	c = get_le64(msg + 8);
 	if (c >= REJECT_AFTER_MESSAGES)
 		return (WG_DROP_COUNTER_LIMIT);
 	if (receiver != NULL)
-		*receiver = wg_get_le32(msg + 4);
+		*receiver = get_le32(msg + 4);
 	if (counter != NULL)
 		*counter = c;
 	return (WG_OK);

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay.h"
+#include "crypto/replay.h"
 
 #define WG_AEAD_KEY_LEN		32
 #define WG_AEAD_TAG_LEN		16

@@ -7,13 +7,13 @@
 
 #include <sodium.h>
 
-#include "cookie.h"
-#include "noise.h"
-#include "tai64n.h"
-#include "transport.h"
-#include "wg_handshake.h"
-#include "wg_result.h"
-#include "wg_wire.h"
+#include "crypto/cookie.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
+#include "crypto/transport.h"
+#include "crypto/wg_handshake.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_wire.h"
 
 /* Noise message sizes inside the WireGuard messages. */
 #define INIT_NOISE_LEN	(WG_INIT_OFF_MAC1 - WG_INIT_OFF_NOISE)
@@ -28,44 +28,6 @@ wg_protocol_init(struct noise_protocol *p)
 }
 
 int
-wg_msg_classify(const uint8_t *msg, size_t len, int *type,
-    uint32_t *receiver)
-{
-	uint32_t	t;
-
-	if (len < 4)
-		return (WG_DROP_MALFORMED);
-	/* One 32-bit word: non-zero reserved bytes make an unknown type. */
-	t = wg_get_le32(msg);
-	switch (t) {
-	case WG_MSG_INITIATION:
-		if (len != WG_INIT_LEN)
-			return (WG_DROP_MALFORMED);
-		*receiver = 0;
-		break;
-	case WG_MSG_RESPONSE:
-		if (len != WG_RESP_LEN)
-			return (WG_DROP_MALFORMED);
-		*receiver = wg_get_le32(msg + WG_RESP_OFF_RECEIVER);
-		break;
-	case WG_MSG_COOKIE:
-		if (len != WG_COOKIE_REPLY_LEN)
-			return (WG_DROP_MALFORMED);
-		*receiver = wg_get_le32(msg + WG_COOKIE_OFF_RECEIVER);
-		break;
-	case WG_MSG_DATA:
-		if (len < WG_DATA_MIN_LEN || len > WG_DATA_MAX_LEN)
-			return (WG_DROP_MALFORMED);
-		*receiver = wg_get_le32(msg + 4);
-		break;
-	default:
-		return (WG_DROP_MALFORMED);
-	}
-	*type = (int)t;
-	return (WG_OK);
-}
-
-int
 wg_create_initiation(struct noise_handshake *hs, uint32_t local_index,
     const uint8_t ts[TAI64N_LEN], struct cookie_maker *cm, uint64_t now,
     uint8_t out[WG_INIT_LEN])
@@ -75,7 +37,7 @@ wg_create_initiation(struct noise_handshake *hs, uint32_t local_index,
 
 	memset(out, 0, WG_INIT_LEN);
 	out[0] = WG_MSG_INITIATION;
-	wg_put_le32(out + WG_INIT_OFF_SENDER, local_index);
+	put_le32(out + WG_INIT_OFF_SENDER, local_index);
 	if ((r = noise_write_msg1(hs, ts, TAI64N_LEN, out + WG_INIT_OFF_NOISE,
 	    INIT_NOISE_LEN, &n)) != WG_OK)
 		return (r);
@@ -88,7 +50,7 @@ static int
 initiation_precheck(const struct cookie_checker *cc, const uint8_t *msg,
     size_t len)
 {
-	if (len != WG_INIT_LEN || wg_get_le32(msg) != WG_MSG_INITIATION)
+	if (len != WG_INIT_LEN || get_le32(msg) != WG_MSG_INITIATION)
 		return (WG_DROP_MALFORMED);
 	return (cookie_check_mac1(cc, msg, len));
 }
@@ -109,7 +71,7 @@ wg_initiation_open(struct noise_handshake *hs,
 	if ((r = noise_read_msg1_static(hs, msg + WG_INIT_OFF_NOISE,
 	    INIT_NOISE_LEN)) != WG_OK)
 		return (r);
-	*peer_index = wg_get_le32(msg + WG_INIT_OFF_SENDER);
+	*peer_index = get_le32(msg + WG_INIT_OFF_SENDER);
 	memcpy(peer_pub, hs->rs, NOISE_PUBLIC_LEN);
 	return (WG_OK);
 }
@@ -123,7 +85,7 @@ wg_initiation_finish(struct noise_handshake *hs, const uint8_t *msg,
 
 	if (hs->state != NOISE_HS_MSG1_STATIC)
 		return (WG_ERR_ARG);
-	if (len != WG_INIT_LEN || wg_get_le32(msg) != WG_MSG_INITIATION) {
+	if (len != WG_INIT_LEN || get_le32(msg) != WG_MSG_INITIATION) {
 		noise_hs_clear(hs);
 		return (WG_DROP_MALFORMED);
 	}
@@ -170,8 +132,8 @@ wg_create_response(struct noise_handshake *hs, uint32_t local_index,
 
 	memset(out, 0, WG_RESP_LEN);
 	out[0] = WG_MSG_RESPONSE;
-	wg_put_le32(out + WG_RESP_OFF_SENDER, local_index);
-	wg_put_le32(out + WG_RESP_OFF_RECEIVER, peer_index);
+	put_le32(out + WG_RESP_OFF_SENDER, local_index);
+	put_le32(out + WG_RESP_OFF_RECEIVER, peer_index);
 	if ((r = noise_write_msg2(hs, psk, NULL, 0, out + WG_RESP_OFF_NOISE,
 	    RESP_NOISE_LEN, &n)) != WG_OK)
 		return (r);
@@ -187,9 +149,9 @@ wg_consume_response(struct noise_handshake *hs,
 	size_t	n;
 	int	r;
 
-	if (len != WG_RESP_LEN || wg_get_le32(msg) != WG_MSG_RESPONSE)
+	if (len != WG_RESP_LEN || get_le32(msg) != WG_MSG_RESPONSE)
 		return (WG_DROP_MALFORMED);
-	if (wg_get_le32(msg + WG_RESP_OFF_RECEIVER) != local_index)
+	if (get_le32(msg + WG_RESP_OFF_RECEIVER) != local_index)
 		return (WG_DROP_UNKNOWN_INDEX);
 	if ((r = cookie_check_mac1(cc, msg, len)) != WG_OK)
 		return (r);
@@ -198,7 +160,7 @@ wg_consume_response(struct noise_handshake *hs,
 	if ((r = noise_read_msg2(hs, psk, msg + WG_RESP_OFF_NOISE,
 	    RESP_NOISE_LEN, NULL, 0, &n)) != WG_OK)
 		return (r);
-	*peer_index = wg_get_le32(msg + WG_RESP_OFF_SENDER);
+	*peer_index = get_le32(msg + WG_RESP_OFF_SENDER);
 	return (WG_OK);
 }
 

@@ -35,11 +35,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cookie.h"
-#include "noise.h"
-#include "tai64n.h"
-#include "transport.h"
-#include "wg_wire.h"
+#include "crypto/cookie.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
+#include "crypto/transport.h"
+#include "crypto/wg_wire.h"
 
 #define WG_CONSTRUCTION	"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s"
 #define WG_IDENTIFIER	"WireGuard v1 zx2c4 Jason@zx2c4.com"

@@ -1,14 +1,12 @@
 /*
- * WireGuard message types, sizes and field offsets, the byte-order
- * helpers every codec uses, and the classifier that sorts a received
- * datagram before any crypto touches it.
+ * WireGuard message types, sizes and field offsets.
  *
  * Every message starts with a 4-byte little-endian type whose upper three
  * bytes are reserved and zero; receivers read the type as one 32-bit
  * word, so a non-zero reserved byte makes an unknown type, never a known
  * one.  The project's own UDP messages (discovery probes, relay frames)
- * use first-byte values WireGuard never uses; the engine sorts those out
- * before calling this.
+ * use first-byte values WireGuard never uses; proto/dgram.h sorts every
+ * datagram by type and length before any crypto touches it.
  *
  * Layouts (offset: size field):
  *
@@ -29,6 +27,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "compat/bytes.h"
 
 enum wg_msg_type {
 	WG_MSG_INITIATION = 1,
@@ -57,44 +57,5 @@ enum wg_msg_type {
 
 /* mac1 and mac2 end every handshake message. */
 #define WG_MACS_LEN		32
-
-static inline uint32_t
-wg_get_le32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-}
-
-static inline uint64_t
-wg_get_le64(const uint8_t *p)
-{
-	return ((uint64_t)wg_get_le32(p) | (uint64_t)wg_get_le32(p + 4) << 32);
-}
-
-static inline void
-wg_put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static inline void
-wg_put_le64(uint8_t *p, uint64_t v)
-{
-	wg_put_le32(p, (uint32_t)v);
-	wg_put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-/*
- * Sort a datagram: *type gets its message type and *receiver the index
- * the caller must look its session up by (types 2, 3 and 4; 0 for an
- * initiation, which names no session yet).  Checks only what is free to
- * check: known type, zero reserved bytes, the exact length of types 1-3
- * and the minimum of type 4.  WG_OK or WG_DROP_MALFORMED.
- */
-int	wg_msg_classify(const uint8_t *msg, size_t len, int *type,
-	    uint32_t *receiver);
 
 #endif

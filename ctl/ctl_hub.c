@@ -21,14 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl_output.h"
-#include "hamctl.h"
-#include "hamd.h"
-#include "hubproto.h"
-#include "imsg.h"
-#include "key.h"
+#include "ctl/ctl_output.h"
+#include "ctl/hamctl.h"
+#include "ctl/ctlmsg.h"
+#include "proto/hubproto.h"
+#include "ipc/imsg.h"
+#include "crypto/key.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 /* Fields a row may have; the column tables pick from them. */
 #define FIELDS_MAX	16
 
@@ -364,7 +363,7 @@ static const struct ctl_col network_cols[] = {
 };
 static const struct ctl_listing networks_listing = {
 	IMSG_CTL_HUB_NET, sizeof(struct hub_net_info), hub_net_fields,
-	network_cols, NELEM(network_cols), "networks"
+	network_cols, nitems(network_cols), "networks"
 };
 
 static const struct ctl_col member_cols[] = {
@@ -381,7 +380,7 @@ static const struct ctl_col member_cols[] = {
 };
 static const struct ctl_listing members_listing = {
 	IMSG_CTL_HUB_MEMBER, sizeof(struct hub_member_info), hub_member_fields,
-	member_cols, NELEM(member_cols), "members"
+	member_cols, nitems(member_cols), "members"
 };
 
 /* ---- passwords -------------------------------------------------------- */
@@ -449,7 +448,7 @@ read_line(int fd, char *buf, size_t len)
 static ssize_t
 tty_read_line(const char *prompt, char *buf, size_t len)
 {
-	struct sigaction	 sa, saved[NELEM(pw_signals)];
+	struct sigaction	 sa, saved[nitems(pw_signals)];
 	struct termios		 old, quiet;
 	ssize_t			 n;
 	size_t			 i;
@@ -467,7 +466,7 @@ tty_read_line(const char *prompt, char *buf, size_t len)
 	sa.sa_handler = pw_catch;	/* no SA_RESTART: read must return */
 	(void)sigemptyset(&sa.sa_mask);
 	pw_signo = 0;
-	for (i = 0; i < NELEM(pw_signals); i++)
+	for (i = 0; i < nitems(pw_signals); i++)
 		(void)sigaction(pw_signals[i], &sa, &saved[i]);
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
@@ -478,7 +477,7 @@ tty_read_line(const char *prompt, char *buf, size_t len)
 	(void)tcsetattr(fd, TCSAFLUSH, &old);
 	tty_puts(fd, "\n");
 	(void)close(fd);
-	for (i = 0; i < NELEM(pw_signals); i++)
+	for (i = 0; i < nitems(pw_signals); i++)
 		(void)sigaction(pw_signals[i], &saved[i], NULL);
 	if (pw_signo != 0) {
 		sodium_memzero(buf, len);
@@ -743,10 +742,10 @@ cmd_simple(struct ctl_ctx *ctx, int argc, char **argv)
 	struct hub_request	 req;
 	size_t			 i;
 
-	for (i = 0; i < NELEM(simple_ops); i++)
+	for (i = 0; i < nitems(simple_ops); i++)
 		if (strcmp(argv[0], simple_ops[i].name) == 0)
 			break;
-	if (i == NELEM(simple_ops) || argc != 2 + simple_ops[i].key)
+	if (i == nitems(simple_ops) || argc != 2 + simple_ops[i].key)
 		return node_usage(argv[0]);
 	memset(&req, 0, sizeof(req));
 	req.op = simple_ops[i].op;
@@ -842,10 +841,10 @@ cmd_set(struct ctl_ctx *ctx, int argc, char **argv)
 		return set_nickname(ctx, argc, argv);
 	if (argc < 3)
 		return node_usage(argv[0]);
-	for (i = 0; i < NELEM(set_ops); i++)
+	for (i = 0; i < nitems(set_ops); i++)
 		if (strcmp(argv[2], set_ops[i].what) == 0)
 			break;
-	if (i == NELEM(set_ops)) {
+	if (i == nitems(set_ops)) {
 		fprintf(stderr, "hamctl: cannot set \"%s\"\n", argv[2]);
 		return node_usage(argv[0]);
 	}
@@ -898,4 +897,4 @@ const struct command hub_node_commands[] = {
 	{ "set", "nickname NAME", "this node's name in member lists (up to "
 	    "32 characters)", cmd_set },
 };
-const size_t hub_node_ncommands = NELEM(hub_node_commands);
+const size_t hub_node_ncommands = nitems(hub_node_commands);

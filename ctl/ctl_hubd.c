@@ -10,14 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "ctl_output.h"
-#include "hamctl.h"
-#include "hamd.h"
-#include "hubproto.h"
-#include "imsg.h"
+#include "ctl/ctl_output.h"
+#include "ctl/hamctl.h"
+#include "ctl/ctlmsg.h"
+#include "proto/hubproto.h"
+#include "ipc/imsg.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int
 hubd_usage(const char *sub)
@@ -42,7 +40,7 @@ static const struct ctl_col node_cols[] = {
 };
 static const struct ctl_listing nodes_listing = {
 	IMSG_CTL_HUB_MEMBER, sizeof(struct hub_member_info), hub_member_fields,
-	node_cols, NELEM(node_cols), "nodes"
+	node_cols, nitems(node_cols), "nodes"
 };
 
 /* The hub's own view: no asker, so no role or state. */
@@ -59,11 +57,11 @@ static const struct ctl_col network_cols[] = {
 };
 static const struct ctl_listing networks_listing = {
 	IMSG_CTL_HUB_NET, sizeof(struct hub_net_info), hub_net_fields,
-	network_cols, NELEM(network_cols), "networks"
+	network_cols, nitems(network_cols), "networks"
 };
 
 static int
-range_valid(const struct conf_prefix *p)
+range_valid(const struct ip_prefix *p)
 {
 	return (p->af == AF_INET && p->plen <= 32) ||
 	    (p->af == AF_INET6 && p->plen <= 128);
@@ -83,7 +81,7 @@ static const struct ctl_col range_cols[] = {
 };
 static const struct ctl_listing blocks_listing = {
 	IMSG_CTL_HUBD_CIDR, sizeof(struct ctl_cidr), range_fields,
-	range_cols, NELEM(range_cols), "blocks"
+	range_cols, nitems(range_cols), "blocks"
 };
 
 static int
@@ -100,10 +98,10 @@ hub_list(struct ctl_ctx *ctx, int argc, char **argv)
 	};
 	size_t	 i;
 
-	for (i = 0; i < NELEM(lists); i++)
+	for (i = 0; i < nitems(lists); i++)
 		if (strcmp(argv[0], lists[i].sub) == 0)
 			break;
-	if (i == NELEM(lists) || argc != 1)
+	if (i == nitems(lists) || argc != 1)
 		return hubd_usage(argv[0]);
 	return ctl_list(ctx, lists[i].type, NULL, 0, lists[i].l);
 }
@@ -136,7 +134,7 @@ status_get(struct ctl_ctx *ctx, struct ctl_hubd_status *st)
 }
 
 static void
-pool_str(char *buf, size_t len, const struct conf_prefix *p)
+pool_str(char *buf, size_t len, const struct ip_prefix *p)
 {
 	if (range_valid(p) && p->plen > 0)
 		format_prefix(buf, len, p);
@@ -298,7 +296,7 @@ parse_range(const char *s, struct ctl_cidr *c)
 	unsigned int	 i, bits, n;
 
 	memset(c, 0, sizeof(*c));
-	if (conf_parse_prefix_err(s, &c->prefix, 1, err, sizeof(err)) == -1) {
+	if (prefix_parse(s, &c->prefix, 1, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hamctl: %s (a bare address blocks just "
 		    "that address)\n", err);
 		return -1;
@@ -353,7 +351,7 @@ cmd_hub(struct ctl_ctx *ctx, int argc, char **argv)
 
 	if (!ctx->socket_set)
 		ctx->socket = HAMCTL_HUBD_SOCKET;
-	for (i = 0; argc >= 2 && i < NELEM(hub_subs); i++)
+	for (i = 0; argc >= 2 && i < nitems(hub_subs); i++)
 		if (strcmp(argv[1], hub_subs[i].sub) == 0)
 			return hub_subs[i].fn(ctx, argc - 1, argv + 1);
 	if (argc >= 2)
@@ -377,4 +375,4 @@ const struct command hubd_commands[] = {
 	{ "hub", "unblock CIDR", "accept logins from a blocked range again",
 	    cmd_hub },
 };
-const size_t hubd_ncommands = NELEM(hubd_commands);
+const size_t hubd_ncommands = nitems(hubd_commands);

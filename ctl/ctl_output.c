@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "ctl_output.h"
+#include "ctl/ctl_output.h"
 
 void
 json_write_string(FILE *out, const char *s)

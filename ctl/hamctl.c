@@ -20,11 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl_output.h"
-#include "hamctl.h"
-#include "hamd.h"
-#include "imsg.h"
-#include "key.h"
+#include "ctl/ctl_output.h"
+#include "ctl/hamctl.h"
+#include "ctl/ctlmsg.h"
+#include "ipc/imsg.h"
+#include "crypto/key.h"
 
 #define DEFAULT_SOCKET	HAMD_RUNDIR "/hamd.sock"
 /* A reply takes milliseconds; anything near this means hamd is stuck. */
@@ -63,12 +63,12 @@ static const struct command *const command_tables[] = {
 static const size_t *command_counts[] = {
 	NULL, &hub_node_ncommands, &hubd_ncommands
 };
-#define NTABLES	(sizeof(command_tables) / sizeof(command_tables[0]))
+#define NTABLES	nitems(command_tables)
 
 static size_t
 table_len(size_t t)
 {
-	return t == 0 ? sizeof(base_commands) / sizeof(base_commands[0]) :
+	return t == 0 ? nitems(base_commands) :
 	    *command_counts[t];
 }
 
@@ -416,24 +416,6 @@ hub_status_print(const struct ctl_status *st)
 		printf("warning:    %s\n", st->overlay_warning);
 }
 
-/* What NAT discovery found, as hamd's status reports it. */
-static const char *
-nat_kind_name(int32_t kind)
-{
-	switch (kind) {
-	case NAT_NONE:
-		return "none";
-	case NAT_INDEPENDENT:
-		return "endpoint-independent";
-	case NAT_DEPENDENT:
-		return "endpoint-dependent";
-	case NAT_NO_ANSWER:
-		return "no-answer";
-	default:
-		return "unknown";
-	}
-}
-
 static int
 nat_has_eps(const struct nat_state_msg *n)
 {
@@ -447,7 +429,7 @@ nat_status_json(struct json *j, const struct nat_state_msg *n)
 	char	 ep[64];
 
 	json_object_begin(j, "nat");
-	json_string(j, "kind", nat_kind_name(n->kind));
+	json_string(j, "kind", nat_kind_str(n->kind));
 	if (nat_has_eps(n)) {
 		format_addr(ep, sizeof(ep), &n->public_ep);
 		json_string(j, "public_endpoint", ep);
@@ -559,7 +541,7 @@ static const int drop_reasons[] = {
 	WG_DROP_UNKNOWN_INDEX, WG_DROP_MALFORMED, WG_DROP_COUNTER_LIMIT,
 	WG_DROP_BAD_KEY, WG_DROP_STATE,
 };
-#define NDROP_REASONS	(sizeof(drop_reasons) / sizeof(drop_reasons[0]))
+#define NDROP_REASONS	nitems(drop_reasons)
 
 void
 format_addr(char *buf, size_t len, const struct pkt_addr *a)
@@ -571,7 +553,7 @@ format_addr(char *buf, size_t len, const struct pkt_addr *a)
 }
 
 void
-format_prefix(char *buf, size_t len, const struct conf_prefix *p)
+format_prefix(char *buf, size_t len, const struct ip_prefix *p)
 {
 	char	 ip[INET6_ADDRSTRLEN];
 
@@ -594,24 +576,6 @@ format_bytes(char *buf, size_t len, uint64_t b)
 	(void)snprintf(buf, len, u == 0 ? "%.0f %s" : "%.2f %s", v, unit[u]);
 }
 
-/* How a hub peer's packets travel; "-" before the engine chose. */
-static const char *
-path_name(int path)
-{
-	switch (path) {
-	case PATH_LAN:
-		return "lan";
-	case PATH_DIRECT:
-		return "direct";
-	case PATH_RELAY_UDP:
-		return "relay-udp";
-	case PATH_RELAY_TCP:
-		return "relay-tcp";
-	default:
-		return "-";
-	}
-}
-
 static void
 peer_json(struct json *j, const struct ctl_peer *p)
 {
@@ -628,14 +592,14 @@ peer_json(struct json *j, const struct ctl_peer *p)
 		json_string(j, "endpoint", buf);
 	}
 	json_string(j, "path", p->path > PATH_NONE && p->path < PATH_KIND_MAX ?
-	    path_name(p->path) : "none");
+	    path_kind_str(p->path) : "none");
 	if (p->rtt_us != 0)
 		json_fixed(j, "rtt_ms", p->rtt_us / 1000.0, 3);
 	else
 		json_null(j, "rtt_ms");
 	json_int(j, "path_since", p->path_since);
 	json_array_begin(j, "allowed_ips");
-	for (i = 0; i < p->nallowed && i < CONF_MAX_ALLOWED; i++) {
+	for (i = 0; i < p->nallowed && i < CTL_MAX_ALLOWED; i++) {
 		format_prefix(buf, sizeof(buf), &p->allowed[i]);
 		json_string(j, NULL, buf);
 	}
@@ -667,10 +631,10 @@ peer_print(const struct ctl_peer *p, time_t now)
 	if (p->path > PATH_NONE && p->path < PATH_KIND_MAX) {
 		if (p->path_since > 0 && now >= p->path_since)
 			printf("  path:            %s (since %lld seconds "
-			    "ago)\n", path_name(p->path),
+			    "ago)\n", path_kind_str(p->path),
 			    (long long)(now - p->path_since));
 		else
-			printf("  path:            %s\n", path_name(p->path));
+			printf("  path:            %s\n", path_kind_str(p->path));
 	} else
 		printf("  path:            -\n");
 	format_addr(buf, sizeof(buf), &p->endpoint);
@@ -679,7 +643,7 @@ peer_print(const struct ctl_peer *p, time_t now)
 		printf("  round trip:      %.3f ms (latest handshake)\n",
 		    p->rtt_us / 1000.0);
 	printf("  allowed ips:     ");
-	for (i = 0; i < p->nallowed && i < CONF_MAX_ALLOWED; i++) {
+	for (i = 0; i < p->nallowed && i < CTL_MAX_ALLOWED; i++) {
 		format_prefix(buf, sizeof(buf), &p->allowed[i]);
 		printf("%s%s", i > 0 ? ", " : "", buf);
 	}

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hamd.h"
-#include "imsg.h"
+#include "ctl/ctlmsg.h"
+#include "ipc/imsg.h"
 
 /* hamctl hub ... talks to hamhubd unless -s names another socket. */
 #define HAMCTL_HUBD_SOCKET	HAMD_RUNDIR "/hamhubd.sock"
@@ -94,7 +94,7 @@ void	hub_net_fields(const void *, char [][CTL_FIELD_MAX]);
 void	hub_member_fields(const void *, char [][CTL_FIELD_MAX]);
 
 void	format_addr(char *, size_t, const struct pkt_addr *);
-void	format_prefix(char *, size_t, const struct conf_prefix *);
+void	format_prefix(char *, size_t, const struct ip_prefix *);
 void	format_bytes(char *, size_t, uint64_t);
 void	format_uptime(char *, size_t, int64_t);
 

@@ -47,7 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "allowedips.h"
+#include "daemon/allowedips.h"
 
 #define AIP_V4		0
 #define AIP_V6		1

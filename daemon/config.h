@@ -13,22 +13,20 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "key.h"
+#include "crypto/key.h"
+#include "ipc/addr.h"
+#include "privsep/conflex.h"	/* CONF_NAME_MAX, CONF_SOCKET_MAX */
+#include "privsep/control.h"	/* enum read_access */
 
 #define CONF_DEFAULT_FILE	SYSCONFDIR "/hamd.conf"
 #define CONF_DEFAULT_MTU	1420
 #define CONF_DEFAULT_PORT	51820
 #define CONF_DEFAULT_IFNAME	"ham0"
-#define CONF_SOCKET_MAX		108	/* sizeof(sun_path) */
-#define CONF_NAME_MAX		64	/* user, group, peer names */
 #define CONF_MAX_ADDRS		16	/* interface addresses */
 #define CONF_MAX_ALLOWED	64	/* allowed-ips per peer */
 #define CONF_MAX_PEERS		1024
 #define CONF_MTU_MIN		1280	/* the IPv6 minimum link MTU */
 #define CONF_MTU_MAX		65535
-#define CONF_LINE_MAX		8192	/* longest line of hamd.conf, bytes */
-#define CONF_INCLUDE_DEPTH	8	/* files open at once, the first included */
-#define CONF_PREFIX_STRLEN	(INET6_ADDRSTRLEN + 4)	/* "addr/len" */
 
 /* Build-time paths; configure defines them in autoconf.h. */
 #ifndef HAMD_USER
@@ -43,21 +41,6 @@
 #define CONF_DEFAULT_CHROOT	HAMD_STATEDIR "/empty"
 #define CONF_DEFAULT_SOCKET	HAMD_RUNDIR "/hamd.sock"
 
-enum read_access {
-	READ_ACCESS_ADMINS = 0,	/* default: only root and the admin group */
-	READ_ACCESS_ALL,	/* any local user may run read-only commands */
-};
-
-/* An address with prefix length: interface address or allowed IP. */
-struct conf_prefix {
-	sa_family_t	af;		/* AF_INET or AF_INET6 */
-	uint8_t		plen;		/* 0..32 or 0..128 */
-	union {
-		struct in_addr	v4;
-		struct in6_addr	v6;
-	} addr;
-};
-
 struct conf_peer {
 	TAILQ_ENTRY(conf_peer)	 entry;
 	char			 name[CONF_NAME_MAX];
@@ -68,7 +51,7 @@ struct conf_peer {
 	char			 endpoint_host[256];	/* as written, IPv6
 							   without brackets */
 	uint16_t		 endpoint_port;
-	struct conf_prefix	 allowed[CONF_MAX_ALLOWED];
+	struct ip_prefix	 allowed[CONF_MAX_ALLOWED];
 	int			 nallowed;
 	uint16_t		 keepalive;		/* seconds, 0 = off */
 };
@@ -120,7 +103,7 @@ struct hamd_config {
 	/* interface (data plane) */
 	char			 ifname[IFNAMSIZ];
 	uint16_t		 mtu;
-	struct conf_prefix	 addrs[CONF_MAX_ADDRS];
+	struct ip_prefix	 addrs[CONF_MAX_ADDRS];
 	int			 naddrs;
 	uint16_t		 listen_port;
 	char			 private_key_file[PATH_MAX];	/* "" = state_dir/private.key */
@@ -148,12 +131,9 @@ const char		*config_private_key_path(const struct hamd_config *,
 struct hamd_config	*parse_config(const char *file, const char *opts_socket);
 
 /* Helpers the parser uses, also tested directly. 0 or -1. */
-int	conf_parse_prefix(const char *, struct conf_prefix *, int host_bits_ok);
 int	conf_parse_endpoint(const char *, char *host, size_t hostlen,
 	    uint16_t *port);
 /* The same, with a message in err that says what is wrong. */
-int	conf_parse_prefix_err(const char *, struct conf_prefix *,
-	    int host_bits_ok, char *err, size_t errlen);
 int	conf_parse_endpoint_err(const char *, char *host, size_t hostlen,
 	    uint16_t *port, char *err, size_t errlen);
 /*
@@ -163,9 +143,6 @@ int	conf_parse_endpoint_err(const char *, char *host, size_t hostlen,
  */
 int	conf_parse_public_ep(const char *, struct conf_public_ep *,
 	    char *err, size_t errlen);
-/* "10.0.0.0/24" into buf (CONF_PREFIX_STRLEN bytes); returns buf. */
-const char *conf_prefix_str(const struct conf_prefix *, char *buf,
-	    size_t len);
 /* The parser's keyword table, in order; NULL past the end (tests). */
 const char *conf_keyword(size_t);
 

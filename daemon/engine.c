@@ -63,17 +63,20 @@
 
 #include <event2/event.h>
 
-#include "framer.h"
-#include "hamd.h"
-#include "log.h"
-#include "netconf.h"
-#include "pathsel.h"
-#include "relayauth.h"
-#include "pktbatch.h"
-#include "proc.h"
-#include "sandbox.h"
-#include "wg_result.h"
-#include "wg_wire.h"
+#include "compat/util.h"
+#include "proto/dgram.h"
+#include "proto/framer.h"
+#include "daemon/hamd_msg.h"
+#include "privsep/log.h"
+#include "privsep/policies.h"
+#include "daemon/netconf.h"
+#include "daemon/pathsel.h"
+#include "proto/relayauth.h"
+#include "ipc/pktbatch.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_wire.h"
 
 /* Datagrams per recvmmsg and per sendmmsg. */
 #define ENGINE_BATCH		64
@@ -133,7 +136,7 @@
  */
 #define HUB_TUN_BACKLOG		256
 
-/* The relay (see the wire formats in hamd.h and PROTOCOL.md). */
+/* The relay (see proto/dgram.h and PROTOCOL.md). */
 #define RELAY_REGISTER_SEC	20	/* REGISTER this often */
 #define RELAY_ANSWER_WINDOW	4	/* REGISTERs an answer may name */
 #define PROBE_PUNCH_MS		10000	/* resends to candidates after a punch */
@@ -156,7 +159,7 @@
 #define PROBE_CACHE_LEN		148
 static const uint16_t probe_resend_ms[] = { 250, 500, 1000, 2000 };
 #define PROBE_RESENDS		\
-	(sizeof(probe_resend_ms) / sizeof(probe_resend_ms[0]))
+	nitems(probe_resend_ms)
 /* A peer's candidates: the hub's, and the endpoint of its PEER_UP. */
 #define ENGINE_MAX_CANDS	(HUB_CAND_MAX + 1)
 
@@ -181,16 +184,7 @@ static const uint16_t probe_resend_ms[] = { 250, 500, 1000, 2000 };
 /* Records queued per socket before a flush: every train full. */
 #define ENGINE_TX_IOV		(ENGINE_BATCH * ENGINE_GSO_SEGS)
 
-/* "[ipv6]:port" at most. */
-#define ADDR_STRLEN		(INET6_ADDRSTRLEN + 8)
-
 enum { SOCK_V4, SOCK_V6, SOCK_MAX };
-
-union sockunion {
-	struct sockaddr		 sa;
-	struct sockaddr_in	 sin;
-	struct sockaddr_in6	 sin6;
-};
 
 struct engine_peer_stats {
 	uint64_t		 tx_packets;
@@ -393,70 +387,6 @@ sock_index(int af)
 	}
 }
 
-/* Zero what the family does not use, so addresses compare with memcmp. */
-static void
-addr_normalize(struct pkt_addr *a)
-{
-	a->pad = 0;
-	switch (a->af) {
-	case AF_INET:
-		memset(a->addr + 4, 0, sizeof(a->addr) - 4);
-		break;
-	case AF_INET6:
-		break;
-	default:
-		memset(a, 0, sizeof(*a));
-		break;
-	}
-}
-
-static int
-addr_equal(const struct pkt_addr *a, const struct pkt_addr *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
-/*
- * The IPv6 scope id has no room in a pkt_addr, so a link-local peer
- * cannot be sent to; the kernel refuses (EINVAL) and we count it.
- */
-static socklen_t
-addr_to_sockaddr(const struct pkt_addr *a, union sockunion *su)
-{
-	memset(su, 0, sizeof(*su));
-	if (a->af == AF_INET) {
-		su->sin.sin_family = AF_INET;
-		su->sin.sin_port = a->port;
-		memcpy(&su->sin.sin_addr, a->addr, 4);
-		return sizeof(su->sin);
-	}
-	su->sin6.sin6_family = AF_INET6;
-	su->sin6.sin6_port = a->port;
-	memcpy(&su->sin6.sin6_addr, a->addr, 16);
-	return sizeof(su->sin6);
-}
-
-/* -1 if the kernel gave us an address we cannot answer (port 0). */
-static int
-sockaddr_to_addr(const union sockunion *su, socklen_t len, int af,
-    struct pkt_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (af == AF_INET && su->sa.sa_family == AF_INET &&
-	    len >= sizeof(su->sin)) {
-		a->af = AF_INET;
-		a->port = su->sin.sin_port;
-		memcpy(a->addr, &su->sin.sin_addr, 4);
-	} else if (af == AF_INET6 && su->sa.sa_family == AF_INET6 &&
-	    len >= sizeof(su->sin6)) {
-		a->af = AF_INET6;
-		a->port = su->sin6.sin6_port;
-		memcpy(a->addr, &su->sin6.sin6_addr, 16);
-	} else
-		return -1;
-	return a->port != 0 ? 0 : -1;
-}
-
 /*
  * 1 if a line may be logged now, with *missed the events not logged since
  * the previous line.  Events in between are only counted, so a flood of
@@ -537,10 +467,9 @@ static void
 engine_rx_dgram(const uint8_t *pkt, size_t len, const struct pkt_addr *from,
     int truncated)
 {
+	enum dgram_kind	 kind;
 	uint16_t	 flags = 0;
-	uint32_t	 receiver;
 	uint8_t		*dst;
-	int		 type;
 
 	env->stats.rx_datagrams++;
 	env->stats.rx_bytes += len;
@@ -549,27 +478,39 @@ engine_rx_dgram(const uint8_t *pkt, size_t len, const struct pkt_addr *from,
 		return;
 	}
 	/*
-	 * The project's own message types (discovery, relay) get sorted
-	 * out here, before the WireGuard check.  None of them ever
-	 * reaches tun or moves an endpoint.
+	 * Type and length only; no crypto.  The project's own messages
+	 * (discovery, relay) never reach tun or move an endpoint.
 	 */
-	if (len > 0 && (pkt[0] == NAT_PROBE_TYPE ||
-	    pkt[0] == NAT_ANSWER_TYPE)) {
+	kind = dgram_classify(pkt, len, NULL);
+	switch (kind) {
+	case DGRAM_NAT_PROBE:
+	case DGRAM_NAT_ANSWER:
 		nat_rx(pkt, len, from);
 		return;
-	}
-	if (len > 0 && (pkt[0] == RELAY_REGISTER_TYPE ||
-	    pkt[0] == RELAY_REGISTERED_TYPE || pkt[0] == RELAY_DATA_TYPE)) {
+	case DGRAM_RELAY_REGISTER:
+	case DGRAM_RELAY_REGISTERED:
+	case DGRAM_RELAY_DATA:
 		relay_rx(pkt, len, from);
 		return;
+	case DGRAM_MALFORMED:
+		/* A relay- or discovery-typed datagram that is neither. */
+		if (len > 0 && pkt[0] >= NAT_PROBE_TYPE &&
+		    pkt[0] <= NAT_ANSWER_TYPE)
+			env->stats.nat_bad++;
+		else if (len > 0 && pkt[0] >= RELAY_REGISTER_TYPE &&
+		    pkt[0] <= RELAY_DATA_TYPE)
+			env->stats.relay_bad++;
+		env->stats.rx_malformed++;
+		return;
+	default:
+		break;
 	}
 	/*
 	 * Port 0 is no sender's (only a raw socket makes one), and hub
 	 * IP:0 is the TCP relay's pseudo address: such a datagram would
 	 * pass for a relayed packet.
 	 */
-	if (from == NULL || from->port == 0 || wg_msg_classify(pkt, len,
-	    &type, &receiver) != WG_OK) {
+	if (from == NULL || from->port == 0) {
 		env->stats.rx_malformed++;
 		return;
 	}
@@ -583,7 +524,7 @@ engine_rx_dgram(const uint8_t *pkt, size_t len, const struct pkt_addr *from,
 		env->stats.relay_bad++;
 		return;
 	}
-	if (type != WG_MSG_DATA)
+	if (kind != DGRAM_WG_DATA)
 		flags |= PKT_F_HANDSHAKE;
 	if ((dst = pktbatch_add(&env->rxb, PKT_PEER_NONE, flags, from,
 	    len)) == NULL)
@@ -626,7 +567,7 @@ engine_rx_one(struct engine_sock *s, unsigned int i)
 	int		 ok, trunc;
 
 	ok = sockaddr_to_addr(&env->rx.names[i], m->msg_hdr.msg_namelen,
-	    s->af, &from) == 0;
+	    &from) == 0;
 	trunc = (m->msg_hdr.msg_flags & MSG_TRUNC) != 0;
 	if ((seglen = engine_rx_gro_size(&m->msg_hdr)) == 0 || len <= seglen) {
 		engine_rx_dgram(pkt, len, ok ? &from : NULL, trunc);
@@ -824,7 +765,7 @@ engine_tx_refused(struct engine_txq *q, const struct mmsghdr *m,
 	}
 	if (ratelimit_ok(&env->tx_log, &missed)) {
 		(void)sockaddr_to_addr(m->msg_hdr.msg_name,
-		    m->msg_hdr.msg_namelen, q->sock->af, &a);
+		    m->msg_hdr.msg_namelen, &a);
 		log_warnx("send to %s: %s (%llu more since the last report)",
 		    pkt_addr_str(&a, buf, sizeof(buf)), strerror(err), missed);
 	}
@@ -1247,16 +1188,6 @@ engine_endpoint(struct imsg *imsg)
 static void	nat_round(void);
 static void	nat_stop(void);
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		fatal("%s: clock_gettime", __func__);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* splitmix64: spreads reconnects, guards nothing. */
 static uint64_t
 hub_random(void)
@@ -1406,7 +1337,7 @@ hub_sockname(int fd, int peer, struct pkt_addr *a)
 	if ((peer ? getpeername(fd, &su.sa, &sl) :
 	    getsockname(fd, &su.sa, &sl)) == -1)
 		return -1;
-	if (sockaddr_to_addr(&su, sl, su.sa.sa_family, a) == -1) {
+	if (sockaddr_to_addr(&su, sl, a) == -1) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
@@ -1834,7 +1765,7 @@ nat_rx(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
  * Hub peers: paths and the relay.  pathsel.c decides; this part feeds
  * it (authenticated addresses, sends, a tick), sends where it says,
  * fans probes out to every candidate, and speaks the relay's wire
- * format (hamd.h: REGISTER, REGISTERED, DATA; HUB_FRAME_RELAY frames).
+ * format (proto/dgram.h: REGISTER, REGISTERED, DATA; HUB_FRAME_RELAY frames).
  */
 
 /* The relay path a pseudo address names, PATH_NONE for any other. */
@@ -2051,14 +1982,13 @@ engine_relay_msg(struct imsg *imsg)
 static int
 relay_deliver(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
 {
+	enum dgram_kind	 kind = dgram_classify(pkt, len, NULL);
 	uint16_t	 flags = 0;
-	uint32_t	 receiver;
 	uint8_t		*dst;
-	int		 type;
 
-	if (wg_msg_classify(pkt, len, &type, &receiver) != WG_OK)
+	if (!dgram_is_wireguard(kind))
 		return -1;
-	if (type != WG_MSG_DATA)
+	if (kind != DGRAM_WG_DATA)
 		flags |= PKT_F_HANDSHAKE;
 	if ((dst = pktbatch_add(&env->rxb, PKT_PEER_NONE, flags, from,
 	    len)) == NULL)
@@ -2241,9 +2171,9 @@ engine_path_changed(struct engine_peer *p, int from)
 	p->stats.roams++;
 	(void)pkt_addr_str(&p->ep, buf, sizeof(buf));
 	log_info("peer %u path %s -> %s, endpoint %s", hp->id,
-	    pathsel_kind_str(from), pathsel_kind_str(hp->sel.kind), buf);
+	    path_kind_str(from), path_kind_str(hp->sel.kind), buf);
 	audit("path-change", "peer=%u from=%s to=%s endpoint=%s", hp->id,
-	    pathsel_kind_str(from), pathsel_kind_str(hp->sel.kind), buf);
+	    path_kind_str(from), path_kind_str(hp->sel.kind), buf);
 	memset(&m, 0, sizeof(m));
 	m.id = hp->id;
 	m.path = hp->sel.kind;
@@ -2516,7 +2446,6 @@ engine_paths(struct imsg *imsg)
 static void
 engine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
-	int32_t	 v;
 
 	switch (imsg->hdr.type) {
 	case IMSG_ENGINE_SOCKET:
@@ -2530,10 +2459,6 @@ engine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_HUB_SOCKET:
 		hub_socket(imsg);
-		break;
-	case IMSG_LOG_VERBOSE:
-		(void)imsg_get_data(imsg, &v, sizeof(v));
-		log_setverbose(v);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -2658,13 +2583,17 @@ engine_init(struct privsep *ps)
 	engine_hub_init(ps);
 }
 
+static const struct proc_peer engine_peers[] = {
+	{ PROC_PARENT, engine_dispatch_parent },
+	{ HAMD_PROC_CONTROL, engine_dispatch_control },
+	{ HAMD_PROC_TUN, engine_dispatch_tun },
+};
+
 void
 engine_run(struct privsep *ps)
 {
 	proc_child_setup(ps);
 	engine_init(ps);
-	ps->dispatch[PROC_PARENT] = engine_dispatch_parent;
-	ps->dispatch[HAMD_PROC_CONTROL] = engine_dispatch_control;
-	ps->dispatch[HAMD_PROC_TUN] = engine_dispatch_tun;
+	proc_peers(ps, engine_peers, nitems(engine_peers));
 	proc_child_loop(ps, &policy_engine);
 }

@@ -31,14 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "hamd.h"
-#include "key.h"
-#include "log.h"
-#include "netconf.h"
-#include "parent.h"
-#include "proc.h"
-#include "sandbox.h"
+#include "daemon/config.h"
+#include "daemon/hamd_msg.h"
+#include "crypto/key.h"
+#include "privsep/log.h"
+#include "daemon/netconf.h"
+#include "privsep/parent.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
 
 /* How long a logout gets to reach the hub before the children stop. */
 #define LOGOUT_GRACE_MS	300
@@ -47,15 +47,9 @@
 
 struct parent {
 	struct parent_base	 b;	/* first: ps->arg points to both */
-	struct hamd_config	*conf;
-	const char		*conffile;
-	const char		*opt_socket;
-	int			 opt_verbose;
-	int			 ctl_sock;
-	time_t			 started;
+	struct hamd_config	*conf;	/* b.conf, typed */
 	uint8_t			 pubkey[KEY_LEN];
 	int			 have_pubkey;
-	struct event		*ev_sig[4];
 	struct hub_state_msg	 hub;		/* as tun last reported */
 	char			 overlay_warning[CTL_MSG_MAX];
 	struct event		*ev_hub_retry;
@@ -68,13 +62,6 @@ struct parent {
 };
 
 static void	candidates_update(struct parent *);
-
-static __dead void
-usage(void)
-{
-	fprintf(stderr, "usage: hamd [-dnv] [-f file] [-s socket]\n");
-	exit(1);
-}
 
 /* The state directory: root-owned, 0700; created on first start. */
 static void
@@ -96,19 +83,6 @@ state_dir_prepare(const struct hamd_config *conf)
 	if (mkdir(conf->chroot_dir, 0755) == -1 && errno != EEXIST &&
 	    errno != ENOENT)
 		fatal("cannot create chroot directory %s", conf->chroot_dir);
-}
-
-static void
-send_control_conf(struct parent *p, const struct conf_control *cc)
-{
-	proc_compose(&p->b.ps, HAMD_PROC_CONTROL, IMSG_CONF_CONTROL, 0, -1,
-	    cc, sizeof(*cc));
-}
-
-static int
-effective_verbose(const struct parent *p, const struct hamd_config *conf)
-{
-	return p->opt_verbose > conf->verbose ? p->opt_verbose : conf->verbose;
 }
 
 /* Fields that only a restart can change: say so, keep the old value. */
@@ -134,30 +108,20 @@ reload_keep_fixed(const struct hamd_config *old, struct hamd_config *new)
 	}
 }
 
-/* Returns 0 or an errno value, with a message for the caller in msg. */
+/*
+ * A new configuration, parsed and checked by the framework: refuse it
+ * if a preshared key is missing, keep what needs a restart, apply the
+ * rest.
+ */
 static int
-parent_reload(struct parent *p, char *msg, size_t msglen)
+hamd_reload(struct parent_base *b, void *nc, char *msg, size_t msglen)
 {
-	struct hamd_config	*nconf;
-	struct conf_control	 cc;
+	struct parent		*p = (struct parent *)b;
+	struct hamd_config	*nconf = nc;
 	char			 err[512];
 
-	log_info("reloading configuration from %s", p->conffile);
-	if ((nconf = parse_config(p->conffile, p->opt_socket)) == NULL) {
-		(void)snprintf(msg, msglen, "%s has errors (see the hamd "
-		    "log); the running configuration is kept", p->conffile);
-		return EINVAL;
-	}
-	if (parent_conf_control(nconf->admin_group, nconf->read_access,
-	    p->conffile, &cc) == -1) {
-		config_free(nconf);
-		(void)snprintf(msg, msglen, "admin-group of %s does not "
-		    "exist; the running configuration is kept", p->conffile);
-		return EINVAL;
-	}
 	if (netconf_check_psks(nconf, err, sizeof(err)) == -1) {
 		log_warnx("reload: %s", err);
-		config_free(nconf);
 		(void)snprintf(msg, msglen, "%.120s; the running configuration "
 		    "is kept (details in the log)", err);
 		return EINVAL;
@@ -171,27 +135,12 @@ parent_reload(struct parent *p, char *msg, size_t msglen)
 		nconf->listen_port = p->conf->listen_port;
 	}
 	(void)netconf_reload(&p->net, p->conf, nconf);
-	config_free(p->conf);
 	p->conf = nconf;
-	send_control_conf(p, &cc);
 	netconf_send_peers(&p->net, &p->b.ps, nconf);
 	candidates_update(p);	/* public-endpoint may have changed */
-	parent_broadcast_verbose(&p->b, effective_verbose(p, nconf));
 	(void)snprintf(msg, msglen, "configuration reloaded from %s",
-	    p->conffile);
+	    p->b.conffile);
 	return 0;
-}
-
-static void
-reply_result(struct parent *p, uint32_t client, int code, const char *msg)
-{
-	struct ctl_result	 r;
-
-	memset(&r, 0, sizeof(r));
-	r.code = code;
-	(void)strlcpy(r.msg, msg, sizeof(r.msg));
-	proc_compose(&p->b.ps, HAMD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1,
-	    &r, sizeof(r));
 }
 
 static void
@@ -202,7 +151,7 @@ reply_status(struct parent *p, uint32_t client)
 
 	memset(&s, 0, sizeof(s));
 	(void)strlcpy(s.version, PACKAGE_VERSION, sizeof(s.version));
-	s.uptime = (int64_t)(time(NULL) - p->started);
+	s.uptime = (int64_t)(time(NULL) - p->b.started);
 	if (p->have_pubkey)
 		key_to_base64(s.pubkey, p->pubkey);
 	s.verbose = (uint8_t)log_getverbose();
@@ -336,44 +285,25 @@ hub_state_update(struct parent *p, struct imsg *imsg)
 		    sizeof(p->overlay_warning));
 }
 
+/* Requests other than reload and log level (the framework's). */
 static void
 parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 {
 	struct parent	*p = ps->arg;
-	struct ctl_cred	 cred;
 	uint32_t	 client = imsg->hdr.peerid;
-	char		 msg[CTL_MSG_MAX];
-	int32_t		 v;
-	int		 code;
 
-	memcpy(&cred, imsg->data, sizeof(cred));
 	switch (imsg->hdr.type) {
 	case IMSG_CTL_STATUS:
 		reply_status(p, client);
 		break;
 	case IMSG_CTL_HUBD_STATUS:
-		reply_result(p, client, EOPNOTSUPP, "this is hamd's socket: "
-		    "hub commands go to hamhubd's (hamctl -s "
+		parent_reply_result(&p->b, client, EOPNOTSUPP, "this is hamd's "
+		    "socket: hub commands go to hamhubd's (hamctl -s "
 		    "/run/hamhubd.sock hub ...)");
 		break;
-	case IMSG_CTL_RELOAD:
-		code = parent_reload(p, msg, sizeof(msg));
-		audit("reload", "uid=%u pid=%d via=control result=%s",
-		    cred.uid, cred.pid, code == 0 ? "ok" : "rejected");
-		reply_result(p, client, code, msg);
-		break;
-	case IMSG_CTL_LOG_VERBOSE:
-		memcpy(&v, imsg->data + sizeof(cred), sizeof(v));
-		if (v != 0 && v != 1)
-			fatalx("control sent log level %d", v);
-		parent_broadcast_verbose(&p->b, v);
-		audit("log-level", "uid=%u pid=%d level=%s", cred.uid,
-		    cred.pid, v ? "verbose" : "brief");
-		reply_result(p, client, 0, v ? "log level is now verbose" :
-		    "log level is now brief");
-		break;
 	default:
-		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+		fatalx("%s: unexpected message %s", __func__,
+		    proc_msg_name(ps, imsg->hdr.type));
 	}
 }
 
@@ -538,8 +468,9 @@ logout_done(int fd, short ev, void *arg)
  * travels tun -> engine -> hub in order; a short grace lets it leave.
  */
 static void
-parent_stop(struct parent *p)
+hamd_stop(struct parent_base *b)
 {
+	struct parent	*p = (struct parent *)b;
 	struct timeval	 tv = { 0, LOGOUT_GRACE_MS * 1000 };
 
 	if (p->hub.state != HUB_STATE_ONLINE || p->ev_logout != NULL) {
@@ -552,220 +483,114 @@ parent_stop(struct parent *p)
 		parent_shutdown(&p->b, 0);
 }
 
-static void
-parent_signal(int sig, short ev, void *arg)
-{
-	struct parent	*p = arg;
-	char		 msg[CTL_MSG_MAX];
-	int		 code;
+/* ---- the program ---------------------------------------------------- */
 
-	switch (sig) {
-	case SIGCHLD:
-		parent_sigchld(&p->b);
-		break;
-	case SIGHUP:
-		code = parent_reload(p, msg, sizeof(msg));
-		if (code != 0)
-			log_warnx("%s", msg);
-		audit("reload", "uid=%u via=SIGHUP result=%s", 0U,
-		    code == 0 ? "ok" : "rejected");
-		break;
-	case SIGINT:
-	case SIGTERM:
-		log_info("received %s, shutting down", signame(sig));
-		parent_stop(p);
-		break;
+static void *
+hamd_parse(const char *file, const char *opt_socket)
+{
+	return parse_config(file, opt_socket);
+}
+
+static void
+hamd_free(void *conf)
+{
+	config_free(conf);
+}
+
+static void
+hamd_settings(const void *c, struct parent_settings *set)
+{
+	const struct hamd_config	*conf = c;
+
+	set->user = conf->user;
+	set->chroot_dir = conf->chroot_dir;
+	set->socket_path = conf->socket_path;
+	set->admin_group = conf->admin_group;
+	set->read_access = conf->read_access;
+	set->verbose = conf->verbose;
+	if (config_private_key_path(conf, set->keypath,
+	    sizeof(set->keypath)) == NULL)
+		fatalx("private key path is too long");
+	set->key_may_create = conf->private_key_file[0] == '\0';
+}
+
+static void
+hamd_prepare(struct parent_base *b, uid_t uid, gid_t gid)
+{
+	struct parent	*p = (struct parent *)b;
+	char		 err[512];
+
+	p->conf = b->conf;
+	state_dir_prepare(p->conf);
+	if (netconf_check_psks(p->conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+}
+
+static int
+hamd_setup(struct parent_base *b, char *err, size_t errlen)
+{
+	struct parent	*p = (struct parent *)b;
+
+	return netconf_setup(&p->net, p->conf, err, errlen);
+}
+
+static void
+hamd_start(struct parent_base *b)
+{
+	struct parent	*p = (struct parent *)b;
+
+	netconf_send_devices(&p->net, &p->b.ps, p->conf);
+	netconf_send_peers(&p->net, &p->b.ps, p->conf);
+	hub_configure_tun(p);
+	candidates_update(p);
+	if (p->conf->hub.enabled) {
+		struct timeval	 tv = { CANDIDATES_RECHECK_S, 0 };
+
+		if ((p->ev_cands = event_new(p->b.ps.base, -1, EV_PERSIST,
+		    candidates_recheck, p)) == NULL ||
+		    event_add(p->ev_cands, &tv) == -1)
+			fatalx("cannot start the candidates timer");
 	}
+	hub_socket_send(p);
 }
 
-static void
-parent_on_close(struct privsep *ps, int peer)
-{
-	/* The death itself is reported from SIGCHLD. */
-	proc_close(ps, peer);
-}
+static const int hamd_caps[] = { CAP_NET_ADMIN, CAP_KILL };
 
-static __dead void
-child_main(const char *name, const char *user, const char *dir,
-    int verbose)
-{
-	struct privsep	 ps;
+static const struct proc_peer hamd_parent_peers[] = {
+	{ HAMD_PROC_ENGINE, parent_dispatch_engine },
+	{ HAMD_PROC_TUN, parent_dispatch_tun },
+};
 
-	memset(&ps, 0, sizeof(ps));
-	ps.procs = hamd_procs;
-	ps.rules = hamd_msg_rules;
-	ps.nrules = IMSG_MAX_TYPE;
-	if ((ps.id = proc_lookup(&ps, name)) <= PROC_PARENT)
-		fatalx("unknown process name %s", name);
-	if (user == NULL || dir == NULL)
-		fatalx("-P needs -U and -C: it is for hamd's own use");
-	ps.user = user;
-	ps.chroot_dir = dir;
-	ps.verbose = verbose;
-	log_init("hamd", 1, verbose);
-	log_procname(name);
-	proc_child_fds(&ps);
-	ps.procs[ps.id].run(&ps);
-	exit(0);
-}
+static const struct parent_program hamd_program = {
+	.name = "hamd",
+	.usage = "[-dnv] [-f file] [-s socket]",
+	.conffile = CONF_DEFAULT_FILE,
+	.procs = hamd_procs,
+	.rules = hamd_msg_rules,
+	.nrules = HAMD_IMSG_MAX,
+	.control = HAMD_PROC_CONTROL,
+	.keyproc = HAMD_PROC_TUN,
+	.keytype = IMSG_TUN_PRIVKEY,
+	.keywhat = "node",
+	.caps = hamd_caps,
+	.ncaps = nitems(hamd_caps),
+	.peers = hamd_parent_peers,
+	.npeers = nitems(hamd_parent_peers),
+	.control_request = parent_dispatch_control,
+	.parse = hamd_parse,
+	.free = hamd_free,
+	.settings = hamd_settings,
+	.prepare = hamd_prepare,
+	.setup = hamd_setup,
+	.start = hamd_start,
+	.reload = hamd_reload,
+	.stop = hamd_stop,
+};
 
 int
 main(int argc, char *argv[])
 {
-	struct parent		 p;
-	struct conf_control	 cc;
-	uint8_t			 priv[KEY_LEN];
-	const char		*procname = NULL, *puser = NULL, *pdir = NULL;
-	char			 err[512], keypath[PATH_MAX];
-	uid_t			 uid;
-	gid_t			 gid;
-	int			 ch, foreground = 0, noaction = 0, verbose = 0;
-	int			 sigs[4] = { SIGCHLD, SIGHUP, SIGINT, SIGTERM };
-	int			 keep[] = { CAP_NET_ADMIN, CAP_KILL };
-	int			 i;
+	static struct parent	 p;
 
-	memset(&p, 0, sizeof(p));
-	p.conffile = CONF_DEFAULT_FILE;
-	while ((ch = getopt(argc, argv, "C:df:nP:s:U:v")) != -1) {
-		switch (ch) {
-		case 'C':
-			pdir = optarg;
-			break;
-		case 'd':
-			foreground = 1;
-			break;
-		case 'f':
-			p.conffile = optarg;
-			break;
-		case 'n':
-			noaction = 1;
-			break;
-		case 'P':
-			procname = optarg;
-			break;
-		case 's':
-			p.opt_socket = optarg;
-			break;
-		case 'U':
-			puser = optarg;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	if (procname != NULL)
-		child_main(procname, puser, pdir, verbose);
-
-	log_init("hamd", 1, verbose);
-	log_procname("parent");
-	if (sodium_init() < 0)
-		fatalx("libsodium failed to initialise");
-	if ((p.conf = parse_config(p.conffile, p.opt_socket)) == NULL)
-		fatalx("%s: configuration has errors, not starting",
-		    p.conffile);
-	if (parent_conf_control(p.conf->admin_group, p.conf->read_access,
-	    p.conffile, &cc) == -1)
-		fatalx("%s: configuration has errors, not starting",
-		    p.conffile);
-	if (noaction) {
-		fprintf(stderr, "configuration OK\n");
-		exit(0);
-	}
-	if (geteuid() != 0)
-		fatalx("hamd must be started as root: it drops its privileges "
-		    "itself");
-	if (sandbox_lookup_user(p.conf->user, &uid, &gid, err,
-	    sizeof(err)) == -1)
-		fatalx("%s", err);
-	state_dir_prepare(p.conf);
-	if (sandbox_check_chroot(p.conf->chroot_dir, err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	p.opt_verbose = verbose;
-	if (netconf_check_psks(p.conf, err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	if (config_private_key_path(p.conf, keypath, sizeof(keypath)) == NULL)
-		fatalx("private key path is too long");
-	parent_key_load(keypath, p.conf->private_key_file[0] == '\0', "node",
-	    priv);
-	p.b.progname = "hamd";
-	p.ctl_sock = parent_ctl_socket_open(&p.b, p.conf->socket_path);
-	if (netconf_setup(&p.net, p.conf, err, sizeof(err)) == -1) {
-		parent_ctl_socket_remove(&p.b);
-		fatalx("%s", err);
-	}
-
-	if (!foreground) {
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
-		log_init("hamd", 0, effective_verbose(&p, p.conf));
-	}
-	log_setverbose(effective_verbose(&p, p.conf));
-	p.started = time(NULL);
-
-	p.b.ps.procs = hamd_procs;
-	p.b.ps.rules = hamd_msg_rules;
-	p.b.ps.nrules = IMSG_MAX_TYPE;
-	p.b.ps.id = PROC_PARENT;
-	p.b.ps.arg = &p;
-	p.b.ps.user = p.conf->user;
-	p.b.ps.chroot_dir = p.conf->chroot_dir;
-	p.b.ps.foreground = foreground;
-	p.b.ps.verbose = effective_verbose(&p, p.conf);
-	(void)signal(SIGPIPE, SIG_IGN);
-	proc_spawn(&p.b.ps, argc, argv);
-	sandbox_parent_caps(keep, sizeof(keep) / sizeof(keep[0]));
-
-	if ((p.b.ps.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	p.b.ps.dispatch[HAMD_PROC_CONTROL] = parent_dispatch_control;
-	p.b.ps.dispatch[HAMD_PROC_ENGINE] = parent_dispatch_engine;
-	p.b.ps.dispatch[HAMD_PROC_TUN] = parent_dispatch_tun;
-	p.b.ps.on_close = parent_on_close;
-	proc_listen(&p.b.ps);
-	for (i = 0; i < 4; i++) {
-		p.ev_sig[i] = evsignal_new(p.b.ps.base, sigs[i], parent_signal,
-		    &p);
-		if (p.ev_sig[i] == NULL || evsignal_add(p.ev_sig[i], NULL) == -1)
-			fatalx("cannot install signal handlers");
-	}
-
-	send_control_conf(&p, &cc);
-	proc_compose(&p.b.ps, HAMD_PROC_CONTROL, IMSG_CONTROL_SOCKET, 0,
-	    p.ctl_sock, NULL, 0);
-	p.ctl_sock = -1;
-	proc_compose(&p.b.ps, HAMD_PROC_TUN, IMSG_TUN_PRIVKEY, 0, -1, priv,
-	    sizeof(priv));
-	sodium_memzero(priv, sizeof(priv));
-	netconf_send_devices(&p.net, &p.b.ps, p.conf);
-	netconf_send_peers(&p.net, &p.b.ps, p.conf);
-	hub_configure_tun(&p);
-	candidates_update(&p);
-	if (p.conf->hub.enabled) {
-		struct timeval	 tv = { CANDIDATES_RECHECK_S, 0 };
-
-		if ((p.ev_cands = event_new(p.b.ps.base, -1, EV_PERSIST,
-		    candidates_recheck, &p)) == NULL ||
-		    event_add(p.ev_cands, &tv) == -1)
-			fatalx("cannot start the candidates timer");
-	}
-	hub_socket_send(&p);
-
-	log_info("started (version %s, control socket %s)", PACKAGE_VERSION,
-	    p.b.ctl_path);
-	audit("start", "pid=%d version=%s config=%s", (int)getpid(),
-	    PACKAGE_VERSION, p.conffile);
-
-	event_base_dispatch(p.b.ps.base);
-
-	parent_ctl_socket_remove(&p.b);
-	audit("stop", "pid=%d reason=%s", (int)getpid(),
-	    p.b.exit_code == 0 ? "signal" : "child-death");
-	log_info("stopped");
-	config_free(p.conf);
-	return p.b.exit_code;
+	return parent_main(&hamd_program, &p.b, argc, argv);
 }

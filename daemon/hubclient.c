@@ -18,12 +18,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "allowedips.h"
-#include "hubchan.h"
-#include "hubclient.h"
-#include "hubproto.h"
-#include "key.h"
-#include "log.h"
+#include "daemon/allowedips.h"
+#include "proto/hubchan.h"
+#include "daemon/hubclient.h"
+#include "proto/hubproto.h"
+#include "crypto/key.h"
+#include "privsep/log.h"
 
 #define NS			1000000000ull
 #define HANDSHAKE_TIMEOUT	(10 * NS)	/* INIT to RESP, and login */
@@ -434,7 +434,7 @@ pools_acceptable(const struct hub_login_ok *ok)
 	if (ok->v6_plen < 48 || ok->v6_plen > 124 ||
 	    !in_prefix(ok->v6, ula, 7))
 		return 0;
-	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+	for (i = 0; i < nitems(v4); i++)
 		if (ok->v4_plen >= v4[i].plen && ok->v4_plen <= 30 &&
 		    in_prefix(ok->v4, v4[i].net, v4[i].plen))
 			return 1;
@@ -505,7 +505,7 @@ hubclient_forget(struct hubclient *hc, const uint8_t key[HUB_KEY_LEN])
 static void
 peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 {
-	struct conf_prefix	 allowed[2];
+	struct ip_prefix	 allowed[2];
 	struct hc_peer		*hp;
 	struct wg_peer		*wp;
 	char			 b64[KEY_B64_LEN + 1], name[64];

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hamd.h"
-#include "wg.h"
+#include "daemon/hamd_msg.h"
+#include "daemon/wg.h"
 
 /*
  * Peers the hub gives us have ids from HUB_PEER_ID_BASE on (the file's

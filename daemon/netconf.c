@@ -22,10 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hamd.h"
-#include "key.h"
-#include "log.h"
-#include "netconf.h"
+#include "daemon/hamd_msg.h"
+#include "crypto/key.h"
+#include "privsep/log.h"
+#include "daemon/netconf.h"
 
 #ifndef UDP_GRO
 #define UDP_GRO		104
@@ -35,7 +35,7 @@
 #define UDP_SOCKBUF	(8 * 1024 * 1024)
 
 static int
-prefix_covers(const struct conf_prefix *outer, const struct conf_prefix *in)
+prefix_covers(const struct ip_prefix *outer, const struct ip_prefix *in)
 {
 	const uint8_t	*a = (const uint8_t *)&outer->addr;
 	const uint8_t	*b = (const uint8_t *)&in->addr;
@@ -56,7 +56,7 @@ prefix_covers(const struct conf_prefix *outer, const struct conf_prefix *in)
 }
 
 static int
-prefix_equal(const struct conf_prefix *a, const struct conf_prefix *b)
+prefix_equal(const struct ip_prefix *a, const struct ip_prefix *b)
 {
 	return a->af == b->af && a->plen == b->plen &&
 	    memcmp(&a->addr, &b->addr, a->af == AF_INET ? 4 : 16) == 0;
@@ -64,22 +64,22 @@ prefix_equal(const struct conf_prefix *a, const struct conf_prefix *b)
 
 /* The routes the configuration asks for: allowed IPs outside our subnets. */
 static int
-wanted_routes(const struct hamd_config *conf, struct conf_prefix *out,
+wanted_routes(const struct hamd_config *conf, struct ip_prefix *out,
     int max)
 {
 	const struct conf_peer	*peer;
-	char			 buf[CONF_PREFIX_STRLEN];
+	char			 buf[PREFIX_STRLEN];
 	int			 n = 0, i, j, covered;
 
 	TAILQ_FOREACH(peer, &conf->peers, entry) {
 		for (i = 0; i < peer->nallowed; i++) {
-			const struct conf_prefix *a = &peer->allowed[i];
+			const struct ip_prefix *a = &peer->allowed[i];
 
 			if (a->plen == 0) {
 				log_warnx("peer %s: not routing %s through the "
 				    "tunnel (a default route needs policy "
 				    "routing; add it yourself)", peer->name,
-				    conf_prefix_str(a, buf, sizeof(buf)));
+				    prefix_str(a, buf, sizeof(buf)));
 				continue;
 			}
 			for (covered = 0, j = 0; j < conf->naddrs; j++)
@@ -163,7 +163,7 @@ int
 netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
     size_t len)
 {
-	char		 buf[CONF_PREFIX_STRLEN], what[128];
+	char		 buf[PREFIX_STRLEN], what[128];
 	int		 i, rc;
 	uint16_t	 port;
 
@@ -184,7 +184,7 @@ netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
 		return -1;
 	}
 	for (i = 0; i < conf->naddrs; i++) {
-		conf_prefix_str(&conf->addrs[i], buf, sizeof(buf));
+		prefix_str(&conf->addrs[i], buf, sizeof(buf));
 		rc = nl_prefix_conflict(&nc->nl, nc->tun.ifindex,
 		    &conf->addrs[i], what, sizeof(what));
 		if (rc > 0)
@@ -203,7 +203,7 @@ netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
 		if ((rc = nl_route_add(&nc->nl, nc->tun.ifindex,
 		    &nc->routes[i])) < 0) {
 			(void)snprintf(err, len, "%s: cannot add route %s: %s",
-			    nc->tun.name, conf_prefix_str(&nc->routes[i], buf,
+			    nc->tun.name, prefix_str(&nc->routes[i], buf,
 			    sizeof(buf)), strerror(-rc));
 			return -1;
 		}
@@ -373,8 +373,8 @@ int
 netconf_reload(struct netconf *nc, const struct hamd_config *old,
     const struct hamd_config *new)
 {
-	struct conf_prefix	 want[NETCONF_MAX_ROUTES];
-	char			 buf[CONF_PREFIX_STRLEN];
+	struct ip_prefix	 want[NETCONF_MAX_ROUTES];
+	char			 buf[PREFIX_STRLEN];
 	int			 n, i, j, found, rc;
 
 	/* Addresses: drop those gone, add the new ones. */
@@ -390,7 +390,7 @@ netconf_reload(struct netconf *nc, const struct hamd_config *old,
 		if ((rc = nl_addr_add(&nc->nl, nc->tun.ifindex,
 		    &new->addrs[j])) < 0)
 			log_warnx("reload: cannot add address %s: %s",
-			    conf_prefix_str(&new->addrs[j], buf, sizeof(buf)),
+			    prefix_str(&new->addrs[j], buf, sizeof(buf)),
 			    strerror(-rc));
 	n = wanted_routes(new, want, NETCONF_MAX_ROUTES);
 	for (i = 0; i < nc->nroutes; i++) {
@@ -404,7 +404,7 @@ netconf_reload(struct netconf *nc, const struct hamd_config *old,
 	for (j = 0; j < n; j++)
 		if ((rc = nl_route_add(&nc->nl, nc->tun.ifindex, &want[j])) < 0)
 			log_warnx("reload: cannot add route %s: %s",
-			    conf_prefix_str(&want[j], buf, sizeof(buf)),
+			    prefix_str(&want[j], buf, sizeof(buf)),
 			    strerror(-rc));
 	memcpy(nc->routes, want, sizeof(want[0]) * (size_t)n);
 	nc->nroutes = n;
@@ -482,7 +482,7 @@ netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
 
 static void
 overlay_prefix(int af, const uint8_t *addr, unsigned int plen,
-    struct conf_prefix *p)
+    struct ip_prefix *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->af = (sa_family_t)af;
@@ -492,7 +492,7 @@ overlay_prefix(int af, const uint8_t *addr, unsigned int plen,
 
 /* The network a host address belongs to (host bits cleared). */
 static void
-prefix_network(const struct conf_prefix *in, struct conf_prefix *out)
+prefix_network(const struct ip_prefix *in, struct ip_prefix *out)
 {
 	uint8_t		*b = (uint8_t *)&out->addr;
 	unsigned int	 i, bits = in->af == AF_INET ? 32 : 128;
@@ -506,8 +506,8 @@ void
 netconf_overlay_apply(struct netconf *nc, const struct hub_login_ok *ok,
     char *warning, size_t len)
 {
-	struct conf_prefix	 want[2], net;
-	char			 buf[CONF_PREFIX_STRLEN], what[256], q[300];
+	struct ip_prefix	 want[2], net;
+	char			 buf[PREFIX_STRLEN], what[256], q[300];
 	int			 i, j, rc, same;
 
 	overlay_prefix(AF_INET, ok->v4, ok->v4_plen, &want[0]);
@@ -522,7 +522,7 @@ netconf_overlay_apply(struct netconf *nc, const struct hub_login_ok *ok,
 	nc->noverlay = 0;
 	warning[0] = '\0';
 	for (i = 0, j = 0; i < 2; i++) {
-		conf_prefix_str(&want[i], buf, sizeof(buf));
+		prefix_str(&want[i], buf, sizeof(buf));
 		prefix_network(&want[i], &net);
 		rc = nl_prefix_conflict(&nc->nl, nc->tun.ifindex, &net, what,
 		    sizeof(what));
@@ -530,7 +530,7 @@ netconf_overlay_apply(struct netconf *nc, const struct hub_login_ok *ok,
 			(void)snprintf(warning, len, "overlay %s overlaps %s "
 			    "on this machine: not set; ask the hub operator "
 			    "for another address-pool or move the local "
-			    "network", conf_prefix_str(&net, buf, sizeof(buf)),
+			    "network", prefix_str(&net, buf, sizeof(buf)),
 			    what);
 			log_warnx("%s", warning);
 			audit("overlay-conflict", "prefix=%s with=%s", buf,

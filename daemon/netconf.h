@@ -5,10 +5,10 @@
 #ifndef HAMD_NETCONF_H
 #define HAMD_NETCONF_H
 
-#include "config.h"
-#include "netlink.h"
-#include "proc.h"
-#include "tundev.h"
+#include "daemon/config.h"
+#include "daemon/netlink.h"
+#include "privsep/proc.h"
+#include "daemon/tundev.h"
 
 #define NETCONF_MAX_ROUTES	(CONF_MAX_PEERS * 4)
 #define NETCONF_MAX_IDS		(CONF_MAX_PEERS * 4)
@@ -19,7 +19,7 @@ struct netconf {
 	int			 sock4;		/* -1 once sent to engine */
 	int			 sock6;
 	uint16_t		 port;
-	struct conf_prefix	 routes[NETCONF_MAX_ROUTES];	/* installed */
+	struct ip_prefix	 routes[NETCONF_MAX_ROUTES];	/* installed */
 	int			 nroutes;
 	struct {
 		uint8_t		 pub[KEY_LEN];
@@ -27,7 +27,7 @@ struct netconf {
 	}			 ids[NETCONF_MAX_IDS];
 	int			 nids;
 	uint32_t		 next_id;
-	struct conf_prefix	 overlay[2];	/* the hub's addresses, set */
+	struct ip_prefix	 overlay[2];	/* the hub's addresses, set */
 	int			 noverlay;
 	unsigned int		 hub_turn;	/* which resolved address next */
 	int			 have6;		/* an IPv6 socket is open */

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "netlink.h"
+#include "daemon/netlink.h"
 
 #define NL_BUFSIZE	16384
 
@@ -130,14 +130,14 @@ nl_link_up(struct nl *nl, unsigned int ifindex, unsigned int mtu)
 }
 
 static size_t
-prefix_addrlen(const struct conf_prefix *p)
+prefix_addrlen(const struct ip_prefix *p)
 {
 	return p->af == AF_INET ? 4 : 16;
 }
 
 static int
 nl_addr(struct nl *nl, int type, unsigned int ifindex,
-    const struct conf_prefix *p)
+    const struct ip_prefix *p)
 {
 	struct nl_req	 r;
 	uint32_t	 flags = IFA_F_NODAD;
@@ -158,20 +158,20 @@ nl_addr(struct nl *nl, int type, unsigned int ifindex,
 }
 
 int
-nl_addr_add(struct nl *nl, unsigned int ifindex, const struct conf_prefix *p)
+nl_addr_add(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 {
 	return nl_addr(nl, RTM_NEWADDR, ifindex, p);
 }
 
 int
-nl_addr_del(struct nl *nl, unsigned int ifindex, const struct conf_prefix *p)
+nl_addr_del(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 {
 	return nl_addr(nl, RTM_DELADDR, ifindex, p);
 }
 
 static int
 nl_route(struct nl *nl, int type, unsigned int ifindex,
-    const struct conf_prefix *p)
+    const struct ip_prefix *p)
 {
 	struct nl_req	 r;
 	uint32_t	 oif = ifindex;
@@ -193,44 +193,26 @@ nl_route(struct nl *nl, int type, unsigned int ifindex,
 }
 
 int
-nl_route_add(struct nl *nl, unsigned int ifindex, const struct conf_prefix *p)
+nl_route_add(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 {
 	return nl_route(nl, RTM_NEWROUTE, ifindex, p);
 }
 
 int
-nl_route_del(struct nl *nl, unsigned int ifindex, const struct conf_prefix *p)
+nl_route_del(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 {
 	return nl_route(nl, RTM_DELROUTE, ifindex, p);
 }
 
-/* Do a/alen and b/blen share their first min(alen, blen) bits? */
-static int
-prefix_overlap(const uint8_t *a, unsigned int alen, const uint8_t *b,
-    unsigned int blen)
-{
-	unsigned int	 bits = alen < blen ? alen : blen, i;
-
-	for (i = 0; i < bits / 8; i++)
-		if (a[i] != b[i])
-			return 0;
-	if (bits % 8) {
-		uint8_t	 mask = (uint8_t)(0xff << (8 - bits % 8));
-
-		if ((a[i] & mask) != (b[i] & mask))
-			return 0;
-	}
-	return 1;
-}
-
 int
 nl_prefix_conflict(struct nl *nl, unsigned int ifindex,
-    const struct conf_prefix *p, char *what, size_t len)
+    const struct ip_prefix *p, char *what, size_t len)
 {
 	struct nl_req		 r;
 	struct sockaddr_nl	 sa;
 	char			 buf[NL_BUFSIZE], dst[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE];
 	struct nlmsghdr		*h;
+	struct ip_prefix	 route;
 	ssize_t			 n;
 	uint32_t		 seq = nl->seq++;
 	int			 found = 0;
@@ -299,8 +281,11 @@ nl_prefix_conflict(struct nl *nl, unsigned int ifindex,
 				continue;
 			if (p->af == AF_INET && rdst[0] == 127)
 				continue;
-			if (!prefix_overlap(rdst, rtm->rtm_dst_len,
-			    (const uint8_t *)&p->addr, p->plen))
+			memset(&route, 0, sizeof(route));
+			route.af = p->af;
+			route.plen = rtm->rtm_dst_len;
+			memcpy(&route.addr, rdst, p->af == AF_INET ? 4 : 16);
+			if (!prefix_overlap(&route, p))
 				continue;
 			(void)inet_ntop(p->af, rdst, dst, sizeof(dst));
 			if (if_indextoname(oif, ifn) == NULL)

@@ -6,7 +6,7 @@
 #ifndef HAMD_NETLINK_H
 #define HAMD_NETLINK_H
 
-#include "config.h"
+#include "daemon/config.h"
 
 struct nl {
 	int		 fd;
@@ -18,11 +18,11 @@ void	nl_close(struct nl *);
 /* Set the MTU and bring the link up. */
 int	nl_link_up(struct nl *, unsigned int ifindex, unsigned int mtu);
 /* Add (or replace) an interface address; IPv6 without DAD. */
-int	nl_addr_add(struct nl *, unsigned int ifindex, const struct conf_prefix *);
-int	nl_addr_del(struct nl *, unsigned int ifindex, const struct conf_prefix *);
+int	nl_addr_add(struct nl *, unsigned int ifindex, const struct ip_prefix *);
+int	nl_addr_del(struct nl *, unsigned int ifindex, const struct ip_prefix *);
 /* A route for prefix through the interface, in the main table. */
-int	nl_route_add(struct nl *, unsigned int ifindex, const struct conf_prefix *);
-int	nl_route_del(struct nl *, unsigned int ifindex, const struct conf_prefix *);
+int	nl_route_add(struct nl *, unsigned int ifindex, const struct ip_prefix *);
+int	nl_route_del(struct nl *, unsigned int ifindex, const struct ip_prefix *);
 
 /*
  * Does prefix overlap a route of another interface or an address of
@@ -30,6 +30,6 @@ int	nl_route_del(struct nl *, unsigned int ifindex, const struct conf_prefix *);
  * failure.  Used to report overlay prefixes that collide with the LAN.
  */
 int	nl_prefix_conflict(struct nl *, unsigned int ifindex,
-	    const struct conf_prefix *, char *what, size_t len);
+	    const struct ip_prefix *, char *what, size_t len);
 
 #endif

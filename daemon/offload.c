@@ -10,39 +10,13 @@
 
 #include <string.h>
 
-#include "offload.h"
+#include "compat/bytes.h"
+#include "daemon/offload.h"
 
 #define IPPROTO_TCP_	6
 #define TCP_FIN		0x01
 #define TCP_PSH		0x08
 #define TCP_CWR		0x80
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
 
 uint32_t
 offload_csum_add(uint32_t sum, const uint8_t *p, size_t len)
@@ -51,7 +25,7 @@ offload_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 
 	/* 16-bit big-endian words; a 64-bit accumulator cannot overflow. */
 	while (len >= 2) {
-		s += get16(p);
+		s += get_be16(p);
 		p += 2;
 		len -= 2;
 	}
@@ -106,7 +80,7 @@ finish_csum(uint8_t *pkt, size_t len, const struct vnet_hdr *h)
 	if (start >= len || field + 2 > len)
 		return -1;
 	/* The field holds the pseudo-header sum: sum over it, invert. */
-	put16(pkt + field, (uint16_t)~offload_csum_fold(
+	put_be16(pkt + field, (uint16_t)~offload_csum_fold(
 	    offload_csum_add(0, pkt + start, len - start)));
 	return 0;
 }
@@ -138,8 +112,8 @@ segment_tcp(const uint8_t *pkt, size_t len, const struct vnet_hdr *h,
 	hdr = iphl + tcphl;
 	if (tcphl < 20 || len < hdr || mss == 0)
 		return -1;
-	seq = get32(pkt + iphl + 4);
-	id = v6 ? 0 : get16(pkt + 4);
+	seq = get_be32(pkt + iphl + 4);
+	id = v6 ? 0 : get_be16(pkt + 4);
 	flags = pkt[iphl + 13];
 	for (off = hdr; off < len; off += plen, n++) {
 		uint8_t	*t = seg + iphl;
@@ -150,22 +124,22 @@ segment_tcp(const uint8_t *pkt, size_t len, const struct vnet_hdr *h,
 		memcpy(seg + hdr, pkt + off, plen);
 		l4 = tcphl + plen;
 		if (v6)
-			put16(seg + 4, (uint16_t)l4);
+			put_be16(seg + 4, (uint16_t)l4);
 		else {
-			put16(seg + 2, (uint16_t)(iphl + l4));
-			put16(seg + 4, (uint16_t)(id + n));
-			put16(seg + 10, 0);
-			put16(seg + 10, (uint16_t)~offload_csum_fold(
+			put_be16(seg + 2, (uint16_t)(iphl + l4));
+			put_be16(seg + 4, (uint16_t)(id + n));
+			put_be16(seg + 10, 0);
+			put_be16(seg + 10, (uint16_t)~offload_csum_fold(
 			    offload_csum_add(0, seg, iphl)));
 		}
-		put32(t + 4, seq + (uint32_t)(off - hdr));
+		put_be32(t + 4, seq + (uint32_t)(off - hdr));
 		t[13] = flags;
 		if (off + plen < len)
 			t[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
 		if (n > 0)
 			t[13] &= (uint8_t)~TCP_CWR;
-		put16(t + 16, 0);
-		put16(t + 16, (uint16_t)~offload_csum_fold(offload_csum_add(
+		put_be16(t + 16, 0);
+		put_be16(t + 16, (uint16_t)~offload_csum_fold(offload_csum_add(
 		    pseudo_sum(seg, v6, l4), t, l4)));
 		fn(arg, seg, iphl + l4);
 	}
@@ -227,14 +201,14 @@ tcp_headers(const uint8_t *pkt, size_t len, int *v6)
 
 	if (len >= 40 && (pkt[0] >> 4) == 6) {
 		if (pkt[6] != IPPROTO_TCP_ ||
-		    (size_t)get16(pkt + 4) + 40 != len)
+		    (size_t)get_be16(pkt + 4) + 40 != len)
 			return 0;
 		iphl = 40;
 		*v6 = 1;
 	} else if (len >= 20 && pkt[0] == 0x45) {
 		/* No IP options, no fragments, and the length is exact. */
-		if (pkt[9] != IPPROTO_TCP_ || get16(pkt + 2) != len ||
-		    (get16(pkt + 6) & 0x3fff) != 0)
+		if (pkt[9] != IPPROTO_TCP_ || get_be16(pkt + 2) != len ||
+		    (get_be16(pkt + 6) & 0x3fff) != 0)
 			return 0;
 		iphl = 20;
 		*v6 = 0;
@@ -283,15 +257,15 @@ gro_write_flow(struct gro *g, struct gro_flow *f)
 		v[6] = (uint8_t)iphl;
 		v[8] = 16;		/* the TCP checksum field */
 		if (f->v6)
-			put16(ip + 4, (uint16_t)l4);
+			put_be16(ip + 4, (uint16_t)l4);
 		else {
-			put16(ip + 2, (uint16_t)f->len);
-			put16(ip + 10, 0);
-			put16(ip + 10, (uint16_t)~offload_csum_fold(
+			put_be16(ip + 2, (uint16_t)f->len);
+			put_be16(ip + 10, 0);
+			put_be16(ip + 10, (uint16_t)~offload_csum_fold(
 			    offload_csum_add(0, ip, iphl)));
 		}
 		/* NEEDS_CSUM: the field holds the pseudo-header sum only. */
-		put16(ip + iphl + 16, offload_csum_fold(pseudo_sum(ip, f->v6,
+		put_be16(ip + iphl + 16, offload_csum_fold(pseudo_sum(ip, f->v6,
 		    l4)));
 	}
 	g->write(g->arg, f->buf, VNET_HDR_LEN + f->len);
@@ -335,8 +309,8 @@ gro_fits(const struct gro_flow *f, const uint8_t *seg, size_t len, size_t h)
 	    f->nsegs == GRO_MAX_SEGS || f->len + plen > GRO_MAX_LEN)
 		return 0;
 	/* Same ack, window and options; flags apart from PSH the same. */
-	next = get32(t0 + 4) + (uint32_t)(f->len - f->hdrlen);
-	if (get32(t1 + 4) != next || memcmp(t0 + 8, t1 + 8, 4) != 0 ||
+	next = get_be32(t0 + 4) + (uint32_t)(f->len - f->hdrlen);
+	if (get_be32(t1 + 4) != next || memcmp(t0 + 8, t1 + 8, 4) != 0 ||
 	    memcmp(t0 + 14, t1 + 14, 2) != 0 ||
 	    (t0[13] & ~TCP_PSH) != (t1[13] & ~TCP_PSH) ||
 	    memcmp(t0 + 20, t1 + 20, h - iphl - 20) != 0)

@@ -26,10 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "conflex.h"
-#include "key.h"
-#include "log.h"
+#include "daemon/config.h"
+#include "privsep/conflex.h"
+#include "crypto/key.h"
+#include "privsep/log.h"
 
 /* Where a given allowed IP lives, for duplicates across peers. */
 struct aip_slot {
@@ -388,7 +388,7 @@ static const struct keyword {
 const char *
 conf_keyword(size_t i)
 {
-	if (i >= sizeof(keywords) / sizeof(keywords[0]))
+	if (i >= nitems(keywords))
 		return (NULL);
 	return (keywords[i].name);
 }
@@ -404,7 +404,7 @@ lookup(const char *s)
 {
 	const struct keyword	*kw;
 
-	kw = bsearch(s, keywords, sizeof(keywords) / sizeof(keywords[0]),
+	kw = bsearch(s, keywords, nitems(keywords),
 	    sizeof(keywords[0]), kw_cmp);
 	return (kw != NULL ? kw->token : -1);
 }
@@ -418,7 +418,7 @@ token_name(int tok)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+	for (i = 0; i < nitems(keywords); i++)
 		if (keywords[i].token == tok)
 			return (keywords[i].name);
 	return (NULL);
@@ -556,7 +556,7 @@ set_ifname(int line, const char *v)
 }
 
 static int
-prefix_eq(const struct conf_prefix *a, const struct conf_prefix *b)
+prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
 {
 	return (a->af == b->af && a->plen == b->plen &&
 	    memcmp(&a->addr, &b->addr, a->af == AF_INET ?
@@ -566,12 +566,12 @@ prefix_eq(const struct conf_prefix *a, const struct conf_prefix *b)
 static void
 add_address(int line, const char *v)
 {
-	struct conf_prefix	 p;
+	struct ip_prefix	 p;
 	char			 err[256];
 	int			 i;
 	const uint8_t		*b;
 
-	if (conf_parse_prefix_err(v, &p, 1, err, sizeof(err)) == -1) {
+	if (prefix_parse(v, &p, 1, err, sizeof(err)) == -1) {
 		conf_err(line, "address: %s", err);
 		return;
 	}
@@ -782,7 +782,7 @@ peer_keepalive(int line, int64_t v)
 }
 
 static uint32_t
-prefix_hash(const struct conf_prefix *p)
+prefix_hash(const struct ip_prefix *p)
 {
 	const uint8_t	*b = (const uint8_t *)&p->addr;
 	size_t		 i, n = p->af == AF_INET ? 4 : 16;
@@ -803,7 +803,7 @@ prefix_hash(const struct conf_prefix *p)
 static struct conf_peer *
 aip_claim(int idx, int *oom)
 {
-	const struct conf_prefix *p = &curpeer->allowed[idx];
+	const struct ip_prefix *p = &curpeer->allowed[idx];
 	struct aip_slot	*ns, *s;
 	size_t		 i, j, nsize;
 
@@ -842,14 +842,14 @@ aip_claim(int idx, int *oom)
 static void
 peer_allowed(int line, const char *v)
 {
-	struct conf_prefix	 p;
+	struct ip_prefix	 p;
 	struct conf_peer	*owner;
 	char			 err[256];
 	int			 i, oom;
 
 	if (curpeer == NULL)
 		return;
-	if (conf_parse_prefix_err(v, &p, 0, err, sizeof(err)) == -1) {
+	if (prefix_parse(v, &p, 0, err, sizeof(err)) == -1) {
 		conf_err(line, "allowed-ips: %s", err);
 		return;
 	}

@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-#include "hamd.h"
-#include "pathsel.h"
+#include "daemon/pathsel.h"
 
 static int
 addr_same(const struct pkt_addr *a, const struct pkt_addr *b)
@@ -220,21 +219,4 @@ pathsel_busy(const struct pathsel *sel, uint64_t now, int has_cands)
 	if (sel->kind < PATH_DIRECT && has_cands)
 		return 1;
 	return sel->last_tx != 0 && now - sel->last_tx <= PATHSEL_SENDING_MS;
-}
-
-const char *
-pathsel_kind_str(int kind)
-{
-	switch (kind) {
-	case PATH_LAN:
-		return "lan";
-	case PATH_DIRECT:
-		return "direct";
-	case PATH_RELAY_UDP:
-		return "relay-udp";
-	case PATH_RELAY_TCP:
-		return "relay-tcp";
-	default:
-		return "none";
-	}
 }

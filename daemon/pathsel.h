@@ -40,7 +40,8 @@
 
 #include <stdint.h>
 
-#include "pktbatch.h"
+#include "ctl/ctlmsg.h"		/* enum path_kind */
+#include "ipc/addr.h"
 
 #define PATHSEL_QUIET_MS	3000	/* silence that makes a path suspect */
 #define PATHSEL_SENDING_MS	1000	/* "we send" means: within this */
@@ -101,7 +102,5 @@ int	pathsel_tick(struct pathsel *, uint64_t now, int relay_usable,
 	    int hopeless);
 /* 1 while ticks may still ask for something (probes, quiet checks). */
 int	pathsel_busy(const struct pathsel *, uint64_t now, int has_cands);
-/* "lan", "direct", "relay-udp", "relay-tcp", "none". */
-const char *pathsel_kind_str(int kind);
 
 #endif

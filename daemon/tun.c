@@ -18,15 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hamd.h"
-#include "hubclient.h"
-#include "key.h"
-#include "log.h"
-#include "offload.h"
-#include "pktbatch.h"
-#include "proc.h"
-#include "sandbox.h"
-#include "wg.h"
+#include "daemon/hamd_msg.h"
+#include "daemon/hubclient.h"
+#include "crypto/key.h"
+#include "privsep/log.h"
+#include "privsep/policies.h"
+#include "daemon/offload.h"
+#include "ipc/pktbatch.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
+#include "daemon/wg.h"
 
 /* TUN reads per readiness event before we let other events run. */
 #define TUN_READS_PER_EVENT	256
@@ -443,7 +444,6 @@ static void
 tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
 	uint8_t	 priv[KEY_LEN];
-	int32_t	 v;
 
 	switch (imsg->hdr.type) {
 	case IMSG_TUN_PRIVKEY:
@@ -482,10 +482,6 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		tp.in_config = 0;
 		log_debug("%d peers configured", tp.dev->npeers);
 		break;
-	case IMSG_LOG_VERBOSE:
-		(void)imsg_get_data(imsg, &v, sizeof(v));
-		log_setverbose(v);
-		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -495,7 +491,7 @@ static int
 peer_prefix(void *arg, int af, const uint8_t *addr, unsigned int plen)
 {
 	struct ctl_peer		*cp = arg;
-	struct conf_prefix	*pf;
+	struct ip_prefix	*pf;
 
 	if (cp->nallowed == CONF_MAX_ALLOWED)
 		return 1;
@@ -604,6 +600,12 @@ tun_test_hooks(void)
 #endif
 }
 
+static const struct proc_peer tun_peers[] = {
+	{ PROC_PARENT, tun_dispatch_parent },
+	{ HAMD_PROC_CONTROL, tun_dispatch_control },
+	{ HAMD_PROC_ENGINE, tun_dispatch_engine },
+};
+
 void
 tun_run(struct privsep *ps)
 {
@@ -630,9 +632,7 @@ tun_run(struct privsep *ps)
 		fatalx("cannot allocate the hub session");
 	tun_test_hooks();
 	pktbatch_init(&tp.out, &ps->iev[HAMD_PROC_ENGINE].ibuf, IMSG_PKT_OUT);
-	ps->dispatch[PROC_PARENT] = tun_dispatch_parent;
-	ps->dispatch[HAMD_PROC_CONTROL] = tun_dispatch_control;
-	ps->dispatch[HAMD_PROC_ENGINE] = tun_dispatch_engine;
+	proc_peers(ps, tun_peers, nitems(tun_peers));
 	tp.ev_tick = event_new(ps->base, -1, EV_PERSIST, tun_tick, NULL);
 	if (tp.ev_tick == NULL || event_add(tp.ev_tick, &tick) == -1)
 		fatalx("cannot start the timer");

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tundev.h"
+#include "daemon/tundev.h"
 
 /* Debian 12's kernel headers predate UDP segmentation offload on TUN. */
 #ifndef TUN_F_USO4
@@ -62,7 +62,7 @@ tundev_open(struct tundev *t, const char *name, char *err, size_t len)
 	}
 	t->vnet_hdr = 1;
 	/* Older kernels refuse the newer bits: step down until one fits. */
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (i = 0; i < nitems(want); i++) {
 		if (ioctl(t->fd, TUNSETOFFLOAD, want[i]) == 0) {
 			t->offloads = want[i];
 			break;

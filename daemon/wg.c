@@ -17,13 +17,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "log.h"
-#include "tai64n.h"
-#include "wg.h"
-#include "wg_handshake.h"
-#include "wg_timers.h"
-#include "wg_wire.h"
+#include "daemon/config.h"
+#include "privsep/log.h"
+#include "crypto/tai64n.h"
+#include "daemon/wg.h"
+#include "crypto/wg_handshake.h"
+#include "crypto/wg_timers.h"
+#include "crypto/wg_wire.h"
 
 /* Handshake messages per second above which we demand cookies. */
 #define UNDER_LOAD_PER_SEC	200
@@ -369,7 +369,7 @@ wg_config_end(struct wg_dev *d)
 int
 wg_peer_set(struct wg_dev *d, uint32_t id, const char *name,
     const uint8_t pub[32], const uint8_t *psk, uint16_t keepalive,
-    const struct conf_prefix *allowed, int nallowed, uint64_t now)
+    const struct ip_prefix *allowed, int nallowed, uint64_t now)
 {
 	struct wg_peer	*p;
 	int		 i, slot = -1;
@@ -867,7 +867,7 @@ recv_response(struct wg_dev *d, const struct pkt_addr *src,
 
 	if (!d->have_key)
 		return;
-	e = index_find(d, wg_get_le32(msg + WG_RESP_OFF_RECEIVER));
+	e = index_find(d, get_le32(msg + WG_RESP_OFF_RECEIVER));
 	if (e == NULL || e->kp != NULL) {
 		d->drops[WG_DROP_UNKNOWN_INDEX]++;
 		return;
@@ -913,7 +913,7 @@ recv_cookie(struct wg_dev *d, const uint8_t *msg, size_t len, uint64_t now)
 	struct wg_index	*e;
 	int		 r;
 
-	e = index_find(d, wg_get_le32(msg + WG_COOKIE_OFF_RECEIVER));
+	e = index_find(d, get_le32(msg + WG_COOKIE_OFF_RECEIVER));
 	if (e == NULL) {
 		d->drops[WG_DROP_UNKNOWN_INDEX]++;
 		return;
@@ -1029,7 +1029,7 @@ wg_receive(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		return;
 	}
 	/* The reserved bytes are part of the type word: non-zero = unknown. */
-	type = wg_get_le32(msg);
+	type = get_le32(msg);
 	switch (type) {
 	case WG_MSG_INITIATION:
 		if (len != WG_INIT_LEN)

@@ -13,13 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "allowedips.h"
-#include "cookie.h"
-#include "noise.h"
-#include "pktbatch.h"
-#include "replay.h"
-#include "transport.h"
-#include "wg_result.h"
+#include "daemon/allowedips.h"
+#include "crypto/cookie.h"
+#include "crypto/noise.h"
+#include "ipc/pktbatch.h"
+#include "crypto/replay.h"
+#include "crypto/transport.h"
+#include "crypto/wg_result.h"
 
 #define WG_MAX_PEERS		4096
 #define WG_MAX_STAGED		128	/* packets held while a handshake runs */
@@ -207,10 +207,10 @@ int		 wg_dev_set_key(struct wg_dev *, const uint8_t priv[32]);
  * peer's sessions; allowed IPs are replaced.  -1 when full or on a bad
  * prefix.
  */
-struct conf_prefix;
+struct ip_prefix;
 int		 wg_peer_set(struct wg_dev *, uint32_t id, const char *name,
 		    const uint8_t pub[32], const uint8_t *psk,
-		    uint16_t keepalive, const struct conf_prefix *allowed,
+		    uint16_t keepalive, const struct ip_prefix *allowed,
 		    int nallowed, uint64_t now);
 /* Start of a reconfiguration, and its end: peers not set in between go. */
 void		 wg_config_begin(struct wg_dev *);

@@ -31,16 +31,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hamd.h"
-#include "hubchan.h"
-#include "hubproto.h"
-#include "key.h"
-#include "log.h"
-#include "membership.h"
-#include "proc.h"
-#include "sandbox.h"
-#include "store.h"
-#include "tai64n.h"
+#include "hub/hubd_msg.h"
+#include "proto/hubchan.h"
+#include "proto/hubproto.h"
+#include "crypto/key.h"
+#include "privsep/log.h"
+#include "privsep/policies.h"
+#include "hub/membership.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
+#include "hub/store.h"
+#include "crypto/tai64n.h"
 
 #define DATABASE_PATH		"/data/hub.db"	/* inside the chroot */
 #define CONN_BUCKETS		1024
@@ -1315,7 +1316,7 @@ ctl_block(uint32_t client, const struct ctl_cred *cred,
 {
 	struct store_block	 b;
 	struct session		*s, *next;
-	char			 buf[CONF_PREFIX_STRLEN];
+	char			 buf[PREFIX_STRLEN];
 	int			 rc;
 
 	if ((c->prefix.af != AF_INET || c->prefix.plen > 32) &&
@@ -1328,7 +1329,7 @@ ctl_block(uint32_t client, const struct ctl_cred *cred,
 	b.plen = c->prefix.plen;
 	memcpy(b.addr, &c->prefix.addr, b.af == AF_INET ? 4 : 16);
 	b.created = authority_now();
-	conf_prefix_str(&c->prefix, buf, sizeof(buf));
+	prefix_str(&c->prefix, buf, sizeof(buf));
 	rc = add ? store_block_add(au.store, &b) :
 	    store_block_remove(au.store, &b);
 	if (rc == STORE_EXISTS) {
@@ -1443,7 +1444,6 @@ static void
 authority_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
 	uint8_t	 priv[KEY_LEN];
-	int32_t	 v;
 
 	switch (imsg->hdr.type) {
 	case IMSG_HUBD_PRIVKEY:
@@ -1468,14 +1468,16 @@ authority_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		au.have_conf = 1;
 		pool6_setup();
 		break;
-	case IMSG_LOG_VERBOSE:
-		(void)imsg_get_data(imsg, &v, sizeof(v));
-		log_setverbose(v);
-		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
 }
+
+static const struct proc_peer authority_peers[] = {
+	{ PROC_PARENT, authority_dispatch_parent },
+	{ HUBD_PROC_CONTROL, authority_dispatch_control },
+	{ HUBD_PROC_ENGINE, authority_dispatch_engine },
+};
 
 void
 authority_run(struct privsep *ps)
@@ -1499,9 +1501,7 @@ authority_run(struct privsep *ps)
 	/* In the chroot now: the database directory is all there is. */
 	if ((au.store = store_open(DATABASE_PATH, err, sizeof(err))) == NULL)
 		fatalx("database: %s", err);
-	ps->dispatch[PROC_PARENT] = authority_dispatch_parent;
-	ps->dispatch[HUBD_PROC_CONTROL] = authority_dispatch_control;
-	ps->dispatch[HUBD_PROC_ENGINE] = authority_dispatch_engine;
+	proc_peers(ps, authority_peers, nitems(authority_peers));
 	au.ev_tick = event_new(ps->base, -1, EV_PERSIST, authority_tick, NULL);
 	if (au.ev_tick == NULL || event_add(au.ev_tick, &tick) == -1)
 		fatalx("cannot start the timer");

@@ -28,35 +28,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hamd.h"
-#include "hubconfig.h"
-#include "key.h"
-#include "log.h"
-#include "parent.h"
-#include "proc.h"
-#include "sandbox.h"
+#include "hub/hubd_msg.h"
+#include "hub/hubconfig.h"
+#include "crypto/key.h"
+#include "privsep/log.h"
+#include "privsep/parent.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
 
 /* The authority's chroot holds only the database directory. */
 #define DATABASE_DIR	"data"
 
 struct hubparent {
 	struct parent_base	 b;	/* first: ps->arg points to both */
-	struct hubd_config	*conf;
-	const char		*conffile;
-	const char		*opt_socket;
-	int			 opt_verbose;
+	struct hubd_config	*conf;	/* b.conf, typed */
 	char			 authority_dir[PATH_MAX];
 	/* until sent: per address the TCP listener, then UDP P and P+1 */
 	int			 lfds[HUBD_MAX_LISTEN * 3];
-	struct event		*ev_sig[4];
 };
-
-static __dead void
-usage(void)
-{
-	fprintf(stderr, "usage: hamhubd [-dnv] [-f file] [-s socket]\n");
-	exit(1);
-}
 
 static void
 dir_make(const char *dir, mode_t mode, uid_t uid, gid_t gid)
@@ -185,7 +174,7 @@ send_listeners(struct hubparent *p)
 	int	 i;
 
 	for (i = 0; i < p->conf->nlisten * 3; i++) {
-		kind = i % 3 == 0 ? 0 : 1;
+		kind = i % 3 == 0 ? HUBD_LISTENER_TCP : HUBD_LISTENER_UDP;
 		proc_compose(&p->b.ps, HUBD_PROC_ENGINE, IMSG_HUBD_LISTENER, 0,
 		    p->lfds[i], &kind, sizeof(kind));
 		p->lfds[i] = -1;
@@ -213,91 +202,25 @@ send_conf(struct hubparent *p)
 	    sizeof(m));
 }
 
-static int
-effective_verbose(const struct hubparent *p)
-{
-	return p->opt_verbose > p->conf->verbose ? p->opt_verbose :
-	    p->conf->verbose;
-}
-
 /* Only access rules and log level change on reload; say what does not. */
 static int
-parent_reload(struct hubparent *p, char *msg, size_t msglen)
+hubd_reload(struct parent_base *b, void *nc, char *msg, size_t msglen)
 {
-	struct hubd_config	*nconf;
-	struct conf_control	 cc;
+	struct hubparent	*p = (struct hubparent *)b;
+	struct hubd_config	*nconf = nc, keep = *p->conf;
 
-	log_info("reloading configuration from %s", p->conffile);
-	if ((nconf = hubd_parse_config(p->conffile, p->opt_socket)) == NULL) {
-		(void)snprintf(msg, msglen, "%s has errors (see the log); "
-		    "the running configuration is kept", p->conffile);
-		return EINVAL;
-	}
-	if (parent_conf_control(nconf->admin_group, nconf->read_access,
-	    p->conffile, &cc) == -1) {
-		hubd_config_free(nconf);
-		(void)snprintf(msg, msglen, "admin-group of %s does not "
-		    "exist; the running configuration is kept", p->conffile);
-		return EINVAL;
-	}
-	proc_compose(&p->b.ps, HUBD_PROC_CONTROL, IMSG_CONF_CONTROL, 0, -1,
-	    &cc, sizeof(cc));
-	p->conf->read_access = nconf->read_access;
-	p->conf->verbose = nconf->verbose;
-	(void)strlcpy(p->conf->admin_group, nconf->admin_group,
-	    sizeof(p->conf->admin_group));
-	hubd_config_free(nconf);
-	parent_broadcast_verbose(&p->b, effective_verbose(p));
+	keep.read_access = nconf->read_access;
+	keep.verbose = nconf->verbose;
+	(void)strlcpy(keep.admin_group, nconf->admin_group,
+	    sizeof(keep.admin_group));
+	*nconf = keep;
+	p->conf = nconf;
 	(void)snprintf(msg, msglen, "access rules and log level reloaded "
 	    "from %s; other settings take effect after a restart",
-	    p->conffile);
+	    p->b.conffile);
 	return 0;
 }
 
-static void
-reply_result(struct hubparent *p, uint32_t client, int code, const char *msg)
-{
-	struct ctl_result	 r;
-
-	memset(&r, 0, sizeof(r));
-	r.code = code;
-	(void)strlcpy(r.msg, msg, sizeof(r.msg));
-	proc_compose(&p->b.ps, HUBD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1,
-	    &r, sizeof(r));
-}
-
-static void
-parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
-{
-	struct hubparent	*p = ps->arg;
-	struct ctl_cred		 cred;
-	char			 msg[CTL_MSG_MAX];
-	int32_t			 v;
-	int			 code;
-
-	memcpy(&cred, imsg->data, sizeof(cred));
-	switch (imsg->hdr.type) {
-	case IMSG_CTL_RELOAD:
-		code = parent_reload(p, msg, sizeof(msg));
-		audit("reload", "uid=%u pid=%d via=control result=%s",
-		    cred.uid, cred.pid, code == 0 ? "ok" : "rejected");
-		reply_result(p, imsg->hdr.peerid, code, msg);
-		break;
-	case IMSG_CTL_LOG_VERBOSE:
-		memcpy(&v, (const uint8_t *)imsg->data + sizeof(cred),
-		    sizeof(v));
-		if (v != 0 && v != 1)
-			fatalx("control sent log level %d", v);
-		parent_broadcast_verbose(&p->b, v);
-		audit("log-level", "uid=%u pid=%d level=%s", cred.uid,
-		    cred.pid, v ? "verbose" : "brief");
-		reply_result(p, imsg->hdr.peerid, 0, v ?
-		    "log level is now verbose" : "log level is now brief");
-		break;
-	default:
-		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
-	}
-}
 
 static void
 parent_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
@@ -316,220 +239,117 @@ parent_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
-static void
-parent_dispatch_none(struct privsep *ps, int from, struct imsg *imsg)
+
+/* ---- the program ---------------------------------------------------- */
+
+static void *
+hubd_parse(const char *file, const char *opt_socket)
 {
-	fatalx("%s: unexpected message %u from %s", __func__, imsg->hdr.type,
-	    ps->procs[from].name);
+	return hubd_parse_config(file, opt_socket);
 }
 
 static void
-parent_signal(int sig, short ev, void *arg)
+hubd_free(void *conf)
 {
-	struct hubparent	*p = arg;
-	char			 msg[CTL_MSG_MAX];
-	int			 code;
+	hubd_config_free(conf);
+}
 
-	switch (sig) {
-	case SIGCHLD:
-		parent_sigchld(&p->b);
-		break;
-	case SIGHUP:
-		code = parent_reload(p, msg, sizeof(msg));
-		if (code != 0)
-			log_warnx("%s", msg);
-		audit("reload", "uid=%u via=SIGHUP result=%s", 0U,
-		    code == 0 ? "ok" : "rejected");
-		break;
-	case SIGINT:
-	case SIGTERM:
-		log_info("received %s, shutting down", signame(sig));
-		parent_shutdown(&p->b, 0);
-		break;
+static void
+hubd_settings(const void *c, struct parent_settings *set)
+{
+	const struct hubd_config	*conf = c;
+
+	set->user = conf->user;
+	set->chroot_dir = conf->chroot_dir;
+	set->socket_path = conf->socket_path;
+	set->admin_group = conf->admin_group;
+	set->read_access = conf->read_access;
+	set->verbose = conf->verbose;
+	if (hubd_private_key_path(conf, set->keypath,
+	    sizeof(set->keypath)) == NULL)
+		fatalx("private key path is too long");
+	set->key_may_create = 1;
+}
+
+static void
+hubd_check(struct parent_base *b)
+{
+	listen_check_ports(b->conf, b->conffile);
+}
+
+static void
+hubd_prepare(struct parent_base *b, uid_t uid, gid_t gid)
+{
+	struct hubparent	*p = (struct hubparent *)b;
+
+	p->conf = b->conf;
+	state_dirs_prepare(p, uid, gid);
+	b->ps.chroot_dirs[HUBD_PROC_AUTHORITY] = p->authority_dir;
+}
+
+/* Bound now, while the parent may still bind a low port. */
+static int
+hubd_setup(struct parent_base *b, char *err, size_t errlen)
+{
+	struct hubparent	*p = (struct hubparent *)b;
+	int			 i;
+
+	for (i = 0; i < p->conf->nlisten; i++) {
+		p->lfds[i * 3] = listen_socket(&p->conf->listen[i],
+		    SOCK_STREAM, 0);
+		p->lfds[i * 3 + 1] = listen_socket(&p->conf->listen[i],
+		    SOCK_DGRAM, 0);
+		p->lfds[i * 3 + 2] = listen_socket(&p->conf->listen[i],
+		    SOCK_DGRAM, 1);
 	}
+	return 0;
 }
 
 static void
-parent_on_close(struct privsep *ps, int peer)
+hubd_start(struct parent_base *b)
 {
-	proc_close(ps, peer);
+	struct hubparent	*p = (struct hubparent *)b;
+
+	send_conf(p);
+	send_listeners(p);
 }
 
-static __dead void
-child_main(const char *name, const char *user, const char *dir,
-    int verbose)
-{
-	struct privsep	 ps;
+/* Everything is bound; the parent needs only to stop its children. */
+static const int hubd_caps[] = { CAP_KILL };
 
-	memset(&ps, 0, sizeof(ps));
-	ps.procs = hubd_procs;
-	ps.rules = hubd_msg_rules;
-	ps.nrules = IMSG_MAX_TYPE;
-	if ((ps.id = proc_lookup(&ps, name)) <= PROC_PARENT)
-		fatalx("unknown process name %s", name);
-	if (user == NULL || dir == NULL)
-		fatalx("-P needs -U and -C: it is for hamhubd's own use");
-	ps.user = user;
-	ps.chroot_dir = dir;
-	ps.verbose = verbose;
-	log_init("hamhubd", 1, verbose);
-	log_procname(name);
-	proc_child_fds(&ps);
-	ps.procs[ps.id].run(&ps);
-	exit(0);
-}
+static const struct proc_peer hubd_parent_peers[] = {
+	{ HUBD_PROC_AUTHORITY, parent_dispatch_authority },
+};
+
+static const struct parent_program hubd_program = {
+	.name = "hamhubd",
+	.usage = "[-dnv] [-f file] [-s socket]",
+	.conffile = HUBD_CONF_DEFAULT_FILE,
+	.procs = hubd_procs,
+	.rules = hubd_msg_rules,
+	.nrules = HUBD_IMSG_MAX,
+	.control = HUBD_PROC_CONTROL,
+	.keyproc = HUBD_PROC_AUTHORITY,
+	.keytype = IMSG_HUBD_PRIVKEY,
+	.keywhat = "hub",
+	.caps = hubd_caps,
+	.ncaps = nitems(hubd_caps),
+	.peers = hubd_parent_peers,
+	.npeers = nitems(hubd_parent_peers),
+	.parse = hubd_parse,
+	.free = hubd_free,
+	.settings = hubd_settings,
+	.check = hubd_check,
+	.prepare = hubd_prepare,
+	.setup = hubd_setup,
+	.start = hubd_start,
+	.reload = hubd_reload,
+};
 
 int
 main(int argc, char *argv[])
 {
-	struct hubparent	 p;
-	struct conf_control	 cc;
-	uint8_t			 priv[KEY_LEN];
-	const char		*procname = NULL, *puser = NULL, *pdir = NULL;
-	char			 err[512], keypath[PATH_MAX];
-	uid_t			 uid;
-	gid_t			 gid;
-	int			 ch, foreground = 0, noaction = 0, verbose = 0;
-	int			 sigs[4] = { SIGCHLD, SIGHUP, SIGINT, SIGTERM };
-	int			 keep[] = { CAP_KILL };
-	int			 ctl_sock, i;
+	static struct hubparent	 p;
 
-	memset(&p, 0, sizeof(p));
-	p.conffile = HUBD_CONF_DEFAULT_FILE;
-	while ((ch = getopt(argc, argv, "C:df:nP:s:U:v")) != -1) {
-		switch (ch) {
-		case 'C':
-			pdir = optarg;
-			break;
-		case 'd':
-			foreground = 1;
-			break;
-		case 'f':
-			p.conffile = optarg;
-			break;
-		case 'n':
-			noaction = 1;
-			break;
-		case 'P':
-			procname = optarg;
-			break;
-		case 's':
-			p.opt_socket = optarg;
-			break;
-		case 'U':
-			puser = optarg;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	if (procname != NULL)
-		child_main(procname, puser, pdir, verbose);
-
-	log_init("hamhubd", 1, verbose);
-	log_procname("parent");
-	if (sodium_init() < 0)
-		fatalx("libsodium failed to initialise");
-	if ((p.conf = hubd_parse_config(p.conffile, p.opt_socket)) == NULL)
-		fatalx("%s: configuration has errors, not starting",
-		    p.conffile);
-	if (parent_conf_control(p.conf->admin_group, p.conf->read_access,
-	    p.conffile, &cc) == -1)
-		fatalx("%s: configuration has errors, not starting",
-		    p.conffile);
-	listen_check_ports(p.conf, p.conffile);
-	if (noaction) {
-		fprintf(stderr, "configuration OK\n");
-		exit(0);
-	}
-	if (geteuid() != 0)
-		fatalx("hamhubd must be started as root: it drops its "
-		    "privileges itself");
-	if (sandbox_lookup_user(p.conf->user, &uid, &gid, err,
-	    sizeof(err)) == -1)
-		fatalx("%s", err);
-	state_dirs_prepare(&p, uid, gid);
-	if (sandbox_check_chroot(p.conf->chroot_dir, err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	p.opt_verbose = verbose;
-	if (hubd_private_key_path(p.conf, keypath, sizeof(keypath)) == NULL)
-		fatalx("private key path is too long");
-	parent_key_load(keypath, 1, "hub", priv);
-	p.b.progname = "hamhubd";
-	ctl_sock = parent_ctl_socket_open(&p.b, p.conf->socket_path);
-	/* Bound now, while the parent may still bind a low port. */
-	for (i = 0; i < p.conf->nlisten; i++) {
-		p.lfds[i * 3] = listen_socket(&p.conf->listen[i],
-		    SOCK_STREAM, 0);
-		p.lfds[i * 3 + 1] = listen_socket(&p.conf->listen[i],
-		    SOCK_DGRAM, 0);
-		p.lfds[i * 3 + 2] = listen_socket(&p.conf->listen[i],
-		    SOCK_DGRAM, 1);
-	}
-
-	if (!foreground) {
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
-		log_init("hamhubd", 0, effective_verbose(&p));
-	}
-	log_setverbose(effective_verbose(&p));
-
-	p.b.ps.procs = hubd_procs;
-	p.b.ps.rules = hubd_msg_rules;
-	p.b.ps.nrules = IMSG_MAX_TYPE;
-	p.b.ps.id = PROC_PARENT;
-	p.b.ps.arg = &p;
-	p.b.ps.user = p.conf->user;
-	p.b.ps.chroot_dir = p.conf->chroot_dir;
-	p.b.ps.chroot_dirs[HUBD_PROC_AUTHORITY] = p.authority_dir;
-	p.b.ps.progname = "hamhubd";
-	p.b.ps.foreground = foreground;
-	p.b.ps.verbose = effective_verbose(&p);
-	(void)signal(SIGPIPE, SIG_IGN);
-	proc_spawn(&p.b.ps, argc, argv);
-	/* Everything is bound; the parent needs only to stop children. */
-	sandbox_parent_caps(keep, 1);
-
-	if ((p.b.ps.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	p.b.ps.dispatch[HUBD_PROC_CONTROL] = parent_dispatch_control;
-	p.b.ps.dispatch[HUBD_PROC_ENGINE] = parent_dispatch_none;
-	p.b.ps.dispatch[HUBD_PROC_AUTHORITY] = parent_dispatch_authority;
-	p.b.ps.on_close = parent_on_close;
-	proc_listen(&p.b.ps);
-	for (i = 0; i < 4; i++) {
-		p.ev_sig[i] = evsignal_new(p.b.ps.base, sigs[i], parent_signal,
-		    &p);
-		if (p.ev_sig[i] == NULL || evsignal_add(p.ev_sig[i], NULL) == -1)
-			fatalx("cannot install signal handlers");
-	}
-
-	proc_compose(&p.b.ps, HUBD_PROC_CONTROL, IMSG_CONF_CONTROL, 0, -1, &cc,
-	    sizeof(cc));
-	proc_compose(&p.b.ps, HUBD_PROC_CONTROL, IMSG_CONTROL_SOCKET, 0,
-	    ctl_sock, NULL, 0);
-	send_conf(&p);
-	proc_compose(&p.b.ps, HUBD_PROC_AUTHORITY, IMSG_HUBD_PRIVKEY, 0, -1,
-	    priv, sizeof(priv));
-	sodium_memzero(priv, sizeof(priv));
-	send_listeners(&p);
-
-	log_info("started (version %s, control socket %s)", PACKAGE_VERSION,
-	    p.b.ctl_path);
-	audit("start", "pid=%d version=%s config=%s", (int)getpid(),
-	    PACKAGE_VERSION, p.conffile);
-
-	event_base_dispatch(p.b.ps.base);
-
-	parent_ctl_socket_remove(&p.b);
-	audit("stop", "pid=%d reason=%s", (int)getpid(),
-	    p.b.exit_code == 0 ? "signal" : "child-death");
-	log_info("stopped");
-	hubd_config_free(p.conf);
-	return p.b.exit_code;
+	return parent_main(&hubd_program, &p.b, argc, argv);
 }

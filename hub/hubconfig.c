@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hubconfig.h"
-#include "hubproto.h"
+#include "compat/util.h"
+#include "hub/hubconfig.h"
+#include "proto/hubproto.h"
 
 _Static_assert(HUBD_DEFAULT_PORT == HUB_DEFAULT_PORT,
     "hamhubd.conf's default port is not the protocol's");
@@ -51,7 +52,7 @@ hubd_config_new_default(void)
 	    HUBD_DEFAULT_SOCKET) == -1 ||
 	    hubd_parse_listen("*", HUBD_DEFAULT_PORT, conf->listen, &n, NULL,
 	    0) == -1 ||
-	    conf_parse_prefix(HUBD_DEFAULT_POOL4, &conf->pool4, 0) == -1) {
+	    prefix_parse(HUBD_DEFAULT_POOL4, &conf->pool4, 0, NULL, 0) == -1) {
 		free(conf);
 		return (NULL);
 	}
@@ -86,36 +87,6 @@ hubd_private_key_path(const struct hubd_config *conf, char *buf,
 		    HUBD_KEY_NAME);
 	if (n < 0 || (size_t)n >= len)
 		return (NULL);
-	return (buf);
-}
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Input quoted back: at most 64 printable bytes. */
-static const char *
-shown(const char *s, char *buf, size_t len)
-{
-	size_t	 i, j = 0;
-
-	for (i = 0; s[i] != '\0' && j + 4 < len; i++) {
-		if (i == 64) {
-			memcpy(buf + j, "...", 3);
-			j += 3;
-			break;
-		}
-		buf[j++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	}
-	buf[j] = '\0';
 	return (buf);
 }
 
@@ -233,14 +204,14 @@ hubd_listen_str(const struct hubd_listen *l, char *buf, size_t len)
 
 /* Do p and range share an address, that is, does one hold the other? */
 static int
-overlaps(const struct conf_prefix *p, const char *range)
+overlaps(const struct ip_prefix *p, const char *range)
 {
-	struct conf_prefix	 r;
+	struct ip_prefix	 r;
 	const uint8_t		*x = (const uint8_t *)&p->addr;
 	const uint8_t		*y = (const uint8_t *)&r.addr;
 	unsigned int		 bits, i;
 
-	if (conf_parse_prefix(range, &r, 0) == -1 || r.af != p->af)
+	if (prefix_parse(range, &r, 0, NULL, 0) == -1 || r.af != p->af)
 		return (0);
 	bits = p->plen < r.plen ? p->plen : r.plen;
 	for (i = 0; i < bits / 8; i++)
@@ -254,16 +225,16 @@ overlaps(const struct conf_prefix *p, const char *range)
 
 /* Is p inside range? */
 static int
-within(const struct conf_prefix *p, const char *range)
+within(const struct ip_prefix *p, const char *range)
 {
-	struct conf_prefix	 r;
+	struct ip_prefix	 r;
 
-	return (conf_parse_prefix(range, &r, 0) == 0 && r.af == p->af &&
+	return (prefix_parse(range, &r, 0, NULL, 0) == 0 && r.af == p->af &&
 	    p->plen >= r.plen && overlaps(p, range));
 }
 
 int
-hubd_check_pool(const struct conf_prefix *p, char *err, size_t errlen)
+hubd_check_pool(const struct ip_prefix *p, char *err, size_t errlen)
 {
 	/* Space a pool must not touch: nodes could not use it. */
 	static const char *const bad4[] = {
@@ -278,13 +249,13 @@ hubd_check_pool(const struct conf_prefix *p, char *err, size_t errlen)
 		"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
 		"100.64.0.0/10",
 	};
-	char		 ps[CONF_PREFIX_STRLEN];
+	char		 ps[PREFIX_STRLEN];
 	const char	*const *bad;
 	size_t		 i, nbad;
 	unsigned int	 lo, hi;
 	int		 v4 = p->af == AF_INET;
 
-	(void)conf_prefix_str(p, ps, sizeof(ps));
+	(void)prefix_str(p, ps, sizeof(ps));
 	lo = v4 ? HUBD_POOL4_PLEN_MIN : HUBD_POOL6_PLEN_MIN;
 	hi = v4 ? HUBD_POOL4_PLEN_MAX : HUBD_POOL6_PLEN_MAX;
 	if (p->plen < lo || p->plen > hi) {
@@ -294,8 +265,8 @@ hubd_check_pool(const struct conf_prefix *p, char *err, size_t errlen)
 		return (-1);
 	}
 	bad = v4 ? bad4 : bad6;
-	nbad = v4 ? sizeof(bad4) / sizeof(bad4[0]) :
-	    sizeof(bad6) / sizeof(bad6[0]);
+	nbad = v4 ? nitems(bad4) :
+	    nitems(bad6);
 	for (i = 0; i < nbad; i++)
 		if (overlaps(p, bad[i])) {
 			seterr(err, errlen, "%s overlaps %s, which nodes "
@@ -305,7 +276,7 @@ hubd_check_pool(const struct conf_prefix *p, char *err, size_t errlen)
 			return (-1);
 		}
 	if (v4) {
-		for (i = 0; i < sizeof(private4) / sizeof(private4[0]); i++)
+		for (i = 0; i < nitems(private4); i++)
 			if (within(p, private4[i]))
 				return (0);
 		seterr(err, errlen, "%s is not private address space (RFC "

@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "ipc/addr.h"
+#include "privsep/conflex.h"
+#include "privsep/control.h"	/* enum read_access */
 
 #define HUBD_CONF_DEFAULT_FILE	SYSCONFDIR "/hamhubd.conf"
 
@@ -74,8 +76,8 @@ struct hubd_config {
 	struct hubd_listen	 listen[HUBD_MAX_LISTEN];
 	int			 nlisten;
 	/* overlay addresses handed to nodes */
-	struct conf_prefix	 pool4;		/* always set */
-	struct conf_prefix	 pool6;		/* af 0, plen 0: none given,
+	struct ip_prefix	 pool4;		/* always set */
+	struct ip_prefix	 pool6;		/* af 0, plen 0: none given,
 						   derive a ULA /64 */
 	/* limits on node connections */
 	uint32_t		 max_conns;
@@ -114,7 +116,7 @@ int	hubd_parse_listen(const char *addr, uint16_t port,
  * 0 if fine, 1 if usable but not private space (err says why: a
  * warning), -1 if not usable (err says why).
  */
-int	hubd_check_pool(const struct conf_prefix *, char *err,
+int	hubd_check_pool(const struct ip_prefix *, char *err,
 	    size_t errlen);
 /* "192.0.2.1:7777" or "[2001:db8::1]:7777" into buf; returns buf. */
 const char *hubd_listen_str(const struct hubd_listen *, char *buf,

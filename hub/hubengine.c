@@ -55,13 +55,16 @@
 
 #include <event2/event.h>
 
-#include "framer.h"
-#include "hamd.h"
-#include "hubproto.h"
-#include "log.h"
-#include "proc.h"
-#include "relay.h"
-#include "sandbox.h"
+#include "compat/bytes.h"
+#include "compat/util.h"
+#include "proto/framer.h"
+#include "hub/hubd_msg.h"
+#include "proto/hubproto.h"
+#include "privsep/log.h"
+#include "privsep/policies.h"
+#include "privsep/proc.h"
+#include "hub/relay.h"
+#include "privsep/sandbox.h"
 
 /* Limits when the parent sends no configuration. */
 #define HUBE_DEF_MAX_CONNS	4096
@@ -116,20 +119,6 @@
 #define HUBE_RELAY_MIN_PKT	32
 /* Room for the largest UDP datagram. */
 #define HUBE_UDP_BUF		65536
-
-/* Listener kinds in IMSG_HUBD_LISTENER. */
-#define HUBE_LISTENER_TCP	0
-#define HUBE_LISTENER_UDP	1
-
-/* "[ipv6]:port" at most. */
-#define ADDR_STRLEN		(INET6_ADDRSTRLEN + 8)
-
-union sockunion {
-	struct sockaddr		 sa;
-	struct sockaddr_in	 sin;
-	struct sockaddr_in6	 sin6;
-	struct sockaddr_storage	 ss;
-};
 
 /*
  * Connections counted together for max_per_addr: one IPv4 address, or
@@ -220,16 +209,6 @@ static void	relay_frame_in(struct hconn *, const uint8_t *, size_t);
 static void	hconn_write(int, short, void *);
 static void	hubengine_pause(void);
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		fatal("%s: clock_gettime", __func__);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 ratelimit_ok(struct ratelimit *rl, unsigned long long *missed)
 {
@@ -244,36 +223,6 @@ ratelimit_ok(struct ratelimit *rl, unsigned long long *missed)
 	*missed = rl->missed;
 	rl->missed = 0;
 	return 1;
-}
-
-/*
- * An IPv4 client of a dual-stack listener shows up as ::ffff:a.b.c.d;
- * it is an IPv4 node, and the authority tells peers so.
- */
-static int
-sockaddr_to_addr(const union sockunion *su, socklen_t len, struct pkt_addr *a)
-{
-	static const uint8_t	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-
-	memset(a, 0, sizeof(*a));
-	if (su->sa.sa_family == AF_INET && len >= sizeof(su->sin)) {
-		a->af = AF_INET;
-		a->port = su->sin.sin_port;
-		memcpy(a->addr, &su->sin.sin_addr, 4);
-	} else if (su->sa.sa_family == AF_INET6 && len >= sizeof(su->sin6)) {
-		a->port = su->sin6.sin6_port;
-		if (memcmp(&su->sin6.sin6_addr, mapped, sizeof(mapped)) == 0) {
-			a->af = AF_INET;
-			memcpy(a->addr, (const uint8_t *)&su->sin6.sin6_addr +
-			    12, 4);
-		} else {
-			a->af = AF_INET6;
-			memcpy(a->addr, &su->sin6.sin6_addr, 16);
-		}
-	} else
-		return -1;
-	return 0;
 }
 
 static void
@@ -875,22 +824,6 @@ nat_probe(int fd, const uint8_t *buf, ssize_t n, struct msghdr *msg,
 /* ------------------------------------------------------------------ */
 /* Relay */
 
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /*
  * Relay header and WireGuard packet: type, three zero bytes, the id,
  * then a packet whose own first four bytes are a WireGuard type (1-4)
@@ -969,16 +902,13 @@ relay_forward(uint8_t *b, size_t len, const struct relay_route *r)
  * (counter not above the last taken) in relay_bad; an unknown id and a
  * wrong MAC in relay_unknown.
  */
-_Static_assert(RELAY_REGISTER_LEN == RELAY_AUTH_LEN &&
-    RELAY_REGISTERED_LEN == RELAY_AUTH_LEN, "REGISTER is relayauth's");
-
 static void
 relay_udp_register(struct hlistener *l, uint8_t *b, size_t len,
     struct msghdr *msg, const struct pkt_addr *src, uint64_t now)
 {
 	struct pkt_addr		 local;
 	enum relay_verdict	 v;
-	uint8_t			 ans[RELAY_REGISTERED_LEN];
+	uint8_t			 ans[RELAY_AUTH_LEN];
 
 	local_of(msg, &local);
 	v = relay_register(env->relay, b, len, src, &local,
@@ -1132,7 +1062,7 @@ hubengine_pause(void)
 		return;
 	env->paused = 1;
 	for (i = 0; i < env->nlis; i++)
-		if (env->lis[i].kind == HUBE_LISTENER_TCP)
+		if (env->lis[i].kind == HUBD_LISTENER_TCP)
 			(void)event_del(env->lis[i].ev);
 	TAILQ_FOREACH(c, &env->conns, entry)
 		(void)event_del(c->rev);
@@ -1161,7 +1091,7 @@ hubengine_resume(int fd, short what, void *arg)
 	}
 	env->paused = 0;
 	for (i = 0; i < env->nlis; i++)
-		if (env->lis[i].kind == HUBE_LISTENER_TCP &&
+		if (env->lis[i].kind == HUBD_LISTENER_TCP &&
 		    event_add(env->lis[i].ev, NULL) == -1)
 			fatalx("%s: event_add", __func__);
 	TAILQ_FOREACH(c, &env->conns, entry)
@@ -1232,7 +1162,7 @@ hubengine_listener(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &kind, sizeof(kind)) == -1)
 		fatalx("%s: bad size", __func__);
-	if (kind != HUBE_LISTENER_TCP && kind != HUBE_LISTENER_UDP)
+	if (kind != HUBD_LISTENER_TCP && kind != HUBD_LISTENER_UDP)
 		fatalx("%s: unknown listener kind %d", __func__, kind);
 	if ((fd = imsg_get_fd(imsg)) == -1)
 		fatalx("%s: no fd", __func__);
@@ -1247,7 +1177,7 @@ hubengine_listener(struct imsg *imsg)
 	 * its port P and on P+1: only the first, on port P, relays (nodes
 	 * send relay datagrams to the port they know, the TCP one).
 	 */
-	if (kind == HUBE_LISTENER_TCP) {
+	if (kind == HUBD_LISTENER_TCP) {
 		env->last_tcp = env->nlis - 1;
 		env->udp_after_tcp = 0;
 	} else if (env->last_tcp >= 0 && env->udp_after_tcp++ == 0) {
@@ -1261,7 +1191,7 @@ hubengine_listener(struct imsg *imsg)
 	 * Discovery answers go to the network, not to the authority, so
 	 * these sockets are read even while the TCP side is paused.
 	 */
-	if (kind == HUBE_LISTENER_UDP) {
+	if (kind == HUBD_LISTENER_UDP) {
 		if ((l->ev = event_new(env->ps->base, fd, EV_READ | EV_PERSIST,
 		    hubengine_udp, l)) == NULL)
 			fatalx("%s: event_new", __func__);
@@ -1396,7 +1326,6 @@ hubengine_relay_pair(struct imsg *imsg)
 static void
 hubengine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
-	int32_t	 v;
 
 	switch (imsg->hdr.type) {
 	case IMSG_HUBD_LISTENER:
@@ -1404,11 +1333,6 @@ hubengine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_HUBD_CONF:
 		hubengine_conf(imsg);
-		break;
-	case IMSG_LOG_VERBOSE:
-		if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
-			fatalx("%s: bad verbosity", __func__);
-		log_setverbose(v);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -1483,13 +1407,17 @@ hubengine_init(struct privsep *ps)
 		fatalx("%s: evtimer_add", __func__);
 }
 
+static const struct proc_peer hubengine_peers[] = {
+	{ PROC_PARENT, hubengine_dispatch_parent },
+	{ HUBD_PROC_CONTROL, hubengine_dispatch_control },
+	{ HUBD_PROC_AUTHORITY, hubengine_dispatch_authority },
+};
+
 void
 hubengine_run(struct privsep *ps)
 {
 	proc_child_setup(ps);
 	hubengine_init(ps);
-	ps->dispatch[PROC_PARENT] = hubengine_dispatch_parent;
-	ps->dispatch[HUBD_PROC_CONTROL] = hubengine_dispatch_control;
-	ps->dispatch[HUBD_PROC_AUTHORITY] = hubengine_dispatch_authority;
+	proc_peers(ps, hubengine_peers, nitems(hubengine_peers));
 	proc_child_loop(ps, &policy_hubd_engine);
 }

@@ -26,10 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "conflex.h"
-#include "hubconfig.h"
-#include "log.h"
+#include "ipc/addr.h"
+#include "privsep/conflex.h"
+#include "privsep/control.h"	/* enum read_access */
+#include "privsep/conflex.h"
+#include "hub/hubconfig.h"
+#include "privsep/log.h"
 
 /* A statement's place, for checks made once the whole file is read. */
 struct where {
@@ -249,7 +251,7 @@ static const struct keyword {
 const char *
 hubd_conf_keyword(size_t i)
 {
-	if (i >= sizeof(keywords) / sizeof(keywords[0]))
+	if (i >= nitems(keywords))
 		return (NULL);
 	return (keywords[i].name);
 }
@@ -265,7 +267,7 @@ lookup(const char *s)
 {
 	const struct keyword	*kw;
 
-	kw = bsearch(s, keywords, sizeof(keywords) / sizeof(keywords[0]),
+	kw = bsearch(s, keywords, nitems(keywords),
 	    sizeof(keywords[0]), kw_cmp);
 	return (kw != NULL ? kw->token : -1);
 }
@@ -322,7 +324,7 @@ yyerror(const char *msg)
 		return;
 	}
 	if (lex.stmt_ntok == 2 && lex.first_tok == STRING && yychar != '=') {
-		for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		for (i = 0; i < nitems(hints); i++)
 			if (strcmp(lex.first_text, hints[i].word) == 0) {
 				conf_err(line, "unknown keyword \"%s\": "
 				    "hamhubd.conf has %s", lex.first_text,
@@ -492,11 +494,11 @@ add_listen(int line, const char *addr, int64_t port)
 static void
 set_pool(int line, const char *v)
 {
-	struct conf_prefix	 p;
+	struct ip_prefix	 p;
 	char			 err[256];
 	int			 r;
 
-	if (conf_parse_prefix_err(v, &p, 0, err, sizeof(err)) == -1) {
+	if (prefix_parse(v, &p, 0, err, sizeof(err)) == -1) {
 		conf_err(line, "address-pool: %s", err);
 		return;
 	}

@@ -25,11 +25,11 @@
 #include <time.h>
 #include <sodium.h>
 
-#include "hubproto.h"
-#include "key.h"
-#include "log.h"
-#include "membership.h"
-#include "store.h"
+#include "proto/hubproto.h"
+#include "crypto/key.h"
+#include "privsep/log.h"
+#include "hub/membership.h"
+#include "hub/store.h"
 
 /*
  * Every Argon2id computation (create, set-password, join) costs the

@@ -10,9 +10,9 @@
 #include <sys/queue.h>
 #include <stdint.h>
 
-#include "hubchan.h"
-#include "hubproto.h"
-#include "store.h"
+#include "proto/hubchan.h"
+#include "proto/hubproto.h"
+#include "hub/store.h"
 
 enum session_state {
 	SESSION_WAIT_INIT = 0,	/* connected, no handshake yet */

@@ -21,7 +21,7 @@
 
 #include <sodium.h>
 
-#include "relay.h"
+#include "hub/relay.h"
 
 _Static_assert(HUB_RELAY_TOKEN_LEN == RELAY_AUTH_TOKEN_LEN,
     "the relay token keys the REGISTER MAC");

@@ -19,9 +19,9 @@
 
 #include <sodium.h>
 
-#include "hubproto.h"		/* HUB_RELAY_TOKEN_LEN */
-#include "pktbatch.h"		/* struct pkt_addr */
-#include "relayauth.h"		/* RELAY_AUTH_LEN, the datagram types */
+#include "proto/hubproto.h"		/* HUB_RELAY_TOKEN_LEN */
+#include "ipc/pktbatch.h"		/* struct pkt_addr */
+#include "proto/relayauth.h"		/* RELAY_AUTH_LEN, the datagram types */
 
 /*
  * A registration stays good this long: the destination gets relayed

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hubproto.h"
+#include "proto/hubproto.h"
 
 #define STORE_OK	  0
 #define STORE_ERR	(-1)	/* database error: see store_errmsg() */

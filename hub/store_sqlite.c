@@ -30,7 +30,8 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "compat/bytes.h"
+#include "hub/store.h"
 
 /* The SQL below spells the enums as numbers. */
 _Static_assert(HUB_ROLE_MEMBER == 0 && HUB_ROLE_ADMIN == 1 &&
@@ -43,7 +44,6 @@ _Static_assert(HUB_MODE_MAX == 3, "hub_join_mode values");
 _Static_assert(HUB_NICK_MAX == 33 && HUB_NAME_MAX == 64 &&
     STORE_PWHASH_MAX == 128, "string limits in the schema");
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * migrations[i] takes a database from user_version i to i + 1.  Append
@@ -1007,22 +1007,6 @@ store_meta_get_or_set(struct store *st, const char *name, void *val,
  * Nodes.
  */
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3]);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 static int
 node_row(struct store *st, sqlite3_stmt *s, void *out)
 {
@@ -1033,7 +1017,7 @@ node_row(struct store *st, sqlite3_stmt *s, void *out)
 	v4 = sqlite3_column_int64(s, 1);
 	if (v4 < 0 || v4 > UINT32_MAX)
 		return (fail(st, STORE_ERR, "corrupt row: v4"));
-	put32(n->v4, (uint32_t)v4);
+	put_be32(n->v4, (uint32_t)v4);
 	if (col_blob(st, s, 0, n->key, sizeof(n->key)) != STORE_OK ||
 	    col_blob(st, s, 2, n->v6, sizeof(n->v6)) != STORE_OK ||
 	    col_text(st, s, 3, n->nick, sizeof(n->nick)) != STORE_OK)
@@ -1090,7 +1074,7 @@ store_node_login(struct store *st, const uint8_t key[32],
 	if (plen6 < 0 || plen6 > 96)
 		return (fail(st, STORE_ERR, "IPv6 pool prefix length %d is "
 		    "not 0-96", plen6));
-	net4 = get32(pool4) & mask32(plen4);
+	net4 = get_be32(pool4) & mask32(plen4);
 	lo = net4 + 1;
 	hi = (net4 | ~mask32(plen4)) - 1;
 
@@ -1105,7 +1089,7 @@ store_node_login(struct store *st, const uint8_t key[32],
 		memcpy(n.key, key, sizeof(n.key));
 		n.created = now;
 	}
-	v4 = get32(n.v4);
+	v4 = get_be32(n.v4);
 	if (!found || v4 < lo || v4 > hi) {
 		rc = query_int(st, &free4, Q_NODE_FREE4, "ii", (int64_t)lo,
 		    (int64_t)hi);
@@ -1114,7 +1098,7 @@ store_node_login(struct store *st, const uint8_t key[32],
 		if (rc != STORE_OK)
 			return (tx_end(st, rc));
 		v4 = (uint32_t)free4;
-		put32(n.v4, v4);
+		put_be32(n.v4, v4);
 	}
 	/*
 	 * The IPv6 address follows from the IPv4 one, so it is simply
@@ -1122,7 +1106,7 @@ store_node_login(struct store *st, const uint8_t key[32],
 	 */
 	memcpy(n.v6, pool6, sizeof(n.v6));
 	clear_host(n.v6, sizeof(n.v6), plen6);
-	put32(n.v6 + 12, v4 - net4);
+	put_be32(n.v6 + 12, v4 - net4);
 	n.last_seen = now;
 
 	rc = run(st, found ? Q_NODE_SEEN : Q_NODE_ADD, "kibi", key,

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "imsg.h"
+#include "ipc/imsg.h"
 
 _Static_assert(sizeof(struct imsg_hdr) == IMSG_HEADER_SIZE,
     "imsg_hdr must match the wire header");
@@ -309,7 +309,7 @@ imsgbuf_read(struct imsgbuf *ib)
 		    cmsg->cmsg_len < CMSG_LEN(0))
 			continue;
 		cnt = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < cnt && nfds < sizeof(fds) / sizeof(fds[0]);
+		for (i = 0; i < cnt && nfds < nitems(fds);
 		    i++, nfds++)
 			memcpy(&fds[nfds], CMSG_DATA(cmsg) + i * sizeof(int),
 			    sizeof(int));

@@ -15,7 +15,7 @@
 
 #include <event2/event.h>
 
-#include "imsgev.h"
+#include "ipc/imsgev.h"
 
 static int	imsgev_arm(struct imsgev *);
 

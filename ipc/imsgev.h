@@ -7,7 +7,7 @@
 
 #include <event2/event.h>
 
-#include "imsg.h"
+#include "ipc/imsg.h"
 
 struct imsgev {
 	struct imsgbuf		 ibuf;

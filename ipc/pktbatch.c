@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pktbatch.h"
+#include "ipc/pktbatch.h"
 
 #define PAD4(n)	(((n) + 3u) & ~(size_t)3u)
 
@@ -130,19 +130,4 @@ pktbatch_foreach(const uint8_t *p, size_t len, pktbatch_fn fn, void *arg)
 		off += PAD4(rec.len);
 	}
 	return n;
-}
-
-const char *
-pkt_addr_str(const struct pkt_addr *a, char *buf, size_t len)
-{
-	char	 host[INET6_ADDRSTRLEN];
-
-	if ((a->af != AF_INET && a->af != AF_INET6) ||
-	    inet_ntop(a->af, a->addr, host, sizeof(host)) == NULL) {
-		(void)snprintf(buf, len, "none");
-		return buf;
-	}
-	(void)snprintf(buf, len, a->af == AF_INET6 ? "[%s]:%u" : "%s:%u",
-	    host, ntohs(a->port));
-	return buf;
 }

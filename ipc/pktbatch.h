@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "imsg.h"
+#include "ipc/addr.h"
+#include "ipc/imsg.h"
 
 #define PKT_PEER_NONE	0xffffffffu
 #define PKT_MAX_LEN	65535	/* a UDP datagram or a TUN super-packet */
@@ -31,17 +32,6 @@
  */
 #define PKT_F_PROBE	0x0004
 #define PKT_F_ALL	(PKT_F_TO_ADDR | PKT_F_HANDSHAKE | PKT_F_PROBE)
-
-/* A UDP endpoint as the engine sees it; port in network byte order. */
-struct pkt_addr {
-	uint8_t		 af;		/* AF_INET, AF_INET6, 0 = none */
-	uint8_t		 pad;
-	uint16_t	 port;
-	uint8_t		 addr[16];	/* IPv4 in the first 4 bytes */
-};
-
-/* "a.b.c.d:port" or "[v6]:port" into buf, "none" for family 0; buf. */
-const char	*pkt_addr_str(const struct pkt_addr *, char *buf, size_t len);
 
 struct pkt_rec {
 	uint32_t	 peer;		/* peer id or PKT_PEER_NONE */

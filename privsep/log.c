@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "privsep/log.h"
 
 static int		 log_foreground = 1;
 static int		 log_journal;	/* stderr is the systemd journal */

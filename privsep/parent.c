@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -19,10 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hamd.h"
-#include "key.h"
-#include "log.h"
-#include "parent.h"
+#include <sodium.h>
+#include <time.h>
+
+#include "crypto/key.h"
+#include "privsep/log.h"
+#include "privsep/parent.h"
+#include "privsep/sandbox.h"
+
+static void	parent_sigchld(struct parent_base *);
 
 /* How long children get to exit on their own before SIGKILL. */
 #define SHUTDOWN_GRACE_MS	1000
@@ -43,7 +49,7 @@ signame(int sig)
 
 
 /* Read a key, creating it on first start where that is allowed. */
-void
+static void
 parent_key_load(const char *path, int may_create, const char *what,
     uint8_t priv[KEY_LEN])
 {
@@ -67,7 +73,7 @@ parent_key_load(const char *path, int may_create, const char *what,
 		fatalx("%s", err);
 }
 
-int
+static int
 parent_ctl_socket_open(struct parent_base *p, const char *path)
 {
 	struct sockaddr_un	 sun;
@@ -120,7 +126,7 @@ parent_ctl_socket_open(struct parent_base *p, const char *path)
 }
 
 /* Remove the socket only if it is still the one we created. */
-void
+static void
 parent_ctl_socket_remove(struct parent_base *p)
 {
 	struct stat	 st;
@@ -134,7 +140,7 @@ parent_ctl_socket_remove(struct parent_base *p)
 
 
 /* Resolve the admin group into what control needs; -1 if it is unknown. */
-int
+static int
 parent_conf_control(const char *admin_group, int read_access,
     const char *conffile, struct conf_control *cc)
 {
@@ -177,7 +183,7 @@ parent_broadcast_verbose(struct parent_base *p, int v)
 
 	log_setverbose(v);
 	for (c = 1; c < PROC_MAX; c++)
-		proc_compose(&p->ps, c, IMSG_LOG_VERBOSE, 0, -1, &val,
+		proc_compose(&p->ps, c, PROC_IMSG_LOG_VERBOSE, 0, -1, &val,
 		    sizeof(val));
 }
 
@@ -237,7 +243,7 @@ parent_shutdown(struct parent_base *p, int code)
 		fatalx("%s: timer", __func__);
 }
 
-void
+static void
 parent_sigchld(struct parent_base *p)
 {
 	pid_t	 pid;
@@ -276,3 +282,338 @@ parent_sigchld(struct parent_base *p)
 		parent_finish(p);
 }
 
+
+int
+parent_verbose(const struct parent_base *p)
+{
+	struct parent_settings	 ps;
+
+	memset(&ps, 0, sizeof(ps));
+	p->prog->settings(p->conf, &ps);
+	return p->opt_verbose > ps.verbose ? p->opt_verbose : ps.verbose;
+}
+
+void
+parent_reply_result(struct parent_base *p, uint32_t client, int code,
+    const char *msg)
+{
+	struct ctl_result	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.code = code;
+	(void)strlcpy(r.msg, msg, sizeof(r.msg));
+	proc_compose(&p->ps, p->prog->control, IMSG_CTL_RESULT, client, -1,
+	    &r, sizeof(r));
+}
+
+static void
+send_control_conf(struct parent_base *p, const struct conf_control *cc)
+{
+	proc_compose(&p->ps, p->prog->control, IMSG_CONTROL_CONF, 0, -1, cc,
+	    sizeof(*cc));
+}
+
+/* Returns 0 or an errno value, with a message for the caller in msg. */
+static int
+parent_reload(struct parent_base *p, char *msg, size_t msglen)
+{
+	const struct parent_program	*prog = p->prog;
+	struct parent_settings		 set;
+	struct conf_control		 cc;
+	void				*nconf;
+	int				 code;
+
+	log_info("reloading configuration from %s", p->conffile);
+	if ((nconf = prog->parse(p->conffile, p->opt_socket)) == NULL) {
+		(void)snprintf(msg, msglen, "%s has errors (see the %s log); "
+		    "the running configuration is kept", p->conffile,
+		    prog->name);
+		return EINVAL;
+	}
+	memset(&set, 0, sizeof(set));
+	prog->settings(nconf, &set);
+	if (parent_conf_control(set.admin_group, set.read_access,
+	    p->conffile, &cc) == -1) {
+		prog->free(nconf);
+		(void)snprintf(msg, msglen, "admin-group of %s does not "
+		    "exist; the running configuration is kept", p->conffile);
+		return EINVAL;
+	}
+	if ((code = prog->reload(p, nconf, msg, msglen)) != 0) {
+		prog->free(nconf);
+		return code;
+	}
+	prog->free(p->conf);
+	p->conf = nconf;
+	send_control_conf(p, &cc);
+	parent_broadcast_verbose(p, parent_verbose(p));
+	return 0;
+}
+
+/* Reload and the log level are every daemon's; the rest the program's. */
+static void
+parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
+{
+	struct parent_base	*p = ps->arg;
+	struct ctl_cred		 cred;
+	uint32_t		 client = imsg->hdr.peerid;
+	char			 msg[CTL_MSG_MAX];
+	int32_t			 v;
+	int			 code;
+
+	memcpy(&cred, imsg->data, sizeof(cred));
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_RELOAD:
+		code = parent_reload(p, msg, sizeof(msg));
+		audit("reload", "uid=%u pid=%d via=control result=%s",
+		    cred.uid, cred.pid, code == 0 ? "ok" : "rejected");
+		parent_reply_result(p, client, code, msg);
+		break;
+	case IMSG_CTL_LOG_VERBOSE:
+		memcpy(&v, imsg->data + sizeof(cred), sizeof(v));
+		if (v != 0 && v != 1)
+			fatalx("control sent log level %d", v);
+		parent_broadcast_verbose(p, v);
+		audit("log-level", "uid=%u pid=%d level=%s", cred.uid,
+		    cred.pid, v ? "verbose" : "brief");
+		parent_reply_result(p, client, 0, v ?
+		    "log level is now verbose" : "log level is now brief");
+		break;
+	default:
+		if (p->prog->control_request == NULL)
+			fatalx("%s: unexpected message %s", __func__,
+			    proc_msg_name(ps, imsg->hdr.type));
+		p->prog->control_request(ps, from, imsg);
+	}
+}
+
+static void
+parent_signal(int sig, short ev, void *arg)
+{
+	struct parent_base	*p = arg;
+	char			 msg[CTL_MSG_MAX];
+	int			 code;
+
+	switch (sig) {
+	case SIGCHLD:
+		parent_sigchld(p);
+		break;
+	case SIGHUP:
+		code = parent_reload(p, msg, sizeof(msg));
+		if (code != 0)
+			log_warnx("%s", msg);
+		audit("reload", "uid=%u via=SIGHUP result=%s", 0U,
+		    code == 0 ? "ok" : "rejected");
+		break;
+	case SIGINT:
+	case SIGTERM:
+		log_info("received %s, shutting down", signame(sig));
+		if (p->prog->stop != NULL)
+			p->prog->stop(p);
+		else
+			parent_shutdown(p, 0);
+		break;
+	}
+}
+
+static void
+parent_on_close(struct privsep *ps, int peer)
+{
+	/* The death itself is reported from SIGCHLD. */
+	proc_close(ps, peer);
+}
+
+static __dead void
+parent_usage(const struct parent_program *prog)
+{
+	fprintf(stderr, "usage: %s %s\n", prog->name, prog->usage);
+	exit(1);
+}
+
+/* A re-executed child: find its channels and run it. */
+static __dead void
+child_main(const struct parent_program *prog, const char *name,
+    const char *user, const char *dir, int verbose, int argc, char *argv[])
+{
+	struct privsep	 ps;
+
+	/* The title is written over argv, where these point. */
+	if ((name != NULL && (name = strdup(name)) == NULL) ||
+	    (user != NULL && (user = strdup(user)) == NULL) ||
+	    (dir != NULL && (dir = strdup(dir)) == NULL))
+		fatal("%s: strdup", __func__);
+	memset(&ps, 0, sizeof(ps));
+	ps.procs = prog->procs;
+	ps.rules = prog->rules;
+	ps.nrules = prog->nrules;
+	if ((ps.id = proc_lookup(&ps, name)) <= PROC_PARENT)
+		fatalx("unknown process name %s", name);
+	if (user == NULL || dir == NULL)
+		fatalx("-P needs -U and -C: it is for %s's own use",
+		    prog->name);
+	ps.user = user;
+	ps.chroot_dir = dir;
+	ps.verbose = verbose;
+	ps.progname = prog->name;
+	log_init(prog->name, 1, verbose);
+	log_procname(name);
+	proc_child_fds(&ps);
+	proc_set_title(&ps, argc, argv);
+	ps.procs[ps.id].run(&ps);
+	exit(0);
+}
+
+int
+parent_main(const struct parent_program *prog, struct parent_base *p,
+    int argc, char *argv[])
+{
+	struct parent_settings	 set;
+	struct conf_control	 cc;
+	struct proc_peer	 peers[PROC_MAX];
+	uint8_t			 priv[KEY_LEN];
+	const char		*procname = NULL, *puser = NULL, *pdir = NULL;
+	char			 err[512];
+	uid_t			 uid;
+	gid_t			 gid;
+	int			 ch, foreground = 0, noaction = 0, verbose = 0;
+	int			 sigs[4] = { SIGCHLD, SIGHUP, SIGINT, SIGTERM };
+	int			 ctl_sock, i;
+	size_t			 n;
+
+	p->prog = prog;
+	p->progname = prog->name;
+	p->conffile = prog->conffile;
+	while ((ch = getopt(argc, argv, "C:df:nP:s:U:v")) != -1) {
+		switch (ch) {
+		case 'C':
+			pdir = optarg;
+			break;
+		case 'd':
+			foreground = 1;
+			break;
+		case 'f':
+			p->conffile = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'P':
+			procname = optarg;
+			break;
+		case 's':
+			p->opt_socket = optarg;
+			break;
+		case 'U':
+			puser = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			parent_usage(prog);
+		}
+	}
+	if (optind != argc)
+		parent_usage(prog);
+	if (procname != NULL)
+		child_main(prog, procname, puser, pdir, verbose, argc, argv);
+
+	log_init(prog->name, 1, verbose);
+	log_procname("parent");
+	if (sodium_init() < 0)
+		fatalx("libsodium failed to initialise");
+	if ((p->conf = prog->parse(p->conffile, p->opt_socket)) == NULL)
+		fatalx("%s: configuration has errors, not starting",
+		    p->conffile);
+	memset(&set, 0, sizeof(set));
+	prog->settings(p->conf, &set);
+	if (parent_conf_control(set.admin_group, set.read_access, p->conffile,
+	    &cc) == -1)
+		fatalx("%s: configuration has errors, not starting",
+		    p->conffile);
+	if (prog->check != NULL)
+		prog->check(p);
+	if (noaction) {
+		fprintf(stderr, "configuration OK\n");
+		exit(0);
+	}
+	if (geteuid() != 0)
+		fatalx("%s must be started as root: it drops its privileges "
+		    "itself", prog->name);
+	if (sandbox_lookup_user(set.user, &uid, &gid, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (prog->prepare != NULL)
+		prog->prepare(p, uid, gid);
+	if (sandbox_check_chroot(set.chroot_dir, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	p->opt_verbose = verbose;
+	parent_key_load(set.keypath, set.key_may_create, prog->keywhat, priv);
+	ctl_sock = parent_ctl_socket_open(p, set.socket_path);
+	if (prog->setup != NULL && prog->setup(p, err, sizeof(err)) == -1) {
+		parent_ctl_socket_remove(p);
+		sodium_memzero(priv, sizeof(priv));
+		fatalx("%s", err);
+	}
+
+	if (!foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init(prog->name, 0, parent_verbose(p));
+	}
+	log_setverbose(parent_verbose(p));
+	p->started = time(NULL);
+
+	p->ps.procs = prog->procs;
+	p->ps.rules = prog->rules;
+	p->ps.nrules = prog->nrules;
+	p->ps.id = PROC_PARENT;
+	p->ps.arg = p;
+	p->ps.user = set.user;
+	p->ps.chroot_dir = set.chroot_dir;
+	p->ps.progname = prog->name;
+	p->ps.foreground = foreground;
+	p->ps.verbose = parent_verbose(p);
+	(void)signal(SIGPIPE, SIG_IGN);
+	proc_spawn(&p->ps, argc, argv);
+	sandbox_parent_caps(prog->caps, prog->ncaps);
+
+	if ((p->ps.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	n = 0;
+	peers[n++] = (struct proc_peer){ prog->control,
+	    parent_dispatch_control };
+	for (i = 0; (size_t)i < prog->npeers && n < PROC_MAX; i++)
+		peers[n++] = prog->peers[i];
+	proc_peers(&p->ps, peers, n);
+	p->ps.on_close = parent_on_close;
+	proc_listen(&p->ps);
+	for (i = 0; i < 4; i++) {
+		p->ev_sig[i] = evsignal_new(p->ps.base, sigs[i], parent_signal,
+		    p);
+		if (p->ev_sig[i] == NULL || evsignal_add(p->ev_sig[i], NULL) ==
+		    -1)
+			fatalx("cannot install signal handlers");
+	}
+
+	send_control_conf(p, &cc);
+	proc_compose(&p->ps, prog->control, IMSG_CONTROL_SOCKET, 0, ctl_sock,
+	    NULL, 0);
+	proc_compose(&p->ps, prog->keyproc, prog->keytype, 0, -1, priv,
+	    sizeof(priv));
+	sodium_memzero(priv, sizeof(priv));
+	prog->start(p);
+
+	log_info("started (version %s, control socket %s)", PACKAGE_VERSION,
+	    p->ctl_path);
+	audit("start", "pid=%d version=%s config=%s", (int)getpid(),
+	    PACKAGE_VERSION, p->conffile);
+
+	event_base_dispatch(p->ps.base);
+
+	parent_ctl_socket_remove(p);
+	audit("stop", "pid=%d reason=%s", (int)getpid(),
+	    p->exit_code == 0 ? "signal" : "child-death");
+	log_info("stopped");
+	prog->free(p->conf);
+	return p->exit_code;
+}

@@ -11,47 +11,118 @@
 #include <sys/types.h>
 #include <stdint.h>
 
-#include "proc.h"
+#include <limits.h>
 
-struct conf_control;
+#include "privsep/control.h"
+#include "privsep/proc.h"
+
 struct event;
+struct parent_base;
+
+/*
+ * What the framework needs from a program's configuration, filled in
+ * by its settings hook after each parse.
+ */
+struct parent_settings {
+	const char	*user;
+	const char	*chroot_dir;
+	const char	*socket_path;
+	const char	*admin_group;	/* "" for none */
+	int		 read_access;	/* enum read_access */
+	int		 verbose;
+	char		 keypath[PATH_MAX];
+	int		 key_may_create;	/* generate it on first start */
+};
+
+/*
+ * A daemon's parent, as parent_main runs it: the framework parses the
+ * flags (-dnv -f -s, and -P -U -C for the re-executed children), loads
+ * the configuration and the key, creates the control socket, spawns the
+ * children, keeps only caps, and supervises; the program's hooks do
+ * what is its own.  Reload (SIGHUP or hamctl reload) and the log level
+ * are handled here for both daemons.
+ */
+struct parent_program {
+	const char		*name;		/* "hamd": logs and messages */
+	const char		*usage;		/* after "usage: name " */
+	const char		*conffile;	/* the default */
+	const struct proc_desc	*procs;
+	const struct msg_rule	*rules;
+	uint32_t		 nrules;
+	int			 control;	/* the control process's id */
+	int			 keyproc;	/* the child given the key */
+	uint32_t		 keytype;	/* ... in this message */
+	const char		*keywhat;	/* "node", "hub" */
+	const int		*caps;		/* kept after spawning */
+	size_t			 ncaps;
+	/* The children the parent takes messages from, control excepted. */
+	const struct proc_peer	*peers;
+	size_t			 npeers;
+	/* Control requests other than reload and log level; NULL: none. */
+	proc_dispatch_fn	 control_request;
+
+	/* Parse the file into a new configuration; NULL if it has errors. */
+	void	*(*parse)(const char *file, const char *opt_socket);
+	void	 (*free)(void *conf);
+	void	 (*settings)(const void *conf, struct parent_settings *);
+	/* A further check before -n says OK; fatal if it fails. */
+	void	 (*check)(struct parent_base *);
+	/* As root, before the key is read: state directories. */
+	void	 (*prepare)(struct parent_base *, uid_t, gid_t);
+	/*
+	 * With the control socket created: what must be bound or set up
+	 * while the parent is root (devices, sockets).  -1 with err stops
+	 * the daemon.
+	 */
+	int	 (*setup)(struct parent_base *, char *err, size_t errlen);
+	/* The children run: send them their parts. */
+	void	 (*start)(struct parent_base *);
+	/*
+	 * A new configuration was parsed and its admin group resolved: take
+	 * what may change at run time, say what may not.  0, or an errno
+	 * value with a message in msg; on 0 the framework keeps nconf.
+	 */
+	int	 (*reload)(struct parent_base *, void *nconf, char *msg,
+		    size_t msglen);
+	/* SIGINT or SIGTERM; NULL: parent_shutdown at once. */
+	void	 (*stop)(struct parent_base *);
+};
 
 struct parent_base {
 	struct privsep	 ps;
+	const struct parent_program *prog;
 	const char	*progname;	/* in messages: "hamd", "hamhubd" */
+	void		*conf;		/* the program's configuration */
+	const char	*conffile;
+	const char	*opt_socket;	/* -s */
+	int		 opt_verbose;	/* -v */
+	time_t		 started;
 	int		 shutting_down;
 	int		 exit_code;
 	struct event	*ev_timer;
+	struct event	*ev_sig[4];
 	dev_t		 ctl_dev;
 	ino_t		 ctl_ino;
 	char		 ctl_path[108];
 };
 
+/*
+ * The daemon's main(): returns its exit code.  pb is the program's own
+ * parent state, which starts with a struct parent_base (ps.arg points
+ * to it).
+ */
+int	parent_main(const struct parent_program *, struct parent_base *pb,
+	    int argc, char *argv[]);
+/* Answer a control request with a struct ctl_result. */
+void	parent_reply_result(struct parent_base *, uint32_t client, int code,
+	    const char *msg);
+/* The log level: -v or the configuration's, whichever is higher. */
+int	parent_verbose(const struct parent_base *);
+
 const char	*signame(int);
-
-/*
- * Create the control socket at path (replacing a stale one, refusing
- * when another daemon answers there).  Fatal on error.
- */
-int	parent_ctl_socket_open(struct parent_base *, const char *path);
-/* Remove it, but only if it is still the one we created. */
-void	parent_ctl_socket_remove(struct parent_base *);
-
-/* Resolve the admin group for the control process; -1 if unknown. */
-int	parent_conf_control(const char *admin_group, int read_access,
-	    const char *conffile, struct conf_control *);
-
-/*
- * Read a private key; if it does not exist and may_create is set,
- * generate one (mode 0600) and audit it.  Fatal on error.
- */
-void	parent_key_load(const char *path, int may_create, const char *what,
-	    uint8_t priv[32]);
 
 /* Close the children's channels; SIGKILL stragglers after a grace. */
 void	parent_shutdown(struct parent_base *, int code);
-/* Reap children; an unexpected death shuts the daemon down. */
-void	parent_sigchld(struct parent_base *);
 /* Tell every child the log level. */
 void	parent_broadcast_verbose(struct parent_base *, int);
 

@@ -7,14 +7,14 @@
 
 #include <seccomp.h>
 
-#include "sandbox.h"
+#include "privsep/policies.h"
+#include "privsep/sandbox.h"
 
 #define ALLOW(name, why)	{ SCMP_SYS(name), why, 0, { 0, 0 }, { 0, 0 } }
 #define ALLOW_ARG1(name, a, v, why) \
 	{ SCMP_SYS(name), why, 1, { a, 0 }, { v, 0 } }
 #define ALLOW_ARG2(name, a, v, b, w, why) \
 	{ SCMP_SYS(name), why, 2, { a, b }, { v, w } }
-#define NELEM(a)		(sizeof(a) / sizeof((a)[0]))
 
 /*
  * What every child's event loop needs: libevent's epoll backend, imsg

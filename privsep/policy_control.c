@@ -9,9 +9,8 @@
 #include <fcntl.h>
 #include <stddef.h>
 
-#include "hamd.h"
-#include "policy.h"
-#include "sandbox.h"
+#include "privsep/policy.h"
+#include "privsep/sandbox.h"
 
 static const struct seccomp_allow control_allow[] = {
 	EVENT_LOOP_BASE,
@@ -23,5 +22,5 @@ static const struct seccomp_allow control_allow[] = {
 };
 
 const struct seccomp_policy policy_control = {
-	"control", control_allow, NELEM(control_allow)
+	"control", control_allow, nitems(control_allow)
 };

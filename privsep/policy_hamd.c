@@ -11,9 +11,8 @@
 #include <fcntl.h>
 #include <stddef.h>
 
-#include "hamd.h"
-#include "policy.h"
-#include "sandbox.h"
+#include "privsep/policy.h"
+#include "privsep/sandbox.h"
 
 
 /*
@@ -51,8 +50,8 @@ static const struct seccomp_allow tun_allow[] = {
 };
 
 const struct seccomp_policy policy_engine = {
-	"engine", engine_allow, NELEM(engine_allow)
+	"engine", engine_allow, nitems(engine_allow)
 };
 const struct seccomp_policy policy_tun = {
-	"tun", tun_allow, NELEM(tun_allow)
+	"tun", tun_allow, nitems(tun_allow)
 };

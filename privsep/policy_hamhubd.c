@@ -11,9 +11,8 @@
 #include <netinet/tcp.h>
 #include <stddef.h>
 
-#include "hamd.h"
-#include "policy.h"
-#include "sandbox.h"
+#include "privsep/policy.h"
+#include "privsep/sandbox.h"
 
 /*
  * The engine gets its listeners bound, listening and non-blocking from
@@ -39,7 +38,7 @@ static const struct seccomp_allow hubd_engine_allow[] = {
 };
 
 const struct seccomp_policy policy_hubd_engine = {
-	"engine", hubd_engine_allow, NELEM(hubd_engine_allow)
+	"engine", hubd_engine_allow, nitems(hubd_engine_allow)
 };
 
 /*
@@ -78,5 +77,5 @@ static const struct seccomp_allow hubd_authority_allow[] = {
 };
 
 const struct seccomp_policy policy_hubd_authority = {
-	"authority", hubd_authority_allow, NELEM(hubd_authority_allow)
+	"authority", hubd_authority_allow, nitems(hubd_authority_allow)
 };

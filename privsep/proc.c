@@ -4,6 +4,7 @@
  */
 #include "autoconf.h"
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,9 +20,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "proc.h"
-#include "sandbox.h"
+#include "privsep/log.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
 
 /* Socket buffers large enough for batched data-path messages. */
 #define PROC_SOCKBUF	(4 * 1024 * 1024)
@@ -52,7 +53,7 @@ proc_sockbuf(int fd)
 static __dead void
 proc_exec_child(struct privsep *ps, int c, int pairs[PROC_MAX][PROC_MAX])
 {
-	char	*nargv[32];
+	char	*nargv[32], title[64];
 	int	 nargc = 0, k, v, tmp[PROC_MAX];
 
 	/*
@@ -78,7 +79,9 @@ proc_exec_child(struct privsep *ps, int c, int pairs[PROC_MAX][PROC_MAX])
 		(void)close(PROC_FD_BASE + c);
 	(void)syscall(SYS_close_range, PROC_FD_BASE + PROC_MAX, ~0U, 0);
 
-	nargv[nargc++] = (char *)(ps->progname != NULL ? ps->progname : "hamd");
+	(void)snprintf(title, sizeof(title), "%s: %s",
+	    ps->progname != NULL ? ps->progname : "hamd", ps->procs[c].name);
+	nargv[nargc++] = title;
 	nargv[nargc++] = (char *)"-P";
 	nargv[nargc++] = (char *)ps->procs[c].name;
 	nargv[nargc++] = (char *)"-U";
@@ -150,6 +153,38 @@ proc_spawn(struct privsep *ps, int argc, char *argv[])
 }
 
 void
+proc_set_title(const struct privsep *ps, int argc, char *argv[])
+{
+	char	 title[64];
+	char	*start, *end;
+	int	 i;
+
+	(void)snprintf(title, sizeof(title), "%s: %s",
+	    ps->progname != NULL ? ps->progname : "hamd",
+	    ps->procs[ps->id].name);
+	/* The kernel keeps 15 bytes and the NUL; it cuts the rest. */
+	(void)prctl(PR_SET_NAME, title, 0, 0, 0);
+	/*
+	 * The command line the kernel shows is the argv strings, which lie
+	 * back to back: write the title over them and clear the rest, so
+	 * that ps shows the title alone.
+	 */
+	if (argc < 1 || argv[0] == NULL)
+		return;
+	start = argv[0];
+	end = argv[0] + strlen(argv[0]);
+	for (i = 1; i < argc && argv[i] != NULL; i++)
+		if (argv[i] == end + 1)
+			end = argv[i] + strlen(argv[i]);
+	if ((size_t)(end - start) < strlen(title))
+		return;
+	memset(start, 0, (size_t)(end - start));
+	memcpy(start, title, strlen(title));
+	for (i = 1; i < argc; i++)
+		argv[i] = NULL;
+}
+
+void
 proc_child_fds(struct privsep *ps)
 {
 	int	 k, fd, type;
@@ -171,6 +206,44 @@ proc_child_fds(struct privsep *ps)
 	(void)syscall(SYS_close_range, PROC_FD_BASE + PROC_MAX, ~0U, 0);
 }
 
+/*
+ * The framework's messages have the same rule in every program: log
+ * lines go from any child to the parent, the log level from the parent
+ * to any child.
+ */
+#define ALL_CHILDREN	((uint8_t)(PROC_BIT(PROC_MAX) - 1 - PROC_BIT(PROC_PARENT)))
+static const struct msg_rule proc_rules[PROC_IMSG_FIRST] = {
+	[PROC_IMSG_LOG] = { .name = "log", .from = ALL_CHILDREN,
+	    .to = PROC_BIT(PROC_PARENT), .minlen = sizeof(int32_t) + 1,
+	    .maxlen = sizeof(int32_t) + LOG_LINE_MAX, .nulterm = 1 },
+	[PROC_IMSG_LOG_VERBOSE] = { .name = "log-verbose",
+	    .from = PROC_BIT(PROC_PARENT), .to = ALL_CHILDREN,
+	    .minlen = sizeof(int32_t), .maxlen = sizeof(int32_t) },
+};
+
+/* The rule for type, or NULL if the program does not use it. */
+static const struct msg_rule *
+proc_rule(const struct privsep *ps, uint32_t type)
+{
+	const struct msg_rule	*r;
+
+	if (type < PROC_IMSG_FIRST)
+		r = &proc_rules[type];
+	else if (type < ps->nrules)
+		r = &ps->rules[type];
+	else
+		return NULL;
+	return r->name != NULL ? r : NULL;
+}
+
+const char *
+proc_msg_name(const struct privsep *ps, uint32_t type)
+{
+	const struct msg_rule	*r = proc_rule(ps, type);
+
+	return r != NULL ? r->name : "unknown";
+}
+
 void
 proc_check(struct privsep *ps, int from, const struct imsg *imsg)
 {
@@ -179,9 +252,8 @@ proc_check(struct privsep *ps, int from, const struct imsg *imsg)
 	size_t			 len = imsg->datalen;
 	const char		*fname = ps->procs[from].name;
 
-	if (type >= ps->nrules || ps->rules[type].name == NULL)
+	if ((r = proc_rule(ps, type)) == NULL)
 		fatalx("unknown message type %u from %s", type, fname);
-	r = &ps->rules[type];
 	if (!(r->from & PROC_BIT(from)) || !(r->to & PROC_BIT(ps->id)))
 		fatalx("message %s from %s not accepted here", r->name, fname);
 	if (len < r->minlen || len > r->maxlen)
@@ -209,6 +281,15 @@ proc_log_from_child(struct privsep *ps, int from, struct imsg *imsg)
 		fatalx("log line from %s with bad priority %d",
 		    ps->procs[from].name, pri);
 	log_emit(pri, (const char *)imsg->data + sizeof(pri));
+}
+
+static void
+proc_log_verbose(struct imsg *imsg)
+{
+	int32_t	 v;
+
+	memcpy(&v, imsg->data, sizeof(v));
+	log_setverbose(v);
 }
 
 static void
@@ -244,6 +325,8 @@ proc_channel(int fd, short what, void *arg)
 			proc_check(ps, peer, &imsg);
 			if (imsg.hdr.type == PROC_IMSG_LOG)
 				proc_log_from_child(ps, peer, &imsg);
+			else if (imsg.hdr.type == PROC_IMSG_LOG_VERBOSE)
+				proc_log_verbose(&imsg);
 			else if (ps->dispatch[peer] != NULL)
 				ps->dispatch[peer](ps, peer, &imsg);
 			else
@@ -278,6 +361,19 @@ proc_listen(struct privsep *ps)
 }
 
 void
+proc_peers(struct privsep *ps, const struct proc_peer *peers, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (peers[i].id < 0 || peers[i].id >= PROC_MAX ||
+		    peers[i].id == ps->id)
+			fatalx("%s: bad peer %d", __func__, peers[i].id);
+		ps->dispatch[peers[i].id] = peers[i].dispatch;
+	}
+}
+
+void
 proc_close(struct privsep *ps, int peer)
 {
 	if (ps->fds[peer] == -1)
@@ -292,9 +388,8 @@ proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
 {
 	const struct msg_rule	*r;
 
-	if (type >= ps->nrules || ps->rules[type].name == NULL)
+	if ((r = proc_rule(ps, type)) == NULL)
 		fatalx("%s: unknown message type %u", __func__, type);
-	r = &ps->rules[type];
 	if (!(r->from & PROC_BIT(ps->id)) || !(r->to & PROC_BIT(to)) ||
 	    len < r->minlen || len > r->maxlen)
 		fatalx("%s: message %s to %s breaks its rule (size %zu)",

@@ -13,8 +13,8 @@
 #include <sys/types.h>
 #include <stdint.h>
 
-#include "imsg.h"
-#include "imsgev.h"
+#include "ipc/imsg.h"
+#include "ipc/imsgev.h"
 
 #define PROC_MAX	4		/* parent and three children */
 #define PROC_PARENT	0
@@ -22,12 +22,16 @@
 #define PROC_BIT(id)	(1u << (id))
 
 /*
- * Message type 1 is the framework's own: a log line from a child
- * (int32_t priority, then the line with its NUL).  Programs number their
- * types from PROC_IMSG_FIRST.
+ * The framework's own messages, checked and handled by proc.c for every
+ * program; the control process's and the programs' types follow from
+ * PROC_IMSG_FIRST.
  */
-#define PROC_IMSG_LOG	1
-#define PROC_IMSG_FIRST	2
+enum proc_imsg_type {
+	PROC_IMSG_LOG = 1,	/* child -> parent: int32_t priority, the
+				   line with its NUL */
+	PROC_IMSG_LOG_VERBOSE,	/* parent -> children: int32_t level */
+	PROC_IMSG_FIRST
+};
 
 struct privsep;
 
@@ -44,6 +48,12 @@ struct msg_rule {
 };
 
 typedef void (*proc_dispatch_fn)(struct privsep *, int from, struct imsg *);
+
+/* A process this one takes messages from, and its handler. */
+struct proc_peer {
+	int			 id;
+	proc_dispatch_fn	 dispatch;
+};
 
 struct proc_desc {
 	const char	*name;
@@ -80,10 +90,23 @@ int	proc_lookup(const struct privsep *, const char *name);
  * Fatal on error.
  */
 void	proc_spawn(struct privsep *, int argc, char *argv[]);
+/*
+ * Child: name the process "program: child" (hamd: engine) the way the
+ * OpenBSD daemons do, in its command line (ps) and as far as the
+ * kernel's 15 bytes allow in its comm name (top, the journal).
+ */
+void	proc_set_title(const struct privsep *, int argc, char *argv[]);
 /* Child: take the channel fds at their fixed numbers, close all others. */
 void	proc_child_fds(struct privsep *);
 /* Set up the libevent channels and the dispatchers (after event_base). */
 void	proc_listen(struct privsep *);
+/*
+ * Install the handlers of the processes this one takes messages from,
+ * from the process file's table; a message from any other is fatal.
+ */
+void	proc_peers(struct privsep *, const struct proc_peer *, size_t);
+/* The name of a message type in the program's rules ("unknown"). */
+const char *proc_msg_name(const struct privsep *, uint32_t type);
 
 /* Compose to process `to'. Fatal if the rule table forbids it. */
 int	proc_compose(struct privsep *, int to, uint32_t type, uint32_t peerid,

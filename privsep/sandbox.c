@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "sandbox.h"
+#include "privsep/log.h"
+#include "privsep/sandbox.h"
 
 int
 sandbox_lookup_user(const char *user, uid_t *uid, gid_t *gid, char *err,

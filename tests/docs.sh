@@ -59,8 +59,14 @@ $cmds
 EOF
 set +f
 
-# hamd's options, from its usage line.
-for o in d f n s v; do
+# Each daemon's options, from the usage line it prints.
+opts_of() {
+	"$top_builddir/$1" -Z 2>&1 | sed -n "s/^usage: $1 //p" |
+	    grep -o '\[-[a-zA-Z]*' | sed 's/^\[-//' | fold -w 1
+}
+dopts=$(opts_of hamd)
+[ -n "$dopts" ] || not_ok "hamd prints a usage line"
+for o in $dopts; do
 	if grep -q "^\.It Fl $o\( \|$\)" "$top_srcdir/man/hamd.8"; then
 		ok "hamd.8 documents -$o"
 	else
@@ -68,11 +74,8 @@ for o in d f n s v; do
 	fi
 done
 
-# hamhubd's options, from the usage line in its source.
-hopts=$(sed -n 's/.*"usage: hamhubd \(.*\)\\n".*/\1/p' \
-    "$top_srcdir/hub/hamhubd.c" | grep -o '\[-[a-zA-Z]*' | sed 's/^\[-//' |
-    fold -w 1)
-[ -n "$hopts" ] || not_ok "usage line found in hub/hamhubd.c"
+hopts=$(opts_of hamhubd)
+[ -n "$hopts" ] || not_ok "hamhubd prints a usage line"
 for o in $hopts; do
 	if grep -q "^\.It Fl $o\( \|$\)" "$top_srcdir/man/hamhubd.8"; then
 		ok "hamhubd.8 documents -$o"

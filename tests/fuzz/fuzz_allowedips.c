@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "allowedips.h"
+#include "daemon/allowedips.h"
 
 #define NONE		ALLOWEDIPS_PEER_NONE
 #define MAX_OPS		2048

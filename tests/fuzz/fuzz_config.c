@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
+#include "daemon/config.h"
+#include "privsep/log.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 

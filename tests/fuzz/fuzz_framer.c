@@ -36,8 +36,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "framer.h"
-#include "hubproto.h"
+#include "proto/framer.h"
+#include "proto/hubproto.h"
 
 #define SETUP_LEN	4
 
@@ -383,7 +383,7 @@ main(int argc, char *argv[])
 	if (argc != 2)
 		return 2;
 	off = SETUP_LEN;
-	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+	for (i = 0; i < nitems(bodies); i++) {
 		(void)framer_put_len(buf + off, bodies[i]);
 		memset(buf + off + 2, (int)i + 1, bodies[i]);
 		off += 2 + bodies[i];

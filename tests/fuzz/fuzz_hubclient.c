@@ -52,13 +52,13 @@
 
 #include <sodium.h>
 
-#include "allowedips.h"
-#include "hamd.h"
-#include "hubchan.h"
-#include "hubclient.h"
-#include "hubproto.h"
-#include "log.h"
-#include "wg.h"
+#include "daemon/allowedips.h"
+#include "daemon/hamd_msg.h"
+#include "proto/hubchan.h"
+#include "daemon/hubclient.h"
+#include "proto/hubproto.h"
+#include "privsep/log.h"
+#include "daemon/wg.h"
 
 #define NS		1000000000ull
 #define HUB_ID_BASE	0x40000000u	/* hubclient.c's HUB_PEER_ID_BASE */
@@ -621,7 +621,7 @@ step_answer(uint8_t arg)
 static void
 static_peer(void)
 {
-	struct conf_prefix	 net;
+	struct ip_prefix	 net;
 
 	memset(&net, 0, sizeof(net));
 	net.af = AF_INET;

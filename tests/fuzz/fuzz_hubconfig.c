@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hubconfig.h"
-#include "log.h"
+#include "hub/hubconfig.h"
+#include "privsep/log.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 
@@ -84,7 +84,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: %s corpus-dir\n", argv[0]);
 		return (1);
 	}
-	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+	for (i = 0; i < nitems(seeds); i++) {
 		(void)snprintf(path, sizeof(path), "%s/seed-%zu", argv[1], i);
 		if ((f = fopen(path, "w")) == NULL ||
 		    fputs(seeds[i], f) == EOF || fclose(f) != 0) {

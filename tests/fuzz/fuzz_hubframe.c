@@ -33,12 +33,12 @@
 
 #include <sodium.h>
 
-#include "blake2s_glue.h"
-#include "hubchan.h"
-#include "hubproto.h"
-#include "noise.h"
-#include "tai64n.h"
-#include "wg_result.h"
+#include "crypto/blake2s_glue.h"
+#include "proto/hubchan.h"
+#include "proto/hubproto.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
+#include "crypto/wg_result.h"
 
 static struct {
 	struct noise_protocol	proto;

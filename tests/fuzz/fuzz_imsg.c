@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "imsg.h"
+#include "ipc/imsg.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 

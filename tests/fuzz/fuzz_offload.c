@@ -7,7 +7,7 @@
 
 #include <stdlib.h>
 
-#include "offload.h"
+#include "daemon/offload.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 

@@ -26,7 +26,7 @@
 
 #include <sodium.h>
 
-#include "relay.h"
+#include "hub/relay.h"
 
 #define NID	16		/* ids 0..15; 0 is never valid */
 #define NCONN	16

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hamd.h"
-#include "log.h"
-#include "pktbatch.h"
-#include "wg.h"
+#include "daemon/hamd_msg.h"
+#include "privsep/log.h"
+#include "ipc/pktbatch.h"
+#include "daemon/wg.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 
@@ -78,7 +78,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	struct wg_io		 io = { NULL, fz_reserve, fz_commit,
 				    fz_tun_write, fz_endpoint };
 	struct tun_peer_msg	 m;
-	struct conf_prefix	 any;
+	struct ip_prefix	 any;
 	uint8_t			 priv[32], ppub[32], ppriv[32];
 	struct fz		 f;
 	size_t			 off = 0;

@@ -31,15 +31,31 @@
 
 #include <sodium.h>
 
-#include "blake2s_glue.h"
-#include "cookie.h"
-#include "noise.h"
-#include "replay.h"
-#include "tai64n.h"
-#include "transport.h"
-#include "wg_handshake.h"
-#include "wg_result.h"
-#include "wg_wire.h"
+#include "crypto/blake2s_glue.h"
+#include "crypto/cookie.h"
+#include "crypto/noise.h"
+#include "crypto/replay.h"
+#include "crypto/tai64n.h"
+#include "crypto/transport.h"
+#include "crypto/wg_handshake.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_wire.h"
+#include "proto/dgram.h"
+
+/* WireGuard's four messages as proto/dgram.c sorts them (kinds 1-4). */
+static int
+wg_msg_classify(const uint8_t *m, size_t len, int *type, uint32_t *idx)
+{
+	enum dgram_kind	 k = dgram_classify(m, len, idx);
+
+	if (!dgram_is_wireguard(k))
+		return WG_DROP_MALFORMED;
+	*type = (int)k;
+	return WG_OK;
+}
+_Static_assert((int)DGRAM_WG_INITIATION == (int)WG_MSG_INITIATION &&
+    (int)DGRAM_WG_DATA == (int)WG_MSG_DATA, "kinds 1-4 are WireGuard's types");
+
 
 #define I_INDEX		0x11111111
 #define R_INDEX		0x22222222
@@ -218,7 +234,7 @@ fix_macs(uint8_t *m, size_t len)
 		cm = fx.cm_i;
 		cookie_add_macs(&cm, m, len, NOW);
 	} else if (len == WG_RESP_LEN && m[0] == WG_MSG_RESPONSE) {
-		wg_put_le32(m + WG_RESP_OFF_RECEIVER, I_INDEX);
+		put_le32(m + WG_RESP_OFF_RECEIVER, I_INDEX);
 		cm = fx.cm_r;
 		cookie_add_macs(&cm, m, len, NOW);
 	}

@@ -182,7 +182,7 @@ while True:
     if not d: break
     n += len(d)
 print("closed" if n < 5000 else "answered %d bytes" % n)' "$T_TMP/hamd.sock" \
-    7)	# IMSG_CTL_STATUS (PROTOCOL.md: the type numbers are the protocol)
+    "$("$CTLSEND" - type status)")
 check "a second request on one connection closes it ($two)" \
     [ "$two" = closed ]
 check "the second request is what closed it" \

@@ -7,6 +7,7 @@
  *                                        LEN zero bytes, optionally an fd
  *   ctlsend SOCKET hdr TYPE LENFIELD     a header whose length field is
  *                                        LENFIELD, nothing after it
+ *   ctlsend - type TYPE                  print TYPE's number
  *
  * TYPE is status, reload, log, peers, engine, privkey (an internal
  * type) or a number.
@@ -25,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hamd.h"
+#include "daemon/hamd_msg.h"
 
 static uint32_t
 type_of(const char *s)
@@ -89,6 +90,10 @@ main(int argc, char *argv[])
 	if (argc < 3) {
 		fprintf(stderr, "usage: ctlsend socket raw|msg|hdr ...\n");
 		return 2;
+	}
+	if (argc == 4 && strcmp(argv[2], "type") == 0) {
+		printf("%u\n", type_of(argv[3]));
+		return 0;
 	}
 	if ((buf = calloc(1, cap + IMSG_HEADER_SIZE)) == NULL)
 		return 2;

@@ -79,17 +79,18 @@
 
 #include <sodium.h>
 
-#include "blake2s_glue.h"
-#include "framer.h"
-#include "hubchan.h"
-#include "hamd.h"
-#include "hubproto.h"
-#include "key.h"
-#include "noise.h"
-#include "relayauth.h"
-#include "tai64n.h"
-#include "transport.h"
-#include "wg_result.h"
+#include "compat/util.h"
+#include "crypto/blake2s_glue.h"
+#include "proto/framer.h"
+#include "proto/hubchan.h"
+#include "daemon/hamd_msg.h"
+#include "proto/hubproto.h"
+#include "crypto/key.h"
+#include "crypto/noise.h"
+#include "proto/relayauth.h"
+#include "crypto/tai64n.h"
+#include "crypto/transport.h"
+#include "crypto/wg_result.h"
 
 #define MAX_SRC		64
 #define MAX_CONNS	4096
@@ -133,16 +134,7 @@ static const uint8_t	low_order[][32] = {
 	  0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32,
 	  0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 },
 };
-#define NLOW	(sizeof(low_order) / sizeof(low_order[0]))
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#define NLOW	nitems(low_order)
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -1301,10 +1293,10 @@ udp_recv(int fd, uint8_t *buf, size_t len, int ms)
  */
 static uint64_t
 udp_register(int fd, uint32_t id, const uint8_t *token,
-    uint8_t out[RELAY_REGISTER_LEN])
+    uint8_t out[RELAY_AUTH_LEN])
 {
 	static uint64_t	counter;
-	uint8_t		b[RELAY_REGISTER_LEN];
+	uint8_t		b[RELAY_AUTH_LEN];
 
 	relay_auth_build(b, RELAY_REGISTER_TYPE, id, ++counter, token);
 	if (send(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b))
@@ -1328,7 +1320,7 @@ udp_registered(int fd, const char *who, uint32_t id, uint64_t counter,
 	ssize_t		n;
 
 	n = udp_recv(fd, buf, sizeof(buf), 2000);
-	if (n != RELAY_REGISTERED_LEN)
+	if (n != RELAY_AUTH_LEN)
 		wrong("%s's REGISTER answered with %zd bytes", who, n);
 	else if (relay_auth_peek(buf, (size_t)n, RELAY_REGISTERED_TYPE, &aid,
 	    &ac) == -1 || aid != id || ac != counter)
@@ -1400,7 +1392,7 @@ m_relay(void)
 	struct hub_msg	 m;
 	struct hub_relay_info ra, rb;
 	uint8_t		 buf[2048], pkt[200], f[HUB_FRAME_MAX];
-	uint8_t		 cap1[RELAY_REGISTER_LEN], cap2[RELAY_REGISTER_LEN];
+	uint8_t		 cap1[RELAY_AUTH_LEN], cap2[RELAY_AUTH_LEN];
 	uint64_t	 c1;
 	char		 net[32];
 	const uint8_t	*body;
@@ -1486,7 +1478,7 @@ m_relay(void)
 		(void)send(ua, f, len, 0);
 	}
 	while ((n = udp_recv(ua, buf, sizeof(buf), 300)) >= 0)
-		if (n > RELAY_REGISTERED_LEN)
+		if (n > RELAY_AUTH_LEN)
 			wrong("a %zd-byte answer to garbage", n);
 
 	/* The positive control: one network, and the same packets pass. */

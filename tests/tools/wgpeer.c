@@ -39,14 +39,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cookie.h"
-#include "key.h"
-#include "noise.h"
-#include "tai64n.h"
-#include "transport.h"
-#include "wg_handshake.h"
-#include "wg_result.h"
-#include "wg_wire.h"
+#include "crypto/cookie.h"
+#include "crypto/key.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
+#include "crypto/transport.h"
+#include "crypto/wg_handshake.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_wire.h"
 
 #define ECHO_LEN	60	/* IPv4 20 + ICMP 8 + 32 bytes of payload */
 #define MSG_MAX		2048
@@ -131,7 +131,7 @@ recv_msg(uint64_t deadline, uint8_t *buf, size_t cap, int *fd)
 			n = recv(pfd[i].fd, buf, cap, MSG_DONTWAIT);
 			if (n < 0)
 				continue;
-			if (n >= 4 && wg_get_le32(buf) == WG_MSG_INITIATION)
+			if (n >= 4 && get_le32(buf) == WG_MSG_INITIATION)
 				continue;
 			*fd = pfd[i].fd;
 			return n;
@@ -153,13 +153,6 @@ csum(const uint8_t *p, size_t len)
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)~s;
-}
-
-static void
-put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 /*
@@ -231,10 +224,10 @@ next_answer(struct session *s, uint64_t deadline, int *type, uint16_t *seq)
 	int	 fd;
 
 	while ((n = recv_msg(deadline, buf, sizeof(buf), &fd)) >= 0) {
-		*type = n >= 4 ? (int)wg_get_le32(buf) : -1;
+		*type = n >= 4 ? (int)get_le32(buf) : -1;
 		if (*type != WG_MSG_DATA || n < WG_DATA_MIN_LEN)
 			return ANS_OTHER;
-		if (s == NULL || wg_get_le32(buf + 4) != s->local ||
+		if (s == NULL || get_le32(buf + 4) != s->local ||
 		    wg_data_open(buf, (size_t)n, s->keys.recv, &ptlen) != WG_OK)
 			continue;
 		if (is_echo_reply(buf + WG_DATA_HDR_LEN, ptlen, seq))
@@ -345,7 +338,7 @@ await_response(struct noise_handshake *hs, struct session *s)
 	if ((n = recv_msg(deadline_ms(g.wait_ms * 2), buf, sizeof(buf),
 	    &fd)) < 0)
 		return 0;
-	if (n == WG_RESP_LEN && wg_get_le32(buf) == WG_MSG_RESPONSE) {
+	if (n == WG_RESP_LEN && get_le32(buf) == WG_MSG_RESPONSE) {
 		r = wg_consume_response(hs, &g.cc, g.has_psk ? g.psk : NULL,
 		    buf, (size_t)n, s->local, &s->remote);
 		if (r == WG_OK && wg_derive_keys(hs, &s->keys) == WG_OK) {
@@ -355,7 +348,7 @@ await_response(struct noise_handshake *hs, struct session *s)
 		printf("response refused: %s\n", wg_result_str(r));
 		return -1;
 	}
-	if (n == WG_COOKIE_REPLY_LEN && wg_get_le32(buf) == WG_MSG_COOKIE) {
+	if (n == WG_COOKIE_REPLY_LEN && get_le32(buf) == WG_MSG_COOKIE) {
 		if ((r = cookie_consume_reply(&g.cm, buf, (size_t)n,
 		    now_ns())) == WG_OK)
 			return 3;
@@ -363,7 +356,7 @@ await_response(struct noise_handshake *hs, struct session *s)
 		return -1;
 	}
 	printf("reply type %d (%zd bytes) to an initiation\n",
-	    n >= 4 ? (int)wg_get_le32(buf) : -1, n);
+	    n >= 4 ? (int)get_le32(buf) : -1, n);
 	return -1;
 }
 
@@ -415,7 +408,7 @@ send_typed(uint32_t t, size_t len)
 	uint8_t	 buf[1500], word[4];
 
 	randombytes_buf(buf, len);
-	wg_put_le32(word, t);
+	put_le32(word, t);
 	memcpy(buf, word, len < 4 ? len : 4);
 	send_on(g.fd_hostile, buf, len);
 }
@@ -638,7 +631,7 @@ count_cookies(uint64_t deadline, int *cookies, int *other)
 
 	while ((n = recv_msg(deadline, buf, sizeof(buf), &fd)) >= 0) {
 		if (n == WG_COOKIE_REPLY_LEN &&
-		    wg_get_le32(buf) == WG_MSG_COOKIE)
+		    get_le32(buf) == WG_MSG_COOKIE)
 			(*cookies)++;
 		else
 			(*other)++;
@@ -665,7 +658,7 @@ scen_flood(void)
 	cookie_maker_init(&junk, g.peer);
 	for (i = 0; i < g.count; i++) {
 		randombytes_buf(init, sizeof(init));
-		wg_put_le32(init, WG_MSG_INITIATION);
+		put_le32(init, WG_MSG_INITIATION);
 		cookie_add_macs(&junk, init, sizeof(init), now_ns());
 		send_on(g.fd_hostile, init, sizeof(init));
 		/* Drain as we go: our socket buffer holds fewer replies. */
@@ -729,7 +722,7 @@ usage(void)
 	    "-t addr:port -l addr:port -x addr:port\n"
 	    "              [-s src] [-d dst] [-b badsrc] [-n count] [-w ms] "
 	    "scenario\nscenarios:");
-	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+	for (i = 0; i < nitems(scenarios); i++)
 		fprintf(stderr, " %s", scenarios[i].name);
 	fprintf(stderr, "\n");
 	exit(2);
@@ -835,7 +828,7 @@ main(int argc, char *argv[])
 	cookie_checker_init(&g.cc, g.me.pub);
 	g.fd_main = bound_socket(main_addr);
 	g.fd_hostile = bound_socket(hostile_addr);
-	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+	for (i = 0; i < nitems(scenarios); i++)
 		if (strcmp(argv[optind], scenarios[i].name) == 0)
 			return scenarios[i].fn();
 	usage();

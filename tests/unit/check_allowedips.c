@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "allowedips.h"
+#include "daemon/allowedips.h"
 
 #define NONE	ALLOWEDIPS_PEER_NONE
 
@@ -1190,7 +1190,7 @@ fill_heap(struct filler **pages, struct filler **rest)
 	struct filler		*f, **list;
 	size_t			 i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < nitems(sizes); i++) {
 		list = sizes[i] == 4096 ? pages : rest;
 		while ((f = malloc(sizes[i])) != NULL) {
 			f->next = *list;

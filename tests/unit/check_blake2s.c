@@ -23,10 +23,10 @@
 #include <blake2.h>
 #include <sodium.h>
 
-#include "blake2s_glue.h"
-#include "noise.h"
-#include "wg_handshake.h"
-#include "wgtest.h"
+#include "crypto/blake2s_glue.h"
+#include "crypto/noise.h"
+#include "crypto/wg_handshake.h"
+#include "tests/unit/wgtest.h"
 
 #define B2S_EMPTY \
 	"69217a3079908094e11121d042354a7c1f55b6482ca1a51e1b250dfd1ed0eef9"

@@ -10,7 +10,7 @@
  * without the sandbox: the test plays parent and tun by calling the
  * dispatchers with hand-made messages.
  */
-#include "engine.c"
+#include "daemon/engine.c"
 
 #include <check.h>
 #include <fcntl.h>
@@ -20,10 +20,10 @@
 #define SO_NO_CHECK	11
 #endif
 
-#include "transport.h"
+#include "crypto/transport.h"
 
 static struct privsep	 ps;
-static struct msg_rule	 rules[IMSG_MAX_TYPE];
+static struct msg_rule	 rules[HAMD_IMSG_MAX];
 static struct imsgbuf	 tunside;	/* tun's end of the channel */
 static int		 esock;		/* the engine's IPv4 socket */
 static int		 remote;	/* a peer on loopback */
@@ -218,7 +218,7 @@ setup(void)
 	    sizeof(struct path_info_msg), sizeof(struct path_info_msg),
 	    MSG_FD_NONE, 0 };
 	ps.rules = rules;
-	ps.nrules = IMSG_MAX_TYPE;
+	ps.nrules = HAMD_IMSG_MAX;
 	ck_assert_ptr_nonnull(ps.base = event_base_new());
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_eq(imsgev_init(&ps.iev[HAMD_PROC_TUN], ps.base, sv[0],
@@ -690,14 +690,14 @@ relay_login(uint32_t id)
 	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_RELAY, -1, &rm, sizeof(rm));
 	/* REGISTER at once: id and counter 1 under the token's MAC. */
 	ck_assert_int_eq(recv(hubs, buf, sizeof(buf), MSG_DONTWAIT),
-	    RELAY_REGISTER_LEN);
-	ck_assert_int_eq(relay_auth_peek(buf, RELAY_REGISTER_LEN,
+	    RELAY_AUTH_LEN);
+	ck_assert_int_eq(relay_auth_peek(buf, RELAY_AUTH_LEN,
 	    RELAY_REGISTER_TYPE, &v, &counter), 0);
 	ck_assert_uint_eq(v, id);
 	ck_assert_uint_eq(counter, 1);
 	ck_assert_int_eq(relay_auth_verify(buf, rm.token), 0);
 	/* The token itself never goes on the wire. */
-	ck_assert_ptr_null(memmem(buf, RELAY_REGISTER_LEN, rm.token, 4));
+	ck_assert_ptr_null(memmem(buf, RELAY_AUTH_LEN, rm.token, 4));
 	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_TCP);
 }
 
@@ -705,7 +705,7 @@ relay_login(uint32_t id)
 static void
 relay_registered_mac(int from, uint32_t id, uint64_t counter, uint8_t k)
 {
-	uint8_t		 msg[RELAY_REGISTERED_LEN], token[HUB_RELAY_TOKEN_LEN];
+	uint8_t		 msg[RELAY_AUTH_LEN], token[HUB_RELAY_TOKEN_LEN];
 
 	memset(token, k, sizeof(token));
 	relay_auth_build(msg, RELAY_REGISTERED_TYPE, id, counter, token);

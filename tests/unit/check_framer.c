@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "framer.h"
-#include "hubproto.h"
+#include "proto/framer.h"
+#include "proto/hubproto.h"
 
 /* A stream of frames built in memory. */
 struct stream {

@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "hubconfig.h"
-#include "log.h"
+#include "privsep/conflex.h"
+#include "hub/hubconfig.h"
+#include "privsep/log.h"
 
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
@@ -273,12 +273,12 @@ repeat(int c, size_t n)
 }
 
 static const char *
-pfx(const struct conf_prefix *p)
+pfx(const struct ip_prefix *p)
 {
-	static char	 bufs[4][CONF_PREFIX_STRLEN];
+	static char	 bufs[4][PREFIX_STRLEN];
 	static int	 n;
 
-	return (conf_prefix_str(p, bufs[n++ % 4], CONF_PREFIX_STRLEN));
+	return (prefix_str(p, bufs[n++ % 4], PREFIX_STRLEN));
 }
 
 static const char *
@@ -616,7 +616,7 @@ START_TEST(t_limits)
 	char			 t[256], m[256];
 	size_t			 i;
 
-	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+	for (i = 0; i < nitems(lim); i++) {
 		(void)snprintf(t, sizeof(t), "%s 1\n", lim[i].kw);
 		c = parses(t);
 		ck_assert_uint_eq(*(uint32_t *)((char *)c + lim[i].off), 1);
@@ -804,7 +804,7 @@ START_TEST(t_given_twice)
 	char	 t[256], m[128], kw[64];
 	size_t	 i;
 
-	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
+	for (i = 0; i < nitems(once); i++) {
 		(void)snprintf(t, sizeof(t), "%s\n\n%s\n", once[i], once[i]);
 		(void)snprintf(kw, sizeof(kw), "%s", once[i]);
 		*strchr(kw, ' ') = '\0';
@@ -1078,7 +1078,7 @@ END_TEST
 START_TEST(t_helpers)
 {
 	struct hubd_listen	 l[2];
-	struct conf_prefix	 p;
+	struct ip_prefix	 p;
 	char			 err[256], s[HUBD_LISTEN_STRLEN];
 	int			 n;
 
@@ -1109,27 +1109,27 @@ START_TEST(t_helpers)
 	memset(l, 0, sizeof(l));
 	ck_assert_str_eq(hubd_listen_str(&l[0], s, sizeof(s)), "?");
 
-	ck_assert_int_eq(conf_parse_prefix("100.64.0.0/10", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("100.64.0.0/10", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, NULL, 0), 0);
-	ck_assert_int_eq(conf_parse_prefix("100.128.0.0/10", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("100.128.0.0/10", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), -1);
-	ck_assert_int_eq(conf_parse_prefix("100.0.0.0/8", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("100.0.0.0/8", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), -1);
-	ck_assert_int_eq(conf_parse_prefix("192.168.0.0/16", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("192.168.0.0/16", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), 0);
-	ck_assert_int_eq(conf_parse_prefix("192.168.0.0/15", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("192.168.0.0/15", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), -1);
-	ck_assert_int_eq(conf_parse_prefix("126.0.0.0/8", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("126.0.0.0/8", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), -1);
-	ck_assert_int_eq(conf_parse_prefix("fc00::/48", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("fc00::/48", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), 0);
-	ck_assert_int_eq(conf_parse_prefix("fe00::/48", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("fe00::/48", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), -1);
-	ck_assert_int_eq(conf_parse_prefix("100::/48", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("100::/48", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), -1);
-	ck_assert_int_eq(conf_parse_prefix("ff::/48", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("ff::/48", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), -1);
-	ck_assert_int_eq(conf_parse_prefix("1::/48", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("1::/48", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(hubd_check_pool(&p, err, sizeof(err)), -1);
 }
 END_TEST
@@ -1195,7 +1195,7 @@ START_TEST(t_garbage)
 		} else {
 			for (i = 0; i < len;) {
 				const char *f = frags[next_rand() %
-				    (sizeof(frags) / sizeof(frags[0]))];
+				    nitems(frags)];
 				size_t	 fl = strlen(f);
 
 				if (i + fl > len)

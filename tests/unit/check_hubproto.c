@@ -21,14 +21,13 @@
 #include <blake2.h>
 #include <sodium.h>
 
-#include "hamd.h"		/* NAT_KIND_MAX */
-#include "hubchan.h"
-#include "hubproto.h"
-#include "noise.h"
-#include "tai64n.h"
-#include "wg_result.h"
+#include "daemon/hamd_msg.h"		/* NAT_KIND_MAX */
+#include "proto/hubchan.h"
+#include "proto/hubproto.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
+#include "crypto/wg_result.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXSAMPLES	64
 #define ENCMAX		512
 
@@ -45,7 +44,7 @@ known_type(int t)
 {
 	size_t	i;
 
-	for (i = 0; i < NELEM(all_types); i++)
+	for (i = 0; i < nitems(all_types); i++)
 		if (all_types[i] == t)
 			return (1);
 	return (0);
@@ -281,7 +280,7 @@ START_TEST(test_roundtrip)
 		ck_assert_uint_eq(hub_msg_encode(&s[i], b2, len), len);
 		seen[s[i].type] = 1;
 	}
-	for (i = 0; i < NELEM(all_types); i++)
+	for (i = 0; i < nitems(all_types); i++)
 		ck_assert_msg(seen[all_types[i]], "no sample of %s",
 		    hub_msg_name(all_types[i]));
 }
@@ -901,7 +900,7 @@ START_TEST(test_strings)
 	size_t		f, n, len, off, max, k;
 
 	n = samples(s);
-	for (f = 0; f < NELEM(strfields); f++) {
+	for (f = 0; f < nitems(strfields); f++) {
 		len = long_sample(s, n, f, b);
 		off = strfields[f].off;
 		max = strfields[f].max;
@@ -981,7 +980,7 @@ START_TEST(test_random_decode)
 		randombytes_buf(b, len);
 		if (len > 0)
 			b[0] = all_types[randombytes_uniform(
-			    NELEM(all_types))];
+			    nitems(all_types))];
 		if (len > 0 && randombytes_uniform(2))
 			len = randombytes_uniform(12) + 1;
 		if (hub_msg_decode(&m, b, len) != 0)
@@ -1002,7 +1001,7 @@ START_TEST(test_names)
 	size_t	i;
 	int	v;
 
-	for (i = 0; i < NELEM(all_types); i++)
+	for (i = 0; i < nitems(all_types); i++)
 		ck_assert_str_ne(hub_msg_name(all_types[i]), "unknown");
 	for (v = -1; v < 300; v++)
 		if (!known_type(v))
@@ -1431,7 +1430,7 @@ START_TEST(test_low_order)
 	size_t			i, n, m;
 
 	chan_setup();
-	for (i = 0; i < NELEM(low_order); i++) {
+	for (i = 0; i < nitems(low_order); i++) {
 		unhex(bad, &n, low_order[i]);
 
 		/* a node told to pin a low-order hub key */

@@ -31,8 +31,8 @@
 
 #include <event2/event.h>
 
-#include "imsg.h"
-#include "imsgev.h"
+#include "ipc/imsg.h"
+#include "ipc/imsgev.h"
 
 /* Generous: valgrind is slow and the flush test moves tens of MB. */
 #define SLOW_TIMEOUT	300
@@ -246,7 +246,7 @@ START_TEST(test_roundtrip_sizes)
 	buf = malloc(IMSG_MAX_PAYLOAD);
 	ck_assert_ptr_nonnull(buf);
 	pair_open(&p);
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < nitems(sizes); i++) {
 		fill(buf, sizes[i], (uint32_t)i);
 		ck_assert_int_eq(imsg_compose(&p.w, 100 + (uint32_t)i,
 		    0xdeadbeef, -1, sizes[i] ? buf : NULL, sizes[i]), 0);
@@ -410,7 +410,7 @@ START_TEST(test_stream_odd_chunks)
 	static const size_t	 sizes[] = { IMSG_MAX_PAYLOAD, 1,
 	    IMSG_MAX_PAYLOAD, 0, 5000, IMSG_MAX_PAYLOAD, 777,
 	    IMSG_MAX_PAYLOAD - 3, IMSG_MAX_PAYLOAD, 12 };
-	const size_t		 nmsg = sizeof(sizes) / sizeof(sizes[0]);
+	const size_t		 nmsg = nitems(sizes);
 	static const size_t	 chunks[] = { 7777, 1, 65521, 16, 100003 };
 	struct imsgbuf		 r;
 	struct imsg		 m;
@@ -432,7 +432,7 @@ START_TEST(test_stream_odd_chunks)
 	mkpair(sv);
 	ck_assert_int_eq(imsgbuf_init(&r, sv[1]), 0);
 	for (off = 0; off < total; off += c) {
-		c = chunks[k++ % (sizeof(chunks) / sizeof(chunks[0]))];
+		c = chunks[k++ % nitems(chunks)];
 		if (c > total - off)
 			c = total - off;
 		write_all(sv[0], wire + off, c);
@@ -887,7 +887,7 @@ START_TEST(test_eof_mid_message)
 	size_t			 k;
 	int			 sv[2], n, reads;
 
-	for (k = 0; k < sizeof(cut) / sizeof(cut[0]); k++) {
+	for (k = 0; k < nitems(cut); k++) {
 		mkpair(sv);
 		ck_assert_int_eq(imsgbuf_init(&r, sv[1]), 0);
 		put_hdr(wire, 1, sizeof(wire), 0, 0);

@@ -2,9 +2,8 @@
  * Unit tests for crypto/key.c: RFC 7748 known answers, the strict base64
  * form, and the key file checks (each refusal a test of its own).
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* nftw's FTW_DEPTH and FTW_PHYS */
-#endif
+#include "autoconf.h"
+
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -21,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "key.h"
+#include "crypto/key.h"
 
 /* RFC 7748 section 6.1 */
 #define ALICE_PRIV_HEX \
@@ -644,10 +643,10 @@ key_suite(void)
 
 	tc = tcase_create("base64");
 	tcase_add_loop_test(tc, test_base64_known, 0,
-	    sizeof(known) / sizeof(known[0]));
+	    nitems(known));
 	tcase_add_test(tc, test_base64_roundtrip_random);
 	tcase_add_loop_test(tc, test_base64_reject, 0,
-	    sizeof(bad_b64) / sizeof(bad_b64[0]));
+	    nitems(bad_b64));
 	tcase_add_test(tc, test_base64_reject_null);
 	suite_add_tcase(s, tc);
 
@@ -659,7 +658,7 @@ key_suite(void)
 	tcase_add_test(tc, test_read_no_newline);
 	tcase_add_test(tc, test_read_mode_0400);
 	tcase_add_loop_test(tc, test_read_bad_mode, 0,
-	    sizeof(bad_modes) / sizeof(bad_modes[0]));
+	    nitems(bad_modes));
 	tcase_add_test(tc, test_read_mode_message);
 	tcase_add_test(tc, test_read_symlink);
 	tcase_add_test(tc, test_read_directory);
@@ -668,7 +667,7 @@ key_suite(void)
 	tcase_add_test(tc, test_read_empty);
 	tcase_add_test(tc, test_read_too_long);
 	tcase_add_loop_test(tc, test_read_bad_content, 0,
-	    sizeof(bad_content) / sizeof(bad_content[0]));
+	    nitems(bad_content));
 	tcase_add_test(tc, test_read_embedded_nul);
 	tcase_add_test(tc, test_read_wrong_owner);
 	tcase_add_test(tc, test_read_null_err);

@@ -18,14 +18,14 @@
 
 #include <sodium.h>
 
-#include "cookie.h"
-#include "noise.h"
-#include "tai64n.h"
-#include "transport.h"
-#include "wg_handshake.h"
-#include "wg_result.h"
-#include "wg_timers.h"
-#include "wgtest.h"
+#include "crypto/cookie.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
+#include "crypto/transport.h"
+#include "crypto/wg_handshake.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_timers.h"
+#include "tests/unit/wgtest.h"
 
 #ifndef VECTORS_DIR
 #define VECTORS_DIR	"../shared/vectors"
@@ -710,7 +710,7 @@ static const char *low_order[] = {
 	"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7",
 	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
 };
-#define NLOW	(sizeof(low_order) / sizeof(low_order[0]))
+#define NLOW	nitems(low_order)
 
 START_TEST(test_low_order_peer_static)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "offload.h"
+#include "daemon/offload.h"
 
 #define MAXSEG	64
 

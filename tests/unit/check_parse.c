@@ -19,8 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
+#include "daemon/config.h"
+#include "privsep/conflex.h"
+#include "privsep/log.h"
 
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
@@ -272,12 +273,12 @@ peer_named(struct hamd_config *c, const char *name)
 }
 
 static const char *
-pfx(const struct conf_prefix *p)
+pfx(const struct ip_prefix *p)
 {
-	static char	 bufs[4][CONF_PREFIX_STRLEN];
+	static char	 bufs[4][PREFIX_STRLEN];
 	static int	 n;
 
-	return (conf_prefix_str(p, bufs[n++ % 4], CONF_PREFIX_STRLEN));
+	return (prefix_str(p, bufs[n++ % 4], PREFIX_STRLEN));
 }
 
 /* ---- statements and defaults ---- */
@@ -927,7 +928,7 @@ START_TEST(t_endpoint)
 	char		*s;
 	struct sbuf	 b = { NULL, 0, 0 };
 
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < nitems(good); i++) {
 		(void)snprintf(t, sizeof(t), "peer p {\npublic-key " K1
 		    "\nendpoint \"%s\"\n}\n", good[i].in);
 		c = parses(t);
@@ -940,7 +941,7 @@ START_TEST(t_endpoint)
 		    sizeof(host), &port), 0);
 		ck_assert_str_eq(host, good[i].host);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		(void)snprintf(t, sizeof(t), "peer p {\npublic-key " K1
 		    "\nendpoint \"%s\"\n}\n", bad[i].in);
 		fails_at(t, 3, bad[i].msg);
@@ -1052,7 +1053,7 @@ START_TEST(t_given_twice)
 	char	 t[256], kw[64];
 	size_t	 i;
 
-	for (i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
+	for (i = 0; i < nitems(stmts); i++) {
 		(void)snprintf(t, sizeof(t), "%s\n# again\n%s\n", stmts[i],
 		    stmts[i]);
 		(void)snprintf(kw, sizeof(kw), "%.*s given twice",
@@ -1386,36 +1387,36 @@ END_TEST
 
 START_TEST(t_prefix_helper)
 {
-	struct conf_prefix	 p;
+	struct ip_prefix	 p;
 	char			 err[256];
 
-	ck_assert_int_eq(conf_parse_prefix("192.168.1.0/24", &p, 0), 0);
+	ck_assert_int_eq(prefix_parse("192.168.1.0/24", &p, 0, NULL, 0), 0);
 	ck_assert_int_eq(p.af, AF_INET);
 	ck_assert_uint_eq(p.plen, 24);
-	ck_assert_int_eq(conf_parse_prefix("192.168.1.1/24", &p, 0), -1);
-	ck_assert_int_eq(conf_parse_prefix("192.168.1.1/24", &p, 1), 0);
-	ck_assert_int_eq(conf_parse_prefix("192.168.1.128/25", &p, 0), 0);
-	ck_assert_int_eq(conf_parse_prefix("192.168.1.128/24", &p, 0), -1);
-	ck_assert_int_eq(conf_parse_prefix("0.0.0.0/0", &p, 0), 0);
-	ck_assert_int_eq(conf_parse_prefix("1.0.0.0/0", &p, 0), -1);
-	ck_assert_int_eq(conf_parse_prefix("10.0.0.1/32", &p, 0), 0);
-	ck_assert_int_eq(conf_parse_prefix("2001:db8::/32", &p, 0), 0);
-	ck_assert_int_eq(conf_parse_prefix("2001:db8:8000::/33", &p, 0), 0);
-	ck_assert_int_eq(conf_parse_prefix("2001:db8:8000::/32", &p, 0), -1);
-	ck_assert_int_eq(conf_parse_prefix("::1/128", &p, 0), 0);
-	ck_assert_int_eq(conf_parse_prefix("::/0", &p, 0), 0);
-	ck_assert_int_eq(conf_parse_prefix("010.0.0.1/32", &p, 1), -1);
-	ck_assert_int_eq(conf_parse_prefix(" 10.0.0.1/32", &p, 1), -1);
-	ck_assert_int_eq(conf_parse_prefix("10.0.0.1/ 32", &p, 1), -1);
-	ck_assert_int_eq(conf_parse_prefix("10.0.0.1/32/1", &p, 1), -1);
-	ck_assert_int_eq(conf_parse_prefix("", &p, 1), -1);
-	ck_assert_int_eq(conf_parse_prefix(NULL, &p, 1), -1);
-	ck_assert_int_eq(conf_parse_prefix_err("10.1.2.3/12", &p, 0, err,
+	ck_assert_int_eq(prefix_parse("192.168.1.1/24", &p, 0, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse("192.168.1.1/24", &p, 1, NULL, 0), 0);
+	ck_assert_int_eq(prefix_parse("192.168.1.128/25", &p, 0, NULL, 0), 0);
+	ck_assert_int_eq(prefix_parse("192.168.1.128/24", &p, 0, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse("0.0.0.0/0", &p, 0, NULL, 0), 0);
+	ck_assert_int_eq(prefix_parse("1.0.0.0/0", &p, 0, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse("10.0.0.1/32", &p, 0, NULL, 0), 0);
+	ck_assert_int_eq(prefix_parse("2001:db8::/32", &p, 0, NULL, 0), 0);
+	ck_assert_int_eq(prefix_parse("2001:db8:8000::/33", &p, 0, NULL, 0), 0);
+	ck_assert_int_eq(prefix_parse("2001:db8:8000::/32", &p, 0, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse("::1/128", &p, 0, NULL, 0), 0);
+	ck_assert_int_eq(prefix_parse("::/0", &p, 0, NULL, 0), 0);
+	ck_assert_int_eq(prefix_parse("010.0.0.1/32", &p, 1, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse(" 10.0.0.1/32", &p, 1, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse("10.0.0.1/ 32", &p, 1, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse("10.0.0.1/32/1", &p, 1, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse("", &p, 1, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse(NULL, &p, 1, NULL, 0), -1);
+	ck_assert_int_eq(prefix_parse("10.1.2.3/12", &p, 0, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "host bits set in 10.1.2.3/12: expected the "
 	    "network address 10.0.0.0/12");
 	/* A tiny buffer truncates, never overflows. */
-	ck_assert_int_eq(conf_parse_prefix_err("x", &p, 0, err, 4), -1);
+	ck_assert_int_eq(prefix_parse("x", &p, 0, err, 4), -1);
 	ck_assert_str_eq(err, "inv");
 }
 END_TEST
@@ -1482,7 +1483,7 @@ START_TEST(t_garbage)
 			/* Token soup: reaches deep into the grammar. */
 			for (i = 0; i < len;) {
 				const char *f = frags[next_rand() %
-				    (sizeof(frags) / sizeof(frags[0]))];
+				    nitems(frags)];
 				size_t	 fl = strlen(f);
 
 				if (i + fl > len)

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hamd.h"
-#include "pathsel.h"
+#include "daemon/hamd_msg.h"
+#include "daemon/pathsel.h"
 
 /* Far from 0, which pathsel may use as "never". */
 #define T0	1000000ULL
@@ -438,12 +438,12 @@ END_TEST
 
 START_TEST(t_names)
 {
-	ck_assert_str_eq(pathsel_kind_str(PATH_LAN), "lan");
-	ck_assert_str_eq(pathsel_kind_str(PATH_DIRECT), "direct");
-	ck_assert_str_eq(pathsel_kind_str(PATH_RELAY_UDP), "relay-udp");
-	ck_assert_str_eq(pathsel_kind_str(PATH_RELAY_TCP), "relay-tcp");
-	ck_assert_str_eq(pathsel_kind_str(PATH_NONE), "none");
-	ck_assert_str_eq(pathsel_kind_str(-1), "none");
+	ck_assert_str_eq(path_kind_str(PATH_LAN), "lan");
+	ck_assert_str_eq(path_kind_str(PATH_DIRECT), "direct");
+	ck_assert_str_eq(path_kind_str(PATH_RELAY_UDP), "relay-udp");
+	ck_assert_str_eq(path_kind_str(PATH_RELAY_TCP), "relay-tcp");
+	ck_assert_str_eq(path_kind_str(PATH_NONE), "none");
+	ck_assert_str_eq(path_kind_str(-1), "none");
 }
 END_TEST
 

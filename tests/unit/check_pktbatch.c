@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "imsg.h"
-#include "pktbatch.h"
+#include "ipc/imsg.h"
+#include "ipc/pktbatch.h"
 
 struct seen {
 	unsigned int	 n;

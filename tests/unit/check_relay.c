@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "relay.h"
+#include "hub/relay.h"
 
 static struct relay_table	*t;
 static uint8_t			 tok[HUB_RELAY_TOKEN_LEN];

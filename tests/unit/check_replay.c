@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay.h"
-#include "wg_result.h"
-#include "wg_timers.h"
+#include "crypto/replay.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_timers.h"
 
 #define W	((uint64_t)REPLAY_WINDOW_SIZE)
 #define LIM	REJECT_AFTER_MESSAGES

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "hub/store.h"
 
 #define NKEYS		512
 #define NNETS		16
@@ -334,7 +334,7 @@ START_TEST(test_schema_mode)
 	size_t			 i;
 
 	store_close(opendb());
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		ck_assert_int_eq(chmod(dbpath, bad[i]), 0);
 		err[0] = '\0';
 		ck_assert_ptr_null(store_open(dbpath, err, sizeof(err)));

@@ -16,16 +16,32 @@
 
 #include <sodium.h>
 
-#include "cookie.h"
-#include "noise.h"
-#include "replay.h"
-#include "tai64n.h"
-#include "transport.h"
-#include "wg_handshake.h"
-#include "wg_result.h"
-#include "wg_timers.h"
-#include "wg_wire.h"
-#include "wgtest.h"
+#include "crypto/cookie.h"
+#include "crypto/noise.h"
+#include "crypto/replay.h"
+#include "crypto/tai64n.h"
+#include "crypto/transport.h"
+#include "crypto/wg_handshake.h"
+#include "crypto/wg_result.h"
+#include "crypto/wg_timers.h"
+#include "crypto/wg_wire.h"
+#include "tests/unit/wgtest.h"
+#include "proto/dgram.h"
+
+/* WireGuard's four messages as proto/dgram.c sorts them (kinds 1-4). */
+static int
+wg_msg_classify(const uint8_t *m, size_t len, int *type, uint32_t *idx)
+{
+	enum dgram_kind	 k = dgram_classify(m, len, idx);
+
+	if (!dgram_is_wireguard(k))
+		return WG_DROP_MALFORMED;
+	*type = (int)k;
+	return WG_OK;
+}
+_Static_assert((int)DGRAM_WG_INITIATION == (int)WG_MSG_INITIATION &&
+    (int)DGRAM_WG_DATA == (int)WG_MSG_DATA, "kinds 1-4 are WireGuard's types");
+
 
 #define MAXLEN	200
 
@@ -89,8 +105,8 @@ START_TEST(test_classify)
 		for (len = 0; len <= MAXLEN; len++) {
 			buf[0] = (uint8_t)t;
 			buf[1] = buf[2] = buf[3] = 0;
-			wg_put_le32(buf + 4, 0xdeadbeef);
-			wg_put_le32(buf + 8, 0xcafef00d);
+			put_le32(buf + 4, 0xdeadbeef);
+			put_le32(buf + 8, 0xcafef00d);
 			want = (t == 1 && len == WG_INIT_LEN) ||
 			    (t == 2 && len == WG_RESP_LEN) ||
 			    (t == 3 && len == WG_COOKIE_REPLY_LEN) ||
@@ -628,7 +644,7 @@ START_TEST(test_padding)
 	};
 	size_t	i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+	for (i = 0; i < nitems(t); i++)
 		ck_assert_msg(wg_data_padded_len(t[i].len, t[i].mtu) ==
 		    t[i].want, "pad(%zu, %zu) = %zu, want %zu", t[i].len,
 		    t[i].mtu, wg_data_padded_len(t[i].len, t[i].mtu),
@@ -700,7 +716,7 @@ START_TEST(test_data_hostile)
 	 * window: the genuine packet is still accepted after it. */
 	replay_init(&rw);
 	memcpy(m, msg, sizeof(m));
-	wg_put_le64(m + 8, 1000000);
+	put_le64(m + 8, 1000000);
 	ck_assert_int_eq(wg_data_open_window(m, n, key, &rw, &ptlen),
 	    WG_DROP_BAD_MAC);
 	memcpy(m, msg, sizeof(m));
@@ -732,14 +748,14 @@ START_TEST(test_data_limits)
 	ck_assert_uint_eq(ptlen, 0);		/* keepalive */
 	/* the receiver refuses them before any crypto, even if
 	 * authentic-looking */
-	wg_put_le64(m + 8, REJECT_AFTER_MESSAGES);
+	put_le64(m + 8, REJECT_AFTER_MESSAGES);
 	ck_assert_int_eq(wg_data_header(m, n, NULL, NULL),
 	    WG_DROP_COUNTER_LIMIT);
 	ck_assert_int_eq(wg_data_open(m, n, key, &ptlen),
 	    WG_DROP_COUNTER_LIMIT);
 	ck_assert_int_eq(wg_data_open_window(m, n, key, &rw, &ptlen),
 	    WG_DROP_COUNTER_LIMIT);
-	wg_put_le64(m + 8, UINT64_MAX);
+	put_le64(m + 8, UINT64_MAX);
 	ck_assert_int_eq(wg_data_open(m, n, key, &ptlen),
 	    WG_DROP_COUNTER_LIMIT);
 

@@ -13,11 +13,11 @@
 
 #include <sodium.h>
 
-#include "cookie.h"
-#include "noise.h"
-#include "transport.h"
-#include "wg_handshake.h"
-#include "wg_result.h"
+#include "crypto/cookie.h"
+#include "crypto/noise.h"
+#include "crypto/transport.h"
+#include "crypto/wg_handshake.h"
+#include "crypto/wg_result.h"
 
 static inline int
 hexval(int c)

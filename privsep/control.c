@@ -16,11 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "hamd.h"
-#include "log.h"
-#include "proc.h"
-#include "sandbox.h"
+#include "privsep/control.h"
+#include "privsep/log.h"
+#include "privsep/policies.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
 
 /*
  * Enough for several administrators and scripts at once.  The socket is
@@ -325,10 +325,8 @@ control_accept(int fd, short what, void *arg)
 static void
 control_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
-	int32_t		 v;
-
 	switch (imsg->hdr.type) {
-	case IMSG_CONF_CONTROL:
+	case IMSG_CONTROL_CONF:
 		(void)imsg_get_data(imsg, &ctl.conf, sizeof(ctl.conf));
 		if (ctl.conf.nuids > CONF_ADMIN_UIDS)
 			fatalx("parent sent %u admin uids", ctl.conf.nuids);
@@ -343,10 +341,6 @@ control_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		if (ctl.ev_accept == NULL ||
 		    event_add(ctl.ev_accept, NULL) == -1)
 			fatalx("cannot listen on the control socket");
-		break;
-	case IMSG_LOG_VERBOSE:
-		(void)imsg_get_data(imsg, &v, sizeof(v));
-		log_setverbose(v);
 		break;
 	default:
 		control_dispatch_reply(ps, from, imsg);
@@ -372,7 +366,9 @@ control_dispatch_reply(struct privsep *ps, int from, struct imsg *imsg)
 void
 control_main(struct privsep *ps, const struct control_program *prog)
 {
-	int	 i;
+	struct proc_peer	 peers[PROC_MAX];
+	size_t			 n = 0;
+	int			 i;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.ps = ps;
@@ -381,9 +377,12 @@ control_main(struct privsep *ps, const struct control_program *prog)
 	TAILQ_INIT(&ctl.conns);
 
 	proc_child_setup(ps);
-	ps->dispatch[PROC_PARENT] = control_dispatch_parent;
+	/* The parent configures us; every other process only replies. */
+	peers[n++] = (struct proc_peer){ PROC_PARENT, control_dispatch_parent };
 	for (i = 1; i < PROC_MAX; i++)
 		if (i != ps->id)
-			ps->dispatch[i] = control_dispatch_reply;
+			peers[n++] = (struct proc_peer){ i,
+			    control_dispatch_reply };
+	proc_peers(ps, peers, n);
 	proc_child_loop(ps, &policy_control);
 }

@@ -30,8 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "noise.h"
-#include "tai64n.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
 
 #define HUB_CHAN_TAG_LEN	16
 /* frame body lengths */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "framer.h"
+#include "proto/framer.h"
 
 static size_t
 framer_cap(const struct framer *f)

@@ -24,7 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pktbatch.h"		/* struct pkt_addr */
+#include "ipc/addr.h"
+#include "proto/dgram.h"		/* RELAY_HDR_LEN */
 
 #define HUB_PROLOGUE		"hamd hub protocol v1"
 #define HUB_PROTOCOL_VERSION	1
@@ -51,7 +52,17 @@ enum hub_frame_type {
 	 */
 	HUB_FRAME_RELAY = 8,
 };
-#define HUB_RELAY_HDR_LEN	8	/* of a relay frame or datagram */
+#define HUB_RELAY_HDR_LEN	RELAY_HDR_LEN	/* of a relay frame */
+
+/*
+ * Between a daemon's engine (which owns the TCP connection) and the
+ * process that holds the channel keys (hamd's tun, hamhubd's
+ * authority): a connection opened, with its far end and ours.
+ */
+struct hub_conn_msg {
+	struct pkt_addr		remote;
+	struct pkt_addr		local;
+};
 
 enum hub_msg_type {
 	/* node -> hub */
@@ -75,6 +86,16 @@ enum hub_msg_type {
 	HUB_MSG_PEER_PATHS = 0x29,	/* a peer's candidates: probe now */
 };
 
+/* What NAT discovery found; a node tells the hub in CANDIDATES. */
+enum nat_kind {
+	NAT_UNKNOWN = 0,		/* no discovery yet */
+	NAT_NONE,			/* public endpoint is our own */
+	NAT_INDEPENDENT,		/* endpoint-independent mapping */
+	NAT_DEPENDENT,			/* a new mapping per destination */
+	NAT_NO_ANSWER,			/* UDP to the hub blocked or filtered */
+	NAT_KIND_MAX
+};
+
 /*
  * NAT traversal.  A candidate is an address where a node may be
  * reached; only an authenticated packet from an address ever makes it
@@ -96,7 +117,7 @@ struct hub_candidate {
 };
 /* CANDIDATES, node -> hub; also parent -> tun in hamd. */
 struct hub_candidates {
-	uint8_t		nat;		/* enum nat_kind (hamd.h) */
+	uint8_t		nat;		/* enum nat_kind */
 	uint8_t		n;		/* 0..HUB_CAND_MAX */
 	uint8_t		pad[2];
 	struct hub_candidate c[HUB_CAND_MAX];

@@ -19,8 +19,8 @@
 
 #include <sodium.h>
 
-#include "hamd.h"		/* NAT_KIND_MAX */
-#include "hubproto.h"
+#include "compat/bytes.h"
+#include "proto/hubproto.h"
 
 #define HUB_LIMIT_MAX	65535
 
@@ -68,8 +68,7 @@ put16(struct wcur *w, uint16_t v)
 {
 	uint8_t	b[2];
 
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
+	put_be16(b, v);
 	put_bytes(w, b, sizeof(b));
 }
 
@@ -78,18 +77,17 @@ put32(struct wcur *w, uint32_t v)
 {
 	uint8_t	b[4];
 
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
+	put_be32(b, v);
 	put_bytes(w, b, sizeof(b));
 }
 
 static void
 put64(struct wcur *w, uint64_t v)
 {
-	put32(w, (uint32_t)(v >> 32));
-	put32(w, (uint32_t)v);
+	uint8_t	b[8];
+
+	put_be64(b, v);
+	put_bytes(w, b, sizeof(b));
 }
 
 /*
@@ -168,7 +166,7 @@ get16(struct rcur *r)
 	uint8_t	b[2] = { 0, 0 };
 
 	get_bytes(r, b, sizeof(b));
-	return ((uint16_t)(b[0] << 8 | b[1]));
+	return (get_be16(b));
 }
 
 static uint32_t
@@ -177,17 +175,16 @@ get32(struct rcur *r)
 	uint8_t	b[4] = { 0, 0, 0, 0 };
 
 	get_bytes(r, b, sizeof(b));
-	return ((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3]);
+	return (get_be32(b));
 }
 
 static uint64_t
 get64(struct rcur *r)
 {
-	uint64_t	hi;
+	uint8_t	b[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
 
-	hi = get32(r);
-	return (hi << 32 | get32(r));
+	get_bytes(r, b, sizeof(b));
+	return (get_be64(b));
 }
 
 /* dst has size bytes and is already zeroed: the NUL comes with it. */
@@ -597,7 +594,6 @@ name_of(const char *const *names, size_t n, int v)
 	return (names[v]);
 }
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const char *const msg_names[] = {
 	[HUB_MSG_LOGIN] = "login",
@@ -662,46 +658,46 @@ static const char *const mstate_names[] = {
 };
 
 /* A new enum value without a name must not compile. */
-_Static_assert(NELEM(op_names) == HUB_OP_MAX, "op_names");
-_Static_assert(NELEM(mode_names) == HUB_MODE_MAX, "mode_names");
-_Static_assert(NELEM(type_names) == HUB_TYPE_MAX, "type_names");
-_Static_assert(NELEM(role_names) == HUB_ROLE_MAX, "role_names");
-_Static_assert(NELEM(mstate_names) == HUB_MSTATE_MAX, "mstate_names");
+_Static_assert(nitems(op_names) == HUB_OP_MAX, "op_names");
+_Static_assert(nitems(mode_names) == HUB_MODE_MAX, "mode_names");
+_Static_assert(nitems(type_names) == HUB_TYPE_MAX, "type_names");
+_Static_assert(nitems(role_names) == HUB_ROLE_MAX, "role_names");
+_Static_assert(nitems(mstate_names) == HUB_MSTATE_MAX, "mstate_names");
 
 const char *
 hub_msg_name(int type)
 {
-	return (name_of(msg_names, NELEM(msg_names), type));
+	return (name_of(msg_names, nitems(msg_names), type));
 }
 
 const char *
 hub_op_name(int op)
 {
-	return (name_of(op_names, NELEM(op_names), op));
+	return (name_of(op_names, nitems(op_names), op));
 }
 
 const char *
 hub_mode_name(int mode)
 {
-	return (name_of(mode_names, NELEM(mode_names), mode));
+	return (name_of(mode_names, nitems(mode_names), mode));
 }
 
 const char *
 hub_type_name(int type)
 {
-	return (name_of(type_names, NELEM(type_names), type));
+	return (name_of(type_names, nitems(type_names), type));
 }
 
 const char *
 hub_role_name(int role)
 {
-	return (name_of(role_names, NELEM(role_names), role));
+	return (name_of(role_names, nitems(role_names), role));
 }
 
 const char *
 hub_mstate_name(int st)
 {
-	return (name_of(mstate_names, NELEM(mstate_names), st));
+	return (name_of(mstate_names, nitems(mstate_names), st));
 }
 
 static int
@@ -720,13 +716,13 @@ parse_name(const char *const *names, size_t n, const char *s)
 int
 hub_mode_parse(const char *s)
 {
-	return (parse_name(mode_names, NELEM(mode_names), s));
+	return (parse_name(mode_names, nitems(mode_names), s));
 }
 
 int
 hub_type_parse(const char *s)
 {
-	return (parse_name(type_names, NELEM(type_names), s));
+	return (parse_name(type_names, nitems(type_names), s));
 }
 
 /* ------------------------------------------------------------------ */

@@ -16,8 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"		/* CONF_LINE_MAX, CONF_INCLUDE_DEPTH */
 
+/* Limits both daemons' configurations share. */
+#define CONF_SOCKET_MAX		108	/* sizeof(sun_path) */
+#define CONF_NAME_MAX		64	/* user, group, peer names */
+#define CONF_LINE_MAX		8192	/* longest line of a file, bytes */
+#define CONF_INCLUDE_DEPTH	8	/* files open at once, the first included */
 #define CONFLEX_TOKEN_MAX	CONF_LINE_MAX	/* longest word or string */
 #define CONFLEX_MAX_ERRORS	50	/* then stop: the rest is noise */
 

@@ -19,14 +19,11 @@
 #ifndef HAMD_RELAYAUTH_H
 #define HAMD_RELAYAUTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-/* First bytes of the relay's datagrams: types WireGuard never uses. */
-#define RELAY_REGISTER_TYPE	0x82	/* node -> hub */
-#define RELAY_REGISTERED_TYPE	0x83	/* hub -> node */
-#define RELAY_DATA_TYPE		0x84	/* either way: a relayed packet */
+#include "proto/dgram.h"	/* the types, RELAY_AUTH_LEN */
 
-#define RELAY_AUTH_LEN		32
 #define RELAY_AUTH_MAC_LEN	16
 #define RELAY_AUTH_TOKEN_LEN	16
 

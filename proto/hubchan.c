@@ -8,12 +8,12 @@
 
 #include <sodium.h>
 
-#include "hubchan.h"
-#include "hubproto.h"
-#include "noise.h"
-#include "tai64n.h"
-#include "transport.h"
-#include "wg_result.h"
+#include "proto/hubchan.h"
+#include "proto/hubproto.h"
+#include "crypto/noise.h"
+#include "crypto/tai64n.h"
+#include "crypto/transport.h"
+#include "crypto/wg_result.h"
 
 #define HUB_NOISE_NAME	"Noise_IK_25519_ChaChaPoly_BLAKE2s"
 

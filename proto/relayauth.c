@@ -6,7 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "relayauth.h"
+#include "proto/relayauth.h"
 
 static void
 relay_auth_mac(uint8_t mac[RELAY_AUTH_MAC_LEN], const uint8_t *msg,

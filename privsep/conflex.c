@@ -23,8 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conflex.h"
-#include "log.h"
+#include "privsep/conflex.h"
+#include "privsep/log.h"
 
 #define FILE_MAX	(16 * 1024 * 1024)	/* refuse bigger files */
 /* Room to push back a macro's value and one char. */

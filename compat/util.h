@@ -1,0 +1,23 @@
+/*
+ * The few small helpers every layer uses: an error message into the
+ * caller's buffer, hostile text quoted safely, and the monotonic clock.
+ */
+#ifndef HAMD_COMPAT_UTIL_H
+#define HAMD_COMPAT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Format into err (errlen bytes); nothing when err is NULL. */
+void		 seterr(char *err, size_t errlen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+/*
+ * Input quoted back in a message: at most 64 bytes and printable (any
+ * other byte shows as '?'), so a hostile value can neither flood a log
+ * nor forge lines in it.  Returns buf.
+ */
+const char	*shown(const char *s, char *buf, size_t len);
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t	 now_ms(void);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * The control-socket messages hamctl shares with the daemons: request
+ * and reply types and their payloads.  On the socket a request carries
+ * its arguments only; the control process prefixes a struct ctl_cred
+ * when it forwards one (privsep/control.h), and each request ends with
+ * a struct ctl_result.  The daemons' own messages continue from
+ * CTL_IMSG_END (daemon/hamd_msg.h, hub/hubd_msg.h).
+ */
+#ifndef HAMD_CTL_CTLMSG_H
+#define HAMD_CTL_CTLMSG_H
+
+#include <stdint.h>
+
+#include "crypto/key.h"		/* KEY_B64_LEN */
+#include "crypto/wg_result.h"	/* WG_RESULT_MAX */
+#include "ipc/addr.h"
+#include "privsep/control.h"
+#include "privsep/proc.h"	/* PROC_MAX */
+#include "proto/hubproto.h"
+
+enum ctl_imsg_type {
+	/* hamd */
+	IMSG_CTL_STATUS = CONTROL_IMSG_FIRST, /* reply IMSG_CTL_STATUS_REPLY */
+	IMSG_CTL_STATUS_REPLY,		/* struct ctl_status */
+	IMSG_CTL_PEERS,			/* replies IMSG_CTL_PEER..., then
+					   IMSG_CTL_PEERS_END */
+	IMSG_CTL_PEER,			/* struct ctl_peer, one per peer */
+	IMSG_CTL_PEERS_END,		/* struct ctl_peers_end */
+	IMSG_CTL_ENGINE,		/* reply IMSG_CTL_ENGINE_REPLY */
+	IMSG_CTL_ENGINE_REPLY,		/* struct engine_stats */
+	IMSG_CTL_HUB_REQ,		/* struct hub_request, for the hub */
+	IMSG_CTL_HUB_NET,		/* reply row: struct hub_net_info */
+	IMSG_CTL_HUB_MEMBER,		/* reply row: struct hub_member_info */
+	/* hamhubd */
+	IMSG_CTL_HUBD_STATUS,		/* reply IMSG_CTL_HUBD_STATUS_REPLY */
+	IMSG_CTL_HUBD_STATUS_REPLY,	/* struct ctl_hubd_status */
+	IMSG_CTL_HUBD_NODES,		/* replies IMSG_CTL_HUB_MEMBER... */
+	IMSG_CTL_HUBD_NETWORKS,		/* replies IMSG_CTL_HUB_NET... */
+	IMSG_CTL_HUBD_BLOCK,		/* struct ctl_cidr */
+	IMSG_CTL_HUBD_UNBLOCK,		/* struct ctl_cidr */
+	IMSG_CTL_HUBD_BLOCKS,		/* replies IMSG_CTL_HUBD_CIDR... */
+	IMSG_CTL_HUBD_CIDR,		/* struct ctl_cidr */
+	CTL_IMSG_END
+};
+
+#define CTL_NAME_MAX		64	/* peer names, with the NUL */
+#define CTL_MAX_ALLOWED		64	/* allowed IPs shown per peer */
+#define CTL_PROC_NAME		16
+
+struct ctl_proc {
+	char		name[CTL_PROC_NAME];
+	int32_t		pid;
+};
+
+/* The path a hub peer's packets take; higher is preferred. */
+enum path_kind {
+	PATH_NONE = 0,			/* nowhere to send yet */
+	PATH_RELAY_TCP,			/* through the hub's TCP connection */
+	PATH_RELAY_UDP,			/* through the hub's UDP port */
+	PATH_DIRECT,			/* straight to a public address */
+	PATH_LAN,			/* straight to a LAN candidate */
+	PATH_KIND_MAX
+};
+/* "lan", "direct", "relay-udp", "relay-tcp", "none"; never NULL. */
+const char	*path_kind_str(int);
+
+/* What NAT discovery found (engine -> parent, and in hamctl status). */
+struct nat_state_msg {
+	int32_t			kind;		/* enum nat_kind */
+	int32_t			pad;
+	struct pkt_addr		public_ep;	/* as the hub's first port saw it */
+	struct pkt_addr		second_ep;	/* as the second port saw it */
+	int64_t			when;		/* unix seconds */
+};
+/* "none", "endpoint-independent", ...; never NULL. */
+const char	*nat_kind_str(int);
+
+/* Where the node's hub session is (tun -> parent, shown by status). */
+enum hub_state {
+	HUB_STATE_NONE = 0,		/* no hub configured */
+	HUB_STATE_CONNECTING,		/* TCP connect or handshake under way */
+	HUB_STATE_ONLINE,		/* logged in */
+	HUB_STATE_REFUSED,		/* the hub refused the login */
+	HUB_STATE_MAX
+};
+
+struct ctl_status {
+	char		version[32];
+	int64_t		uptime;		/* seconds */
+	char		pubkey[KEY_B64_LEN + 1];
+	uint8_t		verbose;
+	uint8_t		pad[2];
+	uint32_t	nprocs;
+	struct ctl_proc	procs[PROC_MAX];
+	/* the hub session: enum hub_state, addresses when online */
+	int32_t		hub_state;
+	int32_t		pad2;
+	int64_t		hub_since;
+	char		hub[280];		/* host and port, "" none */
+	char		hub_reason[HUB_TEXT_MAX];
+	struct hub_login_ok hub_addr;
+	char		overlay_warning[CTL_MSG_MAX];	/* "" if none */
+	struct nat_state_msg nat;	/* what NAT discovery found */
+};
+
+/* One peer in the reply to hamctl peers. */
+struct ctl_peer {
+	uint32_t		id;
+	char			name[CTL_NAME_MAX];
+	char			pubkey[KEY_B64_LEN + 1];
+	uint8_t			has_psk;
+	uint8_t			session;	/* a usable session exists */
+	uint8_t			pad;
+	struct pkt_addr		endpoint;	/* af 0: not known */
+	int64_t			last_handshake;	/* unix seconds, 0: never */
+	uint64_t		rx_bytes, tx_bytes;
+	uint64_t		rx_packets, tx_packets;
+	uint64_t		handshakes;
+	uint64_t		drops[WG_RESULT_MAX];
+	uint16_t		keepalive;
+	uint16_t		pad2;
+	uint32_t		nallowed;
+	struct ip_prefix	allowed[CTL_MAX_ALLOWED];
+	/* hub peers: the path the engine chose (PATH_NONE for others) */
+	int32_t			path;		/* enum path_kind */
+	uint32_t		rtt_us;		/* last handshake, 0: none */
+	int64_t			path_since;	/* unix seconds, 0: never */
+};
+
+/* The end of the reply: drops no peer can be blamed for. */
+struct ctl_peers_end {
+	uint32_t		npeers;
+	uint32_t		pad;
+	uint64_t		drops[WG_RESULT_MAX];
+	uint64_t		unknown_peer;	/* initiations from unknown keys */
+	uint64_t		cookies_sent;
+	uint64_t		ratelimited;	/* handshakes over a source's share */
+};
+
+/* The node engine's counters; rx_datagrams counts everything read. */
+struct engine_stats {
+	uint64_t		 rx_datagrams;
+	uint64_t		 rx_bytes;
+	uint64_t		 rx_malformed;	/* not a WireGuard message */
+	uint64_t		 rx_truncated;	/* larger than our buffers */
+	uint64_t		 rx_errors;	/* recvmmsg failed */
+	uint64_t		 rx_paused;	/* reads stopped: tun behind */
+	uint64_t		 rx_gro_trains;	/* buffers holding >1 datagram */
+	uint64_t		 tx_datagrams;
+	uint64_t		 tx_bytes;
+	uint64_t		 tx_errors;	/* datagrams refused */
+	uint64_t		 tx_dropped;	/* socket buffer full */
+	uint64_t		 tx_gso_trains;	/* sent with UDP_SEGMENT */
+	uint64_t		 tx_gso_fallback; /* trains resent one by one */
+	uint64_t		 tx_no_socket;	/* no socket for the family */
+	uint64_t		 tx_unknown_peer; /* id not configured */
+	uint64_t		 nat_answers;	/* discovery answers taken */
+	uint64_t		 nat_bad;	/* 0x80/0x81 datagrams dropped
+						   (counted as malformed too) */
+	uint64_t		 relay_tx;	/* packets sent through the hub */
+	uint64_t		 relay_rx;	/* packets the hub relayed to us */
+	uint64_t		 relay_bad;	/* relay datagrams/frames dropped
+						   (datagrams of a relay type
+						   count as malformed too) */
+	uint64_t		 probes;	/* probe copies sent to candidates */
+	uint64_t		 path_changes;
+};
+
+/* An address range (hamctl hub block, unblock, blocks). */
+struct ctl_cidr {
+	struct ip_prefix	prefix;
+};
+
+/* The hub engine's counters. */
+struct hubd_engine_stats {
+	uint64_t		accepted;
+	uint64_t		refused;	/* over the connection limits */
+	uint64_t		closed_idle;	/* sent nothing in time */
+	uint64_t		bad_frames;	/* zero or oversized length */
+	uint64_t		rx_frames, tx_frames;
+	uint64_t		rx_bytes, tx_bytes;
+	uint32_t		open;		/* connections now */
+	uint32_t		pad;
+	uint64_t		nat_probes, nat_dropped;	/* UDP discovery */
+	uint64_t		relay_packets, relay_bytes;	/* forwarded */
+	uint64_t		relay_registers;	/* REGISTER taken */
+	uint64_t		relay_unknown;	/* from no logged-in node */
+	uint64_t		relay_denied;	/* to a node sharing no network */
+	uint64_t		relay_bad;	/* malformed relay traffic */
+	uint32_t		relay_sessions;
+	uint32_t		pad2;
+};
+
+struct ctl_hubd_status {
+	char			version[32];
+	int64_t			uptime;
+	char			pubkey[KEY_B64_LEN + 1];
+	uint8_t			pad[3];
+	uint32_t		nodes;		/* known */
+	uint32_t		online;
+	uint32_t		networks;
+	uint32_t		blocks;
+	struct ip_prefix	pool4;
+	struct ip_prefix	pool6;
+	struct hubd_engine_stats engine;
+	uint32_t		nprocs;
+	struct ctl_proc		procs[PROC_MAX];
+};
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * Who may send which message to whom, and how large it is.  The receiver
+ * checks every message against this table (proc_check) before its
+ * handler sees it; a mismatch is fatal.
+ */
+#include "autoconf.h"
+
+#include "daemon/hamd_msg.h"
+#include "privsep/log.h"
+
+#define P	PROC_BIT(PROC_PARENT)
+#define C	PROC_BIT(HAMD_PROC_CONTROL)
+#define E	PROC_BIT(HAMD_PROC_ENGINE)
+#define T	PROC_BIT(HAMD_PROC_TUN)
+/* tun copies a peer into hamctl's reply as it is. */
+_Static_assert(CTL_NAME_MAX == CONF_NAME_MAX &&
+    CTL_MAX_ALLOWED == CONF_MAX_ALLOWED, "peer names and allowed IPs");
+
+#define EXACT(n)	.minlen = (n), .maxlen = (n)
+
+const struct msg_rule hamd_msg_rules[HAMD_IMSG_MAX] = {
+	CONTROL_MSG_RULES(HAMD_PROC_CONTROL, P | T),
+	[IMSG_TUN_PRIVKEY] = { .name = "tun-privkey", .from = P, .to = T,
+	    EXACT(KEY_LEN) },
+	[IMSG_TUN_PUBKEY] = { .name = "tun-pubkey", .from = T, .to = P,
+	    EXACT(KEY_LEN) },
+	[IMSG_CTL_STATUS] = { .name = "ctl-status", .from = C, .to = P,
+	    EXACT(sizeof(struct ctl_cred)) },
+	[IMSG_CTL_STATUS_REPLY] = { .name = "ctl-status-reply", .from = P,
+	    .to = C, EXACT(sizeof(struct ctl_status)) },
+	[IMSG_TUN_DEVICE] = { .name = "tun-device", .from = P, .to = T,
+	    EXACT(sizeof(struct tun_device_msg)), .fd = MSG_FD_REQUIRED },
+	[IMSG_TUN_PEER] = { .name = "tun-peer", .from = P, .to = T,
+	    EXACT(sizeof(struct tun_peer_msg)) },
+	[IMSG_TUN_PEERS_END] = { .name = "tun-peers-end", .from = P, .to = T },
+	[IMSG_ENGINE_SOCKET] = { .name = "engine-socket", .from = P, .to = E,
+	    EXACT(sizeof(int32_t)), .fd = MSG_FD_REQUIRED },
+	[IMSG_ENGINE_PEER] = { .name = "engine-peer", .from = P | T, .to = E,
+	    EXACT(sizeof(struct engine_peer_msg)) },
+	[IMSG_ENGINE_PEERS_END] = { .name = "engine-peers-end", .from = P,
+	    .to = E },
+	/* Batches hold at least one record; pktbatch_foreach checks the rest. */
+	[IMSG_PKT_OUT] = { .name = "pkt-out", .from = T, .to = E,
+	    .minlen = sizeof(struct pkt_rec), .maxlen = IMSG_MAX_PAYLOAD },
+	[IMSG_PKT_IN] = { .name = "pkt-in", .from = E, .to = T,
+	    .minlen = sizeof(struct pkt_rec), .maxlen = IMSG_MAX_PAYLOAD },
+	[IMSG_ENDPOINT] = { .name = "endpoint", .from = T, .to = E,
+	    EXACT(sizeof(struct endpoint_msg)) },
+	[IMSG_CTL_PEERS] = { .name = "ctl-peers", .from = C, .to = T,
+	    EXACT(sizeof(struct ctl_cred)) },
+	[IMSG_CTL_PEER] = { .name = "ctl-peer", .from = T, .to = C,
+	    EXACT(sizeof(struct ctl_peer)) },
+	[IMSG_CTL_PEERS_END] = { .name = "ctl-peers-end", .from = T, .to = C,
+	    EXACT(sizeof(struct ctl_peers_end)) },
+	[IMSG_CTL_ENGINE] = { .name = "ctl-engine", .from = C, .to = E,
+	    EXACT(sizeof(struct ctl_cred)) },
+	[IMSG_CTL_ENGINE_REPLY] = { .name = "ctl-engine-reply", .from = E,
+	    .to = C, EXACT(sizeof(struct engine_stats)) },
+	/* The hub connection: frame bodies, checked again by tun. */
+	[IMSG_HUB_FRAME_IN] = { .name = "hub-frame-in", .from = E, .to = T,
+	    .minlen = 1, .maxlen = HUB_FRAME_MAX },
+	[IMSG_HUB_FRAME_OUT] = { .name = "hub-frame-out", .from = T, .to = E,
+	    .minlen = 1, .maxlen = HUB_FRAME_MAX },
+	[IMSG_HUB_CONN_OPEN] = { .name = "hub-conn-open", .from = E, .to = T,
+	    EXACT(sizeof(struct hub_conn_msg)) },
+	[IMSG_HUB_CONN_CLOSE] = { .name = "hub-conn-close", .from = T,
+	    .to = E },
+	[IMSG_HUB_CONN_CLOSED] = { .name = "hub-conn-closed", .from = E,
+	    .to = T },
+	[IMSG_HUB_CONNECT] = { .name = "hub-connect", .from = E, .to = P },
+	[IMSG_HUB_SOCKET] = { .name = "hub-socket", .from = P, .to = E,
+	    EXACT(sizeof(struct hub_conn_msg)), .fd = MSG_FD_REQUIRED },
+	[IMSG_NAT_STATE] = { .name = "nat-state", .from = E, .to = P,
+	    EXACT(sizeof(struct nat_state_msg)) },
+	[IMSG_TUN_CANDIDATES] = { .name = "tun-candidates", .from = P, .to = T,
+	    EXACT(sizeof(struct hub_candidates)) },
+	[IMSG_ENGINE_RELAY] = { .name = "engine-relay", .from = T, .to = E,
+	    EXACT(sizeof(struct engine_relay_msg)) },
+	[IMSG_ENGINE_PATHS] = { .name = "engine-paths", .from = T, .to = E,
+	    EXACT(sizeof(struct engine_paths_msg)) },
+	[IMSG_PEER_PROBE] = { .name = "peer-probe", .from = E, .to = T,
+	    EXACT(sizeof(struct peer_probe_msg)) },
+	[IMSG_PATH_INFO] = { .name = "path-info", .from = E, .to = T,
+	    EXACT(sizeof(struct path_info_msg)) },
+	[IMSG_HUB_STATE] = { .name = "hub-state", .from = T, .to = P,
+	    EXACT(sizeof(struct hub_state_msg)) },
+	[IMSG_TUN_HUB] = { .name = "tun-hub", .from = P, .to = T,
+	    EXACT(sizeof(struct tun_hub_msg)) },
+	[IMSG_HUB_LOGOUT] = { .name = "hub-logout", .from = P, .to = T },
+	[IMSG_ENGINE_PEER_DEL] = { .name = "engine-peer-del", .from = T,
+	    .to = E, EXACT(sizeof(uint32_t)) },
+	[IMSG_CTL_HUB_REQ] = { .name = "ctl-hub-req", .from = C, .to = T,
+	    EXACT(sizeof(struct ctl_cred) + sizeof(struct hub_request)) },
+	/* hamctl hub ... against a node: answered with a pointer */
+	[IMSG_CTL_HUBD_STATUS] = { .name = "ctl-hubd-status", .from = C,
+	    .to = P, EXACT(sizeof(struct ctl_cred)) },
+	[IMSG_CTL_HUB_NET] = { .name = "ctl-hub-net", .from = T, .to = C,
+	    EXACT(sizeof(struct hub_net_info)) },
+	[IMSG_CTL_HUB_MEMBER] = { .name = "ctl-hub-member", .from = T,
+	    .to = C, EXACT(sizeof(struct hub_member_info)) },
+};
+
+/* Listing networks and members reads; every other hub request changes. */
+static enum ctl_need
+hub_request_need(const void *data, size_t len)
+{
+	const struct hub_request	*r = data;
+
+	if (len == sizeof(*r) &&
+	    (r->op == HUB_OP_NETWORKS || r->op == HUB_OP_MEMBERS))
+		return NEED_READ;
+	return NEED_ADMIN;
+}
+
+static const struct ctl_request hamd_ctl_requests[] = {
+	{ IMSG_CTL_STATUS, "status", NEED_READ, 0, PROC_PARENT, NULL },
+	{ IMSG_CTL_RELOAD, "reload", NEED_ADMIN, 0, PROC_PARENT, NULL },
+	{ IMSG_CTL_LOG_VERBOSE, "log", NEED_ADMIN, sizeof(int32_t),
+	    PROC_PARENT, NULL },
+	{ IMSG_CTL_PEERS, "peers", NEED_READ, 0, HAMD_PROC_TUN, NULL },
+	{ IMSG_CTL_ENGINE, "engine", NEED_READ, 0, HAMD_PROC_ENGINE, NULL },
+	{ IMSG_CTL_HUBD_STATUS, "hub status", NEED_READ, 0, PROC_PARENT,
+	    NULL },
+	{ IMSG_CTL_HUB_REQ, "hub request", NEED_ADMIN,
+	    sizeof(struct hub_request), HAMD_PROC_TUN, hub_request_need },
+};
+
+static const struct control_program hamd_control = {
+	hamd_ctl_requests,
+	sizeof(hamd_ctl_requests) / sizeof(hamd_ctl_requests[0]),
+	"hamd.conf"
+};
+
+void
+control_run(struct privsep *ps)
+{
+	control_main(ps, &hamd_control);
+}
+
+const struct proc_desc hamd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HAMD_PROC_CONTROL] = { "control", control_run },
+	[HAMD_PROC_ENGINE] = { "engine", engine_run },
+	[HAMD_PROC_TUN] = { "tun", tun_run },
+};

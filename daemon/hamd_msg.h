@@ -1,0 +1,158 @@
+/*
+ * hamd's own messages between its processes (parent, control, engine,
+ * tun) and their payloads.  The framework's, the control process's and
+ * hamctl's messages come first (privsep/proc.h, privsep/control.h,
+ * ctl/ctlmsg.h); this enum continues from them, numbered densely
+ * because the rule table (hamd_msg.c) is indexed by type.
+ */
+#ifndef HAMD_DAEMON_HAMD_H
+#define HAMD_DAEMON_HAMD_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#include "crypto/key.h"
+#include "ctl/ctlmsg.h"
+#include "daemon/config.h"
+#include "ipc/pktbatch.h"
+#include "privsep/proc.h"
+#include "proto/hubproto.h"
+
+#define HAMD_PROC_CONTROL	1
+#define HAMD_PROC_ENGINE	2
+#define HAMD_PROC_TUN		3
+
+enum hamd_imsg_type {
+	IMSG_TUN_PRIVKEY = CTL_IMSG_END, /* parent -> tun: 32 bytes */
+	IMSG_TUN_PUBKEY,		/* tun -> parent: 32 bytes */
+
+	/* data plane set-up: parent -> tun, parent -> engine */
+	IMSG_TUN_DEVICE,		/* fd + struct tun_device_msg */
+	IMSG_TUN_PEER,			/* struct tun_peer_msg (holds the PSK) */
+	IMSG_TUN_PEERS_END,		/* empty: peers not sent are removed */
+	IMSG_ENGINE_SOCKET,		/* fd + int32_t address family */
+	IMSG_ENGINE_PEER,		/* struct engine_peer_msg */
+	IMSG_ENGINE_PEERS_END,		/* empty */
+
+	/* data plane: batches (ipc/pktbatch.h) and endpoint confirmation */
+	IMSG_PKT_OUT,			/* tun -> engine: ciphertext to send */
+	IMSG_PKT_IN,			/* engine -> tun: datagrams received */
+	IMSG_ENDPOINT,			/* tun -> engine: struct endpoint_msg */
+
+	/* the hub connection: engine <-> tun carry its frame bodies */
+	IMSG_HUB_FRAME_IN,		/* engine -> tun: frame body */
+	IMSG_HUB_FRAME_OUT,		/* tun -> engine: frame body */
+	IMSG_HUB_CONN_OPEN,		/* engine -> tun: struct hub_conn_msg */
+	IMSG_HUB_CONN_CLOSE,		/* tun -> engine: close it, empty */
+	IMSG_HUB_CONN_CLOSED,		/* engine -> tun: it is gone, empty */
+	IMSG_HUB_CONNECT,		/* engine -> parent: want a socket, empty */
+	IMSG_HUB_SOCKET,		/* parent -> engine: fd (connect started) +
+					   struct hub_conn_msg (the hub) */
+	IMSG_HUB_STATE,			/* tun -> parent: struct hub_state_msg */
+	IMSG_TUN_HUB,			/* parent -> tun: struct tun_hub_msg */
+	IMSG_HUB_LOGOUT,		/* parent -> tun: stopping, log out; empty */
+	IMSG_ENGINE_PEER_DEL,		/* tun -> engine: uint32_t peer id */
+
+	/* NAT discovery: what the hub's UDP ports saw */
+	IMSG_NAT_STATE,			/* engine -> parent: struct nat_state_msg */
+
+	/* NAT traversal and relay */
+	IMSG_TUN_CANDIDATES,		/* parent -> tun: struct hub_candidates */
+	IMSG_ENGINE_RELAY,		/* tun -> engine: struct engine_relay_msg */
+	IMSG_ENGINE_PATHS,		/* tun -> engine: struct engine_paths_msg */
+	IMSG_PEER_PROBE,		/* engine -> tun: struct peer_probe_msg */
+	IMSG_PATH_INFO,			/* engine -> tun: struct path_info_msg */
+
+	HAMD_IMSG_MAX
+};
+
+/* tun -> engine: this login's relay credentials (relay_id 0: none). */
+struct engine_relay_msg {
+	uint32_t		relay_id;
+	uint8_t			token[HUB_RELAY_TOKEN_LEN];
+};
+
+/* tun -> engine: a hub peer's candidates and relay id (hints only). */
+struct engine_paths_msg {
+	uint32_t		id;		/* hub peer id */
+	uint32_t		relay_id;	/* 0: cannot be relayed */
+	int32_t			punch;		/* probe the candidates now */
+	int32_t			pad;
+	struct hub_candidates	cands;
+};
+
+/* engine -> tun: send the peer something it authenticates. */
+#define PROBE_KEEPALIVE		0	/* on the session, if one is usable */
+#define PROBE_HANDSHAKE		1	/* a handshake initiation: it is answered */
+struct peer_probe_msg {
+	uint32_t		id;
+	int32_t			kind;		/* PROBE_* */
+};
+
+/* engine -> tun: a peer's path changed (for hamctl peers). */
+struct path_info_msg {
+	uint32_t		id;
+	int32_t			path;		/* enum path_kind */
+	struct pkt_addr		addr;		/* where packets go */
+	int64_t			since;		/* unix seconds */
+};
+
+struct tun_device_msg {
+	char		ifname[16];
+	uint32_t	mtu;
+	uint32_t	offloads;	/* TUN_F_* the device accepted */
+	int32_t		vnet_hdr;
+};
+
+/* A static peer as tun needs it: keys, allowed IPs, timers. */
+struct tun_peer_msg {
+	uint32_t		id;
+	char			name[CONF_NAME_MAX];
+	uint8_t			pubkey[KEY_LEN];
+	uint8_t			psk[KEY_LEN];	/* zero when has_psk is 0 */
+	uint8_t			has_psk;
+	uint8_t			pad;
+	uint16_t		keepalive;	/* persistent keepalive, s */
+	uint32_t		nallowed;
+	struct ip_prefix	allowed[CONF_MAX_ALLOWED];
+	struct pkt_addr		endpoint;	/* configured, for display */
+};
+
+/* A peer as the engine needs it: where to send, nothing secret. */
+struct engine_peer_msg {
+	uint32_t		id;
+	struct pkt_addr		endpoint;	/* af 0: none configured */
+};
+
+/* tun -> engine: a packet from addr authenticated as peer id. */
+struct endpoint_msg {
+	uint32_t		id;
+	struct pkt_addr		addr;
+};
+
+struct hub_state_msg {
+	int32_t			state;		/* enum hub_state */
+	int32_t			pad;
+	int64_t			since;		/* unix seconds */
+	struct hub_login_ok	addr;		/* valid when ONLINE */
+	char			reason[HUB_TEXT_MAX];	/* why not online */
+};
+
+/* parent -> tun: the hub to log in to, and what to tell it. */
+struct tun_hub_msg {
+	uint8_t			hub_pub[KEY_LEN];
+	uint16_t		udp_port;	/* our WireGuard port */
+	uint16_t		keepalive;	/* for the hub's peers, s */
+	char			nick[HUB_NICK_MAX];
+	uint8_t			pad[3];
+};
+
+/* The children's entry points, one file each. */
+void	control_run(struct privsep *);
+void	engine_run(struct privsep *);
+void	tun_run(struct privsep *);
+
+extern const struct msg_rule	hamd_msg_rules[HAMD_IMSG_MAX];
+extern const struct proc_desc	hamd_procs[PROC_MAX];
+
+#endif

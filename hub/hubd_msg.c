@@ -1,0 +1,111 @@
+/*
+ * hamhubd: who may send which message to whom, how large it is, and the
+ * requests its control socket takes.  Types hamhubd does not use (hamd's
+ * control requests among them) have no rule and are refused.
+ */
+#include "autoconf.h"
+
+#include "hub/hubd_msg.h"
+#include "privsep/log.h"
+
+#define P	PROC_BIT(PROC_PARENT)
+#define C	PROC_BIT(HUBD_PROC_CONTROL)
+#define E	PROC_BIT(HUBD_PROC_ENGINE)
+#define A	PROC_BIT(HUBD_PROC_AUTHORITY)
+#define EXACT(n)	.minlen = (n), .maxlen = (n)
+#define CRED		sizeof(struct ctl_cred)
+
+const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
+	CONTROL_MSG_RULES(HUBD_PROC_CONTROL, P | A),
+	/* hamctl status against the hub: answered with a pointer to hub status */
+	[IMSG_CTL_STATUS] = { .name = "ctl-status", .from = C, .to = A,
+	    EXACT(CRED) },
+	[IMSG_HUBD_LISTENER] = { .name = "hubd-listener", .from = P, .to = E,
+	    EXACT(sizeof(int32_t)), .fd = MSG_FD_REQUIRED },
+	[IMSG_HUBD_CONF] = { .name = "hubd-conf", .from = P, .to = E | A,
+	    EXACT(sizeof(struct hubd_conf_msg)) },
+	[IMSG_HUBD_PRIVKEY] = { .name = "hubd-privkey", .from = P, .to = A,
+	    EXACT(KEY_LEN) },
+	[IMSG_HUBD_PUBKEY] = { .name = "hubd-pubkey", .from = A, .to = P,
+	    EXACT(KEY_LEN) },
+	/* Node connections: frame bodies the authority checks again. */
+	[IMSG_HUB_CONN_OPEN] = { .name = "hub-conn-open", .from = E, .to = A,
+	    EXACT(sizeof(struct hub_conn_msg)) },
+	[IMSG_HUB_FRAME_IN] = { .name = "hub-frame-in", .from = E, .to = A,
+	    .minlen = 1, .maxlen = HUB_FRAME_MAX },
+	[IMSG_HUB_FRAME_OUT] = { .name = "hub-frame-out", .from = A, .to = E,
+	    .minlen = 1, .maxlen = HUB_FRAME_MAX },
+	[IMSG_HUB_CONN_CLOSE] = { .name = "hub-conn-close", .from = A,
+	    .to = E },
+	[IMSG_HUB_CONN_CLOSED] = { .name = "hub-conn-closed", .from = E,
+	    .to = A },
+	[IMSG_HUBD_ENGINE_STATS] = { .name = "hubd-engine-stats", .from = E,
+	    .to = A, EXACT(sizeof(struct hubd_engine_stats)) },
+	/* Relay sessions and the pairs that may use them. */
+	[IMSG_HUBD_RELAY_ADD] = { .name = "hubd-relay-add", .from = A, .to = E,
+	    EXACT(sizeof(struct hubd_relay_msg)) },
+	[IMSG_HUBD_RELAY_DEL] = { .name = "hubd-relay-del", .from = A, .to = E,
+	    EXACT(sizeof(uint32_t)) },
+	[IMSG_HUBD_RELAY_PAIR] = { .name = "hubd-relay-pair", .from = A,
+	    .to = E, EXACT(sizeof(struct hubd_relay_pair)) },
+	/* hamctl hub ...: control -> authority, replies back */
+	[IMSG_CTL_HUBD_STATUS] = { .name = "ctl-hubd-status", .from = C,
+	    .to = A, EXACT(CRED) },
+	[IMSG_CTL_HUBD_STATUS_REPLY] = { .name = "ctl-hubd-status-reply",
+	    .from = A, .to = C, EXACT(sizeof(struct ctl_hubd_status)) },
+	[IMSG_CTL_HUBD_NODES] = { .name = "ctl-hubd-nodes", .from = C, .to = A,
+	    EXACT(CRED) },
+	[IMSG_CTL_HUBD_NETWORKS] = { .name = "ctl-hubd-networks", .from = C,
+	    .to = A, EXACT(CRED) },
+	[IMSG_CTL_HUBD_BLOCK] = { .name = "ctl-hubd-block", .from = C, .to = A,
+	    EXACT(CRED + sizeof(struct ctl_cidr)) },
+	[IMSG_CTL_HUBD_UNBLOCK] = { .name = "ctl-hubd-unblock", .from = C,
+	    .to = A, EXACT(CRED + sizeof(struct ctl_cidr)) },
+	[IMSG_CTL_HUBD_BLOCKS] = { .name = "ctl-hubd-blocks", .from = C,
+	    .to = A, EXACT(CRED) },
+	[IMSG_CTL_HUBD_CIDR] = { .name = "ctl-hubd-cidr", .from = A, .to = C,
+	    EXACT(sizeof(struct ctl_cidr)) },
+	[IMSG_CTL_HUB_NET] = { .name = "ctl-hub-net", .from = A, .to = C,
+	    EXACT(sizeof(struct hub_net_info)) },
+	[IMSG_CTL_HUB_MEMBER] = { .name = "ctl-hub-member", .from = A,
+	    .to = C, EXACT(sizeof(struct hub_member_info)) },
+};
+
+static const struct ctl_request hubd_ctl_requests[] = {
+	{ IMSG_CTL_STATUS, "status", NEED_READ, 0, HUBD_PROC_AUTHORITY,
+	    NULL },
+	{ IMSG_CTL_RELOAD, "reload", NEED_ADMIN, 0, PROC_PARENT, NULL },
+	{ IMSG_CTL_LOG_VERBOSE, "log", NEED_ADMIN, sizeof(int32_t),
+	    PROC_PARENT, NULL },
+	{ IMSG_CTL_HUBD_STATUS, "hub status", NEED_READ, 0,
+	    HUBD_PROC_AUTHORITY, NULL },
+	{ IMSG_CTL_HUBD_NODES, "hub nodes", NEED_READ, 0,
+	    HUBD_PROC_AUTHORITY, NULL },
+	{ IMSG_CTL_HUBD_NETWORKS, "hub networks", NEED_READ, 0,
+	    HUBD_PROC_AUTHORITY, NULL },
+	{ IMSG_CTL_HUBD_BLOCKS, "hub blocks", NEED_READ, 0,
+	    HUBD_PROC_AUTHORITY, NULL },
+	{ IMSG_CTL_HUBD_BLOCK, "hub block", NEED_ADMIN,
+	    sizeof(struct ctl_cidr), HUBD_PROC_AUTHORITY, NULL },
+	{ IMSG_CTL_HUBD_UNBLOCK, "hub unblock", NEED_ADMIN,
+	    sizeof(struct ctl_cidr), HUBD_PROC_AUTHORITY, NULL },
+};
+
+static const struct control_program hubd_control = {
+	hubd_ctl_requests,
+	sizeof(hubd_ctl_requests) / sizeof(hubd_ctl_requests[0]),
+	"hamhubd.conf"
+};
+
+void
+hubcontrol_run(struct privsep *ps)
+{
+	control_main(ps, &hubd_control);
+}
+
+const struct proc_desc hubd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HUBD_PROC_CONTROL] = { "control", hubcontrol_run },
+	[HUBD_PROC_ENGINE] = { "engine", hubengine_run },
+	[HUBD_PROC_AUTHORITY] = { "authority", authority_run },
+};

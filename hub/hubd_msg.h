@@ -1,0 +1,86 @@
+/*
+ * hamhubd's own messages between its processes (parent, control,
+ * engine, authority) and their payloads.  The framework's, the control
+ * process's and hamctl's messages come first (privsep/proc.h,
+ * privsep/control.h, ctl/ctlmsg.h); this enum continues from them,
+ * numbered densely because the rule table (hub/hubd_msg.c) is
+ * indexed by type.
+ */
+#ifndef HAMD_HUB_HAMHUBD_H
+#define HAMD_HUB_HAMHUBD_H
+
+#include <stdint.h>
+
+#include "ctl/ctlmsg.h"
+#include "ipc/addr.h"
+#include "privsep/proc.h"
+#include "proto/hubproto.h"
+
+#define HUBD_PROC_CONTROL	1
+#define HUBD_PROC_ENGINE	2
+#define HUBD_PROC_AUTHORITY	3
+
+enum hubd_imsg_type {
+	IMSG_HUBD_LISTENER = CTL_IMSG_END, /* parent -> engine: fd +
+					   int32_t kind */
+	IMSG_HUBD_PRIVKEY,		/* parent -> authority: 32 bytes */
+	IMSG_HUBD_PUBKEY,		/* authority -> parent: 32 bytes */
+	IMSG_HUBD_CONF,			/* parent -> engine, authority:
+					   struct hubd_conf_msg */
+	IMSG_HUBD_ENGINE_STATS,		/* engine -> authority:
+					   struct hubd_engine_stats */
+
+	/*
+	 * Node connections: engine <-> authority carry the frame bodies
+	 * of every connection, peerid being the engine's connection id.
+	 */
+	IMSG_HUB_FRAME_IN,		/* engine -> authority: frame body */
+	IMSG_HUB_FRAME_OUT,		/* authority -> engine: frame body */
+	IMSG_HUB_CONN_OPEN,		/* engine -> authority:
+					   struct hub_conn_msg */
+	IMSG_HUB_CONN_CLOSE,		/* authority -> engine: close it */
+	IMSG_HUB_CONN_CLOSED,		/* engine -> authority: it is gone */
+
+	/* the relay: authority -> engine */
+	IMSG_HUBD_RELAY_ADD,		/* struct hubd_relay_msg */
+	IMSG_HUBD_RELAY_DEL,		/* uint32_t relay id */
+	IMSG_HUBD_RELAY_PAIR,		/* struct hubd_relay_pair */
+
+	HUBD_IMSG_MAX
+};
+
+/* Listener kinds in IMSG_HUBD_LISTENER. */
+#define HUBD_LISTENER_TCP	0
+#define HUBD_LISTENER_UDP	1
+
+/* What the engine and the authority need from the configuration. */
+struct hubd_conf_msg {
+	struct ip_prefix	pool4;
+	struct ip_prefix	pool6;		/* plen 0: derive a ULA /64 */
+	uint32_t		max_conns;	/* engine: all connections */
+	uint32_t		max_per_addr;	/* engine: from one address */
+	uint32_t		login_timeout;	/* s */
+	int32_t			pids[PROC_MAX];	/* for hamctl hub status */
+};
+
+/* authority -> engine: a logged-in node's relay session. */
+struct hubd_relay_msg {
+	uint32_t		conn;		/* its TCP connection */
+	uint32_t		relay_id;
+	uint8_t			token[HUB_RELAY_TOKEN_LEN];
+};
+/* Two relay sessions may (up 1) or may no longer (up 0) relay. */
+struct hubd_relay_pair {
+	uint32_t		a, b;		/* relay ids */
+	int32_t			up;
+};
+
+/* The children's entry points, one file each. */
+void	hubcontrol_run(struct privsep *);
+void	hubengine_run(struct privsep *);
+void	authority_run(struct privsep *);
+
+extern const struct msg_rule	hubd_msg_rules[HUBD_IMSG_MAX];
+extern const struct proc_desc	hubd_procs[PROC_MAX];
+
+#endif

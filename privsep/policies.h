@@ -1,0 +1,18 @@
+/*
+ * The seccomp allow-lists, one per process that runs one
+ * (privsep/policy_*.c); sandbox_seccomp() loads them.
+ */
+#ifndef HAMD_PRIVSEP_POLICIES_H
+#define HAMD_PRIVSEP_POLICIES_H
+
+struct seccomp_policy;
+
+extern const struct seccomp_policy	policy_control;
+/* hamd */
+extern const struct seccomp_policy	policy_engine;
+extern const struct seccomp_policy	policy_tun;
+/* hamhubd */
+extern const struct seccomp_policy	policy_hubd_authority;
+extern const struct seccomp_policy	policy_hubd_engine;
+
+#endif
