@@ -6,6 +6,11 @@
  * argument (monotonic nanoseconds), so tests and fuzzers drive it
  * directly.  Every struct here holding a secret lives in sodium_malloc'd
  * memory and is wiped before it is freed.
+ *
+ * Four files, each using only those before it: wg_session.c (the index
+ * table, keypairs, endpoints), wg_hs.c (handshakes and cookies),
+ * wg_data.c (the transport path) and wg_device.c (peers, dispatch,
+ * timers).
  */
 #ifndef HAMD_WG_H
 #define HAMD_WG_H
