@@ -135,7 +135,7 @@ struct wg_peer {
 	uint64_t		 t_keepalive;
 	uint64_t		 t_new_handshake;
 	uint64_t		 t_last_sent;
-	uint64_t		 t_last_handshake;
+	uint64_t		 t_last_keys;		/* last session made */
 
 	struct wg_staged	*staged[WG_MAX_STAGED];
 	int			 nstaged;

@@ -21,7 +21,10 @@
 #include "daemon/wg_hs.h"
 #include "daemon/wg_session.h"
 
-/* Keys are wiped this long after the last handshake. */
+/*
+ * Keys are wiped this long after the last were made, confirmed or not
+ * (Linux arms this timer when a session is derived).
+ */
 #define ZERO_KEYS_AFTER		WG_NSEC(REJECT_AFTER_TIME * 3)
 
 struct wg_dev *
@@ -251,12 +254,12 @@ peer_tick(struct wg_dev *d, struct wg_peer *p, uint64_t now)
 	if (p->keepalive != 0 && (p->current != NULL || p->t_last_sent == 0) &&
 	    now - p->t_last_sent >= WG_NSEC(p->keepalive))
 		wg_peer_send_keepalive(d, p, now);
-	if (p->t_last_handshake != 0 &&
-	    now - p->t_last_handshake >= ZERO_KEYS_AFTER) {
+	if (p->t_last_keys != 0 &&
+	    now - p->t_last_keys >= ZERO_KEYS_AFTER) {
 		log_debug("peer %s: session keys wiped after %d s", p->name,
 		    REJECT_AFTER_TIME * 3);
 		wg_peer_clear_sessions(d, p);
-		p->t_last_handshake = 0;
+		p->t_last_keys = 0;
 	}
 }
 

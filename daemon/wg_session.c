@@ -148,6 +148,21 @@ wg_peer_clear_staged(struct wg_peer *p)
 	p->nstaged = 0;
 }
 
+/*
+ * A handshake has happened only when both sides hold its session: the
+ * initiator once a response checks out (it installs its keypair only
+ * then), the responder once a transport message authenticates under the
+ * new keypair.  A responder that has merely answered cannot know that
+ * its answer could be opened (the preshared keys may differ), so it
+ * counts nothing until then, as WireGuard does.
+ */
+static void
+handshake_done(struct wg_peer *p)
+{
+	p->st.handshakes++;
+	p->st.last_handshake = (int64_t)time(NULL);
+}
+
 void
 wg_peer_add_keypair(struct wg_dev *d, struct wg_peer *p,
     const struct wg_session_keys *keys, uint32_t remote, int initiator,
@@ -205,9 +220,10 @@ wg_peer_add_keypair(struct wg_dev *d, struct wg_peer *p,
 		log_info("test hook: keylog peer %s send %s recv %s", p->name,
 		    hs, hr);
 	}
-	p->t_last_handshake = now;
-	p->st.handshakes++;
-	p->st.last_handshake = (int64_t)time(NULL);
+	/* Made, not yet confirmed: the keys' lifetime starts here. */
+	p->t_last_keys = now;
+	if (initiator)
+		handshake_done(p);
 }
 
 void
@@ -218,6 +234,7 @@ wg_peer_confirm_next(struct wg_dev *d, struct wg_peer *p)
 	p->previous = p->current;
 	p->current = p->next;
 	p->next = NULL;
+	handshake_done(p);
 }
 
 struct wg_peer *
