@@ -1,11 +1,13 @@
 /*
- * Unit tests for hub/store_sqlite.c.  Each test gets a database in its
- * own directory under /tmp.  Besides the API's cases, the last ones run
- * the store in several processes at once: a writer killed at a random
- * moment must have lost nothing it acknowledged, an invite raced by a
- * hundred processes is used exactly once, and concurrent approvals and
- * evictions leave a consistent database.  The raw sqlite3 API checks
- * what the store's interface cannot show (integrity, file version).
+ * Unit tests for the hub's store (hub/store.h on SQLite).  Each test
+ * gets a database in its own directory under /tmp.  Besides the API's
+ * cases (and whether the statements' placeholders map to PostgreSQL's),
+ * the last ones run the store in several processes at once: a writer
+ * killed at a random moment must have lost nothing it acknowledged, an
+ * invite raced by a hundred processes is used exactly once, and
+ * concurrent approvals and evictions leave a consistent database.  The
+ * raw sqlite3 API checks what the store's interface cannot show
+ * (integrity, file version).
  */
 #include "autoconf.h"
 
