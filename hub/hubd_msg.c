@@ -48,6 +48,11 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    EXACT(sizeof(uint32_t)) },
 	[IMSG_HUBD_RELAY_PAIR] = { .name = "hubd-relay-pair", .from = A,
 	    .to = E, EXACT(sizeof(struct hubd_relay_pair)) },
+	/* REGISTERs: the engine forwards, the authority checks the MAC. */
+	[IMSG_HUBD_RELAY_REGISTER] = { .name = "hubd-relay-register",
+	    .from = E, .to = A, EXACT(sizeof(struct hubd_relay_reg)) },
+	[IMSG_HUBD_RELAY_REGISTERED] = { .name = "hubd-relay-registered",
+	    .from = A, .to = E, EXACT(sizeof(struct hubd_relay_reg)) },
 	/* hamctl hub ...: control -> authority, replies back */
 	[IMSG_CTL_HUBD_STATUS] = { .name = "ctl-hubd-status", .from = C,
 	    .to = A, EXACT(CRED) },
