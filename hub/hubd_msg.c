@@ -8,6 +8,10 @@
 #include "hub/hubd_msg.h"
 #include "privsep/log.h"
 
+/* PROTOCOL.md gives these layouts byte for byte. */
+_Static_assert(sizeof(struct hubd_relay_msg) == 8, "hubd_relay_msg");
+_Static_assert(sizeof(struct hubd_relay_reg) == 88, "hubd_relay_reg");
+
 #define P	PROC_BIT(PROC_PARENT)
 #define C	PROC_BIT(HUBD_PROC_CONTROL)
 #define E	PROC_BIT(HUBD_PROC_ENGINE)

@@ -105,8 +105,12 @@ check_keywords hub/hubparse.y hamhubd.conf.5
 # PROTOCOL.md names every message type between processes and every
 # audit event the daemons write.
 proto=$top_srcdir/PROTOCOL.md
-for t in $(sed -n 's/^[[:space:]]*\(IMSG_[A-Z0-9_]*\).*/\1/p' \
-    "$top_srcdir/daemon/hamd.h"); do
+msgh="privsep/proc.h privsep/control.h ctl/ctlmsg.h daemon/hamd_msg.h hub/hubd_msg.h"
+for h in $msgh; do
+	[ -f "$top_srcdir/$h" ] || not_ok "$h, which declares messages, exists"
+done
+for t in $(cd "$top_srcdir" && sed -n 's/^[[:space:]]*\(IMSG_[A-Z0-9_]*\).*/\1/p' \
+    $msgh); do
 	case $t in IMSG_NONE|IMSG_MAX_TYPE) continue ;; esac
 	if grep -q "\`$t\`" "$proto"; then ok "PROTOCOL.md documents $t"
 	else not_ok "PROTOCOL.md lacks $t"; fi
