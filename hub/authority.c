@@ -24,6 +24,7 @@
 #include "hub/candidates.h"
 #include "hub/hubd_msg.h"
 #include "hub/login.h"
+#include "hub/membership.h"
 #include "hub/relaycheck.h"
 #include "hub/session.h"
 #include "hub/store.h"
@@ -174,6 +175,7 @@ authority_run(struct privsep *ps)
 	au.started = time(NULL);
 	session_init();
 	login_init();
+	membership_init();
 	if ((au.self = sodium_malloc(sizeof(*au.self))) == NULL)
 		fatal("%s: sodium_malloc", __func__);
 	if (hub_proto_init(&au.proto) != WG_OK)

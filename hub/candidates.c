@@ -35,8 +35,7 @@ candidates_login(struct session *s)
 		s->cands.c[0].addr = s->endpoint;
 		s->cands.n = 1;
 	}
-	s->cand_tokens = CAND_BURST;
-	s->cand_refill = authority_now();
+	memset(&s->cand_rate, 0, sizeof(s->cand_rate));
 }
 
 /* ---- what a node may claim -------------------------------------------- */
@@ -142,17 +141,7 @@ cand_ok(const struct session *s, const struct hub_candidate *c)
 static int
 cand_allowed(struct session *s, int64_t now)
 {
-	while (s->cand_tokens < CAND_BURST &&
-	    now - s->cand_refill >= CAND_REFILL_S) {
-		s->cand_tokens++;
-		s->cand_refill += CAND_REFILL_S;
-	}
-	if (s->cand_tokens == CAND_BURST)
-		s->cand_refill = now;
-	if (s->cand_tokens <= 0)
-		return 0;
-	s->cand_tokens--;
-	return 1;
+	return bucket_take(&s->cand_rate, CAND_BURST, CAND_REFILL_S, now);
 }
 
 /* ---- applying a list -------------------------------------------------- */

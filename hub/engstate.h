@@ -50,5 +50,12 @@ struct lograte {
 };
 /* Whether to log now; *missed: how many were not since the last. */
 int	lograte_ok(struct lograte *, unsigned long long *missed);
+/*
+ * After accept or recvmsg on a non-blocking socket failed with err
+ * (what names the call): 1 to try the next (an error that belongs to
+ * one connection or datagram), 0 to stop for this event loop turn
+ * (none left; or out of fds or memory, logged through rl).
+ */
+int	eng_sock_retry(int err, struct lograte *rl, const char *what);
 
 #endif

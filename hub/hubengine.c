@@ -17,8 +17,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sodium.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <event2/event.h>
 
@@ -85,34 +83,17 @@ hubengine_udp(int fd, short what, void *arg)
 {
 	struct listener		*l = arg;
 	struct udp_in		 in;
-	unsigned long long	 missed;
 	uint64_t		 now = now_ms();
 	ssize_t			 n;
 	int			 i;
 
 	for (i = 0; i < HUBE_UDP_BATCH; i++) {
-		if ((n = udp_recv(fd, he.udpbuf, sizeof(he.udpbuf), &in)) ==
-		    -1) {
-			switch (errno) {
-			case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-			case EWOULDBLOCK:
-#endif
-				return;
-			case EINTR:
-			case ECONNREFUSED:	/* ICMP about an answer */
-			case EHOSTUNREACH:
-			case ENETUNREACH:
-				continue;
-			default:
-				if (lograte_ok(&he.udp_log, &missed))
-					log_warn("recvmsg on a discovery "
-					    "socket (%llu more since the last "
-					    "report)", missed);
-				return;
-			}
-		}
-		hubengine_dgram(l, he.udpbuf, (size_t)n, &in, now);
+		n = udp_recv(fd, he.udpbuf, sizeof(he.udpbuf), &in);
+		if (n != -1)
+			hubengine_dgram(l, he.udpbuf, (size_t)n, &in, now);
+		else if (!eng_sock_retry(errno, &he.udp_log,
+		    "recvmsg on a discovery socket"))
+			return;
 	}
 }
 

@@ -16,6 +16,7 @@
 #include "hub/login.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
+#include "hub/ratelimit.h"
 #include "hub/relaycheck.h"
 #include "hub/session.h"
 #include "privsep/log.h"
@@ -38,55 +39,28 @@ struct seen_ts {
 	struct seen_ts	*next;
 };
 
-struct newnode_slot {
-	uint8_t		 addr[17];
-	int64_t		 last;
-	int		 tokens;
-};
-
 static struct seen_ts		*seen[SEEN_BUCKETS];
 static uint32_t			 nseen;
-static struct newnode_slot	 newnodes[NEWNODE_SLOTS];
-static uint8_t			 newnode_secret[crypto_shorthash_KEYBYTES];
+static struct bucket_table	 newnodes;	/* per source */
 static uint8_t			 pt[HUB_MSG_MAX];
 static uint8_t			 frame[HUB_FRAME_MAX];
 
 void
 login_init(void)
 {
-	randombytes_buf(newnode_secret, sizeof(newnode_secret));
+	if (bucket_table_init(&newnodes, NEWNODE_SLOTS) == -1)
+		fatal("%s", __func__);
 }
 
 /* May this address bring one more new node key now?  Takes it if so. */
 static int
 newnode_allowed(const struct pkt_addr *a, int64_t now)
 {
-	struct newnode_slot	*f;
-	uint8_t			 b[17], h[crypto_shorthash_BYTES];
-	uint64_t		 v;
+	uint8_t	 k[SRC_KEY_LEN];
 
-	memset(b, 0, sizeof(b));
-	b[0] = a->af;
-	memcpy(b + 1, a->addr, a->af == AF_INET6 ? 8 : 4);
-	crypto_shorthash(h, b, sizeof(b), newnode_secret);
-	memcpy(&v, h, sizeof(v));
-	f = &newnodes[v % NEWNODE_SLOTS];
-	if (f->last == 0) {
-		f->tokens = NEWNODE_BURST;
-		f->last = now;
-	}
-	/* A colliding address inherits the tokens left: no fresh burst. */
-	memcpy(f->addr, b, sizeof(b));
-	while (f->tokens < NEWNODE_BURST && now - f->last >= NEWNODE_REFILL_S) {
-		f->tokens++;
-		f->last += NEWNODE_REFILL_S;
-	}
-	if (f->tokens == NEWNODE_BURST)
-		f->last = now;
-	if (f->tokens <= 0)
-		return 0;
-	f->tokens--;
-	return 1;
+	src_key(a, k);
+	return bucket_take(bucket_table_find(&newnodes, k, sizeof(k)),
+	    NEWNODE_BURST, NEWNODE_REFILL_S, now);
 }
 
 /*

@@ -31,6 +31,7 @@
 #include "crypto/key.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
+#include "hub/ratelimit.h"
 #include "hub/session.h"
 #include "hub/store.h"
 #include "privsep/log.h"
@@ -53,66 +54,18 @@
 #define JOIN_REFUSED	"wrong network name or password, or the network " \
 			"does not take new members"
 
-struct hash_slot {
-	uint8_t		 id[HUB_KEY_LEN];	/* node key or address */
-	int64_t		 last;
-	int		 tokens;
-};
+/* Separate tables, one per kind of identity. */
+static struct bucket_table	 key_slots, addr_slots;
+static uint64_t			 budget_last;	/* ms, monotonic */
+static uint64_t			 budget_credit;	/* ms of hashing; 1000 a hash */
+static char			 dummy_hash[crypto_pwhash_STRBYTES];
 
-/* Separate tables, a secret hash: nobody picks a key to share a slot. */
-static struct hash_slot	 key_slots[HASH_SLOTS], addr_slots[HASH_SLOTS];
-static uint8_t		 slot_secret[crypto_shorthash_KEYBYTES];
-static int		 have_secret;
-static uint64_t		 budget_last;	/* ms, monotonic */
-static uint64_t		 budget_credit;	/* ms of hashing; 1000 per hash */
-static char		 dummy_hash[crypto_pwhash_STRBYTES];
-
-static struct hash_slot *
-hash_slot(struct hash_slot *tab, const uint8_t *id, size_t len, int64_t now)
+void
+membership_init(void)
 {
-	struct hash_slot	*f;
-	uint8_t			 k[HUB_KEY_LEN], h[crypto_shorthash_BYTES];
-	uint64_t		 v;
-
-	if (!have_secret) {
-		randombytes_buf(slot_secret, sizeof(slot_secret));
-		have_secret = 1;
-	}
-	memset(k, 0, sizeof(k));
-	memcpy(k, id, len < sizeof(k) ? len : sizeof(k));
-	crypto_shorthash(h, k, sizeof(k), slot_secret);
-	memcpy(&v, h, sizeof(v));
-	f = &tab[v % HASH_SLOTS];
-	if (memcmp(f->id, k, sizeof(k)) != 0) {
-		/*
-		 * A newcomer takes the slot over but not a fresh burst: it
-		 * inherits what is left, so a collision never resets a limit.
-		 */
-		if (f->last == 0) {
-			f->tokens = HASH_BURST;
-			f->last = now;
-		}
-		memcpy(f->id, k, sizeof(k));
-	}
-	while (f->tokens < HASH_BURST && now - f->last >= HASH_REFILL_S) {
-		f->tokens++;
-		f->last += HASH_REFILL_S;
-	}
-	if (f->tokens == HASH_BURST)
-		f->last = now;
-	return f;
-}
-
-/* An IPv6 host can pick any address of its /64: count the /64. */
-static struct hash_slot *
-addr_slot(const struct pkt_addr *a, int64_t now)
-{
-	uint8_t	 b[17];
-
-	memset(b, 0, sizeof(b));
-	b[0] = a->af;
-	memcpy(b + 1, a->addr, a->af == AF_INET6 ? 8 : 4);
-	return hash_slot(addr_slots, b, sizeof(b), now);
+	if (bucket_table_init(&key_slots, HASH_SLOTS) == -1 ||
+	    bucket_table_init(&addr_slots, HASH_SLOTS) == -1)
+		fatal("%s", __func__);
 }
 
 /*
@@ -123,13 +76,16 @@ addr_slot(const struct pkt_addr *a, int64_t now)
 static int
 hash_take(struct session *s, int64_t now)
 {
-	struct hash_slot	*k = hash_slot(key_slots, s->key, HUB_KEY_LEN,
-				    now);
-	struct hash_slot	*a = addr_slot(&s->remote, now);
-
+	struct bucket		*k, *a;
 	struct timespec		 ts;
 	uint64_t		 ms;
+	uint8_t			 src[SRC_KEY_LEN];
 
+	src_key(&s->remote, src);
+	k = bucket_table_find(&key_slots, s->key, HUB_KEY_LEN);
+	a = bucket_table_find(&addr_slots, src, sizeof(src));
+	bucket_refill(k, HASH_BURST, HASH_REFILL_S, now);
+	bucket_refill(a, HASH_BURST, HASH_REFILL_S, now);
 	if (k->tokens <= 0 || a->tokens <= 0)
 		return EAGAIN;
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);

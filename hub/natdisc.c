@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hub/natdisc.h"
+#include "hub/ratelimit.h"
 #include "hub/udpio.h"
 #include "proto/dgram.h"
 
@@ -23,7 +24,7 @@
 
 /* A token bucket of discovery answers for one source. */
 struct natslot {
-	uint8_t		 key[1 + 16];	/* zeros: free */
+	uint8_t		 key[SRC_KEY_LEN];	/* zeros: free */
 	uint64_t	 last;		/* monotonic ms */
 	uint32_t	 tokens;	/* thousandths of an answer */
 };
@@ -41,14 +42,12 @@ natdisc_init(void)
 static int
 nat_allow(const struct pkt_addr *src, uint64_t now)
 {
-	uint8_t		 key[1 + 16], h[crypto_shorthash_BYTES];
+	uint8_t		 key[SRC_KEY_LEN], h[crypto_shorthash_BYTES];
 	uint32_t	 v;
 	uint64_t	 t, elapsed;
 	struct natslot	*s;
 
-	memset(key, 0, sizeof(key));
-	key[0] = src->af;
-	memcpy(key + 1, src->addr, src->af == AF_INET ? 4 : 8);
+	src_key(src, key);
 	(void)crypto_shorthash(h, key, sizeof(key), slot_key);
 	memcpy(&v, h, sizeof(v));
 	s = &slots[v & (NAT_SLOTS - 1)];

@@ -21,6 +21,7 @@
 #include "hub/engstate.h"
 #include "hub/hubd_msg.h"
 #include "hub/nodeconn.h"
+#include "hub/ratelimit.h"
 #include "hub/relay.h"
 #include "privsep/log.h"
 #include "proto/hubproto.h"
@@ -58,7 +59,7 @@
  */
 struct haddr {
 	LIST_ENTRY(haddr)	 entry;
-	uint8_t			 key[1 + 16];
+	uint8_t			 key[SRC_KEY_LEN];
 	uint32_t		 n;
 };
 LIST_HEAD(haddr_list, haddr);
@@ -152,28 +153,20 @@ nodeconn_find(uint32_t id)
 	return NULL;
 }
 
-static void
-addr_key(const struct pkt_addr *a, uint8_t key[1 + 16])
-{
-	memset(key, 0, 1 + 16);
-	key[0] = a->af;
-	memcpy(key + 1, a->addr, a->af == AF_INET ? 4 : 8);
-}
-
 /* Keyed, so a client choosing its IPv6 addresses cannot pile up a chain. */
 static struct haddr_list *
-addr_bucket(const uint8_t key[1 + 16])
+addr_bucket(const uint8_t key[SRC_KEY_LEN])
 {
 	uint8_t		 h[crypto_shorthash_BYTES];
 	uint32_t	 v;
 
-	(void)crypto_shorthash(h, key, 1 + 16, nc.addr_key);
+	(void)crypto_shorthash(h, key, SRC_KEY_LEN, nc.addr_key);
 	memcpy(&v, h, sizeof(v));
 	return &nc.byaddr[v & (NC_ADDR_BUCKETS - 1)];
 }
 
 static struct haddr *
-addr_find(const uint8_t key[1 + 16], struct haddr_list **bucket)
+addr_find(const uint8_t key[SRC_KEY_LEN], struct haddr_list **bucket)
 {
 	struct haddr	*h;
 
@@ -332,9 +325,11 @@ hconn_read(int fd, short what, void *arg)
 		while ((r = framer_next(&c->fr, &body, &len)) == 1) {
 			eng.stats.rx_frames++;
 			eng_stats_touch();
-			/* The relay's, not the authority's (it could not open
-			   it); whether it counts as activity is the relay's
-			   call. */
+			/*
+			 * The relay's, not the authority's (it could not
+			 * open it); whether it counts as activity is the
+			 * relay's call.
+			 */
 			if (body[0] == HUB_FRAME_RELAY) {
 				nc.relay_in(c, body, len);
 				continue;
@@ -392,7 +387,7 @@ hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
 	struct hconn		*c;
 	union sockunion		 su;
 	socklen_t		 sl = sizeof(su);
-	uint8_t			 key[1 + 16];
+	uint8_t			 key[SRC_KEY_LEN];
 	char			 buf[ADDR_STRLEN];
 
 	memset(&m, 0, sizeof(m));
@@ -400,7 +395,7 @@ hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
 		(void)close(fd);
 		return;
 	}
-	addr_key(&m.remote, key);
+	src_key(&m.remote, key);
 	h = addr_find(key, &bucket);
 	if (eng.stats.open >= nc.max_conns ||
 	    (h != NULL && h->n >= nc.max_per_addr)) {
@@ -465,37 +460,15 @@ nodeconn_accept(int fd, short what, void *arg)
 {
 	union sockunion		 su;
 	socklen_t		 sl;
-	unsigned long long	 missed;
 	int			 i, s;
 
 	for (i = 0; i < NC_ACCEPT_BATCH && !nc.paused; i++) {
 		sl = sizeof(su);
 		s = accept4(fd, &su.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (s != -1) {
+		if (s != -1)
 			hconn_new(s, &su, sl);
-			continue;
-		}
-		switch (errno) {
-		case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-		case EWOULDBLOCK:
-#endif
+		else if (!eng_sock_retry(errno, &nc.accept_log, "accept"))
 			return;
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
-			continue;
-		default:
-			/*
-			 * Out of fds or memory: the listener stays readable,
-			 * so stop for this turn; the kernel keeps the
-			 * backlog, and closing connections frees fds.
-			 */
-			if (lograte_ok(&nc.accept_log, &missed))
-				log_warn("accept (%llu more since the last "
-				    "report)", missed);
-			return;
-		}
 	}
 }
 

@@ -21,6 +21,7 @@
 
 #include <sodium.h>
 
+#include "hub/ratelimit.h"
 #include "hub/relay.h"
 
 #define RELAY_MIN_BUCKETS	64	/* power of two */
@@ -36,8 +37,7 @@ struct rsess {
 	struct pkt_addr	 local;		/* and to */
 	int		 sock;
 	uint64_t	 udp_when;	/* ms, of the last REGISTER */
-	int		 reg_tokens;	/* REGISTERs it may pass on now */
-	uint64_t	 reg_refill;	/* ms: last token added */
+	struct bucket	 reg_rate;	/* REGISTERs passed on */
 	uint32_t	*peers;		/* sorted */
 	size_t		 npeers, peers_cap;
 };
@@ -351,7 +351,6 @@ relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
 	s->id = id;
 	s->conn = conn;
 	s->conn_addr = *conn_addr;
-	s->reg_tokens = RELAY_REG_BURST;
 	b = hash32(id, t->nbuckets);
 	s->next_id = t->by_id[b];
 	t->by_id[b] = s;
@@ -429,29 +428,6 @@ same_host(const struct pkt_addr *a, const struct pkt_addr *b)
 	    memcmp(a->addr, b->addr, a->af == AF_INET ? 4 : 16) == 0;
 }
 
-/* May s pass one more REGISTER on now?  Takes it if so. */
-static int
-reg_allowed(struct rsess *s, uint64_t now)
-{
-	uint64_t	 n;
-
-	if (s->reg_tokens < RELAY_REG_BURST) {
-		n = (now - s->reg_refill) / RELAY_REG_EVERY_MS;
-		if (n >= (uint64_t)(RELAY_REG_BURST - s->reg_tokens))
-			s->reg_tokens = RELAY_REG_BURST;
-		else {
-			s->reg_tokens += (int)n;
-			s->reg_refill += n * RELAY_REG_EVERY_MS;
-		}
-	}
-	if (s->reg_tokens == RELAY_REG_BURST)
-		s->reg_refill = now;
-	if (s->reg_tokens <= 0)
-		return 0;
-	s->reg_tokens--;
-	return 1;
-}
-
 enum relay_verdict
 relay_register_gate(struct relay_table *t, uint32_t id,
     const struct pkt_addr *from, uint64_t now, uint32_t *conn)
@@ -469,7 +445,8 @@ relay_register_gate(struct relay_table *t, uint32_t id,
 	 */
 	if (!same_host(from, &s->conn_addr))
 		return RELAY_FOREIGN;
-	if (!reg_allowed(s, now))
+	if (!bucket_take(&s->reg_rate, RELAY_REG_BURST, RELAY_REG_EVERY_MS,
+	    (int64_t)now))
 		return RELAY_THROTTLED;
 	*conn = s->conn;
 	return RELAY_OK;

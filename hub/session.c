@@ -193,8 +193,10 @@ session_send(struct session *s, const struct hub_msg *m)
 	if (hub_chan_seal(s->chan, pt, len, frame, sizeof(frame), &flen) !=
 	    WG_OK) {
 		sodium_memzero(pt, len);
-		/* Closing it here would pull the session from under the
-		   caller, who may be walking the sessions. */
+		/*
+		 * Closing it here would pull the session from under the
+		 * caller, who may be walking the sessions.
+		 */
 		s->failed = "cannot seal a frame";
 		au.nfailed++;
 		return -1;

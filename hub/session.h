@@ -18,6 +18,7 @@
 
 #include "crypto/key.h"		/* KEY_B64_LEN */
 #include "hub/hubd_msg.h"
+#include "hub/ratelimit.h"
 #include "hub/relaycred.h"
 #include "hub/store.h"
 #include "proto/hubchan.h"
@@ -52,8 +53,7 @@ struct session {
 	/* NAT traversal: from the login on (relay.id 0 before) */
 	struct relay_cred	 relay;
 	struct hub_candidates	 cands;		/* validated; told to peers */
-	int64_t			 cand_refill;	/* s: last token added */
-	int			 cand_tokens;	/* CANDIDATES allowed now */
+	struct bucket		 cand_rate;	/* CANDIDATES, in s */
 	int			 cand_seen;	/* a CANDIDATES applied since
 						   the login */
 	int			 cand_deferred;	/* cand_next waits for a token */
