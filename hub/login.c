@@ -99,7 +99,8 @@ ts_fresh(const uint8_t *key, const uint8_t ts[TAI64N_LEN])
 
 /* ---- the end ---------------------------------------------------------- */
 
-void
+/* The one way a session ends; the engine closes its connection. */
+static void
 session_close(struct session *s, const char *why)
 {
 	char	 b64[KEY_B64_LEN + 1], ab[ADDR_STRLEN];

@@ -14,6 +14,7 @@
 struct hub_conn_msg;
 struct session;
 
+/* Before the sandbox: draws a secret. */
 void	login_init(void);
 /* The engine's word on its connections. */
 void	login_conn_open(uint32_t conn, const struct hub_conn_msg *);
@@ -21,8 +22,6 @@ void	login_frame_in(uint32_t conn, const uint8_t *, size_t);
 void	login_conn_closed(uint32_t conn);
 /* Refuse a login (or log a node off) with a reason, and close. */
 void	login_refuse(struct session *, int reason, const char *msg);
-/* The one way a session ends; the engine closes its connection. */
-void	session_close(struct session *, const char *why);
 /*
  * Close the sessions whose channel failed (session_send()); after each
  * message and tick, once nothing is walking the sessions any more.
