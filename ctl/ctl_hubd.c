@@ -151,6 +151,8 @@ status_json(const struct ctl_hubd_status *st)
 	json_int(&j, "relay_unknown", (int64_t)e->relay_unknown);
 	json_int(&j, "relay_denied", (int64_t)e->relay_denied);
 	json_int(&j, "relay_bad", (int64_t)e->relay_bad);
+	json_int(&j, "relay_foreign", (int64_t)e->relay_foreign);
+	json_int(&j, "relay_throttled", (int64_t)e->relay_throttled);
 	json_object_end(&j);
 	json_array_begin(&j, "processes");
 	for (i = 0; i < st->nprocs; i++) {
@@ -205,6 +207,9 @@ status_text(const struct ctl_hubd_status *st)
 	    (unsigned long long)e->relay_unknown,
 	    (unsigned long long)e->relay_denied,
 	    (unsigned long long)e->relay_bad);
+	printf("             %llu registrations from a foreign address, %llu "
+	    "over the rate\n", (unsigned long long)e->relay_foreign,
+	    (unsigned long long)e->relay_throttled);
 	printf("processes:\n");
 	for (i = 0; i < st->nprocs; i++)
 		if (st->procs[i].name[0] != '\0')
