@@ -42,8 +42,10 @@ ctl_result(uint32_t client, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
 	va_end(ap);
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1, &r,
-	    sizeof(r));
+	/* Without the memory, the client's wait times out; we go on. */
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_RESULT,
+	    client, -1, &r, sizeof(r)) == -1)
+		au.nomem++;
 }
 
 static void
@@ -73,13 +75,15 @@ ctl_status(uint32_t client)
 		    "%s", au.ps->procs[i].name);
 		st.procs[i].pid = au.conf.pids[i];
 	}
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_STATUS_REPLY,
-	    client, -1, &st, sizeof(st));
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL,
+	    IMSG_CTL_HUBD_STATUS_REPLY, client, -1, &st, sizeof(st)) == -1)
+		au.nomem++;
 }
 
 struct ctl_walk {
 	uint32_t	 client;
 	uint32_t	 n;
+	int		 nomem;
 };
 
 static int
@@ -99,8 +103,13 @@ ctl_node(void *arg, const struct store_node *n)
 		mi.online = 1;
 		mi.endpoint = s->endpoint;
 	}
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER, w->client,
-	    -1, &mi, sizeof(mi));
+	/* A listing cut short by a memory limit ends with an error. */
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER,
+	    w->client, -1, &mi, sizeof(mi)) == -1) {
+		au.nomem++;
+		w->nomem = 1;
+		return 1;
+	}
 	w->n++;
 	return 0;
 }
@@ -112,8 +121,13 @@ ctl_net(void *arg, const struct store_net *net)
 	struct hub_net_info	 ni;
 
 	membership_net_info(net, NULL, &ni);
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_NET, w->client,
-	    -1, &ni, sizeof(ni));
+	/* A listing cut short by a memory limit ends with an error. */
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_NET,
+	    w->client, -1, &ni, sizeof(ni)) == -1) {
+		au.nomem++;
+		w->nomem = 1;
+		return 1;
+	}
 	w->n++;
 	return 0;
 }
@@ -128,8 +142,13 @@ ctl_block_entry(void *arg, const struct store_block *b)
 	c.prefix.af = b->af;
 	c.prefix.plen = b->plen;
 	memcpy(&c.prefix.addr, b->addr, b->af == AF_INET ? 4 : 16);
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_CIDR, w->client,
-	    -1, &c, sizeof(c));
+	/* A listing cut short by a memory limit ends with an error. */
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_CIDR,
+	    w->client, -1, &c, sizeof(c)) == -1) {
+		au.nomem++;
+		w->nomem = 1;
+		return 1;
+	}
 	w->n++;
 	return 0;
 }
@@ -192,7 +211,10 @@ static void
 ctl_listed(uint32_t client, int rc, const struct ctl_walk *w,
     const char *what)
 {
-	if (rc != STORE_OK)
+	if (w->nomem)
+		ctl_result(client, ENOMEM, "the hub is out of memory: the "
+		    "listing stopped after %u %s", w->n, what);
+	else if (rc != STORE_OK)
 		ctl_result(client, EIO, "database: %s",
 		    store_errmsg(au.store));
 	else

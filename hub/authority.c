@@ -67,7 +67,7 @@ pool6_setup(void)
 static void
 authority_tick(int fd, short ev, void *arg)
 {
-	login_timeouts(authority_ns());
+	login_tick(authority_ns());
 	candidates_tick();
 	login_reap();
 }
@@ -88,20 +88,20 @@ authority_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_HUB_CONN_OPEN:
 		if (imsg_get_data(imsg, &cm, sizeof(cm)) == -1)
 			fatalx("%s: bad size", __func__);
-		login_conn_open(imsg->hdr.peerid, &cm);
+		login_conn_open(from, imsg->hdr.peerid, &cm);
 		break;
 	case IMSG_HUB_FRAME_IN:
-		login_frame_in(imsg->hdr.peerid, imsg->data,
+		login_frame_in(from, imsg->hdr.peerid, imsg->data,
 		    imsg_get_len(imsg));
 		break;
 	case IMSG_HUB_CONN_CLOSED:
-		login_conn_closed(imsg->hdr.peerid);
+		login_conn_closed(from, imsg->hdr.peerid);
 		break;
 	case IMSG_HUBD_ENGINE_STATS:
 		authctl_engine_stats(imsg);
 		break;
 	case IMSG_HUBD_RELAY_REGISTER:
-		relaycheck_register(imsg);
+		relaycheck_register(from, imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -176,6 +176,7 @@ authority_run(struct privsep *ps)
 	session_init();
 	login_init();
 	membership_init();
+	candidates_init();
 	if ((au.self = sodium_malloc(sizeof(*au.self))) == NULL)
 		fatal("%s: sodium_malloc", __func__);
 	if (hub_proto_init(&au.proto) != WG_OK)

@@ -193,6 +193,7 @@ send_conf(struct hubparent *p)
 	m.max_conns = p->conf->max_conns;
 	m.max_per_addr = p->conf->max_per_addr;
 	m.login_timeout = p->conf->login_timeout;
+	m.node_expiry = p->conf->node_expiry;
 	for (i = 0; i < PROC_MAX; i++)
 		m.pids[i] = p->b.ps.pids[i];
 	m.pids[PROC_PARENT] = (int32_t)getpid();

@@ -65,6 +65,7 @@ hubd_config_new_default(void)
 	conf->max_conns = HUBD_DEFAULT_MAX_CONNS;
 	conf->max_per_addr = HUBD_DEFAULT_PER_ADDR;
 	conf->login_timeout = HUBD_DEFAULT_LOGIN_TIMEOUT;
+	conf->node_expiry = HUBD_DEFAULT_NODE_EXPIRY;
 	return (conf);
 }
 

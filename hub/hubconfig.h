@@ -51,6 +51,9 @@
 #define HUBD_PER_ADDR_MAX	65535
 #define HUBD_DEFAULT_LOGIN_TIMEOUT 10	/* seconds */
 #define HUBD_LOGIN_TIMEOUT_MAX	300
+/* A node in no network is forgotten when not seen for this long. */
+#define HUBD_DEFAULT_NODE_EXPIRY (30 * 86400)	/* seconds */
+#define HUBD_NODE_EXPIRY_MAX	(3650 * 86400)
 /* "[x:x::x]:65535" */
 #define HUBD_LISTEN_STRLEN	(INET6_ADDRSTRLEN + 8)
 
@@ -83,6 +86,7 @@ struct hubd_config {
 	uint32_t		 max_conns;
 	uint32_t		 max_per_addr;
 	uint32_t		 login_timeout;	/* seconds */
+	uint32_t		 node_expiry;	/* seconds */
 };
 
 /*

@@ -66,6 +66,7 @@ struct hubd_conf_msg {
 	uint32_t		max_conns;	/* engine: all connections */
 	uint32_t		max_per_addr;	/* engine: from one address */
 	uint32_t		login_timeout;	/* s */
+	uint32_t		node_expiry;	/* s: a node in no network */
 	int32_t			pids[PROC_MAX];	/* for hamctl hub status */
 };
 

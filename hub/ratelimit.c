@@ -50,6 +50,16 @@ bucket_take(struct bucket *b, int burst, int64_t every, int64_t now)
 	return 1;
 }
 
+void
+bucket_charge(struct bucket *b, int n)
+{
+	/* Bounded below: a debt of more than a day's refill is not kept. */
+	if (b->tokens - n < -(1 << 24))
+		b->tokens = -(1 << 24);
+	else
+		b->tokens -= n;
+}
+
 int
 bucket_table_init(struct bucket_table *t, size_t n)
 {

@@ -382,9 +382,9 @@ proc_close(struct privsep *ps, int peer)
 	ps->fds[peer] = -1;
 }
 
-int
-proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
-    int fd, const void *data, size_t len)
+static int
+proc_compose_rule(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
+    int fd, const void *data, size_t len, int may_fail)
 {
 	const struct msg_rule	*r;
 
@@ -400,9 +400,27 @@ proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
 		errno = EPIPE;
 		return -1;
 	}
-	if (imsgev_compose(&ps->iev[to], type, peerid, fd, data, len) == -1)
-		fatal("%s: compose %s", __func__, r->name);
+	if (imsgev_compose(&ps->iev[to], type, peerid, fd, data, len) == -1) {
+		/* imsg_compose closed fd already. */
+		if (!may_fail || errno != ENOMEM)
+			fatal("%s: compose %s", __func__, r->name);
+		return -1;
+	}
 	return 0;
+}
+
+int
+proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
+    int fd, const void *data, size_t len)
+{
+	return proc_compose_rule(ps, to, type, peerid, fd, data, len, 0);
+}
+
+int
+proc_compose_try(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
+    int fd, const void *data, size_t len)
+{
+	return proc_compose_rule(ps, to, type, peerid, fd, data, len, 1);
 }
 
 void

@@ -111,6 +111,15 @@ const char *proc_msg_name(const struct privsep *, uint32_t type);
 /* Compose to process `to'. Fatal if the rule table forbids it. */
 int	proc_compose(struct privsep *, int to, uint32_t type, uint32_t peerid,
 	    int fd, const void *data, size_t len);
+/*
+ * The same, but a message that cannot be queued for want of memory is
+ * not fatal: -1 with errno ENOMEM and nothing queued (the fd closed).  For
+ * what a daemon may drop without losing track of anything, such as one
+ * connection's frame, so that a memory limit refuses work instead of
+ * ending the process.
+ */
+int	proc_compose_try(struct privsep *, int to, uint32_t type,
+	    uint32_t peerid, int fd, const void *data, size_t len);
 /* Flush every channel, blocking; used before exit. */
 void	proc_flush_all(struct privsep *);
 /* Close the channel to one process (the parent, at shutdown). */
