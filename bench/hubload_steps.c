@@ -163,7 +163,7 @@ bench_net(struct bench *b, int which, uint32_t size)
 		    r.seen, newbie);
 		return -1;
 	}
-	b->join_ms[which] = ms(r.seen_max - c.last_resp);
+	b->join_ms[which] = ms(r.seen_max - c.last_sent);
 	do_watch(newbie, HL_SEEN_DOWN);
 	if (do_req(newbie, HUB_OP_LEAVE, net, HL_NONE, 0, 0, "", NULL) != 0 ||
 	    wait_seen(0, newbie, newbie, 60, &r) == -1) {
@@ -171,7 +171,7 @@ bench_net(struct bench *b, int which, uint32_t size)
 		    r.seen, newbie);
 		return -1;
 	}
-	b->leave_ms[which] = ms(r.seen_max - c.last_resp);
+	b->leave_ms[which] = ms(r.seen_max - c.last_sent);
 	b->have[which] = 1;
 	return 0;
 }
@@ -193,7 +193,7 @@ bench_ops(struct bench *b, uint32_t size)
 	do_watch(6, HL_SEEN_DOWN);
 	b->evict_us = timed_req(0, HUB_OP_EVICT, net, 6, "", &code);
 	if (code == 0 && wait_seen(0, newbie, newbie - 2, 60, &r) == 0)
-		b->evict_ms = ms(r.seen_max - c.last_resp);
+		b->evict_ms = ms(r.seen_max - c.last_sent);
 	/* Use up the newcomer's password budget, then time refusals. */
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.op = HL_SPAM;
@@ -241,10 +241,10 @@ bench_print(const struct bench *b)
 		    c.procs[i].name, (int)c.procs[i].pid, b->each_idle[i],
 		    b->each_on[i], b->each_off[i]);
 	if (b->have[0])
-		printf("| newcomer joins 100 online: all told / leave | "
+		printf("| newcomer joins 100 online: all told / leave (from the request) | "
 		    "%.1f / %.1f ms |\n", b->join_ms[0], b->leave_ms[0]);
 	if (b->have[1])
-		printf("| newcomer joins 1,000 online: all told / leave | "
+		printf("| newcomer joins 1,000 online: all told / leave (from the request) | "
 		    "%.1f / %.1f ms |\n", b->join_ms[1], b->leave_ms[1]);
 	if (b->have_ops) {
 		printf("| PROMOTE / DEMOTE / EVICT, 1,000 online: authority "
@@ -255,6 +255,20 @@ bench_print(const struct bench *b)
 		printf("| JOIN refused over the rate: authority CPU | %.1f us "
 		    "|\n", b->refused_us);
 	}
+}
+
+static uint64_t	 phase_t0;
+
+static void
+phase(const char *what)
+{
+	uint64_t	 now = hl_now_ns();
+
+	if (phase_t0 != 0)
+		printf("# bench: ... %.1f s\n", (double)(now - phase_t0) / 1e9);
+	if (what != NULL)
+		printf("# bench: %s\n", what);
+	phase_t0 = now;
 }
 
 static void
@@ -270,33 +284,36 @@ bench(void)
 	b.x25519 = x25519_cost();
 	b.rss_idle = hub_rss(b.each_idle);
 	printf("# bench: %u new nodes log in\n", n);
+	phase_t0 = hl_now_ns();
 	do_login(0, n, 128, 600, &b.first);
 	if (b.first.ok != n)
 		wrong("bench: %u of %u logged in (%u refused, %u failed)",
 		    b.first.ok, n, b.first.refused, b.first.failed);
 	sleep_ms(1000);		/* the last logins' fan-out */
 	b.rss_on = hub_rss(b.each_on);
-	printf("# bench: %d new nodes, one at a time, with %u stored\n",
-	    BENCH_LATE, n);
+	phase("new nodes one at a time");
 	do_login_serial(n, n + BENCH_LATE, &b.late);
 	do_logout(0, n + BENCH_LATE, 0);
 	sleep_ms(2000);
 	b.rss_off = hub_rss(b.each_off);
-	printf("# bench: %u nodes log in again\n", n);
+	phase("the nodes log in again");
 	do_login(0, n, 128, 600, &b.back);
 	if (b.back.ok != n)
 		wrong("bench: %u of %u logged in again", b.back.ok, n);
 	if (n >= 100) {
-		printf("# bench: a network of 100\n");
+		phase("a network of 100");
 		(void)bench_net(&b, 0, 100);
 		(void)do_req(0, HUB_OP_DELETE, "hl-fan100", HL_NONE, 0, 0, "",
 		    NULL);
 	}
 	if (n >= 1000) {
-		printf("# bench: a network of 1,000\n");
-		if (bench_net(&b, 1, 1000) == 0)
+		phase("a network of 1,000");
+		if (bench_net(&b, 1, 1000) == 0) {
+			phase("promote, demote, evict, refused joins");
 			bench_ops(&b, 1000);
+		}
 	}
+	phase(NULL);
 	bench_print(&b);
 }
 

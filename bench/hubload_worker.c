@@ -71,7 +71,7 @@ struct hnode {
 	uint64_t	 t0;		/* this connection's start */
 	uint64_t	 last_ping;
 	uint64_t	 seen;		/* when it heard the watched key */
-	uint32_t	 reqid;
+	uint32_t	 req_lo, reqid;	/* requests awaiting an answer */
 	struct pset	 peers;
 };
 
@@ -92,6 +92,12 @@ static struct {
 	uint32_t	*queue;		/* HL_LOGIN: nodes still to start */
 	uint32_t	 qlen, qpos, inflight, left;
 	uint32_t	 inv_next, inv_end, inv_out;	/* HL_INVITE */
+	uint32_t	 inv_ring[PIPELINE];	/* keys in flight, in order */
+	uint32_t	 inv_head;
+	uint32_t	*inv_retry;		/* answered EAGAIN */
+	uint32_t	 inv_nretry;
+	uint64_t	 inv_hold;		/* no invite before then */
+	uint32_t	 inv_owner;
 
 	uint32_t	 watch;		/* key index, or HL_NONE */
 	int		 watch_kind;
@@ -100,6 +106,7 @@ static struct {
 
 static void	node_close(struct hnode *, int lost);
 static void	cmd_node_done(struct hnode *, int ok, int refused);
+static void	invite_answer(struct hnode *, int code);
 
 /* ---- peer sets ---------------------------------------------------------- */
 
@@ -241,6 +248,8 @@ node_request(struct hnode *n, uint8_t op, const char *net,
 		m.u.req.has_key = 1;
 		memcpy(m.u.req.key, hl.pub[key], 32);
 	}
+	if (n->reqid == 0 || n->req_lo == 0)
+		n->req_lo = m.u.req.id;
 	n->reqid = m.u.req.id;
 	return node_send(n, &m);
 }
@@ -428,9 +437,17 @@ node_message(struct hnode *n, struct hub_msg *m)
 		(void)node_send(n, &pong);
 		break;
 	case HUB_MSG_RESPONSE:
-		if (m->u.resp.id != 0 && m->u.resp.id == n->reqid &&
+		/* Pipelined (invites): any id still awaited counts. */
+		if (m->u.resp.id != 0 && n->req_lo != 0 &&
+		    m->u.resp.id - n->req_lo <= n->reqid - n->req_lo &&
 		    w.busy && (w.cmd.op == HL_REQ || w.cmd.op == HL_JOIN ||
 		    w.cmd.op == HL_SPAM || w.cmd.op == HL_INVITE)) {
+			if (m->u.resp.id == n->reqid)
+				n->req_lo = 0;
+			if (w.cmd.op == HL_INVITE) {
+				invite_answer(n, m->u.resp.code);
+				break;
+			}
 			if (m->u.resp.code == 0)
 				w.rep.ok++;
 			else if (m->u.resp.code == EAGAIN ||
@@ -568,16 +585,47 @@ login_pump(void)
 		cmd_reply();
 }
 
+/*
+ * Invites in flight, PIPELINE at a time; those the hub answers EAGAIN
+ * (the owner's request budget) are sent again after a pause.
+ */
 static void
 invite_pump(struct hnode *owner)
 {
-	while (w.inv_next < w.inv_end && w.inv_out < PIPELINE &&
-	    owner->state == N_ONLINE) {
-		if (node_request(owner, HUB_OP_INVITE, w.cmd.net, "",
-		    w.inv_next++, 0, 0) == -1)
+	uint32_t	 key;
+
+	if (hl_now_ns() < w.inv_hold)
+		return;
+	while ((w.inv_nretry > 0 || w.inv_next < w.inv_end) &&
+	    w.inv_out < PIPELINE && owner->state == N_ONLINE) {
+		key = w.inv_nretry > 0 ? w.inv_retry[--w.inv_nretry] :
+		    w.inv_next++;
+		if (node_request(owner, HUB_OP_INVITE, w.cmd.net, "", key, 0,
+		    0) == -1)
 			break;
+		w.inv_ring[(w.inv_head + w.inv_out) % PIPELINE] = key;
 		w.inv_out++;
 	}
+}
+
+static void
+invite_answer(struct hnode *owner, int code)
+{
+	uint32_t	 key = w.inv_ring[w.inv_head];
+
+	w.inv_head = (w.inv_head + 1) % PIPELINE;
+	w.inv_out--;
+	if (code == EAGAIN) {
+		w.inv_retry[w.inv_nretry++] = key;
+		w.inv_hold = hl_now_ns() + 200000000ull;
+	} else if (code == 0)
+		w.rep.ok++;
+	else
+		w.rep.refused++;
+	w.rep.t_last = hl_now_ns();
+	invite_pump(owner);
+	if (w.inv_out == 0 && w.inv_nretry == 0 && w.inv_next == w.inv_end)
+		cmd_reply();
 }
 
 static void
@@ -603,13 +651,6 @@ cmd_node_done(struct hnode *n, int ok, int refused)
 			w.rep.failed++;
 		w.rep.t_last = now;
 		login_pump();
-		break;
-	case HL_INVITE:
-		w.inv_out--;
-		w.rep.t_last = now;
-		invite_pump(n);
-		if (w.inv_out == 0 && w.inv_next == w.inv_end)
-			cmd_reply();
 		break;
 	case HL_JOIN:
 	case HL_REQ:
@@ -726,7 +767,14 @@ cmd_start(void)
 		n = node_of(w.cmd.a);
 		w.inv_next = w.cmd.key;
 		w.inv_end = w.cmd.key + w.cmd.count;
-		w.inv_out = 0;
+		w.inv_out = w.inv_head = w.inv_nretry = 0;
+		w.inv_owner = w.cmd.a;
+		free(w.inv_retry);
+		if ((w.inv_retry = calloc(w.cmd.count + 1,
+		    sizeof(*w.inv_retry))) == NULL) {
+			fprintf(stderr, "hubload: out of memory\n");
+			exit(2);
+		}
 		w.rep.t_first = hl_now_ns();
 		if (n == NULL || n->state != N_ONLINE) {
 			w.rep.failed = w.cmd.count;
@@ -898,6 +946,8 @@ hl_worker_run(int id, int fd)
 			node_event(node_of(idx), evs[k].events);
 		}
 		pings();
+		if (w.busy && w.cmd.op == HL_INVITE && w.inv_nretry > 0)
+			invite_pump(node_of(w.inv_owner));
 		cmd_timeout();
 	}
 }
