@@ -290,6 +290,7 @@ sum_reply(struct hl_reply *t, const struct hl_reply *r)
 	t->failed += r->failed;
 	t->refused += r->refused;
 	t->eagain += r->eagain;
+	t->retries += r->retries;
 	t->lat_sum += r->lat_sum;
 	t->addr_changed += r->addr_changed;
 	t->online += r->online;
@@ -353,7 +354,7 @@ run_one(const struct hl_cmd *cmd, struct hl_reply *t)
 
 void
 do_login(uint32_t a, uint32_t b, uint32_t conc, uint32_t timeout_s,
-    struct login_result *lr)
+    int retry, struct login_result *lr)
 {
 	struct hl_cmd	 cmd;
 	struct hl_reply	 r;
@@ -365,9 +366,11 @@ do_login(uint32_t a, uint32_t b, uint32_t conc, uint32_t timeout_s,
 	cmd.b = b;
 	cmd.conc = conc;
 	cmd.timeout_ms = timeout_s * 1000;
+	cmd.flags = retry ? HL_RETRY : 0;
 	run_all(&cmd, &r);
 	memset(lr, 0, sizeof(*lr));
 	lr->ok = r.ok;
+	lr->retries = r.retries;
 	lr->refused = r.refused;
 	lr->failed = r.failed;
 	lr->secs = (double)(r.t_last - r.t_first) / 1e9;

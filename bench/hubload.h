@@ -29,6 +29,9 @@
 #define HL_PASS_MAX		64
 #define HL_INIT_LEN		109	/* HUB_CHAN_INIT_LEN */
 #define HL_CAPTURE		2	/* HL_LOGIN flag: keep node a's INIT */
+#define HL_RETRY		4	/* HL_LOGIN flag: try again after a
+					   failure or a "busy" refusal, as
+					   hamd does, until the timeout */
 
 /* What every process knows, set before the workers fork. */
 struct hl_global {
@@ -91,6 +94,7 @@ struct hl_reply {
 	uint32_t	 failed;	/* not done in time, or closed */
 	uint32_t	 refused;	/* LOGIN_REFUSED, or a non-zero code */
 	uint32_t	 eagain;	/* requests answered EAGAIN or EBUSY */
+	uint32_t	 retries;	/* HL_RETRY: logins tried again */
 	uint64_t	 t_first;	/* first sent */
 	uint64_t	 t_last;	/* last done */
 	uint64_t	 lat_sum;	/* login latencies, ns */
@@ -136,7 +140,7 @@ struct hl_coord {
 extern struct hl_coord	 c;
 
 struct login_result {
-	uint32_t	 ok, refused, failed;
+	uint32_t	 ok, refused, failed, retries;
 	double		 secs;		/* first start to last done */
 	double		 rate;		/* logins a second */
 	double		 lat_ms;	/* mean */
@@ -161,7 +165,7 @@ void	run_all(const struct hl_cmd *, struct hl_reply *);
 void	run_one(const struct hl_cmd *, struct hl_reply *);
 
 void	do_login(uint32_t a, uint32_t b, uint32_t conc, uint32_t timeout_s,
-	    struct login_result *);
+	    int retry, struct login_result *);
 void	do_login_serial(uint32_t a, uint32_t b, struct login_result *);
 void	do_logout(uint32_t a, uint32_t b, int drop);
 /* A request from node; the answer's code, -1 for none. */

@@ -91,6 +91,11 @@ static struct {
 	uint64_t	 deadline;
 	uint32_t	*queue;		/* HL_LOGIN: nodes still to start */
 	uint32_t	 qlen, qpos, inflight, left;
+	struct {
+		uint32_t	 idx;
+		uint64_t	 when;
+	}		*retry;		/* HL_RETRY: to start again then */
+	uint32_t	 nretry;
 	uint32_t	 inv_next, inv_end, inv_out;	/* HL_INVITE */
 	uint32_t	 inv_ring[PIPELINE];	/* keys in flight, in order */
 	uint32_t	 inv_head;
@@ -106,6 +111,7 @@ static struct {
 
 static void	node_close(struct hnode *, int lost);
 static void	cmd_node_done(struct hnode *, int ok, int refused);
+static void	login_pump(void);
 static void	invite_answer(struct hnode *, int code);
 
 /* ---- peer sets ---------------------------------------------------------- */
@@ -409,7 +415,7 @@ node_message(struct hnode *n, struct hub_msg *m)
 			fprintf(stderr, "hubload: node %u refused: %s\n",
 			    n->idx, m->u.refused.msg);
 		if (n->in_batch)
-			cmd_node_done(n, 0, 1);
+			cmd_node_done(n, 0, m->u.refused.reason);
 		node_close(n, 0);
 		break;
 	case HUB_MSG_PEER_UP:
@@ -565,7 +571,22 @@ static void
 login_pump(void)
 {
 	struct hnode	*n;
+	uint64_t	 now = hl_now_ns();
+	uint32_t	 i, idx;
 
+	for (i = 0; i < w.nretry && w.inflight < w.cmd.conc;) {
+		if (w.retry[i].when > now) {
+			i++;
+			continue;
+		}
+		idx = w.retry[i].idx;
+		w.retry[i] = w.retry[--w.nretry];
+		n = node_of(idx);
+		n->in_batch = 1;
+		w.inflight++;
+		if (node_connect(n) == -1)
+			cmd_node_done(n, 0, 0);
+	}
 	while (w.qpos < w.qlen && w.inflight < w.cmd.conc) {
 		n = node_of(w.queue[w.qpos++]);
 		if (n->state != N_OFF) {	/* online already */
@@ -641,6 +662,17 @@ cmd_node_done(struct hnode *n, int ok, int refused)
 			return;
 		n->in_batch = 0;
 		w.inflight--;
+		/* Like hamd: again after a pause, if not refused for good. */
+		if (!ok && (w.cmd.flags & HL_RETRY) && (refused == 0 ||
+		    refused == HUB_REFUSED_BUSY) && (w.deadline == 0 ||
+		    now + 1000000000ull < w.deadline)) {
+			w.retry[w.nretry].idx = n->idx;
+			w.retry[w.nretry++].when = now + 500000000ull +
+			    (uint64_t)(n->idx % 500) * 1000000ull;
+			w.rep.retries++;
+			login_pump();
+			break;
+		}
 		w.left--;
 		if (ok) {
 			w.rep.ok++;
@@ -717,7 +749,7 @@ cmd_start(void)
 	    (uint64_t)w.cmd.timeout_ms * 1000000 : 0;
 	switch (w.cmd.op) {
 	case HL_LOGIN:
-		w.qlen = w.qpos = w.inflight = 0;
+		w.qlen = w.qpos = w.inflight = w.nretry = 0;
 		if (w.cmd.conc == 0)
 			w.cmd.conc = 64;
 		for (i = 0; i < w.nnodes; i++)
@@ -840,7 +872,8 @@ cmd_timeout(void)
 					node_close(n, 0);
 			}
 		}
-		w.rep.failed += w.qlen - w.qpos;
+		w.rep.failed += w.qlen - w.qpos + w.nretry;
+		w.nretry = 0;
 		break;
 	default:
 		w.rep.failed += w.left;
@@ -912,7 +945,8 @@ hl_worker_run(int id, int fd)
 	w.nnodes = (hl.nkeys + (uint32_t)hl.nworkers - 1 - (uint32_t)id) /
 	    (uint32_t)hl.nworkers;
 	if ((w.nodes = calloc(w.nnodes + 1, sizeof(*w.nodes))) == NULL ||
-	    (w.queue = calloc(w.nnodes + 1, sizeof(*w.queue))) == NULL) {
+	    (w.queue = calloc(w.nnodes + 1, sizeof(*w.queue))) == NULL ||
+	    (w.retry = calloc(w.nnodes + 1, sizeof(*w.retry))) == NULL) {
 		fprintf(stderr, "hubload: out of memory\n");
 		exit(2);
 	}
@@ -948,6 +982,8 @@ hl_worker_run(int id, int fd)
 		pings();
 		if (w.busy && w.cmd.op == HL_INVITE && w.inv_nretry > 0)
 			invite_pump(node_of(w.inv_owner));
+		if (w.busy && w.cmd.op == HL_LOGIN && w.nretry > 0)
+			login_pump();
 		cmd_timeout();
 	}
 }

@@ -52,7 +52,7 @@
  * at most a share of the authority from the nodes it knows.
  */
 #define NEWNODE_BURST		32
-#define NEWNODE_EVERY_S		30
+#define NEWNODE_EVERY_US	(30 * 1000000)
 #define NEWNODE_HUB_BURST	2048
 #define NEWNODE_HUB_EVERY_US	1000
 /*
@@ -166,7 +166,9 @@ session_close(struct session *s, const char *why)
 		presence_logoff(s);
 		relaycheck_end(s);
 		touch_later(s->key);
-		log_info("node %s logged off: %s", key_str(s->key, b64), why);
+		/* The audit record says it; the log line is for debugging. */
+		log_debug("node %s logged off: %s", key_str(s->key, b64),
+		    why);
 		audit(s->graceful ? "logout" : "connection-lost",
 		    "node=%s from=%s reason=\"%s\"", b64,
 		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why);
@@ -341,8 +343,10 @@ login_conn_closed(int eng, uint32_t conn)
 static int
 handshake_key(struct session *s, const char *ab)
 {
-	char	 b64[KEY_B64_LEN + 1];
-	int	 rc;
+	uint8_t		 src[SRC_KEY_LEN];
+	char		 b64[KEY_B64_LEN + 1];
+	int64_t		 now;
+	int		 rc;
 
 	rc = store_node_get(au.store, s->key, &s->node);
 	if (rc == STORE_OK) {
@@ -354,9 +358,15 @@ handshake_key(struct session *s, const char *ab)
 		session_close(s, "hub database error");
 		return -1;
 	}
-	if (!addr_take(&newnodes, &s->remote, NEWNODE_BURST, NEWNODE_EVERY_S,
-	    authority_now()) || !bucket_take(&newnodes_hub, NEWNODE_HUB_BURST,
-	    NEWNODE_HUB_EVERY_US, (int64_t)(authority_ns() / 1000))) {
+	/*
+	 * Both or neither, so that a refusal spends nothing; the hub-wide
+	 * budget counts in microseconds, so its clock is the same.
+	 */
+	src_key(&s->remote, src);
+	now = (int64_t)(authority_ns() / 1000);
+	if (!bucket_take_both(bucket_table_find(&newnodes, src, sizeof(src)),
+	    NEWNODE_BURST, NEWNODE_EVERY_US, &newnodes_hub, NEWNODE_HUB_BURST,
+	    NEWNODE_HUB_EVERY_US, now)) {
 		logrl_audit(&rl_newnode, "node=%s from=%s",
 		    key_str(s->key, b64), ab);
 		session_close(s, "too many new nodes; try again later");
@@ -432,7 +442,7 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
     const char *ab)
 {
 	const char	*nick = NULL;
-	uint8_t		 ip[16];
+	uint8_t		 ip[16], src[SRC_KEY_LEN];
 	int		 rc, af;
 
 	if (lg->version != HUB_PROTOCOL_VERSION) {
@@ -440,10 +450,11 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
 		    "supported by this hub; upgrade hamd");
 		return 0;
 	}
-	if (!bucket_take(bucket_table_find(&logins_key, s->key, HUB_KEY_LEN),
-	    LOGIN_BURST, LOGIN_EVERY_MS, (int64_t)authority_ms()) ||
-	    !addr_take(&logins_addr, &s->remote, LOGIN_ADDR_BURST,
-	    LOGIN_ADDR_EVERY_MS, (int64_t)authority_ms())) {
+	src_key(&s->remote, src);
+	if (!bucket_take_both(bucket_table_find(&logins_key, s->key,
+	    HUB_KEY_LEN), LOGIN_BURST, LOGIN_EVERY_MS,
+	    bucket_table_find(&logins_addr, src, sizeof(src)),
+	    LOGIN_ADDR_BURST, LOGIN_ADDR_EVERY_MS, (int64_t)authority_ms())) {
 		logrl_audit(&rl_login, "node=%s from=%s", b64, ab);
 		login_refuse(s, HUB_REFUSED_BUSY, "too many logins from this "
 		    "node or address; try again later");
@@ -540,7 +551,7 @@ login(struct session *s, const struct hub_login *lg)
 	sodium_memzero(&m, sizeof(m));
 	candidates_login(s);
 	(void)inet_ntop(AF_INET, s->node.v4, v4, sizeof(v4));
-	log_info("node %s logged in from %s as %s", b64, ab, v4);
+	log_debug("node %s logged in from %s as %s", b64, ab, v4);
 	audit("login", "node=%s from=%s address=%s", b64, ab, v4);
 	if (presence_login(s) == -1) {
 		session_close(s, "hub database error or out of memory");

@@ -352,8 +352,10 @@ presence_login(struct session *s)
 	/*
 	 * An incomplete list must not end: it would remove peers.  The
 	 * rows stay, so that the logoff that follows tells those told.
+	 * No active membership, no peers: no need to ask.
 	 */
-	if (store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
+	if (!SLIST_EMPTY(&s->rows) &&
+	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
 		log_warnx("%s: %s", __func__, store_errmsg(au.store));
 		return -1;
 	}
