@@ -25,6 +25,7 @@
 #include "hub/hubd_msg.h"
 #include "hub/login.h"
 #include "hub/membership.h"
+#include "hub/memtrim.h"
 #include "hub/relaycheck.h"
 #include "hub/session.h"
 #include "hub/store.h"
@@ -37,6 +38,7 @@
 #define TICK_SEC		1
 
 static struct event	*ev_tick;
+static struct memtrim	 trim;
 
 /*
  * Without a configured IPv6 pool the hub makes a ULA /64 (RFC 4193: fd,
@@ -70,6 +72,7 @@ authority_tick(int fd, short ev, void *arg)
 	login_tick(authority_ns());
 	candidates_tick();
 	login_reap();
+	memtrim_tick(&trim, au.nsessions);
 }
 
 static void

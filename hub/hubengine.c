@@ -23,6 +23,7 @@
 #include "compat/util.h"
 #include "hub/engstate.h"
 #include "hub/hubd_msg.h"
+#include "hub/memtrim.h"
 #include "hub/natdisc.h"
 #include "hub/nodeconn.h"
 #include "hub/relayfwd.h"
@@ -100,7 +101,10 @@ hubengine_udp(int fd, short what, void *arg)
 static void
 hubengine_tick(int fd, short what, void *arg)
 {
+	static struct memtrim	 trim;
+
 	nodeconn_tick(now_ms());
+	memtrim_tick(&trim, eng.stats.open);
 	if (eng.stats_changed) {
 		eng.stats_changed = 0;
 		auth_send(IMSG_HUBD_ENGINE_STATS, 0, &eng.stats,

@@ -406,7 +406,9 @@ op_join(struct op *o)
 		return;
 	}
 	/* An invitation is an approval made in advance: no password. */
-	if (found) {
+	/* A read first: the write (and its lock) only for the invited. */
+	if (found && store_invite_get(o->st, o->net.id, o->s->key) ==
+	    STORE_OK) {
 		rc = store_member_join_invited(o->st, o->net.id, o->s->key,
 		    now);
 		if (rc == STORE_OK) {

@@ -201,6 +201,9 @@ int	store_node_networks(struct store *, const uint8_t key[32],
 /* STORE_EXISTS if already invited or already an active member. */
 int	store_invite_add(struct store *, const uint8_t net[16],
 	    const uint8_t key[32], int64_t now);
+/* STORE_OK if key has an invitation to net, else STORE_NOTFOUND. */
+int	store_invite_get(struct store *, const uint8_t net[16],
+	    const uint8_t key[32]);
 
 /*
  * Peers: the other nodes active in some network where this node is

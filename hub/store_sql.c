@@ -221,6 +221,7 @@ const char *const store_queries[Q_MAX] = {
 	    " VALUES (?1, ?2, ?3)",
 	[Q_INVITE_DEL] = "DELETE FROM invites WHERE net = ?1 AND pubkey = ?2",
 	[Q_INVITE_DEL_NET] = "DELETE FROM invites WHERE net = ?1",
+	[Q_INVITE_GET] = "SELECT 1 FROM invites WHERE net = ?1 AND pubkey = ?2",
 
 	[Q_PEERS] = "SELECT DISTINCT o.pubkey FROM members me"
 	    " JOIN nets n ON n.id = me.net"
