@@ -153,6 +153,7 @@ status_json(const struct ctl_hubd_status *st)
 	json_int(&j, "relay_bad", (int64_t)e->relay_bad);
 	json_int(&j, "relay_foreign", (int64_t)e->relay_foreign);
 	json_int(&j, "relay_throttled", (int64_t)e->relay_throttled);
+	json_int(&j, "refused_nomem", (int64_t)e->refused_nomem);
 	json_object_end(&j);
 	json_array_begin(&j, "processes");
 	for (i = 0; i < st->nprocs; i++) {
@@ -190,6 +191,8 @@ status_text(const struct ctl_hubd_status *st)
 	    (unsigned long long)e->accepted, (unsigned long long)e->refused,
 	    (unsigned long long)e->closed_idle,
 	    (unsigned long long)e->bad_frames);
+	printf("memory:      %llu connections or messages refused for want "
+	    "of it\n", (unsigned long long)e->refused_nomem);
 	format_bytes(a, sizeof(a), e->rx_bytes);
 	format_bytes(b, sizeof(b), e->tx_bytes);
 	printf("frames:      %llu received (%s), %llu sent (%s)\n",

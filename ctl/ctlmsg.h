@@ -192,6 +192,9 @@ struct hubd_engine_stats {
 	uint64_t		relay_foreign;	/* REGISTER from another address
 						   than its node's connection */
 	uint64_t		relay_throttled; /* REGISTER over the rate */
+	uint64_t		refused_nomem;	/* connections refused or cut,
+						   messages dropped, for want
+						   of memory (all processes) */
 };
 
 struct ctl_hubd_status {

@@ -69,6 +69,7 @@ ctl_status(uint32_t client)
 	memcpy(&st.pool6.addr, au.pool6, 16);
 	st.engine = engine;
 	relaycheck_counts(&st.engine);
+	st.engine.refused_nomem += au.nomem;
 	st.nprocs = PROC_MAX;
 	for (i = 0; i < PROC_MAX; i++) {
 		(void)snprintf(st.procs[i].name, sizeof(st.procs[i].name),

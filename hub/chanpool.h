@@ -1,13 +1,12 @@
 /*
  * The authority's secret state, one node channel per slot, from one
- * locked pool: chunks of slots in guarded, locked memory (libsodium's
- * sodium_malloc) rather than a guarded allocation per session, which
- * costs four memory mappings each and ran into the kernel's limit on
- * mappings at some 16,000 sessions.
+ * locked pool: a slab (slab.h) whose chunks of 256 channels are guarded,
+ * locked memory (libsodium's sodium_malloc), rather than a guarded
+ * allocation per session, which costs four memory mappings each and ran
+ * into the kernel's limit on mappings at some 16,000 sessions.
  *
- * A chunk whose slots are all free goes back to the system (one spare
- * is kept), so the pool shrinks when nodes leave.  Slots are wiped when
- * they are given back.
+ * The pool shrinks when nodes leave; channels are wiped when they are
+ * given back.
  */
 #ifndef HAMD_HUB_CHANPOOL_H
 #define HAMD_HUB_CHANPOOL_H

@@ -107,8 +107,10 @@ hubengine_tick(int fd, short what, void *arg)
 	memtrim_tick(&trim, eng.stats.open);
 	if (eng.stats_changed) {
 		eng.stats_changed = 0;
-		auth_send(IMSG_HUBD_ENGINE_STATS, 0, &eng.stats,
-		    sizeof(eng.stats));
+		/* No memory to say it now: the next tick says it. */
+		if (auth_send(IMSG_HUBD_ENGINE_STATS, 0, &eng.stats,
+		    sizeof(eng.stats)) == -1)
+			eng.stats_changed = 1;
 	}
 }
 

@@ -23,6 +23,7 @@
 
 #include "hub/ratelimit.h"
 #include "hub/relay.h"
+#include "hub/slab.h"
 
 #define RELAY_MIN_BUCKETS	64	/* power of two */
 #define ADDR_KEY_LEN		(1 + 2 + 16)
@@ -43,6 +44,7 @@ struct rsess {
 };
 
 struct relay_table {
+	struct slab	 sessions;	/* the struct rsess */
 	struct rsess	**by_id, **by_conn, **by_addr;
 	size_t		 nbuckets;	/* power of two */
 	uint32_t	 count;
@@ -202,6 +204,8 @@ relay_table_new(const uint8_t key[crypto_shorthash_KEYBYTES])
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
+	t->sessions.size = sizeof(struct rsess);
+	t->sessions.per_chunk = 512;
 	memcpy(t->key, key, sizeof(t->key));
 	if (rehash(t, RELAY_MIN_BUCKETS) == -1) {
 		free(t);
@@ -222,8 +226,7 @@ relay_table_free(struct relay_table *t)
 		for (s = t->by_id[i]; s != NULL; s = next) {
 			next = s->next_id;
 			free(s->peers);
-			sodium_memzero(s, sizeof(*s));
-			free(s);
+			slab_put(&t->sessions, s);
 		}
 	free(t->by_id);
 	free(t->by_conn);
@@ -346,7 +349,7 @@ relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
 	if (t->count >= t->nbuckets && t->nbuckets <= SIZE_MAX / 4 &&
 	    rehash(t, t->nbuckets * 2) == -1)
 		return -1;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = slab_get(&t->sessions)) == NULL)
 		return -1;
 	s->id = id;
 	s->conn = conn;
@@ -386,8 +389,7 @@ sess_remove(struct relay_table *t, struct rsess *s)
 		}
 	t->count--;
 	free(s->peers);
-	sodium_memzero(s, sizeof(*s));
-	free(s);
+	slab_put(&t->sessions, s);
 }
 
 int

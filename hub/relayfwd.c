@@ -117,7 +117,8 @@ relayfwd_register(int sock, const uint8_t *b, uint32_t id,
 	m.from = in->from;
 	m.local = in->local;
 	memcpy(m.dgram, b, sizeof(m.dgram));
-	auth_send(IMSG_HUBD_RELAY_REGISTER, 0, &m, sizeof(m));
+	/* Without the memory, dropped: the node registers again soon. */
+	(void)auth_send(IMSG_HUBD_RELAY_REGISTER, 0, &m, sizeof(m));
 }
 
 void
@@ -187,7 +188,10 @@ relayfwd_add(struct imsg *imsg)
 			fatalx("%s: authority sent relay id %u for "
 			    "connection %u twice", __func__, m.relay_id,
 			    m.conn);
-		fatal("%s: relay_add", __func__);
+		/* No memory: this node is not relayed; nothing else changes. */
+		eng.stats.refused_nomem++;
+		eng_stats_touch();
+		return;
 	}
 	eng.stats.relay_sessions = relay_count(eng.relay);
 	eng_stats_touch();

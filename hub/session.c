@@ -15,12 +15,14 @@
 
 #include "hub/chanpool.h"
 #include "hub/session.h"
+#include "hub/slab.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
 
 struct authority	 au;
 
 static struct htab	 by_conn, by_key, by_relay;
+static struct slab	 sessions = SLAB_INIT(sizeof(struct session), 512);
 static uint8_t		 key_hash_key[crypto_shorthash_KEYBYTES];
 static uint8_t		 pt[HUB_MSG_MAX];
 static uint8_t		 frame[HUB_FRAME_MAX];
@@ -87,7 +89,7 @@ session_new(int eng, uint32_t conn, const struct pkt_addr *remote)
 {
 	struct session	*s;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = slab_get(&sessions)) == NULL)
 		goto nomem;
 	s->eng = eng;
 	s->conn = conn;
@@ -95,7 +97,7 @@ session_new(int eng, uint32_t conn, const struct pkt_addr *remote)
 	s->opened = authority_ns();
 	SLIST_INIT(&s->rows);
 	if (htab_insert(&by_conn, &s->by_conn, conn_hash(eng, conn)) == -1) {
-		free(s);
+		slab_put(&sessions, s);
 		goto nomem;
 	}
 	TAILQ_INSERT_TAIL(&au.waiting, s, waiting);
@@ -194,8 +196,7 @@ session_free(struct session *s)
 	chanpool_put(s->chan);
 	free(s->cand_next);
 	au.nsessions--;
-	sodium_memzero(s, sizeof(*s));	/* the relay token */
-	free(s);
+	slab_put(&sessions, s);		/* wipes the relay token */
 }
 
 uint32_t

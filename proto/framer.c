@@ -18,7 +18,8 @@
  * small frames at once.
  */
 #define SCRATCH_LEN	(FRAMER_HDR_LEN + FRAMER_MAX_BODY)
-static uint8_t	 scratch[SCRATCH_LEN];
+static uint8_t		 scratch[SCRATCH_LEN];
+static struct framer	*scratch_owner;
 
 static const uint8_t *
 framer_data(const struct framer *f)
@@ -35,6 +36,7 @@ scratch_release(struct framer *f)
 	explicit_bzero(scratch, f->end);
 	f->scratch = 0;
 	f->start = f->end = 0;
+	scratch_owner = NULL;
 }
 
 static void
@@ -74,6 +76,7 @@ own_keep(struct framer *f, size_t need)
 		return -1;
 	if (have > 0)
 		memcpy(nb, src + f->start, have);
+	/* src is the scratch buffer or f's own: either way it goes now. */
 	if (f->scratch)
 		scratch_release(f);
 	else
@@ -165,6 +168,14 @@ framer_read_fd(struct framer *f, int fd, size_t limit)
 		return -1;
 	}
 	/*
+	 * A caller that did not take every frame of another connection
+	 * before reading this one: that one keeps its bytes in its own
+	 * buffer now, before the scratch is read into again.
+	 */
+	if (scratch_owner != NULL && scratch_owner != f &&
+	    own_keep(scratch_owner, FRAMER_HDR_LEN + scratch_owner->max) == -1)
+		scratch_owner->nomem = 1;
+	/*
 	 * Frames left untaken in the scratch buffer: they become ours, in
 	 * a largest buffer, and we read behind them as far as it goes.
 	 */
@@ -181,6 +192,7 @@ framer_read_fd(struct framer *f, int fd, size_t limit)
 			memcpy(scratch, f->buf + f->start, have);
 		own_free(f);
 		f->scratch = 1;
+		scratch_owner = f;
 		f->start = 0;
 		f->end = have;
 		dst = scratch + have;
@@ -215,7 +227,7 @@ framer_read_fd(struct framer *f, int fd, size_t limit)
 	/* Nothing came: the byte of a length kept before is ours again. */
 	if (f->scratch) {
 		if (f->end == 0)
-			f->scratch = 0;
+			scratch_release(f);
 		else if (own_keep(f, FRAMER_HDR_LEN) == -1)
 			f->nomem = 1;
 	}

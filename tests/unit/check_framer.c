@@ -479,6 +479,50 @@ START_TEST(t_idle_no_buffer)
 }
 END_TEST
 
+/*
+ * A caller that takes one frame of a connection and reads another
+ * before taking the rest: the first keeps its frames, whole.
+ */
+START_TEST(t_undrained)
+{
+	struct framer	 f, g;
+	const uint8_t	*b;
+	size_t		 len;
+	int		 sv[2], sw[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sw), 0);
+	ck_assert_int_eq(framer_init(&f, 64), 0);
+	ck_assert_int_eq(framer_init(&g, 64), 0);
+	ck_assert_int_eq(write(sv[1], "\0\1A\0\2BB\0\3CCC\0", 13), 13);
+	ck_assert_int_eq(write(sw[1], "\0\4DDDD", 6), 6);
+	ck_assert_int_eq(framer_read_fd(&f, sv[0], 0), 13);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	ck_assert_mem_eq(b, "A", 1);
+	/* g reads into the scratch f's untaken frames were in. */
+	ck_assert_int_eq(framer_read_fd(&g, sw[0], 0), 6);
+	ck_assert_int_eq(framer_next(&g, &b, &len), 1);
+	ck_assert_mem_eq(b, "DDDD", 4);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	ck_assert_uint_eq(len, 2);
+	ck_assert_mem_eq(b, "BB", 2);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	ck_assert_mem_eq(b, "CCC", 3);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 0);
+	ck_assert_uint_eq(framer_pending(&f), 1);
+	ck_assert_int_eq(write(sv[1], "\1E", 2), 2);
+	ck_assert_int_eq(framer_read_fd(&f, sv[0], 0), 2);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	ck_assert_mem_eq(b, "E", 1);
+	framer_free(&f);
+	framer_free(&g);
+	(void)close(sv[0]);
+	(void)close(sv[1]);
+	(void)close(sw[0]);
+	(void)close(sw[1]);
+}
+END_TEST
+
 /* Queued frames come out prefixed, in order, across a full socket. */
 START_TEST(t_out_write)
 {
@@ -625,6 +669,7 @@ main(void)
 	tcase_add_test(tc, t_garbage);
 	tcase_add_test(tc, t_wipe);
 	tcase_add_test(tc, t_idle_no_buffer);
+	tcase_add_test(tc, t_undrained);
 	tcase_add_test(tc, t_out_write);
 	tcase_add_test(tc, t_out_limit);
 	suite_add_tcase(s, tc);
