@@ -95,8 +95,8 @@ status_get(struct ctl_ctx *ctx, struct ctl_hubd_status *st)
 	}
 	st->version[sizeof(st->version) - 1] = '\0';
 	st->pubkey[sizeof(st->pubkey) - 1] = '\0';
-	if (st->nprocs > PROC_MAX)
-		st->nprocs = PROC_MAX;
+	if (st->nprocs > CTL_HUBD_PROCS)
+		st->nprocs = CTL_HUBD_PROCS;
 	for (i = 0; i < st->nprocs; i++)
 		st->procs[i].name[sizeof(st->procs[i].name) - 1] = '\0';
 	return 0;

@@ -46,6 +46,8 @@ enum ctl_imsg_type {
 #define CTL_NAME_MAX		64	/* peer names, with the NUL */
 #define CTL_MAX_ALLOWED		64	/* allowed IPs shown per peer */
 #define CTL_PROC_NAME		16
+#define CTL_HUBD_PROCS		20	/* hamhubd: parent, control,
+					   authority, up to 16 engines */
 
 struct ctl_proc {
 	char		name[CTL_PROC_NAME];
@@ -208,9 +210,9 @@ struct ctl_hubd_status {
 	uint32_t		blocks;
 	struct ip_prefix	pool4;
 	struct ip_prefix	pool6;
-	struct hubd_engine_stats engine;
+	struct hubd_engine_stats engine;	/* every engine's, summed */
 	uint32_t		nprocs;
-	struct ctl_proc		procs[PROC_MAX];
+	struct ctl_proc		procs[CTL_HUBD_PROCS];
 };
 
 #endif

@@ -19,13 +19,50 @@
 #include "privsep/log.h"
 #include "privsep/proc.h"
 
-static struct hubd_engine_stats	 engine;
+/* Each engine's last report; hamctl hub status shows their sum. */
+static struct hubd_engine_stats	 engine[HUBD_ENGINES_MAX];
 
 void
-authctl_engine_stats(struct imsg *imsg)
+authctl_engine_stats(int from, struct imsg *imsg)
 {
-	if (imsg_get_data(imsg, &engine, sizeof(engine)) == -1)
+	if (imsg_get_data(imsg, &engine[from - HUBD_PROC_ENGINE],
+	    sizeof(engine[0])) == -1)
 		fatalx("%s: bad size", __func__);
+}
+
+static void
+engines_sum(struct hubd_engine_stats *t)
+{
+	const struct hubd_engine_stats	*e;
+	int				 i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < HUBD_ENGINES_MAX; i++) {
+		e = &engine[i];
+		t->accepted += e->accepted;
+		t->refused += e->refused;
+		t->closed_idle += e->closed_idle;
+		t->bad_frames += e->bad_frames;
+		t->rx_frames += e->rx_frames;
+		t->tx_frames += e->tx_frames;
+		t->rx_bytes += e->rx_bytes;
+		t->tx_bytes += e->tx_bytes;
+		t->open += e->open;
+		t->nat_probes += e->nat_probes;
+		t->nat_dropped += e->nat_dropped;
+		t->relay_packets += e->relay_packets;
+		t->relay_bytes += e->relay_bytes;
+		t->relay_registers += e->relay_registers;
+		t->relay_unknown += e->relay_unknown;
+		t->relay_denied += e->relay_denied;
+		t->relay_bad += e->relay_bad;
+		t->relay_foreign += e->relay_foreign;
+		t->relay_throttled += e->relay_throttled;
+		t->refused_nomem += e->refused_nomem;
+		/* Every engine holds every relay session. */
+		if (e->relay_sessions > t->relay_sessions)
+			t->relay_sessions = e->relay_sessions;
+	}
 }
 
 static void ctl_result(uint32_t, int, const char *, ...)
@@ -67,11 +104,11 @@ ctl_status(uint32_t client)
 	st.pool6.af = AF_INET6;
 	st.pool6.plen = (uint8_t)au.plen6;
 	memcpy(&st.pool6.addr, au.pool6, 16);
-	st.engine = engine;
+	engines_sum(&st.engine);
 	relaycheck_counts(&st.engine);
 	st.engine.refused_nomem += au.nomem;
-	st.nprocs = PROC_MAX;
-	for (i = 0; i < PROC_MAX; i++) {
+	st.nprocs = (uint32_t)(HUBD_PROC_ENGINE + au.conf.engines);
+	for (i = 0; i < (int)st.nprocs && i < HUBD_NPROCS; i++) {
 		(void)snprintf(st.procs[i].name, sizeof(st.procs[i].name),
 		    "%s", au.ps->procs[i].name);
 		st.procs[i].pid = au.conf.pids[i];

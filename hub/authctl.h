@@ -10,7 +10,7 @@ struct imsg;
 
 /* One request from control; control checked the caller's rights. */
 void	authctl_request(struct imsg *);
-/* The engine's latest counters, for the status. */
-void	authctl_engine_stats(struct imsg *);
+/* An engine's latest counters, for the status. */
+void	authctl_engine_stats(int from, struct imsg *);
 
 #endif

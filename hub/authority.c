@@ -101,7 +101,7 @@ authority_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 		login_conn_closed(from, imsg->hdr.peerid);
 		break;
 	case IMSG_HUBD_ENGINE_STATS:
-		authctl_engine_stats(imsg);
+		authctl_engine_stats(from, imsg);
 		break;
 	case IMSG_HUBD_RELAY_REGISTER:
 		relaycheck_register(from, imsg);
@@ -135,6 +135,8 @@ authority_conf(struct imsg *imsg)
 {
 	if (imsg_get_data(imsg, &au.conf, sizeof(au.conf)) == -1)
 		fatalx("%s: bad size", __func__);
+	if (au.conf.engines < 1 || au.conf.engines > HUBD_ENGINES_MAX)
+		fatalx("parent sent %u engines", au.conf.engines);
 	if (au.conf.pool4.af != AF_INET || au.conf.pool4.plen < 8 ||
 	    au.conf.pool4.plen > 30 || (au.conf.pool6.plen != 0 &&
 	    (au.conf.pool6.af != AF_INET6 ||
@@ -159,10 +161,9 @@ authority_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
-static const struct proc_peer authority_peers[] = {
+static struct proc_peer authority_peers[2 + HUBD_ENGINES_MAX] = {
 	{ PROC_PARENT, authority_dispatch_parent },
 	{ HUBD_PROC_CONTROL, authority_dispatch_control },
-	{ HUBD_PROC_ENGINE, authority_dispatch_engine },
 };
 
 void
@@ -170,6 +171,7 @@ authority_run(struct privsep *ps)
 {
 	struct timeval	 tick = { TICK_SEC, 0 };
 	char		 err[256];
+	int		 i;
 
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
@@ -188,6 +190,9 @@ authority_run(struct privsep *ps)
 	/* In the chroot now: the database directory is all there is. */
 	if ((au.store = store_open(DATABASE_PATH, err, sizeof(err))) == NULL)
 		fatalx("database: %s", err);
+	for (i = 0; i < HUBD_ENGINES_MAX; i++)
+		authority_peers[2 + i] = (struct proc_peer){
+		    HUBD_PROC_ENGINE + i, authority_dispatch_engine };
 	proc_peers(ps, authority_peers, nitems(authority_peers));
 	ev_tick = event_new(ps->base, -1, EV_PERSIST, authority_tick, NULL);
 	if (ev_tick == NULL || event_add(ev_tick, &tick) == -1)

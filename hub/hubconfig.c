@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compat/util.h"
 #include "hub/hubconfig.h"
@@ -73,6 +74,18 @@ void
 hubd_config_free(struct hubd_config *conf)
 {
 	free(conf);
+}
+
+uint32_t
+hubd_engines(const struct hubd_config *conf)
+{
+	long	 n;
+
+	if (conf->engines != 0)
+		return conf->engines;
+	if ((n = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		n = 1;
+	return n > HUBD_CONF_ENGINES_MAX ? HUBD_CONF_ENGINES_MAX : (uint32_t)n;
 }
 
 char *

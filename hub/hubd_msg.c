@@ -9,12 +9,14 @@
 #include "privsep/log.h"
 
 /* PROTOCOL.md gives these layouts byte for byte. */
-_Static_assert(sizeof(struct hubd_relay_msg) == 8, "hubd_relay_msg");
+_Static_assert(sizeof(struct hubd_relay_msg) == 28, "hubd_relay_msg");
 _Static_assert(sizeof(struct hubd_relay_reg) == 88, "hubd_relay_reg");
+_Static_assert(HUBD_NPROCS <= PROC_SLOTS && HUBD_NPROCS <= CTL_HUBD_PROCS,
+    "hamhubd's processes");
 
 #define P	PROC_BIT(PROC_PARENT)
 #define C	PROC_BIT(HUBD_PROC_CONTROL)
-#define E	PROC_BIT(HUBD_PROC_ENGINE)
+#define E	HUBD_ENGINE_BITS
 #define A	PROC_BIT(HUBD_PROC_AUTHORITY)
 #define EXACT(n)	.minlen = (n), .maxlen = (n)
 #define CRED		sizeof(struct ctl_cred)
@@ -57,6 +59,10 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    .from = E, .to = A, EXACT(sizeof(struct hubd_relay_reg)) },
 	[IMSG_HUBD_RELAY_REGISTERED] = { .name = "hubd-relay-registered",
 	    .from = A, .to = E, EXACT(sizeof(struct hubd_relay_reg)) },
+	/* A relay frame for another engine's connection. */
+	[IMSG_HUBD_RELAY_FWD] = { .name = "hubd-relay-fwd", .from = E,
+	    .to = E, .minlen = sizeof(uint32_t) + HUB_RELAY_HDR_LEN + 32,
+	    .maxlen = sizeof(uint32_t) + HUB_FRAME_MAX },
 	/* hamctl hub ...: control -> authority, replies back */
 	[IMSG_CTL_HUBD_STATUS] = { .name = "ctl-hubd-status", .from = C,
 	    .to = A, EXACT(CRED) },
@@ -112,9 +118,25 @@ hubcontrol_run(struct privsep *ps)
 	control_main(ps, &hubd_control);
 }
 
-const struct proc_desc hubd_procs[PROC_MAX] = {
+const struct proc_desc hubd_procs[HUBD_NPROCS] = {
 	[PROC_PARENT] = { "parent", NULL },
 	[HUBD_PROC_CONTROL] = { "control", hubcontrol_run },
-	[HUBD_PROC_ENGINE] = { "engine", hubengine_run },
 	[HUBD_PROC_AUTHORITY] = { "authority", authority_run },
+	[HUBD_PROC_ENGINE] = { "engine", hubengine_run },
+	[HUBD_PROC_ENGINE + 1] = { "engine2", hubengine_run },
+	[HUBD_PROC_ENGINE + 2] = { "engine3", hubengine_run },
+	[HUBD_PROC_ENGINE + 3] = { "engine4", hubengine_run },
+	[HUBD_PROC_ENGINE + 4] = { "engine5", hubengine_run },
+	[HUBD_PROC_ENGINE + 5] = { "engine6", hubengine_run },
+	[HUBD_PROC_ENGINE + 6] = { "engine7", hubengine_run },
+	[HUBD_PROC_ENGINE + 7] = { "engine8", hubengine_run },
+	[HUBD_PROC_ENGINE + 8] = { "engine9", hubengine_run },
+	[HUBD_PROC_ENGINE + 9] = { "engine10", hubengine_run },
+	[HUBD_PROC_ENGINE + 10] = { "engine11", hubengine_run },
+	[HUBD_PROC_ENGINE + 11] = { "engine12", hubengine_run },
+	[HUBD_PROC_ENGINE + 12] = { "engine13", hubengine_run },
+	[HUBD_PROC_ENGINE + 13] = { "engine14", hubengine_run },
+	[HUBD_PROC_ENGINE + 14] = { "engine15", hubengine_run },
+	[HUBD_PROC_ENGINE + 15] = { "engine16", hubengine_run },
 };
+_Static_assert(HUBD_ENGINES_MAX == 16, "hubd_procs names every engine");

@@ -17,9 +17,18 @@
 #include "proto/dgram.h"
 #include "proto/hubproto.h"
 
+/*
+ * The processes: parent, control, authority, and one or more engines
+ * (hamhubd.conf's "engines"), the first at HUBD_PROC_ENGINE and the
+ * others after it, named "engine", "engine2", ...
+ */
 #define HUBD_PROC_CONTROL	1
-#define HUBD_PROC_ENGINE	2
-#define HUBD_PROC_AUTHORITY	3
+#define HUBD_PROC_AUTHORITY	2
+#define HUBD_PROC_ENGINE	3
+#define HUBD_ENGINES_MAX	16
+#define HUBD_NPROCS		(HUBD_PROC_ENGINE + HUBD_ENGINES_MAX)
+#define HUBD_ENGINE_BITS	((uint32_t)((1u << HUBD_ENGINES_MAX) - 1) << \
+				    HUBD_PROC_ENGINE)
 
 enum hubd_imsg_type {
 	IMSG_HUBD_LISTENER = CTL_IMSG_END, /* parent -> engine: fd +
@@ -51,6 +60,9 @@ enum hubd_imsg_type {
 					   struct hubd_relay_reg */
 	IMSG_HUBD_RELAY_REGISTERED,	/* authority -> engine:
 					   struct hubd_relay_reg */
+	/* a relay frame for a connection another engine holds */
+	IMSG_HUBD_RELAY_FWD,		/* engine -> engine: uint32_t conn,
+					   then the frame body */
 
 	HUBD_IMSG_MAX
 };
@@ -67,7 +79,9 @@ struct hubd_conf_msg {
 	uint32_t		max_per_addr;	/* engine: from one address */
 	uint32_t		login_timeout;	/* s */
 	uint32_t		node_expiry;	/* s: a node in no network */
-	int32_t			pids[PROC_MAX];	/* for hamctl hub status */
+	uint32_t		engines;	/* engine processes */
+	uint32_t		pad;
+	int32_t			pids[HUBD_NPROCS];	/* for hub status */
 };
 
 /*
@@ -77,6 +91,9 @@ struct hubd_conf_msg {
 struct hubd_relay_msg {
 	uint32_t		conn;		/* its TCP connection */
 	uint32_t		relay_id;
+	struct pkt_addr		conn_addr;	/* where that connection comes
+						   from, for the engines that
+						   do not hold it */
 };
 /* Two relay sessions may (up 1) or may no longer (up 0) relay. */
 struct hubd_relay_pair {
@@ -95,7 +112,9 @@ struct hubd_relay_reg {
 	uint32_t		conn;		/* the session's connection */
 	uint32_t		relay_id;
 	int32_t			sock;		/* the engine's socket index */
-	uint32_t		pad;
+	uint32_t		engine;		/* which engine it came through
+						   (0 for the first): that one
+						   answers, all of them bind */
 	struct pkt_addr		from;		/* the REGISTER's source */
 	struct pkt_addr		local;		/* the hub address it reached */
 	uint8_t			dgram[RELAY_AUTH_LEN];
@@ -106,7 +125,10 @@ void	hubcontrol_run(struct privsep *);
 void	hubengine_run(struct privsep *);
 void	authority_run(struct privsep *);
 
+/* The engine a connection id belongs to: ids are striped (nodeconn.c). */
+#define HUBD_CONN_ENGINE(conn, n)	((int)(((conn) - 1) % (n)))
+
 extern const struct msg_rule	hubd_msg_rules[HUBD_IMSG_MAX];
-extern const struct proc_desc	hubd_procs[PROC_MAX];
+extern const struct proc_desc	hubd_procs[HUBD_NPROCS];
 
 #endif

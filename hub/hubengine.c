@@ -195,6 +195,11 @@ hubengine_conf(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
+	if (m.engines < 1 || m.engines > HUBD_ENGINES_MAX ||
+	    eng.index >= m.engines)
+		fatalx("%s: engine %u of %u", __func__, eng.index + 1,
+		    m.engines);
+	eng.nengines = m.engines;
 	nodeconn_limits(&m);
 }
 
@@ -243,6 +248,19 @@ hubengine_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
+/* Another engine: a relay frame for one of our connections. */
+static void
+hubengine_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_HUBD_RELAY_FWD:
+		relayfwd_from_engine(imsg);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
 /* Control has nothing to ask the engine; its counters go via the authority. */
 static void
 hubengine_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
@@ -258,6 +276,8 @@ hubengine_init(struct privsep *ps)
 	if (sodium_init() < 0)
 		fatalx("%s: sodium_init", __func__);
 	eng.ps = ps;
+	eng.index = (uint32_t)(ps->id - HUBD_PROC_ENGINE);
+	eng.nengines = 1;
 	he.last_tcp = -1;
 	/* Before seccomp: getrandom is not allowed afterwards. */
 	nodeconn_init(relayfwd_frame);
@@ -270,17 +290,25 @@ hubengine_init(struct privsep *ps)
 		fatalx("%s: evtimer_add", __func__);
 }
 
-static const struct proc_peer hubengine_peers[] = {
-	{ PROC_PARENT, hubengine_dispatch_parent },
-	{ HUBD_PROC_CONTROL, hubengine_dispatch_control },
-	{ HUBD_PROC_AUTHORITY, hubengine_dispatch_authority },
-};
-
 void
 hubengine_run(struct privsep *ps)
 {
+	struct proc_peer	 peers[3 + HUBD_ENGINES_MAX];
+	size_t			 n = 0;
+	int			 i;
+
 	proc_child_setup(ps);
 	hubengine_init(ps);
-	proc_peers(ps, hubengine_peers, nitems(hubengine_peers));
+	peers[n++] = (struct proc_peer){ PROC_PARENT,
+	    hubengine_dispatch_parent };
+	peers[n++] = (struct proc_peer){ HUBD_PROC_CONTROL,
+	    hubengine_dispatch_control };
+	peers[n++] = (struct proc_peer){ HUBD_PROC_AUTHORITY,
+	    hubengine_dispatch_authority };
+	for (i = HUBD_PROC_ENGINE; i < HUBD_NPROCS; i++)
+		if (i != ps->id)
+			peers[n++] = (struct proc_peer){ i,
+			    hubengine_dispatch_engine };
+	proc_peers(ps, peers, n);
 	proc_child_loop(ps, &policy_hubd_engine);
 }

@@ -46,7 +46,8 @@ static struct hubd_config	*conf;
 enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_PRIVATEKEY, ONCE_POOL4, ONCE_POOL6,
-	ONCE_MAXCONNS, ONCE_PERADDR, ONCE_LOGINTIMEOUT, ONCE_NODEEXPIRY
+	ONCE_MAXCONNS, ONCE_PERADDR, ONCE_LOGINTIMEOUT, ONCE_NODEEXPIRY,
+	ONCE_ENGINES
 };
 static unsigned int		 seen;
 static struct where		 chroot_at, statedir_at, privkey_at;
@@ -85,7 +86,7 @@ static void	 set_limit(int, enum once, const char *, int64_t, int64_t,
 %token	ADMINS "admins" ALL "all" BRIEF "brief" CHROOT "chroot"
 %token	INCLUDE "include" LISTEN "listen" LOG "log"
 %token	LOGIN_TIMEOUT "login-timeout" MAX_CONNECTIONS "max-connections"
-%token	NODE_EXPIRY "node-expiry"
+%token	NODE_EXPIRY "node-expiry" ENGINES "engines"
 %token	MAX_CONNECTIONS_PER_ADDRESS "max-connections-per-address"
 %token	ON "on" PORT "port" PRIVATE_KEY "private-key"
 %token	READ_ACCESS "read-access" SOCKET "socket"
@@ -213,6 +214,10 @@ main		: USER STRING {
 			set_limit(LINE(@1), ONCE_NODEEXPIRY, "node-expiry",
 			    $2, 1, HUBD_NODE_EXPIRY_MAX, &conf->node_expiry);
 		}
+		| ENGINES NUMBER {
+			set_limit(LINE(@1), ONCE_ENGINES, "engines", $2, 1,
+			    HUBD_CONF_ENGINES_MAX, &conf->engines);
+		}
 		;
 
 port		: %empty {
@@ -237,6 +242,7 @@ static const struct keyword {
 	{ "all",			ALL },
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
+	{ "engines",			ENGINES },
 	{ "include",			INCLUDE },
 	{ "listen",			LISTEN },
 	{ "log",			LOG },

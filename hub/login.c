@@ -311,6 +311,11 @@ login_conn_open(int eng, uint32_t conn, const struct hub_conn_msg *cm)
 
 	if (session_by_conn(eng, conn) != NULL)
 		fatalx("engine reused connection id %u", conn);
+	/* Ids are striped over the engines: the relay's tables rely on it. */
+	if (au.have_conf && HUBD_CONN_ENGINE(conn, au.conf.engines) !=
+	    eng - HUBD_PROC_ENGINE)
+		fatalx("engine %d used connection id %u, another's",
+		    eng - HUBD_PROC_ENGINE, conn);
 	if ((s = session_new(eng, conn, &cm->remote)) == NULL) {
 		/* No session to remember it by: CONN_CLOSED finds none. */
 		nomem("a connection");

@@ -466,14 +466,25 @@ hconn_nomem(const struct pkt_addr *from, const char *what)
 		    pkt_addr_str(from, buf, sizeof(buf)), what, missed);
 }
 
-/* The next connection id: not 0, not one in use. */
+/*
+ * The next connection id: this engine's stripe (id - 1 is its index
+ * modulo the engines), not 0, not one in use.  After 2^32 connections
+ * ids come round again, skipping live ones; the authority's sessions
+ * are long gone by then.
+ */
 static uint32_t
 hconn_next_id(void)
 {
-	/* After 2^32 connections ids come round again, skipping live ones. */
-	while (nc.next_id == 0 || nodeconn_find(nc.next_id) != NULL)
-		nc.next_id++;
-	return nc.next_id++;
+	uint32_t	 id;
+
+	do {
+		id = nc.next_id;
+		nc.next_id += eng.nengines;
+		/* Wrapped: back to our first. */
+		if (nc.next_id < id)
+			nc.next_id = eng.index + 1;
+	} while (nodeconn_find(id) != NULL);
+	return id;
 }
 
 /* Take an accepted socket (ours from here on), or refuse it. */
@@ -777,8 +788,16 @@ nodeconn_relay_out(struct hconn *c, const uint8_t *body, size_t len)
 void
 nodeconn_limits(const struct hubd_conf_msg *m)
 {
-	/* A lower limit applies to new connections; none is cut off. */
-	nc.max_conns = m->max_conns > 0 ? m->max_conns : NC_DEF_MAX_CONNS;
+	uint32_t	 all;
+
+	/*
+	 * A lower limit applies to new connections; none is cut off.  Each
+	 * engine takes its share of max-connections; connections from one
+	 * address are counted by each engine that holds some of them.
+	 */
+	all = m->max_conns > 0 ? m->max_conns : NC_DEF_MAX_CONNS;
+	nc.max_conns = (all + eng.nengines - 1) / eng.nengines;
+	nc.next_id = eng.index + 1;
 	nc.max_per_addr = m->max_per_addr > 0 ? m->max_per_addr :
 	    NC_DEF_MAX_PER_ADDR;
 	nc.login_timeout = m->login_timeout > 0 ? m->login_timeout :
@@ -805,7 +824,7 @@ nodeconn_init(nodeconn_relay_fn relay_in)
 		LIST_INIT(&nc.byaddr[i]);
 	/* Before seccomp: getrandom is not allowed afterwards. */
 	randombytes_buf(nc.addr_key, sizeof(nc.addr_key));
-	nc.next_id = 1;
+	nc.next_id = eng.index + 1;
 	nc.max_conns = NC_DEF_MAX_CONNS;
 	nc.max_per_addr = NC_DEF_MAX_PER_ADDR;
 	nc.login_timeout = NC_DEF_LOGIN_TIMEOUT;

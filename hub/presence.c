@@ -232,9 +232,7 @@ relay_pair_send(const struct session *a, const struct session *b, int up)
 	p.a = a->relay.id;
 	p.b = b->relay.id;
 	p.up = up;
-	if (proc_compose_try(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_PAIR, 0,
-	    -1, &p, sizeof(p)) == -1)
-		au.nomem++;
+	(void)engines_send(IMSG_HUBD_RELAY_PAIR, &p, sizeof(p));
 }
 
 /* Two online nodes became peers: each hears of the other, paths too. */

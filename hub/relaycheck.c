@@ -27,11 +27,9 @@ relaycheck_start(struct session *s, struct hub_relay_info *ri)
 	memset(&rm, 0, sizeof(rm));
 	rm.conn = s->conn;
 	rm.relay_id = s->relay.id;
-	if (proc_compose_try(au.ps, s->eng, IMSG_HUBD_RELAY_ADD, 0, -1, &rm,
-	    sizeof(rm)) == -1) {
-		au.nomem++;
+	rm.conn_addr = s->remote;
+	if (engines_send(IMSG_HUBD_RELAY_ADD, &rm, sizeof(rm)) == -1)
 		return -1;
-	}
 	memset(ri, 0, sizeof(*ri));
 	ri->relay_id = s->relay.id;
 	memcpy(ri->token, s->relay.token, sizeof(ri->token));
@@ -46,9 +44,8 @@ relaycheck_end(struct session *s)
 	 * memory to say so, the engine forgets it when the connection
 	 * closes, as it does for a DEL that crossed the close.
 	 */
-	if (proc_compose_try(au.ps, s->eng, IMSG_HUBD_RELAY_DEL, 0, -1,
-	    &s->relay.id, sizeof(s->relay.id)) == -1)
-		au.nomem++;
+	(void)engines_send(IMSG_HUBD_RELAY_DEL, &s->relay.id,
+	    sizeof(s->relay.id));
 }
 
 /*
@@ -84,9 +81,13 @@ relaycheck_register(int eng, struct imsg *imsg)
 		    __func__, m.relay_id);
 	}
 	memcpy(m.dgram, answer, sizeof(m.dgram));
-	if (proc_compose_try(au.ps, s->eng, IMSG_HUBD_RELAY_REGISTERED, 0,
-	    -1, &m, sizeof(m)) == -1)
-		au.nomem++;	/* the node registers again in 20 s */
+	/*
+	 * Every engine binds the session to its address (any of them may
+	 * receive a packet for it); the one it came through answers.
+	 * Without the memory the node registers again in 20 s.
+	 */
+	m.engine = (uint32_t)(eng - HUBD_PROC_ENGINE);
+	(void)engines_send(IMSG_HUBD_RELAY_REGISTERED, &m, sizeof(m));
 }
 
 void

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "compat/bytes.h"
@@ -21,6 +22,8 @@
 
 /* A relay frame rewritten as a datagram: the framer's is not ours. */
 static uint8_t	 framebuf[HUB_FRAME_MAX];
+/* A frame for another engine, behind its connection id. */
+static uint8_t	 fwdbuf[sizeof(uint32_t) + HUB_FRAME_MAX];
 
 void
 relayfwd_init(void)
@@ -63,6 +66,37 @@ count_bad(void)
 }
 
 /*
+ * A relay frame for a connection another engine holds: that engine
+ * writes it.  -1 if it could not be passed on (no memory).
+ */
+static int
+relay_to_engine(uint32_t conn, const uint8_t *b, size_t len)
+{
+	memcpy(fwdbuf, &conn, sizeof(conn));
+	memcpy(fwdbuf + sizeof(conn), b, len);
+	return proc_compose_try(eng.ps, HUBD_PROC_ENGINE +
+	    HUBD_CONN_ENGINE(conn, eng.nengines), IMSG_HUBD_RELAY_FWD, 0, -1,
+	    fwdbuf, sizeof(conn) + len);
+}
+
+/* Another engine's relay frame for one of our connections. */
+void
+relayfwd_from_engine(struct imsg *imsg)
+{
+	struct hconn	*d;
+	uint32_t	 conn;
+	size_t		 len = imsg_get_len(imsg) - sizeof(conn);
+
+	memcpy(&conn, imsg->data, sizeof(conn));
+	if (imsg->data[sizeof(conn)] != HUB_FRAME_RELAY)
+		fatalx("%s: not a relay frame", __func__);
+	/* Gone, or its output full: dropped, as for our own senders. */
+	if ((d = nodeconn_find(conn)) == NULL ||
+	    nodeconn_relay_out(d, imsg->data + sizeof(conn), len) == -1)
+		return;
+}
+
+/*
  * Forward b (len bytes, header included; b is ours to rewrite) as the
  * route says, with the id field now naming the sender.
  */
@@ -84,7 +118,11 @@ forward(uint8_t *b, size_t len, const struct relay_route *r)
 			return;
 		}
 		b[0] = HUB_FRAME_RELAY;
-		if ((d = nodeconn_find(r->dst_conn)) == NULL ||
+		if (HUBD_CONN_ENGINE(r->dst_conn, eng.nengines) !=
+		    (int)eng.index) {
+			if (relay_to_engine(r->dst_conn, b, len) == -1)
+				return;
+		} else if ((d = nodeconn_find(r->dst_conn)) == NULL ||
 		    nodeconn_relay_out(d, b, len) == -1)
 			return;
 	}
@@ -114,6 +152,7 @@ relayfwd_register(int sock, const uint8_t *b, uint32_t id,
 	m.conn = conn;
 	m.relay_id = id;
 	m.sock = sock;
+	m.engine = eng.index;
 	m.from = in->from;
 	m.local = in->local;
 	memcpy(m.dgram, b, sizeof(m.dgram));
@@ -181,9 +220,14 @@ relayfwd_add(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
-	if ((c = nodeconn_find(m.conn)) == NULL || c->closing)
+	/*
+	 * Every engine holds every session; the one with the connection
+	 * knows whether it is still there.
+	 */
+	if (HUBD_CONN_ENGINE(m.conn, eng.nengines) == (int)eng.index &&
+	    ((c = nodeconn_find(m.conn)) == NULL || c->closing))
 		return;
-	if (relay_add(eng.relay, m.conn, m.relay_id, &c->remote) == -1) {
+	if (relay_add(eng.relay, m.conn, m.relay_id, &m.conn_addr) == -1) {
 		if (errno == EEXIST)
 			fatalx("%s: authority sent relay id %u for "
 			    "connection %u twice", __func__, m.relay_id,
@@ -245,6 +289,9 @@ relayfwd_registered(struct imsg *imsg)
 		fatalx("%s: socket %d does not relay", __func__, m.sock);
 	if (relay_register_bind(eng.relay, m.relay_id, m.conn, &m.from,
 	    &m.local, m.sock, now_ms()) == -1)
+		return;
+	/* Every engine binds it; the one it came through answers. */
+	if (m.engine != eng.index)
 		return;
 	eng.stats.relay_registers++;
 	eng_stats_touch();

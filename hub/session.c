@@ -235,6 +235,21 @@ session_engine(struct session *s, uint32_t type, const void *data,
 }
 
 int
+engines_send(uint32_t type, const void *data, size_t len)
+{
+	uint32_t	 e, n = au.conf.engines ? au.conf.engines : 1;
+	int		 rc = 0;
+
+	for (e = 0; e < n; e++)
+		if (proc_compose_try(au.ps, HUBD_PROC_ENGINE + (int)e, type, 0,
+		    -1, data, len) == -1) {
+			au.nomem++;
+			rc = -1;
+		}
+	return rc;
+}
+
+int
 session_send(struct session *s, const struct hub_msg *m)
 {
 	size_t	 len, flen;

@@ -152,5 +152,10 @@ void		 session_send_member(struct session *,
 /* To s's engine; -1 (counted, nothing sent) when no memory. */
 int		 session_engine(struct session *, uint32_t type,
 		    const void *, size_t);
+/*
+ * To every engine (the relay's messages: each holds every session); -1
+ * if one of them could not be told for want of memory (counted).
+ */
+int		 engines_send(uint32_t type, const void *, size_t);
 
 #endif
