@@ -9,7 +9,7 @@
 #include "privsep/log.h"
 
 /* PROTOCOL.md gives these layouts byte for byte. */
-_Static_assert(sizeof(struct hubd_relay_msg) == 28, "hubd_relay_msg");
+_Static_assert(sizeof(struct hubd_relay_msg) == 8, "hubd_relay_msg");
 _Static_assert(sizeof(struct hubd_relay_reg) == 88, "hubd_relay_reg");
 _Static_assert(HUBD_NPROCS <= PROC_SLOTS && HUBD_NPROCS <= CTL_HUBD_PROCS,
     "hamhubd's processes");
@@ -59,10 +59,12 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    .from = E, .to = A, EXACT(sizeof(struct hubd_relay_reg)) },
 	[IMSG_HUBD_RELAY_REGISTERED] = { .name = "hubd-relay-registered",
 	    .from = A, .to = E, EXACT(sizeof(struct hubd_relay_reg)) },
-	/* A relay frame for another engine's connection. */
+	/* A REGISTER, or a relayed packet, for another engine's node. */
+	[IMSG_HUBD_RELAY_REG_FWD] = { .name = "hubd-relay-reg-fwd", .from = E,
+	    .to = E, EXACT(sizeof(struct hubd_relay_reg)) },
 	[IMSG_HUBD_RELAY_FWD] = { .name = "hubd-relay-fwd", .from = E,
-	    .to = E, .minlen = sizeof(uint32_t) + HUB_RELAY_HDR_LEN + 32,
-	    .maxlen = sizeof(uint32_t) + HUB_FRAME_MAX },
+	    .to = E, .minlen = sizeof(uint32_t) + RELAY_HDR_LEN + 32,
+	    .maxlen = sizeof(uint32_t) + RELAY_HDR_LEN + 65527 },
 	/* hamctl hub ...: control -> authority, replies back */
 	[IMSG_CTL_HUBD_STATUS] = { .name = "ctl-hubd-status", .from = C,
 	    .to = A, EXACT(CRED) },

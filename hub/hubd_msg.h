@@ -60,9 +60,12 @@ enum hubd_imsg_type {
 					   struct hubd_relay_reg */
 	IMSG_HUBD_RELAY_REGISTERED,	/* authority -> engine:
 					   struct hubd_relay_reg */
-	/* a relay frame for a connection another engine holds */
-	IMSG_HUBD_RELAY_FWD,		/* engine -> engine: uint32_t conn,
-					   then the frame body */
+	/* a REGISTER for a node another engine holds: that one checks */
+	IMSG_HUBD_RELAY_REG_FWD,	/* engine -> engine:
+					   struct hubd_relay_reg */
+	/* a relayed packet for a node another engine holds */
+	IMSG_HUBD_RELAY_FWD,		/* engine -> engine: uint32_t relay
+					   id, then the DATA or frame */
 
 	HUBD_IMSG_MAX
 };
@@ -91,9 +94,6 @@ struct hubd_conf_msg {
 struct hubd_relay_msg {
 	uint32_t		conn;		/* its TCP connection */
 	uint32_t		relay_id;
-	struct pkt_addr		conn_addr;	/* where that connection comes
-						   from, for the engines that
-						   do not hold it */
 };
 /* Two relay sessions may (up 1) or may no longer (up 0) relay. */
 struct hubd_relay_pair {
@@ -112,9 +112,7 @@ struct hubd_relay_reg {
 	uint32_t		conn;		/* the session's connection */
 	uint32_t		relay_id;
 	int32_t			sock;		/* the engine's socket index */
-	uint32_t		engine;		/* which engine it came through
-						   (0 for the first): that one
-						   answers, all of them bind */
+	uint32_t		pad;
 	struct pkt_addr		from;		/* the REGISTER's source */
 	struct pkt_addr		local;		/* the hub address it reached */
 	uint8_t			dgram[RELAY_AUTH_LEN];

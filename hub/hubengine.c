@@ -26,6 +26,7 @@
 #include "hub/memtrim.h"
 #include "hub/natdisc.h"
 #include "hub/nodeconn.h"
+#include "hub/relay.h"
 #include "hub/relayfwd.h"
 #include "hub/udpio.h"
 #include "privsep/log.h"
@@ -200,6 +201,7 @@ hubengine_conf(struct imsg *imsg)
 		fatalx("%s: engine %u of %u", __func__, eng.index + 1,
 		    m.engines);
 	eng.nengines = m.engines;
+	relay_table_part(eng.relay, eng.nengines, eng.index);
 	nodeconn_limits(&m);
 }
 
@@ -255,6 +257,9 @@ hubengine_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_HUBD_RELAY_FWD:
 		relayfwd_from_engine(imsg);
+		break;
+	case IMSG_HUBD_RELAY_REG_FWD:
+		relayfwd_reg_from_engine(imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);

@@ -232,7 +232,12 @@ relay_pair_send(const struct session *a, const struct session *b, int up)
 	p.a = a->relay.id;
 	p.b = b->relay.id;
 	p.up = up;
-	(void)engines_send(IMSG_HUBD_RELAY_PAIR, &p, sizeof(p));
+	/* Each engine keeps its own sessions' side of the pair. */
+	(void)relay_engine_send(a->relay.id, IMSG_HUBD_RELAY_PAIR, &p,
+	    sizeof(p));
+	if (a->eng != b->eng)
+		(void)relay_engine_send(b->relay.id, IMSG_HUBD_RELAY_PAIR, &p,
+		    sizeof(p));
 }
 
 /* Two online nodes became peers: each hears of the other, paths too. */
@@ -365,9 +370,23 @@ static void
 logoff_tell(struct session *o, void *arg)
 {
 	struct session	*s = arg;
+	struct hubd_relay_pair	 p;
 
 	send_peer(o, s->graceful ? HUB_MSG_PEER_DOWN : HUB_MSG_PEER_CHECK,
 	    s->key, NULL, NULL);
+	/*
+	 * Its engine forgets it with its pairs (RELAY_DEL); a peer's on
+	 * another engine forgets the pair here, or a later session with
+	 * the same relay id could be relayed to.
+	 */
+	if (o->eng != s->eng && o->relay.id != 0 && s->relay.id != 0) {
+		memset(&p, 0, sizeof(p));
+		p.a = s->relay.id;
+		p.b = o->relay.id;
+		p.up = 0;
+		(void)relay_engine_send(o->relay.id, IMSG_HUBD_RELAY_PAIR, &p,
+		    sizeof(p));
+	}
 }
 
 void

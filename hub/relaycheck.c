@@ -16,7 +16,7 @@ static uint64_t	 refused_replay;	/* counted as relay_bad */
 void
 relaycheck_new(struct session *s)
 {
-	relay_cred_new(&s->relay, session_new_relay_id());
+	relay_cred_new(&s->relay, session_new_relay_id(s));
 }
 
 int
@@ -27,8 +27,8 @@ relaycheck_start(struct session *s, struct hub_relay_info *ri)
 	memset(&rm, 0, sizeof(rm));
 	rm.conn = s->conn;
 	rm.relay_id = s->relay.id;
-	rm.conn_addr = s->remote;
-	if (engines_send(IMSG_HUBD_RELAY_ADD, &rm, sizeof(rm)) == -1)
+	if (relay_engine_send(s->relay.id, IMSG_HUBD_RELAY_ADD, &rm,
+	    sizeof(rm)) == -1)
 		return -1;
 	memset(ri, 0, sizeof(*ri));
 	ri->relay_id = s->relay.id;
@@ -44,8 +44,8 @@ relaycheck_end(struct session *s)
 	 * memory to say so, the engine forgets it when the connection
 	 * closes, as it does for a DEL that crossed the close.
 	 */
-	(void)engines_send(IMSG_HUBD_RELAY_DEL, &s->relay.id,
-	    sizeof(s->relay.id));
+	(void)relay_engine_send(s->relay.id, IMSG_HUBD_RELAY_DEL,
+	    &s->relay.id, sizeof(s->relay.id));
 }
 
 /*
@@ -81,13 +81,9 @@ relaycheck_register(int eng, struct imsg *imsg)
 		    __func__, m.relay_id);
 	}
 	memcpy(m.dgram, answer, sizeof(m.dgram));
-	/*
-	 * Every engine binds the session to its address (any of them may
-	 * receive a packet for it); the one it came through answers.
-	 * Without the memory the node registers again in 20 s.
-	 */
-	m.engine = (uint32_t)(eng - HUBD_PROC_ENGINE);
-	(void)engines_send(IMSG_HUBD_RELAY_REGISTERED, &m, sizeof(m));
+	/* Without the memory, the node registers again in 20 s. */
+	(void)relay_engine_send(s->relay.id, IMSG_HUBD_RELAY_REGISTERED, &m,
+	    sizeof(m));
 }
 
 void

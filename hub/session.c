@@ -200,13 +200,16 @@ session_free(struct session *s)
 }
 
 uint32_t
-session_new_relay_id(void)
+session_new_relay_id(const struct session *s)
 {
-	uint32_t	 id;
+	uint32_t	 id, n = au.conf.engines ? au.conf.engines : 1;
+	uint32_t	 e = (uint32_t)(s->eng - HUBD_PROC_ENGINE);
 
-	do
+	/* id % engines names the engine holding the node's connection. */
+	do {
 		randombytes_buf(&id, sizeof(id));
-	while (id == 0 || session_by_relay(id) != NULL);
+		id = id - id % n + e;
+	} while (id == 0 || id % n != e || session_by_relay(id) != NULL);
 	return id;
 }
 
@@ -235,18 +238,16 @@ session_engine(struct session *s, uint32_t type, const void *data,
 }
 
 int
-engines_send(uint32_t type, const void *data, size_t len)
+relay_engine_send(uint32_t id, uint32_t type, const void *data, size_t len)
 {
-	uint32_t	 e, n = au.conf.engines ? au.conf.engines : 1;
-	int		 rc = 0;
+	uint32_t	 n = au.conf.engines ? au.conf.engines : 1;
 
-	for (e = 0; e < n; e++)
-		if (proc_compose_try(au.ps, HUBD_PROC_ENGINE + (int)e, type, 0,
-		    -1, data, len) == -1) {
-			au.nomem++;
-			rc = -1;
-		}
-	return rc;
+	if (proc_compose_try(au.ps, HUBD_PROC_ENGINE + (int)(id % n), type, 0,
+	    -1, data, len) == -1) {
+		au.nomem++;
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -130,8 +130,11 @@ void		 session_set_online(struct session *);
 void		 session_set_offline(struct session *);
 /* Out of au.waiting (it logged in, or is closing). */
 void		 session_unwait(struct session *);
-/* A relay id no online session holds; never 0. */
-uint32_t	 session_new_relay_id(void);
+/*
+ * A relay id for s that no online session holds; never 0.  It names
+ * the engine with s's connection: id % engines is that engine's index.
+ */
+uint32_t	 session_new_relay_id(const struct session *);
 
 /*
  * Seal m on s's channel and hand it to its engine.  -1 if s is closing
@@ -152,10 +155,8 @@ void		 session_send_member(struct session *,
 /* To s's engine; -1 (counted, nothing sent) when no memory. */
 int		 session_engine(struct session *, uint32_t type,
 		    const void *, size_t);
-/*
- * To every engine (the relay's messages: each holds every session); -1
- * if one of them could not be told for want of memory (counted).
- */
-int		 engines_send(uint32_t type, const void *, size_t);
+/* To the engine of a relay id (id % engines); -1 with no memory. */
+int		 relay_engine_send(uint32_t id, uint32_t type, const void *,
+		    size_t);
 
 #endif
