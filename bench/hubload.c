@@ -142,22 +142,40 @@ keys_make(void)
 	}
 }
 
+/* This thread's CPU time, ns: what the hub's is compared with. */
+static uint64_t
+cpu_ns(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * CPU time, not wall time, as for the hub's processes (schedstat): a
+ * loaded machine stretches neither.  The least of a few rounds.
+ */
 double
 x25519_cost(void)
 {
 	uint8_t		 q[32], n[32], p[32];
-	uint64_t	 t0;
-	int		 i, rounds = 2000;
+	uint64_t	 t0, best = UINT64_MAX;
+	int		 i, round, rounds = 500;
 
 	randombytes_buf(n, sizeof(n));
 	(void)crypto_scalarmult_base(p, n);
-	t0 = hl_now_ns();
-	for (i = 0; i < rounds; i++) {
-		if (crypto_scalarmult(q, n, p) != 0)
-			die("crypto_scalarmult");
-		p[0] ^= q[1];
+	for (round = 0; round < 5; round++) {
+		t0 = cpu_ns();
+		for (i = 0; i < rounds; i++) {
+			if (crypto_scalarmult(q, n, p) != 0)
+				die("crypto_scalarmult");
+			p[0] ^= q[1];
+		}
+		if (cpu_ns() - t0 < best)
+			best = cpu_ns() - t0;
 	}
-	return (double)(hl_now_ns() - t0) / rounds / 1000.0;
+	return (double)best / rounds / 1000.0;
 }
 
 /* ---- the hub's processes ------------------------------------------------ */
