@@ -72,6 +72,7 @@ struct hnode {
 	uint64_t	 last_ping;
 	uint64_t	 seen;		/* when it heard the watched key */
 	uint32_t	 req_lo, reqid;	/* requests awaiting an answer */
+	uint8_t		 tries;		/* HL_RETRY: attempts so far */
 	struct pset	 peers;
 };
 
@@ -662,17 +663,30 @@ cmd_node_done(struct hnode *n, int ok, int refused)
 			return;
 		n->in_batch = 0;
 		w.inflight--;
-		/* Like hamd: again after a pause, if not refused for good. */
+		/*
+		 * Like hamd: again after a backoff, if not refused for good:
+		 * 1 s, doubling up to 60 s, each randomly a quarter shorter
+		 * or longer, so that the nodes a hub turned away do not all
+		 * come back at once.
+		 */
 		if (!ok && (w.cmd.flags & HL_RETRY) && (refused == 0 ||
 		    refused == HUB_REFUSED_BUSY) && (w.deadline == 0 ||
 		    now + 1000000000ull < w.deadline)) {
+			uint64_t	 ms = 1000ull << (n->tries < 6 ?
+					    n->tries : 6);
+
+			if (ms > 60000)
+				ms = 60000;
+			ms = ms * 3 / 4 + randombytes_uniform((uint32_t)ms / 2);
+			if (n->tries < UINT8_MAX)
+				n->tries++;
 			w.retry[w.nretry].idx = n->idx;
-			w.retry[w.nretry++].when = now + 500000000ull +
-			    (uint64_t)(n->idx % 500) * 1000000ull;
+			w.retry[w.nretry++].when = now + ms * 1000000ull;
 			w.rep.retries++;
 			login_pump();
 			break;
 		}
+		n->tries = 0;
 		w.left--;
 		if (ok) {
 			w.rep.ok++;

@@ -43,7 +43,11 @@
  */
 #define HANDSHAKE_BURST		64
 #define HANDSHAKE_EVERY_MS	25
-#define ADDR_SLOTS		4096
+/*
+ * Slots of the per-address tables: addresses that share one share its
+ * budget, so there must be room for the addresses of a large hub.
+ */
+#define ADDR_SLOTS		(1 << 16)
 /*
  * New node keys per source address: a burst of 32, then one every
  * 30 s; and hub-wide, a burst of 2048, then 1000 a second.  Every new
@@ -254,7 +258,6 @@ expire(int64_t now)
 
 	if (now - expire_last < EXPIRE_EVERY_S)
 		return;
-	expire_last = now;
 	for (i = 0; i < EXPIRE_BATCHES; i++) {
 		rc = store_node_expire(au.store, now - age, keep_online, NULL);
 		if (rc < 0) {
@@ -265,6 +268,11 @@ expire(int64_t now)
 		if (rc < STORE_EXPIRE_MAX)
 			break;
 	}
+	/* More waiting: the next tick goes on, a second from now. */
+	if (i == EXPIRE_BATCHES)
+		expire_last = now - EXPIRE_EVERY_S;
+	else
+		expire_last = now;
 	if (n > 0)
 		log_info("forgot %d nodes in no network, not seen for %lld s",
 		    n, (long long)age);

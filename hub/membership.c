@@ -70,7 +70,7 @@
 #define REQ_ADDR_EVERY_US	1000
 #define REQ_MSGS_PER_UNIT	32
 #define REQ_KEY_SLOTS		(1 << 17)
-#define REQ_ADDR_SLOTS		4096
+#define REQ_ADDR_SLOTS		(1 << 16)
 
 /* Separate tables, one per kind of identity. */
 static struct bucket_table	 key_slots, addr_slots;
@@ -139,19 +139,24 @@ password_hash(const char *pw, char out[STORE_PWHASH_MAX])
 	    crypto_pwhash_MEMLIMIT_INTERACTIVE);
 }
 
-/* 1 if pw matches; a NULL hash still does the same work, and fails. */
+/*
+ * 1 if pw matches; a NULL hash still does the same work, and fails.  -1
+ * when there is no memory for the work (Argon2id takes 64 MiB): the
+ * caller answers busy, and nothing is refused for good.
+ */
 static int
 password_check(const char *hash, const char *pw)
 {
 	if (dummy_hash[0] == '\0' &&
-	    password_hash("hamd dummy password", dummy_hash) != 0)
-		fatalx("cannot compute the dummy password hash");
-	if (hash == NULL) {
-		if (crypto_pwhash_str_verify(dummy_hash, pw, strlen(pw)) == 0)
-			return 0;	/* guessed the dummy: still no network */
-		return 0;
+	    password_hash("hamd dummy password", dummy_hash) != 0) {
+		dummy_hash[0] = '\0';
+		return -1;
 	}
-	return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+	errno = 0;
+	if (crypto_pwhash_str_verify(hash != NULL ? hash : dummy_hash, pw,
+	    strlen(pw)) == 0)
+		return hash != NULL;	/* guessed the dummy: still no network */
+	return errno == ENOMEM ? -1 : 0;
 }
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -429,6 +434,11 @@ op_join(struct op *o)
 		return;
 	}
 	ok = password_check(found ? o->net.pwhash : NULL, o->req->password);
+	if (ok == -1) {
+		reply(o, EBUSY, "%s", "the hub has no memory for password "
+		    "checks now; try again later");
+		return;
+	}
 	if (!ok || !found || o->net.mode == HUB_MODE_CLOSED) {
 		logrl_audit(&rl_joinref, "node=%s net=%s", o->who,
 		    found ? o->id : "unknown");

@@ -26,13 +26,18 @@ load_net() {
 	ip netns exec "$LG" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 }
 
-# load_hub DIR [conf lines...]: hamhubd in LH, listening on port 7777;
-# sets HUB_KEY and LOAD_PROCS (-p NAME=PID for each of its processes).
+# load_hub DIR [conf lines...]: hamhubd in LH, listening on port 7777,
+# under $LOAD_WRAP if set (prlimit ..., say); sets HUB_PID, HUB_KEY and
+# LOAD_PROCS (-p NAME=PID for each of its processes).
 load_hub() {
 	d=$1; shift
 	mkdir -p "$d"
 	write_hub_conf "$d" "listen on $LOAD_HUB port 7777" "$@"
-	start_hub "$LH" "$d"
+	# shellcheck disable=SC2086
+	ip netns exec "$LH" ${LOAD_WRAP:-} "$HAMHUBD" -d -f "$d/hamhubd.conf" \
+	    >>"$d/hub.log" 2>&1 &
+	HUB_PID=$!
+	track_pid "$HUB_PID"
 	wait_for 20 hub_ready "$d" || { echo "the hub did not start"; return 1; }
 	HUB_KEY=$(hubctl "$d" hub key)
 	load_procs "$d"
