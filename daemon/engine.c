@@ -197,6 +197,12 @@ engine_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_ENGINE_RELAY:
 		relay_session(imsg);
 		break;
+	case IMSG_RELAY_REGISTER:
+		relay_register(imsg);
+		break;
+	case IMSG_RELAY_CONFIRMED:
+		relay_confirmed(imsg);
+		break;
 	case IMSG_ENGINE_PATHS:
 		paths_msg(imsg);
 		break;
@@ -250,7 +256,7 @@ engine_init(struct privsep *ps)
 	tx_init();
 	hub_init(ps, &hooks);
 	nat_init(ps);
-	relay_init(ps);
+	relay_init();
 	paths_init(ps);
 }
 

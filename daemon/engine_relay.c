@@ -1,13 +1,9 @@
 /* Our side of the hub's relay; see engine_relay.h. */
 #include "autoconf.h"
 
-#include <sys/time.h>
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <event2/event.h>
 
 #include "compat/bytes.h"
 #include "compat/util.h"
@@ -19,17 +15,10 @@
 #include "daemon/hamd_msg.h"
 #include "privsep/log.h"
 #include "proto/dgram.h"
-#include "proto/relayauth.h"
-
-#define RELAY_REGISTER_SEC	20	/* REGISTER this often */
-#define RELAY_ANSWER_WINDOW	4	/* REGISTERs an answer may name */
 
 static struct {
 	uint32_t		 id;		/* ours, 0: none */
-	uint8_t			 token[HUB_RELAY_TOKEN_LEN];
-	uint64_t		 counter;	/* of the last REGISTER sent */
-	uint64_t		 registered;	/* ms of the last REGISTERED */
-	struct event		*timer;		/* REGISTER every 20 s */
+	uint64_t		 registered;	/* ms of tun's last confirmation */
 	uint8_t			*frame;		/* a TCP relay frame, built */
 } relay;
 
@@ -94,56 +83,66 @@ relay_send(struct engine_peer *p, uint32_t rid, int want, const uint8_t *pkt,
 	return 0;
 }
 
+/* tun: our relay id for this login (0: the login ended). */
+void
+relay_session(struct imsg *imsg)
+{
+	struct engine_relay_msg	 m;
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	relay.id = m.relay_id;
+	relay.registered = 0;
+	if (relay.id == 0)
+		log_debug("relay: no session");
+	else
+		log_debug("relay: session %u", relay.id);
+}
+
 /*
- * REGISTER: the hub learns (and checks) where our UDP relay lives.  The
- * token never leaves us: it keys a MAC over our id and a counter that
- * grows with every REGISTER of this login (proto/relayauth.h).
+ * tun: a REGISTER for the hub's port P, from the WireGuard socket.  It
+ * is tun's work under the token; we only check that it is a REGISTER
+ * for the session we have, since one built just before the session
+ * ended is no use to anybody.
  */
-static void
-relay_register(void)
+void
+relay_register(struct imsg *imsg)
 {
 	uint8_t		 msg[RELAY_AUTH_LEN];
 	struct iovec	 iov;
+	uint32_t	 id;
 
-	if (relay.id == 0 || !hub_is_up())
+	if (imsg_get_data(imsg, msg, sizeof(msg)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (dgram_classify(msg, sizeof(msg), &id) != DGRAM_RELAY_REGISTER)
+		fatalx("%s: tun sent something else than a REGISTER",
+		    __func__);
+	if (id == 0 || id != relay.id || !hub_is_up()) {
+		log_debug("%s: REGISTER for relay id %u, not ours (%u); "
+		    "dropped", __func__, id, relay.id);
 		return;
-	relay_auth_build(msg, RELAY_REGISTER_TYPE, relay.id, ++relay.counter,
-	    relay.token);
+	}
 	iov.iov_base = msg;
 	iov.iov_len = sizeof(msg);
 	(void)esock_send(hub_addr(), &iov, 1, sizeof(msg));
 }
 
-static void
-relay_timer(int fd, short what, void *arg)
-{
-	relay_register();
-}
-
-/* tun: our relay id and token from this login (id 0: the login ended). */
+/* tun: a REGISTERED we passed on was the hub's answer to our REGISTER. */
 void
-relay_session(struct imsg *imsg)
+relay_confirmed(struct imsg *imsg)
 {
-	struct engine_relay_msg	 m;
-	struct timeval		 tv = { RELAY_REGISTER_SEC, 0 };
+	uint32_t	 id;
 
-	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+	if (imsg_get_data(imsg, &id, sizeof(id)) == -1)
 		fatalx("%s: bad size", __func__);
-	relay.id = m.relay_id;
-	memcpy(relay.token, m.token, sizeof(relay.token));
-	explicit_bzero(&m, sizeof(m));
-	relay.registered = 0;
-	relay.counter = 0;
-	(void)evtimer_del(relay.timer);
-	if (relay.id == 0) {
-		explicit_bzero(relay.token, sizeof(relay.token));
-		log_debug("relay: no session");
+	if (id == 0)
+		fatalx("%s: tun confirmed relay id 0", __func__);
+	/* The session it answered for may have ended meanwhile. */
+	if (id != relay.id || !hub_is_up())
 		return;
-	}
-	log_debug("relay: session %u, registering", relay.id);
-	if (evtimer_add(relay.timer, &tv) == -1)
-		fatalx("%s: evtimer_add", __func__);
-	relay_register();
+	if (relay.registered == 0)
+		log_debug("relay: UDP registration confirmed");
+	relay.registered = now_ms();
 }
 
 void
@@ -155,9 +154,6 @@ relay_reset(void)
 	 */
 	relay.id = 0;
 	relay.registered = 0;
-	explicit_bzero(relay.token, sizeof(relay.token));
-	if (relay.timer != NULL)
-		(void)evtimer_del(relay.timer);
 }
 
 /* A relayed WireGuard packet, from the pseudo address of its way. */
@@ -189,28 +185,21 @@ relay_from_hub(const struct pkt_addr *from)
 }
 
 /*
- * Only the hub holds our token: the answer names one of our last few
- * REGISTERs under a MAC, so it is neither forged nor an old one
- * replayed.
+ * REGISTERED: to tun, which holds the token, if it names our session;
+ * anyone may send one, so tun hears only those that could be right.
  */
 static void
 relay_rx_registered(const uint8_t *pkt, size_t len,
     const struct pkt_addr *from)
 {
-	uint64_t	 counter;
-	uint32_t	 id;
-
 	if (!relay_from_hub(from) || relay.id == 0 || !hub_is_up() ||
-	    relay_auth_peek(pkt, len, RELAY_REGISTERED_TYPE, &id,
-	    &counter) == -1 || id != relay.id || counter > relay.counter ||
-	    counter + RELAY_ANSWER_WINDOW <= relay.counter ||
-	    relay_auth_verify(pkt, relay.token) == -1) {
+	    get_be32(pkt + 4) != relay.id) {
 		relay_bad();
 		return;
 	}
-	if (relay.registered == 0)
-		log_debug("relay: UDP registration confirmed");
-	relay.registered = now_ms();
+	(void)proc_compose(ectx.ps, HAMD_PROC_TUN, IMSG_RELAY_REGISTERED, 0,
+	    -1, pkt, len);
+	rx_push();
 }
 
 static void
@@ -241,13 +230,10 @@ relay_frame_in(const uint8_t *body, size_t len)
 }
 
 void
-relay_init(struct privsep *ps)
+relay_init(void)
 {
 	if ((relay.frame = malloc(HUB_FRAME_MAX)) == NULL)
 		fatal("%s: malloc", __func__);
-	if ((relay.timer = event_new(ps->base, -1, EV_PERSIST, relay_timer,
-	    NULL)) == NULL)
-		fatalx("%s: event_new", __func__);
 	rx_handle(DGRAM_RELAY_REGISTER, relay_rx_register);
 	rx_handle(DGRAM_RELAY_REGISTERED, relay_rx_registered);
 	rx_handle(DGRAM_RELAY_DATA, relay_rx_data);

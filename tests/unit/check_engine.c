@@ -239,6 +239,9 @@ setup(void)
 	    PROC_BIT(HAMD_PROC_ENGINE), PROC_BIT(HAMD_PROC_TUN),
 	    sizeof(struct path_info_msg), sizeof(struct path_info_msg),
 	    MSG_FD_NONE, 0 };
+	rules[IMSG_RELAY_REGISTERED] = (struct msg_rule){ "relay-registered",
+	    PROC_BIT(HAMD_PROC_ENGINE), PROC_BIT(HAMD_PROC_TUN),
+	    RELAY_AUTH_LEN, RELAY_AUTH_LEN, MSG_FD_NONE, 0 };
 	rules[IMSG_HUB_CONN_OPEN] = (struct msg_rule){ "hub-conn-open",
 	    PROC_BIT(HAMD_PROC_ENGINE), PROC_BIT(HAMD_PROC_TUN),
 	    sizeof(struct hub_conn_msg), sizeof(struct hub_conn_msg),
@@ -734,39 +737,58 @@ tun_expect_pkt(const struct pkt_addr *from, size_t len)
 	imsg_free(&m);
 }
 
+/* A REGISTER or REGISTERED for id and counter, under token byte k. */
+static void
+relay_msg(uint8_t msg[RELAY_AUTH_LEN], uint8_t type, uint32_t id,
+    uint64_t counter, uint8_t k)
+{
+	uint8_t		 token[HUB_RELAY_TOKEN_LEN];
+
+	memset(token, k, sizeof(token));
+	relay_auth_build(msg, type, id, counter, token);
+}
+
+/* tun's REGISTER for id: the engine sends it to the hub's port P. */
+static void
+relay_register_out(uint32_t id, uint64_t counter)
+{
+	uint8_t		 msg[RELAY_AUTH_LEN];
+
+	relay_msg(msg, RELAY_REGISTER_TYPE, id, counter, 0xab);
+	to_engine(HAMD_PROC_TUN, IMSG_RELAY_REGISTER, -1, msg, sizeof(msg));
+}
+
+/*
+ * The login: tun tells the engine our relay id, never the token, and
+ * hands it a REGISTER, which reaches the hub as it was built.
+ */
 static void
 relay_login(uint32_t id)
 {
 	struct engine_relay_msg	 rm;
-	uint8_t			 buf[64];
-	uint64_t		 counter;
-	uint32_t		 v;
+	uint8_t			 buf[64], want[RELAY_AUTH_LEN];
 
 	memset(&rm, 0, sizeof(rm));
 	rm.relay_id = id;
-	memset(rm.token, 0xab, sizeof(rm.token));
 	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_RELAY, -1, &rm, sizeof(rm));
-	/* REGISTER at once: id and counter 1 under the token's MAC. */
+	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_TCP);
+	relay_register_out(id, 1);
+	relay_msg(want, RELAY_REGISTER_TYPE, id, 1, 0xab);
 	ck_assert_int_eq(recv(hubs, buf, sizeof(buf), MSG_DONTWAIT),
 	    RELAY_AUTH_LEN);
-	ck_assert_int_eq(relay_auth_peek(buf, RELAY_AUTH_LEN,
-	    RELAY_REGISTER_TYPE, &v, &counter), 0);
-	ck_assert_uint_eq(v, id);
-	ck_assert_uint_eq(counter, 1);
-	ck_assert_int_eq(relay_auth_verify(buf, rm.token), 0);
-	/* The token itself never goes on the wire. */
-	ck_assert_ptr_null(memmem(buf, RELAY_AUTH_LEN, rm.token, 4));
-	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_TCP);
+	ck_assert(memcmp(buf, want, RELAY_AUTH_LEN) == 0);
+	/* One for another session (it ended meanwhile) is not sent. */
+	relay_register_out(id + 1, 2);
+	ck_assert_int_eq(recv(hubs, buf, sizeof(buf), MSG_DONTWAIT), -1);
 }
 
-/* A REGISTERED for id and counter, its MAC keyed with token byte k. */
+/* A REGISTERED from fd, for id and counter, under token byte k. */
 static void
 relay_registered_mac(int from, uint32_t id, uint64_t counter, uint8_t k)
 {
-	uint8_t		 msg[RELAY_AUTH_LEN], token[HUB_RELAY_TOKEN_LEN];
+	uint8_t		 msg[RELAY_AUTH_LEN];
 
-	memset(token, k, sizeof(token));
-	relay_auth_build(msg, RELAY_REGISTERED_TYPE, id, counter, token);
+	relay_msg(msg, RELAY_REGISTERED_TYPE, id, counter, k);
 	dgram_to_engine(from, msg, sizeof(msg));
 }
 
@@ -774,6 +796,25 @@ static void
 relay_registered(int from, uint32_t id)
 {
 	relay_registered_mac(from, id, 1, 0xab);
+}
+
+/* The next REGISTERED the engine passed to tun is this one. */
+static void
+tun_expect_registered(uint32_t id, uint64_t counter, uint8_t k)
+{
+	uint8_t		 got[RELAY_AUTH_LEN], want[RELAY_AUTH_LEN];
+
+	relay_msg(want, RELAY_REGISTERED_TYPE, id, counter, k);
+	ck_assert_int_eq(tun_expect(IMSG_RELAY_REGISTERED, got, sizeof(got)),
+	    0);
+	ck_assert(memcmp(got, want, sizeof(got)) == 0);
+}
+
+/* tun checked a REGISTERED: the UDP relay works. */
+static void
+relay_confirm(uint32_t id)
+{
+	to_engine(HAMD_PROC_TUN, IMSG_RELAY_CONFIRMED, -1, &id, sizeof(id));
 }
 
 START_TEST(t_relay_rx)
@@ -785,19 +826,27 @@ START_TEST(t_relay_rx)
 	hub_setup();
 	relay_login(7);
 	/*
-	 * REGISTERED from a stranger, for another id, under another
-	 * token, for a REGISTER never sent: dropped; then the real one.
+	 * REGISTERED from a stranger or for another id: dropped.  Under
+	 * another token, or for a REGISTER never sent: the engine cannot
+	 * tell (it has no token), so tun gets them and checks them.
 	 */
 	relay_registered(remote, 7);
 	relay_registered(hubs, 8);
 	relay_registered_mac(hubs, 7, 1, 0xac);
 	relay_registered_mac(hubs, 7, 2, 0xab);
 	engine_rx(esock, EV_READ, esock_get(AF_INET));
-	ck_assert_uint_eq(ectx.stats.relay_bad, 4);
+	ck_assert_uint_eq(ectx.stats.relay_bad, 2);
+	tun_expect_registered(7, 1, 0xac);
+	tun_expect_registered(7, 2, 0xab);
 	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_TCP);
+	/* Only tun's word confirms, and only for the session we have. */
 	relay_registered(hubs, 7);
 	engine_rx(esock, EV_READ, esock_get(AF_INET));
-	ck_assert_uint_eq(ectx.stats.relay_bad, 4);
+	tun_expect_registered(7, 1, 0xab);
+	relay_confirm(8);
+	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_TCP);
+	relay_confirm(7);
+	ck_assert_uint_eq(ectx.stats.relay_bad, 2);
 	ck_assert_int_eq(relay_mode(now_ms()), PATH_RELAY_UDP);
 
 	/*
@@ -817,7 +866,7 @@ START_TEST(t_relay_rx)
 	msg[0] = RELAY_DATA_TYPE;
 	engine_rx(esock, EV_READ, esock_get(AF_INET));
 	ck_assert_uint_eq(ectx.stats.relay_rx, 1);
-	ck_assert_uint_eq(ectx.stats.relay_bad, 8);
+	ck_assert_uint_eq(ectx.stats.relay_bad, 6);
 	tun_expect_pkt(&hub_pa, WG_DATA_MIN_LEN);
 
 	/* A relay frame in the TCP stream: from hub IP:0. */
@@ -829,7 +878,7 @@ START_TEST(t_relay_rx)
 	tcp.port = 0;
 	tun_expect_pkt(&tcp, WG_DATA_MIN_LEN);
 	ck_assert_uint_eq(ectx.stats.relay_rx, 2);
-	ck_assert_uint_eq(ectx.stats.relay_bad, 9);
+	ck_assert_uint_eq(ectx.stats.relay_bad, 7);
 
 	/* The hub connection ends: no relay at all. */
 	to_engine(HAMD_PROC_TUN, IMSG_HUB_CONN_CLOSE, -1, NULL, 0);
@@ -882,8 +931,7 @@ START_TEST(t_hub_paths)
 
 	hub_setup();
 	relay_login(7);
-	relay_registered(hubs, 7);
-	engine_rx(esock, EV_READ, esock_get(AF_INET));
+	relay_confirm(7);
 	lan = udp_loopback();
 	lan_addr = loop_addr(lan);
 
@@ -982,6 +1030,26 @@ START_TEST(t_hub_paths)
 }
 END_TEST
 
+/* tun may hand the engine REGISTERs only, and confirm real ids only. */
+START_TEST(t_bad_register)
+{
+	uint8_t		 msg[RELAY_AUTH_LEN];
+
+	hub_setup();
+	relay_login(7);
+	relay_msg(msg, RELAY_REGISTERED_TYPE, 7, 3, 0xab);
+	to_engine(HAMD_PROC_TUN, IMSG_RELAY_REGISTER, -1, msg, sizeof(msg));
+}
+END_TEST
+
+START_TEST(t_bad_confirm)
+{
+	hub_setup();
+	relay_login(7);
+	relay_confirm(0);
+}
+END_TEST
+
 /* tun's paths message is checked like any other. */
 START_TEST(t_bad_paths)
 {
@@ -1015,6 +1083,8 @@ main(void)
 	tcase_add_test(tc, t_relay_rx);
 	tcase_add_test(tc, t_hub_paths);
 	tcase_add_exit_test(tc, t_bad_paths, 1);
+	tcase_add_exit_test(tc, t_bad_register, 1);
+	tcase_add_exit_test(tc, t_bad_confirm, 1);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);
