@@ -51,10 +51,16 @@ static int		 esock;		/* the engine's IPv4 socket */
 static int		 remote;	/* a peer on loopback */
 static struct pkt_addr	 remote_addr;
 
+static double		 retry_s = -1;	/* the last "retrying in" seen */
+
 static void
 quiet(int priority, const char *line)
 {
+	const char	*r;
+
 	(void)priority;
+	if ((r = strstr(line, "retrying in ")) != NULL)
+		retry_s = atof(r + strlen("retrying in "));
 	/* CHECK_ENGINE_LOG=1 shows the engine's log lines (debugging). */
 	if (getenv("CHECK_ENGINE_LOG") != NULL)
 		fprintf(stderr, "%s\n", line);
@@ -1050,6 +1056,57 @@ START_TEST(t_bad_confirm)
 }
 END_TEST
 
+/*
+ * The hub refuses every connection: the waits between tries double
+ * from 1 s up to 6 s, and their jitter never takes them out of 1..6 s
+ * (hamd.8, PROTOCOL.md).
+ */
+START_TEST(t_hub_backoff)
+{
+	struct hub_conn_msg	 m;
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+	double			 lo = 7, hi = 0;
+	int			 fd, l, i;
+
+	/* A port nobody listens on: bound, then closed. */
+	ck_assert_int_ne(l = socket(AF_INET, SOCK_STREAM, 0), -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &sl), 0);
+	close(l);
+	memset(&m, 0, sizeof(m));
+	m.remote.af = AF_INET;
+	m.remote.port = sin.sin_port;
+	memcpy(m.remote.addr, &sin.sin_addr, 4);
+	for (i = 0; i < 40; i++) {
+		ck_assert_int_ne(fd = socket(AF_INET,
+		    SOCK_STREAM | SOCK_NONBLOCK, 0), -1);
+		ck_assert(connect(fd, (struct sockaddr *)&sin,
+		    sizeof(sin)) == 0 || errno == EINPROGRESS ||
+		    errno == ECONNREFUSED);
+		retry_s = -1;
+		to_engine(PROC_PARENT, IMSG_HUB_SOCKET, fd, &m, sizeof(m));
+		while (retry_s < 0)
+			ck_assert_int_ne(event_base_loop(ps.base,
+			    EVLOOP_ONCE), -1);
+		ck_assert_msg(retry_s >= 1.0 && retry_s <= 6.0,
+		    "retry %d after %.1f s", i, retry_s);
+		if (i < 3)
+			ck_assert_msg(retry_s <= 1.25 * (1 << i),
+			    "retry %d after %.1f s", i, retry_s);
+		if (retry_s < lo)
+			lo = retry_s;
+		if (retry_s > hi)
+			hi = retry_s;
+	}
+	/* Jitter there is: not every wait at the cap. */
+	ck_assert(lo < 2.0 && hi > 5.0 && hi - lo > 3.0);
+}
+END_TEST
+
 /* tun's paths message is checked like any other. */
 START_TEST(t_bad_paths)
 {
@@ -1084,6 +1141,7 @@ main(void)
 	tcase_add_test(tc, t_hub_paths);
 	tcase_add_exit_test(tc, t_bad_paths, 1);
 	tcase_add_exit_test(tc, t_bad_register, 1);
+	tcase_add_test(tc, t_hub_backoff);
 	tcase_add_exit_test(tc, t_bad_confirm, 1);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
