@@ -55,6 +55,7 @@
 #include <sodium.h>
 
 #include "daemon/allowedips.h"
+#include "tests/unit/aipverify.h"
 #include "daemon/hamd_msg.h"
 #include "proto/hubchan.h"
 #include "daemon/hubclient.h"
