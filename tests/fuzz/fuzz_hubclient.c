@@ -106,7 +106,7 @@ static struct fz {
 	int			 noutstanding;
 	uint32_t		 next_client;
 	/* for the seed program's report */
-	int			 max_hub_peers, logins, onlines;
+	int			 max_hub_peers, logins, onlines, confirms;
 	uint8_t			 pt[HUB_FRAME_MAX];
 	uint8_t			 frame[HUB_FRAME_MAX];
 } f;
@@ -290,6 +290,7 @@ io_relay_confirmed(void *arg, uint32_t relay_id)
 {
 	(void)arg;
 	CHECK(f.answering && relay_id != 0 && relay_id == f.relay_id);
+	f.confirms++;
 }
 
 /*
@@ -1057,8 +1058,8 @@ seed(const char *dir, const char *name)
 	}
 	(void)LLVMFuzzerTestOneInput(sbuf, slen);
 	printf("seed %-12s %4zu bytes: logins %d, online %d, hub peers up "
-	    "to %d, paths %d\n", name, slen, f.logins, f.onlines,
-	    f.max_hub_peers, f.paths);
+	    "to %d, paths %d, relay confirmed %d\n", name, slen, f.logins,
+	    f.onlines, f.max_hub_peers, f.paths, f.confirms);
 	slen = 0;
 }
 
@@ -1141,6 +1142,7 @@ main(int argc, char *argv[])
 	put_op(15, 1, 0x23, 0);			/* 3 candidates, before */
 	msg_login_ok();
 	msg_relay_info(1234);
+	put_op(8, 1, 41, 0);			/* a REGISTER, answered */
 	msg_paths(1);				/* before its PEER_UP */
 	msg_peer(HUB_MSG_PEER_UP, 0);
 	msg_peer(HUB_MSG_PEER_UP, 1);
