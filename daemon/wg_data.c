@@ -58,9 +58,14 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	if (len > 0 && p->t_new_handshake == 0)
 		p->t_new_handshake = now +
 		    WG_NSEC(KEEPALIVE_TIMEOUT + REKEY_TIMEOUT);
-	/* The initiator of an old session starts the next one. */
-	if (kp->initiator && (now - kp->birth >= d->rekey_after ||
-	    kp->send_counter >= REKEY_AFTER_MESSAGES))
+	/*
+	 * The initiator of an old session starts the next one; a key that
+	 * carried REKEY_AFTER_MESSAGES messages needs one whoever made it
+	 * (as in Linux and wireguard-go), or the responder would send on it
+	 * until REJECT_AFTER_MESSAGES cut it off.
+	 */
+	if (kp->send_counter >= REKEY_AFTER_MESSAGES ||
+	    (kp->initiator && now - kp->birth >= d->rekey_after))
 		wg_initiate(d, p, now, WG_INIT_NORMAL);
 	return 0;
 }
@@ -230,8 +235,16 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		p->st.drops[r]++;
 		return;
 	}
-	if (kp == p->next)
+	if (kp == p->next) {
 		wg_peer_confirm_next(d, p);
+		/*
+		 * What waited for a session goes out on the one just
+		 * confirmed, as in Linux and wireguard-go (peer_encrypt
+		 * leaves d->buf alone).
+		 */
+		if (p->nstaged > 0)
+			peer_send_staged(d, p, now);
+	}
 	wg_note_endpoint(d, p, src, now);
 	p->st.rx_packets++;
 	p->st.rx_bytes += len;
