@@ -76,6 +76,70 @@ START_TEST(t_hub_frame_from_control)
 }
 END_TEST
 
+#define P	PROC_BIT(PROC_PARENT)
+#define C	PROC_BIT(HUBD_PROC_CONTROL)
+#define E	PROC_BIT(HUBD_PROC_ENGINE)
+#define A	PROC_BIT(HUBD_PROC_AUTHORITY)
+
+/*
+ * Every message hamhubd's processes may send each other (check_proc.c
+ * says why): hub/hubd_msg.c must allow exactly these.  Above all, what
+ * the engine (the network-facing process, no key) may send to the
+ * authority (the hub's key, every session) changes only here on
+ * purpose.  (The relay registration messages between engine and
+ * authority are being added on another branch: extend this table when
+ * they land.)
+ */
+static const struct expect_rule hubd_expected[] = {
+	/* parent -> authority: the hub's key, only there */
+	{ IMSG_HUBD_PRIVKEY,	P, A },
+	{ IMSG_HUBD_PUBKEY,	A, P },
+	{ IMSG_HUBD_CONF,	P, E | A },
+	{ IMSG_HUBD_LISTENER,	P, E },
+	/* engine -> authority: frame bodies and counters, checked there */
+	{ IMSG_HUB_CONN_OPEN,	E, A },
+	{ IMSG_HUB_FRAME_IN,	E, A },
+	{ IMSG_HUB_CONN_CLOSED,	E, A },
+	{ IMSG_HUBD_ENGINE_STATS, E, A },
+	/* authority -> engine */
+	{ IMSG_HUB_FRAME_OUT,	A, E },
+	{ IMSG_HUB_CONN_CLOSE,	A, E },
+	{ IMSG_HUBD_RELAY_ADD,	A, E },
+	{ IMSG_HUBD_RELAY_DEL,	A, E },
+	{ IMSG_HUBD_RELAY_PAIR,	A, E },
+	/* control */
+	{ IMSG_CONTROL_CONF,	P, C },
+	{ IMSG_CONTROL_SOCKET,	P, C },
+	{ IMSG_CTL_RELOAD,	C, P },
+	{ IMSG_CTL_LOG_VERBOSE,	C, P },
+	{ IMSG_CTL_STATUS,	C, A },
+	{ IMSG_CTL_HUBD_STATUS,	C, A },
+	{ IMSG_CTL_HUBD_NODES,	C, A },
+	{ IMSG_CTL_HUBD_NETWORKS, C, A },
+	{ IMSG_CTL_HUBD_BLOCK,	C, A },
+	{ IMSG_CTL_HUBD_UNBLOCK, C, A },
+	{ IMSG_CTL_HUBD_BLOCKS,	C, A },
+	{ IMSG_CTL_HUBD_STATUS_REPLY, A, C },
+	{ IMSG_CTL_HUBD_CIDR,	A, C },
+	{ IMSG_CTL_HUB_NET,	A, C },
+	{ IMSG_CTL_HUB_MEMBER,	A, C },
+	{ IMSG_CTL_RESULT,	P | A, C },
+};
+
+START_TEST(t_hub_rules_fixed)
+{
+	assert_rules_exactly(hubd_procs, hubd_msg_rules, HUBD_IMSG_MAX,
+	    hubd_expected, nitems(hubd_expected));
+}
+END_TEST
+
+START_TEST(t_hub_framework_rules)
+{
+	log_set_sink(quiet);
+	assert_framework_rules(hubd_procs, hubd_msg_rules, HUBD_IMSG_MAX);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -83,6 +147,8 @@ main(void)
 
 	tcase_add_test(tc, t_hub_valid);
 	tcase_add_test(tc, t_hub_every_rule_named);
+	tcase_add_test(tc, t_hub_rules_fixed);
+	tcase_add_test(tc, t_hub_framework_rules);
 	tcase_add_exit_test(tc, t_hub_key_to_engine, 1);
 	tcase_add_exit_test(tc, t_hub_frame_oversized, 1);
 	tcase_add_exit_test(tc, t_hub_type_of_hamd, 1);
