@@ -116,6 +116,27 @@ key_is_zero(const uint8_t key[KEY_LEN])
 	return (sodium_is_zero(key, KEY_LEN));
 }
 
+int
+key_is_low_order(const uint8_t key[KEY_LEN])
+{
+	/*
+	 * X25519 clamps every scalar to a multiple of 8, the cofactor, so
+	 * it sends exactly the points whose order divides 8 to zero: the
+	 * math decides, not a list of encodings that could miss one.  The
+	 * scalar is 2^254 + 8 once clamped, no multiple of either large
+	 * prime order (curve or twist).
+	 */
+	static const uint8_t	 scalar[KEY_LEN] = { 9 };
+	uint8_t			 out[KEY_LEN];
+	int			 low;
+
+	key_sodium_init();
+	low = crypto_scalarmult(out, scalar, key) != 0 ||
+	    sodium_is_zero(out, KEY_LEN);
+	sodium_memzero(out, sizeof(out));
+	return (low);
+}
+
 static const char *
 filetype(mode_t m)
 {

@@ -694,10 +694,16 @@ hub_pubkey(int line, const char *v)
 {
 	uint8_t	 key[KEY_LEN];
 
-	if (key_from_base64(key, v) == -1 || key_is_zero(key)) {
+	if (key_from_base64(key, v) == -1) {
 		conf_err(line, "hub public-key is not a valid key: expected "
 		    "%d characters of base64 as hamctl hub key prints",
 		    KEY_B64_LEN);
+		return;
+	}
+	if (key_is_low_order(key)) {
+		conf_err(line, "hub public-key is a point of small order "
+		    "(all zeros or another): no hub has it, and no secret "
+		    "can be agreed with it");
 		return;
 	}
 	if (hub_has_key == 0) {
@@ -734,9 +740,11 @@ peer_pubkey(int line, const char *v)
 		    shown(curpeer->name), KEY_B64_LEN);
 		return;
 	}
-	if (key_is_zero(key)) {
-		conf_err(line, "public-key of peer \"%s\" is all zeros",
-		    shown(curpeer->name));
+	/* Every Diffie-Hellman with such a key has a result anyone knows. */
+	if (key_is_low_order(key)) {
+		conf_err(line, "public-key of peer \"%s\" is a point of small "
+		    "order (all zeros or another): no secret can be agreed "
+		    "with it", shown(curpeer->name));
 		return;
 	}
 	TAILQ_FOREACH(p, &conf->peers, entry)

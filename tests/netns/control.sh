@@ -20,6 +20,16 @@ check "-n rejects a bad file with status 1" [ $rc = 1 ]
 check "-n names file, line and what was expected" \
     contains "$out" 'hamd.conf:5: .*1280'
 
+# A peer key of small order, a point of order 8 (not all zeros): refused
+# at load, for every Diffie-Hellman with it would be no secret.
+write_conf "$T_TMP" 'peer "bad" {' \
+    'public-key "4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA="' \
+    'allowed-ips 10.9.9.9/32' '}'
+out=$("$HAMD" -n -f "$T_TMP/hamd.conf" 2>&1); rc=$?
+check "-n refuses a peer key of small order with status 1" [ $rc = 1 ]
+check "... naming the line and why ($out)" \
+    contains "$out" 'hamd.conf:6: public-key of peer "bad" is a point of small order'
+
 CONF_USER=hamd_no_such_user write_conf "$T_TMP"
 ip netns exec "$NS" "$HAMD" -d -f "$T_TMP/hamd.conf" >"$T_TMP/out" 2>&1; rc=$?
 check "a missing user is a clear start-up error" \

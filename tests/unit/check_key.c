@@ -20,7 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "crypto/key.h"
+#include "tests/unit/loworder.h"
 
 /* RFC 7748 section 6.1 */
 #define ALICE_PRIV_HEX \
@@ -206,6 +209,58 @@ START_TEST(test_zero_key)
 	clamped[31] = 0x40;
 	ck_assert_int_eq(key_public(pub2, clamped), 0);
 	ck_assert_mem_eq(pub, pub2, KEY_LEN);
+}
+END_TEST
+
+/* Is k one of the list's encodings, ignoring the top bit? */
+static int
+listed(const uint8_t k[KEY_LEN])
+{
+	uint8_t	 e[KEY_LEN];
+	size_t	 i;
+
+	for (i = 0; i < LOW_ORDER_N; i++) {
+		ck_assert_int_eq(sodium_hex2bin(e, sizeof(e), low_order_hex[i],
+		    64, NULL, NULL, NULL), 0);
+		if (memcmp(e, k, KEY_LEN - 1) == 0 &&
+		    ((e[31] ^ k[31]) & 0x7f) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Each small-order encoding is low order, with its top bit set too; so
+ * is nothing else we try: real public keys, and each of them with one
+ * of the other bits flipped (unless that makes another of the list).
+ */
+START_TEST(test_low_order)
+{
+	uint8_t	 k[KEY_LEN], priv[KEY_LEN], pub[KEY_LEN];
+	size_t	 i;
+	int	 bit;
+
+	for (i = 0; i < LOW_ORDER_N; i++) {
+		ck_assert_int_eq(sodium_hex2bin(k, sizeof(k),
+		    low_order_hex[i], 64, NULL, NULL, NULL), 0);
+		ck_assert_msg(key_is_low_order(k), "%s", low_order_hex[i]);
+		k[31] ^= 0x80;
+		ck_assert_msg(key_is_low_order(k), "%s, top bit flipped",
+		    low_order_hex[i]);
+		k[31] ^= 0x80;
+		for (bit = 0; bit < 255; bit++) {
+			k[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+			/* Only another entry of the list may be hit. */
+			ck_assert_msg(!key_is_low_order(k) || listed(k),
+			    "%s with bit %d flipped", low_order_hex[i], bit);
+			k[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		}
+	}
+	for (i = 0; i < 64; i++) {
+		key_generate(priv);
+		ck_assert_int_eq(key_public(pub, priv), 0);
+		ck_assert_int_eq(key_is_low_order(pub), 0);
+	}
 }
 END_TEST
 
@@ -639,6 +694,7 @@ key_suite(void)
 	tcase_add_test(tc, test_generate);
 	tcase_add_test(tc, test_zero_key);
 	tcase_add_test(tc, test_is_zero);
+	tcase_add_test(tc, test_low_order);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("base64");

@@ -19,9 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "crypto/key.h"
 #include "daemon/config.h"
 #include "privsep/conflex.h"
 #include "privsep/log.h"
+#include "tests/unit/loworder.h"
 
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
@@ -859,8 +863,6 @@ START_TEST(t_public_key)
 	    "is not a valid key");
 	fails_at("peer p {\npublic-key \"JTA7RlFcZ3J9iJOeqbS/ytXg6/YBDBciLTh"
 	    "DTllkb3=\"\n}\n", 2, "is not a valid key");
-	fails_at("peer p {\npublic-key \"" KZERO "\"\n}\n", 2,
-	    "public-key of peer \"p\" is all zeros");
 	fails_at("peer p {\npublic-key " K1 "\npublic-key " K2 "\n}\n", 3,
 	    "public-key given twice for peer \"p\"");
 	fails_at("peer p {\npublic-key " K1 "\n}\npeer q {\npublic-key " K2
@@ -872,6 +874,42 @@ START_TEST(t_public_key)
 	fails_at("peer \"empty\" { }\n", 1, "peer \"empty\" has no "
 	    "public-key");
 	c = parses("peer \"k\" {\npublic-key \"" K4 "\"\n}\n");
+	config_free(c);
+}
+END_TEST
+
+/*
+ * Every encoding of a point of small order, all zeros or not, is
+ * refused as a peer's key and as the hub's, naming the reason; a key
+ * one bit away from one of them is taken.
+ */
+START_TEST(t_low_order_keys)
+{
+	struct hamd_config	*c;
+	uint8_t			 key[KEY_LEN];
+	char			 b64[KEY_B64_LEN + 1], text[256];
+	size_t			 i;
+
+	for (i = 0; i < 2 * LOW_ORDER_N; i++) {
+		ck_assert_int_eq(sodium_hex2bin(key, sizeof(key),
+		    low_order_hex[i / 2], 64, NULL, NULL, NULL), 0);
+		if (i % 2 == 1)
+			key[31] |= 0x80;	/* X25519 ignores it */
+		key_to_base64(b64, key);
+		(void)snprintf(text, sizeof(text),
+		    "peer p {\npublic-key \"%s\"\n}\n", b64);
+		fails_at(text, 2, "public-key of peer \"p\" is a point of "
+		    "small order (all zeros or another): no secret can be "
+		    "agreed with it");
+		(void)snprintf(text, sizeof(text),
+		    "hub \"192.0.2.1\" public-key \"%s\"\n", b64);
+		fails_at(text, 1, "hub public-key is a point of small order");
+	}
+	key[0] ^= 1;		/* from eeff..ff: a point of large order */
+	key_to_base64(b64, key);
+	(void)snprintf(text, sizeof(text), "peer p {\npublic-key \"%s\"\n}\n",
+	    b64);
+	c = parses(text);
 	config_free(c);
 }
 END_TEST
@@ -1469,6 +1507,7 @@ parse_suite(void)
 	tcase_add_test(tc, t_allowed_ips);
 	tcase_add_test(tc, t_endpoint);
 	tcase_add_test(tc, t_public_key);
+	tcase_add_test(tc, t_low_order_keys);
 	tcase_add_test(tc, t_peer_limits);
 	tcase_add_test(tc, t_given_twice);
 	suite_add_tcase(s, tc);
