@@ -147,8 +147,6 @@ END_TEST
  * key) may send to tun (which holds them all), since a message that
  * asked tun for a key, or for a Diffie-Hellman with its static key,
  * would hand a compromised engine what the design keeps from it.
- * (The relay registration messages between tun and engine are being
- * added on another branch: extend this table when they land.)
  */
 static const struct expect_rule hamd_expected[] = {
 	/* parent -> tun: the only way a key enters tun */
@@ -177,10 +175,15 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_ENGINE_RELAY,	T, E },
 	{ IMSG_ENGINE_PATHS,	T, E },
 	{ IMSG_ENGINE_PEER_DEL,	T, E },
+	/* a REGISTER tun built with the relay token, which stays in tun */
+	{ IMSG_RELAY_REGISTER,	T, E },
+	{ IMSG_RELAY_CONFIRMED,	T, E },
 	/*
 	 * engine -> tun: received ciphertext and hints that tun checks;
 	 * none asks tun for a key, a signature or a Diffie-Hellman result
-	 * (a probe makes tun start a handshake of its own, rate-limited).
+	 * (a probe makes tun start a handshake of its own, rate-limited;
+	 * a REGISTERED only has tun check the hub's MAC on it, and what
+	 * tun says back is whether it held).
 	 */
 	{ IMSG_PKT_IN,		E, T },
 	{ IMSG_HUB_FRAME_IN,	E, T },
@@ -188,6 +191,7 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_HUB_CONN_CLOSED,	E, T },
 	{ IMSG_PEER_PROBE,	E, T },
 	{ IMSG_PATH_INFO,	E, T },
+	{ IMSG_RELAY_REGISTERED, E, T },
 	/* control: requests with the caller's credentials, and answers */
 	{ IMSG_CONTROL_CONF,	P, C },
 	{ IMSG_CONTROL_SOCKET,	P, C },

@@ -86,9 +86,7 @@ END_TEST
  * says why): hub/hubd_msg.c must allow exactly these.  Above all, what
  * the engine (the network-facing process, no key) may send to the
  * authority (the hub's key, every session) changes only here on
- * purpose.  (The relay registration messages between engine and
- * authority are being added on another branch: extend this table when
- * they land.)
+ * purpose.
  */
 static const struct expect_rule hubd_expected[] = {
 	/* parent -> authority: the hub's key, only there */
@@ -101,12 +99,15 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_HUB_FRAME_IN,	E, A },
 	{ IMSG_HUB_CONN_CLOSED,	E, A },
 	{ IMSG_HUBD_ENGINE_STATS, E, A },
+	/* a REGISTER from the network, whose MAC only the authority checks */
+	{ IMSG_HUBD_RELAY_REGISTER, E, A },
 	/* authority -> engine */
 	{ IMSG_HUB_FRAME_OUT,	A, E },
 	{ IMSG_HUB_CONN_CLOSE,	A, E },
 	{ IMSG_HUBD_RELAY_ADD,	A, E },
 	{ IMSG_HUBD_RELAY_DEL,	A, E },
 	{ IMSG_HUBD_RELAY_PAIR,	A, E },
+	{ IMSG_HUBD_RELAY_REGISTERED, A, E },
 	/* control */
 	{ IMSG_CONTROL_CONF,	P, C },
 	{ IMSG_CONTROL_SOCKET,	P, C },
