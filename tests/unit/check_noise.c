@@ -25,6 +25,7 @@
 #include "crypto/wg_handshake.h"
 #include "crypto/wg_result.h"
 #include "crypto/wg_timers.h"
+#include "tests/unit/loworder.h"
 #include "tests/unit/wgtest.h"
 
 #ifndef VECTORS_DIR
@@ -691,26 +692,8 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* low-order points */
 
-/*
- * Points of order 1, 2, 4 and 8 on Curve25519, their encodings at or
- * past p, and the same with bit 255 set (X25519 ignores that bit): the
- * DH result with any of them is zero whatever the scalar.
- */
-static const char *low_order[] = {
-	"0000000000000000000000000000000000000000000000000000000000000000",
-	"0100000000000000000000000000000000000000000000000000000000000000",
-	"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-	"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	"0000000000000000000000000000000000000000000000000000000000000080",
-	"0100000000000000000000000000000000000000000000000000000000000080",
-	"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",
-	"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7",
-	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-};
-#define NLOW	nitems(low_order)
+/* Every encoding of a point of small order (tests/unit/loworder.h). */
+#define NLOW	LOW_ORDER_KEYS
 
 START_TEST(test_low_order_peer_static)
 {
@@ -722,7 +705,7 @@ START_TEST(test_low_order_peer_static)
 
 	node_random(&a);
 	wg_protocol_init(&p);
-	unhex(bad, 32, low_order[_i]);
+	low_order_key(bad, (size_t)_i);
 	cookie_maker_init(&cm, bad);
 	tai64n_now(ts);
 	ck_assert_int_eq(noise_hs_init(&hi, &p, NOISE_INITIATOR, &a.s, bad),
@@ -754,7 +737,7 @@ START_TEST(test_low_order_ephemerals)
 	    b.s.pub), WG_OK);
 	ck_assert_int_eq(wg_create_initiation(&hi, 1, ts, &a.cm, 0, init),
 	    WG_OK);
-	unhex(init + 8, 32, low_order[_i]);
+	low_order_key(init + 8, (size_t)_i);
 	cookie_add_macs(&a.cm, init, sizeof(init), 0);
 	ck_assert_int_eq(noise_hs_init(&hr, &p, NOISE_RESPONDER, &b.s, NULL),
 	    WG_OK);
@@ -774,7 +757,7 @@ START_TEST(test_low_order_ephemerals)
 	    &idx, pub, got_ts), WG_OK);
 	ck_assert_int_eq(wg_create_response(&hr, 2, idx, NULL, &b.cm, 0,
 	    resp), WG_OK);
-	unhex(resp + 12, 32, low_order[_i]);
+	low_order_key(resp + 12, (size_t)_i);
 	cookie_add_macs(&b.cm, resp, sizeof(resp), 0);
 	ck_assert_int_eq(wg_consume_response(&hi, &a.cc, NULL, resp,
 	    sizeof(resp), 1, &idx), WG_DROP_BAD_KEY);
@@ -805,7 +788,7 @@ START_TEST(test_low_order_initiator_static)
 	wg_protocol_init(&p);
 	cookie_maker_init(&cm, b.s.pub);
 	randombytes_buf(evil.priv, 32);
-	unhex(evil.pub, 32, low_order[_i]);
+	low_order_key(evil.pub, (size_t)_i);
 	tai64n_now(ts);
 	ck_assert_int_eq(noise_hs_init(&hi, &p, NOISE_INITIATOR, &evil,
 	    b.s.pub), WG_OK);
