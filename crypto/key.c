@@ -134,7 +134,7 @@ key_is_low_order(const uint8_t key[KEY_LEN])
 	low = crypto_scalarmult(out, scalar, key) != 0 ||
 	    sodium_is_zero(out, KEY_LEN);
 	sodium_memzero(out, sizeof(out));
-	return (low);
+	return low;
 }
 
 static const char *
