@@ -115,6 +115,7 @@ for name in control engine authority; do
 	    cat /proc/$pid/environ >/dev/null 2>&1"
 	if [ $name = authority ]; then want="$HD/state/authority"; else want="$HD/state/empty"; fi
 	check "$name: root is ${want#$T_TMP/}" [ "$(readlink /proc/$pid/root)" = "$want" ]
+	check_title "$pid" "hamhubd: $name"
 done
 st=/proc/$HUB_PID/status
 # CAP_KILL (5) only: 0x20

@@ -107,6 +107,17 @@ all_dead() {
 	return 0
 }
 
+# check_title PID TITLE: the process shows TITLE as its command line (ps,
+# and /proc/PID/cmdline without padding) and its first 15 bytes, all
+# the kernel keeps, as its name (/proc/PID/comm: top, ps -o comm).
+check_title() {
+	check "$2: ps -o args shows the title" [ "$(ps -o args= -p "$1")" = "$2" ]
+	check "$2: /proc/PID/cmdline is the title alone" \
+	    [ "$(tr '\0' '|' < "/proc/$1/cmdline")" = "$2|" ]
+	check "$2: /proc/PID/comm is \"$(printf '%.15s' "$2")\"" \
+	    [ "$(cat "/proc/$1/comm")" = "$(printf '%.15s' "$2")" ]
+}
+
 # field FILE KEY: a line "KEY:\tvalue" of a /proc status file
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "$1"; }
 

@@ -35,6 +35,7 @@ for name in control engine tun; do
 	    [ "$(readlink /proc/$pid/root)" = "$T_TMP/state/empty" ]
 	check "$name: child of the parent" \
 	    [ "$(status_field $st PPid)" = "$HAMD_PID" ]
+	check_title "$pid" "hamd: $name"
 done
 st=/proc/$HAMD_PID/status
 # CAP_NET_ADMIN (12) and CAP_KILL (5): 0x1020, nothing else
