@@ -37,6 +37,7 @@
 #include "privsep/log.h"
 #include "daemon/netconf.h"
 #include "privsep/parent.h"
+#include "privsep/policies.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
 
@@ -574,6 +575,7 @@ static const struct parent_program hamd_program = {
 	.keywhat = "node",
 	.caps = hamd_caps,
 	.ncaps = nitems(hamd_caps),
+	.policy = &policy_hamd_parent,
 	.peers = hamd_parent_peers,
 	.npeers = nitems(hamd_parent_peers),
 	.control_request = parent_dispatch_control,

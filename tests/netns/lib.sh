@@ -118,6 +118,53 @@ check_title() {
 	    [ "$(cat "/proc/$1/comm")" = "$(printf '%.15s' "$2")" ]
 }
 
+# ns_empty NS: no process is left in namespace NS
+ns_empty() { [ -z "$(ip netns pids "$1")" ]; }
+
+# seccomp_kills PROG NS DIR LOG SOCKET WHO[:KIND]...: per argument, start
+# PROG (hamd or hamhubd) in NS with DIR's configuration and the test
+# hook that makes process WHO break its seccomp filter the way KIND
+# says (privsep/sandbox.h).  The kernel must kill it: a child's death
+# ends the daemon cleanly (logged, audited, exit status 1, socket
+# removed); the parent's takes every child with it.
+seccomp_kills() {
+	_prog=$1 _ns=$2 _dir=$3 _log=$4 _sock=$5; shift 5
+	for _v in "$@"; do
+		_who=${_v%%:*}
+		case $_v in *:*) _kind=${_v#*:} ;; *) _kind=ptrace ;; esac
+		: > "$_log"
+		if [ "$_prog" = hamd ]; then
+			start_hamd "$_ns" "$_dir" HAMD_TEST_FORBIDDEN_SYSCALL="$_v"
+			_pid=$HAMD_PID
+		else
+			start_hub "$_ns" "$_dir" HAMD_TEST_FORBIDDEN_SYSCALL="$_v"
+			_pid=$HUB_PID
+		fi
+		if ! wait_for 5 dead "$_pid"; then
+			not_ok "$_v breaking seccomp: $_prog still running"
+			continue
+		fi
+		wait "$_pid"; _rc=$?
+		if [ "$_who" = parent ]; then
+			check "parent, $_kind: the hook ran after the filter loaded" \
+			    grep -q "parent: test hook: $_kind against" "$_log"
+			# 128 + SIGSYS (31)
+			check "parent, $_kind: $_prog killed by SIGSYS" [ $_rc = 159 ]
+			check "parent, $_kind: every child ends with it" \
+			    wait_for 2 ns_empty "$_ns"
+			continue
+		fi
+		check "$_who, $_kind: $_prog exits with status 1" [ $_rc = 1 ]
+		check "$_who, $_kind: killed by SIGSYS" \
+		    grep -q "$_who (pid [0-9]*) was killed by signal SIGSYS" "$_log"
+		check "$_who, $_kind: clean stop audited" \
+		    grep -q "audit: event=stop pid=$_pid reason=child-death" "$_log"
+		check "$_who, $_kind: socket removed" [ ! -e "$_sock" ]
+		check "$_who, $_kind: nothing left in the namespace" \
+		    wait_for 2 ns_empty "$_ns"
+	done
+}
+
 # field FILE KEY: a line "KEY:\tvalue" of a /proc status file
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "$1"; }
 
