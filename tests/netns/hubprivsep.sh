@@ -71,6 +71,30 @@ for i in 1 2; do
 	check "node $i logs in" wait_for 15 node_online "$(dir "$i")"
 done
 
+# --- a tun that reports a public overlay: its parent sets none of it --------
+# tun checks the hub's pools; a compromised one could skip that, and the
+# parent, which sets addresses and routes as root, must not follow it.
+if hooks "a tun that reports a public overlay"; then
+	netns_add "$(ns 3)"
+	bridge_join "$(ns 3)" 10.79.0.13/24
+	mkdir -p "$(dir 3)"
+	write_conf "$(dir 3)" "hub \"10.79.0.1:7777\" public-key \"$HUBKEY\"" \
+	    'nickname "node3"'
+	start_hamd "$(ns 3)" "$(dir 3)" HAMD_TEST_HOSTILE_OVERLAY=1
+	N3=$HAMD_PID
+	check "hostile tun: node 3 logs in" wait_for 15 node_online "$(dir 3)"
+	check "hostile tun: the parent refuses the overlay, audited" \
+	    wait_for 5 grep -q 'audit: event=overlay-refused reason=".*198\.51\.100\.7/24: outside' \
+	    "$(dir 3)/hamd.log"
+	check "hostile tun: no address on ham0" \
+	    [ -z "$(ip -n "$(ns 3)" -o addr show dev ham0 scope global)" ]
+	check "hostile tun: the public range is not routed into ham0" \
+	    sh -c "! ip -n '$(ns 3)' route get 198.51.100.1 | grep -q ham0"
+	check "hostile tun: hamctl status says why" \
+	    contains "$(hamctl_in "$(dir 3)" status)" 'warning: .*198.51.100.7/24: outside'
+	check "hostile tun: node 3 stops" stop_hamd "$N3"
+fi
+
 # --- the processes, read from /proc -----------------------------------------
 procs=$(hubctl "$HD" -j hub status | grep -o '"name":"[a-z]*","pid":[0-9]*' |
     sed 's/"name":"\([a-z]*\)".*/\1/' | sort | tr '\n' ' ')
