@@ -40,9 +40,8 @@ struct parent_settings {
  * flags (-dnv -f -s, and -P -U -C for the re-executed children), loads
  * the configuration and the key, creates the control socket, spawns the
  * children, keeps only caps, loads policy and supervises; the
- * program's hooks do
- * what is its own.  Reload (SIGHUP or hamctl reload) and the log level
- * are handled here for both daemons.
+ * program's hooks do what is its own.  Reload (SIGHUP or hamctl
+ * reload) and the log level are handled here for both daemons.
  */
 struct parent_program {
 	const char		*name;		/* "hamd": logs and messages */
