@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <seccomp.h>
+#include <signal.h>
 
 #include "privsep/policies.h"
 #include "privsep/sandbox.h"
@@ -85,7 +86,8 @@
 #define PARENT_BASE							\
 	EVENT_LOOP_CORE,						\
 	ALLOW(wait4, "reap the children"),				\
-	ALLOW(kill, "SIGKILL children that do not exit in time"),	\
+	ALLOW_ARG1(kill, 1, SIGKILL, "children that do not exit in "	\
+	    "time (that signal only)"),					\
 	ALLOW_MASKED(openat, 2, O_ACCMODE | O_CREAT | O_TRUNC, O_RDONLY, \
 	    "reload: the configuration; NSS: /etc/group, /etc/passwd, " \
 	    "nsswitch.conf, userdb (read-only, never created)"),	\

@@ -58,6 +58,22 @@ check "SIGTERM stops hamd" dead "$HAMD_PID"
 check "socket removed on stop" [ ! -e "$T_TMP/hamd.sock" ]
 check "stop is audited" grep -q 'audit: event=stop' "$T_TMP/hamd.log"
 
+# --- a child that does not exit at shutdown is killed after the grace -------
+start_hamd "$NS" "$T_TMP"
+if wait_for 10 hamd_ready "$T_TMP"; then
+	epid=$(proc_pid "$T_TMP" engine)
+	kill -STOP "$epid"
+	kill -TERM "$HAMD_PID"
+	check "a stopped engine: hamd still stops within 3 s" \
+	    wait_for 3 dead "$HAMD_PID"
+	check "... after killing the engine (the parent's filter allows SIGKILL)" \
+	    grep -q "engine (pid $epid) did not exit; killing it" "$T_TMP/hamd.log"
+	check "... which is gone" wait_for 2 dead "$epid"
+	wait "$HAMD_PID" 2>/dev/null
+else
+	not_ok "restart for the stopped engine"
+fi
+
 # --- the death of any process ends them all within two seconds -------------
 for victim in control engine tun parent; do
 	start_hamd "$NS" "$T_TMP"
@@ -83,7 +99,7 @@ for victim in control engine tun parent; do
 	rm -f "$T_TMP/hamd.sock"
 done
 
-# --- the sandbox kills a process that breaks it ---------------------------------
+# --- the sandbox kills a process that breaks it ------------------------------
 # No child may make memory executable (tun alone may mprotect, for
 # libsodium); the parent opens files only to read them.
 if hooks "a process breaking its seccomp filter"; then
