@@ -114,6 +114,13 @@ table_cell(const struct table *t, size_t row, size_t col)
 	return s[0] == '\0' ? "-" : s;
 }
 
+/* Whether column c shows in the listing's view. */
+static int
+col_shown(const struct ctl_listing *l, size_t c)
+{
+	return !(l->hub_view && l->cols[c].node_only);
+}
+
 /* Columns padded to their widest cell; the last one is not padded. */
 static void
 table_text(const struct table *t)
@@ -122,7 +129,7 @@ table_text(const struct table *t)
 	size_t			 w[FIELDS_MAX], c, r, last = 0;
 
 	for (c = 0; c < t->l->ncols && c < FIELDS_MAX; c++) {
-		if (cols[c].head == NULL)
+		if (cols[c].head == NULL || !col_shown(t->l, c))
 			continue;
 		last = c;
 		w[c] = strlen(cols[c].head);
@@ -132,7 +139,7 @@ table_text(const struct table *t)
 	}
 	for (r = 0; r <= t->nrows; r++)
 		for (c = 0; c <= last; c++) {
-			if (cols[c].head == NULL)
+			if (cols[c].head == NULL || !col_shown(t->l, c))
 				continue;
 			printf("%-*s%s", c == last ? 0 : (int)w[c],
 			    r == 0 ? cols[c].head : table_cell(t, r - 1, c),
@@ -153,7 +160,8 @@ table_json(struct json *j, const struct table *t)
 		for (c = 0; c < t->l->ncols; c++) {
 			col = &t->l->cols[c];
 			s = t->cells[r * t->l->ncols + c];
-			if (col->key == NULL || s[0] == '\0')
+			if (col->key == NULL || s[0] == '\0' ||
+			    !col_shown(t->l, c))
 				continue;
 			if (col->kind == COL_INT)
 				json_int(j, col->key, strtoll(s, NULL, 10));
@@ -177,10 +185,7 @@ table_show(struct ctl_ctx *ctx, const struct table *t,
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
 		table_json(&j, t);
-		json_bool(&j, "ok", res->code == 0);
-		json_string(&j, "message", res->msg);
-		if (res->code != 0)
-			json_string(&j, "error", strerror(res->code));
+		json_result(&j, res);
 		json_object_end(&j);
 		json_end(&j);
 	} else if (res->code == 0 && t->nrows == 0)
@@ -348,39 +353,53 @@ hub_member_fields(const void *p, char f[][CTL_FIELD_MAX])
 }
 
 static const struct ctl_col network_cols[] = {
-	{ "NAME", "name", COL_STR, NF_NAME },
-	{ "ID", "id", COL_STR, NF_ID },
-	{ "TYPE", "type", COL_STR, NF_TYPE },
-	{ "MODE", "mode", COL_STR, NF_MODE },
-	{ "YOU", NULL, COL_STR, NF_YOU },
-	{ NULL, "role", COL_STR, NF_ROLE },
-	{ NULL, "state", COL_STR, NF_STATE },
-	{ "MEMBERS", NULL, COL_STR, NF_SIZE },
-	{ NULL, "members", COL_INT, NF_MEMBERS },
-	{ NULL, "limit", COL_INT, NF_LIMIT },
-	{ "PENDING", "pending", COL_INT, NF_PENDING },
-	{ "ONLINE", "online", COL_INT, NF_ONLINE },
+	{ "NAME", "name", COL_STR, NF_NAME, 0 },
+	{ "ID", "id", COL_STR, NF_ID, 0 },
+	{ "TYPE", "type", COL_STR, NF_TYPE, 0 },
+	{ "MODE", "mode", COL_STR, NF_MODE, 0 },
+	{ "YOU", NULL, COL_STR, NF_YOU, 1 },
+	{ NULL, "role", COL_STR, NF_ROLE, 1 },
+	{ NULL, "state", COL_STR, NF_STATE, 1 },
+	{ "MEMBERS", NULL, COL_STR, NF_SIZE, 0 },
+	{ NULL, "members", COL_INT, NF_MEMBERS, 0 },
+	{ NULL, "limit", COL_INT, NF_LIMIT, 0 },
+	{ "PENDING", "pending", COL_INT, NF_PENDING, 0 },
+	{ "ONLINE", "online", COL_INT, NF_ONLINE, 0 },
 };
 static const struct ctl_listing networks_listing = {
-	IMSG_CTL_HUB_NET, sizeof(struct hub_net_info), hub_net_fields,
-	network_cols, nitems(network_cols), "networks"
+	.item = IMSG_CTL_HUB_NET, .len = sizeof(struct hub_net_info),
+	.fields = hub_net_fields, .cols = network_cols,
+	.ncols = nitems(network_cols), .what = "networks"
 };
 
 static const struct ctl_col member_cols[] = {
-	{ "NICKNAME", "nickname", COL_STR, MF_NICK },
-	{ "PUBLIC KEY", "public_key", COL_STR, MF_KEY },
-	{ "IPV4", "ipv4", COL_STR, MF_V4 },
-	{ "IPV6", "ipv6", COL_STR, MF_V6 },
-	{ "ROLE", "role", COL_STR, MF_ROLE },
-	{ "STATE", "state", COL_STR, MF_STATE },
-	{ "ONLINE", "online", COL_BOOL, MF_ONLINE },
-	{ "ENDPOINT", "endpoint", COL_STR, MF_ENDPOINT },
-	{ "LAST SEEN", NULL, COL_STR, MF_SEEN },
-	{ NULL, "last_seen", COL_INT, MF_SEEN_UNIX },
+	{ "NICKNAME", "nickname", COL_STR, MF_NICK, 0 },
+	{ "PUBLIC KEY", "public_key", COL_STR, MF_KEY, 0 },
+	{ "IPV4", "ipv4", COL_STR, MF_V4, 0 },
+	{ "IPV6", "ipv6", COL_STR, MF_V6, 0 },
+	{ "ROLE", "role", COL_STR, MF_ROLE, 1 },
+	{ "STATE", "state", COL_STR, MF_STATE, 1 },
+	{ "ONLINE", "online", COL_BOOL, MF_ONLINE, 0 },
+	{ "ENDPOINT", "endpoint", COL_STR, MF_ENDPOINT, 0 },
+	{ "LAST SEEN", NULL, COL_STR, MF_SEEN, 0 },
+	{ NULL, "last_seen", COL_INT, MF_SEEN_UNIX, 0 },
 };
 static const struct ctl_listing members_listing = {
-	IMSG_CTL_HUB_MEMBER, sizeof(struct hub_member_info), hub_member_fields,
-	member_cols, nitems(member_cols), "members"
+	.item = IMSG_CTL_HUB_MEMBER, .len = sizeof(struct hub_member_info),
+	.fields = hub_member_fields, .cols = member_cols,
+	.ncols = nitems(member_cols), .what = "members"
+};
+
+/* The hub's own view (hamctl hub ...): no asker, so no role or state. */
+const struct ctl_listing hub_nodes_listing = {
+	.item = IMSG_CTL_HUB_MEMBER, .len = sizeof(struct hub_member_info),
+	.hub_view = 1, .fields = hub_member_fields, .cols = member_cols,
+	.ncols = nitems(member_cols), .what = "nodes"
+};
+const struct ctl_listing hub_networks_listing = {
+	.item = IMSG_CTL_HUB_NET, .len = sizeof(struct hub_net_info),
+	.hub_view = 1, .fields = hub_net_fields, .cols = network_cols,
+	.ncols = nitems(network_cols), .what = "networks"
 };
 
 /* ---- passwords -------------------------------------------------------- */

@@ -28,38 +28,6 @@ hubd_usage(const char *sub)
 
 /* ---- listings --------------------------------------------------------- */
 
-static const struct ctl_col node_cols[] = {
-	{ "PUBLIC KEY", "public_key", COL_STR, MF_KEY },
-	{ "NICKNAME", "nickname", COL_STR, MF_NICK },
-	{ "IPV4", "ipv4", COL_STR, MF_V4 },
-	{ "IPV6", "ipv6", COL_STR, MF_V6 },
-	{ "ONLINE", "online", COL_BOOL, MF_ONLINE },
-	{ "ENDPOINT", "endpoint", COL_STR, MF_ENDPOINT },
-	{ "LAST SEEN", NULL, COL_STR, MF_SEEN },
-	{ NULL, "last_seen", COL_INT, MF_SEEN_UNIX },
-};
-static const struct ctl_listing nodes_listing = {
-	IMSG_CTL_HUB_MEMBER, sizeof(struct hub_member_info), hub_member_fields,
-	node_cols, nitems(node_cols), "nodes"
-};
-
-/* The hub's own view: no asker, so no role or state. */
-static const struct ctl_col network_cols[] = {
-	{ "NAME", "name", COL_STR, NF_NAME },
-	{ "ID", "id", COL_STR, NF_ID },
-	{ "TYPE", "type", COL_STR, NF_TYPE },
-	{ "MODE", "mode", COL_STR, NF_MODE },
-	{ "MEMBERS", NULL, COL_STR, NF_SIZE },
-	{ NULL, "members", COL_INT, NF_MEMBERS },
-	{ NULL, "limit", COL_INT, NF_LIMIT },
-	{ "PENDING", "pending", COL_INT, NF_PENDING },
-	{ "ONLINE", "online", COL_INT, NF_ONLINE },
-};
-static const struct ctl_listing networks_listing = {
-	IMSG_CTL_HUB_NET, sizeof(struct hub_net_info), hub_net_fields,
-	network_cols, nitems(network_cols), "networks"
-};
-
 static int
 range_valid(const struct ip_prefix *p)
 {
@@ -77,11 +45,12 @@ range_fields(const void *p, char f[][CTL_FIELD_MAX])
 }
 
 static const struct ctl_col range_cols[] = {
-	{ "RANGE", "range", COL_STR, 0 },
+	{ "RANGE", "range", COL_STR, 0, 0 },
 };
 static const struct ctl_listing blocks_listing = {
-	IMSG_CTL_HUBD_CIDR, sizeof(struct ctl_cidr), range_fields,
-	range_cols, nitems(range_cols), "blocks"
+	.item = IMSG_CTL_HUBD_CIDR, .len = sizeof(struct ctl_cidr),
+	.fields = range_fields, .cols = range_cols,
+	.ncols = nitems(range_cols), .what = "blocks"
 };
 
 static int
@@ -92,8 +61,8 @@ hub_list(struct ctl_ctx *ctx, int argc, char **argv)
 		uint32_t			 type;
 		const struct ctl_listing	*l;
 	} lists[] = {
-		{ "nodes", IMSG_CTL_HUBD_NODES, &nodes_listing },
-		{ "networks", IMSG_CTL_HUBD_NETWORKS, &networks_listing },
+		{ "nodes", IMSG_CTL_HUBD_NODES, &hub_nodes_listing },
+		{ "networks", IMSG_CTL_HUBD_NETWORKS, &hub_networks_listing },
 		{ "blocks", IMSG_CTL_HUBD_BLOCKS, &blocks_listing },
 	};
 	size_t	 i;
@@ -182,6 +151,8 @@ status_json(const struct ctl_hubd_status *st)
 	json_int(&j, "relay_unknown", (int64_t)e->relay_unknown);
 	json_int(&j, "relay_denied", (int64_t)e->relay_denied);
 	json_int(&j, "relay_bad", (int64_t)e->relay_bad);
+	json_int(&j, "relay_foreign", (int64_t)e->relay_foreign);
+	json_int(&j, "relay_throttled", (int64_t)e->relay_throttled);
 	json_object_end(&j);
 	json_array_begin(&j, "processes");
 	for (i = 0; i < st->nprocs; i++) {
@@ -236,6 +207,9 @@ status_text(const struct ctl_hubd_status *st)
 	    (unsigned long long)e->relay_unknown,
 	    (unsigned long long)e->relay_denied,
 	    (unsigned long long)e->relay_bad);
+	printf("             %llu registrations from a foreign address, %llu "
+	    "over the rate\n", (unsigned long long)e->relay_foreign,
+	    (unsigned long long)e->relay_throttled);
 	printf("processes:\n");
 	for (i = 0; i < st->nprocs; i++)
 		if (st->procs[i].name[0] != '\0')

@@ -1,6 +1,9 @@
-/* JSON output for hamctl -j. */
+/* hamctl's output: the JSON writer for -j, and values as people read them. */
 #include "autoconf.h"
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -139,4 +142,50 @@ json_end(struct json *j)
 {
 	fputc('\n', j->out);
 	fflush(j->out);
+}
+
+void
+format_uptime(char *buf, size_t len, int64_t s)
+{
+	if (s >= 86400)
+		(void)snprintf(buf, len, "%lldd %02lld:%02lld:%02lld",
+		    (long long)(s / 86400), (long long)(s % 86400 / 3600),
+		    (long long)(s % 3600 / 60), (long long)(s % 60));
+	else
+		(void)snprintf(buf, len, "%02lld:%02lld:%02lld",
+		    (long long)(s / 3600), (long long)(s % 3600 / 60),
+		    (long long)(s % 60));
+}
+
+void
+format_addr(char *buf, size_t len, const struct pkt_addr *a)
+{
+	if (a->af != AF_INET && a->af != AF_INET6)
+		(void)snprintf(buf, len, "(none)");
+	else
+		(void)pkt_addr_str(a, buf, len);
+}
+
+void
+format_prefix(char *buf, size_t len, const struct ip_prefix *p)
+{
+	char	 ip[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(p->af, &p->addr, ip, sizeof(ip)) == NULL)
+		(void)snprintf(ip, sizeof(ip), "?");
+	(void)snprintf(buf, len, "%s/%u", ip, p->plen);
+}
+
+void
+format_bytes(char *buf, size_t len, uint64_t b)
+{
+	const char	*unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double		 v = (double)b;
+	int		 u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	(void)snprintf(buf, len, u == 0 ? "%.0f %s" : "%.2f %s", v, unit[u]);
 }

@@ -1,12 +1,16 @@
 /*
- * A small JSON writer for hamctl -j: objects, arrays, strings escaped as
- * RFC 8259 requires.  Commas are placed by the writer, not the caller.
+ * hamctl's output.  A small JSON writer for -j: objects, arrays, strings
+ * escaped as RFC 8259 requires, commas placed by the writer, not the
+ * caller.  And addresses, sizes and durations as people read them.
  */
 #ifndef HAMD_CTL_OUTPUT_H
 #define HAMD_CTL_OUTPUT_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
+
+#include "ipc/addr.h"
 
 #define JSON_DEPTH	16
 
@@ -32,5 +36,13 @@ void	json_null(struct json *, const char *key);
 void	json_end(struct json *);
 /* Write s as a JSON string literal, quotes included. */
 void	json_write_string(FILE *, const char *s);
+
+/* "(none)" for an address of family 0. */
+void	format_addr(char *, size_t, const struct pkt_addr *);
+void	format_prefix(char *, size_t, const struct ip_prefix *);
+/* "1.50 MiB" */
+void	format_bytes(char *, size_t, uint64_t);
+/* "2d 03:04:05" */
+void	format_uptime(char *, size_t, int64_t);
 
 #endif

@@ -189,6 +189,9 @@ struct hubd_engine_stats {
 	uint64_t		relay_bad;	/* malformed relay traffic */
 	uint32_t		relay_sessions;
 	uint32_t		pad2;
+	uint64_t		relay_foreign;	/* REGISTER from another address
+						   than its node's connection */
+	uint64_t		relay_throttled; /* REGISTER over the rate */
 };
 
 struct ctl_hubd_status {

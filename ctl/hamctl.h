@@ -11,9 +11,11 @@
 #include <stdint.h>
 
 #include "ctl/ctlmsg.h"
+#include "ctl/ctl_output.h"
 #include "ipc/imsg.h"
 
-/* hamctl hub ... talks to hamhubd unless -s names another socket. */
+/* hamctl talks to hamd, hamctl hub ... to hamhubd, unless -s says. */
+#define HAMCTL_SOCKET		HAMD_RUNDIR "/hamd.sock"
 #define HAMCTL_HUBD_SOCKET	HAMD_RUNDIR "/hamhubd.sock"
 
 struct ctl_ctx {
@@ -31,6 +33,8 @@ struct command {
 	int		(*fn)(struct ctl_ctx *, int, char **);
 };
 
+extern const struct command	node_commands[];
+extern const size_t		node_ncommands;
 extern const struct command	hub_node_commands[];
 extern const size_t		hub_node_ncommands;
 extern const struct command	hubd_commands[];
@@ -49,6 +53,9 @@ int	ctl_call(struct ctl_ctx *, uint32_t type, const void *, size_t,
 	    uint32_t want, void *out, size_t outlen, struct ctl_result *res);
 /* Print a ctl_result (JSON with -j); 0 if it reports success. */
 int	print_result(struct ctl_ctx *, const struct ctl_result *);
+struct json;
+/* A result's members inside a JSON object: ok, message, error. */
+void	json_result(struct json *, const struct ctl_result *);
 
 /*
  * Print the usage lines of the commands called name; "name word" (set
@@ -71,10 +78,13 @@ struct ctl_col {
 	const char		*key;
 	enum ctl_col_kind	 kind;
 	int			 field;
+	int			 node_only;	/* the asker's own view (role,
+						   state): not in hub listings */
 };
 struct ctl_listing {
 	uint32_t		 item;		/* message type of a row */
 	size_t			 len;		/* its exact payload size */
+	int			 hub_view;	/* the hub's listing: no asker */
 	void			(*fields)(const void *,
 				    char [][CTL_FIELD_MAX]);
 	const struct ctl_col	*cols;
@@ -92,10 +102,8 @@ enum { MF_NICK, MF_KEY, MF_V4, MF_V6, MF_ROLE, MF_STATE, MF_ONLINE,
 	MF_ENDPOINT, MF_SEEN, MF_SEEN_UNIX, MF_MAX };
 void	hub_net_fields(const void *, char [][CTL_FIELD_MAX]);
 void	hub_member_fields(const void *, char [][CTL_FIELD_MAX]);
+/* The hub's own listings of them (hamctl hub nodes, hub networks). */
+extern const struct ctl_listing	hub_nodes_listing, hub_networks_listing;
 
-void	format_addr(char *, size_t, const struct pkt_addr *);
-void	format_prefix(char *, size_t, const struct ip_prefix *);
-void	format_bytes(char *, size_t, uint64_t);
-void	format_uptime(char *, size_t, int64_t);
 
 #endif

@@ -47,95 +47,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/aiptable.h"
 #include "daemon/allowedips.h"
 
-#define AIP_V4		0
-#define AIP_V6		1
-#define AIP_BUCKETS_MIN	16
-#define AIP_BUCKETS_MAX	((size_t)1 << 24)
-
-#define FIB_STRIDE	6
-#define FIB_SLOTS	64
-#define FIB_LEVELS	(128 / FIB_STRIDE + 1)	/* IPv6: depths 0..21 */
-
-struct aip_peer;
-
-/*
- * A trie node.  Its key has the bits beyond plen cleared and mask has
- * plen leading ones.  Branch points have no owner and PEER_NONE.  bitw
- * and bitsh locate bit plen of a key, the one that picks the child.
- */
-struct aip_node {
-	struct aip_node		*child[2];
-	uint64_t		 key[2];
-	uint64_t		 mask[2];
-	uint32_t		 peer;
-	uint8_t			 bitw;
-	uint8_t			 bitsh;
-	uint8_t			 plen;
-	uint8_t			 fam;		/* AIP_V4, AIP_V6 */
-	struct aip_node		*parent;
-	struct aip_peer		*owner;
-	TAILQ_ENTRY(aip_node)	 entry;		/* owner->nodes */
-};
-
-struct aip_peer {
-	struct aip_peer		*next;		/* hash chain */
-	TAILQ_HEAD(, aip_node)	 nodes;
-	uint32_t		 id;
-	uint32_t		 count;
-};
-
-/*
- * An index node at depth d looks at key bits [6d, 6d + 6) and holds the
- * prefixes of length 6d .. 6d + 5 under its path (the key's first 6d
- * bits).  Slot i's best such prefix is the peer id of the run holding
- * i, leaves[popcount(leafvec & bits 1..i)]: bit j > 0 of leafvec says a
- * run starts at slot j.  One always starts at slot 0, so bit 0 is free
- * to say that the leaves sit in the node itself, as they do for most
- * nodes (a few runs): no allocation, and no second cache line to read.
- *
- * The index is path-compressed: a node that holds no prefix and has
- * one child is left out, and the child, deeper than depth + 1, carries
- * the path that a lookup must check.  Otherwise 10,000 IPv6 hosts in
- * one /64 would mean ten levels of single-child nodes under each.  A
- * node is one cache line.
- */
-#define FIB_INLINE	1ULL
-#define FIB_INLINE_MAX	4
-
-struct fib_node {
-	uint64_t		 vector;
-	uint64_t		 leafvec;
-	struct fib_node		*children;	/* in slot order */
-	uint64_t		 key[2];	/* path; the rest 0 */
-	union {
-		uint32_t	*ptr;
-		uint32_t	 inl[FIB_INLINE_MAX];
-	}			 lv;
-	uint8_t			 depth;
-};
-
-_Static_assert(sizeof(struct fib_node) <= 64, "an index node is a line");
-
-struct allowedips {
-	struct aip_node		*root[2];
-	struct fib_node		 fib[2];
-	int			 fib_ok[2];
-	int			 hw_popcnt;
-	size_t			 fib_retry[2];	/* changes to wait */
-	size_t			 count;
-	size_t			 max;
-	struct aip_peer		**buckets;
-	size_t			 nbuckets;	/* a power of two */
-	unsigned int		 bucket_bits;
-	size_t			 npeers;
-	size_t			 ntrie;		/* trie nodes */
-	size_t			 nfib;		/* index nodes */
-	size_t			 nleaves;	/* leaves allocated */
-};
-
-static const unsigned int aip_width[2] = { 32, 128 };
+_Static_assert(AIP_NONE == ALLOWEDIPS_PEER_NONE, "one \"no peer\"");
 
 static int
 aip_fam(int af)
@@ -181,28 +96,6 @@ aip_store(int fam, const uint64_t k[2], uint8_t *out)
 	}
 }
 
-static void
-aip_mask(unsigned int plen, uint64_t m[2])
-{
-	/* Shifts by 64 are undefined, hence the cases. */
-	if (plen == 0)
-		m[0] = 0;
-	else if (plen >= 64)
-		m[0] = UINT64_MAX;
-	else
-		m[0] = UINT64_MAX << (64 - plen);
-	if (plen <= 64)
-		m[1] = 0;
-	else
-		m[1] = UINT64_MAX << (128 - plen);
-}
-
-static inline unsigned int
-aip_bit(const uint64_t k[2], unsigned int i)
-{
-	return ((k[i >> 6] >> (63 - (i & 63))) & 1);
-}
-
 /* Length of the common leading part of two keys, at most 128. */
 static unsigned int
 aip_common(const uint64_t a[2], const uint64_t b[2])
@@ -214,44 +107,6 @@ aip_common(const uint64_t a[2], const uint64_t b[2])
 	if ((x = a[1] ^ b[1]) != 0)
 		return (64 + (unsigned int)__builtin_clzll(x));
 	return (128);
-}
-
-/*
- * Generic x86-64 has no popcnt instruction, and there the builtin is a
- * call into libgcc; this is not.  Lookups pick the instruction at run
- * time where the CPU has it (see allowedips_lookup).
- */
-#if defined(__x86_64__) && !defined(__POPCNT__)
-#define AIP_POPCNT_DISPATCH
-#endif
-
-static inline unsigned int
-aip_popcount(uint64_t x)
-{
-#if defined(__POPCNT__) || defined(__aarch64__)
-	return ((unsigned int)__builtin_popcountll(x));
-#else
-	x -= (x >> 1) & 0x5555555555555555ULL;
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-	return ((unsigned int)((x * 0x0101010101010101ULL) >> 56));
-#endif
-}
-
-/* The 6 bits of k at depth d of the index, as a slot number. */
-static unsigned int
-fib_slot(const uint64_t k[2], unsigned int d)
-{
-	unsigned int	 pos = d * FIB_STRIDE;
-	uint64_t	 top;
-
-	if (pos == 0)
-		top = k[0];
-	else if (pos < 64)
-		top = (k[0] << pos) | (k[1] >> (64 - pos));
-	else
-		top = k[1] << (pos - 64);
-	return ((unsigned int)(top >> (64 - FIB_STRIDE)));
 }
 
 /* k with bits [pos, pos + 6) replaced by slot; bits beyond are cleared. */
@@ -318,14 +173,7 @@ aip_slot(struct allowedips *t, struct aip_node *n)
 	return (&p->child[p->child[0] == n ? 0 : 1]);
 }
 
-static inline size_t
-aip_hash(const struct allowedips *t, uint32_t id)
-{
-	/* Fibonacci hashing: take the high bits, the well-mixed ones. */
-	return ((uint32_t)(id * 2654435761U) >> (32 - t->bucket_bits));
-}
-
-static struct aip_peer *
+struct aip_peer *
 aip_peer_find(const struct allowedips *t, uint32_t id)
 {
 	struct aip_peer	*p;
@@ -417,11 +265,7 @@ aip_detach(struct allowedips *t, struct aip_node *n)
 	aip_peer_put(t, p);
 }
 
-/*
- * The trie's answer for k, counting only entries of length lo..hi.
- * With the full range, this is the lookup the index stands in for.
- */
-static uint32_t
+uint32_t
 aip_trie_lookup(const struct allowedips *t, int fam, const uint64_t k[2],
     unsigned int lo, unsigned int hi)
 {
@@ -437,26 +281,6 @@ aip_trie_lookup(const struct allowedips *t, int fam, const uint64_t k[2],
 			best = n->peer;
 	}
 	return (best);
-}
-
-static inline const uint32_t *
-fib_leaves(const struct fib_node *n)
-{
-	return ((n->leafvec & FIB_INLINE) ? n->lv.inl : n->lv.ptr);
-}
-
-static inline unsigned int
-fib_runs(const struct fib_node *n)
-{
-	return (1 + aip_popcount(n->leafvec & ~FIB_INLINE));
-}
-
-/* Does the node hold no prefix of its own? */
-static inline int
-fib_bare(const struct fib_node *n)
-{
-	return (n->leafvec == FIB_INLINE &&
-	    n->lv.inl[0] == ALLOWEDIPS_PEER_NONE);
 }
 
 static void
@@ -486,21 +310,6 @@ fib_init(struct fib_node *n, const uint64_t k[2], unsigned int d)
 	n->key[1] = k[1] & m[1];
 }
 
-/*
- * Does k leave n's path?  Only the bits the parent did not check can
- * differ, but checking them all costs no more.  6d is never 0 or 64.
- */
-static inline int
-fib_off_path(const uint64_t k[2], const struct fib_node *n)
-{
-	unsigned int	 len = n->depth * FIB_STRIDE;
-
-	if (len < 64)
-		return (((k[0] ^ n->key[0]) >> (64 - len)) != 0);
-	return (k[0] != n->key[0] ||
-	    ((k[1] ^ n->key[1]) >> (128 - len)) != 0);
-}
-
 static struct fib_node *
 fib_block(unsigned int cnt)
 {
@@ -511,12 +320,6 @@ fib_block(unsigned int cnt)
 	    cnt * sizeof(struct fib_node)) != 0)
 		return (NULL);
 	return (p);
-}
-
-static inline struct fib_node *
-fib_child(const struct fib_node *n, unsigned int slot)
-{
-	return (&n->children[aip_popcount(n->vector & ((1ULL << slot) - 1))]);
 }
 
 /* Free what hangs below n; recursion depth is at most FIB_LEVELS. */
@@ -534,8 +337,7 @@ fib_clear(struct allowedips *t, struct fib_node *n)
 	n->children = NULL;
 }
 
-/* What slot i of the node at depth d on k's path must hold. */
-static void
+void
 fib_expand(const struct allowedips *t, int fam, const uint64_t k[2],
     unsigned int d, uint32_t exp[FIB_SLOTS])
 {
@@ -724,23 +526,10 @@ fib_build(struct allowedips *t, int fam)
 {
 	const struct aip_node	*n;
 
-	n = t->root[fam];
-	while (n != NULL) {
+	for (n = t->root[fam]; n != NULL; n = aip_walk_next(n))
 		if (n->owner != NULL &&
 		    fib_update(t, fam, n->key, n->plen) == -1)
 			return (-1);
-		if (n->child[0] != NULL)
-			n = n->child[0];
-		else if (n->child[1] != NULL)
-			n = n->child[1];
-		else {
-			while (n->parent != NULL &&
-			    (n == n->parent->child[1] ||
-			    n->parent->child[1] == NULL))
-				n = n->parent;
-			n = n->parent != NULL ? n->parent->child[1] : NULL;
-		}
-	}
 	return (0);
 }
 
@@ -1027,47 +816,14 @@ allowedips_remove_peer(struct allowedips *t, uint32_t peer)
 	return (nr);
 }
 
-/*
- * The walk, inlined twice on x86-64: hw says whether the popcnt
- * instruction may be used.  A node holds PEER_NONE where no prefix of
- * its own covers the slot; that must not hide a match from above.
- * Below a node off the key's path nothing can match.
- */
-static inline __attribute__((always_inline)) uint32_t
-fib_lookup(const struct fib_node *n, const uint64_t k[2], int hw)
-{
-	uint64_t	 below, upto;
-	uint32_t	 best = ALLOWEDIPS_PEER_NONE, leaf;
-	unsigned int	 i, r;
-
-	for (;;) {
-		i = fib_slot(k, n->depth);
-		upto = n->leafvec & (UINT64_MAX - FIB_INLINE) &
-		    (UINT64_MAX >> (63 - i));
-		r = hw ? (unsigned int)__builtin_popcountll(upto) :
-		    aip_popcount(upto);
-		leaf = fib_leaves(n)[r];
-		if (leaf != ALLOWEDIPS_PEER_NONE)
-			best = leaf;
-		if ((n->vector & (1ULL << i)) == 0)
-			break;
-		below = n->vector & ((1ULL << i) - 1);
-		r = hw ? (unsigned int)__builtin_popcountll(below) :
-		    aip_popcount(below);
-		n = &n->children[r];
-		if (fib_off_path(k, n))
-			break;
-	}
-	return (best);
-}
-
 #ifdef AIP_POPCNT_DISPATCH
-static __attribute__((target("popcnt"))) uint32_t
+__attribute__((target("popcnt"))) uint32_t
 fib_lookup_popcnt(const struct fib_node *n, const uint64_t k[2])
 {
 	return (fib_lookup(n, k, 1));
 }
 #endif
+
 
 uint32_t
 allowedips_lookup(const struct allowedips *t, int af, const void *addr)
@@ -1131,244 +887,4 @@ allowedips_stats(const struct allowedips *t, struct allowedips_stats *st)
 	    t->nfib * sizeof(struct fib_node) +
 	    t->nleaves * sizeof(uint32_t);
 	st->index_lost = !t->fib_ok[AIP_V4] + !t->fib_ok[AIP_V6];
-}
-
-#define AIP_CHECK(cond, msg) do {					\
-	if (!(cond)) {							\
-		if (why != NULL)					\
-			*why = (msg);					\
-		return (-1);						\
-	}								\
-} while (0)
-
-static int
-aip_verify_node(const struct allowedips *t, const struct aip_node *n,
-    int fam, const char **why)
-{
-	const struct aip_node	*c, *e;
-	uint64_t		 m[2];
-	unsigned int		 i;
-
-	AIP_CHECK(n->fam == fam, "node in the wrong family's trie");
-	AIP_CHECK(n->plen <= aip_width[fam], "prefix length beyond width");
-	aip_mask(n->plen, m);
-	AIP_CHECK(n->mask[0] == m[0] && n->mask[1] == m[1], "bad mask");
-	AIP_CHECK((n->key[0] & ~m[0]) == 0 && (n->key[1] & ~m[1]) == 0,
-	    "host bits set in key");
-	AIP_CHECK(n->bitw == ((n->plen >> 6) & 1) &&
-	    n->bitsh == 63 - (n->plen & 63), "bad bit index");
-	if (fam == AIP_V4)
-		AIP_CHECK(n->key[1] == 0, "IPv4 key with a second word");
-	if (n->owner == NULL) {
-		AIP_CHECK(n->peer == ALLOWEDIPS_PEER_NONE,
-		    "branch point with a peer");
-		AIP_CHECK(n->child[0] != NULL && n->child[1] != NULL,
-		    "branch point without two children");
-	} else {
-		AIP_CHECK(n->peer == n->owner->id, "peer id and owner differ");
-		AIP_CHECK(aip_peer_find(t, n->peer) == n->owner,
-		    "owner not in the peer table");
-		TAILQ_FOREACH(e, &n->owner->nodes, entry)
-			if (e == n)
-				break;
-		AIP_CHECK(e == n, "entry missing from its peer's list");
-	}
-	for (i = 0; i < 2; i++) {
-		if ((c = n->child[i]) == NULL)
-			continue;
-		AIP_CHECK(c->parent == n, "bad parent pointer");
-		AIP_CHECK(c->plen > n->plen, "child no longer than parent");
-		AIP_CHECK(((c->key[0] ^ n->key[0]) & n->mask[0]) == 0 &&
-		    ((c->key[1] ^ n->key[1]) & n->mask[1]) == 0,
-		    "child outside its parent's prefix");
-		AIP_CHECK(aip_bit(c->key, n->plen) == i, "child on wrong side");
-	}
-	return (0);
-}
-
-/*
- * Each index node must hold exactly what the trie says for its slots,
- * in canonical runs, sit on its parent's path, and exist only if it
- * holds something or branches.  Recursion depth is at most FIB_LEVELS.
- */
-static int
-fib_verify_node(const struct allowedips *t, int fam,
-    const struct fib_node *n, const struct fib_node *parent,
-    unsigned int pslot, size_t *nodes, size_t *leaves, const char **why)
-{
-	uint32_t	 exp[FIB_SLOTS];
-	uint64_t	 m[2];
-	unsigned int	 i, r, nc;
-
-	AIP_CHECK(n->depth * FIB_STRIDE <= aip_width[fam], "index too deep");
-	aip_mask(n->depth * FIB_STRIDE, m);
-	AIP_CHECK((n->key[0] & ~m[0]) == 0 && (n->key[1] & ~m[1]) == 0,
-	    "index path too long");
-	AIP_CHECK((n->vector == 0) == (n->children == NULL),
-	    "children and vector disagree");
-	if (parent != NULL) {
-		AIP_CHECK(n->depth > parent->depth, "child not deeper");
-		aip_mask(parent->depth * FIB_STRIDE, m);
-		AIP_CHECK((n->key[0] & m[0]) == parent->key[0] &&
-		    (n->key[1] & m[1]) == parent->key[1],
-		    "child off its parent's path");
-		AIP_CHECK(fib_slot(n->key, parent->depth) == pslot,
-		    "child in the wrong slot");
-		AIP_CHECK(!fib_bare(n) || (n->vector & (n->vector - 1)) != 0,
-		    "index node neither holds nor branches");
-	} else
-		AIP_CHECK(n->depth == 0 && n->key[0] == 0 && n->key[1] == 0,
-		    "bad index root");
-	if (n->leafvec & FIB_INLINE)
-		AIP_CHECK(fib_runs(n) <= FIB_INLINE_MAX,
-		    "too many runs inline");
-	else {
-		AIP_CHECK(fib_runs(n) > FIB_INLINE_MAX,
-		    "few runs allocated");
-		AIP_CHECK(n->lv.ptr != NULL, "no leaves");
-		*leaves += fib_runs(n);
-	}
-	fib_expand(t, fam, n->key, n->depth, exp);
-	for (i = 0, r = 0; i < FIB_SLOTS; i++) {
-		if (i > 0 && (n->leafvec & (1ULL << i)) != 0) {
-			AIP_CHECK(exp[i] != exp[i - 1], "runs not merged");
-			r++;
-		} else if (i > 0)
-			AIP_CHECK(exp[i] == exp[i - 1], "run boundary missing");
-		AIP_CHECK(fib_leaves(n)[r] == exp[i], "index and trie differ");
-	}
-	nc = 0;
-	for (i = 0; i < FIB_SLOTS; i++) {
-		if ((n->vector & (1ULL << i)) == 0)
-			continue;
-		(*nodes)++;
-		if (fib_verify_node(t, fam, &n->children[nc++], n, i,
-		    nodes, leaves, why) == -1)
-			return (-1);
-	}
-	return (0);
-}
-
-/*
- * The index must answer as the trie does, with either popcount, for
- * the entry's own address and the one just outside it.
- */
-static int
-fib_agrees(const struct allowedips *t, const struct aip_node *e)
-{
-	uint64_t	 k[2];
-	uint32_t	 want;
-	unsigned int	 i, b;
-
-	k[0] = e->key[0];
-	k[1] = e->key[1];
-	for (i = 0; i < 2; i++) {
-		if (i == 1) {
-			b = e->plen == 0 ? 0 : e->plen - 1;
-			k[b >> 6] ^= 1ULL << (63 - (b & 63));
-		}
-		want = aip_trie_lookup(t, e->fam, k, 0, 128);
-		if (fib_lookup(&t->fib[e->fam], k, 0) != want)
-			return (0);
-#ifdef AIP_POPCNT_DISPATCH
-		if (t->hw_popcnt && fib_lookup_popcnt(&t->fib[e->fam], k) !=
-		    want)
-			return (0);
-#endif
-	}
-	return (1);
-}
-
-/* Does the index have the node that holds entry e? */
-static int
-fib_has_node(const struct allowedips *t, const struct aip_node *e)
-{
-	const struct fib_node	*f = &t->fib[e->fam];
-	unsigned int		 s, depth = e->plen / FIB_STRIDE;
-
-	while (f->depth < depth) {
-		s = fib_slot(e->key, f->depth);
-		if ((f->vector & (1ULL << s)) == 0)
-			return (0);
-		f = fib_child(f, s);
-		if (fib_off_path(e->key, f))
-			return (0);
-	}
-	return (f->depth == depth);
-}
-
-int
-allowedips_verify(const struct allowedips *t, const char **why)
-{
-	const struct aip_node	*n, *e;
-	const struct aip_peer	*p;
-	size_t			 entries = 0, nodes = 0, listed = 0, peers = 0;
-	size_t			 fnodes = 0, fleaves = 0, i, len;
-	int			 fam;
-
-	AIP_CHECK(t->count <= t->max, "more entries than the cap");
-	for (fam = AIP_V4; fam <= AIP_V6; fam++) {
-		n = t->root[fam];
-		AIP_CHECK(n == NULL || n->parent == NULL, "root with a parent");
-		/* Preorder without a stack; parent pointers were checked. */
-		while (n != NULL) {
-			if (aip_verify_node(t, n, fam, why) == -1)
-				return (-1);
-			nodes++;
-			if (n->owner != NULL) {
-				entries++;
-				if (t->fib_ok[fam]) {
-					AIP_CHECK(fib_has_node(t, n),
-					    "entry missing from the index");
-					AIP_CHECK(fib_agrees(t, n),
-					    "index lookup differs from trie");
-				}
-			}
-			AIP_CHECK(nodes <= 2 * t->count + 1, "too many nodes");
-			if (n->child[0] != NULL)
-				n = n->child[0];
-			else if (n->child[1] != NULL)
-				n = n->child[1];
-			else {
-				while (n->parent != NULL &&
-				    (n == n->parent->child[1] ||
-				    n->parent->child[1] == NULL))
-					n = n->parent;
-				n = n->parent != NULL ? n->parent->child[1] :
-				    NULL;
-			}
-		}
-		if (t->fib_ok[fam]) {
-			if (fib_verify_node(t, fam, &t->fib[fam], NULL, 0,
-			    &fnodes, &fleaves, why) == -1)
-				return (-1);
-		} else
-			AIP_CHECK(t->fib[fam].vector == 0 &&
-			    fib_bare(&t->fib[fam]), "a lost index kept nodes");
-	}
-	AIP_CHECK(entries == t->count, "entry count is wrong");
-	AIP_CHECK(nodes == t->ntrie, "trie node count is wrong");
-	AIP_CHECK(fnodes == t->nfib, "index node count is wrong");
-	AIP_CHECK(fleaves == t->nleaves, "index leaf count is wrong");
-	AIP_CHECK(t->nbuckets == (size_t)1 << t->bucket_bits,
-	    "bucket count is wrong");
-	for (i = 0; i < t->nbuckets; i++) {
-		for (p = t->buckets[i]; p != NULL; p = p->next) {
-			AIP_CHECK(aip_hash(t, p->id) == i,
-			    "peer in wrong bucket");
-			AIP_CHECK(p->count > 0, "peer record without prefixes");
-			len = 0;
-			TAILQ_FOREACH(e, &p->nodes, entry) {
-				AIP_CHECK(e->owner == p,
-				    "foreign node in list");
-				AIP_CHECK(++len <= t->count, "peer list loops");
-			}
-			AIP_CHECK(len == p->count, "peer count is wrong");
-			listed += len;
-			peers++;
-		}
-	}
-	AIP_CHECK(peers == t->npeers, "peer record count is wrong");
-	AIP_CHECK(listed == t->count, "listed entries differ from count");
-	return (0);
 }

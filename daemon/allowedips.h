@@ -107,11 +107,4 @@ struct allowedips_stats {
 void	 allowedips_stats(const struct allowedips *,
 	    struct allowedips_stats *);
 
-/*
- * Check every invariant, and that the index answers as the trie does:
- * slow, for tests and fuzzing.  0, or -1 with *why (if why is not
- * NULL) naming the first broken one.
- */
-int	 allowedips_verify(const struct allowedips *, const char **why);
-
 #endif

@@ -82,6 +82,13 @@ const struct msg_rule hamd_msg_rules[HAMD_IMSG_MAX] = {
 	    EXACT(sizeof(struct peer_probe_msg)) },
 	[IMSG_PATH_INFO] = { .name = "path-info", .from = E, .to = T,
 	    EXACT(sizeof(struct path_info_msg)) },
+	/* REGISTER and REGISTERED as on the wire; checked again by each. */
+	[IMSG_RELAY_REGISTER] = { .name = "relay-register", .from = T,
+	    .to = E, EXACT(RELAY_AUTH_LEN) },
+	[IMSG_RELAY_REGISTERED] = { .name = "relay-registered", .from = E,
+	    .to = T, EXACT(RELAY_AUTH_LEN) },
+	[IMSG_RELAY_CONFIRMED] = { .name = "relay-confirmed", .from = T,
+	    .to = E, EXACT(sizeof(uint32_t)) },
 	[IMSG_HUB_STATE] = { .name = "hub-state", .from = T, .to = P,
 	    EXACT(sizeof(struct hub_state_msg)) },
 	[IMSG_TUN_HUB] = { .name = "tun-hub", .from = P, .to = T,

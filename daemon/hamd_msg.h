@@ -62,14 +62,21 @@ enum hamd_imsg_type {
 	IMSG_ENGINE_PATHS,		/* tun -> engine: struct engine_paths_msg */
 	IMSG_PEER_PROBE,		/* engine -> tun: struct peer_probe_msg */
 	IMSG_PATH_INFO,			/* engine -> tun: struct path_info_msg */
+	/* the relay's registration: tun holds the token, the engine none */
+	IMSG_RELAY_REGISTER,		/* tun -> engine: a REGISTER to send */
+	IMSG_RELAY_REGISTERED,		/* engine -> tun: the hub's answer */
+	IMSG_RELAY_CONFIRMED,		/* tun -> engine: uint32_t relay id */
 
 	HAMD_IMSG_MAX
 };
 
-/* tun -> engine: this login's relay credentials (relay_id 0: none). */
+/*
+ * tun -> engine: this login's relay id (0: none).  The token stays in
+ * tun, which builds every REGISTER (IMSG_RELAY_REGISTER, RELAY_AUTH_LEN
+ * bytes) and checks every REGISTERED (IMSG_RELAY_REGISTERED, as many).
+ */
 struct engine_relay_msg {
 	uint32_t		relay_id;
-	uint8_t			token[HUB_RELAY_TOKEN_LEN];
 };
 
 /* tun -> engine: a hub peer's candidates and relay id (hints only). */

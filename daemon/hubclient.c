@@ -21,6 +21,7 @@
 #include "daemon/allowedips.h"
 #include "proto/hubchan.h"
 #include "daemon/hubclient.h"
+#include "daemon/relayreg.h"
 #include "proto/hubproto.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
@@ -74,7 +75,7 @@ struct hubclient {
 	struct hc_peer		 peers[MAX_HUB_PEERS];
 	struct hub_candidates	 cands;		/* the parent's latest */
 	int			 have_cands;
-	int			 relay_up;	/* the engine has our relay id */
+	struct relayreg		 relay;		/* this login's, with its token */
 	uint8_t			 pt[HUB_MSG_MAX];
 	uint8_t			 frame[HUB_FRAME_MAX];
 };
@@ -184,20 +185,60 @@ hubclient_candidates(struct hubclient *hc, const struct hub_candidates *c)
 	send_candidates(hc);
 }
 
-static void
-relay_set(struct hubclient *hc, const struct hub_relay_info *ri)
-{
-	struct engine_relay_msg	 m;
+/* ---- the relay's registration (relayreg.h) ----------------------------- */
 
-	memset(&m, 0, sizeof(m));
-	if (ri != NULL) {
-		m.relay_id = ri->relay_id;
-		memcpy(m.token, ri->token, sizeof(m.token));
-	} else if (!hc->relay_up)
+/* A REGISTER when one is due, for the engine to send to the hub. */
+static void
+relay_tick(struct hubclient *hc, uint64_t now)
+{
+	uint8_t	 msg[RELAY_AUTH_LEN];
+
+	if (hc->state == HC_ONLINE && relayreg_due(&hc->relay, now, msg))
+		hc->io.relay_register(hc->io.arg, msg, sizeof(msg));
+}
+
+/*
+ * This login's relay credentials (RELAY_INFO).  The token stays here:
+ * the engine learns our relay id, and registers with what we build.
+ */
+static void
+relay_begin(struct hubclient *hc, const struct hub_relay_info *ri)
+{
+	relayreg_begin(&hc->relay, ri, hc->now);
+#ifdef HAMD_TEST_HOOKS
+	if (hc->dev->keylog) {
+		char	 hex[2 * HUB_RELAY_TOKEN_LEN + 1];
+
+		/* Test builds only: lets a test look for the token. */
+		(void)sodium_bin2hex(hex, sizeof(hex), ri->token,
+		    sizeof(ri->token));
+		log_info("test hook: relay token %s", hex);
+	}
+#endif
+	hc->io.engine_relay(hc->io.arg, ri->relay_id);
+	relay_tick(hc, hc->now);
+}
+
+/* The hub forgets our relay session with the login. */
+static void
+relay_end(struct hubclient *hc)
+{
+	if (hc->relay.id == 0)
 		return;
-	hc->relay_up = ri != NULL;
-	hc->io.engine_relay(hc->io.arg, &m);
-	sodium_memzero(&m, sizeof(m));
+	relayreg_end(&hc->relay);
+	hc->io.engine_relay(hc->io.arg, 0);
+}
+
+void
+hubclient_relay_answer(struct hubclient *hc, const uint8_t *msg, size_t len)
+{
+	if (hc->state != HC_ONLINE ||
+	    relayreg_answer(&hc->relay, msg, len) == -1) {
+		log_debug("hub: a REGISTERED that answers none of ours; "
+		    "ignored");
+		return;
+	}
+	hc->io.relay_confirmed(hc->io.arg, hc->relay.id);
 }
 
 static int	in_prefix(const uint8_t *, const uint8_t *, unsigned int);
@@ -368,7 +409,7 @@ hubclient_logout(struct hubclient *hc)
 	hc->io.close_conn(hc->io.arg);
 	hub_chan_clear(&hc->chan);
 	hc->state = HC_IDLE;
-	relay_set(hc, NULL);
+	relay_end(hc);
 	log_info("logged out of the hub");
 	audit("hub-logout", "peers=%d", hc->dev->npeers);
 }
@@ -671,8 +712,7 @@ session_end(struct hubclient *hc)
 	hub_chan_clear(&hc->chan);
 	hc->state = HC_IDLE;
 	hc->syncing = 0;
-	/* The hub forgets our relay session with the login. */
-	relay_set(hc, NULL);
+	relay_end(hc);
 	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
 	if (!was_online)
 		return;
@@ -768,7 +808,7 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 			hc_fail(hc, "hub sent relay id 0");
 			return;
 		}
-		relay_set(hc, &m->u.relay);
+		relay_begin(hc, &m->u.relay);
 		break;
 	case HUB_MSG_PEER_PATHS:
 		peer_paths(hc, &m->u.paths);
@@ -938,6 +978,7 @@ hubclient_tick(struct hubclient *hc, uint64_t now)
 			hc_fail(hc, "the hub went silent");
 			break;
 		}
+		relay_tick(hc, now);
 		if (now >= hc->next_ping) {
 			memset(&ping, 0, sizeof(ping));
 			ping.type = HUB_MSG_PING;

@@ -265,10 +265,28 @@ hub_reply_result(void *arg, uint32_t client, int code, const char *msg)
 }
 
 static void
-hub_engine_relay(void *arg, const struct engine_relay_msg *m)
+hub_engine_relay(void *arg, uint32_t relay_id)
 {
-	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_RELAY, 0, -1, m,
-	    sizeof(*m));
+	struct engine_relay_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.relay_id = relay_id;
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_RELAY, 0, -1, &m,
+	    sizeof(m));
+}
+
+static void
+hub_relay_register(void *arg, const uint8_t *msg, size_t len)
+{
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_RELAY_REGISTER, 0, -1, msg,
+	    len);
+}
+
+static void
+hub_relay_confirmed(void *arg, uint32_t relay_id)
+{
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_RELAY_CONFIRMED, 0, -1,
+	    &relay_id, sizeof(relay_id));
 }
 
 static void
@@ -379,6 +397,9 @@ tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_PATH_INFO:
 		tun_path_info(imsg);
+		break;
+	case IMSG_RELAY_REGISTERED:
+		hubclient_relay_answer(tp.hub, imsg->data, imsg->datalen);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -634,10 +655,18 @@ tun_run(struct privsep *ps)
 	};
 	struct timeval	 tick = { 0, TICK_MS * 1000 };
 	struct hubclient_io hio = {
-		NULL, hub_send_frame, hub_close_conn, hub_state,
-		hub_engine_peer, hub_engine_peer_del, hub_reply_net,
-		hub_reply_member, hub_reply_result, hub_engine_relay,
-		hub_engine_paths
+		.send_frame = hub_send_frame,
+		.close_conn = hub_close_conn,
+		.state = hub_state,
+		.engine_peer = hub_engine_peer,
+		.engine_peer_del = hub_engine_peer_del,
+		.reply_net = hub_reply_net,
+		.reply_member = hub_reply_member,
+		.reply_result = hub_reply_result,
+		.engine_relay = hub_engine_relay,
+		.relay_register = hub_relay_register,
+		.relay_confirmed = hub_relay_confirmed,
+		.engine_paths = hub_engine_paths,
 	};
 
 	if (sodium_init() < 0)

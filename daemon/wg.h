@@ -6,6 +6,11 @@
  * argument (monotonic nanoseconds), so tests and fuzzers drive it
  * directly.  Every struct here holding a secret lives in sodium_malloc'd
  * memory and is wiped before it is freed.
+ *
+ * Four files, each using only those before it: wg_session.c (the index
+ * table, keypairs, endpoints), wg_hs.c (handshakes and cookies),
+ * wg_data.c (the transport path) and wg_device.c (peers, dispatch,
+ * timers).
  */
 #ifndef HAMD_WG_H
 #define HAMD_WG_H
@@ -130,7 +135,7 @@ struct wg_peer {
 	uint64_t		 t_keepalive;
 	uint64_t		 t_new_handshake;
 	uint64_t		 t_last_sent;
-	uint64_t		 t_last_handshake;
+	uint64_t		 t_last_keys;		/* last session made */
 
 	struct wg_staged	*staged[WG_MAX_STAGED];
 	int			 nstaged;

@@ -8,6 +8,10 @@
 #include "hub/hubd_msg.h"
 #include "privsep/log.h"
 
+/* PROTOCOL.md gives these layouts byte for byte. */
+_Static_assert(sizeof(struct hubd_relay_msg) == 8, "hubd_relay_msg");
+_Static_assert(sizeof(struct hubd_relay_reg) == 88, "hubd_relay_reg");
+
 #define P	PROC_BIT(PROC_PARENT)
 #define C	PROC_BIT(HUBD_PROC_CONTROL)
 #define E	PROC_BIT(HUBD_PROC_ENGINE)
@@ -48,6 +52,11 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    EXACT(sizeof(uint32_t)) },
 	[IMSG_HUBD_RELAY_PAIR] = { .name = "hubd-relay-pair", .from = A,
 	    .to = E, EXACT(sizeof(struct hubd_relay_pair)) },
+	/* REGISTERs: the engine forwards, the authority checks the MAC. */
+	[IMSG_HUBD_RELAY_REGISTER] = { .name = "hubd-relay-register",
+	    .from = E, .to = A, EXACT(sizeof(struct hubd_relay_reg)) },
+	[IMSG_HUBD_RELAY_REGISTERED] = { .name = "hubd-relay-registered",
+	    .from = A, .to = E, EXACT(sizeof(struct hubd_relay_reg)) },
 	/* hamctl hub ...: control -> authority, replies back */
 	[IMSG_CTL_HUBD_STATUS] = { .name = "ctl-hubd-status", .from = C,
 	    .to = A, EXACT(CRED) },

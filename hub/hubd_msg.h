@@ -14,6 +14,7 @@
 #include "ctl/ctlmsg.h"
 #include "ipc/addr.h"
 #include "privsep/proc.h"
+#include "proto/dgram.h"
 #include "proto/hubproto.h"
 
 #define HUBD_PROC_CONTROL	1
@@ -45,6 +46,11 @@ enum hubd_imsg_type {
 	IMSG_HUBD_RELAY_ADD,		/* struct hubd_relay_msg */
 	IMSG_HUBD_RELAY_DEL,		/* uint32_t relay id */
 	IMSG_HUBD_RELAY_PAIR,		/* struct hubd_relay_pair */
+	/* UDP registrations: the engine asks, the authority checks */
+	IMSG_HUBD_RELAY_REGISTER,	/* engine -> authority:
+					   struct hubd_relay_reg */
+	IMSG_HUBD_RELAY_REGISTERED,	/* authority -> engine:
+					   struct hubd_relay_reg */
 
 	HUBD_IMSG_MAX
 };
@@ -63,16 +69,35 @@ struct hubd_conf_msg {
 	int32_t			pids[PROC_MAX];	/* for hamctl hub status */
 };
 
-/* authority -> engine: a logged-in node's relay session. */
+/*
+ * authority -> engine: a logged-in node's relay session.  Its token
+ * stays with the authority: the engine holds no secret.
+ */
 struct hubd_relay_msg {
 	uint32_t		conn;		/* its TCP connection */
 	uint32_t		relay_id;
-	uint8_t			token[HUB_RELAY_TOKEN_LEN];
 };
 /* Two relay sessions may (up 1) or may no longer (up 0) relay. */
 struct hubd_relay_pair {
 	uint32_t		a, b;		/* relay ids */
 	int32_t			up;
+};
+
+/*
+ * A UDP registration.  engine -> authority (IMSG_HUBD_RELAY_REGISTER):
+ * a REGISTER the engine let through, to check.  authority -> engine
+ * (IMSG_HUBD_RELAY_REGISTERED): it was taken; bind the session to from
+ * and send the REGISTERED in dgram from local on sock.  The authority
+ * echoes conn, relay_id, sock, from and local.
+ */
+struct hubd_relay_reg {
+	uint32_t		conn;		/* the session's connection */
+	uint32_t		relay_id;
+	int32_t			sock;		/* the engine's socket index */
+	uint32_t		pad;
+	struct pkt_addr		from;		/* the REGISTER's source */
+	struct pkt_addr		local;		/* the hub address it reached */
+	uint8_t			dgram[RELAY_AUTH_LEN];
 };
 
 /* The children's entry points, one file each. */

@@ -1,6 +1,9 @@
 /*
  * Membership: what a logged-in node may do to networks, decided against
- * the store.  Every change is one store transaction; after it, the nodes
+ * the store.  Each request is an operation in one table with the role it
+ * needs in the network named (the caller's row decides, checked before
+ * the operation runs), so no operation checks its caller itself.  Every
+ * change is one store transaction; after it, the nodes
  * whose peer sets may have changed (the network's members before and
  * after) are resynchronised, so an eviction reaches every peer in the
  * same event-loop turn.
@@ -25,11 +28,14 @@
 #include <time.h>
 #include <sodium.h>
 
-#include "proto/hubproto.h"
 #include "crypto/key.h"
-#include "privsep/log.h"
 #include "hub/membership.h"
+#include "hub/presence.h"
+#include "hub/ratelimit.h"
+#include "hub/session.h"
 #include "hub/store.h"
+#include "privsep/log.h"
+#include "proto/hubproto.h"
 
 /*
  * Every Argon2id computation (create, set-password, join) costs the
@@ -48,66 +54,18 @@
 #define JOIN_REFUSED	"wrong network name or password, or the network " \
 			"does not take new members"
 
-struct hash_slot {
-	uint8_t		 id[HUB_KEY_LEN];	/* node key or address */
-	int64_t		 last;
-	int		 tokens;
-};
+/* Separate tables, one per kind of identity. */
+static struct bucket_table	 key_slots, addr_slots;
+static uint64_t			 budget_last;	/* ms, monotonic */
+static uint64_t			 budget_credit;	/* ms of hashing; 1000 a hash */
+static char			 dummy_hash[crypto_pwhash_STRBYTES];
 
-/* Separate tables, a secret hash: nobody picks a key to share a slot. */
-static struct hash_slot	 key_slots[HASH_SLOTS], addr_slots[HASH_SLOTS];
-static uint8_t		 slot_secret[crypto_shorthash_KEYBYTES];
-static int		 have_secret;
-static uint64_t		 budget_last;	/* ms, monotonic */
-static uint64_t		 budget_credit;	/* ms of hashing; 1000 per hash */
-static char		 dummy_hash[crypto_pwhash_STRBYTES];
-
-static struct hash_slot *
-hash_slot(struct hash_slot *tab, const uint8_t *id, size_t len, int64_t now)
+void
+membership_init(void)
 {
-	struct hash_slot	*f;
-	uint8_t			 k[HUB_KEY_LEN], h[crypto_shorthash_BYTES];
-	uint64_t		 v;
-
-	if (!have_secret) {
-		randombytes_buf(slot_secret, sizeof(slot_secret));
-		have_secret = 1;
-	}
-	memset(k, 0, sizeof(k));
-	memcpy(k, id, len < sizeof(k) ? len : sizeof(k));
-	crypto_shorthash(h, k, sizeof(k), slot_secret);
-	memcpy(&v, h, sizeof(v));
-	f = &tab[v % HASH_SLOTS];
-	if (memcmp(f->id, k, sizeof(k)) != 0) {
-		/*
-		 * A newcomer takes the slot over but not a fresh burst: it
-		 * inherits what is left, so a collision never resets a limit.
-		 */
-		if (f->last == 0) {
-			f->tokens = HASH_BURST;
-			f->last = now;
-		}
-		memcpy(f->id, k, sizeof(k));
-	}
-	while (f->tokens < HASH_BURST && now - f->last >= HASH_REFILL_S) {
-		f->tokens++;
-		f->last += HASH_REFILL_S;
-	}
-	if (f->tokens == HASH_BURST)
-		f->last = now;
-	return f;
-}
-
-/* An IPv6 host can pick any address of its /64: count the /64. */
-static struct hash_slot *
-addr_slot(const struct pkt_addr *a, int64_t now)
-{
-	uint8_t	 b[17];
-
-	memset(b, 0, sizeof(b));
-	b[0] = a->af;
-	memcpy(b + 1, a->addr, a->af == AF_INET6 ? 8 : 4);
-	return hash_slot(addr_slots, b, sizeof(b), now);
+	if (bucket_table_init(&key_slots, HASH_SLOTS) == -1 ||
+	    bucket_table_init(&addr_slots, HASH_SLOTS) == -1)
+		fatal("%s", __func__);
 }
 
 /*
@@ -118,13 +76,16 @@ addr_slot(const struct pkt_addr *a, int64_t now)
 static int
 hash_take(struct session *s, int64_t now)
 {
-	struct hash_slot	*k = hash_slot(key_slots, s->key, HUB_KEY_LEN,
-				    now);
-	struct hash_slot	*a = addr_slot(&s->remote, now);
-
+	struct bucket		*k, *a;
 	struct timespec		 ts;
 	uint64_t		 ms;
+	uint8_t			 src[SRC_KEY_LEN];
 
+	src_key(&s->remote, src);
+	k = bucket_table_find(&key_slots, s->key, HUB_KEY_LEN);
+	a = bucket_table_find(&addr_slots, src, sizeof(src));
+	bucket_refill(k, HASH_BURST, HASH_REFILL_S, now);
+	bucket_refill(a, HASH_BURST, HASH_REFILL_S, now);
 	if (k->tokens <= 0 || a->tokens <= 0)
 		return EAGAIN;
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -221,11 +182,10 @@ members_collect(struct store *st, const uint8_t *netid, struct keyset *ks)
 }
 
 static void
-resync(struct authority *a, struct store *st, const uint8_t *netid,
-    struct keyset *before)
+resync(struct store *st, const uint8_t *netid, struct keyset *before)
 {
 	members_collect(st, netid, before);
-	presence_resync(a, (const uint8_t (*)[32])before->keys, before->n);
+	presence_resync((const uint8_t (*)[32])before->keys, before->n);
 	free(before->keys);
 	memset(before, 0, sizeof(*before));
 }
@@ -244,28 +204,23 @@ idhex(const uint8_t *id, char buf[33])
 	return buf;
 }
 
-struct online_count {
-	struct authority	*a;
-	uint32_t		 n;
-};
-
 static int
 count_online(void *arg, const struct store_member *m)
 {
-	struct online_count	*oc = arg;
+	uint32_t	*n = arg;
 
-	if (m->state == HUB_MSTATE_ACTIVE && authority_online(oc->a, m->key))
-		oc->n++;
+	if (m->state == HUB_MSTATE_ACTIVE && session_online(m->key) != NULL)
+		(*n)++;
 	return 0;
 }
 
 void
-membership_net_info(struct authority *a, const struct store_net *net,
-    const uint8_t *asker, struct hub_net_info *ni)
+membership_net_info(const struct store_net *net, const uint8_t *asker,
+    struct hub_net_info *ni)
 {
-	struct store		*st = authority_store(a);
+	struct store		*st = au.store;
 	struct store_member	 m;
-	struct online_count	 oc = { a, 0 };
+	uint32_t		 online = 0;
 
 	memset(ni, 0, sizeof(*ni));
 	memcpy(ni->netid, net->id, HUB_NETID_LEN);
@@ -274,8 +229,8 @@ membership_net_info(struct authority *a, const struct store_net *net,
 	ni->mode = net->mode;
 	ni->limit = net->limit;
 	(void)store_net_counts(st, net->id, &ni->members, &ni->pending);
-	(void)store_member_foreach(st, net->id, count_online, &oc);
-	ni->online = oc.n;
+	(void)store_member_foreach(st, net->id, count_online, &online);
+	ni->online = online;
 	ni->role = HUB_ROLE_MEMBER;
 	ni->state = HUB_MSTATE_ACTIVE;
 	if (asker != NULL &&
@@ -288,11 +243,11 @@ membership_net_info(struct authority *a, const struct store_net *net,
 /* ---- the operations --------------------------------------------------- */
 
 struct op {
-	struct authority	*a;
 	struct store		*st;
 	struct session		*s;
 	struct hub_request	*req;
 	struct store_net	 net;
+	int			 found;	/* net is a network */
 	struct store_member	 me;	/* the caller's row, if any */
 	int			 have_me;
 	char			 who[KEY_B64_LEN + 1];
@@ -311,7 +266,7 @@ reply(struct op *o, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	session_respond(o->a, o->s, o->req->id, code, "%s", msg);
+	session_respond(o->s, o->req->id, code, "%s", msg);
 }
 
 static void
@@ -358,9 +313,9 @@ walk_net(void *arg, const struct store_net *net, const struct store_member *m)
 	struct op		*o = arg;
 	struct hub_net_info	 ni;
 
-	membership_net_info(o->a, net, o->s->key, &ni);
+	membership_net_info(net, o->s->key, &ni);
 	ni.id = o->req->id;
-	session_send_net(o->a, o->s, &ni);
+	session_send_net(o->s, &ni);
 	return 0;
 }
 
@@ -387,11 +342,11 @@ walk_member(void *arg, const struct store_member *m)
 			memcpy(mi.v6, n.v6, 16);
 			mi.last_seen = n.last_seen;
 		}
-		if ((on = authority_online(o->a, m->key)) != NULL) {
+		if ((on = session_online(m->key)) != NULL) {
 			mi.online = 1;
 			mi.endpoint = on->endpoint;
 		}
-		session_send_member(o->a, o->s, &mi);
+		session_send_member(o->s, &mi);
 	}
 	return 0;
 }
@@ -456,17 +411,17 @@ op_create(struct op *o)
 	    o->id, net.name, o->who, hub_type_name(net.type),
 	    hub_mode_name(net.mode));
 	memset(&ks, 0, sizeof(ks));
-	resync(o->a, o->st, net.id, &ks);
-	session_respond(o->a, o->s, o->req->id, 0, "created network %s (id "
-	    "%s)", net.name, o->id);
+	resync(o->st, net.id, &ks);
+	session_respond(o->s, o->req->id, 0, "created network %s (id %s)",
+	    net.name, o->id);
 }
 
 static void
-op_join(struct op *o, int found)
+op_join(struct op *o)
 {
 	int64_t		 now = authority_now();
 	struct keyset	 ks;
-	int		 rc, ok, state;
+	int		 rc, ok, state, found = o->found;
 
 	memset(&ks, 0, sizeof(ks));
 	if (found && o->have_me && o->me.state == HUB_MSTATE_ACTIVE) {
@@ -486,7 +441,7 @@ op_join(struct op *o, int found)
 		if (rc == STORE_OK) {
 			audit("join", "net=%s node=%s via=invite", o->id,
 			    o->who);
-			resync(o->a, o->st, o->net.id, &ks);
+			resync(o->st, o->net.id, &ks);
 			reply(o, 0, "joined %s (invited)", o->net.name);
 			return;
 		}
@@ -517,7 +472,7 @@ op_join(struct op *o, int found)
 	case STORE_OK:
 		audit("join", "net=%s node=%s state=%s", o->id, o->who,
 		    hub_mstate_name(state));
-		resync(o->a, o->st, o->net.id, &ks);
+		resync(o->st, o->net.id, &ks);
 		if (state == HUB_MSTATE_ACTIVE)
 			reply(o, 0, "joined %s", o->net.name);
 		else
@@ -551,7 +506,7 @@ op_on_member(struct op *o)
 	struct keyset		 ks;
 	char			 tk[KEY_B64_LEN + 1];
 	int64_t			 now = authority_now();
-	int			 rc = STORE_OK, owner_only = 0;
+	int			 rc = STORE_OK;
 	const char		*event, *done;
 
 	if (!o->req->has_key) {
@@ -559,18 +514,6 @@ op_on_member(struct op *o)
 		return;
 	}
 	b64(o->req->key, tk);
-	switch (o->req->op) {
-	case HUB_OP_PROMOTE:
-	case HUB_OP_DEMOTE:
-	case HUB_OP_TRANSFER:
-		owner_only = 1;
-		break;
-	}
-	if (owner_only ? !is_owner(o) : !is_admin(o)) {
-		reply(o, EPERM, "only the %s of the network may do that",
-		    owner_only ? "owner" : "owner or an administrator");
-		return;
-	}
 	memset(&target, 0, sizeof(target));
 	rc = store_member_get(o->st, o->net.id, o->req->key, &target);
 	if (o->req->op != HUB_OP_INVITE && rc == STORE_NOTFOUND) {
@@ -635,8 +578,8 @@ op_on_member(struct op *o)
 	switch (rc) {
 	case STORE_OK:
 		audit(event, "net=%s node=%s by=%s", o->id, tk, o->who);
-		resync(o->a, o->st, o->net.id, &ks);
-		session_respond(o->a, o->s, o->req->id, 0, "%s %s", tk, done);
+		resync(o->st, o->net.id, &ks);
+		session_respond(o->s, o->req->id, 0, "%s %s", tk, done);
 		return;
 	case STORE_NOTFOUND:
 		reply(o, ENOENT, "nothing to do: that node is not in a state "
@@ -666,12 +609,6 @@ op_settings(struct op *o)
 	int		 rc;
 	char		 what[64];
 
-	if (o->req->op == HUB_OP_SET_PASSWORD ? !is_owner(o) : !is_admin(o)) {
-		reply(o, EPERM, "only the %s may change that",
-		    o->req->op == HUB_OP_SET_PASSWORD ? "owner" :
-		    "owner or an administrator");
-		return;
-	}
 	switch (o->req->op) {
 	case HUB_OP_SET_PASSWORD:
 		if (strlen(o->req->password) < 8) {
@@ -712,149 +649,215 @@ op_settings(struct op *o)
 	    "password" : what);
 }
 
-void
-membership_request(struct authority *a, struct session *s,
-    struct hub_request *req)
+static void
+op_networks(struct op *o)
 {
-	struct op	 o;
+	if (store_node_networks(o->st, o->s->key, walk_net, o) != STORE_OK)
+		reply(o, EIO, "%s", "hub database error");
+	else
+		reply(o, 0, "%s", "networks listed");
+}
+
+static void
+op_nickname(struct op *o)
+{
+	if (!hub_nick_valid(o->req->nick))
+		reply(o, EINVAL, "%s", "not a valid nickname");
+	else if (store_node_set_nick(o->st, o->s->key, o->req->nick) !=
+	    STORE_OK)
+		reply(o, EIO, "%s", "hub database error");
+	else {
+		(void)snprintf(o->s->node.nick, sizeof(o->s->node.nick), "%s",
+		    o->req->nick);
+		reply(o, 0, "nickname set to \"%s\"", o->req->nick);
+	}
+}
+
+static void
+op_members(struct op *o)
+{
+	if (store_member_foreach(o->st, o->net.id, walk_member, o) !=
+	    STORE_OK)
+		reply(o, EIO, "%s", "hub database error");
+	else
+		reply(o, 0, "members of %s listed", o->net.name);
+}
+
+static void
+op_delete(struct op *o)
+{
 	struct keyset	 ks;
-	int		 rc, found;
+
+	memset(&ks, 0, sizeof(ks));
+	members_collect(o->st, o->net.id, &ks);
+	if (store_failed(o, store_net_delete(o->st, o->net.id))) {
+		free(ks.keys);
+		reply(o, EIO, "%s", "hub database error");
+		return;
+	}
+	audit("network-delete", "net=%s name=\"%s\" by=%s", o->id,
+	    o->net.name, o->who);
+	presence_resync((const uint8_t (*)[32])ks.keys, ks.n);
+	free(ks.keys);
+	reply(o, 0, "deleted %s", o->net.name);
+}
+
+/* Leave a network, or withdraw a request to join it. */
+static void
+op_leave(struct op *o)
+{
+	struct keyset	 ks;
+	int		 rc;
+
+	if (o->me.state == HUB_MSTATE_PENDING) {
+		if (store_failed(o, store_member_remove(o->st, o->net.id,
+		    o->s->key)))
+			reply(o, EIO, "%s", "hub database error");
+		else {
+			audit("leave", "net=%s node=%s state=pending", o->id,
+			    o->who);
+			reply(o, 0, "withdrew the request to join %s",
+			    o->net.name);
+		}
+		return;
+	}
+	memset(&ks, 0, sizeof(ks));
+	members_collect(o->st, o->net.id, &ks);
+	rc = store_member_remove(o->st, o->net.id, o->s->key);
+	if (rc == STORE_DENIED) {
+		free(ks.keys);
+		reply(o, EPERM, "%s", "the owner cannot leave: transfer "
+		    "ownership or delete the network");
+		return;
+	}
+	if (store_failed(o, rc)) {
+		free(ks.keys);
+		reply(o, EIO, "%s", "hub database error");
+		return;
+	}
+	audit("leave", "net=%s node=%s", o->id, o->who);
+	presence_resync((const uint8_t (*)[32])ks.keys, ks.n);
+	free(ks.keys);
+	reply(o, 0, "left %s", o->net.name);
+}
+
+/* ---- who may do what -------------------------------------------------- */
+
+/*
+ * What a request needs, in rising order.  From NEEDS_APPLICANT on, a
+ * caller without that row in the network learns no more than it would
+ * of a network that does not exist.
+ */
+enum op_needs {
+	NEEDS_NODE = 0,		/* a logged-in node; no network named */
+	NEEDS_ANYONE,		/* a network name, which may not exist */
+	NEEDS_APPLICANT,		/* a row, active or pending */
+	NEEDS_MEMBER,		/* an active member */
+	NEEDS_ADMIN,		/* an active administrator, or the owner */
+	NEEDS_OWNER,		/* the active owner */
+};
+
+#define DENIED_ADMIN	"only the owner or an administrator of the " \
+			"network may do that"
+#define DENIED_OWNER	"only the owner of the network may do that"
+
+static const struct op_rule {
+	enum op_needs	 need;
+	void		(*fn)(struct op *);
+	const char	*denied;	/* the answer to a lesser role */
+} op_rules[HUB_OP_MAX] = {
+	[HUB_OP_NETWORKS] = { .need = NEEDS_NODE, .fn = op_networks },
+	[HUB_OP_CREATE] = { .need = NEEDS_NODE, .fn = op_create },
+	[HUB_OP_NICKNAME] = { .need = NEEDS_NODE, .fn = op_nickname },
+	[HUB_OP_JOIN] = { .need = NEEDS_ANYONE, .fn = op_join },
+	[HUB_OP_LEAVE] = { .need = NEEDS_APPLICANT, .fn = op_leave },
+	[HUB_OP_MEMBERS] = { .need = NEEDS_MEMBER, .fn = op_members },
+	[HUB_OP_APPROVE] = { .need = NEEDS_ADMIN, .fn = op_on_member,
+	    .denied = DENIED_ADMIN },
+	[HUB_OP_REJECT] = { .need = NEEDS_ADMIN, .fn = op_on_member,
+	    .denied = DENIED_ADMIN },
+	[HUB_OP_EVICT] = { .need = NEEDS_ADMIN, .fn = op_on_member,
+	    .denied = DENIED_ADMIN },
+	[HUB_OP_INVITE] = { .need = NEEDS_ADMIN, .fn = op_on_member,
+	    .denied = DENIED_ADMIN },
+	[HUB_OP_SET_MODE] = { .need = NEEDS_ADMIN, .fn = op_settings,
+	    .denied = "only the owner or an administrator may change that" },
+	[HUB_OP_SET_LIMIT] = { .need = NEEDS_ADMIN, .fn = op_settings,
+	    .denied = "only the owner or an administrator may change that" },
+	[HUB_OP_PROMOTE] = { .need = NEEDS_OWNER, .fn = op_on_member,
+	    .denied = DENIED_OWNER },
+	[HUB_OP_DEMOTE] = { .need = NEEDS_OWNER, .fn = op_on_member,
+	    .denied = DENIED_OWNER },
+	[HUB_OP_TRANSFER] = { .need = NEEDS_OWNER, .fn = op_on_member,
+	    .denied = DENIED_OWNER },
+	[HUB_OP_SET_PASSWORD] = { .need = NEEDS_OWNER, .fn = op_settings,
+	    .denied = "only the owner may change that" },
+	[HUB_OP_DELETE] = { .need = NEEDS_OWNER, .fn = op_delete,
+	    .denied = "only the owner may delete a network" },
+};
+
+/* Whether the caller's row in the network meets need. */
+static int
+role_ok(const struct op *o, enum op_needs need)
+{
+	switch (need) {
+	case NEEDS_NODE:
+	case NEEDS_ANYONE:
+		return 1;
+	case NEEDS_APPLICANT:
+		return o->have_me && (o->me.state == HUB_MSTATE_ACTIVE ||
+		    o->me.state == HUB_MSTATE_PENDING);
+	case NEEDS_MEMBER:
+		return o->have_me && o->me.state == HUB_MSTATE_ACTIVE;
+	case NEEDS_ADMIN:
+		return is_admin(o);
+	default:
+		return is_owner(o);
+	}
+}
+
+void
+membership_request(struct session *s, struct hub_request *req)
+{
+	const struct op_rule	*r = NULL;
+	struct op		 o;
+	int			 rc;
 
 	memset(&o, 0, sizeof(o));
-	o.a = a;
-	o.st = authority_store(a);
+	o.st = au.store;
 	o.s = s;
 	o.req = req;
 	b64(s->key, o.who);
-
-	switch (req->op) {
-	case HUB_OP_NETWORKS:
-		if (store_node_networks(o.st, s->key, walk_net, &o) !=
-		    STORE_OK)
-			reply(&o, EIO, "%s", "hub database error");
-		else
-			reply(&o, 0, "%s", "networks listed");
-		return;
-	case HUB_OP_CREATE:
-		op_create(&o);
+	if (req->op < HUB_OP_MAX)
+		r = &op_rules[req->op];
+	if (r == NULL || r->fn == NULL) {
+		reply(&o, EINVAL, "%s", "unknown request");
 		goto out;
-	case HUB_OP_NICKNAME:
-		if (!hub_nick_valid(req->nick))
-			reply(&o, EINVAL, "%s", "not a valid nickname");
-		else if (store_node_set_nick(o.st, s->key, req->nick) !=
-		    STORE_OK)
+	}
+	if (r->need != NEEDS_NODE) {
+		rc = net_lookup(o.st, req->net, &o.net);
+		if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+			(void)store_failed(&o, rc);
 			reply(&o, EIO, "%s", "hub database error");
-		else {
-			(void)snprintf(s->node.nick, sizeof(s->node.nick),
-			    "%s", req->nick);
-			reply(&o, 0, "nickname set to \"%s\"", req->nick);
+			goto out;
 		}
-		return;
-	default:
-		break;
-	}
-
-	rc = net_lookup(o.st, req->net, &o.net);
-	found = rc == STORE_OK;
-	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
-		(void)store_failed(&o, rc);
-		reply(&o, EIO, "%s", "hub database error");
-		goto out;
-	}
-	if (found) {
-		idhex(o.net.id, o.id);
-		o.have_me = store_member_get(o.st, o.net.id, s->key, &o.me) ==
-		    STORE_OK;
-	}
-	if (req->op == HUB_OP_JOIN) {
-		op_join(&o, found);
-		goto out;
-	}
-	/* A node waiting for approval may withdraw its request. */
-	if (req->op == HUB_OP_LEAVE && found && o.have_me &&
-	    o.me.state == HUB_MSTATE_PENDING) {
-		if (store_failed(&o, store_member_remove(o.st, o.net.id,
-		    s->key)))
-			reply(&o, EIO, "%s", "hub database error");
-		else {
-			audit("leave", "net=%s node=%s state=pending", o.id,
-			    o.who);
-			reply(&o, 0, "withdrew the request to join %s",
-			    o.net.name);
+		if ((o.found = rc == STORE_OK)) {
+			idhex(o.net.id, o.id);
+			o.have_me = store_member_get(o.st, o.net.id, s->key,
+			    &o.me) == STORE_OK;
 		}
-		goto out;
 	}
-	/* Everything else needs an active member; others learn nothing. */
-	if (!found || !o.have_me || o.me.state != HUB_MSTATE_ACTIVE) {
+	if (r->need >= NEEDS_APPLICANT && (!o.found || !role_ok(&o,
+	    r->need == NEEDS_APPLICANT ? NEEDS_APPLICANT : NEEDS_MEMBER))) {
 		reply(&o, ENOENT, "you are not a member of a network \"%s\"",
 		    req->net);
 		goto out;
 	}
-	switch (req->op) {
-	case HUB_OP_MEMBERS:
-		if (store_member_foreach(o.st, o.net.id, walk_member, &o) !=
-		    STORE_OK)
-			reply(&o, EIO, "%s", "hub database error");
-		else
-			reply(&o, 0, "members of %s listed", o.net.name);
-		break;
-	case HUB_OP_DELETE:
-		if (!is_owner(&o)) {
-			reply(&o, EPERM, "%s", "only the owner may delete a "
-			    "network");
-			break;
-		}
-		memset(&ks, 0, sizeof(ks));
-		members_collect(o.st, o.net.id, &ks);
-		if (store_failed(&o, store_net_delete(o.st, o.net.id))) {
-			free(ks.keys);
-			reply(&o, EIO, "%s", "hub database error");
-			break;
-		}
-		audit("network-delete", "net=%s name=\"%s\" by=%s", o.id,
-		    o.net.name, o.who);
-		presence_resync(a, (const uint8_t (*)[32])ks.keys, ks.n);
-		free(ks.keys);
-		reply(&o, 0, "deleted %s", o.net.name);
-		break;
-	case HUB_OP_LEAVE:
-		memset(&ks, 0, sizeof(ks));
-		members_collect(o.st, o.net.id, &ks);
-		rc = store_member_remove(o.st, o.net.id, s->key);
-		if (rc == STORE_DENIED) {
-			free(ks.keys);
-			reply(&o, EPERM, "%s", "the owner cannot leave: transfer "
-			    "ownership or delete the network");
-			break;
-		}
-		if (store_failed(&o, rc)) {
-			free(ks.keys);
-			reply(&o, EIO, "%s", "hub database error");
-			break;
-		}
-		audit("leave", "net=%s node=%s", o.id, o.who);
-		presence_resync(a, (const uint8_t (*)[32])ks.keys, ks.n);
-		free(ks.keys);
-		reply(&o, 0, "left %s", o.net.name);
-		break;
-	case HUB_OP_APPROVE:
-	case HUB_OP_REJECT:
-	case HUB_OP_EVICT:
-	case HUB_OP_INVITE:
-	case HUB_OP_PROMOTE:
-	case HUB_OP_DEMOTE:
-	case HUB_OP_TRANSFER:
-		op_on_member(&o);
-		break;
-	case HUB_OP_SET_PASSWORD:
-	case HUB_OP_SET_MODE:
-	case HUB_OP_SET_LIMIT:
-		op_settings(&o);
-		break;
-	default:
-		reply(&o, EINVAL, "%s", "unknown request");
-		break;
+	if (!role_ok(&o, r->need)) {
+		reply(&o, EPERM, "%s", r->denied);
+		goto out;
 	}
+	r->fn(&o);
 out:
 	sodium_memzero(req->password, sizeof(req->password));
 	sodium_memzero(&o.net, sizeof(o.net));

@@ -21,10 +21,8 @@
 
 #include <sodium.h>
 
+#include "hub/ratelimit.h"
 #include "hub/relay.h"
-
-_Static_assert(HUB_RELAY_TOKEN_LEN == RELAY_AUTH_TOKEN_LEN,
-    "the relay token keys the REGISTER MAC");
 
 #define RELAY_MIN_BUCKETS	64	/* power of two */
 #define ADDR_KEY_LEN		(1 + 2 + 16)
@@ -33,13 +31,13 @@ struct rsess {
 	struct rsess	*next_id, *next_conn, *next_addr;
 	uint32_t	 id;
 	uint32_t	 conn;
-	uint8_t		 token[HUB_RELAY_TOKEN_LEN];
+	struct pkt_addr	 conn_addr;	/* of the hub connection */
 	int		 registered;	/* in the address table */
 	struct pkt_addr	 udp;		/* where it registered from */
 	struct pkt_addr	 local;		/* and to */
 	int		 sock;
 	uint64_t	 udp_when;	/* ms, of the last REGISTER */
-	uint64_t	 counter;	/* of the last REGISTER taken, 0: none */
+	struct bucket	 reg_rate;	/* REGISTERs passed on */
 	uint32_t	*peers;		/* sorted */
 	size_t		 npeers, peers_cap;
 };
@@ -84,8 +82,8 @@ hash_addr(const struct relay_table *t, const uint8_t k[ADDR_KEY_LEN],
 static int
 addr_eq(const struct pkt_addr *a, const struct pkt_addr *b)
 {
-	return (a->af == b->af && a->port == b->port &&
-	    memcmp(a->addr, b->addr, a->af == AF_INET ? 4 : 16) == 0);
+	return a->af == b->af && a->port == b->port &&
+	    memcmp(a->addr, b->addr, a->af == AF_INET ? 4 : 16) == 0;
 }
 
 static struct rsess *
@@ -95,8 +93,8 @@ find_id(const struct relay_table *t, uint32_t id)
 
 	for (s = t->by_id[hash32(id, t->nbuckets)]; s != NULL; s = s->next_id)
 		if (s->id == id)
-			return (s);
-	return (NULL);
+			return s;
+	return NULL;
 }
 
 static struct rsess *
@@ -107,8 +105,8 @@ find_conn(const struct relay_table *t, uint32_t conn)
 	for (s = t->by_conn[hash32(conn, t->nbuckets)]; s != NULL;
 	    s = s->next_conn)
 		if (s->conn == conn)
-			return (s);
-	return (NULL);
+			return s;
+	return NULL;
 }
 
 static struct rsess *
@@ -118,13 +116,13 @@ find_addr(const struct relay_table *t, const struct pkt_addr *a)
 	struct rsess	*s;
 
 	if (a->af != AF_INET && a->af != AF_INET6)
-		return (NULL);
+		return NULL;
 	addr_key(a, k);
 	for (s = t->by_addr[hash_addr(t, k, t->nbuckets)]; s != NULL;
 	    s = s->next_addr)
 		if (addr_eq(&s->udp, a))
-			return (s);
-	return (NULL);
+			return s;
+	return NULL;
 }
 
 static void
@@ -172,7 +170,7 @@ rehash(struct relay_table *t, size_t nb)
 		free(id);
 		free(conn);
 		free(addr);
-		return (-1);
+		return -1;
 	}
 	/* Every session is in by_id: walk that one, relink all three. */
 	for (i = 0; t->by_id != NULL && i < t->nbuckets; i++)
@@ -194,7 +192,7 @@ rehash(struct relay_table *t, size_t nb)
 	t->by_conn = conn;
 	t->by_addr = addr;
 	t->nbuckets = nb;
-	return (0);
+	return 0;
 }
 
 struct relay_table *
@@ -203,13 +201,13 @@ relay_table_new(const uint8_t key[crypto_shorthash_KEYBYTES])
 	struct relay_table	*t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return (NULL);
+		return NULL;
 	memcpy(t->key, key, sizeof(t->key));
 	if (rehash(t, RELAY_MIN_BUCKETS) == -1) {
 		free(t);
-		return (NULL);
+		return NULL;
 	}
-	return (t);
+	return t;
 }
 
 void
@@ -237,7 +235,7 @@ relay_table_free(struct relay_table *t)
 uint32_t
 relay_count(const struct relay_table *t)
 {
-	return (t->count);
+	return t->count;
 }
 
 /* ---- allowed pairs ---------------------------------------------------- */
@@ -251,7 +249,7 @@ peer_find(const struct rsess *s, uint32_t id, size_t *pos)
 		mid = lo + (hi - lo) / 2;
 		if (s->peers[mid] == id) {
 			*pos = mid;
-			return (1);
+			return 1;
 		}
 		if (s->peers[mid] < id)
 			lo = mid + 1;
@@ -259,7 +257,7 @@ peer_find(const struct rsess *s, uint32_t id, size_t *pos)
 			hi = mid;
 	}
 	*pos = lo;
-	return (0);
+	return 0;
 }
 
 /* -1 if out of memory (nothing changed). */
@@ -270,12 +268,12 @@ peer_add(struct rsess *s, uint32_t id)
 	void	*n;
 
 	if (peer_find(s, id, &pos))
-		return (0);
+		return 0;
 	if (s->npeers == s->peers_cap) {
 		cap = s->peers_cap ? s->peers_cap * 2 : 8;
 		if ((n = reallocarray(s->peers, cap, sizeof(*s->peers))) ==
 		    NULL)
-			return (-1);
+			return -1;
 		s->peers = n;
 		s->peers_cap = cap;
 	}
@@ -283,7 +281,7 @@ peer_add(struct rsess *s, uint32_t id)
 	    (s->npeers - pos) * sizeof(*s->peers));
 	s->peers[pos] = id;
 	s->npeers++;
-	return (0);
+	return 0;
 }
 
 static void
@@ -305,19 +303,19 @@ relay_pair(struct relay_table *t, uint32_t a, uint32_t b, int up)
 
 	if (a == b || (sa = find_id(t, a)) == NULL ||
 	    (sb = find_id(t, b)) == NULL)
-		return (-1);
+		return -1;
 	if (!up) {
 		peer_del(sa, b);
 		peer_del(sb, a);
-		return (0);
+		return 0;
 	}
 	if (peer_add(sa, b) == -1)
-		return (-1);
+		return -1;
 	if (peer_add(sb, a) == -1) {
 		peer_del(sa, b);	/* both arrays or neither */
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 int
@@ -327,32 +325,32 @@ relay_paired(const struct relay_table *t, uint32_t a, uint32_t b)
 	size_t		 pos;
 
 	if ((sa = find_id(t, a)) == NULL)
-		return (0);
-	return (peer_find(sa, b, &pos));
+		return 0;
+	return peer_find(sa, b, &pos);
 }
 
 /* ---- sessions --------------------------------------------------------- */
 
 int
 relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
-    const uint8_t token[HUB_RELAY_TOKEN_LEN])
+    const struct pkt_addr *conn_addr)
 {
 	struct rsess	*s;
 	size_t		 b;
 
 	if (id == 0 || find_id(t, id) != NULL || find_conn(t, conn) != NULL) {
 		errno = EEXIST;
-		return (-1);
+		return -1;
 	}
 	/* Grow first: a failed rehash leaves the table as it was. */
 	if (t->count >= t->nbuckets && t->nbuckets <= SIZE_MAX / 4 &&
 	    rehash(t, t->nbuckets * 2) == -1)
-		return (-1);
+		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return (-1);
+		return -1;
 	s->id = id;
 	s->conn = conn;
-	memcpy(s->token, token, HUB_RELAY_TOKEN_LEN);
+	s->conn_addr = *conn_addr;
 	b = hash32(id, t->nbuckets);
 	s->next_id = t->by_id[b];
 	t->by_id[b] = s;
@@ -360,7 +358,7 @@ relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
 	s->next_conn = t->by_conn[b];
 	t->by_conn[b] = s;
 	t->count++;
-	return (0);
+	return 0;
 }
 
 static void
@@ -398,9 +396,9 @@ relay_del(struct relay_table *t, uint32_t id)
 	struct rsess	*s;
 
 	if ((s = find_id(t, id)) == NULL)
-		return (-1);
+		return -1;
 	sess_remove(t, s);
-	return (0);
+	return 0;
 }
 
 int
@@ -409,9 +407,9 @@ relay_del_conn(struct relay_table *t, uint32_t conn)
 	struct rsess	*s;
 
 	if ((s = find_conn(t, conn)) == NULL)
-		return (-1);
+		return -1;
 	sess_remove(t, s);
-	return (0);
+	return 0;
 }
 
 uint32_t
@@ -419,38 +417,51 @@ relay_id_of_conn(const struct relay_table *t, uint32_t conn)
 {
 	struct rsess	*s;
 
-	return ((s = find_conn(t, conn)) != NULL ? s->id : 0);
+	return (s = find_conn(t, conn)) != NULL ? s->id : 0;
+}
+
+/* The same IP address, whatever the ports. */
+static int
+same_host(const struct pkt_addr *a, const struct pkt_addr *b)
+{
+	return a->af == b->af && (a->af == AF_INET || a->af == AF_INET6) &&
+	    memcmp(a->addr, b->addr, a->af == AF_INET ? 4 : 16) == 0;
 }
 
 enum relay_verdict
-relay_register(struct relay_table *t, const uint8_t *msg, size_t len,
+relay_register_gate(struct relay_table *t, uint32_t id,
+    const struct pkt_addr *from, uint64_t now, uint32_t *conn)
+{
+	struct rsess	*s;
+
+	*conn = 0;
+	if ((s = find_id(t, id)) == NULL)
+		return RELAY_UNKNOWN_SENDER;
+	/*
+	 * Whoever holds the token can register, but only from where its
+	 * node logged in: a stolen token cannot send a node's relayed
+	 * packets to a third party, and nobody elsewhere can make the
+	 * authority check MACs in a node's name.
+	 */
+	if (!same_host(from, &s->conn_addr))
+		return RELAY_FOREIGN;
+	if (!bucket_take(&s->reg_rate, RELAY_REG_BURST, RELAY_REG_EVERY_MS,
+	    (int64_t)now))
+		return RELAY_THROTTLED;
+	*conn = s->conn;
+	return RELAY_OK;
+}
+
+int
+relay_register_bind(struct relay_table *t, uint32_t id, uint32_t conn,
     const struct pkt_addr *from, const struct pkt_addr *local, int sock,
-    uint64_t now, uint8_t answer[RELAY_AUTH_LEN], uint32_t *idp)
+    uint64_t now)
 {
 	struct rsess	*s, *o;
-	uint32_t	 id;
-	uint64_t	 counter;
 
-	if (idp != NULL)
-		*idp = 0;
-	if (relay_auth_peek(msg, len, RELAY_REGISTER_TYPE, &id, &counter) ==
-	    -1)
-		return (RELAY_MALFORMED);
-	if (idp != NULL)
-		*idp = id;
-	if ((s = find_id(t, id)) == NULL)
-		return (RELAY_UNKNOWN_SENDER);
-	if (relay_auth_verify(msg, s->token) == -1)
-		return (RELAY_BAD_TOKEN);
-	/*
-	 * A REGISTER seen on the wire, sent again from elsewhere, must not
-	 * move the session: only a counter never taken before is news.
-	 */
-	if (counter <= s->counter)
-		return (RELAY_REPLAY);
-	if (from->af != AF_INET && from->af != AF_INET6)
-		return (RELAY_UNKNOWN_SENDER);
-	s->counter = counter;
+	if ((s = find_id(t, id)) == NULL || s->conn != conn ||
+	    !same_host(from, &s->conn_addr))
+		return -1;
 	/*
 	 * One session per address.  A NAT that gave another node's old
 	 * mapping to this one: the proven registration is the newer.
@@ -473,14 +484,13 @@ relay_register(struct relay_table *t, const uint8_t *msg, size_t len,
 		memset(&s->local, 0, sizeof(s->local));
 	s->sock = sock;
 	s->udp_when = now;
-	relay_auth_build(answer, RELAY_REGISTERED_TYPE, id, counter, s->token);
-	return (RELAY_OK);
+	return 0;
 }
 
 static int
 fresh(const struct rsess *s, uint64_t now)
 {
-	return (s->registered && now - s->udp_when < RELAY_UDP_FRESH_MS);
+	return s->registered && now - s->udp_when < RELAY_UDP_FRESH_MS;
 }
 
 static enum relay_verdict
@@ -492,9 +502,9 @@ route(const struct relay_table *t, const struct rsess *src, uint32_t dst,
 
 	memset(r, 0, sizeof(*r));
 	if ((d = find_id(t, dst)) == NULL)
-		return (RELAY_UNKNOWN_DEST);
+		return RELAY_UNKNOWN_DEST;
 	if (!peer_find(src, dst, &pos))
-		return (RELAY_DENIED);
+		return RELAY_DENIED;
 	r->src_id = src->id;
 	r->dst_id = d->id;
 	r->dst_conn = d->conn;
@@ -504,7 +514,7 @@ route(const struct relay_table *t, const struct rsess *src, uint32_t dst,
 		r->dst_local = d->local;
 		r->dst_sock = d->sock;
 	}
-	return (RELAY_OK);
+	return RELAY_OK;
 }
 
 enum relay_verdict
@@ -519,9 +529,9 @@ relay_route_udp(const struct relay_table *t, const struct pkt_addr *from,
 	 */
 	if ((s = find_addr(t, from)) == NULL || !fresh(s, now)) {
 		memset(r, 0, sizeof(*r));
-		return (RELAY_UNKNOWN_SENDER);
+		return RELAY_UNKNOWN_SENDER;
 	}
-	return (route(t, s, dst, now, r));
+	return route(t, s, dst, now, r);
 }
 
 enum relay_verdict
@@ -532,7 +542,7 @@ relay_route_conn(const struct relay_table *t, uint32_t conn, uint32_t dst,
 
 	if ((s = find_conn(t, conn)) == NULL) {
 		memset(r, 0, sizeof(*r));
-		return (RELAY_UNKNOWN_SENDER);
+		return RELAY_UNKNOWN_SENDER;
 	}
-	return (route(t, s, dst, now, r));
+	return route(t, s, dst, now, r);
 }

@@ -1,8 +1,10 @@
 /*
  * The hub engine's relay table: one session per logged-in node (its
- * relay id, token and TCP connection, and the UDP address it last
- * registered from), and the pairs of sessions allowed to relay to each
- * other (nodes that share a network, as the authority says).  Pure
+ * relay id, its TCP connection and that connection's address, and the
+ * UDP address it last registered from), and the pairs of sessions
+ * allowed to relay to each other (nodes that share a network, as the
+ * authority says).  No secret: the relay token stays with the
+ * authority, which checks every REGISTER the table lets through.  Pure
  * code: no sockets, no clock (the caller passes the time), so the unit
  * tests drive it directly.
  *
@@ -19,9 +21,7 @@
 
 #include <sodium.h>
 
-#include "proto/hubproto.h"		/* HUB_RELAY_TOKEN_LEN */
-#include "ipc/pktbatch.h"		/* struct pkt_addr */
-#include "proto/relayauth.h"		/* RELAY_AUTH_LEN, the datagram types */
+#include "ipc/addr.h"
 
 /*
  * A registration stays good this long: the destination gets relayed
@@ -29,6 +29,13 @@
  * register every 20 s, so a few lost REGISTERs change nothing.
  */
 #define RELAY_UDP_FRESH_MS	(120 * 1000)
+/*
+ * REGISTERs passed on to the authority per session: a burst of
+ * RELAY_REG_BURST, then one every RELAY_REG_EVERY_MS.  A node sends one
+ * every 20 s; a flood in its name must not load the authority.
+ */
+#define RELAY_REG_BURST		8
+#define RELAY_REG_EVERY_MS	2000
 
 struct relay_table;
 
@@ -37,10 +44,9 @@ enum relay_verdict {
 	RELAY_UNKNOWN_SENDER,	/* no (fresh) registration / no session */
 	RELAY_UNKNOWN_DEST,	/* no session with that id */
 	RELAY_DENIED,		/* the two share no network */
-	RELAY_BAD_TOKEN,	/* REGISTER with a wrong MAC */
-	RELAY_REPLAY,		/* REGISTER whose counter is not above the
-				   last one taken for its session */
-	RELAY_MALFORMED,	/* not a REGISTER (length, type, zeros) */
+	RELAY_FOREIGN,		/* REGISTER from another IP address than
+				   its node's hub connection */
+	RELAY_THROTTLED,	/* REGISTER over its session's rate */
 };
 
 /* Where a relayed packet goes. */
@@ -61,11 +67,13 @@ void		 relay_table_free(struct relay_table *);
 uint32_t	 relay_count(const struct relay_table *);
 
 /*
- * A new session.  0, or -1 if id is 0 or already in use, or conn
- * already has a session (both mean the caller has lost track).
+ * A new session, for the node whose hub connection conn comes from
+ * conn_addr (only its IP address counts).  0, or -1 if id is 0 or
+ * already in use, or conn already has a session (both mean the caller
+ * has lost track).
  */
 int		 relay_add(struct relay_table *, uint32_t conn, uint32_t id,
-		    const uint8_t token[HUB_RELAY_TOKEN_LEN]);
+		    const struct pkt_addr *conn_addr);
 /* Remove a session, its pairs and its address.  0, or -1 if unknown. */
 int		 relay_del(struct relay_table *, uint32_t id);
 int		 relay_del_conn(struct relay_table *, uint32_t conn);
@@ -82,26 +90,27 @@ int		 relay_paired(const struct relay_table *, uint32_t a,
 		    uint32_t b);
 
 /*
- * A REGISTER datagram (msg, len bytes; see relayauth.h).  It is taken
- * only if it is one (else RELAY_MALFORMED), its id names a session
- * (else RELAY_UNKNOWN_SENDER, as for a source that is neither IPv4 nor
- * IPv6), its MAC is right for that session's token (constant time;
- * else RELAY_BAD_TOKEN) and its counter is strictly greater than the
- * last one taken for that session (else RELAY_REPLAY; counters start
- * at 1, a new session has taken none).  A refused REGISTER changes
- * nothing.
- *
- * On RELAY_OK the session is now reached at from (an address another
- * session had loses it: the newest registration wins), through the
- * socket sock and the hub address local (NULL: none), as of now (ms);
- * its counter is now this one; and answer holds the RELAY_AUTH_LEN
- * bytes of REGISTERED: the same id and counter under the same token.
- * *id (if not NULL) is the id read from msg whenever it is a REGISTER.
+ * A REGISTER for id from the address from, before anyone checked its
+ * MAC (the authority does).  RELAY_OK if id names a session (else
+ * RELAY_UNKNOWN_SENDER), from has the IP address of that session's hub
+ * connection (else RELAY_FOREIGN: a registration never leaves the host
+ * that logged in) and the session's rate allows one more now (else
+ * RELAY_THROTTLED); it takes that one, and *conn is the session's
+ * connection.  Changes nothing else.
  */
-enum relay_verdict relay_register(struct relay_table *, const uint8_t *msg,
-		    size_t len, const struct pkt_addr *from,
-		    const struct pkt_addr *local, int sock, uint64_t now,
-		    uint8_t answer[RELAY_AUTH_LEN], uint32_t *id);
+enum relay_verdict relay_register_gate(struct relay_table *, uint32_t id,
+		    const struct pkt_addr *from, uint64_t now, uint32_t *conn);
+/*
+ * The authority took a REGISTER of id, whose session was on conn: the
+ * session is now reached at from (an address another session had
+ * loses it: the newest registration wins), through the socket sock and
+ * the hub address local (NULL: none), as of now (ms).  0, or -1 if that
+ * session is gone (the answer crossed its end) or from is not its
+ * connection's IP address.
+ */
+int		 relay_register_bind(struct relay_table *, uint32_t id,
+		    uint32_t conn, const struct pkt_addr *from,
+		    const struct pkt_addr *local, int sock, uint64_t now);
 
 /*
  * Route a packet for dst from a UDP source address, or from a TCP

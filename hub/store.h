@@ -2,7 +2,7 @@
  * hamhubd's persistent state: nodes and their overlay addresses,
  * networks, memberships, invites, blocked address ranges and a few
  * hub-wide values.  One interface so that a backend shared by several
- * hubs can replace the SQLite one (store_sqlite.c).
+ * hubs can replace the SQLite one (store_sqlite.c; see store_backend.h).
  *
  * Every call that changes state does so in one transaction: it either
  * happens completely and is on disk when the call returns, or it does

@@ -105,12 +105,19 @@ check_keywords hub/hubparse.y hamhubd.conf.5
 # PROTOCOL.md names every message type between processes and every
 # audit event the daemons write.
 proto=$top_srcdir/PROTOCOL.md
-for t in $(sed -n 's/^[[:space:]]*\(IMSG_[A-Z0-9_]*\).*/\1/p' \
-    "$top_srcdir/daemon/hamd.h"); do
-	case $t in IMSG_NONE|IMSG_MAX_TYPE) continue ;; esac
+ntypes=0
+for t in $(cat "$top_srcdir/privsep/proc.h" "$top_srcdir/privsep/control.h" \
+    "$top_srcdir/ctl/ctlmsg.h" "$top_srcdir/daemon/hamd_msg.h" \
+    "$top_srcdir/hub/hubd_msg.h" |
+    sed -n 's/^[[:space:]]*\(\(PROC_\)\{0,1\}IMSG_[A-Z0-9_]*\).*/\1/p' | sort -u); do
+	case $t in PROC_IMSG_FIRST) continue ;; esac
+	ntypes=$((ntypes + 1))
 	if grep -q "\`$t\`" "$proto"; then ok "PROTOCOL.md documents $t"
 	else not_ok "PROTOCOL.md lacks $t"; fi
 done
+# The headers above are where the types are: finding none means they moved.
+[ "$ntypes" -gt 50 ] && ok "$ntypes message types found" ||
+    not_ok "only $ntypes message types found in the message headers"
 for e in $(cat "$top_srcdir"/daemon/*.c "$top_srcdir"/hub/*.c \
     "$top_srcdir"/privsep/*.c | grep -o 'audit("[a-z0-9-]*"' |
     sed 's/audit("//; s/"//' | sort -u); do

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "daemon/allowedips.h"
+#include "tests/unit/aipverify.h"
 
 #define NONE		ALLOWEDIPS_PEER_NONE
 #define MAX_OPS		2048

@@ -5,8 +5,9 @@
 # tests/tools/hubpoke against the hub: garbage, truncated, zero and
 # oversized frames, silent connections, handshakes for another hub key,
 # low-order keys, a replayed handshake and login, frames of the wrong
-# kind, a node that never reads, and a flood of fresh keys logging in
-# at once.
+# kind, a node that never reads, relay traffic against the relay's
+# rules (a registration from another address than the node's among
+# them), and a flood of fresh keys logging in at once.
 #
 # After every attack: the tool saw the hub close that connection in
 # time, the hub's processes are the same ones, both nodes are still
@@ -201,6 +202,19 @@ attack "an INIT for another hub key" 0 0 0 badkey "$HUBKEY"
 attack "low-order keys" 0 0 0 loworder "$HUBKEY"
 attack "frames of the wrong kind" 0 0 0 badframes "$HUBKEY"
 attack "a node that never reads" 0 0 0 slowread "$HUBKEY"
+
+# The relay's rules (hubpoke relay), and one more: a node's REGISTER
+# with the right MAC and a counter never used, from another address
+# than the node's own hub connection, is refused by the engine before
+# the authority sees it, and counted.
+FOREIGN0=$(hubstat relay_foreign) REGS0=$(hubstat relay_registers)
+POKE_OPTS="-f 10.79.0.51"
+attack "relay rules" 0 0 0 relay "$HUBKEY"
+POKE_OPTS=""
+check "relay: no rule broken, nothing moved from afar" contains "$OUT" "relay: ok"
+counted relay_foreign "$FOREIGN0" 1
+check "relay: the nodes' own REGISTERs were taken" \
+    [ "$(hubstat relay_registers)" -gt "$REGS0" ]
 
 LOGINS0=$(grep -c 'audit: event=login ' "$HUB/hub.log")
 attack "replayed INIT and LOGIN" 0 0 0 replay "$HUBKEY"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Privilege separation of the hub, with two hamd nodes logged in: what
 # each hamhubd process may do and see (privsep.sh and keyiso.sh for
-# hamd), the modes of its files, who may use its control socket, and
+# hamd; the hub key, a network password and a node's relay token only
+# where they belong), the modes of its files, who may use its control socket, and
 # that the death of any process, or a child breaking its seccomp filter,
 # ends the whole daemon cleanly while the nodes' tunnels live on.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +25,7 @@ HD="$T_TMP/hub"
 NOBODY=$(id -u nobody)
 NOGROUP=$(id -g nobody)
 MEMSCAN="$top_builddir/tests/tools/memscan"
+POKE="$top_builddir/tests/tools/hubpoke"
 as_nobody() { setpriv --reuid=nobody --regid="$NOGROUP" --clear-groups "$@"; }
 
 # --- a process that breaks its seccomp filter is killed; the daemon stops ---
@@ -182,17 +184,35 @@ LOOP=$!; track_pid $LOOP
 ip netns exec "$(ns 1)" ping -q -i 0.05 -c 400 "$V4_2" >/dev/null 2>&1 &
 PING=$!; track_pid $PING
 
-out=$("$MEMSCAN" "$(hub_pid authority)" "$PRIV" "$PWHEX")
+# A live relay token: a node (hubpoke) logs in, registers its UDP socket
+# through the engine and says what its token is.  The authority checks
+# registrations with it; the engine, which passed the REGISTER on, must
+# never have seen it.
+ip netns exec "$(ns 1)" "$POKE" 10.79.0.1 7777 relayhold 120 "$HUBKEY" \
+    >"$T_TMP/hold.out" 2>&1 &
+HOLD=$!; track_pid $HOLD
+token_known() { grep -q '^relayhold: id=[0-9]* token=[0-9a-f]*$' "$T_TMP/hold.out"; }
+check "a node holds a live relay token, registered" wait_for 10 token_known
+TOKEN=$(sed -n 's/^relayhold: id=[0-9]* token=\([0-9a-f]*\)$/\1/p' "$T_TMP/hold.out")
+TOKEN=${TOKEN:-00}
+
+out=$("$MEMSCAN" "$(hub_pid authority)" "$PRIV" "$PWHEX" "$TOKEN")
 check "authority holds the hub's private key (the scan works)" \
     contains "$out" "$PRIV found"
+check "authority holds the node's relay token (the scan works)" \
+    contains "$out" "$TOKEN found"
 check "authority: the password is wiped once hashed" contains "$out" "$PWHEX absent"
 for who in engine control parent; do
 	pid=$(hub_pid $who)
-	out=$("$MEMSCAN" "$pid" "$PRIV" "$PWHEX"); rc=$?
+	out=$("$MEMSCAN" "$pid" "$PRIV" "$PWHEX" "$TOKEN"); rc=$?
 	check "$who: memory readable" [ $rc = 0 ]
 	check "$who: no hub private key" contains "$out" "$PRIV absent"
 	check "$who: no network password" contains "$out" "$PWHEX absent"
+	check "$who: no relay token" contains "$out" "$TOKEN absent"
 done
+kill -TERM $HOLD 2>/dev/null
+wait $HOLD
+check "the node held its session throughout" grep -q '^relayhold: ok$' "$T_TMP/hold.out"
 # The same scan finds the password in a process that holds it.
 env HPS_PW="$PW" sleep 30 &
 HOLDER=$!; track_pid $HOLDER

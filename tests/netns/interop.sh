@@ -11,6 +11,12 @@
 # handshake must start on the expected side, its mac1 must match the
 # receiver's key in tshark's own implementation, and nothing may be
 # malformed.  Speeds are reported, never asserted.
+#
+# A fifth case gives the two sides different preshared keys, both
+# initiating: each answers the other, neither can open the answer, so
+# both must show no handshake at all (hamd counts a handshake only once
+# its session is confirmed, as WireGuard does); with the keys made equal
+# both then show one.
 . "$(dirname "$0")/lib.sh"
 require_root
 for c in wireguard-go wg; do
@@ -75,13 +81,17 @@ iperf() {
 	    grep receiver | sed 's/.*sec *[0-9.]* [KMG]*Bytes *//; s/ *receiver//'
 }
 
-# --- one case ---------------------------------------------------------------
+# --- one pair of daemons ----------------------------------------------------
 
-# run_case N hamd|wg yes|no: fresh namespaces, keys and daemons; INIT
-# is the side that knows the other's endpoint and starts the handshake.
-run_case() {
-	n=$1; init=$2; usepsk=$3
-	if [ "$usepsk" = yes ]; then what="$init initiates, PSK"; else what="$init initiates"; fi
+# start_pair N INIT WHAT CAPTURE PSK_A PSK_B KEEPALIVE: fresh namespaces,
+# keys and daemons, hamd in A and wireguard-go in B.  INIT (hamd, wg or
+# both) says which side knows the other's endpoint and so starts
+# handshakes; CAPTURE yes has tshark record B's outer traffic from before
+# either daemon starts; PSK_A and PSK_B name a preshared key file of the
+# case (psk or psk2, both made here) or are empty; KEEPALIVE is both
+# sides' persistent keepalive (0: none).  1 if a daemon does not start.
+start_pair() {
+	n=$1; init=$2; what=$3; capture=$4; pska=$5; pskb=$6; ka=$7
 	A="hamd-ia$n-$$"; B="hamd-ib$n-$$"
 	WGIF=$(printf 'wg%sc%s' "$$" "$n" | cut -c1-15)
 	WGSOCK="$WG_RUNDIR/$WGIF.sock"
@@ -96,12 +106,13 @@ run_case() {
 	mkdir -m 700 "$D/a/state"
 	"$HAMCTL" genkey "$D/a/state/private.key"
 	KA=$(pubkey_of "$D/a")
-	(umask 077; wg genkey > "$D/b/private.key"; wg genpsk > "$D/psk")
+	(umask 077; wg genkey > "$D/b/private.key"; wg genpsk > "$D/psk"
+	    wg genpsk > "$D/psk2")
 	KB=$(wg pubkey < "$D/b/private.key")
 
 	# The capture starts before either daemon, so it sees the handshake.
 	TS_PID=
-	if [ -n "$HAS_TSHARK" ]; then
+	if [ "$capture" = yes ] && [ -n "$HAS_TSHARK" ]; then
 		ip netns exec "$B" tshark -n -i eth0 -f "udp port $PORT_B" \
 		    -w "$D/cap.pcapng" >"$D/tshark.log" 2>&1 &
 		TS_PID=$!
@@ -112,26 +123,22 @@ run_case() {
 
 	# hamd in A
 	psk_a=""; psk_b=""
-	if [ "$usepsk" = yes ]; then
-		psk_a="preshared-key \"$D/psk\""
-		psk_b="preshared-key $D/psk"
-	fi
+	[ -n "$pska" ] && psk_a="preshared-key \"$D/$pska\""
+	[ -n "$pskb" ] && psk_b="preshared-key $D/$pskb"
 	ep_a=""; ep_b=""
-	if [ "$init" = hamd ]; then
-		ep_a="endpoint \"$OUT_B:$PORT_B\""
-	else
-		ep_b="endpoint $OUT_A:$PORT_A"
-	fi
+	[ "$init" = wg ] || ep_a="endpoint \"$OUT_B:$PORT_B\""
+	[ "$init" = hamd ] || ep_b="endpoint $OUT_A:$PORT_A"
 	write_conf "$D/a" 'address 10.242.0.1/24' 'address fd77:242::1/64' \
 	    "listen-port $PORT_A" \
 	    'peer "wggo" {' "public-key \"$KB\"" "$psk_a" "$ep_a" \
+	    "persistent-keepalive $ka" \
 	    'allowed-ips 10.242.0.2/32, fd77:242::2/128' '}'
 	start_hamd "$A" "$D/a"
 	PA=$HAMD_PID
 	if ! wait_for 10 hamd_ready "$D/a"; then
 		cat "$D/a/hamd.log"
 		not_ok "case $n: hamd starts"
-		return
+		return 1
 	fi
 	hamctl_in "$D/a" log verbose >/dev/null
 
@@ -145,19 +152,50 @@ run_case() {
 	if ! wait_for 10 sock_ready "$WGSOCK"; then
 		cat "$D/wg-go.log"
 		not_ok "case $n: wireguard-go starts"
-		return
+		return 1
 	fi
 	# shellcheck disable=SC2086 # $psk_b and $ep_b are words for wg
 	if ! ip netns exec "$B" wg set "$WGIF" private-key "$D/b/private.key" \
 	    listen-port "$PORT_B" peer "$KA" $psk_b $ep_b \
+	    persistent-keepalive "$ka" \
 	    allowed-ips 10.242.0.1/32,fd77:242::1/128; then
 		not_ok "case $n: wg set configures wireguard-go"
-		return
+		return 1
 	fi
 	ip -n "$B" addr add 10.242.0.2/24 dev "$WGIF"
 	ip -n "$B" addr add fd77:242::2/64 dev "$WGIF" nodad
 	ip -n "$B" link set "$WGIF" up
 	ok "case $n: hamd and wireguard-go start"
+}
+
+# stop_pair: every process of the pair by PID, the socket, the namespaces.
+stop_pair() {
+	stop_hamd "$PA"
+	kill -TERM "$PW" 2>/dev/null
+	wait_for 5 dead "$PW" || kill -KILL "$PW" 2>/dev/null
+	wait "$PW" 2>/dev/null
+	check "case $n: both daemons stop cleanly" all_dead "$PA" "$PW"
+	rm -f "$WGSOCK"
+	for ns in "$A" "$B"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns delete "$ns"
+	done
+}
+
+# --- one case ---------------------------------------------------------------
+
+# run_case N hamd|wg yes|no: INIT is the side that knows the other's
+# endpoint and starts the handshake; yes gives both the same PSK.
+run_case() {
+	n=$1; init=$2; usepsk=$3
+	if [ "$usepsk" = yes ]; then
+		what="$init initiates, PSK"; psk=psk
+	else
+		what="$init initiates"; psk=
+	fi
+	start_pair "$n" "$init" "$what" yes "$psk" "$psk" 0 || return
 
 	# Pings: the initiator's side speaks first.
 	if [ "$init" = hamd ]; then
@@ -219,19 +257,7 @@ run_case() {
 		    grep -q 'peer wggo: handshake response sent' "$D/a/hamd.log"
 	fi
 
-	# Teardown: every process by PID, the socket, the namespaces.
-	stop_hamd "$PA"
-	kill -TERM "$PW" 2>/dev/null
-	wait_for 5 dead "$PW" || kill -KILL "$PW" 2>/dev/null
-	wait "$PW" 2>/dev/null
-	check "case $n: both daemons stop cleanly" all_dead "$PA" "$PW"
-	rm -f "$WGSOCK"
-	for ns in "$A" "$B"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$p" 2>/dev/null
-		done
-		ip netns delete "$ns"
-	done
+	stop_pair
 }
 
 # ts_read FILE tshark-args...: read a capture with B's port decoded as
@@ -278,8 +304,66 @@ check_capture() {
 	fi
 }
 
+# --- preshared keys that differ -------------------------------------------
+
+# peer_num DIR KEY: a number hamctl -j peers shows for hamd's one peer
+# (what follows the peers, from "engine" on, repeats some keys)
+peer_num() {
+	hamctl_in "$1" -j peers | sed 's/"engine":.*//' |
+	    sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
+}
+# Each side has answered the other and refused what came back: hamd
+# answered an initiation and wireguard-go said the answer was invalid,
+# and hamd dropped a response to its own initiation for a bad MAC.
+refused_both_ways() {
+	grep -q 'peer wggo: handshake response sent' "$D/a/hamd.log" &&
+	    grep -q 'Received invalid response message' "$D/wg-go.log" &&
+	    [ "$(peer_num "$D/a" bad_mac)" -ge 1 ]
+}
+no_handshake_hamd() {
+	[ "$(peer_num "$D/a" handshakes)" = 0 ] &&
+	    [ "$(peer_num "$D/a" latest_handshake)" = 0 ] &&
+	    hamctl_in "$D/a" peers | grep -q 'latest handshake: never'
+}
+no_handshake_wg() {
+	[ "$(wg_field "$B" "$WGIF" latest-handshakes "$KA")" = 0 ]
+}
+handshake_both() {
+	[ "$(peer_num "$D/a" handshakes)" -ge 1 ] &&
+	    [ "$(peer_num "$D/a" latest_handshake)" -ge "$t_start" ] &&
+	    [ "$(wg_field "$B" "$WGIF" latest-handshakes "$KA")" -ge "$t_start" ]
+}
+
+# run_psk_mismatch N: both sides initiate (keepalives every second),
+# with preshared keys that differ, then with the same one.
+run_psk_mismatch() {
+	n=$1
+	start_pair "$n" both "different preshared keys, both initiate" no \
+	    psk psk2 1 || return
+	if wait_for 20 refused_both_ways; then
+		ok "case $n: each side answered the other and refused the answer"
+	else
+		not_ok "case $n: each side answered the other and refused the answer"
+		tail -n 30 "$D/a/hamd.log" "$D/wg-go.log"
+	fi
+	check "case $n: hamd shows no handshake ($(peer_num "$D/a" handshakes), latest $(peer_num "$D/a" latest_handshake))" \
+	    no_handshake_hamd
+	check "case $n: wireguard-go shows no handshake" no_handshake_wg
+	check "case $n: no ping gets through" \
+	    sh -c "! ip netns exec $A ping -n -q -c 1 -W 1 10.242.0.2 >/dev/null"
+
+	ip netns exec "$B" wg set "$WGIF" peer "$KA" preshared-key "$D/psk"
+	check "case $n: with the same key both show a handshake" \
+	    wait_for 20 handshake_both
+	check "case $n: IPv4 ping both ways" \
+	    sh -c "ip netns exec $A ping -n -q -c 1 -W 2 10.242.0.2 >/dev/null &&
+	    ip netns exec $B ping -n -q -c 1 -W 2 10.242.0.1 >/dev/null"
+	stop_pair
+}
+
 run_case 1 hamd no
 run_case 2 wg no
 run_case 3 hamd yes
 run_case 4 wg yes
+run_psk_mismatch 5
 finish

@@ -3,8 +3,11 @@
  * a node (or something pretending to be one) on the project's own
  * framer, channel and codec, and says what the hub did.
  *
- *   hubpoke [-s SRC[,SRC...]] [-t SECONDS] [-w MS] HOST PORT MODE [ARGS]
+ *   hubpoke [-f ADDR] [-s SRC[,SRC...]] [-t SECONDS] [-w MS] HOST PORT
+ *           MODE [ARGS]
  *
+ *   -f  another IPv4 address of this host, which the hub must take for
+ *       a stranger's (relay mode)
  *   -s  local IPv4 addresses to connect from, one after the other per
  *       connection (the hub counts connections per address)
  *   -t  the hub's login timeout (10): connections that send too little
@@ -49,9 +52,15 @@
  *                      MAC; B's REGISTERs captured and replayed from
  *                      another address get no answer and do not move
  *                      B's registration; no answer is larger than what
- *                      provoked it; then A
+ *                      provoked it; with -f, B's REGISTER with the
+ *                      right MAC and a fresh counter, sent from ADDR,
+ *                      gets no answer and does not move B either; then A
  *                      creates a network, B joins, and A's packets reach
  *                      B with A's relay id, as many bytes as were sent
+ *   relayhold N HUBKEY a node that logs in, registers its UDP socket
+ *                      and prints "relayhold: id=ID token=HEX" (its
+ *                      relay token, for a memory scan), then stays
+ *                      logged in for N seconds or until SIGTERM
  *
  * Prints what it saw ("MODE: key=value ... ok", or "MODE: WRONG: ..."
  * for each thing the hub should not have done), then "hubpoke:
@@ -116,6 +125,8 @@ static struct {
 	socklen_t		hublen;
 	struct in_addr		src[MAX_SRC];
 	int			nsrc, nextsrc;
+	struct in_addr		foreign;	/* -f */
+	int			have_foreign;
 	int			login_timeout;	/* s */
 	int			wait_ms;
 	struct noise_protocol	proto;
@@ -1246,17 +1257,37 @@ m_slowread(void)
 
 static void	usage(void) __attribute__((noreturn));
 
-/* A UDP socket connected to the hub's UDP port (its TCP port number). */
+/*
+ * A UDP socket connected to the hub's UDP port (its TCP port number),
+ * from the IPv4 address src if not NULL.
+ */
 static int
-udp_open(void)
+udp_open_from(const struct in_addr *src)
 {
-	int	fd;
+	struct sockaddr_in	sin;
+	int			fd;
 
 	if ((fd = socket(g.hub.ss_family, SOCK_DGRAM, 0)) == -1)
 		die("socket: %s", strerror(errno));
+	if (src != NULL) {
+		if (g.hub.ss_family != AF_INET)
+			die("-f needs an IPv4 hub address");
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr = *src;
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+			die("bind %s: %s", inet_ntoa(sin.sin_addr),
+			    strerror(errno));
+	}
 	if (connect(fd, (struct sockaddr *)&g.hub, g.hublen) == -1)
 		die("connect udp: %s", strerror(errno));
 	return fd;
+}
+
+static int
+udp_open(void)
+{
+	return udp_open_from(NULL);
 }
 
 static void
@@ -1398,7 +1429,7 @@ m_relay(void)
 	const uint8_t	*body;
 	size_t		 len;
 	ssize_t		 n;
-	int		 ua, ub, ux, got;
+	int		 ua, ub, ux, uf = -1, got;
 
 	if (!g.have_hub)
 		usage();
@@ -1461,6 +1492,17 @@ m_relay(void)
 	    sizeof(pkt)), 0);
 	if (udp_recv(ua, buf, sizeof(buf), RELAY_QUIET_MS) >= 0)
 		wrong("a wrong token made the hub relay");
+	/*
+	 * B's REGISTER, right in every way, from another host: only where
+	 * B logged in from may move B (the positive control below sends to
+	 * B by UDP).
+	 */
+	if (g.have_foreign) {
+		uf = udp_open_from(&g.foreign);
+		(void)udp_register(uf, rb.relay_id, rb.token, NULL);
+		if (udp_recv(uf, buf, sizeof(buf), RELAY_QUIET_MS) >= 0)
+			wrong("a REGISTER from a foreign address was answered");
+	}
 
 	/* A and B share no network: nothing by TCP or by UDP. */
 	c1 = udp_register(ua, ra.relay_id, ra.token, NULL);
@@ -1496,6 +1538,8 @@ m_relay(void)
 		wrong("A's datagram did not reach B as sent (%zd bytes)", n);
 	if (udp_recv(ux, buf, sizeof(buf), 10) >= 0)
 		wrong("a replayed REGISTER moved B's packets to its sender");
+	if (uf != -1 && udp_recv(uf, buf, sizeof(buf), 10) >= 0)
+		wrong("a foreign REGISTER moved B's packets to its sender");
 	(void)pc_send_frame(&a, pkt, relay_body(HUB_FRAME_RELAY, rb.relay_id,
 	    pkt, sizeof(pkt)));
 	n = udp_recv(ub, buf, sizeof(buf), 2000);
@@ -1515,6 +1559,8 @@ m_relay(void)
 	close(ua);
 	close(ub);
 	close(ux);
+	if (uf != -1)
+		close(uf);
 	pc_free(&a);
 	pc_free(&b);
 	pc_free(&c);
@@ -1522,13 +1568,68 @@ m_relay(void)
 		printf("relay: ok\n");
 }
 
+static volatile sig_atomic_t	 held_enough;
+
+static void
+hold_stop(int sig)
+{
+	held_enough = 1;
+}
+
+/*
+ * A node that holds a live relay token and says what it is: a memory
+ * scan can then look for the token where it must be and where it must
+ * never be.
+ */
+static void
+m_relayhold(int secs)
+{
+	struct pconn		 c;
+	struct hub_msg		 m;
+	struct hub_relay_info	 ri;
+	char			 hex[2 * HUB_RELAY_TOKEN_LEN + 1];
+	uint64_t		 end, counter;
+	int			 u, i = 0;
+
+	if (!g.have_hub)
+		usage();
+	signal(SIGTERM, hold_stop);
+	pc_open(&c);
+	if (pc_handshake(&c, deadline()) != 0 ||
+	    pc_login(&c, "relay-hold", deadline(), NULL, NULL) == -1 ||
+	    pc_expect(&c, deadline(), HUB_MSG_RELAY_INFO, &m) != 1)
+		die("no login with relay info");
+	ri = m.u.relay;
+	u = udp_open();
+	counter = udp_register(u, ri.relay_id, ri.token, NULL);
+	udp_registered(u, "the node", ri.relay_id, counter, ri.token);
+	(void)sodium_bin2hex(hex, sizeof(hex), ri.token, sizeof(ri.token));
+	printf("relayhold: id=%u token=%s\n", ri.relay_id, hex);
+	end = now_ms() + (uint64_t)secs * 1000;
+	/* Pings keep the session: the hub closes one silent for 90 s. */
+	while (!held_enough && now_ms() < end) {
+		if (i++ % 10 == 0 && pc_ping(&c, now_ms(), deadline()) == -1) {
+			wrong("the hub dropped the session");
+			break;
+		}
+		(void)poll(NULL, 0, 500);
+	}
+	(void)pc_logout(&c);
+	close(u);
+	sodium_memzero(&ri, sizeof(ri));
+	sodium_memzero(&m, sizeof(m));
+	pc_free(&c);
+	if (!g.bad)
+		printf("relayhold: ok\n");
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hubpoke [-s SRC[,SRC...]] [-t SECONDS] "
-	    "[-w MS] HOST PORT MODE [ARGS]\n");
+	fprintf(stderr, "usage: hubpoke [-f ADDR] [-s SRC[,SRC...]] "
+	    "[-t SECONDS] [-w MS] HOST PORT MODE [ARGS]\n");
 	exit(2);
 }
 
@@ -1585,8 +1686,13 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	g.login_timeout = 10;
 	g.wait_ms = -1;
-	while ((ch = getopt(argc, argv, "s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:s:t:w:")) != -1) {
 		switch (ch) {
+		case 'f':
+			if (inet_pton(AF_INET, optarg, &g.foreign) != 1)
+				die("not an IPv4 address: %s", optarg);
+			g.have_foreign = 1;
+			break;
 		case 's': set_sources(optarg); break;
 		case 't': g.login_timeout = num(optarg, 1, 300); break;
 		case 'w': g.wait_ms = num(optarg, 1, 600000); break;
@@ -1609,10 +1715,12 @@ main(int argc, char *argv[])
 		if (argc != 4)
 			usage();
 		n = num(argv[3], 1, 1 << 20);
-	} else if (strcmp(mode, "flood") == 0) {
+	} else if (strcmp(mode, "flood") == 0 ||
+	    strcmp(mode, "relayhold") == 0) {
 		if (argc != 5)
 			usage();
-		n = num(argv[3], 1, MAX_CONNS);
+		n = num(argv[3], 1, strcmp(mode, "flood") == 0 ? MAX_CONNS :
+		    3600);
 		hubkey = argv[4];
 	} else if (argc == 4)
 		hubkey = argv[3];
@@ -1652,6 +1760,8 @@ main(int argc, char *argv[])
 		m_slowread();
 	else if (strcmp(mode, "relay") == 0)
 		m_relay();
+	else if (strcmp(mode, "relayhold") == 0)
+		m_relayhold(n);
 	else
 		usage();
 	printf("hubpoke: connections=%u\n", g.nconns);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon/allowedips.h"
+#include "tests/unit/aipverify.h"
 
 #define NONE	ALLOWEDIPS_PEER_NONE
 
@@ -658,6 +659,59 @@ START_TEST(test_many_peers)
 		ck_assert_uint_eq(allowedips_lookup(t, AF_INET, a),
 		    i % 2 ? i * 0x10001U : NONE);
 	}
+}
+END_TEST
+
+/*
+ * The checker every other case relies on must see a broken table: one
+ * fault at a time, each put right before the next.
+ */
+static void
+assert_broken(const char *want)
+{
+	const char	*why = NULL;
+
+	ck_assert_int_eq(allowedips_verify(t, &why), -1);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strcmp(why, want) == 0, "verify: %s, want %s", why,
+	    want);
+}
+
+START_TEST(test_verify_catches)
+{
+	struct aip_node	*n;
+	struct fib_node	*f = &t->fib[AIP_V4];
+	uint32_t	 leaf;
+
+	INS4(PA, 0, 0, 0, 0, 0);
+	INS4(PB, 10, 0, 0, 0, 8);
+	INS4(PC, 10, 1, 0, 0, 16);
+	INS4(PD, 10, 2, 0, 0, 16);
+
+	/* The two /16s part under a branch point below the /8. */
+	n = t->root[AIP_V4]->child[0];
+	ck_assert_uint_eq(n->plen, 8);
+	n = n->child[0];
+	ck_assert_ptr_null(n->owner);
+	n->peer = PA;
+	assert_broken("branch point with a peer");
+	n->peer = NONE;
+
+	n = n->child[1];
+	n->key[0] |= 1;
+	assert_broken("host bits set in key");
+	n->key[0] &= ~(uint64_t)1;
+
+	t->count--;
+	assert_broken("entry count is wrong");
+	t->count++;
+
+	/* /0 lives in the index's root, inline, as the only run. */
+	ck_assert(f->leafvec & 1);
+	leaf = f->lv.inl[0];
+	f->lv.inl[0] = PH;
+	assert_broken("index lookup differs from trie");
+	f->lv.inl[0] = leaf;
 }
 END_TEST
 
@@ -1514,6 +1568,7 @@ allowedips_suite(void)
 	tcase_add_test(tc, test_empty_lookups);
 	tcase_add_test(tc, test_many_peers);
 	tcase_add_test(tc, test_stats);
+	tcase_add_test(tc, test_verify_catches);
 	suite_add_tcase(s, tc);
 
 	/* Slow under valgrind; without fork, check applies no timeout. */

@@ -50,30 +50,11 @@ static const char full_conf[] =
     "max-connections-per-address 4\n"
     "login-timeout 30\n";
 
-static char	 tmpdir[64];
-static char	*made[64];
-static int	 nmade;
-
-#define MAXLOG	512
-static char	 logs[MAXLOG][LOG_LINE_MAX];
-static int	 nlogs;
-
-static void
-sink(int priority, const char *line)
-{
-	(void)priority;
-	if (nlogs < MAXLOG)
-		(void)snprintf(logs[nlogs++], LOG_LINE_MAX, "%s", line);
-}
-
-static void
-dump_logs(void)
-{
-	int	 i;
-
-	for (i = 0; i < nlogs; i++)
-		fprintf(stderr, "  log: %s\n", logs[i]);
-}
+#define CONFTEST_FILE		"hamhubd.conf"
+#define CONFTEST_DIR		"check_hubparse"
+#define CONFTEST_TYPE		struct hubd_config
+#define CONFTEST_PARSE(path)	hubd_parse_config((path), NULL)
+#include "tests/unit/conftest.h"
 
 /* Log lines that are errors, not warnings. */
 static int
@@ -85,115 +66,6 @@ nerrors(void)
 		if (strstr(logs[i], ": warning: ") == NULL)
 			n++;
 	return (n);
-}
-
-static void
-setup(void)
-{
-	(void)snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_hubparse.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	nmade = 0;
-	nlogs = 0;
-	log_set_sink(sink);
-}
-
-static void
-teardown(void)
-{
-	int	 i;
-
-	for (i = 0; i < nmade; i++) {
-		(void)unlink(made[i]);
-		free(made[i]);
-	}
-	nmade = 0;
-	ck_assert_int_eq(rmdir(tmpdir), 0);
-	log_set_sink(NULL);
-}
-
-static const char *
-path_of(const char *name)
-{
-	static char	 bufs[4][PATH_MAX];
-	static int	 n;
-	char		*b = bufs[n++ % 4];
-
-	(void)snprintf(b, PATH_MAX, "%s/%s", tmpdir, name);
-	return (b);
-}
-
-static const char *
-write_file_len(const char *name, const void *data, size_t len)
-{
-	const char	*path = path_of(name);
-	FILE		*f;
-	int		 i;
-
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-	ck_assert_int_eq(fclose(f), 0);
-	for (i = 0; i < nmade; i++)
-		if (strcmp(made[i], path) == 0)
-			return (path);
-	ck_assert_int_lt(nmade, 64);
-	ck_assert_ptr_nonnull(made[nmade++] = strdup(path));
-	return (path);
-}
-
-static const char *
-write_file(const char *name, const char *text)
-{
-	return (write_file_len(name, text, strlen(text)));
-}
-
-static struct hubd_config *
-parse_text(const char *text)
-{
-	nlogs = 0;
-	return (hubd_parse_config(write_file("hamhubd.conf", text), NULL));
-}
-
-/* A line in the log with "file:line: " and msg in it. */
-static int
-logged_at(const char *name, int line, const char *msg)
-{
-	char	 prefix[PATH_MAX + 32];
-	int	 i;
-
-	(void)snprintf(prefix, sizeof(prefix), "%s:%d: ", path_of(name),
-	    line);
-	for (i = 0; i < nlogs; i++)
-		if (strncmp(logs[i], prefix, strlen(prefix)) == 0 &&
-		    strstr(logs[i], msg) != NULL)
-			return (1);
-	return (0);
-}
-
-static int
-logged(const char *msg)
-{
-	int	 i;
-
-	for (i = 0; i < nlogs; i++)
-		if (strstr(logs[i], msg) != NULL)
-			return (1);
-	return (0);
-}
-
-/* text must fail with msg at hamhubd.conf:line. */
-static void
-fails_at(const char *text, int line, const char *msg)
-{
-	struct hubd_config	*c = parse_text(text);
-
-	if (c != NULL || !logged_at("hamhubd.conf", line, msg)) {
-		fprintf(stderr, "expected hamhubd.conf:%d: ...%s... for:\n%s\n",
-		    line, msg, text);
-		dump_logs();
-	}
-	ck_assert_ptr_null(c);
-	ck_assert_msg(logged_at("hamhubd.conf", line, msg),
-	    "no \"%s\" at line %d", msg, line);
 }
 
 static struct hubd_config *

@@ -1,8 +1,12 @@
 /*
- * The hub's relay table (hub/relay.c): registration with right and
- * wrong MACs, counters and replays, the REGISTERED answer, rebinding, the forwarding verdicts and the 120 s rule,
- * pairs coming and going, deletion leaving nothing behind, and many
- * sessions at once.
+ * The hub's relay: the engine's table (hub/relay.c) and the authority's
+ * credentials (hub/relaycred.c).  The table: which REGISTERs it passes
+ * on (a live session, from its node's own address, within the rate),
+ * binding after the authority took one, rebinding, the forwarding
+ * verdicts and the 120 s rule, pairs coming and going, deletion
+ * leaving nothing behind, and many sessions at once.  The credentials:
+ * right and wrong MACs, counters and replays, and the REGISTERED
+ * answer.
  */
 #include "autoconf.h"
 
@@ -19,10 +23,10 @@
 #include <sodium.h>
 
 #include "hub/relay.h"
+#include "hub/relaycred.h"
+#include "proto/relayauth.h"
 
 static struct relay_table	*t;
-static uint8_t			 tok[HUB_RELAY_TOKEN_LEN];
-static uint64_t			 ctr;	/* REGISTER counters: one for all */
 
 static void
 setup(void)
@@ -32,8 +36,6 @@ setup(void)
 	ck_assert(sodium_init() >= 0);
 	randombytes_buf(key, sizeof(key));
 	ck_assert((t = relay_table_new(key)) != NULL);
-	memset(tok, 0x5a, sizeof(tok));
-	ctr = 0;
 }
 
 static void
@@ -52,7 +54,7 @@ a4(const char *s, uint16_t port)
 	a.af = AF_INET;
 	a.port = htons(port);
 	ck_assert(inet_pton(AF_INET, s, a.addr) == 1);
-	return (a);
+	return a;
 }
 
 static struct pkt_addr
@@ -64,65 +66,54 @@ a6(const char *s, uint16_t port)
 	a.af = AF_INET6;
 	a.port = htons(port);
 	ck_assert(inet_pton(AF_INET6, s, a.addr) == 1);
-	return (a);
+	return a;
 }
 
-/* A token per id, so that one session's token never fits another's. */
+/* A session whose node connected from host (its TCP port is not ours). */
 static void
-tok_of(uint32_t id, uint8_t out[HUB_RELAY_TOKEN_LEN])
+add_at(uint32_t conn, uint32_t id, const struct pkt_addr *host)
 {
-	memset(out, 0, HUB_RELAY_TOKEN_LEN);
-	memcpy(out, &id, sizeof(id));
-	out[HUB_RELAY_TOKEN_LEN - 1] = 0xa5;
+	struct pkt_addr	 c = *host;
+
+	c.port = htons(40000);
+	ck_assert_int_eq(relay_add(t, conn, id, &c), 0);
 }
 
 static void
 add(uint32_t conn, uint32_t id)
 {
-	uint8_t	 k[HUB_RELAY_TOKEN_LEN];
+	struct pkt_addr	 h = a4("192.0.2.1", 0);
 
-	tok_of(id, k);
-	ck_assert_int_eq(relay_add(t, conn, id, k), 0);
+	add_at(conn, id, &h);
 }
 
-/* A REGISTER of id with this counter under this token. */
-static void
-msg_of(uint8_t m[RELAY_AUTH_LEN], uint32_t id, uint64_t counter,
-    const uint8_t k[HUB_RELAY_TOKEN_LEN])
-{
-	relay_auth_build(m, RELAY_REGISTER_TYPE, id, counter, k);
-}
-
-static enum relay_verdict
-reg_msg(const uint8_t *m, size_t len, const struct pkt_addr *from,
-    uint64_t now)
-{
-	uint8_t		 ans[RELAY_AUTH_LEN];
-
-	return (relay_register(t, m, len, from, NULL, 0, now, ans, NULL));
-}
-
-/* id registers rightly, with a counter above any used so far. */
+/*
+ * id registers from from: the table passes the REGISTER on, and the
+ * authority took it.  RELAY_OK, or the table's verdict.
+ */
 static enum relay_verdict
 reg(uint32_t id, const struct pkt_addr *from, uint64_t now)
 {
-	uint8_t	 k[HUB_RELAY_TOKEN_LEN], m[RELAY_AUTH_LEN];
+	enum relay_verdict	 v;
+	uint32_t		 conn;
 
-	tok_of(id, k);
-	msg_of(m, id, ++ctr, k);
-	return (reg_msg(m, sizeof(m), from, now));
+	if ((v = relay_register_gate(t, id, from, now, &conn)) != RELAY_OK)
+		return v;
+	ck_assert_int_eq(relay_register_bind(t, id, conn, from, NULL, 0, now),
+	    0);
+	return RELAY_OK;
 }
 
 START_TEST(test_add_del)
 {
-	struct pkt_addr	 x = a4("192.0.2.1", 1000);
+	struct pkt_addr	 x = a4("192.0.2.1", 1000), h = a4("192.0.2.1", 0);
 	struct relay_route r;
 
 	ck_assert_uint_eq(relay_count(t), 0);
-	ck_assert_int_eq(relay_add(t, 1, 0, tok), -1);	/* id 0 */
+	ck_assert_int_eq(relay_add(t, 1, 0, &h), -1);	/* id 0 */
 	add(1, 100);
-	ck_assert_int_eq(relay_add(t, 2, 100, tok), -1);	/* id taken */
-	ck_assert_int_eq(relay_add(t, 1, 101, tok), -1);	/* conn taken */
+	ck_assert_int_eq(relay_add(t, 2, 100, &h), -1);	/* id taken */
+	ck_assert_int_eq(relay_add(t, 1, 101, &h), -1);	/* conn taken */
 	add(2, 101);
 	ck_assert_uint_eq(relay_count(t), 2);
 	ck_assert_uint_eq(relay_id_of_conn(t, 1), 100);
@@ -149,146 +140,230 @@ START_TEST(test_add_del)
 }
 END_TEST
 
-START_TEST(test_register_token)
+/* What the engine passes on to the authority, and what it refuses. */
+START_TEST(test_gate)
 {
-	struct pkt_addr	 x = a4("192.0.2.1", 1000);
+	struct pkt_addr	 x = a4("192.0.2.1", 1000), y = a4("192.0.2.1", 2000);
+	struct pkt_addr	 f = a4("192.0.2.2", 1000), z = a6("2001:db8::1", 1000);
+	struct pkt_addr	 m = a6("::ffff:192.0.2.1", 1000);
 	struct relay_route r;
-	uint8_t		 k[HUB_RELAY_TOKEN_LEN], m[RELAY_AUTH_LEN + 1];
-	uint8_t		 ans[RELAY_AUTH_LEN];
-	uint64_t	 c;
-	uint32_t	 id;
-	size_t		 i;
+	uint32_t	 conn;
+	uint64_t	 t0 = 1000000;
+	int		 i;
 
-	add(1, 100);
-	add(2, 200);
+	add(7, 100);
+	add(8, 200);
 	ck_assert_int_eq(relay_pair(t, 100, 200, 1), 0);
+	/* no session */
+	ck_assert_int_eq(relay_register_gate(t, 300, &x, t0, &conn),
+	    RELAY_UNKNOWN_SENDER);
+	ck_assert_uint_eq(conn, 0);
+	/* another host, another family, an IPv4-mapped address: foreign */
+	ck_assert_int_eq(relay_register_gate(t, 100, &f, t0, &conn),
+	    RELAY_FOREIGN);
+	ck_assert_int_eq(relay_register_gate(t, 100, &z, t0, &conn),
+	    RELAY_FOREIGN);
+	ck_assert_int_eq(relay_register_gate(t, 100, &m, t0, &conn),
+	    RELAY_FOREIGN);
+	/* the node's own host, any port: passed on, naming its connection */
+	ck_assert_int_eq(relay_register_gate(t, 100, &x, t0, &conn),
+	    RELAY_OK);
+	ck_assert_uint_eq(conn, 7);
+	ck_assert_int_eq(relay_register_gate(t, 200, &y, t0, &conn),
+	    RELAY_OK);
+	ck_assert_uint_eq(conn, 8);
+	/* passing on binds nothing: the authority has not said yes */
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, t0, &r),
+	    RELAY_UNKNOWN_SENDER);
+	/* the rate: the burst (one taken above), then one per interval */
+	for (i = 1; i < RELAY_REG_BURST; i++)
+		ck_assert_int_eq(relay_register_gate(t, 100, &x, t0, &conn),
+		    RELAY_OK);
+	ck_assert_int_eq(relay_register_gate(t, 100, &x, t0, &conn),
+	    RELAY_THROTTLED);
+	ck_assert_uint_eq(conn, 0);
+	ck_assert_int_eq(relay_register_gate(t, 100, &x,
+	    t0 + RELAY_REG_EVERY_MS - 1, &conn), RELAY_THROTTLED);
+	ck_assert_int_eq(relay_register_gate(t, 100, &x,
+	    t0 + RELAY_REG_EVERY_MS, &conn), RELAY_OK);
+	ck_assert_int_eq(relay_register_gate(t, 100, &x,
+	    t0 + RELAY_REG_EVERY_MS, &conn), RELAY_THROTTLED);
+	/* foreign ones cost the node nothing; its peer has its own rate */
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(relay_register_gate(t, 200, &f, t0, &conn),
+		    RELAY_FOREIGN);
+	ck_assert_int_eq(relay_register_gate(t, 200, &y, t0, &conn),
+	    RELAY_OK);
+	/* after a long quiet, a whole burst again, and no more */
+	for (i = 0; i < RELAY_REG_BURST; i++)
+		ck_assert_int_eq(relay_register_gate(t, 100, &x,
+		    t0 + 3600000, &conn), RELAY_OK);
+	ck_assert_int_eq(relay_register_gate(t, 100, &x, t0 + 3600000,
+	    &conn), RELAY_THROTTLED);
+}
+END_TEST
+
+/* The authority's yes: only for the session it was asked about. */
+START_TEST(test_bind)
+{
+	struct pkt_addr	 x = a4("192.0.2.1", 1000), f = a4("192.0.2.2", 1000);
+	struct pkt_addr	 local = a4("198.51.100.1", 7777);
+	struct relay_route r;
+
+	add(7, 100);
+	add(8, 200);
+	ck_assert_int_eq(relay_pair(t, 100, 200, 1), 0);
+	/* no such session, another connection, a foreign address */
+	ck_assert_int_eq(relay_register_bind(t, 300, 7, &x, &local, 2, 10),
+	    -1);
+	ck_assert_int_eq(relay_register_bind(t, 100, 8, &x, &local, 2, 10),
+	    -1);
+	ck_assert_int_eq(relay_register_bind(t, 100, 7, &f, &local, 2, 10),
+	    -1);
+	ck_assert_int_eq(relay_route_conn(t, 8, 100, 10, &r), RELAY_OK);
+	ck_assert(!r.via_udp);
+	/* a session that ended and came back on a new connection */
+	ck_assert_int_eq(relay_del(t, 100), 0);
+	add(9, 100);
+	ck_assert_int_eq(relay_pair(t, 100, 200, 1), 0);
+	ck_assert_int_eq(relay_register_bind(t, 100, 7, &x, &local, 2, 10),
+	    -1);
+	/* the right one: packets for 100 go to x, from local, on socket 2 */
+	ck_assert_int_eq(relay_register_bind(t, 100, 9, &x, &local, 2, 10),
+	    0);
+	ck_assert_int_eq(relay_route_conn(t, 8, 100, 10, &r), RELAY_OK);
+	ck_assert(r.via_udp);
+	ck_assert(memcmp(&r.dst_addr, &x, sizeof(x)) == 0);
+	ck_assert(memcmp(&r.dst_local, &local, sizeof(local)) == 0);
+	ck_assert_int_eq(r.dst_sock, 2);
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, 10, &r), RELAY_OK);
+	ck_assert_uint_eq(r.src_id, 100);
+}
+END_TEST
+
+/* The authority's check of a REGISTER: its token, its counter. */
+static void
+register_of(uint8_t m[RELAY_AUTH_LEN], uint32_t id, uint64_t counter,
+    const uint8_t *token)
+{
+	relay_auth_build(m, RELAY_REGISTER_TYPE, id, counter, token);
+}
+
+START_TEST(test_cred_mac)
+{
+	struct relay_cred	 rc, other;
+	uint8_t			 m[RELAY_AUTH_LEN + 1], ans[RELAY_AUTH_LEN];
+	uint8_t			 k[HUB_RELAY_TOKEN_LEN];
+	uint32_t		 id;
+	uint64_t		 c;
+	size_t			 i;
+
+	ck_assert(sodium_init() >= 0);
+	relay_cred_new(&rc, 100);
+	relay_cred_new(&other, 200);
+	ck_assert_uint_eq(rc.id, 100);
+	ck_assert_uint_eq(rc.counter, 0);
+	ck_assert(memcmp(rc.token, other.token, sizeof(rc.token)) != 0);
 	/* a MAC under a token one bit off */
-	tok_of(100, k);
+	memcpy(k, rc.token, sizeof(k));
 	for (i = 0; i < sizeof(k); i++) {
 		k[i] ^= 0x01;
-		msg_of(m, 100, 1, k);
-		ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5),
-		    RELAY_BAD_TOKEN);
+		register_of(m, 100, 1, k);
+		ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN, ans),
+		    RELAY_CRED_BAD_MAC);
 		k[i] ^= 0x01;
 	}
-	/* any bit of the message or its MAC changed */
+	/* any bit of the counter or the MAC changed; the id: not ours */
 	for (i = 4; i < RELAY_AUTH_LEN; i++) {
-		msg_of(m, 100, 1, k);
+		register_of(m, 100, 1, rc.token);
 		m[i] ^= 0x10;
-		ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5),
-		    i < 8 ? RELAY_UNKNOWN_SENDER : RELAY_BAD_TOKEN);
+		ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN, ans),
+		    i < 8 ? RELAY_CRED_MALFORMED : RELAY_CRED_BAD_MAC);
 	}
-	/* the other session's token does not fit */
-	tok_of(200, k);
-	msg_of(m, 100, 1, k);
-	ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5), RELAY_BAD_TOKEN);
-	/* an id with no session: its own token cannot help */
-	tok_of(300, k);
-	msg_of(m, 300, 1, k);
-	ck_assert_int_eq(relay_register(t, m, RELAY_AUTH_LEN, &x, NULL, 0, 5,
-	    ans, &id), RELAY_UNKNOWN_SENDER);
-	ck_assert_uint_eq(id, 300);
-	/* not a REGISTER: length, type, the zero bytes, the old format */
-	tok_of(100, k);
-	msg_of(m, 100, 1, k);
+	/* another session's token, or its REGISTER */
+	register_of(m, 100, 1, other.token);
+	ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN, ans),
+	    RELAY_CRED_BAD_MAC);
+	register_of(m, 200, 1, other.token);
+	ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN, ans),
+	    RELAY_CRED_MALFORMED);
+	/* not a REGISTER: length, type, the zero bytes */
+	register_of(m, 100, 1, rc.token);
 	m[RELAY_AUTH_LEN] = 0;
-	ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN + 1, &x, 5),
-	    RELAY_MALFORMED);
-	ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN - 1, &x, 5),
-	    RELAY_MALFORMED);
-	ck_assert_int_eq(reg_msg(m, 24, &x, 5), RELAY_MALFORMED);
+	ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN + 1, ans),
+	    RELAY_CRED_MALFORMED);
+	ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN - 1, ans),
+	    RELAY_CRED_MALFORMED);
 	for (i = 0; i < 4; i++) {
 		m[i] ^= 0x01;
-		ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5),
-		    RELAY_MALFORMED);
+		ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN, ans),
+		    RELAY_CRED_MALFORMED);
 		m[i] ^= 0x01;
 	}
-	relay_auth_build(m, RELAY_REGISTERED_TYPE, 100, 1, k);
-	ck_assert_int_eq(reg_msg(m, RELAY_AUTH_LEN, &x, 5), RELAY_MALFORMED);
-	/* nothing registered from x, and counter 1 still unused */
-	ck_assert_int_eq(relay_route_udp(t, &x, 200, 5, &r),
-	    RELAY_UNKNOWN_SENDER);
-	msg_of(m, 100, 1, k);
+	relay_auth_build(m, RELAY_REGISTERED_TYPE, 100, 1, rc.token);
+	ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN, ans),
+	    RELAY_CRED_MALFORMED);
+	/* none of that took counter 1 */
+	ck_assert_uint_eq(rc.counter, 0);
+	register_of(m, 100, 1, rc.token);
 	memset(ans, 0xee, sizeof(ans));
-	ck_assert_int_eq(relay_register(t, m, RELAY_AUTH_LEN, &x, NULL, 0, 5,
-	    ans, &id), RELAY_OK);
-	ck_assert_uint_eq(id, 100);
-	ck_assert_int_eq(relay_route_udp(t, &x, 200, 5, &r), RELAY_OK);
-	ck_assert_uint_eq(r.src_id, 100);
+	ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN, ans),
+	    RELAY_CRED_OK);
+	ck_assert_uint_eq(rc.counter, 1);
 	/* the answer: REGISTERED, same id and counter, MAC by the token */
 	ck_assert_int_eq(relay_auth_peek(ans, sizeof(ans),
 	    RELAY_REGISTERED_TYPE, &id, &c), 0);
 	ck_assert_uint_eq(id, 100);
 	ck_assert_uint_eq(c, 1);
-	ck_assert_int_eq(relay_auth_verify(ans, k), 0);
-	tok_of(200, k);
-	ck_assert_int_eq(relay_auth_verify(ans, k), -1);
+	ck_assert_int_eq(relay_auth_verify(ans, rc.token), 0);
+	ck_assert_int_eq(relay_auth_verify(ans, other.token), -1);
+	/* wiped, it takes nothing */
+	relay_cred_clear(&rc);
+	ck_assert(sodium_is_zero((const uint8_t *)&rc, sizeof(rc)));
+	register_of(m, 100, 2, k);
+	ck_assert_int_eq(relay_cred_check(&rc, m, RELAY_AUTH_LEN, ans),
+	    RELAY_CRED_MALFORMED);
 }
 END_TEST
 
-START_TEST(test_register_counter)
+START_TEST(test_cred_counter)
 {
-	struct pkt_addr	 x = a4("192.0.2.1", 1000), y = a4("203.0.113.7", 4000);
-	struct relay_route r;
-	uint8_t		 k[HUB_RELAY_TOKEN_LEN], m[RELAY_AUTH_LEN];
-	uint8_t		 m7[RELAY_AUTH_LEN];
+	struct relay_cred	 rc;
+	uint8_t			 m[RELAY_AUTH_LEN], m7[RELAY_AUTH_LEN];
+	uint8_t			 ans[RELAY_AUTH_LEN];
 
-	add(1, 100);
-	add(2, 200);
-	ck_assert_int_eq(relay_pair(t, 100, 200, 1), 0);
-	tok_of(100, k);
+	ck_assert(sodium_init() >= 0);
+	relay_cred_new(&rc, 100);
 	/* counters start at 1: 0 is never news */
-	msg_of(m, 100, 0, k);
-	ck_assert_int_eq(reg_msg(m, sizeof(m), &x, 10), RELAY_REPLAY);
-	ck_assert_int_eq(relay_route_udp(t, &x, 200, 10, &r),
-	    RELAY_UNKNOWN_SENDER);
+	register_of(m, 100, 0, rc.token);
+	ck_assert_int_eq(relay_cred_check(&rc, m, sizeof(m), ans),
+	    RELAY_CRED_REPLAY);
 	/* counters may skip (lost REGISTERs) */
-	msg_of(m7, 100, 7, k);
-	ck_assert_int_eq(reg_msg(m7, sizeof(m7), &x, 10), RELAY_OK);
-	/* the same REGISTER again, from x or captured and sent from y */
-	ck_assert_int_eq(reg_msg(m7, sizeof(m7), &x, 20), RELAY_REPLAY);
-	ck_assert_int_eq(reg_msg(m7, sizeof(m7), &y, 20), RELAY_REPLAY);
-	/* a lower counter, however fresh its MAC */
-	msg_of(m, 100, 6, k);
-	ck_assert_int_eq(reg_msg(m, sizeof(m), &y, 20), RELAY_REPLAY);
-	msg_of(m, 100, 1, k);
-	ck_assert_int_eq(reg_msg(m, sizeof(m), &y, 20), RELAY_REPLAY);
-	/* none moved the registration, nor refreshed it */
-	ck_assert_int_eq(relay_route_udp(t, &y, 200, 20, &r),
-	    RELAY_UNKNOWN_SENDER);
-	ck_assert_int_eq(relay_route_udp(t, &x, 200, 20, &r), RELAY_OK);
-	ck_assert_int_eq(relay_route_conn(t, 2, 100, 10 + RELAY_UDP_FRESH_MS,
-	    &r), RELAY_OK);
-	ck_assert(!r.via_udp);
-	ck_assert_int_eq(relay_route_conn(t, 2, 100, 20, &r), RELAY_OK);
-	ck_assert(r.via_udp);
-	ck_assert(memcmp(&r.dst_addr, &x, sizeof(x)) == 0);
-	/* a higher counter from a new address moves the address index */
-	msg_of(m, 100, 8, k);
-	ck_assert_int_eq(reg_msg(m, sizeof(m), &y, 30), RELAY_OK);
-	ck_assert_int_eq(relay_route_udp(t, &x, 200, 30, &r),
-	    RELAY_UNKNOWN_SENDER);
-	ck_assert_int_eq(relay_route_udp(t, &y, 200, 30, &r), RELAY_OK);
-	ck_assert_uint_eq(r.src_id, 100);
-	ck_assert_int_eq(relay_route_conn(t, 2, 100, 30, &r), RELAY_OK);
-	ck_assert(r.via_udp);
-	ck_assert(memcmp(&r.dst_addr, &y, sizeof(y)) == 0);
-	/* and the old one, replayed from x, cannot bring it back */
-	ck_assert_int_eq(reg_msg(m7, sizeof(m7), &x, 40), RELAY_REPLAY);
-	ck_assert_int_eq(reg_msg(m, sizeof(m), &x, 40), RELAY_REPLAY);
-	ck_assert_int_eq(relay_route_udp(t, &x, 200, 40, &r),
-	    RELAY_UNKNOWN_SENDER);
-	ck_assert_int_eq(relay_route_udp(t, &y, 200, 40, &r), RELAY_OK);
-	/* the counter is per session: 200 starts from nothing */
-	tok_of(200, k);
-	msg_of(m, 200, 1, k);
-	ck_assert_int_eq(reg_msg(m, sizeof(m), &x, 50), RELAY_OK);
-	/* and a new session under the same id starts afresh */
-	ck_assert_int_eq(relay_del(t, 100), 0);
-	add(1, 100);
-	tok_of(100, k);
-	msg_of(m, 100, 1, k);
-	ck_assert_int_eq(reg_msg(m, sizeof(m), &y, 60), RELAY_OK);
+	register_of(m7, 100, 7, rc.token);
+	ck_assert_int_eq(relay_cred_check(&rc, m7, sizeof(m7), ans),
+	    RELAY_CRED_OK);
+	/* the same REGISTER again, and lower counters however fresh */
+	ck_assert_int_eq(relay_cred_check(&rc, m7, sizeof(m7), ans),
+	    RELAY_CRED_REPLAY);
+	register_of(m, 100, 6, rc.token);
+	ck_assert_int_eq(relay_cred_check(&rc, m, sizeof(m), ans),
+	    RELAY_CRED_REPLAY);
+	register_of(m, 100, 1, rc.token);
+	ck_assert_int_eq(relay_cred_check(&rc, m, sizeof(m), ans),
+	    RELAY_CRED_REPLAY);
+	ck_assert_uint_eq(rc.counter, 7);
+	register_of(m, 100, 8, rc.token);
+	ck_assert_int_eq(relay_cred_check(&rc, m, sizeof(m), ans),
+	    RELAY_CRED_OK);
+	ck_assert_int_eq(relay_cred_check(&rc, m7, sizeof(m7), ans),
+	    RELAY_CRED_REPLAY);
+	/* a new login under the same id starts afresh, with a new token */
+	relay_cred_new(&rc, 100);
+	ck_assert_int_eq(relay_cred_check(&rc, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	register_of(m, 100, 1, rc.token);
+	ck_assert_int_eq(relay_cred_check(&rc, m, sizeof(m), ans),
+	    RELAY_CRED_OK);
 }
 END_TEST
 
@@ -298,12 +373,11 @@ START_TEST(test_rebind)
 	struct pkt_addr	 z = a6("2001:db8::1", 1000), local = a4("198.51.100.1",
 	    7777);
 	struct relay_route r;
-	uint8_t		 k[HUB_RELAY_TOKEN_LEN], m[RELAY_AUTH_LEN];
-	uint8_t		 ans[RELAY_AUTH_LEN];
+	uint32_t	 conn;
 
 	add(1, 100);
 	add(2, 200);
-	add(3, 300);
+	add_at(3, 300, &z);
 	ck_assert_int_eq(relay_pair(t, 100, 200, 1), 0);
 	ck_assert_int_eq(relay_pair(t, 300, 200, 1), 0);
 	ck_assert_int_eq(reg(100, &x, 10), RELAY_OK);
@@ -314,35 +388,35 @@ START_TEST(test_rebind)
 	    RELAY_UNKNOWN_SENDER);
 	ck_assert_int_eq(relay_route_udp(t, &y, 200, 20, &r), RELAY_OK);
 	ck_assert_uint_eq(r.src_id, 100);
-	/* and a new family */
-	ck_assert_int_eq(reg(100, &z, 30), RELAY_OK);
-	ck_assert_int_eq(relay_route_udp(t, &y, 200, 30, &r),
-	    RELAY_UNKNOWN_SENDER);
-	ck_assert_int_eq(relay_route_udp(t, &z, 200, 30, &r), RELAY_OK);
-	/* 200 now sends to 100: by UDP to z, via the socket and address */
-	tok_of(100, k);
-	msg_of(m, 100, ++ctr, k);
-	ck_assert_int_eq(relay_register(t, m, sizeof(m), &z, &local, 3, 40,
-	    ans, NULL), RELAY_OK);
-	ck_assert_int_eq(relay_route_conn(t, 2, 100, 40, &r), RELAY_OK);
+	/* a new family is another host: 100 stays where it was */
+	ck_assert_int_eq(reg(100, &z, 30), RELAY_FOREIGN);
+	ck_assert_int_eq(relay_route_udp(t, &y, 200, 30, &r), RELAY_OK);
+	ck_assert_uint_eq(r.src_id, 100);
+	/* 200 now sends to 300: by UDP to z, via the socket and address */
+	ck_assert_int_eq(relay_register_gate(t, 300, &z, 40, &conn),
+	    RELAY_OK);
+	ck_assert_uint_eq(conn, 3);
+	ck_assert_int_eq(relay_register_bind(t, 300, conn, &z, &local, 3, 40),
+	    0);
+	ck_assert_int_eq(relay_route_conn(t, 2, 300, 40, &r), RELAY_OK);
 	ck_assert(r.via_udp);
 	ck_assert_uint_eq(r.src_id, 200);
-	ck_assert_uint_eq(r.dst_id, 100);
+	ck_assert_uint_eq(r.dst_id, 300);
 	ck_assert(memcmp(&r.dst_addr, &z, sizeof(z)) == 0);
 	ck_assert(memcmp(&r.dst_local, &local, sizeof(local)) == 0);
 	ck_assert_int_eq(r.dst_sock, 3);
-	/* 300 takes z (a NAT reused the mapping): z names 300 only */
-	ck_assert_int_eq(reg(300, &z, 50), RELAY_OK);
-	ck_assert_int_eq(relay_route_udp(t, &z, 200, 50, &r), RELAY_OK);
-	ck_assert_uint_eq(r.src_id, 300);
+	/* 200 takes y (a NAT reused the mapping): y names 200 only */
+	ck_assert_int_eq(reg(200, &y, 50), RELAY_OK);
+	ck_assert_int_eq(relay_route_udp(t, &y, 100, 50, &r), RELAY_OK);
+	ck_assert_uint_eq(r.src_id, 200);
 	/* and 100, which lost its address, is reached by TCP */
 	ck_assert_int_eq(relay_route_conn(t, 2, 100, 50, &r), RELAY_OK);
 	ck_assert(!r.via_udp);
 	ck_assert_uint_eq(r.dst_conn, 1);
 	/* re-registering from the same address keeps one entry */
-	ck_assert_int_eq(reg(300, &z, 60), RELAY_OK);
-	ck_assert_int_eq(relay_del(t, 300), 0);
-	ck_assert_int_eq(relay_route_udp(t, &z, 200, 60, &r),
+	ck_assert_int_eq(reg(200, &y, 60), RELAY_OK);
+	ck_assert_int_eq(relay_del(t, 200), 0);
+	ck_assert_int_eq(relay_route_udp(t, &y, 100, 60, &r),
 	    RELAY_UNKNOWN_SENDER);
 }
 END_TEST
@@ -469,7 +543,7 @@ addr_of(uint32_t i)
 		a.addr[3] = (uint8_t)(i % 7);
 	}
 	a.port = htons((uint16_t)(1024 + i));	/* distinct with addr */
-	return (a);
+	return a;
 }
 
 START_TEST(test_many)
@@ -479,8 +553,8 @@ START_TEST(test_many)
 	uint32_t	 i;
 
 	for (i = 0; i < MANY; i++) {
-		add(i + 1, id_of(i));
 		a = addr_of(i);
+		add_at(i + 1, id_of(i), &a);
 		ck_assert_int_eq(reg(id_of(i), &a, 100), RELAY_OK);
 		if (i > 0)
 			ck_assert_int_eq(relay_pair(t, id_of(i),
@@ -524,14 +598,18 @@ relay_suite(void)
 	tc = tcase_create("table");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_add_del);
-	tcase_add_test(tc, test_register_token);
-	tcase_add_test(tc, test_register_counter);
+	tcase_add_test(tc, test_gate);
+	tcase_add_test(tc, test_bind);
 	tcase_add_test(tc, test_rebind);
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_pairs);
 	tcase_add_test(tc, test_many);
 	suite_add_tcase(s, tc);
-	return (s);
+	tc = tcase_create("credentials");
+	tcase_add_test(tc, test_cred_mac);
+	tcase_add_test(tc, test_cred_counter);
+	suite_add_tcase(s, tc);
+	return s;
 }
 
 int
@@ -544,5 +622,5 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

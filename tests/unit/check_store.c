@@ -1,11 +1,13 @@
 /*
- * Unit tests for hub/store_sqlite.c.  Each test gets a database in its
- * own directory under /tmp.  Besides the API's cases, the last ones run
- * the store in several processes at once: a writer killed at a random
- * moment must have lost nothing it acknowledged, an invite raced by a
- * hundred processes is used exactly once, and concurrent approvals and
- * evictions leave a consistent database.  The raw sqlite3 API checks
- * what the store's interface cannot show (integrity, file version).
+ * Unit tests for the hub's store (hub/store.h on SQLite).  Each test
+ * gets a database in its own directory under /tmp.  Besides the API's
+ * cases (and whether the statements' placeholders map to PostgreSQL's),
+ * the last ones run the store in several processes at once: a writer
+ * killed at a random moment must have lost nothing it acknowledged, an
+ * invite raced by a hundred processes is used exactly once, and
+ * concurrent approvals and evictions leave a consistent database.  The
+ * raw sqlite3 API checks what the store's interface cannot show
+ * (integrity, file version).
  */
 #include "autoconf.h"
 
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "hub/store.h"
+#include "hub/store_sql.h"
 
 #define NKEYS		512
 #define NNETS		16
@@ -257,7 +260,7 @@ START_TEST(test_schema_fresh)
 
 	st = opendb();
 	v = store_schema_version(st);
-	ck_assert_int_ge(v, 1);
+	ck_assert_int_eq(v, (int)store_nmigrations);
 	ck_assert_int_eq(raw_int("PRAGMA user_version", NULL), v);
 	ck_assert_int_eq(stat(dbpath, &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
@@ -413,6 +416,43 @@ START_TEST(test_strerror)
 		ck_assert_str_ne(store_strerror(c), "unknown error");
 	ck_assert_str_eq(store_strerror(-99), "unknown error");
 	ck_assert_str_eq(store_errmsg(NULL), "no store");
+}
+END_TEST
+
+/*
+ * A PostgreSQL backend turns each '?' of a statement into '$'
+ * (store_sql.c).  That is sound only if every '?' is a placeholder ?1
+ * to ?9, nothing already has a '$', and each statement uses its
+ * numbers 1..n without a gap: PostgreSQL wants a type for every one,
+ * and finds it where the number appears.  The schema has none at all.
+ */
+START_TEST(test_sql_placeholders)
+{
+	const char	*q, *p;
+	unsigned int	 used;
+	int		 i, n, hi;
+
+	for (i = 0; i < Q_MAX; i++) {
+		q = store_queries[i];
+		ck_assert_ptr_nonnull(q);
+		ck_assert_msg(strchr(q, '$') == NULL, "statement %d has a $", i);
+		used = 0;
+		hi = 0;
+		for (p = q; (p = strchr(p, '?')) != NULL; p++) {
+			n = p[1] - '0';
+			ck_assert_msg(n >= 1 && n <= STORE_SQL_MAXARG &&
+			    !(p[2] >= '0' && p[2] <= '9'),
+			    "statement %d: '?' that is no placeholder: %s", i, p);
+			used |= 1U << n;
+			if (n > hi)
+				hi = n;
+		}
+		ck_assert_msg(used == (1U << (hi + 1)) - 2,
+		    "statement %d: placeholders are not ?1..?%d", i, hi);
+	}
+	ck_assert_uint_gt(store_nmigrations, 0);
+	for (i = 0; i < (int)store_nmigrations; i++)
+		ck_assert_ptr_null(strpbrk(store_migrations[i], "?$"));
 }
 END_TEST
 
@@ -1923,6 +1963,7 @@ store_suite(void)
 	tcase_add_test(tc, test_schema_bad_files);
 	tcase_add_test(tc, test_meta);
 	tcase_add_test(tc, test_strerror);
+	tcase_add_test(tc, test_sql_placeholders);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("nodes");

@@ -1,0 +1,244 @@
+/*
+ * hamctl hub requests in the authority; see authctl.h.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hub/authctl.h"
+#include "hub/login.h"
+#include "hub/membership.h"
+#include "hub/relaycheck.h"
+#include "hub/session.h"
+#include "privsep/log.h"
+#include "privsep/proc.h"
+
+static struct hubd_engine_stats	 engine;
+
+void
+authctl_engine_stats(struct imsg *imsg)
+{
+	if (imsg_get_data(imsg, &engine, sizeof(engine)) == -1)
+		fatalx("%s: bad size", __func__);
+}
+
+static void ctl_result(uint32_t, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+ctl_result(uint32_t client, int code, const char *fmt, ...)
+{
+	struct ctl_result	 r;
+	va_list			 ap;
+
+	memset(&r, 0, sizeof(r));
+	r.code = code;
+	va_start(ap, fmt);
+	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
+	va_end(ap);
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1, &r,
+	    sizeof(r));
+}
+
+static void
+ctl_status(uint32_t client)
+{
+	struct ctl_hubd_status	 st;
+	int			 i;
+
+	memset(&st, 0, sizeof(st));
+	(void)snprintf(st.version, sizeof(st.version), "%s", PACKAGE_VERSION);
+	st.uptime = (int64_t)(time(NULL) - au.started);
+	if (au.have_key)
+		key_to_base64(st.pubkey, au.self->pub);
+	(void)store_node_count(au.store, &st.nodes);
+	st.online = au.nonline;
+	(void)store_net_count(au.store, &st.networks);
+	(void)store_block_count(au.store, &st.blocks);
+	st.pool4 = au.conf.pool4;
+	st.pool6.af = AF_INET6;
+	st.pool6.plen = (uint8_t)au.plen6;
+	memcpy(&st.pool6.addr, au.pool6, 16);
+	st.engine = engine;
+	relaycheck_counts(&st.engine);
+	st.nprocs = PROC_MAX;
+	for (i = 0; i < PROC_MAX; i++) {
+		(void)snprintf(st.procs[i].name, sizeof(st.procs[i].name),
+		    "%s", au.ps->procs[i].name);
+		st.procs[i].pid = au.conf.pids[i];
+	}
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_STATUS_REPLY,
+	    client, -1, &st, sizeof(st));
+}
+
+struct ctl_walk {
+	uint32_t	 client;
+	uint32_t	 n;
+};
+
+static int
+ctl_node(void *arg, const struct store_node *n)
+{
+	struct ctl_walk		*w = arg;
+	struct hub_member_info	 mi;
+	struct session		*s;
+
+	memset(&mi, 0, sizeof(mi));
+	memcpy(mi.key, n->key, HUB_KEY_LEN);
+	memcpy(mi.nick, n->nick, sizeof(mi.nick));
+	memcpy(mi.v4, n->v4, 4);
+	memcpy(mi.v6, n->v6, 16);
+	mi.last_seen = n->last_seen;
+	if ((s = session_online(n->key)) != NULL) {
+		mi.online = 1;
+		mi.endpoint = s->endpoint;
+	}
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER, w->client,
+	    -1, &mi, sizeof(mi));
+	w->n++;
+	return 0;
+}
+
+static int
+ctl_net(void *arg, const struct store_net *net)
+{
+	struct ctl_walk		*w = arg;
+	struct hub_net_info	 ni;
+
+	membership_net_info(net, NULL, &ni);
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_NET, w->client,
+	    -1, &ni, sizeof(ni));
+	w->n++;
+	return 0;
+}
+
+static int
+ctl_block_entry(void *arg, const struct store_block *b)
+{
+	struct ctl_walk	*w = arg;
+	struct ctl_cidr	 c;
+
+	memset(&c, 0, sizeof(c));
+	c.prefix.af = b->af;
+	c.prefix.plen = b->plen;
+	memcpy(&c.prefix.addr, b->addr, b->af == AF_INET ? 4 : 16);
+	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_CIDR, w->client,
+	    -1, &c, sizeof(c));
+	w->n++;
+	return 0;
+}
+
+static void
+ctl_block(uint32_t client, const struct ctl_cred *cred,
+    const struct ctl_cidr *c, int add)
+{
+	struct store_block	 b;
+	struct session		*s, *next;
+	char			 buf[PREFIX_STRLEN];
+	int			 rc;
+
+	if ((c->prefix.af != AF_INET || c->prefix.plen > 32) &&
+	    (c->prefix.af != AF_INET6 || c->prefix.plen > 128)) {
+		ctl_result(client, EINVAL, "not an address range");
+		return;
+	}
+	memset(&b, 0, sizeof(b));
+	b.af = (uint8_t)c->prefix.af;
+	b.plen = c->prefix.plen;
+	memcpy(b.addr, &c->prefix.addr, b.af == AF_INET ? 4 : 16);
+	b.created = authority_now();
+	prefix_str(&c->prefix, buf, sizeof(buf));
+	rc = add ? store_block_add(au.store, &b) :
+	    store_block_remove(au.store, &b);
+	if (rc == STORE_EXISTS) {
+		ctl_result(client, EEXIST, "%s is already blocked", buf);
+		return;
+	}
+	if (rc == STORE_NOTFOUND) {
+		ctl_result(client, ENOENT, "%s is not blocked", buf);
+		return;
+	}
+	if (rc != STORE_OK) {
+		ctl_result(client, EIO, "database: %s",
+		    store_errmsg(au.store));
+		return;
+	}
+	audit(add ? "block" : "unblock", "range=%s uid=%u", buf, cred->uid);
+	if (!add) {
+		ctl_result(client, 0, "%s unblocked", buf);
+		return;
+	}
+	/* Nodes already in the range are logged off now. */
+	for (s = TAILQ_FIRST(&au.onlines); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, online);
+		if (store_block_match(au.store, s->remote.af,
+		    s->remote.addr) == 1) {
+			s->graceful = 1;
+			login_refuse(s, HUB_REFUSED_BLOCKED, "this address "
+			    "range is blocked by the hub operator");
+		}
+	}
+	ctl_result(client, 0, "%s blocked", buf);
+}
+
+/* A listing: one message per entry, then the result. */
+static void
+ctl_listed(uint32_t client, int rc, const struct ctl_walk *w,
+    const char *what)
+{
+	if (rc != STORE_OK)
+		ctl_result(client, EIO, "database: %s",
+		    store_errmsg(au.store));
+	else
+		ctl_result(client, 0, "%u %s", w->n, what);
+}
+
+void
+authctl_request(struct imsg *imsg)
+{
+	struct ctl_cred		 cred;
+	struct ctl_cidr		 cidr;
+	struct ctl_walk		 w;
+	uint32_t		 client = imsg->hdr.peerid;
+
+	/* The rule table checked the size: a credential comes first. */
+	memcpy(&cred, imsg->data, sizeof(cred));
+	memset(&w, 0, sizeof(w));
+	w.client = client;
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_STATUS:
+		ctl_result(client, EOPNOTSUPP, "this is hamhubd's socket: use "
+		    "'hamctl hub status' here, 'hamctl status' on a node");
+		break;
+	case IMSG_CTL_HUBD_STATUS:
+		ctl_status(client);
+		break;
+	case IMSG_CTL_HUBD_NODES:
+		ctl_listed(client, store_node_foreach(au.store, ctl_node, &w),
+		    &w, "nodes");
+		break;
+	case IMSG_CTL_HUBD_NETWORKS:
+		ctl_listed(client, store_net_foreach(au.store, ctl_net, &w),
+		    &w, "networks");
+		break;
+	case IMSG_CTL_HUBD_BLOCKS:
+		ctl_listed(client, store_block_foreach(au.store,
+		    ctl_block_entry, &w), &w, "blocked ranges");
+		break;
+	case IMSG_CTL_HUBD_BLOCK:
+	case IMSG_CTL_HUBD_UNBLOCK:
+		memcpy(&cidr, (const uint8_t *)imsg->data + sizeof(cred),
+		    sizeof(cidr));
+		ctl_block(client, &cred, &cidr,
+		    imsg->hdr.type == IMSG_CTL_HUBD_BLOCK);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}

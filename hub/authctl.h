@@ -1,0 +1,16 @@
+/*
+ * The authority's answers to hamctl hub requests (through the control
+ * process): status, nodes, networks, blocked ranges, and blocking and
+ * unblocking one.
+ */
+#ifndef HAMD_HUB_AUTHCTL_H
+#define HAMD_HUB_AUTHCTL_H
+
+struct imsg;
+
+/* One request from control; control checked the caller's rights. */
+void	authctl_request(struct imsg *);
+/* The engine's latest counters, for the status. */
+void	authctl_engine_stats(struct imsg *);
+
+#endif

@@ -1,0 +1,254 @@
+/*
+ * A node's candidates; see candidates.h.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <sodium.h>
+#include <string.h>
+
+#include "hub/candidates.h"
+#include "hub/presence.h"
+#include "hub/session.h"
+#include "privsep/log.h"
+
+/*
+ * CANDIDATES per session: a burst of 4, then one per 10 s.  Each one
+ * costs up to two PEER_PATHS per online peer, and makes them all probe.
+ * The last one over the rate waits for the next token (the 1 s tick).
+ */
+#define CAND_BURST		4
+#define CAND_REFILL_S		10
+/* FORWARD candidates kept per list: a node has a router or two. */
+#define CAND_FORWARD_MAX	2
+
+void
+candidates_login(struct session *s)
+{
+	memset(&s->cands, 0, sizeof(s->cands));
+	s->cand_seen = 0;
+	s->cand_deferred = 0;
+	memset(&s->cand_next, 0, sizeof(s->cand_next));
+	if (s->udp_port != 0) {
+		s->cands.c[0].kind = HUB_CAND_OBSERVED;
+		s->cands.c[0].addr = s->endpoint;
+		s->cands.n = 1;
+	}
+	memset(&s->cand_rate, 0, sizeof(s->cand_rate));
+}
+
+/* ---- what a node may claim -------------------------------------------- */
+
+/* 10/8, 172.16/12, 192.168/16, 100.64/10 (carrier NAT), fc00::/7. */
+static int
+addr_private(const struct pkt_addr *a)
+{
+	const uint8_t	*p = a->addr;
+
+	if (a->af == AF_INET)
+		return p[0] == 10 || (p[0] == 172 && (p[1] & 0xf0) == 16) ||
+		    (p[0] == 192 && p[1] == 168) ||
+		    (p[0] == 100 && (p[1] & 0xc0) == 64);
+	return a->af == AF_INET6 && (p[0] & 0xfe) == 0xfc;
+}
+
+/*
+ * Somewhere a node could be sent unicast UDP from afar: not 0/8,
+ * loopback, link-local, multicast, 240/4 (broadcast included); for
+ * IPv6 not ::, ::1, fe80::/10, ff00::/8, nor an IPv4-mapped address
+ * (an IPv4 candidate says AF_INET).
+ */
+static int
+addr_unicast(const struct pkt_addr *a)
+{
+	static const uint8_t	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	const uint8_t		*p = a->addr;
+
+	if (a->af == AF_INET)
+		return p[0] != 0 && p[0] != 127 && !(p[0] == 169 &&
+		    p[1] == 254) && p[0] < 224;
+	if (a->af != AF_INET6)
+		return 0;
+	if (sodium_is_zero(p, 15) && (p[15] == 0 || p[15] == 1))
+		return 0;
+	if (p[0] == 0xff || (p[0] == 0xfe && (p[1] & 0xc0) == 0x80))
+		return 0;
+	return memcmp(p, mapped, sizeof(mapped)) != 0;
+}
+
+/* Whether the first plen bits of addr are those of prefix. */
+static int
+prefix_has(const uint8_t *prefix, int plen, const uint8_t *addr)
+{
+	int	 n = plen / 8, r = plen % 8;
+
+	if (memcmp(prefix, addr, (size_t)n) != 0)
+		return 0;
+	return r == 0 ||
+	    ((prefix[n] ^ addr[n]) & (uint8_t)(0xff << (8 - r))) == 0;
+}
+
+/*
+ * In the hub's own overlay pools (the addresses nodes get inside the
+ * tunnel): a "LAN" candidate there would have every peer send tunnel
+ * packets into its own tunnel.
+ */
+static int
+addr_overlay(const struct pkt_addr *a)
+{
+	if (a->af == AF_INET)
+		return au.conf.pool4.af == AF_INET && prefix_has(
+		    (const uint8_t *)&au.conf.pool4.addr, au.conf.pool4.plen,
+		    a->addr);
+	return a->af == AF_INET6 && au.plen6 > 0 &&
+	    prefix_has(au.pool6, au.plen6, a->addr);
+}
+
+/* The same IP (any port) as the node's hub connection. */
+static int
+addr_is_remote(const struct session *s, const struct pkt_addr *a)
+{
+	return a->af == s->remote.af && memcmp(a->addr, s->remote.addr,
+	    a->af == AF_INET ? 4 : 16) == 0;
+}
+
+/*
+ * What a node may claim: LAN addresses only in private ranges (they
+ * are tried by every peer, so they must not aim peers at the public
+ * Internet) and outside the hub's overlay pools; a public address or a
+ * port forward only on the IP the hub sees the node connect from (a
+ * port forward lives on the router the node reaches the hub through:
+ * anything else would let a node aim every peer's probes at a third
+ * party).  OBSERVED is the hub's own word.
+ */
+static int
+cand_ok(const struct session *s, const struct hub_candidate *c)
+{
+	switch (c->kind) {
+	case HUB_CAND_LAN:
+		return addr_private(&c->addr) && !addr_overlay(&c->addr);
+	case HUB_CAND_PUBLIC:
+		return addr_is_remote(s, &c->addr);
+	case HUB_CAND_FORWARD:
+		return addr_is_remote(s, &c->addr) && addr_unicast(&c->addr);
+	default:
+		return 0;
+	}
+}
+
+static int
+cand_allowed(struct session *s, int64_t now)
+{
+	return bucket_take(&s->cand_rate, CAND_BURST, CAND_REFILL_S, now);
+}
+
+/* ---- applying a list -------------------------------------------------- */
+
+/* Whether list holds a candidate with a's address and port. */
+static int
+cand_listed(const struct hub_candidates *list, const struct pkt_addr *a)
+{
+	const struct pkt_addr	*b;
+	size_t			 j;
+
+	for (j = 0; j < list->n; j++) {
+		b = &list->c[j].addr;
+		if (a->af == b->af && a->port == b->port && memcmp(a->addr,
+		    b->addr, a->af == AF_INET ? 4 : 16) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Apply a node's new candidate list: checked, deduplicated, at most
+ * CAND_FORWARD_MAX port forwards, the observed address added, and sent
+ * to every online peer (which probes at once).  The node gets its
+ * peers' paths back too, except for its first list since the login:
+ * presence sent them moments ago, and they have not changed since (a
+ * peer's change is sent to it as it happens).
+ */
+static void
+cand_apply(struct session *s, const struct hub_candidates *in)
+{
+	struct hub_candidates	 nc;
+	struct session		*o;
+	char			 b64[KEY_B64_LEN + 1];
+	size_t			 i;
+	int			 dropped = 0, nfwd = 0, first;
+
+	memset(&nc, 0, sizeof(nc));
+	nc.nat = in->nat;
+	for (i = 0; i < in->n && i < HUB_CAND_MAX; i++) {
+		if (!cand_ok(s, &in->c[i]) ||
+		    (in->c[i].kind == HUB_CAND_FORWARD &&
+		    nfwd >= CAND_FORWARD_MAX)) {
+			dropped++;
+			continue;
+		}
+		if (cand_listed(&nc, &in->c[i].addr))
+			continue;
+		if (in->c[i].kind == HUB_CAND_FORWARD)
+			nfwd++;
+		nc.c[nc.n].kind = in->c[i].kind;
+		nc.c[nc.n].addr = in->c[i].addr;
+		nc.n++;
+	}
+	if (s->udp_port != 0 && nc.n < HUB_CAND_MAX &&
+	    !cand_listed(&nc, &s->endpoint)) {
+		nc.c[nc.n].kind = HUB_CAND_OBSERVED;
+		nc.c[nc.n].addr = s->endpoint;
+		nc.n++;
+	}
+	if (dropped > 0)
+		log_debug("node %s: %d of %u candidates dropped",
+		    key_str(s->key, b64), dropped, in->n);
+	s->cands = nc;
+	first = !s->cand_seen;
+	s->cand_seen = 1;
+	for (i = 0; i < s->ntold; i++) {
+		if ((o = session_online(s->told[i])) == NULL)
+			continue;
+		presence_send_paths(o, s);
+		if (!first)
+			presence_send_paths(s, o);
+	}
+}
+
+/*
+ * Over the rate a list is not lost: it waits (replacing any older one
+ * waiting) until a token refills, and candidates_tick() applies it then.
+ */
+void
+candidates_take(struct session *s, const struct hub_candidates *in)
+{
+	char	 b64[KEY_B64_LEN + 1];
+
+	if (!cand_allowed(s, authority_now())) {
+		s->cand_next = *in;
+		s->cand_deferred = 1;
+		log_debug("node %s: candidates over the rate, deferred",
+		    key_str(s->key, b64));
+		return;
+	}
+	/* A newer list than the one waiting: that one is stale now. */
+	s->cand_deferred = 0;
+	cand_apply(s, in);
+}
+
+void
+candidates_tick(void)
+{
+	struct session	*s;
+	int64_t		 now = authority_now();
+
+	TAILQ_FOREACH(s, &au.sessions, entry) {
+		if (s->state != SESSION_ONLINE || !s->cand_deferred ||
+		    !cand_allowed(s, now))
+			continue;
+		s->cand_deferred = 0;
+		cand_apply(s, &s->cand_next);
+	}
+}

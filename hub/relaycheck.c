@@ -1,0 +1,82 @@
+/*
+ * The authority's side of the relay; see relaycheck.h.
+ */
+#include "autoconf.h"
+
+#include <string.h>
+
+#include "hub/relaycheck.h"
+#include "hub/session.h"
+#include "privsep/log.h"
+#include "privsep/proc.h"
+
+static uint64_t	 refused_mac;		/* counted as relay_unknown */
+static uint64_t	 refused_replay;	/* counted as relay_bad */
+
+void
+relaycheck_start(struct session *s, struct hub_relay_info *ri)
+{
+	struct hubd_relay_msg	 rm;
+
+	relay_cred_new(&s->relay, session_new_relay_id());
+	memset(&rm, 0, sizeof(rm));
+	rm.conn = s->conn;
+	rm.relay_id = s->relay.id;
+	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_ADD, 0, -1, &rm,
+	    sizeof(rm));
+	memset(ri, 0, sizeof(*ri));
+	ri->relay_id = s->relay.id;
+	memcpy(ri->token, s->relay.token, sizeof(ri->token));
+}
+
+void
+relaycheck_end(struct session *s)
+{
+	/* Its pairs go with it: no PAIR 0 per peer needed. */
+	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_DEL, 0, -1,
+	    &s->relay.id, sizeof(s->relay.id));
+}
+
+/*
+ * The engine passes on only REGISTERs it sorted as such, for the
+ * session it names, so a REGISTER that is not one for that id is a
+ * broken engine.  A session gone or going since is a message that
+ * crossed its end: ignored.
+ */
+void
+relaycheck_register(struct imsg *imsg)
+{
+	struct hubd_relay_reg	 m;
+	struct session		*s;
+	uint8_t			 answer[RELAY_AUTH_LEN];
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	if ((s = session_by_conn(m.conn)) == NULL ||
+	    s->state != SESSION_ONLINE || s->relay.id != m.relay_id)
+		return;
+	switch (relay_cred_check(&s->relay, m.dgram, sizeof(m.dgram),
+	    answer)) {
+	case RELAY_CRED_OK:
+		break;
+	case RELAY_CRED_BAD_MAC:
+		refused_mac++;
+		return;
+	case RELAY_CRED_REPLAY:
+		refused_replay++;
+		return;
+	default:
+		fatalx("%s: the engine passed on no REGISTER for relay id %u",
+		    __func__, m.relay_id);
+	}
+	memcpy(m.dgram, answer, sizeof(m.dgram));
+	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_REGISTERED, 0,
+	    -1, &m, sizeof(m));
+}
+
+void
+relaycheck_counts(struct hubd_engine_stats *st)
+{
+	st->relay_unknown += refused_mac;
+	st->relay_bad += refused_replay;
+}

@@ -1,0 +1,154 @@
+/*
+ * The half of the store's plumbing that no database needs to know
+ * about: the error texts, and reading rows the common ways (see
+ * store_db.h).
+ */
+#include "autoconf.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "hub/store.h"
+#include "hub/store_db.h"
+
+const char *
+store_strerror(int code)
+{
+	switch (code) {
+	case STORE_OK:
+		return "success";
+	case STORE_ERR:
+		return "database error";
+	case STORE_NOTFOUND:
+		return "not found";
+	case STORE_EXISTS:
+		return "already exists";
+	case STORE_FULL:
+		return "limit reached";
+	case STORE_BANNED:
+		return "banned";
+	case STORE_DENIED:
+		return "not allowed on the owner";
+	}
+	return "unknown error";
+}
+
+struct db_stmt *
+db_take(struct store *st, enum store_query q, const char *fmt, ...)
+{
+	struct db_stmt	*s;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	s = db_vtake(st, q, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int
+db_run(struct store *st, enum store_query q, const char *fmt, ...)
+{
+	struct db_stmt	*s;
+	va_list		 ap;
+	int		 rc;
+
+	va_start(ap, fmt);
+	s = db_vtake(st, q, fmt, ap);
+	va_end(ap);
+	if (s == NULL)
+		return STORE_ERR;
+	rc = db_next(st, s, 1);
+	if (rc == DB_ROW || rc == DB_DONE)
+		rc = STORE_OK;
+	else if (rc == STORE_EXISTS)
+		rc = db_fail(st, rc, "%s", store_strerror(rc));
+	db_give(st, q, s);
+	return rc;
+}
+
+static int
+notfound(struct store *st)
+{
+	return db_fail(st, STORE_NOTFOUND, "%s",
+	    store_strerror(STORE_NOTFOUND));
+}
+
+static int
+int_row(struct store *st, struct db_stmt *s, void *out)
+{
+	*(int64_t *)out = db_col_int(s, 0);
+	return STORE_OK;
+}
+
+int
+db_int(struct store *st, int64_t *out, enum store_query q, const char *fmt,
+    ...)
+{
+	struct db_stmt	*s;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	s = db_vtake(st, q, fmt, ap);
+	va_end(ap);
+	return db_row(st, q, s, int_row, out);
+}
+
+int
+db_count(struct store *st, uint32_t *n, enum store_query q)
+{
+	int64_t	 v;
+	int	 rc;
+
+	if ((rc = db_int(st, &v, q, "")) == STORE_OK)
+		*n = (uint32_t)v;
+	return rc;
+}
+
+int
+db_row(struct store *st, enum store_query q, struct db_stmt *s,
+    int (*fn)(struct store *, struct db_stmt *, void *), void *out)
+{
+	int	 rc;
+
+	if (s == NULL)
+		return STORE_ERR;
+	switch ((rc = db_next(st, s, 1))) {
+	case DB_ROW:
+		rc = fn(st, s, out);
+		break;
+	case DB_DONE:
+		rc = notfound(st);
+		break;
+	}
+	db_give(st, q, s);
+	return rc;
+}
+
+int
+db_each(struct store *st, enum store_query q, struct db_stmt *s,
+    int (*fn)(struct store *, struct db_stmt *, void *, void *),
+    void *cb, void *arg)
+{
+	int	 rc, first = 1;
+
+	if (s == NULL)
+		return STORE_ERR;
+	for (;;) {
+		rc = db_next(st, s, first);
+		first = 0;
+		if (rc == DB_DONE) {
+			rc = STORE_OK;
+			break;
+		}
+		if (rc != DB_ROW)
+			break;
+		if ((rc = fn(st, s, cb, arg)) != 0) {
+			/* A callback's stop is not an error. */
+			if (rc > 0)
+				rc = STORE_OK;
+			break;
+		}
+	}
+	db_give(st, q, s);
+	return rc;
+}

@@ -1,0 +1,215 @@
+/*
+ * The store's SQL, kept apart from any database's API so that the
+ * SQLite backend (store_sqlite.c) and a PostgreSQL one behind the same
+ * hub/store.h run the same statements.
+ *
+ * Placeholders are numbered, ?1 to ?9, and every '?' in a statement is
+ * one: PostgreSQL's form is the same with '$' for '?', so a backend for
+ * it rewrites the text mechanically (check_store proves that rewrite
+ * sound: no other '?', numbers 1..n all used).  Numbered rather than
+ * plain '?' because a statement may use an argument twice (Q_NODE_ADD,
+ * Q_NODE_FREE4, Q_MEMBER_STATE), as both databases allow.  Arguments
+ * are bound by the backend in the order of their numbers (store_db.h).
+ *
+ * The statements are plain SQL that both databases read the same way,
+ * but for three things a PostgreSQL backend has to know:
+ *  - names compare without regard to ASCII case because the column is
+ *    declared so (COLLATE NOCASE here; citext, or an index on
+ *    lower(name), there), not because the statements say so;
+ *  - a bare placeholder whose type nothing in the statement fixes
+ *    (?1 AS c in Q_NODE_FREE4) is untyped there and wants a cast;
+ *  - EXISTS (Q_ARE_PEERS) is an integer here and a boolean there.
+ * The schema's text is SQLite's own (BLOB, WITHOUT ROWID, COLLATE
+ * NOCASE, the version in PRAGMA user_version): a PostgreSQL backend
+ * keeps its own list of the same steps, with bytea for BLOB.
+ */
+#include "autoconf.h"
+
+#include <stddef.h>
+
+#include "hub/store.h"
+#include "hub/store_sql.h"
+
+/* The SQL below spells the enums as numbers. */
+_Static_assert(HUB_ROLE_MEMBER == 0 && HUB_ROLE_ADMIN == 1 &&
+    HUB_ROLE_OWNER == 2 && HUB_ROLE_MAX == 3, "hub_role values");
+_Static_assert(HUB_MSTATE_ACTIVE == 0 && HUB_MSTATE_PENDING == 1 &&
+    HUB_MSTATE_BANNED == 2 && HUB_MSTATE_MAX == 3, "hub_mstate values");
+_Static_assert(HUB_TYPE_MESH == 0 && HUB_TYPE_HUBSPOKE == 1 &&
+    HUB_TYPE_MAX == 2, "hub_net_type values");
+_Static_assert(HUB_MODE_MAX == 3, "hub_join_mode values");
+_Static_assert(HUB_NICK_MAX == 33 && HUB_NAME_MAX == 64 &&
+    STORE_PWHASH_MAX == 128, "string limits in the schema");
+
+/*
+ * store_migrations[i] takes a database from version i to i + 1.  Append
+ * only: a released step never changes, since databases out there have
+ * already run it.
+ *
+ * Blocked ranges keep the family as 4 or 6 rather than AF_INET and
+ * AF_INET6, whose values differ between systems.  A non-active member
+ * is always a plain member, so a role survives only while it can be
+ * used; one owner per network is an index rather than a convention.
+ */
+const char *const store_migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE meta ("
+	"	name	TEXT PRIMARY KEY NOT NULL,"
+	"	val	BLOB NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE nodes ("
+	"	pubkey	BLOB PRIMARY KEY NOT NULL"
+	"		CHECK (length(pubkey) = 32),"
+	"	v4	INTEGER NOT NULL UNIQUE"
+	"		CHECK (v4 BETWEEN 0 AND 4294967295),"
+	"	v6	BLOB NOT NULL CHECK (length(v6) = 16),"
+	"	nick	TEXT NOT NULL DEFAULT '' CHECK (length(nick) <= 32),"
+	"	created	INTEGER NOT NULL,"
+	"	last_seen INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE nets ("
+	"	id	BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),"
+	"	name	TEXT NOT NULL COLLATE NOCASE UNIQUE"
+	"		CHECK (length(name) BETWEEN 1 AND 63),"
+	"	pwhash	TEXT NOT NULL CHECK (length(pwhash) <= 127),"
+	"	type	INTEGER NOT NULL CHECK (type BETWEEN 0 AND 1),"
+	"	mode	INTEGER NOT NULL CHECK (mode BETWEEN 0 AND 2),"
+	"	lim	INTEGER NOT NULL CHECK (lim BETWEEN 0 AND 4294967295),"
+	"	owner	BLOB NOT NULL CHECK (length(owner) = 32),"
+	"	created	INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE members ("
+	"	net	BLOB NOT NULL REFERENCES nets (id) ON DELETE CASCADE,"
+	"	pubkey	BLOB NOT NULL CHECK (length(pubkey) = 32),"
+	"	role	INTEGER NOT NULL CHECK (role BETWEEN 0 AND 2),"
+	"	state	INTEGER NOT NULL CHECK (state BETWEEN 0 AND 2),"
+	"	since	INTEGER NOT NULL,"
+	"	PRIMARY KEY (net, pubkey),"
+	"	CHECK (role = 0 OR state = 0)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX members_pubkey ON members (pubkey, state);"
+	"CREATE UNIQUE INDEX members_owner ON members (net) WHERE role = 2;"
+	"CREATE TABLE invites ("
+	"	net	BLOB NOT NULL REFERENCES nets (id) ON DELETE CASCADE,"
+	"	pubkey	BLOB NOT NULL CHECK (length(pubkey) = 32),"
+	"	created	INTEGER NOT NULL,"
+	"	PRIMARY KEY (net, pubkey)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE blocks ("
+	"	af	INTEGER NOT NULL,"
+	"	plen	INTEGER NOT NULL,"
+	"	addr	BLOB NOT NULL,"
+	"	created	INTEGER NOT NULL,"
+	"	PRIMARY KEY (af, plen, addr),"
+	"	CHECK ((af = 4 AND length(addr) = 4 AND plen <= 32) OR"
+	"	    (af = 6 AND length(addr) = 16 AND plen <= 128)),"
+	"	CHECK (plen >= 0)"
+	") WITHOUT ROWID;",
+};
+
+/*
+ * The statements.  Enum hub_role, hub_mstate and hub_net_type appear as
+ * their numbers (asserted above).  Peers: me and o are two members'
+ * rows in a network they share; in a hub-and-spoke network (type 1)
+ * one of them must have a role.
+ */
+#define NODE_COLS	"pubkey, v4, v6, nick, created, last_seen"
+#define NET_COLS	"id, name, pwhash, type, mode, lim, owner, created"
+#define NET_COLS_N	"n.id, n.name, n.pwhash, n.type, n.mode, n.lim, " \
+			"n.owner, n.created"
+#define MEMBER_COLS	"net, pubkey, role, state, since"
+#define MEMBER_COLS_M	"m.net, m.pubkey, m.role, m.state, m.since"
+#define PEER_RULE	"me.state = 0 AND o.state = 0 AND" \
+			" (n.type = 0 OR me.role > 0 OR o.role > 0)"
+
+const char *const store_queries[Q_MAX] = {
+	[Q_META_GET] = "SELECT val FROM meta WHERE name = ?1",
+	[Q_META_ADD] = "INSERT INTO meta (name, val) VALUES (?1, ?2)",
+
+	[Q_NODE_GET] = "SELECT " NODE_COLS " FROM nodes WHERE pubkey = ?1",
+	/*
+	 * The lowest host address of [?1, ?2] no node has: ?1 itself, or
+	 * the one after some used address.  One pass over the pool's used
+	 * addresses, by index.
+	 */
+	[Q_NODE_FREE4] = "SELECT c FROM (SELECT ?1 AS c UNION ALL"
+	    " SELECT v4 + 1 FROM nodes WHERE v4 BETWEEN ?1 AND ?2 - 1)"
+	    " WHERE c <= ?2 AND NOT EXISTS (SELECT 1 FROM nodes WHERE v4 = c)"
+	    " ORDER BY c LIMIT 1",
+	[Q_NODE_ADD] = "INSERT INTO nodes (" NODE_COLS ")"
+	    " VALUES (?1, ?2, ?3, '', ?4, ?4)",
+	[Q_NODE_SEEN] = "UPDATE nodes SET v4 = ?2, v6 = ?3, last_seen = ?4"
+	    " WHERE pubkey = ?1",
+	[Q_NODE_NICK] = "UPDATE nodes SET nick = ?2 WHERE pubkey = ?1",
+	[Q_NODE_ALL] = "SELECT " NODE_COLS " FROM nodes ORDER BY v4",
+	[Q_NODE_COUNT] = "SELECT count(*) FROM nodes",
+
+	[Q_NET_ADD] = "INSERT INTO nets (" NET_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[Q_NET_DEL] = "DELETE FROM nets WHERE id = ?1",
+	[Q_NET_BY_NAME] = "SELECT " NET_COLS " FROM nets WHERE name = ?1",
+	[Q_NET_BY_ID] = "SELECT " NET_COLS " FROM nets WHERE id = ?1",
+	[Q_NET_EXISTS] = "SELECT 1 FROM nets WHERE id = ?1",
+	[Q_NET_UPDATE] = "UPDATE nets SET pwhash = ?2, mode = ?3, lim = ?4"
+	    " WHERE id = ?1",
+	[Q_NET_OWNER] = "UPDATE nets SET owner = ?2 WHERE id = ?1",
+	[Q_NET_ALL] = "SELECT " NET_COLS " FROM nets ORDER BY name",
+	[Q_NET_COUNT] = "SELECT count(*) FROM nets",
+	[Q_NET_COUNTS] = "SELECT"
+	    " (SELECT count(*) FROM members m WHERE m.net = n.id AND"
+	    "  m.state = 0),"
+	    " (SELECT count(*) FROM members m WHERE m.net = n.id AND"
+	    "  m.state = 1)"
+	    " FROM nets n WHERE n.id = ?1",
+	/* Places left for active members; 1 when there is no limit. */
+	[Q_NET_ROOM] = "SELECT CASE WHEN lim = 0 THEN 1 ELSE lim -"
+	    " (SELECT count(*) FROM members m WHERE m.net = n.id AND"
+	    "  m.state = 0) END FROM nets n WHERE n.id = ?1",
+
+	[Q_MEMBER_GET] = "SELECT " MEMBER_COLS " FROM members"
+	    " WHERE net = ?1 AND pubkey = ?2",
+	[Q_MEMBER_ADD] = "INSERT INTO members (" MEMBER_COLS ")"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* A role is for using the network: it goes with the access. */
+	[Q_MEMBER_STATE] = "UPDATE members SET state = ?3, since = ?4,"
+	    " role = CASE WHEN ?3 = 0 THEN role ELSE 0 END"
+	    " WHERE net = ?1 AND pubkey = ?2",
+	[Q_MEMBER_ROLE] = "UPDATE members SET role = ?3"
+	    " WHERE net = ?1 AND pubkey = ?2",
+	[Q_MEMBER_DEL] = "DELETE FROM members WHERE net = ?1 AND pubkey = ?2",
+	[Q_MEMBER_DEL_NET] = "DELETE FROM members WHERE net = ?1",
+	[Q_MEMBER_DEMOTE_OWNER] = "UPDATE members SET role = 1"
+	    " WHERE net = ?1 AND role = 2",
+	[Q_MEMBER_ALL] = "SELECT " MEMBER_COLS " FROM members"
+	    " WHERE net = ?1 ORDER BY state, role DESC, since, pubkey",
+	[Q_MEMBER_NETS] = "SELECT " NET_COLS_N ", " MEMBER_COLS_M
+	    " FROM members m JOIN nets n ON n.id = m.net"
+	    " WHERE m.pubkey = ?1 ORDER BY n.name",
+
+	[Q_INVITE_ADD] = "INSERT INTO invites (net, pubkey, created)"
+	    " VALUES (?1, ?2, ?3)",
+	[Q_INVITE_DEL] = "DELETE FROM invites WHERE net = ?1 AND pubkey = ?2",
+	[Q_INVITE_DEL_NET] = "DELETE FROM invites WHERE net = ?1",
+
+	[Q_PEERS] = "SELECT DISTINCT o.pubkey FROM members me"
+	    " JOIN nets n ON n.id = me.net"
+	    " JOIN members o ON o.net = me.net AND o.pubkey <> me.pubkey"
+	    " WHERE me.pubkey = ?1 AND " PEER_RULE " ORDER BY o.pubkey",
+	[Q_ARE_PEERS] = "SELECT EXISTS (SELECT 1 FROM members me"
+	    " JOIN nets n ON n.id = me.net"
+	    " JOIN members o ON o.net = me.net AND o.pubkey = ?2"
+	    " WHERE me.pubkey = ?1 AND " PEER_RULE ")",
+
+	[Q_BLOCK_ADD] = "INSERT INTO blocks (af, plen, addr, created)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[Q_BLOCK_DEL] = "DELETE FROM blocks WHERE af = ?1 AND plen = ?2 AND"
+	    " addr = ?3",
+	[Q_BLOCK_ALL] = "SELECT af, plen, addr, created FROM blocks"
+	    " ORDER BY af, addr, plen",
+	[Q_BLOCK_COUNT] = "SELECT count(*) FROM blocks",
+	[Q_BLOCK_PLENS] = "SELECT DISTINCT plen FROM blocks WHERE af = ?1",
+	[Q_BLOCK_FIND] = "SELECT 1 FROM blocks WHERE af = ?1 AND plen = ?2"
+	    " AND addr = ?3",
+};
+
+const size_t store_nmigrations = nitems(store_migrations);

@@ -1,0 +1,41 @@
+/*
+ * The store's SQL: the schema's migrations and every statement, by
+ * name.  Text only, with no database's API, so that each backend behind
+ * hub/store.h runs the same statements (see store_sql.c for the dialect
+ * and the placeholders).
+ */
+#ifndef HAMD_STORE_SQL_H
+#define HAMD_STORE_SQL_H
+
+#include <stddef.h>
+
+enum store_query {
+	Q_META_GET, Q_META_ADD,
+	Q_NODE_GET, Q_NODE_FREE4, Q_NODE_ADD, Q_NODE_SEEN, Q_NODE_NICK,
+	Q_NODE_ALL, Q_NODE_COUNT,
+	Q_NET_ADD, Q_NET_DEL, Q_NET_BY_NAME, Q_NET_BY_ID, Q_NET_EXISTS,
+	Q_NET_UPDATE, Q_NET_OWNER, Q_NET_ALL, Q_NET_COUNT, Q_NET_COUNTS,
+	Q_NET_ROOM,
+	Q_MEMBER_GET, Q_MEMBER_ADD, Q_MEMBER_STATE, Q_MEMBER_ROLE,
+	Q_MEMBER_DEL, Q_MEMBER_DEL_NET, Q_MEMBER_DEMOTE_OWNER, Q_MEMBER_ALL,
+	Q_MEMBER_NETS,
+	Q_INVITE_ADD, Q_INVITE_DEL, Q_INVITE_DEL_NET,
+	Q_PEERS, Q_ARE_PEERS,
+	Q_BLOCK_ADD, Q_BLOCK_DEL, Q_BLOCK_ALL, Q_BLOCK_COUNT, Q_BLOCK_PLENS,
+	Q_BLOCK_FIND,
+	Q_MAX
+};
+
+/* Placeholders are ?1 .. ?STORE_SQL_MAXARG. */
+#define STORE_SQL_MAXARG	9
+
+extern const char *const store_queries[Q_MAX];
+
+/*
+ * store_migrations[i] takes a database from schema version i to i + 1;
+ * the schema's version is store_nmigrations.
+ */
+extern const char *const store_migrations[];
+extern const size_t store_nmigrations;
+
+#endif
