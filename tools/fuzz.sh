@@ -10,21 +10,12 @@ secs=${1:-20}
 [ $# -gt 0 ] && shift
 work=${FUZZ_WORK:-$(mktemp -d /tmp/hamd-fuzz.XXXXXX)}
 mkdir -p "$work"
-# What configure would say, without running it; the sources include
-# autoconf.h only under HAVE_CONFIG_H, as automake defines it.
-cat > "$work/autoconf.h" <<'EOF'
-#define _GNU_SOURCE 1
-#define PACKAGE_VERSION "fuzz"
-#define HAMD_USER "_hamd"
-#define HAMD_STATEDIR "/var/lib/hamd"
-#define HAMD_RUNDIR "/run"
-#define HUBD_USER "_hamhub"
-#define HUBD_STATEDIR "/var/lib/hamhubd"
-#include "compat/compat.h"
-EOF
+: > "$work/autoconf.h"
+echo '#define _GNU_SOURCE 1' > "$work/autoconf.h"
+echo '#include "compat/compat.h"' >> "$work/autoconf.h"
 CC=${CC:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-INC="-I$work -I$top -DHAVE_CONFIG_H -DSYSCONFDIR=\"/etc\""
+INC="-I$work -I$top -I$top/ipc -I$top/privsep -I$top/crypto -I$top/daemon -I$top/hub -DSYSCONFDIR=\"/etc\""
 PKGS="libsodium libb2 libevent_core"
 
 # The parsers' C files come from bison.
@@ -34,17 +25,17 @@ bison -y -d -Wno-yacc -o "$work/hubparse.c" hub/hubparse.y
 # target: the sources it needs besides itself
 sources() {
 	case $1 in
-	fuzz_config) echo "$work/parse.c privsep/conflex.c daemon/config.c privsep/log.c crypto/key.c ipc/addr.c compat/strlcpy.c compat/util.c" ;;
-	fuzz_hubconfig) echo "$work/hubparse.c hub/hubconfig.c privsep/conflex.c privsep/log.c ipc/addr.c compat/strlcpy.c compat/util.c" ;;
+	fuzz_config) echo "$work/parse.c daemon/conflex.c daemon/config.c privsep/log.c crypto/key.c compat/strlcpy.c" ;;
+	fuzz_hubconfig) echo "$work/hubparse.c hub/hubconfig.c daemon/conflex.c daemon/config.c privsep/log.c compat/strlcpy.c" ;;
 	fuzz_imsg) echo "ipc/imsg.c" ;;
-	fuzz_wire) echo "$(ls crypto/*.c) proto/dgram.c compat/util.c" ;;
+	fuzz_wire) echo "$(ls crypto/*.c | grep -v key.c) crypto/key.c" ;;
 	fuzz_allowedips) echo "daemon/allowedips.c" ;;
 	fuzz_offload) echo "daemon/offload.c" ;;
-	fuzz_hubframe) echo "proto/hubproto.c proto/hubchan.c $(ls crypto/*.c) ipc/addr.c compat/strlcpy.c compat/util.c" ;;
-	fuzz_framer) echo "proto/framer.c" ;;
-	fuzz_relay) echo "hub/relay.c hub/relaycred.c hub/ratelimit.c proto/relayauth.c ipc/addr.c" ;;
-	fuzz_tun) echo "$(ls daemon/wg_*.c) daemon/allowedips.c ipc/pktbatch.c ipc/imsg.c ipc/addr.c privsep/log.c $(ls crypto/*.c) compat/strlcpy.c compat/util.c" ;;
-	fuzz_hubclient) echo "daemon/hubclient.c daemon/relayreg.c $(ls daemon/wg_*.c) daemon/allowedips.c $(ls proto/*.c) ipc/pktbatch.c ipc/imsg.c ipc/addr.c privsep/log.c $(ls crypto/*.c) compat/strlcpy.c compat/util.c" ;;
+	fuzz_hubframe) echo "hub/hubproto.c hub/hubchan.c $(ls crypto/*.c) compat/strlcpy.c" ;;
+	fuzz_framer) echo "hub/framer.c" ;;
+	fuzz_relay) echo "hub/relay.c hub/relayauth.c" ;;
+	fuzz_tun) echo "daemon/wg.c daemon/allowedips.c ipc/pktbatch.c ipc/imsg.c privsep/log.c $(ls crypto/*.c) compat/strlcpy.c" ;;
+	fuzz_hubclient) echo "daemon/hubclient.c daemon/wg.c daemon/allowedips.c hub/hubproto.c hub/hubchan.c hub/framer.c privsep/log.c $(ls crypto/*.c) compat/strlcpy.c" ;;
 	*) echo "" ;;
 	esac
 }
