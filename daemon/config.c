@@ -24,17 +24,6 @@ _Static_assert(sizeof(CONF_DEFAULT_SOCKET) <= CONF_SOCKET_MAX,
 _Static_assert(sizeof(CONF_DEFAULT_IFNAME) <= IFNAMSIZ,
     "the default interface name is too long");
 
-static int
-copy_str(char *dst, size_t len, const char *src)
-{
-	size_t	 n = strlen(src);
-
-	if (n >= len)
-		return (-1);
-	memcpy(dst, src, n + 1);
-	return (0);
-}
-
 struct hamd_config *
 config_new_default(void)
 {
@@ -42,14 +31,14 @@ config_new_default(void)
 
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		return (NULL);
-	if (copy_str(conf->user, sizeof(conf->user), HAMD_USER) == -1 ||
-	    copy_str(conf->chroot_dir, sizeof(conf->chroot_dir),
+	if (conflex_copy(conf->user, sizeof(conf->user), HAMD_USER) == -1 ||
+	    conflex_copy(conf->chroot_dir, sizeof(conf->chroot_dir),
 	    CONF_DEFAULT_CHROOT) == -1 ||
-	    copy_str(conf->state_dir, sizeof(conf->state_dir),
+	    conflex_copy(conf->state_dir, sizeof(conf->state_dir),
 	    HAMD_STATEDIR) == -1 ||
-	    copy_str(conf->socket_path, sizeof(conf->socket_path),
+	    conflex_copy(conf->socket_path, sizeof(conf->socket_path),
 	    CONF_DEFAULT_SOCKET) == -1 ||
-	    copy_str(conf->ifname, sizeof(conf->ifname),
+	    conflex_copy(conf->ifname, sizeof(conf->ifname),
 	    CONF_DEFAULT_IFNAME) == -1) {
 		free(conf);
 		return (NULL);

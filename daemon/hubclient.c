@@ -241,7 +241,6 @@ hubclient_relay_answer(struct hubclient *hc, const uint8_t *msg, size_t len)
 	hc->io.relay_confirmed(hc->io.arg, hc->relay.id);
 }
 
-static int	in_prefix(const uint8_t *, const uint8_t *, unsigned int);
 
 /*
  * Addresses nobody can be reached at; the hub checked the rest, and
@@ -250,35 +249,19 @@ static int	in_prefix(const uint8_t *, const uint8_t *, unsigned int);
 static int
 cand_usable(const struct hubclient *hc, const struct hub_candidate *c)
 {
-	static const uint8_t	 v6_any[16], v6_lo[16] = { [15] = 1 };
-	static const uint8_t	 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	const uint8_t		*a = c->addr.addr;
 
 	if (c->kind < HUB_CAND_LAN || c->kind >= HUB_CAND_MAX_KIND ||
-	    c->addr.port == 0)
+	    c->addr.port == 0 || !addr_is_unicast(&c->addr))
 		return 0;
-	switch (c->addr.af) {
-	case AF_INET:
-		/*
-		 * 0/8, 127/8, link-local, multicast, reserved, broadcast;
-		 * and our overlay prefix: a probe there would go into our
-		 * own tunnel, and a path there would loop through it.
-		 */
-		if (in_prefix(a, hc->st.addr.v4, hc->st.addr.v4_plen))
-			return 0;
-		return a[0] != 0 && a[0] != 127 && a[0] < 224 &&
-		    !(a[0] == 169 && a[1] == 254);
-	case AF_INET6:
-		if (memcmp(a, v4mapped, 12) == 0)
-			return 0;	/* we speak v4 on a v4 socket */
-		if (in_prefix(a, hc->st.addr.v6, hc->st.addr.v6_plen))
-			return 0;
-		return memcmp(a, v6_any, 16) != 0 &&
-		    memcmp(a, v6_lo, 16) != 0 && a[0] != 0xff &&
-		    !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
-	default:
-		return 0;
-	}
+	/*
+	 * Not in our overlay prefix: a probe there would go into our own
+	 * tunnel, and a path there would loop through it.
+	 */
+	if (c->addr.af == AF_INET)
+		return !addr_bits_equal(a, hc->st.addr.v4,
+		    hc->st.addr.v4_plen);
+	return !addr_bits_equal(a, hc->st.addr.v6, hc->st.addr.v6_plen);
 }
 
 static void
@@ -446,17 +429,6 @@ sanitize(char *s)
 			*s = '?';
 }
 
-static int
-in_prefix(const uint8_t *a, const uint8_t *net, unsigned int plen)
-{
-	unsigned int	 full = plen / 8, rest = plen % 8;
-
-	if (memcmp(a, net, full) != 0)
-		return 0;
-	return rest == 0 ||
-	    ((a[full] ^ net[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
 /*
  * Overlay pools a node accepts: private IPv4 (RFC 1918), shared address
  * space (RFC 6598) and unique local IPv6 (RFC 4193).  A hub that hands
@@ -465,21 +437,13 @@ in_prefix(const uint8_t *a, const uint8_t *net, unsigned int plen)
 static int
 pools_acceptable(const struct hub_login_ok *ok)
 {
-	static const struct { uint8_t net[4]; unsigned int plen; } v4[] = {
-		{ { 10, 0, 0, 0 }, 8 }, { { 172, 16, 0, 0 }, 12 },
-		{ { 192, 168, 0, 0 }, 16 }, { { 100, 64, 0, 0 }, 10 },
-	};
-	static const uint8_t	 ula[16] = { 0xfc };
-	size_t			 i;
+	struct ip_prefix	 p4 = { .af = AF_INET, .plen = ok->v4_plen };
+	struct ip_prefix	 p6 = { .af = AF_INET6, .plen = ok->v6_plen };
 
-	if (ok->v6_plen < 48 || ok->v6_plen > 124 ||
-	    !in_prefix(ok->v6, ula, 7))
-		return 0;
-	for (i = 0; i < nitems(v4); i++)
-		if (ok->v4_plen >= v4[i].plen && ok->v4_plen <= 30 &&
-		    in_prefix(ok->v4, v4[i].net, v4[i].plen))
-			return 1;
-	return 0;
+	memcpy(&p4.addr, ok->v4, sizeof(ok->v4));
+	memcpy(&p6.addr, ok->v6, sizeof(ok->v6));
+	return ok->v6_plen >= 48 && ok->v6_plen <= 124 && ok->v4_plen <= 30 &&
+	    prefix_is_overlay_space(&p4) && prefix_is_overlay_space(&p6);
 }
 
 /*
@@ -493,8 +457,8 @@ peer_addrs_acceptable(struct hubclient *hc, const struct hub_peer *p)
 	const struct hub_login_ok	*ok = &hc->st.addr;
 	uint32_t			 owner;
 
-	if (!in_prefix(p->v4, ok->v4, ok->v4_plen) ||
-	    !in_prefix(p->v6, ok->v6, ok->v6_plen) ||
+	if (!addr_bits_equal(p->v4, ok->v4, ok->v4_plen) ||
+	    !addr_bits_equal(p->v6, ok->v6, ok->v6_plen) ||
 	    memcmp(p->v4, ok->v4, 4) == 0 || memcmp(p->v6, ok->v6, 16) == 0)
 		return 0;
 	owner = allowedips_lookup(hc->dev->aips, AF_INET, p->v4);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat/util.h"
 #include "privsep/conflex.h"
 #include "privsep/log.h"
 
@@ -125,19 +126,8 @@ conflex_shown(const char *s)
 {
 	static char	 bufs[4][72];
 	static int	 n;
-	char		*b = bufs[n++ % 4];
-	size_t		 i, j = 0;
 
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i == 64) {
-			memcpy(b + j, "...", 3);
-			j += 3;
-			break;
-		}
-		b[j++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	}
-	b[j] = '\0';
-	return (b);
+	return shown(s, bufs[n++ % 4], sizeof(bufs[0]));
 }
 
 const char *
