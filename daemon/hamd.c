@@ -36,7 +36,9 @@
 #include "crypto/key.h"
 #include "privsep/log.h"
 #include "daemon/netconf.h"
+#include "daemon/overlay.h"
 #include "privsep/parent.h"
+#include "privsep/policies.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
 
@@ -268,21 +270,32 @@ static void
 hub_state_update(struct parent *p, struct imsg *imsg)
 {
 	struct hub_state_msg	 st;
+	struct ip_prefix	 want[2];
+	char			 err[200], q[220];
 
 	(void)imsg_get_data(imsg, &st, sizeof(st));
 	st.reason[sizeof(st.reason) - 1] = '\0';
 	if (st.state < 0 || st.state >= HUB_STATE_MAX)
 		fatalx("tun sent hub state %d", st.state);
-	/* tun checked the hub's pools; the parent does not act on less. */
-	if (st.state == HUB_STATE_ONLINE && (st.addr.v4_plen < 8 ||
-	    st.addr.v4_plen > 30 || st.addr.v6_plen < 48 ||
-	    st.addr.v6_plen > 124))
-		fatalx("tun sent overlay prefixes /%u and /%u",
-		    st.addr.v4_plen, st.addr.v6_plen);
 	p->hub = st;
-	if (st.state == HUB_STATE_ONLINE)
-		netconf_overlay_apply(&p->net, &st.addr, p->overlay_warning,
-		    sizeof(p->overlay_warning));
+	if (st.state != HUB_STATE_ONLINE)
+		return;
+	/*
+	 * tun checked the hub's pools.  Routes are the parent's to set,
+	 * as root: it does not act on less than the same check, so that
+	 * not even a compromised tun can route public traffic into the
+	 * tunnel.
+	 */
+	if (overlay_check(&st.addr, want, err, sizeof(err)) == -1) {
+		(void)snprintf(p->overlay_warning, sizeof(p->overlay_warning),
+		    "%s: not set", err);
+		log_warnx("tun reported %s; not set", err);
+		audit("overlay-refused", "reason=%s",
+		    log_quote(err, q, sizeof(q)));
+		return;
+	}
+	netconf_overlay_apply(&p->net, want, p->overlay_warning,
+	    sizeof(p->overlay_warning));
 }
 
 /* Requests other than reload and log level (the framework's). */
@@ -574,6 +587,7 @@ static const struct parent_program hamd_program = {
 	.keywhat = "node",
 	.caps = hamd_caps,
 	.ncaps = nitems(hamd_caps),
+	.policy = &policy_hamd_parent,
 	.peers = hamd_parent_peers,
 	.npeers = nitems(hamd_parent_peers),
 	.control_request = parent_dispatch_control,

@@ -480,16 +480,6 @@ netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
 	return fd;
 }
 
-static void
-overlay_prefix(int af, const uint8_t *addr, unsigned int plen,
-    struct ip_prefix *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->af = (sa_family_t)af;
-	p->plen = (uint8_t)plen;
-	memcpy(&p->addr, addr, af == AF_INET ? 4 : 16);
-}
-
 /* The network a host address belongs to (host bits cleared). */
 static void
 prefix_network(const struct ip_prefix *in, struct ip_prefix *out)
@@ -503,15 +493,13 @@ prefix_network(const struct ip_prefix *in, struct ip_prefix *out)
 }
 
 void
-netconf_overlay_apply(struct netconf *nc, const struct hub_login_ok *ok,
+netconf_overlay_apply(struct netconf *nc, const struct ip_prefix want[2],
     char *warning, size_t len)
 {
-	struct ip_prefix	 want[2], net;
+	struct ip_prefix	 net;
 	char			 buf[PREFIX_STRLEN], what[256], q[300];
 	int			 i, j, rc, same;
 
-	overlay_prefix(AF_INET, ok->v4, ok->v4_plen, &want[0]);
-	overlay_prefix(AF_INET6, ok->v6, ok->v6_plen, &want[1]);
 	same = nc->noverlay == 2;
 	for (i = 0; i < 2 && same; i++)
 		same = memcmp(&nc->overlay[i], &want[i], sizeof(want[i])) == 0;

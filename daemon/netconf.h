@@ -60,13 +60,13 @@ struct hub_conn_msg;
 int	netconf_hub_socket(struct netconf *, const struct conf_hub *,
 	    struct hub_conn_msg *, char *err, size_t len);
 /*
- * Set the addresses the hub assigned on the device (their prefixes
- * route the overlay, nothing else), replacing earlier ones.  A prefix
- * that collides with a route or address already on this machine is not
+ * Set the addresses the hub assigned (want: IPv4, IPv6, as
+ * overlay_check() made them) on the device (their prefixes route the
+ * overlay, nothing else), replacing earlier ones.  A prefix that
+ * collides with a route or address already on this machine is not
  * set; warning then says which and what to do.
  */
-struct hub_login_ok;
-void	netconf_overlay_apply(struct netconf *, const struct hub_login_ok *,
+void	netconf_overlay_apply(struct netconf *, const struct ip_prefix want[2],
 	    char *warning, size_t len);
 
 /*

@@ -193,9 +193,25 @@ hub_close_conn(void *arg)
 	    NULL, 0);
 }
 
+#ifdef HAMD_TEST_HOOKS
+static int	 test_hostile_overlay;	/* HAMD_TEST_HOSTILE_OVERLAY=1 */
+#endif
+
 static void
 hub_state(void *arg, const struct hub_state_msg *st)
 {
+#ifdef HAMD_TEST_HOOKS
+	static const uint8_t	 public[4] = { 198, 51, 100, 7 };
+	struct hub_state_msg	 h;
+
+	/* What a compromised tun could report: a public pool. */
+	if (test_hostile_overlay && st->state == HUB_STATE_ONLINE) {
+		h = *st;
+		memcpy(h.addr.v4, public, sizeof(public));
+		h.addr.v4_plen = 24;
+		st = &h;
+	}
+#endif
 	proc_compose(tp.ps, PROC_PARENT, IMSG_HUB_STATE, 0, -1, st,
 	    sizeof(*st));
 }
@@ -617,6 +633,10 @@ tun_test_hooks(void)
 	if ((s = getenv("HAMD_TEST_UNDER_LOAD")) != NULL && *s == '1') {
 		tp.dev->force_under_load = 1;
 		log_info("test hook: always under load");
+	}
+	if ((s = getenv("HAMD_TEST_HOSTILE_OVERLAY")) != NULL && *s == '1') {
+		test_hostile_overlay = 1;
+		log_info("test hook: the hub state reports a public overlay");
 	}
 #endif
 }

@@ -33,6 +33,7 @@
 #include "crypto/key.h"
 #include "privsep/log.h"
 #include "privsep/parent.h"
+#include "privsep/policies.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
 
@@ -334,6 +335,7 @@ static const struct parent_program hubd_program = {
 	.keywhat = "hub",
 	.caps = hubd_caps,
 	.ncaps = nitems(hubd_caps),
+	.policy = &policy_hubd_parent,
 	.peers = hubd_parent_peers,
 	.npeers = nitems(hubd_parent_peers),
 	.parse = hubd_parse,

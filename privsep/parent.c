@@ -607,6 +607,12 @@ parent_main(const struct parent_program *prog, struct parent_base *p,
 	    p->ctl_path);
 	audit("start", "pid=%d version=%s config=%s", (int)getpid(),
 	    PACKAGE_VERSION, p->conffile);
+	/*
+	 * Everything that needed more is done: the children run, the
+	 * devices and listeners are passed, the signals are set up.
+	 */
+	sandbox_seccomp(prog->policy);
+	sandbox_test_violation(p->ps.procs[PROC_PARENT].name);
 
 	event_base_dispatch(p->ps.base);
 

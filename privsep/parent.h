@@ -18,6 +18,7 @@
 
 struct event;
 struct parent_base;
+struct seccomp_policy;
 
 /*
  * What the framework needs from a program's configuration, filled in
@@ -38,9 +39,9 @@ struct parent_settings {
  * A daemon's parent, as parent_main runs it: the framework parses the
  * flags (-dnv -f -s, and -P -U -C for the re-executed children), loads
  * the configuration and the key, creates the control socket, spawns the
- * children, keeps only caps, and supervises; the program's hooks do
- * what is its own.  Reload (SIGHUP or hamctl reload) and the log level
- * are handled here for both daemons.
+ * children, keeps only caps, loads policy and supervises; the
+ * program's hooks do what is its own.  Reload (SIGHUP or hamctl
+ * reload) and the log level are handled here for both daemons.
  */
 struct parent_program {
 	const char		*name;		/* "hamd": logs and messages */
@@ -55,6 +56,8 @@ struct parent_program {
 	const char		*keywhat;	/* "node", "hub" */
 	const int		*caps;		/* kept after spawning */
 	size_t			 ncaps;
+	/* The parent's own allow-list, loaded once the children run. */
+	const struct seccomp_policy *policy;
 	/* The children the parent takes messages from, control excepted. */
 	const struct proc_peer	*peers;
 	size_t			 npeers;

@@ -180,6 +180,15 @@ proc_set_title(const struct privsep *ps, int argc, char *argv[])
 		return;
 	memset(start, 0, (size_t)(end - start));
 	memcpy(start, title, strlen(title));
+	/*
+	 * /proc/PID/cmdline would still span the whole old area: the title
+	 * and a run of empty arguments for whatever splits it at NULs
+	 * (pgrep -a, xargs -0).  A last byte that is not NUL is the
+	 * kernel's sign of a rewritten title: it then ends the command
+	 * line at the title's own NUL.
+	 */
+	if (end > start + strlen(title))
+		*end = ' ';
 	for (i = 1; i < argc; i++)
 		argv[i] = NULL;
 }
