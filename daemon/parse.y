@@ -389,14 +389,14 @@ const char *
 conf_keyword(size_t i)
 {
 	if (i >= nitems(keywords))
-		return (NULL);
-	return (keywords[i].name);
+		return NULL;
+	return keywords[i].name;
 }
 
 static int
 kw_cmp(const void *k, const void *e)
 {
-	return (strcmp(k, ((const struct keyword *)e)->name));
+	return strcmp(k, ((const struct keyword *)e)->name);
 }
 
 static int
@@ -406,7 +406,7 @@ lookup(const char *s)
 
 	kw = bsearch(s, keywords, nitems(keywords),
 	    sizeof(keywords[0]), kw_cmp);
-	return (kw != NULL ? kw->token : -1);
+	return kw != NULL ? kw->token : -1;
 }
 
 static const struct conflex_syntax syntax = {
@@ -420,16 +420,16 @@ token_name(int tok)
 
 	for (i = 0; i < nitems(keywords); i++)
 		if (keywords[i].token == tok)
-			return (keywords[i].name);
-	return (NULL);
+			return keywords[i].name;
+	return NULL;
 }
 
 static int
 is_peer_option(int tok)
 {
-	return (tok == PUBLIC_KEY || tok == PRESHARED_KEY ||
+	return tok == PUBLIC_KEY || tok == PRESHARED_KEY ||
 	    tok == ENDPOINT || tok == ALLOWED_IPS ||
-	    tok == PERSISTENT_KEEPALIVE);
+	    tok == PERSISTENT_KEEPALIVE;
 }
 
 /* ---- messages ---- */
@@ -515,7 +515,7 @@ yylex(void)
 		yylval.string = v.string;
 	else if (tok == NUMBER)
 		yylval.number = v.number;
-	return (tok);
+	return tok;
 }
 
 /* ---- statements ---- */
@@ -526,17 +526,17 @@ once(int line, enum once which, const char *kw)
 	unsigned int	*set = which >= PONCE_PUBKEY ? &peer_seen : &seen;
 
 	if (which >= PONCE_PUBKEY && curpeer == NULL)
-		return (-1);	/* out of memory at the block's start */
+		return -1;	/* out of memory at the block's start */
 	if (*set & (1U << which)) {
 		if (which >= PONCE_PUBKEY)
 			conf_err(line, "%s given twice for peer \"%s\"", kw,
 			    shown(curpeer->name));
 		else
 			conf_err(line, "%s given twice", kw);
-		return (-1);
+		return -1;
 	}
 	*set |= 1U << which;
-	return (0);
+	return 0;
 }
 
 static void
@@ -558,9 +558,9 @@ set_ifname(int line, const char *v)
 static int
 prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
 {
-	return (a->af == b->af && a->plen == b->plen &&
+	return a->af == b->af && a->plen == b->plen &&
 	    memcmp(&a->addr, &b->addr, a->af == AF_INET ?
-	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0);
+	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0;
 }
 
 static void
@@ -800,7 +800,7 @@ prefix_hash(const struct ip_prefix *p)
 	h = (h ^ p->plen) * 16777619U;
 	for (i = 0; i < n; i++)
 		h = (h ^ b[i]) * 16777619U;
-	return (h);
+	return h;
 }
 
 /*
@@ -820,7 +820,7 @@ aip_claim(int idx, int *oom)
 		nsize = aip_size == 0 ? 256 : aip_size * 2;
 		if ((ns = calloc(nsize, sizeof(*ns))) == NULL) {
 			*oom = 1;
-			return (NULL);
+			return NULL;
 		}
 		for (i = 0; i < aip_size; i++) {
 			if (aip_tab[i].peer == NULL)
@@ -839,12 +839,12 @@ aip_claim(int idx, int *oom)
 	    j = (j + 1) & (aip_size - 1)) {
 		s = &aip_tab[j];
 		if (prefix_eq(&s->peer->allowed[s->idx], p))
-			return (s->peer);
+			return s->peer;
 	}
 	aip_tab[j].peer = curpeer;
 	aip_tab[j].idx = idx;
 	aip_count++;
-	return (NULL);
+	return NULL;
 }
 
 static void
@@ -925,7 +925,7 @@ parse_config(const char *filename, const char *opts_socket)
 	parse_reset();
 	if ((c = config_new_default()) == NULL) {
 		log_warnx("%s: out of memory", filename);
-		return (NULL);
+		return NULL;
 	}
 	conf = c;
 	if (conflex_open(&lex, filename) == 0 && yyparse() != 0 &&
@@ -965,7 +965,7 @@ parse_config(const char *filename, const char *opts_socket)
 	}
 	if (nerr > 0) {
 		config_free(c);
-		return (NULL);
+		return NULL;
 	}
-	return (c);
+	return c;
 }

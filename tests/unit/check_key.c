@@ -289,7 +289,7 @@ static int
 rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb; (void)flag; (void)ftw;
-	return (remove(p));
+	return remove(p);
 }
 
 static void
@@ -328,7 +328,7 @@ tpath(const char *name)
 	static char	p[PATH_MAX];
 
 	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	return (p);
+	return p;
 }
 
 /* Create name with exactly len bytes of data and the given mode. */
@@ -343,7 +343,7 @@ mkfile(const char *name, const void *data, size_t len, mode_t mode)
 	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
 	ck_assert_int_eq(fchmod(fd, mode), 0);
 	ck_assert_int_eq(close(fd), 0);
-	return (p);
+	return p;
 }
 
 static void
@@ -729,7 +729,7 @@ key_suite(void)
 	tcase_add_test(tc, test_write_bad_dir);
 	tcase_add_test(tc, test_write_error_unlinks);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -742,5 +742,5 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	nfailed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -50,20 +50,20 @@ json_next(const char **pos, const char *key, char *out, size_t cap)
 
 	snprintf(pat, sizeof(pat), "\"%s\"", key);
 	if ((p = strstr(*pos, pat)) == NULL)
-		return (-1);
+		return -1;
 	p += strlen(pat);
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
 	    *p == ':' || *p == '[')
 		p++;
 	if (*p != '"')
-		return (-1);
+		return -1;
 	p++;
 	if ((q = strchr(p, '"')) == NULL || (size_t)(q - p) >= cap)
-		return (-1);
+		return -1;
 	memcpy(out, p, (size_t)(q - p));
 	out[q - p] = '\0';
 	*pos = q + 1;
-	return (0);
+	return 0;
 }
 
 /* Read a hex field into a fresh buffer; *len gets its byte length. */
@@ -78,7 +78,7 @@ json_hex(const char **pos, const char *key, size_t *len)
 	*len = strlen(hex) / 2;
 	ck_assert((b = malloc(*len + 1)) != NULL);
 	unhex(b, *len, hex);
-	return (b);
+	return b;
 }
 
 static char *
@@ -89,7 +89,7 @@ slurp(const char *path)
 	long	 n;
 
 	if ((f = fopen(path, "r")) == NULL)
-		return (NULL);
+		return NULL;
 	ck_assert(fseek(f, 0, SEEK_END) == 0);
 	ck_assert((n = ftell(f)) > 0 && n < 1 << 20);
 	rewind(f);
@@ -97,7 +97,7 @@ slurp(const char *path)
 	ck_assert(fread(buf, 1, (size_t)n, f) == (size_t)n);
 	buf[n] = '\0';
 	fclose(f);
-	return (buf);
+	return buf;
 }
 
 START_TEST(test_cacophony)
@@ -287,7 +287,7 @@ noise_run(const char *name, const uint8_t *pro_i, size_t pro_i_len,
 	    &n), WG_OK);
 	ck_assert_uint_eq(n, sizeof(big) + NOISE_MSG1_OVERHEAD);
 	if ((r = noise_read_msg1(&hr, m, n, pt, sizeof(pt), &ptlen)) != WG_OK)
-		return (r);
+		return r;
 	ck_assert_uint_eq(ptlen, sizeof(big));
 	ck_assert_mem_eq(pt, big, sizeof(big));
 	ck_assert_mem_eq(hr.rs, a.s.pub, 32);
@@ -297,12 +297,12 @@ noise_run(const char *name, const uint8_t *pro_i, size_t pro_i_len,
 	if ((r = noise_read_msg2(&hi, psk_i, m, n, pt, sizeof(pt), &ptlen)) !=
 	    WG_OK) {
 		ck_assert_int_eq(hi.state, NOISE_HS_MSG1_SENT);
-		return (r);
+		return r;
 	}
 	ck_assert_uint_eq(ptlen, 17);
 	ck_assert_int_eq(noise_split(&hi, keys[0], keys[1], NULL), WG_OK);
 	ck_assert_int_eq(noise_split(&hr, keys[2], keys[3], NULL), WG_OK);
-	return (WG_OK);
+	return WG_OK;
 }
 
 START_TEST(test_noise_ik_prologue)
@@ -880,7 +880,7 @@ noise_suite(void)
 	tcase_add_loop_test(tc, test_low_order_initiator_static, 0, NLOW);
 	tcase_add_test(tc, test_tai64n);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -890,10 +890,10 @@ main(void)
 	int	 nfailed;
 
 	if (sodium_init() < 0)
-		return (EXIT_FAILURE);
+		return EXIT_FAILURE;
 	sr = srunner_create(noise_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nfailed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

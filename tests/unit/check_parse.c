@@ -92,7 +92,7 @@ parses(const char *text)
 	}
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(nlogs, 0);
-	return (c);
+	return c;
 }
 
 /* A growing string for the generated configs. */
@@ -134,7 +134,7 @@ repeat(int c, size_t n)
 	ck_assert_ptr_nonnull(s = malloc(n + 1));
 	memset(s, c, n);
 	s[n] = '\0';
-	return (s);
+	return s;
 }
 
 static struct conf_peer *
@@ -144,8 +144,8 @@ peer_named(struct hamd_config *c, const char *name)
 
 	TAILQ_FOREACH(p, &c->peers, entry)
 		if (strcmp(p->name, name) == 0)
-			return (p);
-	return (NULL);
+			return p;
+	return NULL;
 }
 
 static const char *
@@ -154,7 +154,7 @@ pfx(const struct ip_prefix *p)
 	static char	 bufs[4][PREFIX_STRLEN];
 	static int	 n;
 
-	return (prefix_str(p, bufs[n++ % 4], PREFIX_STRLEN));
+	return prefix_str(p, bufs[n++ % 4], PREFIX_STRLEN);
 }
 
 /* ---- statements and defaults ---- */
@@ -1355,7 +1355,7 @@ static uint32_t
 next_rand(void)
 {
 	rng = rng * 1103515245U + 12345U;
-	return (rng >> 8);
+	return rng >> 8;
 }
 
 START_TEST(t_garbage)
@@ -1533,7 +1533,7 @@ parse_suite(void)
 	tcase_add_test(tc, t_oversized);
 	tcase_add_test(tc, t_nul);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -1545,5 +1545,5 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
