@@ -17,6 +17,7 @@
 #include "ipc/addr.h"
 #include "privsep/conflex.h"	/* CONF_NAME_MAX, CONF_SOCKET_MAX */
 #include "privsep/control.h"	/* enum read_access */
+#include "privsep/web.h"	/* struct web_listen */
 
 #define CONF_DEFAULT_FILE	SYSCONFDIR "/hamd.conf"
 #define CONF_DEFAULT_MTU	1420
@@ -113,6 +114,7 @@ struct hamd_config {
 	/* the hub */
 	struct conf_hub		 hub;
 	struct conf_public_ep	 public_ep;	/* reloadable, unlike hub */
+	struct web_listen	 web;		/* http-listen: the web child */
 };
 
 /* A config with every default filled in. NULL on ENOMEM. */

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "daemon/engine.h"
+#include "daemon/engine_web.h"
 #include "daemon/hamd_msg.h"
 #include "ipc/pktbatch.h"
 #include "privsep/log.h"
@@ -271,6 +272,7 @@ engine_run(struct privsep *ps)
 {
 	proc_child_setup(ps);
 	engine_init(ps);
+	engine_web_init(ps);
 	proc_peers(ps, engine_peers, nitems(engine_peers));
 	proc_child_loop(ps, &policy_engine);
 }

@@ -61,6 +61,7 @@ struct parent {
 	struct hub_candidates	 cands;		/* as last sent to tun */
 	int			 cands_sent;
 	struct event		*ev_cands;
+	struct event		*ev_web;	/* status to the web child */
 };
 
 static void	candidates_update(struct parent *);
@@ -145,8 +146,9 @@ hamd_reload(struct parent_base *b, void *nc, char *msg, size_t msglen)
 	return 0;
 }
 
+/* hamctl status, and the web child's copy of it each second. */
 static void
-reply_status(struct parent *p, uint32_t client)
+send_status(struct parent *p, int to, uint32_t type, uint32_t client)
 {
 	struct ctl_status	 s;
 	int			 i;
@@ -157,11 +159,13 @@ reply_status(struct parent *p, uint32_t client)
 	if (p->have_pubkey)
 		key_to_base64(s.pubkey, p->pubkey);
 	s.verbose = (uint8_t)log_getverbose();
-	s.nprocs = PROC_MAX;
+	/* Running processes only: an optional child may not be. */
 	for (i = 0; i < PROC_MAX; i++) {
-		(void)strlcpy(s.procs[i].name, p->b.ps.procs[i].name,
-		    sizeof(s.procs[i].name));
-		s.procs[i].pid = p->b.ps.pids[i];
+		if (i != PROC_PARENT && p->b.ps.pids[i] <= 0)
+			continue;
+		(void)strlcpy(s.procs[s.nprocs].name, p->b.ps.procs[i].name,
+		    sizeof(s.procs[s.nprocs].name));
+		s.procs[s.nprocs++].pid = p->b.ps.pids[i];
 	}
 	s.hub_state = p->hub.state;
 	s.hub_since = p->hub.since;
@@ -176,8 +180,19 @@ reply_status(struct parent *p, uint32_t client)
 	(void)strlcpy(s.overlay_warning, p->overlay_warning,
 	    sizeof(s.overlay_warning));
 	s.nat = p->nat;
-	proc_compose(&p->b.ps, HAMD_PROC_CONTROL, IMSG_CTL_STATUS_REPLY, client,
-	    -1, &s, sizeof(s));
+	(void)proc_compose(&p->b.ps, to, type, client, -1, &s, sizeof(s));
+}
+
+static void
+reply_status(struct parent *p, uint32_t client)
+{
+	send_status(p, HAMD_PROC_CONTROL, IMSG_CTL_STATUS_REPLY, client);
+}
+
+static void
+web_status(int fd, short ev, void *arg)
+{
+	send_status(arg, HAMD_PROC_WEB, IMSG_WEB_STATUS, 0);
 }
 
 /* ---- the hub ------------------------------------------------------------ */
@@ -525,6 +540,7 @@ hamd_settings(const void *c, struct parent_settings *set)
 	    sizeof(set->keypath)) == NULL)
 		fatalx("private key path is too long");
 	set->key_may_create = conf->private_key_file[0] == '\0';
+	set->web = conf->web;
 }
 
 static void
@@ -565,6 +581,14 @@ hamd_start(struct parent_base *b)
 			fatalx("cannot start the candidates timer");
 	}
 	hub_socket_send(p);
+	if (proc_running(&p->b.ps, HAMD_PROC_WEB)) {
+		struct timeval	 tv = { 1, 0 };
+
+		if ((p->ev_web = event_new(p->b.ps.base, -1, EV_PERSIST,
+		    web_status, p)) == NULL ||
+		    event_add(p->ev_web, &tv) == -1)
+			fatalx("cannot start the web timer");
+	}
 }
 
 static const int hamd_caps[] = { CAP_NET_ADMIN, CAP_KILL };
@@ -579,6 +603,8 @@ static const struct parent_program hamd_program = {
 	.usage = "[-dnv] [-f file] [-s socket]",
 	.conffile = CONF_DEFAULT_FILE,
 	.procs = hamd_procs,
+	.web = HAMD_PROC_WEB,
+	.webtype = IMSG_WEB_LISTENER,
 	.rules = hamd_msg_rules,
 	.nrules = HAMD_IMSG_MAX,
 	.control = HAMD_PROC_CONTROL,

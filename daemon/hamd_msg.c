@@ -12,6 +12,7 @@
 #define C	PROC_BIT(HAMD_PROC_CONTROL)
 #define E	PROC_BIT(HAMD_PROC_ENGINE)
 #define T	PROC_BIT(HAMD_PROC_TUN)
+#define W	PROC_BIT(HAMD_PROC_WEB)
 /* tun copies a peer into hamctl's reply as it is. */
 _Static_assert(CTL_NAME_MAX == CONF_NAME_MAX &&
     CTL_MAX_ALLOWED == CONF_MAX_ALLOWED, "peer names and allowed IPs");
@@ -105,6 +106,20 @@ const struct msg_rule hamd_msg_rules[HAMD_IMSG_MAX] = {
 	    EXACT(sizeof(struct hub_net_info)) },
 	[IMSG_CTL_HUB_MEMBER] = { .name = "ctl-hub-member", .from = T,
 	    .to = C, EXACT(sizeof(struct hub_member_info)) },
+	/* Events: to control (monitors) and the web child, never from it. */
+	[IMSG_CTL_EVENT] = { .name = "ctl-event", .from = T, .to = C | W,
+	    EXACT(sizeof(struct ctl_event)) },
+	/* The web child receives; no rule lets it send (only log lines). */
+	[IMSG_WEB_LISTENER] = { .name = "web-listener", .from = P, .to = W,
+	    .fd = MSG_FD_REQUIRED },
+	[IMSG_WEB_STATUS] = { .name = "web-status", .from = P, .to = W,
+	    EXACT(sizeof(struct ctl_status)) },
+	[IMSG_WEB_ENGINE] = { .name = "web-engine", .from = E, .to = W,
+	    EXACT(sizeof(struct engine_stats)) },
+	[IMSG_WEB_PEER] = { .name = "web-peer", .from = T, .to = W,
+	    EXACT(sizeof(struct ctl_peer)) },
+	[IMSG_WEB_PEERS_END] = { .name = "web-peers-end", .from = T, .to = W,
+	    EXACT(sizeof(struct ctl_peers_end)) },
 };
 
 /* Listing networks and members reads; every other hub request changes. */
@@ -130,12 +145,17 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    NULL },
 	{ IMSG_CTL_HUB_REQ, "hub request", NEED_ADMIN,
 	    sizeof(struct hub_request), HAMD_PROC_TUN, hub_request_need },
+	/* control itself subscribes the connection */
+	{ IMSG_CTL_MONITOR, "monitor", NEED_READ, 0, HAMD_PROC_CONTROL,
+	    NULL },
 };
 
 static const struct control_program hamd_control = {
 	hamd_ctl_requests,
 	sizeof(hamd_ctl_requests) / sizeof(hamd_ctl_requests[0]),
-	"hamd.conf"
+	"hamd.conf",
+	.monitor = IMSG_CTL_MONITOR,
+	.event = IMSG_CTL_EVENT,
 };
 
 void
@@ -149,4 +169,5 @@ const struct proc_desc hamd_procs[PROC_MAX] = {
 	[HAMD_PROC_CONTROL] = { "control", control_run },
 	[HAMD_PROC_ENGINE] = { "engine", engine_run },
 	[HAMD_PROC_TUN] = { "tun", tun_run },
+	[HAMD_PROC_WEB] = { "web", web_run, .optional = 1 },
 };

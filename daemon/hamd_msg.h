@@ -21,6 +21,7 @@
 #define HAMD_PROC_CONTROL	1
 #define HAMD_PROC_ENGINE	2
 #define HAMD_PROC_TUN		3
+#define HAMD_PROC_WEB		4	/* optional: http-listen */
 
 enum hamd_imsg_type {
 	IMSG_TUN_PRIVKEY = CTL_IMSG_END, /* parent -> tun: 32 bytes */
@@ -66,6 +67,16 @@ enum hamd_imsg_type {
 	IMSG_RELAY_REGISTER,		/* tun -> engine: a REGISTER to send */
 	IMSG_RELAY_REGISTERED,		/* engine -> tun: the hub's answer */
 	IMSG_RELAY_CONFIRMED,		/* tun -> engine: uint32_t relay id */
+
+	/*
+	 * The web child (http-listen): read-only snapshots, once a second,
+	 * and the events (IMSG_CTL_EVENT).  The web child sends nothing.
+	 */
+	IMSG_WEB_LISTENER,		/* parent -> web: fd, empty */
+	IMSG_WEB_STATUS,		/* parent -> web: struct ctl_status */
+	IMSG_WEB_ENGINE,		/* engine -> web: struct engine_stats */
+	IMSG_WEB_PEER,			/* tun -> web: struct ctl_peer, each */
+	IMSG_WEB_PEERS_END,		/* tun -> web: struct ctl_peers_end */
 
 	HAMD_IMSG_MAX
 };
@@ -158,6 +169,7 @@ struct tun_hub_msg {
 void	control_run(struct privsep *);
 void	engine_run(struct privsep *);
 void	tun_run(struct privsep *);
+void	web_run(struct privsep *);
 
 extern const struct msg_rule	hamd_msg_rules[HAMD_IMSG_MAX];
 extern const struct proc_desc	hamd_procs[PROC_MAX];

@@ -20,6 +20,7 @@
 
 #include "daemon/hamd_msg.h"
 #include "daemon/hubclient.h"
+#include "daemon/tunwatch.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
 #include "privsep/policies.h"
@@ -174,6 +175,7 @@ tun_tick(int fd, short what, void *arg)
 
 	wg_tick(tp.dev, now);
 	hubclient_tick(tp.hub, now);
+	tunwatch_tick(now);
 	tun_flush();
 }
 
@@ -212,6 +214,7 @@ hub_state(void *arg, const struct hub_state_msg *st)
 		st = &h;
 	}
 #endif
+	tunwatch_hub(st);
 	proc_compose(tp.ps, PROC_PARENT, IMSG_HUB_STATE, 0, -1, st,
 	    sizeof(*st));
 }
@@ -294,6 +297,7 @@ hub_engine_paths(void *arg, const struct engine_paths_msg *m)
 {
 	/* Packets already batched go out on the paths they were meant for. */
 	tun_flush();
+	tunwatch_paths(m);
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PATHS, 0, -1, m,
 	    sizeof(*m));
 }
@@ -355,6 +359,7 @@ tun_path_info(struct imsg *imsg)
 		    m.path, m.addr.af);
 	if ((p = wg_peer_by_id(tp.dev, m.id)) == NULL)
 		return;
+	tunwatch_path(p, m.path, &m.addr);
 	p->path = m.path;
 	p->path_addr = m.addr;
 	p->path_since = m.since;
@@ -540,9 +545,13 @@ peer_prefix(void *arg, int af, const uint8_t *addr, unsigned int plen)
 	return 0;
 }
 
-/* hamctl peers: one message per peer, then the unattributed counters. */
+/*
+ * hamctl peers: one message per peer, then the unattributed counters;
+ * the same, as other types, is the web child's snapshot.
+ */
 static void
-tun_reply_peers(struct privsep *ps, uint32_t client)
+tun_send_peers(struct privsep *ps, int to, uint32_t client, uint32_t tpeer,
+    uint32_t tend)
 {
 	struct ctl_peer		 cp;
 	struct ctl_peers_end	 end;
@@ -576,8 +585,8 @@ tun_reply_peers(struct privsep *ps, uint32_t client)
 		cp.keepalive = p->keepalive;
 		(void)allowedips_foreach_peer(tp.dev->aips, p->id, peer_prefix,
 		    &cp);
-		proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_PEER, client, -1,
-		    &cp, sizeof(cp));
+		tunwatch_fill(i, p, &cp.ext);
+		proc_compose(ps, to, tpeer, client, -1, &cp, sizeof(cp));
 	}
 	memset(&end, 0, sizeof(end));
 	end.npeers = (uint32_t)tp.dev->npeers;
@@ -585,8 +594,14 @@ tun_reply_peers(struct privsep *ps, uint32_t client)
 	end.unknown_peer = tp.dev->unknown_peer;
 	end.cookies_sent = tp.dev->cookies_sent;
 	end.ratelimited = tp.dev->ratelimited;
-	proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_PEERS_END, client, -1,
-	    &end, sizeof(end));
+	proc_compose(ps, to, tend, client, -1, &end, sizeof(end));
+}
+
+static void
+tun_web_snapshot(void)
+{
+	tun_send_peers(tp.ps, HAMD_PROC_WEB, 0, IMSG_WEB_PEER,
+	    IMSG_WEB_PEERS_END);
 }
 
 static void
@@ -594,7 +609,8 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 {
 	switch (imsg->hdr.type) {
 	case IMSG_CTL_PEERS:
-		tun_reply_peers(ps, imsg->hdr.peerid);
+		tun_send_peers(ps, HAMD_PROC_CONTROL, imsg->hdr.peerid,
+		    IMSG_CTL_PEER, IMSG_CTL_PEERS_END);
 		break;
 	case IMSG_CTL_HUB_REQ: {
 		struct hub_request	*req;
@@ -680,6 +696,7 @@ tun_run(struct privsep *ps)
 	if ((tp.hub = hubclient_new(&hio, tp.dev)) == NULL)
 		fatalx("cannot allocate the hub session");
 	tun_test_hooks();
+	tunwatch_init(ps, tp.dev, tun_web_snapshot);
 	pktbatch_init(&tp.out, &ps->iev[HAMD_PROC_ENGINE].ibuf, IMSG_PKT_OUT);
 	proc_peers(ps, tun_peers, nitems(tun_peers));
 	tp.ev_tick = event_new(ps->base, -1, EV_PERSIST, tun_tick, NULL);

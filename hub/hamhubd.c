@@ -270,6 +270,7 @@ hubd_settings(const void *c, struct parent_settings *set)
 	    sizeof(set->keypath)) == NULL)
 		fatalx("private key path is too long");
 	set->key_may_create = 1;
+	set->web = conf->web;
 }
 
 static void
@@ -327,6 +328,8 @@ static const struct parent_program hubd_program = {
 	.usage = "[-dnv] [-f file] [-s socket]",
 	.conffile = HUBD_CONF_DEFAULT_FILE,
 	.procs = hubd_procs,
+	.web = HUBD_PROC_WEB,
+	.webtype = IMSG_HUBD_WEB_LISTENER,
 	.rules = hubd_msg_rules,
 	.nrules = HUBD_IMSG_MAX,
 	.control = HUBD_PROC_CONTROL,

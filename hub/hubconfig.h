@@ -16,6 +16,7 @@
 #include "ipc/addr.h"
 #include "privsep/conflex.h"
 #include "privsep/control.h"	/* enum read_access */
+#include "privsep/web.h"	/* struct web_listen */
 
 #define HUBD_CONF_DEFAULT_FILE	SYSCONFDIR "/hamhubd.conf"
 
@@ -83,6 +84,7 @@ struct hubd_config {
 	uint32_t		 max_conns;
 	uint32_t		 max_per_addr;
 	uint32_t		 login_timeout;	/* seconds */
+	struct web_listen	 web;		/* http-listen: the web child */
 };
 
 /*

@@ -21,6 +21,7 @@ static int		 log_verbose;
 static const char	*log_proc;
 static log_sink_fn	 log_sink;
 static void		(*log_fatal_hook)(void);
+static void		(*audit_hook)(const char *, const char *);
 
 void
 log_init(const char *ident, int foreground, int verbose)
@@ -194,12 +195,24 @@ void
 audit(const char *event, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 prefix[128];
+	char	 prefix[128], kv[LOG_LINE_MAX];
 
 	(void)snprintf(prefix, sizeof(prefix), "audit: event=%s ", event);
 	va_start(ap, fmt);
 	vlog(LOG_AUTHPRIV | LOG_NOTICE, prefix, fmt, ap, NULL);
 	va_end(ap);
+	if (audit_hook != NULL) {
+		va_start(ap, fmt);
+		(void)vsnprintf(kv, sizeof(kv), fmt, ap);
+		va_end(ap);
+		audit_hook(event, kv);
+	}
+}
+
+void
+log_set_audit_hook(void (*fn)(const char *, const char *))
+{
+	audit_hook = fn;
 }
 
 const char *

@@ -35,6 +35,12 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 __dead void fatal(const char *, ...) __attribute__((format(printf, 1, 2)));
 __dead void fatalx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Called with every audit record's event and its key=value text, after
+ * it is logged: a process that reports events (the hub's authority)
+ * sees each one where it happens without a hook at every call.
+ */
+void	log_set_audit_hook(void (*)(const char *event, const char *kv));
 /* Called by fatal/fatalx before exit, e.g. to flush a sink. */
 void	log_set_fatal_hook(void (*)(void));
 

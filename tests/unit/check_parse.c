@@ -1231,7 +1231,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 27);
+	ck_assert_uint_eq(i, 28);
 }
 END_TEST
 

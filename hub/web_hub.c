@@ -1,0 +1,244 @@
+/*
+ * hamhubd's web child: Prometheus metrics and the read-only console,
+ * from the authority's snapshot (once a second) and its events (as they
+ * happen).  It knows public facts only: keys, nicknames, addresses,
+ * counters.  See privsep/web.h.
+ */
+#include "autoconf.h"
+
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat/compat.h"
+#include "hub/hubd_msg.h"
+#include "hub/web_hub.h"
+#include "privsep/log.h"
+#include "privsep/proc.h"
+#include "privsep/web.h"
+
+struct hubweb	 hw;
+
+/* Refusal reasons, as the audit records name them. */
+static const char *const refusals[] = {
+	"login-blocked", "login-new-ratelimited", "handshake-replay",
+	"join-refused",
+};
+
+const struct hub_member_info *
+hubweb_node(const uint8_t key[32])
+{
+	uint32_t	 i;
+
+	if (!hw.have)
+		return NULL;
+	for (i = 0; i < hw.cur->nnodes; i++)
+		if (memcmp(hw.cur->nodes[i].key, key, 32) == 0)
+			return &hw.cur->nodes[i];
+	return NULL;
+}
+
+static void
+take_event(struct imsg *imsg)
+{
+	struct ctl_event	*ev = &hw.events[hw.nevents % HUBWEB_EVENTS];
+	size_t			 i;
+
+	(void)imsg_get_data(imsg, ev, sizeof(*ev));
+	ev->key[sizeof(ev->key) - 1] = '\0';
+	ev->name[sizeof(ev->name) - 1] = '\0';
+	ev->network[sizeof(ev->network) - 1] = '\0';
+	ev->detail[sizeof(ev->detail) - 1] = '\0';
+	if (ev->kind >= EV_KIND_MAX)
+		fatalx("authority sent event kind %u", ev->kind);
+	hw.nevents++;
+	hw.counts[ev->kind]++;
+	if (ev->kind == EV_REFUSED)
+		for (i = 0; i < nitems(refusals); i++)
+			if (strncmp(ev->detail, refusals[i],
+			    strlen(refusals[i])) == 0 &&
+			    ev->detail[strlen(refusals[i])] == ' ')
+				hw.refused_by[i]++;
+}
+
+static void
+web_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
+{
+	struct hubweb_snap	*n = hw.next, *t;
+
+	switch (imsg->hdr.type) {
+	case IMSG_HUBD_WEB_STATUS:
+		(void)imsg_get_data(imsg, &n->status, sizeof(n->status));
+		if (n->status.nprocs > PROC_MAX)
+			fatalx("authority sent %u processes",
+			    n->status.nprocs);
+		break;
+	case IMSG_HUBD_WEB_NODE:
+		if (n->nnodes == HUBD_WEB_NODES_MAX)
+			fatalx("authority sent too many nodes");
+		(void)imsg_get_data(imsg, &n->nodes[n->nnodes],
+		    sizeof(n->nodes[0]));
+		n->nodes[n->nnodes].nick[HUB_NICK_MAX - 1] = '\0';
+		n->nnodes++;
+		break;
+	case IMSG_HUBD_WEB_NET:
+		if (n->nnets == HUBD_WEB_NETS_MAX)
+			fatalx("authority sent too many networks");
+		(void)imsg_get_data(imsg, &n->nets[n->nnets],
+		    sizeof(n->nets[0]));
+		n->nets[n->nnets].name[HUB_NAME_MAX - 1] = '\0';
+		n->nnets++;
+		break;
+	case IMSG_HUBD_WEB_MEMBER:
+		if (n->nmembers == HUBD_WEB_MEMBERS_MAX)
+			fatalx("authority sent too many members");
+		(void)imsg_get_data(imsg, &n->members[n->nmembers],
+		    sizeof(n->members[0]));
+		n->nmembers++;
+		break;
+	case IMSG_HUBD_WEB_END:
+		(void)imsg_get_data(imsg, &n->end, sizeof(n->end));
+		t = hw.cur;
+		hw.cur = n;
+		hw.next = t;
+		hw.next->nnodes = hw.next->nnets = hw.next->nmembers = 0;
+		hw.have = 1;
+		break;
+	case IMSG_CTL_EVENT:
+		take_event(imsg);
+		break;
+	default:
+		fatalx("%s: unexpected message %s", __func__,
+		    proc_msg_name(ps, imsg->hdr.type));
+	}
+}
+
+static void
+gauge(struct evbuffer *b, const char *name, const char *help, uint64_t v)
+{
+	prom_family(b, name, "gauge", help);
+	prom_u64(b, name, v, NULL);
+}
+
+static void
+counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
+{
+	prom_family(b, name, "counter", help);
+	prom_u64(b, name, v, NULL);
+}
+
+static int
+build_metrics(struct evbuffer *b, const char *query)
+{
+	const struct ctl_hubd_status	*s = &hw.cur->status;
+	const struct hubd_engine_stats	*e = &s->engine;
+	const char			*lab[2];
+	char				 l[64];
+	uint32_t			 i;
+	int				 k;
+
+	gauge(b, "hamhubd_up", "1 while hamhubd serves metrics", 1);
+	prom_family(b, "hamhubd_events_total", "counter", "Events since "
+	    "start, by kind (as hamctl monitor shows them)");
+	for (k = EV_LOGIN; k < EV_KIND_MAX; k++) {
+		(void)snprintf(l, sizeof(l), "kind=%s", ctl_event_str(k));
+		lab[0] = l;
+		lab[1] = NULL;
+		prom_u64(b, "hamhubd_events_total", hw.counts[k], lab);
+	}
+	counter(b, "hamhubd_logins_total", "Logins accepted since start",
+	    hw.counts[EV_LOGIN]);
+	prom_family(b, "hamhubd_refusals_total", "counter", "Logins and "
+	    "joins refused since start, by reason");
+	for (i = 0; i < nitems(refusals); i++) {
+		(void)snprintf(l, sizeof(l), "reason=%s", refusals[i]);
+		lab[0] = l;
+		lab[1] = NULL;
+		prom_u64(b, "hamhubd_refusals_total", hw.refused_by[i], lab);
+	}
+	web_metrics_self(b, "hamhubd");
+	if (!hw.have)
+		return 0;
+	gauge(b, "hamhubd_uptime_seconds", "Seconds since hamhubd started",
+	    (uint64_t)s->uptime);
+	prom_family(b, "hamhubd_process_up", "gauge", "1 for each running "
+	    "process of hamhubd (a dead one ends hamhubd)");
+	for (i = 0; i < s->nprocs; i++) {
+		(void)snprintf(l, sizeof(l), "process=%.*s", CTL_PROC_NAME,
+		    s->procs[i].name);
+		lab[0] = l;
+		lab[1] = NULL;
+		prom_u64(b, "hamhubd_process_up", s->procs[i].pid > 0, lab);
+	}
+	gauge(b, "hamhubd_nodes", "Nodes the hub knows", s->nodes);
+	gauge(b, "hamhubd_nodes_online", "Nodes logged in now", s->online);
+	gauge(b, "hamhubd_networks", "Networks", s->networks);
+	gauge(b, "hamhubd_blocks", "Address ranges refused", s->blocks);
+	gauge(b, "hamhubd_connections", "Node connections open", e->open);
+	counter(b, "hamhubd_connections_accepted_total", "Node connections "
+	    "accepted", e->accepted);
+	counter(b, "hamhubd_connections_refused_total", "Node connections "
+	    "refused over the connection limits", e->refused);
+	counter(b, "hamhubd_connections_idle_closed_total", "Connections "
+	    "closed for sending nothing in time", e->closed_idle);
+	counter(b, "hamhubd_frames_bad_total", "Frames of zero or oversized "
+	    "length", e->bad_frames);
+	counter(b, "hamhubd_receive_bytes_total", "Bytes of node "
+	    "connections read", e->rx_bytes);
+	counter(b, "hamhubd_transmit_bytes_total", "Bytes of node "
+	    "connections written", e->tx_bytes);
+	counter(b, "hamhubd_discovery_probes_total", "NAT discovery probes "
+	    "answered", e->nat_probes);
+	counter(b, "hamhubd_discovery_dropped_total", "NAT discovery probes "
+	    "dropped (malformed or over the rate)", e->nat_dropped);
+	counter(b, "hamhubd_relay_packets_total", "Packets relayed between "
+	    "nodes", e->relay_packets);
+	counter(b, "hamhubd_relay_bytes_total", "Bytes relayed between nodes",
+	    e->relay_bytes);
+	counter(b, "hamhubd_relay_denied_total", "Relay packets to a node "
+	    "sharing no network", e->relay_denied);
+	counter(b, "hamhubd_relay_unknown_total", "Relay packets from no "
+	    "logged-in node", e->relay_unknown);
+	counter(b, "hamhubd_relay_bad_total", "Malformed relay traffic",
+	    e->relay_bad);
+	gauge(b, "hamhubd_relay_sessions", "Relay sessions", e->relay_sessions);
+	prom_family(b, "hamhubd_db_snapshot_seconds", "gauge", "Time the "
+	    "last snapshot's database queries took (status, nodes, "
+	    "networks, members)");
+	prom_sample(b, "hamhubd_db_snapshot_seconds",
+	    (double)hw.cur->end.db_us / 1e6, NULL);
+	return 0;
+}
+
+static const struct web_route hubd_routes[] = {
+	{ "/", "text/html; charset=utf-8", console_page },
+	{ "/console.css", "text/css; charset=utf-8", console_css },
+	{ "/console.js", "text/javascript; charset=utf-8", console_js },
+	{ "/state.json", "application/json", console_state },
+	{ "/metrics", "text/plain; version=0.0.4; charset=utf-8",
+	    build_metrics },
+};
+
+static const struct proc_peer hubd_web_peers[] = {
+	{ HUBD_PROC_AUTHORITY, web_dispatch_authority },
+};
+
+static const struct web_program hubd_web = {
+	.routes = hubd_routes,
+	.nroutes = nitems(hubd_routes),
+	.listener = IMSG_HUBD_WEB_LISTENER,
+	.peers = hubd_web_peers,
+	.npeers = nitems(hubd_web_peers),
+	.metric_prefix = "hamhubd",
+};
+
+void
+hubweb_run(struct privsep *ps)
+{
+	memset(&hw, 0, sizeof(hw));
+	if ((hw.cur = calloc(1, sizeof(*hw.cur))) == NULL ||
+	    (hw.next = calloc(1, sizeof(*hw.next))) == NULL)
+		fatal("%s: calloc", __func__);
+	web_main(ps, &hubd_web);
+}
