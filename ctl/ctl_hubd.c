@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl/ctl_monitor.h"
 #include "ctl/ctl_output.h"
 #include "ctl/hamctl.h"
 #include "ctl/ctlmsg.h"
@@ -303,6 +304,14 @@ hub_block(struct ctl_ctx *ctx, int argc, char **argv)
 	return print_result(ctx, &res);
 }
 
+static int
+hub_monitor(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 1)
+		return hubd_usage(argv[0]);
+	return monitor_run(ctx, 1);
+}
+
 /* ---- dispatch --------------------------------------------------------- */
 
 static const struct {
@@ -316,6 +325,7 @@ static const struct {
 	{ "blocks", hub_list },
 	{ "block", hub_block },
 	{ "unblock", hub_block },
+	{ "monitor", hub_monitor },
 };
 
 static int
@@ -347,6 +357,10 @@ const struct command hubd_commands[] = {
 	{ "hub", "block CIDR", "refuse logins from an address or range; "
 	    "nodes online from it are logged off", cmd_hub },
 	{ "hub", "unblock CIDR", "accept logins from a blocked range again",
+	    cmd_hub },
+	{ "hub", "monitor", "live view of active users, networks and the hub's "
+	    "traffic, refreshed in place; with -j, events (login, logout, "
+	    "join, evict, refusals) as they happen, one JSON object a line",
 	    cmd_hub },
 };
 const size_t hubd_ncommands = nitems(hubd_commands);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "crypto/key.h"
+#include "ctl/ctl_monitor.h"
 #include "ctl/ctl_output.h"
 #include "ctl/ctlmsg.h"
 #include "ctl/hamctl.h"
@@ -26,6 +27,8 @@ static int	cmd_log(struct ctl_ctx *, int, char **);
 static int	cmd_peers(struct ctl_ctx *, int, char **);
 static int	cmd_genkey(struct ctl_ctx *, int, char **);
 static int	cmd_pubkey(struct ctl_ctx *, int, char **);
+static int	cmd_monitor(struct ctl_ctx *, int, char **);
+static int	cmd_netcheck(struct ctl_ctx *, int, char **);
 
 const struct command node_commands[] = {
 	{ "status", "", "show version, uptime, node key, hub connection "
@@ -33,6 +36,12 @@ const struct command node_commands[] = {
 	{ "peers", "", "show each peer: key, path (lan, direct, relay-udp, "
 	    "relay-tcp) and endpoint, round-trip time, allowed IPs, latest "
 	    "handshake, traffic and drops", cmd_peers },
+	{ "monitor", "", "live view of peers, paths, round trips and "
+	    "rates, refreshed in place; with -j, events as they happen, one "
+	    "JSON object a line", cmd_monitor },
+	{ "netcheck", "", "report the node's connectivity: NAT mapping, "
+	    "public endpoint, UDP or TCP only, round trip to the hub, and why "
+	    "each relayed peer is relayed", cmd_netcheck },
 	{ "reload", "", "re-read hamd.conf (root or admin group)",
 	    cmd_reload },
 	{ "log", "brief|verbose", "set the log level of every hamd process",
@@ -303,6 +312,11 @@ peer_json(struct json *j, const struct ctl_peer *p)
 	json_int(j, "tx_bytes", (int64_t)p->tx_bytes);
 	json_int(j, "rx_packets", (int64_t)p->rx_packets);
 	json_int(j, "tx_packets", (int64_t)p->tx_packets);
+	/* per second over the last RATE_WINDOW seconds */
+	json_int(j, "rx_bytes_per_second", (int64_t)p->ext.rate.rx_bytes);
+	json_int(j, "tx_bytes_per_second", (int64_t)p->ext.rate.tx_bytes);
+	json_int(j, "rx_packets_per_second", (int64_t)p->ext.rate.rx_packets);
+	json_int(j, "tx_packets_per_second", (int64_t)p->ext.rate.tx_packets);
 	json_int(j, "persistent_keepalive", p->keepalive);
 	json_object_begin(j, "drops");
 	for (i = 0; i < NDROP_REASONS; i++)
@@ -352,6 +366,12 @@ peer_print(const struct ctl_peer *p, time_t now)
 	printf("  transfer:        %s received, %s sent (%llu / %llu "
 	    "packets)\n", rx, tx, (unsigned long long)p->rx_packets,
 	    (unsigned long long)p->tx_packets);
+	format_rate(rx, sizeof(rx), p->ext.rate.rx_bytes);
+	format_rate(tx, sizeof(tx), p->ext.rate.tx_bytes);
+	printf("  rate:            %s received, %s sent (%llu / %llu "
+	    "packets/s, last %d s)\n", rx, tx,
+	    (unsigned long long)p->ext.rate.rx_packets,
+	    (unsigned long long)p->ext.rate.tx_packets, RATE_WINDOW);
 	if (p->keepalive)
 		printf("  keepalive:       every %u seconds\n", p->keepalive);
 	printf("  dropped:        ");
@@ -609,4 +629,24 @@ cmd_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 	} else
 		printf("%s\n", b64);
 	return 0;
+}
+
+static int
+cmd_monitor(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "usage: hamctl [-j] monitor\n");
+		return 1;
+	}
+	return monitor_run(ctx, 0);
+}
+
+static int
+cmd_netcheck(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "usage: hamctl [-j] netcheck\n");
+		return 1;
+	}
+	return netcheck_run(ctx);
 }
