@@ -63,6 +63,15 @@ format_rate(char *buf, size_t len, uint64_t bytes_per_s)
 		(void)snprintf(buf, len, "%.0f bit/s", bits);
 }
 
+static int64_t
+unix_ms(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- events ------------------------------------------------------------ */
 
 static void
@@ -196,8 +205,17 @@ ev_pump(struct evstream *es, int ms, int json)
 		if (imsg.hdr.type == IMSG_CTL_RESULT &&
 		    imsg_get_data(&imsg, &res, sizeof(res)) == 0) {
 			res.msg[sizeof(res.msg) - 1] = '\0';
-			fprintf(stderr, "hamctl: %s\n", res.msg);
 			imsg_free(&imsg);
+			if (res.code == 0) {
+				/* subscribed: every later event reaches us */
+				if (json)
+					printf("{\"time_ms\":%lld,\"event\":"
+					    "\"subscribed\"}\n", (long long)
+					    unix_ms());
+				(void)fflush(stdout);
+				continue;
+			}
+			fprintf(stderr, "hamctl: %s\n", res.msg);
 			return -1;
 		}
 		if (imsg.hdr.type != IMSG_CTL_EVENT ||

@@ -25,6 +25,9 @@ struct watch {
 	int			 up;		/* has a session */
 	int64_t			 up_ms;		/* since when, unix ms */
 	struct wg_peer_stats	 at_up;		/* counters then */
+	struct wg_peer_stats	 last;		/* at the latest tick */
+	char			 name[CTL_NAME_MAX];
+	struct pkt_addr		 addr;		/* where it was reached */
 	uint64_t		 handshakes;
 	uint64_t		 drops[WG_RESULT_MAX];
 	/* counters at the last RATE_WINDOW + 1 samples, a ring */
@@ -43,6 +46,7 @@ static struct {
 	uint64_t		 next_sample;
 	uint64_t		 dev_drops[WG_RESULT_MAX];
 	int			 hub_online;
+	uint64_t		 last_now;	/* of the latest tick, ns */
 	struct watch		 w[WG_MAX_PEERS];
 } tw;
 
@@ -93,6 +97,18 @@ tunwatch_init(struct privsep *ps, struct wg_dev *dev, void (*snapshot)(void))
  * and the monitors.  Counts and times only: nothing secret.
  */
 static void
+transfer_record(const struct ctl_event *ev, const char *addr)
+{
+	audit("transfer", "peer=%s key=%s endpoint=%s duration=%lld.%03llds "
+	    "rx_bytes=%llu tx_bytes=%llu rx_packets=%llu tx_packets=%llu",
+	    ev->name, ev->key, addr, (long long)(ev->duration_ms / 1000),
+	    (long long)(ev->duration_ms % 1000),
+	    (unsigned long long)ev->rx_bytes, (unsigned long long)ev->tx_bytes,
+	    (unsigned long long)ev->rx_packets,
+	    (unsigned long long)ev->tx_packets);
+}
+
+static void
 peer_down(struct watch *w, const struct wg_peer *p)
 {
 	struct ctl_event	 ev;
@@ -105,13 +121,7 @@ peer_down(struct watch *w, const struct wg_peer *p)
 	ev.rx_packets = p->st.rx_packets - w->at_up.rx_packets;
 	ev.tx_packets = p->st.tx_packets - w->at_up.tx_packets;
 	pkt_addr_str(&ev.addr, a, sizeof(a));
-	audit("transfer", "peer=%s key=%s endpoint=%s duration=%lld.%03llds "
-	    "rx_bytes=%llu tx_bytes=%llu rx_packets=%llu tx_packets=%llu",
-	    ev.name, ev.key, a, (long long)(ev.duration_ms / 1000),
-	    (long long)(ev.duration_ms % 1000),
-	    (unsigned long long)ev.rx_bytes, (unsigned long long)ev.tx_bytes,
-	    (unsigned long long)ev.rx_packets,
-	    (unsigned long long)ev.tx_packets);
+	transfer_record(&ev, a);
 	emit(&ev);
 	w->up = 0;
 }
@@ -161,14 +171,83 @@ drops(struct watch *w, const struct wg_peer *p)
 	}
 }
 
+/* The peer's record and events, once it is gone from the device. */
+static void
+peer_gone(struct watch *w)
+{
+	struct ctl_event	 ev;
+	char			 a[64];
+
+	memset(&ev, 0, sizeof(ev));
+	key_to_base64(ev.key, w->key);
+	(void)strlcpy(ev.name, w->name, sizeof(ev.name));
+	ev.addr = w->addr;
+	if (w->up) {
+		/* Its counters as of the last tick went with it. */
+		ev.kind = EV_PEER_DOWN;
+		ev.duration_ms = unix_ms() - w->up_ms;
+		ev.rx_bytes = w->last.rx_bytes - w->at_up.rx_bytes;
+		ev.tx_bytes = w->last.tx_bytes - w->at_up.tx_bytes;
+		ev.rx_packets = w->last.rx_packets - w->at_up.rx_packets;
+		ev.tx_packets = w->last.tx_packets - w->at_up.tx_packets;
+		pkt_addr_str(&ev.addr, a, sizeof(a));
+		transfer_record(&ev, a);
+		emit(&ev);
+	}
+	ev.kind = EV_PEER_REMOVE;
+	ev.duration_ms = 0;
+	ev.rx_bytes = ev.tx_bytes = ev.rx_packets = ev.tx_packets = 0;
+	emit(&ev);
+	memset(w, 0, sizeof(*w));
+}
+
+/* What changed about one peer since the last look. */
+static void
+watch_peer(struct watch *w, const struct wg_peer *p, uint64_t now)
+{
+	struct ctl_event	 ev;
+	int			 up;
+
+	if (w->id == 0) {
+		w->id = p->id;
+		memcpy(w->key, p->pubkey, KEY_LEN);
+		w->handshakes = p->st.handshakes;
+		memcpy(w->drops, p->st.drops, sizeof(w->drops));
+		ev_peer(&ev, EV_PEER_ADD, p);
+		emit(&ev);
+	}
+	w->last = p->st;
+	(void)strlcpy(w->name, p->name, sizeof(w->name));
+	w->addr = p->path != PATH_NONE && p->path_addr.af != 0 ?
+	    p->path_addr : p->endpoint;
+	if (p->st.handshakes != w->handshakes) {
+		w->handshakes = p->st.handshakes;
+		ev_peer(&ev, EV_HANDSHAKE, p);
+		ev.rtt_us = p->rtt_us;
+		ev.count = p->st.handshakes;
+		emit(&ev);
+	}
+	up = wg_peer_has_session(p, now);
+	if (up && !w->up) {
+		w->up = 1;
+		w->up_ms = unix_ms();
+		w->at_up = p->st;
+		ev_peer(&ev, EV_PEER_UP, p);
+		ev.rtt_us = p->rtt_us;
+		emit(&ev);
+	} else if (!up && w->up)
+		peer_down(w, p);
+}
+
 void
 tunwatch_tick(uint64_t now)
 {
 	struct ctl_event	 ev;
 	struct wg_peer		*p;
 	struct watch		*w;
-	int			 i, r, second = 0, up;
+	int			 i, r, second = 0;
 
+	tw.last_now = now;
 	if (now >= tw.next_sample) {
 		second = 1;
 		tw.next_sample = now + SAMPLE_NS;
@@ -177,53 +256,11 @@ tunwatch_tick(uint64_t now)
 		p = tw.dev->peers[i];
 		w = &tw.w[i];
 		if (w->id != 0 && (p == NULL || p->id != w->id ||
-		    memcmp(p->pubkey, w->key, KEY_LEN) != 0)) {
-			/* gone; its last counters went with it */
-			memset(&ev, 0, sizeof(ev));
-			ev.kind = EV_PEER_REMOVE;
-			key_to_base64(ev.key, w->key);
-			if (w->up) {
-				struct ctl_event d = ev;
-
-				d.kind = EV_PEER_DOWN;
-				d.duration_ms = unix_ms() - w->up_ms;
-				audit("transfer", "peer-id=%u key=%s "
-				    "duration=%lld.%03llds (removed; counters "
-				    "went with it)", w->id, d.key,
-				    (long long)(d.duration_ms / 1000),
-				    (long long)(d.duration_ms % 1000));
-				emit(&d);
-			}
-			emit(&ev);
-			memset(w, 0, sizeof(*w));
-		}
+		    memcmp(p->pubkey, w->key, KEY_LEN) != 0))
+			peer_gone(w);
 		if (p == NULL)
 			continue;
-		if (w->id == 0) {
-			w->id = p->id;
-			memcpy(w->key, p->pubkey, KEY_LEN);
-			w->handshakes = p->st.handshakes;
-			memcpy(w->drops, p->st.drops, sizeof(w->drops));
-			ev_peer(&ev, EV_PEER_ADD, p);
-			emit(&ev);
-		}
-		if (p->st.handshakes != w->handshakes) {
-			w->handshakes = p->st.handshakes;
-			ev_peer(&ev, EV_HANDSHAKE, p);
-			ev.rtt_us = p->rtt_us;
-			ev.count = p->st.handshakes;
-			emit(&ev);
-		}
-		up = wg_peer_has_session(p, now);
-		if (up && !w->up) {
-			w->up = 1;
-			w->up_ms = unix_ms();
-			w->at_up = p->st;
-			ev_peer(&ev, EV_PEER_UP, p);
-			ev.rtt_us = p->rtt_us;
-			emit(&ev);
-		} else if (!up && w->up)
-			peer_down(w, p);
+		watch_peer(w, p, now);
 		if (second) {
 			sample(w, p);
 			drops(w, p);
@@ -251,8 +288,18 @@ tunwatch_path(const struct wg_peer *p, int path, const struct pkt_addr *addr)
 {
 	struct ctl_event	 ev;
 
+	int			 i;
+
 	if (p->path == path && addr_equal(&p->path_addr, addr))
 		return;
+	/* A peer's first path may come before the tick saw the peer. */
+	for (i = 0; i < WG_MAX_PEERS; i++)
+		if (tw.dev->peers[i] == p) {
+			if (tw.w[i].id != 0 && tw.w[i].id != p->id)
+				peer_gone(&tw.w[i]);
+			watch_peer(&tw.w[i], p, tw.last_now);
+			break;
+		}
 	ev_peer(&ev, EV_PATH, p);
 	ev.old_path = p->path;
 	ev.path = path;

@@ -159,6 +159,10 @@ control_subscribe(struct ctl_conn *c)
 		(void)evtimer_del(c->ev_timeout);
 	log_debug("control client uid %u pid %d monitors", c->cred.uid,
 	    c->cred.pid);
+	/* Tells the client that every event from now on reaches it. */
+	memset(&r, 0, sizeof(r));
+	(void)snprintf(r.msg, sizeof(r.msg), "monitoring");
+	(void)imsgev_compose(&c->iev, IMSG_CTL_RESULT, 0, -1, &r, sizeof(r));
 	return 0;
 }
 
