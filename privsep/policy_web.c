@@ -5,6 +5,7 @@
  */
 #include "autoconf.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <fcntl.h>
@@ -18,6 +19,10 @@ static const struct seccomp_allow web_allow[] = {
 	ALLOW(accept4, "accept an HTTP client"),
 	ALLOW(accept, "accept an HTTP client (older libevent)"),
 	ALLOW(shutdown, "end a connection over the limits"),
+	ALLOW(readv, "evbuffer: read a request"),
+	ALLOW(writev, "evbuffer: write a reply"),
+	ALLOW_ARG1(ioctl, 1, FIONREAD, "evbuffer: how much a client sent "
+	    "(that request only)"),
 	ALLOW(getpeername, "evhttp: the client's address"),
 	ALLOW(getsockname, "evhttp: the listener's address"),
 	ALLOW_ARG1(fcntl, 1, F_GETFL, "make accepted sockets non-blocking"),
@@ -26,8 +31,6 @@ static const struct seccomp_allow web_allow[] = {
 	ALLOW_ARG1(fcntl, 1, F_SETFD, "close-on-exec on accepted sockets"),
 	ALLOW(setsockopt, "evhttp: socket options of accepted sockets"),
 	ALLOW(getsockopt, "evhttp: socket errors of accepted sockets"),
-	ALLOW(clock_gettime, "evhttp: Date headers and timeouts"),
-	ALLOW(gettimeofday, "evhttp: Date headers"),
 };
 
 const struct seccomp_policy policy_web = {
