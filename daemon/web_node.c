@@ -332,6 +332,12 @@ static const struct proc_peer hamd_web_peers[] = {
 	{ HAMD_PROC_TUN, web_dispatch_tun },
 };
 
+/* Test hook: what a compromised web child would ask for (web.h). */
+static const struct web_forge hamd_forge[] = {
+	{ PROC_PARENT, IMSG_CTL_RELOAD, 0, NULL },
+	{ HAMD_PROC_TUN, IMSG_CTL_HUB_REQ, sizeof(struct hub_request), NULL },
+};
+
 static const struct web_program hamd_web = {
 	.routes = hamd_routes,
 	.nroutes = nitems(hamd_routes),
@@ -339,6 +345,8 @@ static const struct web_program hamd_web = {
 	.peers = hamd_web_peers,
 	.npeers = nitems(hamd_web_peers),
 	.metric_prefix = "hamd",
+	.forge = hamd_forge,
+	.nforge = nitems(hamd_forge),
 };
 
 void

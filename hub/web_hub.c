@@ -6,6 +6,8 @@
  */
 #include "autoconf.h"
 
+#include <sys/socket.h>
+
 #include <event2/buffer.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +226,20 @@ static const struct proc_peer hubd_web_peers[] = {
 	{ HUBD_PROC_AUTHORITY, web_dispatch_authority },
 };
 
+/*
+ * Test hook: what a compromised web child would ask for (web.h): a
+ * reload, and a block of every IPv4 address, which would log off every
+ * node if the authority ever took it.
+ */
+static const struct ctl_cidr forge_all = {
+	.prefix = { .af = AF_INET, .plen = 0 }
+};
+static const struct web_forge hubd_forge[] = {
+	{ PROC_PARENT, IMSG_CTL_RELOAD, 0, NULL },
+	{ HUBD_PROC_AUTHORITY, IMSG_CTL_HUBD_BLOCK, sizeof(struct ctl_cidr),
+	    &forge_all },
+};
+
 static const struct web_program hubd_web = {
 	.routes = hubd_routes,
 	.nroutes = nitems(hubd_routes),
@@ -231,6 +247,8 @@ static const struct web_program hubd_web = {
 	.peers = hubd_web_peers,
 	.npeers = nitems(hubd_web_peers),
 	.metric_prefix = "hamhubd",
+	.forge = hubd_forge,
+	.nforge = nitems(hubd_forge),
 };
 
 void

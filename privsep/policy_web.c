@@ -19,6 +19,8 @@ static const struct seccomp_allow web_allow[] = {
 	ALLOW(accept4, "accept an HTTP client"),
 	ALLOW(accept, "accept an HTTP client (older libevent)"),
 	ALLOW(shutdown, "end a connection over the limits"),
+	ALLOW(getrandom, "libevent: its random numbers (evhttp's, the "
+	    "event base's)"),
 	ALLOW(readv, "evbuffer: read a request"),
 	ALLOW(writev, "evbuffer: write a reply"),
 	ALLOW_ARG1(ioctl, 1, FIONREAD, "evbuffer: how much a client sent "

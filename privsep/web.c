@@ -23,6 +23,7 @@
 
 #include "compat/compat.h"
 #include "compat/util.h"
+#include "privsep/control.h"
 #include "privsep/log.h"
 #include "privsep/policies.h"
 #include "privsep/proc.h"
@@ -294,6 +295,41 @@ web_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(b);
 }
 
+#ifdef HAMD_TEST_HOOKS
+static const char	*forge_to;	/* HAMD_TEST_WEB_FORGE */
+
+/* See struct web_forge: an admin request, as root, past our own check. */
+static void
+web_test_forge(void)
+{
+	struct ctl_cred		 cred = { .uid = 0, .gid = 0, .pid = 1 };
+	uint8_t			 buf[sizeof(cred) + CTL_REQUEST_MAX];
+	const struct web_forge	*f;
+	size_t			 i;
+	int			 to;
+
+	if (forge_to == NULL || (to = proc_lookup(w.ps, forge_to)) < 0 ||
+	    to == w.ps->id)
+		return;
+	for (i = 0; i < w.prog->nforge; i++) {
+		f = &w.prog->forge[i];
+		if (f->to != to || f->len > CTL_REQUEST_MAX)
+			continue;
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, &cred, sizeof(cred));
+		if (f->payload != NULL)
+			memcpy(buf + sizeof(cred), f->payload, f->len);
+		log_info("test hook: forging %s to %s",
+		    proc_msg_name(w.ps, f->type), forge_to);
+		if (imsg_compose(&w.ps->iev[to].ibuf, f->type, 1, -1, buf,
+		    sizeof(cred) + f->len) == -1 ||
+		    imsgbuf_flush(&w.ps->iev[to].ibuf) == -1)
+			log_warn("test hook: forge");
+		return;
+	}
+}
+#endif
+
 static void
 web_start(int fd)
 {
@@ -319,6 +355,9 @@ web_start(int fd)
 	if (w.ev_sweep == NULL || event_add(w.ev_sweep, &tv) == -1)
 		fatalx("cannot start the HTTP timer");
 	log_debug("serving HTTP");
+#ifdef HAMD_TEST_HOOKS
+	web_test_forge();
+#endif
 }
 
 static void
@@ -348,6 +387,9 @@ web_main(struct privsep *ps, const struct web_program *prog)
 	memset(&w, 0, sizeof(w));
 	w.ps = ps;
 	w.prog = prog;
+#ifdef HAMD_TEST_HOOKS
+	forge_to = getenv("HAMD_TEST_WEB_FORGE");
+#endif
 	proc_child_setup(ps);
 	peers[n++] = (struct proc_peer){ PROC_PARENT, web_dispatch_parent };
 	for (i = 0; i < prog->npeers && n < PROC_MAX; i++)

@@ -77,6 +77,19 @@ struct web_route {
 	int		(*build)(struct evbuffer *, const char *query);
 };
 
+/*
+ * Test hook (--enable-test-hooks, HAMD_TEST_WEB_FORGE=NAME): the web
+ * child writes this request straight onto its channel to process NAME,
+ * past its own rule check, as a compromised web child would, with root's
+ * credentials in front.  The receiver must refuse it (fatal), never act.
+ */
+struct web_forge {
+	int		 to;
+	uint32_t	 type;
+	size_t		 len;		/* payload after the ctl_cred */
+	const void	*payload;	/* len bytes; NULL: zeros */
+};
+
 struct web_program {
 	const struct web_route	*routes;
 	size_t			 nroutes;
@@ -86,6 +99,8 @@ struct web_program {
 	const struct proc_peer	*peers;
 	size_t			 npeers;
 	const char		*metric_prefix;	/* "hamd", "hamhubd" */
+	const struct web_forge	*forge;		/* test hook; may be NULL */
+	size_t			 nforge;
 };
 
 /* The web child's entry; never returns. */
