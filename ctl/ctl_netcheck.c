@@ -104,6 +104,14 @@ relay_reason(int self_nat, const struct ctl_peer *p)
 	if (self_nat == NAT_DEPENDENT && p->ext.peer_nat == NAT_DEPENDENT)
 		return "symmetric-nat-both: both sides map a new port per "
 		    "destination";
+	/*
+	 * One side maps per destination: its probes come from a port the
+	 * other side's filter never saw, and without port prediction only
+	 * a filter open to any port (endpoint-independent) lets them in.
+	 */
+	if (self_nat == NAT_DEPENDENT || p->ext.peer_nat == NAT_DEPENDENT)
+		return "symmetric-nat-one-side: a new port per destination on "
+		    "one side, a filter that refused it on the other";
 	if (p->ext.ncands == 0)
 		return "no-candidates: the peer offered no address";
 	return "no-candidate-answered: probes to every candidate went "

@@ -310,14 +310,20 @@ tunwatch_path(const struct wg_peer *p, int path, const struct pkt_addr *addr)
 void
 tunwatch_paths(const struct engine_paths_msg *m)
 {
-	int	 i;
+	struct wg_peer	*p;
+	int		 i;
 
-	for (i = 0; i < WG_MAX_PEERS; i++)
-		if (tw.w[i].id == m->id) {
-			tw.w[i].peer_nat = m->cands.nat;
-			tw.w[i].ncands = m->cands.n;
-			return;
-		}
+	/* The hub's word may come before the tick saw the peer. */
+	for (i = 0; i < WG_MAX_PEERS; i++) {
+		if ((p = tw.dev->peers[i]) == NULL || p->id != m->id)
+			continue;
+		if (tw.w[i].id != 0 && tw.w[i].id != p->id)
+			peer_gone(&tw.w[i]);
+		watch_peer(&tw.w[i], p, tw.last_now);
+		tw.w[i].peer_nat = m->cands.nat;
+		tw.w[i].ncands = m->cands.n;
+		return;
+	}
 }
 
 void
