@@ -193,23 +193,6 @@ web_sweep(int fd, short what, void *arg)
 	}
 }
 
-/* A path we may look up: no "..", no backslash, no control bytes. */
-static int
-path_sane(const char *p)
-{
-	const char	*s;
-
-	if (p == NULL || p[0] != '/')
-		return 0;
-	for (s = p; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == '\\' || *s == 0x7f)
-			return 0;
-	for (s = p; (s = strstr(s, "..")) != NULL; s++)
-		if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
-			return 0;
-	return 1;
-}
-
 static void
 web_error(struct evhttp_request *req, int code, const char *why)
 {
@@ -255,7 +238,7 @@ web_request(struct evhttp_request *req, void *arg)
 		path = "/";
 	/* A decoded NUL shortens the string: refused as well. */
 	if ((dec = evhttp_uridecode(path, 0, &declen)) == NULL ||
-	    declen != strlen(dec) || !path_sane(dec) || !path_sane(path)) {
+	    declen != strlen(dec) || !web_path_sane(dec) || !web_path_sane(path)) {
 		web_refuse(c, WEB_REF_TRAVERSAL);
 		free(dec);
 		web_error(req, 400, "Bad Request");

@@ -42,6 +42,12 @@ void	web_listen_str(const struct web_listen *, char *, size_t);
 /* Parent: a bound, listening, non-blocking socket; -1 with err. */
 int	web_listen_socket(const struct web_listen *, char *err, size_t errlen);
 
+/*
+ * A path the web child may look up: absolute, no ".." segment, no
+ * backslash, no control byte.  1 or 0.
+ */
+int	web_path_sane(const char *);
+
 /* Limits: a client gets this much, then the connection is refused. */
 #define WEB_MAX_CONNS		64
 #define WEB_MAX_HEADERS		8192	/* bytes of request line and headers */

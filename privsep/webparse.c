@@ -1,7 +1,9 @@
 /*
- * The web child's listener: the http-listen value both configuration
- * parsers take, and the socket the parent binds for it (web.h).  Apart
- * from web.c, so that the parsers and their tests need no HTTP server.
+ * What the web child and the parents parse without an HTTP server (web.h):
+ * the http-listen value both configuration parsers take, the socket the
+ * parent binds for it, and the request paths the web child looks up.
+ * Apart from web.c, so that the parsers, their tests and the fuzz target
+ * need no evhttp.
  */
 #include "autoconf.h"
 
@@ -123,4 +125,20 @@ web_listen_socket(const struct web_listen *wl, char *err, size_t errlen)
 		return -1;
 	}
 	return fd;
+}
+
+int
+web_path_sane(const char *p)
+{
+	const char	*s;
+
+	if (p == NULL || p[0] != '/')
+		return 0;
+	for (s = p; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == '\\' || *s == 0x7f)
+			return 0;
+	for (s = p; (s = strstr(s, "..")) != NULL; s++)
+		if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+			return 0;
+	return 1;
 }
