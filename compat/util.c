@@ -48,3 +48,13 @@ now_ms(void)
 		abort();
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+int64_t
+unix_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		abort();
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

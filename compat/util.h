@@ -19,5 +19,7 @@ void		 seterr(char *err, size_t errlen, const char *fmt, ...)
 const char	*shown(const char *s, char *buf, size_t len);
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t	 now_ms(void);
+/* Unix time in milliseconds (CLOCK_REALTIME): for timestamps people read. */
+int64_t		 unix_ms(void);
 
 #endif

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/util.h"
 #include "crypto/key.h"
 #include "crypto/wg_result.h"
 #include "ctl/ctl_monitor.h"
@@ -61,15 +62,6 @@ format_rate(char *buf, size_t len, uint64_t bytes_per_s)
 		(void)snprintf(buf, len, "%.1f kbit/s", bits / 1e3);
 	else
 		(void)snprintf(buf, len, "%.0f bit/s", bits);
-}
-
-static int64_t
-unix_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- events ------------------------------------------------------------ */

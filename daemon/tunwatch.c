@@ -50,15 +50,6 @@ static struct {
 	struct watch		 w[WG_MAX_PEERS];
 } tw;
 
-static int64_t
-unix_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* To control (every monitor) and the web child, if they listen. */
 static void
 emit(struct ctl_event *ev)
@@ -153,20 +144,30 @@ sample(struct watch *w, const struct wg_peer *p)
 	w->rate.tx_packets = (now->tx_packets - old->tx_packets) / span;
 }
 
+/*
+ * Drops since the last report, by reason: one event per reason that
+ * grew, for the peer p (NULL: drops no peer can be blamed for).
+ */
 static void
-drops(struct watch *w, const struct wg_peer *p)
+drops(uint64_t seen[WG_RESULT_MAX], const uint64_t now[WG_RESULT_MAX],
+    const struct wg_peer *p)
 {
 	struct ctl_event	 ev;
 	int			 r;
 
 	for (r = 1; r < WG_RESULT_MAX; r++) {
-		if (p->st.drops[r] == w->drops[r])
+		if (now[r] == seen[r])
 			continue;
-		ev_peer(&ev, EV_DROPS, p);
+		if (p != NULL)
+			ev_peer(&ev, EV_DROPS, p);
+		else {
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = EV_DROPS;
+		}
 		ev.reason = (uint32_t)r;
-		ev.count = p->st.drops[r] - w->drops[r];
+		ev.count = now[r] - seen[r];
 		(void)strlcpy(ev.detail, wg_result_str(r), sizeof(ev.detail));
-		w->drops[r] = p->st.drops[r];
+		seen[r] = now[r];
 		emit(&ev);
 	}
 }
@@ -242,10 +243,9 @@ watch_peer(struct watch *w, const struct wg_peer *p, uint64_t now)
 void
 tunwatch_tick(uint64_t now)
 {
-	struct ctl_event	 ev;
 	struct wg_peer		*p;
 	struct watch		*w;
-	int			 i, r, second = 0;
+	int			 i, second = 0;
 
 	tw.last_now = now;
 	if (now >= tw.next_sample) {
@@ -263,22 +263,12 @@ tunwatch_tick(uint64_t now)
 		watch_peer(w, p, now);
 		if (second) {
 			sample(w, p);
-			drops(w, p);
+			drops(w->drops, p->st.drops, p);
 		}
 	}
 	if (!second)
 		return;
-	for (r = 1; r < WG_RESULT_MAX; r++) {
-		if (tw.dev->drops[r] == tw.dev_drops[r])
-			continue;
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = EV_DROPS;
-		ev.reason = (uint32_t)r;
-		ev.count = tw.dev->drops[r] - tw.dev_drops[r];
-		(void)strlcpy(ev.detail, wg_result_str(r), sizeof(ev.detail));
-		tw.dev_drops[r] = tw.dev->drops[r];
-		emit(&ev);
-	}
+	drops(tw.dev_drops, tw.dev->drops, NULL);
 	if (proc_running(tw.ps, HAMD_PROC_WEB) && tw.snapshot != NULL)
 		tw.snapshot();
 }

@@ -93,23 +93,30 @@ struct ctl_walk {
 	uint32_t	 n;
 };
 
+void
+authctl_node_info(const struct store_node *n, struct hub_member_info *mi)
+{
+	struct session	*s;
+
+	memset(mi, 0, sizeof(*mi));
+	memcpy(mi->key, n->key, HUB_KEY_LEN);
+	memcpy(mi->nick, n->nick, sizeof(mi->nick));
+	memcpy(mi->v4, n->v4, 4);
+	memcpy(mi->v6, n->v6, 16);
+	mi->last_seen = n->last_seen;
+	if ((s = session_online(n->key)) != NULL) {
+		mi->online = 1;
+		mi->endpoint = s->endpoint;
+	}
+}
+
 static int
 ctl_node(void *arg, const struct store_node *n)
 {
 	struct ctl_walk		*w = arg;
 	struct hub_member_info	 mi;
-	struct session		*s;
 
-	memset(&mi, 0, sizeof(mi));
-	memcpy(mi.key, n->key, HUB_KEY_LEN);
-	memcpy(mi.nick, n->nick, sizeof(mi.nick));
-	memcpy(mi.v4, n->v4, 4);
-	memcpy(mi.v6, n->v6, 16);
-	mi.last_seen = n->last_seen;
-	if ((s = session_online(n->key)) != NULL) {
-		mi.online = 1;
-		mi.endpoint = s->endpoint;
-	}
+	authctl_node_info(n, &mi);
 	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER, w->client,
 	    -1, &mi, sizeof(mi));
 	w->n++;

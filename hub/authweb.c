@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "compat/compat.h"
+#include "compat/util.h"
 #include "crypto/key.h"
 #include "hub/authctl.h"
 #include "hub/authweb.h"
@@ -70,15 +71,6 @@ kv_get(const char *kv, const char *key, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-static int64_t
-unix_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 authweb_audit(const char *event, const char *kv)
 {
@@ -129,23 +121,13 @@ web_node(void *arg, const struct store_node *n)
 {
 	struct web_walk		*w = arg;
 	struct hub_member_info	 mi;
-	struct session		*s;
 
 	if (w->end.nodes == HUBD_WEB_NODES_MAX) {
 		w->end.truncated = 1;
 		return 1;
 	}
-	memset(&mi, 0, sizeof(mi));
-	memcpy(mi.key, n->key, HUB_KEY_LEN);
-	memcpy(mi.nick, n->nick, sizeof(mi.nick));
+	authctl_node_info(n, &mi);
 	mi.nick[sizeof(mi.nick) - 1] = '\0';
-	memcpy(mi.v4, n->v4, 4);
-	memcpy(mi.v6, n->v6, 16);
-	mi.last_seen = n->last_seen;
-	if ((s = session_online(n->key)) != NULL) {
-		mi.online = 1;
-		mi.endpoint = s->endpoint;
-	}
 	(void)proc_compose(au.ps, HUBD_PROC_WEB, IMSG_HUBD_WEB_NODE, 0, -1,
 	    &mi, sizeof(mi));
 	w->end.nodes++;
