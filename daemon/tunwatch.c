@@ -99,21 +99,25 @@ transfer_record(const struct ctl_event *ev, const char *addr)
 	    (unsigned long long)ev->tx_packets);
 }
 
+/*
+ * The session ended: ev (kind EV_PEER_DOWN, the peer's key, name and
+ * address) gets what the tunnel carried since it came up, by the
+ * counters st, and goes out with its transfer record.
+ */
 static void
-peer_down(struct watch *w, const struct wg_peer *p)
+peer_down(struct watch *w, const struct wg_peer_stats *st,
+    struct ctl_event *ev)
 {
-	struct ctl_event	 ev;
-	char			 a[64];
+	char	 a[64];
 
-	ev_peer(&ev, EV_PEER_DOWN, p);
-	ev.duration_ms = unix_ms() - w->up_ms;
-	ev.rx_bytes = p->st.rx_bytes - w->at_up.rx_bytes;
-	ev.tx_bytes = p->st.tx_bytes - w->at_up.tx_bytes;
-	ev.rx_packets = p->st.rx_packets - w->at_up.rx_packets;
-	ev.tx_packets = p->st.tx_packets - w->at_up.tx_packets;
-	pkt_addr_str(&ev.addr, a, sizeof(a));
-	transfer_record(&ev, a);
-	emit(&ev);
+	ev->duration_ms = unix_ms() - w->up_ms;
+	ev->rx_bytes = st->rx_bytes - w->at_up.rx_bytes;
+	ev->tx_bytes = st->tx_bytes - w->at_up.tx_bytes;
+	ev->rx_packets = st->rx_packets - w->at_up.rx_packets;
+	ev->tx_packets = st->tx_packets - w->at_up.tx_packets;
+	pkt_addr_str(&ev->addr, a, sizeof(a));
+	transfer_record(ev, a);
+	emit(ev);
 	w->up = 0;
 }
 
@@ -177,7 +181,6 @@ static void
 peer_gone(struct watch *w)
 {
 	struct ctl_event	 ev;
-	char			 a[64];
 
 	memset(&ev, 0, sizeof(ev));
 	key_to_base64(ev.key, w->key);
@@ -186,14 +189,7 @@ peer_gone(struct watch *w)
 	if (w->up) {
 		/* Its counters as of the last tick went with it. */
 		ev.kind = EV_PEER_DOWN;
-		ev.duration_ms = unix_ms() - w->up_ms;
-		ev.rx_bytes = w->last.rx_bytes - w->at_up.rx_bytes;
-		ev.tx_bytes = w->last.tx_bytes - w->at_up.tx_bytes;
-		ev.rx_packets = w->last.rx_packets - w->at_up.rx_packets;
-		ev.tx_packets = w->last.tx_packets - w->at_up.tx_packets;
-		pkt_addr_str(&ev.addr, a, sizeof(a));
-		transfer_record(&ev, a);
-		emit(&ev);
+		peer_down(w, &w->last, &ev);
 	}
 	ev.kind = EV_PEER_REMOVE;
 	ev.duration_ms = 0;
@@ -236,8 +232,10 @@ watch_peer(struct watch *w, const struct wg_peer *p, uint64_t now)
 		ev_peer(&ev, EV_PEER_UP, p);
 		ev.rtt_us = p->rtt_us;
 		emit(&ev);
-	} else if (!up && w->up)
-		peer_down(w, p);
+	} else if (!up && w->up) {
+		ev_peer(&ev, EV_PEER_DOWN, p);
+		peer_down(w, &p->st, &ev);
+	}
 }
 
 void
