@@ -201,6 +201,10 @@ netcheck_run(struct ctl_ctx *ctx)
 			format_addr(buf, sizeof(buf), &st.nat.public_ep);
 			json_string(&j, "public_endpoint", buf);
 		}
+		if (st.port_forward.af != 0) {
+			format_addr(buf, sizeof(buf), &st.port_forward);
+			json_string(&j, "port_forward", buf);
+		}
 		json_array_begin(&j, "peers");
 		for (i = 0; i < n; i++) {
 			json_object_begin(&j, NULL);
@@ -238,6 +242,11 @@ netcheck_run(struct ctl_ctx *ctx)
 		format_addr(buf, sizeof(buf), &st.nat.public_ep);
 		printf("public endpoint:  %s\n", buf);
 	}
+	if (st.port_forward.af != 0) {
+		format_addr(buf, sizeof(buf), &st.port_forward);
+		printf("port forward:     %s (public-endpoint)\n", buf);
+	} else
+		printf("port forward:     none configured\n");
 	for (i = 0; i < n; i++) {
 		why = relay_reason(nat, &peers[i]);
 		printf("peer %-16s %-10s peer nat %s, %u candidates%s%s\n",

@@ -105,6 +105,7 @@ struct ctl_status {
 	struct hub_login_ok hub_addr;
 	char		overlay_warning[CTL_MSG_MAX];	/* "" if none */
 	struct nat_state_msg nat;	/* what NAT discovery found */
+	struct pkt_addr	port_forward;	/* public-endpoint; af 0: none */
 };
 
 /*

@@ -180,6 +180,12 @@ send_status(struct parent *p, int to, uint32_t type, uint32_t client)
 	(void)strlcpy(s.overlay_warning, p->overlay_warning,
 	    sizeof(s.overlay_warning));
 	s.nat = p->nat;
+	if (p->conf->public_ep.set) {
+		s.port_forward.af = p->conf->public_ep.af;
+		s.port_forward.port = htons(p->conf->public_ep.port);
+		memcpy(s.port_forward.addr, &p->conf->public_ep.addr,
+		    p->conf->public_ep.af == AF_INET ? 4 : 16);
+	}
 	(void)proc_compose(&p->b.ps, to, type, client, -1, &s, sizeof(s));
 }
 

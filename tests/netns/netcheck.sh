@@ -26,7 +26,14 @@ nat_host sym1 sym 10.3.0.10
 nat_host symb1 symb 10.5.0.10
 nat_host udpb1 udpb 10.4.0.10
 NODES="open1 eim1 prc1 sym1 symb1 udpb1"
-for n in $NODES; do nat_node "$n"; done
+for n in $NODES; do
+	if [ "$n" = eim1 ]; then
+		# a port forward, shown as configured (never taken on trust)
+		nat_node "$n" 'public-endpoint "203.0.113.11:51820"'
+	else
+		nat_node "$n"
+	fi
+done
 for n in $NODES; do check "$n logs in" wait_for 20 nat_online "$n"; done
 check "open1 creates the network" sh -c "printf 'natpassword\n' |
     '$HAMCTL' -s '$(nat_dir open1)/hamd.sock' create natnet"
@@ -72,6 +79,9 @@ check "udpb1: UDP to the hub blocked, TCP only" \
 check "eim1: UDP works" wait_for 10 nc_has eim1 '^udp to the hub: *works'
 check "sym1: the public endpoint is the NAT's" \
     wait_for 10 nc_has sym1 '^public endpoint: *203.0.113.13:'
+check "eim1: the port forward it configures" \
+    wait_for 10 nc_has eim1 '^port forward: *203.0.113.11:51820'
+check "open1: none configured" wait_for 10 nc_has open1 '^port forward: *none'
 check "a round trip to the hub is measured" \
     wait_for 10 nc_has eim1 '^hub round trip: *[0-9.]* ms'
 check "-j: the same NAT" test "$(nc_field sym1 - nat)" = endpoint-dependent
