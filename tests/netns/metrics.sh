@@ -78,40 +78,89 @@ ip netns exec "$(web_ns 2)" iperf3 -s -B "$V4_2" >"$T_TMP/iperf-s.log" 2>&1 &
 track_pid $!
 wait_for 5 sh -c "ip netns exec '$(web_ns 2)' ss -ltn | grep -q ':5201'"
 iperf_bps() { python3 -c "import json; print(int(json.load(open('$1'))['end']['sum_received']['bits_per_second']))"; }
+iperf_secs() { python3 -c "import json; print(json.load(open('$1'))['end']['sum_received']['seconds'])"; }
+at_ms() { [ "$(now_ms)" -ge "$1" ]; }
+SERIES="hamd_peer_receive_bytes_total{instance=\"$WEB_NET.12:9100\",peer=\"node1\"}"
+# promql_at QUERY UNIXTIME: an instant query at that time
+promql_at() {
+	ip netns exec "$H" curl -fsS --max-time 5 \
+	    'http://127.0.0.1:9090/api/v1/query' --data-urlencode "query=$1" \
+	    --data-urlencode "time=$2" | python3 -c 'import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")' 2>/dev/null
+}
+unix_s() { python3 -c 'import time; print("%.3f" % time.time())'; }
 
-# The cost of monitoring: the same stream alone, then watched.
+TMUX_SOCK="$T_TMP/tmux.sock"
+watch_on() {
+	tmux -S "$TMUX_SOCK" new-session -d -x 160 -y 40 -s mon \
+	    "'$HAMCTL' -s '$(web_dir 2)/hamd.sock' monitor"
+	"$HAMCTL" -j -s "$(web_dir 2)/hamd.sock" monitor >>"$T_TMP/events.json" 2>&1 &
+	WATCH=$!
+	track_pid "$WATCH"
+}
+watch_off() {
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+	kill "$WATCH" 2>/dev/null
+}
+
+# The stream the queries look at: counters stand still before and after
+# it, so the series' values at those two moments are exact.
+wait_for 10 sh -c "[ -n \"\$(ip netns exec '$H' curl -fsS 'http://127.0.0.1:9090/api/v1/query' \
+    --data-urlencode 'query=$SERIES' | grep -o value)\" ]"
+t=$(( $(now_ms) + 1500 )); wait_for 3 at_ms "$t"
+T_BEFORE=$(unix_s)
+watch_on
+ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 8 -J >"$T_TMP/watched1.json" &
+IPERF=$!
+track_pid "$IPERF"
+# Well inside the stream, Prometheus's rate over 4 s is the stream's.
+t=$(( $(now_ms) + 6000 )); wait_for 8 at_ms "$t"
+RATE=$(promql "rate($SERIES[4s])")
+wait "$IPERF"
+watch_off
+t=$(( $(now_ms) + 2500 )); wait_for 4 at_ms "$t"
+T_AFTER=$(unix_s)
+V_BEFORE=$(promql_at "$SERIES" "$T_BEFORE")
+V_AFTER=$(promql_at "$SERIES" "$T_AFTER")
+W1=$(iperf_bps "$T_TMP/watched1.json")
+log "PromQL $SERIES at $T_BEFORE: $V_BEFORE, at $T_AFTER: $V_AFTER"
+log "PromQL rate($SERIES[4s]) during the stream: ${RATE:-none} bytes/s"
+check "PromQL: rate() of node 2's received bytes during the stream" \
+    python3 -c "import sys; sys.exit(0 if float('${RATE:-0}') > 1e6 else 1)"
+check "PromQL: node 2 received what iperf3 sent, by the series (within 20%)" \
+    python3 -c "import sys; b = (float('${V_AFTER:-0}') - float('${V_BEFORE:-0}')) * 8 / $(iperf_secs "$T_TMP/watched1.json"); i = float('$W1'); print('# series: %.0f bit/s, iperf3: %.0f bit/s' % (b, i)); sys.exit(0 if abs(b - i) <= 0.2 * i else 1)"
+check "PromQL: every process of both daemons is up" \
+    test "$(promql 'count(hamd_process_up == 1) + count(hamhubd_process_up == 1)')" = 15
+check "the -j monitor was subscribed through the stream" \
+    grep -q '"subscribed"' "$T_TMP/events.json"
+
+# The cost of monitoring, in the same run: the same stream without any
+# monitor or scraper, then with both, twice each, alternating.
 kill "$PROM"; wait "$PROM" 2>/dev/null
-ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/alone.json"
+ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/alone1.json"
 ip netns exec "$H" prometheus --config.file="$T_TMP/prom/prometheus.yml" \
     --storage.tsdb.path="$T_TMP/prom/data" \
     --web.listen-address=127.0.0.1:9090 >>"$T_TMP/prom/prom.log" 2>&1 &
 PROM=$!
 track_pid "$PROM"
 check "Prometheus is back" wait_for 30 targets_up
-TMUX_SOCK="$T_TMP/tmux.sock"
-tmux -S "$TMUX_SOCK" new-session -d -x 160 -y 40 -s mon \
-    "'$HAMCTL' -s '$(web_dir 2)/hamd.sock' monitor"
-"$HAMCTL" -j -s "$(web_dir 2)/hamd.sock" monitor >"$T_TMP/events.json" 2>&1 &
-track_pid $!
-ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 8 -J >"$T_TMP/watched.json" &
-IPERF=$!
-track_pid "$IPERF"
-# Well inside the stream, Prometheus's rate over 4 s is the stream's.
-wait_for 6 sh -c "[ -n \"\$(ip netns exec '$H' curl -fsS 'http://127.0.0.1:9090/api/v1/query' \
-    --data-urlencode 'query=rate(hamd_peer_receive_bytes_total{instance=\"$WEB_NET.12:9100\",peer=\"node1\"}[4s]) > 1e6' | grep -o value)\" ]"
-w=$(( $(now_ms) + 3000 ))
-wait_for 5 sh -c "[ \$(( \$(date +%s%N) / 1000000 )) -ge $w ]"
-RATE=$(promql "rate(hamd_peer_receive_bytes_total{instance=\"$WEB_NET.12:9100\",peer=\"node1\"}[4s])")
-wait "$IPERF"
-tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
-ALONE=$(iperf_bps "$T_TMP/alone.json")
-WATCHED=$(iperf_bps "$T_TMP/watched.json")
-log "PromQL rate(hamd_peer_receive_bytes_total{peer=\"node1\"}[4s]) on node 2: ${RATE:-none} bytes/s"
-log "iperf3 while watched: $WATCHED bit/s"
-check "PromQL: the rate of node 2's received bytes is the iperf3 stream's (within 25%)" \
-    python3 -c "import sys; r, i = float('${RATE:-0}') * 8, $WATCHED.0; sys.exit(0 if abs(r - i) <= 0.25 * i else 1)"
-check "PromQL: every process of both daemons is up" \
-    test "$(promql 'count(hamd_process_up == 1) + count(hamhubd_process_up == 1)')" = 15
-log "cost of monitoring: iperf3 alone $ALONE bit/s, with hamctl monitor (live view and -j) and Prometheus scraping every 1 s $WATCHED bit/s"
-echo "alone $ALONE watched $WATCHED" >"$(dirname "$0")/metrics-cost.txt" 2>/dev/null
+watch_on
+ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/watched2.json"
+watch_off
+kill "$PROM"; wait "$PROM" 2>/dev/null
+ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/alone2.json"
+ip netns exec "$H" prometheus --config.file="$T_TMP/prom/prometheus.yml" \
+    --storage.tsdb.path="$T_TMP/prom/data" \
+    --web.listen-address=127.0.0.1:9090 >>"$T_TMP/prom/prom.log" 2>&1 &
+PROM=$!
+track_pid "$PROM"
+wait_for 30 targets_up
+watch_on
+ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/watched3.json"
+watch_off
+A1=$(iperf_bps "$T_TMP/alone1.json"); A2=$(iperf_bps "$T_TMP/alone2.json")
+B2=$(iperf_bps "$T_TMP/watched2.json"); B3=$(iperf_bps "$T_TMP/watched3.json")
+log "cost of monitoring (iperf3, 5 s each, alternating): alone $A1, watched $B2, alone $A2, watched $B3 bit/s (watched: hamctl monitor's live view and -j stream, Prometheus scraping both daemons every 1 s)"
+echo "alone $A1 $A2 watched $B2 $B3" >"$(dirname "$0")/metrics-cost.txt" 2>/dev/null
 finish
