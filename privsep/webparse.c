@@ -39,6 +39,11 @@ web_listen_parse(const char *s, struct web_listen *wl, char *err,
 		if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
 			s++;
 			hl -= 2;
+		} else if (memchr(s, ':', hl) != NULL) {
+			/* "::1:9100": which colon ends the address? */
+			seterr(err, errlen, "an IPv6 address needs brackets: "
+			    "[ADDRESS]:PORT");
+			return -1;
 		}
 		if (hl == 0 || hl >= sizeof(host)) {
 			seterr(err, errlen, "expected PORT, ADDRESS:PORT or "
