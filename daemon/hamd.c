@@ -286,7 +286,8 @@ hub_state_update(struct parent *p, struct imsg *imsg)
 	 * not even a compromised tun can route public traffic into the
 	 * tunnel.
 	 */
-	if (overlay_check(&st.addr, want, err, sizeof(err)) == -1) {
+	if (overlay_check(&st.addr, want, err, sizeof(err)) == -1 ||
+	    netconf_overlay_clear(&p->net, want, err, sizeof(err)) == -1) {
 		(void)snprintf(p->overlay_warning, sizeof(p->overlay_warning),
 		    "%s: not set", err);
 		log_warnx("tun reported %s; not set", err);
