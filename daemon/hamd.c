@@ -499,6 +499,57 @@ hamd_stop(struct parent_base *b)
 
 /* ---- the program ---------------------------------------------------- */
 
+/* Listing networks and members reads; every other hub request changes. */
+static enum ctl_need
+hub_request_need(const void *data, size_t len)
+{
+	const struct hub_request	*r = data;
+
+	if (len == sizeof(*r) &&
+	    (r->op == HUB_OP_NETWORKS || r->op == HUB_OP_MEMBERS))
+		return NEED_READ;
+	return NEED_ADMIN;
+}
+
+/* What hamctl may ask, who may ask it, and which process answers. */
+static const struct ctl_request hamd_ctl_requests[] = {
+	{ .type = IMSG_CTL_STATUS, .name = "status", .need = NEED_READ,
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_RELOAD, .name = "reload", .need = NEED_ADMIN,
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_LOG_VERBOSE, .name = "log", .need = NEED_ADMIN,
+	    .len = sizeof(int32_t), .to = PROC_PARENT },
+	{ .type = IMSG_CTL_PEERS, .name = "peers", .need = NEED_READ,
+	    .to = HAMD_PROC_TUN },
+	{ .type = IMSG_CTL_ENGINE, .name = "engine", .need = NEED_READ,
+	    .to = HAMD_PROC_ENGINE },
+	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
+	    .need = NEED_READ, .to = PROC_PARENT },
+	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,
+	    .len = sizeof(struct hub_request), .to = HAMD_PROC_TUN,
+	    .need_of = hub_request_need },
+};
+
+static const struct control_program hamd_control = {
+	.requests = hamd_ctl_requests,
+	.nrequests = nitems(hamd_ctl_requests),
+	.conffile = "hamd.conf",
+};
+
+static void
+control_run(struct privsep *ps)
+{
+	control_main(ps, &hamd_control);
+}
+
+static const struct proc_desc hamd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HAMD_PROC_CONTROL] = { "control", control_run },
+	[HAMD_PROC_ENGINE] = { "engine", engine_run },
+	[HAMD_PROC_TUN] = { "tun", tun_run },
+};
+
+
 static void *
 hamd_parse(const char *file, const char *opt_socket)
 {

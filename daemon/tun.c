@@ -1,7 +1,7 @@
 /*
  * tun: the only process that holds keys.  It owns the TUN device, the
  * node's static key, the peers' public and preshared keys and every
- * session key; it runs the WireGuard device (wg.c): handshakes,
+ * session key; it runs the WireGuard device (wg_*.c): handshakes,
  * encryption, decryption and cryptokey routing.  Ciphertext goes to and
  * comes from the engine in batches.
  */
@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/util.h"
 #include "daemon/hamd_msg.h"
 #include "daemon/hubclient.h"
 #include "crypto/key.h"
@@ -53,15 +54,6 @@ struct tunproc {
 };
 
 static struct tunproc	 tp;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- callbacks of the WireGuard device ------------------------------ */
 
@@ -624,7 +616,7 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
-/* Test-only knobs, read before the sandbox closes the environment. */
+/* Test-only knobs, from the environment the parent passed on. */
 static void
 tun_test_hooks(void)
 {

@@ -2,7 +2,8 @@
  * hamhubd's configuration: what hubparse.y builds from hamhubd.conf.
  * Plain data, like hamd's: the parent owns it and sends each child only
  * the part that child needs.  Types and limits that hamd.conf has too
- * (names, paths, prefixes, read-access) come from daemon/config.h.
+ * come from below: names and paths from privsep/conflex.h, read-access
+ * from privsep/control.h, prefixes from ipc/addr.h.
  */
 #ifndef HAMD_HUBCONFIG_H
 #define HAMD_HUBCONFIG_H
