@@ -12,8 +12,8 @@
 #include "ipc/imsg.h"
 
 /* hamctl talks to hamd, hamctl hub ... to hamhubd, unless -s says. */
-#define HAMCTL_SOCKET		HAMD_RUNDIR "/hamd.sock"
-#define HAMCTL_HUBD_SOCKET	HAMD_RUNDIR "/hamhubd.sock"
+#define HAMCTL_SOCKET		CTL_SOCKET_HAMD
+#define HAMCTL_HUBD_SOCKET	CTL_SOCKET_HAMHUBD
 
 struct ctl_ctx {
 	const char	*socket;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl/ctlmsg.h"		/* CTL_SOCKET_* */
 #include "ipc/addr.h"
 #include "privsep/conflex.h"
 #include "privsep/control.h"	/* enum read_access */
@@ -37,7 +38,7 @@
 #define HUBD_AUTHORITY_NAME	"authority"
 #define HUBD_DB_PATH		HUBD_AUTHORITY_NAME "/data/hub.db"
 #define HUBD_DEFAULT_CHROOT	HUBD_STATEDIR "/" HUBD_CHROOT_NAME
-#define HUBD_DEFAULT_SOCKET	HAMD_RUNDIR "/hamhubd.sock"
+#define HUBD_DEFAULT_SOCKET	CTL_SOCKET_HAMHUBD
 
 #define HUBD_DEFAULT_PORT	7777	/* HUB_DEFAULT_PORT, checked */
 #define HUBD_MAX_LISTEN		8	/* addresses; "*" is two of them */
