@@ -12,7 +12,9 @@
 
 #include "ctl/ctl_monitor.h"
 #include "ctl/ctl_output.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_cmd.h"
+#include "ctl/ctl_conn.h"
+#include "ctl/ctl_hub.h"
 #include "ctl/ctlmsg.h"
 #include "proto/hubproto.h"
 #include "ipc/imsg.h"

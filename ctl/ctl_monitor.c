@@ -26,7 +26,7 @@
 #include "ctl/ctl_monitor.h"
 #include "ctl/ctl_output.h"
 #include "ctl/ctlmsg.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_conn.h"
 #include "ipc/imsg.h"
 
 #define VIEW_EVENTS	8		/* latest events under the table */

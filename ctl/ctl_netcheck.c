@@ -21,7 +21,7 @@
 #include "ctl/ctl_monitor.h"
 #include "ctl/ctl_output.h"
 #include "ctl/ctlmsg.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_conn.h"
 #include "ipc/imsg.h"
 
 #define CONNECT_WAIT_MS	2000

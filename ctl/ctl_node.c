@@ -18,7 +18,8 @@
 #include "ctl/ctl_monitor.h"
 #include "ctl/ctl_output.h"
 #include "ctl/ctlmsg.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_cmd.h"
+#include "ctl/ctl_conn.h"
 #include "ipc/imsg.h"
 
 static int	cmd_status(struct ctl_ctx *, int, char **);

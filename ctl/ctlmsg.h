@@ -18,6 +18,10 @@
 #include "privsep/proc.h"	/* PROC_MAX */
 #include "proto/hubproto.h"
 
+/* Where each daemon's control socket is unless configured otherwise. */
+#define CTL_SOCKET_HAMD		HAMD_RUNDIR "/hamd.sock"
+#define CTL_SOCKET_HAMHUBD	HAMD_RUNDIR "/hamhubd.sock"
+
 enum ctl_imsg_type {
 	/* hamd */
 	IMSG_CTL_STATUS = CONTROL_IMSG_FIRST, /* reply IMSG_CTL_STATUS_REPLY */

@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 #include "ctl/ctl_output.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_cmd.h"
+#include "ctl/ctl_conn.h"
 
 
 

@@ -307,7 +307,8 @@ hub_state_update(struct parent *p, struct imsg *imsg)
 	 * not even a compromised tun can route public traffic into the
 	 * tunnel.
 	 */
-	if (overlay_check(&st.addr, want, err, sizeof(err)) == -1) {
+	if (overlay_check(&st.addr, want, err, sizeof(err)) == -1 ||
+	    netconf_overlay_clear(&p->net, want, err, sizeof(err)) == -1) {
 		(void)snprintf(p->overlay_warning, sizeof(p->overlay_warning),
 		    "%s: not set", err);
 		log_warnx("tun reported %s; not set", err);
@@ -518,6 +519,63 @@ hamd_stop(struct parent_base *b)
 }
 
 /* ---- the program ---------------------------------------------------- */
+
+/* Listing networks and members reads; every other hub request changes. */
+static enum ctl_need
+hub_request_need(const void *data, size_t len)
+{
+	const struct hub_request	*r = data;
+
+	if (len == sizeof(*r) &&
+	    (r->op == HUB_OP_NETWORKS || r->op == HUB_OP_MEMBERS))
+		return NEED_READ;
+	return NEED_ADMIN;
+}
+
+/* What hamctl may ask, who may ask it, and which process answers. */
+static const struct ctl_request hamd_ctl_requests[] = {
+	{ .type = IMSG_CTL_STATUS, .name = "status", .need = NEED_READ,
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_RELOAD, .name = "reload", .need = NEED_ADMIN,
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_LOG_VERBOSE, .name = "log", .need = NEED_ADMIN,
+	    .len = sizeof(int32_t), .to = PROC_PARENT },
+	{ .type = IMSG_CTL_PEERS, .name = "peers", .need = NEED_READ,
+	    .to = HAMD_PROC_TUN },
+	{ .type = IMSG_CTL_ENGINE, .name = "engine", .need = NEED_READ,
+	    .to = HAMD_PROC_ENGINE },
+	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
+	    .need = NEED_READ, .to = PROC_PARENT },
+	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,
+	    .len = sizeof(struct hub_request), .to = HAMD_PROC_TUN,
+	    .need_of = hub_request_need },
+	/* control itself subscribes the connection to the events */
+	{ .type = IMSG_CTL_MONITOR, .name = "monitor", .need = NEED_READ,
+	    .to = HAMD_PROC_CONTROL },
+};
+
+static const struct control_program hamd_control = {
+	.requests = hamd_ctl_requests,
+	.nrequests = nitems(hamd_ctl_requests),
+	.conffile = "hamd.conf",
+	.monitor = IMSG_CTL_MONITOR,
+	.event = IMSG_CTL_EVENT,
+};
+
+static void
+control_run(struct privsep *ps)
+{
+	control_main(ps, &hamd_control);
+}
+
+static const struct proc_desc hamd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HAMD_PROC_CONTROL] = { "control", control_run },
+	[HAMD_PROC_ENGINE] = { "engine", engine_run },
+	[HAMD_PROC_TUN] = { "tun", tun_run },
+	[HAMD_PROC_WEB] = { "web", web_run, .optional = 1 },
+};
+
 
 static void *
 hamd_parse(const char *file, const char *opt_socket)

@@ -5,8 +5,8 @@
  * ctl/ctlmsg.h); this enum continues from them, numbered densely
  * because the rule table (hamd_msg.c) is indexed by type.
  */
-#ifndef HAMD_DAEMON_HAMD_H
-#define HAMD_DAEMON_HAMD_H
+#ifndef HAMD_DAEMON_HAMD_MSG_H
+#define HAMD_DAEMON_HAMD_MSG_H
 
 #include <sys/types.h>
 #include <stdint.h>
@@ -165,13 +165,11 @@ struct tun_hub_msg {
 	uint8_t			pad[3];
 };
 
-/* The children's entry points, one file each. */
-void	control_run(struct privsep *);
+/* The children's entry points, one file each (hamd.c: the table). */
 void	engine_run(struct privsep *);
 void	tun_run(struct privsep *);
 void	web_run(struct privsep *);
 
 extern const struct msg_rule	hamd_msg_rules[HAMD_IMSG_MAX];
-extern const struct proc_desc	hamd_procs[PROC_MAX];
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * tun: the only process that holds keys.  It owns the TUN device, the
  * node's static key, the peers' public and preshared keys and every
- * session key; it runs the WireGuard device (wg.c): handshakes,
+ * session key; it runs the WireGuard device (wg_*.c): handshakes,
  * encryption, decryption and cryptokey routing.  Ciphertext goes to and
  * comes from the engine in batches.
  */
@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/util.h"
 #include "daemon/hamd_msg.h"
 #include "daemon/hubclient.h"
 #include "daemon/tunwatch.h"
@@ -54,15 +55,6 @@ struct tunproc {
 };
 
 static struct tunproc	 tp;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- callbacks of the WireGuard device ------------------------------ */
 
@@ -196,7 +188,9 @@ hub_close_conn(void *arg)
 }
 
 #ifdef HAMD_TEST_HOOKS
-static int	 test_hostile_overlay;	/* HAMD_TEST_HOSTILE_OVERLAY=1 */
+/* HAMD_TEST_HOSTILE_OVERLAY=1: a public pool; 2: 10.0.0.0/8, a private
+ * pool that holds the hub's address in the tests. */
+static int	 test_hostile_overlay;
 #endif
 
 static void
@@ -204,13 +198,18 @@ hub_state(void *arg, const struct hub_state_msg *st)
 {
 #ifdef HAMD_TEST_HOOKS
 	static const uint8_t	 public[4] = { 198, 51, 100, 7 };
+	static const uint8_t	 wide[4] = { 10, 1, 2, 3 };
 	struct hub_state_msg	 h;
 
-	/* What a compromised tun could report: a public pool. */
+	/*
+	 * What a compromised tun could report: a public pool, or a
+	 * private one so wide that it holds the hub.
+	 */
 	if (test_hostile_overlay && st->state == HUB_STATE_ONLINE) {
 		h = *st;
-		memcpy(h.addr.v4, public, sizeof(public));
-		h.addr.v4_plen = 24;
+		memcpy(h.addr.v4, test_hostile_overlay == 1 ? public : wide,
+		    sizeof(public));
+		h.addr.v4_plen = test_hostile_overlay == 1 ? 24 : 8;
 		st = &h;
 	}
 #endif
@@ -614,15 +613,17 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_CTL_HUB_REQ: {
 		struct hub_request	*req;
+		struct ctl_cred		 cred;
 
 		/* It may hold a network password: guarded memory only. */
 		if ((req = sodium_malloc(sizeof(*req))) == NULL)
 			fatal("%s: sodium_malloc", __func__);
-		memcpy(req, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
+		memcpy(&cred, imsg->data, sizeof(cred));
+		memcpy(req, (uint8_t *)imsg->data + sizeof(cred),
 		    sizeof(*req));
 		sodium_memzero((void *)(uintptr_t)imsg->data, imsg->datalen);
-		hubclient_request(tp.hub, imsg->hdr.peerid,
-		    (const struct ctl_cred *)imsg->data, req, now_ns());
+		hubclient_request(tp.hub, imsg->hdr.peerid, &cred, req,
+		    now_ns());
 		sodium_free(req);
 		break;
 	}
@@ -631,7 +632,7 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
-/* Test-only knobs, read before the sandbox closes the environment. */
+/* Test-only knobs, from the environment the parent passed on. */
 static void
 tun_test_hooks(void)
 {
@@ -650,9 +651,11 @@ tun_test_hooks(void)
 		tp.dev->force_under_load = 1;
 		log_info("test hook: always under load");
 	}
-	if ((s = getenv("HAMD_TEST_HOSTILE_OVERLAY")) != NULL && *s == '1') {
-		test_hostile_overlay = 1;
-		log_info("test hook: the hub state reports a public overlay");
+	if ((s = getenv("HAMD_TEST_HOSTILE_OVERLAY")) != NULL &&
+	    (*s == '1' || *s == '2')) {
+		test_hostile_overlay = *s - '0';
+		log_info("test hook: the hub state reports a %s overlay",
+		    test_hostile_overlay == 1 ? "public" : "hub-holding");
 	}
 #endif
 }

@@ -6,8 +6,8 @@
  * numbered densely because the rule table (hub/hubd_msg.c) is
  * indexed by type.
  */
-#ifndef HAMD_HUB_HAMHUBD_H
-#define HAMD_HUB_HAMHUBD_H
+#ifndef HAMD_HUB_HUBD_MSG_H
+#define HAMD_HUB_HUBD_MSG_H
 
 #include <stdint.h>
 
@@ -89,7 +89,7 @@ struct hubd_conf_msg {
 
 /*
  * authority -> engine: a logged-in node's relay session.  Its token
- * stays with the authority: the engine holds no secret.
+ * stays with the authority: the engine holds no key or credential.
  */
 struct hubd_relay_msg {
 	uint32_t		conn;		/* its TCP connection */
@@ -141,12 +141,10 @@ struct hubd_web_end {
 #define HUBD_WEB_MEMBERS_MAX	8192
 
 /* The children's entry points, one file each. */
-void	hubcontrol_run(struct privsep *);
 void	hubengine_run(struct privsep *);
 void	authority_run(struct privsep *);
 void	hubweb_run(struct privsep *);
 
 extern const struct msg_rule	hubd_msg_rules[HUBD_IMSG_MAX];
-extern const struct proc_desc	hubd_procs[PROC_MAX];
 
 #endif

@@ -2,7 +2,7 @@
  * hamhubd.conf: the grammar.
  *
  * One statement a line.  The lexer (whole-file reading, include, macros,
- * words and strings) is daemon/conflex.c, shared with hamd.conf; this
+ * words and strings) is privsep/conflex.c, shared with hamd.conf; this
  * file has the keywords and the statements.  Errors print as
  * "file:line: message" and the parse goes on at the next line, so one
  * run reports every mistake; any error makes hubd_parse_config return

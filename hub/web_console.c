@@ -17,7 +17,8 @@
 
 #include "compat/compat.h"
 #include "crypto/key.h"
-#include "hub/web_hub.h"
+#include "hub/web_console.h"
+#include "hub/webstate.h"
 #include "privsep/web.h"
 
 static const char console_style[] =

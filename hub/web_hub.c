@@ -15,106 +15,11 @@
 
 #include "compat/compat.h"
 #include "hub/hubd_msg.h"
-#include "hub/web_hub.h"
+#include "hub/web_console.h"
+#include "hub/webstate.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
 #include "privsep/web.h"
-
-struct hubweb	 hw;
-
-/* Refusal reasons, as the audit records name them. */
-static const char *const refusals[] = {
-	"login-blocked", "login-new-ratelimited", "handshake-replay",
-	"join-refused",
-};
-
-const struct hub_member_info *
-hubweb_node(const uint8_t key[32])
-{
-	uint32_t	 i;
-
-	if (!hw.have)
-		return NULL;
-	for (i = 0; i < hw.cur->nnodes; i++)
-		if (memcmp(hw.cur->nodes[i].key, key, 32) == 0)
-			return &hw.cur->nodes[i];
-	return NULL;
-}
-
-static void
-take_event(struct imsg *imsg)
-{
-	struct ctl_event	*ev = &hw.events[hw.nevents % HUBWEB_EVENTS];
-	size_t			 i;
-
-	(void)imsg_get_data(imsg, ev, sizeof(*ev));
-	ev->key[sizeof(ev->key) - 1] = '\0';
-	ev->name[sizeof(ev->name) - 1] = '\0';
-	ev->network[sizeof(ev->network) - 1] = '\0';
-	ev->detail[sizeof(ev->detail) - 1] = '\0';
-	if (ev->kind >= EV_KIND_MAX)
-		fatalx("authority sent event kind %u", ev->kind);
-	hw.nevents++;
-	hw.counts[ev->kind]++;
-	if (ev->kind == EV_REFUSED)
-		for (i = 0; i < nitems(refusals); i++)
-			if (strncmp(ev->detail, refusals[i],
-			    strlen(refusals[i])) == 0 &&
-			    ev->detail[strlen(refusals[i])] == ' ')
-				hw.refused_by[i]++;
-}
-
-static void
-web_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
-{
-	struct hubweb_snap	*n = hw.next, *t;
-
-	switch (imsg->hdr.type) {
-	case IMSG_HUBD_WEB_STATUS:
-		(void)imsg_get_data(imsg, &n->status, sizeof(n->status));
-		if (n->status.nprocs > PROC_MAX)
-			fatalx("authority sent %u processes",
-			    n->status.nprocs);
-		break;
-	case IMSG_HUBD_WEB_NODE:
-		if (n->nnodes == HUBD_WEB_NODES_MAX)
-			fatalx("authority sent too many nodes");
-		(void)imsg_get_data(imsg, &n->nodes[n->nnodes],
-		    sizeof(n->nodes[0]));
-		n->nodes[n->nnodes].nick[HUB_NICK_MAX - 1] = '\0';
-		n->nnodes++;
-		break;
-	case IMSG_HUBD_WEB_NET:
-		if (n->nnets == HUBD_WEB_NETS_MAX)
-			fatalx("authority sent too many networks");
-		(void)imsg_get_data(imsg, &n->nets[n->nnets],
-		    sizeof(n->nets[0]));
-		n->nets[n->nnets].name[HUB_NAME_MAX - 1] = '\0';
-		n->nnets++;
-		break;
-	case IMSG_HUBD_WEB_MEMBER:
-		if (n->nmembers == HUBD_WEB_MEMBERS_MAX)
-			fatalx("authority sent too many members");
-		(void)imsg_get_data(imsg, &n->members[n->nmembers],
-		    sizeof(n->members[0]));
-		n->nmembers++;
-		break;
-	case IMSG_HUBD_WEB_END:
-		(void)imsg_get_data(imsg, &n->end, sizeof(n->end));
-		t = hw.cur;
-		hw.cur = n;
-		hw.next = t;
-		hw.next->nnodes = hw.next->nnets = hw.next->nmembers = 0;
-		hw.have = 1;
-		break;
-	case IMSG_CTL_EVENT:
-		take_event(imsg);
-		break;
-	default:
-		fatalx("%s: unexpected message %s", __func__,
-		    proc_msg_name(ps, imsg->hdr.type));
-	}
-}
 
 static void
 gauge(struct evbuffer *b, const char *name, const char *help, uint64_t v)
@@ -153,8 +58,8 @@ build_metrics(struct evbuffer *b, const char *query)
 	    hw.counts[EV_LOGIN]);
 	prom_family(b, "hamhubd_refusals_total", "counter", "Logins and "
 	    "joins refused since start, by reason");
-	for (i = 0; i < nitems(refusals); i++) {
-		(void)snprintf(l, sizeof(l), "reason=%s", refusals[i]);
+	for (i = 0; i < HUBWEB_REFUSALS; i++) {
+		(void)snprintf(l, sizeof(l), "reason=%s", hubweb_refusals[i]);
 		lab[0] = l;
 		lab[1] = NULL;
 		prom_u64(b, "hamhubd_refusals_total", hw.refused_by[i], lab);
@@ -223,7 +128,7 @@ static const struct web_route hubd_routes[] = {
 };
 
 static const struct proc_peer hubd_web_peers[] = {
-	{ HUBD_PROC_AUTHORITY, web_dispatch_authority },
+	{ HUBD_PROC_AUTHORITY, hubweb_dispatch },
 };
 
 /*
@@ -254,7 +159,6 @@ static const struct web_program hubd_web = {
 void
 hubweb_run(struct privsep *ps)
 {
-	memset(&hw, 0, sizeof(hw));
 	if ((hw.cur = calloc(1, sizeof(*hw.cur))) == NULL ||
 	    (hw.next = calloc(1, sizeof(*hw.next))) == NULL)
 		fatal("%s: calloc", __func__);

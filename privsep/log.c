@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/util.h"
 #include "privsep/log.h"
 
 static int		 log_foreground = 1;
@@ -241,4 +242,20 @@ log_quote(const char *s, char *buf, size_t len)
 	buf[o++] = '"';
 	buf[o] = '\0';
 	return buf;
+}
+
+int
+log_rate_ok(struct log_rate *rl, unsigned long long *missed)
+{
+	uint64_t	 now = now_ms();
+
+	if (rl->logged && now - rl->last < LOG_RATE_MS) {
+		rl->missed++;
+		return 0;
+	}
+	rl->logged = 1;
+	rl->last = now;
+	*missed = rl->missed;
+	rl->missed = 0;
+	return 1;
 }

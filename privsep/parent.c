@@ -583,8 +583,10 @@ parent_main(const struct parent_program *prog, struct parent_base *p,
 	p->ps.nrules = prog->nrules;
 	p->ps.id = PROC_PARENT;
 	p->ps.arg = p;
-	p->ps.user = set.user;
-	p->ps.chroot_dir = set.chroot_dir;
+	/* The configuration may be replaced by a reload; these stay. */
+	if ((p->ps.user = strdup(set.user)) == NULL ||
+	    (p->ps.chroot_dir = strdup(set.chroot_dir)) == NULL)
+		fatal("%s: strdup", __func__);
 	p->ps.progname = prog->name;
 	p->ps.foreground = foreground;
 	p->ps.verbose = parent_verbose(p);

@@ -15,7 +15,7 @@
 
 #include "privsep/control.h"
 #include "privsep/proc.h"
-#include "privsep/web.h"
+#include "privsep/webparse.h"
 
 struct event;
 struct parent_base;

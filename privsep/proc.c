@@ -418,10 +418,14 @@ proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
 
 	if ((r = proc_rule(ps, type)) == NULL)
 		fatalx("%s: unknown message type %u", __func__, type);
+	/* The sender keeps the rule too: a bug shows here, not there. */
 	if (!(r->from & PROC_BIT(ps->id)) || !(r->to & PROC_BIT(to)) ||
-	    len < r->minlen || len > r->maxlen)
-		fatalx("%s: message %s to %s breaks its rule (size %zu)",
-		    __func__, r->name, ps->procs[to].name, len);
+	    len < r->minlen || len > r->maxlen ||
+	    (r->fd == MSG_FD_REQUIRED) != (fd != -1) ||
+	    (r->nulterm && (len == 0 ||
+	    ((const uint8_t *)data)[len - 1] != '\0')))
+		fatalx("%s: message %s to %s breaks its rule (size %zu, "
+		    "fd %d)", __func__, r->name, ps->procs[to].name, len, fd);
 	if (ps->fds[to] == -1) {
 		if (fd != -1)
 			(void)close(fd);

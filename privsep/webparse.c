@@ -18,7 +18,7 @@
 
 #include "compat/compat.h"
 #include "compat/util.h"
-#include "privsep/web.h"
+#include "privsep/webparse.h"
 
 int
 web_listen_parse(const char *s, struct web_listen *wl, char *err,

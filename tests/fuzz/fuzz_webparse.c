@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "privsep/web.h"
+#include "privsep/webparse.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 

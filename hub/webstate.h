@@ -1,10 +1,10 @@
 /*
  * hamhubd's web child: the snapshot the authority sends once a second
- * and the recent events, kept for the metrics (web_hub.c) and the
- * console (web_console.c).
+ * and the recent events (webstate.c), kept for the metrics (web_hub.c)
+ * and the console (web_console.c).
  */
-#ifndef HAMD_HUB_WEB_HUB_H
-#define HAMD_HUB_WEB_HUB_H
+#ifndef HAMD_HUB_WEBSTATE_H
+#define HAMD_HUB_WEBSTATE_H
 
 #include <stdint.h>
 
@@ -32,14 +32,16 @@ struct hubweb {
 };
 extern struct hubweb	 hw;
 
+/* Refusal reasons, as the audit records name them (login-blocked, ...). */
+#define HUBWEB_REFUSALS	4
+extern const char *const hubweb_refusals[HUBWEB_REFUSALS];
+
+/* The authority's snapshots and events (webstate.c). */
+struct privsep;
+struct imsg;
+void	hubweb_dispatch(struct privsep *, int, struct imsg *);
+
 /* The node of a key in the current snapshot, or NULL. */
 const struct hub_member_info *hubweb_node(const uint8_t key[32]);
-
-/* The console's pages (web_console.c). */
-struct evbuffer;
-int	console_page(struct evbuffer *, const char *query);
-int	console_css(struct evbuffer *, const char *query);
-int	console_js(struct evbuffer *, const char *query);
-int	console_state(struct evbuffer *, const char *query);
 
 #endif
