@@ -54,11 +54,15 @@ scrape_configs:
     static_configs:
       - targets: ['$WEB_NET.11:9100', '$WEB_NET.12:9100']
 EOC
-ip netns exec "$H" prometheus --config.file="$T_TMP/prom/prometheus.yml" \
-    --storage.tsdb.path="$T_TMP/prom/data" \
-    --web.listen-address=127.0.0.1:9090 >"$T_TMP/prom/prom.log" 2>&1 &
-PROM=$!
-track_pid "$PROM"
+# prom_start: Prometheus in the hub's namespace, its API on its loopback
+prom_start() {
+	ip netns exec "$H" prometheus --config.file="$T_TMP/prom/prometheus.yml" \
+	    --storage.tsdb.path="$T_TMP/prom/data" \
+	    --web.listen-address=127.0.0.1:9090 >>"$T_TMP/prom/prom.log" 2>&1 &
+	PROM=$!
+	track_pid "$PROM"
+}
+prom_start
 # promql QUERY: the first value of an instant query, or nothing
 promql() {
 	ip netns exec "$H" curl -fsS --max-time 5 \
@@ -139,22 +143,14 @@ check "the -j monitor was subscribed through the stream" \
 # monitor or scraper, then with both, twice each, alternating.
 kill "$PROM"; wait "$PROM" 2>/dev/null
 ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/alone1.json"
-ip netns exec "$H" prometheus --config.file="$T_TMP/prom/prometheus.yml" \
-    --storage.tsdb.path="$T_TMP/prom/data" \
-    --web.listen-address=127.0.0.1:9090 >>"$T_TMP/prom/prom.log" 2>&1 &
-PROM=$!
-track_pid "$PROM"
+prom_start
 check "Prometheus is back" wait_for 30 targets_up
 watch_on
 ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/watched2.json"
 watch_off
 kill "$PROM"; wait "$PROM" 2>/dev/null
 ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/alone2.json"
-ip netns exec "$H" prometheus --config.file="$T_TMP/prom/prometheus.yml" \
-    --storage.tsdb.path="$T_TMP/prom/data" \
-    --web.listen-address=127.0.0.1:9090 >>"$T_TMP/prom/prom.log" 2>&1 &
-PROM=$!
-track_pid "$PROM"
+prom_start
 wait_for 30 targets_up
 watch_on
 ip netns exec "$(web_ns 1)" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/watched3.json"
