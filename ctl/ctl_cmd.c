@@ -48,3 +48,23 @@ ctl_usage(const struct command *tab, size_t n, const char *name)
 }
 
 /* ---- listings --------------------------------------------------------- */
+
+int
+ctl_command_find(const struct command *tab, size_t n, int argc, char **argv,
+    const struct command **out)
+{
+	size_t	 i;
+	int	 named = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(argv[0], tab[i].name) != 0)
+			continue;
+		named = 1;
+		if (tab[i].word == NULL || (tab[i].word_at < argc &&
+		    strcmp(argv[tab[i].word_at], tab[i].word) == 0)) {
+			*out = &tab[i];
+			return 0;
+		}
+	}
+	return named ? 1 : -1;
+}

@@ -9,12 +9,31 @@
 
 struct ctl_ctx;
 
+/*
+ * A command, or one form of it: several entries may share a name ("set
+ * NETWORK mode ...", "hub status"), and the word at argv[word_at] picks
+ * the form.  fn gets argv from the command's name on and its entry, so
+ * one handler can serve several forms told apart by arg.
+ */
 struct command {
 	const char	*name;
 	const char	*args;
 	const char	*help;
-	int		(*fn)(struct ctl_ctx *, int, char **);
+	int		(*fn)(struct ctl_ctx *, const struct command *, int,
+			    char **);
+	const char	*word;		/* NULL: the only form */
+	int		 word_at;
+	int		 arg;		/* the form's own value */
+	int		 hubd;		/* hamhubd's socket unless -s */
 };
+
+/*
+ * The form of a command argv asks for in tab: 0 and *out, or -1 when
+ * no entry has the name, or 1 when one does but no form fits (say the
+ * usage).
+ */
+int	ctl_command_find(const struct command *, size_t, int, char **,
+	    const struct command **out);
 
 /*
  * Print the usage lines of the commands called name; "name word" (set

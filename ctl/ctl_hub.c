@@ -424,7 +424,8 @@ node_usage(const char *name)
 /* ---- the commands ----------------------------------------------------- */
 
 static int
-cmd_networks(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_networks(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 
@@ -437,7 +438,8 @@ cmd_networks(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_members(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_members(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 
@@ -482,7 +484,8 @@ create_options(struct hub_request *req, int argc, char **argv)
 }
 
 static int
-cmd_create(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_create(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 
@@ -503,7 +506,8 @@ cmd_create(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_join(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_join(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 	char			 prompt[HUB_NAME_MAX + 64];
@@ -523,34 +527,20 @@ cmd_join(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 /* Commands that name a network, and for some a node. */
-static const struct {
-	const char	*name;
-	uint8_t		 op;
-	uint8_t		 key;
-} simple_ops[] = {
-	{ "delete", HUB_OP_DELETE, 0 },
-	{ "leave", HUB_OP_LEAVE, 0 },
-	{ "approve", HUB_OP_APPROVE, 1 },
-	{ "reject", HUB_OP_REJECT, 1 },
-	{ "evict", HUB_OP_EVICT, 1 },
-	{ "invite", HUB_OP_INVITE, 1 },
-};
-
+/* A request on a network, and a member's KEY where the form has one. */
 static int
-cmd_simple(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_simple(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
-	size_t			 i;
+	int			 key = strstr(cmd->args, "KEY") != NULL;
 
-	for (i = 0; i < nitems(simple_ops); i++)
-		if (strcmp(argv[0], simple_ops[i].name) == 0)
-			break;
-	if (i == nitems(simple_ops) || argc != 2 + simple_ops[i].key)
+	if (argc != 2 + key)
 		return node_usage(argv[0]);
 	memset(&req, 0, sizeof(req));
-	req.op = simple_ops[i].op;
+	req.op = (uint8_t)cmd->arg;
 	if (req_net(&req, argv[1]) == -1 ||
-	    (simple_ops[i].key && req_key(&req, argv[2]) == -1))
+	    (key && req_key(&req, argv[2]) == -1))
 		return 1;
 	return hub_send(ctx, &req);
 }
@@ -595,19 +585,19 @@ set_owner(struct hub_request *req, int argc, char **argv)
 	return argc != 1 ? -2 : req_key(req, argv[0]);
 }
 
-static const struct {
-	const char	*what;
-	int		(*fn)(struct hub_request *, int, char **);
-} set_ops[] = {
-	{ "password", set_password },
-	{ "mode", set_mode },
-	{ "limit", set_limit },
-	{ "admin", set_admin },
-	{ "owner", set_owner },
+/* What "set" changes; the command table names each form. */
+enum { SET_PASSWORD, SET_MODE, SET_LIMIT, SET_ADMIN, SET_OWNER };
+static int (*const set_ops[])(struct hub_request *, int, char **) = {
+	[SET_PASSWORD] = set_password,
+	[SET_MODE] = set_mode,
+	[SET_LIMIT] = set_limit,
+	[SET_ADMIN] = set_admin,
+	[SET_OWNER] = set_owner,
 };
 
 static int
-set_nickname(struct ctl_ctx *ctx, int argc, char **argv)
+set_nickname(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 
@@ -625,34 +615,22 @@ set_nickname(struct ctl_ctx *ctx, int argc, char **argv)
 	return hub_send(ctx, &req);
 }
 
-/*
- * "nickname" in the network's place means this node's nickname; a
- * network called nickname is named by its ID.
- */
+/* hamctl set NETWORK what ...: the form's entry says what. */
 static int
-cmd_set(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_set(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 	char			 form[32];
-	size_t			 i;
 	int			 rc;
 
-	if (argc >= 2 && strcmp(argv[1], "nickname") == 0)
-		return set_nickname(ctx, argc, argv);
 	if (argc < 3)
 		return node_usage(argv[0]);
-	for (i = 0; i < nitems(set_ops); i++)
-		if (strcmp(argv[2], set_ops[i].what) == 0)
-			break;
-	if (i == nitems(set_ops)) {
-		fprintf(stderr, "hamctl: cannot set \"%s\"\n", argv[2]);
-		return node_usage(argv[0]);
-	}
 	memset(&req, 0, sizeof(req));
 	if (req_net(&req, argv[1]) == -1)
 		return 1;
-	if ((rc = set_ops[i].fn(&req, argc - 3, argv + 3)) == -2) {
-		(void)snprintf(form, sizeof(form), "set %s", set_ops[i].what);
+	if ((rc = set_ops[cmd->arg](&req, argc - 3, argv + 3)) == -2) {
+		(void)snprintf(form, sizeof(form), "set %s", cmd->word);
 		return node_usage(form);
 	}
 	if (rc == -1) {
@@ -663,38 +641,57 @@ cmd_set(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 const struct command hub_node_commands[] = {
-	{ "networks", "", "list this node's networks on its hub, with its "
-	    "role in each", cmd_networks },
-	{ "members", "NETWORK", "list a network's members (administrators "
-	    "also see pending and evicted ones)", cmd_members },
-	{ "create", "NETWORK [mesh|hub-and-spoke] [auto|approval|closed] "
-	    "[limit N]", "create a network that this node owns (default mesh, "
-	    "auto, no limit); asks for its password", cmd_create },
-	{ "delete", "NETWORK", "delete a network this node owns",
-	    cmd_simple },
-	{ "join", "NETWORK [-]", "join a network; asks for its password (an "
-	    "invited node just presses enter, or gives -)", cmd_join },
-	{ "leave", "NETWORK", "leave a network", cmd_simple },
-	{ "approve", "NETWORK KEY", "let in a node waiting for approval",
-	    cmd_simple },
-	{ "reject", "NETWORK KEY", "turn down a node waiting for approval",
-	    cmd_simple },
-	{ "evict", "NETWORK KEY", "remove a member; it cannot rejoin until "
-	    "approved", cmd_simple },
-	{ "invite", "NETWORK KEY", "let a node join without the password, "
-	    "even when the network is closed", cmd_simple },
-	{ "set", "NETWORK password", "change the network's password (owner); "
-	    "asks for it twice", cmd_set },
-	{ "set", "NETWORK mode auto|approval|closed", "who may join: "
-	    "anyone with the password, those an administrator approves, "
-	    "or only invited nodes", cmd_set },
-	{ "set", "NETWORK limit N", "allow at most N members (1-65535, 0: no "
-	    "limit)", cmd_set },
-	{ "set", "NETWORK admin KEY on|off", "make a member an administrator, "
-	    "or a plain member again (owner)", cmd_set },
-	{ "set", "NETWORK owner KEY", "hand the network to another member "
-	    "(owner)", cmd_set },
-	{ "set", "nickname NAME", "this node's name in member lists (up to "
-	    "32 characters)", cmd_set },
+	{ .name = "networks", .args = "",
+	    .help = "list this node's networks on its hub, with its role in "
+	    "each", .fn = cmd_networks },
+	{ .name = "members", .args = "NETWORK",
+	    .help = "list a network's members (administrators also see "
+	    "pending and evicted ones)", .fn = cmd_members },
+	{ .name = "create",
+	    .args = "NETWORK [mesh|hub-and-spoke] [auto|approval|closed] "
+	    "[limit N]",
+	    .help = "create a network that this node owns (default mesh, "
+	    "auto, no limit); asks for its password", .fn = cmd_create },
+	{ .name = "delete", .args = "NETWORK",
+	    .help = "delete a network this node owns", .fn = cmd_simple,
+	    .arg = HUB_OP_DELETE },
+	{ .name = "join", .args = "NETWORK [-]",
+	    .help = "join a network; asks for its password (an invited node "
+	    "just presses enter, or gives -)", .fn = cmd_join },
+	{ .name = "leave", .args = "NETWORK", .help = "leave a network",
+	    .fn = cmd_simple, .arg = HUB_OP_LEAVE },
+	{ .name = "approve", .args = "NETWORK KEY",
+	    .help = "let in a node waiting for approval", .fn = cmd_simple,
+	    .arg = HUB_OP_APPROVE },
+	{ .name = "reject", .args = "NETWORK KEY",
+	    .help = "turn down a node waiting for approval", .fn = cmd_simple,
+	    .arg = HUB_OP_REJECT },
+	{ .name = "evict", .args = "NETWORK KEY",
+	    .help = "remove a member; it cannot rejoin until approved",
+	    .fn = cmd_simple, .arg = HUB_OP_EVICT },
+	{ .name = "invite", .args = "NETWORK KEY",
+	    .help = "let a node join without the password, even when the "
+	    "network is closed", .fn = cmd_simple, .arg = HUB_OP_INVITE },
+	{ .name = "set", .args = "nickname NAME",
+	    .help = "this node's name in member lists (up to 32 characters)",
+	    .fn = set_nickname, .word = "nickname", .word_at = 1, .arg = 0 },
+	{ .name = "set", .args = "NETWORK password",
+	    .help = "change the network's password (owner); asks for it twice",
+	    .fn = cmd_set, .word = "password", .word_at = 2,
+	    .arg = SET_PASSWORD },
+	{ .name = "set", .args = "NETWORK mode auto|approval|closed",
+	    .help = "who may join: anyone with the password, those an "
+	    "administrator approves, or only invited nodes", .fn = cmd_set,
+	    .word = "mode", .word_at = 2, .arg = SET_MODE },
+	{ .name = "set", .args = "NETWORK limit N",
+	    .help = "allow at most N members (1-65535, 0: no limit)",
+	    .fn = cmd_set, .word = "limit", .word_at = 2, .arg = SET_LIMIT },
+	{ .name = "set", .args = "NETWORK admin KEY on|off",
+	    .help = "make a member an administrator, or a plain member again "
+	    "(owner)", .fn = cmd_set, .word = "admin", .word_at = 2,
+	    .arg = SET_ADMIN },
+	{ .name = "set", .args = "NETWORK owner KEY",
+	    .help = "hand the network to another member (owner)",
+	    .fn = cmd_set, .word = "owner", .word_at = 2, .arg = SET_OWNER },
 };
 const size_t hub_node_ncommands = nitems(hub_node_commands);

@@ -22,35 +22,50 @@
 #include "ctl/ctl_conn.h"
 #include "ipc/imsg.h"
 
-static int	cmd_status(struct ctl_ctx *, int, char **);
-static int	cmd_reload(struct ctl_ctx *, int, char **);
-static int	cmd_log(struct ctl_ctx *, int, char **);
-static int	cmd_peers(struct ctl_ctx *, int, char **);
-static int	cmd_genkey(struct ctl_ctx *, int, char **);
-static int	cmd_pubkey(struct ctl_ctx *, int, char **);
-static int	cmd_monitor(struct ctl_ctx *, int, char **);
-static int	cmd_netcheck(struct ctl_ctx *, int, char **);
+static int	cmd_status(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_reload(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_log(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_peers(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_genkey(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_pubkey(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_monitor(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_netcheck(struct ctl_ctx *, const struct command *, int,
+	    char **);
 
 const struct command node_commands[] = {
-	{ "status", "", "show version, uptime, node key, hub connection "
-	    "and processes", cmd_status },
-	{ "peers", "", "show each peer: key, path (lan, direct, relay-udp, "
+	{ .name = "status", .args = "",
+	    .help = "show version, uptime, node key, hub connection and "
+	    "processes", .fn = cmd_status },
+	{ .name = "peers", .args = "",
+	    .help = "show each peer: key, path (lan, direct, relay-udp, "
 	    "relay-tcp) and endpoint, round-trip time, allowed IPs, latest "
-	    "handshake, traffic and drops", cmd_peers },
-	{ "monitor", "", "live view of peers, paths, round trips and "
-	    "rates, refreshed in place; with -j, events as they happen, one "
-	    "JSON object a line", cmd_monitor },
-	{ "netcheck", "", "report the node's connectivity: NAT mapping, "
-	    "public endpoint, UDP or TCP only, round trip to the hub, and why "
-	    "each relayed peer is relayed", cmd_netcheck },
-	{ "reload", "", "re-read hamd.conf (root or admin group)",
-	    cmd_reload },
-	{ "log", "brief|verbose", "set the log level of every hamd process",
-	    cmd_log },
-	{ "genkey", "[file]", "write a new private key to file (mode 0600) "
-	    "or standard output", cmd_genkey },
-	{ "pubkey", "[file]", "print the public key of a private key read "
-	    "from file or standard input", cmd_pubkey },
+	    "handshake, traffic and drops", .fn = cmd_peers },
+	{ .name = "monitor", .args = "",
+	    .help = "live view of peers, paths, round trips and rates, "
+	    "refreshed in place; with -j, events as they happen, one JSON "
+	    "object a line", .fn = cmd_monitor },
+	{ .name = "netcheck", .args = "",
+	    .help = "report the node's connectivity: NAT mapping, public "
+	    "endpoint, UDP or TCP only, round trip to the hub, and why each "
+	    "relayed peer is relayed", .fn = cmd_netcheck },
+	{ .name = "reload", .args = "",
+	    .help = "re-read hamd.conf (root or admin group)",
+	    .fn = cmd_reload },
+	{ .name = "log", .args = "brief|verbose",
+	    .help = "set the log level of every hamd process", .fn = cmd_log },
+	{ .name = "genkey", .args = "[file]",
+	    .help = "write a new private key to file (mode 0600) or standard "
+	    "output", .fn = cmd_genkey },
+	{ .name = "pubkey", .args = "[file]",
+	    .help = "print the public key of a private key read from file or "
+	    "standard input", .fn = cmd_pubkey },
 };
 const size_t node_ncommands = nitems(node_commands);
 
@@ -205,7 +220,8 @@ nat_status_print(const struct nat_state_msg *n)
 }
 
 static int
-cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_status(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct ctl_status	 st;
 	struct ctl_result	 res;
@@ -383,7 +399,8 @@ peer_print(const struct ctl_peer *p, time_t now)
 }
 
 static int
-cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_peers(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct imsg		 imsg;
 	struct ctl_peer		 p;
@@ -513,7 +530,8 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_reload(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_reload(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct ctl_result	 res;
 
@@ -528,7 +546,8 @@ cmd_reload(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_log(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_log(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct ctl_result	 res;
 	int32_t			 v;
@@ -546,7 +565,8 @@ cmd_log(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_genkey(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_genkey(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	uint8_t	 priv[KEY_LEN];
 	char	 b64[KEY_B64_LEN + 1], err[512];
@@ -589,7 +609,8 @@ read_key_stdin(uint8_t key[KEY_LEN])
 }
 
 static int
-cmd_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_pubkey(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	uint8_t	 priv[KEY_LEN], pub[KEY_LEN];
 	char	 b64[KEY_B64_LEN + 1], err[512];
@@ -633,7 +654,8 @@ cmd_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_monitor(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_monitor(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	if (argc != 1) {
 		fprintf(stderr, "usage: hamctl [-j] monitor\n");
@@ -643,7 +665,8 @@ cmd_monitor(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_netcheck(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_netcheck(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	if (argc != 1) {
 		fprintf(stderr, "usage: hamctl [-j] netcheck\n");
