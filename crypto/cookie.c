@@ -22,7 +22,7 @@
 static int
 expired(uint64_t birth, uint64_t now, uint64_t age)
 {
-	return (now < birth || now - birth >= WG_NSEC(age));
+	return now < birth || now - birth >= WG_NSEC(age);
 }
 
 void
@@ -82,15 +82,15 @@ cookie_consume_reply(struct cookie_maker *cm, const uint8_t *msg,
 	uint8_t	cookie[COOKIE_LEN];
 
 	if (len != WG_COOKIE_REPLY_LEN || get_le32(msg) != WG_MSG_COOKIE)
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	if (!cm->mac1_sent)
-		return (WG_DROP_STATE);
+		return WG_DROP_STATE;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(cookie, NULL, NULL,
 	    msg + WG_COOKIE_OFF_COOKIE, COOKIE_LEN + WG_MAC_LEN,
 	    cm->last_mac1, WG_MAC_LEN, msg + WG_COOKIE_OFF_NONCE,
 	    cm->cookie_key) != 0) {
 		sodium_memzero(cookie, sizeof(cookie));
-		return (WG_DROP_BAD_MAC);
+		return WG_DROP_BAD_MAC;
 	}
 	memcpy(cm->cookie, cookie, COOKIE_LEN);
 	cm->cookie_birth = now;
@@ -98,7 +98,7 @@ cookie_consume_reply(struct cookie_maker *cm, const uint8_t *msg,
 	/* One reply per message: a replayed reply finds nothing to open. */
 	cm->mac1_sent = 0;
 	sodium_memzero(cookie, sizeof(cookie));
-	return (WG_OK);
+	return WG_OK;
 }
 
 void
@@ -136,11 +136,11 @@ cookie_check_mac1(const struct cookie_checker *cc, const uint8_t *msg,
 	uint8_t	mac[WG_MAC_LEN];
 
 	if (len < WG_MACS_LEN)
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	wg_mac(mac, cc->mac1_key, WG_KEY_LEN, msg, len - WG_MACS_LEN);
 	if (sodium_memcmp(mac, msg + len - WG_MACS_LEN, WG_MAC_LEN) != 0)
-		return (WG_DROP_BAD_MAC);
-	return (WG_OK);
+		return WG_DROP_BAD_MAC;
+	return WG_OK;
 }
 
 int
@@ -153,16 +153,16 @@ cookie_checker_validate(struct cookie_checker *cc, const uint8_t *msg,
 
 	*mac2_ok = 0;
 	if ((r = cookie_check_mac1(cc, msg, len)) != WG_OK)
-		return (r);
+		return r;
 	if (!check_mac2)
-		return (WG_OK);
+		return WG_OK;
 	make_cookie(cc, cookie, src, srclen, now);
 	wg_mac(mac, cookie, COOKIE_LEN, msg, len - WG_MAC_LEN);
 	*mac2_ok = sodium_memcmp(mac, msg + len - WG_MAC_LEN, WG_MAC_LEN) == 0;
 	/* The right mac2 for this message is as good as the cookie for it. */
 	sodium_memzero(mac, sizeof(mac));
 	sodium_memzero(cookie, sizeof(cookie));
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
@@ -174,11 +174,11 @@ cookie_reply_create(struct cookie_checker *cc, uint8_t out[64],
 	uint32_t	type;
 
 	if (len < 4)
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	type = get_le32(msg);
 	if (!(type == WG_MSG_INITIATION && len == WG_INIT_LEN) &&
 	    !(type == WG_MSG_RESPONSE && len == WG_RESP_LEN))
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 
 	make_cookie(cc, cookie, src, srclen, now);
 	out[0] = WG_MSG_COOKIE;
@@ -191,5 +191,5 @@ cookie_reply_create(struct cookie_checker *cc, uint8_t out[64],
 	    msg + len - WG_MACS_LEN, WG_MAC_LEN, NULL,
 	    out + WG_COOKIE_OFF_NONCE, cc->cookie_key);
 	sodium_memzero(cookie, sizeof(cookie));
-	return (WG_OK);
+	return WG_OK;
 }

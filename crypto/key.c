@@ -61,9 +61,9 @@ key_public(uint8_t pub[KEY_LEN], const uint8_t priv[KEY_LEN])
 	if (crypto_scalarmult_base(pub, priv) != 0 ||
 	    sodium_is_zero(pub, KEY_LEN)) {
 		sodium_memzero(pub, KEY_LEN);
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 void
@@ -85,10 +85,10 @@ key_from_base64(uint8_t key[KEY_LEN], const char *in)
 
 	key_sodium_init();
 	if (in == NULL || strnlen(in, KEY_B64_LEN + 1) != KEY_B64_LEN)
-		return (-1);
+		return -1;
 	/* 32 bytes encode to 43 characters and exactly one '='. */
 	if (in[KEY_B64_LEN - 1] != '=' || in[KEY_B64_LEN - 2] == '=')
-		return (-1);
+		return -1;
 	if (sodium_base642bin(tmp, sizeof(tmp), in, KEY_B64_LEN, NULL,
 	    &binlen, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    binlen != KEY_LEN || end != in + KEY_B64_LEN)
@@ -106,32 +106,53 @@ key_from_base64(uint8_t key[KEY_LEN], const char *in)
  out:
 	sodium_memzero(tmp, sizeof(tmp));
 	sodium_memzero(canon, sizeof(canon));
-	return (ret);
+	return ret;
 }
 
 int
 key_is_zero(const uint8_t key[KEY_LEN])
 {
 	key_sodium_init();
-	return (sodium_is_zero(key, KEY_LEN));
+	return sodium_is_zero(key, KEY_LEN);
+}
+
+int
+key_is_low_order(const uint8_t key[KEY_LEN])
+{
+	/*
+	 * X25519 clamps every scalar to a multiple of 8, the cofactor, so
+	 * it sends exactly the points whose order divides 8 to zero: the
+	 * math decides, not a list of encodings that could miss one.  The
+	 * scalar is 2^254 + 8 once clamped, no multiple of either large
+	 * prime order (curve or twist).
+	 */
+	static const uint8_t	 scalar[KEY_LEN] = { 9 };
+	uint8_t			 out[KEY_LEN];
+	int			 low;
+
+	key_sodium_init();
+	low = crypto_scalarmult(out, scalar, key) != 0 ||
+	    sodium_is_zero(out, KEY_LEN);
+	sodium_memzero(out, sizeof(out));
+	return low;
 }
 
 static const char *
 filetype(mode_t m)
 {
 	if (S_ISDIR(m))
-		return ("a directory");
+		return "a directory";
 	if (S_ISFIFO(m))
-		return ("a FIFO");
+		return "a FIFO";
 	if (S_ISSOCK(m))
-		return ("a socket");
+		return "a socket";
 	if (S_ISCHR(m))
-		return ("a character device");
+		return "a character device";
 	if (S_ISBLK(m))
-		return ("a block device");
+		return "a block device";
 	if (S_ISLNK(m))
-		return ("a symbolic link");
-	return ("not a regular file");
+		return "a symbolic link";
+	return "not a regular file";
 }
 
 int
@@ -164,7 +185,7 @@ key_file_read(const char *path, uint8_t key[KEY_LEN], char *err,
 		else
 			seterr(err, errlen, "cannot open key file %s: %s",
 			    path, strerror(errno));
-		return (-1);
+		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
 		seterr(err, errlen, "cannot stat key file %s: %s", path,
@@ -244,7 +265,7 @@ key_file_read(const char *path, uint8_t key[KEY_LEN], char *err,
  out:
 	sodium_memzero(buf, sizeof(buf));
 	(void)close(fd);
-	return (ret);
+	return ret;
 }
 
 /* The key is only durable once its directory entry is. Best effort. */
@@ -294,7 +315,7 @@ key_file_write(const char *path, const uint8_t key[KEY_LEN], char *err,
 		else
 			seterr(err, errlen, "cannot create key file %s: %s",
 			    path, strerror(errno));
-		return (-1);
+		return -1;
 	}
 	/* The creation mode went through the umask; 0600 is not optional. */
 	if (fchmod(fd, 0600) == -1) {
@@ -339,5 +360,5 @@ key_file_write(const char *path, const uint8_t key[KEY_LEN], char *err,
 	if (fd != -1)
 		(void)close(fd);
 	sodium_memzero(buf, sizeof(buf));
-	return (ret);
+	return ret;
 }

@@ -24,6 +24,12 @@ void	key_to_base64(char out[KEY_B64_LEN + 1], const uint8_t key[KEY_LEN]);
 int	key_from_base64(uint8_t key[KEY_LEN], const char *in);
 /* Constant-time check for the all-zero key. */
 int	key_is_zero(const uint8_t key[KEY_LEN]);
+/*
+ * Is this public key a point of small order (on the curve or its twist,
+ * in any of its encodings, all zeros included)?  A Diffie-Hellman with
+ * such a key gives a result anyone can guess, whatever our private key.
+ */
+int	key_is_low_order(const uint8_t key[KEY_LEN]);
 
 /*
  * Read a key file: one base64 key, optionally followed by a newline.

@@ -92,9 +92,9 @@ dh(struct sym *y, const uint8_t priv[NOISE_PRIVATE_LEN],
 	if (crypto_scalarmult(y->dh, priv, pub) != 0 ||
 	    sodium_is_zero(y->dh, sizeof(y->dh))) {
 		sodium_memzero(y->dh, sizeof(y->dh));
-		return (WG_DROP_BAD_KEY);
+		return WG_DROP_BAD_KEY;
 	}
-	return (WG_OK);
+	return WG_OK;
 }
 
 /* EncryptAndHash: every handshake encryption uses a fresh k, nonce 0. */
@@ -109,9 +109,9 @@ static int
 decrypt_and_hash(struct sym *y, uint8_t *out, const uint8_t *ct, size_t len)
 {
 	if (wg_aead_open(out, y->k, 0, y->h, NOISE_HASH_LEN, ct, len) != 0)
-		return (WG_DROP_BAD_MAC);
+		return WG_DROP_BAD_MAC;
 	mix_hash(y, ct, len);
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
@@ -124,7 +124,7 @@ noise_protocol_init(struct noise_protocol *p, const char *name,
 	if (strcmp(name, NAME_IKPSK2) == 0)
 		p->psk2 = 1;
 	else if (strcmp(name, NAME_IK) != 0)
-		return (-1);
+		return -1;
 	/*
 	 * InitializeSymmetric: a name longer than the hash is hashed,
 	 * a shorter one zero-padded.  Both supported names are longer, but
@@ -137,7 +137,7 @@ noise_protocol_init(struct noise_protocol *p, const char *name,
 		wg_hash(p->h0, (const uint8_t *)name, namelen);
 	memcpy(p->ck0, p->h0, sizeof(p->ck0));
 	wg_hash2(p->h0, p->h0, sizeof(p->h0), prologue, prologuelen);
-	return (0);
+	return 0;
 }
 
 int
@@ -148,7 +148,7 @@ noise_hs_init(struct noise_handshake *hs, const struct noise_protocol *p,
 	if (p == NULL || s == NULL ||
 	    (role == NOISE_INITIATOR) != (rs != NULL) ||
 	    (role != NOISE_INITIATOR && role != NOISE_RESPONDER))
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	hs->proto = p;
 	hs->s = s;
 	hs->role = role;
@@ -161,7 +161,7 @@ noise_hs_init(struct noise_handshake *hs, const struct noise_protocol *p,
 		wg_hash2(hs->h, p->h0, sizeof(p->h0), s->pub,
 		    NOISE_PUBLIC_LEN);
 	hs->state = NOISE_HS_START;
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
@@ -173,10 +173,10 @@ noise_hs_set_ephemeral(struct noise_handshake *hs,
 	    sodium_is_zero(hs->e_pub, sizeof(hs->e_pub))) {
 		sodium_memzero(hs->e_priv, sizeof(hs->e_priv));
 		hs->e_fixed = 0;
-		return (WG_DROP_BAD_KEY);
+		return WG_DROP_BAD_KEY;
 	}
 	hs->e_fixed = 1;
-	return (WG_OK);
+	return WG_OK;
 }
 
 void
@@ -220,7 +220,7 @@ noise_write_msg1(struct noise_handshake *hs, const uint8_t *payload,
 	if (hs->state != NOISE_HS_START || hs->role != NOISE_INITIATOR ||
 	    plen > SIZE_MAX - NOISE_MSG1_OVERHEAD ||
 	    outcap < plen + NOISE_MSG1_OVERHEAD)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	sym_load(&y, hs);
 
 	write_e(hs, &y, out);
@@ -243,12 +243,12 @@ noise_write_msg1(struct noise_handshake *hs, const uint8_t *payload,
 	sym_wipe(&y);
 	hs->state = NOISE_HS_MSG1_SENT;
 	*outlen = plen + NOISE_MSG1_OVERHEAD;
-	return (WG_OK);
+	return WG_OK;
  fail:
 	sym_wipe(&y);
 	sodium_memzero(out, outcap);
 	noise_hs_clear(hs);
-	return (r);
+	return r;
 }
 
 int
@@ -259,10 +259,10 @@ noise_read_msg1_static(struct noise_handshake *hs, const uint8_t *msg,
 	int		r;
 
 	if (hs->state != NOISE_HS_START || hs->role != NOISE_RESPONDER)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	if (len < NOISE_MSG1_OVERHEAD) {
 		noise_hs_clear(hs);
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	}
 	sym_load(&y, hs);
 
@@ -280,11 +280,11 @@ noise_read_msg1_static(struct noise_handshake *hs, const uint8_t *msg,
 	sym_store(hs, &y);
 	sym_wipe(&y);
 	hs->state = NOISE_HS_MSG1_STATIC;
-	return (WG_OK);
+	return WG_OK;
  fail:
 	sym_wipe(&y);
 	noise_hs_clear(hs);
-	return (r);
+	return r;
 }
 
 int
@@ -296,11 +296,11 @@ noise_read_msg1_payload(struct noise_handshake *hs, const uint8_t *msg,
 	int		r;
 
 	if (hs->state != NOISE_HS_MSG1_STATIC || hs->role != NOISE_RESPONDER)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	if (len < NOISE_MSG1_OVERHEAD ||
 	    (n = len - NOISE_MSG1_OVERHEAD) > cap) {
 		noise_hs_clear(hs);
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	}
 	sym_load(&y, hs);
 
@@ -318,11 +318,11 @@ noise_read_msg1_payload(struct noise_handshake *hs, const uint8_t *msg,
 	sym_wipe(&y);
 	hs->state = NOISE_HS_MSG1_READ;
 	*plen = n;
-	return (WG_OK);
+	return WG_OK;
  fail:
 	sym_wipe(&y);
 	noise_hs_clear(hs);
-	return (r);
+	return r;
 }
 
 int
@@ -332,8 +332,8 @@ noise_read_msg1(struct noise_handshake *hs, const uint8_t *msg, size_t len,
 	int	r;
 
 	if ((r = noise_read_msg1_static(hs, msg, len)) != WG_OK)
-		return (r);
-	return (noise_read_msg1_payload(hs, msg, len, payload, cap, plen));
+		return r;
+	return noise_read_msg1_payload(hs, msg, len, payload, cap, plen);
 }
 
 int
@@ -347,7 +347,7 @@ noise_write_msg2(struct noise_handshake *hs, const uint8_t *psk,
 	if (hs->state != NOISE_HS_MSG1_READ || hs->role != NOISE_RESPONDER ||
 	    plen > SIZE_MAX - NOISE_MSG2_OVERHEAD ||
 	    outcap < plen + NOISE_MSG2_OVERHEAD)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	sym_load(&y, hs);
 
 	write_e(hs, &y, out);
@@ -370,12 +370,12 @@ noise_write_msg2(struct noise_handshake *hs, const uint8_t *psk,
 	sodium_memzero(hs->e_priv, sizeof(hs->e_priv));
 	hs->state = NOISE_HS_DONE;
 	*outlen = plen + NOISE_MSG2_OVERHEAD;
-	return (WG_OK);
+	return WG_OK;
  fail:
 	sym_wipe(&y);
 	sodium_memzero(out, outcap);
 	noise_hs_clear(hs);
-	return (r);
+	return r;
 }
 
 int
@@ -389,10 +389,10 @@ noise_read_msg2(struct noise_handshake *hs, const uint8_t *psk,
 	int		 r;
 
 	if (hs->state != NOISE_HS_MSG1_SENT || hs->role != NOISE_INITIATOR)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	/* Refusals below leave hs alone: a forgery must not end it. */
 	if (len < NOISE_MSG2_OVERHEAD || (n = len - NOISE_MSG2_OVERHEAD) > cap)
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	sym_load(&y, hs);
 
 	read_e(hs, &y, re);
@@ -417,10 +417,10 @@ noise_read_msg2(struct noise_handshake *hs, const uint8_t *psk,
 	sodium_memzero(hs->e_priv, sizeof(hs->e_priv));
 	hs->state = NOISE_HS_DONE;
 	*plen = n;
-	return (WG_OK);
+	return WG_OK;
  fail:
 	sym_wipe(&y);
-	return (r);
+	return r;
 }
 
 int
@@ -430,7 +430,7 @@ noise_split(struct noise_handshake *hs, uint8_t send[NOISE_KEY_LEN],
 	uint8_t	k1[NOISE_KEY_LEN], k2[NOISE_KEY_LEN];
 
 	if (hs->state != NOISE_HS_DONE)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	wg_kdf2(k1, k2, hs->ck, NULL, 0);
 	/* The initiator sends with the first key, the responder with the
 	 * second: each side's send key is the other's receive key. */
@@ -446,5 +446,5 @@ noise_split(struct noise_handshake *hs, uint8_t send[NOISE_KEY_LEN],
 	sodium_memzero(k1, sizeof(k1));
 	sodium_memzero(k2, sizeof(k2));
 	noise_hs_clear(hs);
-	return (WG_OK);
+	return WG_OK;
 }

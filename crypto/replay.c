@@ -32,16 +32,16 @@ int
 replay_check(const struct replay_window *rw, uint64_t c)
 {
 	if (c >= REJECT_AFTER_MESSAGES)
-		return (WG_DROP_COUNTER_LIMIT);
+		return WG_DROP_COUNTER_LIMIT;
 	if (c >= rw->next)
-		return (WG_OK);		/* new highest: never seen */
+		return WG_OK;		/* new highest: never seen */
 	/* c < next here, so next >= 1; REJECT_AFTER_MESSAGES keeps
 	 * c + REPLAY_WINDOW_SIZE far from overflow. */
 	if (c + REPLAY_WINDOW_SIZE < rw->next - 1)
-		return (WG_DROP_REPLAY);	/* older than the window */
+		return WG_DROP_REPLAY;	/* older than the window */
 	if (rw->map[SLOT(BLOCK(c))] & BIT(c))
-		return (WG_DROP_REPLAY);
-	return (WG_OK);
+		return WG_DROP_REPLAY;
+	return WG_OK;
 }
 
 int
@@ -51,7 +51,7 @@ replay_commit(struct replay_window *rw, uint64_t c)
 	int		r;
 
 	if ((r = replay_check(rw, c)) != WG_OK)
-		return (r);
+		return r;
 	if (c >= rw->next) {
 		/*
 		 * Recycle the blocks between the old highest counter's
@@ -72,5 +72,5 @@ replay_commit(struct replay_window *rw, uint64_t c)
 		rw->next = c + 1;
 	}
 	rw->map[SLOT(BLOCK(c))] |= BIT(c);
-	return (WG_OK);
+	return WG_OK;
 }

@@ -36,5 +36,5 @@ tai64n_after(const uint8_t ts[TAI64N_LEN], const uint8_t last[TAI64N_LEN])
 {
 	/* Timestamps are not secret: they travel encrypted but the peer
 	 * chose them, so an ordinary comparison is fine. */
-	return (memcmp(ts, last, TAI64N_LEN) > 0);
+	return memcmp(ts, last, TAI64N_LEN) > 0;
 }

@@ -51,14 +51,14 @@ wg_aead_open(uint8_t *out, const uint8_t key[WG_AEAD_KEY_LEN],
 	size_t	ptlen;
 
 	if (ctlen < WG_AEAD_TAG_LEN)
-		return (-1);
+		return -1;
 	ptlen = ctlen - WG_AEAD_TAG_LEN;
 	make_nonce(n, nonce);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
 	    ptlen > 0 ? out : dummy, NULL, ct, ptlen, ct + ptlen, ad, adlen,
 	    n, key) != 0)
-		return (-1);
-	return (0);
+		return -1;
+	return 0;
 }
 
 size_t
@@ -68,13 +68,13 @@ wg_data_padded_len(size_t len, size_t mtu)
 
 	last = len;
 	if (mtu == 0)
-		return ((len + WG_PAD_MULTIPLE - 1) & ~(size_t)(WG_PAD_MULTIPLE - 1));
+		return (len + WG_PAD_MULTIPLE - 1) & ~(size_t)(WG_PAD_MULTIPLE - 1);
 	if (last > mtu)
 		last %= mtu;
 	padded = (last + WG_PAD_MULTIPLE - 1) & ~(size_t)(WG_PAD_MULTIPLE - 1);
 	if (padded > mtu)
 		padded = mtu;
-	return (len + (padded - last));
+	return len + (padded - last);
 }
 
 int
@@ -85,12 +85,12 @@ wg_data_seal(uint8_t *buf, size_t cap, size_t ptlen, size_t mtu,
 	size_t	padded;
 
 	if (counter >= REJECT_AFTER_MESSAGES)
-		return (WG_ERR_SEND_LIMIT);
+		return WG_ERR_SEND_LIMIT;
 	if (ptlen > WG_DATA_MAX_PLAIN)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	padded = wg_data_padded_len(ptlen, mtu);
 	if (padded > WG_DATA_MAX_PLAIN || cap < WG_DATA_MIN_LEN + padded)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 
 	buf[0] = WG_MSG_DATA;
 	buf[1] = buf[2] = buf[3] = 0;
@@ -100,7 +100,7 @@ wg_data_seal(uint8_t *buf, size_t cap, size_t ptlen, size_t mtu,
 	wg_aead_seal(buf + WG_DATA_HDR_LEN, key, counter, NULL, 0,
 	    buf + WG_DATA_HDR_LEN, padded);
 	*outlen = WG_DATA_MIN_LEN + padded;
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
@@ -111,15 +111,15 @@ wg_data_header(const uint8_t *msg, size_t len, uint32_t *receiver,
 
 	if (len < WG_DATA_MIN_LEN || len > WG_DATA_MAX_LEN ||
 	    get_le32(msg) != WG_MSG_DATA)
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	c = get_le64(msg + 8);
 	if (c >= REJECT_AFTER_MESSAGES)
-		return (WG_DROP_COUNTER_LIMIT);
+		return WG_DROP_COUNTER_LIMIT;
 	if (receiver != NULL)
 		*receiver = get_le32(msg + 4);
 	if (counter != NULL)
 		*counter = c;
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
@@ -130,12 +130,12 @@ wg_data_open(uint8_t *msg, size_t len, const uint8_t key[WG_AEAD_KEY_LEN],
 	int		r;
 
 	if ((r = wg_data_header(msg, len, NULL, &counter)) != WG_OK)
-		return (r);
+		return r;
 	if (wg_aead_open(msg + WG_DATA_HDR_LEN, key, counter, NULL, 0,
 	    msg + WG_DATA_HDR_LEN, len - WG_DATA_HDR_LEN) != 0)
-		return (WG_DROP_BAD_MAC);
+		return WG_DROP_BAD_MAC;
 	*ptlen = len - WG_DATA_MIN_LEN;
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
@@ -147,10 +147,10 @@ wg_data_open_window(uint8_t *msg, size_t len,
 	int		r;
 
 	if ((r = wg_data_header(msg, len, NULL, &counter)) != WG_OK)
-		return (r);
+		return r;
 	if ((r = replay_check(rw, counter)) != WG_OK)
-		return (r);
+		return r;
 	if ((r = wg_data_open(msg, len, key, ptlen)) != WG_OK)
-		return (r);
-	return (replay_commit(rw, counter));
+		return r;
+	return replay_commit(rw, counter);
 }

@@ -40,9 +40,9 @@ wg_create_initiation(struct noise_handshake *hs, uint32_t local_index,
 	put_le32(out + WG_INIT_OFF_SENDER, local_index);
 	if ((r = noise_write_msg1(hs, ts, TAI64N_LEN, out + WG_INIT_OFF_NOISE,
 	    INIT_NOISE_LEN, &n)) != WG_OK)
-		return (r);
+		return r;
 	cookie_add_macs(cm, out, WG_INIT_LEN, now);
-	return (WG_OK);
+	return WG_OK;
 }
 
 /* The checks every initiation gets before any Diffie-Hellman. */
@@ -51,8 +51,8 @@ initiation_precheck(const struct cookie_checker *cc, const uint8_t *msg,
     size_t len)
 {
 	if (len != WG_INIT_LEN || get_le32(msg) != WG_MSG_INITIATION)
-		return (WG_DROP_MALFORMED);
-	return (cookie_check_mac1(cc, msg, len));
+		return WG_DROP_MALFORMED;
+	return cookie_check_mac1(cc, msg, len);
 }
 
 int
@@ -63,17 +63,17 @@ wg_initiation_open(struct noise_handshake *hs,
 	int	r;
 
 	if (hs->state != NOISE_HS_START || hs->role != NOISE_RESPONDER)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	if ((r = initiation_precheck(cc, msg, len)) != WG_OK) {
 		noise_hs_clear(hs);
-		return (r);
+		return r;
 	}
 	if ((r = noise_read_msg1_static(hs, msg + WG_INIT_OFF_NOISE,
 	    INIT_NOISE_LEN)) != WG_OK)
-		return (r);
+		return r;
 	*peer_index = get_le32(msg + WG_INIT_OFF_SENDER);
 	memcpy(peer_pub, hs->rs, NOISE_PUBLIC_LEN);
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
@@ -84,20 +84,20 @@ wg_initiation_finish(struct noise_handshake *hs, const uint8_t *msg,
 	int	r;
 
 	if (hs->state != NOISE_HS_MSG1_STATIC)
-		return (WG_ERR_ARG);
+		return WG_ERR_ARG;
 	if (len != WG_INIT_LEN || get_le32(msg) != WG_MSG_INITIATION) {
 		noise_hs_clear(hs);
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	}
 	if ((r = noise_read_msg1_payload(hs, msg + WG_INIT_OFF_NOISE,
 	    INIT_NOISE_LEN, ts, TAI64N_LEN, &n)) != WG_OK)
-		return (r);
+		return r;
 	/* The fixed layout makes any other length impossible. */
 	if (n != TAI64N_LEN) {
 		noise_hs_clear(hs);
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	}
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
@@ -110,16 +110,16 @@ wg_consume_initiation(struct noise_handshake *hs,
 
 	if ((r = wg_initiation_open(hs, cc, msg, len, peer_index,
 	    peer_pub)) != WG_OK)
-		return (r);
-	return (wg_initiation_finish(hs, msg, len, ts));
+		return r;
+	return wg_initiation_finish(hs, msg, len, ts);
 }
 
 int
 wg_check_timestamp(const uint8_t ts[TAI64N_LEN], const uint8_t *last)
 {
 	if (last != NULL && !tai64n_after(ts, last))
-		return (WG_DROP_REPLAY);
-	return (WG_OK);
+		return WG_DROP_REPLAY;
+	return WG_OK;
 }
 
 int
@@ -136,9 +136,9 @@ wg_create_response(struct noise_handshake *hs, uint32_t local_index,
 	put_le32(out + WG_RESP_OFF_RECEIVER, peer_index);
 	if ((r = noise_write_msg2(hs, psk, NULL, 0, out + WG_RESP_OFF_NOISE,
 	    RESP_NOISE_LEN, &n)) != WG_OK)
-		return (r);
+		return r;
 	cookie_add_macs(cm, out, WG_RESP_LEN, now);
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
@@ -150,22 +150,22 @@ wg_consume_response(struct noise_handshake *hs,
 	int	r;
 
 	if (len != WG_RESP_LEN || get_le32(msg) != WG_MSG_RESPONSE)
-		return (WG_DROP_MALFORMED);
+		return WG_DROP_MALFORMED;
 	if (get_le32(msg + WG_RESP_OFF_RECEIVER) != local_index)
-		return (WG_DROP_UNKNOWN_INDEX);
+		return WG_DROP_UNKNOWN_INDEX;
 	if ((r = cookie_check_mac1(cc, msg, len)) != WG_OK)
-		return (r);
+		return r;
 	if (hs->state != NOISE_HS_MSG1_SENT || hs->role != NOISE_INITIATOR)
-		return (WG_DROP_STATE);
+		return WG_DROP_STATE;
 	if ((r = noise_read_msg2(hs, psk, msg + WG_RESP_OFF_NOISE,
 	    RESP_NOISE_LEN, NULL, 0, &n)) != WG_OK)
-		return (r);
+		return r;
 	*peer_index = get_le32(msg + WG_RESP_OFF_SENDER);
-	return (WG_OK);
+	return WG_OK;
 }
 
 int
 wg_derive_keys(struct noise_handshake *hs, struct wg_session_keys *keys)
 {
-	return (noise_split(hs, keys->send, keys->recv, NULL));
+	return noise_split(hs, keys->send, keys->recv, NULL);
 }

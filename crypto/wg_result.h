@@ -35,18 +35,18 @@ static inline const char *
 wg_result_str(int r)
 {
 	switch (r) {
-	case WG_OK:			return ("ok");
-	case WG_DROP_MALFORMED:		return ("malformed");
-	case WG_DROP_BAD_MAC:		return ("bad_mac");
-	case WG_DROP_REPLAY:		return ("replay");
-	case WG_DROP_UNKNOWN_INDEX:	return ("unknown_index");
-	case WG_DROP_ALLOWED_IPS:	return ("allowed_ips");
-	case WG_DROP_COUNTER_LIMIT:	return ("counter_limit");
-	case WG_DROP_BAD_KEY:		return ("bad_key");
-	case WG_DROP_STATE:		return ("state");
-	case WG_ERR_ARG:		return ("bad_argument");
-	case WG_ERR_SEND_LIMIT:		return ("send_limit");
-	default:			return ("unknown");
+	case WG_OK:			return "ok";
+	case WG_DROP_MALFORMED:		return "malformed";
+	case WG_DROP_BAD_MAC:		return "bad_mac";
+	case WG_DROP_REPLAY:		return "replay";
+	case WG_DROP_UNKNOWN_INDEX:	return "unknown_index";
+	case WG_DROP_ALLOWED_IPS:	return "allowed_ips";
+	case WG_DROP_COUNTER_LIMIT:	return "counter_limit";
+	case WG_DROP_BAD_KEY:		return "bad_key";
+	case WG_DROP_STATE:		return "state";
+	case WG_ERR_ARG:		return "bad_argument";
+	case WG_ERR_SEND_LIMIT:		return "send_limit";
+	default:			return "unknown";
 	}
 }
 

@@ -56,10 +56,10 @@ static int
 aip_fam(int af)
 {
 	if (af == AF_INET)
-		return (AIP_V4);
+		return AIP_V4;
 	if (af == AF_INET6)
-		return (AIP_V6);
-	return (-1);
+		return AIP_V6;
+	return -1;
 }
 
 static inline void
@@ -103,10 +103,10 @@ aip_common(const uint64_t a[2], const uint64_t b[2])
 	uint64_t	 x;
 
 	if ((x = a[0] ^ b[0]) != 0)
-		return ((unsigned int)__builtin_clzll(x));
+		return (unsigned int)__builtin_clzll(x);
 	if ((x = a[1] ^ b[1]) != 0)
-		return (64 + (unsigned int)__builtin_clzll(x));
-	return (128);
+		return 64 + (unsigned int)__builtin_clzll(x);
+	return 128;
 }
 
 /* k with bits [pos, pos + 6) replaced by slot; bits beyond are cleared. */
@@ -137,7 +137,7 @@ aip_node_new(struct allowedips *t, int fam, const uint64_t k[2],
 	struct aip_node	*n;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL)
-		return (NULL);
+		return NULL;
 	aip_mask(plen, n->mask);
 	n->key[0] = k[0] & n->mask[0];
 	n->key[1] = k[1] & n->mask[1];
@@ -151,7 +151,7 @@ aip_node_new(struct allowedips *t, int fam, const uint64_t k[2],
 	n->fam = (uint8_t)fam;
 	n->peer = ALLOWEDIPS_PEER_NONE;
 	t->ntrie++;
-	return (n);
+	return n;
 }
 
 static void
@@ -169,8 +169,8 @@ aip_slot(struct allowedips *t, struct aip_node *n)
 	struct aip_node	*p = n->parent;
 
 	if (p == NULL)
-		return (&t->root[n->fam]);
-	return (&p->child[p->child[0] == n ? 0 : 1]);
+		return &t->root[n->fam];
+	return &p->child[p->child[0] == n ? 0 : 1];
 }
 
 struct aip_peer *
@@ -180,8 +180,8 @@ aip_peer_find(const struct allowedips *t, uint32_t id)
 
 	for (p = t->buckets[aip_hash(t, id)]; p != NULL; p = p->next)
 		if (p->id == id)
-			return (p);
-	return (NULL);
+			return p;
+	return NULL;
 }
 
 /* Doubling is an optimisation: if memory is short, chains grow instead. */
@@ -216,9 +216,9 @@ aip_peer_get(struct allowedips *t, uint32_t id)
 	size_t		 h;
 
 	if ((p = aip_peer_find(t, id)) != NULL)
-		return (p);
+		return p;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return (NULL);
+		return NULL;
 	p->id = id;
 	TAILQ_INIT(&p->nodes);
 	h = aip_hash(t, id);
@@ -226,7 +226,7 @@ aip_peer_get(struct allowedips *t, uint32_t id)
 	t->buckets[h] = p;
 	if (++t->npeers > t->nbuckets)
 		aip_rehash(t);
-	return (p);
+	return p;
 }
 
 /* A peer record lives exactly as long as the peer holds a prefix. */
@@ -280,7 +280,7 @@ aip_trie_lookup(const struct allowedips *t, int fam, const uint64_t k[2],
 		if (n->owner != NULL && n->plen >= lo)
 			best = n->peer;
 	}
-	return (best);
+	return best;
 }
 
 static void
@@ -318,8 +318,8 @@ fib_block(unsigned int cnt)
 	/* Aligned, so that each node is exactly one cache line. */
 	if (posix_memalign(&p, sizeof(struct fib_node),
 	    cnt * sizeof(struct fib_node)) != 0)
-		return (NULL);
-	return (p);
+		return NULL;
+	return p;
 }
 
 /* Free what hangs below n; recursion depth is at most FIB_LEVELS. */
@@ -377,7 +377,7 @@ fib_set_leaves(struct allowedips *t, struct fib_node *n,
 			t->nleaves -= old;
 		} else {
 			if ((lv = calloc(runs, sizeof(*lv))) == NULL)
-				return (-1);
+				return -1;
 			fib_put_leaves(t, n);
 			n->lv.ptr = lv;
 		}
@@ -388,7 +388,7 @@ fib_set_leaves(struct allowedips *t, struct fib_node *n,
 	for (i = 1, runs = 1; i < FIB_SLOTS; i++)
 		if (exp[i] != exp[i - 1])
 			lv[runs++] = exp[i];
-	return (0);
+	return 0;
 }
 
 /* A new bare child of n in slot, at depth d on k's path; NULL if no memory. */
@@ -401,7 +401,7 @@ fib_add_child(struct allowedips *t, struct fib_node *n, unsigned int slot,
 	unsigned int	 pos = aip_popcount(n->vector & ((1ULL << slot) - 1));
 
 	if ((nc = fib_block(cnt + 1)) == NULL)
-		return (NULL);
+		return NULL;
 	if (n->children != NULL) {
 		memcpy(nc, n->children, pos * sizeof(*nc));
 		memcpy(nc + pos + 1, n->children + pos,
@@ -412,7 +412,7 @@ fib_add_child(struct allowedips *t, struct fib_node *n, unsigned int slot,
 	n->children = nc;
 	n->vector |= 1ULL << slot;
 	t->nfib++;
-	return (&nc[pos]);
+	return &nc[pos];
 }
 
 /* Shrinking in place cannot fail; the block stays a little too big. */
@@ -444,13 +444,13 @@ fib_split(struct allowedips *t, struct fib_node *c, const uint64_t k[2],
 	struct fib_node	*blk;
 
 	if ((blk = fib_block(1)) == NULL)
-		return (-1);
+		return -1;
 	blk[0] = *c;
 	fib_init(c, k, d);
 	c->vector = 1ULL << fib_slot(blk[0].key, d);
 	c->children = blk;
 	t->nfib++;
-	return (0);
+	return 0;
 }
 
 /*
@@ -479,10 +479,10 @@ fib_update(struct allowedips *t, int fam, const uint64_t k[2],
 		if ((n->vector & (1ULL << i)) == 0) {
 			/* Nothing below: a leaf node, if there is a need. */
 			if (bare)
-				return (0);
+				return 0;
 			path[np++] = n;
 			if ((n = fib_add_child(t, n, i, k, depth)) == NULL)
-				return (-1);
+				return -1;
 			break;
 		}
 		c = fib_child(n, i);
@@ -492,15 +492,15 @@ fib_update(struct allowedips *t, int fam, const uint64_t k[2],
 		if (cd < c->depth) {
 			/* c is off our path, or below our node. */
 			if (bare)
-				return (0);
+				return 0;
 			if (fib_split(t, c, k, cd) == -1)
-				return (-1);
+				return -1;
 		}
 		path[np++] = n;
 		n = c;
 	}
 	if (fib_set_leaves(t, n, exp) == -1)
-		return (-1);
+		return -1;
 
 	/* path[np - 1] holds n in a block that is not n's own. */
 	while (np > 0 && fib_bare(n)) {
@@ -517,7 +517,7 @@ fib_update(struct allowedips *t, int fam, const uint64_t k[2],
 		} else
 			break;
 	}
-	return (0);
+	return 0;
 }
 
 /* Replay every entry of the family; used after the index was dropped. */
@@ -529,8 +529,8 @@ fib_build(struct allowedips *t, int fam)
 	for (n = t->root[fam]; n != NULL; n = aip_walk_next(n))
 		if (n->owner != NULL &&
 		    fib_update(t, fam, n->key, n->plen) == -1)
-			return (-1);
-	return (0);
+			return -1;
+	return 0;
 }
 
 /*
@@ -566,12 +566,12 @@ allowedips_new(size_t max_entries)
 	struct allowedips	*t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return (NULL);
+		return NULL;
 	t->nbuckets = AIP_BUCKETS_MIN;
 	t->bucket_bits = (unsigned int)__builtin_ctzll(AIP_BUCKETS_MIN);
 	if ((t->buckets = calloc(t->nbuckets, sizeof(*t->buckets))) == NULL) {
 		free(t);
-		return (NULL);
+		return NULL;
 	}
 	fib_init(&t->fib[AIP_V4], t->fib[AIP_V4].key, 0);
 	fib_init(&t->fib[AIP_V6], t->fib[AIP_V6].key, 0);
@@ -580,7 +580,7 @@ allowedips_new(size_t max_entries)
 	t->hw_popcnt = __builtin_cpu_supports("popcnt");
 #endif
 	t->max = max_entries;
-	return (t);
+	return t;
 }
 
 /* Iterative, with no stack: parent pointers lead back up. */
@@ -626,28 +626,47 @@ allowedips_free(struct allowedips *t)
 	free(t);
 }
 
+/*
+ * The family index and the masked key of af/addr/plen; -1 with errno
+ * for an unknown family or a length too long for it.
+ */
+static int
+aip_prefix_key(int af, const void *addr, unsigned int plen, int *fam,
+    uint64_t k[2])
+{
+	uint64_t	 m[2];
+
+	if ((*fam = aip_fam(af)) == -1) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (plen > aip_width[*fam]) {
+		errno = EINVAL;
+		return -1;
+	}
+	aip_load(*fam, addr, k);
+	aip_mask(plen, m);
+	k[0] &= m[0];
+	k[1] &= m[1];
+	return 0;
+}
+
 int
 allowedips_insert(struct allowedips *t, int af, const void *addr,
     unsigned int plen, uint32_t peer)
 {
 	struct aip_node	**slot, *parent = NULL, *n, *nn, *glue;
 	struct aip_peer	*p;
-	uint64_t	 k[2], m[2];
+	uint64_t	 k[2];
 	unsigned int	 cb;
 	int		 fam;
 
-	if ((fam = aip_fam(af)) == -1) {
-		errno = EAFNOSUPPORT;
-		return (-1);
-	}
-	if (plen > aip_width[fam] || peer == ALLOWEDIPS_PEER_NONE) {
+	if (peer == ALLOWEDIPS_PEER_NONE) {
 		errno = EINVAL;
-		return (-1);
+		return -1;
 	}
-	aip_load(fam, addr, k);
-	aip_mask(plen, m);
-	k[0] &= m[0];
-	k[1] &= m[1];
+	if (aip_prefix_key(af, addr, plen, &fam, k) == -1)
+		return -1;
 
 	/* Descend while the node's prefix is a proper prefix of ours. */
 	slot = &t->root[fam];
@@ -668,38 +687,38 @@ allowedips_insert(struct allowedips *t, int af, const void *addr,
 		/* The prefix has a node already: claim it, or move it. */
 		if (n->owner == NULL && t->count >= t->max) {
 			errno = ENOSPC;
-			return (-1);
+			return -1;
 		}
 		if (n->owner != NULL && n->owner->id == peer)
-			return (0);
+			return 0;
 		if ((p = aip_peer_get(t, peer)) == NULL)
-			return (-1);
+			return -1;
 		if (n->owner != NULL)
 			aip_detach(t, n);
 		else
 			t->count++;
 		aip_attach(n, p);
 		fib_sync(t, fam, k, plen);
-		return (0);
+		return 0;
 	}
 
 	if (t->count >= t->max) {
 		errno = ENOSPC;
-		return (-1);
+		return -1;
 	}
 	/* Allocate everything first, so that failure leaves no trace. */
 	glue = NULL;
 	if ((nn = aip_node_new(t, fam, k, plen)) == NULL)
-		return (-1);
+		return -1;
 	if (n != NULL && cb < plen &&
 	    (glue = aip_node_new(t, fam, k, cb)) == NULL) {
 		aip_node_free(t, nn);
-		return (-1);
+		return -1;
 	}
 	if ((p = aip_peer_get(t, peer)) == NULL) {
 		aip_node_free(t, nn);
 		aip_node_free(t, glue);
-		return (-1);
+		return -1;
 	}
 	aip_attach(nn, p);
 	t->count++;
@@ -724,7 +743,7 @@ allowedips_insert(struct allowedips *t, int af, const void *addr,
 		*slot = glue;
 	}
 	fib_sync(t, fam, k, plen);
-	return (0);
+	return 0;
 }
 
 /* Replace n by c (maybe NULL) in n's parent, and free n. */
@@ -770,21 +789,11 @@ allowedips_remove(struct allowedips *t, int af, const void *addr,
     unsigned int plen, uint32_t peer)
 {
 	struct aip_node	*n;
-	uint64_t	 k[2], m[2];
+	uint64_t	 k[2];
 	int		 fam;
 
-	if ((fam = aip_fam(af)) == -1) {
-		errno = EAFNOSUPPORT;
-		return (-1);
-	}
-	if (plen > aip_width[fam]) {
-		errno = EINVAL;
-		return (-1);
-	}
-	aip_load(fam, addr, k);
-	aip_mask(plen, m);
-	k[0] &= m[0];
-	k[1] &= m[1];
+	if (aip_prefix_key(af, addr, plen, &fam, k) == -1)
+		return -1;
 
 	for (n = t->root[fam]; n != NULL && n->plen < plen;
 	    n = n->child[aip_bit(k, n->plen)])
@@ -795,10 +804,10 @@ allowedips_remove(struct allowedips *t, int af, const void *addr,
 	    n->key[0] != k[0] || n->key[1] != k[1] ||
 	    (peer != ALLOWEDIPS_PEER_NONE && n->peer != peer)) {
 		errno = ENOENT;
-		return (-1);
+		return -1;
 	}
 	aip_remove_node(t, n);
-	return (0);
+	return 0;
 }
 
 size_t
@@ -808,19 +817,19 @@ allowedips_remove_peer(struct allowedips *t, uint32_t peer)
 	size_t		 i, nr;
 
 	if ((p = aip_peer_find(t, peer)) == NULL)
-		return (0);
+		return 0;
 	/* The last removal frees p: count, don't test p's list. */
 	nr = p->count;
 	for (i = 0; i < nr; i++)
 		aip_remove_node(t, TAILQ_FIRST(&p->nodes));
-	return (nr);
+	return nr;
 }
 
 #ifdef AIP_POPCNT_DISPATCH
 __attribute__((target("popcnt"))) uint32_t
 fib_lookup_popcnt(const struct fib_node *n, const uint64_t k[2])
 {
-	return (fib_lookup(n, k, 1));
+	return fib_lookup(n, k, 1);
 }
 #endif
 
@@ -836,15 +845,15 @@ allowedips_lookup(const struct allowedips *t, int af, const void *addr)
 	else if (af == AF_INET6)
 		fam = AIP_V6;
 	else
-		return (ALLOWEDIPS_PEER_NONE);
+		return ALLOWEDIPS_PEER_NONE;
 	aip_load(fam, addr, k);
 	if (__builtin_expect(!t->fib_ok[fam], 0))
-		return (aip_trie_lookup(t, fam, k, 0, 128));
+		return aip_trie_lookup(t, fam, k, 0, 128);
 #ifdef AIP_POPCNT_DISPATCH
 	if (t->hw_popcnt)
-		return (fib_lookup_popcnt(&t->fib[fam], k));
+		return fib_lookup_popcnt(&t->fib[fam], k);
 #endif
-	return (fib_lookup(&t->fib[fam], k, 0));
+	return fib_lookup(&t->fib[fam], k, 0);
 }
 
 int
@@ -857,20 +866,20 @@ allowedips_foreach_peer(const struct allowedips *t, uint32_t peer,
 	int			 rv;
 
 	if ((p = aip_peer_find(t, peer)) == NULL)
-		return (0);
+		return 0;
 	TAILQ_FOREACH(n, &p->nodes, entry) {
 		aip_store(n->fam, n->key, addr);
 		if ((rv = cb(arg, n->fam == AIP_V4 ? AF_INET : AF_INET6,
 		    addr, n->plen)) != 0)
-			return (rv);
+			return rv;
 	}
-	return (0);
+	return 0;
 }
 
 size_t
 allowedips_count(const struct allowedips *t)
 {
-	return (t->count);
+	return t->count;
 }
 
 void

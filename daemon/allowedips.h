@@ -77,7 +77,7 @@ uint32_t allowedips_lookup(const struct allowedips *, int af,
 static inline uint32_t
 allowedips_lookup_src(const struct allowedips *t, int af, const void *src)
 {
-	return (allowedips_lookup(t, af, src));
+	return allowedips_lookup(t, af, src);
 }
 
 /*

@@ -24,35 +24,24 @@ _Static_assert(sizeof(CONF_DEFAULT_SOCKET) <= CONF_SOCKET_MAX,
 _Static_assert(sizeof(CONF_DEFAULT_IFNAME) <= IFNAMSIZ,
     "the default interface name is too long");
 
-static int
-copy_str(char *dst, size_t len, const char *src)
-{
-	size_t	 n = strlen(src);
-
-	if (n >= len)
-		return (-1);
-	memcpy(dst, src, n + 1);
-	return (0);
-}
-
 struct hamd_config *
 config_new_default(void)
 {
 	struct hamd_config	*conf;
 
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
-		return (NULL);
-	if (copy_str(conf->user, sizeof(conf->user), HAMD_USER) == -1 ||
-	    copy_str(conf->chroot_dir, sizeof(conf->chroot_dir),
+		return NULL;
+	if (conflex_copy(conf->user, sizeof(conf->user), HAMD_USER) == -1 ||
+	    conflex_copy(conf->chroot_dir, sizeof(conf->chroot_dir),
 	    CONF_DEFAULT_CHROOT) == -1 ||
-	    copy_str(conf->state_dir, sizeof(conf->state_dir),
+	    conflex_copy(conf->state_dir, sizeof(conf->state_dir),
 	    HAMD_STATEDIR) == -1 ||
-	    copy_str(conf->socket_path, sizeof(conf->socket_path),
+	    conflex_copy(conf->socket_path, sizeof(conf->socket_path),
 	    CONF_DEFAULT_SOCKET) == -1 ||
-	    copy_str(conf->ifname, sizeof(conf->ifname),
+	    conflex_copy(conf->ifname, sizeof(conf->ifname),
 	    CONF_DEFAULT_IFNAME) == -1) {
 		free(conf);
-		return (NULL);
+		return NULL;
 	}
 	conf->admin_group[0] = '\0';
 	conf->read_access = READ_ACCESS_ADMINS;
@@ -63,7 +52,7 @@ config_new_default(void)
 	conf->hub.keepalive = CONF_DEFAULT_HUB_KEEPALIVE;
 	conf->private_key_file[0] = '\0';
 	TAILQ_INIT(&conf->peers);
-	return (conf);
+	return conf;
 }
 
 void
@@ -91,15 +80,15 @@ config_private_key_path(const struct hamd_config *conf, char *buf,
 	else
 		n = snprintf(buf, len, "%s/private.key", conf->state_dir);
 	if (n < 0 || (size_t)n >= len)
-		return (NULL);
-	return (buf);
+		return NULL;
+	return buf;
 }
 
 static int
 is_alnum(int c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'));
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
 }
 
 /* RFC 1123 names, plus '_' that some zones use; no resolution here. */
@@ -109,23 +98,23 @@ valid_hostname(const char *h, size_t n)
 	size_t	 i, label = 0;
 
 	if (n == 0 || n > 253 + (h[n - 1] == '.'))
-		return (0);
+		return 0;
 	for (i = 0; i < n; i++) {
 		if (h[i] == '.') {
 			if (label == 0 || h[i - 1] == '-')
-				return (0);
+				return 0;
 			label = 0;
 			continue;
 		}
 		if (!is_alnum((unsigned char)h[i]) && h[i] != '-' &&
 		    h[i] != '_')
-			return (0);
+			return 0;
 		if (h[i] == '-' && label == 0)
-			return (0);
+			return 0;
 		if (++label > 63)
-			return (0);
+			return 0;
 	}
-	return (h[n - 1] != '-');
+	return h[n - 1] != '-';
 }
 
 /* An interface name after '%' in a link-local address. */
@@ -134,9 +123,9 @@ valid_zone(const char *z)
 {
 	size_t	 n = strlen(z);
 
-	return (n > 0 && n < IFNAMSIZ &&
+	return n > 0 && n < IFNAMSIZ &&
 	    strspn(z, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_.-") == n);
+	    "0123456789_.-") == n;
 }
 
 int
@@ -152,14 +141,14 @@ conf_parse_endpoint_err(const char *s, char *host, size_t hostlen,
 
 	if (s == NULL || *s == '\0') {
 		seterr(err, errlen, "empty endpoint: expected host:port");
-		return (-1);
+		return -1;
 	}
 	if (s[0] == '[') {
 		h = s + 1;
 		if ((close = strchr(h, ']')) == NULL) {
 			seterr(err, errlen, "missing ] in endpoint %s: "
 			    "expected [address]:port", shown(s, sb, sizeof(sb)));
-			return (-1);
+			return -1;
 		}
 		hl = (size_t)(close - h);
 		if (hl == 0 || hl >= sizeof(tmp))
@@ -176,27 +165,27 @@ conf_parse_endpoint_err(const char *s, char *host, size_t hostlen,
 		if (close[1] != ':') {
 			seterr(err, errlen, "missing port in endpoint %s: "
 			    "expected [address]:port", shown(s, sb, sizeof(sb)));
-			return (-1);
+			return -1;
 		}
 		p = close + 2;
 	} else {
 		if ((p = strrchr(s, ':')) == NULL) {
 			seterr(err, errlen, "missing port in endpoint %s: "
 			    "expected host:port", shown(s, sb, sizeof(sb)));
-			return (-1);
+			return -1;
 		}
 		h = s;
 		hl = (size_t)(p - s);
 		if (memchr(s, ':', hl) != NULL) {
 			seterr(err, errlen, "IPv6 endpoint %s needs brackets: "
 			    "expected [address]:port", shown(s, sb, sizeof(sb)));
-			return (-1);
+			return -1;
 		}
 		p++;
 		if (hl == 0) {
 			seterr(err, errlen, "missing host in endpoint %s: "
 			    "expected host:port", shown(s, sb, sizeof(sb)));
-			return (-1);
+			return -1;
 		}
 		/* Digits and dots only: an IPv4 address or nothing. */
 		if (strspn(h, "0123456789.") == hl) {
@@ -209,51 +198,51 @@ conf_parse_endpoint_err(const char *s, char *host, size_t hostlen,
 		} else if (hl > 253 + (h[hl - 1] == '.')) {
 			seterr(err, errlen, "host name in endpoint %s too long: "
 			    "expected at most 253 bytes", shown(s, sb, sizeof(sb)));
-			return (-1);
+			return -1;
 		} else if (!valid_hostname(h, hl)) {
 			seterr(err, errlen, "invalid host name in endpoint %s: "
 			    "expected an IPv4 address, [IPv6 address] or DNS "
 			    "name", shown(s, sb, sizeof(sb)));
-			return (-1);
+			return -1;
 		}
 	}
 	if (*p == '\0' || strlen(p) > 5 ||
 	    strspn(p, "0123456789") != strlen(p)) {
 		seterr(err, errlen, "invalid port in endpoint %s: expected a "
 		    "number 1-65535", shown(s, sb, sizeof(sb)));
-		return (-1);
+		return -1;
 	}
 	v = strtoul(p, NULL, 10);
 	if (v < 1 || v > 65535) {
 		seterr(err, errlen, "port %lu out of range in endpoint %s: "
 		    "expected 1-65535", v, shown(s, sb, sizeof(sb)));
-		return (-1);
+		return -1;
 	}
 	if (hostlen == 0 || hl >= hostlen) {
 		seterr(err, errlen, "host in endpoint %s too long: expected "
 		    "at most %zu bytes", shown(s, sb, sizeof(sb)),
 		    hostlen > 0 ? hostlen - 1 : 0);
-		return (-1);
+		return -1;
 	}
 	memcpy(host, h, hl);
 	host[hl] = '\0';
 	*port = (uint16_t)v;
-	return (0);
+	return 0;
  bad6:
 	seterr(err, errlen, "invalid IPv6 address in endpoint %s: expected "
 	    "[address]:port", shown(s, sb, sizeof(sb)));
-	return (-1);
+	return -1;
  bad4:
 	seterr(err, errlen, "invalid IPv4 address in endpoint %s: expected "
 	    "a.b.c.d:port", shown(s, sb, sizeof(sb)));
-	return (-1);
+	return -1;
 }
 
 int
 conf_parse_endpoint(const char *s, char *host, size_t hostlen,
     uint16_t *port)
 {
-	return (conf_parse_endpoint_err(s, host, hostlen, port, NULL, 0));
+	return conf_parse_endpoint_err(s, host, hostlen, port, NULL, 0);
 }
 
 int
@@ -267,7 +256,7 @@ conf_parse_public_ep(const char *s, struct conf_public_ep *ep, char *err,
 	memset(ep, 0, sizeof(*ep));
 	if (conf_parse_endpoint_err(s, host, sizeof(host), &port, err,
 	    errlen) == -1)
-		return (-1);
+		return -1;
 	if (inet_pton(AF_INET, host, &ep->addr.v4) == 1)
 		ep->af = AF_INET;
 	else if (inet_pton(AF_INET6, host, &ep->addr.v6) == 1)
@@ -276,7 +265,7 @@ conf_parse_public_ep(const char *s, struct conf_public_ep *ep, char *err,
 		seterr(err, errlen, "%s is not a numeric address: expected "
 		    "a.b.c.d:port or [IPv6 address]:port (names are not "
 		    "looked up)", shown(s, sb, sizeof(sb)));
-		return (-1);
+		return -1;
 	}
 	b = (const uint8_t *)&ep->addr;
 	if ((ep->af == AF_INET && (b[0] == 0 || b[0] == 127 || b[0] >= 224 ||
@@ -290,9 +279,9 @@ conf_parse_public_ep(const char *s, struct conf_public_ep *ep, char *err,
 		    "a unicast address, not unspecified, loopback, multicast "
 		    "or link-local", shown(s, sb, sizeof(sb)));
 		memset(ep, 0, sizeof(*ep));
-		return (-1);
+		return -1;
 	}
 	ep->port = port;
 	ep->set = 1;
-	return (0);
+	return 0;
 }

@@ -5,8 +5,8 @@
  * ctl/ctlmsg.h); this enum continues from them, numbered densely
  * because the rule table (hamd_msg.c) is indexed by type.
  */
-#ifndef HAMD_DAEMON_HAMD_H
-#define HAMD_DAEMON_HAMD_H
+#ifndef HAMD_DAEMON_HAMD_MSG_H
+#define HAMD_DAEMON_HAMD_MSG_H
 
 #include <sys/types.h>
 #include <stdint.h>
@@ -21,6 +21,7 @@
 #define HAMD_PROC_CONTROL	1
 #define HAMD_PROC_ENGINE	2
 #define HAMD_PROC_TUN		3
+#define HAMD_PROC_WEB		4	/* optional: http-listen */
 
 enum hamd_imsg_type {
 	IMSG_TUN_PRIVKEY = CTL_IMSG_END, /* parent -> tun: 32 bytes */
@@ -62,14 +63,31 @@ enum hamd_imsg_type {
 	IMSG_ENGINE_PATHS,		/* tun -> engine: struct engine_paths_msg */
 	IMSG_PEER_PROBE,		/* engine -> tun: struct peer_probe_msg */
 	IMSG_PATH_INFO,			/* engine -> tun: struct path_info_msg */
+	/* the relay's registration: tun holds the token, the engine none */
+	IMSG_RELAY_REGISTER,		/* tun -> engine: a REGISTER to send */
+	IMSG_RELAY_REGISTERED,		/* engine -> tun: the hub's answer */
+	IMSG_RELAY_CONFIRMED,		/* tun -> engine: uint32_t relay id */
+
+	/*
+	 * The web child (http-listen): read-only snapshots, once a second,
+	 * and the events (IMSG_CTL_EVENT).  The web child sends nothing.
+	 */
+	IMSG_WEB_LISTENER,		/* parent -> web: fd, empty */
+	IMSG_WEB_STATUS,		/* parent -> web: struct ctl_status */
+	IMSG_WEB_ENGINE,		/* engine -> web: struct engine_stats */
+	IMSG_WEB_PEER,			/* tun -> web: struct ctl_peer, each */
+	IMSG_WEB_PEERS_END,		/* tun -> web: struct ctl_peers_end */
 
 	HAMD_IMSG_MAX
 };
 
-/* tun -> engine: this login's relay credentials (relay_id 0: none). */
+/*
+ * tun -> engine: this login's relay id (0: none).  The token stays in
+ * tun, which builds every REGISTER (IMSG_RELAY_REGISTER, RELAY_AUTH_LEN
+ * bytes) and checks every REGISTERED (IMSG_RELAY_REGISTERED, as many).
+ */
 struct engine_relay_msg {
 	uint32_t		relay_id;
-	uint8_t			token[HUB_RELAY_TOKEN_LEN];
 };
 
 /* tun -> engine: a hub peer's candidates and relay id (hints only). */
@@ -147,12 +165,11 @@ struct tun_hub_msg {
 	uint8_t			pad[3];
 };
 
-/* The children's entry points, one file each. */
-void	control_run(struct privsep *);
+/* The children's entry points, one file each (hamd.c: the table). */
 void	engine_run(struct privsep *);
 void	tun_run(struct privsep *);
+void	web_run(struct privsep *);
 
 extern const struct msg_rule	hamd_msg_rules[HAMD_IMSG_MAX];
-extern const struct proc_desc	hamd_procs[PROC_MAX];
 
 #endif

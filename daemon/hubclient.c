@@ -21,6 +21,7 @@
 #include "daemon/allowedips.h"
 #include "proto/hubchan.h"
 #include "daemon/hubclient.h"
+#include "daemon/relayreg.h"
 #include "proto/hubproto.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
@@ -74,7 +75,7 @@ struct hubclient {
 	struct hc_peer		 peers[MAX_HUB_PEERS];
 	struct hub_candidates	 cands;		/* the parent's latest */
 	int			 have_cands;
-	int			 relay_up;	/* the engine has our relay id */
+	struct relayreg		 relay;		/* this login's, with its token */
 	uint8_t			 pt[HUB_MSG_MAX];
 	uint8_t			 frame[HUB_FRAME_MAX];
 };
@@ -184,23 +185,62 @@ hubclient_candidates(struct hubclient *hc, const struct hub_candidates *c)
 	send_candidates(hc);
 }
 
-static void
-relay_set(struct hubclient *hc, const struct hub_relay_info *ri)
-{
-	struct engine_relay_msg	 m;
+/* ---- the relay's registration (relayreg.h) ----------------------------- */
 
-	memset(&m, 0, sizeof(m));
-	if (ri != NULL) {
-		m.relay_id = ri->relay_id;
-		memcpy(m.token, ri->token, sizeof(m.token));
-	} else if (!hc->relay_up)
-		return;
-	hc->relay_up = ri != NULL;
-	hc->io.engine_relay(hc->io.arg, &m);
-	sodium_memzero(&m, sizeof(m));
+/* A REGISTER when one is due, for the engine to send to the hub. */
+static void
+relay_tick(struct hubclient *hc, uint64_t now)
+{
+	uint8_t	 msg[RELAY_AUTH_LEN];
+
+	if (hc->state == HC_ONLINE && relayreg_due(&hc->relay, now, msg))
+		hc->io.relay_register(hc->io.arg, msg, sizeof(msg));
 }
 
-static int	in_prefix(const uint8_t *, const uint8_t *, unsigned int);
+/*
+ * This login's relay credentials (RELAY_INFO).  The token stays here:
+ * the engine learns our relay id, and registers with what we build.
+ */
+static void
+relay_begin(struct hubclient *hc, const struct hub_relay_info *ri)
+{
+	relayreg_begin(&hc->relay, ri, hc->now);
+#ifdef HAMD_TEST_HOOKS
+	if (hc->dev->keylog) {
+		char	 hex[2 * HUB_RELAY_TOKEN_LEN + 1];
+
+		/* Test builds only: lets a test look for the token. */
+		(void)sodium_bin2hex(hex, sizeof(hex), ri->token,
+		    sizeof(ri->token));
+		log_info("test hook: relay token %s", hex);
+	}
+#endif
+	hc->io.engine_relay(hc->io.arg, ri->relay_id);
+	relay_tick(hc, hc->now);
+}
+
+/* The hub forgets our relay session with the login. */
+static void
+relay_end(struct hubclient *hc)
+{
+	if (hc->relay.id == 0)
+		return;
+	relayreg_end(&hc->relay);
+	hc->io.engine_relay(hc->io.arg, 0);
+}
+
+void
+hubclient_relay_answer(struct hubclient *hc, const uint8_t *msg, size_t len)
+{
+	if (hc->state != HC_ONLINE ||
+	    relayreg_answer(&hc->relay, msg, len) == -1) {
+		log_debug("hub: a REGISTERED that answers none of ours; "
+		    "ignored");
+		return;
+	}
+	hc->io.relay_confirmed(hc->io.arg, hc->relay.id);
+}
+
 
 /*
  * Addresses nobody can be reached at; the hub checked the rest, and
@@ -209,35 +249,19 @@ static int	in_prefix(const uint8_t *, const uint8_t *, unsigned int);
 static int
 cand_usable(const struct hubclient *hc, const struct hub_candidate *c)
 {
-	static const uint8_t	 v6_any[16], v6_lo[16] = { [15] = 1 };
-	static const uint8_t	 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	const uint8_t		*a = c->addr.addr;
 
 	if (c->kind < HUB_CAND_LAN || c->kind >= HUB_CAND_MAX_KIND ||
-	    c->addr.port == 0)
+	    c->addr.port == 0 || !addr_is_unicast(&c->addr))
 		return 0;
-	switch (c->addr.af) {
-	case AF_INET:
-		/*
-		 * 0/8, 127/8, link-local, multicast, reserved, broadcast;
-		 * and our overlay prefix: a probe there would go into our
-		 * own tunnel, and a path there would loop through it.
-		 */
-		if (in_prefix(a, hc->st.addr.v4, hc->st.addr.v4_plen))
-			return 0;
-		return a[0] != 0 && a[0] != 127 && a[0] < 224 &&
-		    !(a[0] == 169 && a[1] == 254);
-	case AF_INET6:
-		if (memcmp(a, v4mapped, 12) == 0)
-			return 0;	/* we speak v4 on a v4 socket */
-		if (in_prefix(a, hc->st.addr.v6, hc->st.addr.v6_plen))
-			return 0;
-		return memcmp(a, v6_any, 16) != 0 &&
-		    memcmp(a, v6_lo, 16) != 0 && a[0] != 0xff &&
-		    !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
-	default:
-		return 0;
-	}
+	/*
+	 * Not in our overlay prefix: a probe there would go into our own
+	 * tunnel, and a path there would loop through it.
+	 */
+	if (c->addr.af == AF_INET)
+		return !addr_bits_equal(a, hc->st.addr.v4,
+		    hc->st.addr.v4_plen);
+	return !addr_bits_equal(a, hc->st.addr.v6, hc->st.addr.v6_plen);
 }
 
 static void
@@ -368,7 +392,7 @@ hubclient_logout(struct hubclient *hc)
 	hc->io.close_conn(hc->io.arg);
 	hub_chan_clear(&hc->chan);
 	hc->state = HC_IDLE;
-	relay_set(hc, NULL);
+	relay_end(hc);
 	log_info("logged out of the hub");
 	audit("hub-logout", "peers=%d", hc->dev->npeers);
 }
@@ -405,17 +429,6 @@ sanitize(char *s)
 			*s = '?';
 }
 
-static int
-in_prefix(const uint8_t *a, const uint8_t *net, unsigned int plen)
-{
-	unsigned int	 full = plen / 8, rest = plen % 8;
-
-	if (memcmp(a, net, full) != 0)
-		return 0;
-	return rest == 0 ||
-	    ((a[full] ^ net[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
 /*
  * Overlay pools a node accepts: private IPv4 (RFC 1918), shared address
  * space (RFC 6598) and unique local IPv6 (RFC 4193).  A hub that hands
@@ -424,21 +437,13 @@ in_prefix(const uint8_t *a, const uint8_t *net, unsigned int plen)
 static int
 pools_acceptable(const struct hub_login_ok *ok)
 {
-	static const struct { uint8_t net[4]; unsigned int plen; } v4[] = {
-		{ { 10, 0, 0, 0 }, 8 }, { { 172, 16, 0, 0 }, 12 },
-		{ { 192, 168, 0, 0 }, 16 }, { { 100, 64, 0, 0 }, 10 },
-	};
-	static const uint8_t	 ula[16] = { 0xfc };
-	size_t			 i;
+	struct ip_prefix	 p4 = { .af = AF_INET, .plen = ok->v4_plen };
+	struct ip_prefix	 p6 = { .af = AF_INET6, .plen = ok->v6_plen };
 
-	if (ok->v6_plen < 48 || ok->v6_plen > 124 ||
-	    !in_prefix(ok->v6, ula, 7))
-		return 0;
-	for (i = 0; i < nitems(v4); i++)
-		if (ok->v4_plen >= v4[i].plen && ok->v4_plen <= 30 &&
-		    in_prefix(ok->v4, v4[i].net, v4[i].plen))
-			return 1;
-	return 0;
+	memcpy(&p4.addr, ok->v4, sizeof(ok->v4));
+	memcpy(&p6.addr, ok->v6, sizeof(ok->v6));
+	return ok->v6_plen >= 48 && ok->v6_plen <= 124 && ok->v4_plen <= 30 &&
+	    prefix_is_overlay_space(&p4) && prefix_is_overlay_space(&p6);
 }
 
 /*
@@ -452,8 +457,8 @@ peer_addrs_acceptable(struct hubclient *hc, const struct hub_peer *p)
 	const struct hub_login_ok	*ok = &hc->st.addr;
 	uint32_t			 owner;
 
-	if (!in_prefix(p->v4, ok->v4, ok->v4_plen) ||
-	    !in_prefix(p->v6, ok->v6, ok->v6_plen) ||
+	if (!addr_bits_equal(p->v4, ok->v4, ok->v4_plen) ||
+	    !addr_bits_equal(p->v6, ok->v6, ok->v6_plen) ||
 	    memcmp(p->v4, ok->v4, 4) == 0 || memcmp(p->v6, ok->v6, 16) == 0)
 		return 0;
 	owner = allowedips_lookup(hc->dev->aips, AF_INET, p->v4);
@@ -671,8 +676,7 @@ session_end(struct hubclient *hc)
 	hub_chan_clear(&hc->chan);
 	hc->state = HC_IDLE;
 	hc->syncing = 0;
-	/* The hub forgets our relay session with the login. */
-	relay_set(hc, NULL);
+	relay_end(hc);
 	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
 	if (!was_online)
 		return;
@@ -768,7 +772,7 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 			hc_fail(hc, "hub sent relay id 0");
 			return;
 		}
-		relay_set(hc, &m->u.relay);
+		relay_begin(hc, &m->u.relay);
 		break;
 	case HUB_MSG_PEER_PATHS:
 		peer_paths(hc, &m->u.paths);
@@ -938,6 +942,7 @@ hubclient_tick(struct hubclient *hc, uint64_t now)
 			hc_fail(hc, "the hub went silent");
 			break;
 		}
+		relay_tick(hc, now);
 		if (now >= hc->next_ping) {
 			memset(&ping, 0, sizeof(ping));
 			ping.type = HUB_MSG_PING;

@@ -44,8 +44,12 @@ struct hubclient_io {
 		    const struct hub_member_info *);
 	void	(*reply_result)(void *, uint32_t client, int code,
 		    const char *msg);
-	/* this login's relay credentials (relay_id 0: none any more) */
-	void	(*engine_relay)(void *, const struct engine_relay_msg *);
+	/* this login's relay id (relay_id 0: none any more) */
+	void	(*engine_relay)(void *, uint32_t relay_id);
+	/* a REGISTER for the engine to send to the hub's UDP port */
+	void	(*relay_register)(void *, const uint8_t *msg, size_t len);
+	/* a REGISTERED proved that UDP reaches the hub's relay */
+	void	(*relay_confirmed)(void *, uint32_t relay_id);
 	/* a hub peer's candidates, from the hub's PEER_PATHS */
 	void	(*engine_paths)(void *, const struct engine_paths_msg *);
 };
@@ -91,6 +95,14 @@ void		 hubclient_forget(struct hubclient *, const uint8_t key[32]);
  */
 void		 hubclient_candidates(struct hubclient *,
 		    const struct hub_candidates *);
+
+/*
+ * A REGISTERED datagram the engine received from the hub's address and
+ * port: if it answers one of our REGISTERs, the engine hears that the
+ * UDP relay works (relayreg.h).
+ */
+void		 hubclient_relay_answer(struct hubclient *, const uint8_t *,
+		    size_t);
 
 /* Is this a peer the hub gave us (for hamctl peers)? */
 int		 hubclient_is_hub_peer(const struct hubclient *, uint32_t id);

@@ -30,6 +30,14 @@ struct netconf {
 	struct ip_prefix	 overlay[2];	/* the hub's addresses, set */
 	int			 noverlay;
 	unsigned int		 hub_turn;	/* which resolved address next */
+	/*
+	 * Where the node's own traffic goes: the hub it connects to and
+	 * the static peers' endpoints, as last resolved.  An overlay that
+	 * held one of them would pull its packets into the tunnel.
+	 */
+	struct pkt_addr		 hub_addr;
+	struct pkt_addr		 peer_eps[CONF_MAX_PEERS];
+	int			 npeer_eps;
 	int			 have6;		/* an IPv6 socket is open */
 };
 
@@ -60,14 +68,22 @@ struct hub_conn_msg;
 int	netconf_hub_socket(struct netconf *, const struct conf_hub *,
 	    struct hub_conn_msg *, char *err, size_t len);
 /*
- * Set the addresses the hub assigned on the device (their prefixes
- * route the overlay, nothing else), replacing earlier ones.  A prefix
- * that collides with a route or address already on this machine is not
+ * Set the addresses the hub assigned (want: IPv4, IPv6, as
+ * overlay_check() made them) on the device (their prefixes route the
+ * overlay, nothing else), replacing earlier ones.  A prefix that
+ * collides with a route or address already on this machine is not
  * set; warning then says which and what to do.
  */
-struct hub_login_ok;
-void	netconf_overlay_apply(struct netconf *, const struct hub_login_ok *,
+void	netconf_overlay_apply(struct netconf *, const struct ip_prefix want[2],
 	    char *warning, size_t len);
+
+/*
+ * 0 if no overlay pool in want holds an address the node's own traffic
+ * goes to (the hub, a static peer's endpoint); else -1 with err saying
+ * which.
+ */
+int	netconf_overlay_clear(const struct netconf *,
+	    const struct ip_prefix want[2], char *err, size_t len);
 
 /*
  * Where peers may reach us, for the hub: the configured port forward,

@@ -45,7 +45,7 @@ enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_INTERFACE, ONCE_MTU, ONCE_LISTENPORT,
 	ONCE_PRIVATEKEY, ONCE_HUB, ONCE_NICKNAME, ONCE_PUBLICEP,
-	ONCE_HUBKEEPALIVE,
+	ONCE_HUBKEEPALIVE, ONCE_HTTPLISTEN,
 	PONCE_PUBKEY, PONCE_PSK, PONCE_ENDPOINT, PONCE_KEEPALIVE
 };
 static unsigned int		 seen;		/* global statements */
@@ -79,6 +79,7 @@ static void	 hub_set(int, const char *);
 static void	 hub_pubkey(int, const char *);
 static int	 hub_has_key;
 static void	 public_ep_set(int, const char *);
+static void	 http_listen_set(int, const char *);
 /* Where public-endpoint was given: it needs a hub, known at the end. */
 static int	 public_ep_line;
 static char	 public_ep_file[PATH_MAX];
@@ -117,7 +118,7 @@ static int	 nick_valid(const char *);
 %token	PUBLIC_KEY "public-key" READ_ACCESS "read-access" SOCKET "socket"
 %token	STATE_DIRECTORY "state-directory" USER "user" VERBOSE "verbose"
 %token	HUB "hub" NICKNAME "nickname" HUB_KEEPALIVE "hub-keepalive"
-%token	PUBLIC_ENDPOINT "public-endpoint"
+%token	PUBLIC_ENDPOINT "public-endpoint" HTTP_LISTEN "http-listen"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
@@ -281,6 +282,18 @@ main		: USER STRING {
 			    65535) == 0)
 				conf->hub.keepalive = (uint16_t)$2;
 		}
+		| HTTP_LISTEN STRING {
+			if (once(LINE(@1), ONCE_HTTPLISTEN, "http-listen") == 0)
+				http_listen_set(LINE(@2), $2);
+			free($2);
+		}
+		| HTTP_LISTEN NUMBER {
+			char	 v[32];
+
+			(void)snprintf(v, sizeof(v), "%lld", (long long)$2);
+			if (once(LINE(@1), ONCE_HTTPLISTEN, "http-listen") == 0)
+				http_listen_set(LINE(@2), v);
+		}
 		| PUBLIC_ENDPOINT STRING {
 			if (once(LINE(@1), ONCE_PUBLICEP,
 			    "public-endpoint") == 0)
@@ -364,6 +377,7 @@ static const struct keyword {
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
 	{ "endpoint",			ENDPOINT },
+	{ "http-listen",		HTTP_LISTEN },
 	{ "hub",			HUB },
 	{ "hub-keepalive",		HUB_KEEPALIVE },
 	{ "include",			INCLUDE },
@@ -389,14 +403,14 @@ const char *
 conf_keyword(size_t i)
 {
 	if (i >= nitems(keywords))
-		return (NULL);
-	return (keywords[i].name);
+		return NULL;
+	return keywords[i].name;
 }
 
 static int
 kw_cmp(const void *k, const void *e)
 {
-	return (strcmp(k, ((const struct keyword *)e)->name));
+	return strcmp(k, ((const struct keyword *)e)->name);
 }
 
 static int
@@ -406,7 +420,7 @@ lookup(const char *s)
 
 	kw = bsearch(s, keywords, nitems(keywords),
 	    sizeof(keywords[0]), kw_cmp);
-	return (kw != NULL ? kw->token : -1);
+	return kw != NULL ? kw->token : -1;
 }
 
 static const struct conflex_syntax syntax = {
@@ -420,16 +434,16 @@ token_name(int tok)
 
 	for (i = 0; i < nitems(keywords); i++)
 		if (keywords[i].token == tok)
-			return (keywords[i].name);
-	return (NULL);
+			return keywords[i].name;
+	return NULL;
 }
 
 static int
 is_peer_option(int tok)
 {
-	return (tok == PUBLIC_KEY || tok == PRESHARED_KEY ||
+	return tok == PUBLIC_KEY || tok == PRESHARED_KEY ||
 	    tok == ENDPOINT || tok == ALLOWED_IPS ||
-	    tok == PERSISTENT_KEEPALIVE);
+	    tok == PERSISTENT_KEEPALIVE;
 }
 
 /* ---- messages ---- */
@@ -515,7 +529,7 @@ yylex(void)
 		yylval.string = v.string;
 	else if (tok == NUMBER)
 		yylval.number = v.number;
-	return (tok);
+	return tok;
 }
 
 /* ---- statements ---- */
@@ -526,17 +540,17 @@ once(int line, enum once which, const char *kw)
 	unsigned int	*set = which >= PONCE_PUBKEY ? &peer_seen : &seen;
 
 	if (which >= PONCE_PUBKEY && curpeer == NULL)
-		return (-1);	/* out of memory at the block's start */
+		return -1;	/* out of memory at the block's start */
 	if (*set & (1U << which)) {
 		if (which >= PONCE_PUBKEY)
 			conf_err(line, "%s given twice for peer \"%s\"", kw,
 			    shown(curpeer->name));
 		else
 			conf_err(line, "%s given twice", kw);
-		return (-1);
+		return -1;
 	}
 	*set |= 1U << which;
-	return (0);
+	return 0;
 }
 
 static void
@@ -558,9 +572,9 @@ set_ifname(int line, const char *v)
 static int
 prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
 {
-	return (a->af == b->af && a->plen == b->plen &&
+	return a->af == b->af && a->plen == b->plen &&
 	    memcmp(&a->addr, &b->addr, a->af == AF_INET ?
-	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0);
+	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0;
 }
 
 static void
@@ -694,16 +708,31 @@ hub_pubkey(int line, const char *v)
 {
 	uint8_t	 key[KEY_LEN];
 
-	if (key_from_base64(key, v) == -1 || key_is_zero(key)) {
+	if (key_from_base64(key, v) == -1) {
 		conf_err(line, "hub public-key is not a valid key: expected "
 		    "%d characters of base64 as hamctl hub key prints",
 		    KEY_B64_LEN);
+		return;
+	}
+	if (key_is_low_order(key)) {
+		conf_err(line, "hub public-key is a point of small order "
+		    "(all zeros or another): no hub has it, and no secret "
+		    "can be agreed with it");
 		return;
 	}
 	if (hub_has_key == 0) {
 		memcpy(conf->hub.pubkey, key, KEY_LEN);
 		hub_has_key = 1;
 	}
+}
+
+static void
+http_listen_set(int line, const char *v)
+{
+	char	 err[256];
+
+	if (web_listen_parse(v, &conf->web, err, sizeof(err)) == -1)
+		conf_err(line, "http-listen: %s", err);
 }
 
 static void
@@ -734,9 +763,11 @@ peer_pubkey(int line, const char *v)
 		    shown(curpeer->name), KEY_B64_LEN);
 		return;
 	}
-	if (key_is_zero(key)) {
-		conf_err(line, "public-key of peer \"%s\" is all zeros",
-		    shown(curpeer->name));
+	/* Every Diffie-Hellman with such a key has a result anyone knows. */
+	if (key_is_low_order(key)) {
+		conf_err(line, "public-key of peer \"%s\" is a point of small "
+		    "order (all zeros or another): no secret can be agreed "
+		    "with it", shown(curpeer->name));
 		return;
 	}
 	TAILQ_FOREACH(p, &conf->peers, entry)
@@ -792,7 +823,7 @@ prefix_hash(const struct ip_prefix *p)
 	h = (h ^ p->plen) * 16777619U;
 	for (i = 0; i < n; i++)
 		h = (h ^ b[i]) * 16777619U;
-	return (h);
+	return h;
 }
 
 /*
@@ -812,7 +843,7 @@ aip_claim(int idx, int *oom)
 		nsize = aip_size == 0 ? 256 : aip_size * 2;
 		if ((ns = calloc(nsize, sizeof(*ns))) == NULL) {
 			*oom = 1;
-			return (NULL);
+			return NULL;
 		}
 		for (i = 0; i < aip_size; i++) {
 			if (aip_tab[i].peer == NULL)
@@ -831,12 +862,12 @@ aip_claim(int idx, int *oom)
 	    j = (j + 1) & (aip_size - 1)) {
 		s = &aip_tab[j];
 		if (prefix_eq(&s->peer->allowed[s->idx], p))
-			return (s->peer);
+			return s->peer;
 	}
 	aip_tab[j].peer = curpeer;
 	aip_tab[j].idx = idx;
 	aip_count++;
-	return (NULL);
+	return NULL;
 }
 
 static void
@@ -917,7 +948,7 @@ parse_config(const char *filename, const char *opts_socket)
 	parse_reset();
 	if ((c = config_new_default()) == NULL) {
 		log_warnx("%s: out of memory", filename);
-		return (NULL);
+		return NULL;
 	}
 	conf = c;
 	if (conflex_open(&lex, filename) == 0 && yyparse() != 0 &&
@@ -957,7 +988,7 @@ parse_config(const char *filename, const char *opts_socket)
 	}
 	if (nerr > 0) {
 		config_free(c);
-		return (NULL);
+		return NULL;
 	}
-	return (c);
+	return c;
 }

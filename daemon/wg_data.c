@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/bytes.h"
 #include "privsep/log.h"
 #include "crypto/wg_timers.h"
 #include "crypto/wg_wire.h"
@@ -58,9 +59,14 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	if (len > 0 && p->t_new_handshake == 0)
 		p->t_new_handshake = now +
 		    WG_NSEC(KEEPALIVE_TIMEOUT + REKEY_TIMEOUT);
-	/* The initiator of an old session starts the next one. */
-	if (kp->initiator && (now - kp->birth >= d->rekey_after ||
-	    kp->send_counter >= REKEY_AFTER_MESSAGES))
+	/*
+	 * The initiator of an old session starts the next one; a key that
+	 * carried REKEY_AFTER_MESSAGES messages needs one whoever made it
+	 * (as in Linux and wireguard-go), or the responder would send on it
+	 * until REJECT_AFTER_MESSAGES cut it off.
+	 */
+	if (kp->send_counter >= REKEY_AFTER_MESSAGES ||
+	    (kp->initiator && now - kp->birth >= d->rekey_after))
 		wg_initiate(d, p, now, WG_INIT_NORMAL);
 	return 0;
 }
@@ -171,7 +177,7 @@ inner_src(const uint8_t *pkt, size_t len, int *af, const uint8_t **src,
 	size_t	 l;
 
 	if (len >= 20 && (pkt[0] >> 4) == 4) {
-		l = (size_t)pkt[2] << 8 | pkt[3];
+		l = get_be16(pkt + 2);
 		if (l < 20 || l > len)
 			return -1;
 		*af = AF_INET;
@@ -180,7 +186,7 @@ inner_src(const uint8_t *pkt, size_t len, int *af, const uint8_t **src,
 		return 0;
 	}
 	if (len >= 40 && (pkt[0] >> 4) == 6) {
-		l = ((size_t)pkt[4] << 8 | pkt[5]) + 40;
+		l = (size_t)get_be16(pkt + 4) + 40;
 		if (l > len)
 			return -1;
 		*af = AF_INET6;
@@ -230,8 +236,16 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		p->st.drops[r]++;
 		return;
 	}
-	if (kp == p->next)
+	if (kp == p->next) {
 		wg_peer_confirm_next(d, p);
+		/*
+		 * What waited for a session goes out on the one just
+		 * confirmed, as in Linux and wireguard-go (peer_encrypt
+		 * leaves d->buf alone).
+		 */
+		if (p->nstaged > 0)
+			peer_send_staged(d, p, now);
+	}
 	wg_note_endpoint(d, p, src, now);
 	p->st.rx_packets++;
 	p->st.rx_bytes += len;

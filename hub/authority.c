@@ -21,6 +21,7 @@
 
 #include "crypto/key.h"
 #include "hub/authctl.h"
+#include "hub/authweb.h"
 #include "hub/candidates.h"
 #include "hub/hubd_msg.h"
 #include "hub/login.h"
@@ -194,6 +195,7 @@ authority_run(struct privsep *ps)
 		authority_peers[2 + i] = (struct proc_peer){
 		    HUBD_PROC_ENGINE + i, authority_dispatch_engine };
 	proc_peers(ps, authority_peers, nitems(authority_peers));
+	authweb_init(ps);
 	ev_tick = event_new(ps->base, -1, EV_PERSIST, authority_tick, NULL);
 	if (ev_tick == NULL || event_add(ev_tick, &tick) == -1)
 		fatalx("cannot start the timer");

@@ -84,43 +84,6 @@ addr_private(const struct pkt_addr *a)
 }
 
 /*
- * Somewhere a node could be sent unicast UDP from afar: not 0/8,
- * loopback, link-local, multicast, 240/4 (broadcast included); for
- * IPv6 not ::, ::1, fe80::/10, ff00::/8, nor an IPv4-mapped address
- * (an IPv4 candidate says AF_INET).
- */
-static int
-addr_unicast(const struct pkt_addr *a)
-{
-	static const uint8_t	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-	const uint8_t		*p = a->addr;
-
-	if (a->af == AF_INET)
-		return p[0] != 0 && p[0] != 127 && !(p[0] == 169 &&
-		    p[1] == 254) && p[0] < 224;
-	if (a->af != AF_INET6)
-		return 0;
-	if (sodium_is_zero(p, 15) && (p[15] == 0 || p[15] == 1))
-		return 0;
-	if (p[0] == 0xff || (p[0] == 0xfe && (p[1] & 0xc0) == 0x80))
-		return 0;
-	return memcmp(p, mapped, sizeof(mapped)) != 0;
-}
-
-/* Whether the first plen bits of addr are those of prefix. */
-static int
-prefix_has(const uint8_t *prefix, int plen, const uint8_t *addr)
-{
-	int	 n = plen / 8, r = plen % 8;
-
-	if (memcmp(prefix, addr, (size_t)n) != 0)
-		return 0;
-	return r == 0 ||
-	    ((prefix[n] ^ addr[n]) & (uint8_t)(0xff << (8 - r))) == 0;
-}
-
-/*
  * In the hub's own overlay pools (the addresses nodes get inside the
  * tunnel): a "LAN" candidate there would have every peer send tunnel
  * packets into its own tunnel.
@@ -129,11 +92,9 @@ static int
 addr_overlay(const struct pkt_addr *a)
 {
 	if (a->af == AF_INET)
-		return au.conf.pool4.af == AF_INET && prefix_has(
-		    (const uint8_t *)&au.conf.pool4.addr, au.conf.pool4.plen,
-		    a->addr);
+		return prefix_contains(&au.conf.pool4, AF_INET, a->addr);
 	return a->af == AF_INET6 && au.plen6 > 0 &&
-	    prefix_has(au.pool6, au.plen6, a->addr);
+	    addr_bits_equal(au.pool6, a->addr, au.plen6);
 }
 
 /* The same IP (any port) as the node's hub connection. */
@@ -162,7 +123,7 @@ cand_ok(const struct session *s, const struct hub_candidate *c)
 	case HUB_CAND_PUBLIC:
 		return addr_is_remote(s, &c->addr);
 	case HUB_CAND_FORWARD:
-		return addr_is_remote(s, &c->addr) && addr_unicast(&c->addr);
+		return addr_is_remote(s, &c->addr) && addr_is_unicast(&c->addr);
 	default:
 		return 0;
 	}

@@ -7,7 +7,7 @@
  * the daemon.
  *
  * The hub's key goes to the authority only; the engine, which faces the
- * network, gets the listening sockets and nothing secret.
+ * network, gets the listening sockets and no key or credential.
  */
 #include "autoconf.h"
 
@@ -33,8 +33,10 @@
 #include "hub/hubd_msg.h"
 #include "hub/hubconfig.h"
 #include "crypto/key.h"
+#include "privsep/control.h"
 #include "privsep/log.h"
 #include "privsep/parent.h"
+#include "privsep/policies.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
 
@@ -392,6 +394,71 @@ parent_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
 
 /* ---- the program ---------------------------------------------------- */
 
+/* What hamctl may ask, who may ask it, and which process answers. */
+static const struct ctl_request hubd_ctl_requests[] = {
+	{ .type = IMSG_CTL_STATUS, .name = "status", .need = NEED_READ,
+	    .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_RELOAD, .name = "reload", .need = NEED_ADMIN,
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_LOG_VERBOSE, .name = "log", .need = NEED_ADMIN,
+	    .len = sizeof(int32_t), .to = PROC_PARENT },
+	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
+	    .need = NEED_READ, .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_NODES, .name = "hub nodes", .need = NEED_READ,
+	    .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_NETWORKS, .name = "hub networks",
+	    .need = NEED_READ, .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_BLOCKS, .name = "hub blocks",
+	    .need = NEED_READ, .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_BLOCK, .name = "hub block", .need = NEED_ADMIN,
+	    .len = sizeof(struct ctl_cidr), .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_UNBLOCK, .name = "hub unblock",
+	    .need = NEED_ADMIN, .len = sizeof(struct ctl_cidr),
+	    .to = HUBD_PROC_AUTHORITY },
+	/* control itself subscribes the connection to the events */
+	{ .type = IMSG_CTL_MONITOR, .name = "monitor", .need = NEED_READ,
+	    .to = HUBD_PROC_CONTROL },
+};
+
+static const struct control_program hubd_control = {
+	.requests = hubd_ctl_requests,
+	.nrequests = nitems(hubd_ctl_requests),
+	.conffile = "hamhubd.conf",
+	.monitor = IMSG_CTL_MONITOR,
+	.event = IMSG_CTL_EVENT,
+};
+
+static void
+hubcontrol_run(struct privsep *ps)
+{
+	control_main(ps, &hubd_control);
+}
+
+static const struct proc_desc hubd_procs[HUBD_NPROCS] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HUBD_PROC_CONTROL] = { "control", hubcontrol_run },
+	[HUBD_PROC_AUTHORITY] = { "authority", authority_run },
+	[HUBD_PROC_WEB] = { "web", hubweb_run, .optional = 1 },
+	[HUBD_PROC_ENGINE] = { "engine", hubengine_run },
+	[HUBD_PROC_ENGINE + 1] = { "engine2", hubengine_run },
+	[HUBD_PROC_ENGINE + 2] = { "engine3", hubengine_run },
+	[HUBD_PROC_ENGINE + 3] = { "engine4", hubengine_run },
+	[HUBD_PROC_ENGINE + 4] = { "engine5", hubengine_run },
+	[HUBD_PROC_ENGINE + 5] = { "engine6", hubengine_run },
+	[HUBD_PROC_ENGINE + 6] = { "engine7", hubengine_run },
+	[HUBD_PROC_ENGINE + 7] = { "engine8", hubengine_run },
+	[HUBD_PROC_ENGINE + 8] = { "engine9", hubengine_run },
+	[HUBD_PROC_ENGINE + 9] = { "engine10", hubengine_run },
+	[HUBD_PROC_ENGINE + 10] = { "engine11", hubengine_run },
+	[HUBD_PROC_ENGINE + 11] = { "engine12", hubengine_run },
+	[HUBD_PROC_ENGINE + 12] = { "engine13", hubengine_run },
+	[HUBD_PROC_ENGINE + 13] = { "engine14", hubengine_run },
+	[HUBD_PROC_ENGINE + 14] = { "engine15", hubengine_run },
+	[HUBD_PROC_ENGINE + 15] = { "engine16", hubengine_run },
+};
+_Static_assert(HUBD_ENGINES_MAX == 16, "hubd_procs names every engine");
+
+
 static void *
 hubd_parse(const char *file, const char *opt_socket)
 {
@@ -419,6 +486,7 @@ hubd_settings(const void *c, struct parent_settings *set)
 	    sizeof(set->keypath)) == NULL)
 		fatalx("private key path is too long");
 	set->key_may_create = 1;
+	set->web = conf->web;
 }
 
 static void
@@ -498,6 +566,8 @@ static const struct parent_program hubd_program = {
 	.conffile = HUBD_CONF_DEFAULT_FILE,
 	.procs = hubd_procs,
 	.nprocs = HUBD_NPROCS,
+	.web = HUBD_PROC_WEB,
+	.webtype = IMSG_HUBD_WEB_LISTENER,
 	.rules = hubd_msg_rules,
 	.nrules = HUBD_IMSG_MAX,
 	.control = HUBD_PROC_CONTROL,
@@ -506,6 +576,7 @@ static const struct parent_program hubd_program = {
 	.keywhat = "hub",
 	.caps = hubd_caps,
 	.ncaps = nitems(hubd_caps),
+	.policy = &policy_hubd_parent,
 	.peers = hubd_parent_peers,
 	.npeers = nitems(hubd_parent_peers),
 	.parse = hubd_parse,

@@ -25,17 +25,6 @@ _Static_assert(HUBD_DEFAULT_PORT == HUB_DEFAULT_PORT,
 _Static_assert(sizeof(HUBD_DEFAULT_SOCKET) <= CONF_SOCKET_MAX,
     "the default socket path does not fit in sun_path");
 
-static int
-copy_str(char *dst, size_t len, const char *src)
-{
-	size_t	 n = strlen(src);
-
-	if (n >= len)
-		return (-1);
-	memcpy(dst, src, n + 1);
-	return (0);
-}
-
 struct hubd_config *
 hubd_config_new_default(void)
 {
@@ -44,12 +33,12 @@ hubd_config_new_default(void)
 
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		return (NULL);
-	if (copy_str(conf->user, sizeof(conf->user), HUBD_USER) == -1 ||
-	    copy_str(conf->chroot_dir, sizeof(conf->chroot_dir),
+	if (conflex_copy(conf->user, sizeof(conf->user), HUBD_USER) == -1 ||
+	    conflex_copy(conf->chroot_dir, sizeof(conf->chroot_dir),
 	    HUBD_DEFAULT_CHROOT) == -1 ||
-	    copy_str(conf->state_dir, sizeof(conf->state_dir),
+	    conflex_copy(conf->state_dir, sizeof(conf->state_dir),
 	    HUBD_STATEDIR) == -1 ||
-	    copy_str(conf->socket_path, sizeof(conf->socket_path),
+	    conflex_copy(conf->socket_path, sizeof(conf->socket_path),
 	    HUBD_DEFAULT_SOCKET) == -1 ||
 	    hubd_parse_listen("*", HUBD_DEFAULT_PORT, conf->listen, &n, NULL,
 	    0) == -1 ||

@@ -13,11 +13,14 @@ _Static_assert(sizeof(struct hubd_relay_msg) == 8, "hubd_relay_msg");
 _Static_assert(sizeof(struct hubd_relay_reg) == 88, "hubd_relay_reg");
 _Static_assert(HUBD_NPROCS <= PROC_SLOTS && HUBD_NPROCS <= CTL_HUBD_PROCS,
     "hamhubd's processes");
+_Static_assert(sizeof(struct hubd_web_member) == 56, "hubd_web_member");
+_Static_assert(sizeof(struct hubd_web_end) == 24, "hubd_web_end");
 
 #define P	PROC_BIT(PROC_PARENT)
 #define C	PROC_BIT(HUBD_PROC_CONTROL)
 #define E	HUBD_ENGINE_BITS
 #define A	PROC_BIT(HUBD_PROC_AUTHORITY)
+#define W	PROC_BIT(HUBD_PROC_WEB)
 #define EXACT(n)	.minlen = (n), .maxlen = (n)
 #define CRED		sizeof(struct ctl_cred)
 
@@ -86,59 +89,20 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    EXACT(sizeof(struct hub_net_info)) },
 	[IMSG_CTL_HUB_MEMBER] = { .name = "ctl-hub-member", .from = A,
 	    .to = C, EXACT(sizeof(struct hub_member_info)) },
+	/* Events: to control (monitors) and the web child, never from it. */
+	[IMSG_CTL_EVENT] = { .name = "ctl-event", .from = A, .to = C | W,
+	    EXACT(sizeof(struct ctl_event)) },
+	/* The web child receives; no rule lets it send (only log lines). */
+	[IMSG_HUBD_WEB_LISTENER] = { .name = "hubd-web-listener", .from = P,
+	    .to = W, .fd = MSG_FD_REQUIRED },
+	[IMSG_HUBD_WEB_STATUS] = { .name = "hubd-web-status", .from = A,
+	    .to = W, EXACT(sizeof(struct ctl_hubd_status)) },
+	[IMSG_HUBD_WEB_NODE] = { .name = "hubd-web-node", .from = A, .to = W,
+	    EXACT(sizeof(struct hub_member_info)) },
+	[IMSG_HUBD_WEB_NET] = { .name = "hubd-web-net", .from = A, .to = W,
+	    EXACT(sizeof(struct hub_net_info)) },
+	[IMSG_HUBD_WEB_MEMBER] = { .name = "hubd-web-member", .from = A,
+	    .to = W, EXACT(sizeof(struct hubd_web_member)) },
+	[IMSG_HUBD_WEB_END] = { .name = "hubd-web-end", .from = A, .to = W,
+	    EXACT(sizeof(struct hubd_web_end)) },
 };
-
-static const struct ctl_request hubd_ctl_requests[] = {
-	{ IMSG_CTL_STATUS, "status", NEED_READ, 0, HUBD_PROC_AUTHORITY,
-	    NULL },
-	{ IMSG_CTL_RELOAD, "reload", NEED_ADMIN, 0, PROC_PARENT, NULL },
-	{ IMSG_CTL_LOG_VERBOSE, "log", NEED_ADMIN, sizeof(int32_t),
-	    PROC_PARENT, NULL },
-	{ IMSG_CTL_HUBD_STATUS, "hub status", NEED_READ, 0,
-	    HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_NODES, "hub nodes", NEED_READ, 0,
-	    HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_NETWORKS, "hub networks", NEED_READ, 0,
-	    HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_BLOCKS, "hub blocks", NEED_READ, 0,
-	    HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_BLOCK, "hub block", NEED_ADMIN,
-	    sizeof(struct ctl_cidr), HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_UNBLOCK, "hub unblock", NEED_ADMIN,
-	    sizeof(struct ctl_cidr), HUBD_PROC_AUTHORITY, NULL },
-};
-
-static const struct control_program hubd_control = {
-	hubd_ctl_requests,
-	sizeof(hubd_ctl_requests) / sizeof(hubd_ctl_requests[0]),
-	"hamhubd.conf"
-};
-
-void
-hubcontrol_run(struct privsep *ps)
-{
-	control_main(ps, &hubd_control);
-}
-
-const struct proc_desc hubd_procs[HUBD_NPROCS] = {
-	[PROC_PARENT] = { "parent", NULL },
-	[HUBD_PROC_CONTROL] = { "control", hubcontrol_run },
-	[HUBD_PROC_AUTHORITY] = { "authority", authority_run },
-	[HUBD_PROC_ENGINE] = { "engine", hubengine_run },
-	[HUBD_PROC_ENGINE + 1] = { "engine2", hubengine_run },
-	[HUBD_PROC_ENGINE + 2] = { "engine3", hubengine_run },
-	[HUBD_PROC_ENGINE + 3] = { "engine4", hubengine_run },
-	[HUBD_PROC_ENGINE + 4] = { "engine5", hubengine_run },
-	[HUBD_PROC_ENGINE + 5] = { "engine6", hubengine_run },
-	[HUBD_PROC_ENGINE + 6] = { "engine7", hubengine_run },
-	[HUBD_PROC_ENGINE + 7] = { "engine8", hubengine_run },
-	[HUBD_PROC_ENGINE + 8] = { "engine9", hubengine_run },
-	[HUBD_PROC_ENGINE + 9] = { "engine10", hubengine_run },
-	[HUBD_PROC_ENGINE + 10] = { "engine11", hubengine_run },
-	[HUBD_PROC_ENGINE + 11] = { "engine12", hubengine_run },
-	[HUBD_PROC_ENGINE + 12] = { "engine13", hubengine_run },
-	[HUBD_PROC_ENGINE + 13] = { "engine14", hubengine_run },
-	[HUBD_PROC_ENGINE + 14] = { "engine15", hubengine_run },
-	[HUBD_PROC_ENGINE + 15] = { "engine16", hubengine_run },
-};
-_Static_assert(HUBD_ENGINES_MAX == 16, "hubd_procs names every engine");

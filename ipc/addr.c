@@ -94,6 +94,29 @@ sockaddr_to_addr(const union sockunion *su, socklen_t len, struct pkt_addr *a)
 	return a->port != 0 ? 0 : -1;
 }
 
+int
+addr_is_unicast(const struct pkt_addr *a)
+{
+	static const uint8_t	 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t	 zero[15];
+	const uint8_t		*p = a->addr;
+
+	switch (a->af) {
+	case AF_INET:
+		return p[0] != 0 && p[0] != 127 && !(p[0] == 169 &&
+		    p[1] == 254) && p[0] < 224;
+	case AF_INET6:
+		if (memcmp(p, zero, sizeof(zero)) == 0 &&
+		    (p[15] == 0 || p[15] == 1))
+			return 0;
+		if (p[0] == 0xff || (p[0] == 0xfe && (p[1] & 0xc0) == 0x80))
+			return 0;
+		return memcmp(p, mapped, sizeof(mapped)) != 0;
+	default:
+		return 0;
+	}
+}
+
 static size_t
 prefix_bytes(sa_family_t af)
 {
@@ -200,9 +223,8 @@ prefix_parse(const char *s, struct ip_prefix *p, int host_bits_ok,
 	return -1;
 }
 
-/* Do a and b agree in their first bits bits? */
-static int
-bits_equal(const uint8_t *a, const uint8_t *b, unsigned int bits)
+int
+addr_bits_equal(const uint8_t *a, const uint8_t *b, unsigned int bits)
 {
 	unsigned int	 full = bits / 8, rest = bits % 8;
 
@@ -217,7 +239,7 @@ prefix_overlap(const struct ip_prefix *a, const struct ip_prefix *b)
 {
 	if (a->af != b->af)
 		return 0;
-	return bits_equal((const uint8_t *)&a->addr, (const uint8_t *)&b->addr,
+	return addr_bits_equal((const uint8_t *)&a->addr, (const uint8_t *)&b->addr,
 	    a->plen < b->plen ? a->plen : b->plen);
 }
 
@@ -231,7 +253,7 @@ prefix_within(const struct ip_prefix *p, const struct ip_prefix *range)
 int
 prefix_contains(const struct ip_prefix *p, int af, const uint8_t *a)
 {
-	return p->af == af && bits_equal((const uint8_t *)&p->addr, a,
+	return p->af == af && addr_bits_equal((const uint8_t *)&p->addr, a,
 	    p->plen);
 }
 
@@ -247,12 +269,24 @@ prefix_is_overlay_space(const struct ip_prefix *p)
 	size_t			 i;
 
 	if (p->af == AF_INET6)
-		return p->plen >= 7 && bits_equal(a, ula, 7);
+		return p->plen >= 7 && addr_bits_equal(a, ula, 7);
 	if (p->af != AF_INET)
 		return 0;
 	for (i = 0; i < nitems(v4); i++)
-		if (p->plen >= v4[i].plen && bits_equal(a, v4[i].net,
+		if (p->plen >= v4[i].plen && addr_bits_equal(a, v4[i].net,
 		    v4[i].plen))
 			return 1;
 	return 0;
+}
+
+int
+addr_is_private(const struct pkt_addr *a)
+{
+	struct ip_prefix	 p = { .af = a->af };
+
+	if (a->af != AF_INET && a->af != AF_INET6)
+		return 0;
+	p.plen = a->af == AF_INET ? 32 : 128;
+	memcpy(&p.addr, a->addr, a->af == AF_INET ? 4 : 16);
+	return prefix_is_overlay_space(&p);
 }

@@ -50,6 +50,21 @@ socklen_t	 addr_to_sockaddr(const struct pkt_addr *, union sockunion *);
 int		 sockaddr_to_addr(const union sockunion *, socklen_t len,
 		    struct pkt_addr *);
 
+/*
+ * A unicast address another host can send to: not 0/8, 127/8,
+ * 169.254/16, multicast or reserved IPv4; not ::, ::1, multicast,
+ * link-local or IPv4-mapped IPv6.
+ */
+int		 addr_is_unicast(const struct pkt_addr *);
+/*
+ * A private address: RFC 1918, shared address space (RFC 6598) or
+ * unique local IPv6 (prefix_is_overlay_space for one host).
+ */
+int		 addr_is_private(const struct pkt_addr *);
+/* Whether a and b (address bytes) agree in their first bits bits. */
+int		 addr_bits_equal(const uint8_t *a, const uint8_t *b,
+		    unsigned int bits);
+
 /* An address with a prefix length. */
 struct ip_prefix {
 	sa_family_t	af;		/* AF_INET or AF_INET6 */

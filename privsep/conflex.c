@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat/util.h"
 #include "privsep/conflex.h"
 #include "privsep/log.h"
 
@@ -125,25 +126,14 @@ conflex_shown(const char *s)
 {
 	static char	 bufs[4][72];
 	static int	 n;
-	char		*b = bufs[n++ % 4];
-	size_t		 i, j = 0;
 
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i == 64) {
-			memcpy(b + j, "...", 3);
-			j += 3;
-			break;
-		}
-		b[j++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	}
-	b[j] = '\0';
-	return (b);
+	return shown(s, bufs[n++ % 4], sizeof(bufs[0]));
 }
 
 const char *
 conflex_filename(const struct conflex *cl)
 {
-	return (cl->file != NULL ? cl->file->name : "");
+	return cl->file != NULL ? cl->file->name : "";
 }
 
 /* ---- files ---- */
@@ -179,7 +169,7 @@ pushfile(struct conflex *cl, const char *name, const char *from,
 	    (f->name = strdup(name)) == NULL) {
 		free(f);
 		conflex_oom(cl);
-		return (NULL);
+		return NULL;
 	}
 	fd = open(name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1) {
@@ -244,12 +234,12 @@ pushfile(struct conflex *cl, const char *name, const char *from,
 	f->lineno = 1;
 	f->parent = cl->file;
 	f->depth = cl->file != NULL ? cl->file->depth + 1 : 1;
-	return (f);
+	return f;
  fail:
 	if (fd != -1)
 		(void)close(fd);
 	file_free(f);
-	return (NULL);
+	return NULL;
 }
 
 /* Back to the including file; -1 at the end of the main one. */
@@ -259,11 +249,11 @@ popfile(struct conflex *cl)
 	struct conflex_file	*prev;
 
 	if (cl->file->parent == NULL)
-		return (-1);
+		return -1;
 	prev = cl->file->parent;
 	file_free(cl->file);
 	cl->file = prev;
-	return (0);
+	return 0;
 }
 
 int
@@ -274,10 +264,10 @@ conflex_open(struct conflex *cl, const char *path)
 	if ((f = pushfile(cl, path, NULL, 0)) == NULL) {
 		if (cl->errors == 0)
 			cl->errors++;
-		return (-1);
+		return -1;
 	}
 	cl->file = f;
-	return (0);
+	return 0;
 }
 
 void
@@ -351,15 +341,15 @@ lgetc(struct conflex *cl, int continuation)
 	if (f->nunget > 0) {
 		c = f->unget[--f->nunget];
 		cl->from_macro = (c & FROM_MACRO) != 0;
-		return (c & ~FROM_MACRO);
+		return c & ~FROM_MACRO;
 	}
 	cl->from_macro = 0;
 	for (;;) {
 		if (f->pos >= f->len)
-			return (EOF);
+			return EOF;
 		c = f->buf[f->pos++];
 		if (c != '\\' || !continuation)
-			return (c);
+			return c;
 		/* Backslash-newline joins lines, also before a CR LF. */
 		if (f->pos < f->len && f->buf[f->pos] == '\n')
 			f->pos++;
@@ -367,7 +357,7 @@ lgetc(struct conflex *cl, int continuation)
 		    f->buf[f->pos + 1] == '\n')
 			f->pos += 2;
 		else
-			return (c);
+			return c;
 		f->lineno++;
 	}
 }
@@ -396,34 +386,34 @@ lex_error(struct conflex *cl, const char *fmt, ...)
 	while ((c = lgetc(cl, 1)) != '\n' && c != EOF)
 		;
 	lungetc(cl, c);
-	return (cl->syn->t_error);
+	return cl->syn->t_error;
 }
 
 static int
 is_alnum(int c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'));
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
 }
 
 /* What an unquoted word may hold: enough for paths, addresses, keys. */
 static int
 is_word(const struct conflex *cl, int c)
 {
-	return (is_alnum(c) || (c != '\0' && c != EOF &&
+	return is_alnum(c) || (c != '\0' && c != EOF &&
 	    (strchr("-_./:[]+%@", c) != NULL ||
-	    strchr(cl->syn->word_extra, c) != NULL)));
+	    strchr(cl->syn->word_extra, c) != NULL));
 }
 
 static int
 is_macro_name(const char *s)
 {
 	if (*s == '\0' || (*s >= '0' && *s <= '9'))
-		return (0);
+		return 0;
 	for (; *s != '\0'; s++)
 		if (!is_alnum((unsigned char)*s) && *s != '_')
-			return (0);
-	return (1);
+			return 0;
+	return 1;
 }
 
 static int
@@ -431,7 +421,7 @@ is_number(const char *s)
 {
 	if (*s == '-')
 		s++;
-	return (*s != '\0' && strspn(s, "0123456789") == strlen(s));
+	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
 }
 
 /* ---- tokens ---- */
@@ -446,8 +436,8 @@ lex_quoted(struct conflex *cl, struct conflex_value *v)
 		c = lgetc(cl, 1);
 		if (c == EOF || c == '\n') {
 			lungetc(cl, c);
-			return (lex_error(cl, "unterminated quoted string: "
-			    "expected a closing \" on the same line"));
+			return lex_error(cl, "unterminated quoted string: "
+			    "expected a closing \" on the same line");
 		}
 		if (c == '"')
 			break;
@@ -455,25 +445,25 @@ lex_quoted(struct conflex *cl, struct conflex_value *v)
 			next = lgetc(cl, 1);
 			if (next != '"' && next != '\\') {
 				lungetc(cl, next);
-				return (lex_error(cl, "invalid escape in "
-				    "quoted string: expected \\\" or \\\\"));
+				return lex_error(cl, "invalid escape in "
+				    "quoted string: expected \\\" or \\\\");
 			}
 			c = next;
 		} else if (c < 0x20 || c == 0x7f)
-			return (lex_error(cl, "control character 0x%02x in "
-			    "quoted string", c));
+			return lex_error(cl, "control character 0x%02x in "
+			    "quoted string", c);
 		if (len >= sizeof(cl->tokbuf) - 1)
-			return (lex_error(cl, "quoted string too long: "
+			return lex_error(cl, "quoted string too long: "
 			    "expected at most %zu bytes",
-			    sizeof(cl->tokbuf) - 1));
+			    sizeof(cl->tokbuf) - 1);
 		cl->tokbuf[len++] = (char)c;
 	}
 	cl->tokbuf[len] = '\0';
 	if ((v->string = strdup(cl->tokbuf)) == NULL) {
 		conflex_oom(cl);
-		return (0);
+		return 0;
 	}
-	return (cl->syn->t_string);
+	return cl->syn->t_string;
 }
 
 static int
@@ -486,8 +476,8 @@ lex_word(struct conflex *cl, struct conflex_value *v, int c)
 	do {
 		if (len >= sizeof(cl->tokbuf) - 1) {
 			cl->tokbuf[len] = '\0';
-			return (lex_error(cl, "word too long: expected at "
-			    "most %zu bytes", sizeof(cl->tokbuf) - 1));
+			return lex_error(cl, "word too long: expected at "
+			    "most %zu bytes", sizeof(cl->tokbuf) - 1);
 		}
 		cl->tokbuf[len++] = (char)c;
 		cl->tokbuf[len] = '\0';
@@ -501,20 +491,20 @@ lex_word(struct conflex *cl, struct conflex_value *v, int c)
 	lungetc(cl, c);
 	cl->tokbuf[len] = '\0';
 	if ((tok = cl->syn->keyword(cl->tokbuf)) != -1)
-		return (tok);
+		return tok;
 	if (is_number(cl->tokbuf)) {
 		errno = 0;
 		v->number = strtoll(cl->tokbuf, &end, 10);
 		if (errno == ERANGE || *end != '\0')
-			return (lex_error(cl, "number %s is too large",
-			    conflex_shown(cl->tokbuf)));
-		return (cl->syn->t_number);
+			return lex_error(cl, "number %s is too large",
+			    conflex_shown(cl->tokbuf));
+		return cl->syn->t_number;
 	}
 	if ((v->string = strdup(cl->tokbuf)) == NULL) {
 		conflex_oom(cl);
-		return (0);
+		return 0;
 	}
-	return (cl->syn->t_string);
+	return cl->syn->t_string;
 }
 
 /*
@@ -533,28 +523,28 @@ lex_macro(struct conflex *cl)
 
 	while ((c = lgetc(cl, 1)) != EOF && (is_alnum(c) || c == '_')) {
 		if (len >= sizeof(name) - 1)
-			return (lex_error(cl, "macro name too long"));
+			return lex_error(cl, "macro name too long");
 		name[len++] = (char)c;
 	}
 	lungetc(cl, c);
 	name[len] = '\0';
 	if (len == 0)
-		return (lex_error(cl, "'$' must be followed by a macro "
-		    "name"));
+		return lex_error(cl, "'$' must be followed by a macro "
+		    "name");
 	for (m = cl->macros; m != NULL; m = m->next)
 		if (strcmp(m->name, name) == 0)
 			break;
 	if (m == NULL)
-		return (lex_error(cl, "macro \"%s\" is not defined",
-		    conflex_shown(name)));
+		return lex_error(cl, "macro \"%s\" is not defined",
+		    conflex_shown(name));
 	n = strlen(m->value);
 	if (n > UNGET_MAX - f->nunget)
-		return (lex_error(cl, "macro \"%s\" is too long to expand "
-		    "here", conflex_shown(name)));
+		return lex_error(cl, "macro \"%s\" is too long to expand "
+		    "here", conflex_shown(name));
 	while (n > 0)
 		f->unget[f->nunget++] =
 		    (unsigned char)m->value[--n] | FROM_MACRO;
-	return (-1);
+	return -1;
 }
 
 static int
@@ -565,7 +555,7 @@ lex_token(struct conflex *cl, struct conflex_value *v)
 
  top:
 	if (cl->aborted)
-		return (0);
+		return 0;
 	f = cl->file;
 	do {
 		c = lgetc(cl, 1);
@@ -579,40 +569,40 @@ lex_token(struct conflex *cl, struct conflex_value *v)
 		/* The last line of a file needs no newline. */
 		if (!f->eof_nl) {
 			f->eof_nl = 1;
-			return (cl->syn->t_nl);
+			return cl->syn->t_nl;
 		}
 		if (popfile(cl) == 0)
 			goto top;
 		if (f->len > 0 && f->buf[f->len - 1] == '\n' &&
 		    f->lineno > 1)
 			cl->tokline = f->lineno - 1;
-		return (0);
+		return 0;
 	}
 	if (c == '\n') {
 		f->lineno++;
-		return (cl->syn->t_nl);
+		return cl->syn->t_nl;
 	}
 	if (c == '$') {
 		if (cl->from_macro)
-			return (lex_error(cl, "'$' in the value of a macro: "
-			    "macros do not nest"));
+			return lex_error(cl, "'$' in the value of a macro: "
+			    "macros do not nest");
 		if ((tok = lex_macro(cl)) != -1)
-			return (tok);
+			return tok;
 		goto top;
 	}
 	if (c == '"')
-		return (lex_quoted(cl, v));
+		return lex_quoted(cl, v);
 	if (c != 0 && c != EOF && strchr("{},=", c) != NULL &&
 	    strchr(cl->syn->punct, c) != NULL) {
 		cl->tokbuf[0] = (char)c;
 		cl->tokbuf[1] = '\0';
-		return (c);
+		return c;
 	}
 	if (is_word(cl, c))
-		return (lex_word(cl, v, c));
+		return lex_word(cl, v, c);
 	if (c >= 0x20 && c < 0x7f)
-		return (lex_error(cl, "unexpected character '%c'", c));
-	return (lex_error(cl, "unexpected byte 0x%02x", c));
+		return lex_error(cl, "unexpected character '%c'", c);
+	return lex_error(cl, "unexpected byte 0x%02x", c);
 }
 
 int
@@ -637,7 +627,7 @@ conflex_lex(struct conflex *cl, struct conflex_value *v)
 	}
 	if (tok == cl->syn->t_nl)
 		cl->after_nl = 1;
-	return (tok);
+	return tok;
 }
 
 /* ---- statements both grammars have ---- */
@@ -685,9 +675,9 @@ conflex_in_range(struct conflex *cl, int line, const char *what, int64_t v,
 		conflex_err(cl, line, "%s %lld out of range: expected "
 		    "%lld-%lld", what, (long long)v, (long long)lo,
 		    (long long)hi);
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 int
@@ -696,9 +686,9 @@ conflex_copy(char *dst, size_t len, const char *src)
 	size_t	 n = strlen(src);
 
 	if (n >= len)
-		return (-1);
+		return -1;
 	memcpy(dst, src, n + 1);
-	return (0);
+	return 0;
 }
 
 int
@@ -718,10 +708,10 @@ conflex_set_name(struct conflex *cl, int line, const char *kw, char *dst,
 		conflex_err(cl, line, "%s \"%s\" is not a valid name: "
 		    "expected 1-%zu of A-Z a-z 0-9 _ . -, starting with a "
 		    "letter or _", kw, conflex_shown(v), len - 1);
-		return (-1);
+		return -1;
 	}
 	(void)conflex_copy(dst, len, v);
-	return (0);
+	return 0;
 }
 
 int
@@ -731,12 +721,12 @@ conflex_set_path(struct conflex *cl, int line, const char *kw, char *dst,
 	if (v[0] != '/') {
 		conflex_err(cl, line, "%s \"%s\" is not an absolute path: "
 		    "expected a path starting with /", kw, conflex_shown(v));
-		return (-1);
+		return -1;
 	}
 	if (conflex_copy(dst, len, v) == -1) {
 		conflex_err(cl, line, "%s path too long (%zu bytes): "
 		    "expected at most %zu", kw, strlen(v), len - 1);
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }

@@ -15,9 +15,11 @@
 
 #include "privsep/control.h"
 #include "privsep/proc.h"
+#include "privsep/webparse.h"
 
 struct event;
 struct parent_base;
+struct seccomp_policy;
 
 /*
  * What the framework needs from a program's configuration, filled in
@@ -32,15 +34,16 @@ struct parent_settings {
 	int		 verbose;
 	char		 keypath[PATH_MAX];
 	int		 key_may_create;	/* generate it on first start */
+	struct web_listen web;		/* http-listen; .set 0: no web child */
 };
 
 /*
  * A daemon's parent, as parent_main runs it: the framework parses the
  * flags (-dnv -f -s, and -P -U -C for the re-executed children), loads
  * the configuration and the key, creates the control socket, spawns the
- * children, keeps only caps, and supervises; the program's hooks do
- * what is its own.  Reload (SIGHUP or hamctl reload) and the log level
- * are handled here for both daemons.
+ * children, keeps only caps, loads policy and supervises; the
+ * program's hooks do what is its own.  Reload (SIGHUP or hamctl
+ * reload) and the log level are handled here for both daemons.
  */
 struct parent_program {
 	const char		*name;		/* "hamd": logs and messages */
@@ -60,9 +63,18 @@ struct parent_program {
 	const char		*keywhat;	/* "node", "hub" */
 	const int		*caps;		/* kept after spawning */
 	size_t			 ncaps;
+	/* The parent's own allow-list, loaded once the children run. */
+	const struct seccomp_policy *policy;
 	/* The children the parent takes messages from, control excepted. */
 	const struct proc_peer	*peers;
 	size_t			 npeers;
+	/*
+	 * The web child (0: the program has none): started only when the
+	 * configuration has an HTTP listener, which the parent binds and
+	 * passes in message webtype.
+	 */
+	int			 web;
+	uint32_t		 webtype;
 	/* Control requests other than reload and log level; NULL: none. */
 	proc_dispatch_fn	 control_request;
 

@@ -6,9 +6,12 @@
  */
 #include "autoconf.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 
 #include "privsep/policy.h"
@@ -28,15 +31,13 @@ static const struct seccomp_allow engine_allow[] = {
 	EVENT_LOOP_BASE,
 	ALLOW(recvmmsg, "UDP: receive a burst of datagrams per call"),
 	ALLOW(sendmmsg, "UDP: send a burst of datagrams per call"),
-	{ SCMP_SYS(getsockopt),
+	/* SOL_UDP (IPPROTO_UDP) and UDP_SEGMENT: the kernel's ABI. */
+	ALLOW_ARG2(getsockopt, 1, 17, 2, 103,
 	    "UDP_SEGMENT probe: a kernel without UDP GSO would send a "
-	    "train as one datagram (that level and option only)",
-	    /* SOL_UDP (IPPROTO_UDP) and UDP_SEGMENT: the kernel's ABI. */
-	    2, { 1, 2 }, { 17, 103 } },
-	{ SCMP_SYS(getsockopt),
+	    "train as one datagram (that level and option only)"),
+	ALLOW_ARG2(getsockopt, 1, SOL_SOCKET, 2, SO_ERROR,
 	    "SO_ERROR: how the hub socket's connect() ended (that level "
-	    "and option only)",
-	    2, { 1, 2 }, { SOL_SOCKET, SO_ERROR } },
+	    "and option only)"),
 	ALLOW(getpeername, "the hub connection's far end, for tun"),
 	ALLOW(getsockname, "the hub connection's near end, for tun"),
 };
@@ -44,7 +45,8 @@ static const struct seccomp_allow engine_allow[] = {
 static const struct seccomp_allow tun_allow[] = {
 	EVENT_LOOP_BASE,
 	ALLOW(getrandom, "libsodium: ephemeral keys and nonces"),
-	ALLOW(mprotect, "libsodium: guarded pages for secrets"),
+	ALLOW_NOEXEC(mprotect, "libsodium: guarded pages for secrets; "
+	    "never executable"),
 	ALLOW(mlock, "libsodium: secrets never reach swap"),
 	ALLOW(munlock, "libsodium: release locked secrets"),
 };
@@ -54,4 +56,45 @@ const struct seccomp_policy policy_engine = {
 };
 const struct seccomp_policy policy_tun = {
 	"tun", tun_allow, nitems(tun_allow)
+};
+
+/*
+ * The parent after start: besides PARENT_BASE, the hub connection (a
+ * TCP socket per attempt, the hub's name resolved each time, by DNS
+ * where it is not in /etc/hosts), the device's addresses and routes
+ * over the netlink socket it opened before, the machine's own
+ * addresses for NAT discovery and candidates (getifaddrs opens a
+ * netlink socket of its own), and the preshared keys a reload reads
+ * into guarded memory.
+ */
+static const struct seccomp_allow hamd_parent_allow[] = {
+	PARENT_BASE,
+	ALLOW_ARG1(socket, 0, AF_INET, "the hub's TCP connection; DNS"),
+	ALLOW_ARG1(socket, 0, AF_INET6, "the hub's TCP connection; DNS"),
+	ALLOW_ARG1(socket, 0, AF_NETLINK, "getifaddrs: the machine's "
+	    "addresses"),
+	ALLOW(bind, "getifaddrs binds its netlink socket"),
+	ALLOW(getsockname, "getifaddrs: its netlink port id"),
+	ALLOW_ARG2(setsockopt, 1, IPPROTO_TCP, 2, TCP_NODELAY,
+	    "the hub connection: frames are small"),
+	ALLOW_ARG2(setsockopt, 1, SOL_SOCKET, 2, SO_KEEPALIVE,
+	    "the hub connection"),
+	ALLOW_ARG2(setsockopt, 1, IPPROTO_IP, 2, IP_RECVERR,
+	    "DNS: the resolver's UDP socket"),
+	ALLOW_ARG2(setsockopt, 1, IPPROTO_IPV6, 2, IPV6_RECVERR,
+	    "DNS: the resolver's UDP socket"),
+	ALLOW(sendmmsg, "DNS: A and AAAA queries at once"),
+	ALLOW_ARG1(ioctl, 1, FIONREAD, "DNS: the size of an answer"),
+	ALLOW_ARG1(ioctl, 1, SIOCGIFNAME, "an interface's name for a "
+	    "warning about an overlapping route"),
+	ALLOW(uname, "DNS: the resolver reads resolv.conf again when it "
+	    "changed"),
+	ALLOW(mlock, "libsodium: a preshared key on its way to tun"),
+	ALLOW(munlock, "libsodium: release it"),
+};
+
+const struct seccomp_policy policy_hamd_parent = {
+	.proc = "parent",
+	.allow = hamd_parent_allow,
+	.nallow = nitems(hamd_parent_allow),
 };

@@ -50,7 +50,8 @@ const struct seccomp_policy policy_hubd_engine = {
 static const struct seccomp_allow hubd_authority_allow[] = {
 	EVENT_LOOP_BASE,
 	ALLOW(getrandom, "libsodium: ephemeral keys, network ids, salts"),
-	ALLOW(mprotect, "libsodium: guarded pages for secrets"),
+	ALLOW_NOEXEC(mprotect, "libsodium: guarded pages for secrets; "
+	    "never executable"),
 	ALLOW(mlock, "libsodium: secrets never reach swap"),
 	ALLOW(munlock, "libsodium: release locked secrets"),
 	ALLOW(openat, "SQLite: the database, its WAL and shm files"),
@@ -78,4 +79,18 @@ static const struct seccomp_allow hubd_authority_allow[] = {
 
 const struct seccomp_policy policy_hubd_authority = {
 	"authority", hubd_authority_allow, nitems(hubd_authority_allow)
+};
+
+/*
+ * The parent after start holds no socket of its own and changes
+ * nothing on the machine: PARENT_BASE is all it needs.
+ */
+static const struct seccomp_allow hubd_parent_allow[] = {
+	PARENT_BASE,
+};
+
+const struct seccomp_policy policy_hubd_parent = {
+	.proc = "parent",
+	.allow = hubd_parent_allow,
+	.nallow = nitems(hubd_parent_allow),
 };

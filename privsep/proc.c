@@ -64,7 +64,7 @@ proc_exec_child(struct privsep *ps, int c, int pairs[PROC_SLOTS][PROC_SLOTS])
 	 */
 	for (k = 0; k < ps->nprocs; k++) {
 		tmp[k] = -1;
-		if (k == c)
+		if (k == c || pairs[c][k] == -1)
 			continue;
 		if ((tmp[k] = fcntl(pairs[c][k], F_DUPFD_CLOEXEC, 64)) == -1)
 			_exit(127);
@@ -72,6 +72,11 @@ proc_exec_child(struct privsep *ps, int c, int pairs[PROC_SLOTS][PROC_SLOTS])
 	for (k = 0; k < ps->nprocs; k++) {
 		if (k == c)
 			continue;
+		/* A process not started leaves its slot closed. */
+		if (tmp[k] == -1) {
+			(void)close(PROC_FD_BASE + k);
+			continue;
+		}
 		if (dup2(tmp[k], PROC_FD_BASE + k) == -1)
 			_exit(127);
 	}
@@ -120,7 +125,11 @@ proc_spawn(struct privsep *ps, int argc, char *argv[])
 		for (j = 0; j < PROC_SLOTS; j++)
 			pairs[i][j] = -1;
 	for (i = 0; i < ps->nprocs; i++) {
+		if (ps->off & PROC_BIT(i))
+			continue;
 		for (j = i + 1; j < ps->nprocs; j++) {
+			if (ps->off & PROC_BIT(j))
+				continue;
 			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 			    sv) == -1)
 				fatal("%s: socketpair", __func__);
@@ -133,6 +142,13 @@ proc_spawn(struct privsep *ps, int argc, char *argv[])
 
 	ps->pids[PROC_PARENT] = getpid();
 	for (c = 1; c < ps->nprocs; c++) {
+		if (ps->off & PROC_BIT(c)) {
+			if (!ps->procs[c].optional)
+				fatalx("%s: %s is not optional", __func__,
+				    ps->procs[c].name);
+			ps->pids[c] = 0;
+			continue;
+		}
 		switch ((pid = fork())) {
 		case -1:
 			fatal("%s: fork", __func__);
@@ -182,6 +198,15 @@ proc_set_title(const struct privsep *ps, int argc, char *argv[])
 		return;
 	memset(start, 0, (size_t)(end - start));
 	memcpy(start, title, strlen(title));
+	/*
+	 * /proc/PID/cmdline would still span the whole old area: the title
+	 * and a run of empty arguments for whatever splits it at NULs
+	 * (pgrep -a, xargs -0).  A last byte that is not NUL is the
+	 * kernel's sign of a rewritten title: it then ends the command
+	 * line at the title's own NUL.
+	 */
+	if (end > start + strlen(title))
+		*end = ' ';
 	for (i = 1; i < argc; i++)
 		argv[i] = NULL;
 }
@@ -398,10 +423,14 @@ proc_compose_rule(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
 
 	if ((r = proc_rule(ps, type)) == NULL)
 		fatalx("%s: unknown message type %u", __func__, type);
+	/* The sender keeps the rule too: a bug shows here, not there. */
 	if (!(r->from & PROC_BIT(ps->id)) || !(r->to & PROC_BIT(to)) ||
-	    len < r->minlen || len > r->maxlen)
-		fatalx("%s: message %s to %s breaks its rule (size %zu)",
-		    __func__, r->name, ps->procs[to].name, len);
+	    len < r->minlen || len > r->maxlen ||
+	    (r->fd == MSG_FD_REQUIRED) != (fd != -1) ||
+	    (r->nulterm && (len == 0 ||
+	    ((const uint8_t *)data)[len - 1] != '\0')))
+		fatalx("%s: message %s to %s breaks its rule (size %zu, "
+		    "fd %d)", __func__, r->name, ps->procs[to].name, len, fd);
 	if (ps->fds[to] == -1) {
 		if (fd != -1)
 			(void)close(fd);
@@ -429,6 +458,12 @@ proc_compose_try(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
     int fd, const void *data, size_t len)
 {
 	return proc_compose_rule(ps, to, type, peerid, fd, data, len, 1);
+}
+
+int
+proc_running(const struct privsep *ps, int id)
+{
+	return id >= 0 && id < PROC_SLOTS && id != ps->id && ps->fds[id] != -1;
 }
 
 void

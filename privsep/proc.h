@@ -16,11 +16,16 @@
 #include "ipc/imsg.h"
 #include "ipc/imsgev.h"
 
-#define PROC_MAX	4		/* hamd: parent and three children */
+/*
+ * hamd's processes: the parent, three children, and an optional one (the
+ * web child) that runs only when the configuration asks for it
+ * (proc_desc.optional).
+ */
+#define PROC_MAX	5
 /*
  * The most processes any program has (hamhubd: parent, control,
- * authority and up to 16 engines).  Arrays are this large; how many a
- * program runs is in struct privsep.
+ * authority, the web child and up to 16 engines).  Arrays are this
+ * large; how many a program runs is in struct privsep.
  */
 #define PROC_SLOTS	20
 #define PROC_PARENT	0
@@ -64,6 +69,12 @@ struct proc_peer {
 struct proc_desc {
 	const char	*name;
 	void		(*run)(struct privsep *);	/* child entry, NULL for parent */
+	/*
+	 * Started only when the configuration asks for it: without it
+	 * the others run without a channel to it, and messages to it are
+	 * dropped (proc_compose returns -1 with EPIPE).
+	 */
+	int		 optional;
 };
 
 struct privsep {
@@ -87,6 +98,8 @@ struct privsep {
 	const char		*progname;	/* argv[0] of children */
 	int			 foreground;
 	int			 verbose;
+	uint32_t		 off;		/* PROC_BIT of optional children
+						   not started (parent only) */
 };
 
 /* Look up a process by name; -1 if unknown. */
@@ -107,7 +120,8 @@ void	proc_set_title(const struct privsep *, int argc, char *argv[]);
 /*
  * Child: take the channel fds at their fixed numbers, close all others.
  * A program may run fewer processes than its table names (hamhubd's
- * engines): a channel that is not there is -1, but the parent's must be.
+ * engines) or leave an optional one out: a channel that is not there is
+ * -1, but the parent's must be.
  */
 void	proc_child_fds(struct privsep *);
 /* Set up the libevent channels and the dispatchers (after event_base). */
@@ -132,6 +146,8 @@ int	proc_compose(struct privsep *, int to, uint32_t type, uint32_t peerid,
  */
 int	proc_compose_try(struct privsep *, int to, uint32_t type,
 	    uint32_t peerid, int fd, const void *data, size_t len);
+/* Whether process id runs (has a channel to us). */
+int	proc_running(const struct privsep *, int id);
 /* Flush every channel, blocking; used before exit. */
 void	proc_flush_all(struct privsep *);
 /* Close the channel to one process (the parent, at shutdown). */

@@ -4,12 +4,14 @@
 #include "autoconf.h"
 
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
@@ -147,29 +149,28 @@ sandbox_enter(const char *dir, const char *user, pid_t parent)
 void
 sandbox_seccomp(const struct seccomp_policy *pol)
 {
-	scmp_filter_ctx	 ctx;
-	size_t		 i;
-	int		 rc;
+	struct scmp_arg_cmp	 cmp[2];
+	scmp_filter_ctx		 ctx;
+	size_t			 i;
+	int			 j, rc;
 
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
 		fatalx("%s: seccomp_init failed", pol->proc);
 	for (i = 0; i < pol->nallow; i++) {
 		const struct seccomp_allow *a = &pol->allow[i];
 
-		switch (a->nargs) {
-		case 0:
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 0);
-			break;
-		case 1:
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 1,
-			    SCMP_CMP(a->arg[0], SCMP_CMP_EQ, a->val[0]));
-			break;
-		default:
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 2,
-			    SCMP_CMP(a->arg[0], SCMP_CMP_EQ, a->val[0]),
-			    SCMP_CMP(a->arg[1], SCMP_CMP_EQ, a->val[1]));
-			break;
+		if (a->nargs < 0 || a->nargs > 2)
+			fatalx("%s: seccomp rule %zu (%s): %d argument checks",
+			    pol->proc, i, a->why, a->nargs);
+		for (j = 0; j < a->nargs; j++) {
+			const struct seccomp_arg *c = &a->cmp[j];
+
+			cmp[j] = c->mask != 0 ?
+			    SCMP_CMP(c->arg, SCMP_CMP_MASKED_EQ, c->mask,
+			    c->val) : SCMP_CMP(c->arg, SCMP_CMP_EQ, c->val);
 		}
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, a->nr,
+		    (unsigned int)a->nargs, cmp);
 		if (rc < 0)
 			fatalx("%s: seccomp rule %zu (%s): %s", pol->proc, i,
 			    a->why, strerror(-rc));
@@ -181,18 +182,75 @@ sandbox_seccomp(const struct seccomp_policy *pol)
 	    pol->nallow);
 }
 
+#ifdef HAMD_TEST_HOOKS
+static void
+violate_ptrace(void)
+{
+	/* ptrace is in no policy. */
+	(void)syscall(SYS_ptrace, 0, 0, 0, 0);
+}
+
+static void
+violate_mmap_exec(void)
+{
+	(void)mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static void
+violate_mprotect_exec(void)
+{
+	void	*p;
+
+	/* A page the process may have, then the step it may not take. */
+	if ((p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		fatal("test hook: mmap");
+	(void)mprotect(p, 4096, PROT_READ | PROT_EXEC);
+}
+
+static void
+violate_open_write(void)
+{
+	/* /dev/null: nothing changes should the filter let it through. */
+	(void)open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+static const struct {
+	const char	*name;
+	void		(*call)(void);
+} violations[] = {
+	{ .name = "ptrace", .call = violate_ptrace },
+	{ .name = "mmap-exec", .call = violate_mmap_exec },
+	{ .name = "mprotect-exec", .call = violate_mprotect_exec },
+	{ .name = "open-write", .call = violate_open_write },
+};
+#endif
+
 void
 sandbox_test_violation(const char *proc)
 {
 #ifdef HAMD_TEST_HOOKS
 	const char	*want = getenv("HAMD_TEST_FORBIDDEN_SYSCALL");
+	const char	*kind = "ptrace";
+	size_t		 n, i;
 
-	if (want != NULL && strcmp(want, proc) == 0) {
-		log_info("test hook: calling a forbidden system call");
-		/* ptrace is in no policy. */
-		(void)syscall(SYS_ptrace, 0, 0, 0, 0);
-		fatalx("forbidden system call was not stopped by seccomp");
+	if (want == NULL)
+		return;
+	n = strcspn(want, ":");
+	if (strlen(proc) != n || strncmp(want, proc, n) != 0)
+		return;
+	if (want[n] == ':')
+		kind = want + n + 1;
+	for (i = 0; i < nitems(violations); i++) {
+		if (strcmp(kind, violations[i].name) != 0)
+			continue;
+		log_info("test hook: %s against the seccomp filter", kind);
+		violations[i].call();
+		fatalx("test hook: %s was not stopped by seccomp", kind);
 	}
+	fatalx("test hook: HAMD_TEST_FORBIDDEN_SYSCALL=%s: no such violation "
+	    "(ptrace, mmap-exec, mprotect-exec, open-write)", want);
 #else
 	(void)proc;
 #endif
@@ -229,4 +287,10 @@ sandbox_parent_caps(const int *keep, size_t nkeep)
 	cap_free(caps);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
+	/*
+	 * It has read the key files: a core dump (a death by its seccomp
+	 * filter dumps one) must not leave what it held on disk.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("PR_SET_DUMPABLE");
 }

@@ -11,15 +11,21 @@
 
 /*
  * One allowed system call.  The reason is there for the reader and for
- * the log when verbose; argument filters, where a call is only allowed
- * with certain arguments, use up to two equality checks.
+ * the log when verbose.  Where a call is only allowed with certain
+ * arguments, up to two checks: the argument, or with a mask only the
+ * bits the mask selects, must equal the value.
  */
+struct seccomp_arg {
+	unsigned int	 arg;		/* argument index */
+	unsigned long	 mask;		/* 0: the whole argument */
+	unsigned long	 val;		/* required value */
+};
+
 struct seccomp_allow {
-	int		 nr;		/* SCMP_SYS(name) */
-	const char	*why;
-	int		 nargs;		/* 0, 1 or 2 */
-	unsigned int	 arg[2];	/* argument index */
-	unsigned long	 val[2];	/* required value */
+	int			 nr;	/* SCMP_SYS(name) */
+	const char		*why;
+	int			 nargs;	/* 0, 1 or 2 */
+	struct seccomp_arg	 cmp[2];
 };
 
 struct seccomp_policy {
@@ -50,12 +56,19 @@ void	sandbox_enter(const char *dir, const char *user, pid_t parent);
 void	sandbox_seccomp(const struct seccomp_policy *);
 /*
  * Test-only (built with --enable-test-hooks): if the environment names
- * this process in HAMD_TEST_FORBIDDEN_SYSCALL, perform a system call no
- * policy allows, so the test sees the kernel kill the process.
+ * this process in HAMD_TEST_FORBIDDEN_SYSCALL ("engine", or
+ * "engine:KIND"), break its policy the way KIND says, so the test sees
+ * the kernel kill the process: ptrace (the default: a system call no
+ * policy allows), mmap-exec (an executable mapping), mprotect-exec (a
+ * writable page made executable), open-write (a file opened for
+ * writing).
  */
 void	sandbox_test_violation(const char *proc);
 
-/* Drop every capability of the parent except those in keep[]. */
+/*
+ * Drop every capability of the parent except those in keep[], set no
+ * new privileges, and make it not dumpable.
+ */
 void	sandbox_parent_caps(const int *keep, size_t nkeep);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat/bytes.h"
 #include "proto/framer.h"
 
 /*
@@ -96,7 +97,7 @@ framer_blen(const struct framer *f)
 
 	if (f->end - f->start < FRAMER_HDR_LEN)
 		return 0;
-	return (size_t)d[f->start] << 8 | d[f->start + 1];
+	return get_be16(d + f->start);
 }
 
 int
@@ -297,8 +298,7 @@ framer_put_len(uint8_t hdr[FRAMER_HDR_LEN], size_t len)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	hdr[0] = (uint8_t)(len >> 8);
-	hdr[1] = (uint8_t)len;
+	put_be16(hdr, (uint16_t)len);
 	return 0;
 }
 

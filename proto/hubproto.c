@@ -113,13 +113,13 @@ addr_len(uint8_t af)
 {
 	switch (af) {
 	case 0:
-		return (0);
+		return 0;
 	case AF_INET:
-		return (4);
+		return 4;
 	case AF_INET6:
-		return (16);
+		return 16;
 	default:
-		return (-1);
+		return -1;
 	}
 }
 
@@ -157,7 +157,7 @@ get8(struct rcur *r)
 	uint8_t	v = 0;
 
 	get_bytes(r, &v, 1);
-	return (v);
+	return v;
 }
 
 static uint16_t
@@ -166,7 +166,7 @@ get16(struct rcur *r)
 	uint8_t	b[2] = { 0, 0 };
 
 	get_bytes(r, b, sizeof(b));
-	return (get_be16(b));
+	return get_be16(b);
 }
 
 static uint32_t
@@ -175,7 +175,7 @@ get32(struct rcur *r)
 	uint8_t	b[4] = { 0, 0, 0, 0 };
 
 	get_bytes(r, b, sizeof(b));
-	return (get_be32(b));
+	return get_be32(b);
 }
 
 static uint64_t
@@ -184,7 +184,7 @@ get64(struct rcur *r)
 	uint8_t	b[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
 
 	get_bytes(r, b, sizeof(b));
-	return (get_be64(b));
+	return get_be64(b);
 }
 
 /* dst has size bytes and is already zeroed: the NUL comes with it. */
@@ -227,9 +227,9 @@ get_addr(struct rcur *r, struct pkt_addr *a)
 static int
 cand_valid(const struct hub_candidate *c)
 {
-	return (c->kind >= HUB_CAND_LAN && c->kind < HUB_CAND_MAX_KIND &&
+	return c->kind >= HUB_CAND_LAN && c->kind < HUB_CAND_MAX_KIND &&
 	    (c->addr.af == AF_INET || c->addr.af == AF_INET6) &&
-	    c->addr.port != 0);
+	    c->addr.port != 0;
 }
 
 static int
@@ -238,18 +238,18 @@ cands_valid(const struct hub_candidates *m)
 	size_t	i;
 
 	if (m->nat >= NAT_KIND_MAX || m->n > HUB_CAND_MAX)
-		return (0);
+		return 0;
 	for (i = 0; i < m->n; i++)
 		if (!cand_valid(&m->c[i]))
-			return (0);
-	return (1);
+			return 0;
+	return 1;
 }
 
 /* Relay id 0 means "none" in every process: it never names a session. */
 static int
 relay_info_valid(const struct hub_relay_info *m)
 {
-	return (m->relay_id != 0);
+	return m->relay_id != 0;
 }
 
 static void
@@ -291,36 +291,36 @@ get_cands(struct rcur *r, struct hub_candidates *m)
 static int
 login_ok_valid(const struct hub_login_ok *m)
 {
-	return (m->v4_plen <= 32 && m->v6_plen <= 128);
+	return m->v4_plen <= 32 && m->v6_plen <= 128;
 }
 
 static int
 refused_valid(const struct hub_login_refused *m)
 {
-	return (m->reason >= HUB_REFUSED_BLOCKED &&
-	    m->reason < HUB_REFUSED_MAX);
+	return m->reason >= HUB_REFUSED_BLOCKED &&
+	    m->reason < HUB_REFUSED_MAX;
 }
 
 static int
 request_valid(const struct hub_request *m)
 {
-	return (m->op >= HUB_OP_NETWORKS && m->op < HUB_OP_MAX &&
+	return m->op >= HUB_OP_NETWORKS && m->op < HUB_OP_MAX &&
 	    m->has_key <= 1 && m->type < HUB_TYPE_MAX &&
-	    m->mode < HUB_MODE_MAX && m->limit <= HUB_LIMIT_MAX);
+	    m->mode < HUB_MODE_MAX && m->limit <= HUB_LIMIT_MAX;
 }
 
 static int
 net_valid(const struct hub_net_info *m)
 {
-	return (m->type < HUB_TYPE_MAX && m->mode < HUB_MODE_MAX &&
-	    m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX);
+	return m->type < HUB_TYPE_MAX && m->mode < HUB_MODE_MAX &&
+	    m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX;
 }
 
 static int
 member_valid(const struct hub_member_info *m)
 {
-	return (m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX &&
-	    m->online <= 1);
+	return m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX &&
+	    m->online <= 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -457,9 +457,9 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		/* A request may have left part of its password behind. */
 		if (out != NULL && w.len > 0)
 			sodium_memzero(out, w.len);
-		return (0);
+		return 0;
 	}
-	return (w.len);
+	return w.len;
 }
 
 int
@@ -578,9 +578,9 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 	if (r.err || !ok || r.off != len) {
 		/* Wiped, not just cleared: a request may hold a password. */
 		sodium_memzero(m, sizeof(*m));
-		return (-1);
+		return -1;
 	}
-	return (0);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -590,8 +590,8 @@ static const char *
 name_of(const char *const *names, size_t n, int v)
 {
 	if (v < 0 || (size_t)v >= n || names[v] == NULL)
-		return ("unknown");
-	return (names[v]);
+		return "unknown";
+	return names[v];
 }
 
 
@@ -667,37 +667,37 @@ _Static_assert(nitems(mstate_names) == HUB_MSTATE_MAX, "mstate_names");
 const char *
 hub_msg_name(int type)
 {
-	return (name_of(msg_names, nitems(msg_names), type));
+	return name_of(msg_names, nitems(msg_names), type);
 }
 
 const char *
 hub_op_name(int op)
 {
-	return (name_of(op_names, nitems(op_names), op));
+	return name_of(op_names, nitems(op_names), op);
 }
 
 const char *
 hub_mode_name(int mode)
 {
-	return (name_of(mode_names, nitems(mode_names), mode));
+	return name_of(mode_names, nitems(mode_names), mode);
 }
 
 const char *
 hub_type_name(int type)
 {
-	return (name_of(type_names, nitems(type_names), type));
+	return name_of(type_names, nitems(type_names), type);
 }
 
 const char *
 hub_role_name(int role)
 {
-	return (name_of(role_names, nitems(role_names), role));
+	return name_of(role_names, nitems(role_names), role);
 }
 
 const char *
 hub_mstate_name(int st)
 {
-	return (name_of(mstate_names, nitems(mstate_names), st));
+	return name_of(mstate_names, nitems(mstate_names), st);
 }
 
 static int
@@ -706,23 +706,23 @@ parse_name(const char *const *names, size_t n, const char *s)
 	size_t	i;
 
 	if (s == NULL)
-		return (-1);
+		return -1;
 	for (i = 0; i < n; i++)
 		if (names[i] != NULL && strcmp(names[i], s) == 0)
-			return ((int)i);
-	return (-1);
+			return (int)i;
+	return -1;
 }
 
 int
 hub_mode_parse(const char *s)
 {
-	return (parse_name(mode_names, nitems(mode_names), s));
+	return parse_name(mode_names, nitems(mode_names), s);
 }
 
 int
 hub_type_parse(const char *s)
 {
-	return (parse_name(type_names, nitems(type_names), s));
+	return parse_name(type_names, nitems(type_names), s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -734,19 +734,19 @@ static int
 hexdigit(int c)
 {
 	if (c >= '0' && c <= '9')
-		return (c - '0');
+		return c - '0';
 	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
+		return c - 'a' + 10;
 	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
+		return c - 'A' + 10;
+	return -1;
 }
 
 static int
 name_char(int c)
 {
-	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-');
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 int
@@ -758,16 +758,16 @@ hub_netid_parse(const char *s, uint8_t id[HUB_NETID_LEN])
 
 	if (s == NULL || strnlen(s, 2 * HUB_NETID_LEN + 1) !=
 	    2 * HUB_NETID_LEN)
-		return (0);
+		return 0;
 	for (i = 0; i < HUB_NETID_LEN; i++) {
 		if ((hi = hexdigit((unsigned char)s[2 * i])) < 0 ||
 		    (lo = hexdigit((unsigned char)s[2 * i + 1])) < 0)
-			return (0);
+			return 0;
 		b[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (id != NULL)
 		memcpy(id, b, sizeof(b));
-	return (1);
+	return 1;
 }
 
 void
@@ -790,13 +790,13 @@ hub_name_valid(const char *s)
 
 	if (s == NULL || (n = strnlen(s, HUB_NAME_MAX)) == 0 ||
 	    n >= HUB_NAME_MAX || s[0] == '-' || s[0] == '.')
-		return (0);
+		return 0;
 	for (i = 0; i < n; i++)
 		if (!name_char((unsigned char)s[i]))
-			return (0);
+			return 0;
 	/* 32 hex digits name a network by ID; a name must never shadow
 	 * one. */
-	return (!hub_netid_parse(s, NULL));
+	return !hub_netid_parse(s, NULL);
 }
 
 int
@@ -805,11 +805,11 @@ hub_nick_valid(const char *s)
 	size_t	i, n;
 
 	if (s == NULL || (n = strnlen(s, HUB_NICK_MAX)) >= HUB_NICK_MAX)
-		return (0);
+		return 0;
 	/* Nicknames are shown in hamctl output and logs, quoted: no
 	 * control bytes, and nothing that could end or escape a quote. */
 	for (i = 0; i < n; i++)
 		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
-			return (0);
-	return (1);
+			return 0;
+	return 1;
 }

@@ -14,7 +14,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "tools/demo.sh: run as root: hamd creates network devices" >&2
 	exit 1
 fi
-tools/deps.sh build
+tools/deps.sh demo
 [ -x configure ] || autoreconf -fi
 [ -f Makefile ] || ./configure
 make -j"$(nproc)"

@@ -1,18 +1,24 @@
 #!/bin/sh
 # Install what hamd needs from Debian's packages.
 #   tools/deps.sh build   what building hamd needs
+#   tools/deps.sh demo    that, plus what tools/demo.sh runs
 #   tools/deps.sh test    that, plus everything the tests use
 set -eu
 BUILD="build-essential autoconf automake libtool pkg-config bison
 libsodium-dev libevent-dev libseccomp-dev libcap-dev libb2-dev libsqlite3-dev check
 iproute2 mandoc"
-TEST="$BUILD util-linux nftables iperf3 wireguard-go wireguard-tools
-tshark valgrind clang libclang-rt-14-dev python3 procps kmod iputils-ping"
+# Besides the build and coreutils, the demo runs ip (iproute2, above)
+# and ping, which a minimal Debian lacks.
+DEMO="$BUILD iputils-ping"
+TEST="$DEMO util-linux nftables iperf3 wireguard-go wireguard-tools
+tshark valgrind clang libclang-rt-14-dev python3 procps kmod
+tmux curl prometheus chromium fonts-dejavu-core"
 
 case "${1:-build}" in
 build) pkgs=$BUILD ;;
+demo) pkgs=$DEMO ;;
 test) pkgs=$TEST ;;
-*) echo "usage: tools/deps.sh build|test" >&2; exit 1 ;;
+*) echo "usage: tools/deps.sh build|demo|test" >&2; exit 1 ;;
 esac
 if [ "$(id -u)" != 0 ]; then
 	echo "tools/deps.sh: run as root (it installs packages with apt-get)" >&2

@@ -53,9 +53,9 @@ static uint8_t
 next(struct input *in)
 {
 	if (in->left == 0)
-		return (0);
+		return 0;
 	in->left--;
-	return (*in->p++);
+	return *in->p++;
 }
 
 #define CHECK(cond) do {						\
@@ -68,7 +68,7 @@ next(struct input *in)
 static size_t
 af_len(int af)
 {
-	return (af == AF_INET ? 4 : 16);
+	return af == AF_INET ? 4 : 16;
 }
 
 static void
@@ -97,8 +97,8 @@ ref_find(int af, const uint8_t *addr, unsigned int plen)
 	for (i = 0; i < nref; i++)
 		if (ref[i].af == af && ref[i].plen == plen &&
 		    memcmp(ref[i].addr, a, af_len(af)) == 0)
-			return (&ref[i]);
-	return (NULL);
+			return &ref[i];
+	return NULL;
 }
 
 static int
@@ -109,15 +109,15 @@ ref_insert(size_t max, int af, const uint8_t *addr, unsigned int plen,
 
 	if (plen > 8 * af_len(af) || peer == NONE) {
 		errno = EINVAL;
-		return (-1);
+		return -1;
 	}
 	if ((e = ref_find(af, addr, plen)) != NULL) {
 		e->peer = peer;
-		return (0);
+		return 0;
 	}
 	if (nref >= max) {
 		errno = ENOSPC;
-		return (-1);
+		return -1;
 	}
 	e = &ref[nref++];
 	memset(e, 0, sizeof(*e));
@@ -126,7 +126,7 @@ ref_insert(size_t max, int af, const uint8_t *addr, unsigned int plen,
 	memcpy(e->addr, addr, af_len(af));
 	clear_host(e->addr, plen, af_len(af));
 	e->peer = peer;
-	return (0);
+	return 0;
 }
 
 static int
@@ -136,15 +136,15 @@ ref_remove(int af, const uint8_t *addr, unsigned int plen, uint32_t peer)
 
 	if (plen > 8 * af_len(af)) {
 		errno = EINVAL;
-		return (-1);
+		return -1;
 	}
 	e = ref_find(af, addr, plen);
 	if (e == NULL || (peer != NONE && e->peer != peer)) {
 		errno = ENOENT;
-		return (-1);
+		return -1;
 	}
 	*e = ref[--nref];
-	return (0);
+	return 0;
 }
 
 static size_t
@@ -157,7 +157,7 @@ ref_remove_peer(uint32_t peer)
 			ref[j++] = ref[i];
 	nr = nref - j;
 	nref = j;
-	return (nr);
+	return nr;
 }
 
 static uint32_t
@@ -176,7 +176,7 @@ ref_lookup(int af, const uint8_t *addr)
 		    (best == NULL || ref[i].plen > best->plen))
 			best = &ref[i];
 	}
-	return (best != NULL ? best->peer : NONE);
+	return best != NULL ? best->peer : NONE;
 }
 
 /* Counts, per reference entry, how often the listing produced it. */
@@ -198,7 +198,7 @@ listing_cb(void *arg, int af, const uint8_t *addr, unsigned int plen)
 	CHECK(memcmp(e->addr, addr, af_len(af)) == 0);
 	l->seen[e - ref]++;
 	l->n++;
-	return (0);
+	return 0;
 }
 
 static void
@@ -293,7 +293,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int			 af, rv, rrv, err, rerr;
 
 	if (size == 0)
-		return (0);
+		return 0;
 	x = next(&in);
 	max = x < 0xf0 ? 1 + (size_t)x % 64 : MAX_ENTRIES;
 	if ((t = allowedips_new(max)) == NULL)
@@ -362,7 +362,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(allowedips_count(t) == 0);
 	check_all(t);
 	allowedips_free(t);
-	return (0);
+	return 0;
 }
 
 #ifdef FUZZ_STANDALONE
@@ -379,17 +379,17 @@ main(int argc, char *argv[])
 		    fseek(f, 0, SEEK_END) == -1 || (len = ftell(f)) < 0 ||
 		    fseek(f, 0, SEEK_SET) == -1) {
 			perror(argv[i]);
-			return (1);
+			return 1;
 		}
 		if ((buf = malloc((size_t)len + 1)) == NULL ||
 		    fread(buf, 1, (size_t)len, f) != (size_t)len) {
 			perror(argv[i]);
-			return (1);
+			return 1;
 		}
 		fclose(f);
 		LLVMFuzzerTestOneInput(buf, (size_t)len);
 		free(buf);
 	}
-	return (0);
+	return 0;
 }
 #endif

@@ -33,7 +33,9 @@
  * NAT traversal: CANDIDATES go out only after the login and say what
  * the parent gave; the engine holds a relay id only while a session
  * is up; paths reach the engine only for hub peers we have, with no
- * candidate nobody can be reached at.
+ * candidate nobody can be reached at; REGISTERs go out only for the
+ * session the engine knows, counting up from 1, and only the hub's
+ * answer under the session's token confirms the UDP relay.
  *
  * FUZZ_MAKE_SEEDS builds a program that writes valid inputs (login,
  * peer list, checks, requests, reconnection, logout) into argv[1] and
@@ -59,6 +61,7 @@
 #include "daemon/hubclient.h"
 #include "proto/hubproto.h"
 #include "privsep/log.h"
+#include "proto/relayauth.h"
 #include "daemon/wg.h"
 
 #define NS		1000000000ull
@@ -94,6 +97,8 @@ static struct fz {
 	int			 have_init;
 	uint8_t			 told[HUB_IDS];	/* the engine's hub peers */
 	uint32_t		 relay_id;	/* the engine's, 0: none */
+	uint64_t		 reg_counter;	/* of its last REGISTER */
+	int			 answering;	/* relay_answer runs */
 	struct hub_candidates	 cands;		/* the parent's latest */
 	int			 cands_set;
 	int			 paths;		/* PEER_PATHS passed on */
@@ -101,7 +106,7 @@ static struct fz {
 	int			 noutstanding;
 	uint32_t		 next_client;
 	/* for the seed program's report */
-	int			 max_hub_peers, logins, onlines;
+	int			 max_hub_peers, logins, onlines, confirms;
 	uint8_t			 pt[HUB_FRAME_MAX];
 	uint8_t			 frame[HUB_FRAME_MAX];
 } f;
@@ -253,14 +258,58 @@ io_engine_peer_del(void *arg, uint32_t id)
 }
 
 static void
-io_engine_relay(void *arg, const struct engine_relay_msg *m)
+io_engine_relay(void *arg, uint32_t relay_id)
 {
 	(void)arg;
-	if (m->relay_id != 0) {
+	if (relay_id != 0) {
 		CHECK(f.conn && f.node_state == HUB_STATE_ONLINE);
 	} else
 		CHECK(f.relay_id != 0);		/* only a real change */
-	f.relay_id = m->relay_id;
+	f.relay_id = relay_id;
+	f.reg_counter = 0;
+}
+
+/* A REGISTER for this session, its counter one more than the last. */
+static void
+io_relay_register(void *arg, const uint8_t *msg, size_t len)
+{
+	uint64_t	 counter;
+	uint32_t	 id;
+
+	(void)arg;
+	CHECK(f.relay_id != 0 && f.conn && f.node_state == HUB_STATE_ONLINE);
+	CHECK(relay_auth_peek(msg, len, RELAY_REGISTER_TYPE, &id,
+	    &counter) == 0);
+	CHECK(id == f.relay_id && counter == f.reg_counter + 1);
+	f.reg_counter = counter;
+}
+
+/* Only an answer we made, for the session we have, confirms. */
+static void
+io_relay_confirmed(void *arg, uint32_t relay_id)
+{
+	(void)arg;
+	CHECK(f.answering && relay_id != 0 && relay_id == f.relay_id);
+	f.confirms++;
+}
+
+/*
+ * The hub answers the last REGISTER, under the token of msg_relay_info
+ * (a RELAY_INFO the fuzzer wrote has another, and is refused).
+ */
+static void
+relay_answer(void)
+{
+	uint8_t	 msg[RELAY_AUTH_LEN], token[RELAY_AUTH_TOKEN_LEN];
+
+	if (f.reg_counter == 0)
+		return;
+	memset(token, 0x5a, sizeof(token));
+	relay_auth_build(msg, RELAY_REGISTERED_TYPE, f.relay_id,
+	    f.reg_counter, token);
+	f.answering = 1;
+	hubclient_relay_answer(f.hc, msg, sizeof(msg));
+	f.answering = 0;
 }
 
 static int
@@ -669,7 +718,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    io_state, io_engine_peer,
 				    io_engine_peer_del, io_reply_net,
 				    io_reply_member, io_reply_result,
-				    io_engine_relay, io_engine_paths };
+				    io_engine_relay, io_relay_register,
+				    io_relay_confirmed, io_engine_paths };
 	struct tun_hub_msg	 conf;
 	size_t			 off = 0, len;
 	unsigned int		 steps = 0;
@@ -702,6 +752,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.now += (uint64_t)arg * (NS / 2) + 1;
 			hubclient_tick(f.hc, f.now);
 			wg_tick(f.dev, f.now);
+			relay_answer();
 			break;
 		case 9:
 			step_request(arg, off + 1 < size ? data[off + 1] : 0);
@@ -1007,8 +1058,8 @@ seed(const char *dir, const char *name)
 	}
 	(void)LLVMFuzzerTestOneInput(sbuf, slen);
 	printf("seed %-12s %4zu bytes: logins %d, online %d, hub peers up "
-	    "to %d, paths %d\n", name, slen, f.logins, f.onlines,
-	    f.max_hub_peers, f.paths);
+	    "to %d, paths %d, relay confirmed %d\n", name, slen, f.logins,
+	    f.onlines, f.max_hub_peers, f.paths, f.confirms);
 	slen = 0;
 }
 
@@ -1091,6 +1142,7 @@ main(int argc, char *argv[])
 	put_op(15, 1, 0x23, 0);			/* 3 candidates, before */
 	msg_login_ok();
 	msg_relay_info(1234);
+	put_op(8, 1, 41, 0);			/* a REGISTER, answered */
 	msg_paths(1);				/* before its PEER_UP */
 	msg_peer(HUB_MSG_PEER_UP, 0);
 	msg_peer(HUB_MSG_PEER_UP, 1);

@@ -82,16 +82,16 @@ main(int argc, char *argv[])
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s corpus-dir\n", argv[0]);
-		return (1);
+		return 1;
 	}
 	for (i = 0; i < nitems(seeds); i++) {
 		(void)snprintf(path, sizeof(path), "%s/seed-%zu", argv[1], i);
 		if ((f = fopen(path, "w")) == NULL ||
 		    fputs(seeds[i], f) == EOF || fclose(f) != 0) {
 			perror(path);
-			return (1);
+			return 1;
 		}
 	}
-	return (0);
+	return 0;
 }
 #endif

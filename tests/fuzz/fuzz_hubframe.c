@@ -237,7 +237,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	setup();
 	if (size < 1 || size > 2 * HUB_FRAME_MAX)
-		return (0);
+		return 0;
 	len = size - 1;
 	/* an exact-size copy: ASan sees any read past the input */
 	if ((m = malloc(len > 0 ? len : 1)) == NULL)
@@ -262,7 +262,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	free(m);
-	return (0);
+	return 0;
 }
 
 #ifdef FUZZ_MAKE_SEEDS
@@ -293,7 +293,7 @@ add_frame(struct hub_chan *c, const struct hub_msg *msg, uint8_t *out)
 		exit(1);
 	out[0] = (uint8_t)(flen >> 8);
 	out[1] = (uint8_t)flen;
-	return (flen + 2);
+	return flen + 2;
 }
 
 /* Write valid inputs for every mode into the directory argv[1]. */
@@ -308,7 +308,7 @@ main(int argc, char *argv[])
 	int		side;
 
 	if (argc != 2)
-		return (2);
+		return 2;
 	setup();
 	memset(msgs, 0, sizeof(msgs));
 	msgs[0].type = HUB_MSG_LOGIN;
@@ -344,7 +344,7 @@ main(int argc, char *argv[])
 
 	for (i = 0; i < 8; i++) {
 		if ((n = hub_msg_encode(&msgs[i], buf, sizeof(buf))) == 0)
-			return (1);
+			return 1;
 		snprintf(name, sizeof(name), "msg-%s",
 		    hub_msg_name(msgs[i].type));
 		seed(argv[1], name, 0, buf, n);
@@ -364,6 +364,6 @@ main(int argc, char *argv[])
 	seed(argv[1], "seal", 1 | 8, buf, n);
 	seed(argv[1], "init", 2, fx.init, sizeof(fx.init));
 	seed(argv[1], "resp", 3, fx.resp, sizeof(fx.resp));
-	return (0);
+	return 0;
 }
 #endif

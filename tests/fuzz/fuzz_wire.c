@@ -276,7 +276,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	setup();
 	if (size < 1 || size > 4096)
-		return (0);
+		return 0;
 	len = size - 1;
 	/* an exact-size copy: ASan sees any read past the datagram, and
 	 * the data path decrypts in place */
@@ -300,7 +300,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	free(m);
-	return (0);
+	return 0;
 }
 
 #ifdef FUZZ_MAKE_SEEDS
@@ -328,7 +328,7 @@ main(int argc, char *argv[])
 	size_t			n;
 
 	if (argc != 2)
-		return (2);
+		return 2;
 	setup();
 	seed(argv[1], "init", 0, fx.init, WG_INIT_LEN);
 	seed(argv[1], "init_fix", 1, fx.init, WG_INIT_LEN);
@@ -337,12 +337,12 @@ main(int argc, char *argv[])
 	cc = fx.cc_r;
 	if (cookie_reply_create(&cc, buf, fx.init, WG_INIT_LEN,
 	    (const uint8_t *)"\x7f\0\0\1\0\1", 6, NOW) != WG_OK)
-		return (1);
+		return 1;
 	seed(argv[1], "cookie", 0, buf, WG_COOKIE_REPLY_LEN);
 	memset(buf + WG_DATA_HDR_LEN, 0x45, 60);
 	if (wg_data_seal(buf, sizeof(buf), 60, 1420, R_INDEX, 100001,
 	    fx.data_key, &n) != WG_OK)
-		return (1);
+		return 1;
 	seed(argv[1], "data", 0, buf, n);
 	seed(argv[1], "data3", 3, buf, n);
 	noise[0] = 64;
@@ -354,6 +354,6 @@ main(int argc, char *argv[])
 	    WG_RESP_OFF_MAC1 - WG_RESP_OFF_NOISE);
 	seed(argv[1], "noise2", 2, noise,
 	    1 + WG_RESP_OFF_MAC1 - WG_RESP_OFF_NOISE);
-	return (0);
+	return 0;
 }
 #endif

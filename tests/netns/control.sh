@@ -20,6 +20,16 @@ check "-n rejects a bad file with status 1" [ $rc = 1 ]
 check "-n names file, line and what was expected" \
     contains "$out" 'hamd.conf:5: .*1280'
 
+# A peer key of small order, a point of order 8 (not all zeros): refused
+# at load, for every Diffie-Hellman with it would be no secret.
+write_conf "$T_TMP" 'peer "bad" {' \
+    'public-key "4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA="' \
+    'allowed-ips 10.9.9.9/32' '}'
+out=$("$HAMD" -n -f "$T_TMP/hamd.conf" 2>&1); rc=$?
+check "-n refuses a peer key of small order with status 1" [ $rc = 1 ]
+check "... naming the line and why" \
+    contains "$out" 'hamd.conf:6: public-key of peer "bad" is a point of small order'
+
 CONF_USER=hamd_no_such_user write_conf "$T_TMP"
 ip netns exec "$NS" "$HAMD" -d -f "$T_TMP/hamd.conf" >"$T_TMP/out" 2>&1; rc=$?
 check "a missing user is a clear start-up error" \
@@ -150,6 +160,65 @@ hostile "request carrying an fd" closed msg status 0 fd
 printf '\001\002' > "$T_TMP/partial"
 hostile "half a header, then silence" open raw < "$T_TMP/partial"
 hostile "a well-formed status" "reply status" msg status 0
+
+# Connections are independent: with two open (one idle, one holding
+# half a header), a third sends a broken request and is closed; the
+# idle one is then answered and the half-sent one is still open.
+others=$(python3 -c '
+import socket, struct, sys
+path, status = sys.argv[1], int(sys.argv[2])
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(path)
+    return s
+def closed(s):
+    try:
+        return s.recv(65536) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+idle, half, bad = conn(), conn(), conn()
+half.sendall(b"\x01\x02")
+bad.sendall(struct.pack("=IIII", status, 8, 0, 0))
+out = ["broken closed" if closed(bad) else "broken open"]
+got = b""
+try:
+    idle.sendall(struct.pack("=IIII", status, 16, 0, 0))
+    while len(got) < 16 or len(got) < struct.unpack("=I", got[4:8])[0]:
+        d = idle.recv(65536)
+        if not d: break
+        got += d
+except OSError:
+    pass
+out.append("idle answered" if len(got) >= 16 and
+    len(got) == struct.unpack("=I", got[4:8])[0] else "idle not answered")
+half.settimeout(0.5)
+out.append("half-sent closed" if closed(half) else "half-sent open")
+print(", ".join(out))' "$T_TMP/hamd.sock" "$("$CTLSEND" - type status)")
+check "a broken request closes only its connection ($others)" \
+    [ "$others" = "broken closed, idle answered, half-sent open" ]
+
+# --- no TCP listener: the control socket is a UNIX socket, nothing else ----
+tcp_listeners() {	# sockets in state LISTEN (0A) in the namespace
+	ip netns exec "$NS" awk 'FNR > 1 && $4 == "0A"' /proc/net/tcp \
+	    /proc/net/tcp6 | wc -l
+}
+check "no TCP listener in hamd's namespace (/proc/net/tcp and tcp6)" \
+    [ "$(tcp_listeners)" = 0 ]
+check "the control socket is a UNIX socket" [ -S "$T_TMP/hamd.sock" ]
+# The count sees a listener when there is one.
+ip netns exec "$NS" python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6)
+s.bind(("::1", 0)); s.listen(); time.sleep(20)' &
+LISTENER=$!
+track_pid "$LISTENER"
+one_listener() { [ "$(tcp_listeners)" = 1 ]; }
+check "... which the same scan would see (a test listener: 1)" \
+    wait_for 5 one_listener
+kill "$LISTENER" 2>/dev/null
 
 # --- one user cannot crowd out root, nor grow the control process -----------
 # nobody holds 12 idle connections: at most 8 are kept, root still gets in.

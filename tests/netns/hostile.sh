@@ -120,6 +120,9 @@ unauthenticated() {
 	scenario sizes "engine.rx_malformed+899" 0
 	scenario badmac1 "un.bad_mac+1" 0
 	scenario unknown-index "un.unknown_index+1" 0
+	# Replies nobody asked for: the index names no handshake.
+	scenario cookie-unknown-index "un.unknown_index+1" 0
+	scenario response-foreign-index "un.unknown_index+1" 0
 }
 
 # Before any handshake nothing may set an endpoint.
@@ -133,6 +136,8 @@ scenario replay-init "peer.replay+1" 0
 scenario replay-data "peer.replay+1" 1
 scenario forged-tag "peer.bad_mac+2" 1
 scenario bad-source "peer.allowed_ips+1" 1
+# A response to a handshake that is over: its index names a session now.
+scenario response-stale-index "un.unknown_index+1" 1
 
 # --- flood: cookies under load, and the cookie works ---------------------
 # Junk initiations with a valid mac1 from HOSTILE: hamd does Diffie-

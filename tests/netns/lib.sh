@@ -16,6 +16,7 @@ T_CHECKS=0
 T_PIDS=""
 T_NETNS=""
 T_TMP=""
+T_UNHOOKED=""
 
 skip() { echo "SKIP: $*"; exit 77; }
 log() { echo "# $*"; }
@@ -106,12 +107,87 @@ all_dead() {
 	return 0
 }
 
+# check_title PID TITLE: the process shows TITLE as its command line (ps,
+# and /proc/PID/cmdline without padding) and its first 15 bytes, all
+# the kernel keeps, as its name (/proc/PID/comm: top, ps -o comm).
+check_title() {
+	check "$2: ps -o args shows the title" [ "$(ps -o args= -p "$1")" = "$2" ]
+	check "$2: /proc/PID/cmdline is the title alone" \
+	    [ "$(tr '\0' '|' < "/proc/$1/cmdline")" = "$2|" ]
+	check "$2: /proc/PID/comm is \"$(printf '%.15s' "$2")\"" \
+	    [ "$(cat "/proc/$1/comm")" = "$(printf '%.15s' "$2")" ]
+}
+
+# ns_empty NS: no process is left in namespace NS
+ns_empty() { [ -z "$(ip netns pids "$1")" ]; }
+
+# log_since FILE LINE PATTERN: PATTERN is in FILE from line LINE on
+log_since() { tail -n +"$2" "$1" | grep -q -- "$3"; }
+
+# seccomp_kills PROG NS DIR LOG SOCKET WHO[:KIND]...: per argument, start
+# PROG (hamd or hamhubd) in NS with DIR's configuration and the test
+# hook that makes process WHO break its seccomp filter the way KIND
+# says (privsep/sandbox.h).  The kernel must kill it: a child's death
+# ends the daemon cleanly (logged, audited, exit status 1, socket
+# removed); the parent's takes every child with it.
+seccomp_kills() {
+	_prog=$1 _ns=$2 _dir=$3 _log=$4 _sock=$5; shift 5
+	for _v in "$@"; do
+		_who=${_v%%:*}
+		case $_v in *:*) _kind=${_v#*:} ;; *) _kind=ptrace ;; esac
+		# What this start adds to the log, which earlier ones share.
+		_from=$(( $(wc -l < "$_log") + 1 ))
+		if [ "$_prog" = hamd ]; then
+			start_hamd "$_ns" "$_dir" HAMD_TEST_FORBIDDEN_SYSCALL="$_v"
+			_pid=$HAMD_PID
+		else
+			start_hub "$_ns" "$_dir" HAMD_TEST_FORBIDDEN_SYSCALL="$_v"
+			_pid=$HUB_PID
+		fi
+		if ! wait_for 5 dead "$_pid"; then
+			not_ok "$_v breaking seccomp: $_prog still running"
+			continue
+		fi
+		wait "$_pid"; _rc=$?
+		if [ "$_who" = parent ]; then
+			check "parent, $_kind: the hook ran after the filter loaded" \
+			    log_since "$_log" "$_from" "parent: test hook: $_kind against"
+			# 128 + SIGSYS (31)
+			check "parent, $_kind: $_prog killed by SIGSYS" [ $_rc = 159 ]
+			check "parent, $_kind: every child ends with it" \
+			    wait_for 2 ns_empty "$_ns"
+			continue
+		fi
+		check "$_who, $_kind: $_prog exits with status 1" [ $_rc = 1 ]
+		check "$_who, $_kind: killed by SIGSYS" \
+		    log_since "$_log" "$_from" "$_who (pid [0-9]*) was killed by signal SIGSYS"
+		check "$_who, $_kind: clean stop audited" \
+		    log_since "$_log" "$_from" "audit: event=stop pid=$_pid reason=child-death"
+		check "$_who, $_kind: socket removed" [ ! -e "$_sock" ]
+		check "$_who, $_kind: nothing left in the namespace" \
+		    wait_for 2 ns_empty "$_ns"
+	done
+}
+
 # field FILE KEY: a line "KEY:\tvalue" of a /proc status file
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "$1"; }
 
+# hooks WHAT: true when hamd was built with --enable-test-hooks.  If
+# not, WHAT goes unchecked, and a test that passes everything else is
+# reported as skipped with that reason, never as passed.
+hooks() {
+	[ "${HAMD_TEST_HOOKS:-no}" = yes ] && return 0
+	log "not checked without the test hooks: $1"
+	T_UNHOOKED="${T_UNHOOKED:+$T_UNHOOKED; }$1"
+	return 1
+}
+
 finish() {
 	echo "$((T_CHECKS - T_FAILS)) passed, $T_FAILS failed"
-	[ "$T_FAILS" -eq 0 ] && [ "$T_CHECKS" -gt 0 ]
+	[ "$T_FAILS" -eq 0 ] || return 1
+	[ -z "$T_UNHOOKED" ] ||
+	    skip "$T_UNHOOKED: needs ./configure --enable-test-hooks"
+	[ "$T_CHECKS" -gt 0 ]
 }
 
 # --- hamd helpers ---------------------------------------------------------

@@ -84,12 +84,15 @@ if command -v python3 >/dev/null; then
 fi
 
 # --- rekey under traffic: 4 s rekey timer, 60 pings over 12 s ------------------
-hs0=$(grep -c 'handshake complete' "$T_TMP/a/hamd.log" "$T_TMP/b/hamd.log" | awk -F: '{s+=$2} END {print s}')
-out=$(ip netns exec "$A" ping -n -q -c 60 -i 0.2 -W 1 10.241.0.2 2>&1)
-hs1=$(grep -c 'handshake complete' "$T_TMP/a/hamd.log" "$T_TMP/b/hamd.log" | awk -F: '{s+=$2} END {print s}')
-check "rekeyed during the pings ($((hs1 - hs0)) new handshakes)" [ $((hs1 - hs0)) -ge 2 ]
-check "no ping lost across rekeys: $(echo "$out" | grep -o '[0-9]* received')" \
-    contains "$out" " 0% packet loss"
+# The 4 s timer is a test hook (the protocol's is 120 s).
+if hooks "rekeying under traffic"; then
+	hs0=$(grep -c 'handshake complete' "$T_TMP/a/hamd.log" "$T_TMP/b/hamd.log" | awk -F: '{s+=$2} END {print s}')
+	out=$(ip netns exec "$A" ping -n -q -c 60 -i 0.2 -W 1 10.241.0.2 2>&1)
+	hs1=$(grep -c 'handshake complete' "$T_TMP/a/hamd.log" "$T_TMP/b/hamd.log" | awk -F: '{s+=$2} END {print s}')
+	check "rekeyed during the pings ($((hs1 - hs0)) new handshakes)" [ $((hs1 - hs0)) -ge 2 ]
+	check "no ping lost across rekeys: $(echo "$out" | grep -o '[0-9]* received')" \
+	    contains "$out" " 0% packet loss"
+fi
 
 # --- reload: a removed peer is gone at once, a re-added one works again -------
 cp "$T_TMP/a/hamd.conf" "$T_TMP/a/hamd.conf.full"

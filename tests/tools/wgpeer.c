@@ -20,7 +20,8 @@
  *       before "no reply" counts, and the wait for an answer (1000 ms)
  *
  * Scenarios: sizes badmac1 handshake replay-init replay-data forged-tag
- * unknown-index bad-source flood (each documented at its function).
+ * unknown-index bad-source cookie-unknown-index response-foreign-index
+ * response-stale-index flood (each documented at its function).
  * Prints one line; exit 0 if hamd behaved as the scenario expects, 1 if
  * not, 2 on a usage or local error.  IPv4 only, outside and inside.
  */
@@ -596,6 +597,72 @@ scen_unknown_index(void)
 }
 
 /*
+ * A cookie reply for a receiver index nobody holds (no initiation of
+ * hamd's asked for it): dropped before any crypto, no answer.
+ */
+static int
+scen_cookie_unknown_index(void)
+{
+	uint8_t	 msg[WG_COOKIE_REPLY_LEN];
+
+	randombytes_buf(msg, sizeof(msg));
+	put_le32(msg, WG_MSG_COOKIE);
+	send_on(g.fd_hostile, msg, sizeof(msg));
+	if (!silence(NULL, "a cookie reply for an unknown index"))
+		return 1;
+	printf("ok\n");
+	return 0;
+}
+
+/* A response to receiver, with a mac1 hamd checks: only the index is wrong. */
+static void
+make_response(uint32_t receiver, uint8_t out[WG_RESP_LEN])
+{
+	randombytes_buf(out, WG_RESP_LEN);
+	put_le32(out, WG_MSG_RESPONSE);
+	put_le32(out + WG_RESP_OFF_RECEIVER, receiver);
+	cookie_add_macs(&g.cm, out, WG_RESP_LEN, now_ns());
+}
+
+/* A response to an index hamd never gave out: a reply nobody asked for. */
+static int
+scen_response_foreign_index(void)
+{
+	uint8_t	 resp[WG_RESP_LEN];
+
+	make_response(randombytes_random(), resp);
+	send_on(g.fd_hostile, resp, sizeof(resp));
+	if (!silence(NULL, "a response to a foreign index"))
+		return 1;
+	printf("ok\n");
+	return 0;
+}
+
+/*
+ * A response to the index of a handshake that is over: hamd's own
+ * response gave it, and the session now holds it.  Dropped, and the
+ * session it names still carries an echo request and its reply.
+ */
+static int
+scen_response_stale_index(void)
+{
+	struct session	 s;
+	uint8_t		 msg[MSG_MAX], resp[WG_RESP_LEN];
+
+	if (handshake(&s) == -1)
+		return 1;
+	make_response(s.remote, resp);
+	send_on(g.fd_hostile, resp, sizeof(resp));
+	if (!silence(&s, "a response to a finished handshake"))
+		return 1;
+	send_on(g.fd_main, msg, make_echo(&s, g.src, 1, msg, sizeof(msg)));
+	if (!echo_answered(&s, 1, "an echo request after a stale response"))
+		return 1;
+	printf("ok\n");
+	return 0;
+}
+
+/*
  * An authenticated packet whose inner source is not ours must not reach
  * hamd's host; a good one right after it proves the session still works
  * (so the silence meant a drop, not a dead tunnel).  The silence alone
@@ -710,6 +777,9 @@ static const struct {
 	{ "forged-tag", scen_forged_tag },
 	{ "unknown-index", scen_unknown_index },
 	{ "bad-source", scen_bad_source },
+	{ "cookie-unknown-index", scen_cookie_unknown_index },
+	{ "response-foreign-index", scen_response_foreign_index },
+	{ "response-stale-index", scen_response_stale_index },
 	{ "flood", scen_flood },
 };
 

@@ -57,7 +57,7 @@ ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 	buf[1] = b;
 	buf[2] = c;
 	buf[3] = d;
-	return (buf);
+	return buf;
 }
 
 static const uint8_t *
@@ -71,7 +71,7 @@ ip6(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
 	w[2] = htonl(c);
 	w[3] = htonl(d);
 	memcpy(buf, w, sizeof(buf));
-	return (buf);
+	return buf;
 }
 
 #define INS4(p, a, b, c, d, len) \
@@ -310,8 +310,8 @@ collect_cb(void *arg, int af, const uint8_t *addr, unsigned int plen)
 	c->e[c->n].plen = plen;
 	c->n++;
 	if (c->stop_after != 0 && (int)c->n == c->stop_after)
-		return (42);
-	return (0);
+		return 42;
+	return 0;
 }
 
 static int
@@ -323,8 +323,8 @@ listed_has(const struct collect *c, int af, const uint8_t *addr,
 	for (i = 0; i < c->n; i++)
 		if (c->e[i].af == af && c->e[i].plen == plen &&
 		    memcmp(c->e[i].addr, addr, af == AF_INET ? 4 : 16) == 0)
-			return (1);
-	return (0);
+			return 1;
+	return 0;
 }
 
 START_TEST(test_kernel_iterate)
@@ -773,7 +773,7 @@ struct ref {
 static size_t
 af_len(int af)
 {
-	return (af == AF_INET ? 4 : 16);
+	return af == AF_INET ? 4 : 16;
 }
 
 static void
@@ -798,7 +798,7 @@ ref_covers(const struct ref_entry *e, const uint8_t *addr)
 
 	memcpy(a, addr, af_len(e->af));
 	ref_clear_host(a, e->plen, af_len(e->af));
-	return (memcmp(a, e->addr, af_len(e->af)) == 0);
+	return memcmp(a, e->addr, af_len(e->af)) == 0;
 }
 
 static struct ref_entry *
@@ -812,8 +812,8 @@ ref_find(struct ref *r, int af, const uint8_t *addr, unsigned int plen)
 	for (i = 0; i < r->n; i++)
 		if (r->e[i].af == af && r->e[i].plen == plen &&
 		    memcmp(r->e[i].addr, a, af_len(af)) == 0)
-			return (&r->e[i]);
-	return (NULL);
+			return &r->e[i];
+	return NULL;
 }
 
 static int
@@ -824,15 +824,15 @@ ref_insert(struct ref *r, int af, const uint8_t *addr, unsigned int plen,
 
 	if (plen > 8 * af_len(af) || peer == NONE) {
 		errno = EINVAL;
-		return (-1);
+		return -1;
 	}
 	if ((e = ref_find(r, af, addr, plen)) != NULL) {
 		e->peer = peer;
-		return (0);
+		return 0;
 	}
 	if (r->n >= r->max) {
 		errno = ENOSPC;
-		return (-1);
+		return -1;
 	}
 	e = &r->e[r->n++];
 	memset(e, 0, sizeof(*e));
@@ -841,7 +841,7 @@ ref_insert(struct ref *r, int af, const uint8_t *addr, unsigned int plen,
 	memcpy(e->addr, addr, af_len(af));
 	ref_clear_host(e->addr, plen, af_len(af));
 	e->peer = peer;
-	return (0);
+	return 0;
 }
 
 static int
@@ -852,15 +852,15 @@ ref_remove(struct ref *r, int af, const uint8_t *addr, unsigned int plen,
 
 	if (plen > 8 * af_len(af)) {
 		errno = EINVAL;
-		return (-1);
+		return -1;
 	}
 	e = ref_find(r, af, addr, plen);
 	if (e == NULL || (peer != NONE && e->peer != peer)) {
 		errno = ENOENT;
-		return (-1);
+		return -1;
 	}
 	*e = r->e[--r->n];
-	return (0);
+	return 0;
 }
 
 static size_t
@@ -873,7 +873,7 @@ ref_remove_peer(struct ref *r, uint32_t peer)
 			r->e[j++] = r->e[i];
 	nr = r->n - j;
 	r->n = j;
-	return (nr);
+	return nr;
 }
 
 /* The most prefixes that held one address: how deep the nesting got. */
@@ -894,7 +894,7 @@ ref_lookup(const struct ref *r, int af, const uint8_t *addr)
 	}
 	if (nest > ref_nest_max)
 		ref_nest_max = nest;
-	return (best != NULL ? best->peer : NONE);
+	return best != NULL ? best->peer : NONE;
 }
 
 static uint64_t rng_state;
@@ -907,7 +907,7 @@ rng(void)
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return (z ^ (z >> 31));
+	return z ^ (z >> 31);
 }
 
 static void
@@ -961,16 +961,16 @@ gen_plen(int af)
 
 	switch (rng() % 4) {
 	case 0:
-		return ((unsigned int)(rng() % (width + 1)));
+		return (unsigned int)(rng() % (width + 1));
 	case 1:
-		return (width - (unsigned int)(rng() % 4));
+		return width - (unsigned int)(rng() % 4);
 	case 2:
-		return ((unsigned int)(rng() % 9));
+		return (unsigned int)(rng() % 9);
 	default:
 		/* Now and then, one too long. */
 		if (rng() % 16 == 0)
-			return (width + 1 + (unsigned int)(rng() % 100));
-		return (width / 2 + (unsigned int)(rng() % (width / 2 + 1)));
+			return width + 1 + (unsigned int)(rng() % 100);
+		return width / 2 + (unsigned int)(rng() % (width / 2 + 1));
 	}
 }
 
@@ -980,10 +980,10 @@ cmp_listed(const void *va, const void *vb)
 	const struct listed	*a = va, *b = vb;
 
 	if (a->af != b->af)
-		return (a->af < b->af ? -1 : 1);
+		return a->af < b->af ? -1 : 1;
 	if (a->plen != b->plen)
-		return (a->plen < b->plen ? -1 : 1);
-	return (memcmp(a->addr, b->addr, 16));
+		return a->plen < b->plen ? -1 : 1;
+	return memcmp(a->addr, b->addr, 16);
 }
 
 struct biglist {
@@ -1002,7 +1002,7 @@ big_cb(void *arg, int af, const uint8_t *addr, unsigned int plen)
 	memcpy(b->e[b->n].addr, addr, af_len(af));
 	b->e[b->n].plen = plen;
 	b->n++;
-	return (0);
+	return 0;
 }
 
 /* The trie's listing of a peer is, as a set, the reference's. */
@@ -1216,12 +1216,12 @@ vm_data(void)
 	long	 kb = -1;
 
 	if ((f = fopen("/proc/self/status", "r")) == NULL)
-		return (-1);
+		return -1;
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (strncmp(line, "VmData:", 7) == 0)
 			kb = atol(line + 7);
 	fclose(f);
-	return (kb < 0 ? -1 : kb * 1024);
+	return kb < 0 ? -1 : kb * 1024;
 }
 
 #define OOM_MAX		6000
@@ -1288,7 +1288,7 @@ oom_child(void)
 	r.max = OOM_MAX;
 	if ((r.e = calloc(r.max, sizeof(*r.e))) == NULL ||
 	    (s = allowedips_new(OOM_MAX)) == NULL)
-		return (OOM_SETUP);
+		return OOM_SETUP;
 	for (i = 0; i < OOM_MAX / 2; i++) {
 		af = i % 2 ? AF_INET6 : AF_INET;
 		gen_addr(af, a);
@@ -1296,14 +1296,14 @@ oom_child(void)
 		peer = (uint32_t)(rng() % 64);
 		if (allowedips_insert(s, af, a, plen, peer) !=
 		    ref_insert(&r, af, a, plen, peer))
-			return (OOM_MISMATCH);
+			return OOM_MISMATCH;
 	}
 	if (getrlimit(RLIMIT_DATA, &rl) == -1 || (used = vm_data()) == -1)
-		return (OOM_SKIP);
+		return OOM_SKIP;
 	tight = rl;
 	tight.rlim_cur = (rlim_t)used + 65536;
 	if (setrlimit(RLIMIT_DATA, &tight) == -1)
-		return (OOM_SKIP);
+		return OOM_SKIP;
 	fill_heap(&pages, &rest);
 	free_fillers(&pages, 16);
 
@@ -1315,39 +1315,39 @@ oom_child(void)
 		if (rng() % 3 == 0) {
 			if (allowedips_remove(s, af, a, plen, NONE) !=
 			    ref_remove(&r, af, a, plen, NONE))
-				return (OOM_MISMATCH);
+				return OOM_MISMATCH;
 		} else {
 			errno = 0;
 			rv = allowedips_insert(s, af, a, plen, peer);
 			if (rv == -1 && errno == ENOMEM)
 				enomem++;
 			else if (rv != ref_insert(&r, af, a, plen, peer))
-				return (OOM_MISMATCH);
+				return OOM_MISMATCH;
 		}
 		allowedips_stats(s, &st);
 		if (st.index_lost > 0)
 			lost++;
 		if (allowedips_count(s) != r.n)
-			return (OOM_MISMATCH);
+			return OOM_MISMATCH;
 		if (i % 4 == 0) {
 			gen_addr(af, a);
 			if (allowedips_lookup(s, af, a) !=
 			    ref_lookup(&r, af, a))
-				return (OOM_MISMATCH);
+				return OOM_MISMATCH;
 		}
 		if (i % 1024 == 0 && allowedips_verify(s, NULL) == -1)
-			return (OOM_VERIFY);
+			return OOM_VERIFY;
 	}
 	free_fillers(&pages, SIZE_MAX);
 	free_fillers(&rest, SIZE_MAX);
 	if (setrlimit(RLIMIT_DATA, &rl) == -1)
-		return (OOM_SETUP);
+		return OOM_SETUP;
 	if (allowedips_verify(s, NULL) == -1)
-		return (OOM_VERIFY);
+		return OOM_VERIFY;
 	if (lost == 0)
-		return (OOM_NOT_LOST);
+		return OOM_NOT_LOST;
 	if (enomem == 0)
-		return (OOM_NO_ENOMEM);
+		return OOM_NO_ENOMEM;
 
 	/* With memory back, enough changes bring both indexes back. */
 	for (i = 0; i < 4 * OOM_MAX; i++) {
@@ -1357,28 +1357,28 @@ oom_child(void)
 		if (rng() % 2) {
 			if (allowedips_remove(s, af, a, plen, NONE) !=
 			    ref_remove(&r, af, a, plen, NONE))
-				return (OOM_MISMATCH);
+				return OOM_MISMATCH;
 		} else if (allowedips_insert(s, af, a, plen, 7) !=
 		    ref_insert(&r, af, a, plen, 7))
-			return (OOM_MISMATCH);
+			return OOM_MISMATCH;
 	}
 	allowedips_stats(s, &st);
 	if (st.index_lost != 0)
-		return (OOM_NOT_REBUILT);
+		return OOM_NOT_REBUILT;
 	if (allowedips_verify(s, NULL) == -1)
-		return (OOM_VERIFY);
+		return OOM_VERIFY;
 	for (i = 0; i < 2000; i++) {
 		af = i % 2 ? AF_INET6 : AF_INET;
 		gen_addr(af, a);
 		if (allowedips_lookup(s, af, a) != ref_lookup(&r, af, a))
-			return (OOM_MISMATCH);
+			return OOM_MISMATCH;
 	}
 	printf("allowedips oom: %zu inserts refused, index lost for %zu "
 	    "of %d changes, then rebuilt\n", enomem, lost, OOM_OPS);
 	fflush(stdout);
 	allowedips_free(s);
 	free(r.e);
-	return (OOM_OK);
+	return OOM_OK;
 }
 
 START_TEST(test_out_of_memory)
@@ -1429,7 +1429,7 @@ now_ns(void)
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec * 1e9 + (double)ts.tv_nsec);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 static int
@@ -1437,7 +1437,7 @@ cmp_double(const void *va, const void *vb)
 {
 	double	 a = *(const double *)va, b = *(const double *)vb;
 
-	return (a < b ? -1 : a > b);
+	return a < b ? -1 : a > b;
 }
 
 static void
@@ -1582,7 +1582,7 @@ allowedips_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_bench);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -1595,5 +1595,5 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

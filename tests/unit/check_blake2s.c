@@ -205,7 +205,7 @@ blake2s_suite(void)
 	tcase_add_test(tc, test_kdf_alias);
 	tcase_add_test(tc, test_wg_initial);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -215,10 +215,10 @@ main(void)
 	int	 nfailed;
 
 	if (sodium_init() < 0)
-		return (EXIT_FAILURE);
+		return EXIT_FAILURE;
 	sr = srunner_create(blake2s_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nfailed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

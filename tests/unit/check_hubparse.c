@@ -65,7 +65,7 @@ nerrors(void)
 	for (i = 0; i < nlogs; i++)
 		if (strstr(logs[i], ": warning: ") == NULL)
 			n++;
-	return (n);
+	return n;
 }
 
 static struct hubd_config *
@@ -79,7 +79,7 @@ parses(const char *text)
 	}
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(nlogs, 0);
-	return (c);
+	return c;
 }
 
 /* text parses, with one warning at line that says msg. */
@@ -99,7 +99,7 @@ warns_at(const char *text, int line, const char *msg)
 	}
 	ck_assert_ptr_nonnull(c);
 	ck_assert_msg(ok, "no warning \"%s\" at line %d", msg, line);
-	return (c);
+	return c;
 }
 
 /* A growing string for the generated configs. */
@@ -141,7 +141,7 @@ repeat(int c, size_t n)
 	ck_assert_ptr_nonnull(s = malloc(n + 1));
 	memset(s, c, n);
 	s[n] = '\0';
-	return (s);
+	return s;
 }
 
 static const char *
@@ -150,7 +150,7 @@ pfx(const struct ip_prefix *p)
 	static char	 bufs[4][PREFIX_STRLEN];
 	static int	 n;
 
-	return (prefix_str(p, bufs[n++ % 4], PREFIX_STRLEN));
+	return prefix_str(p, bufs[n++ % 4], PREFIX_STRLEN);
 }
 
 static const char *
@@ -159,7 +159,7 @@ lis(const struct hubd_listen *l)
 	static char	 bufs[4][HUBD_LISTEN_STRLEN];
 	static int	 n;
 
-	return (hubd_listen_str(l, bufs[n++ % 4], HUBD_LISTEN_STRLEN));
+	return hubd_listen_str(l, bufs[n++ % 4], HUBD_LISTEN_STRLEN);
 }
 
 /* ---- statements and defaults ---- */
@@ -781,7 +781,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 22);
+	ck_assert_uint_eq(i, 23);
 }
 END_TEST
 
@@ -1040,7 +1040,7 @@ static uint32_t
 next_rand(void)
 {
 	rng = rng * 1103515245U + 12345U;
-	return (rng >> 8);
+	return rng >> 8;
 }
 
 START_TEST(t_garbage)
@@ -1200,7 +1200,7 @@ hubparse_suite(void)
 	tcase_add_test(tc, t_oversized);
 	tcase_add_test(tc, t_nul);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -1212,5 +1212,5 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

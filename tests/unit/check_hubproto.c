@@ -46,8 +46,8 @@ known_type(int t)
 
 	for (i = 0; i < nitems(all_types); i++)
 		if (all_types[i] == t)
-			return (1);
-	return (0);
+			return 1;
+	return 0;
 }
 
 static void
@@ -231,7 +231,7 @@ samples(struct hub_msg *s)
 	m->u.paths.cands = s[n - 5].u.cands;
 #undef NEXT
 	ck_assert(n <= MAXSAMPLES);
-	return (n);
+	return n;
 }
 
 static size_t
@@ -241,7 +241,7 @@ enc(const struct hub_msg *m, uint8_t *out)
 
 	n = hub_msg_encode(m, out, ENCMAX);
 	ck_assert_msg(n > 0, "encode %s", hub_msg_name(m->type));
-	return (n);
+	return n;
 }
 
 static void
@@ -887,10 +887,10 @@ long_sample(const struct hub_msg *s, size_t n, size_t f, uint8_t *b)
 		len = enc(&s[i], b);
 		if (len > strfields[f].off && b[strfields[f].off] ==
 		    strfields[f].max)
-			return (len);
+			return len;
 	}
 	ck_abort_msg("no long sample for field %zu", f);
-	return (0);
+	return 0;
 }
 
 START_TEST(test_strings)
@@ -1819,7 +1819,7 @@ hubproto_suite(void)
 	tcase_add_test(tc, test_counter_limit);
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -1829,10 +1829,10 @@ main(void)
 	int	 nfailed;
 
 	if (sodium_init() < 0)
-		return (EXIT_FAILURE);
+		return EXIT_FAILURE;
 	sr = srunner_create(hubproto_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nfailed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -20,7 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "crypto/key.h"
+#include "tests/unit/loworder.h"
 
 /* RFC 7748 section 6.1 */
 #define ALICE_PRIV_HEX \
@@ -209,6 +212,52 @@ START_TEST(test_zero_key)
 }
 END_TEST
 
+/* Is k one of the list's encodings? */
+static int
+listed(const uint8_t k[KEY_LEN])
+{
+	uint8_t	 e[KEY_LEN];
+	size_t	 i;
+
+	for (i = 0; i < LOW_ORDER_KEYS; i++) {
+		low_order_key(e, i);
+		if (memcmp(e, k, KEY_LEN) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Each small-order encoding is low order; so is nothing else we try:
+ * real public keys, and each encoding with one bit flipped, unless that
+ * makes another of the list.
+ */
+START_TEST(test_low_order)
+{
+	uint8_t	 k[KEY_LEN], priv[KEY_LEN], pub[KEY_LEN];
+	size_t	 i;
+	int	 bit;
+
+	for (i = 0; i < LOW_ORDER_KEYS; i++) {
+		low_order_key(k, i);
+		ck_assert_msg(key_is_low_order(k), "%s%s",
+		    low_order_hex[i / 2], i % 2 ? ", top bit set" : "");
+		for (bit = 0; bit < 256; bit++) {
+			k[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+			ck_assert_msg(!key_is_low_order(k) || listed(k),
+			    "%s with bit %d flipped", low_order_hex[i / 2],
+			    bit);
+			k[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		}
+	}
+	for (i = 0; i < 64; i++) {
+		key_generate(priv);
+		ck_assert_int_eq(key_public(pub, priv), 0);
+		ck_assert_int_eq(key_is_low_order(pub), 0);
+	}
+}
+END_TEST
+
 START_TEST(test_is_zero)
 {
 	uint8_t	k[KEY_LEN];
@@ -240,7 +289,7 @@ static int
 rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb; (void)flag; (void)ftw;
-	return (remove(p));
+	return remove(p);
 }
 
 static void
@@ -279,7 +328,7 @@ tpath(const char *name)
 	static char	p[PATH_MAX];
 
 	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	return (p);
+	return p;
 }
 
 /* Create name with exactly len bytes of data and the given mode. */
@@ -294,7 +343,7 @@ mkfile(const char *name, const void *data, size_t len, mode_t mode)
 	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
 	ck_assert_int_eq(fchmod(fd, mode), 0);
 	ck_assert_int_eq(close(fd), 0);
-	return (p);
+	return p;
 }
 
 static void
@@ -639,6 +688,7 @@ key_suite(void)
 	tcase_add_test(tc, test_generate);
 	tcase_add_test(tc, test_zero_key);
 	tcase_add_test(tc, test_is_zero);
+	tcase_add_test(tc, test_low_order);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("base64");
@@ -679,7 +729,7 @@ key_suite(void)
 	tcase_add_test(tc, test_write_bad_dir);
 	tcase_add_test(tc, test_write_error_unlinks);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -692,5 +742,5 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	nfailed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -25,6 +25,7 @@
 #include "crypto/wg_handshake.h"
 #include "crypto/wg_result.h"
 #include "crypto/wg_timers.h"
+#include "tests/unit/loworder.h"
 #include "tests/unit/wgtest.h"
 
 #ifndef VECTORS_DIR
@@ -49,20 +50,20 @@ json_next(const char **pos, const char *key, char *out, size_t cap)
 
 	snprintf(pat, sizeof(pat), "\"%s\"", key);
 	if ((p = strstr(*pos, pat)) == NULL)
-		return (-1);
+		return -1;
 	p += strlen(pat);
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
 	    *p == ':' || *p == '[')
 		p++;
 	if (*p != '"')
-		return (-1);
+		return -1;
 	p++;
 	if ((q = strchr(p, '"')) == NULL || (size_t)(q - p) >= cap)
-		return (-1);
+		return -1;
 	memcpy(out, p, (size_t)(q - p));
 	out[q - p] = '\0';
 	*pos = q + 1;
-	return (0);
+	return 0;
 }
 
 /* Read a hex field into a fresh buffer; *len gets its byte length. */
@@ -77,7 +78,7 @@ json_hex(const char **pos, const char *key, size_t *len)
 	*len = strlen(hex) / 2;
 	ck_assert((b = malloc(*len + 1)) != NULL);
 	unhex(b, *len, hex);
-	return (b);
+	return b;
 }
 
 static char *
@@ -88,7 +89,7 @@ slurp(const char *path)
 	long	 n;
 
 	if ((f = fopen(path, "r")) == NULL)
-		return (NULL);
+		return NULL;
 	ck_assert(fseek(f, 0, SEEK_END) == 0);
 	ck_assert((n = ftell(f)) > 0 && n < 1 << 20);
 	rewind(f);
@@ -96,7 +97,7 @@ slurp(const char *path)
 	ck_assert(fread(buf, 1, (size_t)n, f) == (size_t)n);
 	buf[n] = '\0';
 	fclose(f);
-	return (buf);
+	return buf;
 }
 
 START_TEST(test_cacophony)
@@ -286,7 +287,7 @@ noise_run(const char *name, const uint8_t *pro_i, size_t pro_i_len,
 	    &n), WG_OK);
 	ck_assert_uint_eq(n, sizeof(big) + NOISE_MSG1_OVERHEAD);
 	if ((r = noise_read_msg1(&hr, m, n, pt, sizeof(pt), &ptlen)) != WG_OK)
-		return (r);
+		return r;
 	ck_assert_uint_eq(ptlen, sizeof(big));
 	ck_assert_mem_eq(pt, big, sizeof(big));
 	ck_assert_mem_eq(hr.rs, a.s.pub, 32);
@@ -296,12 +297,12 @@ noise_run(const char *name, const uint8_t *pro_i, size_t pro_i_len,
 	if ((r = noise_read_msg2(&hi, psk_i, m, n, pt, sizeof(pt), &ptlen)) !=
 	    WG_OK) {
 		ck_assert_int_eq(hi.state, NOISE_HS_MSG1_SENT);
-		return (r);
+		return r;
 	}
 	ck_assert_uint_eq(ptlen, 17);
 	ck_assert_int_eq(noise_split(&hi, keys[0], keys[1], NULL), WG_OK);
 	ck_assert_int_eq(noise_split(&hr, keys[2], keys[3], NULL), WG_OK);
-	return (WG_OK);
+	return WG_OK;
 }
 
 START_TEST(test_noise_ik_prologue)
@@ -691,26 +692,8 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* low-order points */
 
-/*
- * Points of order 1, 2, 4 and 8 on Curve25519, their encodings at or
- * past p, and the same with bit 255 set (X25519 ignores that bit): the
- * DH result with any of them is zero whatever the scalar.
- */
-static const char *low_order[] = {
-	"0000000000000000000000000000000000000000000000000000000000000000",
-	"0100000000000000000000000000000000000000000000000000000000000000",
-	"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-	"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	"0000000000000000000000000000000000000000000000000000000000000080",
-	"0100000000000000000000000000000000000000000000000000000000000080",
-	"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",
-	"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7",
-	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-};
-#define NLOW	nitems(low_order)
+/* Every encoding of a point of small order (tests/unit/loworder.h). */
+#define NLOW	LOW_ORDER_KEYS
 
 START_TEST(test_low_order_peer_static)
 {
@@ -722,7 +705,7 @@ START_TEST(test_low_order_peer_static)
 
 	node_random(&a);
 	wg_protocol_init(&p);
-	unhex(bad, 32, low_order[_i]);
+	low_order_key(bad, (size_t)_i);
 	cookie_maker_init(&cm, bad);
 	tai64n_now(ts);
 	ck_assert_int_eq(noise_hs_init(&hi, &p, NOISE_INITIATOR, &a.s, bad),
@@ -754,7 +737,7 @@ START_TEST(test_low_order_ephemerals)
 	    b.s.pub), WG_OK);
 	ck_assert_int_eq(wg_create_initiation(&hi, 1, ts, &a.cm, 0, init),
 	    WG_OK);
-	unhex(init + 8, 32, low_order[_i]);
+	low_order_key(init + 8, (size_t)_i);
 	cookie_add_macs(&a.cm, init, sizeof(init), 0);
 	ck_assert_int_eq(noise_hs_init(&hr, &p, NOISE_RESPONDER, &b.s, NULL),
 	    WG_OK);
@@ -774,7 +757,7 @@ START_TEST(test_low_order_ephemerals)
 	    &idx, pub, got_ts), WG_OK);
 	ck_assert_int_eq(wg_create_response(&hr, 2, idx, NULL, &b.cm, 0,
 	    resp), WG_OK);
-	unhex(resp + 12, 32, low_order[_i]);
+	low_order_key(resp + 12, (size_t)_i);
 	cookie_add_macs(&b.cm, resp, sizeof(resp), 0);
 	ck_assert_int_eq(wg_consume_response(&hi, &a.cc, NULL, resp,
 	    sizeof(resp), 1, &idx), WG_DROP_BAD_KEY);
@@ -805,7 +788,7 @@ START_TEST(test_low_order_initiator_static)
 	wg_protocol_init(&p);
 	cookie_maker_init(&cm, b.s.pub);
 	randombytes_buf(evil.priv, 32);
-	unhex(evil.pub, 32, low_order[_i]);
+	low_order_key(evil.pub, (size_t)_i);
 	tai64n_now(ts);
 	ck_assert_int_eq(noise_hs_init(&hi, &p, NOISE_INITIATOR, &evil,
 	    b.s.pub), WG_OK);
@@ -897,7 +880,7 @@ noise_suite(void)
 	tcase_add_loop_test(tc, test_low_order_initiator_static, 0, NLOW);
 	tcase_add_test(tc, test_tai64n);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -907,10 +890,10 @@ main(void)
 	int	 nfailed;
 
 	if (sodium_init() < 0)
-		return (EXIT_FAILURE);
+		return EXIT_FAILURE;
 	sr = srunner_create(noise_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nfailed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

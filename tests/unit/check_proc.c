@@ -9,6 +9,15 @@
 #include "daemon/hamd_msg.h"
 #include "tests/unit/proctest.h"
 
+/* hamd's processes by name (hamd.c has the real table with entries). */
+static const struct proc_desc hamd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HAMD_PROC_CONTROL] = { "control", NULL },
+	[HAMD_PROC_ENGINE] = { "engine", NULL },
+	[HAMD_PROC_TUN] = { "tun", NULL },
+	[HAMD_PROC_WEB] = { "web", NULL, .optional = 1 },
+};
+
 static void
 setup_msg(int self, uint32_t type, size_t len, int fd)
 {
@@ -16,11 +25,6 @@ setup_msg(int self, uint32_t type, size_t len, int fd)
 	    len, fd);
 }
 
-/* These must not be in hamd's real procs: entry points are not linked. */
-void control_main(struct privsep *p, const struct control_program *c)
-{ (void)p; (void)c; exit(0); }
-void engine_run(struct privsep *p) { (void)p; }
-void tun_run(struct privsep *p) { (void)p; }
 
 START_TEST(t_valid)
 {
@@ -133,6 +137,148 @@ START_TEST(t_every_rule_named)
 }
 END_TEST
 
+#define P	PROC_BIT(PROC_PARENT)
+#define C	PROC_BIT(HAMD_PROC_CONTROL)
+#define E	PROC_BIT(HAMD_PROC_ENGINE)
+#define T	PROC_BIT(HAMD_PROC_TUN)
+#define W	PROC_BIT(HAMD_PROC_WEB)
+
+/*
+ * Every message hamd's processes may send each other, by channel: the
+ * type, who may send it, who may receive it.  daemon/hamd_msg.c must
+ * allow exactly these.  A new type, or a new sender or receiver for one,
+ * fails t_rules_fixed until it is added here on purpose: above all
+ * anything the engine (which parses the network's bytes and holds no
+ * key) may send to tun (which holds them all), since a message that
+ * asked tun for a key, or for a Diffie-Hellman with its static key,
+ * would hand a compromised engine what the design keeps from it.
+ */
+static const struct expect_rule hamd_expected[] = {
+	/* parent -> tun: the only way a key enters tun */
+	{ IMSG_TUN_PRIVKEY,	P, T },
+	{ IMSG_TUN_DEVICE,	P, T },
+	{ IMSG_TUN_PEER,	P, T },
+	{ IMSG_TUN_PEERS_END,	P, T },
+	{ IMSG_TUN_HUB,		P, T },
+	{ IMSG_HUB_LOGOUT,	P, T },
+	{ IMSG_TUN_CANDIDATES,	P, T },
+	/* tun -> parent: a public key and the hub's state, no secret */
+	{ IMSG_TUN_PUBKEY,	T, P },
+	{ IMSG_HUB_STATE,	T, P },
+	/* parent -> engine, and back */
+	{ IMSG_ENGINE_SOCKET,	P, E },
+	{ IMSG_ENGINE_PEERS_END, P, E },
+	{ IMSG_HUB_SOCKET,	P, E },
+	{ IMSG_ENGINE_PEER,	P | T, E },
+	{ IMSG_HUB_CONNECT,	E, P },
+	{ IMSG_NAT_STATE,	E, P },
+	/* tun -> engine: ciphertext, endpoints and paths, never a key */
+	{ IMSG_PKT_OUT,		T, E },
+	{ IMSG_ENDPOINT,	T, E },
+	{ IMSG_HUB_FRAME_OUT,	T, E },
+	{ IMSG_HUB_CONN_CLOSE,	T, E },
+	{ IMSG_ENGINE_RELAY,	T, E },
+	{ IMSG_ENGINE_PATHS,	T, E },
+	{ IMSG_ENGINE_PEER_DEL,	T, E },
+	/* a REGISTER tun built with the relay token, which stays in tun */
+	{ IMSG_RELAY_REGISTER,	T, E },
+	{ IMSG_RELAY_CONFIRMED,	T, E },
+	/*
+	 * engine -> tun: received ciphertext and hints that tun checks;
+	 * none asks tun for a key, a signature or a Diffie-Hellman result
+	 * (a probe makes tun start a handshake of its own, rate-limited;
+	 * a REGISTERED only has tun check the hub's MAC on it, and what
+	 * tun says back is whether it held).
+	 */
+	{ IMSG_PKT_IN,		E, T },
+	{ IMSG_HUB_FRAME_IN,	E, T },
+	{ IMSG_HUB_CONN_OPEN,	E, T },
+	{ IMSG_HUB_CONN_CLOSED,	E, T },
+	{ IMSG_PEER_PROBE,	E, T },
+	{ IMSG_PATH_INFO,	E, T },
+	{ IMSG_RELAY_REGISTERED, E, T },
+	/* control: requests with the caller's credentials, and answers */
+	{ IMSG_CONTROL_CONF,	P, C },
+	{ IMSG_CONTROL_SOCKET,	P, C },
+	{ IMSG_CTL_STATUS,	C, P },
+	{ IMSG_CTL_RELOAD,	C, P },
+	{ IMSG_CTL_LOG_VERBOSE,	C, P },
+	{ IMSG_CTL_HUBD_STATUS,	C, P },
+	{ IMSG_CTL_STATUS_REPLY, P, C },
+	{ IMSG_CTL_RESULT,	P | T, C },
+	{ IMSG_CTL_PEERS,	C, T },
+	{ IMSG_CTL_HUB_REQ,	C, T },
+	{ IMSG_CTL_PEER,	T, C },
+	{ IMSG_CTL_PEERS_END,	T, C },
+	{ IMSG_CTL_HUB_NET,	T, C },
+	{ IMSG_CTL_HUB_MEMBER,	T, C },
+	{ IMSG_CTL_ENGINE,	C, E },
+	{ IMSG_CTL_ENGINE_REPLY, E, C },
+	/* events as they happen: to control's monitors and the web child */
+	{ IMSG_CTL_EVENT,	T, C | W },
+	/*
+	 * The web child (HTTP, hostile input): it only receives snapshots
+	 * and events.  Nothing here, ever, with W as a sender: what it
+	 * says cannot change state because no process takes it.
+	 */
+	{ IMSG_WEB_LISTENER,	P, W },
+	{ IMSG_WEB_STATUS,	P, W },
+	{ IMSG_WEB_ENGINE,	E, W },
+	{ IMSG_WEB_PEER,	T, W },
+	{ IMSG_WEB_PEERS_END,	T, W },
+};
+
+/* The web child sends nothing but log lines: no rule names it a sender. */
+START_TEST(t_web_sends_nothing)
+{
+	uint32_t	 t;
+
+	for (t = PROC_IMSG_FIRST; t < HAMD_IMSG_MAX; t++)
+		ck_assert_msg(hamd_msg_rules[t].name == NULL ||
+		    !(hamd_msg_rules[t].from & W),
+		    "the web child may send %s", hamd_msg_rules[t].name);
+}
+END_TEST
+
+/* A web child that asks for a reload, or anything of control's: fatal. */
+START_TEST(t_web_reload)
+{
+	setup_msg(PROC_PARENT, IMSG_CTL_RELOAD, sizeof(struct ctl_cred), -1);
+	proc_check(&ps, HAMD_PROC_WEB, &msg);
+}
+END_TEST
+
+START_TEST(t_web_hub_request)
+{
+	setup_msg(HAMD_PROC_TUN, IMSG_CTL_HUB_REQ, sizeof(struct ctl_cred) +
+	    sizeof(struct hub_request), -1);
+	proc_check(&ps, HAMD_PROC_WEB, &msg);
+}
+END_TEST
+
+START_TEST(t_web_event)
+{
+	/* Not even an event: the web child is no source of them. */
+	setup_msg(HAMD_PROC_CONTROL, IMSG_CTL_EVENT, sizeof(struct ctl_event),
+	    -1);
+	proc_check(&ps, HAMD_PROC_WEB, &msg);
+}
+END_TEST
+
+START_TEST(t_rules_fixed)
+{
+	assert_rules_exactly(hamd_procs, PROC_MAX, hamd_msg_rules, HAMD_IMSG_MAX,
+	    hamd_expected, nitems(hamd_expected));
+}
+END_TEST
+
+START_TEST(t_framework_rules)
+{
+	log_set_sink(quiet);
+	assert_framework_rules(hamd_procs, PROC_MAX, hamd_msg_rules, HAMD_IMSG_MAX);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -140,6 +286,8 @@ main(void)
 
 	tcase_add_test(tc, t_valid);
 	tcase_add_test(tc, t_every_rule_named);
+	tcase_add_test(tc, t_rules_fixed);
+	tcase_add_test(tc, t_framework_rules);
 	tcase_add_exit_test(tc, t_key_from_engine, 1);
 	tcase_add_exit_test(tc, t_key_to_engine, 1);
 	tcase_add_exit_test(tc, t_short, 1);
@@ -151,5 +299,9 @@ main(void)
 	tcase_add_exit_test(tc, t_log_unterminated, 1);
 	tcase_add_exit_test(tc, t_log_oversized, 1);
 	tcase_add_exit_test(tc, t_ctl_from_engine, 1);
+	tcase_add_test(tc, t_web_sends_nothing);
+	tcase_add_exit_test(tc, t_web_reload, 1);
+	tcase_add_exit_test(tc, t_web_hub_request, 1);
+	tcase_add_exit_test(tc, t_web_event, 1);
 	return run_tcase("proc", tc);
 }

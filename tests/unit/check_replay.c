@@ -272,7 +272,7 @@ rng(void)
 	rng_state ^= rng_state >> 12;
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
-	return (rng_state * UINT64_C(2685821657736338717));
+	return rng_state * UINT64_C(2685821657736338717);
 }
 
 static void
@@ -391,7 +391,7 @@ replay_suite(void)
 	tcase_add_loop_test(tc, test_random_windows, 0, 4);
 	tcase_add_loop_test(tc, test_model, 0, 4);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -404,5 +404,5 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	nfailed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -56,13 +56,13 @@ static const uint8_t	 P6[16] = { 0xfd, 0, 0xaa, 0xaa, 0xbb, 0xbb, 0xcc,
 static int
 rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	return (remove(path));
+	return remove(path);
 }
 
 static int
 rmtree(const char *path)
 {
-	return (nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS));
+	return nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /*
@@ -103,7 +103,7 @@ opendb(void)
 
 	st = store_open(dbpath, err, sizeof(err));
 	ck_assert_msg(st != NULL, "store_open: %s", err);
-	return (st);
+	return st;
 }
 
 /* The raw API, for what the store does not show. */
@@ -115,7 +115,7 @@ rawdb(void)
 	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE,
 	    NULL), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
-	return (db);
+	return db;
 }
 
 static void
@@ -142,7 +142,7 @@ raw_int(const char *sql, const uint8_t *net)
 	v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
-	return (v);
+	return v;
 }
 
 static void
@@ -205,7 +205,7 @@ member_state(struct store *st, int net, int i)
 	struct store_member	 m;
 
 	ck_assert_int_eq(store_member_get(st, NID(net), K(i), &m), STORE_OK);
-	return (m.state);
+	return m.state;
 }
 
 static int
@@ -214,7 +214,7 @@ member_role(struct store *st, int net, int i)
 	struct store_member	 m;
 
 	ck_assert_int_eq(store_member_get(st, NID(net), K(i), &m), STORE_OK);
-	return (m.role);
+	return m.role;
 }
 
 static void
@@ -628,7 +628,7 @@ count_nodes(void *arg, const struct store_node *n)
 	int	*c = arg;
 
 	(*c)++;
-	return (0);
+	return 0;
 }
 
 static int
@@ -637,7 +637,7 @@ stop_at_first(void *arg, const struct store_node *n)
 	int	*c = arg;
 
 	(*c)++;
-	return (1);
+	return 1;
 }
 
 /* A callback reading the store, the running iteration's query too. */
@@ -655,7 +655,7 @@ nested(void *arg, const struct store_node *n)
 	ck_assert_uint_eq(c, 3);
 	ck_assert_int_eq(store_node_foreach(st, count_nodes, &calls), 0);
 	ck_assert_int_eq(calls, 3);
-	return (0);
+	return 0;
 }
 
 START_TEST(test_node_nested)
@@ -915,7 +915,7 @@ collect_nets(void *arg, const struct store_net *n)
 
 	(void)strlcat(out, n->name, 128);
 	(void)strlcat(out, " ", 128);
-	return (0);
+	return 0;
 }
 
 START_TEST(test_net_foreach)
@@ -1234,7 +1234,7 @@ member_rows(void *arg, const struct store_member *m)
 	r->state[r->n] = m->state;
 	r->role[r->n] = m->role;
 	r->n++;
-	return (0);
+	return 0;
 }
 
 static int
@@ -1249,7 +1249,7 @@ node_net_rows(void *arg, const struct store_net *n,
 	r->n++;
 	(void)strlcat(r->names, n->name, sizeof(r->names));
 	(void)strlcat(r->names, " ", sizeof(r->names));
-	return (0);
+	return 0;
 }
 
 START_TEST(test_member_lists)
@@ -1314,7 +1314,7 @@ peer_rows(void *arg, const uint8_t *peer)
 
 	ck_assert_int_lt(r->n, 64);
 	r->idx[r->n++] = peer[0] << 8 | peer[1];
-	return (0);
+	return 0;
 }
 
 /* The peers of who are exactly the list, each once (ends with -1). */
@@ -1452,7 +1452,7 @@ blk(int af, const char *addr, int plen)
 	b.plen = plen;
 	b.created = 42;
 	ck_assert_int_eq(inet_pton(af, addr, b.addr), 1);
-	return (&b);
+	return &b;
 }
 
 static int
@@ -1462,7 +1462,7 @@ match(struct store *st, int af, const char *addr)
 
 	memset(a, 0, sizeof(a));
 	ck_assert_int_eq(inet_pton(af, addr, a), 1);
-	return (store_block_match(st, af, a));
+	return store_block_match(st, af, a);
 }
 
 static int
@@ -1475,7 +1475,7 @@ block_rows(void *arg, const struct store_block *b)
 	(void)snprintf(line, sizeof(line), "%s/%u@%lld ", a, b->plen,
 	    (long long)b->created);
 	(void)strlcat(out, line, 512);
-	return (0);
+	return 0;
 }
 
 START_TEST(test_block_v4)
@@ -1628,7 +1628,7 @@ END_TEST
 static int
 rc_exit(int rc)
 {
-	return (rc > 0 ? 100 : -rc);
+	return rc > 0 ? 100 : -rc;
 }
 
 static int
@@ -1639,7 +1639,7 @@ wait_code(pid_t pid)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status), "child %d: status %#x", (int)pid,
 	    status);
-	return (WEXITSTATUS(status));
+	return WEXITSTATUS(status);
 }
 
 static void
@@ -1782,7 +1782,7 @@ racer_invited(struct store *st, int i)
 	rc = store_member_join_invited(st, NID(1), K(2), 1000 + i);
 	if (rc == STORE_ERR)
 		(void)fprintf(stderr, "racer %d: %s\n", i, store_errmsg(st));
-	return (rc_exit(rc));
+	return rc_exit(rc);
 }
 
 START_TEST(test_race_invite)
@@ -1837,10 +1837,10 @@ racer_states(struct store *st, int me)
 		if (rc == STORE_ERR || rc == STORE_DENIED) {
 			(void)fprintf(stderr, "racer %d: %s\n", me,
 			    store_errmsg(st));
-			return (rc_exit(rc));
+			return rc_exit(rc);
 		}
 	}
-	return (0);
+	return 0;
 }
 
 START_TEST(test_race_states)
@@ -1904,10 +1904,10 @@ racer_logins(struct store *st, int me)
 		if (rc != STORE_OK) {
 			(void)fprintf(stderr, "racer %d: %s\n", me,
 			    store_errmsg(st));
-			return (rc_exit(rc));
+			return rc_exit(rc);
 		}
 	}
-	return (0);
+	return 0;
 }
 
 static int
@@ -1920,7 +1920,7 @@ seen_v4(void *arg, const struct store_node *n)
 	ck_assert_int_eq(n->v4[1], 7);
 	ck_assert_int_eq(n->v6[14] << 8 | n->v6[15], off);
 	ck_assert_int_eq(seen[off]++, 0);
-	return (0);
+	return 0;
 }
 
 START_TEST(test_race_logins)
@@ -2018,7 +2018,7 @@ store_suite(void)
 	tcase_add_test(tc, test_race_logins);
 	suite_add_tcase(s, tc);
 
-	return (s);
+	return s;
 }
 
 int
@@ -2030,12 +2030,12 @@ main(void)
 	(void)strlcpy(topdir, "/tmp/check_store.XXXXXX", sizeof(topdir));
 	if (mkdtemp(topdir) == NULL) {
 		perror("mkdtemp");
-		return (EXIT_FAILURE);
+		return EXIT_FAILURE;
 	}
 	sr = srunner_create(store_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	(void)rmtree(topdir);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

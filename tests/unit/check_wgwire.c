@@ -87,7 +87,7 @@ consume_init(struct fixture *f, const uint8_t *msg, size_t len)
 	if (r != WG_OK)
 		ck_assert(is_zero(&hr, sizeof(hr)));
 	noise_hs_clear(&hr);
-	return (r);
+	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -357,7 +357,7 @@ consume_resp(struct rfixture *rf, const uint8_t *msg, size_t len)
 		ck_assert(memcmp(&before, &rf->f.hi, sizeof(before)) == 0);
 	else
 		ck_assert_uint_eq(idx, rf->ib);
-	return (r);
+	return r;
 }
 
 START_TEST(test_resp_hostile)
@@ -840,7 +840,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_data_big);
 	tcase_add_test(tc, test_result_strings);
 	suite_add_tcase(s, tc);
-	return (s);
+	return s;
 }
 
 int
@@ -850,10 +850,10 @@ main(void)
 	int	 nfailed;
 
 	if (sodium_init() < 0)
-		return (EXIT_FAILURE);
+		return EXIT_FAILURE;
 	sr = srunner_create(wire_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nfailed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -77,7 +77,7 @@ path_of(const char *name)
 	char		*b = bufs[n++ % 4];
 
 	(void)snprintf(b, PATH_MAX, "%s/%s", tmpdir, name);
-	return (b);
+	return b;
 }
 
 static const char *
@@ -92,16 +92,16 @@ write_file_len(const char *name, const void *data, size_t len)
 	ck_assert_int_eq(fclose(f), 0);
 	for (i = 0; i < nmade; i++)
 		if (strcmp(made[i], path) == 0)
-			return (path);
+			return path;
 	ck_assert_int_lt(nmade, 64);
 	ck_assert_ptr_nonnull(made[nmade++] = strdup(path));
-	return (path);
+	return path;
 }
 
 static const char *
 write_file(const char *name, const char *text)
 {
-	return (write_file_len(name, text, strlen(text)));
+	return write_file_len(name, text, strlen(text));
 }
 
 static CONFTEST_TYPE *
@@ -123,8 +123,8 @@ logged_at(const char *name, int line, const char *msg)
 	for (i = 0; i < nlogs; i++)
 		if (strncmp(logs[i], prefix, strlen(prefix)) == 0 &&
 		    strstr(logs[i], msg) != NULL)
-			return (1);
-	return (0);
+			return 1;
+	return 0;
 }
 
 static int
@@ -134,8 +134,8 @@ logged(const char *msg)
 
 	for (i = 0; i < nlogs; i++)
 		if (strstr(logs[i], msg) != NULL)
-			return (1);
-	return (0);
+			return 1;
+	return 0;
 }
 
 /* text must fail with msg at the file's line. */

@@ -23,12 +23,12 @@ static inline int
 hexval(int c)
 {
 	if (c >= '0' && c <= '9')
-		return (c - '0');
+		return c - '0';
 	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
+		return c - 'a' + 10;
 	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
+		return c - 'A' + 10;
+	return -1;
 }
 
 /* Decode hex into out; fails the test unless it is exactly len bytes. */
@@ -100,7 +100,7 @@ node_pair(struct node *a, struct node *b)
 static inline int
 is_zero(const void *p, size_t len)
 {
-	return (sodium_is_zero(p, len));
+	return sodium_is_zero(p, len);
 }
 
 #endif
