@@ -156,4 +156,21 @@ check "and how many it left out, within ten seconds" wait_for 30 \
 : >"$D2/two"
 wait "$GEN_M"
 check "the members logged in again and saw each other" test $? = 0
+kill "$HUB_PID"
+wait_for 20 dead "$HUB_PID"
+
+# ---- max-connections: the hub's own limit, short of any resource -------
+D3=$T_TMP/max
+load_hub "$D3" "max-connections 100" "engines 1" || exit 1
+HUB_PIDS=$(ip netns pids "$LH")
+X=$T_TMP/max.out
+hubload -S limits-x -s 10.200.96.1/100 -n 150 "try-login 0 150 150 10" \
+    "logout 0 150" "login 0 50 50 30" >"$X" 2>&1
+sed 's/^/# max: /' "$X"
+xok=$(sed -n 's/^try-login 0-150: \([0-9]*\) ok.*/\1/p' "$X")
+check "no more than max-connections at once (${xok:-?} of 150)" \
+    test "${xok:-999}" -le 100 -a "${xok:-0}" -ge 50
+check "the rest were refused and counted" wait_for 10 grew "$D3" refused 0
+check "the hub lives" all_alive $HUB_PIDS
+check "once they left, others log in" grep -q "^login 0-50: 50 ok" "$X"
 finish
