@@ -209,7 +209,8 @@ expire(int64_t now)
 	if (now - expire_last < EXPIRE_EVERY_S)
 		return;
 	for (i = 0; i < EXPIRE_BATCHES; i++) {
-		rc = store_node_expire(au.store, now - age, keep_online, NULL);
+		rc = store_node_expire(au.store, now - age, now, keep_online,
+		    NULL);
 		if (rc < 0) {
 			log_warnx("node expiry: %s", store_errmsg(au.store));
 			break;
