@@ -143,6 +143,9 @@ struct bench {
 	double			 promote_us, demote_us, evict_us, evict_ms;
 	double			 refused_us;
 	int			 have_ops;
+	uint32_t		 rc_tries, rc_logins;
+	uint64_t		 rc_msgs;
+	double			 rc_us;
 };
 
 /* Authority CPU of one request, us, and its answer's code. */
@@ -204,6 +207,38 @@ bench_net(struct bench *b, int which, uint32_t size)
 	return 0;
 }
 
+/*
+ * One member of the 1,000 reconnecting in a loop, each attempt a tick
+ * of the TAI64N clock after the last (as fast as a real node could):
+ * the logins its key's budget allows, what its peers heard about it,
+ * and the authority's CPU per attempt.
+ */
+#define BENCH_RECONNECTS	20
+
+static void
+bench_reconnect(struct bench *b)
+{
+	struct login_result	 lr;
+	struct hl_reply		 r;
+	uint32_t		 node = 7, i;
+	uint64_t		 cpu0;
+
+	do_watch(node, HL_SEEN_ANY);
+	cpu0 = hub_cpu("authority");
+	for (i = 0; i < BENCH_RECONNECTS; i++) {
+		do_logout(node, node + 1, 1);
+		sleep_ms(20);
+		do_login(node, node + 1, 1, 10, 0, &lr);
+		b->rc_logins += lr.ok;
+	}
+	b->rc_us = (double)(hub_cpu("authority") - cpu0) / 1e3 /
+	    BENCH_RECONNECTS;
+	b->rc_tries = BENCH_RECONNECTS;
+	sleep_ms(1000);		/* the last login's fan-out */
+	do_report(0, hl.nkeys, &r);
+	b->rc_msgs = r.about;
+}
+
 /* In the 1,000 network: one promote, demote and evict; refused joins. */
 static void
 bench_ops(struct bench *b, uint32_t size)
@@ -242,6 +277,7 @@ bench_ops(struct bench *b, uint32_t size)
 		printf("# refused joins: %u of %u over the rate\n", r.eagain,
 		    cmd.count);
 	b->have_ops = 1;
+	bench_reconnect(b);
 	(void)do_req(0, HUB_OP_DELETE, net, HL_NONE, 0, 0, "", NULL);
 }
 
@@ -283,6 +319,10 @@ bench_print(const struct bench *b)
 		    b->evict_ms);
 		printf("| JOIN refused over the rate: authority CPU | %.1f us "
 		    "|\n", b->refused_us);
+		printf("| one member reconnecting %u times, 998 peers online: "
+		    "logins let in / messages to its peers / authority CPU "
+		    "per attempt | %u / %llu / %.0f us |\n", b->rc_tries,
+		    b->rc_logins, (unsigned long long)b->rc_msgs, b->rc_us);
 	}
 }
 
