@@ -78,6 +78,7 @@ authweb_audit(const char *event, const char *kv)
 	struct ctl_event	 ev;
 	char			 from[64], dur[32], reason[CTL_DETAIL_MAX];
 	struct store_node	 node;
+	struct session		*s;
 	uint8_t			 k[KEY_LEN];
 	size_t			 i;
 
@@ -90,11 +91,19 @@ authweb_audit(const char *event, const char *kv)
 	ev.time_ms = unix_ms();
 	ev.kind = (uint32_t)audit_events[i].kind;
 	kv_get(kv, "node", ev.key, sizeof(ev.key));
-	/* The nickname, for people; the key stays the node's name. */
-	if (key_from_base64(k, ev.key) == 0 &&
-	    store_node_get(au.store, k, &node) == STORE_OK)
-		(void)snprintf(ev.name, sizeof(ev.name), "%.*s",
-		    (int)sizeof(node.nick) - 1, node.nick);
+	/*
+	 * The nickname, for people; the key stays the node's name.  An
+	 * online node's is in its session (logins and logouts, most of the
+	 * events, cost no query); the others' in the store.
+	 */
+	if (key_from_base64(k, ev.key) == 0) {
+		if ((s = session_online(k)) != NULL)
+			(void)snprintf(ev.name, sizeof(ev.name), "%.*s",
+			    (int)sizeof(s->node.nick) - 1, s->node.nick);
+		else if (store_node_get(au.store, k, &node) == STORE_OK)
+			(void)snprintf(ev.name, sizeof(ev.name), "%.*s",
+			    (int)sizeof(node.nick) - 1, node.nick);
+	}
 	kv_get(kv, "net", ev.network, sizeof(ev.network));
 	kv_get(kv, "from", from, sizeof(from));
 	kv_get(kv, "duration", dur, sizeof(dur));

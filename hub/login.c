@@ -114,18 +114,21 @@ session_close(struct session *s, const char *why)
 	if (s->state == SESSION_CLOSING)
 		return;
 	if (s->state == SESSION_ONLINE) {
-		presence_logoff(s);
-		relaycheck_end(s);
-		touch_later(s->key);
 		/* The audit record says it; the log line is for debugging. */
 		log_debug("node %s logged off: %s", key_str(s->key, b64),
 		    why);
-		/* The session's record: how long it lasted, and why. */
+		/*
+		 * The session's record: how long it lasted, and why; while
+		 * it is still online, so the event finds its nickname there.
+		 */
 		audit(s->graceful ? "logout" : "connection-lost",
 		    "node=%s from=%s reason=\"%s\" duration=%llu", b64,
 		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why,
 		    (unsigned long long)((authority_ns() - s->opened) /
 		    1000000000u));
+		presence_logoff(s);
+		relaycheck_end(s);
+		touch_later(s->key);
 	} else
 		log_debug("connection %u from %s closed: %s", s->conn,
 		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why);
