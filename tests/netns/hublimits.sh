@@ -140,7 +140,7 @@ check "the members are up" members "$D2" limits-mem
 nomem=$(stat_of "$D2" refused_nomem)
 U=$T_TMP/mem.out
 hubload -S limits-u -s 10.200.80.1/3000 -n 12000 \
-    "try-login 0 12000 512 20" >"$U" 2>&1
+    "try-login 0 12000 512 60" >"$U" 2>&1
 sed 's/^/# memory: /' "$U"
 check "connections were refused for want of memory" \
     wait_for 5 grew "$D2" refused_nomem "$nomem"
