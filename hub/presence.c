@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/logrl.h"
 #include "hub/presence.h"
 #include "hub/session.h"
 #include "privsep/log.h"
@@ -47,6 +48,7 @@ struct offrow {
 
 static struct htab	 nets;
 static uint32_t		 epoch;		/* presence_each_peer's marks */
+static struct logrl	 rl_db = LOGRL_LOG("database errors");
 
 /* ---- the image ------------------------------------------------------------ */
 
@@ -348,7 +350,8 @@ presence_login(struct session *s)
 	if (store_node_networks(au.store, s->key, login_row, &lw) !=
 	    STORE_OK || lw.failed) {
 		if (!lw.failed)
-			log_warnx("%s: %s", __func__, store_errmsg(au.store));
+			logrl_warn(&rl_db, "%s: %s", __func__,
+			    store_errmsg(au.store));
 		rows_drop(s);
 		return -1;
 	}
@@ -359,7 +362,7 @@ presence_login(struct session *s)
 	 */
 	if (!SLIST_EMPTY(&s->rows) &&
 	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
-		log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		logrl_warn(&rl_db, "%s: %s", __func__, store_errmsg(au.store));
 		return -1;
 	}
 	session_respond(s, 0, 0, "peers listed");
