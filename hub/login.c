@@ -56,7 +56,12 @@ static uint32_t			 nblocks;
 static int			 blocks_known;
 
 static struct logrl	 rl_replay = LOGRL_AUDIT("handshake-replay");
-static struct logrl	 rl_newnode = LOGRL_AUDIT("login-new-ratelimited");
+/*
+ * Refusals by each budget counted apart, so that a hub-wide flood cannot
+ * use up the lines that would name one address over its own share.
+ */
+static struct logrl	 rl_newnode_addr = LOGRL_AUDIT("login-new-ratelimited");
+static struct logrl	 rl_newnode_hub = LOGRL_AUDIT("login-new-ratelimited");
 static struct logrl	 rl_login_key = LOGRL_AUDIT("login-ratelimited");
 static struct logrl	 rl_login_addr = LOGRL_AUDIT("login-ratelimited");
 static struct logrl	 rl_blocked = LOGRL_AUDIT("login-blocked");
@@ -343,7 +348,8 @@ handshake_key(struct session *s, const char *ab)
 	/* Both or neither, so that a refusal spends nothing. */
 	if ((v = budget_newkey(&s->remote, (int64_t)authority_ms())) !=
 	    BUDGET_OK) {
-		logrl_audit(&rl_newnode, "node=%s from=%s limit=%s",
+		logrl_audit(v == BUDGET_ADDR ? &rl_newnode_addr :
+		    &rl_newnode_hub, "node=%s from=%s limit=%s",
 		    key_str(s->key, b64), ab, v == BUDGET_ADDR ? "address" :
 		    "hub");
 		session_close(s, "too many new nodes; try again later");
