@@ -82,7 +82,7 @@ ctl_result(uint32_t client, int code, const char *fmt, ...)
 	/* Without the memory, the client's wait times out; we go on. */
 	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_RESULT,
 	    client, -1, &r, sizeof(r)) == -1)
-		au.nomem++;
+		authority_nomem("an answer to control dropped");
 }
 
 void
@@ -126,7 +126,7 @@ ctl_status(uint32_t client)
 	authctl_status_fill(&st);
 	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL,
 	    IMSG_CTL_HUBD_STATUS_REPLY, client, -1, &st, sizeof(st)) == -1)
-		au.nomem++;
+		authority_nomem("an answer to control dropped");
 }
 
 struct ctl_walk {
@@ -162,7 +162,7 @@ ctl_node(void *arg, const struct store_node *n)
 	/* A listing cut short by a memory limit ends with an error. */
 	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER,
 	    w->client, -1, &mi, sizeof(mi)) == -1) {
-		au.nomem++;
+		authority_nomem("a listing for control cut short");
 		w->nomem = 1;
 		return 1;
 	}
@@ -180,7 +180,7 @@ ctl_net(void *arg, const struct store_net *net)
 	/* A listing cut short by a memory limit ends with an error. */
 	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_NET,
 	    w->client, -1, &ni, sizeof(ni)) == -1) {
-		au.nomem++;
+		authority_nomem("a listing for control cut short");
 		w->nomem = 1;
 		return 1;
 	}
@@ -201,7 +201,7 @@ ctl_block_entry(void *arg, const struct store_block *b)
 	/* A listing cut short by a memory limit ends with an error. */
 	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_CIDR,
 	    w->client, -1, &c, sizeof(c)) == -1) {
-		au.nomem++;
+		authority_nomem("a listing for control cut short");
 		w->nomem = 1;
 		return 1;
 	}

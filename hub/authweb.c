@@ -124,11 +124,11 @@ authweb_audit(const char *event, const char *kv)
 	/* A monitor may miss one when memory runs out: counted, not fatal. */
 	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_EVENT, 0, -1,
 	    &ev, sizeof(ev)) == -1 && errno == ENOMEM)
-		au.nomem++;
+		authority_nomem("an event for the monitors dropped");
 	if (proc_running(au.ps, HUBD_PROC_WEB) &&
 	    proc_compose_try(au.ps, HUBD_PROC_WEB, IMSG_CTL_EVENT, 0, -1,
 	    &ev, sizeof(ev)) == -1)
-		au.nomem++;
+		authority_nomem("an event for the web child dropped");
 }
 
 struct web_walk {
@@ -145,7 +145,7 @@ web_send(struct web_walk *w, uint32_t type, const void *data, size_t len)
 		return -1;
 	if (proc_compose_try(au.ps, HUBD_PROC_WEB, type, 0, -1, data,
 	    len) == -1) {
-		au.nomem++;
+		authority_nomem("a web snapshot cut short");
 		w->nomem = 1;
 		return -1;
 	}

@@ -213,7 +213,7 @@ candidates_take(struct session *s, const struct hub_candidates *in)
 		/* One waits per session, in memory only while it waits. */
 		if (s->cand_next == NULL &&
 		    (s->cand_next = malloc(sizeof(*s->cand_next))) == NULL) {
-			au.nomem++;
+			authority_nomem("a candidate list dropped");
 			return;
 		}
 		*s->cand_next = *in;

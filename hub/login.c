@@ -66,7 +66,6 @@ static struct logrl	 rl_login_key = LOGRL_AUDIT("login-ratelimited");
 static struct logrl	 rl_login_addr = LOGRL_AUDIT("login-ratelimited");
 static struct logrl	 rl_blocked = LOGRL_AUDIT("login-blocked");
 static struct logrl	 rl_handshake = LOGRL_LOG("handshakes over the rate");
-static struct logrl	 rl_nomem = LOGRL_LOG("out of memory");
 /* A store short of memory fails every login the same way: not a line each. */
 static struct logrl	 rl_db = LOGRL_LOG("database errors");
 
@@ -280,13 +279,6 @@ login_blocks_changed(void)
 
 /* ---- the connection --------------------------------------------------- */
 
-static void
-nomem(const char *what)
-{
-	logrl_warn(&rl_nomem, "out of memory: %s refused (%llu so far)", what,
-	    (unsigned long long)au.nomem);
-}
-
 void
 login_conn_open(int eng, uint32_t conn, const struct hub_conn_msg *cm)
 {
@@ -301,10 +293,10 @@ login_conn_open(int eng, uint32_t conn, const struct hub_conn_msg *cm)
 		    eng - HUBD_PROC_ENGINE, conn);
 	if ((s = session_new(eng, conn, &cm->remote)) == NULL) {
 		/* No session to remember it by: CONN_CLOSED finds none. */
-		nomem("a connection");
 		if (proc_compose_try(au.ps, eng, IMSG_HUB_CONN_CLOSE, conn, -1,
-		    NULL, 0) == -1)
-			au.nomem++;	/* its login timeout closes it */
+		    NULL, 0) == -1)		/* its login timeout closes it */
+			authority_nomem("a refused connection's close "
+			    "dropped");
 		return;
 	}
 	if (!au.have_key || !au.have_conf)
@@ -403,8 +395,7 @@ handshake(struct session *s, const uint8_t *body, size_t len)
 	}
 	/* Only now the session holds locked memory: its channel. */
 	if ((s->chan = chanpool_get()) == NULL) {
-		nomem("a channel");
-		au.nomem++;
+		authority_nomem("a channel refused");
 		session_close(s, "out of memory");
 		goto out;
 	}

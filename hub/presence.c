@@ -500,7 +500,7 @@ presence_member(const struct store_net *net, const uint8_t key[32],
 		if (sw.is && r == NULL) {
 			if (row_add(x, net->id, net->type, sw.ra) == -1) {
 				/* No image of x here: it must log in again. */
-				au.nomem++;
+				authority_nomem("a session's membership image");
 				session_fail(x, "out of memory");
 			}
 		} else if (sw.is)
@@ -580,7 +580,7 @@ presence_net_deleted(const struct store_net *net,
 		if ((on = calloc(total, sizeof(*on))) == NULL ||
 		    (role = calloc(total, 1)) == NULL) {
 			free(on);
-			au.nomem++;
+			authority_nomem("a membership change's fan-out");
 			return;
 		}
 		/*

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "hub/chanpool.h"
+#include "hub/logrl.h"
 #include "hub/session.h"
 #include "hub/slab.h"
 #include "privsep/log.h"
@@ -84,6 +85,21 @@ key_hash(const uint8_t *key)
 	return v;
 }
 
+/*
+ * Something refused or dropped for want of memory: counted (hamctl hub
+ * status, refused_nomem) and said, at most 10 lines at once and then one
+ * every 10 s with the count of those left out.
+ */
+void
+authority_nomem(const char *what)
+{
+	static struct logrl	 rl = LOGRL_LOG("out of memory");
+
+	au.nomem++;
+	logrl_warn(&rl, "out of memory: %s (%llu so far)", what,
+	    (unsigned long long)au.nomem);
+}
+
 struct session *
 session_new(int eng, uint32_t conn, const struct pkt_addr *remote)
 {
@@ -105,7 +121,7 @@ session_new(int eng, uint32_t conn, const struct pkt_addr *remote)
 	au.nsessions++;
 	return s;
  nomem:
-	au.nomem++;
+	authority_nomem("a connection refused");
 	return NULL;
 }
 
@@ -231,7 +247,7 @@ session_engine(struct session *s, uint32_t type, const void *data,
 {
 	if (proc_compose_try(au.ps, s->eng, type, s->conn, -1, data, len) ==
 	    -1) {
-		au.nomem++;
+		authority_nomem("a message to an engine dropped");
 		return -1;
 	}
 	return 0;
@@ -244,7 +260,7 @@ relay_engine_send(uint32_t id, uint32_t type, const void *data, size_t len)
 
 	if (proc_compose_try(au.ps, HUBD_PROC_ENGINE + (int)(id % n), type, 0,
 	    -1, data, len) == -1) {
-		au.nomem++;
+		authority_nomem("a relay message dropped");
 		return -1;
 	}
 	return 0;

@@ -122,6 +122,8 @@ struct session	*session_new(int eng, uint32_t conn,
 void		 session_free(struct session *);
 struct session	*session_by_conn(int eng, uint32_t conn);
 /* The online session of a node, or NULL. */
+/* Something refused or dropped for want of memory: counted and logged. */
+void		 authority_nomem(const char *what);
 struct session	*session_online(const uint8_t *key);
 /* The online session holding a relay id, or NULL. */
 struct session	*session_by_relay(uint32_t id);
