@@ -211,7 +211,10 @@ store_failed(struct op *o, int rc)
 {
 	if (rc == STORE_OK)
 		return 0;
-	if (rc == STORE_ERR)
+	if (rc == STORE_ERR && store_nomem(o->st))
+		authority_nomem("a request failed: no memory for the "
+		    "database");
+	else if (rc == STORE_ERR)
 		logrl_warn(&rl_db, "%s %s: %s", hub_op_name(o->req->op),
 		    o->id, store_errmsg(o->st));
 	return 1;

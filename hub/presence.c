@@ -349,7 +349,10 @@ presence_login(struct session *s)
 	s->has_rows = 0;
 	if (store_node_networks(au.store, s->key, login_row, &lw) !=
 	    STORE_OK || lw.failed) {
-		if (!lw.failed)
+		if (!lw.failed && store_nomem(au.store))
+			authority_nomem("a login's peer list: no memory for "
+			    "the database");
+		else if (!lw.failed)
 			logrl_warn(&rl_db, "%s: %s", __func__,
 			    store_errmsg(au.store));
 		rows_drop(s);
@@ -362,7 +365,12 @@ presence_login(struct session *s)
 	 */
 	if (!SLIST_EMPTY(&s->rows) &&
 	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
-		logrl_warn(&rl_db, "%s: %s", __func__, store_errmsg(au.store));
+		if (store_nomem(au.store))
+			authority_nomem("a login's peer list: no memory for "
+			    "the database");
+		else
+			logrl_warn(&rl_db, "%s: %s", __func__,
+			    store_errmsg(au.store));
 		return -1;
 	}
 	session_respond(s, 0, 0, "peers listed");

@@ -78,6 +78,8 @@ struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
 int		 store_schema_version(struct store *);
 const char	*store_errmsg(struct store *);
+/* Whether the last error was the database's want of memory. */
+int		 store_nomem(struct store *);
 const char	*store_strerror(int code);
 
 /*

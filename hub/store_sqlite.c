@@ -44,6 +44,7 @@ struct store {
 	int64_t		 busy_since;	/* the current wait for a lock */
 	uint64_t	 rnd;		/* xorshift state, for naps */
 	char		 err[256];
+	int		 nomem;		/* the last error: SQLite had no memory */
 };
 
 /* A struct db_stmt is an sqlite3_stmt under the name the callers know. */
@@ -132,6 +133,7 @@ db_fail(struct store *st, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(st->err, sizeof(st->err), fmt, ap);
 	va_end(ap);
+	st->nomem = 0;
 	return code;
 }
 
@@ -139,7 +141,12 @@ db_fail(struct store *st, int code, const char *fmt, ...)
 static int
 dberr(struct store *st, const char *what)
 {
-	return db_fail(st, STORE_ERR, "%s: %s", what, sqlite3_errmsg(st->db));
+	int	 nomem = (sqlite3_extended_errcode(st->db) & 0xff) ==
+		    SQLITE_NOMEM;
+
+	(void)db_fail(st, STORE_ERR, "%s: %s", what, sqlite3_errmsg(st->db));
+	st->nomem = nomem;
+	return STORE_ERR;
 }
 
 /*
@@ -413,6 +420,12 @@ db_col_text(struct store *st, struct db_stmt *ds, int i, char *dst,
 		    "long", sqlite3_column_name(s, i));
 	memcpy(dst, p, (size_t)sqlite3_column_bytes(s, i) + 1);
 	return STORE_OK;
+}
+
+int
+store_nomem(struct store *st)
+{
+	return st != NULL && st->nomem;
 }
 
 const char *
