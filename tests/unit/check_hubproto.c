@@ -24,6 +24,7 @@
 #include "daemon/hamd_msg.h"		/* NAT_KIND_MAX */
 #include "proto/hubchan.h"
 #include "proto/hubproto.h"
+#include "ipc/addr.h"
 #include "crypto/noise.h"
 #include "crypto/tai64n.h"
 #include "crypto/wg_result.h"
@@ -736,6 +737,50 @@ END_TEST
  * in CANDIDATES and in PEER_PATHS (whose candidates start 36 bytes
  * later), and relay id 0 in RELAY_INFO.
  */
+/*
+ * Which candidate addresses a node may probe (ipc/addr's unicast test):
+ * nothing that stays on this host, reaches every host or is not an
+ * address; found by fuzz_hubclient for ::2 before ::/96 was refused.
+ */
+static int
+unicast(const char *s)
+{
+	struct pkt_addr	 a;
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, s, a.addr) == 1)
+		a.af = AF_INET;
+	else {
+		ck_assert_int_eq(inet_pton(AF_INET6, s, a.addr), 1);
+		a.af = AF_INET6;
+	}
+	a.port = 51820;
+	return addr_is_unicast(&a);
+}
+
+START_TEST(test_unicast_classes)
+{
+	static const char *const yes[] = { "192.0.2.1", "10.1.2.3",
+	    "100.64.0.1", "223.255.255.254", "2001:db8::1", "fd00::1",
+	    "::1:0:0:1", "64:ff9b::c000:201" };
+	static const char *const no[] = { "0.0.0.0", "0.1.2.3", "127.0.0.1",
+	    "169.254.1.1", "224.0.0.251", "239.255.255.250",
+	    "255.255.255.255", "240.0.0.1", "::", "::1", "::2", "::ff",
+	    "::192.0.2.1", "::ffff:192.0.2.1", "ff02::fb", "ff05::1",
+	    "fe80::1", "febf::1" };
+	struct pkt_addr	 a;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		ck_assert_msg(unicast(yes[i]), "%s refused", yes[i]);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		ck_assert_msg(!unicast(no[i]), "%s taken", no[i]);
+	memset(&a, 0, sizeof(a));
+	a.af = AF_UNIX;
+	ck_assert(!addr_is_unicast(&a));
+}
+END_TEST
+
 START_TEST(test_candidates)
 {
 	struct hub_msg	m, e, d;
@@ -1790,6 +1835,7 @@ hubproto_suite(void)
 	tcase_add_test(tc, test_enum_ranges);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_candidates);
+	tcase_add_test(tc, test_unicast_classes);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_random_decode);
 	/* valgrind is slow; without fork Check applies no timeout */
