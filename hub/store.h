@@ -76,6 +76,8 @@ struct store_block {
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
+/* "sqlite" or "postgresql". */
+const char	*store_backend_name(struct store *);
 int		 store_schema_version(struct store *);
 const char	*store_errmsg(struct store *);
 const char	*store_strerror(int code);
