@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hub/dbconn.h"
 #include "hub/hubd_msg.h"
 #include "hub/hubconfig.h"
 #include "crypto/key.h"
@@ -47,6 +48,8 @@ struct hubparent {
 	char			 authority_dir[PATH_MAX];
 	/* until sent: per address the TCP listener, then UDP P and P+1 */
 	int			 lfds[HUBD_MAX_LISTEN * 3];
+	/* PostgreSQL: until sent, with the password */
+	struct hubd_db_msg	 db;
 };
 
 static void
@@ -181,6 +184,19 @@ send_listeners(struct hubparent *p)
 		    p->lfds[i], &kind, sizeof(kind));
 		p->lfds[i] = -1;
 	}
+}
+
+/*
+ * The database first: the authority opens its store on it, before the
+ * configuration that uses the store.
+ */
+static void
+send_database(struct hubparent *p)
+{
+	p->db.type = p->conf->db_type;
+	proc_compose(&p->b.ps, HUBD_PROC_AUTHORITY, IMSG_HUBD_DATABASE, 0, -1,
+	    &p->db, sizeof(p->db));
+	sodium_memzero(&p->db, sizeof(p->db));
 }
 
 static void
@@ -346,6 +362,10 @@ hubd_setup(struct parent_base *b, char *err, size_t errlen)
 	struct hubparent	*p = (struct hubparent *)b;
 	int			 i;
 
+	/* While the password file and the resolver can still be read. */
+	if (p->conf->db_type == HUBD_DB_POSTGRESQL &&
+	    dbconn_prepare(p->conf, &p->db, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < p->conf->nlisten; i++) {
 		p->lfds[i * 3] = listen_socket(&p->conf->listen[i],
 		    SOCK_STREAM, 0);
@@ -362,6 +382,7 @@ hubd_start(struct parent_base *b)
 {
 	struct hubparent	*p = (struct hubparent *)b;
 
+	send_database(p);
 	send_conf(p);
 	send_listeners(p);
 }
