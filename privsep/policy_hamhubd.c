@@ -96,6 +96,8 @@ static const struct seccomp_allow hubd_authority_allow[] = {
 	ALLOW(recvfrom, "libpq: receive from PostgreSQL (recv); it "
 	    "waits with poll, which EVENT_LOOP_BASE has"),
 	ALLOW(getuid, "libpq: the default user name"),
+	ALLOW(futex, "libpq and its TLS library: one-time initialisation "
+	    "and lock waits (one thread: never contended)"),
 };
 
 const struct seccomp_policy policy_hubd_authority = {
