@@ -758,33 +758,22 @@ pg_close(struct store *bst)
 /*
  * A password belongs in its own argument (from a file the parent
  * reads), never in the connection string, which ends up in logs and
- * process listings.
+ * process listings.  A string libpq cannot read is left for the
+ * connection to report.
  */
 static int
-check_conninfo(const char *conninfo, char *err, size_t errlen)
+has_password(const char *conninfo)
 {
 	PQconninfoOption	*opts, *o;
-	char			*msg = NULL;
-	int			 rc = 0;
+	int			 found = 0;
 
-	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
-		(void)snprintf(err, errlen, "bad connection string: %s",
-		    msg != NULL ? msg : "out of memory");
-		if (msg != NULL)
-			PQfreemem(msg);
-		return -1;
-	}
-	for (o = opts; o->keyword != NULL; o++) {
-		if (o->val == NULL)
-			continue;
-		if (strcmp(o->keyword, "password") == 0) {
-			(void)snprintf(err, errlen, "the connection string "
-			    "has a password: give it in a password file");
-			rc = -1;
-		}
-	}
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
+		return 0;
+	for (o = opts; o->keyword != NULL; o++)
+		if (o->val != NULL && strcmp(o->keyword, "password") == 0)
+			found = 1;
 	PQconninfoFree(opts);
-	return rc;
+	return found;
 }
 
 struct store *
@@ -793,8 +782,11 @@ store_open_pg(const char *conninfo, const char *password, char *err,
 {
 	struct pg_store	*st;
 
-	if (check_conninfo(conninfo, err, errlen) == -1)
+	if (has_password(conninfo)) {
+		(void)snprintf(err, errlen, "postgresql: the connection string "
+		    "has a password: give it in a password file");
 		return NULL;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->conninfo = strdup(conninfo)) == NULL ||
 	    (password != NULL && (st->password = strdup(password)) == NULL)) {
