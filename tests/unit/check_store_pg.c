@@ -140,13 +140,19 @@ static const char pg_cols[] =
     " WHERE table_schema = current_schema()"
     " AND table_name <> 'schema_version'"
     " ORDER BY table_name COLLATE \"C\", ordinal_position";
+/* An INTEGER PRIMARY KEY is the rowid: unique, with no index. */
 static const char sqlite_unique[] =
     "SELECT u FROM (SELECT t.name || ' (' || (SELECT group_concat(name,"
     " ', ') FROM (SELECT ii.name FROM pragma_index_info(il.name) ii"
     " ORDER BY ii.seqno)) || ')' || CASE WHEN il.partial THEN ' partial'"
     " ELSE '' END AS u"
     " FROM sqlite_master t, pragma_index_list(t.name) il"
-    " WHERE t.type = 'table' AND il.\"unique\") ORDER BY u";
+    " WHERE t.type = 'table' AND il.\"unique\""
+    " UNION ALL SELECT t.name || ' (' || c.name || ')'"
+    " FROM sqlite_master t, pragma_table_info(t.name) c"
+    " WHERE t.type = 'table' AND c.pk = 1 AND upper(c.type) = 'INTEGER'"
+    " AND NOT EXISTS (SELECT 1 FROM pragma_index_list(t.name) il"
+    " WHERE il.origin = 'pk')) ORDER BY u";
 static const char pg_unique[] =
     "SELECT u FROM (SELECT tc.relname || ' (' || (SELECT"
     " string_agg(a.attname, ', ' ORDER BY k.n) FROM"
