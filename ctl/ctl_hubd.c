@@ -98,8 +98,8 @@ status_get(struct ctl_ctx *ctx, struct ctl_hubd_status *st)
 	}
 	st->version[sizeof(st->version) - 1] = '\0';
 	st->pubkey[sizeof(st->pubkey) - 1] = '\0';
-	if (st->nprocs > PROC_MAX)
-		st->nprocs = PROC_MAX;
+	if (st->nprocs > CTL_HUBD_PROCS)
+		st->nprocs = CTL_HUBD_PROCS;
 	for (i = 0; i < st->nprocs; i++)
 		st->procs[i].name[sizeof(st->procs[i].name) - 1] = '\0';
 	return 0;
@@ -156,6 +156,7 @@ status_json(const struct ctl_hubd_status *st)
 	json_int(&j, "relay_bad", (int64_t)e->relay_bad);
 	json_int(&j, "relay_foreign", (int64_t)e->relay_foreign);
 	json_int(&j, "relay_throttled", (int64_t)e->relay_throttled);
+	json_int(&j, "refused_nomem", (int64_t)e->refused_nomem);
 	json_object_end(&j);
 	json_array_begin(&j, "processes");
 	for (i = 0; i < st->nprocs; i++) {
@@ -193,6 +194,8 @@ status_text(const struct ctl_hubd_status *st)
 	    (unsigned long long)e->accepted, (unsigned long long)e->refused,
 	    (unsigned long long)e->closed_idle,
 	    (unsigned long long)e->bad_frames);
+	printf("memory:      %llu connections or messages refused for want "
+	    "of it\n", (unsigned long long)e->refused_nomem);
 	format_bytes(a, sizeof(a), e->rx_bytes);
 	format_bytes(b, sizeof(b), e->tx_bytes);
 	printf("frames:      %llu received (%s), %llu sent (%s)\n",

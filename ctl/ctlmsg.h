@@ -54,6 +54,8 @@ enum ctl_imsg_type {
 #define CTL_NAME_MAX		64	/* peer names, with the NUL */
 #define CTL_MAX_ALLOWED		64	/* allowed IPs shown per peer */
 #define CTL_PROC_NAME		16
+#define CTL_HUBD_PROCS		20	/* hamhubd: parent, control, web,
+					   authority, up to 16 engines */
 
 struct ctl_proc {
 	char		name[CTL_PROC_NAME];
@@ -276,6 +278,9 @@ struct hubd_engine_stats {
 	uint64_t		relay_foreign;	/* REGISTER from another address
 						   than its node's connection */
 	uint64_t		relay_throttled; /* REGISTER over the rate */
+	uint64_t		refused_nomem;	/* connections refused or cut,
+						   messages dropped, for want
+						   of memory (all processes) */
 };
 
 struct ctl_hubd_status {
@@ -289,9 +294,9 @@ struct ctl_hubd_status {
 	uint32_t		blocks;
 	struct ip_prefix	pool4;
 	struct ip_prefix	pool6;
-	struct hubd_engine_stats engine;
+	struct hubd_engine_stats engine;	/* every engine's, summed */
 	uint32_t		nprocs;
-	struct ctl_proc		procs[PROC_MAX];
+	struct ctl_proc		procs[CTL_HUBD_PROCS];
 };
 
 #endif

@@ -19,13 +19,50 @@
 #include "privsep/log.h"
 #include "privsep/proc.h"
 
-static struct hubd_engine_stats	 engine;
+/* Each engine's last report; hamctl hub status shows their sum. */
+static struct hubd_engine_stats	 engine[HUBD_ENGINES_MAX];
 
 void
-authctl_engine_stats(struct imsg *imsg)
+authctl_engine_stats(int from, struct imsg *imsg)
 {
-	if (imsg_get_data(imsg, &engine, sizeof(engine)) == -1)
+	if (imsg_get_data(imsg, &engine[from - HUBD_PROC_ENGINE],
+	    sizeof(engine[0])) == -1)
 		fatalx("%s: bad size", __func__);
+}
+
+static void
+engines_sum(struct hubd_engine_stats *t)
+{
+	const struct hubd_engine_stats	*e;
+	int				 i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < HUBD_ENGINES_MAX; i++) {
+		e = &engine[i];
+		t->accepted += e->accepted;
+		t->refused += e->refused;
+		t->closed_idle += e->closed_idle;
+		t->bad_frames += e->bad_frames;
+		t->rx_frames += e->rx_frames;
+		t->tx_frames += e->tx_frames;
+		t->rx_bytes += e->rx_bytes;
+		t->tx_bytes += e->tx_bytes;
+		t->open += e->open;
+		t->nat_probes += e->nat_probes;
+		t->nat_dropped += e->nat_dropped;
+		t->relay_packets += e->relay_packets;
+		t->relay_bytes += e->relay_bytes;
+		t->relay_registers += e->relay_registers;
+		t->relay_unknown += e->relay_unknown;
+		t->relay_denied += e->relay_denied;
+		t->relay_bad += e->relay_bad;
+		t->relay_foreign += e->relay_foreign;
+		t->relay_throttled += e->relay_throttled;
+		t->refused_nomem += e->refused_nomem;
+		/* Every engine holds every relay session. */
+		if (e->relay_sessions > t->relay_sessions)
+			t->relay_sessions = e->relay_sessions;
+	}
 }
 
 static void ctl_result(uint32_t, int, const char *, ...)
@@ -42,8 +79,10 @@ ctl_result(uint32_t client, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(r.msg, sizeof(r.msg), fmt, ap);
 	va_end(ap);
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1, &r,
-	    sizeof(r));
+	/* Without the memory, the client's wait times out; we go on. */
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_RESULT,
+	    client, -1, &r, sizeof(r)) == -1)
+		au.nomem++;
 }
 
 void
@@ -65,10 +104,11 @@ authctl_status_fill(struct ctl_hubd_status *stp)
 	stp->pool6.af = AF_INET6;
 	stp->pool6.plen = (uint8_t)au.plen6;
 	memcpy(&stp->pool6.addr, au.pool6, 16);
-	stp->engine = engine;
+	engines_sum(&stp->engine);
 	relaycheck_counts(&stp->engine);
-	/* Running processes only: an optional child may not be. */
-	for (i = 0; i < PROC_MAX; i++) {
+	stp->engine.refused_nomem += au.nomem;
+	/* Running processes only: the web child and some engines may not. */
+	for (i = 0; i < HUBD_NPROCS && stp->nprocs < CTL_HUBD_PROCS; i++) {
 		if (au.conf.pids[i] <= 0)
 			continue;
 		(void)snprintf(stp->procs[stp->nprocs].name,
@@ -84,13 +124,15 @@ ctl_status(uint32_t client)
 	struct ctl_hubd_status	 st;
 
 	authctl_status_fill(&st);
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_STATUS_REPLY,
-	    client, -1, &st, sizeof(st));
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL,
+	    IMSG_CTL_HUBD_STATUS_REPLY, client, -1, &st, sizeof(st)) == -1)
+		au.nomem++;
 }
 
 struct ctl_walk {
 	uint32_t	 client;
 	uint32_t	 n;
+	int		 nomem;
 };
 
 void
@@ -117,8 +159,13 @@ ctl_node(void *arg, const struct store_node *n)
 	struct hub_member_info	 mi;
 
 	authctl_node_info(n, &mi);
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER, w->client,
-	    -1, &mi, sizeof(mi));
+	/* A listing cut short by a memory limit ends with an error. */
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER,
+	    w->client, -1, &mi, sizeof(mi)) == -1) {
+		au.nomem++;
+		w->nomem = 1;
+		return 1;
+	}
 	w->n++;
 	return 0;
 }
@@ -130,8 +177,13 @@ ctl_net(void *arg, const struct store_net *net)
 	struct hub_net_info	 ni;
 
 	membership_net_info(net, NULL, &ni);
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_NET, w->client,
-	    -1, &ni, sizeof(ni));
+	/* A listing cut short by a memory limit ends with an error. */
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_NET,
+	    w->client, -1, &ni, sizeof(ni)) == -1) {
+		au.nomem++;
+		w->nomem = 1;
+		return 1;
+	}
 	w->n++;
 	return 0;
 }
@@ -146,8 +198,13 @@ ctl_block_entry(void *arg, const struct store_block *b)
 	c.prefix.af = b->af;
 	c.prefix.plen = b->plen;
 	memcpy(&c.prefix.addr, b->addr, b->af == AF_INET ? 4 : 16);
-	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_CIDR, w->client,
-	    -1, &c, sizeof(c));
+	/* A listing cut short by a memory limit ends with an error. */
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_CIDR,
+	    w->client, -1, &c, sizeof(c)) == -1) {
+		au.nomem++;
+		w->nomem = 1;
+		return 1;
+	}
 	w->n++;
 	return 0;
 }
@@ -210,7 +267,10 @@ static void
 ctl_listed(uint32_t client, int rc, const struct ctl_walk *w,
     const char *what)
 {
-	if (rc != STORE_OK)
+	if (w->nomem)
+		ctl_result(client, ENOMEM, "the hub is out of memory: the "
+		    "listing stopped after %u %s", w->n, what);
+	else if (rc != STORE_OK)
 		ctl_result(client, EIO, "database: %s",
 		    store_errmsg(au.store));
 	else

@@ -10,8 +10,8 @@ struct imsg;
 
 /* One request from control; control checked the caller's rights. */
 void	authctl_request(struct imsg *);
-/* The engine's latest counters, for the status. */
-void	authctl_engine_stats(struct imsg *);
+/* An engine's latest counters, for the status. */
+void	authctl_engine_stats(int from, struct imsg *);
 /* hamctl hub status, also the web child's each second */
 struct ctl_hubd_status;
 void	authctl_status_fill(struct ctl_hubd_status *);

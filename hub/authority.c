@@ -27,6 +27,7 @@
 #include "hub/hubd_msg.h"
 #include "hub/login.h"
 #include "hub/membership.h"
+#include "hub/memtrim.h"
 #include "hub/relaycheck.h"
 #include "hub/session.h"
 #include "hub/store.h"
@@ -39,6 +40,7 @@
 #define TICK_SEC		1
 
 static struct event	*ev_tick;
+static struct memtrim	 trim;
 
 /*
  * Without a configured IPv6 pool the hub makes a ULA /64 (RFC 4193: fd,
@@ -69,9 +71,10 @@ pool6_setup(void)
 static void
 authority_tick(int fd, short ev, void *arg)
 {
-	login_timeouts(authority_ns());
+	login_tick(authority_ns());
 	candidates_tick();
 	login_reap();
+	memtrim_tick(&trim, au.nsessions);
 }
 
 static void
@@ -90,20 +93,20 @@ authority_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_HUB_CONN_OPEN:
 		if (imsg_get_data(imsg, &cm, sizeof(cm)) == -1)
 			fatalx("%s: bad size", __func__);
-		login_conn_open(imsg->hdr.peerid, &cm);
+		login_conn_open(from, imsg->hdr.peerid, &cm);
 		break;
 	case IMSG_HUB_FRAME_IN:
-		login_frame_in(imsg->hdr.peerid, imsg->data,
+		login_frame_in(from, imsg->hdr.peerid, imsg->data,
 		    imsg_get_len(imsg));
 		break;
 	case IMSG_HUB_CONN_CLOSED:
-		login_conn_closed(imsg->hdr.peerid);
+		login_conn_closed(from, imsg->hdr.peerid);
 		break;
 	case IMSG_HUBD_ENGINE_STATS:
-		authctl_engine_stats(imsg);
+		authctl_engine_stats(from, imsg);
 		break;
 	case IMSG_HUBD_RELAY_REGISTER:
-		relaycheck_register(imsg);
+		relaycheck_register(from, imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -171,6 +174,8 @@ authority_conf(struct imsg *imsg)
 		fatalx("parent sent the configuration before the database");
 	if (imsg_get_data(imsg, &au.conf, sizeof(au.conf)) == -1)
 		fatalx("%s: bad size", __func__);
+	if (au.conf.engines < 1 || au.conf.engines > HUBD_ENGINES_MAX)
+		fatalx("parent sent %u engines", au.conf.engines);
 	if (au.conf.pool4.af != AF_INET || au.conf.pool4.plen < 8 ||
 	    au.conf.pool4.plen > 30 || (au.conf.pool6.plen != 0 &&
 	    (au.conf.pool6.af != AF_INET6 ||
@@ -198,16 +203,16 @@ authority_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
-static const struct proc_peer authority_peers[] = {
+static struct proc_peer authority_peers[2 + HUBD_ENGINES_MAX] = {
 	{ PROC_PARENT, authority_dispatch_parent },
 	{ HUBD_PROC_CONTROL, authority_dispatch_control },
-	{ HUBD_PROC_ENGINE, authority_dispatch_engine },
 };
 
 void
 authority_run(struct privsep *ps)
 {
 	struct timeval	 tick = { TICK_SEC, 0 };
+	int		 i;
 
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
@@ -217,12 +222,16 @@ authority_run(struct privsep *ps)
 	session_init();
 	login_init();
 	membership_init();
+	candidates_init();
 	if ((au.self = sodium_malloc(sizeof(*au.self))) == NULL)
 		fatal("%s: sodium_malloc", __func__);
 	if (hub_proto_init(&au.proto) != WG_OK)
 		fatalx("cannot set up the hub protocol");
 	proc_child_setup(ps);
 	/* The store opens on the parent's IMSG_HUBD_DATABASE. */
+	for (i = 0; i < HUBD_ENGINES_MAX; i++)
+		authority_peers[2 + i] = (struct proc_peer){
+		    HUBD_PROC_ENGINE + i, authority_dispatch_engine };
 	proc_peers(ps, authority_peers, nitems(authority_peers));
 	authweb_init(ps);
 	ev_tick = event_new(ps->base, -1, EV_PERSIST, authority_tick, NULL);

@@ -6,20 +6,52 @@
 #include <sys/socket.h>
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hub/candidates.h"
 #include "hub/presence.h"
+#include "hub/ratelimit.h"
 #include "hub/session.h"
 #include "privsep/log.h"
 
 /*
- * CANDIDATES per session: a burst of 4, then one per 10 s.  Each one
+ * CANDIDATES per node key: a burst of 4, then one per 10 s.  Each one
  * costs up to two PEER_PATHS per online peer, and makes them all probe.
  * The last one over the rate waits for the next token (the 1 s tick).
+ * The budget is the key's, not the session's: logging in again does
+ * not buy a fresh burst.
  */
 #define CAND_BURST		4
 #define CAND_REFILL_S		10
+#define CAND_SLOTS		(1 << 17)
+
+static struct bucket_table	 cand_rate;
+static struct session_list	 deferred = TAILQ_HEAD_INITIALIZER(deferred);
+
+void
+candidates_init(void)
+{
+	if (bucket_table_init(&cand_rate, CAND_SLOTS) == -1)
+		fatal("%s", __func__);
+}
+
+static void
+undefer(struct session *s)
+{
+	if (!s->is_deferred)
+		return;
+	TAILQ_REMOVE(&deferred, s, deferred);
+	s->is_deferred = 0;
+	free(s->cand_next);
+	s->cand_next = NULL;
+}
+
+void
+candidates_end(struct session *s)
+{
+	undefer(s);
+}
 /* FORWARD candidates kept per list: a node has a router or two. */
 #define CAND_FORWARD_MAX	2
 
@@ -28,14 +60,12 @@ candidates_login(struct session *s)
 {
 	memset(&s->cands, 0, sizeof(s->cands));
 	s->cand_seen = 0;
-	s->cand_deferred = 0;
-	memset(&s->cand_next, 0, sizeof(s->cand_next));
+	undefer(s);
 	if (s->udp_port != 0) {
 		s->cands.c[0].kind = HUB_CAND_OBSERVED;
 		s->cands.c[0].addr = s->endpoint;
 		s->cands.n = 1;
 	}
-	memset(&s->cand_rate, 0, sizeof(s->cand_rate));
 }
 
 /* ---- what a node may claim -------------------------------------------- */
@@ -102,7 +132,8 @@ cand_ok(const struct session *s, const struct hub_candidate *c)
 static int
 cand_allowed(struct session *s, int64_t now)
 {
-	return bucket_take(&s->cand_rate, CAND_BURST, CAND_REFILL_S, now);
+	return bucket_take(bucket_table_find(&cand_rate, s->key, HUB_KEY_LEN),
+	    CAND_BURST, CAND_REFILL_S, now);
 }
 
 /* ---- applying a list -------------------------------------------------- */
@@ -132,10 +163,22 @@ cand_listed(const struct hub_candidates *list, const struct pkt_addr *a)
  * peer's change is sent to it as it happens).
  */
 static void
+tell_first(struct session *o, void *arg)
+{
+	presence_send_paths(o, arg);
+}
+
+static void
+tell_both(struct session *o, void *arg)
+{
+	presence_send_paths(o, arg);
+	presence_send_paths(arg, o);
+}
+
+static void
 cand_apply(struct session *s, const struct hub_candidates *in)
 {
 	struct hub_candidates	 nc;
-	struct session		*o;
 	char			 b64[KEY_B64_LEN + 1];
 	size_t			 i;
 	int			 dropped = 0, nfwd = 0, first;
@@ -169,13 +212,7 @@ cand_apply(struct session *s, const struct hub_candidates *in)
 	s->cands = nc;
 	first = !s->cand_seen;
 	s->cand_seen = 1;
-	for (i = 0; i < s->ntold; i++) {
-		if ((o = session_online(s->told[i])) == NULL)
-			continue;
-		presence_send_paths(o, s);
-		if (!first)
-			presence_send_paths(s, o);
-	}
+	presence_each_peer(s, first ? tell_first : tell_both, s);
 }
 
 /*
@@ -188,28 +225,43 @@ candidates_take(struct session *s, const struct hub_candidates *in)
 	char	 b64[KEY_B64_LEN + 1];
 
 	if (!cand_allowed(s, authority_now())) {
-		s->cand_next = *in;
-		s->cand_deferred = 1;
+		/* One waits per session, in memory only while it waits. */
+		if (s->cand_next == NULL &&
+		    (s->cand_next = malloc(sizeof(*s->cand_next))) == NULL) {
+			au.nomem++;
+			return;
+		}
+		*s->cand_next = *in;
+		if (!s->is_deferred) {
+			TAILQ_INSERT_TAIL(&deferred, s, deferred);
+			s->is_deferred = 1;
+		}
 		log_debug("node %s: candidates over the rate, deferred",
 		    key_str(s->key, b64));
 		return;
 	}
 	/* A newer list than the one waiting: that one is stale now. */
-	s->cand_deferred = 0;
+	undefer(s);
 	cand_apply(s, in);
 }
 
 void
 candidates_tick(void)
 {
-	struct session	*s;
-	int64_t		 now = authority_now();
+	struct session		*s, *next;
+	struct hub_candidates	 c;
+	int64_t			 now = authority_now();
 
-	TAILQ_FOREACH(s, &au.sessions, entry) {
-		if (s->state != SESSION_ONLINE || !s->cand_deferred ||
-		    !cand_allowed(s, now))
+	for (s = TAILQ_FIRST(&deferred); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, deferred);
+		if (s->state != SESSION_ONLINE) {
+			undefer(s);
 			continue;
-		s->cand_deferred = 0;
-		cand_apply(s, &s->cand_next);
+		}
+		if (!cand_allowed(s, now))
+			continue;
+		c = *s->cand_next;
+		undefer(s);
+		cand_apply(s, &c);
 	}
 }

@@ -10,11 +10,15 @@
 struct session;
 struct hub_candidates;
 
+/* Before the sandbox: draws the budget table's secret. */
+void	candidates_init(void);
 /* At the login: the one candidate the hub can vouch for. */
 void	candidates_login(struct session *);
 /* A CANDIDATES from a node; over the rate it waits for a token. */
 void	candidates_take(struct session *, const struct hub_candidates *);
 /* The 1 s tick: apply the lists that waited for a token. */
 void	candidates_tick(void);
+/* The session ends: a list waiting for it is dropped. */
+void	candidates_end(struct session *);
 
 #endif

@@ -1,8 +1,16 @@
 /*
  * What every part of hamhubd's engine shares: its process, the sockets
- * the parent bound, the relay table and the counters it reports.  The
+ * the parent bound, the relay table and the counters it reports.  An
  * engine is one single-threaded process, so there is one of it: eng.
  * Each part keeps the rest of its state to itself.
+ *
+ * A hub may run several engines (hamhubd.conf's "engines"), each with
+ * sockets of its own on the same ports (SO_REUSEPORT): the kernel gives
+ * each a share of the connections and of the datagrams.  Connection
+ * ids are striped over them (id - 1 is the engine's index modulo their
+ * number), so an id names its engine everywhere, and every engine holds
+ * every relay session: a datagram may arrive at one engine for a node
+ * whose connection another holds (IMSG_HUBD_RELAY_FWD).
  */
 #ifndef HAMD_HUB_ENGSTATE_H
 #define HAMD_HUB_ENGSTATE_H
@@ -29,6 +37,9 @@ struct listener {
 
 struct engstate {
 	struct privsep		*ps;
+	/* Which of the hub's engines this is (0 the first), of how many. */
+	uint32_t		 index;
+	uint32_t		 nengines;
 	struct listener		 lis[ENG_MAX_LISTENERS];
 	int			 nlis;
 	struct relay_table	*relay;

@@ -12,10 +12,12 @@
 #include "autoconf.h"
 
 #include <sys/capability.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -42,12 +44,24 @@
 /* The authority's chroot holds only the database directory. */
 #define DATABASE_DIR	"data"
 
+_Static_assert(HUBD_CONF_ENGINES_MAX == HUBD_ENGINES_MAX, "engines");
+
+/* Descriptors a process keeps besides its node connections. */
+#define FD_RESERVE	(HUBD_NPROCS + HUBD_MAX_LISTEN * 3 + 64)
+
 struct hubparent {
 	struct parent_base	 b;	/* first: ps->arg points to both */
 	struct hubd_config	*conf;	/* b.conf, typed */
 	char			 authority_dir[PATH_MAX];
-	/* until sent: per address the TCP listener, then UDP P and P+1 */
-	int			 lfds[HUBD_MAX_LISTEN * 3];
+	uint32_t		 engines;
+	int			 backlog;
+	/*
+	 * Until sent: for each engine, per address the TCP listener, then
+	 * UDP P and P+1.  With several engines each has its own sockets,
+	 * bound to the same ports with SO_REUSEPORT: the kernel spreads
+	 * connections and datagrams over them.
+	 */
+	int			 lfds[HUBD_ENGINES_MAX][HUBD_MAX_LISTEN * 3];
 	/* PostgreSQL: until sent, with the password */
 	struct hubd_db_msg	 db;
 };
@@ -102,7 +116,8 @@ state_dirs_prepare(struct hubparent *p, uid_t uid, gid_t gid)
  * on UDP: there it would let a second socket share the port silently.
  */
 static int
-listen_socket(const struct hubd_listen *l, int type, int port_add)
+listen_socket(const struct hubd_listen *l, int type, int port_add, int shared,
+    int backlog)
 {
 	struct sockaddr_storage	 ss;
 	struct sockaddr_in	*sin = (struct sockaddr_in *)(void *)&ss;
@@ -127,6 +142,9 @@ listen_socket(const struct hubd_listen *l, int type, int port_add)
 	if (type == SOCK_STREAM)
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 		    sizeof(one));
+	if (shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+	    sizeof(one)) == -1)
+		fatal("setsockopt SO_REUSEPORT");
 	if (ss.ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
@@ -144,9 +162,130 @@ listen_socket(const struct hubd_listen *l, int type, int port_add)
 		fatal("cannot listen on %s port %d (another hub running? "
 		    "change listen in the configuration)", host, port);
 	}
-	if (type == SOCK_STREAM && listen(fd, 128) == -1)
+	if (type == SOCK_STREAM && listen(fd, backlog) == -1)
 		fatal("listen");
 	return fd;
+}
+
+/*
+ * With several engines, the kernel picks a socket of the group by a
+ * classic BPF program: the source address (an IPv6 /64) modulo the
+ * number of engines.  So every connection and datagram from one address
+ * reaches the same engine, which can count connections per address
+ * exactly, and a node's TCP connection and UDP datagrams meet in one
+ * engine (the relay's and discovery's sockets form groups in the same
+ * order).  The sockets of a group were bound, and listened, in engine
+ * order: index e is engine e.
+ */
+static void
+steer_by_source(int fd, int af, uint32_t engines)
+{
+	struct sock_filter	 v4[] = {
+		{ BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)SKF_NET_OFF + 12 },
+		{ BPF_ALU | BPF_MOD | BPF_K, 0, 0, engines },
+		{ BPF_RET | BPF_A, 0, 0, 0 },
+	};
+	struct sock_filter	 v6[] = {
+		{ BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)SKF_NET_OFF + 8 },
+		{ BPF_MISC | BPF_TAX, 0, 0, 0 },
+		{ BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)SKF_NET_OFF + 12 },
+		{ BPF_ALU | BPF_XOR | BPF_X, 0, 0, 0 },
+		{ BPF_ALU | BPF_MOD | BPF_K, 0, 0, engines },
+		{ BPF_RET | BPF_A, 0, 0, 0 },
+	};
+	struct sock_fprog	 prog;
+
+	if (af == AF_INET) {
+		prog.len = nitems(v4);
+		prog.filter = v4;
+	} else {
+		prog.len = nitems(v6);
+		prog.filter = v6;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+	    sizeof(prog)) == -1)
+		fatal("setsockopt SO_ATTACH_REUSEPORT_CBPF");
+}
+
+/*
+ * SO_REUSEPORT would let another process of ours (root, binding before
+ * it drops privileges) join the group silently, where a plain bind
+ * fails: so the port must be free first, as a plain bind finds it.
+ */
+static void
+listen_probe(const struct hubd_listen *l, int type, int port_add)
+{
+	(void)close(listen_socket(l, type, port_add, 0, 1));
+}
+
+/*
+ * The listen backlog: the kernel's maximum (net.core.somaxconn), so
+ * that a hub restarted under many nodes drops no connection the kernel
+ * could have kept waiting.
+ */
+static int
+listen_backlog(void)
+{
+	char	 buf[32];
+	long	 n = 0;
+	FILE	*f;
+
+	if ((f = fopen("/proc/sys/net/core/somaxconn", "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			n = strtol(buf, NULL, 10);
+		(void)fclose(f);
+	}
+	/* Unreadable: listen() caps whatever it is given at the maximum. */
+	return n > 0 && n <= INT_MAX ? (int)n : 65535;
+}
+
+/*
+ * Raise the open-file limit as far as this process may (children
+ * inherit it) and say what that allows: each engine holds its share of
+ * the node connections, one descriptor each.
+ */
+static void
+nofile_raise(struct hubparent *p)
+{
+	struct rlimit	 rl;
+	char		 buf[32];
+	long		 nr_open = 0;
+	rlim_t		 per, total;
+	FILE		*f;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE");
+		return;
+	}
+	if ((f = fopen("/proc/sys/fs/nr_open", "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			nr_open = strtol(buf, NULL, 10);
+		(void)fclose(f);
+	}
+	/* Above the hard limit only with CAP_SYS_RESOURCE; else the hard. */
+	if (nr_open > 0 && (rlim_t)nr_open > rl.rlim_max) {
+		struct rlimit	 up = { (rlim_t)nr_open, (rlim_t)nr_open };
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit RLIMIT_NOFILE");
+	}
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	per = rl.rlim_cur > FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 0;
+	total = per * p->engines;
+	log_info("open files: %llu per process; %u engine%s can hold about "
+	    "%llu node connections (max-connections %u)",
+	    (unsigned long long)rl.rlim_cur, p->engines,
+	    p->engines == 1 ? "" : "s", (unsigned long long)total,
+	    p->conf->max_conns);
+	if (total < p->conf->max_conns)
+		log_warnx("max-connections %u is more than the open-file limit "
+		    "allows: raise the limit (LimitNOFILE=) or use more "
+		    "engines", p->conf->max_conns);
 }
 
 /* Port 65535 leaves no next port for the second discovery socket. */
@@ -171,19 +310,27 @@ listen_check_ports(const struct hubd_config *conf, const char *conffile)
 	}
 }
 
-/* Per address: the TCP listener (kind 0), then UDP P and P+1 (kind 1). */
+/*
+ * To each engine, per address: the TCP listener (kind 0), then UDP P and
+ * P+1 (kind 1).  Every engine's list is in the same order, so a socket's
+ * index names the same address and port in all of them.
+ */
 static void
 send_listeners(struct hubparent *p)
 {
-	int32_t	 kind;
-	int	 i;
+	int32_t		 kind;
+	uint32_t	 e;
+	int		 i;
 
-	for (i = 0; i < p->conf->nlisten * 3; i++) {
-		kind = i % 3 == 0 ? HUBD_LISTENER_TCP : HUBD_LISTENER_UDP;
-		proc_compose(&p->b.ps, HUBD_PROC_ENGINE, IMSG_HUBD_LISTENER, 0,
-		    p->lfds[i], &kind, sizeof(kind));
-		p->lfds[i] = -1;
-	}
+	for (e = 0; e < p->engines; e++)
+		for (i = 0; i < p->conf->nlisten * 3; i++) {
+			kind = i % 3 == 0 ? HUBD_LISTENER_TCP :
+			    HUBD_LISTENER_UDP;
+			proc_compose(&p->b.ps, HUBD_PROC_ENGINE + (int)e,
+			    IMSG_HUBD_LISTENER, 0, p->lfds[e][i], &kind,
+			    sizeof(kind));
+			p->lfds[e][i] = -1;
+		}
 }
 
 /*
@@ -206,16 +353,19 @@ send_conf(struct hubparent *p)
 	int			 i;
 
 	memset(&m, 0, sizeof(m));
+	m.engines = p->engines;
 	m.pool4 = p->conf->pool4;
 	m.pool6 = p->conf->pool6;
 	m.max_conns = p->conf->max_conns;
 	m.max_per_addr = p->conf->max_per_addr;
 	m.login_timeout = p->conf->login_timeout;
-	for (i = 0; i < PROC_MAX; i++)
+	m.node_expiry = p->conf->node_expiry;
+	for (i = 0; i < p->b.ps.nprocs && i < HUBD_NPROCS; i++)
 		m.pids[i] = p->b.ps.pids[i];
 	m.pids[PROC_PARENT] = (int32_t)getpid();
-	proc_compose(&p->b.ps, HUBD_PROC_ENGINE, IMSG_HUBD_CONF, 0, -1, &m,
-	    sizeof(m));
+	for (i = 0; i < (int)p->engines; i++)
+		proc_compose(&p->b.ps, HUBD_PROC_ENGINE + i, IMSG_HUBD_CONF, 0,
+		    -1, &m, sizeof(m));
 	proc_compose(&p->b.ps, HUBD_PROC_AUTHORITY, IMSG_HUBD_CONF, 0, -1, &m,
 	    sizeof(m));
 }
@@ -300,13 +450,29 @@ hubcontrol_run(struct privsep *ps)
 	control_main(ps, &hubd_control);
 }
 
-static const struct proc_desc hubd_procs[PROC_MAX] = {
+static const struct proc_desc hubd_procs[HUBD_NPROCS] = {
 	[PROC_PARENT] = { "parent", NULL },
 	[HUBD_PROC_CONTROL] = { "control", hubcontrol_run },
-	[HUBD_PROC_ENGINE] = { "engine", hubengine_run },
 	[HUBD_PROC_AUTHORITY] = { "authority", authority_run },
 	[HUBD_PROC_WEB] = { "web", hubweb_run, .optional = 1 },
+	[HUBD_PROC_ENGINE] = { "engine", hubengine_run },
+	[HUBD_PROC_ENGINE + 1] = { "engine2", hubengine_run },
+	[HUBD_PROC_ENGINE + 2] = { "engine3", hubengine_run },
+	[HUBD_PROC_ENGINE + 3] = { "engine4", hubengine_run },
+	[HUBD_PROC_ENGINE + 4] = { "engine5", hubengine_run },
+	[HUBD_PROC_ENGINE + 5] = { "engine6", hubengine_run },
+	[HUBD_PROC_ENGINE + 6] = { "engine7", hubengine_run },
+	[HUBD_PROC_ENGINE + 7] = { "engine8", hubengine_run },
+	[HUBD_PROC_ENGINE + 8] = { "engine9", hubengine_run },
+	[HUBD_PROC_ENGINE + 9] = { "engine10", hubengine_run },
+	[HUBD_PROC_ENGINE + 10] = { "engine11", hubengine_run },
+	[HUBD_PROC_ENGINE + 11] = { "engine12", hubengine_run },
+	[HUBD_PROC_ENGINE + 12] = { "engine13", hubengine_run },
+	[HUBD_PROC_ENGINE + 13] = { "engine14", hubengine_run },
+	[HUBD_PROC_ENGINE + 14] = { "engine15", hubengine_run },
+	[HUBD_PROC_ENGINE + 15] = { "engine16", hubengine_run },
 };
+_Static_assert(HUBD_ENGINES_MAX == 16, "hubd_procs names every engine");
 
 
 static void *
@@ -360,20 +526,41 @@ static int
 hubd_setup(struct parent_base *b, char *err, size_t errlen)
 {
 	struct hubparent	*p = (struct hubparent *)b;
-	int			 i;
+	const struct hubd_listen *l;
+	uint32_t		 e;
+	int			 i, k, shared;
 
 	/* While the password file and the resolver can still be read. */
 	if (p->conf->db_type == HUBD_DB_POSTGRESQL &&
 	    dbconn_prepare(p->conf, &p->db, err, errlen) == -1)
 		return -1;
+	p->engines = hubd_engines(p->conf);
+	b->ps.nprocs = HUBD_PROC_ENGINE + (int)p->engines;
+	p->backlog = listen_backlog();
+	shared = p->engines > 1;
 	for (i = 0; i < p->conf->nlisten; i++) {
-		p->lfds[i * 3] = listen_socket(&p->conf->listen[i],
-		    SOCK_STREAM, 0);
-		p->lfds[i * 3 + 1] = listen_socket(&p->conf->listen[i],
-		    SOCK_DGRAM, 0);
-		p->lfds[i * 3 + 2] = listen_socket(&p->conf->listen[i],
-		    SOCK_DGRAM, 1);
+		l = &p->conf->listen[i];
+		if (shared) {
+			listen_probe(l, SOCK_STREAM, 0);
+			listen_probe(l, SOCK_DGRAM, 0);
+			listen_probe(l, SOCK_DGRAM, 1);
+		}
+		for (e = 0; e < p->engines; e++) {
+			p->lfds[e][i * 3] = listen_socket(l, SOCK_STREAM, 0,
+			    shared, p->backlog);
+			p->lfds[e][i * 3 + 1] = listen_socket(l, SOCK_DGRAM, 0,
+			    shared, 0);
+			p->lfds[e][i * 3 + 2] = listen_socket(l, SOCK_DGRAM, 1,
+			    shared, 0);
+		}
+		if (shared)
+			for (k = 0; k < 3; k++)
+				steer_by_source(p->lfds[0][i * 3 + k],
+				    l->ss.ss_family, p->engines);
 	}
+	nofile_raise(p);
+	log_info("%u engine%s, listen backlog %d", p->engines,
+	    p->engines == 1 ? "" : "s", p->backlog);
 	return 0;
 }
 
@@ -399,6 +586,7 @@ static const struct parent_program hubd_program = {
 	.usage = "[-dnv] [-f file] [-s socket]",
 	.conffile = HUBD_CONF_DEFAULT_FILE,
 	.procs = hubd_procs,
+	.nprocs = HUBD_NPROCS,
 	.web = HUBD_PROC_WEB,
 	.webtype = IMSG_HUBD_WEB_LISTENER,
 	.rules = hubd_msg_rules,

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -56,6 +57,7 @@ hubd_config_new_default(void)
 	conf->max_conns = HUBD_DEFAULT_MAX_CONNS;
 	conf->max_per_addr = HUBD_DEFAULT_PER_ADDR;
 	conf->login_timeout = HUBD_DEFAULT_LOGIN_TIMEOUT;
+	conf->node_expiry = HUBD_DEFAULT_NODE_EXPIRY;
 	return (conf);
 }
 
@@ -63,6 +65,18 @@ void
 hubd_config_free(struct hubd_config *conf)
 {
 	free(conf);
+}
+
+uint32_t
+hubd_engines(const struct hubd_config *conf)
+{
+	long	 n;
+
+	if (conf->engines != 0)
+		return conf->engines;
+	if ((n = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		n = 1;
+	return n > HUBD_CONF_ENGINES_MAX ? HUBD_CONF_ENGINES_MAX : (uint32_t)n;
 }
 
 char *

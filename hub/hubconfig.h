@@ -54,6 +54,11 @@
 #define HUBD_PER_ADDR_MAX	65535
 #define HUBD_DEFAULT_LOGIN_TIMEOUT 10	/* seconds */
 #define HUBD_LOGIN_TIMEOUT_MAX	300
+/* Engine processes at most (hub/hubd_msg.h: HUBD_ENGINES_MAX). */
+#define HUBD_CONF_ENGINES_MAX	16
+/* A node in no network is forgotten when not seen for this long. */
+#define HUBD_DEFAULT_NODE_EXPIRY (30 * 86400)	/* seconds */
+#define HUBD_NODE_EXPIRY_MAX	(3650 * 86400)
 /* "[x:x::x]:65535" */
 #define HUBD_LISTEN_STRLEN	(INET6_ADDRSTRLEN + 8)
 
@@ -93,6 +98,9 @@ struct hubd_config {
 	uint32_t		 max_conns;
 	uint32_t		 max_per_addr;
 	uint32_t		 login_timeout;	/* seconds */
+	uint32_t		 node_expiry;	/* seconds */
+	/* engine processes; 0: one per CPU (hubd_engines()) */
+	uint32_t		 engines;
 	struct web_listen	 web;		/* http-listen: the web child */
 	/* database: the store's backend */
 	enum hubd_db		 db_type;
@@ -109,6 +117,8 @@ struct hubd_config {
  */
 struct hubd_config	*hubd_parse_config(const char *file,
 			    const char *socket_override);
+/* The engine processes to run: as configured, or one per CPU online. */
+uint32_t		 hubd_engines(const struct hubd_config *);
 /* A config with every default filled in.  NULL on ENOMEM. */
 struct hubd_config	*hubd_config_new_default(void);
 void			 hubd_config_free(struct hubd_config *);

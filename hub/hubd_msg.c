@@ -11,12 +11,14 @@
 /* PROTOCOL.md gives these layouts byte for byte. */
 _Static_assert(sizeof(struct hubd_relay_msg) == 8, "hubd_relay_msg");
 _Static_assert(sizeof(struct hubd_relay_reg) == 88, "hubd_relay_reg");
+_Static_assert(HUBD_NPROCS <= PROC_SLOTS && HUBD_NPROCS <= CTL_HUBD_PROCS,
+    "hamhubd's processes");
 _Static_assert(sizeof(struct hubd_web_member) == 56, "hubd_web_member");
 _Static_assert(sizeof(struct hubd_web_end) == 24, "hubd_web_end");
 
 #define P	PROC_BIT(PROC_PARENT)
 #define C	PROC_BIT(HUBD_PROC_CONTROL)
-#define E	PROC_BIT(HUBD_PROC_ENGINE)
+#define E	HUBD_ENGINE_BITS
 #define A	PROC_BIT(HUBD_PROC_AUTHORITY)
 #define W	PROC_BIT(HUBD_PROC_WEB)
 #define EXACT(n)	.minlen = (n), .maxlen = (n)
@@ -62,6 +64,12 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    .from = E, .to = A, EXACT(sizeof(struct hubd_relay_reg)) },
 	[IMSG_HUBD_RELAY_REGISTERED] = { .name = "hubd-relay-registered",
 	    .from = A, .to = E, EXACT(sizeof(struct hubd_relay_reg)) },
+	/* A REGISTER, or a relayed packet, for another engine's node. */
+	[IMSG_HUBD_RELAY_REG_FWD] = { .name = "hubd-relay-reg-fwd", .from = E,
+	    .to = E, EXACT(sizeof(struct hubd_relay_reg)) },
+	[IMSG_HUBD_RELAY_FWD] = { .name = "hubd-relay-fwd", .from = E,
+	    .to = E, .minlen = sizeof(uint32_t) + RELAY_HDR_LEN + 32,
+	    .maxlen = sizeof(uint32_t) + RELAY_HDR_LEN + 65527 },
 	/* hamctl hub ...: control -> authority, replies back */
 	[IMSG_CTL_HUBD_STATUS] = { .name = "ctl-hubd-status", .from = C,
 	    .to = A, EXACT(CRED) },

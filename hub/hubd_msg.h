@@ -17,10 +17,20 @@
 #include "proto/dgram.h"
 #include "proto/hubproto.h"
 
+/*
+ * The processes: parent, control, authority, the web child (only with
+ * http-listen) and one or more engines (hamhubd.conf's "engines"), the
+ * first at HUBD_PROC_ENGINE and the others after it, named "engine",
+ * "engine2", ...
+ */
 #define HUBD_PROC_CONTROL	1
-#define HUBD_PROC_ENGINE	2
-#define HUBD_PROC_AUTHORITY	3
-#define HUBD_PROC_WEB		4	/* optional: http-listen */
+#define HUBD_PROC_AUTHORITY	2
+#define HUBD_PROC_WEB		3	/* optional: http-listen */
+#define HUBD_PROC_ENGINE	4
+#define HUBD_ENGINES_MAX	16
+#define HUBD_NPROCS		(HUBD_PROC_ENGINE + HUBD_ENGINES_MAX)
+#define HUBD_ENGINE_BITS	((uint32_t)((1u << HUBD_ENGINES_MAX) - 1) << \
+				    HUBD_PROC_ENGINE)
 
 enum hubd_imsg_type {
 	IMSG_HUBD_LISTENER = CTL_IMSG_END, /* parent -> engine: fd +
@@ -52,6 +62,12 @@ enum hubd_imsg_type {
 					   struct hubd_relay_reg */
 	IMSG_HUBD_RELAY_REGISTERED,	/* authority -> engine:
 					   struct hubd_relay_reg */
+	/* a REGISTER for a node another engine holds: that one checks */
+	IMSG_HUBD_RELAY_REG_FWD,	/* engine -> engine:
+					   struct hubd_relay_reg */
+	/* a relayed packet for a node another engine holds */
+	IMSG_HUBD_RELAY_FWD,		/* engine -> engine: uint32_t relay
+					   id, then the DATA or frame */
 
 	/*
 	 * The web child (http-listen): the authority's snapshot once a
@@ -104,7 +120,10 @@ struct hubd_conf_msg {
 	uint32_t		max_conns;	/* engine: all connections */
 	uint32_t		max_per_addr;	/* engine: from one address */
 	uint32_t		login_timeout;	/* s */
-	int32_t			pids[PROC_MAX];	/* for hamctl hub status */
+	uint32_t		node_expiry;	/* s: a node in no network */
+	uint32_t		engines;	/* engine processes */
+	uint32_t		pad;
+	int32_t			pids[HUBD_NPROCS];	/* for hub status */
 };
 
 /*
@@ -164,6 +183,9 @@ struct hubd_web_end {
 void	hubengine_run(struct privsep *);
 void	authority_run(struct privsep *);
 void	hubweb_run(struct privsep *);
+
+/* The engine a connection id belongs to: ids are striped (nodeconn.c). */
+#define HUBD_CONN_ENGINE(conn, n)	((int)(((conn) - 1) % (n)))
 
 extern const struct msg_rule	hubd_msg_rules[HUBD_IMSG_MAX];
 

@@ -24,8 +24,10 @@
 #include "compat/util.h"
 #include "hub/engstate.h"
 #include "hub/hubd_msg.h"
+#include "hub/memtrim.h"
 #include "hub/natdisc.h"
 #include "hub/nodeconn.h"
+#include "hub/relay.h"
 #include "hub/relayfwd.h"
 #include "hub/udpio.h"
 #include "privsep/log.h"
@@ -101,11 +103,16 @@ hubengine_udp(int fd, short what, void *arg)
 static void
 hubengine_tick(int fd, short what, void *arg)
 {
+	static struct memtrim	 trim;
+
 	nodeconn_tick(now_ms());
+	memtrim_tick(&trim, eng.stats.open);
 	if (eng.stats_changed) {
 		eng.stats_changed = 0;
-		auth_send(IMSG_HUBD_ENGINE_STATS, 0, &eng.stats,
-		    sizeof(eng.stats));
+		/* No memory to say it now: the next tick says it. */
+		if (auth_send(IMSG_HUBD_ENGINE_STATS, 0, &eng.stats,
+		    sizeof(eng.stats)) == -1)
+			eng.stats_changed = 1;
 	}
 }
 
@@ -190,6 +197,12 @@ hubengine_conf(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
+	if (m.engines < 1 || m.engines > HUBD_ENGINES_MAX ||
+	    eng.index >= m.engines)
+		fatalx("%s: engine %u of %u", __func__, eng.index + 1,
+		    m.engines);
+	eng.nengines = m.engines;
+	relay_table_part(eng.relay, eng.nengines, eng.index);
 	nodeconn_limits(&m);
 }
 
@@ -238,6 +251,22 @@ hubengine_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
+/* Another engine: a relay frame for one of our connections. */
+static void
+hubengine_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_HUBD_RELAY_FWD:
+		relayfwd_from_engine(imsg);
+		break;
+	case IMSG_HUBD_RELAY_REG_FWD:
+		relayfwd_reg_from_engine(imsg);
+		break;
+	default:
+		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
+	}
+}
+
 /* Control has nothing to ask the engine; its counters go via the authority. */
 static void
 hubengine_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
@@ -253,6 +282,8 @@ hubengine_init(struct privsep *ps)
 	if (sodium_init() < 0)
 		fatalx("%s: sodium_init", __func__);
 	eng.ps = ps;
+	eng.index = (uint32_t)(ps->id - HUBD_PROC_ENGINE);
+	eng.nengines = 1;
 	he.last_tcp = -1;
 	/* Before seccomp: getrandom is not allowed afterwards. */
 	nodeconn_init(relayfwd_frame);
@@ -265,17 +296,25 @@ hubengine_init(struct privsep *ps)
 		fatalx("%s: evtimer_add", __func__);
 }
 
-static const struct proc_peer hubengine_peers[] = {
-	{ PROC_PARENT, hubengine_dispatch_parent },
-	{ HUBD_PROC_CONTROL, hubengine_dispatch_control },
-	{ HUBD_PROC_AUTHORITY, hubengine_dispatch_authority },
-};
-
 void
 hubengine_run(struct privsep *ps)
 {
+	struct proc_peer	 peers[3 + HUBD_ENGINES_MAX];
+	size_t			 n = 0;
+	int			 i;
+
 	proc_child_setup(ps);
 	hubengine_init(ps);
-	proc_peers(ps, hubengine_peers, nitems(hubengine_peers));
+	peers[n++] = (struct proc_peer){ PROC_PARENT,
+	    hubengine_dispatch_parent };
+	peers[n++] = (struct proc_peer){ HUBD_PROC_CONTROL,
+	    hubengine_dispatch_control };
+	peers[n++] = (struct proc_peer){ HUBD_PROC_AUTHORITY,
+	    hubengine_dispatch_authority };
+	for (i = HUBD_PROC_ENGINE; i < HUBD_NPROCS; i++)
+		if (i != ps->id)
+			peers[n++] = (struct proc_peer){ i,
+			    hubengine_dispatch_engine };
+	proc_peers(ps, peers, n);
 	proc_child_loop(ps, &policy_hubd_engine);
 }

@@ -46,8 +46,8 @@ static struct hubd_config	*conf;
 enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_PRIVATEKEY, ONCE_POOL4, ONCE_POOL6,
-	ONCE_MAXCONNS, ONCE_PERADDR, ONCE_LOGINTIMEOUT, ONCE_HTTPLISTEN,
-	ONCE_DATABASE
+	ONCE_MAXCONNS, ONCE_PERADDR, ONCE_LOGINTIMEOUT, ONCE_NODEEXPIRY,
+	ONCE_ENGINES, ONCE_HTTPLISTEN, ONCE_DATABASE
 };
 static unsigned int		 seen;
 static struct where		 chroot_at, statedir_at, privkey_at;
@@ -91,6 +91,7 @@ static void	 set_database(int, const char *, const char *);
 %token	POSTGRESQL "postgresql" SQLITE "sqlite"
 %token	INCLUDE "include" LISTEN "listen" LOG "log"
 %token	LOGIN_TIMEOUT "login-timeout" MAX_CONNECTIONS "max-connections"
+%token	NODE_EXPIRY "node-expiry" ENGINES "engines"
 %token	MAX_CONNECTIONS_PER_ADDRESS "max-connections-per-address"
 %token	ON "on" PORT "port" PRIVATE_KEY "private-key"
 %token	READ_ACCESS "read-access" SOCKET "socket"
@@ -227,6 +228,14 @@ main		: HTTP_LISTEN STRING {
 			    $2, 1, HUBD_LOGIN_TIMEOUT_MAX,
 			    &conf->login_timeout);
 		}
+		| NODE_EXPIRY NUMBER {
+			set_limit(LINE(@1), ONCE_NODEEXPIRY, "node-expiry",
+			    $2, 1, HUBD_NODE_EXPIRY_MAX, &conf->node_expiry);
+		}
+		| ENGINES NUMBER {
+			set_limit(LINE(@1), ONCE_ENGINES, "engines", $2, 1,
+			    HUBD_CONF_ENGINES_MAX, &conf->engines);
+		}
 		| DATABASE SQLITE {
 			if (once(LINE(@1), ONCE_DATABASE, "database") == 0)
 				conf->db_type = HUBD_DB_SQLITE;
@@ -270,6 +279,7 @@ static const struct keyword {
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
 	{ "database",			DATABASE },
+	{ "engines",			ENGINES },
 	{ "http-listen",		HTTP_LISTEN },
 	{ "include",			INCLUDE },
 	{ "listen",			LISTEN },
@@ -277,6 +287,7 @@ static const struct keyword {
 	{ "login-timeout",		LOGIN_TIMEOUT },
 	{ "max-connections",		MAX_CONNECTIONS },
 	{ "max-connections-per-address", MAX_CONNECTIONS_PER_ADDRESS },
+	{ "node-expiry",		NODE_EXPIRY },
 	{ "on",				ON },
 	{ "password-file",		PASSWORD_FILE },
 	{ "port",			PORT },

@@ -1,5 +1,15 @@
 /*
  * A node connection's life in the authority; see login.h.
+ *
+ * What a connection may cost is checked before it is spent, in the
+ * order of the work: a handshake per source address before any
+ * Diffie-Hellman; a new node key per source address and hub-wide once
+ * the INIT names the key (after two of the five X25519 the responder
+ * does, before the rest); logins per key and per address once the
+ * LOGIN has authenticated, before the store and presence see it.  A
+ * returning node whose row is as it should be costs no write at its
+ * login: its last_seen goes to the store with the others', once a
+ * second, in one transaction.
  */
 #include "autoconf.h"
 
@@ -13,93 +23,142 @@
 
 #include "crypto/tai64n.h"
 #include "hub/candidates.h"
+#include "hub/chanpool.h"
 #include "hub/login.h"
+#include "hub/logrl.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
 #include "hub/ratelimit.h"
 #include "hub/relaycheck.h"
+#include "hub/seen.h"
 #include "hub/session.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
 
-#define SEEN_BUCKETS		4096
-#define SEEN_MAX		65536	/* handshake timestamps remembered */
 /*
- * New node keys per source address (IPv4, or IPv6 /64): a burst of 32,
- * then one every 30 s.  Every new key takes a pool address for good,
- * so nobody may mint them by the thousand.
+ * Handshakes per source address (IPv4, or IPv6 /64), checked before any
+ * Diffie-Hellman: a burst of 64, then 40 a second.  Many nodes behind
+ * one NAT returning to a restarted hub get in within seconds; a host
+ * making handshakes for nothing gets a share of the authority.
+ */
+#define HANDSHAKE_BURST		64
+#define HANDSHAKE_EVERY_MS	25
+/*
+ * Slots of the per-address tables: addresses that share one share its
+ * budget, so there must be room for the addresses of a large hub.
+ */
+#define ADDR_SLOTS		(1 << 16)
+/*
+ * New node keys per source address: a burst of 32, then one every
+ * 30 s; and hub-wide, a burst of 2048, then 1000 a second.  Every new
+ * key takes a pool address until it expires (node-expiry), so nobody
+ * may mint them by the thousand, and a flood from many addresses takes
+ * at most a share of the authority from the nodes it knows.
  */
 #define NEWNODE_BURST		32
-#define NEWNODE_REFILL_S	30
-#define NEWNODE_SLOTS		1024
+#define NEWNODE_EVERY_US	(30 * 1000000)
+#define NEWNODE_HUB_BURST	2048
+#define NEWNODE_HUB_EVERY_US	1000
+/*
+ * Logins per node key: a burst of 8, then one every 10 s; per source
+ * address, a burst of 256, then 20 a second.  Each login tells every
+ * online peer twice (the node's loss, then its return), so a node that
+ * reconnects in a loop must not make its peers pay for every round.
+ */
+#define LOGIN_BURST		8
+#define LOGIN_EVERY_MS		10000
+#define LOGIN_ADDR_BURST	256
+#define LOGIN_ADDR_EVERY_MS	50
+#define KEY_SLOTS		(1 << 17)
+/* last_seen of returning nodes, written once a second for all. */
+#define TOUCH_MAX		65536
+/* How often, and how much of, node expiry runs. */
+#define EXPIRE_EVERY_S		10
+#define EXPIRE_BATCHES		4
 
-struct seen_ts {
-	uint8_t		 key[HUB_KEY_LEN];
-	uint8_t		 ts[TAI64N_LEN];
-	struct seen_ts	*next;
-};
-
-static struct seen_ts		*seen[SEEN_BUCKETS];
-static uint32_t			 nseen;
+static struct bucket_table	 handshakes;	/* per source */
 static struct bucket_table	 newnodes;	/* per source */
+static struct bucket		 newnodes_hub;
+static struct bucket_table	 logins_key, logins_addr;
+static struct hub_chan		*scratch;	/* handshakes, sodium_malloc'd */
 static uint8_t			 pt[HUB_MSG_MAX];
 static uint8_t			 frame[HUB_FRAME_MAX];
+static uint8_t			(*touch)[HUB_KEY_LEN];
+static size_t			 ntouch, touch_cap;
+static int64_t			 expire_last;
+
+static struct logrl	 rl_replay = LOGRL_AUDIT("handshake-replay");
+static struct logrl	 rl_newnode = LOGRL_AUDIT("login-new-ratelimited");
+static struct logrl	 rl_login = LOGRL_AUDIT("login-ratelimited");
+static struct logrl	 rl_blocked = LOGRL_AUDIT("login-blocked");
+static struct logrl	 rl_handshake = LOGRL_LOG("handshakes over the rate");
+static struct logrl	 rl_nomem = LOGRL_LOG("out of memory");
 
 void
 login_init(void)
 {
-	if (bucket_table_init(&newnodes, NEWNODE_SLOTS) == -1)
+	if (bucket_table_init(&handshakes, ADDR_SLOTS) == -1 ||
+	    bucket_table_init(&newnodes, ADDR_SLOTS) == -1 ||
+	    bucket_table_init(&logins_key, KEY_SLOTS) == -1 ||
+	    bucket_table_init(&logins_addr, ADDR_SLOTS) == -1 ||
+	    (scratch = sodium_malloc(sizeof(*scratch))) == NULL)
 		fatal("%s", __func__);
+	sodium_memzero(scratch, sizeof(*scratch));
+	seen_init();
 }
 
-/* May this address bring one more new node key now?  Takes it if so. */
 static int
-newnode_allowed(const struct pkt_addr *a, int64_t now)
+addr_take(struct bucket_table *t, const struct pkt_addr *a, int burst,
+    int64_t every, int64_t now)
 {
 	uint8_t	 k[SRC_KEY_LEN];
 
 	src_key(a, k);
-	return bucket_take(bucket_table_find(&newnodes, k, sizeof(k)),
-	    NEWNODE_BURST, NEWNODE_REFILL_S, now);
+	return bucket_take(bucket_table_find(t, k, sizeof(k)), burst, every,
+	    now);
 }
 
-/*
- * A handshake must carry a later TAI64N timestamp than the last one we
- * accepted from the same key; a replayed INIT is refused before it can
- * cost the node its session.
- */
-static int
-ts_fresh(const uint8_t *key, const uint8_t ts[TAI64N_LEN])
-{
-	struct seen_ts	*e;
-	uint32_t	 b;
+/* ---- last_seen, grouped ------------------------------------------------- */
 
-	memcpy(&b, key, sizeof(b));
-	b %= SEEN_BUCKETS;
-	for (e = seen[b]; e != NULL; e = e->next)
-		if (memcmp(e->key, key, HUB_KEY_LEN) == 0)
-			break;
-	if (e != NULL) {
-		if (memcmp(ts, e->ts, TAI64N_LEN) <= 0)
-			return 0;
-		memcpy(e->ts, ts, TAI64N_LEN);
-		return 1;
+static void
+touch_later(const uint8_t *key)
+{
+	void	*n;
+	size_t	 cap;
+
+	if (ntouch == touch_cap) {
+		if (touch_cap >= TOUCH_MAX)
+			return;		/* the next second's batch */
+		cap = touch_cap ? touch_cap * 2 : 256;
+		if ((n = reallocarray(touch, cap, HUB_KEY_LEN)) == NULL)
+			return;
+		touch = n;
+		touch_cap = cap;
 	}
-	if (nseen >= SEEN_MAX)
-		return 1;	/* bounded memory; the channel is still fresh */
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return 1;
-	memcpy(e->key, key, HUB_KEY_LEN);
-	memcpy(e->ts, ts, TAI64N_LEN);
-	e->next = seen[b];
-	seen[b] = e;
-	nseen++;
-	return 1;
+	memcpy(touch[ntouch++], key, HUB_KEY_LEN);
+}
+
+static void
+touch_flush(void)
+{
+	if (ntouch == 0)
+		return;
+	if (store_node_touch(au.store, (const uint8_t (*)[32])touch, ntouch,
+	    authority_now()) != STORE_OK)
+		log_warnx("last seen of %zu nodes: %s", ntouch,
+		    store_errmsg(au.store));
+	ntouch = 0;
+	/* A burst of logins grew it: give the memory back. */
+	if (touch_cap > 1024) {
+		free(touch);
+		touch = NULL;
+		touch_cap = 0;
+	}
 }
 
 /* ---- the end ---------------------------------------------------------- */
 
-/* The one way a session ends; the engine closes its connection. */
+/* The one way a session ends; its engine closes the connection. */
 static void
 session_close(struct session *s, const char *why)
 {
@@ -110,7 +169,10 @@ session_close(struct session *s, const char *why)
 	if (s->state == SESSION_ONLINE) {
 		presence_logoff(s);
 		relaycheck_end(s);
-		log_info("node %s logged off: %s", key_str(s->key, b64), why);
+		touch_later(s->key);
+		/* The audit record says it; the log line is for debugging. */
+		log_debug("node %s logged off: %s", key_str(s->key, b64),
+		    why);
 		/* The session's record: how long it lasted, and why. */
 		audit(s->graceful ? "logout" : "connection-lost",
 		    "node=%s from=%s reason=\"%s\" duration=%llu", b64,
@@ -121,23 +183,45 @@ session_close(struct session *s, const char *why)
 		log_debug("connection %u from %s closed: %s", s->conn,
 		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why);
 	s->state = SESSION_CLOSING;
-	if (s->chan != NULL)
-		hub_chan_clear(s->chan);
-	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUB_CONN_CLOSE, s->conn, -1,
-	    NULL, 0);
+	session_unwait(s);
+	candidates_end(s);
+	chanpool_put(s->chan);
+	s->chan = NULL;
+	if (s->is_failed) {
+		TAILQ_REMOVE(&au.failed, s, failed);
+		s->is_failed = 0;
+	}
+	/* Without the memory to say so now, the next tick says it. */
+	if (session_engine(s, IMSG_HUB_CONN_CLOSE, NULL, 0) == -1) {
+		s->why_failed = why;
+		TAILQ_INSERT_TAIL(&au.failed, s, failed);
+		s->is_failed = 1;
+	}
 }
 
 void
 login_reap(void)
 {
-	struct session	*s;
+	struct session		*s, *next;
+	struct session_list	 retry = TAILQ_HEAD_INITIALIZER(retry);
 
-	/* Closing one may fail another (telling its peers): again, then. */
-	while (au.nfailed > 0) {
-		au.nfailed = 0;
-		TAILQ_FOREACH(s, &au.sessions, entry)
-			if (s->failed != NULL && s->state != SESSION_CLOSING)
-				session_close(s, s->failed);
+	/* Closing one may fail another (telling its peers): in turn, then. */
+	while ((s = TAILQ_FIRST(&au.failed)) != NULL) {
+		TAILQ_REMOVE(&au.failed, s, failed);
+		s->is_failed = 0;
+		if (s->state != SESSION_CLOSING) {
+			session_close(s, s->why_failed);
+			continue;
+		}
+		/* Closing, and its CONN_CLOSE not sent: once per call. */
+		if (session_engine(s, IMSG_HUB_CONN_CLOSE, NULL, 0) == -1) {
+			TAILQ_INSERT_TAIL(&retry, s, failed);
+			s->is_failed = 1;
+		}
+	}
+	for (s = TAILQ_FIRST(&retry); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, failed);
+		TAILQ_INSERT_TAIL(&au.failed, s, failed);
 	}
 }
 
@@ -154,91 +238,218 @@ login_refuse(struct session *s, int reason, const char *msg)
 	session_close(s, msg);
 }
 
-void
-login_timeouts(uint64_t now)
+static uint64_t
+login_limit_ns(void)
 {
-	struct session	*s, *next;
-	uint64_t	 limit = (uint64_t)(au.conf.login_timeout ?
-	    au.conf.login_timeout : 10) * 1000000000u;
+	return (uint64_t)(au.conf.login_timeout ? au.conf.login_timeout :
+	    10) * 1000000000u;
+}
+
+static int
+keep_online(void *arg, const uint8_t *key)
+{
+	return session_online(key) != NULL;
+}
+
+/* Nodes in no network, not seen for node-expiry: forgotten. */
+static void
+expire(int64_t now)
+{
+	int64_t	 age = au.conf.node_expiry ? au.conf.node_expiry :
+	    30 * 86400;
+	int	 i, n = 0, rc;
+
+	if (now - expire_last < EXPIRE_EVERY_S)
+		return;
+	for (i = 0; i < EXPIRE_BATCHES; i++) {
+		rc = store_node_expire(au.store, now - age, keep_online, NULL);
+		if (rc < 0) {
+			log_warnx("node expiry: %s", store_errmsg(au.store));
+			break;
+		}
+		n += rc;
+		if (rc < STORE_EXPIRE_MAX)
+			break;
+	}
+	/* More waiting: the next tick goes on, a second from now. */
+	if (i == EXPIRE_BATCHES)
+		expire_last = now - EXPIRE_EVERY_S;
+	else
+		expire_last = now;
+	if (n > 0)
+		log_info("forgot %d nodes in no network, not seen for %lld s",
+		    n, (long long)age);
+}
+
+void
+login_tick(uint64_t now)
+{
+	struct session	*s;
+	uint64_t	 limit = login_limit_ns();
 
 	/*
-	 * Connections must log in within the login timeout.  One that has
-	 * not sent a whole frame yet is the engine's to close (it counts
-	 * it in closed_idle, and spares it while reading is paused); a
-	 * second timer here would race the engine's for it.
+	 * Connections must log in within the login timeout; au.waiting is
+	 * oldest first.  One that has not sent a whole frame yet is the
+	 * engine's to close (it counts it in closed_idle, and spares it
+	 * while reading is paused); a second timer here would race the
+	 * engine's for it, so it just leaves the list, and a handshake it
+	 * completes late is refused then.
 	 */
-	for (s = TAILQ_FIRST(&au.sessions); s != NULL; s = next) {
-		next = TAILQ_NEXT(s, entry);
-		if (s->state == SESSION_WAIT_LOGIN && now - s->opened > limit)
+	while ((s = TAILQ_FIRST(&au.waiting)) != NULL &&
+	    now - s->opened > limit) {
+		session_unwait(s);
+		if (s->state == SESSION_WAIT_LOGIN)
 			session_close(s, "did not log in in time");
 	}
+	touch_flush();
+	expire(authority_now());
+	logrl_tick(authority_now());
 }
 
 /* ---- the connection --------------------------------------------------- */
 
-void
-login_conn_open(uint32_t conn, const struct hub_conn_msg *cm)
+static void
+nomem(const char *what)
 {
-	struct session	*s;
-
-	if (session_by_conn(conn) != NULL)
-		fatalx("engine reused connection id %u", conn);
-	s = session_new(conn, &cm->remote);
-	if (!au.have_key || !au.have_conf) {
-		session_close(s, "hub not ready");
-		return;
-	}
-	if ((s->chan = sodium_malloc(sizeof(*s->chan))) == NULL)
-		fatal("%s: sodium_malloc", __func__);
-	memset(s->chan, 0, sizeof(*s->chan));
+	logrl_warn(&rl_nomem, "out of memory: %s refused (%llu so far)", what,
+	    (unsigned long long)au.nomem);
 }
 
 void
-login_conn_closed(uint32_t conn)
+login_conn_open(int eng, uint32_t conn, const struct hub_conn_msg *cm)
 {
 	struct session	*s;
 
-	if ((s = session_by_conn(conn)) == NULL)
+	if (session_by_conn(eng, conn) != NULL)
+		fatalx("engine reused connection id %u", conn);
+	/* Ids are striped over the engines: the relay's tables rely on it. */
+	if (au.have_conf && HUBD_CONN_ENGINE(conn, au.conf.engines) !=
+	    eng - HUBD_PROC_ENGINE)
+		fatalx("engine %d used connection id %u, another's",
+		    eng - HUBD_PROC_ENGINE, conn);
+	if ((s = session_new(eng, conn, &cm->remote)) == NULL) {
+		/* No session to remember it by: CONN_CLOSED finds none. */
+		nomem("a connection");
+		if (proc_compose_try(au.ps, eng, IMSG_HUB_CONN_CLOSE, conn, -1,
+		    NULL, 0) == -1)
+			au.nomem++;	/* its login timeout closes it */
+		return;
+	}
+	if (!au.have_key || !au.have_conf)
+		session_close(s, "hub not ready");
+}
+
+void
+login_conn_closed(int eng, uint32_t conn)
+{
+	struct session	*s;
+
+	if ((s = session_by_conn(eng, conn)) == NULL)
 		return;
 	if (s->state != SESSION_CLOSING)
 		session_close(s, "connection closed");
 	session_free(s);
 }
 
+/*
+ * A key the hub does not know yet: may this address, and the hub, take
+ * one more now?  Known ones are read here, so that the login needs no
+ * second look.  0 to go on, -1 refused (closed).
+ */
+static int
+handshake_key(struct session *s, const char *ab)
+{
+	uint8_t		 src[SRC_KEY_LEN];
+	char		 b64[KEY_B64_LEN + 1];
+	int64_t		 now;
+	int		 rc;
+
+	rc = store_node_get(au.store, s->key, &s->node);
+	if (rc == STORE_OK) {
+		s->known = 1;
+		return 0;
+	}
+	if (rc != STORE_NOTFOUND) {
+		log_warnx("handshake: %s", store_errmsg(au.store));
+		session_close(s, "hub database error");
+		return -1;
+	}
+	/*
+	 * Both or neither, so that a refusal spends nothing; the hub-wide
+	 * budget counts in microseconds, so its clock is the same.
+	 */
+	src_key(&s->remote, src);
+	now = (int64_t)(authority_ns() / 1000);
+	if (!bucket_take_both(bucket_table_find(&newnodes, src, sizeof(src)),
+	    NEWNODE_BURST, NEWNODE_EVERY_US, &newnodes_hub, NEWNODE_HUB_BURST,
+	    NEWNODE_HUB_EVERY_US, now)) {
+		logrl_audit(&rl_newnode, "node=%s from=%s",
+		    key_str(s->key, b64), ab);
+		session_close(s, "too many new nodes; try again later");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 handshake(struct session *s, const uint8_t *body, size_t len)
 {
-	uint8_t		 ts[TAI64N_LEN];
 	char		 b64[KEY_B64_LEN + 1], ab[ADDR_STRLEN];
 	size_t		 outlen;
 
+	pkt_addr_str(&s->remote, ab, sizeof(ab));
 	if (len != HUB_CHAN_INIT_LEN || body[0] != HUB_FRAME_INIT) {
 		session_close(s, "first frame is not a handshake");
 		return;
 	}
-	if (hub_chan_accept_static(s->chan, &au.proto, au.self, body, len) !=
+	if (authority_ns() - s->opened > login_limit_ns()) {
+		session_close(s, "did not log in in time");
+		return;
+	}
+	if (!addr_take(&handshakes, &s->remote, HANDSHAKE_BURST,
+	    HANDSHAKE_EVERY_MS, (int64_t)authority_ms())) {
+		logrl_warn(&rl_handshake, "handshakes from %s over the rate",
+		    ab);
+		session_close(s, "too many handshakes from this address");
+		return;
+	}
+	if (hub_chan_accept_static(scratch, &au.proto, au.self, body, len) !=
 	    WG_OK) {
 		/* Wrong hub key pinned by the node, or a forged message. */
 		session_close(s, "handshake failed");
 		return;
 	}
-	if (hub_chan_accept_finish(s->chan, body, len, ts, frame,
+	memcpy(s->key, scratch->remote, HUB_KEY_LEN);
+	if (handshake_key(s, ab) == -1)
+		goto out;
+	if (hub_chan_accept_finish(scratch, body, len, s->ts, frame,
 	    sizeof(frame), &outlen) != WG_OK) {
 		session_close(s, "handshake failed");
-		return;
+		goto out;
 	}
-	memcpy(s->key, s->chan->remote, HUB_KEY_LEN);
-	if (!ts_fresh(s->key, ts)) {
-		log_warnx("replayed handshake for %s from %s",
-		    key_str(s->key, b64), pkt_addr_str(&s->remote, ab,
-		    sizeof(ab)));
-		audit("handshake-replay", "node=%s from=%s", b64, ab);
+	if (!seen_check(s->key, s->ts)) {
+		logrl_warn(&rl_replay, "replayed handshake for %s from %s",
+		    key_str(s->key, b64), ab);
+		logrl_audit(&rl_replay, "node=%s from=%s", b64, ab);
 		session_close(s, "replayed handshake");
-		return;
+		goto out;
 	}
-	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUB_FRAME_OUT, s->conn, -1,
-	    frame, outlen);
+	/* Only now the session holds locked memory: its channel. */
+	if ((s->chan = chanpool_get()) == NULL) {
+		nomem("a channel");
+		au.nomem++;
+		session_close(s, "out of memory");
+		goto out;
+	}
+	memcpy(s->chan, scratch, sizeof(*s->chan));
+	if (session_engine(s, IMSG_HUB_FRAME_OUT, frame, outlen) == -1) {
+		session_close(s, "out of memory");
+		goto out;
+	}
 	s->state = SESSION_WAIT_LOGIN;
+ out:
+	hub_chan_clear(scratch);
+	sodium_memzero(scratch, sizeof(*scratch));
 }
 
 /* Whether this login may go ahead; refused (and closed) if not. */
@@ -246,12 +457,23 @@ static int
 login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
     const char *ab)
 {
-	uint8_t		 ip[16];
+	const char	*nick = NULL;
+	uint8_t		 ip[16], src[SRC_KEY_LEN];
 	int		 rc, af;
 
 	if (lg->version != HUB_PROTOCOL_VERSION) {
 		login_refuse(s, HUB_REFUSED_VERSION, "protocol version not "
 		    "supported by this hub; upgrade hamd");
+		return 0;
+	}
+	src_key(&s->remote, src);
+	if (!bucket_take_both(bucket_table_find(&logins_key, s->key,
+	    HUB_KEY_LEN), LOGIN_BURST, LOGIN_EVERY_MS,
+	    bucket_table_find(&logins_addr, src, sizeof(src)),
+	    LOGIN_ADDR_BURST, LOGIN_ADDR_EVERY_MS, (int64_t)authority_ms())) {
+		logrl_audit(&rl_login, "node=%s from=%s", b64, ab);
+		login_refuse(s, HUB_REFUSED_BUSY, "too many logins from this "
+		    "node or address; try again later");
 		return 0;
 	}
 	memset(ip, 0, sizeof(ip));
@@ -264,21 +486,31 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
 		return 0;
 	}
 	if (rc != 0) {
-		audit("login-blocked", "node=%s from=%s", b64, ab);
+		logrl_audit(&rl_blocked, "node=%s from=%s", b64, ab);
 		login_refuse(s, HUB_REFUSED_BLOCKED, "this address range is "
 		    "blocked by the hub operator");
 		return 0;
 	}
-	if (store_node_get(au.store, s->key, NULL) == STORE_NOTFOUND &&
-	    !newnode_allowed(&s->remote, authority_now())) {
-		audit("login-new-ratelimited", "node=%s from=%s", b64, ab);
-		login_refuse(s, HUB_REFUSED_BUSY, "too many new nodes from "
-		    "this address; try again later");
-		return 0;
+	if (lg->nick[0] != '\0' && hub_nick_valid(lg->nick) &&
+	    (!s->known || strcmp(lg->nick, s->node.nick) != 0))
+		nick = lg->nick;
+	/*
+	 * A returning node as it should be: nothing to write but later.
+	 * Not one near its expiry, which the sweep might take between its
+	 * handshake and now: its login writes, and so keeps, its row.
+	 */
+	if (s->known && nick == NULL && authority_now() - s->node.last_seen <
+	    (int64_t)(au.conf.node_expiry ? au.conf.node_expiry : 86400) / 2 &&
+	    store_node_in_pool(&s->node,
+	    (const uint8_t *)&au.conf.pool4.addr, au.conf.pool4.plen,
+	    au.pool6, au.plen6)) {
+		touch_later(s->key);
+		return 1;
 	}
+	/* Otherwise everything the login changes, in one transaction. */
 	rc = store_node_login(au.store, s->key,
 	    (const uint8_t *)&au.conf.pool4.addr, au.conf.pool4.plen,
-	    au.pool6, au.plen6, authority_now(), &s->node);
+	    au.pool6, au.plen6, nick, authority_now(), &s->node);
 	if (rc == STORE_FULL) {
 		login_refuse(s, HUB_REFUSED_POOL_FULL, "the hub's address "
 		    "pool is full");
@@ -305,11 +537,6 @@ login(struct session *s, const struct hub_login *lg)
 	pkt_addr_str(&s->remote, ab, sizeof(ab));
 	if (!login_allowed(s, lg, b64, ab))
 		return;
-	if (lg->nick[0] != '\0' && hub_nick_valid(lg->nick) &&
-	    strcmp(lg->nick, s->node.nick) != 0 &&
-	    store_node_set_nick(au.store, s->key, lg->nick) == STORE_OK)
-		(void)snprintf(s->node.nick, sizeof(s->node.nick), "%s",
-		    lg->nick);
 	/* One session per node: a new login replaces an old one. */
 	if ((old = session_online(s->key)) != NULL) {
 		old->graceful = 0;
@@ -318,6 +545,7 @@ login(struct session *s, const struct hub_login *lg)
 	s->udp_port = lg->udp_port;
 	s->endpoint = s->remote;
 	s->endpoint.port = htons(lg->udp_port);
+	relaycheck_new(s);
 	s->state = SESSION_ONLINE;
 	session_set_online(s);
 
@@ -332,15 +560,20 @@ login(struct session *s, const struct hub_login *lg)
 	/* Before any PEER_PATHS naming peers' relay ids. */
 	memset(&m, 0, sizeof(m));
 	m.type = HUB_MSG_RELAY_INFO;
-	relaycheck_start(s, &m.u.relay);
-	(void)session_send(s, &m);
+	if (relaycheck_start(s, &m.u.relay) == 0)
+		(void)session_send(s, &m);
+	else
+		session_fail(s, "out of memory");
 	sodium_memzero(&m, sizeof(m));
 	candidates_login(s);
 	(void)inet_ntop(AF_INET, s->node.v4, v4, sizeof(v4));
-	log_info("node %s logged in from %s as %s", b64, ab, v4);
+	log_debug("node %s logged in from %s as %s", b64, ab, v4);
 	audit("login", "node=%s from=%s address=%s", b64, ab, v4);
-	if (presence_login(s) == -1)
-		session_close(s, "hub database error");
+	if (presence_login(s) == -1) {
+		session_close(s, "hub database error or out of memory");
+		return;
+	}
+	seen_login(s->key, s->ts, s->has_rows);
 }
 
 static void
@@ -377,13 +610,14 @@ online_message(struct session *s, struct hub_msg *m)
 }
 
 void
-login_frame_in(uint32_t conn, const uint8_t *body, size_t len)
+login_frame_in(int eng, uint32_t conn, const uint8_t *body, size_t len)
 {
 	struct session	*s;
 	struct hub_msg	 m;
 	size_t		 ptlen;
 
-	if ((s = session_by_conn(conn)) == NULL || s->state == SESSION_CLOSING)
+	if ((s = session_by_conn(eng, conn)) == NULL ||
+	    s->state == SESSION_CLOSING)
 		return;
 	if (s->state == SESSION_WAIT_INIT) {
 		handshake(s, body, len);

@@ -14,12 +14,12 @@
 struct hub_conn_msg;
 struct session;
 
-/* Before the sandbox: draws a secret. */
+/* Before the sandbox: draws secrets. */
 void	login_init(void);
-/* The engine's word on its connections. */
-void	login_conn_open(uint32_t conn, const struct hub_conn_msg *);
-void	login_frame_in(uint32_t conn, const uint8_t *, size_t);
-void	login_conn_closed(uint32_t conn);
+/* An engine's word on its connections. */
+void	login_conn_open(int eng, uint32_t conn, const struct hub_conn_msg *);
+void	login_frame_in(int eng, uint32_t conn, const uint8_t *, size_t);
+void	login_conn_closed(int eng, uint32_t conn);
 /* Refuse a login (or log a node off) with a reason, and close. */
 void	login_refuse(struct session *, int reason, const char *msg);
 /*
@@ -27,7 +27,11 @@ void	login_refuse(struct session *, int reason, const char *msg);
  * message and tick, once nothing is walking the sessions any more.
  */
 void	login_reap(void);
-/* Sessions that did not log in within the login timeout; every 1 s. */
-void	login_timeouts(uint64_t now_ns);
+/*
+ * Every second: sessions that did not log in within the login timeout,
+ * last_seen of the nodes that came and went, node expiry, and the
+ * counts of log lines left out.
+ */
+void	login_tick(uint64_t now_ns);
 
 #endif

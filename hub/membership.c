@@ -3,10 +3,15 @@
  * the store.  Each request is an operation in one table with the role it
  * needs in the network named (the caller's row decides, checked before
  * the operation runs), so no operation checks its caller itself.  Every
- * change is one store transaction; after it, the nodes
- * whose peer sets may have changed (the network's members before and
- * after) are resynchronised, so an eviction reaches every peer in the
- * same event-loop turn.
+ * change is one store transaction; after it, presence tells the pairs
+ * the changed row made or ended (presence.c), so an eviction reaches
+ * every peer in the same event-loop turn, at a cost linear in them.
+ *
+ * Requests cost the asking key and its address a budget before any of
+ * their work: one unit each, and one more for every 32 messages a
+ * request made the hub send (a change in a large network, a long
+ * listing), charged after it; with the budget spent, a request gets
+ * EAGAIN at the price of a table lookup.
  *
  * Joining by password costs an Argon2id verification.  A wrong password,
  * an unknown network and a closed network give the same answer after
@@ -29,6 +34,7 @@
 #include <sodium.h>
 
 #include "crypto/key.h"
+#include "hub/logrl.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
 #include "hub/ratelimit.h"
@@ -54,8 +60,24 @@
 #define JOIN_REFUSED	"wrong network name or password, or the network " \
 			"does not take new members"
 
+/*
+ * Request budgets, in units (see the top): per key, a burst of 1024
+ * and 250 a second; per source address, 4096 and 1000 a second.
+ */
+#define REQ_BURST		1024
+#define REQ_EVERY_US		4000
+#define REQ_ADDR_BURST		4096
+#define REQ_ADDR_EVERY_US	1000
+#define REQ_MSGS_PER_UNIT	32
+#define REQ_KEY_SLOTS		(1 << 17)
+#define REQ_ADDR_SLOTS		(1 << 16)
+
 /* Separate tables, one per kind of identity. */
 static struct bucket_table	 key_slots, addr_slots;
+static struct bucket_table	 req_keys, req_addrs;
+static struct logrl		 rl_hash = LOGRL_AUDIT("hash-ratelimited");
+static struct logrl		 rl_joinref = LOGRL_AUDIT("join-refused");
+static struct logrl		 rl_req = LOGRL_AUDIT("request-ratelimited");
 static uint64_t			 budget_last;	/* ms, monotonic */
 static uint64_t			 budget_credit;	/* ms of hashing; 1000 a hash */
 static char			 dummy_hash[crypto_pwhash_STRBYTES];
@@ -64,7 +86,9 @@ void
 membership_init(void)
 {
 	if (bucket_table_init(&key_slots, HASH_SLOTS) == -1 ||
-	    bucket_table_init(&addr_slots, HASH_SLOTS) == -1)
+	    bucket_table_init(&addr_slots, HASH_SLOTS) == -1 ||
+	    bucket_table_init(&req_keys, REQ_KEY_SLOTS) == -1 ||
+	    bucket_table_init(&req_addrs, REQ_ADDR_SLOTS) == -1)
 		fatal("%s", __func__);
 }
 
@@ -115,19 +139,24 @@ password_hash(const char *pw, char out[STORE_PWHASH_MAX])
 	    crypto_pwhash_MEMLIMIT_INTERACTIVE);
 }
 
-/* 1 if pw matches; a NULL hash still does the same work, and fails. */
+/*
+ * 1 if pw matches; a NULL hash still does the same work, and fails.  -1
+ * when there is no memory for the work (Argon2id takes 64 MiB): the
+ * caller answers busy, and nothing is refused for good.
+ */
 static int
 password_check(const char *hash, const char *pw)
 {
 	if (dummy_hash[0] == '\0' &&
-	    password_hash("hamd dummy password", dummy_hash) != 0)
-		fatalx("cannot compute the dummy password hash");
-	if (hash == NULL) {
-		if (crypto_pwhash_str_verify(dummy_hash, pw, strlen(pw)) == 0)
-			return 0;	/* guessed the dummy: still no network */
-		return 0;
+	    password_hash("hamd dummy password", dummy_hash) != 0) {
+		dummy_hash[0] = '\0';
+		return -1;
 	}
-	return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+	errno = 0;
+	if (crypto_pwhash_str_verify(hash != NULL ? hash : dummy_hash, pw,
+	    strlen(pw)) == 0)
+		return hash != NULL;	/* guessed the dummy: still no network */
+	return errno == ENOMEM ? -1 : 0;
 }
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -140,54 +169,6 @@ net_lookup(struct store *st, const char *ref, struct store_net *net)
 	if (hub_netid_parse(ref, id))
 		return store_net_by_id(st, id, net);
 	return store_net_by_name(st, ref, net);
-}
-
-struct keyset {
-	uint8_t		(*keys)[32];
-	size_t		 n, cap;
-};
-
-static void
-keyset_add(struct keyset *ks, const uint8_t *key)
-{
-	void	*n;
-	size_t	 i;
-
-	for (i = 0; i < ks->n; i++)
-		if (memcmp(ks->keys[i], key, 32) == 0)
-			return;
-	if (ks->n == ks->cap) {
-		size_t	 cap = ks->cap ? ks->cap * 2 : 32;
-
-		if ((n = reallocarray(ks->keys, cap, 32)) == NULL)
-			fatal("%s", __func__);
-		ks->keys = n;
-		ks->cap = cap;
-	}
-	memcpy(ks->keys[ks->n++], key, 32);
-}
-
-static int
-keyset_member(void *arg, const struct store_member *m)
-{
-	keyset_add(arg, m->key);
-	return 0;
-}
-
-/* Everyone with a row in the network, now. */
-static void
-members_collect(struct store *st, const uint8_t *netid, struct keyset *ks)
-{
-	(void)store_member_foreach(st, netid, keyset_member, ks);
-}
-
-static void
-resync(struct store *st, const uint8_t *netid, struct keyset *before)
-{
-	members_collect(st, netid, before);
-	presence_resync((const uint8_t (*)[32])before->keys, before->n);
-	free(before->keys);
-	memset(before, 0, sizeof(*before));
 }
 
 static const char *
@@ -204,23 +185,12 @@ idhex(const uint8_t *id, char buf[33])
 	return buf;
 }
 
-static int
-count_online(void *arg, const struct store_member *m)
-{
-	uint32_t	*n = arg;
-
-	if (m->state == HUB_MSTATE_ACTIVE && session_online(m->key) != NULL)
-		(*n)++;
-	return 0;
-}
-
 void
 membership_net_info(const struct store_net *net, const uint8_t *asker,
     struct hub_net_info *ni)
 {
 	struct store		*st = au.store;
 	struct store_member	 m;
-	uint32_t		 online = 0;
 
 	memset(ni, 0, sizeof(*ni));
 	memcpy(ni->netid, net->id, HUB_NETID_LEN);
@@ -229,8 +199,7 @@ membership_net_info(const struct store_net *net, const uint8_t *asker,
 	ni->mode = net->mode;
 	ni->limit = net->limit;
 	(void)store_net_counts(st, net->id, &ni->members, &ni->pending);
-	(void)store_member_foreach(st, net->id, count_online, &online);
-	ni->online = online;
+	ni->online = presence_online(net->id);
 	ni->role = HUB_ROLE_MEMBER;
 	ni->state = HUB_MSTATE_ACTIVE;
 	if (asker != NULL &&
@@ -273,7 +242,7 @@ static void
 reply_busy(struct op *o, int code)
 {
 	if (code == EAGAIN) {
-		audit("hash-ratelimited", "node=%s op=%s", o->who,
+		logrl_audit(&rl_hash, "node=%s op=%s", o->who,
 		    hub_op_name(o->req->op));
 		reply(o, EAGAIN, "%s", "too many password operations from "
 		    "this node or address; wait a minute before trying again");
@@ -351,11 +320,19 @@ walk_member(void *arg, const struct store_member *m)
 	return 0;
 }
 
+/* The row of key in net now, into m: m, or NULL if it has none. */
+static const struct store_member *
+row_now(struct op *o, const uint8_t *netid, const uint8_t *key,
+    struct store_member *m)
+{
+	return store_member_get(o->st, netid, key, m) == STORE_OK ? m : NULL;
+}
+
 static void
 op_create(struct op *o)
 {
 	struct store_net	 net;
-	struct keyset		 ks;
+	struct store_member	 me;
 	int			 rc;
 
 	if (!hub_name_valid(o->req->net)) {
@@ -410,8 +387,8 @@ op_create(struct op *o)
 	audit("network-create", "net=%s name=\"%s\" owner=%s type=%s mode=%s",
 	    o->id, net.name, o->who, hub_type_name(net.type),
 	    hub_mode_name(net.mode));
-	memset(&ks, 0, sizeof(ks));
-	resync(o->st, net.id, &ks);
+	presence_member(&net, o->s->key, NULL, row_now(o, net.id, o->s->key,
+	    &me));
 	session_respond(o->s, o->req->id, 0, "created network %s (id %s)",
 	    net.name, o->id);
 }
@@ -419,11 +396,11 @@ op_create(struct op *o)
 static void
 op_join(struct op *o)
 {
-	int64_t		 now = authority_now();
-	struct keyset	 ks;
-	int		 rc, ok, state, found = o->found;
+	int64_t			 now = authority_now();
+	struct store_member	 after;
+	const struct store_member *before = o->have_me ? &o->me : NULL;
+	int			 rc, ok, state, found = o->found;
 
-	memset(&ks, 0, sizeof(ks));
 	if (found && o->have_me && o->me.state == HUB_MSTATE_ACTIVE) {
 		reply(o, EEXIST, "already a member of %s", o->net.name);
 		return;
@@ -434,32 +411,36 @@ op_join(struct op *o)
 		return;
 	}
 	/* An invitation is an approval made in advance: no password. */
-	if (found) {
-		members_collect(o->st, o->net.id, &ks);
+	/* A read first: the write (and its lock) only for the invited. */
+	if (found && store_invite_get(o->st, o->net.id, o->s->key) ==
+	    STORE_OK) {
 		rc = store_member_join_invited(o->st, o->net.id, o->s->key,
 		    now);
 		if (rc == STORE_OK) {
 			audit("join", "net=%s node=%s via=invite", o->id,
 			    o->who);
-			resync(o->st, o->net.id, &ks);
+			presence_member(&o->net, o->s->key, before,
+			    row_now(o, o->net.id, o->s->key, &after));
 			reply(o, 0, "joined %s (invited)", o->net.name);
 			return;
 		}
 		if (rc == STORE_FULL) {
-			free(ks.keys);
 			reply(o, ENOSPC, "%s is full", o->net.name);
 			return;
 		}
 	}
 	if ((rc = hash_take(o->s, now)) != 0) {
-		free(ks.keys);
 		reply_busy(o, rc);
 		return;
 	}
 	ok = password_check(found ? o->net.pwhash : NULL, o->req->password);
+	if (ok == -1) {
+		reply(o, EBUSY, "%s", "the hub has no memory for password "
+		    "checks now; try again later");
+		return;
+	}
 	if (!ok || !found || o->net.mode == HUB_MODE_CLOSED) {
-		free(ks.keys);
-		audit("join-refused", "node=%s net=%s", o->who,
+		logrl_audit(&rl_joinref, "node=%s net=%s", o->who,
 		    found ? o->id : "unknown");
 		reply(o, EACCES, "%s", JOIN_REFUSED);
 		return;
@@ -472,7 +453,8 @@ op_join(struct op *o)
 	case STORE_OK:
 		audit("join", "net=%s node=%s state=%s", o->id, o->who,
 		    hub_mstate_name(state));
-		resync(o->st, o->net.id, &ks);
+		presence_member(&o->net, o->s->key, before,
+		    row_now(o, o->net.id, o->s->key, &after));
 		if (state == HUB_MSTATE_ACTIVE)
 			reply(o, 0, "joined %s", o->net.name);
 		else
@@ -495,16 +477,15 @@ op_join(struct op *o)
 		reply(o, EIO, "%s", "hub database error");
 		break;
 	}
-	free(ks.keys);
 }
 
 /* Operations on another member by an administrator. */
 static void
 op_on_member(struct op *o)
 {
-	struct store_member	 target;
-	struct keyset		 ks;
+	struct store_member	 target, after;
 	char			 tk[KEY_B64_LEN + 1];
+	int			 had;
 	int64_t			 now = authority_now();
 	int			 rc = STORE_OK;
 	const char		*event, *done;
@@ -516,6 +497,7 @@ op_on_member(struct op *o)
 	b64(o->req->key, tk);
 	memset(&target, 0, sizeof(target));
 	rc = store_member_get(o->st, o->net.id, o->req->key, &target);
+	had = rc == STORE_OK;
 	if (o->req->op != HUB_OP_INVITE && rc == STORE_NOTFOUND) {
 		reply(o, ENOENT, "that node is not a member of %s",
 		    o->net.name);
@@ -528,8 +510,6 @@ op_on_member(struct op *o)
 		    "administrators");
 		return;
 	}
-	memset(&ks, 0, sizeof(ks));
-	members_collect(o->st, o->net.id, &ks);
 	switch (o->req->op) {
 	case HUB_OP_APPROVE:
 		event = "approve";
@@ -578,7 +558,12 @@ op_on_member(struct op *o)
 	switch (rc) {
 	case STORE_OK:
 		audit(event, "net=%s node=%s by=%s", o->id, tk, o->who);
-		resync(o->st, o->net.id, &ks);
+		presence_member(&o->net, o->req->key, had ? &target : NULL,
+		    row_now(o, o->net.id, o->req->key, &after));
+		/* A transfer changed the old owner's role too. */
+		if (o->req->op == HUB_OP_TRANSFER)
+			presence_member(&o->net, o->s->key, &o->me,
+			    row_now(o, o->net.id, o->s->key, &after));
 		session_respond(o->s, o->req->id, 0, "%s %s", tk, done);
 		return;
 	case STORE_NOTFOUND:
@@ -600,7 +585,6 @@ op_on_member(struct op *o)
 		reply(o, EIO, "%s", "hub database error");
 		break;
 	}
-	free(ks.keys);
 }
 
 static void
@@ -683,22 +667,56 @@ op_members(struct op *o)
 		reply(o, 0, "members of %s listed", o->net.name);
 }
 
+struct rows {
+	struct store_member	*m;
+	size_t			 n, cap;
+	int			 failed;
+};
+
+static int
+rows_add(void *arg, const struct store_member *m)
+{
+	struct rows	*r = arg;
+	void		*n;
+	size_t		 cap;
+
+	if (r->n == r->cap) {
+		cap = r->cap ? r->cap * 2 : 64;
+		if ((n = reallocarray(r->m, cap, sizeof(*r->m))) == NULL) {
+			r->failed = 1;
+			return 1;
+		}
+		r->m = n;
+		r->cap = cap;
+	}
+	r->m[r->n++] = *m;
+	return 0;
+}
+
 static void
 op_delete(struct op *o)
 {
-	struct keyset	 ks;
+	struct rows	 rows;
 
-	memset(&ks, 0, sizeof(ks));
-	members_collect(o->st, o->net.id, &ks);
+	/* Its members, to tell the pairs that end with it. */
+	memset(&rows, 0, sizeof(rows));
+	if (store_member_foreach(o->st, o->net.id, rows_add, &rows) !=
+	    STORE_OK || rows.failed) {
+		free(rows.m);
+		reply(o, rows.failed ? ENOMEM : EIO, "%s", rows.failed ?
+		    "the hub is out of memory; try again later" :
+		    "hub database error");
+		return;
+	}
 	if (store_failed(o, store_net_delete(o->st, o->net.id))) {
-		free(ks.keys);
+		free(rows.m);
 		reply(o, EIO, "%s", "hub database error");
 		return;
 	}
 	audit("network-delete", "net=%s name=\"%s\" by=%s", o->id,
 	    o->net.name, o->who);
-	presence_resync((const uint8_t (*)[32])ks.keys, ks.n);
-	free(ks.keys);
+	presence_net_deleted(&o->net, rows.m, rows.n);
+	free(rows.m);
 	reply(o, 0, "deleted %s", o->net.name);
 }
 
@@ -706,7 +724,6 @@ op_delete(struct op *o)
 static void
 op_leave(struct op *o)
 {
-	struct keyset	 ks;
 	int		 rc;
 
 	if (o->me.state == HUB_MSTATE_PENDING) {
@@ -721,23 +738,18 @@ op_leave(struct op *o)
 		}
 		return;
 	}
-	memset(&ks, 0, sizeof(ks));
-	members_collect(o->st, o->net.id, &ks);
 	rc = store_member_remove(o->st, o->net.id, o->s->key);
 	if (rc == STORE_DENIED) {
-		free(ks.keys);
 		reply(o, EPERM, "%s", "the owner cannot leave: transfer "
 		    "ownership or delete the network");
 		return;
 	}
 	if (store_failed(o, rc)) {
-		free(ks.keys);
 		reply(o, EIO, "%s", "hub database error");
 		return;
 	}
 	audit("leave", "net=%s node=%s", o->id, o->who);
-	presence_resync((const uint8_t (*)[32])ks.keys, ks.n);
-	free(ks.keys);
+	presence_member(&o->net, o->s->key, &o->me, NULL);
 	reply(o, 0, "left %s", o->net.name);
 }
 
@@ -816,11 +828,47 @@ role_ok(const struct op *o, enum op_needs need)
 	}
 }
 
+/*
+ * The request budgets of s's key and address: whether one more may
+ * start now, and charging what one cost.
+ */
+static struct bucket *
+req_bucket(struct session *s, int addr)
+{
+	uint8_t	 k[SRC_KEY_LEN];
+
+	if (!addr)
+		return bucket_table_find(&req_keys, s->key, HUB_KEY_LEN);
+	src_key(&s->remote, k);
+	return bucket_table_find(&req_addrs, k, sizeof(k));
+}
+
+static int
+req_allowed(struct session *s)
+{
+	struct bucket	*k = req_bucket(s, 0), *a = req_bucket(s, 1);
+	int64_t		 now = (int64_t)(authority_ns() / 1000);
+
+	bucket_refill(k, REQ_BURST, REQ_EVERY_US, now);
+	bucket_refill(a, REQ_ADDR_BURST, REQ_ADDR_EVERY_US, now);
+	return k->tokens > 0 && a->tokens > 0;
+}
+
+static void
+req_charge(struct session *s, uint64_t sent)
+{
+	int	 units = 1 + (int)(sent / REQ_MSGS_PER_UNIT);
+
+	bucket_charge(req_bucket(s, 0), units);
+	bucket_charge(req_bucket(s, 1), units);
+}
+
 void
 membership_request(struct session *s, struct hub_request *req)
 {
 	const struct op_rule	*r = NULL;
 	struct op		 o;
+	uint64_t		 sent = au.sent;
 	int			 rc;
 
 	memset(&o, 0, sizeof(o));
@@ -828,6 +876,15 @@ membership_request(struct session *s, struct hub_request *req)
 	o.s = s;
 	o.req = req;
 	b64(s->key, o.who);
+	/* Before anything else, even reading the network. */
+	if (!req_allowed(s)) {
+		logrl_audit(&rl_req, "node=%s op=%s", o.who,
+		    hub_op_name(req->op));
+		reply(&o, EAGAIN, "%s", "too many requests from this node or "
+		    "address; wait a few seconds before trying again");
+		sodium_memzero(req->password, sizeof(req->password));
+		return;
+	}
 	if (req->op < HUB_OP_MAX)
 		r = &op_rules[req->op];
 	if (r == NULL || r->fn == NULL) {
@@ -859,6 +916,7 @@ membership_request(struct session *s, struct hub_request *req)
 	}
 	r->fn(&o);
 out:
+	req_charge(s, au.sent - sent);
 	sodium_memzero(req->password, sizeof(req->password));
 	sodium_memzero(&o.net, sizeof(o.net));
 }

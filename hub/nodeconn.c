@@ -23,6 +23,7 @@
 #include "hub/nodeconn.h"
 #include "hub/ratelimit.h"
 #include "hub/relay.h"
+#include "hub/slab.h"
 #include "privsep/log.h"
 #include "proto/hubproto.h"
 
@@ -42,6 +43,8 @@
 #define NC_READ_MAX		(64 * 1024)
 /* Connections accepted per event on one listener. */
 #define NC_ACCEPT_BATCH		64
+/* Accepting pauses this long when descriptors or memory run out. */
+#define NC_ACCEPT_HOLD_MS	100
 /*
  * Output queued towards the authority before we stop reading sockets:
  * bytes, and messages (which also bounds the cost of counting the
@@ -69,6 +72,7 @@ LIST_HEAD(hconn_bucket, hconn);
 static struct {
 	nodeconn_relay_fn	 relay_in;
 	struct hconn_list	 conns;
+	struct hconn_list	 zombies;	/* closed, not yet told */
 	struct hconn_bucket	 byid[NC_ID_BUCKETS];
 	struct haddr_list	 byaddr[NC_ADDR_BUCKETS];
 	uint8_t			 addr_key[crypto_shorthash_KEYBYTES];
@@ -80,7 +84,17 @@ static struct {
 	size_t			 auth_est;	/* bytes towards the authority,
 						   an upper bound */
 	struct event		*resume_ev;
+	struct event		*accept_ev;
+	int			 accept_held;
 	struct lograte		 accept_log;
+	struct lograte		 nomem_log;
+	/*
+	 * Connections with their two events in the same object, from a
+	 * slab: no allocation of ours is left in the heap between the
+	 * event library's per-descriptor entries, which it keeps.
+	 */
+	struct slab		 conns_slab;
+	size_t			 evsize;	/* rounded up */
 } nc;
 
 static void	hconn_write(int, short, void *);
@@ -123,14 +137,19 @@ auth_check_backlog(void)
 		nodeconn_pause();
 }
 
-void
+int
 auth_send(uint32_t type, uint32_t id, const void *data, size_t len)
 {
-	/* -1: the authority is gone, and its channel's close ends us. */
-	if (proc_compose(eng.ps, HUBD_PROC_AUTHORITY, type, id, -1, data,
-	    len) == 0)
-		nc.auth_est += IMSG_HEADER_SIZE + len;
+	/*
+	 * -1: no memory for it (the caller gives up that connection), or
+	 * the authority is gone, and its channel's close ends us.
+	 */
+	if (proc_compose_try(eng.ps, HUBD_PROC_AUTHORITY, type, id, -1, data,
+	    len) == -1)
+		return -1;
+	nc.auth_est += IMSG_HEADER_SIZE + len;
 	auth_check_backlog();
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -189,11 +208,26 @@ addr_release(struct haddr *h)
 /* ------------------------------------------------------------------ */
 /* Connections */
 
+/*
+ * A connection that cannot go on for want of memory: it stops reading
+ * and the next tick closes it (not now: a caller may still hold it).
+ */
+static void
+hconn_doom(struct hconn *c)
+{
+	(void)event_del(c->rev);
+	c->closing = 1;
+	c->close_by = 0;
+	eng.stats.refused_nomem++;
+	eng_stats_touch();
+}
+
+/* Events on; the event library may need memory for that. */
 static void
 hconn_read_on(struct hconn *c)
 {
 	if (event_add(c->rev, NULL) == -1)
-		fatalx("%s: event_add", __func__);
+		hconn_doom(c);
 }
 
 static void
@@ -201,7 +235,7 @@ hconn_write_on(struct hconn *c)
 {
 	if (!event_pending(c->wev, EV_WRITE, NULL) &&
 	    event_add(c->wev, NULL) == -1)
-		fatalx("%s: event_add", __func__);
+		hconn_doom(c);
 }
 
 /*
@@ -215,21 +249,47 @@ hconn_close(struct hconn *c, const char *why)
 
 	log_debug("connection %u from %s closed: %s", c->id,
 	    pkt_addr_str(&c->remote, buf, sizeof(buf)), why);
-	event_free(c->rev);
-	event_free(c->wev);
+	(void)event_del(c->rev);
+	(void)event_del(c->wev);
 	(void)close(c->fd);
+	c->fd = -1;
 	framer_free(&c->fr);
 	frame_out_free(&c->out);
 	TAILQ_REMOVE(&nc.conns, c, entry);
-	LIST_REMOVE(c, hentry);
 	addr_release(c->addr);
+	c->addr = NULL;
 	/* The authority's RELAY_DEL may come later, or have crossed this. */
 	if (relay_del_conn(eng.relay, c->id) == 0)
 		eng.stats.relay_sessions = relay_count(eng.relay);
 	eng.stats.open--;
 	eng_stats_touch();
-	auth_send(IMSG_HUB_CONN_CLOSED, c->id, NULL, 0);
-	free(c);
+	/*
+	 * Without the memory to tell the authority, the connection stays
+	 * a name (its id is not reused) until the tick can tell it.
+	 */
+	c->closing = c->shut = 1;
+	if (!c->untold && auth_send(IMSG_HUB_CONN_CLOSED, c->id, NULL, 0) ==
+	    -1) {
+		TAILQ_INSERT_TAIL(&nc.zombies, c, entry);
+		return;
+	}
+	LIST_REMOVE(c, hentry);
+	slab_put(&nc.conns_slab, c);
+}
+
+/* Connections closed while the authority could not be told: again. */
+static void
+hconn_zombies(void)
+{
+	struct hconn	*c;
+
+	while ((c = TAILQ_FIRST(&nc.zombies)) != NULL) {
+		if (auth_send(IMSG_HUB_CONN_CLOSED, c->id, NULL, 0) == -1)
+			return;
+		TAILQ_REMOVE(&nc.zombies, c, entry);
+		LIST_REMOVE(c, hentry);
+		slab_put(&nc.conns_slab, c);
+	}
 }
 
 /*
@@ -335,7 +395,16 @@ hconn_read(int fd, short what, void *arg)
 				continue;
 			}
 			c->last_frame = now_ms();
-			auth_send(IMSG_HUB_FRAME_IN, c->id, body, len);
+			/* A frame lost would break its channel: give up. */
+			if (auth_send(IMSG_HUB_FRAME_IN, c->id, body, len) ==
+			    -1) {
+				hconn_doom(c);
+				return;
+			}
+		}
+		if (r == -1 && framer_nomem(&c->fr)) {
+			hconn_doom(c);
+			return;
 		}
 		if (r == -1) {
 			eng.stats.bad_frames++;
@@ -346,6 +415,10 @@ hconn_read(int fd, short what, void *arg)
 		if (nc.paused || total >= NC_READ_MAX)
 			return;
 		n = framer_read_fd(&c->fr, c->fd, NC_READ_MAX - total);
+		if (n == -1 && errno == ENOMEM) {
+			hconn_doom(c);
+			return;
+		}
 		if (n > 0) {
 			total += (size_t)n;
 			eng.stats.rx_bytes += (uint64_t)n;
@@ -378,6 +451,43 @@ hconn_sockopts(int fd, uint32_t id)
 }
 
 /* Take an accepted socket (ours from here on), or refuse it. */
+/* Refused for want of memory: counted, logged now and then. */
+static void
+hconn_nomem(const struct pkt_addr *from, const char *what)
+{
+	unsigned long long	 missed;
+	char			 buf[ADDR_STRLEN];
+
+	eng.stats.refused_nomem++;
+	eng_stats_touch();
+	if (lograte_ok(&nc.nomem_log, &missed))
+		log_warnx("connection from %s refused: no memory for %s "
+		    "(%llu more since the last report)",
+		    pkt_addr_str(from, buf, sizeof(buf)), what, missed);
+}
+
+/*
+ * The next connection id: this engine's stripe (id - 1 is its index
+ * modulo the engines), not 0, not one in use.  After 2^32 connections
+ * ids come round again, skipping live ones; the authority's sessions
+ * are long gone by then.
+ */
+static uint32_t
+hconn_next_id(void)
+{
+	uint32_t	 id;
+
+	do {
+		id = nc.next_id;
+		nc.next_id += eng.nengines;
+		/* Wrapped: back to our first. */
+		if (nc.next_id < id)
+			nc.next_id = eng.index + 1;
+	} while (nodeconn_find(id) != NULL);
+	return id;
+}
+
+/* Take an accepted socket (ours from here on), or refuse it. */
 static void
 hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
 {
@@ -389,6 +499,7 @@ hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
 	socklen_t		 sl = sizeof(su);
 	uint8_t			 key[SRC_KEY_LEN];
 	char			 buf[ADDR_STRLEN];
+	uint32_t		 id;
 
 	memset(&m, 0, sizeof(m));
 	if (sockaddr_to_addr(from, fromlen, &m.remote) == -1) {
@@ -415,34 +526,39 @@ hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
 		(void)close(fd);
 		return;
 	}
-	/* Ids name connections to the authority: never twice. */
-	if (nc.next_id == 0)
-		fatalx("%s: connection ids exhausted", __func__);
-	hconn_sockopts(fd, nc.next_id);
-
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("%s: calloc", __func__);
-	if (framer_init(&c->fr, HUB_FRAME_MAX) == -1)
-		fatal("%s: framer_init", __func__);
-	frame_out_init(&c->out, NC_OUT_MAX);
+	/* No memory for it: this one connection is refused, nothing else. */
+	if ((c = slab_get(&nc.conns_slab)) == NULL) {
+		(void)close(fd);
+		hconn_nomem(&m.remote, "a connection");
+		return;
+	}
 	if (h == NULL) {
-		if ((h = calloc(1, sizeof(*h))) == NULL)
-			fatal("%s: calloc", __func__);
+		if ((h = calloc(1, sizeof(*h))) == NULL) {
+			slab_put(&nc.conns_slab, c);
+			(void)close(fd);
+			hconn_nomem(&m.remote, "its address");
+			return;
+		}
 		memcpy(h->key, key, sizeof(h->key));
 		LIST_INSERT_HEAD(bucket, h, entry);
 	}
+	id = hconn_next_id();
+	hconn_sockopts(fd, id);
+	(void)framer_init(&c->fr, HUB_FRAME_MAX);
+	frame_out_init(&c->out, NC_OUT_MAX);
+	c->rev = (struct event *)(void *)((char *)c + sizeof(*c));
+	c->wev = (struct event *)(void *)((char *)c + sizeof(*c) + nc.evsize);
 	h->n++;
 	c->addr = h;
-	c->id = nc.next_id++;
+	c->id = id;
 	c->fd = fd;
 	c->remote = m.remote;
 	c->local = m.local;
 	c->opened = now_ms();
-	if ((c->rev = event_new(eng.ps->base, fd, EV_READ | EV_PERSIST,
-	    hconn_read, c)) == NULL ||
-	    (c->wev = event_new(eng.ps->base, fd, EV_WRITE | EV_PERSIST,
-	    hconn_write, c)) == NULL)
-		fatalx("%s: event_new", __func__);
+	if (event_assign(c->rev, eng.ps->base, fd, EV_READ | EV_PERSIST,
+	    hconn_read, c) == -1 || event_assign(c->wev, eng.ps->base, fd,
+	    EV_WRITE | EV_PERSIST, hconn_write, c) == -1)
+		fatalx("%s: event_assign", __func__);
 	TAILQ_INSERT_TAIL(&nc.conns, c, entry);
 	LIST_INSERT_HEAD(id_bucket(c->id), c, hentry);
 	eng.stats.accepted++;
@@ -450,9 +566,60 @@ hconn_new(int fd, const union sockunion *from, socklen_t fromlen)
 	eng_stats_touch();
 	log_debug("connection %u from %s accepted", c->id,
 	    pkt_addr_str(&c->remote, buf, sizeof(buf)));
-	auth_send(IMSG_HUB_CONN_OPEN, c->id, &m, sizeof(m));
+	/*
+	 * The authority must hear of it before anything else about it;
+	 * without the memory to tell it, the connection was never there.
+	 */
+	if (auth_send(IMSG_HUB_CONN_OPEN, c->id, &m, sizeof(m)) == -1) {
+		c->untold = 1;
+		hconn_nomem(&m.remote, "telling the authority");
+		hconn_close(c, "out of memory");
+		return;
+	}
 	if (!nc.paused)
 		hconn_read_on(c);
+}
+
+/* The TCP listeners on or off: off while paused or accepts held. */
+static void
+listeners_set(int on)
+{
+	int	 i;
+
+	for (i = 0; i < eng.nlis; i++) {
+		if (eng.lis[i].kind != HUBD_LISTENER_TCP)
+			continue;
+		if (!on)
+			(void)event_del(eng.lis[i].ev);
+		else if (event_add(eng.lis[i].ev, NULL) == -1)
+			log_warn("%s: event_add", __func__);
+	}
+}
+
+/*
+ * Out of descriptors or memory, accept fails while the listener stays
+ * readable: without a pause the loop would spin on it.  The kernel
+ * keeps the connections waiting in the backlog meanwhile, and closing
+ * ones free descriptors.
+ */
+static void
+accept_hold(void)
+{
+	struct timeval	 tv = { 0, NC_ACCEPT_HOLD_MS * 1000 };
+
+	if (nc.accept_held)
+		return;
+	nc.accept_held = 1;
+	listeners_set(0);
+	(void)evtimer_add(nc.accept_ev, &tv);
+}
+
+static void
+accept_release(int fd, short what, void *arg)
+{
+	nc.accept_held = 0;
+	if (!nc.paused)
+		listeners_set(1);
 }
 
 void
@@ -460,15 +627,23 @@ nodeconn_accept(int fd, short what, void *arg)
 {
 	union sockunion		 su;
 	socklen_t		 sl;
-	int			 i, s;
+	int			 i, s, err;
 
-	for (i = 0; i < NC_ACCEPT_BATCH && !nc.paused; i++) {
+	for (i = 0; i < NC_ACCEPT_BATCH && !nc.paused && !nc.accept_held;
+	    i++) {
 		sl = sizeof(su);
 		s = accept4(fd, &su.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (s != -1)
+		if (s != -1) {
 			hconn_new(s, &su, sl);
-		else if (!eng_sock_retry(errno, &nc.accept_log, "accept"))
-			return;
+			continue;
+		}
+		err = errno;
+		if (eng_sock_retry(err, &nc.accept_log, "accept"))
+			continue;
+		if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+		    err == ENOMEM)
+			accept_hold();
+		return;
 	}
 }
 
@@ -480,14 +655,11 @@ nodeconn_pause(void)
 {
 	struct timeval	 tv = { 0, NC_RESUME_USEC };
 	struct hconn	*c;
-	int		 i;
 
 	if (nc.paused)
 		return;
 	nc.paused = 1;
-	for (i = 0; i < eng.nlis; i++)
-		if (eng.lis[i].kind == HUBD_LISTENER_TCP)
-			(void)event_del(eng.lis[i].ev);
+	listeners_set(0);
 	TAILQ_FOREACH(c, &nc.conns, entry)
 		(void)event_del(c->rev);
 	if (evtimer_add(nc.resume_ev, &tv) == -1)
@@ -505,7 +677,6 @@ nodeconn_resume(int fd, short what, void *arg)
 	struct timeval	 tv = { 0, NC_RESUME_USEC };
 	const struct imsgbuf *ib = &eng.ps->iev[HUBD_PROC_AUTHORITY].ibuf;
 	struct hconn	*c;
-	int		 i;
 
 	if (imsgbuf_queued(ib) > NC_AUTH_BACKLOG_MSGS / 2 ||
 	    (nc.auth_est = auth_queued_bytes()) > NC_AUTH_BACKLOG / 2) {
@@ -514,10 +685,8 @@ nodeconn_resume(int fd, short what, void *arg)
 		return;
 	}
 	nc.paused = 0;
-	for (i = 0; i < eng.nlis; i++)
-		if (eng.lis[i].kind == HUBD_LISTENER_TCP &&
-		    event_add(eng.lis[i].ev, NULL) == -1)
-			fatalx("%s: event_add", __func__);
+	if (!nc.accept_held)
+		listeners_set(1);
 	TAILQ_FOREACH(c, &nc.conns, entry)
 		if (!c->closing || c->shut)
 			hconn_read_on(c);
@@ -536,11 +705,13 @@ nodeconn_tick(uint64_t now)
 	struct hconn	*c, *next;
 	uint64_t	 login = (uint64_t)nc.login_timeout * 1000;
 
+	hconn_zombies();
 	for (c = TAILQ_FIRST(&nc.conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->closing) {
 			if (now >= c->close_by)
-				hconn_close(c, "close linger expired");
+				hconn_close(c, c->close_by == 0 ?
+				    "out of memory" : "close linger expired");
 			continue;
 		}
 		/*
@@ -574,8 +745,10 @@ nodeconn_frame_out(uint32_t id, const uint8_t *body, size_t len)
 	if ((c = nodeconn_find(id)) == NULL || c->closing)
 		return;
 	if (frame_out_add(&c->out, body, len) == -1) {
-		if (errno != ENOBUFS)
-			fatal("%s: frame_out_add", __func__);
+		if (errno != ENOBUFS) {
+			hconn_doom(c);
+			return;
+		}
 		hconn_close(c, "output over 1 MiB: reader too slow");
 		return;
 	}
@@ -615,8 +788,16 @@ nodeconn_relay_out(struct hconn *c, const uint8_t *body, size_t len)
 void
 nodeconn_limits(const struct hubd_conf_msg *m)
 {
-	/* A lower limit applies to new connections; none is cut off. */
-	nc.max_conns = m->max_conns > 0 ? m->max_conns : NC_DEF_MAX_CONNS;
+	uint32_t	 all;
+
+	/*
+	 * A lower limit applies to new connections; none is cut off.  Each
+	 * engine takes its share of max-connections; connections from one
+	 * address are counted by each engine that holds some of them.
+	 */
+	all = m->max_conns > 0 ? m->max_conns : NC_DEF_MAX_CONNS;
+	nc.max_conns = (all + eng.nengines - 1) / eng.nengines;
+	nc.next_id = eng.index + 1;
 	nc.max_per_addr = m->max_per_addr > 0 ? m->max_per_addr :
 	    NC_DEF_MAX_PER_ADDR;
 	nc.login_timeout = m->login_timeout > 0 ? m->login_timeout :
@@ -630,19 +811,25 @@ nodeconn_init(nodeconn_relay_fn relay_in)
 {
 	int	 i;
 
+	nc.evsize = (event_get_struct_event_size() + 15) & ~(size_t)15;
+	nc.conns_slab.size = sizeof(struct hconn) + 2 * nc.evsize;
+	nc.conns_slab.per_chunk = 256;
+
 	nc.relay_in = relay_in;
 	TAILQ_INIT(&nc.conns);
+	TAILQ_INIT(&nc.zombies);
 	for (i = 0; i < NC_ID_BUCKETS; i++)
 		LIST_INIT(&nc.byid[i]);
 	for (i = 0; i < NC_ADDR_BUCKETS; i++)
 		LIST_INIT(&nc.byaddr[i]);
 	/* Before seccomp: getrandom is not allowed afterwards. */
 	randombytes_buf(nc.addr_key, sizeof(nc.addr_key));
-	nc.next_id = 1;
+	nc.next_id = eng.index + 1;
 	nc.max_conns = NC_DEF_MAX_CONNS;
 	nc.max_per_addr = NC_DEF_MAX_PER_ADDR;
 	nc.login_timeout = NC_DEF_LOGIN_TIMEOUT;
 	if ((nc.resume_ev = evtimer_new(eng.ps->base, nodeconn_resume,
-	    NULL)) == NULL)
+	    NULL)) == NULL || (nc.accept_ev = evtimer_new(eng.ps->base,
+	    accept_release, NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
 }

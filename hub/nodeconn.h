@@ -13,9 +13,13 @@
  * IMSG_HUB_CONN_CLOSED when it ends, whatever the reason.
  *
  * What one hostile client can cost us is bounded: one framer buffer
- * (2 + HUB_FRAME_MAX bytes), 1 MiB of output, a share of the reads per
- * loop turn, and its slot until the login or idle timeout.  The number
- * of connections is bounded in total and per address.
+ * (2 + HUB_FRAME_MAX bytes, only while a frame is in flight), 1 MiB of
+ * output, a share of the reads per loop turn, and its slot until the
+ * login or idle timeout.  The number of connections is bounded in total
+ * and per address.  An idle connection costs its struct and its two
+ * events, in one object from a slab (hub/slab.h).  A connection that
+ * cannot be had, or go on, for want of memory is refused or closed,
+ * counted (refused_nomem) and logged now and then; nothing else is.
  *
  * Everything for the authority goes through auth_send(): when the
  * authority falls behind, reading from every node socket pauses.
@@ -38,9 +42,9 @@ struct hconn {
 	TAILQ_ENTRY(hconn)	 entry;		/* all connections */
 	LIST_ENTRY(hconn)	 hentry;	/* id bucket */
 	uint32_t		 id;
-	int			 fd;
-	struct event		*rev;
-	struct event		*wev;
+	int			 fd;		/* -1 once closed */
+	struct event		*rev;		/* both in the same slab */
+	struct event		*wev;		/* object, after the struct */
 	struct framer		 fr;
 	struct frame_out	 out;
 	struct pkt_addr		 remote;
@@ -48,9 +52,13 @@ struct hconn {
 	struct haddr		*addr;
 	uint64_t		 opened;	/* monotonic ms */
 	uint64_t		 last_frame;	/* 0: none yet */
-	int			 closing;	/* the authority said CONN_CLOSE */
+	int			 closing;	/* the authority said CONN_CLOSE,
+						   or no memory to go on */
 	int			 shut;		/* our FIN sent */
-	uint64_t		 close_by;	/* give up flushing then */
+	int			 untold;	/* the authority never heard of
+						   it: no CONN_CLOSED either */
+	uint64_t		 close_by;	/* give up flushing then; 0:
+						   close at the next tick */
 };
 
 /* A relay frame body (byte 0 HUB_FRAME_RELAY) from a connection. */
@@ -78,7 +86,10 @@ void		 nodeconn_close_asked(uint32_t id);
  */
 int		 nodeconn_relay_out(struct hconn *c, const uint8_t *, size_t);
 
-/* A message for the authority, minding its backlog. */
-void		 auth_send(uint32_t type, uint32_t id, const void *, size_t);
+/*
+ * A message for the authority, minding its backlog.  -1 when there is
+ * no memory for it (or the authority is gone).
+ */
+int		 auth_send(uint32_t type, uint32_t id, const void *, size_t);
 
 #endif

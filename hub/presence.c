@@ -1,7 +1,15 @@
 /*
  * Presence; see presence.h.
+ *
+ * A struct mrow is one online node's active membership in one network:
+ * on the session's list of rows and on the network's list of online
+ * members with a role, or of plain ones.  A struct netmem exists while
+ * a network has an online active member.  Pending and banned rows
+ * make no peers and are not kept.
  */
 #include "autoconf.h"
+
+#include <sys/queue.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,86 +19,191 @@
 #include "privsep/log.h"
 #include "privsep/proc.h"
 
-/* ---- the peers a node was told about, sorted by key ------------------- */
+TAILQ_HEAD(mrow_tq, mrow);
 
-static int
-told_find(const struct session *s, const uint8_t *key, size_t *pos)
+struct netmem {
+	struct hlink		 link;
+	uint8_t			 id[HUB_NETID_LEN];
+	uint8_t			 type;		/* enum hub_net_type */
+	struct mrow_tq		 roles;		/* owners and administrators */
+	struct mrow_tq		 plain;
+	uint32_t		 n;
+};
+
+struct mrow {
+	SLIST_ENTRY(mrow)	 in_session;
+	TAILQ_ENTRY(mrow)	 in_net;
+	struct netmem		*net;
+	struct session		*s;
+	uint8_t			 role;
+};
+
+/* A network's rows of someone offline, read from the store. */
+struct offrow {
+	uint8_t			 id[HUB_NETID_LEN];
+	uint8_t			 role;
+};
+#define OFFROWS_MAX		64	/* more are read as "maybe": see below */
+
+static struct htab	 nets;
+static uint32_t		 epoch;		/* presence_each_peer's marks */
+
+/* ---- the image ------------------------------------------------------------ */
+
+static uint64_t
+netid_hash(const uint8_t id[HUB_NETID_LEN])
 {
-	size_t	 lo = 0, hi = s->ntold, mid;
-	int	 c;
+	uint64_t	 v;
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		c = memcmp(s->told[mid], key, HUB_KEY_LEN);
-		if (c == 0) {
-			*pos = mid;
-			return 1;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* Network ids are random, drawn by the hub: no key needed. */
+	memcpy(&v, id, sizeof(v));
+	return v;
+}
+
+static struct netmem *
+netmem_find(const uint8_t id[HUB_NETID_LEN])
+{
+	uint64_t	 h = netid_hash(id);
+	struct hlink	*l;
+	struct netmem	*n;
+
+	for (l = htab_chain(&nets, h); l != NULL; l = l->next) {
+		n = HTAB_ENTRY(l, struct netmem, link);
+		if (l->hash == h && memcmp(n->id, id, HUB_NETID_LEN) == 0)
+			return n;
 	}
-	*pos = lo;
+	return NULL;
+}
+
+static struct mrow_tq *
+net_list(struct netmem *n, uint8_t role)
+{
+	return role > HUB_ROLE_MEMBER ? &n->roles : &n->plain;
+}
+
+/* s becomes an active member of net (id, type) with role; -1: no memory. */
+static int
+row_add(struct session *s, const uint8_t id[HUB_NETID_LEN], uint8_t type,
+    uint8_t role)
+{
+	struct netmem	*n;
+	struct mrow	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -1;
+	if ((n = netmem_find(id)) == NULL) {
+		if ((n = calloc(1, sizeof(*n))) == NULL) {
+			free(r);
+			return -1;
+		}
+		memcpy(n->id, id, HUB_NETID_LEN);
+		n->type = type;
+		TAILQ_INIT(&n->roles);
+		TAILQ_INIT(&n->plain);
+		if (htab_insert(&nets, &n->link, netid_hash(id)) == -1) {
+			free(n);
+			free(r);
+			return -1;
+		}
+	}
+	r->net = n;
+	r->s = s;
+	r->role = role;
+	TAILQ_INSERT_TAIL(net_list(n, role), r, in_net);
+	n->n++;
+	SLIST_INSERT_HEAD(&s->rows, r, in_session);
 	return 0;
 }
 
 static void
-told_add(struct session *s, const uint8_t *key)
+row_del(struct mrow *r)
 {
-	size_t	 pos;
-	void	*n;
+	struct netmem	*n = r->net;
 
-	if (told_find(s, key, &pos))
-		return;
-	if (s->ntold == s->told_cap) {
-		size_t	 cap = s->told_cap ? s->told_cap * 2 : 16;
-
-		if ((n = reallocarray(s->told, cap, HUB_KEY_LEN)) == NULL)
-			fatal("%s", __func__);
-		s->told = n;
-		s->told_cap = cap;
+	TAILQ_REMOVE(net_list(n, r->role), r, in_net);
+	SLIST_REMOVE(&r->s->rows, r, mrow, in_session);
+	free(r);
+	if (--n->n == 0) {
+		htab_remove(&nets, &n->link);
+		free(n);
 	}
-	memmove(s->told[pos + 1], s->told[pos],
-	    (s->ntold - pos) * HUB_KEY_LEN);
-	memcpy(s->told[pos], key, HUB_KEY_LEN);
-	s->ntold++;
+}
+
+static void
+row_set_role(struct mrow *r, uint8_t role)
+{
+	TAILQ_REMOVE(net_list(r->net, r->role), r, in_net);
+	r->role = role;
+	TAILQ_INSERT_TAIL(net_list(r->net, role), r, in_net);
+}
+
+static struct mrow *
+row_of(const struct session *s, const struct netmem *n)
+{
+	struct mrow	*r;
+
+	SLIST_FOREACH(r, &s->rows, in_session)
+		if (r->net == n)
+			return r;
+	return NULL;
+}
+
+static void
+rows_drop(struct session *s)
+{
+	while (!SLIST_EMPTY(&s->rows))
+		row_del(SLIST_FIRST(&s->rows));
 }
 
 static int
-told_del(struct session *s, const uint8_t *key)
+rule(uint8_t type, uint8_t ra, uint8_t rb)
 {
-	size_t	 pos;
+	return type == HUB_TYPE_MESH || ra > HUB_ROLE_MEMBER ||
+	    rb > HUB_ROLE_MEMBER;
+}
 
-	if (!told_find(s, key, &pos))
-		return 0;
-	memmove(s->told[pos], s->told[pos + 1],
-	    (s->ntold - pos - 1) * HUB_KEY_LEN);
-	s->ntold--;
-	return 1;
+/* Whether online a and b are peers by a network other than except. */
+static int
+peers_except(const struct session *a, const struct session *b,
+    const struct netmem *except)
+{
+	const struct mrow	*ra, *rb;
+
+	SLIST_FOREACH(ra, &a->rows, in_session) {
+		if (ra->net == except)
+			continue;
+		if ((rb = row_of(b, ra->net)) != NULL &&
+		    rule(ra->net->type, ra->role, rb->role))
+			return 1;
+	}
+	return 0;
+}
+
+uint32_t
+presence_online(const uint8_t netid[16])
+{
+	struct netmem	*n = netmem_find(netid);
+
+	return n != NULL ? n->n : 0;
 }
 
 /* ---- messages --------------------------------------------------------- */
 
 static void
-send_peer(struct session *to, int type, const uint8_t *key)
+send_peer(struct session *to, int type, const uint8_t *key,
+    const struct store_node *n, const struct pkt_addr *endpoint)
 {
-	struct hub_msg		 m;
-	struct store_node	 n;
-	struct session		*o;
+	struct hub_msg	 m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = (uint8_t)type;
 	memcpy(m.u.peer.key, key, HUB_KEY_LEN);
 	if (type == HUB_MSG_PEER_UP) {
-		if ((o = session_online(key)) != NULL) {
-			n = o->node;
-			m.u.peer.endpoint = o->endpoint;
-		} else if (store_node_get(au.store, key, &n) != STORE_OK)
-			return;
-		memcpy(m.u.peer.v4, n.v4, 4);
-		memcpy(m.u.peer.v6, n.v6, 16);
-		memcpy(m.u.peer.nick, n.nick, sizeof(m.u.peer.nick));
+		memcpy(m.u.peer.v4, n->v4, 4);
+		memcpy(m.u.peer.v6, n->v6, 16);
+		memcpy(m.u.peer.nick, n->nick, sizeof(m.u.peer.nick));
+		if (endpoint != NULL)
+			m.u.peer.endpoint = *endpoint;
 	}
 	(void)session_send(to, &m);
 }
@@ -119,176 +232,389 @@ relay_pair_send(const struct session *a, const struct session *b, int up)
 	p.a = a->relay.id;
 	p.b = b->relay.id;
 	p.up = up;
-	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_PAIR, 0, -1, &p,
+	/* Each engine keeps its own sessions' side of the pair. */
+	(void)relay_engine_send(a->relay.id, IMSG_HUBD_RELAY_PAIR, &p,
 	    sizeof(p));
+	if (a->eng != b->eng)
+		(void)relay_engine_send(b->relay.id, IMSG_HUBD_RELAY_PAIR, &p,
+		    sizeof(p));
 }
 
-/* ---- pairs ------------------------------------------------------------ */
-
-/*
- * Make both sides of a pair of online nodes know each other.  The
- * first time, each also gets the other's paths (both probe at once),
- * and the engine may relay between them from now on.
- */
+/* Two online nodes became peers: each hears of the other, paths too. */
 static void
 pair_up(struct session *a, struct session *b)
 {
-	size_t	 pos;
-	int	 fresh = 0;
-
-	if (!told_find(a, b->key, &pos)) {
-		told_add(a, b->key);
-		send_peer(a, HUB_MSG_PEER_UP, b->key);
-		fresh = 1;
-	}
-	if (!told_find(b, a->key, &pos)) {
-		told_add(b, a->key);
-		send_peer(b, HUB_MSG_PEER_UP, a->key);
-		fresh = 1;
-	}
-	if (!fresh)
-		return;
+	send_peer(a, HUB_MSG_PEER_UP, b->key, &b->node, &b->endpoint);
+	send_peer(b, HUB_MSG_PEER_UP, a->key, &a->node, &a->endpoint);
 	presence_send_paths(a, b);
 	presence_send_paths(b, a);
 	relay_pair_send(a, b, 1);
 }
 
 static void
-pair_down(struct session *a, const uint8_t *keyp)
+pair_down(struct session *a, struct session *b)
 {
-	struct session	*b;
-	uint8_t		 key[HUB_KEY_LEN];
-
-	/* keyp may point into a->told, which told_del() shifts. */
-	memcpy(key, keyp, sizeof(key));
-	if (told_del(a, key))
-		send_peer(a, HUB_MSG_PEER_DOWN, key);
-	if ((b = session_online(key)) == NULL)
-		return;
-	if (told_del(b, a->key))
-		send_peer(b, HUB_MSG_PEER_DOWN, a->key);
-	/* They share no network any more: no relaying either. */
+	send_peer(a, HUB_MSG_PEER_DOWN, b->key, NULL, NULL);
+	send_peer(b, HUB_MSG_PEER_DOWN, a->key, NULL, NULL);
 	relay_pair_send(a, b, 0);
 }
 
-struct peerlist {
-	uint8_t		(*keys)[HUB_KEY_LEN];
-	size_t		 n, cap;
-};
+/* ---- walking peers ------------------------------------------------------ */
 
-static int
-peerlist_add(void *arg, const uint8_t peer[32])
+static uint32_t
+epoch_next(void)
 {
-	struct peerlist	*pl = arg;
-	void		*n;
+	struct session	*s;
 
-	if (pl->n == pl->cap) {
-		size_t	 cap = pl->cap ? pl->cap * 2 : 64;
-
-		if ((n = reallocarray(pl->keys, cap, HUB_KEY_LEN)) == NULL)
-			fatal("%s", __func__);
-		pl->keys = n;
-		pl->cap = cap;
+	if (++epoch == 0) {
+		/* Once in four billion walks: no old mark may match. */
+		TAILQ_FOREACH(s, &au.onlines, online)
+			s->mark = 0;
+		epoch = 1;
 	}
-	memcpy(pl->keys[pl->n++], peer, HUB_KEY_LEN);
-	return 0;
-}
-
-static int
-peerlist_has(const struct peerlist *pl, const uint8_t *key)
-{
-	size_t	 i;
-
-	for (i = 0; i < pl->n; i++)
-		if (memcmp(pl->keys[i], key, HUB_KEY_LEN) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Bring one online node's peers in line with the store.  keys are the
- * nodes whose relation to it may have changed: any of them it is no
- * longer entitled to gets a PEER_DOWN even if it is not in the told
- * set (a peer that dropped its hub connection without logging out is
- * not, yet it may still hold a tunnel to it).
- */
-static void
-resync_one(struct session *s, const uint8_t (*keys)[32], size_t nkeys)
-{
-	struct peerlist	 pl;
-	struct session	*o;
-	size_t		 i, pos;
-
-	memset(&pl, 0, sizeof(pl));
-	if (store_peers_of(au.store, s->key, peerlist_add, &pl) != STORE_OK) {
-		log_warnx("%s: %s", __func__, store_errmsg(au.store));
-		free(pl.keys);
-		return;
-	}
-	/* Lost peers first, from the end: told shrinks as we go. */
-	for (i = s->ntold; i-- > 0;)
-		if (!peerlist_has(&pl, s->told[i]))
-			pair_down(s, s->told[i]);
-	for (i = 0; i < nkeys; i++)
-		if (memcmp(keys[i], s->key, HUB_KEY_LEN) != 0 &&
-		    !peerlist_has(&pl, keys[i]) &&
-		    !told_find(s, keys[i], &pos))
-			send_peer(s, HUB_MSG_PEER_DOWN, keys[i]);
-	for (i = 0; i < pl.n; i++)
-		if ((o = session_online(pl.keys[i])) != NULL)
-			pair_up(s, o);
-	free(pl.keys);
+	return epoch;
 }
 
 void
-presence_resync(const uint8_t (*keys)[32], size_t n)
+presence_each_peer(struct session *s, void (*fn)(struct session *, void *),
+    void *arg)
 {
-	struct session	*s;
-	size_t		 i;
+	struct mrow	*r, *m;
+	uint32_t	 e = epoch_next();
+	int		 all;
 
-	for (i = 0; i < n; i++)
-		if ((s = session_online(keys[i])) != NULL)
-			resync_one(s, keys, n);
+	s->mark = e;
+	SLIST_FOREACH(r, &s->rows, in_session) {
+		/* A plain spoke's peers are the hub's owners and admins. */
+		all = rule(r->net->type, r->role, HUB_ROLE_MEMBER);
+		TAILQ_FOREACH(m, &r->net->roles, in_net)
+			if (m->s->mark != e) {
+				m->s->mark = e;
+				fn(m->s, arg);
+			}
+		if (!all)
+			continue;
+		TAILQ_FOREACH(m, &r->net->plain, in_net)
+			if (m->s->mark != e) {
+				m->s->mark = e;
+				fn(m->s, arg);
+			}
+	}
+}
+
+/* ---- logging in and off ------------------------------------------------ */
+
+struct login_walk {
+	struct session	*s;
+	int		 failed;
+};
+
+static int
+login_row(void *arg, const struct store_net *net, const struct store_member *m)
+{
+	struct login_walk	*lw = arg;
+
+	lw->s->has_rows = 1;
+	if (m->state != HUB_MSTATE_ACTIVE)
+		return 0;
+	if (row_add(lw->s, net->id, net->type, m->role) == -1) {
+		lw->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+login_peer(void *arg, const struct store_node *n)
+{
+	struct login_walk	*lw = arg;
+	struct session		*o;
+
+	if ((o = session_online(n->key)) != NULL)
+		pair_up(lw->s, o);
+	else
+		send_peer(lw->s, HUB_MSG_PEER_UP, n->key, n, NULL);
+	return 0;
 }
 
 int
 presence_login(struct session *s)
 {
-	struct peerlist	 pl;
-	struct session	*o;
-	size_t		 i;
+	struct login_walk	 lw;
 
-	memset(&pl, 0, sizeof(pl));
-	if (store_peers_of(au.store, s->key, peerlist_add, &pl) != STORE_OK) {
-		/* An incomplete list must not end: it would remove peers. */
-		log_warnx("%s: %s", __func__, store_errmsg(au.store));
-		free(pl.keys);
+	memset(&lw, 0, sizeof(lw));
+	lw.s = s;
+	s->has_rows = 0;
+	if (store_node_networks(au.store, s->key, login_row, &lw) !=
+	    STORE_OK || lw.failed) {
+		if (!lw.failed)
+			log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		rows_drop(s);
 		return -1;
 	}
-	for (i = 0; i < pl.n; i++) {
-		if ((o = session_online(pl.keys[i])) != NULL)
-			pair_up(s, o);
-		else
-			send_peer(s, HUB_MSG_PEER_UP, pl.keys[i]);
+	/*
+	 * An incomplete list must not end: it would remove peers.  The
+	 * rows stay, so that the logoff that follows tells those told.
+	 * No active membership, no peers: no need to ask.
+	 */
+	if (!SLIST_EMPTY(&s->rows) &&
+	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
+		log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		return -1;
 	}
-	free(pl.keys);
 	session_respond(s, 0, 0, "peers listed");
 	return 0;
+}
+
+static void
+logoff_tell(struct session *o, void *arg)
+{
+	struct session	*s = arg;
+	struct hubd_relay_pair	 p;
+
+	send_peer(o, s->graceful ? HUB_MSG_PEER_DOWN : HUB_MSG_PEER_CHECK,
+	    s->key, NULL, NULL);
+	/*
+	 * Its engine forgets it with its pairs (RELAY_DEL); a peer's on
+	 * another engine forgets the pair here, or a later session with
+	 * the same relay id could be relayed to.
+	 */
+	if (o->eng != s->eng && o->relay.id != 0 && s->relay.id != 0) {
+		memset(&p, 0, sizeof(p));
+		p.a = s->relay.id;
+		p.b = o->relay.id;
+		p.up = 0;
+		(void)relay_engine_send(o->relay.id, IMSG_HUBD_RELAY_PAIR, &p,
+		    sizeof(p));
+	}
 }
 
 void
 presence_logoff(struct session *s)
 {
-	struct session	*o;
+	/* Its relay session goes with its pairs: no PAIR 0 needed. */
+	presence_each_peer(s, logoff_tell, s);
+	rows_drop(s);
+	session_set_offline(s);
+}
+
+/* ---- membership changes ------------------------------------------------- */
+
+/*
+ * The pair of x (online or not) and online m lost its entitlement
+ * through this network; tell whoever is online unless another network
+ * keeps them peers.
+ */
+static void
+lost(struct session *x, const uint8_t *xkey, struct session *m,
+    const struct netmem *n)
+{
+	if (x != NULL) {
+		if (!peers_except(x, m, n))
+			pair_down(x, m);
+		return;
+	}
+	if (store_are_peers(au.store, xkey, m->key) == 0)
+		send_peer(m, HUB_MSG_PEER_DOWN, xkey, NULL, NULL);
+}
+
+struct sweep {
+	struct session		*x;
+	const uint8_t		*xkey;
+	int			 type;
+	uint8_t			 rb, ra;	/* x's role before and after */
+	int			 was, is;
+};
+
+/*
+ * x, online, lost its entitlement to offline members it may still
+ * hold a tunnel to (one that lost its hub connection and answered the
+ * liveness check): it hears PEER_DOWN for each unless another network
+ * keeps them peers.
+ */
+static int
+sweep_offline(void *arg, const struct store_member *m)
+{
+	struct sweep	*sw = arg;
+	int		 bef, aft;
+
+	if (m->state != HUB_MSTATE_ACTIVE ||
+	    memcmp(m->key, sw->xkey, HUB_KEY_LEN) == 0 ||
+	    session_online(m->key) != NULL)
+		return 0;
+	bef = sw->was && rule((uint8_t)sw->type, sw->rb, m->role);
+	aft = sw->is && rule((uint8_t)sw->type, sw->ra, m->role);
+	if (bef && !aft && store_are_peers(au.store, sw->xkey, m->key) == 0)
+		send_peer(sw->x, HUB_MSG_PEER_DOWN, m->key, NULL, NULL);
+	return 0;
+}
+
+/* The online members of n whose pair with x changes, and how. */
+static void
+walk_members(struct sweep *sw, struct netmem *n, struct mrow_tq *list)
+{
+	struct mrow	*m, *next;
+	int		 bef, aft;
+
+	for (m = TAILQ_FIRST(list); m != NULL; m = next) {
+		next = TAILQ_NEXT(m, in_net);
+		if (m->s == sw->x)
+			continue;
+		bef = sw->was && rule((uint8_t)sw->type, sw->rb, m->role);
+		aft = sw->is && rule((uint8_t)sw->type, sw->ra, m->role);
+		if (bef == aft)
+			continue;
+		if (aft) {
+			/* Only two online nodes are told of a new pair. */
+			if (sw->x != NULL && !peers_except(sw->x, m->s, n))
+				pair_up(sw->x, m->s);
+		} else
+			lost(sw->x, sw->xkey, m->s, n);
+	}
+}
+
+void
+presence_member(const struct store_net *net, const uint8_t key[32],
+    const struct store_member *before, const struct store_member *after)
+{
+	struct sweep	 sw;
+	struct session	*x = session_online(key);
+	struct netmem	*n;
+	struct mrow	*r;
+
+	memset(&sw, 0, sizeof(sw));
+	sw.x = x;
+	sw.xkey = key;
+	sw.type = net->type;
+	sw.was = before != NULL && before->state == HUB_MSTATE_ACTIVE;
+	sw.is = after != NULL && after->state == HUB_MSTATE_ACTIVE;
+	sw.rb = sw.was ? before->role : HUB_ROLE_MEMBER;
+	sw.ra = sw.is ? after->role : HUB_ROLE_MEMBER;
+	/* First x's own image, so that peers_except sees it as it is now. */
+	n = netmem_find(net->id);
+	if (x != NULL) {
+		r = n != NULL ? row_of(x, n) : NULL;
+		if (sw.is && r == NULL) {
+			if (row_add(x, net->id, net->type, sw.ra) == -1) {
+				/* No image of x here: it must log in again. */
+				au.nomem++;
+				session_fail(x, "out of memory");
+			}
+		} else if (sw.is)
+			row_set_role(r, sw.ra);
+		else if (r != NULL)
+			row_del(r);
+		n = netmem_find(net->id);
+	}
+	if (!sw.was && !sw.is)
+		return;		/* pending, banned, gone: no peers either way */
+	if (sw.was && sw.is && (net->type == HUB_TYPE_MESH ||
+	    (sw.rb > HUB_ROLE_MEMBER) == (sw.ra > HUB_ROLE_MEMBER)))
+		return;		/* a role that changes no pair */
+	if (n != NULL) {
+		walk_members(&sw, n, &n->roles);
+		walk_members(&sw, n, &n->plain);
+	}
+	if (x != NULL && sw.was && (!sw.is || (sw.rb > HUB_ROLE_MEMBER &&
+	    sw.ra == HUB_ROLE_MEMBER)))
+		(void)store_member_foreach(au.store, net->id, sweep_offline,
+		    &sw);
+}
+
+/* ---- a network deleted -------------------------------------------------- */
+
+static int
+offrow_add(void *arg, const struct store_net *net, const struct store_member *m)
+{
+	struct offrow	*rows = arg;
 	size_t		 i;
 
-	for (i = 0; i < s->ntold; i++) {
-		if ((o = session_online(s->told[i])) == NULL)
-			continue;
-		if (told_del(o, s->key))
-			send_peer(o, s->graceful ? HUB_MSG_PEER_DOWN :
-			    HUB_MSG_PEER_CHECK, s->key);
+	if (m->state != HUB_MSTATE_ACTIVE)
+		return 0;
+	for (i = 0; i < OFFROWS_MAX && rows[i].id[0] | rows[i].role; i++)
+		;
+	/* Past OFFROWS_MAX, peers_off() asks the store. */
+	if (i == OFFROWS_MAX)
+		return 1;
+	memcpy(rows[i].id, net->id, HUB_NETID_LEN);
+	rows[i].role = (uint8_t)(m->role + 1);	/* never all zero */
+	return 0;
+}
+
+/* Whether online s and offline key (its rows read: off) are peers. */
+static int
+peers_off(const struct session *s, const uint8_t *key,
+    const struct offrow *off, size_t noff)
+{
+	const struct mrow	*r;
+	size_t			 i;
+
+	if (noff == OFFROWS_MAX)
+		return store_are_peers(au.store, s->key, key) != 0;
+	SLIST_FOREACH(r, &s->rows, in_session)
+		for (i = 0; i < noff; i++)
+			if (memcmp(r->net->id, off[i].id, HUB_NETID_LEN) == 0 &&
+			    rule(r->net->type, r->role,
+			    (uint8_t)(off[i].role - 1)))
+				return 1;
+	return 0;
+}
+
+void
+presence_net_deleted(const struct store_net *net,
+    const struct store_member *rows, size_t nrows)
+{
+	struct offrow	 off[OFFROWS_MAX];
+	struct netmem	*n = netmem_find(net->id);
+	struct session	**on = NULL;
+	uint8_t		*role = NULL;
+	struct mrow	*r;
+	size_t		 non = 0, i, j, noff;
+	uint32_t	 total, k;
+
+	if (n != NULL) {
+		total = n->n;
+		if ((on = calloc(total, sizeof(*on))) == NULL ||
+		    (role = calloc(total, 1)) == NULL) {
+			free(on);
+			au.nomem++;
+			return;
+		}
+		/*
+		 * Out of the image first, so that peers_except does not count
+		 * it; the last row takes n with it.
+		 */
+		for (k = 0; k < total; k++) {
+			if ((r = TAILQ_FIRST(&n->roles)) == NULL)
+				r = TAILQ_FIRST(&n->plain);
+			on[non] = r->s;
+			role[non++] = r->role;
+			row_del(r);
+		}
 	}
-	s->ntold = 0;
-	session_set_offline(s);
+	/* Pairs of online members. */
+	for (i = 0; i < non; i++)
+		for (j = i + 1; j < non; j++)
+			if (rule(net->type, role[i], role[j]) &&
+			    !peers_except(on[i], on[j], NULL))
+				pair_down(on[i], on[j]);
+	/* An online member and an offline one: the online one hears. */
+	for (j = 0; j < nrows && non > 0; j++) {
+		if (rows[j].state != HUB_MSTATE_ACTIVE ||
+		    session_online(rows[j].key) != NULL)
+			continue;
+		memset(off, 0, sizeof(off));
+		(void)store_node_networks(au.store, rows[j].key, offrow_add,
+		    off);
+		for (noff = 0; noff < OFFROWS_MAX && (off[noff].id[0] |
+		    off[noff].role); noff++)
+			;
+		for (i = 0; i < non; i++)
+			if (rule(net->type, role[i], rows[j].role) &&
+			    !peers_off(on[i], rows[j].key, off, noff))
+				send_peer(on[i], HUB_MSG_PEER_DOWN,
+				    rows[j].key, NULL, NULL);
+	}
+	free(on);
+	free(role);
 }

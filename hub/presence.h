@@ -1,10 +1,19 @@
 /*
- * Presence: which online node has been told about which peer.  Two
- * online nodes that share a network know each other (PEER_UP, and each
- * other's paths, so both probe at once) and the engine may relay
- * between them; when they stop sharing one, or one logs off, the other
- * is told (PEER_DOWN, or PEER_CHECK when the hub lost it).  The work
- * per event is proportional to the peers concerned.
+ * Presence: two online nodes that share a network know each other
+ * (PEER_UP, and each other's paths, so both probe at once) and the
+ * engine may relay between them; when they stop sharing one, or one
+ * logs off, the other is told (PEER_DOWN, or PEER_CHECK when the hub
+ * lost it).
+ *
+ * Computed by deltas: the authority keeps, for every online node, its
+ * active memberships, and for every network with an online member,
+ * those members (owners and administrators apart from plain members,
+ * since a plain member of a hub-and-spoke network peers with the
+ * former only).  A login, a logout or one membership change then
+ * touches only the pairs it changes: the cost of an event is linear in
+ * the members it must tell, never in the size of the hub or the square
+ * of a network.  The store stays the truth; this is its image for the
+ * nodes online, updated with every change the authority makes.
  */
 #ifndef HAMD_HUB_PRESENCE_H
 #define HAMD_HUB_PRESENCE_H
@@ -13,20 +22,33 @@
 #include <stdint.h>
 
 struct session;
+struct store_member;
+struct store_net;
 
 /*
- * After a login: tell the node about every peer it is entitled to and
- * those online about it, then end the list.  -1 if the store failed
- * (nothing ended the list: the caller must close the session).
+ * After a login: take in the node's memberships, tell it about every
+ * peer it is entitled to and those online about it, then end the list.
+ * -1 if the store failed or there was no memory (nothing ended the
+ * list: the caller refuses the login).
  */
 int	presence_login(struct session *);
 /* Off line: gracefully (tear down) or lost (check liveness). */
 void	presence_logoff(struct session *);
 /*
- * Membership changed for these nodes: tell each online one about peers
- * it gained (up) and lost (down).
+ * The store changed key's row in net from before to after (NULL: no
+ * row).  Tells the pairs whose entitlement changed, and only those.
  */
-void	presence_resync(const uint8_t (*keys)[32], size_t n);
+void	presence_member(const struct store_net *, const uint8_t key[32],
+	    const struct store_member *before,
+	    const struct store_member *after);
+/* net was deleted; rows: its rows before, n of them. */
+void	presence_net_deleted(const struct store_net *,
+	    const struct store_member *rows, size_t n);
+/* Active members of a network online now. */
+uint32_t presence_online(const uint8_t netid[16]);
+/* Call fn for each online peer of s, once each. */
+void	presence_each_peer(struct session *,
+	    void (*fn)(struct session *peer, void *), void *);
 /* Tell to where about may be reached, and its relay id: probe now. */
 void	presence_send_paths(struct session *to, const struct session *about);
 

@@ -51,6 +51,29 @@ bucket_take(struct bucket *b, int burst, int64_t every, int64_t now)
 }
 
 int
+bucket_take_both(struct bucket *a, int burst, int64_t every, struct bucket *b,
+    int burst2, int64_t every2, int64_t now)
+{
+	bucket_refill(a, burst, every, now);
+	bucket_refill(b, burst2, every2, now);
+	if (a->tokens <= 0 || b->tokens <= 0)
+		return 0;
+	a->tokens--;
+	b->tokens--;
+	return 1;
+}
+
+void
+bucket_charge(struct bucket *b, int n)
+{
+	/* Bounded below: a debt of more than a day's refill is not kept. */
+	if (b->tokens - n < -(1 << 24))
+		b->tokens = -(1 << 24);
+	else
+		b->tokens -= n;
+}
+
+int
 bucket_table_init(struct bucket_table *t, size_t n)
 {
 	if ((t->slot = calloc(n, sizeof(*t->slot))) == NULL)

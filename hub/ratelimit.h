@@ -34,6 +34,18 @@ struct bucket {
 void	bucket_refill(struct bucket *, int burst, int64_t every, int64_t now);
 /* Refill, then take a token if there is one.  1 if taken. */
 int	bucket_take(struct bucket *, int burst, int64_t every, int64_t now);
+/*
+ * Refill both (each its own burst and interval, one clock), then take a
+ * token from each only if both have one: a refusal by one never costs
+ * the other.  1 if taken.
+ */
+int	bucket_take_both(struct bucket *, int burst, int64_t every,
+	    struct bucket *, int burst2, int64_t every2, int64_t now);
+/*
+ * Take n tokens for work already done: the count may go below zero,
+ * and the bucket then gives nothing until refills bring it back up.
+ */
+void	bucket_charge(struct bucket *, int n);
 
 struct bucket_table {
 	struct bucket	*slot;

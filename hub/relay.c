@@ -23,6 +23,7 @@
 
 #include "hub/ratelimit.h"
 #include "hub/relay.h"
+#include "hub/slab.h"
 
 #define RELAY_MIN_BUCKETS	64	/* power of two */
 #define ADDR_KEY_LEN		(1 + 2 + 16)
@@ -43,9 +44,11 @@ struct rsess {
 };
 
 struct relay_table {
+	struct slab	 sessions;	/* the struct rsess */
 	struct rsess	**by_id, **by_conn, **by_addr;
 	size_t		 nbuckets;	/* power of two */
 	uint32_t	 count;
+	uint32_t	 nparts, part;	/* ids of this table: % nparts */
 	uint8_t		 key[crypto_shorthash_KEYBYTES];
 };
 
@@ -202,6 +205,9 @@ relay_table_new(const uint8_t key[crypto_shorthash_KEYBYTES])
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
+	t->sessions.size = sizeof(struct rsess);
+	t->sessions.per_chunk = 512;
+	t->nparts = 1;
 	memcpy(t->key, key, sizeof(t->key));
 	if (rehash(t, RELAY_MIN_BUCKETS) == -1) {
 		free(t);
@@ -222,14 +228,26 @@ relay_table_free(struct relay_table *t)
 		for (s = t->by_id[i]; s != NULL; s = next) {
 			next = s->next_id;
 			free(s->peers);
-			sodium_memzero(s, sizeof(*s));
-			free(s);
+			slab_put(&t->sessions, s);
 		}
 	free(t->by_id);
 	free(t->by_conn);
 	free(t->by_addr);
 	sodium_memzero(t, sizeof(*t));
 	free(t);
+}
+
+void
+relay_table_part(struct relay_table *t, uint32_t nparts, uint32_t part)
+{
+	t->nparts = nparts > 0 ? nparts : 1;
+	t->part = part;
+}
+
+static int
+is_ours(const struct relay_table *t, uint32_t id)
+{
+	return id % t->nparts == t->part;
 }
 
 uint32_t
@@ -299,20 +317,25 @@ peer_del(struct rsess *s, uint32_t id)
 int
 relay_pair(struct relay_table *t, uint32_t a, uint32_t b, int up)
 {
-	struct rsess	*sa, *sb;
+	struct rsess	*sa = NULL, *sb = NULL;
 
-	if (a == b || (sa = find_id(t, a)) == NULL ||
-	    (sb = find_id(t, b)) == NULL)
+	/* A session of ours must be here; another part's is not. */
+	if (a == b || (is_ours(t, a) && (sa = find_id(t, a)) == NULL) ||
+	    (is_ours(t, b) && (sb = find_id(t, b)) == NULL) ||
+	    (sa == NULL && sb == NULL))
 		return -1;
 	if (!up) {
-		peer_del(sa, b);
-		peer_del(sb, a);
+		if (sa != NULL)
+			peer_del(sa, b);
+		if (sb != NULL)
+			peer_del(sb, a);
 		return 0;
 	}
-	if (peer_add(sa, b) == -1)
+	if (sa != NULL && peer_add(sa, b) == -1)
 		return -1;
-	if (peer_add(sb, a) == -1) {
-		peer_del(sa, b);	/* both arrays or neither */
+	if (sb != NULL && peer_add(sb, a) == -1) {
+		if (sa != NULL)
+			peer_del(sa, b);	/* both arrays or neither */
 		return -1;
 	}
 	return 0;
@@ -338,7 +361,11 @@ relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
 	struct rsess	*s;
 	size_t		 b;
 
-	if (id == 0 || find_id(t, id) != NULL || find_conn(t, conn) != NULL) {
+	if (id == 0 || !is_ours(t, id)) {
+		errno = EDOM;
+		return -1;
+	}
+	if (find_id(t, id) != NULL || find_conn(t, conn) != NULL) {
 		errno = EEXIST;
 		return -1;
 	}
@@ -346,7 +373,7 @@ relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
 	if (t->count >= t->nbuckets && t->nbuckets <= SIZE_MAX / 4 &&
 	    rehash(t, t->nbuckets * 2) == -1)
 		return -1;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = slab_get(&t->sessions)) == NULL)
 		return -1;
 	s->id = id;
 	s->conn = conn;
@@ -386,8 +413,7 @@ sess_remove(struct relay_table *t, struct rsess *s)
 		}
 	t->count--;
 	free(s->peers);
-	sodium_memzero(s, sizeof(*s));
-	free(s);
+	slab_put(&t->sessions, s);
 }
 
 int
@@ -501,13 +527,32 @@ route(const struct relay_table *t, const struct rsess *src, uint32_t dst,
 	size_t			 pos;
 
 	memset(r, 0, sizeof(*r));
-	if ((d = find_id(t, dst)) == NULL)
+	if (is_ours(t, dst) && (d = find_id(t, dst)) == NULL)
 		return RELAY_UNKNOWN_DEST;
 	if (!peer_find(src, dst, &pos))
 		return RELAY_DENIED;
 	r->src_id = src->id;
+	r->dst_id = dst;
+	if (!is_ours(t, dst)) {
+		r->part = dst % t->nparts;
+		return RELAY_ELSEWHERE;
+	}
+	return relay_deliver(t, dst, now, r) == RELAY_OK ? RELAY_OK :
+	    RELAY_UNKNOWN_DEST;
+}
+
+enum relay_verdict
+relay_deliver(const struct relay_table *t, uint32_t dst, uint64_t now,
+    struct relay_route *r)
+{
+	const struct rsess	*d;
+
+	if (!is_ours(t, dst) || (d = find_id(t, dst)) == NULL)
+		return RELAY_UNKNOWN_DEST;
 	r->dst_id = d->id;
+	r->part = t->part;
 	r->dst_conn = d->conn;
+	r->via_udp = 0;
 	if (fresh(d, now)) {
 		r->via_udp = 1;
 		r->dst_addr = d->udp;

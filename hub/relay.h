@@ -41,6 +41,8 @@ struct relay_table;
 
 enum relay_verdict {
 	RELAY_OK = 0,
+	RELAY_ELSEWHERE,	/* allowed; the destination is another
+				   table's (engine's): r says which */
 	RELAY_UNKNOWN_SENDER,	/* no (fresh) registration / no session */
 	RELAY_UNKNOWN_DEST,	/* no session with that id */
 	RELAY_DENIED,		/* the two share no network */
@@ -53,6 +55,7 @@ enum relay_verdict {
 struct relay_route {
 	uint32_t	 src_id;	/* the sender's id, for the header */
 	uint32_t	 dst_id;
+	uint32_t	 part;		/* the table that delivers it */
 	int		 via_udp;	/* else as a frame on dst_conn */
 	uint32_t	 dst_conn;
 	struct pkt_addr	 dst_addr;	/* via UDP: the registered address */
@@ -63,14 +66,23 @@ struct relay_route {
 /* key: for the address hash; the caller draws it at random. */
 struct relay_table *relay_table_new(const uint8_t
 		    key[crypto_shorthash_KEYBYTES]);
+/*
+ * The table holds the sessions of one part of the relay ids: those
+ * with id % nparts == part (a hub's engines, each for the nodes whose
+ * connections it holds).  A pair with a session of another part is
+ * kept on this side only, and a packet for one is RELAY_ELSEWHERE.
+ * New tables hold every id (one part).
+ */
+void		 relay_table_part(struct relay_table *, uint32_t nparts,
+		    uint32_t part);
 void		 relay_table_free(struct relay_table *);
 uint32_t	 relay_count(const struct relay_table *);
 
 /*
  * A new session, for the node whose hub connection conn comes from
- * conn_addr (only its IP address counts).  0, or -1 if id is 0 or
- * already in use, or conn already has a session (both mean the caller
- * has lost track).
+ * conn_addr (only its IP address counts).  0, or -1: EDOM if id is 0
+ * or not of this table's part, EEXIST if it is in use or conn already
+ * has a session (the caller has lost track), else out of memory.
  */
 int		 relay_add(struct relay_table *, uint32_t conn, uint32_t id,
 		    const struct pkt_addr *conn_addr);
@@ -82,7 +94,8 @@ uint32_t	 relay_id_of_conn(const struct relay_table *, uint32_t conn);
 
 /*
  * Allow (up 1) or forbid (up 0) relaying between two sessions, both
- * ways.  Idempotent.  0, or -1 if a == b or either is unknown.
+ * ways (on the sides of this table's part).  Idempotent.  0, or -1 if
+ * a == b or a session of this part is unknown.
  */
 int		 relay_pair(struct relay_table *, uint32_t a, uint32_t b,
 		    int up);
@@ -123,5 +136,12 @@ enum relay_verdict relay_route_udp(const struct relay_table *,
 enum relay_verdict relay_route_conn(const struct relay_table *,
 		    uint32_t conn, uint32_t dst, uint64_t now,
 		    struct relay_route *r);
+/*
+ * A packet another table's session sent to dst of this one, the pair
+ * checked there: RELAY_OK with *r (src_id left for the caller), or
+ * RELAY_UNKNOWN_DEST.
+ */
+enum relay_verdict relay_deliver(const struct relay_table *, uint32_t dst,
+		    uint64_t now, struct relay_route *r);
 
 #endif

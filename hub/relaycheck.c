@@ -14,26 +14,37 @@ static uint64_t	 refused_mac;		/* counted as relay_unknown */
 static uint64_t	 refused_replay;	/* counted as relay_bad */
 
 void
+relaycheck_new(struct session *s)
+{
+	relay_cred_new(&s->relay, session_new_relay_id(s));
+}
+
+int
 relaycheck_start(struct session *s, struct hub_relay_info *ri)
 {
 	struct hubd_relay_msg	 rm;
 
-	relay_cred_new(&s->relay, session_new_relay_id());
 	memset(&rm, 0, sizeof(rm));
 	rm.conn = s->conn;
 	rm.relay_id = s->relay.id;
-	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_ADD, 0, -1, &rm,
-	    sizeof(rm));
+	if (relay_engine_send(s->relay.id, IMSG_HUBD_RELAY_ADD, &rm,
+	    sizeof(rm)) == -1)
+		return -1;
 	memset(ri, 0, sizeof(*ri));
 	ri->relay_id = s->relay.id;
 	memcpy(ri->token, s->relay.token, sizeof(ri->token));
+	return 0;
 }
 
 void
 relaycheck_end(struct session *s)
 {
-	/* Its pairs go with it: no PAIR 0 per peer needed. */
-	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_DEL, 0, -1,
+	/*
+	 * Its pairs go with it: no PAIR 0 per peer needed.  Without the
+	 * memory to say so, the engine forgets it when the connection
+	 * closes, as it does for a DEL that crossed the close.
+	 */
+	(void)relay_engine_send(s->relay.id, IMSG_HUBD_RELAY_DEL,
 	    &s->relay.id, sizeof(s->relay.id));
 }
 
@@ -44,7 +55,7 @@ relaycheck_end(struct session *s)
  * crossed its end: ignored.
  */
 void
-relaycheck_register(struct imsg *imsg)
+relaycheck_register(int eng, struct imsg *imsg)
 {
 	struct hubd_relay_reg	 m;
 	struct session		*s;
@@ -52,7 +63,7 @@ relaycheck_register(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
-	if ((s = session_by_conn(m.conn)) == NULL ||
+	if ((s = session_by_conn(eng, m.conn)) == NULL ||
 	    s->state != SESSION_ONLINE || s->relay.id != m.relay_id)
 		return;
 	switch (relay_cred_check(&s->relay, m.dgram, sizeof(m.dgram),
@@ -70,8 +81,9 @@ relaycheck_register(struct imsg *imsg)
 		    __func__, m.relay_id);
 	}
 	memcpy(m.dgram, answer, sizeof(m.dgram));
-	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUBD_RELAY_REGISTERED, 0,
-	    -1, &m, sizeof(m));
+	/* Without the memory, the node registers again in 20 s. */
+	(void)relay_engine_send(s->relay.id, IMSG_HUBD_RELAY_REGISTERED, &m,
+	    sizeof(m));
 }
 
 void

@@ -16,12 +16,14 @@ struct hubd_engine_stats;
 struct imsg;
 struct session;
 
-/* A login: fresh credentials, the engine told, and what the node gets. */
-void	relaycheck_start(struct session *, struct hub_relay_info *);
+/* A login: fresh credentials (before the session is online). */
+void	relaycheck_new(struct session *);
+/* The engine told, and what the node gets; -1 with no memory. */
+int	relaycheck_start(struct session *, struct hub_relay_info *);
 /* The session ended: the engine forgets it (and its pairs). */
 void	relaycheck_end(struct session *);
-/* IMSG_HUBD_RELAY_REGISTER from the engine. */
-void	relaycheck_register(struct imsg *);
+/* IMSG_HUBD_RELAY_REGISTER from an engine. */
+void	relaycheck_register(int eng, struct imsg *);
 /* Add the REGISTERs refused here to the engine's counters. */
 void	relaycheck_counts(struct hubd_engine_stats *);
 

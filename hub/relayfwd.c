@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "compat/bytes.h"
@@ -21,6 +22,8 @@
 
 /* A relay frame rewritten as a datagram: the framer's is not ours. */
 static uint8_t	 framebuf[HUB_FRAME_MAX];
+/* A packet for another engine, behind its destination's id. */
+static uint8_t	 fwdbuf[sizeof(uint32_t) + RELAY_HDR_LEN + 65527];
 
 void
 relayfwd_init(void)
@@ -63,16 +66,16 @@ count_bad(void)
 }
 
 /*
- * Forward b (len bytes, header included; b is ours to rewrite) as the
- * route says, with the id field now naming the sender.
+ * Send b (len bytes, header included, its id field naming the sender
+ * already; ours to rewrite) to a destination of ours, as r says.
  */
 static void
-forward(uint8_t *b, size_t len, const struct relay_route *r)
+deliver(uint8_t *b, size_t len, const struct relay_route *r)
 {
 	struct hconn	*d;
 
-	put_be32(b + 4, r->src_id);
 	if (r->via_udp) {
+		b[0] = RELAY_DATA_TYPE;
 		if (r->dst_sock < 0 || r->dst_sock >= eng.nlis ||
 		    udp_send_from(eng.lis[r->dst_sock].fd, &r->dst_addr,
 		    &r->dst_local, b, len) == -1)
@@ -94,30 +97,101 @@ forward(uint8_t *b, size_t len, const struct relay_route *r)
 }
 
 /*
+ * Forward b as the route says, with the id field now naming the
+ * sender: here, or through the engine that holds the destination (the
+ * pair is checked here, on the sender's side).
+ */
+static void
+forward(uint8_t *b, size_t len, const struct relay_route *r)
+{
+	put_be32(b + 4, r->src_id);
+	if (r->part == eng.index || eng.nengines == 1) {
+		deliver(b, len, r);
+		return;
+	}
+	memcpy(fwdbuf, &r->dst_id, sizeof(r->dst_id));
+	memcpy(fwdbuf + sizeof(r->dst_id), b, len);
+	/* Without the memory to pass it on: dropped, as the network may. */
+	(void)proc_compose_try(eng.ps, HUBD_PROC_ENGINE + (int)r->part,
+	    IMSG_HUBD_RELAY_FWD, 0, -1, fwdbuf, sizeof(r->dst_id) + len);
+}
+
+/* Another engine's relayed packet for a node of ours. */
+void
+relayfwd_from_engine(struct imsg *imsg)
+{
+	struct relay_route	 r;
+	uint32_t		 dst;
+	size_t			 len = imsg_get_len(imsg) - sizeof(dst);
+
+	memcpy(&dst, imsg->data, sizeof(dst));
+	memcpy(fwdbuf, imsg->data + sizeof(dst), len);
+	if (fwdbuf[0] != RELAY_DATA_TYPE && fwdbuf[0] != HUB_FRAME_RELAY)
+		fatalx("%s: not a relayed packet", __func__);
+	memset(&r, 0, sizeof(r));
+	if (relay_deliver(eng.relay, dst, now_ms(), &r) != RELAY_OK) {
+		count(RELAY_UNKNOWN_DEST);
+		return;
+	}
+	deliver(fwdbuf, len, &r);
+}
+
+/*
  * A REGISTER is passed on only from where its node logged in and within
  * its session's rate; the authority answers only if it takes it.
  */
+static void
+register_gate(struct hubd_relay_reg *m, uint64_t now)
+{
+	enum relay_verdict	 v;
+
+	if ((v = relay_register_gate(eng.relay, m->relay_id, &m->from, now,
+	    &m->conn)) != RELAY_OK) {
+		count(v);
+		return;
+	}
+	/* Without the memory, dropped: the node registers again soon. */
+	(void)auth_send(IMSG_HUBD_RELAY_REGISTER, 0, m, sizeof(*m));
+}
+
 void
 relayfwd_register(int sock, const uint8_t *b, uint32_t id,
     const struct udp_in *in, uint64_t now)
 {
 	struct hubd_relay_reg	 m;
-	enum relay_verdict	 v;
-	uint32_t		 conn;
+	uint32_t		 part = id % eng.nengines;
 
-	if ((v = relay_register_gate(eng.relay, id, &in->from, now,
-	    &conn)) != RELAY_OK) {
-		count(v);
-		return;
-	}
 	memset(&m, 0, sizeof(m));
-	m.conn = conn;
 	m.relay_id = id;
 	m.sock = sock;
 	m.from = in->from;
 	m.local = in->local;
 	memcpy(m.dgram, b, sizeof(m.dgram));
-	auth_send(IMSG_HUBD_RELAY_REGISTER, 0, &m, sizeof(m));
+	/*
+	 * Another engine holds the session (and would hold the node's own
+	 * datagrams: one address's reach one engine): that one counts it.
+	 */
+	if (part != eng.index) {
+		(void)proc_compose_try(eng.ps, HUBD_PROC_ENGINE + (int)part,
+		    IMSG_HUBD_RELAY_REG_FWD, 0, -1, &m, sizeof(m));
+		return;
+	}
+	register_gate(&m, now);
+}
+
+/* Another engine's REGISTER for a session of ours. */
+void
+relayfwd_reg_from_engine(struct imsg *imsg)
+{
+	struct hubd_relay_reg	 m;
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (m.sock < 0 || m.sock >= eng.nlis || !eng.lis[m.sock].relay ||
+	    dgram_classify(m.dgram, sizeof(m.dgram), NULL) !=
+	    DGRAM_RELAY_REGISTER)
+		fatalx("%s: not a REGISTER on a relaying socket", __func__);
+	register_gate(&m, now_ms());
 }
 
 void
@@ -128,7 +202,7 @@ relayfwd_data(uint8_t *b, size_t len, uint32_t dst, const struct udp_in *in,
 	enum relay_verdict	 v;
 
 	if ((v = relay_route_udp(eng.relay, &in->from, dst, now, &r)) !=
-	    RELAY_OK) {
+	    RELAY_OK && v != RELAY_ELSEWHERE) {
 		count(v);
 		return;
 	}
@@ -160,7 +234,7 @@ relayfwd_frame(struct hconn *c, const uint8_t *body, size_t len)
 		return;
 	}
 	c->last_frame = now_ms();
-	if (v != RELAY_OK) {
+	if (v != RELAY_OK && v != RELAY_ELSEWHERE) {
 		count(v);
 		return;
 	}
@@ -187,7 +261,13 @@ relayfwd_add(struct imsg *imsg)
 			fatalx("%s: authority sent relay id %u for "
 			    "connection %u twice", __func__, m.relay_id,
 			    m.conn);
-		fatal("%s: relay_add", __func__);
+		if (errno == EDOM)
+			fatalx("%s: authority sent relay id %u, not this "
+			    "engine's", __func__, m.relay_id);
+		/* No memory: this node is not relayed; nothing else changes. */
+		eng.stats.refused_nomem++;
+		eng_stats_touch();
+		return;
 	}
 	eng.stats.relay_sessions = relay_count(eng.relay);
 	eng_stats_touch();

@@ -36,6 +36,10 @@ void	relayfwd_data(uint8_t *, size_t, uint32_t dst,
 /* A relay frame body from a node connection (nodeconn_relay_fn). */
 void	relayfwd_frame(struct hconn *, const uint8_t *, size_t);
 
+/* Another engine's relayed packet, or REGISTER, for a node of ours. */
+void	relayfwd_from_engine(struct imsg *);
+void	relayfwd_reg_from_engine(struct imsg *);
+
 /* The authority's messages. */
 void	relayfwd_add(struct imsg *);
 void	relayfwd_del(struct imsg *);

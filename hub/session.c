@@ -5,6 +5,7 @@
 
 #include <sys/queue.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +13,16 @@
 #include <sodium.h>
 #include <time.h>
 
+#include "hub/chanpool.h"
 #include "hub/session.h"
+#include "hub/slab.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
 
-#define CONN_BUCKETS		1024
-#define KEY_BUCKETS		4096	/* power of two */
-
 struct authority	 au;
 
-static struct session	*by_conn[CONN_BUCKETS];	/* chained: hnext */
-static struct session	*by_key[KEY_BUCKETS];	/* online; chained: knext */
+static struct htab	 by_conn, by_key, by_relay;
+static struct slab	 sessions = SLAB_INIT(sizeof(struct session), 512);
 static uint8_t		 key_hash_key[crypto_shorthash_KEYBYTES];
 static uint8_t		 pt[HUB_MSG_MAX];
 static uint8_t		 frame[HUB_FRAME_MAX];
@@ -42,6 +42,12 @@ authority_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t
+authority_ms(void)
+{
+	return authority_ns() / 1000000;
+}
+
 const char *
 key_str(const uint8_t *key, char buf[KEY_B64_LEN + 1])
 {
@@ -54,75 +60,119 @@ key_str(const uint8_t *key, char buf[KEY_B64_LEN + 1])
 void
 session_init(void)
 {
-	TAILQ_INIT(&au.sessions);
 	TAILQ_INIT(&au.onlines);
+	TAILQ_INIT(&au.waiting);
+	TAILQ_INIT(&au.failed);
 	/* Node keys are the network's choice: keyed, so no chain piles up. */
 	randombytes_buf(key_hash_key, sizeof(key_hash_key));
 }
 
-static struct session **
-conn_slot(uint32_t conn)
+static uint64_t
+conn_hash(int eng, uint32_t conn)
 {
-	return &by_conn[conn % CONN_BUCKETS];
+	return htab_hash32(conn) ^ (uint64_t)eng;
 }
 
-static struct session **
-key_slot(const uint8_t *key)
+static uint64_t
+key_hash(const uint8_t *key)
 {
 	uint8_t		 h[crypto_shorthash_BYTES];
-	uint32_t	 v;
+	uint64_t	 v;
 
 	(void)crypto_shorthash(h, key, HUB_KEY_LEN, key_hash_key);
 	memcpy(&v, h, sizeof(v));
-	return &by_key[v & (KEY_BUCKETS - 1)];
+	return v;
 }
 
 struct session *
-session_new(uint32_t conn, const struct pkt_addr *remote)
-{
-	struct session	*s, **slot;
-
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		fatal("%s", __func__);
-	s->conn = conn;
-	s->remote = *remote;
-	s->opened = authority_ns();
-	slot = conn_slot(conn);
-	s->hnext = *slot;
-	*slot = s;
-	TAILQ_INSERT_TAIL(&au.sessions, s, entry);
-	return s;
-}
-
-struct session *
-session_by_conn(uint32_t conn)
+session_new(int eng, uint32_t conn, const struct pkt_addr *remote)
 {
 	struct session	*s;
 
-	for (s = *conn_slot(conn); s != NULL; s = s->hnext)
-		if (s->conn == conn)
+	if ((s = slab_get(&sessions)) == NULL)
+		goto nomem;
+	s->eng = eng;
+	s->conn = conn;
+	s->remote = *remote;
+	s->opened = authority_ns();
+	SLIST_INIT(&s->rows);
+	if (htab_insert(&by_conn, &s->by_conn, conn_hash(eng, conn)) == -1) {
+		slab_put(&sessions, s);
+		goto nomem;
+	}
+	TAILQ_INSERT_TAIL(&au.waiting, s, waiting);
+	s->is_waiting = 1;
+	au.nsessions++;
+	return s;
+ nomem:
+	au.nomem++;
+	return NULL;
+}
+
+struct session *
+session_by_conn(int eng, uint32_t conn)
+{
+	uint64_t	 h = conn_hash(eng, conn);
+	struct hlink	*l;
+	struct session	*s;
+
+	for (l = htab_chain(&by_conn, h); l != NULL; l = l->next) {
+		s = HTAB_ENTRY(l, struct session, by_conn);
+		if (l->hash == h && s->conn == conn && s->eng == eng)
 			return s;
+	}
 	return NULL;
 }
 
 struct session *
 session_online(const uint8_t *key)
 {
+	uint64_t	 h = key_hash(key);
+	struct hlink	*l;
 	struct session	*s;
 
-	for (s = *key_slot(key); s != NULL; s = s->knext)
-		if (memcmp(s->key, key, HUB_KEY_LEN) == 0)
+	for (l = htab_chain(&by_key, h); l != NULL; l = l->next) {
+		s = HTAB_ENTRY(l, struct session, by_key);
+		if (l->hash == h && memcmp(s->key, key, HUB_KEY_LEN) == 0)
 			return s;
+	}
+	return NULL;
+}
+
+struct session *
+session_by_relay(uint32_t id)
+{
+	uint64_t	 h = htab_hash32(id);
+	struct hlink	*l;
+	struct session	*s;
+
+	for (l = htab_chain(&by_relay, h); l != NULL; l = l->next) {
+		s = HTAB_ENTRY(l, struct session, by_relay);
+		if (l->hash == h && s->relay.id == id)
+			return s;
+	}
 	return NULL;
 }
 
 void
+session_unwait(struct session *s)
+{
+	if (!s->is_waiting)
+		return;
+	TAILQ_REMOVE(&au.waiting, s, waiting);
+	s->is_waiting = 0;
+}
+
+/*
+ * The key and relay tables had their first buckets when the first
+ * connection came (by_conn did), so inserting only ever grows chains.
+ */
+void
 session_set_online(struct session *s)
 {
-	struct session	**slot = key_slot(s->key);
-
-	s->knext = *slot;
-	*slot = s;
+	(void)htab_insert(&by_key, &s->by_key, key_hash(s->key));
+	(void)htab_insert(&by_relay, &s->by_relay, htab_hash32(s->relay.id));
+	session_unwait(s);
 	TAILQ_INSERT_TAIL(&au.onlines, s, online);
 	au.nonline++;
 }
@@ -130,13 +180,8 @@ session_set_online(struct session *s)
 void
 session_set_offline(struct session *s)
 {
-	struct session	**sp;
-
-	for (sp = key_slot(s->key); *sp != NULL; sp = &(*sp)->knext)
-		if (*sp == s) {
-			*sp = s->knext;
-			break;
-		}
+	htab_remove(&by_key, &s->by_key);
+	htab_remove(&by_relay, &s->by_relay);
 	TAILQ_REMOVE(&au.onlines, s, online);
 	au.nonline--;
 }
@@ -144,66 +189,96 @@ session_set_offline(struct session *s)
 void
 session_free(struct session *s)
 {
-	struct session	**sp;
-
-	for (sp = conn_slot(s->conn); *sp != NULL; sp = &(*sp)->hnext)
-		if (*sp == s) {
-			*sp = s->hnext;
-			break;
-		}
-	TAILQ_REMOVE(&au.sessions, s, entry);
-	if (s->chan != NULL) {
-		hub_chan_clear(s->chan);
-		sodium_free(s->chan);
-	}
-	free(s->told);
-	sodium_memzero(s, sizeof(*s));	/* the relay token */
-	free(s);
+	htab_remove(&by_conn, &s->by_conn);
+	session_unwait(s);
+	if (s->is_failed)
+		TAILQ_REMOVE(&au.failed, s, failed);
+	chanpool_put(s->chan);
+	free(s->cand_next);
+	au.nsessions--;
+	slab_put(&sessions, s);		/* wipes the relay token */
 }
 
 uint32_t
-session_new_relay_id(void)
+session_new_relay_id(const struct session *s)
 {
-	struct session	*o;
-	uint32_t	 id;
+	uint32_t	 id, n = au.conf.engines ? au.conf.engines : 1;
+	uint32_t	 e = (uint32_t)(s->eng - HUBD_PROC_ENGINE);
 
+	/* id % engines names the engine holding the node's connection. */
 	do {
 		randombytes_buf(&id, sizeof(id));
-		TAILQ_FOREACH(o, &au.sessions, entry)
-			if (o->relay.id == id)
-				break;
-	} while (id == 0 || o != NULL);
+		id = id - id % n + e;
+	} while (id == 0 || id % n != e || session_by_relay(id) != NULL);
 	return id;
 }
 
 /* ---- sending ---------------------------------------------------------- */
 
+void
+session_fail(struct session *s, const char *why)
+{
+	if (s->why_failed != NULL)
+		return;
+	s->why_failed = why;
+	TAILQ_INSERT_TAIL(&au.failed, s, failed);
+	s->is_failed = 1;
+}
+
+int
+session_engine(struct session *s, uint32_t type, const void *data,
+    size_t len)
+{
+	if (proc_compose_try(au.ps, s->eng, type, s->conn, -1, data, len) ==
+	    -1) {
+		au.nomem++;
+		return -1;
+	}
+	return 0;
+}
+
+int
+relay_engine_send(uint32_t id, uint32_t type, const void *data, size_t len)
+{
+	uint32_t	 n = au.conf.engines ? au.conf.engines : 1;
+
+	if (proc_compose_try(au.ps, HUBD_PROC_ENGINE + (int)(id % n), type, 0,
+	    -1, data, len) == -1) {
+		au.nomem++;
+		return -1;
+	}
+	return 0;
+}
+
 int
 session_send(struct session *s, const struct hub_msg *m)
 {
 	size_t	 len, flen;
+	int	 rc;
 
-	if (s->state == SESSION_CLOSING || s->chan == NULL || s->failed)
+	if (s->state == SESSION_CLOSING || s->chan == NULL ||
+	    s->why_failed != NULL)
 		return -1;
 	if ((len = hub_msg_encode(m, pt, sizeof(pt))) == 0) {
 		log_warnx("%s: cannot encode %s", __func__,
 		    hub_msg_name(m->type));
 		return -1;
 	}
-	if (hub_chan_seal(s->chan, pt, len, frame, sizeof(frame), &flen) !=
-	    WG_OK) {
-		sodium_memzero(pt, len);
-		/*
-		 * Closing it here would pull the session from under the
-		 * caller, who may be walking the sessions.
-		 */
-		s->failed = "cannot seal a frame";
-		au.nfailed++;
+	rc = hub_chan_seal(s->chan, pt, len, frame, sizeof(frame), &flen);
+	sodium_memzero(pt, len);
+	if (rc != WG_OK) {
+		session_fail(s, "cannot seal a frame");
 		return -1;
 	}
-	sodium_memzero(pt, len);
-	proc_compose(au.ps, HUBD_PROC_ENGINE, IMSG_HUB_FRAME_OUT, s->conn, -1,
-	    frame, flen);
+	/*
+	 * A frame that cannot be handed on leaves the channel's counter
+	 * ahead of the node's: the session cannot go on.
+	 */
+	if (session_engine(s, IMSG_HUB_FRAME_OUT, frame, flen) == -1) {
+		session_fail(s, "out of memory");
+		return -1;
+	}
+	au.sent++;
 	return 0;
 }
 

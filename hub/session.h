@@ -1,12 +1,19 @@
 /*
- * The authority's sessions, one per node connection the engine
- * carries, found by connection id and, once the node is online, by its
- * key; what every part of the authority shares (its process, the
- * store, the hub's key and configuration); and sending to a node: a
- * message sealed on the session's channel and handed to the engine.
+ * The authority's sessions, one per node connection an engine carries,
+ * found by connection, by key once the node is online, and by relay id
+ * (hash tables that grow with them: no lookup scans); what every part
+ * of the authority shares (its process, the store, the hub's key and
+ * configuration, the counters); and sending to a node: a message sealed
+ * on the session's channel and handed to its engine.
  *
  * The authority is one single-threaded process, so there is one of
  * it: au.  Each part keeps the rest of its state to itself.
+ *
+ * What a session costs is kept small: the struct, its channel from the
+ * locked pool (chanpool.c) once the handshake is done, its memberships
+ * while online (presence.c), and candidates over the rate only while
+ * they wait.  Nothing here ends the process when memory runs out: a
+ * session that cannot be had is a connection refused.
  */
 #ifndef HAMD_HUB_SESSION_H
 #define HAMD_HUB_SESSION_H
@@ -17,8 +24,9 @@
 #include <time.h>
 
 #include "crypto/key.h"		/* KEY_B64_LEN */
+#include "crypto/tai64n.h"
+#include "hub/htab.h"
 #include "hub/hubd_msg.h"
-#include "hub/ratelimit.h"
 #include "hub/relaycred.h"
 #include "hub/store.h"
 #include "proto/hubchan.h"
@@ -31,33 +39,42 @@ enum session_state {
 	SESSION_CLOSING		/* asked the engine to close it */
 };
 
+struct mrow;
+SLIST_HEAD(mrow_list, mrow);
+
 struct session {
-	TAILQ_ENTRY(session)	 entry;		/* all sessions */
-	TAILQ_ENTRY(session)	 online;	/* online ones */
-	struct session		*hnext;		/* same connection bucket */
-	struct session		*knext;		/* same key bucket, online */
-	uint32_t		 conn;		/* the engine's id */
-	int			 state;
-	const char		*failed;	/* why its channel broke */
-	struct pkt_addr		 remote;	/* TCP peer, as the engine saw */
-	struct hub_chan		*chan;		/* sodium_malloc'd */
-	uint8_t			 key[HUB_KEY_LEN];	/* once known */
+	struct hlink		 by_conn;
+	struct hlink		 by_key;	/* online */
+	struct hlink		 by_relay;	/* online */
+	TAILQ_ENTRY(session)	 online;	/* au.onlines */
+	TAILQ_ENTRY(session)	 waiting;	/* au.waiting, oldest first */
+	TAILQ_ENTRY(session)	 failed;	/* au.failed */
+	TAILQ_ENTRY(session)	 deferred;	/* candidates.c's waiting list */
+	int			 eng;		/* the engine's process id */
+	uint32_t		 conn;		/* the engine's connection id */
+	uint8_t			 state;
+	uint8_t			 graceful;	/* LOGOUT received */
+	uint8_t			 is_waiting, is_failed, is_deferred;
+	uint8_t			 cand_seen;	/* a CANDIDATES applied since
+						   the login */
+	uint8_t			 known;		/* node holds its stored row */
+	uint8_t			 has_rows;	/* it belongs to a network */
 	uint16_t		 udp_port;
-	int			 graceful;	/* LOGOUT received */
-	uint64_t		 opened;	/* ns */
+	const char		*why_failed;	/* its channel broke */
+	struct pkt_addr		 remote;	/* TCP peer, as the engine saw */
 	struct pkt_addr		 endpoint;	/* remote IP, node's UDP port */
+	struct hub_chan		*chan;		/* from the pool, once up */
+	uint8_t			 key[HUB_KEY_LEN];	/* once known */
+	uint8_t			 ts[TAI64N_LEN];	/* of its handshake */
+	uint64_t		 opened;	/* ns */
 	struct store_node	 node;
-	/* peers this node has been told are up, sorted by key */
-	uint8_t			(*told)[HUB_KEY_LEN];
-	size_t			 ntold, told_cap;
+	/* presence: its active memberships while online, and a mark */
+	struct mrow_list	 rows;
+	uint32_t		 mark;
 	/* NAT traversal: from the login on (relay.id 0 before) */
 	struct relay_cred	 relay;
 	struct hub_candidates	 cands;		/* validated; told to peers */
-	struct bucket		 cand_rate;	/* CANDIDATES, in s */
-	int			 cand_seen;	/* a CANDIDATES applied since
-						   the login */
-	int			 cand_deferred;	/* cand_next waits for a token */
-	struct hub_candidates	 cand_next;	/* the last one over the rate */
+	struct hub_candidates	*cand_next;	/* over the rate, waiting */
 };
 TAILQ_HEAD(session_list, session);
 
@@ -72,46 +89,74 @@ struct authority {
 	uint8_t			 pool6[16];	/* configured or derived */
 	int			 plen6;
 	time_t			 started;
-	struct session_list	 sessions;
 	struct session_list	 onlines;
+	struct session_list	 waiting;	/* not online yet, by age */
+	struct session_list	 failed;	/* to close after this turn */
+	uint32_t		 nsessions;
 	uint32_t		 nonline;
-	uint32_t		 nfailed;	/* sessions failed, not closed */
+	uint64_t		 sent;		/* messages sealed to nodes */
+	uint64_t		 nomem;		/* connections refused, or
+						   messages dropped, for want
+						   of memory */
 };
 
 extern struct authority	 au;
 
 /* Wall-clock seconds, as the store keeps time. */
 int64_t		 authority_now(void);
-/* Monotonic nanoseconds. */
+/* Monotonic nanoseconds, and milliseconds. */
 uint64_t	 authority_ns(void);
+uint64_t	 authority_ms(void);
 /* A key in base64, into buf; buf. */
 const char	*key_str(const uint8_t *key, char buf[KEY_B64_LEN + 1]);
 
+/* Before the sandbox: draws the key hash's secret. */
 void		 session_init(void);
-/* A new session for an accepted connection, in no state but the first. */
-struct session	*session_new(uint32_t conn, const struct pkt_addr *remote);
+/*
+ * A new session for an accepted connection, in no state but the
+ * first, or NULL when there is no memory for it (counted).
+ */
+struct session	*session_new(int eng, uint32_t conn,
+		    const struct pkt_addr *remote);
 /* Gone: out of every table, channel and relay token wiped. */
 void		 session_free(struct session *);
-struct session	*session_by_conn(uint32_t conn);
+struct session	*session_by_conn(int eng, uint32_t conn);
 /* The online session of a node, or NULL. */
 struct session	*session_online(const uint8_t *key);
-/* Into and out of the online table (the state is the caller's). */
+/* The online session holding a relay id, or NULL. */
+struct session	*session_by_relay(uint32_t id);
+/* Into and out of the online tables (the state is the caller's). */
 void		 session_set_online(struct session *);
 void		 session_set_offline(struct session *);
-/* A relay id no session holds, closing ones included; never 0. */
-uint32_t	 session_new_relay_id(void);
+/* Out of au.waiting (it logged in, or is closing). */
+void		 session_unwait(struct session *);
+/*
+ * A relay id for s that no online session holds; never 0.  It names
+ * the engine with s's connection: id % engines is that engine's index.
+ */
+uint32_t	 session_new_relay_id(const struct session *);
 
 /*
- * Seal m on s's channel and hand it to the engine.  -1 if s is closing
- * or its channel failed: a session whose frame cannot be sealed is
- * marked failed (no more frames go to it) and au.nfailed counts it, for
- * the caller's caller to close it once the current message is done.
+ * Seal m on s's channel and hand it to its engine.  -1 if s is closing
+ * or its channel failed: a session whose frame cannot be sealed or
+ * handed on is marked failed (no more frames go to it) and put on
+ * au.failed, for login_reap() to close once the current message is
+ * done (closing it here would pull it from under a caller walking
+ * sessions).
  */
 int		 session_send(struct session *, const struct hub_msg *);
+/* Mark s failed (the first reason stays), for login_reap(). */
+void		 session_fail(struct session *, const char *why);
 void		 session_respond(struct session *, uint32_t id, int code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void		 session_send_net(struct session *, const struct hub_net_info *);
 void		 session_send_member(struct session *,
 		    const struct hub_member_info *);
+/* To s's engine; -1 (counted, nothing sent) when no memory. */
+int		 session_engine(struct session *, uint32_t type,
+		    const void *, size_t);
+/* To the engine of a relay id (id % engines); -1 with no memory. */
+int		 relay_engine_send(uint32_t id, uint32_t type, const void *,
+		    size_t);
 
 #endif

@@ -102,17 +102,37 @@ int	store_meta_get_or_set(struct store *, const char *name, void *val,
 int	store_node_get(struct store *, const uint8_t key[32],
 	    struct store_node *out);
 /*
- * A login: get the node or create it with the lowest free IPv4 address
- * of pool4/plen4 (never the pool's network or broadcast address, so
- * plen4 <= 30), and the IPv6 address pool6/plen6 (plen6 <= 96) with the
- * same host offset in its low 32 bits.  A node whose stored IPv4 address
- * is no longer a host of pool4 gets a new one; its IPv6 address always
- * follows pool6 and the IPv4 offset.  Sets last_seen.  STORE_FULL when
- * the pool has no free address.
+ * A login, in one transaction: get the node or create it with the
+ * lowest free IPv4 address of pool4/plen4 (never the pool's network or
+ * broadcast address, so plen4 <= 30), and the IPv6 address pool6/plen6
+ * (plen6 <= 96) with the same host offset in its low 32 bits; nick, if
+ * neither NULL nor empty, becomes its nickname.  A node whose stored
+ * IPv4 address is no longer a host of pool4 gets a new one; its IPv6
+ * address always follows pool6 and the IPv4 offset.  Sets last_seen.
+ * STORE_FULL when the pool has no free address.  The cost does not
+ * grow with the number of nodes.
  */
 int	store_node_login(struct store *, const uint8_t key[32],
 	    const uint8_t pool4[4], int plen4, const uint8_t pool6[16],
-	    int plen6, int64_t now, struct store_node *out);
+	    int plen6, const char *nick, int64_t now, struct store_node *out);
+/*
+ * Whether a stored node's addresses are those store_node_login would
+ * give it with these pools (then a returning node needs no write).
+ */
+int	store_node_in_pool(const struct store_node *, const uint8_t pool4[4],
+	    int plen4, const uint8_t pool6[16], int plen6);
+/* last_seen = now for n nodes, in one transaction (never backwards). */
+int	store_node_touch(struct store *, const uint8_t (*keys)[32], size_t n,
+	    int64_t now);
+/*
+ * Forget up to STORE_EXPIRE_MAX nodes in no network (no row in any
+ * state, no invitation) last seen before `before', except those keep
+ * says to keep (keep may be NULL); their addresses go back to the
+ * pool.  The number forgotten, or <0.
+ */
+#define STORE_EXPIRE_MAX	256
+int	store_node_expire(struct store *, int64_t before,
+	    int (*keep)(void *, const uint8_t *key), void *arg);
 int	store_node_set_nick(struct store *, const uint8_t key[32],
 	    const char *nick);
 /*
@@ -192,6 +212,9 @@ int	store_node_networks(struct store *, const uint8_t key[32],
 /* STORE_EXISTS if already invited or already an active member. */
 int	store_invite_add(struct store *, const uint8_t net[16],
 	    const uint8_t key[32], int64_t now);
+/* STORE_OK if key has an invitation to net, else STORE_NOTFOUND. */
+int	store_invite_get(struct store *, const uint8_t net[16],
+	    const uint8_t key[32]);
 
 /*
  * Peers: the other nodes active in some network where this node is
@@ -200,6 +223,9 @@ int	store_invite_add(struct store *, const uint8_t net[16],
  */
 int	store_peers_of(struct store *, const uint8_t key[32],
 	    int (*cb)(void *, const uint8_t peer[32]), void *arg);
+/* The same peers, each with its node row, in no particular order. */
+int	store_peer_nodes(struct store *, const uint8_t key[32],
+	    int (*cb)(void *, const struct store_node *), void *arg);
 /* 1 if a and b are peers by that rule, 0 if not, <0 on error. */
 int	store_are_peers(struct store *, const uint8_t a[32],
 	    const uint8_t b[32]);

@@ -301,6 +301,15 @@ store_node_networks(struct store *st, const uint8_t key[32],
 }
 
 int
+store_invite_get(struct store *st, const uint8_t net[16],
+    const uint8_t key[32])
+{
+	int64_t	 one;
+
+	return db_int(st, &one, Q_INVITE_GET, "nk", net, key);
+}
+
+int
 store_invite_add(struct store *st, const uint8_t net[16],
     const uint8_t key[32], int64_t now)
 {

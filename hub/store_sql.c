@@ -8,7 +8,7 @@
  * it rewrites the text mechanically (check_store proves that rewrite
  * sound: no other '?', numbers 1..n all used).  Numbered rather than
  * plain '?' because a statement may use an argument twice (Q_NODE_ADD,
- * Q_NODE_FREE4, Q_MEMBER_STATE), as both databases allow.  Arguments
+ * Q_MEMBER_STATE), as both databases allow.  Arguments
  * are bound by the backend in the order of their numbers (store_db.h).
  *
  * The statements are plain SQL that both databases read the same way,
@@ -17,7 +17,7 @@
  *    declared so (COLLATE NOCASE here; citext, or an index on
  *    lower(name), there), not because the statements say so;
  *  - a bare placeholder whose type nothing in the statement fixes
- *    (?1 AS c in Q_NODE_FREE4) is untyped there and wants a cast;
+ *    (SELECT ?1 in Q_FREE4_FILL) is untyped there and wants a cast;
  *  - EXISTS (Q_ARE_PEERS) is an integer here and a boolean there.
  * The schema's text is SQLite's own (BLOB, WITHOUT ROWID, COLLATE
  * NOCASE, the version in PRAGMA user_version): PostgreSQL's rendering
@@ -114,6 +114,19 @@ const char *const store_migrations[] = {
 	"	    (af = 6 AND length(addr) = 16 AND plen <= 128)),"
 	"	CHECK (plen >= 0)"
 	") WITHOUT ROWID;",
+	/*
+	 * 1 -> 2: addresses are handed out without looking at every node:
+	 * free4 holds the pool's addresses below its high-water mark that
+	 * no node has (freed ones), meta "pool4" the pool and that mark
+	 * (store_node.c).  Expiry finds old nodes by last_seen, and nodes
+	 * with an invitation by key.
+	 */
+	"CREATE TABLE free4 ("
+	"	v4	INTEGER PRIMARY KEY NOT NULL"
+	"		CHECK (v4 BETWEEN 0 AND 4294967295)"
+	");"
+	"CREATE INDEX nodes_seen ON nodes (last_seen);"
+	"CREATE INDEX invites_pubkey ON invites (pubkey);",
 };
 
 /*
@@ -181,6 +194,13 @@ const char *const store_pg_migrations[] = {
 	"	    (af = 6 AND length(addr) = 16 AND plen <= 128)),"
 	"	CHECK (plen >= 0)"
 	");",
+	/* 1 -> 2 */
+	"CREATE TABLE free4 ("
+	"	v4	BIGINT PRIMARY KEY NOT NULL"
+	"		CHECK (v4 BETWEEN 0 AND 4294967295)"
+	");"
+	"CREATE INDEX nodes_seen ON nodes (last_seen);"
+	"CREATE INDEX invites_pubkey ON invites (pubkey);",
 };
 
 _Static_assert(nitems(store_pg_migrations) == nitems(store_migrations),
@@ -205,23 +225,41 @@ const char *const store_queries[Q_MAX] = {
 	[Q_META_GET] = "SELECT val FROM meta WHERE name = ?1",
 	[Q_META_ADD] = "INSERT INTO meta (name, val) VALUES (?1, ?2)",
 
+	[Q_META_PUT] = "INSERT INTO meta (name, val) VALUES (?1, ?2)"
+	    " ON CONFLICT (name) DO UPDATE SET val = excluded.val",
+
 	[Q_NODE_GET] = "SELECT " NODE_COLS " FROM nodes WHERE pubkey = ?1",
-	/*
-	 * The lowest host address of [?1, ?2] no node has: ?1 itself, or
-	 * the one after some used address.  One pass over the pool's used
-	 * addresses, by index.
-	 */
-	[Q_NODE_FREE4] = "SELECT c FROM (SELECT ?1 AS c UNION ALL"
-	    " SELECT v4 + 1 FROM nodes WHERE v4 BETWEEN ?1 AND ?2 - 1)"
-	    " WHERE c <= ?2 AND NOT EXISTS (SELECT 1 FROM nodes WHERE v4 = c)"
-	    " ORDER BY c LIMIT 1",
 	[Q_NODE_ADD] = "INSERT INTO nodes (" NODE_COLS ")"
-	    " VALUES (?1, ?2, ?3, '', ?4, ?4)",
-	[Q_NODE_SEEN] = "UPDATE nodes SET v4 = ?2, v6 = ?3, last_seen = ?4"
-	    " WHERE pubkey = ?1",
+	    " VALUES (?1, ?2, ?3, ?5, ?4, ?4)",
+	[Q_NODE_SEEN] = "UPDATE nodes SET v4 = ?2, v6 = ?3, last_seen = ?4,"
+	    " nick = ?5 WHERE pubkey = ?1",
 	[Q_NODE_NICK] = "UPDATE nodes SET nick = ?2 WHERE pubkey = ?1",
+	[Q_NODE_TOUCH] = "UPDATE nodes SET last_seen = ?2 WHERE pubkey = ?1"
+	    " AND last_seen < ?2",
 	[Q_NODE_ALL] = "SELECT " NODE_COLS " FROM nodes ORDER BY v4",
 	[Q_NODE_COUNT] = "SELECT count(*) FROM nodes",
+	/* The pool's highest address in use, by the index on v4. */
+	[Q_NODE_MAX4] = "SELECT v4 FROM nodes WHERE v4 BETWEEN ?1 AND ?2"
+	    " ORDER BY v4 DESC LIMIT 1",
+	/* Not seen since ?1, and in no network: no row, no invitation. */
+	[Q_NODE_EXPIRED] = "SELECT pubkey, v4 FROM nodes WHERE last_seen < ?1"
+	    " AND NOT EXISTS (SELECT 1 FROM members m"
+	    "  WHERE m.pubkey = nodes.pubkey)"
+	    " AND NOT EXISTS (SELECT 1 FROM invites i"
+	    "  WHERE i.pubkey = nodes.pubkey)"
+	    " ORDER BY last_seen LIMIT ?2",
+	[Q_NODE_DEL] = "DELETE FROM nodes WHERE pubkey = ?1",
+
+	[Q_FREE4_MIN] = "SELECT v4 FROM free4 WHERE v4 BETWEEN ?1 AND ?2"
+	    " ORDER BY v4 LIMIT 1",
+	[Q_FREE4_ADD] = "INSERT INTO free4 (v4) VALUES (?1)",
+	[Q_FREE4_DEL] = "DELETE FROM free4 WHERE v4 = ?1",
+	[Q_FREE4_CLEAR] = "DELETE FROM free4",
+	/* Every address of [?1, ?2) no node has: once per pool. */
+	[Q_FREE4_FILL] = "WITH RECURSIVE r (c) AS (SELECT ?1 UNION ALL"
+	    " SELECT c + 1 FROM r WHERE c + 1 < ?2)"
+	    " INSERT INTO free4 (v4) SELECT c FROM r"
+	    " WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE v4 = c)",
 
 	[Q_NET_ADD] = "INSERT INTO nets (" NET_COLS ")"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -269,11 +307,18 @@ const char *const store_queries[Q_MAX] = {
 	    " VALUES (?1, ?2, ?3)",
 	[Q_INVITE_DEL] = "DELETE FROM invites WHERE net = ?1 AND pubkey = ?2",
 	[Q_INVITE_DEL_NET] = "DELETE FROM invites WHERE net = ?1",
+	[Q_INVITE_GET] = "SELECT 1 FROM invites WHERE net = ?1 AND pubkey = ?2",
 
 	[Q_PEERS] = "SELECT DISTINCT o.pubkey FROM members me"
 	    " JOIN nets n ON n.id = me.net"
 	    " JOIN members o ON o.net = me.net AND o.pubkey <> me.pubkey"
 	    " WHERE me.pubkey = ?1 AND " PEER_RULE " ORDER BY o.pubkey",
+	/* The same peers, with their node rows. */
+	[Q_PEER_NODES] = "SELECT " NODE_COLS " FROM nodes WHERE pubkey IN"
+	    " (SELECT o.pubkey FROM members me"
+	    " JOIN nets n ON n.id = me.net"
+	    " JOIN members o ON o.net = me.net AND o.pubkey <> me.pubkey"
+	    " WHERE me.pubkey = ?1 AND " PEER_RULE ")",
 	[Q_ARE_PEERS] = "SELECT EXISTS (SELECT 1 FROM members me"
 	    " JOIN nets n ON n.id = me.net"
 	    " JOIN members o ON o.net = me.net AND o.pubkey = ?2"
@@ -294,13 +339,13 @@ const char *const store_queries[Q_MAX] = {
 /*
  * PostgreSQL's text of a statement that it cannot take as written
  * above, with the same placeholders; NULL: the one above, '?' made
- * '$'.  PostgreSQL before 16 wants a name for every subquery in FROM.
+ * '$'.
  */
 const char *const store_pg_queries[Q_MAX] = {
-	[Q_NODE_FREE4] = "SELECT c FROM (SELECT ?1 AS c UNION ALL"
-	    " SELECT v4 + 1 FROM nodes WHERE v4 BETWEEN ?1 AND ?2 - 1) AS f"
-	    " WHERE c <= ?2 AND NOT EXISTS (SELECT 1 FROM nodes WHERE v4 = c)"
-	    " ORDER BY c LIMIT 1",
+	/* A series, not a recursion of millions of rows. */
+	[Q_FREE4_FILL] = "INSERT INTO free4 (v4) SELECT c FROM"
+	    " generate_series(?1::bigint, ?2::bigint - 1) AS c"
+	    " WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE v4 = c)",
 };
 
 const size_t store_nmigrations = nitems(store_migrations);

@@ -65,7 +65,7 @@ hubweb_dispatch(struct privsep *ps, int from, struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_HUBD_WEB_STATUS:
 		(void)imsg_get_data(imsg, &n->status, sizeof(n->status));
-		if (n->status.nprocs > PROC_MAX)
+		if (n->status.nprocs > CTL_HUBD_PROCS)
 			fatalx("authority sent %u processes",
 			    n->status.nprocs);
 		break;

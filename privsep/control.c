@@ -434,7 +434,7 @@ control_dispatch_reply(struct privsep *ps, int from, struct imsg *imsg)
 void
 control_main(struct privsep *ps, const struct control_program *prog)
 {
-	struct proc_peer	 peers[PROC_MAX];
+	struct proc_peer	 peers[PROC_SLOTS];
 	size_t			 n = 0;
 	int			 i;
 
@@ -447,7 +447,7 @@ control_main(struct privsep *ps, const struct control_program *prog)
 	proc_child_setup(ps);
 	/* The parent configures us; every other process only replies. */
 	peers[n++] = (struct proc_peer){ PROC_PARENT, control_dispatch_parent };
-	for (i = 1; i < PROC_MAX; i++)
+	for (i = 1; i < ps->nprocs; i++)
 		if (i != ps->id)
 			peers[n++] = (struct proc_peer){ i,
 			    control_dispatch_reply };

@@ -182,7 +182,7 @@ parent_broadcast_verbose(struct parent_base *p, int v)
 	int	 c;
 
 	log_setverbose(v);
-	for (c = 1; c < PROC_MAX; c++)
+	for (c = 1; c < p->ps.nprocs; c++)
 		proc_compose(&p->ps, c, PROC_IMSG_LOG_VERBOSE, 0, -1, &val,
 		    sizeof(val));
 }
@@ -199,7 +199,7 @@ children_alive(const struct parent_base *p)
 {
 	int	 c, n = 0;
 
-	for (c = 1; c < PROC_MAX; c++)
+	for (c = 1; c < p->ps.nprocs; c++)
 		if (p->ps.pids[c] > 0)
 			n++;
 	return n;
@@ -211,7 +211,7 @@ shutdown_timeout(int fd, short ev, void *arg)
 	struct parent_base	*p = arg;
 	int		 c;
 
-	for (c = 1; c < PROC_MAX; c++) {
+	for (c = 1; c < p->ps.nprocs; c++) {
 		if (p->ps.pids[c] <= 0)
 			continue;
 		log_warnx("%s (pid %d) did not exit; killing it",
@@ -232,7 +232,7 @@ parent_shutdown(struct parent_base *p, int code)
 	p->shutting_down = 1;
 	p->exit_code = code;
 	/* Children exit when their channel to us closes. */
-	for (c = 1; c < PROC_MAX; c++)
+	for (c = 1; c < p->ps.nprocs; c++)
 		proc_close(&p->ps, c);
 	if (children_alive(p) == 0) {
 		parent_finish(p);
@@ -250,10 +250,10 @@ parent_sigchld(struct parent_base *p)
 	int	 st, c, died = 0;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (c = 1; c < PROC_MAX; c++)
+		for (c = 1; c < p->ps.nprocs; c++)
 			if (p->ps.pids[c] == pid)
 				break;
-		if (c == PROC_MAX)
+		if (c == p->ps.nprocs)
 			continue;
 		p->ps.pids[c] = 0;
 		if (p->shutting_down && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
@@ -453,6 +453,7 @@ child_main(const struct parent_program *prog, const char *name,
 		fatal("%s: strdup", __func__);
 	memset(&ps, 0, sizeof(ps));
 	ps.procs = prog->procs;
+	ps.nprocs = prog->nprocs ? prog->nprocs : PROC_MAX;
 	ps.rules = prog->rules;
 	ps.nrules = prog->nrules;
 	if ((ps.id = proc_lookup(&ps, name)) <= PROC_PARENT)
@@ -478,7 +479,7 @@ parent_main(const struct parent_program *prog, struct parent_base *p,
 {
 	struct parent_settings	 set;
 	struct conf_control	 cc;
-	struct proc_peer	 peers[PROC_MAX];
+	struct proc_peer	 peers[PROC_SLOTS];
 	uint8_t			 priv[KEY_LEN];
 	const char		*procname = NULL, *puser = NULL, *pdir = NULL;
 	char			 err[512];
@@ -579,6 +580,9 @@ parent_main(const struct parent_program *prog, struct parent_base *p,
 	p->started = time(NULL);
 
 	p->ps.procs = prog->procs;
+	/* The setup hook may have said how many run (hamhubd's engines). */
+	if (p->ps.nprocs == 0)
+		p->ps.nprocs = prog->nprocs ? prog->nprocs : PROC_MAX;
 	p->ps.rules = prog->rules;
 	p->ps.nrules = prog->nrules;
 	p->ps.id = PROC_PARENT;
@@ -601,7 +605,7 @@ parent_main(const struct parent_program *prog, struct parent_base *p,
 	n = 0;
 	peers[n++] = (struct proc_peer){ prog->control,
 	    parent_dispatch_control };
-	for (i = 0; (size_t)i < prog->npeers && n < PROC_MAX; i++)
+	for (i = 0; (size_t)i < prog->npeers && n < PROC_SLOTS; i++)
 		peers[n++] = prog->peers[i];
 	proc_peers(&p->ps, peers, n);
 	p->ps.on_close = parent_on_close;

@@ -50,6 +50,11 @@ struct parent_program {
 	const char		*usage;		/* after "usage: name " */
 	const char		*conffile;	/* the default */
 	const struct proc_desc	*procs;
+	/*
+	 * Entries of procs (0: PROC_MAX).  The setup hook may run fewer,
+	 * the first ones, by setting ps.nprocs.
+	 */
+	int			 nprocs;
 	const struct msg_rule	*rules;
 	uint32_t		 nrules;
 	int			 control;	/* the control process's id */

@@ -34,8 +34,9 @@ proc_lookup(const struct privsep *ps, const char *name)
 {
 	int	 i;
 
-	for (i = 0; i < PROC_MAX; i++)
-		if (strcmp(ps->procs[i].name, name) == 0)
+	for (i = 0; i < ps->nprocs; i++)
+		if (ps->procs[i].name != NULL &&
+		    strcmp(ps->procs[i].name, name) == 0)
 			return i;
 	return -1;
 }
@@ -51,24 +52,24 @@ proc_sockbuf(int fd)
 }
 
 static __dead void
-proc_exec_child(struct privsep *ps, int c, int pairs[PROC_MAX][PROC_MAX])
+proc_exec_child(struct privsep *ps, int c, int pairs[PROC_SLOTS][PROC_SLOTS])
 {
 	char	*nargv[32], title[64];
-	int	 nargc = 0, k, v, tmp[PROC_MAX];
+	int	 nargc = 0, k, v, tmp[PROC_SLOTS];
 
 	/*
 	 * Move our ends of the pairs to 3 + peer.  Go through descriptors
 	 * above the target range first so that no dup2 overwrites a
 	 * descriptor still to be moved.
 	 */
-	for (k = 0; k < PROC_MAX; k++) {
+	for (k = 0; k < ps->nprocs; k++) {
 		tmp[k] = -1;
 		if (k == c || pairs[c][k] == -1)
 			continue;
 		if ((tmp[k] = fcntl(pairs[c][k], F_DUPFD_CLOEXEC, 64)) == -1)
 			_exit(127);
 	}
-	for (k = 0; k < PROC_MAX; k++) {
+	for (k = 0; k < ps->nprocs; k++) {
 		if (k == c)
 			continue;
 		/* A process not started leaves its slot closed. */
@@ -80,9 +81,8 @@ proc_exec_child(struct privsep *ps, int c, int pairs[PROC_MAX][PROC_MAX])
 			_exit(127);
 	}
 	/* Everything else, our own slot included, goes away. */
-	if (c + PROC_FD_BASE < PROC_FD_BASE + PROC_MAX)
-		(void)close(PROC_FD_BASE + c);
-	(void)syscall(SYS_close_range, PROC_FD_BASE + PROC_MAX, ~0U, 0);
+	(void)close(PROC_FD_BASE + c);
+	(void)syscall(SYS_close_range, PROC_FD_BASE + ps->nprocs, ~0U, 0);
 
 	(void)snprintf(title, sizeof(title), "%s: %s",
 	    ps->progname != NULL ? ps->progname : "hamd", ps->procs[c].name);
@@ -115,17 +115,19 @@ proc_exec_child(struct privsep *ps, int c, int pairs[PROC_MAX][PROC_MAX])
 void
 proc_spawn(struct privsep *ps, int argc, char *argv[])
 {
-	int	 pairs[PROC_MAX][PROC_MAX];
+	int	 pairs[PROC_SLOTS][PROC_SLOTS];
 	int	 i, j, sv[2], c;
 	pid_t	 pid;
 
-	for (i = 0; i < PROC_MAX; i++)
-		for (j = 0; j < PROC_MAX; j++)
+	if (ps->nprocs < 2 || ps->nprocs > PROC_SLOTS)
+		fatalx("%s: %d processes", __func__, ps->nprocs);
+	for (i = 0; i < PROC_SLOTS; i++)
+		for (j = 0; j < PROC_SLOTS; j++)
 			pairs[i][j] = -1;
-	for (i = 0; i < PROC_MAX; i++) {
+	for (i = 0; i < ps->nprocs; i++) {
 		if (ps->off & PROC_BIT(i))
 			continue;
-		for (j = i + 1; j < PROC_MAX; j++) {
+		for (j = i + 1; j < ps->nprocs; j++) {
 			if (ps->off & PROC_BIT(j))
 				continue;
 			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
@@ -139,7 +141,7 @@ proc_spawn(struct privsep *ps, int argc, char *argv[])
 	}
 
 	ps->pids[PROC_PARENT] = getpid();
-	for (c = 1; c < PROC_MAX; c++) {
+	for (c = 1; c < ps->nprocs; c++) {
 		if (ps->off & PROC_BIT(c)) {
 			if (!ps->procs[c].optional)
 				fatalx("%s: %s is not optional", __func__,
@@ -158,12 +160,12 @@ proc_spawn(struct privsep *ps, int argc, char *argv[])
 		}
 	}
 
-	for (i = 0; i < PROC_MAX; i++)
-		for (j = 0; j < PROC_MAX; j++)
+	for (i = 0; i < ps->nprocs; i++)
+		for (j = 0; j < ps->nprocs; j++)
 			if (i != PROC_PARENT && pairs[i][j] != -1)
 				(void)close(pairs[i][j]);
-	for (j = 0; j < PROC_MAX; j++)
-		ps->fds[j] = pairs[PROC_PARENT][j];
+	for (j = 0; j < PROC_SLOTS; j++)
+		ps->fds[j] = j < ps->nprocs ? pairs[PROC_PARENT][j] : -1;
 	(void)argc;
 	(void)argv;
 }
@@ -215,23 +217,25 @@ proc_child_fds(struct privsep *ps)
 	int	 k, fd, type;
 	socklen_t len = sizeof(type);
 
-	for (k = 0; k < PROC_MAX; k++) {
+	for (k = 0; k < PROC_SLOTS; k++) {
 		ps->fds[k] = -1;
-		if (k == ps->id)
+		if (k == ps->id || k >= ps->nprocs)
 			continue;
 		fd = PROC_FD_BASE + k;
-		if (ps->procs[k].optional &&
-		    fcntl(fd, F_GETFD) == -1 && errno == EBADF)
-			continue;	/* not started */
+		len = sizeof(type);
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
-		    type != SOCK_STREAM)
+		    type != SOCK_STREAM) {
+			/* The parent runs fewer than the table names. */
+			if (k != PROC_PARENT)
+				continue;
 			fatalx("channel to %s missing: run hamd without -P",
 			    ps->procs[k].name);
+		}
 		if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
 			fatal("%s: fcntl", __func__);
 		ps->fds[k] = fd;
 	}
-	(void)syscall(SYS_close_range, PROC_FD_BASE + PROC_MAX, ~0U, 0);
+	(void)syscall(SYS_close_range, PROC_FD_BASE + ps->nprocs, ~0U, 0);
 }
 
 /*
@@ -239,7 +243,8 @@ proc_child_fds(struct privsep *ps)
  * lines go from any child to the parent, the log level from the parent
  * to any child.
  */
-#define ALL_CHILDREN	((uint8_t)(PROC_BIT(PROC_MAX) - 1 - PROC_BIT(PROC_PARENT)))
+#define ALL_CHILDREN	((uint32_t)(PROC_BIT(PROC_SLOTS) - 1 - \
+			    PROC_BIT(PROC_PARENT)))
 static const struct msg_rule proc_rules[PROC_IMSG_FIRST] = {
 	[PROC_IMSG_LOG] = { .name = "log", .from = ALL_CHILDREN,
 	    .to = PROC_BIT(PROC_PARENT), .minlen = sizeof(int32_t) + 1,
@@ -379,7 +384,7 @@ proc_listen(struct privsep *ps)
 {
 	int	 k;
 
-	for (k = 0; k < PROC_MAX; k++) {
+	for (k = 0; k < PROC_SLOTS; k++) {
 		if (k == ps->id || ps->fds[k] == -1)
 			continue;
 		if (imsgev_init(&ps->iev[k], ps->base, ps->fds[k],
@@ -394,7 +399,7 @@ proc_peers(struct privsep *ps, const struct proc_peer *peers, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < n; i++) {
-		if (peers[i].id < 0 || peers[i].id >= PROC_MAX ||
+		if (peers[i].id < 0 || peers[i].id >= PROC_SLOTS ||
 		    peers[i].id == ps->id)
 			fatalx("%s: bad peer %d", __func__, peers[i].id);
 		ps->dispatch[peers[i].id] = peers[i].dispatch;
@@ -410,9 +415,9 @@ proc_close(struct privsep *ps, int peer)
 	ps->fds[peer] = -1;
 }
 
-int
-proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
-    int fd, const void *data, size_t len)
+static int
+proc_compose_rule(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
+    int fd, const void *data, size_t len, int may_fail)
 {
 	const struct msg_rule	*r;
 
@@ -432,15 +437,33 @@ proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
 		errno = EPIPE;
 		return -1;
 	}
-	if (imsgev_compose(&ps->iev[to], type, peerid, fd, data, len) == -1)
-		fatal("%s: compose %s", __func__, r->name);
+	if (imsgev_compose(&ps->iev[to], type, peerid, fd, data, len) == -1) {
+		/* imsg_compose closed fd already. */
+		if (!may_fail || errno != ENOMEM)
+			fatal("%s: compose %s", __func__, r->name);
+		return -1;
+	}
 	return 0;
+}
+
+int
+proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
+    int fd, const void *data, size_t len)
+{
+	return proc_compose_rule(ps, to, type, peerid, fd, data, len, 0);
+}
+
+int
+proc_compose_try(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
+    int fd, const void *data, size_t len)
+{
+	return proc_compose_rule(ps, to, type, peerid, fd, data, len, 1);
 }
 
 int
 proc_running(const struct privsep *ps, int id)
 {
-	return id >= 0 && id < PROC_MAX && id != ps->id && ps->fds[id] != -1;
+	return id >= 0 && id < PROC_SLOTS && id != ps->id && ps->fds[id] != -1;
 }
 
 void
@@ -448,7 +471,7 @@ proc_flush_all(struct privsep *ps)
 {
 	int	 k;
 
-	for (k = 0; k < PROC_MAX; k++)
+	for (k = 0; k < PROC_SLOTS; k++)
 		if (k != ps->id && ps->fds[k] != -1)
 			(void)imsgbuf_flush(&ps->iev[k].ibuf);
 }

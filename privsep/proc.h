@@ -17,10 +17,17 @@
 #include "ipc/imsgev.h"
 
 /*
- * The parent, three children, and an optional one (the web child) that
- * runs only when the configuration asks for it (proc_desc.optional).
+ * hamd's processes: the parent, three children, and an optional one (the
+ * web child) that runs only when the configuration asks for it
+ * (proc_desc.optional).
  */
 #define PROC_MAX	5
+/*
+ * The most processes any program has (hamhubd: parent, control,
+ * authority, the web child and up to 16 engines).  Arrays are this
+ * large; how many a program runs is in struct privsep.
+ */
+#define PROC_SLOTS	20
 #define PROC_PARENT	0
 #define PROC_FD_BASE	3		/* child: fd of process i is 3 + i */
 #define PROC_BIT(id)	(1u << (id))
@@ -43,8 +50,8 @@ struct privsep;
 enum msg_fd { MSG_FD_NONE = 0, MSG_FD_REQUIRED };
 struct msg_rule {
 	const char	*name;		/* NULL: type not in use */
-	uint8_t		 from;		/* PROC_BIT mask of allowed senders */
-	uint8_t		 to;		/* PROC_BIT mask of allowed receivers */
+	uint32_t	 from;		/* PROC_BIT mask of allowed senders */
+	uint32_t	 to;		/* PROC_BIT mask of allowed receivers */
 	uint32_t	 minlen;	/* payload bounds; equal for exact */
 	uint32_t	 maxlen;
 	enum msg_fd	 fd;
@@ -71,21 +78,23 @@ struct proc_desc {
 };
 
 struct privsep {
-	const struct proc_desc	*procs;		/* PROC_MAX entries */
+	const struct proc_desc	*procs;		/* nprocs entries */
+	int			 nprocs;	/* the parent: how many run;
+						   a child: its table's size */
 	const struct msg_rule	*rules;
 	uint32_t		 nrules;	/* rules[0..nrules-1] by type */
 	int			 id;		/* this process's index */
-	pid_t			 pids[PROC_MAX];
+	pid_t			 pids[PROC_SLOTS];
 	struct event_base	*base;
-	struct imsgev		 iev[PROC_MAX];	/* iev[id] unused */
-	int			 fds[PROC_MAX];	/* -1 when unused */
-	proc_dispatch_fn	 dispatch[PROC_MAX];
+	struct imsgev		 iev[PROC_SLOTS];	/* iev[id] unused */
+	int			 fds[PROC_SLOTS];	/* -1 when unused */
+	proc_dispatch_fn	 dispatch[PROC_SLOTS];
 	void			(*on_close)(struct privsep *, int peer);
 	void			*arg;		/* the program's own state */
 	/* spawn parameters, also passed to each child on its command line */
 	const char		*user;
 	const char		*chroot_dir;
-	const char		*chroot_dirs[PROC_MAX];	/* per child, if set */
+	const char		*chroot_dirs[PROC_SLOTS];	/* per child */
 	const char		*progname;	/* argv[0] of children */
 	int			 foreground;
 	int			 verbose;
@@ -110,7 +119,9 @@ void	proc_spawn(struct privsep *, int argc, char *argv[]);
 void	proc_set_title(const struct privsep *, int argc, char *argv[]);
 /*
  * Child: take the channel fds at their fixed numbers, close all others.
- * An optional process's channel may be missing: it was not started.
+ * A program may run fewer processes than its table names (hamhubd's
+ * engines) or leave an optional one out: a channel that is not there is
+ * -1, but the parent's must be.
  */
 void	proc_child_fds(struct privsep *);
 /* Set up the libevent channels and the dispatchers (after event_base). */
@@ -126,6 +137,15 @@ const char *proc_msg_name(const struct privsep *, uint32_t type);
 /* Compose to process `to'. Fatal if the rule table forbids it. */
 int	proc_compose(struct privsep *, int to, uint32_t type, uint32_t peerid,
 	    int fd, const void *data, size_t len);
+/*
+ * The same, but a message that cannot be queued for want of memory is
+ * not fatal: -1 with errno ENOMEM and nothing queued (the fd closed).  For
+ * what a daemon may drop without losing track of anything, such as one
+ * connection's frame, so that a memory limit refuses work instead of
+ * ending the process.
+ */
+int	proc_compose_try(struct privsep *, int to, uint32_t type,
+	    uint32_t peerid, int fd, const void *data, size_t len);
 /* Whether process id runs (has a channel to us). */
 int	proc_running(const struct privsep *, int id);
 /* Flush every channel, blocking; used before exit. */

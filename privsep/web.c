@@ -364,7 +364,7 @@ web_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 void
 web_main(struct privsep *ps, const struct web_program *prog)
 {
-	struct proc_peer	 peers[PROC_MAX];
+	struct proc_peer	 peers[PROC_SLOTS];
 	size_t			 i, n = 0;
 
 	memset(&w, 0, sizeof(w));
@@ -375,7 +375,7 @@ web_main(struct privsep *ps, const struct web_program *prog)
 #endif
 	proc_child_setup(ps);
 	peers[n++] = (struct proc_peer){ PROC_PARENT, web_dispatch_parent };
-	for (i = 0; i < prog->npeers && n < PROC_MAX; i++)
+	for (i = 0; i < prog->npeers && n < PROC_SLOTS; i++)
 		if (prog->peers[i].id != PROC_PARENT)
 			peers[n++] = prog->peers[i];
 	proc_peers(ps, peers, n);

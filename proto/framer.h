@@ -4,12 +4,21 @@
  * by both ends: hamd's engine for its one hub connection and hamhubd's
  * engine for every node connection.
  *
- * The buffer holds exactly one largest frame with its prefix (2 + max
- * bytes), so a peer cannot make us buffer more than that however it
- * trickles or floods bytes: several small frames that arrive in one
- * read are taken out one by one before the next read.  The length is
- * checked as soon as its two bytes are in, so a bad one is reported
- * without waiting for a body that will never be valid.
+ * A connection with no frame in flight holds no buffer at all: reads go
+ * into one scratch buffer the process shares (each daemon is single
+ * threaded), the complete frames in it are taken from there, and only
+ * the beginning of a frame still incomplete is copied into a buffer of
+ * the connection's own, of that frame's size, freed when the frame is
+ * taken.  So an idle connection costs the struct alone, and a peer
+ * cannot make us buffer more than one largest frame (2 + max bytes)
+ * however it trickles or floods bytes.  The length is checked as soon
+ * as its two bytes are in, so a bad one is reported without waiting
+ * for a body that will never be valid.
+ *
+ * The scratch buffer is free again whenever framer_next has returned 0
+ * or -1 (what is left is then the connection's own), so a caller must
+ * take frames until then before it reads another connection: the loop
+ * below does.
  *
  * Typical loop, after the socket is readable:
  *
@@ -41,21 +50,25 @@
 #define FRAMER_MAX_BODY		65535	/* what 2 bytes can say */
 
 struct framer {
-	uint8_t		*buf;		/* FRAMER_HDR_LEN + max bytes */
+	uint8_t		*buf;		/* own bytes, cap of them, or NULL */
+	size_t		 cap;
 	size_t		 max;		/* largest body accepted */
 	size_t		 start;		/* first byte not yet taken */
 	size_t		 end;		/* one past the last byte read */
 	int		 broken;	/* a bad length was seen */
+	int		 nomem;		/* no memory for a frame begun */
+	int		 scratch;	/* start..end index the shared
+					   scratch buffer, not buf */
 };
 
 /*
- * Set up for bodies of 1..max bytes.  0, or -1 with errno EINVAL (max
- * is 0 or above FRAMER_MAX_BODY) or ENOMEM.
+ * Set up for bodies of 1..max bytes; nothing is allocated yet.  0, or
+ * -1 with errno EINVAL (max is 0 or above FRAMER_MAX_BODY).
  */
 int	framer_init(struct framer *, size_t max);
 /* Wipe and free the buffer; the framer may be initialised again. */
 void	framer_free(struct framer *);
-/* Forget buffered bytes and a protocol error (the buffer is wiped). */
+/* Forget buffered bytes and a protocol error (wiped and freed). */
 void	framer_reset(struct framer *);
 
 /*
@@ -80,8 +93,10 @@ ssize_t	framer_read_fd(struct framer *, int fd, size_t limit);
 
 /*
  * Take the next frame.  1: *body and *len set, valid until the next
- * call on this framer; 0: no complete frame yet; -1: the stream is
- * broken (length 0 or above max), for good until framer_reset.
+ * call on this or any framer; 0: no complete frame yet; -1: the stream
+ * is broken (length 0 or above max), for good until framer_reset, or
+ * there was no memory to keep the frame begun (framer_nomem() then;
+ * the connection cannot go on either).
  */
 int	framer_next(struct framer *, const uint8_t **body, size_t *len);
 /*
@@ -89,6 +104,8 @@ int	framer_next(struct framer *, const uint8_t **body, size_t *len);
  * the part of a frame begun but not complete (at EOF: truncation).
  */
 size_t	framer_pending(const struct framer *);
+/* Whether framer_next failed for want of memory, not a bad length. */
+int	framer_nomem(const struct framer *);
 
 /*
  * Write the prefix for a body of len bytes.  0, or -1 with errno
@@ -99,8 +116,9 @@ int	framer_put_len(uint8_t hdr[FRAMER_HDR_LEN], size_t len);
 /*
  * The sending side: frames queued with their prefixes until the socket
  * takes them, up to limit unsent bytes (a peer that does not read must
- * not make us buffer without end).  The buffer grows as needed, shrinks
- * back when drained, and is wiped before any copy of it is freed.
+ * not make us buffer without end).  The buffer grows as needed, is
+ * freed once drained (an idle connection holds none), and is wiped
+ * before any copy of it is freed.
  */
 struct frame_out {
 	uint8_t		*buf;

@@ -405,19 +405,121 @@ START_TEST(t_garbage)
 }
 END_TEST
 
-/* Reset wipes what was buffered. */
+/* Reset forgets what was buffered, and gives its buffer back. */
 START_TEST(t_wipe)
 {
 	struct framer	 f;
-	size_t		 i;
 
 	ck_assert_int_eq(framer_init(&f, 64), 0);
 	ck_assert_uint_eq(framer_append(&f, "\0\x20secretsecretsecret", 20), 20);
+	ck_assert_ptr_nonnull(f.buf);
 	framer_reset(&f);
-	for (i = 0; i < FRAMER_HDR_LEN + 64; i++)
-		ck_assert_uint_eq(f.buf[i], 0);
+	ck_assert_ptr_null(f.buf);
+	ck_assert_uint_eq(framer_pending(&f), 0);
 	framer_free(&f);
 	ck_assert_ptr_null(f.buf);
+}
+END_TEST
+
+/*
+ * A connection with no frame in flight holds no buffer: complete
+ * frames are taken from the shared scratch, and only a frame begun is
+ * kept, in a buffer of its own size, until it is taken.
+ */
+START_TEST(t_idle_no_buffer)
+{
+	struct stream	 s = { NULL, 0, 0 };
+	struct framer	 f, g;
+	const uint8_t	*b;
+	size_t		 len, cut;
+	int		 sv[2], sw[2];
+
+	ck_assert_int_eq(framer_init(&f, HUB_FRAME_MAX), 0);
+	ck_assert_ptr_null(f.buf);
+	stream_add(&s, 10, 1);
+	stream_add(&s, 20, 2);
+	stream_add(&s, 3000, 3);
+	cut = FRAMER_HDR_LEN + 10 + FRAMER_HDR_LEN + 20 + FRAMER_HDR_LEN + 5;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sw), 0);
+	ck_assert_int_eq(write(sv[1], s.buf, cut), (ssize_t)cut);
+	ck_assert_int_gt(framer_read_fd(&f, sv[0], 0), 0);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	body_check(b, len, 10, 1);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	body_check(b, len, 20, 2);
+	ck_assert_ptr_null(f.buf);
+	/* The third is begun: kept, in a buffer of exactly its size. */
+	ck_assert_int_eq(framer_next(&f, &b, &len), 0);
+	ck_assert_ptr_nonnull(f.buf);
+	ck_assert_uint_eq(f.cap, FRAMER_HDR_LEN + 3000);
+	ck_assert_uint_eq(framer_pending(&f), FRAMER_HDR_LEN + 5);
+	/* Another connection's read does not touch what f kept. */
+	ck_assert_int_eq(framer_init(&g, HUB_FRAME_MAX), 0);
+	ck_assert_int_eq(write(sw[1], "\0\3xyz", 5), 5);
+	ck_assert_int_eq(framer_read_fd(&g, sw[0], 0), 5);
+	ck_assert_int_eq(framer_next(&g, &b, &len), 1);
+	ck_assert_mem_eq(b, "xyz", 3);
+	ck_assert_int_eq(framer_next(&g, &b, &len), 0);
+	ck_assert_ptr_null(g.buf);
+	ck_assert_int_eq(write(sv[1], s.buf + cut, s.len - cut),
+	    (ssize_t)(s.len - cut));
+	while (framer_next(&f, &b, &len) == 0)
+		ck_assert_int_gt(framer_read_fd(&f, sv[0], 0), 0);
+	body_check(b, len, 3000, 3);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 0);
+	ck_assert_ptr_null(f.buf);
+	framer_free(&f);
+	framer_free(&g);
+	(void)close(sv[0]);
+	(void)close(sv[1]);
+	(void)close(sw[0]);
+	(void)close(sw[1]);
+	free(s.buf);
+}
+END_TEST
+
+/*
+ * A caller that takes one frame of a connection and reads another
+ * before taking the rest: the first keeps its frames, whole.
+ */
+START_TEST(t_undrained)
+{
+	struct framer	 f, g;
+	const uint8_t	*b;
+	size_t		 len;
+	int		 sv[2], sw[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sw), 0);
+	ck_assert_int_eq(framer_init(&f, 64), 0);
+	ck_assert_int_eq(framer_init(&g, 64), 0);
+	ck_assert_int_eq(write(sv[1], "\0\1A\0\2BB\0\3CCC\0", 13), 13);
+	ck_assert_int_eq(write(sw[1], "\0\4DDDD", 6), 6);
+	ck_assert_int_eq(framer_read_fd(&f, sv[0], 0), 13);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	ck_assert_mem_eq(b, "A", 1);
+	/* g reads into the scratch f's untaken frames were in. */
+	ck_assert_int_eq(framer_read_fd(&g, sw[0], 0), 6);
+	ck_assert_int_eq(framer_next(&g, &b, &len), 1);
+	ck_assert_mem_eq(b, "DDDD", 4);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	ck_assert_uint_eq(len, 2);
+	ck_assert_mem_eq(b, "BB", 2);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	ck_assert_mem_eq(b, "CCC", 3);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 0);
+	ck_assert_uint_eq(framer_pending(&f), 1);
+	ck_assert_int_eq(write(sv[1], "\1E", 2), 2);
+	ck_assert_int_eq(framer_read_fd(&f, sv[0], 0), 2);
+	ck_assert_int_eq(framer_next(&f, &b, &len), 1);
+	ck_assert_mem_eq(b, "E", 1);
+	framer_free(&f);
+	framer_free(&g);
+	(void)close(sv[0]);
+	(void)close(sv[1]);
+	(void)close(sw[0]);
+	(void)close(sw[1]);
 }
 END_TEST
 
@@ -566,6 +668,8 @@ main(void)
 	tcase_add_test(tc, t_truncated);
 	tcase_add_test(tc, t_garbage);
 	tcase_add_test(tc, t_wipe);
+	tcase_add_test(tc, t_idle_no_buffer);
+	tcase_add_test(tc, t_undrained);
 	tcase_add_test(tc, t_out_write);
 	tcase_add_test(tc, t_out_limit);
 	suite_add_tcase(s, tc);

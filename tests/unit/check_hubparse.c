@@ -193,6 +193,10 @@ START_TEST(t_defaults)
 	ck_assert_uint_eq(d->max_conns, 4096);
 	ck_assert_uint_eq(d->max_per_addr, 16);
 	ck_assert_uint_eq(d->login_timeout, 10);
+	ck_assert_uint_eq(d->node_expiry, 30 * 86400);
+	ck_assert_uint_eq(d->engines, 0);	/* one per CPU */
+	ck_assert_uint_ge(hubd_engines(d), 1);
+	ck_assert_uint_le(hubd_engines(d), HUBD_CONF_ENGINES_MAX);
 
 	/* An empty file and a file of comments give the same. */
 	c = parses("");
@@ -526,6 +530,9 @@ START_TEST(t_limits)
 		    offsetof(struct hubd_config, max_per_addr) },
 		{ "login-timeout", 300,
 		    offsetof(struct hubd_config, login_timeout) },
+		{ "node-expiry", 315360000,
+		    offsetof(struct hubd_config, node_expiry) },
+		{ "engines", 16, offsetof(struct hubd_config, engines) },
 	};
 	struct hubd_config	*c;
 	char			 t[256], m[256];
@@ -817,7 +824,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 25);
+	ck_assert_uint_eq(i, 27);
 }
 END_TEST
 

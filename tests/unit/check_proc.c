@@ -267,7 +267,7 @@ END_TEST
 
 START_TEST(t_rules_fixed)
 {
-	assert_rules_exactly(hamd_procs, hamd_msg_rules, HAMD_IMSG_MAX,
+	assert_rules_exactly(hamd_procs, PROC_MAX, hamd_msg_rules, HAMD_IMSG_MAX,
 	    hamd_expected, nitems(hamd_expected));
 }
 END_TEST
@@ -275,7 +275,7 @@ END_TEST
 START_TEST(t_framework_rules)
 {
 	log_set_sink(quiet);
-	assert_framework_rules(hamd_procs, hamd_msg_rules, HAMD_IMSG_MAX);
+	assert_framework_rules(hamd_procs, PROC_MAX, hamd_msg_rules, HAMD_IMSG_MAX);
 }
 END_TEST
 

@@ -7,14 +7,22 @@
 #include "hub/hubd_msg.h"
 #include "tests/unit/proctest.h"
 
-/* hamhubd's processes by name (hamhubd.c has the real table). */
-static const struct proc_desc hubd_procs[PROC_MAX] = {
+/*
+ * hamhubd's processes by name (hamhubd.c has the real table), with
+ * every engine: what one engine may send another is part of the rules.
+ */
+#define E_(n)	[HUBD_PROC_ENGINE + (n) - 1] = { "engine" #n, NULL }
+static const struct proc_desc hubd_procs[HUBD_NPROCS] = {
 	[PROC_PARENT] = { "parent", NULL },
 	[HUBD_PROC_CONTROL] = { "control", NULL },
-	[HUBD_PROC_ENGINE] = { "engine", NULL },
 	[HUBD_PROC_AUTHORITY] = { "authority", NULL },
 	[HUBD_PROC_WEB] = { "web", NULL, .optional = 1 },
+	E_(1), E_(2), E_(3), E_(4), E_(5), E_(6), E_(7), E_(8), E_(9),
+	E_(10), E_(11), E_(12), E_(13), E_(14), E_(15), E_(16),
 };
+_Static_assert(HUBD_ENGINES_MAX == 16, "hubd_procs names every engine");
+/* The framework's rules, checked by forking for each pair: two engines. */
+#define FRAMEWORK_NPROCS	(HUBD_PROC_ENGINE + 2)
 
 static void
 setup_hub_msg(int self, uint32_t type, size_t len, int fd)
@@ -82,7 +90,7 @@ END_TEST
 
 #define P	PROC_BIT(PROC_PARENT)
 #define C	PROC_BIT(HUBD_PROC_CONTROL)
-#define E	PROC_BIT(HUBD_PROC_ENGINE)
+#define E	HUBD_ENGINE_BITS
 #define A	PROC_BIT(HUBD_PROC_AUTHORITY)
 #define W	PROC_BIT(HUBD_PROC_WEB)
 
@@ -114,6 +122,9 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_HUBD_RELAY_DEL,	A, E },
 	{ IMSG_HUBD_RELAY_PAIR,	A, E },
 	{ IMSG_HUBD_RELAY_REGISTERED, A, E },
+	/* engine -> engine: a relay frame or REGISTER for another's node */
+	{ IMSG_HUBD_RELAY_REG_FWD, E, E },
+	{ IMSG_HUBD_RELAY_FWD,	E, E },
 	/* control */
 	{ IMSG_CONTROL_CONF,	P, C },
 	{ IMSG_CONTROL_SOCKET,	P, C },
@@ -164,7 +175,7 @@ END_TEST
 
 START_TEST(t_hub_rules_fixed)
 {
-	assert_rules_exactly(hubd_procs, hubd_msg_rules, HUBD_IMSG_MAX,
+	assert_rules_exactly(hubd_procs, HUBD_NPROCS, hubd_msg_rules, HUBD_IMSG_MAX,
 	    hubd_expected, nitems(hubd_expected));
 }
 END_TEST
@@ -172,7 +183,8 @@ END_TEST
 START_TEST(t_hub_framework_rules)
 {
 	log_set_sink(quiet);
-	assert_framework_rules(hubd_procs, hubd_msg_rules, HUBD_IMSG_MAX);
+	assert_framework_rules(hubd_procs, FRAMEWORK_NPROCS, hubd_msg_rules,
+	    HUBD_IMSG_MAX);
 }
 END_TEST
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -103,6 +104,69 @@ reg(uint32_t id, const struct pkt_addr *from, uint64_t now)
 	    0);
 	return RELAY_OK;
 }
+
+/*
+ * A hub's engines each hold the sessions of their own connections: the
+ * ids with id % engines == their index.  A packet for another part's
+ * session is RELAY_ELSEWHERE (its part named, the pair checked on this
+ * side), and that part delivers it without checking again.
+ */
+START_TEST(test_parts)
+{
+	struct pkt_addr	 x = a4("192.0.2.1", 1000), y = a4("192.0.2.2", 2000);
+	struct pkt_addr	 hy = a4("192.0.2.2", 0);
+	struct relay_route r;
+	struct relay_table *u;
+	uint8_t		 key[crypto_shorthash_KEYBYTES];
+
+	/* t holds ids = 1 mod 3, u ids = 2 mod 3. */
+	relay_table_part(t, 3, 1);
+	randombytes_buf(key, sizeof(key));
+	ck_assert((u = relay_table_new(key)) != NULL);
+	relay_table_part(u, 3, 2);
+	errno = 0;
+	ck_assert_int_eq(relay_add(t, 1, 101, &x), -1);	/* 101 % 3 == 2 */
+	ck_assert_int_eq(errno, EDOM);
+	add(1, 100);					/* 100 % 3 == 1 */
+	ck_assert_int_eq(relay_add(u, 2, 101, &hy), 0);
+	/* Each side of the pair in its own table. */
+	ck_assert_int_eq(relay_pair(t, 100, 101, 1), 0);
+	ck_assert_int_eq(relay_pair(u, 100, 101, 1), 0);
+	/* A session of the table's part must be there; another's not. */
+	ck_assert_int_eq(relay_pair(t, 100, 103, 1), -1);	/* 103: ours */
+	ck_assert_int_eq(relay_pair(t, 101, 104, 1), -1);
+	ck_assert_int_eq(reg(100, &x, 1000), RELAY_OK);
+	ck_assert_int_eq(relay_route_udp(t, &x, 101, 1000, &r),
+	    RELAY_ELSEWHERE);
+	ck_assert_uint_eq(r.part, 2);
+	ck_assert_uint_eq(r.src_id, 100);
+	ck_assert_uint_eq(r.dst_id, 101);
+	/* Not a peer: denied on the sender's side, wherever it lives. */
+	ck_assert_int_eq(relay_route_udp(t, &x, 104, 1000, &r), RELAY_DENIED);
+	/* The other part delivers, by TCP until it registers. */
+	ck_assert_int_eq(relay_deliver(u, 101, 1000, &r), RELAY_OK);
+	ck_assert_uint_eq(r.part, 2);
+	ck_assert_int_eq(r.via_udp, 0);
+	ck_assert_uint_eq(r.dst_conn, 2);
+	ck_assert_int_eq(relay_register_gate(u, 101, &y, 1000,
+	    &r.dst_conn), RELAY_OK);
+	ck_assert_int_eq(relay_register_bind(u, 101, 2, &y, NULL, 0, 1000), 0);
+	ck_assert_int_eq(relay_deliver(u, 101, 1000, &r), RELAY_OK);
+	ck_assert_int_eq(r.via_udp, 1);
+	ck_assert_int_eq(relay_deliver(u, 100, 1000, &r), RELAY_UNKNOWN_DEST);
+	ck_assert_int_eq(relay_deliver(t, 101, 1000, &r), RELAY_UNKNOWN_DEST);
+	/* A destination of the same part is delivered here, by this part. */
+	add(3, 103);
+	ck_assert_int_eq(relay_pair(t, 100, 103, 1), 0);
+	ck_assert_int_eq(relay_route_udp(t, &x, 103, 1000, &r), RELAY_OK);
+	ck_assert_uint_eq(r.part, 1);
+	ck_assert_uint_eq(r.dst_conn, 3);
+	/* The pair ends on both sides. */
+	ck_assert_int_eq(relay_pair(t, 100, 101, 0), 0);
+	ck_assert_int_eq(relay_route_udp(t, &x, 101, 1000, &r), RELAY_DENIED);
+	relay_table_free(u);
+}
+END_TEST
 
 START_TEST(test_add_del)
 {
@@ -604,6 +668,7 @@ relay_suite(void)
 	tcase_add_test(tc, test_verdicts);
 	tcase_add_test(tc, test_pairs);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_parts);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("credentials");
 	tcase_add_test(tc, test_cred_mac);

@@ -288,7 +288,7 @@ login(struct store *st, int i, struct store_node *n)
 {
 	struct store_node	 tmp;
 
-	ck_assert_int_eq(store_node_login(st, K(i), P4, 24, P6, 64, 1000 + i,
+	ck_assert_int_eq(store_node_login(st, K(i), P4, 24, P6, 64, NULL, 1000 + i,
 	    n == NULL ? &tmp : n), STORE_OK);
 }
 
@@ -587,7 +587,7 @@ START_TEST(test_node_assign)
 	st = opendb();
 	ck_assert_int_eq(store_node_get(st, K(1), &n), STORE_NOTFOUND);
 	/* The first host, not the network address. */
-	ck_assert_int_eq(store_node_login(st, K(1), P4, 24, P6, 64, 100, &n),
+	ck_assert_int_eq(store_node_login(st, K(1), P4, 24, P6, 64, NULL, 100, &n),
 	    STORE_OK);
 	ck_assert_mem_eq(n.key, K(1), 32);
 	assert_v4(&n, 10, 7, 0, 1);
@@ -595,13 +595,13 @@ START_TEST(test_node_assign)
 	ck_assert_str_eq(n.nick, "");
 	ck_assert_int_eq(n.created, 100);
 	ck_assert_int_eq(n.last_seen, 100);
-	ck_assert_int_eq(store_node_login(st, K(2), P4, 24, P6, 64, 110, &n),
+	ck_assert_int_eq(store_node_login(st, K(2), P4, 24, P6, 64, NULL, 110, &n),
 	    STORE_OK);
 	assert_v4(&n, 10, 7, 0, 2);
 	assert_v6(&n, P6, 64, 2);
 
 	/* Stable across logins: created stays, last_seen moves. */
-	ck_assert_int_eq(store_node_login(st, K(1), P4, 24, P6, 64, 200, &n),
+	ck_assert_int_eq(store_node_login(st, K(1), P4, 24, P6, 64, NULL, 200, &n),
 	    STORE_OK);
 	assert_v4(&n, 10, 7, 0, 1);
 	ck_assert_int_eq(n.created, 100);
@@ -612,11 +612,11 @@ START_TEST(test_node_assign)
 
 	/* And across restarts. */
 	st = opendb();
-	ck_assert_int_eq(store_node_login(st, K(2), P4, 24, P6, 64, 300, &n),
+	ck_assert_int_eq(store_node_login(st, K(2), P4, 24, P6, 64, NULL, 300, &n),
 	    STORE_OK);
 	assert_v4(&n, 10, 7, 0, 2);
 	ck_assert_int_eq(n.created, 110);
-	ck_assert_int_eq(store_node_login(st, K(3), P4, 24, P6, 64, 300, &n),
+	ck_assert_int_eq(store_node_login(st, K(3), P4, 24, P6, 64, NULL, 300, &n),
 	    STORE_OK);
 	assert_v4(&n, 10, 7, 0, 3);
 	store_close(st);
@@ -632,20 +632,20 @@ START_TEST(test_node_full)
 
 	/* 10.9.0.4/30: .4 is the network, .7 the broadcast address. */
 	st = opendb();
-	ck_assert_int_eq(store_node_login(st, K(1), p30, 30, P6, 64, 1, &n),
+	ck_assert_int_eq(store_node_login(st, K(1), p30, 30, P6, 64, NULL, 1, &n),
 	    STORE_OK);
 	assert_v4(&n, 10, 9, 0, 5);
 	assert_v6(&n, P6, 64, 1);
-	ck_assert_int_eq(store_node_login(st, K(2), p30, 30, P6, 64, 1, &n),
+	ck_assert_int_eq(store_node_login(st, K(2), p30, 30, P6, 64, NULL, 1, &n),
 	    STORE_OK);
 	assert_v4(&n, 10, 9, 0, 6);
-	ck_assert_int_eq(store_node_login(st, K(3), p30, 30, P6, 64, 1, &n),
+	ck_assert_int_eq(store_node_login(st, K(3), p30, 30, P6, 64, NULL, 1, &n),
 	    STORE_FULL);
 	ck_assert_int_eq(store_node_get(st, K(3), &n), STORE_NOTFOUND);
 	ck_assert_int_eq(store_node_count(st, &c), STORE_OK);
 	ck_assert_uint_eq(c, 2);
 	/* A full pool still lets its nodes in. */
-	ck_assert_int_eq(store_node_login(st, K(2), p30, 30, P6, 64, 9, &n),
+	ck_assert_int_eq(store_node_login(st, K(2), p30, 30, P6, 64, NULL, 9, &n),
 	    STORE_OK);
 	assert_v4(&n, 10, 9, 0, 6);
 	store_close(st);
@@ -661,26 +661,26 @@ START_TEST(test_node_pool_change)
 	struct store_node	 n;
 
 	st = opendb();
-	ck_assert_int_eq(store_node_login(st, K(1), a, 24, P6, 64, 1, &n), 0);
-	ck_assert_int_eq(store_node_login(st, K(2), a, 24, P6, 64, 1, &n), 0);
-	ck_assert_int_eq(store_node_login(st, K(3), a, 24, P6, 64, 1, &n), 0);
+	ck_assert_int_eq(store_node_login(st, K(1), a, 24, P6, 64, NULL, 1, &n), 0);
+	ck_assert_int_eq(store_node_login(st, K(2), a, 24, P6, 64, NULL, 1, &n), 0);
+	ck_assert_int_eq(store_node_login(st, K(3), a, 24, P6, 64, NULL, 1, &n), 0);
 	assert_v4(&n, 10, 1, 0, 3);
 
 	/* K2 meets another pool: a new address, and a gap in the old. */
-	ck_assert_int_eq(store_node_login(st, K(2), b, 24, P6, 64, 2, &n), 0);
+	ck_assert_int_eq(store_node_login(st, K(2), b, 24, P6, 64, NULL, 2, &n), 0);
 	assert_v4(&n, 10, 2, 0, 1);
 	assert_v6(&n, P6, 64, 1);
-	ck_assert_int_eq(store_node_login(st, K(4), a, 24, P6, 64, 3, &n), 0);
+	ck_assert_int_eq(store_node_login(st, K(4), a, 24, P6, 64, NULL, 3, &n), 0);
 	assert_v4(&n, 10, 1, 0, 2);
 	assert_v6(&n, P6, 64, 2);
-	ck_assert_int_eq(store_node_login(st, K(5), a, 24, P6, 64, 3, &n), 0);
+	ck_assert_int_eq(store_node_login(st, K(5), a, 24, P6, 64, NULL, 3, &n), 0);
 	assert_v4(&n, 10, 1, 0, 4);
-	ck_assert_int_eq(store_node_login(st, K(2), a, 24, P6, 64, 4, &n), 0);
+	ck_assert_int_eq(store_node_login(st, K(2), a, 24, P6, 64, NULL, 4, &n), 0);
 	assert_v4(&n, 10, 1, 0, 5);
 	assert_v6(&n, P6, 64, 5);
 
 	/* Only the IPv6 pool changed: the IPv4 address stays. */
-	ck_assert_int_eq(store_node_login(st, K(1), a, 24, p6b, 40, 5, &n), 0);
+	ck_assert_int_eq(store_node_login(st, K(1), a, 24, p6b, 40, NULL, 5, &n), 0);
 	assert_v4(&n, 10, 1, 0, 1);
 	assert_v6(&n, p6b, 40, 1);
 	ck_assert_uint_eq(n.v6[4], 0x22);
@@ -690,7 +690,7 @@ START_TEST(test_node_pool_change)
 	 * Narrowed to 10.1.0.0/30, K3's .3 is the broadcast address; with
 	 * .1 and .2 taken the pool is full, and K3's row is untouched.
 	 */
-	ck_assert_int_eq(store_node_login(st, K(3), a, 30, P6, 64, 6, &n),
+	ck_assert_int_eq(store_node_login(st, K(3), a, 30, P6, 64, NULL, 6, &n),
 	    STORE_FULL);
 	ck_assert_int_eq(store_node_get(st, K(3), &n), STORE_OK);
 	assert_v4(&n, 10, 1, 0, 3);
@@ -710,7 +710,7 @@ START_TEST(test_node_many)
 
 	st = opendb();
 	for (i = 0; i < 300; i++) {
-		ck_assert_int_eq(store_node_login(st, K(i), p16, 16, ones, 96,
+		ck_assert_int_eq(store_node_login(st, K(i), p16, 16, ones, 96, NULL,
 		    i, &n), STORE_OK);
 		assert_v4(&n, 10, 8, (i + 1) >> 8, (i + 1) & 0xff);
 		assert_v6(&n, ones, 96, i + 1);
@@ -727,14 +727,14 @@ START_TEST(test_node_args)
 	struct store_node	 n;
 
 	st = opendb();
-	ck_assert_int_eq(store_node_login(st, K(1), P4, 31, P6, 64, 1, &n),
+	ck_assert_int_eq(store_node_login(st, K(1), P4, 31, P6, 64, NULL, 1, &n),
 	    STORE_ERR);
 	ck_assert_str_ne(store_errmsg(st), "");
-	ck_assert_int_eq(store_node_login(st, K(1), P4, 32, P6, 64, 1, &n),
+	ck_assert_int_eq(store_node_login(st, K(1), P4, 32, P6, 64, NULL, 1, &n),
 	    STORE_ERR);
-	ck_assert_int_eq(store_node_login(st, K(1), P4, -1, P6, 64, 1, &n),
+	ck_assert_int_eq(store_node_login(st, K(1), P4, -1, P6, 64, NULL, 1, &n),
 	    STORE_ERR);
-	ck_assert_int_eq(store_node_login(st, K(1), P4, 24, P6, 97, 1, &n),
+	ck_assert_int_eq(store_node_login(st, K(1), P4, 24, P6, 97, NULL, 1, &n),
 	    STORE_ERR);
 	ck_assert_int_eq(store_node_get(st, K(1), &n), STORE_NOTFOUND);
 	store_close(st);
@@ -1798,7 +1798,7 @@ START_TEST(test_durability)
 		 * nodes first, then their logins again.
 		 */
 		for (i = 0; i < DUR_MAX; i++) {
-			if (store_node_login(st, K(i % NKEYS), p16, 16, P6, 64,
+			if (store_node_login(st, K(i % NKEYS), p16, 16, P6, 64, NULL,
 			    i, &n) != STORE_OK)
 				_exit(2);
 			/* The acknowledgement: only once it is committed. */
@@ -2018,7 +2018,7 @@ racer_logins(struct store *st, int me)
 
 	for (j = 0; j < LOGIN_EACH; j++) {
 		rc = store_node_login(st, K(me * LOGIN_EACH + j), P4, 23, P6,
-		    64, j, &n);
+		    64, NULL, j, &n);
 		if (rc != STORE_OK) {
 			(void)fprintf(stderr, "racer %d: %s\n", me,
 			    store_errmsg(st));

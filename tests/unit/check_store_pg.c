@@ -274,7 +274,7 @@ START_TEST(test_pg_lost)
 
 	st = opendb();
 	key(k, 1);
-	ck_assert_int_eq(store_node_login(st, k, P4, 24, P6, 64, 5, &n),
+	ck_assert_int_eq(store_node_login(st, k, P4, 24, P6, 64, NULL, 5, &n),
 	    STORE_OK);
 	ck_assert_int_eq(raw_int("SELECT count(*) FROM (SELECT"
 	    " pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -290,7 +290,7 @@ START_TEST(test_pg_lost)
 	}
 	ck_assert_int_eq(rc, STORE_OK);
 	ck_assert_int_eq(n.last_seen, 5);
-	ck_assert_int_eq(store_node_login(st, k, P4, 24, P6, 64, 6, &n),
+	ck_assert_int_eq(store_node_login(st, k, P4, 24, P6, 64, NULL, 6, &n),
 	    STORE_OK);
 	store_close(st);
 }
@@ -319,7 +319,7 @@ crash_writer(int ack)
 	for (i = 0; i < end; i++) {
 		key(k, i % 256);
 		for (tries = 0;; tries++) {
-			rc = store_node_login(st, k, P4, 16, P6, 64, i, &n);
+			rc = store_node_login(st, k, P4, 16, P6, 64, NULL, i, &n);
 			if (rc == STORE_OK)
 				break;
 			if (rc != STORE_ERR || *store_errmsg(st) == '\0')

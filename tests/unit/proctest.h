@@ -55,17 +55,17 @@ setup_msg_in(const struct proc_desc *procs, const struct msg_rule *rules,
  */
 struct expect_rule {
 	uint32_t	 type;
-	uint8_t		 from;		/* PROC_BIT masks */
-	uint8_t		 to;
+	uint32_t	 from;		/* PROC_BIT masks */
+	uint32_t	 to;
 };
 
 /* Each triple the table allows and want does not, and the reverse. */
 static void
-assert_rules_exactly(const struct proc_desc *procs,
+assert_rules_exactly(const struct proc_desc *procs, int nprocs,
     const struct msg_rule *rules, uint32_t nrules,
     const struct expect_rule *want, size_t nwant)
 {
-	uint8_t		 wfrom[256], wto[256];
+	uint32_t	 wfrom[256], wto[256];
 	uint32_t	 t;
 	size_t		 i;
 	int		 f, r, bad = 0;
@@ -84,11 +84,14 @@ assert_rules_exactly(const struct proc_desc *procs,
 	}
 	for (t = 0; t < nrules; t++) {
 		const struct msg_rule	*ru = &rules[t];
-		uint8_t			 from = ru->name ? ru->from : 0;
-		uint8_t			 to = ru->name ? ru->to : 0;
+		uint32_t		 from = ru->name ? ru->from : 0;
+		uint32_t		 to = ru->name ? ru->to : 0;
 
-		for (f = 0; f < PROC_MAX; f++)
-			for (r = 0; r < PROC_MAX; r++) {
+		/* No rule may name a process the program does not have. */
+		ck_assert_msg(((from | to) >> nprocs) == 0, "type %u (%s) names "
+		    "a process past the table", t, ru->name);
+		for (f = 0; f < nprocs; f++)
+			for (r = 0; r < nprocs; r++) {
 				int has = (from & PROC_BIT(f)) &&
 				    (to & PROC_BIT(r));
 				int exp = (wfrom[t] & PROC_BIT(f)) &&
@@ -137,13 +140,13 @@ proc_accepts(const struct proc_desc *procs, const struct msg_rule *rules,
  * from the parent to any child, and nothing else.
  */
 static void
-assert_framework_rules(const struct proc_desc *procs,
+assert_framework_rules(const struct proc_desc *procs, int nprocs,
     const struct msg_rule *rules, uint32_t nrules)
 {
 	int	 f, r, log_ok, verbose_ok;
 
-	for (f = 0; f < PROC_MAX; f++)
-		for (r = 0; r < PROC_MAX; r++) {
+	for (f = 0; f < nprocs; f++)
+		for (r = 0; r < nprocs; r++) {
 			if (f == r)
 				continue;
 			log_ok = proc_accepts(procs, rules, nrules, r, f,

@@ -1,0 +1,46 @@
+#!/bin/sh
+# The hub at scale: bench/hubload against a fresh hamhubd for each node
+# count, printing the table of issue 11 (logins/s, memory per online
+# node, authority CPU per login against X25519, fan-out times).
+#
+# A benchmark, not a test: it prints numbers and never judges them; it
+# exits non-zero only when it cannot run.  Two namespaces it creates
+# (tests/netns/loadlib.sh): the hub's and the generator's, which sends
+# from addresses of 10.200.0.0/16 (8 nodes each).
+#
+# Usage: bench/hubscale.sh [-e ENGINES] [N ...]     (default: 1000 10000)
+# Environment: top_builddir and top_srcdir (default: the repository root).
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+: "${top_srcdir:=$(cd "$BENCH_DIR/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
+T_NAME=hubscale
+. "$top_srcdir/tests/netns/lib.sh"
+. "$top_srcdir/tests/netns/loadlib.sh"
+require_root
+[ -x "$HUBLOAD" ] || skip "bench/hubload is not built: make"
+ENGINES=""
+while getopts e: o; do
+	case $o in
+	e) ENGINES=$OPTARG ;;
+	*) echo "usage: bench/hubscale.sh [-e ENGINES] [N ...]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] && set -- 1000 10000
+mktmp
+load_net
+echo "# $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+for n in "$@"; do
+	d="$T_TMP/hub-$n"
+	if [ -n "$ENGINES" ]; then
+		load_hub "$d" "max-connections $((n + 1000))" \
+		    "engines $ENGINES" || exit 1
+	else
+		load_hub "$d" "max-connections $((n + 1000))" || exit 1
+	fi
+	echo "# N = $n: hub pid $HUB_PID, $LOAD_PROCS"
+	hubload -n $((n + 200)) -i 60 bench
+	kill "$HUB_PID"
+	wait "$HUB_PID" 2>/dev/null
+done
