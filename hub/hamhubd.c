@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hub/dbconn.h"
 #include "hub/hubd_msg.h"
 #include "hub/hubconfig.h"
 #include "crypto/key.h"
@@ -61,6 +62,8 @@ struct hubparent {
 	 * connections and datagrams over them.
 	 */
 	int			 lfds[HUBD_ENGINES_MAX][HUBD_MAX_LISTEN * 3];
+	/* PostgreSQL: until sent, with the password */
+	struct hubd_db_msg	 db;
 };
 
 static void
@@ -330,6 +333,19 @@ send_listeners(struct hubparent *p)
 		}
 }
 
+/*
+ * The database first: the authority opens its store on it, before the
+ * configuration that uses the store.
+ */
+static void
+send_database(struct hubparent *p)
+{
+	p->db.type = p->conf->db_type;
+	proc_compose(&p->b.ps, HUBD_PROC_AUTHORITY, IMSG_HUBD_DATABASE, 0, -1,
+	    &p->db, sizeof(p->db));
+	sodium_memzero(&p->db, sizeof(p->db));
+}
+
 static void
 send_conf(struct hubparent *p)
 {
@@ -514,6 +530,10 @@ hubd_setup(struct parent_base *b, char *err, size_t errlen)
 	uint32_t		 e;
 	int			 i, k, shared;
 
+	/* While the password file and the resolver can still be read. */
+	if (p->conf->db_type == HUBD_DB_POSTGRESQL &&
+	    dbconn_prepare(p->conf, &p->db, err, errlen) == -1)
+		return -1;
 	p->engines = hubd_engines(p->conf);
 	b->ps.nprocs = HUBD_PROC_ENGINE + (int)p->engines;
 	p->backlog = listen_backlog();
@@ -549,6 +569,7 @@ hubd_start(struct parent_base *b)
 {
 	struct hubparent	*p = (struct hubparent *)b;
 
+	send_database(p);
 	send_conf(p);
 	send_listeners(p);
 }

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "compat/util.h"
 #include "hub/hubconfig.h"
 #include "proto/hubproto.h"
@@ -234,6 +236,68 @@ within(const struct ip_prefix *p, const char *range)
 
 	return (prefix_parse(range, &r, 0, NULL, 0) == 0 && r.af == p->af &&
 	    p->plen >= r.plen && overlaps(p, range));
+}
+
+/* Each host of a comma-separated list reachable from a chroot. */
+static int
+hosts_usable(const char *hosts, char *err, size_t errlen)
+{
+	const char	*h = hosts;
+	size_t		 n;
+
+	for (;;) {
+		n = strcspn(h, ",");
+		if (n == 0 || h[0] == '/') {
+			(void)snprintf(err, errlen, "host %.*s: the authority "
+			    "connects from its chroot, where a socket "
+			    "directory cannot be reached: use a network "
+			    "address (127.0.0.1 for a local server) or an "
+			    "abstract socket (@name)", (int)n, h);
+			return -1;
+		}
+		if (h[n] == '\0')
+			return 0;
+		h += n + 1;
+	}
+}
+
+int
+hubd_check_conninfo(const char *conninfo, char *err, size_t errlen)
+{
+	PQconninfoOption	*opts, *o;
+	char			*msg = NULL;
+	const char		*host = NULL, *hostaddr = NULL;
+	int			 rc = 0;
+
+	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+		(void)snprintf(err, errlen, "bad connection string: %s",
+		    msg != NULL ? msg : "out of memory");
+		if (msg != NULL)
+			PQfreemem(msg);
+		return -1;
+	}
+	for (o = opts; o->keyword != NULL && rc == 0; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "password") == 0 ||
+		    strcmp(o->keyword, "passfile") == 0) {
+			(void)snprintf(err, errlen, "no %s in the connection "
+			    "string: give password-file", o->keyword);
+			rc = -1;
+		} else if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			hostaddr = o->val;
+	}
+	if (rc == 0 && host == NULL && hostaddr == NULL) {
+		(void)snprintf(err, errlen, "no host in the connection string "
+		    "(the default is a socket directory, which the "
+		    "authority's chroot cannot reach)");
+		rc = -1;
+	} else if (rc == 0 && host != NULL && hostaddr == NULL)
+		rc = hosts_usable(host, err, errlen);
+	PQconninfoFree(opts);
+	return rc;
 }
 
 int

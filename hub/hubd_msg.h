@@ -86,7 +86,27 @@ enum hubd_imsg_type {
 	IMSG_HUBD_WEB_END,		/* authority -> web:
 					   struct hubd_web_end */
 
+	/* The store, before IMSG_HUBD_CONF. */
+	IMSG_HUBD_DATABASE,		/* parent -> authority:
+					   struct hubd_db_msg */
+
 	HUBD_IMSG_MAX
+};
+
+/*
+ * The store the authority opens: SQLite's file in its chroot (type
+ * HUBD_DB_SQLITE, the strings empty), or the PostgreSQL it connects to
+ * from its sandbox: the configured connection string with hostaddr added for the names the
+ * parent resolved (the chroot has no resolver), and the password the
+ * parent read from password-file, "" for none.  Wiped once sent and
+ * once used.
+ */
+#define HUBD_DB_CONNINFO_MAX	1536	/* HUBD_CONNINFO_MAX and hostaddr */
+#define HUBD_DB_PASSWORD_MAX	256
+struct hubd_db_msg {
+	int32_t			type;		/* enum hubd_db */
+	char			conninfo[HUBD_DB_CONNINFO_MAX];
+	char			password[HUBD_DB_PASSWORD_MAX];
 };
 
 /* Listener kinds in IMSG_HUBD_LISTENER. */

@@ -47,7 +47,7 @@ enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_PRIVATEKEY, ONCE_POOL4, ONCE_POOL6,
 	ONCE_MAXCONNS, ONCE_PERADDR, ONCE_LOGINTIMEOUT, ONCE_NODEEXPIRY,
-	ONCE_ENGINES, ONCE_HTTPLISTEN
+	ONCE_ENGINES, ONCE_HTTPLISTEN, ONCE_DATABASE
 };
 static unsigned int		 seen;
 static struct where		 chroot_at, statedir_at, privkey_at;
@@ -69,6 +69,7 @@ static void	 http_listen_set(int, const char *);
 static void	 set_pool(int, const char *);
 static void	 set_limit(int, enum once, const char *, int64_t, int64_t,
 		    int64_t, uint32_t *);
+static void	 set_database(int, const char *, const char *);
 
 #define LINE(loc)	((loc).first_line)
 %}
@@ -86,6 +87,8 @@ static void	 set_limit(int, enum once, const char *, int64_t, int64_t,
 %token	ADDRESS_POOL "address-pool" ADMIN_GROUP "admin-group"
 %token	HTTP_LISTEN "http-listen"
 %token	ADMINS "admins" ALL "all" BRIEF "brief" CHROOT "chroot"
+%token	DATABASE "database" PASSWORD_FILE "password-file"
+%token	POSTGRESQL "postgresql" SQLITE "sqlite"
 %token	INCLUDE "include" LISTEN "listen" LOG "log"
 %token	LOGIN_TIMEOUT "login-timeout" MAX_CONNECTIONS "max-connections"
 %token	NODE_EXPIRY "node-expiry" ENGINES "engines"
@@ -97,6 +100,7 @@ static void	 set_limit(int, enum once, const char *, int64_t, int64_t,
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
 %token	<number> NUMBER "number"
+%type	<string> pwfile
 %type	<number> port
 %destructor { free($$); } <string>
 
@@ -232,6 +236,24 @@ main		: HTTP_LISTEN STRING {
 			set_limit(LINE(@1), ONCE_ENGINES, "engines", $2, 1,
 			    HUBD_CONF_ENGINES_MAX, &conf->engines);
 		}
+		| DATABASE SQLITE {
+			if (once(LINE(@1), ONCE_DATABASE, "database") == 0)
+				conf->db_type = HUBD_DB_SQLITE;
+		}
+		| DATABASE POSTGRESQL STRING pwfile {
+			if (once(LINE(@1), ONCE_DATABASE, "database") == 0)
+				set_database(LINE(@3), $3, $4);
+			free($3);
+			free($4);
+		}
+		;
+
+pwfile		: %empty {
+			$$ = NULL;
+		}
+		| PASSWORD_FILE STRING {
+			$$ = $2;
+		}
 		;
 
 port		: %empty {
@@ -256,6 +278,7 @@ static const struct keyword {
 	{ "all",			ALL },
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
+	{ "database",			DATABASE },
 	{ "engines",			ENGINES },
 	{ "http-listen",		HTTP_LISTEN },
 	{ "include",			INCLUDE },
@@ -266,10 +289,13 @@ static const struct keyword {
 	{ "max-connections-per-address", MAX_CONNECTIONS_PER_ADDRESS },
 	{ "node-expiry",		NODE_EXPIRY },
 	{ "on",				ON },
+	{ "password-file",		PASSWORD_FILE },
 	{ "port",			PORT },
+	{ "postgresql",			POSTGRESQL },
 	{ "private-key",		PRIVATE_KEY },
 	{ "read-access",		READ_ACCESS },
 	{ "socket",			SOCKET },
+	{ "sqlite",			SQLITE },
 	{ "state-directory",		STATE_DIRECTORY },
 	{ "user",			USER },
 	{ "verbose",			VERBOSE },
@@ -552,6 +578,33 @@ set_limit(int line, enum once which, const char *kw, int64_t v, int64_t lo,
 	if (once(line, which, kw) == 0 &&
 	    conflex_in_range(&lex, line, kw, v, lo, hi) == 0)
 		*dst = (uint32_t)v;
+}
+
+/*
+ * The connection string is checked now, for what the hub cannot use
+ * (hubd_check_conninfo says what), so that it fails at -n rather than
+ * in the authority.
+ */
+static void
+set_database(int line, const char *conninfo, const char *pwfile)
+{
+	char	 err[256];
+
+	if (hubd_check_conninfo(conninfo, err, sizeof(err)) == -1) {
+		conf_err(line, "database postgresql: %s", err);
+		return;
+	}
+	if (conflex_copy(conf->db_conninfo, sizeof(conf->db_conninfo),
+	    conninfo) == -1) {
+		conf_err(line, "database postgresql: connection string too "
+		    "long");
+		return;
+	}
+	if (pwfile != NULL && conflex_set_path(&lex, line, "password-file",
+	    conf->db_password_file, sizeof(conf->db_password_file),
+	    pwfile) == -1)
+		return;
+	conf->db_type = HUBD_DB_POSTGRESQL;
 }
 
 /* ---- after the last line ---- */

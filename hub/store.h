@@ -1,8 +1,9 @@
 /*
  * hamhubd's persistent state: nodes and their overlay addresses,
  * networks, memberships, invites, blocked address ranges and a few
- * hub-wide values.  One interface so that a backend shared by several
- * hubs can replace the SQLite one (store_sqlite.c; see store_backend.h).
+ * hub-wide values.  One interface, two backends: SQLite for one hub
+ * (store_sqlite.c) and PostgreSQL, which several hubs can share
+ * (store_pg.c); see store_backend.h.
  *
  * Every call that changes state does so in one transaction: it either
  * happens completely and is on disk when the call returns, or it does
@@ -75,7 +76,17 @@ struct store_block {
  * on failure.
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
+/*
+ * Connect to PostgreSQL (libpq's connection string; password, if not
+ * NULL, from a file, never in the string) and bring the schema up to
+ * date, as store_open does for a file.  The same operations then run
+ * on a database several hubs may share (store_pg.c says how).
+ */
+struct store	*store_open_pg(const char *conninfo, const char *password,
+		    char *err, size_t errlen);
 void		 store_close(struct store *);
+/* "sqlite" or "postgresql". */
+const char	*store_backend_name(struct store *);
 int		 store_schema_version(struct store *);
 const char	*store_errmsg(struct store *);
 const char	*store_strerror(int code);

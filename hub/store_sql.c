@@ -20,8 +20,17 @@
  *    (SELECT ?1 in Q_FREE4_FILL) is untyped there and wants a cast;
  *  - EXISTS (Q_ARE_PEERS) is an integer here and a boolean there.
  * The schema's text is SQLite's own (BLOB, WITHOUT ROWID, COLLATE
- * NOCASE, the version in PRAGMA user_version): a PostgreSQL backend
- * keeps its own list of the same steps, with bytea for BLOB.
+ * NOCASE, the version in PRAGMA user_version): PostgreSQL's rendering
+ * of the same steps is store_pg_migrations below, and check_store
+ * compares the tables, columns and indexes both make.
+ *
+ * How store_pg.c meets the three: it binds every argument with a type
+ * (bytea, bigint; text alone is left for the server to infer, so that
+ * a name meets the citext column as citext), which settles the untyped
+ * placeholder; it reads a boolean column as an integer; and the name
+ * column is citext in the "C" collation, which compares and sorts as
+ * NOCASE does.  A statement that PostgreSQL must read otherwise goes
+ * into store_pg_queries, by name, with the same placeholders.
  */
 #include "autoconf.h"
 
@@ -119,6 +128,83 @@ const char *const store_migrations[] = {
 	"CREATE INDEX nodes_seen ON nodes (last_seen);"
 	"CREATE INDEX invites_pubkey ON invites (pubkey);",
 };
+
+/*
+ * The same steps for PostgreSQL: store_pg_migrations[i] does what
+ * store_migrations[i] does, column for column (check_store compares
+ * the two schemas), in PostgreSQL's types: BLOB is bytea, INTEGER
+ * bigint (SQLite's integers are 64 bits), TEXT COLLATE NOCASE citext in
+ * the "C" collation (ASCII case folded, byte order: NOCASE exactly).
+ * The version is in the table schema_version, which store_pg.c keeps
+ * as SQLite keeps PRAGMA user_version.  Append a step to both lists at
+ * once.
+ */
+const char *const store_pg_migrations[] = {
+	/* 0 -> 1 */
+	"CREATE EXTENSION IF NOT EXISTS citext;"
+	"CREATE TABLE meta ("
+	"	name	TEXT PRIMARY KEY NOT NULL,"
+	"	val	BYTEA NOT NULL"
+	");"
+	"CREATE TABLE nodes ("
+	"	pubkey	BYTEA PRIMARY KEY NOT NULL"
+	"		CHECK (length(pubkey) = 32),"
+	"	v4	BIGINT NOT NULL UNIQUE"
+	"		CHECK (v4 BETWEEN 0 AND 4294967295),"
+	"	v6	BYTEA NOT NULL CHECK (length(v6) = 16),"
+	"	nick	TEXT NOT NULL DEFAULT '' CHECK (length(nick) <= 32),"
+	"	created	BIGINT NOT NULL,"
+	"	last_seen BIGINT NOT NULL"
+	");"
+	"CREATE TABLE nets ("
+	"	id	BYTEA PRIMARY KEY NOT NULL CHECK (length(id) = 16),"
+	"	name	CITEXT COLLATE \"C\" NOT NULL UNIQUE"
+	"		CHECK (length(name) BETWEEN 1 AND 63),"
+	"	pwhash	TEXT NOT NULL CHECK (length(pwhash) <= 127),"
+	"	type	BIGINT NOT NULL CHECK (type BETWEEN 0 AND 1),"
+	"	mode	BIGINT NOT NULL CHECK (mode BETWEEN 0 AND 2),"
+	"	lim	BIGINT NOT NULL CHECK (lim BETWEEN 0 AND 4294967295),"
+	"	owner	BYTEA NOT NULL CHECK (length(owner) = 32),"
+	"	created	BIGINT NOT NULL"
+	");"
+	"CREATE TABLE members ("
+	"	net	BYTEA NOT NULL REFERENCES nets (id) ON DELETE CASCADE,"
+	"	pubkey	BYTEA NOT NULL CHECK (length(pubkey) = 32),"
+	"	role	BIGINT NOT NULL CHECK (role BETWEEN 0 AND 2),"
+	"	state	BIGINT NOT NULL CHECK (state BETWEEN 0 AND 2),"
+	"	since	BIGINT NOT NULL,"
+	"	PRIMARY KEY (net, pubkey),"
+	"	CHECK (role = 0 OR state = 0)"
+	");"
+	"CREATE INDEX members_pubkey ON members (pubkey, state);"
+	"CREATE UNIQUE INDEX members_owner ON members (net) WHERE role = 2;"
+	"CREATE TABLE invites ("
+	"	net	BYTEA NOT NULL REFERENCES nets (id) ON DELETE CASCADE,"
+	"	pubkey	BYTEA NOT NULL CHECK (length(pubkey) = 32),"
+	"	created	BIGINT NOT NULL,"
+	"	PRIMARY KEY (net, pubkey)"
+	");"
+	"CREATE TABLE blocks ("
+	"	af	BIGINT NOT NULL,"
+	"	plen	BIGINT NOT NULL,"
+	"	addr	BYTEA NOT NULL,"
+	"	created	BIGINT NOT NULL,"
+	"	PRIMARY KEY (af, plen, addr),"
+	"	CHECK ((af = 4 AND length(addr) = 4 AND plen <= 32) OR"
+	"	    (af = 6 AND length(addr) = 16 AND plen <= 128)),"
+	"	CHECK (plen >= 0)"
+	");",
+	/* 1 -> 2 */
+	"CREATE TABLE free4 ("
+	"	v4	BIGINT PRIMARY KEY NOT NULL"
+	"		CHECK (v4 BETWEEN 0 AND 4294967295)"
+	");"
+	"CREATE INDEX nodes_seen ON nodes (last_seen);"
+	"CREATE INDEX invites_pubkey ON invites (pubkey);",
+};
+
+_Static_assert(nitems(store_pg_migrations) == nitems(store_migrations),
+    "every schema step in both dialects");
 
 /*
  * The statements.  Enum hub_role, hub_mstate and hub_net_type appear as
@@ -248,6 +334,18 @@ const char *const store_queries[Q_MAX] = {
 	[Q_BLOCK_PLENS] = "SELECT DISTINCT plen FROM blocks WHERE af = ?1",
 	[Q_BLOCK_FIND] = "SELECT 1 FROM blocks WHERE af = ?1 AND plen = ?2"
 	    " AND addr = ?3",
+};
+
+/*
+ * PostgreSQL's text of a statement that it cannot take as written
+ * above, with the same placeholders; NULL: the one above, '?' made
+ * '$'.
+ */
+const char *const store_pg_queries[Q_MAX] = {
+	/* A series, not a recursion of millions of rows. */
+	[Q_FREE4_FILL] = "INSERT INTO free4 (v4) SELECT c FROM"
+	    " generate_series(?1::bigint, ?2::bigint - 1) AS c"
+	    " WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE v4 = c)",
 };
 
 const size_t store_nmigrations = nitems(store_migrations);

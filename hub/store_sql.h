@@ -40,4 +40,11 @@ extern const char *const store_queries[Q_MAX];
 extern const char *const store_migrations[];
 extern const size_t store_nmigrations;
 
+/*
+ * PostgreSQL's rendering of each migration (as many), and its text of
+ * the statements it cannot read as written (NULL for the rest).
+ */
+extern const char *const store_pg_migrations[];
+extern const char *const store_pg_queries[Q_MAX];
+
 #endif

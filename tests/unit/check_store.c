@@ -1,13 +1,18 @@
 /*
- * Unit tests for the hub's store (hub/store.h on SQLite).  Each test
- * gets a database in its own directory under /tmp.  Besides the API's
- * cases (and whether the statements' placeholders map to PostgreSQL's),
- * the last ones run the store in several processes at once: a writer
- * killed at a random moment must have lost nothing it acknowledged, an
- * invite raced by a hundred processes is used exactly once, and
- * concurrent approvals and evictions leave a consistent database.  The
- * raw sqlite3 API checks what the store's interface cannot show
- * (integrity, file version).
+ * Unit tests for the hub's store (hub/store.h), on SQLite and on
+ * PostgreSQL: the same tests run against both backends, two suites.
+ * On SQLite each test gets a database in its own directory under /tmp;
+ * on PostgreSQL a schema of its own in a server this program starts
+ * itself (pgserver.h), which is skipped, with the reason, only where
+ * PostgreSQL 15 is not installed.  Besides the API's cases (and whether
+ * the statements' placeholders map to PostgreSQL's), the last ones run
+ * the store in several processes at once: a writer killed at a random
+ * moment must have lost nothing it acknowledged, an invite raced by a
+ * hundred processes is used exactly once, and concurrent approvals and
+ * evictions leave a consistent database.  The raw sqlite3 and libpq
+ * APIs check what the store's interface cannot show (integrity, file
+ * version, the two schemas alike); check_store_pg.c has the tests of
+ * PostgreSQL alone.
  */
 #include "autoconf.h"
 
@@ -31,18 +36,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "hub/store.h"
 #include "hub/store_sql.h"
+#include "tests/unit/pgserver.h"
+#include "tests/unit/storetest.h"
 
 #define NKEYS		512
 #define NNETS		16
 
 static char		 topdir[64];
-static char		 dir[96];
-static char		 dbpath[128];
-static char		 err[256];
+char			 dir[96];
+char			 dbpath[128];
+char			 err[256];
 static uint8_t		 keys[NKEYS][HUB_KEY_LEN];
 static uint8_t		 netids[NNETS][HUB_NETID_LEN];
+/* The backend of the suite running: its tests' unchecked fixture says. */
+int			 use_pg;
+struct pgserver		 pgsrv;
+char			 pgconn[512];	/* the test's schema */
+char			 pgschema[32];
 
 #define K(i)		(keys[(i)])
 #define NID(i)		(netids[(i)])
@@ -73,6 +87,7 @@ rmtree(const char *path)
 static void
 setup(void)
 {
+	char	 sql[64];
 	int	 i;
 
 	(void)snprintf(dir, sizeof(dir), "%s/t.XXXXXX", topdir);
@@ -88,22 +103,69 @@ setup(void)
 		memset(netids[i], 0x3c, HUB_NETID_LEN);
 		netids[i][0] = i;
 	}
+	if (!use_pg)
+		return;
+	/* The test's process is new: its PID names its schema. */
+	(void)snprintf(pgschema, sizeof(pgschema), "t%d", (int)getpid());
+	(void)snprintf(pgconn, sizeof(pgconn), "%s options='-c "
+	    "search_path=%s,public'", pgsrv.conninfo, pgschema);
+	(void)snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", pgschema);
+	ck_assert_msg(pgserver_sql(&pgsrv, sql, err, sizeof(err)) == 0,
+	    "%s", err);
 }
 
 static void
 teardown(void)
 {
+	char	 sql[64];
+
 	ck_assert_int_eq(rmtree(dir), 0);
+	if (!use_pg)
+		return;
+	(void)snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", pgschema);
+	ck_assert_msg(pgserver_sql(&pgsrv, sql, err, sizeof(err)) == 0,
+	    "%s", err);
 }
 
-static struct store *
+static void
+be_sqlite(void)
+{
+	use_pg = 0;
+}
+
+static void
+be_pg(void)
+{
+	use_pg = 1;
+}
+
+struct store *
+tstore_open(void)
+{
+	if (use_pg)
+		return store_open_pg(pgconn, NULL, err, sizeof(err));
+	return store_open(dbpath, err, sizeof(err));
+}
+
+struct store *
 opendb(void)
 {
 	struct store	*st;
 
-	st = store_open(dbpath, err, sizeof(err));
+	st = tstore_open();
 	ck_assert_msg(st != NULL, "store_open: %s", err);
 	return st;
+}
+
+/* The test's schema on the server, a connection of our own. */
+PGconn *
+rawpg(void)
+{
+	PGconn	*c = PQconnectdb(pgconn);
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	(void)PQsetNoticeProcessor(c, pgserver_quiet, NULL);
+	return c;
 }
 
 /* The raw API, for what the store does not show. */
@@ -118,22 +180,61 @@ rawdb(void)
 	return db;
 }
 
-static void
+void
 raw_exec(const char *sql)
 {
-	sqlite3	*db = rawdb();
+	sqlite3		*db;
+	PGconn		*c;
+	PGresult	*r;
 
+	if (use_pg) {
+		c = rawpg();
+		r = PQexec(c, sql);
+		ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK ||
+		    PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+		    PQresultErrorMessage(r));
+		PQclear(r);
+		PQfinish(c);
+		return;
+	}
+	db = rawdb();
 	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
 
+/* One integer; ?1, if there, is net (made $1 for PostgreSQL). */
 static int64_t
+raw_int_pg(const char *sql, const uint8_t *net)
+{
+	const char	*vals[1] = { (const char *)net };
+	int		 lens[1] = { HUB_NETID_LEN }, fmts[1] = { 1 };
+	char		 q[512], *p;
+	PGconn		*c = rawpg();
+	PGresult	*r;
+	int64_t		 v;
+
+	(void)strlcpy(q, sql, sizeof(q));
+	for (p = q; (p = strchr(p, '?')) != NULL; p++)
+		*p = '$';
+	r = PQexecParams(c, q, net != NULL, NULL, vals, lens, fmts, 0);
+	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    PQntuples(r) == 1, "%s: %s", sql, PQresultErrorMessage(r));
+	v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+int64_t
 raw_int(const char *sql, const uint8_t *net)
 {
-	sqlite3		*db = rawdb();
+	sqlite3		*db;
 	sqlite3_stmt	*s;
 	int64_t		 v;
 
+	if (use_pg)
+		return raw_int_pg(sql, net);
+	db = rawdb();
 	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL),
 	    SQLITE_OK);
 	if (net != NULL)
@@ -145,12 +246,30 @@ raw_int(const char *sql, const uint8_t *net)
 	return v;
 }
 
+/*
+ * PostgreSQL checks its constraints on every statement and has no
+ * integrity pragma; what it holds is asked of it: no member or invite
+ * of a network that is gone, one owner per network.
+ */
 static void
 assert_integrity(void)
 {
-	sqlite3		*db = rawdb();
+	sqlite3		*db;
 	sqlite3_stmt	*s;
 
+	if (use_pg) {
+		ck_assert_int_eq(raw_int("SELECT count(*) FROM members m"
+		    " WHERE NOT EXISTS (SELECT 1 FROM nets n"
+		    " WHERE n.id = m.net)", NULL), 0);
+		ck_assert_int_eq(raw_int("SELECT count(*) FROM invites i"
+		    " WHERE NOT EXISTS (SELECT 1 FROM nets n"
+		    " WHERE n.id = i.net)", NULL), 0);
+		ck_assert_int_eq(raw_int("SELECT count(*) FROM nets n"
+		    " WHERE (SELECT count(*) FROM members m WHERE m.net = n.id"
+		    " AND m.role = 2) <> 1", NULL), 0);
+		return;
+	}
+	db = rawdb();
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1,
 	    &s, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
@@ -1672,7 +1791,7 @@ START_TEST(test_durability)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		(void)close(p[0]);
-		if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
+		if ((st = tstore_open()) == NULL)
 			_exit(1);
 		/*
 		 * Until killed: the parent never lets this finish.  New
@@ -1745,8 +1864,7 @@ race(int n, int (*fn)(struct store *, int), int codes[128])
 			(void)close(ready[0]);
 			(void)close(go[1]);
 			seed();
-			if ((st = store_open(dbpath, err, sizeof(err))) ==
-			    NULL) {
+			if ((st = tstore_open()) == NULL) {
 				(void)fprintf(stderr, "child: %s\n", err);
 				_exit(101);
 			}
@@ -1946,29 +2064,47 @@ START_TEST(test_race_logins)
 }
 END_TEST
 
+/* A test case of the suite's backend, with its fixtures. */
+static TCase *
+tcase_be(Suite *s, const char *name, int pg, int timeout)
+{
+	TCase	*tc;
+
+	tc = tcase_create(name);
+	tcase_add_unchecked_fixture(tc, pg ? be_pg : be_sqlite, NULL);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	if (timeout != 0)
+		tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+/*
+ * The same tests on either backend, but for the schema's: SQLite's
+ * are about its files; PostgreSQL's in check_store_pg.c.
+ */
 static Suite *
-store_suite(void)
+store_suite(int pg)
 {
 	Suite	*s;
 	TCase	*tc;
 
-	s = suite_create("store");
+	s = suite_create(pg ? "store on postgresql" : "store on sqlite");
 
-	tc = tcase_create("schema");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_schema_fresh);
+	tc = tcase_be(s, "schema", pg, 0);
+	if (!pg) {
+		tcase_add_test(tc, test_schema_fresh);
+		tcase_add_test(tc, test_schema_newer);
+		tcase_add_test(tc, test_schema_mode);
+		tcase_add_test(tc, test_schema_bad_files);
+		tcase_add_test(tc, test_strerror);
+		tcase_add_test(tc, test_sql_placeholders);
+	} else
+		store_pg_tests(tc);
 	tcase_add_test(tc, test_schema_reopen);
-	tcase_add_test(tc, test_schema_newer);
-	tcase_add_test(tc, test_schema_mode);
-	tcase_add_test(tc, test_schema_bad_files);
 	tcase_add_test(tc, test_meta);
-	tcase_add_test(tc, test_strerror);
-	tcase_add_test(tc, test_sql_placeholders);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("nodes");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = tcase_be(s, "nodes", pg, 30);
 	tcase_add_test(tc, test_node_assign);
 	tcase_add_test(tc, test_node_full);
 	tcase_add_test(tc, test_node_pool_change);
@@ -1976,19 +2112,15 @@ store_suite(void)
 	tcase_add_test(tc, test_node_args);
 	tcase_add_test(tc, test_node_nick);
 	tcase_add_test(tc, test_node_nested);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("networks");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_be(s, "networks", pg, 0);
 	tcase_add_test(tc, test_net_create);
 	tcase_add_test(tc, test_net_update);
 	tcase_add_test(tc, test_net_delete);
 	tcase_add_test(tc, test_net_transfer);
 	tcase_add_test(tc, test_net_foreach);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("members");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_be(s, "members", pg, 0);
 	tcase_add_test(tc, test_member_join);
 	tcase_add_test(tc, test_member_limit);
 	tcase_add_test(tc, test_member_ban);
@@ -1999,43 +2131,68 @@ store_suite(void)
 	tcase_add_test(tc, test_peers_mesh);
 	tcase_add_test(tc, test_peers_hubspoke);
 	tcase_add_test(tc, test_peers_union);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("blocks");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_be(s, "blocks", pg, 0);
 	tcase_add_test(tc, test_block_v4);
 	tcase_add_test(tc, test_block_v6);
 	tcase_add_test(tc, test_block_mapped);
 	tcase_add_test(tc, test_block_bad);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("processes");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
+	tc = tcase_be(s, "processes", pg, 60);
 	tcase_add_test(tc, test_durability);
 	tcase_add_test(tc, test_race_invite);
 	tcase_add_test(tc, test_race_states);
 	tcase_add_test(tc, test_race_logins);
-	suite_add_tcase(s, tc);
+	if (pg)
+		store_pg_process_tests(tc);
 
 	return s;
 }
 
+/*
+ * HAMD_TEST_PG=no leaves PostgreSQL out (the valgrind run, where its
+ * hundred racing connections cost minutes and test libpq, not us).
+ */
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner		*sr;
+	const char	*env = getenv("HAMD_TEST_PG");
+	char		 why[256];
+	int		 failed, missing = 0, pg = 0;
 
 	(void)strlcpy(topdir, "/tmp/check_store.XXXXXX", sizeof(topdir));
 	if (mkdtemp(topdir) == NULL) {
 		perror("mkdtemp");
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(store_suite());
+	sr = srunner_create(store_suite(0));
+	if (env != NULL && strcmp(env, "no") == 0)
+		(void)printf("store on postgresql: skipped: HAMD_TEST_PG=no\n");
+	/*
+	 * Each test has a schema of its own, first on its search path:
+	 * citext goes where every one of them finds it, as an
+	 * administrator would put it.
+	 */
+	else if (pgserver_start(&pgsrv, NULL, &missing, why,
+	    sizeof(why)) == 0 && pgserver_sql(&pgsrv, "CREATE EXTENSION citext "
+	    "SCHEMA public", why, sizeof(why)) == 0) {
+		srunner_add_suite(sr, store_suite(1));
+		pg = 1;
+	} else if (missing)
+		(void)printf("store on postgresql: skipped: %s\n", why);
+	else {
+		(void)fprintf(stderr, "store on postgresql: %s\n", why);
+		pgserver_stop(&pgsrv);
+		(void)rmtree(topdir);
+		return EXIT_FAILURE;
+	}
+	(void)fflush(stdout);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	if (pg)
+		pgserver_stop(&pgsrv);
 	(void)rmtree(topdir);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
