@@ -41,6 +41,7 @@
 #include "hub/session.h"
 #include "hub/store.h"
 #include "privsep/log.h"
+#include "privsep/proc.h"
 #include "proto/hubproto.h"
 
 /*
@@ -479,6 +480,40 @@ op_join(struct op *o)
 	}
 }
 
+#ifdef HAMD_TEST_HOOKS
+/*
+ * Test hook: HAMD_TEST_EVICT_PAUSE=before|after holds an eviction's
+ * commit before or after it runs, for a test to kill the authority
+ * there (tests/netns/hubcrash.sh).
+ */
+static void
+test_evict_wait(int when)
+{
+	const char	*s = getenv("HAMD_TEST_EVICT_PAUSE");
+	struct timespec	 ts = { 1, 0 };
+
+	if (s == NULL || strcmp(s, when == STORE_TEST_BEFORE ? "before" :
+	    "after") != 0)
+		return;
+	log_warnx("test hook: paused %s a commit", s);
+	/* The line goes out now: this process serves nothing more. */
+	proc_flush_all(au.ps);
+	for (;;)
+		(void)nanosleep(&ts, NULL);
+}
+#endif
+
+/* Armed for the eviction's own transaction only. */
+static void
+test_evict_hook(int on)
+{
+#ifdef HAMD_TEST_HOOKS
+	store_test_commit_hook(on ? test_evict_wait : NULL);
+#else
+	(void)on;
+#endif
+}
+
 /* Operations on another member by an administrator. */
 static void
 op_on_member(struct op *o)
@@ -529,8 +564,10 @@ op_on_member(struct op *o)
 	case HUB_OP_EVICT:
 		event = "evict";
 		done = "evicted";
+		test_evict_hook(1);
 		rc = store_member_set_state(o->st, o->net.id, o->req->key,
 		    target.state, HUB_MSTATE_BANNED, now);
+		test_evict_hook(0);
 		break;
 	case HUB_OP_INVITE:
 		event = "invite";

@@ -245,4 +245,11 @@ int	store_block_count(struct store *, uint32_t *n);
  */
 int	store_block_match(struct store *, int af, const uint8_t addr[16]);
 
+#ifdef HAMD_TEST_HOOKS
+/* Test hook: fn(when) around the next COMMIT, then no more (store_db.c). */
+#define STORE_TEST_BEFORE	1
+#define STORE_TEST_AFTER	2
+void	store_test_commit_hook(void (*fn)(int when));
+#endif
+
 #endif

@@ -117,10 +117,45 @@ db_begin(struct store *st)
 	return st->be->begin(st);
 }
 
+#ifdef HAMD_TEST_HOOKS
+/*
+ * Test hook: called around the next transaction's COMMIT, before it
+ * (STORE_TEST_BEFORE) and after it (STORE_TEST_AFTER), then disarmed.
+ */
+static void	(*test_commit_hook)(int);
+
+void
+store_test_commit_hook(void (*fn)(int when))
+{
+	test_commit_hook = fn;
+}
+
+static void
+test_hook(int when)
+{
+	void	(*fn)(int) = test_commit_hook;
+
+	if (fn == NULL)
+		return;
+	if (when == STORE_TEST_AFTER)
+		test_commit_hook = NULL;
+	fn(when);
+}
+#endif
+
 int
 db_end(struct store *st, int rc)
 {
+#ifdef HAMD_TEST_HOOKS
+	if (rc == STORE_OK)
+		test_hook(STORE_TEST_BEFORE);
+	rc = st->be->end(st, rc);
+	if (rc == STORE_OK)
+		test_hook(STORE_TEST_AFTER);
+	return rc;
+#else
 	return st->be->end(st, rc);
+#endif
 }
 
 const char *
