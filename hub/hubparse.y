@@ -305,14 +305,14 @@ const char *
 hubd_conf_keyword(size_t i)
 {
 	if (i >= nitems(keywords))
-		return (NULL);
-	return (keywords[i].name);
+		return NULL;
+	return keywords[i].name;
 }
 
 static int
 kw_cmp(const void *k, const void *e)
 {
-	return (strcmp(k, ((const struct keyword *)e)->name));
+	return strcmp(k, ((const struct keyword *)e)->name);
 }
 
 static int
@@ -322,7 +322,7 @@ lookup(const char *s)
 
 	kw = bsearch(s, keywords, nitems(keywords),
 	    sizeof(keywords[0]), kw_cmp);
-	return (kw != NULL ? kw->token : -1);
+	return kw != NULL ? kw->token : -1;
 }
 
 /* '*' is a word here ("listen on *"); '=' defines macros. */
@@ -417,7 +417,7 @@ yylex(void)
 		yylval.string = v.string;
 	else if (tok == NUMBER)
 		yylval.number = v.number;
-	return (tok);
+	return tok;
 }
 
 /* ---- statements ---- */
@@ -427,10 +427,10 @@ once(int line, enum once which, const char *kw)
 {
 	if (seen & (1U << which)) {
 		conf_err(line, "%s given twice", kw);
-		return (-1);
+		return -1;
 	}
 	seen |= 1U << which;
-	return (0);
+	return 0;
 }
 
 static void
@@ -466,7 +466,7 @@ set_chroot(int line, const char *v)
 static int
 same_listen(const struct hubd_listen *a, const struct hubd_listen *b)
 {
-	return (a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0);
+	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
 }
 
 /* The port, and whether the address is the wildcard. */
@@ -478,10 +478,10 @@ listen_port(const struct hubd_listen *l, int *any)
 
 	if (l->ss.ss_family == AF_INET) {
 		*any = sin->sin_addr.s_addr == htonl(INADDR_ANY);
-		return (ntohs(sin->sin_port));
+		return ntohs(sin->sin_port);
 	}
 	*any = IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
-	return (ntohs(sin6->sin6_port));
+	return ntohs(sin6->sin6_port);
 }
 
 /*
@@ -636,8 +636,8 @@ path_inside(const char *path, const char *dir)
 	clean_path(dir, d, sizeof(d));
 	n = strlen(d);
 	if (strcmp(d, "/") == 0)
-		return (1);
-	return (strncmp(p, d, n) == 0 && (p[n] == '\0' || p[n] == '/'));
+		return 1;
+	return strncmp(p, d, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
 /* dir/name into buf; -1 if it does not fit. */
@@ -647,11 +647,11 @@ join(char *buf, size_t len, const char *dir, const char *name)
 	size_t	 dl = strlen(dir), nl = strlen(name);
 
 	if (dl + 1 + nl >= len)
-		return (-1);
+		return -1;
 	memcpy(buf, dir, dl);
 	buf[dl] = '/';
 	memcpy(buf + dl + 1, name, nl + 1);
-	return (0);
+	return 0;
 }
 
 /* The database's path is the longest below the state directory. */
@@ -735,7 +735,7 @@ hubd_parse_config(const char *filename, const char *socket_override)
 	parse_reset();
 	if ((c = hubd_config_new_default()) == NULL) {
 		log_warnx("%s: out of memory", filename);
-		return (NULL);
+		return NULL;
 	}
 	conf = c;
 	if (conflex_open(&lex, filename) == 0) {
@@ -763,9 +763,9 @@ hubd_parse_config(const char *filename, const char *socket_override)
 	}
 	if (nerr > 0) {
 		hubd_config_free(c);
-		return (NULL);
+		return NULL;
 	}
-	return (c);
+	return c;
 }
 
 static void
