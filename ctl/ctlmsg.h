@@ -75,15 +75,27 @@ enum path_kind {
 const char	*path_kind_str(int);
 
 /* What NAT discovery found (engine -> parent, and in hamctl status). */
+/* What gets through the node's NAT (or firewall) unasked. */
+enum nat_filter {
+	NAT_FILTER_UNKNOWN = 0,		/* not measured (yet) */
+	NAT_FILTER_OTHER_PORT,		/* an answer from a port the node
+					   never sent to got in */
+	NAT_FILTER_PORT,		/* it did not: address-and-port-
+					   dependent filtering */
+	NAT_FILTER_MAX
+};
+
 struct nat_state_msg {
 	int32_t			kind;		/* enum nat_kind */
-	int32_t			pad;
+	int32_t			filter;		/* enum nat_filter */
 	struct pkt_addr		public_ep;	/* as the hub's first port saw it */
 	struct pkt_addr		second_ep;	/* as the second port saw it */
 	int64_t			when;		/* unix seconds */
 };
 /* "none", "endpoint-independent", ...; never NULL. */
 const char	*nat_kind_str(int);
+/* "other-ports-allowed", "address-and-port-dependent", "unknown". */
+const char	*nat_filter_str(int);
 
 /* Where the node's hub session is (tun -> parent, shown by status). */
 enum hub_state {

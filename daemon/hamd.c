@@ -437,14 +437,22 @@ nat_state_update(struct parent *p, struct imsg *imsg)
 			    "and %u", m.public_ep.af, m.second_ep.af);
 		break;
 	case NAT_NO_ANSWER:
-		if (m.public_ep.af != 0 || m.second_ep.af != 0)
+		if (m.public_ep.af != 0 || m.second_ep.af != 0 ||
+		    m.filter != NAT_FILTER_UNKNOWN)
 			fatalx("engine sent endpoints with no answer");
 		break;
 	default:
 		fatalx("engine sent NAT kind %d", m.kind);
 	}
+	if (m.filter < 0 || m.filter >= NAT_FILTER_MAX)
+		fatalx("engine sent NAT filtering %d", m.filter);
 	if (m.kind == NAT_INDEPENDENT && nat_is_own(p, &m.public_ep))
 		m.kind = NAT_NONE;
+	if (m.filter != p->nat.filter && m.filter != NAT_FILTER_UNKNOWN)
+		log_info("NAT filtering: %s", m.filter == NAT_FILTER_PORT ?
+		    "address-and-port-dependent (only what answers this "
+		    "node's own packets gets in)" : "an answer from a port "
+		    "this node never sent to got in");
 	changed = m.kind != p->nat.kind ||
 	    memcmp(&m.public_ep, &p->nat.public_ep, sizeof(m.public_ep)) != 0 ||
 	    memcmp(&m.second_ep, &p->nat.second_ep, sizeof(m.second_ep)) != 0;
