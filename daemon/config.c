@@ -48,7 +48,6 @@ config_new_default(void)
 	conf->verbose = 0;
 	conf->mtu = CONF_DEFAULT_MTU;
 	conf->listen_port = CONF_DEFAULT_PORT;
-	conf->hub.port = CONF_DEFAULT_HUB_PORT;
 	conf->hub.keepalive = CONF_DEFAULT_HUB_KEEPALIVE;
 	conf->private_key_file[0] = '\0';
 	TAILQ_INIT(&conf->peers);
@@ -284,4 +283,34 @@ conf_parse_public_ep(const char *s, struct conf_public_ep *ep, char *err,
 	ep->port = port;
 	ep->set = 1;
 	return 0;
+}
+
+int
+conf_parse_hub_addr(const char *v, struct conf_hub_addr *ha)
+{
+	struct in6_addr	 a6;
+	uint16_t	 port = 0;
+
+	memset(ha, 0, sizeof(*ha));
+	if (conf_parse_endpoint(v, ha->host, sizeof(ha->host), &port) == -1) {
+		if (strlen(v) == 0 || strlen(v) >= sizeof(ha->host) ||
+		    strpbrk(v, " \t/[]") != NULL || (strchr(v, ':') != NULL &&
+		    inet_pton(AF_INET6, v, &a6) != 1))
+			return -1;
+		(void)strlcpy(ha->host, v, sizeof(ha->host));
+		port = 0;
+	}
+	ha->port = port != 0 ? port : CONF_DEFAULT_HUB_PORT;
+	return 0;
+}
+
+int
+conf_nick_valid(const char *v)
+{
+	size_t	 n = 0;
+
+	for (; *v != '\0'; v++, n++)
+		if (*v < 0x20 || *v > 0x7e || *v == '"' || *v == '\\')
+			return 0;
+	return n < CONF_NICK_MAX;
 }

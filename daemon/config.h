@@ -68,10 +68,18 @@ TAILQ_HEAD(conf_peers, conf_peer);
  * useful value stays below that.
  */
 #define CONF_DEFAULT_HUB_KEEPALIVE 25	/* s */
-struct conf_hub {
-	int			 enabled;
+/* One address of the hub (a cluster's hubs share one key). */
+struct conf_hub_addr {
 	char			 host[256];	/* IPv6 without brackets */
 	uint16_t		 port;
+};
+#define CONF_HUB_ADDRS		8
+
+struct conf_hub {
+	int			 enabled;
+	/* In the order given: tried in turn, the next after a failure. */
+	struct conf_hub_addr	 addr[CONF_HUB_ADDRS];
+	int			 naddrs;
 	uint8_t			 pubkey[KEY_LEN];
 	char			 nickname[CONF_NICK_MAX];
 	uint16_t		 keepalive;	/* for the hub's peers, s */
@@ -139,6 +147,13 @@ int	conf_parse_endpoint(const char *, char *host, size_t hostlen,
 /* The same, with a message in err that says what is wrong. */
 int	conf_parse_endpoint_err(const char *, char *host, size_t hostlen,
 	    uint16_t *port, char *err, size_t errlen);
+/*
+ * One address of a hub line: "host", "host:port", "[v6]:port" or a bare
+ * IPv6 address; port 7777 if none.  0, or -1 if it is none of those.
+ */
+int	conf_parse_hub_addr(const char *, struct conf_hub_addr *);
+/* A nickname hub_nick_valid() accepts: up to 32 printable characters. */
+int	conf_nick_valid(const char *);
 /*
  * A public-endpoint value: a numeric IPv4 "a.b.c.d:port" or IPv6
  * "[addr]:port" of a unicast address peers can reach (not unspecified,

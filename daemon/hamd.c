@@ -169,12 +169,15 @@ send_status(struct parent *p, int to, uint32_t type, uint32_t client)
 	}
 	s.hub_state = p->hub.state;
 	s.hub_since = p->hub.since;
-	if (p->conf->hub.enabled)
+	if (p->conf->hub.enabled) {
+		/* A reload may have shortened the list. */
+		const struct conf_hub_addr *ha = &p->conf->hub.addr[
+		    p->net.hub_cur < p->conf->hub.naddrs ? p->net.hub_cur : 0];
+
 		(void)snprintf(s.hub, sizeof(s.hub), "%s%s%s port %u",
-		    strchr(p->conf->hub.host, ':') != NULL ? "[" : "",
-		    p->conf->hub.host,
-		    strchr(p->conf->hub.host, ':') != NULL ? "]" : "",
-		    p->conf->hub.port);
+		    strchr(ha->host, ':') != NULL ? "[" : "", ha->host,
+		    strchr(ha->host, ':') != NULL ? "]" : "", ha->port);
+	}
 	(void)strlcpy(s.hub_reason, p->hub.reason, sizeof(s.hub_reason));
 	s.hub_addr = p->hub.addr;
 	(void)strlcpy(s.overlay_warning, p->overlay_warning,

@@ -402,24 +402,35 @@ int
 netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
     struct hub_conn_msg *cm, char *err, size_t len)
 {
+	const struct conf_hub_addr *ha;
 	struct addrinfo	 hints, *res, *ai;
 	char		 port[8];
-	unsigned int	 n = 0, pick;
+	unsigned int	 n = 0, pick, turn;
 	int		 fd, rc, one = 1;
 
+	/*
+	 * Each attempt takes the next hub of the list, and within a name
+	 * the next address it resolves to: a node whose hub went away
+	 * tries another of the cluster at its next attempt.
+	 */
+	if (hub->naddrs < 1)
+		fatalx("%s: no hub address", __func__);
+	turn = nc->hub_turn++;
+	nc->hub_cur = (int)(turn % (unsigned int)hub->naddrs);
+	ha = &hub->addr[nc->hub_cur];
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	(void)snprintf(port, sizeof(port), "%u", hub->port);
-	if ((rc = getaddrinfo(hub->host, port, &hints, &res)) != 0) {
-		(void)snprintf(err, len, "hub %s: %s", hub->host,
+	(void)snprintf(port, sizeof(port), "%u", ha->port);
+	if ((rc = getaddrinfo(ha->host, port, &hints, &res)) != 0) {
+		(void)snprintf(err, len, "hub %s: %s", ha->host,
 		    gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)
 		n++;
-	pick = nc->hub_turn++ % n;
+	pick = (turn / (unsigned int)hub->naddrs) % n;
 	for (ai = res; pick > 0; ai = ai->ai_next)
 		pick--;
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,

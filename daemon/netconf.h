@@ -29,7 +29,8 @@ struct netconf {
 	uint32_t		 next_id;
 	struct ip_prefix	 overlay[2];	/* the hub's addresses, set */
 	int			 noverlay;
-	unsigned int		 hub_turn;	/* which resolved address next */
+	unsigned int		 hub_turn;	/* connection attempts so far */
+	int			 hub_cur;	/* the hub address last tried */
 	/*
 	 * Where the node's own traffic goes: the hub it connects to and
 	 * the static peers' endpoints, as last resolved.  An overlay that
