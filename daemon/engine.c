@@ -18,10 +18,12 @@
 #include <sys/socket.h>
 
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/engine.h"
 #include "daemon/hamd_msg.h"
 #include "ipc/pktbatch.h"
+#include "ipc/pktring.h"
 #include "privsep/log.h"
 #include "privsep/policies.h"
 #include "privsep/sandbox.h"
@@ -65,6 +67,58 @@ engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 	} else
 		dst = &p->ep;
 	tx_queue(dst, p, pkt, rec->len);
+}
+
+/* The ring shared with tun: mapped, and whether tun mapped it too. */
+static struct {
+	struct pktring_map	 map;
+	int			 mapped;
+	int			 tun_ready;
+} ring;
+
+static void
+engine_ring_start(void)
+{
+	if (ring.mapped && ring.tun_ready)
+		rx_use_ring(&ring.map.tx);
+}
+
+static void
+engine_ring(struct imsg *imsg)
+{
+	struct ring_msg	 rm;
+	int		 fd;
+
+	if (ring.mapped)
+		fatalx("%s: a second ring", __func__);
+	if (imsg_get_data(imsg, &rm, sizeof(rm)) == -1)
+		fatalx("%s: bad size", __func__);
+	fd = imsg_get_fd(imsg);
+	if (pktring_map(&ring.map, fd, rm.size, 1) == -1) {
+		log_warn("cannot map the ring; batches go over the "
+		    "socketpair");
+		(void)close(fd);
+		return;
+	}
+	(void)close(fd);
+	ring.mapped = 1;
+	proc_compose(ectx.ps, HAMD_PROC_TUN, IMSG_ENGINE_RING_READY, 0, -1,
+	    NULL, 0);
+	engine_ring_start();
+}
+
+/* A batch tun wrote into the ring: sent in place, then released. */
+static void
+engine_pkt_ring_out(struct imsg *imsg)
+{
+	if (!ring.mapped)
+		fatalx("%s: tun sent a ring batch before the ring", __func__);
+	if (pktbatch_ring_foreach(&ring.map.rx, imsg->data, imsg->datalen,
+	    engine_tx_rec, NULL) == -1)
+		fatalx("%s: malformed ring batch from tun", __func__);
+	/* The iovecs point into the ring: send before releasing it. */
+	tx_flush_all();
+	pktring_release(&ring.map.rx);
 }
 
 static void
@@ -167,6 +221,9 @@ engine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_HUB_SOCKET:
 		hub_socket(imsg);
 		break;
+	case IMSG_RING:
+		engine_ring(imsg);
+		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -178,6 +235,16 @@ engine_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_PKT_OUT:
 		engine_pkt_out(imsg);
+		break;
+	case IMSG_PKT_RING_OUT:
+		engine_pkt_ring_out(imsg);
+		break;
+	case IMSG_TUN_RING_READY:
+		if (ring.tun_ready)
+			fatalx("%s: tun said twice that it mapped the ring",
+			    __func__);
+		ring.tun_ready = 1;
+		engine_ring_start();
 		break;
 	case IMSG_ENDPOINT:
 		engine_endpoint(imsg);

@@ -67,6 +67,14 @@ enum hamd_imsg_type {
 	IMSG_RELAY_REGISTERED,		/* engine -> tun: the hub's answer */
 	IMSG_RELAY_CONFIRMED,		/* tun -> engine: uint32_t relay id */
 
+	/* the shared-memory ring of batches (ipc/pktring.h) */
+	IMSG_RING,			/* parent -> tun, engine: memfd +
+					   struct ring_msg */
+	IMSG_TUN_RING_READY,		/* tun -> engine: mapped, empty */
+	IMSG_ENGINE_RING_READY,		/* engine -> tun: mapped, empty */
+	IMSG_PKT_RING_OUT,		/* tun -> engine: struct pkt_ring_msg */
+	IMSG_PKT_RING_IN,		/* engine -> tun: struct pkt_ring_msg */
+
 	HAMD_IMSG_MAX
 };
 

@@ -25,6 +25,7 @@
 #include "privsep/policies.h"
 #include "daemon/offload.h"
 #include "ipc/pktbatch.h"
+#include "ipc/pktring.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
 #include "daemon/wg.h"
@@ -34,6 +35,16 @@
 #define TICK_MS			100
 /* Probes the engine may ask for, per peer and second. */
 #define PROBES_PER_SEC		10
+/*
+ * Room the ring must have before we read the TUN device again: what
+ * one 64 KB super-packet becomes (its segments, each with its record
+ * and the WireGuard header and tag), twice.  With less, reading stops
+ * and the kernel's queue in front of the device holds the rest (its
+ * qdisc pushes back on the sending sockets), until the engine has sent
+ * enough; we look again every TUN_ROOM_USEC.
+ */
+#define TUN_RING_ROOM		(2 * 96 * 1024)
+#define TUN_ROOM_USEC		200
 
 struct tunproc {
 	struct privsep		*ps;
@@ -44,6 +55,11 @@ struct tunproc {
 	int			 vnet_hdr;
 	struct event		*ev_tun;
 	struct event		*ev_tick;
+	struct event		*ev_room;	/* ring full: look again */
+	struct pktring_map	 ring;		/* shared with the engine */
+	int			 ring_mapped;
+	int			 engine_ready;	/* the engine mapped it too */
+	int			 tun_paused;	/* not reading the device */
 	int			 in_config;	/* between peers and end mark */
 	unsigned int		 offloads;	/* TUN_F_* in force */
 	uint64_t		 offload_drops;	/* reads that made no sense */
@@ -129,6 +145,8 @@ tun_flush(void)
 		gro_flush(&tp.gro);
 	if (pktbatch_flush(&tp.out) > 0)
 		imsgev_update(&tp.ps->iev[HAMD_PROC_ENGINE]);
+	if (pktbatch_broken(&tp.out))
+		fatalx("the engine released ring space it was never given");
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -139,6 +157,35 @@ tun_send_segment(void *arg, const uint8_t *pkt, size_t len)
 	wg_send_packet(tp.dev, pkt, len, *(uint64_t *)arg);
 }
 
+/* No room in the ring: stop reading the device until there is. */
+static int
+tun_ring_full(void)
+{
+	struct timeval	 tv = { 0, TUN_ROOM_USEC };
+
+	if (pktbatch_room(&tp.out) >= TUN_RING_ROOM)
+		return 0;
+	/* What is batched must reach the engine, or nothing is freed. */
+	tun_flush();
+	if (!tp.tun_paused) {
+		tp.tun_paused = 1;
+		(void)event_del(tp.ev_tun);
+	}
+	if (evtimer_add(tp.ev_room, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
+	return 1;
+}
+
+static void
+tun_room(int fd, short what, void *arg)
+{
+	if (tun_ring_full())
+		return;
+	tp.tun_paused = 0;
+	if (event_add(tp.ev_tun, NULL) == -1)
+		fatalx("%s: event_add", __func__);
+}
+
 static void
 tun_readable(int fd, short what, void *arg)
 {
@@ -147,6 +194,8 @@ tun_readable(int fd, short what, void *arg)
 	int		 i;
 
 	for (i = 0; i < TUN_READS_PER_EVENT; i++) {
+		if (tun_ring_full())
+			break;
 		n = read(fd, tp.rbuf, sizeof(tp.rbuf));
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -360,10 +409,55 @@ tun_path_info(struct imsg *imsg)
 	p->path_since = m.since;
 }
 
+/*
+ * One datagram from the engine.  From the ring, its bytes can change
+ * under us, so nothing may read them twice: handshake messages (and
+ * anything else that short) are copied here; data messages are copied
+ * by wg_recv_data before it looks at them, and a data message is the
+ * only kind wg_receive takes at more than 256 bytes.
+ */
 static void
 tun_recv_one(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 {
+	uint8_t	 copy[256];
+
+	if (rec->len <= sizeof(copy)) {
+		memcpy(copy, pkt, rec->len);
+		pkt = copy;
+	}
 	wg_receive(tp.dev, &rec->addr, pkt, rec->len, *(uint64_t *)arg);
+}
+
+static void
+tun_ring_start(void)
+{
+	if (tp.ring_mapped && tp.engine_ready &&
+	    tp.out.ring == NULL)
+		pktbatch_use_ring(&tp.out, &tp.ring.tx, IMSG_PKT_RING_OUT);
+}
+
+/* The parent's shared memory: map it and tell the engine. */
+static void
+tun_ring(struct imsg *imsg)
+{
+	struct ring_msg	 rm;
+	int		 fd;
+
+	if (tp.ring_mapped)
+		fatalx("parent sent a second ring");
+	(void)imsg_get_data(imsg, &rm, sizeof(rm));
+	fd = imsg_get_fd(imsg);
+	if (pktring_map(&tp.ring, fd, rm.size, 0) == -1) {
+		log_warn("cannot map the ring; batches go over the "
+		    "socketpair");
+		(void)close(fd);
+		return;
+	}
+	(void)close(fd);
+	tp.ring_mapped = 1;
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_TUN_RING_READY, 0, -1,
+	    NULL, 0);
+	tun_ring_start();
 }
 
 static void
@@ -379,6 +473,22 @@ tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 		    &now) == -1)
 			fatalx("engine sent a malformed packet batch");
 		tun_flush();
+		break;
+	case IMSG_PKT_RING_IN:
+		/* Only after our IMSG_TUN_RING_READY, sent once mapped. */
+		if (!tp.ring_mapped)
+			fatalx("engine sent a ring batch before the ring");
+		if (pktbatch_ring_foreach(&tp.ring.rx, imsg->data,
+		    imsg->datalen, tun_recv_one, &now) == -1)
+			fatalx("engine sent a malformed ring batch");
+		pktring_release(&tp.ring.rx);
+		tun_flush();
+		break;
+	case IMSG_ENGINE_RING_READY:
+		if (tp.engine_ready)
+			fatalx("engine said twice that it mapped the ring");
+		tp.engine_ready = 1;
+		tun_ring_start();
 		break;
 	case IMSG_HUB_CONN_OPEN:
 		(void)imsg_get_data(imsg, &hc, sizeof(hc));
@@ -423,7 +533,9 @@ tun_set_device(struct imsg *imsg)
 	tp.dev->mtu = td.mtu;
 	tp.ev_tun = event_new(tp.ps->base, tp.fd, EV_READ | EV_PERSIST,
 	    tun_readable, NULL);
-	if (tp.ev_tun == NULL || event_add(tp.ev_tun, NULL) == -1)
+	tp.ev_room = evtimer_new(tp.ps->base, tun_room, NULL);
+	if (tp.ev_tun == NULL || tp.ev_room == NULL ||
+	    event_add(tp.ev_tun, NULL) == -1)
 		fatalx("cannot watch the TUN device");
 }
 
@@ -495,6 +607,9 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_TUN_DEVICE:
 		tun_set_device(imsg);
+		break;
+	case IMSG_RING:
+		tun_ring(imsg);
 		break;
 	case IMSG_TUN_PEER:
 		tun_set_peer(imsg);

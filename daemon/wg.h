@@ -198,7 +198,15 @@ struct wg_dev {
 	uint8_t			 rl_key[16];	/* hashes sources to slots */
 	struct wg_rl_slot	 rl[WG_RL_SLOTS];
 
-	uint8_t			 buf[WG_DATA_MAX_LEN + 64];	/* rx/tx scratch */
+	uint8_t			 buf[WG_DATA_MAX_LEN + 64];	/* rx scratch */
+	/*
+	 * Where packets are sealed before they are copied out: the
+	 * batch they go to may be memory the engine shares, and it must
+	 * never see a plaintext byte, nor change a ciphertext byte
+	 * between the encryption and the tag (libsodium reads the
+	 * ciphertext back to compute it).
+	 */
+	uint8_t			 tbuf[WG_DATA_MAX_LEN + 64];
 };
 
 /* New device in sodium_malloc'd memory; NULL on ENOMEM. */

@@ -38,17 +38,20 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	    kp->send_counter >= REJECT_AFTER_MESSAGES)
 		return -1;
 	cap = wg_data_msg_len(len, d->mtu);
+	if (cap > sizeof(d->tbuf))
+		return -1;
 	if ((out = d->io.out_reserve(d->io.arg, p->id, flags, NULL, cap)) ==
 	    NULL)
 		return 0;	/* no room: dropped like a full queue */
 	if (len > 0)	/* a keepalive has no packet at all */
-		memcpy(out + WG_DATA_HDR_LEN, pkt, len);
+		memcpy(d->tbuf + WG_DATA_HDR_LEN, pkt, len);
 	ctr = kp->send_counter++;
-	if (wg_data_seal(out, cap, len, d->mtu, kp->remote_index, ctr,
+	if (wg_data_seal(d->tbuf, cap, len, d->mtu, kp->remote_index, ctr,
 	    kp->keys.send, &outlen) != WG_OK) {
 		d->io.out_commit(d->io.arg, 0);
 		return -1;
 	}
+	memcpy(out, d->tbuf, outlen);
 	d->io.out_commit(d->io.arg, outlen);
 	p->st.tx_packets++;
 	p->st.tx_bytes += outlen;
@@ -210,7 +213,17 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 	size_t			 ptlen, iplen;
 	int			 r, af;
 
-	if ((r = wg_data_header(msg, len, &idx, &ctr)) != WG_OK) {
+	/*
+	 * Decrypt a copy: the batch we read from is not ours to change,
+	 * and may be memory the engine can still write.  Everything below
+	 * reads the copy only.
+	 */
+	if (len > WG_DATA_MAX_LEN) {
+		d->drops[WG_DROP_MALFORMED]++;
+		return;
+	}
+	memcpy(d->buf, msg, len);
+	if ((r = wg_data_header(d->buf, len, &idx, &ctr)) != WG_OK) {
 		d->drops[r]++;
 		return;
 	}
@@ -225,8 +238,6 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		p->st.drops[WG_DROP_STATE]++;
 		return;
 	}
-	/* Decrypt a copy: the batch we read from is not ours to change. */
-	memcpy(d->buf, msg, len);
 	r = wg_data_open_window(d->buf, len, kp->keys.recv, &kp->replay,
 	    &ptlen);
 	if (r != WG_OK) {
