@@ -35,7 +35,7 @@ HAMCTL="$top_builddir/hamctl"
 
 SECS=5
 REPS=5
-SETUPS="reference hamd debian"
+SETUPS="reference hamd debian fastd"
 OUT="$BENCH_DIR/results-$(date +%Y%m%d-%H%M%S).json"
 KEEP=0
 MTU=1420		# wireguard-go's and hamd's default; used everywhere
@@ -58,8 +58,9 @@ usage() {
 usage: $0 [-t SECONDS] [-r REPETITIONS] [-s SETUPS] [-o FILE.json] [-k]
   -t  length of each iperf3 run in seconds (default 5)
   -r  repetitions of every column and setup (default 5)
-  -s  setups, from: reference hamd debian (default all three; "debian"
-      is Debian's older wireguard-go, skipped when it is not installed)
+  -s  setups, from: reference hamd debian fastd (default all; "debian"
+      is Debian's older wireguard-go, "fastd" Debian's fastd with
+      salsa2012+umac; each is skipped when it is not installed)
   -o  where to write the JSON results (default bench/results-DATE.json)
   -k  set everything up, print the processes, and wait for Enter
       (for perf and friends); nothing is measured
@@ -181,6 +182,7 @@ declare -A TARGET PROCS STATE NOTE LABEL
 LABEL[reference]="wireguard-go 0.0.20250522"
 LABEL[hamd]="hamd"
 LABEL[debian]="wireguard-go (Debian)"
+LABEL[fastd]="fastd (Debian)"
 
 pings() { ip netns exec "$NS_A" ping -n -q -c 1 -W 1 "$1"; }
 
@@ -225,6 +227,47 @@ setup_reference() { setup_wggo reference "$WG_REF" 1; }
 setup_debian() {
 	[ -n "$WG_DEB" ] || { SKIP_NOTE="no wireguard-go on PATH"; return 2; }
 	setup_wggo debian "$WG_DEB" 3
+}
+
+# fastd, one process per end, as Debian ships it: tun mode, its
+# recommended method, keys made here.  Inner 10.242.4.0/24.
+setup_fastd() {
+	local d="$TMP/fastd" side ns i o ob op p me
+	command -v fastd >/dev/null || { SKIP_NOTE="fastd not installed"; return 2; }
+	mkdir -p "$d"
+	for side in a b; do
+		fastd --generate-key 2>/dev/null > "$d/$side.keys"
+	done
+	PROCS[fastd]=""
+	for side in a b; do
+		if [ $side = a ]; then
+			ns=$NS_A i=1 o=b me=$OUTER_A ob=$OUTER_B p=51834 op=51844
+		else
+			ns=$NS_B i=2 o=a me=$OUTER_B ob=$OUTER_A p=51844 op=51834
+		fi
+		{
+			echo "interface \"fdb$$$side\";"
+			echo "mode tun;"
+			echo "method \"salsa2012+umac\";"
+			echo "bind $me:$p;"
+			echo "secret \"$(sed -n 's/^Secret: //p' "$d/$side.keys")\";"
+			echo "mtu $MTU;"
+			echo "peer \"$o\" {"
+			echo "key \"$(sed -n 's/^Public: //p' "$d/$o.keys")\";"
+			echo "remote $ob:$op;"
+			echo "}"
+		} > "$d/$side.conf"
+		ip netns exec "$ns" fastd -c "$d/$side.conf" --log-level warn \
+		    >"$d/$side.log" 2>&1 &
+		track_pid $!
+		PROCS[fastd]="${PROCS[fastd]} $!"
+		wait_for 5 ip -n "$ns" link show "fdb$$$side" ||
+		    { cat "$d/$side.log"; return 1; }
+		ip -n "$ns" addr add "10.242.4.$i/24" dev "fdb$$$side"
+		ip -n "$ns" link set "fdb$$$side" mtu "$MTU" up
+	done
+	TARGET[fastd]=10.242.4.2
+	wait_for 10 pings 10.242.4.2
 }
 
 # hamd as in tests/netns/tunnel.sh: static peers, a preshared key, state
