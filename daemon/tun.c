@@ -143,8 +143,16 @@ tun_flush(void)
 {
 	if (tp.fd != -1)
 		gro_flush(&tp.gro);
-	if (pktbatch_flush(&tp.out) > 0)
+	if (pktbatch_flush(&tp.out) > 0) {
+		/*
+		 * Written now rather than on the next turn of the loop: no
+		 * wait for the socket to be reported writable, and no
+		 * EV_WRITE to arm and disarm when it all went.  An error is
+		 * left for the channel's own handler.
+		 */
+		(void)imsgbuf_write(&tp.ps->iev[HAMD_PROC_ENGINE].ibuf);
 		imsgev_update(&tp.ps->iev[HAMD_PROC_ENGINE]);
+	}
 	if (pktbatch_broken(&tp.out))
 		fatalx("the engine released ring space it was never given");
 }
