@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/transport.h"
 #include "daemon/engine.h"
 #include "daemon/hamd_msg.h"
 #include "ipc/pktbatch.h"
@@ -41,6 +42,13 @@ engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 		ectx.stats.tx_unknown_peer++;
 		return;
 	}
+	/*
+	 * A hub peer's data, what its path choice watches for an answer:
+	 * longer than a keepalive (a data message with nothing inside).
+	 */
+	if (p != NULL && p->hp != NULL && rec->len > WG_DATA_MIN_LEN &&
+	    !(rec->flags & (PKT_F_HANDSHAKE | PKT_F_PROBE | PKT_F_TO_ADDR)))
+		p->stats.tx_data++;
 	if (p != NULL && (!p->fast ||
 	    (p->hp != NULL && (rec->flags & (PKT_F_TO_ADDR | PKT_F_PROBE))))) {
 		/* A hub peer not on a settled direct path, or a probe. */

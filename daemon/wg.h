@@ -70,11 +70,15 @@ enum wg_hs_state { WG_HS_NONE = 0, WG_HS_INITIATED };
 
 /*
  * Addresses that authenticated lately, and when each was last reported
- * to the engine: the engine learns every live path about once a second
- * (two slots: the current path and the one a peer moves to or probes).
+ * to the engine (two slots: the current path and the one a peer moves
+ * to or probes).  The engine learns a configured peer's live paths
+ * about once a second, which roaming needs; a hub peer's ten times a
+ * second, since its path choice notices a path that stopped answering
+ * by the reports that stopped (pathsel.h: PATHSEL_QUIET_MS).
  */
 #define WG_EP_SLOTS		2
 #define WG_EP_REPORT_NS		UINT64_C(1000000000)
+#define WG_EP_REPORT_HUB_NS	UINT64_C(100000000)
 struct wg_ep_slot {
 	struct pkt_addr		 addr;		/* af 0: free */
 	uint64_t		 reported;	/* ns */
@@ -84,8 +88,14 @@ struct wg_ep_slot {
 enum wg_probe { WG_PROBE_KEEPALIVE = 0, WG_PROBE_HANDSHAKE = 1 };
 /* A probe may force a new initiation at most this often. */
 #define WG_PROBE_INIT_NS	UINT64_C(1000000000)
-/* Hub peers owe a passive keepalive this soon (static: the paper's 10 s). */
-#define WG_HUB_PASSIVE_KA_NS	UINT64_C(1000000000)
+/*
+ * Hub peers owe a passive keepalive this soon (static: the paper's
+ * 10 s): whatever data a hub peer sends is answered, by data or by a
+ * keepalive within this and tun's tick, so a sender that hears nothing
+ * for PATHSEL_QUIET_MS knows its path is silent, not merely one-way.
+ * A one-way stream costs its receiver ten 32-byte keepalives a second.
+ */
+#define WG_HUB_PASSIVE_KA_NS	UINT64_C(100000000)
 
 struct wg_peer {
 	uint32_t		 id;

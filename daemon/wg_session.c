@@ -277,7 +277,8 @@ wg_note_endpoint(struct wg_dev *d, struct wg_peer *p, const struct pkt_addr *src
 		if (p->ep_seen[i].addr.af != 0 &&
 		    memcmp(&p->ep_seen[i].addr, src, sizeof(*src)) == 0)
 			s = &p->ep_seen[i];
-	if (s != NULL && now - s->reported < WG_EP_REPORT_NS)
+	if (s != NULL && now - s->reported < (p->from_hub ?
+	    WG_EP_REPORT_HUB_NS : WG_EP_REPORT_NS))
 		return;
 	if (s == NULL) {
 		/* The slot reported longest ago (or a free one) goes. */
