@@ -199,7 +199,8 @@ engine_endpoint(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
-	if (peer_slot(m.id) == NULL || esock_index(m.addr.af) == -1)
+	if (peer_slot(m.id) == NULL || esock_index(m.addr.af) == -1 ||
+	    (m.flags & ~ENDPOINT_F_RESPONSE) != 0)
 		fatalx("%s: bad endpoint message from tun", __func__);
 	addr_normalize(&m.addr);
 	if ((p = peer_get(m.id)) == NULL) {
@@ -208,7 +209,8 @@ engine_endpoint(struct imsg *imsg)
 		return;
 	}
 	if (p->hp != NULL)
-		paths_endpoint(p, &m.addr);
+		paths_endpoint(p, &m.addr,
+		    (m.flags & ENDPOINT_F_RESPONSE) != 0);
 	else
 		peer_roam(p, m.id, &m.addr);
 }

@@ -395,7 +395,7 @@ paths_peer_del(struct engine_peer *p)
 }
 
 void
-paths_endpoint(struct engine_peer *p, const struct pkt_addr *a)
+paths_endpoint(struct engine_peer *p, const struct pkt_addr *a, int response)
 {
 	struct engine_hp	*hp = p->hp;
 	int			 from = hp->sel.kind;
@@ -405,8 +405,8 @@ paths_endpoint(struct engine_peer *p, const struct pkt_addr *a)
 		    __func__, hp->id);
 		return;
 	}
-	if (pathsel_authenticated(&hp->sel, hp_path_kind(hp, a), a,
-	    now_ms()))
+	if ((response ? pathsel_answered : pathsel_authenticated)(&hp->sel,
+	    hp_path_kind(hp, a), a, now_ms()))
 		path_changed(p, from);
 	active_add(hp);
 }

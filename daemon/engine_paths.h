@@ -70,8 +70,12 @@ void	paths_peer(uint32_t id, const struct pkt_addr *endpoint);
 void	paths_peer_del(struct engine_peer *);
 /* tun's IMSG_ENGINE_PATHS: candidates, relay id, NAT kind. */
 void	paths_msg(struct imsg *);
-/* tun: a packet of hub peer p authenticated from a. */
-void	paths_endpoint(struct engine_peer *, const struct pkt_addr *);
+/*
+ * tun: a packet of hub peer p authenticated from a; response: it was a
+ * handshake response.
+ */
+void	paths_endpoint(struct engine_peer *, const struct pkt_addr *,
+	    int response);
 /* A record for a hub peer that is not simply "to its direct path". */
 void	paths_tx(struct engine_peer *, const struct pkt_rec *,
 	    const uint8_t *);

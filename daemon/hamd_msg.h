@@ -143,7 +143,10 @@ struct engine_peer_msg {
 struct endpoint_msg {
 	uint32_t		id;
 	struct pkt_addr		addr;
+	uint32_t		flags;		/* ENDPOINT_F_* */
 };
+/* It was a handshake response: the answer to our initiation came that way. */
+#define ENDPOINT_F_RESPONSE	0x1
 
 struct hub_state_msg {
 	int32_t			state;		/* enum hub_state */

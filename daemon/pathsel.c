@@ -122,11 +122,12 @@ pathsel_probing(const struct pathsel *sel)
  * Has the current path failed?  Silence alone says little: an idle
  * tunnel is silent too.  It has failed when a handshake probe went
  * unanswered (see pathsel_tick), or when not even the peer's persistent
- * keepalives have come for PATHSEL_DEAD_MS.  elsewhere: the peer has
- * just been heard another way; if that happens while our probe is
- * unanswered, the probe's answer took that way (the peer answers the
- * first copy that reaches it, and the direct copy left first), so the
- * current path did not carry it.
+ * keepalives have come for PATHSEL_DEAD_MS.  elsewhere: a handshake
+ * response has just come another way; while our probe is unanswered,
+ * that is the probe's answer (the peer answers the first copy that
+ * reaches it, and the direct copy left first), so the current path did
+ * not carry the probe.  Any other packet that way says nothing: the
+ * peer may simply not have chosen the same path as we have yet.
  */
 static int
 pathsel_failed(const struct pathsel *sel, uint64_t now, int elsewhere)
@@ -137,9 +138,9 @@ pathsel_failed(const struct pathsel *sel, uint64_t now, int elsewhere)
 	return now - sel->last_rx >= PATHSEL_DEAD_MS;
 }
 
-int
-pathsel_authenticated(struct pathsel *sel, int kind,
-    const struct pkt_addr *addr, uint64_t now)
+static int
+pathsel_heard(struct pathsel *sel, int kind, const struct pkt_addr *addr,
+    uint64_t now, int response)
 {
 	if (kind <= PATH_NONE || kind >= PATH_KIND_MAX)
 		return 0;
@@ -169,10 +170,24 @@ pathsel_authenticated(struct pathsel *sel, int kind,
 		pathsel_switch(sel, kind, addr, now, 0);
 		return 1;
 	}
-	if (kind < sel->kind && !pathsel_failed(sel, now, 1))
+	if (kind < sel->kind && !pathsel_failed(sel, now, response))
 		return 0;
 	pathsel_switch(sel, kind, addr, now, 1);
 	return 1;
+}
+
+int
+pathsel_authenticated(struct pathsel *sel, int kind,
+    const struct pkt_addr *addr, uint64_t now)
+{
+	return pathsel_heard(sel, kind, addr, now, 0);
+}
+
+int
+pathsel_answered(struct pathsel *sel, int kind, const struct pkt_addr *addr,
+    uint64_t now)
+{
+	return pathsel_heard(sel, kind, addr, now, 1);
 }
 
 void

@@ -16,10 +16,11 @@
  *  - another address of the same rank is taken at once (the peer
  *    rebound or roamed);
  *  - a lower rank only when the current path has failed: a handshake
- *    probe on it went unanswered for PATHSEL_ANSWER_MS, or was
- *    answered the lower way instead (the peer answers the first copy
- *    that reaches it, and the relay's copy leaves after the direct
- *    one), or the path has been silent for PATHSEL_DEAD_MS (an idle
+ *    probe on it went unanswered for PATHSEL_ANSWER_MS, or the
+ *    handshake response came the lower way instead (the peer answers
+ *    the first copy that reaches it, and the relay's copy leaves after
+ *    the direct one), or the path has been silent for PATHSEL_DEAD_MS
+ *    (an idle
  *    tunnel is silent too, so silence alone is no reason to leave a
  *    path);
  *  - an address we left for one of the same or lower rank may come back
@@ -110,6 +111,13 @@ void	pathsel_init(struct pathsel *);
  * path changed to it, 0 if not.
  */
 int	pathsel_authenticated(struct pathsel *, int kind,
+	    const struct pkt_addr *, uint64_t now);
+/*
+ * The same for a handshake response: the answer to our initiation.
+ * While a probe of the current path is unanswered, a response from
+ * another way says the probe's direct copy never reached the peer.
+ */
+int	pathsel_answered(struct pathsel *, int kind,
 	    const struct pkt_addr *, uint64_t now);
 /* We sent data on the current path. */
 void	pathsel_sent(struct pathsel *, uint64_t now);

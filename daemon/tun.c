@@ -126,13 +126,15 @@ io_tun_write(void *arg, uint8_t *pkt, size_t len)
 }
 
 static void
-io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr)
+io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr,
+    int response)
 {
 	struct endpoint_msg	 m;
 
 	memset(&m, 0, sizeof(m));
 	m.id = peer;
 	m.addr = *addr;
+	m.flags = response ? ENDPOINT_F_RESPONSE : 0;
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENDPOINT, 0, -1, &m,
 	    sizeof(m));
 }

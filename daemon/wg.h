@@ -166,9 +166,13 @@ struct wg_io {
 	/* A decrypted packet for the TUN device; WG_HEADROOM bytes before
 	 * pkt are the caller's to use. */
 	void		 (*tun_write)(void *arg, uint8_t *pkt, size_t len);
-	/* A packet from addr authenticated as peer: its new endpoint. */
+	/*
+	 * A packet from addr authenticated as peer: its new endpoint.
+	 * response: it was a handshake response (the answer to our
+	 * initiation, which tells the engine which way that took).
+	 */
 	void		 (*endpoint)(void *arg, uint32_t peer,
-			    const struct pkt_addr *);
+			    const struct pkt_addr *, int response);
 };
 
 /* Per-source token buckets for handshake messages under load. */

@@ -256,7 +256,7 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		if (p->nstaged > 0)
 			peer_send_staged(d, p, now);
 	}
-	wg_note_endpoint(d, p, src, now);
+	wg_note_endpoint(d, p, src, 0, now);
 	p->st.rx_packets++;
 	p->st.rx_bytes += len;
 	/* Anything authenticated answers our last data: no rekey needed. */

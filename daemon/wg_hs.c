@@ -244,7 +244,7 @@ wg_recv_initiation(struct wg_dev *d, const struct pkt_addr *src,
 	p->last_init_rx = now;
 	memcpy(p->last_ts, ts, sizeof(ts));
 	p->have_ts = 1;
-	wg_note_endpoint(d, p, src, now);
+	wg_note_endpoint(d, p, src, 0, now);
 
 	/* Our own initiation, if any, loses to theirs. */
 	noise_hs_clear(&p->hs);
@@ -310,7 +310,7 @@ wg_recv_response(struct wg_dev *d, const struct pkt_addr *src,
 	else if ((p->rtt_us = (uint32_t)((now - p->t_last_init_sent) /
 	    1000)) == 0)
 		p->rtt_us = 1;		/* 0 means none */
-	wg_note_endpoint(d, p, src, now);
+	wg_note_endpoint(d, p, src, 1, now);
 	wg_peer_add_keypair(d, p, &keys, remote, 1, now);
 	sodium_memzero(&keys, sizeof(keys));
 	log_debug("peer %s: handshake complete (initiator)", p->name);

@@ -267,7 +267,7 @@ wg_peer_by_key(struct wg_dev *d, const uint8_t pub[32])
  */
 void
 wg_note_endpoint(struct wg_dev *d, struct wg_peer *p, const struct pkt_addr *src,
-    uint64_t now)
+    int response, uint64_t now)
 {
 	struct wg_ep_slot	*s = NULL;
 	int			 i;
@@ -277,7 +277,7 @@ wg_note_endpoint(struct wg_dev *d, struct wg_peer *p, const struct pkt_addr *src
 		if (p->ep_seen[i].addr.af != 0 &&
 		    memcmp(&p->ep_seen[i].addr, src, sizeof(*src)) == 0)
 			s = &p->ep_seen[i];
-	if (s != NULL && now - s->reported < (p->from_hub ?
+	if (s != NULL && !response && now - s->reported < (p->from_hub ?
 	    WG_EP_REPORT_HUB_NS : WG_EP_REPORT_NS))
 		return;
 	if (s == NULL) {
@@ -290,5 +290,5 @@ wg_note_endpoint(struct wg_dev *d, struct wg_peer *p, const struct pkt_addr *src
 		s->addr = *src;
 	}
 	s->reported = now;
-	d->io.endpoint(d->io.arg, p->id, src);
+	d->io.endpoint(d->io.arg, p->id, src, response);
 }

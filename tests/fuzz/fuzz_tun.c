@@ -46,7 +46,7 @@ fz_tun_write(void *arg, uint8_t *pkt, size_t len)
 }
 
 static void
-fz_endpoint(void *arg, uint32_t peer, const struct pkt_addr *a)
+fz_endpoint(void *arg, uint32_t peer, const struct pkt_addr *a, int response)
 {
 	if (a->af != AF_INET && a->af != AF_INET6)
 		abort();

@@ -154,13 +154,16 @@ START_TEST(t_lower_rank)
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
 	    t + 1), 0);
 	/*
-	 * Unanswered for PATHSEL_QUIET_MS: a probe.  Its answer comes
-	 * through the relay, not on the direct path (the peer answered
-	 * the relay's copy, so the direct one never reached it): taken.
+	 * Unanswered for PATHSEL_QUIET_MS: a probe.  Data of the peer's
+	 * through the relay says nothing (it may not have chosen our path
+	 * yet); the probe's answer, a handshake response, through the
+	 * relay says the direct copy never reached the peer: taken.
 	 */
 	t += PATHSEL_QUIET_MS;
 	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    t + 110), 0);
+	ck_assert_int_eq(pathsel_answered(&s, PATH_RELAY_UDP, &relay,
 	    t + 120), 1);
 	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
 	ck_assert(same(&s.addr, &relay));
@@ -176,9 +179,9 @@ START_TEST(t_lower_rank)
 END_TEST
 
 /*
- * A probe answered on the direct path keeps it, even when the relay's
- * copy is answered too (it cannot be, the peer drops it as a replay,
- * but a relayed packet of the peer's own may arrive).
+ * A probe answered on the direct path keeps it, even when a response
+ * comes through the relay too (it should not: the peer drops the
+ * relay's copy as a replay of the direct one).
  */
 START_TEST(t_probe_answered)
 {
@@ -190,7 +193,7 @@ START_TEST(t_probe_answered)
 	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, t + 5),
 	    0);
-	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	ck_assert_int_eq(pathsel_answered(&s, PATH_RELAY_UDP, &relay,
 	    t + 110), 0);
 	for (t += 50; t < T0 + 5000; t += 50) {
 		pathsel_sent(&s, t);

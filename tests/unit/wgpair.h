@@ -78,7 +78,8 @@ t_tun_write(void *arg, uint8_t *pkt, size_t len)
 }
 
 static void
-t_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr)
+t_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr,
+    int response)
 {
 }
 
