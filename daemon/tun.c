@@ -506,6 +506,8 @@ tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_HUB_CONN_CLOSED:
 		hubclient_conn_closed(tp.hub, now);
+		/* The liveness checks' initiations go now, not at the tick. */
+		tun_flush();
 		break;
 	case IMSG_HUB_FRAME_IN:
 		hubclient_frame(tp.hub, imsg->data, imsg->datalen, now);

@@ -96,6 +96,18 @@ enum wg_probe { WG_PROBE_KEEPALIVE = 0, WG_PROBE_HANDSHAKE = 1 };
  * A one-way stream costs its receiver ten 32-byte keepalives a second.
  */
 #define WG_HUB_PASSIVE_KA_NS	UINT64_C(100000000)
+/*
+ * A hub peer whose data came as a stream (two packets within
+ * WG_HUB_STREAM_NS) and stopped for WG_HUB_STALL_NS gets one probe
+ * keepalive (to its path, its candidates and the relay).  The stream
+ * may simply have ended; but if our NAT forgot its mappings (a router
+ * that rebooted or flushed its state), nothing from outside reaches us
+ * until we send, the peer's packets and the relay's alike die at our
+ * router, and this packet is what makes the router let them in again.
+ * One 32-byte packet per stream that ends.
+ */
+#define WG_HUB_STREAM_NS	UINT64_C(250000000)
+#define WG_HUB_STALL_NS		UINT64_C(300000000)
 
 struct wg_peer {
 	uint32_t		 id;
@@ -122,10 +134,10 @@ struct wg_peer {
 	struct pkt_addr		 endpoint;	/* last authenticated source */
 	struct wg_ep_slot	 ep_seen[WG_EP_SLOTS];
 	/*
-	 * Hub peers: received data is answered within 1 s (a path's
-	 * liveness shows in seconds), and every initiation and probe
-	 * keepalive carries PKT_F_PROBE so the engine copies it to the
-	 * candidates and the relay.  Static peers keep WireGuard's
+	 * Hub peers: received data is answered within 200 ms (a path's
+	 * liveness shows within half a second), and every initiation and
+	 * probe keepalive carries PKT_F_PROBE so the engine copies it to
+	 * the candidates and the relay.  Static peers keep WireGuard's
 	 * constants: the far end may be any WireGuard.
 	 */
 	uint64_t		 passive_ka;	/* ns */
@@ -146,6 +158,9 @@ struct wg_peer {
 	uint64_t		 t_new_handshake;
 	uint64_t		 t_last_sent;
 	uint64_t		 t_last_keys;		/* last session made */
+	uint64_t		 t_recross;		/* see wg_recv_initiation */
+	uint64_t		 t_last_data_rx;	/* hub peers */
+	uint64_t		 t_rx_stall;		/* see WG_HUB_STALL_NS */
 
 	struct wg_staged	*staged[WG_MAX_STAGED];
 	int			 nstaged;

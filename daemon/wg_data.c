@@ -269,6 +269,12 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 	/* We owe a keepalive unless we send something soon. */
 	if (p->t_keepalive == 0)
 		p->t_keepalive = now + p->passive_ka;
+	if (p->from_hub) {
+		if (p->t_last_data_rx != 0 &&
+		    now - p->t_last_data_rx < WG_HUB_STREAM_NS)
+			p->t_rx_stall = now + WG_HUB_STALL_NS;
+		p->t_last_data_rx = now;
+	}
 	pt = d->buf + WG_DATA_HDR_LEN;
 	if (inner_src(pt, ptlen, &af, &isrc, &iplen) == -1) {
 		p->st.drops[WG_DROP_MALFORMED]++;

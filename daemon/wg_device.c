@@ -241,9 +241,19 @@ peer_tick(struct wg_dev *d, struct wg_peer *p, uint64_t now)
 		} else
 			wg_initiate(d, p, now, WG_INIT_RETRY);
 	}
+	/* Crossed initiations, and nothing confirmed ours since. */
+	if (p->t_recross != 0 && now >= p->t_recross) {
+		p->t_recross = 0;
+		if (p->hs_state != WG_HS_INITIATED)
+			wg_initiate(d, p, now, WG_INIT_NORMAL);
+	}
 	if (p->t_keepalive != 0 && now >= p->t_keepalive) {
 		p->t_keepalive = 0;
 		wg_peer_send_keepalive(d, p, now);
+	}
+	if (p->t_rx_stall != 0 && now >= p->t_rx_stall) {
+		p->t_rx_stall = 0;
+		(void)wg_peer_probe(d, p, WG_PROBE_KEEPALIVE, now);
 	}
 	if (p->t_new_handshake != 0 && now >= p->t_new_handshake) {
 		p->t_new_handshake = 0;

@@ -133,6 +133,7 @@ wg_peer_clear_sessions(struct wg_dev *d, struct wg_peer *p)
 	noise_hs_clear(&p->hs);
 	p->hs_state = WG_HS_NONE;
 	p->t_retransmit = p->t_keepalive = p->t_new_handshake = 0;
+	p->t_recross = 0;
 }
 
 void
@@ -234,6 +235,7 @@ wg_peer_confirm_next(struct wg_dev *d, struct wg_peer *p)
 	p->previous = p->current;
 	p->current = p->next;
 	p->next = NULL;
+	p->t_recross = 0;
 	handshake_done(p);
 }
 

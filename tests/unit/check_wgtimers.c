@@ -460,6 +460,48 @@ START_TEST(test_initiation_flood)
 }
 END_TEST
 
+/*
+ * Both sides initiate at once (a hub outage has every node check every
+ * peer at the same moment): each initiation reaches the other before
+ * its answer, each side drops its own for the other's, and both
+ * responses then name initiations that are gone.  Neither side has
+ * data, so nothing would ever confirm either responder's session and
+ * both liveness checks would fail: each side whose initiation was
+ * dropped tries again at its retransmit time, as Linux does, and a
+ * handshake completes.
+ */
+START_TEST(test_crossed_initiations)
+{
+	struct wg_peer	*pa, *pb;
+	struct dgram	 ia, ib;
+
+	introduce(&a, &b, NULL);
+	introduce(&b, &a, NULL);
+	pa = peer_of(&a);
+	pb = peer_of(&b);
+	wg_peer_initiate(a.dev, pa, now);
+	wg_peer_initiate(b.dev, pb, now);
+	ck_assert_int_eq(a.nq, 1);
+	ck_assert_int_eq(b.nq, 1);
+	ia = a.q[0];
+	ib = b.q[0];
+	a.nq = b.nq = 0;
+	wg_receive(b.dev, &a.addr, ia.buf, ia.len, now);
+	wg_receive(a.dev, &b.addr, ib.buf, ib.len, now);
+	ck_assert_int_eq(count_type(&a, WG_MSG_RESPONSE), 1);
+	ck_assert_int_eq(count_type(&b, WG_MSG_RESPONSE), 1);
+	while (deliver(&a, &b) + deliver(&b, &a) > 0)
+		;
+	ck_assert_uint_eq(pa->st.handshakes + pb->st.handshakes, 0);
+	next_timestamp();	/* the clock we move is not the wall clock */
+	run_to(now + WG_NSEC(REKEY_TIMEOUT) + SEC);
+	ck_assert_uint_ge(pa->st.handshakes, 1);
+	ck_assert_uint_ge(pb->st.handshakes, 1);
+	ck_assert(wg_peer_has_session(pa, now));
+	ck_assert(wg_peer_has_session(pb, now));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -473,6 +515,7 @@ main(void)
 	tcase_add_test(tc, test_reject_after_time);
 	tcase_add_test(tc, test_attempts_stop);
 	tcase_add_test(tc, test_responder_waits);
+	tcase_add_test(tc, test_crossed_initiations);
 	tcase_add_test(tc, test_counter_initiator);
 	tcase_add_test(tc, test_counter_responder);
 	tcase_add_test(tc, test_initiation_flood);
