@@ -22,7 +22,7 @@
 # wireguard-go UAPI socket it made, also after a failure or Ctrl-C.
 #
 # Usage: bench/throughput.sh [-t SECONDS] [-r REPETITIONS] [-s SETUPS]
-#                            [-o FILE.json] [-k]
+#                            [-b LABEL=BUILDDIR]... [-o FILE.json] [-k]
 # Environment: top_builddir (where hamd and hamctl are; default the repo
 # root), WG_REFERENCE (the reference wireguard-go binary).
 
@@ -55,12 +55,16 @@ CLIENT_PID=""
 
 usage() {
 	cat <<EOF
-usage: $0 [-t SECONDS] [-r REPETITIONS] [-s SETUPS] [-o FILE.json] [-k]
+usage: $0 [-t SECONDS] [-r REPETITIONS] [-s SETUPS] [-b LABEL=DIR]...
+       [-o FILE.json] [-k]
   -t  length of each iperf3 run in seconds (default 5)
   -r  repetitions of every column and setup (default 5)
   -s  setups, from: reference hamd debian fastd (default all; "debian"
       is Debian's older wireguard-go, "fastd" Debian's fastd with
       salsa2012+umac; each is skipped when it is not installed)
+  -b  one more setup, LABEL: hamd (and hamctl) built in DIR, say from an
+      older commit, so that the steps of a change are measured in the
+      same run (repeatable)
   -o  where to write the JSON results (default bench/results-DATE.json)
   -k  set everything up, print the processes, and wait for Enter
       (for perf and friends); nothing is measured
@@ -68,8 +72,13 @@ EOF
 	exit 2
 }
 
-while getopts t:r:s:o:kh opt; do
+BUILDS=()
+while getopts t:r:s:b:o:kh opt; do
 	case $opt in
+	b) case $OPTARG in
+	   [a-z]*=/*) BUILDS+=("$OPTARG") ;;
+	   *) usage ;;
+	   esac ;;
 	t) SECS=$OPTARG ;;
 	r) REPS=$OPTARG ;;
 	s) SETUPS=$OPTARG ;;
@@ -272,62 +281,69 @@ setup_fastd() {
 
 # hamd as in tests/netns/tunnel.sh: static peers, a preshared key, state
 # and chroot under the temporary directory, children as nobody.
-hamd_conf() {	# hamd_conf DIR ADDR PORT PEERKEY PEERENDPOINT PEERADDR
+hamd_conf() {	# hamd_conf DIR ADDR PORT PEERKEY PEERENDPOINT PEERADDR PSK IF
 	{
 		echo 'user "nobody"'
 		echo "state-directory \"$1/state\""
 		echo "chroot \"$1/state/empty\""
 		echo "socket \"$1/hamd.sock\""
-		echo "interface \"ham0\""
+		echo "interface \"$8\""
 		echo "mtu $MTU"
 		echo "address $2/24"
 		echo "listen-port $3"
 		echo "peer \"other\" {"
 		echo "public-key \"$4\""
-		echo "preshared-key \"$TMP/hamd/psk\""
+		echo "preshared-key \"$7\""
 		echo "endpoint \"$5\""
 		echo "allowed-ips $6/32"
 		echo "}"
 	} > "$1/hamd.conf"
 }
 
-hamd_ready() { "$HAMCTL" -s "$1/hamd.sock" status 2>/dev/null | grep -q 'public key: [A-Za-z0-9+/]'; }
+hamd_ready() { "$2" -s "$1/hamd.sock" status 2>/dev/null | grep -q 'public key: [A-Za-z0-9+/]'; }
 
-setup_hamd() {
-	local d="$TMP/hamd" side ns pid
+# setup_hamd_build NAME BUILDDIR NET: hamd from BUILDDIR on 10.242.NET.0/24,
+# interface hb<NET>, ports 51830+NET (A) and 51860+NET (B).
+setup_hamd_build() {
+	local name=$1 bin="$2/hamd" ctl="$2/hamctl" n=$3 d="$TMP/$1" side ns pid
+	[ -x "$bin" ] && [ -x "$ctl" ] || { SKIP_NOTE="no hamd/hamctl in $2"; return 2; }
 	mkdir -p "$d/a/state" "$d/b/state"
 	chmod 755 "$d" "$d/a" "$d/b"
 	chmod 700 "$d/a/state" "$d/b/state"
-	"$HAMCTL" genkey "$d/a/state/private.key" >/dev/null || return 1
-	"$HAMCTL" genkey "$d/b/state/private.key" >/dev/null || return 1
+	"$ctl" genkey "$d/a/state/private.key" >/dev/null || return 1
+	"$ctl" genkey "$d/b/state/private.key" >/dev/null || return 1
 	(umask 077; head -c 32 /dev/urandom | base64 > "$d/psk")
 	local ka kb
-	ka=$("$HAMCTL" pubkey "$d/a/state/private.key")
-	kb=$("$HAMCTL" pubkey "$d/b/state/private.key")
-	hamd_conf "$d/a" 10.242.2.1 51832 "$kb" "$OUTER_B:51842" 10.242.2.2
-	hamd_conf "$d/b" 10.242.2.2 51842 "$ka" "$OUTER_A:51832" 10.242.2.1
+	ka=$("$ctl" pubkey "$d/a/state/private.key")
+	kb=$("$ctl" pubkey "$d/b/state/private.key")
+	hamd_conf "$d/a" "10.242.$n.1" $((51830 + n)) "$kb" \
+	    "$OUTER_B:$((51860 + n))" "10.242.$n.2" "$d/psk" "hb$n"
+	hamd_conf "$d/b" "10.242.$n.2" $((51860 + n)) "$ka" \
+	    "$OUTER_A:$((51830 + n))" "10.242.$n.1" "$d/psk" "hb$n"
 	for side in a b; do
 		if [ $side = a ]; then ns=$NS_A; else ns=$NS_B; fi
-		ip netns exec "$ns" "$HAMD" -d -f "$d/$side/hamd.conf" \
+		ip netns exec "$ns" "$bin" -d -f "$d/$side/hamd.conf" \
 		    >"$d/$side/hamd.log" 2>&1 &
 		track_pid $!
 	done
-	PROCS[hamd]=""
+	PROCS[$name]=""
 	for side in a b; do
-		wait_for 10 hamd_ready "$d/$side" ||
+		wait_for 10 hamd_ready "$d/$side" "$ctl" ||
 		    { tail -n 20 "$d/$side/hamd.log"; return 1; }
 		# Every process, from 'hamctl -j status'.
-		for pid in $("$HAMCTL" -s "$d/$side/hamd.sock" -j status |
+		for pid in $("$ctl" -s "$d/$side/hamd.sock" -j status |
 		    grep -o '"name":"[a-z-]*","pid":[0-9]*' | sed 's/.*://'); do
-			PROCS[hamd]="${PROCS[hamd]} $pid"
+			PROCS[$name]="${PROCS[$name]} $pid"
 		done
 	done
-	HAMD_VERSION=$("$HAMCTL" -s "$d/a/hamd.sock" -j status |
+	[ "$name" = hamd ] && HAMD_VERSION=$("$ctl" -s "$d/a/hamd.sock" -j status |
 	    sed -n 's/.*"version":"\([^"]*\)".*/\1/p')
-	TARGET[hamd]=10.242.2.2
-	wait_for 10 pings 10.242.2.2 ||
+	TARGET[$name]=10.242.$n.2
+	wait_for 10 pings "10.242.$n.2" ||
 	    { tail -n 20 "$d/a/hamd.log" "$d/b/hamd.log"; return 1; }
 }
+
+setup_hamd() { setup_hamd_build hamd "$top_builddir" 2; }
 
 # --- measuring ----------------------------------------------------------------
 
@@ -431,13 +447,15 @@ print_table() {
 		for c in $COLS; do printf ' %8s' "$(median "${RES[$s/$c]:-}")"; done
 		printf ' %8s ms %8s ms\n' "$(median "${PIDLE[$s]:-}")" "$(median "${PLOAD[$s]:-}")"
 	done
-	if [ "${STATE[hamd]:-}" = ok ] && [ "${STATE[reference]:-}" = ok ]; then
-		printf '%-20s' "hamd / reference"
+	for s in $SETUPS; do
+		case $s in reference|debian|fastd) continue ;; esac
+		[ "${STATE[$s]:-}" = ok ] && [ "${STATE[reference]:-}" = ok ] || continue
+		printf '%-20s' "$s / reference"
 		for c in $COLS; do
-			printf ' %8s' "$(ratio "$(median "${RES[hamd/$c]:-}")" "$(median "${RES[reference/$c]:-}")")"
+			printf ' %8s' "$(ratio "$(median "${RES[$s/$c]:-}")" "$(median "${RES[reference/$c]:-}")")"
 		done
 		printf '\n'
-	fi
+	done
 	say ""
 	say "CPU s/GB: the tunnel's processes, both ends (the whole machine in brackets)"
 	for s in $SETUPS; do
@@ -502,9 +520,19 @@ note "iperf3 -t $SECS, $REPS interleaved repetitions; load average before: $LOAD
 note "A->B: client in A sends to the server in B; B->A: the same with -R"
 
 setup_veth
+BUILD_NET=5
+for b in "${BUILDS[@]}"; do
+	SETUPS="$SETUPS ${b%%=*}"
+	LABEL[${b%%=*}]="hamd built in ${b#*=}"
+done
 for s in $SETUPS; do
 	SKIP_NOTE=""
-	"setup_$s"
+	if [ -n "${LABEL[$s]:-}" ] && [ "${LABEL[$s]#hamd built in }" != "${LABEL[$s]}" ]; then
+		setup_hamd_build "$s" "${LABEL[$s]#hamd built in }" "$BUILD_NET"
+		BUILD_NET=$((BUILD_NET + 1))
+	else
+		"setup_$s"
+	fi
 	case $? in
 	0)	STATE[$s]=ok ;;
 	2)	STATE[$s]=skipped; NOTE[$s]=$SKIP_NOTE ;;

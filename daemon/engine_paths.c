@@ -214,22 +214,24 @@ probe_out(struct engine_peer *p, const uint8_t *pkt, size_t len, int cache)
 		p->stats.no_endpoint++;
 		return;
 	}
-	if (cur >= PATH_DIRECT) {
+	if (cur >= PATH_DIRECT)
 		tx_queue(&p->ep, p, pkt, len);
-	} else if (cur != PATH_NONE)
-		(void)hp_relay_send(hp, PATH_NONE, pkt, len);
 	probe_cands(p, pkt, len);
 	/*
-	 * The relay's copy: at once when there is no path yet; from a
-	 * direct path PROBE_RELAY_MS later, so that a direct path that
-	 * works answers first (the peer answers a handshake where its
-	 * first copy came from, and an answer by relay says the direct
-	 * path failed: pathsel.h).
+	 * The relay's copy: at once when there is no path yet, else
+	 * PROBE_RELAY_MS after the others, also when the relay is the
+	 * current path.  Every copy is the same packet, so the peer takes
+	 * the first to arrive and drops the rest as replays: a relay copy
+	 * that overtook a direct one would hide a direct path that works
+	 * (from a relayed pair trying to go direct, the direct copy is the
+	 * point of the probe) or, answered, look like one that failed
+	 * (the peer answers a handshake where its first copy came from:
+	 * pathsel.h).
 	 */
 	hp->probe_relay = 0;
 	if (cur == PATH_NONE && relay_usable(hp, now))
 		(void)hp_relay_send(hp, PATH_NONE, pkt, len);
-	else if (cur >= PATH_DIRECT && relay_usable(hp, now))
+	else if (cur != PATH_NONE && relay_usable(hp, now))
 		hp->probe_relay = 1;
 	/*
 	 * The candidates get resends only while hole punching is timed:

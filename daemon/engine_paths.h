@@ -23,9 +23,9 @@
  */
 #define ENGINE_TICK_MS		50
 /*
- * A handshake probe's copy through the relay leaves this long after the
- * direct one: a direct path that works delivers its copy first, and
- * the peer answers only the first (a later copy is a replay to it).
+ * A probe's copy through the relay leaves this long after the direct
+ * ones: a direct path that works delivers its copy first, and the peer
+ * takes only the first (a later copy is a replay to it).
  */
 #define PROBE_RELAY_MS		100
 /*
