@@ -94,24 +94,12 @@ engine_ring_start(void)
 static void
 engine_ring(struct imsg *imsg)
 {
-	struct ring_msg	 rm;
-	int		 fd;
-
 	if (ring.mapped)
 		fatalx("%s: a second ring", __func__);
-	if (imsg_get_data(imsg, &rm, sizeof(rm)) == -1)
-		fatalx("%s: bad size", __func__);
-	fd = imsg_get_fd(imsg);
-	if (pktring_map(&ring.map, fd, rm.size, 1) == -1) {
-		log_warn("cannot map the ring; batches go over the "
-		    "socketpair");
-		(void)close(fd);
+	if (proc_ring_take(ectx.ps, imsg, &ring.map, 1, HAMD_PROC_TUN,
+	    IMSG_ENGINE_RING_READY) == -1)
 		return;
-	}
-	(void)close(fd);
 	ring.mapped = 1;
-	proc_compose(ectx.ps, HAMD_PROC_TUN, IMSG_ENGINE_RING_READY, 0, -1,
-	    NULL, 0);
 	engine_ring_start();
 }
 

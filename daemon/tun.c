@@ -64,7 +64,6 @@ struct tunproc {
 	unsigned int		 offloads;	/* TUN_F_* in force */
 	uint64_t		 offload_drops;	/* reads that made no sense */
 	uint8_t			 rbuf[VNET_HDR_LEN + 65536];
-	uint8_t			 seg[65536];	/* segments of a super-packet */
 	struct gro		 gro;		/* merges what we write */
 };
 
@@ -216,7 +215,8 @@ tun_readable(int fd, short what, void *arg)
 			wg_send_packet(tp.dev, tp.rbuf, (size_t)n, now);
 		else if (tp.offloads != 0) {
 			/* Checksums to finish, super-packets to cut. */
-			if (offload_split(tp.rbuf, (size_t)n, tp.seg,
+			/* Segments are built where they are sealed. */
+			if (offload_split(tp.rbuf, (size_t)n, wg_tx_room(tp.dev),
 			    tun_send_segment, &now) == -1)
 				tp.offload_drops++;
 		} else if (n > VNET_HDR_LEN)
@@ -450,23 +450,12 @@ tun_ring_start(void)
 static void
 tun_ring(struct imsg *imsg)
 {
-	struct ring_msg	 rm;
-	int		 fd;
-
 	if (tp.ring_mapped)
 		fatalx("parent sent a second ring");
-	(void)imsg_get_data(imsg, &rm, sizeof(rm));
-	fd = imsg_get_fd(imsg);
-	if (pktring_map(&tp.ring, fd, rm.size, 0) == -1) {
-		log_warn("cannot map the ring; batches go over the "
-		    "socketpair");
-		(void)close(fd);
+	if (proc_ring_take(tp.ps, imsg, &tp.ring, 0, HAMD_PROC_ENGINE,
+	    IMSG_TUN_RING_READY) == -1)
 		return;
-	}
-	(void)close(fd);
 	tp.ring_mapped = 1;
-	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_TUN_RING_READY, 0, -1,
-	    NULL, 0);
 	tun_ring_start();
 }
 

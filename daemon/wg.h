@@ -77,6 +77,8 @@ enum wg_hs_state { WG_HS_NONE = 0, WG_HS_INITIATED };
  * by the reports that stopped (pathsel.h: PATHSEL_QUIET_MS).
  */
 #define WG_EP_SLOTS		2
+/* See wg_tx_room. */
+#define WG_TX_ROOM_LEN		65535
 #define WG_EP_REPORT_NS		UINT64_C(1000000000)
 #define WG_EP_REPORT_HUB_NS	UINT64_C(100000000)
 struct wg_ep_slot {
@@ -235,7 +237,7 @@ struct wg_dev {
 	 * between the encryption and the tag (libsodium reads the
 	 * ciphertext back to compute it).
 	 */
-	uint8_t			 tbuf[WG_DATA_MAX_LEN + 64];
+	uint8_t			 tbuf[WG_DATA_HDR_LEN + WG_TX_ROOM_LEN + 64];
 };
 
 /* New device in sodium_malloc'd memory; NULL on ENOMEM. */
@@ -277,6 +279,13 @@ int		 wg_peer_probe(struct wg_dev *, struct wg_peer *, int kind,
 int		 wg_peer_has_session(const struct wg_peer *, uint64_t now);
 
 /* A packet read from the TUN device (no vnet header). */
+/*
+ * Where a caller may build a packet (up to WG_TX_ROOM_LEN bytes) so
+ * that wg_send_packet seals it where it is, without a copy: the payload
+ * area of the device's private buffer.  It is overwritten by the next
+ * packet sent.
+ */
+uint8_t		*wg_tx_room(struct wg_dev *);
 void		 wg_send_packet(struct wg_dev *, const uint8_t *pkt, size_t len,
 		    uint64_t now);
 /* A datagram the engine received from src. */

@@ -43,7 +43,8 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	if ((out = d->io.out_reserve(d->io.arg, p->id, flags, NULL, cap)) ==
 	    NULL)
 		return 0;	/* no room: dropped like a full queue */
-	if (len > 0)	/* a keepalive has no packet at all */
+	/* A keepalive has no packet; one built in place needs no copy. */
+	if (len > 0 && pkt != d->tbuf + WG_DATA_HDR_LEN)
 		memcpy(d->tbuf + WG_DATA_HDR_LEN, pkt, len);
 	ctr = kp->send_counter++;
 	if (wg_data_seal(d->tbuf, cap, len, d->mtu, kp->remote_index, ctr,
@@ -71,6 +72,12 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	    (kp->initiator && now - kp->birth >= d->rekey_after))
 		wg_initiate(d, p, now, WG_INIT_NORMAL);
 	return 0;
+}
+
+uint8_t *
+wg_tx_room(struct wg_dev *d)
+{
+	return d->tbuf + WG_DATA_HDR_LEN;
 }
 
 static void

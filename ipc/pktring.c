@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ipc/pktring.h"
 
@@ -56,6 +57,26 @@ pktring_map(struct pktring_map *m, int fd, size_t size, int side)
 	ring_init(&m->tx, mine, (uint64_t *)(ctl + 64 * side));
 	ring_init(&m->rx, theirs, (uint64_t *)(ctl + 64 * (1 - side)));
 	return 0;
+}
+
+int
+pktring_map_msg(struct pktring_map *m, const void *data, size_t len, int fd,
+    int side)
+{
+	struct ring_msg	 rm;
+	int		 r = -1, saved;
+
+	if (len != sizeof(rm))
+		errno = EINVAL;
+	else {
+		memcpy(&rm, data, sizeof(rm));
+		r = pktring_map(m, fd, rm.size, side);
+	}
+	saved = errno;
+	if (fd != -1)
+		(void)close(fd);
+	errno = saved;
+	return r;
 }
 
 void

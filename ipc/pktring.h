@@ -84,6 +84,12 @@ struct pktring_map {
  */
 int	 pktring_map(struct pktring_map *, int fd, size_t size, int side);
 void	 pktring_unmap(struct pktring_map *);
+/*
+ * The same from IMSG_RING's payload (struct ring_msg, len bytes) and
+ * its fd, which is closed either way (the mapping does not need it).
+ */
+int	 pktring_map_msg(struct pktring_map *, const void *data, size_t len,
+	    int fd, int side);
 
 /* Writer: what the reader has released, checked; sets broken if bad. */
 uint64_t pktring_released(struct pktring *);
