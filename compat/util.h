@@ -17,7 +17,10 @@ void		 seterr(char *err, size_t errlen, const char *fmt, ...)
  * nor forge lines in it.  Returns buf.
  */
 const char	*shown(const char *s, char *buf, size_t len);
-/* Milliseconds of CLOCK_MONOTONIC. */
+/* Milliseconds and nanoseconds of CLOCK_MONOTONIC. */
 uint64_t	 now_ms(void);
+uint64_t	 now_ns(void);
+/* Unix time in milliseconds (CLOCK_REALTIME): for timestamps people read. */
+int64_t		 unix_ms(void);
 
 #endif

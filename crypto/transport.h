@@ -27,14 +27,10 @@
 #include <stdint.h>
 
 #include "crypto/replay.h"
+#include "crypto/wg_wire.h"	/* the data message's sizes */
 
 #define WG_AEAD_KEY_LEN		32
-#define WG_AEAD_TAG_LEN		16
-#define WG_DATA_HDR_LEN		16
-#define WG_DATA_MIN_LEN		(WG_DATA_HDR_LEN + WG_AEAD_TAG_LEN)
 #define WG_PAD_MULTIPLE		16
-/* The largest data message that fits in one UDP datagram. */
-#define WG_DATA_MAX_LEN		65535
 #define WG_DATA_MAX_PLAIN	(WG_DATA_MAX_LEN - WG_DATA_MIN_LEN)
 
 /* Session keys from one handshake, named for this side. */

@@ -58,4 +58,11 @@ enum wg_msg_type {
 /* mac1 and mac2 end every handshake message. */
 #define WG_MACS_LEN		32
 
+/* 4 data: type, receiver, counter, then the sealed packet and its tag. */
+#define WG_AEAD_TAG_LEN		16
+#define WG_DATA_HDR_LEN		16
+#define WG_DATA_MIN_LEN		(WG_DATA_HDR_LEN + WG_AEAD_TAG_LEN)
+/* The largest data message that fits in one UDP datagram. */
+#define WG_DATA_MAX_LEN		65535
+
 #endif

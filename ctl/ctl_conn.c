@@ -17,7 +17,7 @@
 
 #include "ctl/ctl_output.h"
 #include "ctl/ctlmsg.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_conn.h"
 #include "ipc/imsg.h"
 
 /* A reply takes milliseconds; anything near this means hamd is stuck. */

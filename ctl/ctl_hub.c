@@ -22,236 +22,17 @@
 #include <unistd.h>
 
 #include "ctl/ctl_output.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_cmd.h"
+#include "ctl/ctl_conn.h"
+#include "ctl/ctl_hub.h"
 #include "ctl/ctlmsg.h"
 #include "proto/hubproto.h"
 #include "ipc/imsg.h"
 #include "crypto/key.h"
 
-/* Fields a row may have; the column tables pick from them. */
-#define FIELDS_MAX	16
-
 _Static_assert(NF_MAX <= FIELDS_MAX, "NF_MAX");
 _Static_assert(MF_MAX <= FIELDS_MAX, "MF_MAX");
 
-/* ---- usage ------------------------------------------------------------ */
-
-/* Is word one of the space-separated words of s? */
-static int
-has_word(const char *s, const char *word)
-{
-	size_t	 n = strlen(word);
-
-	while (*s != '\0') {
-		if (strncmp(s, word, n) == 0 && (s[n] == ' ' || s[n] == '\0'))
-			return 1;
-		s += strcspn(s, " ");
-		s += strspn(s, " ");
-	}
-	return 0;
-}
-
-/*
- * The usage lines of the commands called name; with word, only the
- * forms that have it among their arguments.  Returns 1, the exit status.
- */
-int
-ctl_usage(const struct command *tab, size_t n, const char *name)
-{
-	const char	*word = NULL, *lead = "usage:";
-	char		 cmd[32];
-	size_t		 i;
-
-	/* "hub block" or "set owner": the command, then the form. */
-	(void)strlcpy(cmd, name, sizeof(cmd));
-	if ((word = strchr(cmd, ' ')) != NULL)
-		cmd[word++ - cmd] = '\0';
-	for (i = 0; i < n; i++) {
-		if (strcmp(tab[i].name, cmd) != 0 ||
-		    (word != NULL && !has_word(tab[i].args, word)))
-			continue;
-		fprintf(stderr, "%s hamctl %s%s%s\n", lead, tab[i].name,
-		    tab[i].args[0] != '\0' ? " " : "", tab[i].args);
-		lead = "      ";
-	}
-	return 1;
-}
-
-/* ---- listings --------------------------------------------------------- */
-
-struct table {
-	const struct ctl_listing	*l;
-	size_t				 nrows;
-	size_t				 cap;
-	char				(*cells)[CTL_FIELD_MAX];
-};
-
-static void
-table_add(struct table *t, char f[][CTL_FIELD_MAX])
-{
-	size_t	 c, nc = t->l->ncols;
-
-	if (t->nrows == t->cap) {
-		t->cap = t->cap == 0 ? 16 : t->cap * 2;
-		t->cells = reallocarray(t->cells, t->cap * nc,
-		    sizeof(*t->cells));
-		if (t->cells == NULL) {
-			fprintf(stderr, "hamctl: out of memory\n");
-			exit(1);
-		}
-	}
-	for (c = 0; c < nc; c++)
-		memcpy(t->cells[t->nrows * nc + c], f[t->l->cols[c].field],
-		    CTL_FIELD_MAX);
-	t->nrows++;
-}
-
-static const char *
-table_cell(const struct table *t, size_t row, size_t col)
-{
-	const char	*s = t->cells[row * t->l->ncols + col];
-
-	return s[0] == '\0' ? "-" : s;
-}
-
-/* Whether column c shows in the listing's view. */
-static int
-col_shown(const struct ctl_listing *l, size_t c)
-{
-	return !(l->hub_view && l->cols[c].node_only);
-}
-
-/* Columns padded to their widest cell; the last one is not padded. */
-static void
-table_text(const struct table *t)
-{
-	const struct ctl_col	*cols = t->l->cols;
-	size_t			 w[FIELDS_MAX], c, r, last = 0;
-
-	for (c = 0; c < t->l->ncols && c < FIELDS_MAX; c++) {
-		if (cols[c].head == NULL || !col_shown(t->l, c))
-			continue;
-		last = c;
-		w[c] = strlen(cols[c].head);
-		for (r = 0; r < t->nrows; r++)
-			if (strlen(table_cell(t, r, c)) > w[c])
-				w[c] = strlen(table_cell(t, r, c));
-	}
-	for (r = 0; r <= t->nrows; r++)
-		for (c = 0; c <= last; c++) {
-			if (cols[c].head == NULL || !col_shown(t->l, c))
-				continue;
-			printf("%-*s%s", c == last ? 0 : (int)w[c],
-			    r == 0 ? cols[c].head : table_cell(t, r - 1, c),
-			    c == last ? "\n" : "  ");
-		}
-}
-
-static void
-table_json(struct json *j, const struct table *t)
-{
-	const struct ctl_col	*col;
-	const char		*s;
-	size_t			 c, r;
-
-	json_array_begin(j, t->l->what);
-	for (r = 0; r < t->nrows; r++) {
-		json_object_begin(j, NULL);
-		for (c = 0; c < t->l->ncols; c++) {
-			col = &t->l->cols[c];
-			s = t->cells[r * t->l->ncols + c];
-			if (col->key == NULL || s[0] == '\0' ||
-			    !col_shown(t->l, c))
-				continue;
-			if (col->kind == COL_INT)
-				json_int(j, col->key, strtoll(s, NULL, 10));
-			else if (col->kind == COL_BOOL)
-				json_bool(j, col->key, strcmp(s, "yes") == 0);
-			else
-				json_string(j, col->key, s);
-		}
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
-static int
-table_show(struct ctl_ctx *ctx, const struct table *t,
-    const struct ctl_result *res)
-{
-	struct json	 j;
-
-	if (ctx->json) {
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		table_json(&j, t);
-		json_result(&j, res);
-		json_object_end(&j);
-		json_end(&j);
-	} else if (res->code == 0 && t->nrows == 0)
-		printf("no %s\n", t->l->what);
-	else if (res->code == 0)
-		table_text(t);
-	if (res->code != 0)
-		fprintf(stderr, "hamctl: %s\n", res->msg);
-	return res->code == 0 ? 0 : 1;
-}
-
-/* Rows until the ctl_result that ends the reply; 0 or -1 (reported). */
-static int
-table_collect(struct ctl_ctx *ctx, struct table *t, struct ctl_result *res)
-{
-	union {
-		struct hub_net_info	net;
-		struct hub_member_info	member;
-		struct ctl_cidr		cidr;
-	}		 item;
-	char		 f[FIELDS_MAX][CTL_FIELD_MAX];
-	struct imsg	 imsg;
-
-	for (;;) {
-		if (ctl_next(ctx, &imsg) == -1)
-			return -1;
-		if (imsg.hdr.type == t->l->item && t->l->len <= sizeof(item) &&
-		    imsg_get_data(&imsg, &item, t->l->len) == 0) {
-			imsg_free(&imsg);
-			memset(f, 0, sizeof(f));
-			t->l->fields(&item, f);
-			table_add(t, f);
-			continue;
-		}
-		if (imsg.hdr.type == IMSG_CTL_RESULT &&
-		    imsg_get_data(&imsg, res, sizeof(*res)) == 0) {
-			imsg_free(&imsg);
-			ctl_disconnect(ctx);
-			res->msg[sizeof(res->msg) - 1] = '\0';
-			return 0;
-		}
-		fprintf(stderr, "hamctl: unexpected reply %u from %s (is "
-		    "hamctl the same version as the daemon?)\n",
-		    imsg.hdr.type, ctx->socket);
-		imsg_free(&imsg);
-		ctl_disconnect(ctx);
-		return -1;
-	}
-}
-
-int
-ctl_list(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen,
-    const struct ctl_listing *l)
-{
-	struct table		 t;
-	struct ctl_result	 res;
-	int			 rc = 1;
-
-	memset(&t, 0, sizeof(t));
-	t.l = l;
-	if (ctl_send(ctx, type, arg, arglen) == 0 &&
-	    table_collect(ctx, &t, &res) == 0)
-		rc = table_show(ctx, &t, &res);
-	free(t.cells);
-	return rc;
-}
 
 /* ---- the fields of networks and members ------------------------------- */
 
@@ -643,7 +424,8 @@ node_usage(const char *name)
 /* ---- the commands ----------------------------------------------------- */
 
 static int
-cmd_networks(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_networks(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 
@@ -656,7 +438,8 @@ cmd_networks(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_members(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_members(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 
@@ -701,7 +484,8 @@ create_options(struct hub_request *req, int argc, char **argv)
 }
 
 static int
-cmd_create(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_create(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 
@@ -722,7 +506,8 @@ cmd_create(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_join(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_join(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 	char			 prompt[HUB_NAME_MAX + 64];
@@ -742,34 +527,20 @@ cmd_join(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 /* Commands that name a network, and for some a node. */
-static const struct {
-	const char	*name;
-	uint8_t		 op;
-	uint8_t		 key;
-} simple_ops[] = {
-	{ "delete", HUB_OP_DELETE, 0 },
-	{ "leave", HUB_OP_LEAVE, 0 },
-	{ "approve", HUB_OP_APPROVE, 1 },
-	{ "reject", HUB_OP_REJECT, 1 },
-	{ "evict", HUB_OP_EVICT, 1 },
-	{ "invite", HUB_OP_INVITE, 1 },
-};
-
+/* A request on a network, and a member's KEY where the form has one. */
 static int
-cmd_simple(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_simple(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
-	size_t			 i;
+	int			 key = strstr(cmd->args, "KEY") != NULL;
 
-	for (i = 0; i < nitems(simple_ops); i++)
-		if (strcmp(argv[0], simple_ops[i].name) == 0)
-			break;
-	if (i == nitems(simple_ops) || argc != 2 + simple_ops[i].key)
+	if (argc != 2 + key)
 		return node_usage(argv[0]);
 	memset(&req, 0, sizeof(req));
-	req.op = simple_ops[i].op;
+	req.op = (uint8_t)cmd->arg;
 	if (req_net(&req, argv[1]) == -1 ||
-	    (simple_ops[i].key && req_key(&req, argv[2]) == -1))
+	    (key && req_key(&req, argv[2]) == -1))
 		return 1;
 	return hub_send(ctx, &req);
 }
@@ -814,19 +585,19 @@ set_owner(struct hub_request *req, int argc, char **argv)
 	return argc != 1 ? -2 : req_key(req, argv[0]);
 }
 
-static const struct {
-	const char	*what;
-	int		(*fn)(struct hub_request *, int, char **);
-} set_ops[] = {
-	{ "password", set_password },
-	{ "mode", set_mode },
-	{ "limit", set_limit },
-	{ "admin", set_admin },
-	{ "owner", set_owner },
+/* What "set" changes; the command table names each form. */
+enum { SET_PASSWORD, SET_MODE, SET_LIMIT, SET_ADMIN, SET_OWNER };
+static int (*const set_ops[])(struct hub_request *, int, char **) = {
+	[SET_PASSWORD] = set_password,
+	[SET_MODE] = set_mode,
+	[SET_LIMIT] = set_limit,
+	[SET_ADMIN] = set_admin,
+	[SET_OWNER] = set_owner,
 };
 
 static int
-set_nickname(struct ctl_ctx *ctx, int argc, char **argv)
+set_nickname(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 
@@ -844,34 +615,22 @@ set_nickname(struct ctl_ctx *ctx, int argc, char **argv)
 	return hub_send(ctx, &req);
 }
 
-/*
- * "nickname" in the network's place means this node's nickname; a
- * network called nickname is named by its ID.
- */
+/* hamctl set NETWORK what ...: the form's entry says what. */
 static int
-cmd_set(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_set(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct hub_request	 req;
 	char			 form[32];
-	size_t			 i;
 	int			 rc;
 
-	if (argc >= 2 && strcmp(argv[1], "nickname") == 0)
-		return set_nickname(ctx, argc, argv);
 	if (argc < 3)
 		return node_usage(argv[0]);
-	for (i = 0; i < nitems(set_ops); i++)
-		if (strcmp(argv[2], set_ops[i].what) == 0)
-			break;
-	if (i == nitems(set_ops)) {
-		fprintf(stderr, "hamctl: cannot set \"%s\"\n", argv[2]);
-		return node_usage(argv[0]);
-	}
 	memset(&req, 0, sizeof(req));
 	if (req_net(&req, argv[1]) == -1)
 		return 1;
-	if ((rc = set_ops[i].fn(&req, argc - 3, argv + 3)) == -2) {
-		(void)snprintf(form, sizeof(form), "set %s", set_ops[i].what);
+	if ((rc = set_ops[cmd->arg](&req, argc - 3, argv + 3)) == -2) {
+		(void)snprintf(form, sizeof(form), "set %s", cmd->word);
 		return node_usage(form);
 	}
 	if (rc == -1) {
@@ -882,38 +641,57 @@ cmd_set(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 const struct command hub_node_commands[] = {
-	{ "networks", "", "list this node's networks on its hub, with its "
-	    "role in each", cmd_networks },
-	{ "members", "NETWORK", "list a network's members (administrators "
-	    "also see pending and evicted ones)", cmd_members },
-	{ "create", "NETWORK [mesh|hub-and-spoke] [auto|approval|closed] "
-	    "[limit N]", "create a network that this node owns (default mesh, "
-	    "auto, no limit); asks for its password", cmd_create },
-	{ "delete", "NETWORK", "delete a network this node owns",
-	    cmd_simple },
-	{ "join", "NETWORK [-]", "join a network; asks for its password (an "
-	    "invited node just presses enter, or gives -)", cmd_join },
-	{ "leave", "NETWORK", "leave a network", cmd_simple },
-	{ "approve", "NETWORK KEY", "let in a node waiting for approval",
-	    cmd_simple },
-	{ "reject", "NETWORK KEY", "turn down a node waiting for approval",
-	    cmd_simple },
-	{ "evict", "NETWORK KEY", "remove a member; it cannot rejoin until "
-	    "approved", cmd_simple },
-	{ "invite", "NETWORK KEY", "let a node join without the password, "
-	    "even when the network is closed", cmd_simple },
-	{ "set", "NETWORK password", "change the network's password (owner); "
-	    "asks for it twice", cmd_set },
-	{ "set", "NETWORK mode auto|approval|closed", "who may join: "
-	    "anyone with the password, those an administrator approves, "
-	    "or only invited nodes", cmd_set },
-	{ "set", "NETWORK limit N", "allow at most N members (1-65535, 0: no "
-	    "limit)", cmd_set },
-	{ "set", "NETWORK admin KEY on|off", "make a member an administrator, "
-	    "or a plain member again (owner)", cmd_set },
-	{ "set", "NETWORK owner KEY", "hand the network to another member "
-	    "(owner)", cmd_set },
-	{ "set", "nickname NAME", "this node's name in member lists (up to "
-	    "32 characters)", cmd_set },
+	{ .name = "networks", .args = "",
+	    .help = "list this node's networks on its hub, with its role in "
+	    "each", .fn = cmd_networks },
+	{ .name = "members", .args = "NETWORK",
+	    .help = "list a network's members (administrators also see "
+	    "pending and evicted ones)", .fn = cmd_members },
+	{ .name = "create",
+	    .args = "NETWORK [mesh|hub-and-spoke] [auto|approval|closed] "
+	    "[limit N]",
+	    .help = "create a network that this node owns (default mesh, "
+	    "auto, no limit); asks for its password", .fn = cmd_create },
+	{ .name = "delete", .args = "NETWORK",
+	    .help = "delete a network this node owns", .fn = cmd_simple,
+	    .arg = HUB_OP_DELETE },
+	{ .name = "join", .args = "NETWORK [-]",
+	    .help = "join a network; asks for its password (an invited node "
+	    "just presses enter, or gives -)", .fn = cmd_join },
+	{ .name = "leave", .args = "NETWORK", .help = "leave a network",
+	    .fn = cmd_simple, .arg = HUB_OP_LEAVE },
+	{ .name = "approve", .args = "NETWORK KEY",
+	    .help = "let in a node waiting for approval", .fn = cmd_simple,
+	    .arg = HUB_OP_APPROVE },
+	{ .name = "reject", .args = "NETWORK KEY",
+	    .help = "turn down a node waiting for approval", .fn = cmd_simple,
+	    .arg = HUB_OP_REJECT },
+	{ .name = "evict", .args = "NETWORK KEY",
+	    .help = "remove a member; it cannot rejoin until approved",
+	    .fn = cmd_simple, .arg = HUB_OP_EVICT },
+	{ .name = "invite", .args = "NETWORK KEY",
+	    .help = "let a node join without the password, even when the "
+	    "network is closed", .fn = cmd_simple, .arg = HUB_OP_INVITE },
+	{ .name = "set", .args = "nickname NAME",
+	    .help = "this node's name in member lists (up to 32 characters)",
+	    .fn = set_nickname, .word = "nickname", .word_at = 1, .arg = 0 },
+	{ .name = "set", .args = "NETWORK password",
+	    .help = "change the network's password (owner); asks for it twice",
+	    .fn = cmd_set, .word = "password", .word_at = 2,
+	    .arg = SET_PASSWORD },
+	{ .name = "set", .args = "NETWORK mode auto|approval|closed",
+	    .help = "who may join: anyone with the password, those an "
+	    "administrator approves, or only invited nodes", .fn = cmd_set,
+	    .word = "mode", .word_at = 2, .arg = SET_MODE },
+	{ .name = "set", .args = "NETWORK limit N",
+	    .help = "allow at most N members (1-65535, 0: no limit)",
+	    .fn = cmd_set, .word = "limit", .word_at = 2, .arg = SET_LIMIT },
+	{ .name = "set", .args = "NETWORK admin KEY on|off",
+	    .help = "make a member an administrator, or a plain member again "
+	    "(owner)", .fn = cmd_set, .word = "admin", .word_at = 2,
+	    .arg = SET_ADMIN },
+	{ .name = "set", .args = "NETWORK owner KEY",
+	    .help = "hand the network to another member (owner)",
+	    .fn = cmd_set, .word = "owner", .word_at = 2, .arg = SET_OWNER },
 };
 const size_t hub_node_ncommands = nitems(hub_node_commands);

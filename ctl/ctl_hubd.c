@@ -10,8 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl/ctl_monitor.h"
 #include "ctl/ctl_output.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_cmd.h"
+#include "ctl/ctl_conn.h"
+#include "ctl/ctl_hub.h"
 #include "ctl/ctlmsg.h"
 #include "proto/hubproto.h"
 #include "ipc/imsg.h"
@@ -27,6 +30,8 @@ hubd_usage(const char *sub)
 }
 
 /* ---- listings --------------------------------------------------------- */
+
+enum { HUB_LIST_NODES, HUB_LIST_NETWORKS, HUB_LIST_BLOCKS };
 
 static int
 range_valid(const struct ip_prefix *p)
@@ -54,25 +59,23 @@ static const struct ctl_listing blocks_listing = {
 };
 
 static int
-hub_list(struct ctl_ctx *ctx, int argc, char **argv)
+hub_list(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	static const struct {
-		const char			*sub;
 		uint32_t			 type;
 		const struct ctl_listing	*l;
 	} lists[] = {
-		{ "nodes", IMSG_CTL_HUBD_NODES, &hub_nodes_listing },
-		{ "networks", IMSG_CTL_HUBD_NETWORKS, &hub_networks_listing },
-		{ "blocks", IMSG_CTL_HUBD_BLOCKS, &blocks_listing },
+		[HUB_LIST_NODES] = { IMSG_CTL_HUBD_NODES, &hub_nodes_listing },
+		[HUB_LIST_NETWORKS] = { IMSG_CTL_HUBD_NETWORKS,
+		    &hub_networks_listing },
+		[HUB_LIST_BLOCKS] = { IMSG_CTL_HUBD_BLOCKS, &blocks_listing },
 	};
-	size_t	 i;
 
-	for (i = 0; i < nitems(lists); i++)
-		if (strcmp(argv[0], lists[i].sub) == 0)
-			break;
-	if (i == nitems(lists) || argc != 1)
-		return hubd_usage(argv[0]);
-	return ctl_list(ctx, lists[i].type, NULL, 0, lists[i].l);
+	if (argc != 2)
+		return hubd_usage(cmd->word);
+	return ctl_list(ctx, lists[cmd->arg].type, NULL, 0,
+	    lists[cmd->arg].l);
 }
 
 /* ---- status and key --------------------------------------------------- */
@@ -218,12 +221,13 @@ status_text(const struct ctl_hubd_status *st)
 }
 
 static int
-hub_status(struct ctl_ctx *ctx, int argc, char **argv)
+hub_status(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct ctl_hubd_status	 st;
 
-	if (argc != 1)
-		return hubd_usage(argv[0]);
+	if (argc != 2)
+		return hubd_usage(cmd->word);
 	if (status_get(ctx, &st) == -1)
 		return 1;
 	if (ctx->json)
@@ -234,13 +238,14 @@ hub_status(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-hub_key(struct ctl_ctx *ctx, int argc, char **argv)
+hub_key(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct ctl_hubd_status	 st;
 	struct json		 j;
 
-	if (argc != 1)
-		return hubd_usage(argv[0]);
+	if (argc != 2)
+		return hubd_usage(cmd->word);
 	if (status_get(ctx, &st) == -1)
 		return 1;
 	if (st.pubkey[0] == '\0') {
@@ -285,68 +290,68 @@ parse_range(const char *s, struct ctl_cidr *c)
 }
 
 static int
-hub_block(struct ctl_ctx *ctx, int argc, char **argv)
+hub_block(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct ctl_cidr		 c;
 	struct ctl_result	 res;
 	uint32_t		 type;
 
-	if (argc != 2)
-		return hubd_usage(argv[0]);
-	if (parse_range(argv[1], &c) == -1)
+	if (argc != 3)
+		return hubd_usage(cmd->word);
+	if (parse_range(argv[2], &c) == -1)
 		return 1;
-	type = strcmp(argv[0], "block") == 0 ? IMSG_CTL_HUBD_BLOCK :
-	    IMSG_CTL_HUBD_UNBLOCK;
+	type = (uint32_t)cmd->arg;
 	if (ctl_call(ctx, type, &c, sizeof(c), IMSG_CTL_RESULT, &res,
 	    sizeof(res), &res) == -1)
 		return 1;
 	return print_result(ctx, &res);
 }
 
-/* ---- dispatch --------------------------------------------------------- */
-
-static const struct {
-	const char	*sub;
-	int		(*fn)(struct ctl_ctx *, int, char **);
-} hub_subs[] = {
-	{ "status", hub_status },
-	{ "key", hub_key },
-	{ "nodes", hub_list },
-	{ "networks", hub_list },
-	{ "blocks", hub_list },
-	{ "block", hub_block },
-	{ "unblock", hub_block },
-};
-
 static int
-cmd_hub(struct ctl_ctx *ctx, int argc, char **argv)
+hub_monitor(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
-	size_t	 i;
-
-	if (!ctx->socket_set)
-		ctx->socket = HAMCTL_HUBD_SOCKET;
-	for (i = 0; argc >= 2 && i < nitems(hub_subs); i++)
-		if (strcmp(argv[1], hub_subs[i].sub) == 0)
-			return hub_subs[i].fn(ctx, argc - 1, argv + 1);
-	if (argc >= 2)
-		fprintf(stderr, "hamctl: unknown command \"hub %s\"\n",
-		    argv[1]);
-	return ctl_usage(hubd_commands, hubd_ncommands, argv[0]);
+	if (argc != 2)
+		return hubd_usage(cmd->word);
+	return monitor_run(ctx, 1);
 }
 
 const struct command hubd_commands[] = {
-	{ "hub", "status", "show hamhubd: version, uptime, public key, "
-	    "nodes, networks, blocked ranges, pools, connections, processes",
-	    cmd_hub },
-	{ "hub", "key", "print the hub's public key, for the hub line of "
-	    "each node's hamd.conf", cmd_hub },
-	{ "hub", "nodes", "list every node the hub knows: key, nickname, "
-	    "addresses, online, endpoint, last seen", cmd_hub },
-	{ "hub", "networks", "list every network on the hub", cmd_hub },
-	{ "hub", "blocks", "list the address ranges the hub refuses", cmd_hub },
-	{ "hub", "block CIDR", "refuse logins from an address or range; "
-	    "nodes online from it are logged off", cmd_hub },
-	{ "hub", "unblock CIDR", "accept logins from a blocked range again",
-	    cmd_hub },
+	{ .name = "hub", .args = "status",
+	    .help = "show hamhubd: version, uptime, public key, nodes, "
+	    "networks, blocked ranges, pools, connections, processes",
+	    .fn = hub_status, .word = "status", .word_at = 1, .arg = 0,
+	    .hubd = 1 },
+	{ .name = "hub", .args = "key",
+	    .help = "print the hub's public key, for the hub line of each "
+	    "node's hamd.conf", .fn = hub_key, .word = "key", .word_at = 1,
+	    .arg = 0, .hubd = 1 },
+	{ .name = "hub", .args = "nodes",
+	    .help = "list every node the hub knows: key, nickname, addresses, "
+	    "online, endpoint, last seen", .fn = hub_list, .word = "nodes",
+	    .word_at = 1, .arg = HUB_LIST_NODES, .hubd = 1 },
+	{ .name = "hub", .args = "networks",
+	    .help = "list every network on the hub", .fn = hub_list,
+	    .word = "networks", .word_at = 1, .arg = HUB_LIST_NETWORKS,
+	    .hubd = 1 },
+	{ .name = "hub", .args = "blocks",
+	    .help = "list the address ranges the hub refuses", .fn = hub_list,
+	    .word = "blocks", .word_at = 1, .arg = HUB_LIST_BLOCKS,
+	    .hubd = 1 },
+	{ .name = "hub", .args = "block CIDR",
+	    .help = "refuse logins from an address or range; nodes online "
+	    "from it are logged off", .fn = hub_block, .word = "block",
+	    .word_at = 1, .arg = IMSG_CTL_HUBD_BLOCK, .hubd = 1 },
+	{ .name = "hub", .args = "unblock CIDR",
+	    .help = "accept logins from a blocked range again",
+	    .fn = hub_block, .word = "unblock", .word_at = 1,
+	    .arg = IMSG_CTL_HUBD_UNBLOCK, .hubd = 1 },
+	{ .name = "hub", .args = "monitor",
+	    .help = "live view of active users, networks and the hub's "
+	    "traffic, refreshed in place; with -j, events (login, logout, "
+	    "join, evict, refusals) as they happen, one JSON object a line",
+	    .fn = hub_monitor, .word = "monitor", .word_at = 1, .arg = 0,
+	    .hubd = 1 },
 };
 const size_t hubd_ncommands = nitems(hubd_commands);

@@ -15,32 +15,57 @@
 #include <time.h>
 
 #include "crypto/key.h"
+#include "ctl/ctl_monitor.h"
 #include "ctl/ctl_output.h"
 #include "ctl/ctlmsg.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_cmd.h"
+#include "ctl/ctl_conn.h"
 #include "ipc/imsg.h"
 
-static int	cmd_status(struct ctl_ctx *, int, char **);
-static int	cmd_reload(struct ctl_ctx *, int, char **);
-static int	cmd_log(struct ctl_ctx *, int, char **);
-static int	cmd_peers(struct ctl_ctx *, int, char **);
-static int	cmd_genkey(struct ctl_ctx *, int, char **);
-static int	cmd_pubkey(struct ctl_ctx *, int, char **);
+static int	cmd_status(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_reload(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_log(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_peers(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_genkey(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_pubkey(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_monitor(struct ctl_ctx *, const struct command *, int,
+	    char **);
+static int	cmd_netcheck(struct ctl_ctx *, const struct command *, int,
+	    char **);
 
 const struct command node_commands[] = {
-	{ "status", "", "show version, uptime, node key, hub connection "
-	    "and processes", cmd_status },
-	{ "peers", "", "show each peer: key, path (lan, direct, relay-udp, "
+	{ .name = "status", .args = "",
+	    .help = "show version, uptime, node key, hub connection and "
+	    "processes", .fn = cmd_status },
+	{ .name = "peers", .args = "",
+	    .help = "show each peer: key, path (lan, direct, relay-udp, "
 	    "relay-tcp) and endpoint, round-trip time, allowed IPs, latest "
-	    "handshake, traffic and drops", cmd_peers },
-	{ "reload", "", "re-read hamd.conf (root or admin group)",
-	    cmd_reload },
-	{ "log", "brief|verbose", "set the log level of every hamd process",
-	    cmd_log },
-	{ "genkey", "[file]", "write a new private key to file (mode 0600) "
-	    "or standard output", cmd_genkey },
-	{ "pubkey", "[file]", "print the public key of a private key read "
-	    "from file or standard input", cmd_pubkey },
+	    "handshake, traffic and drops", .fn = cmd_peers },
+	{ .name = "monitor", .args = "",
+	    .help = "live view of peers, paths, round trips and rates, "
+	    "refreshed in place; with -j, events as they happen, one JSON "
+	    "object a line", .fn = cmd_monitor },
+	{ .name = "netcheck", .args = "",
+	    .help = "report the node's connectivity: NAT mapping, public "
+	    "endpoint, UDP or TCP only, round trip to the hub, and why each "
+	    "relayed peer is relayed", .fn = cmd_netcheck },
+	{ .name = "reload", .args = "",
+	    .help = "re-read hamd.conf (root or admin group)",
+	    .fn = cmd_reload },
+	{ .name = "log", .args = "brief|verbose",
+	    .help = "set the log level of every hamd process", .fn = cmd_log },
+	{ .name = "genkey", .args = "[file]",
+	    .help = "write a new private key to file (mode 0600) or standard "
+	    "output", .fn = cmd_genkey },
+	{ .name = "pubkey", .args = "[file]",
+	    .help = "print the public key of a private key read from file or "
+	    "standard input", .fn = cmd_pubkey },
 };
 const size_t node_ncommands = nitems(node_commands);
 
@@ -195,7 +220,8 @@ nat_status_print(const struct nat_state_msg *n)
 }
 
 static int
-cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_status(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct ctl_status	 st;
 	struct ctl_result	 res;
@@ -303,6 +329,11 @@ peer_json(struct json *j, const struct ctl_peer *p)
 	json_int(j, "tx_bytes", (int64_t)p->tx_bytes);
 	json_int(j, "rx_packets", (int64_t)p->rx_packets);
 	json_int(j, "tx_packets", (int64_t)p->tx_packets);
+	/* per second over the last RATE_WINDOW seconds */
+	json_int(j, "rx_bytes_per_second", (int64_t)p->ext.rate.rx_bytes);
+	json_int(j, "tx_bytes_per_second", (int64_t)p->ext.rate.tx_bytes);
+	json_int(j, "rx_packets_per_second", (int64_t)p->ext.rate.rx_packets);
+	json_int(j, "tx_packets_per_second", (int64_t)p->ext.rate.tx_packets);
 	json_int(j, "persistent_keepalive", p->keepalive);
 	json_object_begin(j, "drops");
 	for (i = 0; i < NDROP_REASONS; i++)
@@ -352,6 +383,12 @@ peer_print(const struct ctl_peer *p, time_t now)
 	printf("  transfer:        %s received, %s sent (%llu / %llu "
 	    "packets)\n", rx, tx, (unsigned long long)p->rx_packets,
 	    (unsigned long long)p->tx_packets);
+	format_rate(rx, sizeof(rx), p->ext.rate.rx_bytes);
+	format_rate(tx, sizeof(tx), p->ext.rate.tx_bytes);
+	printf("  rate:            %s received, %s sent (%llu / %llu "
+	    "packets/s, last %d s)\n", rx, tx,
+	    (unsigned long long)p->ext.rate.rx_packets,
+	    (unsigned long long)p->ext.rate.tx_packets, RATE_WINDOW);
 	if (p->keepalive)
 		printf("  keepalive:       every %u seconds\n", p->keepalive);
 	printf("  dropped:        ");
@@ -362,7 +399,8 @@ peer_print(const struct ctl_peer *p, time_t now)
 }
 
 static int
-cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_peers(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct imsg		 imsg;
 	struct ctl_peer		 p;
@@ -492,7 +530,8 @@ cmd_peers(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_reload(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_reload(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct ctl_result	 res;
 
@@ -507,7 +546,8 @@ cmd_reload(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_log(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_log(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	struct ctl_result	 res;
 	int32_t			 v;
@@ -525,7 +565,8 @@ cmd_log(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_genkey(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_genkey(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	uint8_t	 priv[KEY_LEN];
 	char	 b64[KEY_B64_LEN + 1], err[512];
@@ -568,7 +609,8 @@ read_key_stdin(uint8_t key[KEY_LEN])
 }
 
 static int
-cmd_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_pubkey(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	uint8_t	 priv[KEY_LEN], pub[KEY_LEN];
 	char	 b64[KEY_B64_LEN + 1], err[512];
@@ -609,4 +651,26 @@ cmd_pubkey(struct ctl_ctx *ctx, int argc, char **argv)
 	} else
 		printf("%s\n", b64);
 	return 0;
+}
+
+static int
+cmd_monitor(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "usage: hamctl [-j] monitor\n");
+		return 1;
+	}
+	return monitor_run(ctx, 0);
+}
+
+static int
+cmd_netcheck(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
+{
+	if (argc != 1) {
+		fprintf(stderr, "usage: hamctl [-j] netcheck\n");
+		return 1;
+	}
+	return netcheck_run(ctx);
 }

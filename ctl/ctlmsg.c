@@ -36,3 +36,30 @@ nat_kind_str(int kind)
 		return "unknown";
 	}
 }
+
+const char *
+ctl_event_str(int kind)
+{
+	static const char *const names[EV_KIND_MAX] = {
+		[EV_PEER_ADD] = "peer-add",
+		[EV_PEER_UP] = "peer-up",
+		[EV_HANDSHAKE] = "handshake",
+		[EV_PATH] = "path",
+		[EV_PEER_DOWN] = "peer-down",
+		[EV_PEER_REMOVE] = "peer-remove",
+		[EV_DROPS] = "drops",
+		[EV_HUB_ONLINE] = "hub-online",
+		[EV_HUB_OFFLINE] = "hub-offline",
+		[EV_LOGIN] = "login",
+		[EV_LOGOUT] = "logout",
+		[EV_LOST] = "lost",
+		[EV_REFUSED] = "refused",
+		[EV_JOIN] = "join",
+		[EV_LEAVE] = "leave",
+		[EV_EVICT] = "evict",
+	};
+
+	if (kind <= EV_NONE || kind >= EV_KIND_MAX || names[kind] == NULL)
+		return "unknown";
+	return names[kind];
+}

@@ -18,6 +18,10 @@
 #include "privsep/proc.h"	/* PROC_MAX */
 #include "proto/hubproto.h"
 
+/* Where each daemon's control socket is unless configured otherwise. */
+#define CTL_SOCKET_HAMD		HAMD_RUNDIR "/hamd.sock"
+#define CTL_SOCKET_HAMHUBD	HAMD_RUNDIR "/hamhubd.sock"
+
 enum ctl_imsg_type {
 	/* hamd */
 	IMSG_CTL_STATUS = CONTROL_IMSG_FIRST, /* reply IMSG_CTL_STATUS_REPLY */
@@ -40,6 +44,10 @@ enum ctl_imsg_type {
 	IMSG_CTL_HUBD_UNBLOCK,		/* struct ctl_cidr */
 	IMSG_CTL_HUBD_BLOCKS,		/* replies IMSG_CTL_HUBD_CIDR... */
 	IMSG_CTL_HUBD_CIDR,		/* struct ctl_cidr */
+	/* both daemons */
+	IMSG_CTL_MONITOR,		/* subscribe: IMSG_CTL_EVENT... until
+					   the client closes */
+	IMSG_CTL_EVENT,			/* struct ctl_event */
 	CTL_IMSG_END
 };
 
@@ -101,6 +109,29 @@ struct ctl_status {
 	struct hub_login_ok hub_addr;
 	char		overlay_warning[CTL_MSG_MAX];	/* "" if none */
 	struct nat_state_msg nat;	/* what NAT discovery found */
+	struct pkt_addr	port_forward;	/* public-endpoint; af 0: none */
+};
+
+/*
+ * Rates: what a peer carried per second over the last RATE_WINDOW
+ * seconds, sampled once a second.
+ */
+#define RATE_WINDOW		3
+struct ctl_rate {
+	uint64_t		rx_bytes, tx_bytes;	/* per second */
+	uint64_t		rx_packets, tx_packets;
+};
+
+/*
+ * What a hub peer's tun knows for netcheck: the NAT the hub said the
+ * peer is behind, and how many candidates reached us.
+ */
+struct ctl_peer_ext {
+	struct ctl_rate		rate;
+	int32_t			peer_nat;	/* enum nat_kind */
+	uint32_t		ncands;		/* usable candidates */
+	int64_t			up_since;	/* unix ms of the session's
+						   start, 0: down */
 };
 
 /* One peer in the reply to hamctl peers. */
@@ -125,6 +156,7 @@ struct ctl_peer {
 	int32_t			path;		/* enum path_kind */
 	uint32_t		rtt_us;		/* last handshake, 0: none */
 	int64_t			path_since;	/* unix seconds, 0: never */
+	struct ctl_peer_ext	ext;		/* rates, netcheck */
 };
 
 /* The end of the reply: drops no peer can be blamed for. */
@@ -164,6 +196,58 @@ struct engine_stats {
 						   count as malformed too) */
 	uint64_t		 probes;	/* probe copies sent to candidates */
 	uint64_t		 path_changes;
+};
+
+/*
+ * Events (hamctl monitor, the web child): sent by the process that sees
+ * the change as it happens, to control (for every monitor) and to the
+ * web child.  One layout for both daemons; fields a kind does not use
+ * are zero.
+ */
+enum ctl_event_kind {
+	EV_NONE = 0,
+	/* hamd */
+	EV_PEER_ADD,		/* a peer was configured or announced */
+	EV_PEER_UP,		/* its first session: the tunnel is up */
+	EV_HANDSHAKE,		/* a handshake completed (rtt_us) */
+	EV_PATH,		/* path: old_path -> path, addr */
+	EV_PEER_DOWN,		/* no session any more: the transfer */
+	EV_PEER_REMOVE,		/* removed (config, hub, eviction) */
+	EV_DROPS,		/* count drops of reason in the last second */
+	EV_HUB_ONLINE,		/* logged in to the hub */
+	EV_HUB_OFFLINE,		/* lost, refused or logged out (detail) */
+	/* hamhubd */
+	EV_LOGIN,		/* a node logged in (addr: from where) */
+	EV_LOGOUT,		/* it logged out: the session's transfer */
+	EV_LOST,		/* its connection went away */
+	EV_REFUSED,		/* a login was refused (detail) */
+	EV_JOIN,		/* a node joined network */
+	EV_LEAVE,		/* a node left network */
+	EV_EVICT,		/* a node was evicted from network */
+	EV_KIND_MAX
+};
+/* "peer-up", ...; never NULL. */
+const char	*ctl_event_str(int);
+
+#define CTL_DETAIL_MAX		96
+struct ctl_event {
+	int64_t			time_ms;	/* unix milliseconds */
+	uint32_t		kind;		/* enum ctl_event_kind */
+	int32_t			path;		/* EV_PATH: new; else current */
+	int32_t			old_path;	/* EV_PATH: before */
+	uint32_t		reason;		/* EV_DROPS: enum wg_result */
+	uint64_t		count;		/* EV_DROPS */
+	uint32_t		rtt_us;		/* EV_HANDSHAKE */
+	uint32_t		pad;
+	int64_t			duration_ms;	/* EV_PEER_DOWN, EV_LOGOUT,
+						   EV_LOST */
+	uint64_t		rx_bytes, tx_bytes;	/* ... what it carried */
+	uint64_t		rx_packets, tx_packets;
+	struct pkt_addr		addr;		/* endpoint, path address */
+	char			key[KEY_B64_LEN + 1];	/* peer or node */
+	char			name[CTL_NAME_MAX];	/* peer, nickname */
+	char			network[HUB_NAME_MAX];
+	char			detail[CTL_DETAIL_MAX];
 };
 
 /* An address range (hamctl hub block, unblock, blocks). */

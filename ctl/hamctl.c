@@ -12,16 +12,18 @@
 #include <unistd.h>
 
 #include "ctl/ctl_output.h"
-#include "ctl/hamctl.h"
+#include "ctl/ctl_cmd.h"
+#include "ctl/ctl_conn.h"
 
 
 
-static int	cmd_help(struct ctl_ctx *, int, char **);
+static int	cmd_help(struct ctl_ctx *, const struct command *, int,
+	    char **);
 
 static const struct command help_command[] = {
-	{ "help", "", "show this list of commands", cmd_help },
+	{ .name = "help", .args = "", .help = "show this list of commands",
+	    .fn = cmd_help },
 };
-
 
 /* Every command: ours, the hub commands of a node, the hub's own. */
 static const size_t help_ncommands = nitems(help_command);
@@ -80,7 +82,8 @@ help_line(const struct command *c)
 }
 
 static int
-cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
+cmd_help(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
 {
 	size_t	 i, t;
 
@@ -120,9 +123,10 @@ cmd_help(struct ctl_ctx *ctx, int argc, char **argv)
 int
 main(int argc, char *argv[])
 {
-	struct ctl_ctx	 ctx;
-	size_t		 i, t;
-	int		 ch;
+	const struct command	*cmd;
+	struct ctl_ctx		 ctx;
+	size_t			 t;
+	int			 ch;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.socket = HAMCTL_SOCKET;
@@ -130,7 +134,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "+hjs:")) != -1) {
 		switch (ch) {
 		case 'h':
-			return cmd_help(&ctx, 0, NULL);
+			return cmd_help(&ctx, NULL, 0, NULL);
 		case 'j':
 			ctx.json = 1;
 			break;
@@ -153,11 +157,22 @@ main(int argc, char *argv[])
 		fprintf(stderr, "hamctl: libsodium failed to initialise\n");
 		return 1;
 	}
-	for (t = 0; t < NTABLES; t++)
-		for (i = 0; i < table_len(t); i++)
-			if (strcmp(argv[0], command_tables[t][i].name) == 0)
-				return command_tables[t][i].fn(&ctx, argc,
-				    argv);
+	for (t = 0; t < NTABLES; t++) {
+		switch (ctl_command_find(command_tables[t], table_len(t), argc,
+		    argv, &cmd)) {
+		case 0:
+			if (cmd->hubd && !ctx.socket_set)
+				ctx.socket = HAMCTL_HUBD_SOCKET;
+			return cmd->fn(&ctx, cmd, argc, argv);
+		case 1:
+			fprintf(stderr, "hamctl: \"%s\" takes one of these "
+			    "forms:\n", argv[0]);
+			return ctl_usage(command_tables[t], table_len(t),
+			    argv[0]);
+		default:
+			break;
+		}
+	}
 	fprintf(stderr, "hamctl: unknown command \"%s\"; run 'hamctl help' "
 	    "for the list\n", argv[0]);
 	return 1;

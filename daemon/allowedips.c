@@ -626,28 +626,47 @@ allowedips_free(struct allowedips *t)
 	free(t);
 }
 
+/*
+ * The family index and the masked key of af/addr/plen; -1 with errno
+ * for an unknown family or a length too long for it.
+ */
+static int
+aip_prefix_key(int af, const void *addr, unsigned int plen, int *fam,
+    uint64_t k[2])
+{
+	uint64_t	 m[2];
+
+	if ((*fam = aip_fam(af)) == -1) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (plen > aip_width[*fam]) {
+		errno = EINVAL;
+		return -1;
+	}
+	aip_load(*fam, addr, k);
+	aip_mask(plen, m);
+	k[0] &= m[0];
+	k[1] &= m[1];
+	return 0;
+}
+
 int
 allowedips_insert(struct allowedips *t, int af, const void *addr,
     unsigned int plen, uint32_t peer)
 {
 	struct aip_node	**slot, *parent = NULL, *n, *nn, *glue;
 	struct aip_peer	*p;
-	uint64_t	 k[2], m[2];
+	uint64_t	 k[2];
 	unsigned int	 cb;
 	int		 fam;
 
-	if ((fam = aip_fam(af)) == -1) {
-		errno = EAFNOSUPPORT;
-		return -1;
-	}
-	if (plen > aip_width[fam] || peer == ALLOWEDIPS_PEER_NONE) {
+	if (peer == ALLOWEDIPS_PEER_NONE) {
 		errno = EINVAL;
 		return -1;
 	}
-	aip_load(fam, addr, k);
-	aip_mask(plen, m);
-	k[0] &= m[0];
-	k[1] &= m[1];
+	if (aip_prefix_key(af, addr, plen, &fam, k) == -1)
+		return -1;
 
 	/* Descend while the node's prefix is a proper prefix of ours. */
 	slot = &t->root[fam];
@@ -770,21 +789,11 @@ allowedips_remove(struct allowedips *t, int af, const void *addr,
     unsigned int plen, uint32_t peer)
 {
 	struct aip_node	*n;
-	uint64_t	 k[2], m[2];
+	uint64_t	 k[2];
 	int		 fam;
 
-	if ((fam = aip_fam(af)) == -1) {
-		errno = EAFNOSUPPORT;
+	if (aip_prefix_key(af, addr, plen, &fam, k) == -1)
 		return -1;
-	}
-	if (plen > aip_width[fam]) {
-		errno = EINVAL;
-		return -1;
-	}
-	aip_load(fam, addr, k);
-	aip_mask(plen, m);
-	k[0] &= m[0];
-	k[1] &= m[1];
 
 	for (n = t->root[fam]; n != NULL && n->plen < plen;
 	    n = n->child[aip_bit(k, n->plen)])

@@ -14,9 +14,11 @@
 #include <stdint.h>
 
 #include "crypto/key.h"
+#include "ctl/ctlmsg.h"		/* CTL_SOCKET_* */
 #include "ipc/addr.h"
 #include "privsep/conflex.h"	/* CONF_NAME_MAX, CONF_SOCKET_MAX */
 #include "privsep/control.h"	/* enum read_access */
+#include "privsep/webparse.h"	/* struct web_listen */
 
 #define CONF_DEFAULT_FILE	SYSCONFDIR "/hamd.conf"
 #define CONF_DEFAULT_MTU	1420
@@ -39,7 +41,7 @@
 #define HAMD_RUNDIR		"/run"
 #endif
 #define CONF_DEFAULT_CHROOT	HAMD_STATEDIR "/empty"
-#define CONF_DEFAULT_SOCKET	HAMD_RUNDIR "/hamd.sock"
+#define CONF_DEFAULT_SOCKET	CTL_SOCKET_HAMD
 
 struct conf_peer {
 	TAILQ_ENTRY(conf_peer)	 entry;
@@ -113,6 +115,7 @@ struct hamd_config {
 	/* the hub */
 	struct conf_hub		 hub;
 	struct conf_public_ep	 public_ep;	/* reloadable, unlike hub */
+	struct web_listen	 web;		/* http-listen: the web child */
 };
 
 /* A config with every default filled in. NULL on ENOMEM. */

@@ -22,6 +22,7 @@
 
 #include "crypto/transport.h"
 #include "daemon/engine.h"
+#include "daemon/engine_web.h"
 #include "daemon/hamd_msg.h"
 #include "ipc/pktbatch.h"
 #include "ipc/pktring.h"
@@ -336,6 +337,7 @@ engine_run(struct privsep *ps)
 {
 	proc_child_setup(ps);
 	engine_init(ps);
+	engine_web_init(ps);
 	proc_peers(ps, engine_peers, nitems(engine_peers));
 	proc_child_loop(ps, &policy_engine);
 }

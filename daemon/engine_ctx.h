@@ -37,15 +37,4 @@ struct engine_ctx {
 
 extern struct engine_ctx	 ectx;
 
-/* At most one log line per this many seconds about failing I/O. */
-#define ENGINE_LOG_INTERVAL	10
-
-struct ratelimit {
-	time_t			 last;
-	int			 logged;	/* last is valid */
-	uint64_t		 missed;	/* events not logged since */
-};
-
-int	ratelimit_ok(struct ratelimit *, unsigned long long *missed);
-
 #endif

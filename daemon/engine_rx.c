@@ -53,7 +53,7 @@ static struct {
 	struct engine_rxq	 q;
 	int			 paused;	/* sockets not being read */
 	struct event		*resume_ev;
-	struct ratelimit	 log;
+	struct log_rate	 log;
 	rx_handler		 handlers[DGRAM_KIND_MAX];
 	void			(*on_flow)(void);
 } rx;
@@ -278,7 +278,7 @@ engine_rx_round(struct engine_sock *s)
 		if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR) {
 			ectx.stats.rx_errors++;
-			if (ratelimit_ok(&rx.log, &missed))
+			if (log_rate_ok(&rx.log, &missed))
 				log_warn("recvmmsg (%s, %llu more since the "
 				    "last report)",
 				    s->af == AF_INET ? "IPv4" : "IPv6", missed);

@@ -43,7 +43,7 @@ struct engine_txq {
 
 static struct {
 	struct engine_txq	*q;		/* SOCK_MAX of them */
-	struct ratelimit	 log;
+	struct log_rate	 log;
 	void			(*on_sent)(struct engine_peer *);
 } tx;
 
@@ -141,7 +141,7 @@ engine_tx_refused(const struct mmsghdr *m, const struct engine_train *t,
 		if (tx.on_sent != NULL)
 			tx.on_sent(t->peer);
 	}
-	if (ratelimit_ok(&tx.log, &missed)) {
+	if (log_rate_ok(&tx.log, &missed)) {
 		(void)sockaddr_to_addr(m->msg_hdr.msg_name,
 		    m->msg_hdr.msg_namelen, &a);
 		log_warnx("send to %s: %s (%llu more since the last report)",

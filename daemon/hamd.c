@@ -62,6 +62,7 @@ struct parent {
 	struct hub_candidates	 cands;		/* as last sent to tun */
 	int			 cands_sent;
 	struct event		*ev_cands;
+	struct event		*ev_web;	/* status to the web child */
 };
 
 static void	candidates_update(struct parent *);
@@ -146,8 +147,9 @@ hamd_reload(struct parent_base *b, void *nc, char *msg, size_t msglen)
 	return 0;
 }
 
+/* hamctl status, and the web child's copy of it each second. */
 static void
-reply_status(struct parent *p, uint32_t client)
+send_status(struct parent *p, int to, uint32_t type, uint32_t client)
 {
 	struct ctl_status	 s;
 	int			 i;
@@ -158,11 +160,13 @@ reply_status(struct parent *p, uint32_t client)
 	if (p->have_pubkey)
 		key_to_base64(s.pubkey, p->pubkey);
 	s.verbose = (uint8_t)log_getverbose();
-	s.nprocs = PROC_MAX;
+	/* Running processes only: an optional child may not be. */
 	for (i = 0; i < PROC_MAX; i++) {
-		(void)strlcpy(s.procs[i].name, p->b.ps.procs[i].name,
-		    sizeof(s.procs[i].name));
-		s.procs[i].pid = p->b.ps.pids[i];
+		if (i != PROC_PARENT && p->b.ps.pids[i] <= 0)
+			continue;
+		(void)strlcpy(s.procs[s.nprocs].name, p->b.ps.procs[i].name,
+		    sizeof(s.procs[s.nprocs].name));
+		s.procs[s.nprocs++].pid = p->b.ps.pids[i];
 	}
 	s.hub_state = p->hub.state;
 	s.hub_since = p->hub.since;
@@ -177,8 +181,25 @@ reply_status(struct parent *p, uint32_t client)
 	(void)strlcpy(s.overlay_warning, p->overlay_warning,
 	    sizeof(s.overlay_warning));
 	s.nat = p->nat;
-	proc_compose(&p->b.ps, HAMD_PROC_CONTROL, IMSG_CTL_STATUS_REPLY, client,
-	    -1, &s, sizeof(s));
+	if (p->conf->public_ep.set) {
+		s.port_forward.af = p->conf->public_ep.af;
+		s.port_forward.port = htons(p->conf->public_ep.port);
+		memcpy(s.port_forward.addr, &p->conf->public_ep.addr,
+		    p->conf->public_ep.af == AF_INET ? 4 : 16);
+	}
+	(void)proc_compose(&p->b.ps, to, type, client, -1, &s, sizeof(s));
+}
+
+static void
+reply_status(struct parent *p, uint32_t client)
+{
+	send_status(p, HAMD_PROC_CONTROL, IMSG_CTL_STATUS_REPLY, client);
+}
+
+static void
+web_status(int fd, short ev, void *arg)
+{
+	send_status(arg, HAMD_PROC_WEB, IMSG_WEB_STATUS, 0);
 }
 
 /* ---- the hub ------------------------------------------------------------ */
@@ -287,7 +308,8 @@ hub_state_update(struct parent *p, struct imsg *imsg)
 	 * not even a compromised tun can route public traffic into the
 	 * tunnel.
 	 */
-	if (overlay_check(&st.addr, want, err, sizeof(err)) == -1) {
+	if (overlay_check(&st.addr, want, err, sizeof(err)) == -1 ||
+	    netconf_overlay_clear(&p->net, want, err, sizeof(err)) == -1) {
 		(void)snprintf(p->overlay_warning, sizeof(p->overlay_warning),
 		    "%s: not set", err);
 		log_warnx("tun reported %s; not set", err);
@@ -499,6 +521,63 @@ hamd_stop(struct parent_base *b)
 
 /* ---- the program ---------------------------------------------------- */
 
+/* Listing networks and members reads; every other hub request changes. */
+static enum ctl_need
+hub_request_need(const void *data, size_t len)
+{
+	const struct hub_request	*r = data;
+
+	if (len == sizeof(*r) &&
+	    (r->op == HUB_OP_NETWORKS || r->op == HUB_OP_MEMBERS))
+		return NEED_READ;
+	return NEED_ADMIN;
+}
+
+/* What hamctl may ask, who may ask it, and which process answers. */
+static const struct ctl_request hamd_ctl_requests[] = {
+	{ .type = IMSG_CTL_STATUS, .name = "status", .need = NEED_READ,
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_RELOAD, .name = "reload", .need = NEED_ADMIN,
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_LOG_VERBOSE, .name = "log", .need = NEED_ADMIN,
+	    .len = sizeof(int32_t), .to = PROC_PARENT },
+	{ .type = IMSG_CTL_PEERS, .name = "peers", .need = NEED_READ,
+	    .to = HAMD_PROC_TUN },
+	{ .type = IMSG_CTL_ENGINE, .name = "engine", .need = NEED_READ,
+	    .to = HAMD_PROC_ENGINE },
+	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
+	    .need = NEED_READ, .to = PROC_PARENT },
+	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,
+	    .len = sizeof(struct hub_request), .to = HAMD_PROC_TUN,
+	    .need_of = hub_request_need },
+	/* control itself subscribes the connection to the events */
+	{ .type = IMSG_CTL_MONITOR, .name = "monitor", .need = NEED_READ,
+	    .to = HAMD_PROC_CONTROL },
+};
+
+static const struct control_program hamd_control = {
+	.requests = hamd_ctl_requests,
+	.nrequests = nitems(hamd_ctl_requests),
+	.conffile = "hamd.conf",
+	.monitor = IMSG_CTL_MONITOR,
+	.event = IMSG_CTL_EVENT,
+};
+
+static void
+control_run(struct privsep *ps)
+{
+	control_main(ps, &hamd_control);
+}
+
+static const struct proc_desc hamd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HAMD_PROC_CONTROL] = { "control", control_run },
+	[HAMD_PROC_ENGINE] = { "engine", engine_run },
+	[HAMD_PROC_TUN] = { "tun", tun_run },
+	[HAMD_PROC_WEB] = { "web", web_run, .optional = 1 },
+};
+
+
 static void *
 hamd_parse(const char *file, const char *opt_socket)
 {
@@ -526,6 +605,7 @@ hamd_settings(const void *c, struct parent_settings *set)
 	    sizeof(set->keypath)) == NULL)
 		fatalx("private key path is too long");
 	set->key_may_create = conf->private_key_file[0] == '\0';
+	set->web = conf->web;
 }
 
 static void
@@ -600,6 +680,14 @@ hamd_start(struct parent_base *b)
 			fatalx("cannot start the candidates timer");
 	}
 	hub_socket_send(p);
+	if (proc_running(&p->b.ps, HAMD_PROC_WEB)) {
+		struct timeval	 tv = { 1, 0 };
+
+		if ((p->ev_web = event_new(p->b.ps.base, -1, EV_PERSIST,
+		    web_status, p)) == NULL ||
+		    event_add(p->ev_web, &tv) == -1)
+			fatalx("cannot start the web timer");
+	}
 }
 
 static const int hamd_caps[] = { CAP_NET_ADMIN, CAP_KILL };
@@ -614,6 +702,8 @@ static const struct parent_program hamd_program = {
 	.usage = "[-dnv] [-f file] [-s socket]",
 	.conffile = CONF_DEFAULT_FILE,
 	.procs = hamd_procs,
+	.web = HAMD_PROC_WEB,
+	.webtype = IMSG_WEB_LISTENER,
 	.rules = hamd_msg_rules,
 	.nrules = HAMD_IMSG_MAX,
 	.control = HAMD_PROC_CONTROL,

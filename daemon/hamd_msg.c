@@ -12,6 +12,7 @@
 #define C	PROC_BIT(HAMD_PROC_CONTROL)
 #define E	PROC_BIT(HAMD_PROC_ENGINE)
 #define T	PROC_BIT(HAMD_PROC_TUN)
+#define W	PROC_BIT(HAMD_PROC_WEB)
 /* tun copies a peer into hamctl's reply as it is. */
 _Static_assert(CTL_NAME_MAX == CONF_NAME_MAX &&
     CTL_MAX_ALLOWED == CONF_MAX_ALLOWED, "peer names and allowed IPs");
@@ -116,48 +117,18 @@ const struct msg_rule hamd_msg_rules[HAMD_IMSG_MAX] = {
 	    EXACT(sizeof(struct hub_net_info)) },
 	[IMSG_CTL_HUB_MEMBER] = { .name = "ctl-hub-member", .from = T,
 	    .to = C, EXACT(sizeof(struct hub_member_info)) },
-};
-
-/* Listing networks and members reads; every other hub request changes. */
-static enum ctl_need
-hub_request_need(const void *data, size_t len)
-{
-	const struct hub_request	*r = data;
-
-	if (len == sizeof(*r) &&
-	    (r->op == HUB_OP_NETWORKS || r->op == HUB_OP_MEMBERS))
-		return NEED_READ;
-	return NEED_ADMIN;
-}
-
-static const struct ctl_request hamd_ctl_requests[] = {
-	{ IMSG_CTL_STATUS, "status", NEED_READ, 0, PROC_PARENT, NULL },
-	{ IMSG_CTL_RELOAD, "reload", NEED_ADMIN, 0, PROC_PARENT, NULL },
-	{ IMSG_CTL_LOG_VERBOSE, "log", NEED_ADMIN, sizeof(int32_t),
-	    PROC_PARENT, NULL },
-	{ IMSG_CTL_PEERS, "peers", NEED_READ, 0, HAMD_PROC_TUN, NULL },
-	{ IMSG_CTL_ENGINE, "engine", NEED_READ, 0, HAMD_PROC_ENGINE, NULL },
-	{ IMSG_CTL_HUBD_STATUS, "hub status", NEED_READ, 0, PROC_PARENT,
-	    NULL },
-	{ IMSG_CTL_HUB_REQ, "hub request", NEED_ADMIN,
-	    sizeof(struct hub_request), HAMD_PROC_TUN, hub_request_need },
-};
-
-static const struct control_program hamd_control = {
-	hamd_ctl_requests,
-	sizeof(hamd_ctl_requests) / sizeof(hamd_ctl_requests[0]),
-	"hamd.conf"
-};
-
-void
-control_run(struct privsep *ps)
-{
-	control_main(ps, &hamd_control);
-}
-
-const struct proc_desc hamd_procs[PROC_MAX] = {
-	[PROC_PARENT] = { "parent", NULL },
-	[HAMD_PROC_CONTROL] = { "control", control_run },
-	[HAMD_PROC_ENGINE] = { "engine", engine_run },
-	[HAMD_PROC_TUN] = { "tun", tun_run },
+	/* Events: to control (monitors) and the web child, never from it. */
+	[IMSG_CTL_EVENT] = { .name = "ctl-event", .from = T, .to = C | W,
+	    EXACT(sizeof(struct ctl_event)) },
+	/* The web child receives; no rule lets it send (only log lines). */
+	[IMSG_WEB_LISTENER] = { .name = "web-listener", .from = P, .to = W,
+	    .fd = MSG_FD_REQUIRED },
+	[IMSG_WEB_STATUS] = { .name = "web-status", .from = P, .to = W,
+	    EXACT(sizeof(struct ctl_status)) },
+	[IMSG_WEB_ENGINE] = { .name = "web-engine", .from = E, .to = W,
+	    EXACT(sizeof(struct engine_stats)) },
+	[IMSG_WEB_PEER] = { .name = "web-peer", .from = T, .to = W,
+	    EXACT(sizeof(struct ctl_peer)) },
+	[IMSG_WEB_PEERS_END] = { .name = "web-peers-end", .from = T, .to = W,
+	    EXACT(sizeof(struct ctl_peers_end)) },
 };

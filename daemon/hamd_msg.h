@@ -5,8 +5,8 @@
  * ctl/ctlmsg.h); this enum continues from them, numbered densely
  * because the rule table (hamd_msg.c) is indexed by type.
  */
-#ifndef HAMD_DAEMON_HAMD_H
-#define HAMD_DAEMON_HAMD_H
+#ifndef HAMD_DAEMON_HAMD_MSG_H
+#define HAMD_DAEMON_HAMD_MSG_H
 
 #include <sys/types.h>
 #include <stdint.h>
@@ -21,6 +21,7 @@
 #define HAMD_PROC_CONTROL	1
 #define HAMD_PROC_ENGINE	2
 #define HAMD_PROC_TUN		3
+#define HAMD_PROC_WEB		4	/* optional: http-listen */
 
 enum hamd_imsg_type {
 	IMSG_TUN_PRIVKEY = CTL_IMSG_END, /* parent -> tun: 32 bytes */
@@ -74,6 +75,16 @@ enum hamd_imsg_type {
 	IMSG_ENGINE_RING_READY,		/* engine -> tun: mapped, empty */
 	IMSG_PKT_RING_OUT,		/* tun -> engine: struct pkt_ring_msg */
 	IMSG_PKT_RING_IN,		/* engine -> tun: struct pkt_ring_msg */
+
+	/*
+	 * The web child (http-listen): read-only snapshots, once a second,
+	 * and the events (IMSG_CTL_EVENT).  The web child sends nothing.
+	 */
+	IMSG_WEB_LISTENER,		/* parent -> web: fd, empty */
+	IMSG_WEB_STATUS,		/* parent -> web: struct ctl_status */
+	IMSG_WEB_ENGINE,		/* engine -> web: struct engine_stats */
+	IMSG_WEB_PEER,			/* tun -> web: struct ctl_peer, each */
+	IMSG_WEB_PEERS_END,		/* tun -> web: struct ctl_peers_end */
 
 	HAMD_IMSG_MAX
 };
@@ -165,12 +176,11 @@ struct tun_hub_msg {
 	uint8_t			pad[3];
 };
 
-/* The children's entry points, one file each. */
-void	control_run(struct privsep *);
+/* The children's entry points, one file each (hamd.c: the table). */
 void	engine_run(struct privsep *);
 void	tun_run(struct privsep *);
+void	web_run(struct privsep *);
 
 extern const struct msg_rule	hamd_msg_rules[HAMD_IMSG_MAX];
-extern const struct proc_desc	hamd_procs[PROC_MAX];
 
 #endif

@@ -35,27 +35,6 @@
 #define UDP_SOCKBUF	(8 * 1024 * 1024)
 
 static int
-prefix_covers(const struct ip_prefix *outer, const struct ip_prefix *in)
-{
-	const uint8_t	*a = (const uint8_t *)&outer->addr;
-	const uint8_t	*b = (const uint8_t *)&in->addr;
-	unsigned int	 i, bits = outer->plen;
-
-	if (outer->af != in->af || outer->plen > in->plen)
-		return 0;
-	for (i = 0; i < bits / 8; i++)
-		if (a[i] != b[i])
-			return 0;
-	if (bits % 8) {
-		uint8_t	 m = (uint8_t)(0xff << (8 - bits % 8));
-
-		if ((a[i] & m) != (b[i] & m))
-			return 0;
-	}
-	return 1;
-}
-
-static int
 prefix_equal(const struct ip_prefix *a, const struct ip_prefix *b)
 {
 	return a->af == b->af && a->plen == b->plen &&
@@ -83,7 +62,7 @@ wanted_routes(const struct hamd_config *conf, struct ip_prefix *out,
 				continue;
 			}
 			for (covered = 0, j = 0; j < conf->naddrs; j++)
-				if (prefix_covers(&conf->addrs[j], a))
+				if (prefix_within(a, &conf->addrs[j]))
 					covered = 1;
 			for (j = 0; j < n; j++)
 				if (prefix_equal(&out[j], a))
@@ -240,6 +219,18 @@ peer_id(struct netconf *nc, const uint8_t pub[KEY_LEN])
 	return nc->ids[nc->nids++].id;
 }
 
+static void
+sockaddr_to_pkt(const struct sockaddr *sa, struct pkt_addr *pa)
+{
+	union sockunion	 su;
+
+	memset(&su, 0, sizeof(su));
+	memcpy(&su, sa, sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	/* Port 0 (an interface's address) still fills in the address. */
+	(void)sockaddr_to_addr(&su, sizeof(su), pa);
+}
+
 /* Resolve "host" and port to a pkt_addr; -1 if it does not resolve. */
 static int
 resolve_endpoint(const char *host, uint16_t port, struct pkt_addr *out)
@@ -256,20 +247,7 @@ resolve_endpoint(const char *host, uint16_t port, struct pkt_addr *out)
 		log_warnx("endpoint %s: %s", host, gai_strerror(rc));
 		return -1;
 	}
-	memset(out, 0, sizeof(*out));
-	if (res->ai_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)res->ai_addr;
-
-		out->af = AF_INET;
-		out->port = sin->sin_port;
-		memcpy(out->addr, &sin->sin_addr, 4);
-	} else if (res->ai_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)res->ai_addr;
-
-		out->af = AF_INET6;
-		out->port = sin6->sin6_port;
-		memcpy(out->addr, &sin6->sin6_addr, 16);
-	}
+	sockaddr_to_pkt(res->ai_addr, out);
 	freeaddrinfo(res);
 	return out->af != 0 ? 0 : -1;
 }
@@ -306,6 +284,7 @@ netconf_send_peers(struct netconf *nc, struct privsep *ps,
 	/* The PSK passes through here: keep it off the stack. */
 	if ((tp = sodium_malloc(sizeof(*tp))) == NULL)
 		fatal("%s: sodium_malloc", __func__);
+	nc->npeer_eps = 0;
 	TAILQ_FOREACH(cp, &conf->peers, entry) {
 		memset(tp, 0, sizeof(*tp));
 		tp->id = peer_id(nc, cp->pubkey);
@@ -330,6 +309,8 @@ netconf_send_peers(struct netconf *nc, struct privsep *ps,
 			(void)resolve_endpoint(cp->endpoint_host,
 			    cp->endpoint_port, &ep.endpoint);
 		tp->endpoint = ep.endpoint;
+		if (ep.endpoint.af != 0 && nc->npeer_eps < CONF_MAX_PEERS)
+			nc->peer_eps[nc->npeer_eps++] = ep.endpoint;
 		proc_compose(ps, HAMD_PROC_TUN, IMSG_TUN_PEER, 0, -1, tp,
 		    sizeof(*tp));
 		proc_compose(ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEER, 0, -1, &ep,
@@ -417,25 +398,6 @@ netconf_reload(struct netconf *nc, const struct hamd_config *old,
 
 /* ---- the hub ----------------------------------------------------------- */
 
-static void
-sockaddr_to_pkt(const struct sockaddr *sa, struct pkt_addr *pa)
-{
-	memset(pa, 0, sizeof(*pa));
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)sa;
-
-		pa->af = AF_INET;
-		pa->port = sin->sin_port;
-		memcpy(pa->addr, &sin->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-		pa->af = AF_INET6;
-		pa->port = sin6->sin6_port;
-		memcpy(pa->addr, &sin6->sin6_addr, 16);
-	}
-}
-
 int
 netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
     struct hub_conn_msg *cm, char *err, size_t len)
@@ -471,6 +433,7 @@ netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	memset(cm, 0, sizeof(*cm));
 	sockaddr_to_pkt(ai->ai_addr, &cm->remote);
+	nc->hub_addr = cm->remote;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		/* The engine sees the error through SO_ERROR and backs off. */
@@ -480,16 +443,33 @@ netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
 	return fd;
 }
 
-/* The network a host address belongs to (host bits cleared). */
-static void
-prefix_network(const struct ip_prefix *in, struct ip_prefix *out)
+int
+netconf_overlay_clear(const struct netconf *nc, const struct ip_prefix want[2],
+    char *err, size_t len)
 {
-	uint8_t		*b = (uint8_t *)&out->addr;
-	unsigned int	 i, bits = in->af == AF_INET ? 32 : 128;
+	char	 a[ADDR_STRLEN], b[PREFIX_STRLEN];
+	int	 i, j;
 
-	*out = *in;
-	for (i = in->plen; i < bits; i++)
-		b[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	for (i = 0; i < 2; i++) {
+		if (prefix_contains(&want[i], nc->hub_addr.af,
+		    nc->hub_addr.addr)) {
+			(void)snprintf(err, len, "overlay %s holds the hub's "
+			    "address %s", prefix_str(&want[i], b, sizeof(b)),
+			    pkt_addr_str(&nc->hub_addr, a, sizeof(a)));
+			return -1;
+		}
+		for (j = 0; j < nc->npeer_eps; j++)
+			if (prefix_contains(&want[i], nc->peer_eps[j].af,
+			    nc->peer_eps[j].addr)) {
+				(void)snprintf(err, len, "overlay %s holds the "
+				    "endpoint %s of a configured peer",
+				    prefix_str(&want[i], b, sizeof(b)),
+				    pkt_addr_str(&nc->peer_eps[j], a,
+				    sizeof(a)));
+				return -1;
+			}
+	}
+	return 0;
 }
 
 void
@@ -511,7 +491,8 @@ netconf_overlay_apply(struct netconf *nc, const struct ip_prefix want[2],
 	warning[0] = '\0';
 	for (i = 0, j = 0; i < 2; i++) {
 		prefix_str(&want[i], buf, sizeof(buf));
-		prefix_network(&want[i], &net);
+		net = want[i];
+		(void)prefix_mask(&net);
 		rc = nl_prefix_conflict(&nc->nl, nc->tun.ifindex, &net, what,
 		    sizeof(what));
 		if (rc > 0) {
@@ -538,21 +519,6 @@ netconf_overlay_apply(struct netconf *nc, const struct ip_prefix want[2],
 }
 
 /* ---- candidates for NAT traversal ----------------------------------------- */
-
-/*
- * Local addresses worth offering as LAN candidates: the ranges the hub
- * accepts as LAN (RFC 1918, RFC 6598, ULA), so nothing we send is
- * dropped there; link-local needs a scope no peer can know.
- */
-static int
-lan_addr_ok(int af, const uint8_t *a)
-{
-	if (af == AF_INET)
-		return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-		    (a[0] == 192 && a[1] == 168) ||
-		    (a[0] == 100 && (a[1] & 0xc0) == 64);
-	return (a[0] & 0xfe) == 0xfc;
-}
 
 static int
 cand_add(struct hub_candidates *c, int kind, const struct pkt_addr *a)
@@ -598,7 +564,7 @@ netconf_candidates(const struct netconf *nc, const struct hamd_config *conf,
 		 * to it as LAN, not as public).
 		 */
 		(void)cand_add(out, nat->kind == NAT_NONE &&
-		    lan_addr_ok(nat->public_ep.af, nat->public_ep.addr) ?
+		    addr_is_private(&nat->public_ep) ?
 		    HUB_CAND_LAN : HUB_CAND_PUBLIC, &nat->public_ep);
 	}
 	if (getifaddrs(&ifa) == -1) {
@@ -617,7 +583,7 @@ netconf_candidates(const struct netconf *nc, const struct hamd_config *conf,
 			    (af == AF_INET6 && !nc->have6))
 				continue;
 			sockaddr_to_pkt(i->ifa_addr, &a);
-			if (!lan_addr_ok(af, a.addr))
+			if (!addr_is_private(&a))
 				continue;
 			a.port = htons(nc->port);
 			if (cand_add(out, HUB_CAND_LAN, &a) == -1)

@@ -30,6 +30,14 @@ struct netconf {
 	struct ip_prefix	 overlay[2];	/* the hub's addresses, set */
 	int			 noverlay;
 	unsigned int		 hub_turn;	/* which resolved address next */
+	/*
+	 * Where the node's own traffic goes: the hub it connects to and
+	 * the static peers' endpoints, as last resolved.  An overlay that
+	 * held one of them would pull its packets into the tunnel.
+	 */
+	struct pkt_addr		 hub_addr;
+	struct pkt_addr		 peer_eps[CONF_MAX_PEERS];
+	int			 npeer_eps;
 	int			 have6;		/* an IPv6 socket is open */
 };
 
@@ -68,6 +76,14 @@ int	netconf_hub_socket(struct netconf *, const struct conf_hub *,
  */
 void	netconf_overlay_apply(struct netconf *, const struct ip_prefix want[2],
 	    char *warning, size_t len);
+
+/*
+ * 0 if no overlay pool in want holds an address the node's own traffic
+ * goes to (the hub, a static peer's endpoint); else -1 with err saying
+ * which.
+ */
+int	netconf_overlay_clear(const struct netconf *,
+	    const struct ip_prefix want[2], char *err, size_t len);
 
 /*
  * Where peers may reach us, for the hub: the configured port forward,

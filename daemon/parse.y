@@ -45,7 +45,7 @@ enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_INTERFACE, ONCE_MTU, ONCE_LISTENPORT,
 	ONCE_PRIVATEKEY, ONCE_HUB, ONCE_NICKNAME, ONCE_PUBLICEP,
-	ONCE_HUBKEEPALIVE,
+	ONCE_HUBKEEPALIVE, ONCE_HTTPLISTEN,
 	PONCE_PUBKEY, PONCE_PSK, PONCE_ENDPOINT, PONCE_KEEPALIVE
 };
 static unsigned int		 seen;		/* global statements */
@@ -79,6 +79,7 @@ static void	 hub_set(int, const char *);
 static void	 hub_pubkey(int, const char *);
 static int	 hub_has_key;
 static void	 public_ep_set(int, const char *);
+static void	 http_listen_set(int, const char *);
 /* Where public-endpoint was given: it needs a hub, known at the end. */
 static int	 public_ep_line;
 static char	 public_ep_file[PATH_MAX];
@@ -117,7 +118,7 @@ static int	 nick_valid(const char *);
 %token	PUBLIC_KEY "public-key" READ_ACCESS "read-access" SOCKET "socket"
 %token	STATE_DIRECTORY "state-directory" USER "user" VERBOSE "verbose"
 %token	HUB "hub" NICKNAME "nickname" HUB_KEEPALIVE "hub-keepalive"
-%token	PUBLIC_ENDPOINT "public-endpoint"
+%token	PUBLIC_ENDPOINT "public-endpoint" HTTP_LISTEN "http-listen"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
@@ -281,6 +282,18 @@ main		: USER STRING {
 			    65535) == 0)
 				conf->hub.keepalive = (uint16_t)$2;
 		}
+		| HTTP_LISTEN STRING {
+			if (once(LINE(@1), ONCE_HTTPLISTEN, "http-listen") == 0)
+				http_listen_set(LINE(@2), $2);
+			free($2);
+		}
+		| HTTP_LISTEN NUMBER {
+			char	 v[32];
+
+			(void)snprintf(v, sizeof(v), "%lld", (long long)$2);
+			if (once(LINE(@1), ONCE_HTTPLISTEN, "http-listen") == 0)
+				http_listen_set(LINE(@2), v);
+		}
 		| PUBLIC_ENDPOINT STRING {
 			if (once(LINE(@1), ONCE_PUBLICEP,
 			    "public-endpoint") == 0)
@@ -364,6 +377,7 @@ static const struct keyword {
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
 	{ "endpoint",			ENDPOINT },
+	{ "http-listen",		HTTP_LISTEN },
 	{ "hub",			HUB },
 	{ "hub-keepalive",		HUB_KEEPALIVE },
 	{ "include",			INCLUDE },
@@ -710,6 +724,15 @@ hub_pubkey(int line, const char *v)
 		memcpy(conf->hub.pubkey, key, KEY_LEN);
 		hub_has_key = 1;
 	}
+}
+
+static void
+http_listen_set(int line, const char *v)
+{
+	char	 err[256];
+
+	if (web_listen_parse(v, &conf->web, err, sizeof(err)) == -1)
+		conf_err(line, "http-listen: %s", err);
 }
 
 static void

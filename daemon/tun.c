@@ -1,7 +1,7 @@
 /*
  * tun: the only process that holds keys.  It owns the TUN device, the
  * node's static key, the peers' public and preshared keys and every
- * session key; it runs the WireGuard device (wg.c): handshakes,
+ * session key; it runs the WireGuard device (wg_*.c): handshakes,
  * encryption, decryption and cryptokey routing.  Ciphertext goes to and
  * comes from the engine in batches.
  */
@@ -18,8 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/util.h"
 #include "daemon/hamd_msg.h"
 #include "daemon/hubclient.h"
+#include "daemon/tunwatch.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
 #include "privsep/policies.h"
@@ -68,15 +70,6 @@ struct tunproc {
 };
 
 static struct tunproc	 tp;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- callbacks of the WireGuard device ------------------------------ */
 
@@ -233,6 +226,7 @@ tun_tick(int fd, short what, void *arg)
 
 	wg_tick(tp.dev, now);
 	hubclient_tick(tp.hub, now);
+	tunwatch_tick(now);
 	tun_flush();
 }
 
@@ -253,7 +247,9 @@ hub_close_conn(void *arg)
 }
 
 #ifdef HAMD_TEST_HOOKS
-static int	 test_hostile_overlay;	/* HAMD_TEST_HOSTILE_OVERLAY=1 */
+/* HAMD_TEST_HOSTILE_OVERLAY=1: a public pool; 2: 10.0.0.0/8, a private
+ * pool that holds the hub's address in the tests. */
+static int	 test_hostile_overlay;
 #endif
 
 static void
@@ -261,16 +257,22 @@ hub_state(void *arg, const struct hub_state_msg *st)
 {
 #ifdef HAMD_TEST_HOOKS
 	static const uint8_t	 public[4] = { 198, 51, 100, 7 };
+	static const uint8_t	 wide[4] = { 10, 1, 2, 3 };
 	struct hub_state_msg	 h;
 
-	/* What a compromised tun could report: a public pool. */
+	/*
+	 * What a compromised tun could report: a public pool, or a
+	 * private one so wide that it holds the hub.
+	 */
 	if (test_hostile_overlay && st->state == HUB_STATE_ONLINE) {
 		h = *st;
-		memcpy(h.addr.v4, public, sizeof(public));
-		h.addr.v4_plen = 24;
+		memcpy(h.addr.v4, test_hostile_overlay == 1 ? public : wide,
+		    sizeof(public));
+		h.addr.v4_plen = test_hostile_overlay == 1 ? 24 : 8;
 		st = &h;
 	}
 #endif
+	tunwatch_hub(st);
 	proc_compose(tp.ps, PROC_PARENT, IMSG_HUB_STATE, 0, -1, st,
 	    sizeof(*st));
 }
@@ -353,6 +355,7 @@ hub_engine_paths(void *arg, const struct engine_paths_msg *m)
 {
 	/* Packets already batched go out on the paths they were meant for. */
 	tun_flush();
+	tunwatch_paths(m);
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PATHS, 0, -1, m,
 	    sizeof(*m));
 }
@@ -414,6 +417,7 @@ tun_path_info(struct imsg *imsg)
 		    m.path, m.addr.af);
 	if ((p = wg_peer_by_id(tp.dev, m.id)) == NULL)
 		return;
+	tunwatch_path(p, m.path, &m.addr);
 	p->path = m.path;
 	p->path_addr = m.addr;
 	p->path_since = m.since;
@@ -656,9 +660,13 @@ peer_prefix(void *arg, int af, const uint8_t *addr, unsigned int plen)
 	return 0;
 }
 
-/* hamctl peers: one message per peer, then the unattributed counters. */
+/*
+ * hamctl peers: one message per peer, then the unattributed counters;
+ * the same, as other types, is the web child's snapshot.
+ */
 static void
-tun_reply_peers(struct privsep *ps, uint32_t client)
+tun_send_peers(struct privsep *ps, int to, uint32_t client, uint32_t tpeer,
+    uint32_t tend)
 {
 	struct ctl_peer		 cp;
 	struct ctl_peers_end	 end;
@@ -692,8 +700,8 @@ tun_reply_peers(struct privsep *ps, uint32_t client)
 		cp.keepalive = p->keepalive;
 		(void)allowedips_foreach_peer(tp.dev->aips, p->id, peer_prefix,
 		    &cp);
-		proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_PEER, client, -1,
-		    &cp, sizeof(cp));
+		tunwatch_fill(i, p, &cp.ext);
+		proc_compose(ps, to, tpeer, client, -1, &cp, sizeof(cp));
 	}
 	memset(&end, 0, sizeof(end));
 	end.npeers = (uint32_t)tp.dev->npeers;
@@ -701,8 +709,14 @@ tun_reply_peers(struct privsep *ps, uint32_t client)
 	end.unknown_peer = tp.dev->unknown_peer;
 	end.cookies_sent = tp.dev->cookies_sent;
 	end.ratelimited = tp.dev->ratelimited;
-	proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_PEERS_END, client, -1,
-	    &end, sizeof(end));
+	proc_compose(ps, to, tend, client, -1, &end, sizeof(end));
+}
+
+static void
+tun_web_snapshot(void)
+{
+	tun_send_peers(tp.ps, HAMD_PROC_WEB, 0, IMSG_WEB_PEER,
+	    IMSG_WEB_PEERS_END);
 }
 
 static void
@@ -710,19 +724,22 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 {
 	switch (imsg->hdr.type) {
 	case IMSG_CTL_PEERS:
-		tun_reply_peers(ps, imsg->hdr.peerid);
+		tun_send_peers(ps, HAMD_PROC_CONTROL, imsg->hdr.peerid,
+		    IMSG_CTL_PEER, IMSG_CTL_PEERS_END);
 		break;
 	case IMSG_CTL_HUB_REQ: {
 		struct hub_request	*req;
+		struct ctl_cred		 cred;
 
 		/* It may hold a network password: guarded memory only. */
 		if ((req = sodium_malloc(sizeof(*req))) == NULL)
 			fatal("%s: sodium_malloc", __func__);
-		memcpy(req, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
+		memcpy(&cred, imsg->data, sizeof(cred));
+		memcpy(req, (uint8_t *)imsg->data + sizeof(cred),
 		    sizeof(*req));
 		sodium_memzero((void *)(uintptr_t)imsg->data, imsg->datalen);
-		hubclient_request(tp.hub, imsg->hdr.peerid,
-		    (const struct ctl_cred *)imsg->data, req, now_ns());
+		hubclient_request(tp.hub, imsg->hdr.peerid, &cred, req,
+		    now_ns());
 		sodium_free(req);
 		break;
 	}
@@ -731,7 +748,7 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
-/* Test-only knobs, read before the sandbox closes the environment. */
+/* Test-only knobs, from the environment the parent passed on. */
 static void
 tun_test_hooks(void)
 {
@@ -750,9 +767,11 @@ tun_test_hooks(void)
 		tp.dev->force_under_load = 1;
 		log_info("test hook: always under load");
 	}
-	if ((s = getenv("HAMD_TEST_HOSTILE_OVERLAY")) != NULL && *s == '1') {
-		test_hostile_overlay = 1;
-		log_info("test hook: the hub state reports a public overlay");
+	if ((s = getenv("HAMD_TEST_HOSTILE_OVERLAY")) != NULL &&
+	    (*s == '1' || *s == '2')) {
+		test_hostile_overlay = *s - '0';
+		log_info("test hook: the hub state reports a %s overlay",
+		    test_hostile_overlay == 1 ? "public" : "hub-holding");
 	}
 #endif
 }
@@ -796,6 +815,7 @@ tun_run(struct privsep *ps)
 	if ((tp.hub = hubclient_new(&hio, tp.dev)) == NULL)
 		fatalx("cannot allocate the hub session");
 	tun_test_hooks();
+	tunwatch_init(ps, tp.dev, tun_web_snapshot);
 	pktbatch_init(&tp.out, &ps->iev[HAMD_PROC_ENGINE].ibuf, IMSG_PKT_OUT);
 	proc_peers(ps, tun_peers, nitems(tun_peers));
 	tp.ev_tick = event_new(ps->base, -1, EV_PERSIST, tun_tick, NULL);

@@ -86,7 +86,7 @@ struct wg_ep_slot {
 	uint64_t		 reported;	/* ns */
 };
 
-/* What a probe asks for (tun's IMSG_PEER_PROBE, PROBE_* in hamd.h). */
+/* What a probe asks for (tun's IMSG_PEER_PROBE, PROBE_* in hamd_msg.h). */
 enum wg_probe { WG_PROBE_KEEPALIVE = 0, WG_PROBE_HANDSHAKE = 1 };
 /* A probe may force a new initiation at most this often. */
 #define WG_PROBE_INIT_NS	UINT64_C(1000000000)

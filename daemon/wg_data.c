@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/bytes.h"
 #include "privsep/log.h"
 #include "crypto/wg_timers.h"
 #include "crypto/wg_wire.h"
@@ -186,7 +187,7 @@ inner_src(const uint8_t *pkt, size_t len, int *af, const uint8_t **src,
 	size_t	 l;
 
 	if (len >= 20 && (pkt[0] >> 4) == 4) {
-		l = (size_t)pkt[2] << 8 | pkt[3];
+		l = get_be16(pkt + 2);
 		if (l < 20 || l > len)
 			return -1;
 		*af = AF_INET;
@@ -195,7 +196,7 @@ inner_src(const uint8_t *pkt, size_t len, int *af, const uint8_t **src,
 		return 0;
 	}
 	if (len >= 40 && (pkt[0] >> 4) == 6) {
-		l = ((size_t)pkt[4] << 8 | pkt[5]) + 40;
+		l = (size_t)get_be16(pkt + 4) + 40;
 		if (l > len)
 			return -1;
 		*af = AF_INET6;

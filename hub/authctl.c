@@ -46,33 +46,44 @@ ctl_result(uint32_t client, int code, const char *fmt, ...)
 	    sizeof(r));
 }
 
+void
+authctl_status_fill(struct ctl_hubd_status *stp)
+{
+	int	 i;
+
+	memset(stp, 0, sizeof(*stp));
+	(void)snprintf(stp->version, sizeof(stp->version), "%s",
+	    PACKAGE_VERSION);
+	stp->uptime = (int64_t)(time(NULL) - au.started);
+	if (au.have_key)
+		key_to_base64(stp->pubkey, au.self->pub);
+	(void)store_node_count(au.store, &stp->nodes);
+	stp->online = au.nonline;
+	(void)store_net_count(au.store, &stp->networks);
+	(void)store_block_count(au.store, &stp->blocks);
+	stp->pool4 = au.conf.pool4;
+	stp->pool6.af = AF_INET6;
+	stp->pool6.plen = (uint8_t)au.plen6;
+	memcpy(&stp->pool6.addr, au.pool6, 16);
+	stp->engine = engine;
+	relaycheck_counts(&stp->engine);
+	/* Running processes only: an optional child may not be. */
+	for (i = 0; i < PROC_MAX; i++) {
+		if (au.conf.pids[i] <= 0)
+			continue;
+		(void)snprintf(stp->procs[stp->nprocs].name,
+		    sizeof(stp->procs[stp->nprocs].name), "%s",
+		    au.ps->procs[i].name);
+		stp->procs[stp->nprocs++].pid = au.conf.pids[i];
+	}
+}
+
 static void
 ctl_status(uint32_t client)
 {
 	struct ctl_hubd_status	 st;
-	int			 i;
 
-	memset(&st, 0, sizeof(st));
-	(void)snprintf(st.version, sizeof(st.version), "%s", PACKAGE_VERSION);
-	st.uptime = (int64_t)(time(NULL) - au.started);
-	if (au.have_key)
-		key_to_base64(st.pubkey, au.self->pub);
-	(void)store_node_count(au.store, &st.nodes);
-	st.online = au.nonline;
-	(void)store_net_count(au.store, &st.networks);
-	(void)store_block_count(au.store, &st.blocks);
-	st.pool4 = au.conf.pool4;
-	st.pool6.af = AF_INET6;
-	st.pool6.plen = (uint8_t)au.plen6;
-	memcpy(&st.pool6.addr, au.pool6, 16);
-	st.engine = engine;
-	relaycheck_counts(&st.engine);
-	st.nprocs = PROC_MAX;
-	for (i = 0; i < PROC_MAX; i++) {
-		(void)snprintf(st.procs[i].name, sizeof(st.procs[i].name),
-		    "%s", au.ps->procs[i].name);
-		st.procs[i].pid = au.conf.pids[i];
-	}
+	authctl_status_fill(&st);
 	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_STATUS_REPLY,
 	    client, -1, &st, sizeof(st));
 }
@@ -82,23 +93,30 @@ struct ctl_walk {
 	uint32_t	 n;
 };
 
+void
+authctl_node_info(const struct store_node *n, struct hub_member_info *mi)
+{
+	struct session	*s;
+
+	memset(mi, 0, sizeof(*mi));
+	memcpy(mi->key, n->key, HUB_KEY_LEN);
+	memcpy(mi->nick, n->nick, sizeof(mi->nick));
+	memcpy(mi->v4, n->v4, 4);
+	memcpy(mi->v6, n->v6, 16);
+	mi->last_seen = n->last_seen;
+	if ((s = session_online(n->key)) != NULL) {
+		mi->online = 1;
+		mi->endpoint = s->endpoint;
+	}
+}
+
 static int
 ctl_node(void *arg, const struct store_node *n)
 {
 	struct ctl_walk		*w = arg;
 	struct hub_member_info	 mi;
-	struct session		*s;
 
-	memset(&mi, 0, sizeof(mi));
-	memcpy(mi.key, n->key, HUB_KEY_LEN);
-	memcpy(mi.nick, n->nick, sizeof(mi.nick));
-	memcpy(mi.v4, n->v4, 4);
-	memcpy(mi.v6, n->v6, 16);
-	mi.last_seen = n->last_seen;
-	if ((s = session_online(n->key)) != NULL) {
-		mi.online = 1;
-		mi.endpoint = s->endpoint;
-	}
+	authctl_node_info(n, &mi);
 	proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER, w->client,
 	    -1, &mi, sizeof(mi));
 	w->n++;

@@ -12,5 +12,12 @@ struct imsg;
 void	authctl_request(struct imsg *);
 /* The engine's latest counters, for the status. */
 void	authctl_engine_stats(struct imsg *);
+/* hamctl hub status, also the web child's each second */
+struct ctl_hubd_status;
+void	authctl_status_fill(struct ctl_hubd_status *);
+/* A node as hamctl hub nodes and the console show it. */
+struct store_node;
+struct hub_member_info;
+void	authctl_node_info(const struct store_node *, struct hub_member_info *);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "crypto/key.h"
 #include "hub/authctl.h"
+#include "hub/authweb.h"
 #include "hub/candidates.h"
 #include "hub/hubd_msg.h"
 #include "hub/login.h"
@@ -185,6 +186,7 @@ authority_run(struct privsep *ps)
 	if ((au.store = store_open(DATABASE_PATH, err, sizeof(err))) == NULL)
 		fatalx("database: %s", err);
 	proc_peers(ps, authority_peers, nitems(authority_peers));
+	authweb_init(ps);
 	ev_tick = event_new(ps->base, -1, EV_PERSIST, authority_tick, NULL);
 	if (ev_tick == NULL || event_add(ev_tick, &tick) == -1)
 		fatalx("cannot start the timer");

@@ -7,7 +7,7 @@
  * the daemon.
  *
  * The hub's key goes to the authority only; the engine, which faces the
- * network, gets the listening sockets and nothing secret.
+ * network, gets the listening sockets and no key or credential.
  */
 #include "autoconf.h"
 
@@ -31,6 +31,7 @@
 #include "hub/hubd_msg.h"
 #include "hub/hubconfig.h"
 #include "crypto/key.h"
+#include "privsep/control.h"
 #include "privsep/log.h"
 #include "privsep/parent.h"
 #include "privsep/policies.h"
@@ -243,6 +244,55 @@ parent_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
 
 /* ---- the program ---------------------------------------------------- */
 
+/* What hamctl may ask, who may ask it, and which process answers. */
+static const struct ctl_request hubd_ctl_requests[] = {
+	{ .type = IMSG_CTL_STATUS, .name = "status", .need = NEED_READ,
+	    .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_RELOAD, .name = "reload", .need = NEED_ADMIN,
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_LOG_VERBOSE, .name = "log", .need = NEED_ADMIN,
+	    .len = sizeof(int32_t), .to = PROC_PARENT },
+	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
+	    .need = NEED_READ, .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_NODES, .name = "hub nodes", .need = NEED_READ,
+	    .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_NETWORKS, .name = "hub networks",
+	    .need = NEED_READ, .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_BLOCKS, .name = "hub blocks",
+	    .need = NEED_READ, .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_BLOCK, .name = "hub block", .need = NEED_ADMIN,
+	    .len = sizeof(struct ctl_cidr), .to = HUBD_PROC_AUTHORITY },
+	{ .type = IMSG_CTL_HUBD_UNBLOCK, .name = "hub unblock",
+	    .need = NEED_ADMIN, .len = sizeof(struct ctl_cidr),
+	    .to = HUBD_PROC_AUTHORITY },
+	/* control itself subscribes the connection to the events */
+	{ .type = IMSG_CTL_MONITOR, .name = "monitor", .need = NEED_READ,
+	    .to = HUBD_PROC_CONTROL },
+};
+
+static const struct control_program hubd_control = {
+	.requests = hubd_ctl_requests,
+	.nrequests = nitems(hubd_ctl_requests),
+	.conffile = "hamhubd.conf",
+	.monitor = IMSG_CTL_MONITOR,
+	.event = IMSG_CTL_EVENT,
+};
+
+static void
+hubcontrol_run(struct privsep *ps)
+{
+	control_main(ps, &hubd_control);
+}
+
+static const struct proc_desc hubd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HUBD_PROC_CONTROL] = { "control", hubcontrol_run },
+	[HUBD_PROC_ENGINE] = { "engine", hubengine_run },
+	[HUBD_PROC_AUTHORITY] = { "authority", authority_run },
+	[HUBD_PROC_WEB] = { "web", hubweb_run, .optional = 1 },
+};
+
+
 static void *
 hubd_parse(const char *file, const char *opt_socket)
 {
@@ -270,6 +320,7 @@ hubd_settings(const void *c, struct parent_settings *set)
 	    sizeof(set->keypath)) == NULL)
 		fatalx("private key path is too long");
 	set->key_may_create = 1;
+	set->web = conf->web;
 }
 
 static void
@@ -327,6 +378,8 @@ static const struct parent_program hubd_program = {
 	.usage = "[-dnv] [-f file] [-s socket]",
 	.conffile = HUBD_CONF_DEFAULT_FILE,
 	.procs = hubd_procs,
+	.web = HUBD_PROC_WEB,
+	.webtype = IMSG_HUBD_WEB_LISTENER,
 	.rules = hubd_msg_rules,
 	.nrules = HUBD_IMSG_MAX,
 	.control = HUBD_PROC_CONTROL,

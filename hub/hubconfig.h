@@ -2,7 +2,8 @@
  * hamhubd's configuration: what hubparse.y builds from hamhubd.conf.
  * Plain data, like hamd's: the parent owns it and sends each child only
  * the part that child needs.  Types and limits that hamd.conf has too
- * (names, paths, prefixes, read-access) come from daemon/config.h.
+ * come from below: names and paths from privsep/conflex.h, read-access
+ * from privsep/control.h, prefixes from ipc/addr.h.
  */
 #ifndef HAMD_HUBCONFIG_H
 #define HAMD_HUBCONFIG_H
@@ -13,9 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl/ctlmsg.h"		/* CTL_SOCKET_* */
 #include "ipc/addr.h"
 #include "privsep/conflex.h"
 #include "privsep/control.h"	/* enum read_access */
+#include "privsep/webparse.h"	/* struct web_listen */
 
 #define HUBD_CONF_DEFAULT_FILE	SYSCONFDIR "/hamhubd.conf"
 
@@ -36,7 +39,7 @@
 #define HUBD_AUTHORITY_NAME	"authority"
 #define HUBD_DB_PATH		HUBD_AUTHORITY_NAME "/data/hub.db"
 #define HUBD_DEFAULT_CHROOT	HUBD_STATEDIR "/" HUBD_CHROOT_NAME
-#define HUBD_DEFAULT_SOCKET	HAMD_RUNDIR "/hamhubd.sock"
+#define HUBD_DEFAULT_SOCKET	CTL_SOCKET_HAMHUBD
 
 #define HUBD_DEFAULT_PORT	7777	/* HUB_DEFAULT_PORT, checked */
 #define HUBD_MAX_LISTEN		8	/* addresses; "*" is two of them */
@@ -83,6 +86,7 @@ struct hubd_config {
 	uint32_t		 max_conns;
 	uint32_t		 max_per_addr;
 	uint32_t		 login_timeout;	/* seconds */
+	struct web_listen	 web;		/* http-listen: the web child */
 };
 
 /*

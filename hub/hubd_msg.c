@@ -11,11 +11,14 @@
 /* PROTOCOL.md gives these layouts byte for byte. */
 _Static_assert(sizeof(struct hubd_relay_msg) == 8, "hubd_relay_msg");
 _Static_assert(sizeof(struct hubd_relay_reg) == 88, "hubd_relay_reg");
+_Static_assert(sizeof(struct hubd_web_member) == 56, "hubd_web_member");
+_Static_assert(sizeof(struct hubd_web_end) == 24, "hubd_web_end");
 
 #define P	PROC_BIT(PROC_PARENT)
 #define C	PROC_BIT(HUBD_PROC_CONTROL)
 #define E	PROC_BIT(HUBD_PROC_ENGINE)
 #define A	PROC_BIT(HUBD_PROC_AUTHORITY)
+#define W	PROC_BIT(HUBD_PROC_WEB)
 #define EXACT(n)	.minlen = (n), .maxlen = (n)
 #define CRED		sizeof(struct ctl_cred)
 
@@ -78,43 +81,20 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    EXACT(sizeof(struct hub_net_info)) },
 	[IMSG_CTL_HUB_MEMBER] = { .name = "ctl-hub-member", .from = A,
 	    .to = C, EXACT(sizeof(struct hub_member_info)) },
-};
-
-static const struct ctl_request hubd_ctl_requests[] = {
-	{ IMSG_CTL_STATUS, "status", NEED_READ, 0, HUBD_PROC_AUTHORITY,
-	    NULL },
-	{ IMSG_CTL_RELOAD, "reload", NEED_ADMIN, 0, PROC_PARENT, NULL },
-	{ IMSG_CTL_LOG_VERBOSE, "log", NEED_ADMIN, sizeof(int32_t),
-	    PROC_PARENT, NULL },
-	{ IMSG_CTL_HUBD_STATUS, "hub status", NEED_READ, 0,
-	    HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_NODES, "hub nodes", NEED_READ, 0,
-	    HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_NETWORKS, "hub networks", NEED_READ, 0,
-	    HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_BLOCKS, "hub blocks", NEED_READ, 0,
-	    HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_BLOCK, "hub block", NEED_ADMIN,
-	    sizeof(struct ctl_cidr), HUBD_PROC_AUTHORITY, NULL },
-	{ IMSG_CTL_HUBD_UNBLOCK, "hub unblock", NEED_ADMIN,
-	    sizeof(struct ctl_cidr), HUBD_PROC_AUTHORITY, NULL },
-};
-
-static const struct control_program hubd_control = {
-	hubd_ctl_requests,
-	sizeof(hubd_ctl_requests) / sizeof(hubd_ctl_requests[0]),
-	"hamhubd.conf"
-};
-
-void
-hubcontrol_run(struct privsep *ps)
-{
-	control_main(ps, &hubd_control);
-}
-
-const struct proc_desc hubd_procs[PROC_MAX] = {
-	[PROC_PARENT] = { "parent", NULL },
-	[HUBD_PROC_CONTROL] = { "control", hubcontrol_run },
-	[HUBD_PROC_ENGINE] = { "engine", hubengine_run },
-	[HUBD_PROC_AUTHORITY] = { "authority", authority_run },
+	/* Events: to control (monitors) and the web child, never from it. */
+	[IMSG_CTL_EVENT] = { .name = "ctl-event", .from = A, .to = C | W,
+	    EXACT(sizeof(struct ctl_event)) },
+	/* The web child receives; no rule lets it send (only log lines). */
+	[IMSG_HUBD_WEB_LISTENER] = { .name = "hubd-web-listener", .from = P,
+	    .to = W, .fd = MSG_FD_REQUIRED },
+	[IMSG_HUBD_WEB_STATUS] = { .name = "hubd-web-status", .from = A,
+	    .to = W, EXACT(sizeof(struct ctl_hubd_status)) },
+	[IMSG_HUBD_WEB_NODE] = { .name = "hubd-web-node", .from = A, .to = W,
+	    EXACT(sizeof(struct hub_member_info)) },
+	[IMSG_HUBD_WEB_NET] = { .name = "hubd-web-net", .from = A, .to = W,
+	    EXACT(sizeof(struct hub_net_info)) },
+	[IMSG_HUBD_WEB_MEMBER] = { .name = "hubd-web-member", .from = A,
+	    .to = W, EXACT(sizeof(struct hubd_web_member)) },
+	[IMSG_HUBD_WEB_END] = { .name = "hubd-web-end", .from = A, .to = W,
+	    EXACT(sizeof(struct hubd_web_end)) },
 };

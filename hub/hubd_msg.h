@@ -6,8 +6,8 @@
  * numbered densely because the rule table (hub/hubd_msg.c) is
  * indexed by type.
  */
-#ifndef HAMD_HUB_HAMHUBD_H
-#define HAMD_HUB_HAMHUBD_H
+#ifndef HAMD_HUB_HUBD_MSG_H
+#define HAMD_HUB_HUBD_MSG_H
 
 #include <stdint.h>
 
@@ -20,6 +20,7 @@
 #define HUBD_PROC_CONTROL	1
 #define HUBD_PROC_ENGINE	2
 #define HUBD_PROC_AUTHORITY	3
+#define HUBD_PROC_WEB		4	/* optional: http-listen */
 
 enum hubd_imsg_type {
 	IMSG_HUBD_LISTENER = CTL_IMSG_END, /* parent -> engine: fd +
@@ -52,6 +53,23 @@ enum hubd_imsg_type {
 	IMSG_HUBD_RELAY_REGISTERED,	/* authority -> engine:
 					   struct hubd_relay_reg */
 
+	/*
+	 * The web child (http-listen): the authority's snapshot once a
+	 * second, and the events (IMSG_CTL_EVENT).  The web child sends
+	 * nothing.
+	 */
+	IMSG_HUBD_WEB_LISTENER,		/* parent -> web: fd, empty */
+	IMSG_HUBD_WEB_STATUS,		/* authority -> web:
+					   struct ctl_hubd_status */
+	IMSG_HUBD_WEB_NODE,		/* authority -> web:
+					   struct hub_member_info, each */
+	IMSG_HUBD_WEB_NET,		/* authority -> web:
+					   struct hub_net_info, each */
+	IMSG_HUBD_WEB_MEMBER,		/* authority -> web:
+					   struct hubd_web_member, each */
+	IMSG_HUBD_WEB_END,		/* authority -> web:
+					   struct hubd_web_end */
+
 	HUBD_IMSG_MAX
 };
 
@@ -71,7 +89,7 @@ struct hubd_conf_msg {
 
 /*
  * authority -> engine: a logged-in node's relay session.  Its token
- * stays with the authority: the engine holds no secret.
+ * stays with the authority: the engine holds no key or credential.
  */
 struct hubd_relay_msg {
 	uint32_t		conn;		/* its TCP connection */
@@ -100,12 +118,33 @@ struct hubd_relay_reg {
 	uint8_t			dgram[RELAY_AUTH_LEN];
 };
 
+/* A network's member, for the web console. */
+struct hubd_web_member {
+	uint8_t			netid[HUB_NETID_LEN];
+	uint8_t			key[HUB_KEY_LEN];
+	uint8_t			role, state;	/* enum hub_role, hub_mstate */
+	uint8_t			pad[6];
+};
+/* The end of a snapshot. */
+struct hubd_web_end {
+	uint64_t		db_us;		/* the snapshot's queries took */
+	uint32_t		nodes, nets;	/* sent */
+	uint32_t		members;
+	uint32_t		truncated;	/* 1: over the limits below */
+};
+/*
+ * The console lists at most this many; the metrics' counts come from
+ * the status and are never cut.
+ */
+#define HUBD_WEB_NODES_MAX	2048
+#define HUBD_WEB_NETS_MAX	512
+#define HUBD_WEB_MEMBERS_MAX	8192
+
 /* The children's entry points, one file each. */
-void	hubcontrol_run(struct privsep *);
 void	hubengine_run(struct privsep *);
 void	authority_run(struct privsep *);
+void	hubweb_run(struct privsep *);
 
 extern const struct msg_rule	hubd_msg_rules[HUBD_IMSG_MAX];
-extern const struct proc_desc	hubd_procs[PROC_MAX];
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * hamhubd's engine: the network-facing process.  It holds no key and
- * no secret: everything it moves is ciphertext, a Noise handshake, or
- * an unauthenticated hint, so a compromised engine can drop or delay
+ * no credential (its only secrets are its hash tables' random seeds):
+ * everything it moves is ciphertext, a Noise handshake, or an
+ * unauthenticated hint, so a compromised engine can drop or delay
  * the hub's traffic but neither read nor forge it.
  *
  * This file is its top: the parent's sockets and configuration, the UDP

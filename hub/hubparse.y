@@ -2,7 +2,7 @@
  * hamhubd.conf: the grammar.
  *
  * One statement a line.  The lexer (whole-file reading, include, macros,
- * words and strings) is daemon/conflex.c, shared with hamd.conf; this
+ * words and strings) is privsep/conflex.c, shared with hamd.conf; this
  * file has the keywords and the statements.  Errors print as
  * "file:line: message" and the parse goes on at the next line, so one
  * run reports every mistake; any error makes hubd_parse_config return
@@ -46,7 +46,7 @@ static struct hubd_config	*conf;
 enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_PRIVATEKEY, ONCE_POOL4, ONCE_POOL6,
-	ONCE_MAXCONNS, ONCE_PERADDR, ONCE_LOGINTIMEOUT
+	ONCE_MAXCONNS, ONCE_PERADDR, ONCE_LOGINTIMEOUT, ONCE_HTTPLISTEN
 };
 static unsigned int		 seen;
 static struct where		 chroot_at, statedir_at, privkey_at;
@@ -64,6 +64,7 @@ static int	 once(int, enum once, const char *);
 static void	 remember(struct where *, int);
 static void	 set_chroot(int, const char *);
 static void	 add_listen(int, const char *, int64_t);
+static void	 http_listen_set(int, const char *);
 static void	 set_pool(int, const char *);
 static void	 set_limit(int, enum once, const char *, int64_t, int64_t,
 		    int64_t, uint32_t *);
@@ -82,6 +83,7 @@ static void	 set_limit(int, enum once, const char *, int64_t, int64_t,
 }
 
 %token	ADDRESS_POOL "address-pool" ADMIN_GROUP "admin-group"
+%token	HTTP_LISTEN "http-listen"
 %token	ADMINS "admins" ALL "all" BRIEF "brief" CHROOT "chroot"
 %token	INCLUDE "include" LISTEN "listen" LOG "log"
 %token	LOGIN_TIMEOUT "login-timeout" MAX_CONNECTIONS "max-connections"
@@ -125,7 +127,19 @@ varset		: STRING '=' STRING {
 		}
 		;
 
-main		: USER STRING {
+main		: HTTP_LISTEN STRING {
+			if (once(LINE(@1), ONCE_HTTPLISTEN, "http-listen") == 0)
+				http_listen_set(LINE(@2), $2);
+			free($2);
+		}
+		| HTTP_LISTEN NUMBER {
+			char	 v[32];
+
+			(void)snprintf(v, sizeof(v), "%lld", (long long)$2);
+			if (once(LINE(@1), ONCE_HTTPLISTEN, "http-listen") == 0)
+				http_listen_set(LINE(@2), v);
+		}
+		| USER STRING {
 			if (once(LINE(@1), ONCE_USER, "user") == 0)
 				(void)conflex_set_name(&lex, LINE(@2), "user",
 				    conf->user, sizeof(conf->user), $2);
@@ -232,6 +246,7 @@ static const struct keyword {
 	{ "all",			ALL },
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
+	{ "http-listen",		HTTP_LISTEN },
 	{ "include",			INCLUDE },
 	{ "listen",			LISTEN },
 	{ "log",			LOG },
@@ -686,4 +701,13 @@ hubd_parse_config(const char *filename, const char *socket_override)
 		return (NULL);
 	}
 	return (c);
+}
+
+static void
+http_listen_set(int line, const char *v)
+{
+	char	 err[256];
+
+	if (web_listen_parse(v, &conf->web, err, sizeof(err)) == -1)
+		conf_err(line, "http-listen: %s", err);
 }

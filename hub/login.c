@@ -111,9 +111,12 @@ session_close(struct session *s, const char *why)
 		presence_logoff(s);
 		relaycheck_end(s);
 		log_info("node %s logged off: %s", key_str(s->key, b64), why);
+		/* The session's record: how long it lasted, and why. */
 		audit(s->graceful ? "logout" : "connection-lost",
-		    "node=%s from=%s reason=\"%s\"", b64,
-		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why);
+		    "node=%s from=%s reason=\"%s\" duration=%llu", b64,
+		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why,
+		    (unsigned long long)((authority_ns() - s->opened) /
+		    1000000000u));
 	} else
 		log_debug("connection %u from %s closed: %s", s->conn,
 		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why);

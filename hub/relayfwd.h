@@ -6,7 +6,7 @@
  * which never reach the authority.  The authority names the sessions
  * (relay id, connection) and the pairs allowed; the table is relay.c.
  *
- * The engine holds no secret.  A REGISTER is passed to the authority,
+ * The engine holds no credential.  A REGISTER is passed to the authority,
  * which holds the relay token and checks the MAC and the counter, only
  * if it names a session, comes from the IP address of that node's hub
  * connection and is within the session's rate; the authority's answer

@@ -278,3 +278,15 @@ prefix_is_overlay_space(const struct ip_prefix *p)
 			return 1;
 	return 0;
 }
+
+int
+addr_is_private(const struct pkt_addr *a)
+{
+	struct ip_prefix	 p = { .af = a->af };
+
+	if (a->af != AF_INET && a->af != AF_INET6)
+		return 0;
+	p.plen = a->af == AF_INET ? 32 : 128;
+	memcpy(&p.addr, a->addr, a->af == AF_INET ? 4 : 16);
+	return prefix_is_overlay_space(&p);
+}

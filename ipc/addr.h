@@ -56,6 +56,11 @@ int		 sockaddr_to_addr(const union sockunion *, socklen_t len,
  * link-local or IPv4-mapped IPv6.
  */
 int		 addr_is_unicast(const struct pkt_addr *);
+/*
+ * A private address: RFC 1918, shared address space (RFC 6598) or
+ * unique local IPv6 (prefix_is_overlay_space for one host).
+ */
+int		 addr_is_private(const struct pkt_addr *);
 /* Whether a and b (address bytes) agree in their first bits bits. */
 int		 addr_bits_equal(const uint8_t *a, const uint8_t *b,
 		    unsigned int bits);

@@ -33,6 +33,12 @@
 #define CONTROL_ROOT_RESERVE	16	/* slots only root may take */
 #define CONTROL_REQUEST_WAIT	10	/* s from connect to the request */
 #define CONTROL_REPLY_WAIT	90	/* s for the answer to arrive */
+/*
+ * Monitors stay connected; one that does not read its events is cut
+ * off rather than let control's memory grow without bound.
+ */
+#define CONTROL_MAX_MONITORS	16
+#define CONTROL_MONITOR_QUEUE	4096	/* events queued for one client */
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
@@ -40,6 +46,7 @@ struct ctl_conn {
 	struct imsgev		 iev;
 	struct ctl_cred		 cred;
 	int			 asked;		/* its one request is forwarded */
+	int			 monitor;	/* subscribed to events */
 	struct event		*ev_timeout;
 };
 
@@ -52,6 +59,7 @@ struct control {
 	struct event		*ev_accept;
 	TAILQ_HEAD(, ctl_conn)	 conns;
 	int			 nconns;
+	int			 nmonitors;
 	uint32_t		 next_id;
 };
 
@@ -127,6 +135,58 @@ control_deny(struct ctl_conn *c, const struct ctl_request *req,
 	(void)imsgev_compose(&c->iev, IMSG_CTL_RESULT, 0, -1, &r, sizeof(r));
 }
 
+/*
+ * The connection now takes events until it closes; it has nothing more
+ * to ask, so it has no reply to wait for either.
+ */
+static int
+control_subscribe(struct ctl_conn *c)
+{
+	struct ctl_result	 r;
+
+	if (ctl.nmonitors >= CONTROL_MAX_MONITORS) {
+		memset(&r, 0, sizeof(r));
+		r.code = EBUSY;
+		(void)snprintf(r.msg, sizeof(r.msg), "too many monitors "
+		    "(%d) already", CONTROL_MAX_MONITORS);
+		(void)imsgev_compose(&c->iev, IMSG_CTL_RESULT, 0, -1, &r,
+		    sizeof(r));
+		return 0;
+	}
+	c->monitor = 1;
+	ctl.nmonitors++;
+	if (c->ev_timeout != NULL)
+		(void)evtimer_del(c->ev_timeout);
+	log_debug("control client uid %u pid %d monitors", c->cred.uid,
+	    c->cred.pid);
+	/* Tells the client that every event from now on reaches it. */
+	memset(&r, 0, sizeof(r));
+	(void)snprintf(r.msg, sizeof(r.msg), "monitoring");
+	(void)imsgev_compose(&c->iev, IMSG_CTL_RESULT, 0, -1, &r, sizeof(r));
+	return 0;
+}
+
+/* An event from a process: to every subscriber that keeps up. */
+static void
+control_event(const struct imsg *imsg)
+{
+	struct ctl_conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&ctl.conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (!c->monitor)
+			continue;
+		if (imsgbuf_queued(&c->iev.ibuf) >= CONTROL_MONITOR_QUEUE) {
+			log_warnx("monitor of uid %u reads too slowly; "
+			    "closing it", c->cred.uid);
+			control_conn_close(c);
+			continue;
+		}
+		(void)imsgev_compose(&c->iev, imsg->hdr.type, 0, -1,
+		    imsg->data, imsg->datalen);
+	}
+}
+
 /* One request from a client; -1 closes the connection. */
 static int
 control_request(struct ctl_conn *c, struct imsg *imsg)
@@ -161,6 +221,8 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		control_deny(c, req, need);
 		return 0;
 	}
+	if (ctl.prog->monitor != 0 && req->type == ctl.prog->monitor)
+		return control_subscribe(c);
 	if (len > CTL_REQUEST_MAX)
 		fatalx("%s: request table allows %zu bytes", __func__, len);
 	memcpy(buf, &c->cred, sizeof(c->cred));
@@ -263,6 +325,8 @@ control_conn_close(struct ctl_conn *c)
 		event_free(c->ev_timeout);
 	TAILQ_REMOVE(&ctl.conns, c, entry);
 	ctl.nconns--;
+	if (c->monitor)
+		ctl.nmonitors--;
 	imsgev_close(&c->iev);
 	free(c);
 }
@@ -357,6 +421,10 @@ control_dispatch_reply(struct privsep *ps, int from, struct imsg *imsg)
 {
 	struct ctl_conn	*c;
 
+	if (ctl.prog->event != 0 && imsg->hdr.type == ctl.prog->event) {
+		control_event(imsg);
+		return;
+	}
 	if ((c = control_conn_find(imsg->hdr.peerid)) == NULL)
 		return;
 	(void)imsgev_compose(&c->iev, imsg->hdr.type, 0, -1, imsg->data,

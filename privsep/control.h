@@ -76,6 +76,15 @@ struct control_program {
 	const struct ctl_request *requests;
 	size_t			 nrequests;
 	const char		*conffile;	/* named in "permission denied" */
+	/*
+	 * Monitoring (0: none): a permitted request of type monitor turns
+	 * its connection into a subscriber, and every message of type
+	 * event that another process sends us goes to every subscriber
+	 * as it is.  Events are the program's own; control never reads
+	 * them.
+	 */
+	uint32_t		 monitor;
+	uint32_t		 event;
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat/util.h"
 #include "privsep/log.h"
 
 static int		 log_foreground = 1;
@@ -21,6 +22,7 @@ static int		 log_verbose;
 static const char	*log_proc;
 static log_sink_fn	 log_sink;
 static void		(*log_fatal_hook)(void);
+static void		(*audit_hook)(const char *, const char *);
 
 void
 log_init(const char *ident, int foreground, int verbose)
@@ -194,12 +196,24 @@ void
 audit(const char *event, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 prefix[128];
+	char	 prefix[128], kv[LOG_LINE_MAX];
 
 	(void)snprintf(prefix, sizeof(prefix), "audit: event=%s ", event);
 	va_start(ap, fmt);
 	vlog(LOG_AUTHPRIV | LOG_NOTICE, prefix, fmt, ap, NULL);
 	va_end(ap);
+	if (audit_hook != NULL) {
+		va_start(ap, fmt);
+		(void)vsnprintf(kv, sizeof(kv), fmt, ap);
+		va_end(ap);
+		audit_hook(event, kv);
+	}
+}
+
+void
+log_set_audit_hook(void (*fn)(const char *, const char *))
+{
+	audit_hook = fn;
 }
 
 const char *
@@ -228,4 +242,20 @@ log_quote(const char *s, char *buf, size_t len)
 	buf[o++] = '"';
 	buf[o] = '\0';
 	return buf;
+}
+
+int
+log_rate_ok(struct log_rate *rl, unsigned long long *missed)
+{
+	uint64_t	 now = now_ms();
+
+	if (rl->logged && now - rl->last < LOG_RATE_MS) {
+		rl->missed++;
+		return 0;
+	}
+	rl->logged = 1;
+	rl->last = now;
+	*missed = rl->missed;
+	rl->missed = 0;
+	return 1;
 }

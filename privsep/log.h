@@ -10,6 +10,7 @@
 #define HAMD_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <syslog.h>
 
 #define LOG_LINE_MAX	1024
@@ -35,6 +36,12 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 __dead void fatal(const char *, ...) __attribute__((format(printf, 1, 2)));
 __dead void fatalx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Called with every audit record's event and its key=value text, after
+ * it is logged: a process that reports events (the hub's authority)
+ * sees each one where it happens without a hook at every call.
+ */
+void	log_set_audit_hook(void (*)(const char *event, const char *kv));
 /* Called by fatal/fatalx before exit, e.g. to flush a sink. */
 void	log_set_fatal_hook(void (*)(void));
 
@@ -48,5 +55,19 @@ void	audit(const char *event, const char *fmt, ...)
 /* Quote s for a key=value record into buf: "..." with \" and \\ escaped
  * and control characters as \xNN. Returns buf. */
 const char *log_quote(const char *s, char *buf, size_t len);
+
+/*
+ * One kind of event logged at most once per LOG_RATE_MS: a flood of
+ * them (hostile datagrams, refused sends) costs a line per interval,
+ * with the count of those left out since the last one.
+ */
+#define LOG_RATE_MS	10000
+struct log_rate {
+	uint64_t	 last;		/* ms, monotonic */
+	int		 logged;	/* last is valid */
+	uint64_t	 missed;	/* events not logged since */
+};
+/* 1: log this one, with *missed left out before it; 0: count it. */
+int	log_rate_ok(struct log_rate *, unsigned long long *missed);
 
 #endif

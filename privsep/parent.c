@@ -339,6 +339,15 @@ parent_reload(struct parent_base *p, char *msg, size_t msglen)
 		    "exist; the running configuration is kept", p->conffile);
 		return EINVAL;
 	}
+	{
+		struct parent_settings	 cur;
+
+		memset(&cur, 0, sizeof(cur));
+		prog->settings(p->conf, &cur);
+		if (memcmp(&cur.web, &set.web, sizeof(cur.web)) != 0)
+			log_warnx("reload: http-listen takes effect only "
+			    "after a restart");
+	}
 	if ((code = prog->reload(p, nconf, msg, msglen)) != 0) {
 		prog->free(nconf);
 		return code;
@@ -477,7 +486,7 @@ parent_main(const struct parent_program *prog, struct parent_base *p,
 	gid_t			 gid;
 	int			 ch, foreground = 0, noaction = 0, verbose = 0;
 	int			 sigs[4] = { SIGCHLD, SIGHUP, SIGINT, SIGTERM };
-	int			 ctl_sock, i;
+	int			 ctl_sock, web_sock = -1, i;
 	size_t			 n;
 
 	p->prog = prog;
@@ -549,6 +558,12 @@ parent_main(const struct parent_program *prog, struct parent_base *p,
 	p->opt_verbose = verbose;
 	parent_key_load(set.keypath, set.key_may_create, prog->keywhat, priv);
 	ctl_sock = parent_ctl_socket_open(p, set.socket_path);
+	if (prog->web != 0 && set.web.set &&
+	    (web_sock = web_listen_socket(&set.web, err, sizeof(err))) == -1) {
+		parent_ctl_socket_remove(p);
+		sodium_memzero(priv, sizeof(priv));
+		fatalx("%s", err);
+	}
 	if (prog->setup != NULL && prog->setup(p, err, sizeof(err)) == -1) {
 		parent_ctl_socket_remove(p);
 		sodium_memzero(priv, sizeof(priv));
@@ -568,11 +583,15 @@ parent_main(const struct parent_program *prog, struct parent_base *p,
 	p->ps.nrules = prog->nrules;
 	p->ps.id = PROC_PARENT;
 	p->ps.arg = p;
-	p->ps.user = set.user;
-	p->ps.chroot_dir = set.chroot_dir;
+	/* The configuration may be replaced by a reload; these stay. */
+	if ((p->ps.user = strdup(set.user)) == NULL ||
+	    (p->ps.chroot_dir = strdup(set.chroot_dir)) == NULL)
+		fatal("%s: strdup", __func__);
 	p->ps.progname = prog->name;
 	p->ps.foreground = foreground;
 	p->ps.verbose = parent_verbose(p);
+	if (prog->web != 0 && !set.web.set)
+		p->ps.off |= PROC_BIT(prog->web);
 	(void)signal(SIGPIPE, SIG_IGN);
 	proc_spawn(&p->ps, argc, argv);
 	sandbox_parent_caps(prog->caps, prog->ncaps);
@@ -601,6 +620,14 @@ parent_main(const struct parent_program *prog, struct parent_base *p,
 	proc_compose(&p->ps, prog->keyproc, prog->keytype, 0, -1, priv,
 	    sizeof(priv));
 	sodium_memzero(priv, sizeof(priv));
+	if (web_sock != -1) {
+		char	 a[64];
+
+		web_listen_str(&set.web, a, sizeof(a));
+		log_info("serving HTTP on %s", a);
+		proc_compose(&p->ps, prog->web, prog->webtype, 0, web_sock,
+		    NULL, 0);
+	}
 	prog->start(p);
 
 	log_info("started (version %s, control socket %s)", PACKAGE_VERSION,

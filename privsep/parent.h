@@ -15,6 +15,7 @@
 
 #include "privsep/control.h"
 #include "privsep/proc.h"
+#include "privsep/webparse.h"
 
 struct event;
 struct parent_base;
@@ -33,6 +34,7 @@ struct parent_settings {
 	int		 verbose;
 	char		 keypath[PATH_MAX];
 	int		 key_may_create;	/* generate it on first start */
+	struct web_listen web;		/* http-listen; .set 0: no web child */
 };
 
 /*
@@ -61,6 +63,13 @@ struct parent_program {
 	/* The children the parent takes messages from, control excepted. */
 	const struct proc_peer	*peers;
 	size_t			 npeers;
+	/*
+	 * The web child (0: the program has none): started only when the
+	 * configuration has an HTTP listener, which the parent binds and
+	 * passes in message webtype.
+	 */
+	int			 web;
+	uint32_t		 webtype;
 	/* Control requests other than reload and log level; NULL: none. */
 	proc_dispatch_fn	 control_request;
 

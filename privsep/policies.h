@@ -8,6 +8,7 @@
 struct seccomp_policy;
 
 extern const struct seccomp_policy	policy_control;
+extern const struct seccomp_policy	policy_web;
 /* hamd */
 extern const struct seccomp_policy	policy_hamd_parent;
 extern const struct seccomp_policy	policy_engine;

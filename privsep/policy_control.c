@@ -1,6 +1,6 @@
 /*
  * The control process's seccomp allow-list; both daemons run the same
- * control process (daemon/control.c).
+ * control process (privsep/control.c).
  */
 #include "autoconf.h"
 

@@ -64,7 +64,7 @@ proc_exec_child(struct privsep *ps, int c, int pairs[PROC_MAX][PROC_MAX])
 	 */
 	for (k = 0; k < PROC_MAX; k++) {
 		tmp[k] = -1;
-		if (k == c)
+		if (k == c || pairs[c][k] == -1)
 			continue;
 		if ((tmp[k] = fcntl(pairs[c][k], F_DUPFD_CLOEXEC, 64)) == -1)
 			_exit(127);
@@ -72,6 +72,11 @@ proc_exec_child(struct privsep *ps, int c, int pairs[PROC_MAX][PROC_MAX])
 	for (k = 0; k < PROC_MAX; k++) {
 		if (k == c)
 			continue;
+		/* A process not started leaves its slot closed. */
+		if (tmp[k] == -1) {
+			(void)close(PROC_FD_BASE + k);
+			continue;
+		}
 		if (dup2(tmp[k], PROC_FD_BASE + k) == -1)
 			_exit(127);
 	}
@@ -119,7 +124,11 @@ proc_spawn(struct privsep *ps, int argc, char *argv[])
 		for (j = 0; j < PROC_MAX; j++)
 			pairs[i][j] = -1;
 	for (i = 0; i < PROC_MAX; i++) {
+		if (ps->off & PROC_BIT(i))
+			continue;
 		for (j = i + 1; j < PROC_MAX; j++) {
+			if (ps->off & PROC_BIT(j))
+				continue;
 			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 			    sv) == -1)
 				fatal("%s: socketpair", __func__);
@@ -132,6 +141,13 @@ proc_spawn(struct privsep *ps, int argc, char *argv[])
 
 	ps->pids[PROC_PARENT] = getpid();
 	for (c = 1; c < PROC_MAX; c++) {
+		if (ps->off & PROC_BIT(c)) {
+			if (!ps->procs[c].optional)
+				fatalx("%s: %s is not optional", __func__,
+				    ps->procs[c].name);
+			ps->pids[c] = 0;
+			continue;
+		}
 		switch ((pid = fork())) {
 		case -1:
 			fatal("%s: fork", __func__);
@@ -205,6 +221,9 @@ proc_child_fds(struct privsep *ps)
 		if (k == ps->id)
 			continue;
 		fd = PROC_FD_BASE + k;
+		if (ps->procs[k].optional &&
+		    fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+			continue;	/* not started */
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
 		    type != SOCK_STREAM)
 			fatalx("channel to %s missing: run hamd without -P",
@@ -400,10 +419,14 @@ proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
 
 	if ((r = proc_rule(ps, type)) == NULL)
 		fatalx("%s: unknown message type %u", __func__, type);
+	/* The sender keeps the rule too: a bug shows here, not there. */
 	if (!(r->from & PROC_BIT(ps->id)) || !(r->to & PROC_BIT(to)) ||
-	    len < r->minlen || len > r->maxlen)
-		fatalx("%s: message %s to %s breaks its rule (size %zu)",
-		    __func__, r->name, ps->procs[to].name, len);
+	    len < r->minlen || len > r->maxlen ||
+	    (r->fd == MSG_FD_REQUIRED) != (fd != -1) ||
+	    (r->nulterm && (len == 0 ||
+	    ((const uint8_t *)data)[len - 1] != '\0')))
+		fatalx("%s: message %s to %s breaks its rule (size %zu, "
+		    "fd %d)", __func__, r->name, ps->procs[to].name, len, fd);
 	if (ps->fds[to] == -1) {
 		if (fd != -1)
 			(void)close(fd);
@@ -413,6 +436,12 @@ proc_compose(struct privsep *ps, int to, uint32_t type, uint32_t peerid,
 	if (imsgev_compose(&ps->iev[to], type, peerid, fd, data, len) == -1)
 		fatal("%s: compose %s", __func__, r->name);
 	return 0;
+}
+
+int
+proc_running(const struct privsep *ps, int id)
+{
+	return id >= 0 && id < PROC_MAX && id != ps->id && ps->fds[id] != -1;
 }
 
 void

@@ -16,7 +16,11 @@
 #include "ipc/imsg.h"
 #include "ipc/imsgev.h"
 
-#define PROC_MAX	4		/* parent and three children */
+/*
+ * The parent, three children, and an optional one (the web child) that
+ * runs only when the configuration asks for it (proc_desc.optional).
+ */
+#define PROC_MAX	5
 #define PROC_PARENT	0
 #define PROC_FD_BASE	3		/* child: fd of process i is 3 + i */
 #define PROC_BIT(id)	(1u << (id))
@@ -58,6 +62,12 @@ struct proc_peer {
 struct proc_desc {
 	const char	*name;
 	void		(*run)(struct privsep *);	/* child entry, NULL for parent */
+	/*
+	 * Started only when the configuration asks for it: without it
+	 * the others run without a channel to it, and messages to it are
+	 * dropped (proc_compose returns -1 with EPIPE).
+	 */
+	int		 optional;
 };
 
 struct privsep {
@@ -79,6 +89,8 @@ struct privsep {
 	const char		*progname;	/* argv[0] of children */
 	int			 foreground;
 	int			 verbose;
+	uint32_t		 off;		/* PROC_BIT of optional children
+						   not started (parent only) */
 };
 
 /* Look up a process by name; -1 if unknown. */
@@ -96,7 +108,10 @@ void	proc_spawn(struct privsep *, int argc, char *argv[]);
  * kernel's 15 bytes allow in its comm name (top, the journal).
  */
 void	proc_set_title(const struct privsep *, int argc, char *argv[]);
-/* Child: take the channel fds at their fixed numbers, close all others. */
+/*
+ * Child: take the channel fds at their fixed numbers, close all others.
+ * An optional process's channel may be missing: it was not started.
+ */
 void	proc_child_fds(struct privsep *);
 /* Set up the libevent channels and the dispatchers (after event_base). */
 void	proc_listen(struct privsep *);
@@ -111,6 +126,8 @@ const char *proc_msg_name(const struct privsep *, uint32_t type);
 /* Compose to process `to'. Fatal if the rule table forbids it. */
 int	proc_compose(struct privsep *, int to, uint32_t type, uint32_t peerid,
 	    int fd, const void *data, size_t len);
+/* Whether process id runs (has a channel to us). */
+int	proc_running(const struct privsep *, int id);
 /* Flush every channel, blocking; used before exit. */
 void	proc_flush_all(struct privsep *);
 /* Close the channel to one process (the parent, at shutdown). */

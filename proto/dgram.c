@@ -2,7 +2,6 @@
 #include "autoconf.h"
 
 #include "compat/bytes.h"
-#include "crypto/transport.h"	/* WG_DATA_MIN_LEN, WG_DATA_MAX_LEN */
 #include "crypto/wg_wire.h"
 #include "proto/dgram.h"
 

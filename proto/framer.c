@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat/bytes.h"
 #include "proto/framer.h"
 
 static size_t
@@ -123,7 +124,7 @@ framer_next(struct framer *f, const uint8_t **body, size_t *len)
 			f->start = f->end = 0;
 		return 0;
 	}
-	blen = (size_t)f->buf[f->start] << 8 | f->buf[f->start + 1];
+	blen = get_be16(f->buf + f->start);
 	if (blen == 0 || blen > f->max) {
 		f->broken = 1;
 		return -1;
@@ -149,8 +150,7 @@ framer_put_len(uint8_t hdr[FRAMER_HDR_LEN], size_t len)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	hdr[0] = (uint8_t)(len >> 8);
-	hdr[1] = (uint8_t)len;
+	put_be16(hdr, (uint16_t)len);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "compat/bytes.h"
 #include "proto/relayauth.h"
 
 static void
@@ -20,14 +21,10 @@ void
 relay_auth_build(uint8_t out[RELAY_AUTH_LEN], uint8_t type, uint32_t id,
     uint64_t counter, const uint8_t token[RELAY_AUTH_TOKEN_LEN])
 {
-	int	i;
-
 	memset(out, 0, RELAY_AUTH_LEN);
 	out[0] = type;
-	for (i = 0; i < 4; i++)
-		out[4 + i] = (uint8_t)(id >> (24 - 8 * i));
-	for (i = 0; i < 8; i++)
-		out[8 + i] = (uint8_t)(counter >> (56 - 8 * i));
+	put_be32(out + 4, id);
+	put_be64(out + 8, counter);
 	relay_auth_mac(out + RELAY_AUTH_LEN - RELAY_AUTH_MAC_LEN, out, token);
 }
 
@@ -35,17 +32,11 @@ int
 relay_auth_peek(const uint8_t *in, size_t len, uint8_t type, uint32_t *id,
     uint64_t *counter)
 {
-	int	i;
-
 	if (len != RELAY_AUTH_LEN || in[0] != type ||
 	    (in[1] | in[2] | in[3]) != 0)
 		return -1;
-	*id = 0;
-	for (i = 0; i < 4; i++)
-		*id = *id << 8 | in[4 + i];
-	*counter = 0;
-	for (i = 0; i < 8; i++)
-		*counter = *counter << 8 | in[8 + i];
+	*id = get_be32(in + 4);
+	*counter = get_be64(in + 8);
 	return 0;
 }
 

@@ -1,6 +1,8 @@
 /*
- * The relay's UDP registration, shared by the node's engine (which
- * registers) and the hub's engine (which answers).  A REGISTER proves
+ * The relay's UDP registration: the node's tun builds each REGISTER
+ * and checks each REGISTERED (daemon/relayreg.c), the hub's authority
+ * checks each REGISTER and builds its answer (hub/relaycred.c); the
+ * engines on both sides only carry them.  A REGISTER proves
  * that its sender holds this login's relay token without showing it:
  * the token keys a MAC over the relay id and a counter that grows with
  * every REGISTER of the login, so a REGISTER seen on the wire can be

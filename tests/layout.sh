@@ -1,6 +1,7 @@
 #!/bin/sh
 # The tree's layout holds (README, "Layout"): folders depend downwards
-# only, every include names its folder, daemon/ and hub/ never reach
+# only (proto/ on ipc/ and crypto/, never privsep/), every include names
+# its folder, daemon/ and hub/ never reach
 # into each other and hamctl into neither, no two files of a folder
 # include each other (directly or around a circle), and no production
 # file grows past 1,000 lines unless its top says why it reads best
@@ -20,11 +21,20 @@ fi
 out=$(python3 - <<'PY'
 import os, re, sys
 
-# The rank of each folder: a file may include from a lower rank only,
-# or from its own folder.  ctl/ctlmsg.h is the one header of ctl/ that
-# the daemons include (the control-socket messages).
-RANK = {'compat': 0, 'ipc': 1, 'crypto': 1, 'privsep': 2, 'proto': 3,
-        'ctl': 4, 'daemon': 5, 'hub': 5}
+# What each folder may include besides itself (DESIGN.md, "Layout"):
+# downwards only.  Of ctl/ the daemons take ctlmsg.h alone, the
+# control-socket messages; hamctl's own files are not theirs.
+DEPS = {
+    'compat': set(),
+    'ipc': {'compat'},
+    'crypto': {'compat'},
+    'privsep': {'compat', 'ipc', 'crypto'},
+    'proto': {'compat', 'ipc', 'crypto'},
+    'ctl': {'compat', 'ipc', 'crypto', 'privsep', 'proto'},
+    'daemon': {'compat', 'ipc', 'crypto', 'privsep', 'proto', 'ctl'},
+    'hub': {'compat', 'ipc', 'crypto', 'privsep', 'proto', 'ctl'},
+}
+RANK = DEPS
 SHARED = {'ctl/ctlmsg.h'}
 GENERATED = {'autoconf.h', 'daemon/parse.h', 'hub/hubparse.h',
              'daemon/parse.c', 'hub/hubparse.c'}
@@ -59,17 +69,57 @@ for f in files:
             if hmod != mod:
                 edges.setdefault(mod, set()).add(hmod)
             continue
-        if hd not in RANK:
+        if hd not in DEPS:
             bad.append('%s includes %s from outside the layout' % (f, h))
-        elif h in SHARED and d in ('daemon', 'hub'):
-            continue
-        elif RANK[hd] >= RANK[d]:
+        elif hd not in DEPS[d]:
             bad.append('%s (%s/) includes %s (%s/): upwards or sideways'
                        % (f, d, h, hd))
+        elif hd == 'ctl' and d in ('daemon', 'hub') and h not in SHARED:
+            bad.append('%s includes %s: of ctl/ only %s is shared'
+                       % (f, h, ', '.join(sorted(SHARED))))
     n = text.count('\n')
     if n > MAXLINES and 'reads best whole' not in text[:3000].lower():
         bad.append('%s has %d lines: split it, or say at its top why it '
                    'reads best whole' % (f, n))
+
+# What the objects call, where they are built (top_builddir): a call
+# is an edge too, declared in whatever header.  A function that one
+# file defines and another of the same folder calls must not call back.
+import subprocess
+objdir = os.environ.get('top_builddir', '.')
+defined, calls = {}, {}
+for f in files:
+    if not f.endswith('.c'):
+        continue
+    o = os.path.join(objdir, os.path.splitext(f)[0] + '.o')
+    if not os.path.exists(o):
+        continue
+    mod = os.path.splitext(f)[0]
+    try:
+        out = subprocess.run(['nm', '-P', o], capture_output=True,
+                             text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        continue
+    for line in out.splitlines():
+        p = line.split()
+        if len(p) < 2:
+            continue
+        if p[1] in ('T', 'D', 'B', 'R'):
+            defined[p[0]] = mod
+        elif p[1] == 'U':
+            calls.setdefault(mod, set()).add(p[0])
+for mod, syms in calls.items():
+    d = mod.split('/')[0]
+    for sym in syms:
+        tgt = defined.get(sym)
+        if tgt is None or tgt == mod:
+            continue
+        td = tgt.split('/')[0]
+        if td == d:
+            edges.setdefault(mod, set()).add(tgt)
+        elif td not in DEPS.get(d, set()):
+            bad.append('%s calls %s of %s (%s/): upwards or sideways'
+                       % (mod + '.c', sym, tgt + '.c', td))
 
 # Circles inside a folder, between modules (a .c and its .h are one).
 state = {}

@@ -11,7 +11,8 @@ iproute2 mandoc"
 # and ping, which a minimal Debian lacks.
 DEMO="$BUILD iputils-ping"
 TEST="$DEMO util-linux nftables iperf3 wireguard-go wireguard-tools
-tshark valgrind clang libclang-rt-14-dev python3 procps kmod"
+tshark valgrind clang libclang-rt-14-dev python3 procps kmod
+tmux curl prometheus chromium fonts-dejavu-core"
 
 case "${1:-build}" in
 build) pkgs=$BUILD ;;

@@ -210,6 +210,16 @@ check "node 1 removes node 3, which does not answer" \
 # --- audit ----------------------------------------------------------------
 check "the node audits its requests with the caller's uid" \
     grep -q "audit: event=hub-request op=evict net=lan uid=0 result=0" "$(dir 1)/hamd.log"
+# An administrator who is not root: nobody, through its group.
+NOBODY=$(id -u nobody)
+NOGROUP=$(id -gn nobody)
+echo "admin-group \"$NOGROUP\"" >> "$(dir 1)/hamd.conf"
+check "node 1 reloads with an admin group" \
+    sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' reload >/dev/null"
+setpriv --reuid=nobody --regid="$NOGROUP" --clear-groups \
+    "$HAMCTL" -s "$(dir 1)/hamd.sock" set lan limit 50 >/dev/null 2>&1
+check "... and audits its request with its own uid ($NOBODY), not root's" \
+    grep -q "audit: event=hub-request op=set-limit net=lan uid=$NOBODY " "$(dir 1)/hamd.log"
 for e in login join approve evict network-create; do
 	check "hub audits $e" grep -q "audit: event=$e " "$T_TMP/hub/hub.log"
 done

@@ -95,6 +95,20 @@ if hooks "a tun that reports a public overlay"; then
 	check "hostile tun: hamctl status says why" \
 	    contains "$(hamctl_in "$(dir 3)" status)" 'warning: .*198.51.100.7/24: outside'
 	check "hostile tun: node 3 stops" stop_hamd "$N3"
+	# A private pool so wide that it holds the hub: routed into the
+	# tunnel, the way to the hub would be lost.
+	start_hamd "$(ns 3)" "$(dir 3)" HAMD_TEST_HOSTILE_OVERLAY=2
+	N3=$HAMD_PID
+	check "hub-holding overlay: node 3 logs in" \
+	    wait_for 15 node_online "$(dir 3)"
+	check "hub-holding overlay: refused, audited" \
+	    wait_for 5 grep -q "audit: event=overlay-refused reason=\".*10\.1\.2\.3/8 holds the hub's address 10\.79\.0\.1" \
+	    "$(dir 3)/hamd.log"
+	check "hub-holding overlay: the hub is not routed into ham0" \
+	    sh -c "! ip -n '$(ns 3)' route get 10.79.0.1 | grep -q ham0"
+	check "hub-holding overlay: node 3 stays logged in" \
+	    node_online "$(dir 3)"
+	check "hub-holding overlay: node 3 stops" stop_hamd "$N3"
 fi
 
 # --- the processes, read from /proc -----------------------------------------

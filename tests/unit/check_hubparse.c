@@ -774,7 +774,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 20);
+	ck_assert_uint_eq(i, 21);
 }
 END_TEST
 

@@ -437,6 +437,44 @@ START_TEST(t_hub_keepalive)
 }
 END_TEST
 
+START_TEST(t_http_listen)
+{
+	struct hamd_config	*c;
+	char			 buf[64];
+
+	c = parses("");
+	ck_assert_int_eq(c->web.set, 0);
+	config_free(c);
+	/* a port alone: loopback */
+	c = parses("http-listen 9100\n");
+	web_listen_str(&c->web, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "127.0.0.1:9100");
+	config_free(c);
+	c = parses("http-listen \"9100\"\n");
+	web_listen_str(&c->web, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "127.0.0.1:9100");
+	config_free(c);
+	c = parses("http-listen \"192.0.2.7:80\"\n");
+	web_listen_str(&c->web, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "192.0.2.7:80");
+	config_free(c);
+	c = parses("http-listen \"[::1]:9100\"\n");
+	ck_assert_int_eq(c->web.af, AF_INET6);
+	web_listen_str(&c->web, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "[::1]:9100");
+	config_free(c);
+	fails_at("http-listen 0\n", 1, "from 1 to 65535");
+	fails_at("http-listen 65536\n", 1, "from 1 to 65535");
+	fails_at("http-listen \"127.0.0.1:\"\n", 1, "from 1 to 65535");
+	fails_at("http-listen \"127.0.0.1:9x\"\n", 1, "from 1 to 65535");
+	fails_at("http-listen \"localhost:9100\"\n", 1, "must be numeric");
+	fails_at("http-listen \":9100\"\n", 1, "expected PORT");
+	fails_at("http-listen \"[]:9100\"\n", 1, "expected PORT");
+	fails_at("http-listen \"::1:9100\"\n", 1, "needs brackets");
+	fails_at("http-listen 9100\nhttp-listen 9101\n", 2, "http-listen");
+}
+END_TEST
+
 START_TEST(t_public_endpoint)
 {
 	struct hamd_config	*c;
@@ -1231,7 +1269,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 27);
+	ck_assert_uint_eq(i, 28);
 }
 END_TEST
 
@@ -1497,6 +1535,7 @@ parse_suite(void)
 	tcase_add_test(tc, t_hub);
 	tcase_add_test(tc, t_hub_keepalive);
 	tcase_add_test(tc, t_public_endpoint);
+	tcase_add_test(tc, t_http_listen);
 	tcase_add_test(tc, t_interface);
 	tcase_add_test(tc, t_paths);
 	tcase_add_test(tc, t_names);

@@ -9,6 +9,15 @@
 #include "daemon/hamd_msg.h"
 #include "tests/unit/proctest.h"
 
+/* hamd's processes by name (hamd.c has the real table with entries). */
+static const struct proc_desc hamd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HAMD_PROC_CONTROL] = { "control", NULL },
+	[HAMD_PROC_ENGINE] = { "engine", NULL },
+	[HAMD_PROC_TUN] = { "tun", NULL },
+	[HAMD_PROC_WEB] = { "web", NULL, .optional = 1 },
+};
+
 static void
 setup_msg(int self, uint32_t type, size_t len, int fd)
 {
@@ -16,11 +25,6 @@ setup_msg(int self, uint32_t type, size_t len, int fd)
 	    len, fd);
 }
 
-/* These must not be in hamd's real procs: entry points are not linked. */
-void control_main(struct privsep *p, const struct control_program *c)
-{ (void)p; (void)c; exit(0); }
-void engine_run(struct privsep *p) { (void)p; }
-void tun_run(struct privsep *p) { (void)p; }
 
 START_TEST(t_valid)
 {
@@ -137,6 +141,7 @@ END_TEST
 #define C	PROC_BIT(HAMD_PROC_CONTROL)
 #define E	PROC_BIT(HAMD_PROC_ENGINE)
 #define T	PROC_BIT(HAMD_PROC_TUN)
+#define W	PROC_BIT(HAMD_PROC_WEB)
 
 /*
  * Every message hamd's processes may send each other, by channel: the
@@ -220,7 +225,56 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_CTL_HUB_MEMBER,	T, C },
 	{ IMSG_CTL_ENGINE,	C, E },
 	{ IMSG_CTL_ENGINE_REPLY, E, C },
+	/* events as they happen: to control's monitors and the web child */
+	{ IMSG_CTL_EVENT,	T, C | W },
+	/*
+	 * The web child (HTTP, hostile input): it only receives snapshots
+	 * and events.  Nothing here, ever, with W as a sender: what it
+	 * says cannot change state because no process takes it.
+	 */
+	{ IMSG_WEB_LISTENER,	P, W },
+	{ IMSG_WEB_STATUS,	P, W },
+	{ IMSG_WEB_ENGINE,	E, W },
+	{ IMSG_WEB_PEER,	T, W },
+	{ IMSG_WEB_PEERS_END,	T, W },
 };
+
+/* The web child sends nothing but log lines: no rule names it a sender. */
+START_TEST(t_web_sends_nothing)
+{
+	uint32_t	 t;
+
+	for (t = PROC_IMSG_FIRST; t < HAMD_IMSG_MAX; t++)
+		ck_assert_msg(hamd_msg_rules[t].name == NULL ||
+		    !(hamd_msg_rules[t].from & W),
+		    "the web child may send %s", hamd_msg_rules[t].name);
+}
+END_TEST
+
+/* A web child that asks for a reload, or anything of control's: fatal. */
+START_TEST(t_web_reload)
+{
+	setup_msg(PROC_PARENT, IMSG_CTL_RELOAD, sizeof(struct ctl_cred), -1);
+	proc_check(&ps, HAMD_PROC_WEB, &msg);
+}
+END_TEST
+
+START_TEST(t_web_hub_request)
+{
+	setup_msg(HAMD_PROC_TUN, IMSG_CTL_HUB_REQ, sizeof(struct ctl_cred) +
+	    sizeof(struct hub_request), -1);
+	proc_check(&ps, HAMD_PROC_WEB, &msg);
+}
+END_TEST
+
+START_TEST(t_web_event)
+{
+	/* Not even an event: the web child is no source of them. */
+	setup_msg(HAMD_PROC_CONTROL, IMSG_CTL_EVENT, sizeof(struct ctl_event),
+	    -1);
+	proc_check(&ps, HAMD_PROC_WEB, &msg);
+}
+END_TEST
 
 START_TEST(t_rules_fixed)
 {
@@ -256,5 +310,9 @@ main(void)
 	tcase_add_exit_test(tc, t_log_unterminated, 1);
 	tcase_add_exit_test(tc, t_log_oversized, 1);
 	tcase_add_exit_test(tc, t_ctl_from_engine, 1);
+	tcase_add_test(tc, t_web_sends_nothing);
+	tcase_add_exit_test(tc, t_web_reload, 1);
+	tcase_add_exit_test(tc, t_web_hub_request, 1);
+	tcase_add_exit_test(tc, t_web_event, 1);
 	return run_tcase("proc", tc);
 }

@@ -7,6 +7,15 @@
 #include "hub/hubd_msg.h"
 #include "tests/unit/proctest.h"
 
+/* hamhubd's processes by name (hamhubd.c has the real table). */
+static const struct proc_desc hubd_procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL },
+	[HUBD_PROC_CONTROL] = { "control", NULL },
+	[HUBD_PROC_ENGINE] = { "engine", NULL },
+	[HUBD_PROC_AUTHORITY] = { "authority", NULL },
+	[HUBD_PROC_WEB] = { "web", NULL, .optional = 1 },
+};
+
 static void
 setup_hub_msg(int self, uint32_t type, size_t len, int fd)
 {
@@ -14,11 +23,6 @@ setup_hub_msg(int self, uint32_t type, size_t len, int fd)
 	    len, fd);
 }
 
-/* Entry points are not linked. */
-void control_main(struct privsep *p, const struct control_program *c)
-{ (void)p; (void)c; exit(0); }
-void hubengine_run(struct privsep *p) { (void)p; }
-void authority_run(struct privsep *p) { (void)p; }
 
 START_TEST(t_hub_every_rule_named)
 {
@@ -80,6 +84,7 @@ END_TEST
 #define C	PROC_BIT(HUBD_PROC_CONTROL)
 #define E	PROC_BIT(HUBD_PROC_ENGINE)
 #define A	PROC_BIT(HUBD_PROC_AUTHORITY)
+#define W	PROC_BIT(HUBD_PROC_WEB)
 
 /*
  * Every message hamhubd's processes may send each other (check_proc.c
@@ -125,7 +130,36 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_CTL_HUB_NET,	A, C },
 	{ IMSG_CTL_HUB_MEMBER,	A, C },
 	{ IMSG_CTL_RESULT,	P | A, C },
+	/* events as they happen: to control's monitors and the web child */
+	{ IMSG_CTL_EVENT,	A, C | W },
+	/* the web child only receives (check_proc.c says why) */
+	{ IMSG_HUBD_WEB_LISTENER, P, W },
+	{ IMSG_HUBD_WEB_STATUS,	A, W },
+	{ IMSG_HUBD_WEB_NODE,	A, W },
+	{ IMSG_HUBD_WEB_NET,	A, W },
+	{ IMSG_HUBD_WEB_MEMBER,	A, W },
+	{ IMSG_HUBD_WEB_END,	A, W },
 };
+
+START_TEST(t_hub_web_sends_nothing)
+{
+	uint32_t	 t;
+
+	for (t = PROC_IMSG_FIRST; t < HUBD_IMSG_MAX; t++)
+		ck_assert_msg(hubd_msg_rules[t].name == NULL ||
+		    !(hubd_msg_rules[t].from & W),
+		    "the web child may send %s", hubd_msg_rules[t].name);
+}
+END_TEST
+
+/* A web child that asks the authority to block a range: fatal there. */
+START_TEST(t_hub_web_block)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_CTL_HUBD_BLOCK,
+	    sizeof(struct ctl_cred) + sizeof(struct ctl_cidr), -1);
+	proc_check(&ps, HUBD_PROC_WEB, &msg);
+}
+END_TEST
 
 START_TEST(t_hub_rules_fixed)
 {
@@ -154,5 +188,7 @@ main(void)
 	tcase_add_exit_test(tc, t_hub_frame_oversized, 1);
 	tcase_add_exit_test(tc, t_hub_type_of_hamd, 1);
 	tcase_add_exit_test(tc, t_hub_frame_from_control, 1);
+	tcase_add_test(tc, t_hub_web_sends_nothing);
+	tcase_add_exit_test(tc, t_hub_web_block, 1);
 	return run_tcase("prochub", tc);
 }

@@ -1,0 +1,20 @@
+/*
+ * A node's requests to its hub (hamctl networks, members, create, ...),
+ * and the listings of networks and members that hamctl hub shares.
+ */
+#ifndef HAMD_CTL_HUB_H
+#define HAMD_CTL_HUB_H
+
+#include "ctl/ctl_list.h"
+
+/* The fields of a network and of a member or node, for listings. */
+enum { NF_NAME, NF_ID, NF_TYPE, NF_MODE, NF_ROLE, NF_STATE, NF_YOU,
+	NF_MEMBERS, NF_LIMIT, NF_SIZE, NF_PENDING, NF_ONLINE, NF_MAX };
+enum { MF_NICK, MF_KEY, MF_V4, MF_V6, MF_ROLE, MF_STATE, MF_ONLINE,
+	MF_ENDPOINT, MF_SEEN, MF_SEEN_UNIX, MF_MAX };
+void	hub_net_fields(const void *, char [][CTL_FIELD_MAX]);
+void	hub_member_fields(const void *, char [][CTL_FIELD_MAX]);
+/* The hub's own listings of them (hamctl hub nodes, hub networks). */
+extern const struct ctl_listing	hub_nodes_listing, hub_networks_listing;
+
+#endif
