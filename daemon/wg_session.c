@@ -239,6 +239,13 @@ wg_peer_confirm_next(struct wg_dev *d, struct wg_peer *p)
 	handshake_done(p);
 }
 
+void
+wg_peer_drop_next(struct wg_dev *d, struct wg_peer *p)
+{
+	if (p->next != NULL)
+		keypair_clear(d, p, p->next);
+}
+
 struct wg_peer *
 wg_peer_by_id(struct wg_dev *d, uint32_t id)
 {

@@ -502,6 +502,60 @@ START_TEST(test_crossed_initiations)
 }
 END_TEST
 
+/*
+ * The same crossing on a tunnel that carries data: the side that tries
+ * again completes its handshake as initiator while the session the
+ * crossing left it as responder was never taken up by the other side
+ * (that side dropped its own initiation).  Linux's rule would keep
+ * that orphan and wipe the current session, which the other side still
+ * sends with until our first packet under the new one reaches it: its
+ * data in flight meanwhile would be lost (a ping in natpath.sh's hub
+ * outage).  The orphan goes instead, and that data arrives.
+ */
+START_TEST(test_crossed_initiations_keep_data)
+{
+	struct side	*lo, *hi;
+	struct dgram	 ia, ib;
+	int		 w;
+
+	session();
+	now += SEC;
+	next_timestamp();
+	lo = memcmp(a.pub, b.pub, 32) < 0 ? &a : &b;
+	hi = lo == &a ? &b : &a;
+	wg_peer_initiate(a.dev, peer_of(&a), now);
+	wg_peer_initiate(b.dev, peer_of(&b), now);
+	ck_assert_int_eq(count_type(&a, WG_MSG_INITIATION), 1);
+	ck_assert_int_eq(count_type(&b, WG_MSG_INITIATION), 1);
+	ia = a.q[a.nq - 1];
+	ib = b.q[b.nq - 1];
+	a.nq = b.nq = 0;
+	wg_receive(b.dev, &a.addr, ia.buf, ia.len, now);
+	wg_receive(a.dev, &b.addr, ib.buf, ib.len, now);
+	while (deliver(&a, &b) + deliver(&b, &a) > 0)
+		;
+	ck_assert_ptr_nonnull(peer_of(lo)->next);	/* the orphan */
+	/* The lower key tries again first; its initiation only. */
+	next_timestamp();
+	while (count_type(lo, WG_MSG_INITIATION) == 0) {
+		ck_assert_uint_lt(now, 1010 * SEC);
+		now += TICK;
+		wg_tick(lo->dev, now);
+		wg_tick(hi->dev, now);
+		hi->nq = 0;
+	}
+	deliver(lo, hi);
+	ck_assert_int_eq(count_type(hi, WG_MSG_RESPONSE), 1);
+	deliver(hi, lo);
+	ck_assert(wg_peer_has_session(peer_of(lo), now));
+	lo->nq = 0;	/* its first packet under the new session is late */
+	w = lo->tun_writes;
+	send_ping(hi, lo);
+	ck_assert_int_eq(deliver(hi, lo), 1);
+	ck_assert_int_eq(lo->tun_writes, w + 1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -516,6 +570,7 @@ main(void)
 	tcase_add_test(tc, test_attempts_stop);
 	tcase_add_test(tc, test_responder_waits);
 	tcase_add_test(tc, test_crossed_initiations);
+	tcase_add_test(tc, test_crossed_initiations_keep_data);
 	tcase_add_test(tc, test_counter_initiator);
 	tcase_add_test(tc, test_counter_responder);
 	tcase_add_test(tc, test_initiation_flood);
