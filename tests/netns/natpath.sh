@@ -266,7 +266,7 @@ unblock_host() {
 }
 fallback_upgrade() {	# WHAT BLOCK UNBLOCK
 	# A ping stream keeps both directions busy while the path breaks.
-	ip netns exec "$(nat_ns open1)" ping -n -q -i 0.1 -w 60 \
+	ip netns exec "$(nat_ns open1)" ping -D -n -q -i 0.1 -w 60 \
 	    "$(v4_of eim1)" >"$T_TMP/upgrade.ping" 2>&1 &
 	_ping=$!
 	track_pid "$_ping"
@@ -335,7 +335,7 @@ handshakes() {
 rebind() {	# rebind WHAT FROM TO COMMAND...
 	_what=$1; _from=$2; _to=$3; shift 3
 	_hs=$(handshakes)
-	ip netns exec "$(nat_ns "$_from")" ping -n -i 0.1 -c 100 "$(v4_of "$_to")" \
+	ip netns exec "$(nat_ns "$_from")" ping -D -n -i 0.1 -c 100 "$(v4_of "$_to")" \
 	    >"$T_TMP/rebind.ping" 2>&1 &
 	_ping=$!
 	track_pid "$_ping"
@@ -380,7 +380,7 @@ check "eim1 reaches prc1 at the new address" sh -c \
 # --- hub outage --------------------------------------------------------------------
 # open1 and eim1 are direct; 10 pings a second for the whole outage.
 wait_for 10 path_is open1 eim1 direct
-ip netns exec "$(nat_ns open1)" ping -n -i 0.1 -w 50 "$(v4_of eim1)" \
+ip netns exec "$(nat_ns open1)" ping -D -n -i 0.1 -w 50 "$(v4_of eim1)" \
     >"$T_TMP/outage.ping" 2>&1 &
 OUT_PING=$!
 track_pid "$OUT_PING"
