@@ -408,8 +408,20 @@ paths_endpoint(struct engine_peer *p, const struct pkt_addr *a, int response)
 		return;
 	}
 	if ((response ? pathsel_answered : pathsel_authenticated)(&hp->sel,
-	    hp_path_kind(hp, a), a, now_ms()))
+	    hp_path_kind(hp, a), a, now_ms())) {
 		path_changed(p, from);
+		/*
+		 * Up from the relay (or LAN from direct): what came this way
+		 * may have been the peer's probe, sent while it stays on the
+		 * lower way, and a keepalive on an idle tunnel is answered
+		 * by nothing.  One keepalive of ours on the new path lets
+		 * the peer take it too, instead of at our next data or
+		 * persistent keepalive (25 s).
+		 */
+		if (from != PATH_NONE && hp->sel.kind > from &&
+		    hp->sel.kind >= PATH_DIRECT)
+			probe_msg(hp->id, PROBE_KEEPALIVE);
+	}
 	active_add(hp);
 }
 

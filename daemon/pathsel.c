@@ -246,12 +246,18 @@ pathsel_tick(struct pathsel *sel, uint64_t now, int relay_usable,
 	/*
 	 * The hold-down on the address we left is over: it may be back,
 	 * so look now instead of at the next slot of the schedule (which
-	 * can be 5 s away); that look is the next probe.
+	 * can be 5 s away).  The look is a handshake, which the peer
+	 * answers where its first copy came from: a keepalive would go
+	 * unanswered, and a peer that took that address while we held it
+	 * down (its own hold-down ended first) would send nothing on it
+	 * until it had data, so neither side would learn that the other
+	 * may come back.  The schedule's own slots stay as they were.
 	 */
 	if (sel->held.af != 0 && now >= sel->held_until) {
 		sel->held.af = 0;
-		if (sel->kind < PATH_DIRECT && has_cands && sel->next_probe > now)
-			sel->next_probe = now;
+		if (sel->kind > PATH_NONE && sel->kind < PATH_DIRECT &&
+		    has_cands)
+			a |= PATHSEL_A_HANDSHAKE;
 	}
 	/*
 	 * On a relay that is gone (the hub is down), a direct path must not

@@ -27,8 +27,10 @@
  *    only after a hold-down (2 s, doubling per change up to 60 s, back
  *    to 2 s once a path held for 60 s), so two live paths cannot make
  *    the choice flap with every packet; when a relayed pair's hold-down
- *    ends, it probes at once rather than at the next slot of its
- *    schedule, so a path that came back is taken when it may be;
+ *    ends, it probes at once, with a handshake (answered where its
+ *    first copy arrives, so also by a peer that is already back on
+ *    that address), rather than at the next slot of its schedule, so
+ *    a path that came back is taken when it may be;
  *  - data we sent that nothing on the path has answered for
  *    PATHSEL_QUIET_MS makes the path suspect.  A hub peer answers all
  *    data, with data or a keepalive within 100 to 200 ms (tun's

@@ -388,23 +388,33 @@ START_TEST(t_idle_backoff)
 END_TEST
 
 /*
- * Falling off direct starts probing by itself, 1 s later, and probes
- * again the moment the hold-down on the direct address ends.
+ * Falling off direct starts probing by itself, 1 s later, on the
+ * schedule's slots (1, 3, 7 s); the moment the hold-down on the direct
+ * address ends, a handshake probe too (a keepalive would go unanswered
+ * by a peer that already took that address), and only then.
  */
 START_TEST(t_fallback_probes)
 {
-	uint64_t	 at[16];
-	int		 n;
-
-	uint64_t	 t;
+	uint64_t	 at[16], t, u;
+	int		 n, hs = 0;
 
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
 	t = fall_back(T0 + 3000);
 	n = probe_times(t + 250, t + 7000, 0, at, 16);
 	ck_assert_int_eq(n, 3);
 	ck_assert_uint_eq(at[0], 750);		/* t + 1000 */
-	ck_assert_uint_eq(at[1], PATHSEL_HOLD_MIN_MS - 250);
-	ck_assert_uint_eq(at[2], PATHSEL_HOLD_MIN_MS - 250 + 4000);
+	ck_assert_uint_eq(at[1], 2750);		/* t + 3000 */
+	ck_assert_uint_eq(at[2], 6750);		/* t + 7000 */
+
+	pathsel_init(&s);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	t = fall_back(T0 + 3000);
+	for (u = t + 50; u <= t + 20000; u += 50)
+		if (tick(u) & PATHSEL_A_HANDSHAKE) {
+			ck_assert_uint_eq(u, t + PATHSEL_HOLD_MIN_MS);
+			hs++;
+		}
+	ck_assert_int_eq(hs, 1);
 }
 END_TEST
 
