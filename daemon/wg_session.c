@@ -109,10 +109,12 @@ keypair_slot(struct wg_peer *p)
 	return NULL;
 }
 
+/* A clock read before the session was made does not see it expired. */
 int
 wg_keypair_expired(const struct wg_keypair *kp, uint64_t now)
 {
-	return now - kp->birth >= WG_NSEC(REJECT_AFTER_TIME);
+	return now > kp->birth &&
+	    now - kp->birth >= WG_NSEC(REJECT_AFTER_TIME);
 }
 
 int

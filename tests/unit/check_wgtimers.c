@@ -71,6 +71,9 @@ session(void)
 	ck_assert_int_eq(b.tun_writes, w + 1);
 	ck_assert(wg_peer_has_session(peer_of(&a), now));
 	ck_assert(wg_peer_has_session(peer_of(&b), now));
+	/* A clock read just before (tunwatch's, once) sees it too. */
+	ck_assert(wg_peer_has_session(peer_of(&a), now - 1));
+	ck_assert(wg_peer_has_session(peer_of(&b), now - 1));
 }
 
 /*
