@@ -171,6 +171,22 @@ path_changed(struct engine_peer *p, int from)
 	    sizeof(m));
 }
 
+/*
+ * The candidates changed: the address we send to may have become one of
+ * the peer's LAN candidates.  Said at once, not at the next packet from
+ * it, which on an idle tunnel is the persistent keepalive (25 s).
+ */
+static void
+hp_relabel(struct engine_peer *p)
+{
+	struct engine_hp	*hp = p->hp;
+	int			 from = hp->sel.kind;
+
+	if (from >= PATH_DIRECT &&
+	    pathsel_relabel(&hp->sel, hp_path_kind(hp, &hp->sel.addr)))
+		path_changed(p, from);
+}
+
 static void
 probe_msg(uint32_t id, int32_t kind)
 {
@@ -383,6 +399,7 @@ paths_peer(uint32_t id, const struct pkt_addr *endpoint)
 	}
 	p->conf_ep = *endpoint;
 	hp_cands_rebuild(p);
+	hp_relabel(p);
 	active_add(p->hp);
 }
 
@@ -457,6 +474,7 @@ paths_msg(struct imsg *imsg)
 	hp->nat = m.cands.nat;
 	hp->hubc = m.cands;
 	hp_cands_rebuild(p);
+	hp_relabel(p);
 	log_debug("peer %u: %u candidates, relay id %u%s", m.id, hp->ncand,
 	    hp->relay_id, m.punch ? ", punch" : "");
 	active_add(hp);

@@ -155,13 +155,14 @@ pathsel_heard(struct pathsel *sel, int kind, const struct pkt_addr *addr,
 			    (uint32_t)((7 * (uint64_t)sel->answer_ms + d) / 8);
 		}
 		sel->last_rx = now;
-		if (kind == sel->kind)
-			return 0;
-		/* The same address, seen differently (candidates changed). */
-		sel->kind = kind;
-		if (kind >= PATH_DIRECT)
-			sel->next_probe = 0;
-		return 1;
+		/*
+		 * The same address, now also one of the peer's LAN
+		 * candidates.  Never down: the list we were given can be
+		 * short for a moment (the hub's at a login names the
+		 * connection's address alone), and the address that
+		 * answers is the same host either way.
+		 */
+		return pathsel_relabel(sel, kind);
 	}
 	if (sel->held.af != 0 && addr_same(addr, &sel->held) &&
 	    now < sel->held_until)
@@ -173,6 +174,16 @@ pathsel_heard(struct pathsel *sel, int kind, const struct pkt_addr *addr,
 	if (kind < sel->kind && !pathsel_failed(sel, now, response))
 		return 0;
 	pathsel_switch(sel, kind, addr, now, 1);
+	return 1;
+}
+
+int
+pathsel_relabel(struct pathsel *sel, int kind)
+{
+	if (sel->kind < PATH_DIRECT || kind <= sel->kind)
+		return 0;
+	sel->kind = kind;
+	sel->next_probe = 0;
 	return 1;
 }
 

@@ -121,6 +121,11 @@ int	pathsel_authenticated(struct pathsel *, int kind,
  */
 int	pathsel_answered(struct pathsel *, int kind,
 	    const struct pkt_addr *, uint64_t now);
+/*
+ * The peer's candidates changed: the current path's address is of kind
+ * now.  Only up (direct to LAN) counts; 1 if the path's kind changed.
+ */
+int	pathsel_relabel(struct pathsel *, int kind);
 /* We sent data on the current path. */
 void	pathsel_sent(struct pathsel *, uint64_t now);
 /* The hub says probe now: the probe schedule starts over at once. */

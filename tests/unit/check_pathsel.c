@@ -131,6 +131,35 @@ START_TEST(t_rebind)
 }
 END_TEST
 
+/*
+ * One address, seen as the candidates say: direct until the peer's
+ * list names it LAN, then LAN at once (pathsel_relabel, without waiting
+ * for a packet from it), and LAN still when a short list (the hub's at
+ * a login) has it as direct for a moment.  Relays are not relabelled.
+ */
+START_TEST(t_relabel)
+{
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &lan, T0), 1);
+	ck_assert_int_eq(pathsel_relabel(&s, PATH_DIRECT), 0);
+	ck_assert_int_eq(pathsel_relabel(&s, PATH_LAN), 1);
+	ck_assert_int_eq(s.kind, PATH_LAN);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &lan,
+	    T0 + 10), 0);
+	ck_assert_int_eq(s.kind, PATH_LAN);
+	ck_assert_uint_eq(s.last_rx, T0 + 10);
+	ck_assert_int_eq(pathsel_relabel(&s, PATH_DIRECT), 0);
+	ck_assert_int_eq(s.kind, PATH_LAN);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_LAN, &lan, T0 + 20),
+	    0);
+
+	pathsel_init(&s);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    T0), 1);
+	ck_assert_int_eq(pathsel_relabel(&s, PATH_LAN), 0);
+	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
+}
+END_TEST
+
 START_TEST(t_lower_rank)
 {
 	uint64_t	 t;
@@ -533,6 +562,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, t_upgrade);
 	tcase_add_test(tc, t_rebind);
+	tcase_add_test(tc, t_relabel);
 	tcase_add_test(tc, t_lower_rank);
 	tcase_add_test(tc, t_probe_answered);
 	tcase_add_test(tc, t_slow_path);
