@@ -7,7 +7,9 @@
  * REKEY_ATTEMPT_TIME until there is something to send, a responder
  * that sends nothing under a session before the initiator confirms it,
  * the send counter's two limits, and at most INITIATIONS_PER_SECOND
- * handshakes a second from one peer.
+ * handshakes a second from one peer; and hamd's own: crossed
+ * initiations that end in a session and lose no data, and a hub peer's
+ * one probe keepalive when a stream of data to it stops.
  */
 #include "autoconf.h"
 
@@ -559,6 +561,73 @@ START_TEST(test_crossed_initiations_keep_data)
 }
 END_TEST
 
+/*
+ * Tick s every 10 ms until until, counting the keepalives it sends
+ * (passive ones, and probes) into what passive and probe hold.
+ *
+ * A hub peer whose data came as a stream that stopped sends, besides
+ * the passive keepalive that answers the data (100 ms), one probe
+ * keepalive (PKT_F_PROBE: to the path, the candidates and the relay)
+ * WG_HUB_STALL_NS after the last packet, and no more: if its NAT forgot
+ * its mappings, that packet lets the peer in again.  A single packet
+ * is no stream and gets only the passive keepalive.
+ */
+static void
+stall_count(struct side *s, uint64_t until, int *passive, int *probe)
+{
+	int	 i;
+
+	while (now < until) {
+		now += 10 * MS;
+		wg_tick(s->dev, now);
+		for (i = 0; i < s->nq; i++) {
+			if (type_of(s, i) != WG_MSG_DATA ||
+			    s->q[i].len != WG_DATA_MIN_LEN)
+				continue;
+			if (s->q[i].flags & PKT_F_PROBE)
+				(*probe)++;
+			else
+				(*passive)++;
+		}
+		s->nq = 0;
+	}
+}
+
+START_TEST(test_rx_stall_probe)
+{
+	int	 i, passive = 0, probe = 0;
+
+	session();
+	wg_peer_set_hub(peer_of(&b));
+	/* The keepalive the session's ping was owed, as a static peer. */
+	stall_count(&b, now + 11 * SEC, &passive, &probe);
+	passive = probe = 0;
+	/* A stream: three packets 150 ms apart, each answered. */
+	for (i = 0; i < 3; i++) {
+		send_ping(&a, &b);
+		deliver(&a, &b);
+		stall_count(&b, now + 150 * MS, &passive, &probe);
+	}
+	ck_assert_int_eq(passive, 3);
+	ck_assert_int_eq(probe, 0);
+	/* Then nothing: one probe, WG_HUB_STALL_NS after the last. */
+	stall_count(&b, now + WG_HUB_STALL_NS - 160 * MS, &passive, &probe);
+	ck_assert_int_eq(probe, 0);
+	stall_count(&b, now + 200 * MS, &passive, &probe);
+	ck_assert_int_eq(probe, 1);
+	passive = probe = 0;
+	stall_count(&b, now + 10 * SEC, &passive, &probe);
+	ck_assert_int_eq(passive + probe, 0);
+
+	/* One packet, long after: the passive keepalive alone. */
+	send_ping(&a, &b);
+	deliver(&a, &b);
+	stall_count(&b, now + 2 * SEC, &passive, &probe);
+	ck_assert_int_eq(passive, 1);
+	ck_assert_int_eq(probe, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -574,6 +643,7 @@ main(void)
 	tcase_add_test(tc, test_responder_waits);
 	tcase_add_test(tc, test_crossed_initiations);
 	tcase_add_test(tc, test_crossed_initiations_keep_data);
+	tcase_add_test(tc, test_rx_stall_probe);
 	tcase_add_test(tc, test_counter_initiator);
 	tcase_add_test(tc, test_counter_responder);
 	tcase_add_test(tc, test_initiation_flood);
