@@ -8,6 +8,7 @@
 #include "autoconf.h"
 
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -638,11 +639,45 @@ hamd_setup(struct parent_base *b, char *err, size_t errlen)
 	return netconf_setup(&p->net, p->conf, err, errlen);
 }
 
+/*
+ * The shared memory tun and engine pass batches through: made here, so
+ * that neither child needs memfd_create, ftruncate or fcntl, and sealed
+ * at its size, so that neither can shrink it under the other (an access
+ * past the end would kill the other with SIGBUS).  Without it (a kernel
+ * without memfd) batches go over the socketpair as before.
+ */
+static void
+ring_send(struct parent *p)
+{
+	struct ring_msg	 rm;
+	int		 fd, fd2;
+
+	if ((fd = memfd_create("hamd-ring", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1) {
+		log_warn("memfd_create: batches go over the socketpair");
+		return;
+	}
+	if (ftruncate(fd, (off_t)PKTRING_MAP_LEN) == -1 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) == -1 || (fd2 = dup(fd)) == -1) {
+		log_warn("the shared ring: batches go over the socketpair");
+		(void)close(fd);
+		return;
+	}
+	memset(&rm, 0, sizeof(rm));
+	rm.size = PKTRING_SIZE;
+	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_RING, 0, fd, &rm,
+	    sizeof(rm));
+	proc_compose(&p->b.ps, HAMD_PROC_ENGINE, IMSG_RING, 0, fd2, &rm,
+	    sizeof(rm));
+}
+
 static void
 hamd_start(struct parent_base *b)
 {
 	struct parent	*p = (struct parent *)b;
 
+	ring_send(p);
 	netconf_send_devices(&p->net, &p->b.ps, p->conf);
 	netconf_send_peers(&p->net, &p->b.ps, p->conf);
 	hub_configure_tun(p);

@@ -27,6 +27,7 @@
 #include "privsep/policies.h"
 #include "daemon/offload.h"
 #include "ipc/pktbatch.h"
+#include "ipc/pktring.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
 #include "daemon/wg.h"
@@ -36,6 +37,16 @@
 #define TICK_MS			100
 /* Probes the engine may ask for, per peer and second. */
 #define PROBES_PER_SEC		10
+/*
+ * Room the ring must have before we read the TUN device again: what
+ * one 64 KB super-packet becomes (its segments, each with its record
+ * and the WireGuard header and tag), twice.  With less, reading stops
+ * and the kernel's queue in front of the device holds the rest (its
+ * qdisc pushes back on the sending sockets), until the engine has sent
+ * enough; we look again every TUN_ROOM_USEC.
+ */
+#define TUN_RING_ROOM		(2 * 96 * 1024)
+#define TUN_ROOM_USEC		200
 
 struct tunproc {
 	struct privsep		*ps;
@@ -46,11 +57,15 @@ struct tunproc {
 	int			 vnet_hdr;
 	struct event		*ev_tun;
 	struct event		*ev_tick;
+	struct event		*ev_room;	/* ring full: look again */
+	struct pktring_map	 ring;		/* shared with the engine */
+	int			 ring_mapped;
+	int			 engine_ready;	/* the engine mapped it too */
+	int			 tun_paused;	/* not reading the device */
 	int			 in_config;	/* between peers and end mark */
 	unsigned int		 offloads;	/* TUN_F_* in force */
 	uint64_t		 offload_drops;	/* reads that made no sense */
 	uint8_t			 rbuf[VNET_HDR_LEN + 65536];
-	uint8_t			 seg[65536];	/* segments of a super-packet */
 	struct gro		 gro;		/* merges what we write */
 };
 
@@ -103,13 +118,15 @@ io_tun_write(void *arg, uint8_t *pkt, size_t len)
 }
 
 static void
-io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr)
+io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr,
+    int response)
 {
 	struct endpoint_msg	 m;
 
 	memset(&m, 0, sizeof(m));
 	m.id = peer;
 	m.addr = *addr;
+	m.flags = response ? ENDPOINT_F_RESPONSE : 0;
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENDPOINT, 0, -1, &m,
 	    sizeof(m));
 }
@@ -120,8 +137,18 @@ tun_flush(void)
 {
 	if (tp.fd != -1)
 		gro_flush(&tp.gro);
-	if (pktbatch_flush(&tp.out) > 0)
+	if (pktbatch_flush(&tp.out) > 0) {
+		/*
+		 * Written now rather than on the next turn of the loop: no
+		 * wait for the socket to be reported writable, and no
+		 * EV_WRITE to arm and disarm when it all went.  An error is
+		 * left for the channel's own handler.
+		 */
+		(void)imsgbuf_write(&tp.ps->iev[HAMD_PROC_ENGINE].ibuf);
 		imsgev_update(&tp.ps->iev[HAMD_PROC_ENGINE]);
+	}
+	if (pktbatch_broken(&tp.out))
+		fatalx("the engine released ring space it was never given");
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -132,6 +159,35 @@ tun_send_segment(void *arg, const uint8_t *pkt, size_t len)
 	wg_send_packet(tp.dev, pkt, len, *(uint64_t *)arg);
 }
 
+/* No room in the ring: stop reading the device until there is. */
+static int
+tun_ring_full(void)
+{
+	struct timeval	 tv = { 0, TUN_ROOM_USEC };
+
+	if (pktbatch_room(&tp.out) >= TUN_RING_ROOM)
+		return 0;
+	/* What is batched must reach the engine, or nothing is freed. */
+	tun_flush();
+	if (!tp.tun_paused) {
+		tp.tun_paused = 1;
+		(void)event_del(tp.ev_tun);
+	}
+	if (evtimer_add(tp.ev_room, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
+	return 1;
+}
+
+static void
+tun_room(int fd, short what, void *arg)
+{
+	if (tun_ring_full())
+		return;
+	tp.tun_paused = 0;
+	if (event_add(tp.ev_tun, NULL) == -1)
+		fatalx("%s: event_add", __func__);
+}
+
 static void
 tun_readable(int fd, short what, void *arg)
 {
@@ -140,6 +196,8 @@ tun_readable(int fd, short what, void *arg)
 	int		 i;
 
 	for (i = 0; i < TUN_READS_PER_EVENT; i++) {
+		if (tun_ring_full())
+			break;
 		n = read(fd, tp.rbuf, sizeof(tp.rbuf));
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -150,7 +208,8 @@ tun_readable(int fd, short what, void *arg)
 			wg_send_packet(tp.dev, tp.rbuf, (size_t)n, now);
 		else if (tp.offloads != 0) {
 			/* Checksums to finish, super-packets to cut. */
-			if (offload_split(tp.rbuf, (size_t)n, tp.seg,
+			/* Segments are built where they are sealed. */
+			if (offload_split(tp.rbuf, (size_t)n, wg_tx_room(tp.dev),
 			    tun_send_segment, &now) == -1)
 				tp.offload_drops++;
 		} else if (n > VNET_HDR_LEN)
@@ -364,10 +423,44 @@ tun_path_info(struct imsg *imsg)
 	p->path_since = m.since;
 }
 
+/*
+ * One datagram from the engine.  From the ring, its bytes can change
+ * under us, so nothing may read them twice: handshake messages (and
+ * anything else that short) are copied here; data messages are copied
+ * by wg_recv_data before it looks at them, and a data message is the
+ * only kind wg_receive takes at more than 256 bytes.
+ */
 static void
 tun_recv_one(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 {
+	uint8_t	 copy[256];
+
+	if (rec->len <= sizeof(copy)) {
+		memcpy(copy, pkt, rec->len);
+		pkt = copy;
+	}
 	wg_receive(tp.dev, &rec->addr, pkt, rec->len, *(uint64_t *)arg);
+}
+
+static void
+tun_ring_start(void)
+{
+	if (tp.ring_mapped && tp.engine_ready &&
+	    tp.out.ring == NULL)
+		pktbatch_use_ring(&tp.out, &tp.ring.tx, IMSG_PKT_RING_OUT);
+}
+
+/* The parent's shared memory: map it and tell the engine. */
+static void
+tun_ring(struct imsg *imsg)
+{
+	if (tp.ring_mapped)
+		fatalx("parent sent a second ring");
+	if (proc_ring_take(tp.ps, imsg, &tp.ring, 0, HAMD_PROC_ENGINE,
+	    IMSG_TUN_RING_READY) == -1)
+		return;
+	tp.ring_mapped = 1;
+	tun_ring_start();
 }
 
 static void
@@ -384,12 +477,30 @@ tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 			fatalx("engine sent a malformed packet batch");
 		tun_flush();
 		break;
+	case IMSG_PKT_RING_IN:
+		/* Only after our IMSG_TUN_RING_READY, sent once mapped. */
+		if (!tp.ring_mapped)
+			fatalx("engine sent a ring batch before the ring");
+		if (pktbatch_ring_foreach(&tp.ring.rx, imsg->data,
+		    imsg->datalen, tun_recv_one, &now) == -1)
+			fatalx("engine sent a malformed ring batch");
+		pktring_release(&tp.ring.rx);
+		tun_flush();
+		break;
+	case IMSG_ENGINE_RING_READY:
+		if (tp.engine_ready)
+			fatalx("engine said twice that it mapped the ring");
+		tp.engine_ready = 1;
+		tun_ring_start();
+		break;
 	case IMSG_HUB_CONN_OPEN:
 		(void)imsg_get_data(imsg, &hc, sizeof(hc));
 		hubclient_conn_open(tp.hub, &hc, now);
 		break;
 	case IMSG_HUB_CONN_CLOSED:
 		hubclient_conn_closed(tp.hub, now);
+		/* The liveness checks' initiations go now, not at the tick. */
+		tun_flush();
 		break;
 	case IMSG_HUB_FRAME_IN:
 		hubclient_frame(tp.hub, imsg->data, imsg->datalen, now);
@@ -427,7 +538,9 @@ tun_set_device(struct imsg *imsg)
 	tp.dev->mtu = td.mtu;
 	tp.ev_tun = event_new(tp.ps->base, tp.fd, EV_READ | EV_PERSIST,
 	    tun_readable, NULL);
-	if (tp.ev_tun == NULL || event_add(tp.ev_tun, NULL) == -1)
+	tp.ev_room = evtimer_new(tp.ps->base, tun_room, NULL);
+	if (tp.ev_tun == NULL || tp.ev_room == NULL ||
+	    event_add(tp.ev_tun, NULL) == -1)
 		fatalx("cannot watch the TUN device");
 }
 
@@ -499,6 +612,9 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_TUN_DEVICE:
 		tun_set_device(imsg);
+		break;
+	case IMSG_RING:
+		tun_ring(imsg);
 		break;
 	case IMSG_TUN_PEER:
 		tun_set_peer(imsg);

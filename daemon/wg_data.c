@@ -39,17 +39,21 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	    kp->send_counter >= REJECT_AFTER_MESSAGES)
 		return -1;
 	cap = wg_data_msg_len(len, d->mtu);
+	if (cap > sizeof(d->tbuf))
+		return -1;
 	if ((out = d->io.out_reserve(d->io.arg, p->id, flags, NULL, cap)) ==
 	    NULL)
 		return 0;	/* no room: dropped like a full queue */
-	if (len > 0)	/* a keepalive has no packet at all */
-		memcpy(out + WG_DATA_HDR_LEN, pkt, len);
+	/* A keepalive has no packet; one built in place needs no copy. */
+	if (len > 0 && pkt != d->tbuf + WG_DATA_HDR_LEN)
+		memcpy(d->tbuf + WG_DATA_HDR_LEN, pkt, len);
 	ctr = kp->send_counter++;
-	if (wg_data_seal(out, cap, len, d->mtu, kp->remote_index, ctr,
+	if (wg_data_seal(d->tbuf, cap, len, d->mtu, kp->remote_index, ctr,
 	    kp->keys.send, &outlen) != WG_OK) {
 		d->io.out_commit(d->io.arg, 0);
 		return -1;
 	}
+	memcpy(out, d->tbuf, outlen);
 	d->io.out_commit(d->io.arg, outlen);
 	p->st.tx_packets++;
 	p->st.tx_bytes += outlen;
@@ -69,6 +73,12 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	    (kp->initiator && now - kp->birth >= d->rekey_after))
 		wg_initiate(d, p, now, WG_INIT_NORMAL);
 	return 0;
+}
+
+uint8_t *
+wg_tx_room(struct wg_dev *d)
+{
+	return d->tbuf + WG_DATA_HDR_LEN;
 }
 
 static void
@@ -211,7 +221,17 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 	size_t			 ptlen, iplen;
 	int			 r, af;
 
-	if ((r = wg_data_header(msg, len, &idx, &ctr)) != WG_OK) {
+	/*
+	 * Decrypt a copy: the batch we read from is not ours to change,
+	 * and may be memory the engine can still write.  Everything below
+	 * reads the copy only.
+	 */
+	if (len > WG_DATA_MAX_LEN) {
+		d->drops[WG_DROP_MALFORMED]++;
+		return;
+	}
+	memcpy(d->buf, msg, len);
+	if ((r = wg_data_header(d->buf, len, &idx, &ctr)) != WG_OK) {
 		d->drops[r]++;
 		return;
 	}
@@ -226,8 +246,6 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		p->st.drops[WG_DROP_STATE]++;
 		return;
 	}
-	/* Decrypt a copy: the batch we read from is not ours to change. */
-	memcpy(d->buf, msg, len);
 	r = wg_data_open_window(d->buf, len, kp->keys.recv, &kp->replay,
 	    &ptlen);
 	if (r != WG_OK) {
@@ -246,7 +264,7 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		if (p->nstaged > 0)
 			peer_send_staged(d, p, now);
 	}
-	wg_note_endpoint(d, p, src, now);
+	wg_note_endpoint(d, p, src, 0, now);
 	p->st.rx_packets++;
 	p->st.rx_bytes += len;
 	/* Anything authenticated answers our last data: no rekey needed. */
@@ -259,6 +277,12 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 	/* We owe a keepalive unless we send something soon. */
 	if (p->t_keepalive == 0)
 		p->t_keepalive = now + p->passive_ka;
+	if (p->from_hub) {
+		if (p->t_last_data_rx != 0 &&
+		    now - p->t_last_data_rx < WG_HUB_STREAM_NS)
+			p->t_rx_stall = now + WG_HUB_STALL_NS;
+		p->t_last_data_rx = now;
+	}
 	pt = d->buf + WG_DATA_HDR_LEN;
 	if (inner_src(pt, ptlen, &af, &isrc, &iplen) == -1) {
 		p->st.drops[WG_DROP_MALFORMED]++;

@@ -152,7 +152,7 @@ wg_tun_write(void *arg, uint8_t *pkt, size_t len)
 }
 
 static void
-wg_endpoint(void *arg, uint32_t peer, const struct pkt_addr *a)
+wg_endpoint(void *arg, uint32_t peer, const struct pkt_addr *a, int response)
 {
 	(void)arg; (void)peer; (void)a;
 }
