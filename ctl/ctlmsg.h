@@ -48,6 +48,9 @@ enum ctl_imsg_type {
 	IMSG_CTL_MONITOR,		/* subscribe: IMSG_CTL_EVENT... until
 					   the client closes */
 	IMSG_CTL_EVENT,			/* struct ctl_event */
+	/* hamd, after the rest so that their numbers stay */
+	IMSG_CTL_LAN,			/* reply IMSG_CTL_LAN_REPLY */
+	IMSG_CTL_LAN_REPLY,		/* struct ctl_lan */
 	CTL_IMSG_END
 };
 
@@ -136,6 +139,39 @@ struct ctl_peer_ext {
 						   start, 0: down */
 };
 
+/*
+ * Broadcast and multicast (daemon/lanrep.c): the node's totals, in
+ * hamctl status and at the end of hamctl peers.  "Not sent" counts
+ * packets read from the TUN device, each once however many peers it
+ * was for; "refused" what peers sent, summed over them.
+ */
+struct ctl_lan {
+	uint32_t		peers;		/* hub peers broadcast flows with */
+	uint32_t		rate;		/* each sender's: packets/s */
+	uint32_t		burst;		/* ... and its bucket */
+	uint32_t		pad;
+	uint64_t		tx_packets;	/* replicated */
+	uint64_t		tx_copies;	/* encrypted copies, one a peer */
+	uint64_t		tx_rate;	/* not sent: over our own rate */
+	uint64_t		tx_no_peer;	/* not sent: nobody to send to */
+	uint64_t		tx_control;	/* not sent: IGMP, MLD, ND */
+	uint64_t		tx_other;	/* not sent: not from our overlay
+						   address, scope, malformed */
+	uint64_t		tx_unrouted;	/* unicast that no peer routes */
+	uint64_t		rx_packets;	/* accepted from peers */
+	uint64_t		rx_off;		/* refused: no shared broadcast */
+	uint64_t		rx_rate;	/* refused: over the peer's rate */
+	uint64_t		rx_control;	/* refused: IGMP, MLD, ND */
+};
+
+/* A peer's broadcast and multicast: whether they flow, and how many. */
+struct ctl_peer_lan {
+	uint8_t			on;
+	uint8_t			pad[7];
+	uint64_t		rx_packets;	/* accepted from it */
+	uint64_t		tx_packets;	/* copies sent to it */
+};
+
 /* One peer in the reply to hamctl peers. */
 struct ctl_peer {
 	uint32_t		id;
@@ -159,6 +195,7 @@ struct ctl_peer {
 	uint32_t		rtt_us;		/* last handshake, 0: none */
 	int64_t			path_since;	/* unix seconds, 0: never */
 	struct ctl_peer_ext	ext;		/* rates, netcheck */
+	struct ctl_peer_lan	lan;
 };
 
 /* The end of the reply: drops no peer can be blamed for. */
@@ -169,6 +206,7 @@ struct ctl_peers_end {
 	uint64_t		unknown_peer;	/* initiations from unknown keys */
 	uint64_t		cookies_sent;
 	uint64_t		ratelimited;	/* handshakes over a source's share */
+	struct ctl_lan		lan;
 };
 
 /* The node engine's counters; rx_datagrams counts everything read. */

@@ -544,6 +544,8 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_ENGINE, .name = "engine", .need = NEED_READ,
 	    .to = HAMD_PROC_ENGINE },
+	{ .type = IMSG_CTL_LAN, .name = "lan", .need = NEED_READ,
+	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
 	    .need = NEED_READ, .to = PROC_PARENT },
 	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,

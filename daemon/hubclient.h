@@ -52,6 +52,8 @@ struct hubclient_io {
 	void	(*relay_confirmed)(void *, uint32_t relay_id);
 	/* a hub peer's candidates, from the hub's PEER_PATHS */
 	void	(*engine_paths)(void *, const struct engine_paths_msg *);
+	/* whether broadcast and multicast flow with a hub peer */
+	void	(*peer_lan)(void *, uint32_t id, int on);
 };
 
 struct hubclient;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon/hamd_msg.h"
+#include "daemon/lanclass.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
 #include "daemon/netconf.h"
@@ -157,6 +158,11 @@ netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
 	}
 	if (tundev_open(&nc->tun, conf->ifname, err, len) == -1)
 		return -1;
+	/* Before it is up: no link-local address but the one we set. */
+	if (conf->hub.enabled &&
+	    (rc = nl_link_no_ll6(&nc->nl, nc->tun.ifindex)) < 0)
+		log_debug("%s: addr_gen_mode none: %s", nc->tun.name,
+		    strerror(-rc));
 	if ((rc = nl_link_up(&nc->nl, nc->tun.ifindex, conf->mtu)) < 0) {
 		(void)snprintf(err, len, "%s: cannot set MTU %u and bring it "
 		    "up: %s", nc->tun.name, conf->mtu, strerror(-rc));
@@ -472,6 +478,50 @@ netconf_overlay_clear(const struct netconf *nc, const struct ip_prefix want[2],
 	return 0;
 }
 
+/*
+ * What a LAN needs besides the addresses (see netconf.h): hamd's own
+ * link-local address, which peers accept as ours (hubclient.c gives
+ * each hub peer fe80:: and its overlay's low 64 bits as an allowed
+ * IP), and the route that sends a program's 255.255.255.255 here
+ * rather than to the default route's interface.
+ */
+static void
+lan_setup(struct netconf *nc)
+{
+	struct ip_prefix	 bcast;
+	char			 buf[PREFIX_STRLEN];
+	int			 i, rc;
+
+	for (i = 0; i < nc->noverlay; i++) {
+		if (nc->overlay[i].af == AF_INET6) {
+			memset(&nc->ll6, 0, sizeof(nc->ll6));
+			nc->ll6.af = AF_INET6;
+			nc->ll6.plen = 64;
+			lan_link_local((uint8_t *)&nc->ll6.addr,
+			    (const uint8_t *)&nc->overlay[i].addr);
+			if ((rc = nl_addr_add(&nc->nl, nc->tun.ifindex,
+			    &nc->ll6)) < 0) {
+				log_warnx("%s: cannot add address %s: %s",
+				    nc->tun.name, prefix_str(&nc->ll6, buf,
+				    sizeof(buf)), strerror(-rc));
+				nc->ll6.af = 0;
+			}
+			continue;
+		}
+		memset(&bcast, 0, sizeof(bcast));
+		bcast.af = AF_INET;
+		bcast.plen = 32;
+		memset(&bcast.addr, 0xff, 4);
+		rc = nl_route_add_new(&nc->nl, nc->tun.ifindex, &bcast);
+		if (rc == -EEXIST)
+			log_debug("%s: a route for 255.255.255.255 exists; "
+			    "left as it is", nc->tun.name);
+		else if (rc < 0)
+			log_warnx("%s: cannot route 255.255.255.255 here: %s",
+			    nc->tun.name, strerror(-rc));
+	}
+}
+
 void
 netconf_overlay_apply(struct netconf *nc, const struct ip_prefix want[2],
     char *warning, size_t len)
@@ -487,6 +537,9 @@ netconf_overlay_apply(struct netconf *nc, const struct ip_prefix want[2],
 		return;
 	for (i = 0; i < nc->noverlay; i++)
 		(void)nl_addr_del(&nc->nl, nc->tun.ifindex, &nc->overlay[i]);
+	if (nc->ll6.af != 0)
+		(void)nl_addr_del(&nc->nl, nc->tun.ifindex, &nc->ll6);
+	nc->ll6.af = 0;
 	nc->noverlay = 0;
 	warning[0] = '\0';
 	for (i = 0, j = 0; i < 2; i++) {
@@ -516,6 +569,7 @@ netconf_overlay_apply(struct netconf *nc, const struct ip_prefix want[2],
 		nc->overlay[j++] = want[i];
 	}
 	nc->noverlay = j;
+	lan_setup(nc);
 }
 
 /* ---- candidates for NAT traversal ----------------------------------------- */

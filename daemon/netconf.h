@@ -29,6 +29,7 @@ struct netconf {
 	uint32_t		 next_id;
 	struct ip_prefix	 overlay[2];	/* the hub's addresses, set */
 	int			 noverlay;
+	struct ip_prefix	 ll6;		/* our link-local; af 0: none */
 	unsigned int		 hub_turn;	/* which resolved address next */
 	/*
 	 * Where the node's own traffic goes: the hub it connects to and
@@ -72,7 +73,11 @@ int	netconf_hub_socket(struct netconf *, const struct conf_hub *,
  * overlay_check() made them) on the device (their prefixes route the
  * overlay, nothing else), replacing earlier ones.  A prefix that
  * collides with a route or address already on this machine is not
- * set; warning then says which and what to do.
+ * set; warning then says which and what to do.  For broadcast and
+ * multicast among members (lanrep.h): the IPv4 address comes with its
+ * pool's broadcast address, the IPv6 one with the link-local address
+ * fe80::/64 and its low 64 bits, and a route for 255.255.255.255
+ * through the device unless one exists already.
  */
 void	netconf_overlay_apply(struct netconf *, const struct ip_prefix want[2],
 	    char *warning, size_t len);

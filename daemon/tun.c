@@ -21,6 +21,7 @@
 #include "compat/util.h"
 #include "daemon/hamd_msg.h"
 #include "daemon/hubclient.h"
+#include "daemon/lanrep.h"
 #include "daemon/tunwatch.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
@@ -41,6 +42,7 @@ struct tunproc {
 	struct privsep		*ps;
 	struct wg_dev		*dev;
 	struct hubclient	*hub;
+	struct lanrep		*lan;		/* broadcast and multicast */
 	struct pktbatch		 out;		/* to the engine */
 	int			 fd;		/* the TUN device */
 	int			 vnet_hdr;
@@ -112,6 +114,19 @@ io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr)
 	m.addr = *addr;
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENDPOINT, 0, -1, &m,
 	    sizeof(m));
+}
+
+static void
+io_lan_out(void *arg, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	lanrep_send(tp.lan, pkt, len, now);
+}
+
+static int
+io_lan_in(void *arg, struct wg_peer *p, const uint8_t *pkt, size_t len,
+    uint64_t now)
+{
+	return lanrep_accept(tp.lan, p, pkt, len, now);
 }
 
 /* Queue what the device produced and wake the engine channel. */
@@ -214,6 +229,9 @@ hub_state(void *arg, const struct hub_state_msg *st)
 	}
 #endif
 	tunwatch_hub(st);
+	if (st->state == HUB_STATE_ONLINE)
+		lanrep_addrs(tp.lan, st->addr.v4, st->addr.v4_plen,
+		    st->addr.v6, st->addr.v6_plen);
 	proc_compose(tp.ps, PROC_PARENT, IMSG_HUB_STATE, 0, -1, st,
 	    sizeof(*st));
 }
@@ -235,9 +253,16 @@ hub_engine_peer(void *arg, uint32_t id, const struct pkt_addr *ep)
 static void
 hub_engine_peer_del(void *arg, uint32_t id)
 {
+	lanrep_peer_gone(tp.lan, id);
 	tun_flush();
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEER_DEL, 0, -1,
 	    &id, sizeof(id));
+}
+
+static void
+hub_peer_lan(void *arg, uint32_t id, int on)
+{
+	lanrep_peer(tp.lan, id, on);
 }
 
 static void
@@ -585,6 +610,7 @@ tun_send_peers(struct privsep *ps, int to, uint32_t client, uint32_t tpeer,
 		(void)allowedips_foreach_peer(tp.dev->aips, p->id, peer_prefix,
 		    &cp);
 		tunwatch_fill(i, p, &cp.ext);
+		lanrep_peer_info(tp.lan, p->id, &cp.lan);
 		proc_compose(ps, to, tpeer, client, -1, &cp, sizeof(cp));
 	}
 	memset(&end, 0, sizeof(end));
@@ -593,6 +619,7 @@ tun_send_peers(struct privsep *ps, int to, uint32_t client, uint32_t tpeer,
 	end.unknown_peer = tp.dev->unknown_peer;
 	end.cookies_sent = tp.dev->cookies_sent;
 	end.ratelimited = tp.dev->ratelimited;
+	lanrep_stats(tp.lan, &end.lan);
 	proc_compose(ps, to, tend, client, -1, &end, sizeof(end));
 }
 
@@ -611,6 +638,14 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		tun_send_peers(ps, HAMD_PROC_CONTROL, imsg->hdr.peerid,
 		    IMSG_CTL_PEER, IMSG_CTL_PEERS_END);
 		break;
+	case IMSG_CTL_LAN: {
+		struct ctl_lan	 lan;
+
+		lanrep_stats(tp.lan, &lan);
+		proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_LAN_REPLY,
+		    imsg->hdr.peerid, -1, &lan, sizeof(lan));
+		break;
+	}
 	case IMSG_CTL_HUB_REQ: {
 		struct hub_request	*req;
 		struct ctl_cred		 cred;
@@ -657,6 +692,10 @@ tun_test_hooks(void)
 		log_info("test hook: the hub state reports a %s overlay",
 		    test_hostile_overlay == 1 ? "public" : "hub-holding");
 	}
+	if ((s = getenv("HAMD_TEST_LAN_NOLIMIT")) != NULL && *s == '1') {
+		tp.lan->nolimit = 1;
+		log_info("test hook: broadcast sent without our own limit");
+	}
 #endif
 }
 
@@ -670,7 +709,8 @@ void
 tun_run(struct privsep *ps)
 {
 	struct wg_io	 io = {
-		NULL, io_out_reserve, io_out_commit, io_tun_write, io_endpoint
+		NULL, io_out_reserve, io_out_commit, io_tun_write, io_endpoint,
+		io_lan_out, io_lan_in
 	};
 	struct timeval	 tick = { 0, TICK_MS * 1000 };
 	struct hubclient_io hio = {
@@ -686,6 +726,7 @@ tun_run(struct privsep *ps)
 		.relay_register = hub_relay_register,
 		.relay_confirmed = hub_relay_confirmed,
 		.engine_paths = hub_engine_paths,
+		.peer_lan = hub_peer_lan,
 	};
 
 	if (sodium_init() < 0)
@@ -698,6 +739,8 @@ tun_run(struct privsep *ps)
 		fatalx("cannot allocate the WireGuard device");
 	if ((tp.hub = hubclient_new(&hio, tp.dev)) == NULL)
 		fatalx("cannot allocate the hub session");
+	if ((tp.lan = lanrep_new(tp.dev, HUB_PEER_ID_BASE)) == NULL)
+		fatalx("cannot allocate the LAN replication");
 	tun_test_hooks();
 	tunwatch_init(ps, tp.dev, tun_web_snapshot);
 	pktbatch_init(&tp.out, &ps->iev[HAMD_PROC_ENGINE].ibuf, IMSG_PKT_OUT);
