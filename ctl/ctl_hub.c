@@ -112,6 +112,8 @@ hub_net_fields(const void *p, char f[][CTL_FIELD_MAX])
 		    n->members);
 	(void)snprintf(f[NF_PENDING], CTL_FIELD_MAX, "%u", n->pending);
 	(void)snprintf(f[NF_ONLINE], CTL_FIELD_MAX, "%u", n->online);
+	field_name(f[NF_BROADCAST], n->flags & HUB_NET_BROADCAST ? "yes" :
+	    "no");
 }
 
 void
@@ -146,6 +148,7 @@ static const struct ctl_col network_cols[] = {
 	{ NULL, "limit", COL_INT, NF_LIMIT, 0 },
 	{ "PENDING", "pending", COL_INT, NF_PENDING, 0 },
 	{ "ONLINE", "online", COL_INT, NF_ONLINE, 0 },
+	{ "BROADCAST", "broadcast", COL_BOOL, NF_BROADCAST, 0 },
 };
 static const struct ctl_listing networks_listing = {
 	.item = IMSG_CTL_HUB_NET, .len = sizeof(struct hub_net_info),
@@ -569,6 +572,17 @@ set_limit(struct hub_request *req, int argc, char **argv)
 }
 
 static int
+set_broadcast(struct hub_request *req, int argc, char **argv)
+{
+	if (argc != 1 || (strcmp(argv[0], "on") != 0 &&
+	    strcmp(argv[0], "off") != 0))
+		return -2;
+	req->op = HUB_OP_SET_BROADCAST;
+	req->flags = strcmp(argv[0], "on") == 0 ? HUB_NET_BROADCAST : 0;
+	return 0;
+}
+
+static int
 set_admin(struct hub_request *req, int argc, char **argv)
 {
 	if (argc != 2 || (strcmp(argv[1], "on") != 0 &&
@@ -586,13 +600,15 @@ set_owner(struct hub_request *req, int argc, char **argv)
 }
 
 /* What "set" changes; the command table names each form. */
-enum { SET_PASSWORD, SET_MODE, SET_LIMIT, SET_ADMIN, SET_OWNER };
+enum { SET_PASSWORD, SET_MODE, SET_LIMIT, SET_ADMIN, SET_OWNER,
+	SET_BROADCAST };
 static int (*const set_ops[])(struct hub_request *, int, char **) = {
 	[SET_PASSWORD] = set_password,
 	[SET_MODE] = set_mode,
 	[SET_LIMIT] = set_limit,
 	[SET_ADMIN] = set_admin,
 	[SET_OWNER] = set_owner,
+	[SET_BROADCAST] = set_broadcast,
 };
 
 static int
@@ -686,6 +702,10 @@ const struct command hub_node_commands[] = {
 	{ .name = "set", .args = "NETWORK limit N",
 	    .help = "allow at most N members (1-65535, 0: no limit)",
 	    .fn = cmd_set, .word = "limit", .word_at = 2, .arg = SET_LIMIT },
+	{ .name = "set", .args = "NETWORK broadcast on|off",
+	    .help = "whether broadcast and multicast flow among the members, "
+	    "as on a LAN (owner; on when a network is made)", .fn = cmd_set,
+	    .word = "broadcast", .word_at = 2, .arg = SET_BROADCAST },
 	{ .name = "set", .args = "NETWORK admin KEY on|off",
 	    .help = "make a member an administrator, or a plain member again "
 	    "(owner)", .fn = cmd_set, .word = "admin", .word_at = 2,

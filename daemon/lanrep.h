@@ -45,7 +45,11 @@ struct lanrep {
 	struct lan_addrs	 addrs;
 	uint64_t		 cost;		/* ns of credit a packet takes */
 	uint64_t		 cap;		/* the bucket's size, ns */
-	int			 nolimit;	/* test hook: no bucket of ours */
+	/*
+	 * Test hook: a member that breaks the rules, sending past its own
+	 * limit and to every hub peer, whatever the hub said.
+	 */
+	int			 rogue;
 	struct lan_bucket	 self;
 	struct ctl_lan		 st;
 	uint32_t		 non;

@@ -692,9 +692,10 @@ tun_test_hooks(void)
 		log_info("test hook: the hub state reports a %s overlay",
 		    test_hostile_overlay == 1 ? "public" : "hub-holding");
 	}
-	if ((s = getenv("HAMD_TEST_LAN_NOLIMIT")) != NULL && *s == '1') {
-		tp.lan->nolimit = 1;
-		log_info("test hook: broadcast sent without our own limit");
+	if ((s = getenv("HAMD_TEST_LAN_ROGUE")) != NULL && *s == '1') {
+		tp.lan->rogue = 1;
+		log_info("test hook: broadcast sent to every hub peer, "
+		    "without our own limit");
 	}
 #endif
 }

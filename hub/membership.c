@@ -198,6 +198,7 @@ membership_net_info(const struct store_net *net, const uint8_t *asker,
 	ni->type = net->type;
 	ni->mode = net->mode;
 	ni->limit = net->limit;
+	ni->flags = net->bcast ? HUB_NET_BROADCAST : 0;
 	(void)store_net_counts(st, net->id, &ni->members, &ni->pending);
 	ni->online = presence_online(net->id);
 	ni->role = HUB_ROLE_MEMBER;
@@ -366,6 +367,7 @@ op_create(struct op *o)
 	net.type = o->req->type;
 	net.mode = o->req->mode;
 	net.limit = o->req->limit;
+	net.bcast = 1;		/* as on a LAN; the owner may turn it off */
 	memcpy(net.owner, o->s->key, HUB_KEY_LEN);
 	net.created = authority_now();
 	if (password_hash(o->req->password, net.pwhash) != 0) {
@@ -615,6 +617,11 @@ op_settings(struct op *o)
 		(void)snprintf(what, sizeof(what), "mode=%s",
 		    hub_mode_name(o->net.mode));
 		break;
+	case HUB_OP_SET_BROADCAST:
+		o->net.bcast = (o->req->flags & HUB_NET_BROADCAST) != 0;
+		(void)snprintf(what, sizeof(what), "broadcast=%s",
+		    o->net.bcast ? "on" : "off");
+		break;
 	default:	/* HUB_OP_SET_LIMIT */
 		o->net.limit = o->req->limit;
 		(void)snprintf(what, sizeof(what), "limit=%u", o->net.limit);
@@ -629,6 +636,8 @@ op_settings(struct op *o)
 	audit(o->req->op == HUB_OP_SET_PASSWORD ? "password-change" :
 	    "network-change", "net=%s by=%s %s", o->id, o->who,
 	    o->req->op == HUB_OP_SET_PASSWORD ? "" : what);
+	if (o->req->op == HUB_OP_SET_BROADCAST)
+		presence_net_lan(&o->net);
 	reply(o, 0, "%s changed", o->req->op == HUB_OP_SET_PASSWORD ?
 	    "password" : what);
 }
@@ -803,6 +812,8 @@ static const struct op_rule {
 	[HUB_OP_TRANSFER] = { .need = NEEDS_OWNER, .fn = op_on_member,
 	    .denied = DENIED_OWNER },
 	[HUB_OP_SET_PASSWORD] = { .need = NEEDS_OWNER, .fn = op_settings,
+	    .denied = "only the owner may change that" },
+	[HUB_OP_SET_BROADCAST] = { .need = NEEDS_OWNER, .fn = op_settings,
 	    .denied = "only the owner may change that" },
 	[HUB_OP_DELETE] = { .need = NEEDS_OWNER, .fn = op_delete,
 	    .denied = "only the owner may delete a network" },

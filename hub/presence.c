@@ -6,6 +6,13 @@
  * members with a role, or of plain ones.  A struct netmem exists while
  * a network has an online active member.  Pending and banned rows
  * make no peers and are not kept.
+ *
+ * Broadcast: two peers may send each other broadcast and multicast
+ * when a network that makes them peers has it on (the LAN flag of
+ * PEER_UP).  Whenever that can change for an online pair (a network's
+ * setting, a membership, a deleted network) both hear PEER_UP again
+ * with the new flag.  A node that is offline hears it at its next
+ * login, read from the store for peers that are offline then.
  */
 #include "autoconf.h"
 
@@ -25,6 +32,7 @@ struct netmem {
 	struct hlink		 link;
 	uint8_t			 id[HUB_NETID_LEN];
 	uint8_t			 type;		/* enum hub_net_type */
+	uint8_t			 bcast;		/* broadcast on */
 	struct mrow_tq		 roles;		/* owners and administrators */
 	struct mrow_tq		 plain;
 	uint32_t		 n;
@@ -81,11 +89,11 @@ net_list(struct netmem *n, uint8_t role)
 	return role > HUB_ROLE_MEMBER ? &n->roles : &n->plain;
 }
 
-/* s becomes an active member of net (id, type) with role; -1: no memory. */
+/* s becomes an active member of net with role; -1: no memory. */
 static int
-row_add(struct session *s, const uint8_t id[HUB_NETID_LEN], uint8_t type,
-    uint8_t role)
+row_add(struct session *s, const struct store_net *net, uint8_t role)
 {
+	const uint8_t	*id = net->id;
 	struct netmem	*n;
 	struct mrow	*r;
 
@@ -97,7 +105,8 @@ row_add(struct session *s, const uint8_t id[HUB_NETID_LEN], uint8_t type,
 			return -1;
 		}
 		memcpy(n->id, id, HUB_NETID_LEN);
-		n->type = type;
+		n->type = net->type;
+		n->bcast = net->bcast;
 		TAILQ_INIT(&n->roles);
 		TAILQ_INIT(&n->plain);
 		if (htab_insert(&nets, &n->link, netid_hash(id)) == -1) {
@@ -179,6 +188,32 @@ peers_except(const struct session *a, const struct session *b,
 	return 0;
 }
 
+/*
+ * Whether online a and b share a network other than except that makes
+ * them peers and has broadcast on.
+ */
+static int
+lan_except(const struct session *a, const struct session *b,
+    const struct netmem *except)
+{
+	const struct mrow	*ra, *rb;
+
+	SLIST_FOREACH(ra, &a->rows, in_session) {
+		if (ra->net == except || !ra->net->bcast)
+			continue;
+		if ((rb = row_of(b, ra->net)) != NULL &&
+		    rule(ra->net->type, ra->role, rb->role))
+			return 1;
+	}
+	return 0;
+}
+
+static uint8_t
+lan_flags(const struct session *a, const struct session *b)
+{
+	return lan_except(a, b, NULL) ? HUB_NET_BROADCAST : 0;
+}
+
 uint32_t
 presence_online(const uint8_t netid[16])
 {
@@ -191,7 +226,8 @@ presence_online(const uint8_t netid[16])
 
 static void
 send_peer(struct session *to, int type, const uint8_t *key,
-    const struct store_node *n, const struct pkt_addr *endpoint)
+    const struct store_node *n, const struct pkt_addr *endpoint,
+    uint8_t flags)
 {
 	struct hub_msg	 m;
 
@@ -204,8 +240,17 @@ send_peer(struct session *to, int type, const uint8_t *key,
 		memcpy(m.u.peer.nick, n->nick, sizeof(m.u.peer.nick));
 		if (endpoint != NULL)
 			m.u.peer.endpoint = *endpoint;
+		m.u.peer.flags = flags;
 	}
 	(void)session_send(to, &m);
+}
+
+/* Online peers a and b: the LAN flag changed, to flags. */
+static void
+pair_lan(struct session *a, struct session *b, uint8_t flags)
+{
+	send_peer(a, HUB_MSG_PEER_UP, b->key, &b->node, &b->endpoint, flags);
+	send_peer(b, HUB_MSG_PEER_UP, a->key, &a->node, &a->endpoint, flags);
 }
 
 void
@@ -244,8 +289,7 @@ relay_pair_send(const struct session *a, const struct session *b, int up)
 static void
 pair_up(struct session *a, struct session *b)
 {
-	send_peer(a, HUB_MSG_PEER_UP, b->key, &b->node, &b->endpoint);
-	send_peer(b, HUB_MSG_PEER_UP, a->key, &a->node, &a->endpoint);
+	pair_lan(a, b, lan_flags(a, b));
 	presence_send_paths(a, b);
 	presence_send_paths(b, a);
 	relay_pair_send(a, b, 1);
@@ -254,8 +298,8 @@ pair_up(struct session *a, struct session *b)
 static void
 pair_down(struct session *a, struct session *b)
 {
-	send_peer(a, HUB_MSG_PEER_DOWN, b->key, NULL, NULL);
-	send_peer(b, HUB_MSG_PEER_DOWN, a->key, NULL, NULL);
+	send_peer(a, HUB_MSG_PEER_DOWN, b->key, NULL, NULL, 0);
+	send_peer(b, HUB_MSG_PEER_DOWN, a->key, NULL, NULL, 0);
 	relay_pair_send(a, b, 0);
 }
 
@@ -307,6 +351,9 @@ presence_each_peer(struct session *s, void (*fn)(struct session *, void *),
 struct login_walk {
 	struct session	*s;
 	int		 failed;
+	/* peers through a network with broadcast on, sorted (the store's) */
+	uint8_t		(*lan)[HUB_KEY_LEN];
+	size_t		 nlan, caplan;
 };
 
 static int
@@ -317,7 +364,7 @@ login_row(void *arg, const struct store_net *net, const struct store_member *m)
 	lw->s->has_rows = 1;
 	if (m->state != HUB_MSTATE_ACTIVE)
 		return 0;
-	if (row_add(lw->s, net->id, net->type, m->role) == -1) {
+	if (row_add(lw->s, net, m->role) == -1) {
 		lw->failed = 1;
 		return 1;
 	}
@@ -325,15 +372,58 @@ login_row(void *arg, const struct store_net *net, const struct store_member *m)
 }
 
 static int
+login_lan(void *arg, const uint8_t *key)
+{
+	struct login_walk	*lw = arg;
+	void			*p;
+	size_t			 cap;
+
+	if (lw->nlan == lw->caplan) {
+		cap = lw->caplan == 0 ? 64 : lw->caplan * 2;
+		if ((p = reallocarray(lw->lan, cap, HUB_KEY_LEN)) == NULL) {
+			lw->failed = 1;
+			return 1;
+		}
+		lw->lan = p;
+		lw->caplan = cap;
+	}
+	memcpy(lw->lan[lw->nlan++], key, HUB_KEY_LEN);
+	return 0;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, HUB_KEY_LEN);
+}
+
+static int
 login_peer(void *arg, const struct store_node *n)
 {
 	struct login_walk	*lw = arg;
 	struct session		*o;
+	uint8_t			 flags;
 
 	if ((o = session_online(n->key)) != NULL)
 		pair_up(lw->s, o);
-	else
-		send_peer(lw->s, HUB_MSG_PEER_UP, n->key, n, NULL);
+	else {
+		/* An offline peer's flag, from the store. */
+		flags = lw->nlan > 0 && bsearch(n->key, lw->lan, lw->nlan,
+		    HUB_KEY_LEN, key_cmp) != NULL ? HUB_NET_BROADCAST : 0;
+		send_peer(lw->s, HUB_MSG_PEER_UP, n->key, n, NULL, flags);
+	}
+	return 0;
+}
+
+/* Whether one of s's networks has broadcast on. */
+static int
+rows_lan(const struct session *s)
+{
+	const struct mrow	*r;
+
+	SLIST_FOREACH(r, &s->rows, in_session)
+		if (r->net->bcast)
+			return 1;
 	return 0;
 }
 
@@ -357,11 +447,20 @@ presence_login(struct session *s)
 	 * rows stay, so that the logoff that follows tells those told.
 	 * No active membership, no peers: no need to ask.
 	 */
+	if (rows_lan(s) && (store_lan_peers_of(au.store, s->key, login_lan,
+	    &lw) != STORE_OK || lw.failed)) {
+		if (!lw.failed)
+			log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		free(lw.lan);
+		return -1;
+	}
 	if (!SLIST_EMPTY(&s->rows) &&
 	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
 		log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		free(lw.lan);
 		return -1;
 	}
+	free(lw.lan);
 	session_respond(s, 0, 0, "peers listed");
 	return 0;
 }
@@ -373,7 +472,7 @@ logoff_tell(struct session *o, void *arg)
 	struct hubd_relay_pair	 p;
 
 	send_peer(o, s->graceful ? HUB_MSG_PEER_DOWN : HUB_MSG_PEER_CHECK,
-	    s->key, NULL, NULL);
+	    s->key, NULL, NULL, 0);
 	/*
 	 * Its engine forgets it with its pairs (RELAY_DEL); a peer's on
 	 * another engine forgets the pair here, or a later session with
@@ -412,10 +511,12 @@ lost(struct session *x, const uint8_t *xkey, struct session *m,
 	if (x != NULL) {
 		if (!peers_except(x, m, n))
 			pair_down(x, m);
+		else if (n->bcast && !lan_except(x, m, n))
+			pair_lan(x, m, 0);	/* peers still, no broadcast */
 		return;
 	}
 	if (store_are_peers(au.store, xkey, m->key) == 0)
-		send_peer(m, HUB_MSG_PEER_DOWN, xkey, NULL, NULL);
+		send_peer(m, HUB_MSG_PEER_DOWN, xkey, NULL, NULL, 0);
 }
 
 struct sweep {
@@ -445,7 +546,7 @@ sweep_offline(void *arg, const struct store_member *m)
 	bef = sw->was && rule((uint8_t)sw->type, sw->rb, m->role);
 	aft = sw->is && rule((uint8_t)sw->type, sw->ra, m->role);
 	if (bef && !aft && store_are_peers(au.store, sw->xkey, m->key) == 0)
-		send_peer(sw->x, HUB_MSG_PEER_DOWN, m->key, NULL, NULL);
+		send_peer(sw->x, HUB_MSG_PEER_DOWN, m->key, NULL, NULL, 0);
 	return 0;
 }
 
@@ -468,6 +569,9 @@ walk_members(struct sweep *sw, struct netmem *n, struct mrow_tq *list)
 			/* Only two online nodes are told of a new pair. */
 			if (sw->x != NULL && !peers_except(sw->x, m->s, n))
 				pair_up(sw->x, m->s);
+			else if (sw->x != NULL && n->bcast &&
+			    !lan_except(sw->x, m->s, n))
+				pair_lan(sw->x, m->s, HUB_NET_BROADCAST);
 		} else
 			lost(sw->x, sw->xkey, m->s, n);
 	}
@@ -495,7 +599,7 @@ presence_member(const struct store_net *net, const uint8_t key[32],
 	if (x != NULL) {
 		r = n != NULL ? row_of(x, n) : NULL;
 		if (sw.is && r == NULL) {
-			if (row_add(x, net->id, net->type, sw.ra) == -1) {
+			if (row_add(x, net, sw.ra) == -1) {
 				/* No image of x here: it must log in again. */
 				au.nomem++;
 				session_fail(x, "out of memory");
@@ -519,6 +623,41 @@ presence_member(const struct store_net *net, const uint8_t key[32],
 	    sw.ra == HUB_ROLE_MEMBER)))
 		(void)store_member_foreach(au.store, net->id, sweep_offline,
 		    &sw);
+}
+
+/* ---- a network's broadcast setting ---------------------------------------- */
+
+static void
+lan_tell(struct mrow *a, struct mrow *b, const struct netmem *n)
+{
+	/* Only where no other network decides it already. */
+	if (!lan_except(a->s, b->s, n))
+		pair_lan(a->s, b->s, n->bcast ? HUB_NET_BROADCAST : 0);
+}
+
+void
+presence_net_lan(const struct store_net *net)
+{
+	struct netmem	*n = netmem_find(net->id);
+	struct mrow	*a, *b;
+
+	if (n == NULL || n->bcast == net->bcast)
+		return;
+	n->bcast = net->bcast;
+	/* Each pair the network makes, once. */
+	TAILQ_FOREACH(a, &n->roles, in_net) {
+		for (b = TAILQ_NEXT(a, in_net); b != NULL;
+		    b = TAILQ_NEXT(b, in_net))
+			lan_tell(a, b, n);
+		TAILQ_FOREACH(b, &n->plain, in_net)
+			lan_tell(a, b, n);
+	}
+	if (n->type != HUB_TYPE_MESH)
+		return;
+	TAILQ_FOREACH(a, &n->plain, in_net)
+		for (b = TAILQ_NEXT(a, in_net); b != NULL;
+		    b = TAILQ_NEXT(b, in_net))
+			lan_tell(a, b, n);
 }
 
 /* ---- a network deleted -------------------------------------------------- */
@@ -594,10 +733,14 @@ presence_net_deleted(const struct store_net *net,
 	}
 	/* Pairs of online members. */
 	for (i = 0; i < non; i++)
-		for (j = i + 1; j < non; j++)
-			if (rule(net->type, role[i], role[j]) &&
-			    !peers_except(on[i], on[j], NULL))
+		for (j = i + 1; j < non; j++) {
+			if (!rule(net->type, role[i], role[j]))
+				continue;
+			if (!peers_except(on[i], on[j], NULL))
 				pair_down(on[i], on[j]);
+			else if (net->bcast && !lan_except(on[i], on[j], NULL))
+				pair_lan(on[i], on[j], 0);
+		}
 	/* An online member and an offline one: the online one hears. */
 	for (j = 0; j < nrows && non > 0; j++) {
 		if (rows[j].state != HUB_MSTATE_ACTIVE ||
@@ -613,7 +756,7 @@ presence_net_deleted(const struct store_net *net,
 			if (rule(net->type, role[i], rows[j].role) &&
 			    !peers_off(on[i], rows[j].key, off, noff))
 				send_peer(on[i], HUB_MSG_PEER_DOWN,
-				    rows[j].key, NULL, NULL);
+				    rows[j].key, NULL, NULL, 0);
 	}
 	free(on);
 	free(role);

@@ -286,7 +286,7 @@ netmember_each(struct store *st, struct db_stmt *s, void *cb, void *arg)
 	struct store_member	 m;
 
 	if (store_net_row(st, s, 0, &n) != STORE_OK ||
-	    member_row_at(st, s, 8, &m) != STORE_OK)
+	    member_row_at(st, s, STORE_NET_NCOLS, &m) != STORE_OK)
 		return STORE_ERR;
 	return fn(arg, &n, &m) != 0;
 }
@@ -349,6 +349,14 @@ store_peers_of(struct store *st, const uint8_t key[32],
 {
 	return db_each(st, Q_PEERS, db_take(st, Q_PEERS, "k", key), peer_each,
 	    (void *)cb, arg);
+}
+
+int
+store_lan_peers_of(struct store *st, const uint8_t key[32],
+    int (*cb)(void *, const uint8_t peer[32]), void *arg)
+{
+	return db_each(st, Q_LAN_PEERS, db_take(st, Q_LAN_PEERS, "k", key),
+	    peer_each, (void *)cb, arg);
 }
 
 int

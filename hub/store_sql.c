@@ -127,6 +127,12 @@ const char *const store_migrations[] = {
 	");"
 	"CREATE INDEX nodes_seen ON nodes (last_seen);"
 	"CREATE INDEX invites_pubkey ON invites (pubkey);",
+	/*
+	 * 2 -> 3: whether broadcast and multicast flow among a network's
+	 * members (hamctl set NET broadcast on|off), on as on a LAN.
+	 */
+	"ALTER TABLE nets ADD COLUMN bcast INTEGER NOT NULL DEFAULT 1"
+	"	CHECK (bcast BETWEEN 0 AND 1);",
 };
 
 /*
@@ -201,6 +207,9 @@ const char *const store_pg_migrations[] = {
 	");"
 	"CREATE INDEX nodes_seen ON nodes (last_seen);"
 	"CREATE INDEX invites_pubkey ON invites (pubkey);",
+	/* 2 -> 3 */
+	"ALTER TABLE nets ADD COLUMN bcast BIGINT NOT NULL DEFAULT 1"
+	"	CHECK (bcast BETWEEN 0 AND 1);",
 };
 
 _Static_assert(nitems(store_pg_migrations) == nitems(store_migrations),
@@ -213,9 +222,9 @@ _Static_assert(nitems(store_pg_migrations) == nitems(store_migrations),
  * one of them must have a role.
  */
 #define NODE_COLS	"pubkey, v4, v6, nick, created, last_seen"
-#define NET_COLS	"id, name, pwhash, type, mode, lim, owner, created"
+#define NET_COLS	"id, name, pwhash, type, mode, lim, owner, created, bcast"
 #define NET_COLS_N	"n.id, n.name, n.pwhash, n.type, n.mode, n.lim, " \
-			"n.owner, n.created"
+			"n.owner, n.created, n.bcast"
 #define MEMBER_COLS	"net, pubkey, role, state, since"
 #define MEMBER_COLS_M	"m.net, m.pubkey, m.role, m.state, m.since"
 #define PEER_RULE	"me.state = 0 AND o.state = 0 AND" \
@@ -262,13 +271,13 @@ const char *const store_queries[Q_MAX] = {
 	    " WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE v4 = c)",
 
 	[Q_NET_ADD] = "INSERT INTO nets (" NET_COLS ")"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[Q_NET_DEL] = "DELETE FROM nets WHERE id = ?1",
 	[Q_NET_BY_NAME] = "SELECT " NET_COLS " FROM nets WHERE name = ?1",
 	[Q_NET_BY_ID] = "SELECT " NET_COLS " FROM nets WHERE id = ?1",
 	[Q_NET_EXISTS] = "SELECT 1 FROM nets WHERE id = ?1",
-	[Q_NET_UPDATE] = "UPDATE nets SET pwhash = ?2, mode = ?3, lim = ?4"
-	    " WHERE id = ?1",
+	[Q_NET_UPDATE] = "UPDATE nets SET pwhash = ?2, mode = ?3, lim = ?4,"
+	    " bcast = ?5 WHERE id = ?1",
 	[Q_NET_OWNER] = "UPDATE nets SET owner = ?2 WHERE id = ?1",
 	[Q_NET_ALL] = "SELECT " NET_COLS " FROM nets ORDER BY name",
 	[Q_NET_COUNT] = "SELECT count(*) FROM nets",
@@ -319,6 +328,12 @@ const char *const store_queries[Q_MAX] = {
 	    " JOIN nets n ON n.id = me.net"
 	    " JOIN members o ON o.net = me.net AND o.pubkey <> me.pubkey"
 	    " WHERE me.pubkey = ?1 AND " PEER_RULE ")",
+	/* Peers through a network with broadcast on. */
+	[Q_LAN_PEERS] = "SELECT DISTINCT o.pubkey FROM members me"
+	    " JOIN nets n ON n.id = me.net"
+	    " JOIN members o ON o.net = me.net AND o.pubkey <> me.pubkey"
+	    " WHERE me.pubkey = ?1 AND n.bcast = 1 AND " PEER_RULE
+	    " ORDER BY o.pubkey",
 	[Q_ARE_PEERS] = "SELECT EXISTS (SELECT 1 FROM members me"
 	    " JOIN nets n ON n.id = me.net"
 	    " JOIN members o ON o.net = me.net AND o.pubkey = ?2"

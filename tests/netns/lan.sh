@@ -8,7 +8,9 @@
 # over IPv4 and over IPv6; SSDP's multicast groups reach the members
 # that listen; a broadcast flood is held to the rate limit, on the
 # sender and, from a sender that ignores it, on the receivers, while
-# unicast keeps flowing; broadcast turned off in the network stops it.
+# unicast keeps flowing; broadcast turned off in the network stops it,
+# refused by the receivers too when a sender ignores the hub, and on in
+# any one network two members share lets it flow again.
 . "$(dirname "$0")/lib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
@@ -48,11 +50,12 @@ start_node() {	# start_node N [VAR=value...]
 	start_hamd "$(ns "$n")" "$(dir "$n")" "$@"
 	eval "PID$n=\$HAMD_PID"
 }
-# Member 3 ignores its own sending limit (a test hook): its flood shows
-# the receivers' limits.
+# Member 3 breaks the rules (a test hook): it ignores its own limit and
+# the hub's word on whom it may send broadcast to, so the receivers'
+# checks show.
 for i in 1 2 4; do start_node "$i"; done
-if hooks "a flood from a member that ignores its own limit"; then
-	start_node 3 HAMD_TEST_LAN_NOLIMIT=1
+if hooks "a member that ignores the broadcast limit and setting"; then
+	start_node 3 HAMD_TEST_LAN_ROGUE=1
 else
 	start_node 3
 fi
@@ -103,8 +106,8 @@ check "node 2 reaches node 1's link-local address" \
 # --- a LAN game's discovery ------------------------------------------------
 PORT=47777
 for i in 2 3 4; do
-	in_ns "$i" "$PY" "$LANTOOL" listen $PORT "$T_TMP/l$i.log" \
-	    >>"$T_TMP/l$i.err" 2>&1 &
+	ip netns exec "$(ns "$i")" "$PY" "$LANTOOL" listen $PORT \
+	    "$T_TMP/l$i.log" >>"$T_TMP/l$i.err" 2>&1 &
 	track_pid $!
 	eval "LPID$i=\$!"
 done
@@ -147,8 +150,8 @@ check "node 4 received no directed broadcast" test "$(count 4 "ping game2")" = 0
 
 # --- mDNS over IPv4 and IPv6 -------------------------------------------------
 for ver in v4 v6; do
-	in_ns 1 "$PY" "$LANTOOL" mdns-publish "hamtest-$ver" 60 $ver ham0 \
-	    "$(v4 1)" >"$T_TMP/mdns-pub-$ver.log" 2>&1 &
+	ip netns exec "$(ns 1)" "$PY" "$LANTOOL" mdns-publish "hamtest-$ver" 60 \
+	    $ver ham0 "$(v4 1)" >"$T_TMP/mdns-pub-$ver.log" 2>&1 &
 	PUB=$!
 	track_pid $PUB
 	check "mDNS ($ver): node 1 publishes" \
@@ -166,7 +169,7 @@ done
 # --- other multicast groups: SSDP ------------------------------------------
 for grp in 239.255.255.250 ff02::c; do
 	for i in 2 3 4; do
-		in_ns "$i" "$PY" "$LANTOOL" listen 1900 \
+		ip netns exec "$(ns "$i")" "$PY" "$LANTOOL" listen 1900 \
 		    "$T_TMP/g$i-$grp.log" "$grp" ham0 >>"$T_TMP/l$i.err" 2>&1 &
 		track_pid $!
 	done
@@ -218,13 +221,15 @@ check "node 1's flood reaches node 2 within the limit" \
     test "$GOT" -ge 500 -a "$GOT" -le "$MAX"
 check "node 1 counts what it held back" test "$(lanfield 1 tx_dropped.rate)" -gt 0
 
-if hooks "a flood from a member that ignores its own limit"; then
-	in_ns 1 "$PY" "$LANTOOL" listen $PORT "$T_TMP/l1.log" \
-	    >>"$T_TMP/l1.err" 2>&1 &
-	track_pid $!
+if hooks "a member that ignores the broadcast limit and setting"; then
+	ip netns exec "$(ns 1)" "$PY" "$LANTOOL" listen $PORT \
+	    "$T_TMP/l1.log" >>"$T_TMP/l1.err" 2>&1 &
+	LPID1=$!
+	track_pid $LPID1
 	check "listener on node 1" wait_for 5 grep -q ready "$T_TMP/l1.log"
 	BEFORE=$(count 2 "flood ")
-	in_ns 1 ping -n -q -c 40 -i 0.05 "$(v4 2)" >"$T_TMP/ping.log" 2>&1 &
+	ip netns exec "$(ns 1)" ping -n -q -c 40 -i 0.05 "$(v4 2)" \
+	    >"$T_TMP/ping.log" 2>&1 &
 	PING=$!
 	T0=$(now_ms)
 	SENT=$(in_ns 3 "$PY" "$LANTOOL" flood 255.255.255.255 $PORT 30000)
@@ -243,6 +248,88 @@ if hooks "a flood from a member that ignores its own limit"; then
 	    test "$(peerdrop 2 node3 lan_rate)" -gt 0
 	check "unicast from node 1 to node 2 kept flowing (<= 10% lost)" \
 	    "$PY" -c "import sys; sys.exit(0 if float('${LOSS:-100}') <= 10 else 1)"
+	# Node 1's own broadcasts loop back to it: no answers from itself.
+	kill "$LPID1"
+	wait "$LPID1" 2>/dev/null
 fi
+
+# --- the network's setting ------------------------------------------------------
+lan_on() {	# lan_on N PEERNAME: True or False, from hamctl -j peers
+	ctl "$1" -j peers | "$PY" -c 'import json,sys
+for p in json.load(sys.stdin)["peers"]:
+    if p["name"] == sys.argv[1]: print(p["lan"]["on"])' "$2"
+}
+is_lan() { [ "$(lan_on "$1" "$2")" = "$3" ]; }
+nets_bcast() {	# nets_bcast N NET: true or false, from hamctl -j networks
+	ctl "$1" -j networks | "$PY" -c 'import json,sys
+for n in json.load(sys.stdin)["networks"]:
+    if n["name"] == sys.argv[1]: print(str(n["broadcast"]).lower())' "$2"
+}
+check "networks shows broadcast on by default" \
+    test "$(nets_bcast 2 games)" = true
+check "broadcast flows between node 2 and node 1" is_lan 2 node1 True
+check "a plain member may not turn it off" \
+    sh -c "! '$HAMCTL' -s '$(dir 2)/hamd.sock' set games broadcast off"
+check "the owner turns broadcast off in games" ctl 1 set games broadcast off
+check "networks shows it off" test "$(nets_bcast 2 games)" = false
+for i in 2 3; do
+	check "node $i hears at once that it no longer flows with node 1" \
+	    wait_for 2 is_lan "$i" node1 False
+done
+check "node 1 hears the same of node 2" is_lan 1 node2 False
+NOPEER=$(lanfield 1 tx_dropped.no_peer)
+OUT=$(in_ns 1 "$PY" "$LANTOOL" discover 255.255.255.255 $PORT game3 1 2)
+log "answers with broadcast off: $(echo $OUT)"
+check "no answer to a broadcast with broadcast off" test -z "$OUT"
+check "node 1 counted it as sent to nobody" \
+    test "$(lanfield 1 tx_dropped.no_peer)" -gt "$NOPEER"
+for i in 2 3; do
+	check "node $i: fence" fence "$i" game3
+	check "node $i got no broadcast" test "$(count "$i" "ping game3")" = 0
+done
+check "unicast flows still" reach 1 2
+if hooks "a member that ignores the broadcast limit and setting"; then
+	OFF=$(peerdrop 2 node3 lan_off)
+	in_ns 3 "$PY" "$LANTOOL" send 255.255.255.255 $PORT "ping rogue"
+	in_ns 3 "$PY" "$LANTOOL" send "$(v4 2)" $PORT "fence rogue"
+	check "node 2: fence after node 3's broadcast" \
+	    wait_for 5 grep -q "fence rogue" "$T_TMP/l2.log"
+	check "node 2 refuses a broadcast the hub did not allow" \
+	    test "$(count 2 "ping rogue")" = 0
+	check "and counts it as lan_off" \
+	    test "$(peerdrop 2 node3 lan_off)" -gt "$OFF"
+fi
+
+# A second network, office (1 and 2), with broadcast off: on in either
+# network the two share is enough.
+check "node 1 creates office" sh -c "printf 'officepass\n' |
+    '$HAMCTL' -s '$(dir 1)/hamd.sock' create office"
+check "node 2 joins office" sh -c "printf 'officepass\n' |
+    '$HAMCTL' -s '$(dir 2)/hamd.sock' join office"
+check "a new network has broadcast on" test "$(nets_bcast 2 office)" = true
+check "so it flows between 1 and 2 again" wait_for 2 is_lan 2 node1 True
+check "not between 1 and 3" is_lan 3 node1 False
+check "office off" ctl 1 set office broadcast off
+check "then not between 1 and 2" wait_for 2 is_lan 2 node1 False
+check "games on again" ctl 1 set games broadcast on
+for i in 2 3; do
+	check "node $i: broadcast flows with node 1 again" \
+	    wait_for 2 is_lan "$i" node1 True
+done
+OUT=$(in_ns 1 "$PY" "$LANTOOL" discover 255.255.255.255 $PORT game4 2 10)
+log "answers: $(echo $OUT)"
+check "both answer a broadcast again" \
+    test "$(printf '%s\n' "$OUT" | sort | tr '\n' ' ')" = \
+    "$(printf '%s\n' "$(v4 2)" "$(v4 3)" | sort | tr '\n' ' ')"
+check "node 3 leaves games" ctl 3 leave games
+check "node 1 drops node 3" wait_for 2 sh -c \
+    "! '$HAMCTL' -s '$(dir 1)/hamd.sock' peers | grep -q node3"
+check "node 2 leaves games: office, off, keeps 1 and 2 peers" ctl 2 leave games
+check "without broadcast" wait_for 2 is_lan 2 node1 False
+check "node 1 still reaches node 2" reach 1 2
+check "the owner turns it on in office" ctl 1 set office broadcast on
+check "and it flows again" wait_for 2 is_lan 2 node1 True
+check "audited on the hub" grep -q \
+    "audit: event=network-change .*broadcast=off" "$T_TMP/hub/hub.log"
 
 finish
