@@ -114,6 +114,8 @@ hub_net_fields(const void *p, char f[][CTL_FIELD_MAX])
 	(void)snprintf(f[NF_ONLINE], CTL_FIELD_MAX, "%u", n->online);
 	field_name(f[NF_BROADCAST], n->flags & HUB_NET_BROADCAST ? "yes" :
 	    "no");
+	field_name(f[NF_ETHERNET], n->flags & HUB_NET_ETHERNET ? "yes" :
+	    "no");
 }
 
 void
@@ -149,6 +151,7 @@ static const struct ctl_col network_cols[] = {
 	{ "PENDING", "pending", COL_INT, NF_PENDING, 0 },
 	{ "ONLINE", "online", COL_INT, NF_ONLINE, 0 },
 	{ "BROADCAST", "broadcast", COL_BOOL, NF_BROADCAST, 0 },
+	{ "ETHERNET", "ethernet", COL_BOOL, NF_ETHERNET, 0 },
 };
 static const struct ctl_listing networks_listing = {
 	.item = IMSG_CTL_HUB_NET, .len = sizeof(struct hub_net_info),
@@ -460,11 +463,13 @@ cmd_members(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 static int
 create_options(struct hub_request *req, int argc, char **argv)
 {
-	int	 i, v, type = 0, mode = 0, limit = 0;
+	int	 i, v, type = 0, mode = 0, limit = 0, eth = 0;
 
 	for (i = 0; i < argc; i++) {
 		if ((v = hub_type_parse(argv[i])) != -1 && type++ == 0)
 			req->type = (uint8_t)v;
+		else if (strcmp(argv[i], "ethernet") == 0 && eth++ == 0)
+			req->flags |= HUB_NET_ETHERNET;
 		else if (hub_mode_parse(argv[i]) != -1 && mode++ == 0)
 			(void)req_mode(req, argv[i]);
 		else if (strcmp(argv[i], "limit") == 0 && limit++ == 0) {
@@ -478,8 +483,8 @@ create_options(struct hub_request *req, int argc, char **argv)
 		} else {
 			fprintf(stderr, "hamctl: unexpected \"%s\": the "
 			    "options are mesh or hub-and-spoke, auto, "
-			    "approval or closed, and limit N, each at most "
-			    "once\n", argv[i]);
+			    "approval or closed, ethernet, and limit N, each "
+			    "at most once\n", argv[i]);
 			return -1;
 		}
 	}
@@ -665,9 +670,10 @@ const struct command hub_node_commands[] = {
 	    "pending and evicted ones)", .fn = cmd_members },
 	{ .name = "create",
 	    .args = "NETWORK [mesh|hub-and-spoke] [auto|approval|closed] "
-	    "[limit N]",
+	    "[ethernet] [limit N]",
 	    .help = "create a network that this node owns (default mesh, "
-	    "auto, no limit); asks for its password", .fn = cmd_create },
+	    "auto, IP, no limit; ethernet: layer 2 over a TAP device); asks "
+	    "for its password", .fn = cmd_create },
 	{ .name = "delete", .args = "NETWORK",
 	    .help = "delete a network this node owns", .fn = cmd_simple,
 	    .arg = HUB_OP_DELETE },

@@ -7,12 +7,13 @@
  * a network has an online active member.  Pending and banned rows
  * make no peers and are not kept.
  *
- * Broadcast: two peers may send each other broadcast and multicast
- * when a network that makes them peers has it on (the LAN flag of
- * PEER_UP).  Whenever that can change for an online pair (a network's
- * setting, a membership, a deleted network) both hear PEER_UP again
- * with the new flag.  A node that is offline hears it at its next
- * login, read from the store for peers that are offline then.
+ * Flags: two peers may send each other broadcast and multicast when a
+ * network that makes them peers has it on, and Ethernet frames when
+ * one of those is an Ethernet network (the flags of PEER_UP, those of
+ * the networks ORed).  Whenever they can change for an online pair (a
+ * network's setting, a membership, a deleted network) both hear
+ * PEER_UP again with the new flags.  A node that is offline hears them
+ * at its next login, read from the store for peers offline then.
  */
 #include "autoconf.h"
 
@@ -32,7 +33,7 @@ struct netmem {
 	struct hlink		 link;
 	uint8_t			 id[HUB_NETID_LEN];
 	uint8_t			 type;		/* enum hub_net_type */
-	uint8_t			 bcast;		/* broadcast on */
+	uint8_t			 flags;		/* HUB_NET_* */
 	struct mrow_tq		 roles;		/* owners and administrators */
 	struct mrow_tq		 plain;
 	uint32_t		 n;
@@ -106,7 +107,8 @@ row_add(struct session *s, const struct store_net *net, uint8_t role)
 		}
 		memcpy(n->id, id, HUB_NETID_LEN);
 		n->type = net->type;
-		n->bcast = net->bcast;
+		n->flags = (net->bcast ? HUB_NET_BROADCAST : 0) |
+		    (net->eth ? HUB_NET_ETHERNET : 0);
 		TAILQ_INIT(&n->roles);
 		TAILQ_INIT(&n->plain);
 		if (htab_insert(&nets, &n->link, netid_hash(id)) == -1) {
@@ -189,29 +191,24 @@ peers_except(const struct session *a, const struct session *b,
 }
 
 /*
- * Whether online a and b share a network other than except that makes
- * them peers and has broadcast on.
+ * The flags of online a and b's pair from the networks other than
+ * except that make them peers: theirs ORed.
  */
-static int
-lan_except(const struct session *a, const struct session *b,
+static uint8_t
+flags_except(const struct session *a, const struct session *b,
     const struct netmem *except)
 {
 	const struct mrow	*ra, *rb;
+	uint8_t			 f = 0;
 
 	SLIST_FOREACH(ra, &a->rows, in_session) {
-		if (ra->net == except || !ra->net->bcast)
+		if (ra->net == except || ra->net->flags == 0)
 			continue;
 		if ((rb = row_of(b, ra->net)) != NULL &&
 		    rule(ra->net->type, ra->role, rb->role))
-			return 1;
+			f |= ra->net->flags;
 	}
-	return 0;
-}
-
-static uint8_t
-lan_flags(const struct session *a, const struct session *b)
-{
-	return lan_except(a, b, NULL) ? HUB_NET_BROADCAST : 0;
+	return f;
 }
 
 uint32_t
@@ -245,7 +242,7 @@ send_peer(struct session *to, int type, const uint8_t *key,
 	(void)session_send(to, &m);
 }
 
-/* Online peers a and b: the LAN flag changed, to flags. */
+/* Online peers a and b: their flags changed, to flags. */
 static void
 pair_lan(struct session *a, struct session *b, uint8_t flags)
 {
@@ -289,7 +286,7 @@ relay_pair_send(const struct session *a, const struct session *b, int up)
 static void
 pair_up(struct session *a, struct session *b)
 {
-	pair_lan(a, b, lan_flags(a, b));
+	pair_lan(a, b, flags_except(a, b, NULL));
 	presence_send_paths(a, b);
 	presence_send_paths(b, a);
 	relay_pair_send(a, b, 1);
@@ -348,12 +345,18 @@ presence_each_peer(struct session *s, void (*fn)(struct session *, void *),
 
 /* ---- logging in and off ------------------------------------------------ */
 
+/* A peer's key and flags, as the store lists them. */
+struct keyflags {
+	uint8_t		 key[HUB_KEY_LEN];
+	uint8_t		 flags;
+};
+
 struct login_walk {
 	struct session	*s;
 	int		 failed;
-	/* peers through a network with broadcast on, sorted (the store's) */
-	uint8_t		(*lan)[HUB_KEY_LEN];
-	size_t		 nlan, caplan;
+	/* every peer with its flags, sorted by key (the store's order) */
+	struct keyflags	*kf;
+	size_t		 nkf, capkf;
 };
 
 static int
@@ -372,22 +375,25 @@ login_row(void *arg, const struct store_net *net, const struct store_member *m)
 }
 
 static int
-login_lan(void *arg, const uint8_t *key)
+login_flags(void *arg, const uint8_t *key, uint8_t flags)
 {
 	struct login_walk	*lw = arg;
 	void			*p;
 	size_t			 cap;
 
-	if (lw->nlan == lw->caplan) {
-		cap = lw->caplan == 0 ? 64 : lw->caplan * 2;
-		if ((p = reallocarray(lw->lan, cap, HUB_KEY_LEN)) == NULL) {
+	if (flags == 0)
+		return 0;
+	if (lw->nkf == lw->capkf) {
+		cap = lw->capkf == 0 ? 64 : lw->capkf * 2;
+		if ((p = reallocarray(lw->kf, cap, sizeof(*lw->kf))) == NULL) {
 			lw->failed = 1;
 			return 1;
 		}
-		lw->lan = p;
-		lw->caplan = cap;
+		lw->kf = p;
+		lw->capkf = cap;
 	}
-	memcpy(lw->lan[lw->nlan++], key, HUB_KEY_LEN);
+	memcpy(lw->kf[lw->nkf].key, key, HUB_KEY_LEN);
+	lw->kf[lw->nkf++].flags = flags;
 	return 0;
 }
 
@@ -402,27 +408,29 @@ login_peer(void *arg, const struct store_node *n)
 {
 	struct login_walk	*lw = arg;
 	struct session		*o;
-	uint8_t			 flags;
+	struct keyflags		*kf = NULL;
 
 	if ((o = session_online(n->key)) != NULL)
 		pair_up(lw->s, o);
 	else {
-		/* An offline peer's flag, from the store. */
-		flags = lw->nlan > 0 && bsearch(n->key, lw->lan, lw->nlan,
-		    HUB_KEY_LEN, key_cmp) != NULL ? HUB_NET_BROADCAST : 0;
-		send_peer(lw->s, HUB_MSG_PEER_UP, n->key, n, NULL, flags);
+		/* An offline peer's flags, from the store. */
+		if (lw->nkf > 0)
+			kf = bsearch(n->key, lw->kf, lw->nkf, sizeof(*kf),
+			    key_cmp);
+		send_peer(lw->s, HUB_MSG_PEER_UP, n->key, n, NULL,
+		    kf != NULL ? kf->flags : 0);
 	}
 	return 0;
 }
 
-/* Whether one of s's networks has broadcast on. */
+/* Whether one of s's networks has a flag set. */
 static int
-rows_lan(const struct session *s)
+rows_flagged(const struct session *s)
 {
 	const struct mrow	*r;
 
 	SLIST_FOREACH(r, &s->rows, in_session)
-		if (r->net->bcast)
+		if (r->net->flags != 0)
 			return 1;
 	return 0;
 }
@@ -447,20 +455,20 @@ presence_login(struct session *s)
 	 * rows stay, so that the logoff that follows tells those told.
 	 * No active membership, no peers: no need to ask.
 	 */
-	if (rows_lan(s) && (store_lan_peers_of(au.store, s->key, login_lan,
-	    &lw) != STORE_OK || lw.failed)) {
+	if (rows_flagged(s) && (store_peer_flags(au.store, s->key,
+	    login_flags, &lw) != STORE_OK || lw.failed)) {
 		if (!lw.failed)
 			log_warnx("%s: %s", __func__, store_errmsg(au.store));
-		free(lw.lan);
+		free(lw.kf);
 		return -1;
 	}
 	if (!SLIST_EMPTY(&s->rows) &&
 	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
 		log_warnx("%s: %s", __func__, store_errmsg(au.store));
-		free(lw.lan);
+		free(lw.kf);
 		return -1;
 	}
-	free(lw.lan);
+	free(lw.kf);
 	session_respond(s, 0, 0, "peers listed");
 	return 0;
 }
@@ -508,11 +516,14 @@ static void
 lost(struct session *x, const uint8_t *xkey, struct session *m,
     const struct netmem *n)
 {
+	uint8_t		 f;
+
 	if (x != NULL) {
+		f = flags_except(x, m, n);
 		if (!peers_except(x, m, n))
 			pair_down(x, m);
-		else if (n->bcast && !lan_except(x, m, n))
-			pair_lan(x, m, 0);	/* peers still, no broadcast */
+		else if ((n->flags & ~f) != 0)
+			pair_lan(x, m, f);	/* peers still, fewer flags */
 		return;
 	}
 	if (store_are_peers(au.store, xkey, m->key) == 0)
@@ -569,9 +580,10 @@ walk_members(struct sweep *sw, struct netmem *n, struct mrow_tq *list)
 			/* Only two online nodes are told of a new pair. */
 			if (sw->x != NULL && !peers_except(sw->x, m->s, n))
 				pair_up(sw->x, m->s);
-			else if (sw->x != NULL && n->bcast &&
-			    !lan_except(sw->x, m->s, n))
-				pair_lan(sw->x, m->s, HUB_NET_BROADCAST);
+			else if (sw->x != NULL && (n->flags &
+			    ~flags_except(sw->x, m->s, n)) != 0)
+				pair_lan(sw->x, m->s, n->flags |
+				    flags_except(sw->x, m->s, n));
 		} else
 			lost(sw->x, sw->xkey, m->s, n);
 	}
@@ -630,9 +642,11 @@ presence_member(const struct store_net *net, const uint8_t key[32],
 static void
 lan_tell(struct mrow *a, struct mrow *b, const struct netmem *n)
 {
+	uint8_t	 f = flags_except(a->s, b->s, n);
+
 	/* Only where no other network decides it already. */
-	if (!lan_except(a->s, b->s, n))
-		pair_lan(a->s, b->s, n->bcast ? HUB_NET_BROADCAST : 0);
+	if (!(f & HUB_NET_BROADCAST))
+		pair_lan(a->s, b->s, f | n->flags);
 }
 
 void
@@ -641,9 +655,10 @@ presence_net_lan(const struct store_net *net)
 	struct netmem	*n = netmem_find(net->id);
 	struct mrow	*a, *b;
 
-	if (n == NULL || n->bcast == net->bcast)
+	if (n == NULL || ((n->flags & HUB_NET_BROADCAST) != 0) ==
+	    (net->bcast != 0))
 		return;
-	n->bcast = net->bcast;
+	n->flags ^= HUB_NET_BROADCAST;
 	/* Each pair the network makes, once. */
 	TAILQ_FOREACH(a, &n->roles, in_net) {
 		for (b = TAILQ_NEXT(a, in_net); b != NULL;
@@ -710,6 +725,8 @@ presence_net_deleted(const struct store_net *net,
 	struct mrow	*r;
 	size_t		 non = 0, i, j, noff;
 	uint32_t	 total, k;
+	uint8_t		 f, nflags = (net->bcast ? HUB_NET_BROADCAST : 0) |
+			    (net->eth ? HUB_NET_ETHERNET : 0);
 
 	if (n != NULL) {
 		total = n->n;
@@ -736,10 +753,11 @@ presence_net_deleted(const struct store_net *net,
 		for (j = i + 1; j < non; j++) {
 			if (!rule(net->type, role[i], role[j]))
 				continue;
+			f = flags_except(on[i], on[j], NULL);
 			if (!peers_except(on[i], on[j], NULL))
 				pair_down(on[i], on[j]);
-			else if (net->bcast && !lan_except(on[i], on[j], NULL))
-				pair_lan(on[i], on[j], 0);
+			else if ((nflags & ~f) != 0)
+				pair_lan(on[i], on[j], f);
 		}
 	/* An online member and an offline one: the online one hears. */
 	for (j = 0; j < nrows && non > 0; j++) {

@@ -58,6 +58,8 @@ struct store_net {
 	 * semantics); networks made before the column existed have it on.
 	 */
 	uint8_t		bcast;
+	/* 0/1: an Ethernet network (layer 2); fixed when it is made */
+	uint8_t		eth;
 };
 
 struct store_member {
@@ -232,11 +234,13 @@ int	store_peers_of(struct store *, const uint8_t key[32],
 int	store_peer_nodes(struct store *, const uint8_t key[32],
 	    int (*cb)(void *, const struct store_node *), void *arg);
 /*
- * Of those peers, the ones that share with key a network where
- * broadcast is on (and that makes them peers by the rule above).
+ * The same peers, in order of key, each with the network flags of the
+ * networks that make them peers, ORed (HUB_NET_BROADCAST where one has
+ * broadcast on, HUB_NET_ETHERNET where one is an Ethernet network).
  */
-int	store_lan_peers_of(struct store *, const uint8_t key[32],
-	    int (*cb)(void *, const uint8_t peer[32]), void *arg);
+int	store_peer_flags(struct store *, const uint8_t key[32],
+	    int (*cb)(void *, const uint8_t peer[32], uint8_t flags),
+	    void *arg);
 /* 1 if a and b are peers by that rule, 0 if not, <0 on error. */
 int	store_are_peers(struct store *, const uint8_t a[32],
 	    const uint8_t b[32]);

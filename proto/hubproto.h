@@ -155,6 +155,7 @@ enum hub_op {
 	HUB_OP_TRANSFER,	/* net, key: new owner */
 	HUB_OP_NICKNAME,	/* nick: this node's nickname */
 	HUB_OP_SET_BROADCAST,	/* net, flags: HUB_NET_BROADCAST on or off */
+	/* (create's flags: HUB_NET_ETHERNET for an Ethernet network) */
 	HUB_OP_MAX
 };
 
@@ -165,7 +166,13 @@ enum hub_op {
  * that peer (they share at least one network where it is on).
  */
 #define HUB_NET_BROADCAST	0x01
-#define HUB_NET_FLAGS		HUB_NET_BROADCAST
+/*
+ * HUB_NET_ETHERNET: the network joins its members at layer 2 (a TAP
+ * device, Ethernet frames); set when it is made and never after.  In
+ * PEER_UP: the two share such a network, so frames flow between them.
+ */
+#define HUB_NET_ETHERNET	0x02
+#define HUB_NET_FLAGS		(HUB_NET_BROADCAST | HUB_NET_ETHERNET)
 
 enum hub_join_mode { HUB_MODE_AUTO = 0, HUB_MODE_APPROVAL, HUB_MODE_CLOSED,
 	HUB_MODE_MAX };

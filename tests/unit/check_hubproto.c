@@ -413,7 +413,7 @@ START_TEST(test_layout)
 	    "cb007109" "0171" "01");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
 	/* a flag nobody defined: neither written nor read */
-	b[len - 1] = 0x02;
+	b[len - 1] = 0x04;
 	assert_rejected(b, len, "unknown peer flag");
 	m.u.peer.flags = 0x80;
 	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);

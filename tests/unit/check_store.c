@@ -440,14 +440,16 @@ START_TEST(test_schema_bcast)
 	ck_assert_int_eq(store_net_by_id(st, NID(1), &net), STORE_OK);
 	ck_assert_int_eq(net.bcast, 0);
 	store_close(st);
-	/* Back to schema 2: no column. */
+	/* Back to schema 2: no columns. */
 	raw_exec("ALTER TABLE nets DROP COLUMN bcast");
+	raw_exec("ALTER TABLE nets DROP COLUMN eth");
 	raw_exec(use_pg ? "UPDATE schema_version SET version = 2" :
 	    "PRAGMA user_version = 2");
 	st = opendb();
 	ck_assert_int_eq(store_schema_version(st), (int)store_nmigrations);
 	ck_assert_int_eq(store_net_by_id(st, NID(1), &net), STORE_OK);
 	ck_assert_int_eq(net.bcast, 1);
+	ck_assert_int_eq(net.eth, 0);
 	store_close(st);
 }
 END_TEST
@@ -1494,18 +1496,42 @@ peers_are(struct store *st, int who, ...)
 		ck_assert_int_lt(r.idx[i - 1], r.idx[i]);
 }
 
-/* The peers who shares a network with broadcast on with (ends with -1). */
-static void
-lan_peers_are(struct store *st, int who, ...)
+static int
+flag_rows(void *arg, const uint8_t *peer, uint8_t flags)
 {
-	struct rows	 r;
-	va_list		 ap;
-	int		 want, n = 0;
+	struct rows	*r = arg;
 
-	memset(&r, 0, sizeof(r));
-	ck_assert_int_eq(store_lan_peers_of(st, K(who), peer_rows, &r),
+	ck_assert_int_lt(r->n, 64);
+	r->state[r->n] = flags;
+	r->idx[r->n++] = peer[0] << 8 | peer[1];
+	return 0;
+}
+
+/*
+ * The peers of who whose networks' flags have bit (ends with -1); every
+ * peer is listed once, in order, with its flags.
+ */
+static void
+flagged_peers_are(struct store *st, int who, int bit, ...)
+{
+	struct rows	 all, r;
+	va_list		 ap;
+	int		 want, n = 0, i;
+
+	memset(&all, 0, sizeof(all));
+	ck_assert_int_eq(store_peer_flags(st, K(who), flag_rows, &all),
 	    STORE_OK);
-	va_start(ap, who);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(store_peers_of(st, K(who), peer_rows, &r),
+	    STORE_OK);
+	ck_assert_int_eq(all.n, r.n);
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < all.n; i++) {
+		ck_assert(i == 0 || all.idx[i - 1] < all.idx[i]);
+		if (all.state[i] & bit)
+			r.idx[r.n++] = all.idx[i];
+	}
+	va_start(ap, bit);
 	while ((want = va_arg(ap, int)) != -1) {
 		ck_assert_msg(n < r.n && r.idx[n] == want,
 		    "LAN peers of %d: #%d is %d, want %d", who, n,
@@ -1514,6 +1540,28 @@ lan_peers_are(struct store *st, int who, ...)
 	}
 	va_end(ap);
 	ck_assert_msg(r.n == n, "LAN peers of %d: %d, want %d", who, r.n, n);
+}
+
+#define lan_peers_are(st, who, ...) \
+	flagged_peers_are(st, who, HUB_NET_BROADCAST, __VA_ARGS__)
+#define eth_peers_are(st, who, ...) \
+	flagged_peers_are(st, who, HUB_NET_ETHERNET, __VA_ARGS__)
+
+static void
+mknet_eth(struct store *st, int id, const char *name, int owner)
+{
+	struct store_net	 n;
+
+	memset(&n, 0, sizeof(n));
+	memcpy(n.id, NID(id), sizeof(n.id));
+	(void)strlcpy(n.name, name, sizeof(n.name));
+	(void)strlcpy(n.pwhash, "$argon2id$x", sizeof(n.pwhash));
+	memcpy(n.owner, K(owner), sizeof(n.owner));
+	n.bcast = 1;
+	n.eth = 1;
+	ck_assert_int_eq(store_net_create(st, &n), STORE_OK);
+	ck_assert_int_eq(store_net_by_id(st, NID(id), &n), STORE_OK);
+	ck_assert(n.eth == 1 && n.bcast == 1);
 }
 
 static void
@@ -1558,6 +1606,15 @@ START_TEST(test_peers_lan)
 	set_bcast(st, 1, 0);
 	lan_peers_are(st, 1, 2, 4, -1);
 	lan_peers_are(st, 3, -1);
+	eth_peers_are(st, 1, -1);
+	/* An Ethernet network (4): 2 and 3 share it, and 3 with 6. */
+	mknet_eth(st, 4, "lanparty", 2);
+	join(st, 4, 3, HUB_MSTATE_ACTIVE);
+	join(st, 4, 6, HUB_MSTATE_ACTIVE);
+	eth_peers_are(st, 2, 3, 6, -1);
+	eth_peers_are(st, 3, 2, 6, -1);
+	eth_peers_are(st, 1, -1);
+	lan_peers_are(st, 6, 2, 3, -1);	/* broadcast on by default */
 	store_close(st);
 }
 END_TEST
