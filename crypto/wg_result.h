@@ -36,6 +36,10 @@ enum wg_result {
 	WG_DROP_LAN_OFF,	/* the peer shares no network with broadcast on */
 	WG_DROP_LAN_RATE,	/* over the peer's broadcast rate */
 	WG_DROP_LAN_CONTROL,	/* IGMP, MLD or neighbour discovery: not ours */
+	/* Ethernet frames (daemon/l2sw.c) */
+	WG_DROP_L2_OFF,		/* the peer shares no Ethernet network with us */
+	WG_DROP_L2_SOURCE,	/* source MAC not the one bound to its key */
+	WG_DROP_L2_DEST,	/* unicast frame for another MAC than ours */
 	WG_RESULT_MAX
 };
 
@@ -57,6 +61,9 @@ wg_result_str(int r)
 	case WG_DROP_LAN_OFF:		return "lan_off";
 	case WG_DROP_LAN_RATE:		return "lan_rate";
 	case WG_DROP_LAN_CONTROL:	return "lan_control";
+	case WG_DROP_L2_OFF:		return "l2_off";
+	case WG_DROP_L2_SOURCE:		return "l2_source";
+	case WG_DROP_L2_DEST:		return "l2_dest";
 	default:			return "unknown";
 	}
 }

@@ -145,6 +145,27 @@ struct ctl_peer_ext {
  * packets read from the TUN device, each once however many peers it
  * was for; "refused" what peers sent, summed over them.
  */
+/* Ethernet networks (daemon/l2sw.c): frames through the TAP device. */
+struct ctl_l2 {
+	uint32_t		ports;		/* hub peers frames flow with */
+	uint32_t		pad;
+	uint64_t		tx_frames;	/* read from the TAP device, sent */
+	uint64_t		tx_copies;	/* encrypted copies, one a peer */
+	uint64_t		tx_rate;	/* not sent: group frames over our
+						   rate */
+	uint64_t		tx_source;	/* not sent: not from our MAC */
+	uint64_t		tx_unknown;	/* not sent: no port has that MAC,
+						   or no port at all */
+	uint64_t		tx_oversize;	/* not sent: larger than the tunnel
+						   takes */
+	uint64_t		rx_frames;	/* written to the TAP device */
+	uint64_t		rx_off;		/* refused: no Ethernet network */
+	uint64_t		rx_source;	/* refused: source MAC not its own */
+	uint64_t		rx_dest;	/* refused: unicast for another MAC */
+	uint64_t		rx_rate;	/* refused: over the peer's rate */
+	uint64_t		rx_malformed;	/* refused: a broken header */
+};
+
 struct ctl_lan {
 	uint32_t		peers;		/* hub peers broadcast flows with */
 	uint32_t		rate;		/* each sender's: packets/s */
@@ -162,14 +183,18 @@ struct ctl_lan {
 	uint64_t		rx_off;		/* refused: no shared broadcast */
 	uint64_t		rx_rate;	/* refused: over the peer's rate */
 	uint64_t		rx_control;	/* refused: IGMP, MLD, ND */
+	struct ctl_l2		l2;
 };
 
 /* A peer's broadcast and multicast: whether they flow, and how many. */
 struct ctl_peer_lan {
 	uint8_t			on;
-	uint8_t			pad[7];
+	uint8_t			eth;		/* Ethernet frames flow with it */
+	uint8_t			pad[6];
 	uint64_t		rx_packets;	/* accepted from it */
 	uint64_t		tx_packets;	/* copies sent to it */
+	uint64_t		rx_frames;	/* frames taken from it */
+	uint64_t		tx_frames;	/* frames sent to it */
 };
 
 /* One peer in the reply to hamctl peers. */

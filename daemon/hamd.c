@@ -352,6 +352,7 @@ parent_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_TUN_PUBKEY:
 		(void)imsg_get_data(imsg, p->pubkey, sizeof(p->pubkey));
 		p->have_pubkey = 1;
+		netconf_tap_key(&p->net, p->pubkey);
 		key_to_base64(b64, p->pubkey);
 		log_info("node public key %s", b64);
 		break;

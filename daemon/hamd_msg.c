@@ -124,4 +124,6 @@ const struct msg_rule hamd_msg_rules[HAMD_IMSG_MAX] = {
 	    EXACT(sizeof(struct ctl_peer)) },
 	[IMSG_WEB_PEERS_END] = { .name = "web-peers-end", .from = T, .to = W,
 	    EXACT(sizeof(struct ctl_peers_end)) },
+	[IMSG_TAP_DEVICE] = { .name = "tap-device", .from = P, .to = T,
+	    .fd = MSG_FD_REQUIRED },
 };

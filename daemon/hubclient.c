@@ -593,8 +593,7 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	wp = wg_peer_by_id(hc->dev, hp->id);
 	wg_peer_set_hub(wp);
 	if (hc->io.peer_lan != NULL)
-		hc->io.peer_lan(hc->io.arg, hp->id,
-		    (hpm->flags & HUB_NET_BROADCAST) != 0);
+		hc->io.peer_lan(hc->io.arg, hp->id, hpm->key, hpm->flags);
 	if (hpm->endpoint.af != 0) {
 		/*
 		 * A hint where to send first; only an authenticated packet

@@ -3,6 +3,7 @@
  */
 #include "autoconf.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "compat/bytes.h"
@@ -24,6 +25,22 @@ lan_link_local(uint8_t out[16], const uint8_t v6[16])
 	out[0] = 0xfe;
 	out[1] = 0x80;
 	memcpy(out + 8, v6 + 8, 8);
+}
+
+void
+lan_mac_of(uint8_t mac[LAN_MAC_LEN], const uint8_t key[32])
+{
+	static const char		 label[] = "hamd ethernet mac";
+	crypto_generichash_state	 st;
+	uint8_t				 h[16];
+
+	(void)crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	(void)crypto_generichash_update(&st, (const uint8_t *)label,
+	    sizeof(label) - 1);
+	(void)crypto_generichash_update(&st, key, 32);
+	(void)crypto_generichash_final(&st, h, sizeof(h));
+	memcpy(mac, h, LAN_MAC_LEN);
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
 }
 
 void

@@ -49,6 +49,14 @@ void		 lan_addrs_set(struct lan_addrs *, const uint8_t v4[4],
 		    unsigned int plen6);
 /* The link-local address of an overlay IPv6 address: fe80::/64 + IID. */
 void		 lan_link_local(uint8_t out[16], const uint8_t v6[16]);
+/*
+ * The MAC address bound to a node's key in Ethernet networks: the first
+ * six bytes of BLAKE2b("hamd ethernet mac" || key), made a locally
+ * administered unicast address.  The parent sets it on the TAP device;
+ * peers take frames from that node with that source only.
+ */
+#define LAN_MAC_LEN	6
+void		 lan_mac_of(uint8_t mac[LAN_MAC_LEN], const uint8_t key[32]);
 
 /*
  * What pkt (len bytes read from the TUN device or decrypted) is.  Only

@@ -97,9 +97,9 @@ lanrep_peer_gone(struct lanrep *lr, uint32_t id)
 	memset(lp, 0, sizeof(*lp));
 }
 
-/* Take one packet's credit; 0 if there is not enough. */
-static int
-bucket_take(struct lan_bucket *b, uint64_t cost, uint64_t cap, uint64_t now)
+int
+lan_bucket_take(struct lan_bucket *b, uint64_t cost, uint64_t cap,
+    uint64_t now)
 {
 	uint64_t	 t = b->tokens;
 
@@ -167,7 +167,7 @@ lanrep_send(struct lanrep *lr, const uint8_t *pkt, size_t len, uint64_t now)
 		lr->st.tx_no_peer++;
 		return;
 	}
-	if (!bucket_take(&lr->self, lr->cost, lr->cap, now)) {
+	if (!lan_bucket_take(&lr->self, lr->cost, lr->cap, now)) {
 		lr->st.tx_rate++;
 		return;
 	}
@@ -206,7 +206,7 @@ lanrep_accept(struct lanrep *lr, struct wg_peer *p, const uint8_t *pkt,
 	}
 	if (lp == NULL || !lp->on)
 		r = WG_DROP_LAN_OFF;	/* first: it may send none at all */
-	if (r == WG_OK && !bucket_take(&lp->bucket, lr->cost, lr->cap, now))
+	if (r == WG_OK && !lan_bucket_take(&lp->bucket, lr->cost, lr->cap, now))
 		r = WG_DROP_LAN_RATE;
 	switch (r) {
 	case WG_OK:

@@ -57,6 +57,13 @@ struct lanrep {
 	struct lan_peer		 peers[LAN_MAX_PEERS];
 };
 
+/*
+ * Take one packet's credit (cost ns of a bucket of cap ns) at now > 0;
+ * 0 if there is not enough.
+ */
+int		 lan_bucket_take(struct lan_bucket *, uint64_t cost,
+		    uint64_t cap, uint64_t now);
+
 /* Hub peers have ids base .. base + LAN_MAX_PEERS - 1; NULL: ENOMEM. */
 struct lanrep	*lanrep_new(struct wg_dev *, uint32_t base);
 void		 lanrep_free(struct lanrep *);

@@ -24,6 +24,7 @@
 
 #include "daemon/hamd_msg.h"
 #include "daemon/lanclass.h"
+#include "daemon/l2sw.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
 #include "daemon/netconf.h"
@@ -143,7 +144,7 @@ int
 netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
     size_t len)
 {
-	char		 buf[PREFIX_STRLEN], what[128];
+	char		 buf[PREFIX_STRLEN], what[128], tapname[IFNAMSIZ];
 	int		 i, rc;
 	uint16_t	 port;
 
@@ -156,8 +157,20 @@ netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
 		(void)snprintf(err, len, "netlink: %s", strerror(-rc));
 		return -1;
 	}
+	nc->tap.fd = -1;
 	if (tundev_open(&nc->tun, conf->ifname, err, len) == -1)
 		return -1;
+	/*
+	 * Ethernet networks come from the hub: with one, a TAP device
+	 * ("ham0eth" beside ham0), up once it has its MAC (netconf_tap_key).
+	 */
+	if (conf->hub.enabled) {
+		(void)snprintf(tapname, sizeof(tapname), "%.12seth",
+		    conf->ifname);
+		if (tundev_open_tap(&nc->tap, tapname, err, len) == -1)
+			return -1;
+		nc->tap_mtu = conf->mtu - L2_TAP_OVERHEAD;
+	}
 	/* Before it is up: no link-local address but the one we set. */
 	if (conf->hub.enabled &&
 	    (rc = nl_link_no_ll6(&nc->nl, nc->tun.ifindex)) < 0)
@@ -344,6 +357,11 @@ netconf_send_devices(struct netconf *nc, struct privsep *ps,
 	proc_compose(ps, HAMD_PROC_TUN, IMSG_TUN_DEVICE, 0, nc->tun.fd, &td,
 	    sizeof(td));
 	nc->tun.fd = -1;
+	if (nc->tap.fd != -1) {
+		proc_compose(ps, HAMD_PROC_TUN, IMSG_TAP_DEVICE, 0, nc->tap.fd,
+		    NULL, 0);
+		nc->tap.fd = -1;
+	}
 	af = AF_INET;
 	proc_compose(ps, HAMD_PROC_ENGINE, IMSG_ENGINE_SOCKET, 0, nc->sock4,
 	    &af, sizeof(af));
@@ -354,6 +372,25 @@ netconf_send_devices(struct netconf *nc, struct privsep *ps,
 		    nc->sock6, &af, sizeof(af));
 		nc->sock6 = -1;
 	}
+}
+
+void
+netconf_tap_key(struct netconf *nc, const uint8_t pub[32])
+{
+	uint8_t	 mac[LAN_MAC_LEN];
+	int	 rc;
+
+	if (nc->tap.ifindex == 0)
+		return;
+	lan_mac_of(mac, pub);
+	if ((rc = nl_link_mac_up(&nc->nl, nc->tap.ifindex, nc->tap_mtu,
+	    mac)) < 0)
+		log_warnx("%s: cannot set its MAC address and bring it up: %s",
+		    nc->tap.name, strerror(-rc));
+	else
+		log_info("%s: up for Ethernet networks, MAC "
+		    "%02x:%02x:%02x:%02x:%02x:%02x", nc->tap.name, mac[0],
+		    mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 int

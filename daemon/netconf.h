@@ -15,6 +15,9 @@
 
 struct netconf {
 	struct tundev		 tun;		/* fd is -1 once sent to tun */
+	struct tundev		 tap;		/* Ethernet networks; fd as tun's,
+						   ifindex 0 without a hub */
+	unsigned int		 tap_mtu;
 	struct nl		 nl;
 	int			 sock4;		/* -1 once sent to engine */
 	int			 sock6;
@@ -45,7 +48,12 @@ struct netconf {
 /* Create the device, set addresses and routes, open the sockets. */
 int	netconf_setup(struct netconf *, const struct hamd_config *,
 	    char *err, size_t len);
-/* Hand the TUN fd to tun and the sockets to engine. */
+/*
+ * The node's key is known: the TAP device takes the MAC bound to it
+ * (lan_mac_of) and comes up.
+ */
+void	netconf_tap_key(struct netconf *, const uint8_t pub[32]);
+/* Hand the TUN (and TAP) fd to tun and the sockets to engine. */
 void	netconf_send_devices(struct netconf *, struct privsep *,
 	    const struct hamd_config *);
 /*

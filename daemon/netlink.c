@@ -130,6 +130,25 @@ nl_link_up(struct nl *nl, unsigned int ifindex, unsigned int mtu)
 	return nl_talk(nl, &r);
 }
 
+int
+nl_link_mac_up(struct nl *nl, unsigned int ifindex, unsigned int mtu,
+    const uint8_t mac[6])
+{
+	struct nl_req	 r;
+	uint32_t	 m = mtu;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifi));
+	r.hdr.nlmsg_type = RTM_NEWLINK;
+	r.u.ifi.ifi_family = AF_UNSPEC;
+	r.u.ifi.ifi_index = (int)ifindex;
+	r.u.ifi.ifi_flags = IFF_UP;
+	r.u.ifi.ifi_change = IFF_UP;
+	nl_attr(&r, IFLA_MTU, &m, sizeof(m));
+	nl_attr(&r, IFLA_ADDRESS, mac, 6);
+	return nl_talk(nl, &r);
+}
+
 static size_t
 prefix_addrlen(const struct ip_prefix *p)
 {

@@ -17,6 +17,9 @@ int	nl_open(struct nl *);
 void	nl_close(struct nl *);
 /* Set the MTU and bring the link up. */
 int	nl_link_up(struct nl *, unsigned int ifindex, unsigned int mtu);
+/* The same with a MAC address (a TAP device). */
+int	nl_link_mac_up(struct nl *, unsigned int ifindex, unsigned int mtu,
+	    const uint8_t mac[6]);
 /*
  * No IPv6 link-local address of the kernel's making (addr_gen_mode
  * none): hamd sets one that its peers can tell is its own.

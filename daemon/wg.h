@@ -170,6 +170,12 @@ struct wg_io {
 			    uint64_t now);
 	int		 (*lan_in)(void *arg, struct wg_peer *p,
 			    const uint8_t *pkt, size_t len, uint64_t now);
+	/*
+	 * A decrypted plaintext from p that is no IP packet: an Ethernet
+	 * frame (l2sw.h), or garbage; NULL: dropped as malformed.
+	 */
+	void		 (*frame_in)(void *arg, struct wg_peer *p,
+			    const uint8_t *pt, size_t len, uint64_t now);
 };
 
 /* Per-source token buckets for handshake messages under load. */

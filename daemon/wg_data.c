@@ -277,7 +277,11 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		p->t_keepalive = now + p->passive_ka;
 	pt = d->buf + WG_DATA_HDR_LEN;
 	if (inner_src(pt, ptlen, &af, &isrc, &iplen) == -1) {
-		p->st.drops[WG_DROP_MALFORMED]++;
+		/* Not IP: an Ethernet frame's header, maybe (l2sw.h). */
+		if (d->io.frame_in != NULL)
+			d->io.frame_in(d->io.arg, p, pt, ptlen, now);
+		else
+			p->st.drops[WG_DROP_MALFORMED]++;
 		return;
 	}
 	if (allowedips_lookup(d->aips, af, isrc) != p->id) {
