@@ -18,6 +18,14 @@
 #   mdns-browse NAME SECS v4|v6 IFNAME ADDR
 #                                   publish _hamtest._tcp NAME for SECS,
 #                                   or look it up: print its port
+#   ipx-listen IFNAME LOG           log the hex of every IPX frame that
+#                                   arrives on IFNAME (Ethernet II type
+#                                   0x8137, or raw 802.3: FFFF after the
+#                                   length)
+#   ipx-send IFNAME DST ether2|8023 TAG [SRC]
+#                                   build an IPX frame with python3-scapy
+#                                   (from SRC, default IFNAME's MAC),
+#                                   send it on IFNAME, print its hex
 import socket
 import struct
 import sys
@@ -147,6 +155,49 @@ def mdns(publish, name, secs, ver, ifname, addr):
         zc.close()
 
 
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
+
+
+def ipx_listen(ifname, logfile):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                      socket.htons(ETH_P_ALL))
+    s.bind((ifname, 0))
+    with open(logfile, "a", buffering=1) as log:
+        log.write("ready\n")
+        while True:
+            frame, addr = s.recvfrom(65535)
+            if addr[2] == PACKET_OUTGOING or len(frame) < 16:
+                continue
+            tl = struct.unpack("!H", frame[12:14])[0]
+            if tl == 0x8137 or (tl <= 1500 and frame[14:16] == b"\xff\xff"):
+                log.write(frame.hex() + "\n")
+
+
+def ipx_header(tag):
+    # checksum FFFF, length, transport control, type 4 (PEP), then
+    # destination and source network, node and socket (0x4000: a
+    # game's); the tag makes each frame its own.
+    data = ("hamd lan test " + tag).encode().ljust(40, b".")
+    hdr = struct.pack("!HHBB4s6sH4s6sH", 0xffff, 30 + len(data), 0, 4,
+                      b"\0\0\0\0", b"\xff" * 6, 0x4000,
+                      b"\0\0\0\0", b"\0" * 6, 0x4000)
+    return hdr + data
+
+
+def ipx_send(ifname, dst, kind, tag, src=None):
+    from scapy.all import Dot3, Ether, Raw, get_if_hwaddr, sendp
+
+    src = src or get_if_hwaddr(ifname)
+    if kind == "ether2":
+        frame = Ether(dst=dst, src=src, type=0x8137) / Raw(ipx_header(tag))
+    else:
+        frame = Dot3(dst=dst, src=src) / Raw(ipx_header(tag))
+    raw = bytes(frame)
+    sendp(frame, iface=ifname, verbose=False)
+    print(raw.hex())
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "listen":
@@ -158,6 +209,11 @@ def main(argv):
                         float(argv[6]))
     elif cmd == "flood":
         flood(argv[2], int(argv[3]), int(argv[4]))
+    elif cmd == "ipx-listen":
+        ipx_listen(argv[2], argv[3])
+    elif cmd == "ipx-send":
+        ipx_send(argv[2], argv[3], argv[4], argv[5],
+                 argv[6] if len(argv) > 6 else None)
     elif cmd in ("mdns-publish", "mdns-browse"):
         return mdns(cmd == "mdns-publish", argv[2], float(argv[3]), argv[4],
                     argv[5], argv[6])
