@@ -7,7 +7,11 @@
  * bounds: the data path's cheap tests never miss what the classifier
  * calls the LAN's, a directed broadcast is only ever the pool's, the
  * packet goes to nobody but the peers broadcast flows with, at most
- * once each, and a refusal is always counted.
+ * once each, and a refusal is always counted.  The same bytes go to the
+ * Ethernet switch (daemon/l2sw.c), as a frame from the TAP device and as
+ * a plaintext from a port and from a peer that is none: a frame reaches
+ * the TAP device only whole, from its port's MAC, for us or a group, and
+ * a refusal is counted.
  */
 #include "autoconf.h"
 
@@ -16,6 +20,8 @@
 
 #include <sodium.h>
 
+#include "compat/bytes.h"
+#include "daemon/l2sw.h"
 #include "daemon/lanclass.h"
 #include "daemon/lanrep.h"
 #include "daemon/wg.h"
@@ -30,6 +36,15 @@ int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 
 static struct wg_dev	*dev;
 static struct lanrep	*lr;
+static struct l2sw	*sw;
+static size_t		 tapped, taplen;
+
+static void
+tap_write(void *arg, const uint8_t *frame, size_t len)
+{
+	tapped++;
+	taplen = len;
+}
 static uint8_t		 buf[2048];
 
 static uint8_t *
@@ -67,6 +82,7 @@ static void
 fini(void)
 {
 	lanrep_free(lr);
+	l2sw_free(sw);
 	wg_dev_free(dev);
 }
 
@@ -100,7 +116,63 @@ init(void)
 	/* Peers 0 and 2 share a network with broadcast on; 1 does not. */
 	lanrep_peer(lr, BASE + 0, 1);
 	lanrep_peer(lr, BASE + 2, 1);
+	/* Peer 0 is a port of the switch; 1 and 2 are not. */
+	CHECK((sw = l2sw_new(dev, BASE, tap_write, NULL)) != NULL);
+	l2sw_self(sw, dev->self.pub, 1420);
+	l2sw_set_rate(sw, 1000000, 1000000);
+	l2sw_peer(sw, BASE + 0, wg_peer_by_id(dev, BASE + 0)->pubkey, 1);
 	(void)atexit(fini);
+}
+
+/* The switch's turn: the bytes as a frame out and a plaintext in. */
+static void
+l2_round(const uint8_t *pt, size_t len)
+{
+	static uint64_t	 t = 1000000000;
+	struct wg_peer	*p;
+	struct ctl_l2	 before, after;
+	uint8_t		 mac[LAN_MAC_LEN];
+	uint64_t	 drops;
+	int		 i, r;
+
+	l2sw_stats(sw, &before);
+	l2sw_send(sw, pt, len, t);
+	l2sw_stats(sw, &after);
+	p = wg_peer_by_id(dev, BASE + 0);
+	if (after.tx_frames != before.tx_frames) {
+		CHECK(len >= L2_ETH_HDR && len <= sw->max_frame);
+		CHECK(memcmp(pt + LAN_MAC_LEN, sw->mac, LAN_MAC_LEN) == 0);
+		CHECK(p->nstaged == 1);
+	}
+	for (i = 0; i < NPEERS; i++) {
+		p = wg_peer_by_id(dev, BASE + (uint32_t)i);
+		if (i != 0)
+			CHECK(p->nstaged == 0);
+		wg_peer_clear_staged(p);
+	}
+	for (i = 0; i < 2; i++) {
+		p = wg_peer_by_id(dev, BASE + (uint32_t)i);
+		for (drops = 0, r = 0; r < WG_RESULT_MAX; r++)
+			drops += p->st.drops[r];
+		tapped = 0;
+		l2sw_receive(sw, p, pt, len, t);
+		for (r = 0; r < WG_RESULT_MAX; r++)
+			drops -= p->st.drops[r];
+		if (!tapped) {
+			CHECK(drops == (uint64_t)-1);
+			continue;
+		}
+		/* whole, from the port's own MAC, for us or a group */
+		lan_mac_of(mac, p->pubkey);
+		CHECK(i == 0 && drops == 0 && tapped == 1);
+		CHECK(len >= L2_HDR_LEN + L2_ETH_HDR && pt[0] == L2_TYPE &&
+		    taplen == get_be16(pt + 2) && taplen + L2_HDR_LEN <= len);
+		CHECK(memcmp(pt + L2_HDR_LEN + LAN_MAC_LEN, mac,
+		    LAN_MAC_LEN) == 0);
+		CHECK((pt[L2_HDR_LEN] & 1) ||
+		    memcmp(pt + L2_HDR_LEN, sw->mac, LAN_MAC_LEN) == 0);
+	}
+	t += 1000;
 }
 
 int
@@ -121,6 +193,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		init();
 	if (size < 10 || size - 10 > WG_DATA_MAX_PLAIN)
 		return 0;
+	l2_round(data + 10, size - 10);
 	memcpy(v6 + 12, data + 5, 4);
 	lan_addrs_set(&a, data, data[4] % 33, v6, data[9]);
 	lanrep_addrs(lr, data, data[4] % 33, v6, data[9]);

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 
 #include "tests/unit/wgpair.h"
+#include "daemon/l2sw.h"
 #include "daemon/lanclass.h"
 #include "daemon/lanrep.h"
+#include "daemon/wg_session.h"
 
 #define BASE		PEER_ID		/* hub peer ids start here */
 #define MS		UINT64_C(1000000)
@@ -489,9 +491,189 @@ START_TEST(test_accept)
 }
 END_TEST
 
+/* ---- Ethernet: the switch ------------------------------------------------ */
+
+static int		 tapped;
+static uint8_t		 tapbuf[2048];
+static size_t		 taplen;
+
+static void
+tap_w(void *arg, const uint8_t *frame, size_t len)
+{
+	tapped++;
+	taplen = len;
+	memcpy(tapbuf, frame, len < sizeof(tapbuf) ? len : sizeof(tapbuf));
+}
+
+/* A frame of len bytes from src to dst, type 0x8137 (IPX). */
+static size_t
+frame(uint8_t *f, size_t len, const uint8_t *dst, const uint8_t *src)
+{
+	memset(f, 0x5a, len);
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x81;
+	f[13] = 0x37;
+	return len;
+}
+
+/* What a peer would send: the 4-byte header, then the frame. */
+static size_t
+wire(uint8_t *w, const uint8_t *f, size_t len)
+{
+	w[0] = L2_TYPE;
+	w[1] = 0;
+	put_be16(w + 2, (uint16_t)len);
+	memcpy(w + L2_HDR_LEN, f, len);
+	return len + L2_HDR_LEN;
+}
+
+static const uint8_t	 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+START_TEST(test_l2_send)
+{
+	struct l2sw	*sw;
+	struct ctl_l2	 st;
+	struct wg_peer	*p0 = wg_peer_by_id(a.dev, BASE + 0);
+	struct wg_peer	*p1 = wg_peer_by_id(a.dev, BASE + 1);
+	uint8_t		 f[1600], m0[6], m1[6], other[6] = { 2, 1, 2, 3, 4, 5 };
+	size_t		 len;
+
+	ck_assert_ptr_nonnull(sw = l2sw_new(a.dev, BASE, tap_w, NULL));
+	l2sw_self(sw, a.dev->self.pub, 1420);
+	lan_mac_of(m0, p0->pubkey);
+	lan_mac_of(m1, p1->pubkey);
+	ck_assert((sw->mac[0] & 3) == 2 && (m0[0] & 3) == 2);
+	ck_assert(memcmp(m0, m1, 6) != 0);
+	/* no ports yet */
+	l2sw_send(sw, f, frame(f, 60, bcast, sw->mac), now);
+	l2sw_peer(sw, BASE + 0, p0->pubkey, 1);
+	l2sw_peer(sw, BASE + 1, p1->pubkey, 1);
+	l2sw_peer(sw, 5, p1->pubkey, 1);		/* no hub peer */
+	/* a group frame to every port, once, behind its header */
+	l2sw_send(sw, f, frame(f, 60, bcast, sw->mac), now);
+	ck_assert_int_eq(p0->nstaged, 1);
+	ck_assert_int_eq(p1->nstaged, 1);
+	ck_assert_int_eq(staged(2), 0);
+	ck_assert_uint_eq(p0->staged[0]->len, 64);
+	ck_assert_int_eq(p0->staged[0]->data[0], L2_TYPE);
+	ck_assert_int_eq(get_be16(p0->staged[0]->data + 2), 60);
+	ck_assert_mem_eq(p0->staged[0]->data + L2_HDR_LEN, f, 60);
+	/* unicast to its owner alone */
+	l2sw_send(sw, f, frame(f, 100, m1, sw->mac), now);
+	ck_assert_int_eq(p0->nstaged, 1);
+	ck_assert_int_eq(p1->nstaged, 2);
+	/* refused: nobody's MAC, not ours, too large, too short */
+	l2sw_send(sw, f, frame(f, 60, other, sw->mac), now);
+	l2sw_send(sw, f, frame(f, 60, bcast, m0), now);
+	l2sw_send(sw, f, frame(f, 1417, bcast, sw->mac), now);
+	len = frame(f, 1416, bcast, sw->mac);
+	l2sw_send(sw, f, len, now);		/* fits exactly */
+	l2sw_send(sw, f, 13, now);
+	l2sw_stats(sw, &st);
+	ck_assert_uint_eq(st.ports, 2);
+	ck_assert_uint_eq(st.tx_frames, 3);
+	ck_assert_uint_eq(st.tx_copies, 5);
+	ck_assert_uint_eq(st.tx_unknown, 2);
+	ck_assert_uint_eq(st.tx_source, 1);
+	ck_assert_uint_eq(st.tx_oversize, 1);
+	/* group frames keep to the rate */
+	wg_peer_clear_staged(p0);
+	l2sw_set_rate(sw, 10, 3);
+	sw->self.last = 0;
+	for (len = 0; len < 10; len++)
+		l2sw_send(sw, f, frame(f, 60, bcast, sw->mac), now);
+	ck_assert_int_eq(p0->nstaged, 3);
+	l2sw_peer_gone(sw, BASE + 0);
+	l2sw_peer_gone(sw, BASE + 1);
+	l2sw_stats(sw, &st);
+	ck_assert_uint_eq(st.ports, 0);
+	l2sw_free(sw);
+}
+END_TEST
+
+START_TEST(test_l2_receive)
+{
+	struct l2sw		*sw;
+	struct ctl_l2		 st;
+	struct ctl_peer_lan	 pl;
+	struct wg_peer		*p0 = wg_peer_by_id(a.dev, BASE + 0);
+	struct wg_peer		*p3 = wg_peer_by_id(a.dev, BASE + 3);
+	uint8_t			 f[256], w[260], m0[6], m3[6];
+	uint8_t			 other[6] = { 2, 1, 2, 3, 4, 5 };
+	size_t			 len;
+	int			 i;
+
+	ck_assert_ptr_nonnull(sw = l2sw_new(a.dev, BASE, tap_w, NULL));
+	l2sw_self(sw, a.dev->self.pub, 1420);
+	lan_mac_of(m0, p0->pubkey);
+	lan_mac_of(m3, p3->pubkey);
+	l2sw_peer(sw, BASE + 0, p0->pubkey, 1);
+	tapped = 0;
+	/* for us, from its own MAC: written as it came */
+	len = wire(w, f, frame(f, 80, sw->mac, m0));
+	l2sw_receive(sw, p0, w, len + 12, now);	/* the message's padding */
+	ck_assert_int_eq(tapped, 1);
+	ck_assert_uint_eq(taplen, 80);
+	ck_assert_mem_eq(tapbuf, f, 80);
+	l2sw_receive(sw, p0, w, wire(w, f, frame(f, 60, bcast, m0)), now);
+	ck_assert_int_eq(tapped, 2);
+	/* a forged source, another's destination, a peer not a port */
+	l2sw_receive(sw, p0, w, wire(w, f, frame(f, 60, bcast, m3)), now);
+	l2sw_receive(sw, p0, w, wire(w, f, frame(f, 60, other, m0)), now);
+	l2sw_receive(sw, p3, w, wire(w, f, frame(f, 60, bcast, m3)), now);
+	ck_assert_int_eq(tapped, 2);
+	ck_assert_uint_eq(p0->st.drops[WG_DROP_L2_SOURCE], 1);
+	ck_assert_uint_eq(p0->st.drops[WG_DROP_L2_DEST], 1);
+	ck_assert_uint_eq(p3->st.drops[WG_DROP_L2_OFF], 1);
+	/* broken headers */
+	len = wire(w, f, frame(f, 60, bcast, m0));
+	w[0] = 0xe1;
+	l2sw_receive(sw, p0, w, len, now);
+	w[0] = L2_TYPE;
+	w[1] = 1;
+	l2sw_receive(sw, p0, w, len, now);
+	w[1] = 0;
+	l2sw_receive(sw, p0, w, len - 1, now);	/* shorter than it says */
+	put_be16(w + 2, 13);
+	l2sw_receive(sw, p0, w, len, now);
+	l2sw_receive(sw, p0, w, 3, now);
+	ck_assert_uint_eq(p0->st.drops[WG_DROP_MALFORMED], 5);
+	ck_assert_int_eq(tapped, 2);
+	/* a port's group frames keep to its rate */
+	l2sw_set_rate(sw, 10, 4);
+	l2sw_peer(sw, BASE + 0, p0->pubkey, 0);
+	l2sw_peer(sw, BASE + 0, p0->pubkey, 1);
+	len = wire(w, f, frame(f, 60, bcast, m0));
+	for (i = 0; i < 10; i++)
+		l2sw_receive(sw, p0, w, len, now);
+	ck_assert_int_eq(tapped, 6);
+	ck_assert_uint_eq(p0->st.drops[WG_DROP_LAN_RATE], 6);
+	l2sw_stats(sw, &st);
+	ck_assert_uint_eq(st.rx_frames, 6);
+	ck_assert_uint_eq(st.rx_source, 1);
+	ck_assert_uint_eq(st.rx_dest, 1);
+	ck_assert_uint_eq(st.rx_off, 1);
+	ck_assert_uint_eq(st.rx_malformed, 5);
+	ck_assert_uint_eq(st.rx_rate, 6);
+	memset(&pl, 0, sizeof(pl));
+	l2sw_peer_info(sw, BASE + 0, &pl);
+	ck_assert(pl.eth && pl.rx_frames == 6);
+	l2sw_free(sw);
+}
+END_TEST
+
 /* ---- through two devices ------------------------------------------------ */
 
 static struct lanrep	*lra, *lrb;
+static struct l2sw	*swa, *swb;
+
+static void
+e_frame_in(void *arg, struct wg_peer *p, const uint8_t *pt, size_t len,
+    uint64_t t)
+{
+	l2sw_receive(arg == &a ? swa : swb, p, pt, len, t);
+}
 
 static void
 e_lan_out(void *arg, const uint8_t *pkt, size_t len, uint64_t t)
@@ -512,12 +694,17 @@ e2e_setup(void)
 	setup();
 	a.dev->io.lan_out = b.dev->io.lan_out = e_lan_out;
 	a.dev->io.lan_in = b.dev->io.lan_in = e_lan_in;
+	a.dev->io.frame_in = b.dev->io.frame_in = e_frame_in;
 	introduce(&a, &b, NULL);
 	introduce(&b, &a, NULL);
 	ck_assert_ptr_nonnull(lra = lanrep_new(a.dev, BASE));
 	ck_assert_ptr_nonnull(lrb = lanrep_new(b.dev, BASE));
 	lanrep_addrs(lra, a.overlay, 24, NULL, 0);
 	lanrep_addrs(lrb, b.overlay, 24, NULL, 0);
+	ck_assert_ptr_nonnull(swa = l2sw_new(a.dev, BASE, tap_w, NULL));
+	ck_assert_ptr_nonnull(swb = l2sw_new(b.dev, BASE, tap_w, NULL));
+	l2sw_self(swa, a.pub, 1420);
+	l2sw_self(swb, b.pub, 1420);
 }
 
 static void
@@ -525,6 +712,8 @@ e2e_teardown(void)
 {
 	lanrep_free(lra);
 	lanrep_free(lrb);
+	l2sw_free(swa);
+	l2sw_free(swb);
 	teardown();
 }
 
@@ -540,6 +729,8 @@ send_to(struct side *s, uint8_t d0, uint8_t d1, uint8_t d2, uint8_t d3)
 
 START_TEST(test_through)
 {
+	uint8_t		 f[128];
+
 	/* broadcast flows both ways: a's is held for the handshake */
 	lanrep_peer(lra, PEER_ID, 1);
 	lanrep_peer(lrb, PEER_ID, 1);
@@ -567,6 +758,23 @@ START_TEST(test_through)
 	lanrep_peer(lra, PEER_ID, 0);
 	send_to(&a, 255, 255, 255, 255);
 	ck_assert_int_eq(a.nq, 0);
+
+	/* an Ethernet frame: a's switch to b's, and its TAP device */
+	tapped = 0;
+	l2sw_peer(swa, PEER_ID, b.pub, 1);
+	l2sw_peer(swb, PEER_ID, a.pub, 1);
+	l2sw_send(swa, f, frame(f, 98, bcast, swa->mac), now);
+	ck_assert_int_eq(deliver(&a, &b), 1);
+	ck_assert_int_eq(tapped, 1);
+	ck_assert_uint_eq(taplen, 98);
+	ck_assert_mem_eq(tapbuf, f, 98);
+	ck_assert_int_eq(b.tun_writes, 2);		/* not as IP */
+	/* a device without a switch takes it for a malformed packet */
+	b.dev->io.frame_in = NULL;
+	l2sw_send(swa, f, frame(f, 98, swb->mac, swa->mac), now);
+	ck_assert_int_eq(deliver(&a, &b), 1);
+	ck_assert_int_eq(tapped, 1);
+	ck_assert_uint_eq(peer_of(&b)->st.drops[WG_DROP_MALFORMED], 1);
 }
 END_TEST
 
@@ -590,6 +798,8 @@ lan_suite(void)
 	tcase_add_test(tc, test_replicate_set);
 	tcase_add_test(tc, test_rate_send);
 	tcase_add_test(tc, test_accept);
+	tcase_add_test(tc, test_l2_send);
+	tcase_add_test(tc, test_l2_receive);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("through");
