@@ -671,6 +671,9 @@ netconf_candidates(const struct netconf *nc, const struct hamd_config *conf,
 			    af || !(i->ifa_flags & IFF_UP) ||
 			    (i->ifa_flags & IFF_LOOPBACK) ||
 			    strcmp(i->ifa_name, nc->tun.name) == 0 ||
+			    /* the Ethernet networks' addresses: ours too */
+			    (nc->tap.name[0] != '\0' &&
+			    strcmp(i->ifa_name, nc->tap.name) == 0) ||
 			    (af == AF_INET6 && !nc->have6))
 				continue;
 			sockaddr_to_pkt(i->ifa_addr, &a);
