@@ -356,6 +356,7 @@ parent_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_TUN_PUBKEY:
 		(void)imsg_get_data(imsg, p->pubkey, sizeof(p->pubkey));
 		p->have_pubkey = 1;
+		netconf_tap_key(&p->net, p->pubkey);
 		key_to_base64(b64, p->pubkey);
 		log_info("node public key %s", b64);
 		break;
@@ -556,6 +557,8 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_ENGINE, .name = "engine", .need = NEED_READ,
 	    .to = HAMD_PROC_ENGINE },
+	{ .type = IMSG_CTL_LAN, .name = "lan", .need = NEED_READ,
+	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
 	    .need = NEED_READ, .to = PROC_PARENT },
 	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,

@@ -64,6 +64,10 @@ const struct msg_rule hamd_msg_rules[HAMD_IMSG_MAX] = {
 	    EXACT(sizeof(struct ctl_peer)) },
 	[IMSG_CTL_PEERS_END] = { .name = "ctl-peers-end", .from = T, .to = C,
 	    EXACT(sizeof(struct ctl_peers_end)) },
+	[IMSG_CTL_LAN] = { .name = "ctl-lan", .from = C, .to = T,
+	    EXACT(sizeof(struct ctl_cred)) },
+	[IMSG_CTL_LAN_REPLY] = { .name = "ctl-lan-reply", .from = T, .to = C,
+	    EXACT(sizeof(struct ctl_lan)) },
 	[IMSG_CTL_ENGINE] = { .name = "ctl-engine", .from = C, .to = E,
 	    EXACT(sizeof(struct ctl_cred)) },
 	[IMSG_CTL_ENGINE_REPLY] = { .name = "ctl-engine-reply", .from = E,
@@ -131,4 +135,6 @@ const struct msg_rule hamd_msg_rules[HAMD_IMSG_MAX] = {
 	    EXACT(sizeof(struct ctl_peer)) },
 	[IMSG_WEB_PEERS_END] = { .name = "web-peers-end", .from = T, .to = W,
 	    EXACT(sizeof(struct ctl_peers_end)) },
+	[IMSG_TAP_DEVICE] = { .name = "tap-device", .from = P, .to = T,
+	    .fd = MSG_FD_REQUIRED },
 };

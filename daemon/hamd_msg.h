@@ -86,6 +86,9 @@ enum hamd_imsg_type {
 	IMSG_WEB_PEER,			/* tun -> web: struct ctl_peer, each */
 	IMSG_WEB_PEERS_END,		/* tun -> web: struct ctl_peers_end */
 
+	/* Ethernet networks: the TAP device, with a hub */
+	IMSG_TAP_DEVICE,		/* parent -> tun: fd, empty */
+
 	HAMD_IMSG_MAX
 };
 

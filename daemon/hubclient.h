@@ -52,6 +52,12 @@ struct hubclient_io {
 	void	(*relay_confirmed)(void *, uint32_t relay_id);
 	/* a hub peer's candidates, from the hub's PEER_PATHS */
 	void	(*engine_paths)(void *, const struct engine_paths_msg *);
+	/*
+	 * what flows with a hub peer: broadcast and multicast, Ethernet
+	 * frames (HUB_NET_BROADCAST, HUB_NET_ETHERNET of its PEER_UP)
+	 */
+	void	(*peer_lan)(void *, uint32_t id, const uint8_t key[32],
+		    uint8_t flags);
 };
 
 struct hubclient;

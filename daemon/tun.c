@@ -21,6 +21,8 @@
 #include "compat/util.h"
 #include "daemon/hamd_msg.h"
 #include "daemon/hubclient.h"
+#include "daemon/lanrep.h"
+#include "daemon/l2sw.h"
 #include "daemon/tunwatch.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
@@ -52,6 +54,10 @@ struct tunproc {
 	struct privsep		*ps;
 	struct wg_dev		*dev;
 	struct hubclient	*hub;
+	struct lanrep		*lan;		/* broadcast and multicast */
+	struct l2sw		*l2;		/* Ethernet networks */
+	int			 tap;		/* the TAP device, or -1 */
+	struct event		*ev_tap;
 	struct pktbatch		 out;		/* to the engine */
 	int			 fd;		/* the TUN device */
 	int			 vnet_hdr;
@@ -129,6 +135,35 @@ io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr,
 	m.flags = response ? ENDPOINT_F_RESPONSE : 0;
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENDPOINT, 0, -1, &m,
 	    sizeof(m));
+}
+
+static void
+io_lan_out(void *arg, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	lanrep_send(tp.lan, pkt, len, now);
+}
+
+static int
+io_lan_in(void *arg, struct wg_peer *p, const uint8_t *pkt, size_t len,
+    uint64_t now)
+{
+	return lanrep_accept(tp.lan, p, pkt, len, now);
+}
+
+static void
+io_frame_in(void *arg, struct wg_peer *p, const uint8_t *pt, size_t len,
+    uint64_t now)
+{
+	l2sw_receive(tp.l2, p, pt, len, now);
+}
+
+static void
+tap_write(void *arg, const uint8_t *frame, size_t len)
+{
+	/* A full device queue drops the frame, as a NIC would. */
+	if (tp.tap != -1 && write(tp.tap, frame, len) == -1 &&
+	    errno != EAGAIN)
+		log_debug("write to the TAP device: %s", strerror(errno));
 }
 
 /* Queue what the device produced and wake the engine channel. */
@@ -220,6 +255,24 @@ tun_readable(int fd, short what, void *arg)
 }
 
 static void
+tap_readable(int fd, short what, void *arg)
+{
+	uint64_t	 now = now_ns();
+	ssize_t		 n;
+	int		 i;
+
+	for (i = 0; i < TUN_READS_PER_EVENT; i++) {
+		if ((n = read(fd, tp.rbuf, sizeof(tp.rbuf))) == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("read from the TAP device");
+			break;
+		}
+		l2sw_send(tp.l2, tp.rbuf, (size_t)n, now);
+	}
+	tun_flush();
+}
+
+static void
 tun_tick(int fd, short what, void *arg)
 {
 	uint64_t	 now = now_ns();
@@ -273,6 +326,9 @@ hub_state(void *arg, const struct hub_state_msg *st)
 	}
 #endif
 	tunwatch_hub(st);
+	if (st->state == HUB_STATE_ONLINE)
+		lanrep_addrs(tp.lan, st->addr.v4, st->addr.v4_plen,
+		    st->addr.v6, st->addr.v6_plen);
 	proc_compose(tp.ps, PROC_PARENT, IMSG_HUB_STATE, 0, -1, st,
 	    sizeof(*st));
 }
@@ -294,9 +350,18 @@ hub_engine_peer(void *arg, uint32_t id, const struct pkt_addr *ep)
 static void
 hub_engine_peer_del(void *arg, uint32_t id)
 {
+	lanrep_peer_gone(tp.lan, id);
+	l2sw_peer_gone(tp.l2, id);
 	tun_flush();
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEER_DEL, 0, -1,
 	    &id, sizeof(id));
+}
+
+static void
+hub_peer_lan(void *arg, uint32_t id, const uint8_t key[32], uint8_t flags)
+{
+	lanrep_peer(tp.lan, id, (flags & HUB_NET_BROADCAST) != 0);
+	l2sw_peer(tp.l2, id, key, (flags & HUB_NET_ETHERNET) != 0);
 }
 
 static void
@@ -536,12 +601,27 @@ tun_set_device(struct imsg *imsg)
 	tp.offloads = tp.vnet_hdr ? td.offloads : 0;
 	gro_init(&tp.gro, tun_write_dev, NULL);
 	tp.dev->mtu = td.mtu;
+	if (tp.dev->have_key)
+		l2sw_self(tp.l2, tp.dev->self.pub, td.mtu);
 	tp.ev_tun = event_new(tp.ps->base, tp.fd, EV_READ | EV_PERSIST,
 	    tun_readable, NULL);
 	tp.ev_room = evtimer_new(tp.ps->base, tun_room, NULL);
 	if (tp.ev_tun == NULL || tp.ev_room == NULL ||
 	    event_add(tp.ev_tun, NULL) == -1)
 		fatalx("cannot watch the TUN device");
+}
+
+/* The TAP device of Ethernet networks (a hub is configured). */
+static void
+tun_set_tap(struct imsg *imsg)
+{
+	if (tp.tap != -1)
+		fatalx("parent sent a second TAP device");
+	tp.tap = imsg_get_fd(imsg);
+	tp.ev_tap = event_new(tp.ps->base, tp.tap, EV_READ | EV_PERSIST,
+	    tap_readable, NULL);
+	if (tp.ev_tap == NULL || event_add(tp.ev_tap, NULL) == -1)
+		fatalx("cannot watch the TAP device");
 }
 
 static void
@@ -607,8 +687,12 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		if (wg_dev_set_key(tp.dev, priv) == -1)
 			fatalx("the node key has a low-order public key");
 		sodium_memzero(priv, sizeof(priv));
+		l2sw_self(tp.l2, tp.dev->self.pub, tp.dev->mtu);
 		proc_compose(ps, PROC_PARENT, IMSG_TUN_PUBKEY, 0, -1,
 		    tp.dev->self.pub, KEY_LEN);
+		break;
+	case IMSG_TAP_DEVICE:
+		tun_set_tap(imsg);
 		break;
 	case IMSG_TUN_DEVICE:
 		tun_set_device(imsg);
@@ -701,6 +785,8 @@ tun_send_peers(struct privsep *ps, int to, uint32_t client, uint32_t tpeer,
 		(void)allowedips_foreach_peer(tp.dev->aips, p->id, peer_prefix,
 		    &cp);
 		tunwatch_fill(i, p, &cp.ext);
+		lanrep_peer_info(tp.lan, p->id, &cp.lan);
+		l2sw_peer_info(tp.l2, p->id, &cp.lan);
 		proc_compose(ps, to, tpeer, client, -1, &cp, sizeof(cp));
 	}
 	memset(&end, 0, sizeof(end));
@@ -709,6 +795,8 @@ tun_send_peers(struct privsep *ps, int to, uint32_t client, uint32_t tpeer,
 	end.unknown_peer = tp.dev->unknown_peer;
 	end.cookies_sent = tp.dev->cookies_sent;
 	end.ratelimited = tp.dev->ratelimited;
+	lanrep_stats(tp.lan, &end.lan);
+	l2sw_stats(tp.l2, &end.lan.l2);
 	proc_compose(ps, to, tend, client, -1, &end, sizeof(end));
 }
 
@@ -727,6 +815,15 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		tun_send_peers(ps, HAMD_PROC_CONTROL, imsg->hdr.peerid,
 		    IMSG_CTL_PEER, IMSG_CTL_PEERS_END);
 		break;
+	case IMSG_CTL_LAN: {
+		struct ctl_lan	 lan;
+
+		lanrep_stats(tp.lan, &lan);
+		l2sw_stats(tp.l2, &lan.l2);
+		proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_LAN_REPLY,
+		    imsg->hdr.peerid, -1, &lan, sizeof(lan));
+		break;
+	}
 	case IMSG_CTL_HUB_REQ: {
 		struct hub_request	*req;
 		struct ctl_cred		 cred;
@@ -773,6 +870,12 @@ tun_test_hooks(void)
 		log_info("test hook: the hub state reports a %s overlay",
 		    test_hostile_overlay == 1 ? "public" : "hub-holding");
 	}
+	if ((s = getenv("HAMD_TEST_LAN_ROGUE")) != NULL && *s == '1') {
+		tp.lan->rogue = 1;
+		tp.l2->rogue = 1;
+		log_info("test hook: broadcast sent to every hub peer, "
+		    "without our own limit");
+	}
 #endif
 }
 
@@ -786,7 +889,8 @@ void
 tun_run(struct privsep *ps)
 {
 	struct wg_io	 io = {
-		NULL, io_out_reserve, io_out_commit, io_tun_write, io_endpoint
+		NULL, io_out_reserve, io_out_commit, io_tun_write, io_endpoint,
+		io_lan_out, io_lan_in, io_frame_in
 	};
 	struct timeval	 tick = { 0, TICK_MS * 1000 };
 	struct hubclient_io hio = {
@@ -802,6 +906,7 @@ tun_run(struct privsep *ps)
 		.relay_register = hub_relay_register,
 		.relay_confirmed = hub_relay_confirmed,
 		.engine_paths = hub_engine_paths,
+		.peer_lan = hub_peer_lan,
 	};
 
 	if (sodium_init() < 0)
@@ -814,6 +919,12 @@ tun_run(struct privsep *ps)
 		fatalx("cannot allocate the WireGuard device");
 	if ((tp.hub = hubclient_new(&hio, tp.dev)) == NULL)
 		fatalx("cannot allocate the hub session");
+	if ((tp.lan = lanrep_new(tp.dev, HUB_PEER_ID_BASE)) == NULL)
+		fatalx("cannot allocate the LAN replication");
+	if ((tp.l2 = l2sw_new(tp.dev, HUB_PEER_ID_BASE, tap_write, NULL)) ==
+	    NULL)
+		fatalx("cannot allocate the Ethernet switch");
+	tp.tap = -1;
 	tun_test_hooks();
 	tunwatch_init(ps, tp.dev, tun_web_snapshot);
 	pktbatch_init(&tp.out, &ps->iev[HAMD_PROC_ENGINE].ibuf, IMSG_PKT_OUT);

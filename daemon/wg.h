@@ -190,6 +190,23 @@ struct wg_io {
 	 */
 	void		 (*endpoint)(void *arg, uint32_t peer,
 			    const struct pkt_addr *, int response);
+	/*
+	 * LAN destinations (lanrep.h); either may be NULL.  lan_out: a
+	 * packet for a broadcast or multicast address, or one no peer's
+	 * allowed IPs route.  lan_in: a decrypted packet from p, from its
+	 * own address, whose destination lan_rx_maybe() names: 1 to write
+	 * it to the TUN device.
+	 */
+	void		 (*lan_out)(void *arg, const uint8_t *pkt, size_t len,
+			    uint64_t now);
+	int		 (*lan_in)(void *arg, struct wg_peer *p,
+			    const uint8_t *pkt, size_t len, uint64_t now);
+	/*
+	 * A decrypted plaintext from p that is no IP packet: an Ethernet
+	 * frame (l2sw.h), or garbage; NULL: dropped as malformed.
+	 */
+	void		 (*frame_in)(void *arg, struct wg_peer *p,
+			    const uint8_t *pt, size_t len, uint64_t now);
 };
 
 /* Per-source token buckets for handshake messages under load. */
@@ -228,6 +245,9 @@ struct wg_dev {
 	uint64_t		 ratelimited;	/* handshakes over the source limit */
 	uint8_t			 rl_key[16];	/* hashes sources to slots */
 	struct wg_rl_slot	 rl[WG_RL_SLOTS];
+
+	/* The overlay's directed broadcast, for lan_rx_maybe (lanrep.c). */
+	uint8_t			 lan_bcast4[4];
 
 	uint8_t			 buf[WG_DATA_MAX_LEN + 64];	/* rx scratch */
 	/*
@@ -288,6 +308,9 @@ int		 wg_peer_has_session(const struct wg_peer *, uint64_t now);
 uint8_t		*wg_tx_room(struct wg_dev *);
 void		 wg_send_packet(struct wg_dev *, const uint8_t *pkt, size_t len,
 		    uint64_t now);
+/* A packet for p: encrypted now, or held while a handshake runs. */
+void		 wg_peer_send(struct wg_dev *, struct wg_peer *,
+		    const uint8_t *pkt, size_t len, uint64_t now);
 /* A datagram the engine received from src. */
 void		 wg_receive(struct wg_dev *, const struct pkt_addr *src,
 		    const uint8_t *msg, size_t len, uint64_t now);

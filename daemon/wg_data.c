@@ -21,6 +21,7 @@
 #include "daemon/wg_data.h"
 #include "daemon/wg_hs.h"
 #include "daemon/wg_session.h"
+#include "daemon/lanclass.h"
 
 /*
  * Encrypt one packet (or a keepalive, len 0) on the current session;
@@ -170,9 +171,24 @@ wg_send_packet(struct wg_dev *d, const uint8_t *pkt, size_t len,
 	if (len == 0 || len > WG_DATA_MAX_PLAIN || ip_dst(pkt, len, &af,
 	    &dst) == -1)
 		return;
-	if ((id = allowedips_lookup(d->aips, af, dst)) == ALLOWEDIPS_PEER_NONE ||
-	    (p = wg_peer_by_id(d, id)) == NULL)
-		return;	/* no peer routes it: the kernel should not have */
+	/*
+	 * Broadcast and multicast are the LAN's, whatever a peer's allowed
+	 * IPs say; so is what no peer routes (a directed broadcast).
+	 */
+	if (lan_group(af == AF_INET6, dst) ||
+	    (id = allowedips_lookup(d->aips, af, dst)) == ALLOWEDIPS_PEER_NONE ||
+	    (p = wg_peer_by_id(d, id)) == NULL) {
+		if (d->io.lan_out != NULL)
+			d->io.lan_out(d->io.arg, pkt, len, now);
+		return;
+	}
+	wg_peer_send(d, p, pkt, len, now);
+}
+
+void
+wg_peer_send(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
+    size_t len, uint64_t now)
+{
 	if (p->nstaged == 0 && peer_encrypt(d, p, pkt, len, now, 0) == 0)
 		return;
 	peer_stage(p, pkt, len);
@@ -285,7 +301,11 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 	}
 	pt = d->buf + WG_DATA_HDR_LEN;
 	if (inner_src(pt, ptlen, &af, &isrc, &iplen) == -1) {
-		p->st.drops[WG_DROP_MALFORMED]++;
+		/* Not IP: an Ethernet frame's header, maybe (l2sw.h). */
+		if (d->io.frame_in != NULL)
+			d->io.frame_in(d->io.arg, p, pt, ptlen, now);
+		else
+			p->st.drops[WG_DROP_MALFORMED]++;
 		return;
 	}
 	if (allowedips_lookup(d->aips, af, isrc) != p->id) {
@@ -294,5 +314,8 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		p->st.drops[WG_DROP_ALLOWED_IPS]++;
 		return;
 	}
+	if (lan_rx_maybe(pt, d->lan_bcast4) && d->io.lan_in != NULL &&
+	    !d->io.lan_in(d->io.arg, p, pt, iplen, now))
+		return;
 	d->io.tun_write(d->io.arg, pt, iplen);
 }

@@ -225,6 +225,9 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_CTL_HUB_MEMBER,	T, C },
 	{ IMSG_CTL_ENGINE,	C, E },
 	{ IMSG_CTL_ENGINE_REPLY, E, C },
+	{ IMSG_CTL_LAN,		C, T },
+	{ IMSG_TAP_DEVICE,	P, T },
+	{ IMSG_CTL_LAN_REPLY,	T, C },
 	/* events as they happen: to control's monitors and the web child */
 	{ IMSG_CTL_EVENT,	T, C | W },
 	/*
