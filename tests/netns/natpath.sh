@@ -295,7 +295,7 @@ fallback_upgrade() {	# WHAT BLOCK UNBLOCK
 	# most max(8 s, 5 s) after the unblock, and the other, which fell
 	# back at most about 1 s later, takes the direct packets as soon as
 	# its own hold-down ends: 9 s, and 3 s spare for a loaded 2-core
-	# machine (measured in 38 runs under load: 1.6-5.3 s).
+	# machine (measured in 38 runs under load: 1.7-5.3 s).
 	# Both sides share the one deadline.
 	_t=$(now_ms)
 	_up=0
