@@ -56,12 +56,19 @@ static uint32_t			 nblocks;
 static int			 blocks_known;
 
 static struct logrl	 rl_replay = LOGRL_AUDIT("handshake-replay");
-static struct logrl	 rl_newnode = LOGRL_AUDIT("login-new-ratelimited");
+/*
+ * Refusals by each budget counted apart, so that a hub-wide flood cannot
+ * use up the lines that would name one address over its own share.
+ */
+static struct logrl	 rl_newnode_addr = LOGRL_AUDIT("login-new-ratelimited");
+static struct logrl	 rl_newnode_hub = LOGRL_AUDIT("login-new-ratelimited");
 static struct logrl	 rl_login_key = LOGRL_AUDIT("login-ratelimited");
 static struct logrl	 rl_login_addr = LOGRL_AUDIT("login-ratelimited");
 static struct logrl	 rl_blocked = LOGRL_AUDIT("login-blocked");
 static struct logrl	 rl_handshake = LOGRL_LOG("handshakes over the rate");
 static struct logrl	 rl_nomem = LOGRL_LOG("out of memory");
+/* A store short of memory fails every login the same way: not a line each. */
+static struct logrl	 rl_db = LOGRL_LOG("database errors");
 
 void
 login_init(void)
@@ -334,14 +341,15 @@ handshake_key(struct session *s, const char *ab)
 		return 0;
 	}
 	if (rc != STORE_NOTFOUND) {
-		log_warnx("handshake: %s", store_errmsg(au.store));
+		logrl_warn(&rl_db, "handshake: %s", store_errmsg(au.store));
 		session_close(s, "hub database error");
 		return -1;
 	}
 	/* Both or neither, so that a refusal spends nothing. */
 	if ((v = budget_newkey(&s->remote, (int64_t)authority_ms())) !=
 	    BUDGET_OK) {
-		logrl_audit(&rl_newnode, "node=%s from=%s limit=%s",
+		logrl_audit(v == BUDGET_ADDR ? &rl_newnode_addr :
+		    &rl_newnode_hub, "node=%s from=%s limit=%s",
 		    key_str(s->key, b64), ab, v == BUDGET_ADDR ? "address" :
 		    "hub");
 		session_close(s, "too many new nodes; try again later");
@@ -441,7 +449,7 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
 	if (blocks_known && nblocks == 0)
 		rc = 0;
 	else if ((rc = store_block_match(au.store, af, ip)) < 0) {
-		log_warnx("block check: %s", store_errmsg(au.store));
+		logrl_warn(&rl_db, "block check: %s", store_errmsg(au.store));
 		login_refuse(s, HUB_REFUSED_BUSY, "hub database error; try "
 		    "later");
 		return 0;
@@ -478,7 +486,8 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
 		return 0;
 	}
 	if (rc != STORE_OK) {
-		log_warnx("login of %s: %s", b64, store_errmsg(au.store));
+		logrl_warn(&rl_db, "login of %s: %s", b64,
+		    store_errmsg(au.store));
 		login_refuse(s, HUB_REFUSED_BUSY, "hub database error; try "
 		    "later");
 		return 0;

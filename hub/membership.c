@@ -50,6 +50,7 @@
 static struct logrl		 rl_hash = LOGRL_AUDIT("hash-ratelimited");
 static struct logrl		 rl_joinref = LOGRL_AUDIT("join-refused");
 static struct logrl		 rl_req = LOGRL_AUDIT("request-ratelimited");
+static struct logrl		 rl_db = LOGRL_LOG("database errors");
 static char			 dummy_hash[crypto_pwhash_STRBYTES];
 
 /*
@@ -214,8 +215,8 @@ store_failed(struct op *o, int rc)
 	if (rc == STORE_OK)
 		return 0;
 	if (rc == STORE_ERR)
-		log_warnx("%s %s: %s", hub_op_name(o->req->op), o->id,
-		    store_errmsg(o->st));
+		logrl_warn(&rl_db, "%s %s: %s", hub_op_name(o->req->op),
+		    o->id, store_errmsg(o->st));
 	return 1;
 }
 
