@@ -13,6 +13,7 @@
 # table of handshake timestamps.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/loadlib.sh"
+LOAD_NICE=10
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
 [ -x "$HUBLOAD" ] || skip "bench/hubload not built"

@@ -9,6 +9,7 @@
 # flood of them cannot fill the pool.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/loadlib.sh"
+LOAD_NICE=10
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
 [ -x "$HUBLOAD" ] || skip "bench/hubload not built"

@@ -7,6 +7,7 @@
 # members, each member with its peers.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/loadlib.sh"
+LOAD_NICE=10
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
 [ -x "$HUBLOAD" ] || skip "bench/hubload not built"
