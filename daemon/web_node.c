@@ -208,15 +208,38 @@ engine_counter(struct evbuffer *b, const char *name, const char *help,
 	prom_u64(b, name, v, NULL);
 }
 
+/* A counter by direction and reason, read from a struct at each offset. */
+struct drop_field {
+	const char	*dir, *reason;
+	size_t		 off;
+};
+
+static void
+metrics_drops(struct evbuffer *b, const char *name, const char *help,
+    const void *base, const struct drop_field *f, size_t n)
+{
+	const char	*lab[3];
+	char		 ld[32], lr[32];
+	uint64_t	 v;
+	size_t		 i;
+
+	prom_family(b, name, "counter", help);
+	for (i = 0; i < n; i++) {
+		memcpy(&v, (const uint8_t *)base + f[i].off, sizeof(v));
+		(void)snprintf(ld, sizeof(ld), "direction=%s", f[i].dir);
+		(void)snprintf(lr, sizeof(lr), "reason=%s", f[i].reason);
+		lab[0] = ld;
+		lab[1] = lr;
+		lab[2] = NULL;
+		prom_u64(b, name, v, lab);
+	}
+}
+
 /* Ethernet networks: tun's switch. */
 static void
 metrics_l2(struct evbuffer *b, const struct ctl_l2 *l)
 {
-	const char		*lab[3];
-	static const struct {
-		const char	*dir, *reason;
-		size_t		 off;
-	} drops[] = {
+	static const struct drop_field drops[] = {
 		{ "transmit", "rate", offsetof(struct ctl_l2, tx_rate) },
 		{ "transmit", "source", offsetof(struct ctl_l2, tx_source) },
 		{ "transmit", "unknown", offsetof(struct ctl_l2, tx_unknown) },
@@ -227,9 +250,6 @@ metrics_l2(struct evbuffer *b, const struct ctl_l2 *l)
 		{ "receive", "rate", offsetof(struct ctl_l2, rx_rate) },
 		{ "receive", "malformed", offsetof(struct ctl_l2, rx_malformed) },
 	};
-	char			 ld[32], lr[32];
-	uint64_t		 v;
-	size_t			 i;
 
 	prom_family(b, "hamd_ethernet_peers", "gauge", "Peers Ethernet "
 	    "frames flow with");
@@ -239,17 +259,8 @@ metrics_l2(struct evbuffer *b, const struct ctl_l2 *l)
 	    l->tx_frames);
 	engine_counter(b, "hamd_ethernet_receive_frames_total", "Frames "
 	    "from peers written to the TAP device", l->rx_frames);
-	prom_family(b, "hamd_ethernet_dropped_total", "counter", "Frames not "
-	    "sent or refused, by direction and reason");
-	for (i = 0; i < nitems(drops); i++) {
-		memcpy(&v, (const uint8_t *)l + drops[i].off, sizeof(v));
-		(void)snprintf(ld, sizeof(ld), "direction=%s", drops[i].dir);
-		(void)snprintf(lr, sizeof(lr), "reason=%s", drops[i].reason);
-		lab[0] = ld;
-		lab[1] = lr;
-		lab[2] = NULL;
-		prom_u64(b, "hamd_ethernet_dropped_total", v, lab);
-	}
+	metrics_drops(b, "hamd_ethernet_dropped_total", "Frames not sent or "
+	    "refused, by direction and reason", l, drops, nitems(drops));
 }
 
 /* Broadcast and multicast among members: tun's totals. */
@@ -257,11 +268,7 @@ static void
 metrics_lan(struct evbuffer *b)
 {
 	const struct ctl_lan	*l = &wn.end.lan;
-	const char		*lab[3];
-	static const struct {
-		const char	*dir, *reason;
-		size_t		 off;
-	} drops[] = {
+	static const struct drop_field drops[] = {
 		{ "transmit", "rate", offsetof(struct ctl_lan, tx_rate) },
 		{ "transmit", "no_peer", offsetof(struct ctl_lan, tx_no_peer) },
 		{ "transmit", "control", offsetof(struct ctl_lan, tx_control) },
@@ -270,9 +277,6 @@ metrics_lan(struct evbuffer *b)
 		{ "receive", "rate", offsetof(struct ctl_lan, rx_rate) },
 		{ "receive", "control", offsetof(struct ctl_lan, rx_control) },
 	};
-	char			 ld[32], lr[32];
-	uint64_t		 v;
-	size_t			 i;
 
 	prom_family(b, "hamd_lan_peers", "gauge", "Peers broadcast and "
 	    "multicast flow with");
@@ -284,17 +288,9 @@ metrics_lan(struct evbuffer *b)
 	    "encrypted copies, one per peer", l->tx_copies);
 	engine_counter(b, "hamd_lan_receive_packets_total", "Broadcast and "
 	    "multicast packets taken from peers", l->rx_packets);
-	prom_family(b, "hamd_lan_dropped_total", "counter", "Broadcast and "
-	    "multicast packets not sent or refused, by direction and reason");
-	for (i = 0; i < nitems(drops); i++) {
-		memcpy(&v, (const uint8_t *)l + drops[i].off, sizeof(v));
-		(void)snprintf(ld, sizeof(ld), "direction=%s", drops[i].dir);
-		(void)snprintf(lr, sizeof(lr), "reason=%s", drops[i].reason);
-		lab[0] = ld;
-		lab[1] = lr;
-		lab[2] = NULL;
-		prom_u64(b, "hamd_lan_dropped_total", v, lab);
-	}
+	metrics_drops(b, "hamd_lan_dropped_total", "Broadcast and multicast "
+	    "packets not sent or refused, by direction and reason", l, drops,
+	    nitems(drops));
 	metrics_l2(b, &l->l2);
 }
 
