@@ -48,10 +48,32 @@ enum ctl_imsg_type {
 	IMSG_CTL_MONITOR,		/* subscribe: IMSG_CTL_EVENT... until
 					   the client closes */
 	IMSG_CTL_EVENT,			/* struct ctl_event */
+	/* hamd: subnet routes */
+	IMSG_CTL_HUB_ROUTE,		/* reply row: struct hub_route_info */
+	IMSG_CTL_ROUTES,		/* reply IMSG_CTL_ROUTE..., then result */
+	IMSG_CTL_ROUTE,			/* struct ctl_route: one in use */
 	CTL_IMSG_END
 };
 
 #define CTL_NAME_MAX		64	/* peer names, with the NUL */
+
+/*
+ * A subnet route as this node uses it (hamctl routes -l): through a
+ * peer, or served by this node as a gateway, and what the parent made
+ * of it.
+ */
+enum ctl_route_state {
+	CTL_ROUTE_INSTALLED = 0,	/* in the kernel and allowed IPs */
+	CTL_ROUTE_REFUSED,		/* the parent refused it: see why */
+	CTL_ROUTE_SERVED,		/* ours: forwarded from the tunnel */
+	CTL_ROUTE_STATE_MAX
+};
+struct ctl_route {
+	struct ip_prefix	p;
+	uint32_t		state;		/* enum ctl_route_state */
+	uint32_t		peer;		/* peer id; 0: our own */
+	char			why[96];	/* refused: the reason */
+};
 #define CTL_MAX_ALLOWED		64	/* allowed IPs shown per peer */
 #define CTL_PROC_NAME		16
 #define CTL_HUBD_PROCS		20	/* hamhubd: parent, control, web,

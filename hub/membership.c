@@ -38,6 +38,7 @@
 #include "hub/membership.h"
 #include "hub/presence.h"
 #include "hub/ratelimit.h"
+#include "hub/routeops.h"
 #include "hub/session.h"
 #include "hub/store.h"
 #include "privsep/log.h"
@@ -797,6 +798,24 @@ op_leave(struct op *o)
  * caller without that row in the network learns no more than it would
  * of a network that does not exist.
  */
+/* Subnet routes (routeops.c); an own list names no network. */
+static void
+op_route(struct op *o)
+{
+	if (o->req->op == HUB_OP_ROUTES && o->req->net[0] != '\0') {
+		if (net_lookup(o->st, o->req->net, &o->net) != STORE_OK) {
+			reply(o, ENOENT, "you are not a member of a network "
+			    "\"%s\"", o->req->net);
+			return;
+		}
+		o->found = 1;
+		o->have_me = store_member_get(o->st, o->net.id, o->s->key,
+		    &o->me) == STORE_OK;
+	}
+	routeops_request(o->s, o->req, o->found ? &o->net : NULL,
+	    o->have_me ? &o->me : NULL);
+}
+
 enum op_needs {
 	NEEDS_NODE = 0,		/* a logged-in node; no network named */
 	NEEDS_ANYONE,		/* a network name, which may not exist */
@@ -843,6 +862,13 @@ static const struct op_rule {
 	    .denied = "only the owner may change that" },
 	[HUB_OP_DELETE] = { .need = NEEDS_OWNER, .fn = op_delete,
 	    .denied = "only the owner may delete a network" },
+	[HUB_OP_ADVERTISE] = { .need = NEEDS_NODE, .fn = op_route },
+	[HUB_OP_WITHDRAW] = { .need = NEEDS_NODE, .fn = op_route },
+	[HUB_OP_ROUTES] = { .need = NEEDS_NODE, .fn = op_route },
+	[HUB_OP_ROUTE_APPROVE] = { .need = NEEDS_ADMIN, .fn = op_route,
+	    .denied = DENIED_ADMIN },
+	[HUB_OP_ROUTE_REVOKE] = { .need = NEEDS_ADMIN, .fn = op_route,
+	    .denied = DENIED_ADMIN },
 };
 
 /* Whether the caller's row in the network meets need. */

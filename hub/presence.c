@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hub/presence.h"
+#include "hub/routesync.h"
 #include "hub/session.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
@@ -249,6 +250,10 @@ pair_up(struct session *a, struct session *b)
 	presence_send_paths(a, b);
 	presence_send_paths(b, a);
 	relay_pair_send(a, b, 1);
+	if (b->has_routes)
+		routes_tell(a, b->key);
+	if (a->has_routes)
+		routes_tell(b, a->key);
 }
 
 static void
@@ -345,6 +350,7 @@ presence_login(struct session *s)
 	memset(&lw, 0, sizeof(lw));
 	lw.s = s;
 	s->has_rows = 0;
+	routes_load(s);
 	if (store_node_networks(au.store, s->key, login_row, &lw) !=
 	    STORE_OK || lw.failed) {
 		if (!lw.failed)
@@ -362,6 +368,8 @@ presence_login(struct session *s)
 		log_warnx("%s: %s", __func__, store_errmsg(au.store));
 		return -1;
 	}
+	if (s->has_routes)
+		routes_tell(s, s->key);
 	session_respond(s, 0, 0, "peers listed");
 	return 0;
 }
@@ -473,8 +481,66 @@ walk_members(struct sweep *sw, struct netmem *n, struct mrow_tq *list)
 	}
 }
 
+static void	member_pairs(const struct store_net *, const uint8_t *,
+		    const struct store_member *, const struct store_member *);
+
+/* Both ways between x and each online peer, and x's own. */
+static void
+routes_both(struct session *p, void *arg)
+{
+	struct session	*x = arg;
+
+	if (x->has_routes)
+		routes_tell(p, x->key);
+	if (p->has_routes)
+		routes_tell(x, p->key);
+}
+
+void
+presence_routes_peers(struct session *x)
+{
+	presence_each_peer(x, routes_both, x);
+	routes_tell(x, x->key);
+}
+
+void
+presence_routes_net(const uint8_t netid[16], const uint8_t key[32])
+{
+	struct netmem	*n = netmem_find(netid);
+	struct mrow	*m;
+	struct session	*x;
+	int		 i;
+
+	for (i = 0; n != NULL && i < 2; i++)
+		TAILQ_FOREACH(m, i == 0 ? &n->roles : &n->plain, in_net)
+			routes_tell(m->s, key);
+	if ((x = session_online(key)) != NULL) {
+		routes_load(x);
+		if (n == NULL || row_of(x, n) == NULL)
+			routes_tell(x, key);
+	}
+}
+
+/*
+ * A changed row can change the routes between pairs that stay peers
+ * (through another network), so after the pairs those of x are sent
+ * again; with no route on either side that costs a walk and nothing.
+ */
 void
 presence_member(const struct store_net *net, const uint8_t key[32],
+    const struct store_member *before, const struct store_member *after)
+{
+	struct session	*x;
+
+	member_pairs(net, key, before, after);
+	if ((x = session_online(key)) != NULL && x->state == SESSION_ONLINE)
+		presence_each_peer(x, routes_both, x);
+	if (x != NULL && x->has_routes)
+		routes_tell(x, key);
+}
+
+static void
+member_pairs(const struct store_net *net, const uint8_t *key,
     const struct store_member *before, const struct store_member *after)
 {
 	struct sweep	 sw;
@@ -615,6 +681,12 @@ presence_net_deleted(const struct store_net *net,
 				send_peer(on[i], HUB_MSG_PEER_DOWN,
 				    rows[j].key, NULL, NULL);
 	}
+	/* Its route approvals went with it; pairs that stay may route less. */
+	for (i = 0; i < non; i++)
+		if (on[i]->has_routes) {
+			routes_load(on[i]);
+			presence_routes_peers(on[i]);
+		}
 	free(on);
 	free(role);
 }

@@ -127,6 +127,36 @@ const char *const store_migrations[] = {
 	");"
 	"CREATE INDEX nodes_seen ON nodes (last_seen);"
 	"CREATE INDEX invites_pubkey ON invites (pubkey);",
+	/*
+	 * 2 -> 3: subnet routes.  routes holds what each node advertises,
+	 * route_ok which network approved which of them (by whom, since
+	 * when); withdrawing a route or deleting the network takes its
+	 * approvals with it.  Families as in blocks: 4 or 6.
+	 */
+	"CREATE TABLE routes ("
+	"	pubkey	BLOB NOT NULL CHECK (length(pubkey) = 32),"
+	"	af	INTEGER NOT NULL,"
+	"	plen	INTEGER NOT NULL,"
+	"	addr	BLOB NOT NULL,"
+	"	created	INTEGER NOT NULL,"
+	"	PRIMARY KEY (pubkey, af, plen, addr),"
+	"	CHECK ((af = 4 AND length(addr) = 4 AND plen BETWEEN 1 AND 32)"
+	"	    OR (af = 6 AND length(addr) = 16 AND"
+	"	    plen BETWEEN 1 AND 128))"
+	") WITHOUT ROWID;"
+	"CREATE TABLE route_ok ("
+	"	net	BLOB NOT NULL REFERENCES nets (id) ON DELETE CASCADE,"
+	"	pubkey	BLOB NOT NULL,"
+	"	af	INTEGER NOT NULL,"
+	"	plen	INTEGER NOT NULL,"
+	"	addr	BLOB NOT NULL,"
+	"	approver BLOB NOT NULL CHECK (length(approver) = 32),"
+	"	since	INTEGER NOT NULL,"
+	"	PRIMARY KEY (net, pubkey, af, plen, addr),"
+	"	FOREIGN KEY (pubkey, af, plen, addr)"
+	"	    REFERENCES routes (pubkey, af, plen, addr) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE INDEX route_ok_pubkey ON route_ok (pubkey, af, plen, addr);",
 };
 
 /*
@@ -201,6 +231,31 @@ const char *const store_pg_migrations[] = {
 	");"
 	"CREATE INDEX nodes_seen ON nodes (last_seen);"
 	"CREATE INDEX invites_pubkey ON invites (pubkey);",
+	/* 2 -> 3 */
+	"CREATE TABLE routes ("
+	"	pubkey	BYTEA NOT NULL CHECK (length(pubkey) = 32),"
+	"	af	BIGINT NOT NULL,"
+	"	plen	BIGINT NOT NULL,"
+	"	addr	BYTEA NOT NULL,"
+	"	created	BIGINT NOT NULL,"
+	"	PRIMARY KEY (pubkey, af, plen, addr),"
+	"	CHECK ((af = 4 AND length(addr) = 4 AND plen BETWEEN 1 AND 32)"
+	"	    OR (af = 6 AND length(addr) = 16 AND"
+	"	    plen BETWEEN 1 AND 128))"
+	");"
+	"CREATE TABLE route_ok ("
+	"	net	BYTEA NOT NULL REFERENCES nets (id) ON DELETE CASCADE,"
+	"	pubkey	BYTEA NOT NULL,"
+	"	af	BIGINT NOT NULL,"
+	"	plen	BIGINT NOT NULL,"
+	"	addr	BYTEA NOT NULL,"
+	"	approver BYTEA NOT NULL CHECK (length(approver) = 32),"
+	"	since	BIGINT NOT NULL,"
+	"	PRIMARY KEY (net, pubkey, af, plen, addr),"
+	"	FOREIGN KEY (pubkey, af, plen, addr)"
+	"	    REFERENCES routes (pubkey, af, plen, addr) ON DELETE CASCADE"
+	");"
+	"CREATE INDEX route_ok_pubkey ON route_ok (pubkey, af, plen, addr);",
 };
 
 _Static_assert(nitems(store_pg_migrations) == nitems(store_migrations),
@@ -334,6 +389,52 @@ const char *const store_queries[Q_MAX] = {
 	[Q_BLOCK_PLENS] = "SELECT DISTINCT plen FROM blocks WHERE af = ?1",
 	[Q_BLOCK_FIND] = "SELECT 1 FROM blocks WHERE af = ?1 AND plen = ?2"
 	    " AND addr = ?3",
+
+	/* Subnet routes (see the 2 -> 3 step). */
+#define ROUTE_KEY	"af = ?2 AND plen = ?3 AND addr = ?4"
+	[Q_ROUTE_ADD] = "INSERT INTO routes (pubkey, af, plen, addr, created)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_ROUTE_DEL] = "DELETE FROM routes WHERE pubkey = ?1 AND " ROUTE_KEY,
+	[Q_ROUTE_GET] = "SELECT 1 FROM routes WHERE pubkey = ?1 AND " ROUTE_KEY,
+	[Q_ROUTE_NCOUNT] = "SELECT count(*) FROM routes WHERE pubkey = ?1",
+	/* A node's own, approved in some network where it is active. */
+	[Q_ROUTE_OF_NODE] = "SELECT r.pubkey, r.af, r.plen, r.addr,"
+	    " EXISTS (SELECT 1 FROM route_ok o JOIN members m"
+	    "  ON m.net = o.net AND m.pubkey = o.pubkey AND m.state = 0"
+	    "  WHERE o.pubkey = r.pubkey AND o.af = r.af AND"
+	    "  o.plen = r.plen AND o.addr = r.addr)"
+	    " FROM routes r WHERE r.pubkey = ?1 ORDER BY r.af, r.addr, r.plen",
+	/* Those of a network's active members, approved there or not. */
+	[Q_ROUTE_OF_NET] = "SELECT r.pubkey, r.af, r.plen, r.addr,"
+	    " EXISTS (SELECT 1 FROM route_ok o WHERE o.net = ?1 AND"
+	    "  o.pubkey = r.pubkey AND o.af = r.af AND o.plen = r.plen AND"
+	    "  o.addr = r.addr)"
+	    " FROM routes r JOIN members m ON m.pubkey = r.pubkey AND"
+	    " m.net = ?1 AND m.state = 0"
+	    " ORDER BY r.af, r.addr, r.plen, r.pubkey",
+	[Q_ROUTE_OK_ADD] = "INSERT INTO route_ok (net, pubkey, af, plen, addr,"
+	    " approver, since) VALUES (?1, ?5, ?2, ?3, ?4, ?6, ?7)",
+	[Q_ROUTE_OK_DEL] = "DELETE FROM route_ok WHERE net = ?1 AND"
+	    " pubkey = ?5 AND " ROUTE_KEY,
+	/*
+	 * Approved routes another node could conflict with: those of
+	 * network ?1 (?2 = 0), or of every network where node ?1 is
+	 * active (?2 = 1); the node's own are left out by the caller.
+	 */
+	[Q_ROUTE_OK_NET] = "SELECT pubkey, af, plen, addr FROM route_ok"
+	    " WHERE net = ?1 ORDER BY af, addr, plen",
+	[Q_ROUTE_OK_SHARED] = "SELECT o.pubkey, o.af, o.plen, o.addr"
+	    " FROM route_ok o JOIN members me ON me.net = o.net AND"
+	    " me.pubkey = ?1 AND me.state = 0 ORDER BY o.af, o.addr, o.plen",
+	/* What node ?1 routes through its peer ?2 (?1 = ?2: its own). */
+	[Q_ROUTE_BETWEEN] = "SELECT DISTINCT r.af, r.plen, r.addr"
+	    " FROM route_ok r JOIN nets n ON n.id = r.net"
+	    " JOIN members me ON me.net = r.net AND me.pubkey = ?1"
+	    " JOIN members o ON o.net = r.net AND o.pubkey = ?2"
+	    " WHERE r.pubkey = ?2 AND me.state = 0 AND o.state = 0 AND"
+	    " (?1 = ?2 OR n.type = 0 OR me.role > 0 OR o.role > 0)"
+	    " ORDER BY r.af, r.addr, r.plen",
+	[Q_ROUTE_OK_ANY] = "SELECT 1 FROM route_ok WHERE pubkey = ?1 LIMIT 1",
 };
 
 /*

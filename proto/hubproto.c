@@ -217,6 +217,66 @@ get_addr(struct rcur *r, struct pkt_addr *a)
 	get_bytes(r, a->addr, (size_t)n);
 }
 
+/* A route prefix: family (2 or 10), length, 4 or 16 address bytes. */
+static void
+put_prefix(struct wcur *w, const struct ip_prefix *p)
+{
+	if (!hub_route_valid(p)) {
+		w->err = 1;
+		return;
+	}
+	put8(w, (uint8_t)p->af);
+	put8(w, p->plen);
+	put_bytes(w, &p->addr, p->af == AF_INET ? 4 : 16);
+}
+
+static void
+get_prefix(struct rcur *r, struct ip_prefix *p)
+{
+	int	n;
+
+	memset(p, 0, sizeof(*p));
+	p->af = get8(r);
+	p->plen = get8(r);
+	if (r->err || (n = addr_len((uint8_t)p->af)) <= 0) {
+		r->err = 1;
+		return;
+	}
+	get_bytes(r, &p->addr, (size_t)n);
+	if (!r->err && !hub_route_valid(p))
+		r->err = 1;
+}
+
+static void
+put_routes(struct wcur *w, const struct hub_peer_routes *m)
+{
+	size_t	i;
+
+	if (m->n > HUB_ROUTES_MAX) {
+		w->err = 1;
+		return;
+	}
+	put_bytes(w, m->key, HUB_KEY_LEN);
+	put8(w, m->n);
+	for (i = 0; i < m->n; i++)
+		put_prefix(w, &m->p[i]);
+}
+
+static void
+get_routes(struct rcur *r, struct hub_peer_routes *m)
+{
+	size_t	i;
+
+	get_bytes(r, m->key, HUB_KEY_LEN);
+	m->n = get8(r);
+	if (m->n > HUB_ROUTES_MAX) {
+		r->err = 1;
+		return;
+	}
+	for (i = 0; i < m->n && !r->err; i++)
+		get_prefix(r, &m->p[i]);
+}
+
 /* ------------------------------------------------------------------ */
 /* field rules shared by encoder and decoder */
 
@@ -357,6 +417,8 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put_str(&w, m->u.req.net, sizeof(m->u.req.net));
 		put_str(&w, m->u.req.password, sizeof(m->u.req.password));
 		put_str(&w, m->u.req.nick, sizeof(m->u.req.nick));
+		if (hub_op_has_prefix(m->u.req.op))
+			put_prefix(&w, &m->u.req.prefix);
 		break;
 	case HUB_MSG_LOGOUT:
 		break;
@@ -449,6 +511,21 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put32(&w, m->u.paths.relay_id);
 		put_cands(&w, &m->u.paths.cands);
 		break;
+	case HUB_MSG_PEER_ROUTES:
+		put_routes(&w, &m->u.routes);
+		break;
+	case HUB_MSG_ROUTE_ENTRY:
+		if (m->u.route.approved > 1) {
+			w.err = 1;
+			break;
+		}
+		put32(&w, m->u.route.id);
+		put_bytes(&w, m->u.route.netid, HUB_NETID_LEN);
+		put_bytes(&w, m->u.route.key, HUB_KEY_LEN);
+		put_prefix(&w, &m->u.route.prefix);
+		put8(&w, m->u.route.approved);
+		put_str(&w, m->u.route.nick, sizeof(m->u.route.nick));
+		break;
 	default:
 		w.err = 1;
 		break;
@@ -493,6 +570,8 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		get_str(&r, m->u.req.net, sizeof(m->u.req.net));
 		get_str(&r, m->u.req.password, sizeof(m->u.req.password));
 		get_str(&r, m->u.req.nick, sizeof(m->u.req.nick));
+		if (hub_op_has_prefix(m->u.req.op))
+			get_prefix(&r, &m->u.req.prefix);
 		break;
 	case HUB_MSG_LOGOUT:
 		break;
@@ -571,6 +650,18 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		get_cands(&r, &m->u.paths.cands);
 		ok = cands_valid(&m->u.paths.cands);
 		break;
+	case HUB_MSG_PEER_ROUTES:
+		get_routes(&r, &m->u.routes);
+		break;
+	case HUB_MSG_ROUTE_ENTRY:
+		m->u.route.id = get32(&r);
+		get_bytes(&r, m->u.route.netid, HUB_NETID_LEN);
+		get_bytes(&r, m->u.route.key, HUB_KEY_LEN);
+		get_prefix(&r, &m->u.route.prefix);
+		m->u.route.approved = get8(&r);
+		get_str(&r, m->u.route.nick, sizeof(m->u.route.nick));
+		ok = m->u.route.approved <= 1;
+		break;
 	default:
 		r.err = 1;
 		break;
@@ -612,6 +703,8 @@ static const char *const msg_names[] = {
 	[HUB_MSG_MEMBER_ENTRY] = "member-entry",
 	[HUB_MSG_RELAY_INFO] = "relay-info",
 	[HUB_MSG_PEER_PATHS] = "peer-paths",
+	[HUB_MSG_PEER_ROUTES] = "peer-routes",
+	[HUB_MSG_ROUTE_ENTRY] = "route-entry",
 };
 
 static const char *const op_names[] = {
@@ -632,6 +725,11 @@ static const char *const op_names[] = {
 	[HUB_OP_DEMOTE] = "demote",
 	[HUB_OP_TRANSFER] = "transfer",
 	[HUB_OP_NICKNAME] = "nickname",
+	[HUB_OP_ADVERTISE] = "advertise",
+	[HUB_OP_WITHDRAW] = "withdraw",
+	[HUB_OP_ROUTES] = "routes",
+	[HUB_OP_ROUTE_APPROVE] = "route-approve",
+	[HUB_OP_ROUTE_REVOKE] = "route-revoke",
 };
 
 static const char *const mode_names[] = {
@@ -811,5 +909,55 @@ hub_nick_valid(const char *s)
 	for (i = 0; i < n; i++)
 		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
 			return 0;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* subnet routes */
+
+int
+hub_op_has_prefix(int op)
+{
+	return op == HUB_OP_ADVERTISE || op == HUB_OP_WITHDRAW ||
+	    op == HUB_OP_ROUTE_APPROVE || op == HUB_OP_ROUTE_REVOKE;
+}
+
+/* Ranges no route may touch: they are not somewhere a LAN lives. */
+static const struct {
+	int		 af;
+	uint8_t		 plen;
+	uint8_t		 a[16];
+} route_banned[] = {
+	{ AF_INET, 8, { 0 } },			/* "this network" */
+	{ AF_INET, 8, { 127 } },		/* loopback */
+	{ AF_INET, 16, { 169, 254 } },		/* link-local */
+	{ AF_INET, 3, { 224 } },		/* multicast, 240/4, broadcast */
+	{ AF_INET6, 8, { 0 } },			/* ::, ::1, mapped, compatible */
+	{ AF_INET6, 10, { 0xfe, 0x80 } },	/* link-local */
+	{ AF_INET6, 8, { 0xff } },		/* multicast */
+};
+
+int
+hub_route_valid(const struct ip_prefix *p)
+{
+	struct ip_prefix	 q, b;
+	size_t			 i;
+
+	if (p == NULL || (p->af != AF_INET && p->af != AF_INET6) ||
+	    p->plen == 0 || p->plen > (p->af == AF_INET ? 32 : 128))
+		return 0;
+	q = *p;
+	if (prefix_mask(&q))
+		return 0;		/* host bits set */
+	for (i = 0; i < nitems(route_banned); i++) {
+		if (route_banned[i].af != p->af)
+			continue;
+		memset(&b, 0, sizeof(b));
+		b.af = (sa_family_t)route_banned[i].af;
+		b.plen = route_banned[i].plen;
+		memcpy(&b.addr, route_banned[i].a, p->af == AF_INET ? 4 : 16);
+		if (prefix_overlap(&b, p))
+			return 0;
+	}
 	return 1;
 }

@@ -84,6 +84,8 @@ enum hub_msg_type {
 	HUB_MSG_MEMBER_ENTRY = 0x27,
 	HUB_MSG_RELAY_INFO = 0x28,	/* the node's relay id and token */
 	HUB_MSG_PEER_PATHS = 0x29,	/* a peer's candidates: probe now */
+	HUB_MSG_PEER_ROUTES = 0x2a,	/* a peer's approved subnet routes */
+	HUB_MSG_ROUTE_ENTRY = 0x2b,	/* one route in a ROUTES answer */
 };
 
 /* What NAT discovery found; a node tells the hub in CANDIDATES. */
@@ -153,6 +155,12 @@ enum hub_op {
 	HUB_OP_DEMOTE,		/* net, key: make plain member */
 	HUB_OP_TRANSFER,	/* net, key: new owner */
 	HUB_OP_NICKNAME,	/* nick: this node's nickname */
+	/* subnet routes: the prefix follows the strings on the wire */
+	HUB_OP_ADVERTISE,	/* prefix: this node reaches it */
+	HUB_OP_WITHDRAW,	/* prefix: no longer */
+	HUB_OP_ROUTES,		/* net or "": list routes */
+	HUB_OP_ROUTE_APPROVE,	/* net, key, prefix */
+	HUB_OP_ROUTE_REVOKE,	/* net, key, prefix */
 	HUB_OP_MAX
 };
 
@@ -206,6 +214,33 @@ struct hub_request {
 	char		net[HUB_NAME_MAX];	/* name or 32 hex digits */
 	char		password[HUB_PASSWORD_MAX];
 	char		nick[HUB_NICK_MAX];
+	struct ip_prefix prefix;	/* route ops only (hub_op_has_prefix) */
+};
+
+/*
+ * Subnet routes.  A node advertises LAN prefixes it reaches; an
+ * administrator of a network approves each for that network; members
+ * of the network that are the node's peers route the approved ones
+ * through it.  Never a default route, never more than HUB_ROUTES_MAX
+ * a node.
+ */
+#define HUB_ROUTES_MAX		16
+/* PEER_ROUTES, hub -> node: the whole approved set (n 0: none). */
+struct hub_peer_routes {
+	uint8_t		key[HUB_KEY_LEN];	/* our own: we are the gateway */
+	uint8_t		n;
+	uint8_t		pad[3];
+	struct ip_prefix p[HUB_ROUTES_MAX];
+};
+/* ROUTE_ENTRY, hub -> node: one advertised route. */
+struct hub_route_info {
+	uint32_t	id;		/* request id */
+	uint8_t		netid[HUB_NETID_LEN];	/* zero: the asker's own */
+	uint8_t		key[HUB_KEY_LEN];	/* the advertising node */
+	struct ip_prefix prefix;
+	uint8_t		approved;	/* in that network (own: anywhere) */
+	char		nick[HUB_NICK_MAX];
+	uint8_t		pad[2];
 };
 
 struct hub_response {
@@ -251,6 +286,8 @@ struct hub_msg {
 		struct hub_candidates		cands;
 		struct hub_relay_info		relay;
 		struct hub_peer_paths		paths;
+		struct hub_peer_routes		routes;
+		struct hub_route_info		route;
 		uint64_t			ping;	/* PING, PONG: cookie */
 	} u;
 };
@@ -292,5 +329,14 @@ int	hub_netid_parse(const char *, uint8_t id[HUB_NETID_LEN]);
 void	hub_netid_format(const uint8_t id[HUB_NETID_LEN], char out[33]);
 /* Nicknames: 0..32 printable ASCII bytes without '"' or '\\'. */
 int	hub_nick_valid(const char *);
+/* Whether a request with this op carries a prefix. */
+int	hub_op_has_prefix(int op);
+/*
+ * A route a node may advertise or install: IPv4 or IPv6, no host bits
+ * past the length, a length of at least 1 (never a default route),
+ * and a unicast range (not loopback, link-local, multicast, 0/8 or
+ * 240/4).  The codec checks this on every prefix it reads or writes.
+ */
+int	hub_route_valid(const struct ip_prefix *);
 
 #endif

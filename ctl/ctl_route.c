@@ -1,0 +1,216 @@
+/*
+ * hamctl's subnet-route commands on a node: advertise and withdraw
+ * this node's LAN prefixes, list routes (the hub's view: what is
+ * advertised and approved; the node's view: what it routes and
+ * serves), and approve or revoke another member's route in a network
+ * this node administers.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/key.h"
+#include "ctl/ctl_cmd.h"
+#include "ctl/ctl_conn.h"
+#include "ctl/ctl_list.h"
+#include "ctl/ctlmsg.h"
+#include "ipc/addr.h"
+#include "proto/hubproto.h"
+
+enum { RF_NET, RF_NICK, RF_KEY, RF_PREFIX, RF_STATE, RF_MAX };
+enum { LF_PREFIX, LF_VIA, LF_STATE, LF_WHY, LF_MAX };
+_Static_assert(RF_MAX <= FIELDS_MAX && LF_MAX <= FIELDS_MAX, "fields");
+
+static void
+text(char *dst, const char *src, size_t srclen)
+{
+	size_t	 i;
+
+	for (i = 0; i < srclen && i + 1 < CTL_FIELD_MAX && src[i] != '\0';
+	    i++)
+		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+	dst[i] = '\0';
+}
+
+static void
+route_fields(const void *v, char f[][CTL_FIELD_MAX])
+{
+	const struct hub_route_info	*r = v;
+	static const uint8_t		 zero[HUB_NETID_LEN];
+
+	if (memcmp(r->netid, zero, sizeof(zero)) != 0)
+		hub_netid_format(r->netid, f[RF_NET]);
+	text(f[RF_NICK], r->nick, sizeof(r->nick));
+	key_to_base64(f[RF_KEY], r->key);
+	if (hub_route_valid(&r->prefix))
+		(void)prefix_str(&r->prefix, f[RF_PREFIX], CTL_FIELD_MAX);
+	(void)strlcpy(f[RF_STATE], r->approved ? "approved" : "advertised",
+	    CTL_FIELD_MAX);
+}
+
+static const struct ctl_col route_cols[] = {
+	{ "ROUTE", "route", COL_STR, RF_PREFIX, 0 },
+	{ "STATE", "state", COL_STR, RF_STATE, 0 },
+	{ "NICKNAME", "nickname", COL_STR, RF_NICK, 0 },
+	{ "PUBLIC KEY", "public_key", COL_STR, RF_KEY, 0 },
+	{ NULL, "network", COL_STR, RF_NET, 0 },
+};
+static const struct ctl_listing routes_listing = {
+	.item = IMSG_CTL_HUB_ROUTE, .len = sizeof(struct hub_route_info),
+	.fields = route_fields, .cols = route_cols,
+	.ncols = nitems(route_cols), .what = "routes"
+};
+
+static const char *const route_states[CTL_ROUTE_STATE_MAX] = {
+	[CTL_ROUTE_INSTALLED] = "installed",
+	[CTL_ROUTE_REFUSED] = "refused",
+	[CTL_ROUTE_SERVED] = "served",
+};
+
+static void
+local_fields(const void *v, char f[][CTL_FIELD_MAX])
+{
+	const struct ctl_route	*r = v;
+
+	if (r->p.af == AF_INET || r->p.af == AF_INET6)
+		(void)prefix_str(&r->p, f[LF_PREFIX], CTL_FIELD_MAX);
+	if (r->peer != 0)
+		(void)snprintf(f[LF_VIA], CTL_FIELD_MAX, "peer %u", r->peer);
+	else
+		(void)strlcpy(f[LF_VIA], "this node", CTL_FIELD_MAX);
+	(void)strlcpy(f[LF_STATE], r->state < CTL_ROUTE_STATE_MAX ?
+	    route_states[r->state] : "?", CTL_FIELD_MAX);
+	text(f[LF_WHY], r->why, sizeof(r->why));
+}
+
+static const struct ctl_col local_cols[] = {
+	{ "ROUTE", "route", COL_STR, LF_PREFIX, 0 },
+	{ "VIA", "via", COL_STR, LF_VIA, 0 },
+	{ "STATE", "state", COL_STR, LF_STATE, 0 },
+	{ "WHY", "why", COL_STR, LF_WHY, 0 },
+};
+static const struct ctl_listing local_listing = {
+	.item = IMSG_CTL_ROUTE, .len = sizeof(struct ctl_route),
+	.fields = local_fields, .cols = local_cols,
+	.ncols = nitems(local_cols), .what = "routes"
+};
+
+static int
+usage(const char *name)
+{
+	return ctl_usage(route_commands, route_ncommands, name);
+}
+
+/* A route prefix as the hub takes it; 0, or -1 having said why. */
+static int
+req_prefix(struct hub_request *req, const char *s)
+{
+	char	 err[128];
+
+	if (prefix_parse(s, &req->prefix, 0, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hamctl: route \"%s\": %s\n", s, err);
+		return -1;
+	}
+	if (!hub_route_valid(&req->prefix)) {
+		fprintf(stderr, "hamctl: route \"%s\": not a LAN prefix (a "
+		    "default route, loopback, link-local or multicast "
+		    "range is never routed)\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_routes(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct hub_request	 req;
+
+	if (argc > 2)
+		return usage(argv[0]);
+	if (argc == 2 && strcmp(argv[1], "-l") == 0)
+		return ctl_list(ctx, IMSG_CTL_ROUTES, NULL, 0,
+		    &local_listing);
+	memset(&req, 0, sizeof(req));
+	req.op = HUB_OP_ROUTES;
+	if (argc == 2) {
+		if (!hub_name_valid(argv[1]) &&
+		    !hub_netid_parse(argv[1], NULL)) {
+			fprintf(stderr, "hamctl: \"%s\" is not a network name "
+			    "or ID\n", argv[1]);
+			return 1;
+		}
+		(void)strlcpy(req.net, argv[1], sizeof(req.net));
+	}
+	return ctl_list(ctx, IMSG_CTL_HUB_REQ, &req, sizeof(req),
+	    &routes_listing);
+}
+
+/* route advertise|withdraw PREFIX; route approve|revoke NET KEY PREFIX */
+static int
+cmd_route(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct hub_request	 req;
+	struct ctl_result	 res;
+	int			 own = cmd->arg == HUB_OP_ADVERTISE ||
+				    cmd->arg == HUB_OP_WITHDRAW;
+
+	if (argc != (own ? 3 : 5))
+		return usage("route");
+	memset(&req, 0, sizeof(req));
+	req.op = (uint8_t)cmd->arg;
+	if (!own) {
+		if (!hub_name_valid(argv[2]) &&
+		    !hub_netid_parse(argv[2], NULL)) {
+			fprintf(stderr, "hamctl: \"%s\" is not a network name "
+			    "or ID\n", argv[2]);
+			return 1;
+		}
+		(void)strlcpy(req.net, argv[2], sizeof(req.net));
+		if (key_from_base64(req.key, argv[3]) == -1) {
+			fprintf(stderr, "hamctl: \"%s\" is not a node's public "
+			    "key (hamctl routes NETWORK lists them)\n",
+			    argv[3]);
+			return 1;
+		}
+		req.has_key = 1;
+	}
+	if (req_prefix(&req, argv[own ? 2 : 4]) == -1)
+		return 1;
+	if (ctl_call(ctx, IMSG_CTL_HUB_REQ, &req, sizeof(req),
+	    IMSG_CTL_RESULT, &res, sizeof(res), &res) == -1)
+		return 1;
+	return print_result(ctx, &res);
+}
+
+const struct command route_commands[] = {
+	{ .name = "routes", .args = "[NETWORK | -l]",
+	    .help = "the routes this node advertises, or those of a "
+	    "network's members, each advertised or approved; -l: the "
+	    "routes this node uses and serves now", .fn = cmd_routes },
+	{ .name = "route", .args = "advertise PREFIX",
+	    .help = "offer a LAN prefix this node reaches to its networks; "
+	    "nothing is routed until an administrator approves it",
+	    .fn = cmd_route, .word = "advertise", .word_at = 1,
+	    .arg = HUB_OP_ADVERTISE },
+	{ .name = "route", .args = "withdraw PREFIX",
+	    .help = "stop offering it; every member stops routing it",
+	    .fn = cmd_route, .word = "withdraw", .word_at = 1,
+	    .arg = HUB_OP_WITHDRAW },
+	{ .name = "route", .args = "approve NETWORK KEY PREFIX",
+	    .help = "let the network's members route PREFIX through that "
+	    "member (administrators)", .fn = cmd_route, .word = "approve",
+	    .word_at = 1, .arg = HUB_OP_ROUTE_APPROVE },
+	{ .name = "route", .args = "revoke NETWORK KEY PREFIX",
+	    .help = "take the approval back: members stop at once",
+	    .fn = cmd_route, .word = "revoke", .word_at = 1,
+	    .arg = HUB_OP_ROUTE_REVOKE },
+};
+const size_t route_ncommands = nitems(route_commands);
