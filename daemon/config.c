@@ -18,6 +18,7 @@
 
 #include "compat/util.h"
 #include "daemon/config.h"
+#include "proto/hubproto.h"
 
 _Static_assert(sizeof(CONF_DEFAULT_SOCKET) <= CONF_SOCKET_MAX,
     "the default socket path does not fit in sun_path");
@@ -283,5 +284,53 @@ conf_parse_public_ep(const char *s, struct conf_public_ep *ep, char *err,
 	}
 	ep->port = port;
 	ep->set = 1;
+	return 0;
+}
+
+int
+conf_nick_valid(const char *v)
+{
+	size_t	 n = 0;
+
+	for (; *v != '\0'; v++, n++)
+		if (*v < 0x20 || *v > 0x7e || *v == '"' || *v == '\\')
+			return 0;
+	return n < CONF_NICK_MAX;
+}
+
+int
+conf_prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
+{
+	return a->af == b->af && a->plen == b->plen &&
+	    memcmp(&a->addr, &b->addr, a->af == AF_INET ?
+	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0;
+}
+
+int
+conf_advertise_add(struct hamd_config *conf, const char *s, char *err,
+    size_t errlen)
+{
+	struct ip_prefix	 p;
+	int			 i;
+
+	if (prefix_parse(s, &p, 0, err, errlen) == -1)
+		return -1;
+	if (!hub_route_valid(&p)) {
+		seterr(err, errlen, "not a LAN prefix: a default route, "
+		    "loopback, link-local or multicast range is never routed");
+		return -1;
+	}
+	for (i = 0; i < conf->nadvertise; i++)
+		if (conf_prefix_eq(&conf->advertise[i], &p) ||
+		    prefix_overlap(&conf->advertise[i], &p)) {
+			seterr(err, errlen, "overlaps a route advertised "
+			    "above");
+			return -1;
+		}
+	if (conf->nadvertise == CONF_MAX_ADVERTISE) {
+		seterr(err, errlen, "at most %d routes", CONF_MAX_ADVERTISE);
+		return -1;
+	}
+	conf->advertise[conf->nadvertise++] = p;
 	return 0;
 }

@@ -37,6 +37,7 @@
 #include "privsep/log.h"
 #include "daemon/netconf.h"
 #include "daemon/overlay.h"
+#include "daemon/subnet.h"
 #include "privsep/parent.h"
 #include "privsep/policies.h"
 #include "privsep/proc.h"
@@ -62,9 +63,11 @@ struct parent {
 	int			 cands_sent;
 	struct event		*ev_cands;
 	struct event		*ev_web;	/* status to the web child */
+	struct subnet		 subnet;	/* routes through peers, served */
 };
 
 static void	candidates_update(struct parent *);
+static void	advertise_send(struct parent *);
 
 /* The state directory: root-owned, 0700; created on first start. */
 static void
@@ -141,6 +144,8 @@ hamd_reload(struct parent_base *b, void *nc, char *msg, size_t msglen)
 	p->conf = nconf;
 	netconf_send_peers(&p->net, &p->b.ps, nconf);
 	candidates_update(p);	/* public-endpoint may have changed */
+	if (p->conf->hub.enabled)
+		advertise_send(p);
 	(void)snprintf(msg, msglen, "configuration reloaded from %s",
 	    p->b.conffile);
 	return 0;
@@ -237,6 +242,19 @@ hub_socket_send(struct parent *p)
 	    sizeof(cm));
 }
 
+/* hamd.conf's advertise-route lines, for tun to offer at each login. */
+static void
+advertise_send(struct parent *p)
+{
+	struct routes_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.n = (uint32_t)p->conf->nadvertise;
+	memcpy(m.p, p->conf->advertise, sizeof(m.p[0]) * m.n);
+	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_TUN_ADVERTISE, 0, -1, &m,
+	    sizeof(m));
+}
+
 static void
 hub_configure_tun(struct parent *p)
 {
@@ -251,6 +269,7 @@ hub_configure_tun(struct parent *p)
 	(void)strlcpy(th.nick, p->conf->hub.nickname, sizeof(th.nick));
 	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_TUN_HUB, 0, -1, &th,
 	    sizeof(th));
+	advertise_send(p);
 }
 
 /*
@@ -320,6 +339,35 @@ hub_state_update(struct parent *p, struct imsg *imsg)
 	    sizeof(p->overlay_warning));
 }
 
+/* ---- subnet routes -------------------------------------------------- */
+
+static void
+routes_offer(struct parent *p, struct imsg *imsg)
+{
+	struct routes_msg	 m, out;
+
+	(void)imsg_get_data(imsg, &m, sizeof(m));
+	if (subnet_offer(&p->subnet, &p->net, &m, &out))
+		proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_ROUTES_SET, 0, -1,
+		    &out, sizeof(out));
+}
+
+_Static_assert(CONF_MAX_ADVERTISE == HUB_ROUTES_MAX, "advertise-route");
+
+struct route_reply {
+	struct parent	*p;
+	uint32_t	 client;
+};
+
+static void
+route_row(void *arg, const struct ctl_route *r)
+{
+	struct route_reply	*rr = arg;
+
+	proc_compose(&rr->p->b.ps, HAMD_PROC_CONTROL, IMSG_CTL_ROUTE,
+	    rr->client, -1, r, sizeof(*r));
+}
+
 /* Requests other than reload and log level (the framework's). */
 static void
 parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
@@ -331,6 +379,13 @@ parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_CTL_STATUS:
 		reply_status(p, client);
 		break;
+	case IMSG_CTL_ROUTES: {
+		struct route_reply	 rr = { p, client };
+
+		subnet_list(&p->subnet, route_row, &rr);
+		parent_reply_result(&p->b, client, 0, "routes listed");
+		break;
+	}
 	case IMSG_CTL_HUBD_STATUS:
 		parent_reply_result(&p->b, client, EOPNOTSUPP, "this is hamd's "
 		    "socket: hub commands go to hamhubd's (hamctl -s "
@@ -357,6 +412,9 @@ parent_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_HUB_STATE:
 		hub_state_update(p, imsg);
+		break;
+	case IMSG_ROUTES_OFFER:
+		routes_offer(p, imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -526,8 +584,8 @@ hub_request_need(const void *data, size_t len)
 {
 	const struct hub_request	*r = data;
 
-	if (len == sizeof(*r) &&
-	    (r->op == HUB_OP_NETWORKS || r->op == HUB_OP_MEMBERS))
+	if (len == sizeof(*r) && (r->op == HUB_OP_NETWORKS ||
+	    r->op == HUB_OP_MEMBERS || r->op == HUB_OP_ROUTES))
 		return NEED_READ;
 	return NEED_ADMIN;
 }
@@ -544,6 +602,8 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_ENGINE, .name = "engine", .need = NEED_READ,
 	    .to = HAMD_PROC_ENGINE },
+	{ .type = IMSG_CTL_ROUTES, .name = "routes", .need = NEED_READ,
+	    .to = PROC_PARENT },
 	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
 	    .need = NEED_READ, .to = PROC_PARENT },
 	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,
@@ -624,7 +684,17 @@ hamd_setup(struct parent_base *b, char *err, size_t errlen)
 {
 	struct parent	*p = (struct parent *)b;
 
+	subnet_init(&p->subnet);
 	return netconf_setup(&p->net, p->conf, err, errlen);
+}
+
+/* Rules and forwarding back as they were, however hamd ends. */
+static void
+hamd_finish(struct parent_base *b)
+{
+	struct parent	*p = (struct parent *)b;
+
+	subnet_shutdown(&p->subnet, &p->net);
 }
 
 static void
@@ -689,6 +759,7 @@ static const struct parent_program hamd_program = {
 	.start = hamd_start,
 	.reload = hamd_reload,
 	.stop = hamd_stop,
+	.finish = hamd_finish,
 };
 
 int

@@ -120,4 +120,17 @@ const struct msg_rule hamd_msg_rules[HAMD_IMSG_MAX] = {
 	    EXACT(sizeof(struct ctl_peer)) },
 	[IMSG_WEB_PEERS_END] = { .name = "web-peers-end", .from = T, .to = W,
 	    EXACT(sizeof(struct ctl_peers_end)) },
+	/* Subnet routes: checked by the parent before any is installed. */
+	[IMSG_ROUTES_OFFER] = { .name = "routes-offer", .from = T, .to = P,
+	    EXACT(sizeof(struct routes_msg)) },
+	[IMSG_ROUTES_SET] = { .name = "routes-set", .from = P, .to = T,
+	    EXACT(sizeof(struct routes_msg)) },
+	[IMSG_TUN_ADVERTISE] = { .name = "tun-advertise", .from = P, .to = T,
+	    EXACT(sizeof(struct routes_msg)) },
+	[IMSG_CTL_HUB_ROUTE] = { .name = "ctl-hub-route", .from = T, .to = C,
+	    EXACT(sizeof(struct hub_route_info)) },
+	[IMSG_CTL_ROUTES] = { .name = "ctl-routes", .from = C, .to = P,
+	    EXACT(sizeof(struct ctl_cred)) },
+	[IMSG_CTL_ROUTE] = { .name = "ctl-route", .from = P, .to = C,
+	    EXACT(sizeof(struct ctl_route)) },
 };

@@ -78,6 +78,15 @@ enum hamd_imsg_type {
 	IMSG_WEB_PEER,			/* tun -> web: struct ctl_peer, each */
 	IMSG_WEB_PEERS_END,		/* tun -> web: struct ctl_peers_end */
 
+	/*
+	 * Subnet routes: tun passes on what the hub approved (a peer's, or
+	 * id 0: ours to serve), the parent checks and installs it and says
+	 * what it took, and only that enters the peer's allowed IPs.
+	 */
+	IMSG_ROUTES_OFFER,		/* tun -> parent: struct routes_msg */
+	IMSG_ROUTES_SET,		/* parent -> tun: struct routes_msg */
+	IMSG_TUN_ADVERTISE,		/* parent -> tun: struct routes_msg */
+
 	HAMD_IMSG_MAX
 };
 
@@ -163,6 +172,17 @@ struct tun_hub_msg {
 	uint16_t		keepalive;	/* for the hub's peers, s */
 	char			nick[HUB_NICK_MAX];
 	uint8_t			pad[3];
+};
+
+/*
+ * A set of subnet routes.  id: a hub peer's (HUB_PEER_ID range), or 0
+ * for this node's own: served as a gateway (OFFER), or hamd.conf's
+ * advertise-route lines (ADVERTISE).  The whole set each time.
+ */
+struct routes_msg {
+	uint32_t		id;
+	uint32_t		n;		/* 0..HUB_ROUTES_MAX */
+	struct ip_prefix	p[HUB_ROUTES_MAX];
 };
 
 /* The children's entry points, one file each (hamd.c: the table). */

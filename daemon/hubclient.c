@@ -21,7 +21,9 @@
 #include "daemon/allowedips.h"
 #include "proto/hubchan.h"
 #include "daemon/hubclient.h"
+#include "daemon/hubcheck.h"
 #include "daemon/relayreg.h"
+#include "daemon/tunroutes.h"
 #include "proto/hubproto.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
@@ -76,6 +78,7 @@ struct hubclient {
 	struct hub_candidates	 cands;		/* the parent's latest */
 	int			 have_cands;
 	struct relayreg		 relay;		/* this login's, with its token */
+	struct troutes		*routes;	/* subnet routes */
 	uint8_t			 pt[HUB_MSG_MAX];
 	uint8_t			 frame[HUB_FRAME_MAX];
 };
@@ -104,7 +107,8 @@ hubclient_new(const struct hubclient_io *io, struct wg_dev *dev)
 	memset(hc, 0, sizeof(*hc));
 	hc->io = *io;
 	hc->dev = dev;
-	if (hub_proto_init(&hc->proto) != 0) {
+	if (hub_proto_init(&hc->proto) != 0 || (hc->routes =
+	    troutes_new(io->routes_offer, io->arg)) == NULL) {
 		sodium_free(hc);
 		return NULL;
 	}
@@ -117,6 +121,7 @@ hubclient_free(struct hubclient *hc)
 	if (hc == NULL)
 		return;
 	hub_chan_clear(&hc->chan);
+	troutes_free(hc->routes);
 	sodium_free(hc);	/* wipes */
 }
 
@@ -397,54 +402,7 @@ hubclient_logout(struct hubclient *hc)
 	audit("hub-logout", "peers=%d", hc->dev->npeers);
 }
 
-/* Changes made through the hub are audited here too, with who asked. */
-static void
-audit_request(const struct hc_pending *pd, const struct hub_response *r)
-{
-	char	 net[HUB_NAME_MAX + 2];
-	uint8_t	 id[HUB_NETID_LEN];
-
-	if (pd->op == HUB_OP_NETWORKS || pd->op == HUB_OP_MEMBERS)
-		return;
-	/* The name went through hub_name_valid() or it was refused. */
-	(void)snprintf(net, sizeof(net), "%s",
-	    hub_name_valid(pd->net) || hub_netid_parse(pd->net, id) ||
-	    pd->net[0] == '\0' ? pd->net : "?");
-	audit("hub-request", "op=%s net=%s uid=%u result=%d",
-	    hub_op_name(pd->op), net[0] != '\0' ? net : "-", pd->uid,
-	    (int)r->code);
-}
-
 /* ---- what the hub may tell us ------------------------------------------ */
-
-/*
- * Text from the hub goes to logs and to an administrator's terminal:
- * control characters would forge log lines or drive the terminal.
- */
-static void
-sanitize(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
-}
-
-/*
- * Overlay pools a node accepts: private IPv4 (RFC 1918), shared address
- * space (RFC 6598) and unique local IPv6 (RFC 4193).  A hub that hands
- * out anything else would route public addresses into the tunnel.
- */
-static int
-pools_acceptable(const struct hub_login_ok *ok)
-{
-	struct ip_prefix	 p4 = { .af = AF_INET, .plen = ok->v4_plen };
-	struct ip_prefix	 p6 = { .af = AF_INET6, .plen = ok->v6_plen };
-
-	memcpy(&p4.addr, ok->v4, sizeof(ok->v4));
-	memcpy(&p6.addr, ok->v6, sizeof(ok->v6));
-	return ok->v6_plen >= 48 && ok->v6_plen <= 124 && ok->v4_plen <= 30 &&
-	    prefix_is_overlay_space(&p4) && prefix_is_overlay_space(&p6);
-}
 
 /*
  * A peer's addresses must lie in the pools of our login, not be ours,
@@ -491,6 +449,7 @@ peer_remove(struct hubclient *hc, struct hc_peer *hp, const char *why)
 
 	key_to_base64(b64, hp->key);
 	(void)wg_peer_remove(hc->dev, hp->id);
+	troutes_forget(hc->routes, hp->id);
 	hc->io.engine_peer_del(hc->io.arg, hp->id);
 	log_info("hub peer %s removed: %s", b64, why);
 	audit("peer-removed", "peer=%s reason=%s", b64,
@@ -585,6 +544,7 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 		memset(hp, 0, sizeof(*hp));
 		return;
 	}
+	troutes_reapply(hc->routes, hc->dev, hp->id);
 	wp = wg_peer_by_id(hc->dev, hp->id);
 	wg_peer_set_hub(wp);
 	if (hpm->endpoint.af != 0) {
@@ -659,6 +619,52 @@ sync_end(struct hubclient *hc)
 		if (hc->peers[i].used && !hc->peers[i].listed)
 			peer_remove(hc, &hc->peers[i],
 			    "no longer shares a network with us");
+	troutes_sync_end(hc->routes, hc->dev);
+}
+
+/* A gateway's approved routes (our own key: those we serve). */
+static void
+peer_routes(struct hubclient *hc, const struct hub_peer_routes *pr)
+{
+	struct hc_peer	*hp = NULL;
+
+	if (sodium_memcmp(pr->key, hc->dev->self.pub, HUB_KEY_LEN) != 0 &&
+	    (hp = peer_find(hc, pr->key)) == NULL)
+		return;		/* not our peer: nothing goes through it */
+	troutes_offer(hc->routes, hc->dev, hp != NULL ? hp->id : 0, pr,
+	    &hc->st.addr);
+}
+
+/* hamd.conf's advertise-route lines, at each login; answers are logged. */
+static void
+advertise(struct hubclient *hc)
+{
+	const struct routes_msg	*a = troutes_config(hc->routes);
+	struct hub_request	 req;
+	struct ctl_cred		 cred;
+	uint32_t		 i;
+
+	memset(&cred, 0, sizeof(cred));
+	for (i = 0; i < a->n; i++) {
+		memset(&req, 0, sizeof(req));
+		req.op = HUB_OP_ADVERTISE;
+		req.prefix = a->p[i];
+		hubclient_request(hc, HUBCLIENT_SELF, &cred, &req, hc->now);
+	}
+}
+
+void
+hubclient_routes_set(struct hubclient *hc, const struct routes_msg *m)
+{
+	troutes_accept(hc->routes, hc->dev, m);
+}
+
+void
+hubclient_advertise(struct hubclient *hc, const struct routes_msg *m)
+{
+	troutes_set_config(hc->routes, m);
+	if (hc->state == HC_ONLINE)
+		advertise(hc);
 }
 
 /* ---- receiving ------------------------------------------------------- */
@@ -702,7 +708,7 @@ on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
 	char	 v4[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN];
 	int	 i;
 
-	if (!pools_acceptable(ok)) {
+	if (!hub_pools_acceptable(ok)) {
 		hc_fail(hc, "hub assigned addresses outside private IPv4, "
 		    "100.64.0.0/10 and ULA IPv6 space; refused");
 		return;
@@ -711,6 +717,7 @@ on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
 	hc->syncing = 1;
 	for (i = 0; i < MAX_HUB_PEERS; i++)
 		hc->peers[i].listed = 0;
+	troutes_sync_begin(hc->routes);
 	hc->st.addr = *ok;
 	(void)inet_ntop(AF_INET, ok->v4, v4, sizeof(v4));
 	(void)inet_ntop(AF_INET6, ok->v6, v6, sizeof(v6));
@@ -719,6 +726,7 @@ on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
 	audit("hub-login", "address=%s address6=%s", v4, v6);
 	hc_set_state(hc, HUB_STATE_ONLINE, NULL);
 	send_candidates(hc);
+	advertise(hc);
 }
 
 static void
@@ -777,6 +785,17 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 	case HUB_MSG_PEER_PATHS:
 		peer_paths(hc, &m->u.paths);
 		break;
+	case HUB_MSG_PEER_ROUTES:
+		peer_routes(hc, &m->u.routes);
+		break;
+	case HUB_MSG_ROUTE_ENTRY:
+		if ((pd = pending_find(hc, m->u.route.id)) != NULL) {
+			struct hub_route_info	 ri = m->u.route;
+
+			ri.id = 0;
+			hc->io.reply_route(hc->io.arg, pd->client, &ri);
+		}
+		break;
 	case HUB_MSG_NET_ENTRY:
 		if ((pd = pending_find(hc, m->u.net.id)) != NULL) {
 			struct hub_net_info	 ni = m->u.net;
@@ -801,7 +820,8 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 			break;
 		}
 		if ((pd = pending_find(hc, m->u.resp.id)) != NULL) {
-			audit_request(pd, &m->u.resp);
+			hub_audit_request(pd->op, pd->net, pd->uid,
+			    m->u.resp.code);
 			hc->io.reply_result(hc->io.arg, pd->client,
 			    m->u.resp.code, m->u.resp.msg);
 			pd->hub_id = 0;
@@ -895,19 +915,22 @@ hubclient_frame(struct hubclient *hc, const uint8_t *body, size_t len,
 	sodium_memzero(hc->pt, ptlen);
 	switch (m.type) {
 	case HUB_MSG_LOGIN_REFUSED:
-		sanitize(m.u.refused.msg);
+		hub_sanitize(m.u.refused.msg);
 		break;
 	case HUB_MSG_RESPONSE:
-		sanitize(m.u.resp.msg);
+		hub_sanitize(m.u.resp.msg);
 		break;
 	case HUB_MSG_NET_ENTRY:
-		sanitize(m.u.net.name);
+		hub_sanitize(m.u.net.name);
 		break;
 	case HUB_MSG_MEMBER_ENTRY:
-		sanitize(m.u.member.nick);
+		hub_sanitize(m.u.member.nick);
 		break;
 	case HUB_MSG_PEER_UP:
-		sanitize(m.u.peer.nick);
+		hub_sanitize(m.u.peer.nick);
+		break;
+	case HUB_MSG_ROUTE_ENTRY:
+		hub_sanitize(m.u.route.nick);
 		break;
 	}
 	on_message(hc, &m, now);

@@ -83,7 +83,6 @@ static void	 http_listen_set(int, const char *);
 /* Where public-endpoint was given: it needs a hub, known at the end. */
 static int	 public_ep_line;
 static char	 public_ep_file[PATH_MAX];
-static int	 nick_valid(const char *);
 
 /* The shared helpers, with this parser's lexer. */
 #define shown(s)		conflex_shown(s)
@@ -119,6 +118,7 @@ static int	 nick_valid(const char *);
 %token	STATE_DIRECTORY "state-directory" USER "user" VERBOSE "verbose"
 %token	HUB "hub" NICKNAME "nickname" HUB_KEEPALIVE "hub-keepalive"
 %token	PUBLIC_ENDPOINT "public-endpoint" HTTP_LISTEN "http-listen"
+%token	ADVERTISE_ROUTE "advertise-route"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
@@ -263,7 +263,7 @@ main		: USER STRING {
 		}
 		| NICKNAME STRING {
 			if (once(LINE(@1), ONCE_NICKNAME, "nickname") == 0) {
-				if (!nick_valid($2))
+				if (!conf_nick_valid($2))
 					conf_err(LINE(@2), "nickname %s: "
 					    "expected up to 32 printable "
 					    "characters without quotes or "
@@ -274,7 +274,14 @@ main		: USER STRING {
 			}
 			free($2);
 		}
+		| ADVERTISE_ROUTE STRING {
+			char	 e[128];
 
+			if (conf_advertise_add(conf, $2, e, sizeof(e)) == -1)
+				conf_err(LINE(@2), "advertise-route %s: %s",
+				    shown($2), e);
+			free($2);
+		}
 		| HUB_KEEPALIVE NUMBER {
 			if (once(LINE(@1), ONCE_HUBKEEPALIVE,
 			    "hub-keepalive") == 0 &&
@@ -370,6 +377,7 @@ static const struct keyword {
 	int		 token;
 } keywords[] = {
 	{ "address",			ADDRESS },
+	{ "advertise-route",		ADVERTISE_ROUTE },
 	{ "admin-group",		ADMIN_GROUP },
 	{ "admins",			ADMINS },
 	{ "all",			ALL },
@@ -569,14 +577,6 @@ set_ifname(int line, const char *v)
 	(void)copy_str(conf->ifname, sizeof(conf->ifname), v);
 }
 
-static int
-prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
-{
-	return a->af == b->af && a->plen == b->plen &&
-	    memcmp(&a->addr, &b->addr, a->af == AF_INET ?
-	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0;
-}
-
 static void
 add_address(int line, const char *v)
 {
@@ -664,18 +664,6 @@ peer_end(void)
 		conf_err(peer_line, "peer \"%s\" has no public-key: every "
 		    "peer needs one", shown(curpeer->name));
 	curpeer = NULL;
-}
-
-/* What hub_nick_valid() accepts; kept here so the parser stands alone. */
-static int
-nick_valid(const char *v)
-{
-	size_t	 n = 0;
-
-	for (; *v != '\0'; v++, n++)
-		if (*v < 0x20 || *v > 0x7e || *v == '"' || *v == '\\')
-			return 0;
-	return n < CONF_NICK_MAX;
 }
 
 static void
@@ -861,7 +849,7 @@ aip_claim(int idx, int *oom)
 	for (j = prefix_hash(p) & (aip_size - 1); aip_tab[j].peer != NULL;
 	    j = (j + 1) & (aip_size - 1)) {
 		s = &aip_tab[j];
-		if (prefix_eq(&s->peer->allowed[s->idx], p))
+		if (conf_prefix_eq(&s->peer->allowed[s->idx], p))
 			return s->peer;
 	}
 	aip_tab[j].peer = curpeer;
@@ -885,7 +873,7 @@ peer_allowed(int line, const char *v)
 		return;
 	}
 	for (i = 0; i < curpeer->nallowed; i++)
-		if (prefix_eq(&curpeer->allowed[i], &p)) {
+		if (conf_prefix_eq(&curpeer->allowed[i], &p)) {
 			conf_err(line, "allowed-ips %s given twice for peer "
 			    "\"%s\"", shown(v), shown(curpeer->name));
 			return;

@@ -259,11 +259,34 @@ hub_reply_result(void *arg, uint32_t client, int code, const char *msg)
 {
 	struct ctl_result	 r;
 
+	/* hamd.conf's advertise-route lines: no client waits. */
+	if (client == HUBCLIENT_SELF) {
+		if (code != 0 && code != EEXIST)
+			log_warnx("advertise-route: %s", msg);
+		else
+			log_info("advertise-route: %s", msg);
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.code = code;
 	(void)snprintf(r.msg, sizeof(r.msg), "%s", msg);
 	proc_compose(tp.ps, HAMD_PROC_CONTROL, IMSG_CTL_RESULT, client, -1,
 	    &r, sizeof(r));
+}
+
+/* Routes the hub approved, for the parent to check and install. */
+static void
+hub_routes_offer(void *arg, const struct routes_msg *m)
+{
+	proc_compose(tp.ps, PROC_PARENT, IMSG_ROUTES_OFFER, 0, -1, m,
+	    sizeof(*m));
+}
+
+static void
+hub_reply_route(void *arg, uint32_t client, const struct hub_route_info *ri)
+{
+	proc_compose(tp.ps, HAMD_PROC_CONTROL, IMSG_CTL_HUB_ROUTE, client, -1,
+	    ri, sizeof(*ri));
 }
 
 static void
@@ -481,6 +504,21 @@ tun_candidates(struct imsg *imsg)
 	hubclient_candidates(tp.hub, &c);
 }
 
+/* The parent is trusted, but a count past the array is a bug. */
+static void
+tun_routes(struct imsg *imsg)
+{
+	struct routes_msg	 m;
+
+	(void)imsg_get_data(imsg, &m, sizeof(m));
+	if (m.n > HUB_ROUTES_MAX)
+		fatalx("parent sent %u routes", m.n);
+	if (imsg->hdr.type == IMSG_TUN_ADVERTISE)
+		hubclient_advertise(tp.hub, &m);
+	else
+		hubclient_routes_set(tp.hub, &m);
+}
+
 static void
 tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 {
@@ -515,6 +553,10 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_TUN_CANDIDATES:
 		tun_candidates(imsg);
+		break;
+	case IMSG_ROUTES_SET:
+	case IMSG_TUN_ADVERTISE:
+		tun_routes(imsg);
 		break;
 	case IMSG_TUN_PEERS_END:
 		if (!tp.in_config)
@@ -682,6 +724,8 @@ tun_run(struct privsep *ps)
 		.reply_net = hub_reply_net,
 		.reply_member = hub_reply_member,
 		.reply_result = hub_reply_result,
+		.routes_offer = hub_routes_offer,
+		.reply_route = hub_reply_route,
 		.engine_relay = hub_engine_relay,
 		.relay_register = hub_relay_register,
 		.relay_confirmed = hub_relay_confirmed,

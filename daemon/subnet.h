@@ -1,0 +1,64 @@
+/*
+ * Subnet routes, the parent's half: it alone changes the kernel's
+ * routes, rules and forwarding.  A peer's approved routes (from tun)
+ * are checked and installed through the hamd interface; the routes
+ * this node serves as a gateway get forwarding and the rules that keep
+ * it to exactly those prefixes.  What it refuses, and why, is kept
+ * for hamctl routes -l.
+ */
+#ifndef HAMD_SUBNET_H
+#define HAMD_SUBNET_H
+
+#include <stdint.h>
+
+#include "ctl/ctlmsg.h"
+#include "daemon/hamd_msg.h"
+#include "daemon/netconf.h"
+
+#define SUBNET_GATEWAYS		256	/* peers with routes at once */
+#define SUBNET_FWD_IFS		(HUB_ROUTES_MAX + 1)
+/*
+ * Rule priorities (ip rule): forwarded packets from the hamd interface
+ * may go to a served prefix (SUBNET_PRIO) and nowhere else
+ * (SUBNET_PRIO + 1, prohibit).  Below the main table's 32766.
+ */
+#define SUBNET_PRIO		5360
+
+struct subnet_set {
+	uint32_t		 id;		/* 0: free; else the peer */
+	uint8_t			 n;
+	struct ip_prefix	 p[HUB_ROUTES_MAX];
+	uint8_t			 ok[HUB_ROUTES_MAX];	/* installed */
+	char			 why[HUB_ROUTES_MAX][96];
+};
+
+struct subnet {
+	struct subnet_set	 peers[SUBNET_GATEWAYS];
+	struct subnet_set	 served;		/* id unused */
+	int			 prohibit4, prohibit6;	/* rules in place */
+	/* interfaces we turned IPv4 forwarding on for, and what it was */
+	struct {
+		unsigned int	 ifindex;
+		int		 prev;
+	}			 fwd[SUBNET_FWD_IFS];
+	int			 nfwd;
+	int			 v6fd;		/* net.ipv6.conf.all.forwarding */
+	int			 v6prev;	/* -1: we did not change it */
+};
+
+/* Before the sandbox: opens what it may have to write later. */
+void	subnet_init(struct subnet *);
+/*
+ * tun's OFFER: install (peer) or serve (id 0) what passes the checks;
+ * out: what was taken, for tun's allowed IPs (peers only).  Returns 1
+ * if out is to be sent.
+ */
+int	subnet_offer(struct subnet *, struct netconf *,
+	    const struct routes_msg *, struct routes_msg *out);
+/* hamctl routes -l: each route, installed, refused or served. */
+void	subnet_list(const struct subnet *,
+	    void (*fn)(void *, const struct ctl_route *), void *);
+/* hamd stops: rules and forwarding back as they were. */
+void	subnet_shutdown(struct subnet *, struct netconf *);
+
+#endif
