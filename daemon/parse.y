@@ -377,9 +377,9 @@ static const struct keyword {
 	int		 token;
 } keywords[] = {
 	{ "address",			ADDRESS },
-	{ "advertise-route",		ADVERTISE_ROUTE },
 	{ "admin-group",		ADMIN_GROUP },
 	{ "admins",			ADMINS },
+	{ "advertise-route",		ADVERTISE_ROUTE },
 	{ "all",			ALL },
 	{ "allowed-ips",		ALLOWED_IPS },
 	{ "brief",			BRIEF },
