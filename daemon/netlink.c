@@ -374,7 +374,7 @@ nl_rule(struct nl *nl, int add, const struct nl_rule_spec *rs)
 	r.u.frh.family = (unsigned char)rs->af;
 	r.u.frh.action = (unsigned char)rs->action;
 	r.u.frh.flags = rs->invert ? FIB_RULE_INVERT : 0;
-	if (rs->table < 256)
+	if (rs->action == FR_ACT_TO_TBL && rs->table < 256)
 		r.u.frh.table = (unsigned char)rs->table;
 	nl_attr(&r, FRA_PRIORITY, &prio, sizeof(prio));
 	if (rs->action == FR_ACT_TO_TBL)

@@ -339,12 +339,12 @@ serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 				log_info("serving %s", prefix_str(&next.p[i],
 				    a, sizeof(a)));
 		}
-	if (v4 != sn->prohibit4)
-		(void)rule(nc, v4, AF_INET, SUBNET_PRIO + 1, FR_ACT_PROHIBIT,
-		    NULL);
-	if (v6 != sn->prohibit6)
-		(void)rule(nc, v6, AF_INET6, SUBNET_PRIO + 1, FR_ACT_PROHIBIT,
-		    NULL);
+	if (v4 != sn->prohibit4 && (rc = rule(nc, v4, AF_INET,
+	    SUBNET_PRIO + 1, FR_ACT_PROHIBIT, NULL)) < 0)
+		log_warnx("IPv4 prohibit rule: %s", strerror(-rc));
+	if (v6 != sn->prohibit6 && (rc = rule(nc, v6, AF_INET6,
+	    SUBNET_PRIO + 1, FR_ACT_PROHIBIT, NULL)) < 0)
+		log_warnx("IPv6 prohibit rule: %s", strerror(-rc));
 	sn->prohibit4 = v4;
 	sn->prohibit6 = v6;
 	fwd_want(sn, nc, ifs, v4 ? nifs : 0);

@@ -684,8 +684,8 @@ presence_net_deleted(const struct store_net *net,
 	/* Its route approvals went with it; pairs that stay may route less. */
 	for (i = 0; i < non; i++)
 		if (on[i]->has_routes) {
-			routes_load(on[i]);
 			presence_routes_peers(on[i]);
+			routes_load(on[i]);
 		}
 	free(on);
 	free(role);

@@ -150,9 +150,10 @@ op_withdraw(struct rop *o)
 		return;
 	}
 	audit("route-withdraw", "node=%s route=%s", o->who, a);
+	/* Told while it still counts as a gateway: the sets shrink. */
 	if (o->s->has_routes) {
-		routes_load(o->s);
 		presence_routes_peers(o->s);
+		routes_load(o->s);
 	}
 	session_respond(o->s, o->req->id, 0, "%s withdrawn", a);
 }
