@@ -273,14 +273,18 @@ v6_want(struct subnet *sn, int on)
 
 	if (sn->v6fd == -1)
 		return;
+	/* lseek, read and write: calls the parent's filter allows. */
 	if (on && sn->v6prev == -1) {
-		if (pread(sn->v6fd, &c, 1, 0) != 1)
+		if (lseek(sn->v6fd, 0, SEEK_SET) == -1 ||
+		    read(sn->v6fd, &c, 1) != 1)
 			return;
 		sn->v6prev = c == '1';
-		if (!sn->v6prev && pwrite(sn->v6fd, "1\n", 2, 0) != 2)
+		if (!sn->v6prev && (lseek(sn->v6fd, 0, SEEK_SET) == -1 ||
+		    write(sn->v6fd, "1\n", 2) != 2))
 			log_warn("%s", V6_FORWARDING);
 	} else if (!on && sn->v6prev != -1) {
-		if (!sn->v6prev && pwrite(sn->v6fd, "0\n", 2, 0) != 2)
+		if (!sn->v6prev && (lseek(sn->v6fd, 0, SEEK_SET) == -1 ||
+		    write(sn->v6fd, "0\n", 2) != 2))
 			log_warn("%s", V6_FORWARDING);
 		sn->v6prev = -1;
 	}

@@ -36,6 +36,8 @@ ip -n "$(ns 1)" link set lan0 up
 ip -n "$L" addr add 192.168.50.10/24 dev eth0
 ip -n "$L" link set eth0 up
 ip -n "$L" route add 100.64.0.0/10 via 192.168.50.1
+ip -n "$(ns 1)" addr add fd99:50::1/64 dev lan0 nodad
+ip -n "$L" addr add fd99:50::10/64 dev eth0 nodad
 for i in 1 2; do	# a LAN without hosts: a veth whose far end is up
 	ip -n "$(ns "$i")" link add lan1 type veth peer name lan1p
 	ip -n "$(ns "$i")" addr add "192.168.60.$i/24" dev lan1
@@ -115,6 +117,20 @@ check "gateway: a rule lets the tunnel reach the route" \
 check "gateway: and nothing else" \
     sh -c "ip -n '$(ns 1)' rule | grep -q '^5361:.*iif ham0 prohibit'"
 check "the approval is audited" grep -q "audit: event=route-approve .* route=192.168.50.0/24" "$T_TMP/hub/hub.log"
+
+# --- IPv6 -------------------------------------------------------------------
+V6_2=$(overlay_v6 "$(ns 2)")
+ip -n "$L" -6 route add "${V6_2%:*}:/64" via fd99:50::1
+v6fwd() { ip netns exec "$(ns 1)" cat /proc/sys/net/ipv6/conf/all/forwarding; }
+check "IPv6 forwarding is off before" test "$(v6fwd)" = 0
+check "node 1 advertises its IPv6 LAN" ctl 1 route advertise fd99:50::/64
+check "the owner approves it" ctl 1 route approve office "$K1" fd99:50::/64
+check "node 2 reaches the LAN host over IPv6" wait_for 10 pings "$(ns 2)" fd99:50::10 -W 1
+check "the gateway forwards IPv6 while it serves it" test "$(v6fwd)" = 1
+check "an IPv6 prohibit rule" sh -c "ip -n '$(ns 1)' -6 rule | grep -q '^5361:.*iif ham0 prohibit'"
+check "the owner revokes it" ctl 1 route revoke office "$K1" fd99:50::/64
+check "node 2 drops the IPv6 route" wait_for 1 sh -c "! ip -n '$(ns 2)' -6 route show fd99:50::/64 | grep -q ham0"
+check "IPv6 forwarding is back off" wait_for 2 sh -c "test \"\$(ip netns exec '$(ns 1)' cat /proc/sys/net/ipv6/conf/all/forwarding)\" = 0"
 
 # --- a conflicting advertisement, a collision with a member's LAN ----------
 OUT=$(ctl 3 route advertise 192.168.50.128/25 2>&1)
