@@ -48,7 +48,7 @@ route_fields(const void *v, char f[][CTL_FIELD_MAX])
 		hub_netid_format(r->netid, f[RF_NET]);
 	text(f[RF_NICK], r->nick, sizeof(r->nick));
 	key_to_base64(f[RF_KEY], r->key);
-	if (hub_route_valid(&r->prefix))
+	if (hub_route_ok(&r->prefix))
 		(void)prefix_str(&r->prefix, f[RF_PREFIX], CTL_FIELD_MAX);
 	(void)strlcpy(f[RF_STATE], r->approved ? "approved" : "advertised",
 	    CTL_FIELD_MAX);
@@ -117,10 +117,11 @@ req_prefix(struct hub_request *req, const char *s)
 		fprintf(stderr, "hamctl: route \"%s\": %s\n", s, err);
 		return -1;
 	}
-	if (!hub_route_valid(&req->prefix)) {
-		fprintf(stderr, "hamctl: route \"%s\": not a LAN prefix (a "
-		    "default route, loopback, link-local or multicast "
-		    "range is never routed)\n", s);
+	if (!hub_route_ok(&req->prefix)) {
+		fprintf(stderr, "hamctl: route \"%s\": not a LAN prefix "
+		    "(loopback, link-local and multicast ranges are never "
+		    "routed; 0.0.0.0/0 and ::/0 offer this node as an exit "
+		    "node)\n", s);
 		return -1;
 	}
 	return 0;

@@ -49,8 +49,9 @@ clash_each(void *arg, const struct store_route *r)
 {
 	struct rop	*o = arg;
 
+	/* An exit offer is no route: it overlaps nothing. */
 	if (memcmp(r->key, o->skip, HUB_KEY_LEN) == 0 ||
-	    !prefix_overlap(&r->p, &o->req->prefix))
+	    hub_route_exit(&r->p) || !prefix_overlap(&r->p, &o->req->prefix))
 		return 0;
 	o->clash = *r;
 	o->found = 1;
@@ -66,6 +67,8 @@ clashes(struct rop *o, const uint8_t *of)
 
 	o->skip = of;
 	o->found = 0;
+	if (hub_route_exit(&o->req->prefix))
+		return 0;
 	rc = store_routes_approved(au.store, of, 1, clash_each, o);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
 		log_warnx("%s: %s", __func__, store_errmsg(au.store));
@@ -88,6 +91,8 @@ in_overlay(const struct ip_prefix *p)
 	struct ip_prefix	 pool6;
 
 	memset(&pool6, 0, sizeof(pool6));
+	if (hub_route_exit(p))
+		return 0;
 	pool6.af = AF_INET6;
 	pool6.plen = (uint8_t)au.plen6;
 	memcpy(&pool6.addr.v6, au.pool6, 16);

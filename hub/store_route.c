@@ -24,7 +24,7 @@ fam(const struct ip_prefix *p, size_t *len)
 static int
 route_check(struct store *st, const struct ip_prefix *p)
 {
-	if (!hub_route_valid(p))
+	if (!hub_route_ok(p))
 		return db_fail(st, STORE_ERR, "not a route prefix");
 	return STORE_OK;
 }

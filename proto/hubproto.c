@@ -221,7 +221,7 @@ get_addr(struct rcur *r, struct pkt_addr *a)
 static void
 put_prefix(struct wcur *w, const struct ip_prefix *p)
 {
-	if (!hub_route_valid(p)) {
+	if (!hub_route_ok(p)) {
 		w->err = 1;
 		return;
 	}
@@ -243,7 +243,7 @@ get_prefix(struct rcur *r, struct ip_prefix *p)
 		return;
 	}
 	get_bytes(r, &p->addr, (size_t)n);
-	if (!r->err && !hub_route_valid(p))
+	if (!r->err && !hub_route_ok(p))
 		r->err = 1;
 }
 
@@ -936,6 +936,16 @@ static const struct {
 	{ AF_INET6, 10, { 0xfe, 0x80 } },	/* link-local */
 	{ AF_INET6, 8, { 0xff } },		/* multicast */
 };
+
+int
+hub_route_exit(const struct ip_prefix *p)
+{
+	static const uint8_t	 zero[16];
+
+	return p != NULL && (p->af == AF_INET || p->af == AF_INET6) &&
+	    p->plen == 0 && memcmp(&p->addr, zero,
+	    p->af == AF_INET ? 4 : 16) == 0;
+}
 
 int
 hub_route_valid(const struct ip_prefix *p)

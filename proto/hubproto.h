@@ -338,5 +338,14 @@ int	hub_op_has_prefix(int op);
  * 240/4).  The codec checks this on every prefix it reads or writes.
  */
 int	hub_route_valid(const struct ip_prefix *);
+/*
+ * 0.0.0.0/0 or ::/0: an exit node's offer to carry all traffic, which
+ * travels where routes do (advertised, approved, PEER_ROUTES) but is
+ * never installed as a route: a member that chooses the exit node
+ * (hamctl exit) routes through it with rules of its own.
+ */
+int	hub_route_exit(const struct ip_prefix *);
+/* Either: what the codec carries as a prefix. */
+#define hub_route_ok(p)	(hub_route_valid(p) || hub_route_exit(p))
 
 #endif
