@@ -71,6 +71,7 @@ static const char *const route_states[CTL_ROUTE_STATE_MAX] = {
 	[CTL_ROUTE_INSTALLED] = "installed",
 	[CTL_ROUTE_REFUSED] = "refused",
 	[CTL_ROUTE_SERVED] = "served",
+	[CTL_ROUTE_EXIT] = "exit",
 };
 
 static void
@@ -80,6 +81,9 @@ local_fields(const void *v, char f[][CTL_FIELD_MAX])
 
 	if (r->p.af == AF_INET || r->p.af == AF_INET6)
 		(void)prefix_str(&r->p, f[LF_PREFIX], CTL_FIELD_MAX);
+	if (r->state == CTL_ROUTE_EXIT)
+		(void)strlcpy(f[LF_PREFIX], r->p.af == AF_INET ? "default" :
+		    "default (IPv6)", CTL_FIELD_MAX);
 	if (r->peer != 0)
 		(void)snprintf(f[LF_VIA], CTL_FIELD_MAX, "peer %u", r->peer);
 	else
@@ -191,6 +195,29 @@ cmd_route(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	return print_result(ctx, &res);
 }
 
+/* hamctl exit NODE | off */
+static int
+cmd_exit(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct ctl_exit		 ce;
+	struct ctl_result	 res;
+
+	if (argc != 2)
+		return usage(argv[0]);
+	memset(&ce, 0, sizeof(ce));
+	if (strlen(argv[1]) >= sizeof(ce.node)) {
+		fprintf(stderr, "hamctl: \"%s\": give the exit node's "
+		    "nickname or public key, or off\n", argv[1]);
+		return 1;
+	}
+	(void)strlcpy(ce.node, argv[1], sizeof(ce.node));
+	if (ctl_call(ctx, IMSG_CTL_EXIT, &ce, sizeof(ce), IMSG_CTL_RESULT,
+	    &res, sizeof(res), &res) == -1)
+		return 1;
+	return print_result(ctx, &res);
+}
+
 const struct command route_commands[] = {
 	{ .name = "routes", .args = "[NETWORK | -l]",
 	    .help = "the routes this node advertises, or those of a "
@@ -213,5 +240,9 @@ const struct command route_commands[] = {
 	    .help = "take the approval back: members stop at once",
 	    .fn = cmd_route, .word = "revoke", .word_at = 1,
 	    .arg = HUB_OP_ROUTE_REVOKE },
+	{ .name = "exit", .args = "NODE | off",
+	    .help = "send all traffic through a peer that offers to be an "
+	    "exit node (its nickname or key), LAN access kept; off: the "
+	    "direct way again", .fn = cmd_exit },
 };
 const size_t route_ncommands = nitems(route_commands);

@@ -52,6 +52,7 @@ enum ctl_imsg_type {
 	IMSG_CTL_HUB_ROUTE,		/* reply row: struct hub_route_info */
 	IMSG_CTL_ROUTES,		/* reply IMSG_CTL_ROUTE..., then result */
 	IMSG_CTL_ROUTE,			/* struct ctl_route: one in use */
+	IMSG_CTL_EXIT,			/* struct ctl_exit: choose or leave */
 	CTL_IMSG_END
 };
 
@@ -66,8 +67,14 @@ enum ctl_route_state {
 	CTL_ROUTE_INSTALLED = 0,	/* in the kernel and allowed IPs */
 	CTL_ROUTE_REFUSED,		/* the parent refused it: see why */
 	CTL_ROUTE_SERVED,		/* ours: forwarded from the tunnel */
+	CTL_ROUTE_EXIT,			/* everything, through this exit node */
 	CTL_ROUTE_STATE_MAX
 };
+/* hamctl exit NODE | off: a hub peer's nickname or key, or "off". */
+struct ctl_exit {
+	char			node[CTL_NAME_MAX];
+};
+
 struct ctl_route {
 	struct ip_prefix	p;
 	uint32_t		state;		/* enum ctl_route_state */

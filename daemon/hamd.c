@@ -416,6 +416,19 @@ parent_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_ROUTES_OFFER:
 		routes_offer(p, imsg);
 		break;
+	case IMSG_EXIT_OFFER: {
+		struct exit_msg	 m, out;
+		char		 msg[CTL_MSG_MAX];
+
+		(void)imsg_get_data(imsg, &m, sizeof(m));
+		subnet_exit(&p->subnet, &p->net, &m, &out, msg, sizeof(msg));
+		proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_EXIT_SET, 0, -1,
+		    &out, sizeof(out));
+		if (m.client != 0)
+			parent_reply_result(&p->b, m.client, out.ok ? 0 : EIO,
+			    msg);
+		break;
+	}
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -604,6 +617,8 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    .to = HAMD_PROC_ENGINE },
 	{ .type = IMSG_CTL_ROUTES, .name = "routes", .need = NEED_READ,
 	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_EXIT, .name = "exit", .need = NEED_ADMIN,
+	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
 	    .need = NEED_READ, .to = PROC_PARENT },
 	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,

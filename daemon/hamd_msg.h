@@ -86,6 +86,9 @@ enum hamd_imsg_type {
 	IMSG_ROUTES_OFFER,		/* tun -> parent: struct routes_msg */
 	IMSG_ROUTES_SET,		/* parent -> tun: struct routes_msg */
 	IMSG_TUN_ADVERTISE,		/* parent -> tun: struct routes_msg */
+	/* the exit node: tun chooses, the parent routes, tun lets it in */
+	IMSG_EXIT_OFFER,		/* tun -> parent: struct exit_msg */
+	IMSG_EXIT_SET,			/* parent -> tun: struct exit_msg */
 
 	HAMD_IMSG_MAX
 };
@@ -183,6 +186,19 @@ struct routes_msg {
 	uint32_t		id;
 	uint32_t		n;		/* 0..HUB_ROUTES_MAX */
 	struct ip_prefix	p[HUB_ROUTES_MAX];
+};
+
+/*
+ * An exit node chosen (id: the hub peer) or left (id 0).  af: what it
+ * offers, 1 IPv4, 2 IPv6, 3 both.  client: the hamctl that asked (the
+ * parent answers it), 0 when tun lost the exit node by itself.  ok:
+ * parent -> tun, 1 when the routing is in place (or gone, for id 0).
+ */
+struct exit_msg {
+	uint32_t		client;
+	uint32_t		id;
+	uint32_t		af;
+	int32_t			ok;
 };
 
 /* The children's entry points, one file each (hamd.c: the table). */

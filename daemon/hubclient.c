@@ -108,7 +108,7 @@ hubclient_new(const struct hubclient_io *io, struct wg_dev *dev)
 	hc->io = *io;
 	hc->dev = dev;
 	if (hub_proto_init(&hc->proto) != 0 || (hc->routes =
-	    troutes_new(io->routes_offer, io->arg)) == NULL) {
+	    troutes_new(io->routes_offer, io->exit_offer, io->arg)) == NULL) {
 		sodium_free(hc);
 		return NULL;
 	}
@@ -657,6 +657,12 @@ void
 hubclient_routes_set(struct hubclient *hc, const struct routes_msg *m)
 {
 	troutes_accept(hc->routes, hc->dev, m);
+}
+
+struct troutes *
+hubclient_routes(struct hubclient *hc)
+{
+	return hc->routes;
 }
 
 void

@@ -56,6 +56,8 @@ struct hubclient_io {
 	void	(*routes_offer)(void *, const struct routes_msg *);
 	void	(*reply_route)(void *, uint32_t client,
 		    const struct hub_route_info *);
+	/* the exit node chosen or left, for the parent to route */
+	void	(*exit_offer)(void *, const struct exit_msg *);
 };
 
 /* The client id of requests hamd makes itself (hamd.conf's routes). */
@@ -114,6 +116,8 @@ void		 hubclient_relay_answer(struct hubclient *, const uint8_t *,
 /* The parent installed these routes of a peer (IMSG_ROUTES_SET). */
 void		 hubclient_routes_set(struct hubclient *,
 		    const struct routes_msg *);
+/* Its subnet routes and exit node (tunroutes.h), for tun.c. */
+struct troutes	*hubclient_routes(struct hubclient *);
 /* hamd.conf's advertise-route prefixes (IMSG_TUN_ADVERTISE). */
 void		 hubclient_advertise(struct hubclient *,
 		    const struct routes_msg *);

@@ -173,8 +173,8 @@ nl_addr_del(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 }
 
 static int
-nl_route(struct nl *nl, int type, unsigned int ifindex,
-    const struct ip_prefix *p)
+nl_route_in(struct nl *nl, int type, unsigned int ifindex,
+    const struct ip_prefix *p, uint32_t table)
 {
 	struct nl_req	 r;
 	uint32_t	 oif = ifindex;
@@ -186,13 +186,31 @@ nl_route(struct nl *nl, int type, unsigned int ifindex,
 		r.hdr.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
 	r.u.rtm.rtm_family = (unsigned char)p->af;
 	r.u.rtm.rtm_dst_len = p->plen;
-	r.u.rtm.rtm_table = RT_TABLE_MAIN;
+	r.u.rtm.rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
 	r.u.rtm.rtm_protocol = RTPROT_STATIC;
 	r.u.rtm.rtm_scope = RT_SCOPE_LINK;
 	r.u.rtm.rtm_type = RTN_UNICAST;
-	nl_attr(&r, RTA_DST, &p->addr, prefix_addrlen(p));
+	if (p->plen > 0)
+		nl_attr(&r, RTA_DST, &p->addr, prefix_addrlen(p));
 	nl_attr(&r, RTA_OIF, &oif, sizeof(oif));
+	if (table >= 256)
+		nl_attr(&r, RTA_TABLE, &table, sizeof(table));
 	return nl_talk(nl, &r);
+}
+
+static int
+nl_route(struct nl *nl, int type, unsigned int ifindex,
+    const struct ip_prefix *p)
+{
+	return nl_route_in(nl, type, ifindex, p, RT_TABLE_MAIN);
+}
+
+int
+nl_route_table(struct nl *nl, int add, unsigned int ifindex,
+    const struct ip_prefix *p, uint32_t table)
+{
+	return nl_route_in(nl, add ? RTM_NEWROUTE : RTM_DELROUTE, ifindex, p,
+	    table);
 }
 
 int

@@ -32,6 +32,9 @@ int	nl_route_del(struct nl *, unsigned int ifindex, const struct ip_prefix *);
 int	nl_prefix_conflict(struct nl *, unsigned int ifindex,
 	    const struct ip_prefix *, char *what, size_t len);
 
+/* The same in another table (add 1, delete 0). */
+int	nl_route_table(struct nl *, int add, unsigned int ifindex,
+	    const struct ip_prefix *, uint32_t table);
 /* The interface the main table sends p's first address through. */
 int	nl_route_oif(struct nl *, const struct ip_prefix *, unsigned int *oif);
 

@@ -23,6 +23,7 @@
 
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fib_rules.h>
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/nftmasq.h"
 #include "daemon/subnet.h"
 #include "privsep/log.h"
 #include "proto/hubproto.h"
@@ -46,6 +48,8 @@ subnet_init(struct subnet *sn)
 	/* The parent's sandbox opens nothing for writing later. */
 	if ((sn->v6fd = open(V6_FORWARDING, O_RDWR | O_CLOEXEC)) == -1)
 		log_debug("%s: %s", V6_FORWARDING, strerror(errno));
+	if ((sn->nftfd = nftmasq_open()) == -1)
+		log_debug("netfilter netlink: %s", strerror(errno));
 }
 
 static int
@@ -294,9 +298,10 @@ static void
 serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 {
 	struct subnet_set	 next;
+	struct ip_prefix	 probe;
 	unsigned int		 ifs[SUBNET_FWD_IFS], oif;
 	char			 a[PREFIX_STRLEN];
-	int			 nifs = 0, i, j, v4 = 0, v6 = 0, rc;
+	int			 nifs = 0, i, j, v4 = 0, v6 = 0, rc, exit = 0;
 
 	memset(&next, 0, sizeof(next));
 	next.n = (uint8_t)m->n;
@@ -304,10 +309,20 @@ serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 	ifs[nifs++] = nc->tun.ifindex;
 	for (i = 0; i < next.n; i++) {
 		prefix_str(&next.p[i], a, sizeof(a));
-		if (!hub_route_valid(&next.p[i]))
+		/* An exit node: where its default route goes. */
+		probe = next.p[i];
+		if (hub_route_exit(&probe)) {
+			exit = 1;
+			if (probe.af == AF_INET)
+				(void)inet_pton(AF_INET, "192.0.2.1", &probe.addr);
+			else
+				(void)inet_pton(AF_INET6, "2001:db8::1",
+				    &probe.addr);
+		}
+		if (!hub_route_ok(&next.p[i]))
 			(void)snprintf(next.why[i], sizeof(next.why[i]),
 			    "not a LAN prefix");
-		else if ((rc = nl_route_oif(&nc->nl, &next.p[i], &oif)) < 0 ||
+		else if ((rc = nl_route_oif(&nc->nl, &probe, &oif)) < 0 ||
 		    oif == nc->tun.ifindex)
 			(void)snprintf(next.why[i], sizeof(next.why[i]),
 			    "this machine reaches it only through the tunnel");
@@ -353,7 +368,100 @@ serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 	sn->prohibit6 = v6;
 	fwd_want(sn, nc, ifs, v4 ? nifs : 0);
 	v6_want(sn, v6);
+	/* What an exit node forwards leaves with its address. */
+	for (exit = 0, i = 0; i < next.n; i++)
+		exit |= next.ok[i] && hub_route_exit(&next.p[i]);
+	if (exit != sn->masq) {
+		if ((rc = nftmasq_set(sn->nftfd, nc->tun.name, exit)) < 0)
+			log_warnx("nftables masquerade: %s", strerror(-rc));
+		else
+			sn->masq = exit;
+	}
 	sn->served = next;
+}
+
+/* ---- the exit node ---------------------------------------------------- */
+
+static int
+exit_rules(struct netconf *nc, int add, int af)
+{
+	struct nl_rule_spec	 rs;
+	struct ip_prefix	 any;
+	int			 rc, rc2;
+
+	memset(&any, 0, sizeof(any));
+	any.af = af;
+	if (add && (rc = nl_route_table(&nc->nl, 1, nc->tun.ifindex, &any,
+	    EXIT_TABLE)) < 0)
+		return rc;
+	memset(&rs, 0, sizeof(rs));
+	rs.af = af;
+	rs.prio = EXIT_PRIO;
+	rs.action = FR_ACT_TO_TBL;
+	rs.table = RT_TABLE_MAIN;
+	rs.suppress_plen = 1;		/* main, but not its default route */
+	rc = nl_rule(&nc->nl, add, &rs);
+	rs.prio = EXIT_PRIO + 1;
+	rs.table = EXIT_TABLE;
+	rs.suppress_plen = 0;
+	rs.invert = 1;
+	rs.fwmark = EXIT_MARK;		/* not hamd's own packets */
+	rc2 = nl_rule(&nc->nl, add, &rs);
+	if (!add)
+		(void)nl_route_table(&nc->nl, 0, nc->tun.ifindex, &any,
+		    EXIT_TABLE);
+	if (rc == -EEXIST || (!add && rc == -ENOENT))
+		rc = 0;
+	if (rc2 == -EEXIST || (!add && rc2 == -ENOENT))
+		rc2 = 0;
+	return rc < 0 ? rc : rc2;
+}
+
+void
+subnet_exit(struct subnet *sn, struct netconf *nc, const struct exit_msg *m,
+    struct exit_msg *out, char *msg, size_t len)
+{
+	uint32_t	 af = m->id != 0 ? m->af & 3 : 0;
+	int		 f, rc = 0;
+
+	if (m->id != 0 && (m->id < 0x40000000u || m->id >= 0x40000000u +
+	    4096))
+		fatalx("tun sent exit node %u", m->id);
+	*out = *m;
+	/* Families no longer wanted go first, then the new ones. */
+	for (f = 1; f <= 2; f++)
+		if ((sn->exit_af & f) && !(af & f))
+			(void)exit_rules(nc, 0, f == 1 ? AF_INET : AF_INET6);
+	for (f = 1; f <= 2 && rc == 0; f++)
+		if ((af & f) && !(sn->exit_af & f) &&
+		    (rc = exit_rules(nc, 1, f == 1 ? AF_INET : AF_INET6)) < 0)
+			(void)exit_rules(nc, 0, f == 1 ? AF_INET : AF_INET6);
+	if (rc < 0) {
+		for (f = 1; f <= 2; f++)
+			if (af & f)
+				(void)exit_rules(nc, 0, f == 1 ? AF_INET :
+				    AF_INET6);
+		sn->exit_id = 0;
+		sn->exit_af = 0;
+		out->ok = 0;
+		(void)snprintf(msg, len, "cannot route through the exit "
+		    "node: %s; routing is as it was", strerror(-rc));
+		log_warnx("%s", msg);
+		return;
+	}
+	sn->exit_id = m->id;
+	sn->exit_af = af;
+	out->ok = 1;
+	if (m->id == 0) {
+		(void)snprintf(msg, len, "exit node off: traffic takes the "
+		    "direct way");
+		log_info("%s", msg);
+	} else {
+		(void)snprintf(msg, len, "all traffic%s goes through peer %u "
+		    "now", af == 1 ? " (IPv4)" : af == 2 ? " (IPv6)" : "",
+		    m->id);
+		log_info("exit node: %s", msg);
+	}
 }
 
 int
@@ -379,6 +487,16 @@ subnet_list(const struct subnet *sn,
 	struct ctl_route	 r;
 	int			 i, j;
 
+	if (sn->exit_id != 0)
+		for (i = 1; i <= 2; i++) {
+			if (!(sn->exit_af & (uint32_t)i))
+				continue;
+			memset(&r, 0, sizeof(r));
+			r.p.af = i == 1 ? AF_INET : AF_INET6;
+			r.peer = sn->exit_id;
+			r.state = CTL_ROUTE_EXIT;
+			fn(arg, &r);
+		}
 	for (i = 0; i < sn->served.n; i++) {
 		memset(&r, 0, sizeof(r));
 		r.p = sn->served.p[i];
@@ -406,6 +524,12 @@ subnet_shutdown(struct subnet *sn, struct netconf *nc)
 {
 	struct routes_msg	 none;
 
+	struct exit_msg		 off, out;
+	char			 msg[128];
+
 	memset(&none, 0, sizeof(none));
 	serve(sn, nc, &none);
+	memset(&off, 0, sizeof(off));
+	if (sn->exit_id != 0)
+		subnet_exit(sn, nc, &off, &out, msg, sizeof(msg));
 }

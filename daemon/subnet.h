@@ -23,6 +23,18 @@
  * (SUBNET_PRIO + 1, prohibit).  Below the main table's 32766.
  */
 #define SUBNET_PRIO		5360
+/*
+ * The exit node, as wg-quick routes a default route: its own table
+ * holding a default route through the hamd interface, a rule sending
+ * there every packet without hamd's mark (5370), and before it a rule
+ * that looks in the main table for anything but its default route
+ * (5369), so that the LAN and the hub's and peers' routes stay as they
+ * are.  hamd's own sockets carry the mark (SO_MARK), so its tunnel and
+ * hub traffic never enter the tunnel.
+ */
+#define EXIT_PRIO		5369
+#define EXIT_TABLE		51821
+#define EXIT_MARK		NETCONF_MARK
 
 struct subnet_set {
 	uint32_t		 id;		/* 0: free; else the peer */
@@ -44,6 +56,10 @@ struct subnet {
 	int			 nfwd;
 	int			 v6fd;		/* net.ipv6.conf.all.forwarding */
 	int			 v6prev;	/* -1: we did not change it */
+	int			 nftfd;		/* masquerade (nftmasq.h) */
+	int			 masq;		/* table inet hamd in place */
+	uint32_t		 exit_id;	/* the exit node in use, 0: none */
+	uint32_t		 exit_af;	/* 1 IPv4, 2 IPv6 routed through it */
 };
 
 /* Before the sandbox: opens what it may have to write later. */
@@ -55,6 +71,14 @@ void	subnet_init(struct subnet *);
  */
 int	subnet_offer(struct subnet *, struct netconf *,
 	    const struct routes_msg *, struct routes_msg *out);
+/*
+ * tun chose an exit node (id, families af) or left it (id 0): route
+ * everything through the tunnel, or put the routing back as it was.
+ * out: the answer for tun.
+ */
+void	subnet_exit(struct subnet *, struct netconf *,
+	    const struct exit_msg *, struct exit_msg *out, char *msg,
+	    size_t len);
 /* hamctl routes -l: each route, installed, refused or served. */
 void	subnet_list(const struct subnet *,
 	    void (*fn)(void *, const struct ctl_route *), void *);

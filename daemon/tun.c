@@ -21,6 +21,7 @@
 #include "compat/util.h"
 #include "daemon/hamd_msg.h"
 #include "daemon/hubclient.h"
+#include "daemon/tunroutes.h"
 #include "daemon/tunwatch.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
@@ -279,6 +280,13 @@ static void
 hub_routes_offer(void *arg, const struct routes_msg *m)
 {
 	proc_compose(tp.ps, PROC_PARENT, IMSG_ROUTES_OFFER, 0, -1, m,
+	    sizeof(*m));
+}
+
+static void
+hub_exit_offer(void *arg, const struct exit_msg *m)
+{
+	proc_compose(tp.ps, PROC_PARENT, IMSG_EXIT_OFFER, 0, -1, m,
 	    sizeof(*m));
 }
 
@@ -558,6 +566,13 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_TUN_ADVERTISE:
 		tun_routes(imsg);
 		break;
+	case IMSG_EXIT_SET: {
+		struct exit_msg	 m;
+
+		(void)imsg_get_data(imsg, &m, sizeof(m));
+		troutes_exit_set(hubclient_routes(tp.hub), tp.dev, &m);
+		break;
+	}
 	case IMSG_TUN_PEERS_END:
 		if (!tp.in_config)
 			wg_config_begin(tp.dev);	/* no peers at all */
@@ -645,6 +660,45 @@ tun_web_snapshot(void)
 	    IMSG_WEB_PEERS_END);
 }
 
+/*
+ * hamctl exit NODE | off.  NODE is a hub peer's key or name; it must
+ * offer to be an exit node, approved.  The parent answers hamctl once
+ * the routing is in place.
+ */
+static void
+tun_exit(uint32_t client, const struct ctl_exit *ce)
+{
+	struct troutes	*tr = hubclient_routes(tp.hub);
+	struct wg_peer	*wp = NULL;
+	uint8_t		 key[KEY_LEN];
+	char		 node[CTL_NAME_MAX];
+	int		 i;
+
+	(void)snprintf(node, sizeof(node), "%s", ce->node);
+	if (strcmp(node, "off") == 0) {
+		troutes_exit_off(tr, tp.dev, client);
+		return;
+	}
+	if (key_from_base64(key, node) == 0)
+		wp = wg_peer_by_key(tp.dev, key);
+	for (i = 0; wp == NULL && i < WG_MAX_PEERS; i++)
+		if (tp.dev->peers[i] != NULL &&
+		    strcmp(tp.dev->peers[i]->name, node) == 0)
+			wp = tp.dev->peers[i];
+	if (wp == NULL || !hubclient_is_hub_peer(tp.hub, wp->id)) {
+		hub_reply_result(NULL, client, ENOENT, "no hub peer of that "
+		    "name or key (hamctl peers lists them)");
+		return;
+	}
+	if (troutes_exit_offered(tr, wp->id) == 0) {
+		hub_reply_result(NULL, client, EPERM, "that peer does not "
+		    "offer to be an exit node, or no administrator of a "
+		    "network you share approved it (0.0.0.0/0 or ::/0)");
+		return;
+	}
+	troutes_exit_choose(tr, tp.dev, wp->id, client);
+}
+
 static void
 tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 {
@@ -667,6 +721,14 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		hubclient_request(tp.hub, imsg->hdr.peerid, &cred, req,
 		    now_ns());
 		sodium_free(req);
+		break;
+	}
+	case IMSG_CTL_EXIT: {
+		struct ctl_exit	 ce;
+
+		memcpy(&ce, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
+		    sizeof(ce));
+		tun_exit(imsg->hdr.peerid, &ce);
 		break;
 	}
 	default:
@@ -726,6 +788,7 @@ tun_run(struct privsep *ps)
 		.reply_result = hub_reply_result,
 		.routes_offer = hub_routes_offer,
 		.reply_route = hub_reply_route,
+		.exit_offer = hub_exit_offer,
 		.engine_relay = hub_engine_relay,
 		.relay_register = hub_relay_register,
 		.relay_confirmed = hub_relay_confirmed,

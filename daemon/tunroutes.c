@@ -20,25 +20,31 @@ struct tr_entry {
 	int			 used;
 	int			 fresh;		/* told since the login */
 	uint8_t			 noffer, nok;
+	uint8_t			 exit;		/* offers: 1 IPv4, 2 IPv6 */
 	struct ip_prefix	 offer[HUB_ROUTES_MAX];
 	struct ip_prefix	 ok[HUB_ROUTES_MAX];	/* in allowed IPs */
 };
 
 struct troutes {
 	void			(*send)(void *, const struct routes_msg *);
+	void			(*exit_send)(void *, const struct exit_msg *);
 	void			*arg;
+	uint32_t		 exit_id;	/* chosen; 0: none */
+	uint32_t		 exit_in;	/* in its allowed IPs: 1, 2 */
 	struct tr_entry		 e[TROUTES_PEERS + 1];
 	struct routes_msg	 config;
 };
 
 struct troutes *
-troutes_new(void (*send)(void *, const struct routes_msg *), void *arg)
+troutes_new(void (*send)(void *, const struct routes_msg *),
+    void (*exit_send)(void *, const struct exit_msg *), void *arg)
 {
 	struct troutes	*tr;
 
 	if ((tr = calloc(1, sizeof(*tr))) == NULL)
 		return NULL;
 	tr->send = send;
+	tr->exit_send = exit_send;
 	tr->arg = arg;
 	tr->e[0].used = 1;
 	return tr;
@@ -122,8 +128,10 @@ refusal(struct troutes *tr, struct wg_dev *dev, uint32_t id,
 	(void)prefix_mask(&pool);
 	if (prefix_overlap(&pool, p))
 		return "it overlaps the overlay";
+	/* The exit node's default holds everything: no conflict. */
 	owner = allowedips_lookup(dev->aips, p->af, &p->addr);
-	if (owner != ALLOWEDIPS_PEER_NONE && owner != id)
+	if (owner != ALLOWEDIPS_PEER_NONE && owner != id &&
+	    owner != tr->exit_id)
 		return "another peer's allowed IPs hold it";
 	for (i = 1; i <= TROUTES_PEERS; i++) {
 		if (!tr->e[i].used || tr->e[i].id == id)
@@ -158,7 +166,13 @@ troutes_offer(struct troutes *tr, struct wg_dev *dev, uint32_t id,
 	}
 	e->fresh = 1;
 	e->noffer = 0;
+	e->exit = 0;
 	for (i = 0; i < pr->n && i < HUB_ROUTES_MAX; i++) {
+		/* A peer's exit offer is no route; ours is served. */
+		if (id != 0 && hub_route_exit(&pr->p[i])) {
+			e->exit |= pr->p[i].af == AF_INET ? 1 : 2;
+			continue;
+		}
 		if (id != 0 && (no = refusal(tr, dev, id, &pr->p[i],
 		    login)) != NULL) {
 			log_warnx("route %s through peer %u refused: %s",
@@ -178,8 +192,91 @@ troutes_offer(struct troutes *tr, struct wg_dev *dev, uint32_t id,
 	memcpy(e->ok, keep, sizeof(keep[0]) * (size_t)n);
 	e->nok = (uint8_t)n;
 	send_offer(tr, e);
-	if (id != 0 && e->noffer == 0 && e->nok == 0)
+	if (id != 0 && id == tr->exit_id && (e->exit & tr->exit_in) !=
+	    tr->exit_in)
+		troutes_exit_off(tr, dev, 0);
+	if (id != 0 && e->noffer == 0 && e->nok == 0 && e->exit == 0)
 		e->used = 0;
+}
+
+/* ---- the exit node ----------------------------------------------------- */
+
+static void
+exit_allowed(struct troutes *tr, struct wg_dev *dev, uint32_t id, int af,
+    int add)
+{
+	struct ip_prefix	 any;
+	int			 f;
+
+	for (f = 1; f <= 2; f++) {
+		if (!(af & f))
+			continue;
+		memset(&any, 0, sizeof(any));
+		any.af = f == 1 ? AF_INET : AF_INET6;
+		if (add)
+			(void)allowedips_insert(dev->aips, any.af, &any.addr, 0,
+			    id);
+		else
+			(void)allowedips_remove(dev->aips, any.af, &any.addr,
+			    0, id);
+	}
+}
+
+int
+troutes_exit_offered(struct troutes *tr, uint32_t id)
+{
+	struct tr_entry	*e;
+
+	return id != 0 && (e = entry(tr, id, 0)) != NULL ? e->exit : 0;
+}
+
+uint32_t
+troutes_exit_current(const struct troutes *tr)
+{
+	return tr->exit_id;
+}
+
+void
+troutes_exit_choose(struct troutes *tr, struct wg_dev *dev, uint32_t id,
+    uint32_t client)
+{
+	struct exit_msg	 m;
+
+	/* The old exit node carries nothing from now on. */
+	if (tr->exit_id != 0 && tr->exit_in != 0)
+		exit_allowed(tr, dev, tr->exit_id, (int)tr->exit_in, 0);
+	tr->exit_in = 0;
+	tr->exit_id = id;
+	memset(&m, 0, sizeof(m));
+	m.client = client;
+	m.id = id;
+	m.af = (uint32_t)troutes_exit_offered(tr, id);
+	tr->exit_send(tr->arg, &m);
+}
+
+void
+troutes_exit_off(struct troutes *tr, struct wg_dev *dev, uint32_t client)
+{
+	if (tr->exit_id == 0 && client == 0)
+		return;
+	if (client == 0)
+		log_warnx("the exit node went away or no longer offers it: "
+		    "traffic takes the direct way again");
+	troutes_exit_choose(tr, dev, 0, client);
+}
+
+void
+troutes_exit_set(struct troutes *tr, struct wg_dev *dev,
+    const struct exit_msg *m)
+{
+	/* Only the latest choice, and only what it still offers. */
+	if (!m->ok || m->id == 0 || m->id != tr->exit_id)
+		return;
+	tr->exit_in = m->af & (uint32_t)troutes_exit_offered(tr, m->id);
+	if (tr->exit_in == 0)
+		troutes_exit_off(tr, dev, 0);	/* withdrawn meanwhile */
+	else
+		exit_allowed(tr, dev, m->id, (int)tr->exit_in, 1);
 }
 
 void
@@ -221,6 +318,8 @@ troutes_reapply(struct troutes *tr, struct wg_dev *dev, uint32_t id)
 	for (i = 0; i < e->nok; i++)
 		(void)allowedips_insert(dev->aips, e->ok[i].af,
 		    &e->ok[i].addr, e->ok[i].plen, id);
+	if (id == tr->exit_id && tr->exit_in != 0)
+		exit_allowed(tr, dev, id, (int)tr->exit_in, 1);
 }
 
 void
@@ -231,8 +330,13 @@ troutes_forget(struct troutes *tr, uint32_t id)
 	if (id == 0 || (e = entry(tr, id, 0)) == NULL)
 		return;
 	e->noffer = e->nok = 0;
+	e->exit = 0;
 	send_offer(tr, e);
 	e->used = 0;
+	if (id == tr->exit_id) {
+		tr->exit_in = 0;	/* the peer took its allowed IPs along */
+		troutes_exit_off(tr, NULL, 0);
+	}
 }
 
 void
@@ -252,13 +356,17 @@ troutes_sync_end(struct troutes *tr, struct wg_dev *dev)
 
 	for (i = 0; i <= TROUTES_PEERS; i++) {
 		e = &tr->e[i];
-		if (!e->used || e->fresh || (e->noffer == 0 && e->nok == 0))
+		if (!e->used || e->fresh || (e->noffer == 0 && e->nok == 0 &&
+		    e->exit == 0))
 			continue;
+		e->exit = 0;
 		for (j = 0; i > 0 && j < e->nok; j++)
 			(void)allowedips_remove(dev->aips, e->ok[j].af,
 			    &e->ok[j].addr, e->ok[j].plen, e->id);
 		e->noffer = e->nok = 0;
 		send_offer(tr, e);
+		if (i > 0 && e->id == tr->exit_id)
+			troutes_exit_off(tr, dev, 0);
 		if (i > 0)
 			e->used = 0;
 	}

@@ -20,6 +20,7 @@ struct troutes;
 
 /* send: how an offer reaches the parent (IMSG_ROUTES_OFFER). */
 struct troutes	*troutes_new(void (*send)(void *, const struct routes_msg *),
+		    void (*exit_send)(void *, const struct exit_msg *),
 		    void *arg);
 void		 troutes_free(struct troutes *);
 /*
@@ -43,6 +44,22 @@ void		 troutes_forget(struct troutes *, uint32_t id);
  */
 void		 troutes_sync_begin(struct troutes *);
 void		 troutes_sync_end(struct troutes *, struct wg_dev *);
+/*
+ * The exit node.  A gateway whose approved routes hold 0.0.0.0/0 or
+ * ::/0 offers to be one (offered: 1 IPv4, 2 IPv6); choose asks the
+ * parent to route through it (id 0: to stop) and set, on the parent's
+ * answer, lets the default into its allowed IPs.  Leaving one, and
+ * losing it (it goes, or stops offering), takes the default out of its
+ * allowed IPs first and then asks the parent to restore the routing.
+ */
+int		 troutes_exit_offered(struct troutes *, uint32_t id);
+uint32_t	 troutes_exit_current(const struct troutes *);
+void		 troutes_exit_choose(struct troutes *, struct wg_dev *,
+		    uint32_t id, uint32_t client);
+void		 troutes_exit_off(struct troutes *, struct wg_dev *,
+		    uint32_t client);
+void		 troutes_exit_set(struct troutes *, struct wg_dev *,
+		    const struct exit_msg *);
 /* hamd.conf's advertise-route prefixes: kept, advertised at each login. */
 void		 troutes_set_config(struct troutes *, const struct routes_msg *);
 const struct routes_msg *troutes_config(const struct troutes *);

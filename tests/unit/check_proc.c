@@ -237,6 +237,9 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_CTL_HUB_ROUTE,	T, C },
 	{ IMSG_CTL_ROUTES,	C, P },
 	{ IMSG_CTL_ROUTE,	P, C },
+	{ IMSG_CTL_EXIT,	C, T },
+	{ IMSG_EXIT_OFFER,	T, P },
+	{ IMSG_EXIT_SET,	P, T },
 };
 
 /* The web child sends nothing but log lines: no rule names it a sender. */
