@@ -404,7 +404,7 @@ nl_rule(struct nl *nl, int add, const struct nl_rule_spec *rs)
 		nl_attr(&r, FRA_DST, &rs->dst.addr, prefix_addrlen(&rs->dst));
 	}
 	if (rs->fwmark != 0) {
-		uint32_t	 mark = rs->fwmark, mask = rs->fwmark;
+		uint32_t	 mark = rs->fwmark, mask = 0xffffffff;
 
 		nl_attr(&r, FRA_FWMARK, &mark, sizeof(mark));
 		nl_attr(&r, FRA_FWMASK, &mask, sizeof(mask));
