@@ -1083,7 +1083,8 @@ END_TEST
 START_TEST(test_routes)
 {
 	static const char *const bad[] = {
-		"0.0.0.0/0", "::/0", "10.0.0.1/24", "127.0.0.0/8",
+		"0.0.0.0/1", "::/1", "10.0.0.1/24", "127.0.0.0/8",
+		"0.0.0.1/0", "::1/0",
 		"127.0.0.1/32", "0.0.0.0/8", "169.254.1.0/24", "224.0.0.0/4",
 		"240.0.0.0/4", "255.255.255.255/32", "128.0.0.0/1",
 		"::1/128", "::ffff:10.0.0.0/104", "fe80::/64", "ff02::/16",
@@ -1114,6 +1115,22 @@ START_TEST(test_routes)
 		ck_assert_msg(hub_msg_encode(&m, b, sizeof(b)) == 0,
 		    "%s encoded in routes", bad[i]);
 	}
+	/* Exit offers: no LAN prefix, but carried. */
+	for (i = 0; i < 2; i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = HUB_MSG_PEER_ROUTES;
+		m.u.routes.n = 1;
+		m.u.routes.p[0] = pfx(i ? "::/0" : "0.0.0.0/0");
+		ck_assert(!hub_route_valid(&m.u.routes.p[0]) &&
+		    hub_route_exit(&m.u.routes.p[0]));
+		len = enc(&m, b);
+		ck_assert_uint_eq(len, 1 + 32 + 1 + 2 + (i ? 16 : 4));
+		ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+		ck_assert(hub_route_exit(&d.u.routes.p[0]));
+		b[36] = 1;		/* an address under /0 */
+		ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	}
+	ck_assert(!hub_route_exit(&(struct ip_prefix){ .af = 3 }));
 	for (i = 0; i < nitems(good); i++)
 		ck_assert_msg(hub_route_valid(&(struct ip_prefix){
 		    .af = pfx(good[i]).af, .plen = pfx(good[i]).plen,

@@ -2131,7 +2131,9 @@ START_TEST(test_routes)
 	ck_assert_int_eq(store_route_add(st, K(1), &p, 12), STORE_OK);
 	routes_of(st, 1, 2, 0);
 	/* Hostile prefixes never reach the table. */
-	p = rp("0.0.0.0/0");
+	p = rp("0.0.0.0/1");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
+	p = rp("0.0.0.1/0");
 	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
 	p = rp("10.0.0.1/24");
 	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
@@ -2207,6 +2209,17 @@ START_TEST(test_routes)
 	ck_assert_int_eq(store_net_delete(st, NID(1)), STORE_OK);
 	ck_assert_int_eq(raw_int("SELECT count(*) FROM route_ok", NULL), 0);
 	routes_of(st, 1, 1, 0);
+	/* An exit offer is stored and approved like a route. */
+	p = rp("::/0");
+	ck_assert_int_eq(store_route_add(st, K(6), &p, 35), STORE_OK);
+	mknet(st, 3, "exits", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 6);
+	join(st, 3, 2, HUB_MSTATE_ACTIVE);
+	ck_assert_int_eq(store_route_approve(st, NID(3), K(6), &p, K(6), 36),
+	    STORE_OK);
+	cnt = 0;
+	ck_assert_int_eq(store_routes_between(st, K(2), K(6), out, &cnt),
+	    STORE_OK);
+	ck_assert(cnt == 1 && out[0].af == AF_INET6 && out[0].plen == 0);
 	/* At most HUB_ROUTES_MAX a node. */
 	for (i = 1; i < HUB_ROUTES_MAX; i++) {
 		(void)snprintf(b, sizeof(b), "10.%d.0.0/16", i);
