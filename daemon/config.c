@@ -307,8 +307,8 @@ conf_prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
 }
 
 int
-conf_advertise_add(struct hamd_config *conf, const char *s, char *err,
-    size_t errlen)
+conf_advertise_add(struct hamd_config *conf, const char *s, int masq,
+    char *err, size_t errlen)
 {
 	struct ip_prefix	 p;
 	int			 i;
@@ -331,6 +331,7 @@ conf_advertise_add(struct hamd_config *conf, const char *s, char *err,
 		seterr(err, errlen, "at most %d routes", CONF_MAX_ADVERTISE);
 		return -1;
 	}
+	conf->advertise_masq[conf->nadvertise] = (uint8_t)(masq != 0);
 	conf->advertise[conf->nadvertise++] = p;
 	return 0;
 }

@@ -119,6 +119,7 @@ struct hamd_config {
 	struct web_listen	 web;		/* http-listen: the web child */
 	/* advertise-route: LAN prefixes offered to the hub at each login */
 	struct ip_prefix	 advertise[CONF_MAX_ADVERTISE];
+	uint8_t			 advertise_masq[CONF_MAX_ADVERTISE];
 	int			 nadvertise;
 };
 
@@ -157,8 +158,8 @@ int	conf_prefix_eq(const struct ip_prefix *, const struct ip_prefix *);
  * An advertise-route value: a LAN prefix (hub_route_valid: no default
  * route, no host bits) not given before; 0, or -1 with err set.
  */
-int	conf_advertise_add(struct hamd_config *, const char *, char *err,
-	    size_t errlen);
+int	conf_advertise_add(struct hamd_config *, const char *, int masq,
+	    char *err, size_t errlen);
 /* The parser's keyword table, in order; NULL past the end (tests). */
 const char *conf_keyword(size_t);
 

@@ -248,11 +248,18 @@ advertise_send(struct parent *p)
 {
 	struct routes_msg	 m;
 
+	struct ip_prefix	 masq[CONF_MAX_ADVERTISE];
+	int			 i, n = 0;
+
 	memset(&m, 0, sizeof(m));
 	m.n = (uint32_t)p->conf->nadvertise;
 	memcpy(m.p, p->conf->advertise, sizeof(m.p[0]) * m.n);
 	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_TUN_ADVERTISE, 0, -1, &m,
 	    sizeof(m));
+	for (i = 0; i < p->conf->nadvertise; i++)
+		if (p->conf->advertise_masq[i])
+			masq[n++] = p->conf->advertise[i];
+	subnet_masq_conf(&p->subnet, &p->net, masq, n);
 }
 
 static void

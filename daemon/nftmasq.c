@@ -20,13 +20,14 @@
 #include <unistd.h>
 
 #include "daemon/nftmasq.h"
+#include "ipc/addr.h"
 
 #define TABLE		"hamd"
 #define CHAIN		"post"
 #define NAT_PRIO	100	/* srcnat */
 
 struct nbuf {
-	uint8_t		 b[2048];
+	uint8_t		 b[16384];
 	size_t		 len;
 	size_t		 msg;		/* where the open message starts */
 	uint32_t	 seq;
@@ -143,10 +144,109 @@ expr(struct nbuf *nb, const char *name, size_t *data)
 }
 
 static void
-build(struct nbuf *nb, const char *ifname, int on)
+data(struct nbuf *nb, uint16_t type, const void *p, size_t len)
+{
+	size_t	 v = nb_nest(nb, type);
+
+	nb_attr(nb, NFTA_DATA_VALUE, p, len);
+	nb_close(nb, v);
+}
+
+static void
+cmp_eq(struct nbuf *nb, const void *p, size_t len)
+{
+	size_t	 e = nb->len, d;
+
+	expr(nb, "cmp", &d);
+	nb_u32(nb, NFTA_CMP_SREG, NFT_REG_1);
+	nb_u32(nb, NFTA_CMP_OP, NFT_CMP_EQ);
+	data(nb, NFTA_CMP_DATA, p, len);
+	nb_close(nb, d);
+	nb_close(nb, e);
+}
+
+static void
+meta(struct nbuf *nb, uint32_t key)
+{
+	size_t	 e = nb->len, d;
+
+	expr(nb, "meta", &d);
+	nb_u32(nb, NFTA_META_DREG, NFT_REG_1);
+	nb_u32(nb, NFTA_META_KEY, key);
+	nb_close(nb, d);
+	nb_close(nb, e);
+}
+
+/* ip daddr P / ip6 daddr P: the family, then the masked address. */
+static void
+daddr(struct nbuf *nb, const struct ip_prefix *p)
+{
+	uint8_t	 proto = p->af == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	uint8_t	 mask[16], zero[16], addr[16];
+	size_t	 e, d, len = p->af == AF_INET ? 4 : 16;
+	unsigned int i;
+
+	meta(nb, NFT_META_NFPROTO);
+	cmp_eq(nb, &proto, 1);
+	e = nb->len;
+	expr(nb, "payload", &d);
+	nb_u32(nb, NFTA_PAYLOAD_DREG, NFT_REG_1);
+	nb_u32(nb, NFTA_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+	nb_u32(nb, NFTA_PAYLOAD_OFFSET, p->af == AF_INET ? 16 : 24);
+	nb_u32(nb, NFTA_PAYLOAD_LEN, (uint32_t)len);
+	nb_close(nb, d);
+	nb_close(nb, e);
+	memset(mask, 0, sizeof(mask));
+	for (i = 0; i < p->plen; i++)
+		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	memset(zero, 0, sizeof(zero));
+	e = nb->len;
+	expr(nb, "bitwise", &d);
+	nb_u32(nb, NFTA_BITWISE_SREG, NFT_REG_1);
+	nb_u32(nb, NFTA_BITWISE_DREG, NFT_REG_1);
+	nb_u32(nb, NFTA_BITWISE_LEN, (uint32_t)len);
+	data(nb, NFTA_BITWISE_MASK, mask, len);
+	data(nb, NFTA_BITWISE_XOR, zero, len);
+	nb_close(nb, d);
+	nb_close(nb, e);
+	memcpy(addr, &p->addr, len);
+	for (i = 0; i < len; i++)
+		addr[i] &= mask[i];
+	cmp_eq(nb, addr, len);
+}
+
+/* iifname IFNAME [daddr] masquerade */
+static void
+rule(struct nbuf *nb, const char *ifname, const struct ip_prefix *p)
 {
 	char	 name[IFNAMSIZ];
-	size_t	 hook, exprs, e, d, v;
+	size_t	 exprs, e, d;
+
+	nb_msg(nb, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE,
+	    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, NFPROTO_INET, 0);
+	nb_str(nb, NFTA_RULE_TABLE, TABLE);
+	nb_str(nb, NFTA_RULE_CHAIN, CHAIN);
+	exprs = nb_nest(nb, NFTA_RULE_EXPRESSIONS);
+	meta(nb, NFT_META_IIFNAME);
+	memset(name, 0, sizeof(name));
+	(void)snprintf(name, sizeof(name), "%s", ifname);
+	cmp_eq(nb, name, sizeof(name));
+	if (p != NULL)
+		daddr(nb, p);
+	e = nb->len;
+	expr(nb, "masq", &d);
+	nb_close(nb, d);
+	nb_close(nb, e);
+	nb_close(nb, exprs);
+	nb_end(nb);
+}
+
+static void
+build(struct nbuf *nb, const char *ifname, int all,
+    const struct ip_prefix *ps, int n)
+{
+	size_t	 hook;
+	int	 i, on = all || n > 0;
 
 	nb_msg(nb, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	nb_end(nb);
@@ -165,37 +265,10 @@ build(struct nbuf *nb, const char *ifname, int on)
 		nb_close(nb, hook);
 		nb_str(nb, NFTA_CHAIN_TYPE, "nat");
 		nb_end(nb);
-		nb_msg(nb, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE,
-		    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, NFPROTO_INET, 0);
-		nb_str(nb, NFTA_RULE_TABLE, TABLE);
-		nb_str(nb, NFTA_RULE_CHAIN, CHAIN);
-		exprs = nb_nest(nb, NFTA_RULE_EXPRESSIONS);
-		/* meta iifname -> reg 1 */
-		e = nb->len;
-		expr(nb, "meta", &d);
-		nb_u32(nb, NFTA_META_DREG, NFT_REG_1);
-		nb_u32(nb, NFTA_META_KEY, NFT_META_IIFNAME);
-		nb_close(nb, d);
-		nb_close(nb, e);
-		/* cmp reg 1 == ifname, the whole IFNAMSIZ */
-		e = nb->len;
-		expr(nb, "cmp", &d);
-		nb_u32(nb, NFTA_CMP_SREG, NFT_REG_1);
-		nb_u32(nb, NFTA_CMP_OP, NFT_CMP_EQ);
-		v = nb_nest(nb, NFTA_CMP_DATA);
-		memset(name, 0, sizeof(name));
-		(void)snprintf(name, sizeof(name), "%s", ifname);
-		nb_attr(nb, NFTA_DATA_VALUE, name, sizeof(name));
-		nb_close(nb, v);
-		nb_close(nb, d);
-		nb_close(nb, e);
-		/* masquerade */
-		e = nb->len;
-		expr(nb, "masq", &d);
-		nb_close(nb, d);
-		nb_close(nb, e);
-		nb_close(nb, exprs);
-		nb_end(nb);
+		if (all)
+			rule(nb, ifname, NULL);
+		for (i = 0; i < n; i++)
+			rule(nb, ifname, &ps[i]);
 	}
 	nb_msg(nb, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	nb_end(nb);
@@ -220,7 +293,8 @@ nftmasq_open(void)
 }
 
 int
-nftmasq_set(int fd, const char *ifname, int on)
+nftmasq_set(int fd, const char *ifname, int all, const struct ip_prefix *ps,
+    int nps)
 {
 	struct nbuf		 nb;
 	struct sockaddr_nl	 sa;
@@ -234,10 +308,13 @@ nftmasq_set(int fd, const char *ifname, int on)
 		return -EBADF;
 	memset(&nb, 0, sizeof(nb));
 	nb.seq = (uint32_t)getpid() << 8;
-	build(&nb, ifname, on);
+	if (nps < 0 || nps > 64)
+		return -EINVAL;
+	build(&nb, ifname, all, ps, nps);
 	if (nb.err)
 		return -ENOBUFS;
-	want = on ? 5 : 2;	/* the acknowledged messages */
+	/* the acknowledged messages: table twice, then chain and rules */
+	want = all || nps > 0 ? 4 + (all ? 1 : 0) + (uint32_t)nps : 2;
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
 	if (sendto(fd, nb.b, nb.len, 0, (struct sockaddr *)&sa,

@@ -11,10 +11,15 @@
 /* A NETLINK_NETFILTER socket, or -1. */
 int	nftmasq_open(void);
 /*
- * on: table inet hamd { chain post { type nat hook postrouting
- * priority srcnat; iifname IFNAME masquerade } }, replacing any
- * table of that name; off: delete it.  0 or -errno.
+ * table inet hamd { chain post { type nat hook postrouting priority
+ * srcnat; ... } }, replacing any table of that name, with
+ * "iifname IFNAME masquerade" when all is set (an exit node), and
+ * "iifname IFNAME ip daddr P masquerade" (ip6 for IPv6) for each of
+ * the n prefixes (subnet routes served with masquerade); nothing at
+ * all deletes the table.  0 or -errno.
  */
-int	nftmasq_set(int fd, const char *ifname, int on);
+struct ip_prefix;
+int	nftmasq_set(int fd, const char *ifname, int all,
+	    const struct ip_prefix *, int n);
 
 #endif

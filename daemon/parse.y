@@ -118,11 +118,12 @@ static char	 public_ep_file[PATH_MAX];
 %token	STATE_DIRECTORY "state-directory" USER "user" VERBOSE "verbose"
 %token	HUB "hub" NICKNAME "nickname" HUB_KEEPALIVE "hub-keepalive"
 %token	PUBLIC_ENDPOINT "public-endpoint" HTTP_LISTEN "http-listen"
-%token	ADVERTISE_ROUTE "advertise-route"
+%token	ADVERTISE_ROUTE "advertise-route" MASQUERADE "masquerade"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
 %token	<number> NUMBER "number"
+%type	<number> optmasq
 %destructor { free($$); } <string>
 
 %%
@@ -274,10 +275,10 @@ main		: USER STRING {
 			}
 			free($2);
 		}
-		| ADVERTISE_ROUTE STRING {
+		| ADVERTISE_ROUTE STRING optmasq {
 			char	 e[128];
 
-			if (conf_advertise_add(conf, $2, e, sizeof(e)) == -1)
+			if (conf_advertise_add(conf, $2, $3, e, sizeof(e)) == -1)
 				conf_err(LINE(@2), "advertise-route %s: %s",
 				    shown($2), e);
 			free($2);
@@ -307,6 +308,10 @@ main		: USER STRING {
 				public_ep_set(LINE(@2), $2);
 			free($2);
 		}
+		;
+
+optmasq		: %empty { $$ = 0; }
+		| MASQUERADE { $$ = 1; }
 		;
 
 hubkey		: %empty
@@ -392,6 +397,7 @@ static const struct keyword {
 	{ "interface",			INTERFACE },
 	{ "listen-port",		LISTEN_PORT },
 	{ "log",			LOG },
+	{ "masquerade",			MASQUERADE },
 	{ "mtu",			MTU },
 	{ "nickname",			NICKNAME },
 	{ "peer",			PEER },

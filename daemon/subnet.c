@@ -294,6 +294,8 @@ v6_want(struct subnet *sn, int on)
 	}
 }
 
+static void	masq_apply(struct subnet *, struct netconf *);
+
 static void
 serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 {
@@ -301,7 +303,7 @@ serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 	struct ip_prefix	 probe;
 	unsigned int		 ifs[SUBNET_FWD_IFS], oif;
 	char			 a[PREFIX_STRLEN];
-	int			 nifs = 0, i, j, v4 = 0, v6 = 0, rc, exit = 0;
+	int			 nifs = 0, i, j, v4 = 0, v6 = 0, rc;
 
 	memset(&next, 0, sizeof(next));
 	next.n = (uint8_t)m->n;
@@ -312,7 +314,6 @@ serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 		/* An exit node: where its default route goes. */
 		probe = next.p[i];
 		if (hub_route_exit(&probe)) {
-			exit = 1;
 			if (probe.af == AF_INET)
 				(void)inet_pton(AF_INET, "192.0.2.1", &probe.addr);
 			else
@@ -368,16 +369,48 @@ serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 	sn->prohibit6 = v6;
 	fwd_want(sn, nc, ifs, v4 ? nifs : 0);
 	v6_want(sn, v6);
-	/* What an exit node forwards leaves with its address. */
-	for (exit = 0, i = 0; i < next.n; i++)
-		exit |= next.ok[i] && hub_route_exit(&next.p[i]);
-	if (exit != sn->masq) {
-		if ((rc = nftmasq_set(sn->nftfd, nc->tun.name, exit)) < 0)
-			log_warnx("nftables masquerade: %s", strerror(-rc));
-		else
-			sn->masq = exit;
-	}
 	sn->served = next;
+	masq_apply(sn, nc);
+}
+
+/*
+ * What an exit node forwards leaves with its address, and so do the
+ * served prefixes hamd.conf marks masquerade.
+ */
+static void
+masq_apply(struct subnet *sn, struct netconf *nc)
+{
+	struct ip_prefix	 on[HUB_ROUTES_MAX];
+	int			 all = 0, n = 0, i, j, rc;
+
+	for (i = 0; i < sn->served.n; i++) {
+		if (!sn->served.ok[i])
+			continue;
+		if (hub_route_exit(&sn->served.p[i]))
+			all = 1;
+		for (j = 0; j < sn->nmasq_conf; j++)
+			if (prefix_same(&sn->masq_conf[j], &sn->served.p[i]))
+				on[n++] = sn->served.p[i];
+	}
+	if (all == sn->masq_all && n == sn->nmasq_on &&
+	    memcmp(on, sn->masq_on, sizeof(on[0]) * (size_t)n) == 0)
+		return;
+	if ((rc = nftmasq_set(sn->nftfd, nc->tun.name, all, on, n)) < 0) {
+		log_warnx("nftables masquerade: %s", strerror(-rc));
+		return;
+	}
+	sn->masq_all = all;
+	sn->nmasq_on = n;
+	memcpy(sn->masq_on, on, sizeof(on[0]) * (size_t)n);
+}
+
+void
+subnet_masq_conf(struct subnet *sn, struct netconf *nc,
+    const struct ip_prefix *ps, int n)
+{
+	sn->nmasq_conf = n < HUB_ROUTES_MAX ? n : HUB_ROUTES_MAX;
+	memcpy(sn->masq_conf, ps, sizeof(ps[0]) * (size_t)sn->nmasq_conf);
+	masq_apply(sn, nc);
 }
 
 /* ---- the exit node ---------------------------------------------------- */

@@ -57,7 +57,13 @@ struct subnet {
 	int			 v6fd;		/* net.ipv6.conf.all.forwarding */
 	int			 v6prev;	/* -1: we did not change it */
 	int			 nftfd;		/* masquerade (nftmasq.h) */
-	int			 masq;		/* table inet hamd in place */
+	/* advertise-route ... masquerade: served with the gateway's address */
+	struct ip_prefix	 masq_conf[HUB_ROUTES_MAX];
+	int			 nmasq_conf;
+	/* what table inet hamd holds now */
+	int			 masq_all;
+	struct ip_prefix	 masq_on[HUB_ROUTES_MAX];
+	int			 nmasq_on;
 	uint32_t		 exit_id;	/* the exit node in use, 0: none */
 	uint32_t		 exit_af;	/* 1 IPv4, 2 IPv6 routed through it */
 };
@@ -79,6 +85,13 @@ int	subnet_offer(struct subnet *, struct netconf *,
 void	subnet_exit(struct subnet *, struct netconf *,
 	    const struct exit_msg *, struct exit_msg *out, char *msg,
 	    size_t len);
+/*
+ * hamd.conf's advertise-route lines with masquerade (at start and on
+ * reload): those prefixes, while served, leave with the gateway's
+ * address.
+ */
+void	subnet_masq_conf(struct subnet *, struct netconf *,
+	    const struct ip_prefix *, int n);
 /* hamctl routes -l: each route, installed, refused or served. */
 void	subnet_list(const struct subnet *,
 	    void (*fn)(void *, const struct ctl_route *), void *);

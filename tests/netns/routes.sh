@@ -38,12 +38,21 @@ ip -n "$L" link set eth0 up
 ip -n "$L" route add 100.64.0.0/10 via 192.168.50.1
 ip -n "$(ns 1)" addr add fd99:50::1/64 dev lan0 nodad
 ip -n "$L" addr add fd99:50::10/64 dev eth0 nodad
-for i in 1 2; do	# a LAN without hosts: a veth whose far end is up
-	ip -n "$(ns "$i")" link add lan1 type veth peer name lan1p
-	ip -n "$(ns "$i")" addr add "192.168.60.$i/24" dev lan1
-	ip -n "$(ns "$i")" link set lan1p up
-	ip -n "$(ns "$i")" link set lan1 up
-done
+# Node 1's second LAN has a host that knows no way back to the overlay:
+# served with masquerade (hamd.conf), it sees node 1's address.
+L2=rt-lan2-$$
+netns_add "$L2"
+ip link add "l$$b" netns "$(ns 1)" type veth peer name eth0 netns "$L2"
+ip -n "$(ns 1)" link set "l$$b" name lan1
+ip -n "$(ns 1)" addr add 192.168.60.1/24 dev lan1
+ip -n "$(ns 1)" link set lan1 up
+ip -n "$L2" addr add 192.168.60.10/24 dev eth0
+ip -n "$L2" link set eth0 up
+# node 2's own LAN uses the same prefix: a veth whose far end is up
+ip -n "$(ns 2)" link add lan1 type veth peer name lan1p
+ip -n "$(ns 2)" addr add 192.168.60.2/24 dev lan1
+ip -n "$(ns 2)" link set lan1p up
+ip -n "$(ns 2)" link set lan1 up
 
 mkdir -p "$T_TMP/hub"
 write_hub_conf "$T_TMP/hub" 'listen on 10.77.0.1 port 7777'
@@ -54,7 +63,7 @@ for i in $NODES; do
 	mkdir -p "$(dir "$i")"
 	write_conf "$(dir "$i")" "hub \"10.77.0.1:7777\" public-key \"$HUBKEY\"" \
 	    "nickname \"node$i\""
-	[ "$i" = 1 ] && echo 'advertise-route "192.168.60.0/24"' >> "$(dir 1)/hamd.conf"
+	[ "$i" = 1 ] && echo 'advertise-route "192.168.60.0/24" masquerade' >> "$(dir 1)/hamd.conf"
 	start_hamd "$(ns "$i")" "$(dir "$i")"
 	eval "PID$i=\$HAMD_PID"
 done
@@ -83,7 +92,8 @@ check "hamd.conf's advertise-route reached the hub" \
     wait_for 5 sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' routes | grep -q '192.168.60.0/24 *advertised'"
 check "the owner sees both, advertised" \
     test "$(ctl 1 -j routes office | grep -o '"state":"advertised"' | wc -l)" = 2
-check "a default route cannot be advertised" sh -c "! '$HAMCTL' -s '$(dir 1)/hamd.sock' route advertise 0.0.0.0/0 2>/dev/null"
+check "a loopback range cannot be advertised" sh -c "! '$HAMCTL' -s '$(dir 1)/hamd.sock' route advertise 127.0.0.0/8 2>/dev/null"
+check "nor a prefix with host bits" sh -c "! '$HAMCTL' -s '$(dir 1)/hamd.sock' route advertise 192.168.50.1/24 2>/dev/null"
 check "nor a prefix inside the overlay" sh -c "'$HAMCTL' -s '$(dir 3)/hamd.sock' route advertise 100.64.0.0/16 2>&1 | grep -q overlay"
 sleep_check() { ! has_route 2 192.168.50.0/24 && ! lan_ping 2; }
 check "before approval no member routes it" sleep_check
@@ -139,6 +149,8 @@ check "saying what it overlaps" contains "$OUT" "overlaps 192.168.50.0/24"
 log "refusal: $OUT"
 check "the owner approves hamd.conf's route" ctl 1 route approve office "$K1" 192.168.60.0/24
 check "node 3 installs it" wait_for 5 has_route 3 192.168.60.0/24
+check "node 1 masquerades it" sh -c "ip netns exec '$(ns 1)' nft list table inet hamd | grep -q 'ip daddr 192.168.60.0/24 masquerade'"
+check "node 3 reaches the host behind it, which has no route back" wait_for 10 pings "$(ns 3)" 192.168.60.10 -W 1
 check "node 2, whose LAN it is, refuses it" wait_for 5 sh -c "'$HAMCTL' -s '$(dir 2)/hamd.sock' routes -l | grep -q '192.168.60.0/24.*refused.*overlaps route 192.168.60.0/24 via lan1'"
 check "and keeps its own route" sh -c "ip -n '$(ns 2)' route show 192.168.60.0/24 | grep -q 'dev lan1' && ! ip -n '$(ns 2)' route show 192.168.60.0/24 | grep -q ham0"
 
@@ -158,6 +170,7 @@ check "lan0 forwarding is back off" wait_for 2 sh -c "test \"\$(ip netns exec '$
 check "node 1 withdraws 192.168.60.0/24" ctl 1 route withdraw 192.168.60.0/24
 check "node 3 drops it" wait_for 1 sh -c "! ip -n '$(ns 3)' route show 192.168.60.0/24 | grep -q ham0"
 check "node 1 has no rule left" wait_for 2 sh -c "! ip -n '$(ns 1)' rule | grep -q 'iif ham0'"
+check "nor its nftables table" sh -c "! ip netns exec '$(ns 1)' nft list table inet hamd >/dev/null 2>&1"
 check "and forwarding is back off on ham0" test "$(fwd ham0)" = 0
 check "the owner approves 192.168.50.0/24 again" ctl 1 route approve office "$K1" 192.168.50.0/24
 check "node 3 reaches the LAN again" wait_for 10 lan_ping 3

@@ -488,7 +488,15 @@ START_TEST(t_advertise_route)
 	ck_assert_int_eq(c->advertise[0].af, AF_INET);
 	ck_assert_uint_eq(c->advertise[0].plen, 24);
 	ck_assert_int_eq(c->advertise[1].af, AF_INET6);
+	ck_assert(c->advertise_masq[0] == 0 && c->advertise_masq[1] == 0);
 	config_free(c);
+	c = parses("advertise-route \"10.1.0.0/16\" masquerade\n"
+	    "advertise-route \"10.2.0.0/16\"\n");
+	ck_assert(c->advertise_masq[0] == 1 && c->advertise_masq[1] == 0);
+	config_free(c);
+	fails_at("advertise-route \"10.1.0.0/16\" masquerade masquerade\n",
+	    1, "");
+	fails_at("advertise-route \"10.1.0.0/16\" nat\n", 1, "");
 	fails_at("advertise-route \"0.0.0.0/0\"\n", 1, "not a LAN prefix");
 	fails_at("advertise-route \"::/0\"\n", 1, "not a LAN prefix");
 	fails_at("advertise-route \"127.0.0.0/8\"\n", 1, "not a LAN prefix");
@@ -1303,7 +1311,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 29);
+	ck_assert_uint_eq(i, 30);
 }
 END_TEST
 
