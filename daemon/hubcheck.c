@@ -21,6 +21,31 @@ hub_sanitize(char *s)
 			*s = '?';
 }
 
+void
+hub_msg_sanitize(struct hub_msg *m)
+{
+	switch (m->type) {
+	case HUB_MSG_LOGIN_REFUSED:
+		hub_sanitize(m->u.refused.msg);
+		break;
+	case HUB_MSG_RESPONSE:
+		hub_sanitize(m->u.resp.msg);
+		break;
+	case HUB_MSG_NET_ENTRY:
+		hub_sanitize(m->u.net.name);
+		break;
+	case HUB_MSG_MEMBER_ENTRY:
+		hub_sanitize(m->u.member.nick);
+		break;
+	case HUB_MSG_PEER_UP:
+		hub_sanitize(m->u.peer.nick);
+		break;
+	case HUB_MSG_ROUTE_ENTRY:
+		hub_sanitize(m->u.route.nick);
+		break;
+	}
+}
+
 int
 hub_pools_acceptable(const struct hub_login_ok *ok)
 {

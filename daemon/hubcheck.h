@@ -15,6 +15,9 @@ struct hub_login_ok;
  * drive no terminal.
  */
 void	hub_sanitize(char *);
+/* Every text field of a message from the hub. */
+struct hub_msg;
+void	hub_msg_sanitize(struct hub_msg *);
 /*
  * Overlay pools a node accepts: private IPv4 (RFC 1918), shared address
  * space (RFC 6598) and unique local IPv6 (RFC 4193).  A hub that hands

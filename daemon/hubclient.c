@@ -919,26 +919,7 @@ hubclient_frame(struct hubclient *hc, const uint8_t *body, size_t len,
 		return;
 	}
 	sodium_memzero(hc->pt, ptlen);
-	switch (m.type) {
-	case HUB_MSG_LOGIN_REFUSED:
-		hub_sanitize(m.u.refused.msg);
-		break;
-	case HUB_MSG_RESPONSE:
-		hub_sanitize(m.u.resp.msg);
-		break;
-	case HUB_MSG_NET_ENTRY:
-		hub_sanitize(m.u.net.name);
-		break;
-	case HUB_MSG_MEMBER_ENTRY:
-		hub_sanitize(m.u.member.nick);
-		break;
-	case HUB_MSG_PEER_UP:
-		hub_sanitize(m.u.peer.nick);
-		break;
-	case HUB_MSG_ROUTE_ENTRY:
-		hub_sanitize(m.u.route.nick);
-		break;
-	}
+	hub_msg_sanitize(&m);
 	on_message(hc, &m, now);
 	sodium_memzero(&m, sizeof(m));
 }
