@@ -11,9 +11,17 @@
 
 #include <arpa/inet.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/key.h"
 #include "ctl/ctl_cmd.h"
@@ -218,6 +226,136 @@ cmd_exit(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	return print_result(ctx, &res);
 }
 
+/*
+ * Where cgroup v2 is mounted, and the cgroup path its root stands for:
+ * the mount point into mnt; -1 when there is none.
+ */
+static int
+cgroup2_mount(char *mnt, size_t len, char *root, size_t rlen)
+{
+	FILE	*f;
+	char	 line[1024], *p, *fld[6];
+	int	 i, found = 0;
+
+	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		if ((p = strstr(line, " - cgroup2 ")) == NULL)
+			continue;
+		*p = '\0';
+		/* id parent major:minor root mountpoint ... */
+		fld[0] = strtok(line, " ");
+		for (i = 1; i < 6 && fld[i - 1] != NULL; i++)
+			fld[i] = strtok(NULL, " ");
+		if (fld[4] == NULL)
+			continue;
+		(void)strlcpy(root, fld[3], rlen);
+		(void)strlcpy(mnt, fld[4], len);
+		found = 1;
+	}
+	(void)fclose(f);
+	return found ? 0 : -1;
+}
+
+static int
+run_request(struct ctl_ctx *ctx, const char *node, uint64_t cgroup,
+    uint32_t level)
+{
+	struct ctl_exit		 ce;
+	struct ctl_result	 res;
+
+	memset(&ce, 0, sizeof(ce));
+	(void)strlcpy(ce.node, node, sizeof(ce.node));
+	ce.cgroup = cgroup;
+	ce.level = level;
+	ctl_disconnect(ctx);
+	if (ctl_call(ctx, IMSG_CTL_RUN, &ce, sizeof(ce), IMSG_CTL_RESULT,
+	    &res, sizeof(res), &res) == -1)
+		return -1;
+	ctl_disconnect(ctx);
+	res.msg[sizeof(res.msg) - 1] = '\0';
+	if (res.code != 0) {
+		fprintf(stderr, "hamctl: %s\n", res.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * hamctl run -x NODE [--] command ...: a cgroup of its own for the
+ * command, whose sockets alone go through the exit node NODE; the
+ * command's exit status.  Needs write access to the cgroup tree (root).
+ */
+static int
+cmd_run(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
+{
+	char		 mnt[512], root[512], dir[1100], procs[1200];
+	const char	*p, *node;
+	int		 i = 3;
+	struct stat	 st;
+	pid_t		 pid;
+	uint32_t	 level = 1;
+	int		 fd, status = 0, rc;
+
+	if (argc < 4 || strcmp(argv[1], "-x") != 0)
+		return usage(argv[0]);
+	node = argv[2];
+	if (strcmp(argv[i], "--") == 0)
+		i++;
+	if (i >= argc || strlen(node) >= CTL_NAME_MAX)
+		return usage("run");
+	argv += i;
+	if (cgroup2_mount(mnt, sizeof(mnt), root, sizeof(root)) == -1) {
+		fprintf(stderr, "hamctl: cgroup v2 is not mounted here\n");
+		return 1;
+	}
+	for (p = root; *p != '\0'; p++)	/* the mount's root's depth */
+		if (*p == '/' && p[1] != '\0')
+			level++;
+	(void)snprintf(dir, sizeof(dir), "%s/hamd-run.%ld", mnt,
+	    (long)getpid());
+	if (mkdir(dir, 0755) == -1 || stat(dir, &st) == -1) {
+		fprintf(stderr, "hamctl: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (run_request(ctx, node, (uint64_t)st.st_ino, level) == -1) {
+		(void)rmdir(dir);
+		return 1;
+	}
+	(void)snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGQUIT, SIG_IGN);
+	if ((pid = fork()) == 0) {
+		(void)signal(SIGINT, SIG_DFL);
+		(void)signal(SIGQUIT, SIG_DFL);
+		/* "0": the process that writes it, before it becomes argv. */
+		if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) == -1 ||
+		    write(fd, "0", 1) != 1) {
+			fprintf(stderr, "hamctl: %s: %s\n", procs,
+			    strerror(errno));
+			_exit(127);
+		}
+		(void)close(fd);
+		execvp(argv[0], argv);
+		fprintf(stderr, "hamctl: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid == -1)
+		fprintf(stderr, "hamctl: fork: %s\n", strerror(errno));
+	else
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+	rc = run_request(ctx, "off", 0, 0);
+	if (rmdir(dir) == -1)
+		fprintf(stderr, "hamctl: %s: %s (processes of the command "
+		    "still run in it)\n", dir, strerror(errno));
+	if (pid == -1 || rc == -1)
+		return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 +
+	    WTERMSIG(status);
+}
+
 const struct command route_commands[] = {
 	{ .name = "routes", .args = "[NETWORK | -l]",
 	    .help = "the routes this node advertises, or those of a "
@@ -244,5 +382,9 @@ const struct command route_commands[] = {
 	    .help = "send all traffic through a peer that offers to be an "
 	    "exit node (its nickname or key), LAN access kept; off: the "
 	    "direct way again", .fn = cmd_exit },
+	{ .name = "run", .args = "-x NODE -- COMMAND ...",
+	    .help = "run a command whose traffic alone goes through the exit "
+	    "node NODE (a cgroup v2 of its own, marked by nftables); needs "
+	    "root", .fn = cmd_run },
 };
 const size_t route_ncommands = nitems(route_commands);

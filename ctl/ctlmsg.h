@@ -53,6 +53,7 @@ enum ctl_imsg_type {
 	IMSG_CTL_ROUTES,		/* reply IMSG_CTL_ROUTE..., then result */
 	IMSG_CTL_ROUTE,			/* struct ctl_route: one in use */
 	IMSG_CTL_EXIT,			/* struct ctl_exit: choose or leave */
+	IMSG_CTL_RUN,			/* struct ctl_exit: one cgroup's */
 	CTL_IMSG_END
 };
 
@@ -73,6 +74,14 @@ enum ctl_route_state {
 /* hamctl exit NODE | off: a hub peer's nickname or key, or "off". */
 struct ctl_exit {
 	char			node[CTL_NAME_MAX];
+	/*
+	 * hamctl run (IMSG_CTL_RUN): only the sockets of this cgroup v2
+	 * (the inode of its directory, its level below the root) go
+	 * through the exit node; 0 with node "off": the run is over.
+	 */
+	uint64_t		cgroup;
+	uint32_t		level;
+	uint32_t		pad;
 };
 
 struct ctl_route {

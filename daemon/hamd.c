@@ -626,6 +626,8 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    .to = PROC_PARENT },
 	{ .type = IMSG_CTL_EXIT, .name = "exit", .need = NEED_ADMIN,
 	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
+	{ .type = IMSG_CTL_RUN, .name = "run", .need = NEED_ADMIN,
+	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
 	    .need = NEED_READ, .to = PROC_PARENT },
 	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,

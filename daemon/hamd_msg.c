@@ -135,6 +135,8 @@ const struct msg_rule hamd_msg_rules[HAMD_IMSG_MAX] = {
 	    EXACT(sizeof(struct ctl_route)) },
 	[IMSG_CTL_EXIT] = { .name = "ctl-exit", .from = C, .to = T,
 	    EXACT(sizeof(struct ctl_cred) + sizeof(struct ctl_exit)) },
+	[IMSG_CTL_RUN] = { .name = "ctl-run", .from = C, .to = T,
+	    EXACT(sizeof(struct ctl_cred) + sizeof(struct ctl_exit)) },
 	[IMSG_EXIT_OFFER] = { .name = "exit-offer", .from = T, .to = P,
 	    EXACT(sizeof(struct exit_msg)) },
 	[IMSG_EXIT_SET] = { .name = "exit-set", .from = P, .to = T,

@@ -199,6 +199,9 @@ struct exit_msg {
 	uint32_t		id;
 	uint32_t		af;
 	int32_t			ok;
+	uint64_t		cgroup;		/* hamctl run: only its sockets */
+	uint32_t		level;		/* the cgroup's, below the root */
+	uint32_t		pad;
 };
 
 /* The children's entry points, one file each (hamd.c: the table). */

@@ -25,6 +25,7 @@
 #define TABLE		"hamd"
 #define CHAIN		"post"
 #define NAT_PRIO	100	/* srcnat */
+#define RUN_TABLE	"hamdrun"
 
 struct nbuf {
 	uint8_t		 b[16384];
@@ -127,12 +128,49 @@ nb_close(struct nbuf *nb, size_t at)
 }
 
 static void
-table_msg(struct nbuf *nb, uint16_t msg, uint16_t flags)
+table_msg(struct nbuf *nb, uint16_t msg, uint16_t flags, const char *table)
 {
 	nb_msg(nb, NFNL_SUBSYS_NFTABLES << 8 | msg, flags | NLM_F_ACK,
 	    NFPROTO_INET, 0);
-	nb_str(nb, NFTA_TABLE_NAME, TABLE);
+	nb_str(nb, NFTA_TABLE_NAME, table);
 	nb_end(nb);
+}
+
+static void
+chain(struct nbuf *nb, const char *table, const char *name, uint32_t hooknum,
+    int32_t prio, const char *type)
+{
+	size_t	 hook;
+
+	nb_msg(nb, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN,
+	    NLM_F_CREATE | NLM_F_ACK, NFPROTO_INET, 0);
+	nb_str(nb, NFTA_CHAIN_TABLE, table);
+	nb_str(nb, NFTA_CHAIN_NAME, name);
+	hook = nb_nest(nb, NFTA_CHAIN_HOOK);
+	nb_u32(nb, NFTA_HOOK_HOOKNUM, hooknum);
+	nb_u32(nb, NFTA_HOOK_PRIORITY, (uint32_t)prio);
+	nb_close(nb, hook);
+	nb_str(nb, NFTA_CHAIN_TYPE, type);
+	nb_end(nb);
+}
+
+/* The batch's frame, and a table replaced (or, without on, deleted). */
+static void
+batch(struct nbuf *nb, int begin, const char *table, int on)
+{
+	if (!begin) {
+		nb_msg(nb, NFNL_MSG_BATCH_END, 0, AF_UNSPEC,
+		    NFNL_SUBSYS_NFTABLES);
+		nb_end(nb);
+		return;
+	}
+	nb_msg(nb, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+	nb_end(nb);
+	/* Create it (so that the delete cannot fail), then delete it. */
+	table_msg(nb, NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
+	table_msg(nb, NFT_MSG_DELTABLE, 0, table);
+	if (on)
+		table_msg(nb, NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
 }
 
 static void
@@ -215,28 +253,41 @@ daddr(struct nbuf *nb, const struct ip_prefix *p)
 	cmp_eq(nb, addr, len);
 }
 
+static size_t
+rule_begin(struct nbuf *nb, const char *table, const char *chain)
+{
+	nb_msg(nb, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE,
+	    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, NFPROTO_INET, 0);
+	nb_str(nb, NFTA_RULE_TABLE, table);
+	nb_str(nb, NFTA_RULE_CHAIN, chain);
+	return nb_nest(nb, NFTA_RULE_EXPRESSIONS);
+}
+
+static void
+masq(struct nbuf *nb)
+{
+	size_t	 e = nb->len, d;
+
+	expr(nb, "masq", &d);
+	nb_close(nb, d);
+	nb_close(nb, e);
+}
+
 /* iifname IFNAME [daddr] masquerade */
 static void
 rule(struct nbuf *nb, const char *ifname, const struct ip_prefix *p)
 {
 	char	 name[IFNAMSIZ];
-	size_t	 exprs, e, d;
+	size_t	 exprs;
 
-	nb_msg(nb, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE,
-	    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, NFPROTO_INET, 0);
-	nb_str(nb, NFTA_RULE_TABLE, TABLE);
-	nb_str(nb, NFTA_RULE_CHAIN, CHAIN);
-	exprs = nb_nest(nb, NFTA_RULE_EXPRESSIONS);
+	exprs = rule_begin(nb, TABLE, CHAIN);
 	meta(nb, NFT_META_IIFNAME);
 	memset(name, 0, sizeof(name));
 	(void)snprintf(name, sizeof(name), "%s", ifname);
 	cmp_eq(nb, name, sizeof(name));
 	if (p != NULL)
 		daddr(nb, p);
-	e = nb->len;
-	expr(nb, "masq", &d);
-	nb_close(nb, d);
-	nb_close(nb, e);
+	masq(nb);
 	nb_close(nb, exprs);
 	nb_end(nb);
 }
@@ -245,33 +296,76 @@ static void
 build(struct nbuf *nb, const char *ifname, int all,
     const struct ip_prefix *ps, int n)
 {
-	size_t	 hook;
 	int	 i, on = all || n > 0;
 
-	nb_msg(nb, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
-	nb_end(nb);
-	/* Create it (so that the delete cannot fail), then delete it. */
-	table_msg(nb, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	table_msg(nb, NFT_MSG_DELTABLE, 0);
+	batch(nb, 1, TABLE, on);
 	if (on) {
-		table_msg(nb, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-		nb_msg(nb, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN,
-		    NLM_F_CREATE | NLM_F_ACK, NFPROTO_INET, 0);
-		nb_str(nb, NFTA_CHAIN_TABLE, TABLE);
-		nb_str(nb, NFTA_CHAIN_NAME, CHAIN);
-		hook = nb_nest(nb, NFTA_CHAIN_HOOK);
-		nb_u32(nb, NFTA_HOOK_HOOKNUM, NF_INET_POST_ROUTING);
-		nb_u32(nb, NFTA_HOOK_PRIORITY, NAT_PRIO);
-		nb_close(nb, hook);
-		nb_str(nb, NFTA_CHAIN_TYPE, "nat");
-		nb_end(nb);
+		chain(nb, TABLE, CHAIN, NF_INET_POST_ROUTING, NAT_PRIO, "nat");
 		if (all)
 			rule(nb, ifname, NULL);
 		for (i = 0; i < n; i++)
 			rule(nb, ifname, &ps[i]);
 	}
-	nb_msg(nb, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
-	nb_end(nb);
+	batch(nb, 0, TABLE, 0);
+}
+
+/*
+ * table inet hamdrun {
+ *	chain out { type route hook output priority mangle;
+ *	    socket cgroupv2 level L == ID meta mark set MARK }
+ *	chain post { type nat hook postrouting priority srcnat;
+ *	    meta mark MARK oifname IFNAME masquerade }
+ * }
+ */
+static void
+build_run(struct nbuf *nb, const char *ifname, uint64_t cgroup,
+    uint32_t level, uint32_t mark)
+{
+	char	 name[IFNAMSIZ];
+	size_t	 exprs, e, d, v;
+
+	batch(nb, 1, RUN_TABLE, cgroup != 0);
+	if (cgroup != 0) {
+		chain(nb, RUN_TABLE, "out", NF_INET_LOCAL_OUT, -150, "route");
+		exprs = rule_begin(nb, RUN_TABLE, "out");
+		e = nb->len;
+		expr(nb, "socket", &d);
+		nb_u32(nb, NFTA_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
+		nb_u32(nb, NFTA_SOCKET_DREG, NFT_REG_1);
+		nb_u32(nb, NFTA_SOCKET_LEVEL, level);
+		nb_close(nb, d);
+		nb_close(nb, e);
+		cmp_eq(nb, &cgroup, sizeof(cgroup));	/* host order */
+		e = nb->len;
+		expr(nb, "immediate", &d);
+		nb_u32(nb, NFTA_IMMEDIATE_DREG, NFT_REG_1);
+		v = nb_nest(nb, NFTA_IMMEDIATE_DATA);
+		nb_attr(nb, NFTA_DATA_VALUE, &mark, sizeof(mark));
+		nb_close(nb, v);
+		nb_close(nb, d);
+		nb_close(nb, e);
+		e = nb->len;
+		expr(nb, "meta", &d);
+		nb_u32(nb, NFTA_META_KEY, NFT_META_MARK);
+		nb_u32(nb, NFTA_META_SREG, NFT_REG_1);
+		nb_close(nb, d);
+		nb_close(nb, e);
+		nb_close(nb, exprs);
+		nb_end(nb);
+		chain(nb, RUN_TABLE, "post", NF_INET_POST_ROUTING, NAT_PRIO,
+		    "nat");
+		exprs = rule_begin(nb, RUN_TABLE, "post");
+		meta(nb, NFT_META_MARK);
+		cmp_eq(nb, &mark, sizeof(mark));
+		meta(nb, NFT_META_OIFNAME);
+		memset(name, 0, sizeof(name));
+		(void)snprintf(name, sizeof(name), "%s", ifname);
+		cmp_eq(nb, name, sizeof(name));
+		masq(nb);
+		nb_close(nb, exprs);
+		nb_end(nb);
+	}
+	batch(nb, 0, RUN_TABLE, 0);
 }
 
 int
@@ -292,32 +386,23 @@ nftmasq_open(void)
 	return fd;
 }
 
-int
-nftmasq_set(int fd, const char *ifname, int all, const struct ip_prefix *ps,
-    int nps)
+/* Send a batch and wait for its acknowledgements: 0 or -errno. */
+static int
+talk(int fd, struct nbuf *nb, uint32_t want)
 {
-	struct nbuf		 nb;
 	struct sockaddr_nl	 sa;
 	uint8_t			 buf[8192];
 	struct nlmsghdr		*h;
 	ssize_t			 n;
-	uint32_t		 acks = 0, want;
-	int			 rc = 0;
+	uint32_t		 acks = 0;
 
 	if (fd == -1)
 		return -EBADF;
-	memset(&nb, 0, sizeof(nb));
-	nb.seq = (uint32_t)getpid() << 8;
-	if (nps < 0 || nps > 64)
-		return -EINVAL;
-	build(&nb, ifname, all, ps, nps);
-	if (nb.err)
+	if (nb->err)
 		return -ENOBUFS;
-	/* the acknowledged messages: table twice, then chain and rules */
-	want = all || nps > 0 ? 4 + (all ? 1 : 0) + (uint32_t)nps : 2;
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
-	if (sendto(fd, nb.b, nb.len, 0, (struct sockaddr *)&sa,
+	if (sendto(fd, nb->b, nb->len, 0, (struct sockaddr *)&sa,
 	    sizeof(sa)) == -1)
 		return -errno;
 	while (acks < want) {
@@ -340,5 +425,34 @@ nftmasq_set(int fd, const char *ifname, int all, const struct ip_prefix *ps,
 				return e->error;
 		}
 	}
-	return rc;
+	return 0;
+}
+
+int
+nftmasq_run(int fd, const char *ifname, uint64_t cgroup, uint32_t level,
+    uint32_t mark)
+{
+	struct nbuf	 nb;
+
+	memset(&nb, 0, sizeof(nb));
+	nb.seq = (uint32_t)getpid() << 8;
+	build_run(&nb, ifname, cgroup, level, mark);
+	/* acknowledged: the table twice, and then two chains, two rules */
+	return talk(fd, &nb, cgroup != 0 ? 7 : 2);
+}
+
+int
+nftmasq_set(int fd, const char *ifname, int all, const struct ip_prefix *ps,
+    int nps)
+{
+	struct nbuf	 nb;
+
+	if (nps < 0 || nps > 64)
+		return -EINVAL;
+	memset(&nb, 0, sizeof(nb));
+	nb.seq = (uint32_t)getpid() << 8;
+	build(&nb, ifname, all, ps, nps);
+	/* acknowledged: the table twice, then a chain and rules */
+	return talk(fd, &nb, all || nps > 0 ? 4 + (all ? 1 : 0) +
+	    (uint32_t)nps : 2);
 }

@@ -21,5 +21,14 @@ int	nftmasq_open(void);
 struct ip_prefix;
 int	nftmasq_set(int fd, const char *ifname, int all,
 	    const struct ip_prefix *, int n);
+/*
+ * hamctl run: table inet hamdrun marks what the sockets of one cgroup
+ * (v2: its id, the inode of its directory, and its level) send, and
+ * masquerades it into the tunnel with the hamd interface's address
+ * (the route was chosen, and the source with it, before the mark made
+ * it go there).  cgroup 0 deletes the table.  0 or -errno.
+ */
+int	nftmasq_run(int fd, const char *ifname, uint64_t cgroup,
+	    uint32_t level, uint32_t mark);
 
 #endif

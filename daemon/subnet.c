@@ -416,7 +416,7 @@ subnet_masq_conf(struct subnet *sn, struct netconf *nc,
 /* ---- the exit node ---------------------------------------------------- */
 
 static int
-exit_rules(struct netconf *nc, int add, int af)
+exit_rules(struct netconf *nc, int add, int af, int run)
 {
 	struct nl_rule_spec	 rs;
 	struct ip_prefix	 any;
@@ -425,20 +425,21 @@ exit_rules(struct netconf *nc, int add, int af)
 	memset(&any, 0, sizeof(any));
 	any.af = af;
 	if (add && (rc = nl_route_table(&nc->nl, 1, nc->tun.ifindex, &any,
-	    EXIT_TABLE)) < 0)
+	    EXIT_TABLE)) < 0 && rc != -EEXIST)
 		return rc;
 	memset(&rs, 0, sizeof(rs));
 	rs.af = af;
-	rs.prio = EXIT_PRIO;
+	rs.prio = EXIT_PRIO + (run ? 2 : 0);
 	rs.action = FR_ACT_TO_TBL;
 	rs.table = RT_TABLE_MAIN;
 	rs.suppress_plen = 1;		/* main, but not its default route */
+	rs.fwmark = run ? RUN_MARK : 0;
 	rc = nl_rule(&nc->nl, add, &rs);
-	rs.prio = EXIT_PRIO + 1;
+	rs.prio++;
 	rs.table = EXIT_TABLE;
 	rs.suppress_plen = 0;
-	rs.invert = 1;
-	rs.fwmark = EXIT_MARK;		/* not hamd's own packets */
+	rs.invert = !run;
+	rs.fwmark = run ? RUN_MARK : EXIT_MARK;	/* not hamd's own packets */
 	rc2 = nl_rule(&nc->nl, add, &rs);
 	if (!add)
 		(void)nl_route_table(&nc->nl, 0, nc->tun.ifindex, &any,
@@ -450,49 +451,67 @@ exit_rules(struct netconf *nc, int add, int af)
 	return rc < 0 ? rc : rc2;
 }
 
+/* Everything an exit node (or a run through one) had set, gone. */
+static void
+exit_down(struct subnet *sn, struct netconf *nc)
+{
+	int	 f, run = sn->exit_cgroup != 0;
+
+	for (f = 1; f <= 2; f++)
+		if (sn->exit_af & (uint32_t)f)
+			(void)exit_rules(nc, 0, f == 1 ? AF_INET : AF_INET6,
+			    run);
+	if (run)
+		(void)nftmasq_run(sn->nftfd, nc->tun.name, 0, 0, 0);
+	sn->exit_id = 0;
+	sn->exit_af = 0;
+	sn->exit_cgroup = 0;
+}
+
 void
 subnet_exit(struct subnet *sn, struct netconf *nc, const struct exit_msg *m,
     struct exit_msg *out, char *msg, size_t len)
 {
 	uint32_t	 af = m->id != 0 ? m->af & 3 : 0;
-	int		 f, rc = 0;
+	int		 f, rc = 0, run = m->cgroup != 0;
 
 	if (m->id != 0 && (m->id < 0x40000000u || m->id >= 0x40000000u +
 	    4096))
 		fatalx("tun sent exit node %u", m->id);
 	*out = *m;
-	/* Families no longer wanted go first, then the new ones. */
-	for (f = 1; f <= 2; f++)
-		if ((sn->exit_af & f) && !(af & f))
-			(void)exit_rules(nc, 0, f == 1 ? AF_INET : AF_INET6);
+	/*
+	 * Taken down whole, then set up: the table is added before the
+	 * rules that lead to it, and tun lets the default in only after.
+	 */
+	if (sn->exit_id != 0)
+		exit_down(sn, nc);
 	for (f = 1; f <= 2 && rc == 0; f++)
-		if ((af & f) && !(sn->exit_af & f) &&
-		    (rc = exit_rules(nc, 1, f == 1 ? AF_INET : AF_INET6)) < 0)
-			(void)exit_rules(nc, 0, f == 1 ? AF_INET : AF_INET6);
+		if (af & (uint32_t)f)
+			rc = exit_rules(nc, 1, f == 1 ? AF_INET : AF_INET6,
+			    run);
+	if (rc == 0 && run && (rc = nftmasq_run(sn->nftfd, nc->tun.name,
+	    m->cgroup, m->level, RUN_MARK)) < 0)
+		log_warnx("hamctl run: nftables: %s", strerror(-rc));
+	sn->exit_id = m->id;
+	sn->exit_af = af;
+	sn->exit_cgroup = m->cgroup;
 	if (rc < 0) {
-		for (f = 1; f <= 2; f++)
-			if (af & f)
-				(void)exit_rules(nc, 0, f == 1 ? AF_INET :
-				    AF_INET6);
-		sn->exit_id = 0;
-		sn->exit_af = 0;
+		exit_down(sn, nc);
 		out->ok = 0;
 		(void)snprintf(msg, len, "cannot route through the exit "
 		    "node: %s; routing is as it was", strerror(-rc));
 		log_warnx("%s", msg);
 		return;
 	}
-	sn->exit_id = m->id;
-	sn->exit_af = af;
 	out->ok = 1;
 	if (m->id == 0) {
 		(void)snprintf(msg, len, "exit node off: traffic takes the "
 		    "direct way");
 		log_info("%s", msg);
 	} else {
-		(void)snprintf(msg, len, "all traffic%s goes through peer %u "
-		    "now", af == 1 ? " (IPv4)" : af == 2 ? " (IPv6)" : "",
-		    m->id);
+		(void)snprintf(msg, len, "%s%s goes through peer %u now",
+		    run ? "the run's traffic" : "all traffic", af == 1 ?
+		    " (IPv4)" : af == 2 ? " (IPv6)" : "", m->id);
 		log_info("exit node: %s", msg);
 	}
 }

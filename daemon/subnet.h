@@ -35,6 +35,12 @@
 #define EXIT_PRIO		5369
 #define EXIT_TABLE		51821
 #define EXIT_MARK		NETCONF_MARK
+/*
+ * hamctl run: nftables marks what one cgroup's sockets send (table
+ * inet hamdrun) and rules 5371 (main without its default) and 5372
+ * send marked packets to the exit table; nothing else is touched.
+ */
+#define RUN_MARK		(NETCONF_MARK + 1)
 
 struct subnet_set {
 	uint32_t		 id;		/* 0: free; else the peer */
@@ -66,6 +72,7 @@ struct subnet {
 	int			 nmasq_on;
 	uint32_t		 exit_id;	/* the exit node in use, 0: none */
 	uint32_t		 exit_af;	/* 1 IPv4, 2 IPv6 routed through it */
+	uint64_t		 exit_cgroup;	/* hamctl run's; 0: everything */
 };
 
 /* Before the sandbox: opens what it may have to write later. */

@@ -666,7 +666,7 @@ tun_web_snapshot(void)
  * the routing is in place.
  */
 static void
-tun_exit(uint32_t client, const struct ctl_exit *ce)
+tun_exit(uint32_t client, const struct ctl_exit *ce, int run)
 {
 	struct troutes	*tr = hubclient_routes(tp.hub);
 	struct wg_peer	*wp = NULL;
@@ -677,6 +677,16 @@ tun_exit(uint32_t client, const struct ctl_exit *ce)
 	(void)snprintf(node, sizeof(node), "%s", ce->node);
 	if (strcmp(node, "off") == 0) {
 		troutes_exit_off(tr, tp.dev, client);
+		return;
+	}
+	/* One exit node at a time: for the machine, or for one run. */
+	if (troutes_exit_current(tr) != 0 && run) {
+		hub_reply_result(NULL, client, EBUSY, "an exit node is in use "
+		    "already (hamctl exit off first)");
+		return;
+	}
+	if (run && ce->cgroup == 0) {
+		hub_reply_result(NULL, client, EINVAL, "no cgroup");
 		return;
 	}
 	if (key_from_base64(key, node) == 0)
@@ -696,7 +706,8 @@ tun_exit(uint32_t client, const struct ctl_exit *ce)
 		    "network you share approved it (0.0.0.0/0 or ::/0)");
 		return;
 	}
-	troutes_exit_choose(tr, tp.dev, wp->id, client);
+	troutes_exit_choose(tr, tp.dev, wp->id, client, run ? ce->cgroup : 0,
+	    run ? ce->level : 0);
 }
 
 static void
@@ -723,12 +734,14 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		sodium_free(req);
 		break;
 	}
-	case IMSG_CTL_EXIT: {
+	case IMSG_CTL_EXIT:
+	case IMSG_CTL_RUN: {
 		struct ctl_exit	 ce;
 
 		memcpy(&ce, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
 		    sizeof(ce));
-		tun_exit(imsg->hdr.peerid, &ce);
+		tun_exit(imsg->hdr.peerid, &ce,
+		    imsg->hdr.type == IMSG_CTL_RUN);
 		break;
 	}
 	default:

@@ -238,7 +238,7 @@ troutes_exit_current(const struct troutes *tr)
 
 void
 troutes_exit_choose(struct troutes *tr, struct wg_dev *dev, uint32_t id,
-    uint32_t client)
+    uint32_t client, uint64_t cgroup, uint32_t level)
 {
 	struct exit_msg	 m;
 
@@ -251,6 +251,8 @@ troutes_exit_choose(struct troutes *tr, struct wg_dev *dev, uint32_t id,
 	m.client = client;
 	m.id = id;
 	m.af = (uint32_t)troutes_exit_offered(tr, id);
+	m.cgroup = id != 0 ? cgroup : 0;
+	m.level = id != 0 ? level : 0;
 	tr->exit_send(tr->arg, &m);
 }
 
@@ -262,7 +264,7 @@ troutes_exit_off(struct troutes *tr, struct wg_dev *dev, uint32_t client)
 	if (client == 0)
 		log_warnx("the exit node went away or no longer offers it: "
 		    "traffic takes the direct way again");
-	troutes_exit_choose(tr, dev, 0, client);
+	troutes_exit_choose(tr, dev, 0, client, 0, 0);
 }
 
 void

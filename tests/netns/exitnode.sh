@@ -151,6 +151,23 @@ check "ip rule and ip route are as before, byte for byte" cmp -s "$T_TMP/before"
 diff "$T_TMP/before" "$T_TMP/after" | sed 's/^/# /' | head -20
 check "the host sees node 2 directly again" wait_for 5 sh -c "[ \"\$(ip netns exec '$I' nft list table inet seen | sed -n 's/.*saddr 10.77.0.12 .*packets \([0-9]*\) .*/\1/p')\" -gt $N12 ]"
 
+# --- one command through the exit node: hamctl run ---------------------------
+kill "$PING4" 2>/dev/null
+wait "$PING4" 2>/dev/null
+A11=$(seen 10.77.0.11) A12=$(seen 10.77.0.12)
+# ip netns exec mounts a sysfs of its own: cgroup v2 goes on it there.
+check "hamctl run: ping inside goes through the exit node" ip netns exec "$(ns 2)" sh -c "mount -t cgroup2 none /sys/fs/cgroup &&
+    '$HAMCTL' -s '$(dir 2)/hamd.sock' run -x node1 -- ping -q -c 3 -W 2 203.0.113.10 >/dev/null"
+check "  the host saw it from the exit node" test "$(seen 10.77.0.11)" -ge $((A11 + 3))
+check "  and nothing from node 2 directly" test "$(seen 10.77.0.12)" = "$A12"
+check "the same ping outside goes the direct way" sh -c "ip netns exec '$(ns 2)' ping -q -c 2 -W 2 203.0.113.10 >/dev/null"
+check "  the host saw node 2's address" test "$(seen 10.77.0.12)" = $((A12 + 2))
+check "a failing command's status comes back" sh -c "ip netns exec '$(ns 2)' sh -c \"mount -t cgroup2 none /sys/fs/cgroup && '$HAMCTL' -s '$(dir 2)/hamd.sock' run -x node1 -- sh -c 'exit 7'\"; [ \$? = 7 ]"
+check "no run table is left" sh -c "! ip netns exec '$(ns 2)' nft list table inet hamdrun >/dev/null 2>&1"
+check "no cgroup is left" sh -c "! ls -d /sys/fs/cgroup/hamd-run.* /sys/fs/cgroup/unified/hamd-run.* 2>/dev/null | grep -q ."
+dumps > "$T_TMP/afterrun"
+check "ip rule and ip route are as before the run" cmp -s "$T_TMP/before" "$T_TMP/afterrun"
+
 # --- losing the exit node ------------------------------------------------------
 check "node 2 chooses node 1 again" ctl 2 exit node1
 check "through it again" wait_for 5 sh -c "ip -n '$(ns 2)' rule | grep -q '^5370:'"
@@ -158,7 +175,6 @@ check "the owner revokes the IPv4 offer" ctl 1 route revoke net "$K1" 0.0.0.0/0
 check "node 2 restores its routing by itself" wait_for 2 sh -c "! ip -n '$(ns 2)' rule | grep -q '^5370:'"
 dumps > "$T_TMP/lost"
 check "  byte for byte" cmp -s "$T_TMP/before" "$T_TMP/lost"
-kill "$PING4" 2>/dev/null
 check "node 2 stops" stop_hamd "$PID2"
 
 finish

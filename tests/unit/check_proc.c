@@ -238,6 +238,7 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_CTL_ROUTES,	C, P },
 	{ IMSG_CTL_ROUTE,	P, C },
 	{ IMSG_CTL_EXIT,	C, T },
+	{ IMSG_CTL_RUN,		C, T },
 	{ IMSG_EXIT_OFFER,	T, P },
 	{ IMSG_EXIT_SET,	P, T },
 };
