@@ -236,6 +236,12 @@ struct engine_stats {
 						   count as malformed too) */
 	uint64_t		 probes;	/* probe copies sent to candidates */
 	uint64_t		 path_changes;
+	/* the member-name responder */
+	uint64_t		 dns_queries;	/* datagrams read */
+	uint64_t		 dns_answers;	/* answers sent */
+	uint64_t		 dns_nxdomain;	/* of which: no such member */
+	uint64_t		 dns_refused;	/* of which: not ours */
+	uint64_t		 dns_dropped;	/* malformed, over the rate */
 };
 
 /*

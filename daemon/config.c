@@ -18,6 +18,7 @@
 
 #include "compat/util.h"
 #include "daemon/config.h"
+#include "daemon/dnsmsg.h"
 #include "proto/hubproto.h"
 
 _Static_assert(sizeof(CONF_DEFAULT_SOCKET) <= CONF_SOCKET_MAX,
@@ -51,6 +52,8 @@ config_new_default(void)
 	conf->listen_port = CONF_DEFAULT_PORT;
 	conf->hub.port = CONF_DEFAULT_HUB_PORT;
 	conf->hub.keepalive = CONF_DEFAULT_HUB_KEEPALIVE;
+	(void)strlcpy(conf->dns_domain, DNS_DEFAULT_DOMAIN,
+	    sizeof(conf->dns_domain));
 	conf->private_key_file[0] = '\0';
 	TAILQ_INIT(&conf->peers);
 	return conf;
@@ -284,6 +287,21 @@ conf_parse_public_ep(const char *s, struct conf_public_ep *ep, char *err,
 	}
 	ep->port = port;
 	ep->set = 1;
+	return 0;
+}
+
+int
+conf_dns_domain(struct hamd_config *conf, const char *v)
+{
+	char	 d[DNS_NAME_MAX + 1];
+
+	if (v[0] == '\0') {
+		conf->dns_domain[0] = '\0';
+		return 0;
+	}
+	if (dns_domain(v, d) == -1)
+		return -1;
+	(void)strlcpy(conf->dns_domain, d, sizeof(conf->dns_domain));
 	return 0;
 }
 

@@ -121,6 +121,8 @@ struct hamd_config {
 	struct ip_prefix	 advertise[CONF_MAX_ADVERTISE];
 	uint8_t			 advertise_masq[CONF_MAX_ADVERTISE];
 	int			 nadvertise;
+	/* the member-name responder's domain; "" : none */
+	char			 dns_domain[256];
 };
 
 /* A config with every default filled in. NULL on ENOMEM. */
@@ -151,6 +153,8 @@ int	conf_parse_endpoint_err(const char *, char *host, size_t hostlen,
  */
 int	conf_parse_public_ep(const char *, struct conf_public_ep *,
 	    char *err, size_t errlen);
+/* A dns-domain value (dnsmsg.h's dns_domain, or "" for none); 0 or -1. */
+int	conf_dns_domain(struct hamd_config *, const char *);
 /* What hub_nick_valid() accepts. */
 int	conf_nick_valid(const char *);
 int	conf_prefix_eq(const struct ip_prefix *, const struct ip_prefix *);

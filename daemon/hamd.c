@@ -64,10 +64,12 @@ struct parent {
 	struct event		*ev_cands;
 	struct event		*ev_web;	/* status to the web child */
 	struct subnet		 subnet;	/* routes through peers, served */
+	struct ip_prefix	 dns_bound[2];	/* the responder's addresses */
 };
 
 static void	candidates_update(struct parent *);
 static void	advertise_send(struct parent *);
+static void	dns_bind(struct parent *);
 
 /* The state directory: root-owned, 0700; created on first start. */
 static void
@@ -274,6 +276,7 @@ hub_configure_tun(struct parent *p)
 	th.udp_port = p->net.port;
 	th.keepalive = p->conf->hub.keepalive;
 	(void)strlcpy(th.nick, p->conf->hub.nickname, sizeof(th.nick));
+	th.names = p->conf->dns_domain[0] != '\0';
 	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_TUN_HUB, 0, -1, &th,
 	    sizeof(th));
 	advertise_send(p);
@@ -344,6 +347,56 @@ hub_state_update(struct parent *p, struct imsg *imsg)
 	}
 	netconf_overlay_apply(&p->net, want, p->overlay_warning,
 	    sizeof(p->overlay_warning));
+	dns_bind(p);
+}
+
+/*
+ * The member-name responder: a UDP socket on each overlay address,
+ * port 53, bound here (the engine cannot) and answered by the engine.
+ * A new address gets a new socket; one that cannot be bound is logged
+ * and left out.
+ */
+static void
+dns_bind(struct parent *p)
+{
+	struct engine_dns_msg	 m;
+	union sockunion		 su;
+	struct pkt_addr		 a;
+	socklen_t		 sl;
+	char			 b[PREFIX_STRLEN];
+	int			 i, j, fd;
+
+	if (p->conf->dns_domain[0] == '\0')
+		return;
+	for (i = 0; i < p->net.noverlay; i++) {
+		j = p->net.overlay[i].af == AF_INET ? 0 : 1;
+		if (memcmp(&p->dns_bound[j], &p->net.overlay[i],
+		    sizeof(p->dns_bound[j])) == 0)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.af = (uint8_t)p->net.overlay[i].af;
+		a.port = htons(53);
+		memcpy(a.addr, &p->net.overlay[i].addr, j == 0 ? 4 : 16);
+		sl = addr_to_sockaddr(&a, &su);
+		prefix_str(&p->net.overlay[i], b, sizeof(b));
+		if ((fd = socket(a.af, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1 ||
+		    bind(fd, (struct sockaddr *)&su, sl) == -1) {
+			log_warn("member names: cannot answer on %s port 53",
+			    b);
+			if (fd != -1)
+				(void)close(fd);
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		m.af = a.af;
+		(void)strlcpy(m.domain, p->conf->dns_domain, sizeof(m.domain));
+		proc_compose(&p->b.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_DNS, 0, fd,
+		    &m, sizeof(m));
+		p->dns_bound[j] = p->net.overlay[i];
+		log_info("member names: *.%s answered on %s port 53",
+		    p->conf->dns_domain, b);
+	}
 }
 
 /* ---- subnet routes -------------------------------------------------- */
@@ -749,7 +802,9 @@ hamd_start(struct parent_base *b)
 	}
 }
 
-static const int hamd_caps[] = { CAP_NET_ADMIN, CAP_KILL };
+/* CAP_NET_BIND_SERVICE: the member-name responder's port 53. */
+static const int hamd_caps[] = { CAP_NET_ADMIN, CAP_KILL,
+	CAP_NET_BIND_SERVICE };
 
 static const struct proc_peer hamd_parent_peers[] = {
 	{ HAMD_PROC_ENGINE, parent_dispatch_engine },

@@ -89,6 +89,9 @@ enum hamd_imsg_type {
 	/* the exit node: tun chooses, the parent routes, tun lets it in */
 	IMSG_EXIT_OFFER,		/* tun -> parent: struct exit_msg */
 	IMSG_EXIT_SET,			/* parent -> tun: struct exit_msg */
+	/* member names: the parent binds, the engine answers, tun knows */
+	IMSG_ENGINE_DNS,		/* parent -> engine: fd + engine_dns_msg */
+	IMSG_ENGINE_NAMES,		/* tun -> engine: struct engine_names_msg */
 
 	HAMD_IMSG_MAX
 };
@@ -174,7 +177,8 @@ struct tun_hub_msg {
 	uint16_t		udp_port;	/* our WireGuard port */
 	uint16_t		keepalive;	/* for the hub's peers, s */
 	char			nick[HUB_NICK_MAX];
-	uint8_t			pad[3];
+	uint8_t			names;		/* ask for member names */
+	uint8_t			pad[2];
 };
 
 /*
@@ -202,6 +206,26 @@ struct exit_msg {
 	uint64_t		cgroup;		/* hamctl run: only its sockets */
 	uint32_t		level;		/* the cgroup's, below the root */
 	uint32_t		pad;
+};
+
+/* parent -> engine: a socket bound to an overlay address, port 53. */
+struct engine_dns_msg {
+	int32_t			af;
+	char			domain[256];	/* "" : no responder */
+};
+
+/*
+ * tun -> engine: what a member is called (a hub peer's id, 0 this
+ * node) and the networks it shares with us; n 0: forget it.
+ */
+struct engine_names_msg {
+	uint32_t		id;
+	uint8_t			v4[4];
+	uint8_t			v6[16];
+	char			nick[HUB_NICK_MAX];
+	uint8_t			n;
+	uint8_t			pad[2];
+	char			nets[HUB_NAMES_MAX][HUB_NAME_MAX];
 };
 
 /* The children's entry points, one file each (hamd.c: the table). */

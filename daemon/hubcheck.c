@@ -43,6 +43,9 @@ hub_msg_sanitize(struct hub_msg *m)
 	case HUB_MSG_ROUTE_ENTRY:
 		hub_sanitize(m->u.route.nick);
 		break;
+	case HUB_MSG_PEER_NAMES:
+		hub_sanitize(m->u.names.nick);
+		break;
 	}
 }
 

@@ -56,6 +56,7 @@ struct hc_peer {
 	uint64_t	 check_until;	/* 0: no liveness check running */
 	uint64_t	 check_rx;	/* packets received when it began */
 	uint64_t	 check_hs;	/* handshakes when it began */
+	uint8_t		 v4[4], v6[16];	/* its overlay addresses */
 };
 
 struct hubclient {
@@ -511,6 +512,8 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	}
 	hp->listed = 1;
 	hp->check_until = 0;
+	memcpy(hp->v4, hpm->v4, 4);
+	memcpy(hp->v6, hpm->v6, 16);
 	/* A peer reaches us from its own overlay addresses, nothing else. */
 	memset(allowed, 0, sizeof(allowed));
 	allowed[0].af = AF_INET;
@@ -612,7 +615,9 @@ peers_tick(struct hubclient *hc, uint64_t now)
 static void
 sync_end(struct hubclient *hc)
 {
-	int	 i;
+	struct hub_request	 req;
+	struct ctl_cred		 cred;
+	int			 i;
 
 	hc->syncing = 0;
 	for (i = 0; i < MAX_HUB_PEERS; i++)
@@ -620,6 +625,26 @@ sync_end(struct hubclient *hc)
 			peer_remove(hc, &hc->peers[i],
 			    "no longer shares a network with us");
 	troutes_sync_end(hc->routes, hc->dev);
+	if (hc->conf.names) {	/* member names from now on */
+		memset(&req, 0, sizeof(req));
+		memset(&cred, 0, sizeof(cred));
+		req.op = HUB_OP_NAMES;
+		hubclient_request(hc, HUBCLIENT_SELF, &cred, &req, hc->now);
+	}
+}
+
+/* A member's names (ours: our own addresses), for the responder. */
+static void
+peer_names(struct hubclient *hc, const struct hub_peer_names *pn)
+{
+	struct hc_peer	*hp = NULL;
+
+	if (sodium_memcmp(pn->key, hc->dev->self.pub, HUB_KEY_LEN) != 0 &&
+	    (hp = peer_find(hc, pn->key)) == NULL)
+		return;
+	hc->io.engine_names(hc->io.arg, hp != NULL ? hp->id : 0,
+	    hp != NULL ? hp->v4 : hc->st.addr.v4,
+	    hp != NULL ? hp->v6 : hc->st.addr.v6, pn);
 }
 
 /* A gateway's approved routes (our own key: those we serve). */
@@ -793,6 +818,9 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 		break;
 	case HUB_MSG_PEER_ROUTES:
 		peer_routes(hc, &m->u.routes);
+		break;
+	case HUB_MSG_PEER_NAMES:
+		peer_names(hc, &m->u.names);
 		break;
 	case HUB_MSG_ROUTE_ENTRY:
 		if ((pd = pending_find(hc, m->u.route.id)) != NULL) {

@@ -58,6 +58,9 @@ struct hubclient_io {
 		    const struct hub_route_info *);
 	/* the exit node chosen or left, for the parent to route */
 	void	(*exit_offer)(void *, const struct exit_msg *);
+	/* a member's names (id 0: ours), for the engine's responder */
+	void	(*engine_names)(void *, uint32_t id, const uint8_t *v4,
+		    const uint8_t *v6, const struct hub_peer_names *);
 };
 
 /* The client id of requests hamd makes itself (hamd.conf's routes). */

@@ -45,7 +45,7 @@ enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_INTERFACE, ONCE_MTU, ONCE_LISTENPORT,
 	ONCE_PRIVATEKEY, ONCE_HUB, ONCE_NICKNAME, ONCE_PUBLICEP,
-	ONCE_HUBKEEPALIVE, ONCE_HTTPLISTEN,
+	ONCE_HUBKEEPALIVE, ONCE_HTTPLISTEN, ONCE_DNSDOMAIN,
 	PONCE_PUBKEY, PONCE_PSK, PONCE_ENDPOINT, PONCE_KEEPALIVE
 };
 static unsigned int		 seen;		/* global statements */
@@ -119,6 +119,7 @@ static char	 public_ep_file[PATH_MAX];
 %token	HUB "hub" NICKNAME "nickname" HUB_KEEPALIVE "hub-keepalive"
 %token	PUBLIC_ENDPOINT "public-endpoint" HTTP_LISTEN "http-listen"
 %token	ADVERTISE_ROUTE "advertise-route" MASQUERADE "masquerade"
+%token	DNS_DOMAIN "dns-domain"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
@@ -283,6 +284,13 @@ main		: USER STRING {
 				    shown($2), e);
 			free($2);
 		}
+		| DNS_DOMAIN STRING {
+			if (once(LINE(@1), ONCE_DNSDOMAIN, "dns-domain") == 0 &&
+			    conf_dns_domain(conf, $2) == -1)
+				conf_err(LINE(@2), "dns-domain %s: expected a "
+				    "domain name, or \"\" for none", shown($2));
+			free($2);
+		}
 		| HUB_KEEPALIVE NUMBER {
 			if (once(LINE(@1), ONCE_HUBKEEPALIVE,
 			    "hub-keepalive") == 0 &&
@@ -389,6 +397,7 @@ static const struct keyword {
 	{ "allowed-ips",		ALLOWED_IPS },
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
+	{ "dns-domain",			DNS_DOMAIN },
 	{ "endpoint",			ENDPOINT },
 	{ "http-listen",		HTTP_LISTEN },
 	{ "hub",			HUB },

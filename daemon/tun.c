@@ -291,6 +291,23 @@ hub_exit_offer(void *arg, const struct exit_msg *m)
 }
 
 static void
+hub_engine_names(void *arg, uint32_t id, const uint8_t *v4, const uint8_t *v6,
+    const struct hub_peer_names *pn)
+{
+	struct engine_names_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.id = id;
+	memcpy(m.v4, v4, sizeof(m.v4));
+	memcpy(m.v6, v6, sizeof(m.v6));
+	memcpy(m.nick, pn->nick, sizeof(m.nick));
+	m.n = pn->n;
+	memcpy(m.nets, pn->nets, sizeof(m.nets));
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_NAMES, 0, -1, &m,
+	    sizeof(m));
+}
+
+static void
 hub_reply_route(void *arg, uint32_t client, const struct hub_route_info *ri)
 {
 	proc_compose(tp.ps, HAMD_PROC_CONTROL, IMSG_CTL_HUB_ROUTE, client, -1,
@@ -802,6 +819,7 @@ tun_run(struct privsep *ps)
 		.routes_offer = hub_routes_offer,
 		.reply_route = hub_reply_route,
 		.exit_offer = hub_exit_offer,
+		.engine_names = hub_engine_names,
 		.engine_relay = hub_engine_relay,
 		.relay_register = hub_relay_register,
 		.relay_confirmed = hub_relay_confirmed,

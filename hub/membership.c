@@ -691,6 +691,7 @@ op_nickname(struct op *o)
 	else {
 		(void)snprintf(o->s->node.nick, sizeof(o->s->node.nick), "%s",
 		    o->req->nick);
+		presence_names(o->s, 0);
 		reply(o, 0, "nickname set to \"%s\"", o->req->nick);
 	}
 }
@@ -798,6 +799,15 @@ op_leave(struct op *o)
  * caller without that row in the network learns no more than it would
  * of a network that does not exist.
  */
+/* Member names: from now on, and every name at once. */
+static void
+op_names(struct op *o)
+{
+	o->s->wants_names = 1;
+	presence_names(o->s, 1);
+	reply(o, 0, "%s", "member names follow");
+}
+
 /* Subnet routes (routeops.c); an own list names no network. */
 static void
 op_route(struct op *o)
@@ -869,6 +879,7 @@ static const struct op_rule {
 	    .denied = DENIED_ADMIN },
 	[HUB_OP_ROUTE_REVOKE] = { .need = NEEDS_ADMIN, .fn = op_route,
 	    .denied = DENIED_ADMIN },
+	[HUB_OP_NAMES] = { .need = NEEDS_NODE, .fn = op_names },
 };
 
 /* Whether the caller's row in the network meets need. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hub/presence.h"
+#include "hub/namesync.h"
 #include "hub/routesync.h"
 #include "hub/session.h"
 #include "privsep/log.h"
@@ -254,6 +255,8 @@ pair_up(struct session *a, struct session *b)
 		routes_tell(a, b->key);
 	if (a->has_routes)
 		routes_tell(b, a->key);
+	names_tell(a, b->key);
+	names_tell(b, a->key);
 }
 
 static void
@@ -484,6 +487,21 @@ walk_members(struct sweep *sw, struct netmem *n, struct mrow_tq *list)
 static void	member_pairs(const struct store_net *, const uint8_t *,
 		    const struct store_member *, const struct store_member *);
 
+static void
+names_about(struct session *p, void *arg)
+{
+	names_tell(p, ((struct session *)arg)->key);
+}
+
+static void
+names_both(struct session *p, void *arg)
+{
+	struct session	*x = arg;
+
+	names_tell(p, x->key);
+	names_tell(x, p->key);
+}
+
 /* Both ways between x and each online peer, and x's own. */
 static void
 routes_both(struct session *p, void *arg)
@@ -494,6 +512,15 @@ routes_both(struct session *p, void *arg)
 		routes_tell(p, x->key);
 	if (p->has_routes)
 		routes_tell(x, p->key);
+	names_tell(p, x->key);
+	names_tell(x, p->key);
+}
+
+void
+presence_names(struct session *x, int all)
+{
+	presence_each_peer(x, all ? names_both : names_about, x);
+	names_tell(x, x->key);
 }
 
 void
@@ -537,6 +564,8 @@ presence_member(const struct store_net *net, const uint8_t key[32],
 		presence_each_peer(x, routes_both, x);
 	if (x != NULL && x->has_routes)
 		routes_tell(x, key);
+	if (x != NULL)
+		names_tell(x, key);
 }
 
 static void
@@ -682,11 +711,13 @@ presence_net_deleted(const struct store_net *net,
 				    rows[j].key, NULL, NULL);
 	}
 	/* Its route approvals went with it; pairs that stay may route less. */
-	for (i = 0; i < non; i++)
+	for (i = 0; i < non; i++) {
 		if (on[i]->has_routes) {
 			presence_routes_peers(on[i]);
 			routes_load(on[i]);
 		}
+		presence_names(on[i], 0);
+	}
 	free(on);
 	free(role);
 }

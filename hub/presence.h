@@ -51,6 +51,12 @@ void	presence_net_deleted(const struct store_net *,
  */
 void	presence_routes_net(const uint8_t netid[16], const uint8_t key[32]);
 void	presence_routes_peers(struct session *x);
+/*
+ * Member names of x changed (its nickname, all 0: its online peers and
+ * x hear), or x asked for them (all 1: x hears about every online peer
+ * and itself).  Only nodes that asked are told.
+ */
+void	presence_names(struct session *x, int all);
 /* Active members of a network online now. */
 uint32_t presence_online(const uint8_t netid[16]);
 /* Call fn for each online peer of s, once each. */

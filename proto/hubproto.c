@@ -390,6 +390,7 @@ size_t
 hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 {
 	struct wcur	w;
+	size_t		i;
 
 	memset(&w, 0, sizeof(w));
 	w.p = out;
@@ -514,6 +515,21 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 	case HUB_MSG_PEER_ROUTES:
 		put_routes(&w, &m->u.routes);
 		break;
+	case HUB_MSG_PEER_NAMES:
+		if (m->u.names.n > HUB_NAMES_MAX) {
+			w.err = 1;
+			break;
+		}
+		put_bytes(&w, m->u.names.key, HUB_KEY_LEN);
+		put_str(&w, m->u.names.nick, sizeof(m->u.names.nick));
+		put8(&w, m->u.names.n);
+		for (i = 0; i < m->u.names.n; i++) {
+			if (!hub_name_valid(m->u.names.nets[i]))
+				w.err = 1;
+			put_str(&w, m->u.names.nets[i],
+			    sizeof(m->u.names.nets[i]));
+		}
+		break;
 	case HUB_MSG_ROUTE_ENTRY:
 		if (m->u.route.approved > 1) {
 			w.err = 1;
@@ -543,6 +559,7 @@ int
 hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 {
 	struct rcur	r;
+	size_t		i;
 	int		ok = 1;
 
 	memset(m, 0, sizeof(*m));
@@ -653,6 +670,18 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 	case HUB_MSG_PEER_ROUTES:
 		get_routes(&r, &m->u.routes);
 		break;
+	case HUB_MSG_PEER_NAMES:
+		get_bytes(&r, m->u.names.key, HUB_KEY_LEN);
+		get_str(&r, m->u.names.nick, sizeof(m->u.names.nick));
+		m->u.names.n = get8(&r);
+		if ((ok = m->u.names.n <= HUB_NAMES_MAX) == 0)
+			break;
+		for (i = 0; i < m->u.names.n && !r.err && ok; i++) {
+			get_str(&r, m->u.names.nets[i],
+			    sizeof(m->u.names.nets[i]));
+			ok = r.err || hub_name_valid(m->u.names.nets[i]);
+		}
+		break;
 	case HUB_MSG_ROUTE_ENTRY:
 		m->u.route.id = get32(&r);
 		get_bytes(&r, m->u.route.netid, HUB_NETID_LEN);
@@ -705,6 +734,7 @@ static const char *const msg_names[] = {
 	[HUB_MSG_PEER_PATHS] = "peer-paths",
 	[HUB_MSG_PEER_ROUTES] = "peer-routes",
 	[HUB_MSG_ROUTE_ENTRY] = "route-entry",
+	[HUB_MSG_PEER_NAMES] = "peer-names",
 };
 
 static const char *const op_names[] = {
@@ -730,6 +760,7 @@ static const char *const op_names[] = {
 	[HUB_OP_ROUTES] = "routes",
 	[HUB_OP_ROUTE_APPROVE] = "route-approve",
 	[HUB_OP_ROUTE_REVOKE] = "route-revoke",
+	[HUB_OP_NAMES] = "names",
 };
 
 static const char *const mode_names[] = {
@@ -920,54 +951,4 @@ hub_op_has_prefix(int op)
 {
 	return op == HUB_OP_ADVERTISE || op == HUB_OP_WITHDRAW ||
 	    op == HUB_OP_ROUTE_APPROVE || op == HUB_OP_ROUTE_REVOKE;
-}
-
-/* Ranges no route may touch: they are not somewhere a LAN lives. */
-static const struct {
-	int		 af;
-	uint8_t		 plen;
-	uint8_t		 a[16];
-} route_banned[] = {
-	{ AF_INET, 8, { 0 } },			/* "this network" */
-	{ AF_INET, 8, { 127 } },		/* loopback */
-	{ AF_INET, 16, { 169, 254 } },		/* link-local */
-	{ AF_INET, 3, { 224 } },		/* multicast, 240/4, broadcast */
-	{ AF_INET6, 8, { 0 } },			/* ::, ::1, mapped, compatible */
-	{ AF_INET6, 10, { 0xfe, 0x80 } },	/* link-local */
-	{ AF_INET6, 8, { 0xff } },		/* multicast */
-};
-
-int
-hub_route_exit(const struct ip_prefix *p)
-{
-	static const uint8_t	 zero[16];
-
-	return p != NULL && (p->af == AF_INET || p->af == AF_INET6) &&
-	    p->plen == 0 && memcmp(&p->addr, zero,
-	    p->af == AF_INET ? 4 : 16) == 0;
-}
-
-int
-hub_route_valid(const struct ip_prefix *p)
-{
-	struct ip_prefix	 q, b;
-	size_t			 i;
-
-	if (p == NULL || (p->af != AF_INET && p->af != AF_INET6) ||
-	    p->plen == 0 || p->plen > (p->af == AF_INET ? 32 : 128))
-		return 0;
-	q = *p;
-	if (prefix_mask(&q))
-		return 0;		/* host bits set */
-	for (i = 0; i < nitems(route_banned); i++) {
-		if (route_banned[i].af != p->af)
-			continue;
-		memset(&b, 0, sizeof(b));
-		b.af = (sa_family_t)route_banned[i].af;
-		b.plen = route_banned[i].plen;
-		memcpy(&b.addr, route_banned[i].a, p->af == AF_INET ? 4 : 16);
-		if (prefix_overlap(&b, p))
-			return 0;
-	}
-	return 1;
 }

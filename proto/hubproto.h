@@ -26,6 +26,7 @@
 
 #include "ipc/addr.h"
 #include "proto/dgram.h"		/* RELAY_HDR_LEN */
+#include "proto/hubroute.h"
 
 #define HUB_PROLOGUE		"hamd hub protocol v1"
 #define HUB_PROTOCOL_VERSION	1
@@ -86,6 +87,7 @@ enum hub_msg_type {
 	HUB_MSG_PEER_PATHS = 0x29,	/* a peer's candidates: probe now */
 	HUB_MSG_PEER_ROUTES = 0x2a,	/* a peer's approved subnet routes */
 	HUB_MSG_ROUTE_ENTRY = 0x2b,	/* one route in a ROUTES answer */
+	HUB_MSG_PEER_NAMES = 0x2c,	/* a peer's nickname and networks */
 };
 
 /* What NAT discovery found; a node tells the hub in CANDIDATES. */
@@ -161,6 +163,7 @@ enum hub_op {
 	HUB_OP_ROUTES,		/* net or "": list routes */
 	HUB_OP_ROUTE_APPROVE,	/* net, key, prefix */
 	HUB_OP_ROUTE_REVOKE,	/* net, key, prefix */
+	HUB_OP_NAMES,		/* member names: PEER_NAMES now and on change */
 	HUB_OP_MAX
 };
 
@@ -243,6 +246,20 @@ struct hub_route_info {
 	uint8_t		pad[2];
 };
 
+/*
+ * PEER_NAMES, hub -> node (after op names): what a peer is called and
+ * the networks the two share, for the node's DNS responder; about the
+ * node itself, its own networks.
+ */
+#define HUB_NAMES_MAX		16
+struct hub_peer_names {
+	uint8_t		key[HUB_KEY_LEN];
+	char		nick[HUB_NICK_MAX];
+	uint8_t		n;
+	uint8_t		pad[2];
+	char		nets[HUB_NAMES_MAX][HUB_NAME_MAX];
+};
+
 struct hub_response {
 	uint32_t	id;
 	int32_t		code;		/* 0 or an errno value */
@@ -288,6 +305,7 @@ struct hub_msg {
 		struct hub_peer_paths		paths;
 		struct hub_peer_routes		routes;
 		struct hub_route_info		route;
+		struct hub_peer_names		names;
 		uint64_t			ping;	/* PING, PONG: cookie */
 	} u;
 };
@@ -331,21 +349,5 @@ void	hub_netid_format(const uint8_t id[HUB_NETID_LEN], char out[33]);
 int	hub_nick_valid(const char *);
 /* Whether a request with this op carries a prefix. */
 int	hub_op_has_prefix(int op);
-/*
- * A route a node may advertise or install: IPv4 or IPv6, no host bits
- * past the length, a length of at least 1 (never a default route),
- * and a unicast range (not loopback, link-local, multicast, 0/8 or
- * 240/4).  The codec checks this on every prefix it reads or writes.
- */
-int	hub_route_valid(const struct ip_prefix *);
-/*
- * 0.0.0.0/0 or ::/0: an exit node's offer to carry all traffic, which
- * travels where routes do (advertised, approved, PEER_ROUTES) but is
- * never installed as a route: a member that chooses the exit node
- * (hamctl exit) routes through it with rules of its own.
- */
-int	hub_route_exit(const struct ip_prefix *);
-/* Either: what the codec carries as a prefix. */
-#define hub_route_ok(p)	(hub_route_valid(p) || hub_route_exit(p))
 
 #endif

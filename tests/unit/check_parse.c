@@ -517,6 +517,28 @@ START_TEST(t_advertise_route)
 }
 END_TEST
 
+START_TEST(t_dns_domain)
+{
+	struct hamd_config	*c;
+
+	c = parses("");
+	ck_assert_str_eq(c->dns_domain, "hamd.internal");
+	config_free(c);
+	c = parses("dns-domain \"Ham.Example.\"\n");
+	ck_assert_str_eq(c->dns_domain, "ham.example");
+	config_free(c);
+	c = parses("dns-domain \"\"\n");
+	ck_assert_str_eq(c->dns_domain, "");
+	config_free(c);
+	fails_at("dns-domain \"a..b\"\n", 1, "expected a domain name");
+	fails_at("dns-domain \".\"\n", 1, "expected a domain name");
+	fails_at("dns-domain \"a b\"\n", 1, "expected a domain name");
+	fails_at("dns-domain \"x\"\ndns-domain \"y\"\n", 2, "given twice");
+	fails_at("dns-domain \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "\"\n", 1, "expected a domain name");
+}
+END_TEST
+
 START_TEST(t_public_endpoint)
 {
 	struct hamd_config	*c;
@@ -1311,7 +1333,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 30);
+	ck_assert_uint_eq(i, 31);
 }
 END_TEST
 
@@ -1578,6 +1600,7 @@ parse_suite(void)
 	tcase_add_test(tc, t_hub_keepalive);
 	tcase_add_test(tc, t_public_endpoint);
 	tcase_add_test(tc, t_advertise_route);
+	tcase_add_test(tc, t_dns_domain);
 	tcase_add_test(tc, t_http_listen);
 	tcase_add_test(tc, t_interface);
 	tcase_add_test(tc, t_paths);

@@ -240,6 +240,9 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_CTL_EXIT,	C, T },
 	{ IMSG_CTL_RUN,		C, T },
 	{ IMSG_EXIT_OFFER,	T, P },
+	/* names and addresses only: the responder holds nothing secret */
+	{ IMSG_ENGINE_DNS,	P, E },
+	{ IMSG_ENGINE_NAMES,	T, E },
 	{ IMSG_EXIT_SET,	P, T },
 };
 
