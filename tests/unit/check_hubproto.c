@@ -38,7 +38,7 @@ static const uint8_t all_types[] = {
 	HUB_MSG_PEER_UP, HUB_MSG_PEER_DOWN, HUB_MSG_PEER_CHECK,
 	HUB_MSG_RESPONSE, HUB_MSG_NET_ENTRY, HUB_MSG_MEMBER_ENTRY,
 	HUB_MSG_CANDIDATES, HUB_MSG_RELAY_INFO, HUB_MSG_PEER_PATHS,
-	HUB_MSG_PEER_ROUTES, HUB_MSG_ROUTE_ENTRY,
+	HUB_MSG_PEER_ROUTES, HUB_MSG_ROUTE_ENTRY, HUB_MSG_PEER_NAMES,
 };
 
 /* A route prefix from its text, for the samples and the tests. */
@@ -173,6 +173,8 @@ samples(struct hub_msg *s)
 	m->u.req.id = 7;
 	m->u.req.op = HUB_OP_MAX - 1;
 	fill_str(m->u.req.nick, 1, 'x');
+	NEXT(HUB_MSG_REQUEST);
+	m->u.req.op = HUB_OP_ROUTE_REVOKE;
 	m->u.req.prefix = pfx("fd00:1234::/32");
 	NEXT(HUB_MSG_REQUEST);
 	m->u.req.op = HUB_OP_ADVERTISE;
@@ -188,6 +190,15 @@ samples(struct hub_msg *s)
 	m->u.routes.n = HUB_ROUTES_MAX;
 	for (i = 0; i < HUB_ROUTES_MAX; i++)
 		m->u.routes.p[i] = pfx(i % 2 ? "2001:db8::/32" : "10.1.2.0/24");
+	NEXT(HUB_MSG_PEER_NAMES);		/* no network: forget it */
+	memset(m->u.names.key, 0x21, HUB_KEY_LEN);
+	NEXT(HUB_MSG_PEER_NAMES);
+	memset(m->u.names.key, 0x22, HUB_KEY_LEN);
+	fill_str(m->u.names.nick, HUB_NICK_MAX - 1, 'n');
+	m->u.names.n = HUB_NAMES_MAX;
+	for (i = 0; i < HUB_NAMES_MAX; i++)
+		fill_str(m->u.names.nets[i], i == 0 ? HUB_NAME_MAX - 1 : 3,
+		    'a' + (int)i);
 	NEXT(HUB_MSG_ROUTE_ENTRY);
 	m->u.route.id = 9;
 	memset(m->u.route.key, 0x33, HUB_KEY_LEN);
@@ -1080,6 +1091,41 @@ END_TEST
  * nothing.  Every refused form is refused both ways, and a byte
  * patched into a good message makes the decoder refuse it.
  */
+/* PEER_NAMES: at most 16 networks, each a valid network name. */
+START_TEST(test_names_msg)
+{
+	struct hub_msg	 m, d;
+	uint8_t		 b[ENCMAX * 4];
+	size_t		 len, i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_NAMES;
+	strcpy(m.u.names.nick, "x");
+	m.u.names.n = 1;
+	strcpy(m.u.names.nets[0], "office");
+	len = hub_msg_encode(&m, b, sizeof(b));
+	/* type, key, nick (1+1), n, "office" (1+6) */
+	ck_assert_uint_eq(len, 1 + 32 + 2 + 1 + 7);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+	ck_assert_str_eq(d.u.names.nets[0], "office");
+	for (i = 0; i < len; i++)
+		ck_assert_int_eq(hub_msg_decode(&d, b, i), -1);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len + 1), -1);
+	b[36] = 17;			/* more networks than may be */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[36] = 1;
+	b[38] = '.';			/* ".ffice" is no network name */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[38] = 0;			/* nor is one with a NUL */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	m.u.names.n = HUB_NAMES_MAX + 1;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.names.n = 1;
+	strcpy(m.u.names.nets[0], "0123456789abcdef0123456789abcdef");
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+}
+END_TEST
+
 START_TEST(test_routes)
 {
 	static const char *const bad[] = {
@@ -1997,6 +2043,7 @@ hubproto_suite(void)
 	tcase_add_test(tc, test_candidates);
 	tcase_add_test(tc, test_unicast_classes);
 	tcase_add_test(tc, test_routes);
+	tcase_add_test(tc, test_names_msg);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_random_decode);
 	/* valgrind is slow; without fork Check applies no timeout */
