@@ -560,7 +560,10 @@ presence_member(const struct store_net *net, const uint8_t key[32],
 	struct session	*x;
 
 	member_pairs(net, key, before, after);
-	if ((x = session_online(key)) != NULL && x->state == SESSION_ONLINE)
+	/* An owner's role may make its routes count (gateway networks). */
+	if ((x = session_online(key)) != NULL)
+		routes_load(x);
+	if (x != NULL && x->state == SESSION_ONLINE)
 		presence_each_peer(x, routes_both, x);
 	if (x != NULL && x->has_routes)
 		routes_tell(x, key);

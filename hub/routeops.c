@@ -119,8 +119,13 @@ op_advertise(struct rop *o)
 	switch (rc) {
 	case STORE_OK:
 		audit("route-advertise", "node=%s route=%s", o->who, a);
-		session_respond(o->s, o->req->id, 0, "%s advertised; an "
-		    "administrator of a network must approve it", a);
+		/* The owner of a gateway network needs no approval there. */
+		routes_load(o->s);
+		if (o->s->has_routes)
+			presence_routes_peers(o->s);
+		session_respond(o->s, o->req->id, 0, "%s advertised; routed in "
+		    "the gateway networks this node owns, elsewhere once an "
+		    "administrator approves it", a);
 		break;
 	case STORE_EXISTS:
 		session_respond(o->s, o->req->id, EEXIST, "%s is advertised "

@@ -772,6 +772,7 @@ static const char *const mode_names[] = {
 static const char *const type_names[] = {
 	[HUB_TYPE_MESH] = "mesh",
 	[HUB_TYPE_HUBSPOKE] = "hub-and-spoke",
+	[HUB_TYPE_GATEWAY] = "gateway",
 };
 
 static const char *const role_names[] = {

@@ -169,7 +169,13 @@ enum hub_op {
 
 enum hub_join_mode { HUB_MODE_AUTO = 0, HUB_MODE_APPROVAL, HUB_MODE_CLOSED,
 	HUB_MODE_MAX };
-enum hub_net_type { HUB_TYPE_MESH = 0, HUB_TYPE_HUBSPOKE, HUB_TYPE_MAX };
+/*
+ * A gateway network is a hub-and-spoke one whose owner is the gateway:
+ * members see the owner (and administrators), not each other, and the
+ * owner's advertised routes count as approved there.
+ */
+enum hub_net_type { HUB_TYPE_MESH = 0, HUB_TYPE_HUBSPOKE, HUB_TYPE_GATEWAY,
+	HUB_TYPE_MAX };
 enum hub_role { HUB_ROLE_MEMBER = 0, HUB_ROLE_ADMIN, HUB_ROLE_OWNER,
 	HUB_ROLE_MAX };
 enum hub_mstate { HUB_MSTATE_ACTIVE = 0, HUB_MSTATE_PENDING,

@@ -2234,6 +2234,49 @@ START_TEST(test_routes)
 }
 END_TEST
 
+
+/* A gateway network: hub-and-spoke, and its owner's routes approved. */
+START_TEST(test_gateway_net)
+{
+	struct store		*st;
+	struct store_net	 n;
+	struct ip_prefix	 p;
+
+	st = opendb();
+	mknet(st, 1, "gw", HUB_TYPE_GATEWAY, HUB_MODE_AUTO, 0, 1);
+	ck_assert_int_eq(store_net_by_id(st, NID(1), &n), STORE_OK);
+	ck_assert_int_eq(n.type, HUB_TYPE_GATEWAY);
+	ck_assert_int_eq(store_net_by_name(st, "GW", &n), STORE_OK);
+	ck_assert_int_eq(n.type, HUB_TYPE_GATEWAY);
+	join(st, 1, 2, HUB_MSTATE_ACTIVE);
+	join(st, 1, 3, HUB_MSTATE_ACTIVE);
+	ck_assert_int_eq(store_are_peers(st, K(2), K(1)), 1);
+	ck_assert_int_eq(store_are_peers(st, K(2), K(3)), 0);
+	p = rp("192.168.50.0/24");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 10), STORE_OK);
+	ck_assert_int_eq(between(st, 2, 1), 1);		/* no approval */
+	ck_assert_int_eq(between(st, 1, 1), 1);		/* served */
+	ck_assert_int_eq(store_route_any(st, K(1)), 1);
+	routes_of(st, 1, 1, 1);
+	/* a member's own route is not approved by it */
+	p = rp("10.9.0.0/16");
+	ck_assert_int_eq(store_route_add(st, K(2), &p, 11), STORE_OK);
+	ck_assert_int_eq(between(st, 1, 2), 0);
+	/* nor is the owner's exit offer */
+	p = rp("0.0.0.0/0");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 12), STORE_OK);
+	ck_assert_int_eq(between(st, 2, 1), 1);
+	/* an evicted member routes nothing through it */
+	ck_assert_int_eq(store_member_set_state(st, NID(1), K(2),
+	    HUB_MSTATE_ACTIVE, HUB_MSTATE_BANNED, 13), STORE_OK);
+	ck_assert_int_eq(between(st, 2, 1), 0);
+	ck_assert_int_eq(store_net_delete(st, NID(1)), STORE_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM gateway_nets", NULL), 0);
+	ck_assert_int_eq(store_route_any(st, K(1)), 0);
+	store_close(st);
+}
+END_TEST
+
 /* A test case of the suite's backend, with its fixtures. */
 static TCase *
 tcase_be(Suite *s, const char *name, int pg, int timeout)
@@ -2306,6 +2349,7 @@ store_suite(int pg)
 	tcase_add_test(tc, test_block_v4);
 	tcase_add_test(tc, test_block_v6);
 	tcase_add_test(tc, test_routes);
+	tcase_add_test(tc, test_gateway_net);
 	tcase_add_test(tc, test_block_mapped);
 	tcase_add_test(tc, test_block_bad);
 
