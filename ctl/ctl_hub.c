@@ -474,7 +474,7 @@ create_options(struct hub_request *req, int argc, char **argv)
 				return -1;
 		} else {
 			fprintf(stderr, "hamctl: unexpected \"%s\": the "
-			    "options are mesh or hub-and-spoke, auto, "
+			    "options are mesh, hub-and-spoke or gateway, auto, "
 			    "approval or closed, and limit N, each at most "
 			    "once\n", argv[i]);
 			return -1;
@@ -648,7 +648,7 @@ const struct command hub_node_commands[] = {
 	    .help = "list a network's members (administrators also see "
 	    "pending and evicted ones)", .fn = cmd_members },
 	{ .name = "create",
-	    .args = "NETWORK [mesh|hub-and-spoke] [auto|approval|closed] "
+	    .args = "NETWORK [mesh|hub-and-spoke|gateway] [auto|approval|closed] "
 	    "[limit N]",
 	    .help = "create a network that this node owns (default mesh, "
 	    "auto, no limit); asks for its password", .fn = cmd_create },
