@@ -260,12 +260,12 @@ hub_reply_result(void *arg, uint32_t client, int code, const char *msg)
 {
 	struct ctl_result	 r;
 
-	/* hamd.conf's advertise-route lines: no client waits. */
+	/* hamd's own requests (advertise-route, member names): logged. */
 	if (client == HUBCLIENT_SELF) {
 		if (code != 0 && code != EEXIST)
-			log_warnx("advertise-route: %s", msg);
+			log_warnx("hub: %s", msg);
 		else
-			log_info("advertise-route: %s", msg);
+			log_info("hub: %s", msg);
 		return;
 	}
 	memset(&r, 0, sizeof(r));
