@@ -75,6 +75,7 @@ table inet seen {
 		ip saddr 10.77.0.12 icmp type echo-request counter
 		ip6 saddr fd77::11 icmpv6 type echo-request counter
 		ip6 saddr fd77::12 icmpv6 type echo-request counter
+		ip saddr 10.77.0.11 udp dport 53 counter
 	}
 }
 NFT
@@ -92,7 +93,7 @@ table inet leak {
 NFT
 seen() {	# seen ADDRESS: echo requests from it counted by the host
 	ip netns exec "$I" nft list table inet seen |
-	    sed -n "s/.*saddr $1 .*counter packets \([0-9]*\) .*/\1/p"
+	    sed -n "s/.*saddr $1 icmp.*counter packets \([0-9]*\) .*/\1/p"
 }
 leak() {	# leak N: packets of the Nth counter of node 2's table
 	ip netns exec "$(ns 2)" nft list table inet leak |
@@ -130,7 +131,7 @@ L4=$(leak 1) L6=$(leak 2)
 log "exit node on in $(( $(now_ms) - T0 )) ms; $L4 packets left directly while switching"
 check "routes -l shows it" sh -c "'$HAMCTL' -s '$(dir 2)/hamd.sock' routes -l | grep -q '^default.*exit'"
 check "the rules are wg-quick's" sh -c "ip -n '$(ns 2)' rule | grep -q '^5369:.*lookup main suppress_prefixlength 0' && ip -n '$(ns 2)' rule | grep -q '^5370:.*not from all fwmark 0xca6d lookup 51821'"
-check "the host sees the exit node's IPv4 address" wait_for 10 sh -c "ping_n=\$(ip netns exec '$I' nft list table inet seen | sed -n 's/.*saddr 10.77.0.11 .*packets \([0-9]*\) .*/\1/p'); [ \"\$ping_n\" -gt 3 ]"
+check "the host sees the exit node's IPv4 address" wait_for 10 sh -c "ping_n=\$(ip netns exec '$I' nft list table inet seen | sed -n 's/.*saddr 10.77.0.11 icmp.*packets \([0-9]*\) .*/\1/p'); [ \"\$ping_n\" -gt 3 ]"
 N12=$(seen 10.77.0.12)
 check "IPv6 too" wait_for 10 ping_i fd03::10
 check "  from the exit node's IPv6 address" test "$(seen fd77::11)" -ge 1
@@ -141,6 +142,9 @@ check "  the kernel agrees" sh -c "ip -n '$(ns 2)' route get 198.51.100.1 mark 5
 check "the LAN is still reached directly" sh -c "ip netns exec '$(ns 2)' ping -q -c 1 -W 2 10.77.0.254 >/dev/null && [ \"\$(ip netns exec '$(ns 2)' nft list table inet leak | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | sed -n 5p)\" -ge 1 ]"
 sleep_for_pings() { [ "$(seen 10.77.0.11)" -gt 20 ]; }
 check "pings keep going through the exit node" wait_for 10 sleep_for_pings
+dns11() { ip netns exec "$I" nft list table inet seen | sed -n 's/.*udp dport 53 counter packets \([0-9]*\) .*/\1/p'; }
+ip netns exec "$(ns 2)" dig +tries=1 +time=1 @203.0.113.10 example.org >/dev/null 2>&1
+check "a DNS query to the host goes through the exit node too" test "$(dns11)" -ge 1
 check "no packet to the host left eth0 while on (IPv4)" test "$(leak 1)" = "$L4"
 check "no packet to the host left eth0 while on (IPv6)" test "$(leak 2)" = "$L6"
 check "the host saw none from node 2 while on" test "$(seen 10.77.0.12)" = "$N12"
@@ -149,7 +153,7 @@ check "exit off" ctl 2 exit off
 dumps > "$T_TMP/after"
 check "ip rule and ip route are as before, byte for byte" cmp -s "$T_TMP/before" "$T_TMP/after"
 diff "$T_TMP/before" "$T_TMP/after" | sed 's/^/# /' | head -20
-check "the host sees node 2 directly again" wait_for 5 sh -c "[ \"\$(ip netns exec '$I' nft list table inet seen | sed -n 's/.*saddr 10.77.0.12 .*packets \([0-9]*\) .*/\1/p')\" -gt $N12 ]"
+check "the host sees node 2 directly again" wait_for 5 sh -c "[ \"\$(ip netns exec '$I' nft list table inet seen | sed -n 's/.*saddr 10.77.0.12 icmp.*packets \([0-9]*\) .*/\1/p')\" -gt $N12 ]"
 
 # --- one command through the exit node: hamctl run ---------------------------
 kill "$PING4" 2>/dev/null
