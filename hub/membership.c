@@ -799,29 +799,10 @@ op_leave(struct op *o)
  * caller without that row in the network learns no more than it would
  * of a network that does not exist.
  */
-/* Member names: from now on, and every name at once. */
-static void
-op_names(struct op *o)
-{
-	o->s->wants_names = 1;
-	presence_names(o->s, 1);
-	reply(o, 0, "%s", "member names follow");
-}
-
-/* Subnet routes (routeops.c); an own list names no network. */
+/* Subnet routes and member names: routeops.c's. */
 static void
 op_route(struct op *o)
 {
-	if (o->req->op == HUB_OP_ROUTES && o->req->net[0] != '\0') {
-		if (net_lookup(o->st, o->req->net, &o->net) != STORE_OK) {
-			reply(o, ENOENT, "you are not a member of a network "
-			    "\"%s\"", o->req->net);
-			return;
-		}
-		o->found = 1;
-		o->have_me = store_member_get(o->st, o->net.id, o->s->key,
-		    &o->me) == STORE_OK;
-	}
 	routeops_request(o->s, o->req, o->found ? &o->net : NULL,
 	    o->have_me ? &o->me : NULL);
 }
@@ -879,7 +860,7 @@ static const struct op_rule {
 	    .denied = DENIED_ADMIN },
 	[HUB_OP_ROUTE_REVOKE] = { .need = NEEDS_ADMIN, .fn = op_route,
 	    .denied = DENIED_ADMIN },
-	[HUB_OP_NAMES] = { .need = NEEDS_NODE, .fn = op_names },
+	[HUB_OP_NAMES] = { .need = NEEDS_NODE, .fn = op_route },
 };
 
 /* Whether the caller's row in the network meets need. */

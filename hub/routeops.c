@@ -192,9 +192,24 @@ list_each(void *arg, const struct store_route *r)
 static void
 op_routes(struct rop *o, const struct store_member *me)
 {
-	int	 rc;
+	struct store_net	 net;
+	struct store_member	 row;
+	uint8_t			 id[HUB_NETID_LEN];
+	int			 rc;
 
-	if (o->net != NULL && (me == NULL || me->state != HUB_MSTATE_ACTIVE)) {
+	/* A network's list: the caller must be active in it. */
+	if (o->req->net[0] != '\0' && o->net == NULL) {
+		rc = hub_netid_parse(o->req->net, id) ?
+		    store_net_by_id(au.store, id, &net) :
+		    store_net_by_name(au.store, o->req->net, &net);
+		if (rc == STORE_OK) {
+			o->net = &net;
+			me = store_member_get(au.store, net.id, o->s->key,
+			    &row) == STORE_OK ? &row : NULL;
+		}
+	}
+	if (o->req->net[0] != '\0' && (o->net == NULL || me == NULL ||
+	    me->state != HUB_MSTATE_ACTIVE)) {
 		session_respond(o->s, o->req->id, ENOENT, "you are not a "
 		    "member of a network \"%s\"", o->req->net);
 		return;
@@ -290,6 +305,12 @@ routeops_request(struct session *s, const struct hub_request *req,
 		break;
 	case HUB_OP_ROUTES:
 		op_routes(&o, me);
+		break;
+	case HUB_OP_NAMES:
+		/* Member names: from now on, and every name at once. */
+		s->wants_names = 1;
+		presence_names(s, 1);
+		session_respond(s, req->id, 0, "member names follow");
 		break;
 	default:
 		op_decide(&o);
