@@ -22,6 +22,7 @@
 #include "proto/hubchan.h"
 #include "daemon/hubclient.h"
 #include "daemon/hubcheck.h"
+#include "daemon/hubreq.h"
 #include "daemon/relayreg.h"
 #include "daemon/tunroutes.h"
 #include "proto/hubproto.h"
@@ -34,19 +35,9 @@
 #define HUB_SILENCE_MAX		(60 * NS)	/* then the connection is dead */
 #define REQUEST_TIMEOUT		(30 * NS)
 #define CHECK_TIMEOUT		(15 * NS)	/* a peer must answer by then */
-#define MAX_PENDING		64
 #define MAX_HUB_PEERS		HUB_PEER_IDS
 
 enum hc_state { HC_IDLE = 0, HC_HANDSHAKE, HC_LOGIN, HC_ONLINE };
-
-struct hc_pending {
-	uint32_t	 hub_id;	/* 0: free */
-	uint32_t	 client;
-	uint64_t	 deadline;
-	uint32_t	 uid;		/* who asked, for the audit record */
-	uint8_t		 op;
-	char		 net[HUB_NAME_MAX];
-};
 
 struct hc_peer {
 	int		 used;
@@ -73,8 +64,7 @@ struct hubclient {
 	int			 syncing;	/* login list not yet ended */
 	uint64_t		 now;		/* of the event being handled */
 	struct hub_state_msg	 st;
-	uint32_t		 next_req;
-	struct hc_pending	 pending[MAX_PENDING];
+	struct hubreq		 reqs;		/* waiting for the hub */
 	struct hc_peer		 peers[MAX_HUB_PEERS];
 	struct hub_candidates	 cands;		/* the parent's latest */
 	int			 have_cands;
@@ -311,40 +301,12 @@ peer_paths(struct hubclient *hc, const struct hub_peer_paths *pp)
 
 /* ---- requests from hamctl -------------------------------------------- */
 
-static struct hc_pending *
-pending_find(struct hubclient *hc, uint32_t hub_id)
-{
-	int	 i;
-
-	if (hub_id == 0)
-		return NULL;
-	for (i = 0; i < MAX_PENDING; i++)
-		if (hc->pending[i].hub_id == hub_id)
-			return &hc->pending[i];
-	return NULL;
-}
-
-static void
-pending_fail_all(struct hubclient *hc, int code, const char *msg)
-{
-	int	 i;
-
-	for (i = 0; i < MAX_PENDING; i++) {
-		if (hc->pending[i].hub_id == 0)
-			continue;
-		hc->io.reply_result(hc->io.arg, hc->pending[i].client, code,
-		    msg);
-		hc->pending[i].hub_id = 0;
-	}
-}
-
 void
 hubclient_request(struct hubclient *hc, uint32_t client,
     const struct ctl_cred *cred, const struct hub_request *req, uint64_t now)
 {
 	struct hub_msg		 m;
-	struct hc_pending	*slot = NULL;
-	int			 i;
+	struct hubreq_slot	*slot;
 
 	if (!hc->configured) {
 		hc->io.reply_result(hc->io.arg, client, ENOTCONN,
@@ -356,10 +318,8 @@ hubclient_request(struct hubclient *hc, uint32_t client,
 		    "not logged in to the hub yet; see hamctl status");
 		return;
 	}
-	for (i = 0; i < MAX_PENDING && slot == NULL; i++)
-		if (hc->pending[i].hub_id == 0)
-			slot = &hc->pending[i];
-	if (slot == NULL) {
+	if ((slot = hubreq_new(&hc->reqs, client, cred->uid, req,
+	    now + REQUEST_TIMEOUT)) == NULL) {
 		hc->io.reply_result(hc->io.arg, client, EBUSY,
 		    "too many requests in flight; try again");
 		return;
@@ -367,22 +327,15 @@ hubclient_request(struct hubclient *hc, uint32_t client,
 	memset(&m, 0, sizeof(m));
 	m.type = HUB_MSG_REQUEST;
 	m.u.req = *req;
-	if (++hc->next_req == 0)
-		hc->next_req = 1;
-	m.u.req.id = hc->next_req;
+	m.u.req.id = slot->hub_id;
 	if (hc_send(hc, &m) == -1) {
 		sodium_memzero(&m, sizeof(m));
+		slot->hub_id = 0;
 		hc->io.reply_result(hc->io.arg, client, EINVAL,
 		    "the request does not fit the hub protocol");
 		return;
 	}
 	sodium_memzero(&m, sizeof(m));
-	slot->hub_id = hc->next_req;
-	slot->client = client;
-	slot->deadline = now + REQUEST_TIMEOUT;
-	slot->uid = cred->uid;
-	slot->op = req->op;
-	(void)snprintf(slot->net, sizeof(slot->net), "%s", req->net);
 }
 
 void
@@ -714,7 +667,8 @@ session_end(struct hubclient *hc)
 	hc->state = HC_IDLE;
 	hc->syncing = 0;
 	relay_end(hc);
-	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
+	hubreq_end(&hc->reqs, 0, hc->io.reply_result, hc->io.arg, ENOTCONN,
+	    "the hub connection was lost");
 	if (!was_online)
 		return;
 	log_warnx("lost the hub connection; tunnels stay up");
@@ -763,7 +717,7 @@ on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
 static void
 on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 {
-	struct hc_pending	*pd;
+	struct hubreq_slot	*pd;
 	struct hc_peer		*hp;
 	struct hub_msg		 pong;
 
@@ -823,7 +777,7 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 		peer_names(hc, &m->u.names);
 		break;
 	case HUB_MSG_ROUTE_ENTRY:
-		if ((pd = pending_find(hc, m->u.route.id)) != NULL) {
+		if ((pd = hubreq_find(&hc->reqs, m->u.route.id)) != NULL) {
 			struct hub_route_info	 ri = m->u.route;
 
 			ri.id = 0;
@@ -831,7 +785,7 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 		}
 		break;
 	case HUB_MSG_NET_ENTRY:
-		if ((pd = pending_find(hc, m->u.net.id)) != NULL) {
+		if ((pd = hubreq_find(&hc->reqs, m->u.net.id)) != NULL) {
 			struct hub_net_info	 ni = m->u.net;
 
 			ni.id = 0;
@@ -839,7 +793,7 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 		}
 		break;
 	case HUB_MSG_MEMBER_ENTRY:
-		if ((pd = pending_find(hc, m->u.member.id)) != NULL) {
+		if ((pd = hubreq_find(&hc->reqs, m->u.member.id)) != NULL) {
 			struct hub_member_info	 mi = m->u.member;
 
 			mi.id = 0;
@@ -853,7 +807,7 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 				sync_end(hc);
 			break;
 		}
-		if ((pd = pending_find(hc, m->u.resp.id)) != NULL) {
+		if ((pd = hubreq_find(&hc->reqs, m->u.resp.id)) != NULL) {
 			hub_audit_request(pd->op, pd->net, pd->uid,
 			    m->u.resp.code);
 			hc->io.reply_result(hc->io.arg, pd->client,
@@ -956,18 +910,11 @@ void
 hubclient_tick(struct hubclient *hc, uint64_t now)
 {
 	struct hub_msg	 ping;
-	int		 i;
 
 	hc->now = now;
 	peers_tick(hc, now);
-	for (i = 0; i < MAX_PENDING; i++) {
-		if (hc->pending[i].hub_id == 0 ||
-		    now < hc->pending[i].deadline)
-			continue;
-		hc->io.reply_result(hc->io.arg, hc->pending[i].client,
-		    ETIMEDOUT, "the hub did not answer in time");
-		hc->pending[i].hub_id = 0;
-	}
+	hubreq_end(&hc->reqs, now, hc->io.reply_result, hc->io.arg, ETIMEDOUT,
+	    "the hub did not answer in time");
 	switch (hc->state) {
 	case HC_HANDSHAKE:
 	case HC_LOGIN:
