@@ -353,3 +353,17 @@ conf_advertise_add(struct hamd_config *conf, const char *s, int masq,
 	conf->advertise[conf->nadvertise++] = p;
 	return 0;
 }
+
+uint32_t
+conf_prefix_hash(const struct ip_prefix *p)
+{
+	const uint8_t	*b = (const uint8_t *)&p->addr;
+	size_t		 i, n = p->af == AF_INET ? 4 : 16;
+	uint32_t	 h = 2166136261U;
+
+	h = (h ^ p->af) * 16777619U;
+	h = (h ^ p->plen) * 16777619U;
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619U;
+	return h;
+}

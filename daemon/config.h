@@ -158,6 +158,8 @@ int	conf_dns_domain(struct hamd_config *, const char *);
 /* What hub_nick_valid() accepts. */
 int	conf_nick_valid(const char *);
 int	conf_prefix_eq(const struct ip_prefix *, const struct ip_prefix *);
+/* FNV-1a of a prefix: the parser's table of allowed IPs. */
+uint32_t conf_prefix_hash(const struct ip_prefix *);
 /*
  * An advertise-route value: a LAN prefix (hub_route_valid: no default
  * route, no host bits) not given before; 0, or -1 with err set.

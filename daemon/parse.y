@@ -815,20 +815,6 @@ peer_keepalive(int line, int64_t v)
 		curpeer->keepalive = (uint16_t)v;
 }
 
-static uint32_t
-prefix_hash(const struct ip_prefix *p)
-{
-	const uint8_t	*b = (const uint8_t *)&p->addr;
-	size_t		 i, n = p->af == AF_INET ? 4 : 16;
-	uint32_t	 h = 2166136261U;
-
-	h = (h ^ p->af) * 16777619U;
-	h = (h ^ p->plen) * 16777619U;
-	for (i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619U;
-	return h;
-}
-
 /*
  * Record curpeer->allowed[idx]; the peer that has it already, if any.
  * Open addressing over every peer's allowed IPs keeps this linear in
@@ -851,7 +837,7 @@ aip_claim(int idx, int *oom)
 		for (i = 0; i < aip_size; i++) {
 			if (aip_tab[i].peer == NULL)
 				continue;
-			j = prefix_hash(&aip_tab[i].peer->allowed[
+			j = conf_prefix_hash(&aip_tab[i].peer->allowed[
 			    aip_tab[i].idx]) & (nsize - 1);
 			while (ns[j].peer != NULL)
 				j = (j + 1) & (nsize - 1);
@@ -861,7 +847,7 @@ aip_claim(int idx, int *oom)
 		aip_tab = ns;
 		aip_size = nsize;
 	}
-	for (j = prefix_hash(p) & (aip_size - 1); aip_tab[j].peer != NULL;
+	for (j = conf_prefix_hash(p) & (aip_size - 1); aip_tab[j].peer != NULL;
 	    j = (j + 1) & (aip_size - 1)) {
 		s = &aip_tab[j];
 		if (conf_prefix_eq(&s->peer->allowed[s->idx], p))
