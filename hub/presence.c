@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "hub/presence.h"
-#include "hub/namesync.h"
 #include "hub/routesync.h"
 #include "hub/session.h"
 #include "privsep/log.h"
@@ -27,6 +26,7 @@ struct netmem {
 	struct hlink		 link;
 	uint8_t			 id[HUB_NETID_LEN];
 	uint8_t			 type;		/* enum hub_net_type */
+	char			 name[HUB_NAME_MAX];	/* for member names */
 	struct mrow_tq		 roles;		/* owners and administrators */
 	struct mrow_tq		 plain;
 	uint32_t		 n;
@@ -85,9 +85,9 @@ net_list(struct netmem *n, uint8_t role)
 
 /* s becomes an active member of net (id, type) with role; -1: no memory. */
 static int
-row_add(struct session *s, const uint8_t id[HUB_NETID_LEN], uint8_t type,
-    uint8_t role)
+row_add(struct session *s, const struct store_net *net, uint8_t role)
 {
+	const uint8_t	*id = net->id;
 	struct netmem	*n;
 	struct mrow	*r;
 
@@ -99,7 +99,9 @@ row_add(struct session *s, const uint8_t id[HUB_NETID_LEN], uint8_t type,
 			return -1;
 		}
 		memcpy(n->id, id, HUB_NETID_LEN);
-		n->type = type;
+		n->type = net->type;
+		memcpy(n->name, net->name, sizeof(n->name));
+		n->name[sizeof(n->name) - 1] = '\0';
 		TAILQ_INIT(&n->roles);
 		TAILQ_INIT(&n->plain);
 		if (htab_insert(&nets, &n->link, netid_hash(id)) == -1) {
@@ -191,6 +193,36 @@ presence_online(const uint8_t netid[16])
 
 /* ---- messages --------------------------------------------------------- */
 
+/*
+ * PEER_NAMES to `to', if it asked: what online `about' is called and
+ * the networks where the two are peers (about itself: its own), from
+ * the image alone, no store.
+ */
+static void
+names_tell(struct session *to, const struct session *about)
+{
+	struct hub_msg	 m;
+	struct mrow	*r, *o;
+
+	if (!to->wants_names || to->state != SESSION_ONLINE)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_NAMES;
+	memcpy(m.u.names.key, about->key, HUB_KEY_LEN);
+	memcpy(m.u.names.nick, about->node.nick, sizeof(m.u.names.nick));
+	m.u.names.nick[sizeof(m.u.names.nick) - 1] = '\0';
+	SLIST_FOREACH(r, &to->rows, in_session) {
+		if (m.u.names.n == HUB_NAMES_MAX)
+			break;
+		if (to != about && ((o = row_of(about, r->net)) == NULL ||
+		    !rule(r->net->type, r->role, o->role)))
+			continue;
+		memcpy(m.u.names.nets[m.u.names.n++], r->net->name,
+		    HUB_NAME_MAX);
+	}
+	(void)session_send(to, &m);
+}
+
 static void
 send_peer(struct session *to, int type, const uint8_t *key,
     const struct store_node *n, const struct pkt_addr *endpoint)
@@ -255,8 +287,8 @@ pair_up(struct session *a, struct session *b)
 		routes_tell(a, b->key);
 	if (a->has_routes)
 		routes_tell(b, a->key);
-	names_tell(a, b->key);
-	names_tell(b, a->key);
+	names_tell(a, b);
+	names_tell(b, a);
 }
 
 static void
@@ -325,7 +357,7 @@ login_row(void *arg, const struct store_net *net, const struct store_member *m)
 	lw->s->has_rows = 1;
 	if (m->state != HUB_MSTATE_ACTIVE)
 		return 0;
-	if (row_add(lw->s, net->id, net->type, m->role) == -1) {
+	if (row_add(lw->s, net, m->role) == -1) {
 		lw->failed = 1;
 		return 1;
 	}
@@ -490,7 +522,7 @@ static void	member_pairs(const struct store_net *, const uint8_t *,
 static void
 names_about(struct session *p, void *arg)
 {
-	names_tell(p, ((struct session *)arg)->key);
+	names_tell(p, arg);
 }
 
 static void
@@ -498,8 +530,8 @@ names_both(struct session *p, void *arg)
 {
 	struct session	*x = arg;
 
-	names_tell(p, x->key);
-	names_tell(x, p->key);
+	names_tell(p, x);
+	names_tell(x, p);
 }
 
 /* Both ways between x and each online peer, and x's own. */
@@ -512,15 +544,15 @@ routes_both(struct session *p, void *arg)
 		routes_tell(p, x->key);
 	if (p->has_routes)
 		routes_tell(x, p->key);
-	names_tell(p, x->key);
-	names_tell(x, p->key);
+	names_tell(p, x);
+	names_tell(x, p);
 }
 
 void
 presence_names(struct session *x, int all)
 {
 	presence_each_peer(x, all ? names_both : names_about, x);
-	names_tell(x, x->key);
+	names_tell(x, x);
 }
 
 void
@@ -568,7 +600,7 @@ presence_member(const struct store_net *net, const uint8_t key[32],
 	if (x != NULL && x->has_routes)
 		routes_tell(x, key);
 	if (x != NULL)
-		names_tell(x, key);
+		names_tell(x, x);
 }
 
 static void
@@ -593,7 +625,7 @@ member_pairs(const struct store_net *net, const uint8_t *key,
 	if (x != NULL) {
 		r = n != NULL ? row_of(x, n) : NULL;
 		if (sw.is && r == NULL) {
-			if (row_add(x, net->id, net->type, sw.ra) == -1) {
+			if (row_add(x, net, sw.ra) == -1) {
 				/* No image of x here: it must log in again. */
 				au.nomem++;
 				session_fail(x, "out of memory");

@@ -292,12 +292,6 @@ int	store_routes_between(struct store *, const uint8_t to[32],
 	    const uint8_t about[32], struct ip_prefix *out, uint8_t *n);
 /* 1 if key has an approval in any network, 0 if not, <0 on error. */
 int	store_route_any(struct store *, const uint8_t key[32]);
-/*
- * Member names: the networks where to and about are peers (to ==
- * about: to's own), at most HUB_NAMES_MAX names into nets, in order.
- */
-int	store_shared_nets(struct store *, const uint8_t to[32],
-	    const uint8_t about[32], char nets[][HUB_NAME_MAX], uint8_t *n);
 
 #ifdef HAMD_TEST_HOOKS
 /* Test hook: fn(when) around the next COMMIT, then no more (store_db.c). */

@@ -1,7 +1,6 @@
 /*
  * Subnet routes: what nodes advertise, and which network approved
- * which.  Families are stored as 4 or 6, as in blocks.  And the
- * networks two members share, for member names.
+ * which.  Families are stored as 4 or 6, as in blocks.
  */
 #include "autoconf.h"
 
@@ -226,36 +225,4 @@ store_route_any(struct store *st, const uint8_t key[32])
 	if (rc == STORE_NOTFOUND)
 		return 0;
 	return rc == STORE_OK ? 1 : rc;
-}
-
-struct shared {
-	char	(*nets)[HUB_NAME_MAX];
-	uint8_t	 n;
-};
-
-static int
-shared_each(struct store *st, struct db_stmt *s, void *cb, void *arg)
-{
-	struct shared	*sh = arg;
-
-	(void)cb;
-	if (sh->n >= HUB_NAMES_MAX)
-		return 1;
-	if (db_col_text(st, s, 0, sh->nets[sh->n], HUB_NAME_MAX) != STORE_OK)
-		return STORE_ERR;
-	sh->n++;
-	return 0;
-}
-
-int
-store_shared_nets(struct store *st, const uint8_t to[32],
-    const uint8_t about[32], char nets[][HUB_NAME_MAX], uint8_t *n)
-{
-	struct shared	 sh = { nets, 0 };
-	int		 rc;
-
-	rc = db_each(st, Q_SHARED_NETS, db_take(st, Q_SHARED_NETS, "kk", to,
-	    about), shared_each, NULL, &sh);
-	*n = sh.n;
-	return rc;
 }

@@ -466,13 +466,6 @@ const char *const store_queries[Q_MAX] = {
 	    " UNION ALL SELECT 1 FROM routes r JOIN nets n ON n.owner = r.pubkey"
 	    " JOIN gateway_nets g ON g.net = n.id"
 	    " WHERE r.pubkey = ?1 AND r.plen > 0 LIMIT 1",
-	/* The networks where ?1 and ?2 are peers (?1 = ?2: ?1's own). */
-	[Q_SHARED_NETS] = "SELECT n.name FROM nets n"
-	    " JOIN members me ON me.net = n.id AND me.pubkey = ?1"
-	    " JOIN members o ON o.net = n.id AND o.pubkey = ?2"
-	    " WHERE me.state = 0 AND o.state = 0 AND"
-	    " (?1 = ?2 OR n.type = 0 OR me.role > 0 OR o.role > 0)"
-	    " ORDER BY n.name",
 };
 
 /*
