@@ -762,7 +762,10 @@ hamd_setup(struct parent_base *b, char *err, size_t errlen)
 	struct parent	*p = (struct parent *)b;
 
 	subnet_init(&p->subnet);
-	return netconf_setup(&p->net, p->conf, err, errlen);
+	if (netconf_setup(&p->net, p->conf, err, errlen) == -1)
+		return -1;
+	subnet_clean(&p->subnet, &p->net);
+	return 0;
 }
 
 /* Rules and forwarding back as they were, however hamd ends. */

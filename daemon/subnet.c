@@ -572,6 +572,32 @@ subnet_list(const struct subnet *sn,
 }
 
 void
+subnet_clean(struct subnet *sn, struct netconf *nc)
+{
+	struct nl_rule_spec	 rs;
+	int			 af, n, stale = 0;
+	uint32_t		 prio;
+
+	for (af = AF_INET; af != 0; af = af == AF_INET ? AF_INET6 : 0)
+		for (prio = SUBNET_PRIO; prio <= EXIT_PRIO + 3; prio++) {
+			if (prio == SUBNET_PRIO + 2)
+				prio = EXIT_PRIO;
+			memset(&rs, 0, sizeof(rs));
+			rs.af = af;
+			rs.prio = prio;
+			/* Several served prefixes share a priority. */
+			for (n = 0; n < 64 && nl_rule(&nc->nl, 0, &rs) == 0;
+			    n++)
+				stale++;
+		}
+	if (stale > 0)
+		log_warnx("removed %d rules a hamd that did not stop cleanly "
+		    "left behind", stale);
+	(void)nftmasq_set(sn->nftfd, nc->tun.name, 0, NULL, 0);
+	(void)nftmasq_run(sn->nftfd, nc->tun.name, 0, 0, 0);
+}
+
+void
 subnet_shutdown(struct subnet *sn, struct netconf *nc)
 {
 	struct routes_msg	 none;

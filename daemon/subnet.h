@@ -102,6 +102,11 @@ void	subnet_masq_conf(struct subnet *, struct netconf *,
 /* hamctl routes -l: each route, installed, refused or served. */
 void	subnet_list(const struct subnet *,
 	    void (*fn)(void *, const struct ctl_route *), void *);
+/*
+ * At start, once the device exists: rules at hamd's priorities and its
+ * nftables tables that a hamd which did not stop cleanly left behind.
+ */
+void	subnet_clean(struct subnet *, struct netconf *);
 /* hamd stops: rules and forwarding back as they were. */
 void	subnet_shutdown(struct subnet *, struct netconf *);
 

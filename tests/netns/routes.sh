@@ -54,6 +54,10 @@ ip -n "$(ns 2)" addr add 192.168.60.2/24 dev lan1
 ip -n "$(ns 2)" link set lan1p up
 ip -n "$(ns 2)" link set lan1 up
 
+# What a hamd killed while serving would leave behind.
+ip -n "$(ns 1)" rule add pref 5360 iif ham0 to 192.168.99.0/24 lookup main
+ip -n "$(ns 1)" rule add pref 5361 iif ham0 prohibit
+
 mkdir -p "$T_TMP/hub"
 write_hub_conf "$T_TMP/hub" 'listen on 10.77.0.1 port 7777'
 start_hub "$H" "$T_TMP/hub"
@@ -70,6 +74,7 @@ done
 for i in $NODES; do
 	check "node $i logs in" wait_for 15 node_online "$(dir "$i")"
 done
+check "node 1 removed the stale rules at start" sh -c "! ip -n '$(ns 1)' rule | grep -q 'iif ham0' && grep -q 'removed 2 rules' '$(dir 1)/hamd.log'"
 ctl() { n=$1; shift; hamctl_in "$(dir "$n")" "$@"; }
 K1=$(pubkey_of "$(dir 1)")
 K3=$(pubkey_of "$(dir 3)")
