@@ -211,9 +211,11 @@ cmd_exit(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	struct ctl_exit		 ce;
 	struct ctl_result	 res;
 
-	if (argc != 2)
+	if (argc != 2 && (argc != 3 || strcmp(argv[2], "nolan") != 0))
 		return usage(argv[0]);
 	memset(&ce, 0, sizeof(ce));
+	if (argc == 3)
+		ce.flags = CTL_EXIT_NOLAN;
 	if (strlen(argv[1]) >= sizeof(ce.node)) {
 		fprintf(stderr, "hamctl: \"%s\": give the exit node's "
 		    "nickname or public key, or off\n", argv[1]);
@@ -378,10 +380,10 @@ const struct command route_commands[] = {
 	    .help = "take the approval back: members stop at once",
 	    .fn = cmd_route, .word = "revoke", .word_at = 1,
 	    .arg = HUB_OP_ROUTE_REVOKE },
-	{ .name = "exit", .args = "NODE | off",
+	{ .name = "exit", .args = "NODE [nolan] | off",
 	    .help = "send all traffic through a peer that offers to be an "
-	    "exit node (its nickname or key), LAN access kept; off: the "
-	    "direct way again", .fn = cmd_exit },
+	    "exit node (its nickname or key), LAN access kept unless "
+	    "nolan; off: the direct way again", .fn = cmd_exit },
 	{ .name = "run", .args = "-x NODE -- COMMAND ...",
 	    .help = "run a command whose traffic alone goes through the exit "
 	    "node NODE (a cgroup v2 of its own, marked by nftables); needs "

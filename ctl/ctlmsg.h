@@ -81,8 +81,9 @@ struct ctl_exit {
 	 */
 	uint64_t		cgroup;
 	uint32_t		level;
-	uint32_t		pad;
+	uint32_t		flags;		/* CTL_EXIT_* */
 };
+#define CTL_EXIT_NOLAN		0x1	/* the LAN through the exit node too */
 
 struct ctl_route {
 	struct ip_prefix	p;

@@ -205,7 +205,7 @@ struct exit_msg {
 	int32_t			ok;
 	uint64_t		cgroup;		/* hamctl run: only its sockets */
 	uint32_t		level;		/* the cgroup's, below the root */
-	uint32_t		pad;
+	uint32_t		flags;		/* CTL_EXIT_NOLAN */
 };
 
 /* parent -> engine: a socket bound to an overlay address, port 53. */

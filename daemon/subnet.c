@@ -416,7 +416,7 @@ subnet_masq_conf(struct subnet *sn, struct netconf *nc,
 /* ---- the exit node ---------------------------------------------------- */
 
 static int
-exit_rules(struct netconf *nc, int add, int af, int run)
+exit_rules(struct netconf *nc, int add, int af, int run, int nolan)
 {
 	struct nl_rule_spec	 rs;
 	struct ip_prefix	 any;
@@ -434,7 +434,8 @@ exit_rules(struct netconf *nc, int add, int af, int run)
 	rs.table = RT_TABLE_MAIN;
 	rs.suppress_plen = 1;		/* main, but not its default route */
 	rs.fwmark = run ? RUN_MARK : 0;
-	rc = nl_rule(&nc->nl, add, &rs);
+	/* Without LAN access even the main table's own routes are left. */
+	rc = add && nolan ? 0 : nl_rule(&nc->nl, add, &rs);
 	rs.prio++;
 	rs.table = EXIT_TABLE;
 	rs.suppress_plen = 0;
@@ -460,7 +461,7 @@ exit_down(struct subnet *sn, struct netconf *nc)
 	for (f = 1; f <= 2; f++)
 		if (sn->exit_af & (uint32_t)f)
 			(void)exit_rules(nc, 0, f == 1 ? AF_INET : AF_INET6,
-			    run);
+			    run, 0);
 	if (run)
 		(void)nftmasq_run(sn->nftfd, nc->tun.name, 0, 0, 0);
 	sn->exit_id = 0;
@@ -488,7 +489,7 @@ subnet_exit(struct subnet *sn, struct netconf *nc, const struct exit_msg *m,
 	for (f = 1; f <= 2 && rc == 0; f++)
 		if (af & (uint32_t)f)
 			rc = exit_rules(nc, 1, f == 1 ? AF_INET : AF_INET6,
-			    run);
+			    run, (m->flags & CTL_EXIT_NOLAN) != 0);
 	if (rc == 0 && run && (rc = nftmasq_run(sn->nftfd, nc->tun.name,
 	    m->cgroup, m->level, RUN_MARK)) < 0)
 		log_warnx("hamctl run: nftables: %s", strerror(-rc));

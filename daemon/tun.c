@@ -724,7 +724,7 @@ tun_exit(uint32_t client, const struct ctl_exit *ce, int run)
 		return;
 	}
 	troutes_exit_choose(tr, tp.dev, wp->id, client, run ? ce->cgroup : 0,
-	    run ? ce->level : 0);
+	    run ? ce->level : 0, ce->flags);
 }
 
 static void

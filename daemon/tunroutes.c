@@ -238,7 +238,7 @@ troutes_exit_current(const struct troutes *tr)
 
 void
 troutes_exit_choose(struct troutes *tr, struct wg_dev *dev, uint32_t id,
-    uint32_t client, uint64_t cgroup, uint32_t level)
+    uint32_t client, uint64_t cgroup, uint32_t level, uint32_t flags)
 {
 	struct exit_msg	 m;
 
@@ -253,6 +253,7 @@ troutes_exit_choose(struct troutes *tr, struct wg_dev *dev, uint32_t id,
 	m.af = (uint32_t)troutes_exit_offered(tr, id);
 	m.cgroup = id != 0 ? cgroup : 0;
 	m.level = id != 0 ? level : 0;
+	m.flags = id != 0 ? flags & CTL_EXIT_NOLAN : 0;
 	tr->exit_send(tr->arg, &m);
 }
 
@@ -264,7 +265,7 @@ troutes_exit_off(struct troutes *tr, struct wg_dev *dev, uint32_t client)
 	if (client == 0)
 		log_warnx("the exit node went away or no longer offers it: "
 		    "traffic takes the direct way again");
-	troutes_exit_choose(tr, dev, 0, client, 0, 0);
+	troutes_exit_choose(tr, dev, 0, client, 0, 0, 0);
 }
 
 void

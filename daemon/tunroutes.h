@@ -56,7 +56,7 @@ int		 troutes_exit_offered(struct troutes *, uint32_t id);
 uint32_t	 troutes_exit_current(const struct troutes *);
 void		 troutes_exit_choose(struct troutes *, struct wg_dev *,
 		    uint32_t id, uint32_t client, uint64_t cgroup,
-		    uint32_t level);
+		    uint32_t level, uint32_t flags);
 void		 troutes_exit_off(struct troutes *, struct wg_dev *,
 		    uint32_t client);
 void		 troutes_exit_set(struct troutes *, struct wg_dev *,

@@ -155,6 +155,17 @@ check "ip rule and ip route are as before, byte for byte" cmp -s "$T_TMP/before"
 diff "$T_TMP/before" "$T_TMP/after" | sed 's/^/# /' | head -20
 check "the host sees node 2 directly again" wait_for 5 sh -c "[ \"\$(ip netns exec '$I' nft list table inet seen | sed -n 's/.*saddr 10.77.0.12 icmp.*packets \([0-9]*\) .*/\1/p')\" -gt $N12 ]"
 
+# --- without LAN access -------------------------------------------------------
+L5=$(leak 5)
+check "node 2 chooses node 1 without LAN access" ctl 2 exit node1 nolan
+check "  no rule keeps the main table's routes" sh -c "! ip -n '$(ns 2)' rule | grep -q '^5369:' && ip -n '$(ns 2)' rule | grep -q '^5370:'"
+check "  the LAN router is reached through the tunnel" wait_for 5 pings "$(ns 2)" 10.77.0.254 -W 1
+check "  not directly" test "$(leak 5)" = "$L5"
+check "  the hub connection still leaves eth0" sh -c "'$HAMCTL' -s '$(dir 2)/hamd.sock' networks >/dev/null"
+check "exit off again" ctl 2 exit off
+dumps > "$T_TMP/afternolan"
+check "  ip rule and ip route are as before" cmp -s "$T_TMP/before" "$T_TMP/afternolan"
+
 # --- one command through the exit node: hamctl run ---------------------------
 kill "$PING4" 2>/dev/null
 wait "$PING4" 2>/dev/null

@@ -244,7 +244,7 @@ START_TEST(t_exit_node)
 	/* the exit offer is no route for the parent */
 	ck_assert_uint_eq(sent[nsent - 1].n, 1);
 	ck_assert_int_eq(troutes_exit_offered(tr, G1), 3);
-	troutes_exit_choose(tr, dev, G1, 7, 0, 0);
+	troutes_exit_choose(tr, dev, G1, 7, 0, 0, 0);
 	ck_assert(nexits == 1 && exits[0].id == G1 && exits[0].af == 3 &&
 	    exits[0].client == 7);
 	ck_assert_uint_eq(owner("203.0.113.10"), ALLOWEDIPS_PEER_NONE);
@@ -268,7 +268,7 @@ START_TEST(t_exit_node)
 	troutes_exit_set(tr, dev, &ok);
 	ck_assert_uint_eq(owner("203.0.113.10"), ALLOWEDIPS_PEER_NONE);
 	/* chosen again, then the peer goes */
-	troutes_exit_choose(tr, dev, G1, 0, 0, 0);
+	troutes_exit_choose(tr, dev, G1, 0, 0, 0, 0);
 	ok.af = 1;
 	troutes_exit_set(tr, dev, &ok);
 	ck_assert_uint_eq(owner("203.0.113.10"), G1);
