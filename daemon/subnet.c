@@ -142,7 +142,7 @@ peer_offer(struct subnet *sn, struct netconf *nc, const struct routes_msg *m,
 {
 	struct subnet_set	*s = peer_set(sn, m->id, m->n > 0), next;
 	const char		*no;
-	char			 a[PREFIX_STRLEN];
+	char			 a[PREFIX_STRLEN], q[128];
 	uint32_t		 i;
 	int			 rc;
 
@@ -176,8 +176,8 @@ peer_offer(struct subnet *sn, struct netconf *nc, const struct routes_msg *m,
 				    "%s", no);
 			log_warnx("route %s through peer %u refused: %s", a,
 			    m->id, s->why[i]);
-			audit("route-refused", "route=%s peer=%u reason=\"%s\"",
-			    a, m->id, s->why[i]);
+			audit("route-refused", "route=%s peer=%u reason=%s",
+			    a, m->id, log_quote(s->why[i], q, sizeof(q)));
 			continue;
 		}
 		if ((rc = nl_route_add(&nc->nl, nc->tun.ifindex,
