@@ -50,7 +50,6 @@ config_new_default(void)
 	conf->verbose = 0;
 	conf->mtu = CONF_DEFAULT_MTU;
 	conf->listen_port = CONF_DEFAULT_PORT;
-	conf->hub.port = CONF_DEFAULT_HUB_PORT;
 	conf->hub.keepalive = CONF_DEFAULT_HUB_KEEPALIVE;
 	(void)strlcpy(conf->dns_domain, DNS_DEFAULT_DOMAIN,
 	    sizeof(conf->dns_domain));
@@ -302,6 +301,25 @@ conf_dns_domain(struct hamd_config *conf, const char *v)
 	if (dns_domain(v, d) == -1)
 		return -1;
 	(void)strlcpy(conf->dns_domain, d, sizeof(conf->dns_domain));
+	return 0;
+}
+
+int
+conf_parse_hub_addr(const char *v, struct conf_hub_addr *ha)
+{
+	struct in6_addr	 a6;
+	uint16_t	 port = 0;
+
+	memset(ha, 0, sizeof(*ha));
+	if (conf_parse_endpoint(v, ha->host, sizeof(ha->host), &port) == -1) {
+		if (strlen(v) == 0 || strlen(v) >= sizeof(ha->host) ||
+		    strpbrk(v, " \t/[]") != NULL || (strchr(v, ':') != NULL &&
+		    inet_pton(AF_INET6, v, &a6) != 1))
+			return -1;
+		(void)strlcpy(ha->host, v, sizeof(ha->host));
+		port = 0;
+	}
+	ha->port = port != 0 ? port : CONF_DEFAULT_HUB_PORT;
 	return 0;
 }
 

@@ -69,10 +69,18 @@ TAILQ_HEAD(conf_peers, conf_peer);
  * useful value stays below that.
  */
 #define CONF_DEFAULT_HUB_KEEPALIVE 25	/* s */
-struct conf_hub {
-	int			 enabled;
+/* One address of the hub (a cluster's hubs share one key). */
+struct conf_hub_addr {
 	char			 host[256];	/* IPv6 without brackets */
 	uint16_t		 port;
+};
+#define CONF_HUB_ADDRS		8
+
+struct conf_hub {
+	int			 enabled;
+	/* In the order given: tried in turn, the next after a failure. */
+	struct conf_hub_addr	 addr[CONF_HUB_ADDRS];
+	int			 naddrs;
 	uint8_t			 pubkey[KEY_LEN];
 	char			 nickname[CONF_NICK_MAX];
 	uint16_t		 keepalive;	/* for the hub's peers, s */
@@ -147,6 +155,13 @@ int	conf_parse_endpoint(const char *, char *host, size_t hostlen,
 int	conf_parse_endpoint_err(const char *, char *host, size_t hostlen,
 	    uint16_t *port, char *err, size_t errlen);
 /*
+ * One address of a hub line: "host", "host:port", "[v6]:port" or a bare
+ * IPv6 address; port 7777 if none.  0, or -1 if it is none of those.
+ */
+int	conf_parse_hub_addr(const char *, struct conf_hub_addr *);
+/* A nickname hub_nick_valid() accepts: up to 32 printable characters. */
+int	conf_nick_valid(const char *);
+/*
  * A public-endpoint value: a numeric IPv4 "a.b.c.d:port" or IPv6
  * "[addr]:port" of a unicast address peers can reach (not unspecified,
  * loopback, multicast or link-local).  0, or -1 with err set.
@@ -155,8 +170,6 @@ int	conf_parse_public_ep(const char *, struct conf_public_ep *,
 	    char *err, size_t errlen);
 /* A dns-domain value (dnsmsg.h's dns_domain, or "" for none); 0 or -1. */
 int	conf_dns_domain(struct hamd_config *, const char *);
-/* What hub_nick_valid() accepts. */
-int	conf_nick_valid(const char *);
 int	conf_prefix_eq(const struct ip_prefix *, const struct ip_prefix *);
 /* FNV-1a of a prefix: the parser's table of allowed IPs. */
 uint32_t conf_prefix_hash(const struct ip_prefix *);

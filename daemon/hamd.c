@@ -8,6 +8,7 @@
 #include "autoconf.h"
 
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -176,12 +177,15 @@ send_status(struct parent *p, int to, uint32_t type, uint32_t client)
 	}
 	s.hub_state = p->hub.state;
 	s.hub_since = p->hub.since;
-	if (p->conf->hub.enabled)
+	if (p->conf->hub.enabled) {
+		/* A reload may have shortened the list. */
+		const struct conf_hub_addr *ha = &p->conf->hub.addr[
+		    p->net.hub_cur < p->conf->hub.naddrs ? p->net.hub_cur : 0];
+
 		(void)snprintf(s.hub, sizeof(s.hub), "%s%s%s port %u",
-		    strchr(p->conf->hub.host, ':') != NULL ? "[" : "",
-		    p->conf->hub.host,
-		    strchr(p->conf->hub.host, ':') != NULL ? "]" : "",
-		    p->conf->hub.port);
+		    strchr(ha->host, ':') != NULL ? "[" : "", ha->host,
+		    strchr(ha->host, ':') != NULL ? "]" : "", ha->port);
+	}
 	(void)strlcpy(s.hub_reason, p->hub.reason, sizeof(s.hub_reason));
 	s.hub_addr = p->hub.addr;
 	(void)strlcpy(s.overlay_warning, p->overlay_warning,
@@ -249,7 +253,6 @@ static void
 advertise_send(struct parent *p)
 {
 	struct routes_msg	 m;
-
 	struct ip_prefix	 masq[CONF_MAX_ADVERTISE];
 	int			 i, n = 0;
 
@@ -467,6 +470,7 @@ parent_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_TUN_PUBKEY:
 		(void)imsg_get_data(imsg, p->pubkey, sizeof(p->pubkey));
 		p->have_pubkey = 1;
+		netconf_tap_key(&p->net, p->pubkey);
 		key_to_base64(b64, p->pubkey);
 		log_info("node public key %s", b64);
 		break;
@@ -568,14 +572,22 @@ nat_state_update(struct parent *p, struct imsg *imsg)
 			    "and %u", m.public_ep.af, m.second_ep.af);
 		break;
 	case NAT_NO_ANSWER:
-		if (m.public_ep.af != 0 || m.second_ep.af != 0)
+		if (m.public_ep.af != 0 || m.second_ep.af != 0 ||
+		    m.filter != NAT_FILTER_UNKNOWN)
 			fatalx("engine sent endpoints with no answer");
 		break;
 	default:
 		fatalx("engine sent NAT kind %d", m.kind);
 	}
+	if (m.filter < 0 || m.filter >= NAT_FILTER_MAX)
+		fatalx("engine sent NAT filtering %d", m.filter);
 	if (m.kind == NAT_INDEPENDENT && nat_is_own(p, &m.public_ep))
 		m.kind = NAT_NONE;
+	if (m.filter != p->nat.filter && m.filter != NAT_FILTER_UNKNOWN)
+		log_info("NAT filtering: %s", m.filter == NAT_FILTER_PORT ?
+		    "address-and-port-dependent (only what answers this "
+		    "node's own packets gets in)" : "an answer from a port "
+		    "this node never sent to got in");
 	changed = m.kind != p->nat.kind ||
 	    memcmp(&m.public_ep, &p->nat.public_ep, sizeof(m.public_ep)) != 0 ||
 	    memcmp(&m.second_ep, &p->nat.second_ep, sizeof(m.second_ep)) != 0;
@@ -681,6 +693,8 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_RUN, .name = "run", .need = NEED_ADMIN,
 	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
+	{ .type = IMSG_CTL_LAN, .name = "lan", .need = NEED_READ,
+	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
 	    .need = NEED_READ, .to = PROC_PARENT },
 	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,
@@ -777,11 +791,45 @@ hamd_finish(struct parent_base *b)
 	subnet_shutdown(&p->subnet, &p->net);
 }
 
+/*
+ * The shared memory tun and engine pass batches through: made here, so
+ * that neither child needs memfd_create, ftruncate or fcntl, and sealed
+ * at its size, so that neither can shrink it under the other (an access
+ * past the end would kill the other with SIGBUS).  Without it (a kernel
+ * without memfd) batches go over the socketpair as before.
+ */
+static void
+ring_send(struct parent *p)
+{
+	struct ring_msg	 rm;
+	int		 fd, fd2;
+
+	if ((fd = memfd_create("hamd-ring", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1) {
+		log_warn("memfd_create: batches go over the socketpair");
+		return;
+	}
+	if (ftruncate(fd, (off_t)PKTRING_MAP_LEN) == -1 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) == -1 || (fd2 = dup(fd)) == -1) {
+		log_warn("the shared ring: batches go over the socketpair");
+		(void)close(fd);
+		return;
+	}
+	memset(&rm, 0, sizeof(rm));
+	rm.size = PKTRING_SIZE;
+	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_RING, 0, fd, &rm,
+	    sizeof(rm));
+	proc_compose(&p->b.ps, HAMD_PROC_ENGINE, IMSG_RING, 0, fd2, &rm,
+	    sizeof(rm));
+}
+
 static void
 hamd_start(struct parent_base *b)
 {
 	struct parent	*p = (struct parent *)b;
 
+	ring_send(p);
 	netconf_send_devices(&p->net, &p->b.ps, p->conf);
 	netconf_send_peers(&p->net, &p->b.ps, p->conf);
 	hub_configure_tun(p);

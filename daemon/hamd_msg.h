@@ -68,6 +68,14 @@ enum hamd_imsg_type {
 	IMSG_RELAY_REGISTERED,		/* engine -> tun: the hub's answer */
 	IMSG_RELAY_CONFIRMED,		/* tun -> engine: uint32_t relay id */
 
+	/* the shared-memory ring of batches (ipc/pktring.h) */
+	IMSG_RING,			/* parent -> tun, engine: memfd +
+					   struct ring_msg */
+	IMSG_TUN_RING_READY,		/* tun -> engine: mapped, empty */
+	IMSG_ENGINE_RING_READY,		/* engine -> tun: mapped, empty */
+	IMSG_PKT_RING_OUT,		/* tun -> engine: struct pkt_ring_msg */
+	IMSG_PKT_RING_IN,		/* engine -> tun: struct pkt_ring_msg */
+
 	/*
 	 * The web child (http-listen): read-only snapshots, once a second,
 	 * and the events (IMSG_CTL_EVENT).  The web child sends nothing.
@@ -78,6 +86,8 @@ enum hamd_imsg_type {
 	IMSG_WEB_PEER,			/* tun -> web: struct ctl_peer, each */
 	IMSG_WEB_PEERS_END,		/* tun -> web: struct ctl_peers_end */
 
+	/* Ethernet networks: the TAP device, with a hub */
+	IMSG_TAP_DEVICE,		/* parent -> tun: fd, empty */
 	/*
 	 * Subnet routes: tun passes on what the hub approved (a peer's, or
 	 * id 0: ours to serve), the parent checks and installs it and says
@@ -161,7 +171,10 @@ struct engine_peer_msg {
 struct endpoint_msg {
 	uint32_t		id;
 	struct pkt_addr		addr;
+	uint32_t		flags;		/* ENDPOINT_F_* */
 };
+/* It was a handshake response: the answer to our initiation came that way. */
+#define ENDPOINT_F_RESPONSE	0x1
 
 struct hub_state_msg {
 	int32_t			state;		/* enum hub_state */

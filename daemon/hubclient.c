@@ -23,6 +23,7 @@
 #include "daemon/hubclient.h"
 #include "daemon/hubcheck.h"
 #include "daemon/hubreq.h"
+#include "daemon/lanclass.h"
 #include "daemon/relayreg.h"
 #include "daemon/tunroutes.h"
 #include "proto/hubproto.h"
@@ -423,7 +424,7 @@ hubclient_forget(struct hubclient *hc, const uint8_t key[HUB_KEY_LEN])
 static void
 peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 {
-	struct ip_prefix	 allowed[2];
+	struct ip_prefix	 allowed[3];
 	struct hc_peer		*hp;
 	struct wg_peer		*wp;
 	char			 b64[KEY_B64_LEN + 1], name[64];
@@ -475,14 +476,18 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	allowed[1].af = AF_INET6;
 	allowed[1].plen = 128;
 	memcpy(&allowed[1].addr.v6, hpm->v6, 16);
+	/* The link-local address its hamd sets (netconf.c): multicast. */
+	allowed[2].af = AF_INET6;
+	allowed[2].plen = 128;
+	lan_link_local((uint8_t *)&allowed[2].addr.v6, hpm->v6);
 	/*
 	 * An address is one peer's, and the hub's latest word on it wins:
 	 * a hub peer still holding one of these (the hub gave it to
 	 * another node while we were away, say) goes, rather than stay
-	 * on without its allowed IPs.  Hub peers hold only a /32 and a
-	 * /128, so a lookup that names one is an exact match.
+	 * on without its allowed IPs.  Hub peers hold only a /32 and two
+	 * /128s, so a lookup that names one is an exact match.
 	 */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		owner = allowedips_lookup(hc->dev->aips, allowed[i].af,
 		    &allowed[i].addr);
 		if (owner != hp->id && hubclient_is_hub_peer(hc, owner))
@@ -494,7 +499,7 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	else
 		(void)snprintf(name, sizeof(name), "%.12s", b64);
 	if (wg_peer_set(hc->dev, hp->id, name, hpm->key, NULL,
-	    hc->conf.keepalive, allowed, 2, now) == -1) {
+	    hc->conf.keepalive, allowed, 3, now) == -1) {
 		log_warnx("hub peer %s: cannot be added", b64);
 		(void)wg_peer_remove(hc->dev, hp->id);
 		memset(hp, 0, sizeof(*hp));
@@ -503,6 +508,8 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	troutes_reapply(hc->routes, hc->dev, hp->id);
 	wp = wg_peer_by_id(hc->dev, hp->id);
 	wg_peer_set_hub(wp);
+	if (hc->io.peer_lan != NULL)
+		hc->io.peer_lan(hc->io.arg, hp->id, hpm->key, hpm->flags);
 	if (hpm->endpoint.af != 0) {
 		/*
 		 * A hint where to send first; only an authenticated packet

@@ -61,6 +61,12 @@ struct hubclient_io {
 	/* a member's names (id 0: ours), for the engine's responder */
 	void	(*engine_names)(void *, uint32_t id, const uint8_t *v4,
 		    const uint8_t *v6, const struct hub_peer_names *);
+	/*
+	 * what flows with a hub peer: broadcast and multicast, Ethernet
+	 * frames (HUB_NET_BROADCAST, HUB_NET_ETHERNET of its PEER_UP)
+	 */
+	void	(*peer_lan)(void *, uint32_t id, const uint8_t key[32],
+		    uint8_t flags);
 };
 
 /* The client id of requests hamd makes itself (hamd.conf's routes). */

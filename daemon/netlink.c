@@ -132,10 +132,57 @@ nl_link_up(struct nl *nl, unsigned int ifindex, unsigned int mtu)
 	return nl_talk(nl, &r);
 }
 
+int
+nl_link_mac_up(struct nl *nl, unsigned int ifindex, unsigned int mtu,
+    const uint8_t mac[6])
+{
+	struct nl_req	 r;
+	uint32_t	 m = mtu;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifi));
+	r.hdr.nlmsg_type = RTM_NEWLINK;
+	r.u.ifi.ifi_family = AF_UNSPEC;
+	r.u.ifi.ifi_index = (int)ifindex;
+	r.u.ifi.ifi_flags = IFF_UP;
+	r.u.ifi.ifi_change = IFF_UP;
+	nl_attr(&r, IFLA_MTU, &m, sizeof(m));
+	nl_attr(&r, IFLA_ADDRESS, mac, 6);
+	return nl_talk(nl, &r);
+}
+
 static size_t
 prefix_addrlen(const struct ip_prefix *p)
 {
 	return p->af == AF_INET ? 4 : 16;
+}
+
+int
+nl_link_no_ll6(struct nl *nl, unsigned int ifindex)
+{
+	struct nl_req	 r;
+	struct rtattr	*spec, *inet6, *mode;
+	size_t		 off;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifi));
+	r.hdr.nlmsg_type = RTM_NEWLINK;
+	r.u.ifi.ifi_family = AF_UNSPEC;
+	r.u.ifi.ifi_index = (int)ifindex;
+	/* IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE: u8 } } */
+	off = NLMSG_ALIGN(r.hdr.nlmsg_len);
+	spec = (struct rtattr *)((char *)&r + off);
+	inet6 = (struct rtattr *)RTA_DATA(spec);
+	mode = (struct rtattr *)RTA_DATA(inet6);
+	mode->rta_type = IFLA_INET6_ADDR_GEN_MODE;
+	mode->rta_len = RTA_LENGTH(1);
+	*(uint8_t *)RTA_DATA(mode) = IN6_ADDR_GEN_MODE_NONE;
+	inet6->rta_type = AF_INET6;
+	inet6->rta_len = RTA_LENGTH(RTA_SPACE(1));
+	spec->rta_type = IFLA_AF_SPEC;
+	spec->rta_len = RTA_LENGTH(RTA_SPACE(RTA_SPACE(1)));
+	r.hdr.nlmsg_len = (uint32_t)(off + RTA_SPACE(RTA_SPACE(RTA_SPACE(1))));
+	return nl_talk(nl, &r);
 }
 
 static int
@@ -143,7 +190,7 @@ nl_addr(struct nl *nl, int type, unsigned int ifindex,
     const struct ip_prefix *p)
 {
 	struct nl_req	 r;
-	uint32_t	 flags = IFA_F_NODAD;
+	uint32_t	 flags = IFA_F_NODAD, brd;
 
 	memset(&r, 0, sizeof(r));
 	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifa));
@@ -157,6 +204,15 @@ nl_addr(struct nl *nl, int type, unsigned int ifindex,
 	nl_attr(&r, IFA_ADDRESS, &p->addr, prefix_addrlen(p));
 	if (p->af == AF_INET6)
 		nl_attr(&r, IFA_FLAGS, &flags, sizeof(flags));
+	/*
+	 * The subnet's broadcast address ("brd +"): the kernel then takes
+	 * a directed broadcast from the tunnel as one, and sends one there.
+	 */
+	if (p->af == AF_INET && p->plen <= 30) {
+		memcpy(&brd, &p->addr, 4);
+		brd |= htonl(UINT32_MAX >> p->plen);
+		nl_attr(&r, IFA_BROADCAST, &brd, sizeof(brd));
+	}
 	return nl_talk(nl, &r);
 }
 
@@ -174,7 +230,7 @@ nl_addr_del(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 
 static int
 nl_route_in(struct nl *nl, int type, unsigned int ifindex,
-    const struct ip_prefix *p, uint32_t table)
+    const struct ip_prefix *p, unsigned short newflags, uint32_t table)
 {
 	struct nl_req	 r;
 	uint32_t	 oif = ifindex;
@@ -183,7 +239,7 @@ nl_route_in(struct nl *nl, int type, unsigned int ifindex,
 	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.rtm));
 	r.hdr.nlmsg_type = (unsigned short)type;
 	if (type == RTM_NEWROUTE)
-		r.hdr.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+		r.hdr.nlmsg_flags = newflags;
 	r.u.rtm.rtm_family = (unsigned char)p->af;
 	r.u.rtm.rtm_dst_len = p->plen;
 	r.u.rtm.rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
@@ -200,9 +256,9 @@ nl_route_in(struct nl *nl, int type, unsigned int ifindex,
 
 static int
 nl_route(struct nl *nl, int type, unsigned int ifindex,
-    const struct ip_prefix *p)
+    const struct ip_prefix *p, unsigned short newflags)
 {
-	return nl_route_in(nl, type, ifindex, p, RT_TABLE_MAIN);
+	return nl_route_in(nl, type, ifindex, p, newflags, RT_TABLE_MAIN);
 }
 
 int
@@ -210,19 +266,28 @@ nl_route_table(struct nl *nl, int add, unsigned int ifindex,
     const struct ip_prefix *p, uint32_t table)
 {
 	return nl_route_in(nl, add ? RTM_NEWROUTE : RTM_DELROUTE, ifindex, p,
-	    table);
+	    NLM_F_CREATE | NLM_F_REPLACE, table);
 }
 
 int
 nl_route_add(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 {
-	return nl_route(nl, RTM_NEWROUTE, ifindex, p);
+	return nl_route(nl, RTM_NEWROUTE, ifindex, p,
+	    NLM_F_CREATE | NLM_F_REPLACE);
+}
+
+int
+nl_route_add_new(struct nl *nl, unsigned int ifindex,
+    const struct ip_prefix *p)
+{
+	return nl_route(nl, RTM_NEWROUTE, ifindex, p,
+	    NLM_F_CREATE | NLM_F_EXCL);
 }
 
 int
 nl_route_del(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 {
-	return nl_route(nl, RTM_DELROUTE, ifindex, p);
+	return nl_route(nl, RTM_DELROUTE, ifindex, p, 0);
 }
 
 int

@@ -17,11 +17,25 @@ int	nl_open(struct nl *);
 void	nl_close(struct nl *);
 /* Set the MTU and bring the link up. */
 int	nl_link_up(struct nl *, unsigned int ifindex, unsigned int mtu);
-/* Add (or replace) an interface address; IPv6 without DAD. */
+/* The same with a MAC address (a TAP device). */
+int	nl_link_mac_up(struct nl *, unsigned int ifindex, unsigned int mtu,
+	    const uint8_t mac[6]);
+/*
+ * No IPv6 link-local address of the kernel's making (addr_gen_mode
+ * none): hamd sets one that its peers can tell is its own.
+ */
+int	nl_link_no_ll6(struct nl *, unsigned int ifindex);
+/*
+ * Add (or replace) an interface address; IPv6 without DAD, IPv4 with
+ * its subnet's broadcast address up to a /30.
+ */
 int	nl_addr_add(struct nl *, unsigned int ifindex, const struct ip_prefix *);
 int	nl_addr_del(struct nl *, unsigned int ifindex, const struct ip_prefix *);
 /* A route for prefix through the interface, in the main table. */
 int	nl_route_add(struct nl *, unsigned int ifindex, const struct ip_prefix *);
+/* The same, but -EEXIST if the table has a route for prefix already. */
+int	nl_route_add_new(struct nl *, unsigned int ifindex,
+	    const struct ip_prefix *);
 int	nl_route_del(struct nl *, unsigned int ifindex, const struct ip_prefix *);
 
 /*

@@ -75,7 +75,7 @@ static void	 peer_psk(int, const char *);
 static void	 peer_endpoint(int, const char *);
 static void	 peer_allowed(int, const char *);
 static void	 peer_keepalive(int, int64_t);
-static void	 hub_set(int, const char *);
+static void	 hub_add(int, const char *);
 static void	 hub_pubkey(int, const char *);
 static int	 hub_has_key;
 static void	 public_ep_set(int, const char *);
@@ -249,15 +249,12 @@ main		: USER STRING {
 				    sizeof(conf->private_key_file), $2);
 			free($2);
 		}
-		| HUB STRING {
+		| HUB {
 			/* -1: a repeated hub line, already reported */
 			hub_has_key = -1;
-			if (once(LINE(@1), ONCE_HUB, "hub") == 0) {
+			if (once(LINE(@1), ONCE_HUB, "hub") == 0)
 				hub_has_key = 0;
-				hub_set(LINE(@2), $2);
-			}
-			free($2);
-		} hubkey {
+		} hubaddrs hubkey {
 			if (hub_has_key == 0)
 				conf_err(LINE(@1), "hub needs the hub's "
 				    "public-key (hamctl hub key prints it on "
@@ -320,6 +317,19 @@ main		: USER STRING {
 
 optmasq		: %empty { $$ = 0; }
 		| MASQUERADE { $$ = 1; }
+		;
+
+/* A cluster's hubs: several addresses, one key. */
+hubaddrs	: STRING {
+			if (hub_has_key == 0)
+				hub_add(LINE(@1), $1);
+			free($1);
+		}
+		| hubaddrs STRING {
+			if (hub_has_key == 0)
+				hub_add(LINE(@2), $2);
+			free($2);
+		}
 		;
 
 hubkey		: %empty
@@ -681,28 +691,30 @@ peer_end(void)
 	curpeer = NULL;
 }
 
+/* The hubs of one cluster: in order, each once. */
 static void
-hub_set(int line, const char *v)
+hub_add(int line, const char *v)
 {
-	struct in6_addr	 a6;
-	char		 host[256];
-	uint16_t	 port = 0;
+	struct conf_hub_addr	 ha;
+	int			 i;
 
-	/* "host", "host:port", "[v6]:port" or a bare IPv6 address. */
-	if (conf_parse_endpoint(v, host, sizeof(host), &port) == -1) {
-		if (strlen(v) == 0 || strlen(v) >= sizeof(host) ||
-		    strpbrk(v, " \t/[]") != NULL || (strchr(v, ':') != NULL &&
-		    inet_pton(AF_INET6, v, &a6) != 1)) {
-			conf_err(line, "hub %s: expected a host name or "
-			    "address, with :port if not 7777", shown(v));
+	if (conf_parse_hub_addr(v, &ha) == -1) {
+		conf_err(line, "hub %s: expected a host name or address, with "
+		    ":port if not 7777", shown(v));
+		return;
+	}
+	for (i = 0; i < conf->hub.naddrs; i++)
+		if (strcmp(conf->hub.addr[i].host, ha.host) == 0 &&
+		    conf->hub.addr[i].port == ha.port) {
+			conf_err(line, "hub %s is listed twice", shown(v));
 			return;
 		}
-		copy_str(host, sizeof(host), v);
-		port = 0;
+	if (conf->hub.naddrs == CONF_HUB_ADDRS) {
+		conf_err(line, "hub %s: at most %d addresses (the hubs of one "
+		    "cluster)", shown(v), CONF_HUB_ADDRS);
+		return;
 	}
-	copy_str(conf->hub.host, sizeof(conf->hub.host), host);
-	if (port != 0)
-		conf->hub.port = port;
+	conf->hub.addr[conf->hub.naddrs++] = ha;
 	conf->hub.enabled = 1;
 }
 

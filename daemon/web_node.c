@@ -7,6 +7,7 @@
 #include "autoconf.h"
 
 #include <event2/buffer.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,96 @@ engine_counter(struct evbuffer *b, const char *name, const char *help,
 	prom_u64(b, name, v, NULL);
 }
 
+/* Ethernet networks: tun's switch. */
+static void
+metrics_l2(struct evbuffer *b, const struct ctl_l2 *l)
+{
+	const char		*lab[3];
+	static const struct {
+		const char	*dir, *reason;
+		size_t		 off;
+	} drops[] = {
+		{ "transmit", "rate", offsetof(struct ctl_l2, tx_rate) },
+		{ "transmit", "source", offsetof(struct ctl_l2, tx_source) },
+		{ "transmit", "unknown", offsetof(struct ctl_l2, tx_unknown) },
+		{ "transmit", "oversize", offsetof(struct ctl_l2, tx_oversize) },
+		{ "receive", "off", offsetof(struct ctl_l2, rx_off) },
+		{ "receive", "source", offsetof(struct ctl_l2, rx_source) },
+		{ "receive", "dest", offsetof(struct ctl_l2, rx_dest) },
+		{ "receive", "rate", offsetof(struct ctl_l2, rx_rate) },
+		{ "receive", "malformed", offsetof(struct ctl_l2, rx_malformed) },
+	};
+	char			 ld[32], lr[32];
+	uint64_t		 v;
+	size_t			 i;
+
+	prom_family(b, "hamd_ethernet_peers", "gauge", "Peers Ethernet "
+	    "frames flow with");
+	prom_u64(b, "hamd_ethernet_peers", l->ports, NULL);
+	engine_counter(b, "hamd_ethernet_transmit_frames_total", "Frames "
+	    "from the TAP device sent to peers, each counted once",
+	    l->tx_frames);
+	engine_counter(b, "hamd_ethernet_receive_frames_total", "Frames "
+	    "from peers written to the TAP device", l->rx_frames);
+	prom_family(b, "hamd_ethernet_dropped_total", "counter", "Frames not "
+	    "sent or refused, by direction and reason");
+	for (i = 0; i < nitems(drops); i++) {
+		memcpy(&v, (const uint8_t *)l + drops[i].off, sizeof(v));
+		(void)snprintf(ld, sizeof(ld), "direction=%s", drops[i].dir);
+		(void)snprintf(lr, sizeof(lr), "reason=%s", drops[i].reason);
+		lab[0] = ld;
+		lab[1] = lr;
+		lab[2] = NULL;
+		prom_u64(b, "hamd_ethernet_dropped_total", v, lab);
+	}
+}
+
+/* Broadcast and multicast among members: tun's totals. */
+static void
+metrics_lan(struct evbuffer *b)
+{
+	const struct ctl_lan	*l = &wn.end.lan;
+	const char		*lab[3];
+	static const struct {
+		const char	*dir, *reason;
+		size_t		 off;
+	} drops[] = {
+		{ "transmit", "rate", offsetof(struct ctl_lan, tx_rate) },
+		{ "transmit", "no_peer", offsetof(struct ctl_lan, tx_no_peer) },
+		{ "transmit", "control", offsetof(struct ctl_lan, tx_control) },
+		{ "transmit", "other", offsetof(struct ctl_lan, tx_other) },
+		{ "receive", "off", offsetof(struct ctl_lan, rx_off) },
+		{ "receive", "rate", offsetof(struct ctl_lan, rx_rate) },
+		{ "receive", "control", offsetof(struct ctl_lan, rx_control) },
+	};
+	char			 ld[32], lr[32];
+	uint64_t		 v;
+	size_t			 i;
+
+	prom_family(b, "hamd_lan_peers", "gauge", "Peers broadcast and "
+	    "multicast flow with");
+	prom_u64(b, "hamd_lan_peers", l->peers, NULL);
+	engine_counter(b, "hamd_lan_transmit_packets_total", "Broadcast and "
+	    "multicast packets sent to the peers, each counted once",
+	    l->tx_packets);
+	engine_counter(b, "hamd_lan_transmit_copies_total", "Their "
+	    "encrypted copies, one per peer", l->tx_copies);
+	engine_counter(b, "hamd_lan_receive_packets_total", "Broadcast and "
+	    "multicast packets taken from peers", l->rx_packets);
+	prom_family(b, "hamd_lan_dropped_total", "counter", "Broadcast and "
+	    "multicast packets not sent or refused, by direction and reason");
+	for (i = 0; i < nitems(drops); i++) {
+		memcpy(&v, (const uint8_t *)l + drops[i].off, sizeof(v));
+		(void)snprintf(ld, sizeof(ld), "direction=%s", drops[i].dir);
+		(void)snprintf(lr, sizeof(lr), "reason=%s", drops[i].reason);
+		lab[0] = ld;
+		lab[1] = lr;
+		lab[2] = NULL;
+		prom_u64(b, "hamd_lan_dropped_total", v, lab);
+	}
+	metrics_l2(b, &l->l2);
+}
+
 static void
 metrics_engine(struct evbuffer *b)
 {
@@ -312,6 +403,7 @@ build_metrics(struct evbuffer *b, const char *query)
 	metrics_status(b);
 	metrics_peers(b);
 	metrics_engine(b);
+	metrics_lan(b);
 	metrics_events(b);
 	web_metrics_self(b, "hamd");
 	return 0;

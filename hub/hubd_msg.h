@@ -112,6 +112,10 @@ struct hubd_db_msg {
 /* Listener kinds in IMSG_HUBD_LISTENER. */
 #define HUBD_LISTENER_TCP	0
 #define HUBD_LISTENER_UDP	1
+/* UDP on a port of the kernel's choosing: sends discovery answers only */
+#define HUBD_LISTENER_ASIDE	2
+/* Per listen address: TCP on P, UDP on P and P+1, and the aside socket. */
+#define HUBD_SOCKS_PER_LISTEN	4
 
 /* What the engine and the authority need from the configuration. */
 struct hubd_conf_msg {

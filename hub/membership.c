@@ -200,6 +200,8 @@ membership_net_info(const struct store_net *net, const uint8_t *asker,
 	ni->type = net->type;
 	ni->mode = net->mode;
 	ni->limit = net->limit;
+	ni->flags = (net->bcast ? HUB_NET_BROADCAST : 0) |
+	    (net->eth ? HUB_NET_ETHERNET : 0);
 	(void)store_net_counts(st, net->id, &ni->members, &ni->pending);
 	ni->online = presence_online(net->id);
 	ni->role = HUB_ROLE_MEMBER;
@@ -368,6 +370,8 @@ op_create(struct op *o)
 	net.type = o->req->type;
 	net.mode = o->req->mode;
 	net.limit = o->req->limit;
+	net.bcast = 1;		/* as on a LAN; the owner may turn it off */
+	net.eth = (o->req->flags & HUB_NET_ETHERNET) != 0;
 	memcpy(net.owner, o->s->key, HUB_KEY_LEN);
 	net.created = authority_now();
 	if (password_hash(o->req->password, net.pwhash) != 0) {
@@ -386,9 +390,9 @@ op_create(struct op *o)
 		return;
 	}
 	idhex(net.id, o->id);
-	audit("network-create", "net=%s name=\"%s\" owner=%s type=%s mode=%s",
-	    o->id, net.name, o->who, hub_type_name(net.type),
-	    hub_mode_name(net.mode));
+	audit("network-create", "net=%s name=\"%s\" owner=%s type=%s mode=%s "
+	    "layer=%d", o->id, net.name, o->who, hub_type_name(net.type),
+	    hub_mode_name(net.mode), net.eth ? 2 : 3);
 	presence_member(&net, o->s->key, NULL, row_now(o, net.id, o->s->key,
 	    &me));
 	session_respond(o->s, o->req->id, 0, "created network %s (id %s)",
@@ -653,6 +657,17 @@ op_settings(struct op *o)
 		(void)snprintf(what, sizeof(what), "mode=%s",
 		    hub_mode_name(o->net.mode));
 		break;
+	case HUB_OP_SET_BROADCAST:
+		/* ARP and neighbour discovery live on broadcast. */
+		if (o->net.eth) {
+			reply(o, EINVAL, "%s", "an Ethernet network always "
+			    "carries broadcast");
+			return;
+		}
+		o->net.bcast = (o->req->flags & HUB_NET_BROADCAST) != 0;
+		(void)snprintf(what, sizeof(what), "broadcast=%s",
+		    o->net.bcast ? "on" : "off");
+		break;
 	default:	/* HUB_OP_SET_LIMIT */
 		o->net.limit = o->req->limit;
 		(void)snprintf(what, sizeof(what), "limit=%u", o->net.limit);
@@ -667,6 +682,8 @@ op_settings(struct op *o)
 	audit(o->req->op == HUB_OP_SET_PASSWORD ? "password-change" :
 	    "network-change", "net=%s by=%s %s", o->id, o->who,
 	    o->req->op == HUB_OP_SET_PASSWORD ? "" : what);
+	if (o->req->op == HUB_OP_SET_BROADCAST)
+		presence_net_lan(&o->net);
 	reply(o, 0, "%s changed", o->req->op == HUB_OP_SET_PASSWORD ?
 	    "password" : what);
 }
@@ -850,6 +867,8 @@ static const struct op_rule {
 	[HUB_OP_TRANSFER] = { .need = NEEDS_OWNER, .fn = op_on_member,
 	    .denied = DENIED_OWNER },
 	[HUB_OP_SET_PASSWORD] = { .need = NEEDS_OWNER, .fn = op_settings,
+	    .denied = "only the owner may change that" },
+	[HUB_OP_SET_BROADCAST] = { .need = NEEDS_OWNER, .fn = op_settings,
 	    .denied = "only the owner may change that" },
 	[HUB_OP_DELETE] = { .need = NEEDS_OWNER, .fn = op_delete,
 	    .denied = "only the owner may delete a network" },

@@ -6,6 +6,14 @@
  * members with a role, or of plain ones.  A struct netmem exists while
  * a network has an online active member.  Pending and banned rows
  * make no peers and are not kept.
+ *
+ * Flags: two peers may send each other broadcast and multicast when a
+ * network that makes them peers has it on, and Ethernet frames when
+ * one of those is an Ethernet network (the flags of PEER_UP, those of
+ * the networks ORed).  Whenever they can change for an online pair (a
+ * network's setting, a membership, a deleted network) both hear
+ * PEER_UP again with the new flags.  A node that is offline hears them
+ * at its next login, read from the store for peers offline then.
  */
 #include "autoconf.h"
 
@@ -27,6 +35,7 @@ struct netmem {
 	uint8_t			 id[HUB_NETID_LEN];
 	uint8_t			 type;		/* enum hub_net_type */
 	char			 name[HUB_NAME_MAX];	/* for member names */
+	uint8_t			 flags;		/* HUB_NET_* */
 	struct mrow_tq		 roles;		/* owners and administrators */
 	struct mrow_tq		 plain;
 	uint32_t		 n;
@@ -83,7 +92,7 @@ net_list(struct netmem *n, uint8_t role)
 	return role > HUB_ROLE_MEMBER ? &n->roles : &n->plain;
 }
 
-/* s becomes an active member of net (id, type) with role; -1: no memory. */
+/* s becomes an active member of net with role; -1: no memory. */
 static int
 row_add(struct session *s, const struct store_net *net, uint8_t role)
 {
@@ -102,6 +111,8 @@ row_add(struct session *s, const struct store_net *net, uint8_t role)
 		n->type = net->type;
 		memcpy(n->name, net->name, sizeof(n->name));
 		n->name[sizeof(n->name) - 1] = '\0';
+		n->flags = (net->bcast ? HUB_NET_BROADCAST : 0) |
+		    (net->eth ? HUB_NET_ETHERNET : 0);
 		TAILQ_INIT(&n->roles);
 		TAILQ_INIT(&n->plain);
 		if (htab_insert(&nets, &n->link, netid_hash(id)) == -1) {
@@ -183,6 +194,27 @@ peers_except(const struct session *a, const struct session *b,
 	return 0;
 }
 
+/*
+ * The flags of online a and b's pair from the networks other than
+ * except that make them peers: theirs ORed.
+ */
+static uint8_t
+flags_except(const struct session *a, const struct session *b,
+    const struct netmem *except)
+{
+	const struct mrow	*ra, *rb;
+	uint8_t			 f = 0;
+
+	SLIST_FOREACH(ra, &a->rows, in_session) {
+		if (ra->net == except || ra->net->flags == 0)
+			continue;
+		if ((rb = row_of(b, ra->net)) != NULL &&
+		    rule(ra->net->type, ra->role, rb->role))
+			f |= ra->net->flags;
+	}
+	return f;
+}
+
 uint32_t
 presence_online(const uint8_t netid[16])
 {
@@ -225,7 +257,8 @@ names_tell(struct session *to, const struct session *about)
 
 static void
 send_peer(struct session *to, int type, const uint8_t *key,
-    const struct store_node *n, const struct pkt_addr *endpoint)
+    const struct store_node *n, const struct pkt_addr *endpoint,
+    uint8_t flags)
 {
 	struct hub_msg	 m;
 
@@ -238,8 +271,17 @@ send_peer(struct session *to, int type, const uint8_t *key,
 		memcpy(m.u.peer.nick, n->nick, sizeof(m.u.peer.nick));
 		if (endpoint != NULL)
 			m.u.peer.endpoint = *endpoint;
+		m.u.peer.flags = flags;
 	}
 	(void)session_send(to, &m);
+}
+
+/* Online peers a and b: their flags changed, to flags. */
+static void
+pair_lan(struct session *a, struct session *b, uint8_t flags)
+{
+	send_peer(a, HUB_MSG_PEER_UP, b->key, &b->node, &b->endpoint, flags);
+	send_peer(b, HUB_MSG_PEER_UP, a->key, &a->node, &a->endpoint, flags);
 }
 
 void
@@ -278,8 +320,7 @@ relay_pair_send(const struct session *a, const struct session *b, int up)
 static void
 pair_up(struct session *a, struct session *b)
 {
-	send_peer(a, HUB_MSG_PEER_UP, b->key, &b->node, &b->endpoint);
-	send_peer(b, HUB_MSG_PEER_UP, a->key, &a->node, &a->endpoint);
+	pair_lan(a, b, flags_except(a, b, NULL));
 	presence_send_paths(a, b);
 	presence_send_paths(b, a);
 	relay_pair_send(a, b, 1);
@@ -294,8 +335,8 @@ pair_up(struct session *a, struct session *b)
 static void
 pair_down(struct session *a, struct session *b)
 {
-	send_peer(a, HUB_MSG_PEER_DOWN, b->key, NULL, NULL);
-	send_peer(b, HUB_MSG_PEER_DOWN, a->key, NULL, NULL);
+	send_peer(a, HUB_MSG_PEER_DOWN, b->key, NULL, NULL, 0);
+	send_peer(b, HUB_MSG_PEER_DOWN, a->key, NULL, NULL, 0);
 	relay_pair_send(a, b, 0);
 }
 
@@ -344,9 +385,18 @@ presence_each_peer(struct session *s, void (*fn)(struct session *, void *),
 
 /* ---- logging in and off ------------------------------------------------ */
 
+/* A peer's key and flags, as the store lists them. */
+struct keyflags {
+	uint8_t		 key[HUB_KEY_LEN];
+	uint8_t		 flags;
+};
+
 struct login_walk {
 	struct session	*s;
 	int		 failed;
+	/* every peer with its flags, sorted by key (the store's order) */
+	struct keyflags	*kf;
+	size_t		 nkf, capkf;
 };
 
 static int
@@ -365,15 +415,63 @@ login_row(void *arg, const struct store_net *net, const struct store_member *m)
 }
 
 static int
+login_flags(void *arg, const uint8_t *key, uint8_t flags)
+{
+	struct login_walk	*lw = arg;
+	void			*p;
+	size_t			 cap;
+
+	if (flags == 0)
+		return 0;
+	if (lw->nkf == lw->capkf) {
+		cap = lw->capkf == 0 ? 64 : lw->capkf * 2;
+		if ((p = reallocarray(lw->kf, cap, sizeof(*lw->kf))) == NULL) {
+			lw->failed = 1;
+			return 1;
+		}
+		lw->kf = p;
+		lw->capkf = cap;
+	}
+	memcpy(lw->kf[lw->nkf].key, key, HUB_KEY_LEN);
+	lw->kf[lw->nkf++].flags = flags;
+	return 0;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, HUB_KEY_LEN);
+}
+
+static int
 login_peer(void *arg, const struct store_node *n)
 {
 	struct login_walk	*lw = arg;
 	struct session		*o;
+	struct keyflags		*kf = NULL;
 
 	if ((o = session_online(n->key)) != NULL)
 		pair_up(lw->s, o);
-	else
-		send_peer(lw->s, HUB_MSG_PEER_UP, n->key, n, NULL);
+	else {
+		/* An offline peer's flags, from the store. */
+		if (lw->nkf > 0)
+			kf = bsearch(n->key, lw->kf, lw->nkf, sizeof(*kf),
+			    key_cmp);
+		send_peer(lw->s, HUB_MSG_PEER_UP, n->key, n, NULL,
+		    kf != NULL ? kf->flags : 0);
+	}
+	return 0;
+}
+
+/* Whether one of s's networks has a flag set. */
+static int
+rows_flagged(const struct session *s)
+{
+	const struct mrow	*r;
+
+	SLIST_FOREACH(r, &s->rows, in_session)
+		if (r->net->flags != 0)
+			return 1;
 	return 0;
 }
 
@@ -398,13 +496,22 @@ presence_login(struct session *s)
 	 * rows stay, so that the logoff that follows tells those told.
 	 * No active membership, no peers: no need to ask.
 	 */
+	if (rows_flagged(s) && (store_peer_flags(au.store, s->key,
+	    login_flags, &lw) != STORE_OK || lw.failed)) {
+		if (!lw.failed)
+			log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		free(lw.kf);
+		return -1;
+	}
 	if (!SLIST_EMPTY(&s->rows) &&
 	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
 		log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		free(lw.kf);
 		return -1;
 	}
 	if (s->has_routes)
 		routes_tell(s, s->key);
+	free(lw.kf);
 	session_respond(s, 0, 0, "peers listed");
 	return 0;
 }
@@ -416,7 +523,7 @@ logoff_tell(struct session *o, void *arg)
 	struct hubd_relay_pair	 p;
 
 	send_peer(o, s->graceful ? HUB_MSG_PEER_DOWN : HUB_MSG_PEER_CHECK,
-	    s->key, NULL, NULL);
+	    s->key, NULL, NULL, 0);
 	/*
 	 * Its engine forgets it with its pairs (RELAY_DEL); a peer's on
 	 * another engine forgets the pair here, or a later session with
@@ -452,13 +559,18 @@ static void
 lost(struct session *x, const uint8_t *xkey, struct session *m,
     const struct netmem *n)
 {
+	uint8_t		 f;
+
 	if (x != NULL) {
+		f = flags_except(x, m, n);
 		if (!peers_except(x, m, n))
 			pair_down(x, m);
+		else if ((n->flags & ~f) != 0)
+			pair_lan(x, m, f);	/* peers still, fewer flags */
 		return;
 	}
 	if (store_are_peers(au.store, xkey, m->key) == 0)
-		send_peer(m, HUB_MSG_PEER_DOWN, xkey, NULL, NULL);
+		send_peer(m, HUB_MSG_PEER_DOWN, xkey, NULL, NULL, 0);
 }
 
 struct sweep {
@@ -488,7 +600,7 @@ sweep_offline(void *arg, const struct store_member *m)
 	bef = sw->was && rule((uint8_t)sw->type, sw->rb, m->role);
 	aft = sw->is && rule((uint8_t)sw->type, sw->ra, m->role);
 	if (bef && !aft && store_are_peers(au.store, sw->xkey, m->key) == 0)
-		send_peer(sw->x, HUB_MSG_PEER_DOWN, m->key, NULL, NULL);
+		send_peer(sw->x, HUB_MSG_PEER_DOWN, m->key, NULL, NULL, 0);
 	return 0;
 }
 
@@ -511,6 +623,10 @@ walk_members(struct sweep *sw, struct netmem *n, struct mrow_tq *list)
 			/* Only two online nodes are told of a new pair. */
 			if (sw->x != NULL && !peers_except(sw->x, m->s, n))
 				pair_up(sw->x, m->s);
+			else if (sw->x != NULL && (n->flags &
+			    ~flags_except(sw->x, m->s, n)) != 0)
+				pair_lan(sw->x, m->s, n->flags |
+				    flags_except(sw->x, m->s, n));
 		} else
 			lost(sw->x, sw->xkey, m->s, n);
 	}
@@ -651,6 +767,44 @@ member_pairs(const struct store_net *net, const uint8_t *key,
 		    &sw);
 }
 
+/* ---- a network's broadcast setting ---------------------------------------- */
+
+static void
+lan_tell(struct mrow *a, struct mrow *b, const struct netmem *n)
+{
+	uint8_t	 f = flags_except(a->s, b->s, n);
+
+	/* Only where no other network decides it already. */
+	if (!(f & HUB_NET_BROADCAST))
+		pair_lan(a->s, b->s, f | n->flags);
+}
+
+void
+presence_net_lan(const struct store_net *net)
+{
+	struct netmem	*n = netmem_find(net->id);
+	struct mrow	*a, *b;
+
+	if (n == NULL || ((n->flags & HUB_NET_BROADCAST) != 0) ==
+	    (net->bcast != 0))
+		return;
+	n->flags ^= HUB_NET_BROADCAST;
+	/* Each pair the network makes, once. */
+	TAILQ_FOREACH(a, &n->roles, in_net) {
+		for (b = TAILQ_NEXT(a, in_net); b != NULL;
+		    b = TAILQ_NEXT(b, in_net))
+			lan_tell(a, b, n);
+		TAILQ_FOREACH(b, &n->plain, in_net)
+			lan_tell(a, b, n);
+	}
+	if (n->type != HUB_TYPE_MESH)
+		return;
+	TAILQ_FOREACH(a, &n->plain, in_net)
+		for (b = TAILQ_NEXT(a, in_net); b != NULL;
+		    b = TAILQ_NEXT(b, in_net))
+			lan_tell(a, b, n);
+}
+
 /* ---- a network deleted -------------------------------------------------- */
 
 static int
@@ -701,6 +855,8 @@ presence_net_deleted(const struct store_net *net,
 	struct mrow	*r;
 	size_t		 non = 0, i, j, noff;
 	uint32_t	 total, k;
+	uint8_t		 f, nflags = (net->bcast ? HUB_NET_BROADCAST : 0) |
+			    (net->eth ? HUB_NET_ETHERNET : 0);
 
 	if (n != NULL) {
 		total = n->n;
@@ -724,10 +880,15 @@ presence_net_deleted(const struct store_net *net,
 	}
 	/* Pairs of online members. */
 	for (i = 0; i < non; i++)
-		for (j = i + 1; j < non; j++)
-			if (rule(net->type, role[i], role[j]) &&
-			    !peers_except(on[i], on[j], NULL))
+		for (j = i + 1; j < non; j++) {
+			if (!rule(net->type, role[i], role[j]))
+				continue;
+			f = flags_except(on[i], on[j], NULL);
+			if (!peers_except(on[i], on[j], NULL))
 				pair_down(on[i], on[j]);
+			else if ((nflags & ~f) != 0)
+				pair_lan(on[i], on[j], f);
+		}
 	/* An online member and an offline one: the online one hears. */
 	for (j = 0; j < nrows && non > 0; j++) {
 		if (rows[j].state != HUB_MSTATE_ACTIVE ||
@@ -743,7 +904,7 @@ presence_net_deleted(const struct store_net *net,
 			if (rule(net->type, role[i], rows[j].role) &&
 			    !peers_off(on[i], rows[j].key, off, noff))
 				send_peer(on[i], HUB_MSG_PEER_DOWN,
-				    rows[j].key, NULL, NULL);
+				    rows[j].key, NULL, NULL, 0);
 	}
 	/* Its route approvals went with it; pairs that stay may route less. */
 	for (i = 0; i < non; i++) {

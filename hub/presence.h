@@ -3,7 +3,8 @@
  * (PEER_UP, and each other's paths, so both probe at once) and the
  * engine may relay between them; when they stop sharing one, or one
  * logs off, the other is told (PEER_DOWN, or PEER_CHECK when the hub
- * lost it).
+ * lost it).  PEER_UP also says whether broadcast flows between the
+ * two: whether a network that makes them peers has it on.
  *
  * Computed by deltas: the authority keeps, for every online node, its
  * active memberships, and for every network with an online member,
@@ -41,6 +42,11 @@ void	presence_logoff(struct session *);
 void	presence_member(const struct store_net *, const uint8_t key[32],
 	    const struct store_member *before,
 	    const struct store_member *after);
+/*
+ * net's broadcast setting is now net->bcast: its online pairs that no
+ * other network gives broadcast hear PEER_UP with the new flag.
+ */
+void	presence_net_lan(const struct store_net *);
 /* net was deleted; rows: its rows before, n of them. */
 void	presence_net_deleted(const struct store_net *,
 	    const struct store_member *rows, size_t n);

@@ -53,6 +53,13 @@ struct store_net {
 	uint32_t	limit;		/* active members, 0: none */
 	uint8_t		owner[HUB_KEY_LEN];
 	int64_t		created;
+	/*
+	 * 0/1: broadcast and multicast flow among the members (a LAN's
+	 * semantics); networks made before the column existed have it on.
+	 */
+	uint8_t		bcast;
+	/* 0/1: an Ethernet network (layer 2); fixed when it is made */
+	uint8_t		eth;
 };
 
 struct store_member {
@@ -154,7 +161,7 @@ int	store_net_by_name(struct store *, const char *name,
 	    struct store_net *out);
 int	store_net_by_id(struct store *, const uint8_t id[16],
 	    struct store_net *out);
-/* Updates pwhash, mode and limit; name, ID, type and owner stay. */
+/* Updates pwhash, mode, limit and bcast; name, ID, type and owner stay. */
 int	store_net_update(struct store *, const struct store_net *);
 int	store_net_foreach(struct store *,
 	    int (*cb)(void *, const struct store_net *), void *arg);
@@ -226,6 +233,14 @@ int	store_peers_of(struct store *, const uint8_t key[32],
 /* The same peers, each with its node row, in no particular order. */
 int	store_peer_nodes(struct store *, const uint8_t key[32],
 	    int (*cb)(void *, const struct store_node *), void *arg);
+/*
+ * The same peers, in order of key, each with the network flags of the
+ * networks that make them peers, ORed (HUB_NET_BROADCAST where one has
+ * broadcast on, HUB_NET_ETHERNET where one is an Ethernet network).
+ */
+int	store_peer_flags(struct store *, const uint8_t key[32],
+	    int (*cb)(void *, const uint8_t peer[32], uint8_t flags),
+	    void *arg);
 /* 1 if a and b are peers by that rule, 0 if not, <0 on error. */
 int	store_are_peers(struct store *, const uint8_t a[32],
 	    const uint8_t b[32]);

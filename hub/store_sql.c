@@ -128,7 +128,16 @@ const char *const store_migrations[] = {
 	"CREATE INDEX nodes_seen ON nodes (last_seen);"
 	"CREATE INDEX invites_pubkey ON invites (pubkey);",
 	/*
-	 * 2 -> 3: subnet routes.  routes holds what each node advertises,
+	 * 2 -> 3: whether broadcast and multicast flow among a network's
+	 * members (hamctl set NET broadcast on|off), on as on a LAN.
+	 */
+	"ALTER TABLE nets ADD COLUMN bcast INTEGER NOT NULL DEFAULT 1"
+	"	CHECK (bcast BETWEEN 0 AND 1);"
+	/* and whether it is an Ethernet network (layer 2, TAP devices) */
+	"ALTER TABLE nets ADD COLUMN eth INTEGER NOT NULL DEFAULT 0"
+	"	CHECK (eth BETWEEN 0 AND 1);",
+	/*
+	 * 3 -> 4: subnet routes.  routes holds what each node advertises,
 	 * route_ok which network approved which of them (by whom, since
 	 * when); withdrawing a route or deleting the network takes its
 	 * approvals with it.  Families as in blocks: 4 or 6.
@@ -240,6 +249,11 @@ const char *const store_pg_migrations[] = {
 	"CREATE INDEX nodes_seen ON nodes (last_seen);"
 	"CREATE INDEX invites_pubkey ON invites (pubkey);",
 	/* 2 -> 3 */
+	"ALTER TABLE nets ADD COLUMN bcast BIGINT NOT NULL DEFAULT 1"
+	"	CHECK (bcast BETWEEN 0 AND 1);"
+	"ALTER TABLE nets ADD COLUMN eth BIGINT NOT NULL DEFAULT 0"
+	"	CHECK (eth BETWEEN 0 AND 1);",
+	/* 3 -> 4 */
 	"CREATE TABLE routes ("
 	"	pubkey	BYTEA NOT NULL CHECK (length(pubkey) = 32),"
 	"	af	BIGINT NOT NULL,"
@@ -280,14 +294,15 @@ _Static_assert(nitems(store_pg_migrations) == nitems(store_migrations),
  * one of them must have a role.
  */
 #define NODE_COLS	"pubkey, v4, v6, nick, created, last_seen"
-#define NET_COLS	"id, name, pwhash, type, mode, lim, owner, created"
+#define NET_COLS	"id, name, pwhash, type, mode, lim, owner, created, " \
+			"bcast, eth"
 #define NET_COLS_N	"n.id, n.name, n.pwhash, " GW_TYPE("n") ", n.mode, " \
-			"n.lim, n.owner, n.created"
+			"n.lim, n.owner, n.created, n.bcast, n.eth"
 /* A network's type as the protocol has it: 2 for a gateway network. */
 #define GW_TYPE(t)	"CASE WHEN EXISTS (SELECT 1 FROM gateway_nets g" \
 			" WHERE g.net = " t ".id) THEN 2 ELSE " t ".type END"
 #define NET_SEL		"id, name, pwhash, " GW_TYPE("nets") ", mode, lim," \
-			" owner, created"
+			" owner, created, bcast, eth"
 #define MEMBER_COLS	"net, pubkey, role, state, since"
 #define MEMBER_COLS_M	"m.net, m.pubkey, m.role, m.state, m.since"
 #define PEER_RULE	"me.state = 0 AND o.state = 0 AND" \
@@ -334,14 +349,14 @@ const char *const store_queries[Q_MAX] = {
 	    " WHERE NOT EXISTS (SELECT 1 FROM nodes WHERE v4 = c)",
 
 	[Q_NET_ADD] = "INSERT INTO nets (" NET_COLS ")"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
 	[Q_NET_DEL] = "DELETE FROM nets WHERE id = ?1",
 	[Q_NET_BY_NAME] = "SELECT " NET_SEL " FROM nets WHERE name = ?1",
 	[Q_NET_BY_ID] = "SELECT " NET_SEL " FROM nets WHERE id = ?1",
 	[Q_NET_GATEWAY] = "INSERT INTO gateway_nets (net) VALUES (?1)",
 	[Q_NET_EXISTS] = "SELECT 1 FROM nets WHERE id = ?1",
-	[Q_NET_UPDATE] = "UPDATE nets SET pwhash = ?2, mode = ?3, lim = ?4"
-	    " WHERE id = ?1",
+	[Q_NET_UPDATE] = "UPDATE nets SET pwhash = ?2, mode = ?3, lim = ?4,"
+	    " bcast = ?5 WHERE id = ?1",
 	[Q_NET_OWNER] = "UPDATE nets SET owner = ?2 WHERE id = ?1",
 	[Q_NET_ALL] = "SELECT " NET_SEL " FROM nets ORDER BY name",
 	[Q_NET_COUNT] = "SELECT count(*) FROM nets",
@@ -351,6 +366,8 @@ const char *const store_queries[Q_MAX] = {
 	    " (SELECT count(*) FROM members m WHERE m.net = n.id AND"
 	    "  m.state = 1)"
 	    " FROM nets n WHERE n.id = ?1",
+	/* Only when it is made. */
+	[Q_NET_ETH] = "UPDATE nets SET eth = ?2 WHERE id = ?1",
 	/* Places left for active members; 1 when there is no limit. */
 	[Q_NET_ROOM] = "SELECT CASE WHEN lim = 0 THEN 1 ELSE lim -"
 	    " (SELECT count(*) FROM members m WHERE m.net = n.id AND"
@@ -392,6 +409,13 @@ const char *const store_queries[Q_MAX] = {
 	    " JOIN nets n ON n.id = me.net"
 	    " JOIN members o ON o.net = me.net AND o.pubkey <> me.pubkey"
 	    " WHERE me.pubkey = ?1 AND " PEER_RULE ")",
+	/* The peers, with their networks' flags ORed (HUB_NET_*). */
+	[Q_PEER_FLAGS] = "SELECT o.pubkey, max(n.bcast), max(n.eth)"
+	    " FROM members me"
+	    " JOIN nets n ON n.id = me.net"
+	    " JOIN members o ON o.net = me.net AND o.pubkey <> me.pubkey"
+	    " WHERE me.pubkey = ?1 AND " PEER_RULE
+	    " GROUP BY o.pubkey ORDER BY o.pubkey",
 	[Q_ARE_PEERS] = "SELECT EXISTS (SELECT 1 FROM members me"
 	    " JOIN nets n ON n.id = me.net"
 	    " JOIN members o ON o.net = me.net AND o.pubkey = ?2"

@@ -366,14 +366,22 @@ request_valid(const struct hub_request *m)
 {
 	return m->op >= HUB_OP_NETWORKS && m->op < HUB_OP_MAX &&
 	    m->has_key <= 1 && m->type < HUB_TYPE_MAX &&
-	    m->mode < HUB_MODE_MAX && m->limit <= HUB_LIMIT_MAX;
+	    m->mode < HUB_MODE_MAX && m->limit <= HUB_LIMIT_MAX &&
+	    (m->flags & ~HUB_NET_FLAGS) == 0;
 }
 
 static int
 net_valid(const struct hub_net_info *m)
 {
 	return m->type < HUB_TYPE_MAX && m->mode < HUB_MODE_MAX &&
-	    m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX;
+	    m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX &&
+	    (m->flags & ~HUB_NET_FLAGS) == 0;
+}
+
+static int
+peer_valid(const struct hub_peer *m)
+{
+	return (m->flags & ~HUB_NET_FLAGS) == 0;
 }
 
 static int
@@ -413,6 +421,7 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put8(&w, m->u.req.type);
 		put8(&w, m->u.req.mode);
 		put32(&w, m->u.req.limit);
+		put8(&w, m->u.req.flags);
 		if (m->u.req.has_key)
 			put_bytes(&w, m->u.req.key, HUB_KEY_LEN);
 		put_str(&w, m->u.req.net, sizeof(m->u.req.net));
@@ -450,11 +459,16 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put_str(&w, m->u.refused.msg, sizeof(m->u.refused.msg));
 		break;
 	case HUB_MSG_PEER_UP:
+		if (!peer_valid(&m->u.peer)) {
+			w.err = 1;
+			break;
+		}
 		put_bytes(&w, m->u.peer.key, HUB_KEY_LEN);
 		put_bytes(&w, m->u.peer.v4, 4);
 		put_bytes(&w, m->u.peer.v6, 16);
 		put_addr(&w, &m->u.peer.endpoint);
 		put_str(&w, m->u.peer.nick, sizeof(m->u.peer.nick));
+		put8(&w, m->u.peer.flags);
 		break;
 	case HUB_MSG_PEER_DOWN:
 	case HUB_MSG_PEER_CHECK:
@@ -477,6 +491,7 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put8(&w, m->u.net.mode);
 		put8(&w, m->u.net.role);
 		put8(&w, m->u.net.state);
+		put8(&w, m->u.net.flags);
 		put32(&w, m->u.net.members);
 		put32(&w, m->u.net.pending);
 		put32(&w, m->u.net.limit);
@@ -580,6 +595,7 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		m->u.req.type = get8(&r);
 		m->u.req.mode = get8(&r);
 		m->u.req.limit = get32(&r);
+		m->u.req.flags = get8(&r);
 		if (!r.err && !(ok = request_valid(&m->u.req)))
 			break;
 		if (m->u.req.has_key)
@@ -619,6 +635,8 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		get_bytes(&r, m->u.peer.v6, 16);
 		get_addr(&r, &m->u.peer.endpoint);
 		get_str(&r, m->u.peer.nick, sizeof(m->u.peer.nick));
+		m->u.peer.flags = get8(&r);
+		ok = peer_valid(&m->u.peer);
 		break;
 	case HUB_MSG_PEER_DOWN:
 	case HUB_MSG_PEER_CHECK:
@@ -637,6 +655,7 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		m->u.net.mode = get8(&r);
 		m->u.net.role = get8(&r);
 		m->u.net.state = get8(&r);
+		m->u.net.flags = get8(&r);
 		m->u.net.members = get32(&r);
 		m->u.net.pending = get32(&r);
 		m->u.net.limit = get32(&r);
@@ -755,6 +774,7 @@ static const char *const op_names[] = {
 	[HUB_OP_DEMOTE] = "demote",
 	[HUB_OP_TRANSFER] = "transfer",
 	[HUB_OP_NICKNAME] = "nickname",
+	[HUB_OP_SET_BROADCAST] = "set-broadcast",
 	[HUB_OP_ADVERTISE] = "advertise",
 	[HUB_OP_WITHDRAW] = "withdraw",
 	[HUB_OP_ROUTES] = "routes",

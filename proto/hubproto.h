@@ -29,7 +29,8 @@
 #include "proto/hubroute.h"
 
 #define HUB_PROLOGUE		"hamd hub protocol v1"
-#define HUB_PROTOCOL_VERSION	1
+/* 2: network and peer flags (broadcast); a hub takes its own version only. */
+#define HUB_PROTOCOL_VERSION	2
 #define HUB_DEFAULT_PORT	7777
 #define HUB_FRAME_MAX		16384	/* largest frame body */
 #define HUB_MSG_MAX		(HUB_FRAME_MAX - 1 - 16)	/* plaintext */
@@ -157,6 +158,8 @@ enum hub_op {
 	HUB_OP_DEMOTE,		/* net, key: make plain member */
 	HUB_OP_TRANSFER,	/* net, key: new owner */
 	HUB_OP_NICKNAME,	/* nick: this node's nickname */
+	HUB_OP_SET_BROADCAST,	/* net, flags: HUB_NET_BROADCAST on or off */
+	/* (create's flags: HUB_NET_ETHERNET for an Ethernet network) */
 	/* subnet routes: the prefix follows the strings on the wire */
 	HUB_OP_ADVERTISE,	/* prefix: this node reaches it */
 	HUB_OP_WITHDRAW,	/* prefix: no longer */
@@ -166,6 +169,21 @@ enum hub_op {
 	HUB_OP_NAMES,		/* member names: PEER_NAMES now and on change */
 	HUB_OP_MAX
 };
+
+/*
+ * A network's flags (REQUEST for create and set-broadcast, NET_ENTRY)
+ * and a peer's (PEER_UP).  HUB_NET_BROADCAST: broadcast and multicast
+ * flow among the network's members; in PEER_UP, between the node and
+ * that peer (they share at least one network where it is on).
+ */
+#define HUB_NET_BROADCAST	0x01
+/*
+ * HUB_NET_ETHERNET: the network joins its members at layer 2 (a TAP
+ * device, Ethernet frames); set when it is made and never after.  In
+ * PEER_UP: the two share such a network, so frames flow between them.
+ */
+#define HUB_NET_ETHERNET	0x02
+#define HUB_NET_FLAGS		(HUB_NET_BROADCAST | HUB_NET_ETHERNET)
 
 enum hub_join_mode { HUB_MODE_AUTO = 0, HUB_MODE_APPROVAL, HUB_MODE_CLOSED,
 	HUB_MODE_MAX };
@@ -210,6 +228,7 @@ struct hub_peer {			/* PEER_UP; DOWN and CHECK use key */
 	uint8_t		v6[16];
 	struct pkt_addr	endpoint;	/* af 0: unknown */
 	char		nick[HUB_NICK_MAX];
+	uint8_t		flags;		/* HUB_NET_BROADCAST or 0 */
 };
 
 struct hub_request {
@@ -223,6 +242,7 @@ struct hub_request {
 	char		net[HUB_NAME_MAX];	/* name or 32 hex digits */
 	char		password[HUB_PASSWORD_MAX];
 	char		nick[HUB_NICK_MAX];
+	uint8_t		flags;		/* HUB_NET_*: create, set-broadcast */
 	struct ip_prefix prefix;	/* route ops only (hub_op_has_prefix) */
 };
 
@@ -281,6 +301,7 @@ struct hub_net_info {
 	uint32_t	pending;
 	uint32_t	limit;
 	uint32_t	online;
+	uint8_t		flags;		/* HUB_NET_* */
 };
 
 struct hub_member_info {

@@ -8,12 +8,10 @@
 # no SQLite file was made; the hub restarts and everything is still
 # there: networks, members, addresses.  The password is in no log.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pglib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
-PGBIN=${HAMD_PG_BINDIR:-/usr/lib/postgresql/15/bin}
-[ -x "$PGBIN/initdb" ] && [ -x "$PGBIN/pg_ctl" ] ||
-    skip "no PostgreSQL 15 in $PGBIN (apt-get install postgresql-15)"
-command -v runuser >/dev/null || skip "runuser missing (util-linux)"
+pg_require
 mktmp
 
 S=hpg-sw-$$
@@ -28,45 +26,15 @@ done
 ns() { echo "hpg-n$1-$$"; }
 dir() { echo "$T_TMP/n$1"; }
 
-# --- PostgreSQL, stopped by pg_ctl (its recorded PID) before the rest ---
-PG="$T_TMP/pg"
-mkdir "$PG" && chown nobody: "$PG" && chmod 700 "$PG"
-pg_as() { ip netns exec "$H" runuser -u nobody -- "$@"; }
-pg_stop() {
-	[ -f "$PG/data/postmaster.pid" ] &&
-	    pg_as "$PGBIN/pg_ctl" -D "$PG/data" -m fast -w stop >/dev/null 2>&1
-}
-pg_cleanup() {
-	rc=$?
-	pg_stop
-	(exit $rc)
-	cleanup
-}
-trap pg_cleanup EXIT
-psql_pg() { "$PGBIN/psql" -X -q -A -t -h "$PG" -U hamd -d "${DB:-postgres}" -c "$1"; }
-
-if ! pg_as "$PGBIN/initdb" -D "$PG/data" -U hamd -A trust -E UTF8 \
-    --locale=C --no-sync >"$T_TMP/initdb.log" 2>&1; then
-	cat "$T_TMP/initdb.log"; not_ok "initdb"; finish; exit
+if ! pg_start "$H" localhost 127.0.0.1/32 ::1/128; then
+	not_ok "PostgreSQL starts"; finish; exit
 fi
-cat > "$PG/data/pg_hba.conf" <<EOF
-local all hamd trust
-host all hub 127.0.0.1/32 scram-sha-256
-host all hub ::1/128 scram-sha-256
-EOF
-chown nobody: "$PG/data/pg_hba.conf"
-check "PostgreSQL starts on loopback in the hub's namespace" \
-    pg_as "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/server.log" -w \
-    -o "-c listen_addresses=localhost -k $PG -p 5432" start
-PW="pg-Secret-$$"
-psql_pg "CREATE ROLE hub LOGIN PASSWORD '$PW'"
-psql_pg "CREATE DATABASE hamd OWNER hub"
-DB=hamd psql_pg "CREATE EXTENSION citext"
-(umask 077; printf '%s\n' "$PW" > "$T_TMP/pgpass")
+ok "PostgreSQL starts on loopback in the hub's namespace"
+PW=$PG_PW
 
 mkdir -p "$T_TMP/hub"
 write_hub_conf "$T_TMP/hub" 'listen on 10.78.0.1 port 7777' \
-    "database postgresql \"host=localhost port=5432 dbname=hamd user=hub\" password-file \"$T_TMP/pgpass\""
+    "database postgresql \"host=localhost port=5432 dbname=hamd user=hub\" password-file \"$PG_PWFILE\""
 check "the configuration is accepted" "$HAMHUBD" -n -f "$T_TMP/hub/hamhubd.conf"
 start_hub "$H" "$T_TMP/hub"
 if ! wait_for 15 hub_ready "$T_TMP/hub"; then

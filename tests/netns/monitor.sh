@@ -122,7 +122,10 @@ tmux -S "$TMUX_SOCK" new-session -d -x 160 -y 40 -s mon \
     "'$HAMCTL' -s '$(dir 1)/hamd.sock' monitor"
 tmux_pid=$(tmux -S "$TMUX_SOCK" display -p -t mon '#{pid}' 2>/dev/null)
 [ -n "$tmux_pid" ] && track_pid "$tmux_pid"
-ip netns exec "$(ns 1)" iperf3 -c "$V4_2" -t 12 -J >"$T_TMP/iperf.json" 2>&1 &
+# A paced stream (200 Mbit/s, well under what a loaded machine carries):
+# its rate holds still while the view is read, however busy the machine.
+ip netns exec "$(ns 1)" iperf3 -c "$V4_2" -t 12 -b 200M -J \
+    >"$T_TMP/iperf.json" 2>&1 &
 IPERF=$!
 track_pid "$IPERF"
 # The view's rates cover the last 3 s: read it well inside the stream,

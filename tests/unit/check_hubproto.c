@@ -146,6 +146,7 @@ samples(struct hub_msg *s)
 	memset(m->u.peer.v6, 0x66, 16);
 	addr4(&m->u.peer.endpoint, "198.51.100.7", 51820);
 	fill_str(m->u.peer.nick, HUB_NICK_MAX - 1, 'p');
+	m->u.peer.flags = HUB_NET_FLAGS;
 	NEXT(HUB_MSG_PEER_UP);
 	memset(m->u.peer.key, 0xff, HUB_KEY_LEN);
 	addr6(&m->u.peer.endpoint, "::1", 0);
@@ -165,6 +166,7 @@ samples(struct hub_msg *s)
 	m->u.req.type = HUB_TYPE_MAX - 1;
 	m->u.req.mode = HUB_MODE_MAX - 1;
 	m->u.req.limit = 65535;
+	m->u.req.flags = HUB_NET_FLAGS;
 	memset(m->u.req.key, 0x42, HUB_KEY_LEN);
 	fill_str(m->u.req.net, HUB_NAME_MAX - 1, 'N');
 	fill_str(m->u.req.password, HUB_PASSWORD_MAX - 1, 'S');
@@ -229,6 +231,7 @@ samples(struct hub_msg *s)
 	m->u.net.state = HUB_MSTATE_MAX - 1;
 	m->u.net.members = m->u.net.pending = 0xffffffff;
 	m->u.net.limit = m->u.net.online = 0xfffffffe;
+	m->u.net.flags = HUB_NET_FLAGS;
 
 	NEXT(HUB_MSG_MEMBER_ENTRY);
 	NEXT(HUB_MSG_MEMBER_ENTRY);
@@ -380,17 +383,18 @@ START_TEST(test_layout)
 	m.u.req.type = HUB_TYPE_MESH;
 	m.u.req.mode = HUB_MODE_APPROVAL;
 	m.u.req.limit = 300;
+	m.u.req.flags = HUB_NET_BROADCAST;
 	memset(m.u.req.key, 0x11, HUB_KEY_LEN);
 	strcpy(m.u.req.net, "n");
 	strcpy(m.u.req.password, "p");
 	len = enc(&m, b);
-	unhex(want, &wlen, "11" "01020304" "05" "01" "00" "01" "0000012c"
+	unhex(want, &wlen, "11" "01020304" "05" "01" "00" "01" "0000012c" "01"
 	    "1111111111111111111111111111111111111111111111111111111111111111"
 	    "016e" "0170" "00");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
 	m.u.req.has_key = 0;		/* the key is then not sent */
 	len = enc(&m, b);
-	unhex(want, &wlen, "11" "01020304" "05" "00" "00" "01" "0000012c"
+	unhex(want, &wlen, "11" "01020304" "05" "00" "00" "01" "0000012c" "01"
 	    "016e" "0170" "00");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
 
@@ -416,9 +420,10 @@ START_TEST(test_layout)
 	m.u.net.pending = 3;
 	m.u.net.limit = 4;
 	m.u.net.online = 5;
+	m.u.net.flags = HUB_NET_BROADCAST;
 	len = enc(&m, b);
 	unhex(want, &wlen, "26" "00000001" "abababababababababababababababab"
-	    "0178" "01" "02" "02" "01" "00000002" "00000003" "00000004"
+	    "0178" "01" "02" "02" "01" "01" "00000002" "00000003" "00000004"
 	    "00000005");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
 
@@ -447,12 +452,19 @@ START_TEST(test_layout)
 	memcpy(m.u.peer.v4, "\x0a\x00\x00\x02", 4);
 	addr4(&m.u.peer.endpoint, "203.0.113.9", 4500);
 	strcpy(m.u.peer.nick, "q");
+	m.u.peer.flags = HUB_NET_BROADCAST;
 	len = enc(&m, b);
 	unhex(want, &wlen, "22"
 	    "0101010101010101010101010101010101010101010101010101010101010101"
 	    "0a000002" "00000000000000000000000000000000" "02" "1194"
-	    "cb007109" "0171");
+	    "cb007109" "0171" "01");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
+	/* a flag nobody defined: neither written nor read */
+	b[len - 1] = 0x04;
+	assert_rejected(b, len, "unknown peer flag");
+	m.u.peer.flags = 0x80;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.peer.flags = 0;
 
 	/* DOWN and CHECK carry the key and nothing else */
 	m.type = HUB_MSG_PEER_DOWN;
@@ -520,7 +532,7 @@ START_TEST(test_layout)
 	fill_str(m.u.req.net, HUB_NAME_MAX - 1, 'N');
 	fill_str(m.u.req.password, HUB_PASSWORD_MAX - 1, 'S');
 	fill_str(m.u.req.nick, HUB_NICK_MAX - 1, 'k');
-	ck_assert_uint_eq(enc(&m, b), 270);
+	ck_assert_uint_eq(enc(&m, b), 271);
 }
 END_TEST
 
@@ -738,11 +750,14 @@ START_TEST(test_addresses)
 	size_t		len;
 	int		af;
 
-	/* PEER_UP without endpoint: af at 53, port 54..55, nick len 56 */
+	/*
+	 * PEER_UP without endpoint: af at 53, port 54..55, nick len 56,
+	 * flags 57
+	 */
 	memset(&m, 0, sizeof(m));
 	m.type = HUB_MSG_PEER_UP;
 	len = enc(&m, b);
-	ck_assert_uint_eq(len, 57);
+	ck_assert_uint_eq(len, 58);
 	for (af = 1; af < 256; af++) {
 		b[53] = (uint8_t)af;
 		if (af == AF_INET || af == AF_INET6)
@@ -767,7 +782,7 @@ START_TEST(test_addresses)
 	memset(m.u.peer.endpoint.addr + 4, 0xee, 12);
 	m.u.peer.endpoint.pad = 0xee;
 	len = enc(&m, b);
-	ck_assert_uint_eq(len, 57 + 4);
+	ck_assert_uint_eq(len, 58 + 4);
 	ck_assert(hub_msg_decode(&d, b, len) == 0);
 	ck_assert(d.u.peer.endpoint.pad == 0 &&
 	    sodium_is_zero(d.u.peer.endpoint.addr + 4, 12) &&
@@ -960,9 +975,9 @@ static const struct {
 	{ HUB_MSG_LOGIN, 5, HUB_NICK_MAX - 1 },
 	{ HUB_MSG_LOGIN_REFUSED, 2, HUB_TEXT_MAX - 1 },
 	{ HUB_MSG_PEER_UP, 60, HUB_NICK_MAX - 1 },
-	{ HUB_MSG_REQUEST, 45, HUB_NAME_MAX - 1 },
-	{ HUB_MSG_REQUEST, 109, HUB_PASSWORD_MAX - 1 },
-	{ HUB_MSG_REQUEST, 237, HUB_NICK_MAX - 1 },
+	{ HUB_MSG_REQUEST, 46, HUB_NAME_MAX - 1 },
+	{ HUB_MSG_REQUEST, 110, HUB_PASSWORD_MAX - 1 },
+	{ HUB_MSG_REQUEST, 238, HUB_NICK_MAX - 1 },
 	{ HUB_MSG_RESPONSE, 9, HUB_TEXT_MAX - 1 },
 	{ HUB_MSG_NET_ENTRY, 21, HUB_NAME_MAX - 1 },
 	{ HUB_MSG_MEMBER_ENTRY, 37, HUB_NICK_MAX - 1 },
@@ -1233,10 +1248,10 @@ START_TEST(test_routes)
 	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
 	m.u.req.prefix = pfx("10.3.0.0/16");
 	len = enc(&m, b);
-	ck_assert_uint_eq(len, 16 + 6);
+	ck_assert_uint_eq(len, 17 + 6);
 	ck_assert_int_eq(hub_msg_decode(&d, b, len - 6), -1);
 	m.u.req.op = HUB_OP_MEMBERS;
-	ck_assert_uint_eq(enc(&m, b), 16);
+	ck_assert_uint_eq(enc(&m, b), 17);
 	ck_assert(hub_op_has_prefix(HUB_OP_ROUTE_APPROVE) &&
 	    hub_op_has_prefix(HUB_OP_ROUTE_REVOKE) &&
 	    !hub_op_has_prefix(HUB_OP_ROUTES) &&

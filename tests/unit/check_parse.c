@@ -376,28 +376,46 @@ START_TEST(t_hub)
 
 	c = parses("hub \"192.0.2.1\" public-key " K1 "\n");
 	ck_assert_int_eq(c->hub.enabled, 1);
-	ck_assert_str_eq(c->hub.host, "192.0.2.1");
-	ck_assert_uint_eq(c->hub.port, 7777);
+	ck_assert_str_eq(c->hub.addr[0].host, "192.0.2.1");
+	ck_assert_uint_eq(c->hub.addr[0].port, 7777);
 	ck_assert_uint_eq(c->hub.keepalive, 25);
 	config_free(c);
 	c = parses("hub \"hub.example.net:9000\" public-key " K1
 	    "\nnickname \"build server 1\"\n");
-	ck_assert_str_eq(c->hub.host, "hub.example.net");
-	ck_assert_uint_eq(c->hub.port, 9000);
+	ck_assert_str_eq(c->hub.addr[0].host, "hub.example.net");
+	ck_assert_uint_eq(c->hub.addr[0].port, 9000);
 	ck_assert_str_eq(c->hub.nickname, "build server 1");
 	config_free(c);
 	/* host:port and [v6]:port as for endpoints */
 	c = parses("hub \"[2001:db8::1]:7000\" public-key " K1 "\n");
-	ck_assert_str_eq(c->hub.host, "2001:db8::1");
-	ck_assert_uint_eq(c->hub.port, 7000);
+	ck_assert_str_eq(c->hub.addr[0].host, "2001:db8::1");
+	ck_assert_uint_eq(c->hub.addr[0].port, 7000);
 	config_free(c);
 	c = parses("hub \"2001:db8::2\" public-key " K1 "\n");
-	ck_assert_str_eq(c->hub.host, "2001:db8::2");
-	ck_assert_uint_eq(c->hub.port, 7777);
+	ck_assert_str_eq(c->hub.addr[0].host, "2001:db8::2");
+	ck_assert_uint_eq(c->hub.addr[0].port, 7777);
 	config_free(c);
 	c = parses("mtu 1400\n");
 	ck_assert_int_eq(c->hub.enabled, 0);
 	config_free(c);
+	/* A cluster: several addresses, in order, one key. */
+	c = parses("hub \"192.0.2.1\" \"hub2.example.net:9000\" "
+	    "\"[2001:db8::3]:7000\" public-key " K1 "\n");
+	ck_assert_int_eq(c->hub.naddrs, 3);
+	ck_assert_str_eq(c->hub.addr[0].host, "192.0.2.1");
+	ck_assert_uint_eq(c->hub.addr[0].port, 7777);
+	ck_assert_str_eq(c->hub.addr[1].host, "hub2.example.net");
+	ck_assert_uint_eq(c->hub.addr[1].port, 9000);
+	ck_assert_str_eq(c->hub.addr[2].host, "2001:db8::3");
+	ck_assert_uint_eq(c->hub.addr[2].port, 7000);
+	config_free(c);
+	fails_at("hub \"192.0.2.1\" \"192.0.2.1:7777\" public-key " K1 "\n",
+	    1, "hub 192.0.2.1:7777 is listed twice");
+	fails_at("hub \"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\" "
+	    "public-key " K1 "\n", 1, "hub i: at most 8 addresses");
+	fails_at("hub \"192.0.2.1\" \"a b\" public-key " K1 "\n", 1,
+	    "expected a host name or address");
+	fails_at("hub public-key " K1 "\n", 1, "syntax error");
 	fails_at("hub \"192.0.2.1\"\n", 1, "hub needs the hub's public-key");
 	fails_at("hub \"192.0.2.1\" public-key \"nokey\"\n", 1,
 	    "hub public-key is not a valid key");

@@ -196,6 +196,17 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_HUB_CONN_CLOSED,	E, T },
 	{ IMSG_PEER_PROBE,	E, T },
 	{ IMSG_PATH_INFO,	E, T },
+	/*
+	 * The shared ring (ipc/pktring.h): the parent's sealed memory to
+	 * both, each one's word that it mapped it, then descriptors of
+	 * batches of ciphertext, which the ring's bounds are checked
+	 * against.
+	 */
+	{ IMSG_RING,		P, T | E },
+	{ IMSG_TUN_RING_READY,	T, E },
+	{ IMSG_ENGINE_RING_READY, E, T },
+	{ IMSG_PKT_RING_OUT,	T, E },
+	{ IMSG_PKT_RING_IN,	E, T },
 	{ IMSG_RELAY_REGISTERED, E, T },
 	/* control: requests with the caller's credentials, and answers */
 	{ IMSG_CONTROL_CONF,	P, C },
@@ -214,6 +225,9 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_CTL_HUB_MEMBER,	T, C },
 	{ IMSG_CTL_ENGINE,	C, E },
 	{ IMSG_CTL_ENGINE_REPLY, E, C },
+	{ IMSG_CTL_LAN,		C, T },
+	{ IMSG_TAP_DEVICE,	P, T },
+	{ IMSG_CTL_LAN_REPLY,	T, C },
 	/* events as they happen: to control's monitors and the web child */
 	{ IMSG_CTL_EVENT,	T, C | W },
 	/*

@@ -429,6 +429,34 @@ START_TEST(test_schema_reopen)
 }
 END_TEST
 
+/* Networks made before the broadcast setting have it on. */
+START_TEST(test_schema_bcast)
+{
+	struct store		*st;
+	struct store_net	 net;
+
+	st = opendb();
+	mknet(st, 1, "old", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 1);
+	ck_assert_int_eq(store_net_by_id(st, NID(1), &net), STORE_OK);
+	ck_assert_int_eq(net.bcast, 0);
+	store_close(st);
+	/* Back to schema 2: no columns, no route tables (step 3 -> 4). */
+	raw_exec("DROP TABLE route_ok");
+	raw_exec("DROP TABLE gateway_nets");
+	raw_exec("DROP TABLE routes");
+	raw_exec("ALTER TABLE nets DROP COLUMN bcast");
+	raw_exec("ALTER TABLE nets DROP COLUMN eth");
+	raw_exec(use_pg ? "UPDATE schema_version SET version = 2" :
+	    "PRAGMA user_version = 2");
+	st = opendb();
+	ck_assert_int_eq(store_schema_version(st), (int)store_nmigrations);
+	ck_assert_int_eq(store_net_by_id(st, NID(1), &net), STORE_OK);
+	ck_assert_int_eq(net.bcast, 1);
+	ck_assert_int_eq(net.eth, 0);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_schema_newer)
 {
 	struct store	*st;
@@ -925,6 +953,7 @@ START_TEST(test_net_update)
 	(void)strlcpy(u.pwhash, "$argon2id$new", sizeof(u.pwhash));
 	u.mode = HUB_MODE_CLOSED;
 	u.limit = 5;
+	u.bcast = 1;
 	/* These stay as they are. */
 	(void)strlcpy(u.name, "renamed", sizeof(u.name));
 	u.type = HUB_TYPE_HUBSPOKE;
@@ -935,6 +964,14 @@ START_TEST(test_net_update)
 	ck_assert_str_eq(got.pwhash, "$argon2id$new");
 	ck_assert_int_eq(got.mode, HUB_MODE_CLOSED);
 	ck_assert_uint_eq(got.limit, 5);
+	ck_assert_int_eq(got.bcast, 1);
+	u.bcast = 0;
+	ck_assert_int_eq(store_net_update(st, &u), STORE_OK);
+	ck_assert_int_eq(store_net_by_id(st, NID(1), &got), STORE_OK);
+	ck_assert_int_eq(got.bcast, 0);
+	u.bcast = 2;
+	ck_assert_int_eq(store_net_update(st, &u), STORE_ERR);
+	u.bcast = 1;
 	ck_assert_str_eq(got.name, "lab");
 	ck_assert_int_eq(got.type, HUB_TYPE_MESH);
 	ck_assert_mem_eq(got.owner, K(1), 32);
@@ -1461,6 +1498,129 @@ peers_are(struct store *st, int who, ...)
 	for (i = 1; i < r.n; i++)
 		ck_assert_int_lt(r.idx[i - 1], r.idx[i]);
 }
+
+static int
+flag_rows(void *arg, const uint8_t *peer, uint8_t flags)
+{
+	struct rows	*r = arg;
+
+	ck_assert_int_lt(r->n, 64);
+	r->state[r->n] = flags;
+	r->idx[r->n++] = peer[0] << 8 | peer[1];
+	return 0;
+}
+
+/*
+ * The peers of who whose networks' flags have bit (ends with -1); every
+ * peer is listed once, in order, with its flags.
+ */
+static void
+flagged_peers_are(struct store *st, int who, int bit, ...)
+{
+	struct rows	 all, r;
+	va_list		 ap;
+	int		 want, n = 0, i;
+
+	memset(&all, 0, sizeof(all));
+	ck_assert_int_eq(store_peer_flags(st, K(who), flag_rows, &all),
+	    STORE_OK);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(store_peers_of(st, K(who), peer_rows, &r),
+	    STORE_OK);
+	ck_assert_int_eq(all.n, r.n);
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < all.n; i++) {
+		ck_assert(i == 0 || all.idx[i - 1] < all.idx[i]);
+		if (all.state[i] & bit)
+			r.idx[r.n++] = all.idx[i];
+	}
+	va_start(ap, bit);
+	while ((want = va_arg(ap, int)) != -1) {
+		ck_assert_msg(n < r.n && r.idx[n] == want,
+		    "LAN peers of %d: #%d is %d, want %d", who, n,
+		    n < r.n ? r.idx[n] : -1, want);
+		n++;
+	}
+	va_end(ap);
+	ck_assert_msg(r.n == n, "LAN peers of %d: %d, want %d", who, r.n, n);
+}
+
+#define lan_peers_are(st, who, ...) \
+	flagged_peers_are(st, who, HUB_NET_BROADCAST, __VA_ARGS__)
+#define eth_peers_are(st, who, ...) \
+	flagged_peers_are(st, who, HUB_NET_ETHERNET, __VA_ARGS__)
+
+static void
+mknet_eth(struct store *st, int id, const char *name, int owner)
+{
+	struct store_net	 n;
+
+	memset(&n, 0, sizeof(n));
+	memcpy(n.id, NID(id), sizeof(n.id));
+	(void)strlcpy(n.name, name, sizeof(n.name));
+	(void)strlcpy(n.pwhash, "$argon2id$x", sizeof(n.pwhash));
+	memcpy(n.owner, K(owner), sizeof(n.owner));
+	n.bcast = 1;
+	n.eth = 1;
+	ck_assert_int_eq(store_net_create(st, &n), STORE_OK);
+	ck_assert_int_eq(store_net_by_id(st, NID(id), &n), STORE_OK);
+	ck_assert(n.eth == 1 && n.bcast == 1);
+}
+
+static void
+set_bcast(struct store *st, int id, int on)
+{
+	struct store_net	 n;
+
+	ck_assert_int_eq(store_net_by_id(st, NID(id), &n), STORE_OK);
+	n.bcast = (uint8_t)on;
+	ck_assert_int_eq(store_net_update(st, &n), STORE_OK);
+}
+
+START_TEST(test_peers_lan)
+{
+	struct store	*st;
+
+	st = opendb();
+	/* mesh 1: 1, 2, 3 with broadcast; mesh 2: 1, 4 without */
+	mknet(st, 1, "games", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 1);
+	set_bcast(st, 1, 1);
+	join(st, 1, 2, HUB_MSTATE_ACTIVE);
+	join(st, 1, 3, HUB_MSTATE_ACTIVE);
+	join(st, 1, 5, HUB_MSTATE_PENDING);
+	mknet(st, 2, "office", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 1);
+	join(st, 2, 4, HUB_MSTATE_ACTIVE);
+	join(st, 2, 2, HUB_MSTATE_ACTIVE);
+	/* hub-and-spoke 3 with broadcast: spokes 11, 12 see hub 10 only */
+	mknet(st, 3, "star", HUB_TYPE_HUBSPOKE, HUB_MODE_AUTO, 0, 10);
+	set_bcast(st, 3, 1);
+	join(st, 3, 11, HUB_MSTATE_ACTIVE);
+	join(st, 3, 12, HUB_MSTATE_ACTIVE);
+
+	lan_peers_are(st, 1, 2, 3, -1);
+	lan_peers_are(st, 2, 1, 3, -1);		/* 4 through office only */
+	lan_peers_are(st, 4, -1);
+	lan_peers_are(st, 5, -1);
+	lan_peers_are(st, 11, 10, -1);
+	lan_peers_are(st, 10, 11, 12, -1);
+	/* Either network with broadcast on is enough. */
+	set_bcast(st, 2, 1);
+	lan_peers_are(st, 4, 1, 2, -1);
+	set_bcast(st, 1, 0);
+	lan_peers_are(st, 1, 2, 4, -1);
+	lan_peers_are(st, 3, -1);
+	eth_peers_are(st, 1, -1);
+	/* An Ethernet network (4): 2 and 3 share it, and 3 with 6. */
+	mknet_eth(st, 4, "lanparty", 2);
+	join(st, 4, 3, HUB_MSTATE_ACTIVE);
+	join(st, 4, 6, HUB_MSTATE_ACTIVE);
+	eth_peers_are(st, 2, 3, 6, -1);
+	eth_peers_are(st, 3, 2, 6, -1);
+	eth_peers_are(st, 1, -1);
+	lan_peers_are(st, 6, 2, 3, -1);	/* broadcast on by default */
+	store_close(st);
+}
+END_TEST
 
 START_TEST(test_peers_mesh)
 {
@@ -2315,6 +2475,7 @@ store_suite(int pg)
 	} else
 		store_pg_tests(tc);
 	tcase_add_test(tc, test_schema_reopen);
+	tcase_add_test(tc, test_schema_bcast);
 	tcase_add_test(tc, test_meta);
 
 	tc = tcase_be(s, "nodes", pg, 30);
@@ -2344,6 +2505,7 @@ store_suite(int pg)
 	tcase_add_test(tc, test_peers_mesh);
 	tcase_add_test(tc, test_peers_hubspoke);
 	tcase_add_test(tc, test_peers_union);
+	tcase_add_test(tc, test_peers_lan);
 
 	tc = tcase_be(s, "blocks", pg, 0);
 	tcase_add_test(tc, test_block_v4);
