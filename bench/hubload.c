@@ -308,6 +308,7 @@ sum_reply(struct hl_reply *t, const struct hl_reply *r)
 	t->failed += r->failed;
 	t->refused += r->refused;
 	t->eagain += r->eagain;
+	t->ebusy += r->ebusy;
 	t->retries += r->retries;
 	t->lat_sum += r->lat_sum;
 	t->addr_changed += r->addr_changed;
@@ -351,6 +352,33 @@ run_all(const struct hl_cmd *cmd, struct hl_reply *t)
 		send_cmd(i, cmd);
 	for (i = 0; i < hl.nworkers; i++) {
 		recv_reply(i, &r);
+		sum_reply(t, &r);
+	}
+	if (t->peers_min == UINT32_MAX)
+		t->peers_min = 0;
+}
+
+/*
+ * The same command for each node of [a, b) at once, each to its own
+ * worker (there must be enough of them: -w); their replies summed.
+ */
+void
+run_each(const struct hl_cmd *cmd, uint32_t a, uint32_t b, struct hl_reply *t)
+{
+	struct hl_cmd	 one = *cmd;
+	struct hl_reply	 r;
+	uint32_t	 i;
+
+	if (b - a > (uint32_t)hl.nworkers)
+		die("%u nodes at once need as many workers (-w)", b - a);
+	memset(t, 0, sizeof(*t));
+	t->peers_min = UINT32_MAX;
+	for (i = a; i < b; i++) {
+		one.a = i;
+		send_cmd((int)(i % (uint32_t)hl.nworkers), &one);
+	}
+	for (i = a; i < b; i++) {
+		recv_reply((int)(i % (uint32_t)hl.nworkers), &r);
 		sum_reply(t, &r);
 	}
 	if (t->peers_min == UINT32_MAX)

@@ -66,6 +66,7 @@ enum hl_op {
 			   HL_SEEN_UP or HL_SEEN_DOWN), from now on */
 	HL_REPORT,	/* owned nodes of [a, b): what they see */
 	HL_SPAM,	/* node a: the same REQUEST count times, back to back */
+	HL_CANDS,	/* node a: count CANDIDATES lists at once */
 	HL_QUIT,
 };
 
@@ -94,6 +95,7 @@ struct hl_reply {
 	uint32_t	 failed;	/* not done in time, or closed */
 	uint32_t	 refused;	/* LOGIN_REFUSED, or a non-zero code */
 	uint32_t	 eagain;	/* requests answered EAGAIN or EBUSY */
+	uint32_t	 ebusy;		/* of those, EBUSY: the hub's budget */
 	uint32_t	 retries;	/* HL_RETRY: logins tried again */
 	uint64_t	 t_first;	/* first sent */
 	uint64_t	 t_last;	/* last done */
@@ -163,6 +165,9 @@ long	hub_rss(long each[HL_MAX_PROCS]);
 /* A command to every worker, their replies summed; or to node a's. */
 void	run_all(const struct hl_cmd *, struct hl_reply *);
 void	run_one(const struct hl_cmd *, struct hl_reply *);
+/* To each node of [a, b) at once, each to its own worker. */
+void	run_each(const struct hl_cmd *, uint32_t a, uint32_t b,
+	    struct hl_reply *);
 
 void	do_login(uint32_t a, uint32_t b, uint32_t conc, uint32_t timeout_s,
 	    int retry, struct login_result *);

@@ -101,6 +101,34 @@ replay_init(void)
 	return rc;
 }
 
+/*
+ * The captured INIT, count times, one connection after the other: the
+ * hub must answer none (each is a replay), and it may refuse most
+ * before any Diffie-Hellman (its handshakes per address).
+ */
+static void
+replay_flood(uint32_t count)
+{
+	uint32_t	 i, answered = 0, closed = 0, neither = 0;
+	uint64_t	 t0 = hl_now_ns();
+	int		 rc;
+
+	for (i = 0; i < count; i++) {
+		rc = replay_init();
+		if (rc == 1)
+			answered++;
+		else if (rc == 0)
+			closed++;
+		else
+			neither++;
+	}
+	printf("replay %u: %u answered, %u closed, %u neither, in %.2f s\n",
+	    count, answered, closed, neither,
+	    (double)(hl_now_ns() - t0) / 1e9);
+	if (answered > 0)
+		wrong("replay %u: the hub answered %u replays", count, answered);
+}
+
 /* ---- the benchmark ---------------------------------------------------------- */
 
 struct bench {
@@ -115,6 +143,9 @@ struct bench {
 	double			 promote_us, demote_us, evict_us, evict_ms;
 	double			 refused_us;
 	int			 have_ops;
+	uint32_t		 rc_tries, rc_logins;
+	uint64_t		 rc_msgs;
+	double			 rc_us;
 };
 
 /* Authority CPU of one request, us, and its answer's code. */
@@ -176,6 +207,38 @@ bench_net(struct bench *b, int which, uint32_t size)
 	return 0;
 }
 
+/*
+ * One member of the 1,000 reconnecting in a loop, each attempt a tick
+ * of the TAI64N clock after the last (as fast as a real node could):
+ * the logins its key's budget allows, what its peers heard about it,
+ * and the authority's CPU per attempt.
+ */
+#define BENCH_RECONNECTS	20
+
+static void
+bench_reconnect(struct bench *b)
+{
+	struct login_result	 lr;
+	struct hl_reply		 r;
+	uint32_t		 node = 7, i;
+	uint64_t		 cpu0;
+
+	do_watch(node, HL_SEEN_ANY);
+	cpu0 = hub_cpu("authority");
+	for (i = 0; i < BENCH_RECONNECTS; i++) {
+		do_logout(node, node + 1, 1);
+		sleep_ms(20);
+		do_login(node, node + 1, 1, 10, 0, &lr);
+		b->rc_logins += lr.ok;
+	}
+	b->rc_us = (double)(hub_cpu("authority") - cpu0) / 1e3 /
+	    BENCH_RECONNECTS;
+	b->rc_tries = BENCH_RECONNECTS;
+	sleep_ms(1000);		/* the last login's fan-out */
+	do_report(0, hl.nkeys, &r);
+	b->rc_msgs = r.about;
+}
+
 /* In the 1,000 network: one promote, demote and evict; refused joins. */
 static void
 bench_ops(struct bench *b, uint32_t size)
@@ -214,6 +277,7 @@ bench_ops(struct bench *b, uint32_t size)
 		printf("# refused joins: %u of %u over the rate\n", r.eagain,
 		    cmd.count);
 	b->have_ops = 1;
+	bench_reconnect(b);
 	(void)do_req(0, HUB_OP_DELETE, net, HL_NONE, 0, 0, "", NULL);
 }
 
@@ -255,7 +319,30 @@ bench_print(const struct bench *b)
 		    b->evict_ms);
 		printf("| JOIN refused over the rate: authority CPU | %.1f us "
 		    "|\n", b->refused_us);
+		printf("| one member reconnecting %u times, 998 peers online: "
+		    "logins let in / messages to its peers / authority CPU "
+		    "per attempt | %u / %llu / %.0f us |\n", b->rc_tries,
+		    b->rc_logins, (unsigned long long)b->rc_msgs, b->rc_us);
 	}
+}
+
+/*
+ * The hub has work left after the generator closed the last connection
+ * (100,000 closes and their last_seen): wait until the authority is
+ * idle, under 5% of a core over half a second (60 s at most), and then
+ * for its memory to be given back (it trims once a second).
+ */
+static void
+wait_quiet(void)
+{
+	uint64_t	 end = hl_now_ns() + 60000000000ull, c0;
+
+	do {
+		c0 = hub_cpu("authority");
+		sleep_ms(500);
+	} while (hub_cpu("authority") - c0 > 25000000ull &&
+	    hl_now_ns() < end);
+	sleep_ms(1500);
 }
 
 static uint64_t	 phase_t0;
@@ -295,7 +382,7 @@ bench(void)
 	phase("new nodes one at a time");
 	do_login_serial(n, n + BENCH_LATE, &b.late);
 	do_logout(0, n + BENCH_LATE, 0);
-	sleep_ms(2000);
+	wait_quiet();
 	b.rss_off = hub_rss(b.each_off);
 	phase("the nodes log in again");
 	do_login(0, n, 128, 900, 1, &b.back);
@@ -386,14 +473,24 @@ step_spam(char **v, int n)
 {
 	struct hl_cmd	 cmd;
 	struct hl_reply	 r;
-	char		*slash;
+	char		*slash, *dash;
 	uint64_t	 cpu0;
+	uint32_t	 end = 0;
 
 	if (n < 6)
-		die("spam NODE OP[/OP] NET KEY COUNT [PASSWORD]");
+		die("spam NODE[-END] OP[/OP] NET KEY COUNT [PASSWORD]");
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.op = HL_SPAM;
+	/* A range: every node of it at once, each from its own worker. */
+	if ((dash = strchr(v[1], '-')) != NULL) {
+		*dash = '\0';
+		end = num(dash + 1);
+	}
 	cmd.a = num(v[1]);
+	if (dash == NULL)
+		end = cmd.a + 1;
+	if (end <= cmd.a)
+		die("spam: an empty range of nodes");
 	if ((slash = strchr(v[2], '/')) != NULL) {
 		*slash = '\0';
 		cmd.req_op2 = (uint8_t)op_parse(slash + 1);
@@ -406,12 +503,13 @@ step_spam(char **v, int n)
 	if (n > 6)
 		(void)snprintf(cmd.password, sizeof(cmd.password), "%s", v[6]);
 	cpu0 = hub_cpu("authority");
-	run_one(&cmd, &r);
+	run_each(&cmd, cmd.a, end, &r);
 	printf("spam %s: %u ok, %u over the rate, %u refused, %u unanswered "
-	    "in %.2f s; authority %.0f us each\n", v[2], r.ok, r.eagain,
-	    r.refused, r.failed, (double)(r.t_last - r.t_first) / 1e9,
-	    cmd.count ? (double)(hub_cpu("authority") - cpu0) / 1e3 /
-	    cmd.count : 0.0);
+	    "in %.2f s; authority %.0f us each; %u of them hub busy\n", v[2],
+	    r.ok, r.eagain, r.refused, r.failed,
+	    (double)(r.t_last - r.t_first) / 1e9, cmd.count ?
+	    (double)(hub_cpu("authority") - cpu0) / 1e3 / cmd.count /
+	    (end - cmd.a) : 0.0, r.ebusy);
 }
 
 static void
@@ -422,6 +520,12 @@ step_reconnect(uint32_t node, uint32_t count)
 
 	for (i = 0; i < count; i++) {
 		do_logout(node, node + 1, 1);
+		/*
+		 * Past the tick of the TAI64N clock (2^24 ns), as hamd is:
+		 * an INIT in the same tick as the last is a replay to the
+		 * hub, refused before any login budget is asked.
+		 */
+		sleep_ms(20);
 		do_login(node, node + 1, 1, 10, 0, &lr);
 		ok += lr.ok;
 		refused += lr.refused;
@@ -557,6 +661,10 @@ step(const char *line)
 		memcpy(captured, r.init, sizeof(captured));
 		captured_node = cmd.a;
 		printf("capture %s: logged in, INIT kept\n", v[1]);
+	} else if (strcmp(v[0], "replay") == 0 && n > 1) {
+		if (captured_node == HL_NONE)
+			die("replay needs a capture first");
+		replay_flood(num(v[1]));
 	} else if (strcmp(v[0], "replay") == 0) {
 		if (captured_node == HL_NONE)
 			die("replay needs a capture first");
@@ -575,6 +683,16 @@ step(const char *line)
 		printf("report %s-%s: %u online, peers %u..%u, %llu frames\n",
 		    v[1], v[2], r.online, r.peers_min, r.peers_max,
 		    (unsigned long long)r.frames);
+	} else if (strcmp(v[0], "cands") == 0) {
+		NEED(3, "cands NODE COUNT");
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.op = HL_CANDS;
+		cmd.a = num(v[1]);
+		cmd.count = num(v[2]);
+		run_one(&cmd, &r);
+		printf("cands %s: %u lists sent\n", v[1], r.ok);
+		if (r.ok != cmd.count)
+			wrong("cands %s: %u of %u sent", v[1], r.ok, cmd.count);
 	} else if (strcmp(v[0], "sleep") == 0) {
 		NEED(2, "sleep MS");
 		sleep_ms(num(v[1]));

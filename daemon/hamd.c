@@ -834,6 +834,7 @@ hamd_start(struct parent_base *b)
 	netconf_send_peers(&p->net, &p->b.ps, p->conf);
 	hub_configure_tun(p);
 	candidates_update(p);
+	netconf_send_tap(&p->net, &p->b.ps);
 	if (p->conf->hub.enabled) {
 		struct timeval	 tv = { CANDIDATES_RECHECK_S, 0 };
 

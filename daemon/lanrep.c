@@ -155,10 +155,12 @@ lanrep_send(struct lanrep *lr, const uint8_t *pkt, size_t len, uint64_t now)
 		return;
 	}
 	/* Receivers take such packets from our overlay addresses alone. */
-	if (!lan_src_ours(&lr->addrs, pkt, len)) {
+	if (!lan_src_ours(&lr->addrs, pkt, len) || len > sizeof(lr->pkt)) {
 		lr->st.tx_other++;
 		return;
 	}
+	memcpy(lr->pkt, pkt, len);
+	pkt = lr->pkt;
 	if (lr->rogue) {
 		rogue_send(lr, pkt, len, now);
 		return;

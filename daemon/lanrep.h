@@ -55,6 +55,12 @@ struct lanrep {
 	uint32_t		 non;
 	uint32_t		 on[LAN_MAX_PEERS];	/* ids, LAN on */
 	struct lan_peer		 peers[LAN_MAX_PEERS];
+	/*
+	 * The packet every copy is sealed from: tun may have read it
+	 * where wg seals (wg_tx_room), and the first copy would encrypt
+	 * it in place under the later ones.
+	 */
+	uint8_t			 pkt[WG_DATA_MAX_PLAIN];
 };
 
 /*

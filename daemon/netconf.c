@@ -360,11 +360,6 @@ netconf_send_devices(struct netconf *nc, struct privsep *ps,
 	proc_compose(ps, HAMD_PROC_TUN, IMSG_TUN_DEVICE, 0, nc->tun.fd, &td,
 	    sizeof(td));
 	nc->tun.fd = -1;
-	if (nc->tap.fd != -1) {
-		proc_compose(ps, HAMD_PROC_TUN, IMSG_TAP_DEVICE, 0, nc->tap.fd,
-		    NULL, 0);
-		nc->tap.fd = -1;
-	}
 	af = AF_INET;
 	proc_compose(ps, HAMD_PROC_ENGINE, IMSG_ENGINE_SOCKET, 0, nc->sock4,
 	    &af, sizeof(af));
@@ -375,6 +370,16 @@ netconf_send_devices(struct netconf *nc, struct privsep *ps,
 		    nc->sock6, &af, sizeof(af));
 		nc->sock6 = -1;
 	}
+}
+
+void
+netconf_send_tap(struct netconf *nc, struct privsep *ps)
+{
+	if (nc->tap.fd == -1)
+		return;
+	proc_compose(ps, HAMD_PROC_TUN, IMSG_TAP_DEVICE, 0, nc->tap.fd, NULL,
+	    0);
+	nc->tap.fd = -1;
 }
 
 void

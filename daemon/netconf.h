@@ -60,7 +60,13 @@ int	netconf_setup(struct netconf *, const struct hamd_config *,
  * (lan_mac_of) and comes up.
  */
 void	netconf_tap_key(struct netconf *, const uint8_t pub[32]);
-/* Hand the TUN (and TAP) fd to tun and the sockets to engine. */
+/*
+ * Hand the TAP device to tun, if there is one.  After the hub's
+ * configuration: a message with an fd ends the parent's write, and tun
+ * must know its hub before the engine's connection to it comes up.
+ */
+void	netconf_send_tap(struct netconf *, struct privsep *);
+/* Hand the TUN fd to tun and the sockets to engine. */
 void	netconf_send_devices(struct netconf *, struct privsep *,
 	    const struct hamd_config *);
 /*

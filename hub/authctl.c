@@ -244,6 +244,7 @@ ctl_block(uint32_t client, const struct ctl_cred *cred,
 		    store_errmsg(au.store));
 		return;
 	}
+	login_blocks_changed();
 	audit(add ? "block" : "unblock", "range=%s uid=%u", buf, cred->uid);
 	if (!add) {
 		ctl_result(client, 0, "%s unblocked", buf);

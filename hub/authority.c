@@ -22,6 +22,7 @@
 #include "crypto/key.h"
 #include "hub/authctl.h"
 #include "hub/authweb.h"
+#include "hub/budget.h"
 #include "hub/candidates.h"
 #include "hub/hubconfig.h"
 #include "hub/hubd_msg.h"
@@ -220,9 +221,10 @@ authority_run(struct privsep *ps)
 	au.ps = ps;
 	au.started = time(NULL);
 	session_init();
+	/* Before the sandbox: the budgets' tables draw their secrets. */
+	if (budget_init() == -1)
+		fatal("%s: budget_init", __func__);
 	login_init();
-	membership_init();
-	candidates_init();
 	if ((au.self = sodium_malloc(sizeof(*au.self))) == NULL)
 		fatal("%s: sodium_malloc", __func__);
 	if (hub_proto_init(&au.proto) != WG_OK)

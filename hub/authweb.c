@@ -8,6 +8,7 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,7 @@ authweb_audit(const char *event, const char *kv)
 	struct ctl_event	 ev;
 	char			 from[64], dur[32], reason[CTL_DETAIL_MAX];
 	struct store_node	 node;
+	struct session		*s;
 	uint8_t			 k[KEY_LEN];
 	size_t			 i;
 
@@ -89,11 +91,19 @@ authweb_audit(const char *event, const char *kv)
 	ev.time_ms = unix_ms();
 	ev.kind = (uint32_t)audit_events[i].kind;
 	kv_get(kv, "node", ev.key, sizeof(ev.key));
-	/* The nickname, for people; the key stays the node's name. */
-	if (key_from_base64(k, ev.key) == 0 &&
-	    store_node_get(au.store, k, &node) == STORE_OK)
-		(void)snprintf(ev.name, sizeof(ev.name), "%.*s",
-		    (int)sizeof(node.nick) - 1, node.nick);
+	/*
+	 * The nickname, for people; the key stays the node's name.  An
+	 * online node's is in its session (logins and logouts, most of the
+	 * events, cost no query); the others' in the store.
+	 */
+	if (key_from_base64(k, ev.key) == 0) {
+		if ((s = session_online(k)) != NULL)
+			(void)snprintf(ev.name, sizeof(ev.name), "%.*s",
+			    (int)sizeof(s->node.nick) - 1, s->node.nick);
+		else if (store_node_get(au.store, k, &node) == STORE_OK)
+			(void)snprintf(ev.name, sizeof(ev.name), "%.*s",
+			    (int)sizeof(node.nick) - 1, node.nick);
+	}
 	kv_get(kv, "net", ev.network, sizeof(ev.network));
 	kv_get(kv, "from", from, sizeof(from));
 	kv_get(kv, "duration", dur, sizeof(dur));
@@ -111,17 +121,36 @@ authweb_audit(const char *event, const char *kv)
 		    "%.48s", reason, from);
 	} else
 		(void)strlcpy(ev.detail, event, sizeof(ev.detail));
-	(void)proc_compose(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_EVENT, 0, -1,
-	    &ev, sizeof(ev));
-	if (proc_running(au.ps, HUBD_PROC_WEB))
-		(void)proc_compose(au.ps, HUBD_PROC_WEB, IMSG_CTL_EVENT, 0, -1,
-		    &ev, sizeof(ev));
+	/* A monitor may miss one when memory runs out: counted, not fatal. */
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_EVENT, 0, -1,
+	    &ev, sizeof(ev)) == -1 && errno == ENOMEM)
+		au.nomem++;
+	if (proc_running(au.ps, HUBD_PROC_WEB) &&
+	    proc_compose_try(au.ps, HUBD_PROC_WEB, IMSG_CTL_EVENT, 0, -1,
+	    &ev, sizeof(ev)) == -1)
+		au.nomem++;
 }
 
 struct web_walk {
 	struct hubd_web_end	 end;
+	int			 nomem;	/* a part not sent: stop there */
 	uint8_t			 netid[HUB_NETID_LEN];
 };
+
+/* One part of a snapshot; -1 (and the walk stops) without memory. */
+static int
+web_send(struct web_walk *w, uint32_t type, const void *data, size_t len)
+{
+	if (w->nomem)
+		return -1;
+	if (proc_compose_try(au.ps, HUBD_PROC_WEB, type, 0, -1, data,
+	    len) == -1) {
+		au.nomem++;
+		w->nomem = 1;
+		return -1;
+	}
+	return 0;
+}
 
 static int
 web_node(void *arg, const struct store_node *n)
@@ -135,8 +164,8 @@ web_node(void *arg, const struct store_node *n)
 	}
 	authctl_node_info(n, &mi);
 	mi.nick[sizeof(mi.nick) - 1] = '\0';
-	(void)proc_compose(au.ps, HUBD_PROC_WEB, IMSG_HUBD_WEB_NODE, 0, -1,
-	    &mi, sizeof(mi));
+	if (web_send(w, IMSG_HUBD_WEB_NODE, &mi, sizeof(mi)) == -1)
+		return 1;
 	w->end.nodes++;
 	return 0;
 }
@@ -156,8 +185,8 @@ web_member(void *arg, const struct store_member *m)
 	memcpy(wm.key, m->key, sizeof(wm.key));
 	wm.role = m->role;
 	wm.state = m->state;
-	(void)proc_compose(au.ps, HUBD_PROC_WEB, IMSG_HUBD_WEB_MEMBER, 0, -1,
-	    &wm, sizeof(wm));
+	if (web_send(w, IMSG_HUBD_WEB_MEMBER, &wm, sizeof(wm)) == -1)
+		return 1;
 	w->end.members++;
 	return 0;
 }
@@ -173,11 +202,11 @@ web_net(void *arg, const struct store_net *net)
 		return 1;
 	}
 	membership_net_info(net, NULL, &ni);
-	(void)proc_compose(au.ps, HUBD_PROC_WEB, IMSG_HUBD_WEB_NET, 0, -1,
-	    &ni, sizeof(ni));
+	if (web_send(w, IMSG_HUBD_WEB_NET, &ni, sizeof(ni)) == -1)
+		return 1;
 	w->end.nets++;
 	(void)store_member_foreach(au.store, net->id, web_member, w);
-	return 0;
+	return w->nomem;
 }
 
 static void
@@ -191,14 +220,23 @@ authweb_tick(int fd, short what, void *arg)
 	if (au.store == NULL)
 		return;
 	memset(&w, 0, sizeof(w));
+	/*
+	 * The status opens a snapshot (the web child starts a new one
+	 * there), so a snapshot cut short by a want of memory is never
+	 * added to: it ends where it was cut, marked truncated, or is
+	 * dropped whole when not even its end could be sent.
+	 */
 	authctl_status_fill(&st);
+	if (web_send(&w, IMSG_HUBD_WEB_STATUS, &st, sizeof(st)) == -1)
+		return;
 	(void)store_node_foreach(au.store, web_node, &w);
-	(void)store_net_foreach(au.store, web_net, &w);
+	if (!w.nomem)
+		(void)store_net_foreach(au.store, web_net, &w);
+	if (w.nomem)
+		w.end.truncated = 1;
 	w.end.db_us = (authority_ns() - t0) / 1000;
-	(void)proc_compose(au.ps, HUBD_PROC_WEB, IMSG_HUBD_WEB_STATUS, 0, -1,
-	    &st, sizeof(st));
-	(void)proc_compose(au.ps, HUBD_PROC_WEB, IMSG_HUBD_WEB_END, 0, -1,
-	    &w.end, sizeof(w.end));
+	w.nomem = 0;
+	(void)web_send(&w, IMSG_HUBD_WEB_END, &w.end, sizeof(w.end));
 }
 
 void

@@ -9,32 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/budget.h"
 #include "hub/candidates.h"
 #include "hub/presence.h"
-#include "hub/ratelimit.h"
 #include "hub/session.h"
 #include "privsep/log.h"
 
 /*
- * CANDIDATES per node key: a burst of 4, then one per 10 s.  Each one
- * costs up to two PEER_PATHS per online peer, and makes them all probe.
- * The last one over the rate waits for the next token (the 1 s tick).
- * The budget is the key's, not the session's: logging in again does
- * not buy a fresh burst.
+ * CANDIDATES cost the key's budget (budget.h): the last one over it
+ * waits for the next token (the 1 s tick).
  */
-#define CAND_BURST		4
-#define CAND_REFILL_S		10
-#define CAND_SLOTS		(1 << 17)
-
-static struct bucket_table	 cand_rate;
 static struct session_list	 deferred = TAILQ_HEAD_INITIALIZER(deferred);
-
-void
-candidates_init(void)
-{
-	if (bucket_table_init(&cand_rate, CAND_SLOTS) == -1)
-		fatal("%s", __func__);
-}
 
 static void
 undefer(struct session *s)
@@ -130,10 +115,10 @@ cand_ok(const struct session *s, const struct hub_candidate *c)
 }
 
 static int
-cand_allowed(struct session *s, int64_t now)
+cand_allowed(struct session *s)
 {
-	return bucket_take(bucket_table_find(&cand_rate, s->key, HUB_KEY_LEN),
-	    CAND_BURST, CAND_REFILL_S, now);
+	return budget_candidates(s->key, (int64_t)authority_ms()) ==
+	    BUDGET_OK;
 }
 
 /* ---- applying a list -------------------------------------------------- */
@@ -224,7 +209,7 @@ candidates_take(struct session *s, const struct hub_candidates *in)
 {
 	char	 b64[KEY_B64_LEN + 1];
 
-	if (!cand_allowed(s, authority_now())) {
+	if (!cand_allowed(s)) {
 		/* One waits per session, in memory only while it waits. */
 		if (s->cand_next == NULL &&
 		    (s->cand_next = malloc(sizeof(*s->cand_next))) == NULL) {
@@ -250,7 +235,6 @@ candidates_tick(void)
 {
 	struct session		*s, *next;
 	struct hub_candidates	 c;
-	int64_t			 now = authority_now();
 
 	for (s = TAILQ_FIRST(&deferred); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, deferred);
@@ -258,7 +242,7 @@ candidates_tick(void)
 			undefer(s);
 			continue;
 		}
-		if (!cand_allowed(s, now))
+		if (!cand_allowed(s))
 			continue;
 		c = *s->cand_next;
 		undefer(s);

@@ -10,8 +10,6 @@
 struct session;
 struct hub_candidates;
 
-/* Before the sandbox: draws the budget table's secret. */
-void	candidates_init(void);
 /* At the login: the one candidate the hub can vouch for. */
 void	candidates_login(struct session *);
 /* A CANDIDATES from a node; over the rate it waits for a token. */

@@ -22,100 +22,61 @@
 #include <sodium.h>
 
 #include "crypto/tai64n.h"
+#include "hub/budget.h"
 #include "hub/candidates.h"
 #include "hub/chanpool.h"
 #include "hub/login.h"
 #include "hub/logrl.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
-#include "hub/ratelimit.h"
 #include "hub/relaycheck.h"
 #include "hub/seen.h"
 #include "hub/session.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
 
-/*
- * Handshakes per source address (IPv4, or IPv6 /64), checked before any
- * Diffie-Hellman: a burst of 64, then 40 a second.  Many nodes behind
- * one NAT returning to a restarted hub get in within seconds; a host
- * making handshakes for nothing gets a share of the authority.
- */
-#define HANDSHAKE_BURST		64
-#define HANDSHAKE_EVERY_MS	25
-/*
- * Slots of the per-address tables: addresses that share one share its
- * budget, so there must be room for the addresses of a large hub.
- */
-#define ADDR_SLOTS		(1 << 16)
-/*
- * New node keys per source address: a burst of 32, then one every
- * 30 s; and hub-wide, a burst of 2048, then 1000 a second.  Every new
- * key takes a pool address until it expires (node-expiry), so nobody
- * may mint them by the thousand, and a flood from many addresses takes
- * at most a share of the authority from the nodes it knows.
- */
-#define NEWNODE_BURST		32
-#define NEWNODE_EVERY_US	(30 * 1000000)
-#define NEWNODE_HUB_BURST	2048
-#define NEWNODE_HUB_EVERY_US	1000
-/*
- * Logins per node key: a burst of 8, then one every 10 s; per source
- * address, a burst of 256, then 20 a second.  Each login tells every
- * online peer twice (the node's loss, then its return), so a node that
- * reconnects in a loop must not make its peers pay for every round.
- */
-#define LOGIN_BURST		8
-#define LOGIN_EVERY_MS		10000
-#define LOGIN_ADDR_BURST	256
-#define LOGIN_ADDR_EVERY_MS	50
-#define KEY_SLOTS		(1 << 17)
 /* last_seen of returning nodes, written once a second for all. */
 #define TOUCH_MAX		65536
 /* How often, and how much of, node expiry runs. */
 #define EXPIRE_EVERY_S		10
 #define EXPIRE_BATCHES		4
 
-static struct bucket_table	 handshakes;	/* per source */
-static struct bucket_table	 newnodes;	/* per source */
-static struct bucket		 newnodes_hub;
-static struct bucket_table	 logins_key, logins_addr;
 static struct hub_chan		*scratch;	/* handshakes, sodium_malloc'd */
 static uint8_t			 pt[HUB_MSG_MAX];
 static uint8_t			 frame[HUB_FRAME_MAX];
 static uint8_t			(*touch)[HUB_KEY_LEN];
 static size_t			 ntouch, touch_cap;
 static int64_t			 expire_last;
+/*
+ * How many ranges are blocked, read once a second and after every block
+ * or unblock: with none, as on most hubs, a login costs no query for
+ * them.  (Another hub on a shared database is heard within a second.)
+ */
+static uint32_t			 nblocks;
+static int			 blocks_known;
 
 static struct logrl	 rl_replay = LOGRL_AUDIT("handshake-replay");
-static struct logrl	 rl_newnode = LOGRL_AUDIT("login-new-ratelimited");
-static struct logrl	 rl_login = LOGRL_AUDIT("login-ratelimited");
+/*
+ * Refusals by each budget counted apart, so that a hub-wide flood cannot
+ * use up the lines that would name one address over its own share.
+ */
+static struct logrl	 rl_newnode_addr = LOGRL_AUDIT("login-new-ratelimited");
+static struct logrl	 rl_newnode_hub = LOGRL_AUDIT("login-new-ratelimited");
+static struct logrl	 rl_login_key = LOGRL_AUDIT("login-ratelimited");
+static struct logrl	 rl_login_addr = LOGRL_AUDIT("login-ratelimited");
 static struct logrl	 rl_blocked = LOGRL_AUDIT("login-blocked");
 static struct logrl	 rl_handshake = LOGRL_LOG("handshakes over the rate");
 static struct logrl	 rl_nomem = LOGRL_LOG("out of memory");
+/* A store short of memory fails every login the same way: not a line each. */
+static struct logrl	 rl_db = LOGRL_LOG("database errors");
 
 void
 login_init(void)
 {
-	if (bucket_table_init(&handshakes, ADDR_SLOTS) == -1 ||
-	    bucket_table_init(&newnodes, ADDR_SLOTS) == -1 ||
-	    bucket_table_init(&logins_key, KEY_SLOTS) == -1 ||
-	    bucket_table_init(&logins_addr, ADDR_SLOTS) == -1 ||
-	    (scratch = sodium_malloc(sizeof(*scratch))) == NULL)
+	if ((scratch = sodium_malloc(sizeof(*scratch))) == NULL)
 		fatal("%s", __func__);
 	sodium_memzero(scratch, sizeof(*scratch));
 	seen_init();
-}
-
-static int
-addr_take(struct bucket_table *t, const struct pkt_addr *a, int burst,
-    int64_t every, int64_t now)
-{
-	uint8_t	 k[SRC_KEY_LEN];
-
-	src_key(a, k);
-	return bucket_take(bucket_table_find(t, k, sizeof(k)), burst, every,
-	    now);
 }
 
 /* ---- last_seen, grouped ------------------------------------------------- */
@@ -167,18 +128,21 @@ session_close(struct session *s, const char *why)
 	if (s->state == SESSION_CLOSING)
 		return;
 	if (s->state == SESSION_ONLINE) {
-		presence_logoff(s);
-		relaycheck_end(s);
-		touch_later(s->key);
 		/* The audit record says it; the log line is for debugging. */
 		log_debug("node %s logged off: %s", key_str(s->key, b64),
 		    why);
-		/* The session's record: how long it lasted, and why. */
+		/*
+		 * The session's record: how long it lasted, and why; while
+		 * it is still online, so the event finds its nickname there.
+		 */
 		audit(s->graceful ? "logout" : "connection-lost",
 		    "node=%s from=%s reason=\"%s\" duration=%llu", b64,
 		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why,
 		    (unsigned long long)((authority_ns() - s->opened) /
 		    1000000000u));
+		presence_logoff(s);
+		relaycheck_end(s);
+		touch_later(s->key);
 	} else
 		log_debug("connection %u from %s closed: %s", s->conn,
 		    pkt_addr_str(&s->remote, ab, sizeof(ab)), why);
@@ -262,7 +226,8 @@ expire(int64_t now)
 	if (now - expire_last < EXPIRE_EVERY_S)
 		return;
 	for (i = 0; i < EXPIRE_BATCHES; i++) {
-		rc = store_node_expire(au.store, now - age, keep_online, NULL);
+		rc = store_node_expire(au.store, now - age, now, keep_online,
+		    NULL);
 		if (rc < 0) {
 			log_warnx("node expiry: %s", store_errmsg(au.store));
 			break;
@@ -304,6 +269,13 @@ login_tick(uint64_t now)
 	touch_flush();
 	expire(authority_now());
 	logrl_tick(authority_now());
+	login_blocks_changed();
+}
+
+void
+login_blocks_changed(void)
+{
+	blocks_known = store_block_count(au.store, &nblocks) == STORE_OK;
 }
 
 /* ---- the connection --------------------------------------------------- */
@@ -359,10 +331,9 @@ login_conn_closed(int eng, uint32_t conn)
 static int
 handshake_key(struct session *s, const char *ab)
 {
-	uint8_t		 src[SRC_KEY_LEN];
-	char		 b64[KEY_B64_LEN + 1];
-	int64_t		 now;
-	int		 rc;
+	char			 b64[KEY_B64_LEN + 1];
+	enum budget_verdict	 v;
+	int			 rc;
 
 	rc = store_node_get(au.store, s->key, &s->node);
 	if (rc == STORE_OK) {
@@ -370,21 +341,17 @@ handshake_key(struct session *s, const char *ab)
 		return 0;
 	}
 	if (rc != STORE_NOTFOUND) {
-		log_warnx("handshake: %s", store_errmsg(au.store));
+		logrl_warn(&rl_db, "handshake: %s", store_errmsg(au.store));
 		session_close(s, "hub database error");
 		return -1;
 	}
-	/*
-	 * Both or neither, so that a refusal spends nothing; the hub-wide
-	 * budget counts in microseconds, so its clock is the same.
-	 */
-	src_key(&s->remote, src);
-	now = (int64_t)(authority_ns() / 1000);
-	if (!bucket_take_both(bucket_table_find(&newnodes, src, sizeof(src)),
-	    NEWNODE_BURST, NEWNODE_EVERY_US, &newnodes_hub, NEWNODE_HUB_BURST,
-	    NEWNODE_HUB_EVERY_US, now)) {
-		logrl_audit(&rl_newnode, "node=%s from=%s",
-		    key_str(s->key, b64), ab);
+	/* Both or neither, so that a refusal spends nothing. */
+	if ((v = budget_newkey(&s->remote, (int64_t)authority_ms())) !=
+	    BUDGET_OK) {
+		logrl_audit(v == BUDGET_ADDR ? &rl_newnode_addr :
+		    &rl_newnode_hub, "node=%s from=%s limit=%s",
+		    key_str(s->key, b64), ab, v == BUDGET_ADDR ? "address" :
+		    "hub");
 		session_close(s, "too many new nodes; try again later");
 		return -1;
 	}
@@ -406,8 +373,8 @@ handshake(struct session *s, const uint8_t *body, size_t len)
 		session_close(s, "did not log in in time");
 		return;
 	}
-	if (!addr_take(&handshakes, &s->remote, HANDSHAKE_BURST,
-	    HANDSHAKE_EVERY_MS, (int64_t)authority_ms())) {
+	if (budget_handshake(&s->remote, (int64_t)authority_ms()) !=
+	    BUDGET_OK) {
 		logrl_warn(&rl_handshake, "handshakes from %s over the rate",
 		    ab);
 		session_close(s, "too many handshakes from this address");
@@ -457,21 +424,21 @@ static int
 login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
     const char *ab)
 {
-	const char	*nick = NULL;
-	uint8_t		 ip[16], src[SRC_KEY_LEN];
-	int		 rc, af;
+	const char		*nick = NULL;
+	uint8_t			 ip[16];
+	enum budget_verdict	 v;
+	int			 rc, af;
 
 	if (lg->version != HUB_PROTOCOL_VERSION) {
 		login_refuse(s, HUB_REFUSED_VERSION, "protocol version not "
 		    "supported by this hub; upgrade hamd");
 		return 0;
 	}
-	src_key(&s->remote, src);
-	if (!bucket_take_both(bucket_table_find(&logins_key, s->key,
-	    HUB_KEY_LEN), LOGIN_BURST, LOGIN_EVERY_MS,
-	    bucket_table_find(&logins_addr, src, sizeof(src)),
-	    LOGIN_ADDR_BURST, LOGIN_ADDR_EVERY_MS, (int64_t)authority_ms())) {
-		logrl_audit(&rl_login, "node=%s from=%s", b64, ab);
+	if ((v = budget_login(s->key, &s->remote, (int64_t)authority_ms())) !=
+	    BUDGET_OK) {
+		logrl_audit(v == BUDGET_KEY ? &rl_login_key : &rl_login_addr,
+		    "node=%s from=%s limit=%s", b64, ab, v == BUDGET_KEY ?
+		    "key" : "address");
 		login_refuse(s, HUB_REFUSED_BUSY, "too many logins from this "
 		    "node or address; try again later");
 		return 0;
@@ -479,8 +446,10 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
 	memset(ip, 0, sizeof(ip));
 	af = s->remote.af;
 	memcpy(ip, s->remote.addr, af == AF_INET ? 4 : 16);
-	if ((rc = store_block_match(au.store, af, ip)) < 0) {
-		log_warnx("block check: %s", store_errmsg(au.store));
+	if (blocks_known && nblocks == 0)
+		rc = 0;
+	else if ((rc = store_block_match(au.store, af, ip)) < 0) {
+		logrl_warn(&rl_db, "block check: %s", store_errmsg(au.store));
 		login_refuse(s, HUB_REFUSED_BUSY, "hub database error; try "
 		    "later");
 		return 0;
@@ -517,7 +486,8 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
 		return 0;
 	}
 	if (rc != STORE_OK) {
-		log_warnx("login of %s: %s", b64, store_errmsg(au.store));
+		logrl_warn(&rl_db, "login of %s: %s", b64,
+		    store_errmsg(au.store));
 		login_refuse(s, HUB_REFUSED_BUSY, "hub database error; try "
 		    "later");
 		return 0;

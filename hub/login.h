@@ -33,5 +33,7 @@ void	login_reap(void);
  * counts of log lines left out.
  */
 void	login_tick(uint64_t now_ns);
+/* The blocked ranges changed (hub block, unblock): read their count. */
+void	login_blocks_changed(void);
 
 #endif

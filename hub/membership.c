@@ -34,10 +34,10 @@
 #include <sodium.h>
 
 #include "crypto/key.h"
+#include "hub/budget.h"
 #include "hub/logrl.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
-#include "hub/ratelimit.h"
 #include "hub/routeops.h"
 #include "hub/session.h"
 #include "hub/store.h"
@@ -45,54 +45,14 @@
 #include "privsep/proc.h"
 #include "proto/hubproto.h"
 
-/*
- * Every Argon2id computation (create, set-password, join) costs the
- * asking node key and its source address (IPv4 address or IPv6 /64)
- * one token: a burst of 8, then one every 12 s.  The whole hub does at
- * most HASHES_PER_SECOND of them after a burst of HASHES_BURST (each
- * takes about 0.12 s of a core), so a flood of joins can take at most
- * half the authority's time.
- */
-#define HASH_BURST		8
-#define HASH_REFILL_S		12
-#define HASH_SLOTS		1024
-#define HASHES_PER_SECOND	4	/* sustained, hub-wide */
-#define HASHES_BURST		16	/* hub-wide, for a burst of joins */
-
 #define JOIN_REFUSED	"wrong network name or password, or the network " \
 			"does not take new members"
 
-/*
- * Request budgets, in units (see the top): per key, a burst of 1024
- * and 250 a second; per source address, 4096 and 1000 a second.
- */
-#define REQ_BURST		1024
-#define REQ_EVERY_US		4000
-#define REQ_ADDR_BURST		4096
-#define REQ_ADDR_EVERY_US	1000
-#define REQ_MSGS_PER_UNIT	32
-#define REQ_KEY_SLOTS		(1 << 17)
-#define REQ_ADDR_SLOTS		(1 << 16)
-
-/* Separate tables, one per kind of identity. */
-static struct bucket_table	 key_slots, addr_slots;
-static struct bucket_table	 req_keys, req_addrs;
 static struct logrl		 rl_hash = LOGRL_AUDIT("hash-ratelimited");
 static struct logrl		 rl_joinref = LOGRL_AUDIT("join-refused");
 static struct logrl		 rl_req = LOGRL_AUDIT("request-ratelimited");
-static uint64_t			 budget_last;	/* ms, monotonic */
-static uint64_t			 budget_credit;	/* ms of hashing; 1000 a hash */
+static struct logrl		 rl_db = LOGRL_LOG("database errors");
 static char			 dummy_hash[crypto_pwhash_STRBYTES];
-
-void
-membership_init(void)
-{
-	if (bucket_table_init(&key_slots, HASH_SLOTS) == -1 ||
-	    bucket_table_init(&addr_slots, HASH_SLOTS) == -1 ||
-	    bucket_table_init(&req_keys, REQ_KEY_SLOTS) == -1 ||
-	    bucket_table_init(&req_addrs, REQ_ADDR_SLOTS) == -1)
-		fatal("%s", __func__);
-}
 
 /*
  * May this session have a password hashed now?  Takes the tokens if so.
@@ -100,35 +60,16 @@ membership_init(void)
  * over its share), EBUSY (the hub is over its budget).
  */
 static int
-hash_take(struct session *s, int64_t now)
+hash_take(struct session *s)
 {
-	struct bucket		*k, *a;
-	struct timespec		 ts;
-	uint64_t		 ms;
-	uint8_t			 src[SRC_KEY_LEN];
-
-	src_key(&s->remote, src);
-	k = bucket_table_find(&key_slots, s->key, HUB_KEY_LEN);
-	a = bucket_table_find(&addr_slots, src, sizeof(src));
-	bucket_refill(k, HASH_BURST, HASH_REFILL_S, now);
-	bucket_refill(a, HASH_BURST, HASH_REFILL_S, now);
-	if (k->tokens <= 0 || a->tokens <= 0)
-		return EAGAIN;
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	if (budget_last == 0)
-		budget_credit = HASHES_BURST * 1000;
-	else
-		budget_credit += (ms - budget_last) * HASHES_PER_SECOND;
-	if (budget_credit > HASHES_BURST * 1000)
-		budget_credit = HASHES_BURST * 1000;
-	budget_last = ms;
-	if (budget_credit < 1000)
+	switch (budget_hash(s->key, &s->remote, (int64_t)authority_ms())) {
+	case BUDGET_OK:
+		return 0;
+	case BUDGET_HUB:
 		return EBUSY;
-	budget_credit -= 1000;
-	k->tokens--;
-	a->tokens--;
-	return 0;
+	default:
+		return EAGAIN;
+	}
 }
 
 static int
@@ -275,8 +216,8 @@ store_failed(struct op *o, int rc)
 	if (rc == STORE_OK)
 		return 0;
 	if (rc == STORE_ERR)
-		log_warnx("%s %s: %s", hub_op_name(o->req->op), o->id,
-		    store_errmsg(o->st));
+		logrl_warn(&rl_db, "%s %s: %s", hub_op_name(o->req->op),
+		    o->id, store_errmsg(o->st));
 	return 1;
 }
 
@@ -360,7 +301,7 @@ op_create(struct op *o)
 		reply(o, EIO, "%s", "hub database error");
 		return;
 	}
-	if ((rc = hash_take(o->s, authority_now())) != 0) {
+	if ((rc = hash_take(o->s)) != 0) {
 		reply_busy(o, rc);
 		return;
 	}
@@ -435,7 +376,7 @@ op_join(struct op *o)
 			return;
 		}
 	}
-	if ((rc = hash_take(o->s, now)) != 0) {
+	if ((rc = hash_take(o->s)) != 0) {
 		reply_busy(o, rc);
 		return;
 	}
@@ -642,7 +583,7 @@ op_settings(struct op *o)
 			    "least 8 characters");
 			return;
 		}
-		if ((rc = hash_take(o->s, authority_now())) != 0) {
+		if ((rc = hash_take(o->s)) != 0) {
 			reply_busy(o, rc);
 			return;
 		}
@@ -902,41 +843,6 @@ role_ok(const struct op *o, enum op_needs need)
 	}
 }
 
-/*
- * The request budgets of s's key and address: whether one more may
- * start now, and charging what one cost.
- */
-static struct bucket *
-req_bucket(struct session *s, int addr)
-{
-	uint8_t	 k[SRC_KEY_LEN];
-
-	if (!addr)
-		return bucket_table_find(&req_keys, s->key, HUB_KEY_LEN);
-	src_key(&s->remote, k);
-	return bucket_table_find(&req_addrs, k, sizeof(k));
-}
-
-static int
-req_allowed(struct session *s)
-{
-	struct bucket	*k = req_bucket(s, 0), *a = req_bucket(s, 1);
-	int64_t		 now = (int64_t)(authority_ns() / 1000);
-
-	bucket_refill(k, REQ_BURST, REQ_EVERY_US, now);
-	bucket_refill(a, REQ_ADDR_BURST, REQ_ADDR_EVERY_US, now);
-	return k->tokens > 0 && a->tokens > 0;
-}
-
-static void
-req_charge(struct session *s, uint64_t sent)
-{
-	int	 units = 1 + (int)(sent / REQ_MSGS_PER_UNIT);
-
-	bucket_charge(req_bucket(s, 0), units);
-	bucket_charge(req_bucket(s, 1), units);
-}
-
 void
 membership_request(struct session *s, struct hub_request *req)
 {
@@ -951,7 +857,8 @@ membership_request(struct session *s, struct hub_request *req)
 	o.req = req;
 	b64(s->key, o.who);
 	/* Before anything else, even reading the network. */
-	if (!req_allowed(s)) {
+	if (budget_request(s->key, &s->remote, (int64_t)authority_ms()) !=
+	    BUDGET_OK) {
 		logrl_audit(&rl_req, "node=%s op=%s", o.who,
 		    hub_op_name(req->op));
 		reply(&o, EAGAIN, "%s", "too many requests from this node or "
@@ -990,7 +897,7 @@ membership_request(struct session *s, struct hub_request *req)
 	}
 	r->fn(&o);
 out:
-	req_charge(s, au.sent - sent);
+	budget_request_charge(s->key, &s->remote, au.sent - sent);
 	sodium_memzero(req->password, sizeof(req->password));
 	sodium_memzero(&o.net, sizeof(o.net));
 }

@@ -12,8 +12,6 @@ struct hub_request;
 struct session;
 struct store_net;
 
-/* Before the sandbox: draws secrets. */
-void	membership_init(void);
 /* One request from a logged-in node; answered, never refused silently. */
 void	membership_request(struct session *, struct hub_request *);
 /* A network as asker sees it (NULL: as the hub sees it). */

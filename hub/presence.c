@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/logrl.h"
 #include "hub/presence.h"
 #include "hub/routesync.h"
 #include "hub/session.h"
@@ -58,6 +59,7 @@ struct offrow {
 
 static struct htab	 nets;
 static uint32_t		 epoch;		/* presence_each_peer's marks */
+static struct logrl	 rl_db = LOGRL_LOG("database errors");
 
 /* ---- the image ------------------------------------------------------------ */
 
@@ -487,7 +489,8 @@ presence_login(struct session *s)
 	if (store_node_networks(au.store, s->key, login_row, &lw) !=
 	    STORE_OK || lw.failed) {
 		if (!lw.failed)
-			log_warnx("%s: %s", __func__, store_errmsg(au.store));
+			logrl_warn(&rl_db, "%s: %s", __func__,
+			    store_errmsg(au.store));
 		rows_drop(s);
 		return -1;
 	}
@@ -499,13 +502,14 @@ presence_login(struct session *s)
 	if (rows_flagged(s) && (store_peer_flags(au.store, s->key,
 	    login_flags, &lw) != STORE_OK || lw.failed)) {
 		if (!lw.failed)
-			log_warnx("%s: %s", __func__, store_errmsg(au.store));
+			logrl_warn(&rl_db, "%s: %s", __func__,
+			    store_errmsg(au.store));
 		free(lw.kf);
 		return -1;
 	}
 	if (!SLIST_EMPTY(&s->rows) &&
 	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
-		log_warnx("%s: %s", __func__, store_errmsg(au.store));
+		logrl_warn(&rl_db, "%s: %s", __func__, store_errmsg(au.store));
 		free(lw.kf);
 		return -1;
 	}

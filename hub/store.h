@@ -133,12 +133,13 @@ int	store_node_touch(struct store *, const uint8_t (*keys)[32], size_t n,
 	    int64_t now);
 /*
  * Forget up to STORE_EXPIRE_MAX nodes in no network (no row in any
- * state, no invitation) last seen before `before', except those keep
- * says to keep (keep may be NULL); their addresses go back to the
+ * state, no invitation) last seen before `before', oldest first, except
+ * those keep says to keep (keep may be NULL: online ones), whose
+ * last_seen becomes now; the addresses of the forgotten go back to the
  * pool.  The number forgotten, or <0.
  */
 #define STORE_EXPIRE_MAX	256
-int	store_node_expire(struct store *, int64_t before,
+int	store_node_expire(struct store *, int64_t before, int64_t now,
 	    int (*keep)(void *, const uint8_t *key), void *arg);
 int	store_node_set_nick(struct store *, const uint8_t key[32],
 	    const char *nick);

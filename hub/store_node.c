@@ -223,6 +223,8 @@ struct expiry {
 	uint8_t	 keys[STORE_EXPIRE_MAX][32];
 	int64_t	 v4[STORE_EXPIRE_MAX];
 	size_t	 n;
+	uint8_t	 kept[STORE_EXPIRE_MAX * 2][32];
+	size_t	 nkept;
 };
 
 static int
@@ -232,14 +234,16 @@ expired_row(struct store *st, struct db_stmt *s, void *cb, void *arg)
 
 	if (db_col_blob(st, s, 0, e->keys[e->n], 32) != STORE_OK)
 		return STORE_ERR;
-	if (e->keep != NULL && e->keep(e->arg, e->keys[e->n]))
+	if (e->keep != NULL && e->keep(e->arg, e->keys[e->n])) {
+		memcpy(e->kept[e->nkept++], e->keys[e->n], 32);
 		return 0;
+	}
 	e->v4[e->n++] = db_col_int(s, 1);
 	return e->n == STORE_EXPIRE_MAX;
 }
 
 int
-store_node_expire(struct store *st, int64_t before,
+store_node_expire(struct store *st, int64_t before, int64_t now,
     int (*keep)(void *, const uint8_t *key), void *arg)
 {
 	struct expiry	*e;
@@ -265,6 +269,13 @@ store_node_expire(struct store *st, int64_t before,
 		if (rc == STORE_EXISTS)
 			rc = STORE_OK;
 	}
+	/*
+	 * Those kept are seen now (they are online): so they leave the
+	 * head of the order, and more of them than a batch holds cannot
+	 * stop the sweep from reaching the rest.
+	 */
+	for (i = 0; i < e->nkept && rc == STORE_OK; i++)
+		rc = db_run(st, Q_NODE_TOUCH, "ki", e->kept[i], now);
 	rc = db_end(st, rc);
 	if (rc == STORE_OK)
 		rc = (int)e->n;

@@ -64,6 +64,11 @@ hubweb_dispatch(struct privsep *ps, int from, struct imsg *imsg)
 
 	switch (imsg->hdr.type) {
 	case IMSG_HUBD_WEB_STATUS:
+		/*
+		 * A snapshot starts here: one the authority could not finish
+		 * (no memory for its end) is dropped, not added to.
+		 */
+		n->nnodes = n->nnets = n->nmembers = 0;
 		(void)imsg_get_data(imsg, &n->status, sizeof(n->status));
 		if (n->status.nprocs > CTL_HUBD_PROCS)
 			fatalx("authority sent %u processes",

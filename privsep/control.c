@@ -196,6 +196,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 					    CTL_REQUEST_MAX];
 	size_t				 len = imsg_get_len(imsg);
 	enum ctl_need			 need;
+	int				 rc;
 
 	if ((req = ctl_request_find(imsg->hdr.type)) == NULL) {
 		log_warnx("client uid %u sent unknown request %u; closing",
@@ -227,10 +228,16 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		fatalx("%s: request table allows %zu bytes", __func__, len);
 	memcpy(buf, &c->cred, sizeof(c->cred));
 	memcpy(buf + sizeof(c->cred), imsg->data, len);
-	proc_compose(ctl.ps, req->to, req->type, c->id, -1, buf,
+	/* Without memory to pass it on, the client is closed, not us. */
+	rc = proc_compose_try(ctl.ps, req->to, req->type, c->id, -1, buf,
 	    sizeof(c->cred) + len);
 	/* Requests may carry a network password. */
 	sodium_memzero(buf, sizeof(buf));
+	if (rc == -1 && errno == ENOMEM) {
+		log_warnx("no memory to pass on a request of uid %u; closing "
+		    "it", c->cred.uid);
+		return -1;
+	}
 	return 0;
 }
 

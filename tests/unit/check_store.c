@@ -43,7 +43,7 @@
 #include "tests/unit/pgserver.h"
 #include "tests/unit/storetest.h"
 
-#define NKEYS		512
+#define NKEYS		640
 #define NNETS		16
 
 static char		 topdir[64];
@@ -745,6 +745,65 @@ START_TEST(test_node_many)
 	}
 	ck_assert_int_eq(store_node_get(st, K(299), &n), STORE_OK);
 	assert_v4(&n, 10, 8, 1, 44);
+	store_close(st);
+}
+END_TEST
+
+/* Online, to the expiry: the first 520 keys. */
+static int
+keep_first(void *arg, const uint8_t *key)
+{
+	int	 i;
+
+	for (i = 0; i < 520; i++)
+		if (memcmp(key, K(i), HUB_KEY_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(test_node_expire)
+{
+	static const uint8_t	 p16[4] = { 10, 8, 0, 0 };
+	struct store		*st;
+	struct store_node	 n;
+	uint32_t		 c;
+	int			 i;
+
+	st = opendb();
+	for (i = 0; i < 600; i++)
+		ck_assert_int_eq(store_node_login(st, K(i), p16, 16, P6, 64,
+		    NULL, i + 1, &n), STORE_OK);
+	/* A member: in a network, it is kept however old. */
+	ck_assert_int_eq(store_node_login(st, K(600), p16, 16, P6, 64, NULL,
+	    50, &n), STORE_OK);
+	mknet(st, 1, "keep", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 600);
+	/*
+	 * The oldest 520 are online: more than a batch reads.  The first
+	 * sweep finds only them, and marks them seen; the next reaches the
+	 * 80 behind them, and gives their addresses back.
+	 */
+	ck_assert_int_eq(store_node_expire(st, 2000, 3000, keep_first, NULL),
+	    0);
+	ck_assert_int_eq(store_node_expire(st, 2000, 3000, keep_first, NULL),
+	    80);
+	ck_assert_int_eq(store_node_expire(st, 2000, 3000, keep_first, NULL),
+	    0);
+	ck_assert_int_eq(store_node_count(st, &c), STORE_OK);
+	ck_assert_uint_eq(c, 521);
+	ck_assert_int_eq(store_node_get(st, K(0), &n), STORE_OK);
+	ck_assert_int_eq(n.last_seen, 3000);
+	ck_assert_int_eq(store_node_get(st, K(600), &n), STORE_OK);
+	ck_assert_int_eq(store_node_get(st, K(520), &n), STORE_NOTFOUND);
+	ck_assert_int_eq(store_node_get(st, K(599), &n), STORE_NOTFOUND);
+	/* The lowest address given back is the next one handed out. */
+	ck_assert_int_eq(store_node_login(st, K(610), p16, 16, P6, 64, NULL,
+	    3001, &n), STORE_OK);
+	assert_v4(&n, 10, 8, 2, 9);
+	ck_assert_int_eq(store_node_login(st, K(611), p16, 16, P6, 64, NULL,
+	    3001, &n), STORE_OK);
+	assert_v4(&n, 10, 8, 2, 10);
+	/* Without a keep, everyone not seen since is forgotten. */
+	ck_assert_int_eq(store_node_expire(st, 3001, 3002, NULL, NULL), 256);
 	store_close(st);
 }
 END_TEST
@@ -2483,6 +2542,7 @@ store_suite(int pg)
 	tcase_add_test(tc, test_node_full);
 	tcase_add_test(tc, test_node_pool_change);
 	tcase_add_test(tc, test_node_many);
+	tcase_add_test(tc, test_node_expire);
 	tcase_add_test(tc, test_node_args);
 	tcase_add_test(tc, test_node_nick);
 	tcase_add_test(tc, test_node_nested);
