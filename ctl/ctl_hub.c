@@ -482,7 +482,7 @@ create_options(struct hub_request *req, int argc, char **argv)
 				return -1;
 		} else {
 			fprintf(stderr, "hamctl: unexpected \"%s\": the "
-			    "options are mesh or hub-and-spoke, auto, "
+			    "options are mesh, hub-and-spoke or gateway, auto, "
 			    "approval or closed, ethernet, and limit N, each "
 			    "at most once\n", argv[i]);
 			return -1;
@@ -669,8 +669,8 @@ const struct command hub_node_commands[] = {
 	    .help = "list a network's members (administrators also see "
 	    "pending and evicted ones)", .fn = cmd_members },
 	{ .name = "create",
-	    .args = "NETWORK [mesh|hub-and-spoke] [auto|approval|closed] "
-	    "[ethernet] [limit N]",
+	    .args = "NETWORK [mesh|hub-and-spoke|gateway] "
+	    "[auto|approval|closed] [ethernet] [limit N]",
 	    .help = "create a network that this node owns (default mesh, "
 	    "auto, IP, no limit; ethernet: layer 2 over a TAP device); asks "
 	    "for its password", .fn = cmd_create },

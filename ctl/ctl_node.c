@@ -495,6 +495,11 @@ cmd_peers(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 		json_int(&j, "relay_bad", (int64_t)es.relay_bad);
 		json_int(&j, "probes", (int64_t)es.probes);
 		json_int(&j, "path_changes", (int64_t)es.path_changes);
+		json_int(&j, "dns_queries", (int64_t)es.dns_queries);
+		json_int(&j, "dns_answers", (int64_t)es.dns_answers);
+		json_int(&j, "dns_nxdomain", (int64_t)es.dns_nxdomain);
+		json_int(&j, "dns_refused", (int64_t)es.dns_refused);
+		json_int(&j, "dns_dropped", (int64_t)es.dns_dropped);
 		json_object_end(&j);
 		json_object_begin(&j, "unattributed_drops");
 		for (i = 0; i < NDROP_REASONS; i++)
@@ -538,6 +543,14 @@ cmd_peers(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	    (unsigned long long)es.relay_bad,
 	    (unsigned long long)es.probes,
 	    (unsigned long long)es.path_changes);
+	if (es.dns_queries > 0)
+		printf("member names: %llu queries, %llu answered (%llu "
+		    "NXDOMAIN, %llu REFUSED), %llu dropped\n",
+		    (unsigned long long)es.dns_queries,
+		    (unsigned long long)es.dns_answers,
+		    (unsigned long long)es.dns_nxdomain,
+		    (unsigned long long)es.dns_refused,
+		    (unsigned long long)es.dns_dropped);
 	return 0;
 }
 

@@ -51,10 +51,49 @@ enum ctl_imsg_type {
 	/* hamd, after the rest so that their numbers stay */
 	IMSG_CTL_LAN,			/* reply IMSG_CTL_LAN_REPLY */
 	IMSG_CTL_LAN_REPLY,		/* struct ctl_lan */
+	/* hamd: subnet routes */
+	IMSG_CTL_HUB_ROUTE,		/* reply row: struct hub_route_info */
+	IMSG_CTL_ROUTES,		/* reply IMSG_CTL_ROUTE..., then result */
+	IMSG_CTL_ROUTE,			/* struct ctl_route: one in use */
+	IMSG_CTL_EXIT,			/* struct ctl_exit: choose or leave */
+	IMSG_CTL_RUN,			/* struct ctl_exit: one cgroup's */
 	CTL_IMSG_END
 };
 
 #define CTL_NAME_MAX		64	/* peer names, with the NUL */
+
+/*
+ * A subnet route as this node uses it (hamctl routes -l): through a
+ * peer, or served by this node as a gateway, and what the parent made
+ * of it.
+ */
+enum ctl_route_state {
+	CTL_ROUTE_INSTALLED = 0,	/* in the kernel and allowed IPs */
+	CTL_ROUTE_REFUSED,		/* the parent refused it: see why */
+	CTL_ROUTE_SERVED,		/* ours: forwarded from the tunnel */
+	CTL_ROUTE_EXIT,			/* everything, through this exit node */
+	CTL_ROUTE_STATE_MAX
+};
+/* hamctl exit NODE | off: a hub peer's nickname or key, or "off". */
+struct ctl_exit {
+	char			node[CTL_NAME_MAX];
+	/*
+	 * hamctl run (IMSG_CTL_RUN): only the sockets of this cgroup v2
+	 * (the inode of its directory, its level below the root) go
+	 * through the exit node; 0 with node "off": the run is over.
+	 */
+	uint64_t		cgroup;
+	uint32_t		level;
+	uint32_t		flags;		/* CTL_EXIT_* */
+};
+#define CTL_EXIT_NOLAN		0x1	/* the LAN through the exit node too */
+
+struct ctl_route {
+	struct ip_prefix	p;
+	uint32_t		state;		/* enum ctl_route_state */
+	uint32_t		peer;		/* peer id; 0: our own */
+	char			why[96];	/* refused: the reason */
+};
 #define CTL_MAX_ALLOWED		64	/* allowed IPs shown per peer */
 #define CTL_PROC_NAME		16
 #define CTL_HUBD_PROCS		20	/* hamhubd: parent, control, web,
@@ -273,6 +312,12 @@ struct engine_stats {
 						   count as malformed too) */
 	uint64_t		 probes;	/* probe copies sent to candidates */
 	uint64_t		 path_changes;
+	/* the member-name responder */
+	uint64_t		 dns_queries;	/* datagrams read */
+	uint64_t		 dns_answers;	/* answers sent */
+	uint64_t		 dns_nxdomain;	/* of which: no such member */
+	uint64_t		 dns_refused;	/* of which: not ours */
+	uint64_t		 dns_dropped;	/* malformed, over the rate */
 };
 
 /*

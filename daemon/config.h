@@ -29,6 +29,7 @@
 #define CONF_MAX_PEERS		1024
 #define CONF_MTU_MIN		1280	/* the IPv6 minimum link MTU */
 #define CONF_MTU_MAX		65535
+#define CONF_MAX_ADVERTISE	16	/* HUB_ROUTES_MAX */
 
 /* Build-time paths; configure defines them in autoconf.h. */
 #ifndef HAMD_USER
@@ -124,6 +125,12 @@ struct hamd_config {
 	struct conf_hub		 hub;
 	struct conf_public_ep	 public_ep;	/* reloadable, unlike hub */
 	struct web_listen	 web;		/* http-listen: the web child */
+	/* advertise-route: LAN prefixes offered to the hub at each login */
+	struct ip_prefix	 advertise[CONF_MAX_ADVERTISE];
+	uint8_t			 advertise_masq[CONF_MAX_ADVERTISE];
+	int			 nadvertise;
+	/* the member-name responder's domain; "" : none */
+	char			 dns_domain[256];
 };
 
 /* A config with every default filled in. NULL on ENOMEM. */
@@ -160,6 +167,17 @@ int	conf_nick_valid(const char *);
  * loopback, multicast or link-local).  0, or -1 with err set.
  */
 int	conf_parse_public_ep(const char *, struct conf_public_ep *,
+	    char *err, size_t errlen);
+/* A dns-domain value (dnsmsg.h's dns_domain, or "" for none); 0 or -1. */
+int	conf_dns_domain(struct hamd_config *, const char *);
+int	conf_prefix_eq(const struct ip_prefix *, const struct ip_prefix *);
+/* FNV-1a of a prefix: the parser's table of allowed IPs. */
+uint32_t conf_prefix_hash(const struct ip_prefix *);
+/*
+ * An advertise-route value: a LAN prefix (hub_route_valid: no default
+ * route, no host bits) not given before; 0, or -1 with err set.
+ */
+int	conf_advertise_add(struct hamd_config *, const char *, int masq,
 	    char *err, size_t errlen);
 /* The parser's keyword table, in order; NULL past the end (tests). */
 const char *conf_keyword(size_t);

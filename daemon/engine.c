@@ -22,6 +22,7 @@
 
 #include "crypto/transport.h"
 #include "daemon/engine.h"
+#include "daemon/engine_dns.h"
 #include "daemon/engine_web.h"
 #include "daemon/hamd_msg.h"
 #include "ipc/pktbatch.h"
@@ -177,6 +178,7 @@ engine_peer_del(struct imsg *imsg)
 		return;
 	}
 	paths_peer_del(p);
+	dns_forget(id);
 	log_debug("peer %u removed", id);
 }
 
@@ -219,6 +221,9 @@ engine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_HUB_SOCKET:
 		hub_socket(imsg);
+		break;
+	case IMSG_ENGINE_DNS:
+		dns_socket(imsg);
 		break;
 	case IMSG_RING:
 		engine_ring(imsg);
@@ -272,6 +277,9 @@ engine_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_ENGINE_PATHS:
 		paths_msg(imsg);
 		break;
+	case IMSG_ENGINE_NAMES:
+		dns_names(imsg);
+		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -324,6 +332,7 @@ engine_init(struct privsep *ps)
 	nat_init(ps);
 	relay_init();
 	paths_init(ps);
+	dns_init(ps);
 }
 
 static const struct proc_peer engine_peers[] = {

@@ -82,6 +82,7 @@ udp_socket(int af, uint16_t port, uint16_t *bound, char *err, size_t len)
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
 	int			 fd, one = 1, sz = UDP_SOCKBUF;
+	uint32_t		 mark = NETCONF_MARK;
 
 	if ((fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
@@ -105,6 +106,8 @@ udp_socket(int af, uint16_t port, uint16_t *bound, char *err, size_t len)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
 	}
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) == -1)
+		log_warn("%s: SO_MARK", __func__);
 	/* FORCE: we hold CAP_NET_ADMIN, so rmem_max does not cap us. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -455,6 +458,7 @@ netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
 	char		 port[8];
 	unsigned int	 n = 0, pick, turn;
 	int		 fd, rc, one = 1;
+	uint32_t	 mark = NETCONF_MARK;
 
 	/*
 	 * Each attempt takes the next hub of the list, and within a name
@@ -490,6 +494,8 @@ netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/* Outside an exit node's tunnel, like the UDP sockets. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 	memset(cm, 0, sizeof(*cm));
 	sockaddr_to_pkt(ai->ai_addr, &cm->remote);
 	nc->hub_addr = cm->remote;

@@ -12,6 +12,12 @@
 
 #define NETCONF_MAX_ROUTES	(CONF_MAX_PEERS * 4)
 #define NETCONF_MAX_IDS		(CONF_MAX_PEERS * 4)
+/*
+ * The firewall mark on hamd's own sockets (UDP to peers, TCP to the
+ * hub), so that an exit node's rules (subnet.h) keep them out of the
+ * tunnel.  wg-quick's is 51820; one more, so both can run.
+ */
+#define NETCONF_MARK		51821
 
 struct netconf {
 	struct tundev		 tun;		/* fd is -1 once sent to tun */

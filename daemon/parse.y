@@ -45,7 +45,7 @@ enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_INTERFACE, ONCE_MTU, ONCE_LISTENPORT,
 	ONCE_PRIVATEKEY, ONCE_HUB, ONCE_NICKNAME, ONCE_PUBLICEP,
-	ONCE_HUBKEEPALIVE, ONCE_HTTPLISTEN,
+	ONCE_HUBKEEPALIVE, ONCE_HTTPLISTEN, ONCE_DNSDOMAIN,
 	PONCE_PUBKEY, PONCE_PSK, PONCE_ENDPOINT, PONCE_KEEPALIVE
 };
 static unsigned int		 seen;		/* global statements */
@@ -118,10 +118,13 @@ static char	 public_ep_file[PATH_MAX];
 %token	STATE_DIRECTORY "state-directory" USER "user" VERBOSE "verbose"
 %token	HUB "hub" NICKNAME "nickname" HUB_KEEPALIVE "hub-keepalive"
 %token	PUBLIC_ENDPOINT "public-endpoint" HTTP_LISTEN "http-listen"
+%token	ADVERTISE_ROUTE "advertise-route" MASQUERADE "masquerade"
+%token	DNS_DOMAIN "dns-domain"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
 %token	<number> NUMBER "number"
+%type	<number> optmasq
 %destructor { free($$); } <string>
 
 %%
@@ -270,7 +273,21 @@ main		: USER STRING {
 			}
 			free($2);
 		}
+		| ADVERTISE_ROUTE STRING optmasq {
+			char	 e[128];
 
+			if (conf_advertise_add(conf, $2, $3, e, sizeof(e)) == -1)
+				conf_err(LINE(@2), "advertise-route %s: %s",
+				    shown($2), e);
+			free($2);
+		}
+		| DNS_DOMAIN STRING {
+			if (once(LINE(@1), ONCE_DNSDOMAIN, "dns-domain") == 0 &&
+			    conf_dns_domain(conf, $2) == -1)
+				conf_err(LINE(@2), "dns-domain %s: expected a "
+				    "domain name, or \"\" for none", shown($2));
+			free($2);
+		}
 		| HUB_KEEPALIVE NUMBER {
 			if (once(LINE(@1), ONCE_HUBKEEPALIVE,
 			    "hub-keepalive") == 0 &&
@@ -296,6 +313,10 @@ main		: USER STRING {
 				public_ep_set(LINE(@2), $2);
 			free($2);
 		}
+		;
+
+optmasq		: %empty { $$ = 0; }
+		| MASQUERADE { $$ = 1; }
 		;
 
 /* A cluster's hubs: several addresses, one key. */
@@ -381,10 +402,12 @@ static const struct keyword {
 	{ "address",			ADDRESS },
 	{ "admin-group",		ADMIN_GROUP },
 	{ "admins",			ADMINS },
+	{ "advertise-route",		ADVERTISE_ROUTE },
 	{ "all",			ALL },
 	{ "allowed-ips",		ALLOWED_IPS },
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
+	{ "dns-domain",			DNS_DOMAIN },
 	{ "endpoint",			ENDPOINT },
 	{ "http-listen",		HTTP_LISTEN },
 	{ "hub",			HUB },
@@ -393,6 +416,7 @@ static const struct keyword {
 	{ "interface",			INTERFACE },
 	{ "listen-port",		LISTEN_PORT },
 	{ "log",			LOG },
+	{ "masquerade",			MASQUERADE },
 	{ "mtu",			MTU },
 	{ "nickname",			NICKNAME },
 	{ "peer",			PEER },
@@ -576,14 +600,6 @@ set_ifname(int line, const char *v)
 		return;
 	}
 	(void)copy_str(conf->ifname, sizeof(conf->ifname), v);
-}
-
-static int
-prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
-{
-	return a->af == b->af && a->plen == b->plen &&
-	    memcmp(&a->addr, &b->addr, a->af == AF_INET ?
-	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0;
 }
 
 static void
@@ -811,20 +827,6 @@ peer_keepalive(int line, int64_t v)
 		curpeer->keepalive = (uint16_t)v;
 }
 
-static uint32_t
-prefix_hash(const struct ip_prefix *p)
-{
-	const uint8_t	*b = (const uint8_t *)&p->addr;
-	size_t		 i, n = p->af == AF_INET ? 4 : 16;
-	uint32_t	 h = 2166136261U;
-
-	h = (h ^ p->af) * 16777619U;
-	h = (h ^ p->plen) * 16777619U;
-	for (i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619U;
-	return h;
-}
-
 /*
  * Record curpeer->allowed[idx]; the peer that has it already, if any.
  * Open addressing over every peer's allowed IPs keeps this linear in
@@ -847,7 +849,7 @@ aip_claim(int idx, int *oom)
 		for (i = 0; i < aip_size; i++) {
 			if (aip_tab[i].peer == NULL)
 				continue;
-			j = prefix_hash(&aip_tab[i].peer->allowed[
+			j = conf_prefix_hash(&aip_tab[i].peer->allowed[
 			    aip_tab[i].idx]) & (nsize - 1);
 			while (ns[j].peer != NULL)
 				j = (j + 1) & (nsize - 1);
@@ -857,10 +859,10 @@ aip_claim(int idx, int *oom)
 		aip_tab = ns;
 		aip_size = nsize;
 	}
-	for (j = prefix_hash(p) & (aip_size - 1); aip_tab[j].peer != NULL;
+	for (j = conf_prefix_hash(p) & (aip_size - 1); aip_tab[j].peer != NULL;
 	    j = (j + 1) & (aip_size - 1)) {
 		s = &aip_tab[j];
-		if (prefix_eq(&s->peer->allowed[s->idx], p))
+		if (conf_prefix_eq(&s->peer->allowed[s->idx], p))
 			return s->peer;
 	}
 	aip_tab[j].peer = curpeer;
@@ -884,7 +886,7 @@ peer_allowed(int line, const char *v)
 		return;
 	}
 	for (i = 0; i < curpeer->nallowed; i++)
-		if (prefix_eq(&curpeer->allowed[i], &p)) {
+		if (conf_prefix_eq(&curpeer->allowed[i], &p)) {
 			conf_err(line, "allowed-ips %s given twice for peer "
 			    "\"%s\"", shown(v), shown(curpeer->name));
 			return;

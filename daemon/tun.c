@@ -21,6 +21,7 @@
 #include "compat/util.h"
 #include "daemon/hamd_msg.h"
 #include "daemon/hubclient.h"
+#include "daemon/tunsel.h"
 #include "daemon/lanrep.h"
 #include "daemon/l2sw.h"
 #include "daemon/tunwatch.h"
@@ -383,6 +384,14 @@ hub_reply_result(void *arg, uint32_t client, int code, const char *msg)
 {
 	struct ctl_result	 r;
 
+	/* hamd's own requests (advertise-route, member names): logged. */
+	if (client == HUBCLIENT_SELF) {
+		if (code != 0 && code != EEXIST)
+			log_warnx("hub: %s", msg);
+		else
+			log_info("hub: %s", msg);
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.code = code;
 	(void)snprintf(r.msg, sizeof(r.msg), "%s", msg);
@@ -716,6 +725,11 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_TUN_CANDIDATES:
 		tun_candidates(imsg);
 		break;
+	case IMSG_ROUTES_SET:
+	case IMSG_TUN_ADVERTISE:
+	case IMSG_EXIT_SET:
+		tunsel_parent(imsg, tp.hub, tp.dev);
+		break;
 	case IMSG_TUN_PEERS_END:
 		if (!tp.in_config)
 			wg_config_begin(tp.dev);	/* no peers at all */
@@ -840,6 +854,10 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		sodium_free(req);
 		break;
 	}
+	case IMSG_CTL_EXIT:
+	case IMSG_CTL_RUN:
+		tunsel_control(imsg, tp.hub, tp.dev);
+		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -902,6 +920,10 @@ tun_run(struct privsep *ps)
 		.reply_net = hub_reply_net,
 		.reply_member = hub_reply_member,
 		.reply_result = hub_reply_result,
+		.routes_offer = tunsel_routes_offer,
+		.reply_route = tunsel_reply_route,
+		.exit_offer = tunsel_exit_offer,
+		.engine_names = tunsel_engine_names,
 		.engine_relay = hub_engine_relay,
 		.relay_register = hub_relay_register,
 		.relay_confirmed = hub_relay_confirmed,
@@ -913,6 +935,7 @@ tun_run(struct privsep *ps)
 		fatalx("libsodium failed to initialise");
 	memset(&tp, 0, sizeof(tp));
 	tp.ps = ps;
+	tunsel_init(ps);
 	tp.fd = -1;
 	proc_child_setup(ps);
 	if ((tp.dev = wg_dev_new(&io, 1420)) == NULL)

@@ -329,6 +329,13 @@ metrics_engine(struct evbuffer *b)
 	    "Probe copies sent to candidates", e->probes);
 	engine_counter(b, "hamd_engine_path_changes_total",
 	    "Path changes of hub peers", e->path_changes);
+	engine_counter(b, "hamd_engine_dns_queries_total",
+	    "Queries the member-name responder read", e->dns_queries);
+	engine_counter(b, "hamd_engine_dns_answers_total",
+	    "Answers the member-name responder sent", e->dns_answers);
+	engine_counter(b, "hamd_engine_dns_dropped_total",
+	    "Queries dropped unanswered: malformed or over the rate",
+	    e->dns_dropped);
 }
 
 static void

@@ -38,6 +38,7 @@
 #include "hub/logrl.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
+#include "hub/routeops.h"
 #include "hub/session.h"
 #include "hub/store.h"
 #include "privsep/log.h"
@@ -648,6 +649,7 @@ op_nickname(struct op *o)
 	else {
 		(void)snprintf(o->s->node.nick, sizeof(o->s->node.nick), "%s",
 		    o->req->nick);
+		presence_names(o->s, 0);
 		reply(o, 0, "nickname set to \"%s\"", o->req->nick);
 	}
 }
@@ -755,6 +757,14 @@ op_leave(struct op *o)
  * caller without that row in the network learns no more than it would
  * of a network that does not exist.
  */
+/* Subnet routes and member names: routeops.c's. */
+static void
+op_route(struct op *o)
+{
+	routeops_request(o->s, o->req, o->found ? &o->net : NULL,
+	    o->have_me ? &o->me : NULL);
+}
+
 enum op_needs {
 	NEEDS_NODE = 0,		/* a logged-in node; no network named */
 	NEEDS_ANYONE,		/* a network name, which may not exist */
@@ -803,6 +813,14 @@ static const struct op_rule {
 	    .denied = "only the owner may change that" },
 	[HUB_OP_DELETE] = { .need = NEEDS_OWNER, .fn = op_delete,
 	    .denied = "only the owner may delete a network" },
+	[HUB_OP_ADVERTISE] = { .need = NEEDS_NODE, .fn = op_route },
+	[HUB_OP_WITHDRAW] = { .need = NEEDS_NODE, .fn = op_route },
+	[HUB_OP_ROUTES] = { .need = NEEDS_NODE, .fn = op_route },
+	[HUB_OP_ROUTE_APPROVE] = { .need = NEEDS_ADMIN, .fn = op_route,
+	    .denied = DENIED_ADMIN },
+	[HUB_OP_ROUTE_REVOKE] = { .need = NEEDS_ADMIN, .fn = op_route,
+	    .denied = DENIED_ADMIN },
+	[HUB_OP_NAMES] = { .need = NEEDS_NODE, .fn = op_route },
 };
 
 /* Whether the caller's row in the network meets need. */

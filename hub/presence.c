@@ -24,6 +24,7 @@
 
 #include "hub/logrl.h"
 #include "hub/presence.h"
+#include "hub/routesync.h"
 #include "hub/session.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
@@ -34,6 +35,7 @@ struct netmem {
 	struct hlink		 link;
 	uint8_t			 id[HUB_NETID_LEN];
 	uint8_t			 type;		/* enum hub_net_type */
+	char			 name[HUB_NAME_MAX];	/* for member names */
 	uint8_t			 flags;		/* HUB_NET_* */
 	struct mrow_tq		 roles;		/* owners and administrators */
 	struct mrow_tq		 plain;
@@ -109,6 +111,8 @@ row_add(struct session *s, const struct store_net *net, uint8_t role)
 		}
 		memcpy(n->id, id, HUB_NETID_LEN);
 		n->type = net->type;
+		memcpy(n->name, net->name, sizeof(n->name));
+		n->name[sizeof(n->name) - 1] = '\0';
 		n->flags = (net->bcast ? HUB_NET_BROADCAST : 0) |
 		    (net->eth ? HUB_NET_ETHERNET : 0);
 		TAILQ_INIT(&n->roles);
@@ -223,6 +227,36 @@ presence_online(const uint8_t netid[16])
 
 /* ---- messages --------------------------------------------------------- */
 
+/*
+ * PEER_NAMES to `to', if it asked: what online `about' is called and
+ * the networks where the two are peers (about itself: its own), from
+ * the image alone, no store.
+ */
+static void
+names_tell(struct session *to, const struct session *about)
+{
+	struct hub_msg	 m;
+	struct mrow	*r, *o;
+
+	if (!to->wants_names || to->state != SESSION_ONLINE)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_NAMES;
+	memcpy(m.u.names.key, about->key, HUB_KEY_LEN);
+	memcpy(m.u.names.nick, about->node.nick, sizeof(m.u.names.nick));
+	m.u.names.nick[sizeof(m.u.names.nick) - 1] = '\0';
+	SLIST_FOREACH(r, &to->rows, in_session) {
+		if (m.u.names.n == HUB_NAMES_MAX)
+			break;
+		if (to != about && ((o = row_of(about, r->net)) == NULL ||
+		    !rule(r->net->type, r->role, o->role)))
+			continue;
+		memcpy(m.u.names.nets[m.u.names.n++], r->net->name,
+		    HUB_NAME_MAX);
+	}
+	(void)session_send(to, &m);
+}
+
 static void
 send_peer(struct session *to, int type, const uint8_t *key,
     const struct store_node *n, const struct pkt_addr *endpoint,
@@ -292,6 +326,12 @@ pair_up(struct session *a, struct session *b)
 	presence_send_paths(a, b);
 	presence_send_paths(b, a);
 	relay_pair_send(a, b, 1);
+	if (b->has_routes)
+		routes_tell(a, b->key);
+	if (a->has_routes)
+		routes_tell(b, a->key);
+	names_tell(a, b);
+	names_tell(b, a);
 }
 
 static void
@@ -445,6 +485,7 @@ presence_login(struct session *s)
 	memset(&lw, 0, sizeof(lw));
 	lw.s = s;
 	s->has_rows = 0;
+	routes_load(s);
 	if (store_node_networks(au.store, s->key, login_row, &lw) !=
 	    STORE_OK || lw.failed) {
 		if (!lw.failed)
@@ -472,6 +513,8 @@ presence_login(struct session *s)
 		free(lw.kf);
 		return -1;
 	}
+	if (s->has_routes)
+		routes_tell(s, s->key);
 	free(lw.kf);
 	session_respond(s, 0, 0, "peers listed");
 	return 0;
@@ -593,8 +636,95 @@ walk_members(struct sweep *sw, struct netmem *n, struct mrow_tq *list)
 	}
 }
 
+static void	member_pairs(const struct store_net *, const uint8_t *,
+		    const struct store_member *, const struct store_member *);
+
+static void
+names_about(struct session *p, void *arg)
+{
+	names_tell(p, arg);
+}
+
+static void
+names_both(struct session *p, void *arg)
+{
+	struct session	*x = arg;
+
+	names_tell(p, x);
+	names_tell(x, p);
+}
+
+/* Both ways between x and each online peer, and x's own. */
+static void
+routes_both(struct session *p, void *arg)
+{
+	struct session	*x = arg;
+
+	if (x->has_routes)
+		routes_tell(p, x->key);
+	if (p->has_routes)
+		routes_tell(x, p->key);
+	names_tell(p, x);
+	names_tell(x, p);
+}
+
+void
+presence_names(struct session *x, int all)
+{
+	presence_each_peer(x, all ? names_both : names_about, x);
+	names_tell(x, x);
+}
+
+void
+presence_routes_peers(struct session *x)
+{
+	presence_each_peer(x, routes_both, x);
+	routes_tell(x, x->key);
+}
+
+void
+presence_routes_net(const uint8_t netid[16], const uint8_t key[32])
+{
+	struct netmem	*n = netmem_find(netid);
+	struct mrow	*m;
+	struct session	*x;
+	int		 i;
+
+	for (i = 0; n != NULL && i < 2; i++)
+		TAILQ_FOREACH(m, i == 0 ? &n->roles : &n->plain, in_net)
+			routes_tell(m->s, key);
+	if ((x = session_online(key)) != NULL) {
+		routes_load(x);
+		if (n == NULL || row_of(x, n) == NULL)
+			routes_tell(x, key);
+	}
+}
+
+/*
+ * A changed row can change the routes between pairs that stay peers
+ * (through another network), so after the pairs those of x are sent
+ * again; with no route on either side that costs a walk and nothing.
+ */
 void
 presence_member(const struct store_net *net, const uint8_t key[32],
+    const struct store_member *before, const struct store_member *after)
+{
+	struct session	*x;
+
+	member_pairs(net, key, before, after);
+	/* An owner's role may make its routes count (gateway networks). */
+	if ((x = session_online(key)) != NULL)
+		routes_load(x);
+	if (x != NULL && x->state == SESSION_ONLINE)
+		presence_each_peer(x, routes_both, x);
+	if (x != NULL && x->has_routes)
+		routes_tell(x, key);
+	if (x != NULL)
+		names_tell(x, x);
+}
+
+static void
+member_pairs(const struct store_net *net, const uint8_t *key,
     const struct store_member *before, const struct store_member *after)
 {
 	struct sweep	 sw;
@@ -779,6 +909,14 @@ presence_net_deleted(const struct store_net *net,
 			    !peers_off(on[i], rows[j].key, off, noff))
 				send_peer(on[i], HUB_MSG_PEER_DOWN,
 				    rows[j].key, NULL, NULL, 0);
+	}
+	/* Its route approvals went with it; pairs that stay may route less. */
+	for (i = 0; i < non; i++) {
+		if (on[i]->has_routes) {
+			presence_routes_peers(on[i]);
+			routes_load(on[i]);
+		}
+		presence_names(on[i], 0);
 	}
 	free(on);
 	free(role);

@@ -50,6 +50,19 @@ void	presence_net_lan(const struct store_net *);
 /* net was deleted; rows: its rows before, n of them. */
 void	presence_net_deleted(const struct store_net *,
 	    const struct store_member *rows, size_t n);
+/*
+ * Subnet routes changed: key's in network netid (approved or revoked
+ * there: every online member of netid and key are told), or every
+ * route of x (x withdrew one: its online peers and x are told).
+ */
+void	presence_routes_net(const uint8_t netid[16], const uint8_t key[32]);
+void	presence_routes_peers(struct session *x);
+/*
+ * Member names of x changed (its nickname, all 0: its online peers and
+ * x hear), or x asked for them (all 1: x hears about every online peer
+ * and itself).  Only nodes that asked are told.
+ */
+void	presence_names(struct session *x, int all);
 /* Active members of a network online now. */
 uint32_t presence_online(const uint8_t netid[16]);
 /* Call fn for each online peer of s, once each. */

@@ -59,6 +59,8 @@ struct session {
 						   the login */
 	uint8_t			 known;		/* node holds its stored row */
 	uint8_t			 has_rows;	/* it belongs to a network */
+	uint8_t			 has_routes;	/* an approved subnet route */
+	uint8_t			 wants_names;	/* asked for PEER_NAMES */
 	uint16_t		 udp_port;
 	const char		*why_failed;	/* its channel broke */
 	struct pkt_addr		 remote;	/* TCP peer, as the engine saw */

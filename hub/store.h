@@ -261,6 +261,54 @@ int	store_block_count(struct store *, uint32_t *n);
  */
 int	store_block_match(struct store *, int af, const uint8_t addr[16]);
 
+/*
+ * Subnet routes (store_route.c).  A node advertises prefixes
+ * (hub_route_valid ones, at most HUB_ROUTES_MAX); a network approves
+ * some of them.  A route is used between two nodes when it is
+ * approved in a network where both are active and peers.
+ */
+struct store_route {
+	uint8_t			key[HUB_KEY_LEN];	/* the advertising node */
+	struct ip_prefix	p;
+	uint8_t			approved;
+};
+/* STORE_EXISTS if advertised already, STORE_FULL past HUB_ROUTES_MAX. */
+int	store_route_add(struct store *, const uint8_t key[32],
+	    const struct ip_prefix *, int64_t now);
+/* With its approvals; STORE_NOTFOUND if not advertised. */
+int	store_route_del(struct store *, const uint8_t key[32],
+	    const struct ip_prefix *);
+/* The node's routes; approved: in a network where it is active. */
+int	store_routes_of_node(struct store *, const uint8_t key[32],
+	    int (*cb)(void *, const struct store_route *), void *arg);
+/* The routes of net's active members; approved: in net. */
+int	store_routes_of_net(struct store *, const uint8_t net[16],
+	    int (*cb)(void *, const struct store_route *), void *arg);
+/*
+ * STORE_NOTFOUND if key does not advertise p, STORE_EXISTS if net
+ * approved it already.
+ */
+int	store_route_approve(struct store *, const uint8_t net[16],
+	    const uint8_t key[32], const struct ip_prefix *,
+	    const uint8_t by[32], int64_t now);
+/* STORE_NOTFOUND if net had not approved it. */
+int	store_route_revoke(struct store *, const uint8_t net[16],
+	    const uint8_t key[32], const struct ip_prefix *);
+/*
+ * Approved routes (approved = 1): those of network id (shared 0), or
+ * of every network where node id is active (shared 1).
+ */
+int	store_routes_approved(struct store *, const uint8_t *id, int shared,
+	    int (*cb)(void *, const struct store_route *), void *arg);
+/*
+ * What node `to' routes through its peer `about' (to == about: what
+ * about serves as a gateway), at most HUB_ROUTES_MAX into out.
+ */
+int	store_routes_between(struct store *, const uint8_t to[32],
+	    const uint8_t about[32], struct ip_prefix *out, uint8_t *n);
+/* 1 if key has an approval in any network, 0 if not, <0 on error. */
+int	store_route_any(struct store *, const uint8_t key[32]);
+
 #ifdef HAMD_TEST_HOOKS
 /* Test hook: fn(when) around the next COMMIT, then no more (store_db.c). */
 #define STORE_TEST_BEFORE	1

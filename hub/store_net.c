@@ -62,11 +62,15 @@ store_net_create(struct store *st, const struct store_net *n)
 		return rc;
 	if ((rc = db_begin(st)) != STORE_OK)
 		return rc;
+	/* A gateway network: hub-and-spoke, and a row that says whose. */
 	rc = db_run(st, Q_NET_ADD, "nttddikid", n->id, n->name, n->pwhash,
-	    (int)n->type, (int)n->mode, (int64_t)n->limit, n->owner,
-	    n->created, (int)n->bcast);
+	    n->type == HUB_TYPE_GATEWAY ? (int)HUB_TYPE_HUBSPOKE : (int)n->type,
+	    (int)n->mode, (int64_t)n->limit, n->owner, n->created,
+	    (int)n->bcast);
 	if (rc == STORE_OK && n->eth)
 		rc = db_run(st, Q_NET_ETH, "nd", n->id, (int)n->eth);
+	if (rc == STORE_OK && n->type == HUB_TYPE_GATEWAY)
+		rc = db_run(st, Q_NET_GATEWAY, "n", n->id);
 	if (rc == STORE_OK)
 		rc = db_run(st, Q_MEMBER_ADD, "nkddi", n->id, n->owner,
 		    (int)HUB_ROLE_OWNER, (int)HUB_MSTATE_ACTIVE, n->created);

@@ -14,7 +14,7 @@ DEMO="$BUILD iputils-ping"
 TEST="$DEMO util-linux nftables iperf3 wireguard-go wireguard-tools
 tshark valgrind clang libclang-rt-14-dev python3 procps kmod
 tmux curl prometheus chromium fonts-dejavu-core postgresql-15
-python3-zeroconf python3-scapy"
+python3-zeroconf python3-scapy bind9-dnsutils"
 
 case "${1:-build}" in
 build) pkgs=$BUILD ;;

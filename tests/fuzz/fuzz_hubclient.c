@@ -351,6 +351,55 @@ client_ok(uint32_t client)
 	CHECK(client < MAX_CLIENTS && f.outstanding[client]);
 }
 
+/*
+ * Subnet routes reach the parent for a hub peer we have (or us), LAN
+ * prefixes only (an exit offer is no route), never more than there
+ * may be; the parent's verdict never comes here, so no route enters
+ * the allowed IPs and the peers keep their /32 and /128 alone.
+ */
+static void
+io_routes_offer(void *arg, const struct routes_msg *m)
+{
+	uint32_t	 i;
+
+	(void)arg;
+	CHECK(m->n <= HUB_ROUTES_MAX);
+	CHECK(m->id == 0 || hub_id_ok(m->id));
+	for (i = 0; i < m->n; i++)
+		CHECK(m->id == 0 ? hub_route_ok(&m->p[i]) :
+		    hub_route_valid(&m->p[i]));
+}
+
+static void
+io_reply_route(void *arg, uint32_t client, const struct hub_route_info *ri)
+{
+	(void)arg;
+	client_ok(client);
+	CHECK(ri->id == 0 && ri->approved <= 1);
+	CHECK(memchr(ri->nick, '\0', sizeof(ri->nick)) != NULL);
+}
+
+/* Nobody chooses an exit node here: there is none to leave either. */
+static void
+io_exit_offer(void *arg, const struct exit_msg *m)
+{
+	(void)arg;
+	(void)m;
+	CHECK(0);
+}
+
+static void
+io_engine_names(void *arg, uint32_t id, const uint8_t *v4, const uint8_t *v6,
+    const struct hub_peer_names *pn)
+{
+	(void)arg;
+	(void)v4;
+	(void)v6;
+	CHECK(id == 0 || hub_id_ok(id));
+	CHECK(pn->n <= HUB_NAMES_MAX);
+	CHECK(memchr(pn->nick, '\0', sizeof(pn->nick)) != NULL);
+}
+
 static void
 io_reply_net(void *arg, uint32_t client, const struct hub_net_info *ni)
 {
@@ -733,7 +782,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    io_engine_peer_del, io_reply_net,
 				    io_reply_member, io_reply_result,
 				    io_engine_relay, io_relay_register,
-				    io_relay_confirmed, io_engine_paths };
+				    io_relay_confirmed, io_engine_paths,
+				    io_routes_offer, io_reply_route,
+				    io_exit_offer, io_engine_names };
 	struct tun_hub_msg	 conf;
 	size_t			 off = 0, len;
 	unsigned int		 steps = 0;

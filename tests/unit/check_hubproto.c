@@ -38,7 +38,18 @@ static const uint8_t all_types[] = {
 	HUB_MSG_PEER_UP, HUB_MSG_PEER_DOWN, HUB_MSG_PEER_CHECK,
 	HUB_MSG_RESPONSE, HUB_MSG_NET_ENTRY, HUB_MSG_MEMBER_ENTRY,
 	HUB_MSG_CANDIDATES, HUB_MSG_RELAY_INFO, HUB_MSG_PEER_PATHS,
+	HUB_MSG_PEER_ROUTES, HUB_MSG_ROUTE_ENTRY, HUB_MSG_PEER_NAMES,
 };
+
+/* A route prefix from its text, for the samples and the tests. */
+static struct ip_prefix
+pfx(const char *s)
+{
+	struct ip_prefix	 p;
+
+	ck_assert_int_eq(prefix_parse(s, &p, 1, NULL, 0), 0);
+	return p;
+}
 
 static int
 known_type(int t)
@@ -164,6 +175,42 @@ samples(struct hub_msg *s)
 	m->u.req.id = 7;
 	m->u.req.op = HUB_OP_MAX - 1;
 	fill_str(m->u.req.nick, 1, 'x');
+	NEXT(HUB_MSG_REQUEST);
+	m->u.req.op = HUB_OP_ROUTE_REVOKE;
+	m->u.req.prefix = pfx("fd00:1234::/32");
+	NEXT(HUB_MSG_REQUEST);
+	m->u.req.op = HUB_OP_ADVERTISE;
+	m->u.req.prefix = pfx("192.168.50.0/24");
+	NEXT(HUB_MSG_REQUEST);
+	m->u.req.op = HUB_OP_ROUTES;
+	fill_str(m->u.req.net, 3, 'o');
+
+	NEXT(HUB_MSG_PEER_ROUTES);		/* none: the routes are gone */
+	memset(m->u.routes.key, 0x11, HUB_KEY_LEN);
+	NEXT(HUB_MSG_PEER_ROUTES);
+	memset(m->u.routes.key, 0xee, HUB_KEY_LEN);
+	m->u.routes.n = HUB_ROUTES_MAX;
+	for (i = 0; i < HUB_ROUTES_MAX; i++)
+		m->u.routes.p[i] = pfx(i % 2 ? "2001:db8::/32" : "10.1.2.0/24");
+	NEXT(HUB_MSG_PEER_NAMES);		/* no network: forget it */
+	memset(m->u.names.key, 0x21, HUB_KEY_LEN);
+	NEXT(HUB_MSG_PEER_NAMES);
+	memset(m->u.names.key, 0x22, HUB_KEY_LEN);
+	fill_str(m->u.names.nick, HUB_NICK_MAX - 1, 'n');
+	m->u.names.n = HUB_NAMES_MAX;
+	for (i = 0; i < HUB_NAMES_MAX; i++)
+		fill_str(m->u.names.nets[i], i == 0 ? HUB_NAME_MAX - 1 : 3,
+		    'a' + (int)i);
+	NEXT(HUB_MSG_ROUTE_ENTRY);
+	m->u.route.id = 9;
+	memset(m->u.route.key, 0x33, HUB_KEY_LEN);
+	m->u.route.prefix = pfx("10.0.0.0/8");
+	NEXT(HUB_MSG_ROUTE_ENTRY);
+	m->u.route.id = 0xffffffff;
+	memset(m->u.route.netid, 0x77, HUB_NETID_LEN);
+	m->u.route.prefix = pfx("2001:db8:1:2::1/128");
+	m->u.route.approved = 1;
+	fill_str(m->u.route.nick, HUB_NICK_MAX - 1, 'r');
 
 	NEXT(HUB_MSG_RESPONSE);
 	NEXT(HUB_MSG_RESPONSE);
@@ -688,6 +735,7 @@ START_TEST(test_enum_ranges)
 	m.type = HUB_MSG_REQUEST;
 	for (v = 1; v < HUB_OP_MAX; v++) {
 		m.u.req.op = (uint8_t)v;
+		m.u.req.prefix = pfx("172.16.0.0/12");
 		len = enc(&m, b);
 		ck_assert(hub_msg_decode(&e, b, len) == 0 &&
 		    e.u.req.op == v);
@@ -1050,6 +1098,164 @@ START_TEST(test_random_decode)
 		ck_assert(elen == len && memcmp(e, b, len) == 0);
 	}
 	ck_assert_int_gt(ok, 0);	/* LOGOUT, PING at least */
+}
+END_TEST
+
+/*
+ * Route prefixes, where the codec reads or writes one: a LAN prefix or
+ * nothing.  Every refused form is refused both ways, and a byte
+ * patched into a good message makes the decoder refuse it.
+ */
+/* PEER_NAMES: at most 16 networks, each a valid network name. */
+START_TEST(test_names_msg)
+{
+	struct hub_msg	 m, d;
+	uint8_t		 b[ENCMAX * 4];
+	size_t		 len, i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_NAMES;
+	strcpy(m.u.names.nick, "x");
+	m.u.names.n = 1;
+	strcpy(m.u.names.nets[0], "office");
+	len = hub_msg_encode(&m, b, sizeof(b));
+	/* type, key, nick (1+1), n, "office" (1+6) */
+	ck_assert_uint_eq(len, 1 + 32 + 2 + 1 + 7);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+	ck_assert_str_eq(d.u.names.nets[0], "office");
+	for (i = 0; i < len; i++)
+		ck_assert_int_eq(hub_msg_decode(&d, b, i), -1);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len + 1), -1);
+	b[36] = 17;			/* more networks than may be */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[36] = 1;
+	b[38] = '.';			/* ".ffice" is no network name */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[38] = 0;			/* nor is one with a NUL */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	m.u.names.n = HUB_NAMES_MAX + 1;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.names.n = 1;
+	strcpy(m.u.names.nets[0], "0123456789abcdef0123456789abcdef");
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+}
+END_TEST
+
+START_TEST(test_routes)
+{
+	static const char *const bad[] = {
+		"0.0.0.0/1", "::/1", "10.0.0.1/24", "127.0.0.0/8",
+		"0.0.0.1/0", "::1/0",
+		"127.0.0.1/32", "0.0.0.0/8", "169.254.1.0/24", "224.0.0.0/4",
+		"240.0.0.0/4", "255.255.255.255/32", "128.0.0.0/1",
+		"::1/128", "::ffff:10.0.0.0/104", "fe80::/64", "ff02::/16",
+		"fd00::1/64", "::/8",
+	};
+	static const char *const good[] = {
+		"10.0.0.0/8", "192.168.50.0/24", "8.8.8.8/32", "1.0.0.0/8",
+		"2001:db8::/32", "fd12:3456::/48", "100.64.0.0/10",
+	};
+	struct hub_msg		 m, d;
+	uint8_t			 b[ENCMAX];
+	size_t			 i, len;
+
+	for (i = 0; i < nitems(bad); i++) {
+		ck_assert_msg(!hub_route_valid(&(struct ip_prefix){ 0 }) &&
+		    !hub_route_valid(NULL), "empty");
+		memset(&m, 0, sizeof(m));
+		m.type = HUB_MSG_REQUEST;
+		m.u.req.op = HUB_OP_ADVERTISE;
+		m.u.req.prefix = pfx(bad[i]);
+		ck_assert_msg(!hub_route_valid(&m.u.req.prefix), "%s", bad[i]);
+		ck_assert_msg(hub_msg_encode(&m, b, sizeof(b)) == 0,
+		    "%s encoded", bad[i]);
+		memset(&m, 0, sizeof(m));
+		m.type = HUB_MSG_PEER_ROUTES;
+		m.u.routes.n = 1;
+		m.u.routes.p[0] = pfx(bad[i]);
+		ck_assert_msg(hub_msg_encode(&m, b, sizeof(b)) == 0,
+		    "%s encoded in routes", bad[i]);
+	}
+	/* Exit offers: no LAN prefix, but carried. */
+	for (i = 0; i < 2; i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = HUB_MSG_PEER_ROUTES;
+		m.u.routes.n = 1;
+		m.u.routes.p[0] = pfx(i ? "::/0" : "0.0.0.0/0");
+		ck_assert(!hub_route_valid(&m.u.routes.p[0]) &&
+		    hub_route_exit(&m.u.routes.p[0]));
+		len = enc(&m, b);
+		ck_assert_uint_eq(len, 1 + 32 + 1 + 2 + (i ? 16 : 4));
+		ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+		ck_assert(hub_route_exit(&d.u.routes.p[0]));
+		b[36] = 1;		/* an address under /0 */
+		ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	}
+	ck_assert(!hub_route_exit(&(struct ip_prefix){ .af = 3 }));
+	for (i = 0; i < nitems(good); i++)
+		ck_assert_msg(hub_route_valid(&(struct ip_prefix){
+		    .af = pfx(good[i]).af, .plen = pfx(good[i]).plen,
+		    .addr = pfx(good[i]).addr }), "%s", good[i]);
+	/* PEER_ROUTES 10.1.0.0/16: key, n, family, length, 4 bytes */
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_ROUTES;
+	m.u.routes.n = 1;
+	m.u.routes.p[0] = pfx("10.1.0.0/16");
+	len = enc(&m, b);
+	ck_assert_uint_eq(len, 1 + 32 + 1 + 2 + 4);
+	ck_assert(b[33] == 1 && b[34] == AF_INET && b[35] == 16 &&
+	    b[36] == 10 && b[37] == 1 && b[38] == 0 && b[39] == 0);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+	b[37] = 1; b[38] = 1;		/* a host bit past /16 */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[38] = 0;
+	b[35] = 0;			/* a default route */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[35] = 33;
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[35] = 16;
+	b[34] = 3;			/* no such family */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[34] = 0;
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[34] = AF_INET;
+	b[33] = HUB_ROUTES_MAX + 1;	/* more than there may be */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[33] = 2;			/* more than there are */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[33] = 0;			/* fewer */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[33] = 1;
+	for (i = 0; i < len; i++)
+		ck_assert_int_eq(hub_msg_decode(&d, b, i), -1);
+	m.u.routes.n = HUB_ROUTES_MAX + 1;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	/* ROUTE_ENTRY: approved is 0/1 */
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_ROUTE_ENTRY;
+	m.u.route.prefix = pfx("10.2.0.0/16");
+	m.u.route.approved = 2;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.route.approved = 1;
+	len = enc(&m, b);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+	b[1 + 4 + 16 + 32 + 6] = 2;
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	/* A request's prefix only where the op has one */
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_REQUEST;
+	m.u.req.op = HUB_OP_WITHDRAW;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.req.prefix = pfx("10.3.0.0/16");
+	len = enc(&m, b);
+	ck_assert_uint_eq(len, 17 + 6);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len - 6), -1);
+	m.u.req.op = HUB_OP_MEMBERS;
+	ck_assert_uint_eq(enc(&m, b), 17);
+	ck_assert(hub_op_has_prefix(HUB_OP_ROUTE_APPROVE) &&
+	    hub_op_has_prefix(HUB_OP_ROUTE_REVOKE) &&
+	    !hub_op_has_prefix(HUB_OP_ROUTES) &&
+	    !hub_op_has_prefix(HUB_OP_JOIN));
 }
 END_TEST
 
@@ -1851,6 +2057,8 @@ hubproto_suite(void)
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_candidates);
 	tcase_add_test(tc, test_unicast_classes);
+	tcase_add_test(tc, test_routes);
+	tcase_add_test(tc, test_names_msg);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_random_decode);
 	/* valgrind is slow; without fork Check applies no timeout */

@@ -240,6 +240,24 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_WEB_ENGINE,	E, W },
 	{ IMSG_WEB_PEER,	T, W },
 	{ IMSG_WEB_PEERS_END,	T, W },
+	/*
+	 * Subnet routes: tun offers what the hub approved, the parent
+	 * checks and installs it and says what it took; the engine has
+	 * no part in it.
+	 */
+	{ IMSG_ROUTES_OFFER,	T, P },
+	{ IMSG_ROUTES_SET,	P, T },
+	{ IMSG_TUN_ADVERTISE,	P, T },
+	{ IMSG_CTL_HUB_ROUTE,	T, C },
+	{ IMSG_CTL_ROUTES,	C, P },
+	{ IMSG_CTL_ROUTE,	P, C },
+	{ IMSG_CTL_EXIT,	C, T },
+	{ IMSG_CTL_RUN,		C, T },
+	{ IMSG_EXIT_OFFER,	T, P },
+	/* names and addresses only: the responder holds nothing secret */
+	{ IMSG_ENGINE_DNS,	P, E },
+	{ IMSG_ENGINE_NAMES,	T, E },
+	{ IMSG_EXIT_SET,	P, T },
 };
 
 /* The web child sends nothing but log lines: no rule names it a sender. */

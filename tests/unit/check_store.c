@@ -440,7 +440,10 @@ START_TEST(test_schema_bcast)
 	ck_assert_int_eq(store_net_by_id(st, NID(1), &net), STORE_OK);
 	ck_assert_int_eq(net.bcast, 0);
 	store_close(st);
-	/* Back to schema 2: no columns. */
+	/* Back to schema 2: no columns, no route tables (step 3 -> 4). */
+	raw_exec("DROP TABLE route_ok");
+	raw_exec("DROP TABLE gateway_nets");
+	raw_exec("DROP TABLE routes");
 	raw_exec("ALTER TABLE nets DROP COLUMN bcast");
 	raw_exec("ALTER TABLE nets DROP COLUMN eth");
 	raw_exec(use_pg ? "UPDATE schema_version SET version = 2" :
@@ -2280,6 +2283,219 @@ START_TEST(test_race_logins)
 }
 END_TEST
 
+
+/* ---- subnet routes ------------------------------------------------------ */
+
+static struct ip_prefix
+rp(const char *s)
+{
+	struct ip_prefix	 p;
+
+	ck_assert_int_eq(prefix_parse(s, &p, 1, NULL, 0), 0);
+	return p;
+}
+
+static int
+route_count(void *arg, const struct store_route *r)
+{
+	int	*n = arg;
+
+	n[0]++;
+	n[1] += r->approved;
+	return 0;
+}
+
+/* How many routes of node i, and how many approved. */
+static void
+routes_of(struct store *st, int i, int all, int approved)
+{
+	int	 n[2] = { 0, 0 };
+
+	ck_assert_int_eq(store_routes_of_node(st, K(i), route_count, n),
+	    STORE_OK);
+	ck_assert_int_eq(n[0], all);
+	ck_assert_int_eq(n[1], approved);
+}
+
+static int
+between(struct store *st, int to, int about)
+{
+	struct ip_prefix	 out[HUB_ROUTES_MAX];
+	uint8_t			 n = 99;
+
+	ck_assert_int_eq(store_routes_between(st, K(to), K(about), out, &n),
+	    STORE_OK);
+	return n;
+}
+
+START_TEST(test_routes)
+{
+	struct store		*st;
+	struct ip_prefix	 p, out[HUB_ROUTES_MAX];
+	char			 b[32];
+	int			 i, n[2];
+	uint8_t			 cnt;
+
+	st = opendb();
+	mknet(st, 1, "office", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 1);
+	join(st, 1, 2, HUB_MSTATE_ACTIVE);
+	join(st, 1, 3, HUB_MSTATE_PENDING);
+	mknet(st, 2, "star", HUB_TYPE_HUBSPOKE, HUB_MODE_AUTO, 0, 4);
+	join(st, 2, 1, HUB_MSTATE_ACTIVE);
+	join(st, 2, 5, HUB_MSTATE_ACTIVE);
+	p = rp("192.168.50.0/24");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 10), STORE_OK);
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 11), STORE_EXISTS);
+	p = rp("fd12:3456::/48");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 12), STORE_OK);
+	routes_of(st, 1, 2, 0);
+	/* Hostile prefixes never reach the table. */
+	p = rp("0.0.0.0/1");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
+	p = rp("0.0.0.1/0");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
+	p = rp("10.0.0.1/24");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
+	p = rp("127.0.0.0/8");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
+	/* Nothing is used before an approval. */
+	ck_assert_int_eq(between(st, 2, 1), 0);
+	ck_assert_int_eq(between(st, 1, 1), 0);
+	p = rp("192.168.50.0/24");
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 20),
+	    STORE_OK);
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 21),
+	    STORE_EXISTS);
+	/* Not advertised: nothing to approve. */
+	p = rp("10.9.0.0/16");
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 22),
+	    STORE_NOTFOUND);
+	routes_of(st, 1, 2, 1);
+	ck_assert_int_eq(between(st, 2, 1), 1);
+	ck_assert_int_eq(between(st, 1, 1), 1);	/* served */
+	ck_assert_int_eq(between(st, 3, 1), 0);	/* pending */
+	/* A spoke sees a route only through the hub's owner or admins. */
+	ck_assert_int_eq(between(st, 5, 1), 0);
+	p = rp("192.168.50.0/24");
+	ck_assert_int_eq(store_route_approve(st, NID(2), K(1), &p, K(4), 23),
+	    STORE_OK);
+	ck_assert_int_eq(between(st, 5, 1), 0);
+	ck_assert_int_eq(between(st, 4, 1), 1);
+	ck_assert_int_eq(store_member_set_role(st, NID(2), K(1),
+	    HUB_ROLE_ADMIN), STORE_OK);
+	ck_assert_int_eq(between(st, 5, 1), 1);
+	memset(n, 0, sizeof(n));
+	ck_assert_int_eq(store_routes_of_net(st, NID(1), route_count, n),
+	    STORE_OK);
+	ck_assert(n[0] == 2 && n[1] == 1);
+	memset(n, 0, sizeof(n));
+	ck_assert_int_eq(store_routes_approved(st, NID(1), 0, route_count, n),
+	    STORE_OK);
+	ck_assert(n[0] == 1 && n[1] == 1);
+	memset(n, 0, sizeof(n));
+	ck_assert_int_eq(store_routes_approved(st, K(2), 1, route_count, n),
+	    STORE_OK);
+	ck_assert_int_eq(n[0], 1);
+	ck_assert_int_eq(store_route_any(st, K(1)), 1);
+	ck_assert_int_eq(store_route_any(st, K(2)), 0);
+	/* Revoked in one network, still approved in the other. */
+	ck_assert_int_eq(store_route_revoke(st, NID(1), K(1), &p), STORE_OK);
+	ck_assert_int_eq(store_route_revoke(st, NID(1), K(1), &p),
+	    STORE_NOTFOUND);
+	ck_assert_int_eq(between(st, 2, 1), 0);
+	ck_assert_int_eq(between(st, 5, 1), 1);
+	/* An evicted gateway serves nothing. */
+	ck_assert_int_eq(store_member_set_state(st, NID(2), K(1),
+	    HUB_MSTATE_ACTIVE, HUB_MSTATE_BANNED, 30), STORE_OK);
+	ck_assert_int_eq(between(st, 5, 1), 0);
+	ck_assert_int_eq(between(st, 1, 1), 0);
+	routes_of(st, 1, 2, 0);
+	/* Withdrawing takes the approvals; deleting a network too. */
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 31),
+	    STORE_OK);
+	ck_assert_int_eq(store_route_del(st, K(1), &p), STORE_OK);
+	ck_assert_int_eq(store_route_del(st, K(1), &p), STORE_NOTFOUND);
+	ck_assert_int_eq(store_route_any(st, K(1)), 0);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM route_ok", NULL), 0);
+	p = rp("fd12:3456::/48");
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 32),
+	    STORE_OK);
+	cnt = 0;
+	ck_assert_int_eq(store_routes_between(st, K(2), K(1), out, &cnt),
+	    STORE_OK);
+	ck_assert_int_eq(cnt, 1);
+	ck_assert(out[0].af == AF_INET6 && out[0].plen == 48);
+	ck_assert_int_eq(store_net_delete(st, NID(1)), STORE_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM route_ok", NULL), 0);
+	routes_of(st, 1, 1, 0);
+	/* An exit offer is stored and approved like a route. */
+	p = rp("::/0");
+	ck_assert_int_eq(store_route_add(st, K(6), &p, 35), STORE_OK);
+	mknet(st, 3, "exits", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 6);
+	join(st, 3, 2, HUB_MSTATE_ACTIVE);
+	ck_assert_int_eq(store_route_approve(st, NID(3), K(6), &p, K(6), 36),
+	    STORE_OK);
+	cnt = 0;
+	ck_assert_int_eq(store_routes_between(st, K(2), K(6), out, &cnt),
+	    STORE_OK);
+	ck_assert(cnt == 1 && out[0].af == AF_INET6 && out[0].plen == 0);
+	/* At most HUB_ROUTES_MAX a node. */
+	for (i = 1; i < HUB_ROUTES_MAX; i++) {
+		(void)snprintf(b, sizeof(b), "10.%d.0.0/16", i);
+		p = rp(b);
+		ck_assert_int_eq(store_route_add(st, K(7), &p, 40), STORE_OK);
+	}
+	p = rp("10.200.0.0/16");
+	ck_assert_int_eq(store_route_add(st, K(7), &p, 41), STORE_OK);
+	p = rp("10.201.0.0/16");
+	ck_assert_int_eq(store_route_add(st, K(7), &p, 42), STORE_FULL);
+	store_close(st);
+}
+END_TEST
+
+
+/* A gateway network: hub-and-spoke, and its owner's routes approved. */
+START_TEST(test_gateway_net)
+{
+	struct store		*st;
+	struct store_net	 n;
+	struct ip_prefix	 p;
+
+	st = opendb();
+	mknet(st, 1, "gw", HUB_TYPE_GATEWAY, HUB_MODE_AUTO, 0, 1);
+	ck_assert_int_eq(store_net_by_id(st, NID(1), &n), STORE_OK);
+	ck_assert_int_eq(n.type, HUB_TYPE_GATEWAY);
+	ck_assert_int_eq(store_net_by_name(st, "GW", &n), STORE_OK);
+	ck_assert_int_eq(n.type, HUB_TYPE_GATEWAY);
+	join(st, 1, 2, HUB_MSTATE_ACTIVE);
+	join(st, 1, 3, HUB_MSTATE_ACTIVE);
+	ck_assert_int_eq(store_are_peers(st, K(2), K(1)), 1);
+	ck_assert_int_eq(store_are_peers(st, K(2), K(3)), 0);
+	p = rp("192.168.50.0/24");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 10), STORE_OK);
+	ck_assert_int_eq(between(st, 2, 1), 1);		/* no approval */
+	ck_assert_int_eq(between(st, 1, 1), 1);		/* served */
+	ck_assert_int_eq(store_route_any(st, K(1)), 1);
+	routes_of(st, 1, 1, 1);
+	/* a member's own route is not approved by it */
+	p = rp("10.9.0.0/16");
+	ck_assert_int_eq(store_route_add(st, K(2), &p, 11), STORE_OK);
+	ck_assert_int_eq(between(st, 1, 2), 0);
+	/* nor is the owner's exit offer */
+	p = rp("0.0.0.0/0");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 12), STORE_OK);
+	ck_assert_int_eq(between(st, 2, 1), 1);
+	/* an evicted member routes nothing through it */
+	ck_assert_int_eq(store_member_set_state(st, NID(1), K(2),
+	    HUB_MSTATE_ACTIVE, HUB_MSTATE_BANNED, 13), STORE_OK);
+	ck_assert_int_eq(between(st, 2, 1), 0);
+	ck_assert_int_eq(store_net_delete(st, NID(1)), STORE_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM gateway_nets", NULL), 0);
+	ck_assert_int_eq(store_route_any(st, K(1)), 0);
+	store_close(st);
+}
+END_TEST
+
 /* A test case of the suite's backend, with its fixtures. */
 static TCase *
 tcase_be(Suite *s, const char *name, int pg, int timeout)
@@ -2354,6 +2570,8 @@ store_suite(int pg)
 	tc = tcase_be(s, "blocks", pg, 0);
 	tcase_add_test(tc, test_block_v4);
 	tcase_add_test(tc, test_block_v6);
+	tcase_add_test(tc, test_routes);
+	tcase_add_test(tc, test_gateway_net);
 	tcase_add_test(tc, test_block_mapped);
 	tcase_add_test(tc, test_block_bad);
 
