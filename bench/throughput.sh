@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# Throughput benchmark: iperf3 TCP between two network namespaces joined by
-# a veth, over (1) the bare veth, (2) wireguard-go on both ends, (3) hamd on
-# both ends with static peers and (4) the kernel WireGuard module when this
-# kernel has it.  All in one run, so the numbers are comparable.
+# Throughput benchmark: hamd against the reference userspace WireGuard
+# (upstream wireguard-go 0.0.20250522, ../shared/anchors/wireguard-go),
+# between two network namespaces joined by one veth, on the same machine
+# in the same run.  Every tunnel is up at once, each on its own port and
+# inner subnet, and the runs are interleaved (every repetition runs every
+# setup once per column, in an order that rotates), so a machine that gets
+# busier or quieter during the run moves all setups alike.
+#
+# Columns: iperf3 TCP A->B and B->A (-R), with 1 and with 4 streams.  For
+# each run: Mbit/s as the receiver counted it, and the CPU time of the
+# tunnel's own processes on both ends (utime + stime of every thread,
+# from /proc) per gigabyte moved.  Ping through the tunnel: idle, and
+# during the A->B single-stream run (under load).
 #
 # A benchmark, not a test: it reports numbers and never judges them.  It
 # exits non-zero only when it cannot run at all.
 #
-# Only addresses inside the two namespaces it creates are used (192.168.242.0/24
-# outside, 10.242.0.0/24 and fd42:242::/64 inside the tunnels).  An EXIT trap
-# removes every namespace, process (by recorded PID) and wireguard-go UAPI
-# socket it made, also after a failure or Ctrl-C.
+# Only addresses inside the two namespaces it creates are used
+# (192.168.242.0/24 on the veth, 10.242.N.0/24 inside the tunnels).  An
+# EXIT trap removes every namespace, process (by recorded PID) and
+# wireguard-go UAPI socket it made, also after a failure or Ctrl-C.
 #
-# Usage: bench/throughput.sh [-t SECONDS] [-r REPETITIONS] [-o FILE.json]
-# Environment: top_builddir (where hamd and hamctl are; default the repo root).
+# Usage: bench/throughput.sh [-t SECONDS] [-r REPETITIONS] [-s SETUPS]
+#                            [-b LABEL=BUILDDIR]... [-o FILE.json] [-k]
+# Environment: top_builddir (where hamd and hamctl are; default the repo
+# root), WG_REFERENCE (the reference wireguard-go binary).
 
 set -u
 
@@ -22,77 +33,98 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 HAMD="$top_builddir/hamd"
 HAMCTL="$top_builddir/hamctl"
 
-SECS=10
-REPS=3
+SECS=5
+REPS=5
+SETUPS="reference hamd debian fastd"
 OUT="$BENCH_DIR/results-$(date +%Y%m%d-%H%M%S).json"
+KEEP=0
 MTU=1420		# wireguard-go's and hamd's default; used everywhere
 
 NS_A="hamd-bench-$$-a"
 NS_B="hamd-bench-$$-b"
 OUTER_A=192.168.242.1
 OUTER_B=192.168.242.2
-INNER_A=10.242.0.1
-INNER_B=10.242.0.2
-PORT_A=51830
-PORT_B=51831
-WGGO_IF_A="wgb$$a"	# unique: the UAPI socket directory is shared by all namespaces
-WGGO_IF_B="wgb$$b"
 UAPI_DIR=/var/run/wireguard
 
-# What the current setup owns; teardown() releases exactly these.
 PIDS=""
 NETNS=""
 SOCKS=""
 TMP=""
 MADE_UAPI_DIR=0
+CLIENT_PID=""
 
 usage() {
 	cat <<EOF
-usage: $0 [-t SECONDS] [-r REPETITIONS] [-o FILE.json]
-  -t  length of each iperf3 run in seconds (default 10)
-  -r  runs per direction and setup (default 3)
+usage: $0 [-t SECONDS] [-r REPETITIONS] [-s SETUPS] [-b LABEL=DIR]...
+       [-o FILE.json] [-k]
+  -t  length of each iperf3 run in seconds (default 5)
+  -r  repetitions of every column and setup (default 5)
+  -s  setups, from: reference hamd debian fastd (default all; "debian"
+      is Debian's older wireguard-go, "fastd" Debian's fastd with
+      salsa2012+umac; each is skipped when it is not installed)
+  -b  one more setup, LABEL: hamd (and hamctl) built in DIR, say from an
+      older commit, so that the steps of a change are measured in the
+      same run (repeatable)
   -o  where to write the JSON results (default bench/results-DATE.json)
+  -k  set everything up, print the processes, and wait for Enter
+      (for perf and friends); nothing is measured
 EOF
 	exit 2
 }
 
-while getopts t:r:o:h opt; do
+BUILDS=()
+while getopts t:r:s:b:o:kh opt; do
 	case $opt in
+	b) case $OPTARG in
+	   [a-z]*=/*) BUILDS+=("$OPTARG") ;;
+	   *) usage ;;
+	   esac ;;
 	t) SECS=$OPTARG ;;
 	r) REPS=$OPTARG ;;
+	s) SETUPS=$OPTARG ;;
 	o) OUT=$OPTARG ;;
+	k) KEEP=1 ;;
 	*) usage ;;
 	esac
 done
 case $SECS$REPS in *[!0-9]*|'') usage ;; esac
-[ "$SECS" -ge 1 ] && [ "$REPS" -ge 1 ] || usage
+[ "$SECS" -ge 2 ] && [ "$REPS" -ge 1 ] || usage
 
 say() { printf '%s\n' "$*"; }
 note() { printf '# %s\n' "$*"; }
 die() { printf 'throughput.sh: %s\n' "$*" >&2; exit 1; }
 
-# --- prerequisites ------------------------------------------------------------
+# The reference: upstream wireguard-go, beside the repository as the
+# project's shared/ directory has it, or wherever WG_REFERENCE says.
+find_reference() {
+	local c
+	for c in "${WG_REFERENCE:-}" \
+	    "$BENCH_DIR/../../shared/anchors/wireguard-go/wireguard-go" \
+	    "$BENCH_DIR/../../../shared/anchors/wireguard-go/wireguard-go"; do
+		[ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return 0; }
+	done
+	return 1
+}
 
 check_prereqs() {
 	[ "$(id -u)" = 0 ] ||
 	    die "must run as root (network namespaces, TUN devices, hamd)"
 	local c
-	for c in ip iperf3 wireguard-go wg ss timeout; do
+	for c in ip iperf3 wg ping timeout awk; do
 		command -v "$c" >/dev/null ||
-		    die "$c not found; on Debian: apt-get install iproute2 iperf3 wireguard-go wireguard-tools coreutils"
+		    die "$c not found; on Debian: apt-get install iproute2 iperf3 wireguard-tools iputils-ping coreutils gawk"
 	done
 	[ -x "$HAMD" ] && [ -x "$HAMCTL" ] ||
 	    die "no hamd/hamctl in $top_builddir (build first, or set top_builddir)"
 	[ -c /dev/net/tun ] || die "/dev/net/tun missing: no TUN devices here"
-	ip netns add "hamd-bench-$$-probe" 2>/dev/null ||
-	    die "cannot create network namespaces (ip netns add failed)"
-	ip netns delete "hamd-bench-$$-probe"
+	WG_REF=$(find_reference) ||
+	    die "no reference wireguard-go (../shared/anchors/wireguard-go); set WG_REFERENCE"
+	WG_DEB=$(command -v wireguard-go || true)
 }
 
 # --- resources ----------------------------------------------------------------
 
 track_pid() { PIDS="$PIDS $1"; }
-
 alive() { kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 # wait_for SECONDS command...: poll every 50 ms; 1 if the deadline passes.
@@ -105,12 +137,12 @@ wait_for() {
 	done
 }
 
-# Stop what the current setup started: SIGTERM first (hamd shuts down
-# cleanly, wireguard-go removes its socket), SIGKILL for what remains.
-teardown() {
-	local p n i
+cleanup() {
+	local rc=$? p n i
+	trap - EXIT INT TERM HUP
+	set +e
 	PIDS="$CLIENT_PID $PIDS"
-	CLIENT_PID=""
+	# SIGTERM first (hamd stops cleanly, wireguard-go removes its socket).
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
 	for i in $(seq 60); do
 		n=0
@@ -128,14 +160,6 @@ teardown() {
 		ip netns delete "$n" 2>/dev/null
 	done
 	for n in $SOCKS; do rm -f "$n"; done
-	PIDS="" NETNS="" SOCKS=""
-}
-
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM HUP
-	set +e
-	teardown
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	[ $MADE_UAPI_DIR = 1 ] && rmdir "$UAPI_DIR" 2>/dev/null
 	exit $rc
@@ -147,7 +171,6 @@ netns_add() {
 	ip -n "$1" link set lo up
 }
 
-# Two namespaces and the veth between them: every setup starts here.
 setup_veth() {
 	netns_add "$NS_A"
 	netns_add "$NS_B"
@@ -159,42 +182,18 @@ setup_veth() {
 	ip -n "$NS_B" addr add "$OUTER_B/24" dev eth0
 	ip -n "$NS_A" link set eth0 up
 	ip -n "$NS_B" link set eth0 up
-	TARGET=$OUTER_B
 }
+
+# --- setups -------------------------------------------------------------------
+# Each setup N gets inner subnet 10.242.N.0/24 and ports 5183N (A),
+# 5184N (B); it sets TARGET[name] and PROCS[name] ("pid ..." on both ends).
+declare -A TARGET PROCS STATE NOTE LABEL
+LABEL[reference]="wireguard-go 0.0.20250522"
+LABEL[hamd]="hamd"
+LABEL[debian]="wireguard-go (Debian)"
+LABEL[fastd]="fastd (Debian)"
 
 pings() { ip netns exec "$NS_A" ping -n -q -c 1 -W 1 "$1"; }
-
-# --- setups: each leaves TARGET (the server's address) and CPU_PROCS set --------
-
-# CPU_PROCS: "label:pid ..." whose CPU time is recorded during iperf3.
-CPU_PROCS=""
-
-setup_wggo() {
-	setup_veth
-	local d="$TMP/wggo" side ns ifc
-	mkdir -p "$d"
-	(umask 077
-	 wg genkey > "$d/a.key"; wg genkey > "$d/b.key"; wg genpsk > "$d/psk")
-	if [ ! -d "$UAPI_DIR" ]; then
-		mkdir -p "$UAPI_DIR" && MADE_UAPI_DIR=1
-	fi
-	for side in a b; do
-		if [ $side = a ]; then ns=$NS_A ifc=$WGGO_IF_A; else ns=$NS_B ifc=$WGGO_IF_B; fi
-		SOCKS="$SOCKS $UAPI_DIR/$ifc.sock"
-		ip netns exec "$ns" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 \
-		    wireguard-go -f "$ifc" >"$d/$side.log" 2>&1 &
-		track_pid $!
-		CPU_PROCS="$CPU_PROCS $side/wireguard-go:$!"
-		wait_for 5 test -S "$UAPI_DIR/$ifc.sock" ||
-		    { cat "$d/$side.log"; return 1; }
-	done
-	wg_configure "$NS_A" "$WGGO_IF_A" "$d/a.key" "$PORT_A" "$d/b.key" \
-	    "$OUTER_B:$PORT_B" "$INNER_A" "$INNER_B" "$d/psk" || return 1
-	wg_configure "$NS_B" "$WGGO_IF_B" "$d/b.key" "$PORT_B" "$d/a.key" \
-	    "$OUTER_A:$PORT_A" "$INNER_B" "$INNER_A" "$d/psk" || return 1
-	TARGET=$INNER_B
-	wait_for 10 pings "$INNER_B"
-}
 
 # wg_configure NS IF KEY PORT PEERKEY ENDPOINT ADDR PEERADDR PSK
 wg_configure() {
@@ -205,267 +204,275 @@ wg_configure() {
 	ip -n "$1" link set "$2" mtu "$MTU" up
 }
 
-# The kernel module, if this kernel has it.  Prints why not otherwise.
-setup_kernel_wg() {
-	setup_veth
-	local err
-	if ! err=$(ip -n "$NS_A" link add wgk0 type wireguard 2>&1) ||
-	   ! ip -n "$NS_B" link add wgk0 type wireguard 2>/dev/null; then
-		SKIP_NOTE="ip link add type wireguard failed: ${err:-error}"
-		return 2
-	fi
-	local d="$TMP/kwg"
+setup_wggo() {	# setup_wggo NAME BINARY NET
+	local name=$1 bin=$2 n=$3 d="$TMP/$1" side ns ifc
+	local ifa="wgb$$${n}a" ifb="wgb$$${n}b"
 	mkdir -p "$d"
 	(umask 077
 	 wg genkey > "$d/a.key"; wg genkey > "$d/b.key"; wg genpsk > "$d/psk")
-	wg_configure "$NS_A" wgk0 "$d/a.key" "$PORT_A" "$d/b.key" \
-	    "$OUTER_B:$PORT_B" "$INNER_A" "$INNER_B" "$d/psk" || return 1
-	wg_configure "$NS_B" wgk0 "$d/b.key" "$PORT_B" "$d/a.key" \
-	    "$OUTER_A:$PORT_A" "$INNER_B" "$INNER_A" "$d/psk" || return 1
-	TARGET=$INNER_B
-	wait_for 10 pings "$INNER_B"
+	if [ ! -d "$UAPI_DIR" ]; then
+		mkdir -p "$UAPI_DIR" && MADE_UAPI_DIR=1
+	fi
+	PROCS[$name]=""
+	for side in a b; do
+		if [ $side = a ]; then ns=$NS_A ifc=$ifa; else ns=$NS_B ifc=$ifb; fi
+		SOCKS="$SOCKS $UAPI_DIR/$ifc.sock"
+		ip netns exec "$ns" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 \
+		    "$bin" -f "$ifc" >"$d/$side.log" 2>&1 &
+		track_pid $!
+		PROCS[$name]="${PROCS[$name]} $!"
+		wait_for 5 test -S "$UAPI_DIR/$ifc.sock" ||
+		    { cat "$d/$side.log"; return 1; }
+	done
+	wg_configure "$NS_A" "$ifa" "$d/a.key" "5183$n" "$d/b.key" \
+	    "$OUTER_B:5184$n" "10.242.$n.1" "10.242.$n.2" "$d/psk" || return 1
+	wg_configure "$NS_B" "$ifb" "$d/b.key" "5184$n" "$d/a.key" \
+	    "$OUTER_A:5183$n" "10.242.$n.2" "10.242.$n.1" "$d/psk" || return 1
+	TARGET[$name]=10.242.$n.2
+	wait_for 10 pings "10.242.$n.2"
+}
+
+setup_reference() { setup_wggo reference "$WG_REF" 1; }
+setup_debian() {
+	[ -n "$WG_DEB" ] || { SKIP_NOTE="no wireguard-go on PATH"; return 2; }
+	setup_wggo debian "$WG_DEB" 3
+}
+
+# fastd, one process per end, as Debian ships it: tun mode, its
+# recommended method, keys made here.  Inner 10.242.4.0/24.
+setup_fastd() {
+	local d="$TMP/fastd" side ns i o ob op p me
+	command -v fastd >/dev/null || { SKIP_NOTE="fastd not installed"; return 2; }
+	mkdir -p "$d"
+	for side in a b; do
+		fastd --generate-key 2>/dev/null > "$d/$side.keys"
+	done
+	PROCS[fastd]=""
+	for side in a b; do
+		if [ $side = a ]; then
+			ns=$NS_A i=1 o=b me=$OUTER_A ob=$OUTER_B p=51834 op=51844
+		else
+			ns=$NS_B i=2 o=a me=$OUTER_B ob=$OUTER_A p=51844 op=51834
+		fi
+		{
+			echo "interface \"fdb$$$side\";"
+			echo "mode tun;"
+			echo "method \"salsa2012+umac\";"
+			echo "bind $me:$p;"
+			echo "secret \"$(sed -n 's/^Secret: //p' "$d/$side.keys")\";"
+			echo "mtu $MTU;"
+			echo "peer \"$o\" {"
+			echo "key \"$(sed -n 's/^Public: //p' "$d/$o.keys")\";"
+			echo "remote $ob:$op;"
+			echo "}"
+		} > "$d/$side.conf"
+		ip netns exec "$ns" fastd -c "$d/$side.conf" --log-level warn \
+		    >"$d/$side.log" 2>&1 &
+		track_pid $!
+		PROCS[fastd]="${PROCS[fastd]} $!"
+		wait_for 5 ip -n "$ns" link show "fdb$$$side" ||
+		    { cat "$d/$side.log"; return 1; }
+		ip -n "$ns" addr add "10.242.4.$i/24" dev "fdb$$$side"
+		ip -n "$ns" link set "fdb$$$side" mtu "$MTU" up
+	done
+	TARGET[fastd]=10.242.4.2
+	wait_for 10 pings 10.242.4.2
 }
 
 # hamd as in tests/netns/tunnel.sh: static peers, a preshared key, state
 # and chroot under the temporary directory, children as nobody.
-hamd_conf() {	# hamd_conf DIR ADDR PORT PEERKEY PEERENDPOINT PEERADDR
+hamd_conf() {	# hamd_conf DIR ADDR PORT PEERKEY PEERENDPOINT PEERADDR PSK IF
 	{
 		echo 'user "nobody"'
 		echo "state-directory \"$1/state\""
 		echo "chroot \"$1/state/empty\""
 		echo "socket \"$1/hamd.sock\""
-		echo "interface \"ham0\""
+		echo "interface \"$8\""
 		echo "mtu $MTU"
 		echo "address $2/24"
 		echo "listen-port $3"
 		echo "peer \"other\" {"
 		echo "public-key \"$4\""
-		echo "preshared-key \"$TMP/hamd/psk\""
+		echo "preshared-key \"$7\""
 		echo "endpoint \"$5\""
 		echo "allowed-ips $6/32"
 		echo "}"
 	} > "$1/hamd.conf"
 }
 
-hamd_ready() { "$HAMCTL" -s "$1/hamd.sock" status 2>/dev/null | grep -q 'public key: [A-Za-z0-9+/]'; }
+hamd_ready() { "$2" -s "$1/hamd.sock" status 2>/dev/null | grep -q 'public key: [A-Za-z0-9+/]'; }
 
-setup_hamd() {
-	setup_veth
-	local d="$TMP/hamd" side ns pid procs
+# setup_hamd_build NAME BUILDDIR NET: hamd from BUILDDIR on 10.242.NET.0/24,
+# interface hb<NET>, ports 51830+NET (A) and 51860+NET (B).
+setup_hamd_build() {
+	local name=$1 bin="$2/hamd" ctl="$2/hamctl" n=$3 d="$TMP/$1" side ns pid
+	[ -x "$bin" ] && [ -x "$ctl" ] || { SKIP_NOTE="no hamd/hamctl in $2"; return 2; }
 	mkdir -p "$d/a/state" "$d/b/state"
 	chmod 755 "$d" "$d/a" "$d/b"
 	chmod 700 "$d/a/state" "$d/b/state"
-	"$HAMCTL" genkey "$d/a/state/private.key" >/dev/null || return 1
-	"$HAMCTL" genkey "$d/b/state/private.key" >/dev/null || return 1
+	"$ctl" genkey "$d/a/state/private.key" >/dev/null || return 1
+	"$ctl" genkey "$d/b/state/private.key" >/dev/null || return 1
 	(umask 077; head -c 32 /dev/urandom | base64 > "$d/psk")
 	local ka kb
-	ka=$("$HAMCTL" pubkey "$d/a/state/private.key")
-	kb=$("$HAMCTL" pubkey "$d/b/state/private.key")
-	hamd_conf "$d/a" "$INNER_A" "$PORT_A" "$kb" "$OUTER_B:$PORT_B" "$INNER_B"
-	hamd_conf "$d/b" "$INNER_B" "$PORT_B" "$ka" "$OUTER_A:$PORT_A" "$INNER_A"
+	ka=$("$ctl" pubkey "$d/a/state/private.key")
+	kb=$("$ctl" pubkey "$d/b/state/private.key")
+	hamd_conf "$d/a" "10.242.$n.1" $((51830 + n)) "$kb" \
+	    "$OUTER_B:$((51860 + n))" "10.242.$n.2" "$d/psk" "hb$n"
+	hamd_conf "$d/b" "10.242.$n.2" $((51860 + n)) "$ka" \
+	    "$OUTER_A:$((51830 + n))" "10.242.$n.1" "$d/psk" "hb$n"
 	for side in a b; do
 		if [ $side = a ]; then ns=$NS_A; else ns=$NS_B; fi
-		ip netns exec "$ns" "$HAMD" -d -f "$d/$side/hamd.conf" \
+		ip netns exec "$ns" "$bin" -d -f "$d/$side/hamd.conf" \
 		    >"$d/$side/hamd.log" 2>&1 &
 		track_pid $!
 	done
+	PROCS[$name]=""
 	for side in a b; do
-		wait_for 10 hamd_ready "$d/$side" ||
+		wait_for 10 hamd_ready "$d/$side" "$ctl" ||
 		    { tail -n 20 "$d/$side/hamd.log"; return 1; }
-		# Every process by name, from 'hamctl -j status'.
-		procs=$("$HAMCTL" -s "$d/$side/hamd.sock" -j status |
-		    grep -o '"name":"[a-z-]*","pid":[0-9]*' |
-		    sed 's/"name":"\([a-z-]*\)","pid":\([0-9]*\)/\1:\2/')
-		for pid in $procs; do CPU_PROCS="$CPU_PROCS $side/$pid"; done
+		# Every process, from 'hamctl -j status'.
+		for pid in $("$ctl" -s "$d/$side/hamd.sock" -j status |
+		    grep -o '"name":"[a-z-]*","pid":[0-9]*' | sed 's/.*://'); do
+			PROCS[$name]="${PROCS[$name]} $pid"
+		done
 	done
-	HAMD_VERSION=$("$HAMCTL" -s "$d/a/hamd.sock" -j status |
+	[ "$name" = hamd ] && HAMD_VERSION=$("$ctl" -s "$d/a/hamd.sock" -j status |
 	    sed -n 's/.*"version":"\([^"]*\)".*/\1/p')
-	TARGET=$INNER_B
-	wait_for 10 pings "$INNER_B" ||
+	TARGET[$name]=10.242.$n.2
+	wait_for 10 pings "10.242.$n.2" ||
 	    { tail -n 20 "$d/a/hamd.log" "$d/b/hamd.log"; return 1; }
 }
+
+setup_hamd() { setup_hamd_build hamd "$top_builddir" 2; }
 
 # --- measuring ----------------------------------------------------------------
 
 CLK_TCK=$(getconf CLK_TCK)
 
-# proc_ticks PID: "utime stime" in clock ticks (all threads); fields 14 and
-# 15 of /proc/PID/stat, counted after the command name, which may hold spaces.
-proc_ticks() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo "0 0"; return; }
-	s=${s##*) }
-	set -- $s
-	echo "${12} ${13}"
+# cpu_ticks "PID ...": utime + stime of all of them (and their threads).
+cpu_ticks() {
+	local p s t=0
+	for p in $1; do
+		s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		s=${s##*) }
+		set -- $s
+		t=$((t + ${12} + ${13}))
+	done
+	echo "$t"
 }
 
-# The machine as a whole: user+nice, system, irq+softirq, idle+iowait, total.
-sys_ticks() {
+# busy_ticks: the whole machine's non-idle ticks (all CPUs).
+busy_ticks() {
 	local _ u n s i w q sq st
 	read -r _ u n s i w q sq st _ < /proc/stat
-	echo "$((u + n)) $s $((q + sq)) $((i + w)) $((u + n + s + i + w + q + sq + st))"
+	echo "$((u + n + s + q + sq + st))"
 }
 
-declare -A CPU0
-cpu_begin() {
-	local e
-	for e in $CPU_PROCS; do CPU0[$e]=$(proc_ticks "${e##*:}"); done
-	CPU0[sys]=$(sys_ticks)
-	CPU0[wall]=$(date +%s%N)
-}
+# ping_avg FILE: the average round trip in ms from ping's summary.
+ping_avg() { sed -n 's|^rtt .* = [0-9.]*/\([0-9.]*\)/.*|\1|p' "$1"; }
 
-# cpu_end SETUP DIR: append one line per process to CPU_ROWS:
-# "setup dir label user_s sys_s pct_of_one_core", and one "system" line.
-CPU_ROWS=()
-cpu_end() {
-	local e u0 s0 u1 s1 wall label
-	wall=$(( ($(date +%s%N) - ${CPU0[wall]}) / 1000000 ))	# ms
-	[ "$wall" -gt 0 ] || wall=1
-	for e in $CPU_PROCS; do
-		read -r u0 s0 <<<"${CPU0[$e]}"
-		read -r u1 s1 <<< "$(proc_ticks "${e##*:}")"
-		label=${e%:*}
-		CPU_ROWS+=("$1 $2 $label $(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) \
-		    -v hz="$CLK_TCK" -v w="$wall" 'BEGIN {
-			printf "%.2f %.2f %.0f", u / hz, s / hz, (u + s) / hz * 100000 / w }')")
-	done
-	local a b
-	read -ra a <<<"${CPU0[sys]}"
-	read -ra b <<<"$(sys_ticks)"
-	CPU_ROWS+=("$1 $2 machine $(awk -v u=$((b[0] - a[0])) -v s=$((b[1] - a[1])) \
-	    -v q=$((b[2] - a[2])) -v i=$((b[3] - a[3])) -v t=$((b[4] - a[4])) 'BEGIN {
-		if (t == 0) t = 1
-		printf "user=%.0f%% sys=%.0f%% irq+softirq=%.0f%% idle=%.0f%%",
-		    100 * u / t, 100 * s / t, 100 * q / t, 100 * i / t }')")
-}
-
-start_iperf_server() {
-	ip netns exec "$NS_B" iperf3 -s >"$TMP/iperf3-server.log" 2>&1 &
-	track_pid $!
-	wait_for 5 sh -c "ip netns exec $NS_B ss -ltn | grep -q ':5201 '"
-}
-
-# iperf_once [-R]: one run from A to TARGET; sets G to Gbit/s, or "".
-# The client runs in the background so that a signal interrupts 'wait' at
-# once and the trap runs (bash would ignore a Ctrl-C that the foreground
-# iperf3 catches and exits from); teardown kills it by its PID.
-CLIENT_PID=""
-iperf_once() {
-	local j="$TMP/iperf3.json"
-	ip netns exec "$NS_A" timeout $((SECS + 30)) \
-	    iperf3 -c "$TARGET" -t "$SECS" --connect-timeout 5000 -J "$@" > "$j" 2>&1 &
+# run_one SETUP COLUMN: one iperf3 run; appends to RES, CPU, MCPU.
+# Columns: f1 (A->B, 1 stream), r1 (B->A), f4, r4.
+declare -A RES CPU MCPU PIDLE PLOAD
+run_one() {
+	local s=$1 c=$2 j="$TMP/iperf3.json" args=() t0 t1 m0 m1 bytes mbit
+	local pl="$TMP/ping-load.txt" ppid=""
+	case $c in
+	f1) ;; r1) args=(-R) ;; f4) args=(-P 4) ;; r4) args=(-P 4 -R) ;;
+	esac
+	# Under load: a ping every 50 ms during the A->B single stream.
+	if [ "$c" = f1 ]; then
+		ip netns exec "$NS_A" ping -n -q -i 0.05 -w $((SECS - 1)) \
+		    "${TARGET[$s]}" >"$pl" 2>&1 &
+		ppid=$!
+		track_pid "$ppid"
+	fi
+	t0=$(cpu_ticks "${PROCS[$s]}")
+	m0=$(busy_ticks)
+	ip netns exec "$NS_A" timeout $((SECS + 30)) iperf3 -c "${TARGET[$s]}" \
+	    -t "$SECS" --connect-timeout 5000 -J "${args[@]}" > "$j" 2>&1 &
 	CLIENT_PID=$!
 	wait "$CLIENT_PID"
 	CLIENT_PID=""
-	# end.sum_received: what the receiving side counted, in both directions.
-	G=$(awk -F: '/"sum_received"/ { f = 1 }
+	t1=$(cpu_ticks "${PROCS[$s]}")
+	m1=$(busy_ticks)
+	[ -n "$ppid" ] && { wait "$ppid" 2>/dev/null; PLOAD[$s]="${PLOAD[$s]:-} $(ping_avg "$pl")"; }
+	# end.sum_received: what the receiving side counted, either way.
+	read -r bytes mbit <<<"$(awk -F: '/"sum_received"/ { f = 1 }
+	    f && /"bytes"/ { gsub(/[^0-9.eE+-]/, "", $2); b = $2 }
 	    f && /"bits_per_second"/ {
-		gsub(/[^0-9.eE+-]/, "", $2); printf "%.3f\n", $2 / 1e9; exit }' "$j")
+		gsub(/[^0-9.eE+-]/, "", $2); printf "%s %.0f\n", b, $2 / 1e6; exit }' "$j")"
+	if [ -z "${mbit:-}" ] || [ -z "${bytes:-}" ] || [ "$bytes" = 0 ]; then
+		say "  $s $c: failed ($(grep -o '"error":.*' "$j" | head -n 1))"
+		return
+	fi
+	RES[$s/$c]="${RES[$s/$c]:-} $mbit"
+	CPU[$s/$c]="${CPU[$s/$c]:-} $(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" \
+	    -v b="$bytes" 'BEGIN { printf "%.2f", t / hz / (b / 1e9) }')"
+	MCPU[$s/$c]="${MCPU[$s/$c]:-} $(awk -v t=$((m1 - m0)) -v hz="$CLK_TCK" \
+	    -v b="$bytes" 'BEGIN { printf "%.2f", t / hz / (b / 1e9) }')"
+	say "  $s $c: $mbit Mbit/s, $(echo "${CPU[$s/$c]}" | awk '{print $NF}') tunnel CPU s/GB"
 }
 
-# Results: RES[setup/dir] = "g1 g2 ...", STATE[setup] = ok|skipped|failed.
-declare -A RES STATE NOTE
-SETUPS="veth wireguard-go hamd kernel-wireguard"
-
-measure() {	# measure SETUP
-	local dir r g
-	start_iperf_server || { NOTE[$1]="iperf3 server did not start"; return 1; }
-	for dir in fwd rev; do
-		RES[$1/$dir]=""
-		cpu_begin
-		for r in $(seq "$REPS"); do
-			if [ $dir = fwd ]; then iperf_once; else iperf_once -R; fi
-			g=$G
-			if [ -n "$g" ]; then
-				RES[$1/$dir]="${RES[$1/$dir]} $g"
-				say "  $1 $(dir_name $dir) run $r: $g Gbit/s"
-			else
-				say "  $1 $(dir_name $dir) run $r: failed ($(grep -o '"error":.*' "$TMP/iperf3.json" | head -n 1))"
-			fi
-		done
-		[ -n "$CPU_PROCS" ] && cpu_end "$1" "$dir"
-	done
-}
-
-dir_name() { [ "$1" = fwd ] && echo "A->B" || echo "B->A"; }
-
-run_setup() {	# run_setup NAME FUNCTION
-	local rc
-	say "== $1"
-	CPU_PROCS="" SKIP_NOTE=""
-	"$2"
-	rc=$?
-	case $rc in
-	0)	measure "$1"; STATE[$1]=ok ;;
-	2)	STATE[$1]=skipped; NOTE[$1]=$SKIP_NOTE; say "  skipped: $SKIP_NOTE" ;;
-	*)	STATE[$1]=failed; NOTE[$1]="setup failed (no ping through the tunnel)"
-		say "  setup failed; skipping" ;;
-	esac
-	teardown
+idle_ping() {	# idle_ping SETUP
+	local f="$TMP/ping-idle.txt"
+	ip netns exec "$NS_A" ping -n -q -c 40 -i 0.025 "${TARGET[$1]}" >"$f" 2>&1
+	PIDLE[$1]="${PIDLE[$1]:-} $(ping_avg "$f")"
 }
 
 # --- statistics and output ----------------------------------------------------
 
-# stats "g1 g2 ...": "median min max", or empty.
-stats() {
+median() {
 	[ -n "${1// /}" ] || return 0
 	printf '%s\n' $1 | sort -g | awk '{ v[NR] = $1 } END {
 		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f %.3f %.3f\n", m, v[1], v[NR] }'
+		printf "%g\n", m }'
 }
-median() { local m _; read -r m _ <<<"$(stats "$1")"; echo "${m:-}"; }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; }
-ratio4() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f", a / b }'; }
-percent() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b }'; }
+COLS="f1 r1 f4 r4"
+col_name() { case $1 in f1) echo "A->B 1";; r1) echo "B->A 1";; f4) echo "A->B 4";; r4) echo "B->A 4";; esac; }
 
 print_table() {
-	local s dir st cell
+	local s c
 	say ""
-	say "iperf3 TCP, ${SECS} s x $REPS per direction, Gbit/s: median (min-max), share of veth"
-	printf '%-17s %-32s %-32s\n' setup "A->B" "B->A"
+	say "iperf3 TCP ${SECS} s, medians of $REPS interleaved runs; load average before: $LOADAVG, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	say ""
+	say "Mbit/s (streams)      A->B 1   B->A 1   A->B 4   B->A 4   ping idle   ping loaded"
 	for s in $SETUPS; do
 		if [ "${STATE[$s]}" != ok ]; then
-			printf '%-17s %s\n' "$s" "${STATE[$s]}: ${NOTE[$s]}"
+			printf '%-20s %s\n' "$s" "${STATE[$s]}: ${NOTE[$s]:-}"
 			continue
 		fi
-		printf '%-17s' "$s"
-		for dir in fwd rev; do
-			read -ra st <<<"$(stats "${RES[$s/$dir]}")"
-			if [ ${#st[@]} = 3 ]; then
-				cell="${st[0]} (${st[1]}-${st[2]}) $(percent "${st[0]}" "$(median "${RES[veth/$dir]}")")"
-			else
-				cell="no result"
-			fi
-			printf ' %-32s' "$cell"
+		printf '%-20s' "$s"
+		for c in $COLS; do printf ' %8s' "$(median "${RES[$s/$c]:-}")"; done
+		printf ' %8s ms %8s ms\n' "$(median "${PIDLE[$s]:-}")" "$(median "${PLOAD[$s]:-}")"
+	done
+	for s in $SETUPS; do
+		case $s in reference|debian|fastd) continue ;; esac
+		[ "${STATE[$s]:-}" = ok ] && [ "${STATE[reference]:-}" = ok ] || continue
+		printf '%-20s' "$s / reference"
+		for c in $COLS; do
+			printf ' %8s' "$(ratio "$(median "${RES[$s/$c]:-}")" "$(median "${RES[reference/$c]:-}")")"
 		done
 		printf '\n'
 	done
-	say "hamd / wireguard-go: A->B $(ratio "$(median "${RES[hamd/fwd]}")" "$(median "${RES[wireguard-go/fwd]}")")," \
-	    "B->A $(ratio "$(median "${RES[hamd/rev]}")" "$(median "${RES[wireguard-go/rev]}")")"
 	say ""
-	say "CPU during the iperf3 runs (seconds; % of one core over the runs' wall time):"
-	printf '%-13s %-5s %-17s %7s %7s %6s\n' setup dir process user sys core%
-	local row f
-	for row in "${CPU_ROWS[@]}"; do
-		read -ra f <<<"$row"
-		if [ "${f[2]}" = machine ]; then
-			printf '%-13s %-5s %-17s %s\n' "${f[0]}" "$(dir_name "${f[1]}")" \
-			    "(whole machine)" "${f[*]:3}"
-		else
-			printf '%-13s %-5s %-17s %7s %7s %5s%%\n' "${f[0]}" \
-			    "$(dir_name "${f[1]}")" "${f[2]}" "${f[3]}" "${f[4]}" "${f[5]}"
-		fi
+	say "CPU s/GB: the tunnel's processes, both ends (the whole machine in brackets)"
+	for s in $SETUPS; do
+		[ "${STATE[$s]}" = ok ] || continue
+		printf '%-20s' "$s"
+		for c in $COLS; do
+			printf ' %5s (%5s)' "$(median "${CPU[$s/$c]:-}")" "$(median "${MCPU[$s/$c]:-}")"
+		done
+		printf '\n'
 	done
-	say "(process names: a/ is the sender in A->B, b/ the receiver; the" \
-	    "machine line is all $(nproc) CPUs together, so 50% = one core)"
+	say "(reference: ${LABEL[reference]} at $WG_REF; debian: ${WG_DEB:-none})"
 }
 
 json_list() { local x out=""; for x in $1; do out="$out${out:+, }$x"; done; echo "[$out]"; }
-json_esc() { printf '%s' "$1" | tr -d '\000-\037' | sed 's/[\\"]/\\&/g'; }
-json_num() { echo "${1:-null}"; }
 
 write_json() {
-	local s dir st first=1 row f
+	local s c first=1 fc
 	{
 		echo "{"
 		echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
@@ -473,45 +480,27 @@ write_json() {
 		echo "  \"loadavg_before\": \"$LOADAVG\","
 		echo "  \"hamd_version\": \"$HAMD_VERSION\", \"git\": \"$GIT_REV\","
 		echo "  \"seconds\": $SECS, \"repetitions\": $REPS, \"mtu\": $MTU,"
-		echo "  \"unit\": \"Gbit/s\","
+		echo "  \"unit\": \"Mbit/s\", \"cpu_unit\": \"CPU seconds per GB\","
 		echo "  \"setups\": {"
 		for s in $SETUPS; do
 			[ $first = 1 ] || echo ","
 			first=0
 			printf '    "%s": { "state": "%s"' "$s" "${STATE[$s]}"
-			[ -n "${NOTE[$s]:-}" ] && printf ', "note": "%s"' "$(json_esc "${NOTE[$s]}")"
-			for dir in fwd rev; do
-				[ "${STATE[$s]}" = ok ] || continue
-				read -ra st <<<"$(stats "${RES[$s/$dir]}")"
-				printf ',\n      "%s": { "runs": %s, "median": %s, "min": %s, "max": %s, "vs_veth": %s }' \
-				    "$([ $dir = fwd ] && echo a_to_b || echo b_to_a)" \
-				    "$(json_list "${RES[$s/$dir]}")" "$(json_num "${st[0]:-}")" \
-				    "$(json_num "${st[1]:-}")" "$(json_num "${st[2]:-}")" \
-				    "$(json_num "$(ratio4 "${st[0]:-}" "$(median "${RES[veth/$dir]}")")")"
-			done
+			if [ "${STATE[$s]}" = ok ]; then
+				for c in $COLS; do
+					printf ',\n      "%s": { "runs": %s, "median": %s, "cpu_s_per_gb": %s, "machine_cpu_s_per_gb": %s }' \
+					    "$c" "$(json_list "${RES[$s/$c]:-}")" \
+					    "$(median "${RES[$s/$c]:-}")" \
+					    "$(json_list "${CPU[$s/$c]:-}")" \
+					    "$(json_list "${MCPU[$s/$c]:-}")"
+				done
+				printf ',\n      "ping_idle_ms": %s, "ping_loaded_ms": %s' \
+				    "$(json_list "${PIDLE[$s]:-}")" "$(json_list "${PLOAD[$s]:-}")"
+			fi
 			printf ' }'
 		done
 		echo ""
-		echo "  },"
-		printf '  "hamd_vs_wireguard_go": { "a_to_b": %s, "b_to_a": %s },\n' \
-		    "$(json_num "$(ratio "$(median "${RES[hamd/fwd]}")" "$(median "${RES[wireguard-go/fwd]}")")")" \
-		    "$(json_num "$(ratio "$(median "${RES[hamd/rev]}")" "$(median "${RES[wireguard-go/rev]}")")")"
-		echo "  \"cpu\": ["
-		first=1
-		for row in "${CPU_ROWS[@]}"; do
-			read -ra f <<<"$row"
-			[ $first = 1 ] || echo ","
-			first=0
-			if [ "${f[2]}" = machine ]; then
-				printf '    { "setup": "%s", "dir": "%s", "process": "machine", "share": "%s" }' \
-				    "${f[0]}" "$(dir_name "${f[1]}")" "${f[*]:3}"
-			else
-				printf '    { "setup": "%s", "dir": "%s", "process": "%s", "user_s": %s, "sys_s": %s, "core_pct": %s }' \
-				    "${f[0]}" "$(dir_name "${f[1]}")" "${f[2]}" "${f[3]}" "${f[4]}" "${f[5]}"
-			fi
-		done
-		echo ""
-		echo "  ]"
+		echo "  }"
 		echo "}"
 	} > "$OUT"
 }
@@ -527,13 +516,56 @@ chmod 755 "$TMP"	# hamd checks that its chroot's parents are root-owned, not gro
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 HAMD_VERSION=""
 GIT_REV=$(git -C "$BENCH_DIR/.." describe --always --dirty 2>/dev/null || echo unknown)
-note "iperf3 -t $SECS, $REPS run(s) per direction; load average before: $LOADAVG"
+note "iperf3 -t $SECS, $REPS interleaved repetitions; load average before: $LOADAVG ($(nproc) CPUs)"
 note "A->B: client in A sends to the server in B; B->A: the same with -R"
 
-run_setup veth setup_veth
-run_setup wireguard-go setup_wggo
-run_setup hamd setup_hamd
-run_setup kernel-wireguard setup_kernel_wg
+setup_veth
+BUILD_NET=5
+for b in "${BUILDS[@]}"; do
+	SETUPS="$SETUPS ${b%%=*}"
+	LABEL[${b%%=*}]="hamd built in ${b#*=}"
+done
+for s in $SETUPS; do
+	SKIP_NOTE=""
+	if [ -n "${LABEL[$s]:-}" ] && [ "${LABEL[$s]#hamd built in }" != "${LABEL[$s]}" ]; then
+		setup_hamd_build "$s" "${LABEL[$s]#hamd built in }" "$BUILD_NET"
+		BUILD_NET=$((BUILD_NET + 1))
+	else
+		"setup_$s"
+	fi
+	case $? in
+	0)	STATE[$s]=ok ;;
+	2)	STATE[$s]=skipped; NOTE[$s]=$SKIP_NOTE ;;
+	*)	STATE[$s]=failed; NOTE[$s]="setup failed (no ping through the tunnel)" ;;
+	esac
+	say "== $s (${LABEL[$s]}): ${STATE[$s]} ${NOTE[$s]:-} pids:${PROCS[$s]:-}"
+done
+if [ $KEEP = 1 ]; then
+	say "namespaces $NS_A $NS_B; press Enter to tear down"
+	read -r _
+	exit 0
+fi
+ip netns exec "$NS_B" iperf3 -s >"$TMP/iperf3-server.log" 2>&1 &
+track_pid $!
+wait_for 5 sh -c "ip netns exec $NS_B ss -ltn | grep -q ':5201 '" ||
+    die "the iperf3 server did not start"
+
+ACTIVE=""
+for s in $SETUPS; do [ "${STATE[$s]}" = ok ] && ACTIVE="$ACTIVE $s"; done
+set -- $ACTIVE
+NACT=$#
+for r in $(seq "$REPS"); do
+	say "== repetition $r (load $(cut -d' ' -f1 /proc/loadavg))"
+	# Rotate the order each repetition: none always runs first.
+	set -- $ACTIVE
+	order=""
+	for i in $(seq $(( (r - 1) % NACT ))); do set -- "$@" "$1"; shift; done
+	order="$*"
+	for s in $order; do idle_ping "$s"; done
+	for c in $COLS; do
+		for s in $order; do run_one "$s" "$c"; done
+	done
+done
 
 print_table
 write_json

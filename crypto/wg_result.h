@@ -5,8 +5,8 @@
  * process can count drops per reason (hamctl shows the counters) and an
  * operator can tell a hostile sender (bad_mac, malformed) from a lossy
  * path (replay) or a stale session (unknown_index).  The daemon-level
- * reasons (unknown_index, allowed_ips) are listed here too so that one
- * enum indexes one counter array.
+ * reasons (unknown_index, allowed_ips, the lan_* ones) are listed here
+ * too so that one enum indexes one counter array.
  *
  * WG_OK is 0 and every failure is non-zero, so "if (r != WG_OK)" is
  * always the right test.
@@ -28,6 +28,18 @@ enum wg_result {
 	/* local errors: nothing was received wrongly */
 	WG_ERR_ARG,		/* caller passed a wrong size or state */
 	WG_ERR_SEND_LIMIT,	/* send counter exhausted: rekey first */
+	/*
+	 * LAN drops (daemon/lanrep.c): a broadcast or multicast packet a
+	 * peer sent authenticated and from its own address, but refused.
+	 * After the others so that their numbers stay what they were.
+	 */
+	WG_DROP_LAN_OFF,	/* the peer shares no network with broadcast on */
+	WG_DROP_LAN_RATE,	/* over the peer's broadcast rate */
+	WG_DROP_LAN_CONTROL,	/* IGMP, MLD or neighbour discovery: not ours */
+	/* Ethernet frames (daemon/l2sw.c) */
+	WG_DROP_L2_OFF,		/* the peer shares no Ethernet network with us */
+	WG_DROP_L2_SOURCE,	/* source MAC not the one bound to its key */
+	WG_DROP_L2_DEST,	/* unicast frame for another MAC than ours */
 	WG_RESULT_MAX
 };
 
@@ -46,6 +58,12 @@ wg_result_str(int r)
 	case WG_DROP_STATE:		return "state";
 	case WG_ERR_ARG:		return "bad_argument";
 	case WG_ERR_SEND_LIMIT:		return "send_limit";
+	case WG_DROP_LAN_OFF:		return "lan_off";
+	case WG_DROP_LAN_RATE:		return "lan_rate";
+	case WG_DROP_LAN_CONTROL:	return "lan_control";
+	case WG_DROP_L2_OFF:		return "l2_off";
+	case WG_DROP_L2_SOURCE:		return "l2_source";
+	case WG_DROP_L2_DEST:		return "l2_dest";
 	default:			return "unknown";
 	}
 }

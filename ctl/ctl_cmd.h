@@ -49,5 +49,7 @@ extern const struct command	hub_node_commands[];
 extern const size_t		hub_node_ncommands;
 extern const struct command	hubd_commands[];
 extern const size_t		hubd_ncommands;
+extern const struct command	route_commands[];
+extern const size_t		route_ncommands;
 
 #endif

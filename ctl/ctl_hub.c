@@ -112,6 +112,10 @@ hub_net_fields(const void *p, char f[][CTL_FIELD_MAX])
 		    n->members);
 	(void)snprintf(f[NF_PENDING], CTL_FIELD_MAX, "%u", n->pending);
 	(void)snprintf(f[NF_ONLINE], CTL_FIELD_MAX, "%u", n->online);
+	field_name(f[NF_BROADCAST], n->flags & HUB_NET_BROADCAST ? "yes" :
+	    "no");
+	field_name(f[NF_ETHERNET], n->flags & HUB_NET_ETHERNET ? "yes" :
+	    "no");
 }
 
 void
@@ -146,6 +150,8 @@ static const struct ctl_col network_cols[] = {
 	{ NULL, "limit", COL_INT, NF_LIMIT, 0 },
 	{ "PENDING", "pending", COL_INT, NF_PENDING, 0 },
 	{ "ONLINE", "online", COL_INT, NF_ONLINE, 0 },
+	{ "BROADCAST", "broadcast", COL_BOOL, NF_BROADCAST, 0 },
+	{ "ETHERNET", "ethernet", COL_BOOL, NF_ETHERNET, 0 },
 };
 static const struct ctl_listing networks_listing = {
 	.item = IMSG_CTL_HUB_NET, .len = sizeof(struct hub_net_info),
@@ -457,11 +463,13 @@ cmd_members(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 static int
 create_options(struct hub_request *req, int argc, char **argv)
 {
-	int	 i, v, type = 0, mode = 0, limit = 0;
+	int	 i, v, type = 0, mode = 0, limit = 0, eth = 0;
 
 	for (i = 0; i < argc; i++) {
 		if ((v = hub_type_parse(argv[i])) != -1 && type++ == 0)
 			req->type = (uint8_t)v;
+		else if (strcmp(argv[i], "ethernet") == 0 && eth++ == 0)
+			req->flags |= HUB_NET_ETHERNET;
 		else if (hub_mode_parse(argv[i]) != -1 && mode++ == 0)
 			(void)req_mode(req, argv[i]);
 		else if (strcmp(argv[i], "limit") == 0 && limit++ == 0) {
@@ -474,9 +482,9 @@ create_options(struct hub_request *req, int argc, char **argv)
 				return -1;
 		} else {
 			fprintf(stderr, "hamctl: unexpected \"%s\": the "
-			    "options are mesh or hub-and-spoke, auto, "
-			    "approval or closed, and limit N, each at most "
-			    "once\n", argv[i]);
+			    "options are mesh, hub-and-spoke or gateway, auto, "
+			    "approval or closed, ethernet, and limit N, each "
+			    "at most once\n", argv[i]);
 			return -1;
 		}
 	}
@@ -569,6 +577,17 @@ set_limit(struct hub_request *req, int argc, char **argv)
 }
 
 static int
+set_broadcast(struct hub_request *req, int argc, char **argv)
+{
+	if (argc != 1 || (strcmp(argv[0], "on") != 0 &&
+	    strcmp(argv[0], "off") != 0))
+		return -2;
+	req->op = HUB_OP_SET_BROADCAST;
+	req->flags = strcmp(argv[0], "on") == 0 ? HUB_NET_BROADCAST : 0;
+	return 0;
+}
+
+static int
 set_admin(struct hub_request *req, int argc, char **argv)
 {
 	if (argc != 2 || (strcmp(argv[1], "on") != 0 &&
@@ -586,13 +605,15 @@ set_owner(struct hub_request *req, int argc, char **argv)
 }
 
 /* What "set" changes; the command table names each form. */
-enum { SET_PASSWORD, SET_MODE, SET_LIMIT, SET_ADMIN, SET_OWNER };
+enum { SET_PASSWORD, SET_MODE, SET_LIMIT, SET_ADMIN, SET_OWNER,
+	SET_BROADCAST };
 static int (*const set_ops[])(struct hub_request *, int, char **) = {
 	[SET_PASSWORD] = set_password,
 	[SET_MODE] = set_mode,
 	[SET_LIMIT] = set_limit,
 	[SET_ADMIN] = set_admin,
 	[SET_OWNER] = set_owner,
+	[SET_BROADCAST] = set_broadcast,
 };
 
 static int
@@ -648,10 +669,11 @@ const struct command hub_node_commands[] = {
 	    .help = "list a network's members (administrators also see "
 	    "pending and evicted ones)", .fn = cmd_members },
 	{ .name = "create",
-	    .args = "NETWORK [mesh|hub-and-spoke] [auto|approval|closed] "
-	    "[limit N]",
+	    .args = "NETWORK [mesh|hub-and-spoke|gateway] "
+	    "[auto|approval|closed] [ethernet] [limit N]",
 	    .help = "create a network that this node owns (default mesh, "
-	    "auto, no limit); asks for its password", .fn = cmd_create },
+	    "auto, IP, no limit; ethernet: layer 2 over a TAP device); asks "
+	    "for its password", .fn = cmd_create },
 	{ .name = "delete", .args = "NETWORK",
 	    .help = "delete a network this node owns", .fn = cmd_simple,
 	    .arg = HUB_OP_DELETE },
@@ -686,6 +708,10 @@ const struct command hub_node_commands[] = {
 	{ .name = "set", .args = "NETWORK limit N",
 	    .help = "allow at most N members (1-65535, 0: no limit)",
 	    .fn = cmd_set, .word = "limit", .word_at = 2, .arg = SET_LIMIT },
+	{ .name = "set", .args = "NETWORK broadcast on|off",
+	    .help = "whether broadcast and multicast flow among the members, "
+	    "as on a LAN (owner; on when a network is made)", .fn = cmd_set,
+	    .word = "broadcast", .word_at = 2, .arg = SET_BROADCAST },
 	{ .name = "set", .args = "NETWORK admin KEY on|off",
 	    .help = "make a member an administrator, or a plain member again "
 	    "(owner)", .fn = cmd_set, .word = "admin", .word_at = 2,

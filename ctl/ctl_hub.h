@@ -9,7 +9,8 @@
 
 /* The fields of a network and of a member or node, for listings. */
 enum { NF_NAME, NF_ID, NF_TYPE, NF_MODE, NF_ROLE, NF_STATE, NF_YOU,
-	NF_MEMBERS, NF_LIMIT, NF_SIZE, NF_PENDING, NF_ONLINE, NF_MAX };
+	NF_MEMBERS, NF_LIMIT, NF_SIZE, NF_PENDING, NF_ONLINE, NF_BROADCAST,
+	NF_ETHERNET, NF_MAX };
 enum { MF_NICK, MF_KEY, MF_V4, MF_V6, MF_ROLE, MF_STATE, MF_ONLINE,
 	MF_ENDPOINT, MF_SEEN, MF_SEEN_UNIX, MF_MAX };
 void	hub_net_fields(const void *, char [][CTL_FIELD_MAX]);

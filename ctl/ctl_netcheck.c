@@ -155,6 +155,22 @@ mapping(int nat)
 	}
 }
 
+static const char *
+filtering(int filter)
+{
+	switch (filter) {
+	case NAT_FILTER_OTHER_PORT:
+		return "other ports allowed (an answer from a hub port this "
+		    "node never sent to got in: endpoint-independent or "
+		    "address-dependent)";
+	case NAT_FILTER_PORT:
+		return "address-and-port-dependent (only answers from where "
+		    "this node sent get in)";
+	default:
+		return "unknown (not measured yet, or no UDP answer)";
+	}
+}
+
 int
 netcheck_run(struct ctl_ctx *ctx)
 {
@@ -194,7 +210,7 @@ netcheck_run(struct ctl_ctx *ctx)
 			json_null(&j, "hub_rtt_ms");
 		json_string(&j, "nat", nat_kind_str(nat));
 		json_string(&j, "mapping", mapping(nat));
-		json_string(&j, "filtering", "not measured");
+		json_string(&j, "filtering", nat_filter_str(st.nat.filter));
 		json_bool(&j, "udp", nat != NAT_NO_ANSWER &&
 		    nat != NAT_UNKNOWN);
 		if (st.nat.public_ep.af != 0) {
@@ -236,8 +252,7 @@ netcheck_run(struct ctl_ctx *ctx)
 		printf("hub round trip:   unknown (TCP connect failed)\n");
 	printf("udp to the hub:   %s\n", udp_state(nat));
 	printf("nat mapping:      %s\n", mapping(nat));
-	printf("nat filtering:    not measured (the hub probes from no "
-	    "third address)\n");
+	printf("nat filtering:    %s\n", filtering(st.nat.filter));
 	if (st.nat.public_ep.af != 0) {
 		format_addr(buf, sizeof(buf), &st.nat.public_ep);
 		printf("public endpoint:  %s\n", buf);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "crypto/key.h"
+#include "ctl/ctl_lan.h"
 #include "ctl/ctl_monitor.h"
 #include "ctl/ctl_output.h"
 #include "ctl/ctlmsg.h"
@@ -225,6 +226,7 @@ cmd_status(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 {
 	struct ctl_status	 st;
 	struct ctl_result	 res;
+	struct ctl_lan		 lan;
 	char			 up[64];
 	uint32_t		 i;
 	int			 t;
@@ -251,6 +253,9 @@ cmd_status(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	st.hub[sizeof(st.hub) - 1] = '\0';
 	st.hub_reason[sizeof(st.hub_reason) - 1] = '\0';
 	st.overlay_warning[sizeof(st.overlay_warning) - 1] = '\0';
+	/* tun's side: broadcast and multicast among members. */
+	if (lan_fetch(ctx, &lan) == -1)
+		return 1;
 
 	if (ctx->json) {
 		struct json j;
@@ -263,6 +268,7 @@ cmd_status(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 		json_string(&j, "log", st.verbose ? "verbose" : "brief");
 		hub_status_json(&j, &st);
 		nat_status_json(&j, &st.nat);
+		lan_json(&j, &lan);
 		json_array_begin(&j, "processes");
 		for (i = 0; i < st.nprocs; i++) {
 			json_object_begin(&j, NULL);
@@ -281,6 +287,7 @@ cmd_status(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	printf("log level:  %s\n", st.verbose ? "verbose" : "brief");
 	hub_status_print(&st);
 	nat_status_print(&st.nat);
+	lan_print(&lan);
 	printf("processes:\n");
 	for (i = 0; i < st.nprocs; i++)
 		printf("  %-8s %d\n", st.procs[i].name, st.procs[i].pid);
@@ -291,7 +298,8 @@ cmd_status(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 static const int drop_reasons[] = {
 	WG_DROP_BAD_MAC, WG_DROP_REPLAY, WG_DROP_ALLOWED_IPS,
 	WG_DROP_UNKNOWN_INDEX, WG_DROP_MALFORMED, WG_DROP_COUNTER_LIMIT,
-	WG_DROP_BAD_KEY, WG_DROP_STATE,
+	WG_DROP_BAD_KEY, WG_DROP_STATE, WG_DROP_LAN_OFF, WG_DROP_LAN_RATE,
+	WG_DROP_LAN_CONTROL, WG_DROP_L2_OFF, WG_DROP_L2_SOURCE, WG_DROP_L2_DEST,
 };
 #define NDROP_REASONS	nitems(drop_reasons)
 
@@ -340,6 +348,7 @@ peer_json(struct json *j, const struct ctl_peer *p)
 		json_int(j, wg_result_str(drop_reasons[i]),
 		    (int64_t)p->drops[drop_reasons[i]]);
 	json_object_end(j);
+	lan_peer_json(j, &p->lan);
 	json_object_end(j);
 }
 
@@ -391,6 +400,7 @@ peer_print(const struct ctl_peer *p, time_t now)
 	    (unsigned long long)p->ext.rate.tx_packets, RATE_WINDOW);
 	if (p->keepalive)
 		printf("  keepalive:       every %u seconds\n", p->keepalive);
+	lan_peer_print(&p->lan);
 	printf("  dropped:        ");
 	for (i = 0; i < NDROP_REASONS; i++)
 		printf(" %s %llu%s", wg_result_str(drop_reasons[i]),
@@ -485,6 +495,11 @@ cmd_peers(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 		json_int(&j, "relay_bad", (int64_t)es.relay_bad);
 		json_int(&j, "probes", (int64_t)es.probes);
 		json_int(&j, "path_changes", (int64_t)es.path_changes);
+		json_int(&j, "dns_queries", (int64_t)es.dns_queries);
+		json_int(&j, "dns_answers", (int64_t)es.dns_answers);
+		json_int(&j, "dns_nxdomain", (int64_t)es.dns_nxdomain);
+		json_int(&j, "dns_refused", (int64_t)es.dns_refused);
+		json_int(&j, "dns_dropped", (int64_t)es.dns_dropped);
 		json_object_end(&j);
 		json_object_begin(&j, "unattributed_drops");
 		for (i = 0; i < NDROP_REASONS; i++)
@@ -495,6 +510,7 @@ cmd_peers(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 		json_int(&j, "cookie_replies_sent", (int64_t)end.cookies_sent);
 		json_int(&j, "handshakes_ratelimited",
 		    (int64_t)end.ratelimited);
+		lan_json(&j, &end.lan);
 		json_object_end(&j);
 		json_end(&j);
 		return 0;
@@ -509,6 +525,7 @@ cmd_peers(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	    "a source's rate %llu\n", (unsigned long long)end.unknown_peer,
 	    (unsigned long long)end.cookies_sent,
 	    (unsigned long long)end.ratelimited);
+	lan_print(&end.lan);
 	printf("engine: %llu datagrams received (%llu malformed, %llu too "
 	    "large), %llu sent (%llu refused, %llu dropped); discovery: "
 	    "%llu answers, %llu bad; relay: %llu sent, %llu received, %llu "
@@ -526,6 +543,14 @@ cmd_peers(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	    (unsigned long long)es.relay_bad,
 	    (unsigned long long)es.probes,
 	    (unsigned long long)es.path_changes);
+	if (es.dns_queries > 0)
+		printf("member names: %llu queries, %llu answered (%llu "
+		    "NXDOMAIN, %llu REFUSED), %llu dropped\n",
+		    (unsigned long long)es.dns_queries,
+		    (unsigned long long)es.dns_answers,
+		    (unsigned long long)es.dns_nxdomain,
+		    (unsigned long long)es.dns_refused,
+		    (unsigned long long)es.dns_dropped);
 	return 0;
 }
 

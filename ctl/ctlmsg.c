@@ -38,6 +38,19 @@ nat_kind_str(int kind)
 }
 
 const char *
+nat_filter_str(int filter)
+{
+	switch (filter) {
+	case NAT_FILTER_OTHER_PORT:
+		return "other-ports-allowed";
+	case NAT_FILTER_PORT:
+		return "address-and-port-dependent";
+	default:
+		return "unknown";
+	}
+}
+
+const char *
 ctl_event_str(int kind)
 {
 	static const char *const names[EV_KIND_MAX] = {

@@ -48,10 +48,52 @@ enum ctl_imsg_type {
 	IMSG_CTL_MONITOR,		/* subscribe: IMSG_CTL_EVENT... until
 					   the client closes */
 	IMSG_CTL_EVENT,			/* struct ctl_event */
+	/* hamd, after the rest so that their numbers stay */
+	IMSG_CTL_LAN,			/* reply IMSG_CTL_LAN_REPLY */
+	IMSG_CTL_LAN_REPLY,		/* struct ctl_lan */
+	/* hamd: subnet routes */
+	IMSG_CTL_HUB_ROUTE,		/* reply row: struct hub_route_info */
+	IMSG_CTL_ROUTES,		/* reply IMSG_CTL_ROUTE..., then result */
+	IMSG_CTL_ROUTE,			/* struct ctl_route: one in use */
+	IMSG_CTL_EXIT,			/* struct ctl_exit: choose or leave */
+	IMSG_CTL_RUN,			/* struct ctl_exit: one cgroup's */
 	CTL_IMSG_END
 };
 
 #define CTL_NAME_MAX		64	/* peer names, with the NUL */
+
+/*
+ * A subnet route as this node uses it (hamctl routes -l): through a
+ * peer, or served by this node as a gateway, and what the parent made
+ * of it.
+ */
+enum ctl_route_state {
+	CTL_ROUTE_INSTALLED = 0,	/* in the kernel and allowed IPs */
+	CTL_ROUTE_REFUSED,		/* the parent refused it: see why */
+	CTL_ROUTE_SERVED,		/* ours: forwarded from the tunnel */
+	CTL_ROUTE_EXIT,			/* everything, through this exit node */
+	CTL_ROUTE_STATE_MAX
+};
+/* hamctl exit NODE | off: a hub peer's nickname or key, or "off". */
+struct ctl_exit {
+	char			node[CTL_NAME_MAX];
+	/*
+	 * hamctl run (IMSG_CTL_RUN): only the sockets of this cgroup v2
+	 * (the inode of its directory, its level below the root) go
+	 * through the exit node; 0 with node "off": the run is over.
+	 */
+	uint64_t		cgroup;
+	uint32_t		level;
+	uint32_t		flags;		/* CTL_EXIT_* */
+};
+#define CTL_EXIT_NOLAN		0x1	/* the LAN through the exit node too */
+
+struct ctl_route {
+	struct ip_prefix	p;
+	uint32_t		state;		/* enum ctl_route_state */
+	uint32_t		peer;		/* peer id; 0: our own */
+	char			why[96];	/* refused: the reason */
+};
 #define CTL_MAX_ALLOWED		64	/* allowed IPs shown per peer */
 #define CTL_PROC_NAME		16
 #define CTL_HUBD_PROCS		20	/* hamhubd: parent, control, web,
@@ -75,15 +117,27 @@ enum path_kind {
 const char	*path_kind_str(int);
 
 /* What NAT discovery found (engine -> parent, and in hamctl status). */
+/* What gets through the node's NAT (or firewall) unasked. */
+enum nat_filter {
+	NAT_FILTER_UNKNOWN = 0,		/* not measured (yet) */
+	NAT_FILTER_OTHER_PORT,		/* an answer from a port the node
+					   never sent to got in */
+	NAT_FILTER_PORT,		/* it did not: address-and-port-
+					   dependent filtering */
+	NAT_FILTER_MAX
+};
+
 struct nat_state_msg {
 	int32_t			kind;		/* enum nat_kind */
-	int32_t			pad;
+	int32_t			filter;		/* enum nat_filter */
 	struct pkt_addr		public_ep;	/* as the hub's first port saw it */
 	struct pkt_addr		second_ep;	/* as the second port saw it */
 	int64_t			when;		/* unix seconds */
 };
 /* "none", "endpoint-independent", ...; never NULL. */
 const char	*nat_kind_str(int);
+/* "other-ports-allowed", "address-and-port-dependent", "unknown". */
+const char	*nat_filter_str(int);
 
 /* Where the node's hub session is (tun -> parent, shown by status). */
 enum hub_state {
@@ -136,6 +190,64 @@ struct ctl_peer_ext {
 						   start, 0: down */
 };
 
+/*
+ * Broadcast and multicast (daemon/lanrep.c): the node's totals, in
+ * hamctl status and at the end of hamctl peers.  "Not sent" counts
+ * packets read from the TUN device, each once however many peers it
+ * was for; "refused" what peers sent, summed over them.
+ */
+/* Ethernet networks (daemon/l2sw.c): frames through the TAP device. */
+struct ctl_l2 {
+	uint32_t		ports;		/* hub peers frames flow with */
+	uint32_t		pad;
+	uint64_t		tx_frames;	/* read from the TAP device, sent */
+	uint64_t		tx_copies;	/* encrypted copies, one a peer */
+	uint64_t		tx_rate;	/* not sent: group frames over our
+						   rate */
+	uint64_t		tx_source;	/* not sent: not from our MAC */
+	uint64_t		tx_unknown;	/* not sent: no port has that MAC,
+						   or no port at all */
+	uint64_t		tx_oversize;	/* not sent: larger than the tunnel
+						   takes */
+	uint64_t		rx_frames;	/* written to the TAP device */
+	uint64_t		rx_off;		/* refused: no Ethernet network */
+	uint64_t		rx_source;	/* refused: source MAC not its own */
+	uint64_t		rx_dest;	/* refused: unicast for another MAC */
+	uint64_t		rx_rate;	/* refused: over the peer's rate */
+	uint64_t		rx_malformed;	/* refused: a broken header */
+};
+
+struct ctl_lan {
+	uint32_t		peers;		/* hub peers broadcast flows with */
+	uint32_t		rate;		/* each sender's: packets/s */
+	uint32_t		burst;		/* ... and its bucket */
+	uint32_t		pad;
+	uint64_t		tx_packets;	/* replicated */
+	uint64_t		tx_copies;	/* encrypted copies, one a peer */
+	uint64_t		tx_rate;	/* not sent: over our own rate */
+	uint64_t		tx_no_peer;	/* not sent: nobody to send to */
+	uint64_t		tx_control;	/* not sent: IGMP, MLD, ND */
+	uint64_t		tx_other;	/* not sent: not from our overlay
+						   address, scope, malformed */
+	uint64_t		tx_unrouted;	/* unicast that no peer routes */
+	uint64_t		rx_packets;	/* accepted from peers */
+	uint64_t		rx_off;		/* refused: no shared broadcast */
+	uint64_t		rx_rate;	/* refused: over the peer's rate */
+	uint64_t		rx_control;	/* refused: IGMP, MLD, ND */
+	struct ctl_l2		l2;
+};
+
+/* A peer's broadcast and multicast: whether they flow, and how many. */
+struct ctl_peer_lan {
+	uint8_t			on;
+	uint8_t			eth;		/* Ethernet frames flow with it */
+	uint8_t			pad[6];
+	uint64_t		rx_packets;	/* accepted from it */
+	uint64_t		tx_packets;	/* copies sent to it */
+	uint64_t		rx_frames;	/* frames taken from it */
+	uint64_t		tx_frames;	/* frames sent to it */
+};
+
 /* One peer in the reply to hamctl peers. */
 struct ctl_peer {
 	uint32_t		id;
@@ -159,6 +271,7 @@ struct ctl_peer {
 	uint32_t		rtt_us;		/* last handshake, 0: none */
 	int64_t			path_since;	/* unix seconds, 0: never */
 	struct ctl_peer_ext	ext;		/* rates, netcheck */
+	struct ctl_peer_lan	lan;
 };
 
 /* The end of the reply: drops no peer can be blamed for. */
@@ -169,6 +282,7 @@ struct ctl_peers_end {
 	uint64_t		unknown_peer;	/* initiations from unknown keys */
 	uint64_t		cookies_sent;
 	uint64_t		ratelimited;	/* handshakes over a source's share */
+	struct ctl_lan		lan;
 };
 
 /* The node engine's counters; rx_datagrams counts everything read. */
@@ -198,6 +312,12 @@ struct engine_stats {
 						   count as malformed too) */
 	uint64_t		 probes;	/* probe copies sent to candidates */
 	uint64_t		 path_changes;
+	/* the member-name responder */
+	uint64_t		 dns_queries;	/* datagrams read */
+	uint64_t		 dns_answers;	/* answers sent */
+	uint64_t		 dns_nxdomain;	/* of which: no such member */
+	uint64_t		 dns_refused;	/* of which: not ours */
+	uint64_t		 dns_dropped;	/* malformed, over the rate */
 };
 
 /*

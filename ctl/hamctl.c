@@ -28,10 +28,12 @@ static const struct command help_command[] = {
 /* Every command: ours, the hub commands of a node, the hub's own. */
 static const size_t help_ncommands = nitems(help_command);
 static const struct command *const command_tables[] = {
-	help_command, node_commands, hub_node_commands, hubd_commands
+	help_command, node_commands, hub_node_commands, route_commands,
+	hubd_commands
 };
 static const size_t *const command_counts[] = {
-	&help_ncommands, &node_ncommands, &hub_node_ncommands, &hubd_ncommands
+	&help_ncommands, &node_ncommands, &hub_node_ncommands,
+	&route_ncommands, &hubd_ncommands
 };
 #define NTABLES	nitems(command_tables)
 

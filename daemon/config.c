@@ -18,6 +18,8 @@
 
 #include "compat/util.h"
 #include "daemon/config.h"
+#include "daemon/dnsmsg.h"
+#include "proto/hubproto.h"
 
 _Static_assert(sizeof(CONF_DEFAULT_SOCKET) <= CONF_SOCKET_MAX,
     "the default socket path does not fit in sun_path");
@@ -48,8 +50,9 @@ config_new_default(void)
 	conf->verbose = 0;
 	conf->mtu = CONF_DEFAULT_MTU;
 	conf->listen_port = CONF_DEFAULT_PORT;
-	conf->hub.port = CONF_DEFAULT_HUB_PORT;
 	conf->hub.keepalive = CONF_DEFAULT_HUB_KEEPALIVE;
+	(void)strlcpy(conf->dns_domain, DNS_DEFAULT_DOMAIN,
+	    sizeof(conf->dns_domain));
 	conf->private_key_file[0] = '\0';
 	TAILQ_INIT(&conf->peers);
 	return conf;
@@ -284,4 +287,101 @@ conf_parse_public_ep(const char *s, struct conf_public_ep *ep, char *err,
 	ep->port = port;
 	ep->set = 1;
 	return 0;
+}
+
+int
+conf_dns_domain(struct hamd_config *conf, const char *v)
+{
+	char	 d[DNS_NAME_MAX + 1];
+
+	if (v[0] == '\0') {
+		conf->dns_domain[0] = '\0';
+		return 0;
+	}
+	if (dns_domain(v, d) == -1)
+		return -1;
+	(void)strlcpy(conf->dns_domain, d, sizeof(conf->dns_domain));
+	return 0;
+}
+
+int
+conf_parse_hub_addr(const char *v, struct conf_hub_addr *ha)
+{
+	struct in6_addr	 a6;
+	uint16_t	 port = 0;
+
+	memset(ha, 0, sizeof(*ha));
+	if (conf_parse_endpoint(v, ha->host, sizeof(ha->host), &port) == -1) {
+		if (strlen(v) == 0 || strlen(v) >= sizeof(ha->host) ||
+		    strpbrk(v, " \t/[]") != NULL || (strchr(v, ':') != NULL &&
+		    inet_pton(AF_INET6, v, &a6) != 1))
+			return -1;
+		(void)strlcpy(ha->host, v, sizeof(ha->host));
+		port = 0;
+	}
+	ha->port = port != 0 ? port : CONF_DEFAULT_HUB_PORT;
+	return 0;
+}
+
+int
+conf_nick_valid(const char *v)
+{
+	size_t	 n = 0;
+
+	for (; *v != '\0'; v++, n++)
+		if (*v < 0x20 || *v > 0x7e || *v == '"' || *v == '\\')
+			return 0;
+	return n < CONF_NICK_MAX;
+}
+
+int
+conf_prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
+{
+	return a->af == b->af && a->plen == b->plen &&
+	    memcmp(&a->addr, &b->addr, a->af == AF_INET ?
+	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0;
+}
+
+int
+conf_advertise_add(struct hamd_config *conf, const char *s, int masq,
+    char *err, size_t errlen)
+{
+	struct ip_prefix	 p;
+	int			 i;
+
+	if (prefix_parse(s, &p, 0, err, errlen) == -1)
+		return -1;
+	if (!hub_route_valid(&p)) {
+		seterr(err, errlen, "not a LAN prefix: a default route, "
+		    "loopback, link-local or multicast range is never routed");
+		return -1;
+	}
+	for (i = 0; i < conf->nadvertise; i++)
+		if (conf_prefix_eq(&conf->advertise[i], &p) ||
+		    prefix_overlap(&conf->advertise[i], &p)) {
+			seterr(err, errlen, "overlaps a route advertised "
+			    "above");
+			return -1;
+		}
+	if (conf->nadvertise == CONF_MAX_ADVERTISE) {
+		seterr(err, errlen, "at most %d routes", CONF_MAX_ADVERTISE);
+		return -1;
+	}
+	conf->advertise_masq[conf->nadvertise] = (uint8_t)(masq != 0);
+	conf->advertise[conf->nadvertise++] = p;
+	return 0;
+}
+
+uint32_t
+conf_prefix_hash(const struct ip_prefix *p)
+{
+	const uint8_t	*b = (const uint8_t *)&p->addr;
+	size_t		 i, n = p->af == AF_INET ? 4 : 16;
+	uint32_t	 h = 2166136261U;
+
+	h = (h ^ p->af) * 16777619U;
+	h = (h ^ p->plen) * 16777619U;
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619U;
+	return h;
 }

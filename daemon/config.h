@@ -29,6 +29,7 @@
 #define CONF_MAX_PEERS		1024
 #define CONF_MTU_MIN		1280	/* the IPv6 minimum link MTU */
 #define CONF_MTU_MAX		65535
+#define CONF_MAX_ADVERTISE	16	/* HUB_ROUTES_MAX */
 
 /* Build-time paths; configure defines them in autoconf.h. */
 #ifndef HAMD_USER
@@ -68,10 +69,18 @@ TAILQ_HEAD(conf_peers, conf_peer);
  * useful value stays below that.
  */
 #define CONF_DEFAULT_HUB_KEEPALIVE 25	/* s */
-struct conf_hub {
-	int			 enabled;
+/* One address of the hub (a cluster's hubs share one key). */
+struct conf_hub_addr {
 	char			 host[256];	/* IPv6 without brackets */
 	uint16_t		 port;
+};
+#define CONF_HUB_ADDRS		8
+
+struct conf_hub {
+	int			 enabled;
+	/* In the order given: tried in turn, the next after a failure. */
+	struct conf_hub_addr	 addr[CONF_HUB_ADDRS];
+	int			 naddrs;
 	uint8_t			 pubkey[KEY_LEN];
 	char			 nickname[CONF_NICK_MAX];
 	uint16_t		 keepalive;	/* for the hub's peers, s */
@@ -116,6 +125,12 @@ struct hamd_config {
 	struct conf_hub		 hub;
 	struct conf_public_ep	 public_ep;	/* reloadable, unlike hub */
 	struct web_listen	 web;		/* http-listen: the web child */
+	/* advertise-route: LAN prefixes offered to the hub at each login */
+	struct ip_prefix	 advertise[CONF_MAX_ADVERTISE];
+	uint8_t			 advertise_masq[CONF_MAX_ADVERTISE];
+	int			 nadvertise;
+	/* the member-name responder's domain; "" : none */
+	char			 dns_domain[256];
 };
 
 /* A config with every default filled in. NULL on ENOMEM. */
@@ -140,11 +155,29 @@ int	conf_parse_endpoint(const char *, char *host, size_t hostlen,
 int	conf_parse_endpoint_err(const char *, char *host, size_t hostlen,
 	    uint16_t *port, char *err, size_t errlen);
 /*
+ * One address of a hub line: "host", "host:port", "[v6]:port" or a bare
+ * IPv6 address; port 7777 if none.  0, or -1 if it is none of those.
+ */
+int	conf_parse_hub_addr(const char *, struct conf_hub_addr *);
+/* A nickname hub_nick_valid() accepts: up to 32 printable characters. */
+int	conf_nick_valid(const char *);
+/*
  * A public-endpoint value: a numeric IPv4 "a.b.c.d:port" or IPv6
  * "[addr]:port" of a unicast address peers can reach (not unspecified,
  * loopback, multicast or link-local).  0, or -1 with err set.
  */
 int	conf_parse_public_ep(const char *, struct conf_public_ep *,
+	    char *err, size_t errlen);
+/* A dns-domain value (dnsmsg.h's dns_domain, or "" for none); 0 or -1. */
+int	conf_dns_domain(struct hamd_config *, const char *);
+int	conf_prefix_eq(const struct ip_prefix *, const struct ip_prefix *);
+/* FNV-1a of a prefix: the parser's table of allowed IPs. */
+uint32_t conf_prefix_hash(const struct ip_prefix *);
+/*
+ * An advertise-route value: a LAN prefix (hub_route_valid: no default
+ * route, no host bits) not given before; 0, or -1 with err set.
+ */
+int	conf_advertise_add(struct hamd_config *, const char *, int masq,
 	    char *err, size_t errlen);
 /* The parser's keyword table, in order; NULL past the end (tests). */
 const char *conf_keyword(size_t);

@@ -18,11 +18,15 @@
 #include <sys/socket.h>
 
 #include <string.h>
+#include <unistd.h>
 
+#include "crypto/transport.h"
 #include "daemon/engine.h"
+#include "daemon/engine_dns.h"
 #include "daemon/engine_web.h"
 #include "daemon/hamd_msg.h"
 #include "ipc/pktbatch.h"
+#include "ipc/pktring.h"
 #include "privsep/log.h"
 #include "privsep/policies.h"
 #include "privsep/sandbox.h"
@@ -40,6 +44,13 @@ engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 		ectx.stats.tx_unknown_peer++;
 		return;
 	}
+	/*
+	 * A hub peer's data, what its path choice watches for an answer:
+	 * longer than a keepalive (a data message with nothing inside).
+	 */
+	if (p != NULL && p->hp != NULL && rec->len > WG_DATA_MIN_LEN &&
+	    !(rec->flags & (PKT_F_HANDSHAKE | PKT_F_PROBE | PKT_F_TO_ADDR)))
+		p->stats.tx_data++;
 	if (p != NULL && (!p->fast ||
 	    (p->hp != NULL && (rec->flags & (PKT_F_TO_ADDR | PKT_F_PROBE))))) {
 		/* A hub peer not on a settled direct path, or a probe. */
@@ -66,6 +77,46 @@ engine_tx_rec(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 	} else
 		dst = &p->ep;
 	tx_queue(dst, p, pkt, rec->len);
+}
+
+/* The ring shared with tun: mapped, and whether tun mapped it too. */
+static struct {
+	struct pktring_map	 map;
+	int			 mapped;
+	int			 tun_ready;
+} ring;
+
+static void
+engine_ring_start(void)
+{
+	if (ring.mapped && ring.tun_ready)
+		rx_use_ring(&ring.map.tx);
+}
+
+static void
+engine_ring(struct imsg *imsg)
+{
+	if (ring.mapped)
+		fatalx("%s: a second ring", __func__);
+	if (proc_ring_take(ectx.ps, imsg, &ring.map, 1, HAMD_PROC_TUN,
+	    IMSG_ENGINE_RING_READY) == -1)
+		return;
+	ring.mapped = 1;
+	engine_ring_start();
+}
+
+/* A batch tun wrote into the ring: sent in place, then released. */
+static void
+engine_pkt_ring_out(struct imsg *imsg)
+{
+	if (!ring.mapped)
+		fatalx("%s: tun sent a ring batch before the ring", __func__);
+	if (pktbatch_ring_foreach(&ring.map.rx, imsg->data, imsg->datalen,
+	    engine_tx_rec, NULL) == -1)
+		fatalx("%s: malformed ring batch from tun", __func__);
+	/* The iovecs point into the ring: send before releasing it. */
+	tx_flush_all();
+	pktring_release(&ring.map.rx);
 }
 
 static void
@@ -127,6 +178,7 @@ engine_peer_del(struct imsg *imsg)
 		return;
 	}
 	paths_peer_del(p);
+	dns_forget(id);
 	log_debug("peer %u removed", id);
 }
 
@@ -138,7 +190,8 @@ engine_endpoint(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
-	if (peer_slot(m.id) == NULL || esock_index(m.addr.af) == -1)
+	if (peer_slot(m.id) == NULL || esock_index(m.addr.af) == -1 ||
+	    (m.flags & ~ENDPOINT_F_RESPONSE) != 0)
 		fatalx("%s: bad endpoint message from tun", __func__);
 	addr_normalize(&m.addr);
 	if ((p = peer_get(m.id)) == NULL) {
@@ -147,7 +200,8 @@ engine_endpoint(struct imsg *imsg)
 		return;
 	}
 	if (p->hp != NULL)
-		paths_endpoint(p, &m.addr);
+		paths_endpoint(p, &m.addr,
+		    (m.flags & ENDPOINT_F_RESPONSE) != 0);
 	else
 		peer_roam(p, m.id, &m.addr);
 }
@@ -168,6 +222,12 @@ engine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_HUB_SOCKET:
 		hub_socket(imsg);
 		break;
+	case IMSG_ENGINE_DNS:
+		dns_socket(imsg);
+		break;
+	case IMSG_RING:
+		engine_ring(imsg);
+		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -179,6 +239,16 @@ engine_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	switch (imsg->hdr.type) {
 	case IMSG_PKT_OUT:
 		engine_pkt_out(imsg);
+		break;
+	case IMSG_PKT_RING_OUT:
+		engine_pkt_ring_out(imsg);
+		break;
+	case IMSG_TUN_RING_READY:
+		if (ring.tun_ready)
+			fatalx("%s: tun said twice that it mapped the ring",
+			    __func__);
+		ring.tun_ready = 1;
+		engine_ring_start();
 		break;
 	case IMSG_ENDPOINT:
 		engine_endpoint(imsg);
@@ -206,6 +276,9 @@ engine_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_ENGINE_PATHS:
 		paths_msg(imsg);
+		break;
+	case IMSG_ENGINE_NAMES:
+		dns_names(imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -259,6 +332,7 @@ engine_init(struct privsep *ps)
 	nat_init(ps);
 	relay_init();
 	paths_init(ps);
+	dns_init(ps);
 }
 
 static const struct proc_peer engine_peers[] = {

@@ -15,6 +15,7 @@
  *	engine_nat	NAT discovery against the hub's two UDP ports
  *	engine_relay	our relay session: REGISTER, DATA, relay frames
  *	engine_paths	hub peers: candidates, probes, path choice
+ *	engine_dns	the member-name responder (on engine_ctx alone)
  *	engine		dispatch and init
  *
  * A lower part that must hand something up (a datagram of the relay's

@@ -1,9 +1,12 @@
 /*
  * NAT discovery; see engine_nat.h.  One round at a time, ports P and
- * P+1 of the hub ([0] and [1]).  The nonce stays valid until the next
- * round or the end of the connection, so a late answer still counts.
- * It comes from the jitter generator: it keeps off-path forgers from
- * guessing, no more.
+ * P+1 of the hub ([0] and [1]) for the mapping, and a third probe to P
+ * that asks for the answer from another port of the hub's, one this
+ * node never sends to: if it gets in, the NAT lets in what comes from
+ * other ports of an address it talks to.  The nonces stay valid until
+ * the next round or the end of the connection, so a late answer still
+ * counts.  They come from the jitter generator: they keep off-path
+ * forgers from guessing, no more.
  */
 #include "autoconf.h"
 
@@ -34,9 +37,12 @@ static struct {
 	int			 active;	/* a nonce is current */
 	int			 done;		/* this round was reported */
 	uint8_t			 nonce[8];
+	uint8_t			 fnonce[8];	/* the filtering probe's */
 	int			 have[2];
+	int			 have_filter;	/* its answer got in */
 	struct pkt_addr		 seen[2];	/* as each port saw us */
 	int32_t			 kind;		/* last reported nat_kind */
+	int32_t			 filter;	/* last reported nat_filter */
 } nat;
 
 int32_t
@@ -66,6 +72,22 @@ nat_send(void)
 		hub_addr_port(i, &dst);
 		(void)esock_send(&dst, &iov, 1, sizeof(probe));
 	}
+	if (nat.have_filter)
+		return;
+	probe[1] = NAT_FLAG_OTHER_PORT;
+	memcpy(probe + 4, nat.fnonce, sizeof(nat.fnonce));
+	hub_addr_port(0, &dst);
+	(void)esock_send(&dst, &iov, 1, sizeof(probe));
+}
+
+/* The filtering as known now; past the deadline, no answer is one. */
+static int32_t
+nat_filter_now(void)
+{
+	if (nat.have_filter)
+		return NAT_FILTER_OTHER_PORT;
+	return nat.step >= NAT_DEADLINE ? NAT_FILTER_PORT :
+	    NAT_FILTER_UNKNOWN;
 }
 
 static void
@@ -79,6 +101,7 @@ nat_report(int32_t kind)
 	if (kind != NAT_NO_ANSWER) {
 		m.public_ep = nat.seen[0];
 		m.second_ep = nat.seen[1];
+		m.filter = nat_filter_now();
 	}
 	/* clock_gettime is in the filter; time() might not be a vDSO call. */
 	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
@@ -86,6 +109,7 @@ nat_report(int32_t kind)
 	m.when = ts.tv_sec;
 	nat.done = 1;
 	nat.kind = kind;
+	nat.filter = m.filter;
 	(void)proc_compose(ectx.ps, PROC_PARENT, IMSG_NAT_STATE, 0, -1, &m,
 	    sizeof(m));
 }
@@ -109,9 +133,12 @@ nat_start(void)
 		return;
 	r = hub_random();
 	memcpy(nat.nonce, &r, sizeof(nat.nonce));
+	r = hub_random();
+	memcpy(nat.fnonce, &r, sizeof(nat.fnonce));
 	nat.active = 1;
 	nat.done = 0;
 	nat.step = 0;
+	nat.have_filter = 0;
 	memset(nat.have, 0, sizeof(nat.have));
 	memset(nat.seen, 0, sizeof(nat.seen));
 	nat_send();
@@ -134,6 +161,8 @@ nat_timer(int fd, short what, void *arg)
 		else if (!nat.done)
 			log_debug("NAT discovery: only one of the hub's ports "
 			    "answered");
+		else if (nat.filter != nat_filter_now())
+			nat_report(nat.kind);	/* no answer from elsewhere */
 		nat_arm(NAT_INTERVAL - NAT_DEADLINE);
 	} else
 		nat_start();
@@ -146,34 +175,60 @@ nat_stop(void)
 		(void)evtimer_del(nat.timer);
 	nat.active = 0;
 	explicit_bzero(nat.nonce, sizeof(nat.nonce));
+	explicit_bzero(nat.fnonce, sizeof(nat.fnonce));
+}
+
+/*
+ * The answer to the filtering probe: from the hub's address (nat_rx
+ * checked it) and a port other than P and P+1 (port_i 2).
+ */
+static int
+nat_rx_filter(const uint8_t *pkt, int port_i)
+{
+	if (port_i != 2 || memcmp(pkt + 4, nat.fnonce, sizeof(nat.fnonce)) != 0)
+		return -1;
+	ectx.stats.nat_answers++;
+	if (nat.have_filter)
+		return 0;
+	nat.have_filter = 1;
+	/* A late one changes what was reported. */
+	if (nat.done && nat.kind != NAT_NO_ANSWER)
+		nat_report(nat.kind);
+	return 0;
 }
 
 /*
  * A datagram of a discovery type.  Only a 32-byte answer from the hub's
- * address and one of its two ports, carrying the current nonce, counts;
- * everything else (probes sent to us included) is dropped and counted.
+ * address, carrying the current nonce, counts: from one of its two
+ * ports for the mapping, from another one for the filtering; everything
+ * else (probes sent to us included) is dropped and counted.
  */
 static void
 nat_rx(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
 {
-	static const uint8_t	 zero[3];
+	static const uint8_t	 zero[2];
 	const struct pkt_addr	*hub = hub_addr();
 	struct pkt_addr		 ep, port;
 	int			 i;
 
 	if (from == NULL || len != NAT_ANSWER_LEN ||
-	    pkt[0] != NAT_ANSWER_TYPE || memcmp(pkt + 1, zero, 3) != 0 ||
+	    pkt[0] != NAT_ANSWER_TYPE || memcmp(pkt + 2, zero, 2) != 0 ||
+	    (pkt[1] != 0 && pkt[1] != NAT_FLAG_OTHER_PORT) ||
 	    !nat.active || !hub_is_up() ||
 	    from->af != hub->af || memcmp(from->addr, hub->addr,
-	    sizeof(hub->addr)) != 0 ||
-	    memcmp(pkt + 4, nat.nonce, sizeof(nat.nonce)) != 0)
+	    sizeof(hub->addr)) != 0)
 		goto bad;
 	for (i = 0; i < 2; i++) {
 		hub_addr_port(i, &port);
 		if (from->port == port.port)
 			break;
 	}
-	if (i == 2)
+	if (pkt[1] == NAT_FLAG_OTHER_PORT) {
+		if (nat_rx_filter(pkt, i) == -1)
+			goto bad;
+		return;
+	}
+	if (i == 2 || memcmp(pkt + 4, nat.nonce, sizeof(nat.nonce)) != 0)
 		goto bad;
 	memset(&ep, 0, sizeof(ep));
 	if (pkt[12] == 4 && hub->af == AF_INET) {

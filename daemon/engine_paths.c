@@ -69,15 +69,13 @@ paths_sent(struct engine_peer *p)
 		active_add(p->hp);
 }
 
-/* A copy for the peer through the relay; probe: not "we send". */
+/* A copy for the peer through the relay. */
 static int
 hp_relay_send(struct engine_hp *hp, int want, const uint8_t *pkt,
-    size_t len, int probe)
+    size_t len)
 {
 	if (relay_send(hp->peer, hp->relay_id, want, pkt, len) == -1)
 		return -1;
-	if (probe)
-		hp->probe_copies++;
 	active_add(hp);
 	return 0;
 }
@@ -173,6 +171,22 @@ path_changed(struct engine_peer *p, int from)
 	    sizeof(m));
 }
 
+/*
+ * The candidates changed: the address we send to may have become one of
+ * the peer's LAN candidates.  Said at once, not at the next packet from
+ * it, which on an idle tunnel is the persistent keepalive (25 s).
+ */
+static void
+hp_relabel(struct engine_peer *p)
+{
+	struct engine_hp	*hp = p->hp;
+	int			 from = hp->sel.kind;
+
+	if (from >= PATH_DIRECT &&
+	    pathsel_relabel(&hp->sel, hp_path_kind(hp, &hp->sel.addr)))
+		path_changed(p, from);
+}
+
 static void
 probe_msg(uint32_t id, int32_t kind)
 {
@@ -197,7 +211,6 @@ probe_cands(struct engine_peer *p, const uint8_t *pkt, size_t len)
 			continue;
 		tx_queue(&hp->cand[i], p, pkt, len);
 		ectx.stats.probes++;
-		hp->probe_copies++;
 	}
 }
 
@@ -217,23 +230,24 @@ probe_out(struct engine_peer *p, const uint8_t *pkt, size_t len, int cache)
 		p->stats.no_endpoint++;
 		return;
 	}
-	if (cur >= PATH_DIRECT) {
+	if (cur >= PATH_DIRECT)
 		tx_queue(&p->ep, p, pkt, len);
-		hp->probe_copies++;
-	} else if (cur != PATH_NONE)
-		(void)hp_relay_send(hp, PATH_NONE, pkt, len, 1);
 	probe_cands(p, pkt, len);
 	/*
-	 * The relay's copy: at once when there is no path yet; from a
-	 * direct path only with the first resend, so that a direct path
-	 * that works answers first (the peer answers a handshake where its
-	 * first copy came from, and an answer by relay would look like a
-	 * direct path that failed).
+	 * The relay's copy: at once when there is no path yet, else
+	 * PROBE_RELAY_MS after the others, also when the relay is the
+	 * current path.  Every copy is the same packet, so the peer takes
+	 * the first to arrive and drops the rest as replays: a relay copy
+	 * that overtook a direct one would hide a direct path that works
+	 * (from a relayed pair trying to go direct, the direct copy is the
+	 * point of the probe) or, answered, look like one that failed
+	 * (the peer answers a handshake where its first copy came from:
+	 * pathsel.h).
 	 */
 	hp->probe_relay = 0;
 	if (cur == PATH_NONE && relay_usable(hp, now))
-		(void)hp_relay_send(hp, PATH_NONE, pkt, len, 1);
-	else if (cur >= PATH_DIRECT && relay_usable(hp, now))
+		(void)hp_relay_send(hp, PATH_NONE, pkt, len);
+	else if (cur != PATH_NONE && relay_usable(hp, now))
 		hp->probe_relay = 1;
 	/*
 	 * The candidates get resends only while hole punching is timed:
@@ -267,7 +281,7 @@ paths_tx(struct engine_peer *p, const struct pkt_rec *rec, const uint8_t *pkt)
 	if (rec->flags & PKT_F_TO_ADDR) {
 		/* An answer, back where its question came from. */
 		if ((k = relay_pseudo(&rec->addr)) != PATH_NONE)
-			(void)hp_relay_send(hp, k, pkt, rec->len, 0);
+			(void)hp_relay_send(hp, k, pkt, rec->len);
 		else
 			tx_queue(&rec->addr, p, pkt, rec->len);
 		return;
@@ -286,7 +300,7 @@ paths_tx(struct engine_peer *p, const struct pkt_rec *rec, const uint8_t *pkt)
 		break;
 	case PATH_RELAY_UDP:
 	case PATH_RELAY_TCP:
-		(void)hp_relay_send(hp, PATH_NONE, pkt, rec->len, 0);
+		(void)hp_relay_send(hp, PATH_NONE, pkt, rec->len);
 		break;
 	default:
 		tx_queue(&p->ep, p, pkt, rec->len);
@@ -300,20 +314,13 @@ tick_peer(struct engine_hp *hp, uint64_t now)
 {
 	struct engine_peer	*p = hp->peer;
 	struct pkt_addr		 ra;
-	uint64_t		 tx;
+	uint64_t		 el;
 	int			 mode, from, a;
 
-	/*
-	 * Sent more than probes since the last look: "we send".  Deltas,
-	 * not a difference of totals: a probe copy that failed to go out
-	 * is counted as a probe but not as sent, and must not make the
-	 * totals drift.
-	 */
-	tx = p->stats.tx_packets + p->stats.tx_refused;
-	if (tx - hp->tx_seen > hp->probe_copies - hp->probes_seen)
+	/* Data taken from tun since the last look: "we send". */
+	if (p->stats.tx_data != hp->data_seen)
 		pathsel_sent(&hp->sel, now);
-	hp->tx_seen = tx;
-	hp->probes_seen = hp->probe_copies;
+	hp->data_seen = p->stats.tx_data;
 	mode = hp->relay_id != 0 ? relay_mode(now) : PATH_NONE;
 	relay_pseudo_addr(mode, &ra);
 	from = hp->sel.kind;
@@ -326,17 +333,23 @@ tick_peer(struct engine_hp *hp, uint64_t now)
 		probe_msg(hp->id, PROBE_HANDSHAKE);
 	else if (a & PATHSEL_A_KEEPALIVE)
 		probe_msg(hp->id, PROBE_KEEPALIVE);
-	if (hp->probe_len > 0 &&
-	    now - hp->probe_at >= probe_resend_ms[hp->probe_step]) {
-		if (hp->probe_cands)
-			probe_cands(p, hp->probe, hp->probe_len);
-		if (hp->probe_relay && relay_usable(hp, now))
+	if (hp->probe_len == 0)
+		return;
+	el = now - hp->probe_at;
+	if (hp->probe_relay && el >= PROBE_RELAY_MS) {
+		if (relay_usable(hp, now))
 			(void)hp_relay_send(hp, PATH_NONE, hp->probe,
-			    hp->probe_len, 1);
+			    hp->probe_len);
 		hp->probe_relay = 0;
-		if (++hp->probe_step == PROBE_RESENDS || !hp->probe_cands)
-			hp->probe_len = 0;
 	}
+	if (hp->probe_cands && hp->probe_step < PROBE_RESENDS &&
+	    el >= probe_resend_ms[hp->probe_step]) {
+		probe_cands(p, hp->probe, hp->probe_len);
+		hp->probe_step++;
+	}
+	if (!hp->probe_relay &&
+	    (!hp->probe_cands || hp->probe_step == PROBE_RESENDS))
+		hp->probe_len = 0;
 }
 
 /*
@@ -386,6 +399,7 @@ paths_peer(uint32_t id, const struct pkt_addr *endpoint)
 	}
 	p->conf_ep = *endpoint;
 	hp_cands_rebuild(p);
+	hp_relabel(p);
 	active_add(p->hp);
 }
 
@@ -400,7 +414,7 @@ paths_peer_del(struct engine_peer *p)
 }
 
 void
-paths_endpoint(struct engine_peer *p, const struct pkt_addr *a)
+paths_endpoint(struct engine_peer *p, const struct pkt_addr *a, int response)
 {
 	struct engine_hp	*hp = p->hp;
 	int			 from = hp->sel.kind;
@@ -410,9 +424,21 @@ paths_endpoint(struct engine_peer *p, const struct pkt_addr *a)
 		    __func__, hp->id);
 		return;
 	}
-	if (pathsel_authenticated(&hp->sel, hp_path_kind(hp, a), a,
-	    now_ms()))
+	if ((response ? pathsel_answered : pathsel_authenticated)(&hp->sel,
+	    hp_path_kind(hp, a), a, now_ms())) {
 		path_changed(p, from);
+		/*
+		 * Up from the relay (or LAN from direct): what came this way
+		 * may have been the peer's probe, sent while it stays on the
+		 * lower way, and a keepalive on an idle tunnel is answered
+		 * by nothing.  One keepalive of ours on the new path lets
+		 * the peer take it too, instead of at our next data or
+		 * persistent keepalive (25 s).
+		 */
+		if (from != PATH_NONE && hp->sel.kind > from &&
+		    hp->sel.kind >= PATH_DIRECT)
+			probe_msg(hp->id, PROBE_KEEPALIVE);
+	}
 	active_add(hp);
 }
 
@@ -448,6 +474,7 @@ paths_msg(struct imsg *imsg)
 	hp->nat = m.cands.nat;
 	hp->hubc = m.cands;
 	hp_cands_rebuild(p);
+	hp_relabel(p);
 	log_debug("peer %u: %u candidates, relay id %u%s", m.id, hp->ncand,
 	    hp->relay_id, m.punch ? ", punch" : "");
 	active_add(hp);

@@ -17,8 +17,17 @@
 #include "daemon/pathsel.h"
 #include "ipc/pktbatch.h"
 
-/* Path selection timers: pathsel_tick and probe resends. */
-#define ENGINE_TICK_MS		250
+/*
+ * Path selection timers: pathsel_tick and probe resends.  Only hub
+ * peers that sent lately, probe, or wait for a path are ticked.
+ */
+#define ENGINE_TICK_MS		50
+/*
+ * A probe's copy through the relay leaves this long after the direct
+ * ones: a direct path that works delivers its copy first, and the peer
+ * takes only the first (a later copy is a replay to it).
+ */
+#define PROBE_RELAY_MS		100
 /*
  * The last probe of a hub peer (a handshake initiation is 148 bytes, a
  * keepalive 32) is sent again to the candidates a while after it went
@@ -41,15 +50,12 @@ struct engine_hp {
 	uint8_t			 cand_lan[ENGINE_MAX_CANDS];
 	struct hub_candidates	 hubc;		/* as the hub sent them */
 	struct pathsel		 sel;
-	uint64_t		 probe_copies;	/* packets of tx_packets that
-						   were probes */
-	uint64_t		 tx_seen;	/* tx_packets at the last tick */
-	uint64_t		 probes_seen;	/* probe_copies at the last tick */
+	uint64_t		 data_seen;	/* stats.tx_data at the last tick */
 	/* the last probe, resent at probe_resend_ms[] after probe_at */
 	uint64_t		 probe_at;
 	uint16_t		 probe_len;	/* 0: none pending */
-	uint8_t			 probe_relay;	/* relay copy due at the first
-						   resend */
+	uint8_t			 probe_relay;	/* relay copy due at
+						   PROBE_RELAY_MS */
 	uint8_t			 probe_cands;	/* resend to the candidates */
 	uint64_t		 punch_at;	/* ms of the last PEER_PATHS */
 	uint8_t			 probe_step;
@@ -64,8 +70,12 @@ void	paths_peer(uint32_t id, const struct pkt_addr *endpoint);
 void	paths_peer_del(struct engine_peer *);
 /* tun's IMSG_ENGINE_PATHS: candidates, relay id, NAT kind. */
 void	paths_msg(struct imsg *);
-/* tun: a packet of hub peer p authenticated from a. */
-void	paths_endpoint(struct engine_peer *, const struct pkt_addr *);
+/*
+ * tun: a packet of hub peer p authenticated from a; response: it was a
+ * handshake response.
+ */
+void	paths_endpoint(struct engine_peer *, const struct pkt_addr *,
+	    int response);
 /* A record for a hub peer that is not simply "to its direct path". */
 void	paths_tx(struct engine_peer *, const struct pkt_rec *,
 	    const uint8_t *);

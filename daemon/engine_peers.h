@@ -27,6 +27,9 @@ struct engine_peer_stats {
 	uint64_t		 tx_refused;	/* the kernel refused them (a local
 						   firewall, no route) */
 	uint64_t		 no_endpoint;	/* dropped: nowhere to send */
+	uint64_t		 tx_data;	/* data records taken from tun:
+						   not keepalives, handshakes
+						   or probes (hub peers) */
 	uint64_t		 roams;		/* endpoint moved by tun */
 };
 

@@ -28,6 +28,12 @@
  * the headers, unless an administrator raises it).
  */
 #define ENGINE_RX_BUFLEN	(PKT_MAX_LEN + 1)
+/*
+ * Ring space one receive buffer can take: a 64 KB train of at most 64
+ * datagrams (the kernel's UDP GRO limit), each with its record and
+ * padding.  A round reads no more buffers than the ring has room for.
+ */
+#define ENGINE_RX_RING_PER_BUF	(ENGINE_RX_BUFLEN + 64 * 32)
 
 /*
  * One set of buffers, shared by the sockets in turn.  Each buffer holds
@@ -72,6 +78,23 @@ rx_on_flow(void (*fn)(void))
 	rx.on_flow = fn;
 }
 
+/* Buffers the ring has room for now (ENGINE_BATCH without a ring). */
+static unsigned int
+rx_ring_bufs(void)
+{
+	size_t	 room = pktbatch_room(&rx.rxb);
+
+	if (room >= (size_t)ENGINE_BATCH * ENGINE_RX_RING_PER_BUF)
+		return ENGINE_BATCH;
+	return (unsigned int)(room / ENGINE_RX_RING_PER_BUF);
+}
+
+void
+rx_use_ring(struct pktring *r)
+{
+	pktbatch_use_ring(&rx.rxb, r, IMSG_PKT_RING_IN);
+}
+
 void
 rx_push(void)
 {
@@ -80,7 +103,10 @@ rx_push(void)
 	/* A write error is left for the channel's own handler. */
 	(void)imsgbuf_write(&iev->ibuf);
 	imsgev_update(iev);
-	if (imsgbuf_queued(&iev->ibuf) >= ENGINE_TUN_BACKLOG)
+	if (pktbatch_broken(&rx.rxb))
+		fatalx("tun released ring space it was never given");
+	if (imsgbuf_queued(&iev->ibuf) >= ENGINE_TUN_BACKLOG ||
+	    rx_ring_bufs() == 0)
 		rx_pause();
 }
 
@@ -105,8 +131,12 @@ rx_add(const uint8_t *pkt, size_t len, const struct pkt_addr *from,
 	if (kind != DGRAM_WG_DATA)
 		flags |= PKT_F_HANDSHAKE;
 	if ((dst = pktbatch_add(&rx.rxb, PKT_PEER_NONE, flags, from,
-	    len)) == NULL)
+	    len)) == NULL) {
+		/* The ring is full (tun is far behind): a full queue. */
+		if (rx.rxb.ring != NULL)
+			return;
 		fatal("%s: pktbatch_add", __func__);
+	}
 	memcpy(dst, pkt, len);
 	pktbatch_commit(&rx.rxb, len);
 }
@@ -231,14 +261,19 @@ static int
 engine_rx_round(struct engine_sock *s)
 {
 	unsigned long long	 missed;
+	unsigned int		 vlen;
 	int			 i, n;
 
+	if ((vlen = rx_ring_bufs()) == 0) {
+		rx_pause();
+		return 0;
+	}
 	/* The kernel overwrites these on every call. */
-	for (i = 0; i < ENGINE_BATCH; i++) {
+	for (i = 0; i < (int)vlen; i++) {
 		rx.q.msgs[i].msg_hdr.msg_namelen = sizeof(rx.q.names[i]);
 		rx.q.msgs[i].msg_hdr.msg_controllen = sizeof(rx.q.ctl[i]);
 	}
-	n = recvmmsg(s->fd, rx.q.msgs, ENGINE_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(s->fd, rx.q.msgs, vlen, MSG_DONTWAIT, NULL);
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR) {
@@ -321,6 +356,12 @@ rx_resume(int fd, short what, void *arg)
 {
 	if (rx_tun_behind(ENGINE_TUN_BACKLOG / 2, rx.resume_ev))
 		return;
+	/* Half the ring free again, or the reads would stop at once. */
+	if (rx.rxb.ring != NULL &&
+	    pktbatch_room(&rx.rxb) < rx.rxb.ring->size / 2) {
+		rx_later(rx.resume_ev);
+		return;
+	}
 	rx.paused = 0;
 	rx_each_socket(1);
 	if (rx.on_flow != NULL)

@@ -40,6 +40,9 @@ typedef void	(*rx_handler)(const uint8_t *, size_t,
 		    const struct pkt_addr *from);
 
 void	rx_init(struct privsep *);
+/* From now on, batches for tun go into this ring (tun mapped it). */
+struct pktring;
+void	rx_use_ring(struct pktring *);
 /* Datagrams of this kind go to h. */
 void	rx_handle(enum dgram_kind, rx_handler h);
 /* fn runs whenever reading stops or resumes (see rx_paused). */

@@ -8,6 +8,7 @@
 #include "autoconf.h"
 
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,6 +38,7 @@
 #include "privsep/log.h"
 #include "daemon/netconf.h"
 #include "daemon/overlay.h"
+#include "daemon/subnet.h"
 #include "privsep/parent.h"
 #include "privsep/policies.h"
 #include "privsep/proc.h"
@@ -62,9 +64,13 @@ struct parent {
 	int			 cands_sent;
 	struct event		*ev_cands;
 	struct event		*ev_web;	/* status to the web child */
+	struct subnet		 subnet;	/* routes through peers, served */
+	struct ip_prefix	 dns_bound[2];	/* the responder's addresses */
 };
 
 static void	candidates_update(struct parent *);
+static void	advertise_send(struct parent *);
+static void	dns_bind(struct parent *);
 
 /* The state directory: root-owned, 0700; created on first start. */
 static void
@@ -141,6 +147,8 @@ hamd_reload(struct parent_base *b, void *nc, char *msg, size_t msglen)
 	p->conf = nconf;
 	netconf_send_peers(&p->net, &p->b.ps, nconf);
 	candidates_update(p);	/* public-endpoint may have changed */
+	if (p->conf->hub.enabled)
+		advertise_send(p);
 	(void)snprintf(msg, msglen, "configuration reloaded from %s",
 	    p->b.conffile);
 	return 0;
@@ -169,12 +177,15 @@ send_status(struct parent *p, int to, uint32_t type, uint32_t client)
 	}
 	s.hub_state = p->hub.state;
 	s.hub_since = p->hub.since;
-	if (p->conf->hub.enabled)
+	if (p->conf->hub.enabled) {
+		/* A reload may have shortened the list. */
+		const struct conf_hub_addr *ha = &p->conf->hub.addr[
+		    p->net.hub_cur < p->conf->hub.naddrs ? p->net.hub_cur : 0];
+
 		(void)snprintf(s.hub, sizeof(s.hub), "%s%s%s port %u",
-		    strchr(p->conf->hub.host, ':') != NULL ? "[" : "",
-		    p->conf->hub.host,
-		    strchr(p->conf->hub.host, ':') != NULL ? "]" : "",
-		    p->conf->hub.port);
+		    strchr(ha->host, ':') != NULL ? "[" : "", ha->host,
+		    strchr(ha->host, ':') != NULL ? "]" : "", ha->port);
+	}
 	(void)strlcpy(s.hub_reason, p->hub.reason, sizeof(s.hub_reason));
 	s.hub_addr = p->hub.addr;
 	(void)strlcpy(s.overlay_warning, p->overlay_warning,
@@ -237,6 +248,25 @@ hub_socket_send(struct parent *p)
 	    sizeof(cm));
 }
 
+/* hamd.conf's advertise-route lines, for tun to offer at each login. */
+static void
+advertise_send(struct parent *p)
+{
+	struct routes_msg	 m;
+	struct ip_prefix	 masq[CONF_MAX_ADVERTISE];
+	int			 i, n = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.n = (uint32_t)p->conf->nadvertise;
+	memcpy(m.p, p->conf->advertise, sizeof(m.p[0]) * m.n);
+	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_TUN_ADVERTISE, 0, -1, &m,
+	    sizeof(m));
+	for (i = 0; i < p->conf->nadvertise; i++)
+		if (p->conf->advertise_masq[i])
+			masq[n++] = p->conf->advertise[i];
+	subnet_masq_conf(&p->subnet, &p->net, masq, n);
+}
+
 static void
 hub_configure_tun(struct parent *p)
 {
@@ -249,8 +279,10 @@ hub_configure_tun(struct parent *p)
 	th.udp_port = p->net.port;
 	th.keepalive = p->conf->hub.keepalive;
 	(void)strlcpy(th.nick, p->conf->hub.nickname, sizeof(th.nick));
+	th.names = p->conf->dns_domain[0] != '\0';
 	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_TUN_HUB, 0, -1, &th,
 	    sizeof(th));
+	advertise_send(p);
 }
 
 /*
@@ -318,6 +350,85 @@ hub_state_update(struct parent *p, struct imsg *imsg)
 	}
 	netconf_overlay_apply(&p->net, want, p->overlay_warning,
 	    sizeof(p->overlay_warning));
+	dns_bind(p);
+}
+
+/*
+ * The member-name responder: a UDP socket on each overlay address,
+ * port 53, bound here (the engine cannot) and answered by the engine.
+ * A new address gets a new socket; one that cannot be bound is logged
+ * and left out.
+ */
+static void
+dns_bind(struct parent *p)
+{
+	struct engine_dns_msg	 m;
+	union sockunion		 su;
+	struct pkt_addr		 a;
+	socklen_t		 sl;
+	char			 b[PREFIX_STRLEN];
+	int			 i, j, fd;
+
+	if (p->conf->dns_domain[0] == '\0')
+		return;
+	for (i = 0; i < p->net.noverlay; i++) {
+		j = p->net.overlay[i].af == AF_INET ? 0 : 1;
+		if (memcmp(&p->dns_bound[j], &p->net.overlay[i],
+		    sizeof(p->dns_bound[j])) == 0)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.af = (uint8_t)p->net.overlay[i].af;
+		a.port = htons(53);
+		memcpy(a.addr, &p->net.overlay[i].addr, j == 0 ? 4 : 16);
+		sl = addr_to_sockaddr(&a, &su);
+		prefix_str(&p->net.overlay[i], b, sizeof(b));
+		if ((fd = socket(a.af, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1 ||
+		    bind(fd, (struct sockaddr *)&su, sl) == -1) {
+			log_warn("member names: cannot answer on %s port 53",
+			    b);
+			if (fd != -1)
+				(void)close(fd);
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		m.af = a.af;
+		(void)strlcpy(m.domain, p->conf->dns_domain, sizeof(m.domain));
+		proc_compose(&p->b.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_DNS, 0, fd,
+		    &m, sizeof(m));
+		p->dns_bound[j] = p->net.overlay[i];
+		log_info("member names: *.%s answered on %s port 53",
+		    p->conf->dns_domain, b);
+	}
+}
+
+/* ---- subnet routes -------------------------------------------------- */
+
+static void
+routes_offer(struct parent *p, struct imsg *imsg)
+{
+	struct routes_msg	 m, out;
+
+	(void)imsg_get_data(imsg, &m, sizeof(m));
+	if (subnet_offer(&p->subnet, &p->net, &m, &out))
+		proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_ROUTES_SET, 0, -1,
+		    &out, sizeof(out));
+}
+
+_Static_assert(CONF_MAX_ADVERTISE == HUB_ROUTES_MAX, "advertise-route");
+
+struct route_reply {
+	struct parent	*p;
+	uint32_t	 client;
+};
+
+static void
+route_row(void *arg, const struct ctl_route *r)
+{
+	struct route_reply	*rr = arg;
+
+	proc_compose(&rr->p->b.ps, HAMD_PROC_CONTROL, IMSG_CTL_ROUTE,
+	    rr->client, -1, r, sizeof(*r));
 }
 
 /* Requests other than reload and log level (the framework's). */
@@ -331,6 +442,13 @@ parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_CTL_STATUS:
 		reply_status(p, client);
 		break;
+	case IMSG_CTL_ROUTES: {
+		struct route_reply	 rr = { p, client };
+
+		subnet_list(&p->subnet, route_row, &rr);
+		parent_reply_result(&p->b, client, 0, "routes listed");
+		break;
+	}
 	case IMSG_CTL_HUBD_STATUS:
 		parent_reply_result(&p->b, client, EOPNOTSUPP, "this is hamd's "
 		    "socket: hub commands go to hamhubd's (hamctl -s "
@@ -352,12 +470,29 @@ parent_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_TUN_PUBKEY:
 		(void)imsg_get_data(imsg, p->pubkey, sizeof(p->pubkey));
 		p->have_pubkey = 1;
+		netconf_tap_key(&p->net, p->pubkey);
 		key_to_base64(b64, p->pubkey);
 		log_info("node public key %s", b64);
 		break;
 	case IMSG_HUB_STATE:
 		hub_state_update(p, imsg);
 		break;
+	case IMSG_ROUTES_OFFER:
+		routes_offer(p, imsg);
+		break;
+	case IMSG_EXIT_OFFER: {
+		struct exit_msg	 m, out;
+		char		 msg[CTL_MSG_MAX];
+
+		(void)imsg_get_data(imsg, &m, sizeof(m));
+		subnet_exit(&p->subnet, &p->net, &m, &out, msg, sizeof(msg));
+		proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_EXIT_SET, 0, -1,
+		    &out, sizeof(out));
+		if (m.client != 0)
+			parent_reply_result(&p->b, m.client, out.ok ? 0 : EIO,
+			    msg);
+		break;
+	}
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -437,14 +572,22 @@ nat_state_update(struct parent *p, struct imsg *imsg)
 			    "and %u", m.public_ep.af, m.second_ep.af);
 		break;
 	case NAT_NO_ANSWER:
-		if (m.public_ep.af != 0 || m.second_ep.af != 0)
+		if (m.public_ep.af != 0 || m.second_ep.af != 0 ||
+		    m.filter != NAT_FILTER_UNKNOWN)
 			fatalx("engine sent endpoints with no answer");
 		break;
 	default:
 		fatalx("engine sent NAT kind %d", m.kind);
 	}
+	if (m.filter < 0 || m.filter >= NAT_FILTER_MAX)
+		fatalx("engine sent NAT filtering %d", m.filter);
 	if (m.kind == NAT_INDEPENDENT && nat_is_own(p, &m.public_ep))
 		m.kind = NAT_NONE;
+	if (m.filter != p->nat.filter && m.filter != NAT_FILTER_UNKNOWN)
+		log_info("NAT filtering: %s", m.filter == NAT_FILTER_PORT ?
+		    "address-and-port-dependent (only what answers this "
+		    "node's own packets gets in)" : "an answer from a port "
+		    "this node never sent to got in");
 	changed = m.kind != p->nat.kind ||
 	    memcmp(&m.public_ep, &p->nat.public_ep, sizeof(m.public_ep)) != 0 ||
 	    memcmp(&m.second_ep, &p->nat.second_ep, sizeof(m.second_ep)) != 0;
@@ -526,8 +669,8 @@ hub_request_need(const void *data, size_t len)
 {
 	const struct hub_request	*r = data;
 
-	if (len == sizeof(*r) &&
-	    (r->op == HUB_OP_NETWORKS || r->op == HUB_OP_MEMBERS))
+	if (len == sizeof(*r) && (r->op == HUB_OP_NETWORKS ||
+	    r->op == HUB_OP_MEMBERS || r->op == HUB_OP_ROUTES))
 		return NEED_READ;
 	return NEED_ADMIN;
 }
@@ -544,6 +687,14 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_ENGINE, .name = "engine", .need = NEED_READ,
 	    .to = HAMD_PROC_ENGINE },
+	{ .type = IMSG_CTL_ROUTES, .name = "routes", .need = NEED_READ,
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_EXIT, .name = "exit", .need = NEED_ADMIN,
+	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
+	{ .type = IMSG_CTL_RUN, .name = "run", .need = NEED_ADMIN,
+	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
+	{ .type = IMSG_CTL_LAN, .name = "lan", .need = NEED_READ,
+	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
 	    .need = NEED_READ, .to = PROC_PARENT },
 	{ .type = IMSG_CTL_HUB_REQ, .name = "hub request", .need = NEED_ADMIN,
@@ -624,7 +775,53 @@ hamd_setup(struct parent_base *b, char *err, size_t errlen)
 {
 	struct parent	*p = (struct parent *)b;
 
-	return netconf_setup(&p->net, p->conf, err, errlen);
+	subnet_init(&p->subnet);
+	if (netconf_setup(&p->net, p->conf, err, errlen) == -1)
+		return -1;
+	subnet_clean(&p->subnet, &p->net);
+	return 0;
+}
+
+/* Rules and forwarding back as they were, however hamd ends. */
+static void
+hamd_finish(struct parent_base *b)
+{
+	struct parent	*p = (struct parent *)b;
+
+	subnet_shutdown(&p->subnet, &p->net);
+}
+
+/*
+ * The shared memory tun and engine pass batches through: made here, so
+ * that neither child needs memfd_create, ftruncate or fcntl, and sealed
+ * at its size, so that neither can shrink it under the other (an access
+ * past the end would kill the other with SIGBUS).  Without it (a kernel
+ * without memfd) batches go over the socketpair as before.
+ */
+static void
+ring_send(struct parent *p)
+{
+	struct ring_msg	 rm;
+	int		 fd, fd2;
+
+	if ((fd = memfd_create("hamd-ring", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1) {
+		log_warn("memfd_create: batches go over the socketpair");
+		return;
+	}
+	if (ftruncate(fd, (off_t)PKTRING_MAP_LEN) == -1 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) == -1 || (fd2 = dup(fd)) == -1) {
+		log_warn("the shared ring: batches go over the socketpair");
+		(void)close(fd);
+		return;
+	}
+	memset(&rm, 0, sizeof(rm));
+	rm.size = PKTRING_SIZE;
+	proc_compose(&p->b.ps, HAMD_PROC_TUN, IMSG_RING, 0, fd, &rm,
+	    sizeof(rm));
+	proc_compose(&p->b.ps, HAMD_PROC_ENGINE, IMSG_RING, 0, fd2, &rm,
+	    sizeof(rm));
 }
 
 static void
@@ -632,10 +829,12 @@ hamd_start(struct parent_base *b)
 {
 	struct parent	*p = (struct parent *)b;
 
+	ring_send(p);
 	netconf_send_devices(&p->net, &p->b.ps, p->conf);
 	netconf_send_peers(&p->net, &p->b.ps, p->conf);
 	hub_configure_tun(p);
 	candidates_update(p);
+	netconf_send_tap(&p->net, &p->b.ps);
 	if (p->conf->hub.enabled) {
 		struct timeval	 tv = { CANDIDATES_RECHECK_S, 0 };
 
@@ -655,7 +854,9 @@ hamd_start(struct parent_base *b)
 	}
 }
 
-static const int hamd_caps[] = { CAP_NET_ADMIN, CAP_KILL };
+/* CAP_NET_BIND_SERVICE: the member-name responder's port 53. */
+static const int hamd_caps[] = { CAP_NET_ADMIN, CAP_KILL,
+	CAP_NET_BIND_SERVICE };
 
 static const struct proc_peer hamd_parent_peers[] = {
 	{ HAMD_PROC_ENGINE, parent_dispatch_engine },
@@ -689,6 +890,7 @@ static const struct parent_program hamd_program = {
 	.start = hamd_start,
 	.reload = hamd_reload,
 	.stop = hamd_stop,
+	.finish = hamd_finish,
 };
 
 int

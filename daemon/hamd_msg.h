@@ -68,6 +68,14 @@ enum hamd_imsg_type {
 	IMSG_RELAY_REGISTERED,		/* engine -> tun: the hub's answer */
 	IMSG_RELAY_CONFIRMED,		/* tun -> engine: uint32_t relay id */
 
+	/* the shared-memory ring of batches (ipc/pktring.h) */
+	IMSG_RING,			/* parent -> tun, engine: memfd +
+					   struct ring_msg */
+	IMSG_TUN_RING_READY,		/* tun -> engine: mapped, empty */
+	IMSG_ENGINE_RING_READY,		/* engine -> tun: mapped, empty */
+	IMSG_PKT_RING_OUT,		/* tun -> engine: struct pkt_ring_msg */
+	IMSG_PKT_RING_IN,		/* engine -> tun: struct pkt_ring_msg */
+
 	/*
 	 * The web child (http-listen): read-only snapshots, once a second,
 	 * and the events (IMSG_CTL_EVENT).  The web child sends nothing.
@@ -77,6 +85,23 @@ enum hamd_imsg_type {
 	IMSG_WEB_ENGINE,		/* engine -> web: struct engine_stats */
 	IMSG_WEB_PEER,			/* tun -> web: struct ctl_peer, each */
 	IMSG_WEB_PEERS_END,		/* tun -> web: struct ctl_peers_end */
+
+	/* Ethernet networks: the TAP device, with a hub */
+	IMSG_TAP_DEVICE,		/* parent -> tun: fd, empty */
+	/*
+	 * Subnet routes: tun passes on what the hub approved (a peer's, or
+	 * id 0: ours to serve), the parent checks and installs it and says
+	 * what it took, and only that enters the peer's allowed IPs.
+	 */
+	IMSG_ROUTES_OFFER,		/* tun -> parent: struct routes_msg */
+	IMSG_ROUTES_SET,		/* parent -> tun: struct routes_msg */
+	IMSG_TUN_ADVERTISE,		/* parent -> tun: struct routes_msg */
+	/* the exit node: tun chooses, the parent routes, tun lets it in */
+	IMSG_EXIT_OFFER,		/* tun -> parent: struct exit_msg */
+	IMSG_EXIT_SET,			/* parent -> tun: struct exit_msg */
+	/* member names: the parent binds, the engine answers, tun knows */
+	IMSG_ENGINE_DNS,		/* parent -> engine: fd + engine_dns_msg */
+	IMSG_ENGINE_NAMES,		/* tun -> engine: struct engine_names_msg */
 
 	HAMD_IMSG_MAX
 };
@@ -146,7 +171,10 @@ struct engine_peer_msg {
 struct endpoint_msg {
 	uint32_t		id;
 	struct pkt_addr		addr;
+	uint32_t		flags;		/* ENDPOINT_F_* */
 };
+/* It was a handshake response: the answer to our initiation came that way. */
+#define ENDPOINT_F_RESPONSE	0x1
 
 struct hub_state_msg {
 	int32_t			state;		/* enum hub_state */
@@ -162,7 +190,55 @@ struct tun_hub_msg {
 	uint16_t		udp_port;	/* our WireGuard port */
 	uint16_t		keepalive;	/* for the hub's peers, s */
 	char			nick[HUB_NICK_MAX];
-	uint8_t			pad[3];
+	uint8_t			names;		/* ask for member names */
+	uint8_t			pad[2];
+};
+
+/*
+ * A set of subnet routes.  id: a hub peer's (HUB_PEER_ID range), or 0
+ * for this node's own: served as a gateway (OFFER), or hamd.conf's
+ * advertise-route lines (ADVERTISE).  The whole set each time.
+ */
+struct routes_msg {
+	uint32_t		id;
+	uint32_t		n;		/* 0..HUB_ROUTES_MAX */
+	struct ip_prefix	p[HUB_ROUTES_MAX];
+};
+
+/*
+ * An exit node chosen (id: the hub peer) or left (id 0).  af: what it
+ * offers, 1 IPv4, 2 IPv6, 3 both.  client: the hamctl that asked (the
+ * parent answers it), 0 when tun lost the exit node by itself.  ok:
+ * parent -> tun, 1 when the routing is in place (or gone, for id 0).
+ */
+struct exit_msg {
+	uint32_t		client;
+	uint32_t		id;
+	uint32_t		af;
+	int32_t			ok;
+	uint64_t		cgroup;		/* hamctl run: only its sockets */
+	uint32_t		level;		/* the cgroup's, below the root */
+	uint32_t		flags;		/* CTL_EXIT_NOLAN */
+};
+
+/* parent -> engine: a socket bound to an overlay address, port 53. */
+struct engine_dns_msg {
+	int32_t			af;
+	char			domain[256];	/* "" : no responder */
+};
+
+/*
+ * tun -> engine: what a member is called (a hub peer's id, 0 this
+ * node) and the networks it shares with us; n 0: forget it.
+ */
+struct engine_names_msg {
+	uint32_t		id;
+	uint8_t			v4[4];
+	uint8_t			v6[16];
+	char			nick[HUB_NICK_MAX];
+	uint8_t			n;
+	uint8_t			pad[2];
+	char			nets[HUB_NAMES_MAX][HUB_NAME_MAX];
 };
 
 /* The children's entry points, one file each (hamd.c: the table). */

@@ -21,7 +21,11 @@
 #include "daemon/allowedips.h"
 #include "proto/hubchan.h"
 #include "daemon/hubclient.h"
+#include "daemon/hubcheck.h"
+#include "daemon/hubreq.h"
+#include "daemon/lanclass.h"
 #include "daemon/relayreg.h"
+#include "daemon/tunroutes.h"
 #include "proto/hubproto.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
@@ -32,19 +36,9 @@
 #define HUB_SILENCE_MAX		(60 * NS)	/* then the connection is dead */
 #define REQUEST_TIMEOUT		(30 * NS)
 #define CHECK_TIMEOUT		(15 * NS)	/* a peer must answer by then */
-#define MAX_PENDING		64
 #define MAX_HUB_PEERS		HUB_PEER_IDS
 
 enum hc_state { HC_IDLE = 0, HC_HANDSHAKE, HC_LOGIN, HC_ONLINE };
-
-struct hc_pending {
-	uint32_t	 hub_id;	/* 0: free */
-	uint32_t	 client;
-	uint64_t	 deadline;
-	uint32_t	 uid;		/* who asked, for the audit record */
-	uint8_t		 op;
-	char		 net[HUB_NAME_MAX];
-};
 
 struct hc_peer {
 	int		 used;
@@ -54,6 +48,7 @@ struct hc_peer {
 	uint64_t	 check_until;	/* 0: no liveness check running */
 	uint64_t	 check_rx;	/* packets received when it began */
 	uint64_t	 check_hs;	/* handshakes when it began */
+	uint8_t		 v4[4], v6[16];	/* its overlay addresses */
 };
 
 struct hubclient {
@@ -70,12 +65,12 @@ struct hubclient {
 	int			 syncing;	/* login list not yet ended */
 	uint64_t		 now;		/* of the event being handled */
 	struct hub_state_msg	 st;
-	uint32_t		 next_req;
-	struct hc_pending	 pending[MAX_PENDING];
+	struct hubreq		 reqs;		/* waiting for the hub */
 	struct hc_peer		 peers[MAX_HUB_PEERS];
 	struct hub_candidates	 cands;		/* the parent's latest */
 	int			 have_cands;
 	struct relayreg		 relay;		/* this login's, with its token */
+	struct troutes		*routes;	/* subnet routes */
 	uint8_t			 pt[HUB_MSG_MAX];
 	uint8_t			 frame[HUB_FRAME_MAX];
 };
@@ -104,7 +99,8 @@ hubclient_new(const struct hubclient_io *io, struct wg_dev *dev)
 	memset(hc, 0, sizeof(*hc));
 	hc->io = *io;
 	hc->dev = dev;
-	if (hub_proto_init(&hc->proto) != 0) {
+	if (hub_proto_init(&hc->proto) != 0 || (hc->routes =
+	    troutes_new(io->routes_offer, io->exit_offer, io->arg)) == NULL) {
 		sodium_free(hc);
 		return NULL;
 	}
@@ -117,6 +113,7 @@ hubclient_free(struct hubclient *hc)
 	if (hc == NULL)
 		return;
 	hub_chan_clear(&hc->chan);
+	troutes_free(hc->routes);
 	sodium_free(hc);	/* wipes */
 }
 
@@ -305,40 +302,12 @@ peer_paths(struct hubclient *hc, const struct hub_peer_paths *pp)
 
 /* ---- requests from hamctl -------------------------------------------- */
 
-static struct hc_pending *
-pending_find(struct hubclient *hc, uint32_t hub_id)
-{
-	int	 i;
-
-	if (hub_id == 0)
-		return NULL;
-	for (i = 0; i < MAX_PENDING; i++)
-		if (hc->pending[i].hub_id == hub_id)
-			return &hc->pending[i];
-	return NULL;
-}
-
-static void
-pending_fail_all(struct hubclient *hc, int code, const char *msg)
-{
-	int	 i;
-
-	for (i = 0; i < MAX_PENDING; i++) {
-		if (hc->pending[i].hub_id == 0)
-			continue;
-		hc->io.reply_result(hc->io.arg, hc->pending[i].client, code,
-		    msg);
-		hc->pending[i].hub_id = 0;
-	}
-}
-
 void
 hubclient_request(struct hubclient *hc, uint32_t client,
     const struct ctl_cred *cred, const struct hub_request *req, uint64_t now)
 {
 	struct hub_msg		 m;
-	struct hc_pending	*slot = NULL;
-	int			 i;
+	struct hubreq_slot	*slot;
 
 	if (!hc->configured) {
 		hc->io.reply_result(hc->io.arg, client, ENOTCONN,
@@ -350,10 +319,8 @@ hubclient_request(struct hubclient *hc, uint32_t client,
 		    "not logged in to the hub yet; see hamctl status");
 		return;
 	}
-	for (i = 0; i < MAX_PENDING && slot == NULL; i++)
-		if (hc->pending[i].hub_id == 0)
-			slot = &hc->pending[i];
-	if (slot == NULL) {
+	if ((slot = hubreq_new(&hc->reqs, client, cred->uid, req,
+	    now + REQUEST_TIMEOUT)) == NULL) {
 		hc->io.reply_result(hc->io.arg, client, EBUSY,
 		    "too many requests in flight; try again");
 		return;
@@ -361,22 +328,15 @@ hubclient_request(struct hubclient *hc, uint32_t client,
 	memset(&m, 0, sizeof(m));
 	m.type = HUB_MSG_REQUEST;
 	m.u.req = *req;
-	if (++hc->next_req == 0)
-		hc->next_req = 1;
-	m.u.req.id = hc->next_req;
+	m.u.req.id = slot->hub_id;
 	if (hc_send(hc, &m) == -1) {
 		sodium_memzero(&m, sizeof(m));
+		slot->hub_id = 0;
 		hc->io.reply_result(hc->io.arg, client, EINVAL,
 		    "the request does not fit the hub protocol");
 		return;
 	}
 	sodium_memzero(&m, sizeof(m));
-	slot->hub_id = hc->next_req;
-	slot->client = client;
-	slot->deadline = now + REQUEST_TIMEOUT;
-	slot->uid = cred->uid;
-	slot->op = req->op;
-	(void)snprintf(slot->net, sizeof(slot->net), "%s", req->net);
 }
 
 void
@@ -397,54 +357,7 @@ hubclient_logout(struct hubclient *hc)
 	audit("hub-logout", "peers=%d", hc->dev->npeers);
 }
 
-/* Changes made through the hub are audited here too, with who asked. */
-static void
-audit_request(const struct hc_pending *pd, const struct hub_response *r)
-{
-	char	 net[HUB_NAME_MAX + 2];
-	uint8_t	 id[HUB_NETID_LEN];
-
-	if (pd->op == HUB_OP_NETWORKS || pd->op == HUB_OP_MEMBERS)
-		return;
-	/* The name went through hub_name_valid() or it was refused. */
-	(void)snprintf(net, sizeof(net), "%s",
-	    hub_name_valid(pd->net) || hub_netid_parse(pd->net, id) ||
-	    pd->net[0] == '\0' ? pd->net : "?");
-	audit("hub-request", "op=%s net=%s uid=%u result=%d",
-	    hub_op_name(pd->op), net[0] != '\0' ? net : "-", pd->uid,
-	    (int)r->code);
-}
-
 /* ---- what the hub may tell us ------------------------------------------ */
-
-/*
- * Text from the hub goes to logs and to an administrator's terminal:
- * control characters would forge log lines or drive the terminal.
- */
-static void
-sanitize(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
-}
-
-/*
- * Overlay pools a node accepts: private IPv4 (RFC 1918), shared address
- * space (RFC 6598) and unique local IPv6 (RFC 4193).  A hub that hands
- * out anything else would route public addresses into the tunnel.
- */
-static int
-pools_acceptable(const struct hub_login_ok *ok)
-{
-	struct ip_prefix	 p4 = { .af = AF_INET, .plen = ok->v4_plen };
-	struct ip_prefix	 p6 = { .af = AF_INET6, .plen = ok->v6_plen };
-
-	memcpy(&p4.addr, ok->v4, sizeof(ok->v4));
-	memcpy(&p6.addr, ok->v6, sizeof(ok->v6));
-	return ok->v6_plen >= 48 && ok->v6_plen <= 124 && ok->v4_plen <= 30 &&
-	    prefix_is_overlay_space(&p4) && prefix_is_overlay_space(&p6);
-}
 
 /*
  * A peer's addresses must lie in the pools of our login, not be ours,
@@ -491,6 +404,7 @@ peer_remove(struct hubclient *hc, struct hc_peer *hp, const char *why)
 
 	key_to_base64(b64, hp->key);
 	(void)wg_peer_remove(hc->dev, hp->id);
+	troutes_forget(hc->routes, hp->id);
 	hc->io.engine_peer_del(hc->io.arg, hp->id);
 	log_info("hub peer %s removed: %s", b64, why);
 	audit("peer-removed", "peer=%s reason=%s", b64,
@@ -510,7 +424,7 @@ hubclient_forget(struct hubclient *hc, const uint8_t key[HUB_KEY_LEN])
 static void
 peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 {
-	struct ip_prefix	 allowed[2];
+	struct ip_prefix	 allowed[3];
 	struct hc_peer		*hp;
 	struct wg_peer		*wp;
 	char			 b64[KEY_B64_LEN + 1], name[64];
@@ -552,6 +466,8 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	}
 	hp->listed = 1;
 	hp->check_until = 0;
+	memcpy(hp->v4, hpm->v4, 4);
+	memcpy(hp->v6, hpm->v6, 16);
 	/* A peer reaches us from its own overlay addresses, nothing else. */
 	memset(allowed, 0, sizeof(allowed));
 	allowed[0].af = AF_INET;
@@ -560,14 +476,18 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	allowed[1].af = AF_INET6;
 	allowed[1].plen = 128;
 	memcpy(&allowed[1].addr.v6, hpm->v6, 16);
+	/* The link-local address its hamd sets (netconf.c): multicast. */
+	allowed[2].af = AF_INET6;
+	allowed[2].plen = 128;
+	lan_link_local((uint8_t *)&allowed[2].addr.v6, hpm->v6);
 	/*
 	 * An address is one peer's, and the hub's latest word on it wins:
 	 * a hub peer still holding one of these (the hub gave it to
 	 * another node while we were away, say) goes, rather than stay
-	 * on without its allowed IPs.  Hub peers hold only a /32 and a
-	 * /128, so a lookup that names one is an exact match.
+	 * on without its allowed IPs.  Hub peers hold only a /32 and two
+	 * /128s, so a lookup that names one is an exact match.
 	 */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		owner = allowedips_lookup(hc->dev->aips, allowed[i].af,
 		    &allowed[i].addr);
 		if (owner != hp->id && hubclient_is_hub_peer(hc, owner))
@@ -579,14 +499,17 @@ peer_up(struct hubclient *hc, const struct hub_peer *hpm, uint64_t now)
 	else
 		(void)snprintf(name, sizeof(name), "%.12s", b64);
 	if (wg_peer_set(hc->dev, hp->id, name, hpm->key, NULL,
-	    hc->conf.keepalive, allowed, 2, now) == -1) {
+	    hc->conf.keepalive, allowed, 3, now) == -1) {
 		log_warnx("hub peer %s: cannot be added", b64);
 		(void)wg_peer_remove(hc->dev, hp->id);
 		memset(hp, 0, sizeof(*hp));
 		return;
 	}
+	troutes_reapply(hc->routes, hc->dev, hp->id);
 	wp = wg_peer_by_id(hc->dev, hp->id);
 	wg_peer_set_hub(wp);
+	if (hc->io.peer_lan != NULL)
+		hc->io.peer_lan(hc->io.arg, hp->id, hpm->key, hpm->flags);
 	if (hpm->endpoint.af != 0) {
 		/*
 		 * A hint where to send first; only an authenticated packet
@@ -652,13 +575,87 @@ peers_tick(struct hubclient *hc, uint64_t now)
 static void
 sync_end(struct hubclient *hc)
 {
-	int	 i;
+	struct hub_request	 req;
+	struct ctl_cred		 cred;
+	int			 i;
 
 	hc->syncing = 0;
 	for (i = 0; i < MAX_HUB_PEERS; i++)
 		if (hc->peers[i].used && !hc->peers[i].listed)
 			peer_remove(hc, &hc->peers[i],
 			    "no longer shares a network with us");
+	troutes_sync_end(hc->routes, hc->dev);
+	if (hc->conf.names) {	/* member names from now on */
+		memset(&req, 0, sizeof(req));
+		memset(&cred, 0, sizeof(cred));
+		req.op = HUB_OP_NAMES;
+		hubclient_request(hc, HUBCLIENT_SELF, &cred, &req, hc->now);
+	}
+}
+
+/* A member's names (ours: our own addresses), for the responder. */
+static void
+peer_names(struct hubclient *hc, const struct hub_peer_names *pn)
+{
+	struct hc_peer	*hp = NULL;
+
+	if (sodium_memcmp(pn->key, hc->dev->self.pub, HUB_KEY_LEN) != 0 &&
+	    (hp = peer_find(hc, pn->key)) == NULL)
+		return;
+	hc->io.engine_names(hc->io.arg, hp != NULL ? hp->id : 0,
+	    hp != NULL ? hp->v4 : hc->st.addr.v4,
+	    hp != NULL ? hp->v6 : hc->st.addr.v6, pn);
+}
+
+/* A gateway's approved routes (our own key: those we serve). */
+static void
+peer_routes(struct hubclient *hc, const struct hub_peer_routes *pr)
+{
+	struct hc_peer	*hp = NULL;
+
+	if (sodium_memcmp(pr->key, hc->dev->self.pub, HUB_KEY_LEN) != 0 &&
+	    (hp = peer_find(hc, pr->key)) == NULL)
+		return;		/* not our peer: nothing goes through it */
+	troutes_offer(hc->routes, hc->dev, hp != NULL ? hp->id : 0, pr,
+	    &hc->st.addr);
+}
+
+/* hamd.conf's advertise-route lines, at each login; answers are logged. */
+static void
+advertise(struct hubclient *hc)
+{
+	const struct routes_msg	*a = troutes_config(hc->routes);
+	struct hub_request	 req;
+	struct ctl_cred		 cred;
+	uint32_t		 i;
+
+	memset(&cred, 0, sizeof(cred));
+	for (i = 0; i < a->n; i++) {
+		memset(&req, 0, sizeof(req));
+		req.op = HUB_OP_ADVERTISE;
+		req.prefix = a->p[i];
+		hubclient_request(hc, HUBCLIENT_SELF, &cred, &req, hc->now);
+	}
+}
+
+void
+hubclient_routes_set(struct hubclient *hc, const struct routes_msg *m)
+{
+	troutes_accept(hc->routes, hc->dev, m);
+}
+
+struct troutes *
+hubclient_routes(struct hubclient *hc)
+{
+	return hc->routes;
+}
+
+void
+hubclient_advertise(struct hubclient *hc, const struct routes_msg *m)
+{
+	troutes_set_config(hc->routes, m);
+	if (hc->state == HC_ONLINE)
+		advertise(hc);
 }
 
 /* ---- receiving ------------------------------------------------------- */
@@ -677,7 +674,8 @@ session_end(struct hubclient *hc)
 	hc->state = HC_IDLE;
 	hc->syncing = 0;
 	relay_end(hc);
-	pending_fail_all(hc, ENOTCONN, "the hub connection was lost");
+	hubreq_end(&hc->reqs, 0, hc->io.reply_result, hc->io.arg, ENOTCONN,
+	    "the hub connection was lost");
 	if (!was_online)
 		return;
 	log_warnx("lost the hub connection; tunnels stay up");
@@ -702,7 +700,7 @@ on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
 	char	 v4[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN];
 	int	 i;
 
-	if (!pools_acceptable(ok)) {
+	if (!hub_pools_acceptable(ok)) {
 		hc_fail(hc, "hub assigned addresses outside private IPv4, "
 		    "100.64.0.0/10 and ULA IPv6 space; refused");
 		return;
@@ -711,6 +709,7 @@ on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
 	hc->syncing = 1;
 	for (i = 0; i < MAX_HUB_PEERS; i++)
 		hc->peers[i].listed = 0;
+	troutes_sync_begin(hc->routes);
 	hc->st.addr = *ok;
 	(void)inet_ntop(AF_INET, ok->v4, v4, sizeof(v4));
 	(void)inet_ntop(AF_INET6, ok->v6, v6, sizeof(v6));
@@ -719,12 +718,13 @@ on_login_ok(struct hubclient *hc, const struct hub_login_ok *ok)
 	audit("hub-login", "address=%s address6=%s", v4, v6);
 	hc_set_state(hc, HUB_STATE_ONLINE, NULL);
 	send_candidates(hc);
+	advertise(hc);
 }
 
 static void
 on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 {
-	struct hc_pending	*pd;
+	struct hubreq_slot	*pd;
 	struct hc_peer		*hp;
 	struct hub_msg		 pong;
 
@@ -777,8 +777,22 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 	case HUB_MSG_PEER_PATHS:
 		peer_paths(hc, &m->u.paths);
 		break;
+	case HUB_MSG_PEER_ROUTES:
+		peer_routes(hc, &m->u.routes);
+		break;
+	case HUB_MSG_PEER_NAMES:
+		peer_names(hc, &m->u.names);
+		break;
+	case HUB_MSG_ROUTE_ENTRY:
+		if ((pd = hubreq_find(&hc->reqs, m->u.route.id)) != NULL) {
+			struct hub_route_info	 ri = m->u.route;
+
+			ri.id = 0;
+			hc->io.reply_route(hc->io.arg, pd->client, &ri);
+		}
+		break;
 	case HUB_MSG_NET_ENTRY:
-		if ((pd = pending_find(hc, m->u.net.id)) != NULL) {
+		if ((pd = hubreq_find(&hc->reqs, m->u.net.id)) != NULL) {
 			struct hub_net_info	 ni = m->u.net;
 
 			ni.id = 0;
@@ -786,7 +800,7 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 		}
 		break;
 	case HUB_MSG_MEMBER_ENTRY:
-		if ((pd = pending_find(hc, m->u.member.id)) != NULL) {
+		if ((pd = hubreq_find(&hc->reqs, m->u.member.id)) != NULL) {
 			struct hub_member_info	 mi = m->u.member;
 
 			mi.id = 0;
@@ -800,8 +814,9 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 				sync_end(hc);
 			break;
 		}
-		if ((pd = pending_find(hc, m->u.resp.id)) != NULL) {
-			audit_request(pd, &m->u.resp);
+		if ((pd = hubreq_find(&hc->reqs, m->u.resp.id)) != NULL) {
+			hub_audit_request(pd->op, pd->net, pd->uid,
+			    m->u.resp.code);
 			hc->io.reply_result(hc->io.arg, pd->client,
 			    m->u.resp.code, m->u.resp.msg);
 			pd->hub_id = 0;
@@ -893,23 +908,7 @@ hubclient_frame(struct hubclient *hc, const uint8_t *body, size_t len,
 		return;
 	}
 	sodium_memzero(hc->pt, ptlen);
-	switch (m.type) {
-	case HUB_MSG_LOGIN_REFUSED:
-		sanitize(m.u.refused.msg);
-		break;
-	case HUB_MSG_RESPONSE:
-		sanitize(m.u.resp.msg);
-		break;
-	case HUB_MSG_NET_ENTRY:
-		sanitize(m.u.net.name);
-		break;
-	case HUB_MSG_MEMBER_ENTRY:
-		sanitize(m.u.member.nick);
-		break;
-	case HUB_MSG_PEER_UP:
-		sanitize(m.u.peer.nick);
-		break;
-	}
+	hub_msg_sanitize(&m);
 	on_message(hc, &m, now);
 	sodium_memzero(&m, sizeof(m));
 }
@@ -918,18 +917,11 @@ void
 hubclient_tick(struct hubclient *hc, uint64_t now)
 {
 	struct hub_msg	 ping;
-	int		 i;
 
 	hc->now = now;
 	peers_tick(hc, now);
-	for (i = 0; i < MAX_PENDING; i++) {
-		if (hc->pending[i].hub_id == 0 ||
-		    now < hc->pending[i].deadline)
-			continue;
-		hc->io.reply_result(hc->io.arg, hc->pending[i].client,
-		    ETIMEDOUT, "the hub did not answer in time");
-		hc->pending[i].hub_id = 0;
-	}
+	hubreq_end(&hc->reqs, now, hc->io.reply_result, hc->io.arg, ETIMEDOUT,
+	    "the hub did not answer in time");
 	switch (hc->state) {
 	case HC_HANDSHAKE:
 	case HC_LOGIN:

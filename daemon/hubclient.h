@@ -52,7 +52,25 @@ struct hubclient_io {
 	void	(*relay_confirmed)(void *, uint32_t relay_id);
 	/* a hub peer's candidates, from the hub's PEER_PATHS */
 	void	(*engine_paths)(void *, const struct engine_paths_msg *);
+	/* subnet routes for the parent to check and install */
+	void	(*routes_offer)(void *, const struct routes_msg *);
+	void	(*reply_route)(void *, uint32_t client,
+		    const struct hub_route_info *);
+	/* the exit node chosen or left, for the parent to route */
+	void	(*exit_offer)(void *, const struct exit_msg *);
+	/* a member's names (id 0: ours), for the engine's responder */
+	void	(*engine_names)(void *, uint32_t id, const uint8_t *v4,
+		    const uint8_t *v6, const struct hub_peer_names *);
+	/*
+	 * what flows with a hub peer: broadcast and multicast, Ethernet
+	 * frames (HUB_NET_BROADCAST, HUB_NET_ETHERNET of its PEER_UP)
+	 */
+	void	(*peer_lan)(void *, uint32_t id, const uint8_t key[32],
+		    uint8_t flags);
 };
+
+/* The client id of requests hamd makes itself (hamd.conf's routes). */
+#define HUBCLIENT_SELF		0xffffffffu
 
 struct hubclient;
 
@@ -103,6 +121,15 @@ void		 hubclient_candidates(struct hubclient *,
  */
 void		 hubclient_relay_answer(struct hubclient *, const uint8_t *,
 		    size_t);
+
+/* The parent installed these routes of a peer (IMSG_ROUTES_SET). */
+void		 hubclient_routes_set(struct hubclient *,
+		    const struct routes_msg *);
+/* Its subnet routes and exit node (tunroutes.h), for tun.c. */
+struct troutes	*hubclient_routes(struct hubclient *);
+/* hamd.conf's advertise-route prefixes (IMSG_TUN_ADVERTISE). */
+void		 hubclient_advertise(struct hubclient *,
+		    const struct routes_msg *);
 
 /* Is this a peer the hub gave us (for hamctl peers)? */
 int		 hubclient_is_hub_peer(const struct hubclient *, uint32_t id);

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "daemon/hamd_msg.h"
+#include "daemon/lanclass.h"
+#include "daemon/l2sw.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
 #include "daemon/netconf.h"
@@ -80,6 +82,7 @@ udp_socket(int af, uint16_t port, uint16_t *bound, char *err, size_t len)
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
 	int			 fd, one = 1, sz = UDP_SOCKBUF;
+	uint32_t		 mark = NETCONF_MARK;
 
 	if ((fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
@@ -103,6 +106,8 @@ udp_socket(int af, uint16_t port, uint16_t *bound, char *err, size_t len)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
 	}
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) == -1)
+		log_warn("%s: SO_MARK", __func__);
 	/* FORCE: we hold CAP_NET_ADMIN, so rmem_max does not cap us. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -142,7 +147,7 @@ int
 netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
     size_t len)
 {
-	char		 buf[PREFIX_STRLEN], what[128];
+	char		 buf[PREFIX_STRLEN], what[128], tapname[IFNAMSIZ];
 	int		 i, rc;
 	uint16_t	 port;
 
@@ -155,8 +160,25 @@ netconf_setup(struct netconf *nc, const struct hamd_config *conf, char *err,
 		(void)snprintf(err, len, "netlink: %s", strerror(-rc));
 		return -1;
 	}
+	nc->tap.fd = -1;
 	if (tundev_open(&nc->tun, conf->ifname, err, len) == -1)
 		return -1;
+	/*
+	 * Ethernet networks come from the hub: with one, a TAP device
+	 * ("ham0eth" beside ham0), up once it has its MAC (netconf_tap_key).
+	 */
+	if (conf->hub.enabled) {
+		(void)snprintf(tapname, sizeof(tapname), "%.12seth",
+		    conf->ifname);
+		if (tundev_open_tap(&nc->tap, tapname, err, len) == -1)
+			return -1;
+		nc->tap_mtu = conf->mtu - L2_TAP_OVERHEAD;
+	}
+	/* Before it is up: no link-local address but the one we set. */
+	if (conf->hub.enabled &&
+	    (rc = nl_link_no_ll6(&nc->nl, nc->tun.ifindex)) < 0)
+		log_debug("%s: addr_gen_mode none: %s", nc->tun.name,
+		    strerror(-rc));
 	if ((rc = nl_link_up(&nc->nl, nc->tun.ifindex, conf->mtu)) < 0) {
 		(void)snprintf(err, len, "%s: cannot set MTU %u and bring it "
 		    "up: %s", nc->tun.name, conf->mtu, strerror(-rc));
@@ -350,6 +372,35 @@ netconf_send_devices(struct netconf *nc, struct privsep *ps,
 	}
 }
 
+void
+netconf_send_tap(struct netconf *nc, struct privsep *ps)
+{
+	if (nc->tap.fd == -1)
+		return;
+	proc_compose(ps, HAMD_PROC_TUN, IMSG_TAP_DEVICE, 0, nc->tap.fd, NULL,
+	    0);
+	nc->tap.fd = -1;
+}
+
+void
+netconf_tap_key(struct netconf *nc, const uint8_t pub[32])
+{
+	uint8_t	 mac[LAN_MAC_LEN];
+	int	 rc;
+
+	if (nc->tap.ifindex == 0)
+		return;
+	lan_mac_of(mac, pub);
+	if ((rc = nl_link_mac_up(&nc->nl, nc->tap.ifindex, nc->tap_mtu,
+	    mac)) < 0)
+		log_warnx("%s: cannot set its MAC address and bring it up: %s",
+		    nc->tap.name, strerror(-rc));
+	else
+		log_info("%s: up for Ethernet networks, MAC "
+		    "%02x:%02x:%02x:%02x:%02x:%02x", nc->tap.name, mac[0],
+		    mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
 int
 netconf_reload(struct netconf *nc, const struct hamd_config *old,
     const struct hamd_config *new)
@@ -402,24 +453,36 @@ int
 netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
     struct hub_conn_msg *cm, char *err, size_t len)
 {
+	const struct conf_hub_addr *ha;
 	struct addrinfo	 hints, *res, *ai;
 	char		 port[8];
-	unsigned int	 n = 0, pick;
+	unsigned int	 n = 0, pick, turn;
 	int		 fd, rc, one = 1;
+	uint32_t	 mark = NETCONF_MARK;
 
+	/*
+	 * Each attempt takes the next hub of the list, and within a name
+	 * the next address it resolves to: a node whose hub went away
+	 * tries another of the cluster at its next attempt.
+	 */
+	if (hub->naddrs < 1)
+		fatalx("%s: no hub address", __func__);
+	turn = nc->hub_turn++;
+	nc->hub_cur = (int)(turn % (unsigned int)hub->naddrs);
+	ha = &hub->addr[nc->hub_cur];
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	(void)snprintf(port, sizeof(port), "%u", hub->port);
-	if ((rc = getaddrinfo(hub->host, port, &hints, &res)) != 0) {
-		(void)snprintf(err, len, "hub %s: %s", hub->host,
+	(void)snprintf(port, sizeof(port), "%u", ha->port);
+	if ((rc = getaddrinfo(ha->host, port, &hints, &res)) != 0) {
+		(void)snprintf(err, len, "hub %s: %s", ha->host,
 		    gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)
 		n++;
-	pick = nc->hub_turn++ % n;
+	pick = (turn / (unsigned int)hub->naddrs) % n;
 	for (ai = res; pick > 0; ai = ai->ai_next)
 		pick--;
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -431,6 +494,8 @@ netconf_hub_socket(struct netconf *nc, const struct conf_hub *hub,
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/* Outside an exit node's tunnel, like the UDP sockets. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 	memset(cm, 0, sizeof(*cm));
 	sockaddr_to_pkt(ai->ai_addr, &cm->remote);
 	nc->hub_addr = cm->remote;
@@ -472,6 +537,50 @@ netconf_overlay_clear(const struct netconf *nc, const struct ip_prefix want[2],
 	return 0;
 }
 
+/*
+ * What a LAN needs besides the addresses (see netconf.h): hamd's own
+ * link-local address, which peers accept as ours (hubclient.c gives
+ * each hub peer fe80:: and its overlay's low 64 bits as an allowed
+ * IP), and the route that sends a program's 255.255.255.255 here
+ * rather than to the default route's interface.
+ */
+static void
+lan_setup(struct netconf *nc)
+{
+	struct ip_prefix	 bcast;
+	char			 buf[PREFIX_STRLEN];
+	int			 i, rc;
+
+	for (i = 0; i < nc->noverlay; i++) {
+		if (nc->overlay[i].af == AF_INET6) {
+			memset(&nc->ll6, 0, sizeof(nc->ll6));
+			nc->ll6.af = AF_INET6;
+			nc->ll6.plen = 64;
+			lan_link_local((uint8_t *)&nc->ll6.addr,
+			    (const uint8_t *)&nc->overlay[i].addr);
+			if ((rc = nl_addr_add(&nc->nl, nc->tun.ifindex,
+			    &nc->ll6)) < 0) {
+				log_warnx("%s: cannot add address %s: %s",
+				    nc->tun.name, prefix_str(&nc->ll6, buf,
+				    sizeof(buf)), strerror(-rc));
+				nc->ll6.af = 0;
+			}
+			continue;
+		}
+		memset(&bcast, 0, sizeof(bcast));
+		bcast.af = AF_INET;
+		bcast.plen = 32;
+		memset(&bcast.addr, 0xff, 4);
+		rc = nl_route_add_new(&nc->nl, nc->tun.ifindex, &bcast);
+		if (rc == -EEXIST)
+			log_debug("%s: a route for 255.255.255.255 exists; "
+			    "left as it is", nc->tun.name);
+		else if (rc < 0)
+			log_warnx("%s: cannot route 255.255.255.255 here: %s",
+			    nc->tun.name, strerror(-rc));
+	}
+}
+
 void
 netconf_overlay_apply(struct netconf *nc, const struct ip_prefix want[2],
     char *warning, size_t len)
@@ -487,6 +596,9 @@ netconf_overlay_apply(struct netconf *nc, const struct ip_prefix want[2],
 		return;
 	for (i = 0; i < nc->noverlay; i++)
 		(void)nl_addr_del(&nc->nl, nc->tun.ifindex, &nc->overlay[i]);
+	if (nc->ll6.af != 0)
+		(void)nl_addr_del(&nc->nl, nc->tun.ifindex, &nc->ll6);
+	nc->ll6.af = 0;
 	nc->noverlay = 0;
 	warning[0] = '\0';
 	for (i = 0, j = 0; i < 2; i++) {
@@ -516,6 +628,7 @@ netconf_overlay_apply(struct netconf *nc, const struct ip_prefix want[2],
 		nc->overlay[j++] = want[i];
 	}
 	nc->noverlay = j;
+	lan_setup(nc);
 }
 
 /* ---- candidates for NAT traversal ----------------------------------------- */
@@ -580,6 +693,9 @@ netconf_candidates(const struct netconf *nc, const struct hamd_config *conf,
 			    af || !(i->ifa_flags & IFF_UP) ||
 			    (i->ifa_flags & IFF_LOOPBACK) ||
 			    strcmp(i->ifa_name, nc->tun.name) == 0 ||
+			    /* the Ethernet networks' addresses: ours too */
+			    (nc->tap.name[0] != '\0' &&
+			    strcmp(i->ifa_name, nc->tap.name) == 0) ||
 			    (af == AF_INET6 && !nc->have6))
 				continue;
 			sockaddr_to_pkt(i->ifa_addr, &a);

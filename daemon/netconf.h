@@ -12,9 +12,18 @@
 
 #define NETCONF_MAX_ROUTES	(CONF_MAX_PEERS * 4)
 #define NETCONF_MAX_IDS		(CONF_MAX_PEERS * 4)
+/*
+ * The firewall mark on hamd's own sockets (UDP to peers, TCP to the
+ * hub), so that an exit node's rules (subnet.h) keep them out of the
+ * tunnel.  wg-quick's is 51820; one more, so both can run.
+ */
+#define NETCONF_MARK		51821
 
 struct netconf {
 	struct tundev		 tun;		/* fd is -1 once sent to tun */
+	struct tundev		 tap;		/* Ethernet networks; fd as tun's,
+						   ifindex 0 without a hub */
+	unsigned int		 tap_mtu;
 	struct nl		 nl;
 	int			 sock4;		/* -1 once sent to engine */
 	int			 sock6;
@@ -29,7 +38,9 @@ struct netconf {
 	uint32_t		 next_id;
 	struct ip_prefix	 overlay[2];	/* the hub's addresses, set */
 	int			 noverlay;
-	unsigned int		 hub_turn;	/* which resolved address next */
+	struct ip_prefix	 ll6;		/* our link-local; af 0: none */
+	unsigned int		 hub_turn;	/* connection attempts so far */
+	int			 hub_cur;	/* the hub address last tried */
 	/*
 	 * Where the node's own traffic goes: the hub it connects to and
 	 * the static peers' endpoints, as last resolved.  An overlay that
@@ -44,6 +55,17 @@ struct netconf {
 /* Create the device, set addresses and routes, open the sockets. */
 int	netconf_setup(struct netconf *, const struct hamd_config *,
 	    char *err, size_t len);
+/*
+ * The node's key is known: the TAP device takes the MAC bound to it
+ * (lan_mac_of) and comes up.
+ */
+void	netconf_tap_key(struct netconf *, const uint8_t pub[32]);
+/*
+ * Hand the TAP device to tun, if there is one.  After the hub's
+ * configuration: a message with an fd ends the parent's write, and tun
+ * must know its hub before the engine's connection to it comes up.
+ */
+void	netconf_send_tap(struct netconf *, struct privsep *);
 /* Hand the TUN fd to tun and the sockets to engine. */
 void	netconf_send_devices(struct netconf *, struct privsep *,
 	    const struct hamd_config *);
@@ -72,7 +94,11 @@ int	netconf_hub_socket(struct netconf *, const struct conf_hub *,
  * overlay_check() made them) on the device (their prefixes route the
  * overlay, nothing else), replacing earlier ones.  A prefix that
  * collides with a route or address already on this machine is not
- * set; warning then says which and what to do.
+ * set; warning then says which and what to do.  For broadcast and
+ * multicast among members (lanrep.h): the IPv4 address comes with its
+ * pool's broadcast address, the IPv6 one with the link-local address
+ * fe80::/64 and its low 64 bits, and a route for 255.255.255.255
+ * through the device unless one exists already.
  */
 void	netconf_overlay_apply(struct netconf *, const struct ip_prefix want[2],
 	    char *warning, size_t len);

@@ -7,7 +7,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/fib_rules.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -25,6 +27,7 @@ struct nl_req {
 		struct ifinfomsg	ifi;
 		struct ifaddrmsg	ifa;
 		struct rtmsg		rtm;
+		struct fib_rule_hdr	frh;
 	} u;
 	char		 attrs[256];
 };
@@ -129,10 +132,57 @@ nl_link_up(struct nl *nl, unsigned int ifindex, unsigned int mtu)
 	return nl_talk(nl, &r);
 }
 
+int
+nl_link_mac_up(struct nl *nl, unsigned int ifindex, unsigned int mtu,
+    const uint8_t mac[6])
+{
+	struct nl_req	 r;
+	uint32_t	 m = mtu;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifi));
+	r.hdr.nlmsg_type = RTM_NEWLINK;
+	r.u.ifi.ifi_family = AF_UNSPEC;
+	r.u.ifi.ifi_index = (int)ifindex;
+	r.u.ifi.ifi_flags = IFF_UP;
+	r.u.ifi.ifi_change = IFF_UP;
+	nl_attr(&r, IFLA_MTU, &m, sizeof(m));
+	nl_attr(&r, IFLA_ADDRESS, mac, 6);
+	return nl_talk(nl, &r);
+}
+
 static size_t
 prefix_addrlen(const struct ip_prefix *p)
 {
 	return p->af == AF_INET ? 4 : 16;
+}
+
+int
+nl_link_no_ll6(struct nl *nl, unsigned int ifindex)
+{
+	struct nl_req	 r;
+	struct rtattr	*spec, *inet6, *mode;
+	size_t		 off;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifi));
+	r.hdr.nlmsg_type = RTM_NEWLINK;
+	r.u.ifi.ifi_family = AF_UNSPEC;
+	r.u.ifi.ifi_index = (int)ifindex;
+	/* IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE: u8 } } */
+	off = NLMSG_ALIGN(r.hdr.nlmsg_len);
+	spec = (struct rtattr *)((char *)&r + off);
+	inet6 = (struct rtattr *)RTA_DATA(spec);
+	mode = (struct rtattr *)RTA_DATA(inet6);
+	mode->rta_type = IFLA_INET6_ADDR_GEN_MODE;
+	mode->rta_len = RTA_LENGTH(1);
+	*(uint8_t *)RTA_DATA(mode) = IN6_ADDR_GEN_MODE_NONE;
+	inet6->rta_type = AF_INET6;
+	inet6->rta_len = RTA_LENGTH(RTA_SPACE(1));
+	spec->rta_type = IFLA_AF_SPEC;
+	spec->rta_len = RTA_LENGTH(RTA_SPACE(RTA_SPACE(1)));
+	r.hdr.nlmsg_len = (uint32_t)(off + RTA_SPACE(RTA_SPACE(RTA_SPACE(1))));
+	return nl_talk(nl, &r);
 }
 
 static int
@@ -140,7 +190,7 @@ nl_addr(struct nl *nl, int type, unsigned int ifindex,
     const struct ip_prefix *p)
 {
 	struct nl_req	 r;
-	uint32_t	 flags = IFA_F_NODAD;
+	uint32_t	 flags = IFA_F_NODAD, brd;
 
 	memset(&r, 0, sizeof(r));
 	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifa));
@@ -154,6 +204,15 @@ nl_addr(struct nl *nl, int type, unsigned int ifindex,
 	nl_attr(&r, IFA_ADDRESS, &p->addr, prefix_addrlen(p));
 	if (p->af == AF_INET6)
 		nl_attr(&r, IFA_FLAGS, &flags, sizeof(flags));
+	/*
+	 * The subnet's broadcast address ("brd +"): the kernel then takes
+	 * a directed broadcast from the tunnel as one, and sends one there.
+	 */
+	if (p->af == AF_INET && p->plen <= 30) {
+		memcpy(&brd, &p->addr, 4);
+		brd |= htonl(UINT32_MAX >> p->plen);
+		nl_attr(&r, IFA_BROADCAST, &brd, sizeof(brd));
+	}
 	return nl_talk(nl, &r);
 }
 
@@ -170,8 +229,8 @@ nl_addr_del(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 }
 
 static int
-nl_route(struct nl *nl, int type, unsigned int ifindex,
-    const struct ip_prefix *p)
+nl_route_in(struct nl *nl, int type, unsigned int ifindex,
+    const struct ip_prefix *p, unsigned short newflags, uint32_t table)
 {
 	struct nl_req	 r;
 	uint32_t	 oif = ifindex;
@@ -180,28 +239,55 @@ nl_route(struct nl *nl, int type, unsigned int ifindex,
 	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.rtm));
 	r.hdr.nlmsg_type = (unsigned short)type;
 	if (type == RTM_NEWROUTE)
-		r.hdr.nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+		r.hdr.nlmsg_flags = newflags;
 	r.u.rtm.rtm_family = (unsigned char)p->af;
 	r.u.rtm.rtm_dst_len = p->plen;
-	r.u.rtm.rtm_table = RT_TABLE_MAIN;
+	r.u.rtm.rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
 	r.u.rtm.rtm_protocol = RTPROT_STATIC;
 	r.u.rtm.rtm_scope = RT_SCOPE_LINK;
 	r.u.rtm.rtm_type = RTN_UNICAST;
-	nl_attr(&r, RTA_DST, &p->addr, prefix_addrlen(p));
+	if (p->plen > 0)
+		nl_attr(&r, RTA_DST, &p->addr, prefix_addrlen(p));
 	nl_attr(&r, RTA_OIF, &oif, sizeof(oif));
+	if (table >= 256)
+		nl_attr(&r, RTA_TABLE, &table, sizeof(table));
 	return nl_talk(nl, &r);
+}
+
+static int
+nl_route(struct nl *nl, int type, unsigned int ifindex,
+    const struct ip_prefix *p, unsigned short newflags)
+{
+	return nl_route_in(nl, type, ifindex, p, newflags, RT_TABLE_MAIN);
+}
+
+int
+nl_route_table(struct nl *nl, int add, unsigned int ifindex,
+    const struct ip_prefix *p, uint32_t table)
+{
+	return nl_route_in(nl, add ? RTM_NEWROUTE : RTM_DELROUTE, ifindex, p,
+	    NLM_F_CREATE | NLM_F_REPLACE, table);
 }
 
 int
 nl_route_add(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 {
-	return nl_route(nl, RTM_NEWROUTE, ifindex, p);
+	return nl_route(nl, RTM_NEWROUTE, ifindex, p,
+	    NLM_F_CREATE | NLM_F_REPLACE);
+}
+
+int
+nl_route_add_new(struct nl *nl, unsigned int ifindex,
+    const struct ip_prefix *p)
+{
+	return nl_route(nl, RTM_NEWROUTE, ifindex, p,
+	    NLM_F_CREATE | NLM_F_EXCL);
 }
 
 int
 nl_route_del(struct nl *nl, unsigned int ifindex, const struct ip_prefix *p)
 {
-	return nl_route(nl, RTM_DELROUTE, ifindex, p);
+	return nl_route(nl, RTM_DELROUTE, ifindex, p, 0);
 }
 
 int
@@ -295,4 +381,135 @@ nl_prefix_conflict(struct nl *nl, unsigned int ifindex,
 			found = 1;
 		}
 	}
+}
+
+int
+nl_route_oif(struct nl *nl, const struct ip_prefix *p, unsigned int *oif)
+{
+	struct nl_req		 r;
+	struct sockaddr_nl	 sa;
+	char			 buf[NL_BUFSIZE];
+	struct nlmsghdr		*h;
+	ssize_t			 n;
+	uint32_t		 seq = nl->seq++;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.rtm));
+	r.hdr.nlmsg_type = RTM_GETROUTE;
+	r.hdr.nlmsg_flags = NLM_F_REQUEST;
+	r.hdr.nlmsg_seq = seq;
+	r.u.rtm.rtm_family = (unsigned char)p->af;
+	r.u.rtm.rtm_dst_len = p->af == AF_INET ? 32 : 128;
+	nl_attr(&r, RTA_DST, &p->addr, prefix_addrlen(p));
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(nl->fd, &r, r.hdr.nlmsg_len, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) == -1)
+		return -errno;
+	for (;;) {
+		if ((n = recv(nl->fd, buf, sizeof(buf), 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		    h = NLMSG_NEXT(h, n)) {
+			struct rtmsg	*rtm;
+			struct rtattr	*a;
+			int		 alen;
+
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				return h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) ||
+				    e->error == 0 ? -EIO : e->error;
+			}
+			if (h->nlmsg_type != RTM_NEWROUTE ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
+				return -EIO;
+			rtm = NLMSG_DATA(h);
+			alen = (int)RTM_PAYLOAD(h);
+			for (a = RTM_RTA(rtm); RTA_OK(a, alen);
+			    a = RTA_NEXT(a, alen))
+				if (a->rta_type == RTA_OIF &&
+				    RTA_PAYLOAD(a) == sizeof(*oif)) {
+					memcpy(oif, RTA_DATA(a), sizeof(*oif));
+					return 0;
+				}
+			return -ENETUNREACH;
+		}
+	}
+}
+
+int
+nl_rule(struct nl *nl, int add, const struct nl_rule_spec *rs)
+{
+	struct nl_req	 r;
+	uint32_t	 prio = rs->prio, table = rs->table;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.frh));
+	r.hdr.nlmsg_type = add ? RTM_NEWRULE : RTM_DELRULE;
+	if (add)
+		r.hdr.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	r.u.frh.family = (unsigned char)rs->af;
+	r.u.frh.action = (unsigned char)rs->action;
+	r.u.frh.flags = rs->invert ? FIB_RULE_INVERT : 0;
+	if (rs->action == FR_ACT_TO_TBL && rs->table < 256)
+		r.u.frh.table = (unsigned char)rs->table;
+	nl_attr(&r, FRA_PRIORITY, &prio, sizeof(prio));
+	if (rs->action == FR_ACT_TO_TBL)
+		nl_attr(&r, FRA_TABLE, &table, sizeof(table));
+	if (rs->iif[0] != '\0')
+		nl_attr(&r, FRA_IIFNAME, rs->iif, strlen(rs->iif) + 1);
+	if (rs->dst.plen > 0) {
+		r.u.frh.dst_len = rs->dst.plen;
+		nl_attr(&r, FRA_DST, &rs->dst.addr, prefix_addrlen(&rs->dst));
+	}
+	if (rs->fwmark != 0) {
+		uint32_t	 mark = rs->fwmark, mask = 0xffffffff;
+
+		nl_attr(&r, FRA_FWMARK, &mark, sizeof(mark));
+		nl_attr(&r, FRA_FWMASK, &mask, sizeof(mask));
+	}
+	if (rs->suppress_plen != 0) {
+		uint32_t	 sp = (uint32_t)rs->suppress_plen - 1;
+
+		nl_attr(&r, FRA_SUPPRESS_PREFIXLEN, &sp, sizeof(sp));
+	}
+	return nl_talk(nl, &r);
+}
+
+int
+nl_inet_forwarding(struct nl *nl, unsigned int ifindex, int on)
+{
+	struct nl_req	 r;
+	struct {
+		struct rtattr	 spec;		/* IFLA_AF_SPEC */
+		struct rtattr	 inet;		/* AF_INET */
+		struct rtattr	 conf;		/* IFLA_INET_CONF */
+		struct rtattr	 fwd;		/* IPV4_DEVCONF_FORWARDING */
+		uint32_t	 val;
+	} a;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.ifi));
+	r.hdr.nlmsg_type = RTM_NEWLINK;
+	r.u.ifi.ifi_family = AF_UNSPEC;
+	r.u.ifi.ifi_index = (int)ifindex;
+	memset(&a, 0, sizeof(a));
+	a.spec.rta_type = IFLA_AF_SPEC | NLA_F_NESTED;
+	a.spec.rta_len = sizeof(a);
+	a.inet.rta_type = AF_INET | NLA_F_NESTED;
+	a.inet.rta_len = sizeof(a) - sizeof(a.spec);
+	a.conf.rta_type = IFLA_INET_CONF | NLA_F_NESTED;
+	a.conf.rta_len = sizeof(a.conf) + sizeof(a.fwd) + sizeof(a.val);
+	a.fwd.rta_type = 1;		/* IPV4_DEVCONF_FORWARDING */
+	a.fwd.rta_len = sizeof(a.fwd) + sizeof(a.val);
+	a.val = on ? 1 : 0;
+	memcpy((char *)&r + NLMSG_ALIGN(r.hdr.nlmsg_len), &a, sizeof(a));
+	r.hdr.nlmsg_len = NLMSG_ALIGN(r.hdr.nlmsg_len) + sizeof(a);
+	return nl_talk(nl, &r);
 }

@@ -45,7 +45,7 @@ enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_INTERFACE, ONCE_MTU, ONCE_LISTENPORT,
 	ONCE_PRIVATEKEY, ONCE_HUB, ONCE_NICKNAME, ONCE_PUBLICEP,
-	ONCE_HUBKEEPALIVE, ONCE_HTTPLISTEN,
+	ONCE_HUBKEEPALIVE, ONCE_HTTPLISTEN, ONCE_DNSDOMAIN,
 	PONCE_PUBKEY, PONCE_PSK, PONCE_ENDPOINT, PONCE_KEEPALIVE
 };
 static unsigned int		 seen;		/* global statements */
@@ -75,7 +75,7 @@ static void	 peer_psk(int, const char *);
 static void	 peer_endpoint(int, const char *);
 static void	 peer_allowed(int, const char *);
 static void	 peer_keepalive(int, int64_t);
-static void	 hub_set(int, const char *);
+static void	 hub_add(int, const char *);
 static void	 hub_pubkey(int, const char *);
 static int	 hub_has_key;
 static void	 public_ep_set(int, const char *);
@@ -83,7 +83,6 @@ static void	 http_listen_set(int, const char *);
 /* Where public-endpoint was given: it needs a hub, known at the end. */
 static int	 public_ep_line;
 static char	 public_ep_file[PATH_MAX];
-static int	 nick_valid(const char *);
 
 /* The shared helpers, with this parser's lexer. */
 #define shown(s)		conflex_shown(s)
@@ -119,10 +118,13 @@ static int	 nick_valid(const char *);
 %token	STATE_DIRECTORY "state-directory" USER "user" VERBOSE "verbose"
 %token	HUB "hub" NICKNAME "nickname" HUB_KEEPALIVE "hub-keepalive"
 %token	PUBLIC_ENDPOINT "public-endpoint" HTTP_LISTEN "http-listen"
+%token	ADVERTISE_ROUTE "advertise-route" MASQUERADE "masquerade"
+%token	DNS_DOMAIN "dns-domain"
 %token	NL "end of line"
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
 %token	<number> NUMBER "number"
+%type	<number> optmasq
 %destructor { free($$); } <string>
 
 %%
@@ -247,15 +249,12 @@ main		: USER STRING {
 				    sizeof(conf->private_key_file), $2);
 			free($2);
 		}
-		| HUB STRING {
+		| HUB {
 			/* -1: a repeated hub line, already reported */
 			hub_has_key = -1;
-			if (once(LINE(@1), ONCE_HUB, "hub") == 0) {
+			if (once(LINE(@1), ONCE_HUB, "hub") == 0)
 				hub_has_key = 0;
-				hub_set(LINE(@2), $2);
-			}
-			free($2);
-		} hubkey {
+		} hubaddrs hubkey {
 			if (hub_has_key == 0)
 				conf_err(LINE(@1), "hub needs the hub's "
 				    "public-key (hamctl hub key prints it on "
@@ -263,7 +262,7 @@ main		: USER STRING {
 		}
 		| NICKNAME STRING {
 			if (once(LINE(@1), ONCE_NICKNAME, "nickname") == 0) {
-				if (!nick_valid($2))
+				if (!conf_nick_valid($2))
 					conf_err(LINE(@2), "nickname %s: "
 					    "expected up to 32 printable "
 					    "characters without quotes or "
@@ -274,7 +273,21 @@ main		: USER STRING {
 			}
 			free($2);
 		}
+		| ADVERTISE_ROUTE STRING optmasq {
+			char	 e[128];
 
+			if (conf_advertise_add(conf, $2, $3, e, sizeof(e)) == -1)
+				conf_err(LINE(@2), "advertise-route %s: %s",
+				    shown($2), e);
+			free($2);
+		}
+		| DNS_DOMAIN STRING {
+			if (once(LINE(@1), ONCE_DNSDOMAIN, "dns-domain") == 0 &&
+			    conf_dns_domain(conf, $2) == -1)
+				conf_err(LINE(@2), "dns-domain %s: expected a "
+				    "domain name, or \"\" for none", shown($2));
+			free($2);
+		}
 		| HUB_KEEPALIVE NUMBER {
 			if (once(LINE(@1), ONCE_HUBKEEPALIVE,
 			    "hub-keepalive") == 0 &&
@@ -298,6 +311,23 @@ main		: USER STRING {
 			if (once(LINE(@1), ONCE_PUBLICEP,
 			    "public-endpoint") == 0)
 				public_ep_set(LINE(@2), $2);
+			free($2);
+		}
+		;
+
+optmasq		: %empty { $$ = 0; }
+		| MASQUERADE { $$ = 1; }
+		;
+
+/* A cluster's hubs: several addresses, one key. */
+hubaddrs	: STRING {
+			if (hub_has_key == 0)
+				hub_add(LINE(@1), $1);
+			free($1);
+		}
+		| hubaddrs STRING {
+			if (hub_has_key == 0)
+				hub_add(LINE(@2), $2);
 			free($2);
 		}
 		;
@@ -372,10 +402,12 @@ static const struct keyword {
 	{ "address",			ADDRESS },
 	{ "admin-group",		ADMIN_GROUP },
 	{ "admins",			ADMINS },
+	{ "advertise-route",		ADVERTISE_ROUTE },
 	{ "all",			ALL },
 	{ "allowed-ips",		ALLOWED_IPS },
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
+	{ "dns-domain",			DNS_DOMAIN },
 	{ "endpoint",			ENDPOINT },
 	{ "http-listen",		HTTP_LISTEN },
 	{ "hub",			HUB },
@@ -384,6 +416,7 @@ static const struct keyword {
 	{ "interface",			INTERFACE },
 	{ "listen-port",		LISTEN_PORT },
 	{ "log",			LOG },
+	{ "masquerade",			MASQUERADE },
 	{ "mtu",			MTU },
 	{ "nickname",			NICKNAME },
 	{ "peer",			PEER },
@@ -569,14 +602,6 @@ set_ifname(int line, const char *v)
 	(void)copy_str(conf->ifname, sizeof(conf->ifname), v);
 }
 
-static int
-prefix_eq(const struct ip_prefix *a, const struct ip_prefix *b)
-{
-	return a->af == b->af && a->plen == b->plen &&
-	    memcmp(&a->addr, &b->addr, a->af == AF_INET ?
-	    sizeof(struct in_addr) : sizeof(struct in6_addr)) == 0;
-}
-
 static void
 add_address(int line, const char *v)
 {
@@ -666,40 +691,30 @@ peer_end(void)
 	curpeer = NULL;
 }
 
-/* What hub_nick_valid() accepts; kept here so the parser stands alone. */
-static int
-nick_valid(const char *v)
-{
-	size_t	 n = 0;
-
-	for (; *v != '\0'; v++, n++)
-		if (*v < 0x20 || *v > 0x7e || *v == '"' || *v == '\\')
-			return 0;
-	return n < CONF_NICK_MAX;
-}
-
+/* The hubs of one cluster: in order, each once. */
 static void
-hub_set(int line, const char *v)
+hub_add(int line, const char *v)
 {
-	struct in6_addr	 a6;
-	char		 host[256];
-	uint16_t	 port = 0;
+	struct conf_hub_addr	 ha;
+	int			 i;
 
-	/* "host", "host:port", "[v6]:port" or a bare IPv6 address. */
-	if (conf_parse_endpoint(v, host, sizeof(host), &port) == -1) {
-		if (strlen(v) == 0 || strlen(v) >= sizeof(host) ||
-		    strpbrk(v, " \t/[]") != NULL || (strchr(v, ':') != NULL &&
-		    inet_pton(AF_INET6, v, &a6) != 1)) {
-			conf_err(line, "hub %s: expected a host name or "
-			    "address, with :port if not 7777", shown(v));
+	if (conf_parse_hub_addr(v, &ha) == -1) {
+		conf_err(line, "hub %s: expected a host name or address, with "
+		    ":port if not 7777", shown(v));
+		return;
+	}
+	for (i = 0; i < conf->hub.naddrs; i++)
+		if (strcmp(conf->hub.addr[i].host, ha.host) == 0 &&
+		    conf->hub.addr[i].port == ha.port) {
+			conf_err(line, "hub %s is listed twice", shown(v));
 			return;
 		}
-		copy_str(host, sizeof(host), v);
-		port = 0;
+	if (conf->hub.naddrs == CONF_HUB_ADDRS) {
+		conf_err(line, "hub %s: at most %d addresses (the hubs of one "
+		    "cluster)", shown(v), CONF_HUB_ADDRS);
+		return;
 	}
-	copy_str(conf->hub.host, sizeof(conf->hub.host), host);
-	if (port != 0)
-		conf->hub.port = port;
+	conf->hub.addr[conf->hub.naddrs++] = ha;
 	conf->hub.enabled = 1;
 }
 
@@ -812,20 +827,6 @@ peer_keepalive(int line, int64_t v)
 		curpeer->keepalive = (uint16_t)v;
 }
 
-static uint32_t
-prefix_hash(const struct ip_prefix *p)
-{
-	const uint8_t	*b = (const uint8_t *)&p->addr;
-	size_t		 i, n = p->af == AF_INET ? 4 : 16;
-	uint32_t	 h = 2166136261U;
-
-	h = (h ^ p->af) * 16777619U;
-	h = (h ^ p->plen) * 16777619U;
-	for (i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619U;
-	return h;
-}
-
 /*
  * Record curpeer->allowed[idx]; the peer that has it already, if any.
  * Open addressing over every peer's allowed IPs keeps this linear in
@@ -848,7 +849,7 @@ aip_claim(int idx, int *oom)
 		for (i = 0; i < aip_size; i++) {
 			if (aip_tab[i].peer == NULL)
 				continue;
-			j = prefix_hash(&aip_tab[i].peer->allowed[
+			j = conf_prefix_hash(&aip_tab[i].peer->allowed[
 			    aip_tab[i].idx]) & (nsize - 1);
 			while (ns[j].peer != NULL)
 				j = (j + 1) & (nsize - 1);
@@ -858,10 +859,10 @@ aip_claim(int idx, int *oom)
 		aip_tab = ns;
 		aip_size = nsize;
 	}
-	for (j = prefix_hash(p) & (aip_size - 1); aip_tab[j].peer != NULL;
+	for (j = conf_prefix_hash(p) & (aip_size - 1); aip_tab[j].peer != NULL;
 	    j = (j + 1) & (aip_size - 1)) {
 		s = &aip_tab[j];
-		if (prefix_eq(&s->peer->allowed[s->idx], p))
+		if (conf_prefix_eq(&s->peer->allowed[s->idx], p))
 			return s->peer;
 	}
 	aip_tab[j].peer = curpeer;
@@ -885,7 +886,7 @@ peer_allowed(int line, const char *v)
 		return;
 	}
 	for (i = 0; i < curpeer->nallowed; i++)
-		if (prefix_eq(&curpeer->allowed[i], &p)) {
+		if (conf_prefix_eq(&curpeer->allowed[i], &p)) {
 			conf_err(line, "allowed-ips %s given twice for peer "
 			    "\"%s\"", shown(v), shown(curpeer->name));
 			return;

@@ -86,6 +86,8 @@ pathsel_switch(struct pathsel *sel, int kind, const struct pkt_addr *addr,
 	/* A new path gets its full grace before it counts as silent. */
 	sel->last_rx = now;
 	sel->last_tx = 0;
+	sel->unanswered = 0;
+	sel->answer_ms = 0;
 	if (kind >= PATH_DIRECT) {
 		sel->next_probe = 0;
 		sel->probe_step = 0;
@@ -97,35 +99,70 @@ pathsel_switch(struct pathsel *sel, int kind, const struct pkt_addr *addr,
 }
 
 /*
+ * How long this path may take to answer, and a probe of it: the
+ * defaults, or for a path that has been slow, twice its usual time
+ * plus 100 ms.
+ */
+static uint64_t
+pathsel_wait(const struct pathsel *sel, uint64_t least)
+{
+	uint64_t	 w = 2 * (uint64_t)sel->answer_ms + 100;
+
+	return w > least ? w : least;
+}
+
+/* A handshake probe went out on the current path, and nothing since. */
+static int
+pathsel_probing(const struct pathsel *sel)
+{
+	return sel->last_hs > sel->last_rx;
+}
+
+/*
  * Has the current path failed?  Silence alone says little: an idle
  * tunnel is silent too.  It has failed when a handshake probe went
  * unanswered (see pathsel_tick), or when not even the peer's persistent
- * keepalives have come for PATHSEL_DEAD_MS.
+ * keepalives have come for PATHSEL_DEAD_MS.  elsewhere: a handshake
+ * response has just come another way; while our probe is unanswered,
+ * that is the probe's answer (the peer answers the first copy that
+ * reaches it, and the direct copy left first), so the current path did
+ * not carry the probe.  Any other packet that way says nothing: the
+ * peer may simply not have chosen the same path as we have yet.
  */
 static int
-pathsel_failed(const struct pathsel *sel, uint64_t now)
+pathsel_failed(const struct pathsel *sel, uint64_t now, int elsewhere)
 {
-	if (sel->last_hs > sel->last_rx && now - sel->last_hs >=
-	    PATHSEL_ANSWER_MS)
+	if (pathsel_probing(sel) && (elsewhere ||
+	    now - sel->last_hs >= pathsel_wait(sel, PATHSEL_ANSWER_MS)))
 		return 1;
 	return now - sel->last_rx >= PATHSEL_DEAD_MS;
 }
 
-int
-pathsel_authenticated(struct pathsel *sel, int kind,
-    const struct pkt_addr *addr, uint64_t now)
+static int
+pathsel_heard(struct pathsel *sel, int kind, const struct pkt_addr *addr,
+    uint64_t now, int response)
 {
 	if (kind <= PATH_NONE || kind >= PATH_KIND_MAX)
 		return 0;
 	if (sel->kind != PATH_NONE && addr_same(addr, &sel->addr)) {
+		/* It answered data of ours: how long that took. */
+		if (sel->unanswered > sel->last_rx) {
+			uint64_t	 d = now - sel->unanswered;
+
+			if (d > PATHSEL_SAMPLE_MAX_MS)
+				d = PATHSEL_SAMPLE_MAX_MS;
+			sel->answer_ms = sel->answer_ms == 0 ? (uint32_t)d :
+			    (uint32_t)((7 * (uint64_t)sel->answer_ms + d) / 8);
+		}
 		sel->last_rx = now;
-		if (kind == sel->kind)
-			return 0;
-		/* The same address, seen differently (candidates changed). */
-		sel->kind = kind;
-		if (kind >= PATH_DIRECT)
-			sel->next_probe = 0;
-		return 1;
+		/*
+		 * The same address, now also one of the peer's LAN
+		 * candidates.  Never down: the list we were given can be
+		 * short for a moment (the hub's at a login names the
+		 * connection's address alone), and the address that
+		 * answers is the same host either way.
+		 */
+		return pathsel_relabel(sel, kind);
 	}
 	if (sel->held.af != 0 && addr_same(addr, &sel->held) &&
 	    now < sel->held_until)
@@ -134,10 +171,34 @@ pathsel_authenticated(struct pathsel *sel, int kind,
 		pathsel_switch(sel, kind, addr, now, 0);
 		return 1;
 	}
-	if (kind < sel->kind && !pathsel_failed(sel, now))
+	if (kind < sel->kind && !pathsel_failed(sel, now, response))
 		return 0;
 	pathsel_switch(sel, kind, addr, now, 1);
 	return 1;
+}
+
+int
+pathsel_relabel(struct pathsel *sel, int kind)
+{
+	if (sel->kind < PATH_DIRECT || kind <= sel->kind)
+		return 0;
+	sel->kind = kind;
+	sel->next_probe = 0;
+	return 1;
+}
+
+int
+pathsel_authenticated(struct pathsel *sel, int kind,
+    const struct pkt_addr *addr, uint64_t now)
+{
+	return pathsel_heard(sel, kind, addr, now, 0);
+}
+
+int
+pathsel_answered(struct pathsel *sel, int kind, const struct pkt_addr *addr,
+    uint64_t now)
+{
+	return pathsel_heard(sel, kind, addr, now, 1);
 }
 
 void
@@ -149,6 +210,9 @@ pathsel_sent(struct pathsel *sel, uint64_t now)
 		return;
 	was_idle = pathsel_idle(sel, now);
 	sel->last_tx = now;
+	/* The first data since the path last spoke waits for an answer. */
+	if (sel->unanswered <= sel->last_rx)
+		sel->unanswered = now;
 	/* Traffic again on an idle relayed pair: a probe soon. */
 	if (was_idle && sel->kind < PATH_DIRECT &&
 	    sel->next_probe > now + PATHSEL_PROBE_MS)
@@ -170,26 +234,41 @@ pathsel_tick(struct pathsel *sel, uint64_t now, int relay_usable,
 	int	 a = 0;
 
 	/*
-	 * We send and hear nothing back: the path may be dead (a NAT
-	 * mapping expired, the peer moved), or the peer merely has nothing
-	 * to say (our persistent keepalive on an idle tunnel).  A handshake
-	 * initiation is always answered, so it tells the two apart: only a
-	 * direct path whose probe has gone unanswered for PATHSEL_ANSWER_MS
-	 * while we still send gives way to the relay.
+	 * We send data and nothing answers it: the path may be dead (a
+	 * NAT mapping expired, the peer moved), or slow.  A handshake
+	 * initiation is always answered, so it tells the two apart: only
+	 * a direct path whose probe has gone unanswered (see
+	 * pathsel_failed) while we still send gives way to the relay.
 	 */
 	if (sel->kind != PATH_NONE && sel->last_tx != 0 &&
 	    now - sel->last_tx <= PATHSEL_SENDING_MS &&
-	    now - sel->last_rx >= PATHSEL_QUIET_MS) {
+	    sel->unanswered > sel->last_rx &&
+	    now - sel->unanswered >= pathsel_wait(sel, PATHSEL_QUIET_MS)) {
 		if (sel->last_hs == 0 || now - sel->last_hs >= PATHSEL_HS_MS) {
 			a |= PATHSEL_A_HANDSHAKE;
 			sel->last_hs = now;
 		} else if (relay_usable && sel->kind >= PATH_DIRECT &&
 		    relay_kind > PATH_NONE && relay_kind < PATH_DIRECT &&
-		    sel->last_hs > sel->last_rx &&
-		    now - sel->last_hs >= PATHSEL_ANSWER_MS) {
+		    pathsel_failed(sel, now, 0)) {
 			pathsel_switch(sel, relay_kind, relay_addr, now, 1);
 			a |= PATHSEL_A_CHANGED;
 		}
+	}
+	/*
+	 * The hold-down on the address we left is over: it may be back,
+	 * so look now instead of at the next slot of the schedule (which
+	 * can be 5 s away).  The look is a handshake, which the peer
+	 * answers where its first copy came from: a keepalive would go
+	 * unanswered, and a peer that took that address while we held it
+	 * down (its own hold-down ended first) would send nothing on it
+	 * until it had data, so neither side would learn that the other
+	 * may come back.  The schedule's own slots stay as they were.
+	 */
+	if (sel->held.af != 0 && now >= sel->held_until) {
+		sel->held.af = 0;
+		if (sel->kind > PATH_NONE && sel->kind < PATH_DIRECT &&
+		    has_cands)
+			a |= PATHSEL_A_HANDSHAKE;
 	}
 	/*
 	 * On a relay that is gone (the hub is down), a direct path must not

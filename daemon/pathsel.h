@@ -16,24 +16,42 @@
  *  - another address of the same rank is taken at once (the peer
  *    rebound or roamed);
  *  - a lower rank only when the current path has failed: a handshake
- *    probe on it went unanswered, or it has been silent for
- *    PATHSEL_DEAD_MS (an idle tunnel is silent too, so silence alone
- *    is no reason to leave a path);
+ *    probe on it went unanswered for PATHSEL_ANSWER_MS, or the
+ *    handshake response came the lower way instead (the peer answers
+ *    the first copy that reaches it, and the relay's copy leaves after
+ *    the direct one), or the path has been silent for PATHSEL_DEAD_MS
+ *    (an idle
+ *    tunnel is silent too, so silence alone is no reason to leave a
+ *    path);
  *  - an address we left for one of the same or lower rank may come back
  *    only after a hold-down (2 s, doubling per change up to 60 s, back
  *    to 2 s once a path held for 60 s), so two live paths cannot make
- *    the choice flap with every packet;
- *  - while we send on a path that has been silent for PATHSEL_QUIET_MS:
- *    one handshake probe per PATHSEL_HS_MS; a direct path whose probe
- *    is unanswered after PATHSEL_ANSWER_MS falls back to the relay when
- *    the relay is usable (an idle peer answers the probe, a dead path
- *    does not);
+ *    the choice flap with every packet; when a relayed pair's hold-down
+ *    ends, it probes at once, with a handshake (answered where its
+ *    first copy arrives, so also by a peer that is already back on
+ *    that address), rather than at the next slot of its schedule, so
+ *    a path that came back is taken when it may be;
+ *  - data we sent that nothing on the path has answered for
+ *    PATHSEL_QUIET_MS makes the path suspect.  A hub peer answers all
+ *    data, with data or a keepalive within 100 to 200 ms (tun's
+ *    WG_HUB_PASSIVE_KA_NS), and tun reports what authenticated ten
+ *    times a second, so on a live path this never happens; an idle
+ *    tunnel sends no data and is never suspect.  While suspect and
+ *    sending: one handshake probe per PATHSEL_HS_MS; a direct path
+ *    whose probe is unanswered falls back to the relay as above when
+ *    the relay is usable;
+ *  - a slow path gets longer: both waits are at least twice the time
+ *    this path has been taking to answer, plus 100 ms (a moving
+ *    average), so a long round trip is never mistaken for silence;
  *  - below PATH_DIRECT, with candidates to try: keepalive probes at
  *    1, 2 and 4 s, then every 5 s (30 s when the NATs on both sides
  *    make a direct path unlikely) while we send, every 2 min (10 min)
  *    once nothing was sent for 30 s, so idle pairs cost next to
  *    nothing; traffic brings the 5 s schedule back, and a punch from
  *    the hub starts over.
+ *
+ * "We send" means data: neither keepalives (ours are not answered),
+ * nor handshake messages, nor probes.
  */
 #ifndef HAMD_PATHSEL_H
 #define HAMD_PATHSEL_H
@@ -43,10 +61,16 @@
 #include "ctl/ctlmsg.h"		/* enum path_kind */
 #include "ipc/addr.h"
 
-#define PATHSEL_QUIET_MS	3000	/* silence that makes a path suspect */
+/*
+ * Unanswered data for this long makes a path suspect: the peer's
+ * keepalive is due within 200 ms, its report within 100 ms more, and
+ * 100 ms are left for a busy machine.
+ */
+#define PATHSEL_QUIET_MS	400
 #define PATHSEL_SENDING_MS	1000	/* "we send" means: within this */
-#define PATHSEL_HS_MS		5000	/* between handshake probes */
-#define PATHSEL_ANSWER_MS	1500	/* a handshake probe's answer is late */
+#define PATHSEL_HS_MS		2000	/* between handshake probes */
+#define PATHSEL_ANSWER_MS	600	/* a handshake probe's answer is late */
+#define PATHSEL_SAMPLE_MAX_MS	2000	/* longer answers count as this */
 #define PATHSEL_DEAD_MS		60000	/* silence that no keepalive explains */
 #define PATHSEL_HOLD_MIN_MS	2000
 #define PATHSEL_HOLD_MAX_MS	60000
@@ -67,7 +91,10 @@ struct pathsel {
 	struct pkt_addr	 addr;		/* its address (relay: pseudo) */
 	uint64_t	 since;		/* when it was chosen */
 	uint64_t	 last_rx;	/* last authenticated packet on it */
-	uint64_t	 last_tx;	/* last send on it, 0: none yet */
+	uint64_t	 last_tx;	/* last data sent on it, 0: none yet */
+	uint64_t	 unanswered;	/* first data sent after last_rx */
+	uint32_t	 answer_ms;	/* how long answers take, averaged;
+					   0: not known yet */
 	uint64_t	 last_hs;	/* last handshake probe, 0: none */
 
 	/* hold-down of the address we last moved away from */
@@ -87,7 +114,19 @@ void	pathsel_init(struct pathsel *);
  */
 int	pathsel_authenticated(struct pathsel *, int kind,
 	    const struct pkt_addr *, uint64_t now);
-/* We sent on the current path. */
+/*
+ * The same for a handshake response: the answer to our initiation.
+ * While a probe of the current path is unanswered, a response from
+ * another way says the probe's direct copy never reached the peer.
+ */
+int	pathsel_answered(struct pathsel *, int kind,
+	    const struct pkt_addr *, uint64_t now);
+/*
+ * The peer's candidates changed: the current path's address is of kind
+ * now.  Only up (direct to LAN) counts; 1 if the path's kind changed.
+ */
+int	pathsel_relabel(struct pathsel *, int kind);
+/* We sent data on the current path. */
 void	pathsel_sent(struct pathsel *, uint64_t now);
 /* The hub says probe now: the probe schedule starts over at once. */
 void	pathsel_punch(struct pathsel *, uint64_t now);

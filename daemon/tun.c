@@ -21,12 +21,16 @@
 #include "compat/util.h"
 #include "daemon/hamd_msg.h"
 #include "daemon/hubclient.h"
+#include "daemon/tunsel.h"
+#include "daemon/lanrep.h"
+#include "daemon/l2sw.h"
 #include "daemon/tunwatch.h"
 #include "crypto/key.h"
 #include "privsep/log.h"
 #include "privsep/policies.h"
 #include "daemon/offload.h"
 #include "ipc/pktbatch.h"
+#include "ipc/pktring.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
 #include "daemon/wg.h"
@@ -36,21 +40,39 @@
 #define TICK_MS			100
 /* Probes the engine may ask for, per peer and second. */
 #define PROBES_PER_SEC		10
+/*
+ * Room the ring must have before we read the TUN device again: what
+ * one 64 KB super-packet becomes (its segments, each with its record
+ * and the WireGuard header and tag), twice.  With less, reading stops
+ * and the kernel's queue in front of the device holds the rest (its
+ * qdisc pushes back on the sending sockets), until the engine has sent
+ * enough; we look again every TUN_ROOM_USEC.
+ */
+#define TUN_RING_ROOM		(2 * 96 * 1024)
+#define TUN_ROOM_USEC		200
 
 struct tunproc {
 	struct privsep		*ps;
 	struct wg_dev		*dev;
 	struct hubclient	*hub;
+	struct lanrep		*lan;		/* broadcast and multicast */
+	struct l2sw		*l2;		/* Ethernet networks */
+	int			 tap;		/* the TAP device, or -1 */
+	struct event		*ev_tap;
 	struct pktbatch		 out;		/* to the engine */
 	int			 fd;		/* the TUN device */
 	int			 vnet_hdr;
 	struct event		*ev_tun;
 	struct event		*ev_tick;
+	struct event		*ev_room;	/* ring full: look again */
+	struct pktring_map	 ring;		/* shared with the engine */
+	int			 ring_mapped;
+	int			 engine_ready;	/* the engine mapped it too */
+	int			 tun_paused;	/* not reading the device */
 	int			 in_config;	/* between peers and end mark */
 	unsigned int		 offloads;	/* TUN_F_* in force */
 	uint64_t		 offload_drops;	/* reads that made no sense */
 	uint8_t			 rbuf[VNET_HDR_LEN + 65536];
-	uint8_t			 seg[65536];	/* segments of a super-packet */
 	struct gro		 gro;		/* merges what we write */
 };
 
@@ -103,15 +125,46 @@ io_tun_write(void *arg, uint8_t *pkt, size_t len)
 }
 
 static void
-io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr)
+io_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr,
+    int response)
 {
 	struct endpoint_msg	 m;
 
 	memset(&m, 0, sizeof(m));
 	m.id = peer;
 	m.addr = *addr;
+	m.flags = response ? ENDPOINT_F_RESPONSE : 0;
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENDPOINT, 0, -1, &m,
 	    sizeof(m));
+}
+
+static void
+io_lan_out(void *arg, const uint8_t *pkt, size_t len, uint64_t now)
+{
+	lanrep_send(tp.lan, pkt, len, now);
+}
+
+static int
+io_lan_in(void *arg, struct wg_peer *p, const uint8_t *pkt, size_t len,
+    uint64_t now)
+{
+	return lanrep_accept(tp.lan, p, pkt, len, now);
+}
+
+static void
+io_frame_in(void *arg, struct wg_peer *p, const uint8_t *pt, size_t len,
+    uint64_t now)
+{
+	l2sw_receive(tp.l2, p, pt, len, now);
+}
+
+static void
+tap_write(void *arg, const uint8_t *frame, size_t len)
+{
+	/* A full device queue drops the frame, as a NIC would. */
+	if (tp.tap != -1 && write(tp.tap, frame, len) == -1 &&
+	    errno != EAGAIN)
+		log_debug("write to the TAP device: %s", strerror(errno));
 }
 
 /* Queue what the device produced and wake the engine channel. */
@@ -120,8 +173,18 @@ tun_flush(void)
 {
 	if (tp.fd != -1)
 		gro_flush(&tp.gro);
-	if (pktbatch_flush(&tp.out) > 0)
+	if (pktbatch_flush(&tp.out) > 0) {
+		/*
+		 * Written now rather than on the next turn of the loop: no
+		 * wait for the socket to be reported writable, and no
+		 * EV_WRITE to arm and disarm when it all went.  An error is
+		 * left for the channel's own handler.
+		 */
+		(void)imsgbuf_write(&tp.ps->iev[HAMD_PROC_ENGINE].ibuf);
 		imsgev_update(&tp.ps->iev[HAMD_PROC_ENGINE]);
+	}
+	if (pktbatch_broken(&tp.out))
+		fatalx("the engine released ring space it was never given");
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -132,6 +195,35 @@ tun_send_segment(void *arg, const uint8_t *pkt, size_t len)
 	wg_send_packet(tp.dev, pkt, len, *(uint64_t *)arg);
 }
 
+/* No room in the ring: stop reading the device until there is. */
+static int
+tun_ring_full(void)
+{
+	struct timeval	 tv = { 0, TUN_ROOM_USEC };
+
+	if (pktbatch_room(&tp.out) >= TUN_RING_ROOM)
+		return 0;
+	/* What is batched must reach the engine, or nothing is freed. */
+	tun_flush();
+	if (!tp.tun_paused) {
+		tp.tun_paused = 1;
+		(void)event_del(tp.ev_tun);
+	}
+	if (evtimer_add(tp.ev_room, &tv) == -1)
+		fatalx("%s: evtimer_add", __func__);
+	return 1;
+}
+
+static void
+tun_room(int fd, short what, void *arg)
+{
+	if (tun_ring_full())
+		return;
+	tp.tun_paused = 0;
+	if (event_add(tp.ev_tun, NULL) == -1)
+		fatalx("%s: event_add", __func__);
+}
+
 static void
 tun_readable(int fd, short what, void *arg)
 {
@@ -140,6 +232,8 @@ tun_readable(int fd, short what, void *arg)
 	int		 i;
 
 	for (i = 0; i < TUN_READS_PER_EVENT; i++) {
+		if (tun_ring_full())
+			break;
 		n = read(fd, tp.rbuf, sizeof(tp.rbuf));
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -150,12 +244,31 @@ tun_readable(int fd, short what, void *arg)
 			wg_send_packet(tp.dev, tp.rbuf, (size_t)n, now);
 		else if (tp.offloads != 0) {
 			/* Checksums to finish, super-packets to cut. */
-			if (offload_split(tp.rbuf, (size_t)n, tp.seg,
+			/* Segments are built where they are sealed. */
+			if (offload_split(tp.rbuf, (size_t)n, wg_tx_room(tp.dev),
 			    tun_send_segment, &now) == -1)
 				tp.offload_drops++;
 		} else if (n > VNET_HDR_LEN)
 			wg_send_packet(tp.dev, tp.rbuf + VNET_HDR_LEN,
 			    (size_t)n - VNET_HDR_LEN, now);
+	}
+	tun_flush();
+}
+
+static void
+tap_readable(int fd, short what, void *arg)
+{
+	uint64_t	 now = now_ns();
+	ssize_t		 n;
+	int		 i;
+
+	for (i = 0; i < TUN_READS_PER_EVENT; i++) {
+		if ((n = read(fd, tp.rbuf, sizeof(tp.rbuf))) == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("read from the TAP device");
+			break;
+		}
+		l2sw_send(tp.l2, tp.rbuf, (size_t)n, now);
 	}
 	tun_flush();
 }
@@ -214,6 +327,9 @@ hub_state(void *arg, const struct hub_state_msg *st)
 	}
 #endif
 	tunwatch_hub(st);
+	if (st->state == HUB_STATE_ONLINE)
+		lanrep_addrs(tp.lan, st->addr.v4, st->addr.v4_plen,
+		    st->addr.v6, st->addr.v6_plen);
 	proc_compose(tp.ps, PROC_PARENT, IMSG_HUB_STATE, 0, -1, st,
 	    sizeof(*st));
 }
@@ -235,9 +351,18 @@ hub_engine_peer(void *arg, uint32_t id, const struct pkt_addr *ep)
 static void
 hub_engine_peer_del(void *arg, uint32_t id)
 {
+	lanrep_peer_gone(tp.lan, id);
+	l2sw_peer_gone(tp.l2, id);
 	tun_flush();
 	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEER_DEL, 0, -1,
 	    &id, sizeof(id));
+}
+
+static void
+hub_peer_lan(void *arg, uint32_t id, const uint8_t key[32], uint8_t flags)
+{
+	lanrep_peer(tp.lan, id, (flags & HUB_NET_BROADCAST) != 0);
+	l2sw_peer(tp.l2, id, key, (flags & HUB_NET_ETHERNET) != 0);
 }
 
 static void
@@ -259,6 +384,14 @@ hub_reply_result(void *arg, uint32_t client, int code, const char *msg)
 {
 	struct ctl_result	 r;
 
+	/* hamd's own requests (advertise-route, member names): logged. */
+	if (client == HUBCLIENT_SELF) {
+		if (code != 0 && code != EEXIST)
+			log_warnx("hub: %s", msg);
+		else
+			log_info("hub: %s", msg);
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.code = code;
 	(void)snprintf(r.msg, sizeof(r.msg), "%s", msg);
@@ -364,10 +497,44 @@ tun_path_info(struct imsg *imsg)
 	p->path_since = m.since;
 }
 
+/*
+ * One datagram from the engine.  From the ring, its bytes can change
+ * under us, so nothing may read them twice: handshake messages (and
+ * anything else that short) are copied here; data messages are copied
+ * by wg_recv_data before it looks at them, and a data message is the
+ * only kind wg_receive takes at more than 256 bytes.
+ */
 static void
 tun_recv_one(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 {
+	uint8_t	 copy[256];
+
+	if (rec->len <= sizeof(copy)) {
+		memcpy(copy, pkt, rec->len);
+		pkt = copy;
+	}
 	wg_receive(tp.dev, &rec->addr, pkt, rec->len, *(uint64_t *)arg);
+}
+
+static void
+tun_ring_start(void)
+{
+	if (tp.ring_mapped && tp.engine_ready &&
+	    tp.out.ring == NULL)
+		pktbatch_use_ring(&tp.out, &tp.ring.tx, IMSG_PKT_RING_OUT);
+}
+
+/* The parent's shared memory: map it and tell the engine. */
+static void
+tun_ring(struct imsg *imsg)
+{
+	if (tp.ring_mapped)
+		fatalx("parent sent a second ring");
+	if (proc_ring_take(tp.ps, imsg, &tp.ring, 0, HAMD_PROC_ENGINE,
+	    IMSG_TUN_RING_READY) == -1)
+		return;
+	tp.ring_mapped = 1;
+	tun_ring_start();
 }
 
 static void
@@ -384,12 +551,30 @@ tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 			fatalx("engine sent a malformed packet batch");
 		tun_flush();
 		break;
+	case IMSG_PKT_RING_IN:
+		/* Only after our IMSG_TUN_RING_READY, sent once mapped. */
+		if (!tp.ring_mapped)
+			fatalx("engine sent a ring batch before the ring");
+		if (pktbatch_ring_foreach(&tp.ring.rx, imsg->data,
+		    imsg->datalen, tun_recv_one, &now) == -1)
+			fatalx("engine sent a malformed ring batch");
+		pktring_release(&tp.ring.rx);
+		tun_flush();
+		break;
+	case IMSG_ENGINE_RING_READY:
+		if (tp.engine_ready)
+			fatalx("engine said twice that it mapped the ring");
+		tp.engine_ready = 1;
+		tun_ring_start();
+		break;
 	case IMSG_HUB_CONN_OPEN:
 		(void)imsg_get_data(imsg, &hc, sizeof(hc));
 		hubclient_conn_open(tp.hub, &hc, now);
 		break;
 	case IMSG_HUB_CONN_CLOSED:
 		hubclient_conn_closed(tp.hub, now);
+		/* The liveness checks' initiations go now, not at the tick. */
+		tun_flush();
 		break;
 	case IMSG_HUB_FRAME_IN:
 		hubclient_frame(tp.hub, imsg->data, imsg->datalen, now);
@@ -425,10 +610,27 @@ tun_set_device(struct imsg *imsg)
 	tp.offloads = tp.vnet_hdr ? td.offloads : 0;
 	gro_init(&tp.gro, tun_write_dev, NULL);
 	tp.dev->mtu = td.mtu;
+	if (tp.dev->have_key)
+		l2sw_self(tp.l2, tp.dev->self.pub, td.mtu);
 	tp.ev_tun = event_new(tp.ps->base, tp.fd, EV_READ | EV_PERSIST,
 	    tun_readable, NULL);
-	if (tp.ev_tun == NULL || event_add(tp.ev_tun, NULL) == -1)
+	tp.ev_room = evtimer_new(tp.ps->base, tun_room, NULL);
+	if (tp.ev_tun == NULL || tp.ev_room == NULL ||
+	    event_add(tp.ev_tun, NULL) == -1)
 		fatalx("cannot watch the TUN device");
+}
+
+/* The TAP device of Ethernet networks (a hub is configured). */
+static void
+tun_set_tap(struct imsg *imsg)
+{
+	if (tp.tap != -1)
+		fatalx("parent sent a second TAP device");
+	tp.tap = imsg_get_fd(imsg);
+	tp.ev_tap = event_new(tp.ps->base, tp.tap, EV_READ | EV_PERSIST,
+	    tap_readable, NULL);
+	if (tp.ev_tap == NULL || event_add(tp.ev_tap, NULL) == -1)
+		fatalx("cannot watch the TAP device");
 }
 
 static void
@@ -494,11 +696,18 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		if (wg_dev_set_key(tp.dev, priv) == -1)
 			fatalx("the node key has a low-order public key");
 		sodium_memzero(priv, sizeof(priv));
+		l2sw_self(tp.l2, tp.dev->self.pub, tp.dev->mtu);
 		proc_compose(ps, PROC_PARENT, IMSG_TUN_PUBKEY, 0, -1,
 		    tp.dev->self.pub, KEY_LEN);
 		break;
+	case IMSG_TAP_DEVICE:
+		tun_set_tap(imsg);
+		break;
 	case IMSG_TUN_DEVICE:
 		tun_set_device(imsg);
+		break;
+	case IMSG_RING:
+		tun_ring(imsg);
 		break;
 	case IMSG_TUN_PEER:
 		tun_set_peer(imsg);
@@ -515,6 +724,11 @@ tun_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_TUN_CANDIDATES:
 		tun_candidates(imsg);
+		break;
+	case IMSG_ROUTES_SET:
+	case IMSG_TUN_ADVERTISE:
+	case IMSG_EXIT_SET:
+		tunsel_parent(imsg, tp.hub, tp.dev);
 		break;
 	case IMSG_TUN_PEERS_END:
 		if (!tp.in_config)
@@ -585,6 +799,8 @@ tun_send_peers(struct privsep *ps, int to, uint32_t client, uint32_t tpeer,
 		(void)allowedips_foreach_peer(tp.dev->aips, p->id, peer_prefix,
 		    &cp);
 		tunwatch_fill(i, p, &cp.ext);
+		lanrep_peer_info(tp.lan, p->id, &cp.lan);
+		l2sw_peer_info(tp.l2, p->id, &cp.lan);
 		proc_compose(ps, to, tpeer, client, -1, &cp, sizeof(cp));
 	}
 	memset(&end, 0, sizeof(end));
@@ -593,6 +809,8 @@ tun_send_peers(struct privsep *ps, int to, uint32_t client, uint32_t tpeer,
 	end.unknown_peer = tp.dev->unknown_peer;
 	end.cookies_sent = tp.dev->cookies_sent;
 	end.ratelimited = tp.dev->ratelimited;
+	lanrep_stats(tp.lan, &end.lan);
+	l2sw_stats(tp.l2, &end.lan.l2);
 	proc_compose(ps, to, tend, client, -1, &end, sizeof(end));
 }
 
@@ -611,6 +829,15 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		tun_send_peers(ps, HAMD_PROC_CONTROL, imsg->hdr.peerid,
 		    IMSG_CTL_PEER, IMSG_CTL_PEERS_END);
 		break;
+	case IMSG_CTL_LAN: {
+		struct ctl_lan	 lan;
+
+		lanrep_stats(tp.lan, &lan);
+		l2sw_stats(tp.l2, &lan.l2);
+		proc_compose(ps, HAMD_PROC_CONTROL, IMSG_CTL_LAN_REPLY,
+		    imsg->hdr.peerid, -1, &lan, sizeof(lan));
+		break;
+	}
 	case IMSG_CTL_HUB_REQ: {
 		struct hub_request	*req;
 		struct ctl_cred		 cred;
@@ -627,6 +854,10 @@ tun_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 		sodium_free(req);
 		break;
 	}
+	case IMSG_CTL_EXIT:
+	case IMSG_CTL_RUN:
+		tunsel_control(imsg, tp.hub, tp.dev);
+		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
 	}
@@ -657,6 +888,12 @@ tun_test_hooks(void)
 		log_info("test hook: the hub state reports a %s overlay",
 		    test_hostile_overlay == 1 ? "public" : "hub-holding");
 	}
+	if ((s = getenv("HAMD_TEST_LAN_ROGUE")) != NULL && *s == '1') {
+		tp.lan->rogue = 1;
+		tp.l2->rogue = 1;
+		log_info("test hook: broadcast sent to every hub peer, "
+		    "without our own limit");
+	}
 #endif
 }
 
@@ -670,7 +907,8 @@ void
 tun_run(struct privsep *ps)
 {
 	struct wg_io	 io = {
-		NULL, io_out_reserve, io_out_commit, io_tun_write, io_endpoint
+		NULL, io_out_reserve, io_out_commit, io_tun_write, io_endpoint,
+		io_lan_out, io_lan_in, io_frame_in
 	};
 	struct timeval	 tick = { 0, TICK_MS * 1000 };
 	struct hubclient_io hio = {
@@ -682,22 +920,34 @@ tun_run(struct privsep *ps)
 		.reply_net = hub_reply_net,
 		.reply_member = hub_reply_member,
 		.reply_result = hub_reply_result,
+		.routes_offer = tunsel_routes_offer,
+		.reply_route = tunsel_reply_route,
+		.exit_offer = tunsel_exit_offer,
+		.engine_names = tunsel_engine_names,
 		.engine_relay = hub_engine_relay,
 		.relay_register = hub_relay_register,
 		.relay_confirmed = hub_relay_confirmed,
 		.engine_paths = hub_engine_paths,
+		.peer_lan = hub_peer_lan,
 	};
 
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
 	memset(&tp, 0, sizeof(tp));
 	tp.ps = ps;
+	tunsel_init(ps);
 	tp.fd = -1;
 	proc_child_setup(ps);
 	if ((tp.dev = wg_dev_new(&io, 1420)) == NULL)
 		fatalx("cannot allocate the WireGuard device");
 	if ((tp.hub = hubclient_new(&hio, tp.dev)) == NULL)
 		fatalx("cannot allocate the hub session");
+	if ((tp.lan = lanrep_new(tp.dev, HUB_PEER_ID_BASE)) == NULL)
+		fatalx("cannot allocate the LAN replication");
+	if ((tp.l2 = l2sw_new(tp.dev, HUB_PEER_ID_BASE, tap_write, NULL)) ==
+	    NULL)
+		fatalx("cannot allocate the Ethernet switch");
+	tp.tap = -1;
 	tun_test_hooks();
 	tunwatch_init(ps, tp.dev, tun_web_snapshot);
 	pktbatch_init(&tp.out, &ps->iev[HAMD_PROC_ENGINE].ibuf, IMSG_PKT_OUT);

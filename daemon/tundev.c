@@ -22,6 +22,38 @@
 #endif
 
 int
+tundev_open_tap(struct tundev *t, const char *name, char *err, size_t len)
+{
+	struct ifreq	 ifr;
+
+	memset(t, 0, sizeof(*t));
+	if ((t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)) ==
+	    -1) {
+		(void)snprintf(err, len, "/dev/net/tun: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(t->fd, TUNSETIFF, &ifr) == -1) {
+		(void)snprintf(err, len, "cannot create TAP device %s: %s",
+		    name, strerror(errno));
+		goto fail;
+	}
+	(void)snprintf(t->name, sizeof(t->name), "%s", ifr.ifr_name);
+	if ((t->ifindex = if_nametoindex(t->name)) == 0) {
+		(void)snprintf(err, len, "%s: no interface index: %s", t->name,
+		    strerror(errno));
+		goto fail;
+	}
+	return 0;
+ fail:
+	(void)close(t->fd);
+	t->fd = -1;
+	return -1;
+}
+
+int
 tundev_open(struct tundev *t, const char *name, char *err, size_t len)
 {
 	struct ifreq	 ifr;

@@ -24,5 +24,11 @@ struct tundev {
  * recorded.  0, or -1 with a message in err.
  */
 int	tundev_open(struct tundev *, const char *name, char *err, size_t len);
+/*
+ * The TAP device of Ethernet networks: frames without a packet header
+ * or offloads, non-blocking, close-on-exec.
+ */
+int	tundev_open_tap(struct tundev *, const char *name, char *err,
+	    size_t len);
 
 #endif

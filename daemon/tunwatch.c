@@ -46,7 +46,6 @@ static struct {
 	uint64_t		 next_sample;
 	uint64_t		 dev_drops[WG_RESULT_MAX];
 	int			 hub_online;
-	uint64_t		 last_now;	/* of the latest tick, ns */
 	struct watch		 w[WG_MAX_PEERS];
 } tw;
 
@@ -245,7 +244,6 @@ tunwatch_tick(uint64_t now)
 	struct watch		*w;
 	int			 i, second = 0;
 
-	tw.last_now = now;
 	if (now >= tw.next_sample) {
 		second = 1;
 		tw.next_sample = now + SAMPLE_NS;
@@ -285,7 +283,13 @@ tunwatch_path(const struct wg_peer *p, int path, const struct pkt_addr *addr)
 		if (tw.dev->peers[i] == p) {
 			if (tw.w[i].id != 0 && tw.w[i].id != p->id)
 				peer_gone(&tw.w[i]);
-			watch_peer(&tw.w[i], p, tw.last_now);
+			/*
+			 * Not the last tick's clock: a session made since
+			 * would be born after it and look expired (a
+			 * peer-down and peer-up around every handshake
+			 * that comes just before a path change).
+			 */
+			watch_peer(&tw.w[i], p, now_ns());
 			break;
 		}
 	ev_peer(&ev, EV_PATH, p);
@@ -307,7 +311,7 @@ tunwatch_paths(const struct engine_paths_msg *m)
 			continue;
 		if (tw.w[i].id != 0 && tw.w[i].id != p->id)
 			peer_gone(&tw.w[i]);
-		watch_peer(&tw.w[i], p, tw.last_now);
+		watch_peer(&tw.w[i], p, now_ns());
 		tw.w[i].peer_nat = m->cands.nat;
 		tw.w[i].ncands = m->cands.n;
 		return;

@@ -7,6 +7,7 @@
 #include "autoconf.h"
 
 #include <event2/buffer.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,92 @@ engine_counter(struct evbuffer *b, const char *name, const char *help,
 	prom_u64(b, name, v, NULL);
 }
 
+/* A counter by direction and reason, read from a struct at each offset. */
+struct drop_field {
+	const char	*dir, *reason;
+	size_t		 off;
+};
+
+static void
+metrics_drops(struct evbuffer *b, const char *name, const char *help,
+    const void *base, const struct drop_field *f, size_t n)
+{
+	const char	*lab[3];
+	char		 ld[32], lr[32];
+	uint64_t	 v;
+	size_t		 i;
+
+	prom_family(b, name, "counter", help);
+	for (i = 0; i < n; i++) {
+		memcpy(&v, (const uint8_t *)base + f[i].off, sizeof(v));
+		(void)snprintf(ld, sizeof(ld), "direction=%s", f[i].dir);
+		(void)snprintf(lr, sizeof(lr), "reason=%s", f[i].reason);
+		lab[0] = ld;
+		lab[1] = lr;
+		lab[2] = NULL;
+		prom_u64(b, name, v, lab);
+	}
+}
+
+/* Ethernet networks: tun's switch. */
+static void
+metrics_l2(struct evbuffer *b, const struct ctl_l2 *l)
+{
+	static const struct drop_field drops[] = {
+		{ "transmit", "rate", offsetof(struct ctl_l2, tx_rate) },
+		{ "transmit", "source", offsetof(struct ctl_l2, tx_source) },
+		{ "transmit", "unknown", offsetof(struct ctl_l2, tx_unknown) },
+		{ "transmit", "oversize", offsetof(struct ctl_l2, tx_oversize) },
+		{ "receive", "off", offsetof(struct ctl_l2, rx_off) },
+		{ "receive", "source", offsetof(struct ctl_l2, rx_source) },
+		{ "receive", "dest", offsetof(struct ctl_l2, rx_dest) },
+		{ "receive", "rate", offsetof(struct ctl_l2, rx_rate) },
+		{ "receive", "malformed", offsetof(struct ctl_l2, rx_malformed) },
+	};
+
+	prom_family(b, "hamd_ethernet_peers", "gauge", "Peers Ethernet "
+	    "frames flow with");
+	prom_u64(b, "hamd_ethernet_peers", l->ports, NULL);
+	engine_counter(b, "hamd_ethernet_transmit_frames_total", "Frames "
+	    "from the TAP device sent to peers, each counted once",
+	    l->tx_frames);
+	engine_counter(b, "hamd_ethernet_receive_frames_total", "Frames "
+	    "from peers written to the TAP device", l->rx_frames);
+	metrics_drops(b, "hamd_ethernet_dropped_total", "Frames not sent or "
+	    "refused, by direction and reason", l, drops, nitems(drops));
+}
+
+/* Broadcast and multicast among members: tun's totals. */
+static void
+metrics_lan(struct evbuffer *b)
+{
+	const struct ctl_lan	*l = &wn.end.lan;
+	static const struct drop_field drops[] = {
+		{ "transmit", "rate", offsetof(struct ctl_lan, tx_rate) },
+		{ "transmit", "no_peer", offsetof(struct ctl_lan, tx_no_peer) },
+		{ "transmit", "control", offsetof(struct ctl_lan, tx_control) },
+		{ "transmit", "other", offsetof(struct ctl_lan, tx_other) },
+		{ "receive", "off", offsetof(struct ctl_lan, rx_off) },
+		{ "receive", "rate", offsetof(struct ctl_lan, rx_rate) },
+		{ "receive", "control", offsetof(struct ctl_lan, rx_control) },
+	};
+
+	prom_family(b, "hamd_lan_peers", "gauge", "Peers broadcast and "
+	    "multicast flow with");
+	prom_u64(b, "hamd_lan_peers", l->peers, NULL);
+	engine_counter(b, "hamd_lan_transmit_packets_total", "Broadcast and "
+	    "multicast packets sent to the peers, each counted once",
+	    l->tx_packets);
+	engine_counter(b, "hamd_lan_transmit_copies_total", "Their "
+	    "encrypted copies, one per peer", l->tx_copies);
+	engine_counter(b, "hamd_lan_receive_packets_total", "Broadcast and "
+	    "multicast packets taken from peers", l->rx_packets);
+	metrics_drops(b, "hamd_lan_dropped_total", "Broadcast and multicast "
+	    "packets not sent or refused, by direction and reason", l, drops,
+	    nitems(drops));
+	metrics_l2(b, &l->l2);
+}
+
 static void
 metrics_engine(struct evbuffer *b)
 {
@@ -242,6 +329,13 @@ metrics_engine(struct evbuffer *b)
 	    "Probe copies sent to candidates", e->probes);
 	engine_counter(b, "hamd_engine_path_changes_total",
 	    "Path changes of hub peers", e->path_changes);
+	engine_counter(b, "hamd_engine_dns_queries_total",
+	    "Queries the member-name responder read", e->dns_queries);
+	engine_counter(b, "hamd_engine_dns_answers_total",
+	    "Answers the member-name responder sent", e->dns_answers);
+	engine_counter(b, "hamd_engine_dns_dropped_total",
+	    "Queries dropped unanswered: malformed or over the rate",
+	    e->dns_dropped);
 }
 
 static void
@@ -305,6 +399,7 @@ build_metrics(struct evbuffer *b, const char *query)
 	metrics_status(b);
 	metrics_peers(b);
 	metrics_engine(b);
+	metrics_lan(b);
 	metrics_events(b);
 	web_metrics_self(b, "hamd");
 	return 0;

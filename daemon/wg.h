@@ -70,11 +70,17 @@ enum wg_hs_state { WG_HS_NONE = 0, WG_HS_INITIATED };
 
 /*
  * Addresses that authenticated lately, and when each was last reported
- * to the engine: the engine learns every live path about once a second
- * (two slots: the current path and the one a peer moves to or probes).
+ * to the engine (two slots: the current path and the one a peer moves
+ * to or probes).  The engine learns a configured peer's live paths
+ * about once a second, which roaming needs; a hub peer's ten times a
+ * second, since its path choice notices a path that stopped answering
+ * by the reports that stopped (pathsel.h: PATHSEL_QUIET_MS).
  */
 #define WG_EP_SLOTS		2
+/* See wg_tx_room. */
+#define WG_TX_ROOM_LEN		65535
 #define WG_EP_REPORT_NS		UINT64_C(1000000000)
+#define WG_EP_REPORT_HUB_NS	UINT64_C(100000000)
 struct wg_ep_slot {
 	struct pkt_addr		 addr;		/* af 0: free */
 	uint64_t		 reported;	/* ns */
@@ -84,8 +90,26 @@ struct wg_ep_slot {
 enum wg_probe { WG_PROBE_KEEPALIVE = 0, WG_PROBE_HANDSHAKE = 1 };
 /* A probe may force a new initiation at most this often. */
 #define WG_PROBE_INIT_NS	UINT64_C(1000000000)
-/* Hub peers owe a passive keepalive this soon (static: the paper's 10 s). */
-#define WG_HUB_PASSIVE_KA_NS	UINT64_C(1000000000)
+/*
+ * Hub peers owe a passive keepalive this soon (static: the paper's
+ * 10 s): whatever data a hub peer sends is answered, by data or by a
+ * keepalive within this and tun's tick, so a sender that hears nothing
+ * for PATHSEL_QUIET_MS knows its path is silent, not merely one-way.
+ * A one-way stream costs its receiver ten 32-byte keepalives a second.
+ */
+#define WG_HUB_PASSIVE_KA_NS	UINT64_C(100000000)
+/*
+ * A hub peer whose data came as a stream (two packets within
+ * WG_HUB_STREAM_NS) and stopped for WG_HUB_STALL_NS gets one probe
+ * keepalive (to its path, its candidates and the relay).  The stream
+ * may simply have ended; but if our NAT forgot its mappings (a router
+ * that rebooted or flushed its state), nothing from outside reaches us
+ * until we send, the peer's packets and the relay's alike die at our
+ * router, and this packet is what makes the router let them in again.
+ * One 32-byte packet per stream that ends.
+ */
+#define WG_HUB_STREAM_NS	UINT64_C(250000000)
+#define WG_HUB_STALL_NS		UINT64_C(300000000)
 
 struct wg_peer {
 	uint32_t		 id;
@@ -112,10 +136,10 @@ struct wg_peer {
 	struct pkt_addr		 endpoint;	/* last authenticated source */
 	struct wg_ep_slot	 ep_seen[WG_EP_SLOTS];
 	/*
-	 * Hub peers: received data is answered within 1 s (a path's
-	 * liveness shows in seconds), and every initiation and probe
-	 * keepalive carries PKT_F_PROBE so the engine copies it to the
-	 * candidates and the relay.  Static peers keep WireGuard's
+	 * Hub peers: received data is answered within 200 ms (a path's
+	 * liveness shows within half a second), and every initiation and
+	 * probe keepalive carries PKT_F_PROBE so the engine copies it to
+	 * the candidates and the relay.  Static peers keep WireGuard's
 	 * constants: the far end may be any WireGuard.
 	 */
 	uint64_t		 passive_ka;	/* ns */
@@ -136,6 +160,9 @@ struct wg_peer {
 	uint64_t		 t_new_handshake;
 	uint64_t		 t_last_sent;
 	uint64_t		 t_last_keys;		/* last session made */
+	uint64_t		 t_recross;		/* see wg_recv_initiation */
+	uint64_t		 t_last_data_rx;	/* hub peers */
+	uint64_t		 t_rx_stall;		/* see WG_HUB_STALL_NS */
 
 	struct wg_staged	*staged[WG_MAX_STAGED];
 	int			 nstaged;
@@ -156,9 +183,30 @@ struct wg_io {
 	/* A decrypted packet for the TUN device; WG_HEADROOM bytes before
 	 * pkt are the caller's to use. */
 	void		 (*tun_write)(void *arg, uint8_t *pkt, size_t len);
-	/* A packet from addr authenticated as peer: its new endpoint. */
+	/*
+	 * A packet from addr authenticated as peer: its new endpoint.
+	 * response: it was a handshake response (the answer to our
+	 * initiation, which tells the engine which way that took).
+	 */
 	void		 (*endpoint)(void *arg, uint32_t peer,
-			    const struct pkt_addr *);
+			    const struct pkt_addr *, int response);
+	/*
+	 * LAN destinations (lanrep.h); either may be NULL.  lan_out: a
+	 * packet for a broadcast or multicast address, or one no peer's
+	 * allowed IPs route.  lan_in: a decrypted packet from p, from its
+	 * own address, whose destination lan_rx_maybe() names: 1 to write
+	 * it to the TUN device.
+	 */
+	void		 (*lan_out)(void *arg, const uint8_t *pkt, size_t len,
+			    uint64_t now);
+	int		 (*lan_in)(void *arg, struct wg_peer *p,
+			    const uint8_t *pkt, size_t len, uint64_t now);
+	/*
+	 * A decrypted plaintext from p that is no IP packet: an Ethernet
+	 * frame (l2sw.h), or garbage; NULL: dropped as malformed.
+	 */
+	void		 (*frame_in)(void *arg, struct wg_peer *p,
+			    const uint8_t *pt, size_t len, uint64_t now);
 };
 
 /* Per-source token buckets for handshake messages under load. */
@@ -198,7 +246,18 @@ struct wg_dev {
 	uint8_t			 rl_key[16];	/* hashes sources to slots */
 	struct wg_rl_slot	 rl[WG_RL_SLOTS];
 
-	uint8_t			 buf[WG_DATA_MAX_LEN + 64];	/* rx/tx scratch */
+	/* The overlay's directed broadcast, for lan_rx_maybe (lanrep.c). */
+	uint8_t			 lan_bcast4[4];
+
+	uint8_t			 buf[WG_DATA_MAX_LEN + 64];	/* rx scratch */
+	/*
+	 * Where packets are sealed before they are copied out: the
+	 * batch they go to may be memory the engine shares, and it must
+	 * never see a plaintext byte, nor change a ciphertext byte
+	 * between the encryption and the tag (libsodium reads the
+	 * ciphertext back to compute it).
+	 */
+	uint8_t			 tbuf[WG_DATA_HDR_LEN + WG_TX_ROOM_LEN + 64];
 };
 
 /* New device in sodium_malloc'd memory; NULL on ENOMEM. */
@@ -240,8 +299,18 @@ int		 wg_peer_probe(struct wg_dev *, struct wg_peer *, int kind,
 int		 wg_peer_has_session(const struct wg_peer *, uint64_t now);
 
 /* A packet read from the TUN device (no vnet header). */
+/*
+ * Where a caller may build a packet (up to WG_TX_ROOM_LEN bytes) so
+ * that wg_send_packet seals it where it is, without a copy: the payload
+ * area of the device's private buffer.  It is overwritten by the next
+ * packet sent.
+ */
+uint8_t		*wg_tx_room(struct wg_dev *);
 void		 wg_send_packet(struct wg_dev *, const uint8_t *pkt, size_t len,
 		    uint64_t now);
+/* A packet for p: encrypted now, or held while a handshake runs. */
+void		 wg_peer_send(struct wg_dev *, struct wg_peer *,
+		    const uint8_t *pkt, size_t len, uint64_t now);
 /* A datagram the engine received from src. */
 void		 wg_receive(struct wg_dev *, const struct pkt_addr *src,
 		    const uint8_t *msg, size_t len, uint64_t now);

@@ -21,6 +21,7 @@
 #include "daemon/wg_data.h"
 #include "daemon/wg_hs.h"
 #include "daemon/wg_session.h"
+#include "daemon/lanclass.h"
 
 /*
  * Encrypt one packet (or a keepalive, len 0) on the current session;
@@ -39,17 +40,21 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	    kp->send_counter >= REJECT_AFTER_MESSAGES)
 		return -1;
 	cap = wg_data_msg_len(len, d->mtu);
+	if (cap > sizeof(d->tbuf))
+		return -1;
 	if ((out = d->io.out_reserve(d->io.arg, p->id, flags, NULL, cap)) ==
 	    NULL)
 		return 0;	/* no room: dropped like a full queue */
-	if (len > 0)	/* a keepalive has no packet at all */
-		memcpy(out + WG_DATA_HDR_LEN, pkt, len);
+	/* A keepalive has no packet; one built in place needs no copy. */
+	if (len > 0 && pkt != d->tbuf + WG_DATA_HDR_LEN)
+		memcpy(d->tbuf + WG_DATA_HDR_LEN, pkt, len);
 	ctr = kp->send_counter++;
-	if (wg_data_seal(out, cap, len, d->mtu, kp->remote_index, ctr,
+	if (wg_data_seal(d->tbuf, cap, len, d->mtu, kp->remote_index, ctr,
 	    kp->keys.send, &outlen) != WG_OK) {
 		d->io.out_commit(d->io.arg, 0);
 		return -1;
 	}
+	memcpy(out, d->tbuf, outlen);
 	d->io.out_commit(d->io.arg, outlen);
 	p->st.tx_packets++;
 	p->st.tx_bytes += outlen;
@@ -69,6 +74,12 @@ peer_encrypt(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
 	    (kp->initiator && now - kp->birth >= d->rekey_after))
 		wg_initiate(d, p, now, WG_INIT_NORMAL);
 	return 0;
+}
+
+uint8_t *
+wg_tx_room(struct wg_dev *d)
+{
+	return d->tbuf + WG_DATA_HDR_LEN;
 }
 
 static void
@@ -160,9 +171,24 @@ wg_send_packet(struct wg_dev *d, const uint8_t *pkt, size_t len,
 	if (len == 0 || len > WG_DATA_MAX_PLAIN || ip_dst(pkt, len, &af,
 	    &dst) == -1)
 		return;
-	if ((id = allowedips_lookup(d->aips, af, dst)) == ALLOWEDIPS_PEER_NONE ||
-	    (p = wg_peer_by_id(d, id)) == NULL)
-		return;	/* no peer routes it: the kernel should not have */
+	/*
+	 * Broadcast and multicast are the LAN's, whatever a peer's allowed
+	 * IPs say; so is what no peer routes (a directed broadcast).
+	 */
+	if (lan_group(af == AF_INET6, dst) ||
+	    (id = allowedips_lookup(d->aips, af, dst)) == ALLOWEDIPS_PEER_NONE ||
+	    (p = wg_peer_by_id(d, id)) == NULL) {
+		if (d->io.lan_out != NULL)
+			d->io.lan_out(d->io.arg, pkt, len, now);
+		return;
+	}
+	wg_peer_send(d, p, pkt, len, now);
+}
+
+void
+wg_peer_send(struct wg_dev *d, struct wg_peer *p, const uint8_t *pkt,
+    size_t len, uint64_t now)
+{
 	if (p->nstaged == 0 && peer_encrypt(d, p, pkt, len, now, 0) == 0)
 		return;
 	peer_stage(p, pkt, len);
@@ -211,7 +237,17 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 	size_t			 ptlen, iplen;
 	int			 r, af;
 
-	if ((r = wg_data_header(msg, len, &idx, &ctr)) != WG_OK) {
+	/*
+	 * Decrypt a copy: the batch we read from is not ours to change,
+	 * and may be memory the engine can still write.  Everything below
+	 * reads the copy only.
+	 */
+	if (len > WG_DATA_MAX_LEN) {
+		d->drops[WG_DROP_MALFORMED]++;
+		return;
+	}
+	memcpy(d->buf, msg, len);
+	if ((r = wg_data_header(d->buf, len, &idx, &ctr)) != WG_OK) {
 		d->drops[r]++;
 		return;
 	}
@@ -226,8 +262,6 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		p->st.drops[WG_DROP_STATE]++;
 		return;
 	}
-	/* Decrypt a copy: the batch we read from is not ours to change. */
-	memcpy(d->buf, msg, len);
 	r = wg_data_open_window(d->buf, len, kp->keys.recv, &kp->replay,
 	    &ptlen);
 	if (r != WG_OK) {
@@ -246,7 +280,7 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		if (p->nstaged > 0)
 			peer_send_staged(d, p, now);
 	}
-	wg_note_endpoint(d, p, src, now);
+	wg_note_endpoint(d, p, src, 0, now);
 	p->st.rx_packets++;
 	p->st.rx_bytes += len;
 	/* Anything authenticated answers our last data: no rekey needed. */
@@ -259,9 +293,19 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 	/* We owe a keepalive unless we send something soon. */
 	if (p->t_keepalive == 0)
 		p->t_keepalive = now + p->passive_ka;
+	if (p->from_hub) {
+		if (p->t_last_data_rx != 0 &&
+		    now - p->t_last_data_rx < WG_HUB_STREAM_NS)
+			p->t_rx_stall = now + WG_HUB_STALL_NS;
+		p->t_last_data_rx = now;
+	}
 	pt = d->buf + WG_DATA_HDR_LEN;
 	if (inner_src(pt, ptlen, &af, &isrc, &iplen) == -1) {
-		p->st.drops[WG_DROP_MALFORMED]++;
+		/* Not IP: an Ethernet frame's header, maybe (l2sw.h). */
+		if (d->io.frame_in != NULL)
+			d->io.frame_in(d->io.arg, p, pt, ptlen, now);
+		else
+			p->st.drops[WG_DROP_MALFORMED]++;
 		return;
 	}
 	if (allowedips_lookup(d->aips, af, isrc) != p->id) {
@@ -270,5 +314,8 @@ wg_recv_data(struct wg_dev *d, const struct pkt_addr *src, const uint8_t *msg,
 		p->st.drops[WG_DROP_ALLOWED_IPS]++;
 		return;
 	}
+	if (lan_rx_maybe(pt, d->lan_bcast4) && d->io.lan_in != NULL &&
+	    !d->io.lan_in(d->io.arg, p, pt, iplen, now))
+		return;
 	d->io.tun_write(d->io.arg, pt, iplen);
 }

@@ -241,9 +241,31 @@ peer_tick(struct wg_dev *d, struct wg_peer *p, uint64_t now)
 		} else
 			wg_initiate(d, p, now, WG_INIT_RETRY);
 	}
+	/*
+	 * Crossed initiations, and nothing confirmed ours since.  The
+	 * session we made as responder then is an orphan: the peer
+	 * dropped the initiation it answers (had the peer taken it up,
+	 * the keepalive an initiator sends at once would have confirmed
+	 * it by now).  It goes before we try again: kept, it would make
+	 * our new session wipe the current one (Linux's rule: a pending
+	 * responder session means the peer moved on), which the peer
+	 * still sends with until our first packet under the new one
+	 * reaches it.
+	 */
+	if (p->t_recross != 0 && now >= p->t_recross) {
+		p->t_recross = 0;
+		if (p->hs_state != WG_HS_INITIATED) {
+			wg_peer_drop_next(d, p);
+			wg_initiate(d, p, now, WG_INIT_NORMAL);
+		}
+	}
 	if (p->t_keepalive != 0 && now >= p->t_keepalive) {
 		p->t_keepalive = 0;
 		wg_peer_send_keepalive(d, p, now);
+	}
+	if (p->t_rx_stall != 0 && now >= p->t_rx_stall) {
+		p->t_rx_stall = 0;
+		(void)wg_peer_probe(d, p, WG_PROBE_KEEPALIVE, now);
 	}
 	if (p->t_new_handshake != 0 && now >= p->t_new_handshake) {
 		p->t_new_handshake = 0;

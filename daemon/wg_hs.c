@@ -244,9 +244,23 @@ wg_recv_initiation(struct wg_dev *d, const struct pkt_addr *src,
 	p->last_init_rx = now;
 	memcpy(p->last_ts, ts, sizeof(ts));
 	p->have_ts = 1;
-	wg_note_endpoint(d, p, src, now);
+	wg_note_endpoint(d, p, src, 0, now);
 
-	/* Our own initiation, if any, loses to theirs. */
+	/*
+	 * Our own initiation, if any, loses to theirs.  If it was in
+	 * flight, the two may have crossed: the peer dropped ours for
+	 * this one just as we drop ours now, and each answer will name an
+	 * initiation that is gone.  With data to send, the responder's
+	 * session is confirmed by it; without, nothing ever would be (both
+	 * sides checking each other after a hub outage, say), so unless
+	 * the session is confirmed first we try again, as Linux's
+	 * retransmit timer does.  Not both at once, or they would cross
+	 * again: the side with the lower public key after 1 s, the other
+	 * after 3 s, by when the first has usually made the session.
+	 */
+	if (p->hs_state == WG_HS_INITIATED)
+		p->t_recross = now + (memcmp(d->self.pub, p->pubkey,
+		    sizeof(p->pubkey)) < 0 ? WG_NSEC(1) : WG_NSEC(3));
 	noise_hs_clear(&p->hs);
 	p->hs = hs;
 	p->hs_state = WG_HS_NONE;
@@ -310,7 +324,7 @@ wg_recv_response(struct wg_dev *d, const struct pkt_addr *src,
 	else if ((p->rtt_us = (uint32_t)((now - p->t_last_init_sent) /
 	    1000)) == 0)
 		p->rtt_us = 1;		/* 0 means none */
-	wg_note_endpoint(d, p, src, now);
+	wg_note_endpoint(d, p, src, 1, now);
 	wg_peer_add_keypair(d, p, &keys, remote, 1, now);
 	sodium_memzero(&keys, sizeof(keys));
 	log_debug("peer %s: handshake complete (initiator)", p->name);

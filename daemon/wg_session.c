@@ -109,10 +109,12 @@ keypair_slot(struct wg_peer *p)
 	return NULL;
 }
 
+/* A clock read before the session was made does not see it expired. */
 int
 wg_keypair_expired(const struct wg_keypair *kp, uint64_t now)
 {
-	return now - kp->birth >= WG_NSEC(REJECT_AFTER_TIME);
+	return now > kp->birth &&
+	    now - kp->birth >= WG_NSEC(REJECT_AFTER_TIME);
 }
 
 int
@@ -133,6 +135,7 @@ wg_peer_clear_sessions(struct wg_dev *d, struct wg_peer *p)
 	noise_hs_clear(&p->hs);
 	p->hs_state = WG_HS_NONE;
 	p->t_retransmit = p->t_keepalive = p->t_new_handshake = 0;
+	p->t_recross = 0;
 }
 
 void
@@ -234,7 +237,15 @@ wg_peer_confirm_next(struct wg_dev *d, struct wg_peer *p)
 	p->previous = p->current;
 	p->current = p->next;
 	p->next = NULL;
+	p->t_recross = 0;
 	handshake_done(p);
+}
+
+void
+wg_peer_drop_next(struct wg_dev *d, struct wg_peer *p)
+{
+	if (p->next != NULL)
+		keypair_clear(d, p, p->next);
 }
 
 struct wg_peer *
@@ -267,7 +278,7 @@ wg_peer_by_key(struct wg_dev *d, const uint8_t pub[32])
  */
 void
 wg_note_endpoint(struct wg_dev *d, struct wg_peer *p, const struct pkt_addr *src,
-    uint64_t now)
+    int response, uint64_t now)
 {
 	struct wg_ep_slot	*s = NULL;
 	int			 i;
@@ -277,7 +288,8 @@ wg_note_endpoint(struct wg_dev *d, struct wg_peer *p, const struct pkt_addr *src
 		if (p->ep_seen[i].addr.af != 0 &&
 		    memcmp(&p->ep_seen[i].addr, src, sizeof(*src)) == 0)
 			s = &p->ep_seen[i];
-	if (s != NULL && now - s->reported < WG_EP_REPORT_NS)
+	if (s != NULL && !response && now - s->reported < (p->from_hub ?
+	    WG_EP_REPORT_HUB_NS : WG_EP_REPORT_NS))
 		return;
 	if (s == NULL) {
 		/* The slot reported longest ago (or a free one) goes. */
@@ -289,5 +301,5 @@ wg_note_endpoint(struct wg_dev *d, struct wg_peer *p, const struct pkt_addr *src
 		s->addr = *src;
 	}
 	s->reported = now;
-	d->io.endpoint(d->io.arg, p->id, src);
+	d->io.endpoint(d->io.arg, p->id, src, response);
 }

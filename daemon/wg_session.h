@@ -30,8 +30,13 @@ void		 wg_peer_add_keypair(struct wg_dev *, struct wg_peer *,
 		    int initiator, uint64_t now);
 /* The responder's first data packet on `next': it becomes current. */
 void		 wg_peer_confirm_next(struct wg_dev *, struct wg_peer *);
-/* An authenticated packet came from src: the peer's endpoint now. */
+/* The responder's session nobody took up (crossed initiations). */
+void		 wg_peer_drop_next(struct wg_dev *, struct wg_peer *);
+/*
+ * An authenticated packet came from src: the peer's endpoint now.
+ * response: a handshake response, reported at once whatever the rate.
+ */
 void		 wg_note_endpoint(struct wg_dev *, struct wg_peer *,
-		    const struct pkt_addr *src, uint64_t now);
+		    const struct pkt_addr *src, int response, uint64_t now);
 
 #endif

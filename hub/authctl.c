@@ -290,6 +290,11 @@ authctl_request(struct imsg *imsg)
 	memcpy(&cred, imsg->data, sizeof(cred));
 	memset(&w, 0, sizeof(w));
 	w.client = client;
+	/* The few milliseconds before the parent names the database. */
+	if (au.store == NULL) {
+		ctl_result(client, EAGAIN, "the hub is starting; try again");
+		return;
+	}
 	switch (imsg->hdr.type) {
 	case IMSG_CTL_STATUS:
 		ctl_result(client, EOPNOTSUPP, "this is hamhubd's socket: use "

@@ -24,6 +24,7 @@
 #include "hub/authweb.h"
 #include "hub/budget.h"
 #include "hub/candidates.h"
+#include "hub/hubconfig.h"
 #include "hub/hubd_msg.h"
 #include "hub/login.h"
 #include "hub/membership.h"
@@ -132,9 +133,46 @@ authority_privkey(struct imsg *imsg)
 	    au.self->pub, KEY_LEN);
 }
 
+/*
+ * The store, as the parent says: SQLite's file in the chroot, or a
+ * PostgreSQL server the authority connects to itself, from inside its
+ * sandbox (privsep/policy_hamhubd.c allows what libpq needs), since a
+ * connection cannot be passed between processes.  The parent has
+ * resolved the host names and read the password; both are wiped here
+ * once used.  Not reaching the database at start ends the hub, as a
+ * missing SQLite file would; once running, a lost connection only
+ * fails the requests that need it (store_pg.c).
+ */
+static void
+authority_database(struct imsg *imsg)
+{
+	struct hubd_db_msg	 m;
+	char			 err[512];
+
+	if (au.store != NULL)
+		fatalx("parent sent a second database");
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	m.conninfo[sizeof(m.conninfo) - 1] = '\0';
+	m.password[sizeof(m.password) - 1] = '\0';
+	if (m.type == HUBD_DB_POSTGRESQL)
+		au.store = store_open_pg(m.conninfo, m.password[0] != '\0' ?
+		    m.password : NULL, err, sizeof(err));
+	else if (m.type == HUBD_DB_SQLITE)
+		au.store = store_open(DATABASE_PATH, err, sizeof(err));
+	else
+		fatalx("%s: unknown database type %d", __func__, m.type);
+	sodium_memzero(&m, sizeof(m));
+	if (au.store == NULL)
+		fatalx("database: %s", err);
+	log_info("database: %s", store_backend_name(au.store));
+}
+
 static void
 authority_conf(struct imsg *imsg)
 {
+	if (au.store == NULL)
+		fatalx("parent sent the configuration before the database");
 	if (imsg_get_data(imsg, &au.conf, sizeof(au.conf)) == -1)
 		fatalx("%s: bad size", __func__);
 	if (au.conf.engines < 1 || au.conf.engines > HUBD_ENGINES_MAX)
@@ -155,6 +193,9 @@ authority_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_HUBD_PRIVKEY:
 		authority_privkey(imsg);
 		break;
+	case IMSG_HUBD_DATABASE:
+		authority_database(imsg);
+		break;
 	case IMSG_HUBD_CONF:
 		authority_conf(imsg);
 		break;
@@ -172,7 +213,6 @@ void
 authority_run(struct privsep *ps)
 {
 	struct timeval	 tick = { TICK_SEC, 0 };
-	char		 err[256];
 	int		 i;
 
 	if (sodium_init() < 0)
@@ -190,9 +230,7 @@ authority_run(struct privsep *ps)
 	if (hub_proto_init(&au.proto) != WG_OK)
 		fatalx("cannot set up the hub protocol");
 	proc_child_setup(ps);
-	/* In the chroot now: the database directory is all there is. */
-	if ((au.store = store_open(DATABASE_PATH, err, sizeof(err))) == NULL)
-		fatalx("database: %s", err);
+	/* The store opens on the parent's IMSG_HUBD_DATABASE. */
 	for (i = 0; i < HUBD_ENGINES_MAX; i++)
 		authority_peers[2 + i] = (struct proc_peer){
 		    HUBD_PROC_ENGINE + i, authority_dispatch_engine };

@@ -216,6 +216,9 @@ authweb_tick(int fd, short what, void *arg)
 	struct web_walk		 w;
 	uint64_t		 t0 = authority_ns();
 
+	/* Until the parent has named the database there is none. */
+	if (au.store == NULL)
+		return;
 	memset(&w, 0, sizeof(w));
 	/*
 	 * The status opens a snapshot (the web child starts a new one

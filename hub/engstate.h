@@ -20,8 +20,8 @@
 #include "ctl/ctlmsg.h"		/* struct hubd_engine_stats */
 #include "privsep/proc.h"
 
-/* hubconfig.h: 8 addresses, each TCP and UDP on two ports */
-#define ENG_MAX_LISTENERS	24
+/* hubconfig.h: 8 addresses, each TCP, UDP on two ports and the aside */
+#define ENG_MAX_LISTENERS	32
 
 struct event;
 struct relay_table;
@@ -32,6 +32,8 @@ struct listener {
 	int			 kind;		/* HUBD_LISTENER_* */
 	int			 relay;		/* UDP port P: relays too */
 	int			 port;		/* host order; -1: unknown */
+	int			 aside;		/* UDP: index of the socket that
+						   answers filtering probes */
 	struct event		*ev;		/* TCP: accept; UDP: datagrams */
 };
 

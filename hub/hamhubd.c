@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hub/dbconn.h"
 #include "hub/hubd_msg.h"
 #include "hub/hubconfig.h"
 #include "crypto/key.h"
@@ -46,7 +47,7 @@
 _Static_assert(HUBD_CONF_ENGINES_MAX == HUBD_ENGINES_MAX, "engines");
 
 /* Descriptors a process keeps besides its node connections. */
-#define FD_RESERVE	(HUBD_NPROCS + HUBD_MAX_LISTEN * 3 + 64)
+#define FD_RESERVE	(HUBD_NPROCS + HUBD_MAX_LISTEN * HUBD_SOCKS_PER_LISTEN + 64)
 
 struct hubparent {
 	struct parent_base	 b;	/* first: ps->arg points to both */
@@ -60,7 +61,10 @@ struct hubparent {
 	 * bound to the same ports with SO_REUSEPORT: the kernel spreads
 	 * connections and datagrams over them.
 	 */
-	int			 lfds[HUBD_ENGINES_MAX][HUBD_MAX_LISTEN * 3];
+	int			 lfds[HUBD_ENGINES_MAX][HUBD_MAX_LISTEN *
+				     HUBD_SOCKS_PER_LISTEN];
+	/* PostgreSQL: until sent, with the password */
+	struct hubd_db_msg	 db;
 };
 
 static void
@@ -123,12 +127,13 @@ listen_socket(const struct hubd_listen *l, int type, int port_add, int shared,
 	int			 fd, one = 1, port;
 
 	memcpy(&ss, &l->ss, sizeof(ss));
+	/* port_add -1: a port of the kernel's choosing. */
 	if (ss.ss_family == AF_INET) {
-		port = ntohs(sin->sin_port) + port_add;
+		port = port_add < 0 ? 0 : ntohs(sin->sin_port) + port_add;
 		sin->sin_port = htons((uint16_t)port);
 		(void)inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
 	} else {
-		port = ntohs(sin6->sin6_port) + port_add;
+		port = port_add < 0 ? 0 : ntohs(sin6->sin6_port) + port_add;
 		sin6->sin6_port = htons((uint16_t)port);
 		(void)inet_ntop(AF_INET6, &sin6->sin6_addr, host,
 		    sizeof(host));
@@ -320,14 +325,37 @@ send_listeners(struct hubparent *p)
 	int		 i;
 
 	for (e = 0; e < p->engines; e++)
-		for (i = 0; i < p->conf->nlisten * 3; i++) {
-			kind = i % 3 == 0 ? HUBD_LISTENER_TCP :
-			    HUBD_LISTENER_UDP;
+		for (i = 0; i < p->conf->nlisten * HUBD_SOCKS_PER_LISTEN;
+		    i++) {
+			switch (i % HUBD_SOCKS_PER_LISTEN) {
+			case 0:
+				kind = HUBD_LISTENER_TCP;
+				break;
+			case 3:
+				kind = HUBD_LISTENER_ASIDE;
+				break;
+			default:
+				kind = HUBD_LISTENER_UDP;
+				break;
+			}
 			proc_compose(&p->b.ps, HUBD_PROC_ENGINE + (int)e,
 			    IMSG_HUBD_LISTENER, 0, p->lfds[e][i], &kind,
 			    sizeof(kind));
 			p->lfds[e][i] = -1;
 		}
+}
+
+/*
+ * The database first: the authority opens its store on it, before the
+ * configuration that uses the store.
+ */
+static void
+send_database(struct hubparent *p)
+{
+	p->db.type = p->conf->db_type;
+	proc_compose(&p->b.ps, HUBD_PROC_AUTHORITY, IMSG_HUBD_DATABASE, 0, -1,
+	    &p->db, sizeof(p->db));
+	sodium_memzero(&p->db, sizeof(p->db));
 }
 
 static void
@@ -512,8 +540,12 @@ hubd_setup(struct parent_base *b, char *err, size_t errlen)
 	struct hubparent	*p = (struct hubparent *)b;
 	const struct hubd_listen *l;
 	uint32_t		 e;
-	int			 i, k, shared;
+	int			 i, k, shared, *fds;
 
+	/* While the password file and the resolver can still be read. */
+	if (p->conf->db_type == HUBD_DB_POSTGRESQL &&
+	    dbconn_prepare(p->conf, &p->db, err, errlen) == -1)
+		return -1;
 	p->engines = hubd_engines(p->conf);
 	b->ps.nprocs = HUBD_PROC_ENGINE + (int)p->engines;
 	p->backlog = listen_backlog();
@@ -526,16 +558,21 @@ hubd_setup(struct parent_base *b, char *err, size_t errlen)
 			listen_probe(l, SOCK_DGRAM, 1);
 		}
 		for (e = 0; e < p->engines; e++) {
-			p->lfds[e][i * 3] = listen_socket(l, SOCK_STREAM, 0,
-			    shared, p->backlog);
-			p->lfds[e][i * 3 + 1] = listen_socket(l, SOCK_DGRAM, 0,
-			    shared, 0);
-			p->lfds[e][i * 3 + 2] = listen_socket(l, SOCK_DGRAM, 1,
-			    shared, 0);
+			fds = &p->lfds[e][i * HUBD_SOCKS_PER_LISTEN];
+			fds[0] = listen_socket(l, SOCK_STREAM, 0, shared,
+			    p->backlog);
+			fds[1] = listen_socket(l, SOCK_DGRAM, 0, shared, 0);
+			fds[2] = listen_socket(l, SOCK_DGRAM, 1, shared, 0);
+			/*
+			 * Each engine's own, on a port no node sends to: the
+			 * filtering probe's answer leaves from it.
+			 */
+			fds[3] = listen_socket(l, SOCK_DGRAM, -1, 0, 0);
 		}
 		if (shared)
 			for (k = 0; k < 3; k++)
-				steer_by_source(p->lfds[0][i * 3 + k],
+				steer_by_source(p->lfds[0][i *
+				    HUBD_SOCKS_PER_LISTEN + k],
 				    l->ss.ss_family, p->engines);
 	}
 	nofile_raise(p);
@@ -549,6 +586,7 @@ hubd_start(struct parent_base *b)
 {
 	struct hubparent	*p = (struct hubparent *)b;
 
+	send_database(p);
 	send_conf(p);
 	send_listeners(p);
 }

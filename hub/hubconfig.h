@@ -62,6 +62,13 @@
 /* "[x:x::x]:65535" */
 #define HUBD_LISTEN_STRLEN	(INET6_ADDRSTRLEN + 8)
 
+/* The store: SQLite in the state directory, or a shared PostgreSQL. */
+enum hubd_db {
+	HUBD_DB_SQLITE,
+	HUBD_DB_POSTGRESQL
+};
+#define HUBD_CONNINFO_MAX	1024	/* libpq's connection string */
+
 /* One TCP (and UDP) listener: a numeric address and its port. */
 struct hubd_listen {
 	struct sockaddr_storage	 ss;	/* sockaddr_in or sockaddr_in6 */
@@ -95,6 +102,10 @@ struct hubd_config {
 	/* engine processes; 0: one per CPU (hubd_engines()) */
 	uint32_t		 engines;
 	struct web_listen	 web;		/* http-listen: the web child */
+	/* database: the store's backend */
+	enum hubd_db		 db_type;
+	char			 db_conninfo[HUBD_CONNINFO_MAX];
+	char			 db_password_file[PATH_MAX];	/* "" none */
 };
 
 /*
@@ -132,6 +143,14 @@ int	hubd_parse_listen(const char *addr, uint16_t port,
  */
 int	hubd_check_pool(const struct ip_prefix *, char *err,
 	    size_t errlen);
+/*
+ * A PostgreSQL connection string the authority can use: libpq reads
+ * it, it names no password (that comes from a password file only) and
+ * no passfile, and every host is a network name or address or an
+ * abstract socket (@name): the authority connects from its chroot,
+ * where no socket directory is.  0, or -1 with the reason in err.
+ */
+int	hubd_check_conninfo(const char *conninfo, char *err, size_t errlen);
 /* "192.0.2.1:7777" or "[2001:db8::1]:7777" into buf; returns buf. */
 const char *hubd_listen_str(const struct hubd_listen *, char *buf,
 	    size_t len);

@@ -35,6 +35,8 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    EXACT(sizeof(struct hubd_conf_msg)) },
 	[IMSG_HUBD_PRIVKEY] = { .name = "hubd-privkey", .from = P, .to = A,
 	    EXACT(KEY_LEN) },
+	[IMSG_HUBD_DATABASE] = { .name = "hubd-database", .from = P, .to = A,
+	    EXACT(sizeof(struct hubd_db_msg)) },
 	[IMSG_HUBD_PUBKEY] = { .name = "hubd-pubkey", .from = A, .to = P,
 	    EXACT(KEY_LEN) },
 	/* Node connections: frame bodies the authority checks again. */

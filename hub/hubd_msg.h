@@ -86,12 +86,36 @@ enum hubd_imsg_type {
 	IMSG_HUBD_WEB_END,		/* authority -> web:
 					   struct hubd_web_end */
 
+	/* The store, before IMSG_HUBD_CONF. */
+	IMSG_HUBD_DATABASE,		/* parent -> authority:
+					   struct hubd_db_msg */
+
 	HUBD_IMSG_MAX
+};
+
+/*
+ * The store the authority opens: SQLite's file in its chroot (type
+ * HUBD_DB_SQLITE, the strings empty), or the PostgreSQL it connects to
+ * from its sandbox: the configured connection string with hostaddr added for the names the
+ * parent resolved (the chroot has no resolver), and the password the
+ * parent read from password-file, "" for none.  Wiped once sent and
+ * once used.
+ */
+#define HUBD_DB_CONNINFO_MAX	1536	/* HUBD_CONNINFO_MAX and hostaddr */
+#define HUBD_DB_PASSWORD_MAX	256
+struct hubd_db_msg {
+	int32_t			type;		/* enum hubd_db */
+	char			conninfo[HUBD_DB_CONNINFO_MAX];
+	char			password[HUBD_DB_PASSWORD_MAX];
 };
 
 /* Listener kinds in IMSG_HUBD_LISTENER. */
 #define HUBD_LISTENER_TCP	0
 #define HUBD_LISTENER_UDP	1
+/* UDP on a port of the kernel's choosing: sends discovery answers only */
+#define HUBD_LISTENER_ASIDE	2
+/* Per listen address: TCP on P, UDP on P and P+1, and the aside socket. */
+#define HUBD_SOCKS_PER_LISTEN	4
 
 /* What the engine and the authority need from the configuration. */
 struct hubd_conf_msg {

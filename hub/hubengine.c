@@ -74,7 +74,8 @@ hubengine_dgram(struct listener *l, uint8_t *b, size_t n,
 			relayfwd_data(b, n, id, in, now);
 		return;
 	}
-	if (k == DGRAM_NAT_PROBE && natdisc_answer(l->fd, b, in, now))
+	if (k == DGRAM_NAT_PROBE && natdisc_answer(l->fd, l->aside >= 0 ?
+	    eng.lis[l->aside].fd : -1, b, in, now))
 		eng.stats.nat_probes++;
 	else
 		eng.stats.nat_dropped++;
@@ -138,11 +139,12 @@ hubengine_listener(struct imsg *imsg)
 {
 	struct listener	*l;
 	int32_t		 kind;
-	int		 fd;
+	int		 fd, i;
 
 	if (imsg_get_data(imsg, &kind, sizeof(kind)) == -1)
 		fatalx("%s: bad size", __func__);
-	if (kind != HUBD_LISTENER_TCP && kind != HUBD_LISTENER_UDP)
+	if (kind != HUBD_LISTENER_TCP && kind != HUBD_LISTENER_UDP &&
+	    kind != HUBD_LISTENER_ASIDE)
 		fatalx("%s: unknown listener kind %d", __func__, kind);
 	if ((fd = imsg_get_fd(imsg)) == -1)
 		fatalx("%s: no fd", __func__);
@@ -152,6 +154,22 @@ hubengine_listener(struct imsg *imsg)
 	l->fd = fd;
 	l->kind = kind;
 	l->port = listener_port(fd);
+	l->aside = -1;
+	/*
+	 * The aside socket comes last for its address: the UDP sockets
+	 * since its TCP listener answer filtering probes from it.  It is
+	 * never read (no node sends to it; the kernel drops what would
+	 * overflow its buffer).
+	 */
+	if (kind == HUBD_LISTENER_ASIDE) {
+		if (he.last_tcp < 0)
+			fatalx("%s: an aside socket before any TCP listener",
+			    __func__);
+		for (i = he.last_tcp + 1; i < eng.nlis - 1; i++)
+			eng.lis[i].aside = eng.nlis - 1;
+		log_debug("UDP port %d answers filtering probes", l->port);
+		return;
+	}
 	/*
 	 * The parent sends, per address, the TCP listener and then UDP on
 	 * its port P and on P+1: only the first, on port P, relays (nodes

@@ -47,7 +47,7 @@ enum once {
 	ONCE_USER, ONCE_CHROOT, ONCE_STATEDIR, ONCE_SOCKET, ONCE_ADMINGROUP,
 	ONCE_READACCESS, ONCE_LOG, ONCE_PRIVATEKEY, ONCE_POOL4, ONCE_POOL6,
 	ONCE_MAXCONNS, ONCE_PERADDR, ONCE_LOGINTIMEOUT, ONCE_NODEEXPIRY,
-	ONCE_ENGINES, ONCE_HTTPLISTEN
+	ONCE_ENGINES, ONCE_HTTPLISTEN, ONCE_DATABASE
 };
 static unsigned int		 seen;
 static struct where		 chroot_at, statedir_at, privkey_at;
@@ -69,6 +69,7 @@ static void	 http_listen_set(int, const char *);
 static void	 set_pool(int, const char *);
 static void	 set_limit(int, enum once, const char *, int64_t, int64_t,
 		    int64_t, uint32_t *);
+static void	 set_database(int, const char *, const char *);
 
 #define LINE(loc)	((loc).first_line)
 %}
@@ -86,6 +87,8 @@ static void	 set_limit(int, enum once, const char *, int64_t, int64_t,
 %token	ADDRESS_POOL "address-pool" ADMIN_GROUP "admin-group"
 %token	HTTP_LISTEN "http-listen"
 %token	ADMINS "admins" ALL "all" BRIEF "brief" CHROOT "chroot"
+%token	DATABASE "database" PASSWORD_FILE "password-file"
+%token	POSTGRESQL "postgresql" SQLITE "sqlite"
 %token	INCLUDE "include" LISTEN "listen" LOG "log"
 %token	LOGIN_TIMEOUT "login-timeout" MAX_CONNECTIONS "max-connections"
 %token	NODE_EXPIRY "node-expiry" ENGINES "engines"
@@ -97,6 +100,7 @@ static void	 set_limit(int, enum once, const char *, int64_t, int64_t,
 %token	LEXERROR "invalid token"
 %token	<string> STRING "string"
 %token	<number> NUMBER "number"
+%type	<string> pwfile
 %type	<number> port
 %destructor { free($$); } <string>
 
@@ -232,6 +236,24 @@ main		: HTTP_LISTEN STRING {
 			set_limit(LINE(@1), ONCE_ENGINES, "engines", $2, 1,
 			    HUBD_CONF_ENGINES_MAX, &conf->engines);
 		}
+		| DATABASE SQLITE {
+			if (once(LINE(@1), ONCE_DATABASE, "database") == 0)
+				conf->db_type = HUBD_DB_SQLITE;
+		}
+		| DATABASE POSTGRESQL STRING pwfile {
+			if (once(LINE(@1), ONCE_DATABASE, "database") == 0)
+				set_database(LINE(@3), $3, $4);
+			free($3);
+			free($4);
+		}
+		;
+
+pwfile		: %empty {
+			$$ = NULL;
+		}
+		| PASSWORD_FILE STRING {
+			$$ = $2;
+		}
 		;
 
 port		: %empty {
@@ -256,6 +278,7 @@ static const struct keyword {
 	{ "all",			ALL },
 	{ "brief",			BRIEF },
 	{ "chroot",			CHROOT },
+	{ "database",			DATABASE },
 	{ "engines",			ENGINES },
 	{ "http-listen",		HTTP_LISTEN },
 	{ "include",			INCLUDE },
@@ -266,10 +289,13 @@ static const struct keyword {
 	{ "max-connections-per-address", MAX_CONNECTIONS_PER_ADDRESS },
 	{ "node-expiry",		NODE_EXPIRY },
 	{ "on",				ON },
+	{ "password-file",		PASSWORD_FILE },
 	{ "port",			PORT },
+	{ "postgresql",			POSTGRESQL },
 	{ "private-key",		PRIVATE_KEY },
 	{ "read-access",		READ_ACCESS },
 	{ "socket",			SOCKET },
+	{ "sqlite",			SQLITE },
 	{ "state-directory",		STATE_DIRECTORY },
 	{ "user",			USER },
 	{ "verbose",			VERBOSE },
@@ -279,14 +305,14 @@ const char *
 hubd_conf_keyword(size_t i)
 {
 	if (i >= nitems(keywords))
-		return (NULL);
-	return (keywords[i].name);
+		return NULL;
+	return keywords[i].name;
 }
 
 static int
 kw_cmp(const void *k, const void *e)
 {
-	return (strcmp(k, ((const struct keyword *)e)->name));
+	return strcmp(k, ((const struct keyword *)e)->name);
 }
 
 static int
@@ -296,7 +322,7 @@ lookup(const char *s)
 
 	kw = bsearch(s, keywords, nitems(keywords),
 	    sizeof(keywords[0]), kw_cmp);
-	return (kw != NULL ? kw->token : -1);
+	return kw != NULL ? kw->token : -1;
 }
 
 /* '*' is a word here ("listen on *"); '=' defines macros. */
@@ -391,7 +417,7 @@ yylex(void)
 		yylval.string = v.string;
 	else if (tok == NUMBER)
 		yylval.number = v.number;
-	return (tok);
+	return tok;
 }
 
 /* ---- statements ---- */
@@ -401,10 +427,10 @@ once(int line, enum once which, const char *kw)
 {
 	if (seen & (1U << which)) {
 		conf_err(line, "%s given twice", kw);
-		return (-1);
+		return -1;
 	}
 	seen |= 1U << which;
-	return (0);
+	return 0;
 }
 
 static void
@@ -440,7 +466,7 @@ set_chroot(int line, const char *v)
 static int
 same_listen(const struct hubd_listen *a, const struct hubd_listen *b)
 {
-	return (a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0);
+	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
 }
 
 /* The port, and whether the address is the wildcard. */
@@ -452,10 +478,10 @@ listen_port(const struct hubd_listen *l, int *any)
 
 	if (l->ss.ss_family == AF_INET) {
 		*any = sin->sin_addr.s_addr == htonl(INADDR_ANY);
-		return (ntohs(sin->sin_port));
+		return ntohs(sin->sin_port);
 	}
 	*any = IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
-	return (ntohs(sin6->sin6_port));
+	return ntohs(sin6->sin6_port);
 }
 
 /*
@@ -554,6 +580,33 @@ set_limit(int line, enum once which, const char *kw, int64_t v, int64_t lo,
 		*dst = (uint32_t)v;
 }
 
+/*
+ * The connection string is checked now, for what the hub cannot use
+ * (hubd_check_conninfo says what), so that it fails at -n rather than
+ * in the authority.
+ */
+static void
+set_database(int line, const char *conninfo, const char *pwfile)
+{
+	char	 err[256];
+
+	if (hubd_check_conninfo(conninfo, err, sizeof(err)) == -1) {
+		conf_err(line, "database postgresql: %s", err);
+		return;
+	}
+	if (conflex_copy(conf->db_conninfo, sizeof(conf->db_conninfo),
+	    conninfo) == -1) {
+		conf_err(line, "database postgresql: connection string too "
+		    "long");
+		return;
+	}
+	if (pwfile != NULL && conflex_set_path(&lex, line, "password-file",
+	    conf->db_password_file, sizeof(conf->db_password_file),
+	    pwfile) == -1)
+		return;
+	conf->db_type = HUBD_DB_POSTGRESQL;
+}
+
 /* ---- after the last line ---- */
 
 /* path without repeated or trailing slashes, into buf. */
@@ -583,8 +636,8 @@ path_inside(const char *path, const char *dir)
 	clean_path(dir, d, sizeof(d));
 	n = strlen(d);
 	if (strcmp(d, "/") == 0)
-		return (1);
-	return (strncmp(p, d, n) == 0 && (p[n] == '\0' || p[n] == '/'));
+		return 1;
+	return strncmp(p, d, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
 /* dir/name into buf; -1 if it does not fit. */
@@ -594,11 +647,11 @@ join(char *buf, size_t len, const char *dir, const char *name)
 	size_t	 dl = strlen(dir), nl = strlen(name);
 
 	if (dl + 1 + nl >= len)
-		return (-1);
+		return -1;
 	memcpy(buf, dir, dl);
 	buf[dl] = '/';
 	memcpy(buf + dl + 1, name, nl + 1);
-	return (0);
+	return 0;
 }
 
 /* The database's path is the longest below the state directory. */
@@ -682,7 +735,7 @@ hubd_parse_config(const char *filename, const char *socket_override)
 	parse_reset();
 	if ((c = hubd_config_new_default()) == NULL) {
 		log_warnx("%s: out of memory", filename);
-		return (NULL);
+		return NULL;
 	}
 	conf = c;
 	if (conflex_open(&lex, filename) == 0) {
@@ -710,9 +763,9 @@ hubd_parse_config(const char *filename, const char *socket_override)
 	}
 	if (nerr > 0) {
 		hubd_config_free(c);
-		return (NULL);
+		return NULL;
 	}
-	return (c);
+	return c;
 }
 
 static void

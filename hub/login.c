@@ -333,12 +333,7 @@ handshake_key(struct session *s, const char *ab)
 		return 0;
 	}
 	if (rc != STORE_NOTFOUND) {
-		if (store_nomem(au.store))
-			authority_nomem("a handshake refused: no memory for "
-			    "the database");
-		else
-			logrl_warn(&rl_db, "handshake: %s",
-			    store_errmsg(au.store));
+		authority_dberr(&rl_db, "handshake refused");
 		session_close(s, "hub database error");
 		return -1;
 	}
@@ -445,12 +440,7 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
 	if (blocks_known && nblocks == 0)
 		rc = 0;
 	else if ((rc = store_block_match(au.store, af, ip)) < 0) {
-		if (store_nomem(au.store))
-			authority_nomem("a login refused: no memory for the "
-			    "database");
-		else
-			logrl_warn(&rl_db, "block check: %s",
-			    store_errmsg(au.store));
+		authority_dberr(&rl_db, "login refused: block check");
 		login_refuse(s, HUB_REFUSED_BUSY, "hub database error; try "
 		    "later");
 		return 0;
@@ -487,12 +477,7 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
 		return 0;
 	}
 	if (rc != STORE_OK) {
-		if (store_nomem(au.store))
-			authority_nomem("a login refused: no memory for the "
-			    "database");
-		else
-			logrl_warn(&rl_db, "login of %s: %s", b64,
-			    store_errmsg(au.store));
+		authority_dberr(&rl_db, "login of %s refused", b64);
 		login_refuse(s, HUB_REFUSED_BUSY, "hub database error; try "
 		    "later");
 		return 0;

@@ -30,42 +30,54 @@ logrl_take(struct logrl *rl)
 	return 0;
 }
 
+/*
+ * Format a line if the limiter lets it out: 0 if not, else 1 with
+ * *suppressed the lines held back since the last one (then zeroed).
+ */
+static int
+logrl_vformat(struct logrl *rl, char *buf, size_t len,
+    unsigned long long *suppressed, const char *fmt, va_list ap)
+{
+	if (!logrl_take(rl))
+		return 0;
+	(void)vsnprintf(buf, len, fmt, ap);
+	*suppressed = (unsigned long long)rl->suppressed;
+	rl->suppressed = 0;
+	return 1;
+}
+
 void
 logrl_audit(struct logrl *rl, const char *fmt, ...)
 {
-	char		 buf[LOG_LINE_MAX];
-	va_list		 ap;
+	char			 buf[LOG_LINE_MAX];
+	unsigned long long	 n;
+	va_list			 ap;
+	int			 out;
 
-	if (!logrl_take(rl))
-		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	out = logrl_vformat(rl, buf, sizeof(buf), &n, fmt, ap);
 	va_end(ap);
-	if (rl->suppressed > 0)
-		audit(rl->event, "%s suppressed=%llu", buf,
-		    (unsigned long long)rl->suppressed);
-	else
+	if (out && n > 0)
+		audit(rl->event, "%s suppressed=%llu", buf, n);
+	else if (out)
 		audit(rl->event, "%s", buf);
-	rl->suppressed = 0;
 }
 
 void
 logrl_warn(struct logrl *rl, const char *fmt, ...)
 {
-	char		 buf[LOG_LINE_MAX];
-	va_list		 ap;
+	char			 buf[LOG_LINE_MAX];
+	unsigned long long	 n;
+	va_list			 ap;
+	int			 out;
 
-	if (!logrl_take(rl))
-		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	out = logrl_vformat(rl, buf, sizeof(buf), &n, fmt, ap);
 	va_end(ap);
-	if (rl->suppressed > 0)
-		log_warnx("%s (%llu more suppressed)", buf,
-		    (unsigned long long)rl->suppressed);
-	else
+	if (out && n > 0)
+		log_warnx("%s (%llu more suppressed)", buf, n);
+	else if (out)
 		log_warnx("%s", buf);
-	rl->suppressed = 0;
 }
 
 void

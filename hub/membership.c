@@ -38,9 +38,11 @@
 #include "hub/logrl.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
+#include "hub/routeops.h"
 #include "hub/session.h"
 #include "hub/store.h"
 #include "privsep/log.h"
+#include "privsep/proc.h"
 #include "proto/hubproto.h"
 
 #define JOIN_REFUSED	"wrong network name or password, or the network " \
@@ -139,6 +141,8 @@ membership_net_info(const struct store_net *net, const uint8_t *asker,
 	ni->type = net->type;
 	ni->mode = net->mode;
 	ni->limit = net->limit;
+	ni->flags = (net->bcast ? HUB_NET_BROADCAST : 0) |
+	    (net->eth ? HUB_NET_ETHERNET : 0);
 	(void)store_net_counts(st, net->id, &ni->members, &ni->pending);
 	ni->online = presence_online(net->id);
 	ni->role = HUB_ROLE_MEMBER;
@@ -211,12 +215,9 @@ store_failed(struct op *o, int rc)
 {
 	if (rc == STORE_OK)
 		return 0;
-	if (rc == STORE_ERR && store_nomem(o->st))
-		authority_nomem("a request failed: no memory for the "
-		    "database");
-	else if (rc == STORE_ERR)
-		logrl_warn(&rl_db, "%s %s: %s", hub_op_name(o->req->op),
-		    o->id, store_errmsg(o->st));
+	if (rc == STORE_ERR)
+		authority_dberr(&rl_db, "%s %s", hub_op_name(o->req->op),
+		    o->id);
 	return 1;
 }
 
@@ -310,6 +311,8 @@ op_create(struct op *o)
 	net.type = o->req->type;
 	net.mode = o->req->mode;
 	net.limit = o->req->limit;
+	net.bcast = 1;		/* as on a LAN; the owner may turn it off */
+	net.eth = (o->req->flags & HUB_NET_ETHERNET) != 0;
 	memcpy(net.owner, o->s->key, HUB_KEY_LEN);
 	net.created = authority_now();
 	if (password_hash(o->req->password, net.pwhash) != 0) {
@@ -328,9 +331,9 @@ op_create(struct op *o)
 		return;
 	}
 	idhex(net.id, o->id);
-	audit("network-create", "net=%s name=\"%s\" owner=%s type=%s mode=%s",
-	    o->id, net.name, o->who, hub_type_name(net.type),
-	    hub_mode_name(net.mode));
+	audit("network-create", "net=%s name=\"%s\" owner=%s type=%s mode=%s "
+	    "layer=%d", o->id, net.name, o->who, hub_type_name(net.type),
+	    hub_mode_name(net.mode), net.eth ? 2 : 3);
 	presence_member(&net, o->s->key, NULL, row_now(o, net.id, o->s->key,
 	    &me));
 	session_respond(o->s, o->req->id, 0, "created network %s (id %s)",
@@ -423,6 +426,40 @@ op_join(struct op *o)
 	}
 }
 
+#ifdef HAMD_TEST_HOOKS
+/*
+ * Test hook: HAMD_TEST_EVICT_PAUSE=before|after holds an eviction's
+ * commit before or after it runs, for a test to kill the authority
+ * there (tests/netns/hubcrash.sh).
+ */
+static void
+test_evict_wait(int when)
+{
+	const char	*s = getenv("HAMD_TEST_EVICT_PAUSE");
+	struct timespec	 ts = { 1, 0 };
+
+	if (s == NULL || strcmp(s, when == STORE_TEST_BEFORE ? "before" :
+	    "after") != 0)
+		return;
+	log_warnx("test hook: paused %s a commit", s);
+	/* The line goes out now: this process serves nothing more. */
+	proc_flush_all(au.ps);
+	for (;;)
+		(void)nanosleep(&ts, NULL);
+}
+#endif
+
+/* Armed for the eviction's own transaction only. */
+static void
+test_evict_hook(int on)
+{
+#ifdef HAMD_TEST_HOOKS
+	store_test_commit_hook(on ? test_evict_wait : NULL);
+#else
+	(void)on;
+#endif
+}
+
 /* Operations on another member by an administrator. */
 static void
 op_on_member(struct op *o)
@@ -473,8 +510,10 @@ op_on_member(struct op *o)
 	case HUB_OP_EVICT:
 		event = "evict";
 		done = "evicted";
+		test_evict_hook(1);
 		rc = store_member_set_state(o->st, o->net.id, o->req->key,
 		    target.state, HUB_MSTATE_BANNED, now);
+		test_evict_hook(0);
 		break;
 	case HUB_OP_INVITE:
 		event = "invite";
@@ -559,6 +598,17 @@ op_settings(struct op *o)
 		(void)snprintf(what, sizeof(what), "mode=%s",
 		    hub_mode_name(o->net.mode));
 		break;
+	case HUB_OP_SET_BROADCAST:
+		/* ARP and neighbour discovery live on broadcast. */
+		if (o->net.eth) {
+			reply(o, EINVAL, "%s", "an Ethernet network always "
+			    "carries broadcast");
+			return;
+		}
+		o->net.bcast = (o->req->flags & HUB_NET_BROADCAST) != 0;
+		(void)snprintf(what, sizeof(what), "broadcast=%s",
+		    o->net.bcast ? "on" : "off");
+		break;
 	default:	/* HUB_OP_SET_LIMIT */
 		o->net.limit = o->req->limit;
 		(void)snprintf(what, sizeof(what), "limit=%u", o->net.limit);
@@ -573,6 +623,8 @@ op_settings(struct op *o)
 	audit(o->req->op == HUB_OP_SET_PASSWORD ? "password-change" :
 	    "network-change", "net=%s by=%s %s", o->id, o->who,
 	    o->req->op == HUB_OP_SET_PASSWORD ? "" : what);
+	if (o->req->op == HUB_OP_SET_BROADCAST)
+		presence_net_lan(&o->net);
 	reply(o, 0, "%s changed", o->req->op == HUB_OP_SET_PASSWORD ?
 	    "password" : what);
 }
@@ -597,6 +649,7 @@ op_nickname(struct op *o)
 	else {
 		(void)snprintf(o->s->node.nick, sizeof(o->s->node.nick), "%s",
 		    o->req->nick);
+		presence_names(o->s, 0);
 		reply(o, 0, "nickname set to \"%s\"", o->req->nick);
 	}
 }
@@ -704,6 +757,14 @@ op_leave(struct op *o)
  * caller without that row in the network learns no more than it would
  * of a network that does not exist.
  */
+/* Subnet routes and member names: routeops.c's. */
+static void
+op_route(struct op *o)
+{
+	routeops_request(o->s, o->req, o->found ? &o->net : NULL,
+	    o->have_me ? &o->me : NULL);
+}
+
 enum op_needs {
 	NEEDS_NODE = 0,		/* a logged-in node; no network named */
 	NEEDS_ANYONE,		/* a network name, which may not exist */
@@ -748,8 +809,18 @@ static const struct op_rule {
 	    .denied = DENIED_OWNER },
 	[HUB_OP_SET_PASSWORD] = { .need = NEEDS_OWNER, .fn = op_settings,
 	    .denied = "only the owner may change that" },
+	[HUB_OP_SET_BROADCAST] = { .need = NEEDS_OWNER, .fn = op_settings,
+	    .denied = "only the owner may change that" },
 	[HUB_OP_DELETE] = { .need = NEEDS_OWNER, .fn = op_delete,
 	    .denied = "only the owner may delete a network" },
+	[HUB_OP_ADVERTISE] = { .need = NEEDS_NODE, .fn = op_route },
+	[HUB_OP_WITHDRAW] = { .need = NEEDS_NODE, .fn = op_route },
+	[HUB_OP_ROUTES] = { .need = NEEDS_NODE, .fn = op_route },
+	[HUB_OP_ROUTE_APPROVE] = { .need = NEEDS_ADMIN, .fn = op_route,
+	    .denied = DENIED_ADMIN },
+	[HUB_OP_ROUTE_REVOKE] = { .need = NEEDS_ADMIN, .fn = op_route,
+	    .denied = DENIED_ADMIN },
+	[HUB_OP_NAMES] = { .need = NEEDS_NODE, .fn = op_route },
 };
 
 /* Whether the caller's row in the network meets need. */

@@ -71,16 +71,23 @@ nat_allow(const struct pkt_addr *src, uint64_t now)
 }
 
 int
-natdisc_answer(int fd, const uint8_t *probe, const struct udp_in *in,
-    uint64_t now)
+natdisc_answer(int fd, int aside_fd, const uint8_t *probe,
+    const struct udp_in *in, uint64_t now)
 {
 	const struct pkt_addr	*src = &in->from;
 	uint8_t			 ans[NAT_ANSWER_LEN];
 
+	/* A filtering probe is answered from the aside socket, or not. */
+	if (probe[1] == NAT_FLAG_OTHER_PORT) {
+		if (aside_fd == -1)
+			return 0;
+		fd = aside_fd;
+	}
 	if (src->af == 0 || !nat_allow(src, now))
 		return 0;
 	memset(ans, 0, sizeof(ans));
 	ans[0] = NAT_ANSWER_TYPE;
+	ans[1] = probe[1];
 	memcpy(ans + 4, probe + 4, 8);		/* the nonce */
 	ans[12] = src->af == AF_INET ? 4 : 6;
 	memcpy(ans + 14, &src->port, 2);	/* network order */

@@ -18,9 +18,11 @@ struct udp_in;
 void	natdisc_init(void);
 /*
  * A probe (dgram_classify said so) that arrived on fd: answered if its
- * source may have an answer now.  1 if answered, 0 if dropped.
+ * source may have an answer now, from fd, or from aside_fd (a port no
+ * node sends to) if the probe asks for another port (-1: none, such a
+ * probe is dropped).  1 if answered, 0 if dropped.
  */
-int	natdisc_answer(int fd, const uint8_t *probe, const struct udp_in *,
-	    uint64_t now);
+int	natdisc_answer(int fd, int aside_fd, const uint8_t *probe,
+	    const struct udp_in *, uint64_t now);
 
 #endif

@@ -6,6 +6,14 @@
  * members with a role, or of plain ones.  A struct netmem exists while
  * a network has an online active member.  Pending and banned rows
  * make no peers and are not kept.
+ *
+ * Flags: two peers may send each other broadcast and multicast when a
+ * network that makes them peers has it on, and Ethernet frames when
+ * one of those is an Ethernet network (the flags of PEER_UP, those of
+ * the networks ORed).  Whenever they can change for an online pair (a
+ * network's setting, a membership, a deleted network) both hear
+ * PEER_UP again with the new flags.  A node that is offline hears them
+ * at its next login, read from the store for peers offline then.
  */
 #include "autoconf.h"
 
@@ -16,6 +24,7 @@
 
 #include "hub/logrl.h"
 #include "hub/presence.h"
+#include "hub/routesync.h"
 #include "hub/session.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
@@ -26,6 +35,8 @@ struct netmem {
 	struct hlink		 link;
 	uint8_t			 id[HUB_NETID_LEN];
 	uint8_t			 type;		/* enum hub_net_type */
+	char			 name[HUB_NAME_MAX];	/* for member names */
+	uint8_t			 flags;		/* HUB_NET_* */
 	struct mrow_tq		 roles;		/* owners and administrators */
 	struct mrow_tq		 plain;
 	uint32_t		 n;
@@ -83,11 +94,11 @@ net_list(struct netmem *n, uint8_t role)
 	return role > HUB_ROLE_MEMBER ? &n->roles : &n->plain;
 }
 
-/* s becomes an active member of net (id, type) with role; -1: no memory. */
+/* s becomes an active member of net with role; -1: no memory. */
 static int
-row_add(struct session *s, const uint8_t id[HUB_NETID_LEN], uint8_t type,
-    uint8_t role)
+row_add(struct session *s, const struct store_net *net, uint8_t role)
 {
+	const uint8_t	*id = net->id;
 	struct netmem	*n;
 	struct mrow	*r;
 
@@ -99,7 +110,11 @@ row_add(struct session *s, const uint8_t id[HUB_NETID_LEN], uint8_t type,
 			return -1;
 		}
 		memcpy(n->id, id, HUB_NETID_LEN);
-		n->type = type;
+		n->type = net->type;
+		memcpy(n->name, net->name, sizeof(n->name));
+		n->name[sizeof(n->name) - 1] = '\0';
+		n->flags = (net->bcast ? HUB_NET_BROADCAST : 0) |
+		    (net->eth ? HUB_NET_ETHERNET : 0);
 		TAILQ_INIT(&n->roles);
 		TAILQ_INIT(&n->plain);
 		if (htab_insert(&nets, &n->link, netid_hash(id)) == -1) {
@@ -181,6 +196,27 @@ peers_except(const struct session *a, const struct session *b,
 	return 0;
 }
 
+/*
+ * The flags of online a and b's pair from the networks other than
+ * except that make them peers: theirs ORed.
+ */
+static uint8_t
+flags_except(const struct session *a, const struct session *b,
+    const struct netmem *except)
+{
+	const struct mrow	*ra, *rb;
+	uint8_t			 f = 0;
+
+	SLIST_FOREACH(ra, &a->rows, in_session) {
+		if (ra->net == except || ra->net->flags == 0)
+			continue;
+		if ((rb = row_of(b, ra->net)) != NULL &&
+		    rule(ra->net->type, ra->role, rb->role))
+			f |= ra->net->flags;
+	}
+	return f;
+}
+
 uint32_t
 presence_online(const uint8_t netid[16])
 {
@@ -191,9 +227,40 @@ presence_online(const uint8_t netid[16])
 
 /* ---- messages --------------------------------------------------------- */
 
+/*
+ * PEER_NAMES to `to', if it asked: what online `about' is called and
+ * the networks where the two are peers (about itself: its own), from
+ * the image alone, no store.
+ */
+static void
+names_tell(struct session *to, const struct session *about)
+{
+	struct hub_msg	 m;
+	struct mrow	*r, *o;
+
+	if (!to->wants_names || to->state != SESSION_ONLINE)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_NAMES;
+	memcpy(m.u.names.key, about->key, HUB_KEY_LEN);
+	memcpy(m.u.names.nick, about->node.nick, sizeof(m.u.names.nick));
+	m.u.names.nick[sizeof(m.u.names.nick) - 1] = '\0';
+	SLIST_FOREACH(r, &to->rows, in_session) {
+		if (m.u.names.n == HUB_NAMES_MAX)
+			break;
+		if (to != about && ((o = row_of(about, r->net)) == NULL ||
+		    !rule(r->net->type, r->role, o->role)))
+			continue;
+		memcpy(m.u.names.nets[m.u.names.n++], r->net->name,
+		    HUB_NAME_MAX);
+	}
+	(void)session_send(to, &m);
+}
+
 static void
 send_peer(struct session *to, int type, const uint8_t *key,
-    const struct store_node *n, const struct pkt_addr *endpoint)
+    const struct store_node *n, const struct pkt_addr *endpoint,
+    uint8_t flags)
 {
 	struct hub_msg	 m;
 
@@ -206,8 +273,17 @@ send_peer(struct session *to, int type, const uint8_t *key,
 		memcpy(m.u.peer.nick, n->nick, sizeof(m.u.peer.nick));
 		if (endpoint != NULL)
 			m.u.peer.endpoint = *endpoint;
+		m.u.peer.flags = flags;
 	}
 	(void)session_send(to, &m);
+}
+
+/* Online peers a and b: their flags changed, to flags. */
+static void
+pair_lan(struct session *a, struct session *b, uint8_t flags)
+{
+	send_peer(a, HUB_MSG_PEER_UP, b->key, &b->node, &b->endpoint, flags);
+	send_peer(b, HUB_MSG_PEER_UP, a->key, &a->node, &a->endpoint, flags);
 }
 
 void
@@ -246,18 +322,23 @@ relay_pair_send(const struct session *a, const struct session *b, int up)
 static void
 pair_up(struct session *a, struct session *b)
 {
-	send_peer(a, HUB_MSG_PEER_UP, b->key, &b->node, &b->endpoint);
-	send_peer(b, HUB_MSG_PEER_UP, a->key, &a->node, &a->endpoint);
+	pair_lan(a, b, flags_except(a, b, NULL));
 	presence_send_paths(a, b);
 	presence_send_paths(b, a);
 	relay_pair_send(a, b, 1);
+	if (b->has_routes)
+		routes_tell(a, b->key);
+	if (a->has_routes)
+		routes_tell(b, a->key);
+	names_tell(a, b);
+	names_tell(b, a);
 }
 
 static void
 pair_down(struct session *a, struct session *b)
 {
-	send_peer(a, HUB_MSG_PEER_DOWN, b->key, NULL, NULL);
-	send_peer(b, HUB_MSG_PEER_DOWN, a->key, NULL, NULL);
+	send_peer(a, HUB_MSG_PEER_DOWN, b->key, NULL, NULL, 0);
+	send_peer(b, HUB_MSG_PEER_DOWN, a->key, NULL, NULL, 0);
 	relay_pair_send(a, b, 0);
 }
 
@@ -306,9 +387,18 @@ presence_each_peer(struct session *s, void (*fn)(struct session *, void *),
 
 /* ---- logging in and off ------------------------------------------------ */
 
+/* A peer's key and flags, as the store lists them. */
+struct keyflags {
+	uint8_t		 key[HUB_KEY_LEN];
+	uint8_t		 flags;
+};
+
 struct login_walk {
 	struct session	*s;
 	int		 failed;
+	/* every peer with its flags, sorted by key (the store's order) */
+	struct keyflags	*kf;
+	size_t		 nkf, capkf;
 };
 
 static int
@@ -319,7 +409,7 @@ login_row(void *arg, const struct store_net *net, const struct store_member *m)
 	lw->s->has_rows = 1;
 	if (m->state != HUB_MSTATE_ACTIVE)
 		return 0;
-	if (row_add(lw->s, net->id, net->type, m->role) == -1) {
+	if (row_add(lw->s, net, m->role) == -1) {
 		lw->failed = 1;
 		return 1;
 	}
@@ -327,15 +417,63 @@ login_row(void *arg, const struct store_net *net, const struct store_member *m)
 }
 
 static int
+login_flags(void *arg, const uint8_t *key, uint8_t flags)
+{
+	struct login_walk	*lw = arg;
+	void			*p;
+	size_t			 cap;
+
+	if (flags == 0)
+		return 0;
+	if (lw->nkf == lw->capkf) {
+		cap = lw->capkf == 0 ? 64 : lw->capkf * 2;
+		if ((p = reallocarray(lw->kf, cap, sizeof(*lw->kf))) == NULL) {
+			lw->failed = 1;
+			return 1;
+		}
+		lw->kf = p;
+		lw->capkf = cap;
+	}
+	memcpy(lw->kf[lw->nkf].key, key, HUB_KEY_LEN);
+	lw->kf[lw->nkf++].flags = flags;
+	return 0;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, HUB_KEY_LEN);
+}
+
+static int
 login_peer(void *arg, const struct store_node *n)
 {
 	struct login_walk	*lw = arg;
 	struct session		*o;
+	struct keyflags		*kf = NULL;
 
 	if ((o = session_online(n->key)) != NULL)
 		pair_up(lw->s, o);
-	else
-		send_peer(lw->s, HUB_MSG_PEER_UP, n->key, n, NULL);
+	else {
+		/* An offline peer's flags, from the store. */
+		if (lw->nkf > 0)
+			kf = bsearch(n->key, lw->kf, lw->nkf, sizeof(*kf),
+			    key_cmp);
+		send_peer(lw->s, HUB_MSG_PEER_UP, n->key, n, NULL,
+		    kf != NULL ? kf->flags : 0);
+	}
+	return 0;
+}
+
+/* Whether one of s's networks has a flag set. */
+static int
+rows_flagged(const struct session *s)
+{
+	const struct mrow	*r;
+
+	SLIST_FOREACH(r, &s->rows, in_session)
+		if (r->net->flags != 0)
+			return 1;
 	return 0;
 }
 
@@ -347,14 +485,11 @@ presence_login(struct session *s)
 	memset(&lw, 0, sizeof(lw));
 	lw.s = s;
 	s->has_rows = 0;
+	routes_load(s);
 	if (store_node_networks(au.store, s->key, login_row, &lw) !=
 	    STORE_OK || lw.failed) {
-		if (!lw.failed && store_nomem(au.store))
-			authority_nomem("a login's peer list: no memory for "
-			    "the database");
-		else if (!lw.failed)
-			logrl_warn(&rl_db, "%s: %s", __func__,
-			    store_errmsg(au.store));
+		if (!lw.failed)
+			authority_dberr(&rl_db, "a login's networks");
 		rows_drop(s);
 		return -1;
 	}
@@ -363,16 +498,23 @@ presence_login(struct session *s)
 	 * rows stay, so that the logoff that follows tells those told.
 	 * No active membership, no peers: no need to ask.
 	 */
-	if (!SLIST_EMPTY(&s->rows) &&
-	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
-		if (store_nomem(au.store))
-			authority_nomem("a login's peer list: no memory for "
-			    "the database");
-		else
+	if (rows_flagged(s) && (store_peer_flags(au.store, s->key,
+	    login_flags, &lw) != STORE_OK || lw.failed)) {
+		if (!lw.failed)
 			logrl_warn(&rl_db, "%s: %s", __func__,
 			    store_errmsg(au.store));
+		free(lw.kf);
 		return -1;
 	}
+	if (!SLIST_EMPTY(&s->rows) &&
+	    store_peer_nodes(au.store, s->key, login_peer, &lw) != STORE_OK) {
+		authority_dberr(&rl_db, "a login's peer list");
+		free(lw.kf);
+		return -1;
+	}
+	if (s->has_routes)
+		routes_tell(s, s->key);
+	free(lw.kf);
 	session_respond(s, 0, 0, "peers listed");
 	return 0;
 }
@@ -384,7 +526,7 @@ logoff_tell(struct session *o, void *arg)
 	struct hubd_relay_pair	 p;
 
 	send_peer(o, s->graceful ? HUB_MSG_PEER_DOWN : HUB_MSG_PEER_CHECK,
-	    s->key, NULL, NULL);
+	    s->key, NULL, NULL, 0);
 	/*
 	 * Its engine forgets it with its pairs (RELAY_DEL); a peer's on
 	 * another engine forgets the pair here, or a later session with
@@ -420,13 +562,18 @@ static void
 lost(struct session *x, const uint8_t *xkey, struct session *m,
     const struct netmem *n)
 {
+	uint8_t		 f;
+
 	if (x != NULL) {
+		f = flags_except(x, m, n);
 		if (!peers_except(x, m, n))
 			pair_down(x, m);
+		else if ((n->flags & ~f) != 0)
+			pair_lan(x, m, f);	/* peers still, fewer flags */
 		return;
 	}
 	if (store_are_peers(au.store, xkey, m->key) == 0)
-		send_peer(m, HUB_MSG_PEER_DOWN, xkey, NULL, NULL);
+		send_peer(m, HUB_MSG_PEER_DOWN, xkey, NULL, NULL, 0);
 }
 
 struct sweep {
@@ -456,7 +603,7 @@ sweep_offline(void *arg, const struct store_member *m)
 	bef = sw->was && rule((uint8_t)sw->type, sw->rb, m->role);
 	aft = sw->is && rule((uint8_t)sw->type, sw->ra, m->role);
 	if (bef && !aft && store_are_peers(au.store, sw->xkey, m->key) == 0)
-		send_peer(sw->x, HUB_MSG_PEER_DOWN, m->key, NULL, NULL);
+		send_peer(sw->x, HUB_MSG_PEER_DOWN, m->key, NULL, NULL, 0);
 	return 0;
 }
 
@@ -479,13 +626,104 @@ walk_members(struct sweep *sw, struct netmem *n, struct mrow_tq *list)
 			/* Only two online nodes are told of a new pair. */
 			if (sw->x != NULL && !peers_except(sw->x, m->s, n))
 				pair_up(sw->x, m->s);
+			else if (sw->x != NULL && (n->flags &
+			    ~flags_except(sw->x, m->s, n)) != 0)
+				pair_lan(sw->x, m->s, n->flags |
+				    flags_except(sw->x, m->s, n));
 		} else
 			lost(sw->x, sw->xkey, m->s, n);
 	}
 }
 
+static void	member_pairs(const struct store_net *, const uint8_t *,
+		    const struct store_member *, const struct store_member *);
+
+static void
+names_about(struct session *p, void *arg)
+{
+	names_tell(p, arg);
+}
+
+static void
+names_both(struct session *p, void *arg)
+{
+	struct session	*x = arg;
+
+	names_tell(p, x);
+	names_tell(x, p);
+}
+
+/* Both ways between x and each online peer, and x's own. */
+static void
+routes_both(struct session *p, void *arg)
+{
+	struct session	*x = arg;
+
+	if (x->has_routes)
+		routes_tell(p, x->key);
+	if (p->has_routes)
+		routes_tell(x, p->key);
+	names_tell(p, x);
+	names_tell(x, p);
+}
+
+void
+presence_names(struct session *x, int all)
+{
+	presence_each_peer(x, all ? names_both : names_about, x);
+	names_tell(x, x);
+}
+
+void
+presence_routes_peers(struct session *x)
+{
+	presence_each_peer(x, routes_both, x);
+	routes_tell(x, x->key);
+}
+
+void
+presence_routes_net(const uint8_t netid[16], const uint8_t key[32])
+{
+	struct netmem	*n = netmem_find(netid);
+	struct mrow	*m;
+	struct session	*x;
+	int		 i;
+
+	for (i = 0; n != NULL && i < 2; i++)
+		TAILQ_FOREACH(m, i == 0 ? &n->roles : &n->plain, in_net)
+			routes_tell(m->s, key);
+	if ((x = session_online(key)) != NULL) {
+		routes_load(x);
+		if (n == NULL || row_of(x, n) == NULL)
+			routes_tell(x, key);
+	}
+}
+
+/*
+ * A changed row can change the routes between pairs that stay peers
+ * (through another network), so after the pairs those of x are sent
+ * again; with no route on either side that costs a walk and nothing.
+ */
 void
 presence_member(const struct store_net *net, const uint8_t key[32],
+    const struct store_member *before, const struct store_member *after)
+{
+	struct session	*x;
+
+	member_pairs(net, key, before, after);
+	/* An owner's role may make its routes count (gateway networks). */
+	if ((x = session_online(key)) != NULL)
+		routes_load(x);
+	if (x != NULL && x->state == SESSION_ONLINE)
+		presence_each_peer(x, routes_both, x);
+	if (x != NULL && x->has_routes)
+		routes_tell(x, key);
+	if (x != NULL)
+		names_tell(x, x);
+}
+
+static void
+member_pairs(const struct store_net *net, const uint8_t *key,
     const struct store_member *before, const struct store_member *after)
 {
 	struct sweep	 sw;
@@ -506,7 +744,7 @@ presence_member(const struct store_net *net, const uint8_t key[32],
 	if (x != NULL) {
 		r = n != NULL ? row_of(x, n) : NULL;
 		if (sw.is && r == NULL) {
-			if (row_add(x, net->id, net->type, sw.ra) == -1) {
+			if (row_add(x, net, sw.ra) == -1) {
 				/* No image of x here: it must log in again. */
 				authority_nomem("a session's membership image");
 				session_fail(x, "out of memory");
@@ -530,6 +768,44 @@ presence_member(const struct store_net *net, const uint8_t key[32],
 	    sw.ra == HUB_ROLE_MEMBER)))
 		(void)store_member_foreach(au.store, net->id, sweep_offline,
 		    &sw);
+}
+
+/* ---- a network's broadcast setting ---------------------------------------- */
+
+static void
+lan_tell(struct mrow *a, struct mrow *b, const struct netmem *n)
+{
+	uint8_t	 f = flags_except(a->s, b->s, n);
+
+	/* Only where no other network decides it already. */
+	if (!(f & HUB_NET_BROADCAST))
+		pair_lan(a->s, b->s, f | n->flags);
+}
+
+void
+presence_net_lan(const struct store_net *net)
+{
+	struct netmem	*n = netmem_find(net->id);
+	struct mrow	*a, *b;
+
+	if (n == NULL || ((n->flags & HUB_NET_BROADCAST) != 0) ==
+	    (net->bcast != 0))
+		return;
+	n->flags ^= HUB_NET_BROADCAST;
+	/* Each pair the network makes, once. */
+	TAILQ_FOREACH(a, &n->roles, in_net) {
+		for (b = TAILQ_NEXT(a, in_net); b != NULL;
+		    b = TAILQ_NEXT(b, in_net))
+			lan_tell(a, b, n);
+		TAILQ_FOREACH(b, &n->plain, in_net)
+			lan_tell(a, b, n);
+	}
+	if (n->type != HUB_TYPE_MESH)
+		return;
+	TAILQ_FOREACH(a, &n->plain, in_net)
+		for (b = TAILQ_NEXT(a, in_net); b != NULL;
+		    b = TAILQ_NEXT(b, in_net))
+			lan_tell(a, b, n);
 }
 
 /* ---- a network deleted -------------------------------------------------- */
@@ -582,6 +858,8 @@ presence_net_deleted(const struct store_net *net,
 	struct mrow	*r;
 	size_t		 non = 0, i, j, noff;
 	uint32_t	 total, k;
+	uint8_t		 f, nflags = (net->bcast ? HUB_NET_BROADCAST : 0) |
+			    (net->eth ? HUB_NET_ETHERNET : 0);
 
 	if (n != NULL) {
 		total = n->n;
@@ -605,10 +883,15 @@ presence_net_deleted(const struct store_net *net,
 	}
 	/* Pairs of online members. */
 	for (i = 0; i < non; i++)
-		for (j = i + 1; j < non; j++)
-			if (rule(net->type, role[i], role[j]) &&
-			    !peers_except(on[i], on[j], NULL))
+		for (j = i + 1; j < non; j++) {
+			if (!rule(net->type, role[i], role[j]))
+				continue;
+			f = flags_except(on[i], on[j], NULL);
+			if (!peers_except(on[i], on[j], NULL))
 				pair_down(on[i], on[j]);
+			else if ((nflags & ~f) != 0)
+				pair_lan(on[i], on[j], f);
+		}
 	/* An online member and an offline one: the online one hears. */
 	for (j = 0; j < nrows && non > 0; j++) {
 		if (rows[j].state != HUB_MSTATE_ACTIVE ||
@@ -624,7 +907,15 @@ presence_net_deleted(const struct store_net *net,
 			if (rule(net->type, role[i], rows[j].role) &&
 			    !peers_off(on[i], rows[j].key, off, noff))
 				send_peer(on[i], HUB_MSG_PEER_DOWN,
-				    rows[j].key, NULL, NULL);
+				    rows[j].key, NULL, NULL, 0);
+	}
+	/* Its route approvals went with it; pairs that stay may route less. */
+	for (i = 0; i < non; i++) {
+		if (on[i]->has_routes) {
+			presence_routes_peers(on[i]);
+			routes_load(on[i]);
+		}
+		presence_names(on[i], 0);
 	}
 	free(on);
 	free(role);

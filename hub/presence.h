@@ -3,7 +3,8 @@
  * (PEER_UP, and each other's paths, so both probe at once) and the
  * engine may relay between them; when they stop sharing one, or one
  * logs off, the other is told (PEER_DOWN, or PEER_CHECK when the hub
- * lost it).
+ * lost it).  PEER_UP also says whether broadcast flows between the
+ * two: whether a network that makes them peers has it on.
  *
  * Computed by deltas: the authority keeps, for every online node, its
  * active memberships, and for every network with an online member,
@@ -41,9 +42,27 @@ void	presence_logoff(struct session *);
 void	presence_member(const struct store_net *, const uint8_t key[32],
 	    const struct store_member *before,
 	    const struct store_member *after);
+/*
+ * net's broadcast setting is now net->bcast: its online pairs that no
+ * other network gives broadcast hear PEER_UP with the new flag.
+ */
+void	presence_net_lan(const struct store_net *);
 /* net was deleted; rows: its rows before, n of them. */
 void	presence_net_deleted(const struct store_net *,
 	    const struct store_member *rows, size_t n);
+/*
+ * Subnet routes changed: key's in network netid (approved or revoked
+ * there: every online member of netid and key are told), or every
+ * route of x (x withdrew one: its online peers and x are told).
+ */
+void	presence_routes_net(const uint8_t netid[16], const uint8_t key[32]);
+void	presence_routes_peers(struct session *x);
+/*
+ * Member names of x changed (its nickname, all 0: its online peers and
+ * x hear), or x asked for them (all 1: x hears about every online peer
+ * and itself).  Only nodes that asked are told.
+ */
+void	presence_names(struct session *x, int all);
 /* Active members of a network online now. */
 uint32_t presence_online(const uint8_t netid[16]);
 /* Call fn for each online peer of s, once each. */

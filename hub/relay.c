@@ -230,6 +230,7 @@ relay_table_free(struct relay_table *t)
 			free(s->peers);
 			slab_put(&t->sessions, s);
 		}
+	slab_release(&t->sessions);
 	free(t->by_id);
 	free(t->by_conn);
 	free(t->by_addr);

@@ -17,6 +17,7 @@
 #include "hub/logrl.h"
 #include "hub/session.h"
 #include "hub/slab.h"
+#include "hub/store.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
 
@@ -98,6 +99,25 @@ authority_nomem(const char *what)
 	au.nomem++;
 	logrl_warn(&rl, "out of memory: %s (%llu so far)", what,
 	    (unsigned long long)au.nomem);
+}
+
+void
+authority_dberr(struct logrl *rl, const char *fmt, ...)
+{
+	char	 what[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (store_nomem(au.store)) {
+		char	 m[300];
+
+		(void)snprintf(m, sizeof(m), "%s: no memory for the "
+		    "database", what);
+		authority_nomem(m);
+	} else
+		logrl_warn(rl, "%s: %s", what, store_errmsg(au.store));
 }
 
 struct session *

@@ -32,6 +32,8 @@
 #include "proto/hubchan.h"
 #include "proto/hubproto.h"
 
+struct logrl;
+
 enum session_state {
 	SESSION_WAIT_INIT = 0,	/* connected, no handshake yet */
 	SESSION_WAIT_LOGIN,	/* channel up, login not yet seen */
@@ -59,6 +61,8 @@ struct session {
 						   the login */
 	uint8_t			 known;		/* node holds its stored row */
 	uint8_t			 has_rows;	/* it belongs to a network */
+	uint8_t			 has_routes;	/* an approved subnet route */
+	uint8_t			 wants_names;	/* asked for PEER_NAMES */
 	uint16_t		 udp_port;
 	const char		*why_failed;	/* its channel broke */
 	struct pkt_addr		 remote;	/* TCP peer, as the engine saw */
@@ -121,9 +125,15 @@ struct session	*session_new(int eng, uint32_t conn,
 /* Gone: out of every table, channel and relay token wiped. */
 void		 session_free(struct session *);
 struct session	*session_by_conn(int eng, uint32_t conn);
-/* The online session of a node, or NULL. */
 /* Something refused or dropped for want of memory: counted and logged. */
 void		 authority_nomem(const char *what);
+/*
+ * The database failed: for want of memory, authority_nomem(); any other
+ * error is logged within rl's rate, "what: the database's message".
+ */
+void		 authority_dberr(struct logrl *rl, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* The online session of a node, or NULL. */
 struct session	*session_online(const uint8_t *key);
 /* The online session holding a relay id, or NULL. */
 struct session	*session_by_relay(uint32_t id);

@@ -131,6 +131,21 @@ slab_put(struct slab *sl, void *o)
 		chunk_release(sl, c);
 }
 
+void
+slab_release(struct slab *sl)
+{
+	struct slab_chunk	*c, *next;
+
+	if (!sl->ready)
+		return;
+	/* A chunk with an object still out stays: the caller's bug. */
+	for (c = TAILQ_FIRST(&sl->open); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->nfree == sl->per_chunk)
+			chunk_release(sl, c);
+	}
+}
+
 size_t
 slab_bytes(const struct slab *sl)
 {

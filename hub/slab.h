@@ -43,5 +43,7 @@ void	*slab_get(struct slab *);
 void	 slab_put(struct slab *, void *);
 /* Bytes of chunks held. */
 size_t	 slab_bytes(const struct slab *);
+/* Every chunk with no object out back to the system, the spare too. */
+void	 slab_release(struct slab *);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * hamhubd's persistent state: nodes and their overlay addresses,
  * networks, memberships, invites, blocked address ranges and a few
- * hub-wide values.  One interface so that a backend shared by several
- * hubs can replace the SQLite one (store_sqlite.c; see store_backend.h).
+ * hub-wide values.  One interface, two backends: SQLite for one hub
+ * (store_sqlite.c) and PostgreSQL, which several hubs can share
+ * (store_pg.c); see store_backend.h.
  *
  * Every call that changes state does so in one transaction: it either
  * happens completely and is on disk when the call returns, or it does
@@ -52,6 +53,13 @@ struct store_net {
 	uint32_t	limit;		/* active members, 0: none */
 	uint8_t		owner[HUB_KEY_LEN];
 	int64_t		created;
+	/*
+	 * 0/1: broadcast and multicast flow among the members (a LAN's
+	 * semantics); networks made before the column existed have it on.
+	 */
+	uint8_t		bcast;
+	/* 0/1: an Ethernet network (layer 2); fixed when it is made */
+	uint8_t		eth;
 };
 
 struct store_member {
@@ -75,7 +83,17 @@ struct store_block {
  * on failure.
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
+/*
+ * Connect to PostgreSQL (libpq's connection string; password, if not
+ * NULL, from a file, never in the string) and bring the schema up to
+ * date, as store_open does for a file.  The same operations then run
+ * on a database several hubs may share (store_pg.c says how).
+ */
+struct store	*store_open_pg(const char *conninfo, const char *password,
+		    char *err, size_t errlen);
 void		 store_close(struct store *);
+/* "sqlite" or "postgresql". */
+const char	*store_backend_name(struct store *);
 int		 store_schema_version(struct store *);
 const char	*store_errmsg(struct store *);
 /* Whether the last error was the database's want of memory. */
@@ -146,7 +164,7 @@ int	store_net_by_name(struct store *, const char *name,
 	    struct store_net *out);
 int	store_net_by_id(struct store *, const uint8_t id[16],
 	    struct store_net *out);
-/* Updates pwhash, mode and limit; name, ID, type and owner stay. */
+/* Updates pwhash, mode, limit and bcast; name, ID, type and owner stay. */
 int	store_net_update(struct store *, const struct store_net *);
 int	store_net_foreach(struct store *,
 	    int (*cb)(void *, const struct store_net *), void *arg);
@@ -218,6 +236,14 @@ int	store_peers_of(struct store *, const uint8_t key[32],
 /* The same peers, each with its node row, in no particular order. */
 int	store_peer_nodes(struct store *, const uint8_t key[32],
 	    int (*cb)(void *, const struct store_node *), void *arg);
+/*
+ * The same peers, in order of key, each with the network flags of the
+ * networks that make them peers, ORed (HUB_NET_BROADCAST where one has
+ * broadcast on, HUB_NET_ETHERNET where one is an Ethernet network).
+ */
+int	store_peer_flags(struct store *, const uint8_t key[32],
+	    int (*cb)(void *, const uint8_t peer[32], uint8_t flags),
+	    void *arg);
 /* 1 if a and b are peers by that rule, 0 if not, <0 on error. */
 int	store_are_peers(struct store *, const uint8_t a[32],
 	    const uint8_t b[32]);
@@ -236,5 +262,60 @@ int	store_block_count(struct store *, uint32_t *n);
  * if not, <0 on error.  An IPv4-mapped IPv6 address is an IPv4 address.
  */
 int	store_block_match(struct store *, int af, const uint8_t addr[16]);
+
+/*
+ * Subnet routes (store_route.c).  A node advertises prefixes
+ * (hub_route_valid ones, at most HUB_ROUTES_MAX); a network approves
+ * some of them.  A route is used between two nodes when it is
+ * approved in a network where both are active and peers.
+ */
+struct store_route {
+	uint8_t			key[HUB_KEY_LEN];	/* the advertising node */
+	struct ip_prefix	p;
+	uint8_t			approved;
+};
+/* STORE_EXISTS if advertised already, STORE_FULL past HUB_ROUTES_MAX. */
+int	store_route_add(struct store *, const uint8_t key[32],
+	    const struct ip_prefix *, int64_t now);
+/* With its approvals; STORE_NOTFOUND if not advertised. */
+int	store_route_del(struct store *, const uint8_t key[32],
+	    const struct ip_prefix *);
+/* The node's routes; approved: in a network where it is active. */
+int	store_routes_of_node(struct store *, const uint8_t key[32],
+	    int (*cb)(void *, const struct store_route *), void *arg);
+/* The routes of net's active members; approved: in net. */
+int	store_routes_of_net(struct store *, const uint8_t net[16],
+	    int (*cb)(void *, const struct store_route *), void *arg);
+/*
+ * STORE_NOTFOUND if key does not advertise p, STORE_EXISTS if net
+ * approved it already.
+ */
+int	store_route_approve(struct store *, const uint8_t net[16],
+	    const uint8_t key[32], const struct ip_prefix *,
+	    const uint8_t by[32], int64_t now);
+/* STORE_NOTFOUND if net had not approved it. */
+int	store_route_revoke(struct store *, const uint8_t net[16],
+	    const uint8_t key[32], const struct ip_prefix *);
+/*
+ * Approved routes (approved = 1): those of network id (shared 0), or
+ * of every network where node id is active (shared 1).
+ */
+int	store_routes_approved(struct store *, const uint8_t *id, int shared,
+	    int (*cb)(void *, const struct store_route *), void *arg);
+/*
+ * What node `to' routes through its peer `about' (to == about: what
+ * about serves as a gateway), at most HUB_ROUTES_MAX into out.
+ */
+int	store_routes_between(struct store *, const uint8_t to[32],
+	    const uint8_t about[32], struct ip_prefix *out, uint8_t *n);
+/* 1 if key has an approval in any network, 0 if not, <0 on error. */
+int	store_route_any(struct store *, const uint8_t key[32]);
+
+#ifdef HAMD_TEST_HOOKS
+/* Test hook: fn(when) around the next COMMIT, then no more (store_db.c). */
+#define STORE_TEST_BEFORE	1
+#define STORE_TEST_AFTER	2
+void	store_test_commit_hook(void (*fn)(int when));
+#endif
 
 #endif

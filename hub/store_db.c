@@ -1,15 +1,177 @@
 /*
  * The half of the store's plumbing that no database needs to know
- * about: the error texts, and reading rows the common ways (see
- * store_db.h).
+ * about: the error texts, the calls of store_backend.h handed to the
+ * backend the store was opened with (store_impl.h), and reading rows
+ * the common ways (see store_db.h).
  */
 #include "autoconf.h"
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hub/store.h"
 #include "hub/store_db.h"
+#include "hub/store_impl.h"
+
+int
+db_fail(struct store *st, int code, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+	st->nomem = 0;
+	return code;
+}
+
+int
+db_nomem(struct store *st, const char *what)
+{
+	(void)db_fail(st, STORE_ERR, "%s: out of memory", what);
+	st->nomem = 1;
+	return STORE_ERR;
+}
+
+int
+store_nomem(struct store *st)
+{
+	return st != NULL && st->nomem;
+}
+
+const char *
+store_errmsg(struct store *st)
+{
+	if (st == NULL)
+		return "no store";
+	return st->err;
+}
+
+int
+store_newer(struct store *st, int v)
+{
+	return db_fail(st, STORE_ERR, "database schema version %d is newer "
+	    "than this program's (%zu): refusing to use it", v,
+	    store_nmigrations);
+}
+
+const char *
+store_backend_name(struct store *st)
+{
+	return st->be->name;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	return st->be->version(st);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st != NULL)
+		st->be->close(st);
+}
+
+struct db_stmt *
+db_vtake(struct store *st, enum store_query q, const char *fmt, va_list ap)
+{
+	return st->be->vtake(st, q, fmt, ap);
+}
+
+void
+db_give(struct store *st, enum store_query q, struct db_stmt *s)
+{
+	if (s != NULL)
+		st->be->give(st, q, s);
+}
+
+int
+db_next(struct store *st, struct db_stmt *s, int first)
+{
+	return st->be->next(st, s, first);
+}
+
+int64_t
+db_col_int(struct db_stmt *s, int col)
+{
+	return s->be->col_int(s, col);
+}
+
+size_t
+db_col_len(struct db_stmt *s, int col)
+{
+	return s->be->col_len(s, col);
+}
+
+int
+db_col_blob(struct store *st, struct db_stmt *s, int col, void *dst,
+    size_t len)
+{
+	return st->be->col_blob(st, s, col, dst, len);
+}
+
+int
+db_col_text(struct store *st, struct db_stmt *s, int col, char *dst,
+    size_t len)
+{
+	return st->be->col_text(st, s, col, dst, len);
+}
+
+int
+db_changed(struct store *st)
+{
+	return st->be->changed(st);
+}
+
+int
+db_begin(struct store *st)
+{
+	return st->be->begin(st);
+}
+
+#ifdef HAMD_TEST_HOOKS
+/*
+ * Test hook: called around the next transaction's COMMIT, before it
+ * (STORE_TEST_BEFORE) and after it (STORE_TEST_AFTER), then disarmed.
+ */
+static void	(*test_commit_hook)(int);
+
+void
+store_test_commit_hook(void (*fn)(int when))
+{
+	test_commit_hook = fn;
+}
+
+static void
+test_hook(int when)
+{
+	void	(*fn)(int) = test_commit_hook;
+
+	if (fn == NULL)
+		return;
+	if (when == STORE_TEST_AFTER)
+		test_commit_hook = NULL;
+	fn(when);
+}
+#endif
+
+int
+db_end(struct store *st, int rc)
+{
+#ifdef HAMD_TEST_HOOKS
+	if (rc == STORE_OK)
+		test_hook(STORE_TEST_BEFORE);
+	rc = st->be->end(st, rc);
+	if (rc == STORE_OK)
+		test_hook(STORE_TEST_AFTER);
+	return rc;
+#else
+	return st->be->end(st, rc);
+#endif
+}
 
 const char *
 store_strerror(int code)

@@ -286,7 +286,7 @@ netmember_each(struct store *st, struct db_stmt *s, void *cb, void *arg)
 	struct store_member	 m;
 
 	if (store_net_row(st, s, 0, &n) != STORE_OK ||
-	    member_row_at(st, s, 8, &m) != STORE_OK)
+	    member_row_at(st, s, STORE_NET_NCOLS, &m) != STORE_OK)
 		return STORE_ERR;
 	return fn(arg, &n, &m) != 0;
 }
@@ -349,6 +349,29 @@ store_peers_of(struct store *st, const uint8_t key[32],
 {
 	return db_each(st, Q_PEERS, db_take(st, Q_PEERS, "k", key), peer_each,
 	    (void *)cb, arg);
+}
+
+static int
+peer_flags_each(struct store *st, struct db_stmt *s, void *cb, void *arg)
+{
+	int		(*fn)(void *, const uint8_t *, uint8_t) = cb;
+	uint8_t		 key[HUB_KEY_LEN], flags = 0;
+
+	if (db_col_blob(st, s, 0, key, sizeof(key)) != STORE_OK)
+		return STORE_ERR;
+	if (db_col_int(s, 1) != 0)
+		flags |= HUB_NET_BROADCAST;
+	if (db_col_int(s, 2) != 0)
+		flags |= HUB_NET_ETHERNET;
+	return fn(arg, key, flags) != 0;
+}
+
+int
+store_peer_flags(struct store *st, const uint8_t key[32],
+    int (*cb)(void *, const uint8_t peer[32], uint8_t flags), void *arg)
+{
+	return db_each(st, Q_PEER_FLAGS, db_take(st, Q_PEER_FLAGS, "k", key),
+	    peer_flags_each, (void *)cb, arg);
 }
 
 int

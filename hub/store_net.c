@@ -26,6 +26,8 @@ store_net_row(struct store *st, struct db_stmt *s, int c,
 	n->mode = db_col_int(s, c + 4);
 	n->limit = (uint32_t)db_col_int(s, c + 5);
 	n->created = db_col_int(s, c + 7);
+	n->bcast = (uint8_t)db_col_int(s, c + 8);
+	n->eth = (uint8_t)db_col_int(s, c + 9);
 	return STORE_OK;
 }
 
@@ -44,8 +46,10 @@ net_valid(struct store *st, const struct store_net *n)
 		return db_fail(st, STORE_ERR, "bad network name length");
 	if (strnlen(n->pwhash, sizeof(n->pwhash)) == sizeof(n->pwhash))
 		return db_fail(st, STORE_ERR, "password hash too long");
-	if (n->type >= HUB_TYPE_MAX || n->mode >= HUB_MODE_MAX)
-		return db_fail(st, STORE_ERR, "bad network type or mode");
+	if (n->type >= HUB_TYPE_MAX || n->mode >= HUB_MODE_MAX ||
+	    n->bcast > 1 || n->eth > 1)
+		return db_fail(st, STORE_ERR, "bad network type, mode or "
+		    "broadcast");
 	return STORE_OK;
 }
 
@@ -58,9 +62,15 @@ store_net_create(struct store *st, const struct store_net *n)
 		return rc;
 	if ((rc = db_begin(st)) != STORE_OK)
 		return rc;
-	rc = db_run(st, Q_NET_ADD, "nttddiki", n->id, n->name, n->pwhash,
-	    (int)n->type, (int)n->mode, (int64_t)n->limit, n->owner,
-	    n->created);
+	/* A gateway network: hub-and-spoke, and a row that says whose. */
+	rc = db_run(st, Q_NET_ADD, "nttddikid", n->id, n->name, n->pwhash,
+	    n->type == HUB_TYPE_GATEWAY ? (int)HUB_TYPE_HUBSPOKE : (int)n->type,
+	    (int)n->mode, (int64_t)n->limit, n->owner, n->created,
+	    (int)n->bcast);
+	if (rc == STORE_OK && n->eth)
+		rc = db_run(st, Q_NET_ETH, "nd", n->id, (int)n->eth);
+	if (rc == STORE_OK && n->type == HUB_TYPE_GATEWAY)
+		rc = db_run(st, Q_NET_GATEWAY, "n", n->id);
 	if (rc == STORE_OK)
 		rc = db_run(st, Q_MEMBER_ADD, "nkddi", n->id, n->owner,
 		    (int)HUB_ROLE_OWNER, (int)HUB_MSTATE_ACTIVE, n->created);
@@ -115,8 +125,8 @@ store_net_update(struct store *st, const struct store_net *n)
 		return rc;
 	if ((rc = db_begin(st)) != STORE_OK)
 		return rc;
-	rc = db_run(st, Q_NET_UPDATE, "ntdi", n->id, n->pwhash, (int)n->mode,
-	    (int64_t)n->limit);
+	rc = db_run(st, Q_NET_UPDATE, "ntdid", n->id, n->pwhash, (int)n->mode,
+	    (int64_t)n->limit, (int)n->bcast);
 	if (rc == STORE_OK && db_changed(st) == 0)
 		rc = db_fail(st, STORE_NOTFOUND, "no such network");
 	return db_end(st, rc);

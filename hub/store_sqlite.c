@@ -35,29 +35,37 @@
 
 #include "hub/store.h"
 #include "hub/store_backend.h"
+#include "hub/store_impl.h"
 #include "hub/store_sql.h"
 
-struct store {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt[Q_MAX];
-	uint8_t		 inuse[Q_MAX];
-	int64_t		 busy_since;	/* the current wait for a lock */
-	uint64_t	 rnd;		/* xorshift state, for naps */
-	char		 err[256];
-	int		 nomem;		/* the last error: SQLite had no memory */
+/* A compiled statement under the name the callers know. */
+struct sq_stmt {
+	struct db_stmt	 base;		/* first */
+	sqlite3_stmt	*s;
+	int		 inuse;		/* taken (the cached ones) */
+	int		 copy;		/* compiled for one use */
 };
 
-/* A struct db_stmt is an sqlite3_stmt under the name the callers know. */
+struct sq_store {
+	struct store	 base;		/* first */
+	sqlite3		*db;
+	struct sq_stmt	 stmt[Q_MAX];
+	int64_t		 busy_since;	/* the current wait for a lock */
+	uint64_t	 rnd;		/* xorshift state, for naps */
+};
+
+static const struct db_backend sqlite_backend;
+
+static struct sq_store *
+sqs(struct store *st)
+{
+	return (struct sq_store *)(void *)st;
+}
+
 static sqlite3_stmt *
 sq(struct db_stmt *s)
 {
-	return (sqlite3_stmt *)(void *)s;
-}
-
-static struct db_stmt *
-dbs(sqlite3_stmt *s)
-{
-	return (struct db_stmt *)(void *)s;
+	return ((struct sq_stmt *)(void *)s)->s;
 }
 
 /* The longest nap between two tries for a lock. */
@@ -81,7 +89,7 @@ mono_ms(void)
  * long a free lock stays untaken.
  */
 static void
-nap(struct store *st, int n)
+nap(struct sq_store *st, int n)
 {
 	struct timespec	 ts;
 	uint64_t	 x = st->rnd;
@@ -107,7 +115,7 @@ nap(struct store *st, int n)
 static int
 busy_wait(void *arg, int n)
 {
-	struct store	*st = arg;
+	struct sq_store	*st = arg;
 	int64_t		 now = mono_ms();
 
 	if (n == 0)
@@ -125,27 +133,16 @@ is_busy(int rc)
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
-int
-db_fail(struct store *st, int code, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(st->err, sizeof(st->err), fmt, ap);
-	va_end(ap);
-	st->nomem = 0;
-	return code;
-}
-
 /* Call this before anything else touches the connection's error. */
 static int
-dberr(struct store *st, const char *what)
+dberr(struct sq_store *st, const char *what)
 {
 	int	 nomem = (sqlite3_extended_errcode(st->db) & 0xff) ==
 		    SQLITE_NOMEM;
 
-	(void)db_fail(st, STORE_ERR, "%s: %s", what, sqlite3_errmsg(st->db));
-	st->nomem = nomem;
+	(void)db_fail(&st->base, STORE_ERR, "%s: %s", what,
+	    sqlite3_errmsg(st->db));
+	st->base.nomem = nomem;
 	return STORE_ERR;
 }
 
@@ -154,7 +151,7 @@ dberr(struct store *st, const char *what)
  * retried within the same time as the busy handler gets.
  */
 static int
-compile(struct store *st, const char *sql, sqlite3_stmt **sp,
+compile(struct sq_store *st, const char *sql, sqlite3_stmt **sp,
     unsigned int flags)
 {
 	int64_t	 start = mono_ms();
@@ -180,7 +177,7 @@ compile(struct store *st, const char *sql, sqlite3_stmt **sp,
  * until the statement is given back.
  */
 static int
-vbind(struct store *st, sqlite3_stmt *s, const char *fmt, va_list ap)
+vbind(struct sq_store *st, sqlite3_stmt *s, const char *fmt, va_list ap)
 {
 	const void	*p;
 	size_t		 len;
@@ -202,7 +199,8 @@ vbind(struct store *st, sqlite3_stmt *s, const char *fmt, va_list ap)
 			p = va_arg(ap, const void *);
 			len = va_arg(ap, size_t);
 			if (len > INT_MAX)
-				return db_fail(st, STORE_ERR, "blob too long");
+				return db_fail(&st->base, STORE_ERR,
+				    "blob too long");
 			/* NULL would bind SQL NULL, not an empty blob. */
 			if (len == 0)
 				p = "";
@@ -220,8 +218,8 @@ vbind(struct store *st, sqlite3_stmt *s, const char *fmt, va_list ap)
 			rc = sqlite3_bind_int(s, i, va_arg(ap, int));
 			break;
 		default:
-			return db_fail(st, STORE_ERR, "bad bind format %c",
-			    *fmt);
+			return db_fail(&st->base, STORE_ERR,
+			    "bad bind format %c", *fmt);
 		}
 	}
 	if (rc != SQLITE_OK)
@@ -230,43 +228,52 @@ vbind(struct store *st, sqlite3_stmt *s, const char *fmt, va_list ap)
 }
 
 /*
- * Give back a statement taken with db_vtake(): reset, and its bindings
+ * Give back a statement taken with sq_take(): reset, and its bindings
  * dropped so that it keeps no pointer into the caller's memory.
  */
-void
-db_give(struct store *st, enum store_query q, struct db_stmt *ds)
+static void
+sq_give(struct store *st, enum store_query q, struct db_stmt *ds)
 {
-	sqlite3_stmt	*s = sq(ds);
+	struct sq_stmt	*s = (struct sq_stmt *)(void *)ds;
 
-	if (s == NULL)
+	if (s->copy) {
+		sqlite3_finalize(s->s);
+		free(s);
 		return;
-	if (s == st->stmt[q]) {
-		(void)sqlite3_reset(s);
-		(void)sqlite3_clear_bindings(s);
-		st->inuse[q] = 0;
-	} else
-		sqlite3_finalize(s);
+	}
+	(void)sqlite3_reset(s->s);
+	(void)sqlite3_clear_bindings(s->s);
+	s->inuse = 0;
 }
 
 /*
  * A callback of an iteration that asks for the statement the iteration
  * is running gets a copy of its own, compiled for the occasion.
  */
-struct db_stmt *
-db_vtake(struct store *st, enum store_query q, const char *fmt, va_list ap)
+static struct db_stmt *
+sq_take(struct store *bst, enum store_query q, const char *fmt, va_list ap)
 {
-	sqlite3_stmt	*s;
+	struct sq_store	*st = sqs(bst);
+	struct sq_stmt	*s = &st->stmt[q];
 
-	if (!st->inuse[q] && st->stmt[q] != NULL) {
-		s = st->stmt[q];
-		st->inuse[q] = 1;
-	} else if (compile(st, store_queries[q], &s, 0) != STORE_OK)
-		return NULL;
-	if (vbind(st, s, fmt, ap) != STORE_OK) {
-		db_give(st, q, dbs(s));
+	if (s->inuse || s->s == NULL) {
+		if ((s = calloc(1, sizeof(*s))) == NULL) {
+			(void)db_nomem(bst, "statement");
+			return NULL;
+		}
+		s->base.be = &sqlite_backend;
+		s->copy = 1;
+		if (compile(st, store_queries[q], &s->s, 0) != STORE_OK) {
+			free(s);
+			return NULL;
+		}
+	}
+	s->inuse = 1;
+	if (vbind(st, s->s, fmt, ap) != STORE_OK) {
+		sq_give(bst, q, &s->base);
 		return NULL;
 	}
-	return dbs(s);
+	return &s->base;
 }
 
 /*
@@ -278,7 +285,7 @@ db_vtake(struct store *st, enum store_query q, const char *fmt, va_list ap)
  * repeats a row.
  */
 static int
-step(struct store *st, sqlite3_stmt *s, int first)
+step(struct sq_store *st, sqlite3_stmt *s, int first)
 {
 	int64_t	 start = 0;
 	int	 rc, n;
@@ -296,9 +303,11 @@ step(struct store *st, sqlite3_stmt *s, int first)
 	}
 }
 
-int
-db_next(struct store *st, struct db_stmt *s, int first)
+static int
+sq_next(struct store *bst, struct db_stmt *s, int first)
 {
+	struct sq_store	*st = sqs(bst);
+
 	switch (step(st, sq(s), first)) {
 	case SQLITE_ROW:
 		return DB_ROW;
@@ -312,27 +321,27 @@ db_next(struct store *st, struct db_stmt *s, int first)
 	return dberr(st, "step");
 }
 
-int
-db_changed(struct store *st)
+static int
+sq_changed(struct store *st)
 {
-	return sqlite3_changes(st->db);
+	return sqlite3_changes(sqs(st)->db);
 }
 
-int64_t
-db_col_int(struct db_stmt *s, int i)
+static int64_t
+sq_col_int(struct db_stmt *s, int i)
 {
 	return sqlite3_column_int64(sq(s), i);
 }
 
-size_t
-db_col_len(struct db_stmt *s, int i)
+static size_t
+sq_col_len(struct db_stmt *s, int i)
 {
 	return (size_t)sqlite3_column_bytes(sq(s), i);
 }
 
 /* One-off SQL (pragmas at open) for one integer or text row. */
 static int
-pragma_row(struct store *st, const char *sql, int64_t *num, char *txt,
+pragma_row(struct sq_store *st, const char *sql, int64_t *num, char *txt,
     size_t txtlen)
 {
 	sqlite3_stmt	*s;
@@ -355,11 +364,12 @@ pragma_row(struct store *st, const char *sql, int64_t *num, char *txt,
 	return rc;
 }
 
-int
-db_begin(struct store *st)
+static int
+sq_begin(struct store *bst)
 {
-	int64_t	 start = mono_ms();
-	int	 rc, n;
+	struct sq_store	*st = sqs(bst);
+	int64_t		 start = mono_ms();
+	int		 rc, n;
 
 	for (n = 0;; n++) {
 		rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -377,9 +387,11 @@ db_begin(struct store *st)
  * COMMIT in WAL mode has written nothing visible, and the rollback
  * makes sure no transaction is left open for the next call.
  */
-int
-db_end(struct store *st, int rc)
+static int
+sq_end(struct store *bst, int rc)
 {
+	struct sq_store	*st = sqs(bst);
+
 	if (rc == STORE_OK) {
 		if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) ==
 		    SQLITE_OK)
@@ -392,8 +404,8 @@ db_end(struct store *st, int rc)
 }
 
 /* Copy a blob column of exactly len bytes. */
-int
-db_col_blob(struct store *st, struct db_stmt *ds, int i, void *dst,
+static int
+sq_col_blob(struct store *st, struct db_stmt *ds, int i, void *dst,
     size_t len)
 {
 	sqlite3_stmt	*s = sq(ds);
@@ -408,8 +420,8 @@ db_col_blob(struct store *st, struct db_stmt *ds, int i, void *dst,
 	return STORE_OK;
 }
 
-int
-db_col_text(struct store *st, struct db_stmt *ds, int i, char *dst,
+static int
+sq_col_text(struct store *st, struct db_stmt *ds, int i, char *dst,
     size_t len)
 {
 	sqlite3_stmt		*s = sq(ds);
@@ -422,23 +434,9 @@ db_col_text(struct store *st, struct db_stmt *ds, int i, char *dst,
 	return STORE_OK;
 }
 
-int
-store_nomem(struct store *st)
-{
-	return st != NULL && st->nomem;
-}
-
-const char *
-store_errmsg(struct store *st)
-{
-	if (st == NULL)
-		return "no store";
-	return st->err;
-}
-
 /* Settings that belong to the connection rather than the file. */
 static int
-configure(struct store *st)
+configure(struct sq_store *st)
 {
 	char	 mode[16];
 	int64_t	 start = mono_ms();
@@ -485,32 +483,25 @@ configure(struct store *st)
 		nap(st, n);
 	}
 	if (strcmp(mode, "wal") != 0)
-		return db_fail(st, STORE_ERR, "cannot use write-ahead logging "
+		return db_fail(&st->base, STORE_ERR, "cannot use write-ahead "
+		    "logging "
 		    "(journal mode %s)", mode);
 	return STORE_OK;
 }
 
-int
-store_schema_version(struct store *st)
+static int
+sq_version(struct store *bst)
 {
 	int64_t	 v = 0;
 	int	 rc;
 
-	if ((rc = pragma_row(st, "PRAGMA user_version", &v, NULL, 0)) !=
+	if ((rc = pragma_row(sqs(bst), "PRAGMA user_version", &v, NULL, 0)) !=
 	    STORE_OK)
 		return rc;
 	if (v < 0 || v > INT_MAX)
-		return db_fail(st, STORE_ERR, "bad schema version %lld",
+		return db_fail(bst, STORE_ERR, "bad schema version %lld",
 		    (long long)v);
 	return (int)v;
-}
-
-static int
-newer(struct store *st, int v)
-{
-	return db_fail(st, STORE_ERR, "database schema version %d is newer "
-	    "than this program's (%zu): refusing to use it", v,
-	    store_nmigrations);
 }
 
 /*
@@ -518,34 +509,35 @@ newer(struct store *st, int v)
  * it: another process may have migrated the file since we looked.
  */
 static int
-migrate(struct store *st)
+migrate(struct sq_store *st)
 {
-	char	 sql[64];
-	int	 rc, v;
+	struct store	*bst = &st->base;
+	char		 sql[64];
+	int		 rc, v;
 
 	for (;;) {
-		if ((v = store_schema_version(st)) < 0)
+		if ((v = sq_version(bst)) < 0)
 			return v;
 		if ((size_t)v > store_nmigrations)
-			return newer(st, v);
+			return store_newer(bst, v);
 		if ((size_t)v == store_nmigrations)
 			return STORE_OK;
-		if ((rc = db_begin(st)) != STORE_OK)
+		if ((rc = sq_begin(bst)) != STORE_OK)
 			return rc;
-		if ((v = store_schema_version(st)) < 0)
-			return db_end(st, v);
+		if ((v = sq_version(bst)) < 0)
+			return sq_end(bst, v);
 		if ((size_t)v >= store_nmigrations) {
-			(void)db_end(st, STORE_NOTFOUND);
+			(void)sq_end(bst, STORE_NOTFOUND);
 			continue;
 		}
 		if (sqlite3_exec(st->db, store_migrations[v], NULL, NULL,
 		    NULL) != SQLITE_OK)
-			return db_end(st, dberr(st, "schema migration"));
+			return sq_end(bst, dberr(st, "schema migration"));
 		(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		    v + 1);
 		if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			return db_end(st, dberr(st, "schema version"));
-		if ((rc = db_end(st, STORE_OK)) != STORE_OK)
+			return sq_end(bst, dberr(st, "schema version"));
+		if ((rc = sq_end(bst, STORE_OK)) != STORE_OK)
 			return rc;
 	}
 }
@@ -594,11 +586,13 @@ check_file(const char *path, int create, char *err, size_t errlen)
 	return 0;
 }
 
+static void	sq_close(struct store *);
+
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
 	static const char *const sfx[] = { "-wal", "-shm" };
-	struct store	*st;
+	struct sq_store	*st;
 	char		 aux[PATH_MAX];
 	size_t		 i;
 	int		 flags;
@@ -619,6 +613,9 @@ store_open(const char *path, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
+	st->base.be = &sqlite_backend;
+	for (i = 0; i < Q_MAX; i++)
+		st->stmt[i].base.be = &sqlite_backend;
 	/* Processes forked from one another must nap differently. */
 	st->rnd = (uint64_t)getpid() << 32 ^ (uint64_t)mono_ms() ^
 	    (uintptr_t)st;
@@ -637,29 +634,44 @@ store_open(const char *path, char *err, size_t errlen)
 	if (configure(st) != STORE_OK || migrate(st) != STORE_OK)
 		goto fail_st;
 	for (i = 0; i < Q_MAX; i++)
-		if (compile(st, store_queries[i], &st->stmt[i],
+		if (compile(st, store_queries[i], &st->stmt[i].s,
 		    SQLITE_PREPARE_PERSISTENT) != STORE_OK)
 			goto fail_st;
-	st->err[0] = '\0';
-	return st;
+	st->base.err[0] = '\0';
+	return &st->base;
  fail_st:
-	(void)snprintf(err, errlen, "%s: %s", path, st->err);
+	(void)snprintf(err, errlen, "%s: %s", path, st->base.err);
  fail:
-	store_close(st);
+	sq_close(&st->base);
 	return NULL;
 }
 
-void
-store_close(struct store *st)
+static void
+sq_close(struct store *bst)
 {
-	size_t	 i;
+	struct sq_store	*st = sqs(bst);
+	size_t		 i;
 
-	if (st == NULL)
-		return;
 	for (i = 0; i < Q_MAX; i++)
-		sqlite3_finalize(st->stmt[i]);
+		sqlite3_finalize(st->stmt[i].s);
 	/* Nothing else is left open, so this cannot be busy. */
 	(void)sqlite3_close(st->db);
 	free(st);
 }
+
+static const struct db_backend sqlite_backend = {
+	.name = "sqlite",
+	.vtake = sq_take,
+	.give = sq_give,
+	.next = sq_next,
+	.col_int = sq_col_int,
+	.col_len = sq_col_len,
+	.col_blob = sq_col_blob,
+	.col_text = sq_col_text,
+	.changed = sq_changed,
+	.begin = sq_begin,
+	.end = sq_end,
+	.version = sq_version,
+	.close = sq_close,
+};
 

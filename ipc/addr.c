@@ -98,7 +98,7 @@ int
 addr_is_unicast(const struct pkt_addr *a)
 {
 	static const uint8_t	 mapped[12] = { [10] = 0xff, [11] = 0xff };
-	static const uint8_t	 zero[15];
+	static const uint8_t	 zero[12];
 	const uint8_t		*p = a->addr;
 
 	switch (a->af) {
@@ -106,8 +106,8 @@ addr_is_unicast(const struct pkt_addr *a)
 		return p[0] != 0 && p[0] != 127 && !(p[0] == 169 &&
 		    p[1] == 254) && p[0] < 224;
 	case AF_INET6:
-		if (memcmp(p, zero, sizeof(zero)) == 0 &&
-		    (p[15] == 0 || p[15] == 1))
+		/* ::, ::1 and the deprecated IPv4-compatible ::/96. */
+		if (memcmp(p, zero, sizeof(zero)) == 0)
 			return 0;
 		if (p[0] == 0xff || (p[0] == 0xfe && (p[1] & 0xc0) == 0x80))
 			return 0;

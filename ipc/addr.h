@@ -52,8 +52,8 @@ int		 sockaddr_to_addr(const union sockunion *, socklen_t len,
 
 /*
  * A unicast address another host can send to: not 0/8, 127/8,
- * 169.254/16, multicast or reserved IPv4; not ::, ::1, multicast,
- * link-local or IPv4-mapped IPv6.
+ * 169.254/16, multicast or reserved IPv4; not ::, ::1, the deprecated
+ * IPv4-compatible ::/96, multicast, link-local or IPv4-mapped IPv6.
  */
 int		 addr_is_unicast(const struct pkt_addr *);
 /*

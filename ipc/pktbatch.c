@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,34 @@ pktbatch_init(struct pktbatch *b, struct imsgbuf *ib, uint32_t type)
 	b->type = type;
 }
 
+/* Where the next record goes in the ring, or NULL without room. */
+static uint8_t *
+ring_reserve(struct pktbatch *b, size_t need)
+{
+	struct pktring	*r = b->ring;
+	uint64_t	 off;
+
+	if (b->count > 0 && (b->used + need > PKTRING_BATCH_MAX ||
+	    b->count == PKTRING_BATCH_RECS ||
+	    b->start % r->size + b->used + need > r->size))
+		(void)pktbatch_flush(b);
+	if (b->count == 0) {
+		/* A batch never crosses the end: it starts over at 0. */
+		b->start = r->head;
+		off = b->start % r->size;
+		if (off + need > r->size)
+			b->start += r->size - off;
+		b->used = 0;
+	}
+	if (b->start + b->used + need - pktring_released(r) > r->size) {
+		/* Let the reader see what there is, so it can release. */
+		(void)pktbatch_flush(b);
+		b->full++;
+		return NULL;
+	}
+	return r->data + b->start % r->size + b->used;
+}
+
 uint8_t *
 pktbatch_add(struct pktbatch *b, uint32_t peer, uint16_t flags,
     const struct pkt_addr *addr, size_t maxlen)
@@ -30,6 +59,17 @@ pktbatch_add(struct pktbatch *b, uint32_t peer, uint16_t flags,
 
 	if (maxlen > PKT_MAX_LEN)
 		return NULL;
+	if (b->ring != NULL) {
+		if ((b->pending = ring_reserve(b, need)) == NULL)
+			return NULL;
+		memset(&rec, 0, sizeof(rec));
+		rec.peer = peer;
+		rec.flags = flags;
+		if (addr != NULL)
+			rec.addr = *addr;
+		memcpy(b->pending, &rec, sizeof(rec));
+		return b->pending + sizeof(rec);
+	}
 	if (b->cur != NULL && b->used + need > IMSG_MAX_PAYLOAD)
 		(void)pktbatch_flush(b);
 	if (b->cur == NULL) {
@@ -66,8 +106,24 @@ pktbatch_commit(struct pktbatch *b, size_t len)
 unsigned int
 pktbatch_flush(struct pktbatch *b)
 {
-	unsigned int	 n = b->count;
+	struct pkt_ring_msg	 d;
+	unsigned int		 n = b->count;
 
+	if (b->ring != NULL) {
+		if (n == 0)
+			return 0;
+		memset(&d, 0, sizeof(d));
+		d.pos = b->start;
+		d.len = (uint32_t)b->used;
+		d.count = n;
+		if (imsg_compose(b->ib, b->ring_type, 0, -1, &d,
+		    sizeof(d)) == -1)
+			return 0;	/* ENOMEM: the batch is lost */
+		b->ring->head = b->start + b->used;
+		b->used = 0;
+		b->count = 0;
+		return n;
+	}
 	if (b->cur == NULL)
 		return 0;
 	if (b->count == 0)
@@ -89,6 +145,33 @@ pktbatch_discard(struct pktbatch *b)
 	b->used = b->count = 0;
 }
 
+void
+pktbatch_use_ring(struct pktbatch *b, struct pktring *r, uint32_t type)
+{
+	(void)pktbatch_flush(b);
+	b->ring = r;
+	b->ring_type = type;
+	b->used = b->count = 0;
+}
+
+size_t
+pktbatch_room(struct pktbatch *b)
+{
+	struct pktring	*r = b->ring;
+	uint64_t	 end;
+
+	if (r == NULL)
+		return SIZE_MAX;
+	end = b->count > 0 ? b->start + b->used : r->head;
+	return r->size - (size_t)(end - pktring_released(r));
+}
+
+int
+pktbatch_broken(const struct pktbatch *b)
+{
+	return b->ring != NULL && b->ring->broken;
+}
+
 static int
 rec_valid(const struct pkt_rec *r)
 {
@@ -103,6 +186,45 @@ rec_valid(const struct pkt_rec *r)
 	default:
 		return 0;
 	}
+}
+
+int
+pktbatch_ring_foreach(struct pktring *r, const void *desc, size_t dlen,
+    pktbatch_fn fn, void *arg)
+{
+	/* Private copies of the headers: the ring is not ours alone. */
+	static struct {
+		struct pkt_rec	 rec;
+		uint32_t	 off;
+	}			 recs[PKTRING_BATCH_RECS];
+	struct pkt_ring_msg	 d;
+	const uint8_t		*p;
+	size_t			 off, len;
+	unsigned int		 n = 0, i;
+
+	if (dlen != sizeof(d))
+		return -1;
+	memcpy(&d, desc, sizeof(d));
+	if ((p = pktring_batch(r, &d)) == NULL)
+		return -1;
+	len = d.len;
+	for (off = 0; off < len; ) {
+		if (len - off < sizeof(recs[0].rec) || n == d.count)
+			return -1;
+		memcpy(&recs[n].rec, p + off, sizeof(recs[0].rec));
+		off += sizeof(recs[0].rec);
+		if (!rec_valid(&recs[n].rec) ||
+		    PAD4(recs[n].rec.len) > len - off)
+			return -1;
+		recs[n].off = (uint32_t)off;
+		off += PAD4(recs[n].rec.len);
+		n++;
+	}
+	if (n != d.count)
+		return -1;
+	for (i = 0; i < n; i++)
+		fn(arg, &recs[i].rec, p + recs[i].off);
+	return (int)n;
 }
 
 int

@@ -3,9 +3,10 @@
  * each with a small record saying which peer or address it belongs to.
  *
  * Both sides see only this interface (add/commit/flush on the way out,
- * foreach on the way in), so the transport under it, today one imsg per
- * batch over a socketpair, can become a shared-memory ring without
- * touching either side's logic.
+ * foreach on the way in), whatever carries the batches: one imsg per
+ * batch over the socketpair, or, once both sides have mapped the
+ * shared-memory ring (ipc/pktring.h), the batch written in place into
+ * the ring and a 16-byte descriptor over the socketpair.
  *
  * Payload layout: records back to back, each a struct pkt_rec followed
  * by len bytes of packet and zero padding to a multiple of 4.
@@ -18,6 +19,7 @@
 
 #include "ipc/addr.h"
 #include "ipc/imsg.h"
+#include "ipc/pktring.h"
 
 #define PKT_PEER_NONE	0xffffffffu
 #define PKT_MAX_LEN	65535	/* a UDP datagram or a TUN super-packet */
@@ -47,6 +49,10 @@ struct pktbatch {
 	size_t		 used;
 	uint8_t		*pending;	/* record of the packet being added */
 	unsigned int	 count;		/* packets in cur */
+	struct pktring	*ring;		/* NULL: batches as imsgs */
+	uint32_t	 ring_type;	/* the descriptors' message type */
+	uint64_t	 start;		/* ring: where the batch starts */
+	uint64_t	 full;		/* ring: packets refused for room */
 };
 
 void	 pktbatch_init(struct pktbatch *, struct imsgbuf *, uint32_t type);
@@ -62,6 +68,21 @@ void	 pktbatch_commit(struct pktbatch *, size_t len);
 unsigned int pktbatch_flush(struct pktbatch *);
 /* Drop the current batch unsent (shutdown). */
 void	 pktbatch_discard(struct pktbatch *);
+/*
+ * From now on, batches go into ring r, each announced by a type
+ * message (struct pkt_ring_msg).  What was batched so far is flushed
+ * first, as an imsg.  In ring mode pktbatch_add returns NULL also when
+ * the ring has no room (counted in full): the caller drops the packet.
+ */
+void	 pktbatch_use_ring(struct pktbatch *, struct pktring *r,
+	    uint32_t type);
+/*
+ * Bytes that can still be added before the reader must release some;
+ * SIZE_MAX without a ring (a socketpair's queue grows as needed).
+ */
+size_t	 pktbatch_room(struct pktbatch *);
+/* 1 if the reader of the ring released a position it cannot have. */
+int	 pktbatch_broken(const struct pktbatch *);
 
 /*
  * Walk a received batch.  The whole payload is validated first (record
@@ -73,5 +94,16 @@ typedef void (*pktbatch_fn)(void *arg, const struct pkt_rec *,
     const uint8_t *pkt);
 int	pktbatch_foreach(const uint8_t *payload, size_t len, pktbatch_fn,
 	    void *arg);
+/*
+ * The same for a batch in a ring, from its descriptor (the payload of
+ * the ring's message type, struct pkt_ring_msg).  The records' headers
+ * are copied out of the shared memory and checked before any callback;
+ * the packet pointers point into the ring, whose bytes the other side
+ * can still change: copy before deciding anything on them.  -1 for an
+ * impossible descriptor or a malformed batch; the caller then
+ * pktring_release()s once it no longer needs the packets.
+ */
+int	pktbatch_ring_foreach(struct pktring *, const void *desc, size_t len,
+	    pktbatch_fn, void *arg);
 
 #endif

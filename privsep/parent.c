@@ -191,6 +191,8 @@ parent_broadcast_verbose(struct parent_base *p, int v)
 static void
 parent_finish(struct parent_base *p)
 {
+	if (p->prog->finish != NULL)
+		p->prog->finish(p);
 	event_base_loopbreak(p->ps.base);
 }
 

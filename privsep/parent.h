@@ -103,6 +103,8 @@ struct parent_program {
 		    size_t msglen);
 	/* SIGINT or SIGTERM; NULL: parent_shutdown at once. */
 	void	 (*stop)(struct parent_base *);
+	/* Whatever the reason, the daemon ends: undo changes to the system. */
+	void	 (*finish)(struct parent_base *);
 };
 
 struct parent_base {

@@ -79,6 +79,8 @@ static const struct seccomp_allow hamd_parent_allow[] = {
 	    "the hub connection: frames are small"),
 	ALLOW_ARG2(setsockopt, 1, SOL_SOCKET, 2, SO_KEEPALIVE,
 	    "the hub connection"),
+	ALLOW_ARG2(setsockopt, 1, SOL_SOCKET, 2, SO_MARK,
+	    "the hub connection: outside an exit node's tunnel"),
 	ALLOW_ARG2(setsockopt, 1, IPPROTO_IP, 2, IP_RECVERR,
 	    "DNS: the resolver's UDP socket"),
 	ALLOW_ARG2(setsockopt, 1, IPPROTO_IPV6, 2, IPV6_RECVERR,

@@ -75,6 +75,29 @@ static const struct seccomp_allow hubd_authority_allow[] = {
 	ALLOW(readlink, "SQLite: resolve the database path"),
 	ALLOW(nanosleep, "the store's busy handler waits for a lock"),
 	ALLOW(clock_nanosleep, "the store's busy handler (newer libc)"),
+	/*
+	 * PostgreSQL (database postgresql): libpq connects from inside
+	 * the sandbox, at start and again after a lost connection, to an
+	 * address the parent resolved or an abstract socket, so no file
+	 * is opened for it (hub/dbconn.c).  Stream sockets only.
+	 */
+	ALLOW_ARG2(socket, 0, AF_INET, 1, SOCK_STREAM,
+	    "libpq: TCP to PostgreSQL"),
+	ALLOW_ARG2(socket, 0, AF_INET6, 1, SOCK_STREAM,
+	    "libpq: TCP to PostgreSQL over IPv6"),
+	ALLOW_ARG2(socket, 0, AF_UNIX, 1, SOCK_STREAM,
+	    "libpq: PostgreSQL's abstract socket"),
+	ALLOW(connect, "libpq: connect to PostgreSQL"),
+	ALLOW(getsockopt, "libpq: SO_ERROR of a connect in progress"),
+	ALLOW(setsockopt, "libpq: TCP_NODELAY, keepalives, "
+	    "TCP_USER_TIMEOUT"),
+	ALLOW(getsockname, "libpq: the connection's local address"),
+	ALLOW(sendto, "libpq: send to PostgreSQL (send)"),
+	ALLOW(recvfrom, "libpq: receive from PostgreSQL (recv); it "
+	    "waits with poll, which EVENT_LOOP_BASE has"),
+	ALLOW(getuid, "libpq: the default user name"),
+	ALLOW(futex, "libpq and its TLS library: one-time initialisation "
+	    "and lock waits (one thread: never contended)"),
 };
 
 const struct seccomp_policy policy_hubd_authority = {

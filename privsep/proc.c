@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "ipc/pktring.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
@@ -553,4 +554,17 @@ proc_child_loop(struct privsep *ps, const struct seccomp_policy *pol)
 	if (event_base_dispatch(ps->base) == -1)
 		fatalx("event loop failed");
 	exit(0);
+}
+
+int
+proc_ring_take(struct privsep *ps, struct imsg *imsg, struct pktring_map *m,
+    int side, int to, uint32_t ready)
+{
+	if (pktring_map_msg(m, imsg->data, imsg->datalen, imsg_get_fd(imsg),
+	    side) == -1) {
+		log_warn("cannot map the ring; batches go over the socketpair");
+		return -1;
+	}
+	proc_compose(ps, to, ready, 0, -1, NULL, 0);
+	return 0;
 }

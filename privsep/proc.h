@@ -170,6 +170,16 @@ void	proc_child_setup(struct privsep *);
 __attribute__((__noreturn__))
 void	proc_child_loop(struct privsep *, const struct seccomp_policy *);
 
+/*
+ * The shared ring the parent passed in imsg (ipc/pktring.h): map it as
+ * side, then tell process to, with an empty message of type ready,
+ * that this side can take batches through it.  -1 (logged) if it
+ * cannot be mapped: the batches then keep going over the socketpair.
+ */
+struct pktring_map;
+int	proc_ring_take(struct privsep *, struct imsg *, struct pktring_map *,
+	    int side, int to, uint32_t ready);
+
 /* Forward log lines of a child to the parent (installs a log sink). */
 void	proc_log_to_parent(struct privsep *);
 

@@ -49,7 +49,9 @@ dgram_classify(const uint8_t *p, size_t len, uint32_t *receiver)
 		return DGRAM_MALFORMED;
 	if (p[0] < NAT_PROBE_TYPE)
 		return classify_wireguard(p, len, receiver);
-	if ((p[1] | p[2] | p[3]) != 0)
+	/* Reserved bytes are zero; a discovery message may set one flag. */
+	if ((p[2] | p[3]) != 0 || (p[1] != 0 && (p[1] != NAT_FLAG_OTHER_PORT ||
+	    (p[0] != NAT_PROBE_TYPE && p[0] != NAT_ANSWER_TYPE))))
 		return DGRAM_MALFORMED;
 	switch (p[0]) {
 	case NAT_PROBE_TYPE:

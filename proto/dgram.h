@@ -24,6 +24,11 @@
 #define NAT_ANSWER_TYPE		0x81
 #define NAT_PROBE_LEN		64	/* type, 3 zero bytes, nonce, zeros */
 #define NAT_ANSWER_LEN		32	/* never more than a probe */
+/*
+ * Byte 1 of a probe: answer from another port of the same address, one
+ * the node never sent to (its NAT's filtering); the answer carries it too.
+ */
+#define NAT_FLAG_OTHER_PORT	0x01
 
 /*
  * The relay (PROTOCOL.md, "Relay"):

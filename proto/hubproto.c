@@ -217,6 +217,66 @@ get_addr(struct rcur *r, struct pkt_addr *a)
 	get_bytes(r, a->addr, (size_t)n);
 }
 
+/* A route prefix: family (2 or 10), length, 4 or 16 address bytes. */
+static void
+put_prefix(struct wcur *w, const struct ip_prefix *p)
+{
+	if (!hub_route_ok(p)) {
+		w->err = 1;
+		return;
+	}
+	put8(w, (uint8_t)p->af);
+	put8(w, p->plen);
+	put_bytes(w, &p->addr, p->af == AF_INET ? 4 : 16);
+}
+
+static void
+get_prefix(struct rcur *r, struct ip_prefix *p)
+{
+	int	n;
+
+	memset(p, 0, sizeof(*p));
+	p->af = get8(r);
+	p->plen = get8(r);
+	if (r->err || (n = addr_len((uint8_t)p->af)) <= 0) {
+		r->err = 1;
+		return;
+	}
+	get_bytes(r, &p->addr, (size_t)n);
+	if (!r->err && !hub_route_ok(p))
+		r->err = 1;
+}
+
+static void
+put_routes(struct wcur *w, const struct hub_peer_routes *m)
+{
+	size_t	i;
+
+	if (m->n > HUB_ROUTES_MAX) {
+		w->err = 1;
+		return;
+	}
+	put_bytes(w, m->key, HUB_KEY_LEN);
+	put8(w, m->n);
+	for (i = 0; i < m->n; i++)
+		put_prefix(w, &m->p[i]);
+}
+
+static void
+get_routes(struct rcur *r, struct hub_peer_routes *m)
+{
+	size_t	i;
+
+	get_bytes(r, m->key, HUB_KEY_LEN);
+	m->n = get8(r);
+	if (m->n > HUB_ROUTES_MAX) {
+		r->err = 1;
+		return;
+	}
+	for (i = 0; i < m->n && !r->err; i++)
+		get_prefix(r, &m->p[i]);
+}
+
 /* ------------------------------------------------------------------ */
 /* field rules shared by encoder and decoder */
 
@@ -306,14 +366,22 @@ request_valid(const struct hub_request *m)
 {
 	return m->op >= HUB_OP_NETWORKS && m->op < HUB_OP_MAX &&
 	    m->has_key <= 1 && m->type < HUB_TYPE_MAX &&
-	    m->mode < HUB_MODE_MAX && m->limit <= HUB_LIMIT_MAX;
+	    m->mode < HUB_MODE_MAX && m->limit <= HUB_LIMIT_MAX &&
+	    (m->flags & ~HUB_NET_FLAGS) == 0;
 }
 
 static int
 net_valid(const struct hub_net_info *m)
 {
 	return m->type < HUB_TYPE_MAX && m->mode < HUB_MODE_MAX &&
-	    m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX;
+	    m->role < HUB_ROLE_MAX && m->state < HUB_MSTATE_MAX &&
+	    (m->flags & ~HUB_NET_FLAGS) == 0;
+}
+
+static int
+peer_valid(const struct hub_peer *m)
+{
+	return (m->flags & ~HUB_NET_FLAGS) == 0;
 }
 
 static int
@@ -330,6 +398,7 @@ size_t
 hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 {
 	struct wcur	w;
+	size_t		i;
 
 	memset(&w, 0, sizeof(w));
 	w.p = out;
@@ -352,11 +421,14 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put8(&w, m->u.req.type);
 		put8(&w, m->u.req.mode);
 		put32(&w, m->u.req.limit);
+		put8(&w, m->u.req.flags);
 		if (m->u.req.has_key)
 			put_bytes(&w, m->u.req.key, HUB_KEY_LEN);
 		put_str(&w, m->u.req.net, sizeof(m->u.req.net));
 		put_str(&w, m->u.req.password, sizeof(m->u.req.password));
 		put_str(&w, m->u.req.nick, sizeof(m->u.req.nick));
+		if (hub_op_has_prefix(m->u.req.op))
+			put_prefix(&w, &m->u.req.prefix);
 		break;
 	case HUB_MSG_LOGOUT:
 		break;
@@ -387,11 +459,16 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put_str(&w, m->u.refused.msg, sizeof(m->u.refused.msg));
 		break;
 	case HUB_MSG_PEER_UP:
+		if (!peer_valid(&m->u.peer)) {
+			w.err = 1;
+			break;
+		}
 		put_bytes(&w, m->u.peer.key, HUB_KEY_LEN);
 		put_bytes(&w, m->u.peer.v4, 4);
 		put_bytes(&w, m->u.peer.v6, 16);
 		put_addr(&w, &m->u.peer.endpoint);
 		put_str(&w, m->u.peer.nick, sizeof(m->u.peer.nick));
+		put8(&w, m->u.peer.flags);
 		break;
 	case HUB_MSG_PEER_DOWN:
 	case HUB_MSG_PEER_CHECK:
@@ -414,6 +491,7 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put8(&w, m->u.net.mode);
 		put8(&w, m->u.net.role);
 		put8(&w, m->u.net.state);
+		put8(&w, m->u.net.flags);
 		put32(&w, m->u.net.members);
 		put32(&w, m->u.net.pending);
 		put32(&w, m->u.net.limit);
@@ -449,6 +527,36 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		put32(&w, m->u.paths.relay_id);
 		put_cands(&w, &m->u.paths.cands);
 		break;
+	case HUB_MSG_PEER_ROUTES:
+		put_routes(&w, &m->u.routes);
+		break;
+	case HUB_MSG_PEER_NAMES:
+		if (m->u.names.n > HUB_NAMES_MAX) {
+			w.err = 1;
+			break;
+		}
+		put_bytes(&w, m->u.names.key, HUB_KEY_LEN);
+		put_str(&w, m->u.names.nick, sizeof(m->u.names.nick));
+		put8(&w, m->u.names.n);
+		for (i = 0; i < m->u.names.n; i++) {
+			if (!hub_name_valid(m->u.names.nets[i]))
+				w.err = 1;
+			put_str(&w, m->u.names.nets[i],
+			    sizeof(m->u.names.nets[i]));
+		}
+		break;
+	case HUB_MSG_ROUTE_ENTRY:
+		if (m->u.route.approved > 1) {
+			w.err = 1;
+			break;
+		}
+		put32(&w, m->u.route.id);
+		put_bytes(&w, m->u.route.netid, HUB_NETID_LEN);
+		put_bytes(&w, m->u.route.key, HUB_KEY_LEN);
+		put_prefix(&w, &m->u.route.prefix);
+		put8(&w, m->u.route.approved);
+		put_str(&w, m->u.route.nick, sizeof(m->u.route.nick));
+		break;
 	default:
 		w.err = 1;
 		break;
@@ -466,6 +574,7 @@ int
 hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 {
 	struct rcur	r;
+	size_t		i;
 	int		ok = 1;
 
 	memset(m, 0, sizeof(*m));
@@ -486,6 +595,7 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		m->u.req.type = get8(&r);
 		m->u.req.mode = get8(&r);
 		m->u.req.limit = get32(&r);
+		m->u.req.flags = get8(&r);
 		if (!r.err && !(ok = request_valid(&m->u.req)))
 			break;
 		if (m->u.req.has_key)
@@ -493,6 +603,8 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		get_str(&r, m->u.req.net, sizeof(m->u.req.net));
 		get_str(&r, m->u.req.password, sizeof(m->u.req.password));
 		get_str(&r, m->u.req.nick, sizeof(m->u.req.nick));
+		if (hub_op_has_prefix(m->u.req.op))
+			get_prefix(&r, &m->u.req.prefix);
 		break;
 	case HUB_MSG_LOGOUT:
 		break;
@@ -523,6 +635,8 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		get_bytes(&r, m->u.peer.v6, 16);
 		get_addr(&r, &m->u.peer.endpoint);
 		get_str(&r, m->u.peer.nick, sizeof(m->u.peer.nick));
+		m->u.peer.flags = get8(&r);
+		ok = peer_valid(&m->u.peer);
 		break;
 	case HUB_MSG_PEER_DOWN:
 	case HUB_MSG_PEER_CHECK:
@@ -541,6 +655,7 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		m->u.net.mode = get8(&r);
 		m->u.net.role = get8(&r);
 		m->u.net.state = get8(&r);
+		m->u.net.flags = get8(&r);
 		m->u.net.members = get32(&r);
 		m->u.net.pending = get32(&r);
 		m->u.net.limit = get32(&r);
@@ -570,6 +685,30 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		m->u.paths.relay_id = get32(&r);
 		get_cands(&r, &m->u.paths.cands);
 		ok = cands_valid(&m->u.paths.cands);
+		break;
+	case HUB_MSG_PEER_ROUTES:
+		get_routes(&r, &m->u.routes);
+		break;
+	case HUB_MSG_PEER_NAMES:
+		get_bytes(&r, m->u.names.key, HUB_KEY_LEN);
+		get_str(&r, m->u.names.nick, sizeof(m->u.names.nick));
+		m->u.names.n = get8(&r);
+		if ((ok = m->u.names.n <= HUB_NAMES_MAX) == 0)
+			break;
+		for (i = 0; i < m->u.names.n && !r.err && ok; i++) {
+			get_str(&r, m->u.names.nets[i],
+			    sizeof(m->u.names.nets[i]));
+			ok = r.err || hub_name_valid(m->u.names.nets[i]);
+		}
+		break;
+	case HUB_MSG_ROUTE_ENTRY:
+		m->u.route.id = get32(&r);
+		get_bytes(&r, m->u.route.netid, HUB_NETID_LEN);
+		get_bytes(&r, m->u.route.key, HUB_KEY_LEN);
+		get_prefix(&r, &m->u.route.prefix);
+		m->u.route.approved = get8(&r);
+		get_str(&r, m->u.route.nick, sizeof(m->u.route.nick));
+		ok = m->u.route.approved <= 1;
 		break;
 	default:
 		r.err = 1;
@@ -612,6 +751,9 @@ static const char *const msg_names[] = {
 	[HUB_MSG_MEMBER_ENTRY] = "member-entry",
 	[HUB_MSG_RELAY_INFO] = "relay-info",
 	[HUB_MSG_PEER_PATHS] = "peer-paths",
+	[HUB_MSG_PEER_ROUTES] = "peer-routes",
+	[HUB_MSG_ROUTE_ENTRY] = "route-entry",
+	[HUB_MSG_PEER_NAMES] = "peer-names",
 };
 
 static const char *const op_names[] = {
@@ -632,6 +774,13 @@ static const char *const op_names[] = {
 	[HUB_OP_DEMOTE] = "demote",
 	[HUB_OP_TRANSFER] = "transfer",
 	[HUB_OP_NICKNAME] = "nickname",
+	[HUB_OP_SET_BROADCAST] = "set-broadcast",
+	[HUB_OP_ADVERTISE] = "advertise",
+	[HUB_OP_WITHDRAW] = "withdraw",
+	[HUB_OP_ROUTES] = "routes",
+	[HUB_OP_ROUTE_APPROVE] = "route-approve",
+	[HUB_OP_ROUTE_REVOKE] = "route-revoke",
+	[HUB_OP_NAMES] = "names",
 };
 
 static const char *const mode_names[] = {
@@ -643,6 +792,7 @@ static const char *const mode_names[] = {
 static const char *const type_names[] = {
 	[HUB_TYPE_MESH] = "mesh",
 	[HUB_TYPE_HUBSPOKE] = "hub-and-spoke",
+	[HUB_TYPE_GATEWAY] = "gateway",
 };
 
 static const char *const role_names[] = {
@@ -812,4 +962,14 @@ hub_nick_valid(const char *s)
 		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
 			return 0;
 	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* subnet routes */
+
+int
+hub_op_has_prefix(int op)
+{
+	return op == HUB_OP_ADVERTISE || op == HUB_OP_WITHDRAW ||
+	    op == HUB_OP_ROUTE_APPROVE || op == HUB_OP_ROUTE_REVOKE;
 }

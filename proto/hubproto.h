@@ -26,9 +26,11 @@
 
 #include "ipc/addr.h"
 #include "proto/dgram.h"		/* RELAY_HDR_LEN */
+#include "proto/hubroute.h"
 
 #define HUB_PROLOGUE		"hamd hub protocol v1"
-#define HUB_PROTOCOL_VERSION	1
+/* 2: network and peer flags (broadcast); a hub takes its own version only. */
+#define HUB_PROTOCOL_VERSION	2
 #define HUB_DEFAULT_PORT	7777
 #define HUB_FRAME_MAX		16384	/* largest frame body */
 #define HUB_MSG_MAX		(HUB_FRAME_MAX - 1 - 16)	/* plaintext */
@@ -84,6 +86,9 @@ enum hub_msg_type {
 	HUB_MSG_MEMBER_ENTRY = 0x27,
 	HUB_MSG_RELAY_INFO = 0x28,	/* the node's relay id and token */
 	HUB_MSG_PEER_PATHS = 0x29,	/* a peer's candidates: probe now */
+	HUB_MSG_PEER_ROUTES = 0x2a,	/* a peer's approved subnet routes */
+	HUB_MSG_ROUTE_ENTRY = 0x2b,	/* one route in a ROUTES answer */
+	HUB_MSG_PEER_NAMES = 0x2c,	/* a peer's nickname and networks */
 };
 
 /* What NAT discovery found; a node tells the hub in CANDIDATES. */
@@ -153,12 +158,42 @@ enum hub_op {
 	HUB_OP_DEMOTE,		/* net, key: make plain member */
 	HUB_OP_TRANSFER,	/* net, key: new owner */
 	HUB_OP_NICKNAME,	/* nick: this node's nickname */
+	HUB_OP_SET_BROADCAST,	/* net, flags: HUB_NET_BROADCAST on or off */
+	/* (create's flags: HUB_NET_ETHERNET for an Ethernet network) */
+	/* subnet routes: the prefix follows the strings on the wire */
+	HUB_OP_ADVERTISE,	/* prefix: this node reaches it */
+	HUB_OP_WITHDRAW,	/* prefix: no longer */
+	HUB_OP_ROUTES,		/* net or "": list routes */
+	HUB_OP_ROUTE_APPROVE,	/* net, key, prefix */
+	HUB_OP_ROUTE_REVOKE,	/* net, key, prefix */
+	HUB_OP_NAMES,		/* member names: PEER_NAMES now and on change */
 	HUB_OP_MAX
 };
 
+/*
+ * A network's flags (REQUEST for create and set-broadcast, NET_ENTRY)
+ * and a peer's (PEER_UP).  HUB_NET_BROADCAST: broadcast and multicast
+ * flow among the network's members; in PEER_UP, between the node and
+ * that peer (they share at least one network where it is on).
+ */
+#define HUB_NET_BROADCAST	0x01
+/*
+ * HUB_NET_ETHERNET: the network joins its members at layer 2 (a TAP
+ * device, Ethernet frames); set when it is made and never after.  In
+ * PEER_UP: the two share such a network, so frames flow between them.
+ */
+#define HUB_NET_ETHERNET	0x02
+#define HUB_NET_FLAGS		(HUB_NET_BROADCAST | HUB_NET_ETHERNET)
+
 enum hub_join_mode { HUB_MODE_AUTO = 0, HUB_MODE_APPROVAL, HUB_MODE_CLOSED,
 	HUB_MODE_MAX };
-enum hub_net_type { HUB_TYPE_MESH = 0, HUB_TYPE_HUBSPOKE, HUB_TYPE_MAX };
+/*
+ * A gateway network is a hub-and-spoke one whose owner is the gateway:
+ * members see the owner (and administrators), not each other, and the
+ * owner's advertised routes count as approved there.
+ */
+enum hub_net_type { HUB_TYPE_MESH = 0, HUB_TYPE_HUBSPOKE, HUB_TYPE_GATEWAY,
+	HUB_TYPE_MAX };
 enum hub_role { HUB_ROLE_MEMBER = 0, HUB_ROLE_ADMIN, HUB_ROLE_OWNER,
 	HUB_ROLE_MAX };
 enum hub_mstate { HUB_MSTATE_ACTIVE = 0, HUB_MSTATE_PENDING,
@@ -193,6 +228,7 @@ struct hub_peer {			/* PEER_UP; DOWN and CHECK use key */
 	uint8_t		v6[16];
 	struct pkt_addr	endpoint;	/* af 0: unknown */
 	char		nick[HUB_NICK_MAX];
+	uint8_t		flags;		/* HUB_NET_BROADCAST or 0 */
 };
 
 struct hub_request {
@@ -206,6 +242,48 @@ struct hub_request {
 	char		net[HUB_NAME_MAX];	/* name or 32 hex digits */
 	char		password[HUB_PASSWORD_MAX];
 	char		nick[HUB_NICK_MAX];
+	uint8_t		flags;		/* HUB_NET_*: create, set-broadcast */
+	struct ip_prefix prefix;	/* route ops only (hub_op_has_prefix) */
+};
+
+/*
+ * Subnet routes.  A node advertises LAN prefixes it reaches; an
+ * administrator of a network approves each for that network; members
+ * of the network that are the node's peers route the approved ones
+ * through it.  Never a default route, never more than HUB_ROUTES_MAX
+ * a node.
+ */
+#define HUB_ROUTES_MAX		16
+/* PEER_ROUTES, hub -> node: the whole approved set (n 0: none). */
+struct hub_peer_routes {
+	uint8_t		key[HUB_KEY_LEN];	/* our own: we are the gateway */
+	uint8_t		n;
+	uint8_t		pad[3];
+	struct ip_prefix p[HUB_ROUTES_MAX];
+};
+/* ROUTE_ENTRY, hub -> node: one advertised route. */
+struct hub_route_info {
+	uint32_t	id;		/* request id */
+	uint8_t		netid[HUB_NETID_LEN];	/* zero: the asker's own */
+	uint8_t		key[HUB_KEY_LEN];	/* the advertising node */
+	struct ip_prefix prefix;
+	uint8_t		approved;	/* in that network (own: anywhere) */
+	char		nick[HUB_NICK_MAX];
+	uint8_t		pad[2];
+};
+
+/*
+ * PEER_NAMES, hub -> node (after op names): what a peer is called and
+ * the networks the two share, for the node's DNS responder; about the
+ * node itself, its own networks.
+ */
+#define HUB_NAMES_MAX		16
+struct hub_peer_names {
+	uint8_t		key[HUB_KEY_LEN];
+	char		nick[HUB_NICK_MAX];
+	uint8_t		n;
+	uint8_t		pad[2];
+	char		nets[HUB_NAMES_MAX][HUB_NAME_MAX];
 };
 
 struct hub_response {
@@ -223,6 +301,7 @@ struct hub_net_info {
 	uint32_t	pending;
 	uint32_t	limit;
 	uint32_t	online;
+	uint8_t		flags;		/* HUB_NET_* */
 };
 
 struct hub_member_info {
@@ -251,6 +330,9 @@ struct hub_msg {
 		struct hub_candidates		cands;
 		struct hub_relay_info		relay;
 		struct hub_peer_paths		paths;
+		struct hub_peer_routes		routes;
+		struct hub_route_info		route;
+		struct hub_peer_names		names;
 		uint64_t			ping;	/* PING, PONG: cookie */
 	} u;
 };
@@ -292,5 +374,7 @@ int	hub_netid_parse(const char *, uint8_t id[HUB_NETID_LEN]);
 void	hub_netid_format(const uint8_t id[HUB_NETID_LEN], char out[33]);
 /* Nicknames: 0..32 printable ASCII bytes without '"' or '\\'. */
 int	hub_nick_valid(const char *);
+/* Whether a request with this op carries a prefix. */
+int	hub_op_has_prefix(int op);
 
 #endif

@@ -5,14 +5,16 @@
 #   tools/deps.sh test    that, plus everything the tests use
 set -eu
 BUILD="build-essential autoconf automake libtool pkg-config bison
-libsodium-dev libevent-dev libseccomp-dev libcap-dev libb2-dev libsqlite3-dev check
+libsodium-dev libevent-dev libseccomp-dev libcap-dev libb2-dev libsqlite3-dev
+libpq-dev check
 iproute2 mandoc"
 # Besides the build and coreutils, the demo runs ip (iproute2, above)
 # and ping, which a minimal Debian lacks.
 DEMO="$BUILD iputils-ping"
 TEST="$DEMO util-linux nftables iperf3 wireguard-go wireguard-tools
 tshark valgrind clang libclang-rt-14-dev python3 procps kmod
-tmux curl prometheus chromium fonts-dejavu-core"
+tmux curl prometheus chromium fonts-dejavu-core postgresql-15
+python3-zeroconf python3-scapy bind9-dnsutils"
 
 case "${1:-build}" in
 build) pkgs=$BUILD ;;

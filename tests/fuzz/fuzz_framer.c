@@ -170,9 +170,14 @@ take(struct run *r)
 		if (k != mk)
 			abort();
 		if (k == 1) {
+			/*
+			 * The body lies in the framer's own buffer, or in the
+			 * scratch buffer the process shares (not ours to see).
+			 */
 			if (len != mlen || memcmp(body, mbody, len) != 0 ||
-			    body < r->f.buf || body + len > r->f.buf +
-			    FRAMER_HDR_LEN + r->f.max)
+			    (!r->f.scratch && (r->f.buf == NULL ||
+			    body < r->f.buf || len > r->f.cap ||
+			    (size_t)(body - r->f.buf) > r->f.cap - len)))
 				abort();
 			if (!r->dropped)
 				queue_frame(r, body, len);

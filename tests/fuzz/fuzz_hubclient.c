@@ -26,7 +26,8 @@
  *
  * After every step the device and the session must hold together:
  * never more than WG_MAX_PEERS peers; each hub peer has exactly its
- * /32 and /128 and nothing else; the node's own key is never a peer;
+ * /32, /128 and link-local /128 and nothing else; the node's own key
+ * is never a peer;
  * hub peer ids never meet the static peer's, which survives unchanged;
  * what the engine was told and what hamctl was answered match; and
  * everything the node sends opens and decodes on the hub's side.
@@ -152,7 +153,7 @@ wg_tun_write(void *arg, uint8_t *pkt, size_t len)
 }
 
 static void
-wg_endpoint(void *arg, uint32_t peer, const struct pkt_addr *a)
+wg_endpoint(void *arg, uint32_t peer, const struct pkt_addr *a, int response)
 {
 	(void)arg; (void)peer; (void)a;
 }
@@ -350,6 +351,55 @@ client_ok(uint32_t client)
 	CHECK(client < MAX_CLIENTS && f.outstanding[client]);
 }
 
+/*
+ * Subnet routes reach the parent for a hub peer we have (or us), LAN
+ * prefixes only (an exit offer is no route), never more than there
+ * may be; the parent's verdict never comes here, so no route enters
+ * the allowed IPs and the peers keep their /32 and /128 alone.
+ */
+static void
+io_routes_offer(void *arg, const struct routes_msg *m)
+{
+	uint32_t	 i;
+
+	(void)arg;
+	CHECK(m->n <= HUB_ROUTES_MAX);
+	CHECK(m->id == 0 || hub_id_ok(m->id));
+	for (i = 0; i < m->n; i++)
+		CHECK(m->id == 0 ? hub_route_ok(&m->p[i]) :
+		    hub_route_valid(&m->p[i]));
+}
+
+static void
+io_reply_route(void *arg, uint32_t client, const struct hub_route_info *ri)
+{
+	(void)arg;
+	client_ok(client);
+	CHECK(ri->id == 0 && ri->approved <= 1);
+	CHECK(memchr(ri->nick, '\0', sizeof(ri->nick)) != NULL);
+}
+
+/* Nobody chooses an exit node here: there is none to leave either. */
+static void
+io_exit_offer(void *arg, const struct exit_msg *m)
+{
+	(void)arg;
+	(void)m;
+	CHECK(0);
+}
+
+static void
+io_engine_names(void *arg, uint32_t id, const uint8_t *v4, const uint8_t *v6,
+    const struct hub_peer_names *pn)
+{
+	(void)arg;
+	(void)v4;
+	(void)v6;
+	CHECK(id == 0 || hub_id_ok(id));
+	CHECK(pn->n <= HUB_NAMES_MAX);
+	CHECK(memchr(pn->nick, '\0', sizeof(pn->nick)) != NULL);
+}
+
 static void
 io_reply_net(void *arg, uint32_t client, const struct hub_net_info *ni)
 {
@@ -438,7 +488,7 @@ check(int full)
 	struct wg_peer		*wp, *sp = NULL;
 	const char		*why = NULL;
 	size_t			 total = 0;
-	int			 i, j, n, nhub = 0, v4, v6;
+	int			 i, j, n, nhub = 0, v4, v6, ll;
 
 	CHECK(f.dev->npeers >= 0 && f.dev->npeers <= WG_MAX_PEERS);
 	n = gather(list);
@@ -471,12 +521,25 @@ check(int full)
 		present[wp->id - HUB_ID_BASE] = 1;
 		CHECK(hubclient_is_hub_peer(f.hc, wp->id));
 		CHECK(memcmp(wp->pubkey, fx.static_pub, 32) != 0);
-		/* exactly a /32 and a /128 */
-		CHECK(ps.n == 2);
-		v4 = ps.p[0].af == AF_INET ? 0 : 1;
-		v6 = 1 - v4;
-		CHECK(ps.p[v4].af == AF_INET && ps.p[v4].plen == 32);
+		/*
+		 * exactly a /32, a /128 and the /128 of its link-local
+		 * address (fe80:: and the other's low 64 bits)
+		 */
+		CHECK(ps.n == 3);
+		for (v4 = -1, v6 = -1, ll = -1, j = 0; j < 3; j++) {
+			if (ps.p[j].af == AF_INET)
+				v4 = j;
+			else if (ps.p[j].addr[0] == 0xfe)
+				ll = j;
+			else
+				v6 = j;
+		}
+		CHECK(v4 != -1 && v6 != -1 && ll != -1);
+		CHECK(ps.p[v4].plen == 32);
 		CHECK(ps.p[v6].af == AF_INET6 && ps.p[v6].plen == 128);
+		CHECK(ps.p[ll].af == AF_INET6 && ps.p[ll].plen == 128);
+		CHECK(ps.p[ll].addr[1] == 0x80 &&
+		    memcmp(ps.p[ll].addr + 8, ps.p[v6].addr + 8, 8) == 0);
 	}
 	CHECK(sp != NULL);	/* the static peer survives */
 	/* no prefix left behind by a peer that went */
@@ -719,7 +782,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    io_engine_peer_del, io_reply_net,
 				    io_reply_member, io_reply_result,
 				    io_engine_relay, io_relay_register,
-				    io_relay_confirmed, io_engine_paths };
+				    io_relay_confirmed, io_engine_paths,
+				    io_routes_offer, io_reply_route,
+				    io_exit_offer, io_engine_names };
 	struct tun_hub_msg	 conf;
 	size_t			 off = 0, len;
 	unsigned int		 steps = 0;

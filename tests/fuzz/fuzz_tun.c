@@ -4,8 +4,11 @@
  * many bytes: a packet batch from the engine (IMSG_PKT_IN, walked with
  * pktbatch_foreach into the WireGuard device as tun does), a peer
  * message from the parent (struct tun_peer_msg, checked as tun checks
- * it), the end of a configuration, a packet from the TUN device, or the
- * clock moving on.  Nothing may crash, leak or break an invariant.
+ * it), the end of a configuration, a packet from the TUN device, the
+ * clock moving on, or a batch in the shared ring (IMSG_PKT_RING_IN: a
+ * descriptor, then bytes the engine wrote where it points, walked with
+ * pktbatch_ring_foreach).  Nothing may crash, leak or break an
+ * invariant.
  */
 #include "autoconf.h"
 
@@ -16,6 +19,7 @@
 #include "daemon/hamd_msg.h"
 #include "privsep/log.h"
 #include "ipc/pktbatch.h"
+#include "ipc/pktring.h"
 #include "daemon/wg.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
@@ -46,7 +50,7 @@ fz_tun_write(void *arg, uint8_t *pkt, size_t len)
 }
 
 static void
-fz_endpoint(void *arg, uint32_t peer, const struct pkt_addr *a)
+fz_endpoint(void *arg, uint32_t peer, const struct pkt_addr *a, int response)
 {
 	if (a->af != AF_INET && a->af != AF_INET6)
 		abort();
@@ -72,6 +76,34 @@ fz_recv(void *arg, const struct pkt_rec *rec, const uint8_t *pkt)
 	wg_receive(f->dev, &rec->addr, pkt, rec->len, f->now);
 }
 
+/*
+ * The ring the engine writes, as tun maps it: one, for every input, so
+ * that a run does not allocate 8 MB each time; each input starts it
+ * over.
+ */
+static struct pktring	 ring;
+static uint64_t		 ring_released;
+
+/* A descriptor, then what the engine wrote where it points. */
+static void
+fz_ring(struct fz *f, const uint8_t *p, size_t len)
+{
+	struct pkt_ring_msg	 d;
+	size_t			 at, n;
+
+	if (len < sizeof(d))
+		return;
+	memcpy(&d, p, sizeof(d));
+	at = (size_t)(d.pos % PKTRING_SIZE);
+	n = len - sizeof(d);
+	if (n > PKTRING_SIZE - at)
+		n = PKTRING_SIZE - at;
+	memcpy(ring.data + at, p + sizeof(d), n);
+	/* tun dies at -1; here the next descriptor is simply checked. */
+	if (pktbatch_ring_foreach(&ring, &d, sizeof(d), fz_recv, f) != -1)
+		pktring_release(&ring);
+}
+
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -86,6 +118,11 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (sodium_init() < 0)
 		abort();
 	log_set_sink(quiet);
+	if (ring.data == NULL && (ring.data = calloc(1, PKTRING_SIZE)) == NULL)
+		abort();
+	ring.size = PKTRING_SIZE;
+	ring.released = &ring_released;
+	ring.expect = ring_released = 0;
 	memset(&f, 0, sizeof(f));
 	f.now = 1000000000ull;
 	if ((f.dev = wg_dev_new(&io, 1420)) == NULL)
@@ -110,7 +147,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		off += 3;
 		if (len > size - off)
 			len = size - off;
-		switch (op % 5) {
+		switch (op % 6) {
 		case 0:		/* IMSG_PKT_IN */
 			(void)pktbatch_foreach(data + off, len, fz_recv, &f);
 			break;
@@ -139,6 +176,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		case 4:		/* time passes, up to ~18 minutes */
 			f.now += (uint64_t)len * 16000000ull;
 			wg_tick(f.dev, f.now);
+			break;
+		case 5:		/* IMSG_PKT_RING_IN */
+			fz_ring(&f, data + off, len);
 			break;
 		}
 		off += len;

@@ -17,6 +17,11 @@
 # both must show no handshake at all (hamd counts a handshake only once
 # its session is confirmed, as WireGuard does); with the keys made equal
 # both then show one.
+#
+# All five run against each wireguard-go there is: Debian's on PATH
+# (0.0.20220316), and upstream 0.0.20250522 with vectorised I/O and
+# UDP and TUN offloads, the project's performance reference
+# (../shared/anchors/wireguard-go, or WG_REFERENCE), as cases 6 to 10.
 . "$(dirname "$0")/lib.sh"
 require_root
 for c in wireguard-go wg; do
@@ -96,7 +101,7 @@ start_pair() {
 	WGIF=$(printf 'wg%sc%s' "$$" "$n" | cut -c1-15)
 	WGSOCK="$WG_RUNDIR/$WGIF.sock"
 	D="$T_TMP/c$n"
-	log "case $n: $what (wireguard-go interface $WGIF)"
+	log "case $n: $what (wireguard-go $WGGO_NAME, interface $WGIF)"
 	t_start=$(date +%s)
 
 	netns_add "$A"; netns_add "$B"
@@ -144,7 +149,7 @@ start_pair() {
 
 	# wireguard-go in B
 	ip netns exec "$B" env WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 \
-	    LOG_LEVEL=verbose wireguard-go -f "$WGIF" >"$D/wg-go.log" 2>&1 &
+	    LOG_LEVEL=verbose "$WGGO" -f "$WGIF" >"$D/wg-go.log" 2>&1 &
 	PW=$!
 	track_pid "$PW"
 	WG_PIDS="$WG_PIDS $PW"
@@ -361,9 +366,27 @@ run_psk_mismatch() {
 	stop_pair
 }
 
+WGGO=$(command -v wireguard-go)
+WGGO_NAME="$("$WGGO" --version | sed -n 's/^wireguard-go \(v[^ ]*\).*/\1/p')"
 run_case 1 hamd no
 run_case 2 wg no
 run_case 3 hamd yes
 run_case 4 wg yes
 run_psk_mismatch 5
+
+for WGGO in "${WG_REFERENCE:-}" \
+    "$top_srcdir/../shared/anchors/wireguard-go/wireguard-go" \
+    "$top_srcdir/../../shared/anchors/wireguard-go/wireguard-go" ""; do
+	[ -n "$WGGO" ] && [ -x "$WGGO" ] && break
+done
+if [ -n "$WGGO" ]; then
+	WGGO_NAME="$("$WGGO" --version | sed -n 's/^wireguard-go \(v[^ ]*\).*/\1/p')"
+	run_case 6 hamd no
+	run_case 7 wg no
+	run_case 8 hamd yes
+	run_case 9 wg yes
+	run_psk_mismatch 10
+else
+	log "no reference wireguard-go (../shared/anchors): cases 6-10 not run"
+fi
 finish

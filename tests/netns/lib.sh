@@ -207,10 +207,24 @@ write_conf() {
 
 # start_hamd NS DIR [VAR=value...]: hamd -d in namespace NS with DIR's
 # config, output in DIR/hamd.log; sets HAMD_PID.
+# HAMD_TEST_VERBOSE=1 (with HAMD_TEST_KEEP=1, for a post-mortem): debug
+# logging, each line stamped with the wall clock (ping -D's clock).
 start_hamd() {
 	ns=$1; d=$2; shift 2
-	ip netns exec "$ns" env "$@" "$HAMD" -d -f "$d/hamd.conf" \
-	    >>"$d/hamd.log" 2>&1 &
+	if [ "${HAMD_TEST_VERBOSE:-0}" = 1 ]; then
+		rm -f "$d/hamd.fifo"
+		mkfifo "$d/hamd.fifo"
+		python3 -u -c 'import sys, time
+for l in sys.stdin:
+    sys.stdout.write("%.3f %s" % (time.time(), l))' \
+		    <"$d/hamd.fifo" >>"$d/hamd.log" 2>&1 &
+		track_pid $!
+		ip netns exec "$ns" env "$@" "$HAMD" -d -v -f "$d/hamd.conf" \
+		    >"$d/hamd.fifo" 2>&1 &
+	else
+		ip netns exec "$ns" env "$@" "$HAMD" -d -f "$d/hamd.conf" \
+		    >>"$d/hamd.log" 2>&1 &
+	fi
 	HAMD_PID=$!
 	track_pid "$HAMD_PID"
 }

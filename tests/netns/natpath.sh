@@ -15,9 +15,11 @@
 #   relay-tcp from the node whose firewall drops all UDP
 #
 # Then, on pairs of the same mesh: a direct path that a firewall rule
-# breaks falls back to the relay, and goes direct again within 10 s of
-# the rule's removal; a NAT that forgets its mappings interrupts a ping
-# stream briefly and causes no handshake storm; the hub killed with
+# breaks falls back to the relay, and goes direct again within 12 s of
+# the rule's removal (the schedule's bound is 9 s; see below); a NAT
+# that forgets its mappings, the far side's or the pinger's own, costs a
+# 10/s ping stream at most 1 s and causes no handshake storm; the hub
+# killed with
 # SIGKILL for 30 s loses no ping on a direct path, and both nodes log in
 # again within 10 s of its restart; a node advertising an endpoint that
 # is not its own is never reached there.
@@ -265,7 +267,7 @@ unblock_host() {
 }
 fallback_upgrade() {	# WHAT BLOCK UNBLOCK
 	# A ping stream keeps both directions busy while the path breaks.
-	ip netns exec "$(nat_ns open1)" ping -n -q -i 0.1 -w 60 \
+	ip netns exec "$(nat_ns open1)" ping -D -n -q -i 0.1 -w 60 \
 	    "$(v4_of eim1)" >"$T_TMP/upgrade.ping" 2>&1 &
 	_ping=$!
 	track_pid "$_ping"
@@ -279,29 +281,63 @@ fallback_upgrade() {	# WHAT BLOCK UNBLOCK
 	log "$1: fell back after $(( $(now_ms) - _t )) ms"
 	check "$1: pings cross the relay" ping_once open1 eim1
 	"$3"
+	# The deadline, from the schedule in PROTOCOL.md ("Path choice"):
+	# the direct address each side left is held down 2 s after a
+	# stable minute, doubled by each further change within a minute.
+	# This pair changes in the first scenario and in this one, and may
+	# have changed once more within the minute while the mesh formed:
+	# at most 8 s in the second scenario (4 s without that), counted
+	# from the fallback, which came before the unblock.  A relayed
+	# pair probes 1, 3 and 7 s after it fell back, then every 5 s, and
+	# once more, with a handshake, the moment its hold-down ends; a
+	# probe's relay copy leaves 100 ms after its direct one, so a
+	# direct path that came back answers.  So one side is direct at
+	# most max(8 s, 5 s) after the unblock, and the other, which fell
+	# back at most about 1 s later, takes the direct packets as soon as
+	# its own hold-down ends: 9 s, and 3 s spare for a loaded 2-core
+	# machine (measured in 38 runs under load: 1.7-5.3 s).
+	# Both sides share the one deadline.
 	_t=$(now_ms)
-	_up=1
-	wait_for 10 path_is open1 eim1 direct || _up=0
-	wait_for 2 path_is eim1 open1 direct || _up=0
-	log "$1: direct again after $(( $(now_ms) - _t )) ms"
-	check "$1: direct again on both sides within 10 s" test "$_up" = 1
+	_up=0
+	_t1=""
+	both_direct() {
+		path_is open1 eim1 direct || return 1
+		[ -n "$_t1" ] || _t1=$(( $(now_ms) - _t ))
+		path_is eim1 open1 direct
+	}
+	wait_for 12 both_direct && _up=1
+	log "$1: direct again after $(( $(now_ms) - _t )) ms (open1 after ${_t1:-?} ms)"
+	check "$1: direct again on both sides within 12 s" test "$_up" = 1
 	kill "$_ping" 2>/dev/null
 }
 fallback_upgrade "a router's rule" block_router unblock_router
 fallback_upgrade "a host firewall" block_host unblock_host
 
 # --- NAT rebinding ---------------------------------------------------------------
-# While prc1 and eim1 ping each other at 10/s, prc's router forgets
-# every mapping; then it also changes its public address (a new lease).
+# While one of prc1 and eim1 pings the other at 10/s, a NAT forgets every
+# mapping (a router that reboots or flushes its state): first the far
+# side's, in both directions (prc's while eim1 pings, eim's while prc1
+# pings: the pinger's packets now die at a router that drops what it has
+# no state for, and the far side, which only answers, sends nothing that
+# would make new state), then the pinger's own; then prc's router also
+# changes its public address (a new lease).  Each may cost at most 1 s of
+# pings.  The far side's flush is the slow one, and its budget is the
+# path choice's schedule (PROTOCOL.md, "Path choice"): the pinger's data
+# goes unanswered for 400 ms, the engine's 50 ms tick notices, the probe
+# goes direct at once and through the relay 100 ms later (next tick), and
+# the relay's answer moves the path: about 0.6 s, 0.4 s to spare for a
+# busy machine.  The near side's flush and the new address cost next to
+# nothing: the pinger's next packet makes the new mapping, and the far
+# side takes the new address it authenticates from at once.
 # replies FILE N: the ping output in FILE shows at least N answers
 replies() { [ "$(grep -c 'bytes from' "$1")" -ge "$2" ]; }
 handshakes() {
 	echo $(( $(peer_field prc1 eim1 handshakes) + $(peer_field eim1 prc1 handshakes) ))
 }
-rebind() {	# rebind WHAT COMMAND...
-	_what=$1; shift
+rebind() {	# rebind WHAT FROM TO COMMAND...
+	_what=$1; _from=$2; _to=$3; shift 3
 	_hs=$(handshakes)
-	ip netns exec "$(nat_ns prc1)" ping -n -i 0.1 -c 100 "$(v4_of eim1)" \
+	ip netns exec "$(nat_ns "$_from")" ping -D -n -i 0.1 -c 100 "$(v4_of "$_to")" \
 	    >"$T_TMP/rebind.ping" 2>&1 &
 	_ping=$!
 	track_pid "$_ping"
@@ -312,7 +348,7 @@ rebind() {	# rebind WHAT COMMAND...
 	_lost=$((100 - ${_got:-0}))
 	_hs=$(( $(handshakes) - _hs ))
 	log "$_what: $_lost of 100 pings lost, $_hs handshakes"
-	check "$_what costs at most 3 s of pings ($_lost lost)" test "$_lost" -le 30
+	check "$_what costs at most 1 s of pings ($_lost lost)" test "$_lost" -le 10
 	# Each side may check the other's liveness once (a new address
 	# also cuts prc1's hub connection: prc1 checks its peers, and the
 	# hub tells eim1 to check prc1), and each check is one handshake,
@@ -320,6 +356,7 @@ rebind() {	# rebind WHAT COMMAND...
 	# A storm is far more.
 	check "$_what: no handshake storm ($_hs handshakes)" test "$_hs" -le 6
 	check "$_what: prc1 and eim1 are direct" wait_for 10 path_is prc1 eim1 direct
+	check "$_what: ... both ways" wait_for 10 path_is eim1 prc1 direct
 }
 new_address() {
 	# Removing the primary address would take a secondary one with it:
@@ -334,15 +371,18 @@ new_address() {
 	nat_flush prc
 }
 wait_for 10 path_is prc1 eim1 direct
-rebind "a NAT flush" nat_flush prc
-rebind "a new public address" new_address
+wait_for 10 path_is eim1 prc1 direct
+rebind "the far side's NAT flushed (prc's, eim1 pings)" eim1 prc1 nat_flush prc
+rebind "the far side's NAT flushed (eim's, prc1 pings)" prc1 eim1 nat_flush eim
+rebind "the pinger's own NAT flushed (prc's, prc1 pings)" prc1 eim1 nat_flush prc
+rebind "a new public address" prc1 eim1 new_address
 check "eim1 reaches prc1 at the new address" sh -c \
     "test \"\${1%:*}\" = 203.0.113.22" _ "$(peer_field eim1 prc1 endpoint)"
 
 # --- hub outage --------------------------------------------------------------------
 # open1 and eim1 are direct; 10 pings a second for the whole outage.
 wait_for 10 path_is open1 eim1 direct
-ip netns exec "$(nat_ns open1)" ping -n -i 0.1 -w 50 "$(v4_of eim1)" \
+ip netns exec "$(nat_ns open1)" ping -D -n -i 0.1 -w 50 "$(v4_of eim1)" \
     >"$T_TMP/outage.ping" 2>&1 &
 OUT_PING=$!
 track_pid "$OUT_PING"
@@ -363,9 +403,17 @@ kill -INT "$OUT_PING" 2>/dev/null
 wait_for 5 dead "$OUT_PING"
 sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T_TMP/outage.ping")
 got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T_TMP/outage.ping")
-log "hub outage: $got of $sent pings answered"
-check "no ping lost while the hub was down ($got of $sent)" \
-    test -n "$sent" -a "$sent" -gt 300 -a "$sent" = "$got"
+# The interrupt may catch one ping in flight: every ping up to the last
+# answered one must have its answer, and that one is the last or the
+# one before.
+last=$(sed -n 's/.*bytes from.* icmp_seq=\([0-9]*\) .*/\1/p' "$T_TMP/outage.ping" | tail -n 1)
+log "hub outage: $got of $sent pings answered, the last answered $last"
+none_lost() {
+	[ -n "$sent" ] && [ -n "$got" ] && [ -n "$last" ] &&
+	    [ "$sent" -gt 300 ] && [ "$got" = "$last" ] &&
+	    [ "$last" -ge $((sent - 1)) ]
+}
+check "no ping lost while the hub was down ($got of $sent)" none_lost
 check "the pair stayed direct" path_is open1 eim1 direct
 
 # Direct peers survived all of it: nobody dropped a direct peer in a

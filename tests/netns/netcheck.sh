@@ -1,9 +1,9 @@
 #!/bin/sh
 # hamctl netcheck in the NAT topologies of natlib.sh: each node's report
-# names its NAT's mapping behaviour and whether UDP reaches the hub, and
-# for every relayed peer the right reason: symmetric NATs on both sides,
-# a symmetric NAT against a port-restricted filter, UDP blocked here or
-# at the peer.  -j carries the same.
+# names its NAT's mapping and filtering behaviour and whether UDP reaches
+# the hub, and for every relayed peer the right reason: symmetric NATs on
+# both sides, a symmetric NAT against a port-restricted filter, UDP
+# blocked here or at the peer.  -j carries the same.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/natlib.sh"
 require_root
@@ -85,6 +85,20 @@ check "open1: none configured" wait_for 10 nc_has open1 '^port forward: *none'
 check "a round trip to the hub is measured" \
     wait_for 10 nc_has eim1 '^hub round trip: *[0-9.]* ms'
 check "-j: the same NAT" test "$(nc_field sym1 - nat)" = endpoint-dependent
+# Filtering: the hub answers a third probe from a port the node never
+# sent to.  A plain router and a full-cone NAT let it in; conntrack's
+# filter (the port-restricted and the symmetric NAT) does not.
+check "open1: an answer from another port gets in" \
+    wait_for 10 nc_has open1 '^nat filtering: *other ports allowed'
+check "eim1: through the full-cone NAT too" \
+    wait_for 10 nc_has eim1 '^nat filtering: *other ports allowed'
+check "prc1: address-and-port-dependent filtering" \
+    wait_for 10 nc_has prc1 '^nat filtering: *address-and-port-dependent'
+check "sym1: address-and-port-dependent filtering" \
+    wait_for 10 nc_has sym1 '^nat filtering: *address-and-port-dependent'
+check "udpb1: filtering unknown without UDP" \
+    wait_for 10 nc_has udpb1 '^nat filtering: *unknown'
+check "-j: the filtering" test "$(nc_field prc1 - filtering)" = address-and-port-dependent
 check "-j: UDP false behind the blocking firewall" test "$(nc_field udpb1 - udp)" = False
 
 # Relayed pairs, once their paths settle (hole punching takes seconds).

@@ -38,10 +38,11 @@ for name in control engine tun; do
 	check_title "$pid" "hamd: $name"
 done
 st=/proc/$HAMD_PID/status
-# CAP_NET_ADMIN (12) and CAP_KILL (5): 0x1020, nothing else
+# CAP_NET_ADMIN (12), CAP_NET_BIND_SERVICE (10, the member-name
+# responder on port 53) and CAP_KILL (5): 0x1420, nothing else
 for set in CapPrm CapEff CapBnd; do
-	check "parent: $set is CAP_NET_ADMIN+CAP_KILL only" \
-	    [ "$(status_field $st $set)" = 0000000000001020 ]
+	check "parent: $set is CAP_NET_ADMIN+CAP_NET_BIND_SERVICE+CAP_KILL only" \
+	    [ "$(status_field $st $set)" = 0000000000001420 ]
 done
 check "parent: CapInh and CapAmb empty" \
     [ "$(status_field $st CapInh)$(status_field $st CapAmb)" = 00000000000000000000000000000000 ]

@@ -1006,6 +1006,10 @@ START_TEST(t_hub_paths)
 	ck_assert_uint_eq(ectx.stats.path_changes, 2);
 	ck_assert_int_eq(tun_expect(IMSG_PATH_INFO, &info, sizeof(info)), 0);
 	ck_assert_int_eq(info.path, PATH_LAN);
+	/* Up from the relay: one keepalive, so the peer follows. */
+	ck_assert_int_eq(tun_expect(IMSG_PEER_PROBE, &probe, sizeof(probe)), 0);
+	ck_assert_uint_eq(probe.id, HUBID);
+	ck_assert_int_eq(probe.kind, PROBE_KEEPALIVE);
 	send_one(HUBID, 0, "direct");
 	recv_expect(lan, "direct", 0, 0);
 	ck_assert_int_eq(recv(hubs, buf, sizeof(buf), MSG_DONTWAIT), -1);
@@ -1032,6 +1036,29 @@ START_TEST(t_hub_paths)
 	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER_DEL, -1, &id, sizeof(id));
 	ck_assert_ptr_null(peer_get(HUBID));
 	ck_assert(paths_idle());
+
+	/*
+	 * Back, its LAN address known only as PEER_UP's endpoint: direct.
+	 * The hub's list then names it LAN: lan at once, no packet needed.
+	 * A list that no longer does (the hub's at a login) leaves it lan.
+	 */
+	pm.endpoint = lan_addr;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER, -1, &pm, sizeof(pm));
+	ck_assert_ptr_nonnull(p = peer_get(HUBID));
+	send_endpoint(HUBID, &lan_addr);
+	ck_assert_int_eq(p->hp->sel.kind, PATH_DIRECT);
+	ck_assert_int_eq(tun_expect(IMSG_PATH_INFO, &info, sizeof(info)), 0);
+	ck_assert_int_eq(info.path, PATH_DIRECT);
+	paths.punch = 0;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PATHS, -1, &paths, sizeof(paths));
+	ck_assert_int_eq(p->hp->sel.kind, PATH_LAN);
+	ck_assert_int_eq(tun_expect(IMSG_PATH_INFO, &info, sizeof(info)), 0);
+	ck_assert_int_eq(info.path, PATH_LAN);
+	paths.cands.n = 0;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PATHS, -1, &paths, sizeof(paths));
+	send_endpoint(HUBID, &lan_addr);
+	ck_assert_int_eq(p->hp->sel.kind, PATH_LAN);
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER_DEL, -1, &id, sizeof(id));
 	close(lan);
 }
 END_TEST

@@ -261,6 +261,49 @@ START_TEST(t_choices)
 }
 END_TEST
 
+/*
+ * database: SQLite by default; PostgreSQL with a connection string the
+ * authority can use from its chroot, and a password only from a file.
+ */
+START_TEST(t_database)
+{
+	struct hubd_config	*c;
+
+	c = parses("log brief\n");
+	ck_assert_int_eq(c->db_type, HUBD_DB_SQLITE);
+	hubd_config_free(c);
+	c = parses("database sqlite\n");
+	ck_assert_int_eq(c->db_type, HUBD_DB_SQLITE);
+	hubd_config_free(c);
+	c = parses("database postgresql \"host=db1.example.org,10.0.0.2 "
+	    "dbname=hub user=hub\" password-file \"/etc/hamd/pgpass\"\n");
+	ck_assert_int_eq(c->db_type, HUBD_DB_POSTGRESQL);
+	ck_assert_str_eq(c->db_conninfo, "host=db1.example.org,10.0.0.2 "
+	    "dbname=hub user=hub");
+	ck_assert_str_eq(c->db_password_file, "/etc/hamd/pgpass");
+	hubd_config_free(c);
+	c = parses("database postgresql \"host=@pgsock dbname=hub\"\n");
+	ck_assert_str_eq(c->db_password_file, "");
+	hubd_config_free(c);
+	fails_at("database postgresql \"host=h password=sekrit\"\n", 1,
+	    "no password in the connection string: give password-file");
+	fails_at("database postgresql \"host=h passfile=/root/.pgpass\"\n", 1,
+	    "no passfile");
+	fails_at("database postgresql \"host=/var/run/postgresql\"\n", 1,
+	    "a socket directory cannot be reached");
+	fails_at("database postgresql \"host=h,/tmp\"\n", 1,
+	    "a socket directory cannot be reached");
+	fails_at("database postgresql \"dbname=hub\"\n", 1,
+	    "no host in the connection string");
+	fails_at("database postgresql \"host='h\"\n", 1,
+	    "bad connection string");
+	fails_at("database postgresql \"host=h\" password-file \"rel\"\n",
+	    1, "absolute");
+	fails_at("database mysql\n", 1, "expecting postgresql or sqlite");
+	fails_at("database sqlite\ndatabase sqlite\n", 2, "database");
+}
+END_TEST
+
 START_TEST(t_layout)
 {
 	struct hubd_config	*c;
@@ -781,7 +824,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 23);
+	ck_assert_uint_eq(i, 27);
 }
 END_TEST
 
@@ -1159,6 +1202,7 @@ hubparse_suite(void)
 	tcase_add_test(tc, t_defaults);
 	tcase_add_test(tc, t_full);
 	tcase_add_test(tc, t_choices);
+	tcase_add_test(tc, t_database);
 	tcase_add_test(tc, t_layout);
 	tcase_add_test(tc, t_opts_socket);
 	tcase_add_test(tc, t_example);

@@ -24,6 +24,7 @@
 #include "daemon/hamd_msg.h"		/* NAT_KIND_MAX */
 #include "proto/hubchan.h"
 #include "proto/hubproto.h"
+#include "ipc/addr.h"
 #include "crypto/noise.h"
 #include "crypto/tai64n.h"
 #include "crypto/wg_result.h"
@@ -37,7 +38,18 @@ static const uint8_t all_types[] = {
 	HUB_MSG_PEER_UP, HUB_MSG_PEER_DOWN, HUB_MSG_PEER_CHECK,
 	HUB_MSG_RESPONSE, HUB_MSG_NET_ENTRY, HUB_MSG_MEMBER_ENTRY,
 	HUB_MSG_CANDIDATES, HUB_MSG_RELAY_INFO, HUB_MSG_PEER_PATHS,
+	HUB_MSG_PEER_ROUTES, HUB_MSG_ROUTE_ENTRY, HUB_MSG_PEER_NAMES,
 };
+
+/* A route prefix from its text, for the samples and the tests. */
+static struct ip_prefix
+pfx(const char *s)
+{
+	struct ip_prefix	 p;
+
+	ck_assert_int_eq(prefix_parse(s, &p, 1, NULL, 0), 0);
+	return p;
+}
 
 static int
 known_type(int t)
@@ -134,6 +146,7 @@ samples(struct hub_msg *s)
 	memset(m->u.peer.v6, 0x66, 16);
 	addr4(&m->u.peer.endpoint, "198.51.100.7", 51820);
 	fill_str(m->u.peer.nick, HUB_NICK_MAX - 1, 'p');
+	m->u.peer.flags = HUB_NET_FLAGS;
 	NEXT(HUB_MSG_PEER_UP);
 	memset(m->u.peer.key, 0xff, HUB_KEY_LEN);
 	addr6(&m->u.peer.endpoint, "::1", 0);
@@ -153,6 +166,7 @@ samples(struct hub_msg *s)
 	m->u.req.type = HUB_TYPE_MAX - 1;
 	m->u.req.mode = HUB_MODE_MAX - 1;
 	m->u.req.limit = 65535;
+	m->u.req.flags = HUB_NET_FLAGS;
 	memset(m->u.req.key, 0x42, HUB_KEY_LEN);
 	fill_str(m->u.req.net, HUB_NAME_MAX - 1, 'N');
 	fill_str(m->u.req.password, HUB_PASSWORD_MAX - 1, 'S');
@@ -161,6 +175,42 @@ samples(struct hub_msg *s)
 	m->u.req.id = 7;
 	m->u.req.op = HUB_OP_MAX - 1;
 	fill_str(m->u.req.nick, 1, 'x');
+	NEXT(HUB_MSG_REQUEST);
+	m->u.req.op = HUB_OP_ROUTE_REVOKE;
+	m->u.req.prefix = pfx("fd00:1234::/32");
+	NEXT(HUB_MSG_REQUEST);
+	m->u.req.op = HUB_OP_ADVERTISE;
+	m->u.req.prefix = pfx("192.168.50.0/24");
+	NEXT(HUB_MSG_REQUEST);
+	m->u.req.op = HUB_OP_ROUTES;
+	fill_str(m->u.req.net, 3, 'o');
+
+	NEXT(HUB_MSG_PEER_ROUTES);		/* none: the routes are gone */
+	memset(m->u.routes.key, 0x11, HUB_KEY_LEN);
+	NEXT(HUB_MSG_PEER_ROUTES);
+	memset(m->u.routes.key, 0xee, HUB_KEY_LEN);
+	m->u.routes.n = HUB_ROUTES_MAX;
+	for (i = 0; i < HUB_ROUTES_MAX; i++)
+		m->u.routes.p[i] = pfx(i % 2 ? "2001:db8::/32" : "10.1.2.0/24");
+	NEXT(HUB_MSG_PEER_NAMES);		/* no network: forget it */
+	memset(m->u.names.key, 0x21, HUB_KEY_LEN);
+	NEXT(HUB_MSG_PEER_NAMES);
+	memset(m->u.names.key, 0x22, HUB_KEY_LEN);
+	fill_str(m->u.names.nick, HUB_NICK_MAX - 1, 'n');
+	m->u.names.n = HUB_NAMES_MAX;
+	for (i = 0; i < HUB_NAMES_MAX; i++)
+		fill_str(m->u.names.nets[i], i == 0 ? HUB_NAME_MAX - 1 : 3,
+		    'a' + (int)i);
+	NEXT(HUB_MSG_ROUTE_ENTRY);
+	m->u.route.id = 9;
+	memset(m->u.route.key, 0x33, HUB_KEY_LEN);
+	m->u.route.prefix = pfx("10.0.0.0/8");
+	NEXT(HUB_MSG_ROUTE_ENTRY);
+	m->u.route.id = 0xffffffff;
+	memset(m->u.route.netid, 0x77, HUB_NETID_LEN);
+	m->u.route.prefix = pfx("2001:db8:1:2::1/128");
+	m->u.route.approved = 1;
+	fill_str(m->u.route.nick, HUB_NICK_MAX - 1, 'r');
 
 	NEXT(HUB_MSG_RESPONSE);
 	NEXT(HUB_MSG_RESPONSE);
@@ -181,6 +231,7 @@ samples(struct hub_msg *s)
 	m->u.net.state = HUB_MSTATE_MAX - 1;
 	m->u.net.members = m->u.net.pending = 0xffffffff;
 	m->u.net.limit = m->u.net.online = 0xfffffffe;
+	m->u.net.flags = HUB_NET_FLAGS;
 
 	NEXT(HUB_MSG_MEMBER_ENTRY);
 	NEXT(HUB_MSG_MEMBER_ENTRY);
@@ -332,17 +383,18 @@ START_TEST(test_layout)
 	m.u.req.type = HUB_TYPE_MESH;
 	m.u.req.mode = HUB_MODE_APPROVAL;
 	m.u.req.limit = 300;
+	m.u.req.flags = HUB_NET_BROADCAST;
 	memset(m.u.req.key, 0x11, HUB_KEY_LEN);
 	strcpy(m.u.req.net, "n");
 	strcpy(m.u.req.password, "p");
 	len = enc(&m, b);
-	unhex(want, &wlen, "11" "01020304" "05" "01" "00" "01" "0000012c"
+	unhex(want, &wlen, "11" "01020304" "05" "01" "00" "01" "0000012c" "01"
 	    "1111111111111111111111111111111111111111111111111111111111111111"
 	    "016e" "0170" "00");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
 	m.u.req.has_key = 0;		/* the key is then not sent */
 	len = enc(&m, b);
-	unhex(want, &wlen, "11" "01020304" "05" "00" "00" "01" "0000012c"
+	unhex(want, &wlen, "11" "01020304" "05" "00" "00" "01" "0000012c" "01"
 	    "016e" "0170" "00");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
 
@@ -368,9 +420,10 @@ START_TEST(test_layout)
 	m.u.net.pending = 3;
 	m.u.net.limit = 4;
 	m.u.net.online = 5;
+	m.u.net.flags = HUB_NET_BROADCAST;
 	len = enc(&m, b);
 	unhex(want, &wlen, "26" "00000001" "abababababababababababababababab"
-	    "0178" "01" "02" "02" "01" "00000002" "00000003" "00000004"
+	    "0178" "01" "02" "02" "01" "01" "00000002" "00000003" "00000004"
 	    "00000005");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
 
@@ -399,12 +452,19 @@ START_TEST(test_layout)
 	memcpy(m.u.peer.v4, "\x0a\x00\x00\x02", 4);
 	addr4(&m.u.peer.endpoint, "203.0.113.9", 4500);
 	strcpy(m.u.peer.nick, "q");
+	m.u.peer.flags = HUB_NET_BROADCAST;
 	len = enc(&m, b);
 	unhex(want, &wlen, "22"
 	    "0101010101010101010101010101010101010101010101010101010101010101"
 	    "0a000002" "00000000000000000000000000000000" "02" "1194"
-	    "cb007109" "0171");
+	    "cb007109" "0171" "01");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
+	/* a flag nobody defined: neither written nor read */
+	b[len - 1] = 0x04;
+	assert_rejected(b, len, "unknown peer flag");
+	m.u.peer.flags = 0x80;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.peer.flags = 0;
 
 	/* DOWN and CHECK carry the key and nothing else */
 	m.type = HUB_MSG_PEER_DOWN;
@@ -472,7 +532,7 @@ START_TEST(test_layout)
 	fill_str(m.u.req.net, HUB_NAME_MAX - 1, 'N');
 	fill_str(m.u.req.password, HUB_PASSWORD_MAX - 1, 'S');
 	fill_str(m.u.req.nick, HUB_NICK_MAX - 1, 'k');
-	ck_assert_uint_eq(enc(&m, b), 270);
+	ck_assert_uint_eq(enc(&m, b), 271);
 }
 END_TEST
 
@@ -675,6 +735,7 @@ START_TEST(test_enum_ranges)
 	m.type = HUB_MSG_REQUEST;
 	for (v = 1; v < HUB_OP_MAX; v++) {
 		m.u.req.op = (uint8_t)v;
+		m.u.req.prefix = pfx("172.16.0.0/12");
 		len = enc(&m, b);
 		ck_assert(hub_msg_decode(&e, b, len) == 0 &&
 		    e.u.req.op == v);
@@ -689,11 +750,14 @@ START_TEST(test_addresses)
 	size_t		len;
 	int		af;
 
-	/* PEER_UP without endpoint: af at 53, port 54..55, nick len 56 */
+	/*
+	 * PEER_UP without endpoint: af at 53, port 54..55, nick len 56,
+	 * flags 57
+	 */
 	memset(&m, 0, sizeof(m));
 	m.type = HUB_MSG_PEER_UP;
 	len = enc(&m, b);
-	ck_assert_uint_eq(len, 57);
+	ck_assert_uint_eq(len, 58);
 	for (af = 1; af < 256; af++) {
 		b[53] = (uint8_t)af;
 		if (af == AF_INET || af == AF_INET6)
@@ -718,7 +782,7 @@ START_TEST(test_addresses)
 	memset(m.u.peer.endpoint.addr + 4, 0xee, 12);
 	m.u.peer.endpoint.pad = 0xee;
 	len = enc(&m, b);
-	ck_assert_uint_eq(len, 57 + 4);
+	ck_assert_uint_eq(len, 58 + 4);
 	ck_assert(hub_msg_decode(&d, b, len) == 0);
 	ck_assert(d.u.peer.endpoint.pad == 0 &&
 	    sodium_is_zero(d.u.peer.endpoint.addr + 4, 12) &&
@@ -736,6 +800,50 @@ END_TEST
  * in CANDIDATES and in PEER_PATHS (whose candidates start 36 bytes
  * later), and relay id 0 in RELAY_INFO.
  */
+/*
+ * Which candidate addresses a node may probe (ipc/addr's unicast test):
+ * nothing that stays on this host, reaches every host or is not an
+ * address; found by fuzz_hubclient for ::2 before ::/96 was refused.
+ */
+static int
+unicast(const char *s)
+{
+	struct pkt_addr	 a;
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, s, a.addr) == 1)
+		a.af = AF_INET;
+	else {
+		ck_assert_int_eq(inet_pton(AF_INET6, s, a.addr), 1);
+		a.af = AF_INET6;
+	}
+	a.port = 51820;
+	return addr_is_unicast(&a);
+}
+
+START_TEST(test_unicast_classes)
+{
+	static const char *const yes[] = { "192.0.2.1", "10.1.2.3",
+	    "100.64.0.1", "223.255.255.254", "2001:db8::1", "fd00::1",
+	    "::1:0:0:1", "64:ff9b::c000:201" };
+	static const char *const no[] = { "0.0.0.0", "0.1.2.3", "127.0.0.1",
+	    "169.254.1.1", "224.0.0.251", "239.255.255.250",
+	    "255.255.255.255", "240.0.0.1", "::", "::1", "::2", "::ff",
+	    "::192.0.2.1", "::ffff:192.0.2.1", "ff02::fb", "ff05::1",
+	    "fe80::1", "febf::1" };
+	struct pkt_addr	 a;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		ck_assert_msg(unicast(yes[i]), "%s refused", yes[i]);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		ck_assert_msg(!unicast(no[i]), "%s taken", no[i]);
+	memset(&a, 0, sizeof(a));
+	a.af = AF_UNIX;
+	ck_assert(!addr_is_unicast(&a));
+}
+END_TEST
+
 START_TEST(test_candidates)
 {
 	struct hub_msg	m, e, d;
@@ -867,9 +975,9 @@ static const struct {
 	{ HUB_MSG_LOGIN, 5, HUB_NICK_MAX - 1 },
 	{ HUB_MSG_LOGIN_REFUSED, 2, HUB_TEXT_MAX - 1 },
 	{ HUB_MSG_PEER_UP, 60, HUB_NICK_MAX - 1 },
-	{ HUB_MSG_REQUEST, 45, HUB_NAME_MAX - 1 },
-	{ HUB_MSG_REQUEST, 109, HUB_PASSWORD_MAX - 1 },
-	{ HUB_MSG_REQUEST, 237, HUB_NICK_MAX - 1 },
+	{ HUB_MSG_REQUEST, 46, HUB_NAME_MAX - 1 },
+	{ HUB_MSG_REQUEST, 110, HUB_PASSWORD_MAX - 1 },
+	{ HUB_MSG_REQUEST, 238, HUB_NICK_MAX - 1 },
 	{ HUB_MSG_RESPONSE, 9, HUB_TEXT_MAX - 1 },
 	{ HUB_MSG_NET_ENTRY, 21, HUB_NAME_MAX - 1 },
 	{ HUB_MSG_MEMBER_ENTRY, 37, HUB_NICK_MAX - 1 },
@@ -990,6 +1098,164 @@ START_TEST(test_random_decode)
 		ck_assert(elen == len && memcmp(e, b, len) == 0);
 	}
 	ck_assert_int_gt(ok, 0);	/* LOGOUT, PING at least */
+}
+END_TEST
+
+/*
+ * Route prefixes, where the codec reads or writes one: a LAN prefix or
+ * nothing.  Every refused form is refused both ways, and a byte
+ * patched into a good message makes the decoder refuse it.
+ */
+/* PEER_NAMES: at most 16 networks, each a valid network name. */
+START_TEST(test_names_msg)
+{
+	struct hub_msg	 m, d;
+	uint8_t		 b[ENCMAX * 4];
+	size_t		 len, i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_NAMES;
+	strcpy(m.u.names.nick, "x");
+	m.u.names.n = 1;
+	strcpy(m.u.names.nets[0], "office");
+	len = hub_msg_encode(&m, b, sizeof(b));
+	/* type, key, nick (1+1), n, "office" (1+6) */
+	ck_assert_uint_eq(len, 1 + 32 + 2 + 1 + 7);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+	ck_assert_str_eq(d.u.names.nets[0], "office");
+	for (i = 0; i < len; i++)
+		ck_assert_int_eq(hub_msg_decode(&d, b, i), -1);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len + 1), -1);
+	b[36] = 17;			/* more networks than may be */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[36] = 1;
+	b[38] = '.';			/* ".ffice" is no network name */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[38] = 0;			/* nor is one with a NUL */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	m.u.names.n = HUB_NAMES_MAX + 1;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.names.n = 1;
+	strcpy(m.u.names.nets[0], "0123456789abcdef0123456789abcdef");
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+}
+END_TEST
+
+START_TEST(test_routes)
+{
+	static const char *const bad[] = {
+		"0.0.0.0/1", "::/1", "10.0.0.1/24", "127.0.0.0/8",
+		"0.0.0.1/0", "::1/0",
+		"127.0.0.1/32", "0.0.0.0/8", "169.254.1.0/24", "224.0.0.0/4",
+		"240.0.0.0/4", "255.255.255.255/32", "128.0.0.0/1",
+		"::1/128", "::ffff:10.0.0.0/104", "fe80::/64", "ff02::/16",
+		"fd00::1/64", "::/8",
+	};
+	static const char *const good[] = {
+		"10.0.0.0/8", "192.168.50.0/24", "8.8.8.8/32", "1.0.0.0/8",
+		"2001:db8::/32", "fd12:3456::/48", "100.64.0.0/10",
+	};
+	struct hub_msg		 m, d;
+	uint8_t			 b[ENCMAX];
+	size_t			 i, len;
+
+	for (i = 0; i < nitems(bad); i++) {
+		ck_assert_msg(!hub_route_valid(&(struct ip_prefix){ 0 }) &&
+		    !hub_route_valid(NULL), "empty");
+		memset(&m, 0, sizeof(m));
+		m.type = HUB_MSG_REQUEST;
+		m.u.req.op = HUB_OP_ADVERTISE;
+		m.u.req.prefix = pfx(bad[i]);
+		ck_assert_msg(!hub_route_valid(&m.u.req.prefix), "%s", bad[i]);
+		ck_assert_msg(hub_msg_encode(&m, b, sizeof(b)) == 0,
+		    "%s encoded", bad[i]);
+		memset(&m, 0, sizeof(m));
+		m.type = HUB_MSG_PEER_ROUTES;
+		m.u.routes.n = 1;
+		m.u.routes.p[0] = pfx(bad[i]);
+		ck_assert_msg(hub_msg_encode(&m, b, sizeof(b)) == 0,
+		    "%s encoded in routes", bad[i]);
+	}
+	/* Exit offers: no LAN prefix, but carried. */
+	for (i = 0; i < 2; i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = HUB_MSG_PEER_ROUTES;
+		m.u.routes.n = 1;
+		m.u.routes.p[0] = pfx(i ? "::/0" : "0.0.0.0/0");
+		ck_assert(!hub_route_valid(&m.u.routes.p[0]) &&
+		    hub_route_exit(&m.u.routes.p[0]));
+		len = enc(&m, b);
+		ck_assert_uint_eq(len, 1 + 32 + 1 + 2 + (i ? 16 : 4));
+		ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+		ck_assert(hub_route_exit(&d.u.routes.p[0]));
+		b[36] = 1;		/* an address under /0 */
+		ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	}
+	ck_assert(!hub_route_exit(&(struct ip_prefix){ .af = 3 }));
+	for (i = 0; i < nitems(good); i++)
+		ck_assert_msg(hub_route_valid(&(struct ip_prefix){
+		    .af = pfx(good[i]).af, .plen = pfx(good[i]).plen,
+		    .addr = pfx(good[i]).addr }), "%s", good[i]);
+	/* PEER_ROUTES 10.1.0.0/16: key, n, family, length, 4 bytes */
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_ROUTES;
+	m.u.routes.n = 1;
+	m.u.routes.p[0] = pfx("10.1.0.0/16");
+	len = enc(&m, b);
+	ck_assert_uint_eq(len, 1 + 32 + 1 + 2 + 4);
+	ck_assert(b[33] == 1 && b[34] == AF_INET && b[35] == 16 &&
+	    b[36] == 10 && b[37] == 1 && b[38] == 0 && b[39] == 0);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+	b[37] = 1; b[38] = 1;		/* a host bit past /16 */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[38] = 0;
+	b[35] = 0;			/* a default route */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[35] = 33;
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[35] = 16;
+	b[34] = 3;			/* no such family */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[34] = 0;
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[34] = AF_INET;
+	b[33] = HUB_ROUTES_MAX + 1;	/* more than there may be */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[33] = 2;			/* more than there are */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[33] = 0;			/* fewer */
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	b[33] = 1;
+	for (i = 0; i < len; i++)
+		ck_assert_int_eq(hub_msg_decode(&d, b, i), -1);
+	m.u.routes.n = HUB_ROUTES_MAX + 1;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	/* ROUTE_ENTRY: approved is 0/1 */
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_ROUTE_ENTRY;
+	m.u.route.prefix = pfx("10.2.0.0/16");
+	m.u.route.approved = 2;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.route.approved = 1;
+	len = enc(&m, b);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), 0);
+	b[1 + 4 + 16 + 32 + 6] = 2;
+	ck_assert_int_eq(hub_msg_decode(&d, b, len), -1);
+	/* A request's prefix only where the op has one */
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_REQUEST;
+	m.u.req.op = HUB_OP_WITHDRAW;
+	ck_assert_uint_eq(hub_msg_encode(&m, b, sizeof(b)), 0);
+	m.u.req.prefix = pfx("10.3.0.0/16");
+	len = enc(&m, b);
+	ck_assert_uint_eq(len, 17 + 6);
+	ck_assert_int_eq(hub_msg_decode(&d, b, len - 6), -1);
+	m.u.req.op = HUB_OP_MEMBERS;
+	ck_assert_uint_eq(enc(&m, b), 17);
+	ck_assert(hub_op_has_prefix(HUB_OP_ROUTE_APPROVE) &&
+	    hub_op_has_prefix(HUB_OP_ROUTE_REVOKE) &&
+	    !hub_op_has_prefix(HUB_OP_ROUTES) &&
+	    !hub_op_has_prefix(HUB_OP_JOIN));
 }
 END_TEST
 
@@ -1790,6 +2056,9 @@ hubproto_suite(void)
 	tcase_add_test(tc, test_enum_ranges);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_candidates);
+	tcase_add_test(tc, test_unicast_classes);
+	tcase_add_test(tc, test_routes);
+	tcase_add_test(tc, test_names_msg);
 	tcase_add_test(tc, test_strings);
 	tcase_add_test(tc, test_random_decode);
 	/* valgrind is slow; without fork Check applies no timeout */

@@ -376,28 +376,46 @@ START_TEST(t_hub)
 
 	c = parses("hub \"192.0.2.1\" public-key " K1 "\n");
 	ck_assert_int_eq(c->hub.enabled, 1);
-	ck_assert_str_eq(c->hub.host, "192.0.2.1");
-	ck_assert_uint_eq(c->hub.port, 7777);
+	ck_assert_str_eq(c->hub.addr[0].host, "192.0.2.1");
+	ck_assert_uint_eq(c->hub.addr[0].port, 7777);
 	ck_assert_uint_eq(c->hub.keepalive, 25);
 	config_free(c);
 	c = parses("hub \"hub.example.net:9000\" public-key " K1
 	    "\nnickname \"build server 1\"\n");
-	ck_assert_str_eq(c->hub.host, "hub.example.net");
-	ck_assert_uint_eq(c->hub.port, 9000);
+	ck_assert_str_eq(c->hub.addr[0].host, "hub.example.net");
+	ck_assert_uint_eq(c->hub.addr[0].port, 9000);
 	ck_assert_str_eq(c->hub.nickname, "build server 1");
 	config_free(c);
 	/* host:port and [v6]:port as for endpoints */
 	c = parses("hub \"[2001:db8::1]:7000\" public-key " K1 "\n");
-	ck_assert_str_eq(c->hub.host, "2001:db8::1");
-	ck_assert_uint_eq(c->hub.port, 7000);
+	ck_assert_str_eq(c->hub.addr[0].host, "2001:db8::1");
+	ck_assert_uint_eq(c->hub.addr[0].port, 7000);
 	config_free(c);
 	c = parses("hub \"2001:db8::2\" public-key " K1 "\n");
-	ck_assert_str_eq(c->hub.host, "2001:db8::2");
-	ck_assert_uint_eq(c->hub.port, 7777);
+	ck_assert_str_eq(c->hub.addr[0].host, "2001:db8::2");
+	ck_assert_uint_eq(c->hub.addr[0].port, 7777);
 	config_free(c);
 	c = parses("mtu 1400\n");
 	ck_assert_int_eq(c->hub.enabled, 0);
 	config_free(c);
+	/* A cluster: several addresses, in order, one key. */
+	c = parses("hub \"192.0.2.1\" \"hub2.example.net:9000\" "
+	    "\"[2001:db8::3]:7000\" public-key " K1 "\n");
+	ck_assert_int_eq(c->hub.naddrs, 3);
+	ck_assert_str_eq(c->hub.addr[0].host, "192.0.2.1");
+	ck_assert_uint_eq(c->hub.addr[0].port, 7777);
+	ck_assert_str_eq(c->hub.addr[1].host, "hub2.example.net");
+	ck_assert_uint_eq(c->hub.addr[1].port, 9000);
+	ck_assert_str_eq(c->hub.addr[2].host, "2001:db8::3");
+	ck_assert_uint_eq(c->hub.addr[2].port, 7000);
+	config_free(c);
+	fails_at("hub \"192.0.2.1\" \"192.0.2.1:7777\" public-key " K1 "\n",
+	    1, "hub 192.0.2.1:7777 is listed twice");
+	fails_at("hub \"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\" "
+	    "public-key " K1 "\n", 1, "hub i: at most 8 addresses");
+	fails_at("hub \"192.0.2.1\" \"a b\" public-key " K1 "\n", 1,
+	    "expected a host name or address");
+	fails_at("hub public-key " K1 "\n", 1, "syntax error");
 	fails_at("hub \"192.0.2.1\"\n", 1, "hub needs the hub's public-key");
 	fails_at("hub \"192.0.2.1\" public-key \"nokey\"\n", 1,
 	    "hub public-key is not a valid key");
@@ -472,6 +490,70 @@ START_TEST(t_http_listen)
 	fails_at("http-listen \"[]:9100\"\n", 1, "expected PORT");
 	fails_at("http-listen \"::1:9100\"\n", 1, "needs brackets");
 	fails_at("http-listen 9100\nhttp-listen 9101\n", 2, "http-listen");
+}
+END_TEST
+
+START_TEST(t_advertise_route)
+{
+	struct hamd_config	*c;
+	char			 buf[4096];
+	size_t			 off = 0;
+	int			 i;
+
+	c = parses("advertise-route \"192.168.50.0/24\"\n"
+	    "advertise-route \"fd12:3456::/48\"\n");
+	ck_assert_int_eq(c->nadvertise, 2);
+	ck_assert_int_eq(c->advertise[0].af, AF_INET);
+	ck_assert_uint_eq(c->advertise[0].plen, 24);
+	ck_assert_int_eq(c->advertise[1].af, AF_INET6);
+	ck_assert(c->advertise_masq[0] == 0 && c->advertise_masq[1] == 0);
+	config_free(c);
+	c = parses("advertise-route \"10.1.0.0/16\" masquerade\n"
+	    "advertise-route \"10.2.0.0/16\"\n");
+	ck_assert(c->advertise_masq[0] == 1 && c->advertise_masq[1] == 0);
+	config_free(c);
+	fails_at("advertise-route \"10.1.0.0/16\" masquerade masquerade\n",
+	    1, "");
+	fails_at("advertise-route \"10.1.0.0/16\" nat\n", 1, "");
+	fails_at("advertise-route \"0.0.0.0/0\"\n", 1, "not a LAN prefix");
+	fails_at("advertise-route \"::/0\"\n", 1, "not a LAN prefix");
+	fails_at("advertise-route \"127.0.0.0/8\"\n", 1, "not a LAN prefix");
+	fails_at("advertise-route \"fe80::/64\"\n", 1, "not a LAN prefix");
+	fails_at("advertise-route \"224.1.0.0/16\"\n", 1, "not a LAN prefix");
+	fails_at("advertise-route \"10.0.0.1/24\"\n", 1, "advertise-route");
+	fails_at("advertise-route \"10.0.0.0/33\"\n", 1, "advertise-route");
+	fails_at("advertise-route \"10.0.0.0/x\"\n", 1, "advertise-route");
+	fails_at("advertise-route \"gateway.lan\"\n", 1, "advertise-route");
+	fails_at("advertise-route \"\"\n", 1, "advertise-route");
+	fails_at("advertise-route 24\n", 1, "");
+	fails_at("advertise-route \"10.0.0.0/8\"\n"
+	    "advertise-route \"10.1.0.0/16\"\n", 2, "overlaps");
+	for (i = 0; i < 17; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+		    "advertise-route \"10.%d.0.0/16\"\n", i);
+	fails_at(buf, 17, "at most 16");
+}
+END_TEST
+
+START_TEST(t_dns_domain)
+{
+	struct hamd_config	*c;
+
+	c = parses("");
+	ck_assert_str_eq(c->dns_domain, "hamd.internal");
+	config_free(c);
+	c = parses("dns-domain \"Ham.Example.\"\n");
+	ck_assert_str_eq(c->dns_domain, "ham.example");
+	config_free(c);
+	c = parses("dns-domain \"\"\n");
+	ck_assert_str_eq(c->dns_domain, "");
+	config_free(c);
+	fails_at("dns-domain \"a..b\"\n", 1, "expected a domain name");
+	fails_at("dns-domain \".\"\n", 1, "expected a domain name");
+	fails_at("dns-domain \"a b\"\n", 1, "expected a domain name");
+	fails_at("dns-domain \"x\"\ndns-domain \"y\"\n", 2, "given twice");
+	fails_at("dns-domain \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "\"\n", 1, "expected a domain name");
 }
 END_TEST
 
@@ -1269,7 +1351,7 @@ START_TEST(t_keywords_sorted)
 		    "at \"%s\" > \"%s\"", prev, cur);
 		prev = cur;
 	}
-	ck_assert_uint_eq(i, 28);
+	ck_assert_uint_eq(i, 31);
 }
 END_TEST
 
@@ -1535,6 +1617,8 @@ parse_suite(void)
 	tcase_add_test(tc, t_hub);
 	tcase_add_test(tc, t_hub_keepalive);
 	tcase_add_test(tc, t_public_endpoint);
+	tcase_add_test(tc, t_advertise_route);
+	tcase_add_test(tc, t_dns_domain);
 	tcase_add_test(tc, t_http_listen);
 	tcase_add_test(tc, t_interface);
 	tcase_add_test(tc, t_paths);

@@ -60,16 +60,23 @@ tick(uint64_t now)
 }
 
 /*
- * Silent since before t while we send: a handshake probe at t, and when
- * it is still unanswered PATHSEL_ANSWER_MS later, the relay.  Returns
- * the time of the fallback.
+ * Data sent at t that nothing answers: a handshake probe
+ * PATHSEL_QUIET_MS later, and when the probe too is still unanswered
+ * PATHSEL_ANSWER_MS after that, the relay.  Returns the time of the
+ * fallback.
  */
 static uint64_t
 fall_back(uint64_t t)
 {
 	pathsel_sent(&s, t);
+	ck_assert_int_eq(tick(t) & PATHSEL_A_HANDSHAKE, 0);
+	t += PATHSEL_QUIET_MS;
+	pathsel_sent(&s, t);
 	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
 	ck_assert_int_ge(s.kind, PATH_DIRECT);
+	pathsel_sent(&s, t + PATHSEL_ANSWER_MS - 1);
+	ck_assert_int_eq(tick(t + PATHSEL_ANSWER_MS - 1) & PATHSEL_A_CHANGED,
+	    0);
 	t += PATHSEL_ANSWER_MS;
 	pathsel_sent(&s, t);
 	ck_assert(tick(t) & PATHSEL_A_CHANGED);
@@ -124,32 +131,69 @@ START_TEST(t_rebind)
 }
 END_TEST
 
+/*
+ * One address, seen as the candidates say: direct until the peer's
+ * list names it LAN, then LAN at once (pathsel_relabel, without waiting
+ * for a packet from it), and LAN still when a short list (the hub's at
+ * a login) has it as direct for a moment.  Relays are not relabelled.
+ */
+START_TEST(t_relabel)
+{
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &lan, T0), 1);
+	ck_assert_int_eq(pathsel_relabel(&s, PATH_DIRECT), 0);
+	ck_assert_int_eq(pathsel_relabel(&s, PATH_LAN), 1);
+	ck_assert_int_eq(s.kind, PATH_LAN);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &lan,
+	    T0 + 10), 0);
+	ck_assert_int_eq(s.kind, PATH_LAN);
+	ck_assert_uint_eq(s.last_rx, T0 + 10);
+	ck_assert_int_eq(pathsel_relabel(&s, PATH_DIRECT), 0);
+	ck_assert_int_eq(s.kind, PATH_LAN);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_LAN, &lan, T0 + 20),
+	    0);
+
+	pathsel_init(&s);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    T0), 1);
+	ck_assert_int_eq(pathsel_relabel(&s, PATH_LAN), 0);
+	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
+}
+END_TEST
+
 START_TEST(t_lower_rank)
 {
 	uint64_t	 t;
 
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
 	/* Relay packets while the direct path is fresh: refused. */
-	for (t = T0 + 100; t < T0 + PATHSEL_QUIET_MS; t += 100)
+	for (t = T0 + 100; t < T0 + 3000; t += 100)
 		ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP,
 		    &relay, t), 0);
 	/* Direct keeps talking: still refused. */
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub,
 	    T0 + 2900), 0);
-	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
-	    T0 + 2900 + PATHSEL_QUIET_MS - 1), 0);
 	ck_assert_int_eq(s.kind, PATH_DIRECT);
 	/* 3 s of silence is an idle tunnel, not a failed path: refused. */
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
-	    T0 + 2900 + PATHSEL_QUIET_MS), 0);
-	/* We send, probe, and the probe goes unanswered: the relay is taken. */
-	t = T0 + 2900 + PATHSEL_QUIET_MS;
+	    T0 + 5900), 0);
+	/* Data not yet answered is no failure either. */
+	t = T0 + 6000;
 	pathsel_sent(&s, t);
+	ck_assert_int_eq(tick(t), 0);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
+	    t + 1), 0);
+	/*
+	 * Unanswered for PATHSEL_QUIET_MS: a probe.  Data of the peer's
+	 * through the relay says nothing (it may not have chosen our path
+	 * yet); the probe's answer, a handshake response, through the
+	 * relay says the direct copy never reached the peer: taken.
+	 */
+	t += PATHSEL_QUIET_MS;
 	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
-	    t + PATHSEL_ANSWER_MS - 1), 0);
-	ck_assert_int_eq(pathsel_authenticated(&s, PATH_RELAY_UDP, &relay,
-	    t + PATHSEL_ANSWER_MS), 1);
+	    t + 110), 0);
+	ck_assert_int_eq(pathsel_answered(&s, PATH_RELAY_UDP, &relay,
+	    t + 120), 1);
 	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
 	ck_assert(same(&s.addr, &relay));
 	/* LAN over direct is an upgrade; direct after LAN waits again. */
@@ -163,52 +207,101 @@ START_TEST(t_lower_rank)
 }
 END_TEST
 
-START_TEST(t_quiet)
+/*
+ * A probe answered on the direct path keeps it, even when a response
+ * comes through the relay too (it should not: the peer drops the
+ * relay's copy as a replay of the direct one).
+ */
+START_TEST(t_probe_answered)
+{
+	uint64_t	 t = T0 + 1000;
+
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	pathsel_sent(&s, t);
+	t += PATHSEL_QUIET_MS;
+	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, t + 5),
+	    0);
+	ck_assert_int_eq(pathsel_answered(&s, PATH_RELAY_UDP, &relay,
+	    t + 110), 0);
+	for (t += 50; t < T0 + 5000; t += 50) {
+		pathsel_sent(&s, t);
+		(void)pathsel_authenticated(&s, PATH_DIRECT, &pub, t + 20);
+		ck_assert_int_eq(tick(t + 20), 0);
+	}
+	ck_assert_int_eq(s.kind, PATH_DIRECT);
+}
+END_TEST
+
+/*
+ * A slow path (answers after 700 ms) is never taken for a silent one:
+ * the waits grow with the answers' usual time.
+ */
+START_TEST(t_slow_path)
 {
 	uint64_t	 t;
+
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	for (t = T0 + 1000; t < T0 + 60000; t += 100) {
+		pathsel_sent(&s, t);
+		/* The first answers arrive before the average is known. */
+		if (t % 1000 == 0)
+			(void)pathsel_authenticated(&s, PATH_DIRECT, &pub,
+			    t + 700);
+		(void)tick(t);
+	}
+	ck_assert_int_eq(s.kind, PATH_DIRECT);
+	ck_assert_uint_ge(s.answer_ms, 600);
+}
+END_TEST
+
+START_TEST(t_quiet)
+{
+	uint64_t	 t, at[16];
 	int		 a, hs = 0;
 
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
 	/* Silent but we do not send: nothing to do. */
 	ck_assert_int_eq(tick(T0 + 10000), 0);
 	ck_assert_int_eq(pathsel_busy(&s, T0 + 10000, 1), 0);
-	/* Sending, and the peer answers: nothing either. */
-	for (t = T0 + 10000; t < T0 + 20000; t += 250) {
+	/* Sending, and the peer answers each send: nothing either. */
+	for (t = T0 + 10000; t < T0 + 20000; t += 100) {
 		pathsel_sent(&s, t);
-		if (t % 1000 == 0)
-			(void)pathsel_authenticated(&s, PATH_DIRECT, &pub, t);
 		ck_assert_int_eq(pathsel_tick(&s, t, 0, PATH_NONE, &relay, 1,
 		    0), 0);
+		(void)pathsel_authenticated(&s, PATH_DIRECT, &pub, t + 50);
 	}
 	/*
-	 * The answers stop (last at T0 + 19000), no relay: one handshake
-	 * probe per 5 s, the path stays.
+	 * The answers stop (the last at T0 + 19950), no relay: one
+	 * handshake probe PATHSEL_QUIET_MS after the first unanswered
+	 * send, then one per PATHSEL_HS_MS; the path stays.
 	 */
-	for (t = T0 + 20000; t < T0 + 40000; t += 250) {
+	for (t = T0 + 20000; t < T0 + 30000; t += 100) {
 		pathsel_sent(&s, t);
 		a = pathsel_tick(&s, t, 0, PATH_NONE, &relay, 1, 0);
 		ck_assert_int_eq(a & ~PATHSEL_A_HANDSHAKE, 0);
 		if (a & PATHSEL_A_HANDSHAKE) {
-			ck_assert_uint_ge(t, T0 + 19000 + PATHSEL_QUIET_MS);
-			hs++;
+			ck_assert_int_lt(hs, 16);
+			at[hs++] = t;
 		}
 		ck_assert(pathsel_busy(&s, t, 1));
 	}
-	/* At 22, 27, 32 and 37 s. */
-	ck_assert_int_eq(hs, 4);
+	ck_assert_int_eq(hs, 5);
+	ck_assert_uint_eq(at[0], T0 + 20000 + PATHSEL_QUIET_MS);
+	ck_assert_uint_eq(at[1] - at[0], PATHSEL_HS_MS);
 	ck_assert_int_eq(s.kind, PATH_DIRECT);
 
 	/* Now a relay is usable: the next tick falls back to it. */
-	pathsel_sent(&s, T0 + 40000);
-	a = tick(T0 + 40000);
+	pathsel_sent(&s, T0 + 30000);
+	a = tick(T0 + 30000);
 	ck_assert(a & PATHSEL_A_CHANGED);
 	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
 	ck_assert(same(&s.addr, &relay));
 	/* The relay gets its grace; then it too is silent: probes again. */
-	pathsel_sent(&s, T0 + 41000);
-	ck_assert_int_eq(tick(T0 + 41000) & PATHSEL_A_HANDSHAKE, 0);
-	pathsel_sent(&s, T0 + 45000);
-	a = tick(T0 + 45000);
+	pathsel_sent(&s, T0 + 30100);
+	ck_assert_int_eq(tick(T0 + 30100) & PATHSEL_A_HANDSHAKE, 0);
+	pathsel_sent(&s, T0 + 30100 + PATHSEL_QUIET_MS);
+	a = tick(T0 + 30100 + PATHSEL_QUIET_MS);
 	ck_assert(a & PATHSEL_A_HANDSHAKE);
 	ck_assert_int_eq(a & PATHSEL_A_CHANGED, 0);
 	ck_assert_int_eq(s.kind, PATH_RELAY_UDP);
@@ -323,29 +416,41 @@ START_TEST(t_idle_backoff)
 }
 END_TEST
 
-/* Falling off direct starts probing by itself, 1 s later. */
+/*
+ * Falling off direct starts probing by itself, 1 s later, on the
+ * schedule's slots (1, 3, 7 s); the moment the hold-down on the direct
+ * address ends, a handshake probe too (a keepalive would go unanswered
+ * by a peer that already took that address), and only then.
+ */
 START_TEST(t_fallback_probes)
 {
-	uint64_t	 at[16];
-	int		 n;
-
-	uint64_t	 t;
+	uint64_t	 at[16], t, u;
+	int		 n, hs = 0;
 
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
 	t = fall_back(T0 + 3000);
 	n = probe_times(t + 250, t + 7000, 0, at, 16);
 	ck_assert_int_eq(n, 3);
-	ck_assert_uint_eq(at[0], 750);		/* T0 + 4000 */
-	ck_assert_uint_eq(at[1], 2750);
-	ck_assert_uint_eq(at[2], 6750);
+	ck_assert_uint_eq(at[0], 750);		/* t + 1000 */
+	ck_assert_uint_eq(at[1], 2750);		/* t + 3000 */
+	ck_assert_uint_eq(at[2], 6750);		/* t + 7000 */
+
+	pathsel_init(&s);
+	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
+	t = fall_back(T0 + 3000);
+	for (u = t + 50; u <= t + 20000; u += 50)
+		if (tick(u) & PATHSEL_A_HANDSHAKE) {
+			ck_assert_uint_eq(u, t + PATHSEL_HOLD_MIN_MS);
+			hs++;
+		}
+	ck_assert_int_eq(hs, 1);
 }
 END_TEST
 
 /*
- * An idle tunnel: our persistent keepalive goes out after minutes of
- * silence.  The handshake probe it triggers is answered on the direct
- * path, so the path stays (falling back here was a bug: every idle
- * direct tunnel went to the relay at its first keepalive).
+ * An idle tunnel: data goes out after minutes of silence and is
+ * answered, so nothing is probed.  Then data nobody answers: a probe;
+ * but we stopped sending, so nothing moves either.
  */
 START_TEST(t_idle_answered)
 {
@@ -354,17 +459,16 @@ START_TEST(t_idle_answered)
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, T0), 1);
 	t = T0 + 120000;
 	pathsel_sent(&s, t);
-	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
 	ck_assert_int_eq(pathsel_authenticated(&s, PATH_DIRECT, &pub, t + 40),
 	    0);
-	for (t += 250; t < T0 + 130000; t += 250)
-		ck_assert_int_eq(tick(t) & PATHSEL_A_CHANGED, 0);
+	for (t += 50; t < T0 + 130000; t += 50)
+		ck_assert_int_eq(tick(t), 0);
 	ck_assert_int_eq(s.kind, PATH_DIRECT);
-	/* Unanswered, but we stopped sending: nothing moves either. */
 	t = T0 + 200000;
 	pathsel_sent(&s, t);
+	t += PATHSEL_QUIET_MS;
 	ck_assert(tick(t) & PATHSEL_A_HANDSHAKE);
-	for (t += 1250; t < T0 + 210000; t += 250)
+	for (t += PATHSEL_SENDING_MS; t < T0 + 210000; t += 50)
 		ck_assert_int_eq(tick(t) & PATHSEL_A_CHANGED, 0);
 	ck_assert_int_eq(s.kind, PATH_DIRECT);
 }
@@ -458,7 +562,10 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, t_upgrade);
 	tcase_add_test(tc, t_rebind);
+	tcase_add_test(tc, t_relabel);
 	tcase_add_test(tc, t_lower_rank);
+	tcase_add_test(tc, t_probe_answered);
+	tcase_add_test(tc, t_slow_path);
 	tcase_add_test(tc, t_quiet);
 	tcase_add_test(tc, t_backoff);
 	tcase_add_test(tc, t_fallback_probes);

@@ -196,6 +196,17 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_HUB_CONN_CLOSED,	E, T },
 	{ IMSG_PEER_PROBE,	E, T },
 	{ IMSG_PATH_INFO,	E, T },
+	/*
+	 * The shared ring (ipc/pktring.h): the parent's sealed memory to
+	 * both, each one's word that it mapped it, then descriptors of
+	 * batches of ciphertext, which the ring's bounds are checked
+	 * against.
+	 */
+	{ IMSG_RING,		P, T | E },
+	{ IMSG_TUN_RING_READY,	T, E },
+	{ IMSG_ENGINE_RING_READY, E, T },
+	{ IMSG_PKT_RING_OUT,	T, E },
+	{ IMSG_PKT_RING_IN,	E, T },
 	{ IMSG_RELAY_REGISTERED, E, T },
 	/* control: requests with the caller's credentials, and answers */
 	{ IMSG_CONTROL_CONF,	P, C },
@@ -214,6 +225,9 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_CTL_HUB_MEMBER,	T, C },
 	{ IMSG_CTL_ENGINE,	C, E },
 	{ IMSG_CTL_ENGINE_REPLY, E, C },
+	{ IMSG_CTL_LAN,		C, T },
+	{ IMSG_TAP_DEVICE,	P, T },
+	{ IMSG_CTL_LAN_REPLY,	T, C },
 	/* events as they happen: to control's monitors and the web child */
 	{ IMSG_CTL_EVENT,	T, C | W },
 	/*
@@ -226,6 +240,24 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_WEB_ENGINE,	E, W },
 	{ IMSG_WEB_PEER,	T, W },
 	{ IMSG_WEB_PEERS_END,	T, W },
+	/*
+	 * Subnet routes: tun offers what the hub approved, the parent
+	 * checks and installs it and says what it took; the engine has
+	 * no part in it.
+	 */
+	{ IMSG_ROUTES_OFFER,	T, P },
+	{ IMSG_ROUTES_SET,	P, T },
+	{ IMSG_TUN_ADVERTISE,	P, T },
+	{ IMSG_CTL_HUB_ROUTE,	T, C },
+	{ IMSG_CTL_ROUTES,	C, P },
+	{ IMSG_CTL_ROUTE,	P, C },
+	{ IMSG_CTL_EXIT,	C, T },
+	{ IMSG_CTL_RUN,		C, T },
+	{ IMSG_EXIT_OFFER,	T, P },
+	/* names and addresses only: the responder holds nothing secret */
+	{ IMSG_ENGINE_DNS,	P, E },
+	{ IMSG_ENGINE_NAMES,	T, E },
+	{ IMSG_EXIT_SET,	P, T },
 };
 
 /* The web child sends nothing but log lines: no rule names it a sender. */

@@ -104,6 +104,7 @@ END_TEST
 static const struct expect_rule hubd_expected[] = {
 	/* parent -> authority: the hub's key, only there */
 	{ IMSG_HUBD_PRIVKEY,	P, A },
+	{ IMSG_HUBD_DATABASE,	P, A },
 	{ IMSG_HUBD_PUBKEY,	A, P },
 	{ IMSG_HUBD_CONF,	P, E | A },
 	{ IMSG_HUBD_LISTENER,	P, E },

@@ -1,13 +1,18 @@
 /*
- * Unit tests for the hub's store (hub/store.h on SQLite).  Each test
- * gets a database in its own directory under /tmp.  Besides the API's
- * cases (and whether the statements' placeholders map to PostgreSQL's),
- * the last ones run the store in several processes at once: a writer
- * killed at a random moment must have lost nothing it acknowledged, an
- * invite raced by a hundred processes is used exactly once, and
- * concurrent approvals and evictions leave a consistent database.  The
- * raw sqlite3 API checks what the store's interface cannot show
- * (integrity, file version).
+ * Unit tests for the hub's store (hub/store.h), on SQLite and on
+ * PostgreSQL: the same tests run against both backends, two suites.
+ * On SQLite each test gets a database in its own directory under /tmp;
+ * on PostgreSQL a schema of its own in a server this program starts
+ * itself (pgserver.h), which is skipped, with the reason, only where
+ * PostgreSQL 15 is not installed.  Besides the API's cases (and whether
+ * the statements' placeholders map to PostgreSQL's), the last ones run
+ * the store in several processes at once: a writer killed at a random
+ * moment must have lost nothing it acknowledged, an invite raced by a
+ * hundred processes is used exactly once, and concurrent approvals and
+ * evictions leave a consistent database.  The raw sqlite3 and libpq
+ * APIs check what the store's interface cannot show (integrity, file
+ * version, the two schemas alike); check_store_pg.c has the tests of
+ * PostgreSQL alone.
  */
 #include "autoconf.h"
 
@@ -31,18 +36,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "hub/store.h"
 #include "hub/store_sql.h"
+#include "tests/unit/pgserver.h"
+#include "tests/unit/storetest.h"
 
 #define NKEYS		640
 #define NNETS		16
 
 static char		 topdir[64];
-static char		 dir[96];
-static char		 dbpath[128];
-static char		 err[256];
+char			 dir[96];
+char			 dbpath[128];
+char			 err[256];
 static uint8_t		 keys[NKEYS][HUB_KEY_LEN];
 static uint8_t		 netids[NNETS][HUB_NETID_LEN];
+/* The backend of the suite running: its tests' unchecked fixture says. */
+int			 use_pg;
+struct pgserver		 pgsrv;
+char			 pgconn[512];	/* the test's schema */
+char			 pgschema[32];
 
 #define K(i)		(keys[(i)])
 #define NID(i)		(netids[(i)])
@@ -73,6 +87,7 @@ rmtree(const char *path)
 static void
 setup(void)
 {
+	char	 sql[64];
 	int	 i;
 
 	(void)snprintf(dir, sizeof(dir), "%s/t.XXXXXX", topdir);
@@ -88,22 +103,69 @@ setup(void)
 		memset(netids[i], 0x3c, HUB_NETID_LEN);
 		netids[i][0] = i;
 	}
+	if (!use_pg)
+		return;
+	/* The test's process is new: its PID names its schema. */
+	(void)snprintf(pgschema, sizeof(pgschema), "t%d", (int)getpid());
+	(void)snprintf(pgconn, sizeof(pgconn), "%s options='-c "
+	    "search_path=%s,public'", pgsrv.conninfo, pgschema);
+	(void)snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", pgschema);
+	ck_assert_msg(pgserver_sql(&pgsrv, sql, err, sizeof(err)) == 0,
+	    "%s", err);
 }
 
 static void
 teardown(void)
 {
+	char	 sql[64];
+
 	ck_assert_int_eq(rmtree(dir), 0);
+	if (!use_pg)
+		return;
+	(void)snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", pgschema);
+	ck_assert_msg(pgserver_sql(&pgsrv, sql, err, sizeof(err)) == 0,
+	    "%s", err);
 }
 
-static struct store *
+static void
+be_sqlite(void)
+{
+	use_pg = 0;
+}
+
+static void
+be_pg(void)
+{
+	use_pg = 1;
+}
+
+struct store *
+tstore_open(void)
+{
+	if (use_pg)
+		return store_open_pg(pgconn, NULL, err, sizeof(err));
+	return store_open(dbpath, err, sizeof(err));
+}
+
+struct store *
 opendb(void)
 {
 	struct store	*st;
 
-	st = store_open(dbpath, err, sizeof(err));
+	st = tstore_open();
 	ck_assert_msg(st != NULL, "store_open: %s", err);
 	return st;
+}
+
+/* The test's schema on the server, a connection of our own. */
+PGconn *
+rawpg(void)
+{
+	PGconn	*c = PQconnectdb(pgconn);
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	(void)PQsetNoticeProcessor(c, pgserver_quiet, NULL);
+	return c;
 }
 
 /* The raw API, for what the store does not show. */
@@ -118,22 +180,61 @@ rawdb(void)
 	return db;
 }
 
-static void
+void
 raw_exec(const char *sql)
 {
-	sqlite3	*db = rawdb();
+	sqlite3		*db;
+	PGconn		*c;
+	PGresult	*r;
 
+	if (use_pg) {
+		c = rawpg();
+		r = PQexec(c, sql);
+		ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK ||
+		    PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+		    PQresultErrorMessage(r));
+		PQclear(r);
+		PQfinish(c);
+		return;
+	}
+	db = rawdb();
 	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
 
+/* One integer; ?1, if there, is net (made $1 for PostgreSQL). */
 static int64_t
+raw_int_pg(const char *sql, const uint8_t *net)
+{
+	const char	*vals[1] = { (const char *)net };
+	int		 lens[1] = { HUB_NETID_LEN }, fmts[1] = { 1 };
+	char		 q[512], *p;
+	PGconn		*c = rawpg();
+	PGresult	*r;
+	int64_t		 v;
+
+	(void)strlcpy(q, sql, sizeof(q));
+	for (p = q; (p = strchr(p, '?')) != NULL; p++)
+		*p = '$';
+	r = PQexecParams(c, q, net != NULL, NULL, vals, lens, fmts, 0);
+	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK &&
+	    PQntuples(r) == 1, "%s: %s", sql, PQresultErrorMessage(r));
+	v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+int64_t
 raw_int(const char *sql, const uint8_t *net)
 {
-	sqlite3		*db = rawdb();
+	sqlite3		*db;
 	sqlite3_stmt	*s;
 	int64_t		 v;
 
+	if (use_pg)
+		return raw_int_pg(sql, net);
+	db = rawdb();
 	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL),
 	    SQLITE_OK);
 	if (net != NULL)
@@ -145,12 +246,30 @@ raw_int(const char *sql, const uint8_t *net)
 	return v;
 }
 
+/*
+ * PostgreSQL checks its constraints on every statement and has no
+ * integrity pragma; what it holds is asked of it: no member or invite
+ * of a network that is gone, one owner per network.
+ */
 static void
 assert_integrity(void)
 {
-	sqlite3		*db = rawdb();
+	sqlite3		*db;
 	sqlite3_stmt	*s;
 
+	if (use_pg) {
+		ck_assert_int_eq(raw_int("SELECT count(*) FROM members m"
+		    " WHERE NOT EXISTS (SELECT 1 FROM nets n"
+		    " WHERE n.id = m.net)", NULL), 0);
+		ck_assert_int_eq(raw_int("SELECT count(*) FROM invites i"
+		    " WHERE NOT EXISTS (SELECT 1 FROM nets n"
+		    " WHERE n.id = i.net)", NULL), 0);
+		ck_assert_int_eq(raw_int("SELECT count(*) FROM nets n"
+		    " WHERE (SELECT count(*) FROM members m WHERE m.net = n.id"
+		    " AND m.role = 2) <> 1", NULL), 0);
+		return;
+	}
+	db = rawdb();
 	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1,
 	    &s, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
@@ -306,6 +425,34 @@ START_TEST(test_schema_reopen)
 	ck_assert_mem_eq(&m, &n, sizeof(m));
 	ck_assert_int_eq(store_net_by_name(st, "office", &net), STORE_OK);
 	ck_assert_int_eq(member_role(st, 0, 1), HUB_ROLE_OWNER);
+	store_close(st);
+}
+END_TEST
+
+/* Networks made before the broadcast setting have it on. */
+START_TEST(test_schema_bcast)
+{
+	struct store		*st;
+	struct store_net	 net;
+
+	st = opendb();
+	mknet(st, 1, "old", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 1);
+	ck_assert_int_eq(store_net_by_id(st, NID(1), &net), STORE_OK);
+	ck_assert_int_eq(net.bcast, 0);
+	store_close(st);
+	/* Back to schema 2: no columns, no route tables (step 3 -> 4). */
+	raw_exec("DROP TABLE route_ok");
+	raw_exec("DROP TABLE gateway_nets");
+	raw_exec("DROP TABLE routes");
+	raw_exec("ALTER TABLE nets DROP COLUMN bcast");
+	raw_exec("ALTER TABLE nets DROP COLUMN eth");
+	raw_exec(use_pg ? "UPDATE schema_version SET version = 2" :
+	    "PRAGMA user_version = 2");
+	st = opendb();
+	ck_assert_int_eq(store_schema_version(st), (int)store_nmigrations);
+	ck_assert_int_eq(store_net_by_id(st, NID(1), &net), STORE_OK);
+	ck_assert_int_eq(net.bcast, 1);
+	ck_assert_int_eq(net.eth, 0);
 	store_close(st);
 }
 END_TEST
@@ -865,6 +1012,7 @@ START_TEST(test_net_update)
 	(void)strlcpy(u.pwhash, "$argon2id$new", sizeof(u.pwhash));
 	u.mode = HUB_MODE_CLOSED;
 	u.limit = 5;
+	u.bcast = 1;
 	/* These stay as they are. */
 	(void)strlcpy(u.name, "renamed", sizeof(u.name));
 	u.type = HUB_TYPE_HUBSPOKE;
@@ -875,6 +1023,14 @@ START_TEST(test_net_update)
 	ck_assert_str_eq(got.pwhash, "$argon2id$new");
 	ck_assert_int_eq(got.mode, HUB_MODE_CLOSED);
 	ck_assert_uint_eq(got.limit, 5);
+	ck_assert_int_eq(got.bcast, 1);
+	u.bcast = 0;
+	ck_assert_int_eq(store_net_update(st, &u), STORE_OK);
+	ck_assert_int_eq(store_net_by_id(st, NID(1), &got), STORE_OK);
+	ck_assert_int_eq(got.bcast, 0);
+	u.bcast = 2;
+	ck_assert_int_eq(store_net_update(st, &u), STORE_ERR);
+	u.bcast = 1;
 	ck_assert_str_eq(got.name, "lab");
 	ck_assert_int_eq(got.type, HUB_TYPE_MESH);
 	ck_assert_mem_eq(got.owner, K(1), 32);
@@ -1402,6 +1558,129 @@ peers_are(struct store *st, int who, ...)
 		ck_assert_int_lt(r.idx[i - 1], r.idx[i]);
 }
 
+static int
+flag_rows(void *arg, const uint8_t *peer, uint8_t flags)
+{
+	struct rows	*r = arg;
+
+	ck_assert_int_lt(r->n, 64);
+	r->state[r->n] = flags;
+	r->idx[r->n++] = peer[0] << 8 | peer[1];
+	return 0;
+}
+
+/*
+ * The peers of who whose networks' flags have bit (ends with -1); every
+ * peer is listed once, in order, with its flags.
+ */
+static void
+flagged_peers_are(struct store *st, int who, int bit, ...)
+{
+	struct rows	 all, r;
+	va_list		 ap;
+	int		 want, n = 0, i;
+
+	memset(&all, 0, sizeof(all));
+	ck_assert_int_eq(store_peer_flags(st, K(who), flag_rows, &all),
+	    STORE_OK);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(store_peers_of(st, K(who), peer_rows, &r),
+	    STORE_OK);
+	ck_assert_int_eq(all.n, r.n);
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < all.n; i++) {
+		ck_assert(i == 0 || all.idx[i - 1] < all.idx[i]);
+		if (all.state[i] & bit)
+			r.idx[r.n++] = all.idx[i];
+	}
+	va_start(ap, bit);
+	while ((want = va_arg(ap, int)) != -1) {
+		ck_assert_msg(n < r.n && r.idx[n] == want,
+		    "LAN peers of %d: #%d is %d, want %d", who, n,
+		    n < r.n ? r.idx[n] : -1, want);
+		n++;
+	}
+	va_end(ap);
+	ck_assert_msg(r.n == n, "LAN peers of %d: %d, want %d", who, r.n, n);
+}
+
+#define lan_peers_are(st, who, ...) \
+	flagged_peers_are(st, who, HUB_NET_BROADCAST, __VA_ARGS__)
+#define eth_peers_are(st, who, ...) \
+	flagged_peers_are(st, who, HUB_NET_ETHERNET, __VA_ARGS__)
+
+static void
+mknet_eth(struct store *st, int id, const char *name, int owner)
+{
+	struct store_net	 n;
+
+	memset(&n, 0, sizeof(n));
+	memcpy(n.id, NID(id), sizeof(n.id));
+	(void)strlcpy(n.name, name, sizeof(n.name));
+	(void)strlcpy(n.pwhash, "$argon2id$x", sizeof(n.pwhash));
+	memcpy(n.owner, K(owner), sizeof(n.owner));
+	n.bcast = 1;
+	n.eth = 1;
+	ck_assert_int_eq(store_net_create(st, &n), STORE_OK);
+	ck_assert_int_eq(store_net_by_id(st, NID(id), &n), STORE_OK);
+	ck_assert(n.eth == 1 && n.bcast == 1);
+}
+
+static void
+set_bcast(struct store *st, int id, int on)
+{
+	struct store_net	 n;
+
+	ck_assert_int_eq(store_net_by_id(st, NID(id), &n), STORE_OK);
+	n.bcast = (uint8_t)on;
+	ck_assert_int_eq(store_net_update(st, &n), STORE_OK);
+}
+
+START_TEST(test_peers_lan)
+{
+	struct store	*st;
+
+	st = opendb();
+	/* mesh 1: 1, 2, 3 with broadcast; mesh 2: 1, 4 without */
+	mknet(st, 1, "games", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 1);
+	set_bcast(st, 1, 1);
+	join(st, 1, 2, HUB_MSTATE_ACTIVE);
+	join(st, 1, 3, HUB_MSTATE_ACTIVE);
+	join(st, 1, 5, HUB_MSTATE_PENDING);
+	mknet(st, 2, "office", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 1);
+	join(st, 2, 4, HUB_MSTATE_ACTIVE);
+	join(st, 2, 2, HUB_MSTATE_ACTIVE);
+	/* hub-and-spoke 3 with broadcast: spokes 11, 12 see hub 10 only */
+	mknet(st, 3, "star", HUB_TYPE_HUBSPOKE, HUB_MODE_AUTO, 0, 10);
+	set_bcast(st, 3, 1);
+	join(st, 3, 11, HUB_MSTATE_ACTIVE);
+	join(st, 3, 12, HUB_MSTATE_ACTIVE);
+
+	lan_peers_are(st, 1, 2, 3, -1);
+	lan_peers_are(st, 2, 1, 3, -1);		/* 4 through office only */
+	lan_peers_are(st, 4, -1);
+	lan_peers_are(st, 5, -1);
+	lan_peers_are(st, 11, 10, -1);
+	lan_peers_are(st, 10, 11, 12, -1);
+	/* Either network with broadcast on is enough. */
+	set_bcast(st, 2, 1);
+	lan_peers_are(st, 4, 1, 2, -1);
+	set_bcast(st, 1, 0);
+	lan_peers_are(st, 1, 2, 4, -1);
+	lan_peers_are(st, 3, -1);
+	eth_peers_are(st, 1, -1);
+	/* An Ethernet network (4): 2 and 3 share it, and 3 with 6. */
+	mknet_eth(st, 4, "lanparty", 2);
+	join(st, 4, 3, HUB_MSTATE_ACTIVE);
+	join(st, 4, 6, HUB_MSTATE_ACTIVE);
+	eth_peers_are(st, 2, 3, 6, -1);
+	eth_peers_are(st, 3, 2, 6, -1);
+	eth_peers_are(st, 1, -1);
+	lan_peers_are(st, 6, 2, 3, -1);	/* broadcast on by default */
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_peers_mesh)
 {
 	struct store	*st;
@@ -1731,7 +2010,7 @@ START_TEST(test_durability)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		(void)close(p[0]);
-		if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
+		if ((st = tstore_open()) == NULL)
 			_exit(1);
 		/*
 		 * Until killed: the parent never lets this finish.  New
@@ -1804,8 +2083,7 @@ race(int n, int (*fn)(struct store *, int), int codes[128])
 			(void)close(ready[0]);
 			(void)close(go[1]);
 			seed();
-			if ((st = store_open(dbpath, err, sizeof(err))) ==
-			    NULL) {
+			if ((st = tstore_open()) == NULL) {
 				(void)fprintf(stderr, "child: %s\n", err);
 				_exit(101);
 			}
@@ -2005,29 +2283,261 @@ START_TEST(test_race_logins)
 }
 END_TEST
 
+
+/* ---- subnet routes ------------------------------------------------------ */
+
+static struct ip_prefix
+rp(const char *s)
+{
+	struct ip_prefix	 p;
+
+	ck_assert_int_eq(prefix_parse(s, &p, 1, NULL, 0), 0);
+	return p;
+}
+
+static int
+route_count(void *arg, const struct store_route *r)
+{
+	int	*n = arg;
+
+	n[0]++;
+	n[1] += r->approved;
+	return 0;
+}
+
+/* How many routes of node i, and how many approved. */
+static void
+routes_of(struct store *st, int i, int all, int approved)
+{
+	int	 n[2] = { 0, 0 };
+
+	ck_assert_int_eq(store_routes_of_node(st, K(i), route_count, n),
+	    STORE_OK);
+	ck_assert_int_eq(n[0], all);
+	ck_assert_int_eq(n[1], approved);
+}
+
+static int
+between(struct store *st, int to, int about)
+{
+	struct ip_prefix	 out[HUB_ROUTES_MAX];
+	uint8_t			 n = 99;
+
+	ck_assert_int_eq(store_routes_between(st, K(to), K(about), out, &n),
+	    STORE_OK);
+	return n;
+}
+
+START_TEST(test_routes)
+{
+	struct store		*st;
+	struct ip_prefix	 p, out[HUB_ROUTES_MAX];
+	char			 b[32];
+	int			 i, n[2];
+	uint8_t			 cnt;
+
+	st = opendb();
+	mknet(st, 1, "office", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 1);
+	join(st, 1, 2, HUB_MSTATE_ACTIVE);
+	join(st, 1, 3, HUB_MSTATE_PENDING);
+	mknet(st, 2, "star", HUB_TYPE_HUBSPOKE, HUB_MODE_AUTO, 0, 4);
+	join(st, 2, 1, HUB_MSTATE_ACTIVE);
+	join(st, 2, 5, HUB_MSTATE_ACTIVE);
+	p = rp("192.168.50.0/24");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 10), STORE_OK);
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 11), STORE_EXISTS);
+	p = rp("fd12:3456::/48");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 12), STORE_OK);
+	routes_of(st, 1, 2, 0);
+	/* Hostile prefixes never reach the table. */
+	p = rp("0.0.0.0/1");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
+	p = rp("0.0.0.1/0");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
+	p = rp("10.0.0.1/24");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
+	p = rp("127.0.0.0/8");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 13), STORE_ERR);
+	/* Nothing is used before an approval. */
+	ck_assert_int_eq(between(st, 2, 1), 0);
+	ck_assert_int_eq(between(st, 1, 1), 0);
+	p = rp("192.168.50.0/24");
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 20),
+	    STORE_OK);
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 21),
+	    STORE_EXISTS);
+	/* Not advertised: nothing to approve. */
+	p = rp("10.9.0.0/16");
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 22),
+	    STORE_NOTFOUND);
+	routes_of(st, 1, 2, 1);
+	ck_assert_int_eq(between(st, 2, 1), 1);
+	ck_assert_int_eq(between(st, 1, 1), 1);	/* served */
+	ck_assert_int_eq(between(st, 3, 1), 0);	/* pending */
+	/* A spoke sees a route only through the hub's owner or admins. */
+	ck_assert_int_eq(between(st, 5, 1), 0);
+	p = rp("192.168.50.0/24");
+	ck_assert_int_eq(store_route_approve(st, NID(2), K(1), &p, K(4), 23),
+	    STORE_OK);
+	ck_assert_int_eq(between(st, 5, 1), 0);
+	ck_assert_int_eq(between(st, 4, 1), 1);
+	ck_assert_int_eq(store_member_set_role(st, NID(2), K(1),
+	    HUB_ROLE_ADMIN), STORE_OK);
+	ck_assert_int_eq(between(st, 5, 1), 1);
+	memset(n, 0, sizeof(n));
+	ck_assert_int_eq(store_routes_of_net(st, NID(1), route_count, n),
+	    STORE_OK);
+	ck_assert(n[0] == 2 && n[1] == 1);
+	memset(n, 0, sizeof(n));
+	ck_assert_int_eq(store_routes_approved(st, NID(1), 0, route_count, n),
+	    STORE_OK);
+	ck_assert(n[0] == 1 && n[1] == 1);
+	memset(n, 0, sizeof(n));
+	ck_assert_int_eq(store_routes_approved(st, K(2), 1, route_count, n),
+	    STORE_OK);
+	ck_assert_int_eq(n[0], 1);
+	ck_assert_int_eq(store_route_any(st, K(1)), 1);
+	ck_assert_int_eq(store_route_any(st, K(2)), 0);
+	/* Revoked in one network, still approved in the other. */
+	ck_assert_int_eq(store_route_revoke(st, NID(1), K(1), &p), STORE_OK);
+	ck_assert_int_eq(store_route_revoke(st, NID(1), K(1), &p),
+	    STORE_NOTFOUND);
+	ck_assert_int_eq(between(st, 2, 1), 0);
+	ck_assert_int_eq(between(st, 5, 1), 1);
+	/* An evicted gateway serves nothing. */
+	ck_assert_int_eq(store_member_set_state(st, NID(2), K(1),
+	    HUB_MSTATE_ACTIVE, HUB_MSTATE_BANNED, 30), STORE_OK);
+	ck_assert_int_eq(between(st, 5, 1), 0);
+	ck_assert_int_eq(between(st, 1, 1), 0);
+	routes_of(st, 1, 2, 0);
+	/* Withdrawing takes the approvals; deleting a network too. */
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 31),
+	    STORE_OK);
+	ck_assert_int_eq(store_route_del(st, K(1), &p), STORE_OK);
+	ck_assert_int_eq(store_route_del(st, K(1), &p), STORE_NOTFOUND);
+	ck_assert_int_eq(store_route_any(st, K(1)), 0);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM route_ok", NULL), 0);
+	p = rp("fd12:3456::/48");
+	ck_assert_int_eq(store_route_approve(st, NID(1), K(1), &p, K(1), 32),
+	    STORE_OK);
+	cnt = 0;
+	ck_assert_int_eq(store_routes_between(st, K(2), K(1), out, &cnt),
+	    STORE_OK);
+	ck_assert_int_eq(cnt, 1);
+	ck_assert(out[0].af == AF_INET6 && out[0].plen == 48);
+	ck_assert_int_eq(store_net_delete(st, NID(1)), STORE_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM route_ok", NULL), 0);
+	routes_of(st, 1, 1, 0);
+	/* An exit offer is stored and approved like a route. */
+	p = rp("::/0");
+	ck_assert_int_eq(store_route_add(st, K(6), &p, 35), STORE_OK);
+	mknet(st, 3, "exits", HUB_TYPE_MESH, HUB_MODE_AUTO, 0, 6);
+	join(st, 3, 2, HUB_MSTATE_ACTIVE);
+	ck_assert_int_eq(store_route_approve(st, NID(3), K(6), &p, K(6), 36),
+	    STORE_OK);
+	cnt = 0;
+	ck_assert_int_eq(store_routes_between(st, K(2), K(6), out, &cnt),
+	    STORE_OK);
+	ck_assert(cnt == 1 && out[0].af == AF_INET6 && out[0].plen == 0);
+	/* At most HUB_ROUTES_MAX a node. */
+	for (i = 1; i < HUB_ROUTES_MAX; i++) {
+		(void)snprintf(b, sizeof(b), "10.%d.0.0/16", i);
+		p = rp(b);
+		ck_assert_int_eq(store_route_add(st, K(7), &p, 40), STORE_OK);
+	}
+	p = rp("10.200.0.0/16");
+	ck_assert_int_eq(store_route_add(st, K(7), &p, 41), STORE_OK);
+	p = rp("10.201.0.0/16");
+	ck_assert_int_eq(store_route_add(st, K(7), &p, 42), STORE_FULL);
+	store_close(st);
+}
+END_TEST
+
+
+/* A gateway network: hub-and-spoke, and its owner's routes approved. */
+START_TEST(test_gateway_net)
+{
+	struct store		*st;
+	struct store_net	 n;
+	struct ip_prefix	 p;
+
+	st = opendb();
+	mknet(st, 1, "gw", HUB_TYPE_GATEWAY, HUB_MODE_AUTO, 0, 1);
+	ck_assert_int_eq(store_net_by_id(st, NID(1), &n), STORE_OK);
+	ck_assert_int_eq(n.type, HUB_TYPE_GATEWAY);
+	ck_assert_int_eq(store_net_by_name(st, "GW", &n), STORE_OK);
+	ck_assert_int_eq(n.type, HUB_TYPE_GATEWAY);
+	join(st, 1, 2, HUB_MSTATE_ACTIVE);
+	join(st, 1, 3, HUB_MSTATE_ACTIVE);
+	ck_assert_int_eq(store_are_peers(st, K(2), K(1)), 1);
+	ck_assert_int_eq(store_are_peers(st, K(2), K(3)), 0);
+	p = rp("192.168.50.0/24");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 10), STORE_OK);
+	ck_assert_int_eq(between(st, 2, 1), 1);		/* no approval */
+	ck_assert_int_eq(between(st, 1, 1), 1);		/* served */
+	ck_assert_int_eq(store_route_any(st, K(1)), 1);
+	routes_of(st, 1, 1, 1);
+	/* a member's own route is not approved by it */
+	p = rp("10.9.0.0/16");
+	ck_assert_int_eq(store_route_add(st, K(2), &p, 11), STORE_OK);
+	ck_assert_int_eq(between(st, 1, 2), 0);
+	/* nor is the owner's exit offer */
+	p = rp("0.0.0.0/0");
+	ck_assert_int_eq(store_route_add(st, K(1), &p, 12), STORE_OK);
+	ck_assert_int_eq(between(st, 2, 1), 1);
+	/* an evicted member routes nothing through it */
+	ck_assert_int_eq(store_member_set_state(st, NID(1), K(2),
+	    HUB_MSTATE_ACTIVE, HUB_MSTATE_BANNED, 13), STORE_OK);
+	ck_assert_int_eq(between(st, 2, 1), 0);
+	ck_assert_int_eq(store_net_delete(st, NID(1)), STORE_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM gateway_nets", NULL), 0);
+	ck_assert_int_eq(store_route_any(st, K(1)), 0);
+	store_close(st);
+}
+END_TEST
+
+/* A test case of the suite's backend, with its fixtures. */
+static TCase *
+tcase_be(Suite *s, const char *name, int pg, int timeout)
+{
+	TCase	*tc;
+
+	tc = tcase_create(name);
+	tcase_add_unchecked_fixture(tc, pg ? be_pg : be_sqlite, NULL);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	if (timeout != 0)
+		tcase_set_timeout(tc, timeout);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+/*
+ * The same tests on either backend, but for the schema's: SQLite's
+ * are about its files; PostgreSQL's in check_store_pg.c.
+ */
 static Suite *
-store_suite(void)
+store_suite(int pg)
 {
 	Suite	*s;
 	TCase	*tc;
 
-	s = suite_create("store");
+	s = suite_create(pg ? "store on postgresql" : "store on sqlite");
 
-	tc = tcase_create("schema");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_schema_fresh);
+	tc = tcase_be(s, "schema", pg, 0);
+	if (!pg) {
+		tcase_add_test(tc, test_schema_fresh);
+		tcase_add_test(tc, test_schema_newer);
+		tcase_add_test(tc, test_schema_mode);
+		tcase_add_test(tc, test_schema_bad_files);
+		tcase_add_test(tc, test_strerror);
+		tcase_add_test(tc, test_sql_placeholders);
+	} else
+		store_pg_tests(tc);
 	tcase_add_test(tc, test_schema_reopen);
-	tcase_add_test(tc, test_schema_newer);
-	tcase_add_test(tc, test_schema_mode);
-	tcase_add_test(tc, test_schema_bad_files);
+	tcase_add_test(tc, test_schema_bcast);
 	tcase_add_test(tc, test_meta);
-	tcase_add_test(tc, test_strerror);
-	tcase_add_test(tc, test_sql_placeholders);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("nodes");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = tcase_be(s, "nodes", pg, 30);
 	tcase_add_test(tc, test_node_assign);
 	tcase_add_test(tc, test_node_full);
 	tcase_add_test(tc, test_node_pool_change);
@@ -2036,19 +2546,15 @@ store_suite(void)
 	tcase_add_test(tc, test_node_args);
 	tcase_add_test(tc, test_node_nick);
 	tcase_add_test(tc, test_node_nested);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("networks");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_be(s, "networks", pg, 0);
 	tcase_add_test(tc, test_net_create);
 	tcase_add_test(tc, test_net_update);
 	tcase_add_test(tc, test_net_delete);
 	tcase_add_test(tc, test_net_transfer);
 	tcase_add_test(tc, test_net_foreach);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("members");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_be(s, "members", pg, 0);
 	tcase_add_test(tc, test_member_join);
 	tcase_add_test(tc, test_member_limit);
 	tcase_add_test(tc, test_member_ban);
@@ -2059,43 +2565,71 @@ store_suite(void)
 	tcase_add_test(tc, test_peers_mesh);
 	tcase_add_test(tc, test_peers_hubspoke);
 	tcase_add_test(tc, test_peers_union);
-	suite_add_tcase(s, tc);
+	tcase_add_test(tc, test_peers_lan);
 
-	tc = tcase_create("blocks");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_be(s, "blocks", pg, 0);
 	tcase_add_test(tc, test_block_v4);
 	tcase_add_test(tc, test_block_v6);
+	tcase_add_test(tc, test_routes);
+	tcase_add_test(tc, test_gateway_net);
 	tcase_add_test(tc, test_block_mapped);
 	tcase_add_test(tc, test_block_bad);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("processes");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
+	tc = tcase_be(s, "processes", pg, 60);
 	tcase_add_test(tc, test_durability);
 	tcase_add_test(tc, test_race_invite);
 	tcase_add_test(tc, test_race_states);
 	tcase_add_test(tc, test_race_logins);
-	suite_add_tcase(s, tc);
+	if (pg)
+		store_pg_process_tests(tc);
 
 	return s;
 }
 
+/*
+ * HAMD_TEST_PG=no leaves PostgreSQL out (the valgrind run, where its
+ * hundred racing connections cost minutes and test libpq, not us).
+ */
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner		*sr;
+	const char	*env = getenv("HAMD_TEST_PG");
+	char		 why[256];
+	int		 failed, missing = 0, pg = 0;
 
 	(void)strlcpy(topdir, "/tmp/check_store.XXXXXX", sizeof(topdir));
 	if (mkdtemp(topdir) == NULL) {
 		perror("mkdtemp");
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(store_suite());
+	sr = srunner_create(store_suite(0));
+	if (env != NULL && strcmp(env, "no") == 0)
+		(void)printf("store on postgresql: skipped: HAMD_TEST_PG=no\n");
+	/*
+	 * Each test has a schema of its own, first on its search path:
+	 * citext goes where every one of them finds it, as an
+	 * administrator would put it.
+	 */
+	else if (pgserver_start(&pgsrv, NULL, &missing, why,
+	    sizeof(why)) == 0 && pgserver_sql(&pgsrv, "CREATE EXTENSION citext "
+	    "SCHEMA public", why, sizeof(why)) == 0) {
+		srunner_add_suite(sr, store_suite(1));
+		pg = 1;
+	} else if (missing)
+		(void)printf("store on postgresql: skipped: %s\n", why);
+	else {
+		(void)fprintf(stderr, "store on postgresql: %s\n", why);
+		pgserver_stop(&pgsrv);
+		(void)rmtree(topdir);
+		return EXIT_FAILURE;
+	}
+	(void)fflush(stdout);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	if (pg)
+		pgserver_stop(&pgsrv);
 	(void)rmtree(topdir);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

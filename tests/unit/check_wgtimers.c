@@ -7,7 +7,9 @@
  * REKEY_ATTEMPT_TIME until there is something to send, a responder
  * that sends nothing under a session before the initiator confirms it,
  * the send counter's two limits, and at most INITIATIONS_PER_SECOND
- * handshakes a second from one peer.
+ * handshakes a second from one peer; and hamd's own: crossed
+ * initiations that end in a session and lose no data, and a hub peer's
+ * one probe keepalive when a stream of data to it stops.
  */
 #include "autoconf.h"
 
@@ -71,6 +73,9 @@ session(void)
 	ck_assert_int_eq(b.tun_writes, w + 1);
 	ck_assert(wg_peer_has_session(peer_of(&a), now));
 	ck_assert(wg_peer_has_session(peer_of(&b), now));
+	/* A clock read just before (tunwatch's, once) sees it too. */
+	ck_assert(wg_peer_has_session(peer_of(&a), now - 1));
+	ck_assert(wg_peer_has_session(peer_of(&b), now - 1));
 }
 
 /*
@@ -460,6 +465,169 @@ START_TEST(test_initiation_flood)
 }
 END_TEST
 
+/*
+ * Both sides initiate at once (a hub outage has every node check every
+ * peer at the same moment): each initiation reaches the other before
+ * its answer, each side drops its own for the other's, and both
+ * responses then name initiations that are gone.  Neither side has
+ * data, so nothing would ever confirm either responder's session and
+ * both liveness checks would fail: each side whose initiation was
+ * dropped tries again at its retransmit time, as Linux does, and a
+ * handshake completes.
+ */
+START_TEST(test_crossed_initiations)
+{
+	struct wg_peer	*pa, *pb;
+	struct dgram	 ia, ib;
+
+	introduce(&a, &b, NULL);
+	introduce(&b, &a, NULL);
+	pa = peer_of(&a);
+	pb = peer_of(&b);
+	wg_peer_initiate(a.dev, pa, now);
+	wg_peer_initiate(b.dev, pb, now);
+	ck_assert_int_eq(a.nq, 1);
+	ck_assert_int_eq(b.nq, 1);
+	ia = a.q[0];
+	ib = b.q[0];
+	a.nq = b.nq = 0;
+	wg_receive(b.dev, &a.addr, ia.buf, ia.len, now);
+	wg_receive(a.dev, &b.addr, ib.buf, ib.len, now);
+	ck_assert_int_eq(count_type(&a, WG_MSG_RESPONSE), 1);
+	ck_assert_int_eq(count_type(&b, WG_MSG_RESPONSE), 1);
+	while (deliver(&a, &b) + deliver(&b, &a) > 0)
+		;
+	ck_assert_uint_eq(pa->st.handshakes + pb->st.handshakes, 0);
+	next_timestamp();	/* the clock we move is not the wall clock */
+	run_to(now + WG_NSEC(REKEY_TIMEOUT) + SEC);
+	ck_assert_uint_ge(pa->st.handshakes, 1);
+	ck_assert_uint_ge(pb->st.handshakes, 1);
+	ck_assert(wg_peer_has_session(pa, now));
+	ck_assert(wg_peer_has_session(pb, now));
+}
+END_TEST
+
+/*
+ * The same crossing on a tunnel that carries data: the side that tries
+ * again completes its handshake as initiator while the session the
+ * crossing left it as responder was never taken up by the other side
+ * (that side dropped its own initiation).  Linux's rule would keep
+ * that orphan and wipe the current session, which the other side still
+ * sends with until our first packet under the new one reaches it: its
+ * data in flight meanwhile would be lost (a ping in natpath.sh's hub
+ * outage).  The orphan goes instead, and that data arrives.
+ */
+START_TEST(test_crossed_initiations_keep_data)
+{
+	struct side	*lo, *hi;
+	struct dgram	 ia, ib;
+	int		 w;
+
+	session();
+	now += SEC;
+	next_timestamp();
+	lo = memcmp(a.pub, b.pub, 32) < 0 ? &a : &b;
+	hi = lo == &a ? &b : &a;
+	wg_peer_initiate(a.dev, peer_of(&a), now);
+	wg_peer_initiate(b.dev, peer_of(&b), now);
+	ck_assert_int_eq(count_type(&a, WG_MSG_INITIATION), 1);
+	ck_assert_int_eq(count_type(&b, WG_MSG_INITIATION), 1);
+	ia = a.q[a.nq - 1];
+	ib = b.q[b.nq - 1];
+	a.nq = b.nq = 0;
+	wg_receive(b.dev, &a.addr, ia.buf, ia.len, now);
+	wg_receive(a.dev, &b.addr, ib.buf, ib.len, now);
+	while (deliver(&a, &b) + deliver(&b, &a) > 0)
+		;
+	ck_assert_ptr_nonnull(peer_of(lo)->next);	/* the orphan */
+	/* The lower key tries again first; its initiation only. */
+	next_timestamp();
+	while (count_type(lo, WG_MSG_INITIATION) == 0) {
+		ck_assert_uint_lt(now, 1010 * SEC);
+		now += TICK;
+		wg_tick(lo->dev, now);
+		wg_tick(hi->dev, now);
+		hi->nq = 0;
+	}
+	deliver(lo, hi);
+	ck_assert_int_eq(count_type(hi, WG_MSG_RESPONSE), 1);
+	deliver(hi, lo);
+	ck_assert(wg_peer_has_session(peer_of(lo), now));
+	lo->nq = 0;	/* its first packet under the new session is late */
+	w = lo->tun_writes;
+	send_ping(hi, lo);
+	ck_assert_int_eq(deliver(hi, lo), 1);
+	ck_assert_int_eq(lo->tun_writes, w + 1);
+}
+END_TEST
+
+/*
+ * Tick s every 10 ms until until, counting the keepalives it sends
+ * (passive ones, and probes) into what passive and probe hold.
+ *
+ * A hub peer whose data came as a stream that stopped sends, besides
+ * the passive keepalive that answers the data (100 ms), one probe
+ * keepalive (PKT_F_PROBE: to the path, the candidates and the relay)
+ * WG_HUB_STALL_NS after the last packet, and no more: if its NAT forgot
+ * its mappings, that packet lets the peer in again.  A single packet
+ * is no stream and gets only the passive keepalive.
+ */
+static void
+stall_count(struct side *s, uint64_t until, int *passive, int *probe)
+{
+	int	 i;
+
+	while (now < until) {
+		now += 10 * MS;
+		wg_tick(s->dev, now);
+		for (i = 0; i < s->nq; i++) {
+			if (type_of(s, i) != WG_MSG_DATA ||
+			    s->q[i].len != WG_DATA_MIN_LEN)
+				continue;
+			if (s->q[i].flags & PKT_F_PROBE)
+				(*probe)++;
+			else
+				(*passive)++;
+		}
+		s->nq = 0;
+	}
+}
+
+START_TEST(test_rx_stall_probe)
+{
+	int	 i, passive = 0, probe = 0;
+
+	session();
+	wg_peer_set_hub(peer_of(&b));
+	/* The keepalive the session's ping was owed, as a static peer. */
+	stall_count(&b, now + 11 * SEC, &passive, &probe);
+	passive = probe = 0;
+	/* A stream: three packets 150 ms apart, each answered. */
+	for (i = 0; i < 3; i++) {
+		send_ping(&a, &b);
+		deliver(&a, &b);
+		stall_count(&b, now + 150 * MS, &passive, &probe);
+	}
+	ck_assert_int_eq(passive, 3);
+	ck_assert_int_eq(probe, 0);
+	/* Then nothing: one probe, WG_HUB_STALL_NS after the last. */
+	stall_count(&b, now + WG_HUB_STALL_NS - 160 * MS, &passive, &probe);
+	ck_assert_int_eq(probe, 0);
+	stall_count(&b, now + 200 * MS, &passive, &probe);
+	ck_assert_int_eq(probe, 1);
+	passive = probe = 0;
+	stall_count(&b, now + 10 * SEC, &passive, &probe);
+	ck_assert_int_eq(passive + probe, 0);
+
+	/* One packet, long after: the passive keepalive alone. */
+	send_ping(&a, &b);
+	deliver(&a, &b);
+	stall_count(&b, now + 2 * SEC, &passive, &probe);
+	ck_assert_int_eq(passive, 1);
+	ck_assert_int_eq(probe, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -473,6 +641,9 @@ main(void)
 	tcase_add_test(tc, test_reject_after_time);
 	tcase_add_test(tc, test_attempts_stop);
 	tcase_add_test(tc, test_responder_waits);
+	tcase_add_test(tc, test_crossed_initiations);
+	tcase_add_test(tc, test_crossed_initiations_keep_data);
+	tcase_add_test(tc, test_rx_stall_probe);
 	tcase_add_test(tc, test_counter_initiator);
 	tcase_add_test(tc, test_counter_responder);
 	tcase_add_test(tc, test_initiation_flood);

@@ -145,6 +145,52 @@ START_TEST(test_classify)
 }
 END_TEST
 
+/*
+ * Discovery messages may carry one flag in byte 1 (NAT_FLAG_OTHER_PORT);
+ * any other value there, any reserved byte, or the flag on another of
+ * our types is malformed.
+ */
+START_TEST(test_classify_nat_flags)
+{
+	static const uint8_t	 types[] = { NAT_PROBE_TYPE, NAT_ANSWER_TYPE,
+	    RELAY_REGISTER_TYPE, RELAY_DATA_TYPE };
+	uint8_t			 buf[NAT_PROBE_LEN];
+	size_t			 i, len;
+	int			 b1;
+	enum dgram_kind		 k;
+
+	for (i = 0; i < sizeof(types); i++) {
+		len = types[i] == NAT_PROBE_TYPE ? NAT_PROBE_LEN :
+		    types[i] == NAT_ANSWER_TYPE ? NAT_ANSWER_LEN :
+		    RELAY_AUTH_LEN;
+		for (b1 = 0; b1 < 256; b1++) {
+			memset(buf, 0, sizeof(buf));
+			buf[0] = types[i];
+			buf[1] = (uint8_t)b1;
+			k = dgram_classify(buf, len, NULL);
+			if (b1 == 0 && types[i] != RELAY_DATA_TYPE)
+				ck_assert_int_ne(k, DGRAM_MALFORMED);
+			else if (b1 == NAT_FLAG_OTHER_PORT &&
+			    (types[i] == NAT_PROBE_TYPE ||
+			    types[i] == NAT_ANSWER_TYPE))
+				ck_assert_int_eq(k, types[i] ==
+				    NAT_PROBE_TYPE ? DGRAM_NAT_PROBE :
+				    DGRAM_NAT_ANSWER);
+			else if (b1 != 0)
+				ck_assert_msg(k == DGRAM_MALFORMED, "type %#x "
+				    "byte 1 %#x taken", types[i], b1);
+		}
+		/* The flag and a reserved byte: still malformed. */
+		memset(buf, 0, sizeof(buf));
+		buf[0] = types[i];
+		buf[1] = NAT_FLAG_OTHER_PORT;
+		buf[3] = 1;
+		ck_assert_int_eq(dgram_classify(buf, len, NULL),
+		    DGRAM_MALFORMED);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* initiation */
 
@@ -816,6 +862,7 @@ wire_suite(void)
 	tc = tcase_create("handshake");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_classify);
+	tcase_add_test(tc, test_classify_nat_flags);
 	tcase_add_test(tc, test_init_lengths);
 	tcase_add_test(tc, test_init_type_reserved);
 	tcase_add_test(tc, test_init_mac1);

@@ -32,6 +32,7 @@
 struct dgram {
 	uint8_t		 buf[2048];
 	size_t		 len;
+	uint16_t	 flags;		/* PKT_F_* tun gave it */
 };
 
 /* One device and what it sent. */
@@ -56,6 +57,7 @@ t_reserve(void *arg, uint32_t peer, uint16_t flags, const struct pkt_addr *to,
 
 	ck_assert_int_lt(s->nq, NQ);
 	ck_assert_uint_le(maxlen, sizeof(s->q[0].buf));
+	s->q[s->nq].flags = flags;
 	return s->q[s->nq].buf;
 }
 
@@ -78,7 +80,8 @@ t_tun_write(void *arg, uint8_t *pkt, size_t len)
 }
 
 static void
-t_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr)
+t_endpoint(void *arg, uint32_t peer, const struct pkt_addr *addr,
+    int response)
 {
 }
 
