@@ -6,7 +6,7 @@
 #include "hub/budget.h"
 #include "hub/ratelimit.h"
 
-/* Room for the keys and addresses of a large hub. */
+/* The most room, for the keys and addresses of a large hub. */
 #define KEY_SLOTS	(1 << 17)
 #define ADDR_SLOTS	(1 << 16)
 /* Password hashes are few: a small table will do. */
@@ -41,13 +41,13 @@ budget_init(void)
 }
 
 static struct bucket *
-by_key(const struct bucket_table *t, const uint8_t key[32])
+by_key(struct bucket_table *t, const uint8_t key[32])
 {
 	return bucket_table_find(t, key, 32);
 }
 
 static struct bucket *
-by_src(const struct bucket_table *t, const struct pkt_addr *src)
+by_src(struct bucket_table *t, const struct pkt_addr *src)
 {
 	uint8_t	 k[SRC_KEY_LEN];
 

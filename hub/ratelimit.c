@@ -74,22 +74,58 @@ bucket_charge(struct bucket *b, int n)
 }
 
 int
-bucket_table_init(struct bucket_table *t, size_t n)
+bucket_table_init(struct bucket_table *t, size_t max)
 {
+	size_t	 n = max < BUCKET_TABLE_FIRST ? max : BUCKET_TABLE_FIRST;
+
+	if (max == 0 || (max & (max - 1)) != 0)
+		return -1;
 	if ((t->slot = calloc(n, sizeof(*t->slot))) == NULL)
 		return -1;
 	t->n = n;
+	t->max = max;
+	t->used = 0;
 	randombytes_buf(t->key, sizeof(t->key));
 	return 0;
 }
 
+/*
+ * Twice the slots, each heir a copy of its slot marked inherited (its
+ * time negated) until an identity uses it; nothing if no memory.
+ */
+static void
+bucket_table_grow(struct bucket_table *t)
+{
+	struct bucket	*s;
+
+	size_t		 i;
+
+	if ((s = reallocarray(t->slot, t->n, 2 * sizeof(*s))) == NULL)
+		return;
+	for (i = 0; i < t->n; i++)
+		s[i].last = -s[i].last;		/* inherited, not yet used */
+	memcpy(s + t->n, s, t->n * sizeof(*s));
+	t->slot = s;
+	t->n *= 2;
+	t->used = 0;
+}
+
 struct bucket *
-bucket_table_find(const struct bucket_table *t, const void *id, size_t len)
+bucket_table_find(struct bucket_table *t, const void *id, size_t len)
 {
 	uint8_t		 h[crypto_shorthash_BYTES];
 	uint64_t	 v;
+	struct bucket	*b;
 
 	(void)crypto_shorthash(h, id, len, t->key);
 	memcpy(&v, h, sizeof(v));
-	return &t->slot[v % t->n];
+	b = &t->slot[v & (t->n - 1)];
+	if (b->last > 0)
+		return b;
+	b->last = -b->last;
+	if (++t->used > t->n / BUCKET_TABLE_SPARSE && t->n < t->max) {
+		bucket_table_grow(t);
+		b = &t->slot[v & (t->n - 1)];
+	}
+	return b;
 }

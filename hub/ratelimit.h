@@ -24,7 +24,8 @@ void	src_key(const struct pkt_addr *, uint8_t key[SRC_KEY_LEN]);
 
 struct bucket {
 	int		 tokens;
-	int64_t		 last;		/* when the last token came; 0: new */
+	int64_t		 last;		/* when the last token came; 0: new;
+				   < 0: inherited (bucket_table) */
 };
 
 /*
@@ -47,16 +48,39 @@ int	bucket_take_both(struct bucket *, int burst, int64_t every,
  */
 void	bucket_charge(struct bucket *, int n);
 
+/*
+ * A table of buckets found by a keyed hash.  It starts small and
+ * doubles as identities arrive, up to the most it was given: a small
+ * hub pays for the identities it has seen, not for a large hub's room.
+ * It doubles once the identities that used it since it last grew pass
+ * 1/BUCKET_TABLE_SPARSE of its size, so that two rarely share a slot
+ * while it can still grow; past the most, sharing grows with the
+ * crowd.  Doubling copies each slot into both its heirs (the id in
+ * slot i of n slots is in slot i or i + n of 2n), so nobody gains a
+ * fresh burst by it; an heir's first use counts as an identity's.  A
+ * doubling that finds no memory leaves the table as it was.
+ */
+#define BUCKET_TABLE_FIRST	1024
+#define BUCKET_TABLE_SPARSE	16
+
 struct bucket_table {
 	struct bucket	*slot;
-	size_t		 n;
+	size_t		 n;		/* a power of two */
+	size_t		 max;
+	size_t		 used;		/* slots first used at this size */
 	uint8_t		 key[crypto_shorthash_KEYBYTES];
 };
 
-/* n slots, and a fresh hash key (getrandom).  -1 if out of memory. */
-int	bucket_table_init(struct bucket_table *, size_t n);
-/* The slot for id (any bytes). */
-struct bucket *bucket_table_find(const struct bucket_table *, const void *id,
+/*
+ * At most max slots (a power of two), a fresh hash key (getrandom).
+ * -1 if out of memory.
+ */
+int	bucket_table_init(struct bucket_table *, size_t max);
+/*
+ * The slot for id (any bytes).  Valid until the next find in the same
+ * table, which may move the slots.
+ */
+struct bucket *bucket_table_find(struct bucket_table *, const void *id,
 	    size_t len);
 
 #endif

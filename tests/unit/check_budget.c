@@ -13,9 +13,11 @@
 #include <check.h>
 #include <sodium.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hub/budget.h"
+#include "hub/ratelimit.h"
 
 #define T0	1000000		/* ms; any start but 0 */
 
@@ -327,6 +329,72 @@ START_TEST(t_candidates)
 }
 END_TEST
 
+/*
+ * The tables under the budgets grow with the identities they meet, to
+ * their most and no further, and a doubling hands no identity a fresh
+ * burst: each that had spent its tokens is still refused after it.
+ */
+#define TBL_BURST	3
+#define TBL_EVERY	1000
+
+START_TEST(t_table_grows)
+{
+	struct bucket_table	 t;
+	uint32_t		 i;
+
+	ck_assert_int_eq(bucket_table_init(&t, 3000), -1);	/* not 2^k */
+	ck_assert_int_eq(bucket_table_init(&t, 1 << 14), 0);
+	ck_assert_uint_eq(t.n, BUCKET_TABLE_FIRST);
+	for (i = 0; i < 100; i++)
+		ck_assert(bucket_take(bucket_table_find(&t, &i, sizeof(i)),
+		    TBL_BURST, TBL_EVERY, T0));
+	/* 100 identities: room for 16 times as many, at most twice that. */
+	ck_assert_uint_ge(t.n, 100 * BUCKET_TABLE_SPARSE / 2);
+	ck_assert_uint_le(t.n, 2 * 100 * BUCKET_TABLE_SPARSE);
+	for (i = 100; i < 5000; i++)
+		(void)bucket_take(bucket_table_find(&t, &i, sizeof(i)),
+		    TBL_BURST, TBL_EVERY, T0);
+	ck_assert_uint_eq(t.n, 1 << 14);
+	free(t.slot);
+}
+END_TEST
+
+START_TEST(t_table_inherits)
+{
+	struct bucket_table	 t;
+	struct bucket		*b;
+	size_t			 n0;
+	uint32_t		 i, id;
+
+	ck_assert_int_eq(bucket_table_init(&t, 1 << 16), 0);
+	/* 50 identities spend their burst (two may share a slot). */
+	for (id = 0; id < 50; id++) {
+		for (i = 0; i <= TBL_BURST; i++)
+			if (!bucket_take(bucket_table_find(&t, &id,
+			    sizeof(id)), TBL_BURST, TBL_EVERY, T0))
+				break;
+		ck_assert_uint_le(i, TBL_BURST);
+	}
+	/* Newcomers make the table double, again and again. */
+	n0 = t.n;
+	for (id = 1000; id < 4000; id++)
+		(void)bucket_take(bucket_table_find(&t, &id, sizeof(id)),
+		    TBL_BURST, TBL_EVERY, T0);
+	ck_assert_uint_ge(t.n, 8 * n0);
+	/* Still spent: no fresh burst came with the room. */
+	for (id = 0; id < 50; id++)
+		ck_assert(!bucket_take(bucket_table_find(&t, &id, sizeof(id)),
+		    TBL_BURST, TBL_EVERY, T0 + TBL_EVERY - 1));
+	/* And their tokens come back with time, as before. */
+	for (id = 0; id < 50; id++) {
+		b = bucket_table_find(&t, &id, sizeof(id));
+		bucket_refill(b, TBL_BURST, TBL_EVERY, T0 + TBL_EVERY);
+		ck_assert_int_eq(b->tokens, 1);
+	}
+	free(t.slot);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -345,6 +413,11 @@ main(void)
 	tcase_add_test(tc, t_hash_hub);
 	tcase_add_test(tc, t_request);
 	tcase_add_test(tc, t_candidates);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("table");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, t_table_grows);
+	tcase_add_test(tc, t_table_inherits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
