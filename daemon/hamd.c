@@ -38,6 +38,7 @@
 #include "privsep/log.h"
 #include "daemon/netconf.h"
 #include "daemon/overlay.h"
+#include "daemon/resolvereg.h"
 #include "daemon/subnet.h"
 #include "privsep/parent.h"
 #include "privsep/policies.h"
@@ -66,6 +67,7 @@ struct parent {
 	struct event		*ev_web;	/* status to the web child */
 	struct subnet		 subnet;	/* routes through peers, served */
 	struct ip_prefix	 dns_bound[2];	/* the responder's addresses */
+	struct resolvereg	 resolved;	/* systemd-resolved asks them */
 };
 
 static void	candidates_update(struct parent *);
@@ -363,11 +365,12 @@ static void
 dns_bind(struct parent *p)
 {
 	struct engine_dns_msg	 m;
+	struct ip_prefix	 srv[2];
 	union sockunion		 su;
 	struct pkt_addr		 a;
 	socklen_t		 sl;
 	char			 b[PREFIX_STRLEN];
-	int			 i, j, fd;
+	int			 i, j, fd, n = 0, bound = 0;
 
 	if (p->conf->dns_domain[0] == '\0')
 		return;
@@ -397,9 +400,18 @@ dns_bind(struct parent *p)
 		proc_compose(&p->b.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_DNS, 0, fd,
 		    &m, sizeof(m));
 		p->dns_bound[j] = p->net.overlay[i];
+		bound = 1;
 		log_info("member names: *.%s answered on %s port 53",
 		    p->conf->dns_domain, b);
 	}
+	if (!bound)
+		return;
+	/* Registered again with both, whichever is new. */
+	for (j = 0; j < 2; j++)
+		if (p->dns_bound[j].af != 0)
+			srv[n++] = p->dns_bound[j];
+	resolvereg_set(&p->resolved, (int)p->net.tun.ifindex, p->net.tun.name,
+	    srv, n, p->conf->dns_domain);
 }
 
 /* ---- subnet routes -------------------------------------------------- */
@@ -779,6 +791,12 @@ hamd_setup(struct parent_base *b, char *err, size_t errlen)
 	if (netconf_setup(&p->net, p->conf, err, errlen) == -1)
 		return -1;
 	subnet_clean(&p->subnet, &p->net);
+	if (p->conf->dns_domain[0] != '\0') {
+		resolvereg_init(&p->resolved);
+		if (!p->resolved.ours)
+			log_info("member names: not registered with "
+			    "systemd-resolved: %s", p->resolved.why);
+	}
 	return 0;
 }
 
@@ -789,6 +807,7 @@ hamd_finish(struct parent_base *b)
 	struct parent	*p = (struct parent *)b;
 
 	subnet_shutdown(&p->subnet, &p->net);
+	resolvereg_revert(&p->resolved);
 }
 
 /*
