@@ -22,24 +22,15 @@
 #include "privsep/log.h"
 #include "daemon/resolvereg.h"
 
-#ifdef HAVE_SD_BUS
-
-#define RESOLVE1	"org.freedesktop.resolve1"
-#define RESOLVE1_PATH	"/org/freedesktop/resolve1"
-#define RESOLVE1_MGR	"org.freedesktop.resolve1.Manager"
-/* The parent waits this long for an answer (it blocks meanwhile). */
-#define BUS_TIMEOUT_US	(1000 * 1000)
-
 /*
- * Does process pid see the network namespace of socket fd?  Its
- * /proc/PID/net/unix lists the UNIX sockets of its namespace, ours
- * among them only if it is ours (socket inodes are unique machine-wide).
- * Unlike /proc/PID/ns/net, any user may read it: the parent needs no
- * CAP_SYS_PTRACE for it (resolved runs as its own user).  1 yes, 0 no,
- * -1 cannot tell.
+ * /proc/PID/net/unix lists the UNIX sockets of the process's network
+ * namespace, ours among them only if it is ours (socket inodes are
+ * unique machine-wide).  Unlike /proc/PID/ns/net, any user may read
+ * it: the parent needs no CAP_SYS_PTRACE (resolved runs as its own
+ * user).
  */
-static int
-same_netns(pid_t pid, int fd)
+int
+resolvereg_same_netns(pid_t pid, int fd)
 {
 	struct stat	 st;
 	char		 path[64], line[512];
@@ -47,7 +38,7 @@ same_netns(pid_t pid, int fd)
 	FILE		*f;
 	int		 found = 0;
 
-	if (fd < 0 || fstat(fd, &st) == -1)
+	if (fd < 0 || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode))
 		return -1;
 	(void)snprintf(path, sizeof(path), "/proc/%ld/net/unix", (long)pid);
 	if ((f = fopen(path, "re")) == NULL)
@@ -59,6 +50,14 @@ same_netns(pid_t pid, int fd)
 	(void)fclose(f);
 	return found;
 }
+
+#ifdef HAVE_SD_BUS
+
+#define RESOLVE1	"org.freedesktop.resolve1"
+#define RESOLVE1_PATH	"/org/freedesktop/resolve1"
+#define RESOLVE1_MGR	"org.freedesktop.resolve1.Manager"
+/* The parent waits this long for an answer (it blocks meanwhile). */
+#define BUS_TIMEOUT_US	(1000 * 1000)
 
 void
 resolvereg_init(struct resolvereg *r)
@@ -80,7 +79,7 @@ resolvereg_init(struct resolvereg *r)
 		    "does not run (%s)", strerror(-rc));
 		goto done;
 	}
-	if ((rc = same_netns(pid, sd_bus_get_fd(bus))) != 1) {
+	if ((rc = resolvereg_same_netns(pid, sd_bus_get_fd(bus))) != 1) {
 		(void)snprintf(r->why, sizeof(r->why), rc == 0 ?
 		    "the systemd-resolved on the system bus (pid %ld) runs "
 		    "in another network namespace" : "cannot tell which "

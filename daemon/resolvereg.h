@@ -15,6 +15,8 @@
 #ifndef HAMD_RESOLVEREG_H
 #define HAMD_RESOLVEREG_H
 
+#include <sys/types.h>
+
 struct ip_prefix;
 
 struct resolvereg {
@@ -40,5 +42,10 @@ void	resolvereg_set(struct resolvereg *, int ifindex, const char *ifname,
 	    const struct ip_prefix *, int n, const char *domain);
 /* Give the link back to resolved's own settings (at exit). */
 void	resolvereg_revert(struct resolvereg *);
+/*
+ * Does process pid live in the network namespace of socket fd?  1 yes,
+ * 0 no, -1 cannot tell (no such process, fd not a socket).
+ */
+int	resolvereg_same_netns(pid_t, int fd);
 
 #endif

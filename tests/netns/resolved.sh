@@ -147,4 +147,13 @@ check "nor of the link's saved state" test ! -e "/run/systemd/resolve/netif/$IDX
 check "nor the link itself" sh -c "! busctl call org.freedesktop.resolve1 /org/freedesktop/resolve1 org.freedesktop.resolve1.Manager GetLink i $IDX >/dev/null 2>&1"
 check "the names no longer resolve through it" \
     sh -c "! ip netns exec '$(ns 1)' dig +short +tries=1 +time=2 @127.0.0.53 node-2.office.hamd.internal A | grep -q '$V4_2'"
+
+# The interface goes away under a running hamd: its settings go with it.
+start_hamd "$(ns 1)" "$(dir 1)"
+check "node 1 comes back" wait_for 15 node_online "$(dir 1)"
+registered() { ip netns exec "$(ns 1)" "$RESOLVECTL" dns ham0 2>/dev/null | grep -q ": $V4_1"; }
+check "and registers again" wait_for 5 registered
+check "ham0 is deleted" ip -n "$(ns 1)" link del ham0
+check "resolved forgets the responder" wait_for 2 sh -c "! ip netns exec '$(ns 1)' '$RESOLVECTL' dns | grep -q '$V4_1'"
+check "and the domain" sh -c "! ip netns exec '$(ns 1)' '$RESOLVECTL' domain | grep -q 'hamd.internal'"
 finish
