@@ -449,6 +449,7 @@ parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 {
 	struct parent	*p = ps->arg;
 	uint32_t	 client = imsg->hdr.peerid;
+	char		 msg[CTL_MSG_MAX];
 
 	switch (imsg->hdr.type) {
 	case IMSG_CTL_STATUS:
@@ -459,6 +460,30 @@ parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 
 		subnet_list(&p->subnet, route_row, &rr);
 		parent_reply_result(&p->b, client, 0, "routes listed");
+		break;
+	}
+	case IMSG_CTL_MASQ: {
+		struct ctl_masq	 m;
+
+		memcpy(&m, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
+		    sizeof(m));
+		if (subnet_masq_ctl(&p->subnet, &p->net, &m.prefix,
+		    m.on != 0, msg, sizeof(msg)) == -1)
+			parent_reply_result(&p->b, client, EINVAL, msg);
+		else
+			parent_reply_result(&p->b, client, 0, msg);
+		break;
+	}
+	case IMSG_CTL_CONFINE: {
+		struct ctl_exit	 ce;
+
+		memcpy(&ce, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
+		    sizeof(ce));
+		if (subnet_confine(&p->subnet, &p->net, ce.cgroup, ce.level,
+		    (ce.flags & CTL_EXIT_END) != 0, msg, sizeof(msg)) == -1)
+			parent_reply_result(&p->b, client, EBUSY, msg);
+		else
+			parent_reply_result(&p->b, client, 0, msg);
 		break;
 	}
 	case IMSG_CTL_HUBD_STATUS:
@@ -705,6 +730,11 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_RUN, .name = "run", .need = NEED_ADMIN,
 	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
+	{ .type = IMSG_CTL_CONFINE, .name = "run (tunnel only)",
+	    .need = NEED_ADMIN, .len = sizeof(struct ctl_exit),
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_MASQ, .name = "masquerade", .need = NEED_ADMIN,
+	    .len = sizeof(struct ctl_masq), .to = PROC_PARENT },
 	{ .type = IMSG_CTL_LAN, .name = "lan", .need = NEED_READ,
 	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",

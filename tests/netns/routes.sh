@@ -133,14 +133,49 @@ check "gateway: and nothing else" \
     sh -c "ip -n '$(ns 1)' rule | grep -q '^5361:.*iif ham0 prohibit'"
 check "the approval is audited" grep -q "audit: event=route-approve .* route=192.168.50.0/24" "$T_TMP/hub/hub.log"
 
+# --- masquerade, asked with hamctl: the LAN host sees the gateway ------------
+ip netns exec "$L" nft add rule ip seen in ip saddr 192.168.50.1 icmp type echo-request counter
+lan_count() {	# lan_count ADDRESS: echo requests from it the LAN host counted
+	ip netns exec "$L" nft list table ip seen |
+	    sed -n "s/.*saddr $1 icmp.*counter packets \([0-9]*\) .*/\1/p"
+}
+check "node 1 masquerades 192.168.50.0/24 (hamctl)" ctl 1 route masquerade 192.168.50.0/24 on
+check "  its rule is in table inet hamd" sh -c "ip netns exec '$(ns 1)' nft list table inet hamd | grep -q 'ip daddr 192.168.50.0/24 masquerade'"
+G0=$(lan_count 192.168.50.1) O0=$(lan_count "$V4_2")
+check "  node 2 reaches the LAN host" lan_ping 2
+check "  which sees the gateway's address" test "$(lan_count 192.168.50.1)" -gt "$G0"
+check "  and not node 2's" test "$(lan_count "$V4_2")" = "$O0"
+log "with masquerade: $(( $(lan_count 192.168.50.1) - G0 )) from the gateway, $(( $(lan_count "$V4_2") - O0 )) from node 2's overlay address"
+check "masquerade off (hamctl)" ctl 1 route masquerade 192.168.50.0/24 off
+check "  its rule is gone" sh -c "! ip netns exec '$(ns 1)' nft list table inet hamd 2>/dev/null | grep -q '192.168.50.0/24'"
+G1=$(lan_count 192.168.50.1) O1=$(lan_count "$V4_2")
+check "  node 2 reaches the LAN host" lan_ping 2
+check "  which sees node 2's overlay address again" test "$(lan_count "$V4_2")" -gt "$O1"
+check "  and not the gateway's" test "$(lan_count 192.168.50.1)" = "$G1"
+OUT=$(ctl 1 route masquerade 0.0.0.0/0 on 2>&1)
+check "an exit node's offer is no masquerade hamctl sets" test $? -ne 0
+check "  saying why" contains "$OUT" "always masquerades"
+
 # --- IPv6 -------------------------------------------------------------------
 V6_2=$(overlay_v6 "$(ns 2)")
 ip -n "$L" -6 route add "${V6_2%:*}:/64" via fd99:50::1
 v6fwd() { ip netns exec "$(ns 1)" cat /proc/sys/net/ipv6/conf/all/forwarding; }
 check "IPv6 forwarding is off before" test "$(v6fwd)" = 0
-check "node 1 advertises its IPv6 LAN" ctl 1 route advertise fd99:50::/64
+ip netns exec "$L" nft -f - <<NFT
+table ip6 seen6 {
+	chain in {
+		type filter hook input priority 0;
+		ip6 saddr fd99:50::1 icmpv6 type echo-request counter
+		ip6 saddr $V6_2 icmpv6 type echo-request counter
+	}
+}
+NFT
+seen6() { ip netns exec "$L" nft list table ip6 seen6 | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | sed -n "$1p"; }
+check "node 1 advertises its IPv6 LAN, masqueraded" ctl 1 route advertise fd99:50::/64 masquerade
 check "the owner approves it" ctl 1 route approve office "$K1" fd99:50::/64
 check "node 2 reaches the LAN host over IPv6" wait_for 10 pings "$(ns 2)" fd99:50::10 -W 1
+check "  which sees the gateway's IPv6 address" sh -c "[ \"\$(ip netns exec '$L' nft list table ip6 seen6 | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | sed -n 1p)\" -ge 1 ]"
+check "  and never node 2's" test "$(seen6 2)" = 0
 check "the gateway forwards IPv6 while it serves it" test "$(v6fwd)" = 1
 check "an IPv6 prohibit rule" sh -c "ip -n '$(ns 1)' -6 rule | grep -q '^5361:.*iif ham0 prohibit'"
 check "the owner revokes it" ctl 1 route revoke office "$K1" fd99:50::/64
@@ -155,7 +190,18 @@ log "refusal: $OUT"
 check "the owner approves hamd.conf's route" ctl 1 route approve office "$K1" 192.168.60.0/24
 check "node 3 installs it" wait_for 5 has_route 3 192.168.60.0/24
 check "node 1 masquerades it" sh -c "ip netns exec '$(ns 1)' nft list table inet hamd | grep -q 'ip daddr 192.168.60.0/24 masquerade'"
+ip netns exec "$L2" nft -f - <<NFT
+table ip seen {
+	chain in {
+		type filter hook input priority 0;
+		ip saddr 192.168.60.1 icmp type echo-request counter
+		ip saddr $(overlay_v4 "$(ns 3)") icmp type echo-request counter
+	}
+}
+NFT
 check "node 3 reaches the host behind it, which has no route back" wait_for 10 pings "$(ns 3)" 192.168.60.10 -W 1
+check "  that host saw the gateway's address" sh -c "[ \"\$(ip netns exec '$L2' nft list table ip seen | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | sed -n 1p)\" -ge 1 ]"
+check "  and never node 3's" test "$(ip netns exec "$L2" nft list table ip seen | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | sed -n 2p)" = 0
 check "node 2, whose LAN it is, refuses it" wait_for 5 sh -c "'$HAMCTL' -s '$(dir 2)/hamd.sock' routes -l | grep -q '192.168.60.0/24.*refused.*overlaps route 192.168.60.0/24 via lan1'"
 check "and keeps its own route" sh -c "ip -n '$(ns 2)' route show 192.168.60.0/24 | grep -q 'dev lan1' && ! ip -n '$(ns 2)' route show 192.168.60.0/24 | grep -q ham0"
 
