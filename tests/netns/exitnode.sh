@@ -7,7 +7,10 @@
 # packet to that host leaving its direct interface; the hub's and the
 # peer's traffic stay outside the tunnel; the LAN is still reached
 # directly.  Off, and after losing the exit node, ip rule and ip route
-# (every table) are as they were, byte for byte.
+# (every table) are as they were, byte for byte.  hamctl run -x: one
+# command through the exit node; without -x: one command through the
+# tunnel or nowhere (a member answers, the internet host only through a
+# chosen exit node, and what would leave directly is dropped, counted).
 . "$(dirname "$0")/lib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
@@ -182,6 +185,33 @@ check "no run table is left" sh -c "! ip netns exec '$(ns 2)' nft list table ine
 check "no cgroup is left" sh -c "! ls -d /sys/fs/cgroup/hamd-run.* /sys/fs/cgroup/unified/hamd-run.* 2>/dev/null | grep -q ."
 dumps > "$T_TMP/afterrun"
 check "ip rule and ip route are as before the run" cmp -s "$T_TMP/before" "$T_TMP/afterrun"
+
+# --- hamctl run without -x: through the tunnel or nowhere ---------------------
+runin() {	# runin COMMAND...: hamctl run -- COMMAND on node 2
+	ip netns exec "$(ns 2)" sh -c "mount -t cgroup2 none /sys/fs/cgroup &&
+	    '$HAMCTL' -s '$(dir 2)/hamd.sock' run -- $*"
+}
+not_runin() { ! runin "$@"; }
+V4_1=$(overlay_v4 "$(ns 1)")
+L1=$(leak 1) B12=$(seen 10.77.0.12)
+check "run without -x: a member answers inside, through the tunnel" runin ping -q -c 2 -W 2 "$V4_1" ">/dev/null"
+check "  the internet host does not (no exit node chosen)" not_runin ping -q -c 2 -W 1 203.0.113.10 ">/dev/null"
+OUT=$(runin sh -c "'ping -q -c 3 -W 1 203.0.113.10 >/dev/null; nft list table inet hamdonly'" 2>&1)
+check "  hamd drops and counts them" contains "$OUT" 'oifname != "lo" counter packets 3 bytes [0-9]* drop'
+log "$(printf '%s\n' "$OUT" | grep 'counter' | tr -s '\t ' ' ')"
+check "  nothing to the host left eth0" test "$(leak 1)" = "$L1"
+check "  the host saw nothing from node 2" test "$(seen 10.77.0.12)" = "$B12"
+check "  the same ping outside goes directly" sh -c "ip netns exec '$(ns 2)' ping -q -c 2 -W 2 203.0.113.10 >/dev/null && [ \"\$(ip netns exec '$I' nft list table inet seen | sed -n 's/.*saddr 10.77.0.12 icmp.*packets \([0-9]*\) .*/\1/p')\" = $((B12 + 2)) ]"
+check "  no hamdonly table is left" sh -c "! ip netns exec '$(ns 2)' nft list table inet hamdonly >/dev/null 2>&1"
+check "with node 1 chosen as exit node" ctl 2 exit node1
+B11=$(seen 10.77.0.11) B12=$(seen 10.77.0.12) L1=$(leak 1)
+check "  inside reaches the host" runin ping -q -c 2 -W 2 203.0.113.10 ">/dev/null"
+check "  through the exit node" test "$(seen 10.77.0.11)" -ge $((B11 + 2))
+check "  not directly" test "$(seen 10.77.0.12)" = "$B12"
+check "  and nothing left eth0" test "$(leak 1)" = "$L1"
+check "exit off" ctl 2 exit off
+dumps > "$T_TMP/afterconfine"
+check "ip rule and ip route are as before" cmp -s "$T_TMP/before" "$T_TMP/afterconfine"
 
 # --- losing the exit node ------------------------------------------------------
 check "node 2 chooses node 1 again" ctl 2 exit node1
