@@ -91,6 +91,8 @@ table inet leak {
 		oifname "eth0" ip daddr 198.51.100.1 tcp dport 7777 counter
 		oifname "ham0" ip daddr 198.51.100.1 counter
 		oifname "eth0" ip daddr 10.77.0.254 icmp type echo-request counter
+		oifname "eth0" ip daddr 10.77.0.11 udp dport 51820 counter
+		oifname "ham0" ip daddr 10.77.0.11 counter
 	}
 }
 NFT
@@ -112,6 +114,14 @@ ping_i() { pings "$(ns 2)" "$1" -W 1; }
 check "direct: node 2 reaches the host" wait_for 10 sh -c "ip netns exec '$(ns 2)' ping -q -c 1 -W 1 203.0.113.10 >/dev/null && ip netns exec '$(ns 2)' ping -q -c 1 -W 1 fd03::10 >/dev/null"
 check "  which sees node 2's IPv4 address" test "$(seen 10.77.0.12)" -ge 1
 check "  and its IPv6 address" test "$(seen fd77::12)" -ge 1
+# The routes of the kernel's own to settle first: an IPv6 link-local
+# address gets its local route only once duplicate address detection
+# is done (ham0eth comes up after login).
+settled() {
+	ip -n "$(ns 2)" -6 addr show dev ham0eth | grep -q 'inet6 fe80' &&
+	    ! ip -n "$(ns 2)" -6 addr show tentative | grep -q inet6
+}
+check "node 2's IPv6 addresses are settled" wait_for 5 settled
 dumps > "$T_TMP/before"
 
 OUT=$(ctl 2 exit node1 2>&1)
@@ -130,7 +140,7 @@ track_pid "$PING4"
 
 T0=$(now_ms)
 check "node 2 chooses node 1 as its exit node" ctl 2 exit node1
-L4=$(leak 1) L6=$(leak 2)
+L4=$(leak 1) L6=$(leak 2) P6=$(leak 6)
 log "exit node on in $(( $(now_ms) - T0 )) ms ($L4 direct pings to the host went out before it)"
 check "routes -l shows it" sh -c "'$HAMCTL' -s '$(dir 2)/hamd.sock' routes -l | grep -q '^default.*exit'"
 check "the rules are wg-quick's" sh -c "ip -n '$(ns 2)' rule | grep -q '^5369:.*lookup main suppress_prefixlength 0' && ip -n '$(ns 2)' rule | grep -q '^5370:.*not from all fwmark 0xca6d lookup 51821'"
@@ -145,6 +155,9 @@ check "  the kernel agrees" sh -c "ip -n '$(ns 2)' route get 198.51.100.1 mark 5
 check "the LAN is still reached directly" sh -c "ip netns exec '$(ns 2)' ping -q -c 1 -W 2 10.77.0.254 >/dev/null && [ \"\$(ip netns exec '$(ns 2)' nft list table inet leak | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | sed -n 5p)\" -ge 1 ]"
 sleep_for_pings() { [ "$(seen 10.77.0.11)" -gt 20 ]; }
 check "pings keep going through the exit node" wait_for 10 sleep_for_pings
+check "the peer traffic (UDP to node 1) leaves eth0" test "$(leak 6)" -gt "$P6"
+check "  none of it enters ham0" test "$(leak 7)" = 0
+log "while on: $(( $(leak 6) - P6 )) UDP datagrams to the exit node left eth0, $(leak 7) entered ham0"
 dns11() { ip netns exec "$I" nft list table inet seen | sed -n 's/.*udp dport 53 counter packets \([0-9]*\) .*/\1/p'; }
 ip netns exec "$(ns 2)" dig +tries=1 +time=1 @203.0.113.10 example.org >/dev/null 2>&1
 check "a DNS query to the host goes through the exit node too" test "$(dns11)" -ge 1
