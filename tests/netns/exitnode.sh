@@ -222,7 +222,17 @@ check "  inside reaches the host" runin ping -q -c 2 -W 2 203.0.113.10 ">/dev/nu
 check "  through the exit node" test "$(seen 10.77.0.11)" -ge $((B11 + 2))
 check "  not directly" test "$(seen 10.77.0.12)" = "$B12"
 check "  and nothing left eth0" test "$(leak 1)" = "$L1"
-check "exit off" ctl 2 exit off
+# The exit node goes off under a confined command: it stops, never direct.
+B11=$(seen 10.77.0.11) B12=$(seen 10.77.0.12)
+runin ping -q -i 0.2 -c 25 -W 1 203.0.113.10 ">/dev/null" &
+RUNPID=$!
+track_pid "$RUNPID"
+confined_through() { [ "$(seen 10.77.0.11)" -ge $((B11 + 3)) ]; }
+check "a confined ping goes through the exit node" wait_for 5 confined_through
+check "exit off under it" ctl 2 exit off
+wait "$RUNPID"
+log "the confined ping: $(( $(seen 10.77.0.11) - B11 )) of 25 through the exit node, $(( $(seen 10.77.0.12) - B12 )) directly"
+check "  none of its packets went the direct way" test "$(seen 10.77.0.12)" = "$B12"
 dumps > "$T_TMP/afterconfine"
 check "ip rule and ip route are as before" cmp -s "$T_TMP/before" "$T_TMP/afterconfine"
 

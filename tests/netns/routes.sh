@@ -112,6 +112,10 @@ for i in 2 3; do
 	check "node $i reaches the LAN host" wait_for 10 lan_ping "$i"
 done
 check "node 2 shows the route installed" sh -c "'$HAMCTL' -s '$(dir 2)/hamd.sock' routes -l | grep -q '192.168.50.0/24.*installed'"
+check "hamctl run on node 2 (the tunnel only) reaches the LAN host" ip netns exec "$(ns 2)" sh -c "mount -t cgroup2 none /sys/fs/cgroup &&
+    '$HAMCTL' -s '$(dir 2)/hamd.sock' run -- ping -n -q -c 1 -W 2 192.168.50.10 >/dev/null"
+check "  but not the hub's host, reached directly, not through ham0" sh -c "! ip netns exec '$(ns 2)' sh -c \"mount -t cgroup2 none /sys/fs/cgroup && '$HAMCTL' -s '$(dir 2)/hamd.sock' run -- ping -n -q -c 1 -W 1 10.77.0.1 >/dev/null\""
+check "  which node 2 reaches outside" pings "$(ns 2)" 10.77.0.1 -W 1
 check "node 2 has it in node 1's allowed IPs" sh -c "'$HAMCTL' -s '$(dir 2)/hamd.sock' peers | grep -q '192.168.50.0/24'"
 check "node 1 shows it served" sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' -j routes -l | grep -q '\"route\":\"192.168.50.0/24\",\"via\":\"this node\",\"state\":\"served\"'"
 ip netns exec "$L" nft -f - <<NFT
