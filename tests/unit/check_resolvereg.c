@@ -37,7 +37,8 @@ START_TEST(t_same_netns)
 	/* A process of another network namespace does not see it. */
 	if ((pid = fork()) == 0) {
 		c = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
-		(void)write(p[1], &c, 1);
+		if (write(p[1], &c, 1) != 1)
+			_exit(1);
 		pause();
 		_exit(0);
 	}
