@@ -182,6 +182,9 @@ struct ctl_status {
 	char		overlay_warning[CTL_MSG_MAX];	/* "" if none */
 	struct nat_state_msg nat;	/* what NAT discovery found */
 	struct pkt_addr	port_forward;	/* public-endpoint; af 0: none */
+	/* member names: their domain ("": off), and systemd-resolved's view */
+	char		names[256];
+	char		resolver[160];
 };
 
 /*

@@ -193,6 +193,9 @@ send_status(struct parent *p, int to, uint32_t type, uint32_t client)
 	(void)strlcpy(s.overlay_warning, p->overlay_warning,
 	    sizeof(s.overlay_warning));
 	s.nat = p->nat;
+	(void)strlcpy(s.names, p->conf->dns_domain, sizeof(s.names));
+	if (s.names[0] != '\0')
+		resolvereg_state(&p->resolved, s.resolver, sizeof(s.resolver));
 	if (p->conf->public_ep.set) {
 		s.port_forward.af = p->conf->public_ep.af;
 		s.port_forward.port = htons(p->conf->public_ep.port);

@@ -51,6 +51,23 @@ resolvereg_same_netns(pid_t pid, int fd)
 	return found;
 }
 
+void
+resolvereg_state(const struct resolvereg *r, char *buf, size_t len)
+{
+	if (!r->ours)
+		(void)snprintf(buf, len, "not registered with "
+		    "systemd-resolved: %s", r->why);
+	else if (r->why[0] != '\0')
+		(void)snprintf(buf, len, "systemd-resolved refused: %s",
+		    r->why);
+	else if (r->ifindex != 0)
+		(void)snprintf(buf, len, "registered with systemd-resolved "
+		    "on %s", r->ifname);
+	else
+		(void)snprintf(buf, len, "systemd-resolved runs here; "
+		    "registered once the responder answers");
+}
+
 #ifdef HAVE_SD_BUS
 
 #define RESOLVE1	"org.freedesktop.resolve1"
@@ -161,6 +178,7 @@ resolvereg_set(struct resolvereg *r, int ifindex, const char *ifname,
 	if ((rc = set_dns(bus, ifindex, a, n, &e)) < 0)
 		goto fail;
 	r->ifindex = ifindex;
+	(void)strlcpy(r->ifname, ifname, sizeof(r->ifname));
 	step = "SetLinkDomains";
 	if ((rc = call(bus, "SetLinkDomains", &e, "ia(sb)", ifindex, 1,
 	    domain, 1)) < 0)
@@ -176,9 +194,12 @@ resolvereg_set(struct resolvereg *r, int ifindex, const char *ifname,
 	}
 	log_info("member names: systemd-resolved asks %s for ~%s on %s",
 	    list, domain, ifname);
+	r->why[0] = '\0';
 	sd_bus_flush_close_unref(bus);
 	return;
  fail:
+	(void)snprintf(r->why, sizeof(r->why), "%s: %s", step,
+	    e.message != NULL ? e.message : strerror(-rc));
 	log_warnx("member names: systemd-resolved: %s: %s; resolve *.%s "
 	    "by pointing a resolver at the responder (hamd(8), MEMBER "
 	    "NAMES)", step, e.message != NULL ? e.message : strerror(-rc),

@@ -22,7 +22,8 @@ struct ip_prefix;
 struct resolvereg {
 	int	ours;		/* resolved runs in this network namespace */
 	int	ifindex;	/* the link registered now, or 0 */
-	char	why[160];	/* why not, when not ours */
+	char	ifname[16];	/* its name */
+	char	why[160];	/* why not: not ours, or the last failure */
 };
 
 /*
@@ -40,6 +41,8 @@ void	resolvereg_init(struct resolvereg *);
  */
 void	resolvereg_set(struct resolvereg *, int ifindex, const char *ifname,
 	    const struct ip_prefix *, int n, const char *domain);
+/* For hamctl status: registered, or why not. */
+void	resolvereg_state(const struct resolvereg *, char *, size_t);
 /* Give the link back to resolved's own settings (at exit). */
 void	resolvereg_revert(struct resolvereg *);
 /*

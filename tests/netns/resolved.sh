@@ -129,6 +129,9 @@ check "with the routing domain ~hamd.internal" \
 check "and not as the default route" \
     sh -c "ip netns exec '$(ns 1)' '$RESOLVECTL' default-route ham0 | grep -q ': no\$'"
 log "$(rctl status ham0 | tr -s ' ' | tr '\n' ';')"
+check "hamctl status says so" sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' status | grep -qx 'names: *\*.hamd.internal; registered with systemd-resolved on ham0'"
+check "  and its JSON" sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' -j status | grep -q '\"names\":\"hamd.internal\",\"resolver\":\"registered with systemd-resolved on ham0\"'"
+check "node 2's says why not" sh -c "'$HAMCTL' -s '$(dir 2)/hamd.sock' status | grep -q 'names: .*not registered with systemd-resolved: .* another network namespace'"
 check "the link, as busctl reads it" sh -c "busctl get-property org.freedesktop.resolve1 /org/freedesktop/resolve1/link/_3$IDX org.freedesktop.resolve1.Link Domains | grep -qx 'a(sb) 1 \"hamd.internal\" true'"
 check "a member's name resolves through resolved" \
     sh -c "ip netns exec '$(ns 1)' '$RESOLVECTL' query --legend=no -4 node-2.office.hamd.internal | grep -q '$V4_2'"

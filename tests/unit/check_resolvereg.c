@@ -61,6 +61,7 @@ START_TEST(t_no_bus)
 {
 	struct resolvereg	 r;
 	struct ip_prefix	 a;
+	char			 buf[256];
 
 	ck_assert_int_eq(setenv("DBUS_SYSTEM_BUS_ADDRESS",
 	    "unix:path=/nonexistent/hamd-test-bus", 1), 0);
@@ -77,6 +78,22 @@ START_TEST(t_no_bus)
 	ck_assert_int_eq(r.ifindex, 0);
 	resolvereg_revert(&r);
 	ck_assert_int_eq(r.ifindex, 0);
+	resolvereg_state(&r, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "not registered with "
+	    "systemd-resolved: "));
+	/* what hamctl status shows in each state */
+	memset(&r, 0, sizeof(r));
+	r.ours = 1;
+	resolvereg_state(&r, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "once the responder answers"));
+	r.ifindex = 3;
+	(void)strlcpy(r.ifname, "ham0", sizeof(r.ifname));
+	resolvereg_state(&r, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "registered with systemd-resolved on ham0");
+	(void)strlcpy(r.why, "SetLinkDNS: Access denied", sizeof(r.why));
+	resolvereg_state(&r, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "systemd-resolved refused: SetLinkDNS: Access "
+	    "denied");
 }
 END_TEST
 
