@@ -211,11 +211,25 @@ check "and keeps its own route" sh -c "ip -n '$(ns 2)' route show 192.168.60.0/2
 
 # --- revocation: cut within a second ------------------------------------------
 check "node 2 still reaches the LAN" lan_ping 2
+# The data path too: a ping every 50 ms, each answer stamped (ping -D),
+# each request left unanswered reported (-O).
+ip netns exec "$(ns 2)" ping -n -D -O -i 0.05 -W 1 192.168.50.10 >"$T_TMP/cut" 2>&1 &
+CUTPID=$!
+track_pid "$CUTPID"
+answers() { [ "$(grep -c 'bytes from' "$T_TMP/cut")" -ge 5 ]; }
+check "a ping every 50 ms is answered" wait_for 5 answers
 T0=$(now_ms)
 check "the owner revokes it" ctl 1 route revoke office "$K1" 192.168.50.0/24
 gone() { ! has_route 2 192.168.50.0/24 && ! has_route 3 192.168.50.0/24; }
 check "every member drops the route within a second" wait_for 1 gone
 log "revocation reached every member in $(( $(now_ms) - T0 )) ms"
+unanswered() { [ "$(grep -c 'no answer yet' "$T_TMP/cut")" -ge 20 ]; }
+check "pings go unanswered" wait_for 5 unanswered
+kill "$CUTPID" 2>/dev/null
+wait "$CUTPID" 2>/dev/null
+LAST=$(grep 'bytes from' "$T_TMP/cut" | tail -n 1 | sed 's/^\[\([0-9]*\)\.\([0-9]\{3\}\).*/\1\2/')
+log "the last answer came $((LAST - T0)) ms after hamctl route revoke started (negative: before; a ping every 50 ms)"
+check "no answer came a second after it" test $((LAST - T0)) -lt 1000
 check "node 2 no longer reaches the LAN host" sh -c "! ip netns exec '$(ns 2)' ping -c 1 -W 1 -I ham0 192.168.50.10 >/dev/null 2>&1"
 check "node 1 no longer serves it" wait_for 2 sh -c "! ip -n '$(ns 1)' rule | grep -q 192.168.50.0/24"
 check "node 2 dropped it from the allowed IPs" sh -c "! '$HAMCTL' -s '$(dir 2)/hamd.sock' peers | grep -q '192.168.50.0/24'"
