@@ -651,7 +651,8 @@ subnet_list(const struct subnet *sn,
 		r.state = sn->served.ok[i] ? CTL_ROUTE_SERVED :
 		    CTL_ROUTE_REFUSED;
 		(void)snprintf(r.why, sizeof(r.why), "%s",
-		    sn->served.why[i]);
+		    sn->served.ok[i] && prefix_in(&r.p, sn->masq_on,
+		    sn->nmasq_on) != -1 ? "masquerade" : sn->served.why[i]);
 		fn(arg, &r);
 	}
 	for (i = 0; i < SUBNET_GATEWAYS; i++)

@@ -194,6 +194,7 @@ log "refusal: $OUT"
 check "the owner approves hamd.conf's route" ctl 1 route approve office "$K1" 192.168.60.0/24
 check "node 3 installs it" wait_for 5 has_route 3 192.168.60.0/24
 check "node 1 masquerades it" sh -c "ip netns exec '$(ns 1)' nft list table inet hamd | grep -q 'ip daddr 192.168.60.0/24 masquerade'"
+check "  routes -l says so" sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' routes -l | grep -q '^192.168.60.0/24 *this node *served *masquerade'"
 ip netns exec "$L2" nft -f - <<NFT
 table ip seen {
 	chain in {
