@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #ifdef HAVE_SD_BUS
@@ -75,6 +76,33 @@ resolvereg_state(const struct resolvereg *r, char *buf, size_t len)
 #define RESOLVE1_MGR	"org.freedesktop.resolve1.Manager"
 /* The parent waits this long for an answer (it blocks meanwhile). */
 #define BUS_TIMEOUT_US	(1000 * 1000)
+#define SYSTEM_BUS	"unix:path=/run/dbus/system_bus_socket"
+
+/*
+ * The system bus, as sd_bus_open_system finds it, but with our timeout
+ * set before the connection starts, so that its Hello waits no longer
+ * than our calls do (sd-bus's default is 25 seconds).
+ */
+static int
+bus_open(sd_bus **ret)
+{
+	sd_bus		*bus = NULL;
+	const char	*a = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+	int		 rc;
+
+	*ret = NULL;
+	if ((rc = sd_bus_new(&bus)) < 0)
+		return rc;
+	if ((rc = sd_bus_set_address(bus, a != NULL ? a : SYSTEM_BUS)) < 0 ||
+	    (rc = sd_bus_set_bus_client(bus, 1)) < 0 ||
+	    (rc = sd_bus_set_method_call_timeout(bus, BUS_TIMEOUT_US)) < 0 ||
+	    (rc = sd_bus_start(bus)) < 0) {
+		sd_bus_unref(bus);
+		return rc;
+	}
+	*ret = bus;
+	return 0;
+}
 
 void
 resolvereg_init(struct resolvereg *r)
@@ -85,7 +113,7 @@ resolvereg_init(struct resolvereg *r)
 	int		 rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = sd_bus_open_system(&bus)) < 0) {
+	if ((rc = bus_open(&bus)) < 0) {
 		(void)snprintf(r->why, sizeof(r->why), "no system bus (%s)",
 		    strerror(-rc));
 		return;
@@ -172,7 +200,7 @@ resolvereg_set(struct resolvereg *r, int ifindex, const char *ifname,
 		resolvereg_revert(r);
 		return;
 	}
-	if ((rc = sd_bus_open_system(&bus)) < 0)
+	if ((rc = bus_open(&bus)) < 0)
 		goto fail;
 	step = "SetLinkDNS";
 	if ((rc = set_dns(bus, ifindex, a, n, &e)) < 0)
@@ -217,7 +245,7 @@ resolvereg_revert(struct resolvereg *r)
 
 	if (r->ifindex == 0)
 		return;
-	if ((rc = sd_bus_open_system(&bus)) >= 0)
+	if ((rc = bus_open(&bus)) >= 0)
 		rc = call(bus, "RevertLink", &e, "i", r->ifindex);
 	/* A link that went away took its settings with it. */
 	if (rc < 0 && !sd_bus_error_has_name(&e,
