@@ -294,7 +294,7 @@ v6_want(struct subnet *sn, int on)
 	}
 }
 
-static void	masq_apply(struct subnet *, struct netconf *);
+static int	masq_apply(struct subnet *, struct netconf *);
 
 static void
 serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
@@ -370,7 +370,7 @@ serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 	fwd_want(sn, nc, ifs, v4 ? nifs : 0);
 	v6_want(sn, v6);
 	sn->served = next;
-	masq_apply(sn, nc);
+	(void)masq_apply(sn, nc);
 }
 
 static int
@@ -386,9 +386,10 @@ prefix_in(const struct ip_prefix *p, const struct ip_prefix *set, int n)
 
 /*
  * What an exit node forwards leaves with its address, and so do the
- * served prefixes hamd.conf or hamctl marks masquerade.
+ * served prefixes hamd.conf or hamctl marks masquerade.  0 or -errno
+ * (nftables refused: the table is as it was).
  */
-static void
+static int
 masq_apply(struct subnet *sn, struct netconf *nc)
 {
 	struct ip_prefix	 on[HUB_ROUTES_MAX];
@@ -407,14 +408,15 @@ masq_apply(struct subnet *sn, struct netconf *nc)
 	}
 	if (all == sn->masq_all && n == sn->nmasq_on &&
 	    memcmp(on, sn->masq_on, sizeof(on[0]) * (size_t)n) == 0)
-		return;
+		return 0;
 	if ((rc = nftmasq_set(sn->nftfd, nc->tun.name, all, on, n)) < 0) {
 		log_warnx("nftables masquerade: %s", strerror(-rc));
-		return;
+		return rc;
 	}
 	sn->masq_all = all;
 	sn->nmasq_on = n;
 	memcpy(sn->masq_on, on, sizeof(on[0]) * (size_t)n);
+	return 0;
 }
 
 void
@@ -423,15 +425,17 @@ subnet_masq_conf(struct subnet *sn, struct netconf *nc,
 {
 	sn->nmasq_conf = n < HUB_ROUTES_MAX ? n : HUB_ROUTES_MAX;
 	memcpy(sn->masq_conf, ps, sizeof(ps[0]) * (size_t)sn->nmasq_conf);
-	masq_apply(sn, nc);
+	(void)masq_apply(sn, nc);
 }
 
 int
 subnet_masq_ctl(struct subnet *sn, struct netconf *nc,
     const struct ip_prefix *p, int on, char *msg, size_t len)
 {
-	char	 b[PREFIX_STRLEN];
-	int	 i = prefix_in(p, sn->masq_ctl, sn->nmasq_ctl);
+	struct ip_prefix	 was[HUB_ROUTES_MAX];
+	char			 b[PREFIX_STRLEN];
+	int			 nwas = sn->nmasq_ctl, rc;
+	int			 i = prefix_in(p, sn->masq_ctl, sn->nmasq_ctl);
 
 	/* A client's bytes: checked and answered, never fatal. */
 	if (!hub_route_valid(p) && !hub_route_exit(p)) {
@@ -444,6 +448,7 @@ subnet_masq_ctl(struct subnet *sn, struct netconf *nc,
 		    "what it forwards");
 		return -1;
 	}
+	memcpy(was, sn->masq_ctl, sizeof(was));
 	if (on && i == -1) {
 		if (sn->nmasq_ctl == HUB_ROUTES_MAX) {
 			(void)snprintf(msg, len, "already %d prefixes "
@@ -453,7 +458,13 @@ subnet_masq_ctl(struct subnet *sn, struct netconf *nc,
 		sn->masq_ctl[sn->nmasq_ctl++] = *p;
 	} else if (!on && i != -1)
 		sn->masq_ctl[i] = sn->masq_ctl[--sn->nmasq_ctl];
-	masq_apply(sn, nc);
+	if ((rc = masq_apply(sn, nc)) < 0) {
+		memcpy(sn->masq_ctl, was, sizeof(was));
+		sn->nmasq_ctl = nwas;
+		(void)snprintf(msg, len, "%s: nftables: %s; masquerading is "
+		    "as it was", b, strerror(-rc));
+		return -1;
+	}
 	if (!on && prefix_in(p, sn->masq_conf, sn->nmasq_conf) != -1)
 		(void)snprintf(msg, len, "%s: hamctl's masquerade off, but "
 		    "hamd.conf's advertise-route line still asks for it", b);
