@@ -157,6 +157,10 @@ hostile "peers with a payload" closed msg peers 8
 hostile "engine counters with a payload" closed msg engine 1
 hostile "an internal reply type from a client" closed msg 0x7fffffff 0
 hostile "request carrying an fd" closed msg status 0 fd
+hostile "masquerade with a short payload" closed msg masq 20
+hostile "masquerade of no prefix (zeros)" "reply result" msg masq 24
+hostile "a confined run with a long payload" closed msg confine 100
+hostile "a confined run of no cgroup (zeros)" "reply result" msg confine 80
 printf '\001\002' > "$T_TMP/partial"
 hostile "half a header, then silence" open raw < "$T_TMP/partial"
 hostile "a well-formed status" "reply status" msg status 0
