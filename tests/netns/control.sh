@@ -92,6 +92,9 @@ check "read-access all lets others read" \
     sh -c "setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups '$HAMCTL' -s '$T_TMP/hamd.sock' status >/dev/null"
 check "... but not change anything" \
     sh -c "! setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups '$HAMCTL' -s '$T_TMP/hamd.sock' log verbose 2>/dev/null"
+out=$(as_nobody "$HAMCTL" -s "$T_TMP/hamd.sock" route masquerade 192.168.50.0/24 on 2>&1)
+check "... nor ask for masquerade" contains "$out" 'permission denied'
+check "... audited" grep -q "audit: event=control-denied uid=$NOBODY .*command=\"masquerade\"" "$T_TMP/hamd.log"
 write_conf "$T_TMP" "admin-group \"$(id -gn nobody)\""
 hamctl_in "$T_TMP" reload >/dev/null
 check "a member of admin-group may reload" \
