@@ -136,6 +136,10 @@ hub_status_json(struct json *j, const struct ctl_status *st)
 	}
 	if (st->overlay_warning[0] != '\0')
 		json_string(j, "overlay_warning", st->overlay_warning);
+	if (st->names[0] != '\0') {
+		json_string(j, "names", st->names);
+		json_string(j, "resolver", st->resolver);
+	}
 	json_object_end(j);
 }
 
@@ -166,6 +170,8 @@ hub_status_print(const struct ctl_status *st)
 	}
 	if (st->overlay_warning[0] != '\0')
 		printf("warning:    %s\n", st->overlay_warning);
+	if (st->names[0] != '\0')
+		printf("names:      *.%s; %s\n", st->names, st->resolver);
 }
 
 static int
@@ -253,6 +259,8 @@ cmd_status(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	st.hub[sizeof(st.hub) - 1] = '\0';
 	st.hub_reason[sizeof(st.hub_reason) - 1] = '\0';
 	st.overlay_warning[sizeof(st.overlay_warning) - 1] = '\0';
+	st.names[sizeof(st.names) - 1] = '\0';
+	st.resolver[sizeof(st.resolver) - 1] = '\0';
 	/* tun's side: broadcast and multicast among members. */
 	if (lan_fetch(ctx, &lan) == -1)
 		return 1;

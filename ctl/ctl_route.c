@@ -165,7 +165,25 @@ cmd_routes(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	    &routes_listing);
 }
 
-/* route advertise|withdraw PREFIX; route approve|revoke NET KEY PREFIX */
+static int
+masq_request(struct ctl_ctx *ctx, const struct ip_prefix *p, int on)
+{
+	struct ctl_masq		 m;
+	struct ctl_result	 res;
+
+	memset(&m, 0, sizeof(m));
+	m.prefix = *p;
+	m.on = (uint32_t)on;
+	if (ctl_call(ctx, IMSG_CTL_MASQ, &m, sizeof(m), IMSG_CTL_RESULT,
+	    &res, sizeof(res), &res) == -1)
+		return 1;
+	return print_result(ctx, &res);
+}
+
+/*
+ * route advertise PREFIX [masquerade] | withdraw PREFIX;
+ * route approve|revoke NET KEY PREFIX
+ */
 static int
 cmd_route(struct ctl_ctx *ctx, const struct command *cmd, int argc,
     char **argv)
@@ -174,8 +192,10 @@ cmd_route(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	struct ctl_result	 res;
 	int			 own = cmd->arg == HUB_OP_ADVERTISE ||
 				    cmd->arg == HUB_OP_WITHDRAW;
+	int			 masq = cmd->arg == HUB_OP_ADVERTISE &&
+				    argc == 4 && strcmp(argv[3], "masquerade") == 0;
 
-	if (argc != (own ? 3 : 5))
+	if (argc != (own ? 3 : 5) && !masq)
 		return usage("route");
 	memset(&req, 0, sizeof(req));
 	req.op = (uint8_t)cmd->arg;
@@ -197,10 +217,29 @@ cmd_route(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	}
 	if (req_prefix(&req, argv[own ? 2 : 4]) == -1)
 		return 1;
+	/* Masquerading first: the route is never served without it. */
+	if (masq && masq_request(ctx, &req.prefix, 1) != 0)
+		return 1;
 	if (ctl_call(ctx, IMSG_CTL_HUB_REQ, &req, sizeof(req),
 	    IMSG_CTL_RESULT, &res, sizeof(res), &res) == -1)
 		return 1;
 	return print_result(ctx, &res);
+}
+
+/* hamctl route masquerade PREFIX on|off */
+static int
+cmd_masq(struct ctl_ctx *ctx, const struct command *cmd, int argc,
+    char **argv)
+{
+	struct hub_request	 req;
+
+	if (argc != 4 || (strcmp(argv[3], "on") != 0 &&
+	    strcmp(argv[3], "off") != 0))
+		return usage("route");
+	memset(&req, 0, sizeof(req));
+	if (req_prefix(&req, argv[2]) == -1)
+		return 1;
+	return masq_request(ctx, &req.prefix, strcmp(argv[3], "on") == 0);
 }
 
 /* hamctl exit NODE | off */
@@ -259,19 +298,27 @@ cgroup2_mount(char *mnt, size_t len, char *root, size_t rlen)
 	return found ? 0 : -1;
 }
 
+/*
+ * Through the exit node node (IMSG_CTL_RUN; "off" ends it), or, node
+ * NULL, to the tunnel only (IMSG_CTL_CONFINE; end ends it).
+ */
 static int
 run_request(struct ctl_ctx *ctx, const char *node, uint64_t cgroup,
-    uint32_t level)
+    uint32_t level, int end)
 {
 	struct ctl_exit		 ce;
 	struct ctl_result	 res;
 
 	memset(&ce, 0, sizeof(ce));
-	(void)strlcpy(ce.node, node, sizeof(ce.node));
+	if (node != NULL)
+		(void)strlcpy(ce.node, node, sizeof(ce.node));
 	ce.cgroup = cgroup;
 	ce.level = level;
+	if (end)
+		ce.flags = CTL_EXIT_END;
 	ctl_disconnect(ctx);
-	if (ctl_call(ctx, IMSG_CTL_RUN, &ce, sizeof(ce), IMSG_CTL_RESULT,
+	if (ctl_call(ctx, node != NULL ? IMSG_CTL_RUN : IMSG_CTL_CONFINE,
+	    &ce, sizeof(ce), IMSG_CTL_RESULT,
 	    &res, sizeof(res), &res) == -1)
 		return -1;
 	ctl_disconnect(ctx);
@@ -284,28 +331,32 @@ run_request(struct ctl_ctx *ctx, const char *node, uint64_t cgroup,
 }
 
 /*
- * hamctl run -x NODE [--] command ...: a cgroup of its own for the
- * command, whose sockets alone go through the exit node NODE; the
- * command's exit status.  Needs write access to the cgroup tree (root).
+ * hamctl run [-x NODE] [--] command ...: a cgroup of its own for the
+ * command, whose sockets alone go through the exit node NODE, or,
+ * without -x, through the tunnel or nowhere; the command's exit status.
+ * Needs write access to the cgroup tree (root).
  */
 static int
 cmd_run(struct ctl_ctx *ctx, const struct command *cmd, int argc,
     char **argv)
 {
 	char		 mnt[512], root[512], dir[1100], procs[1200];
-	const char	*p, *node;
-	int		 i = 3;
+	const char	*p, *node = NULL;
+	int		 i = 1;
 	struct stat	 st;
 	pid_t		 pid;
 	uint32_t	 level = 1;
 	int		 fd, status = 0, rc;
 
-	if (argc < 4 || strcmp(argv[1], "-x") != 0)
-		return usage(argv[0]);
-	node = argv[2];
-	if (strcmp(argv[i], "--") == 0)
+	if (argc > 2 && strcmp(argv[1], "-x") == 0) {
+		node = argv[2];
+		i = 3;
+		if (strlen(node) >= CTL_NAME_MAX || strcmp(node, "off") == 0)
+			return usage("run");
+	}
+	if (i < argc && strcmp(argv[i], "--") == 0)
 		i++;
-	if (i >= argc || strlen(node) >= CTL_NAME_MAX)
+	if (i >= argc)
 		return usage("run");
 	argv += i;
 	if (cgroup2_mount(mnt, sizeof(mnt), root, sizeof(root)) == -1) {
@@ -321,7 +372,7 @@ cmd_run(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 		fprintf(stderr, "hamctl: %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
-	if (run_request(ctx, node, (uint64_t)st.st_ino, level) == -1) {
+	if (run_request(ctx, node, (uint64_t)st.st_ino, level, 0) == -1) {
 		(void)rmdir(dir);
 		return 1;
 	}
@@ -348,7 +399,8 @@ cmd_run(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	else
 		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 			;
-	rc = run_request(ctx, "off", 0, 0);
+	rc = node != NULL ? run_request(ctx, "off", 0, 0, 0) :
+	    run_request(ctx, NULL, (uint64_t)st.st_ino, level, 1);
 	if (rmdir(dir) == -1)
 		fprintf(stderr, "hamctl: %s: %s (processes of the command "
 		    "still run in it)\n", dir, strerror(errno));
@@ -363,11 +415,16 @@ const struct command route_commands[] = {
 	    .help = "the routes this node advertises, or those of a "
 	    "network's members, each advertised or approved; -l: the "
 	    "routes this node uses and serves now", .fn = cmd_routes },
-	{ .name = "route", .args = "advertise PREFIX",
+	{ .name = "route", .args = "advertise PREFIX [masquerade]",
 	    .help = "offer a LAN prefix this node reaches to its networks; "
-	    "nothing is routed until an administrator approves it",
+	    "nothing is routed until an administrator approves it; "
+	    "masquerade: as route masquerade PREFIX on",
 	    .fn = cmd_route, .word = "advertise", .word_at = 1,
 	    .arg = HUB_OP_ADVERTISE },
+	{ .name = "route", .args = "masquerade PREFIX on|off",
+	    .help = "while this node serves PREFIX, what it forwards there "
+	    "leaves with its own address (nftables), until hamd stops",
+	    .fn = cmd_masq, .word = "masquerade", .word_at = 1 },
 	{ .name = "route", .args = "withdraw PREFIX",
 	    .help = "stop offering it; every member stops routing it",
 	    .fn = cmd_route, .word = "withdraw", .word_at = 1,
@@ -384,9 +441,11 @@ const struct command route_commands[] = {
 	    .help = "send all traffic through a peer that offers to be an "
 	    "exit node (its nickname or key), LAN access kept unless "
 	    "nolan; off: the direct way again", .fn = cmd_exit },
-	{ .name = "run", .args = "-x NODE -- COMMAND ...",
+	{ .name = "run", .args = "[-x NODE] -- COMMAND ...",
 	    .help = "run a command whose traffic alone goes through the exit "
-	    "node NODE (a cgroup v2 of its own, marked by nftables); needs "
-	    "root", .fn = cmd_run },
+	    "node NODE (a cgroup v2 of its own, marked by nftables); without "
+	    "-x, its traffic goes through the tunnel (members, approved "
+	    "routes, the exit node in use) or nowhere; needs root",
+	    .fn = cmd_run },
 };
 const size_t route_ncommands = nitems(route_commands);

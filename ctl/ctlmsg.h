@@ -57,6 +57,9 @@ enum ctl_imsg_type {
 	IMSG_CTL_ROUTE,			/* struct ctl_route: one in use */
 	IMSG_CTL_EXIT,			/* struct ctl_exit: choose or leave */
 	IMSG_CTL_RUN,			/* struct ctl_exit: one cgroup's */
+	IMSG_CTL_MASQ,			/* struct ctl_masq: a served prefix */
+	IMSG_CTL_CONFINE,		/* struct ctl_exit: one cgroup's, to
+					   the tunnel only */
 	CTL_IMSG_END
 };
 
@@ -87,6 +90,19 @@ struct ctl_exit {
 	uint32_t		flags;		/* CTL_EXIT_* */
 };
 #define CTL_EXIT_NOLAN		0x1	/* the LAN through the exit node too */
+#define CTL_EXIT_END		0x2	/* IMSG_CTL_CONFINE: that cgroup's
+					   run is over */
+
+/*
+ * hamctl route masquerade PREFIX on|off (and route advertise PREFIX
+ * masquerade): while this node serves prefix, what it forwards there
+ * leaves with its own address.  Until hamd stops; hamd.conf's
+ * advertise-route ... masquerade is the lasting way.
+ */
+struct ctl_masq {
+	struct ip_prefix	prefix;
+	uint32_t		on;
+};
 
 struct ctl_route {
 	struct ip_prefix	p;
@@ -166,6 +182,9 @@ struct ctl_status {
 	char		overlay_warning[CTL_MSG_MAX];	/* "" if none */
 	struct nat_state_msg nat;	/* what NAT discovery found */
 	struct pkt_addr	port_forward;	/* public-endpoint; af 0: none */
+	/* member names: their domain ("": off), and systemd-resolved's view */
+	char		names[256];
+	char		resolver[160];
 };
 
 /*

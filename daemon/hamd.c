@@ -38,6 +38,7 @@
 #include "privsep/log.h"
 #include "daemon/netconf.h"
 #include "daemon/overlay.h"
+#include "daemon/resolvereg.h"
 #include "daemon/subnet.h"
 #include "privsep/parent.h"
 #include "privsep/policies.h"
@@ -66,6 +67,7 @@ struct parent {
 	struct event		*ev_web;	/* status to the web child */
 	struct subnet		 subnet;	/* routes through peers, served */
 	struct ip_prefix	 dns_bound[2];	/* the responder's addresses */
+	struct resolvereg	 resolved;	/* systemd-resolved asks them */
 };
 
 static void	candidates_update(struct parent *);
@@ -191,6 +193,9 @@ send_status(struct parent *p, int to, uint32_t type, uint32_t client)
 	(void)strlcpy(s.overlay_warning, p->overlay_warning,
 	    sizeof(s.overlay_warning));
 	s.nat = p->nat;
+	(void)strlcpy(s.names, p->conf->dns_domain, sizeof(s.names));
+	if (s.names[0] != '\0')
+		resolvereg_state(&p->resolved, s.resolver, sizeof(s.resolver));
 	if (p->conf->public_ep.set) {
 		s.port_forward.af = p->conf->public_ep.af;
 		s.port_forward.port = htons(p->conf->public_ep.port);
@@ -363,11 +368,12 @@ static void
 dns_bind(struct parent *p)
 {
 	struct engine_dns_msg	 m;
+	struct ip_prefix	 srv[2];
 	union sockunion		 su;
 	struct pkt_addr		 a;
 	socklen_t		 sl;
 	char			 b[PREFIX_STRLEN];
-	int			 i, j, fd;
+	int			 i, j, fd, n = 0, bound = 0;
 
 	if (p->conf->dns_domain[0] == '\0')
 		return;
@@ -397,9 +403,18 @@ dns_bind(struct parent *p)
 		proc_compose(&p->b.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_DNS, 0, fd,
 		    &m, sizeof(m));
 		p->dns_bound[j] = p->net.overlay[i];
+		bound = 1;
 		log_info("member names: *.%s answered on %s port 53",
 		    p->conf->dns_domain, b);
 	}
+	if (!bound)
+		return;
+	/* Registered again with both, whichever is new. */
+	for (j = 0; j < 2; j++)
+		if (p->dns_bound[j].af != 0)
+			srv[n++] = p->dns_bound[j];
+	resolvereg_set(&p->resolved, (int)p->net.tun.ifindex, p->net.tun.name,
+	    srv, n, p->conf->dns_domain);
 }
 
 /* ---- subnet routes -------------------------------------------------- */
@@ -437,6 +452,7 @@ parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 {
 	struct parent	*p = ps->arg;
 	uint32_t	 client = imsg->hdr.peerid;
+	char		 msg[CTL_MSG_MAX];
 
 	switch (imsg->hdr.type) {
 	case IMSG_CTL_STATUS:
@@ -447,6 +463,30 @@ parent_dispatch_control(struct privsep *ps, int from, struct imsg *imsg)
 
 		subnet_list(&p->subnet, route_row, &rr);
 		parent_reply_result(&p->b, client, 0, "routes listed");
+		break;
+	}
+	case IMSG_CTL_MASQ: {
+		struct ctl_masq	 m;
+
+		memcpy(&m, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
+		    sizeof(m));
+		if (subnet_masq_ctl(&p->subnet, &p->net, &m.prefix,
+		    m.on != 0, msg, sizeof(msg)) == -1)
+			parent_reply_result(&p->b, client, EINVAL, msg);
+		else
+			parent_reply_result(&p->b, client, 0, msg);
+		break;
+	}
+	case IMSG_CTL_CONFINE: {
+		struct ctl_exit	 ce;
+
+		memcpy(&ce, (uint8_t *)imsg->data + sizeof(struct ctl_cred),
+		    sizeof(ce));
+		if (subnet_confine(&p->subnet, &p->net, ce.cgroup, ce.level,
+		    (ce.flags & CTL_EXIT_END) != 0, msg, sizeof(msg)) == -1)
+			parent_reply_result(&p->b, client, EBUSY, msg);
+		else
+			parent_reply_result(&p->b, client, 0, msg);
 		break;
 	}
 	case IMSG_CTL_HUBD_STATUS:
@@ -693,6 +733,11 @@ static const struct ctl_request hamd_ctl_requests[] = {
 	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_RUN, .name = "run", .need = NEED_ADMIN,
 	    .len = sizeof(struct ctl_exit), .to = HAMD_PROC_TUN },
+	{ .type = IMSG_CTL_CONFINE, .name = "run (tunnel only)",
+	    .need = NEED_ADMIN, .len = sizeof(struct ctl_exit),
+	    .to = PROC_PARENT },
+	{ .type = IMSG_CTL_MASQ, .name = "masquerade", .need = NEED_ADMIN,
+	    .len = sizeof(struct ctl_masq), .to = PROC_PARENT },
 	{ .type = IMSG_CTL_LAN, .name = "lan", .need = NEED_READ,
 	    .to = HAMD_PROC_TUN },
 	{ .type = IMSG_CTL_HUBD_STATUS, .name = "hub status",
@@ -779,6 +824,12 @@ hamd_setup(struct parent_base *b, char *err, size_t errlen)
 	if (netconf_setup(&p->net, p->conf, err, errlen) == -1)
 		return -1;
 	subnet_clean(&p->subnet, &p->net);
+	if (p->conf->dns_domain[0] != '\0') {
+		resolvereg_init(&p->resolved);
+		if (!p->resolved.ours)
+			log_info("member names: not registered with "
+			    "systemd-resolved: %s", p->resolved.why);
+	}
 	return 0;
 }
 
@@ -789,6 +840,7 @@ hamd_finish(struct parent_base *b)
 	struct parent	*p = (struct parent *)b;
 
 	subnet_shutdown(&p->subnet, &p->net);
+	resolvereg_revert(&p->resolved);
 }
 
 /*

@@ -26,6 +26,7 @@
 #define CHAIN		"post"
 #define NAT_PRIO	100	/* srcnat */
 #define RUN_TABLE	"hamdrun"
+#define ONLY_TABLE	"hamdonly"
 
 struct nbuf {
 	uint8_t		 b[16384];
@@ -191,16 +192,22 @@ data(struct nbuf *nb, uint16_t type, const void *p, size_t len)
 }
 
 static void
-cmp_eq(struct nbuf *nb, const void *p, size_t len)
+cmp(struct nbuf *nb, uint32_t op, const void *p, size_t len)
 {
 	size_t	 e = nb->len, d;
 
 	expr(nb, "cmp", &d);
 	nb_u32(nb, NFTA_CMP_SREG, NFT_REG_1);
-	nb_u32(nb, NFTA_CMP_OP, NFT_CMP_EQ);
+	nb_u32(nb, NFTA_CMP_OP, op);
 	data(nb, NFTA_CMP_DATA, p, len);
 	nb_close(nb, d);
 	nb_close(nb, e);
+}
+
+static void
+cmp_eq(struct nbuf *nb, const void *p, size_t len)
+{
+	cmp(nb, NFT_CMP_EQ, p, len);
 }
 
 static void
@@ -309,6 +316,73 @@ build(struct nbuf *nb, const char *ifname, int all,
 	batch(nb, 0, TABLE, 0);
 }
 
+/* socket cgroupv2 level LEVEL == CGROUP */
+static void
+socket_cgroup(struct nbuf *nb, uint64_t cgroup, uint32_t level)
+{
+	size_t	 e = nb->len, d;
+
+	expr(nb, "socket", &d);
+	nb_u32(nb, NFTA_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
+	nb_u32(nb, NFTA_SOCKET_DREG, NFT_REG_1);
+	nb_u32(nb, NFTA_SOCKET_LEVEL, level);
+	nb_close(nb, d);
+	nb_close(nb, e);
+	cmp_eq(nb, &cgroup, sizeof(cgroup));	/* host order */
+}
+
+/* oifname != NAME */
+static void
+oifname_ne(struct nbuf *nb, const char *ifname)
+{
+	char	 name[IFNAMSIZ];
+
+	meta(nb, NFT_META_OIFNAME);
+	memset(name, 0, sizeof(name));
+	(void)snprintf(name, sizeof(name), "%s", ifname);
+	cmp(nb, NFT_CMP_NEQ, name, sizeof(name));
+}
+
+/*
+ * table inet hamdonly {
+ *	chain out { type filter hook output priority filter;
+ *	    socket cgroupv2 level L == ID oifname != IFNAME
+ *	    oifname != "lo" counter drop }
+ * }
+ */
+static void
+build_confine(struct nbuf *nb, const char *ifname, uint64_t cgroup,
+    uint32_t level)
+{
+	size_t	 exprs, e, d, v, vd;
+
+	batch(nb, 1, ONLY_TABLE, cgroup != 0);
+	if (cgroup != 0) {
+		chain(nb, ONLY_TABLE, "out", NF_INET_LOCAL_OUT, 0, "filter");
+		exprs = rule_begin(nb, ONLY_TABLE, "out");
+		socket_cgroup(nb, cgroup, level);
+		oifname_ne(nb, ifname);
+		oifname_ne(nb, "lo");
+		e = nb->len;
+		expr(nb, "counter", &d);
+		nb_close(nb, d);
+		nb_close(nb, e);
+		e = nb->len;
+		expr(nb, "immediate", &d);
+		nb_u32(nb, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+		v = nb_nest(nb, NFTA_IMMEDIATE_DATA);
+		vd = nb_nest(nb, NFTA_DATA_VERDICT);
+		nb_u32(nb, NFTA_VERDICT_CODE, NF_DROP);
+		nb_close(nb, vd);
+		nb_close(nb, v);
+		nb_close(nb, d);
+		nb_close(nb, e);
+		nb_close(nb, exprs);
+		nb_end(nb);
+	}
+	batch(nb, 0, ONLY_TABLE, 0);
+}
+
 /*
  * table inet hamdrun {
  *	chain out { type route hook output priority mangle;
@@ -328,14 +402,7 @@ build_run(struct nbuf *nb, const char *ifname, uint64_t cgroup,
 	if (cgroup != 0) {
 		chain(nb, RUN_TABLE, "out", NF_INET_LOCAL_OUT, -150, "route");
 		exprs = rule_begin(nb, RUN_TABLE, "out");
-		e = nb->len;
-		expr(nb, "socket", &d);
-		nb_u32(nb, NFTA_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
-		nb_u32(nb, NFTA_SOCKET_DREG, NFT_REG_1);
-		nb_u32(nb, NFTA_SOCKET_LEVEL, level);
-		nb_close(nb, d);
-		nb_close(nb, e);
-		cmp_eq(nb, &cgroup, sizeof(cgroup));	/* host order */
+		socket_cgroup(nb, cgroup, level);
 		e = nb->len;
 		expr(nb, "immediate", &d);
 		nb_u32(nb, NFTA_IMMEDIATE_DREG, NFT_REG_1);
@@ -439,6 +506,18 @@ nftmasq_run(int fd, const char *ifname, uint64_t cgroup, uint32_t level,
 	build_run(&nb, ifname, cgroup, level, mark);
 	/* acknowledged: the table twice, and then two chains, two rules */
 	return talk(fd, &nb, cgroup != 0 ? 7 : 2);
+}
+
+int
+nftmasq_confine(int fd, const char *ifname, uint64_t cgroup, uint32_t level)
+{
+	struct nbuf	 nb;
+
+	memset(&nb, 0, sizeof(nb));
+	nb.seq = (uint32_t)getpid() << 8;
+	build_confine(&nb, ifname, cgroup, level);
+	/* acknowledged: the table twice, and then a chain and a rule */
+	return talk(fd, &nb, cgroup != 0 ? 5 : 2);
 }
 
 int

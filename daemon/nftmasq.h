@@ -30,5 +30,12 @@ int	nftmasq_set(int fd, const char *ifname, int all,
  */
 int	nftmasq_run(int fd, const char *ifname, uint64_t cgroup,
 	    uint32_t level, uint32_t mark);
+/*
+ * hamctl run without -x: table inet hamdonly drops (and counts) what
+ * the sockets of one cgroup send anywhere but through IFNAME or
+ * loopback.  cgroup 0 deletes the table.  0 or -errno.
+ */
+int	nftmasq_confine(int fd, const char *ifname, uint64_t cgroup,
+	    uint32_t level);
 
 #endif

@@ -294,7 +294,7 @@ v6_want(struct subnet *sn, int on)
 	}
 }
 
-static void	masq_apply(struct subnet *, struct netconf *);
+static int	masq_apply(struct subnet *, struct netconf *);
 
 static void
 serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
@@ -370,38 +370,53 @@ serve(struct subnet *sn, struct netconf *nc, const struct routes_msg *m)
 	fwd_want(sn, nc, ifs, v4 ? nifs : 0);
 	v6_want(sn, v6);
 	sn->served = next;
-	masq_apply(sn, nc);
+	(void)masq_apply(sn, nc);
+}
+
+static int
+prefix_in(const struct ip_prefix *p, const struct ip_prefix *set, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (prefix_same(&set[i], p))
+			return i;
+	return -1;
 }
 
 /*
  * What an exit node forwards leaves with its address, and so do the
- * served prefixes hamd.conf marks masquerade.
+ * served prefixes hamd.conf or hamctl marks masquerade.  0 or -errno
+ * (nftables refused: the table is as it was).
  */
-static void
+static int
 masq_apply(struct subnet *sn, struct netconf *nc)
 {
 	struct ip_prefix	 on[HUB_ROUTES_MAX];
-	int			 all = 0, n = 0, i, j, rc;
+	const struct ip_prefix	*p;
+	int			 all = 0, n = 0, i, rc;
 
 	for (i = 0; i < sn->served.n; i++) {
+		p = &sn->served.p[i];
 		if (!sn->served.ok[i])
 			continue;
-		if (hub_route_exit(&sn->served.p[i]))
+		if (hub_route_exit(p))
 			all = 1;
-		for (j = 0; j < sn->nmasq_conf; j++)
-			if (prefix_same(&sn->masq_conf[j], &sn->served.p[i]))
-				on[n++] = sn->served.p[i];
+		else if (prefix_in(p, sn->masq_conf, sn->nmasq_conf) != -1 ||
+		    prefix_in(p, sn->masq_ctl, sn->nmasq_ctl) != -1)
+			on[n++] = *p;
 	}
 	if (all == sn->masq_all && n == sn->nmasq_on &&
 	    memcmp(on, sn->masq_on, sizeof(on[0]) * (size_t)n) == 0)
-		return;
+		return 0;
 	if ((rc = nftmasq_set(sn->nftfd, nc->tun.name, all, on, n)) < 0) {
 		log_warnx("nftables masquerade: %s", strerror(-rc));
-		return;
+		return rc;
 	}
 	sn->masq_all = all;
 	sn->nmasq_on = n;
 	memcpy(sn->masq_on, on, sizeof(on[0]) * (size_t)n);
+	return 0;
 }
 
 void
@@ -410,7 +425,98 @@ subnet_masq_conf(struct subnet *sn, struct netconf *nc,
 {
 	sn->nmasq_conf = n < HUB_ROUTES_MAX ? n : HUB_ROUTES_MAX;
 	memcpy(sn->masq_conf, ps, sizeof(ps[0]) * (size_t)sn->nmasq_conf);
-	masq_apply(sn, nc);
+	(void)masq_apply(sn, nc);
+}
+
+int
+subnet_masq_ctl(struct subnet *sn, struct netconf *nc,
+    const struct ip_prefix *p, int on, char *msg, size_t len)
+{
+	struct ip_prefix	 was[HUB_ROUTES_MAX];
+	char			 b[PREFIX_STRLEN];
+	int			 nwas = sn->nmasq_ctl, rc;
+	int			 i = prefix_in(p, sn->masq_ctl, sn->nmasq_ctl);
+
+	/* A client's bytes: checked and answered, never fatal. */
+	if (!hub_route_valid(p) && !hub_route_exit(p)) {
+		(void)snprintf(msg, len, "not a LAN prefix");
+		return -1;
+	}
+	prefix_str(p, b, sizeof(b));
+	if (hub_route_exit(p)) {
+		(void)snprintf(msg, len, "an exit node always masquerades "
+		    "what it forwards");
+		return -1;
+	}
+	memcpy(was, sn->masq_ctl, sizeof(was));
+	if (on && i == -1) {
+		if (sn->nmasq_ctl == HUB_ROUTES_MAX) {
+			(void)snprintf(msg, len, "already %d prefixes "
+			    "masqueraded: turn one off first", HUB_ROUTES_MAX);
+			return -1;
+		}
+		sn->masq_ctl[sn->nmasq_ctl++] = *p;
+	} else if (!on && i != -1)
+		sn->masq_ctl[i] = sn->masq_ctl[--sn->nmasq_ctl];
+	if ((rc = masq_apply(sn, nc)) < 0) {
+		memcpy(sn->masq_ctl, was, sizeof(was));
+		sn->nmasq_ctl = nwas;
+		(void)snprintf(msg, len, "%s: nftables: %s; masquerading is "
+		    "as it was", b, strerror(-rc));
+		return -1;
+	}
+	if (!on && prefix_in(p, sn->masq_conf, sn->nmasq_conf) != -1)
+		(void)snprintf(msg, len, "%s: hamctl's masquerade off, but "
+		    "hamd.conf's advertise-route line still asks for it", b);
+	else if (on)
+		(void)snprintf(msg, len, "%s: masquerade on while this node "
+		    "serves it, until hamd stops (for good: advertise-route "
+		    "\"%s\" masquerade in hamd.conf)", b, b);
+	else
+		(void)snprintf(msg, len, "%s: masquerade off", b);
+	log_info("hamctl: %s", msg);
+	return 0;
+}
+
+/* ---- hamctl run without -x: the tunnel only ------------------------ */
+
+int
+subnet_confine(struct subnet *sn, struct netconf *nc, uint64_t cgroup,
+    uint32_t level, int end, char *msg, size_t len)
+{
+	int	 rc;
+
+	if (cgroup == 0 || level == 0 || level > 64) {
+		(void)snprintf(msg, len, "no cgroup to confine");
+		return -1;
+	}
+	if (end) {
+		if (sn->only_cgroup != cgroup) {
+			(void)snprintf(msg, len, "that run is not confined");
+			return -1;
+		}
+		(void)nftmasq_confine(sn->nftfd, nc->tun.name, 0, 0);
+		sn->only_cgroup = 0;
+		(void)snprintf(msg, len, "run over");
+		return 0;
+	}
+	if (sn->only_cgroup != 0) {
+		(void)snprintf(msg, len, "another hamctl run is confined to "
+		    "the tunnel now; one at a time");
+		return -1;
+	}
+	if ((rc = nftmasq_confine(sn->nftfd, nc->tun.name, cgroup,
+	    level)) < 0) {
+		(void)snprintf(msg, len, "cannot confine the command to the "
+		    "tunnel: nftables: %s", strerror(-rc));
+		log_warnx("hamctl run: %s", msg);
+		return -1;
+	}
+	sn->only_cgroup = cgroup;
+	(void)snprintf(msg, len, "the command's traffic goes through %s "
+	    "or nowhere", nc->tun.name);
+	log_info("hamctl run: %s", msg);
+	return 0;
 }
 
 /* ---- the exit node ---------------------------------------------------- */
@@ -556,7 +662,8 @@ subnet_list(const struct subnet *sn,
 		r.state = sn->served.ok[i] ? CTL_ROUTE_SERVED :
 		    CTL_ROUTE_REFUSED;
 		(void)snprintf(r.why, sizeof(r.why), "%s",
-		    sn->served.why[i]);
+		    sn->served.ok[i] && prefix_in(&r.p, sn->masq_on,
+		    sn->nmasq_on) != -1 ? "masquerade" : sn->served.why[i]);
 		fn(arg, &r);
 	}
 	for (i = 0; i < SUBNET_GATEWAYS; i++)
@@ -596,6 +703,7 @@ subnet_clean(struct subnet *sn, struct netconf *nc)
 		    "left behind", stale);
 	(void)nftmasq_set(sn->nftfd, nc->tun.name, 0, NULL, 0);
 	(void)nftmasq_run(sn->nftfd, nc->tun.name, 0, 0, 0);
+	(void)nftmasq_confine(sn->nftfd, nc->tun.name, 0, 0);
 }
 
 void
@@ -611,4 +719,7 @@ subnet_shutdown(struct subnet *sn, struct netconf *nc)
 	memset(&off, 0, sizeof(off));
 	if (sn->exit_id != 0)
 		subnet_exit(sn, nc, &off, &out, msg, sizeof(msg));
+	if (sn->only_cgroup != 0)
+		(void)nftmasq_confine(sn->nftfd, nc->tun.name, 0, 0);
+	sn->only_cgroup = 0;
 }

@@ -66,6 +66,9 @@ struct subnet {
 	/* advertise-route ... masquerade: served with the gateway's address */
 	struct ip_prefix	 masq_conf[HUB_ROUTES_MAX];
 	int			 nmasq_conf;
+	/* hamctl route masquerade: the same, until hamd stops */
+	struct ip_prefix	 masq_ctl[HUB_ROUTES_MAX];
+	int			 nmasq_ctl;
 	/* what table inet hamd holds now */
 	int			 masq_all;
 	struct ip_prefix	 masq_on[HUB_ROUTES_MAX];
@@ -73,6 +76,8 @@ struct subnet {
 	uint32_t		 exit_id;	/* the exit node in use, 0: none */
 	uint32_t		 exit_af;	/* 1 IPv4, 2 IPv6 routed through it */
 	uint64_t		 exit_cgroup;	/* hamctl run's; 0: everything */
+	uint64_t		 only_cgroup;	/* hamctl run without -x: this
+						   cgroup to the tunnel only */
 };
 
 /* Before the sandbox: opens what it may have to write later. */
@@ -99,6 +104,19 @@ void	subnet_exit(struct subnet *, struct netconf *,
  */
 void	subnet_masq_conf(struct subnet *, struct netconf *,
 	    const struct ip_prefix *, int n);
+/*
+ * hamctl route masquerade PREFIX on|off: the same for one prefix, until
+ * hamd stops.  0, or -1 with msg saying why not.
+ */
+int	subnet_masq_ctl(struct subnet *, struct netconf *,
+	    const struct ip_prefix *, int on, char *msg, size_t len);
+/*
+ * hamctl run without -x: what the sockets of cgroup (v2: its inode, at
+ * level) send leaves through the hamd interface or not at all (end: its
+ * run is over).  0, or -1 with msg saying why not.
+ */
+int	subnet_confine(struct subnet *, struct netconf *, uint64_t cgroup,
+	    uint32_t level, int end, char *msg, size_t len);
 /* hamctl routes -l: each route, installed, refused or served. */
 void	subnet_list(const struct subnet *,
 	    void (*fn)(void *, const struct ctl_route *), void *);

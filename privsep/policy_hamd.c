@@ -64,8 +64,8 @@ const struct seccomp_policy policy_tun = {
  * where it is not in /etc/hosts), the device's addresses and routes
  * over the netlink socket it opened before, the machine's own
  * addresses for NAT discovery and candidates (getifaddrs opens a
- * netlink socket of its own), and the preshared keys a reload reads
- * into guarded memory.
+ * netlink socket of its own), the preshared keys a reload reads into
+ * guarded memory, and the system bus for systemd-resolved.
  */
 static const struct seccomp_allow hamd_parent_allow[] = {
 	PARENT_BASE,
@@ -93,6 +93,32 @@ static const struct seccomp_allow hamd_parent_allow[] = {
 	    "changed"),
 	ALLOW(mlock, "libsodium: a preshared key on its way to tun"),
 	ALLOW(munlock, "libsodium: release it"),
+	/*
+	 * sd-bus, registering the member names with systemd-resolved
+	 * (daemon/resolvereg.c): one connection to the system bus per
+	 * change (socket, connect, sendmsg, recvmsg, ppoll: above).  It
+	 * sizes its buffers and reads who the bus is; those options only.
+	 */
+	ALLOW_ARG2(setsockopt, 1, SOL_SOCKET, 2, SO_SNDBUF,
+	    "sd-bus: the bus connection's buffers"),
+	ALLOW_ARG2(setsockopt, 1, SOL_SOCKET, 2, SO_RCVBUF,
+	    "sd-bus: the bus connection's buffers"),
+	ALLOW_ARG2(setsockopt, 1, SOL_SOCKET, 2, SO_SNDBUFFORCE,
+	    "sd-bus: the bus connection's buffers"),
+	ALLOW_ARG2(setsockopt, 1, SOL_SOCKET, 2, SO_RCVBUFFORCE,
+	    "sd-bus: the bus connection's buffers"),
+	ALLOW_ARG2(getsockopt, 1, SOL_SOCKET, 2, SO_SNDBUF,
+	    "sd-bus: the bus connection's buffers"),
+	ALLOW_ARG2(getsockopt, 1, SOL_SOCKET, 2, SO_RCVBUF,
+	    "sd-bus: the bus connection's buffers"),
+	ALLOW_ARG2(getsockopt, 1, SOL_SOCKET, 2, SO_ACCEPTCONN,
+	    "sd-bus: is the fd a listening socket"),
+	ALLOW_ARG2(getsockopt, 1, SOL_SOCKET, 2, SO_PEERCRED,
+	    "sd-bus: the bus daemon's credentials"),
+	ALLOW_ARG2(getsockopt, 1, SOL_SOCKET, 2, SO_PEERSEC,
+	    "sd-bus: the bus daemon's security label"),
+	ALLOW_ARG2(getsockopt, 1, SOL_SOCKET, 2, SO_PEERGROUPS,
+	    "sd-bus: the bus daemon's groups"),
 };
 
 const struct seccomp_policy policy_hamd_parent = {

@@ -92,6 +92,9 @@ check "read-access all lets others read" \
     sh -c "setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups '$HAMCTL' -s '$T_TMP/hamd.sock' status >/dev/null"
 check "... but not change anything" \
     sh -c "! setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups '$HAMCTL' -s '$T_TMP/hamd.sock' log verbose 2>/dev/null"
+out=$(as_nobody "$HAMCTL" -s "$T_TMP/hamd.sock" route masquerade 192.168.50.0/24 on 2>&1)
+check "... nor ask for masquerade" contains "$out" 'permission denied'
+check "... audited" grep -q "audit: event=control-denied uid=$NOBODY .*command=\"masquerade\"" "$T_TMP/hamd.log"
 write_conf "$T_TMP" "admin-group \"$(id -gn nobody)\""
 hamctl_in "$T_TMP" reload >/dev/null
 check "a member of admin-group may reload" \
@@ -157,6 +160,10 @@ hostile "peers with a payload" closed msg peers 8
 hostile "engine counters with a payload" closed msg engine 1
 hostile "an internal reply type from a client" closed msg 0x7fffffff 0
 hostile "request carrying an fd" closed msg status 0 fd
+hostile "masquerade with a short payload" closed msg masq 20
+hostile "masquerade of no prefix (zeros)" "reply result" msg masq 24
+hostile "a confined run with a long payload" closed msg confine 100
+hostile "a confined run of no cgroup (zeros)" "reply result" msg confine 80
 printf '\001\002' > "$T_TMP/partial"
 hostile "half a header, then silence" open raw < "$T_TMP/partial"
 hostile "a well-formed status" "reply status" msg status 0

@@ -7,7 +7,10 @@
 # packet to that host leaving its direct interface; the hub's and the
 # peer's traffic stay outside the tunnel; the LAN is still reached
 # directly.  Off, and after losing the exit node, ip rule and ip route
-# (every table) are as they were, byte for byte.
+# (every table) are as they were, byte for byte.  hamctl run -x: one
+# command through the exit node; without -x: one command through the
+# tunnel or nowhere (a member answers, the internet host only through a
+# chosen exit node, and what would leave directly is dropped, counted).
 . "$(dirname "$0")/lib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
@@ -88,6 +91,8 @@ table inet leak {
 		oifname "eth0" ip daddr 198.51.100.1 tcp dport 7777 counter
 		oifname "ham0" ip daddr 198.51.100.1 counter
 		oifname "eth0" ip daddr 10.77.0.254 icmp type echo-request counter
+		oifname "eth0" ip daddr 10.77.0.11 udp dport 51820 counter
+		oifname "ham0" ip daddr 10.77.0.11 counter
 	}
 }
 NFT
@@ -109,6 +114,14 @@ ping_i() { pings "$(ns 2)" "$1" -W 1; }
 check "direct: node 2 reaches the host" wait_for 10 sh -c "ip netns exec '$(ns 2)' ping -q -c 1 -W 1 203.0.113.10 >/dev/null && ip netns exec '$(ns 2)' ping -q -c 1 -W 1 fd03::10 >/dev/null"
 check "  which sees node 2's IPv4 address" test "$(seen 10.77.0.12)" -ge 1
 check "  and its IPv6 address" test "$(seen fd77::12)" -ge 1
+# The routes of the kernel's own to settle first: an IPv6 link-local
+# address gets its local route only once duplicate address detection
+# is done (ham0eth comes up after login).
+settled() {
+	ip -n "$(ns 2)" -6 addr show dev ham0eth | grep -q 'inet6 fe80' &&
+	    ! ip -n "$(ns 2)" -6 addr show tentative | grep -q inet6
+}
+check "node 2's IPv6 addresses are settled" wait_for 5 settled
 dumps > "$T_TMP/before"
 
 OUT=$(ctl 2 exit node1 2>&1)
@@ -127,7 +140,7 @@ track_pid "$PING4"
 
 T0=$(now_ms)
 check "node 2 chooses node 1 as its exit node" ctl 2 exit node1
-L4=$(leak 1) L6=$(leak 2)
+L4=$(leak 1) L6=$(leak 2) P6=$(leak 6)
 log "exit node on in $(( $(now_ms) - T0 )) ms ($L4 direct pings to the host went out before it)"
 check "routes -l shows it" sh -c "'$HAMCTL' -s '$(dir 2)/hamd.sock' routes -l | grep -q '^default.*exit'"
 check "the rules are wg-quick's" sh -c "ip -n '$(ns 2)' rule | grep -q '^5369:.*lookup main suppress_prefixlength 0' && ip -n '$(ns 2)' rule | grep -q '^5370:.*not from all fwmark 0xca6d lookup 51821'"
@@ -142,6 +155,9 @@ check "  the kernel agrees" sh -c "ip -n '$(ns 2)' route get 198.51.100.1 mark 5
 check "the LAN is still reached directly" sh -c "ip netns exec '$(ns 2)' ping -q -c 1 -W 2 10.77.0.254 >/dev/null && [ \"\$(ip netns exec '$(ns 2)' nft list table inet leak | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | sed -n 5p)\" -ge 1 ]"
 sleep_for_pings() { [ "$(seen 10.77.0.11)" -gt 20 ]; }
 check "pings keep going through the exit node" wait_for 10 sleep_for_pings
+check "the peer traffic (UDP to node 1) leaves eth0" test "$(leak 6)" -gt "$P6"
+check "  none of it enters ham0" test "$(leak 7)" = 0
+log "while on: $(( $(leak 6) - P6 )) UDP datagrams to the exit node left eth0, $(leak 7) entered ham0"
 dns11() { ip netns exec "$I" nft list table inet seen | sed -n 's/.*udp dport 53 counter packets \([0-9]*\) .*/\1/p'; }
 ip netns exec "$(ns 2)" dig +tries=1 +time=1 @203.0.113.10 example.org >/dev/null 2>&1
 check "a DNS query to the host goes through the exit node too" test "$(dns11)" -ge 1
@@ -182,6 +198,43 @@ check "no run table is left" sh -c "! ip netns exec '$(ns 2)' nft list table ine
 check "no cgroup is left" sh -c "! ls -d /sys/fs/cgroup/hamd-run.* /sys/fs/cgroup/unified/hamd-run.* 2>/dev/null | grep -q ."
 dumps > "$T_TMP/afterrun"
 check "ip rule and ip route are as before the run" cmp -s "$T_TMP/before" "$T_TMP/afterrun"
+
+# --- hamctl run without -x: through the tunnel or nowhere ---------------------
+runin() {	# runin COMMAND...: hamctl run -- COMMAND on node 2
+	ip netns exec "$(ns 2)" sh -c "mount -t cgroup2 none /sys/fs/cgroup &&
+	    '$HAMCTL' -s '$(dir 2)/hamd.sock' run -- $*"
+}
+not_runin() { ! runin "$@"; }
+V4_1=$(overlay_v4 "$(ns 1)")
+L1=$(leak 1) B12=$(seen 10.77.0.12)
+check "run without -x: a member answers inside, through the tunnel" runin ping -q -c 2 -W 2 "$V4_1" ">/dev/null"
+check "  the internet host does not (no exit node chosen)" not_runin ping -q -c 2 -W 1 203.0.113.10 ">/dev/null"
+OUT=$(runin sh -c "'ping -q -c 3 -W 1 203.0.113.10 >/dev/null; nft list table inet hamdonly'" 2>&1)
+check "  hamd drops and counts them" contains "$OUT" 'oifname != "lo" counter packets 3 bytes [0-9]* drop'
+log "$(printf '%s\n' "$OUT" | grep 'counter' | tr -s '\t ' ' ')"
+check "  nothing to the host left eth0" test "$(leak 1)" = "$L1"
+check "  the host saw nothing from node 2" test "$(seen 10.77.0.12)" = "$B12"
+check "  the same ping outside goes directly" sh -c "ip netns exec '$(ns 2)' ping -q -c 2 -W 2 203.0.113.10 >/dev/null && [ \"\$(ip netns exec '$I' nft list table inet seen | sed -n 's/.*saddr 10.77.0.12 icmp.*packets \([0-9]*\) .*/\1/p')\" = $((B12 + 2)) ]"
+check "  no hamdonly table is left" sh -c "! ip netns exec '$(ns 2)' nft list table inet hamdonly >/dev/null 2>&1"
+check "with node 1 chosen as exit node" ctl 2 exit node1
+B11=$(seen 10.77.0.11) B12=$(seen 10.77.0.12) L1=$(leak 1)
+check "  inside reaches the host" runin ping -q -c 2 -W 2 203.0.113.10 ">/dev/null"
+check "  through the exit node" test "$(seen 10.77.0.11)" -ge $((B11 + 2))
+check "  not directly" test "$(seen 10.77.0.12)" = "$B12"
+check "  and nothing left eth0" test "$(leak 1)" = "$L1"
+# The exit node goes off under a confined command: it stops, never direct.
+B11=$(seen 10.77.0.11) B12=$(seen 10.77.0.12)
+runin ping -q -i 0.2 -c 25 -W 1 203.0.113.10 ">/dev/null" &
+RUNPID=$!
+track_pid "$RUNPID"
+confined_through() { [ "$(seen 10.77.0.11)" -ge $((B11 + 3)) ]; }
+check "a confined ping goes through the exit node" wait_for 5 confined_through
+check "exit off under it" ctl 2 exit off
+wait "$RUNPID"
+log "the confined ping: $(( $(seen 10.77.0.11) - B11 )) of 25 through the exit node, $(( $(seen 10.77.0.12) - B12 )) directly"
+check "  none of its packets went the direct way" test "$(seen 10.77.0.12)" = "$B12"
+dumps > "$T_TMP/afterconfine"
+check "ip rule and ip route are as before" cmp -s "$T_TMP/before" "$T_TMP/afterconfine"
 
 # --- losing the exit node ------------------------------------------------------
 check "node 2 chooses node 1 again" ctl 2 exit node1

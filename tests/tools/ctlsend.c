@@ -10,7 +10,7 @@
  *   ctlsend - type TYPE                  print TYPE's number
  *
  * TYPE is status, reload, log, peers, engine, privkey (an internal
- * type) or a number.
+ * type), masq, confine or a number.
  * Prints "closed" if hamd closed the connection within two seconds,
  * "reply status" or "reply result" for a reply (or its type number), or "open" if neither happened.
  */
@@ -43,6 +43,10 @@ type_of(const char *s)
 		return IMSG_CTL_ENGINE;
 	if (strcmp(s, "privkey") == 0)
 		return IMSG_TUN_PRIVKEY;
+	if (strcmp(s, "masq") == 0)
+		return IMSG_CTL_MASQ;
+	if (strcmp(s, "confine") == 0)
+		return IMSG_CTL_CONFINE;
 	return (uint32_t)strtoul(s, NULL, 0);
 }
 

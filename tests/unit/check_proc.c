@@ -253,6 +253,9 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_CTL_ROUTE,	P, C },
 	{ IMSG_CTL_EXIT,	C, T },
 	{ IMSG_CTL_RUN,		C, T },
+	/* hamctl's masquerade and a run confined to the tunnel: nftables */
+	{ IMSG_CTL_MASQ,	C, P },
+	{ IMSG_CTL_CONFINE,	C, P },
 	{ IMSG_EXIT_OFFER,	T, P },
 	/* names and addresses only: the responder holds nothing secret */
 	{ IMSG_ENGINE_DNS,	P, E },
