@@ -52,6 +52,11 @@ struct session {
 	TAILQ_ENTRY(session)	 waiting;	/* au.waiting, oldest first */
 	TAILQ_ENTRY(session)	 failed;	/* au.failed */
 	TAILQ_ENTRY(session)	 deferred;	/* candidates.c's waiting list */
+	int64_t			 hub;		/* 0, or the cluster hub a
+						   ghost is online at
+						   (remote.c): no
+						   connection, no relay,
+						   by key only */
 	int			 eng;		/* the engine's process id */
 	uint32_t		 conn;		/* the engine's connection id */
 	uint8_t			 state;
@@ -137,8 +142,12 @@ void		 authority_dberr(struct logrl *rl, const char *fmt, ...)
 struct session	*session_online(const uint8_t *key);
 /* The online session holding a relay id, or NULL. */
 struct session	*session_by_relay(uint32_t id);
-/* Into and out of the online tables (the state is the caller's). */
-void		 session_set_online(struct session *);
+/*
+ * Into and out of the online tables (the state is the caller's); a
+ * ghost (s->hub != 0) into the key's table only, which may fail (-1)
+ * for want of memory before any connection came.
+ */
+int		 session_set_online(struct session *);
 void		 session_set_offline(struct session *);
 /* Out of au.waiting (it logged in, or is closing). */
 void		 session_unwait(struct session *);

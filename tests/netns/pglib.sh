@@ -54,3 +54,13 @@ pg_start() {
 	PG_PWFILE="$T_TMP/pgpass"
 	(umask 077; printf '%s\n' "$PG_PW" > "$PG_PWFILE")
 }
+
+# cluster_hub_conf DIR ADDR KEYFILE: a hub of a cluster in DIR, on ADDR
+# port 7777, on the database of pg_start (at $PG_ADDR), with the
+# cluster's key in KEYFILE (the first hub to start makes it).
+cluster_hub_conf() {
+	mkdir -p "$1"
+	write_hub_conf "$1" "listen on $2 port 7777" \
+	    "database postgresql \"host=$PG_ADDR port=5432 dbname=hamd user=hub\" password-file \"$PG_PWFILE\"" \
+	    "private-key \"$3\""
+}

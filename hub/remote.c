@@ -1,0 +1,267 @@
+/*
+ * Ghosts of the nodes online at other hubs; see remote.h.
+ */
+#include "autoconf.h"
+
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/cluster.h"
+#include "hub/clustermsg.h"
+#include "hub/presence.h"
+#include "hub/remote.h"
+#include "hub/session.h"
+#include "privsep/log.h"
+
+static struct session_list	 ghosts = TAILQ_HEAD_INITIALIZER(ghosts);
+static uint32_t			 nghosts;
+static void			(*reap)(void);
+static int64_t			 alive_last[CLUSTER_HUBS_MAX];
+static size_t			 nalive_last;
+
+void
+remote_init(void (*fn)(void))
+{
+	reap = fn;
+}
+
+uint32_t
+remote_count(void)
+{
+	return nghosts;
+}
+
+static void
+ghost_free(struct session *g)
+{
+	TAILQ_REMOVE(&ghosts, g, online);
+	nghosts--;
+	free(g);
+}
+
+void
+remote_drop(struct session *g)
+{
+	presence_forget(g);
+	ghost_free(g);
+}
+
+/* Gone from its hub: its peers here hear it, as of a logoff here. */
+static void
+ghost_end(struct session *g, int graceful)
+{
+	g->graceful = (uint8_t)graceful;
+	presence_logoff(g);
+	ghost_free(g);
+}
+
+static void
+ghost_fill(struct session *g, int64_t hub, const struct hub_msg *up,
+    const struct hub_msg *paths)
+{
+	g->hub = hub;
+	memcpy(g->node.key, up->u.peer.key, HUB_KEY_LEN);
+	memcpy(g->node.v4, up->u.peer.v4, 4);
+	memcpy(g->node.v6, up->u.peer.v6, 16);
+	memcpy(g->node.nick, up->u.peer.nick, sizeof(g->node.nick));
+	g->node.nick[sizeof(g->node.nick) - 1] = '\0';
+	g->endpoint = up->u.peer.endpoint;
+	g->cands = paths->u.paths.cands;
+}
+
+static void
+remote_up(int64_t hub, const uint8_t *key)
+{
+	struct hub_msg	 up, paths;
+	struct session	*s;
+	int64_t		 at;
+
+	/* Only as the row says now: a later move may have overtaken it. */
+	if (cluster_read_online(key, &at, &up, &paths) == -1 || at != hub)
+		return;
+	if ((s = session_online(key)) != NULL && s->hub == 0) {
+		/* It left this hub for another: this session is stale. */
+		session_fail(s, "logged in at another hub of the cluster");
+		reap();
+		s = session_online(key);
+	}
+	if (s != NULL) {
+		/* Moved between two other hubs, or its row was written again. */
+		ghost_fill(s, hub, &up, &paths);
+		presence_remote_tell(s);
+		return;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		authority_nomem("a node online at another hub");
+		return;
+	}
+	memcpy(s->key, key, HUB_KEY_LEN);
+	s->state = SESSION_ONLINE;
+	s->eng = -1;
+	SLIST_INIT(&s->rows);
+	ghost_fill(s, hub, &up, &paths);
+	if (session_set_online(s) == -1) {
+		free(s);
+		authority_nomem("a node online at another hub");
+		return;
+	}
+	TAILQ_INSERT_TAIL(&ghosts, s, online);
+	nghosts++;
+	if (presence_remote_rows(s) == -1) {
+		remote_drop(s);
+		return;
+	}
+	presence_remote_tell(s);
+}
+
+static struct session *
+ghost_of(const struct cluster_ev *ev)
+{
+	struct session	*g = session_online(ev->key);
+
+	return g != NULL && g->hub == ev->hub ? g : NULL;
+}
+
+static void
+tell_paths(struct session *o, void *arg)
+{
+	presence_send_paths(o, arg);
+}
+
+static void
+remote_paths(const struct cluster_ev *ev)
+{
+	struct hub_msg	 up, paths;
+	struct session	*g;
+	int64_t		 at;
+
+	if ((g = ghost_of(ev)) == NULL ||
+	    cluster_read_online(ev->key, &at, &up, &paths) == -1 ||
+	    at != ev->hub)
+		return;
+	g->cands = paths.u.paths.cands;
+	presence_each_peer(g, tell_paths, g);
+}
+
+static const struct store_member *
+row(struct store_member *m, const struct cluster_ev *ev,
+    const struct cluster_row *r)
+{
+	if (!r->has)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	memcpy(m->netid, ev->net, HUB_NETID_LEN);
+	memcpy(m->key, ev->key, HUB_KEY_LEN);
+	m->state = r->state;
+	m->role = r->role;
+	return m;
+}
+
+void
+remote_event(const struct cluster_ev *ev)
+{
+	struct store_net	 net;
+	struct store_member	 b, a;
+	struct session		*g;
+
+	switch (ev->type) {
+	case CLUSTER_UP:
+		remote_up(ev->hub, ev->key);
+		break;
+	case CLUSTER_DOWN:
+		if ((g = ghost_of(ev)) != NULL)
+			ghost_end(g, ev->graceful);
+		break;
+	case CLUSTER_PATHS:
+		remote_paths(ev);
+		break;
+	case CLUSTER_MEMBER:
+		/* A network deleted since has told its own. */
+		if (store_net_by_id(au.store, ev->net, &net) == STORE_OK)
+			presence_member_apply(&net, ev->key,
+			    row(&b, ev, &ev->before), row(&a, ev, &ev->after));
+		break;
+	case CLUSTER_NET:
+		if (store_net_by_id(au.store, ev->net, &net) == STORE_OK)
+			presence_net_lan_apply(&net);
+		break;
+	case CLUSTER_NETDEL:
+		memset(&net, 0, sizeof(net));
+		memcpy(net.id, ev->net, HUB_NETID_LEN);
+		net.type = ev->ntype;
+		net.bcast = (ev->nflags & HUB_NET_BROADCAST) != 0;
+		net.eth = (ev->nflags & HUB_NET_ETHERNET) != 0;
+		presence_net_deleted_apply(&net, NULL, 0);
+		break;
+	}
+	reap();
+}
+
+static int
+listed(const int64_t *ids, size_t n, int64_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+void
+remote_alive(const int64_t *ids, size_t n)
+{
+	struct session	*g, *next;
+	size_t		 i;
+
+	/* The ghosts are walked only when a hub went. */
+	for (i = 0; i < nalive_last && listed(ids, n, alive_last[i]); i++)
+		;
+	if (i < nalive_last) {
+		for (g = TAILQ_FIRST(&ghosts); g != NULL; g = next) {
+			next = TAILQ_NEXT(g, online);
+			if (!listed(ids, n, g->hub))
+				ghost_end(g, 0);
+		}
+		log_info("cluster: a hub's lease ran out; its nodes' peers "
+		    "here check their liveness");
+	}
+	nalive_last = n < CLUSTER_HUBS_MAX ? n : CLUSTER_HUBS_MAX;
+	memcpy(alive_last, ids, nalive_last * sizeof(*ids));
+	reap();
+}
+
+/* ---- after the database was lost ------------------------------------ */
+
+static void
+resync_one(const uint8_t key[32], int64_t hub, void *arg)
+{
+	struct session	*g = session_online(key);
+
+	if (g != NULL && g->hub == hub) {
+		g->known = 1;		/* seen: a ghost's own mark */
+		return;
+	}
+	remote_up(hub, key);
+	if ((g = session_online(key)) != NULL && g->hub == hub)
+		g->known = 1;
+}
+
+void
+remote_resync(void)
+{
+	struct session	*g, *next;
+
+	if (cluster_each_online(resync_one, NULL) == -1)
+		return;
+	for (g = TAILQ_FIRST(&ghosts); g != NULL; g = next) {
+		next = TAILQ_NEXT(g, online);
+		if (!g->known)
+			ghost_end(g, 0);
+		else
+			g->known = 0;
+	}
+	reap();
+}
