@@ -46,11 +46,14 @@ static struct event		*ev_read;
 static int64_t			 self;
 static int			 connected, was_connected, kicked;
 static time_t			 next_try;
+static time_t			 judge_after;	/* others' leases, from */
 static int			 backoff;
 static struct cluster_hub	 hubs[CLUSTER_HUBS_MAX];
 static size_t			 nhubs;
 static struct logrl		 rl_err = LOGRL_LOG("cluster database errors");
 static struct logrl		 rl_bad = LOGRL_LOG("bad cluster notifications");
+
+static void	offline(const uint8_t *, int);
 
 struct params {
 	int		 n;
@@ -210,18 +213,37 @@ static const char sql_register[] =
     NOW_MS " + $2, $3) ON CONFLICT (id) DO UPDATE SET lease = "
     "EXCLUDED.lease, nodes = EXCLUDED.nodes";
 
-/* The hub's row, and its nodes' rows: all the others need of it. */
+/*
+ * The hub's row, and its nodes' rows: all the others need of it.  Rows
+ * of nodes that left while the connection was lost go first, each with
+ * its "down" (as lost: its peers elsewhere check it).
+ */
 static void
 publish(void)
 {
 	struct params	 p;
 	struct session	*s;
+	PGresult	*res;
+	const uint8_t	*k;
+	int		 i;
 
 	memset(&p, 0, sizeof(p));
 	p_int(&p, self);
 	p_int(&p, CLUSTER_LEASE_MS);
 	p_int(&p, au.nonline);
 	run_quiet("registering the hub", sql_register, &p);
+	memset(&p, 0, sizeof(p));
+	p_int(&p, self);
+	if ((res = run("reading this hub's nodes", "SELECT pubkey FROM "
+	    "hub_online WHERE hub = $1", &p)) != NULL) {
+		for (i = 0; i < PQntuples(res) && connected; i++) {
+			k = (const uint8_t *)PQgetvalue(res, i, 0);
+			if (PQgetlength(res, i, 0) == HUB_KEY_LEN &&
+			    ((s = session_online(k)) == NULL || s->hub != 0))
+				offline(k, 0);
+		}
+		PQclear(res);
+	}
 	TAILQ_FOREACH(s, &au.onlines, online)
 		if (connected)
 			cluster_online(s);
@@ -256,6 +278,11 @@ cl_connect(void)
 	}
 	connected = 1;
 	backoff = 0;
+	/*
+	 * The others lost the database too, most likely, and come back
+	 * within their own backoff: none is judged by its lease before.
+	 */
+	judge_after = was_connected ? time(NULL) + BACKOFF_MAX + 2 : 0;
 	publish();
 	if (!connected)
 		return -1;
@@ -299,21 +326,22 @@ read_hubs(void)
 	size_t		 nalive = 0;
 	int		 i, rows, expired = 0;
 
-	if ((res = run("reading the hubs", "SELECT id, started, lease - "
-	    NOW_MS ", nodes FROM hubs ORDER BY started, id", NULL)) == NULL)
+	if ((res = run("reading the hubs", "SELECT id, " NOW_MS " - started, "
+	    "lease - " NOW_MS ", nodes FROM hubs ORDER BY started, id", NULL)) == NULL)
 		return;
 	rows = PQntuples(res);
 	nhubs = 0;
 	for (i = 0; i < rows && nhubs < CLUSTER_HUBS_MAX; i++) {
 		hubs[nhubs].id = (int64_t)get_be64((const uint8_t *)
 		    PQgetvalue(res, i, 0));
-		hubs[nhubs].started = (int64_t)get_be64((const uint8_t *)
+		hubs[nhubs].up_ms = (int64_t)get_be64((const uint8_t *)
 		    PQgetvalue(res, i, 1));
 		hubs[nhubs].left_ms = (int64_t)get_be64((const uint8_t *)
 		    PQgetvalue(res, i, 2));
 		hubs[nhubs].nodes = (int64_t)get_be64((const uint8_t *)
 		    PQgetvalue(res, i, 3));
-		if (hubs[nhubs].left_ms >= 0 || hubs[nhubs].id == self)
+		if (hubs[nhubs].left_ms >= 0 || hubs[nhubs].id == self ||
+		    time(NULL) < judge_after)
 			alive[nalive++] = hubs[nhubs].id;
 		else
 			expired = 1;
@@ -448,25 +476,31 @@ cluster_online(const struct session *s)
 	    "SELECT pg_notify('" CLUSTER_CHANNEL "', $5)", &p);
 }
 
-void
-cluster_offline(const struct session *s)
+static void
+offline(const uint8_t *key, int graceful)
 {
 	struct cluster_ev	 ev;
 	struct params		 p;
 	char			 msg[CLUSTER_MSG_MAX];
 
-	ev_init(&ev, CLUSTER_DOWN, s->key, NULL);
-	ev.graceful = s->graceful ? 1 : 0;
+	ev_init(&ev, CLUSTER_DOWN, key, NULL);
+	ev.graceful = graceful ? 1 : 0;
 	if (!connected || cluster_msg_format(&ev, msg, sizeof(msg)) == 0)
 		return;
 	memset(&p, 0, sizeof(p));
-	p_bytes(&p, s->key, HUB_KEY_LEN);
+	p_bytes(&p, key, HUB_KEY_LEN);
 	p_int(&p, self);
 	p_text(&p, msg);
 	/* Not if it is online elsewhere now: that hub's row stays. */
 	run_quiet("a node's logoff", "WITH r AS (DELETE FROM hub_online "
 	    "WHERE pubkey = $1 AND hub = $2 RETURNING 1) SELECT "
 	    "pg_notify('" CLUSTER_CHANNEL "', $3) FROM r", &p);
+}
+
+void
+cluster_offline(const struct session *s)
+{
+	offline(s->key, s->graceful);
 }
 
 void

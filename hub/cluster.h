@@ -41,7 +41,7 @@ struct store_net;
 
 struct cluster_hub {
 	int64_t		 id;
-	int64_t		 started;	/* ms, the database's time */
+	int64_t		 up_ms;		/* since it registered */
 	int64_t		 left_ms;	/* of its lease; < 0: run out */
 	int64_t		 nodes;		/* as it last said */
 };

@@ -72,7 +72,8 @@ clashes(struct rop *o, const uint8_t *of)
 	rc = store_routes_approved(au.store, of, 1, clash_each, o);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
 		log_warnx("%s: %s", __func__, store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 		return 1;
 	}
 	if (!o->found)
@@ -137,7 +138,8 @@ op_advertise(struct rop *o)
 		break;
 	default:
 		log_warnx("advertise: %s", store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 	}
 }
 
@@ -156,7 +158,8 @@ op_withdraw(struct rop *o)
 	}
 	if (rc != STORE_OK) {
 		log_warnx("withdraw: %s", store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 		return;
 	}
 	audit("route-withdraw", "node=%s route=%s", o->who, a);
@@ -219,7 +222,8 @@ op_routes(struct rop *o, const struct store_member *me)
 	    store_routes_of_node(au.store, o->s->key, list_each, o);
 	if (rc != STORE_OK) {
 		log_warnx("routes: %s", store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 		return;
 	}
 	session_respond(o->s, o->req->id, 0, "routes listed");
@@ -273,7 +277,8 @@ op_decide(struct rop *o)
 	default:
 		log_warnx("%s: %s", hub_op_name(o->req->op),
 		    store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 		return;
 	}
 	audit(approve ? "route-approve" : "route-revoke",

@@ -101,6 +101,14 @@ authority_nomem(const char *what)
 	    (unsigned long long)au.nomem);
 }
 
+const char *
+authority_dbtext(void)
+{
+	return store_down(au.store) ? "the hub's database cannot be reached "
+	    "now; nothing was changed, try again later" :
+	    "hub database error";
+}
+
 void
 authority_dberr(struct logrl *rl, const char *fmt, ...)
 {

@@ -138,6 +138,11 @@ void		 authority_nomem(const char *what);
  */
 void		 authority_dberr(struct logrl *rl, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/*
+ * What a node is answered when a request failed in the database: that
+ * it cannot be reached now (nothing was changed), or an error.
+ */
+const char	*authority_dbtext(void);
 /* The online session of a node, or NULL. */
 struct session	*session_online(const uint8_t *key);
 /* The online session holding a relay id, or NULL. */

@@ -132,6 +132,8 @@ pg_fail(struct pg_store *st, const char *what, const char *msg)
 static int
 lost(struct pg_store *st, const char *what)
 {
+	if (PQstatus(st->conn) == CONNECTION_BAD)
+		st->base.down = 1;
 	return pg_fail(st, what, PQstatus(st->conn) == CONNECTION_BAD ?
 	    "database connection lost" : PQerrorMessage(st->conn));
 }
@@ -242,7 +244,8 @@ connect_db(struct pg_store *st)
 	st->conn = pg_open(st->conninfo, st->password);
 	if (st->conn == NULL)
 		return db_nomem(&st->base, "connect");
-	if (PQstatus(st->conn) != CONNECTION_OK)
+	st->base.down = PQstatus(st->conn) != CONNECTION_OK;
+	if (st->base.down)
 		return pg_fail(st, "connect", PQerrorMessage(st->conn));
 	return session(st);
 }

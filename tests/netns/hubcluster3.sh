@@ -41,6 +41,11 @@ for i in 2 3; do
 	check "hub $i starts in the cluster" wait_for 15 hub_ready "$(hdir $i)"
 done
 HUBKEY=$(hubctl "$(hdir 1)" hub key)
+three_hubs() { test "$(hubctl "$(hdir 1)" hub status | grep -c '^  hub .*alive')" = 3; }
+check "hub status lists the three hubs of the cluster, alive" wait_for 5 three_hubs
+check "hub status -j says the cluster connection is up" sh -c \
+    "'$HAMCTL' -s '$(hdir 3)/hub.sock' -j hub status |
+    grep -q '\"connected\": *true'"
 
 for i in 1 2 3 4 5 6; do
 	h=$(home $i)
@@ -60,6 +65,7 @@ all_home() { for i in 1 2 3 4 5 6; do on_hub $i "$(home $i)" || return 1; done; 
 check "every node logs in to the hub it lists first" wait_for 20 all_home
 ctl() { n=$1; shift; hamctl_in "$(dir "$n")" "$@"; }
 join() { printf 'cluster3pw\n' | "$HAMCTL" -s "$(dir "$1")/hamd.sock" join c3; }
+join_b() { printf 'cluster3pw\n' | "$HAMCTL" -s "$(dir "$1")/hamd.sock" join c3b; }
 check "node 1 creates a network through hub 1" sh -c "printf 'cluster3pw\n' |
     '$HAMCTL' -s '$(dir 1)/hamd.sock' create c3"
 check "node 3 joins it through hub 3" join 3
@@ -130,6 +136,59 @@ check "node 1, now on another hub, still reaches node 5" wait_for 10 reach 1 5
 check "node 3 still has node 4 as a peer after its move" peers_has 3 "$K4"
 two_hubs() { test "$(DB=hamd psql_pg 'SELECT count(*) FROM hubs')" = 2; }
 check "the database lists hub 1 no more" wait_for 10 two_hubs
+check "hub 3's status shows hub 1 gone and the nodes online elsewhere" sh -c \
+    "'$HAMCTL' -s '$(hdir 3)/hub.sock' hub status |
+    grep -q '^cluster:.*connected; [1-9][0-9]* nodes online at other hubs'"
+
+# --- PostgreSQL stops for 30 s -------------------------------------------
+check "node 2 creates a second network before the outage" sh -c \
+    "printf 'cluster3pw\n' | '$HAMCTL' -s '$(dir 2)/hamd.sock' create c3b"
+for p in "1 5" "3 2"; do
+	set -- $p
+	ip netns exec "$(ns $1)" ping -n -i 0.2 -W 1 "$(v4 $2)" \
+	    >"$T_TMP/pgping$1.out" 2>&1 &
+	eval "PGPING$1=\$!"
+	track_pid $!
+done
+wait_for 5 grep -q "bytes from" "$T_TMP/pgping3.out"
+pg_stop
+T0=$(now_ms)
+ok "PostgreSQL stops"
+check "hub 2 says it lost the database" wait_for 10 \
+    grep -q "cluster: database connection lost" "$(hdir 2)/hub.log"
+check "hub 2's status says the cluster connection is down" sh -c \
+    "'$HAMCTL' -s '$(hdir 2)/hub.sock' hub status | grep -q '^cluster:.*not connected'"
+OUT=$(printf 'cluster3pw\n' | ctl 3 join c3b 2>&1)
+check "a join during the outage fails" test $? -ne 0
+log "the join during the outage was answered: $OUT"
+check "its error says the database cannot be reached" \
+    contains "$OUT" "database cannot be reached"
+check "nodes stay logged in meanwhile" sh -c \
+    "for i in 1 2 3 4 5 6; do '$HAMCTL' -s '$T_TMP/n'\$i/hamd.sock status |
+    grep -q '^hub:.*online' || exit 1; done"
+wait_for 40 at_ms $(( T0 + 30000 ))
+check "PostgreSQL starts again after 30 s" pg_restart
+T0=$(now_ms)
+back() { for h in 2 3; do grep -q "cluster: database connection back" \
+    "$(hdir $h)/hub.log" || return 1; done; }
+check "hubs 2 and 3 are back in the cluster within 15 s" wait_for 15 back
+log "the hubs reconnected $(( $(now_ms) - T0 )) ms after PostgreSQL returned"
+for i in 1 3; do
+	eval "kill -INT \$PGPING$i; wait \$PGPING$i" 2>/dev/null
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T_TMP/pgping$i.out")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T_TMP/pgping$i.out")
+	log "node $i's pings through the outage: $got of $sent answered"
+	check "node $i's tunnel carried on through the outage (no ping lost)" \
+	    test -n "$sent" -a "${got:-0}" = "$sent"
+done
+check "node 3 joins the second network once it is back" join_b 3
+check "node 2 (hub 2) has node 3 (hub 3) as a peer" peers_has 2 "$(K 3)"
+rows6() { test "$(DB=hamd psql_pg 'SELECT count(*) FROM hub_online o JOIN hubs h ON h.id = o.hub')" = 6; }
+check "the database lists the six nodes online at live hubs" wait_for 10 rows6
+for i in 1 3 4 5; do check "node $i reaches node 2" wait_for 10 reach $i 2; done
+check "audit records say the outage and the return" sh -c \
+    "grep -q 'event=cluster-lost' '$(hdir 2)/hub.log' &&
+    grep -q 'event=cluster-back' '$(hdir 2)/hub.log'"
 check "no hub process was killed by its filter" sh -c \
     "! grep -qi seccomp '$(hdir 1)/hub.log' '$(hdir 2)/hub.log' '$(hdir 3)/hub.log'"
 finish
