@@ -450,8 +450,13 @@ encode_node(const struct session *s, uint8_t *up, size_t *uplen,
 
 static uint8_t	 enc_up[HUB_MSG_MAX], enc_paths[HUB_MSG_MAX];
 
-void
-cluster_online(const struct session *s)
+/*
+ * s's row written by sql, which notifies type about it: $1 its key,
+ * $2 this hub, $3 its PEER_UP, $4 its PEER_PATHS, $5 the payload.
+ */
+static void
+node_row(const struct session *s, int type, const char *what,
+    const char *sql)
 {
 	struct cluster_ev	 ev;
 	struct params		 p;
@@ -460,7 +465,7 @@ cluster_online(const struct session *s)
 
 	if (!connected || encode_node(s, enc_up, &ul, enc_paths, &pl) == -1)
 		return;
-	ev_init(&ev, CLUSTER_UP, s->key, NULL);
+	ev_init(&ev, type, s->key, NULL);
 	if (cluster_msg_format(&ev, msg, sizeof(msg)) == 0)
 		return;
 	memset(&p, 0, sizeof(p));
@@ -469,11 +474,17 @@ cluster_online(const struct session *s)
 	p_bytes(&p, enc_up, ul);
 	p_bytes(&p, enc_paths, pl);
 	p_text(&p, msg);
-	run_quiet("a node's login", "WITH r AS (INSERT INTO hub_online "
-	    "(pubkey, hub, up, paths, since) VALUES ($1, $2, $3, $4, " NOW_MS
-	    ") ON CONFLICT (pubkey) DO UPDATE SET hub = EXCLUDED.hub, up = "
-	    "EXCLUDED.up, paths = EXCLUDED.paths, since = EXCLUDED.since) "
-	    "SELECT pg_notify('" CLUSTER_CHANNEL "', $5)", &p);
+	run_quiet(what, sql, &p);
+}
+
+void
+cluster_online(const struct session *s)
+{
+	node_row(s, CLUSTER_UP, "a node's login", "WITH r AS (INSERT INTO "
+	    "hub_online (pubkey, hub, up, paths, since) VALUES ($1, $2, $3, "
+	    "$4, " NOW_MS ") ON CONFLICT (pubkey) DO UPDATE SET hub = "
+	    "EXCLUDED.hub, up = EXCLUDED.up, paths = EXCLUDED.paths, since = "
+	    "EXCLUDED.since) SELECT pg_notify('" CLUSTER_CHANNEL "', $5)");
 }
 
 static void
@@ -503,27 +514,21 @@ cluster_offline(const struct session *s)
 	offline(s->key, s->graceful);
 }
 
+/* Only while the row is this hub's: the node may have moved. */
+static const char sql_update[] = "WITH r AS (UPDATE hub_online SET up = $3, "
+    "paths = $4 WHERE pubkey = $1 AND hub = $2 RETURNING 1) SELECT "
+    "pg_notify('" CLUSTER_CHANNEL "', $5) FROM r";
+
 void
 cluster_paths(const struct session *s)
 {
-	struct cluster_ev	 ev;
-	struct params		 p;
-	char			 msg[CLUSTER_MSG_MAX];
-	size_t			 ul, pl;
+	node_row(s, CLUSTER_PATHS, "a node's candidates", sql_update);
+}
 
-	if (!connected || encode_node(s, enc_up, &ul, enc_paths, &pl) == -1)
-		return;
-	ev_init(&ev, CLUSTER_PATHS, s->key, NULL);
-	if (cluster_msg_format(&ev, msg, sizeof(msg)) == 0)
-		return;
-	memset(&p, 0, sizeof(p));
-	p_bytes(&p, s->key, HUB_KEY_LEN);
-	p_int(&p, self);
-	p_bytes(&p, enc_paths, pl);
-	p_text(&p, msg);
-	run_quiet("a node's candidates", "WITH r AS (UPDATE hub_online SET "
-	    "paths = $3 WHERE pubkey = $1 AND hub = $2 RETURNING 1) SELECT "
-	    "pg_notify('" CLUSTER_CHANNEL "', $4) FROM r", &p);
+void
+cluster_names(const struct session *s)
+{
+	node_row(s, CLUSTER_NAMES, "a node's nickname", sql_update);
 }
 
 static void
@@ -555,6 +560,24 @@ cluster_net(const struct store_net *net)
 	struct cluster_ev	 ev;
 
 	ev_init(&ev, CLUSTER_NET, NULL, net->id);
+	notify(&ev);
+}
+
+void
+cluster_routes(const struct session *s)
+{
+	struct cluster_ev	 ev;
+
+	ev_init(&ev, CLUSTER_ROUTES, s->key, NULL);
+	notify(&ev);
+}
+
+void
+cluster_netroutes(const uint8_t net[16], const uint8_t key[32])
+{
+	struct cluster_ev	 ev;
+
+	ev_init(&ev, CLUSTER_NETROUTES, key, net);
 	notify(&ev);
 }
 

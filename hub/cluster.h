@@ -78,6 +78,11 @@ void	cluster_member(const struct store_net *, const uint8_t key[32],
 	    const struct store_member *after);
 void	cluster_net(const struct store_net *);
 void	cluster_netdel(const struct store_net *);
+/* s advertised or withdrew a route; a route of key was (un)approved. */
+void	cluster_routes(const struct session *);
+void	cluster_netroutes(const uint8_t net[16], const uint8_t key[32]);
+/* s's nickname changed. */
+void	cluster_names(const struct session *);
 
 /*
  * A node's row in hub_online: its hub, and the PEER_UP and PEER_PATHS

@@ -23,6 +23,9 @@ static const struct {
 	{ CLUSTER_MEMBER,	"member",	"hnkrr" },
 	{ CLUSTER_NET,		"net",		"hn" },
 	{ CLUSTER_NETDEL,	"netdel",	"hntf" },
+	{ CLUSTER_ROUTES,	"routes",	"hk" },
+	{ CLUSTER_NETROUTES,	"netroutes",	"hnk" },
+	{ CLUSTER_NAMES,	"names",	"hk" },
 };
 
 static const char	 hex[] = "0123456789abcdef";

@@ -14,6 +14,9 @@
  *				"-" (no row) or two digits, state and role
  *	net HUB NET		NET's broadcast setting changed
  *	netdel HUB NET T F	NET, of type T, flags F, was deleted
+ *	routes HUB KEY		KEY advertised or withdrew a subnet route
+ *	netroutes HUB NET KEY	a route of KEY was approved or revoked in NET
+ *	names HUB KEY		KEY's nickname changed (its row has it)
  *
  * HUB is the sender's id, a decimal from 1 to 2^63 - 1: a hub ignores
  * its own.  PROTOCOL.md has the same, with the tables.
@@ -34,7 +37,11 @@ enum cluster_ev_type {
 	CLUSTER_PATHS,
 	CLUSTER_MEMBER,
 	CLUSTER_NET,
-	CLUSTER_NETDEL
+	CLUSTER_NETDEL,
+	CLUSTER_ROUTES,
+	CLUSTER_NETROUTES,
+	CLUSTER_NAMES,
+	CLUSTER_EV_MAX		/* one past the last */
 };
 
 /* A membership row as "member" says it: present, state and role. */
@@ -47,8 +54,8 @@ struct cluster_row {
 struct cluster_ev {
 	int		 type;		/* enum cluster_ev_type */
 	int64_t		 hub;		/* the sender */
-	uint8_t		 key[32];	/* up, down, paths, member */
-	uint8_t		 net[16];	/* member, net, netdel */
+	uint8_t		 key[32];	/* all but net, netdel */
+	uint8_t		 net[16];	/* member, net, netdel, netroutes */
 	uint8_t		 graceful;	/* down */
 	struct cluster_row before, after;	/* member */
 	uint8_t		 ntype;		/* netdel: enum hub_net_type */

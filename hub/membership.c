@@ -35,6 +35,7 @@
 
 #include "crypto/key.h"
 #include "hub/budget.h"
+#include "hub/cluster.h"
 #include "hub/logrl.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
@@ -650,6 +651,7 @@ op_nickname(struct op *o)
 		(void)snprintf(o->s->node.nick, sizeof(o->s->node.nick), "%s",
 		    o->req->nick);
 		presence_names(o->s, 0);
+		cluster_names(o->s);
 		reply(o, 0, "nickname set to \"%s\"", o->req->nick);
 	}
 }

@@ -12,6 +12,7 @@
 #include "hub/clustermsg.h"
 #include "hub/presence.h"
 #include "hub/remote.h"
+#include "hub/routesync.h"
 #include "hub/session.h"
 #include "privsep/log.h"
 
@@ -145,6 +146,37 @@ remote_paths(const struct cluster_ev *ev)
 	presence_each_peer(g, tell_paths, g);
 }
 
+/* Its routes changed: its peers here hear the set it serves now. */
+static void
+remote_routes(const struct cluster_ev *ev)
+{
+	struct session	*g;
+	int		 had;
+
+	if ((g = ghost_of(ev)) == NULL)
+		return;
+	had = g->has_routes;
+	routes_load(g);
+	if (had || g->has_routes)
+		presence_routes_peers(g);
+}
+
+static void
+remote_names(const struct cluster_ev *ev)
+{
+	struct hub_msg	 up, paths;
+	struct session	*g;
+	int64_t		 at;
+
+	if ((g = ghost_of(ev)) == NULL ||
+	    cluster_read_online(ev->key, &at, &up, &paths) == -1 ||
+	    at != ev->hub)
+		return;
+	memcpy(g->node.nick, up.u.peer.nick, sizeof(g->node.nick));
+	g->node.nick[sizeof(g->node.nick) - 1] = '\0';
+	presence_names(g, 0);
+}
+
 static const struct store_member *
 row(struct store_member *m, const struct cluster_ev *ev,
     const struct cluster_row *r)
@@ -186,6 +218,15 @@ remote_event(const struct cluster_ev *ev)
 	case CLUSTER_NET:
 		if (store_net_by_id(au.store, ev->net, &net) == STORE_OK)
 			presence_net_lan_apply(&net);
+		break;
+	case CLUSTER_ROUTES:
+		remote_routes(ev);
+		break;
+	case CLUSTER_NETROUTES:
+		presence_routes_net(ev->net, ev->key);
+		break;
+	case CLUSTER_NAMES:
+		remote_names(ev);
 		break;
 	case CLUSTER_NETDEL:
 		memset(&net, 0, sizeof(net));

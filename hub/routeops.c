@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "crypto/key.h"
+#include "hub/cluster.h"
 #include "hub/presence.h"
 #include "hub/routeops.h"
 #include "hub/routesync.h"
@@ -124,6 +125,7 @@ op_advertise(struct rop *o)
 		routes_load(o->s);
 		if (o->s->has_routes)
 			presence_routes_peers(o->s);
+		cluster_routes(o->s);
 		session_respond(o->s, o->req->id, 0, "%s advertised; routed in "
 		    "the gateway networks this node owns, elsewhere once an "
 		    "administrator approves it", a);
@@ -168,6 +170,7 @@ op_withdraw(struct rop *o)
 		presence_routes_peers(o->s);
 		routes_load(o->s);
 	}
+	cluster_routes(o->s);
 	session_respond(o->s, o->req->id, 0, "%s withdrawn", a);
 }
 
@@ -284,6 +287,7 @@ op_decide(struct rop *o)
 	audit(approve ? "route-approve" : "route-revoke",
 	    "net=%s node=%s route=%s by=%s", o->id, tk, a, o->who);
 	presence_routes_net(o->net->id, o->req->key);
+	cluster_netroutes(o->net->id, o->req->key);
 	session_respond(o->s, o->req->id, 0, "%s %s for %.12s...", a,
 	    approve ? "approved" : "revoked", tk);
 }

@@ -53,7 +53,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DIR\n", argv[0]);
 		return 1;
 	}
-	for (t = CLUSTER_UP; t <= CLUSTER_NETDEL; t++) {
+	for (t = CLUSTER_UP; t < CLUSTER_EV_MAX; t++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.type = t;
 		ev.hub = 1234567 + t;

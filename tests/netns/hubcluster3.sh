@@ -75,6 +75,22 @@ v4() { eval echo "\$V4_$1"; }
 reach() { pings "$(ns "$1")" "$(v4 "$2")"; }
 K() { pubkey_of "$(dir "$1")"; }
 peers_has() { ctl "$1" peers | grep -q "$2"; }
+# stream TAG N M INTERVAL: node N pings node M until stream_end TAG N
+stream() {
+	ip netns exec "$(ns $2)" ping -n -i "$4" -W 1 "$(v4 $3)" \
+	    >"$T_TMP/$1$2.out" 2>&1 &
+	eval "PING_$1$2=\$!"
+	track_pid $!
+}
+# stream_end TAG N WHAT: stop it; every ping answered?
+stream_end() {
+	eval "kill -INT \$PING_$1$2; wait \$PING_$1$2" 2>/dev/null
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T_TMP/$1$2.out")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T_TMP/$1$2.out")
+	log "node $2's pings through $3: $got of $sent answered"
+	check "node $2's tunnel carried on through $3 (no ping lost)" \
+	    test -n "$sent" -a "${got:-0}" = "$sent"
+}
 
 # A join through hub 1: its peer on hub 3 hears PEER_UP from hub 3.
 K4=$(K 4)
@@ -105,14 +121,9 @@ check "node 6 no longer reaches node 1" sh -c "! ip netns exec '$(ns 6)' \
     ping -n -q -c 1 -W 1 '$V4_1' >/dev/null 2>&1"
 
 # --- hub 1 dies while its nodes ping --------------------------------------
-for p in "1 2" "4 3"; do
-	set -- $p
-	ip netns exec "$(ns $1)" ping -n -i 0.1 -W 1 "$(v4 $2)" \
-	    >"$T_TMP/ping$1.out" 2>&1 &
-	eval "PING$1=\$!"
-	track_pid $!
-done
-wait_for 5 grep -q "bytes from" "$T_TMP/ping4.out"
+stream fail 1 2 0.1
+stream fail 4 3 0.1
+wait_for 5 grep -q "bytes from" "$T_TMP/fail4.out"
 H1=$(ip netns pids "$(hns 1)")
 T0=$(now_ms)
 kill -KILL $H1
@@ -124,14 +135,7 @@ check "hub 2 declares hub 1 gone when its lease runs out" wait_for 10 \
     grep -q "a hub's lease ran out" "$(hdir 2)/hub.log"
 t=$(( $(now_ms) + 1000 )); at_ms() { [ "$(now_ms)" -ge "$1" ]; }
 wait_for 3 at_ms "$t"
-for i in 1 4; do
-	eval "kill -INT \$PING$i; wait \$PING$i" 2>/dev/null
-	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T_TMP/ping$i.out")
-	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T_TMP/ping$i.out")
-	log "node $i's pings through the failover: $got of $sent answered"
-	check "node $i's direct path carried on (no ping lost)" \
-	    test -n "$sent" -a "${got:-0}" = "$sent"
-done
+for i in 1 4; do stream_end fail $i "the failover"; done
 check "node 1, now on another hub, still reaches node 5" wait_for 10 reach 1 5
 check "node 3 still has node 4 as a peer after its move" peers_has 3 "$K4"
 two_hubs() { test "$(DB=hamd psql_pg 'SELECT count(*) FROM hubs')" = 2; }
@@ -143,14 +147,9 @@ check "hub 3's status shows hub 1 gone and the nodes online elsewhere" sh -c \
 # --- PostgreSQL stops for 30 s -------------------------------------------
 check "node 2 creates a second network before the outage" sh -c \
     "printf 'cluster3pw\n' | '$HAMCTL' -s '$(dir 2)/hamd.sock' create c3b"
-for p in "1 5" "3 2"; do
-	set -- $p
-	ip netns exec "$(ns $1)" ping -n -i 0.2 -W 1 "$(v4 $2)" \
-	    >"$T_TMP/pgping$1.out" 2>&1 &
-	eval "PGPING$1=\$!"
-	track_pid $!
-done
-wait_for 5 grep -q "bytes from" "$T_TMP/pgping3.out"
+stream pg 1 5 0.2
+stream pg 3 2 0.2
+wait_for 5 grep -q "bytes from" "$T_TMP/pg3.out"
 pg_stop
 T0=$(now_ms)
 ok "PostgreSQL stops"
@@ -173,14 +172,7 @@ back() { for h in 2 3; do grep -q "cluster: database connection back" \
     "$(hdir $h)/hub.log" || return 1; done; }
 check "hubs 2 and 3 are back in the cluster within 15 s" wait_for 15 back
 log "the hubs reconnected $(( $(now_ms) - T0 )) ms after PostgreSQL returned"
-for i in 1 3; do
-	eval "kill -INT \$PGPING$i; wait \$PGPING$i" 2>/dev/null
-	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T_TMP/pgping$i.out")
-	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T_TMP/pgping$i.out")
-	log "node $i's pings through the outage: $got of $sent answered"
-	check "node $i's tunnel carried on through the outage (no ping lost)" \
-	    test -n "$sent" -a "${got:-0}" = "$sent"
-done
+for i in 1 3; do stream_end pg $i "the outage"; done
 check "node 3 joins the second network once it is back" join_b 3
 check "node 2 (hub 2) has node 3 (hub 3) as a peer" peers_has 2 "$(K 3)"
 rows6() { test "$(DB=hamd psql_pg 'SELECT count(*) FROM hub_online o JOIN hubs h ON h.id = o.hub')" = 6; }

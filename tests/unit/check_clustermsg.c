@@ -43,7 +43,8 @@ roundtrip(const struct cluster_ev *ev)
 	ck_assert(back.hub == ev->hub);
 	if (ev->type != CLUSTER_NET && ev->type != CLUSTER_NETDEL)
 		ck_assert_mem_eq(back.key, ev->key, sizeof(ev->key));
-	if (ev->type >= CLUSTER_MEMBER)
+	if (ev->type == CLUSTER_MEMBER || ev->type == CLUSTER_NET ||
+	    ev->type == CLUSTER_NETDEL || ev->type == CLUSTER_NETROUTES)
 		ck_assert_mem_eq(back.net, ev->net, sizeof(ev->net));
 	ck_assert_int_eq(back.graceful, ev->graceful);
 	ck_assert_mem_eq(&back.before, &ev->before, sizeof(ev->before));
@@ -57,7 +58,7 @@ START_TEST(t_roundtrip)
 	struct cluster_ev	 ev;
 	int			 t;
 
-	for (t = CLUSTER_UP; t <= CLUSTER_NETDEL; t++) {
+	for (t = CLUSTER_UP; t < CLUSTER_EV_MAX; t++) {
 		fill(&ev, t);
 		if (t == CLUSTER_DOWN)
 			ev.graceful = 1;
@@ -86,6 +87,8 @@ START_TEST(t_format_refuses)
 	char			 msg[CLUSTER_MSG_MAX];
 
 	fill(&ev, 0);
+	ck_assert_uint_eq(cluster_msg_format(&ev, msg, sizeof(msg)), 0);
+	fill(&ev, CLUSTER_EV_MAX);
 	ck_assert_uint_eq(cluster_msg_format(&ev, msg, sizeof(msg)), 0);
 	fill(&ev, CLUSTER_UP);
 	ev.hub = 0;
@@ -116,6 +119,9 @@ static const char *const good[] = {
 	"member 7 " N32 " " K64 " - 20",
 	"net 7 " N32,
 	"netdel 7 " N32 " 2 3",
+	"routes 3 " K64,
+	"netroutes 3 " N32 " " K64,
+	"names 3 " K64,
 };
 
 static const char *const bad[] = {
@@ -158,6 +164,11 @@ static const char *const bad[] = {
 	"netdel 7 " N32 " 3 0",		/* no type 3 */
 	"netdel 7 " N32 " 0 4",		/* no flag 4 */
 	"netdel 7 " N32 " 0",
+	"routes 3 " N32,
+	"netroutes 3 " K64 " " N32,
+	"netroutes 3 " N32,
+	"names 3",
+	"names 3 " K64 " 1",
 };
 
 START_TEST(t_parse)
