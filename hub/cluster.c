@@ -11,6 +11,12 @@
  *
  * Each change and its NOTIFY are one statement: the row is written and
  * the others told in one transaction, or neither happens.
+ *
+ * Connecting is asynchronous (PQconnectPoll on the event loop, with a
+ * timeout of our own), so a server that does not answer costs the
+ * authority nothing while it waits; a statement on a connection whose
+ * server stopped answering waits as the store's do (TCP keepalives and
+ * tcp_user_timeout, store_pg.c).
  */
 #include "autoconf.h"
 
@@ -36,6 +42,7 @@
 
 #define NOW_MS		"(extract(epoch from clock_timestamp()) * 1000)::bigint"
 #define BACKOFF_MAX	8		/* seconds between tries, at most */
+#define CONNECT_TIMEOUT_SEC 10		/* each step of connecting */
 #define PARAMS_MAX	6
 
 static struct store		*store;
@@ -43,6 +50,8 @@ static struct event_base	*base;
 static struct cluster_cb	 cb;
 static PGconn			*conn;
 static struct event		*ev_read;
+static struct event		*ev_poll;	/* while connecting */
+static int			 connecting;
 static int64_t			 self;
 static int			 connected, was_connected, kicked;
 static time_t			 next_try;
@@ -136,6 +145,11 @@ lost(const char *what)
 		audit("cluster-lost", "reason=\"%s\"", msg);
 	}
 	connected = 0;
+	connecting = 0;
+	if (ev_poll != NULL) {
+		event_free(ev_poll);
+		ev_poll = NULL;
+	}
 	if (ev_read != NULL) {
 		event_free(ev_read);
 		ev_read = NULL;
@@ -249,21 +263,13 @@ publish(void)
 			cluster_online(s);
 }
 
-static int
-cl_connect(void)
+/* Connected: listen, register, and tell what the others missed. */
+static void
+cl_ready(void)
 {
 	PGresult	*res;
 	int		 ok;
 
-	if ((conn = store_pg_connect(store)) == NULL ||
-	    PQstatus(conn) != CONNECTION_OK) {
-		if (was_connected || next_try == 0)
-			logrl_warn(&rl_err, "cluster: cannot connect: %s",
-			    conn != NULL ? PQerrorMessage(conn) :
-			    "out of memory");
-		lost("connect");
-		return -1;
-	}
 	/* Short statements: a stuck server fails them, not the hub. */
 	res = PQexec(conn, "SET synchronous_commit = on;"
 	    "SET statement_timeout = 5000;"
@@ -274,7 +280,7 @@ cl_connect(void)
 	    EV_READ | EV_PERSIST, cl_read, NULL)) == NULL ||
 	    event_add(ev_read, NULL) == -1) {
 		lost("listen");
-		return -1;
+		return;
 	}
 	connected = 1;
 	backoff = 0;
@@ -285,7 +291,7 @@ cl_connect(void)
 	judge_after = was_connected ? time(NULL) + BACKOFF_MAX + 2 : 0;
 	publish();
 	if (!connected)
-		return -1;
+		return;
 	if (was_connected) {
 		log_info("cluster: database connection back; hub %lld "
 		    "registered again", (long long)self);
@@ -295,7 +301,71 @@ cl_connect(void)
 		log_info("cluster: hub %lld on channel %s", (long long)self,
 		    CLUSTER_CHANNEL);
 	was_connected = 1;
-	return 0;
+}
+
+static void
+cant_connect(const char *why)
+{
+	if (was_connected || next_try == 0)
+		logrl_warn(&rl_err, "cluster: cannot connect: %s", why);
+	lost("connect");
+}
+
+static void	cl_poll(int, short, void *);
+
+/* The next step of connecting, when the socket is ready for it. */
+static void
+poll_wait(PostgresPollingStatusType st)
+{
+	struct timeval	 tv = { CONNECT_TIMEOUT_SEC, 0 };
+
+	if (ev_poll != NULL)
+		event_free(ev_poll);
+	/* libpq may have moved to another socket (another address). */
+	if ((ev_poll = event_new(base, PQsocket(conn),
+	    st == PGRES_POLLING_READING ? EV_READ : EV_WRITE, cl_poll,
+	    NULL)) == NULL || event_add(ev_poll, &tv) == -1)
+		cant_connect("out of memory");
+}
+
+static void
+cl_poll(int fd, short what, void *arg)
+{
+	PostgresPollingStatusType	 st;
+
+	if (what & EV_TIMEOUT) {
+		cant_connect("no answer within the connect timeout");
+		return;
+	}
+	switch ((st = PQconnectPoll(conn))) {
+	case PGRES_POLLING_OK:
+		event_free(ev_poll);
+		ev_poll = NULL;
+		connecting = 0;
+		cl_ready();
+		break;
+	case PGRES_POLLING_READING:
+	case PGRES_POLLING_WRITING:
+		poll_wait(st);
+		break;
+	default:
+		cant_connect(PQerrorMessage(conn));
+		break;
+	}
+}
+
+/* Start connecting, on the event loop: a dead server never blocks. */
+static void
+cl_connect(void)
+{
+	if ((conn = store_pg_connect_start(store)) == NULL ||
+	    PQstatus(conn) == CONNECTION_BAD) {
+		cant_connect(conn != NULL ? PQerrorMessage(conn) :
+		    "out of memory");
+		return;
+	}
+	connecting = 1;
+	poll_wait(PGRES_POLLING_WRITING);
 }
 
 void
@@ -314,7 +384,7 @@ cluster_init(struct store *st, struct event_base *b,
 		id &= (uint64_t)INT64_MAX;
 	} while (id == 0);
 	self = (int64_t)id;
-	(void)cl_connect();
+	cl_connect();
 }
 
 /* Every hub's row; a gone one's rows deleted; the live ones told. */
@@ -371,8 +441,8 @@ cluster_tick(uint32_t nonline)
 	if (!cluster_on())
 		return;
 	if (!connected) {
-		if (time(NULL) >= next_try)
-			(void)cl_connect();
+		if (!connecting && time(NULL) >= next_try)
+			cl_connect();
 		return;
 	}
 	memset(&p, 0, sizeof(p));

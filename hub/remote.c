@@ -21,6 +21,7 @@ static uint32_t			 nghosts;
 static void			(*reap)(void);
 static int64_t			 alive_last[CLUSTER_HUBS_MAX];
 static size_t			 nalive_last;
+static int			 stray;	/* a ghost of a hub not listed */
 
 void
 remote_init(void (*fn)(void))
@@ -72,6 +73,17 @@ ghost_fill(struct session *g, int64_t hub, const struct hub_msg *up,
 	g->cands = paths->u.paths.cands;
 }
 
+static int
+listed(const int64_t *ids, size_t n, int64_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
 static void
 remote_up(int64_t hub, const uint8_t *key)
 {
@@ -90,6 +102,8 @@ remote_up(int64_t hub, const uint8_t *key)
 	}
 	if (s != NULL) {
 		/* Moved between two other hubs, or its row was written again. */
+		if (!listed(alive_last, nalive_last, hub))
+			stray = 1;
 		ghost_fill(s, hub, &up, &paths);
 		presence_remote_tell(s);
 		return;
@@ -110,6 +124,8 @@ remote_up(int64_t hub, const uint8_t *key)
 	}
 	TAILQ_INSERT_TAIL(&ghosts, s, online);
 	nghosts++;
+	if (!listed(alive_last, nalive_last, hub))
+		stray = 1;
 	if (presence_remote_rows(s) == -1) {
 		remote_drop(s);
 		return;
@@ -240,35 +256,37 @@ remote_event(const struct cluster_ev *ev)
 	reap();
 }
 
-static int
-listed(const int64_t *ids, size_t n, int64_t id)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (ids[i] == id)
-			return 1;
-	return 0;
-}
 
 void
 remote_alive(const int64_t *ids, size_t n)
 {
 	struct session	*g, *next;
 	size_t		 i;
+	uint32_t	 ended = 0;
+	int		 went;
 
-	/* The ghosts are walked only when a hub went. */
+	/*
+	 * The ghosts are walked only when a hub went, or one has a hub
+	 * that was not listed when it came (new since, or gone before
+	 * this hub ever saw it alive).
+	 */
 	for (i = 0; i < nalive_last && listed(ids, n, alive_last[i]); i++)
 		;
-	if (i < nalive_last) {
+	went = i < nalive_last;
+	if (went || stray) {
+		stray = 0;
 		for (g = TAILQ_FIRST(&ghosts); g != NULL; g = next) {
 			next = TAILQ_NEXT(g, online);
-			if (!listed(ids, n, g->hub))
+			if (!listed(ids, n, g->hub)) {
 				ghost_end(g, 0);
+				ended++;
+			}
 		}
-		log_info("cluster: a hub's lease ran out; its nodes' peers "
-		    "here check their liveness");
 	}
+	if (went || ended > 0)
+		log_info("cluster: a hub's lease ran out; the peers here of "
+		    "%u of its nodes, not logged in elsewhere, check their "
+		    "liveness", ended);
 	nalive_last = n < CLUSTER_HUBS_MAX ? n : CLUSTER_HUBS_MAX;
 	memcpy(alive_last, ids, nalive_last * sizeof(*ids));
 	reap();

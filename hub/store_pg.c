@@ -210,7 +210,7 @@ quiet(void *arg, const char *msg)
  * configured string, then what it may not change.
  */
 static PGconn *
-pg_open(const char *conninfo, const char *password)
+pg_open(const char *conninfo, const char *password, int start)
 {
 	const char	*kw[16], *val[16];
 	PGconn		*conn;
@@ -229,9 +229,10 @@ pg_open(const char *conninfo, const char *password)
 	}
 	kw[n] = NULL;
 	val[n] = NULL;
-	conn = PQconnectdbParams(kw, val, 1);
+	conn = start ? PQconnectStartParams(kw, val, 1) :
+	    PQconnectdbParams(kw, val, 1);
 	/* libpq would print the server's notices on stderr. */
-	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+	if (conn != NULL && PQstatus(conn) != CONNECTION_BAD)
 		(void)PQsetNoticeProcessor(conn, quiet, NULL);
 	return conn;
 }
@@ -241,7 +242,7 @@ connect_db(struct pg_store *st)
 {
 	st->last_try = time(NULL);
 	PQfinish(st->conn);
-	st->conn = pg_open(st->conninfo, st->password);
+	st->conn = pg_open(st->conninfo, st->password, 0);
 	if (st->conn == NULL)
 		return db_nomem(&st->base, "connect");
 	st->base.down = PQstatus(st->conn) != CONNECTION_OK;
@@ -251,13 +252,13 @@ connect_db(struct pg_store *st)
 }
 
 PGconn *
-store_pg_connect(struct store *bst)
+store_pg_connect_start(struct store *bst)
 {
 	struct pg_store	*st = pgs(bst);
 
 	if (bst->be != &pg_backend)
 		return NULL;
-	return pg_open(st->conninfo, st->password);
+	return pg_open(st->conninfo, st->password, 1);
 }
 
 /*

@@ -82,14 +82,19 @@ stream() {
 	eval "PING_$1$2=\$!"
 	track_pid $!
 }
-# stream_end TAG N WHAT: stop it; every ping answered?
+# stream_end TAG N WHAT: stop it; every ping answered?  (The last one
+# sent may still be on its way when ping stops: it is not counted.)
 stream_end() {
 	eval "kill -INT \$PING_$1$2; wait \$PING_$1$2" 2>/dev/null
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T_TMP/$1$2.out")
 	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$T_TMP/$1$2.out")
-	log "node $2's pings through $3: $got of $sent answered"
+	missing=$(sed -n 's/.*icmp_seq=\([0-9]*\) .*/\1/p' "$T_TMP/$1$2.out" |
+	    sort -n | awk -v n="${sent:-0}" '{ seen[$1] = 1 }
+	    END { m = ""; for (i = 1; i < n; i++) if (!(i in seen)) m = m " " i;
+	    print m }')
+	log "node $2's pings through $3: $got of $sent answered${missing:+; lost:$missing}"
 	check "node $2's tunnel carried on through $3 (no ping lost)" \
-	    test -n "$sent" -a "${got:-0}" = "$sent"
+	    test -n "$sent" -a "${got:-0}" -ge $((sent - 1)) -a -z "$missing"
 }
 
 # A join through hub 1: its peer on hub 3 hears PEER_UP from hub 3.
