@@ -63,6 +63,7 @@ static struct logrl		 rl_err = LOGRL_LOG("cluster database errors");
 static struct logrl		 rl_bad = LOGRL_LOG("bad cluster notifications");
 
 static void	offline(const uint8_t *, int);
+static void	online_again(const struct session *);
 
 struct params {
 	int		 n;
@@ -260,7 +261,7 @@ publish(void)
 	}
 	TAILQ_FOREACH(s, &au.onlines, online)
 		if (connected)
-			cluster_online(s);
+			online_again(s);
 }
 
 /* Connected: listen, register, and tell what the others missed. */
@@ -547,14 +548,30 @@ node_row(const struct session *s, int type, const char *what,
 	run_quiet(what, sql, &p);
 }
 
+#define SQL_ONLINE(cond) "WITH r AS (INSERT INTO hub_online (pubkey, " \
+    "hub, up, paths, since) VALUES ($1, $2, $3, $4, " NOW_MS ") ON " \
+    "CONFLICT (pubkey) DO UPDATE SET hub = EXCLUDED.hub, up = EXCLUDED.up, " \
+    "paths = EXCLUDED.paths, since = EXCLUDED.since" cond " RETURNING 1) " \
+    "SELECT pg_notify('" CLUSTER_CHANNEL "', $5) FROM r"
+
+/* A login here is the node's newest: its row is this hub's. */
 void
 cluster_online(const struct session *s)
 {
-	node_row(s, CLUSTER_UP, "a node's login", "WITH r AS (INSERT INTO "
-	    "hub_online (pubkey, hub, up, paths, since) VALUES ($1, $2, $3, "
-	    "$4, " NOW_MS ") ON CONFLICT (pubkey) DO UPDATE SET hub = "
-	    "EXCLUDED.hub, up = EXCLUDED.up, paths = EXCLUDED.paths, since = "
-	    "EXCLUDED.since) SELECT pg_notify('" CLUSTER_CHANNEL "', $5)");
+	node_row(s, CLUSTER_UP, "a node's login", SQL_ONLINE(""));
+}
+
+/*
+ * Written again after the connection was lost: not over the row of a
+ * live hub the node has logged in to since (this session is stale
+ * then, and the resync that follows ends it).
+ */
+static void
+online_again(const struct session *s)
+{
+	node_row(s, CLUSTER_UP, "a node's row", SQL_ONLINE(" WHERE "
+	    "hub_online.hub = EXCLUDED.hub OR hub_online.hub NOT IN (SELECT id "
+	    "FROM hubs WHERE lease >= " NOW_MS ")"));
 }
 
 static void
