@@ -4,11 +4,14 @@
 # own hub first).  Presence crosses hubs through PostgreSQL's NOTIFY:
 # every pair pings although no two of its ends may share a hub; a
 # network created through hub 1 is joined through hub 3; a join through
-# hub 1 reaches a peer on hub 3, and an eviction through hub 2 cuts the
+# hub 1 reaches a peer on hub 3, a rename through hub 2 reaches a peer's
+# name responder on hub 3, and an eviction through hub 2 cuts the
 # evicted node (on hub 3) off everywhere within a second.  Then hub 1
 # dies (SIGKILL) while its nodes ping: no ping is lost, both are logged
 # in to another hub within 10 s, and the others' peers on hubs 2 and 3
-# learn of the dead hub from its lease.
+# learn of the dead hub from its lease.  Last PostgreSQL stops for 30 s:
+# no ping is lost, a join meanwhile is refused saying why, the hubs come
+# back (hamctl hub status says so) and the database is consistent.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pglib.sh"
 require_root
@@ -111,6 +114,20 @@ for x in 1 2 3 4 5 6; do
 		    wait_for 10 reach $x $y
 	done
 done
+
+# Member names cross hubs too: node 3 (hub 3) resolves node 5 (hub 2),
+# and node 5's new nickname at once.
+name3() {	# name3 NAME: node 3's responder answers NAME with node 5's address
+	[ "$(ip netns exec "$(ns 3)" dig +short +tries=1 +time=1 @"$V4_3" \
+	    "$1.c3.hamd.internal" A 2>/dev/null)" = "$V4_5" ]
+}
+if command -v dig >/dev/null; then
+	check "node 3 (hub 3) resolves node 5 (hub 2) by name" wait_for 10 name3 node5
+	check "node 5 renames itself through hub 2" ctl 5 set nickname renamed5
+	check "node 3 resolves its new name within a second" wait_for 1 name3 renamed5
+else
+	log "dig is missing (apt-get install bind9-dnsutils): names not checked"
+fi
 
 # --- an eviction through hub 2 -------------------------------------------
 K6=$(K 6)
