@@ -382,7 +382,8 @@ hub_monitor(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 const struct command hubd_commands[] = {
 	{ .name = "hub", .args = "status",
 	    .help = "show hamhubd: version, uptime, public key, nodes, "
-	    "networks, blocked ranges, pools, connections, processes",
+	    "networks, blocked ranges, pools, connections, processes, the "
+	    "database and the cluster",
 	    .fn = hub_status, .word = "status", .word_at = 1, .arg = 0,
 	    .hubd = 1 },
 	{ .name = "hub", .args = "key",
