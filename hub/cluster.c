@@ -127,18 +127,30 @@ cluster_hubs(size_t *n)
 	return hubs;
 }
 
+/* libpq's message, its first line, fit for a log line and a quoted value. */
+static const char *
+pqmsg(char msg[256])
+{
+	size_t	 len;
+
+	(void)snprintf(msg, 256, "%s", conn != NULL ? PQerrorMessage(conn) :
+	    "no connection");
+	msg[strcspn(msg, "\r\n")] = '\0';
+	for (len = 0; msg[len] != '\0'; len++)
+		if (msg[len] == '"' || msg[len] == '\t')
+			msg[len] = msg[len] == '"' ? '\'' : ' ';
+	while (len > 0 && msg[len - 1] == ' ')
+		msg[--len] = '\0';
+	return msg;
+}
+
 /* The connection is gone: say so once, and try again later. */
 static void
 lost(const char *what)
 {
 	char	 msg[256];
-	size_t	 len;
 
-	(void)snprintf(msg, sizeof(msg), "%s", conn != NULL ?
-	    PQerrorMessage(conn) : "no connection");
-	len = strlen(msg);
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-		msg[--len] = '\0';
+	(void)pqmsg(msg);
 	if (connected) {
 		log_warnx("cluster: database connection lost (%s: %s); "
 		    "nodes logged in here keep working, changes are not "
@@ -172,6 +184,7 @@ run(const char *what, const char *sql, const struct params *p)
 {
 	PGresult	*res;
 	ExecStatusType	 st;
+	char		 msg[256];
 
 	if (!connected)
 		return NULL;
@@ -185,7 +198,7 @@ run(const char *what, const char *sql, const struct params *p)
 			lost(what);
 		else
 			logrl_warn(&rl_err, "cluster: %s: %s", what,
-			    PQerrorMessage(conn));
+			    pqmsg(msg));
 		return NULL;
 	}
 	if (ev_read != NULL && !kicked) {
@@ -307,8 +320,11 @@ cl_ready(void)
 static void
 cant_connect(const char *why)
 {
+	char	 msg[256];
+
 	if (was_connected || next_try == 0)
-		logrl_warn(&rl_err, "cluster: cannot connect: %s", why);
+		logrl_warn(&rl_err, "cluster: cannot connect: %s",
+		    why != NULL ? why : pqmsg(msg));
 	lost("connect");
 }
 
@@ -350,7 +366,7 @@ cl_poll(int fd, short what, void *arg)
 		poll_wait(st);
 		break;
 	default:
-		cant_connect(PQerrorMessage(conn));
+		cant_connect(NULL);
 		break;
 	}
 }
@@ -361,8 +377,7 @@ cl_connect(void)
 {
 	if ((conn = store_pg_connect_start(store)) == NULL ||
 	    PQstatus(conn) == CONNECTION_BAD) {
-		cant_connect(conn != NULL ? PQerrorMessage(conn) :
-		    "out of memory");
+		cant_connect(conn != NULL ? NULL : "out of memory");
 		return;
 	}
 	connecting = 1;
