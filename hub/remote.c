@@ -147,8 +147,12 @@ tell_paths(struct session *o, void *arg)
 	presence_send_paths(o, arg);
 }
 
+/*
+ * Its row was written again (candidates, nickname): the ghost takes it,
+ * and its peers here hear what changed.
+ */
 static void
-remote_paths(const struct cluster_ev *ev)
+remote_row(const struct cluster_ev *ev)
 {
 	struct hub_msg	 up, paths;
 	struct session	*g;
@@ -158,8 +162,11 @@ remote_paths(const struct cluster_ev *ev)
 	    cluster_read_online(ev->key, &at, &up, &paths) == -1 ||
 	    at != ev->hub)
 		return;
-	g->cands = paths.u.paths.cands;
-	presence_each_peer(g, tell_paths, g);
+	ghost_fill(g, at, &up, &paths);
+	if (ev->type == CLUSTER_PATHS)
+		presence_each_peer(g, tell_paths, g);
+	else
+		presence_names(g, 0);
 }
 
 /* Its routes changed: its peers here hear the set it serves now. */
@@ -175,22 +182,6 @@ remote_routes(const struct cluster_ev *ev)
 	routes_load(g);
 	if (had || g->has_routes)
 		presence_routes_peers(g);
-}
-
-static void
-remote_names(const struct cluster_ev *ev)
-{
-	struct hub_msg	 up, paths;
-	struct session	*g;
-	int64_t		 at;
-
-	if ((g = ghost_of(ev)) == NULL ||
-	    cluster_read_online(ev->key, &at, &up, &paths) == -1 ||
-	    at != ev->hub)
-		return;
-	memcpy(g->node.nick, up.u.peer.nick, sizeof(g->node.nick));
-	g->node.nick[sizeof(g->node.nick) - 1] = '\0';
-	presence_names(g, 0);
 }
 
 static const struct store_member *
@@ -223,7 +214,8 @@ remote_event(const struct cluster_ev *ev)
 			ghost_end(g, ev->graceful);
 		break;
 	case CLUSTER_PATHS:
-		remote_paths(ev);
+	case CLUSTER_NAMES:
+		remote_row(ev);
 		break;
 	case CLUSTER_MEMBER:
 		/* A network deleted since has told its own. */
@@ -240,9 +232,6 @@ remote_event(const struct cluster_ev *ev)
 		break;
 	case CLUSTER_NETROUTES:
 		presence_routes_net(ev->net, ev->key);
-		break;
-	case CLUSTER_NAMES:
-		remote_names(ev);
 		break;
 	case CLUSTER_NETDEL:
 		memset(&net, 0, sizeof(net));
