@@ -354,6 +354,8 @@ epoch_next(void)
 		/* Once in four billion walks: no old mark may match. */
 		TAILQ_FOREACH(s, &au.onlines, online)
 			s->mark = 0;
+		TAILQ_FOREACH(s, &au.ghosts, online)
+			s->mark = 0;
 		epoch = 1;
 	}
 	return epoch;

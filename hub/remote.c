@@ -16,8 +16,6 @@
 #include "hub/session.h"
 #include "privsep/log.h"
 
-static struct session_list	 ghosts = TAILQ_HEAD_INITIALIZER(ghosts);
-static uint32_t			 nghosts;
 static void			(*reap)(void);
 static int64_t			 alive_last[CLUSTER_HUBS_MAX];
 static size_t			 nalive_last;
@@ -32,14 +30,14 @@ remote_init(void (*fn)(void))
 uint32_t
 remote_count(void)
 {
-	return nghosts;
+	return au.nghosts;
 }
 
 static void
 ghost_free(struct session *g)
 {
-	TAILQ_REMOVE(&ghosts, g, online);
-	nghosts--;
+	TAILQ_REMOVE(&au.ghosts, g, online);
+	au.nghosts--;
 	free(g);
 }
 
@@ -122,8 +120,8 @@ remote_up(int64_t hub, const uint8_t *key)
 		authority_nomem("a node online at another hub");
 		return;
 	}
-	TAILQ_INSERT_TAIL(&ghosts, s, online);
-	nghosts++;
+	TAILQ_INSERT_TAIL(&au.ghosts, s, online);
+	au.nghosts++;
 	if (!listed(alive_last, nalive_last, hub))
 		stray = 1;
 	if (presence_remote_rows(s) == -1) {
@@ -264,7 +262,7 @@ remote_alive(const int64_t *ids, size_t n)
 	went = i < nalive_last;
 	if (went || stray) {
 		stray = 0;
-		for (g = TAILQ_FIRST(&ghosts); g != NULL; g = next) {
+		for (g = TAILQ_FIRST(&au.ghosts); g != NULL; g = next) {
 			next = TAILQ_NEXT(g, online);
 			if (!listed(ids, n, g->hub)) {
 				ghost_end(g, 0);
@@ -304,7 +302,7 @@ remote_resync(void)
 
 	if (cluster_each_online(resync_one, NULL) == -1)
 		return;
-	for (g = TAILQ_FIRST(&ghosts); g != NULL; g = next) {
+	for (g = TAILQ_FIRST(&au.ghosts); g != NULL; g = next) {
 		next = TAILQ_NEXT(g, online);
 		if (!g->known)
 			ghost_end(g, 0);

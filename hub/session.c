@@ -65,6 +65,7 @@ session_init(void)
 	TAILQ_INIT(&au.onlines);
 	TAILQ_INIT(&au.waiting);
 	TAILQ_INIT(&au.failed);
+	TAILQ_INIT(&au.ghosts);
 	/* Node keys are the network's choice: keyed, so no chain piles up. */
 	randombytes_buf(key_hash_key, sizeof(key_hash_key));
 }

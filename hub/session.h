@@ -101,8 +101,12 @@ struct authority {
 	struct session_list	 onlines;
 	struct session_list	 waiting;	/* not online yet, by age */
 	struct session_list	 failed;	/* to close after this turn */
+	struct session_list	 ghosts;	/* online at other hubs of a
+						   cluster (remote.c), on
+						   their online entry */
 	uint32_t		 nsessions;
 	uint32_t		 nonline;
+	uint32_t		 nghosts;
 	uint64_t		 sent;		/* messages sealed to nodes */
 	uint64_t		 nomem;		/* connections refused, or
 						   messages dropped, for want
