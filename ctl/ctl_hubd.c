@@ -98,6 +98,9 @@ status_get(struct ctl_ctx *ctx, struct ctl_hubd_status *st)
 	}
 	st->version[sizeof(st->version) - 1] = '\0';
 	st->pubkey[sizeof(st->pubkey) - 1] = '\0';
+	st->database[sizeof(st->database) - 1] = '\0';
+	if (st->nhubs > CTL_HUBD_CLUSTER_MAX)
+		st->nhubs = CTL_HUBD_CLUSTER_MAX;
 	if (st->nprocs > CTL_HUBD_PROCS)
 		st->nprocs = CTL_HUBD_PROCS;
 	for (i = 0; i < st->nprocs; i++)
@@ -112,6 +115,51 @@ pool_str(char *buf, size_t len, const struct ip_prefix *p)
 		format_prefix(buf, len, p);
 	else
 		(void)snprintf(buf, len, "(none)");
+}
+
+static void
+cluster_json(struct json *j, const struct ctl_hubd_status *st)
+{
+	uint32_t	 i;
+
+	json_object_begin(j, "cluster");
+	json_int(j, "hub", st->hub_id);
+	json_bool(j, "connected", st->cluster_up);
+	json_int(j, "online_elsewhere", st->remote);
+	json_array_begin(j, "hubs");
+	for (i = 0; i < st->nhubs; i++) {
+		json_object_begin(j, NULL);
+		json_int(j, "id", st->hubs[i].id);
+		json_bool(j, "self", st->hubs[i].id == st->hub_id);
+		json_int(j, "up_ms", st->hubs[i].up_ms);
+		json_int(j, "lease_ms", st->hubs[i].lease_ms);
+		json_bool(j, "alive", st->hubs[i].lease_ms >= 0);
+		json_int(j, "nodes", st->hubs[i].nodes);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void
+cluster_text(const struct ctl_hubd_status *st)
+{
+	char		 a[64];
+	uint32_t	 i;
+
+	printf("cluster:     hub %lld, %s; %u nodes online at other hubs\n",
+	    (long long)st->hub_id, st->cluster_up ? "connected" :
+	    "not connected (changes are not shared; trying again)",
+	    st->remote);
+	for (i = 0; i < st->nhubs; i++) {
+		format_uptime(a, sizeof(a), st->hubs[i].up_ms / 1000);
+		printf("  hub %-20lld %s, up %s, %lld nodes, %s\n",
+		    (long long)st->hubs[i].id,
+		    st->hubs[i].id == st->hub_id ? "this one" : "peer",
+		    a, (long long)st->hubs[i].nodes,
+		    st->hubs[i].lease_ms >= 0 ? "alive" :
+		    "lease run out (gone)");
+	}
 }
 
 static void
@@ -168,6 +216,12 @@ status_json(const struct ctl_hubd_status *st)
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+	json_object_begin(&j, "database");
+	json_string(&j, "type", st->database);
+	json_bool(&j, "reachable", st->db_up);
+	json_object_end(&j);
+	if (st->hub_id != 0)
+		cluster_json(&j, st);
 	json_object_end(&j);
 	json_end(&j);
 }
@@ -221,6 +275,11 @@ status_text(const struct ctl_hubd_status *st)
 		if (st->procs[i].name[0] != '\0')
 			printf("  %-10s %d\n", st->procs[i].name,
 			    st->procs[i].pid);
+	printf("database:    %s, %s\n", st->database[0] != '\0' ?
+	    st->database : "(none)", st->db_up ? "reachable" :
+	    "cannot be reached (requests that need it fail; trying again)");
+	if (st->hub_id != 0)
+		cluster_text(st);
 }
 
 static int
@@ -323,7 +382,8 @@ hub_monitor(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 const struct command hubd_commands[] = {
 	{ .name = "hub", .args = "status",
 	    .help = "show hamhubd: version, uptime, public key, nodes, "
-	    "networks, blocked ranges, pools, connections, processes",
+	    "networks, blocked ranges, pools, connections, processes, the "
+	    "database and the cluster",
 	    .fn = hub_status, .word = "status", .word_at = 1, .arg = 0,
 	    .hubd = 1 },
 	{ .name = "hub", .args = "key",

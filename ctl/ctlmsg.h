@@ -422,6 +422,15 @@ struct hubd_engine_stats {
 						   of memory (all processes) */
 };
 
+/* A hub of the cluster, as its row in the database says. */
+#define CTL_HUBD_CLUSTER_MAX	16
+struct ctl_hubd_peer {
+	int64_t			id;
+	int64_t			up_ms;		/* since it registered */
+	int64_t			lease_ms;	/* left; < 0: run out */
+	int64_t			nodes;		/* online there */
+};
+
 struct ctl_hubd_status {
 	char			version[32];
 	int64_t			uptime;
@@ -436,6 +445,15 @@ struct ctl_hubd_status {
 	struct hubd_engine_stats engine;	/* every engine's, summed */
 	uint32_t		nprocs;
 	struct ctl_proc		procs[CTL_HUBD_PROCS];
+	/* the database and the cluster */
+	char			database[16];	/* sqlite, postgresql */
+	uint8_t			db_up;		/* the store reaches it */
+	uint8_t			cluster_up;	/* the cluster's connection */
+	uint8_t			pad4[6];
+	int64_t			hub_id;		/* 0: no cluster */
+	uint32_t		remote;		/* online at the others */
+	uint32_t		nhubs;		/* its hubs, this one too */
+	struct ctl_hubd_peer	hubs[CTL_HUBD_CLUSTER_MAX];
 };
 
 #endif

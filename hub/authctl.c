@@ -12,9 +12,11 @@
 #include <time.h>
 
 #include "hub/authctl.h"
+#include "hub/cluster.h"
 #include "hub/login.h"
 #include "hub/membership.h"
 #include "hub/relaycheck.h"
+#include "hub/remote.h"
 #include "hub/session.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
@@ -85,6 +87,8 @@ ctl_result(uint32_t client, int code, const char *fmt, ...)
 		authority_nomem("an answer to control dropped");
 }
 
+static void	cluster_fill(struct ctl_hubd_status *);
+
 void
 authctl_status_fill(struct ctl_hubd_status *stp)
 {
@@ -115,6 +119,28 @@ authctl_status_fill(struct ctl_hubd_status *stp)
 		    sizeof(stp->procs[stp->nprocs].name), "%s",
 		    au.ps->procs[i].name);
 		stp->procs[stp->nprocs++].pid = au.conf.pids[i];
+	}
+	cluster_fill(stp);
+}
+
+static void
+cluster_fill(struct ctl_hubd_status *stp)
+{
+	const struct cluster_hub	*h;
+	size_t				 i, n;
+
+	(void)snprintf(stp->database, sizeof(stp->database), "%s",
+	    store_backend_name(au.store));
+	stp->db_up = !store_down(au.store);
+	stp->hub_id = cluster_self();
+	stp->cluster_up = cluster_connected();
+	stp->remote = remote_count();
+	h = cluster_hubs(&n);
+	for (i = 0; i < n && stp->nhubs < CTL_HUBD_CLUSTER_MAX; i++) {
+		stp->hubs[stp->nhubs].id = h[i].id;
+		stp->hubs[stp->nhubs].up_ms = h[i].up_ms;
+		stp->hubs[stp->nhubs].lease_ms = h[i].left_ms;
+		stp->hubs[stp->nhubs++].nodes = h[i].nodes;
 	}
 }
 

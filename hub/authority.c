@@ -24,12 +24,14 @@
 #include "hub/authweb.h"
 #include "hub/budget.h"
 #include "hub/candidates.h"
+#include "hub/cluster.h"
 #include "hub/hubconfig.h"
 #include "hub/hubd_msg.h"
 #include "hub/login.h"
 #include "hub/membership.h"
 #include "hub/memtrim.h"
 #include "hub/relaycheck.h"
+#include "hub/remote.h"
 #include "hub/session.h"
 #include "hub/store.h"
 #include "privsep/log.h"
@@ -74,6 +76,7 @@ authority_tick(int fd, short ev, void *arg)
 {
 	login_tick(authority_ns());
 	candidates_tick();
+	cluster_tick(au.nonline);
 	login_reap();
 	memtrim_tick(&trim, au.nsessions);
 }
@@ -133,6 +136,13 @@ authority_privkey(struct imsg *imsg)
 	    au.self->pub, KEY_LEN);
 }
 
+/* What the other hubs of a cluster say: remote.c's to act on. */
+static const struct cluster_cb cluster_cb = {
+	.event = remote_event,
+	.alive = remote_alive,
+	.resync = remote_resync,
+};
+
 /*
  * The store, as the parent says: SQLite's file in the chroot, or a
  * PostgreSQL server the authority connects to itself, from inside its
@@ -166,6 +176,7 @@ authority_database(struct imsg *imsg)
 	if (au.store == NULL)
 		fatalx("database: %s", err);
 	log_info("database: %s", store_backend_name(au.store));
+	cluster_init(au.store, au.ps->base, &cluster_cb);
 }
 
 static void
@@ -225,6 +236,7 @@ authority_run(struct privsep *ps)
 	if (budget_init() == -1)
 		fatal("%s: budget_init", __func__);
 	login_init();
+	remote_init(login_reap);
 	if ((au.self = sodium_malloc(sizeof(*au.self))) == NULL)
 		fatal("%s: sodium_malloc", __func__);
 	if (hub_proto_init(&au.proto) != WG_OK)

@@ -11,6 +11,7 @@
 
 #include "hub/budget.h"
 #include "hub/candidates.h"
+#include "hub/cluster.h"
 #include "hub/presence.h"
 #include "hub/session.h"
 #include "privsep/log.h"
@@ -198,6 +199,7 @@ cand_apply(struct session *s, const struct hub_candidates *in)
 	first = !s->cand_seen;
 	s->cand_seen = 1;
 	presence_each_peer(s, first ? tell_first : tell_both, s);
+	cluster_paths(s);
 }
 
 /*

@@ -25,11 +25,13 @@
 #include "hub/budget.h"
 #include "hub/candidates.h"
 #include "hub/chanpool.h"
+#include "hub/cluster.h"
 #include "hub/login.h"
 #include "hub/logrl.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
 #include "hub/relaycheck.h"
+#include "hub/remote.h"
 #include "hub/seen.h"
 #include "hub/session.h"
 #include "privsep/log.h"
@@ -140,6 +142,7 @@ session_close(struct session *s, const char *why)
 		    (unsigned long long)((authority_ns() - s->opened) /
 		    1000000000u));
 		presence_logoff(s);
+		cluster_offline(s);
 		relaycheck_end(s);
 		touch_later(s->key);
 	} else
@@ -498,7 +501,9 @@ login(struct session *s, const struct hub_login *lg)
 	if (!login_allowed(s, lg, b64, ab))
 		return;
 	/* One session per node: a new login replaces an old one. */
-	if ((old = session_online(s->key)) != NULL) {
+	if ((old = session_online(s->key)) != NULL && old->hub != 0)
+		remote_drop(old);	/* it came here from another hub */
+	else if (old != NULL) {
 		old->graceful = 0;
 		session_close(old, "replaced by a new login");
 	}
@@ -533,6 +538,7 @@ login(struct session *s, const struct hub_login *lg)
 		session_close(s, "hub database error or out of memory");
 		return;
 	}
+	cluster_online(s);
 	seen_login(s->key, s->ts, s->has_rows);
 }
 

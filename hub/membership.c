@@ -35,6 +35,7 @@
 
 #include "crypto/key.h"
 #include "hub/budget.h"
+#include "hub/cluster.h"
 #include "hub/logrl.h"
 #include "hub/membership.h"
 #include "hub/presence.h"
@@ -298,7 +299,7 @@ op_create(struct op *o)
 	}
 	if (rc != STORE_NOTFOUND) {
 		(void)store_failed(o, rc);
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 		return;
 	}
 	if ((rc = hash_take(o->s)) != 0) {
@@ -327,7 +328,7 @@ op_create(struct op *o)
 		return;
 	}
 	if (store_failed(o, rc)) {
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 		return;
 	}
 	idhex(net.id, o->id);
@@ -421,7 +422,7 @@ op_join(struct op *o)
 		break;
 	default:
 		(void)store_failed(o, rc);
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 		break;
 	}
 }
@@ -565,7 +566,7 @@ op_on_member(struct op *o)
 		break;
 	default:
 		(void)store_failed(o, rc);
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 		break;
 	}
 }
@@ -617,7 +618,7 @@ op_settings(struct op *o)
 	rc = store_net_update(o->st, &o->net);
 	sodium_memzero(o->net.pwhash, sizeof(o->net.pwhash));
 	if (store_failed(o, rc)) {
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 		return;
 	}
 	audit(o->req->op == HUB_OP_SET_PASSWORD ? "password-change" :
@@ -633,7 +634,7 @@ static void
 op_networks(struct op *o)
 {
 	if (store_node_networks(o->st, o->s->key, walk_net, o) != STORE_OK)
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 	else
 		reply(o, 0, "%s", "networks listed");
 }
@@ -645,11 +646,12 @@ op_nickname(struct op *o)
 		reply(o, EINVAL, "%s", "not a valid nickname");
 	else if (store_node_set_nick(o->st, o->s->key, o->req->nick) !=
 	    STORE_OK)
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 	else {
 		(void)snprintf(o->s->node.nick, sizeof(o->s->node.nick), "%s",
 		    o->req->nick);
 		presence_names(o->s, 0);
+		cluster_names(o->s);
 		reply(o, 0, "nickname set to \"%s\"", o->req->nick);
 	}
 }
@@ -659,7 +661,7 @@ op_members(struct op *o)
 {
 	if (store_member_foreach(o->st, o->net.id, walk_member, o) !=
 	    STORE_OK)
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 	else
 		reply(o, 0, "members of %s listed", o->net.name);
 }
@@ -702,12 +704,12 @@ op_delete(struct op *o)
 		free(rows.m);
 		reply(o, rows.failed ? ENOMEM : EIO, "%s", rows.failed ?
 		    "the hub is out of memory; try again later" :
-		    "hub database error");
+		    authority_dbtext());
 		return;
 	}
 	if (store_failed(o, store_net_delete(o->st, o->net.id))) {
 		free(rows.m);
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 		return;
 	}
 	audit("network-delete", "net=%s name=\"%s\" by=%s", o->id,
@@ -726,7 +728,7 @@ op_leave(struct op *o)
 	if (o->me.state == HUB_MSTATE_PENDING) {
 		if (store_failed(o, store_member_remove(o->st, o->net.id,
 		    o->s->key)))
-			reply(o, EIO, "%s", "hub database error");
+			reply(o, EIO, "%s", authority_dbtext());
 		else {
 			audit("leave", "net=%s node=%s state=pending", o->id,
 			    o->who);
@@ -742,7 +744,7 @@ op_leave(struct op *o)
 		return;
 	}
 	if (store_failed(o, rc)) {
-		reply(o, EIO, "%s", "hub database error");
+		reply(o, EIO, "%s", authority_dbtext());
 		return;
 	}
 	audit("leave", "net=%s node=%s", o->id, o->who);
@@ -876,7 +878,7 @@ membership_request(struct session *s, struct hub_request *req)
 		rc = net_lookup(o.st, req->net, &o.net);
 		if (rc != STORE_OK && rc != STORE_NOTFOUND) {
 			(void)store_failed(&o, rc);
-			reply(&o, EIO, "%s", "hub database error");
+			reply(&o, EIO, "%s", authority_dbtext());
 			goto out;
 		}
 		if ((o.found = rc == STORE_OK)) {

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/cluster.h"
 #include "hub/logrl.h"
 #include "hub/presence.h"
 #include "hub/routesync.h"
@@ -353,6 +354,8 @@ epoch_next(void)
 		/* Once in four billion walks: no old mark may match. */
 		TAILQ_FOREACH(s, &au.onlines, online)
 			s->mark = 0;
+		TAILQ_FOREACH(s, &au.ghosts, online)
+			s->mark = 0;
 		epoch = 1;
 	}
 	return epoch;
@@ -551,6 +554,45 @@ presence_logoff(struct session *s)
 	session_set_offline(s);
 }
 
+/* ---- nodes online at another hub of the cluster (remote.c) ------------ */
+
+int
+presence_remote_rows(struct session *g)
+{
+	struct login_walk	 lw;
+
+	memset(&lw, 0, sizeof(lw));
+	lw.s = g;
+	if (store_node_networks(au.store, g->key, login_row, &lw) !=
+	    STORE_OK || lw.failed) {
+		if (!lw.failed)
+			authority_dberr(&rl_db, "a remote node's networks");
+		rows_drop(g);
+		return -1;
+	}
+	routes_load(g);
+	return 0;
+}
+
+static void
+remote_pair(struct session *o, void *arg)
+{
+	pair_up(o, arg);
+}
+
+void
+presence_remote_tell(struct session *g)
+{
+	presence_each_peer(g, remote_pair, g);
+}
+
+void
+presence_forget(struct session *g)
+{
+	rows_drop(g);
+	session_set_offline(g);
+}
+
 /* ---- membership changes ------------------------------------------------- */
 
 /*
@@ -708,6 +750,14 @@ void
 presence_member(const struct store_net *net, const uint8_t key[32],
     const struct store_member *before, const struct store_member *after)
 {
+	presence_member_apply(net, key, before, after);
+	cluster_member(net, key, before, after);
+}
+
+void
+presence_member_apply(const struct store_net *net, const uint8_t key[32],
+    const struct store_member *before, const struct store_member *after)
+{
 	struct session	*x;
 
 	member_pairs(net, key, before, after);
@@ -764,7 +814,7 @@ member_pairs(const struct store_net *net, const uint8_t *key,
 		walk_members(&sw, n, &n->roles);
 		walk_members(&sw, n, &n->plain);
 	}
-	if (x != NULL && sw.was && (!sw.is || (sw.rb > HUB_ROLE_MEMBER &&
+	if (x != NULL && x->hub == 0 && sw.was && (!sw.is || (sw.rb > HUB_ROLE_MEMBER &&
 	    sw.ra == HUB_ROLE_MEMBER)))
 		(void)store_member_foreach(au.store, net->id, sweep_offline,
 		    &sw);
@@ -784,6 +834,13 @@ lan_tell(struct mrow *a, struct mrow *b, const struct netmem *n)
 
 void
 presence_net_lan(const struct store_net *net)
+{
+	presence_net_lan_apply(net);
+	cluster_net(net);
+}
+
+void
+presence_net_lan_apply(const struct store_net *net)
 {
 	struct netmem	*n = netmem_find(net->id);
 	struct mrow	*a, *b;
@@ -849,6 +906,14 @@ peers_off(const struct session *s, const uint8_t *key,
 
 void
 presence_net_deleted(const struct store_net *net,
+    const struct store_member *rows, size_t nrows)
+{
+	presence_net_deleted_apply(net, rows, nrows);
+	cluster_netdel(net);
+}
+
+void
+presence_net_deleted_apply(const struct store_net *net,
     const struct store_member *rows, size_t nrows)
 {
 	struct offrow	 off[OFFROWS_MAX];

@@ -37,7 +37,9 @@ int	presence_login(struct session *);
 void	presence_logoff(struct session *);
 /*
  * The store changed key's row in net from before to after (NULL: no
- * row).  Tells the pairs whose entitlement changed, and only those.
+ * row).  Tells the pairs whose entitlement changed, and only those;
+ * this and the two below tell the other hubs of a cluster too
+ * (cluster.c), which apply it with the _apply forms.
  */
 void	presence_member(const struct store_net *, const uint8_t key[32],
 	    const struct store_member *before,
@@ -63,6 +65,27 @@ void	presence_routes_peers(struct session *x);
  * and itself).  Only nodes that asked are told.
  */
 void	presence_names(struct session *x, int all);
+/*
+ * The same three without telling the other hubs of a cluster: for
+ * what another hub did and told (remote.c).  Offline members' rows
+ * are not known then: n is 0.
+ */
+void	presence_member_apply(const struct store_net *, const uint8_t key[32],
+	    const struct store_member *before,
+	    const struct store_member *after);
+void	presence_net_lan_apply(const struct store_net *);
+void	presence_net_deleted_apply(const struct store_net *,
+	    const struct store_member *rows, size_t n);
+/*
+ * A node online at another hub (a ghost session of remote.c, with no
+ * connection here): its active memberships taken in (-1: the store
+ * failed or no memory, none kept); each online peer told of it as of a
+ * login here, PEER_UP and PEER_PATHS (again when it moved); out of the
+ * image without a word (it logged in here).
+ */
+int	presence_remote_rows(struct session *);
+void	presence_remote_tell(struct session *);
+void	presence_forget(struct session *);
 /* Active members of a network online now. */
 uint32_t presence_online(const uint8_t netid[16]);
 /* Call fn for each online peer of s, once each. */

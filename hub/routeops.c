@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "crypto/key.h"
+#include "hub/cluster.h"
 #include "hub/presence.h"
 #include "hub/routeops.h"
 #include "hub/routesync.h"
@@ -72,7 +73,8 @@ clashes(struct rop *o, const uint8_t *of)
 	rc = store_routes_approved(au.store, of, 1, clash_each, o);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
 		log_warnx("%s: %s", __func__, store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 		return 1;
 	}
 	if (!o->found)
@@ -123,6 +125,7 @@ op_advertise(struct rop *o)
 		routes_load(o->s);
 		if (o->s->has_routes)
 			presence_routes_peers(o->s);
+		cluster_routes(o->s);
 		session_respond(o->s, o->req->id, 0, "%s advertised; routed in "
 		    "the gateway networks this node owns, elsewhere once an "
 		    "administrator approves it", a);
@@ -137,7 +140,8 @@ op_advertise(struct rop *o)
 		break;
 	default:
 		log_warnx("advertise: %s", store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 	}
 }
 
@@ -156,7 +160,8 @@ op_withdraw(struct rop *o)
 	}
 	if (rc != STORE_OK) {
 		log_warnx("withdraw: %s", store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 		return;
 	}
 	audit("route-withdraw", "node=%s route=%s", o->who, a);
@@ -165,6 +170,7 @@ op_withdraw(struct rop *o)
 		presence_routes_peers(o->s);
 		routes_load(o->s);
 	}
+	cluster_routes(o->s);
 	session_respond(o->s, o->req->id, 0, "%s withdrawn", a);
 }
 
@@ -219,7 +225,8 @@ op_routes(struct rop *o, const struct store_member *me)
 	    store_routes_of_node(au.store, o->s->key, list_each, o);
 	if (rc != STORE_OK) {
 		log_warnx("routes: %s", store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 		return;
 	}
 	session_respond(o->s, o->req->id, 0, "routes listed");
@@ -273,12 +280,14 @@ op_decide(struct rop *o)
 	default:
 		log_warnx("%s: %s", hub_op_name(o->req->op),
 		    store_errmsg(au.store));
-		session_respond(o->s, o->req->id, EIO, "hub database error");
+		session_respond(o->s, o->req->id, EIO, "%s",
+		    authority_dbtext());
 		return;
 	}
 	audit(approve ? "route-approve" : "route-revoke",
 	    "net=%s node=%s route=%s by=%s", o->id, tk, a, o->who);
 	presence_routes_net(o->net->id, o->req->key);
+	cluster_netroutes(o->net->id, o->req->key);
 	session_respond(o->s, o->req->id, 0, "%s %s for %.12s...", a,
 	    approve ? "approved" : "revoked", tk);
 }

@@ -65,6 +65,7 @@ session_init(void)
 	TAILQ_INIT(&au.onlines);
 	TAILQ_INIT(&au.waiting);
 	TAILQ_INIT(&au.failed);
+	TAILQ_INIT(&au.ghosts);
 	/* Node keys are the network's choice: keyed, so no chain piles up. */
 	randombytes_buf(key_hash_key, sizeof(key_hash_key));
 }
@@ -99,6 +100,14 @@ authority_nomem(const char *what)
 	au.nomem++;
 	logrl_warn(&rl, "out of memory: %s (%llu so far)", what,
 	    (unsigned long long)au.nomem);
+}
+
+const char *
+authority_dbtext(void)
+{
+	return store_down(au.store) ? "the hub's database cannot be reached "
+	    "now; nothing was changed, try again later" :
+	    "hub database error";
 }
 
 void
@@ -203,20 +212,26 @@ session_unwait(struct session *s)
  * The key and relay tables had their first buckets when the first
  * connection came (by_conn did), so inserting only ever grows chains.
  */
-void
+int
 session_set_online(struct session *s)
 {
+	/* A ghost may come before any connection: it can fail. */
+	if (s->hub != 0)
+		return htab_insert(&by_key, &s->by_key, key_hash(s->key));
 	(void)htab_insert(&by_key, &s->by_key, key_hash(s->key));
 	(void)htab_insert(&by_relay, &s->by_relay, htab_hash32(s->relay.id));
 	session_unwait(s);
 	TAILQ_INSERT_TAIL(&au.onlines, s, online);
 	au.nonline++;
+	return 0;
 }
 
 void
 session_set_offline(struct session *s)
 {
 	htab_remove(&by_key, &s->by_key);
+	if (s->hub != 0)
+		return;
 	htab_remove(&by_relay, &s->by_relay);
 	TAILQ_REMOVE(&au.onlines, s, online);
 	au.nonline--;

@@ -52,6 +52,11 @@ struct session {
 	TAILQ_ENTRY(session)	 waiting;	/* au.waiting, oldest first */
 	TAILQ_ENTRY(session)	 failed;	/* au.failed */
 	TAILQ_ENTRY(session)	 deferred;	/* candidates.c's waiting list */
+	int64_t			 hub;		/* 0, or the cluster hub a
+						   ghost is online at
+						   (remote.c): no
+						   connection, no relay,
+						   by key only */
 	int			 eng;		/* the engine's process id */
 	uint32_t		 conn;		/* the engine's connection id */
 	uint8_t			 state;
@@ -96,8 +101,12 @@ struct authority {
 	struct session_list	 onlines;
 	struct session_list	 waiting;	/* not online yet, by age */
 	struct session_list	 failed;	/* to close after this turn */
+	struct session_list	 ghosts;	/* online at other hubs of a
+						   cluster (remote.c), on
+						   their online entry */
 	uint32_t		 nsessions;
 	uint32_t		 nonline;
+	uint32_t		 nghosts;
 	uint64_t		 sent;		/* messages sealed to nodes */
 	uint64_t		 nomem;		/* connections refused, or
 						   messages dropped, for want
@@ -133,12 +142,21 @@ void		 authority_nomem(const char *what);
  */
 void		 authority_dberr(struct logrl *rl, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/*
+ * What a node is answered when a request failed in the database: that
+ * it cannot be reached now (nothing was changed), or an error.
+ */
+const char	*authority_dbtext(void);
 /* The online session of a node, or NULL. */
 struct session	*session_online(const uint8_t *key);
 /* The online session holding a relay id, or NULL. */
 struct session	*session_by_relay(uint32_t id);
-/* Into and out of the online tables (the state is the caller's). */
-void		 session_set_online(struct session *);
+/*
+ * Into and out of the online tables (the state is the caller's); a
+ * ghost (s->hub != 0) into the key's table only, which may fail (-1)
+ * for want of memory before any connection came.
+ */
+int		 session_set_online(struct session *);
 void		 session_set_offline(struct session *);
 /* Out of au.waiting (it logged in, or is closing). */
 void		 session_unwait(struct session *);

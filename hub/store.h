@@ -98,6 +98,11 @@ int		 store_schema_version(struct store *);
 const char	*store_errmsg(struct store *);
 /* Whether the last error was the database's want of memory. */
 int		 store_nomem(struct store *);
+/*
+ * Whether the database cannot be reached now (PostgreSQL: the
+ * connection is lost and not made again yet; never on SQLite).
+ */
+int		 store_down(struct store *);
 const char	*store_strerror(int code);
 
 /*

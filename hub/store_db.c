@@ -40,6 +40,12 @@ store_nomem(struct store *st)
 	return st != NULL && st->nomem;
 }
 
+int
+store_down(struct store *st)
+{
+	return st != NULL && st->down;
+}
+
 const char *
 store_errmsg(struct store *st)
 {

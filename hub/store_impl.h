@@ -39,6 +39,7 @@ struct store {
 	const struct db_backend	*be;
 	char			 err[256];
 	int			 nomem;	/* the last error: no memory */
+	int			 down;	/* the server cannot be reached */
 };
 
 /* The first member of each backend's own statement. */

@@ -56,6 +56,7 @@
 #include "hub/store.h"
 #include "hub/store_backend.h"
 #include "hub/store_impl.h"
+#include "hub/store_pgconn.h"
 #include "hub/store_sql.h"
 
 /* Type OIDs are fixed by PostgreSQL's catalog for good. */
@@ -131,6 +132,8 @@ pg_fail(struct pg_store *st, const char *what, const char *msg)
 static int
 lost(struct pg_store *st, const char *what)
 {
+	if (PQstatus(st->conn) == CONNECTION_BAD)
+		st->base.down = 1;
 	return pg_fail(st, what, PQstatus(st->conn) == CONNECTION_BAD ?
 	    "database connection lost" : PQerrorMessage(st->conn));
 }
@@ -206,10 +209,11 @@ quiet(void *arg, const char *msg)
  * under a minute rather than the system's two hours.  Then the
  * configured string, then what it may not change.
  */
-static int
-connect_db(struct pg_store *st)
+static PGconn *
+pg_open(const char *conninfo, const char *password, int start)
 {
 	const char	*kw[16], *val[16];
+	PGconn		*conn;
 	int		 n = 0;
 
 	kw[n] = "connect_timeout";		val[n++] = "10";
@@ -218,24 +222,43 @@ connect_db(struct pg_store *st)
 	kw[n] = "keepalives_count";		val[n++] = "3";
 	kw[n] = "tcp_user_timeout";		val[n++] = "20000";
 	kw[n] = "fallback_application_name";	val[n++] = "hamhubd";
-	kw[n] = "dbname";			val[n++] = st->conninfo;
+	kw[n] = "dbname";			val[n++] = conninfo;
 	kw[n] = "client_encoding";		val[n++] = "UTF8";
-	if (st->password != NULL) {
-		kw[n] = "password";		val[n++] = st->password;
+	if (password != NULL) {
+		kw[n] = "password";		val[n++] = password;
 	}
 	kw[n] = NULL;
 	val[n] = NULL;
+	conn = start ? PQconnectStartParams(kw, val, 1) :
+	    PQconnectdbParams(kw, val, 1);
+	/* libpq would print the server's notices on stderr. */
+	if (conn != NULL && PQstatus(conn) != CONNECTION_BAD)
+		(void)PQsetNoticeProcessor(conn, quiet, NULL);
+	return conn;
+}
 
+static int
+connect_db(struct pg_store *st)
+{
 	st->last_try = time(NULL);
 	PQfinish(st->conn);
-	st->conn = PQconnectdbParams(kw, val, 1);
+	st->conn = pg_open(st->conninfo, st->password, 0);
 	if (st->conn == NULL)
 		return db_nomem(&st->base, "connect");
-	if (PQstatus(st->conn) != CONNECTION_OK)
+	st->base.down = PQstatus(st->conn) != CONNECTION_OK;
+	if (st->base.down)
 		return pg_fail(st, "connect", PQerrorMessage(st->conn));
-	/* libpq would print the server's notices on stderr. */
-	(void)PQsetNoticeProcessor(st->conn, quiet, NULL);
 	return session(st);
+}
+
+PGconn *
+store_pg_connect_start(struct store *bst)
+{
+	struct pg_store	*st = pgs(bst);
+
+	if (bst->be != &pg_backend)
+		return NULL;
+	return pg_open(st->conninfo, st->password, 1);
 }
 
 /*

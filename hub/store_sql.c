@@ -174,6 +174,29 @@ const char *const store_migrations[] = {
 	"	net	BLOB PRIMARY KEY NOT NULL"
 	"		REFERENCES nets (id) ON DELETE CASCADE"
 	") WITHOUT ROWID;",
+	/*
+	 * 4 -> 5: a cluster of hubs on one database (PostgreSQL; a hub on
+	 * SQLite is alone and leaves both empty).  hubs has one row per
+	 * running hub, its lease renewed every second in the database's
+	 * own time (milliseconds); hub_online one per node logged in to
+	 * one of them, with what its peers on other hubs are told: its
+	 * PEER_UP (address, nickname, endpoint) and PEER_PATHS (relay id,
+	 * candidates) as the protocol encodes them (cluster.c).
+	 */
+	"CREATE TABLE hubs ("
+	"	id	INTEGER PRIMARY KEY NOT NULL CHECK (id > 0),"
+	"	started	INTEGER NOT NULL,"
+	"	lease	INTEGER NOT NULL,"
+	"	nodes	INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE hub_online ("
+	"	pubkey	BLOB PRIMARY KEY NOT NULL CHECK (length(pubkey) = 32),"
+	"	hub	INTEGER NOT NULL,"
+	"	up	BLOB NOT NULL,"
+	"	paths	BLOB NOT NULL,"
+	"	since	INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX hub_online_hub ON hub_online (hub);",
 };
 
 /*
@@ -282,6 +305,21 @@ const char *const store_pg_migrations[] = {
 	"	net	BYTEA PRIMARY KEY NOT NULL"
 	"		REFERENCES nets (id) ON DELETE CASCADE"
 	");",
+	/* 4 -> 5 */
+	"CREATE TABLE hubs ("
+	"	id	BIGINT PRIMARY KEY NOT NULL CHECK (id > 0),"
+	"	started	BIGINT NOT NULL,"
+	"	lease	BIGINT NOT NULL,"
+	"	nodes	BIGINT NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE hub_online ("
+	"	pubkey	BYTEA PRIMARY KEY NOT NULL CHECK (length(pubkey) = 32),"
+	"	hub	BIGINT NOT NULL,"
+	"	up	BYTEA NOT NULL,"
+	"	paths	BYTEA NOT NULL,"
+	"	since	BIGINT NOT NULL"
+	");"
+	"CREATE INDEX hub_online_hub ON hub_online (hub);",
 };
 
 _Static_assert(nitems(store_pg_migrations) == nitems(store_migrations),

@@ -440,7 +440,12 @@ START_TEST(test_schema_bcast)
 	ck_assert_int_eq(store_net_by_id(st, NID(1), &net), STORE_OK);
 	ck_assert_int_eq(net.bcast, 0);
 	store_close(st);
-	/* Back to schema 2: no columns, no route tables (step 3 -> 4). */
+	/*
+	 * Back to schema 2: no columns, no route tables (step 3 -> 4), no
+	 * cluster tables (4 -> 5).
+	 */
+	raw_exec("DROP TABLE hub_online");
+	raw_exec("DROP TABLE hubs");
 	raw_exec("DROP TABLE route_ok");
 	raw_exec("DROP TABLE gateway_nets");
 	raw_exec("DROP TABLE routes");
