@@ -21,6 +21,7 @@
 
 #include "crypto/key.h"
 #include "hub/authctl.h"
+#include "hub/authtraffic.h"
 #include "hub/authweb.h"
 #include "hub/budget.h"
 #include "hub/candidates.h"
@@ -76,6 +77,7 @@ authority_tick(int fd, short ev, void *arg)
 	candidates_tick();
 	login_reap();
 	memtrim_tick(&trim, au.nsessions);
+	authtraffic_tick(authority_ms());
 }
 
 static void
@@ -108,6 +110,9 @@ authority_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_HUBD_RELAY_REGISTER:
 		relaycheck_register(from, imsg);
+		break;
+	case IMSG_HUBD_TRAFFIC:
+		authtraffic_answer(from, imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);

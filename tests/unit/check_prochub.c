@@ -113,6 +113,8 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_HUB_FRAME_IN,	E, A },
 	{ IMSG_HUB_CONN_CLOSED,	E, A },
 	{ IMSG_HUBD_ENGINE_STATS, E, A },
+	/* what each node's connection carried, asked a page at a time */
+	{ IMSG_HUBD_TRAFFIC,	E, A },
 	/* a REGISTER from the network, whose MAC only the authority checks */
 	{ IMSG_HUBD_RELAY_REGISTER, E, A },
 	/* authority -> engine */
@@ -122,6 +124,7 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_HUBD_RELAY_DEL,	A, E },
 	{ IMSG_HUBD_RELAY_PAIR,	A, E },
 	{ IMSG_HUBD_RELAY_REGISTERED, A, E },
+	{ IMSG_HUBD_TRAFFIC_ASK, A, E },
 	/* engine -> engine: a relay frame or REGISTER for another's node */
 	{ IMSG_HUBD_RELAY_REG_FWD, E, E },
 	{ IMSG_HUBD_RELAY_FWD,	E, E },
@@ -140,7 +143,7 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_CTL_HUBD_STATUS_REPLY, A, C },
 	{ IMSG_CTL_HUBD_CIDR,	A, C },
 	{ IMSG_CTL_HUB_NET,	A, C },
-	{ IMSG_CTL_HUB_MEMBER,	A, C },
+	{ IMSG_CTL_HUBD_NODE,	A, C },
 	{ IMSG_CTL_RESULT,	P | A, C },
 	/* events as they happen: to control's monitors and the web child */
 	{ IMSG_CTL_EVENT,	A, C | W },
