@@ -1,0 +1,111 @@
+#!/bin/sh
+# What the hub carries for each node: two nodes whose UDP to each other
+# is blocked talk through the hub's relay, and an iperf3 stream between
+# them shows in the hub's node list (hamctl hub nodes -j) and in the web
+# console's state (/state.json) as the sender's rate in and the
+# receiver's rate out, each within 20% of what iperf3 reports; the text
+# listing shows the IN and OUT columns; the totals count the relayed
+# share; and the rates fall to nothing within seconds of the stream's
+# end.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/weblib.sh"
+require_root
+[ -x "$HAMHUBD" ] || skip "hamhubd not built"
+for t in curl iperf3 nft python3; do
+	command -v $t >/dev/null || skip "$t not installed"
+done
+mktmp
+web_mesh 2
+H=$(web_ns_hub)
+HUB=$(web_hubdir)
+N1=$(web_ns 1)
+N2=$(web_ns 2)
+V4_2=$(overlay_v4 "$N2")
+
+peer_path() {	# the path node 1's hamctl peers shows for node 2
+	hamctl_in "$(web_dir 1)" -j peers | tr '{' '\n' |
+	    sed -n 's/.*"name":"node2".*"path":"\([a-z-]*\)".*/\1/p'
+}
+path_is() { [ "$(peer_path)" = "$1" ]; }
+check "node 1 reaches node 2" wait_for 20 sh -c "ip netns exec '$N1' ping -c 1 -W 1 '$V4_2' >/dev/null"
+
+# Their UDP to each other dropped on node 2's side: only the relay is left.
+ip netns exec "$N2" nft add table ip rateblock
+ip netns exec "$N2" nft "add chain ip rateblock o { type filter hook output priority -10; }"
+ip netns exec "$N2" nft "add chain ip rateblock i { type filter hook input priority -10; }"
+ip netns exec "$N2" nft add rule ip rateblock o ip daddr "$WEB_NET.11" meta l4proto udp drop
+ip netns exec "$N2" nft add rule ip rateblock i ip saddr "$WEB_NET.11" meta l4proto udp drop
+ip netns exec "$N1" ping -n -q -i 0.2 -w 60 "$V4_2" >/dev/null 2>&1 &
+track_pid $!
+check "the pair talks through the hub's relay" wait_for 30 path_is relay-udp
+
+# field NICK KEY: a number from the hub's node list for that node
+field() {
+	hubctl "$HUB" -j hub nodes | python3 -c "import json, sys
+for n in json.load(sys.stdin)['nodes']:
+    if n['nickname'] == '$1': print(n['$2'])"
+}
+# web_field NICK KEY: the same from the console's state
+web_field() {
+	web_get "$H" "http://$WEB_NET.1:9200/state.json" | python3 -c "import json, sys
+for net in json.load(sys.stdin)['networks']:
+    for n in net['nodes']:
+        if n['nick'] == '$1': print(n['$2']); sys.exit(0)"
+}
+
+ip netns exec "$N2" iperf3 -s -1 -B "$V4_2" >"$T_TMP/iperf-s.log" 2>&1 &
+track_pid $!
+wait_for 5 sh -c "ip netns exec '$N2' ss -ltn | grep -q ':5201'"
+# A paced stream (100 Mbit/s through a relay on a shared machine): its
+# rate holds still while the listings are read.
+ip netns exec "$N1" iperf3 -c "$V4_2" -t 12 -b 100M -J \
+    >"$T_TMP/iperf.json" 2>&1 &
+IPERF=$!
+track_pid "$IPERF"
+# Read well inside the stream, once a second for five seconds.
+at_ms() { [ "$(now_ms)" -ge "$1" ]; }
+t=$(( $(now_ms) + 4000 ))
+: >"$T_TMP/r-in"; : >"$T_TMP/r-out"; : >"$T_TMP/w-in"; : >"$T_TMP/w-out"
+for k in 1 2 3 4 5; do
+	wait_for 3 at_ms "$t"
+	field node1 rx_bytes_per_s >>"$T_TMP/r-in"
+	field node2 tx_bytes_per_s >>"$T_TMP/r-out"
+	web_field node1 rx_bps >>"$T_TMP/w-in"
+	web_field node2 tx_bps >>"$T_TMP/w-out"
+	[ $k = 3 ] && hubctl "$HUB" hub nodes >"$T_TMP/nodes.txt"
+	t=$((t + 1000))
+done
+wait "$IPERF"
+T_END=$(now_ms)
+sed 's/^/# hub nodes: /' "$T_TMP/nodes.txt"
+iperf_bps=$(python3 -c "import json, statistics; d = json.load(open('$T_TMP/iperf.json')); print(int(statistics.median(i['sum']['bits_per_second'] for i in d['intervals'])))" 2>/dev/null)
+median_bps() { sort -n "$1" | sed -n 3p | awk '{ printf "%.0f\n", $1 * 8 }'; }
+within() {	# within BPS: within 20% of iperf3's
+	python3 -c "import sys; v, i = float('${1:-0}'), float('${iperf_bps:-1}'); sys.exit(0 if abs(v - i) <= 0.2 * i else 1)"
+}
+for r in r-in r-out w-in w-out; do
+	eval "$(echo $r | tr - _)=\$(median_bps '$T_TMP/$r')"
+	log "$r readings (bytes/s): $(tr '\n' ' ' <"$T_TMP/$r")"
+done
+log "iperf3: ${iperf_bps:-?} bit/s (median of its seconds); hub nodes: node1 in ${r_in:-?}, node2 out ${r_out:-?}; console: node1 in ${w_in:-?}, node2 out ${w_out:-?} (bit/s, medians)"
+python3 -c "print('# ratios to iperf3: %.3f %.3f %.3f %.3f' % tuple(float(x or 0) / float('${iperf_bps:-1}') for x in ('$r_in', '$r_out', '$w_in', '$w_out')))"
+check "hamctl hub nodes: node 1's rate in within 20% of iperf3's" within "$r_in"
+check "... node 2's rate out too" within "$r_out"
+check "the console's state: node 1's rate in within 20% of iperf3's" within "$w_in"
+check "... node 2's rate out too" within "$w_out"
+check "the text listing shows the rates in IN and OUT" \
+    sh -c "head -n 1 '$T_TMP/nodes.txt' | grep -q ' IN .* OUT ' &&
+    grep -q '^node1 .*Mbit/s' '$T_TMP/nodes.txt'"
+relay_in=$(field node1 relay_rx_bytes)
+all_in=$(field node1 rx_bytes)
+log "node 1: ${all_in:-?} bytes in, ${relay_in:-?} of them relayed"
+check "the totals count the relayed stream (over 50 MB in from node 1)" \
+    test "${relay_in:-0}" -gt 50000000 -a "${all_in:-0}" -ge "${relay_in:-0}"
+check "a node's control channel counts too (node 1 in > relayed)" \
+    test "${all_in:-0}" -gt "${relay_in:-0}"
+# The relay's pings (5 a second, a few kB/s) go on: "nothing" is under 10 kB/s.
+quiet() { [ "$(field node1 rx_bytes_per_s)" -lt 10000 ]; }
+check "the rate falls once the stream ends" wait_for 8 quiet
+log "node 1's rate was quiet $(( $(now_ms) - T_END )) ms after the stream"
+ip netns exec "$N2" nft delete table ip rateblock
+finish
