@@ -176,6 +176,46 @@ START_TEST(t_hub_web_block)
 }
 END_TEST
 
+/*
+ * The traffic question: a page the engine answers, valid; one over a
+ * page, shorter than its header, or an engine asking the authority
+ * instead of answering, is fatal.
+ */
+START_TEST(t_hub_traffic_valid)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC,
+	    HUBD_TRAFFIC_HDR + 3 * sizeof(struct hubd_conn_traffic), -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
+	setup_hub_msg(HUBD_PROC_ENGINE, IMSG_HUBD_TRAFFIC_ASK,
+	    sizeof(struct hubd_traffic_ask), -1);
+	proc_check(&ps, HUBD_PROC_AUTHORITY, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_traffic_oversized)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC,
+	    sizeof(struct hubd_traffic_page) + 1, -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_traffic_short)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC,
+	    HUBD_TRAFFIC_HDR - 1, -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_traffic_ask_from_engine)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC_ASK,
+	    sizeof(struct hubd_traffic_ask), -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
+}
+END_TEST
+
 START_TEST(t_hub_rules_fixed)
 {
 	assert_rules_exactly(hubd_procs, HUBD_NPROCS, hubd_msg_rules, HUBD_IMSG_MAX,
@@ -206,5 +246,9 @@ main(void)
 	tcase_add_exit_test(tc, t_hub_frame_from_control, 1);
 	tcase_add_test(tc, t_hub_web_sends_nothing);
 	tcase_add_exit_test(tc, t_hub_web_block, 1);
+	tcase_add_test(tc, t_hub_traffic_valid);
+	tcase_add_exit_test(tc, t_hub_traffic_oversized, 1);
+	tcase_add_exit_test(tc, t_hub_traffic_short, 1);
+	tcase_add_exit_test(tc, t_hub_traffic_ask_from_engine, 1);
 	return run_tcase("prochub", tc);
 }
