@@ -6,12 +6,14 @@
 # receiver's rate out, each within 20% of what iperf3 reports; the text
 # listing shows the IN and OUT columns; the totals count the relayed
 # share; and the rates fall to nothing within seconds of the stream's
-# end.
+# end.  A third node whose UDP is blocked altogether gets its share
+# over its TCP connection to the hub: a stream to it shows as its rate
+# out, in the listing and in hamctl hub monitor's live view (tmux).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/weblib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
-for t in curl iperf3 nft python3; do
+for t in curl iperf3 nft python3 tmux; do
 	command -v $t >/dev/null || skip "$t not installed"
 done
 mktmp
@@ -108,4 +110,58 @@ quiet() { [ "$(field node1 rx_bytes_per_s)" -lt 10000 ]; }
 check "the rate falls once the stream ends" wait_for 8 quiet
 log "node 1's rate was quiet $(( $(now_ms) - T_END )) ms after the stream"
 ip netns exec "$N2" nft delete table ip rateblock
+
+# --- over TCP: node 3 has no UDP at all -----------------------------------
+N3=$(web_ns 3)
+netns_add "$N3"
+bridge_join "$N3" "$WEB_NET.13/24"
+ip netns exec "$N3" nft add table ip noudp
+ip netns exec "$N3" nft "add chain ip noudp o { type filter hook output priority -10; }"
+ip netns exec "$N3" nft "add chain ip noudp i { type filter hook input priority -10; }"
+ip netns exec "$N3" nft add rule ip noudp o ip daddr "$WEB_NET.0/24" meta l4proto udp drop
+ip netns exec "$N3" nft add rule ip noudp i ip saddr "$WEB_NET.0/24" meta l4proto udp drop
+mkdir -p "$(web_dir 3)"
+write_conf "$(web_dir 3)" "hub \"$WEB_NET.1:7777\" public-key \"$WEB_HUBKEY\"" \
+    "nickname \"node3\""
+start_hamd "$N3" "$(web_dir 3)"
+check "node 3 logs in over TCP" wait_for 20 node_online "$(web_dir 3)"
+check "node 3 joins" sh -c "printf 'webpass123\n' |
+    '$HAMCTL' -s '$(web_dir 3)/hamd.sock' join office"
+V4_3=$(overlay_v4 "$N3")
+check "node 1 reaches node 3 through the relay" \
+    wait_for 40 sh -c "ip netns exec '$N1' ping -c 1 -W 1 '$V4_3' >/dev/null"
+
+TMUX_SOCK="$T_TMP/tmux.sock"
+tmux -S "$TMUX_SOCK" new-session -d -x 180 -y 40 -s hubmon \
+    "'$HAMCTL' -s '$HUB/hub.sock' hub monitor"
+tmux_pid=$(tmux -S "$TMUX_SOCK" display -p -t hubmon '#{pid}' 2>/dev/null)
+[ -n "$tmux_pid" ] && track_pid "$tmux_pid"
+ip netns exec "$N3" iperf3 -s -1 -B "$V4_3" >"$T_TMP/iperf3-s.log" 2>&1 &
+track_pid $!
+wait_for 5 sh -c "ip netns exec '$N3' ss -ltn | grep -q ':5201'"
+ip netns exec "$N1" iperf3 -c "$V4_3" -t 12 -b 50M -J \
+    >"$T_TMP/iperf3.json" 2>&1 &
+IPERF=$!
+track_pid "$IPERF"
+t=$(( $(now_ms) + 4000 ))
+: >"$T_TMP/r3-out"
+for k in 1 2 3 4 5; do
+	wait_for 3 at_ms "$t"
+	field node3 tx_bytes_per_s >>"$T_TMP/r3-out"
+	[ $k = 3 ] && tmux -S "$TMUX_SOCK" capture-pane -p -t hubmon \
+	    >"$T_TMP/hubmon.txt"
+	t=$((t + 1000))
+done
+wait "$IPERF"
+tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+grep -v '^ *$' "$T_TMP/hubmon.txt" | sed 's/^/# hub monitor: /'
+iperf_bps=$(python3 -c "import json, statistics; d = json.load(open('$T_TMP/iperf3.json')); print(int(statistics.median(i['sum']['bits_per_second'] for i in d['intervals'])))" 2>/dev/null)
+r3_out=$(median_bps "$T_TMP/r3-out")
+log "r3-out readings (bytes/s): $(tr '\n' ' ' <"$T_TMP/r3-out")"
+log "iperf3 to node 3: ${iperf_bps:-?} bit/s; hub nodes: node3 out ${r3_out:-?} bit/s (ratio $(python3 -c "print('%.3f' % (float('${r3_out:-0}') / float('${iperf_bps:-1}')))"))"
+check "node 3's rate out, over TCP, within 20% of iperf3's" within "$r3_out"
+check "... relayed to it over its connection (over 20 MB)" \
+    test "$(field node3 relay_tx_bytes)" -gt 20000000
+check "hamctl hub monitor's live view shows node 3's rate out" \
+    grep -q '^node3 .*Mbit/s.*Mbit/s\|^node3 .*bit/s .*Mbit/s' "$T_TMP/hubmon.txt"
 finish
