@@ -6,7 +6,8 @@
 # receiver's rate out, each within 20% of what iperf3 reports; the text
 # listing shows the IN and OUT columns; the totals count the relayed
 # share; and the rates fall to nothing within seconds of the stream's
-# end.  A third node whose UDP is blocked altogether gets its share
+# end.  The cost of watching the hub is measured on the relayed stream.
+# A third node whose UDP is blocked altogether gets its share
 # over its TCP connection to the hub: a stream to it shows as its rate
 # out, in the listing and in hamctl hub monitor's live view (tmux).
 . "$(dirname "$0")/lib.sh"
@@ -109,6 +110,53 @@ check "a node's control channel counts too (node 1 in > relayed)" \
 quiet() { [ "$(field node1 rx_bytes_per_s)" -lt 10000 ]; }
 check "the rate falls once the stream ends" wait_for 8 quiet
 log "node 1's rate was quiet $(( $(now_ms) - T_END )) ms after the stream"
+
+# --- the cost of watching the hub, in the same run --------------------------
+# Unpaced relayed streams of 5 s, alternating: alone, then with hamctl hub
+# monitor's live view and -j stream and a scraper of /metrics and
+# /state.json once a second, three times each (logged, never asserted).  The
+# web child's own snapshot (and its traffic round) runs once a second in
+# both: http-listen is on.
+TMUX_SOCK="$T_TMP/tmux.sock"
+scraper() {
+	next=$(now_ms)
+	while :; do
+		web_get "$H" "http://$WEB_NET.1:9200/metrics" >/dev/null 2>&1
+		web_get "$H" "http://$WEB_NET.1:9200/state.json" >/dev/null 2>&1
+		next=$((next + 1000))
+		wait_for 2 at_ms "$next"
+	done
+}
+watch_on() {
+	tmux -S "$TMUX_SOCK" new-session -d -x 180 -y 40 -s cost \
+	    "'$HAMCTL' -s '$HUB/hub.sock' hub monitor"
+	"$HAMCTL" -j -s "$HUB/hub.sock" hub monitor >>"$T_TMP/events.json" 2>&1 &
+	WATCH=$!
+	track_pid "$WATCH"
+	scraper &
+	SCRAPER=$!
+	track_pid "$SCRAPER"
+}
+watch_off() {
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+	kill "$WATCH" "$SCRAPER" 2>/dev/null
+	wait "$WATCH" "$SCRAPER" 2>/dev/null
+}
+ip netns exec "$N2" iperf3 -s -B "$V4_2" >"$T_TMP/iperf-cost.log" 2>&1 &
+track_pid $!
+wait_for 5 sh -c "ip netns exec '$N2' ss -ltn | grep -q ':5201'"
+stream() { ip netns exec "$N1" iperf3 -c "$V4_2" -t 5 -J >"$T_TMP/$1.json" 2>&1; }
+bps() { python3 -c "import json; print(int(json.load(open('$T_TMP/$1.json'))['end']['sum_received']['bits_per_second']))" 2>/dev/null; }
+for k in 1 2 3; do
+	stream "alone$k"
+	watch_on; stream "watched$k"; watch_off
+done
+A="$(bps alone1) $(bps alone2) $(bps alone3)"
+B="$(bps watched1) $(bps watched2) $(bps watched3)"
+log "cost of watching the hub (relayed iperf3, 5 s each, alternating): alone $A, watched $B bit/s"
+python3 -c "import statistics as s; a = s.median(float(x) for x in '$A'.split()); b = s.median(float(x) for x in '$B'.split()); print('# watched / alone (medians): %.3f' % (b / a))" 2>/dev/null
+echo "relayed alone $A watched $B" >"$(dirname "$0")/hubrates-cost.txt" 2>/dev/null
+check "the -j hub monitor was subscribed while watched" grep -q '"subscribed"' "$T_TMP/events.json"
 ip netns exec "$N2" nft delete table ip rateblock
 
 # --- over TCP: node 3 has no UDP at all -----------------------------------
@@ -131,7 +179,6 @@ V4_3=$(overlay_v4 "$N3")
 check "node 1 reaches node 3 through the relay" \
     wait_for 40 sh -c "ip netns exec '$N1' ping -c 1 -W 1 '$V4_3' >/dev/null"
 
-TMUX_SOCK="$T_TMP/tmux.sock"
 tmux -S "$TMUX_SOCK" new-session -d -x 180 -y 40 -s hubmon \
     "'$HAMCTL' -s '$HUB/hub.sock' hub monitor"
 tmux_pid=$(tmux -S "$TMUX_SOCK" display -p -t hubmon '#{pid}' 2>/dev/null)
