@@ -54,7 +54,7 @@ static const char console_style[] =
 "color:var(--mute);font-weight:600}\n"
 "tr:last-child td{border-bottom:0}\n"
 "td.mono{font:13px ui-monospace,'DejaVu Sans Mono',monospace}\n"
-"td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
 ".badge{display:inline-block;padding:.05rem .55rem;border-radius:99px;"
 "font-size:.8rem;font-weight:600;color:#fff}\n"
 ".online{background:var(--ok)}.offline{background:var(--off)}\n"
@@ -96,7 +96,7 @@ static const char console_script[] =
 "'no members'));return s;}const t=el('table');"
 "const hr=el('tr');for(const x of ['Node','State','IPv4','IPv6',"
 "'Endpoint','In','Out','Role','Last seen','Key'])"
-"hr.appendChild(el('th',null,x));"
+"hr.appendChild(el('th',x==='In'||x==='Out'?'num':null,x));"
 "t.appendChild(hr);for(const m of n.nodes){const tr=row([[m.nick||'-'],"
 "[badge(m.online)],[m.ipv4,'mono'],[m.ipv6,'mono'],[m.endpoint||'-',"
 "'mono'],[m.online?rate(m.rx_bps):'-','num'],"
@@ -265,7 +265,8 @@ page_net(struct evbuffer *b, const struct hub_net_info *ni)
 		if (n++ == 0)
 			evbuffer_add_printf(b, "<table><tr><th>Node</th>"
 			    "<th>State</th><th>IPv4</th><th>IPv6</th>"
-			    "<th>Endpoint</th><th>In</th><th>Out</th>"
+			    "<th>Endpoint</th><th class=\"num\">In</th>"
+			    "<th class=\"num\">Out</th>"
 			    "<th>Role</th><th>Last seen</th><th>Key</th></tr>\n");
 		member_row(wm, &r);
 		evbuffer_add_printf(b, "<tr data-key=\"%s\" data-online=\"%d\">",
