@@ -137,10 +137,22 @@ hub_member_fields(const void *p, char f[][CTL_FIELD_MAX])
 	    (long long)m->last_seen);
 }
 
+/* "106.8 Mbit/s 9120 pkt/s" */
+static void
+rate_cell(char *dst, uint64_t bytes_per_s, uint64_t packets_per_s)
+{
+	char	 r[32];
+
+	format_rate(r, sizeof(r), bytes_per_s);
+	(void)snprintf(dst, CTL_FIELD_MAX, "%s %llu pkt/s", r,
+	    (unsigned long long)packets_per_s);
+}
+
 /* hamctl hub nodes: the node, and what the hub carries for it. */
 static void
 hub_node_fields(const void *p, char f[][CTL_FIELD_MAX])
 {
+	char				 in[32], out[32];
 	const struct ctl_hubd_node	*n = p;
 	const struct ctl_hub_traffic	*t = &n->traffic;
 	const uint64_t			 v[] = {
@@ -155,8 +167,11 @@ hub_node_fields(const void *p, char f[][CTL_FIELD_MAX])
 		(void)snprintf(f[MF_RX_BPS + i], CTL_FIELD_MAX, "%llu",
 		    (unsigned long long)v[i]);
 	if (n->node.online) {
-		format_rate(f[MF_IN], CTL_FIELD_MAX, t->rate.rx_bytes);
-		format_rate(f[MF_OUT], CTL_FIELD_MAX, t->rate.tx_bytes);
+		rate_cell(f[MF_IN], t->rate.rx_bytes, t->rate.rx_packets);
+		rate_cell(f[MF_OUT], t->rate.tx_bytes, t->rate.tx_packets);
+		format_bytes(in, sizeof(in), t->rx_bytes);
+		format_bytes(out, sizeof(out), t->tx_bytes);
+		(void)snprintf(f[MF_TOTAL], CTL_FIELD_MAX, "%s / %s", in, out);
 	}
 }
 
@@ -193,6 +208,7 @@ static const struct ctl_col member_cols[] = {
 	{ "ENDPOINT", "endpoint", COL_STR, MF_ENDPOINT, 0 },
 	{ "IN", NULL, COL_STR, MF_IN, COL_HUB_VIEW },
 	{ "OUT", NULL, COL_STR, MF_OUT, COL_HUB_VIEW },
+	{ "TOTAL IN / OUT", NULL, COL_STR, MF_TOTAL, COL_HUB_VIEW },
 	{ "LAST SEEN", NULL, COL_STR, MF_SEEN, 0 },
 	{ NULL, "last_seen", COL_INT, MF_SEEN_UNIX, 0 },
 	{ NULL, "rx_bytes_per_s", COL_INT, MF_RX_BPS, COL_HUB_VIEW },
