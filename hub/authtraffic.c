@@ -8,6 +8,7 @@
 
 #include "hub/authtraffic.h"
 #include "hub/session.h"
+#include "hub/trafficmsg.h"
 #include "privsep/log.h"
 #include "privsep/proc.h"
 
@@ -98,8 +99,8 @@ page_send(int e)
 	ask.n = (uint32_t)n;
 	memcpy(ask.conn, r->conns + r->next[e], n * sizeof(ask.conn[0]));
 	if (proc_compose_try(au.ps, HUBD_PROC_ENGINE + e,
-	    IMSG_HUBD_TRAFFIC_ASK, 0, -1, &ask, HUBD_TRAFFIC_HDR +
-	    n * sizeof(ask.conn[0])) == -1) {
+	    IMSG_HUBD_TRAFFIC_ASK, 0, -1, &ask,
+	    traffic_ask_len((uint32_t)n)) == -1) {
 		authority_nomem("a traffic question to an engine dropped");
 		return -1;
 	}
@@ -238,28 +239,21 @@ authtraffic_answer(int from, struct imsg *imsg)
 	static struct hubd_traffic_page	 page;
 	struct round			*r = &tr.cur;
 	struct session			*s;
-	size_t				 len = imsg_get_len(imsg), i;
+	size_t				 i;
 	int				 e = from - HUBD_PROC_ENGINE;
 
-	memset(&page, 0, HUBD_TRAFFIC_HDR);
-	memcpy(&page, imsg->data, len < sizeof(page) ? len : sizeof(page));
-	if (page.n > HUBD_TRAFFIC_PAGE ||
-	    len != HUBD_TRAFFIC_HDR + page.n * sizeof(page.e[0]))
-		fatalx("%s: engine sent %u connections in %zu bytes",
-		    __func__, page.n, len);
+	if (traffic_page_get(imsg->data, imsg_get_len(imsg), &page) == -1)
+		fatalx("%s: an answer of %zu bytes", __func__,
+		    imsg_get_len(imsg));
 	/* An answer after its round's deadline: too late to matter. */
 	if (page.round != r->id || r->id == 0)
 		return;
 	if (e < 0 || e >= HUBD_ENGINES_MAX || r->asked[e] == 0 ||
-	    page.n != r->asked[e])
+	    traffic_page_answers(&page, r->conns + r->next[e],
+	    r->asked[e]) == -1)
 		fatalx("%s: engine answered a page it was not asked",
 		    __func__);
 	for (i = 0; i < page.n; i++) {
-		if (page.e[i].conn != r->conns[r->next[e] + i] ||
-		    page.e[i].found > 1)
-			fatalx("%s: engine answered for connection %u, not "
-			    "%u", __func__, page.e[i].conn,
-			    r->conns[r->next[e] + i]);
 		if (!page.e[i].found ||
 		    (s = session_by_conn(from, page.e[i].conn)) == NULL ||
 		    s->state != SESSION_ONLINE)

@@ -30,6 +30,7 @@
 #include "hub/nodeconn.h"
 #include "hub/relay.h"
 #include "hub/relayfwd.h"
+#include "hub/trafficmsg.h"
 #include "hub/udpio.h"
 #include "privsep/log.h"
 #include "privsep/policies.h"
@@ -252,16 +253,12 @@ hubengine_traffic(struct imsg *imsg)
 	static struct hubd_traffic_page	 page;
 	struct hubd_conn_traffic	*e;
 	const struct hconn		*c;
-	size_t				 len = imsg_get_len(imsg);
 	uint64_t			 now = now_ms();
 	uint32_t			 i;
 
-	memset(&ask, 0, sizeof(ask));
-	memcpy(&ask, imsg->data, len < sizeof(ask) ? len : sizeof(ask));
-	if (ask.n > HUBD_TRAFFIC_PAGE ||
-	    len != HUBD_TRAFFIC_HDR + ask.n * sizeof(ask.conn[0]))
-		fatalx("%s: %u connections in %zu bytes", __func__, ask.n,
-		    len);
+	if (traffic_ask_get(imsg->data, imsg_get_len(imsg), &ask) == -1)
+		fatalx("%s: a question of %zu bytes", __func__,
+		    imsg_get_len(imsg));
 	page.round = ask.round;
 	page.n = ask.n;
 	for (i = 0; i < ask.n; i++) {
@@ -275,7 +272,7 @@ hubengine_traffic(struct imsg *imsg)
 	}
 	/* Without the memory, the authority's round ends at its deadline. */
 	if (proc_compose_try(eng.ps, HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC,
-	    0, -1, &page, HUBD_TRAFFIC_HDR + page.n * sizeof(page.e[0])) == -1) {
+	    0, -1, &page, traffic_page_len(page.n)) == -1) {
 		eng.stats.refused_nomem++;
 		eng_stats_touch();
 	}
