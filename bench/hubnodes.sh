@@ -31,6 +31,22 @@ done
 shift $((OPTIND - 1))
 N=${1:-20000}
 cpu_us() { awk '{ print int($1 / 1000) }' "/proc/$1/schedstat"; }
+# cpu_mark: note the CPU time of each of $pids; cpu_since: each one's
+# since then, ms, "a / b / ..."
+cpu_mark() {
+	mark=""
+	for p in $pids; do mark="$mark $(cpu_us "$p")"; done
+}
+cpu_since() {
+	_out=""
+	set -- $mark
+	for p in $pids; do
+		_d=$(( $(cpu_us "$p") - $1 ))
+		_out="$_out / $((_d / 1000)).$((_d % 1000 / 100))"
+		shift
+	done
+	echo "${_out# / }"
+}
 mktmp
 load_net
 echo "# $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -54,35 +70,21 @@ pids=$(echo "$LOAD_PROCS" | tr ' ' '\n' | sed -n 's/^\(authority\|engine[0-9]*\)
 names=$(echo "$LOAD_PROCS" | tr ' ' '\n' | sed -n 's/^\(authority\|engine[0-9]*\)=.*/\1/p')
 echo "| listing | rows | wall ms | CPU ms: $(echo $names | sed 's/ / \/ /g') |"
 for k in 1 2 3; do
-	before=""
-	for p in $pids; do before="$before $(cpu_us "$p")"; done
+	cpu_mark
 	t0=$(now_ms)
 	rows=$(hubctl "$d" -j hub nodes | python3 -c '
 import json, sys
 print(len(json.load(sys.stdin)["nodes"]))')
 	t1=$(now_ms)
-	t0_last=$t0
-	cpu=""
-	set -- $before
-	for p in $pids; do
-		cpu="$cpu / $(( ($(cpu_us "$p") - $1) / 1000 )).$(( ($(cpu_us "$p") - $1) % 1000 / 100 ))"
-		shift
-	done
-	echo "| $k | $rows | $((t1 - t0)) | ${cpu# / } |"
+	echo "| $k | $rows | $((t1 - t0)) | $(cpu_since) |"
 done
 # The same wall time without a listing: what the nodes' own pings cost.
 at_ms() { [ "$(now_ms)" -ge "$1" ]; }
-before=""
-for p in $pids; do before="$before $(cpu_us "$p")"; done
+wall=$((t1 - t0))
+cpu_mark
 t0=$(now_ms)
-wait_for 10 at_ms $((t0 + t1 - t0_last))
-cpu=""
-set -- $before
-for p in $pids; do
-	cpu="$cpu / $(( ($(cpu_us "$p") - $1) / 1000 )).$(( ($(cpu_us "$p") - $1) % 1000 / 100 ))"
-	shift
-done
-echo "| none (idle) | - | $(( $(now_ms) - t0 )) | ${cpu# / } |"
+wait_for 10 at_ms $((t0 + wall))
+echo "| none (idle) | - | $(( $(now_ms) - t0 )) | $(cpu_since) |"
 pages=$(( (N + 255) / 256 ))
 echo "# pages asked per listing: about $pages over $ENGINES engines"
 touch "$GO"

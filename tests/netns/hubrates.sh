@@ -56,17 +56,28 @@ for net in json.load(sys.stdin)['networks']:
         if n['nick'] == '$1': print(n['$2']); sys.exit(0)"
 }
 
-ip netns exec "$N2" iperf3 -s -1 -B "$V4_2" >"$T_TMP/iperf-s.log" 2>&1 &
-track_pid $!
-wait_for 5 sh -c "ip netns exec '$N2' ss -ltn | grep -q ':5201'"
-# A paced stream (100 Mbit/s through a relay on a shared machine): its
-# rate holds still while the listings are read.
-ip netns exec "$N1" iperf3 -c "$V4_2" -t 12 -b 100M -J \
-    >"$T_TMP/iperf.json" 2>&1 &
-IPERF=$!
-track_pid "$IPERF"
-# Read well inside the stream, once a second for five seconds.
+# paced NS ADDR RATE NAME: a paced iperf3 stream of 12 s from node 1 to
+# ADDR in NS (RATE, well under what a relay on a shared machine carries:
+# its rate holds still while the listings are read); IPERF is its pid,
+# $T_TMP/NAME.json its report.
+paced() {
+	ip netns exec "$1" iperf3 -s -1 -B "$2" >"$T_TMP/$4-s.log" 2>&1 &
+	track_pid $!
+	wait_for 5 sh -c "ip netns exec '$1' ss -ltn | grep -q ':5201'"
+	ip netns exec "$N1" iperf3 -c "$2" -t 12 -b "$3" -J \
+	    >"$T_TMP/$4.json" 2>&1 &
+	IPERF=$!
+	track_pid "$IPERF"
+}
+# iperf_median NAME: the median of iperf3's per-second rates, bit/s: the
+# stream's steady rate, as the readings are
+iperf_median() {
+	python3 -c "import json, statistics; d = json.load(open('$T_TMP/$1.json')); print(int(statistics.median(i['sum']['bits_per_second'] for i in d['intervals'])))" 2>/dev/null
+}
 at_ms() { [ "$(now_ms)" -ge "$1" ]; }
+
+paced "$N2" "$V4_2" 100M iperf
+# Read well inside the stream, once a second for five seconds.
 t=$(( $(now_ms) + 4000 ))
 : >"$T_TMP/r-in"; : >"$T_TMP/r-out"; : >"$T_TMP/w-in"; : >"$T_TMP/w-out"
 for k in 1 2 3 4 5; do
@@ -81,7 +92,7 @@ done
 wait "$IPERF"
 T_END=$(now_ms)
 sed 's/^/# hub nodes: /' "$T_TMP/nodes.txt"
-iperf_bps=$(python3 -c "import json, statistics; d = json.load(open('$T_TMP/iperf.json')); print(int(statistics.median(i['sum']['bits_per_second'] for i in d['intervals'])))" 2>/dev/null)
+iperf_bps=$(iperf_median iperf)
 median_bps() { sort -n "$1" | sed -n 3p | awk '{ printf "%.0f\n", $1 * 8 }'; }
 within() {	# within BPS: within 20% of iperf3's
 	python3 -c "import sys; v, i = float('${1:-0}'), float('${iperf_bps:-1}'); sys.exit(0 if abs(v - i) <= 0.2 * i else 1)"
@@ -183,13 +194,7 @@ tmux -S "$TMUX_SOCK" new-session -d -x 180 -y 40 -s hubmon \
     "'$HAMCTL' -s '$HUB/hub.sock' hub monitor"
 tmux_pid=$(tmux -S "$TMUX_SOCK" display -p -t hubmon '#{pid}' 2>/dev/null)
 [ -n "$tmux_pid" ] && track_pid "$tmux_pid"
-ip netns exec "$N3" iperf3 -s -1 -B "$V4_3" >"$T_TMP/iperf3-s.log" 2>&1 &
-track_pid $!
-wait_for 5 sh -c "ip netns exec '$N3' ss -ltn | grep -q ':5201'"
-ip netns exec "$N1" iperf3 -c "$V4_3" -t 12 -b 50M -J \
-    >"$T_TMP/iperf3.json" 2>&1 &
-IPERF=$!
-track_pid "$IPERF"
+paced "$N3" "$V4_3" 50M iperf3
 t=$(( $(now_ms) + 4000 ))
 : >"$T_TMP/r3-out"
 for k in 1 2 3 4 5; do
@@ -202,7 +207,7 @@ done
 wait "$IPERF"
 tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
 grep -v '^ *$' "$T_TMP/hubmon.txt" | sed 's/^/# hub monitor: /'
-iperf_bps=$(python3 -c "import json, statistics; d = json.load(open('$T_TMP/iperf3.json')); print(int(statistics.median(i['sum']['bits_per_second'] for i in d['intervals'])))" 2>/dev/null)
+iperf_bps=$(iperf_median iperf3)
 r3_out=$(median_bps "$T_TMP/r3-out")
 log "r3-out readings (bytes/s): $(tr '\n' ' ' <"$T_TMP/r3-out")"
 log "iperf3 to node 3: ${iperf_bps:-?} bit/s; hub nodes: node3 out ${r3_out:-?} bit/s (ratio $(python3 -c "print('%.3f' % (float('${r3_out:-0}') / float('${iperf_bps:-1}')))"))"
