@@ -12,7 +12,11 @@ enum { NF_NAME, NF_ID, NF_TYPE, NF_MODE, NF_ROLE, NF_STATE, NF_YOU,
 	NF_MEMBERS, NF_LIMIT, NF_SIZE, NF_PENDING, NF_ONLINE, NF_BROADCAST,
 	NF_ETHERNET, NF_MAX };
 enum { MF_NICK, MF_KEY, MF_V4, MF_V6, MF_ROLE, MF_STATE, MF_ONLINE,
-	MF_ENDPOINT, MF_SEEN, MF_SEEN_UNIX, MF_MAX };
+	MF_ENDPOINT, MF_SEEN, MF_SEEN_UNIX,
+	/* the hub's listing only: what it carries for the node */
+	MF_IN, MF_OUT, MF_TOTAL, MF_RX_BPS, MF_TX_BPS, MF_RX_PPS, MF_TX_PPS,
+	MF_RX_BYTES, MF_TX_BYTES, MF_RX_PACKETS, MF_TX_PACKETS,
+	MF_RELAY_RX_BYTES, MF_RELAY_TX_BYTES, MF_MAX };
 void	hub_net_fields(const void *, char [][CTL_FIELD_MAX]);
 void	hub_member_fields(const void *, char [][CTL_FIELD_MAX]);
 /* The hub's own listings of them (hamctl hub nodes, hub networks). */

@@ -392,7 +392,8 @@ const struct command hubd_commands[] = {
 	    .arg = 0, .hubd = 1 },
 	{ .name = "hub", .args = "nodes",
 	    .help = "list every node the hub knows: key, nickname, addresses, "
-	    "online, endpoint, last seen", .fn = hub_list, .word = "nodes",
+	    "online, endpoint, rates in and out, last seen", .fn = hub_list,
+	    .word = "nodes",
 	    .word_at = 1, .arg = HUB_LIST_NODES, .hubd = 1 },
 	{ .name = "hub", .args = "networks",
 	    .help = "list every network on the hub", .fn = hub_list,

@@ -21,6 +21,7 @@
 
 #include "crypto/key.h"
 #include "hub/authctl.h"
+#include "hub/authtraffic.h"
 #include "hub/authweb.h"
 #include "hub/budget.h"
 #include "hub/candidates.h"
@@ -79,6 +80,7 @@ authority_tick(int fd, short ev, void *arg)
 	cluster_tick(au.nonline);
 	login_reap();
 	memtrim_tick(&trim, au.nsessions);
+	authtraffic_tick(authority_ms());
 }
 
 static void
@@ -111,6 +113,9 @@ authority_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_HUBD_RELAY_REGISTER:
 		relaycheck_register(from, imsg);
+		break;
+	case IMSG_HUBD_TRAFFIC:
+		authtraffic_answer(from, imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
