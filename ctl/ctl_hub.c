@@ -396,7 +396,7 @@ get_new_password(const char *net, char *buf, size_t len)
 
 /* ---- requests --------------------------------------------------------- */
 
-static int
+int
 req_net(struct hub_request *req, const char *s)
 {
 	if (!hub_name_valid(s) && !hub_netid_parse(s, NULL)) {
@@ -410,7 +410,7 @@ req_net(struct hub_request *req, const char *s)
 	return 0;
 }
 
-static int
+int
 req_key(struct hub_request *req, const char *s)
 {
 	if (key_from_base64(req->key, s) == -1) {
@@ -458,18 +458,14 @@ req_mode(struct hub_request *req, const char *s)
 }
 
 /* Send a request that changes something, print its result; wipes req. */
-static int
+int
 hub_send(struct ctl_ctx *ctx, struct hub_request *req)
 {
-	struct ctl_result	 res;
-	int			 t;
+	int	 rc;
 
-	t = ctl_call(ctx, IMSG_CTL_HUB_REQ, req, sizeof(*req),
-	    IMSG_CTL_RESULT, &res, sizeof(res), &res);
+	rc = ctl_do(ctx, IMSG_CTL_HUB_REQ, req, sizeof(*req));
 	sodium_memzero(req, sizeof(*req));
-	if (t == -1)
-		return 1;
-	return print_result(ctx, &res);
+	return rc;
 }
 
 static int

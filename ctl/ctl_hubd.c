@@ -356,7 +356,6 @@ hub_block(struct ctl_ctx *ctx, const struct command *cmd, int argc,
     char **argv)
 {
 	struct ctl_cidr		 c;
-	struct ctl_result	 res;
 	uint32_t		 type;
 
 	if (argc != 3)
@@ -364,10 +363,7 @@ hub_block(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	if (parse_range(argv[2], &c) == -1)
 		return 1;
 	type = (uint32_t)cmd->arg;
-	if (ctl_call(ctx, type, &c, sizeof(c), IMSG_CTL_RESULT, &res,
-	    sizeof(res), &res) == -1)
-		return 1;
-	return print_result(ctx, &res);
+	return ctl_do(ctx, type, &c, sizeof(c));
 }
 
 static int
