@@ -16,12 +16,13 @@
  *       endpoint to where such a packet came from
  *   -s  our tunnel address (in our allowed IPs), -d hamd's tunnel address,
  *   -b  an inner source outside our allowed IPs
- *   -n  initiations in the flood (500)   -w  how long silence must last
- *       before "no reply" counts, and the wait for an answer (1000 ms)
+ *   -n  initiations in the flood (500) or init-rate
+ *   -w  how long silence must last before "no reply" counts, and the
+ *       wait for an answer (1000 ms)
  *
  * Scenarios: sizes badmac1 handshake replay-init replay-data forged-tag
  * unknown-index bad-source cookie-unknown-index response-foreign-index
- * response-stale-index flood (each documented at its function).
+ * response-stale-index init-rate flood (each documented at its function).
  * Prints one line; exit 0 if hamd behaved as the scenario expects, 1 if
  * not, 2 on a usage or local error.  IPv4 only, outside and inside.
  */
@@ -706,6 +707,51 @@ count_cookies(uint64_t deadline, int *cookies, int *other)
 }
 
 /*
+ * count real initiations from the main socket, one every 5 ms, each
+ * newer than the last (the TAI64N timestamp one nanosecond on) and each
+ * with a fresh index: no replay, and too few to put hamd under load.
+ * hamd answers one peer at most INITIATIONS_PER_SECOND (50) a second,
+ * however valid its initiations, and counts the rest (peer.state).
+ * Prints "answered=A of N in T ms".
+ */
+static int
+scen_init_rate(void)
+{
+	struct noise_handshake	 hs;
+	struct timespec		 pace = { 0, 5000000 };
+	uint8_t			 init[WG_INIT_LEN], ts[TAI64N_LEN];
+	uint8_t			 buf[MSG_MAX];
+	uint64_t		 t0, deadline;
+	uint32_t		 idx;
+	ssize_t			 n;
+	int			 i, fd, answered = 0;
+
+	fresh_ts(ts);
+	t0 = now_ns();
+	for (i = 0; i < g.count; i++) {
+		put_be32(ts + 8, get_be32(ts + 8) + 1);
+		idx = randombytes_random();
+		if (noise_hs_init(&hs, &g.proto, NOISE_INITIATOR, &g.me,
+		    g.peer) != WG_OK || wg_create_initiation(&hs, idx, ts,
+		    &g.cm, now_ns(), init) != WG_OK) {
+			printf("error: cannot build an initiation\n");
+			return 2;
+		}
+		noise_hs_clear(&hs);
+		send_on(g.fd_main, init, sizeof(init));
+		nanosleep(&pace, NULL);
+		deadline = i == g.count - 1 ? deadline_ms(g.wait_ms) : 0;
+		while ((n = recv_msg(deadline, buf, sizeof(buf), &fd)) >= 0)
+			if (n == WG_RESP_LEN && get_le32(buf) == WG_MSG_RESPONSE)
+				answered++;
+	}
+	printf("answered=%d of %d in %llu ms\n", answered, g.count,
+	    (unsigned long long)((now_ns() - t0) / 1000000u -
+	    (uint64_t)g.wait_ms));
+	return answered > 0 ? 0 : 1;
+}
+
+/*
  * count initiations with a valid mac1 and random contents (what anyone
  * who knows hamd's public key can send), as fast as we can, from the
  * hostile socket.  More than 200 handshake messages a second put hamd
@@ -780,6 +826,7 @@ static const struct {
 	{ "cookie-unknown-index", scen_cookie_unknown_index },
 	{ "response-foreign-index", scen_response_foreign_index },
 	{ "response-stale-index", scen_response_stale_index },
+	{ "init-rate", scen_init_rate },
 	{ "flood", scen_flood },
 };
 
