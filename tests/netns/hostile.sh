@@ -139,6 +139,18 @@ scenario bad-source "peer.allowed_ips+1" 1
 # A response to a handshake that is over: its index names a session now.
 scenario response-stale-index "un.unknown_index+1" 1
 
+# --- hamd as responder waits for the initiator's first packet ---------------
+# hamd's host pings the tool's tunnel address all along: after the tool's
+# handshake, nothing under the new session until the tool's keepalive.
+ip netns exec "$A" ping -n -q -i 0.2 -c 25 10.243.0.2 >/dev/null 2>&1 &
+PING=$!
+track_pid "$PING"
+out=$(wgpeer confirm 2>&1)
+check "confirm: nothing under a new session until the initiator's packet: $out" \
+    [ "$out" = ok ]
+kill "$PING" 2>/dev/null
+check "confirm: hamd still runs" alive "$HAMD_PID"
+
 # --- one peer's initiations: at most 50 a second ----------------------------
 # 100 real initiations from MAIN, one every 5 ms, each newer than the
 # last: no replay and no load, so only the per-peer limit (one per 20 ms)

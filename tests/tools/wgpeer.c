@@ -22,7 +22,8 @@
  *
  * Scenarios: sizes badmac1 handshake replay-init replay-data forged-tag
  * unknown-index bad-source cookie-unknown-index response-foreign-index
- * response-stale-index init-rate flood (each documented at its function).
+ * response-stale-index confirm init-rate flood (each documented at its
+ * function).
  * Prints one line; exit 0 if hamd behaved as the scenario expects, 1 if
  * not, 2 on a usage or local error.  IPv4 only, outside and inside.
  */
@@ -491,6 +492,61 @@ scen_handshake(void)
 }
 
 /*
+ * Data with a payload under the session s before the deadline (keepalives
+ * and other sessions' data skipped): 1 if some came, its length in *len.
+ */
+static int
+data_on(struct session *s, uint64_t deadline, size_t *len)
+{
+	uint8_t	 buf[MSG_MAX];
+	ssize_t	 n;
+	int	 fd;
+
+	while ((n = recv_msg(deadline, buf, sizeof(buf), &fd)) >= 0)
+		if (n >= WG_DATA_MIN_LEN && get_le32(buf) == WG_MSG_DATA &&
+		    get_le32(buf + 4) == s->local &&
+		    wg_data_open(buf, (size_t)n, s->keys.recv, len) == WG_OK &&
+		    *len > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * hamd as the responder holds a session it may not send on until a
+ * packet of ours under it arrives.  The test has hamd's host ping our
+ * tunnel address meanwhile, five times a second: nothing may come under
+ * the new session for -w ms; then our keepalive confirms it, and the
+ * pings must come under it.
+ */
+static int
+scen_confirm(void)
+{
+	struct session	 s;
+	uint8_t		 msg[MSG_MAX];
+	size_t		 len;
+
+	if (handshake(&s) == -1)
+		return 1;
+	if (data_on(&s, deadline_ms(g.wait_ms), &len)) {
+		printf("data (%zu bytes) under the session before we "
+		    "confirmed it\n", len);
+		return 1;
+	}
+	if (wg_data_seal(msg, sizeof(msg), 0, 1420, s.remote, s.send_ctr++,
+	    s.keys.send, &len) != WG_OK) {
+		printf("error: wg_data_seal\n");
+		return 2;
+	}
+	send_on(g.fd_main, msg, len);
+	if (!data_on(&s, deadline_ms(g.wait_ms * 2), &len)) {
+		printf("no data under the session after our keepalive\n");
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
+
+/*
  * The same initiation twice, the copy from elsewhere after the original
  * was answered: its timestamp is not newer, so exactly one response.
  */
@@ -826,6 +882,7 @@ static const struct {
 	{ "cookie-unknown-index", scen_cookie_unknown_index },
 	{ "response-foreign-index", scen_response_foreign_index },
 	{ "response-stale-index", scen_response_stale_index },
+	{ "confirm", scen_confirm },
 	{ "init-rate", scen_init_rate },
 	{ "flood", scen_flood },
 };
