@@ -25,12 +25,6 @@ L=$T_TMP/hub/hub.log
 check "the hub-wide budgets are small (test hook)" \
     grep -q "test hook: the hub-wide budgets are small" "$L"
 
-# field FILE PATTERN N: the Nth number on the line that starts so
-field() {
-	sed -n "s/^$2//p" "$1" | head -n 1 | tr -c '0-9.\n' ' ' |
-	    awk -v n="$3" '{ print $n }'
-}
-
 # Bystanders: three nodes of their own addresses, a network joined by
 # invitation (no password), before, during and after the attacks.
 A=$T_TMP/a.out
@@ -82,6 +76,5 @@ rc_a=$?
 sed "s|^|# a: |" "$A"
 check "the bystanders logged in again and saw each other throughout" \
     test "$rc_a" = 0
-all_alive() { for p in "$@"; do alive "$p" || return 1; done; }
 check "every hub process lives" all_alive $HUB_PIDS
 finish

@@ -308,14 +308,14 @@ fresh_ts(uint8_t ts[TAI64N_LEN])
 	waited = 1;
 }
 
-/* A real initiation from us; hs keeps its state for the response. */
+/*
+ * A real initiation from us with timestamp ts and a fresh index; hs
+ * keeps its state for the response.
+ */
 static void
-make_initiation(struct noise_handshake *hs, uint32_t *idx,
-    uint8_t out[WG_INIT_LEN])
+make_initiation_at(struct noise_handshake *hs, uint32_t *idx,
+    const uint8_t ts[TAI64N_LEN], uint8_t out[WG_INIT_LEN])
 {
-	uint8_t	 ts[TAI64N_LEN];
-
-	fresh_ts(ts);
 	*idx = randombytes_random();
 	if (noise_hs_init(hs, &g.proto, NOISE_INITIATOR, &g.me, g.peer) !=
 	    WG_OK || wg_create_initiation(hs, *idx, ts, &g.cm, now_ns(),
@@ -325,22 +325,35 @@ make_initiation(struct noise_handshake *hs, uint32_t *idx,
 	}
 }
 
+/* The same, timestamped now. */
+static void
+make_initiation(struct noise_handshake *hs, uint32_t *idx,
+    uint8_t out[WG_INIT_LEN])
+{
+	uint8_t	 ts[TAI64N_LEN];
+
+	fresh_ts(ts);
+	make_initiation_at(hs, idx, ts, out);
+}
+
 /*
  * The answer to our initiation: 2 if a response that verifies (s then
  * holds the session), 3 if a cookie reply that opens (our cookie maker
- * then holds the cookie), 0 if nothing came; anything else is printed
- * and gives -1.
+ * then holds the cookie), 0 if nothing came; data messages are skipped,
+ * anything else is printed and gives -1.
  */
 static int
 await_response(struct noise_handshake *hs, struct session *s)
 {
 	uint8_t		 buf[MSG_MAX];
+	uint64_t	 deadline = deadline_ms(g.wait_ms * 2);
 	ssize_t		 n;
 	int		 fd, r;
 
-	if ((n = recv_msg(deadline_ms(g.wait_ms * 2), buf, sizeof(buf),
-	    &fd)) < 0)
-		return 0;
+	do {
+		if ((n = recv_msg(deadline, buf, sizeof(buf), &fd)) < 0)
+			return 0;
+	} while (n >= WG_DATA_MIN_LEN && get_le32(buf) == WG_MSG_DATA);
 	if (n == WG_RESP_LEN && get_le32(buf) == WG_MSG_RESPONSE) {
 		r = wg_consume_response(hs, &g.cc, g.has_psk ? g.psk : NULL,
 		    buf, (size_t)n, s->local, &s->remote);
@@ -786,13 +799,7 @@ scen_init_rate(void)
 	t0 = now_ns();
 	for (i = 0; i < g.count; i++) {
 		put_be32(ts + 8, get_be32(ts + 8) + 1);
-		idx = randombytes_random();
-		if (noise_hs_init(&hs, &g.proto, NOISE_INITIATOR, &g.me,
-		    g.peer) != WG_OK || wg_create_initiation(&hs, idx, ts,
-		    &g.cm, now_ns(), init) != WG_OK) {
-			printf("error: cannot build an initiation\n");
-			return 2;
-		}
+		make_initiation_at(&hs, &idx, ts, init);
 		noise_hs_clear(&hs);
 		send_on(g.fd_main, init, sizeof(init));
 		nanosleep(&pace, NULL);
