@@ -878,6 +878,11 @@ tun_test_hooks(void)
 		now_ns_scale((unsigned int)atoi(s));
 		log_info("test hook: tun's clock runs %d times fast", atoi(s));
 	}
+	if ((s = getenv("HAMD_TEST_SEND_COUNTER")) != NULL) {
+		tp.dev->send_counter0 = strtoull(s, NULL, 10);
+		log_info("test hook: sessions start sending at counter %llu",
+		    (unsigned long long)tp.dev->send_counter0);
+	}
 	if ((s = getenv("HAMD_TEST_KEYLOG")) != NULL && *s == '1') {
 		tp.dev->keylog = 1;
 		log_info("test hook: session keys are logged");

@@ -10,7 +10,11 @@
 #    read in tun's memory (tests/tools/memscan), not from a flag;
 #  - handshake attempts without an answer stop after
 #    REKEY_ATTEMPT_TIME, and start again only when there is something
-#    to send.
+#    to send;
+#  - with every session's send counter starting 3 short of
+#    REJECT_AFTER_MESSAGES (test hook HAMD_TEST_SEND_COUNTER), a ping
+#    stream goes on through new sessions, no message past the limit
+#    arrives, and neither daemon aborts.
 . "$(dirname "$0")/lib.sh"
 require_root
 [ "${HAMD_TEST_HOOKS:-no}" = yes ] ||
@@ -92,7 +96,7 @@ check "the new session's keys are new" [ ${#K2} = 129 -a "$K2" != "$K1" ]
 check "tun of A holds them" [ "$(held "$T_TMP/a" $K2)" = 2 ]
 gone() { [ "$(held "$T_TMP/a" $K1 $K2)$(held "$T_TMP/b" $K1 $K2)" = 00 ]; }
 check "both tuns hold none of either session's keys within 3 x 180 s ($(ms 540) ms)" \
-    wait_for 20 gone
+    wait_for 30 gone
 t_gone=$(( $(now_ms) - t_made ))
 log "the keys were gone after $t_gone ms"
 check "... and not before ($t_gone >= $(ms 540) - 200 ms of tun's tick)" \
@@ -110,7 +114,9 @@ s.bind(("192.168.248.2", 51831))
 while True:
     d, a = s.recvfrom(2048)
     print(int(time.time() * 1000), len(d), flush=True)' >"$T_TMP/heard" 2>&1 &
-track_pid $!
+LISTENER=$!
+track_pid "$LISTENER"
+
 wait_for 5 sh -c "ip netns exec $B ss -uln | grep -q 51831" ||
     not_ok "the listener is ready"
 ip netns exec "$A" ping -n -q -c 1 -W 1 10.248.0.2 >/dev/null 2>&1
@@ -142,6 +148,47 @@ ip netns exec "$A" ping -n -q -c 1 -W 1 10.248.0.2 >/dev/null 2>&1
 check "something to send: a new attempt at once" wait_for 2 more
 
 check "A logged no fatal error" sh -c "! grep -qi 'fatal' '$T_TMP/a/hamd.log'"
-stop_hamd "$PA"
-check "A stops cleanly" dead "$PA"
+check "A stops cleanly" stop_hamd "$PA"
+kill "$LISTENER" 2>/dev/null
+
+# --- REJECT_AFTER_MESSAGES: three messages a session, and on ------------------
+# Each session starts past REKEY_AFTER_MESSAGES (its first message asks
+# for the next handshake, at most one per REKEY_TIMEOUT: 125 ms here) and
+# 3 short of REJECT_AFTER_MESSAGES: a 50 a second stream uses a session
+# up before the next is allowed, and waits for it.
+REJECT=18446744073709543423	# 2^64 - 1 - 2^13
+HOOKS="HAMD_TEST_TIME_SCALE=$SCALE HAMD_TEST_SEND_COUNTER=18446744073709543420"
+: >"$T_TMP/a/hamd.log"; : >"$T_TMP/b/hamd.log"
+start_hamd "$A" "$T_TMP/a" $HOOKS
+PA=$HAMD_PID
+start_hamd "$B" "$T_TMP/b" $HOOKS
+PB=$HAMD_PID
+if ! wait_for 10 hamd_ready "$T_TMP/a" || ! wait_for 10 hamd_ready "$T_TMP/b"; then
+	not_ok "both nodes start again"; finish; exit
+fi
+check "sessions start sending 3 short of REJECT_AFTER_MESSAGES ($REJECT)" \
+    grep -q "test hook: sessions start sending at counter 18446744073709543420" \
+    "$T_TMP/a/hamd.log"
+check "A reaches B" wait_for 10 pings "$A" 10.248.0.2
+got=$(ip netns exec "$A" ping -n -q -i 0.02 -c 100 -W 1 10.248.0.2 2>&1 |
+    sed -n 's/.* \([0-9]*\) received.*/\1/p')
+hs=$(peer "$T_TMP/a" handshakes)
+log "100 pings: ${got:-?} answered; A made $hs sessions"
+check "the stream goes on through new sessions (${got:-?} of 100 answered)" \
+    [ "${got:-0}" -ge 75 ]
+check "... at most 3 messages each: A's 100 took 34 or more ($hs)" \
+    [ "$hs" -ge 34 ]
+unlimit() { hamctl_in "$1" -j peers | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(j["unattributed_drops"]["counter_limit"] + j["peers"][0]["drops"]["counter_limit"])'; }
+check "no message past REJECT_AFTER_MESSAGES arrived at A ($(unlimit "$T_TMP/a"))" \
+    [ "$(unlimit "$T_TMP/a")" = 0 ]
+check "... nor at B ($(unlimit "$T_TMP/b"))" [ "$(unlimit "$T_TMP/b")" = 0 ]
+for n in a b; do
+	check "$n logged no fatal error" \
+	    sh -c "! grep -qi 'fatal' '$T_TMP/$n/hamd.log'"
+done
+check "A stops cleanly" stop_hamd "$PA"
+check "B stops cleanly" stop_hamd "$PB"
 finish
