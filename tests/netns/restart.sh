@@ -105,6 +105,8 @@ for round in control:KILL engine:KILL tun:KILL parent:KILL tun:SEGV parent:SEGV;
 		ok "SIG$sig of $victim: every hamd process is gone"
 	else
 		not_ok "SIG$sig of $victim: processes left: $(for p in $pids; do alive $p && echo $p; done)"
+		# The service manager's stop: the wait below must end.
+		kill -KILL $pids 2>/dev/null
 	fi
 	wait "$PA"; rc=$?
 	if [ $victim = parent ]; then
