@@ -240,6 +240,10 @@ authority_run(struct privsep *ps)
 	/* Before the sandbox: the budgets' tables draw their secrets. */
 	if (budget_init() == -1)
 		fatal("%s: budget_init", __func__);
+#ifdef HAMD_TEST_HOOKS
+	if (budget_test_small())
+		log_warnx("test hook: the hub-wide budgets are small");
+#endif
 	login_init();
 	remote_init(login_reap);
 	if ((au.self = sodium_malloc(sizeof(*au.self))) == NULL)
