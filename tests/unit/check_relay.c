@@ -5,8 +5,8 @@
  * binding after the authority took one, rebinding, the forwarding
  * verdicts and the 120 s rule, pairs coming and going, deletion
  * leaving nothing behind, and many sessions at once.  The credentials:
- * right and wrong MACs, counters and replays, and the REGISTERED
- * answer.
+ * right and wrong MACs, counters and replays, the REGISTERED answer,
+ * and guest credentials (the relay across a cluster's hubs).
  */
 #include "autoconf.h"
 
@@ -431,6 +431,87 @@ START_TEST(test_cred_counter)
 }
 END_TEST
 
+/*
+ * Guest credentials: two hubs of one cluster (one private key) compute
+ * the same token for a node's login, so the hub that gives it and the
+ * hub that checks it need not talk; any other hub, node, login or
+ * cluster key makes another token, whose REGISTERs are refused.
+ */
+START_TEST(test_cred_guest)
+{
+	struct relay_cred	 a, b, c;
+	uint8_t			 priv[32], priv2[32], gk[RELAY_GUEST_KEY_LEN];
+	uint8_t			 gk2[RELAY_GUEST_KEY_LEN], gk3[RELAY_GUEST_KEY_LEN];
+	uint8_t			 node[HUB_KEY_LEN], node2[HUB_KEY_LEN];
+	uint8_t			 m[RELAY_AUTH_LEN], ans[RELAY_AUTH_LEN];
+	uint8_t			 zero[HUB_RELAY_TOKEN_LEN];
+
+	ck_assert(sodium_init() >= 0);
+	randombytes_buf(priv, sizeof(priv));
+	memcpy(priv2, priv, sizeof(priv2));
+	priv2[31] ^= 0x01;
+	randombytes_buf(node, sizeof(node));
+	memcpy(node2, node, sizeof(node2));
+	node2[0] ^= 0x80;
+	memset(zero, 0, sizeof(zero));
+	relay_guest_key(gk, priv);
+	relay_guest_key(gk2, priv);
+	ck_assert(memcmp(gk, gk2, sizeof(gk)) == 0);
+	ck_assert(memcmp(gk, priv, sizeof(priv)) != 0);
+	relay_guest_key(gk3, priv2);
+	ck_assert(memcmp(gk, gk3, sizeof(gk)) != 0);
+
+	/* the giving hub and the checking hub agree */
+	relay_cred_guest(&a, gk, 7, node, 100);
+	relay_cred_guest(&b, gk2, 7, node, 100);
+	ck_assert_uint_eq(a.id, 100);
+	ck_assert_uint_eq(a.counter, 0);
+	ck_assert(memcmp(a.token, zero, sizeof(zero)) != 0);
+	ck_assert(memcmp(a.token, b.token, sizeof(a.token)) == 0);
+	register_of(m, 100, 1, a.token);
+	ck_assert_int_eq(relay_cred_check(&b, m, sizeof(m), ans),
+	    RELAY_CRED_OK);
+	ck_assert_int_eq(relay_auth_verify(ans, a.token), 0);
+	/* the same REGISTER again: a replay */
+	ck_assert_int_eq(relay_cred_check(&b, m, sizeof(m), ans),
+	    RELAY_CRED_REPLAY);
+	/* another hub of the cluster: not its token */
+	relay_cred_guest(&c, gk, 8, node, 100);
+	ck_assert(memcmp(a.token, c.token, sizeof(a.token)) != 0);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* a hub id only the sign apart */
+	relay_cred_guest(&c, gk, -7, node, 100);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* another node with the same relay id (at another hub) */
+	relay_cred_guest(&c, gk, 7, node2, 100);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* another cluster's key */
+	relay_cred_guest(&c, gk3, 7, node, 100);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* the node's next login: a new relay id, a new token */
+	relay_cred_guest(&c, gk, 7, node, 101);
+	ck_assert(memcmp(a.token, c.token, sizeof(a.token)) != 0);
+	register_of(m, 101, 1, a.token);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* a login's own random token is no guest token */
+	relay_cred_new(&c, 100);
+	register_of(m, 100, 2, c.token);
+	ck_assert_int_eq(relay_cred_check(&b, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	ck_assert_uint_eq(b.counter, 1);
+	relay_cred_clear(&a);
+	relay_cred_clear(&b);
+	relay_cred_clear(&c);
+	sodium_memzero(gk, sizeof(gk));
+	sodium_memzero(gk2, sizeof(gk2));
+}
+END_TEST
+
 START_TEST(test_rebind)
 {
 	struct pkt_addr	 x = a4("192.0.2.1", 1000), y = a4("192.0.2.1", 1001);
@@ -673,6 +754,7 @@ relay_suite(void)
 	tc = tcase_create("credentials");
 	tcase_add_test(tc, test_cred_mac);
 	tcase_add_test(tc, test_cred_counter);
+	tcase_add_test(tc, test_cred_guest);
 	suite_add_tcase(s, tc);
 	return s;
 }
