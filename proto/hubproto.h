@@ -89,6 +89,8 @@ enum hub_msg_type {
 	HUB_MSG_PEER_ROUTES = 0x2a,	/* a peer's approved subnet routes */
 	HUB_MSG_ROUTE_ENTRY = 0x2b,	/* one route in a ROUTES answer */
 	HUB_MSG_PEER_NAMES = 0x2c,	/* a peer's nickname and networks */
+	HUB_MSG_PEER_RELAY = 0x2d,	/* a peer at another hub: relay
+					   through it as a guest */
 };
 
 /* What NAT discovery found; a node tells the hub in CANDIDATES. */
@@ -137,6 +139,19 @@ struct hub_peer_paths {
 	uint8_t		key[HUB_KEY_LEN];
 	uint32_t	relay_id;	/* the peer's, for relay frames */
 	struct hub_candidates cands;
+};
+/*
+ * PEER_RELAY, hub -> node, after PEER_PATHS about a peer logged in at
+ * another hub of the cluster: that hub's relay address, the peer's
+ * relay id there, and the node's own guest relay id and token there
+ * (relaycred.h), for REGISTERs to that hub.
+ */
+struct hub_peer_relay {
+	uint8_t		key[HUB_KEY_LEN];	/* the peer */
+	uint32_t	relay_id;	/* the peer's, at that hub; != 0 */
+	struct pkt_addr	hub;		/* AF_INET or AF_INET6, port != 0 */
+	uint32_t	guest_id;	/* ours there; != 0 */
+	uint8_t		token[HUB_RELAY_TOKEN_LEN];	/* ours there */
 };
 
 /* Requests a node makes on behalf of its administrator (hamctl). */
@@ -333,6 +348,7 @@ struct hub_msg {
 		struct hub_peer_routes		routes;
 		struct hub_route_info		route;
 		struct hub_peer_names		names;
+		struct hub_peer_relay		prelay;
 		uint64_t			ping;	/* PING, PONG: cookie */
 	} u;
 };
