@@ -204,6 +204,113 @@ START_TEST(test_add_del)
 }
 END_TEST
 
+/*
+ * Guests: nodes of other hubs of the cluster, relayed by UDP only.  No
+ * connection (conn 0 names none, and many guests share it), REGISTERs
+ * from their own host only, and nothing relayed to one that has no
+ * fresh registration; removal as for any session.
+ */
+START_TEST(test_guest)
+{
+	struct pkt_addr	 g1 = a4("198.51.100.7", 0), g2 = a4("198.51.100.8", 0);
+	struct pkt_addr	 x = a4("192.0.2.1", 1000), gx = a4("198.51.100.7", 4000);
+	struct pkt_addr	 evil = a4("192.0.2.66", 4000), gy = a4("198.51.100.8", 5);
+	struct relay_route r;
+	uint32_t	 conn;
+	size_t		 i;
+
+	ck_assert_int_eq(relay_add(t, 0, 50, &g1), -1);	/* conn 0: guests' */
+	ck_assert_int_eq(errno, EDOM);
+	ck_assert_int_eq(relay_add_guest(t, 0, &g1), -1);
+	ck_assert_int_eq(errno, EDOM);
+	add(1, 100);
+	ck_assert_int_eq(relay_add_guest(t, 100, &g1), -1);	/* id taken */
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_int_eq(relay_add_guest(t, 200, &g1), 0);
+	ck_assert_int_eq(relay_add_guest(t, 201, &g2), 0);	/* conn 0 again */
+	ck_assert_uint_eq(relay_count(t), 3);
+	ck_assert_uint_eq(relay_id_of_conn(t, 0), 0);
+	ck_assert_int_eq(relay_del_conn(t, 0), -1);
+	ck_assert_uint_eq(relay_count(t), 3);
+	ck_assert_int_eq(relay_route_conn(t, 0, 100, 1000, &r),
+	    RELAY_UNKNOWN_SENDER);
+
+	/* REGISTERs: from the guest's own host, and a conn of 0 */
+	ck_assert_int_eq(relay_register_gate(t, 200, &evil, 1000, &conn),
+	    RELAY_FOREIGN);
+	ck_assert_int_eq(relay_register_gate(t, 200, &x, 1000, &conn),
+	    RELAY_FOREIGN);
+	conn = 99;
+	ck_assert_int_eq(relay_register_gate(t, 200, &gx, 1000, &conn),
+	    RELAY_OK);
+	ck_assert_uint_eq(conn, 0);
+	ck_assert_int_eq(relay_register_bind(t, 200, 1, &gx, NULL, 0, 1000),
+	    -1);	/* not its connection */
+	ck_assert_int_eq(relay_register_bind(t, 200, 0, &evil, NULL, 0, 1000),
+	    -1);	/* not its host */
+	ck_assert_int_eq(relay_register_bind(t, 200, 0, &gx, NULL, 3, 1000),
+	    0);
+	for (i = 0; i < RELAY_REG_BURST; i++)
+		(void)relay_register_gate(t, 201, &gy, 1000, &conn);
+	ck_assert_int_eq(relay_register_gate(t, 201, &gy, 1000, &conn),
+	    RELAY_THROTTLED);
+
+	/* relayed between members only */
+	ck_assert_int_eq(reg(100, &x, 1000), RELAY_OK);
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, 1000, &r), RELAY_DENIED);
+	ck_assert_int_eq(relay_pair(t, 100, 200, 1), 0);
+	ck_assert_int_eq(relay_pair(t, 100, 201, 1), 0);
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, 1000, &r), RELAY_OK);
+	ck_assert(r.via_udp);
+	ck_assert_uint_eq(r.src_id, 100);
+	ck_assert_int_eq(r.dst_sock, 3);
+	ck_assert(memcmp(&r.dst_addr, &gx, sizeof(gx)) == 0);
+	ck_assert_int_eq(relay_route_conn(t, 1, 200, 1000, &r), RELAY_OK);
+	ck_assert(r.via_udp);
+	/* and back, to the node's connection or registration */
+	ck_assert_int_eq(relay_route_udp(t, &gx, 100, 1000, &r), RELAY_OK);
+	ck_assert_uint_eq(r.src_id, 200);
+	/* a guest never registered, or registered too long ago: nowhere */
+	ck_assert_int_eq(relay_route_udp(t, &x, 201, 1000, &r),
+	    RELAY_UNKNOWN_DEST);
+	ck_assert_int_eq(relay_route_conn(t, 1, 200,
+	    1000 + RELAY_UDP_FRESH_MS, &r), RELAY_UNKNOWN_DEST);
+	ck_assert_int_eq(relay_route_udp(t, &gx, 100,
+	    1000 + RELAY_UDP_FRESH_MS, &r), RELAY_UNKNOWN_SENDER);
+
+	/* gone: its address, its pairs; the others stay */
+	ck_assert_int_eq(relay_del(t, 200), 0);
+	ck_assert_int_eq(relay_route_udp(t, &gx, 100, 1000, &r),
+	    RELAY_UNKNOWN_SENDER);
+	ck_assert(!relay_paired(t, 100, 200));
+	ck_assert(relay_paired(t, 100, 201));
+	ck_assert_uint_eq(relay_id_of_conn(t, 1), 100);
+	ck_assert_uint_eq(relay_count(t), 2);
+}
+END_TEST
+
+/* Many guests and sessions: the tables grow, and conn 0 stays nobody's. */
+START_TEST(test_guest_many)
+{
+	struct pkt_addr	 h = a4("198.51.100.7", 0);
+	uint32_t	 i;
+
+	for (i = 1; i <= 1000; i++) {
+		ck_assert_int_eq(relay_add_guest(t, 10000 + i, &h), 0);
+		add(i, i);
+	}
+	ck_assert_uint_eq(relay_count(t), 2000);
+	ck_assert_uint_eq(relay_id_of_conn(t, 0), 0);
+	for (i = 1; i <= 1000; i++)
+		ck_assert_uint_eq(relay_id_of_conn(t, i), i);
+	for (i = 1; i <= 1000; i++)
+		ck_assert_int_eq(relay_del(t, 10000 + i), 0);
+	for (i = 1; i <= 1000; i++)
+		ck_assert_int_eq(relay_del_conn(t, i), 0);
+	ck_assert_uint_eq(relay_count(t), 0);
+}
+END_TEST
+
 /* What the engine passes on to the authority, and what it refuses. */
 START_TEST(test_gate)
 {
@@ -750,6 +857,8 @@ relay_suite(void)
 	tcase_add_test(tc, test_pairs);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_parts);
+	tcase_add_test(tc, test_guest);
+	tcase_add_test(tc, test_guest_many);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("credentials");
 	tcase_add_test(tc, test_cred_mac);
