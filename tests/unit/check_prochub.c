@@ -121,6 +121,7 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_HUBD_RELAY_ADD,	A, E },
 	{ IMSG_HUBD_RELAY_DEL,	A, E },
 	{ IMSG_HUBD_RELAY_PAIR,	A, E },
+	{ IMSG_HUBD_RELAY_GUEST, A, E },
 	{ IMSG_HUBD_RELAY_REGISTERED, A, E },
 	/* engine -> engine: a relay frame or REGISTER for another's node */
 	{ IMSG_HUBD_RELAY_REG_FWD, E, E },
