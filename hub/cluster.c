@@ -527,8 +527,8 @@ encode_node(const struct session *s, uint8_t *up, size_t *uplen,
 	memset(&m, 0, sizeof(m));
 	m.type = HUB_MSG_PEER_PATHS;
 	memcpy(m.u.paths.key, s->key, HUB_KEY_LEN);
-	/* A relay id is this hub's engines' alone. */
-	m.u.paths.relay_id = 0;
+	/* The other hubs relay it as a guest under this id (guest.h). */
+	m.u.paths.relay_id = s->relay.id;
 	m.u.paths.cands = s->cands;
 	*pathslen = hub_msg_encode(&m, paths, HUB_MSG_MAX);
 	return *uplen != 0 && *pathslen != 0 ? 0 : -1;

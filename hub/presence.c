@@ -305,7 +305,9 @@ relay_pair_send(const struct session *a, const struct session *b, int up)
 {
 	struct hubd_relay_pair	 p;
 
-	if (a->relay.id == 0 || b->relay.id == 0)
+	/* Two guests never relay through this hub: their own hubs do. */
+	if (a->relay.id == 0 || b->relay.id == 0 ||
+	    (a->hub != 0 && b->hub != 0))
 		return;
 	memset(&p, 0, sizeof(p));
 	p.a = a->relay.id;

@@ -158,6 +158,12 @@ struct session	*session_by_relay(uint32_t id);
  */
 int		 session_set_online(struct session *);
 void		 session_set_offline(struct session *);
+/*
+ * A ghost's guest relay id (guest.c) into and out of the relay id
+ * table; -1 for want of memory.
+ */
+int		 session_relay_link(struct session *);
+void		 session_relay_unlink(struct session *);
 /* Out of au.waiting (it logged in, or is closing). */
 void		 session_unwait(struct session *);
 /*

@@ -214,8 +214,8 @@ START_TEST(t_rows)
 	ck_assert_mem_eq(&up.u.peer.endpoint, &s.endpoint, sizeof(s.endpoint));
 	ck_assert_str_eq(up.u.peer.nick, "nine");
 	ck_assert_uint_eq(paths.u.paths.cands.n, 1);
-	/* A relay id is the hub's own: not told to the others. */
-	ck_assert_uint_eq(paths.u.paths.relay_id, 0);
+	/* Its relay id: the other hubs relay it as a guest under it. */
+	ck_assert_uint_eq(paths.u.paths.relay_id, 1234);
 	s.cands.n = 0;
 	cluster_paths(&s);
 	ck_assert_int_eq(cluster_read_online(s.key, &hub, &up, &paths), 0);
