@@ -294,6 +294,7 @@ login_conn_open(int eng, uint32_t conn, const struct hub_conn_msg *cm)
 	    eng - HUBD_PROC_ENGINE)
 		fatalx("engine %d used connection id %u, another's",
 		    eng - HUBD_PROC_ENGINE, conn);
+	cluster_relay_addr(&cm->local);
 	if ((s = session_new(eng, conn, &cm->remote)) == NULL) {
 		/* No session to remember it by: CONN_CLOSED finds none. */
 		if (proc_compose_try(au.ps, eng, IMSG_HUB_CONN_CLOSE, conn, -1,

@@ -590,6 +590,35 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 	return w.len;
 }
 
+size_t
+hub_addr_encode(const struct pkt_addr *a, uint8_t out[HUB_ADDR_MAX])
+{
+	struct wcur	w;
+
+	memset(&w, 0, sizeof(w));
+	w.p = out;
+	w.cap = HUB_ADDR_MAX;
+	put_addr(&w, a);
+	return w.err ? 0 : w.len;
+}
+
+int
+hub_addr_decode(struct pkt_addr *a, const uint8_t *in, size_t len)
+{
+	struct rcur	r;
+
+	memset(a, 0, sizeof(*a));
+	memset(&r, 0, sizeof(r));
+	r.p = in;
+	r.len = len;
+	get_addr(&r, a);
+	if (r.err || r.off != len) {
+		memset(a, 0, sizeof(*a));
+		return -1;
+	}
+	return 0;
+}
+
 int
 hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 {

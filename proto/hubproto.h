@@ -368,6 +368,16 @@ size_t	hub_msg_encode(const struct hub_msg *, uint8_t *out, size_t cap);
  */
 int	hub_msg_decode(struct hub_msg *, const uint8_t *in, size_t len);
 
+/*
+ * One address alone as the messages' addr field encodes it (family,
+ * port, 0, 4 or 16 address bytes), for the cluster's tables: its
+ * length, or 0 if a is no address the field can hold; and back, 0 or
+ * -1 for anything but exactly one (a zeroed).
+ */
+#define HUB_ADDR_MAX		19
+size_t	hub_addr_encode(const struct pkt_addr *, uint8_t out[HUB_ADDR_MAX]);
+int	hub_addr_decode(struct pkt_addr *, const uint8_t *in, size_t len);
+
 /* The name of a message type, op, mode, type, role or state, for logs. */
 const char	*hub_msg_name(int type);
 const char	*hub_op_name(int op);

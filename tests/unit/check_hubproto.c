@@ -910,6 +910,41 @@ START_TEST(test_peer_relay)
 }
 END_TEST
 
+/* One addr alone (the cluster's hubs table): both ways, and refusals. */
+START_TEST(test_addr_alone)
+{
+	struct pkt_addr	a, d;
+	uint8_t		b[HUB_ADDR_MAX + 1];
+	size_t		len;
+
+	addr4(&a, "203.0.113.2", 7777);
+	ck_assert_uint_eq((len = hub_addr_encode(&a, b)), 7);
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), 0);
+	ck_assert(memcmp(&a, &d, sizeof(a)) == 0);
+	ck_assert_int_eq(hub_addr_decode(&d, b, len - 1), -1);
+	b[len] = 0;
+	ck_assert_int_eq(hub_addr_decode(&d, b, len + 1), -1);
+	ck_assert_uint_eq(d.af, 0);
+	addr6(&a, "2001:db8::2", 1);
+	ck_assert_uint_eq((len = hub_addr_encode(&a, b)), HUB_ADDR_MAX);
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), 0);
+	ck_assert(memcmp(&a, &d, sizeof(a)) == 0);
+	b[0] = AF_INET;		/* 4 address bytes, 12 left over */
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), -1);
+	b[0] = 1;
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), -1);
+	memset(&a, 0, sizeof(a));
+	ck_assert_uint_eq((len = hub_addr_encode(&a, b)), 3);
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), 0);
+	ck_assert_uint_eq(d.af, 0);
+	a.port = 5;		/* no family, a port */
+	ck_assert_uint_eq(hub_addr_encode(&a, b), 0);
+	a.af = 1;
+	ck_assert_uint_eq(hub_addr_encode(&a, b), 0);
+	ck_assert_int_eq(hub_addr_decode(&d, b, 0), -1);
+}
+END_TEST
+
 START_TEST(test_unicast_classes)
 {
 	static const char *const yes[] = { "192.0.2.1", "10.1.2.3",
@@ -2146,6 +2181,7 @@ hubproto_suite(void)
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_candidates);
 	tcase_add_test(tc, test_peer_relay);
+	tcase_add_test(tc, test_addr_alone);
 	tcase_add_test(tc, test_unicast_classes);
 	tcase_add_test(tc, test_routes);
 	tcase_add_test(tc, test_names_msg);
