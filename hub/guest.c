@@ -70,12 +70,25 @@ guest_set(struct session *g, uint32_t id)
 }
 
 void
-guest_token(const struct session *s, int64_t hub,
-    uint8_t token[HUB_RELAY_TOKEN_LEN])
+guest_tell(struct session *to, const struct session *about)
 {
+	struct hub_msg		 m;
 	struct relay_cred	 rc;
 
-	relay_cred_guest(&rc, gkey, hub, s->key, s->relay.id);
-	memcpy(token, rc.token, HUB_RELAY_TOKEN_LEN);
+	if (about->hub == 0 || to->hub != 0 || to->proto < 3 ||
+	    about->relay.id == 0 || to->relay.id == 0 || !have_gkey)
+		return;
+	memset(&m, 0, sizeof(m));
+	if (cluster_hub_relay(about->hub, &m.u.prelay.hub) == -1)
+		return;
+	m.type = HUB_MSG_PEER_RELAY;
+	memcpy(m.u.prelay.key, about->key, HUB_KEY_LEN);
+	m.u.prelay.relay_id = about->relay.id;
+	m.u.prelay.guest_id = to->relay.id;
+	/* What that hub computes when to registers there. */
+	relay_cred_guest(&rc, gkey, about->hub, to->key, to->relay.id);
+	memcpy(m.u.prelay.token, rc.token, HUB_RELAY_TOKEN_LEN);
 	relay_cred_clear(&rc);
+	(void)session_send(to, &m);
+	sodium_memzero(&m, sizeof(m));
 }

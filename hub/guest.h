@@ -31,8 +31,13 @@ void	guest_init(const uint8_t hub_priv[32]);
 void	guest_set(struct session *g, uint32_t id);
 /* Ghost g is gone: its guest session with it. */
 void	guest_end(struct session *g);
-/* s's guest token at the hub of the cluster hub (s logged in here). */
-void	guest_token(const struct session *s, int64_t hub,
-	    uint8_t token[HUB_RELAY_TOKEN_LEN]);
+/*
+ * After PEER_PATHS about about to to: if about is a ghost and to a node
+ * logged in here that knows it (protocol 3), PEER_RELAY: about's hub's
+ * relay address, about's relay id there, and to's guest id and token
+ * there.  Nothing if that hub's address is not known yet (a later
+ * PEER_PATHS brings it) or either has no relay id.
+ */
+void	guest_tell(struct session *to, const struct session *about);
 
 #endif

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "hub/cluster.h"
+#include "hub/guest.h"
 #include "hub/logrl.h"
 #include "hub/presence.h"
 #include "hub/routesync.h"
@@ -298,6 +299,7 @@ presence_send_paths(struct session *to, const struct session *about)
 	m.u.paths.relay_id = about->relay.id;
 	m.u.paths.cands = about->cands;
 	(void)session_send(to, &m);
+	guest_tell(to, about);
 }
 
 static void

@@ -69,6 +69,7 @@ struct session {
 	uint8_t			 has_routes;	/* an approved subnet route */
 	uint8_t			 wants_names;	/* asked for PEER_NAMES */
 	uint16_t		 udp_port;
+	uint16_t		 proto;		/* its LOGIN's version */
 	const char		*why_failed;	/* its channel broke */
 	struct pkt_addr		 remote;	/* TCP peer, as the engine saw */
 	struct pkt_addr		 endpoint;	/* remote IP, node's UDP port */

@@ -29,8 +29,12 @@
 #include "proto/hubroute.h"
 
 #define HUB_PROLOGUE		"hamd hub protocol v1"
-/* 2: network and peer flags (broadcast); a hub takes its own version only. */
-#define HUB_PROTOCOL_VERSION	2
+/*
+ * 2: network and peer flags (broadcast); 3: PEER_RELAY, which a hub
+ * sends only to a node that logged in with 3.  A hub takes 2 and 3.
+ */
+#define HUB_PROTOCOL_VERSION	3
+#define HUB_PROTOCOL_MIN	2
 #define HUB_DEFAULT_PORT	7777
 #define HUB_FRAME_MAX		16384	/* largest frame body */
 #define HUB_MSG_MAX		(HUB_FRAME_MAX - 1 - 16)	/* plaintext */

@@ -13,8 +13,10 @@
 #                                  probes open both filters
 #
 # Each pair pings both ways and the test checks the path both ends chose.
-# The relay across hubs is not built yet: a pair that needs it (sym1
-# against prc2) is left out.
+# Then the hub side of the relay across hubs: each hub holds the other's
+# nodes as guest relay sessions and publishes where it relays.  The
+# node side is not built yet: a pair that needs the relay (sym1 against
+# prc2) is left out.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/natlib.sh"
 . "$(dirname "$0")/pglib.sh"
@@ -109,6 +111,20 @@ for p in $PAIRS; do
 	check "$a and $b go direct, both ways" wait_for 15 direct "$a" "$b"
 	log "$a-$b: $(peer_field "$a" "$b" path) / $(peer_field "$b" "$a" path), $a sees $b at $(peer_field "$a" "$b" endpoint)"
 done
+# Each hub relays its own two nodes and the other hub's two as guests
+# (the relay across hubs, hub side): four relay sessions each.
+relay_sessions() {
+	hubctl "$1" -j hub status 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin).get("engine", {}).get("relay_sessions", ""))'
+}
+four() { test "$(relay_sessions "$1")" = 4; }
+log "relay sessions: hub 1 $(relay_sessions "$T_TMP/hub1"), hub 2 $(relay_sessions "$T_TMP/hub2")"
+check "hub 1 holds its two nodes' relay sessions and hub 2's two as guests" \
+    wait_for 5 four "$T_TMP/hub1"
+check "hub 2 likewise" wait_for 5 four "$T_TMP/hub2"
+check "the hubs publish where they relay" test \
+    "$(DB=hamd psql_pg "SELECT count(*) FROM hubs WHERE length(relay) = 7")" = 2
 check "no hub process was killed by its filter" sh -c \
     "! grep -qi seccomp '$T_TMP/hub1/hub.log' '$T_TMP/hub2/hub.log'"
 finish
