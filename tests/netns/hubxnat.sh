@@ -14,7 +14,9 @@
 #
 # Each pair pings both ways and the test checks the path both ends chose.
 # Then the hub side of the relay across hubs: each hub holds the other's
-# nodes as guest relay sessions and publishes where it relays.  The
+# nodes as guest relay sessions and publishes where it relays, and
+# forged guest REGISTERs (a stranger's address, a made-up token) are
+# refused and counted.  The
 # node side is not built yet: a pair that needs the relay (sym1 against
 # prc2) is left out.
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +34,7 @@ PG_ADDR=203.0.113.5
 nat_inet_host db "$PG_ADDR"
 nat_inet_host hub1 "$H1"
 nat_inet_host hub2 "$H2"
+nat_inet_host evil 203.0.113.66
 if ! pg_start "$(nat_ns db)" "$PG_ADDR" 203.0.113.0/24; then
 	not_ok "PostgreSQL starts"; finish; exit
 fi
@@ -125,6 +128,63 @@ check "hub 1 holds its two nodes' relay sessions and hub 2's two as guests" \
 check "hub 2 likewise" wait_for 5 four "$T_TMP/hub2"
 check "the hubs publish where they relay" test \
     "$(DB=hamd psql_pg "SELECT count(*) FROM hubs WHERE length(relay) = 7")" = 2
+
+# Forged guest REGISTERs at hub 1 for sym1 (a guest there, logged in at
+# hub 2): from a stranger's address it is refused by the engine
+# (relay_foreign); from sym1's own public address (its router) but under
+# a made-up token the authority refuses it (relay_unknown).  Neither is
+# answered.
+engine_field() {	# engine_field DIR FIELD
+	hubctl "$1" -j hub status 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin).get("engine", {}).get(sys.argv[1], 0))' "$2"
+}
+SYM_HEX=$(printf '%s' "$KEY_sym1" | python3 -c 'import base64, sys
+print(base64.b64decode(sys.stdin.read()).hex())')
+SYM_RID=$(DB=hamd psql_pg "SELECT encode(substring(paths from 34 for 4), \
+    'hex') FROM hub_online WHERE pubkey = decode('$SYM_HEX', 'hex')")
+log "sym1's relay id (from its row): $SYM_RID"
+# forge NS: five REGISTERs for sym1's id, new counters, random MACs,
+# from NS to hub 1 (under the gate's burst of 8); prints what came back
+# within a second (nothing)
+forge() {
+	ip netns exec "$(nat_ns "$1")" python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+for i in range(5):
+    m = bytes([0x82, 0, 0, 0]) + bytes.fromhex(sys.argv[1]) + \
+        ((1 << 40) + i).to_bytes(8, "big") + os.urandom(16)
+    s.sendto(m, (sys.argv[2], 7777))
+try:
+    print(len(s.recv(100)))
+except socket.timeout:
+    pass' "$SYM_RID" "$H1"
+}
+# The engines report their counters about once a second, and the nodes'
+# first relay copies to peers at the other hub (whose guest sessions
+# here never registered) count as relay_unknown: the baseline is taken
+# once both counters hold still for 1.5 s.
+at_ms() { [ "$(now_ms)" -ge "$1" ]; }
+refusals() { echo "$(engine_field "$T_TMP/hub1" relay_unknown) $(engine_field "$T_TMP/hub1" relay_foreign)"; }
+still() {
+	_a=$(refusals)
+	wait_for 3 at_ms $(( $(now_ms) + 1500 ))
+	[ "$(refusals)" = "$_a" ]
+}
+check "hub 1's relay counters hold still before the forgeries" wait_for 15 still
+set -- $(refusals); unknown0=$1; foreign0=$2
+log "hub 1 before the forgeries: relay_unknown $unknown0, relay_foreign $foreign0"
+OUT=$(forge evil)
+check "forged guest REGISTERs from a stranger get no answer" test -z "$OUT"
+more() { test "$(engine_field "$T_TMP/hub1" "$1")" -gt "$2"; }
+check "hub 1 counts them as foreign" wait_for 3 more relay_foreign \
+    $((foreign0 + 4))
+OUT=$(forge sym)
+check "from sym1's own address under a made-up token, no answer either" \
+    test -z "$OUT"
+check "hub 1's authority refuses them (relay_unknown)" \
+    wait_for 3 more relay_unknown $((unknown0 + 4))
 check "no hub process was killed by its filter" sh -c \
     "! grep -qi seccomp '$T_TMP/hub1/hub.log' '$T_TMP/hub2/hub.log'"
 finish
