@@ -16,9 +16,8 @@
 # Then the hub side of the relay across hubs: each hub holds the other's
 # nodes as guest relay sessions and publishes where it relays, and
 # forged guest REGISTERs (a stranger's address, a made-up token) are
-# refused and counted.  The
-# node side is not built yet: a pair that needs the relay (sym1 against
-# prc2) is left out.
+# refused and counted.  The node side is not built yet: a pair that
+# needs the relay (sym1 against prc2) is left out.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/natlib.sh"
 . "$(dirname "$0")/pglib.sh"
