@@ -49,14 +49,29 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+#ifdef HAMD_TEST_HOOKS
+static uint64_t	 now_scale = 1;
+
+void
+now_ns_scale(unsigned int n)
+{
+	now_scale = n > 0 ? n : 1;
+}
+#endif
+
 uint64_t
 now_ns(void)
 {
 	struct timespec	 ts;
+	uint64_t	 ns;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
 		abort();
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#ifdef HAMD_TEST_HOOKS
+	ns *= now_scale;
+#endif
+	return ns;
 }
 
 int64_t

@@ -20,6 +20,13 @@ const char	*shown(const char *s, char *buf, size_t len);
 /* Milliseconds and nanoseconds of CLOCK_MONOTONIC. */
 uint64_t	 now_ms(void);
 uint64_t	 now_ns(void);
+#ifdef HAMD_TEST_HOOKS
+/*
+ * Test builds only: from now on now_ns() runs n times as fast in this
+ * process (tun's WireGuard timers, minutes long, in seconds).
+ */
+void		 now_ns_scale(unsigned int n);
+#endif
 /* Unix time in milliseconds (CLOCK_REALTIME): for timestamps people read. */
 int64_t		 unix_ms(void);
 

@@ -166,6 +166,17 @@ json_result(struct json *j, const struct ctl_result *res)
 
 /* Print a ctl_result; 0 if it reports success. */
 int
+ctl_do(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t len)
+{
+	struct ctl_result	 res;
+
+	if (ctl_call(ctx, type, arg, len, IMSG_CTL_RESULT, &res, sizeof(res),
+	    &res) == -1)
+		return 1;
+	return print_result(ctx, &res);
+}
+
+int
 print_result(struct ctl_ctx *ctx, const struct ctl_result *res)
 {
 	if (ctx->json) {

@@ -36,6 +36,11 @@ int	ctl_call(struct ctl_ctx *, uint32_t type, const void *, size_t,
 	    uint32_t want, void *out, size_t outlen, struct ctl_result *res);
 /* Print a ctl_result (JSON with -j); 0 if it reports success. */
 int	print_result(struct ctl_ctx *, const struct ctl_result *);
+/*
+ * Send one request whose answer is a struct ctl_result and print that:
+ * 0 if it reports success, 1 if not or if there was no answer.
+ */
+int	ctl_do(struct ctl_ctx *, uint32_t type, const void *, size_t);
 struct json;
 /* A result's members inside a JSON object: ok, message, error. */
 void	json_result(struct json *, const struct ctl_result *);

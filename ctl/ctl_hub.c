@@ -137,14 +137,52 @@ hub_member_fields(const void *p, char f[][CTL_FIELD_MAX])
 	    (long long)m->last_seen);
 }
 
+/* "106.8 Mbit/s 9120 pkt/s" */
+static void
+rate_cell(char *dst, uint64_t bytes_per_s, uint64_t packets_per_s)
+{
+	char	 r[32];
+
+	format_rate(r, sizeof(r), bytes_per_s);
+	(void)snprintf(dst, CTL_FIELD_MAX, "%s %llu pkt/s", r,
+	    (unsigned long long)packets_per_s);
+}
+
+/* hamctl hub nodes: the node, and what the hub carries for it. */
+static void
+hub_node_fields(const void *p, char f[][CTL_FIELD_MAX])
+{
+	char				 in[32], out[32];
+	const struct ctl_hubd_node	*n = p;
+	const struct ctl_hub_traffic	*t = &n->traffic;
+	const uint64_t			 v[] = {
+		t->rate.rx_bytes, t->rate.tx_bytes, t->rate.rx_packets,
+		t->rate.tx_packets, t->rx_bytes, t->tx_bytes, t->rx_packets,
+		t->tx_packets, t->relay_rx_bytes, t->relay_tx_bytes,
+	};
+	size_t				 i;
+
+	hub_member_fields(&n->node, f);
+	for (i = 0; i < nitems(v); i++)
+		(void)snprintf(f[MF_RX_BPS + i], CTL_FIELD_MAX, "%llu",
+		    (unsigned long long)v[i]);
+	if (n->node.online) {
+		rate_cell(f[MF_IN], t->rate.rx_bytes, t->rate.rx_packets);
+		rate_cell(f[MF_OUT], t->rate.tx_bytes, t->rate.tx_packets);
+		format_bytes(in, sizeof(in), t->rx_bytes);
+		format_bytes(out, sizeof(out), t->tx_bytes);
+		(void)snprintf(f[MF_TOTAL], CTL_FIELD_MAX, "%s / %s", in, out);
+	}
+}
+
 static const struct ctl_col network_cols[] = {
 	{ "NAME", "name", COL_STR, NF_NAME, 0 },
 	{ "ID", "id", COL_STR, NF_ID, 0 },
 	{ "TYPE", "type", COL_STR, NF_TYPE, 0 },
 	{ "MODE", "mode", COL_STR, NF_MODE, 0 },
-	{ "YOU", NULL, COL_STR, NF_YOU, 1 },
-	{ NULL, "role", COL_STR, NF_ROLE, 1 },
-	{ NULL, "state", COL_STR, NF_STATE, 1 },
+	{ "YOU", NULL, COL_STR, NF_YOU, COL_NODE_VIEW },
+	{ NULL, "role", COL_STR, NF_ROLE, COL_NODE_VIEW },
+	{ NULL, "state", COL_STR, NF_STATE, COL_NODE_VIEW },
 	{ "MEMBERS", NULL, COL_STR, NF_SIZE, 0 },
 	{ NULL, "members", COL_INT, NF_MEMBERS, 0 },
 	{ NULL, "limit", COL_INT, NF_LIMIT, 0 },
@@ -164,12 +202,25 @@ static const struct ctl_col member_cols[] = {
 	{ "PUBLIC KEY", "public_key", COL_STR, MF_KEY, 0 },
 	{ "IPV4", "ipv4", COL_STR, MF_V4, 0 },
 	{ "IPV6", "ipv6", COL_STR, MF_V6, 0 },
-	{ "ROLE", "role", COL_STR, MF_ROLE, 1 },
-	{ "STATE", "state", COL_STR, MF_STATE, 1 },
+	{ "ROLE", "role", COL_STR, MF_ROLE, COL_NODE_VIEW },
+	{ "STATE", "state", COL_STR, MF_STATE, COL_NODE_VIEW },
 	{ "ONLINE", "online", COL_BOOL, MF_ONLINE, 0 },
 	{ "ENDPOINT", "endpoint", COL_STR, MF_ENDPOINT, 0 },
+	{ "IN", NULL, COL_STR, MF_IN, COL_HUB_VIEW },
+	{ "OUT", NULL, COL_STR, MF_OUT, COL_HUB_VIEW },
+	{ "TOTAL IN / OUT", NULL, COL_STR, MF_TOTAL, COL_HUB_VIEW },
 	{ "LAST SEEN", NULL, COL_STR, MF_SEEN, 0 },
 	{ NULL, "last_seen", COL_INT, MF_SEEN_UNIX, 0 },
+	{ NULL, "rx_bytes_per_s", COL_INT, MF_RX_BPS, COL_HUB_VIEW },
+	{ NULL, "tx_bytes_per_s", COL_INT, MF_TX_BPS, COL_HUB_VIEW },
+	{ NULL, "rx_packets_per_s", COL_INT, MF_RX_PPS, COL_HUB_VIEW },
+	{ NULL, "tx_packets_per_s", COL_INT, MF_TX_PPS, COL_HUB_VIEW },
+	{ NULL, "rx_bytes", COL_INT, MF_RX_BYTES, COL_HUB_VIEW },
+	{ NULL, "tx_bytes", COL_INT, MF_TX_BYTES, COL_HUB_VIEW },
+	{ NULL, "rx_packets", COL_INT, MF_RX_PACKETS, COL_HUB_VIEW },
+	{ NULL, "tx_packets", COL_INT, MF_TX_PACKETS, COL_HUB_VIEW },
+	{ NULL, "relay_rx_bytes", COL_INT, MF_RELAY_RX_BYTES, COL_HUB_VIEW },
+	{ NULL, "relay_tx_bytes", COL_INT, MF_RELAY_TX_BYTES, COL_HUB_VIEW },
 };
 static const struct ctl_listing members_listing = {
 	.item = IMSG_CTL_HUB_MEMBER, .len = sizeof(struct hub_member_info),
@@ -179,8 +230,8 @@ static const struct ctl_listing members_listing = {
 
 /* The hub's own view (hamctl hub ...): no asker, so no role or state. */
 const struct ctl_listing hub_nodes_listing = {
-	.item = IMSG_CTL_HUB_MEMBER, .len = sizeof(struct hub_member_info),
-	.hub_view = 1, .fields = hub_member_fields, .cols = member_cols,
+	.item = IMSG_CTL_HUBD_NODE, .len = sizeof(struct ctl_hubd_node),
+	.hub_view = 1, .fields = hub_node_fields, .cols = member_cols,
 	.ncols = nitems(member_cols), .what = "nodes"
 };
 const struct ctl_listing hub_networks_listing = {
@@ -345,7 +396,7 @@ get_new_password(const char *net, char *buf, size_t len)
 
 /* ---- requests --------------------------------------------------------- */
 
-static int
+int
 req_net(struct hub_request *req, const char *s)
 {
 	if (!hub_name_valid(s) && !hub_netid_parse(s, NULL)) {
@@ -359,7 +410,7 @@ req_net(struct hub_request *req, const char *s)
 	return 0;
 }
 
-static int
+int
 req_key(struct hub_request *req, const char *s)
 {
 	if (key_from_base64(req->key, s) == -1) {
@@ -407,18 +458,14 @@ req_mode(struct hub_request *req, const char *s)
 }
 
 /* Send a request that changes something, print its result; wipes req. */
-static int
+int
 hub_send(struct ctl_ctx *ctx, struct hub_request *req)
 {
-	struct ctl_result	 res;
-	int			 t;
+	int	 rc;
 
-	t = ctl_call(ctx, IMSG_CTL_HUB_REQ, req, sizeof(*req),
-	    IMSG_CTL_RESULT, &res, sizeof(res), &res);
+	rc = ctl_do(ctx, IMSG_CTL_HUB_REQ, req, sizeof(*req));
 	sodium_memzero(req, sizeof(*req));
-	if (t == -1)
-		return 1;
-	return print_result(ctx, &res);
+	return rc;
 }
 
 static int

@@ -356,7 +356,6 @@ hub_block(struct ctl_ctx *ctx, const struct command *cmd, int argc,
     char **argv)
 {
 	struct ctl_cidr		 c;
-	struct ctl_result	 res;
 	uint32_t		 type;
 
 	if (argc != 3)
@@ -364,10 +363,7 @@ hub_block(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 	if (parse_range(argv[2], &c) == -1)
 		return 1;
 	type = (uint32_t)cmd->arg;
-	if (ctl_call(ctx, type, &c, sizeof(c), IMSG_CTL_RESULT, &res,
-	    sizeof(res), &res) == -1)
-		return 1;
-	return print_result(ctx, &res);
+	return ctl_do(ctx, type, &c, sizeof(c));
 }
 
 static int
@@ -392,7 +388,8 @@ const struct command hubd_commands[] = {
 	    .arg = 0, .hubd = 1 },
 	{ .name = "hub", .args = "nodes",
 	    .help = "list every node the hub knows: key, nickname, addresses, "
-	    "online, endpoint, last seen", .fn = hub_list, .word = "nodes",
+	    "online, endpoint, rates in and out, last seen", .fn = hub_list,
+	    .word = "nodes",
 	    .word_at = 1, .arg = HUB_LIST_NODES, .hubd = 1 },
 	{ .name = "hub", .args = "networks",
 	    .help = "list every network on the hub", .fn = hub_list,

@@ -49,7 +49,7 @@ table_cell(const struct table *t, size_t row, size_t col)
 static int
 col_shown(const struct ctl_listing *l, size_t c)
 {
-	return !(l->hub_view && l->cols[c].node_only);
+	return l->cols[c].view != (l->hub_view ? COL_NODE_VIEW : COL_HUB_VIEW);
 }
 
 /* Columns padded to their widest cell; the last one is not padded. */
@@ -135,6 +135,7 @@ table_collect(struct ctl_ctx *ctx, struct table *t, struct ctl_result *res)
 	union {
 		struct hub_net_info	net;
 		struct hub_member_info	member;
+		struct ctl_hubd_node	node;
 		struct ctl_cidr		cidr;
 	}		 item;
 	char		 f[FIELDS_MAX][CTL_FIELD_MAX];

@@ -15,16 +15,19 @@ struct ctl_ctx;
 
 #define CTL_FIELD_MAX	80
 /* Fields a row may have; the column tables pick from them. */
-#define FIELDS_MAX	16
+#define FIELDS_MAX	32
 enum ctl_col_kind { COL_STR, COL_INT, COL_BOOL };
 struct ctl_col {
 	const char		*head;
 	const char		*key;
 	enum ctl_col_kind	 kind;
 	int			 field;
-	int			 node_only;	/* the asker's own view (role,
-						   state): not in hub listings */
+	int			 view;		/* 0 every listing, or: */
 };
+/* The asker's own view (role, state): not in the hub's listings. */
+#define COL_NODE_VIEW	1
+/* What the hub carries for a node: in the hub's listings only. */
+#define COL_HUB_VIEW	2
 struct ctl_listing {
 	uint32_t		 item;		/* message type of a row */
 	size_t			 len;		/* its exact payload size */

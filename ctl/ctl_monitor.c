@@ -49,21 +49,6 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void
-format_rate(char *buf, size_t len, uint64_t bytes_per_s)
-{
-	double	 bits = (double)bytes_per_s * 8;
-
-	if (bits >= 1e9)
-		(void)snprintf(buf, len, "%.2f Gbit/s", bits / 1e9);
-	else if (bits >= 1e6)
-		(void)snprintf(buf, len, "%.1f Mbit/s", bits / 1e6);
-	else if (bits >= 1e3)
-		(void)snprintf(buf, len, "%.1f kbit/s", bits / 1e3);
-	else
-		(void)snprintf(buf, len, "%.0f bit/s", bits);
-}
-
 /* ---- events ------------------------------------------------------------ */
 
 static void
@@ -342,7 +327,7 @@ view_node(struct ctl_ctx *ctx, struct evstream *es)
 #define VIEW_NODES	2048
 
 static int
-fetch_nodes(struct ctl_ctx *ctx, struct hub_member_info *nodes)
+fetch_nodes(struct ctl_ctx *ctx, struct ctl_hubd_node *nodes)
 {
 	struct imsg	 imsg;
 	int		 n = 0;
@@ -352,10 +337,10 @@ fetch_nodes(struct ctl_ctx *ctx, struct hub_member_info *nodes)
 	for (;;) {
 		if (ctl_next(ctx, &imsg) == -1)
 			return -1;
-		if (imsg.hdr.type == IMSG_CTL_HUB_MEMBER) {
+		if (imsg.hdr.type == IMSG_CTL_HUBD_NODE) {
 			if (n < VIEW_NODES && imsg_get_data(&imsg, &nodes[n],
 			    sizeof(nodes[0])) == 0) {
-				nodes[n].nick[HUB_NICK_MAX - 1] = '\0';
+				nodes[n].node.nick[HUB_NICK_MAX - 1] = '\0';
 				n++;
 			}
 			imsg_free(&imsg);
@@ -369,10 +354,12 @@ fetch_nodes(struct ctl_ctx *ctx, struct hub_member_info *nodes)
 
 static void
 draw_hub(const struct ctl_hubd_status *st, const struct ctl_hubd_status *prev,
-    double secs, const struct hub_member_info *nodes, int n,
+    double secs, const struct ctl_hubd_node *nodes, int n,
     const struct evstream *es)
 {
+	const struct hub_member_info	*m;
 	char		 b64[KEY_B64_LEN + 1], ep[64], v4[INET_ADDRSTRLEN];
+	char		 in[32], out[32];
 	char		 rx[32], tx[32], rl[32], t[32];
 	time_t		 now = time(NULL);
 	unsigned int	 i;
@@ -391,17 +378,19 @@ draw_hub(const struct ctl_hubd_status *st, const struct ctl_hubd_status *prev,
 	    "%u connections\n", st->online, st->nodes, st->networks,
 	    st->engine.open);
 	printf("hub traffic: rx %s, tx %s; relayed %s\n\n", rx, tx, rl);
-	printf("%-16s %-14s %-8s %-22s %s\n", "NODE", "IPV4", "STATE",
-	    "ENDPOINT", "KEY");
+	printf("%-16s %-14s %-22s %14s %14s %s\n", "NODE", "IPV4",
+	    "ENDPOINT", "IN", "OUT", "KEY");
 	for (k = 0; k < n; k++) {
-		if (!nodes[k].online)
+		m = &nodes[k].node;
+		if (!m->online)
 			continue;
-		key_to_base64(b64, nodes[k].key);
-		(void)inet_ntop(AF_INET, nodes[k].v4, v4, sizeof(v4));
-		format_addr(ep, sizeof(ep), &nodes[k].endpoint);
-		printf("%-16.16s %-14s %-8s %-22.22s %.12s...\n",
-		    nodes[k].nick[0] != '\0' ? nodes[k].nick : "-", v4,
-		    "online", ep, b64);
+		key_to_base64(b64, m->key);
+		(void)inet_ntop(AF_INET, m->v4, v4, sizeof(v4));
+		format_addr(ep, sizeof(ep), &m->endpoint);
+		format_rate(in, sizeof(in), nodes[k].traffic.rate.rx_bytes);
+		format_rate(out, sizeof(out), nodes[k].traffic.rate.tx_bytes);
+		printf("%-16.16s %-14s %-22.22s %14s %14s %.12s...\n",
+		    m->nick[0] != '\0' ? m->nick : "-", v4, ep, in, out, b64);
 	}
 	printf("\nevents:\n");
 	i = es->n > VIEW_EVENTS ? es->n - VIEW_EVENTS : 0;
@@ -413,7 +402,7 @@ draw_hub(const struct ctl_hubd_status *st, const struct ctl_hubd_status *prev,
 static int
 view_hub(struct ctl_ctx *ctx, struct evstream *es)
 {
-	struct hub_member_info	*nodes;
+	struct ctl_hubd_node	*nodes;
 	struct ctl_hubd_status	 st, prev;
 	struct ctl_result	 res;
 	int64_t			 next = 0, now, last = 0;

@@ -15,8 +15,6 @@ struct ctl_ctx;
 int	monitor_run(struct ctl_ctx *, int hub);
 /* Every peer of hamd, at most max; the count, or -1 (reported). */
 int	monitor_fetch_peers(struct ctl_ctx *, struct ctl_peer *, int max);
-/* "943.2 Mbit/s" */
-void	format_rate(char *, size_t, uint64_t bytes_per_s);
 
 int	netcheck_run(struct ctl_ctx *);
 /* Why a relayed peer is relayed ("code: words"); NULL if it is not. */

@@ -566,23 +566,17 @@ static int
 cmd_reload(struct ctl_ctx *ctx, const struct command *cmd, int argc,
     char **argv)
 {
-	struct ctl_result	 res;
-
 	if (argc != 1) {
 		fprintf(stderr, "usage: hamctl reload\n");
 		return 1;
 	}
-	if (ctl_call(ctx, IMSG_CTL_RELOAD, NULL, 0, IMSG_CTL_RESULT, &res,
-	    sizeof(res), &res) == -1)
-		return 1;
-	return print_result(ctx, &res);
+	return ctl_do(ctx, IMSG_CTL_RELOAD, NULL, 0);
 }
 
 static int
 cmd_log(struct ctl_ctx *ctx, const struct command *cmd, int argc,
     char **argv)
 {
-	struct ctl_result	 res;
 	int32_t			 v;
 
 	if (argc != 2 || (strcmp(argv[1], "brief") != 0 &&
@@ -591,10 +585,7 @@ cmd_log(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 		return 1;
 	}
 	v = strcmp(argv[1], "verbose") == 0;
-	if (ctl_call(ctx, IMSG_CTL_LOG_VERBOSE, &v, sizeof(v), IMSG_CTL_RESULT,
-	    &res, sizeof(res), &res) == -1)
-		return 1;
-	return print_result(ctx, &res);
+	return ctl_do(ctx, IMSG_CTL_LOG_VERBOSE, &v, sizeof(v));
 }
 
 static int

@@ -26,6 +26,7 @@
 #include "crypto/key.h"
 #include "ctl/ctl_cmd.h"
 #include "ctl/ctl_conn.h"
+#include "ctl/ctl_hub.h"
 #include "ctl/ctl_list.h"
 #include "ctl/ctlmsg.h"
 #include "ipc/addr.h"
@@ -169,15 +170,11 @@ static int
 masq_request(struct ctl_ctx *ctx, const struct ip_prefix *p, int on)
 {
 	struct ctl_masq		 m;
-	struct ctl_result	 res;
 
 	memset(&m, 0, sizeof(m));
 	m.prefix = *p;
 	m.on = (uint32_t)on;
-	if (ctl_call(ctx, IMSG_CTL_MASQ, &m, sizeof(m), IMSG_CTL_RESULT,
-	    &res, sizeof(res), &res) == -1)
-		return 1;
-	return print_result(ctx, &res);
+	return ctl_do(ctx, IMSG_CTL_MASQ, &m, sizeof(m));
 }
 
 /*
@@ -189,7 +186,6 @@ cmd_route(struct ctl_ctx *ctx, const struct command *cmd, int argc,
     char **argv)
 {
 	struct hub_request	 req;
-	struct ctl_result	 res;
 	int			 own = cmd->arg == HUB_OP_ADVERTISE ||
 				    cmd->arg == HUB_OP_WITHDRAW;
 	int			 masq = cmd->arg == HUB_OP_ADVERTISE &&
@@ -199,31 +195,15 @@ cmd_route(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 		return usage("route");
 	memset(&req, 0, sizeof(req));
 	req.op = (uint8_t)cmd->arg;
-	if (!own) {
-		if (!hub_name_valid(argv[2]) &&
-		    !hub_netid_parse(argv[2], NULL)) {
-			fprintf(stderr, "hamctl: \"%s\" is not a network name "
-			    "or ID\n", argv[2]);
-			return 1;
-		}
-		(void)strlcpy(req.net, argv[2], sizeof(req.net));
-		if (key_from_base64(req.key, argv[3]) == -1) {
-			fprintf(stderr, "hamctl: \"%s\" is not a node's public "
-			    "key (hamctl routes NETWORK lists them)\n",
-			    argv[3]);
-			return 1;
-		}
-		req.has_key = 1;
-	}
+	if (!own && (req_net(&req, argv[2]) == -1 ||
+	    req_key(&req, argv[3]) == -1))
+		return 1;
 	if (req_prefix(&req, argv[own ? 2 : 4]) == -1)
 		return 1;
 	/* Masquerading first: the route is never served without it. */
 	if (masq && masq_request(ctx, &req.prefix, 1) != 0)
 		return 1;
-	if (ctl_call(ctx, IMSG_CTL_HUB_REQ, &req, sizeof(req),
-	    IMSG_CTL_RESULT, &res, sizeof(res), &res) == -1)
-		return 1;
-	return print_result(ctx, &res);
+	return hub_send(ctx, &req);
 }
 
 /* hamctl route masquerade PREFIX on|off */
@@ -248,7 +228,6 @@ cmd_exit(struct ctl_ctx *ctx, const struct command *cmd, int argc,
     char **argv)
 {
 	struct ctl_exit		 ce;
-	struct ctl_result	 res;
 
 	if (argc != 2 && (argc != 3 || strcmp(argv[2], "nolan") != 0))
 		return usage(argv[0]);
@@ -261,10 +240,7 @@ cmd_exit(struct ctl_ctx *ctx, const struct command *cmd, int argc,
 		return 1;
 	}
 	(void)strlcpy(ce.node, argv[1], sizeof(ce.node));
-	if (ctl_call(ctx, IMSG_CTL_EXIT, &ce, sizeof(ce), IMSG_CTL_RESULT,
-	    &res, sizeof(res), &res) == -1)
-		return 1;
-	return print_result(ctx, &res);
+	return ctl_do(ctx, IMSG_CTL_EXIT, &ce, sizeof(ce));
 }
 
 /*

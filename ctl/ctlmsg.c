@@ -1,6 +1,8 @@
 /* Names of the values hamctl and the daemons show; see ctlmsg.h. */
 #include "autoconf.h"
 
+#include <stdio.h>
+
 #include "ctl/ctlmsg.h"
 
 const char *
@@ -75,4 +77,19 @@ ctl_event_str(int kind)
 	if (kind <= EV_NONE || kind >= EV_KIND_MAX || names[kind] == NULL)
 		return "unknown";
 	return names[kind];
+}
+
+void
+format_rate(char *buf, size_t len, uint64_t bytes_per_s)
+{
+	double	 bits = (double)bytes_per_s * 8;
+
+	if (bits >= 1e9)
+		(void)snprintf(buf, len, "%.2f Gbit/s", bits / 1e9);
+	else if (bits >= 1e6)
+		(void)snprintf(buf, len, "%.1f Mbit/s", bits / 1e6);
+	else if (bits >= 1e3)
+		(void)snprintf(buf, len, "%.1f kbit/s", bits / 1e3);
+	else
+		(void)snprintf(buf, len, "%.0f bit/s", bits);
 }

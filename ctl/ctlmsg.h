@@ -9,6 +9,7 @@
 #ifndef HAMD_CTL_CTLMSG_H
 #define HAMD_CTL_CTLMSG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "crypto/key.h"		/* KEY_B64_LEN */
@@ -38,7 +39,7 @@ enum ctl_imsg_type {
 	/* hamhubd */
 	IMSG_CTL_HUBD_STATUS,		/* reply IMSG_CTL_HUBD_STATUS_REPLY */
 	IMSG_CTL_HUBD_STATUS_REPLY,	/* struct ctl_hubd_status */
-	IMSG_CTL_HUBD_NODES,		/* replies IMSG_CTL_HUB_MEMBER... */
+	IMSG_CTL_HUBD_NODES,		/* replies IMSG_CTL_HUBD_NODE... */
 	IMSG_CTL_HUBD_NETWORKS,		/* replies IMSG_CTL_HUB_NET... */
 	IMSG_CTL_HUBD_BLOCK,		/* struct ctl_cidr */
 	IMSG_CTL_HUBD_UNBLOCK,		/* struct ctl_cidr */
@@ -60,6 +61,8 @@ enum ctl_imsg_type {
 	IMSG_CTL_MASQ,			/* struct ctl_masq: a served prefix */
 	IMSG_CTL_CONFINE,		/* struct ctl_exit: one cgroup's, to
 					   the tunnel only */
+	/* hamhubd: hamctl hub nodes' rows (IMSG_CTL_HUBD_NODES) */
+	IMSG_CTL_HUBD_NODE,		/* struct ctl_hubd_node */
 	CTL_IMSG_END
 };
 
@@ -369,6 +372,8 @@ enum ctl_event_kind {
 };
 /* "peer-up", ...; never NULL. */
 const char	*ctl_event_str(int);
+/* A rate for people: "943.2 Mbit/s". */
+void		 format_rate(char *, size_t, uint64_t bytes_per_s);
 
 #define CTL_DETAIL_MAX		96
 struct ctl_event {
@@ -429,6 +434,27 @@ struct ctl_hubd_peer {
 	int64_t			up_ms;		/* since it registered */
 	int64_t			lease_ms;	/* left; < 0: run out */
 	int64_t			nodes;		/* online there */
+};
+
+/*
+ * What the hub carries for an online node (its engine's meters,
+ * hub/meter.h): rx what the hub received from it, tx what it sent it;
+ * its control channel (frames, with their 2-byte length) and what the
+ * hub relayed for it by UDP and TCP (the relayed packets), and of that
+ * the relay's share.  Rates per second over the last 2 to 4 seconds.
+ */
+struct ctl_hub_traffic {
+	uint64_t		rx_bytes, tx_bytes;	/* totals */
+	uint64_t		rx_packets, tx_packets;
+	uint64_t		relay_rx_bytes, relay_tx_bytes;
+	uint64_t		relay_rx_packets, relay_tx_packets;
+	struct ctl_rate		rate;
+};
+
+/* A row of hamctl hub nodes: the node, and its traffic when online. */
+struct ctl_hubd_node {
+	struct hub_member_info	node;
+	struct ctl_hub_traffic	traffic;	/* zero when offline */
 };
 
 struct ctl_hubd_status {

@@ -77,29 +77,50 @@ nl_attr(struct nl_req *r, unsigned short type, const void *data, size_t len)
 	r->hdr.nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
 }
 
-/* Send one request and wait for its acknowledgement. */
+/* Send r to the kernel under the next sequence number, said in *seq. */
 static int
-nl_talk(struct nl *nl, struct nl_req *r)
+nl_send(struct nl *nl, struct nl_req *r, uint32_t *seq)
 {
 	struct sockaddr_nl	 sa;
-	char			 buf[NL_BUFSIZE];
-	struct nlmsghdr		*h;
-	ssize_t			 n;
-	uint32_t		 seq = nl->seq++;
 
-	r->hdr.nlmsg_seq = seq;
-	r->hdr.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	*seq = nl->seq++;
+	r->hdr.nlmsg_seq = *seq;
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
 	if (sendto(nl->fd, r, r->hdr.nlmsg_len, 0, (struct sockaddr *)&sa,
 	    sizeof(sa)) == -1)
 		return -errno;
-	for (;;) {
-		if ((n = recv(nl->fd, buf, sizeof(buf), 0)) == -1) {
-			if (errno == EINTR)
-				continue;
+	return 0;
+}
+
+/* The kernel's next datagram of answers; -errno on failure. */
+static ssize_t
+nl_recv(struct nl *nl, char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while ((n = recv(nl->fd, buf, len, 0)) == -1)
+		if (errno != EINTR)
 			return -errno;
-		}
+	return n;
+}
+
+/* Send one request and wait for its acknowledgement. */
+static int
+nl_talk(struct nl *nl, struct nl_req *r)
+{
+	char			 buf[NL_BUFSIZE];
+	struct nlmsghdr		*h;
+	ssize_t			 n;
+	uint32_t		 seq;
+	int			 rc;
+
+	r->hdr.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if ((rc = nl_send(nl, r, &seq)) != 0)
+		return rc;
+	for (;;) {
+		if ((n = nl_recv(nl, buf, sizeof(buf))) < 0)
+			return (int)n;
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
 		    h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_seq != seq)
@@ -295,31 +316,23 @@ nl_prefix_conflict(struct nl *nl, unsigned int ifindex,
     const struct ip_prefix *p, char *what, size_t len)
 {
 	struct nl_req		 r;
-	struct sockaddr_nl	 sa;
 	char			 buf[NL_BUFSIZE], dst[INET6_ADDRSTRLEN], ifn[IF_NAMESIZE];
 	struct nlmsghdr		*h;
 	struct ip_prefix	 route;
 	ssize_t			 n;
-	uint32_t		 seq = nl->seq++;
-	int			 found = 0;
+	uint32_t		 seq;
+	int			 found = 0, rc;
 
 	memset(&r, 0, sizeof(r));
 	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.rtm));
 	r.hdr.nlmsg_type = RTM_GETROUTE;
 	r.hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	r.hdr.nlmsg_seq = seq;
 	r.u.rtm.rtm_family = (unsigned char)p->af;
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (sendto(nl->fd, &r, r.hdr.nlmsg_len, 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) == -1)
-		return -errno;
+	if ((rc = nl_send(nl, &r, &seq)) != 0)
+		return rc;
 	for (;;) {
-		if ((n = recv(nl->fd, buf, sizeof(buf), 0)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if ((n = nl_recv(nl, buf, sizeof(buf))) < 0)
+			return (int)n;
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
 		    h = NLMSG_NEXT(h, n)) {
 			struct rtmsg	*rtm;
@@ -387,31 +400,24 @@ int
 nl_route_oif(struct nl *nl, const struct ip_prefix *p, unsigned int *oif)
 {
 	struct nl_req		 r;
-	struct sockaddr_nl	 sa;
 	char			 buf[NL_BUFSIZE];
 	struct nlmsghdr		*h;
 	ssize_t			 n;
-	uint32_t		 seq = nl->seq++;
+	uint32_t		 seq;
+	int			 rc;
 
 	memset(&r, 0, sizeof(r));
 	r.hdr.nlmsg_len = NLMSG_LENGTH(sizeof(r.u.rtm));
 	r.hdr.nlmsg_type = RTM_GETROUTE;
 	r.hdr.nlmsg_flags = NLM_F_REQUEST;
-	r.hdr.nlmsg_seq = seq;
 	r.u.rtm.rtm_family = (unsigned char)p->af;
 	r.u.rtm.rtm_dst_len = p->af == AF_INET ? 32 : 128;
 	nl_attr(&r, RTA_DST, &p->addr, prefix_addrlen(p));
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (sendto(nl->fd, &r, r.hdr.nlmsg_len, 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) == -1)
-		return -errno;
+	if ((rc = nl_send(nl, &r, &seq)) != 0)
+		return rc;
 	for (;;) {
-		if ((n = recv(nl->fd, buf, sizeof(buf), 0)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		if ((n = nl_recv(nl, buf, sizeof(buf))) < 0)
+			return (int)n;
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
 		    h = NLMSG_NEXT(h, n)) {
 			struct rtmsg	*rtm;

@@ -874,6 +874,15 @@ tun_test_hooks(void)
 		tp.dev->rekey_after = (uint64_t)atoi(s) * 1000000000u;
 		log_info("test hook: rekey after %d s", atoi(s));
 	}
+	if ((s = getenv("HAMD_TEST_TIME_SCALE")) != NULL && atoi(s) > 1) {
+		now_ns_scale((unsigned int)atoi(s));
+		log_info("test hook: tun's clock runs %d times fast", atoi(s));
+	}
+	if ((s = getenv("HAMD_TEST_SEND_COUNTER")) != NULL) {
+		tp.dev->send_counter0 = strtoull(s, NULL, 10);
+		log_info("test hook: sessions start sending at counter %llu",
+		    (unsigned long long)tp.dev->send_counter0);
+	}
 	if ((s = getenv("HAMD_TEST_KEYLOG")) != NULL && *s == '1') {
 		tp.dev->keylog = 1;
 		log_info("test hook: session keys are logged");

@@ -238,6 +238,7 @@ struct wg_dev {
 	int			 force_under_load;	/* test hook */
 	uint64_t		 rekey_after;		/* ns; test hook shortens */
 	int			 keylog;		/* test hook: log keys */
+	uint64_t		 send_counter0;		/* test hook: first one */
 
 	uint64_t		 drops[WG_RESULT_MAX];	/* unattributed */
 	uint64_t		 unknown_peer;		/* initiations */

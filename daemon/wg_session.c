@@ -201,6 +201,7 @@ wg_peer_add_keypair(struct wg_dev *d, struct wg_peer *p,
 	memset(kp, 0, sizeof(*kp));
 	kp->keys = *keys;
 	replay_init(&kp->replay);
+	kp->send_counter = d->send_counter0;
 	kp->birth = now;
 	kp->initiator = initiator;
 	kp->remote_index = remote;

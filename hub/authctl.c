@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "hub/authctl.h"
+#include "hub/authtraffic.h"
 #include "hub/cluster.h"
 #include "hub/login.h"
 #include "hub/membership.h"
@@ -177,16 +178,23 @@ authctl_node_info(const struct store_node *n, struct hub_member_info *mi)
 	}
 }
 
+void
+authctl_node_row(const struct store_node *n, struct ctl_hubd_node *row)
+{
+	authctl_node_info(n, &row->node);
+	authtraffic_of(session_online(n->key), &row->traffic);
+}
+
 static int
 ctl_node(void *arg, const struct store_node *n)
 {
 	struct ctl_walk		*w = arg;
-	struct hub_member_info	 mi;
+	struct ctl_hubd_node	 row;
 
-	authctl_node_info(n, &mi);
+	authctl_node_row(n, &row);
 	/* A listing cut short by a memory limit ends with an error. */
-	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUB_MEMBER,
-	    w->client, -1, &mi, sizeof(mi)) == -1) {
+	if (proc_compose_try(au.ps, HUBD_PROC_CONTROL, IMSG_CTL_HUBD_NODE,
+	    w->client, -1, &row, sizeof(row)) == -1) {
 		authority_nomem("a listing for control cut short");
 		w->nomem = 1;
 		return 1;
@@ -303,6 +311,18 @@ ctl_listed(uint32_t client, int rc, const struct ctl_walk *w,
 		ctl_result(client, 0, "%u %s", w->n, what);
 }
 
+/* The engines have said what each node carried: the listing now. */
+static void
+ctl_nodes(uint32_t client)
+{
+	struct ctl_walk		 w;
+
+	memset(&w, 0, sizeof(w));
+	w.client = client;
+	ctl_listed(client, store_node_foreach(au.store, ctl_node, &w), &w,
+	    "nodes");
+}
+
 void
 authctl_request(struct imsg *imsg)
 {
@@ -329,8 +349,7 @@ authctl_request(struct imsg *imsg)
 		ctl_status(client);
 		break;
 	case IMSG_CTL_HUBD_NODES:
-		ctl_listed(client, store_node_foreach(au.store, ctl_node, &w),
-		    &w, "nodes");
+		authtraffic_listing(client, ctl_nodes);
 		break;
 	case IMSG_CTL_HUBD_NETWORKS:
 		ctl_listed(client, store_net_foreach(au.store, ctl_net, &w),

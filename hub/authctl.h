@@ -18,6 +18,9 @@ void	authctl_status_fill(struct ctl_hubd_status *);
 /* A node as hamctl hub nodes and the console show it. */
 struct store_node;
 struct hub_member_info;
+struct ctl_hubd_node;
 void	authctl_node_info(const struct store_node *, struct hub_member_info *);
+/* And what it carried, as of the last traffic round (authtraffic.h). */
+void	authctl_node_row(const struct store_node *, struct ctl_hubd_node *);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "crypto/key.h"
 #include "hub/authctl.h"
+#include "hub/authtraffic.h"
 #include "hub/authweb.h"
 #include "hub/budget.h"
 #include "hub/candidates.h"
@@ -80,6 +81,7 @@ authority_tick(int fd, short ev, void *arg)
 	cluster_tick(au.nonline);
 	login_reap();
 	memtrim_tick(&trim, au.nsessions);
+	authtraffic_tick(authority_ms());
 }
 
 static void
@@ -112,6 +114,9 @@ authority_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_HUBD_RELAY_REGISTER:
 		relaycheck_register(from, imsg);
+		break;
+	case IMSG_HUBD_TRAFFIC:
+		authtraffic_answer(from, imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -237,6 +242,10 @@ authority_run(struct privsep *ps)
 	/* Before the sandbox: the budgets' tables draw their secrets. */
 	if (budget_init() == -1)
 		fatal("%s: budget_init", __func__);
+#ifdef HAMD_TEST_HOOKS
+	if (budget_test_small())
+		log_warnx("test hook: the hub-wide budgets are small");
+#endif
 	login_init();
 	remote_init(login_reap);
 	if ((au.self = sodium_malloc(sizeof(*au.self))) == NULL)

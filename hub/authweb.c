@@ -2,9 +2,9 @@
  * The authority's reports: every audit record that is an event (login,
  * logout, lost, refused, join, leave, evict) goes to control for the
  * monitors and to the web child, as it is logged; and with a web child,
- * a snapshot of status, nodes and networks once a second.  The audit
- * hook sees each record where it happens, so the login and membership
- * code need no call of their own.
+ * a snapshot of status, nodes (with what each carried: authtraffic.h)
+ * and networks once a second.  The audit hook sees each record where it
+ * happens, so the login and membership code need no call of their own.
  */
 #include "autoconf.h"
 
@@ -19,6 +19,7 @@
 #include "compat/util.h"
 #include "crypto/key.h"
 #include "hub/authctl.h"
+#include "hub/authtraffic.h"
 #include "hub/authweb.h"
 #include "hub/membership.h"
 #include "hub/session.h"
@@ -156,15 +157,15 @@ static int
 web_node(void *arg, const struct store_node *n)
 {
 	struct web_walk		*w = arg;
-	struct hub_member_info	 mi;
+	struct ctl_hubd_node	 row;
 
 	if (w->end.nodes == HUBD_WEB_NODES_MAX) {
 		w->end.truncated = 1;
 		return 1;
 	}
-	authctl_node_info(n, &mi);
-	mi.nick[sizeof(mi.nick) - 1] = '\0';
-	if (web_send(w, IMSG_HUBD_WEB_NODE, &mi, sizeof(mi)) == -1)
+	authctl_node_row(n, &row);
+	row.node.nick[sizeof(row.node.nick) - 1] = '\0';
+	if (web_send(w, IMSG_HUBD_WEB_NODE, &row, sizeof(row)) == -1)
 		return 1;
 	w->end.nodes++;
 	return 0;
@@ -209,16 +210,14 @@ web_net(void *arg, const struct store_net *net)
 	return w->nomem;
 }
 
+/* The engines have said what the snapshot's nodes carried. */
 static void
-authweb_tick(int fd, short what, void *arg)
+authweb_snapshot(void)
 {
 	struct ctl_hubd_status	 st;
 	struct web_walk		 w;
 	uint64_t		 t0 = authority_ns();
 
-	/* Until the parent has named the database there is none. */
-	if (au.store == NULL)
-		return;
 	memset(&w, 0, sizeof(w));
 	/*
 	 * The status opens a snapshot (the web child starts a new one
@@ -237,6 +236,15 @@ authweb_tick(int fd, short what, void *arg)
 	w.end.db_us = (authority_ns() - t0) / 1000;
 	w.nomem = 0;
 	(void)web_send(&w, IMSG_HUBD_WEB_END, &w.end, sizeof(w.end));
+}
+
+static void
+authweb_tick(int fd, short what, void *arg)
+{
+	/* Until the parent has named the database there is none. */
+	if (au.store == NULL)
+		return;
+	authtraffic_snapshot(authweb_snapshot);
 }
 
 void

@@ -75,6 +75,10 @@ enum budget_verdict {
 
 /* The tables, each with a fresh hash key.  -1 if out of memory. */
 int	budget_init(void);
+#ifdef HAMD_TEST_HOOKS
+/* Test builds: lower the hub-wide budgets if the environment asks. */
+int	budget_test_small(void);
+#endif
 enum budget_verdict budget_handshake(const struct pkt_addr *, int64_t now);
 /* The source's and the hub's, both or neither. */
 enum budget_verdict budget_newkey(const struct pkt_addr *, int64_t now);

@@ -15,6 +15,8 @@ _Static_assert(HUBD_NPROCS <= PROC_SLOTS && HUBD_NPROCS <= CTL_HUBD_PROCS,
     "hamhubd's processes");
 _Static_assert(sizeof(struct hubd_web_member) == 56, "hubd_web_member");
 _Static_assert(sizeof(struct hubd_web_end) == 24, "hubd_web_end");
+_Static_assert(sizeof(struct hubd_conn_traffic) == 104, "hubd_conn_traffic");
+_Static_assert(sizeof(struct ctl_hubd_node) == 224, "ctl_hubd_node");
 
 #define P	PROC_BIT(PROC_PARENT)
 #define C	PROC_BIT(HUBD_PROC_CONTROL)
@@ -72,6 +74,13 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	[IMSG_HUBD_RELAY_FWD] = { .name = "hubd-relay-fwd", .from = E,
 	    .to = E, .minlen = sizeof(uint32_t) + RELAY_HDR_LEN + 32,
 	    .maxlen = sizeof(uint32_t) + RELAY_HDR_LEN + 65527 },
+	/* What each node's connection carried: asked, a page at a time. */
+	[IMSG_HUBD_TRAFFIC_ASK] = { .name = "hubd-traffic-ask", .from = A,
+	    .to = E, .minlen = HUBD_TRAFFIC_HDR,
+	    .maxlen = sizeof(struct hubd_traffic_ask) },
+	[IMSG_HUBD_TRAFFIC] = { .name = "hubd-traffic", .from = E, .to = A,
+	    .minlen = HUBD_TRAFFIC_HDR,
+	    .maxlen = sizeof(struct hubd_traffic_page) },
 	/* hamctl hub ...: control -> authority, replies back */
 	[IMSG_CTL_HUBD_STATUS] = { .name = "ctl-hubd-status", .from = C,
 	    .to = A, EXACT(CRED) },
@@ -91,8 +100,8 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    EXACT(sizeof(struct ctl_cidr)) },
 	[IMSG_CTL_HUB_NET] = { .name = "ctl-hub-net", .from = A, .to = C,
 	    EXACT(sizeof(struct hub_net_info)) },
-	[IMSG_CTL_HUB_MEMBER] = { .name = "ctl-hub-member", .from = A,
-	    .to = C, EXACT(sizeof(struct hub_member_info)) },
+	[IMSG_CTL_HUBD_NODE] = { .name = "ctl-hubd-node", .from = A,
+	    .to = C, EXACT(sizeof(struct ctl_hubd_node)) },
 	/* Events: to control (monitors) and the web child, never from it. */
 	[IMSG_CTL_EVENT] = { .name = "ctl-event", .from = A, .to = C | W,
 	    EXACT(sizeof(struct ctl_event)) },
@@ -102,7 +111,7 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	[IMSG_HUBD_WEB_STATUS] = { .name = "hubd-web-status", .from = A,
 	    .to = W, EXACT(sizeof(struct ctl_hubd_status)) },
 	[IMSG_HUBD_WEB_NODE] = { .name = "hubd-web-node", .from = A, .to = W,
-	    EXACT(sizeof(struct hub_member_info)) },
+	    EXACT(sizeof(struct ctl_hubd_node)) },
 	[IMSG_HUBD_WEB_NET] = { .name = "hubd-web-net", .from = A, .to = W,
 	    EXACT(sizeof(struct hub_net_info)) },
 	[IMSG_HUBD_WEB_MEMBER] = { .name = "hubd-web-member", .from = A,

@@ -80,7 +80,7 @@ enum hubd_imsg_type {
 	IMSG_HUBD_WEB_STATUS,		/* authority -> web:
 					   struct ctl_hubd_status */
 	IMSG_HUBD_WEB_NODE,		/* authority -> web:
-					   struct hub_member_info, each */
+					   struct ctl_hubd_node, each */
 	IMSG_HUBD_WEB_NET,		/* authority -> web:
 					   struct hub_net_info, each */
 	IMSG_HUBD_WEB_MEMBER,		/* authority -> web:
@@ -91,6 +91,16 @@ enum hubd_imsg_type {
 	/* The store, before IMSG_HUBD_CONF. */
 	IMSG_HUBD_DATABASE,		/* parent -> authority:
 					   struct hubd_db_msg */
+
+	/*
+	 * What the engine carried for each node, asked only when a node
+	 * listing or a web snapshot is made (hub/authtraffic.c), a page of
+	 * connections at a time.
+	 */
+	IMSG_HUBD_TRAFFIC_ASK,		/* authority -> engine:
+					   struct hubd_traffic_ask */
+	IMSG_HUBD_TRAFFIC,		/* engine -> authority: its page,
+					   struct hubd_traffic_page */
 
 	HUBD_IMSG_MAX
 };
@@ -193,6 +203,32 @@ struct hubd_web_end {
 #define HUBD_WEB_NODES_MAX	2048
 #define HUBD_WEB_NETS_MAX	512
 #define HUBD_WEB_MEMBERS_MAX	8192
+
+/*
+ * A page of the traffic question: at most HUBD_TRAFFIC_PAGE
+ * connections, so that one answer costs the engine that many hash
+ * lookups between two turns of its loop, whatever the number of
+ * nodes.  The authority sends an engine its next page when the last
+ * one is answered.  Both messages are the header and n entries, no
+ * more: the receiver checks the length against n.
+ */
+#define HUBD_TRAFFIC_PAGE	256
+struct hubd_traffic_ask {
+	uint32_t		round;		/* echoed */
+	uint32_t		n;
+	uint32_t		conn[HUBD_TRAFFIC_PAGE];
+};
+struct hubd_conn_traffic {
+	uint32_t		conn;
+	uint32_t		found;		/* 0: no such connection */
+	struct ctl_hub_traffic	t;
+};
+struct hubd_traffic_page {
+	uint32_t		round;
+	uint32_t		n;		/* as asked, in the same order */
+	struct hubd_conn_traffic e[HUBD_TRAFFIC_PAGE];
+};
+#define HUBD_TRAFFIC_HDR	(2 * sizeof(uint32_t))
 
 /* The children's entry points, one file each. */
 void	hubengine_run(struct privsep *);

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sodium.h>
+#include <string.h>
 
 #include <event2/event.h>
 
@@ -29,6 +30,7 @@
 #include "hub/nodeconn.h"
 #include "hub/relay.h"
 #include "hub/relayfwd.h"
+#include "hub/trafficmsg.h"
 #include "hub/udpio.h"
 #include "privsep/log.h"
 #include "privsep/policies.h"
@@ -239,6 +241,43 @@ hubengine_dispatch_parent(struct privsep *ps, int from, struct imsg *imsg)
 	}
 }
 
+/*
+ * The authority asks what a page of connections carried (a node
+ * listing or a web snapshot is being made).  The answer goes even
+ * when the authority is behind: it waits for it, and a page is small.
+ */
+static void
+hubengine_traffic(struct imsg *imsg)
+{
+	static struct hubd_traffic_ask	 ask;
+	static struct hubd_traffic_page	 page;
+	struct hubd_conn_traffic	*e;
+	const struct hconn		*c;
+	uint64_t			 now = now_ms();
+	uint32_t			 i;
+
+	if (traffic_ask_get(imsg->data, imsg_get_len(imsg), &ask) == -1)
+		fatalx("%s: a question of %zu bytes", __func__,
+		    imsg_get_len(imsg));
+	page.round = ask.round;
+	page.n = ask.n;
+	for (i = 0; i < ask.n; i++) {
+		e = &page.e[i];
+		memset(e, 0, sizeof(*e));
+		e->conn = ask.conn[i];
+		if ((c = nodeconn_find(ask.conn[i])) == NULL || c->closing)
+			continue;
+		e->found = 1;
+		nodeconn_traffic(c, now, &e->t);
+	}
+	/* Without the memory, the authority's round ends at its deadline. */
+	if (proc_compose_try(eng.ps, HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC,
+	    0, -1, &page, traffic_page_len(page.n)) == -1) {
+		eng.stats.refused_nomem++;
+		eng_stats_touch();
+	}
+}
+
 static void
 hubengine_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
 {
@@ -266,6 +305,9 @@ hubengine_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_HUBD_RELAY_REGISTERED:
 		relayfwd_registered(imsg);
+		break;
+	case IMSG_HUBD_TRAFFIC_ASK:
+		hubengine_traffic(imsg);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);

@@ -50,6 +50,7 @@
 			"does not take new members"
 
 static struct logrl		 rl_hash = LOGRL_AUDIT("hash-ratelimited");
+static struct logrl		 rl_hash_hub = LOGRL_AUDIT("hash-ratelimited");
 static struct logrl		 rl_joinref = LOGRL_AUDIT("join-refused");
 static struct logrl		 rl_req = LOGRL_AUDIT("request-ratelimited");
 static struct logrl		 rl_db = LOGRL_LOG("database errors");
@@ -192,9 +193,12 @@ reply_busy(struct op *o, int code)
 		    hub_op_name(o->req->op));
 		reply(o, EAGAIN, "%s", "too many password operations from "
 		    "this node or address; wait a minute before trying again");
-	} else
+	} else {
+		logrl_audit(&rl_hash_hub, "node=%s op=%s limit=hub", o->who,
+		    hub_op_name(o->req->op));
 		reply(o, EBUSY, "%s", "the hub is busy checking passwords; "
 		    "try again in a few seconds");
+	}
 }
 
 static int

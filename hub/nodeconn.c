@@ -395,6 +395,7 @@ hconn_read(int fd, short what, void *arg)
 				continue;
 			}
 			c->last_frame = now_ms();
+			meter_add(&c->rx, FRAMER_HDR_LEN + len, c->last_frame);
 			/* A frame lost would break its channel: give up. */
 			if (auth_send(IMSG_HUB_FRAME_IN, c->id, body, len) ==
 			    -1) {
@@ -752,6 +753,7 @@ nodeconn_frame_out(uint32_t id, const uint8_t *body, size_t len)
 		hconn_close(c, "output over 1 MiB: reader too slow");
 		return;
 	}
+	meter_add(&c->tx, FRAMER_HDR_LEN + len, now_ms());
 	eng.stats.tx_frames++;
 	eng_stats_touch();
 	hconn_write_on(c);
@@ -783,6 +785,37 @@ nodeconn_relay_out(struct hconn *c, const uint8_t *body, size_t len)
 	eng_stats_touch();
 	hconn_write_on(c);
 	return 0;
+}
+
+void
+nodeconn_count_relay(struct hconn *c, int tx, size_t len, uint64_t now)
+{
+	if (tx) {
+		meter_add(&c->tx, len, now);
+		c->relay_tx_bytes += len;
+		c->relay_tx_packets++;
+	} else {
+		meter_add(&c->rx, len, now);
+		c->relay_rx_bytes += len;
+		c->relay_rx_packets++;
+	}
+}
+
+void
+nodeconn_traffic(const struct hconn *c, uint64_t now,
+    struct ctl_hub_traffic *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->rx_bytes = c->rx.bytes;
+	t->rx_packets = c->rx.packets;
+	t->tx_bytes = c->tx.bytes;
+	t->tx_packets = c->tx.packets;
+	t->relay_rx_bytes = c->relay_rx_bytes;
+	t->relay_rx_packets = c->relay_rx_packets;
+	t->relay_tx_bytes = c->relay_tx_bytes;
+	t->relay_tx_packets = c->relay_tx_packets;
+	meter_rate(&c->rx, now, &t->rate.rx_bytes, &t->rate.rx_packets);
+	meter_rate(&c->tx, now, &t->rate.tx_bytes, &t->rate.tx_packets);
 }
 
 void

@@ -32,11 +32,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hub/meter.h"
 #include "ipc/addr.h"
 #include "proto/framer.h"
 
 struct haddr;
 struct hubd_conf_msg;
+struct ctl_hub_traffic;
 
 struct hconn {
 	TAILQ_ENTRY(hconn)	 entry;		/* all connections */
@@ -59,6 +61,10 @@ struct hconn {
 						   it: no CONN_CLOSED either */
 	uint64_t		 close_by;	/* give up flushing then; 0:
 						   close at the next tick */
+	/* what it carried: frames and relayed packets, from and to it */
+	struct meter		 rx, tx;
+	uint64_t		 relay_rx_bytes, relay_tx_bytes;
+	uint64_t		 relay_rx_packets, relay_tx_packets;
 };
 
 /* A relay frame body (byte 0 HUB_FRAME_RELAY) from a connection. */
@@ -85,6 +91,13 @@ void		 nodeconn_close_asked(uint32_t id);
  * frames must always find room.
  */
 int		 nodeconn_relay_out(struct hconn *c, const uint8_t *, size_t);
+
+/* A packet relayed from (tx 0) or to (tx 1) c's node, len bytes. */
+void		 nodeconn_count_relay(struct hconn *c, int tx, size_t len,
+		    uint64_t now);
+/* What c carried, its rates as of now. */
+void		 nodeconn_traffic(const struct hconn *c, uint64_t now,
+		    struct ctl_hub_traffic *);
 
 /*
  * A message for the authority, minding its backlog.  -1 when there is

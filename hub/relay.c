@@ -562,6 +562,7 @@ route(const struct relay_table *t, const struct rsess *src, uint32_t dst,
 	if (!peer_find(src, dst, &pos))
 		return RELAY_DENIED;
 	r->src_id = src->id;
+	r->src_conn = src->conn;
 	r->dst_id = dst;
 	if (!is_ours(t, dst)) {
 		r->part = dst % t->nparts;

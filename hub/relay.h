@@ -54,6 +54,7 @@ enum relay_verdict {
 /* Where a relayed packet goes. */
 struct relay_route {
 	uint32_t	 src_id;	/* the sender's id, for the header */
+	uint32_t	 src_conn;	/* and its connection */
 	uint32_t	 dst_id;
 	uint32_t	 part;		/* the table that delivers it */
 	int		 via_udp;	/* else as a frame on dst_conn */

@@ -72,7 +72,7 @@ count_bad(void)
 static void
 deliver(uint8_t *b, size_t len, const struct relay_route *r)
 {
-	struct hconn	*d;
+	struct hconn	*d = NULL;
 
 	if (r->via_udp) {
 		b[0] = RELAY_DATA_TYPE;
@@ -80,6 +80,7 @@ deliver(uint8_t *b, size_t len, const struct relay_route *r)
 		    udp_send_from(eng.lis[r->dst_sock].fd, &r->dst_addr,
 		    &r->dst_local, b, len) == -1)
 			return;
+		d = nodeconn_find(r->dst_conn);
 	} else {
 		if (len > HUB_FRAME_MAX) {
 			/* A datagram too large for a frame. */
@@ -91,6 +92,8 @@ deliver(uint8_t *b, size_t len, const struct relay_route *r)
 		    nodeconn_relay_out(d, b, len) == -1)
 			return;
 	}
+	if (d != NULL)
+		nodeconn_count_relay(d, 1, len, now_ms());
 	eng.stats.relay_packets++;
 	eng.stats.relay_bytes += len;
 	eng_stats_touch();
@@ -104,6 +107,11 @@ deliver(uint8_t *b, size_t len, const struct relay_route *r)
 static void
 forward(uint8_t *b, size_t len, const struct relay_route *r)
 {
+	struct hconn	*s;
+
+	/* The sender's connection is this engine's, as its session is. */
+	if ((s = nodeconn_find(r->src_conn)) != NULL)
+		nodeconn_count_relay(s, 0, len, now_ms());
 	put_be32(b + 4, r->src_id);
 	if (r->part == eng.index || eng.nengines == 1) {
 		deliver(b, len, r);

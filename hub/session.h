@@ -85,6 +85,9 @@ struct session {
 	struct relay_cred	 relay;
 	struct hub_candidates	 cands;		/* validated; told to peers */
 	struct hub_candidates	*cand_next;	/* over the rate, waiting */
+	/* what its engine said it carried, in traffic round traffic_round */
+	struct ctl_hub_traffic	 traffic;
+	uint32_t		 traffic_round;
 };
 TAILQ_HEAD(session_list, session);
 

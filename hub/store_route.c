@@ -20,13 +20,18 @@ fam(const struct ip_prefix *p, size_t *len)
 	return p->af == AF_INET ? 4 : 6;
 }
 
-/* Only what the protocol carries reaches the table. */
+/*
+ * Only what the protocol carries reaches the table: check p, say its
+ * family as stored and its address's length, and begin a transaction.
+ */
 static int
-route_check(struct store *st, const struct ip_prefix *p)
+route_begin(struct store *st, const struct ip_prefix *p, int *f,
+    size_t *len)
 {
 	if (!hub_route_ok(p))
 		return db_fail(st, STORE_ERR, "not a route prefix");
-	return STORE_OK;
+	*f = fam(p, len);
+	return db_begin(st);
 }
 
 int
@@ -37,10 +42,7 @@ store_route_add(struct store *st, const uint8_t key[32],
 	int64_t	 n;
 	int	 f, rc;
 
-	if ((rc = route_check(st, p)) != STORE_OK)
-		return rc;
-	f = fam(p, &len);
-	if ((rc = db_begin(st)) != STORE_OK)
+	if ((rc = route_begin(st, p, &f, &len)) != STORE_OK)
 		return rc;
 	rc = db_int(st, &n, Q_ROUTE_NCOUNT, "k", key);
 	if (rc == STORE_OK && n >= HUB_ROUTES_MAX)
@@ -59,10 +61,7 @@ store_route_del(struct store *st, const uint8_t key[32],
 	size_t	 len;
 	int	 f, rc;
 
-	if ((rc = route_check(st, p)) != STORE_OK)
-		return rc;
-	f = fam(p, &len);
-	if ((rc = db_begin(st)) != STORE_OK)
+	if ((rc = route_begin(st, p, &f, &len)) != STORE_OK)
 		return rc;
 	rc = db_run(st, Q_ROUTE_DEL, "kddb", key, f, (int)p->plen, &p->addr,
 	    len);
@@ -86,16 +85,25 @@ col_prefix(struct store *st, struct db_stmt *s, int col,
 	return db_col_blob(st, s, col + 2, &p->addr, f == 4 ? 4 : 16);
 }
 
-/* pubkey, af, plen, addr[, approved] */
+/* pubkey, af, plen, addr */
+static int
+route_row(struct store *st, struct db_stmt *s, struct store_route *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (db_col_blob(st, s, 0, r->key, 32) != STORE_OK ||
+	    col_prefix(st, s, 1, &r->p) != STORE_OK)
+		return STORE_ERR;
+	return STORE_OK;
+}
+
+/* pubkey, af, plen, addr, approved */
 static int
 route_each(struct store *st, struct db_stmt *s, void *cb, void *arg)
 {
 	int			(*fn)(void *, const struct store_route *) = cb;
 	struct store_route	 r;
 
-	memset(&r, 0, sizeof(r));
-	if (db_col_blob(st, s, 0, r.key, 32) != STORE_OK ||
-	    col_prefix(st, s, 1, &r.p) != STORE_OK)
+	if (route_row(st, s, &r) != STORE_OK)
 		return STORE_ERR;
 	r.approved = db_col_int(s, 4) != 0;
 	return fn(arg, &r) != 0;
@@ -124,9 +132,7 @@ approved_each(struct store *st, struct db_stmt *s, void *cb, void *arg)
 	int			(*fn)(void *, const struct store_route *) = cb;
 	struct store_route	 r;
 
-	memset(&r, 0, sizeof(r));
-	if (db_col_blob(st, s, 0, r.key, 32) != STORE_OK ||
-	    col_prefix(st, s, 1, &r.p) != STORE_OK)
+	if (route_row(st, s, &r) != STORE_OK)
 		return STORE_ERR;
 	r.approved = 1;
 	return fn(arg, &r) != 0;
@@ -151,10 +157,7 @@ store_route_approve(struct store *st, const uint8_t net[16],
 	int64_t	 one;
 	int	 f, rc;
 
-	if ((rc = route_check(st, p)) != STORE_OK)
-		return rc;
-	f = fam(p, &len);
-	if ((rc = db_begin(st)) != STORE_OK)
+	if ((rc = route_begin(st, p, &f, &len)) != STORE_OK)
 		return rc;
 	rc = db_int(st, &one, Q_ROUTE_GET, "kddb", key, f, (int)p->plen,
 	    &p->addr, len);
@@ -171,10 +174,7 @@ store_route_revoke(struct store *st, const uint8_t net[16],
 	size_t	 len;
 	int	 f, rc;
 
-	if ((rc = route_check(st, p)) != STORE_OK)
-		return rc;
-	f = fam(p, &len);
-	if ((rc = db_begin(st)) != STORE_OK)
+	if ((rc = route_begin(st, p, &f, &len)) != STORE_OK)
 		return rc;
 	rc = db_run(st, Q_ROUTE_OK_DEL, "nddbk", net, f, (int)p->plen,
 	    &p->addr, len, key);

@@ -54,6 +54,7 @@ static const char console_style[] =
 "color:var(--mute);font-weight:600}\n"
 "tr:last-child td{border-bottom:0}\n"
 "td.mono{font:13px ui-monospace,'DejaVu Sans Mono',monospace}\n"
+"td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
 ".badge{display:inline-block;padding:.05rem .55rem;border-radius:99px;"
 "font-size:.8rem;font-weight:600;color:#fff}\n"
 ".online{background:var(--ok)}.offline{background:var(--off)}\n"
@@ -78,6 +79,9 @@ static const char console_script[] =
 "Math.round(Date.now()/1000-s));if(d<60)return d+' s ago';"
 "if(d<3600)return Math.round(d/60)+' min ago';"
 "return Math.round(d/3600)+' h ago';}\n"
+"function rate(b){const v=b*8;return v>=1e9?(v/1e9).toFixed(2)+"
+"' Gbit/s':v>=1e6?(v/1e6).toFixed(1)+' Mbit/s':v>=1e3?(v/1e3).toFixed(1)+"
+"' kbit/s':v+' bit/s';}\n"
 "function up(s){const h=Math.floor(s/3600),m=Math.floor(s%3600/60);"
 "return h?h+' h '+m+' min':m?m+' min':s+' s';}\n"
 "function badge(on){return el('span','badge '+(on?'online':'offline'),"
@@ -91,10 +95,12 @@ static const char console_script[] =
 "s.appendChild(h);if(!n.nodes.length){s.appendChild(el('p','empty',"
 "'no members'));return s;}const t=el('table');"
 "const hr=el('tr');for(const x of ['Node','State','IPv4','IPv6',"
-"'Endpoint','Role','Last seen','Key'])hr.appendChild(el('th',null,x));"
+"'Endpoint','In','Out','Role','Last seen','Key'])"
+"hr.appendChild(el('th',x==='In'||x==='Out'?'num':null,x));"
 "t.appendChild(hr);for(const m of n.nodes){const tr=row([[m.nick||'-'],"
 "[badge(m.online)],[m.ipv4,'mono'],[m.ipv6,'mono'],[m.endpoint||'-',"
-"'mono'],[m.role+(m.state!=='active'?' ('+m.state+')':'')],"
+"'mono'],[m.online?rate(m.rx_bps):'-','num'],"
+"[m.online?rate(m.tx_bps):'-','num'],[m.role+(m.state!=='active'?' ('+m.state+')':'')],"
 "[m.online?'now':ago(m.last_seen)],[m.key.slice(0,12)+'\\u2026','mono']]);"
 "tr.dataset.key=m.key;tr.dataset.online=m.online?'1':'0';"
 "t.appendChild(tr);}s.appendChild(t);return s;}\n"
@@ -146,12 +152,14 @@ struct mrow {
 	int	 online;
 	int64_t	 last_seen;
 	const char *role, *state;
+	struct ctl_hub_traffic t;	/* what the hub carries for it */
 };
 
 static void
 member_row(const struct hubd_web_member *wm, struct mrow *r)
 {
-	const struct hub_member_info	*n = hubweb_node(wm->key);
+	const struct ctl_hubd_node	*row = hubweb_node(wm->key);
+	const struct hub_member_info	*n = row != NULL ? &row->node : NULL;
 
 	memset(r, 0, sizeof(*r));
 	key_to_base64(r->key, wm->key);
@@ -166,6 +174,7 @@ member_row(const struct hubd_web_member *wm, struct mrow *r)
 	(void)inet_ntop(AF_INET6, n->v6, r->v6, sizeof(r->v6));
 	r->online = n->online;
 	r->last_seen = n->last_seen;
+	r->t = row->traffic;
 	if (n->online && n->endpoint.af != 0)
 		pkt_addr_str(&n->endpoint, r->endpoint, sizeof(r->endpoint));
 }
@@ -183,11 +192,11 @@ static const char *
 nick_of_key(const char *b64)
 {
 	uint8_t				 key[KEY_LEN];
-	const struct hub_member_info	*n;
+	const struct ctl_hubd_node	*n;
 
 	if (key_from_base64(key, b64) == -1 || (n = hubweb_node(key)) == NULL)
 		return "";
-	return n->nick;
+	return n->node.nick;
 }
 
 static const char *
@@ -217,6 +226,24 @@ td(struct evbuffer *b, const char *cls, const char *text)
 	evbuffer_add(b, "</td>", 5);
 }
 
+/* A rate, its total on hover; "-" for a node offline. */
+static void
+rate_td(struct evbuffer *b, const struct mrow *r, uint64_t rate,
+    uint64_t total)
+{
+	char	 t[32];
+
+	if (!r->online) {
+		td(b, "num", "");
+		return;
+	}
+	format_rate(t, sizeof(t), rate);
+	evbuffer_add_printf(b, "<td class=\"num\" title=\"%llu bytes in all\">",
+	    (unsigned long long)total);
+	html_text(b, t);
+	evbuffer_add(b, "</td>", 5);
+}
+
 static void
 page_net(struct evbuffer *b, const struct hub_net_info *ni)
 {
@@ -238,8 +265,9 @@ page_net(struct evbuffer *b, const struct hub_net_info *ni)
 		if (n++ == 0)
 			evbuffer_add_printf(b, "<table><tr><th>Node</th>"
 			    "<th>State</th><th>IPv4</th><th>IPv6</th>"
-			    "<th>Endpoint</th><th>Role</th><th>Last seen</th>"
-			    "<th>Key</th></tr>\n");
+			    "<th>Endpoint</th><th class=\"num\">In</th>"
+			    "<th class=\"num\">Out</th>"
+			    "<th>Role</th><th>Last seen</th><th>Key</th></tr>\n");
 		member_row(wm, &r);
 		evbuffer_add_printf(b, "<tr data-key=\"%s\" data-online=\"%d\">",
 		    r.key, r.online);
@@ -250,6 +278,8 @@ page_net(struct evbuffer *b, const struct hub_net_info *ni)
 		td(b, "mono", r.v4);
 		td(b, "mono", r.v6);
 		td(b, "mono", r.endpoint);
+		rate_td(b, &r, r.t.rate.rx_bytes, r.t.rx_bytes);
+		rate_td(b, &r, r.t.rate.tx_bytes, r.t.tx_bytes);
 		evbuffer_add_printf(b, "<td>%s%s%s%s</td>", r.role,
 		    wm->state != HUB_MSTATE_ACTIVE ? " (" : "",
 		    wm->state != HUB_MSTATE_ACTIVE ? r.state : "",
@@ -371,9 +401,17 @@ state_net(struct evbuffer *b, const struct hub_net_info *ni)
 		jstr(b, r.nick);
 		evbuffer_add_printf(b, ",\"ipv4\":\"%s\",\"ipv6\":\"%s\","
 		    "\"online\":%s,\"endpoint\":\"%s\",\"role\":\"%s\","
-		    "\"state\":\"%s\",\"last_seen\":%lld}", r.v4, r.v6,
+		    "\"state\":\"%s\",\"last_seen\":%lld,\"rx_bps\":%llu,"
+		    "\"tx_bps\":%llu,\"rx_pps\":%llu,\"tx_pps\":%llu,"
+		    "\"rx_bytes\":%llu,\"tx_bytes\":%llu}", r.v4, r.v6,
 		    r.online ? "true" : "false", r.endpoint, r.role, r.state,
-		    (long long)r.last_seen);
+		    (long long)r.last_seen,
+		    (unsigned long long)r.t.rate.rx_bytes,
+		    (unsigned long long)r.t.rate.tx_bytes,
+		    (unsigned long long)r.t.rate.rx_packets,
+		    (unsigned long long)r.t.rate.tx_packets,
+		    (unsigned long long)r.t.rx_bytes,
+		    (unsigned long long)r.t.tx_bytes);
 	}
 	evbuffer_add_printf(b, "]}");
 }

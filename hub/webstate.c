@@ -21,7 +21,7 @@ const char *const hubweb_refusals[HUBWEB_REFUSALS] = {
 	"join-refused",
 };
 
-const struct hub_member_info *
+const struct ctl_hubd_node *
 hubweb_node(const uint8_t key[32])
 {
 	uint32_t	 i;
@@ -29,7 +29,7 @@ hubweb_node(const uint8_t key[32])
 	if (!hw.have)
 		return NULL;
 	for (i = 0; i < hw.cur->nnodes; i++)
-		if (memcmp(hw.cur->nodes[i].key, key, 32) == 0)
+		if (memcmp(hw.cur->nodes[i].node.key, key, 32) == 0)
 			return &hw.cur->nodes[i];
 	return NULL;
 }
@@ -79,7 +79,7 @@ hubweb_dispatch(struct privsep *ps, int from, struct imsg *imsg)
 			fatalx("authority sent too many nodes");
 		(void)imsg_get_data(imsg, &n->nodes[n->nnodes],
 		    sizeof(n->nodes[0]));
-		n->nodes[n->nnodes].nick[HUB_NICK_MAX - 1] = '\0';
+		n->nodes[n->nnodes].node.nick[HUB_NICK_MAX - 1] = '\0';
 		n->nnodes++;
 		break;
 	case IMSG_HUBD_WEB_NET:

@@ -15,7 +15,7 @@
 
 struct hubweb_snap {
 	struct ctl_hubd_status	 status;
-	struct hub_member_info	 nodes[HUBD_WEB_NODES_MAX];
+	struct ctl_hubd_node	 nodes[HUBD_WEB_NODES_MAX];
 	struct hub_net_info	 nets[HUBD_WEB_NETS_MAX];
 	struct hubd_web_member	 members[HUBD_WEB_MEMBERS_MAX];
 	struct hubd_web_end	 end;
@@ -42,6 +42,6 @@ struct imsg;
 void	hubweb_dispatch(struct privsep *, int, struct imsg *);
 
 /* The node of a key in the current snapshot, or NULL. */
-const struct hub_member_info *hubweb_node(const uint8_t key[32]);
+const struct ctl_hubd_node *hubweb_node(const uint8_t key[32]);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "daemon/dnsmsg.h"
+#include "tests/tools/dnsquery.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -82,35 +83,7 @@ seed(const char *dir, const char *name, const uint8_t *m, size_t len)
 static size_t
 query(uint8_t *b, const char *name, int type, int opt)
 {
-	size_t	 off = 12, l;
-	const char *p = name, *dot;
-
-	memset(b, 0, 12);
-	b[0] = 0x12;
-	b[1] = 0x34;
-	b[2] = 0x01;		/* RD */
-	b[5] = 1;
-	b[11] = opt ? 1 : 0;
-	while (*p != '\0') {
-		dot = strchr(p, '.');
-		l = dot != NULL ? (size_t)(dot - p) : strlen(p);
-		b[off++] = (uint8_t)l;
-		memcpy(b + off, p, l);
-		off += l;
-		p += l + (dot != NULL);
-	}
-	b[off++] = 0;
-	b[off++] = (uint8_t)(type >> 8);
-	b[off++] = (uint8_t)type;
-	b[off++] = 0;
-	b[off++] = 1;
-	if (opt) {
-		memset(b + off, 0, 11);
-		b[off + 2] = 41;
-		b[off + 3] = 0x10;	/* 4096 bytes */
-		off += 11;
-	}
-	return off;
+	return dnsquery(b, 0x1234, name, type, opt ? 4096 : -1);
 }
 
 int

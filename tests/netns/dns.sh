@@ -7,44 +7,23 @@
 # resolving; hostile packets (truncated, a compression loop, oversized,
 # a response) get no answer and are counted.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/meshlib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
 command -v dig >/dev/null || skip "dig is missing (apt-get install bind9-dnsutils)"
 command -v python3 >/dev/null || skip "python3 is missing"
 mktmp
 
-S=dn-sw-$$ H=dn-h-$$
-bridge_add "$S"
-netns_add "$H"
-bridge_join "$H" 10.77.0.1/24
-for i in 1 2 3; do
-	netns_add "dn-n$i-$$"
-	bridge_join "dn-n$i-$$" "10.77.0.1$i/24"
-done
-ns() { echo "dn-n$1-$$"; }
-dir() { echo "$T_TMP/n$1"; }
-mkdir -p "$T_TMP/hub"
-write_hub_conf "$T_TMP/hub" 'listen on 10.77.0.1 port 7777'
-start_hub "$H" "$T_TMP/hub"
-check "hub starts" wait_for 10 hub_ready "$T_TMP/hub"
-HUBKEY=$(hubctl "$T_TMP/hub" hub key)
-for i in 1 2 3; do
-	mkdir -p "$(dir "$i")"
-	write_conf "$(dir "$i")" "hub \"10.77.0.1:7777\" public-key \"$HUBKEY\"" \
-	    "nickname \"Node $i\""
-	start_hamd "$(ns "$i")" "$(dir "$i")"
-done
-for i in 1 2 3; do
-	check "node $i logs in" wait_for 15 node_online "$(dir "$i")"
-done
-ctl() { n=$1; shift; hamctl_in "$(dir "$n")" "$@"; }
+mesh_net dn 10.77.0 1 2 3
+mesh_hub
+MESH_NICK="Node "
+for i in 1 2 3; do mesh_node "$i"; done
+mesh_online 1 2 3
 check "node 1 creates office" sh -c "printf 'officepass1\n' | '$HAMCTL' -s '$(dir 1)/hamd.sock' create office"
 for i in 2 3; do
 	check "node $i joins office" sh -c "printf 'officepass1\n' | '$HAMCTL' -s '$(dir "$i")/hamd.sock' join office"
 done
-V4_1=$(overlay_v4 "$(ns 1)") V6_1=$(overlay_v6 "$(ns 1)")
-V4_2=$(overlay_v4 "$(ns 2)") V6_2=$(overlay_v6 "$(ns 2)")
-V4_3=$(overlay_v4 "$(ns 3)")
+mesh_addrs 1 2 3
 q() {	# q TYPE NAME: dig's short answer from node 1's responder
 	ip netns exec "$(ns 1)" dig +short +tries=1 +time=1 @"$V4_1" "$2" "$1" 2>/dev/null
 }

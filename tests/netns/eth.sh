@@ -11,6 +11,7 @@
 # is the one bound to the node's key.  It also logs a TCP stream's rate
 # over the Ethernet network against the IP one.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/meshlib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
 PY=/usr/bin/python3
@@ -19,39 +20,14 @@ PY=/usr/bin/python3
 LANTOOL="$top_srcdir/tests/netns/lantool.py"
 mktmp
 
-S=eth-sw-$$
-H=eth-h-$$
-bridge_add "$S"
-netns_add "$H"
-bridge_join "$H" 10.79.0.1/24
 NODES="1 2 3 4"
-for i in $NODES; do
-	netns_add "eth-n$i-$$"
-	bridge_join "eth-n$i-$$" "10.79.0.1$i/24"
-done
-ns() { echo "eth-n$1-$$"; }
-dir() { echo "$T_TMP/n$1"; }
-
-mkdir -p "$T_TMP/hub"
-write_hub_conf "$T_TMP/hub" 'listen on 10.79.0.1 port 7777'
-start_hub "$H" "$T_TMP/hub"
-check "hub starts" wait_for 10 hub_ready "$T_TMP/hub"
-HUBKEY=$(hubctl "$T_TMP/hub" hub key)
-start_node() {	# start_node N [VAR=value...]
-	n=$1; shift
-	mkdir -p "$(dir "$n")"
-	write_conf "$(dir "$n")" "hub \"10.79.0.1:7777\" public-key \"$HUBKEY\"" \
-	    "nickname \"node$n\""
-	start_hamd "$(ns "$n")" "$(dir "$n")" "$@"
-}
+mesh_net eth 10.79.0 $NODES
+mesh_hub
 ROGUE=""
 hooks "a member that sends frames without its own checks" && ROGUE=1
-for i in 1 2 4; do start_node "$i"; done
-if [ -n "$ROGUE" ]; then start_node 3 HAMD_TEST_LAN_ROGUE=1; else start_node 3; fi
-for i in $NODES; do
-	check "node $i logs in" wait_for 15 node_online "$(dir "$i")"
-done
-ctl() { n=$1; shift; hamctl_in "$(dir "$n")" "$@"; }
+for i in 1 2 4; do mesh_node "$i"; done
+if [ -n "$ROGUE" ]; then mesh_node 3 HAMD_TEST_LAN_ROGUE=1; else mesh_node 3; fi
+mesh_online $NODES
 in_ns() { n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 mac_of() { ip netns exec "$(ns "$1")" cat /sys/class/net/ham0eth/address; }
 # The MAC bound to a key: BLAKE2b-128 of "hamd ethernet mac" and the key,

@@ -139,6 +139,39 @@ scenario bad-source "peer.allowed_ips+1" 1
 # A response to a handshake that is over: its index names a session now.
 scenario response-stale-index "un.unknown_index+1" 1
 
+# --- hamd as responder waits for the initiator's first packet ---------------
+# hamd's host pings the tool's tunnel address all along: after the tool's
+# handshake, nothing under the new session until the tool's keepalive.
+ip netns exec "$A" ping -n -q -i 0.2 -c 25 10.243.0.2 >/dev/null 2>&1 &
+PING=$!
+track_pid "$PING"
+out=$(wgpeer confirm 2>&1)
+check "confirm: nothing under a new session until the initiator's packet: $out" \
+    [ "$out" = ok ]
+kill "$PING" 2>/dev/null
+check "confirm: hamd still runs" alive "$HAMD_PID"
+
+# --- one peer's initiations: at most 50 a second ----------------------------
+# 100 real initiations from MAIN, one every 5 ms, each newer than the
+# last: no replay and no load, so only the per-peer limit (one per 20 ms)
+# holds them back; the rest are counted as out of state, nothing else.
+before=$(stats)
+out=$(wgpeer -n 100 init-rate 2>&1); rc=$?
+check "init-rate: $out" [ "$rc" = 0 ]
+ans=$(printf '%s\n' "$out" | sed -n 's/^answered=\([0-9]*\) .*/\1/p')
+took=$(printf '%s\n' "$out" | sed -n 's/.* in \([0-9]*\) ms$/\1/p')
+check "init-rate: at most one answer per 20 ms (${ans:-?} in ${took:-?} ms)" \
+    [ "${ans:-999}" -le $(( ${took:-0} / 20 + 2 )) -a "${ans:-0}" -ge 1 ]
+if wait_for 3 moved "$before" "peer.state+$((100 - ${ans:-0}))"; then
+	ok "init-rate: the other $((100 - ${ans:-0})) counted (peer.state), nothing else"
+else
+	not_ok "init-rate: counters: want 'peer.state+$((100 - ${ans:-0}))', got '$(changes "$before" "$(stats)")'"
+fi
+check "init-rate: endpoint is $MAIN" [ "$(stat_of "$(stats)" endpoint)" = "$MAIN" ]
+check "init-rate: hamd still runs" alive "$HAMD_PID"
+hs=$(wgpeer handshake 2>&1)
+check "init-rate: then a real handshake and ping: $hs" [ "$hs" = ok ]
+
 # --- flood: cookies under load, and the cookie works ---------------------
 # Junk initiations with a valid mac1 from HOSTILE: hamd does Diffie-
 # Hellman (and counts un.bad_mac) until more than 200 a second put it

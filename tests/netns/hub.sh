@@ -7,45 +7,20 @@
 # restarts of the hub and of a node keep networks, members, addresses
 # and bans.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/meshlib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
 mktmp
 
-S=hub-sw-$$
-H=hub-h-$$
-bridge_add "$S"
-netns_add "$H"
-bridge_join "$H" 10.77.0.1/24
 NODES="1 2 3 4"
-for i in $NODES; do
-	netns_add "hub-n$i-$$"
-	bridge_join "hub-n$i-$$" "10.77.0.1$i/24"
-done
-ns() { echo "hub-n$1-$$"; }
-dir() { echo "$T_TMP/n$1"; }
-
-mkdir -p "$T_TMP/hub"
-write_hub_conf "$T_TMP/hub" 'listen on 10.77.0.1 port 7777'
-start_hub "$H" "$T_TMP/hub"
-check "hub starts and prints its key" wait_for 10 hub_ready "$T_TMP/hub"
-HUBKEY=$(hubctl "$T_TMP/hub" hub key)
+mesh_net hub 10.77.0 $NODES
+mesh_hub
 log "hub key $HUBKEY"
-
-start_node() {	# start_node N
-	mkdir -p "$(dir "$1")"
-	write_conf "$(dir "$1")" "hub \"10.77.0.1:7777\" public-key \"$HUBKEY\"" \
-	    "nickname \"node$1\""
-	start_hamd "$(ns "$1")" "$(dir "$1")"
-	eval "PID$1=\$HAMD_PID"
-}
-for i in $NODES; do start_node "$i"; done
+for i in $NODES; do mesh_node "$i"; done
+mesh_online $NODES
+mesh_addrs $NODES
 for i in $NODES; do
-	check "node $i logs in" wait_for 15 node_online "$(dir "$i")"
-done
-for i in $NODES; do
-	eval "V4_$i=\$(overlay_v4 \"\$(ns $i)\")"
-	eval "V6_$i=\$(overlay_v6 \"\$(ns $i)\")"
-	eval "log \"node $i: \$V4_$i \$V6_$i\""
+	log "node $i: $(v4 "$i") $(v6 "$i")"
 done
 check "addresses come from 100.64.0.0/10" \
     contains "$V4_1 $V4_2 $V4_3 $V4_4" '^100\.6[4-9]\.'
@@ -61,19 +36,17 @@ check "status shows where the hub sees the node from" \
     sh -c "'$HAMCTL' -s '$(dir 1)/hamd.sock' status | grep -q 'seen from:  10.77.0.11:'"
 
 # A node whose LAN already uses part of the pool: told, not broken.
-netns_add "hub-n5-$$"
-bridge_join "hub-n5-$$" 10.77.0.15/24
-ip -n "hub-n5-$$" route add 100.64.0.0/16 dev eth0
-start_node 5
+mesh_node_ns 5
+ip -n "$(ns 5)" route add 100.64.0.0/16 dev eth0
+mesh_node 5
 check "node 5 logs in despite the collision" wait_for 15 node_online "$(dir 5)"
 check "the colliding overlay prefix is reported" \
     sh -c "'$HAMCTL' -s '$(dir 5)/hamd.sock' status | grep -q 'warning: *overlay 100.64.0.0/10 overlaps route 100.64.0.0/16 via eth0'"
-check "the colliding IPv4 address is not set" test -z "$(overlay_v4 "hub-n5-$$")"
-check "the IPv6 overlay is set" test -n "$(overlay_v6 "hub-n5-$$")"
+check "the colliding IPv4 address is not set" test -z "$(overlay_v4 "$(ns 5)")"
+check "the IPv6 overlay is set" test -n "$(overlay_v6 "$(ns 5)")"
 check "the collision is audited" grep -q "audit: event=overlay-conflict prefix=100.64.0.0/10" "$(dir 5)/hamd.log"
 stop_hamd "$PID5"
 
-ctl() { n=$1; shift; hamctl_in "$(dir "$n")" "$@"; }
 pw() { printf '%s\n' "$1"; }
 v4() { eval "echo \$V4_$1"; }
 v6() { eval "echo \$V6_$1"; }
@@ -188,7 +161,7 @@ check "node 2 stops" dead "$PID2"
 check "node 2 logged out" grep -q "audit: event=logout node=$K2" "$T_TMP/hub/hub.log"
 check "node 3 drops node 2 at once when it logs out" \
     wait_for 2 sh -c "! '$HAMCTL' -s '$(dir 3)/hamd.sock' peers | grep -q '$K2'"
-start_node 2
+mesh_node 2
 check "node 2 logs in after a restart" wait_for 15 node_online "$(dir 2)"
 check "node 2 keeps its address" test "$(overlay_v4 "$(ns 2)")" = "$V4_2"
 check "node 2 reaches node 3 again" wait_for 10 reach 2 3

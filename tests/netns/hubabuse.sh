@@ -84,12 +84,6 @@ wait "$GEN_A"
 rc_a=$?
 for f in "$A" "$B" "$C"; do sed "s|^|# $(basename "$f" .out): |" "$f"; done
 
-# field FILE PATTERN N: the Nth number on the line that starts so
-field() {
-	sed -n "s/^$2//p" "$1" | head -n 1 | tr -c '0-9.\n' ' ' |
-	    awk -v n="$3" '{ print $n }'
-}
-
 # The owner's spam: the budget (1024 requests, then 250 a second) and no
 # more were done; the rest got EAGAIN at the price of a lookup.
 ok=$(field "$A" "spam promote:" 1)
@@ -127,7 +121,6 @@ check "and see each other" grep -q "^expect-peers 0-200: all 200 see 199" "$A"
 check "a handshake from before the flood is still refused as a replay" \
     grep -q "^replay: the hub closed without an answer" "$A"
 check "the attackers' generator found nothing wrong" test "$rc_a" = 0
-all_alive() { for p in "$@"; do alive "$p" || return 1; done; }
 check "every hub process lives" all_alive $HUB_PIDS
 
 # The log: refusals a line each would be tens of thousands.

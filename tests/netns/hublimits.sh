@@ -18,7 +18,6 @@ command -v python3 >/dev/null || skip "python3 is missing"
 mktmp
 load_net
 
-all_alive() { for p in "$@"; do alive "$p" || return 1; done; }
 pid_of() { echo "$LOAD_PROCS" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 stat_of() {	# stat_of DIR KEY: a number from hamctl -j hub status
 	hubctl "$1" -j hub status | python3 -c '

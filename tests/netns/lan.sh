@@ -12,6 +12,7 @@
 # refused by the receivers too when a sender ignores the hub, and on in
 # any one network two members share lets it flow again.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/meshlib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
 # Debian's python3, whatever python3 comes first on PATH.
@@ -21,54 +22,22 @@ PY=/usr/bin/python3
 LANTOOL="$top_srcdir/tests/netns/lantool.py"
 mktmp
 
-S=lan-sw-$$
-H=lan-h-$$
-bridge_add "$S"
-netns_add "$H"
-bridge_join "$H" 10.78.0.1/24
 NODES="1 2 3 4"
-for i in $NODES; do
-	netns_add "lan-n$i-$$"
-	bridge_join "lan-n$i-$$" "10.78.0.1$i/24"
-	# The default route is the LAN's: 255.255.255.255 would go there.
-	ip -n "lan-n$i-$$" route add default via 10.78.0.1
-done
-ns() { echo "lan-n$1-$$"; }
-dir() { echo "$T_TMP/n$1"; }
-
-mkdir -p "$T_TMP/hub"
-write_hub_conf "$T_TMP/hub" 'listen on 10.78.0.1 port 7777'
-start_hub "$H" "$T_TMP/hub"
-check "hub starts" wait_for 10 hub_ready "$T_TMP/hub"
-HUBKEY=$(hubctl "$T_TMP/hub" hub key)
-
-start_node() {	# start_node N [VAR=value...]
-	n=$1; shift
-	mkdir -p "$(dir "$n")"
-	write_conf "$(dir "$n")" "hub \"10.78.0.1:7777\" public-key \"$HUBKEY\"" \
-	    "nickname \"node$n\""
-	start_hamd "$(ns "$n")" "$(dir "$n")" "$@"
-	eval "PID$n=\$HAMD_PID"
-}
+mesh_net lan 10.78.0 $NODES
+# The default route is the LAN's: 255.255.255.255 would go there.
+for i in $NODES; do ip -n "$(ns "$i")" route add default via 10.78.0.1; done
+mesh_hub
 # Member 3 breaks the rules (a test hook): it ignores its own limit and
 # the hub's word on whom it may send broadcast to, so the receivers'
 # checks show.
-for i in 1 2 4; do start_node "$i"; done
+for i in 1 2 4; do mesh_node "$i"; done
 if hooks "a member that ignores the broadcast limit and setting"; then
-	start_node 3 HAMD_TEST_LAN_ROGUE=1
+	mesh_node 3 HAMD_TEST_LAN_ROGUE=1
 else
-	start_node 3
+	mesh_node 3
 fi
-for i in $NODES; do
-	check "node $i logs in" wait_for 15 node_online "$(dir "$i")"
-done
-for i in $NODES; do
-	eval "V4_$i=\$(overlay_v4 \"\$(ns $i)\")"
-	eval "V6_$i=\$(overlay_v6 \"\$(ns $i)\")"
-done
-v4() { eval "echo \$V4_$1"; }
-v6() { eval "echo \$V6_$1"; }
-ctl() { n=$1; shift; hamctl_in "$(dir "$n")" "$@"; }
+mesh_online $NODES
+mesh_addrs $NODES
 in_ns() { n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 reach() { pings "$(ns "$1")" "$(v4 "$2")"; }
 

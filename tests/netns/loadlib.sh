@@ -64,3 +64,12 @@ hubload() {
 	    -c "$LOAD_HUB:7777" -k "$HUB_KEY" -s "$LOAD_SRC/65000" \
 	    $LOAD_PROCS "$@"
 }
+
+# field FILE PATTERN N: the Nth number on the line that starts so
+field() {
+	sed -n "s/^$2//p" "$1" | head -n 1 | tr -c '0-9.\n' ' ' |
+	    awk -v n="$3" '{ print $n }'
+}
+
+# all_alive PID...: every one of them runs
+all_alive() { for p in "$@"; do alive "$p" || return 1; done; }

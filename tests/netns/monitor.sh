@@ -7,6 +7,7 @@
 # rate of an iperf3 stream within 20% of what iperf3 reports.  A peer's
 # end leaves a transfer record in the log.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/meshlib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
 command -v tmux >/dev/null || skip "tmux not installed"
@@ -14,23 +15,8 @@ command -v iperf3 >/dev/null || skip "iperf3 not installed"
 command -v nft >/dev/null || skip "nft not installed"
 mktmp
 
-S=mon-sw-$$
-H=mon-h-$$
-bridge_add "$S"
-netns_add "$H"
-bridge_join "$H" 10.78.0.1/24
-for i in 1 2; do
-	netns_add "mon-n$i-$$"
-	bridge_join "mon-n$i-$$" "10.78.0.1$i/24"
-done
-ns() { echo "mon-n$1-$$"; }
-dir() { echo "$T_TMP/n$1"; }
-
-mkdir -p "$T_TMP/hub"
-write_hub_conf "$T_TMP/hub" 'listen on 10.78.0.1 port 7777'
-start_hub "$H" "$T_TMP/hub"
-check "hub starts" wait_for 10 hub_ready "$T_TMP/hub"
-HUBKEY=$(hubctl "$T_TMP/hub" hub key)
+mesh_net mon 10.78.0 1 2
+mesh_hub
 
 # Each line of a -j stream, prefixed with when it arrived (ms).
 stamp() { while IFS= read -r l; do echo "$(now_ms) $l"; done; }
@@ -39,15 +25,8 @@ stamp() { while IFS= read -r l; do echo "$(now_ms) $l"; done; }
 track_pid $!
 check "the hub's monitor subscribes" wait_for 5 grep -q '"subscribed"' "$T_TMP/hubmon.json"
 
-start_node() {
-	mkdir -p "$(dir "$1")"
-	write_conf "$(dir "$1")" "hub \"10.78.0.1:7777\" public-key \"$HUBKEY\"" \
-	    "nickname \"node$1\""
-	start_hamd "$(ns "$1")" "$(dir "$1")"
-	eval "PID$1=\$HAMD_PID"
-}
-start_node 1
-check "node 1 logs in" wait_for 15 node_online "$(dir 1)"
+mesh_node 1
+mesh_online 1
 check "create a network" sh -c "printf 'monpass123\n' |
     '$HAMCTL' -s '$(dir 1)/hamd.sock' create mon"
 
@@ -58,8 +37,8 @@ track_pid "$MONPID"
 # The subscription is in place once the control process says so.
 check "the monitor subscribes" wait_for 5 grep -q '"subscribed"' "$T_TMP/mon.json"
 
-start_node 2
-check "node 2 logs in" wait_for 15 node_online "$(dir 2)"
+mesh_node 2
+mesh_online 2
 check "node 2 joins" sh -c "printf 'monpass123\n' |
     '$HAMCTL' -s '$(dir 2)/hamd.sock' join mon"
 T_JOIN=$(now_ms)

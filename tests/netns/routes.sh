@@ -9,45 +9,24 @@
 # refused with a message saying why.  The gateway's forwarding and
 # rules are set while it serves the route and taken back after.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/meshlib.sh"
 require_root
 [ -x "$HAMHUBD" ] || skip "hamhubd not built"
 mktmp
 
-S=rt-sw-$$
-H=rt-h-$$
 L=rt-lan-$$
-bridge_add "$S"
-netns_add "$H"
-bridge_join "$H" 10.77.0.1/24
 NODES="1 2 3"
-for i in $NODES; do
-	netns_add "rt-n$i-$$"
-	bridge_join "rt-n$i-$$" "10.77.0.1$i/24"
-done
-ns() { echo "rt-n$1-$$"; }
-dir() { echo "$T_TMP/n$1"; }
+mesh_net rt 10.77.0 $NODES
 
 # The LAN behind node 1, and node 2's own LAN that a route collides with.
-netns_add "$L"
-ip link add "l$$a" netns "$(ns 1)" type veth peer name eth0 netns "$L"
-ip -n "$(ns 1)" link set "l$$a" name lan0
-ip -n "$(ns 1)" addr add 192.168.50.1/24 dev lan0
-ip -n "$(ns 1)" link set lan0 up
-ip -n "$L" addr add 192.168.50.10/24 dev eth0
-ip -n "$L" link set eth0 up
+mesh_lan 1 "$L" lan0 192.168.50
 ip -n "$L" route add 100.64.0.0/10 via 192.168.50.1
 ip -n "$(ns 1)" addr add fd99:50::1/64 dev lan0 nodad
 ip -n "$L" addr add fd99:50::10/64 dev eth0 nodad
 # Node 1's second LAN has a host that knows no way back to the overlay:
 # served with masquerade (hamd.conf), it sees node 1's address.
 L2=rt-lan2-$$
-netns_add "$L2"
-ip link add "l$$b" netns "$(ns 1)" type veth peer name eth0 netns "$L2"
-ip -n "$(ns 1)" link set "l$$b" name lan1
-ip -n "$(ns 1)" addr add 192.168.60.1/24 dev lan1
-ip -n "$(ns 1)" link set lan1 up
-ip -n "$L2" addr add 192.168.60.10/24 dev eth0
-ip -n "$L2" link set eth0 up
+mesh_lan 1 "$L2" lan1 192.168.60
 # node 2's own LAN uses the same prefix: a veth whose far end is up
 ip -n "$(ns 2)" link add lan1 type veth peer name lan1p
 ip -n "$(ns 2)" addr add 192.168.60.2/24 dev lan1
@@ -58,24 +37,13 @@ ip -n "$(ns 2)" link set lan1 up
 ip -n "$(ns 1)" rule add pref 5360 iif ham0 to 192.168.99.0/24 lookup main
 ip -n "$(ns 1)" rule add pref 5361 iif ham0 prohibit
 
-mkdir -p "$T_TMP/hub"
-write_hub_conf "$T_TMP/hub" 'listen on 10.77.0.1 port 7777'
-start_hub "$H" "$T_TMP/hub"
-check "hub starts" wait_for 10 hub_ready "$T_TMP/hub"
-HUBKEY=$(hubctl "$T_TMP/hub" hub key)
-for i in $NODES; do
-	mkdir -p "$(dir "$i")"
-	write_conf "$(dir "$i")" "hub \"10.77.0.1:7777\" public-key \"$HUBKEY\"" \
-	    "nickname \"node$i\""
-	[ "$i" = 1 ] && echo 'advertise-route "192.168.60.0/24" masquerade' >> "$(dir 1)/hamd.conf"
-	start_hamd "$(ns "$i")" "$(dir "$i")"
-	eval "PID$i=\$HAMD_PID"
-done
-for i in $NODES; do
-	check "node $i logs in" wait_for 15 node_online "$(dir "$i")"
-done
+mesh_hub
+MESH_CONF='advertise-route "192.168.60.0/24" masquerade'
+mesh_node 1
+MESH_CONF=
+for i in 2 3; do mesh_node "$i"; done
+mesh_online $NODES
 check "node 1 removed the stale rules at start" sh -c "! ip -n '$(ns 1)' rule | grep -q 'iif ham0' && grep -q 'removed 2 rules' '$(dir 1)/hamd.log'"
-ctl() { n=$1; shift; hamctl_in "$(dir "$n")" "$@"; }
 K1=$(pubkey_of "$(dir 1)")
 K3=$(pubkey_of "$(dir 3)")
 check "node 1 creates office" sh -c "printf 'officepass1\n' |

@@ -16,12 +16,14 @@
  *       endpoint to where such a packet came from
  *   -s  our tunnel address (in our allowed IPs), -d hamd's tunnel address,
  *   -b  an inner source outside our allowed IPs
- *   -n  initiations in the flood (500)   -w  how long silence must last
- *       before "no reply" counts, and the wait for an answer (1000 ms)
+ *   -n  initiations in the flood (500) or init-rate
+ *   -w  how long silence must last before "no reply" counts, and the
+ *       wait for an answer (1000 ms)
  *
  * Scenarios: sizes badmac1 handshake replay-init replay-data forged-tag
  * unknown-index bad-source cookie-unknown-index response-foreign-index
- * response-stale-index flood (each documented at its function).
+ * response-stale-index confirm init-rate flood (each documented at its
+ * function).
  * Prints one line; exit 0 if hamd behaved as the scenario expects, 1 if
  * not, 2 on a usage or local error.  IPv4 only, outside and inside.
  */
@@ -306,14 +308,14 @@ fresh_ts(uint8_t ts[TAI64N_LEN])
 	waited = 1;
 }
 
-/* A real initiation from us; hs keeps its state for the response. */
+/*
+ * A real initiation from us with timestamp ts and a fresh index; hs
+ * keeps its state for the response.
+ */
 static void
-make_initiation(struct noise_handshake *hs, uint32_t *idx,
-    uint8_t out[WG_INIT_LEN])
+make_initiation_at(struct noise_handshake *hs, uint32_t *idx,
+    const uint8_t ts[TAI64N_LEN], uint8_t out[WG_INIT_LEN])
 {
-	uint8_t	 ts[TAI64N_LEN];
-
-	fresh_ts(ts);
 	*idx = randombytes_random();
 	if (noise_hs_init(hs, &g.proto, NOISE_INITIATOR, &g.me, g.peer) !=
 	    WG_OK || wg_create_initiation(hs, *idx, ts, &g.cm, now_ns(),
@@ -323,22 +325,35 @@ make_initiation(struct noise_handshake *hs, uint32_t *idx,
 	}
 }
 
+/* The same, timestamped now. */
+static void
+make_initiation(struct noise_handshake *hs, uint32_t *idx,
+    uint8_t out[WG_INIT_LEN])
+{
+	uint8_t	 ts[TAI64N_LEN];
+
+	fresh_ts(ts);
+	make_initiation_at(hs, idx, ts, out);
+}
+
 /*
  * The answer to our initiation: 2 if a response that verifies (s then
  * holds the session), 3 if a cookie reply that opens (our cookie maker
- * then holds the cookie), 0 if nothing came; anything else is printed
- * and gives -1.
+ * then holds the cookie), 0 if nothing came; data messages are skipped,
+ * anything else is printed and gives -1.
  */
 static int
 await_response(struct noise_handshake *hs, struct session *s)
 {
 	uint8_t		 buf[MSG_MAX];
+	uint64_t	 deadline = deadline_ms(g.wait_ms * 2);
 	ssize_t		 n;
 	int		 fd, r;
 
-	if ((n = recv_msg(deadline_ms(g.wait_ms * 2), buf, sizeof(buf),
-	    &fd)) < 0)
-		return 0;
+	do {
+		if ((n = recv_msg(deadline, buf, sizeof(buf), &fd)) < 0)
+			return 0;
+	} while (n >= WG_DATA_MIN_LEN && get_le32(buf) == WG_MSG_DATA);
 	if (n == WG_RESP_LEN && get_le32(buf) == WG_MSG_RESPONSE) {
 		r = wg_consume_response(hs, &g.cc, g.has_psk ? g.psk : NULL,
 		    buf, (size_t)n, s->local, &s->remote);
@@ -485,6 +500,61 @@ scen_handshake(void)
 	send_on(g.fd_main, msg, make_echo(&s, g.src, 1, msg, sizeof(msg)));
 	if (!echo_answered(&s, 1, "an echo request"))
 		return 1;
+	printf("ok\n");
+	return 0;
+}
+
+/*
+ * Data with a payload under the session s before the deadline (keepalives
+ * and other sessions' data skipped): 1 if some came, its length in *len.
+ */
+static int
+data_on(struct session *s, uint64_t deadline, size_t *len)
+{
+	uint8_t	 buf[MSG_MAX];
+	ssize_t	 n;
+	int	 fd;
+
+	while ((n = recv_msg(deadline, buf, sizeof(buf), &fd)) >= 0)
+		if (n >= WG_DATA_MIN_LEN && get_le32(buf) == WG_MSG_DATA &&
+		    get_le32(buf + 4) == s->local &&
+		    wg_data_open(buf, (size_t)n, s->keys.recv, len) == WG_OK &&
+		    *len > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * hamd as the responder holds a session it may not send on until a
+ * packet of ours under it arrives.  The test has hamd's host ping our
+ * tunnel address meanwhile, five times a second: nothing may come under
+ * the new session for -w ms; then our keepalive confirms it, and the
+ * pings must come under it.
+ */
+static int
+scen_confirm(void)
+{
+	struct session	 s;
+	uint8_t		 msg[MSG_MAX];
+	size_t		 len;
+
+	if (handshake(&s) == -1)
+		return 1;
+	if (data_on(&s, deadline_ms(g.wait_ms), &len)) {
+		printf("data (%zu bytes) under the session before we "
+		    "confirmed it\n", len);
+		return 1;
+	}
+	if (wg_data_seal(msg, sizeof(msg), 0, 1420, s.remote, s.send_ctr++,
+	    s.keys.send, &len) != WG_OK) {
+		printf("error: wg_data_seal\n");
+		return 2;
+	}
+	send_on(g.fd_main, msg, len);
+	if (!data_on(&s, deadline_ms(g.wait_ms * 2), &len)) {
+		printf("no data under the session after our keepalive\n");
+		return 1;
+	}
 	printf("ok\n");
 	return 0;
 }
@@ -706,6 +776,45 @@ count_cookies(uint64_t deadline, int *cookies, int *other)
 }
 
 /*
+ * count real initiations from the main socket, one every 5 ms, each
+ * newer than the last (the TAI64N timestamp one nanosecond on) and each
+ * with a fresh index: no replay, and too few to put hamd under load.
+ * hamd answers one peer at most INITIATIONS_PER_SECOND (50) a second,
+ * however valid its initiations, and counts the rest (peer.state).
+ * Prints "answered=A of N in T ms".
+ */
+static int
+scen_init_rate(void)
+{
+	struct noise_handshake	 hs;
+	struct timespec		 pace = { 0, 5000000 };
+	uint8_t			 init[WG_INIT_LEN], ts[TAI64N_LEN];
+	uint8_t			 buf[MSG_MAX];
+	uint64_t		 t0, deadline;
+	uint32_t		 idx;
+	ssize_t			 n;
+	int			 i, fd, answered = 0;
+
+	fresh_ts(ts);
+	t0 = now_ns();
+	for (i = 0; i < g.count; i++) {
+		put_be32(ts + 8, get_be32(ts + 8) + 1);
+		make_initiation_at(&hs, &idx, ts, init);
+		noise_hs_clear(&hs);
+		send_on(g.fd_main, init, sizeof(init));
+		nanosleep(&pace, NULL);
+		deadline = i == g.count - 1 ? deadline_ms(g.wait_ms) : 0;
+		while ((n = recv_msg(deadline, buf, sizeof(buf), &fd)) >= 0)
+			if (n == WG_RESP_LEN && get_le32(buf) == WG_MSG_RESPONSE)
+				answered++;
+	}
+	printf("answered=%d of %d in %llu ms\n", answered, g.count,
+	    (unsigned long long)((now_ns() - t0) / 1000000u -
+	    (uint64_t)g.wait_ms));
+	return answered > 0 ? 0 : 1;
+}
+
+/*
  * count initiations with a valid mac1 and random contents (what anyone
  * who knows hamd's public key can send), as fast as we can, from the
  * hostile socket.  More than 200 handshake messages a second put hamd
@@ -780,6 +889,8 @@ static const struct {
 	{ "cookie-unknown-index", scen_cookie_unknown_index },
 	{ "response-foreign-index", scen_response_foreign_index },
 	{ "response-stale-index", scen_response_stale_index },
+	{ "confirm", scen_confirm },
+	{ "init-rate", scen_init_rate },
 	{ "flood", scen_flood },
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "daemon/dnsmsg.h"
+#include "tests/tools/dnsquery.h"
 
 static struct dns_table	 t;
 static uint8_t		 out[DNS_ANSWER_MAX];
@@ -50,34 +51,7 @@ teardown(void)
 static size_t
 query(uint8_t *b, const char *name, int type, int opt)
 {
-	size_t		 off = 12, l;
-	const char	*p = name, *dot;
-
-	memset(b, 0, 12);
-	b[0] = 0xab;
-	b[1] = 0xcd;
-	b[2] = 0x01;
-	b[5] = 1;
-	b[11] = opt ? 1 : 0;
-	while (*p != '\0') {
-		dot = strchr(p, '.');
-		l = dot != NULL ? (size_t)(dot - p) : strlen(p);
-		b[off++] = (uint8_t)l;
-		memcpy(b + off, p, l);
-		off += l;
-		p += l + (dot != NULL);
-	}
-	b[off++] = 0;
-	b[off++] = (uint8_t)(type >> 8);
-	b[off++] = (uint8_t)type;
-	b[off++] = 0;
-	b[off++] = 1;
-	if (opt) {
-		memset(b + off, 0, 11);
-		b[off + 2] = 41;
-		off += 11;
-	}
-	return off;
+	return dnsquery(b, 0xabcd, name, type, opt ? 0 : -1);
 }
 
 static enum dns_verdict

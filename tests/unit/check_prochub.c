@@ -113,6 +113,8 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_HUB_FRAME_IN,	E, A },
 	{ IMSG_HUB_CONN_CLOSED,	E, A },
 	{ IMSG_HUBD_ENGINE_STATS, E, A },
+	/* what each node's connection carried, asked a page at a time */
+	{ IMSG_HUBD_TRAFFIC,	E, A },
 	/* a REGISTER from the network, whose MAC only the authority checks */
 	{ IMSG_HUBD_RELAY_REGISTER, E, A },
 	/* authority -> engine */
@@ -123,6 +125,7 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_HUBD_RELAY_PAIR,	A, E },
 	{ IMSG_HUBD_RELAY_GUEST, A, E },
 	{ IMSG_HUBD_RELAY_REGISTERED, A, E },
+	{ IMSG_HUBD_TRAFFIC_ASK, A, E },
 	/* engine -> engine: a relay frame or REGISTER for another's node */
 	{ IMSG_HUBD_RELAY_REG_FWD, E, E },
 	{ IMSG_HUBD_RELAY_FWD,	E, E },
@@ -141,7 +144,7 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_CTL_HUBD_STATUS_REPLY, A, C },
 	{ IMSG_CTL_HUBD_CIDR,	A, C },
 	{ IMSG_CTL_HUB_NET,	A, C },
-	{ IMSG_CTL_HUB_MEMBER,	A, C },
+	{ IMSG_CTL_HUBD_NODE,	A, C },
 	{ IMSG_CTL_RESULT,	P | A, C },
 	/* events as they happen: to control's monitors and the web child */
 	{ IMSG_CTL_EVENT,	A, C | W },
@@ -171,6 +174,46 @@ START_TEST(t_hub_web_block)
 	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_CTL_HUBD_BLOCK,
 	    sizeof(struct ctl_cred) + sizeof(struct ctl_cidr), -1);
 	proc_check(&ps, HUBD_PROC_WEB, &msg);
+}
+END_TEST
+
+/*
+ * The traffic question: a page the engine answers, valid; one over a
+ * page, shorter than its header, or an engine asking the authority
+ * instead of answering, is fatal.
+ */
+START_TEST(t_hub_traffic_valid)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC,
+	    HUBD_TRAFFIC_HDR + 3 * sizeof(struct hubd_conn_traffic), -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
+	setup_hub_msg(HUBD_PROC_ENGINE, IMSG_HUBD_TRAFFIC_ASK,
+	    sizeof(struct hubd_traffic_ask), -1);
+	proc_check(&ps, HUBD_PROC_AUTHORITY, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_traffic_oversized)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC,
+	    sizeof(struct hubd_traffic_page) + 1, -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_traffic_short)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC,
+	    HUBD_TRAFFIC_HDR - 1, -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
+}
+END_TEST
+
+START_TEST(t_hub_traffic_ask_from_engine)
+{
+	setup_hub_msg(HUBD_PROC_AUTHORITY, IMSG_HUBD_TRAFFIC_ASK,
+	    sizeof(struct hubd_traffic_ask), -1);
+	proc_check(&ps, HUBD_PROC_ENGINE, &msg);
 }
 END_TEST
 
@@ -204,5 +247,9 @@ main(void)
 	tcase_add_exit_test(tc, t_hub_frame_from_control, 1);
 	tcase_add_test(tc, t_hub_web_sends_nothing);
 	tcase_add_exit_test(tc, t_hub_web_block, 1);
+	tcase_add_test(tc, t_hub_traffic_valid);
+	tcase_add_exit_test(tc, t_hub_traffic_oversized, 1);
+	tcase_add_exit_test(tc, t_hub_traffic_short, 1);
+	tcase_add_exit_test(tc, t_hub_traffic_ask_from_engine, 1);
 	return run_tcase("prochub", tc);
 }
