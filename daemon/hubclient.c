@@ -783,6 +783,15 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 	case HUB_MSG_PEER_NAMES:
 		peer_names(hc, &m->u.names);
 		break;
+	case HUB_MSG_PEER_RELAY:
+		/*
+		 * The relay through a peer's hub of the cluster: not used
+		 * yet (issue 16).  The guest token goes no further (the
+		 * caller wipes the message).
+		 */
+		log_debug("hub: relay through another hub offered for a "
+		    "peer (relay id %u); not used yet", m->u.prelay.relay_id);
+		break;
 	case HUB_MSG_ROUTE_ENTRY:
 		if ((pd = hubreq_find(&hc->reqs, m->u.route.id)) != NULL) {
 			struct hub_route_info	 ri = m->u.route;

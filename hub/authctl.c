@@ -62,9 +62,8 @@ engines_sum(struct hubd_engine_stats *t)
 		t->relay_foreign += e->relay_foreign;
 		t->relay_throttled += e->relay_throttled;
 		t->refused_nomem += e->refused_nomem;
-		/* Every engine holds every relay session. */
-		if (e->relay_sessions > t->relay_sessions)
-			t->relay_sessions = e->relay_sessions;
+		/* Each engine holds the relay sessions of its part of ids. */
+		t->relay_sessions += e->relay_sessions;
 	}
 }
 

@@ -26,6 +26,7 @@
 #include "hub/budget.h"
 #include "hub/candidates.h"
 #include "hub/cluster.h"
+#include "hub/guest.h"
 #include "hub/hubconfig.h"
 #include "hub/hubd_msg.h"
 #include "hub/login.h"
@@ -137,6 +138,7 @@ authority_privkey(struct imsg *imsg)
 	if (key_public(au.self->pub, au.self->priv) == -1)
 		fatalx("the hub key has a low-order public key");
 	au.have_key = 1;
+	guest_init(au.self->priv);
 	proc_compose(au.ps, PROC_PARENT, IMSG_HUBD_PUBKEY, 0, -1,
 	    au.self->pub, KEY_LEN);
 }

@@ -21,6 +21,7 @@
 #include "autoconf.h"
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <event2/event.h>
 #include <libpq-fe.h>
@@ -237,9 +238,46 @@ cl_read(int fd, short ev, void *arg)
 }
 
 static const char sql_register[] =
-    "INSERT INTO hubs (id, started, lease, nodes) VALUES ($1, " NOW_MS ", "
-    NOW_MS " + $2, $3) ON CONFLICT (id) DO UPDATE SET lease = "
-    "EXCLUDED.lease, nodes = EXCLUDED.nodes";
+    "INSERT INTO hubs (id, started, lease, nodes, relay) VALUES ($1, "
+    NOW_MS ", " NOW_MS " + $2, $3, $4) ON CONFLICT (id) DO UPDATE SET "
+    "lease = EXCLUDED.lease, nodes = EXCLUDED.nodes, relay = EXCLUDED.relay";
+
+static struct pkt_addr	 relay_self;
+static uint8_t		 relay_enc[HUB_ADDR_MAX];
+static size_t		 relay_len;
+
+void
+cluster_relay_addr(const struct pkt_addr *a)
+{
+	if (relay_self.af != 0 || (a->af != AF_INET && a->af != AF_INET6) ||
+	    a->port == 0 || (relay_len = hub_addr_encode(a, relay_enc)) == 0)
+		return;
+	relay_self = *a;
+}
+
+int
+cluster_hub_relay(int64_t hub, struct pkt_addr *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < nhubs; i++)
+		if (hubs[i].id == hub && hubs[i].relay.af != 0) {
+			*a = hubs[i].relay;
+			return 0;
+		}
+	return -1;
+}
+
+/* The hub's lease and what it says of itself: $1 id, $2 lease, $3, $4. */
+static void
+p_hub(struct params *p, uint32_t nonline)
+{
+	memset(p, 0, sizeof(*p));
+	p_int(p, self);
+	p_int(p, CLUSTER_LEASE_MS);
+	p_int(p, nonline);
+	p_bytes(p, relay_enc, relay_len);	/* empty: none yet */
+}
 
 /*
  * The hub's row, and its nodes' rows: all the others need of it.  Rows
@@ -255,10 +293,7 @@ publish(void)
 	const uint8_t	*k;
 	int		 i;
 
-	memset(&p, 0, sizeof(p));
-	p_int(&p, self);
-	p_int(&p, CLUSTER_LEASE_MS);
-	p_int(&p, au.nonline);
+	p_hub(&p, au.nonline);
 	run_quiet("registering the hub", sql_register, &p);
 	memset(&p, 0, sizeof(p));
 	p_int(&p, self);
@@ -413,7 +448,8 @@ read_hubs(void)
 	int		 i, rows, expired = 0;
 
 	if ((res = run("reading the hubs", "SELECT id, " NOW_MS " - started, "
-	    "lease - " NOW_MS ", nodes FROM hubs ORDER BY started, id", NULL)) == NULL)
+	    "lease - " NOW_MS ", nodes, coalesce(relay, ''::bytea) FROM hubs "
+	    "ORDER BY started, id", NULL)) == NULL)
 		return;
 	rows = PQntuples(res);
 	nhubs = 0;
@@ -426,6 +462,9 @@ read_hubs(void)
 		    PQgetvalue(res, i, 2));
 		hubs[nhubs].nodes = (int64_t)get_be64((const uint8_t *)
 		    PQgetvalue(res, i, 3));
+		/* None yet, or not an address: unknown (af 0). */
+		(void)hub_addr_decode(&hubs[nhubs].relay, (const uint8_t *)
+		    PQgetvalue(res, i, 4), (size_t)PQgetlength(res, i, 4));
 		if (hubs[nhubs].left_ms >= 0 || hubs[nhubs].id == self ||
 		    time(NULL) < judge_after)
 			alive[nalive++] = hubs[nhubs].id;
@@ -461,12 +500,9 @@ cluster_tick(uint32_t nonline)
 			cl_connect();
 		return;
 	}
-	memset(&p, 0, sizeof(p));
-	p_int(&p, self);
-	p_int(&p, CLUSTER_LEASE_MS);
-	p_int(&p, nonline);
+	p_hub(&p, nonline);
 	if ((res = run("renewing the lease", "UPDATE hubs SET lease = "
-	    NOW_MS " + $2, nodes = $3 WHERE id = $1", &p)) == NULL)
+	    NOW_MS " + $2, nodes = $3, relay = $4 WHERE id = $1", &p)) == NULL)
 		return;
 	gone = strcmp(PQcmdTuples(res), "0") == 0;
 	PQclear(res);
@@ -527,8 +563,8 @@ encode_node(const struct session *s, uint8_t *up, size_t *uplen,
 	memset(&m, 0, sizeof(m));
 	m.type = HUB_MSG_PEER_PATHS;
 	memcpy(m.u.paths.key, s->key, HUB_KEY_LEN);
-	/* A relay id is this hub's engines' alone. */
-	m.u.paths.relay_id = 0;
+	/* The other hubs relay it as a guest under this id (guest.h). */
+	m.u.paths.relay_id = s->relay.id;
 	m.u.paths.cands = s->cands;
 	*pathslen = hub_msg_encode(&m, paths, HUB_MSG_MAX);
 	return *uplen != 0 && *pathslen != 0 ? 0 : -1;

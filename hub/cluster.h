@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "hub/clustermsg.h"
+#include "ipc/addr.h"
 
 struct event_base;
 struct hub_msg;
@@ -44,6 +45,7 @@ struct cluster_hub {
 	int64_t		 up_ms;		/* since it registered */
 	int64_t		 left_ms;	/* of its lease; < 0: run out */
 	int64_t		 nodes;		/* as it last said */
+	struct pkt_addr	 relay;		/* where it relays; af 0: unknown */
 };
 
 struct cluster_cb {
@@ -68,6 +70,14 @@ void	cluster_init(struct store *, struct event_base *,
 void	cluster_tick(uint32_t nonline);
 /* The hubs read by the last tick, and how many. */
 const struct cluster_hub *cluster_hubs(size_t *n);
+/*
+ * Where this hub relays: the address and port a node's connection
+ * reached (the UDP port P is the TCP port).  The first one stays, and
+ * goes into this hub's row with its lease.
+ */
+void	cluster_relay_addr(const struct pkt_addr *);
+/* Where hub relays, as its row last said: 0, or -1 if unknown. */
+int	cluster_hub_relay(int64_t hub, struct pkt_addr *);
 
 /* This hub's changes, once the store has them. */
 void	cluster_online(const struct session *);

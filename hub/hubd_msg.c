@@ -61,6 +61,8 @@ const struct msg_rule hubd_msg_rules[HUBD_IMSG_MAX] = {
 	    EXACT(sizeof(uint32_t)) },
 	[IMSG_HUBD_RELAY_PAIR] = { .name = "hubd-relay-pair", .from = A,
 	    .to = E, EXACT(sizeof(struct hubd_relay_pair)) },
+	[IMSG_HUBD_RELAY_GUEST] = { .name = "hubd-relay-guest", .from = A,
+	    .to = E, EXACT(sizeof(struct hubd_relay_guest)) },
 	/* REGISTERs: the engine forwards, the authority checks the MAC. */
 	[IMSG_HUBD_RELAY_REGISTER] = { .name = "hubd-relay-register",
 	    .from = E, .to = A, EXACT(sizeof(struct hubd_relay_reg)) },

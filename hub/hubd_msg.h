@@ -57,6 +57,8 @@ enum hubd_imsg_type {
 	IMSG_HUBD_RELAY_ADD,		/* struct hubd_relay_msg */
 	IMSG_HUBD_RELAY_DEL,		/* uint32_t relay id */
 	IMSG_HUBD_RELAY_PAIR,		/* struct hubd_relay_pair */
+	/* a node of another hub of the cluster, relayed here by UDP */
+	IMSG_HUBD_RELAY_GUEST,		/* struct hubd_relay_guest */
 	/* UDP registrations: the engine asks, the authority checks */
 	IMSG_HUBD_RELAY_REGISTER,	/* engine -> authority:
 					   struct hubd_relay_reg */
@@ -147,6 +149,15 @@ struct hubd_conf_msg {
 struct hubd_relay_msg {
 	uint32_t		conn;		/* its TCP connection */
 	uint32_t		relay_id;
+};
+/*
+ * A guest relay session: a node logged in at another hub of the
+ * cluster, registering here by UDP from host's IP address only.
+ */
+struct hubd_relay_guest {
+	uint32_t		relay_id;
+	uint32_t		pad;
+	struct pkt_addr		host;	/* where its own hub sees it */
 };
 /* Two relay sessions may (up 1) or may no longer (up 0) relay. */
 struct hubd_relay_pair {

@@ -300,6 +300,9 @@ hubengine_dispatch_authority(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_HUBD_RELAY_PAIR:
 		relayfwd_pair(imsg);
 		break;
+	case IMSG_HUBD_RELAY_GUEST:
+		relayfwd_guest(imsg);
+		break;
 	case IMSG_HUBD_RELAY_REGISTERED:
 		relayfwd_registered(imsg);
 		break;

@@ -294,6 +294,7 @@ login_conn_open(int eng, uint32_t conn, const struct hub_conn_msg *cm)
 	    eng - HUBD_PROC_ENGINE)
 		fatalx("engine %d used connection id %u, another's",
 		    eng - HUBD_PROC_ENGINE, conn);
+	cluster_relay_addr(&cm->local);
 	if ((s = session_new(eng, conn, &cm->remote)) == NULL) {
 		/* No session to remember it by: CONN_CLOSED finds none. */
 		if (proc_compose_try(au.ps, eng, IMSG_HUB_CONN_CLOSE, conn, -1,
@@ -423,7 +424,8 @@ login_allowed(struct session *s, const struct hub_login *lg, const char *b64,
 	enum budget_verdict	 v;
 	int			 rc, af;
 
-	if (lg->version != HUB_PROTOCOL_VERSION) {
+	if (lg->version < HUB_PROTOCOL_MIN ||
+	    lg->version > HUB_PROTOCOL_VERSION) {
 		login_refuse(s, HUB_REFUSED_VERSION, "protocol version not "
 		    "supported by this hub; upgrade hamd");
 		return 0;
@@ -508,6 +510,7 @@ login(struct session *s, const struct hub_login *lg)
 		session_close(old, "replaced by a new login");
 	}
 	s->udp_port = lg->udp_port;
+	s->proto = lg->version;
 	s->endpoint = s->remote;
 	s->endpoint.port = htons(lg->udp_port);
 	relaycheck_new(s);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "hub/cluster.h"
+#include "hub/guest.h"
 #include "hub/logrl.h"
 #include "hub/presence.h"
 #include "hub/routesync.h"
@@ -298,6 +299,7 @@ presence_send_paths(struct session *to, const struct session *about)
 	m.u.paths.relay_id = about->relay.id;
 	m.u.paths.cands = about->cands;
 	(void)session_send(to, &m);
+	guest_tell(to, about);
 }
 
 static void
@@ -305,7 +307,9 @@ relay_pair_send(const struct session *a, const struct session *b, int up)
 {
 	struct hubd_relay_pair	 p;
 
-	if (a->relay.id == 0 || b->relay.id == 0)
+	/* Two guests never relay through this hub: their own hubs do. */
+	if (a->relay.id == 0 || b->relay.id == 0 ||
+	    (a->hub != 0 && b->hub != 0))
 		return;
 	memset(&p, 0, sizeof(p));
 	p.a = a->relay.id;

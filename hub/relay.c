@@ -105,6 +105,8 @@ find_conn(const struct relay_table *t, uint32_t conn)
 {
 	struct rsess	*s;
 
+	if (conn == 0)		/* a guest's: it names no connection */
+		return NULL;
 	for (s = t->by_conn[hash32(conn, t->nbuckets)]; s != NULL;
 	    s = s->next_conn)
 		if (s->conn == conn)
@@ -182,9 +184,11 @@ rehash(struct relay_table *t, size_t nb)
 			b = hash32(s->id, nb);
 			s->next_id = id[b];
 			id[b] = s;
-			b = hash32(s->conn, nb);
-			s->next_conn = conn[b];
-			conn[b] = s;
+			if (s->conn != 0) {
+				b = hash32(s->conn, nb);
+				s->next_conn = conn[b];
+				conn[b] = s;
+			}
 			if (s->registered)
 				link_addr(t, addr, nb, s);
 		}
@@ -355,9 +359,10 @@ relay_paired(const struct relay_table *t, uint32_t a, uint32_t b)
 
 /* ---- sessions --------------------------------------------------------- */
 
-int
-relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
-    const struct pkt_addr *conn_addr)
+/* A new session, guest (conn 0) or not; the caller checked conn. */
+static int
+sess_add(struct relay_table *t, uint32_t conn, uint32_t id,
+    const struct pkt_addr *host)
 {
 	struct rsess	*s;
 	size_t		 b;
@@ -366,7 +371,7 @@ relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
 		errno = EDOM;
 		return -1;
 	}
-	if (find_id(t, id) != NULL || find_conn(t, conn) != NULL) {
+	if (find_id(t, id) != NULL) {
 		errno = EEXIST;
 		return -1;
 	}
@@ -378,15 +383,39 @@ relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
 		return -1;
 	s->id = id;
 	s->conn = conn;
-	s->conn_addr = *conn_addr;
+	s->conn_addr = *host;
 	b = hash32(id, t->nbuckets);
 	s->next_id = t->by_id[b];
 	t->by_id[b] = s;
-	b = hash32(conn, t->nbuckets);
-	s->next_conn = t->by_conn[b];
-	t->by_conn[b] = s;
+	if (conn != 0) {
+		b = hash32(conn, t->nbuckets);
+		s->next_conn = t->by_conn[b];
+		t->by_conn[b] = s;
+	}
 	t->count++;
 	return 0;
+}
+
+int
+relay_add(struct relay_table *t, uint32_t conn, uint32_t id,
+    const struct pkt_addr *conn_addr)
+{
+	if (conn == 0) {
+		errno = EDOM;
+		return -1;
+	}
+	if (find_conn(t, conn) != NULL) {
+		errno = EEXIST;
+		return -1;
+	}
+	return sess_add(t, conn, id, conn_addr);
+}
+
+int
+relay_add_guest(struct relay_table *t, uint32_t id,
+    const struct pkt_addr *host)
+{
+	return sess_add(t, 0, id, host);
 }
 
 static void
@@ -560,7 +589,8 @@ relay_deliver(const struct relay_table *t, uint32_t dst, uint64_t now,
 		r->dst_addr = d->udp;
 		r->dst_local = d->local;
 		r->dst_sock = d->sock;
-	}
+	} else if (d->conn == 0)
+		return RELAY_UNKNOWN_DEST;	/* a guest, by UDP only */
 	return RELAY_OK;
 }
 

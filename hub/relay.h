@@ -81,12 +81,24 @@ uint32_t	 relay_count(const struct relay_table *);
 
 /*
  * A new session, for the node whose hub connection conn comes from
- * conn_addr (only its IP address counts).  0, or -1: EDOM if id is 0
- * or not of this table's part, EEXIST if it is in use or conn already
- * has a session (the caller has lost track), else out of memory.
+ * conn_addr (only its IP address counts).  0, or -1: EDOM if id or
+ * conn is 0 or id is not of this table's part, EEXIST if it is in use
+ * or conn already has a session (the caller has lost track), else out
+ * of memory.
  */
 int		 relay_add(struct relay_table *, uint32_t conn, uint32_t id,
 		    const struct pkt_addr *conn_addr);
+/*
+ * A guest session: a node logged in at another hub of the cluster,
+ * relayed here by UDP only (no connection: conn 0 never names one), its
+ * REGISTERs taken only from host's IP address (where its own hub sees
+ * it).  0, or -1: EDOM if id is 0 or not of this table's part, EEXIST
+ * if it is in use, else out of memory.  Its pairs, registration and
+ * removal are those of any session; a packet for it while it has no
+ * fresh registration is RELAY_UNKNOWN_DEST.
+ */
+int		 relay_add_guest(struct relay_table *, uint32_t id,
+		    const struct pkt_addr *host);
 /* Remove a session, its pairs and its address.  0, or -1 if unknown. */
 int		 relay_del(struct relay_table *, uint32_t id);
 int		 relay_del_conn(struct relay_table *, uint32_t conn);
@@ -110,7 +122,7 @@ int		 relay_paired(const struct relay_table *, uint32_t a,
  * connection (else RELAY_FOREIGN: a registration never leaves the host
  * that logged in) and the session's rate allows one more now (else
  * RELAY_THROTTLED); it takes that one, and *conn is the session's
- * connection.  Changes nothing else.
+ * connection (0 for a guest).  Changes nothing else.
  */
 enum relay_verdict relay_register_gate(struct relay_table *, uint32_t id,
 		    const struct pkt_addr *from, uint64_t now, uint32_t *conn);

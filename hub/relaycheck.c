@@ -63,8 +63,13 @@ relaycheck_register(int eng, struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
 		fatalx("%s: bad size", __func__);
-	if ((s = session_by_conn(eng, m.conn)) == NULL ||
-	    s->state != SESSION_ONLINE || s->relay.id != m.relay_id)
+	/* A guest (guest.h) has no connection: conn 0. */
+	if (m.conn == 0)
+		s = session_by_relay(m.relay_id);
+	else
+		s = session_by_conn(eng, m.conn);
+	if (s == NULL || s->state != SESSION_ONLINE ||
+	    s->relay.id != m.relay_id || (m.conn == 0) != (s->hub != 0))
 		return;
 	switch (relay_cred_check(&s->relay, m.dgram, sizeof(m.dgram),
 	    answer)) {

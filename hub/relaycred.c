@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "compat/bytes.h"
 #include "hub/relaycred.h"
 #include "proto/relayauth.h"
 
@@ -46,4 +47,28 @@ relay_cred_check(struct relay_cred *rc, const uint8_t *msg, size_t len,
 	relay_auth_build(answer, RELAY_REGISTERED_TYPE, id, counter,
 	    rc->token);
 	return RELAY_CRED_OK;
+}
+
+void
+relay_guest_key(uint8_t gk[RELAY_GUEST_KEY_LEN], const uint8_t hub_priv[32])
+{
+	crypto_generichash(gk, RELAY_GUEST_KEY_LEN,
+	    (const uint8_t *)RELAY_GUEST_LABEL, sizeof(RELAY_GUEST_LABEL) - 1,
+	    hub_priv, 32);
+}
+
+void
+relay_cred_guest(struct relay_cred *rc, const uint8_t gk[RELAY_GUEST_KEY_LEN],
+    int64_t hub, const uint8_t node[HUB_KEY_LEN], uint32_t id)
+{
+	uint8_t	 in[8 + HUB_KEY_LEN + 4];
+
+	memset(rc, 0, sizeof(*rc));
+	rc->id = id;
+	put_be64(in, (uint64_t)hub);
+	memcpy(in + 8, node, HUB_KEY_LEN);
+	put_be32(in + 8 + HUB_KEY_LEN, id);
+	crypto_generichash(rc->token, sizeof(rc->token), in, sizeof(in),
+	    gk, RELAY_GUEST_KEY_LEN);
+	sodium_memzero(in, sizeof(in));
 }

@@ -43,4 +43,25 @@ void	relay_cred_clear(struct relay_cred *);
 enum relay_cred_verdict relay_cred_check(struct relay_cred *,
 	    const uint8_t *msg, size_t len, uint8_t answer[RELAY_AUTH_LEN]);
 
+/*
+ * Guest credentials, for the relay across the hubs of a cluster: a node
+ * logged in at one hub registers at another as a guest, under a token
+ * that neither hub draws but both compute, from the key every hub of
+ * the cluster shares.  The guest key is derived once from the hub's
+ * private key (keyed BLAKE2b-256 over RELAY_GUEST_LABEL: no other use
+ * of the hub key hashes that label); a token is the keyed BLAKE2b-128,
+ * under the guest key, of the hub's id (8 bytes), the node's public key
+ * (32) and its relay id (4, the login's: the token dies with the login),
+ * all big-endian.  So a token works at one hub, for one node's one
+ * login, and nothing but the cluster's key makes one.
+ */
+#define RELAY_GUEST_LABEL	"hamd relay guest key v1"
+#define RELAY_GUEST_KEY_LEN	32
+void	relay_guest_key(uint8_t gk[RELAY_GUEST_KEY_LEN],
+	    const uint8_t hub_priv[32]);
+/* The guest credentials of id (not 0) of node at hub; no counter yet. */
+void	relay_cred_guest(struct relay_cred *,
+	    const uint8_t gk[RELAY_GUEST_KEY_LEN], int64_t hub,
+	    const uint8_t node[HUB_KEY_LEN], uint32_t id);
+
 #endif

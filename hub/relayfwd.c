@@ -281,6 +281,37 @@ relayfwd_add(struct imsg *imsg)
 	eng_stats_touch();
 }
 
+/*
+ * A guest: a node of another hub of the cluster.  Its id may clash
+ * with one of our own sessions' (each hub draws its own ids): then it
+ * is not relayed here, and our own session keeps the id.
+ */
+void
+relayfwd_guest(struct imsg *imsg)
+{
+	struct hubd_relay_guest	 m;
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (m.host.af != AF_INET && m.host.af != AF_INET6)
+		fatalx("%s: relay id %u with no address", __func__,
+		    m.relay_id);
+	if (relay_add_guest(eng.relay, m.relay_id, &m.host) == -1) {
+		if (errno == EDOM)
+			fatalx("%s: authority sent relay id %u, not this "
+			    "engine's", __func__, m.relay_id);
+		if (errno == EEXIST)
+			log_debug("%s: relay id %u is in use here",
+			    __func__, m.relay_id);
+		else
+			eng.stats.refused_nomem++;
+		eng_stats_touch();
+		return;
+	}
+	eng.stats.relay_sessions = relay_count(eng.relay);
+	eng_stats_touch();
+}
+
 void
 relayfwd_del(struct imsg *imsg)
 {

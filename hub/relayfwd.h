@@ -44,6 +44,8 @@ void	relayfwd_reg_from_engine(struct imsg *);
 void	relayfwd_add(struct imsg *);
 void	relayfwd_del(struct imsg *);
 void	relayfwd_pair(struct imsg *);
+/* IMSG_HUBD_RELAY_GUEST: a node of another hub of the cluster. */
+void	relayfwd_guest(struct imsg *);
 void	relayfwd_registered(struct imsg *);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "hub/cluster.h"
 #include "hub/clustermsg.h"
+#include "hub/guest.h"
 #include "hub/presence.h"
 #include "hub/remote.h"
 #include "hub/routesync.h"
@@ -36,6 +37,7 @@ remote_count(void)
 static void
 ghost_free(struct session *g)
 {
+	guest_end(g);
 	TAILQ_REMOVE(&au.ghosts, g, online);
 	au.nghosts--;
 	free(g);
@@ -69,6 +71,7 @@ ghost_fill(struct session *g, int64_t hub, const struct hub_msg *up,
 	g->node.nick[sizeof(g->node.nick) - 1] = '\0';
 	g->endpoint = up->u.peer.endpoint;
 	g->cands = paths->u.paths.cands;
+	guest_set(g, paths->u.paths.relay_id);
 }
 
 static int

@@ -226,6 +226,18 @@ session_set_online(struct session *s)
 	return 0;
 }
 
+int
+session_relay_link(struct session *s)
+{
+	return htab_insert(&by_relay, &s->by_relay, htab_hash32(s->relay.id));
+}
+
+void
+session_relay_unlink(struct session *s)
+{
+	htab_remove(&by_relay, &s->by_relay);
+}
+
 void
 session_set_offline(struct session *s)
 {

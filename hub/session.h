@@ -69,6 +69,7 @@ struct session {
 	uint8_t			 has_routes;	/* an approved subnet route */
 	uint8_t			 wants_names;	/* asked for PEER_NAMES */
 	uint16_t		 udp_port;
+	uint16_t		 proto;		/* its LOGIN's version */
 	const char		*why_failed;	/* its channel broke */
 	struct pkt_addr		 remote;	/* TCP peer, as the engine saw */
 	struct pkt_addr		 endpoint;	/* remote IP, node's UDP port */
@@ -161,6 +162,12 @@ struct session	*session_by_relay(uint32_t id);
  */
 int		 session_set_online(struct session *);
 void		 session_set_offline(struct session *);
+/*
+ * A ghost's guest relay id (guest.c) into and out of the relay id
+ * table; -1 for want of memory.
+ */
+int		 session_relay_link(struct session *);
+void		 session_relay_unlink(struct session *);
 /* Out of au.waiting (it logged in, or is closing). */
 void		 session_unwait(struct session *);
 /*

@@ -197,6 +197,12 @@ const char *const store_migrations[] = {
 	"	since	INTEGER NOT NULL"
 	") WITHOUT ROWID;"
 	"CREATE INDEX hub_online_hub ON hub_online (hub);",
+	/*
+	 * 5 -> 6: the address and UDP port where a hub relays, as the
+	 * protocol encodes an addr (NULL: none known yet), so that the
+	 * other hubs can send their nodes there as guests (guest.h).
+	 */
+	"ALTER TABLE hubs ADD COLUMN relay BLOB;",
 };
 
 /*
@@ -320,6 +326,8 @@ const char *const store_pg_migrations[] = {
 	"	since	BIGINT NOT NULL"
 	");"
 	"CREATE INDEX hub_online_hub ON hub_online (hub);",
+	/* 5 -> 6 */
+	"ALTER TABLE hubs ADD COLUMN relay BYTEA;",
 };
 
 _Static_assert(nitems(store_pg_migrations) == nitems(store_migrations),

@@ -1,5 +1,6 @@
 /*
- * The node-to-hub message codec and the name helpers; see hubproto.h
+ * The node-to-hub message codec and the checks of network names, ids
+ * and nicknames it shares with the handlers; see hubproto.h
  * and PROTOCOL.md ("Node to hub") for the layouts.
  *
  * Every message has one validity function used by both directions, so
@@ -312,6 +313,14 @@ relay_info_valid(const struct hub_relay_info *m)
 	return m->relay_id != 0;
 }
 
+static int
+peer_relay_valid(const struct hub_peer_relay *m)
+{
+	return m->relay_id != 0 && m->guest_id != 0 &&
+	    (m->hub.af == AF_INET || m->hub.af == AF_INET6) &&
+	    m->hub.port != 0;
+}
+
 static void
 put_cands(struct wcur *w, const struct hub_candidates *m)
 {
@@ -530,6 +539,17 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 	case HUB_MSG_PEER_ROUTES:
 		put_routes(&w, &m->u.routes);
 		break;
+	case HUB_MSG_PEER_RELAY:
+		if (!peer_relay_valid(&m->u.prelay)) {
+			w.err = 1;
+			break;
+		}
+		put_bytes(&w, m->u.prelay.key, HUB_KEY_LEN);
+		put32(&w, m->u.prelay.relay_id);
+		put_addr(&w, &m->u.prelay.hub);
+		put32(&w, m->u.prelay.guest_id);
+		put_bytes(&w, m->u.prelay.token, HUB_RELAY_TOKEN_LEN);
+		break;
 	case HUB_MSG_PEER_NAMES:
 		if (m->u.names.n > HUB_NAMES_MAX) {
 			w.err = 1;
@@ -568,6 +588,35 @@ hub_msg_encode(const struct hub_msg *m, uint8_t *out, size_t cap)
 		return 0;
 	}
 	return w.len;
+}
+
+size_t
+hub_addr_encode(const struct pkt_addr *a, uint8_t out[HUB_ADDR_MAX])
+{
+	struct wcur	w;
+
+	memset(&w, 0, sizeof(w));
+	w.p = out;
+	w.cap = HUB_ADDR_MAX;
+	put_addr(&w, a);
+	return w.err ? 0 : w.len;
+}
+
+int
+hub_addr_decode(struct pkt_addr *a, const uint8_t *in, size_t len)
+{
+	struct rcur	r;
+
+	memset(a, 0, sizeof(*a));
+	memset(&r, 0, sizeof(r));
+	r.p = in;
+	r.len = len;
+	get_addr(&r, a);
+	if (r.err || r.off != len) {
+		memset(a, 0, sizeof(*a));
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -689,6 +738,14 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 	case HUB_MSG_PEER_ROUTES:
 		get_routes(&r, &m->u.routes);
 		break;
+	case HUB_MSG_PEER_RELAY:
+		get_bytes(&r, m->u.prelay.key, HUB_KEY_LEN);
+		m->u.prelay.relay_id = get32(&r);
+		get_addr(&r, &m->u.prelay.hub);
+		m->u.prelay.guest_id = get32(&r);
+		get_bytes(&r, m->u.prelay.token, HUB_RELAY_TOKEN_LEN);
+		ok = peer_relay_valid(&m->u.prelay);
+		break;
 	case HUB_MSG_PEER_NAMES:
 		get_bytes(&r, m->u.names.key, HUB_KEY_LEN);
 		get_str(&r, m->u.names.nick, sizeof(m->u.names.nick));
@@ -720,159 +777,6 @@ hub_msg_decode(struct hub_msg *m, const uint8_t *in, size_t len)
 		return -1;
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* names */
-
-static const char *
-name_of(const char *const *names, size_t n, int v)
-{
-	if (v < 0 || (size_t)v >= n || names[v] == NULL)
-		return "unknown";
-	return names[v];
-}
-
-
-static const char *const msg_names[] = {
-	[HUB_MSG_LOGIN] = "login",
-	[HUB_MSG_REQUEST] = "request",
-	[HUB_MSG_PING] = "ping",
-	[HUB_MSG_PONG] = "pong",
-	[HUB_MSG_LOGOUT] = "logout",
-	[HUB_MSG_CANDIDATES] = "candidates",
-	[HUB_MSG_LOGIN_OK] = "login-ok",
-	[HUB_MSG_LOGIN_REFUSED] = "login-refused",
-	[HUB_MSG_PEER_UP] = "peer-up",
-	[HUB_MSG_PEER_DOWN] = "peer-down",
-	[HUB_MSG_PEER_CHECK] = "peer-check",
-	[HUB_MSG_RESPONSE] = "response",
-	[HUB_MSG_NET_ENTRY] = "net-entry",
-	[HUB_MSG_MEMBER_ENTRY] = "member-entry",
-	[HUB_MSG_RELAY_INFO] = "relay-info",
-	[HUB_MSG_PEER_PATHS] = "peer-paths",
-	[HUB_MSG_PEER_ROUTES] = "peer-routes",
-	[HUB_MSG_ROUTE_ENTRY] = "route-entry",
-	[HUB_MSG_PEER_NAMES] = "peer-names",
-};
-
-static const char *const op_names[] = {
-	[HUB_OP_NETWORKS] = "networks",
-	[HUB_OP_MEMBERS] = "members",
-	[HUB_OP_CREATE] = "create",
-	[HUB_OP_DELETE] = "delete",
-	[HUB_OP_JOIN] = "join",
-	[HUB_OP_LEAVE] = "leave",
-	[HUB_OP_APPROVE] = "approve",
-	[HUB_OP_REJECT] = "reject",
-	[HUB_OP_EVICT] = "evict",
-	[HUB_OP_INVITE] = "invite",
-	[HUB_OP_SET_PASSWORD] = "set-password",
-	[HUB_OP_SET_MODE] = "set-mode",
-	[HUB_OP_SET_LIMIT] = "set-limit",
-	[HUB_OP_PROMOTE] = "promote",
-	[HUB_OP_DEMOTE] = "demote",
-	[HUB_OP_TRANSFER] = "transfer",
-	[HUB_OP_NICKNAME] = "nickname",
-	[HUB_OP_SET_BROADCAST] = "set-broadcast",
-	[HUB_OP_ADVERTISE] = "advertise",
-	[HUB_OP_WITHDRAW] = "withdraw",
-	[HUB_OP_ROUTES] = "routes",
-	[HUB_OP_ROUTE_APPROVE] = "route-approve",
-	[HUB_OP_ROUTE_REVOKE] = "route-revoke",
-	[HUB_OP_NAMES] = "names",
-};
-
-static const char *const mode_names[] = {
-	[HUB_MODE_AUTO] = "auto",
-	[HUB_MODE_APPROVAL] = "approval",
-	[HUB_MODE_CLOSED] = "closed",
-};
-
-static const char *const type_names[] = {
-	[HUB_TYPE_MESH] = "mesh",
-	[HUB_TYPE_HUBSPOKE] = "hub-and-spoke",
-	[HUB_TYPE_GATEWAY] = "gateway",
-};
-
-static const char *const role_names[] = {
-	[HUB_ROLE_MEMBER] = "member",
-	[HUB_ROLE_ADMIN] = "admin",
-	[HUB_ROLE_OWNER] = "owner",
-};
-
-static const char *const mstate_names[] = {
-	[HUB_MSTATE_ACTIVE] = "active",
-	[HUB_MSTATE_PENDING] = "pending",
-	[HUB_MSTATE_BANNED] = "banned",
-};
-
-/* A new enum value without a name must not compile. */
-_Static_assert(nitems(op_names) == HUB_OP_MAX, "op_names");
-_Static_assert(nitems(mode_names) == HUB_MODE_MAX, "mode_names");
-_Static_assert(nitems(type_names) == HUB_TYPE_MAX, "type_names");
-_Static_assert(nitems(role_names) == HUB_ROLE_MAX, "role_names");
-_Static_assert(nitems(mstate_names) == HUB_MSTATE_MAX, "mstate_names");
-
-const char *
-hub_msg_name(int type)
-{
-	return name_of(msg_names, nitems(msg_names), type);
-}
-
-const char *
-hub_op_name(int op)
-{
-	return name_of(op_names, nitems(op_names), op);
-}
-
-const char *
-hub_mode_name(int mode)
-{
-	return name_of(mode_names, nitems(mode_names), mode);
-}
-
-const char *
-hub_type_name(int type)
-{
-	return name_of(type_names, nitems(type_names), type);
-}
-
-const char *
-hub_role_name(int role)
-{
-	return name_of(role_names, nitems(role_names), role);
-}
-
-const char *
-hub_mstate_name(int st)
-{
-	return name_of(mstate_names, nitems(mstate_names), st);
-}
-
-static int
-parse_name(const char *const *names, size_t n, const char *s)
-{
-	size_t	i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (names[i] != NULL && strcmp(names[i], s) == 0)
-			return (int)i;
-	return -1;
-}
-
-int
-hub_mode_parse(const char *s)
-{
-	return parse_name(mode_names, nitems(mode_names), s);
-}
-
-int
-hub_type_parse(const char *s)
-{
-	return parse_name(type_names, nitems(type_names), s);
 }
 
 /* ------------------------------------------------------------------ */

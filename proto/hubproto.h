@@ -29,8 +29,12 @@
 #include "proto/hubroute.h"
 
 #define HUB_PROLOGUE		"hamd hub protocol v1"
-/* 2: network and peer flags (broadcast); a hub takes its own version only. */
-#define HUB_PROTOCOL_VERSION	2
+/*
+ * 2: network and peer flags (broadcast); 3: PEER_RELAY, which a hub
+ * sends only to a node that logged in with 3.  A hub takes 2 and 3.
+ */
+#define HUB_PROTOCOL_VERSION	3
+#define HUB_PROTOCOL_MIN	2
 #define HUB_DEFAULT_PORT	7777
 #define HUB_FRAME_MAX		16384	/* largest frame body */
 #define HUB_MSG_MAX		(HUB_FRAME_MAX - 1 - 16)	/* plaintext */
@@ -89,6 +93,8 @@ enum hub_msg_type {
 	HUB_MSG_PEER_ROUTES = 0x2a,	/* a peer's approved subnet routes */
 	HUB_MSG_ROUTE_ENTRY = 0x2b,	/* one route in a ROUTES answer */
 	HUB_MSG_PEER_NAMES = 0x2c,	/* a peer's nickname and networks */
+	HUB_MSG_PEER_RELAY = 0x2d,	/* a peer at another hub: relay
+					   through it as a guest */
 };
 
 /* What NAT discovery found; a node tells the hub in CANDIDATES. */
@@ -137,6 +143,19 @@ struct hub_peer_paths {
 	uint8_t		key[HUB_KEY_LEN];
 	uint32_t	relay_id;	/* the peer's, for relay frames */
 	struct hub_candidates cands;
+};
+/*
+ * PEER_RELAY, hub -> node, after PEER_PATHS about a peer logged in at
+ * another hub of the cluster: that hub's relay address, the peer's
+ * relay id there, and the node's own guest relay id and token there
+ * (relaycred.h), for REGISTERs to that hub.
+ */
+struct hub_peer_relay {
+	uint8_t		key[HUB_KEY_LEN];	/* the peer */
+	uint32_t	relay_id;	/* the peer's, at that hub; != 0 */
+	struct pkt_addr	hub;		/* AF_INET or AF_INET6, port != 0 */
+	uint32_t	guest_id;	/* ours there; != 0 */
+	uint8_t		token[HUB_RELAY_TOKEN_LEN];	/* ours there */
 };
 
 /* Requests a node makes on behalf of its administrator (hamctl). */
@@ -333,6 +352,7 @@ struct hub_msg {
 		struct hub_peer_routes		routes;
 		struct hub_route_info		route;
 		struct hub_peer_names		names;
+		struct hub_peer_relay		prelay;
 		uint64_t			ping;	/* PING, PONG: cookie */
 	} u;
 };
@@ -351,6 +371,16 @@ size_t	hub_msg_encode(const struct hub_msg *, uint8_t *out, size_t cap);
  * zeroed.  Passwords in a decoded request are the caller's to wipe.
  */
 int	hub_msg_decode(struct hub_msg *, const uint8_t *in, size_t len);
+
+/*
+ * One address alone as the messages' addr field encodes it (family,
+ * port, 0, 4 or 16 address bytes), for the cluster's tables: its
+ * length, or 0 if a is no address the field can hold; and back, 0 or
+ * -1 for anything but exactly one (a zeroed).
+ */
+#define HUB_ADDR_MAX		19
+size_t	hub_addr_encode(const struct pkt_addr *, uint8_t out[HUB_ADDR_MAX]);
+int	hub_addr_decode(struct pkt_addr *, const uint8_t *in, size_t len);
 
 /* The name of a message type, op, mode, type, role or state, for logs. */
 const char	*hub_msg_name(int type);

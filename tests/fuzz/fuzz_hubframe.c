@@ -4,7 +4,8 @@
  * The first input byte picks a mode; the rest is the input:
  *	0	a message: hub_msg_decode, and whatever decodes must
  *		re-encode to exactly the same bytes (and not fit in one
- *		byte less)
+ *		byte less); the same bytes as one addr alone
+ *		(hub_addr_decode, the cluster's hubs.relay), likewise
  *	1	a stream of DATA frame bodies, each a 2-byte big-endian
  *		length and the body, opened one after another on an
  *		established channel until one is refused (bit 2 of the
@@ -105,6 +106,22 @@ setup(void)
 	fx.ready = 1;
 }
 
+/* One addr alone: what decodes encodes back to the same bytes. */
+static void
+run_addr(const uint8_t *m, size_t len)
+{
+	struct pkt_addr	 a;
+	uint8_t		 e[HUB_ADDR_MAX];
+
+	if (hub_addr_decode(&a, m, len) != 0) {
+		if (a.af != 0 || a.port != 0)
+			abort();	/* refused: zeroed */
+		return;
+	}
+	if (hub_addr_encode(&a, e) != len || memcmp(e, m, len) != 0)
+		abort();
+}
+
 static void
 run_msg(const uint8_t *m, size_t len)
 {
@@ -112,6 +129,7 @@ run_msg(const uint8_t *m, size_t len)
 	uint8_t		*e;
 	size_t		 n;
 
+	run_addr(m, len);
 	if (hub_msg_decode(&msg, m, len) != 0)
 		return;
 	if ((e = malloc(len)) == NULL)
@@ -300,7 +318,7 @@ add_frame(struct hub_chan *c, const struct hub_msg *msg, uint8_t *out)
 int
 main(int argc, char *argv[])
 {
-	struct hub_msg	msgs[8];
+	struct hub_msg	msgs[9];
 	struct hub_chan	c;
 	uint8_t		buf[4096];
 	char		name[32];
@@ -341,8 +359,13 @@ main(int argc, char *argv[])
 	strlcpy(msgs[6].u.resp.msg, "ok", sizeof(msgs[6].u.resp.msg));
 	msgs[7].type = HUB_MSG_LOGIN_REFUSED;
 	msgs[7].u.refused.reason = HUB_REFUSED_VERSION;
+	msgs[8].type = HUB_MSG_PEER_RELAY;
+	msgs[8].u.prelay.relay_id = 7;
+	msgs[8].u.prelay.guest_id = 8;
+	msgs[8].u.prelay.hub.af = 2;		/* AF_INET */
+	msgs[8].u.prelay.hub.port = 0x611e;
 
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 9; i++) {
 		if ((n = hub_msg_encode(&msgs[i], buf, sizeof(buf))) == 0)
 			return 1;
 		snprintf(name, sizeof(name), "msg-%s",

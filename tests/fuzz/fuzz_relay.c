@@ -3,7 +3,9 @@
  * input is a program of 4-byte operations on a few ids, connections and
  * addresses, chosen so that they collide:
  *
- *	0	add a session: id, connection, the connection's address
+ *	0	add a session: id, connection, the connection's address;
+ *		or a guest (a node of another hub: no connection, its
+ *		host's address)
  *	1, 2	delete one by id, by connection
  *	3	pair two ids up or down
  *	4	a REGISTER at the gate: from an address of the node's own
@@ -57,6 +59,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct msess {
 	int		 present;
+	int		 guest;		/* no connection: conn 0 */
 	int		 conn;		/* index into conns */
 	int		 caddr;		/* its hub connection's */
 	int		 addr;		/* registered (canon), -1 */
@@ -187,9 +190,16 @@ conn_owner(int c)
 	int	 i;
 
 	for (i = 1; i < NID; i++)
-		if (ms[i].present && ms[i].conn == c)
+		if (ms[i].present && !ms[i].guest && ms[i].conn == c)
 			return i;
 	return 0;
+}
+
+/* The connection the table names for a session: a guest's is 0. */
+static uint32_t
+mconn(const struct msess *s)
+{
+	return s->guest ? 0 : conns[s->conn];
 }
 
 static int
@@ -231,9 +241,12 @@ model_route(int src, int dst, struct relay_route *r)
 		return RELAY_UNKNOWN_DEST;
 	if (!pairs[src][dst])
 		return RELAY_DENIED;
+	/* A guest is reached by UDP only. */
+	if (d->guest && !fresh(d))
+		return RELAY_UNKNOWN_DEST;
 	r->src_id = ids[src];
 	r->dst_id = ids[dst];
-	r->dst_conn = conns[d->conn];
+	r->dst_conn = mconn(d);
 	if (fresh(d)) {
 		r->via_udp = 1;
 		r->dst_addr = addrs[d->from];
@@ -339,7 +352,7 @@ reg_gate(struct relay_table *t, int id, int from, int local, int sock)
 		CHECK(conn == 0);
 		return;
 	}
-	CHECK(conn == conns[s->conn]);
+	CHECK(conn == mconn(s));
 	/* The authority has it now; the oldest is lost if too many. */
 	if (npend == NPEND) {
 		memmove(&pend[0], &pend[1], (NPEND - 1) * sizeof(pend[0]));
@@ -360,7 +373,7 @@ reg_bind(struct relay_table *t, int id, uint32_t conn, int from, int local,
 	struct msess	*s = &ms[id];
 	int		 want, a, o;
 
-	want = s->present && conns[s->conn] == conn && host[from] != -1 &&
+	want = s->present && mconn(s) == conn && host[from] != -1 &&
 	    host[from] == host[s->caddr] ? 0 : -1;
 	CHECK(relay_register_bind(t, ids[id], conn, &addrs[from],
 	    local < NLOCAL - 1 ? &locals[local] : NULL, sock, now) == want);
@@ -405,6 +418,7 @@ sweep(struct relay_table *t)
 	int	 i, j;
 
 	CHECK(relay_count(t) == (uint32_t)model_count());
+	CHECK(relay_id_of_conn(t, 0) == 0);
 	for (i = 0; i < NCONN; i++) {
 		j = conn_owner(i);
 		CHECK(relay_id_of_conn(t, conns[i]) == ids[j]);
@@ -453,7 +467,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		a = op[2] % NADDR;
 		switch (op[0] % 10) {
 		case 0:		/* add id at conn from address op[3] */
-			a = op[3] % NADDR;
+			a = (op[3] & 0x7f) % NADDR;
+			if (op[3] & 0x80) {	/* a guest */
+				want = id == 0 || ms[id].present ? -1 : 0;
+				CHECK(relay_add_guest(t, ids[id], &addrs[a]) ==
+				    want);
+				if (want == -1)
+					break;
+				memset(&ms[id], 0, sizeof(ms[id]));
+				ms[id].present = 1;
+				ms[id].guest = 1;
+				ms[id].caddr = a;
+				ms[id].addr = -1;
+				ms[id].credit = REG_CAP;
+				ms[id].credit_at = now;
+				break;
+			}
 			want = id == 0 || ms[id].present || conn_owner(c) ?
 			    -1 : 0;
 			CHECK(relay_add(t, conns[c], ids[id], &addrs[a]) ==
@@ -508,7 +537,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			}
 			reg_bind(t, id, op[2] & 0x80 && ms[id].present ?
-			    conns[ms[id].conn] : conns[c],
+			    mconn(&ms[id]) : conns[c],
 			    pick_from(id, op[2] & 0x40, op[3] >> 1),
 			    (op[3] >> 5) % NLOCAL, (op[2] >> 4) & 3);
 			break;
@@ -597,6 +626,25 @@ main(int argc, char *argv[])
 	put(6, 2, 0, 0);
 	put(7, 1, 1, 0);
 	seed(argv[1], "route");
+
+	/*
+	 * a guest on host 1 and a node on host 0, paired: nothing to the
+	 * guest until it registers, then by UDP both ways; no conn for it
+	 */
+	put(0, 1, 1, 0);	/* id 1, conn 1, host 0 */
+	put(0, 2, 2, 0x81);	/* id 2: a guest on host 1 */
+	put(3, 1, 2, 1);
+	put(7, 2, 1, 0);	/* from conn 1 to the guest: nowhere */
+	put(4, 2, 0, 0);	/* gate: host 0 for the guest: foreign */
+	put(4, 2, 1, 1);	/* its own host */
+	put(5, 0, 0, 0);	/* taken */
+	put(7, 2, 1, 0);	/* now by UDP */
+	put(6, 1, 1, 0);	/* and from it to id 1 */
+	put(8, 0, 3, 2);	/* 120 s: stale */
+	put(7, 2, 1, 0);
+	put(1, 2, 0, 0);	/* gone */
+	put(7, 2, 1, 0);
+	seed(argv[1], "guest");
 
 	/* a foreign address, then a burst over the rate, then a wait */
 	put(0, 3, 3, 2);

@@ -11,6 +11,8 @@
 
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include <check.h>
 #include <event2/event.h>
 #include <libpq-fe.h>
@@ -189,6 +191,43 @@ START_TEST(t_register)
 }
 END_TEST
 
+/*
+ * Where a hub relays: the first address a connection reached goes into
+ * its row with the lease, and the others read it; a row whose address
+ * is not one is read as none.
+ */
+START_TEST(t_relay_addr)
+{
+	struct pkt_addr	 a, b, got;
+	char		 q[160];
+
+	memset(&a, 0, sizeof(a));
+	a.af = AF_INET;
+	a.port = htons(7777);
+	a.addr[0] = 203; a.addr[2] = 113; a.addr[3] = 2;
+	b = a;
+	b.addr[3] = 3;
+	cluster_tick(0);
+	ck_assert_int_eq(cluster_hub_relay(cluster_self(), &got), -1);
+	memset(&got, 0, sizeof(got));
+	cluster_relay_addr(&got);		/* no address: not taken */
+	cluster_relay_addr(&a);
+	cluster_relay_addr(&b);			/* the first stays */
+	cluster_tick(0);
+	ck_assert_int_eq(cluster_hub_relay(cluster_self(), &got), 0);
+	ck_assert_mem_eq(&got, &a, sizeof(a));
+	ck_assert_int_eq(cluster_hub_relay(cluster_self() ^ 1, &got), -1);
+	/* another hub's row with garbage for an address */
+	(void)snprintf(q, sizeof(q), "INSERT INTO hubs (id, started, lease, "
+	    "relay) VALUES (%lld, 0, 9000000000000, '\\x0102')",
+	    (long long)(cluster_self() ^ 1));
+	sql(q);
+	cluster_tick(0);
+	ck_assert_int_eq(cluster_hub_relay(cluster_self() ^ 1, &got), -1);
+	ck_assert_int_eq(cluster_hub_relay(cluster_self(), &got), 0);
+}
+END_TEST
+
 START_TEST(t_rows)
 {
 	struct session	 s;
@@ -214,8 +253,8 @@ START_TEST(t_rows)
 	ck_assert_mem_eq(&up.u.peer.endpoint, &s.endpoint, sizeof(s.endpoint));
 	ck_assert_str_eq(up.u.peer.nick, "nine");
 	ck_assert_uint_eq(paths.u.paths.cands.n, 1);
-	/* A relay id is the hub's own: not told to the others. */
-	ck_assert_uint_eq(paths.u.paths.relay_id, 0);
+	/* Its relay id: the other hubs relay it as a guest under it. */
+	ck_assert_uint_eq(paths.u.paths.relay_id, 1234);
 	s.cands.n = 0;
 	cluster_paths(&s);
 	ck_assert_int_eq(cluster_read_online(s.key, &hub, &up, &paths), 0);
@@ -322,6 +361,7 @@ cluster_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, t_register);
+	tcase_add_test(tc, t_relay_addr);
 	tcase_add_test(tc, t_rows);
 	tcase_add_test(tc, t_notify);
 	tcase_add_test(tc, t_lease);

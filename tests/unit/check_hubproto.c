@@ -39,6 +39,7 @@ static const uint8_t all_types[] = {
 	HUB_MSG_RESPONSE, HUB_MSG_NET_ENTRY, HUB_MSG_MEMBER_ENTRY,
 	HUB_MSG_CANDIDATES, HUB_MSG_RELAY_INFO, HUB_MSG_PEER_PATHS,
 	HUB_MSG_PEER_ROUTES, HUB_MSG_ROUTE_ENTRY, HUB_MSG_PEER_NAMES,
+	HUB_MSG_PEER_RELAY,
 };
 
 /* A route prefix from its text, for the samples and the tests. */
@@ -280,6 +281,17 @@ samples(struct hub_msg *s)
 	memset(m->u.paths.key, 0xff, HUB_KEY_LEN);
 	m->u.paths.relay_id = 0xfffffffe;
 	m->u.paths.cands = s[n - 5].u.cands;
+	NEXT(HUB_MSG_PEER_RELAY);		/* IPv4, smallest ids */
+	memset(m->u.prelay.key, 0x01, HUB_KEY_LEN);
+	m->u.prelay.relay_id = 1;
+	addr4(&m->u.prelay.hub, "203.0.113.2", 1);
+	m->u.prelay.guest_id = 1;
+	NEXT(HUB_MSG_PEER_RELAY);		/* IPv6, largest */
+	memset(m->u.prelay.key, 0xff, HUB_KEY_LEN);
+	m->u.prelay.relay_id = 0xffffffff;
+	addr6(&m->u.prelay.hub, "2001:db8::2", 65535);
+	m->u.prelay.guest_id = 0xffffffff;
+	memset(m->u.prelay.token, 0xff, HUB_RELAY_TOKEN_LEN);
 #undef NEXT
 	ck_assert(n <= MAXSAMPLES);
 	return n;
@@ -523,6 +535,21 @@ START_TEST(test_layout)
 	    "2222222222222222222222222222222222222222222222222222222222222222"
 	    "00000005" "03" "01" "04" "02" "1194" "c6336401");
 	ck_assert(len == wlen && memcmp(b, want, len) == 0);
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_RELAY;
+	memset(m.u.prelay.key, 0x33, HUB_KEY_LEN);
+	m.u.prelay.relay_id = 0x0a0b0c0d;
+	addr4(&m.u.prelay.hub, "203.0.113.2", 7777);
+	m.u.prelay.guest_id = 0x01020304;
+	memset(m.u.prelay.token, 0x44, HUB_RELAY_TOKEN_LEN);
+	len = enc(&m, b);
+	unhex(want, &wlen, "2d"
+	    "3333333333333333333333333333333333333333333333333333333333333333"
+	    "0a0b0c0d" "02" "1e61" "cb007102" "01020304"
+	    "44444444444444444444444444444444");
+	ck_assert(len == wlen && memcmp(b, want, len) == 0);
+	ck_assert_uint_eq(len, 64);
 
 	/* the largest message fits a frame with room to spare */
 	memset(&m, 0, sizeof(m));
@@ -820,6 +847,103 @@ unicast(const char *s)
 	a.port = 51820;
 	return addr_is_unicast(&a);
 }
+
+/*
+ * PEER_RELAY: no relay id 0 on either side, and a hub address that can
+ * be sent to (a family, a port), both ways through the codec.
+ */
+START_TEST(test_peer_relay)
+{
+	struct hub_msg	m, e;
+	uint8_t		b[ENCMAX];
+	size_t		len;
+	const size_t	rid = 1 + HUB_KEY_LEN, af = rid + 4, port = af + 1;
+	const size_t	gid = port + 2 + 4;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_RELAY;
+	memset(m.u.prelay.key, 0x33, HUB_KEY_LEN);
+	m.u.prelay.relay_id = 9;
+	addr4(&m.u.prelay.hub, "203.0.113.2", 7777);
+	m.u.prelay.guest_id = 10;
+	len = enc(&m, b);
+	ck_assert_uint_eq(len, 64);
+	ck_assert_int_eq(hub_msg_decode(&e, b, len), 0);
+	ck_assert(memcmp(&e.u.prelay, &m.u.prelay, sizeof(m.u.prelay)) == 0);
+	/* zero ids */
+	b[rid] = b[rid + 1] = b[rid + 2] = b[rid + 3] = 0;
+	assert_rejected(b, len, "peer relay id 0");
+	len = enc(&m, b);
+	b[gid] = b[gid + 1] = b[gid + 2] = b[gid + 3] = 0;
+	assert_rejected(b, len, "guest id 0");
+	/* no address, port 0, an unknown family */
+	len = enc(&m, b);
+	b[port] = b[port + 1] = 0;
+	assert_rejected(b, len, "hub port 0");
+	patched(&m, af, 0, "hub family 0");
+	patched(&m, af, 1, "hub family 1");
+	patched(&m, af, AF_INET6, "hub family 10 with 4 bytes");
+	/* short and long */
+	len = enc(&m, b);
+	assert_rejected(b, len - 1, "short");
+	b[len] = 0;
+	assert_rejected(b, len + 1, "trailing");
+	/* and the encoder refuses what the decoder would */
+	e = m;
+	e.u.prelay.relay_id = 0;
+	ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+	e = m;
+	e.u.prelay.guest_id = 0;
+	ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+	e = m;
+	e.u.prelay.hub.port = 0;
+	ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+	e = m;
+	memset(&e.u.prelay.hub, 0, sizeof(e.u.prelay.hub));
+	ck_assert_uint_eq(hub_msg_encode(&e, b, sizeof(b)), 0);
+	/* IPv6 */
+	addr6(&m.u.prelay.hub, "2001:db8::2", 7777);
+	len = enc(&m, b);
+	ck_assert_uint_eq(len, 76);
+	ck_assert_int_eq(hub_msg_decode(&e, b, len), 0);
+	ck_assert(memcmp(&e.u.prelay, &m.u.prelay, sizeof(m.u.prelay)) == 0);
+}
+END_TEST
+
+/* One addr alone (the cluster's hubs table): both ways, and refusals. */
+START_TEST(test_addr_alone)
+{
+	struct pkt_addr	a, d;
+	uint8_t		b[HUB_ADDR_MAX + 1];
+	size_t		len;
+
+	addr4(&a, "203.0.113.2", 7777);
+	ck_assert_uint_eq((len = hub_addr_encode(&a, b)), 7);
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), 0);
+	ck_assert(memcmp(&a, &d, sizeof(a)) == 0);
+	ck_assert_int_eq(hub_addr_decode(&d, b, len - 1), -1);
+	b[len] = 0;
+	ck_assert_int_eq(hub_addr_decode(&d, b, len + 1), -1);
+	ck_assert_uint_eq(d.af, 0);
+	addr6(&a, "2001:db8::2", 1);
+	ck_assert_uint_eq((len = hub_addr_encode(&a, b)), HUB_ADDR_MAX);
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), 0);
+	ck_assert(memcmp(&a, &d, sizeof(a)) == 0);
+	b[0] = AF_INET;		/* 4 address bytes, 12 left over */
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), -1);
+	b[0] = 1;
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), -1);
+	memset(&a, 0, sizeof(a));
+	ck_assert_uint_eq((len = hub_addr_encode(&a, b)), 3);
+	ck_assert_int_eq(hub_addr_decode(&d, b, len), 0);
+	ck_assert_uint_eq(d.af, 0);
+	a.port = 5;		/* no family, a port */
+	ck_assert_uint_eq(hub_addr_encode(&a, b), 0);
+	a.af = 1;
+	ck_assert_uint_eq(hub_addr_encode(&a, b), 0);
+	ck_assert_int_eq(hub_addr_decode(&d, b, 0), -1);
+}
+END_TEST
 
 START_TEST(test_unicast_classes)
 {
@@ -2056,6 +2180,8 @@ hubproto_suite(void)
 	tcase_add_test(tc, test_enum_ranges);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_candidates);
+	tcase_add_test(tc, test_peer_relay);
+	tcase_add_test(tc, test_addr_alone);
 	tcase_add_test(tc, test_unicast_classes);
 	tcase_add_test(tc, test_routes);
 	tcase_add_test(tc, test_names_msg);

@@ -123,6 +123,7 @@ static const struct expect_rule hubd_expected[] = {
 	{ IMSG_HUBD_RELAY_ADD,	A, E },
 	{ IMSG_HUBD_RELAY_DEL,	A, E },
 	{ IMSG_HUBD_RELAY_PAIR,	A, E },
+	{ IMSG_HUBD_RELAY_GUEST, A, E },
 	{ IMSG_HUBD_RELAY_REGISTERED, A, E },
 	{ IMSG_HUBD_TRAFFIC_ASK, A, E },
 	/* engine -> engine: a relay frame or REGISTER for another's node */

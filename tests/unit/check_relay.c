@@ -5,8 +5,8 @@
  * binding after the authority took one, rebinding, the forwarding
  * verdicts and the 120 s rule, pairs coming and going, deletion
  * leaving nothing behind, and many sessions at once.  The credentials:
- * right and wrong MACs, counters and replays, and the REGISTERED
- * answer.
+ * right and wrong MACs, counters and replays, the REGISTERED answer,
+ * and guest credentials (the relay across a cluster's hubs).
  */
 #include "autoconf.h"
 
@@ -201,6 +201,113 @@ START_TEST(test_add_del)
 	/* both free again */
 	add(1, 100);
 	add(2, 101);
+}
+END_TEST
+
+/*
+ * Guests: nodes of other hubs of the cluster, relayed by UDP only.  No
+ * connection (conn 0 names none, and many guests share it), REGISTERs
+ * from their own host only, and nothing relayed to one that has no
+ * fresh registration; removal as for any session.
+ */
+START_TEST(test_guest)
+{
+	struct pkt_addr	 g1 = a4("198.51.100.7", 0), g2 = a4("198.51.100.8", 0);
+	struct pkt_addr	 x = a4("192.0.2.1", 1000), gx = a4("198.51.100.7", 4000);
+	struct pkt_addr	 evil = a4("192.0.2.66", 4000), gy = a4("198.51.100.8", 5);
+	struct relay_route r;
+	uint32_t	 conn;
+	size_t		 i;
+
+	ck_assert_int_eq(relay_add(t, 0, 50, &g1), -1);	/* conn 0: guests' */
+	ck_assert_int_eq(errno, EDOM);
+	ck_assert_int_eq(relay_add_guest(t, 0, &g1), -1);
+	ck_assert_int_eq(errno, EDOM);
+	add(1, 100);
+	ck_assert_int_eq(relay_add_guest(t, 100, &g1), -1);	/* id taken */
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_int_eq(relay_add_guest(t, 200, &g1), 0);
+	ck_assert_int_eq(relay_add_guest(t, 201, &g2), 0);	/* conn 0 again */
+	ck_assert_uint_eq(relay_count(t), 3);
+	ck_assert_uint_eq(relay_id_of_conn(t, 0), 0);
+	ck_assert_int_eq(relay_del_conn(t, 0), -1);
+	ck_assert_uint_eq(relay_count(t), 3);
+	ck_assert_int_eq(relay_route_conn(t, 0, 100, 1000, &r),
+	    RELAY_UNKNOWN_SENDER);
+
+	/* REGISTERs: from the guest's own host, and a conn of 0 */
+	ck_assert_int_eq(relay_register_gate(t, 200, &evil, 1000, &conn),
+	    RELAY_FOREIGN);
+	ck_assert_int_eq(relay_register_gate(t, 200, &x, 1000, &conn),
+	    RELAY_FOREIGN);
+	conn = 99;
+	ck_assert_int_eq(relay_register_gate(t, 200, &gx, 1000, &conn),
+	    RELAY_OK);
+	ck_assert_uint_eq(conn, 0);
+	ck_assert_int_eq(relay_register_bind(t, 200, 1, &gx, NULL, 0, 1000),
+	    -1);	/* not its connection */
+	ck_assert_int_eq(relay_register_bind(t, 200, 0, &evil, NULL, 0, 1000),
+	    -1);	/* not its host */
+	ck_assert_int_eq(relay_register_bind(t, 200, 0, &gx, NULL, 3, 1000),
+	    0);
+	for (i = 0; i < RELAY_REG_BURST; i++)
+		(void)relay_register_gate(t, 201, &gy, 1000, &conn);
+	ck_assert_int_eq(relay_register_gate(t, 201, &gy, 1000, &conn),
+	    RELAY_THROTTLED);
+
+	/* relayed between members only */
+	ck_assert_int_eq(reg(100, &x, 1000), RELAY_OK);
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, 1000, &r), RELAY_DENIED);
+	ck_assert_int_eq(relay_pair(t, 100, 200, 1), 0);
+	ck_assert_int_eq(relay_pair(t, 100, 201, 1), 0);
+	ck_assert_int_eq(relay_route_udp(t, &x, 200, 1000, &r), RELAY_OK);
+	ck_assert(r.via_udp);
+	ck_assert_uint_eq(r.src_id, 100);
+	ck_assert_int_eq(r.dst_sock, 3);
+	ck_assert(memcmp(&r.dst_addr, &gx, sizeof(gx)) == 0);
+	ck_assert_int_eq(relay_route_conn(t, 1, 200, 1000, &r), RELAY_OK);
+	ck_assert(r.via_udp);
+	/* and back, to the node's connection or registration */
+	ck_assert_int_eq(relay_route_udp(t, &gx, 100, 1000, &r), RELAY_OK);
+	ck_assert_uint_eq(r.src_id, 200);
+	/* a guest never registered, or registered too long ago: nowhere */
+	ck_assert_int_eq(relay_route_udp(t, &x, 201, 1000, &r),
+	    RELAY_UNKNOWN_DEST);
+	ck_assert_int_eq(relay_route_conn(t, 1, 200,
+	    1000 + RELAY_UDP_FRESH_MS, &r), RELAY_UNKNOWN_DEST);
+	ck_assert_int_eq(relay_route_udp(t, &gx, 100,
+	    1000 + RELAY_UDP_FRESH_MS, &r), RELAY_UNKNOWN_SENDER);
+
+	/* gone: its address, its pairs; the others stay */
+	ck_assert_int_eq(relay_del(t, 200), 0);
+	ck_assert_int_eq(relay_route_udp(t, &gx, 100, 1000, &r),
+	    RELAY_UNKNOWN_SENDER);
+	ck_assert(!relay_paired(t, 100, 200));
+	ck_assert(relay_paired(t, 100, 201));
+	ck_assert_uint_eq(relay_id_of_conn(t, 1), 100);
+	ck_assert_uint_eq(relay_count(t), 2);
+}
+END_TEST
+
+/* Many guests and sessions: the tables grow, and conn 0 stays nobody's. */
+START_TEST(test_guest_many)
+{
+	struct pkt_addr	 h = a4("198.51.100.7", 0);
+	uint32_t	 i;
+
+	for (i = 1; i <= 1000; i++) {
+		ck_assert_int_eq(relay_add_guest(t, 10000 + i, &h), 0);
+		add(i, i);
+	}
+	ck_assert_uint_eq(relay_count(t), 2000);
+	ck_assert_uint_eq(relay_id_of_conn(t, 0), 0);
+	for (i = 1; i <= 1000; i++)
+		ck_assert_uint_eq(relay_id_of_conn(t, i), i);
+	for (i = 1; i <= 1000; i++)
+		ck_assert_int_eq(relay_del(t, 10000 + i), 0);
+	for (i = 1; i <= 1000; i++)
+		ck_assert_int_eq(relay_del_conn(t, i), 0);
+	ck_assert_uint_eq(relay_count(t), 0);
 }
 END_TEST
 
@@ -428,6 +535,87 @@ START_TEST(test_cred_counter)
 	register_of(m, 100, 1, rc.token);
 	ck_assert_int_eq(relay_cred_check(&rc, m, sizeof(m), ans),
 	    RELAY_CRED_OK);
+}
+END_TEST
+
+/*
+ * Guest credentials: two hubs of one cluster (one private key) compute
+ * the same token for a node's login, so the hub that gives it and the
+ * hub that checks it need not talk; any other hub, node, login or
+ * cluster key makes another token, whose REGISTERs are refused.
+ */
+START_TEST(test_cred_guest)
+{
+	struct relay_cred	 a, b, c;
+	uint8_t			 priv[32], priv2[32], gk[RELAY_GUEST_KEY_LEN];
+	uint8_t			 gk2[RELAY_GUEST_KEY_LEN], gk3[RELAY_GUEST_KEY_LEN];
+	uint8_t			 node[HUB_KEY_LEN], node2[HUB_KEY_LEN];
+	uint8_t			 m[RELAY_AUTH_LEN], ans[RELAY_AUTH_LEN];
+	uint8_t			 zero[HUB_RELAY_TOKEN_LEN];
+
+	ck_assert(sodium_init() >= 0);
+	randombytes_buf(priv, sizeof(priv));
+	memcpy(priv2, priv, sizeof(priv2));
+	priv2[31] ^= 0x01;
+	randombytes_buf(node, sizeof(node));
+	memcpy(node2, node, sizeof(node2));
+	node2[0] ^= 0x80;
+	memset(zero, 0, sizeof(zero));
+	relay_guest_key(gk, priv);
+	relay_guest_key(gk2, priv);
+	ck_assert(memcmp(gk, gk2, sizeof(gk)) == 0);
+	ck_assert(memcmp(gk, priv, sizeof(priv)) != 0);
+	relay_guest_key(gk3, priv2);
+	ck_assert(memcmp(gk, gk3, sizeof(gk)) != 0);
+
+	/* the giving hub and the checking hub agree */
+	relay_cred_guest(&a, gk, 7, node, 100);
+	relay_cred_guest(&b, gk2, 7, node, 100);
+	ck_assert_uint_eq(a.id, 100);
+	ck_assert_uint_eq(a.counter, 0);
+	ck_assert(memcmp(a.token, zero, sizeof(zero)) != 0);
+	ck_assert(memcmp(a.token, b.token, sizeof(a.token)) == 0);
+	register_of(m, 100, 1, a.token);
+	ck_assert_int_eq(relay_cred_check(&b, m, sizeof(m), ans),
+	    RELAY_CRED_OK);
+	ck_assert_int_eq(relay_auth_verify(ans, a.token), 0);
+	/* the same REGISTER again: a replay */
+	ck_assert_int_eq(relay_cred_check(&b, m, sizeof(m), ans),
+	    RELAY_CRED_REPLAY);
+	/* another hub of the cluster: not its token */
+	relay_cred_guest(&c, gk, 8, node, 100);
+	ck_assert(memcmp(a.token, c.token, sizeof(a.token)) != 0);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* a hub id only the sign apart */
+	relay_cred_guest(&c, gk, -7, node, 100);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* another node with the same relay id (at another hub) */
+	relay_cred_guest(&c, gk, 7, node2, 100);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* another cluster's key */
+	relay_cred_guest(&c, gk3, 7, node, 100);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* the node's next login: a new relay id, a new token */
+	relay_cred_guest(&c, gk, 7, node, 101);
+	ck_assert(memcmp(a.token, c.token, sizeof(a.token)) != 0);
+	register_of(m, 101, 1, a.token);
+	ck_assert_int_eq(relay_cred_check(&c, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	/* a login's own random token is no guest token */
+	relay_cred_new(&c, 100);
+	register_of(m, 100, 2, c.token);
+	ck_assert_int_eq(relay_cred_check(&b, m, sizeof(m), ans),
+	    RELAY_CRED_BAD_MAC);
+	ck_assert_uint_eq(b.counter, 1);
+	relay_cred_clear(&a);
+	relay_cred_clear(&b);
+	relay_cred_clear(&c);
+	sodium_memzero(gk, sizeof(gk));
+	sodium_memzero(gk2, sizeof(gk2));
 }
 END_TEST
 
@@ -669,10 +857,13 @@ relay_suite(void)
 	tcase_add_test(tc, test_pairs);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_parts);
+	tcase_add_test(tc, test_guest);
+	tcase_add_test(tc, test_guest_many);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("credentials");
 	tcase_add_test(tc, test_cred_mac);
 	tcase_add_test(tc, test_cred_counter);
+	tcase_add_test(tc, test_cred_guest);
 	suite_add_tcase(s, tc);
 	return s;
 }
