@@ -36,18 +36,6 @@ _Static_assert(MF_MAX <= FIELDS_MAX, "MF_MAX");
 
 /* ---- the fields of networks and members ------------------------------- */
 
-/* Text from a fixed array, cut at its NUL; control bytes shown as '?'. */
-static void
-field_text(char *dst, const char *src, size_t srclen)
-{
-	size_t	 i;
-
-	for (i = 0; i < srclen && i + 1 < CTL_FIELD_MAX && src[i] != '\0';
-	    i++)
-		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
-	dst[i] = '\0';
-}
-
 static void
 field_name(char *dst, const char *name)
 {

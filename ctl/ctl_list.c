@@ -168,6 +168,17 @@ table_collect(struct ctl_ctx *ctx, struct table *t, struct ctl_result *res)
 	}
 }
 
+void
+field_text(char *dst, const char *src, size_t srclen)
+{
+	size_t	 i;
+
+	for (i = 0; i < srclen && i + 1 < CTL_FIELD_MAX && src[i] != '\0';
+	    i++)
+		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+	dst[i] = '\0';
+}
+
 int
 ctl_list(struct ctl_ctx *ctx, uint32_t type, const void *arg, size_t arglen,
     const struct ctl_listing *l)

@@ -38,6 +38,11 @@ struct ctl_listing {
 	size_t			 ncols;
 	const char		*what;		/* JSON key; "no <what>" */
 };
+/*
+ * A field from a fixed array of text: cut at its NUL and at the field's
+ * size, control bytes shown as '?'.
+ */
+void	field_text(char *dst, const char *src, size_t srclen);
 /* Send the request, print the rows; the exit status. */
 int	ctl_list(struct ctl_ctx *, uint32_t type, const void *, size_t,
 	    const struct ctl_listing *);

@@ -37,17 +37,6 @@ enum { LF_PREFIX, LF_VIA, LF_STATE, LF_WHY, LF_MAX };
 _Static_assert(RF_MAX <= FIELDS_MAX && LF_MAX <= FIELDS_MAX, "fields");
 
 static void
-text(char *dst, const char *src, size_t srclen)
-{
-	size_t	 i;
-
-	for (i = 0; i < srclen && i + 1 < CTL_FIELD_MAX && src[i] != '\0';
-	    i++)
-		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
-	dst[i] = '\0';
-}
-
-static void
 route_fields(const void *v, char f[][CTL_FIELD_MAX])
 {
 	const struct hub_route_info	*r = v;
@@ -55,7 +44,7 @@ route_fields(const void *v, char f[][CTL_FIELD_MAX])
 
 	if (memcmp(r->netid, zero, sizeof(zero)) != 0)
 		hub_netid_format(r->netid, f[RF_NET]);
-	text(f[RF_NICK], r->nick, sizeof(r->nick));
+	field_text(f[RF_NICK], r->nick, sizeof(r->nick));
 	key_to_base64(f[RF_KEY], r->key);
 	if (hub_route_ok(&r->prefix))
 		(void)prefix_str(&r->prefix, f[RF_PREFIX], CTL_FIELD_MAX);
@@ -99,7 +88,7 @@ local_fields(const void *v, char f[][CTL_FIELD_MAX])
 		(void)strlcpy(f[LF_VIA], "this node", CTL_FIELD_MAX);
 	(void)strlcpy(f[LF_STATE], r->state < CTL_ROUTE_STATE_MAX ?
 	    route_states[r->state] : "?", CTL_FIELD_MAX);
-	text(f[LF_WHY], r->why, sizeof(r->why));
+	field_text(f[LF_WHY], r->why, sizeof(r->why));
 }
 
 static const struct ctl_col local_cols[] = {
