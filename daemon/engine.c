@@ -274,6 +274,15 @@ engine_dispatch_tun(struct privsep *ps, int from, struct imsg *imsg)
 	case IMSG_RELAY_CONFIRMED:
 		relay_confirmed(imsg);
 		break;
+	case IMSG_RELAY_GUEST_REGISTER:
+		relay_guest_register(imsg);
+		break;
+	case IMSG_RELAY_GUEST_CONFIRMED:
+		relay_guest_confirmed(imsg);
+		break;
+	case IMSG_ENGINE_PEER_HUB:
+		paths_peer_hub(imsg);
+		break;
 	case IMSG_ENGINE_PATHS:
 		paths_msg(imsg);
 		break;

@@ -13,6 +13,7 @@
  *	engine_tx	send: tun -> sockets, GSO trains
  *	engine_hub	the TCP connection to the hub
  *	engine_nat	NAT discovery against the hub's two UDP ports
+ *	engine_xrelay	the other hubs of a cluster that relay for us
  *	engine_relay	our relay session: REGISTER, DATA, relay frames
  *	engine_paths	hub peers: candidates, probes, path choice
  *	engine_dns	the member-name responder (on engine_ctx alone)

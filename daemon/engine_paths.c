@@ -1,6 +1,8 @@
 /* Hub peers' paths and probes; see engine_paths.h and pathsel.h. */
 #include "autoconf.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "daemon/engine_relay.h"
 #include "daemon/engine_sock.h"
 #include "daemon/engine_tx.h"
+#include "daemon/engine_xrelay.h"
 #include "privsep/log.h"
 
 #define PROBE_PUNCH_MS		10000	/* resends to candidates after a punch */
@@ -471,6 +474,9 @@ paths_msg(struct imsg *imsg)
 	}
 	hp = p->hp;
 	hp->relay_id = m.relay_id;
+	/* A PEER_RELAY follows if the peer is at another hub. */
+	memset(&hp->xhub, 0, sizeof(hp->xhub));
+	hp->xrelay_id = 0;
 	hp->nat = m.cands.nat;
 	hp->hubc = m.cands;
 	hp_cands_rebuild(p);
@@ -486,6 +492,35 @@ paths_msg(struct imsg *imsg)
 	pathsel_punch(&hp->sel, now);
 	tick_peer(hp, now);
 	tx_flush_all();
+}
+
+void
+paths_peer_hub(struct imsg *imsg)
+{
+	struct engine_peer_hub_msg	 m;
+	struct engine_peer		*p;
+	struct engine_hp		*hp;
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (!hub_peer_id(m.id) || m.relay_id == 0 ||
+	    (m.hub.af != AF_INET && m.hub.af != AF_INET6) || m.hub.port == 0)
+		fatalx("%s: bad peer hub message from tun", __func__);
+	addr_normalize(&m.hub);
+	if ((p = peer_get(m.id)) == NULL) {
+		log_debug("%s: peer %u not known", __func__, m.id);
+		return;
+	}
+	if (xrelay_hub_add(&m.hub) == -1) {
+		log_warnx("peer %u: at more than %d other hubs; relayed "
+		    "through ours", m.id, XRELAY_HUBS);
+		return;
+	}
+	hp = p->hp;
+	hp->xhub = m.hub;
+	hp->xrelay_id = m.relay_id;
+	log_debug("peer %u: at another hub, relay id %u there", m.id,
+	    m.relay_id);
 }
 
 void

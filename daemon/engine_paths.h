@@ -43,6 +43,9 @@ struct engine_hp {
 	uint32_t		 id;
 	struct engine_peer	*peer;
 	uint32_t		 relay_id;	/* the peer's, 0: none */
+	/* the other hub of the cluster the peer is at (af 0: ours) */
+	struct pkt_addr		 xhub;
+	uint32_t		 xrelay_id;	/* the peer's there */
 	uint8_t			 nat;		/* its enum nat_kind */
 	uint8_t			 active;	/* on the tick's list */
 	uint8_t			 ncand;
@@ -70,6 +73,8 @@ void	paths_peer(uint32_t id, const struct pkt_addr *endpoint);
 void	paths_peer_del(struct engine_peer *);
 /* tun's IMSG_ENGINE_PATHS: candidates, relay id, NAT kind. */
 void	paths_msg(struct imsg *);
+/* tun's IMSG_ENGINE_PEER_HUB: the other hub the peer is at. */
+void	paths_peer_hub(struct imsg *);
 /*
  * tun: a packet of hub peer p authenticated from a; response: it was a
  * handshake response.

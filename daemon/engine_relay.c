@@ -12,6 +12,7 @@
 #include "daemon/engine_relay.h"
 #include "daemon/engine_rx.h"
 #include "daemon/engine_sock.h"
+#include "daemon/engine_xrelay.h"
 #include "daemon/hamd_msg.h"
 #include "privsep/log.h"
 #include "proto/dgram.h"
@@ -93,6 +94,7 @@ relay_session(struct imsg *imsg)
 		fatalx("%s: bad size", __func__);
 	relay.id = m.relay_id;
 	relay.registered = 0;
+	xrelay_reset();
 	if (relay.id == 0)
 		log_debug("relay: no session");
 	else
@@ -145,6 +147,49 @@ relay_confirmed(struct imsg *imsg)
 	relay.registered = now_ms();
 }
 
+/*
+ * tun: a REGISTER for another hub of the cluster, under our guest token
+ * there.  As at our own hub, we check only that it is a REGISTER for
+ * our session (the guest id is our relay id), and that it goes to a hub
+ * a peer is at, not anywhere tun might say.
+ */
+void
+relay_guest_register(struct imsg *imsg)
+{
+	struct relay_guest_msg	 m;
+	struct iovec		 iov;
+	uint32_t		 id;
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (dgram_classify(m.msg, sizeof(m.msg), &id) !=
+	    DGRAM_RELAY_REGISTER)
+		fatalx("%s: tun sent something else than a REGISTER",
+		    __func__);
+	if (id == 0 || id != relay.id || !hub_is_up() ||
+	    !xrelay_known(&m.hub)) {
+		log_debug("%s: REGISTER for relay id %u (ours %u) to a hub "
+		    "we do not know or without a session; dropped", __func__,
+		    id, relay.id);
+		return;
+	}
+	iov.iov_base = m.msg;
+	iov.iov_len = sizeof(m.msg);
+	(void)esock_send(&m.hub, &iov, 1, sizeof(m.msg));
+}
+
+/* tun: a REGISTERED from another hub answered our REGISTER there. */
+void
+relay_guest_confirmed(struct imsg *imsg)
+{
+	struct pkt_addr	 hub;
+
+	if (imsg_get_data(imsg, &hub, sizeof(hub)) == -1)
+		fatalx("%s: bad size", __func__);
+	if (relay.id != 0 && hub_is_up())
+		xrelay_confirm(&hub, now_ms());
+}
+
 void
 relay_reset(void)
 {
@@ -154,6 +199,7 @@ relay_reset(void)
 	 */
 	relay.id = 0;
 	relay.registered = 0;
+	xrelay_reset();
 }
 
 /* A relayed WireGuard packet, from the pseudo address of its way. */
@@ -192,13 +238,25 @@ static void
 relay_rx_registered(const uint8_t *pkt, size_t len,
     const struct pkt_addr *from)
 {
-	if (!relay_from_hub(from) || relay.id == 0 || !hub_is_up() ||
-	    get_be32(pkt + 4) != relay.id) {
+	struct relay_guest_msg	 m;
+
+	if (relay.id == 0 || !hub_is_up() || get_be32(pkt + 4) != relay.id ||
+	    len != sizeof(m.msg) ||
+	    (!relay_from_hub(from) && !xrelay_known(from))) {
 		relay_bad();
 		return;
 	}
-	(void)proc_compose(ectx.ps, HAMD_PROC_TUN, IMSG_RELAY_REGISTERED, 0,
-	    -1, pkt, len);
+	if (relay_from_hub(from))
+		(void)proc_compose(ectx.ps, HAMD_PROC_TUN,
+		    IMSG_RELAY_REGISTERED, 0, -1, pkt, len);
+	else {
+		/* From another hub, where we are a guest. */
+		memset(&m, 0, sizeof(m));
+		m.hub = *from;
+		memcpy(m.msg, pkt, sizeof(m.msg));
+		(void)proc_compose(ectx.ps, HAMD_PROC_TUN,
+		    IMSG_RELAY_GUEST_REGISTERED, 0, -1, &m, sizeof(m));
+	}
 	rx_push();
 }
 

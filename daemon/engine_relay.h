@@ -20,10 +20,9 @@
 
 #include "daemon/engine_hub.h"	/* HUB_OUT_MAX */
 #include "daemon/engine_peers.h"
+#include "daemon/engine_xrelay.h"	/* RELAY_UDP_VALID_MS */
 #include "privsep/proc.h"
 
-/* A REGISTERED confirmed by tun makes the UDP relay good this long. */
-#define RELAY_UDP_VALID_MS	60000
 /*
  * Relay frames may fill only part of the queue towards the hub, so the
  * channel's own frames (tun's) always find room: a full queue ends the
@@ -36,6 +35,9 @@ void	relay_init(void);
 void	relay_session(struct imsg *);
 void	relay_register(struct imsg *);
 void	relay_confirmed(struct imsg *);
+/* The same at other hubs of a cluster, as a guest (engine_xrelay.h). */
+void	relay_guest_register(struct imsg *);
+void	relay_guest_confirmed(struct imsg *);
 /* The hub connection is gone, and the relay session with it. */
 void	relay_reset(void);
 /* A HUB_FRAME_RELAY frame from the hub's TCP stream. */

@@ -67,6 +67,14 @@ enum hamd_imsg_type {
 	IMSG_RELAY_REGISTER,		/* tun -> engine: a REGISTER to send */
 	IMSG_RELAY_REGISTERED,		/* engine -> tun: the hub's answer */
 	IMSG_RELAY_CONFIRMED,		/* tun -> engine: uint32_t relay id */
+	/* the relay through other hubs of a cluster: guest registrations */
+	IMSG_ENGINE_PEER_HUB,		/* tun -> engine: struct
+					   engine_peer_hub_msg */
+	IMSG_RELAY_GUEST_REGISTER,	/* tun -> engine: struct
+					   relay_guest_msg */
+	IMSG_RELAY_GUEST_REGISTERED,	/* engine -> tun: struct
+					   relay_guest_msg */
+	IMSG_RELAY_GUEST_CONFIRMED,	/* tun -> engine: struct pkt_addr */
 
 	/* the shared-memory ring of batches (ipc/pktring.h) */
 	IMSG_RING,			/* parent -> tun, engine: memfd +
@@ -113,6 +121,28 @@ enum hamd_imsg_type {
  */
 struct engine_relay_msg {
 	uint32_t		relay_id;
+};
+
+/*
+ * tun -> engine: the hub of the cluster a hub peer is logged in at
+ * (PEER_RELAY): that hub's relay address and the peer's relay id there.
+ * Each IMSG_ENGINE_PATHS forgets it; this follows for a peer at
+ * another hub.
+ */
+struct engine_peer_hub_msg {
+	uint32_t		id;		/* hub peer id */
+	uint32_t		relay_id;	/* the peer's there, != 0 */
+	struct pkt_addr		hub;		/* AF_INET(6), port != 0 */
+};
+
+/*
+ * A REGISTER for another hub of the cluster, built under our guest
+ * token there (tun -> engine), or a REGISTERED that came from one
+ * (engine -> tun): the datagram and that hub's relay address.
+ */
+struct relay_guest_msg {
+	struct pkt_addr		hub;
+	uint8_t			msg[RELAY_AUTH_LEN];
 };
 
 /* tun -> engine: a hub peer's candidates and relay id (hints only). */

@@ -70,6 +70,7 @@ struct hubclient {
 	struct hub_candidates	 cands;		/* the parent's latest */
 	int			 have_cands;
 	struct relayreg		 relay;		/* this login's, with its token */
+	struct relayguests	 guests;	/* at other hubs, with tokens */
 	struct troutes		*routes;	/* subnet routes */
 	uint8_t			 pt[HUB_MSG_MAX];
 	uint8_t			 frame[HUB_FRAME_MAX];
@@ -190,8 +191,11 @@ relay_tick(struct hubclient *hc, uint64_t now)
 {
 	uint8_t	 msg[RELAY_AUTH_LEN];
 
-	if (hc->state == HC_ONLINE && relayreg_due(&hc->relay, now, msg))
+	if (hc->state != HC_ONLINE)
+		return;
+	if (relayreg_due(&hc->relay, now, msg))
 		hc->io.relay_register(hc->io.arg, msg, sizeof(msg));
+	hubguest_tick(&hc->guests, &hc->io.guest, now);
 }
 
 /*
@@ -220,6 +224,7 @@ relay_begin(struct hubclient *hc, const struct hub_relay_info *ri)
 static void
 relay_end(struct hubclient *hc)
 {
+	relayguest_clear(&hc->guests);
 	if (hc->relay.id == 0)
 		return;
 	relayreg_end(&hc->relay);
@@ -236,6 +241,16 @@ hubclient_relay_answer(struct hubclient *hc, const uint8_t *msg, size_t len)
 		return;
 	}
 	hc->io.relay_confirmed(hc->io.arg, hc->relay.id);
+}
+
+void
+hubclient_relay_guest_answer(struct hubclient *hc,
+    const struct relay_guest_msg *m, uint64_t now)
+{
+	if (hc->state != HC_ONLINE ||
+	    hubguest_answer(&hc->guests, &hc->io.guest, m, now) == -1)
+		log_debug("hub: a REGISTERED from another hub that answers "
+		    "none of ours; ignored");
 }
 
 
@@ -785,12 +800,12 @@ on_message(struct hubclient *hc, const struct hub_msg *m, uint64_t now)
 		break;
 	case HUB_MSG_PEER_RELAY:
 		/*
-		 * The relay through a peer's hub of the cluster: not used
-		 * yet (issue 16).  The guest token goes no further (the
-		 * caller wipes the message).
+		 * The relay through a peer's hub of the cluster; the guest
+		 * token stays in hc->guests (the caller wipes the message).
 		 */
-		log_debug("hub: relay through another hub offered for a "
-		    "peer (relay id %u); not used yet", m->u.prelay.relay_id);
+		if ((hp = peer_find(hc, m->u.prelay.key)) != NULL)
+			hubguest_offer(&hc->guests, &hc->io.guest, hp->id,
+			    &m->u.prelay, now);
 		break;
 	case HUB_MSG_ROUTE_ENTRY:
 		if ((pd = hubreq_find(&hc->reqs, m->u.route.id)) != NULL) {

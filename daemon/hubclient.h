@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "daemon/hamd_msg.h"
+#include "daemon/hubguest.h"
 #include "daemon/wg.h"
 
 /*
@@ -67,6 +68,8 @@ struct hubclient_io {
 	 */
 	void	(*peer_lan)(void *, uint32_t id, const uint8_t key[32],
 		    uint8_t flags);
+	/* the relay through other hubs of a cluster */
+	struct hubguest_io	 guest;
 };
 
 /* The client id of requests hamd makes itself (hamd.conf's routes). */
@@ -121,6 +124,13 @@ void		 hubclient_candidates(struct hubclient *,
  */
 void		 hubclient_relay_answer(struct hubclient *, const uint8_t *,
 		    size_t);
+
+/*
+ * A REGISTERED the engine received from another hub of the cluster that
+ * we registered at as a guest (hubguest.h).
+ */
+void		 hubclient_relay_guest_answer(struct hubclient *,
+		    const struct relay_guest_msg *, uint64_t now);
 
 /* The parent installed these routes of a peer (IMSG_ROUTES_SET). */
 void		 hubclient_routes_set(struct hubclient *,

@@ -1,15 +1,15 @@
 /*
  * The node's guest registrations at the other hubs of a cluster, as tun
- * would run them (PROTOCOL.md, "Relay across hubs"): for each hub a
+ * runs them (PROTOCOL.md, "Relay across hubs"): for each hub a
  * peer is logged in at, the guest id and token PEER_RELAY brought
  * (relayreg.h does the REGISTER and its answer, per hub), so that the
  * node can register there and be relayed through that hub.  The tokens
- * stay here (tun); the engine would only send the REGISTERs built here
- * to the hub address given with each, and pass back REGISTERED
+ * stay here (tun); the engine only sends the REGISTERs built here to
+ * the hub address given with each, and passes back REGISTERED
  * datagrams with the address they came from.
  *
- * Work in progress (issue 16): nothing uses it yet.  Pure: no I/O, the
- * time (monotonic nanoseconds) is given, so the rules are tested alone.
+ * hubguest.c runs it for the hub session.  Pure: no I/O, the time
+ * (monotonic nanoseconds) is given, so the rules are tested alone.
  */
 #ifndef HAMD_DAEMON_RELAYGUEST_H
 #define HAMD_DAEMON_RELAYGUEST_H

@@ -425,6 +425,27 @@ hub_relay_confirmed(void *arg, uint32_t relay_id)
 }
 
 static void
+hub_engine_peer_hub(void *arg, const struct engine_peer_hub_msg *m)
+{
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_ENGINE_PEER_HUB, 0, -1, m,
+	    sizeof(*m));
+}
+
+static void
+hub_relay_guest_register(void *arg, const struct relay_guest_msg *m)
+{
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_RELAY_GUEST_REGISTER, 0,
+	    -1, m, sizeof(*m));
+}
+
+static void
+hub_relay_guest_confirmed(void *arg, const struct pkt_addr *hub)
+{
+	proc_compose(tp.ps, HAMD_PROC_ENGINE, IMSG_RELAY_GUEST_CONFIRMED, 0,
+	    -1, hub, sizeof(*hub));
+}
+
+static void
 hub_engine_paths(void *arg, const struct engine_paths_msg *m)
 {
 	/* Packets already batched go out on the paths they were meant for. */
@@ -543,6 +564,7 @@ tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 	uint64_t	 now = now_ns();
 
 	struct hub_conn_msg	 hc;
+	struct relay_guest_msg	 grm;
 
 	switch (imsg->hdr.type) {
 	case IMSG_PKT_IN:
@@ -589,6 +611,11 @@ tun_dispatch_engine(struct privsep *ps, int from, struct imsg *imsg)
 		break;
 	case IMSG_RELAY_REGISTERED:
 		hubclient_relay_answer(tp.hub, imsg->data, imsg->datalen);
+		break;
+	case IMSG_RELAY_GUEST_REGISTERED:
+		if (imsg_get_data(imsg, &grm, sizeof(grm)) == -1)
+			fatalx("%s: bad size", __func__);
+		hubclient_relay_guest_answer(tp.hub, &grm, now);
 		break;
 	default:
 		fatalx("%s: unexpected message %u", __func__, imsg->hdr.type);
@@ -938,6 +965,11 @@ tun_run(struct privsep *ps)
 		.relay_confirmed = hub_relay_confirmed,
 		.engine_paths = hub_engine_paths,
 		.peer_lan = hub_peer_lan,
+		.guest = {
+			.engine_peer_hub = hub_engine_peer_hub,
+			.relay_guest_register = hub_relay_guest_register,
+			.relay_guest_confirmed = hub_relay_guest_confirmed,
+		},
 	};
 
 	if (sodium_init() < 0)

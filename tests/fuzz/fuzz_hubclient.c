@@ -100,6 +100,8 @@ static struct fz {
 	uint32_t		 relay_id;	/* the engine's, 0: none */
 	uint64_t		 reg_counter;	/* of its last REGISTER */
 	int			 answering;	/* relay_answer runs */
+	int			 ganswering;	/* the same at another hub */
+	struct relay_guest_msg	 greg;		/* the last guest REGISTER */
 	struct hub_candidates	 cands;		/* the parent's latest */
 	int			 cands_set;
 	int			 paths;		/* PEER_PATHS passed on */
@@ -292,6 +294,63 @@ io_relay_confirmed(void *arg, uint32_t relay_id)
 	(void)arg;
 	CHECK(f.answering && relay_id != 0 && relay_id == f.relay_id);
 	f.confirms++;
+}
+
+/* Another hub of the cluster a PEER_RELAY named, for a peer we have. */
+static void
+io_engine_peer_hub(void *arg, const struct engine_peer_hub_msg *m)
+{
+	(void)arg;
+	CHECK(f.conn && f.node_state == HUB_STATE_ONLINE);
+	CHECK(hub_id_ok(m->id));
+	CHECK(m->relay_id != 0 && m->hub.port != 0 &&
+	    (m->hub.af == AF_INET || m->hub.af == AF_INET6));
+}
+
+/* A guest REGISTER there: a REGISTER, while we are logged in. */
+static void
+io_relay_guest_register(void *arg, const struct relay_guest_msg *m)
+{
+	uint64_t	 counter;
+	uint32_t	 id;
+
+	(void)arg;
+	CHECK(f.conn && f.node_state == HUB_STATE_ONLINE);
+	CHECK(relay_auth_peek(m->msg, sizeof(m->msg), RELAY_REGISTER_TYPE,
+	    &id, &counter) == 0 && id != 0 && counter != 0);
+	CHECK(m->hub.port != 0 &&
+	    (m->hub.af == AF_INET || m->hub.af == AF_INET6));
+	f.greg = *m;
+}
+
+static void
+io_relay_guest_confirmed(void *arg, const struct pkt_addr *hub)
+{
+	(void)arg;
+	CHECK(f.ganswering && memcmp(hub, &f.greg.hub, sizeof(*hub)) == 0);
+}
+
+/*
+ * Another hub answers the last guest REGISTER, under a token the
+ * fuzzer's PEER_RELAY may or may not have given: only then it confirms.
+ */
+static void
+relay_guest_answer(void)
+{
+	struct relay_guest_msg	 m;
+	uint8_t			 token[RELAY_AUTH_TOKEN_LEN];
+	uint64_t		 counter;
+	uint32_t		 id;
+
+	if (f.greg.hub.af == 0 || relay_auth_peek(f.greg.msg,
+	    sizeof(f.greg.msg), RELAY_REGISTER_TYPE, &id, &counter) == -1)
+		return;
+	memset(token, 0x5a, sizeof(token));
+	m.hub = f.greg.hub;
+	relay_auth_build(m.msg, RELAY_REGISTERED_TYPE, id, counter, token);
+	f.ganswering = 1;
+	hubclient_relay_guest_answer(f.hc, &m, f.now);
+	f.ganswering = 0;
 }
 
 /*
@@ -784,7 +843,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    io_engine_relay, io_relay_register,
 				    io_relay_confirmed, io_engine_paths,
 				    io_routes_offer, io_reply_route,
-				    io_exit_offer, io_engine_names };
+				    io_exit_offer, io_engine_names, NULL,
+				    { NULL, io_engine_peer_hub,
+				    io_relay_guest_register,
+				    io_relay_guest_confirmed } };
 	struct tun_hub_msg	 conf;
 	size_t			 off = 0, len;
 	unsigned int		 steps = 0;
@@ -818,6 +880,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			hubclient_tick(f.hc, f.now);
 			wg_tick(f.dev, f.now);
 			relay_answer();
+			relay_guest_answer();
 			break;
 		case 9:
 			step_request(arg, off + 1 < size ? data[off + 1] : 0);

@@ -30,6 +30,7 @@
 #include "compat/util.h"
 #include "crypto/wg_wire.h"
 #include "daemon/engine.h"
+#include "daemon/engine_xrelay.h"
 #include "daemon/hamd_msg.h"
 #include "ipc/pktbatch.h"
 #include "privsep/log.h"
@@ -248,6 +249,10 @@ setup(void)
 	rules[IMSG_RELAY_REGISTERED] = (struct msg_rule){ "relay-registered",
 	    PROC_BIT(HAMD_PROC_ENGINE), PROC_BIT(HAMD_PROC_TUN),
 	    RELAY_AUTH_LEN, RELAY_AUTH_LEN, MSG_FD_NONE, 0 };
+	rules[IMSG_RELAY_GUEST_REGISTERED] = (struct msg_rule){
+	    "relay-guest-registered", PROC_BIT(HAMD_PROC_ENGINE),
+	    PROC_BIT(HAMD_PROC_TUN), sizeof(struct relay_guest_msg),
+	    sizeof(struct relay_guest_msg), MSG_FD_NONE, 0 };
 	rules[IMSG_HUB_CONN_OPEN] = (struct msg_rule){ "hub-conn-open",
 	    PROC_BIT(HAMD_PROC_ENGINE), PROC_BIT(HAMD_PROC_TUN),
 	    sizeof(struct hub_conn_msg), sizeof(struct hub_conn_msg),
@@ -1063,6 +1068,127 @@ START_TEST(t_hub_paths)
 }
 END_TEST
 
+/*
+ * The relay through another hub of a cluster (remote plays it): guest
+ * REGISTERs go to it only once tun says a peer is at it, for our
+ * session only; its REGISTERED reach tun with its address; tun's word
+ * confirms it, until our next relay session.
+ */
+START_TEST(t_relay_guest)
+{
+	struct engine_peer_msg		 pm;
+	struct engine_peer_hub_msg	 ph;
+	struct engine_paths_msg		 paths;
+	struct relay_guest_msg		 gm, got;
+	struct engine_peer		*p;
+	char				 buf[64];
+	uint8_t				 want[RELAY_AUTH_LEN];
+	uint32_t			 id = HUBID;
+
+	hub_setup();
+	relay_login(7);
+	memset(&pm, 0, sizeof(pm));
+	pm.id = HUBID;
+	pm.endpoint = remote_addr;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER, -1, &pm, sizeof(pm));
+	ck_assert_ptr_nonnull(p = peer_get(HUBID));
+
+	/* A hub no peer is at: nothing goes there, nothing from it counts. */
+	memset(&gm, 0, sizeof(gm));
+	gm.hub = remote_addr;
+	relay_msg(gm.msg, RELAY_REGISTER_TYPE, 7, 1, 0xcd);
+	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_REGISTER, -1, &gm,
+	    sizeof(gm));
+	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), -1);
+	relay_registered_mac(remote, 7, 1, 0xcd);
+	engine_rx(esock, EV_READ, esock_get(AF_INET));
+	ck_assert_uint_eq(ectx.stats.relay_bad, 1);
+
+	/* PEER_RELAY: the peer is at that hub, relay id 9 there. */
+	memset(&ph, 0, sizeof(ph));
+	ph.id = HUBID;
+	ph.relay_id = 9;
+	ph.hub = remote_addr;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER_HUB, -1, &ph, sizeof(ph));
+	ck_assert(addr_equal(&p->hp->xhub, &remote_addr));
+	ck_assert_uint_eq(p->hp->xrelay_id, 9);
+	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_REGISTER, -1, &gm,
+	    sizeof(gm));
+	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), RELAY_AUTH_LEN);
+	ck_assert(memcmp(buf, gm.msg, RELAY_AUTH_LEN) == 0);
+	/* Not for another session (it ended meanwhile). */
+	relay_msg(gm.msg, RELAY_REGISTER_TYPE, 8, 2, 0xcd);
+	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_REGISTER, -1, &gm,
+	    sizeof(gm));
+	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), -1);
+
+	/*
+	 * Its REGISTERED for our id reach tun with its address, under any
+	 * token (tun checks); for another id, dropped.  From our own hub,
+	 * still the plain IMSG_RELAY_REGISTERED.
+	 */
+	relay_registered(remote, 8);
+	relay_registered_mac(remote, 7, 1, 0xcd);
+	relay_registered(hubs, 7);
+	engine_rx(esock, EV_READ, esock_get(AF_INET));
+	ck_assert_uint_eq(ectx.stats.relay_bad, 2);
+	ck_assert_int_eq(tun_expect(IMSG_RELAY_GUEST_REGISTERED, &got,
+	    sizeof(got)), 0);
+	relay_msg(want, RELAY_REGISTERED_TYPE, 7, 1, 0xcd);
+	ck_assert(addr_equal(&got.hub, &remote_addr));
+	ck_assert(memcmp(got.msg, want, sizeof(want)) == 0);
+	tun_expect_registered(7, 1, 0xab);
+
+	/* Only tun's word confirms it, for a hub we know. */
+	ck_assert(!xrelay_usable(&remote_addr, now_ms()));
+	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_CONFIRMED, -1, &hub_pa,
+	    sizeof(hub_pa));
+	ck_assert(!xrelay_usable(&hub_pa, now_ms()));
+	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_CONFIRMED, -1,
+	    &remote_addr, sizeof(remote_addr));
+	ck_assert(xrelay_usable(&remote_addr, now_ms()));
+	/* A new relay session of ours: registered nowhere yet. */
+	relay_login(11);
+	ck_assert(!xrelay_usable(&remote_addr, now_ms()));
+
+	/* The peer's next PEER_PATHS forgets its hub until PEER_RELAY. */
+	memset(&paths, 0, sizeof(paths));
+	paths.id = HUBID;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PATHS, -1, &paths, sizeof(paths));
+	ck_assert_int_eq(p->hp->xhub.af, 0);
+	ck_assert_uint_eq(p->hp->xrelay_id, 0);
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER_DEL, -1, &id, sizeof(id));
+}
+END_TEST
+
+/* tun's peer hub message is checked like any other: relay id 0. */
+START_TEST(t_bad_peer_hub)
+{
+	struct engine_peer_hub_msg	 ph;
+
+	hub_setup();
+	memset(&ph, 0, sizeof(ph));
+	ph.id = HUBID;
+	ph.hub = remote_addr;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER_HUB, -1, &ph, sizeof(ph));
+}
+END_TEST
+
+/* A guest REGISTER must be a REGISTER. */
+START_TEST(t_bad_guest_register)
+{
+	struct relay_guest_msg	 gm;
+
+	hub_setup();
+	relay_login(7);
+	memset(&gm, 0, sizeof(gm));
+	gm.hub = remote_addr;
+	relay_msg(gm.msg, RELAY_REGISTERED_TYPE, 7, 3, 0xab);
+	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_REGISTER, -1, &gm,
+	    sizeof(gm));
+}
+END_TEST
+
 /* tun may hand the engine REGISTERs only, and confirm real ids only. */
 START_TEST(t_bad_register)
 {
@@ -1170,6 +1296,9 @@ main(void)
 	tcase_add_exit_test(tc, t_bad_register, 1);
 	tcase_add_test(tc, t_hub_backoff);
 	tcase_add_exit_test(tc, t_bad_confirm, 1);
+	tcase_add_test(tc, t_relay_guest);
+	tcase_add_exit_test(tc, t_bad_peer_hub, 1);
+	tcase_add_exit_test(tc, t_bad_guest_register, 1);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_FORK);

@@ -183,6 +183,10 @@ static const struct expect_rule hamd_expected[] = {
 	/* a REGISTER tun built with the relay token, which stays in tun */
 	{ IMSG_RELAY_REGISTER,	T, E },
 	{ IMSG_RELAY_CONFIRMED,	T, E },
+	/* the same at other hubs of a cluster, as a guest there */
+	{ IMSG_ENGINE_PEER_HUB,	T, E },
+	{ IMSG_RELAY_GUEST_REGISTER, T, E },
+	{ IMSG_RELAY_GUEST_CONFIRMED, T, E },
 	/*
 	 * engine -> tun: received ciphertext and hints that tun checks;
 	 * none asks tun for a key, a signature or a Diffie-Hellman result
@@ -208,6 +212,7 @@ static const struct expect_rule hamd_expected[] = {
 	{ IMSG_PKT_RING_OUT,	T, E },
 	{ IMSG_PKT_RING_IN,	E, T },
 	{ IMSG_RELAY_REGISTERED, E, T },
+	{ IMSG_RELAY_GUEST_REGISTERED, E, T },
 	/* control: requests with the caller's credentials, and answers */
 	{ IMSG_CONTROL_CONF,	P, C },
 	{ IMSG_CONTROL_SOCKET,	P, C },

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/hubguest.h"
 #include "daemon/relayguest.h"
 #include "daemon/relayreg.h"
 
@@ -232,6 +233,108 @@ START_TEST(t_guests)
 }
 END_TEST
 
+/* What hubguest.c told the engine (tun's side, through its io). */
+static struct {
+	int				 hubs, regs, confirms;
+	struct engine_peer_hub_msg	 hub;
+	struct relay_guest_msg		 reg;
+	struct pkt_addr			 confirmed;
+} g;
+
+static void
+g_peer_hub(void *arg, const struct engine_peer_hub_msg *m)
+{
+	g.hubs++;
+	g.hub = *m;
+}
+
+static void
+g_register(void *arg, const struct relay_guest_msg *m)
+{
+	g.regs++;
+	g.reg = *m;
+}
+
+static void
+g_confirmed(void *arg, const struct pkt_addr *hub)
+{
+	g.confirms++;
+	g.confirmed = *hub;
+}
+
+/*
+ * tun's side: a PEER_RELAY tells the engine the peer's hub and sends a
+ * REGISTER there at once, the timer sends the next ones, and only that
+ * hub's answer under our token there reaches the engine.
+ */
+START_TEST(t_hubguest)
+{
+	struct hubguest_io	 io = { NULL, g_peer_hub, g_register,
+				    g_confirmed };
+	struct relayguests	 t;
+	struct hub_peer_relay	 h2 = offer_at(2, 7, 0x22), h;
+	struct relay_guest_msg	 ans;
+	uint64_t		 c;
+	uint32_t		 id;
+	int			 i;
+
+	memset(&t, 0, sizeof(t));
+	memset(&g, 0, sizeof(g));
+	hubguest_offer(&t, &io, 0x40000001, &h2, 5 * NS);
+	ck_assert_int_eq(g.hubs, 1);
+	ck_assert_uint_eq(g.hub.id, 0x40000001);
+	ck_assert_uint_eq(g.hub.relay_id, 99);
+	ck_assert(memcmp(&g.hub.hub, &h2.hub, sizeof(h2.hub)) == 0);
+	ck_assert_int_eq(g.regs, 1);
+	ck_assert(memcmp(&g.reg.hub, &h2.hub, sizeof(h2.hub)) == 0);
+	ck_assert_int_eq(relay_auth_peek(g.reg.msg, sizeof(g.reg.msg),
+	    RELAY_REGISTER_TYPE, &id, &c), 0);
+	ck_assert_uint_eq(id, 7);
+	ck_assert_uint_eq(c, 1);
+	ck_assert_int_eq(relay_auth_verify(g.reg.msg, h2.token), 0);
+	/* the token itself goes nowhere */
+	ck_assert_ptr_null(memmem(&g.hub, sizeof(g.hub), h2.token, 4));
+	ck_assert_ptr_null(memmem(&g.reg, sizeof(g.reg), h2.token, 4));
+	/* the same offer again (the peer's next PEER_PATHS): no REGISTER */
+	hubguest_offer(&t, &io, 0x40000001, &h2, 6 * NS);
+	ck_assert_int_eq(g.hubs, 2);
+	ck_assert_int_eq(g.regs, 1);
+	hubguest_tick(&t, &io, 6 * NS);
+	ck_assert_int_eq(g.regs, 1);
+	hubguest_tick(&t, &io, 5 * NS + RELAYREG_INTERVAL);
+	ck_assert_int_eq(g.regs, 2);
+
+	/* answers: another hub's address, another token, then the right one */
+	memset(&ans, 0, sizeof(ans));
+	ans.hub = h2.hub;
+	ans.hub.addr[3] = 3;
+	answer(ans.msg, 7, 2, 0x22);
+	ck_assert_int_eq(hubguest_answer(&t, &io, &ans, 26 * NS), -1);
+	ans.hub = h2.hub;
+	answer(ans.msg, 7, 2, 0x23);
+	ck_assert_int_eq(hubguest_answer(&t, &io, &ans, 26 * NS), -1);
+	ck_assert_int_eq(g.confirms, 0);
+	answer(ans.msg, 7, 2, 0x22);
+	ck_assert_int_eq(hubguest_answer(&t, &io, &ans, 26 * NS), 0);
+	ck_assert_int_eq(g.confirms, 1);
+	ck_assert(memcmp(&g.confirmed, &h2.hub, sizeof(h2.hub)) == 0);
+	/* a replay of it confirms nothing more */
+	ck_assert_int_eq(hubguest_answer(&t, &io, &ans, 27 * NS), -1);
+	ck_assert_int_eq(g.confirms, 1);
+
+	/* a hub too many: the engine is not told of it */
+	for (i = 0; i < RELAYGUEST_MAX - 1; i++) {
+		h = offer_at(10 + i, 7, 0x40);
+		hubguest_offer(&t, &io, 0x40000002, &h, 30 * NS);
+	}
+	ck_assert_int_eq(g.hubs, 2 + RELAYGUEST_MAX - 1);
+	h = offer_at(200, 7, 0x55);
+	hubguest_offer(&t, &io, 0x40000003, &h, 30 * NS);
+	ck_assert_int_eq(g.hubs, 2 + RELAYGUEST_MAX - 1);
+	ck_assert_uint_eq(g.hub.id, 0x40000002);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -244,6 +347,7 @@ main(void)
 	tcase_add_test(tc, t_schedule);
 	tcase_add_test(tc, t_answers);
 	tcase_add_test(tc, t_guests);
+	tcase_add_test(tc, t_hubguest);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
