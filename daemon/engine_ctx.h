@@ -7,13 +7,13 @@
  *
  *	engine_ctx	this: the process and its counters
  *	engine_addr	the hub's address and the relay's pseudo addresses
+ *	engine_xrelay	the other hubs of a cluster that relay for us
  *	engine_sock	the UDP sockets; one datagram to one address
  *	engine_peers	the peer table: ids, endpoints, per-peer counters
  *	engine_rx	receive: sockets -> tun, GRO, classification
  *	engine_tx	send: tun -> sockets, GSO trains
  *	engine_hub	the TCP connection to the hub
  *	engine_nat	NAT discovery against the hub's two UDP ports
- *	engine_xrelay	the other hubs of a cluster that relay for us
  *	engine_relay	our relay session: REGISTER, DATA, relay frames
  *	engine_paths	hub peers: candidates, probes, path choice
  *	engine_dns	the member-name responder (on engine_ctx alone)

@@ -72,12 +72,35 @@ paths_sent(struct engine_peer *p)
 		active_add(p->hp);
 }
 
-/* A copy for the peer through the relay. */
+/*
+ * Whether the peer is at another hub of the cluster that relays for us
+ * (our guest registration there is confirmed): then its relayed packets
+ * go there, by UDP, else through our own hub, where the peer may be a
+ * guest (PROTOCOL.md, "Relay across hubs").
+ */
+static int
+xrelay_for(const struct engine_hp *hp, uint64_t now)
+{
+	return hp->xhub.af != 0 && hp->xrelay_id != 0 &&
+	    xrelay_usable(&hp->xhub, now);
+}
+
+/*
+ * A copy for the peer through the relay: want as relay_send's, or
+ * PATH_NONE for the best way we have.
+ */
 static int
 hp_relay_send(struct engine_hp *hp, int want, const uint8_t *pkt,
     size_t len)
 {
-	if (relay_send(hp->peer, hp->relay_id, want, pkt, len) == -1)
+	int	 r;
+
+	if (want == PATH_NONE && xrelay_for(hp, now_ms()))
+		r = relay_send_guest(hp->peer, &hp->xhub, hp->xrelay_id, pkt,
+		    len);
+	else
+		r = relay_send(hp->peer, hp->relay_id, want, pkt, len);
+	if (r == -1)
 		return -1;
 	active_add(hp);
 	return 0;
@@ -86,7 +109,8 @@ hp_relay_send(struct engine_hp *hp, int want, const uint8_t *pkt,
 static int
 relay_usable(const struct engine_hp *hp, uint64_t now)
 {
-	return hp->relay_id != 0 && relay_mode(now) != PATH_NONE;
+	return (hp->relay_id != 0 && relay_mode(now) != PATH_NONE) ||
+	    xrelay_for(hp, now);
 }
 
 static void
@@ -131,6 +155,9 @@ hp_path_kind(const struct engine_hp *hp, const struct pkt_addr *a)
 
 	if ((k = relay_pseudo(a)) != PATH_NONE)
 		return k;
+	/* Relayed by the peer's hub, where we are a guest: by UDP. */
+	if (hp->xhub.af != 0 && addr_equal(a, &hp->xhub))
+		return PATH_RELAY_UDP;
 	for (i = 0; i < hp->ncand; i++)
 		if (hp->cand_lan[i] && addr_equal(&hp->cand[i], a))
 			return PATH_LAN;
@@ -283,7 +310,10 @@ paths_tx(struct engine_peer *p, const struct pkt_rec *rec, const uint8_t *pkt)
 	}
 	if (rec->flags & PKT_F_TO_ADDR) {
 		/* An answer, back where its question came from. */
-		if ((k = relay_pseudo(&rec->addr)) != PATH_NONE)
+		if (hp->xhub.af != 0 && addr_equal(&rec->addr, &hp->xhub))
+			(void)relay_send_guest(p, &hp->xhub, hp->xrelay_id,
+			    pkt, rec->len);
+		else if ((k = relay_pseudo(&rec->addr)) != PATH_NONE)
 			(void)hp_relay_send(hp, k, pkt, rec->len);
 		else
 			tx_queue(&rec->addr, p, pkt, rec->len);
@@ -324,8 +354,14 @@ tick_peer(struct engine_hp *hp, uint64_t now)
 	if (p->stats.tx_data != hp->data_seen)
 		pathsel_sent(&hp->sel, now);
 	hp->data_seen = p->stats.tx_data;
-	mode = hp->relay_id != 0 ? relay_mode(now) : PATH_NONE;
-	relay_pseudo_addr(mode, &ra);
+	if (xrelay_for(hp, now)) {
+		/* Through the peer's hub: its relay address names the way. */
+		mode = PATH_RELAY_UDP;
+		ra = hp->xhub;
+	} else {
+		mode = hp->relay_id != 0 ? relay_mode(now) : PATH_NONE;
+		relay_pseudo_addr(mode, &ra);
+	}
 	from = hp->sel.kind;
 	a = pathsel_tick(&hp->sel, now, mode != PATH_NONE, mode, &ra,
 	    hp->ncand > 0, hp_hopeless(hp));

@@ -37,12 +37,38 @@ relay_mode(uint64_t now)
 	return PATH_RELAY_TCP;
 }
 
+/* A relay DATA datagram for relay id rid to the hub at dst. */
+static int
+relay_udp(const struct pkt_addr *dst, uint32_t rid, const uint8_t *pkt,
+    size_t len)
+{
+	uint8_t		 hdr[RELAY_HDR_LEN];
+	struct iovec	 iov[2];
+
+	/* No GSO: the hub forwards datagram by datagram. */
+	memset(hdr, 0, sizeof(hdr));
+	hdr[0] = RELAY_DATA_TYPE;
+	put_be32(hdr + 4, rid);
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)(uintptr_t)pkt;
+	iov[1].iov_len = len;
+	return esock_send(dst, iov, 2, sizeof(hdr) + len);
+}
+
+static void
+relay_sent(struct engine_peer *p, size_t len)
+{
+	ectx.stats.relay_tx++;
+	p->stats.tx_packets++;
+	p->stats.tx_bytes += len;
+}
+
 int
 relay_send(struct engine_peer *p, uint32_t rid, int want, const uint8_t *pkt,
     size_t len)
 {
-	uint8_t		 hdr[RELAY_HDR_LEN], *f;
-	struct iovec	 iov[2];
+	uint8_t		*f;
 	int		 mode;
 
 	mode = relay_mode(now_ms());
@@ -53,15 +79,7 @@ relay_send(struct engine_peer *p, uint32_t rid, int want, const uint8_t *pkt,
 		return -1;
 	}
 	if (mode == PATH_RELAY_UDP) {
-		/* No GSO: the hub forwards datagram by datagram. */
-		memset(hdr, 0, sizeof(hdr));
-		hdr[0] = RELAY_DATA_TYPE;
-		put_be32(hdr + 4, rid);
-		iov[0].iov_base = hdr;
-		iov[0].iov_len = sizeof(hdr);
-		iov[1].iov_base = (void *)(uintptr_t)pkt;
-		iov[1].iov_len = len;
-		if (esock_send(hub_addr(), iov, 2, sizeof(hdr) + len) == -1)
+		if (relay_udp(hub_addr(), rid, pkt, len) == -1)
 			return -1;
 	} else {
 		f = relay.frame;
@@ -78,9 +96,21 @@ relay_send(struct engine_peer *p, uint32_t rid, int want, const uint8_t *pkt,
 			return -1;
 		}
 	}
-	ectx.stats.relay_tx++;
-	p->stats.tx_packets++;
-	p->stats.tx_bytes += len;
+	relay_sent(p, len);
+	return 0;
+}
+
+int
+relay_send_guest(struct engine_peer *p, const struct pkt_addr *hub,
+    uint32_t rid, const uint8_t *pkt, size_t len)
+{
+	if (rid == 0 || !xrelay_usable(hub, now_ms())) {
+		p->stats.no_endpoint++;
+		return -1;
+	}
+	if (relay_udp(hub, rid, pkt, len) == -1)
+		return -1;
+	relay_sent(p, len);
 	return 0;
 }
 
@@ -260,11 +290,16 @@ relay_rx_registered(const uint8_t *pkt, size_t len,
 	rx_push();
 }
 
+/*
+ * DATA from our hub, or from another hub of the cluster that relays
+ * for us as a guest (from its address and port, which name that way).
+ */
 static void
 relay_rx_data(const uint8_t *pkt, size_t len, const struct pkt_addr *from)
 {
-	if (!relay_from_hub(from) || relay_deliver(pkt + RELAY_HDR_LEN,
-	    len - RELAY_HDR_LEN, from) == -1)
+	if ((!relay_from_hub(from) && !xrelay_known(from)) ||
+	    relay_deliver(pkt + RELAY_HDR_LEN, len - RELAY_HDR_LEN,
+	    from) == -1)
 		relay_bad();
 }
 

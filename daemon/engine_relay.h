@@ -57,5 +57,12 @@ int	relay_mode(uint64_t now);
  */
 int	relay_send(struct engine_peer *p, uint32_t rid, int want,
 	    const uint8_t *, size_t);
+/*
+ * The same through another hub of the cluster, by UDP to its relay
+ * address, where rid is the peer's relay id: only while our guest
+ * registration there is confirmed (xrelay_usable).  -1 if it did not go.
+ */
+int	relay_send_guest(struct engine_peer *p, const struct pkt_addr *hub,
+	    uint32_t rid, const uint8_t *, size_t);
 
 #endif

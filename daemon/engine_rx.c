@@ -13,6 +13,7 @@
 #include "daemon/engine_addr.h"
 #include "daemon/engine_ctx.h"
 #include "daemon/engine_rx.h"
+#include "daemon/engine_xrelay.h"
 #include "daemon/hamd_msg.h"
 #include "ipc/pktbatch.h"
 #include "privsep/log.h"
@@ -198,10 +199,12 @@ engine_rx_dgram(const uint8_t *pkt, size_t len, const struct pkt_addr *from,
 	}
 	/*
 	 * hub IP:P names the UDP relay; a bare WireGuard packet from there
-	 * would pass for a relayed one.  The port test first: it is all a
-	 * packet from anywhere else costs.
+	 * would pass for a relayed one; so would one from another hub of
+	 * the cluster that relays for us.  The port test first: it is all
+	 * a packet from anywhere else costs (and no table, for the rest).
 	 */
-	if (from->port == hub->port && relay_pseudo(from) != PATH_NONE) {
+	if ((from->port == hub->port && relay_pseudo(from) != PATH_NONE) ||
+	    xrelay_known(from)) {
 		ectx.stats.relay_bad++;
 		return;
 	}

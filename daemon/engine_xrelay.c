@@ -11,6 +11,7 @@ static struct xhub {
 	struct pkt_addr	 hub;		/* af 0: a free slot */
 	uint64_t	 confirmed;	/* ms of tun's last word, 0: none */
 } xh[XRELAY_HUBS];
+static size_t	 nxh;		/* slots used */
 
 /* Slots hold normalized addresses (addr_normalize). */
 static struct xhub *
@@ -42,6 +43,7 @@ xrelay_hub_add(const struct pkt_addr *hub)
 			xh[i].hub = *hub;
 			addr_normalize(&xh[i].hub);
 			xh[i].confirmed = 0;
+			nxh++;
 			return 0;
 		}
 	return -1;
@@ -50,7 +52,8 @@ xrelay_hub_add(const struct pkt_addr *hub)
 int
 xrelay_known(const struct pkt_addr *from)
 {
-	return from != NULL && find(from) != NULL;
+	/* Every received datagram asks: no table, no cost. */
+	return nxh != 0 && from != NULL && find(from) != NULL;
 }
 
 void

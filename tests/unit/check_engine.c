@@ -1083,9 +1083,15 @@ START_TEST(t_relay_guest)
 	struct engine_peer		*p;
 	char				 buf[64];
 	uint8_t				 want[RELAY_AUTH_LEN];
-	uint32_t			 id = HUBID;
+	uint32_t			 id = HUBID, v = htonl(7);
+	uint8_t				 dmsg[HUB_RELAY_HDR_LEN +
+					    WG_DATA_MIN_LEN];
+	struct pkt_addr			 xa;
+	int				 xh;
 
 	hub_setup();
+	xh = udp_loopback();
+	xa = loop_addr(xh);
 	relay_login(7);
 	memset(&pm, 0, sizeof(pm));
 	pm.id = HUBID;
@@ -1095,12 +1101,12 @@ START_TEST(t_relay_guest)
 
 	/* A hub no peer is at: nothing goes there, nothing from it counts. */
 	memset(&gm, 0, sizeof(gm));
-	gm.hub = remote_addr;
+	gm.hub = xa;
 	relay_msg(gm.msg, RELAY_REGISTER_TYPE, 7, 1, 0xcd);
 	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_REGISTER, -1, &gm,
 	    sizeof(gm));
-	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), -1);
-	relay_registered_mac(remote, 7, 1, 0xcd);
+	ck_assert_int_eq(recv(xh, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	relay_registered_mac(xh, 7, 1, 0xcd);
 	engine_rx(esock, EV_READ, esock_get(AF_INET));
 	ck_assert_uint_eq(ectx.stats.relay_bad, 1);
 
@@ -1108,48 +1114,83 @@ START_TEST(t_relay_guest)
 	memset(&ph, 0, sizeof(ph));
 	ph.id = HUBID;
 	ph.relay_id = 9;
-	ph.hub = remote_addr;
+	ph.hub = xa;
 	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER_HUB, -1, &ph, sizeof(ph));
-	ck_assert(addr_equal(&p->hp->xhub, &remote_addr));
+	ck_assert(addr_equal(&p->hp->xhub, &xa));
 	ck_assert_uint_eq(p->hp->xrelay_id, 9);
 	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_REGISTER, -1, &gm,
 	    sizeof(gm));
-	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), RELAY_AUTH_LEN);
+	ck_assert_int_eq(recv(xh, buf, sizeof(buf), MSG_DONTWAIT), RELAY_AUTH_LEN);
 	ck_assert(memcmp(buf, gm.msg, RELAY_AUTH_LEN) == 0);
 	/* Not for another session (it ended meanwhile). */
 	relay_msg(gm.msg, RELAY_REGISTER_TYPE, 8, 2, 0xcd);
 	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_REGISTER, -1, &gm,
 	    sizeof(gm));
-	ck_assert_int_eq(remote_recv(buf, sizeof(buf)), -1);
+	ck_assert_int_eq(recv(xh, buf, sizeof(buf), MSG_DONTWAIT), -1);
 
 	/*
 	 * Its REGISTERED for our id reach tun with its address, under any
 	 * token (tun checks); for another id, dropped.  From our own hub,
 	 * still the plain IMSG_RELAY_REGISTERED.
 	 */
-	relay_registered(remote, 8);
-	relay_registered_mac(remote, 7, 1, 0xcd);
+	relay_registered(xh, 8);
+	relay_registered_mac(xh, 7, 1, 0xcd);
 	relay_registered(hubs, 7);
 	engine_rx(esock, EV_READ, esock_get(AF_INET));
 	ck_assert_uint_eq(ectx.stats.relay_bad, 2);
 	ck_assert_int_eq(tun_expect(IMSG_RELAY_GUEST_REGISTERED, &got,
 	    sizeof(got)), 0);
 	relay_msg(want, RELAY_REGISTERED_TYPE, 7, 1, 0xcd);
-	ck_assert(addr_equal(&got.hub, &remote_addr));
+	ck_assert(addr_equal(&got.hub, &xa));
 	ck_assert(memcmp(got.msg, want, sizeof(want)) == 0);
 	tun_expect_registered(7, 1, 0xab);
 
 	/* Only tun's word confirms it, for a hub we know. */
-	ck_assert(!xrelay_usable(&remote_addr, now_ms()));
+	ck_assert(!xrelay_usable(&xa, now_ms()));
 	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_CONFIRMED, -1, &hub_pa,
 	    sizeof(hub_pa));
 	ck_assert(!xrelay_usable(&hub_pa, now_ms()));
 	to_engine(HAMD_PROC_TUN, IMSG_RELAY_GUEST_CONFIRMED, -1,
-	    &remote_addr, sizeof(remote_addr));
-	ck_assert(xrelay_usable(&remote_addr, now_ms()));
-	/* A new relay session of ours: registered nowhere yet. */
+	    &xa, sizeof(xa));
+	ck_assert(xrelay_usable(&xa, now_ms()));
+
+	/*
+	 * DATA from that hub reaches tun from its address, which names the
+	 * way; a bare packet from there does not (it would pass for one).
+	 */
+	memset(dmsg, 0, sizeof(dmsg));
+	dmsg[0] = RELAY_DATA_TYPE;
+	memcpy(dmsg + 4, &v, 4);
+	dmsg[HUB_RELAY_HDR_LEN] = WG_MSG_DATA;
+	dgram_to_engine(xh, dmsg, sizeof(dmsg));
+	dgram_to_engine(xh, dmsg + HUB_RELAY_HDR_LEN, WG_DATA_MIN_LEN);
+	engine_rx(esock, EV_READ, esock_get(AF_INET));
+	ck_assert_uint_eq(ectx.stats.relay_rx, 1);
+	ck_assert_uint_eq(ectx.stats.relay_bad, 3);
+	tun_expect_pkt(&xa, WG_DATA_MIN_LEN);
+	/* It authenticates: relay-udp through that hub, to id 9 there. */
+	send_endpoint(HUBID, &xa);
+	ck_assert_int_eq(p->hp->sel.kind, PATH_RELAY_UDP);
+	send_one(HUBID, 0, "via-hub2");
+	recv_expect(xh, "via-hub2", 1, 9);
+	ck_assert_int_eq(recv(hubs, buf, sizeof(buf), MSG_DONTWAIT), -1);
+
+	/*
+	 * A new relay session of ours: registered nowhere yet, so the
+	 * relay goes through our own hub, to the peer's id here (5).
+	 */
+	memset(&paths, 0, sizeof(paths));
+	paths.id = HUBID;
+	paths.relay_id = 5;
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PATHS, -1, &paths, sizeof(paths));
+	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER_HUB, -1, &ph, sizeof(ph));
 	relay_login(11);
-	ck_assert(!xrelay_usable(&remote_addr, now_ms()));
+	relay_confirm(11);
+	ck_assert(!xrelay_usable(&xa, now_ms()));
+	ck_assert_int_eq(p->hp->sel.kind, PATH_RELAY_UDP);
+	send_one(HUBID, 0, "via-hub1");
+	ck_assert_int_eq(recv(xh, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	recv_expect(hubs, "via-hub1", 1, 5);
 
 	/* The peer's next PEER_PATHS forgets its hub until PEER_RELAY. */
 	memset(&paths, 0, sizeof(paths));
@@ -1158,6 +1199,7 @@ START_TEST(t_relay_guest)
 	ck_assert_int_eq(p->hp->xhub.af, 0);
 	ck_assert_uint_eq(p->hp->xrelay_id, 0);
 	to_engine(HAMD_PROC_TUN, IMSG_ENGINE_PEER_DEL, -1, &id, sizeof(id));
+	close(xh);
 }
 END_TEST
 
