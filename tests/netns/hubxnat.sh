@@ -11,13 +11,17 @@
 #   prc2 (hub 1)  - prc1 (hub 2)   direct: both NATs map endpoint-
 #                                  independently, so the simultaneous
 #                                  probes open both filters
+#   udpb1 (hub 1) - sym1 (hub 2)   the relay across hubs: udpb1 reaches
+#                                  no one by UDP; sym1 registers at
+#                                  hub 1 as a guest and relays by UDP
+#                                  through it, udpb1 over its TCP
+#                                  connection to sym1's guest session
 #
 # Each pair pings both ways and the test checks the path both ends chose.
 # Then the hub side of the relay across hubs: each hub holds the other's
 # nodes as guest relay sessions and publishes where it relays, and
 # forged guest REGISTERs (a stranger's address, a made-up token) are
-# refused and counted.  The node side is not built yet: a pair that
-# needs the relay (sym1 against prc2) is left out.
+# refused and counted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/natlib.sh"
 . "$(dirname "$0")/pglib.sh"
@@ -50,13 +54,15 @@ nat_router eim eim 203.0.113.11 10.1.0.0/24
 nat_router prc port-restricted 203.0.113.12 10.2.0.0/24
 nat_router sym symmetric 203.0.113.13 10.3.0.0/24
 nat_router prcb port-restricted 203.0.113.16 10.6.0.0/24
+nat_router udpb udp-blocked 203.0.113.14 10.4.0.0/24
 nat_host eim1 eim 10.1.0.10
 nat_host prc1 prc 10.2.0.10
 nat_host sym1 sym 10.3.0.10
 nat_host prc2 prcb 10.6.0.10
-NODES="eim1 prc1 sym1 prc2"
-home() { case $1 in eim1|prc2) echo "$H1" ;; *) echo "$H2" ;; esac; }
-other() { case $1 in eim1|prc2) echo "$H2" ;; *) echo "$H1" ;; esac; }
+nat_host udpb1 udpb 10.4.0.10
+NODES="eim1 prc1 sym1 prc2 udpb1"
+home() { case $1 in eim1|prc2|udpb1) echo "$H1" ;; *) echo "$H2" ;; esac; }
+other() { case $1 in eim1|prc2|udpb1) echo "$H2" ;; *) echo "$H1" ;; esac; }
 for n in $NODES; do
 	mkdir -p "$(nat_dir "$n")"
 	write_conf "$(nat_dir "$n")" \
@@ -90,7 +96,7 @@ ping_once() { ip netns exec "$(nat_ns "$1")" ping -n -q -c 1 -W 1 "$(v4_of "$2")
 
 check "eim1 creates a network through hub 1" sh -c "printf 'xnatpassword\n' |
     '$HAMCTL' -s '$(nat_dir eim1)/hamd.sock' create xnat"
-for n in prc1 sym1 prc2; do
+for n in prc1 sym1 prc2 udpb1; do
 	check "$n joins through hub $(home "$n")" sh -c "printf 'xnatpassword\n' |
 	    '$HAMCTL' -s '$(nat_dir "$n")/hamd.sock' join xnat"
 done
@@ -113,18 +119,35 @@ for p in $PAIRS; do
 	check "$a and $b go direct, both ways" wait_for 15 direct "$a" "$b"
 	log "$a-$b: $(peer_field "$a" "$b" path) / $(peer_field "$b" "$a" path), $a sees $b at $(peer_field "$a" "$b" endpoint)"
 done
-# Each hub relays its own two nodes and the other hub's two as guests
-# (the relay across hubs, hub side): four relay sessions each.
+
+# The relay across hubs: sym1 relays by UDP through hub 1, where it is a
+# guest (its packets come from hub 1's relay address), udpb1 over its
+# TCP connection to hub 1, to sym1's guest session there.
+T0=$(now_ms)
+check "udpb1 (hub 1, no UDP) reaches sym1 (hub 2, symmetric NAT)" \
+    wait_for 20 ping_once udpb1 sym1
+check "sym1 reaches udpb1" wait_for 10 ping_once sym1 udpb1
+log "the relayed pair answered both ways within $(( $(now_ms) - T0 )) ms"
+relayed() {
+	path_is udpb1 sym1 relay-tcp && path_is sym1 udpb1 relay-udp &&
+	    test "$(peer_field sym1 udpb1 endpoint)" = "$H1:7777"
+}
+check "udpb1 relays over TCP, sym1 by UDP through hub 1 as a guest" \
+    wait_for 15 relayed
+log "udpb1-sym1: $(peer_field udpb1 sym1 path) / $(peer_field sym1 udpb1 path), sym1 sees udpb1 at $(peer_field sym1 udpb1 endpoint)"
+
+# Each hub relays its own nodes and the other hub's as guests (the
+# relay across hubs, hub side): five relay sessions each.
 relay_sessions() {
 	hubctl "$1" -j hub status 2>/dev/null | python3 -c '
 import json, sys
 print(json.load(sys.stdin).get("engine", {}).get("relay_sessions", ""))'
 }
-four() { test "$(relay_sessions "$1")" = 4; }
+five() { test "$(relay_sessions "$1")" = 5; }
 log "relay sessions: hub 1 $(relay_sessions "$T_TMP/hub1"), hub 2 $(relay_sessions "$T_TMP/hub2")"
-check "hub 1 holds its two nodes' relay sessions and hub 2's two as guests" \
-    wait_for 5 four "$T_TMP/hub1"
-check "hub 2 likewise" wait_for 5 four "$T_TMP/hub2"
+check "hub 1 holds its three nodes' relay sessions and hub 2's two as guests" \
+    wait_for 5 five "$T_TMP/hub1"
+check "hub 2 holds its two and hub 1's three" wait_for 5 five "$T_TMP/hub2"
 check "the hubs publish where they relay" test \
     "$(DB=hamd psql_pg "SELECT count(*) FROM hubs WHERE length(relay) = 7")" = 2
 
