@@ -101,6 +101,7 @@ static struct fz {
 	uint64_t		 reg_counter;	/* of its last REGISTER */
 	int			 answering;	/* relay_answer runs */
 	int			 ganswering;	/* the same at another hub */
+	int			 gconfirms;	/* guest registrations confirmed */
 	struct relay_guest_msg	 greg;		/* the last guest REGISTER */
 	struct hub_candidates	 cands;		/* the parent's latest */
 	int			 cands_set;
@@ -328,6 +329,7 @@ io_relay_guest_confirmed(void *arg, const struct pkt_addr *hub)
 {
 	(void)arg;
 	CHECK(f.ganswering && memcmp(hub, &f.greg.hub, sizeof(*hub)) == 0);
+	f.gconfirms++;
 }
 
 /*
@@ -1120,6 +1122,29 @@ msg_relay_info(uint32_t id)
 	put_msg(&m);
 }
 
+/*
+ * PEER_RELAY for peer i: at hub 203.0.113.(100 + h), our guest token
+ * there of byte k (0x5a: the one relay_guest_answer answers under).
+ */
+static void
+msg_peer_relay(int i, int h, uint8_t k)
+{
+	struct hub_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HUB_MSG_PEER_RELAY;
+	peer_key(m.u.prelay.key, i);
+	m.u.prelay.relay_id = 70 + (uint32_t)i;
+	m.u.prelay.hub.af = AF_INET;
+	m.u.prelay.hub.port = htons(7777);
+	m.u.prelay.hub.addr[0] = 203;
+	m.u.prelay.hub.addr[2] = 113;
+	m.u.prelay.hub.addr[3] = (uint8_t)(100 + h);
+	m.u.prelay.guest_id = 1234;
+	memset(m.u.prelay.token, k, sizeof(m.u.prelay.token));
+	put_msg(&m);
+}
+
 /* Paths of peer i (key from peer_key), with good and useless entries. */
 static void
 msg_paths(int i)
@@ -1186,8 +1211,9 @@ seed(const char *dir, const char *name)
 	}
 	(void)LLVMFuzzerTestOneInput(sbuf, slen);
 	printf("seed %-12s %4zu bytes: logins %d, online %d, hub peers up "
-	    "to %d, paths %d, relay confirmed %d\n", name, slen, f.logins,
-	    f.onlines, f.max_hub_peers, f.paths, f.confirms);
+	    "to %d, paths %d, relay confirmed %d, as a guest %d\n", name,
+	    slen, f.logins, f.onlines, f.max_hub_peers, f.paths, f.confirms,
+	    f.gconfirms);
 	slen = 0;
 }
 
@@ -1289,6 +1315,34 @@ main(int argc, char *argv[])
 	msg_response(0, 0, "");
 	put_op(11, 0, 0, 0);			/* logout */
 	seed(argv[1], "paths");
+
+	/*
+	 * The relay across hubs: PEER_RELAY for a known peer (registered
+	 * there, answered under its token), under another token at a
+	 * second hub (answered, refused), for an unknown peer (ignored),
+	 * then loss and a new login (the guests go with the old one)
+	 */
+	msg_login_ok();
+	msg_relay_info(1234);
+	msg_peer(HUB_MSG_PEER_UP, 0);
+	msg_peer(HUB_MSG_PEER_UP, 1);
+	msg_paths(0);
+	msg_peer_relay(0, 1, 0x5a);
+	msg_paths(1);
+	msg_peer_relay(1, 2, 0x11);
+	msg_peer_relay(9, 3, 0x5a);		/* never announced */
+	msg_response(0, 0, "");
+	put_op(8, 1, 41, 0);			/* REGISTERs, answered */
+	put_op(10, 1, 0, 0);			/* lost, back */
+	msg_login_ok();
+	msg_relay_info(99);
+	put_op(8, 1, 41, 0);			/* no guest REGISTER left */
+	msg_peer(HUB_MSG_PEER_UP, 0);
+	msg_paths(0);
+	msg_peer_relay(0, 1, 0x5a);
+	msg_response(0, 0, "");
+	put_op(8, 1, 41, 0);
+	seed(argv[1], "guests");
 
 	/* what a hub must not get away with */
 	sync3();
