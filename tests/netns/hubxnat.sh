@@ -183,10 +183,10 @@ try:
 except socket.timeout:
     pass' "$SYM_RID" "$H1"
 }
-# The engines report their counters about once a second, and the nodes'
-# first relay copies to peers at the other hub (whose guest sessions
-# here never registered) count as relay_unknown: the baseline is taken
-# once both counters hold still for 1.5 s.
+# The engines report their counters about once a second, and a node's
+# relay copy to a peer at the other hub whose guest session here has not
+# registered yet counts as relay_unknown: the baseline is taken once
+# both counters hold still for 1.5 s.
 at_ms() { [ "$(now_ms)" -ge "$1" ]; }
 refusals() { echo "$(engine_field "$T_TMP/hub1" relay_unknown) $(engine_field "$T_TMP/hub1" relay_foreign)"; }
 still() {
